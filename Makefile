@@ -1,0 +1,37 @@
+# Two commands for a fresh machine with Python 3.11+ and make:
+#   make demo   set up, build the demo database on first run, open the desk on it
+#   make test   set up and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench screenshot clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . || \
+		$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/deskapp demo
+
+test: $(STAMP)
+	$(BIN)/ruff check deskapp screens tests bench
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+lint: $(STAMP)
+	$(BIN)/ruff check deskapp screens tests bench
+	$(BIN)/ruff format --check deskapp screens tests bench
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run_all
+
+screenshot: $(STAMP)
+	$(BIN)/python -m docs.make_screenshot
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

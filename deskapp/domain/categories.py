@@ -1,0 +1,338 @@
+"""The complaint category cause tree (服务过程 taxonomy) and a matcher for intake.
+
+The tree has four levels: the service-process category, two intake causes, and the finding the
+handler sets once the facts are checked. Intake files a complaint under a level-3 path, so
+`find` searches level-3 paths only.
+
+Pure domain code: the caller reads the TOML file and passes the parsed mapping in.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["INTAKE_LEVEL", "MAX_LEVEL", "SEPARATOR", "CausePath", "CauseTree"]
+
+SEPARATOR = " › "
+INTAKE_LEVEL = 3
+MAX_LEVEL = 4
+
+# One segment per level keeps a code's level readable from the code alone, and plain ASCII keeps
+# codes safe in exports, statistics and the sync protocol.
+_SEGMENT_RE = re.compile(r"[A-Z][A-Z0-9_]*")
+_NODE_KEYS = frozenset({"code", "name", "cause"})
+# Characters the query may contain that only decorate the label, never carry meaning.
+_IGNORED_IN_QUERY = re.compile(r"[\s›>]+")
+# Pinyin input methods insert apostrophes between syllables; anything non-alphanumeric in a
+# pinyin query is therefore noise.
+_NOT_PINYIN = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class CausePath:
+    """A node of the tree together with its ancestors, root first."""
+
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not self.codes or len(self.codes) != len(self.names):
+            raise ValueError("a cause path needs one name per code and at least one level")
+
+    @property
+    def code(self) -> str:
+        return self.codes[-1]
+
+    @property
+    def name(self) -> str:
+        return self.names[-1]
+
+    @property
+    def label(self) -> str:
+        return SEPARATOR.join(self.names)
+
+    @property
+    def root(self) -> str:
+        return self.codes[0]
+
+    @property
+    def level(self) -> int:
+        return len(self.codes)
+
+
+@dataclass(frozen=True)
+class _TextKey:
+    """Search keys available without pypinyin, built with the tree."""
+
+    all_names: str
+    last_name: str
+
+
+@dataclass(frozen=True)
+class _PinyinKey:
+    """Search keys that need pypinyin, built on first use."""
+
+    all_initials: str
+    all_full: str
+    last_initials: str
+    last_full: str
+
+
+def _fold(text: str) -> str:
+    # NFKC turns full-width letters and digits (common from Chinese IMEs) into ASCII.
+    return _IGNORED_IN_QUERY.sub("", unicodedata.normalize("NFKC", text)).lower()
+
+
+def _has_cjk(text: str) -> bool:
+    return any(
+        "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or ch >= "\U00020000"
+        for ch in text
+    )
+
+
+class CauseTree:
+    """Reference data: the validated cause tree, in file order.
+
+    Build it with `from_mapping`. Instances are read-only and safe to share between threads.
+    """
+
+    def __init__(
+        self,
+        paths: Iterable[CausePath],
+        children: Mapping[str, Sequence[str]],
+    ) -> None:
+        # Internal: callers go through from_mapping, which validates; this only stores.
+        self._paths: dict[str, CausePath] = {p.code: p for p in paths}
+        self._children: dict[str, tuple[str, ...]] = {
+            code: tuple(kids) for code, kids in children.items()
+        }
+        self._roots: tuple[CausePath, ...] = tuple(p for p in self._paths.values() if p.level == 1)
+        self._intake: tuple[CausePath, ...] = tuple(
+            p for p in self._paths.values() if p.level == INTAKE_LEVEL
+        )
+        self._text_keys: tuple[_TextKey, ...] = tuple(
+            _TextKey(all_names=_fold("".join(p.names)), last_name=_fold(p.names[-1]))
+            for p in self._intake
+        )
+        self._pinyin_keys: tuple[_PinyinKey, ...] | None = None
+        self._pinyin_lock = threading.Lock()
+
+    # -- construction ---------------------------------------------------------------------
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> CauseTree:
+        """Validate and build the tree from the parsed categories.toml.
+
+        Raises ValueError naming the offending node on a duplicate code, a missing or empty
+        name, a code that is not its parent's code plus one segment, or a fifth level.
+        """
+        if not isinstance(data, Mapping):
+            raise ValueError("categories: expected a table with a [[category]] list")
+        roots = data.get("category")
+        if not isinstance(roots, list) or not roots:
+            raise ValueError("categories: no [[category]] entries found")
+
+        paths: list[CausePath] = []
+        children: dict[str, list[str]] = {}
+        seen: set[str] = set()
+
+        def walk(nodes: Any, parent: CausePath | None, where: str) -> list[str]:
+            if not isinstance(nodes, list):
+                raise ValueError(f"{where}: `cause` must be a list of tables")
+            level = 1 if parent is None else parent.level + 1
+            codes: list[str] = []
+            names_here: set[str] = set()
+            for index, node in enumerate(nodes, start=1):
+                here = f"{where} item {index}"
+                if not isinstance(node, Mapping):
+                    raise ValueError(f"{here}: expected a table with `code` and `name`")
+                code = node.get("code")
+                if not isinstance(code, str) or not code.strip():
+                    raise ValueError(f"{here}: missing `code`")
+                here = f"{where} item {index} ({code})"
+                unknown = set(node) - _NODE_KEYS
+                if unknown:
+                    # A misspelt `cause` would otherwise silently drop a whole subtree.
+                    raise ValueError(
+                        f"{here}: unknown key(s) {', '.join(sorted(unknown))}; "
+                        "only code, name and cause are allowed"
+                    )
+                if level > MAX_LEVEL:
+                    raise ValueError(
+                        f"{here}: level {level} is too deep; the tree has at most "
+                        f"{MAX_LEVEL} levels"
+                    )
+                name = node.get("name")
+                if not isinstance(name, str) or not name.strip():
+                    raise ValueError(f"{here}: missing `name`")
+                name = name.strip()
+                if "›" in name:
+                    raise ValueError(f"{here}: name must not contain '›' (it separates levels)")
+                _check_code(code, parent, here)
+                if code in seen:
+                    raise ValueError(f"{here}: duplicate code {code}")
+                if name in names_here:
+                    raise ValueError(f"{here}: duplicate name {name!r} among its siblings")
+                seen.add(code)
+                names_here.add(name)
+                path = (
+                    CausePath((code,), (name,))
+                    if parent is None
+                    else CausePath((*parent.codes, code), (*parent.names, name))
+                )
+                paths.append(path)
+                codes.append(code)
+                children[code] = walk(node.get("cause", []), path, f"under {code}")
+            return codes
+
+        walk(roots, None, "[[category]]")
+        return cls(paths, children)
+
+    # -- lookup ---------------------------------------------------------------------------
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._paths
+
+    def roots(self) -> list[CausePath]:
+        return list(self._roots)
+
+    def intake_paths(self) -> list[CausePath]:
+        return list(self._intake)
+
+    def path(self, code: str) -> CausePath:
+        try:
+            return self._paths[code]
+        except KeyError:
+            raise KeyError(f"unknown cause code {code!r}") from None
+
+    def children(self, code: str) -> list[CausePath]:
+        if code not in self._children:
+            raise KeyError(f"unknown cause code {code!r}")
+        return [self._paths[c] for c in self._children[code]]
+
+    # -- search ---------------------------------------------------------------------------
+
+    def warm(self) -> None:
+        """Build the pinyin index now; safe to call from a background thread."""
+        self._pinyin()
+
+    def find(self, query: str, limit: int = 50) -> list[CausePath]:
+        """Intake (level-3) paths matching `query`, best first, at most `limit`.
+
+        Matches Chinese text anywhere in the path, pinyin initials (snwxh, wxh) or full toneless
+        pinyin (xinhao), ignoring case, spaces and '›'. An empty query lists every intake path.
+        Ranks: exact level-3 name; level-3 name contains the text; level-3 initials start with
+        the query; level-3 full pinyin starts with it; level-3 pinyin contains it; anything
+        else in the path; level-3 initials with letters skipped (swxh for snwxh).
+        File order within a rank.
+        """
+        if limit <= 0:
+            return []
+        text = _fold(query)
+        if not text:
+            return list(self._intake[:limit])
+        # Pinyin can never contain a Chinese character, so a Chinese query needs no index and
+        # the first keystrokes of a Chinese query never pay for importing pypinyin.
+        spelled = "" if _has_cjk(text) else _NOT_PINYIN.sub("", text)
+        pinyin = self._pinyin() if spelled else None
+
+        ranked: list[tuple[int, int]] = []
+        for index, key in enumerate(self._text_keys):
+            rank = _rank(text, key, spelled, pinyin[index] if pinyin else None)
+            if rank is not None:
+                ranked.append((rank, index))
+        ranked.sort()
+        return [self._intake[index] for _, index in ranked[:limit]]
+
+    def _pinyin(self) -> tuple[_PinyinKey, ...]:
+        keys = self._pinyin_keys
+        if keys is not None:
+            return keys
+        with self._pinyin_lock:
+            if self._pinyin_keys is None:
+                self._pinyin_keys = _build_pinyin_keys(self._intake)
+            return self._pinyin_keys
+
+
+def _check_code(code: str, parent: CausePath | None, where: str) -> None:
+    if parent is None:
+        if not _SEGMENT_RE.fullmatch(code):
+            raise ValueError(
+                f"{where}: a category code is one segment of uppercase ASCII letters, digits "
+                "or _, starting with a letter"
+            )
+        return
+    prefix = parent.code + "."
+    if not code.startswith(prefix):
+        raise ValueError(f"{where}: code must start with its parent's code {prefix}")
+    if not _SEGMENT_RE.fullmatch(code[len(prefix) :]):
+        raise ValueError(
+            f"{where}: code must be {prefix} plus one segment of uppercase ASCII letters, "
+            "digits or _, starting with a letter"
+        )
+
+
+def _rank(text: str, key: _TextKey, spelled: str, pinyin: _PinyinKey | None) -> int | None:
+    if text == key.last_name:
+        return 0
+    if text in key.last_name:
+        return 1
+    if pinyin is not None:
+        if pinyin.last_initials.startswith(spelled):
+            return 2
+        if pinyin.last_full.startswith(spelled):
+            return 3
+        if spelled in pinyin.last_initials or spelled in pinyin.last_full:
+            return 4
+        if spelled in pinyin.all_initials or spelled in pinyin.all_full:
+            return 5
+    if text in key.all_names:
+        return 5
+    # Staff often skip a syllable when abbreviating ("swxh" for 室内无信号, initials snwxh); accept
+    # the letters in order from the first one, last, so exact spellings always come first.
+    if pinyin is not None and _is_abbreviation(spelled, pinyin.last_initials):
+        return 6
+    return None
+
+
+def _is_abbreviation(query: str, initials: str) -> bool:
+    if len(query) < 2 or not initials.startswith(query[0]):
+        return False
+    remaining = iter(initials)
+    return all(ch in remaining for ch in query)
+
+
+def _build_pinyin_keys(paths: Sequence[CausePath]) -> tuple[_PinyinKey, ...]:
+    # Imported here: pypinyin loads large dictionaries, and the desk must start fast.
+    from pypinyin import Style, lazy_pinyin
+
+    cache: dict[str, tuple[str, str]] = {}
+
+    def spell(name: str) -> tuple[str, str]:
+        if name not in cache:
+            folded = unicodedata.normalize("NFKC", name)
+            initials = "".join(lazy_pinyin(folded, style=Style.FIRST_LETTER))
+            full = "".join(lazy_pinyin(folded, style=Style.NORMAL))
+            cache[name] = (
+                _NOT_PINYIN.sub("", initials.lower()),
+                _NOT_PINYIN.sub("", full.lower()),
+            )
+        return cache[name]
+
+    keys: list[_PinyinKey] = []
+    for path in paths:
+        spelled = [spell(name) for name in path.names]
+        keys.append(
+            _PinyinKey(
+                all_initials="".join(i for i, _ in spelled),
+                all_full="".join(f for _, f in spelled),
+                last_initials=spelled[-1][0],
+                last_full=spelled[-1][1],
+            )
+        )
+    return tuple(keys)

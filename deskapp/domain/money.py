@@ -1,0 +1,41 @@
+"""Money is Decimal yuan with two places on screen and integer fen in the store; never float."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from deskapp.domain.errors import RuleViolation
+
+CENT = Decimal("0.01")
+
+
+def parse_amount(text: str, field: str, maximum: Decimal) -> Decimal:
+    """A non-negative amount in yuan with at most two decimals, not above `maximum`."""
+    raw = text.strip().replace(",", "").replace("，", "").removeprefix("¥").removeprefix("￥")
+    if not raw:
+        raise RuleViolation.single(field, "error.required")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise RuleViolation.single(field, "error.amount.not_number") from None
+    if not value.is_finite():
+        raise RuleViolation.single(field, "error.amount.not_number")
+    if value < 0:
+        raise RuleViolation.single(field, "error.amount.negative")
+    if value != value.quantize(CENT):
+        raise RuleViolation.single(field, "error.amount.too_precise")
+    if value > maximum:
+        raise RuleViolation.single(field, "error.amount.too_large", maximum=format_yuan(maximum))
+    return value.quantize(CENT)
+
+
+def to_fen(amount: Decimal) -> int:
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def from_fen(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(CENT)
+
+
+def format_yuan(amount: Decimal) -> str:
+    return f"{amount.quantize(CENT):,.2f}"

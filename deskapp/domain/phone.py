@@ -1,0 +1,77 @@
+"""Mainland China phone numbers: validation, normalization and masking.
+
+Mobile numbers are 11 digits starting 13–19. Landlines carry an area code: 010 and 02X are
+three digits, every other area code four (0XXX); the local number is 7–8 digits and never
+starts with 0 or 1. Normalized forms: "13812345678" and "0755-12345678"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SEPARATORS = re.compile(r"[\s\-()（）—]")
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_THREE_DIGIT_AREA = re.compile(r"0(10|2\d)")
+_LOCAL = re.compile(r"[2-9]\d{6,7}")
+_ACCOUNT = re.compile(r"[A-Za-z0-9_.@]{6,32}")
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    normalized: str
+    is_mobile: bool
+
+    @property
+    def digits(self) -> str:
+        return self.normalized.replace("-", "")
+
+    @property
+    def last_four(self) -> str:
+        return self.digits[-4:]
+
+
+def parse_phone(text: str) -> PhoneNumber | None:
+    """The number in normalized form, or None when it is neither a mobile nor a landline."""
+    raw = _SEPARATORS.sub("", text.strip())
+    if raw.startswith("+86"):
+        raw = raw[3:]
+    elif raw.startswith("0086"):
+        raw = raw[4:]
+    elif raw.startswith("86") and len(raw) == 13:
+        raw = raw[2:]
+    if not raw.isdigit():
+        return None
+    if _MOBILE.fullmatch(raw):
+        return PhoneNumber(raw, is_mobile=True)
+    if not raw.startswith("0"):
+        return None
+    area_len = 3 if _THREE_DIGIT_AREA.match(raw) else 4
+    area, local = raw[:area_len], raw[area_len:]
+    if area_len == 4 and area[1] == "0":
+        return None  # no area code starts 00
+    if _LOCAL.fullmatch(local):
+        return PhoneNumber(f"{area}-{local}", is_mobile=False)
+    return None
+
+
+def parse_service_number(text: str) -> str | None:
+    """The service concerned: a phone number, or a broadband/account id."""
+    phone = parse_phone(text)
+    if phone is not None:
+        return phone.normalized
+    raw = text.strip()
+    return raw if _ACCOUNT.fullmatch(raw) else None
+
+
+def mask_phone(normalized: str) -> str:
+    """138****1234 for lists and handover sheets; the detail view shows the full number."""
+    if not normalized:
+        return ""
+    if "-" in normalized:
+        area, local = normalized.split("-", 1)
+        return f"{area}-{'*' * (len(local) - 4)}{local[-4:]}"
+    if len(normalized) == 11 and normalized.isdigit():
+        return f"{normalized[:3]}****{normalized[-4:]}"
+    if len(normalized) <= 4:
+        return normalized
+    return f"{'*' * (len(normalized) - 4)}{normalized[-4:]}"

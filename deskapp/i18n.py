@@ -1,0 +1,52 @@
+"""The string catalogue: every word the user sees comes from deskapp/locales/<lang>.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from deskapp.domain.enums import Severity
+from deskapp.domain.errors import FieldError
+
+LOCALES = Path(__file__).resolve().parent / "locales"
+_lang = "zh"
+
+
+def set_language(lang: str) -> None:
+    global _lang
+    if not (LOCALES / f"{lang}.toml").is_file():
+        raise ValueError(f"no catalogue for language {lang!r}")
+    _lang = lang
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    with (LOCALES / f"{lang}.toml").open("rb") as fh:
+        nested = tomllib.load(fh)
+    flat: dict[str, str] = {}
+
+    def walk(prefix: str, node: dict[str, Any]) -> None:
+        for key, value in node.items():
+            if isinstance(value, dict):
+                walk(f"{prefix}{key}.", value)
+            else:
+                flat[f"{prefix}{key}"] = value
+
+    walk("", nested)
+    return flat
+
+
+def t(key: str, **params: Any) -> str:
+    text = catalogue(_lang).get(key)
+    if text is None:
+        return key  # visible, so a missing string is noticed rather than hidden
+    return text.format(**params) if params else text
+
+
+def error_text(error: FieldError) -> str:
+    params = dict(error.params)
+    if "floor" in params:
+        params["floor_label"] = t(f"severity.{Severity(params['floor']).value}")
+    return t(f"error.{error.key.removeprefix('error.')}", **params)

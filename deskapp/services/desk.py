@@ -1,0 +1,100 @@
+"""The services' handle on one terminal's store: engine, clock, reference data, units of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from deskapp.clock import Clock, SystemClock
+from deskapp.domain.enums import Role
+from deskapp.refdata import RefData
+from deskapp.store import migrate
+from deskapp.store.changelog import ACTOR_KEY, CLOCK_KEY
+from deskapp.store.engine import WRITE, make_engine, make_session_factory
+from deskapp.store.models import Terminal
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is doing something: a signed-in staff member, or the CLI/demo tooling."""
+
+    id: str
+    work_no: str
+    name: str
+    role: Role
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in (Role.DUTY_MANAGER, Role.HALL_MANAGER)
+
+
+CLI_ACTOR_ID = "system:cli"
+
+
+class TerminalNotInitialised(RuntimeError):
+    pass
+
+
+@dataclass
+class Desk:
+    engine: sa.Engine
+    clock: Clock = field(default_factory=SystemClock)
+    refdata: RefData = field(default_factory=RefData)
+    _terminal: Terminal | None = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def open(
+        cls, db_path: Path, *, clock: Clock | None = None, data_dir: Path | None = None
+    ) -> Desk:
+        engine = make_engine(db_path)
+        migrate.upgrade(engine)
+        return cls(engine=engine, clock=clock or SystemClock(), refdata=RefData(data_dir))
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return make_session_factory(self.engine)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.sessions() as session:
+            yield session
+
+    @contextmanager
+    def write(self, actor_id: str) -> Iterator[Session]:
+        """One transaction; every record change in it lands in the change log with `actor_id`."""
+        with self.sessions() as session:
+            session.info[ACTOR_KEY] = actor_id
+            session.info[CLOCK_KEY] = self.clock
+            session.connection(execution_options=WRITE)
+            yield session
+            session.commit()
+
+    def terminal(self) -> Terminal:
+        """This terminal's identity (its counters are read fresh inside each write)."""
+        if self._terminal is None:
+            with self.read() as session:
+                self._terminal = session.scalars(sa.select(Terminal)).first()
+            if self._terminal is None:
+                raise TerminalNotInitialised("this store has no terminal identity: run `deskapp init`")
+        return self._terminal
+
+    def is_initialised(self) -> bool:
+        with self.read() as session:
+            return session.scalars(sa.select(Terminal.node_id)).first() is not None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The terminal's time zone, set at `deskapp init` (the hall default before that)."""
+        if self._terminal is None and not self.is_initialised():
+            return ZoneInfo(self.refdata.settings.hall.timezone)
+        return ZoneInfo(self.terminal().timezone)
+
+    def close(self) -> None:
+        self.engine.dispose()

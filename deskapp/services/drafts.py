@@ -1,0 +1,26 @@
+"""Form drafts saved as they are typed: a desk killed mid-form offers the draft back."""
+
+from __future__ import annotations
+
+from deskapp.services.desk import Desk
+from deskapp.store.models import Draft
+
+
+def save_draft(desk: Desk, staff_id: str, form: str, data: str) -> None:
+    with desk.sessions() as session:
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        session.merge(Draft(staff_id=staff_id, form=form, data=data, updated_at=desk.clock.now()))
+        session.commit()
+
+
+def load_draft(desk: Desk, staff_id: str, form: str) -> Draft | None:
+    with desk.read() as session:
+        return session.get(Draft, (staff_id, form))
+
+
+def discard_draft(desk: Desk, staff_id: str, form: str) -> None:
+    with desk.sessions() as session:
+        draft = session.get(Draft, (staff_id, form))
+        if draft is not None:
+            session.delete(draft)
+            session.commit()

@@ -1,0 +1,414 @@
+"""受理: taking a complaint at the counter.
+
+The form hands over what was typed, as text; this module turns it into a record or into a
+list of field errors (all of them at once, so the form can show every problem together).
+`check_intake` runs the same rules without writing, for validation as the user types."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from deskapp.domain.enums import Channel, RefundMethod, Satisfaction, Severity, Status
+from deskapp.domain.errors import FieldError, RuleViolation
+from deskapp.domain.intake_rules import check_promised_at, check_received_at, check_text
+from deskapp.domain.money import parse_amount, to_fen
+from deskapp.domain.phone import parse_phone, parse_service_number
+from deskapp.domain.recusal import check_recusal
+from deskapp.domain.refund import RefundQuote, double_refund
+from deskapp.domain.repeat import repeat_window_start
+from deskapp.domain.severity import severity_floor
+from deskapp.domain.ticket_number import format_ticket_number
+from deskapp.domain.timefmt import local_day, parse_local
+from deskapp.ids import uuid7
+from deskapp.services.desk import Actor, Desk
+from deskapp.services.staff import verify_manager
+from deskapp.store.models import Complaint, ComplaintEvent, Refund, Staff, TicketCounter
+
+# Register within 10 minutes of receiving (DOMAIN.md, Time limits): a later registration is
+# recorded as such on the intake event, truthfully, rather than refused.
+REGISTER_WITHIN = timedelta(minutes=10)
+
+
+@dataclass
+class RefundForm:
+    charged: str = ""
+    should_have_charged: str = ""
+    amount: str = ""  # empty: exactly what the rule gives
+    method: str = RefundMethod.ACCOUNT_CREDIT.value
+    verified: bool = False  # 先查证后退费: the charge was checked in the billing system
+    approver_work_no: str = ""
+    approver_pin: str = ""
+    approval_reason: str = ""
+
+
+@dataclass
+class IntakeForm:
+    """What the handler typed. `complaint_id` is fixed when the form opens, so a second
+    press of Save finds the first save's record instead of making a second ticket."""
+
+    complaint_id: str = field(default_factory=uuid7)
+    received_at: str = ""
+    channel: str = Channel.WALK_IN.value
+    customer_name: str = ""
+    contact_phone: str = ""
+    service_number: str = ""
+    content: str = ""
+    demand: str = ""
+    cause_code: str = ""
+    severity: str = Severity.GENERAL.value
+    severity_reason: str = ""
+    accused_staff_id: str = ""
+    no_fault: bool = False
+    difficult_customer: bool = False
+    solved_on_spot: bool = False
+    outcome: str = ""
+    satisfaction: str = ""
+    promised_reply_at: str = ""
+    link_repeat: bool = True
+    refund: RefundForm | None = None
+
+    def to_json(self) -> str:
+        data = self.__dict__ | {"refund": self.refund.__dict__ if self.refund else None}
+        data["refund"] = data["refund"] and {k: v for k, v in data["refund"].items()
+                                             if k != "approver_pin"}
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> IntakeForm:
+        data = json.loads(text)
+        refund = data.pop("refund", None)
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known, refund=RefundForm(**refund) if refund else None)
+
+
+@dataclass(frozen=True)
+class CheckedRefund:
+    quote: RefundQuote
+    amount: Decimal
+    method: RefundMethod
+    needs_approval: bool
+
+
+@dataclass(frozen=True)
+class CheckedIntake:
+    received_at: datetime
+    channel: Channel
+    contact_phone: str
+    phone_last4: str
+    service_number: str
+    severity: Severity
+    satisfaction: Satisfaction | None
+    promised_reply_at: datetime | None
+    refund: CheckedRefund | None
+
+
+@dataclass(frozen=True)
+class RepeatCandidate:
+    id: str
+    ticket_no: str
+    received_at: datetime
+    status: str
+    content: str
+
+
+def severity_suggestion(desk: Desk, channel: Channel) -> Severity:
+    return severity_floor(channel, desk.refdata.settings.severity_floor)
+
+
+def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
+    """Every rule of intake that does not need a write; raises RuleViolation with all errors."""
+    settings = desk.refdata.settings
+    limits = settings.intake.text_limits
+    now = desk.clock.now()
+    errors: list[FieldError] = []
+
+    def add(error: FieldError | None) -> None:
+        if error is not None:
+            errors.append(error)
+
+    received_at = now
+    if form.received_at.strip():
+        parsed = parse_local(form.received_at, desk.tz, now)
+        if parsed is None:
+            add(FieldError("received_at", "error.time.format"))
+        else:
+            received_at = parsed
+            add(check_received_at(received_at, now, settings.intake.max_received_age))
+
+    try:
+        channel = Channel(form.channel)
+    except ValueError:
+        channel = Channel.WALK_IN
+        add(FieldError("channel", "error.required"))
+
+    add(check_text("customer_name", form.customer_name, required=True, max_len=limits.customer_name))
+    phone = None
+    if not form.contact_phone.strip():
+        add(FieldError("contact_phone", "error.required"))
+    else:
+        phone = parse_phone(form.contact_phone)
+        if phone is None:
+            add(FieldError("contact_phone", "error.phone.invalid"))
+    service_number = ""
+    if form.service_number.strip():
+        service_number = parse_service_number(form.service_number) or ""
+        if not service_number:
+            add(FieldError("service_number", "error.service_number.invalid"))
+    elif phone is not None:
+        service_number = phone.normalized  # most customers complain about their own number
+    add(check_text("content", form.content, required=True, max_len=limits.content))
+    add(check_text("demand", form.demand, required=True, max_len=limits.demand))
+
+    if not form.cause_code:
+        add(FieldError("cause_code", "error.cause.required"))
+    else:
+        try:
+            path = desk.refdata.causes.path(form.cause_code)
+            if path.level != 3:
+                add(FieldError("cause_code", "error.cause.level3"))
+        except KeyError:
+            add(FieldError("cause_code", "error.cause.unknown"))
+
+    try:
+        severity = Severity(form.severity)
+    except ValueError:
+        severity = Severity.GENERAL
+        add(FieldError("severity", "error.required"))
+    floor = severity_floor(channel, settings.severity_floor)
+    if severity.rank < floor.rank and not form.severity_reason.strip():
+        add(FieldError("severity_reason", "error.severity.below_floor_needs_reason",
+                       {"floor": floor.value}))
+    add(check_text("severity_reason", form.severity_reason, required=False,
+                   max_len=limits.severity_reason))
+
+    try:
+        check_recusal(actor.id, form.accused_staff_id or None)
+    except RuleViolation as violation:
+        errors.extend(violation.errors)
+
+    satisfaction = None
+    promised_reply_at = None
+    if form.solved_on_spot:
+        add(check_text("outcome", form.outcome, required=True, max_len=limits.outcome))
+        try:
+            satisfaction = Satisfaction(form.satisfaction)
+            if satisfaction is Satisfaction.UNSATISFIED:
+                add(FieldError("satisfaction", "error.on_spot.unsatisfied"))
+        except ValueError:
+            add(FieldError("satisfaction", "error.on_spot.satisfaction_required"))
+    else:
+        if not form.promised_reply_at.strip():
+            add(FieldError("promised_reply_at", "error.promise.required"))
+        else:
+            promised_reply_at = parse_local(form.promised_reply_at, desk.tz, now)
+            if promised_reply_at is None:
+                add(FieldError("promised_reply_at", "error.time.format"))
+            else:
+                add(check_promised_at(promised_reply_at, now, settings.intake.max_promise_ahead))
+
+    refund = _check_refund(desk, form.refund, errors) if form.refund else None
+
+    if errors:
+        raise RuleViolation(errors)
+    assert phone is not None
+    return CheckedIntake(
+        received_at=received_at,
+        channel=channel,
+        contact_phone=phone.normalized,
+        phone_last4=phone.last_four,
+        service_number=service_number,
+        severity=severity,
+        satisfaction=satisfaction,
+        promised_reply_at=promised_reply_at,
+        refund=refund,
+    )
+
+
+def _check_refund(desk: Desk, form: RefundForm, errors: list[FieldError]) -> CheckedRefund | None:
+    """收费误差,双倍返还 with 先查证后退费 and 不允许过度赔付."""
+    maximum = desk.refdata.settings.refund.max_amount
+    before = len(errors)
+    charged = should = None
+    try:
+        charged = parse_amount(form.charged, "refund_charged", maximum)
+    except RuleViolation as v:
+        errors.extend(v.errors)
+    try:
+        should = parse_amount(form.should_have_charged, "refund_should", maximum)
+    except RuleViolation as v:
+        errors.extend(v.errors)
+    if charged is None or should is None:
+        return None
+    quote = double_refund(charged, should)
+    if not quote.eligible:
+        errors.append(FieldError("refund_should", "error.refund.no_difference"))
+        return None
+    amount = quote.rule_amount
+    if form.amount.strip():
+        try:
+            amount = parse_amount(form.amount, "refund_amount", maximum)
+        except RuleViolation as v:
+            errors.extend(v.errors)
+            return None
+    if amount <= 0:
+        errors.append(FieldError("refund_amount", "error.refund.zero"))
+    needs_approval = quote.exceeds_rule(amount)
+    if needs_approval and not form.approval_reason.strip():
+        errors.append(FieldError("refund_approval_reason", "error.refund.reason_required",
+                                 {"rule": str(quote.rule_amount)}))
+    if needs_approval and not (form.approver_work_no.strip() and form.approver_pin):
+        errors.append(FieldError("refund_approver", "error.refund.over_rule",
+                                 {"rule": str(quote.rule_amount)}))
+    if not form.verified:
+        errors.append(FieldError("refund_verified", "error.refund.unverified"))
+    try:
+        method = RefundMethod(form.method)
+    except ValueError:
+        method = RefundMethod.ACCOUNT_CREDIT
+        errors.append(FieldError("refund_method", "error.required"))
+    if len(errors) > before:
+        return None
+    return CheckedRefund(quote=quote, amount=amount, method=method, needs_approval=needs_approval)
+
+
+def find_repeat_candidates(
+    desk: Desk, contact_phone: str, received_at: datetime | None = None, limit: int = 5
+) -> list[RepeatCandidate]:
+    """Earlier complaints from the same contact phone within the look-back window (重复投诉)."""
+    phone = parse_phone(contact_phone)
+    if phone is None:
+        return []
+    received_at = received_at or desk.clock.now()
+    since = repeat_window_start(received_at, desk.refdata.settings.intake.repeat_window_days)
+    with desk.read() as session:
+        rows = session.execute(
+            sa.select(Complaint.id, Complaint.ticket_no, Complaint.received_at, Complaint.status,
+                      Complaint.content)
+            .where(Complaint.contact_phone == phone.normalized,
+                   Complaint.received_at >= since, Complaint.received_at <= received_at)
+            .order_by(Complaint.received_at.desc())
+            .limit(limit)
+        ).all()
+    return [RepeatCandidate(*row) for row in rows]
+
+
+def _next_ticket_number(session: sa.orm.Session, desk: Desk, registered_at: datetime) -> str:
+    terminal = desk.terminal()
+    day = local_day(registered_at, desk.tz)
+    key = f"{day:%Y%m%d}"
+    counter = session.get(TicketCounter, key)
+    if counter is None:
+        counter = TicketCounter(day=key, last_seq=0)
+        session.add(counter)
+    counter.last_seq += 1
+    return format_ticket_number(terminal.hall_code, terminal.terminal_code, day, counter.last_seq)
+
+
+def take_complaint(desk: Desk, actor: Actor, form: IntakeForm) -> Complaint:
+    """Record the complaint (and its refund) in one transaction; idempotent on complaint_id."""
+    with desk.read() as session:
+        existing = session.get(Complaint, form.complaint_id)
+    if existing is not None:
+        return existing  # the second press of Save
+    checked = check_intake(desk, actor, form)
+    approver = None
+    if checked.refund and checked.refund.needs_approval:
+        assert form.refund is not None
+        try:
+            approver = verify_manager(desk, form.refund.approver_work_no, form.refund.approver_pin)
+        except RuleViolation as v:
+            raise RuleViolation([FieldError("refund_approver", e.key, e.params)
+                                 for e in v.errors]) from None
+    repeats = find_repeat_candidates(desk, checked.contact_phone, checked.received_at, limit=1)
+    now = desk.clock.now()
+    limits = desk.refdata.settings.intake.text_limits
+    with desk.write(actor.id) as session:
+        if form.accused_staff_id and session.get(Staff, form.accused_staff_id) is None:
+            raise RuleViolation.single("accused_staff", "error.staff.unknown")
+        terminal = desk.terminal()
+        complaint = Complaint(
+            id=form.complaint_id,
+            ticket_no=_next_ticket_number(session, desk, now),
+            hall_code=terminal.hall_code,
+            terminal_code=terminal.terminal_code,
+            received_at=checked.received_at,
+            registered_at=now,
+            channel=checked.channel.value,
+            customer_name=form.customer_name.strip(),
+            contact_phone=checked.contact_phone,
+            phone_last4=checked.phone_last4,
+            service_number=checked.service_number,
+            content=form.content.strip(),
+            demand=form.demand.strip(),
+            cause_code=form.cause_code,
+            severity=checked.severity.value,
+            severity_reason=form.severity_reason.strip()[: limits.severity_reason],
+            accused_staff_id=form.accused_staff_id or None,
+            no_fault=form.no_fault,
+            difficult_customer=form.difficult_customer,
+            is_repeat=bool(repeats) and form.link_repeat,
+            repeat_of_id=repeats[0].id if repeats and form.link_repeat else None,
+            first_responder_id=actor.id,
+            owner_id=actor.id,
+            status=Status.CLOSED.value if form.solved_on_spot else Status.OPEN.value,
+            solved_on_spot=form.solved_on_spot,
+            promised_reply_at=checked.promised_reply_at,
+            outcome=form.outcome.strip() if form.solved_on_spot else "",
+            satisfaction=checked.satisfaction.value if checked.satisfaction else None,
+            closed_at=now if form.solved_on_spot else None,
+            created_by=actor.id,
+            updated_at=now,
+        )
+        session.add(complaint)
+        session.flush()  # the complaint row exists before the rows that point at it
+        events = [
+            _event(complaint, "registered", actor, now, data={
+                "channel": checked.channel.value,
+                "severity": checked.severity.value,
+                "registered_late": now - checked.received_at > REGISTER_WITHIN,
+            }),
+        ]
+        if complaint.repeat_of_id:
+            events.append(_event(complaint, "repeat_linked", actor, now,
+                                 data={"repeat_of": complaint.repeat_of_id,
+                                       "repeat_of_ticket": repeats[0].ticket_no}))
+        if checked.promised_reply_at:
+            events.append(_event(complaint, "promise", actor, now,
+                                 data={"due": checked.promised_reply_at.isoformat()}))
+        if checked.refund:
+            refund = Refund(
+                complaint_id=complaint.id,
+                charged_fen=to_fen(checked.refund.quote.charged),
+                should_have_charged_fen=to_fen(checked.refund.quote.should_have_charged),
+                rule_amount_fen=to_fen(checked.refund.quote.rule_amount),
+                amount_fen=to_fen(checked.refund.amount),
+                method=checked.refund.method.value,
+                verified_by=actor.id,
+                verified_at=now,
+                approved_by=approver.id if approver else None,
+                approval_reason=(form.refund.approval_reason.strip() if approver and form.refund
+                                 else ""),
+                created_by=actor.id,
+            )
+            session.add(refund)
+            events.append(_event(complaint, "refund", actor, now, data={
+                "refund_id": refund.id, "amount_fen": refund.amount_fen,
+                "rule_amount_fen": refund.rule_amount_fen, "method": refund.method,
+                "approved_by": refund.approved_by,
+            }))
+        if form.solved_on_spot:
+            events.append(_event(complaint, "closed", actor, now, note=complaint.outcome, data={
+                "on_spot": True, "satisfaction": complaint.satisfaction}))
+        session.add_all(events)
+    return complaint
+
+
+def _event(complaint: Complaint, kind: str, actor: Actor, at: datetime, *, note: str = "",
+           data: dict | None = None) -> ComplaintEvent:
+    return ComplaintEvent(complaint_id=complaint.id, kind=kind, at=at, actor_id=actor.id,
+                          note=note, data=json.dumps(data or {}, ensure_ascii=False))

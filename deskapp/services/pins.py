@@ -1,0 +1,37 @@
+"""PINs are kept only as salted scrypt hashes; the clear PIN is never stored or logged."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+# scrypt cost: about 30–60 ms here, slow enough to make guessing a short PIN offline costly.
+_N, _R, _P = 2**14, 8, 1
+
+
+def hash_pin(pin: str) -> str:
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    return "scrypt${}${}${}${}${}".format(
+        _N, _R, _P, base64.b64encode(salt).decode(), base64.b64encode(digest).decode()
+    )
+
+
+def verify_pin(pin: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt_b64, digest_b64 = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    digest = hashlib.scrypt(
+        pin.encode(), salt=base64.b64decode(salt_b64), n=int(n), r=int(r), p=int(p), dklen=32
+    )
+    return hmac.compare_digest(digest, base64.b64decode(digest_b64))
+
+
+# A hash to verify against when the work number is unknown, so the answer takes as long
+# either way and does not reveal which work numbers exist.
+DUMMY_HASH = hash_pin("not-a-real-pin")

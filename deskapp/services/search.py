@@ -1,0 +1,158 @@
+"""Finding a complaint: one box that understands ticket numbers, phones (full or last four
+digits), customer names and words of the content. Results are pages read from SQL."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+from deskapp.domain.phone import parse_phone
+from deskapp.domain.text_search import match_expression
+from deskapp.domain.ticket_number import looks_like_ticket_number
+from deskapp.services.desk import Desk
+from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, Refund, Staff
+
+PAGE_SIZE = 50
+
+
+class QueryKind(StrEnum):
+    RECENT = "recent"
+    TICKET = "ticket"
+    PHONE = "phone"
+    LAST4 = "last4"
+    TEXT = "text"  # customer name or words of the content
+
+
+@dataclass(frozen=True)
+class ComplaintRow:
+    id: str
+    ticket_no: str
+    received_at: datetime
+    customer_name: str
+    contact_phone: str
+    channel: str
+    cause_code: str
+    severity: str
+    status: str
+    content: str
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    kind: QueryKind
+    rows: list[ComplaintRow]
+    offset: int
+    has_more: bool
+
+
+_ROW_COLUMNS = (
+    Complaint.id, Complaint.ticket_no, Complaint.received_at, Complaint.customer_name,
+    Complaint.contact_phone, Complaint.channel, Complaint.cause_code, Complaint.severity,
+    Complaint.status, sa.func.substr(Complaint.content, 1, 60),
+)
+
+
+def classify(query: str) -> QueryKind:
+    q = query.strip()
+    if not q:
+        return QueryKind.RECENT
+    digits = re.sub(r"[\s\-]", "", q)
+    if digits.isdigit() and len(digits) == 4:
+        return QueryKind.LAST4
+    if parse_phone(q) is not None:
+        return QueryKind.PHONE
+    if looks_like_ticket_number(q):
+        return QueryKind.TICKET
+    return QueryKind.TEXT
+
+
+def search(desk: Desk, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> SearchPage:
+    kind = classify(query)
+    q = query.strip()
+    stmt = sa.select(*_ROW_COLUMNS)
+    if kind is QueryKind.TICKET:
+        upper = q.upper()
+        stmt = stmt.where(Complaint.ticket_no >= upper, Complaint.ticket_no < upper + "\uffff")
+        stmt = stmt.order_by(Complaint.ticket_no.desc())
+    elif kind is QueryKind.PHONE:
+        phone = parse_phone(q)
+        assert phone is not None
+        stmt = stmt.where(Complaint.contact_phone == phone.normalized)
+        stmt = stmt.order_by(Complaint.received_at.desc())
+    elif kind is QueryKind.LAST4:
+        stmt = stmt.where(Complaint.phone_last4 == re.sub(r"\D", "", q))
+        stmt = stmt.order_by(Complaint.received_at.desc())
+    elif kind is QueryKind.TEXT:
+        stmt = _text_query(stmt, q)
+    else:
+        stmt = stmt.order_by(Complaint.received_at.desc())
+    with desk.read() as session:
+        rows = session.execute(stmt.offset(offset).limit(limit + 1)).all()
+    return SearchPage(kind, [ComplaintRow(*r) for r in rows[:limit]], offset, len(rows) > limit)
+
+
+def _text_query(stmt: sa.Select, q: str) -> sa.Select:
+    """Name prefix (index range) or any substring of content, demand or name (bigram FTS)."""
+    name_prefix = sa.and_(Complaint.customer_name >= q, Complaint.customer_name < q + "\uffff")
+    expression = match_expression(q)
+    if expression is None:
+        # One character: too short for the index; names starting with it, or a scan.
+        return stmt.where(sa.or_(name_prefix, Complaint.content.contains(q, autoescape=True)))\
+            .order_by(Complaint.received_at.desc())
+    fts = sa.text("complaint_fts")
+    hits = (
+        sa.select(sa.literal_column("rowid"))
+        .select_from(fts)
+        .where(sa.text("complaint_fts MATCH :expr").bindparams(expr=expression))
+    )
+    # Newest first by rowid (insertion order), which FTS5 can return without sorting.
+    return stmt.where(sa.or_(sa.literal_column("complaint.rowid").in_(hits), name_prefix))\
+        .order_by(sa.literal_column("complaint.rowid").desc())
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    actor: str
+    op: str
+    fields: dict
+
+
+@dataclass(frozen=True)
+class ComplaintDetail:
+    complaint: Complaint
+    events: list[ComplaintEvent]
+    refunds: list[Refund]
+    history: list[HistoryEntry]
+    staff_names: dict[str, str]
+    repeat_of_ticket: str | None
+
+
+def complaint_detail(desk: Desk, complaint_id: str) -> ComplaintDetail | None:
+    with desk.read() as session:
+        complaint = session.get(Complaint, complaint_id)
+        if complaint is None:
+            return None
+        events = list(session.scalars(
+            sa.select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint_id)
+            .order_by(ComplaintEvent.at, ComplaintEvent.id)))
+        refunds = list(session.scalars(sa.select(Refund).where(Refund.complaint_id == complaint_id)))
+        entity_ids = [complaint_id, *(e.id for e in events), *(r.id for r in refunds)]
+        changes = session.scalars(
+            sa.select(ChangeLog).where(ChangeLog.entity_id.in_(entity_ids))
+            .order_by(ChangeLog.hlc, ChangeLog.seq)).all()
+        staff_names = dict(session.execute(sa.select(Staff.id, Staff.name)).all())
+        repeat_of_ticket = None
+        if complaint.repeat_of_id:
+            repeat_of_ticket = session.scalar(
+                sa.select(Complaint.ticket_no).where(Complaint.id == complaint.repeat_of_id))
+    history = [
+        HistoryEntry(c.at, c.actor_id, f"{c.entity}.{c.op}", json.loads(c.fields))
+        for c in changes
+    ]
+    return ComplaintDetail(complaint, events, refunds, history, staff_names, repeat_of_ticket)

@@ -1,0 +1,63 @@
+"""Opening the local store: SQLite in WAL mode, foreign keys on, synchronous=FULL (a
+committed complaint survives a power cut), migrations applied on open."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from deskapp.domain.text_search import bigrams
+from deskapp.store.changelog import guard_engine
+
+BUSY_TIMEOUT_MS = 10_000
+WRITE = {"sqlite_begin": "IMMEDIATE"}
+
+
+def _on_connect(dbapi_connection: sqlite3.Connection, record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is unreliable).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA synchronous = FULL")
+    cursor.close()
+    dbapi_connection.create_function("bigrams", 1, bigrams, deterministic=True)
+
+
+def _on_begin(connection: sa.Connection) -> None:
+    # Writers take the write lock up front so two writers never deadlock on a lock upgrade.
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(db_path: Path) -> sa.Engine:
+    db_path = db_path.expanduser()
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    if not db_path.exists():
+        # The store holds customers' phone numbers: readable by its owner only.
+        fd = os.open(db_path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+    engine = sa.create_engine(f"sqlite:///{db_path}", poolclass=sa.pool.QueuePool, pool_size=4)
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    guard_engine(engine)
+    return engine
+
+
+def make_session_factory(engine: sa.Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def read_session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    with factory() as session:
+        yield session

@@ -1,0 +1,55 @@
+"""Apply Alembic migrations when the desk opens a store.
+
+Alembic is imported only when the store is behind: opening an up-to-date store (every start
+but the first after an upgrade) costs one query, which keeps the desk's start fast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from deskapp.store.changelog import MIGRATION_KEY
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The newest revision; tests check it equals Alembic's head so the fast path cannot drift.
+HEAD_REVISION = "0002_search_index"
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as conn:
+        has_table = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+        ).first()
+        if not has_table:
+            return None
+        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    if revision == "head" and current_revision(engine) == HEAD_REVISION:
+        return
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
+        conn.info[MIGRATION_KEY] = True
+        try:
+            with conn.begin():
+                config.attributes["connection"] = conn
+                command.upgrade(config, revision)
+        finally:
+            conn.info.pop(MIGRATION_KEY, None)
+
+
+def head_revision() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head

@@ -1,0 +1,213 @@
+"""The tables. Two kinds, and the difference matters:
+
+* record tables (`RecordTable` subclasses) are the hall's shared record: every insert or
+  update is captured into the change log in the same transaction (store/changelog.py) and
+  later synchronized. They are never deleted from: retirement is a field, not a DELETE.
+* local tables belong to this terminal only (its identity and counters, the change log itself,
+  sign-in throttling, form drafts) and are never synchronized.
+
+Times are UTC (aware on the way in, stored naive-UTC by SQLite); money is integer fen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from deskapp.ids import uuid7
+
+SCHEMA_VERSION = 1  # bump when a migration changes a record table's columns (additively)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC, hands back aware UTC datetimes; refuses naive ones (a timezone bug)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utc_column(*, nullable: bool = False, index: bool = False) -> sa.Column:
+    return sa.Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class RecordTable(SQLModel):
+    """Marker base: rows of these tables are change-logged and synchronized."""
+
+
+# ---------------------------------------------------------------- record tables
+
+
+class Staff(RecordTable, table=True):
+    __tablename__ = "staff"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    work_no: str = Field(unique=True, index=True, max_length=16)
+    name: str = Field(max_length=40)
+    role: str = Field(max_length=16)
+    active: bool = True
+    pin_hash: str = Field(max_length=200)
+    created_at: datetime = Field(sa_column=utc_column())
+    created_by: str = Field(max_length=40)
+
+
+class Complaint(RecordTable, table=True):
+    __tablename__ = "complaint"
+    __table_args__ = (
+        sa.Index("ix_complaint_phone_received", "contact_phone", "received_at"),
+        sa.Index("ix_complaint_last4_received", "phone_last4", "received_at"),
+        sa.Index("ix_complaint_name", "customer_name"),
+        sa.Index("ix_complaint_status_owner", "status", "owner_id"),
+    )
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    ticket_no: str = Field(unique=True, max_length=40)
+    hall_code: str = Field(max_length=8)
+    terminal_code: str = Field(max_length=8)
+    received_at: datetime = Field(sa_column=utc_column(index=True))
+    registered_at: datetime = Field(sa_column=utc_column())
+    channel: str = Field(max_length=32)
+    customer_name: str = Field(max_length=80)
+    contact_phone: str = Field(max_length=20)
+    phone_last4: str = Field(max_length=4)
+    service_number: str = Field(default="", max_length=40)
+    content: str
+    demand: str
+    cause_code: str = Field(max_length=80, index=True)  # level 3 at intake
+    cause_code_l4: str | None = Field(default=None, max_length=100)  # set after checking facts
+    severity: str = Field(max_length=16)
+    severity_reason: str = ""
+    accused_staff_id: str | None = Field(default=None, foreign_key="staff.id")
+    no_fault: bool = False  # 无责投诉
+    difficult_customer: bool = False  # B类/疑难客户
+    is_repeat: bool = False  # 重复投诉
+    repeat_of_id: str | None = Field(default=None, foreign_key="complaint.id")
+    is_batch: bool = False  # 批量投诉
+    escalation_level: int = 0  # 0 = with the handler; see data/escalation
+    first_responder_id: str = Field(foreign_key="staff.id")  # 首问负责: never changes
+    owner_id: str = Field(foreign_key="staff.id")
+    status: str = Field(max_length=16)
+    solved_on_spot: bool = False  # 现场解决
+    promised_reply_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    outcome: str = ""
+    satisfaction: str | None = Field(default=None, max_length=24)
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    reopen_count: int = 0
+    created_by: str = Field(max_length=40)
+    updated_at: datetime = Field(sa_column=utc_column())
+
+
+class ComplaintEvent(RecordTable, table=True):
+    """Append-only history of a complaint: what happened, who, when, and its details."""
+
+    __tablename__ = "complaint_event"
+    __table_args__ = (sa.Index("ix_event_complaint_at", "complaint_id", "at"),)
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    complaint_id: str = Field(foreign_key="complaint.id")
+    kind: str = Field(max_length=32)
+    at: datetime = Field(sa_column=utc_column())
+    actor_id: str = Field(max_length=40)
+    note: str = ""
+    data: str = "{}"  # JSON object with the event's particulars
+
+
+class Refund(RecordTable, table=True):
+    """收费误差,双倍返还: one verified refund with its arithmetic and its approvals."""
+
+    __tablename__ = "refund"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    complaint_id: str = Field(foreign_key="complaint.id", index=True)
+    charged_fen: int
+    should_have_charged_fen: int
+    rule_amount_fen: int  # 2 × positive difference
+    amount_fen: int  # what is actually paid
+    method: str = Field(max_length=16)
+    verified_by: str = Field(foreign_key="staff.id")  # 先查证后退费
+    verified_at: datetime = Field(sa_column=utc_column())
+    approved_by: str | None = Field(default=None, foreign_key="staff.id")  # beyond the rule
+    approval_reason: str = ""
+    created_by: str = Field(max_length=40)
+
+
+# ----------------------------------------------------------------- local tables
+
+
+class Terminal(SQLModel, table=True):
+    """This terminal's identity and counters; exactly one row."""
+
+    __tablename__ = "terminal"
+
+    node_id: str = Field(primary_key=True)
+    hall_code: str = Field(max_length=8)
+    terminal_code: str = Field(max_length=8)
+    timezone: str = Field(max_length=64)
+    last_seq: int = 0  # gap-free change-log sequence of this terminal
+    hlc_wall_ms: int = 0
+    hlc_counter: int = 0
+    created_at: datetime = Field(sa_column=utc_column())
+
+
+class TicketCounter(SQLModel, table=True):
+    __tablename__ = "ticket_counter"
+
+    day: str = Field(primary_key=True, max_length=8)  # YYYYMMDD in the hall's time zone
+    last_seq: int = 0
+
+
+class ChangeLog(SQLModel, table=True):
+    """The audit trail and the sync outbox (DESIGN.md, Synchronization)."""
+
+    __tablename__ = "change_log"
+    __table_args__ = (sa.Index("ix_change_log_entity", "entity", "entity_id"),)
+
+    node_id: str = Field(primary_key=True)
+    seq: int = Field(primary_key=True)
+    txn_id: str = Field(max_length=40, index=True)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=40)
+    op: str = Field(max_length=8)  # insert | update
+    fields: str  # JSON object: changed column -> new value
+    hlc: str = Field(max_length=64)
+    schema_version: int
+    actor_id: str = Field(max_length=40)
+    at: datetime = Field(sa_column=utc_column())
+    acked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class SigninGuard(SQLModel, table=True):
+    """Wrong-PIN counting per work number, kept in the database so a restart resets nothing."""
+
+    __tablename__ = "signin_guard"
+
+    work_no: str = Field(primary_key=True, max_length=16)
+    failures: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class Draft(SQLModel, table=True):
+    """A form in progress, saved as it is typed so a killed desk loses nothing."""
+
+    __tablename__ = "draft"
+
+    staff_id: str = Field(primary_key=True, max_length=40)
+    form: str = Field(primary_key=True, max_length=32)
+    data: str  # JSON object of field -> typed text
+    updated_at: datetime = Field(sa_column=utc_column())
+
+
+RECORD_TABLES: dict[str, type[RecordTable]] = {
+    cls.__tablename__: cls for cls in (Staff, Complaint, ComplaintEvent, Refund)
+}

@@ -1,0 +1,101 @@
+"""The desk: a Textual app whose modes are the handler's jobs, switched by function keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+
+from deskapp.clock import Clock
+from deskapp.i18n import t
+from deskapp.services.desk import Actor, Desk
+from screens.intake import IntakeScreen
+from screens.search import SearchScreen
+from screens.signin import SignInScreen
+
+SIGNED_IN_MODES = {"intake": IntakeScreen, "search": SearchScreen}
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    work_no: str
+    name: str
+    role: str
+    pin: str
+
+
+class DeskApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = t("app.title")
+    MODES: ClassVar = {"signin": SignInScreen, **SIGNED_IN_MODES}
+    DEFAULT_MODE = "signin"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "switch_mode('intake')", t("key.intake")),
+        Binding("f3", "switch_mode('search')", t("key.search")),
+        Binding("f8", "sign_out", t("key.signout")),
+        Binding("ctrl+q", "quit", t("key.quit"), priority=True),
+    ]
+
+    actor: reactive[Actor | None] = reactive(None)
+
+    def __init__(
+        self,
+        *,
+        db_path: Path | None = None,
+        desk: Desk | None = None,
+        clock: Clock | None = None,
+        data_dir: Path | None = None,
+        demo_logins: list[DemoLogin] | None = None,
+    ) -> None:
+        """Either an open `desk` (tests) or a `db_path` to open in the background, so the
+        sign-in screen is ready to type before the store has been opened."""
+        super().__init__()
+        if desk is None and db_path is None:
+            raise ValueError("DeskApp needs a desk or a db_path")
+        self._desk = desk
+        self._db_path = db_path
+        self._clock = clock
+        self._data_dir = data_dir
+        self.demo_logins = demo_logins or []
+
+    @property
+    def desk(self) -> Desk:
+        if self._desk is None:
+            # Normally opened by the sign-in screen's worker long before anyone needs it.
+            assert self._db_path is not None
+            self._desk = Desk.open(self._db_path, clock=self._clock, data_dir=self._data_dir)
+        return self._desk
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("switch_mode", "sign_out") and self.actor is None:
+            return False
+        return True
+
+    def signed_in(self, actor: Actor) -> None:
+        self.actor = actor
+        self.switch_mode("intake")
+        self.refresh_bindings()
+
+    async def action_sign_out(self) -> None:
+        if self.actor is None:
+            return
+        # Screens save their drafts as they are typed; leaving them loses nothing.
+        for screen in self.screen_stack:
+            if isinstance(screen, IntakeScreen):
+                screen.save_draft_now()
+        self.actor = None
+        await self.switch_mode("signin")
+        for mode, screen_type in SIGNED_IN_MODES.items():
+            if mode in self._screen_stacks:
+                await self.remove_mode(mode)
+                self.add_mode(mode, screen_type)
+        self.refresh_bindings()
+
+    def on_unmount(self) -> None:
+        if self._desk is not None:
+            self._desk.close()

@@ -1,0 +1,137 @@
+"""投诉详情: the whole record, its events and its change history. Phone shown in full here."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from deskapp.domain.money import format_yuan, from_fen
+from deskapp.domain.timefmt import format_local
+from deskapp.i18n import t
+from deskapp.services.desk import Desk
+from deskapp.services.search import ComplaintDetail, complaint_detail
+from screens.widgets.status_line import StatusLine
+
+
+class DetailScreen(Screen[None]):
+    TITLE_KEY = "detail.title"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "app.pop_screen", t("detail.close")),
+    ]
+    DEFAULT_CSS = """
+    DetailScreen #detail { padding: 0 1; }
+    DetailScreen .section { text-style: bold; color: $accent; padding-top: 1; }
+    """
+
+    def __init__(self, complaint_id: str) -> None:
+        super().__init__()
+        self.complaint_id = complaint_id
+
+    @property
+    def desk(self) -> Desk:
+        return self.app.desk  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine()
+        with VerticalScroll(id="detail"):
+            yield Static(id="record")
+            yield Static(t("detail.refunds"), classes="section", id="refunds-title")
+            yield Static(id="refunds")
+            yield Static(t("detail.events"), classes="section")
+            yield Static(id="events")
+            yield Static(t("detail.history"), classes="section")
+            yield Static(id="history")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True)
+    def load(self) -> None:
+        detail = complaint_detail(self.desk, self.complaint_id)
+        if detail is not None:
+            self.app.call_from_thread(self._show, detail)
+
+    def _staff_name(self, detail: ComplaintDetail, staff_id: str | None) -> str:
+        if not staff_id:
+            return "—"
+        return detail.staff_names.get(staff_id, staff_id)
+
+    def _show(self, detail: ComplaintDetail) -> None:
+        c = detail.complaint
+        tz = self.desk.tz
+        causes = self.desk.refdata.causes
+        cause = causes.path(c.cause_code).label if c.cause_code in causes else c.cause_code
+        record = Table.grid(padding=(0, 2))
+        record.add_column(style="bold", no_wrap=True)
+        record.add_column()
+        rows = [
+            (t("search.col_ticket"), c.ticket_no),
+            (t("search.col_status"), t(f"status.{c.status}")
+             + (f" · {t('intake.solved_on_spot')}" if c.solved_on_spot else "")),
+            (t("intake.received_at"), format_local(c.received_at, tz)),
+            (t("intake.channel"), t(f"channel.{c.channel}")),
+            (t("intake.severity"), t(f"severity.{c.severity}")
+             + (f"({c.severity_reason})" if c.severity_reason else "")),
+            (t("intake.customer_name"), c.customer_name),
+            (t("intake.contact_phone"), c.contact_phone),
+            (t("intake.service_number"), c.service_number),
+            (t("intake.cause"), cause),
+            (t("intake.content"), c.content),
+            (t("intake.demand"), c.demand),
+            (t("detail.first_responder"), self._staff_name(detail, c.first_responder_id)),
+            (t("detail.owner"), self._staff_name(detail, c.owner_id)),
+        ]
+        if c.accused_staff_id:
+            rows.append((t("intake.accused_staff"), self._staff_name(detail, c.accused_staff_id)))
+        flags = [t(f"intake.{f}") for f in ("no_fault", "difficult_customer") if getattr(c, f)]
+        if detail.repeat_of_ticket:
+            flags.append(t("detail.repeat_of", ticket=detail.repeat_of_ticket))
+        if flags:
+            rows.append(("标记", "、".join(flags)))
+        if c.promised_reply_at:
+            rows.append((t("intake.promised_reply_at"), format_local(c.promised_reply_at, tz)))
+        if c.outcome:
+            rows.append((t("intake.outcome"), c.outcome))
+        if c.satisfaction:
+            rows.append((t("intake.satisfaction"), t(f"satisfaction.{c.satisfaction}")))
+        for label, value in rows:
+            record.add_row(label, value)
+        self.query_one("#record", Static).update(record)
+
+        has_refunds = bool(detail.refunds)
+        self.query_one("#refunds-title").display = has_refunds
+        refunds = self.query_one("#refunds", Static)
+        refunds.display = has_refunds
+        if has_refunds:
+            lines = []
+            for r in detail.refunds:
+                line = (f"实收 {format_yuan(from_fen(r.charged_fen))} 应收 "
+                        f"{format_yuan(from_fen(r.should_have_charged_fen))} → 退 "
+                        f"{format_yuan(from_fen(r.amount_fen))} 元 "
+                        f"({t(f'refund_method.{r.method}')};规则 "
+                        f"{format_yuan(from_fen(r.rule_amount_fen))})")
+                if r.approved_by:
+                    line += f" 审批:{self._staff_name(detail, r.approved_by)} {r.approval_reason}"
+                lines.append(line)
+            refunds.update("\n".join(lines))
+
+        events = Table.grid(padding=(0, 2))
+        for e in detail.events:
+            events.add_row(format_local(e.at, tz), t(f"event.{e.kind}"),
+                           self._staff_name(detail, e.actor_id), e.note)
+        self.query_one("#events", Static).update(events)
+
+        history = Table.grid(padding=(0, 2))
+        for h in detail.history:
+            changed = ", ".join(sorted(h.fields))
+            history.add_row(format_local(h.at, tz), h.op, self._staff_name(detail, h.actor),
+                            changed if len(changed) < 80 else changed[:77] + "…")
+        self.query_one("#history", Static).update(history)

@@ -1,0 +1,139 @@
+"""查询投诉: one box for ticket number, phone, last four digits, name or content words.
+Rows are read a page at a time from SQL; the table never holds a whole large result."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from deskapp.domain.phone import mask_phone
+from deskapp.domain.timefmt import format_local
+from deskapp.i18n import t
+from deskapp.services.desk import Desk
+from deskapp.services.search import PAGE_SIZE, SearchPage, search
+from screens.detail import DetailScreen
+from screens.widgets.status_line import StatusLine
+
+SEARCH_DELAY = 0.25  # seconds after the last key before querying
+
+
+class SearchScreen(Screen[None]):
+    TITLE_KEY = "search.title"
+    CSS_PATH = "search.tcss"
+    AUTO_FOCUS = "#query"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+f", "focus_query", t("key.focus_search")),
+        Binding("pagedown", "more", t("key.more"), show=False),
+        Binding("enter", "open_detail", t("key.detail")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._query = ""
+        self._offset = 0
+        self._has_more = False
+        self._ids: list[str] = []
+        self._timer = None
+
+    @property
+    def desk(self) -> Desk:
+        return self.app.desk  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine()
+        yield Input(placeholder=t("search.placeholder"), id="query", max_length=100)
+        yield Static("", id="search-info")
+        table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#results", DataTable)
+        for key, width in (("col_ticket", 24), ("col_received", 16), ("col_customer", 8),
+                           ("col_phone", 13), ("col_severity", 4), ("col_status", 8),
+                           ("col_content", None)):
+            table.add_column(t(f"search.{key}"), width=width, key=key)
+        self.run_search("")
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.run_search(self._query)  # a complaint may have been taken meanwhile
+
+    @on(Input.Changed, "#query")
+    def _typed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(SEARCH_DELAY, lambda: self.run_search(event.value))
+
+    @on(Input.Submitted, "#query")
+    def _submitted(self, event: Input.Submitted) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self.run_search(event.value)
+        self.query_one("#results", DataTable).focus()
+
+    def run_search(self, query: str) -> None:
+        self._query = query
+        self._offset = 0
+        self.fetch(query, 0)
+
+    @work(thread=True, exclusive=True, group="search")
+    def fetch(self, query: str, offset: int) -> None:
+        page = search(self.desk, query, offset=offset, limit=PAGE_SIZE)
+        self.app.call_from_thread(self._show, query, page)
+
+    def _show(self, query: str, page: SearchPage) -> None:
+        if query != self._query:
+            return
+        table = self.query_one("#results", DataTable)
+        tz = self.desk.tz
+        if page.offset == 0:
+            table.clear()
+            self._ids = []
+        for row in page.rows:
+            severity = t(f"severity.{row.severity}")
+            table.add_row(
+                row.ticket_no, format_local(row.received_at, tz), row.customer_name,
+                mask_phone(row.contact_phone), severity, t(f"status.{row.status}"),
+                row.content.replace("\n", " "), key=row.id,
+            )
+            self._ids.append(row.id)
+        self._offset = page.offset + len(page.rows)
+        self._has_more = page.has_more
+        kind = t(f"search.kind_{page.kind.value}")
+        if not self._ids:
+            info = f"{kind} · {t('search.no_results')}"
+        elif page.has_more:
+            info = f"{kind} · {t('search.more', count=len(self._ids))}"
+        else:
+            info = f"{kind} · {t('search.count', count=len(self._ids))}"
+        self.query_one("#search-info", Static).update(info)
+
+    @on(DataTable.RowHighlighted, "#results")
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        # Load the next page as the cursor approaches the end (never the whole result).
+        if self._has_more and event.cursor_row >= len(self._ids) - 5:
+            self._has_more = False
+            self.fetch(self._query, self._offset)
+
+    def action_more(self) -> None:
+        table = self.query_one("#results", DataTable)
+        if self._has_more:
+            self._has_more = False
+            self.fetch(self._query, self._offset)
+        table.action_page_down()
+
+    def action_focus_query(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    @on(DataTable.RowSelected, "#results")
+    def action_open_detail(self) -> None:
+        table = self.query_one("#results", DataTable)
+        if not self._ids or table.cursor_row < 0:
+            return
+        self.app.push_screen(DetailScreen(self._ids[table.cursor_row]))

@@ -1,0 +1,101 @@
+"""Sign-in: work number and PIN. Wrong PINs count toward the lock kept in the database."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.worker import get_current_worker
+
+from deskapp.domain.errors import RuleViolation
+from deskapp.i18n import error_text, t
+from deskapp.services.desk import Actor
+from deskapp.services.staff import sign_in
+from screens.widgets.field import Field
+
+
+class SignInScreen(Screen[None]):
+    CSS_PATH = "signin.tcss"
+    AUTO_FOCUS = "#work_no"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "submit", t("signin.submit"), show=True)]
+
+    def compose(self) -> ComposeResult:
+        with Center(), Vertical(id="signin-box"):
+            yield Static(t("app.title"), id="signin-title")
+            yield Field(t("signin.work_no"), Input(id="work_no", max_length=16), name="work_no")
+            yield Field(
+                t("signin.pin"), Input(id="pin", password=True, max_length=12), name="pin"
+            )
+            yield Button(t("signin.submit"), id="submit", variant="primary")
+            if self.app.demo_logins:  # type: ignore[attr-defined]
+                yield Static(t("app.demo_hint"), id="demo-hint")
+                table: DataTable[str] = DataTable(id="demo-logins", cursor_type="none")
+                yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.open_store()
+        if self.app.demo_logins:  # type: ignore[attr-defined]
+            table = self.query_one("#demo-logins", DataTable)
+            table.add_columns(t("signin.work_no"), "姓名", "角色", t("signin.pin"))
+            for login in self.app.demo_logins:  # type: ignore[attr-defined]
+                table.add_row(login.work_no, login.name, t(f"role.{login.role}"), login.pin)
+
+    @work(thread=True, exclusive=True, group="open-store")
+    def open_store(self) -> None:
+        """Open (and if needed migrate) the store while the handler types."""
+        desk = self.app.desk  # type: ignore[attr-defined]
+        if desk.is_initialised():
+            desk.terminal()  # cached for the status line
+
+    @on(Input.Submitted, "#work_no")
+    def _next(self) -> None:
+        self.query_one("#pin", Input).focus()
+
+    @on(Input.Submitted, "#pin")
+    @on(Button.Pressed, "#submit")
+    def action_submit(self) -> None:
+        work_no = self.query_one("#work_no", Input).value
+        if not work_no.strip():
+            self._show("work_no", t("error.required"))
+            self.query_one("#work_no", Input).focus()
+            return
+        self.query_one("#submit", Button).disabled = True
+        self.attempt(work_no, self.query_one("#pin", Input).value)
+
+    @work(thread=True, exclusive=True, group="signin")
+    def attempt(self, work_no: str, pin: str) -> None:
+        # scrypt takes tens of milliseconds: off the event loop.
+        try:
+            actor = sign_in(self.app.desk, work_no, pin)  # type: ignore[attr-defined]
+        except RuleViolation as violation:
+            if not get_current_worker().is_cancelled:
+                self.app.call_from_thread(self._refused, violation)
+            return
+        self.app.call_from_thread(self._accepted, actor)
+
+    def _show(self, name: str, message: str | None) -> None:
+        self.query_one(f"#field-{name}", Field).show_error(message)
+
+    def _refused(self, violation: RuleViolation) -> None:
+        self.query_one("#submit", Button).disabled = False
+        self._show("work_no", None)
+        self._show("pin", None)
+        for error in violation.errors:
+            self._show("work_no" if error.field == "work_no" else "pin", error_text(error))
+        pin = self.query_one("#pin", Input)
+        pin.value = ""
+        pin.focus()
+
+    def _accepted(self, actor: Actor) -> None:
+        self.query_one("#submit", Button).disabled = False
+        for name in ("work_no", "pin"):
+            self.query_one(f"#{name}", Input).value = ""
+            self._show(name, None)
+        self.query_one("#work_no", Input).focus()
+        self.app.signed_in(actor)  # type: ignore[attr-defined]
