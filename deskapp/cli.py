@@ -13,10 +13,19 @@ pass_settings = click.make_pass_decorator(DeskSettings)
 
 
 @click.group(invoke_without_command=True)
-@click.option("--db", "db", type=click.Path(path_type=Path), envvar="DESKAPP_DB",
-              help="本终端数据库文件 (默认: 用户数据目录下 desk.db)")
-@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), envvar="DESKAPP_DATA_DIR",
-              help="参考数据目录 (默认: 随程序的 data/)")
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(path_type=Path),
+    envvar="DESKAPP_DB",
+    help="本终端数据库文件 (默认: 用户数据目录下 desk.db)",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="DESKAPP_DATA_DIR",
+    help="参考数据目录 (默认: 随程序的 data/)",
+)
 @click.pass_context
 def main(ctx: click.Context, db: Path | None, data_dir: Path | None) -> None:
     """营业厅投诉处理台. Without a command: open the desk."""
@@ -28,7 +37,7 @@ def main(ctx: click.Context, db: Path | None, data_dir: Path | None) -> None:
 
 
 def _open_desk(settings: DeskSettings, demo: bool = False) -> None:
-    from screens.app import DeskApp, DemoLogin
+    from screens.app import DemoLogin, DeskApp
 
     logins = None
     if demo:
@@ -38,13 +47,13 @@ def _open_desk(settings: DeskSettings, demo: bool = False) -> None:
     DeskApp(db_path=settings.db, data_dir=settings.data_dir, demo_logins=logins).run()
 
 
-def _desk(settings: DeskSettings):  # noqa: ANN202
+def _desk(settings: DeskSettings):
     from deskapp.services.desk import Desk
 
     return Desk.open(settings.db, data_dir=settings.data_dir)
 
 
-def _fail(violation) -> None:  # noqa: ANN001
+def _fail(violation) -> None:
     from deskapp.i18n import error_text
 
     for error in violation.errors:
@@ -67,7 +76,9 @@ def init(settings: DeskSettings, hall_code: str, terminal_code: str, timezone: s
     except RuleViolation as violation:
         _fail(violation)
         return
-    click.echo(f"✓ {terminal.hall_code}-{terminal.terminal_code} ({terminal.timezone}) → {settings.db}")
+    click.echo(
+        f"✓ {terminal.hall_code}-{terminal.terminal_code} ({terminal.timezone}) → {settings.db}"
+    )
 
 
 @main.group()
@@ -78,10 +89,19 @@ def staff() -> None:
 @staff.command("add")
 @click.option("--work-no", required=True, help="工号")
 @click.option("--name", required=True, help="姓名")
-@click.option("--role", type=click.Choice(["handler", "duty_manager", "hall_manager"]),
-              default="handler", show_default=True)
-@click.option("--pin", prompt="PIN", hide_input=True, confirmation_prompt="再次输入 PIN",
-              help="PIN (asked twice without echo when not given)")
+@click.option(
+    "--role",
+    type=click.Choice(["handler", "duty_manager", "hall_manager"]),
+    default="handler",
+    show_default=True,
+)
+@click.option(
+    "--pin",
+    prompt="PIN",
+    hide_input=True,
+    confirmation_prompt="再次输入 PIN",
+    help="PIN (asked twice without echo when not given)",
+)
 @pass_settings
 def staff_add(settings: DeskSettings, work_no: str, name: str, role: str, pin: str) -> None:
     from deskapp.domain.enums import Role
@@ -104,7 +124,9 @@ def staff_list(settings: DeskSettings) -> None:
     from deskapp.services.staff import list_staff
 
     for s in list_staff(_desk(settings), active_only=False):
-        click.echo(f"{s.work_no}\t{s.name}\t{t(f'role.{s.role}')}\t{'在岗' if s.active else '停用'}")
+        click.echo(
+            f"{s.work_no}\t{s.name}\t{t(f'role.{s.role}')}\t{'在岗' if s.active else '停用'}"
+        )
 
 
 @main.command()

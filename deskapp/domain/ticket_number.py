@@ -9,7 +9,9 @@ import re
 from datetime import date
 
 CODE = re.compile(r"[A-Z0-9]{2,8}")
-TICKET = re.compile(r"(?P<hall>[A-Z0-9]{2,8})-(?P<terminal>[A-Z0-9]{2,8})-(?P<day>\d{8})-(?P<seq>\d{4,})")
+TICKET = re.compile(
+    r"(?P<hall>[A-Z0-9]{2,8})-(?P<terminal>[A-Z0-9]{2,8})-(?P<day>\d{8})-(?P<seq>\d{4,})"
+)
 
 
 def format_ticket_number(hall: str, terminal: str, day: date, seq: int) -> str:

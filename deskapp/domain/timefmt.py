@@ -13,7 +13,7 @@ _TIME_ONLY = re.compile(r"(\d{1,2})[:：](\d{2})")
 
 
 def parse_local(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
-    """"2026-11-24 09:30", "11-24 09:30" (this year) or "09:30" (today) → aware UTC.
+    """ "2026-11-24 09:30", "11-24 09:30" (this year) or "09:30" (today) → aware UTC.
     None when the text is not a time at all; range checks are the caller's."""
     raw = text.strip()
     today = now.astimezone(tz).date()

@@ -36,25 +36,41 @@ DEMO_STAFF = (
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 _STORIES = {
-    "NET": [("家里客厅和卧室手机经常没有信号,打电话要跑到阳台", "尽快解决室内信号问题"),
-            ("最近一周通话经常掉线,影响工作", "查明原因并修复,减免本月月租")],
-    "NEWBIZ": [("发现被开通了视频彩铃业务,本人从未办理", "取消业务并退还费用"),
-               ("想退订流量包,短信退订一直失败", "立即帮忙退订")],
+    "NET": [
+        ("家里客厅和卧室手机经常没有信号,打电话要跑到阳台", "尽快解决室内信号问题"),
+        ("最近一周通话经常掉线,影响工作", "查明原因并修复,减免本月月租"),
+    ],
+    "NEWBIZ": [
+        ("发现被开通了视频彩铃业务,本人从未办理", "取消业务并退还费用"),
+        ("想退订流量包,短信退订一直失败", "立即帮忙退订"),
+    ],
     "TARIFF": [("套餐资费和办理时营业员介绍的不一致", "按当时承诺的资费执行")],
     "PROMO": [("参加存话费送手机活动,赠送话费没有按月到账", "补发赠送话费")],
     "PUBLICITY": [("宣传单写不限流量,实际超过40G就限速", "给个说法,按宣传兑现")],
-    "BILLINFO": [("上月账单多出一笔国际漫游费,本人没有出境", "核实并退还多收费用"),
-                 ("通话详单时长和实际通话时长不符,多计了费用", "核实后退还多收的钱")],
-    "PAYMENT": [("欠费停机前没有收到任何提醒短信", "以后停机前提前通知,恢复开机"),
-                ("网上缴费成功了但账户余额没有增加", "尽快到账")],
+    "BILLINFO": [
+        ("上月账单多出一笔国际漫游费,本人没有出境", "核实并退还多收费用"),
+        ("通话详单时长和实际通话时长不符,多计了费用", "核实后退还多收的钱"),
+    ],
+    "PAYMENT": [
+        ("欠费停机前没有收到任何提醒短信", "以后停机前提前通知,恢复开机"),
+        ("网上缴费成功了但账户余额没有增加", "尽快到账"),
+    ],
     "HANDLING": [("上次投诉说三天内回复,到现在一周了没人联系", "尽快给答复并说明原因")],
-    "HALL": [("排队等了一个多小时,只开了两个窗口", "高峰期多开窗口"),
-             ("营业员办理业务时态度冷淡,不耐烦", "营业员道歉")],
+    "HALL": [
+        ("排队等了一个多小时,只开了两个窗口", "高峰期多开窗口"),
+        ("营业员办理业务时态度冷淡,不耐烦", "营业员道歉"),
+    ],
 }
 
 
-def build_demo(db_path: Path, *, data_dir: Path | None = None, now: datetime | None = None,
-               count: int = 40, seed: int = 7) -> None:
+def build_demo(
+    db_path: Path,
+    *,
+    data_dir: Path | None = None,
+    now: datetime | None = None,
+    count: int = 40,
+    seed: int = 7,
+) -> None:
     """Build the demo store at `db_path` (which must not exist yet)."""
     now = now or datetime.now(UTC)
     rng = random.Random(seed)
@@ -85,9 +101,11 @@ def build_demo(db_path: Path, *, data_dir: Path | None = None, now: datetime | N
             content, demand = rng.choice(_STORIES[root])
             channel = rng.choices(channels, weights)[0]
             on_spot = channel is Channel.WALK_IN and rng.random() < 0.6
-            severity = Severity.MAJOR if channel in (
-                Channel.CONSUMER_ASSOCIATION, Channel.REGULATOR, Channel.MEDIA) else (
-                Severity.SERIOUS if rng.random() < 0.1 else Severity.GENERAL)
+            severity = (
+                Severity.MAJOR
+                if channel in (Channel.CONSUMER_ASSOCIATION, Channel.REGULATOR, Channel.MEDIA)
+                else (Severity.SERIOUS if rng.random() < 0.1 else Severity.GENERAL)
+            )
             phone = rng.choice(phones)
             form = IntakeForm(
                 received_at=format_local(received, desk.tz),
@@ -105,15 +123,22 @@ def build_demo(db_path: Path, *, data_dir: Path | None = None, now: datetime | N
             if on_spot:
                 form.outcome = "已向客户解释并当场处理完毕"
                 form.satisfaction = rng.choice(
-                    [Satisfaction.SATISFIED, Satisfaction.SATISFIED,
-                     Satisfaction.BASICALLY_SATISFIED, Satisfaction.DECLINED]).value
+                    [
+                        Satisfaction.SATISFIED,
+                        Satisfaction.SATISFIED,
+                        Satisfaction.BASICALLY_SATISFIED,
+                        Satisfaction.DECLINED,
+                    ]
+                ).value
             else:
                 form.promised_reply_at = format_local(
-                    clock.now() + timedelta(days=1, hours=rng.randint(0, 4)), desk.tz)
+                    clock.now() + timedelta(days=1, hours=rng.randint(0, 4)), desk.tz
+                )
             if root == "BILLINFO" and on_spot:
                 charged = rng.choice([30, 48, 58, 88])
-                form.refund = RefundForm(charged=str(charged), should_have_charged=str(charged - 10),
-                                         verified=True)
+                form.refund = RefundForm(
+                    charged=str(charged), should_have_charged=str(charged - 10), verified=True
+                )
                 if rng.random() < 0.3:
                     form.refund.amount = str(30)
                     form.refund.approver_work_no = manager.work_no

@@ -82,7 +82,9 @@ class Desk:
             with self.read() as session:
                 self._terminal = session.scalars(sa.select(Terminal)).first()
             if self._terminal is None:
-                raise TerminalNotInitialised("this store has no terminal identity: run `deskapp init`")
+                raise TerminalNotInitialised(
+                    "this store has no terminal identity: run `deskapp init`"
+                )
         return self._terminal
 
     def is_initialised(self) -> bool:

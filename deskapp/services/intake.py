@@ -74,8 +74,9 @@ class IntakeForm:
 
     def to_json(self) -> str:
         data = self.__dict__ | {"refund": self.refund.__dict__ if self.refund else None}
-        data["refund"] = data["refund"] and {k: v for k, v in data["refund"].items()
-                                             if k != "approver_pin"}
+        data["refund"] = data["refund"] and {
+            k: v for k, v in data["refund"].items() if k != "approver_pin"
+        }
         return json.dumps(data, ensure_ascii=False)
 
     @classmethod
@@ -146,7 +147,9 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
         channel = Channel.WALK_IN
         add(FieldError("channel", "error.required"))
 
-    add(check_text("customer_name", form.customer_name, required=True, max_len=limits.customer_name))
+    add(
+        check_text("customer_name", form.customer_name, required=True, max_len=limits.customer_name)
+    )
     phone = None
     if not form.contact_phone.strip():
         add(FieldError("contact_phone", "error.required"))
@@ -181,10 +184,16 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
         add(FieldError("severity", "error.required"))
     floor = severity_floor(channel, settings.severity_floor)
     if severity.rank < floor.rank and not form.severity_reason.strip():
-        add(FieldError("severity_reason", "error.severity.below_floor_needs_reason",
-                       {"floor": floor.value}))
-    add(check_text("severity_reason", form.severity_reason, required=False,
-                   max_len=limits.severity_reason))
+        add(
+            FieldError(
+                "severity_reason", "error.severity.below_floor_needs_reason", {"floor": floor.value}
+            )
+        )
+    add(
+        check_text(
+            "severity_reason", form.severity_reason, required=False, max_len=limits.severity_reason
+        )
+    )
 
     try:
         check_recusal(actor.id, form.accused_staff_id or None)
@@ -259,11 +268,19 @@ def _check_refund(desk: Desk, form: RefundForm, errors: list[FieldError]) -> Che
         errors.append(FieldError("refund_amount", "error.refund.zero"))
     needs_approval = quote.exceeds_rule(amount)
     if needs_approval and not form.approval_reason.strip():
-        errors.append(FieldError("refund_approval_reason", "error.refund.reason_required",
-                                 {"rule": str(quote.rule_amount)}))
+        errors.append(
+            FieldError(
+                "refund_approval_reason",
+                "error.refund.reason_required",
+                {"rule": str(quote.rule_amount)},
+            )
+        )
     if needs_approval and not (form.approver_work_no.strip() and form.approver_pin):
-        errors.append(FieldError("refund_approver", "error.refund.over_rule",
-                                 {"rule": str(quote.rule_amount)}))
+        errors.append(
+            FieldError(
+                "refund_approver", "error.refund.over_rule", {"rule": str(quote.rule_amount)}
+            )
+        )
     if not form.verified:
         errors.append(FieldError("refund_verified", "error.refund.unverified"))
     try:
@@ -287,10 +304,18 @@ def find_repeat_candidates(
     since = repeat_window_start(received_at, desk.refdata.settings.intake.repeat_window_days)
     with desk.read() as session:
         rows = session.execute(
-            sa.select(Complaint.id, Complaint.ticket_no, Complaint.received_at, Complaint.status,
-                      Complaint.content)
-            .where(Complaint.contact_phone == phone.normalized,
-                   Complaint.received_at >= since, Complaint.received_at <= received_at)
+            sa.select(
+                Complaint.id,
+                Complaint.ticket_no,
+                Complaint.received_at,
+                Complaint.status,
+                Complaint.content,
+            )
+            .where(
+                Complaint.contact_phone == phone.normalized,
+                Complaint.received_at >= since,
+                Complaint.received_at <= received_at,
+            )
             .order_by(Complaint.received_at.desc())
             .limit(limit)
         ).all()
@@ -322,8 +347,9 @@ def take_complaint(desk: Desk, actor: Actor, form: IntakeForm) -> Complaint:
         try:
             approver = verify_manager(desk, form.refund.approver_work_no, form.refund.approver_pin)
         except RuleViolation as v:
-            raise RuleViolation([FieldError("refund_approver", e.key, e.params)
-                                 for e in v.errors]) from None
+            raise RuleViolation(
+                [FieldError("refund_approver", e.key, e.params) for e in v.errors]
+            ) from None
     repeats = find_repeat_candidates(desk, checked.contact_phone, checked.received_at, limit=1)
     now = desk.clock.now()
     limits = desk.refdata.settings.intake.text_limits
@@ -367,19 +393,41 @@ def take_complaint(desk: Desk, actor: Actor, form: IntakeForm) -> Complaint:
         session.add(complaint)
         session.flush()  # the complaint row exists before the rows that point at it
         events = [
-            _event(complaint, "registered", actor, now, data={
-                "channel": checked.channel.value,
-                "severity": checked.severity.value,
-                "registered_late": now - checked.received_at > REGISTER_WITHIN,
-            }),
+            _event(
+                complaint,
+                "registered",
+                actor,
+                now,
+                data={
+                    "channel": checked.channel.value,
+                    "severity": checked.severity.value,
+                    "registered_late": now - checked.received_at > REGISTER_WITHIN,
+                },
+            ),
         ]
         if complaint.repeat_of_id:
-            events.append(_event(complaint, "repeat_linked", actor, now,
-                                 data={"repeat_of": complaint.repeat_of_id,
-                                       "repeat_of_ticket": repeats[0].ticket_no}))
+            events.append(
+                _event(
+                    complaint,
+                    "repeat_linked",
+                    actor,
+                    now,
+                    data={
+                        "repeat_of": complaint.repeat_of_id,
+                        "repeat_of_ticket": repeats[0].ticket_no,
+                    },
+                )
+            )
         if checked.promised_reply_at:
-            events.append(_event(complaint, "promise", actor, now,
-                                 data={"due": checked.promised_reply_at.isoformat()}))
+            events.append(
+                _event(
+                    complaint,
+                    "promise",
+                    actor,
+                    now,
+                    data={"due": checked.promised_reply_at.isoformat()},
+                )
+            )
         if checked.refund:
             refund = Refund(
                 complaint_id=complaint.id,
@@ -391,24 +439,56 @@ def take_complaint(desk: Desk, actor: Actor, form: IntakeForm) -> Complaint:
                 verified_by=actor.id,
                 verified_at=now,
                 approved_by=approver.id if approver else None,
-                approval_reason=(form.refund.approval_reason.strip() if approver and form.refund
-                                 else ""),
+                approval_reason=(
+                    form.refund.approval_reason.strip() if approver and form.refund else ""
+                ),
                 created_by=actor.id,
             )
             session.add(refund)
-            events.append(_event(complaint, "refund", actor, now, data={
-                "refund_id": refund.id, "amount_fen": refund.amount_fen,
-                "rule_amount_fen": refund.rule_amount_fen, "method": refund.method,
-                "approved_by": refund.approved_by,
-            }))
+            events.append(
+                _event(
+                    complaint,
+                    "refund",
+                    actor,
+                    now,
+                    data={
+                        "refund_id": refund.id,
+                        "amount_fen": refund.amount_fen,
+                        "rule_amount_fen": refund.rule_amount_fen,
+                        "method": refund.method,
+                        "approved_by": refund.approved_by,
+                    },
+                )
+            )
         if form.solved_on_spot:
-            events.append(_event(complaint, "closed", actor, now, note=complaint.outcome, data={
-                "on_spot": True, "satisfaction": complaint.satisfaction}))
+            events.append(
+                _event(
+                    complaint,
+                    "closed",
+                    actor,
+                    now,
+                    note=complaint.outcome,
+                    data={"on_spot": True, "satisfaction": complaint.satisfaction},
+                )
+            )
         session.add_all(events)
     return complaint
 
 
-def _event(complaint: Complaint, kind: str, actor: Actor, at: datetime, *, note: str = "",
-           data: dict | None = None) -> ComplaintEvent:
-    return ComplaintEvent(complaint_id=complaint.id, kind=kind, at=at, actor_id=actor.id,
-                          note=note, data=json.dumps(data or {}, ensure_ascii=False))
+def _event(
+    complaint: Complaint,
+    kind: str,
+    actor: Actor,
+    at: datetime,
+    *,
+    note: str = "",
+    data: dict | None = None,
+) -> ComplaintEvent:
+    return ComplaintEvent(
+        complaint_id=complaint.id,
+        kind=kind,
+        at=at,
+        actor_id=actor.id,
+        note=note,
+        data=json.dumps(data or {}, ensure_ascii=False),
+    )

@@ -51,9 +51,16 @@ class SearchPage:
 
 
 _ROW_COLUMNS = (
-    Complaint.id, Complaint.ticket_no, Complaint.received_at, Complaint.customer_name,
-    Complaint.contact_phone, Complaint.channel, Complaint.cause_code, Complaint.severity,
-    Complaint.status, sa.func.substr(Complaint.content, 1, 60),
+    Complaint.id,
+    Complaint.ticket_no,
+    Complaint.received_at,
+    Complaint.customer_name,
+    Complaint.contact_phone,
+    Complaint.channel,
+    Complaint.cause_code,
+    Complaint.severity,
+    Complaint.status,
+    sa.func.substr(Complaint.content, 1, 60),
 )
 
 
@@ -102,8 +109,9 @@ def _text_query(stmt: sa.Select, q: str) -> sa.Select:
     expression = match_expression(q)
     if expression is None:
         # One character: too short for the index; names starting with it, or a scan.
-        return stmt.where(sa.or_(name_prefix, Complaint.content.contains(q, autoescape=True)))\
-            .order_by(Complaint.received_at.desc())
+        return stmt.where(
+            sa.or_(name_prefix, Complaint.content.contains(q, autoescape=True))
+        ).order_by(Complaint.received_at.desc())
     fts = sa.text("complaint_fts")
     hits = (
         sa.select(sa.literal_column("rowid"))
@@ -111,8 +119,9 @@ def _text_query(stmt: sa.Select, q: str) -> sa.Select:
         .where(sa.text("complaint_fts MATCH :expr").bindparams(expr=expression))
     )
     # Newest first by rowid (insertion order), which FTS5 can return without sorting.
-    return stmt.where(sa.or_(sa.literal_column("complaint.rowid").in_(hits), name_prefix))\
-        .order_by(sa.literal_column("complaint.rowid").desc())
+    return stmt.where(sa.or_(sa.literal_column("complaint.rowid").in_(hits), name_prefix)).order_by(
+        sa.literal_column("complaint.rowid").desc()
+    )
 
 
 @dataclass(frozen=True)
@@ -138,21 +147,29 @@ def complaint_detail(desk: Desk, complaint_id: str) -> ComplaintDetail | None:
         complaint = session.get(Complaint, complaint_id)
         if complaint is None:
             return None
-        events = list(session.scalars(
-            sa.select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint_id)
-            .order_by(ComplaintEvent.at, ComplaintEvent.id)))
-        refunds = list(session.scalars(sa.select(Refund).where(Refund.complaint_id == complaint_id)))
+        events = list(
+            session.scalars(
+                sa.select(ComplaintEvent)
+                .where(ComplaintEvent.complaint_id == complaint_id)
+                .order_by(ComplaintEvent.at, ComplaintEvent.id)
+            )
+        )
+        refunds = list(
+            session.scalars(sa.select(Refund).where(Refund.complaint_id == complaint_id))
+        )
         entity_ids = [complaint_id, *(e.id for e in events), *(r.id for r in refunds)]
         changes = session.scalars(
-            sa.select(ChangeLog).where(ChangeLog.entity_id.in_(entity_ids))
-            .order_by(ChangeLog.hlc, ChangeLog.seq)).all()
+            sa.select(ChangeLog)
+            .where(ChangeLog.entity_id.in_(entity_ids))
+            .order_by(ChangeLog.hlc, ChangeLog.seq)
+        ).all()
         staff_names = dict(session.execute(sa.select(Staff.id, Staff.name)).all())
         repeat_of_ticket = None
         if complaint.repeat_of_id:
             repeat_of_ticket = session.scalar(
-                sa.select(Complaint.ticket_no).where(Complaint.id == complaint.repeat_of_id))
+                sa.select(Complaint.ticket_no).where(Complaint.id == complaint.repeat_of_id)
+            )
     history = [
-        HistoryEntry(c.at, c.actor_id, f"{c.entity}.{c.op}", json.loads(c.fields))
-        for c in changes
+        HistoryEntry(c.at, c.actor_id, f"{c.entity}.{c.op}", json.loads(c.fields)) for c in changes
     ]
     return ComplaintDetail(complaint, events, refunds, history, staff_names, repeat_of_ticket)

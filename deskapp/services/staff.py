@@ -35,8 +35,13 @@ def add_staff(desk: Desk, actor_id: str, work_no: str, name: str, role: Role, pi
     if not WORK_NO.fullmatch(work_no):
         errors.append(FieldError("work_no", "error.work_no.format"))
     if not name or len(name) > 40:
-        errors.append(FieldError("name", "error.required" if not name else "error.text.too_long",
-                                 {"max": 40, "length": len(name)}))
+        errors.append(
+            FieldError(
+                "name",
+                "error.required" if not name else "error.text.too_long",
+                {"max": 40, "length": len(name)},
+            )
+        )
     if pin_error := check_pin_format(desk, pin):
         errors.append(pin_error)
     if errors:

@@ -53,7 +53,9 @@ def _row_fields(obj: RecordTable, only_changed: bool) -> dict[str, Any]:
     return fields
 
 
-def _next_stamp_and_seqs(connection: sa.Connection, count: int, now: datetime) -> tuple[str, list[int], str]:
+def _next_stamp_and_seqs(
+    connection: sa.Connection, count: int, now: datetime
+) -> tuple[str, list[int], str]:
     terminal = connection.execute(
         sa.select(Terminal.node_id, Terminal.last_seq, Terminal.hlc_wall_ms, Terminal.hlc_counter)
     ).one_or_none()
@@ -138,7 +140,7 @@ def guard_engine(engine: sa.Engine) -> None:
     """Refuse any statement that writes a record table outside a logged flush."""
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _refuse_unlogged(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def _refuse_unlogged(conn, cursor, statement, parameters, context, executemany):
         match = _DML.match(statement)
         if match is None or match.group(1).lower() not in RECORD_TABLES:
             return
@@ -150,10 +152,10 @@ def guard_engine(engine: sa.Engine) -> None:
 
     # A flush that fails half-way must not leave the connection marked as logged.
     @event.listens_for(engine, "handle_error")
-    def _clear_on_error(context):  # noqa: ANN001
+    def _clear_on_error(context):
         if context.connection is not None:
             context.connection.info.pop(LOGGED_WRITE_KEY, None)
 
     @event.listens_for(engine, "checkin")
-    def _clear_on_checkin(dbapi_connection, record):  # noqa: ANN001
+    def _clear_on_checkin(dbapi_connection, record):
         record.info.pop(LOGGED_WRITE_KEY, None)

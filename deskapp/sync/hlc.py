@@ -29,7 +29,9 @@ class Stamp:
 
 class ClockDriftError(Exception):
     def __init__(self, remote: Stamp, local_wall_ms: int) -> None:
-        super().__init__(f"remote stamp {remote.encode()} is {remote.wall_ms - local_wall_ms} ms ahead")
+        super().__init__(
+            f"remote stamp {remote.encode()} is {remote.wall_ms - local_wall_ms} ms ahead"
+        )
         self.remote = remote
         self.drift_ms = remote.wall_ms - local_wall_ms
 
