@@ -1,0 +1,83 @@
+"""The `deskapp` command, run through click's runner against real stores in tmp_path."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from deskapp.cli import main
+from deskapp.services.demo import DEMO_STAFF
+
+
+def run(*args: str, input: str | None = None, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, list(args), input=input, env=env, catch_exceptions=False)
+
+
+def test_init_then_staff_add_asks_pin_twice_and_lists(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    result = run("--db", str(db), "init", "--hall", "gz01", "--terminal", "t02")
+    assert result.exit_code == 0, result.output
+    assert "GZ01-T02" in result.output
+
+    result = run("--db", str(db), "staff", "add", "--work-no", "1001", "--name", "张敏",
+                 input="4321\n4321\n")
+    assert result.exit_code == 0, result.output
+    assert "4321" not in result.output  # never echoed
+    listing = run("--db", str(db), "staff", "list")
+    assert "1001" in listing.output and "张敏" in listing.output and "投诉处理员" in listing.output
+
+    with sqlite3.connect(db) as conn:
+        (pin_hash,) = conn.execute("SELECT pin_hash FROM staff").fetchone()
+    assert pin_hash.startswith("scrypt$") and "4321" not in pin_hash
+
+
+def test_staff_add_mismatched_pins_is_asked_again(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    run("--db", str(db), "init", "--hall", "GZ01", "--terminal", "T01")
+    result = run("--db", str(db), "staff", "add", "--work-no", "1001", "--name", "张敏",
+                 input="1111\n2222\n3333\n3333\n")
+    assert result.exit_code == 0, result.output
+    assert "1001" in run("--db", str(db), "staff", "list").output
+
+
+def test_bad_codes_and_short_pin_are_refused_in_words(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    result = run("--db", str(db), "init", "--hall", "广州", "--terminal", "T01", "--tz", "Mars/Base")
+    assert result.exit_code == 2
+    assert "代码为2–8位大写字母或数字" in result.output
+    assert "未知时区" in result.output
+
+    run("--db", str(db), "init", "--hall", "GZ01", "--terminal", "T01")
+    result = run("--db", str(db), "staff", "add", "--work-no", "1001", "--name", "张敏",
+                 "--pin", "12")
+    assert result.exit_code == 2
+    assert "PIN为" in result.output
+
+
+def test_db_comes_from_the_environment(tmp_path: Path) -> None:
+    db = tmp_path / "env.db"
+    result = run("init", "--hall", "GZ01", "--terminal", "T01", env={"DESKAPP_DB": str(db)})
+    assert result.exit_code == 0, result.output
+    assert db.exists()
+
+
+def test_demo_builds_a_realistic_store_once_and_prints_logins(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    result = run("--db", str(db), "demo", "--no-open")
+    assert result.exit_code == 0, result.output
+    for staff in DEMO_STAFF:
+        assert staff.work_no in result.output and staff.pin in result.output
+    with sqlite3.connect(db) as conn:
+        roles = {r for (r,) in conn.execute("SELECT DISTINCT role FROM staff")}
+        statuses = {s for (s,) in conn.execute("SELECT DISTINCT status FROM complaint")}
+        channels = conn.execute("SELECT COUNT(DISTINCT channel) FROM complaint").fetchone()[0]
+        severities = conn.execute("SELECT COUNT(DISTINCT severity) FROM complaint").fetchone()[0]
+        count = conn.execute("SELECT COUNT(*) FROM complaint").fetchone()[0]
+    assert roles == {"handler", "duty_manager", "hall_manager"}
+    assert {"open", "closed"} <= statuses
+    assert count >= 30 and channels >= 4 and severities >= 2
+
+    again = run("--db", str(db), "demo", "--no-open")
+    assert "正在生成" not in again.output  # built on first run only
