@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from deskapp.domain.categories import CauseTree
+from deskapp.domain.clocks import DEFAULT_LIMITS, ClockKind, Limit, TimeLimits, TimeUnit
 from deskapp.domain.enums import Channel, Severity
+from deskapp.domain.worktime import (
+    ChineseCalendarLibrary,
+    HolidayOverrides,
+    OpeningHours,
+    WorkCalendar,
+    YearSchedule,
+    parse_period,
+)
 
 
 def default_data_dir() -> Path:
@@ -66,12 +78,105 @@ class SigninSection(_Strict):
     pin_max_length: int = Field(12, le=64)
 
 
+_STANDARD_DAY = ["08:30-12:00", "13:30-17:30"]
+_WEEKEND_DAY = ["09:00-17:00"]
+
+
+class OpeningHoursSection(_Strict):
+    """营业时间, hall.toml [opening_hours]: periods per weekday ("08:30-12:00"), lunch break
+    as the gap. Working time is these periods on national working days (see the file)."""
+
+    monday: list[str] = _STANDARD_DAY
+    tuesday: list[str] = _STANDARD_DAY
+    wednesday: list[str] = _STANDARD_DAY
+    thursday: list[str] = _STANDARD_DAY
+    friday: list[str] = _STANDARD_DAY
+    saturday: list[str] = _WEEKEND_DAY
+    sunday: list[str] = _WEEKEND_DAY
+    makeup_workday: Literal["monday", "tuesday", "wednesday", "thursday", "friday"] = "monday"
+
+    @field_validator("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    @classmethod
+    def _periods(cls, value: list[str]) -> list[str]:
+        for text in value:
+            parse_period(text)  # raises ValueError with the offending text
+        return value
+
+    @model_validator(mode="after")
+    def _whole_week(self) -> OpeningHoursSection:
+        self.to_domain()  # order, overlaps, at least one weekday with hours
+        return self
+
+    def to_domain(self) -> OpeningHours:
+        days = self.model_dump(exclude={"makeup_workday"})
+        return OpeningHours.from_texts(days, self.makeup_workday)
+
+
 class HallSettings(_Strict):
     hall: HallSection = HallSection()
+    opening_hours: OpeningHoursSection = OpeningHoursSection()
     intake: IntakeSection = IntakeSection()
     refund: RefundSection = RefundSection()
     signin: SigninSection = SigninSection()
     severity_floor: dict[Channel, Severity] = {}
+
+
+class ClockLimit(_Strict):
+    amount: Decimal = Field(gt=0)
+    unit: TimeUnit
+    times: int = Field(1, ge=1)
+
+    def to_domain(self) -> Limit:
+        return Limit(Fraction(self.amount), self.unit, self.times)
+
+
+class WarningSection(_Strict):
+    due_soon_minutes: int = Field(15, gt=0)
+    highlight_minutes: int = Field(60, gt=0)
+
+
+class TimeLimitsFile(_Strict):
+    """data/time_limits.toml. A missing clock is an error: every limit is stated in the file."""
+
+    clock: dict[ClockKind, ClockLimit]  # every kind but `promise`
+    warning: WarningSection = WarningSection()
+
+    @model_validator(mode="after")
+    def _complete(self) -> TimeLimitsFile:
+        self.to_domain()  # every clock present, whole numbers where the unit needs them
+        return self
+
+    def to_domain(self) -> TimeLimits:
+        return TimeLimits(
+            clocks={k: v.to_domain() for k, v in self.clock.items()},
+            due_soon=timedelta(minutes=self.warning.due_soon_minutes),
+            highlight=timedelta(minutes=self.warning.highlight_minutes),
+        )
+
+
+class YearScheduleEntry(_Strict):
+    source: str = ""
+    holidays: list[date] = []
+    makeup_workdays: list[date] = []
+
+
+class HolidaysFile(_Strict):
+    """data/holidays.toml: [year.2027] tables of published schedules the library lacks."""
+
+    year: dict[int, YearScheduleEntry] = {}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> HolidaysFile:
+        self.to_domain()  # dates in their year, make-up days on weekends, no date twice
+        return self
+
+    def to_domain(self) -> HolidayOverrides:
+        return HolidayOverrides(
+            years={
+                y: YearSchedule(y, frozenset(e.holidays), frozenset(e.makeup_workdays), e.source)
+                for y, e in self.year.items()
+            }
+        )
 
 
 class RefData:
@@ -79,10 +184,14 @@ class RefData:
 
     def __init__(self, data_dir: Path | None = None) -> None:
         self.data_dir = data_dir or default_data_dir()
+        self._calendars: dict[str, WorkCalendar] = {}
 
     def _toml(self, name: str) -> dict:
         with (self.data_dir / name).open("rb") as fh:
             return tomllib.load(fh)
+
+    def _optional_toml(self, name: str) -> dict | None:
+        return self._toml(name) if (self.data_dir / name).is_file() else None
 
     @cached_property
     def settings(self) -> HallSettings:
@@ -91,3 +200,37 @@ class RefData:
     @cached_property
     def causes(self) -> CauseTree:
         return CauseTree.from_mapping(self._toml("categories.toml"))
+
+    @cached_property
+    def opening_hours(self) -> OpeningHours:
+        return self.settings.opening_hours.to_domain()
+
+    @cached_property
+    def time_limits(self) -> TimeLimits:
+        """data/time_limits.toml; the DOMAIN.md defaults when a data directory has no such file."""
+        raw = self._optional_toml("time_limits.toml")
+        if raw is None:
+            return DEFAULT_LIMITS
+        return TimeLimitsFile.model_validate(raw).to_domain()
+
+    @cached_property
+    def holiday_overrides(self) -> HolidayOverrides:
+        """data/holidays.toml; none when a data directory has no such file."""
+        raw = self._optional_toml("holidays.toml")
+        return HolidaysFile.model_validate(raw or {}).to_domain()
+
+    @cached_property
+    def work_calendar(self) -> WorkCalendar:
+        """The hall's working-time calendar in hall.toml's time zone (see `work_calendar_for`)."""
+        return self.work_calendar_for(ZoneInfo(self.settings.hall.timezone))
+
+    def work_calendar_for(self, tz: ZoneInfo) -> WorkCalendar:
+        """The working-time calendar in `tz` (a desk uses its terminal's zone, `Desk.tz`): the
+        opening hours, the overrides of data/holidays.toml, then the holiday library. One per
+        zone, so its memoised days are shared by every deadline computed on this desk."""
+        found = self._calendars.get(tz.key)
+        if found is None:
+            found = self._calendars[tz.key] = WorkCalendar(
+                tz, self.opening_hours, self.holiday_overrides, ChineseCalendarLibrary()
+            )
+        return found

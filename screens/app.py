@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
@@ -51,10 +52,15 @@ class DeskApp(App[None]):
         clock: Clock | None = None,
         data_dir: Path | None = None,
         demo_logins: list[DemoLogin] | None = None,
+        cursor_blink: bool | None = None,
     ) -> None:
         """Either an open `desk` (tests) or a `db_path` to open in the background, so the
-        sign-in screen is ready to type before the store has been opened."""
+        sign-in screen is ready to type before the store has been opened.
+
+        `cursor_blink`: None blinks text cursors except in a headless run (tests, screenshots),
+        where a blink caught half-way would make every snapshot a coin toss."""
         super().__init__()
+        self.cursor_blink = cursor_blink
         if desk is None and db_path is None:
             raise ValueError("DeskApp needs a desk or a db_path")
         self._desk = desk
@@ -71,10 +77,15 @@ class DeskApp(App[None]):
             self._desk = Desk.open(self._db_path, clock=self._clock, data_dir=self._data_dir)
         return self._desk
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        blink = self.cursor_blink if self.cursor_blink is not None else not self.is_headless
+        widget = event.widget
+        if not blink and hasattr(widget, "cursor_blink"):
+            widget.cursor_blink = False  # type: ignore[attr-defined]
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("switch_mode", "sign_out") and self.actor is None:
-            return False
-        return True
+        # Nothing but signing in until someone has signed in.
+        return not (action in ("switch_mode", "sign_out") and self.actor is None)
 
     def signed_in(self, actor: Actor) -> None:
         self.actor = actor
@@ -85,9 +96,10 @@ class DeskApp(App[None]):
         if self.actor is None:
             return
         # Screens save their drafts as they are typed; leaving them loses nothing.
-        for screen in self.screen_stack:
-            if isinstance(screen, IntakeScreen):
-                screen.save_draft_now()
+        for screen in self._intake_screens():
+            worker = screen.save_draft_now()
+            if worker is not None:
+                await worker.wait()  # written before the screen (and its workers) goes away
         self.actor = None
         await self.switch_mode("signin")
         for mode, screen_type in SIGNED_IN_MODES.items():
@@ -95,6 +107,15 @@ class DeskApp(App[None]):
                 await self.remove_mode(mode)
                 self.add_mode(mode, screen_type)
         self.refresh_bindings()
+
+    def _intake_screens(self) -> list[IntakeScreen]:
+        """Intake screens of every mode (the handler may sign out from the search screen)."""
+        return [
+            screen
+            for stack in self._screen_stacks.values()
+            for screen in stack
+            if isinstance(screen, IntakeScreen)
+        ]
 
     def on_unmount(self) -> None:
         if self._desk is not None:

@@ -15,6 +15,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Select, Static, TextArea
+from textual.widgets.select import InvalidSelectValueError
+from textual.worker import Worker
 
 from deskapp.domain.enums import Channel, RefundMethod, Satisfaction, Severity
 from deskapp.domain.errors import FieldError, RuleViolation
@@ -50,6 +52,9 @@ TEXT_INPUTS = (
 )
 REFUND_INPUTS = ("charged", "should_have_charged", "amount", "approver_work_no", "approver_pin",
                  "approval_reason")
+# What the form's widgets say when they change (silenced while the screen fills them).
+FORM_MESSAGES = (Input.Changed, TextArea.Changed, Select.Changed, Checkbox.Changed,
+                 CausePicker.Picked)
 # Service error field -> the Field container that shows it.
 ERROR_FIELDS = {
     "refund_charged": "refund_charged", "refund_should": "refund_should",
@@ -71,7 +76,7 @@ class IntakeScreen(Screen[None]):
         Binding("ctrl+s", "save", t("key.save"), priority=True),
         Binding("ctrl+n", "new_form", t("key.new")),
         Binding("escape", "discard", t("intake.new_form"), show=False),
-        Binding("ctrl+t", "hand_off", "转交同事", show=False),
+        Binding("ctrl+t", "hand_off", "转交同事"),
     ]
 
     def __init__(self) -> None:
@@ -81,7 +86,8 @@ class IntakeScreen(Screen[None]):
         self.show_all_errors = False
         self.saving = False
         self._draft_timer: Timer | None = None
-        self._loading = False  # filling widgets from a draft: not the handler typing
+        self._pending_accused = ""  # from a draft restored before the staff list arrived
+        self._recusal = False  # the handler picked themselves as the accused staff member
 
     @property
     def desk(self) -> Desk:
@@ -97,7 +103,9 @@ class IntakeScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
-        with VerticalScroll(id="intake-form"):
+        # Above the scrolling form, so "N problems" is seen even when they are further down.
+        yield Static("", id="form-summary", classes="notice -error")
+        with VerticalScroll(id="intake-form", can_focus=False):
             with Horizontal(classes="row"):
                 yield Field(t("intake.customer_name"), Input(id="customer_name", compact=True,
                             max_length=200), name="customer_name")
@@ -108,7 +116,7 @@ class IntakeScreen(Screen[None]):
                     placeholder=t("intake.service_number_hint")), name="service_number")
             yield Static("", id="repeat-notice", classes="notice")
             yield Field(t("intake.content"), TextArea(id="content", soft_wrap=True,
-                        tab_behavior="focus"), name="content")
+                        tab_behavior="focus", compact=True), name="content")
             yield Field(t("intake.demand"), Input(id="demand", compact=True, max_length=2000),
                         name="demand")
             yield Field(t("intake.cause"), CausePicker(
@@ -131,21 +139,23 @@ class IntakeScreen(Screen[None]):
                 yield Field(t("intake.accused_staff"), Select(
                     [], id="accused_staff", prompt=t("intake.accused_none"), compact=True),
                     name="accused_staff")
-                with Vertical(classes="flags"):
+                with Horizontal(classes="flags"):
                     yield Checkbox(t("intake.no_fault"), id="no_fault", compact=True)
                     yield Checkbox(t("intake.difficult_customer"), id="difficult_customer",
                                    compact=True)
             yield Static("", id="recusal-notice", classes="notice -warning")
-            yield Checkbox(t("intake.solved_on_spot"), id="solved_on_spot", compact=True)
-            with Horizontal(classes="row", id="on-spot-row"):
+            # Solved on the spot → outcome and satisfaction; otherwise → when we reply.
+            with Horizontal(classes="row", id="resolution-row"):
+                with Vertical(classes="flags"):
+                    yield Checkbox(t("intake.solved_on_spot"), id="solved_on_spot", compact=True)
+                yield Field(t("intake.promised_reply_at"), Input(
+                    id="promised_reply_at", compact=True, max_length=20,
+                    placeholder=t("intake.promised_hint")), name="promised_reply_at")
                 yield Field(t("intake.outcome"), Input(id="outcome", compact=True,
                             max_length=4000), name="outcome")
                 yield Field(t("intake.satisfaction"), Select(
                     _options("satisfaction", [s.value for s in Satisfaction]),
                     id="satisfaction", compact=True, prompt="—"), name="satisfaction")
-            yield Field(t("intake.promised_reply_at"), Input(
-                id="promised_reply_at", compact=True, max_length=20,
-                placeholder=t("intake.promised_hint")), name="promised_reply_at")
             yield Checkbox(t("intake.refund_enabled"), id="refund_enabled", compact=True)
             with Vertical(id="refund-box"):
                 with Horizontal(classes="row"):
@@ -175,8 +185,8 @@ class IntakeScreen(Screen[None]):
                     yield Field(t("intake.refund_approval_reason"), Input(
                         id="refund-approval_reason", compact=True, max_length=1000),
                         name="refund_approval_reason")
-            yield Static("", id="form-summary", classes="notice -error")
-            yield Button(f"{t('intake.save')} (Ctrl+S)", id="save", variant="primary")
+            yield Button(f"{t('intake.save')} (Ctrl+S)", id="save", variant="primary",
+                         compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -194,7 +204,17 @@ class IntakeScreen(Screen[None]):
     def load_staff(self) -> None:
         staff = list_staff(self.desk)
         options = [(f"{s.work_no} {s.name}", s.id) for s in staff]
-        self.app.call_from_thread(self.query_one("#accused_staff", Select).set_options, options)
+        self.app.call_from_thread(self._staff_loaded, options)
+
+    def _staff_loaded(self, options: list[tuple[str, str]]) -> None:
+        accused = self.query_one("#accused_staff", Select)
+        with self.prevent(*FORM_MESSAGES):
+            accused.set_options(options)
+            # A draft restored before the list arrived keeps its accused staff member.
+            if self._pending_accused in {value for _, value in options}:
+                accused.value = self._pending_accused
+        self._pending_accused = ""
+        self.validate()
 
     # ------------------------------------------------------------- form <-> widgets
 
@@ -220,8 +240,23 @@ class IntakeScreen(Screen[None]):
         return form
 
     def write_form(self, form: IntakeForm) -> None:
-        """Fill the widgets (restoring a draft, or clearing after a save)."""
-        self._loading = True
+        """Fill the widgets (restoring a draft, or clearing after a save).
+
+        The widgets' Changed messages are prevented rather than ignored later: they would
+        arrive after this method returns, and count as the handler typing."""
+        with self.prevent(*FORM_MESSAGES):
+            self._fill(form)
+        self.touched.update(name for name in (*TEXT_INPUTS, "content") if getattr(form, name))
+        if form.cause_code:
+            self.touched.add("cause_code")
+        self._show_repeat("")
+        if form.contact_phone:
+            self.check_repeat(form.contact_phone)
+        self._sync_visibility()
+        self.validate()
+        self.refresh_bindings()
+
+    def _fill(self, form: IntakeForm) -> None:
         q = self.query_one
         self.form = form
         for name in TEXT_INPUTS:
@@ -235,8 +270,9 @@ class IntakeScreen(Screen[None]):
         accused = q("#accused_staff", Select)
         try:
             accused.value = form.accused_staff_id or Select.NULL
-        except Exception:  # the staff list is still loading: the value comes with the draft
+        except InvalidSelectValueError:  # the staff list is still loading: set it on arrival
             accused.value = Select.NULL
+            self._pending_accused = form.accused_staff_id
         for name in ("no_fault", "difficult_customer", "solved_on_spot"):
             q(f"#{name}", Checkbox).value = getattr(form, name)
         refund = form.refund or RefundForm()
@@ -244,13 +280,9 @@ class IntakeScreen(Screen[None]):
         q("#refund-verified", Checkbox).value = refund.verified
         q("#refund-method", Select).value = refund.method
         for name in REFUND_INPUTS:
-            q(f"#refund-{name}", Input).value = "" if name == "approver_pin" else getattr(refund, name)
-        self.call_after_refresh(self._loaded)
-
-    def _loaded(self) -> None:
-        self._loading = False
-        self._sync_visibility()
-        self.validate()
+            # The approver's PIN is never kept in a draft: typed again each time.
+            value = "" if name == "approver_pin" else getattr(refund, name)
+            q(f"#refund-{name}", Input).value = value
 
     def is_blank(self) -> bool:
         form = self.read_form()
@@ -266,13 +298,15 @@ class IntakeScreen(Screen[None]):
     @on(CausePicker.Picked)
     def _changed(self, event: Widget | object) -> None:
         control = getattr(event, "control", None) or getattr(event, "picker", None)
-        if self._loading or control is None:
+        if control is None:
             return
         name = (control.id or "").replace("refund-", "refund_")
         if name:
             self.touched.add("cause_code" if name in ("cause", "cause-query") else name)
             if name.startswith("refund_"):
                 self.touched.add(name.replace("should_have_charged", "should"))
+            if name.startswith("refund_approver"):
+                self.touched.add("refund_approver")
         if name == "channel":
             self._suggest_severity()
         if name == "contact_phone":
@@ -291,7 +325,8 @@ class IntakeScreen(Screen[None]):
     def _sync_visibility(self) -> None:
         q = self.query_one
         on_spot = q("#solved_on_spot", Checkbox).value
-        q("#on-spot-row").display = on_spot
+        q("#field-outcome").display = on_spot
+        q("#field-satisfaction").display = on_spot
         q("#field-promised_reply_at").display = not on_spot
         refund_on = q("#refund_enabled", Checkbox).value
         q("#refund-box").display = refund_on
@@ -357,6 +392,9 @@ class IntakeScreen(Screen[None]):
         notice = self.query_one("#recusal-notice", Static)
         notice.update(t("intake.recusal_offer") + "  Ctrl+T 转交" if recusal else "")
         notice.display = recusal
+        if recusal != self._recusal:
+            self._recusal = recusal
+            self.refresh_bindings()  # Ctrl+T appears in the footer only when it applies
         summary = self.query_one("#form-summary", Static)
         summary.update(t("intake.errors_count", count=shown) if self.show_all_errors and shown
                        else "")
@@ -386,13 +424,14 @@ class IntakeScreen(Screen[None]):
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(DRAFT_DELAY, self.save_draft_now)
 
-    def save_draft_now(self, staff_id: str | None = None) -> None:
+    def save_draft_now(self, staff_id: str | None = None) -> Worker[None] | None:
+        """Write the draft now; the caller may await the returned worker (signing out)."""
         if self._draft_timer is not None:
             self._draft_timer.stop()
             self._draft_timer = None
         if self.app.actor is None or self.is_blank():  # type: ignore[attr-defined]
-            return
-        self._write_draft(staff_id or self.actor.id, self.read_form().to_json())
+            return None
+        return self._write_draft(staff_id or self.actor.id, self.read_form().to_json())
 
     @work(thread=True, group="draft")
     def _write_draft(self, staff_id: str, data: str) -> None:
@@ -505,9 +544,19 @@ class IntakeScreen(Screen[None]):
         self.app.push_screen(ConfirmScreen(t("intake.discard_title"), t("intake.discard_body")),
                              answer)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hand_off":
+            return self._recusal  # only a recused handler hands the form over
+        return True
+
     async def action_hand_off(self) -> None:
         """当事人回避: leave the typed form for the colleague who signs in next."""
-        self.save_draft_now(staff_id=HANDOFF_STAFF)
-        self._discard_draft(self.actor.id)
+        if not self._recusal:
+            return
+        written = self.save_draft_now(staff_id=HANDOFF_STAFF)
+        discarded = self._discard_draft(self.actor.id)
+        for worker in (written, discarded):
+            if worker is not None:
+                await worker.wait()  # on disk before the screen and its workers go away
         self._reset()
         await self.app.run_action("sign_out")

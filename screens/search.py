@@ -3,16 +3,19 @@ Rows are read a page at a time from SQL; the table never holds a whole large res
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
+from rich.cells import cell_len, set_cell_size
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from deskapp.domain.enums import Status
 from deskapp.domain.phone import mask_phone
-from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.services.desk import Desk
 from deskapp.services.search import PAGE_SIZE, SearchPage, search
@@ -20,6 +23,19 @@ from screens.detail import DetailScreen
 from screens.widgets.status_line import StatusLine
 
 SEARCH_DELAY = 0.25  # seconds after the last key before querying
+CUSTOMER_WIDTH = 6  # three Chinese characters: most names; longer ones end in …
+
+
+def short_time(moment: datetime, tz: ZoneInfo, this_year: int) -> str:
+    """11-24 10:05 this year, 2025-11-24 before: the list is for recognising, not reading."""
+    local = moment.astimezone(tz)
+    return local.strftime("%m-%d %H:%M" if local.year == this_year else "%Y-%m-%d")
+
+
+def fit(text: str, width: int) -> str:
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, width - 1) + "…"
 
 
 class SearchScreen(Screen[None]):
@@ -54,8 +70,12 @@ class SearchScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#results", DataTable)
-        for key, width in (("col_ticket", 24), ("col_received", 16), ("col_customer", 8),
-                           ("col_phone", 13), ("col_severity", 4), ("col_status", 8),
+        # Fixed columns fit 78 cells (80 minus the scroll bar); the content snippet takes what
+        # is left and is cut at the edge (no sideways scrolling: the detail shows it all).
+        status_width = max(cell_len(t(f"status.{s.value}")) for s in Status)
+        for key, width in (("col_ticket", 22), ("col_received", 11),
+                           ("col_customer", CUSTOMER_WIDTH), ("col_phone", 13),
+                           ("col_severity", 4), ("col_status", status_width),
                            ("col_content", None)):
             table.add_column(t(f"search.{key}"), width=width, key=key)
         self.run_search("")
@@ -92,15 +112,17 @@ class SearchScreen(Screen[None]):
             return
         table = self.query_one("#results", DataTable)
         tz = self.desk.tz
+        this_year = self.desk.clock.now().astimezone(tz).year
         if page.offset == 0:
             table.clear()
             self._ids = []
         for row in page.rows:
             severity = t(f"severity.{row.severity}")
             table.add_row(
-                row.ticket_no, format_local(row.received_at, tz), row.customer_name,
-                mask_phone(row.contact_phone), severity, t(f"status.{row.status}"),
-                row.content.replace("\n", " "), key=row.id,
+                row.ticket_no, short_time(row.received_at, tz, this_year),
+                fit(row.customer_name, CUSTOMER_WIDTH), mask_phone(row.contact_phone),
+                severity, t(f"status.{row.status}"), row.content.replace("\n", " "),
+                key=row.id,
             )
             self._ids.append(row.id)
         self._offset = page.offset + len(page.rows)

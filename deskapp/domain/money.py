@@ -22,11 +22,12 @@ def parse_amount(text: str, field: str, maximum: Decimal) -> Decimal:
         raise RuleViolation.single(field, "error.amount.not_number")
     if value < 0:
         raise RuleViolation.single(field, "error.amount.negative")
-    if value != value.quantize(CENT):
-        raise RuleViolation.single(field, "error.amount.too_precise")
+    # Before quantizing: a huge value ("1e100", 30 nines) cannot be quantized to fen at all.
     if value > maximum:
         raise RuleViolation.single(field, "error.amount.too_large", maximum=format_yuan(maximum))
-    return value.quantize(CENT)
+    if value != value.quantize(CENT):
+        raise RuleViolation.single(field, "error.amount.too_precise")
+    return abs(value).quantize(CENT)  # abs: "-0" is zero, not a negative-signed zero
 
 
 def to_fen(amount: Decimal) -> int:

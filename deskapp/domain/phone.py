@@ -7,12 +7,13 @@ starts with 0 or 1. Normalized forms: "13812345678" and "0755-12345678"."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _SEPARATORS = re.compile(r"[\s\-()（）—]")
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_THREE_DIGIT_AREA = re.compile(r"0(10|2\d)")
-_LOCAL = re.compile(r"[2-9]\d{6,7}")
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_THREE_DIGIT_AREA = re.compile(r"0(10|2[0-9])")
+_LOCAL = re.compile(r"[2-9][0-9]{6,7}")
 _ACCOUNT = re.compile(r"[A-Za-z0-9_.@]{6,32}")
 
 
@@ -32,15 +33,21 @@ class PhoneNumber:
 
 def parse_phone(text: str) -> PhoneNumber | None:
     """The number in normalized form, or None when it is neither a mobile nor a landline."""
-    raw = _SEPARATORS.sub("", text.strip())
+    # NFKC: full-width digits and signs typed with a Chinese IME become ASCII.
+    raw = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text).strip())
+    country = True
     if raw.startswith("+86"):
         raw = raw[3:]
     elif raw.startswith("0086"):
         raw = raw[4:]
     elif raw.startswith("86") and len(raw) == 13:
         raw = raw[2:]
-    if not raw.isdigit():
+    else:
+        country = False
+    if not (raw.isascii() and raw.isdigit()):
         return None
+    if country and (raw[0] in "23456789" or raw.startswith("10")):
+        raw = "0" + raw  # +86 10 6234 5678: a landline drops its area code's 0 after +86
     if _MOBILE.fullmatch(raw):
         return PhoneNumber(raw, is_mobile=True)
     if not raw.startswith("0"):

@@ -17,6 +17,13 @@ class RefundQuote:
     charged: Decimal
     should_have_charged: Decimal
 
+    def __post_init__(self) -> None:
+        # Money is never float: 0.1 + 0.2 is not 0.3, and a refund must be exact.
+        if not isinstance(self.charged, Decimal) or not isinstance(
+            self.should_have_charged, Decimal
+        ):
+            raise TypeError("refund amounts are Decimal yuan, never float")
+
     @property
     def difference(self) -> Decimal:
         return (self.charged - self.should_have_charged).quantize(CENT)

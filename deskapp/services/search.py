@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -92,7 +93,9 @@ def search(desk: Desk, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> S
         stmt = stmt.where(Complaint.contact_phone == phone.normalized)
         stmt = stmt.order_by(Complaint.received_at.desc())
     elif kind is QueryKind.LAST4:
-        stmt = stmt.where(Complaint.phone_last4 == re.sub(r"\D", "", q))
+        # NFKC: full-width digits from a Chinese IME ("５６７８") are the same four digits.
+        last4 = re.sub(r"\D", "", unicodedata.normalize("NFKC", q))
+        stmt = stmt.where(Complaint.phone_last4 == last4)
         stmt = stmt.order_by(Complaint.received_at.desc())
     elif kind is QueryKind.TEXT:
         stmt = _text_query(stmt, q)

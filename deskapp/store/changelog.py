@@ -130,8 +130,12 @@ def _end_transaction(session: Session) -> None:
     session.info.pop(TXN_KEY, None)
 
 
+# Searched anywhere in the statement, not only at its start, so that a leading comment, a
+# WITH clause, a schema prefix ("main.complaint") or [bracket]/`backtick` quoting cannot
+# slip a write past the guard.
 _DML = re.compile(
-    r"^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+\"?(\w+)\"?",
+    r"\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)"
+    r"\s+(?:[\"`\[]?\w+[\"`\]]?\s*\.\s*)?[\"`\[]?(\w+)",
     re.IGNORECASE,
 )
 
@@ -141,13 +145,14 @@ def guard_engine(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _refuse_unlogged(conn, cursor, statement, parameters, context, executemany):
-        match = _DML.match(statement)
-        if match is None or match.group(1).lower() not in RECORD_TABLES:
+        tables = [m.group(1) for m in _DML.finditer(statement)]
+        written = next((t for t in tables if t.lower() in RECORD_TABLES), None)
+        if written is None:
             return
         if conn.info.get(LOGGED_WRITE_KEY) or conn.info.get(MIGRATION_KEY):
             return
         raise UnloggedWriteError(
-            f"write to record table {match.group(1)!r} outside the change log: use a service"
+            f"write to record table {written!r} outside the change log: use a service"
         )
 
     # A flush that fails half-way must not leave the connection marked as logged.

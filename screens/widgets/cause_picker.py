@@ -25,6 +25,9 @@ class CausePicker(Vertical):
     CausePicker > OptionList { height: auto; max-height: 8; display: none; }
     CausePicker.-open > OptionList { display: block; }
     """
+    # The match list is shown and hidden with the -open class; `_open` also sets `display`
+    # directly, because a class change reaches the styles only on the next refresh and the
+    # focus chain (Tab, focus_next) must skip a closed list at once.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "into_matches", show=False),
     ]
@@ -40,33 +43,36 @@ class CausePicker(Vertical):
         self.cause_tree = tree
         self.code = ""
         self._placeholder = placeholder
-        self._setting = False
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=self._placeholder, id="cause-query", max_length=40)
+        yield Input(placeholder=self._placeholder, id="cause-query", max_length=40, compact=True)
         yield OptionList(id="cause-matches")
 
     def set_code(self, code: str) -> None:
         """Show an already chosen cause (a restored draft)."""
         self.code = code if code in self.cause_tree else ""
-        self._setting = True
-        self.query_one(Input).value = self.cause_tree.path(self.code).label if self.code else ""
-        self.remove_class("-open")
+        # Prevented, not skipped later: when the text does not change no message comes, and a
+        # "skip the next one" flag would then swallow the handler's first keystroke.
+        with self.prevent(Input.Changed):
+            self.query_one(Input).value = self.cause_tree.path(self.code).label if self.code else ""
+        self._open(False)
+
+    def _open(self, is_open: bool) -> None:
+        self.set_class(is_open, "-open")
+        self.query_one(OptionList).display = is_open
 
     @on(Input.Changed, "#cause-query")
     def _filter(self, event: Input.Changed) -> None:
         event.stop()
-        if self._setting:
-            self._setting = False
-            return
         if self.code:
             self.code = ""
             self.post_message(self.Picked(self, ""))
-        matches = self.cause_tree.find(event.value, limit=VISIBLE_MATCHES) if event.value.strip() else []
+        query = event.value
+        matches = self.cause_tree.find(query, limit=VISIBLE_MATCHES) if query.strip() else []
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options(Option(path.label, id=path.code) for path in matches)
-        self.set_class(bool(matches), "-open")
+        self._open(bool(matches))
         if matches:
             options.highlighted = 0
 
@@ -91,4 +97,7 @@ class CausePicker(Vertical):
     def _pick(self, code: str) -> None:
         self.set_code(code)
         self.post_message(self.Picked(self, code))
+        # On to the field after the picker (not from the list, which has just been hidden
+        # and is no longer in the focus chain: focus would jump to the top of the form).
+        self.screen.set_focus(self.query_one(Input), scroll_visible=False)
         self.screen.focus_next()

@@ -20,4 +20,5 @@ class StatusLine(Static):
             where = f"{terminal.hall_code}-{terminal.terminal_code}"
         who = f"{actor.work_no} {actor.name}({t(f'role.{actor.role.value}')})" if actor else ""
         title = getattr(self.screen, "TITLE_KEY", "")
-        self.update(" · ".join(p for p in (t("app.title"), t(title) if title else "", where, who) if p))
+        parts = (t("app.title"), t(title) if title else "", where, who)
+        self.update(" · ".join(p for p in parts if p))

@@ -1,0 +1,224 @@
+"""Sign-in → intake: from a successful sign-in to the intake form ready to type.
+
+The real DeskApp runs in-process under `App.run_test()` (headless, 100×30) on the 100k store;
+the Pilot types the work number and PIN and presses Enter. "Ready" is: the active screen is the
+IntakeScreen, its first Input (#customer_name) has focus, and the screen has refreshed once
+after that (a callback queued with `call_after_refresh` has run). Observed by a task polling
+every millisecond in the app's own event loop.
+
+Figures, each the median of fresh processes (a new Python per repetition, as at the counter,
+where the first sign-in after start pays for imports such as pypinyin):
+
+* signed in → intake ready: from the moment the sign-in screen hands the actor to the app
+  (`DeskApp.signed_in`) to ready. Baseline: the minimal app (bench/minimal_app.py) switching
+  to a mode whose screen holds one Input, measured the same way.
+* Enter → intake ready: the same, plus checking the PIN (scrypt in a thread worker).
+* first key after ready: a letter typed as soon as the form is ready, until it is in the
+  input and the screen has refreshed (background work started by the form competes here).
+
+Headless: the terminal output is not written; everything up to it (layout, compositing) is.
+
+    python -m bench.signin_intake [--reps 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import make_db
+from bench.common import ROOT, Result, Stats, drop_copy, loadavg, print_result, working_copy
+
+SIZE = (100, 30)
+POLL = 0.001
+TIMEOUT = 30.0
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    deadline = time.perf_counter() + TIMEOUT
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the screen never became ready")
+        await asyncio.sleep(POLL)
+
+
+async def _ready_at(app, screen_type: type, input_id: str) -> float:
+    """perf_counter() when `screen_type` is active with `input_id` focused and refreshed."""
+
+    def ready() -> bool:
+        screen = app.screen
+        focused = app.focused
+        return (
+            isinstance(screen, screen_type)
+            and screen.is_mounted
+            and focused is not None
+            and focused.id == input_id
+        )
+
+    await _until(ready)
+    done: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+    app.screen.call_after_refresh(lambda: done.done() or done.set_result(time.perf_counter()))
+    return await asyncio.wait_for(done, TIMEOUT)
+
+
+async def _first_key(app, pilot, input_id: str) -> float:
+    """Milliseconds from typing one letter into the focused input to it being shown."""
+    widget = app.screen.query_one(f"#{input_id}")
+    started = time.perf_counter()
+    press = asyncio.create_task(pilot.press("a"))
+    await _until(lambda: widget.value.endswith("a"))
+    done: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+    app.screen.call_after_refresh(lambda: done.done() or done.set_result(time.perf_counter()))
+    shown = await asyncio.wait_for(done, TIMEOUT)
+    await press
+    return (shown - started) * 1000
+
+
+async def one_desk(db: Path, work_no: str, pin: str) -> dict:
+    from deskapp.services.desk import Actor, Desk
+    from screens.app import DeskApp
+    from screens.intake import IntakeScreen
+    from screens.signin import SignInScreen
+
+    class BenchDeskApp(DeskApp):
+        # A relative CSS_PATH is read beside the module that sets it: keep the desk's own.
+        CSS_PATH = str(Path(sys.modules[DeskApp.__module__].__file__).parent / DeskApp.CSS_PATH)
+        signed_in_at: float | None = None
+
+        def signed_in(self, actor: Actor) -> None:
+            self.signed_in_at = time.perf_counter()
+            super().signed_in(actor)
+
+    desk = Desk.open(db)
+    app = BenchDeskApp(desk=desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready_at(app, SignInScreen, "work_no")
+        await pilot.press(*work_no, "enter", *pin)
+        enter_at = time.perf_counter()
+        waiter = asyncio.create_task(_ready_at(app, IntakeScreen, "customer_name"))
+        await pilot.press("enter")
+        ready_at = await waiter
+        first_key_ms = await _first_key(app, pilot, "customer_name")
+        assert app.signed_in_at is not None, "sign-in failed"
+        result = {
+            "enter_to_ready_ms": (ready_at - enter_at) * 1000,
+            "signed_in_to_ready_ms": (ready_at - app.signed_in_at) * 1000,
+            "first_key_ms": first_key_ms,
+        }
+        # Let the form's background work finish before the app (and its desk) closes.
+        await app.workers.wait_for_complete()
+    return result
+
+
+async def one_baseline() -> dict:
+    from textual.widgets import Input
+
+    from bench.minimal_app import MinimalApp, TrivialScreen
+
+    app = MinimalApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready_at(app, type(app.screen), "first")
+        started = time.perf_counter()
+        waiter = asyncio.create_task(_ready_at(app, TrivialScreen, "only"))
+        app.switch_mode("trivial")
+        ready_at = await waiter
+        assert isinstance(app.focused, Input)
+        first_key_ms = await _first_key(app, pilot, "only")
+    return {"switch_to_ready_ms": (ready_at - started) * 1000, "first_key_ms": first_key_ms}
+
+
+def _in_fresh_process(*args: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.signin_intake", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"signin_intake {args}: failed\n{proc.stdout}\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run(reps: int = 7, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
+    manifest = make_db.ensure_db(rows)
+    db = working_copy(make_db.db_path(rows), "signin")
+    work_no, pin = manifest["signin"]["work_no"], manifest["signin"]["pin"]
+    load_before = loadavg()
+    desk: list[dict] = []
+    base: list[dict] = []
+    try:
+        _in_fresh_process("--one", "desk", str(db), work_no, pin)  # warm-up, not counted
+        _in_fresh_process("--one", "baseline")
+        for i in range(reps):
+            desk.append(_in_fresh_process("--one", "desk", str(db), work_no, pin))
+            base.append(_in_fresh_process("--one", "baseline"))
+            print(
+                f"signin_intake: rep {i + 1}/{reps}: signed in → intake ready "
+                f"{desk[-1]['signed_in_to_ready_ms']:.0f} ms, baseline "
+                f"{base[-1]['switch_to_ready_ms']:.0f} ms",
+                flush=True,
+            )
+    finally:
+        drop_copy(db)
+    baseline = Stats.of([b["switch_to_ready_ms"] for b in base])
+    baseline_name = "minimal app: switch to a screen with one Input"
+    notes = {
+        "store": f"{manifest['tables']['complaint']:,} complaints",
+        "load average before / after": f"{load_before} / {loadavg()}",
+    }
+    return [
+        Result(
+            bench="signin_intake",
+            name="signed in → intake ready",
+            stats=Stats.of([d["signed_in_to_ready_ms"] for d in desk]),
+            baseline_name=baseline_name,
+            baseline=baseline,
+            notes=notes,
+        ),
+        Result(
+            bench="signin_intake",
+            name="Enter on PIN → intake ready",
+            stats=Stats.of([d["enter_to_ready_ms"] for d in desk]),
+            baseline_name=baseline_name,
+            baseline=baseline,
+            notes={"includes": "PIN check (scrypt) in a thread worker"},
+        ),
+        Result(
+            bench="signin_intake",
+            name="first key on the new intake form",
+            stats=Stats.of([d["first_key_ms"] for d in desk]),
+            baseline_name="first key on the trivial screen",
+            baseline=Stats.of([b["first_key_ms"] for b in base]),
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument("--rows", type=int, default=make_db.DEFAULT_ROWS)
+    parser.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        kind, *rest = args.one
+        if kind == "desk":
+            db, work_no, pin = rest
+            result = asyncio.run(one_desk(Path(db), work_no, pin))
+        else:
+            result = asyncio.run(one_baseline())
+        print(json.dumps(result))
+        return
+    print("signin_intake: real DeskApp under run_test(), fresh process per repetition")
+    for result in run(args.reps, args.rows):
+        print_result(result)
+
+
+if __name__ == "__main__":
+    main()

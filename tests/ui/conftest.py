@@ -1,0 +1,53 @@
+"""UI fixtures: the real DeskApp on the tmp store of tests/conftest.py, driven by keys only.
+
+Stable screens, as Posting and Harlequin do it: the text cursor never blinks (a blink caught
+half-way flips one cell of a snapshot), animations are off, the catalogue is fixed to zh, the
+clock is the frozen one of the `desk` fixture, and every assertion or screenshot comes after
+the app's thread workers have finished and the message queue has drained (`settle`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from ui_helpers import build_app
+
+from deskapp.clock import FrozenClock
+from deskapp.i18n import set_language
+from deskapp.services.desk import Desk
+from screens.app import DeskApp
+
+
+@pytest.fixture(autouse=True)
+def _fixed_locale() -> Iterator[None]:
+    set_language("zh")
+    yield
+    set_language("zh")
+
+
+@pytest.fixture
+def make_app(desk: Desk) -> Callable[[], DeskApp]:
+    """A fresh app on the test store (each app closes its desk's pool when it exits; the
+    engine opens a new one on the next use)."""
+    return lambda: build_app(desk)
+
+
+@pytest.fixture
+def app(make_app: Callable[[], DeskApp]) -> DeskApp:
+    return make_app()
+
+
+@pytest.fixture
+def reopen_desk(db_path: Path, clock: FrozenClock) -> Iterator[Callable[[], Desk]]:
+    """A second Desk on the same database file: the terminal after the desk was killed."""
+    opened: list[Desk] = []
+
+    def reopen() -> Desk:
+        desk = Desk.open(db_path, clock=clock)
+        opened.append(desk)
+        return desk
+
+    yield reopen
+    for desk in opened:
+        desk.close()

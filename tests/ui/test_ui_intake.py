@@ -1,0 +1,337 @@
+"""Taking a complaint with the keyboard only, and every refusal of the intake form.
+
+Each refusal test checks both halves of the promise: the reason is shown in words under the
+field concerned, and nothing was written to the store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from textual.widgets import Input, TextArea
+from ui_helpers import (
+    all_complaints,
+    assert_error_next_to,
+    build_app,
+    choose,
+    count_complaints,
+    drafts_in,
+    error_of,
+    focus_by_tab,
+    settle,
+    sign_in,
+    type_complaint,
+    type_text,
+)
+
+from deskapp.i18n import t
+from deskapp.services.desk import Actor, Desk
+from deskapp.services.search import search
+from deskapp.store.models import Complaint, Refund
+from screens.app import DeskApp
+from screens.intake import DRAFT_DELAY, IntakeScreen
+from screens.signin import SignInScreen
+from screens.widgets.confirm import ConfirmScreen
+
+pytestmark = pytest.mark.ui
+
+SIZE = (100, 30)
+
+
+def refunds_in(desk: Desk) -> list[Refund]:
+    with desk.read() as session:
+        return list(session.scalars(sa.select(Refund)))
+
+
+def nothing_written(desk: Desk) -> bool:
+    return count_complaints(desk) == 0 and not refunds_in(desk)
+
+
+async def test_type_a_whole_complaint_and_save_with_ctrl_s(
+    app: DeskApp, desk: Desk, actors: dict[str, Actor]
+) -> None:
+    expected_cause = desk.refdata.causes.find("信号", limit=2)[1]
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        await type_text(pilot, "李建国")
+        await pilot.press("tab")
+        await type_text(pilot, "138 1234 1234")
+        await pilot.press("tab")
+        await type_text(pilot, "0755-23456789")
+        await pilot.press("tab")
+        await type_text(pilot, "家里客厅和卧室没有信号,\n打电话要跑到阳台。")
+        await pilot.press("tab")
+        await type_text(pilot, "尽快解决室内信号")
+        await pilot.press("tab")
+        await type_text(pilot, "信号")  # Chinese; ↓ into the matches, ↓ to the second, Enter
+        await settle(pilot)
+        await pilot.press("down", "down", "enter")
+        assert app.focused is not None and app.focused.id == "channel"
+        await choose(pilot, "channel", "10")  # 10086下单
+        await focus_by_tab(pilot, "promised_reply_at")
+        await type_text(pilot, "2026-11-25 16:30")
+        await settle(pilot)
+        assert not error_of(app, "promised_reply_at")
+
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+        # The form is cleared for the next customer and the ticket number is announced.
+        assert app.screen.query_one("#customer_name", Input).value == ""
+        assert app.focused is not None and app.focused.id == "customer_name"
+        [saved] = all_complaints(desk)
+        assert any(saved.ticket_no in n.message for n in app._notifications)
+
+    assert saved.ticket_no == "GZ01-T01-20261124-0001"
+    assert saved.customer_name == "李建国"
+    assert saved.contact_phone == "13812341234"
+    assert saved.phone_last4 == "1234"
+    assert saved.service_number == "0755-23456789"
+    assert saved.content == "家里客厅和卧室没有信号,\n打电话要跑到阳台。"
+    assert saved.demand == "尽快解决室内信号"
+    assert saved.cause_code == expected_cause.code
+    assert saved.channel == "hotline"
+    assert saved.severity == "general"
+    assert saved.status == "open" and not saved.solved_on_spot
+    # 16:30 in Shanghai is 08:30 UTC.
+    assert saved.promised_reply_at == datetime(2026, 11, 25, 8, 30, tzinfo=UTC)
+    assert saved.first_responder_id == saved.owner_id == actors["1001"].id
+    # The same record through the search service, as the search screen reads it.
+    page = search(desk, "1234")
+    assert [row.ticket_no for row in page.rows] == [saved.ticket_no]
+    assert not drafts_in(desk)  # a saved form leaves no draft behind
+
+
+async def test_solved_on_spot_with_outcome_and_satisfaction(app: DeskApp, desk: Desk) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await type_complaint(pilot, cause="xh", promise=None)
+        await focus_by_tab(pilot, "solved_on_spot")
+        await pilot.press("space")
+        await pilot.press("tab")
+        assert app.focused is not None and app.focused.id == "outcome"  # the promise is hidden
+        await type_text(pilot, "重启手机并开启VoLTE后恢复")
+        await choose(pilot, "satisfaction", "满")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    [saved] = all_complaints(desk)
+    assert saved.solved_on_spot and saved.status == "closed"
+    assert saved.outcome == "重启手机并开启VoLTE后恢复"
+    assert saved.satisfaction == "satisfied"
+    assert saved.promised_reply_at is None
+
+
+async def test_missing_outcome_when_solved_on_spot_is_refused(app: DeskApp, desk: Desk) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await type_complaint(pilot, promise=None)
+        await focus_by_tab(pilot, "solved_on_spot")
+        await pilot.press("space")
+        await choose(pilot, "satisfaction", "满")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert_error_next_to(app, "outcome", "outcome", t("error.required"))
+        assert app.focused is not None and app.focused.id == "outcome"  # taken to the problem
+        assert t("intake.errors_count", count=1) in str(app.screen.query_one("#form-summary")
+                                                       .render())
+        assert nothing_written(desk)
+
+
+async def test_recusal_refused_then_handed_to_a_colleague(
+    app: DeskApp, desk: Desk, actors: dict[str, Actor]
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "1001", "1111")
+        await type_complaint(pilot, name="周红", content="营业员张敏态度恶劣", demand="道歉")
+        await choose(pilot, "accused_staff", "1001")  # 张敏 herself
+        # Refused as soon as it is picked, and again on Ctrl+S.
+        assert_error_next_to(app, "accused_staff", "accused_staff", "当事人回避")
+        assert app.screen.query_one("#recusal-notice").display
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert_error_next_to(app, "accused_staff", "accused_staff", "当事人回避")
+        assert nothing_written(desk)
+
+        # Ctrl+T leaves the form for a colleague and signs out.
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        assert app.actor is None
+        assert nothing_written(desk)
+
+        await sign_in(pilot, "1002", "2222")
+        assert isinstance(app.screen, ConfirmScreen)  # the draft is offered
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        assert app.screen.query_one("#customer_name", Input).value == "周红"
+        assert app.screen.query_one("#content", TextArea).text == "营业员张敏态度恶劣"
+        assert not error_of(app, "accused_staff")  # 刘洋 may take it
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+    [saved] = all_complaints(desk)
+    assert saved.customer_name == "周红"
+    assert saved.accused_staff_id == actors["1001"].id
+    assert saved.first_responder_id == actors["1002"].id
+    assert not drafts_in(desk)
+
+
+async def test_ctrl_t_does_nothing_without_recusal(app: DeskApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await type_text(pilot, "李建国")
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen) and app.actor is not None
+
+
+async def fill_refund(pilot, charged: str, should: str, amount: str = "") -> None:
+    await focus_by_tab(pilot, "refund_enabled")
+    await pilot.press("space")
+    await pilot.press("tab")
+    assert pilot.app.focused.id == "refund-charged"
+    await type_text(pilot, charged)
+    await pilot.press("tab")
+    await type_text(pilot, should)
+    await pilot.press("tab")
+    await type_text(pilot, amount)
+    await settle(pilot)
+
+
+async def test_unverified_refund_is_refused(app: DeskApp, desk: Desk) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await type_complaint(pilot, content="上月多扣了国际漫游费", demand="退还", cause="myf")
+        await fill_refund(pilot, "30", "20")
+        rule = str(app.screen.query_one("#refund-rule").render())
+        assert "20.00" in rule  # 2 × (30 − 20), shown before saving
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert_error_next_to(app, "refund_verified", "refund-verified", "先查证后退费")
+        assert nothing_written(desk)
+
+
+async def test_over_compensation_needs_a_managers_approval(
+    app: DeskApp, desk: Desk, actors: dict[str, Actor]
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await type_complaint(pilot, content="上月多扣了国际漫游费", demand="退还", cause="myf")
+        await fill_refund(pilot, "30", "20", "50")  # the rule gives 20.00
+        await focus_by_tab(pilot, "refund-verified")
+        await pilot.press("space")
+        await settle(pilot)
+        assert app.screen.query_one("#approval-row").display
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert_error_next_to(app, "refund_approver", "refund-approver_work_no", "不允许过度赔付")
+        assert_error_next_to(app, "refund_approval_reason", "refund-approval_reason", "理由")
+        assert nothing_written(desk)
+
+        # The duty manager approves at the counter with her own PIN: now it saves.
+        await focus_by_tab(pilot, "refund-approver_work_no")
+        await type_text(pilot, "2001")
+        await pilot.press("tab")
+        await type_text(pilot, "8888")
+        await pilot.press("tab")
+        await type_text(pilot, "客户多次往返,经理同意额外补偿")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+    [saved] = all_complaints(desk)
+    [refund] = refunds_in(desk)
+    assert refund.complaint_id == saved.id
+    assert (refund.amount_fen, refund.rule_amount_fen) == (5000, 2000)
+    assert refund.approved_by == actors["2001"].id
+    assert refund.approval_reason == "客户多次往返,经理同意额外补偿"
+    assert Decimal(refund.charged_fen) / 100 == Decimal("30")
+
+
+async def test_second_ctrl_s_makes_no_second_ticket(app: DeskApp, desk: Desk) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await type_complaint(pilot)
+        await pilot.press("ctrl+s", "ctrl+s")  # a double press while the first is writing
+        await settle(pilot)
+        assert count_complaints(desk) == 1
+        await pilot.press("ctrl+s")  # and again on the cleared form
+        await settle(pilot)
+        assert count_complaints(desk) == 1
+        assert error_of(app, "customer_name")  # the blank form is refused, not saved
+
+
+async def test_escape_on_a_filled_form_asks_before_discarding(app: DeskApp, desk: Desk) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await type_text(pilot, "李建国")
+        await pilot.press("tab")
+        await type_text(pilot, "13812341234")
+        await settle(pilot, DRAFT_DELAY + 0.2)  # the draft is written
+        assert len(drafts_in(desk)) == 1
+
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")  # keep it
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        assert app.screen.query_one("#customer_name", Input).value == "李建国"
+
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("y")  # discard it
+        await settle(pilot)
+        assert app.screen.query_one("#customer_name", Input).value == ""
+        assert app.screen.query_one("#contact_phone", Input).value == ""
+        assert not drafts_in(desk) and nothing_written(desk)
+
+        await pilot.press("escape")  # a blank form is simply blank: no question
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)
+
+
+async def test_draft_survives_a_killed_desk(
+    app: DeskApp, desk: Desk, reopen_desk: Callable[[], Desk]
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await type_text(pilot, "王秀英")
+        await pilot.press("tab")
+        await type_text(pilot, "13912345678")
+        await focus_by_tab(pilot, "content")
+        await type_text(pilot, "宽带每天晚上断线")
+        await pilot.press("tab")
+        await type_text(pilot, "上门检修")
+        await pilot.press("tab")
+        await type_text(pilot, "kd")
+        await pilot.press("enter")
+        await settle(pilot, DRAFT_DELAY + 0.2)  # the draft timer fires, the draft is written
+    # The app is gone without saving or signing out, as when the terminal is closed.
+    assert len(drafts_in(desk)) == 1
+
+    second = build_app(reopen_desk())
+    async with second.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        assert isinstance(second.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        q = second.screen.query_one
+        assert q("#customer_name", Input).value == "王秀英"
+        assert q("#contact_phone", Input).value == "13912345678"
+        assert q("#content", TextArea).text == "宽带每天晚上断线"
+        assert q("#demand", Input).value == "上门检修"
+        assert q("#cause").code == desk.refdata.causes.find("kd", limit=1)[0].code
+        await focus_by_tab(pilot, "promised_reply_at")
+        await type_text(pilot, "11-25 10:00")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    [saved] = all_complaints(desk)
+    assert saved.customer_name == "王秀英" and saved.demand == "上门检修"
+    with desk.read() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 1
+    assert not drafts_in(desk)

@@ -1,0 +1,155 @@
+"""Helpers for the UI tests: drive the app with keys, read what the screen shows and what the
+store holds. (A plain module, so test modules import it; fixtures live in conftest.py.)"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import sqlalchemy as sa
+from textual.pilot import Pilot
+from textual.widget import Widget
+
+from deskapp.services.desk import Desk
+from deskapp.store.models import Complaint, Draft
+from screens.app import DeskApp
+
+# Sizes every screen is checked at: the counter's usual window and the smallest terminal.
+WIDE = (100, 30)
+NARROW = (80, 24)
+
+
+def build_app(desk: Desk) -> DeskApp:
+    """The real app, steady for tests: no cursor blink, no animations, no demo logins."""
+    app = DeskApp(desk=desk, demo_logins=None, cursor_blink=False)
+    app.animation_level = "none"
+    return app
+
+
+async def settle(pilot: Pilot, delay: float | None = None) -> None:
+    """Let workers finish and the screen catch up: call before any assertion or snapshot."""
+    app = pilot.app
+    await pilot.pause(delay)
+    for _ in range(3):  # a worker's callback may start another worker (save -> reset -> ...)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+
+
+async def type_text(pilot: Pilot, text: str) -> None:
+    """Type like a handler: one key per character (Chinese characters included)."""
+    await pilot.press(*[("enter" if ch == "\n" else ch) for ch in text])
+
+
+async def sign_in(pilot: Pilot, work_no: str = "1001", pin: str = "1111") -> None:
+    """Sign in with keys: work number, Enter, PIN, Enter."""
+    await settle(pilot)
+    assert pilot.app.focused is not None and pilot.app.focused.id == "work_no"
+    await type_text(pilot, work_no)
+    await pilot.press("enter")
+    await type_text(pilot, pin)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def focus_by_tab(pilot: Pilot, widget_id: str, limit: int = 40) -> Widget:
+    """Press Tab until the widget with this id has focus, as a handler would."""
+    app = pilot.app
+    for _ in range(limit):
+        if app.focused is not None and app.focused.id == widget_id:
+            return app.focused
+        await pilot.press("tab")
+    raise AssertionError(f"#{widget_id} not reached with Tab; focus is on {app.focused!r}")
+
+
+def error_of(app: DeskApp, field: str) -> str:
+    """The error line shown under a field of the current screen ("" when none is shown)."""
+    error = app.screen.query_one(f"#error-{field}")
+    if not error.has_class("-shown") or not error.display:
+        return ""
+    return str(error.render())
+
+
+def shown_errors(app: DeskApp) -> dict[str, str]:
+    return {
+        str(w.id).removeprefix("error-"): str(w.render())
+        for w in app.screen.query(".field-error.-shown")
+    }
+
+
+def count_complaints(desk: Desk) -> int:
+    with desk.read() as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(Complaint)) or 0
+
+
+def all_complaints(desk: Desk) -> list[Complaint]:
+    with desk.read() as session:
+        return list(session.scalars(sa.select(Complaint).order_by(Complaint.ticket_no)))
+
+
+def drafts_in(desk: Desk) -> list[Draft]:
+    with desk.read() as session:
+        return list(session.scalars(sa.select(Draft)))
+
+
+def screen_text(app: DeskApp) -> str:
+    """Every character the current screen shows, as plain text (from its SVG screenshot)."""
+    svg = app.export_screenshot()
+    body = svg[svg.index("<g "):] if "<g " in svg else svg
+    return html.unescape(re.sub(r"<[^>]+>", "", body)).replace("\xa0", " ")
+
+
+def assert_error_next_to(app: DeskApp, field: str, control_id: str, expected: str) -> None:
+    """The error line of `field` is shown, says `expected`, and sits right under the field's
+    own control (inside the same Field, nothing between them)."""
+    error = app.screen.query_one(f"#error-{field}")
+    assert error.has_class("-shown") and error.display, f"no error shown for {field}"
+    assert expected in str(error.render()), (field, str(error.render()))
+    box = app.screen.query_one(f"#field-{field}")
+    assert box.display and box.has_class("-invalid")
+    children = list(box.children)
+    control = app.screen.query_one(f"#{control_id}")
+    assert control in children, f"#{control_id} is not the control of #field-{field}"
+    assert children.index(error) == children.index(control) + 1
+
+
+async def type_complaint(
+    pilot: Pilot,
+    *,
+    name: str = "李建国",
+    phone: str = "13812341234",
+    content: str = "家里信号差,打不了电话",
+    demand: str = "尽快修好",
+    cause: str = "xh",
+    promise: str | None = "11-25 10:00",
+) -> None:
+    """Fill the intake form from its first field with keys only: Tab between fields, the
+    cause picked with Enter from the first match of what was typed."""
+    app = pilot.app
+    assert app.focused is not None and app.focused.id == "customer_name", app.focused
+    await type_text(pilot, name)
+    await pilot.press("tab")
+    await type_text(pilot, phone)
+    await focus_by_tab(pilot, "content")
+    await type_text(pilot, content)
+    await pilot.press("tab")
+    await type_text(pilot, demand)
+    await pilot.press("tab")
+    assert app.focused is not None and app.focused.id == "cause-query"
+    await type_text(pilot, cause)
+    await settle(pilot)
+    await pilot.press("enter")
+    assert app.focused is not None and app.focused.id == "channel", app.focused
+    if promise is not None:
+        await focus_by_tab(pilot, "promised_reply_at")
+        await type_text(pilot, promise)
+    await settle(pilot)
+
+
+async def choose(pilot: Pilot, select_id: str, typed: str) -> None:
+    """Open a Select with Enter, jump to the first choice starting with `typed`, Enter."""
+    await focus_by_tab(pilot, select_id)
+    await pilot.press("enter")
+    await type_text(pilot, typed)
+    await pilot.press("enter")
+    await settle(pilot)
