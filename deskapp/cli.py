@@ -44,7 +44,12 @@ def _open_desk(settings: DeskSettings, demo: bool = False) -> None:
         from deskapp.services.demo import DEMO_STAFF
 
         logins = [DemoLogin(s.work_no, s.name, s.role.value, s.pin) for s in DEMO_STAFF]
-    DeskApp(db_path=settings.db, data_dir=settings.data_dir, demo_logins=logins).run()
+    DeskApp(
+        db_path=settings.db,
+        data_dir=settings.data_dir,
+        demo_logins=logins,
+        export_dir=settings.export_dir,
+    ).run()
 
 
 def _desk(settings: DeskSettings):

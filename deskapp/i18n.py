@@ -49,4 +49,6 @@ def error_text(error: FieldError) -> str:
     params = dict(error.params)
     if "floor" in params:
         params["floor_label"] = t(f"severity.{Severity(params['floor']).value}")
+    if "status" in params:
+        params["status_label"] = t(f"status.{params['status']}")
     return t(f"error.{error.key.removeprefix('error.')}", **params)

@@ -112,12 +112,22 @@ class OpeningHoursSection(_Strict):
         return OpeningHours.from_texts(days, self.makeup_workday)
 
 
+class FollowupSection(_Strict):
+    # Unreached contact attempts (since the last time the customer was reached) before the
+    # clocks may be paused as "customer unreachable".
+    unreachable_attempts: int = Field(2, ge=1)
+    max_pause_days: int = Field(30, gt=0)
+    # How far ahead a queue notification looks while the desk is open, in seconds between looks.
+    notify_every_seconds: int = Field(30, gt=0)
+
+
 class HallSettings(_Strict):
     hall: HallSection = HallSection()
     opening_hours: OpeningHoursSection = OpeningHoursSection()
     intake: IntakeSection = IntakeSection()
     refund: RefundSection = RefundSection()
     signin: SigninSection = SigninSection()
+    followup: FollowupSection = FollowupSection()
     severity_floor: dict[Channel, Severity] = {}
 
 
@@ -179,6 +189,25 @@ class HolidaysFile(_Strict):
         )
 
 
+class Department(_Strict):
+    code: str
+    name: str
+
+
+class EscalationLevel(_Strict):
+    code: str
+    name: str
+    role: str = ""
+
+
+class _DepartmentsFile(_Strict):
+    department: list[Department] = Field(min_length=1)
+
+
+class _EscalationFile(_Strict):
+    level: list[EscalationLevel] = Field(min_length=2)
+
+
 class RefData:
     """Everything under one data directory, parsed and validated on first use."""
 
@@ -234,3 +263,14 @@ class RefData:
                 tz, self.opening_hours, self.holiday_overrides, ChineseCalendarLibrary()
             )
         return found
+
+    @cached_property
+    def departments(self) -> dict[str, Department]:
+        """data/departments.toml: the cooperating departments (协查部门), by code."""
+        parsed = _DepartmentsFile.model_validate(self._toml("departments.toml"))
+        return {d.code: d for d in parsed.department}
+
+    @cached_property
+    def escalation(self) -> list[EscalationLevel]:
+        """data/escalation.toml: the 逐级上报 chain, lowest level first."""
+        return _EscalationFile.model_validate(self._toml("escalation.toml")).level

@@ -6,19 +6,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from textual import events
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
+from textual.timer import Timer
 
 from deskapp.clock import Clock
+from deskapp.config import default_export_dir
+from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.queue import coming_due
 from screens.intake import IntakeScreen
+from screens.queue import QueueScreen
 from screens.search import SearchScreen
 from screens.signin import SignInScreen
 
-SIGNED_IN_MODES = {"intake": IntakeScreen, "search": SearchScreen}
+SIGNED_IN_MODES = {"intake": IntakeScreen, "search": SearchScreen, "queue": QueueScreen}
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class DeskApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "switch_mode('intake')", t("key.intake")),
         Binding("f3", "switch_mode('search')", t("key.search")),
+        Binding("f4", "switch_mode('queue')", t("queue.title")),
         Binding("f8", "sign_out", t("key.signout")),
         Binding("ctrl+q", "quit", t("key.quit"), priority=True),
     ]
@@ -53,6 +59,7 @@ class DeskApp(App[None]):
         data_dir: Path | None = None,
         demo_logins: list[DemoLogin] | None = None,
         cursor_blink: bool | None = None,
+        export_dir: Path | None = None,
     ) -> None:
         """Either an open `desk` (tests) or a `db_path` to open in the background, so the
         sign-in screen is ready to type before the store has been opened.
@@ -68,6 +75,8 @@ class DeskApp(App[None]):
         self._clock = clock
         self._data_dir = data_dir
         self.demo_logins = demo_logins or []
+        self.export_dir = export_dir or default_export_dir()
+        self._notified: set[tuple[str, str, str]] = set()
 
     @property
     def desk(self) -> Desk:
@@ -91,6 +100,31 @@ class DeskApp(App[None]):
         self.actor = actor
         self.switch_mode("intake")
         self.refresh_bindings()
+        self._notified.clear()
+        if self._deadline_timer is None:
+            every = self.desk.refdata.settings.followup.notify_every_seconds
+            self._deadline_timer = self.set_interval(every, self.watch_deadlines)
+        self.watch_deadlines()
+
+    _deadline_timer: Timer | None = None
+
+    @work(thread=True, exclusive=True, group="deadlines")
+    def watch_deadlines(self) -> None:
+        """One notification for each deadline coming within the warning time (15 minutes)."""
+        actor = self.actor
+        if actor is None:
+            return
+        desk = self.desk
+        rows = coming_due(desk, actor, desk.clock.now(), desk.refdata.time_limits.due_soon)
+        for row in rows:
+            key = (row.id, row.next_clock, row.next_due_at.isoformat())
+            if key in self._notified:
+                continue
+            self._notified.add(key)
+            message = t("queue.coming_due", ticket=row.ticket_no,
+                        clock=t(f"clock.{row.next_clock}"),
+                        due=format_local(row.next_due_at, desk.tz)[11:])
+            self.call_from_thread(self.notify, message, severity="warning", timeout=30)
 
     async def action_sign_out(self) -> None:
         if self.actor is None:

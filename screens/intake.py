@@ -5,6 +5,7 @@ errors next to their fields, and saves a draft as the handler types."""
 
 from __future__ import annotations
 
+import threading
 from typing import ClassVar
 
 from textual import on, work
@@ -88,6 +89,9 @@ class IntakeScreen(Screen[None]):
         self._draft_timer: Timer | None = None
         self._pending_accused = ""  # from a draft restored before the staff list arrived
         self._recusal = False  # the handler picked themselves as the accused staff member
+        # Draft writes from this screen's workers one at a time: a delete racing a save of the
+        # same draft fails on SQLite's lock upgrade ("database is locked").
+        self._draft_lock = threading.Lock()
 
     @property
     def desk(self) -> Desk:
@@ -429,13 +433,14 @@ class IntakeScreen(Screen[None]):
         if self._draft_timer is not None:
             self._draft_timer.stop()
             self._draft_timer = None
-        if self.app.actor is None or self.is_blank():  # type: ignore[attr-defined]
-            return None
+        if self.saving or self.app.actor is None or self.is_blank():  # type: ignore[attr-defined]
+            return None  # (a form being saved leaves no draft: the save discards it)
         return self._write_draft(staff_id or self.actor.id, self.read_form().to_json())
 
     @work(thread=True, group="draft")
     def _write_draft(self, staff_id: str, data: str) -> None:
-        drafts.save_draft(self.desk, staff_id, FORM_KEY, data)
+        with self._draft_lock:
+            drafts.save_draft(self.desk, staff_id, FORM_KEY, data)
 
     @work(thread=True, group="draft-offer")
     def offer_draft(self) -> None:
@@ -466,7 +471,8 @@ class IntakeScreen(Screen[None]):
 
     @work(thread=True, group="draft")
     def _discard_draft(self, staff_id: str) -> None:
-        drafts.discard_draft(self.desk, staff_id, FORM_KEY)
+        with self._draft_lock:
+            drafts.discard_draft(self.desk, staff_id, FORM_KEY)
 
     # -------------------------------------------------------------------- actions
 
@@ -479,6 +485,9 @@ class IntakeScreen(Screen[None]):
             self._focus_first_error()
             return
         self.saving = True
+        if self._draft_timer is not None:
+            self._draft_timer.stop()  # a draft written after the save would outlive it
+            self._draft_timer = None
         self.query_one("#save", Button).disabled = True
         self.save(form)
 
@@ -493,7 +502,8 @@ class IntakeScreen(Screen[None]):
         except RuleViolation as violation:
             self.app.call_from_thread(self._save_refused, violation)
             return
-        drafts.discard_draft(self.desk, self.actor.id, FORM_KEY)
+        with self._draft_lock:
+            drafts.discard_draft(self.desk, self.actor.id, FORM_KEY)
         self.app.call_from_thread(self._saved, complaint)
 
     def _save_refused(self, violation: RuleViolation) -> None:
@@ -501,6 +511,7 @@ class IntakeScreen(Screen[None]):
         self.query_one("#save", Button).disabled = False
         self.show_errors(violation.errors)
         self._focus_first_error()
+        self._schedule_draft()  # still unsaved: keep the draft
 
     def _saved(self, complaint: Complaint) -> None:
         self.saving = False
@@ -553,10 +564,10 @@ class IntakeScreen(Screen[None]):
         """当事人回避: leave the typed form for the colleague who signs in next."""
         if not self._recusal:
             return
+        # Each on disk before the next, and before the screen and its workers go away.
         written = self.save_draft_now(staff_id=HANDOFF_STAFF)
-        discarded = self._discard_draft(self.actor.id)
-        for worker in (written, discarded):
-            if worker is not None:
-                await worker.wait()  # on disk before the screen and its workers go away
+        if written is not None:
+            await written.wait()
+        await self._discard_draft(self.actor.id).wait()
         self._reset()
         await self.app.run_action("sign_out")

@@ -54,7 +54,7 @@ def parse_phone(text: str) -> PhoneNumber | None:
         return None
     area_len = 3 if _THREE_DIGIT_AREA.match(raw) else 4
     area, local = raw[:area_len], raw[area_len:]
-    if area_len == 4 and area[1] == "0":
+    if area_len == 4 and area.startswith("00"):  # (not area[1]: "0" alone has no [1])
         return None  # no area code starts 00
     if _LOCAL.fullmatch(local):
         return PhoneNumber(f"{area}-{local}", is_mobile=False)

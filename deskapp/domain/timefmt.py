@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DISPLAY_FORMAT = "%Y-%m-%d %H:%M"
@@ -39,3 +39,15 @@ def format_local(moment: datetime | None, tz: ZoneInfo) -> str:
 
 def local_day(moment: datetime, tz: ZoneInfo) -> date:
     return moment.astimezone(tz).date()
+
+
+def format_duration(delta: timedelta) -> str:
+    """A span as a handler reads it at a glance: 2天3时, 3时15分, 40分 (sign dropped)."""
+    minutes = abs(int(delta.total_seconds())) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}时" if hours else f"{days}天"
+    if hours:
+        return f"{hours}时{mins:02d}分"
+    return f"{mins}分"

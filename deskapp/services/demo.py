@@ -11,7 +11,8 @@ from pathlib import Path
 from deskapp.clock import FrozenClock
 from deskapp.domain.enums import Channel, Role, Satisfaction, Severity
 from deskapp.domain.timefmt import format_local
-from deskapp.services.desk import Desk
+from deskapp.services import followup
+from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, RefundForm, take_complaint
 from deskapp.services.staff import actor_of, add_staff, list_staff
 from deskapp.services.terminal import init_terminal
@@ -144,6 +145,74 @@ def build_demo(
                     form.refund.approver_work_no = manager.work_no
                     form.refund.approver_pin = manager.pin
                     form.refund.approval_reason = "客户多次往返,经理同意额外补偿"
-            take_complaint(desk, rng.choice(handlers), form)
+            taker = rng.choice(handlers)
+            complaint = take_complaint(desk, taker, form)
+            if not on_spot:
+                _follow_up(desk, clock, taker, complaint.id, root, now, rng)
     finally:
         desk.close()
+
+
+_DEPARTMENT_FOR = {
+    "NET": "network", "NEWBIZ": "new_business", "TARIFF": "marketing", "PROMO": "marketing",
+    "PUBLICITY": "marketing", "BILLINFO": "billing", "PAYMENT": "it_support",
+    "HANDLING": "channel", "HALL": "channel",
+}  # fmt: skip
+
+
+def _follow_up(
+    desk: Desk,
+    clock: FrozenClock,
+    actor: Actor,
+    complaint_id: str,
+    root: str,
+    now: datetime,
+    rng: random.Random,
+) -> None:
+    """Carry a demo ticket as far along its life as its age allows, so the queue shows every
+    state: waiting for dispatch, with a department, overdue, paused, closed awaiting the
+    return visit, visited, and reopened."""
+    start = clock.now()
+
+    def at(delta: timedelta) -> bool:
+        moment = start + delta
+        if moment >= now:
+            return False
+        clock.set(moment)
+        return True
+
+    if rng.random() < 0.15 or not at(timedelta(minutes=20)):
+        return  # left waiting for dispatch
+    department = _DEPARTMENT_FOR[root]
+    followup.dispatch(desk, actor, complaint_id, department=department, note="转相关部门核查")
+    if at(timedelta(minutes=50)):
+        followup.log_contact(
+            desk,
+            actor,
+            complaint_id,
+            reached=True,
+            note="已告知客户正在核查",
+            promise=format_local(clock.now() + timedelta(days=1), desk.tz),
+        )
+    if rng.random() < 0.1 and at(timedelta(hours=2)):
+        followup.pause_clocks(
+            desk,
+            actor,
+            complaint_id,
+            until=format_local(now + timedelta(days=2), desk.tz),
+            reason="customer_request",
+            note="客户出差,要求后天再联系",
+        )
+        return
+    if not at(timedelta(days=1)):
+        return
+    followup.department_reply(
+        desk, actor, complaint_id, department=department, content="已核实并处理", final=True
+    )
+    if not at(timedelta(days=1, hours=2)):
+        return
+    followup.close(desk, actor, complaint_id, outcome="问题已解决,已向客户说明")
+    if not at(timedelta(days=4)) or rng.random() < 0.3:
+        return  # closed, return visit pending
+    score = rng.choice([10, 9, 9, 8, 7, 5])
+    followup.record_visit(desk, actor, complaint_id, score=score, note="电话回访")

@@ -25,6 +25,7 @@ from deskapp.domain.severity import severity_floor
 from deskapp.domain.ticket_number import format_ticket_number
 from deskapp.domain.timefmt import local_day, parse_local
 from deskapp.ids import uuid7
+from deskapp.services.clocks import refresh_clocks
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import verify_manager
 from deskapp.store.models import Complaint, ComplaintEvent, Refund, Staff, TicketCounter
@@ -324,7 +325,7 @@ def find_repeat_candidates(
 
 def _next_ticket_number(session: sa.orm.Session, desk: Desk, registered_at: datetime) -> str:
     terminal = desk.terminal()
-    day = local_day(registered_at, desk.tz)
+    day = registered_at.date()
     key = f"{day:%Y%m%d}"
     counter = session.get(TicketCounter, key)
     if counter is None:
@@ -472,6 +473,7 @@ def take_complaint(desk: Desk, actor: Actor, form: IntakeForm) -> Complaint:
                 )
             )
         session.add_all(events)
+        refresh_clocks(session, desk, complaint)
     return complaint
 
 

@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 from deskapp.ids import uuid7
 
-SCHEMA_VERSION = 1  # bump when a migration changes a record table's columns (additively)
+SCHEMA_VERSION = 2  # bump when a migration changes a record table's columns (additively)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -69,6 +69,9 @@ class Complaint(RecordTable, table=True):
         sa.Index("ix_complaint_last4_received", "phone_last4", "received_at"),
         sa.Index("ix_complaint_name", "customer_name"),
         sa.Index("ix_complaint_status_owner", "status", "owner_id"),
+        sa.Index("ix_complaint_owner_due", "owner_id", "next_due_at"),
+        sa.Index("ix_complaint_responder_due", "first_responder_id", "next_due_at"),
+        sa.Index("ix_complaint_due", "next_due_at"),
     )
 
     id: str = Field(default_factory=uuid7, primary_key=True)
@@ -104,6 +107,12 @@ class Complaint(RecordTable, table=True):
     satisfaction: str | None = Field(default=None, max_length=24)
     closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     reopen_count: int = 0
+    # The earliest running deadline, kept current by every action (services/clocks.py) so
+    # the follow-up queue is one indexed range read, whatever the size of the history.
+    next_due_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    next_clock: str = Field(default="", max_length=32)
+    next_due_provisional: bool = False  # counted over a year whose holidays are unknown
+    paused_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     created_by: str = Field(max_length=40)
     updated_at: datetime = Field(sa_column=utc_column())
 

@@ -1,0 +1,390 @@
+"""跟进: every action on a complaint that was not solved on the spot. Each action is one
+transaction that appends its event (who, when, what), moves the status along the state
+machine, and brings the complaint's clocks up to date."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from deskapp.domain.clocks import ClockKind
+from deskapp.domain.enums import Channel, Satisfaction, Severity, Status
+from deskapp.domain.errors import RuleViolation
+from deskapp.domain.intake_rules import check_promised_at, check_text
+from deskapp.domain.recusal import check_recusal
+from deskapp.domain.status import Move, next_status
+from deskapp.domain.timefmt import parse_local
+from deskapp.domain.visits import ReopenException, satisfaction_from_score, visit_move
+from deskapp.services.clocks import EXTERNAL_CHANNELS, events_of, refresh_clocks
+from deskapp.services.desk import Actor, Desk
+from deskapp.store.models import Complaint, ComplaintEvent, Staff
+
+NOTE_LIMIT = 2000
+
+
+class PauseReason(StrEnum):
+    CUSTOMER_REQUEST = "customer_request"  # the customer asked to be called after a date
+    UNREACHABLE = "unreachable"  # not reached after the recorded attempts
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    complaint: Complaint
+    event: ComplaintEvent
+
+
+def _note(value: str, field: str = "note", *, required: bool = True) -> str:
+    error = check_text(field, value, required=required, max_len=NOTE_LIMIT)
+    if error:
+        raise RuleViolation([error])
+    return value.strip()
+
+
+def _act(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    apply: Callable[[Session, Complaint, datetime], ComplaintEvent],
+) -> ActionResult:
+    """Load, check recusal, apply, refresh the clocks, commit: all or nothing."""
+    with desk.write(actor.id) as session:
+        complaint = session.get(Complaint, complaint_id)
+        if complaint is None:
+            raise RuleViolation.single("complaint", "error.complaint.unknown")
+        check_recusal(actor.id, complaint.accused_staff_id)
+        now = desk.clock.now()
+        event = apply(session, complaint, now)
+        session.add(event)
+        complaint.updated_at = now
+        refresh_clocks(session, desk, complaint)
+    return ActionResult(complaint, event)
+
+
+def _event(
+    complaint: Complaint, kind: str, actor: Actor, at: datetime, note: str = "", **data: object
+) -> ComplaintEvent:
+    return ComplaintEvent(
+        complaint_id=complaint.id,
+        kind=kind,
+        at=at,
+        actor_id=actor.id,
+        note=note,
+        data=json.dumps(data, ensure_ascii=False, default=str),
+    )
+
+
+def _move(complaint: Complaint, move: Move) -> None:
+    complaint.status = next_status(Status(complaint.status), move).value
+
+
+def _promise(desk: Desk, text: str, now: datetime, field: str) -> datetime | None:
+    if not text.strip():
+        return None
+    due = parse_local(text, desk.tz, now)
+    if due is None:
+        raise RuleViolation.single(field, "error.time.format")
+    error = check_promised_at(due, now, desk.refdata.settings.intake.max_promise_ahead, field)
+    if error:
+        raise RuleViolation([error])
+    return due
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def log_contact(
+    desk: Desk, actor: Actor, complaint_id: str, *, reached: bool, note: str, promise: str = ""
+) -> ActionResult:
+    """A contact with the customer: reached or not, what was said, the next promised time."""
+    text = _note(note)
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        if Status(c.status) in (Status.VISITED,):
+            raise RuleViolation.single("status", "error.followup.finished")
+        due = _promise(desk, promise, now, "promise")
+        if due is not None:
+            c.promised_reply_at = due
+        return _event(
+            c,
+            "contact",
+            actor,
+            now,
+            text,
+            reached=reached,
+            promise_due=due.isoformat() if due else None,
+        )
+
+    return _act(desk, actor, complaint_id, apply)
+
+
+def dispatch(
+    desk: Desk, actor: Actor, complaint_id: str, *, department: str, note: str
+) -> ActionResult:
+    """派单 to a cooperating department (data/departments.toml)."""
+    text = _note(note)
+    if department not in desk.refdata.departments:
+        raise RuleViolation.single("department", "error.department.unknown")
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        _move(c, Move.DISPATCH)
+        return _event(c, "dispatch", actor, now, text, department=department)
+
+    return _act(desk, actor, complaint_id, apply)
+
+
+def department_reply(
+    desk: Desk, actor: Actor, complaint_id: str, *, department: str, content: str, final: bool
+) -> ActionResult:
+    """A department's answer: a progress update, or final (办结) when it has finished."""
+    text = _note(content, "content")
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        dispatched = {
+            json.loads(e.data).get("department")
+            for e in events_of(session, c.id)
+            if e.kind == "dispatch"
+        }
+        if department not in dispatched:
+            raise RuleViolation.single("department", "error.department.not_dispatched")
+        _move(c, Move.DEPARTMENT_REPLY)
+        return _event(c, "department_reply", actor, now, text, department=department, final=final)
+
+    return _act(desk, actor, complaint_id, apply)
+
+
+def escalate(desk: Desk, actor: Actor, complaint_id: str, *, note: str) -> ActionResult:
+    """逐级上报: one level up the chain of data/escalation.toml, never skipping a level."""
+    text = _note(note)
+    chain = desk.refdata.escalation
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        if Status(c.status) in (Status.CLOSED, Status.VISITED):
+            raise RuleViolation.single("status", "error.escalate.closed")
+        if c.escalation_level >= len(chain) - 1:
+            raise RuleViolation.single("level", "error.escalate.top", level=chain[-1].name)
+        before = c.escalation_level
+        c.escalation_level = before + 1
+        return _event(
+            c,
+            "escalated",
+            actor,
+            now,
+            text,
+            from_level=chain[before].code,
+            to_level=chain[before + 1].code,
+            to_name=chain[before + 1].name,
+            severity=c.severity,
+        )
+
+    return _act(desk, actor, complaint_id, apply)
+
+
+def change_severity(
+    desk: Desk, actor: Actor, complaint_id: str, *, severity: str, reason: str
+) -> ActionResult:
+    """Raise freely; lower only with a written reason."""
+    try:
+        target = Severity(severity)
+    except ValueError:
+        raise RuleViolation.single("severity", "error.required") from None
+    reason_text = _note(reason, "reason", required=False)
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        current = Severity(c.severity)
+        if target is current:
+            raise RuleViolation.single("severity", "error.severity.unchanged")
+        if target.rank < current.rank and not reason_text:
+            raise RuleViolation.single("reason", "error.severity.lower_needs_reason")
+        c.severity = target.value
+        if reason_text:
+            c.severity_reason = reason_text
+        return _event(
+            c,
+            "severity_changed",
+            actor,
+            now,
+            reason_text,
+            **{"from": current.value, "to": target.value},
+        )
+
+    return _act(desk, actor, complaint_id, apply)
+
+
+def close(
+    desk: Desk, actor: Actor, complaint_id: str, *, outcome: str, finding: str = ""
+) -> ActionResult:
+    """结案 with the outcome; the level-4 finding (cause after checking the facts) if known."""
+    limit = desk.refdata.settings.intake.text_limits.outcome
+    error = check_text("outcome", outcome, required=True, max_len=limit)
+    if error:
+        raise RuleViolation([error])
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        if finding:
+            children = {p.code for p in desk.refdata.causes.children(c.cause_code)}
+            if finding not in children:
+                raise RuleViolation.single("finding", "error.cause.unknown")
+            c.cause_code_l4 = finding
+        _move(c, Move.CLOSE)
+        c.outcome = outcome.strip()
+        c.closed_at = now
+        return _event(c, "closed", actor, now, c.outcome, on_spot=False, finding=finding or None)
+
+    return _act(desk, actor, complaint_id, apply)
+
+
+def record_visit(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    satisfaction: str = "",
+    score: int | None = None,
+    exception: str = "",
+    note: str = "",
+) -> ActionResult:
+    """回访: satisfied / basically satisfied / unsatisfied, or a 10-point score. Unsatisfied
+    reopens the ticket (重启工单, counted) unless one of the two exceptions applies."""
+    if score is not None:
+        result = satisfaction_from_score(score)
+    else:
+        try:
+            result = Satisfaction(satisfaction)
+        except ValueError:
+            raise RuleViolation.single("satisfaction", "error.required") from None
+    try:
+        reason = ReopenException(exception) if exception else None
+    except ValueError:
+        raise RuleViolation.single("exception", "error.required") from None
+    if reason is not None and result is not Satisfaction.UNSATISFIED:
+        reason = None  # the exceptions only matter for an unsatisfied customer
+    text = _note(note, required=reason is not None)
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        if c.solved_on_spot:
+            raise RuleViolation.single("status", "error.visit.on_spot")
+        move = visit_move(result, reason)
+        _move(c, move)
+        c.satisfaction = result.value
+        visit = _event(
+            c,
+            "visit",
+            actor,
+            now,
+            text,
+            satisfaction=result.value,
+            score=score,
+            exception=reason.value if reason else None,
+            move=move.value,
+        )
+        if move is Move.REOPEN:
+            c.reopen_count += 1
+            c.closed_at = None
+            c.outcome = ""
+            session.add(visit)
+            session.flush()
+            return _event(
+                c,
+                "reopened",
+                actor,
+                now + timedelta(microseconds=1),
+                text,
+                round=c.reopen_count + 1,
+            )
+        return visit
+
+    return _act(desk, actor, complaint_id, apply)
+
+
+def pause_clocks(
+    desk: Desk, actor: Actor, complaint_id: str, *, until: str, reason: str, note: str
+) -> ActionResult:
+    """Pause the clocks until a date (they resume by themselves): the customer asked to be
+    called after it, or could not be reached after the recorded attempts."""
+    text = _note(note)
+    try:
+        why = PauseReason(reason)
+    except ValueError:
+        raise RuleViolation.single("reason", "error.required") from None
+    rules = desk.refdata.settings.followup
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        if Status(c.status) not in (Status.OPEN, Status.DISPATCHED, Status.REPLIED):
+            raise RuleViolation.single("status", "error.pause.not_open")
+        end = parse_local(until, desk.tz, now) if until.strip() else None
+        if end is None:
+            raise RuleViolation.single("until", "error.time.format")
+        if end <= now:
+            raise RuleViolation.single("until", "error.time.promise_past")
+        if end > now + timedelta(days=rules.max_pause_days):
+            raise RuleViolation.single("until", "error.pause.too_long", days=rules.max_pause_days)
+        if why is PauseReason.UNREACHABLE:
+            attempts = 0
+            for e in events_of(session, c.id):
+                if e.kind == "contact":
+                    attempts = 0 if json.loads(e.data).get("reached") else attempts + 1
+            if attempts < rules.unreachable_attempts:
+                raise RuleViolation.single(
+                    "reason",
+                    "error.pause.attempts",
+                    needed=rules.unreachable_attempts,
+                    made=attempts,
+                )
+        return _event(c, "pause", actor, now, text, until=end.isoformat(), reason=why.value)
+
+    return _act(desk, actor, complaint_id, apply)
+
+
+def reassign(
+    desk: Desk, actor: Actor, complaint_id: str, *, to_staff_id: str, note: str
+) -> ActionResult:
+    """Hand the ticket to a colleague. 首问负责: the first responder stays on the record and
+    stays responsible; only the current owner changes."""
+    text = _note(note)
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        target = session.get(Staff, to_staff_id)
+        if target is None or not target.active:
+            raise RuleViolation.single("to_staff", "error.staff.unknown")
+        if target.id == c.accused_staff_id:
+            raise RuleViolation.single("to_staff", "error.recusal.other")
+        if target.id == c.owner_id:
+            raise RuleViolation.single("to_staff", "error.reassign.same")
+        before = c.owner_id
+        c.owner_id = target.id
+        return _event(c, "reassigned", actor, now, text, **{"from": before, "to": target.id})
+
+    return _act(desk, actor, complaint_id, apply)
+
+
+def record_care(desk: Desk, actor: Actor, complaint_id: str, *, note: str) -> ActionResult:
+    """后续服务: one of the monthly care follow-ups after an external complaint was solved."""
+    text = _note(note)
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        if Channel(c.channel) not in EXTERNAL_CHANNELS or c.closed_at is None:
+            raise RuleViolation.single("status", "error.care.not_due")
+        done = sum(1 for e in events_of(session, c.id) if e.kind == "care")
+        times = desk.refdata.time_limits[ClockKind.CARE_FOLLOW_UP].times
+        if done >= times:
+            raise RuleViolation.single("status", "error.care.done")
+        return _event(c, "care", actor, now, text, n=done + 1)
+
+    return _act(desk, actor, complaint_id, apply)
+
+
+def record_investigation(desk: Desk, actor: Actor, complaint_id: str, *, note: str) -> ActionResult:
+    """The first investigation of an internal complaint (about a staff member)."""
+    text = _note(note)
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        if c.accused_staff_id is None:
+            raise RuleViolation.single("status", "error.investigation.not_internal")
+        return _event(c, "investigation", actor, now, text)
+
+    return _act(desk, actor, complaint_id, apply)

@@ -1,0 +1,94 @@
+"""待跟进: the follow-up queue, ordered by the next deadline, read a page at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+from deskapp.services.desk import Actor, Desk
+from deskapp.store.models import Complaint
+
+PAGE_SIZE = 50
+
+
+class Scope(StrEnum):
+    MINE = "mine"  # owned by me, or taken by me (首问负责 keeps the first responder on it)
+    HALL = "hall"
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: str
+    ticket_no: str
+    customer_name: str
+    contact_phone: str
+    cause_code: str
+    severity: str
+    status: str
+    next_clock: str
+    next_due_at: datetime
+    provisional: bool
+    paused_until: datetime | None
+    owner_id: str
+    first_responder_id: str
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    offset: int
+    has_more: bool
+
+
+_COLUMNS = (
+    Complaint.id, Complaint.ticket_no, Complaint.customer_name, Complaint.contact_phone,
+    Complaint.cause_code, Complaint.severity, Complaint.status, Complaint.next_clock,
+    Complaint.next_due_at, Complaint.next_due_provisional, Complaint.paused_until,
+    Complaint.owner_id, Complaint.first_responder_id,
+)  # fmt: skip
+
+
+def _scoped(stmt: sa.Select, actor: Actor, scope: Scope) -> sa.Select:
+    stmt = stmt.where(Complaint.next_due_at.is_not(None))
+    if scope is Scope.MINE:
+        stmt = stmt.where(
+            sa.or_(Complaint.owner_id == actor.id, Complaint.first_responder_id == actor.id)
+        )
+    return stmt
+
+
+def queue_page(
+    desk: Desk, actor: Actor, scope: Scope = Scope.MINE, offset: int = 0, limit: int = PAGE_SIZE
+) -> QueuePage:
+    stmt = _scoped(sa.select(*_COLUMNS), actor, scope)
+    stmt = stmt.order_by(Complaint.next_due_at, Complaint.id).offset(offset).limit(limit + 1)
+    with desk.read() as session:
+        rows = [QueueRow(*r) for r in session.execute(stmt).all()]
+    return QueuePage(rows[:limit], offset, len(rows) > limit)
+
+
+def queue_counts(desk: Desk, actor: Actor, scope: Scope, now: datetime) -> tuple[int, int]:
+    """(all waiting, overdue) for the queue's heading."""
+    stmt = _scoped(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((Complaint.next_due_at < now, 1), else_=0)), 0),
+        ),
+        actor,
+        scope,
+    )
+    with desk.read() as session:
+        total, overdue = session.execute(stmt).one()
+    return int(total), int(overdue)
+
+
+def coming_due(desk: Desk, actor: Actor, now: datetime, within: timedelta) -> list[QueueRow]:
+    """My tickets whose next deadline falls within `within` from now (not yet overdue)."""
+    stmt = _scoped(sa.select(*_COLUMNS), actor, Scope.MINE).where(
+        Complaint.next_due_at >= now, Complaint.next_due_at <= now + within
+    )
+    with desk.read() as session:
+        return [QueueRow(*r) for r in session.execute(stmt.order_by(Complaint.next_due_at))]

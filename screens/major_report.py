@@ -1,0 +1,74 @@
+"""《重大投诉处理申报表》 on screen, with a key to export it as a printable file."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from deskapp.i18n import t
+from deskapp.services.major_report import MajorReport, build_major_report, export_major_report
+from screens.widgets.status_line import StatusLine
+
+
+class MajorReportScreen(Screen[None]):
+    TITLE_KEY = "report.title"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+e", "export", t("report.export")),
+        Binding("escape,q", "app.pop_screen", t("detail.close")),
+    ]
+    DEFAULT_CSS = """
+    MajorReportScreen #report { padding: 0 1; }
+    MajorReportScreen #report-title { text-style: bold; content-align: center middle;
+        width: 100%; padding: 1 0; }
+    """
+
+    def __init__(self, complaint_id: str) -> None:
+        super().__init__()
+        self.complaint_id = complaint_id
+        self.report: MajorReport | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine()
+        with VerticalScroll(id="report"):
+            yield Static(t("report.title"), id="report-title")
+            yield Static(id="report-fields")
+            yield Static(t("report.history"), classes="section")
+            yield Static(id="report-history")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True)
+    def load(self) -> None:
+        app = self.app
+        report = build_major_report(app.desk, self.complaint_id, app.actor)  # type: ignore[attr-defined]
+        app.call_from_thread(self._show, report)
+
+    def _show(self, report: MajorReport) -> None:
+        self.report = report
+        fields = Table(show_header=False, expand=True)
+        fields.add_column(style="bold", width=14)
+        fields.add_column(ratio=1)
+        for label, value in report.fields:
+            fields.add_row(label, value)
+        fields.add_row(t("report.filled_by"), report.filled_by)
+        fields.add_row(t("report.filled_at"), report.filled_at)
+        self.query_one("#report-fields", Static).update(fields)
+        history = Table.grid(padding=(0, 2))
+        for row in report.history:
+            history.add_row(*row)
+        self.query_one("#report-history", Static).update(history)
+
+    def action_export(self) -> None:
+        if self.report is None:
+            return
+        path = export_major_report(self.report, self.app.export_dir)  # type: ignore[attr-defined]
+        self.notify(t("report.exported", path=str(path)), timeout=10)
