@@ -325,7 +325,7 @@ def find_repeat_candidates(
 
 def _next_ticket_number(session: sa.orm.Session, desk: Desk, registered_at: datetime) -> str:
     terminal = desk.terminal()
-    day = registered_at.date()
+    day = local_day(registered_at, desk.tz)
     key = f"{day:%Y%m%d}"
     counter = session.get(TicketCounter, key)
     if counter is None:

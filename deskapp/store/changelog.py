@@ -132,7 +132,8 @@ def _end_transaction(session: Session) -> None:
 
 # Searched anywhere in the statement, not only at its start, so that a leading comment, a
 # WITH clause, a schema prefix ("main.complaint") or [bracket]/`backtick` quoting cannot
-# slip a write past the guard.
+# slip a write past the guard. (The price: a read whose SQL text itself contains, say, a
+# literal 'update staff' is refused too; values are bound parameters, so this does not arise.)
 _DML = re.compile(
     r"\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)"
     r"\s+(?:[\"`\[]?\w+[\"`\]]?\s*\.\s*)?[\"`\[]?(\w+)",

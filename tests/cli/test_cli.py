@@ -44,7 +44,9 @@ def test_staff_add_mismatched_pins_is_asked_again(tmp_path: Path) -> None:
 
 def test_bad_codes_and_short_pin_are_refused_in_words(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
-    result = run("--db", str(db), "init", "--hall", "广州", "--terminal", "T01", "--tz", "Mars/Base")
+    result = run(
+        "--db", str(db), "init", "--hall", "广州", "--terminal", "T01", "--tz", "Mars/Base"
+    )
     assert result.exit_code == 2
     assert "代码为2–8位大写字母或数字" in result.output
     assert "未知时区" in result.output

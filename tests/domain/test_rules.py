@@ -319,6 +319,10 @@ def test_phone_normalization(text: str, normalized: str, mobile: bool) -> None:
     [
         "",
         "   ",
+        "0",  # typing has just begun: refused, not a crash
+        "01",
+        "+86",
+        "+860",
         "abc",
         "10086",
         "12812345678",  # 12x is not a mobile prefix
@@ -394,6 +398,7 @@ def test_any_typed_form_normalizes_to_its_number(case: tuple[str, str]) -> None:
 
 @given(st.one_of(phone_inputs().map(lambda c: c[0]), st.text(max_size=20)))
 @example("13８12345678")
+@example("0")
 def test_normalizing_a_normalized_number_is_idempotent(text: str) -> None:
     phone = parse_phone(text)
     if phone is None:

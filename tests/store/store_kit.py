@@ -1,5 +1,5 @@
-"""Helpers for the store tests (not a test module): the demo store, built once per process
-through the real services and copied for each test that needs one."""
+"""Helpers for the store tests (not a test module): the demo store plus a refund approved by a
+manager, built once per process through the real services, copied for each test needing one."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 from deskapp.clock import Clock, FrozenClock
 from deskapp.services.demo import DEMO_STAFF, build_demo
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.intake import IntakeForm, RefundForm, take_complaint
 from deskapp.services.staff import actor_of, list_staff
 
 DEMO_NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -23,8 +24,38 @@ DEMO_PINS = {s.work_no: s.pin for s in DEMO_STAFF}
 def _demo_template() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="deskapp-demo-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    build_demo(folder / "demo.db", now=DEMO_NOW)  # closes the desk: the WAL is checkpointed
-    return folder / "demo.db"
+    path = folder / "demo.db"
+    build_demo(path, now=DEMO_NOW)
+    # Whatever the demo happens to contain, make sure every record table has rows.
+    desk = Desk.open(path, clock=FrozenClock(DEMO_NOW))
+    try:
+        handler = actors_of(desk)["1001"]
+        take_complaint(
+            desk,
+            handler,
+            IntakeForm(
+                customer_name="孙女士",
+                contact_phone="13600001234",
+                content="国际漫游费多扣",
+                demand="退还",
+                cause_code="BILLINFO.ROAMING.BORDER",
+                solved_on_spot=True,
+                outcome="核实后退费",
+                satisfaction="satisfied",
+                refund=RefundForm(
+                    charged="58",
+                    should_have_charged="48",
+                    amount="25",
+                    verified=True,
+                    approver_work_no="2001",
+                    approver_pin=DEMO_PINS["2001"],
+                    approval_reason="往返多次",
+                ),
+            ),
+        )
+    finally:
+        desk.close()  # the last close checkpoints the WAL: the main file is complete
+    return path
 
 
 def demo_copy(dest: Path) -> Path:
