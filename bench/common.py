@@ -173,6 +173,13 @@ def save_results(
 def working_copy(source: Path, name: str) -> Path:
     """A disposable copy of the generated database, so no benchmark changes the original."""
     target = OUT / f"work-{name}.db"
+    if Path(f"{source}-wal").exists():
+        # Fold anything still in the write-ahead log into the file before copying it alone.
+        conn = sqlite3.connect(source)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(source, target)

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from bench.common import OUT, drop_copy, machine_info
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: open complaints get their follow-up clocks (next_due_at)
 DEFAULT_ROWS = 100_000
 SEED = 20261124
 BATCH = 5_000
@@ -224,9 +224,16 @@ def load_manifest(rows: int = DEFAULT_ROWS) -> dict | None:
         return None
     if data.get("key") != expected_key(rows):
         return None
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+    # immutable: a look that leaves no -wal/-shm files beside the store.
+    conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    try:
         count = conn.execute("SELECT count(*) FROM complaint").fetchone()[0]
+    finally:
+        conn.close()
     return data if count == rows else None
+
+
+_announced: set[int] = set()
 
 
 def ensure_db(rows: int = DEFAULT_ROWS, *, force: bool = False, quiet: bool = False) -> dict:
@@ -234,7 +241,8 @@ def ensure_db(rows: int = DEFAULT_ROWS, *, force: bool = False, quiet: bool = Fa
     manifest = None if force else load_manifest(rows)
     if manifest is not None:
         manifest["reused"] = True
-        if not quiet:
+        if not quiet and rows not in _announced:
+            _announced.add(rows)
             print(
                 f"make_db: reusing {db_path(rows)} ({rows:,} complaints, built "
                 f"{manifest['built_at']} in {manifest['seconds']:.1f} s)"
@@ -306,6 +314,7 @@ def build(rows: int = DEFAULT_ROWS, *, quiet: bool = False) -> dict:
     from deskapp.clock import FrozenClock
     from deskapp.domain.enums import Role
     from deskapp.domain.ticket_number import format_ticket_number
+    from deskapp.services.clocks import refresh_clocks
     from deskapp.services.desk import Desk
     from deskapp.services.staff import add_staff, list_staff
     from deskapp.services.terminal import init_terminal
@@ -525,6 +534,10 @@ def build(rows: int = DEFAULT_ROWS, *, quiet: bool = False) -> dict:
                 session.flush()  # complaints before the rows that point at them
                 session.add_all(later)
                 session.flush()
+                # Open complaints are on the clocks, as the intake service leaves them.
+                for complaint in complaints:
+                    if complaint.status not in ("closed", "visited"):
+                        refresh_clocks(session, desk, complaint)
                 for day in {c.registered_at.astimezone(tz).date() for c in complaints}:
                     session.merge(TicketCounter(day=f"{day:%Y%m%d}", last_seq=day_seq[day]))
             if not quiet:
@@ -545,6 +558,9 @@ def build(rows: int = DEFAULT_ROWS, *, quiet: bool = False) -> dict:
         common_hits = conn.execute(
             "SELECT count(*) FROM complaint WHERE instr(content, ?) > 0", (COMMON_WORD,)
         ).fetchone()[0]
+        on_clocks = conn.execute(
+            "SELECT count(*) FROM complaint WHERE next_due_at IS NOT NULL"
+        ).fetchone()[0]
         rare_hits = conn.execute(
             "SELECT count(*) FROM complaint WHERE instr(content, ?) > 0", (RARE_WORD,)
         ).fetchone()[0]
@@ -560,6 +576,7 @@ def build(rows: int = DEFAULT_ROWS, *, quiet: bool = False) -> dict:
         "tables": table_counts,
         "statuses": {k: v for k, v in counts.items() if k not in ("repeat", "refund")},
         "repeats": counts["repeat"],
+        "on_clocks": on_clocks,
         "refunds": counts["refund"],
         "common_word": COMMON_WORD,
         "common_word_rows": common_hits,

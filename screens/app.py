@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -14,16 +15,28 @@ from textual.timer import Timer
 
 from deskapp.clock import Clock
 from deskapp.config import default_export_dir
+from deskapp.domain.enums import Role
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.queue import coming_due
+from deskapp.services.shifts import open_shift
+from deskapp.store.models import Shift
 from screens.intake import IntakeScreen
 from screens.queue import QueueScreen
 from screens.search import SearchScreen
+from screens.shift import ShiftScreen
 from screens.signin import SignInScreen
 
-SIGNED_IN_MODES = {"intake": IntakeScreen, "search": SearchScreen, "queue": QueueScreen}
+SIGNED_IN_MODES = {
+    "intake": IntakeScreen,
+    "search": SearchScreen,
+    "queue": QueueScreen,
+    "shift": ShiftScreen,
+}
+
+
+_OPEN_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,7 @@ class DeskApp(App[None]):
         Binding("f2", "switch_mode('intake')", t("key.intake")),
         Binding("f3", "switch_mode('search')", t("key.search")),
         Binding("f4", "switch_mode('queue')", t("queue.title")),
+        Binding("f5", "switch_mode('shift')", t("shift.title")),
         Binding("f8", "sign_out", t("key.signout")),
         Binding("ctrl+q", "quit", t("key.quit"), priority=True),
     ]
@@ -81,9 +95,14 @@ class DeskApp(App[None]):
     @property
     def desk(self) -> Desk:
         if self._desk is None:
-            # Normally opened by the sign-in screen's worker long before anyone needs it.
-            assert self._db_path is not None
-            self._desk = Desk.open(self._db_path, clock=self._clock, data_dir=self._data_dir)
+            # Normally opened by the sign-in screen's worker long before anyone needs it; a
+            # quick typist's sign-in worker may ask at the same time: open (and migrate) once.
+            with _OPEN_LOCK:
+                if self._desk is None:
+                    assert self._db_path is not None
+                    self._desk = Desk.open(
+                        self._db_path, clock=self._clock, data_dir=self._data_dir
+                    )
         return self._desk
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
@@ -101,12 +120,23 @@ class DeskApp(App[None]):
         self.switch_mode("intake")
         self.refresh_bindings()
         self._notified.clear()
+        if actor.role is Role.HANDLER:
+            self.start_shift(actor)
         if self._deadline_timer is None:
             every = self.desk.refdata.settings.followup.notify_every_seconds
             self._deadline_timer = self.set_interval(every, self.watch_deadlines)
         self.watch_deadlines()
 
     _deadline_timer: Timer | None = None
+
+    @work(thread=True, group="shift")
+    def start_shift(self, actor: Actor) -> None:
+        """A handler signing in starts (or resumes) their shift at this terminal."""
+        open_shift(self.desk, actor)
+
+    def after_handover(self, shift: Shift) -> None:
+        """Called once a handover is written: the moment the terminal synchronizes."""
+        self.log.info(f"handover written: {shift.id}")
 
     @work(thread=True, exclusive=True, group="deadlines")
     def watch_deadlines(self) -> None:

@@ -16,8 +16,43 @@ from deskapp.domain.money import format_yuan, from_fen
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.services.desk import Desk
-from deskapp.services.search import ComplaintDetail, complaint_detail
+from deskapp.services.search import ComplaintDetail, HistoryEntry, complaint_detail
 from screens.widgets.status_line import StatusLine
+
+
+def _label(key: str, fallback: str) -> str:
+    text = t(key)
+    return fallback if text == key else text
+
+
+def describe_change(entry: HistoryEntry) -> str | None:
+    """A change-log entry in the handler's words, not table and column names: "+ 工单号 …",
+    "+ 退费 20.00 元", "✎ 处理结果、客户满意度". None for bookkeeping nobody needs to read."""
+    entity, _, op = entry.op.partition(".")
+    values = entry.fields
+    if op == "insert":
+        if entity == "complaint":
+            return f"+ {t('search.col_ticket')} {values.get('ticket_no', '')}"
+        if entity == "refund" and isinstance(values.get("amount_fen"), int):
+            return f"+ {t('detail.refunds')} {format_yuan(from_fen(values['amount_fen']))} 元"
+        if entity == "complaint_event":
+            kind = str(values.get("kind", ""))
+            return f"+ {_label(f'event.{kind}', kind)}"
+        return f"+ {entity}"
+    fields = [
+        _label(f"intake.{name.removesuffix('_id')}", name)
+        for name in sorted(values)
+        if name not in _BOOKKEEPING
+    ]
+    if not fields:
+        return None
+    return f"{'✗' if op == 'delete' else '✎'} {'、'.join(fields)}"
+
+
+# Columns every write touches: not news to the person reading the history.
+_BOOKKEEPING = frozenset(
+    {"id", "updated_at", "created_by", "next_clock", "next_due_at", "next_due_provisional"}
+)
 
 
 class DetailScreen(Screen[None]):
@@ -48,7 +83,7 @@ class DetailScreen(Screen[None]):
             yield Static(id="events")
             yield Static(t("detail.history"), classes="section")
             yield Static(id="history")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.load()
@@ -74,12 +109,18 @@ class DetailScreen(Screen[None]):
         record.add_column()
         rows = [
             (t("search.col_ticket"), c.ticket_no),
-            (t("search.col_status"), t(f"status.{c.status}")
-             + (f" · {t('intake.solved_on_spot')}" if c.solved_on_spot else "")),
+            (
+                t("search.col_status"),
+                t(f"status.{c.status}")
+                + (f" · {t('intake.solved_on_spot')}" if c.solved_on_spot else ""),
+            ),
             (t("intake.received_at"), format_local(c.received_at, tz)),
             (t("intake.channel"), t(f"channel.{c.channel}")),
-            (t("intake.severity"), t(f"severity.{c.severity}")
-             + (f"({c.severity_reason})" if c.severity_reason else "")),
+            (
+                t("intake.severity"),
+                t(f"severity.{c.severity}")
+                + (f"({c.severity_reason})" if c.severity_reason else ""),
+            ),
             (t("intake.customer_name"), c.customer_name),
             (t("intake.contact_phone"), c.contact_phone),
             (t("intake.service_number"), c.service_number),
@@ -113,11 +154,13 @@ class DetailScreen(Screen[None]):
         if has_refunds:
             lines = []
             for r in detail.refunds:
-                line = (f"实收 {format_yuan(from_fen(r.charged_fen))} 应收 "
-                        f"{format_yuan(from_fen(r.should_have_charged_fen))} → 退 "
-                        f"{format_yuan(from_fen(r.amount_fen))} 元 "
-                        f"({t(f'refund_method.{r.method}')};规则 "
-                        f"{format_yuan(from_fen(r.rule_amount_fen))})")
+                line = (
+                    f"实收 {format_yuan(from_fen(r.charged_fen))} 应收 "
+                    f"{format_yuan(from_fen(r.should_have_charged_fen))} → 退 "
+                    f"{format_yuan(from_fen(r.amount_fen))} 元 "
+                    f"({t(f'refund_method.{r.method}')};规则 "
+                    f"{format_yuan(from_fen(r.rule_amount_fen))})"
+                )
                 if r.approved_by:
                     line += f" 审批:{self._staff_name(detail, r.approved_by)} {r.approval_reason}"
                 lines.append(line)
@@ -125,13 +168,22 @@ class DetailScreen(Screen[None]):
 
         events = Table.grid(padding=(0, 2))
         for e in detail.events:
-            events.add_row(format_local(e.at, tz), t(f"event.{e.kind}"),
-                           self._staff_name(detail, e.actor_id), e.note)
+            events.add_row(
+                format_local(e.at, tz),
+                t(f"event.{e.kind}"),
+                self._staff_name(detail, e.actor_id),
+                e.note,
+            )
         self.query_one("#events", Static).update(events)
 
         history = Table.grid(padding=(0, 2))
+        history.add_column(no_wrap=True)
+        history.add_column(no_wrap=True)
+        history.add_column()
         for h in detail.history:
-            changed = ", ".join(sorted(h.fields))
-            history.add_row(format_local(h.at, tz), h.op, self._staff_name(detail, h.actor),
-                            changed if len(changed) < 80 else changed[:77] + "…")
+            described = describe_change(h)
+            if described is not None:
+                history.add_row(
+                    format_local(h.at, tz), self._staff_name(detail, h.actor), described
+                )
         self.query_one("#history", Static).update(history)

@@ -39,6 +39,7 @@ from deskapp.services.intake import (
 from deskapp.services.staff import list_staff
 from deskapp.store.models import Complaint
 from screens.widgets.cause_picker import CausePicker
+from screens.widgets.check import Check
 from screens.widgets.confirm import ConfirmScreen
 from screens.widgets.field import Field
 from screens.widgets.status_line import StatusLine
@@ -48,21 +49,48 @@ HANDOFF_STAFF = "handoff"  # a form left for a colleague under 当事人回避
 DRAFT_DELAY = 0.8  # seconds of quiet typing before the draft is written
 # Inputs whose text maps one-to-one onto IntakeForm fields.
 TEXT_INPUTS = (
-    "received_at", "customer_name", "contact_phone", "service_number", "demand",
-    "severity_reason", "outcome", "promised_reply_at",
+    "received_at",
+    "customer_name",
+    "contact_phone",
+    "service_number",
+    "demand",
+    "severity_reason",
+    "outcome",
+    "promised_reply_at",
 )
-REFUND_INPUTS = ("charged", "should_have_charged", "amount", "approver_work_no", "approver_pin",
-                 "approval_reason")
+REFUND_INPUTS = (
+    "charged",
+    "should_have_charged",
+    "amount",
+    "approver_work_no",
+    "approver_pin",
+    "approval_reason",
+)
 # What the form's widgets say when they change (silenced while the screen fills them).
-FORM_MESSAGES = (Input.Changed, TextArea.Changed, Select.Changed, Checkbox.Changed,
-                 CausePicker.Picked)
+FORM_MESSAGES = (
+    Input.Changed,
+    TextArea.Changed,
+    Select.Changed,
+    Checkbox.Changed,
+    CausePicker.Picked,
+)
 # Service error field -> the Field container that shows it.
 ERROR_FIELDS = {
-    "refund_charged": "refund_charged", "refund_should": "refund_should",
-    "refund_amount": "refund_amount", "refund_verified": "refund_verified",
-    "refund_approver": "refund_approver", "refund_approval_reason": "refund_approval_reason",
+    "refund_charged": "refund_charged",
+    "refund_should": "refund_should",
+    "refund_amount": "refund_amount",
+    "refund_verified": "refund_verified",
+    "refund_approver": "refund_approver",
+    "refund_approval_reason": "refund_approval_reason",
     "refund_method": "refund_method",
 }
+
+
+def _set_text(widget: Static, text: str) -> None:
+    """Update a line that is recomputed on every key only when its text changes (each update
+    is a repaint)."""
+    if widget.content != text:
+        widget.update(text)
 
 
 def _options(prefix: str, values: list[str]) -> list[tuple[str, str]]:
@@ -89,6 +117,7 @@ class IntakeScreen(Screen[None]):
         self._draft_timer: Timer | None = None
         self._pending_accused = ""  # from a draft restored before the staff list arrived
         self._recusal = False  # the handler picked themselves as the accused staff member
+        self._summary = ""  # the "N problems" line above the form
         # Draft writes from this screen's workers one at a time: a delete racing a save of the
         # same draft fails on SQLite's lock upgrade ("database is locked").
         self._draft_lock = threading.Lock()
@@ -111,87 +140,180 @@ class IntakeScreen(Screen[None]):
         yield Static("", id="form-summary", classes="notice -error")
         with VerticalScroll(id="intake-form", can_focus=False):
             with Horizontal(classes="row"):
-                yield Field(t("intake.customer_name"), Input(id="customer_name", compact=True,
-                            max_length=200), name="customer_name")
-                yield Field(t("intake.contact_phone"), Input(id="contact_phone", compact=True,
-                            max_length=30), name="contact_phone")
-                yield Field(t("intake.service_number"), Input(
-                    id="service_number", compact=True, max_length=40,
-                    placeholder=t("intake.service_number_hint")), name="service_number")
+                yield Field(
+                    t("intake.customer_name"),
+                    Input(id="customer_name", compact=True, max_length=200),
+                    name="customer_name",
+                )
+                yield Field(
+                    t("intake.contact_phone"),
+                    Input(id="contact_phone", compact=True, max_length=30),
+                    name="contact_phone",
+                )
+                yield Field(
+                    t("intake.service_number"),
+                    Input(
+                        id="service_number",
+                        compact=True,
+                        max_length=40,
+                        placeholder=t("intake.service_number_hint"),
+                    ),
+                    name="service_number",
+                )
             yield Static("", id="repeat-notice", classes="notice")
-            yield Field(t("intake.content"), TextArea(id="content", soft_wrap=True,
-                        tab_behavior="focus", compact=True), name="content")
-            yield Field(t("intake.demand"), Input(id="demand", compact=True, max_length=2000),
-                        name="demand")
-            yield Field(t("intake.cause"), CausePicker(
-                self.desk.refdata.causes, placeholder=t("intake.cause_hint"), id="cause"),
-                name="cause_code")
+            yield Field(
+                t("intake.content"),
+                TextArea(id="content", soft_wrap=True, tab_behavior="focus", compact=True),
+                name="content",
+            )
+            yield Field(
+                t("intake.demand"), Input(id="demand", compact=True, max_length=2000), name="demand"
+            )
+            yield Field(
+                t("intake.cause"),
+                CausePicker(
+                    self.desk.refdata.causes, placeholder=t("intake.cause_hint"), id="cause"
+                ),
+                name="cause_code",
+            )
             with Horizontal(classes="row"):
-                yield Field(t("intake.channel"), Select(
-                    _options("channel", [c.value for c in Channel]), id="channel",
-                    allow_blank=False, value=Channel.WALK_IN.value, compact=True), name="channel")
-                yield Field(t("intake.severity"), Select(
-                    _options("severity", [s.value for s in Severity]), id="severity",
-                    allow_blank=False, value=Severity.GENERAL.value, compact=True),
-                    name="severity")
-                yield Field(t("intake.received_at"), Input(
-                    id="received_at", compact=True, max_length=20,
-                    placeholder=t("intake.received_at_hint")), name="received_at")
-            yield Field(t("intake.severity_reason"), Input(id="severity_reason", compact=True,
-                        max_length=1000), name="severity_reason")
+                yield Field(
+                    t("intake.channel"),
+                    Select(
+                        _options("channel", [c.value for c in Channel]),
+                        id="channel",
+                        allow_blank=False,
+                        value=Channel.WALK_IN.value,
+                        compact=True,
+                    ),
+                    name="channel",
+                )
+                yield Field(
+                    t("intake.severity"),
+                    Select(
+                        _options("severity", [s.value for s in Severity]),
+                        id="severity",
+                        allow_blank=False,
+                        value=Severity.GENERAL.value,
+                        compact=True,
+                    ),
+                    name="severity",
+                )
+                yield Field(
+                    t("intake.received_at"),
+                    Input(
+                        id="received_at",
+                        compact=True,
+                        max_length=20,
+                        placeholder=t("intake.received_at_hint"),
+                    ),
+                    name="received_at",
+                )
+            yield Field(
+                t("intake.severity_reason"),
+                Input(id="severity_reason", compact=True, max_length=1000),
+                name="severity_reason",
+            )
             with Horizontal(classes="row"):
-                yield Field(t("intake.accused_staff"), Select(
-                    [], id="accused_staff", prompt=t("intake.accused_none"), compact=True),
-                    name="accused_staff")
+                yield Field(
+                    t("intake.accused_staff"),
+                    Select([], id="accused_staff", prompt=t("intake.accused_none"), compact=True),
+                    name="accused_staff",
+                )
                 with Horizontal(classes="flags"):
-                    yield Checkbox(t("intake.no_fault"), id="no_fault", compact=True)
-                    yield Checkbox(t("intake.difficult_customer"), id="difficult_customer",
-                                   compact=True)
+                    yield Check(t("intake.no_fault"), id="no_fault", compact=True)
+                    yield Check(
+                        t("intake.difficult_customer"), id="difficult_customer", compact=True
+                    )
             yield Static("", id="recusal-notice", classes="notice -warning")
             # Solved on the spot → outcome and satisfaction; otherwise → when we reply.
             with Horizontal(classes="row", id="resolution-row"):
                 with Vertical(classes="flags"):
-                    yield Checkbox(t("intake.solved_on_spot"), id="solved_on_spot", compact=True)
-                yield Field(t("intake.promised_reply_at"), Input(
-                    id="promised_reply_at", compact=True, max_length=20,
-                    placeholder=t("intake.promised_hint")), name="promised_reply_at")
-                yield Field(t("intake.outcome"), Input(id="outcome", compact=True,
-                            max_length=4000), name="outcome")
-                yield Field(t("intake.satisfaction"), Select(
-                    _options("satisfaction", [s.value for s in Satisfaction]),
-                    id="satisfaction", compact=True, prompt="—"), name="satisfaction")
-            yield Checkbox(t("intake.refund_enabled"), id="refund_enabled", compact=True)
+                    yield Check(t("intake.solved_on_spot"), id="solved_on_spot", compact=True)
+                yield Field(
+                    t("intake.promised_reply_at"),
+                    Input(
+                        id="promised_reply_at",
+                        compact=True,
+                        max_length=20,
+                        placeholder=t("intake.promised_hint"),
+                    ),
+                    name="promised_reply_at",
+                )
+                yield Field(
+                    t("intake.outcome"),
+                    Input(id="outcome", compact=True, max_length=4000),
+                    name="outcome",
+                )
+                yield Field(
+                    t("intake.satisfaction"),
+                    Select(
+                        _options("satisfaction", [s.value for s in Satisfaction]),
+                        id="satisfaction",
+                        compact=True,
+                        prompt="—",
+                    ),
+                    name="satisfaction",
+                )
+            yield Check(t("intake.refund_enabled"), id="refund_enabled", compact=True)
             with Vertical(id="refund-box"):
                 with Horizontal(classes="row"):
-                    yield Field(t("intake.refund_charged"), Input(id="refund-charged",
-                                compact=True, max_length=20), name="refund_charged")
-                    yield Field(t("intake.refund_should"), Input(id="refund-should_have_charged",
-                                compact=True, max_length=20), name="refund_should")
-                    yield Field(t("intake.refund_amount"), Input(
-                        id="refund-amount", compact=True, max_length=20,
-                        placeholder=t("intake.refund_amount_hint")), name="refund_amount")
+                    yield Field(
+                        t("intake.refund_charged"),
+                        Input(id="refund-charged", compact=True, max_length=20),
+                        name="refund_charged",
+                    )
+                    yield Field(
+                        t("intake.refund_should"),
+                        Input(id="refund-should_have_charged", compact=True, max_length=20),
+                        name="refund_should",
+                    )
+                    yield Field(
+                        t("intake.refund_amount"),
+                        Input(
+                            id="refund-amount",
+                            compact=True,
+                            max_length=20,
+                            placeholder=t("intake.refund_amount_hint"),
+                        ),
+                        name="refund_amount",
+                    )
                 yield Static("", id="refund-rule", classes="hint")
                 with Horizontal(classes="row"):
-                    yield Field(t("intake.refund_method"), Select(
-                        _options("refund_method", [m.value for m in RefundMethod]),
-                        id="refund-method", allow_blank=False,
-                        value=RefundMethod.ACCOUNT_CREDIT.value, compact=True),
-                        name="refund_method")
-                    yield Field("", Checkbox(t("intake.refund_verified"), id="refund-verified",
-                                compact=True), name="refund_verified")
+                    yield Field(
+                        t("intake.refund_method"),
+                        Select(
+                            _options("refund_method", [m.value for m in RefundMethod]),
+                            id="refund-method",
+                            allow_blank=False,
+                            value=RefundMethod.ACCOUNT_CREDIT.value,
+                            compact=True,
+                        ),
+                        name="refund_method",
+                    )
+                    yield Field(
+                        "",
+                        Check(t("intake.refund_verified"), id="refund-verified", compact=True),
+                        name="refund_verified",
+                    )
                 with Horizontal(classes="row", id="approval-row"):
-                    yield Field(t("intake.refund_approver"), Input(
-                        id="refund-approver_work_no", compact=True, max_length=16),
-                        name="refund_approver")
-                    yield Field(t("intake.refund_approver_pin"), Input(
-                        id="refund-approver_pin", compact=True, password=True, max_length=12),
-                        name="refund_approver_pin")
-                    yield Field(t("intake.refund_approval_reason"), Input(
-                        id="refund-approval_reason", compact=True, max_length=1000),
-                        name="refund_approval_reason")
-            yield Button(f"{t('intake.save')} (Ctrl+S)", id="save", variant="primary",
-                         compact=True)
-        yield Footer()
+                    yield Field(
+                        t("intake.refund_approver"),
+                        Input(id="refund-approver_work_no", compact=True, max_length=16),
+                        name="refund_approver",
+                    )
+                    yield Field(
+                        t("intake.refund_approver_pin"),
+                        Input(id="refund-approver_pin", compact=True, password=True, max_length=12),
+                        name="refund_approver_pin",
+                    )
+                    yield Field(
+                        t("intake.refund_approval_reason"),
+                        Input(id="refund-approval_reason", compact=True, max_length=1000),
+                        name="refund_approval_reason",
+                    )
+            yield Button(f"{t('intake.save')} (Ctrl+S)", id="save", variant="primary", compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._sync_visibility()
@@ -236,8 +358,10 @@ class IntakeScreen(Screen[None]):
         for name in ("no_fault", "difficult_customer", "solved_on_spot"):
             setattr(form, name, q(f"#{name}", Checkbox).value)
         if q("#refund_enabled", Checkbox).value:
-            refund = RefundForm(verified=q("#refund-verified", Checkbox).value,
-                                method=str(q("#refund-method", Select).value))
+            refund = RefundForm(
+                verified=q("#refund-verified", Checkbox).value,
+                method=str(q("#refund-method", Select).value),
+            )
             for name in REFUND_INPUTS:
                 setattr(refund, name, q(f"#refund-{name}", Input).value)
             form.refund = refund
@@ -290,8 +414,10 @@ class IntakeScreen(Screen[None]):
 
     def is_blank(self) -> bool:
         form = self.read_form()
-        return not any(getattr(form, n) for n in (*TEXT_INPUTS, "content", "cause_code")) and \
-            form.refund is None
+        return (
+            not any(getattr(form, n) for n in (*TEXT_INPUTS, "content", "cause_code"))
+            and form.refund is None
+        )
 
     # ------------------------------------------------------------ live validation
 
@@ -350,22 +476,25 @@ class IntakeScreen(Screen[None]):
         try:
             charged = parse_amount(self.query_one("#refund-charged", Input).value, "c", maximum)
             should = parse_amount(
-                self.query_one("#refund-should_have_charged", Input).value, "s", maximum)
+                self.query_one("#refund-should_have_charged", Input).value, "s", maximum
+            )
         except RuleViolation:
-            rule.update("")
+            _set_text(rule, "")
             approval.display = False
             return
         quote = double_refund(charged, should)
         if not quote.eligible:
-            rule.update(t("intake.refund_none"))
+            _set_text(rule, t("intake.refund_none"))
             approval.display = False
             return
-        rule.update(t("intake.refund_rule", amount=quote.rule_amount, charged=charged,
-                      should=should))
+        _set_text(
+            rule, t("intake.refund_rule", amount=quote.rule_amount, charged=charged, should=should)
+        )
         amount_text = self.query_one("#refund-amount", Input).value
         try:
             over = bool(amount_text.strip()) and quote.exceeds_rule(
-                parse_amount(amount_text, "a", maximum))
+                parse_amount(amount_text, "a", maximum)
+            )
         except RuleViolation:
             over = False
         approval.display = over
@@ -393,27 +522,35 @@ class IntakeScreen(Screen[None]):
             shown += message is not None
             field.show_error(message)
         recusal = any(e.key == "error.recusal.self" for e in errors)
-        notice = self.query_one("#recusal-notice", Static)
-        notice.update(t("intake.recusal_offer") + "  Ctrl+T 转交" if recusal else "")
-        notice.display = recusal
         if recusal != self._recusal:
             self._recusal = recusal
+            notice = self.query_one("#recusal-notice", Static)
+            notice.update(t("intake.recusal_offer") + "  Ctrl+T 转交" if recusal else "")
+            notice.display = recusal
             self.refresh_bindings()  # Ctrl+T appears in the footer only when it applies
-        summary = self.query_one("#form-summary", Static)
-        summary.update(t("intake.errors_count", count=shown) if self.show_all_errors and shown
-                       else "")
-        summary.display = bool(self.show_all_errors and shown)
+        summary_text = (
+            t("intake.errors_count", count=shown) if self.show_all_errors and shown else ""
+        )
+        if summary_text != self._summary:  # (this runs on every key: repaint only on change)
+            self._summary = summary_text
+            summary = self.query_one("#form-summary", Static)
+            summary.update(summary_text)
+            summary.display = bool(summary_text)
 
     # --------------------------------------------------------------- repeat check
 
     @work(thread=True, exclusive=True, group="repeat")
     def check_repeat(self, phone_text: str) -> None:
-        candidates = find_repeat_candidates(self.desk, phone_text) if parse_phone(phone_text) \
-            else []
+        candidates = (
+            find_repeat_candidates(self.desk, phone_text) if parse_phone(phone_text) else []
+        )
         text = ""
         if candidates:
-            text = "⟳ " + t("intake.repeat_found", count=len(candidates),
-                            tickets="、".join(c.ticket_no for c in candidates[:3]))
+            text = "⟳ " + t(
+                "intake.repeat_found",
+                count=len(candidates),
+                tickets="、".join(c.ticket_no for c in candidates[:3]),
+            )
         self.app.call_from_thread(self._show_repeat, text)
 
     def _show_repeat(self, text: str) -> None:
@@ -464,8 +601,12 @@ class IntakeScreen(Screen[None]):
 
         self.app.call_from_thread(
             self.app.push_screen,
-            ConfirmScreen(t("intake.draft_title"), t("intake.draft_body", at=at),
-                          yes=t("confirm.restore"), no=t("confirm.discard")),
+            ConfirmScreen(
+                t("intake.draft_title"),
+                t("intake.draft_body", at=at),
+                yes=t("confirm.restore"),
+                no=t("confirm.discard"),
+            ),
             answer,
         )
 
@@ -552,8 +693,9 @@ class IntakeScreen(Screen[None]):
                 self._discard_draft(self.actor.id)
                 self._reset()
 
-        self.app.push_screen(ConfirmScreen(t("intake.discard_title"), t("intake.discard_body")),
-                             answer)
+        self.app.push_screen(
+            ConfirmScreen(t("intake.discard_title"), t("intake.discard_body")), answer
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "hand_off":

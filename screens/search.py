@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -33,9 +33,15 @@ def short_time(moment: datetime, tz: ZoneInfo, this_year: int) -> str:
 
 
 def fit(text: str, width: int) -> str:
+    """The text in `width` cells, ending in … when cut (never half a Chinese character)."""
     if cell_len(text) <= width:
         return text
-    return set_cell_size(text, width - 1) + "…"
+    kept = ""
+    for char in text:
+        if cell_len(kept + char) > width - 1:
+            break
+        kept += char
+    return kept + "…"
 
 
 class SearchScreen(Screen[None]):
@@ -66,17 +72,22 @@ class SearchScreen(Screen[None]):
         yield Static("", id="search-info")
         table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
         yield table
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#results", DataTable)
         # Fixed columns fit 78 cells (80 minus the scroll bar); the content snippet takes what
         # is left and is cut at the edge (no sideways scrolling: the detail shows it all).
         status_width = max(cell_len(t(f"status.{s.value}")) for s in Status)
-        for key, width in (("col_ticket", 22), ("col_received", 11),
-                           ("col_customer", CUSTOMER_WIDTH), ("col_phone", 13),
-                           ("col_severity", 4), ("col_status", status_width),
-                           ("col_content", None)):
+        for key, width in (
+            ("col_ticket", 22),
+            ("col_received", 11),
+            ("col_customer", CUSTOMER_WIDTH),
+            ("col_phone", 13),
+            ("col_severity", 4),
+            ("col_status", status_width),
+            ("col_content", None),
+        ):
             table.add_column(t(f"search.{key}"), width=width, key=key)
         self.run_search("")
 
@@ -119,9 +130,13 @@ class SearchScreen(Screen[None]):
         for row in page.rows:
             severity = t(f"severity.{row.severity}")
             table.add_row(
-                row.ticket_no, short_time(row.received_at, tz, this_year),
-                fit(row.customer_name, CUSTOMER_WIDTH), mask_phone(row.contact_phone),
-                severity, t(f"status.{row.status}"), row.content.replace("\n", " "),
+                row.ticket_no,
+                short_time(row.received_at, tz, this_year),
+                fit(row.customer_name, CUSTOMER_WIDTH),
+                mask_phone(row.contact_phone),
+                severity,
+                t(f"status.{row.status}"),
+                row.content.replace("\n", " "),
                 key=row.id,
             )
             self._ids.append(row.id)

@@ -30,15 +30,13 @@ class SignInScreen(Screen[None]):
         with Center(), Vertical(id="signin-box"):
             yield Static(t("app.title"), id="signin-title")
             yield Field(t("signin.work_no"), Input(id="work_no", max_length=16), name="work_no")
-            yield Field(
-                t("signin.pin"), Input(id="pin", password=True, max_length=12), name="pin"
-            )
+            yield Field(t("signin.pin"), Input(id="pin", password=True, max_length=12), name="pin")
             yield Button(t("signin.submit"), id="submit", variant="primary")
             if self.app.demo_logins:  # type: ignore[attr-defined]
                 yield Static(t("app.demo_hint"), id="demo-hint")
                 table: DataTable[str] = DataTable(id="demo-logins", cursor_type="none")
                 yield table
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.open_store()

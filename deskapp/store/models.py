@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 from deskapp.ids import uuid7
 
-SCHEMA_VERSION = 2  # bump when a migration changes a record table's columns (additively)
+SCHEMA_VERSION = 3  # bump when a migration changes a record table's columns (additively)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -151,6 +151,53 @@ class Refund(RecordTable, table=True):
     created_by: str = Field(max_length=40)
 
 
+class Shift(RecordTable, table=True):
+    """交接班: one handler's shift at one terminal, from signing in to the handover."""
+
+    __tablename__ = "shift"
+    __table_args__ = (sa.Index("ix_shift_staff_opened", "staff_id", "opened_at"),)
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    staff_id: str = Field(foreign_key="staff.id")
+    hall_code: str = Field(max_length=8)
+    terminal_code: str = Field(max_length=8)
+    opened_at: datetime = Field(sa_column=utc_column(index=True))
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    status: str = Field(default="open", max_length=16)  # open, handed_over, acknowledged, filed
+    note: str = ""  # the shift's note to the next handler
+    counts: str = "{}"  # JSON: the shift's figures as they stood at the handover
+    incoming_staff_id: str | None = Field(default=None, foreign_key="staff.id")
+    acknowledged_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    filed_by: str | None = Field(default=None, foreign_key="staff.id")
+    filed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class HandoverItem(RecordTable, table=True):
+    """One open complaint handed over, with what the next person must do. Append-only."""
+
+    __tablename__ = "handover_item"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    shift_id: str = Field(foreign_key="shift.id", index=True)
+    complaint_id: str = Field(foreign_key="complaint.id")
+    note: str
+    next_clock: str = Field(default="", max_length=32)
+    next_due_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class ShiftEvent(RecordTable, table=True):
+    """Acknowledgement, filing (备案) and later annotations of a handover. Append-only."""
+
+    __tablename__ = "shift_event"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    shift_id: str = Field(foreign_key="shift.id", index=True)
+    kind: str = Field(max_length=16)  # acknowledged, filed, annotated
+    actor_id: str = Field(max_length=40)
+    at: datetime = Field(sa_column=utc_column())
+    note: str = ""
+
+
 # ----------------------------------------------------------------- local tables
 
 
@@ -218,5 +265,92 @@ class Draft(SQLModel, table=True):
 
 
 RECORD_TABLES: dict[str, type[RecordTable]] = {
-    cls.__tablename__: cls for cls in (Staff, Complaint, ComplaintEvent, Refund)
+    cls.__tablename__: cls
+    for cls in (Staff, Complaint, ComplaintEvent, Refund, Shift, HandoverItem, ShiftEvent)
 }
+
+
+# ------------------------------------------------- local tables of synchronization (sync/)
+
+
+class SyncState(SQLModel, table=True):
+    """Where this terminal stands with one hall store (keyed by the hall store's own id)."""
+
+    __tablename__ = "sync_state"
+
+    hall_id: str = Field(primary_key=True, max_length=40)
+    cursor: int = 0  # the last hall sequence number applied here (with its data, atomically)
+    acked_seq: int = 0  # this terminal's change log is acknowledged by the hall up to here
+    bootstrapped: bool = False  # the first pull (open tickets + a window of history) is done
+    last_success_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class PullMark(SQLModel, table=True):
+    """After each pulled batch: the hall cursor and this terminal's last seq at that moment.
+    A local change with seq > local_seq was written having seen the hall up to `cursor`
+    (the hall needs this to tell concurrent edits from sequential ones)."""
+
+    __tablename__ = "sync_pull_mark"
+
+    hall_id: str = Field(primary_key=True, max_length=40)
+    local_seq: int = Field(primary_key=True)
+    cursor: int
+
+
+class SyncRun(SQLModel, table=True):
+    """One synchronization attempt, whatever its outcome."""
+
+    __tablename__ = "sync_run"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    hall: str = Field(max_length=200)  # the hall store, without any password
+    started_at: datetime = Field(sa_column=utc_column(index=True))
+    duration_ms: int = 0
+    outcome: str = Field(max_length=16)  # ok | must_update | unreachable | error
+    pushed: int = 0
+    pulled: int = 0
+    applied: int = 0
+    conflicts: int = 0
+    quarantined: int = 0
+    skew_ms: int | None = None  # the furthest ahead a remote stamp was of this clock
+    bootstrap: bool = False
+    error: str = ""
+
+
+class SyncConflict(SQLModel, table=True):
+    """Two terminals changed one field concurrently to different values. Detected by the hall
+    store, identical on every replica; kept for a person (the duty manager) to settle."""
+
+    __tablename__ = "sync_conflict"
+
+    id: str = Field(primary_key=True, max_length=40)
+    hall_seq: int = Field(index=True)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=40, index=True)
+    field: str = Field(max_length=64)
+    # side a: the edit already in the hall; side b: the concurrent edit that arrived later
+    a_value: str  # JSON
+    a_hlc: str = Field(max_length=64)
+    a_actor_id: str = Field(max_length=40)
+    a_at: datetime = Field(sa_column=utc_column())
+    b_value: str  # JSON
+    b_hlc: str = Field(max_length=64)
+    b_actor_id: str = Field(max_length=40)
+    b_at: datetime = Field(sa_column=utc_column())
+    settled_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    settled_by: str | None = Field(default=None, max_length=40)
+    settled_value: str | None = None  # JSON
+
+
+class SyncQuarantine(SQLModel, table=True):
+    """A pulled change stamped too far in the future (a broken terminal clock): kept aside,
+    not applied, until this clock catches up with it."""
+
+    __tablename__ = "sync_quarantine"
+
+    node_id: str = Field(primary_key=True)
+    seq: int = Field(primary_key=True)
+    hall_seq: int
+    row: str  # JSON of the hall change row
+    drift_ms: int
+    held_at: datetime = Field(sa_column=utc_column())

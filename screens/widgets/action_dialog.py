@@ -30,6 +30,7 @@ class FieldSpec:
     placeholder: str = ""
     default: Any = None
     max_length: int = 2000
+    password: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,12 @@ class ActionDialog(ModalScreen[bool]):
         if spec.kind == "check":
             return Checkbox(spec.label, bool(spec.default), id=wid, compact=True)
         return Input(spec.default or "", id=wid, compact=True, placeholder=spec.placeholder,
-                     max_length=spec.max_length)
+                     max_length=spec.max_length, password=spec.password)
+
+    def on_mount(self) -> None:
+        # The first field, not the scroll container: the handler types straight away.
+        if self.spec.fields:
+            self.query_one(f"#f-{self.spec.fields[0].name}").focus()
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -30,6 +30,9 @@ class CausePicker(Vertical):
     # focus chain (Tab, focus_next) must skip a closed list at once.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "into_matches", show=False),
+        # Esc first closes the list of matches; only a closed picker lets Esc reach the form
+        # (which asks whether to discard everything typed).
+        Binding("escape", "close_matches", show=False),
     ]
 
     class Picked(Message):
@@ -82,6 +85,15 @@ class CausePicker(Vertical):
         options = self.query_one(OptionList)
         if self.has_class("-open") and options.option_count:
             self._pick(options.get_option_at_index(options.highlighted or 0).id or "")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_matches":
+            return self.has_class("-open")
+        return True
+
+    def action_close_matches(self) -> None:
+        self._open(False)
+        self.screen.set_focus(self.query_one(Input))
 
     def action_into_matches(self) -> None:
         if self.has_class("-open"):

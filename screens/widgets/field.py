@@ -32,6 +32,7 @@ class Field(Vertical):
         self._label = label
         self._widget = widget
         self._hint = hint
+        self._shown: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(self._label)
@@ -41,6 +42,10 @@ class Field(Vertical):
         yield Static("", id=f"error-{self.field_name}", classes="field-error")
 
     def show_error(self, message: str | None) -> None:
+        message = message or None
+        if message == self._shown:
+            return  # forms call this on every key: no repaint when nothing changed
+        self._shown = message
         error = self.query_one(f"#error-{self.field_name}", Static)
         error.update(f"✗ {message}" if message else "")
         error.set_class(bool(message), "-shown")

@@ -1,0 +1,108 @@
+"""One handover as the duty manager reviews it: items with their notes, the shift's figures,
+acknowledgement and filing, later annotations; printable."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.table import Table
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from deskapp.domain.phone import mask_phone
+from deskapp.domain.timefmt import format_local
+from deskapp.i18n import t
+from deskapp.services import shifts
+from deskapp.services.desk import Desk
+from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
+from screens.widgets.status_line import StatusLine
+
+
+class HandoverScreen(Screen[None]):
+    TITLE_KEY = "shift.detail"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "annotate", t("shift.annotate")),
+        Binding("ctrl+e", "export", t("shift.export")),
+        Binding("escape,q", "app.pop_screen", t("detail.close")),
+    ]
+    DEFAULT_CSS = """
+    HandoverScreen #handover { padding: 0 1; }
+    HandoverScreen .section { text-style: bold; color: $accent; padding-top: 1; }
+    """
+
+    def __init__(self, shift_id: str) -> None:
+        super().__init__()
+        self.shift_id = shift_id
+
+    @property
+    def desk(self) -> Desk:
+        return self.app.desk  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine()
+        with VerticalScroll(id="handover"):
+            yield Static(id="handover-head")
+            yield Static("", classes="section", id="handover-items-title")
+            yield Static(id="handover-items")
+            yield Static(t("shift.events"), classes="section")
+            yield Static(id="handover-events")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True)
+    def load(self) -> None:
+        view = shifts.handover_view(self.desk, self.shift_id)
+        self.app.call_from_thread(self._show, view)
+
+    def _show(self, view: shifts.HandoverView) -> None:
+        tz, names, shift = self.desk.tz, view.staff_names, view.shift
+        head = Table.grid(padding=(0, 2))
+        head.add_column(style="bold", no_wrap=True)
+        head.add_column()
+        for label, value in (
+            (t("shift.handler"), names.get(shift.staff_id, "")),
+            (t("shift.terminal"), f"{shift.hall_code}-{shift.terminal_code}"),
+            (t("shift.opened_at"), format_local(shift.opened_at, tz)),
+            (t("shift.closed_at"), format_local(shift.closed_at, tz)),
+            (t("shift.status"), t(f"shift_status.{shift.status}")),
+            (t("shift.incoming"), names.get(shift.incoming_staff_id or "", "")),
+            (t("shift.counts_label"), t("shift.counts", **view.counts.__dict__)),
+            (t("shift.note"), shift.note),
+        ):
+            head.add_row(label, value)
+        self.query_one("#handover-head", Static).update(head)
+        self.query_one("#handover-items-title", Static).update(
+            t("shift.items", count=len(view.items)))
+        items = Table(expand=True, show_edge=False)
+        for column in ("queue.col_ticket", "queue.col_customer", "queue.col_clock",
+                       "queue.col_due", "shift.item_note"):
+            items.add_column(t(column))
+        for item, ticket, customer, phone in view.items:
+            clock = t(f"clock.{item.next_clock}") if item.next_clock else ""
+            items.add_row(ticket, f"{customer} {mask_phone(phone)}", clock,
+                          format_local(item.next_due_at, tz), item.note)
+        self.query_one("#handover-items", Static).update(items)
+        events = Table.grid(padding=(0, 2))
+        for event in view.events:
+            events.add_row(format_local(event.at, tz), t(f"shift_event.{event.kind}"),
+                           names.get(event.actor_id, event.actor_id), event.note)
+        self.query_one("#handover-events", Static).update(events)
+
+    def action_annotate(self) -> None:
+        desk, actor = self.desk, self.app.actor  # type: ignore[attr-defined]
+        spec = DialogSpec(t("shift.annotate"), [FieldSpec("note", t("field.note"), "area")])
+
+        def submit(values: dict[str, Any]) -> None:
+            shifts.annotate(desk, actor, self.shift_id, values["note"])
+
+        self.app.push_screen(ActionDialog(spec, submit), lambda done: done and self.load())
+
+    def action_export(self) -> None:
+        path = shifts.export_handover(self.desk, self.shift_id, self.app.export_dir)  # type: ignore[attr-defined]
+        self.notify(t("shift.exported", path=str(path)), timeout=10)

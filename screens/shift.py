@@ -1,0 +1,357 @@
+"""交接班: write this shift's handover (a note for every open item and for the shift), take
+over or file a colleague's handover with a PIN, and look up past shifts."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Input,
+    Static,
+    TabbedContent,
+    TabPane,
+    TextArea,
+)
+
+from deskapp.domain.errors import RuleViolation
+from deskapp.domain.phone import mask_phone
+from deskapp.domain.timefmt import format_local, parse_local
+from deskapp.i18n import error_text, t
+from deskapp.services import drafts, shifts
+from deskapp.services.desk import Actor, Desk
+from screens.handover import HandoverScreen
+from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
+from screens.widgets.status_line import StatusLine
+
+DRAFT_FORM = "handover"
+DRAFT_DELAY = 0.8
+
+
+def pin_fields(note: bool = False) -> list[FieldSpec]:
+    fields = [
+        FieldSpec("work_no", t("shift.work_no"), max_length=16),
+        FieldSpec("pin", t("shift.pin"), max_length=12, password=True),
+    ]
+    if note:
+        fields.append(FieldSpec("note", t("field.note")))
+    return fields
+
+
+class ShiftScreen(Screen[None]):
+    TITLE_KEY = "shift.title"
+    CSS_PATH = "shift.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "close_shift", t("shift.close"), priority=True),
+        Binding("ctrl+a", "acknowledge", t("shift.acknowledge")),
+        Binding("ctrl+b", "file", t("shift.file")),
+        Binding("ctrl+e", "export", t("shift.export"), show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[shifts.OpenItem] = []
+        self.waiting: list[shifts.ShiftRow] = []
+        self.history: list[shifts.ShiftRow] = []
+        self._history_more = False
+        self._draft_timer: Timer | None = None
+        self._closing = False
+
+    @property
+    def desk(self) -> Desk:
+        return self.app.desk  # type: ignore[attr-defined]
+
+    @property
+    def actor(self) -> Actor:
+        return self.app.actor  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine()
+        with TabbedContent(id="shift-tabs"):
+            with (
+                TabPane(t("shift.tab_current"), id="tab-current"),
+                VerticalScroll(id="current"),
+            ):
+                yield Static("", id="shift-summary")
+                yield Vertical(id="items")
+                yield Static(t("shift.note"), classes="label")
+                yield TextArea(id="shift-note", tab_behavior="focus", soft_wrap=True)
+                yield Static("", id="shift-note-error", classes="field-error")
+                yield Button(f"{t('shift.close')} (Ctrl+S)", id="close", variant="primary")
+            with TabPane(t("shift.tab_waiting"), id="tab-waiting"):
+                yield Static("", id="waiting-info")
+                yield DataTable(id="waiting", cursor_type="row")
+            with TabPane(t("shift.tab_history"), id="tab-history"):
+                with Horizontal(id="history-filter"):
+                    yield Input(placeholder=t("shift.search_staff"), id="h-staff", compact=True)
+                    yield Input(placeholder=f"{t('shift.search_from')} {t('shift.date_hint')}",
+                                id="h-from", compact=True, max_length=10)
+                    yield Input(placeholder=f"{t('shift.search_to')} {t('shift.date_hint')}",
+                                id="h-to", compact=True, max_length=10)
+                yield Static("", id="history-error", classes="field-error")
+                yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for table_id in ("waiting", "history"):
+            table = self.query_one(f"#{table_id}", DataTable)
+            for key, width in (("col_handler", 10), ("col_opened", 16), ("col_closed", 16),
+                               ("col_status", 8), ("col_incoming", 10), ("col_items", 6)):
+                table.add_column(t(f"shift.{key}"), width=width, key=key)
+        self.load_current()
+        self.load_waiting()
+        self.load_history()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.load_current()
+            self.load_waiting()
+
+    # ---------------------------------------------------------------- this shift
+
+    @work(thread=True, exclusive=True, group="current")
+    def load_current(self) -> None:
+        desk, actor = self.desk, self.actor
+        shift = shifts.current_shift(desk, actor)
+        items = shifts.open_items(desk, actor)
+        counts = shifts.shift_counts(desk, actor.id, shift.opened_at, desk.clock.now()) \
+            if shift else None
+        draft = drafts.load_draft(desk, actor.id, DRAFT_FORM)
+        saved = json.loads(draft.data) if draft else {}
+        self.app.call_from_thread(self._show_current, shift, items, counts, saved)
+
+    def _show_current(self, shift: Any, items: list[shifts.OpenItem], counts: Any,
+                      saved: dict[str, Any]) -> None:
+        tz = self.desk.tz
+        summary = self.query_one("#shift-summary", Static)
+        if shift is None:
+            summary.update(t("shift.not_open"))
+        else:
+            summary.update(f"{t('shift.opened_at')} {format_local(shift.opened_at, tz)} · "
+                           + t("shift.counts", **counts.__dict__))
+        known = {item.complaint_id for item in self.items}
+        typed = {cid: self.query_one(f"#note-{cid}", Input).value
+                 for cid in known if self.query(f"#note-{cid}")}
+        notes = {**saved.get("items", {}), **{k: v for k, v in typed.items() if v}}
+        self.items = items
+        box = self.query_one("#items", Vertical)
+        box.remove_children()
+        if not items:
+            box.mount(Static(t("shift.no_items"), classes="hint"))
+        for item in items:
+            clock = t(f"clock.{item.next_clock}") if item.next_clock else ""
+            line = (f"{item.ticket_no} · {item.customer_name} {mask_phone(item.contact_phone)}"
+                    f" · {clock} {format_local(item.next_due_at, tz)}")
+            box.mount(Vertical(
+                Static(line, classes="item-line"),
+                Input(notes.get(item.complaint_id, ""), id=f"note-{item.complaint_id}",
+                      placeholder=t("shift.item_hint"), compact=True, max_length=1000),
+                Static("", id=f"error-{item.complaint_id}", classes="field-error"),
+                classes="item",
+            ))  # fmt: skip
+        note = self.query_one("#shift-note", TextArea)
+        if not note.text and saved.get("shift_note"):
+            note.text = saved["shift_note"]
+
+    def _notes(self) -> dict[str, str]:
+        return {item.complaint_id: self.query_one(f"#note-{item.complaint_id}", Input).value
+                for item in self.items}
+
+    @on(Input.Changed, ".item Input")
+    @on(TextArea.Changed, "#shift-note")
+    def _typed(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_DELAY, self._save_draft)
+
+    def _save_draft(self) -> None:
+        data = json.dumps({"items": self._notes(),
+                           "shift_note": self.query_one("#shift-note", TextArea).text},
+                          ensure_ascii=False)
+        self._write_draft(data)
+
+    @work(thread=True, group="draft")
+    def _write_draft(self, data: str) -> None:
+        drafts.save_draft(self.desk, self.actor.id, DRAFT_FORM, data)
+
+    @on(Button.Pressed, "#close")
+    def action_close_shift(self) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        self.query_one("#close", Button).disabled = True
+        self._submit_handover(self._notes(), self.query_one("#shift-note", TextArea).text)
+
+    @work(thread=True, exclusive=True, group="close")
+    def _submit_handover(self, notes: dict[str, str], shift_note: str) -> None:
+        desk, actor = self.desk, self.actor
+        try:
+            shift = shifts.close_shift(desk, actor, notes, shift_note)
+        except RuleViolation as violation:
+            self.app.call_from_thread(self._handover_refused, violation)
+            return
+        drafts.discard_draft(desk, actor.id, DRAFT_FORM)
+        self.app.call_from_thread(self._handover_written, shift, len(notes))
+
+    def _handover_refused(self, violation: RuleViolation) -> None:
+        self._closing = False
+        self.query_one("#close", Button).disabled = False
+        for static in self.query(".field-error"):
+            static.update("")
+            static.remove_class("-shown")
+        first = None
+        for error in violation.errors:
+            target = "shift-note-error" if error.field == "shift_note" else f"error-{error.field}"
+            found = self.query(f"#{target}")
+            if found:
+                found.first(Static).update(f"✗ {error_text(error)}")
+                found.first(Static).add_class("-shown")
+                first = first or error.field
+        if first and first != "shift_note":
+            self.query_one(f"#note-{first}", Input).focus()
+        elif first:
+            self.query_one("#shift-note", TextArea).focus()
+
+    def _handover_written(self, shift: Any, count: int) -> None:
+        self._closing = False
+        self.query_one("#close", Button).disabled = False
+        self.query_one("#shift-note", TextArea).text = ""
+        self.notify(t("shift.closed_ok", count=count), timeout=8)
+        self.app.after_handover(shift)  # type: ignore[attr-defined]
+        self.load_current()
+        self.load_waiting()
+        self.load_history()
+
+    # ------------------------------------------------------- waiting for others
+
+    @work(thread=True, exclusive=True, group="waiting")
+    def load_waiting(self) -> None:
+        rows, _ = shifts.list_shifts(self.desk, statuses=("handed_over", "acknowledged"))
+        self.app.call_from_thread(self._show_table, "waiting", rows, 0)
+
+    def _show_table(self, table_id: str, rows: list[shifts.ShiftRow], offset: int) -> None:
+        table = self.query_one(f"#{table_id}", DataTable)
+        tz = self.desk.tz
+        if offset == 0:
+            table.clear()
+        for row in rows:
+            table.add_row(f"{row.staff_work_no} {row.staff_name}",
+                          format_local(row.opened_at, tz), format_local(row.closed_at, tz),
+                          t(f"shift_status.{row.status}"), row.incoming_name or "",
+                          str(row.items), key=row.id)
+        if table_id == "waiting":
+            self.waiting = rows
+            self.query_one("#waiting-info", Static).update(
+                "" if rows else t("shift.nothing_waiting"))
+        else:
+            self.history = (self.history if offset else []) + rows
+
+    def _selected(self, table_id: str, rows: list[shifts.ShiftRow]) -> shifts.ShiftRow | None:
+        table = self.query_one(f"#{table_id}", DataTable)
+        if not rows or not 0 <= table.cursor_row < len(rows):
+            return None
+        return rows[table.cursor_row]
+
+    def _target(self) -> shifts.ShiftRow | None:
+        active = self.query_one(TabbedContent).active
+        if active == "tab-history":
+            return self._selected("history", self.history)
+        return self._selected("waiting", self.waiting)
+
+    def action_acknowledge(self) -> None:
+        self.query_one(TabbedContent).active = "tab-waiting"
+        row = self._selected("waiting", self.waiting)
+        if row is None:
+            return
+        desk = self.desk
+        spec = DialogSpec(f"{t('shift.acknowledge')} · {row.staff_name}", pin_fields(),
+                          t("shift.items", count=row.items))
+
+        def submit(values: dict[str, Any]) -> None:
+            shifts.acknowledge(desk, row.id, values["work_no"], values["pin"])
+
+        self.app.push_screen(ActionDialog(spec, submit), self._after_pin_action)
+
+    def action_file(self) -> None:
+        self.query_one(TabbedContent).active = "tab-waiting"
+        row = self._selected("waiting", self.waiting)
+        if row is None:
+            return
+        desk = self.desk
+        spec = DialogSpec(f"{t('shift.file')} · {row.staff_name}", pin_fields(note=True))
+
+        def submit(values: dict[str, Any]) -> None:
+            shifts.file_handover(desk, row.id, values["work_no"], values["pin"], values["note"])
+
+        self.app.push_screen(ActionDialog(spec, submit), self._after_pin_action)
+
+    def _after_pin_action(self, done: bool | None) -> None:
+        if done:
+            self.notify(t("queue.finished"))
+            self.load_waiting()
+            self.load_history()
+            self.load_current()
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        row = self._target()
+        if row is not None:
+            self.app.push_screen(HandoverScreen(row.id))
+
+    def action_export(self) -> None:
+        row = self._target()
+        if row is None:
+            return
+        path = shifts.export_handover(self.desk, row.id, self.app.export_dir)  # type: ignore[attr-defined]
+        self.notify(t("shift.exported", path=str(path)), timeout=10)
+
+    # ------------------------------------------------------------------ history
+
+    @on(Input.Changed, "#history-filter Input")
+    def _filter(self) -> None:
+        self.load_history()
+
+    def _range(self) -> tuple[datetime | None, datetime | None]:
+        desk = self.desk
+        now = desk.clock.now()
+        bounds: list[datetime | None] = []
+        error = ""
+        for field in ("h-from", "h-to"):
+            text = self.query_one(f"#{field}", Input).value.strip()
+            moment = parse_local(f"{text} 00:00", desk.tz, now) if text else None
+            if text and moment is None:
+                error = t("error.time.format")
+            bounds.append(moment)
+        static = self.query_one("#history-error", Static)
+        static.update(f"✗ {error}" if error else "")
+        static.set_class(bool(error), "-shown")
+        since, until = bounds
+        return since, (until + timedelta(days=1) if until else None)
+
+    def load_history(self, offset: int = 0) -> None:
+        since, until = self._range()
+        self._fetch_history(self.query_one("#h-staff", Input).value, since, until, offset)
+
+    @work(thread=True, exclusive=True, group="history")
+    def _fetch_history(self, staff: str, since: datetime | None, until: datetime | None,
+                       offset: int) -> None:
+        rows, more = shifts.list_shifts(self.desk, since=since, until=until, staff=staff,
+                                        offset=offset)
+        self._history_more = more
+        self.app.call_from_thread(self._show_table, "history", rows, offset)
+
+    @on(DataTable.RowHighlighted, "#history")
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        if self._history_more and event.cursor_row >= len(self.history) - 5:
+            self._history_more = False
+            self.load_history(len(self.history))
