@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from deskapp.config import DeskSettings
+if TYPE_CHECKING:
+    from deskapp.config import DeskSettings
 
-pass_settings = click.make_pass_decorator(DeskSettings)
+
+def _settings(ctx: click.Context) -> DeskSettings:
+    """The settings, built on first use: opening the desk defers this (and pydantic-settings)
+    to a background thread so the sign-in screen is drawn first."""
+    root = ctx.find_root()
+    if "settings" not in root.meta:
+        from deskapp.config import DeskSettings
+
+        root.meta["settings"] = DeskSettings(**root.obj)
+    return root.meta["settings"]
+
+
+def pass_settings(command: Callable[..., Any]) -> Callable[..., Any]:
+    @click.pass_context
+    def with_settings(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
+        return ctx.invoke(command, _settings(ctx), *args, **kwargs)
+
+    return functools.update_wrapper(with_settings, command)
 
 
 @click.group(invoke_without_command=True)
@@ -29,11 +50,11 @@ pass_settings = click.make_pass_decorator(DeskSettings)
 @click.pass_context
 def main(ctx: click.Context, db: Path | None, data_dir: Path | None) -> None:
     """营业厅投诉处理台. Without a command: open the desk."""
-    overrides = {k: v for k, v in {"db": db, "data_dir": data_dir}.items() if v is not None}
-    settings = DeskSettings(**overrides)
-    ctx.obj = settings
+    ctx.obj = {k: v for k, v in {"db": db, "data_dir": data_dir}.items() if v is not None}
     if ctx.invoked_subcommand is None:
-        _open_desk(settings)
+        from screens.app import DeskApp
+
+        DeskApp(settings=lambda: _settings(ctx)).run()
 
 
 def _open_desk(settings: DeskSettings, demo: bool = False) -> None:
@@ -44,12 +65,7 @@ def _open_desk(settings: DeskSettings, demo: bool = False) -> None:
         from deskapp.services.demo import DEMO_STAFF
 
         logins = [DemoLogin(s.work_no, s.name, s.role.value, s.pin) for s in DEMO_STAFF]
-    DeskApp(
-        db_path=settings.db,
-        data_dir=settings.data_dir,
-        demo_logins=logins,
-        export_dir=settings.export_dir,
-    ).run()
+    DeskApp(settings=lambda: settings, demo_logins=logins).run()
 
 
 def _desk(settings: DeskSettings):
@@ -155,6 +171,156 @@ def demo(settings: DeskSettings, reset: bool, no_open: bool) -> None:
         click.echo(f"  {s.work_no}  {s.pin}  {s.name} ({t(f'role.{s.role.value}')})")
     if not no_open:
         _open_desk(settings.model_copy(update={"db": db}), demo=True)
+
+
+@main.command()
+@click.option(
+    "--period",
+    "period_kind",
+    type=click.Choice(["day", "week", "month", "range"]),
+    default="month",
+    show_default=True,
+    help="日报/周报/月报/自选区间",
+)
+@click.option("--from", "first", help="起始日期 2026-11-24 (月报可写 2026-11; 默认今天所在的期)")
+@click.option("--to", "last", help="截止日期 (区间报表必填)")
+@click.option(
+    "--scope",
+    type=click.Choice(["terminal", "hall", "area"]),
+    default="hall",
+    show_default=True,
+    help="本终端 / 营业厅 / 片区",
+)
+@click.option("--hall", help="营业厅代码 (默认本终端所在营业厅)")
+@click.option("--area", help="片区代码 (默认本营业厅所在片区)")
+@click.option("--customers", type=click.IntRange(min=1), help="客户基数 (覆盖 data/)")
+@click.option("--control", type=click.FloatRange(min=0, min_open=True), help="每月投诉控制量")
+@click.option(
+    "--control-per-10k",
+    type=click.FloatRange(min=0, min_open=True),
+    help="每月每万客户投诉量控制值",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "xlsx", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--table",
+    "only",
+    type=click.Choice(
+        ["indicators", "control", "causes", "process", "trend", "levels", "teams", "closed_list"]
+    ),
+    help="只输出一张表",
+)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="输出文件")
+@pass_settings
+def report(
+    settings: DeskSettings,
+    period_kind: str,
+    first: str | None,
+    last: str | None,
+    scope: str,
+    hall: str | None,
+    area: str | None,
+    customers: int | None,
+    control: float | None,
+    control_per_10k: float | None,
+    fmt: str,
+    only: str | None,
+    out: Path | None,
+) -> None:
+    """统计报表: the hall's figures for a day, week, month or range, as a table, xlsx, csv
+    or json (see deskapp/services/reports.py for what each figure counts)."""
+    from deskapp.domain.errors import RuleViolation
+    from deskapp.i18n import t
+    from deskapp.services import exports
+    from deskapp.services.reports import (
+        ReportRequest,
+        ScopeKind,
+        build_report,
+        period_from_args,
+    )
+
+    desk = _desk(settings)
+    try:
+        today = desk.clock.now().astimezone(desk.tz).date()
+        period = period_from_args(period_kind, first, last, today)
+        request = ReportRequest(
+            period, ScopeKind(scope), hall=hall, area=area, customers=customers,
+            control=control, per_10k_control=control_per_10k,
+        )  # fmt: skip
+        built = build_report(desk, request)
+    except RuleViolation as violation:
+        _fail(violation)
+        return
+    if fmt == "xlsx" and out is None:
+        out = settings.export_dir / exports.default_name(built, "xlsx")
+    if out is None:
+        text = {
+            "table": exports.text_report,
+            "csv": exports.csv_text,
+            "json": lambda r, o: exports.json_text(r, o) + "\n",
+        }[fmt](built, only)
+        click.echo(text, nl=False)
+        return
+    exports.write(built, fmt, out, only)
+    click.echo(t("reports.exported", path=out))
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--as", "work_no", required=True, help="导入人工号 (记入变更日志; 默认处理人)")
+@click.option("--source", default="", help="来源系统, 如 10086 (文件无“来源系统”列时)")
+@click.option("--encoding", help="CSV 编码 (默认自动: UTF-8, 带 BOM 的 UTF-8, GBK)")
+@click.option("--dry-run", is_flag=True, help="只检查, 不写入")
+@click.option("-v", "--verbose", is_flag=True, help="也列出跳过的行")
+@pass_settings
+def import_cmd(
+    settings: DeskSettings,
+    file: Path,
+    work_no: str,
+    source: str,
+    encoding: str | None,
+    dry_run: bool,
+    verbose: bool,
+) -> None:
+    """导入投诉 from a CSV or XLSX file (column layout: docs/import.md). Bad rows are listed
+    with their line numbers and the good rows imported; importing again adds nothing.
+    Exit status: 0 all rows good, 1 some rows refused, 2 the file could not be read."""
+    from deskapp.domain.errors import RuleViolation
+    from deskapp.i18n import t
+    from deskapp.services.importer import import_file, importing_actor
+
+    desk = _desk(settings)
+    try:
+        actor = importing_actor(desk, work_no)
+        result = import_file(desk, actor, file, source=source, encoding=encoding,
+                             dry_run=dry_run)  # fmt: skip
+    except RuleViolation as violation:
+        _fail(violation)
+        return
+    click.echo(t("import.encoding", encoding=result.encoding))
+    if result.ignored_columns:
+        click.echo(t("import.ignored", columns="、".join(result.ignored_columns)))
+    for problem in result.problems:
+        click.echo(t("import.row_error", line=problem.line, column=problem.column,
+                     reason=problem.message), err=True)  # fmt: skip
+    if verbose:
+        for line, why in result.skipped:
+            click.echo(t("import.row_skipped", line=line, reason=why))
+    errors = len(result.bad_lines)
+    if dry_run:
+        good = result.rows - errors - len(result.skipped)
+        click.echo(t("import.dry_summary", good=good, skipped=len(result.skipped),
+                     errors=errors, rows=result.rows))  # fmt: skip
+    else:
+        click.echo(t("import.summary", imported=len(result.imported),
+                     skipped=len(result.skipped), errors=errors, rows=result.rows))
+    if errors:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

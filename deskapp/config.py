@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import platformdirs
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-def default_db_path() -> Path:
-    return Path(platformdirs.user_data_dir("deskapp", appauthor=False)) / "desk.db"
-
-
-def default_export_dir() -> Path:
-    """Where printable files (report forms, handovers, work records) are written."""
-    return Path(platformdirs.user_documents_dir()) / "deskapp"
+from deskapp.paths import default_db_path, default_export_dir
 
 
 class DeskSettings(BaseSettings):

@@ -3,36 +3,51 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.timer import Timer
 
 from deskapp.clock import Clock
-from deskapp.config import default_export_dir
+from deskapp.domain.actor import Actor
 from deskapp.domain.enums import Role
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
-from deskapp.services.desk import Actor, Desk
-from deskapp.services.queue import coming_due
-from deskapp.services.shifts import open_shift
-from deskapp.store.models import Shift
-from screens.intake import IntakeScreen
-from screens.queue import QueueScreen
-from screens.search import SearchScreen
-from screens.shift import ShiftScreen
+from deskapp.paths import default_export_dir
 from screens.signin import SignInScreen
 
-SIGNED_IN_MODES = {
-    "intake": IntakeScreen,
-    "search": SearchScreen,
-    "queue": QueueScreen,
-    "shift": ShiftScreen,
+if TYPE_CHECKING:
+    from deskapp.config import DeskSettings
+    from deskapp.services.desk import Desk
+    from deskapp.store.models import Shift
+    from screens.intake import IntakeScreen
+
+
+# The signed-in screens (and the store, SQLAlchemy, pydantic behind them) are imported when
+# first shown, not at start: the sign-in screen is ready to type in a fraction of the time.
+def _lazy(module: str, name: str) -> Callable[[], Screen]:
+    def make() -> Screen:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)()
+
+    make.__name__ = name
+    return make
+
+
+SIGNED_IN_MODES: dict[str, Callable[[], Screen]] = {
+    "intake": _lazy("screens.intake", "IntakeScreen"),
+    "search": _lazy("screens.search", "SearchScreen"),
+    "queue": _lazy("screens.queue", "QueueScreen"),
+    "shift": _lazy("screens.shift", "ShiftScreen"),
+    "reports": _lazy("screens.reports", "ReportsScreen"),
 }
 
 
@@ -58,6 +73,7 @@ class DeskApp(App[None]):
         Binding("f3", "switch_mode('search')", t("key.search")),
         Binding("f4", "switch_mode('queue')", t("queue.title")),
         Binding("f5", "switch_mode('shift')", t("shift.title")),
+        Binding("f6", "switch_mode('reports')", t("reports.title")),
         Binding("f8", "sign_out", t("key.signout")),
         Binding("ctrl+q", "quit", t("key.quit"), priority=True),
     ]
@@ -74,16 +90,18 @@ class DeskApp(App[None]):
         demo_logins: list[DemoLogin] | None = None,
         cursor_blink: bool | None = None,
         export_dir: Path | None = None,
+        settings: Callable[[], DeskSettings] | None = None,
     ) -> None:
-        """Either an open `desk` (tests) or a `db_path` to open in the background, so the
-        sign-in screen is ready to type before the store has been opened.
+        """Either an open `desk` (tests), a `db_path`, or `settings` (the CLI) to read and open
+        in the background, so the sign-in screen is ready to type before the store is open.
 
         `cursor_blink`: None blinks text cursors except in a headless run (tests, screenshots),
         where a blink caught half-way would make every snapshot a coin toss."""
         super().__init__()
         self.cursor_blink = cursor_blink
-        if desk is None and db_path is None:
-            raise ValueError("DeskApp needs a desk or a db_path")
+        if desk is None and db_path is None and settings is None:
+            raise ValueError("DeskApp needs a desk, a db_path or settings")
+        self._settings = settings
         self._desk = desk
         self._db_path = db_path
         self._clock = clock
@@ -99,6 +117,12 @@ class DeskApp(App[None]):
             # quick typist's sign-in worker may ask at the same time: open (and migrate) once.
             with _OPEN_LOCK:
                 if self._desk is None:
+                    from deskapp.services.desk import Desk
+
+                    if self._db_path is None and self._settings is not None:
+                        settings = self._settings()
+                        self._db_path, self._data_dir = settings.db, settings.data_dir
+                        self.export_dir = settings.export_dir
                     assert self._db_path is not None
                     self._desk = Desk.open(
                         self._db_path, clock=self._clock, data_dir=self._data_dir
@@ -132,6 +156,8 @@ class DeskApp(App[None]):
     @work(thread=True, group="shift")
     def start_shift(self, actor: Actor) -> None:
         """A handler signing in starts (or resumes) their shift at this terminal."""
+        from deskapp.services.shifts import open_shift
+
         open_shift(self.desk, actor)
 
     def after_handover(self, shift: Shift) -> None:
@@ -144,6 +170,8 @@ class DeskApp(App[None]):
         actor = self.actor
         if actor is None:
             return
+        from deskapp.services.queue import coming_due
+
         desk = self.desk
         rows = coming_due(desk, actor, desk.clock.now(), desk.refdata.time_limits.due_soon)
         for row in rows:
@@ -174,6 +202,8 @@ class DeskApp(App[None]):
 
     def _intake_screens(self) -> list[IntakeScreen]:
         """Intake screens of every mode (the handler may sign out from the search screen)."""
+        from screens.intake import IntakeScreen
+
         return [
             screen
             for stack in self._screen_stacks.values()

@@ -12,10 +12,9 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
+from deskapp.domain.actor import Actor
 from deskapp.domain.errors import RuleViolation
 from deskapp.i18n import error_text, t
-from deskapp.services.desk import Actor
-from deskapp.services.staff import sign_in
 from screens.widgets.field import Field
 
 
@@ -39,7 +38,9 @@ class SignInScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.open_store()
+        # After the first frame: opening the store imports SQLAlchemy in a thread, which would
+        # otherwise compete with drawing the screen for the interpreter.
+        self.call_after_refresh(self.open_store)
         if self.app.demo_logins:  # type: ignore[attr-defined]
             table = self.query_one("#demo-logins", DataTable)
             table.add_columns(t("signin.work_no"), "姓名", "角色", t("signin.pin"))
@@ -72,6 +73,8 @@ class SignInScreen(Screen[None]):
     def attempt(self, work_no: str, pin: str) -> None:
         # scrypt takes tens of milliseconds: off the event loop.
         try:
+            from deskapp.services.staff import sign_in
+
             actor = sign_in(self.app.desk, work_no, pin)  # type: ignore[attr-defined]
         except RuleViolation as violation:
             if not get_current_worker().is_cancelled:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from deskapp.clock import Clock, SystemClock
-from deskapp.domain.enums import Role
+from deskapp.domain.actor import Actor  # noqa: F401  (re-exported: services take an Actor)
 from deskapp.refdata import RefData
 from deskapp.store import migrate
 from deskapp.store.changelog import ACTOR_KEY, CLOCK_KEY
@@ -21,18 +21,6 @@ from deskapp.store.engine import WRITE, make_engine, make_session_factory
 from deskapp.store.models import Terminal
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who is doing something: a signed-in staff member, or the CLI/demo tooling."""
-
-    id: str
-    work_no: str
-    name: str
-    role: Role
-
-    @property
-    def is_manager(self) -> bool:
-        return self.role in (Role.DUTY_MANAGER, Role.HALL_MANAGER)
 
 
 CLI_ACTOR_ID = "system:cli"

@@ -98,7 +98,7 @@ def search(desk: Desk, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> S
         stmt = stmt.where(Complaint.phone_last4 == last4)
         stmt = stmt.order_by(Complaint.received_at.desc())
     elif kind is QueryKind.TEXT:
-        stmt = _text_query(stmt, q)
+        stmt = _text_query(stmt, q, offset, limit)
     else:
         stmt = stmt.order_by(Complaint.received_at.desc())
     with desk.read() as session:
@@ -106,8 +106,12 @@ def search(desk: Desk, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> S
     return SearchPage(kind, [ComplaintRow(*r) for r in rows[:limit]], offset, len(rows) > limit)
 
 
-def _text_query(stmt: sa.Select, q: str) -> sa.Select:
-    """Name prefix (index range) or any substring of content, demand or name (bigram FTS)."""
+def _text_query(stmt: sa.Select, q: str, offset: int, limit: int) -> sa.Select:
+    """Name prefix (index range) or any substring of content, demand or name (bigram FTS).
+
+    Each source gives only its newest `offset + limit + 1` rowids before they are joined: a
+    common word matches tens of thousands of complaints, and fetching and sorting them all to
+    show one page costs a hundred times more than asking each index for its newest few."""
     name_prefix = sa.and_(Complaint.customer_name >= q, Complaint.customer_name < q + "\uffff")
     expression = match_expression(q)
     if expression is None:
@@ -115,16 +119,27 @@ def _text_query(stmt: sa.Select, q: str) -> sa.Select:
         return stmt.where(
             sa.or_(name_prefix, Complaint.content.contains(q, autoescape=True))
         ).order_by(Complaint.received_at.desc())
-    fts = sa.text("complaint_fts")
-    hits = (
-        sa.select(sa.literal_column("rowid"))
-        .select_from(fts)
+    wanted = offset + limit + 1
+    rowid = sa.literal_column("complaint.rowid")
+    fts_hits = (
+        sa.select(sa.literal_column("rowid").label("rid"))
+        .select_from(sa.text("complaint_fts"))
         .where(sa.text("complaint_fts MATCH :expr").bindparams(expr=expression))
+        .order_by(sa.literal_column("rowid").desc())
+        .limit(wanted)
+        .subquery()
     )
-    # Newest first by rowid (insertion order), which FTS5 can return without sorting.
-    return stmt.where(sa.or_(sa.literal_column("complaint.rowid").in_(hits), name_prefix)).order_by(
-        sa.literal_column("complaint.rowid").desc()
+    name_hits = (
+        sa.select(rowid.label("rid"))
+        .select_from(Complaint)
+        .where(name_prefix)
+        .order_by(rowid.desc())
+        .limit(wanted)
+        .subquery()
     )
+    hits = sa.union_all(sa.select(fts_hits.c.rid), sa.select(name_hits.c.rid))
+    # Newest first by rowid (insertion order), which FTS5 returns without sorting.
+    return stmt.where(rowid.in_(hits)).order_by(rowid.desc())
 
 
 @dataclass(frozen=True)
