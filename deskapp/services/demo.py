@@ -11,7 +11,7 @@ from pathlib import Path
 from deskapp.clock import FrozenClock
 from deskapp.domain.enums import Channel, Role, Satisfaction, Severity
 from deskapp.domain.timefmt import format_local
-from deskapp.services import followup
+from deskapp.services import followup, shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, RefundForm, take_complaint
 from deskapp.services.staff import actor_of, add_staff, list_staff
@@ -149,8 +149,40 @@ def build_demo(
             complaint = take_complaint(desk, taker, form)
             if not on_spot:
                 _follow_up(desk, clock, taker, complaint.id, root, now, rng)
+        _shifts(desk, clock, handlers, now)
     finally:
         desk.close()
+
+
+def _shifts(desk: Desk, clock: FrozenClock, handlers: list[Actor], now: datetime) -> None:
+    """Yesterday's handover from 张敏 to 刘洋, acknowledged and filed by the duty manager; and
+    刘洋's handover of a few minutes ago, waiting for 张敏 to acknowledge it at sign-in."""
+    first, second = handlers
+    manager = DEMO_STAFF[2]
+    yesterday = (now - timedelta(days=1)).astimezone(desk.tz).replace(hour=8, minute=30)
+    steps = [
+        (first, second, yesterday, yesterday + timedelta(hours=9), True),
+        (second, first, now - timedelta(hours=8), now - timedelta(minutes=10), False),
+    ]
+    for outgoing, incoming, opened, closed, filed in steps:
+        clock.set(opened)
+        shifts.open_shift(desk, outgoing)
+        clock.set(closed)
+        notes = {
+            item.complaint_id: "按承诺时间回复客户;如部门未回复请催办"
+            for item in shifts.open_items(desk, outgoing)
+        }
+        shift = shifts.close_shift(desk, outgoing, notes, "今日客流较大,重大投诉请优先跟进")
+        if filed:
+            clock.set(closed + timedelta(minutes=5))
+            shifts.acknowledge(desk, shift.id, incoming.work_no, _pin(incoming.work_no))
+            clock.set(closed + timedelta(minutes=10))
+            shifts.file_handover(desk, shift.id, manager.work_no, manager.pin, "已阅")
+    clock.set(now)
+
+
+def _pin(work_no: str) -> str:
+    return next(s.pin for s in DEMO_STAFF if s.work_no == work_no)
 
 
 _DEPARTMENT_FOR = {
