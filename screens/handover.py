@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from deskapp.domain.phone import mask_phone
 from deskapp.domain.timefmt import format_local
@@ -19,6 +19,7 @@ from deskapp.i18n import t
 from deskapp.services import shifts
 from deskapp.services.desk import Desk
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
+from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
 
 
@@ -50,7 +51,7 @@ class HandoverScreen(Screen[None]):
             yield Static(id="handover-items")
             yield Static(t("shift.events"), classes="section")
             yield Static(id="handover-events")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.load()

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Footer, Input, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 from textual.widgets.select import InvalidSelectValueError
 from textual.worker import Worker
 
@@ -41,6 +41,7 @@ from deskapp.store.models import Complaint
 from screens.widgets.cause_picker import CausePicker
 from screens.widgets.check import Check
 from screens.widgets.confirm import ConfirmScreen
+from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.field import Field
 from screens.widgets.status_line import StatusLine
 
@@ -103,9 +104,9 @@ class IntakeScreen(Screen[None]):
     AUTO_FOCUS = "#customer_name"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", t("key.save"), priority=True),
-        Binding("ctrl+n", "new_form", t("key.new")),
+        Binding("ctrl+n", "new_form", t("key.new"), show=False),  # = Esc; the footer is full
         Binding("escape", "discard", t("intake.new_form"), show=False),
-        Binding("ctrl+t", "hand_off", "转交同事"),
+        Binding("ctrl+t", "hand_off", t("intake.hand_off")),
     ]
 
     def __init__(self) -> None:
@@ -313,7 +314,7 @@ class IntakeScreen(Screen[None]):
                         name="refund_approval_reason",
                     )
             yield Button(f"{t('intake.save')} (Ctrl+S)", id="save", variant="primary", compact=True)
-        yield Footer(compact=True, show_command_palette=False)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self._sync_visibility()
@@ -525,7 +526,8 @@ class IntakeScreen(Screen[None]):
         if recusal != self._recusal:
             self._recusal = recusal
             notice = self.query_one("#recusal-notice", Static)
-            notice.update(t("intake.recusal_offer") + "  Ctrl+T 转交" if recusal else "")
+            offer = f"{t('intake.recusal_offer')}  {t('intake.hand_off_hint')}"
+            notice.update(offer if recusal else "")
             notice.display = recusal
             self.refresh_bindings()  # Ctrl+T appears in the footer only when it applies
         summary_text = (

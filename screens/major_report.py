@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from deskapp.i18n import t
 from deskapp.services.major_report import MajorReport, build_major_report, export_major_report
+from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
 
 
@@ -41,7 +42,7 @@ class MajorReportScreen(Screen[None]):
             yield Static(id="report-fields")
             yield Static(t("report.history"), classes="section")
             yield Static(id="report-history")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.load()

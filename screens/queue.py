@@ -12,7 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from deskapp.domain.phone import mask_phone
 from deskapp.domain.timefmt import format_duration, format_local
@@ -23,6 +23,7 @@ from screens.detail import DetailScreen
 from screens.major_report import MajorReportScreen
 from screens.queue_actions import ACTIONS, ACTIONS_BY_NAME
 from screens.widgets.action_dialog import ActionDialog
+from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
 
 REFRESH_SECONDS = 30  # time left changes even when nothing is written
@@ -60,7 +61,7 @@ class QueueScreen(Screen[None]):
         yield Static("", id="queue-provisional")
         table: DataTable[Any] = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
         yield table
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#queue", DataTable)

@@ -12,7 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from deskapp.domain.enums import Status
 from deskapp.domain.phone import mask_phone
@@ -20,6 +20,7 @@ from deskapp.i18n import t
 from deskapp.services.desk import Desk
 from deskapp.services.search import PAGE_SIZE, SearchPage, search
 from screens.detail import DetailScreen
+from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
 
 SEARCH_DELAY = 0.25  # seconds after the last key before querying
@@ -72,7 +73,7 @@ class SearchScreen(Screen[None]):
         yield Static("", id="search-info")
         table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
         yield table
-        yield Footer(compact=True, show_command_palette=False)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#results", DataTable)

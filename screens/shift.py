@@ -16,7 +16,6 @@ from textual.timer import Timer
 from textual.widgets import (
     Button,
     DataTable,
-    Footer,
     Input,
     Static,
     TabbedContent,
@@ -32,6 +31,7 @@ from deskapp.services import drafts, shifts
 from deskapp.services.desk import Actor, Desk
 from screens.handover import HandoverScreen
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
+from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
 
 DRAFT_FORM = "handover"
@@ -100,7 +100,7 @@ class ShiftScreen(Screen[None]):
                                 id="h-to", compact=True, max_length=10)
                 yield Static("", id="history-error", classes="field-error")
                 yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         for table_id in ("waiting", "history"):

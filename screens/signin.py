@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from deskapp.domain.actor import Actor
 from deskapp.domain.errors import RuleViolation
 from deskapp.i18n import error_text, t
+from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.field import Field
 
 
@@ -35,7 +36,7 @@ class SignInScreen(Screen[None]):
                 yield Static(t("app.demo_hint"), id="demo-hint")
                 table: DataTable[str] = DataTable(id="demo-logins", cursor_type="none")
                 yield table
-        yield Footer(compact=True, show_command_palette=False)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         # After the first frame: opening the store imports SQLAlchemy in a thread, which would

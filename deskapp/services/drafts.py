@@ -20,6 +20,8 @@ def load_draft(desk: Desk, staff_id: str, form: str) -> Draft | None:
 
 def discard_draft(desk: Desk, staff_id: str, form: str) -> None:
     with desk.sessions() as session:
+        # Take the write lock first: a read-then-delete would fail on a write landing between.
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         draft = session.get(Draft, (staff_id, form))
         if draft is not None:
             session.delete(draft)

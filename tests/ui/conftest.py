@@ -11,12 +11,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pytest_textual_snapshot import SVGImageExtension
 from ui_helpers import build_app
 
 from deskapp.clock import FrozenClock
 from deskapp.i18n import set_language
 from deskapp.services.desk import Desk
 from screens.app import DeskApp
+
+# pytest-textual-snapshot 1.0 names its extension with syrupy's old private attribute
+# (`_file_extension`); syrupy 7 reads `file_extension`, and without this the snapshots would
+# be written as .raw files instead of SVGs that a browser or rsvg-convert opens.
+if getattr(SVGImageExtension, "file_extension", None) != "svg":
+    SVGImageExtension.file_extension = "svg"
 
 
 @pytest.fixture(autouse=True)

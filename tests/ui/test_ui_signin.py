@@ -1,0 +1,96 @@
+"""Signing in with the keyboard, and the wrong-PIN lock as the handler sees it."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input
+from ui_helpers import assert_error_next_to, error_of, settle, sign_in, type_text
+
+from deskapp.i18n import t
+from screens.app import DeskApp
+from screens.intake import IntakeScreen
+from screens.signin import SignInScreen
+
+pytestmark = pytest.mark.ui
+
+SIZE = (100, 30)
+
+
+async def test_sign_in_opens_the_intake_form_with_who_and_where(app: DeskApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "1001", "1111")
+        assert isinstance(app.screen, IntakeScreen)
+        assert app.actor is not None and app.actor.name == "张敏"
+        status = str(app.screen.query_one(".status-line").render())
+        assert "GZ01-T01" in status and "1001 张敏" in status
+        assert app.focused is not None and app.focused.id == "customer_name"
+
+        await pilot.press("f8")  # sign out: back to an empty sign-in form
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen) and app.actor is None
+        assert app.screen.query_one("#work_no", Input).value == ""
+        assert app.screen.query_one("#pin", Input).value == ""
+
+
+async def test_empty_work_number_is_refused_in_words(app: DeskApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("tab")
+        await type_text(pilot, "1111")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert_error_next_to(app, "work_no", "work_no", t("error.required"))
+        assert isinstance(app.screen, SignInScreen) and app.actor is None
+
+
+async def test_five_wrong_pins_lock_the_work_number(app: DeskApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "1001")
+        await pilot.press("enter")
+        for left in (4, 3, 2, 1):
+            await type_text(pilot, "0000")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert_error_next_to(app, "pin", "pin", t("error.signin.wrong", left=left))
+            # The PIN is cleared for the next try; the work number stays.
+            assert app.screen.query_one("#pin", Input).value == ""
+            assert app.screen.query_one("#work_no", Input).value == "1001"
+            assert app.focused is not None and app.focused.id == "pin"
+
+        await type_text(pilot, "0000")  # the fifth
+        await pilot.press("enter")
+        await settle(pilot)
+        locked = t("error.signin.locked", minutes=5)
+        assert_error_next_to(app, "pin", "pin", locked)
+
+        await type_text(pilot, "1111")  # the right PIN, while locked: still refused
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen) and app.actor is None
+        assert_error_next_to(app, "pin", "pin", locked)
+        assert not error_of(app, "work_no")
+
+
+async def test_lock_is_per_work_number(app: DeskApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "1001")
+        await pilot.press("enter")
+        for _ in range(5):
+            await type_text(pilot, "0000")
+            await pilot.press("enter")
+            await settle(pilot)
+        # A colleague at the same terminal is not locked out.
+        await pilot.press("shift+tab")
+        work_no = app.screen.query_one("#work_no", Input)
+        assert app.focused is work_no
+        await pilot.press("ctrl+a", "ctrl+k")
+        assert work_no.value == ""
+        await type_text(pilot, "1002")
+        await pilot.press("enter")
+        await type_text(pilot, "2222")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        assert app.actor is not None and app.actor.work_no == "1002"
