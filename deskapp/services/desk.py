@@ -20,9 +20,6 @@ from deskapp.store.changelog import ACTOR_KEY, CLOCK_KEY
 from deskapp.store.engine import WRITE, make_engine, make_session_factory
 from deskapp.store.models import Terminal
 
-
-
-
 CLI_ACTOR_ID = "system:cli"
 
 

@@ -144,11 +144,12 @@ def department_reply(
     text = _note(content, "content")
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
-        dispatched = {
-            json.loads(e.data).get("department")
-            for e in events_of(session, c.id)
-            if e.kind == "dispatch"
-        }
+        dispatched: set[str] = set()  # in this round: a reopening starts a new one
+        for e in events_of(session, c.id):
+            if e.kind == "dispatch":
+                dispatched.add(json.loads(e.data).get("department"))
+            elif e.kind == "reopened":
+                dispatched.clear()
         if department not in dispatched:
             raise RuleViolation.single("department", "error.department.not_dispatched")
         _move(c, Move.DEPARTMENT_REPLY)
@@ -288,14 +289,10 @@ def record_visit(
             c.outcome = ""
             session.add(visit)
             session.flush()
-            return _event(
-                c,
-                "reopened",
-                actor,
-                now + timedelta(microseconds=1),
-                text,
-                round=c.reopen_count + 1,
-            )
+            # Same moment as the visit: events sort by (at, id) and the UUIDv7 ids are
+            # monotonic, so it follows the visit, and an action stamped with the same instant
+            # (a frozen or coarse clock) still follows the reopening into the new round.
+            return _event(c, "reopened", actor, now, text, round=c.reopen_count + 1)
         return visit
 
     return _act(desk, actor, complaint_id, apply)
@@ -328,6 +325,8 @@ def pause_clocks(
             for e in events_of(session, c.id):
                 if e.kind == "contact":
                     attempts = 0 if json.loads(e.data).get("reached") else attempts + 1
+                elif e.kind == "visit":
+                    attempts = 0  # a return visit reached the customer
             if attempts < rules.unreachable_attempts:
                 raise RuleViolation.single(
                     "reason",
