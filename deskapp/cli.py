@@ -323,5 +323,65 @@ def import_cmd(
         sys.exit(1)
 
 
+@main.command("sync")
+@click.option("--hall", "hall", envvar="DESKAPP_HALL_URL", help="营业厅数据库: 文件路径或 postgresql://…")
+@click.option("--batch-size", default=500, show_default=True, help="每批上传/下载的变更条数")
+@pass_settings
+def sync_command(settings: DeskSettings, hall: str | None, batch_size: int) -> None:
+    """与营业厅数据库同步 (push this terminal's changes, pull everyone else's)."""
+    from deskapp.i18n import t
+    from deskapp.sync import SyncOutcome, sync
+
+    hall = hall or settings.hall
+    if not hall:
+        click.echo(f"✗ {t('sync.hall_missing')}", err=True)
+        sys.exit(2)
+    result = sync(
+        _desk(settings), hall, batch_size=batch_size, window_days=settings.sync_window_days
+    )
+    click.echo(("✓ " if result.ok else "✗ ") + result.message, err=not result.ok)
+    codes = {SyncOutcome.OK: 0, SyncOutcome.MUST_UPDATE: 3, SyncOutcome.UNREACHABLE: 4}
+    sys.exit(codes.get(result.outcome, 1))
+
+
 if __name__ == "__main__":
     main()
+
+
+@main.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+@pass_settings
+def backup_command(settings: DeskSettings, dest: Path) -> None:
+    """备份: a consistent copy of the live store (safe while the desk is in use)."""
+    from deskapp.i18n import t
+    from deskapp.services.backup import BackupError, backup
+
+    try:
+        path = backup(settings.db, dest)
+    except BackupError as error:
+        click.echo(f"✗ {t(error.key, **error.params)}", err=True)
+        sys.exit(2)
+    click.echo(t("backup.done", path=str(path)))
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="do not ask before replacing the store")
+@pass_settings
+def restore_command(settings: DeskSettings, source: Path, yes: bool) -> None:
+    """恢复: check a backup, keep the current store beside it, and put the backup in its place."""
+    from deskapp.i18n import t
+    from deskapp.services.backup import BackupError, check, restore
+
+    try:
+        check(source)
+        if not yes and not click.confirm(t("backup.confirm", path=str(settings.db))):
+            sys.exit(1)
+        result = restore(settings.db, source)
+    except BackupError as error:
+        click.echo(f"✗ {t(error.key, **error.params)}", err=True)
+        sys.exit(2)
+    click.echo(t("backup.restored", path=str(settings.db)))
+    if result.kept_as is not None:
+        click.echo(t("backup.kept", path=str(result.kept_as)))
+    click.echo(t("backup.sync_next"))

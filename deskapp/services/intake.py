@@ -331,7 +331,16 @@ def _next_ticket_number(session: sa.orm.Session, desk: Desk, registered_at: date
     if counter is None:
         counter = TicketCounter(day=key, last_seq=0)
         session.add(counter)
-    counter.last_seq += 1
+    # Never below a number this terminal already issued that day: after a restore from backup
+    # the counter is older than the tickets that synchronization brings back.
+    prefix = format_ticket_number(terminal.hall_code, terminal.terminal_code, day, 1)[:-4]
+    issued = session.scalar(
+        sa.select(sa.func.max(Complaint.ticket_no)).where(
+            Complaint.ticket_no >= prefix, Complaint.ticket_no < prefix + "\uffff"
+        )
+    )
+    highest = int(issued.rsplit("-", 1)[1]) if issued else 0
+    counter.last_seq = max(counter.last_seq, highest) + 1
     return format_ticket_number(terminal.hall_code, terminal.terminal_code, day, counter.last_seq)
 
 
