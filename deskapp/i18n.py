@@ -49,6 +49,10 @@ def error_text(error: FieldError) -> str:
     params = dict(error.params)
     if "floor" in params:
         params["floor_label"] = t(f"severity.{Severity(params['floor']).value}")
+    if "permission" in params:
+        params["permission_label"] = t(f"permission.{params['permission']}")
+    if "role" in params:
+        params["role_label"] = t(f"role.{params['role']}")
     if "status" in params:
         params["status_label"] = t(f"status.{params['status']}")
     return t(f"error.{error.key.removeprefix('error.')}", **params)

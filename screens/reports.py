@@ -283,6 +283,10 @@ class ReportsScreen(Screen[None]):
 
     @work(thread=True, group="export")
     def export(self, report: Report, fmt: str) -> None:
-        directory = self.app.export_dir  # type: ignore[attr-defined]
-        path = exports.write(report, fmt, directory / exports.default_name(report, fmt))
-        self.app.call_from_thread(self.notify, t("reports.exported", path=path))
+        app = self.app
+        try:
+            path = exports.export_as(app.actor, report, fmt, app.export_dir)  # type: ignore[attr-defined]
+        except RuleViolation as refused:
+            app.call_from_thread(self.notify, error_text(refused.errors[0]), severity="error")
+            return
+        app.call_from_thread(self.notify, t("reports.exported", path=path))

@@ -17,6 +17,8 @@ from typing import Any
 
 from rich.cells import cell_len
 
+from deskapp.domain.actor import Actor
+from deskapp.domain.permissions import Permission, require
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.services.reports import OVER_MARK, Kind, Report, Table, format_cell
@@ -331,3 +333,9 @@ def write(report: Report, fmt: str, path: Path, only: str | None = None) -> Path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text_report(report, only), encoding="utf-8")
     return path
+
+
+def export_as(actor: Actor, report: Report, fmt: str, directory: Path) -> Path:
+    """A signed-in person's export: only roles allowed to take the figures out of the desk."""
+    require(actor, Permission.EXPORT_REPORTS)
+    return write(report, fmt, directory / default_name(report, fmt))

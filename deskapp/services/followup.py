@@ -16,6 +16,7 @@ from deskapp.domain.clocks import ClockKind
 from deskapp.domain.enums import Channel, Satisfaction, Severity, Status
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.intake_rules import check_promised_at, check_text
+from deskapp.domain.permissions import Permission, require
 from deskapp.domain.recusal import check_recusal
 from deskapp.domain.status import Move, next_status
 from deskapp.domain.timefmt import parse_local
@@ -354,6 +355,8 @@ def reassign(
             raise RuleViolation.single("to_staff", "error.recusal.other")
         if target.id == c.owner_id:
             raise RuleViolation.single("to_staff", "error.reassign.same")
+        if actor.id not in (c.owner_id, c.first_responder_id):
+            require(actor, Permission.REASSIGN_ANY, "to_staff")  # someone else's ticket
         before = c.owner_id
         c.owner_id = target.id
         return _event(c, "reassigned", actor, now, text, **{"from": before, "to": target.id})

@@ -14,9 +14,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from deskapp.domain.enums import Role
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
+from deskapp.domain.permissions import Permission, allowed
 from deskapp.domain.timefmt import format_local
 from deskapp.services.clocks import refresh_clocks
 from deskapp.services.desk import Actor, Desk
@@ -231,7 +231,7 @@ def acknowledge(desk: Desk, shift_id: str, work_no: str, pin: str) -> Shift:
 def file_handover(desk: Desk, shift_id: str, work_no: str, pin: str, note: str = "") -> Shift:
     """备案: the duty manager files the acknowledged handover with their PIN."""
     manager = _pin_actor(desk, work_no, pin)
-    if manager.role is not Role.DUTY_MANAGER and manager.role is not Role.HALL_MANAGER:
+    if not allowed(manager, Permission.FILE_HANDOVER):
         raise RuleViolation.single("work_no", "error.approval.not_manager")
     with desk.write(manager.id) as session:
         shift = _load(session, shift_id)
