@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from deskapp.paths import default_db_path, default_export_dir
@@ -17,3 +17,9 @@ class DeskSettings(BaseSettings):
     data_dir: Path | None = Field(None, description="reference data (default: the bundled data/)")
     export_dir: Path = Field(default_factory=default_export_dir, description="printable files")
     demo: bool = Field(False, description="show the demo sign-in hint")
+    hall: str | None = Field(
+        None,
+        validation_alias=AliasChoices("DESKAPP_HALL_URL", "hall"),
+        description="the hall store: a SQLite file path or a postgresql:// URL",
+    )
+    sync_window_days: int = Field(90, gt=0, description="history a new terminal pulls")

@@ -101,19 +101,34 @@ def clocks_for(desk: Desk, facts: TicketFacts) -> list[ActiveClock]:
     return active_clocks(facts, calendar, desk.refdata.time_limits)
 
 
-def refresh_clocks(session: Session, desk: Desk, complaint: Complaint) -> list[ActiveClock]:
-    """Recompute and store the complaint's next deadline (inside the caller's transaction)."""
-    session.flush()
-    facts = ticket_facts(complaint, events_of(session, complaint.id))
+# The complaint's columns that are derived from its fields and events by `clock_values`.
+DERIVED_COLUMNS = ("next_due_at", "next_clock", "next_due_provisional", "paused_until")
+
+
+def clock_values(
+    session: Session, desk: Desk, complaint: Complaint, events: list[ComplaintEvent] | None = None
+) -> tuple[dict[str, object], list[ActiveClock]]:
+    """The derived clock columns of a complaint as its stored events give them (no write).
+    Synchronization uses it too, after merging another terminal's events (which it passes
+    in, read for many complaints at once, in the order of `events_of`)."""
+    if events is None:
+        events = events_of(session, complaint.id)
+    facts = ticket_facts(complaint, events)
     clocks = clocks_for(desk, facts)
     first = clocks[0] if clocks else None
-    pauses = facts.pauses
-    values = {
+    values: dict[str, object] = {
         "next_due_at": first.deadline.at if first else None,
         "next_clock": first.kind.value if first else "",
         "next_due_provisional": bool(first and first.deadline.provisional),
-        "paused_until": max((p.end for p in pauses), default=None),
+        "paused_until": max((p.end for p in facts.pauses), default=None),
     }
+    return values, clocks
+
+
+def refresh_clocks(session: Session, desk: Desk, complaint: Complaint) -> list[ActiveClock]:
+    """Recompute and store the complaint's next deadline (inside the caller's transaction)."""
+    session.flush()
+    values, clocks = clock_values(session, desk, complaint)
     for name, value in values.items():
         if getattr(complaint, name) != value:
             setattr(complaint, name, value)

@@ -1,0 +1,58 @@
+"""Synchronization with the hall store (DESIGN.md, Synchronization).
+
+    sync(desk, hall_url, *, batch_size=500, window_days=90) -> SyncResult
+    sync_status(desk) -> SyncStatus          # the header: last good sync, changes waiting
+    list_conflicts(desk) -> [ConflictView]   # for the duty manager's review
+    settle_conflict(desk, actor, conflict_id, "a" | "b") -> ConflictView
+
+The store layer imports deskapp.sync.hlc at start-up, so the rest is loaded lazily here."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from deskapp.sync.conflicts import Choice, ConflictView, list_conflicts, settle_conflict
+    from deskapp.sync.hall import HallStore
+    from deskapp.sync.run import (
+        DEFAULT_WINDOW_DAYS,
+        SyncOutcome,
+        SyncResult,
+        SyncStatus,
+        sync,
+        sync_status,
+    )
+
+_EXPORTS = {
+    "sync": "deskapp.sync.run",
+    "sync_status": "deskapp.sync.run",
+    "SyncResult": "deskapp.sync.run",
+    "SyncOutcome": "deskapp.sync.run",
+    "SyncStatus": "deskapp.sync.run",
+    "DEFAULT_WINDOW_DAYS": "deskapp.sync.run",
+    "list_conflicts": "deskapp.sync.conflicts",
+    "settle_conflict": "deskapp.sync.conflicts",
+    "Choice": "deskapp.sync.conflicts",
+    "ConflictView": "deskapp.sync.conflicts",
+    "HallStore": "deskapp.sync.hall",
+}
+__all__ = [
+    "DEFAULT_WINDOW_DAYS",
+    "Choice",
+    "ConflictView",
+    "HallStore",
+    "SyncOutcome",
+    "SyncResult",
+    "SyncStatus",
+    "list_conflicts",
+    "settle_conflict",
+    "sync",
+    "sync_status",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(name)
+    return getattr(import_module(_EXPORTS[name]), name)

@@ -1,0 +1,611 @@
+"""Synchronization with the hall store: throughput against a raw bulk insert, and a storm.
+
+1. One shift (2,000 changes made by the services on terminal T01): T01's `sync` pushes them,
+   then T02's `sync` pulls and merges them. Baselines, in the same run and the same stores:
+   one executemany INSERT of the same rows into a scratch copy of the hall's change table
+   (same columns, same keys and index) in one transaction; and into a scratch copy of the
+   terminal's change_log. Goal: sync throughput ≥ 0.5 × the raw insert's, that is
+   figure / baseline ≤ 2.
+2. A day of a 10-terminal hall (2,000 changes each): every terminal pushes, then every
+   terminal pulls everyone else's 18,000; the same baselines for all those rows.
+3. (PostgreSQL) the shift-change storm: 50 terminals, each a process with its own store and
+   40–50 changes, all syncing at once (push and pull), twice; wall time, p95 per terminal, and
+   a count of every row in the hall and in every store: zero lost, zero duplicated.
+
+SQLite and PostgreSQL (DESKAPP_BENCH_PG_URL, else DESKAPP_TEST_PG_URL, else the local
+server). The terminals are built once per run through the real services against a SQLite
+hall; the PostgreSQL hall is a copy of it (same hall id), and every repetition starts from
+copies (files; CREATE DATABASE ... TEMPLATE), so each measures the same work.
+
+    python -m bench.sync [--reps 3] [--quick] [--no-pg]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bench.common import OUT, Result, Stats, percentile, print_result
+
+WORK = OUT / "sync"
+SHIFT_CHANGES = 2_000
+DAY_TERMINALS = 10
+STORM_TERMINALS = 50
+STORM_CHANGES = 40
+BUDGET_RATIO = 2.0  # figure / baseline: throughput at least half the raw insert's
+T0 = datetime(2026, 11, 24, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def pg_base() -> str:
+    env = os.environ
+    return env.get("DESKAPP_BENCH_PG_URL") or env.get("DESKAPP_TEST_PG_URL") or PG_DEFAULT
+
+
+def pg_url(database: str) -> str:
+    return (
+        sa.engine.make_url(pg_base()).set(database=database).render_as_string(hide_password=False)
+    )
+
+
+# ------------------------------------------------------------------------ building work
+
+
+def _desk(path: Path, clock):
+    from deskapp.services.desk import Desk
+
+    return Desk.open(path, clock=clock)
+
+
+def _actors(desk) -> dict:
+    from deskapp.services.staff import actor_of, list_staff
+
+    return {s.work_no: actor_of(s) for s in list_staff(desk)}
+
+
+def _log_size(desk) -> int:
+    from deskapp.store.models import Terminal
+
+    with desk.read() as s:
+        return s.scalar(sa.select(Terminal.last_seq))
+
+
+def work(desk, clock, changes: int, rng: random.Random, tag: int) -> int:
+    """A handler's shift through the services until `changes` change-log rows are written:
+    complaints taken, contacts, dispatches, replies, closings, severity changes."""
+    from deskapp.domain.errors import RuleViolation
+    from deskapp.domain.timefmt import format_local
+    from deskapp.services import followup
+    from deskapp.services.intake import IntakeForm, take_complaint
+
+    actors = _actors(desk)
+    handler, manager = actors["1001"], actors["2001"]
+    target = _log_size(desk) + changes
+    open_ids: list[str] = []
+    n = 0
+    while _log_size(desk) < target:
+        clock.advance(timedelta(seconds=rng.randint(20, 90)))
+        n += 1
+        roll = rng.random()
+        try:
+            if not open_ids or roll < 0.3:
+                form = IntakeForm(
+                    customer_name="王女士",
+                    contact_phone=f"13{tag % 100:02d}{n:07d}",
+                    content="上月账单多出一笔国际漫游费,本人没有出境",
+                    demand="核实并退还",
+                    cause_code="NET.COVER.INDOOR",
+                    channel=rng.choice(["walk_in", "hotline", "phone"]),
+                    promised_reply_at=format_local(clock.now() + timedelta(days=1), desk.tz),
+                )
+                open_ids.append(take_complaint(desk, handler, form).id)
+                continue
+            cid = rng.choice(open_ids)
+            if roll < 0.5:
+                followup.log_contact(desk, handler, cid, reached=rng.random() < 0.7, note="已联系")
+            elif roll < 0.65:
+                followup.dispatch(desk, handler, cid, department="network", note="请核查")
+            elif roll < 0.75:
+                followup.department_reply(
+                    desk, handler, cid, department="network", content="已处理", final=True
+                )
+            elif roll < 0.85:
+                severity = rng.choice(["general", "serious", "major"])
+                followup.change_severity(desk, manager, cid, severity=severity, reason="复核")
+            else:
+                followup.close(desk, handler, cid, outcome="已解决")
+                open_ids.remove(cid)
+        except RuleViolation:
+            pass
+    return _log_size(desk)
+
+
+def build_templates(folder: Path, terminals: int, changes: int, seed: int) -> dict:
+    """A hall (SQLite) and `terminals` stores that joined it, each with `changes` unsynced
+    changes (and a copy of each as it was just after joining). T01 brought the staff."""
+    from deskapp.clock import FrozenClock
+    from deskapp.domain.enums import Role
+    from deskapp.services.staff import add_staff
+    from deskapp.services.terminal import init_terminal
+    from deskapp.sync import sync
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    hall = str(folder / "hall.db")
+    rng = random.Random(seed)
+    clocks = []
+    for i in range(terminals):
+        clock = FrozenClock(T0 + timedelta(milliseconds=i))
+        desk = _desk(folder / f"t{i + 1:02d}.db", clock)
+        init_terminal(desk, "GZ01", f"T{i + 1:02d}", "Asia/Shanghai")
+        if i == 0:
+            for work_no, name, role in (
+                ("1001", "张敏", Role.HANDLER),
+                ("2001", "王芳", Role.DUTY_MANAGER),
+            ):
+                add_staff(desk, "system:bench", work_no, name, role, "1111")
+        assert sync(desk, hall).ok
+        desk.close()
+        shutil.copyfile(folder / f"t{i + 1:02d}.db", folder / f"t{i + 1:02d}-joined.db")
+        clocks.append(clock)
+    for i, clock in enumerate(clocks):
+        desk = _desk(folder / f"t{i + 1:02d}.db", clock)
+        work(desk, clock, changes, rng, tag=i)
+        desk.close()
+    return {"hall": hall, "now": max(c.now() for c in clocks).isoformat()}
+
+
+def copy_hall_to_pg(sqlite_hall: str, database: str) -> None:
+    """The same hall (same id, same rows) in a PostgreSQL database of its own."""
+    from deskapp.sync.hall import HallStore, meta
+
+    drop_pg(database)
+    admin = sa.create_engine(pg_url("postgres").replace("postgresql://", "postgresql+psycopg://"),
+                             isolation_level="AUTOCOMMIT")  # fmt: skip
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{database}"')
+    admin.dispose()
+    source, target = HallStore.open(sqlite_hall), HallStore.open(pg_url(database))
+    try:
+        target.ensure_schema()
+        with source.read() as src, target.write() as dst:
+            dst.execute(sa.delete(meta.tables["hall_meta"]))
+            for table in meta.sorted_tables:
+                rows = [dict(r._mapping) for r in src.execute(sa.select(table))]
+                if rows:
+                    dst.execute(sa.insert(table), rows)
+    finally:
+        source.close()
+        target.close()
+
+
+def drop_pg(database: str) -> None:
+    admin = sa.create_engine(pg_url("postgres").replace("postgresql://", "postgresql+psycopg://"),
+                             isolation_level="AUTOCOMMIT")  # fmt: skip
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    admin.dispose()
+
+
+class Halls:
+    """Fresh copies of a template hall store, for each repetition."""
+
+    def __init__(self, kind: str, template: str, name: str) -> None:
+        self.kind, self.template, self.name = kind, template, name
+        if kind == "postgresql":
+            copy_hall_to_pg(template, f"deskapp_bench_{name}_tpl")
+
+    def fresh(self, n: int) -> str:
+        if self.kind == "sqlite":
+            path = WORK / f"hall-{self.name}-{n}.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(self.template, path)
+            return str(path)
+        database = f"deskapp_bench_{self.name}_{n}"
+        drop_pg(database)
+        admin = sa.create_engine(pg_url("postgres").replace("postgresql://", "postgresql+psycopg://"),
+                                 isolation_level="AUTOCOMMIT")  # fmt: skip
+        with admin.connect() as conn:
+            conn.exec_driver_sql(
+                f'CREATE DATABASE "{database}" TEMPLATE "deskapp_bench_{self.name}_tpl"'
+            )
+        admin.dispose()
+        return pg_url(database)
+
+    def drop(self, url: str) -> None:
+        if self.kind == "postgresql":
+            drop_pg(sa.engine.make_url(url).database)
+        else:
+            Path(url).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self.kind == "postgresql":
+            drop_pg(f"deskapp_bench_{self.name}_tpl")
+
+
+# ------------------------------------------------------------------------ baselines
+
+
+def _raw_hall_insert(hall_url: str, rows: list[dict]) -> float:
+    """ms for one executemany of `rows` into a scratch copy of hall_change, one transaction."""
+    from deskapp.sync.hall import HallStore, hall_change
+
+    scratch_meta = sa.MetaData()
+    scratch = sa.Table(
+        "bench_raw",
+        scratch_meta,
+        *[
+            sa.Column(
+                c.name, c.type, primary_key=c.primary_key, nullable=c.nullable, autoincrement=False
+            )
+            for c in hall_change.columns
+        ],
+        sa.UniqueConstraint("node_id", "seq", name="uq_bench_raw_node_seq"),
+        sa.Index("ix_bench_raw_root", "root_id", "hall_seq"),
+    )
+    store = HallStore.open(hall_url)
+    try:
+        with store.write() as conn:
+            scratch_meta.drop_all(conn)
+            scratch_meta.create_all(conn)
+        started = time.perf_counter()
+        with store.write() as conn:
+            conn.execute(sa.insert(scratch), rows)
+        elapsed = (time.perf_counter() - started) * 1000
+        with store.write() as conn:
+            scratch_meta.drop_all(conn)
+        return elapsed
+    finally:
+        store.close()
+
+
+def _raw_local_insert(db: Path, rows: list[dict]) -> float:
+    """ms for one executemany of `rows` into a scratch copy of change_log, one transaction."""
+    from deskapp.store.engine import make_engine
+    from deskapp.store.models import ChangeLog
+
+    scratch_meta = sa.MetaData()
+    scratch = ChangeLog.__table__.to_metadata(scratch_meta, name="bench_raw_log")
+    for index in list(scratch.indexes):
+        index.name = f"bench_{index.name}"
+    engine = make_engine(db)
+    try:
+        with engine.begin() as conn:
+            scratch_meta.create_all(conn)
+        started = time.perf_counter()
+        with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
+            conn.execute(sa.insert(scratch), rows)
+        elapsed = (time.perf_counter() - started) * 1000
+        with engine.begin() as conn:
+            scratch_meta.drop_all(conn)
+        return elapsed
+    finally:
+        engine.dispose()
+
+
+def _hall_rows(hall_url: str, exclude_node: str | None = None) -> list[dict]:
+    from deskapp.sync.hall import HallStore, hall_change
+
+    store = HallStore.open(hall_url)
+    try:
+        with store.read() as conn:
+            query = sa.select(hall_change).order_by(hall_change.c.hall_seq)
+            if exclude_node:
+                query = query.where(hall_change.c.node_id != exclude_node)
+            return [dict(r._mapping) for r in conn.execute(query)]
+    finally:
+        store.close()
+
+
+def _as_log_rows(rows: list[dict]) -> list[dict]:
+    keys = ("node_id", "seq", "txn_id", "entity", "entity_id", "op", "fields", "hlc",
+            "schema_version", "actor_id")  # fmt: skip
+    return [{**{k: r[k] for k in keys}, "at": datetime.fromisoformat(r["at"])} for r in rows]
+
+
+# ------------------------------------------------------------------------ scenarios
+
+
+def _copy_store(src: Path, dest: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{dest}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(src, dest)
+    return dest
+
+
+def _timed_sync(db: Path, hall: str, now: str) -> tuple[float, object]:
+    from deskapp.clock import FrozenClock
+    from deskapp.sync import sync
+
+    desk = _desk(db, FrozenClock(datetime.fromisoformat(now)))
+    try:
+        desk.terminal()
+        started = time.perf_counter()
+        result = sync(desk, hall)
+        elapsed = (time.perf_counter() - started) * 1000
+    finally:
+        desk.close()
+    assert result.ok, result
+    return elapsed, result
+
+
+def run_day(kind: str, tpl: dict, folder: Path, terminals: int, reps: int) -> list[Result]:
+    """Scenario 1 (T01 pushes its shift, T02 pulls it) and 2 (a day of the whole hall)."""
+    halls = Halls(kind, tpl["hall"], f"day{terminals}")
+    before = len(_hall_rows(tpl["hall"]))  # what the template hall held: not this run's work
+    push, pull, raw_push, raw_pull, day, raw_day = [], [], [], [], [], []
+    counts: dict = {}
+    try:
+        for rep in range(reps):
+            # 1. one shift: T01 pushes it, T02 pulls and merges it
+            hall = halls.fresh(rep)
+            t01 = _copy_store(folder / "t01.db", WORK / "rep-t01.db")
+            t02 = _copy_store(folder / "t02-joined.db", WORK / "rep-t02.db")  # no work of its own
+            ms, pushed = _timed_sync(t01, hall, tpl["now"])
+            push.append(ms)
+            shift = _hall_rows(hall)[before:]
+            ms, pulled = _timed_sync(t02, hall, tpl["now"])
+            pull.append(ms)
+            raw_push.append(_raw_hall_insert(hall, shift))
+            raw_pull.append(_raw_local_insert(t02, _as_log_rows(shift)))
+            counts["shift"] = (pushed.pushed, pulled.pulled)
+            halls.drop(hall)
+            # 2. a day: every terminal syncs twice (pushing its day, pulling everyone's)
+            hall = halls.fresh(rep)
+            stores = [
+                _copy_store(folder / f"t{i + 1:02d}.db", WORK / f"rep-t{i + 1:02d}.db")
+                for i in range(terminals)
+            ]
+            elapsed, moved = 0.0, [0, 0]
+            for _ in range(2):
+                for db in stores:
+                    ms, result = _timed_sync(db, hall, tpl["now"])
+                    elapsed += ms
+                    moved[0] += result.pushed
+                    moved[1] += result.pulled
+            day.append(elapsed)
+            rows = _hall_rows(hall)
+            raw = _raw_hall_insert(hall, rows[before:])
+            for db in stores:
+                theirs = [r for r in rows[before:] if r["node_id"] != _node(db)]
+                raw += _raw_local_insert(db, _as_log_rows(theirs))
+            raw_day.append(raw)
+            counts["day"] = tuple(moved)
+            halls.drop(hall)
+    finally:
+        halls.close()
+    label = "SQLite" if kind == "sqlite" else "PostgreSQL"
+    n_push, n_pull = counts["shift"]
+    notes_shift = {"changes": f"{n_push:,} pushed by T01; {n_pull:,} pulled and merged by T02"}
+    notes_day = {
+        "changes": f"{counts['day'][0]:,} pushed, {counts['day'][1]:,} pulled and merged, "
+        f"{terminals} terminals × 2 syncs",
+        "baseline": "raw INSERT of the pushed rows into a scratch hall_change plus, for each "
+        "terminal, of the rows it pulled into a scratch change_log",
+    }
+    return [
+        _result(f"{label}: push one shift ({n_push:,} changes)", push, raw_push,
+                "raw INSERT of the same rows into a scratch hall_change", notes_shift),
+        _result(f"{label}: pull and merge one shift", pull, raw_pull,
+                "raw INSERT of the same rows into a scratch change_log", notes_shift),
+        _result(f"{label}: a day of {terminals} terminals", day, raw_day,
+                "raw INSERTs of the same rows (see baseline note)", notes_day),
+    ]  # fmt: skip
+
+
+def _node(db: Path) -> str:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT node_id FROM terminal").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _result(name: str, figure: list, base: list, base_name: str, notes: dict) -> Result:
+    result = Result(
+        bench="sync",
+        name=name,
+        stats=Stats.of(figure),
+        baseline_name=base_name,
+        baseline=Stats.of(base),
+        budget_kind="ratio_p50",
+        budget=BUDGET_RATIO,
+        notes=dict(notes),
+    )
+    result.notes["throughput vs raw insert"] = f"{1 / result.ratio:.2f} (goal ≥ 0.5)"
+    return result
+
+
+# ------------------------------------------------------------------------ the storm
+
+
+def _worker(db: str, hall: str, now: str, go: str, out: str) -> None:
+    """One terminal of the storm: open, wait for the start, sync, report."""
+    from deskapp.clock import FrozenClock
+    from deskapp.sync import sync
+
+    desk = _desk(Path(db), FrozenClock(datetime.fromisoformat(now)))
+    desk.terminal()
+    while not Path(go).exists():
+        time.sleep(0.005)
+    started = time.perf_counter()
+    result = sync(desk, hall)
+    elapsed = (time.perf_counter() - started) * 1000
+    desk.close()
+    Path(out).write_text(
+        json.dumps(
+            {
+                "ms": elapsed,
+                "ok": result.ok,
+                "pushed": result.pushed,
+                "pulled": result.pulled,
+                "error": result.error,
+            }
+        )
+    )
+
+
+def run_storm(tpl: dict, folder: Path, terminals: int, rounds: int = 2) -> list[Result]:
+    halls = Halls("postgresql", tpl["hall"], "storm")
+    hall = halls.fresh(0)
+    stores = [
+        _copy_store(folder / f"t{i + 1:02d}.db", WORK / f"storm-t{i + 1:02d}.db")
+        for i in range(terminals)
+    ]
+    walls, per_terminal, failures = [], [], 0
+    try:
+        for round_ in range(rounds):
+            go = WORK / f"storm-go-{round_}"
+            go.unlink(missing_ok=True)
+            outs = [WORK / f"storm-{round_}-{i}.json" for i in range(terminals)]
+            for out in outs:
+                out.unlink(missing_ok=True)
+            procs = [
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "bench.sync",
+                        "--worker",
+                        str(db),
+                        hall,
+                        tpl["now"],
+                        str(go),
+                        str(out),
+                    ]
+                )
+                for db, out in zip(stores, outs, strict=True)
+            ]
+            time.sleep(3.0 + terminals * 0.05)  # every worker imported and waiting
+            started = time.perf_counter()
+            go.touch()
+            for proc in procs:
+                proc.wait(timeout=600)
+            walls.append((time.perf_counter() - started) * 1000)
+            reports = [json.loads(out.read_text()) for out in outs]
+            failures += sum(not r["ok"] for r in reports)
+            per_terminal.append([r["ms"] for r in reports])
+        rows = _hall_rows(hall)
+        hall_seqs = [r["hall_seq"] for r in rows]
+        keys = {(r["node_id"], r["seq"]) for r in rows}
+        logged = sum(_own_count(db) for db in stores)
+        held = [_log_count(db) for db in stores]
+        lost = logged - len(keys)
+        duplicated = len(rows) - len(keys)
+        gaps = hall_seqs != list(range(1, len(rows) + 1))
+        incomplete = sum(1 for h in held if h != len(rows))
+    finally:
+        halls.drop(hall)
+        halls.close()
+    notes = {
+        "rows": f"{len(rows):,} in the hall; {logged:,} logged by the terminals; "
+        f"lost {lost}, duplicated {duplicated}, hall sequence gap-free: {not gaps}",
+        "stores complete after round 2": f"{terminals - incomplete}/{terminals} hold every row",
+        "failed syncs": str(failures),
+        "wall time per round (ms)": ", ".join(f"{w:.0f}" for w in walls),
+        "p95 per terminal per round (ms)": ", ".join(
+            f"{percentile(r, 95):.0f}" for r in per_terminal
+        ),
+    }
+    first = Result(
+        bench="sync",
+        name=f"PostgreSQL storm: {terminals} terminals at once, per terminal (round 1)",
+        stats=Stats.of(per_terminal[0]),
+        baseline_name="one terminal's sync alone is the figure's floor (no budget)",
+        baseline=Stats.of([min(per_terminal[0])]),
+        notes=notes,
+    )
+    wall = Result(
+        bench="sync",
+        name=f"PostgreSQL storm: wall time, {terminals} terminals, round 1 / 2",
+        stats=Stats.of(walls),
+        baseline_name="fastest terminal of round 1",
+        baseline=Stats.of([min(per_terminal[0])]),
+    )
+    assert lost == 0 and duplicated == 0 and not gaps, notes
+    return [first, wall]
+
+
+def _own_count(db: Path) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(
+            "SELECT count(*) FROM change_log WHERE node_id = (SELECT node_id FROM terminal)"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _log_count(db: Path) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT count(*) FROM change_log").fetchone()[0]
+    finally:
+        conn.close()
+
+
+# ------------------------------------------------------------------------ entry
+
+
+def pg_available() -> bool:
+    try:
+        engine = sa.create_engine(pg_url("postgres").replace("postgresql://",
+                                                             "postgresql+psycopg://"))  # fmt: skip
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def run(reps: int = 3, *, quick: bool = False, pg: bool = True) -> list[Result]:
+    WORK.mkdir(parents=True, exist_ok=True)
+    terminals = 4 if quick else DAY_TERMINALS
+    started = time.perf_counter()
+    day = build_templates(WORK / "tpl-day", terminals, SHIFT_CHANGES, seed=7)
+    print(f"  (built {terminals} terminals × {SHIFT_CHANGES:,} changes in "
+          f"{time.perf_counter() - started:.0f} s)")  # fmt: skip
+    results = run_day("sqlite", day, WORK / "tpl-day", terminals, reps)
+    if pg and pg_available():
+        results += run_day("postgresql", day, WORK / "tpl-day", terminals, reps)
+        storm_n = 10 if quick else STORM_TERMINALS
+        storm = build_templates(WORK / "tpl-storm", storm_n, STORM_CHANGES, seed=11)
+        results += run_storm(storm, WORK / "tpl-storm", storm_n)
+    elif pg:
+        print("  (PostgreSQL not reachable: its figures are skipped)")
+    return results
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        _worker(*sys.argv[2:7])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--no-pg", action="store_true")
+    args = parser.parse_args()
+    for result in run(args.reps, quick=args.quick, pg=not args.no_pg):
+        print_result(result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Conflict records: review and settlement (the duty manager, on the shift log screen).
+
+Settling writes the chosen value through an ordinary logged unit of work, so it reaches every
+replica as a normal change with a fresh stamp (it wins last-writer-wins everywhere). On a
+complaint it also appends a `conflict_settled` event, which carries the settlement itself to
+the other replicas (they mark their copy of the conflict settled when they merge it)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+
+from deskapp.domain.errors import RuleViolation
+from deskapp.store.models import RECORD_TABLES, Complaint, ComplaintEvent, Staff, SyncConflict
+from deskapp.sync.hlc import Stamp
+from deskapp.sync.merge import SETTLED_EVENT, legal_state_value, to_column
+
+
+class Choice(StrEnum):
+    A = "a"  # the edit that was in the hall first
+    B = "b"  # the concurrent edit that arrived second
+
+
+@dataclass(frozen=True)
+class Side:
+    value: Any
+    actor_id: str
+    actor_name: str
+    at: datetime
+    node_id: str
+    hlc: str
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    id: str
+    entity: str
+    entity_id: str
+    label: str  # the ticket number of a complaint, else the record id
+    field: str
+    a: Side
+    b: Side
+    current: Any  # the value in force now (the later stamp, on every replica)
+    settled_at: datetime | None
+    settled_by: str | None
+    settled_value: Any
+
+    @property
+    def winner(self) -> Choice:
+        return Choice.B if self.b.hlc > self.a.hlc else Choice.A
+
+
+def list_conflicts(desk, *, include_settled: bool = False) -> list[ConflictView]:
+    with desk.read() as session:
+        query = sa.select(SyncConflict).order_by(SyncConflict.hall_seq, SyncConflict.id)
+        if not include_settled:
+            query = query.where(SyncConflict.settled_at.is_(None))
+        conflicts = list(session.scalars(query))
+        names = dict(session.execute(sa.select(Staff.id, Staff.name)).all())
+        views = []
+        for c in conflicts:
+            table = RECORD_TABLES[c.entity].__table__ if c.entity in RECORD_TABLES else None
+            current, label = None, c.entity_id
+            if table is not None and c.field in table.c:
+                columns = [table.c[c.field]]
+                if c.entity == "complaint":
+                    columns.append(table.c.ticket_no)
+                row = session.execute(sa.select(*columns).where(table.c.id == c.entity_id)).first()
+                if row is not None:
+                    current = _plain(row[0])
+                    label = row[1] if c.entity == "complaint" else label
+            views.append(
+                ConflictView(
+                    id=c.id,
+                    entity=c.entity,
+                    entity_id=c.entity_id,
+                    label=label,
+                    field=c.field,
+                    a=_side(c.a_value, c.a_actor_id, c.a_at, c.a_hlc, names),
+                    b=_side(c.b_value, c.b_actor_id, c.b_at, c.b_hlc, names),
+                    current=current,
+                    settled_at=c.settled_at,
+                    settled_by=c.settled_by,
+                    settled_value=None if c.settled_value is None else json.loads(c.settled_value),
+                )
+            )
+    return views
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _side(value: str, actor: str, at: datetime, hlc: str, names: dict) -> Side:
+    node = Stamp.decode(hlc).node_id
+    return Side(json.loads(value), actor, names.get(actor, actor), at, node, hlc)
+
+
+def settle_conflict(desk, actor, conflict_id: str, choice: str) -> ConflictView:
+    """Keep side a or side b: written as a normal, logged change by `actor` (a manager)."""
+    if not actor.is_manager:
+        raise RuleViolation.single("conflict", "error.sync.settle_manager")
+    try:
+        chosen = Choice(choice)
+    except ValueError:
+        raise RuleViolation.single("choice", "error.required") from None
+    with desk.write(actor.id) as session:
+        conflict = session.get(SyncConflict, conflict_id)
+        if conflict is None:
+            raise RuleViolation.single("conflict", "error.sync.conflict_unknown")
+        if conflict.settled_at is not None:
+            raise RuleViolation.single("conflict", "error.sync.conflict_settled")
+        model = RECORD_TABLES.get(conflict.entity)
+        record = session.get(model, conflict.entity_id) if model else None
+        if record is None:
+            raise RuleViolation.single("conflict", "error.sync.record_missing")
+        text = conflict.a_value if chosen is Choice.A else conflict.b_value
+        value = to_column(model.__table__, conflict.field, json.loads(text))
+        current = getattr(record, conflict.field)
+        if not legal_state_value(conflict.entity, conflict.field, current, value):
+            raise RuleViolation.single("choice", "error.sync.illegal_state", value=str(value))
+        now = desk.clock.now()
+        if current != value:
+            setattr(record, conflict.field, value)
+        if isinstance(record, Complaint):
+            record.updated_at = now
+            session.add(
+                ComplaintEvent(
+                    complaint_id=record.id,
+                    kind=SETTLED_EVENT,
+                    at=now,
+                    actor_id=actor.id,
+                    note="",
+                    data=json.dumps(
+                        {
+                            "conflict_id": conflict.id,
+                            "field": conflict.field,
+                            "choice": chosen.value,
+                            "value": json.loads(text),
+                        },
+                        ensure_ascii=False,
+                    ),
+                )
+            )
+            from deskapp.services.clocks import refresh_clocks
+
+            refresh_clocks(session, desk, record)
+        conflict.settled_at = now
+        conflict.settled_by = actor.id
+        conflict.settled_value = text
+    (view,) = [v for v in list_conflicts(desk, include_settled=True) if v.id == conflict_id]
+    return view

@@ -1,0 +1,707 @@
+"""The hall store: the shared log every terminal of a hall pushes to and pulls from.
+
+One code path (SQLAlchemy Core) for both kinds of store: a SQLite file on this machine (WAL,
+busy timeout, never on a network filesystem) or PostgreSQL (`postgresql://`, psycopg 3). Its
+schema is its own (tables `hall_*`), created and upgraded here and versioned in `hall_meta`.
+
+Every write transaction is serialized: `BEGIN IMMEDIATE` on SQLite, a transaction-scoped
+advisory lock on PostgreSQL. That is what makes the hall sequence gap-free and means a reader
+never sees sequence n+1 committed before n (the "cursor skips an in-flight transaction"
+mistake): numbers are taken as max()+1 under the lock and the lock is released at commit."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from deskapp.ids import uuid7
+from deskapp.store.engine import BUSY_TIMEOUT_MS, _on_begin
+
+HALL_SCHEMA = 1  # the version of the tables below; bump with an upgrade step in _UPGRADES
+LOCK_KEY = 0x6465736B  # "desk": the advisory lock of hall writes (per PostgreSQL schema)
+CHUNK = 500  # ids per IN (...) list
+
+# Filesystems on which SQLite's locking cannot be trusted (DESIGN.md, Synchronization).
+NETWORK_FILESYSTEMS = frozenset(
+    {"nfs", "nfs4", "cifs", "smb", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph", "glusterfs",
+     "fuse.sshfs", "fuse.glusterfs", "fuse.s3fs", "davfs", "fuse.davfs2", "gfs2", "ocfs2"}
+)  # fmt: skip
+
+# The root of a row: the record it belongs to (bootstrap and fault-in fetch whole roots).
+ROOT_FIELD = {
+    "complaint_event": "complaint_id",
+    "refund": "complaint_id",
+    "handover_item": "shift_id",
+    "shift_event": "shift_id",
+}
+ROOT_ENTITY = {"complaint_id": "complaint", "shift_id": "shift"}
+ACTIVE_STATUSES = ("open", "dispatched", "replied")
+# Bookkeeping and derived columns: every concurrent edit touches them, nobody reviews them.
+UNREVIEWED_FIELDS = frozenset(
+    {"updated_at", "next_due_at", "next_clock", "next_due_provisional", "paused_until"}
+)
+
+# ----------------------------------------------------------------------------- schema
+
+meta = sa.MetaData()
+
+hall_meta = sa.Table(
+    "hall_meta",
+    meta,
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
+)
+hall_terminal = sa.Table(
+    "hall_terminal",
+    meta,
+    sa.Column("node_id", sa.String(40), primary_key=True),
+    sa.Column("hall_code", sa.String(8), nullable=False),
+    sa.Column("terminal_code", sa.String(8), nullable=False),
+    sa.Column("schema_version", sa.Integer, nullable=False),
+    sa.Column("high_water", sa.BigInteger, nullable=False),  # seqs received: 1..high_water
+    sa.Column("first_seen", sa.String(40), nullable=False),
+    sa.Column("last_seen", sa.String(40), nullable=False),
+)
+hall_change = sa.Table(
+    "hall_change",
+    meta,
+    sa.Column("hall_seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("node_id", sa.String(40), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("txn_id", sa.String(40), nullable=False),
+    sa.Column("entity", sa.String(32), nullable=False),
+    sa.Column("entity_id", sa.String(40), nullable=False),
+    sa.Column("root_id", sa.String(40), nullable=False),
+    sa.Column("op", sa.String(8), nullable=False),
+    sa.Column("fields", sa.Text, nullable=False),
+    sa.Column("hlc", sa.String(64), nullable=False),
+    sa.Column("schema_version", sa.Integer, nullable=False),
+    sa.Column("actor_id", sa.String(40), nullable=False),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("seen", sa.BigInteger, nullable=False),  # the writer had pulled up to here
+    sa.UniqueConstraint("node_id", "seq", name="uq_hall_change_node_seq"),
+    sa.Index("ix_hall_change_root", "root_id", "hall_seq"),
+)
+# The last edit of each field in hall order: what a later edit is compared with.
+hall_field = sa.Table(
+    "hall_field",
+    meta,
+    sa.Column("entity", sa.String(32), primary_key=True),
+    sa.Column("entity_id", sa.String(40), primary_key=True),
+    sa.Column("field", sa.String(64), primary_key=True),
+    sa.Column("hall_seq", sa.BigInteger, nullable=False),
+    sa.Column("node_id", sa.String(40), nullable=False),
+    sa.Column("hlc", sa.String(64), nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("actor_id", sa.String(40), nullable=False),
+    sa.Column("at", sa.String(40), nullable=False),
+)
+# One row per record root (staff member, complaint, shift): what a new terminal needs.
+hall_root = sa.Table(
+    "hall_root",
+    meta,
+    sa.Column("root_id", sa.String(40), primary_key=True),
+    sa.Column("entity", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("status_hlc", sa.String(64), nullable=False),
+    sa.Column("last_at", sa.String(40), nullable=False, index=True),
+)
+hall_conflict = sa.Table(
+    "hall_conflict",
+    meta,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("hall_seq", sa.BigInteger, nullable=False, index=True),
+    sa.Column("entity", sa.String(32), nullable=False),
+    sa.Column("entity_id", sa.String(40), nullable=False, index=True),
+    sa.Column("field", sa.String(64), nullable=False),
+    sa.Column("a_value", sa.Text, nullable=False),
+    sa.Column("a_hlc", sa.String(64), nullable=False),
+    sa.Column("a_actor_id", sa.String(40), nullable=False),
+    sa.Column("a_at", sa.String(40), nullable=False),
+    sa.Column("b_value", sa.Text, nullable=False),
+    sa.Column("b_hlc", sa.String(64), nullable=False),
+    sa.Column("b_actor_id", sa.String(40), nullable=False),
+    sa.Column("b_at", sa.String(40), nullable=False),
+)
+
+# Upgrade steps: HALL_SCHEMA n -> n+1, each run inside the locked transaction (additive only).
+_UPGRADES: dict[int, Callable[[sa.Connection], None]] = {}
+
+
+# ------------------------------------------------------------------------ errors, faults
+
+
+class HallStoreError(RuntimeError):
+    """The hall store cannot be used as given (bad URL, network filesystem, too new)."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(f"{key} {params}")
+        self.key = key
+        self.params = params
+
+
+class PushGapError(RuntimeError):
+    """A batch does not continue where the hall's high-water mark for the terminal stands."""
+
+
+KILL_ENV = "DESKAPP_SYNC_KILL_AT"  # test only: "point" or "point:n" (the n-th time it's hit)
+_fault_hooks: list[Callable[[str, sa.Connection | None], None]] = []
+_fault_hits: dict[str, int] = {}
+
+
+def fault_point(name: str, conn: sa.Connection | None = None) -> None:
+    """A boundary of the protocol where the fault tests crash or cut the connection.
+
+    With DESKAPP_SYNC_KILL_AT=name (or name:n) the process kills itself with SIGKILL there,
+    as a power cut would; in-process hooks (tests) may raise or cut the connection."""
+    for hook in list(_fault_hooks):
+        hook(name, conn)
+    wanted = os.environ.get(KILL_ENV)
+    if not wanted:
+        return
+    point, _, nth = wanted.partition(":")
+    if point != name:
+        return
+    _fault_hits[name] = _fault_hits.get(name, 0) + 1
+    if _fault_hits[name] >= int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@contextmanager
+def fault_hook(hook: Callable[[str, sa.Connection | None], None]) -> Iterator[None]:
+    _fault_hooks.append(hook)
+    try:
+        yield
+    finally:
+        _fault_hooks.remove(hook)
+
+
+# ----------------------------------------------------------------------------- values
+
+
+def iso(value: datetime) -> str:
+    """UTC, always with microseconds: these strings are compared as strings."""
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class HallRow:
+    """One change as the hall holds it (and as a pull hands it out)."""
+
+    hall_seq: int
+    node_id: str
+    seq: int
+    txn_id: str
+    entity: str
+    entity_id: str
+    root_id: str
+    op: str
+    fields: str  # JSON
+    hlc: str
+    schema_version: int
+    actor_id: str
+    at: str
+    seen: int
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> HallRow:
+        return cls(**json.loads(text))
+
+
+@dataclass(frozen=True)
+class HallConflict:
+    id: str
+    hall_seq: int
+    entity: str
+    entity_id: str
+    field: str
+    a_value: str
+    a_hlc: str
+    a_actor_id: str
+    a_at: str
+    b_value: str
+    b_hlc: str
+    b_actor_id: str
+    b_at: str
+
+
+@dataclass(frozen=True)
+class Handshake:
+    hall_id: str
+    high_water: int  # this terminal's changes the hall already has: 1..high_water
+    max_record_schema: int
+    must_update: bool
+    now: datetime  # the hall's clock: the reference a terminal checks remote stamps against
+
+
+@dataclass(frozen=True)
+class Pulled:
+    rows: list[HallRow]
+    conflicts: list[HallConflict]
+    last_seq: int  # the cursor after this batch
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict], keys: list[str]) -> None:
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys,
+        set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys},
+    )
+    conn.execute(stmt, rows)
+
+
+def root_of(entity: str, entity_id: str, fields: dict[str, Any]) -> str:
+    column = ROOT_FIELD.get(entity)
+    return str(fields.get(column) or entity_id) if column else entity_id
+
+
+# ----------------------------------------------------------------------------- engines
+
+
+def _mount_type(path: Path) -> str | None:
+    """The filesystem type of the mount holding `path` (Linux), or None if unknown."""
+    try:
+        lines = Path("/proc/self/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    best, kind = "", None
+    target = str(path)
+    for line in lines:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mount = parts[1].replace("\\040", " ")
+        inside = target == mount or target.startswith(mount.rstrip("/") + "/")
+        if inside and len(mount) >= len(best):
+            best, kind = mount, parts[2]
+    return kind
+
+
+def _on_hall_connect(dbapi_connection: Any, record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS * 6}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = FULL")
+    cursor.close()
+
+
+def hall_engine(url: str) -> sa.Engine:
+    """An engine for `url`: `postgresql://...` or a SQLite file path (`sqlite:///` optional)."""
+    text = str(url).strip()
+    if not text:
+        raise HallStoreError("sync.error.no_hall")
+    if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        text = "postgresql+psycopg://" + text.split("://", 1)[1]
+        return sa.create_engine(text, pool_pre_ping=True, pool_size=2, max_overflow=2)
+    if "://" in text and not text.startswith("sqlite:///"):
+        raise HallStoreError("sync.error.bad_url", url=redact(text))
+    path = Path(text.removeprefix("sqlite:///")).expanduser().resolve()
+    kind = _mount_type(path.parent if not path.exists() else path)
+    if kind in NETWORK_FILESYSTEMS:
+        raise HallStoreError("sync.error.network_fs", path=str(path), fs=kind)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # phone numbers inside
+    # Pooled: closing a WAL database's last connection checkpoints it, once per run is enough.
+    engine = sa.create_engine(f"sqlite:///{path}", pool_size=2, max_overflow=2)
+    event.listen(engine, "connect", _on_hall_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def redact(url: str) -> str:
+    """The hall store's address without a password, for logs and screens."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except Exception:  # a plain path
+        return str(url)[:200]
+    return parsed.render_as_string(hide_password=True)[:200]
+
+
+# ----------------------------------------------------------------------------- the store
+
+
+class HallStore:
+    """`clock`: the hall's time. By default PostgreSQL's clock, or for a SQLite file (which
+    lives on this machine) this machine's clock; tests pass a frozen one."""
+
+    def __init__(self, engine: sa.Engine, url: str = "", clock: Any = None) -> None:
+        self.engine = engine
+        self.url = redact(url or str(engine.url))
+        self.clock = clock
+        self._ready = False
+
+    @classmethod
+    def open(cls, url: str, clock: Any = None) -> HallStore:
+        return cls(hall_engine(url), url, clock)
+
+    def _now(self, conn: sa.Connection) -> datetime:
+        if self.clock is not None:
+            return self.clock.now()
+        if self.is_postgres:
+            return conn.execute(sa.text("SELECT clock_timestamp()")).scalar_one().astimezone(UTC)
+        return datetime.now(UTC)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """One serialized write transaction."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                if self.is_postgres:
+                    conn.execute(
+                        sa.text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
+                        {"k": LOCK_KEY},
+                    )
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    # -------------------------------------------------------------- schema
+
+    def ensure_schema(self) -> None:
+        if self._ready:
+            return
+        if self._schema_version() != HALL_SCHEMA:
+            with self.write() as conn:
+                meta.create_all(conn, checkfirst=True)
+                values = dict(conn.execute(sa.select(hall_meta.c.key, hall_meta.c.value)).all())
+                version = int(values.get("hall_schema", 0))
+                if version == 0:
+                    conn.execute(
+                        sa.insert(hall_meta),
+                        [
+                            {"key": "hall_schema", "value": str(HALL_SCHEMA)},
+                            {"key": "hall_id", "value": uuid7()},
+                            {"key": "max_record_schema", "value": "0"},
+                        ],
+                    )
+                elif version > HALL_SCHEMA:
+                    raise HallStoreError("sync.error.hall_too_new", version=version)
+                else:
+                    for step in range(version, HALL_SCHEMA):
+                        _UPGRADES[step](conn)
+                    conn.execute(
+                        sa.update(hall_meta)
+                        .where(hall_meta.c.key == "hall_schema")
+                        .values(value=str(HALL_SCHEMA))
+                    )
+        self._ready = True
+
+    def _schema_version(self) -> int | None:
+        try:
+            with self.read() as conn:
+                value = conn.execute(
+                    sa.select(hall_meta.c.value).where(hall_meta.c.key == "hall_schema")
+                ).scalar()
+        except sa.exc.ProgrammingError:  # PostgreSQL: no such table yet
+            return None
+        except sa.exc.OperationalError as error:
+            if "no such table" in str(error):
+                return None
+            raise
+        if value is not None and int(value) > HALL_SCHEMA:
+            raise HallStoreError("sync.error.hall_too_new", version=int(value))
+        return None if value is None else int(value)
+
+    # -------------------------------------------------------------- handshake
+
+    def handshake(
+        self, node_id: str, hall_code: str, terminal_code: str, schema_version: int, now: datetime
+    ) -> Handshake:
+        """Register the terminal (or note its visit) and say whether it can sync."""
+        self.ensure_schema()
+        with self.write() as conn:
+            values = dict(conn.execute(sa.select(hall_meta.c.key, hall_meta.c.value)).all())
+            hall_now = self._now(conn)
+            row = conn.execute(
+                sa.select(hall_terminal).where(hall_terminal.c.node_id == node_id)
+            ).first()
+            if row is None:
+                conn.execute(
+                    sa.insert(hall_terminal).values(
+                        node_id=node_id,
+                        hall_code=hall_code,
+                        terminal_code=terminal_code,
+                        schema_version=schema_version,
+                        high_water=0,
+                        first_seen=iso(now),
+                        last_seen=iso(now),
+                    )
+                )
+                high_water = 0
+            else:
+                high_water = row.high_water
+                conn.execute(
+                    sa.update(hall_terminal)
+                    .where(hall_terminal.c.node_id == node_id)
+                    .values(schema_version=schema_version, last_seen=iso(now))
+                )
+        newest = int(values["max_record_schema"])
+        return Handshake(values["hall_id"], high_water, newest, newest > schema_version, hall_now)
+
+    # -------------------------------------------------------------- push
+
+    def receive(self, node_id: str, rows: Sequence[dict], now: datetime) -> int:
+        """Apply one batch of a terminal's change log (whole transactions, in seq order):
+        dedupe on (node_id, seq), give each new row the next hall sequence number, detect
+        concurrent edits, record the high-water mark. One transaction. Returns the mark."""
+        with self.write() as conn:
+            high_water = conn.execute(
+                sa.select(hall_terminal.c.high_water).where(hall_terminal.c.node_id == node_id)
+            ).scalar()
+            if high_water is None:
+                raise PushGapError(f"terminal {node_id} has not shaken hands")
+            rows = [r for r in rows if r["seq"] > high_water]
+            if not rows:
+                return high_water
+            if rows[0]["seq"] != high_water + 1:
+                raise PushGapError(f"batch starts at {rows[0]['seq']}, hall has {high_water}")
+            next_seq = conn.execute(
+                sa.select(sa.func.coalesce(sa.func.max(hall_change.c.hall_seq), 0))
+            ).scalar_one()
+            changes, conflicts, fields_after, roots = self._sequence(conn, node_id, rows, next_seq)
+            conn.execute(sa.insert(hall_change), changes)
+            fault_point("mid_batch", conn)
+            if conflicts:
+                conn.execute(sa.insert(hall_conflict), conflicts)
+            _upsert(conn, hall_field, list(fields_after.values()), ["entity", "entity_id", "field"])
+            _upsert(conn, hall_root, list(roots.values()), ["root_id"])
+            last = rows[-1]["seq"]
+            conn.execute(
+                sa.update(hall_terminal)
+                .where(hall_terminal.c.node_id == node_id)
+                .values(high_water=last, last_seen=iso(now))
+            )
+            newest = max(r["schema_version"] for r in rows)
+            conn.execute(
+                sa.update(hall_meta)
+                .where(
+                    hall_meta.c.key == "max_record_schema",
+                    sa.cast(hall_meta.c.value, sa.Integer) < newest,
+                )
+                .values(value=str(newest))
+            )
+        return last
+
+    def _sequence(
+        self, conn: sa.Connection, node_id: str, rows: Sequence[dict], last_hall_seq: int
+    ) -> tuple[list[dict], list[dict], dict[tuple, dict], dict[str, dict]]:
+        updated_ids = sorted({r["entity_id"] for r in rows if r["op"] == "update"})
+        current: dict[tuple, dict] = {}
+        for ids in _chunks(updated_ids):
+            for f in conn.execute(sa.select(hall_field).where(hall_field.c.entity_id.in_(ids))):
+                current[(f.entity, f.entity_id, f.field)] = f._asdict()
+        root_ids = sorted({r["root_id"] for r in rows})
+        roots: dict[str, dict] = {}
+        for ids in _chunks(root_ids):
+            for r in conn.execute(sa.select(hall_root).where(hall_root.c.root_id.in_(ids))):
+                roots[r.root_id] = r._asdict()
+        changes: list[dict] = []
+        conflicts: list[dict] = []
+        touched: dict[tuple, dict] = {}
+        hall_seq = last_hall_seq
+        for row in rows:
+            hall_seq += 1
+            fields = json.loads(row["fields"])
+            changes.append({**row, "hall_seq": hall_seq, "node_id": node_id})
+            root_entity = ROOT_ENTITY.get(ROOT_FIELD.get(row["entity"], ""), row["entity"])
+            root = roots.setdefault(
+                row["root_id"],
+                {"root_id": row["root_id"], "entity": root_entity, "status": "",
+                 "status_hlc": "", "last_at": row["at"]},
+            )  # fmt: skip
+            root["last_at"] = max(root["last_at"], row["at"])
+            if (
+                row["entity"] == "complaint"
+                and "status" in fields
+                and row["hlc"] > root["status_hlc"]
+            ):
+                root["status"], root["status_hlc"] = str(fields["status"]), row["hlc"]
+            if row["op"] != "update":
+                continue
+            for name, value in fields.items():
+                if name in UNREVIEWED_FIELDS:
+                    continue  # never a conflict: not worth remembering
+                key = (row["entity"], row["entity_id"], name)
+                text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+                before = current.get(key)
+                concurrent = (
+                    before is not None
+                    and before["node_id"] != node_id
+                    and before["hall_seq"] > row["seen"]
+                )
+                if concurrent and before["value"] != text:
+                    conflicts.append(
+                        {
+                            "id": uuid7(),
+                            "hall_seq": hall_seq,
+                            "entity": row["entity"],
+                            "entity_id": row["entity_id"],
+                            "field": name,
+                            "a_value": before["value"],
+                            "a_hlc": before["hlc"],
+                            "a_actor_id": before["actor_id"],
+                            "a_at": before["at"],
+                            "b_value": text,
+                            "b_hlc": row["hlc"],
+                            "b_actor_id": row["actor_id"],
+                            "b_at": row["at"],
+                        }
+                    )
+                after = {
+                    "entity": row["entity"],
+                    "entity_id": row["entity_id"],
+                    "field": name,
+                    "hall_seq": hall_seq,
+                    "node_id": node_id,
+                    "hlc": row["hlc"],
+                    "value": text,
+                    "actor_id": row["actor_id"],
+                    "at": row["at"],
+                }
+                current[key] = touched[key] = after
+        return changes, conflicts, touched, roots
+
+    # -------------------------------------------------------------- pull
+
+    def pull(self, cursor: int, limit: int, exclude_node: str | None = None) -> Pulled:
+        """The changes after `cursor`, at most about `limit`, never splitting a transaction;
+        without `exclude_node`'s own (the cursor still moves past them)."""
+        with self.read() as conn:
+            # Numbers are given under the write lock and committed in order: once `top` is
+            # visible, every number below it is too. (Read first, then the rows up to it.)
+            top = conn.execute(
+                sa.select(sa.func.coalesce(sa.func.max(hall_change.c.hall_seq), 0))
+            ).scalar_one()
+            query = sa.select(hall_change).where(
+                hall_change.c.hall_seq > cursor, hall_change.c.hall_seq <= top
+            )
+            if exclude_node is not None:
+                query = query.where(hall_change.c.node_id != exclude_node)
+            rows = [
+                HallRow(**r._asdict())
+                for r in conn.execute(query.order_by(hall_change.c.hall_seq).limit(limit))
+            ]
+            # a short batch read everything up to the top (the rest being our own)
+            upto = top if len(rows) < limit else self._complete_txn(conn, rows)
+            if upto == cursor:
+                return Pulled([], [], cursor)
+            conflicts = [
+                HallConflict(**c._asdict())
+                for c in conn.execute(
+                    sa.select(hall_conflict)
+                    .where(hall_conflict.c.hall_seq > cursor, hall_conflict.c.hall_seq <= upto)
+                    .order_by(hall_conflict.c.hall_seq, hall_conflict.c.id)
+                )
+            ]
+        return Pulled(rows, conflicts, upto)
+
+    def _complete_txn(self, conn: sa.Connection, rows: list[HallRow]) -> int:
+        """Extend a full batch to the end of its last transaction; the new cursor."""
+        last = rows[-1]
+        # A transaction's rows are contiguous in both the terminal's and the hall's order.
+        rows += [
+            HallRow(**r._asdict())
+            for r in conn.execute(
+                sa.select(hall_change)
+                .where(
+                    hall_change.c.node_id == last.node_id,
+                    hall_change.c.seq > last.seq,
+                    hall_change.c.txn_id == last.txn_id,
+                )
+                .order_by(hall_change.c.seq)
+            )
+        ]
+        return rows[-1].hall_seq
+
+    def last_seq(self) -> int:
+        with self.read() as conn:
+            return conn.execute(
+                sa.select(sa.func.coalesce(sa.func.max(hall_change.c.hall_seq), 0))
+            ).scalar_one()
+
+    def bootstrap_roots(self, since: datetime) -> list[str]:
+        """What a new terminal needs: all staff, every open complaint, and every root
+        touched since `since` (staff first, so that references resolve)."""
+        with self.read() as conn:
+            return list(
+                conn.execute(
+                    sa.select(hall_root.c.root_id)
+                    .where(
+                        sa.or_(
+                            hall_root.c.entity == "staff",
+                            sa.and_(
+                                hall_root.c.entity == "complaint",
+                                hall_root.c.status.in_(ACTIVE_STATUSES),
+                            ),
+                            hall_root.c.last_at >= iso(since),
+                        )
+                    )
+                    .order_by((hall_root.c.entity != "staff"), hall_root.c.root_id)
+                ).scalars()
+            )
+
+    def rows_of_roots(self, root_ids: Iterable[str], upto: int) -> tuple[list[HallRow], list]:
+        """Every change (and conflict) of these roots up to hall sequence `upto`."""
+        rows: list[HallRow] = []
+        conflicts: list[HallConflict] = []
+        ids = sorted(set(root_ids))
+        with self.read() as conn:
+            for chunk in _chunks(ids):
+                rows += [
+                    HallRow(**r._asdict())
+                    for r in conn.execute(
+                        sa.select(hall_change).where(
+                            hall_change.c.root_id.in_(chunk), hall_change.c.hall_seq <= upto
+                        )
+                    )
+                ]
+            entity_ids = sorted({r.entity_id for r in rows})
+            for chunk in _chunks(entity_ids):
+                conflicts += [
+                    HallConflict(**c._asdict())
+                    for c in conn.execute(
+                        sa.select(hall_conflict).where(
+                            hall_conflict.c.entity_id.in_(chunk), hall_conflict.c.hall_seq <= upto
+                        )
+                    )
+                ]
+        rows.sort(key=lambda r: r.hall_seq)
+        conflicts.sort(key=lambda c: (c.hall_seq, c.id))
+        return rows, conflicts

@@ -1,0 +1,285 @@
+"""Applying pulled changes to this terminal's store: the merge.
+
+The local change log holds every change applied here, this terminal's own and the pulled
+ones (stored as they came: they are the audit trail, and (node_id, seq) makes storing them
+idempotent). A record's row is a pure function of the set of its change rows:
+
+* each field takes the value of the change with the greatest HLC stamp that wrote it
+  (last-writer-wins per field; stamps are totally ordered, ties broken by node id);
+* a state field (complaint.status, shift.status) is folded over its changes in stamp order
+  and only takes a value that is a legal move from the value before it, so the merged status
+  always moves along its state machine;
+* inserts of append-only rows are a set union (a UUIDv7 key never collides).
+
+Because it is a function of the set, every replica that holds the same changes holds the same
+rows, whatever order they arrived in. Pulled rows are written with LOGGED_WRITE_KEY set on
+the connection: they are already in the log, so no new local change rows are made.
+
+The complaint's clock columns (next_due_at, ...) are derived, not merged: after a merge they
+are recomputed from the merged fields and events by services.clocks.clock_values, exactly as
+the service that writes an action does, so they agree on every replica too."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+from deskapp.domain.enums import Status
+from deskapp.domain.status import TRANSITIONS
+from deskapp.store.changelog import LOGGED_WRITE_KEY
+from deskapp.store.models import (
+    RECORD_TABLES,
+    ChangeLog,
+    Complaint,
+    ComplaintEvent,
+    SyncConflict,
+    UTCDateTime,
+)
+from deskapp.sync.hall import CHUNK, HallConflict, HallRow
+
+SETTLED_EVENT = "conflict_settled"  # a complaint event: a person settled a conflict
+
+
+def _complaint_move(before: Any, after: Any) -> bool:
+    try:
+        a, b = Status(before), Status(after)
+    except ValueError:
+        return True  # a value this version does not know: plain last-writer-wins
+    return a is b or any(TRANSITIONS.get((a, m)) is b for (s, m) in TRANSITIONS if s is a)
+
+
+_SHIFT_ORDER = ("open", "handed_over", "acknowledged", "filed")
+
+
+def _shift_move(before: Any, after: Any) -> bool:
+    if before not in _SHIFT_ORDER or after not in _SHIFT_ORDER:
+        return True
+    return _SHIFT_ORDER.index(after) >= _SHIFT_ORDER.index(before)
+
+
+STATE_FIELDS = {("complaint", "status"): _complaint_move, ("shift", "status"): _shift_move}
+# Derived from the merged record and recomputed after a merge (services/clocks.py).
+DERIVED = {"complaint": frozenset(("next_due_at", "next_clock", "next_due_provisional",
+                                   "paused_until"))}  # fmt: skip
+# Tables in foreign-key order (staff before complaint before its events ...).
+_TABLE_ORDER = [t.name for t in SQLModel.metadata.sorted_tables if t.name in RECORD_TABLES]
+
+
+def legal_state_value(entity: str, name: str, before: Any, after: Any) -> bool:
+    check = STATE_FIELDS.get((entity, name))
+    return check is None or check(before, after)
+
+
+@dataclass
+class Version:
+    hlc: str
+    fields: dict[str, Any]
+
+
+def fold(entity: str, versions: Iterable[Version]) -> dict[str, Any]:
+    """The row as the set of its changes gives it (module docstring)."""
+    values: dict[str, Any] = {}
+    derived = DERIVED.get(entity, frozenset())
+    for version in sorted(versions, key=lambda v: v.hlc):
+        for name, value in version.fields.items():
+            if name in derived:
+                continue
+            if name in values and not legal_state_value(entity, name, values[name], value):
+                continue
+            values[name] = value
+    return values
+
+
+def to_column(table: sa.Table, name: str, value: Any) -> Any:
+    if value is not None and isinstance(table.c[name].type, UTCDateTime):
+        return datetime.fromisoformat(value)
+    return value
+
+
+@contextmanager
+def applying(conn: sa.Connection) -> Iterator[sa.Connection]:
+    """Mark the connection as doing a deliberate, already-logged apply."""
+    conn.info[LOGGED_WRITE_KEY] = True
+    try:
+        yield conn
+    finally:
+        conn.info.pop(LOGGED_WRITE_KEY, None)
+
+
+@dataclass
+class Applied:
+    stored: int = 0  # new change-log rows
+    entities: int = 0  # records written
+    complaints: set[str] = field(default_factory=set)
+
+
+def store_conflicts(conn: sa.Connection, conflicts: Iterable[HallConflict]) -> int:
+    rows = [
+        {
+            **c.__dict__,
+            "a_at": datetime.fromisoformat(c.a_at),
+            "b_at": datetime.fromisoformat(c.b_at),
+        }
+        for c in conflicts
+    ]
+    if not rows:
+        return 0
+    from sqlalchemy.dialects.sqlite import insert
+
+    result = conn.execute(insert(SyncConflict).on_conflict_do_nothing(), rows)
+    return max(result.rowcount, 0)
+
+
+def apply_rows(conn: sa.Connection, desk: Any, rows: list[HallRow]) -> Applied:
+    """Store the rows in the change log and rebuild every record they touch (one caller
+    transaction; the connection must be inside `applying`)."""
+    from sqlalchemy.dialects.sqlite import insert
+
+    applied = Applied()
+    if not rows:
+        return applied
+    result = conn.execute(
+        insert(ChangeLog).on_conflict_do_nothing(),
+        [
+            {
+                "node_id": r.node_id,
+                "seq": r.seq,
+                "txn_id": r.txn_id,
+                "entity": r.entity,
+                "entity_id": r.entity_id,
+                "op": r.op,
+                "fields": r.fields,
+                "hlc": r.hlc,
+                "schema_version": r.schema_version,
+                "actor_id": r.actor_id,
+                "at": datetime.fromisoformat(r.at),
+                "acked_at": None,
+            }
+            for r in rows
+        ],
+    )
+    applied.stored = max(result.rowcount, 0)
+    # entity -> id -> its versions in this batch (dicts keep the pulled order)
+    touched: dict[str, dict[str, list[Version]]] = defaultdict(dict)
+    for r in rows:
+        touched[r.entity].setdefault(r.entity_id, []).append(Version(r.hlc, json.loads(r.fields)))
+    for name in touched.keys() - set(_TABLE_ORDER):
+        raise ValueError(f"a change of unknown table {name!r}: this terminal must be updated")
+    settled: list[tuple[dict, dict]] = []
+    for name in _TABLE_ORDER:
+        if name in touched:
+            _rebuild(conn, name, touched[name], applied, settled)
+    for data, event in settled:
+        conn.execute(
+            sa.update(SyncConflict)
+            .where(SyncConflict.id == data.get("conflict_id"), SyncConflict.settled_at.is_(None))
+            .values(
+                settled_at=datetime.fromisoformat(event["at"]),
+                settled_by=event["actor_id"],
+                settled_value=json.dumps(data.get("value"), ensure_ascii=False, sort_keys=True),
+            )
+        )
+    refresh_derived(conn, desk, applied.complaints)
+    return applied
+
+
+def _rebuild(
+    conn: sa.Connection,
+    name: str,
+    batch: dict[str, list[Version]],
+    applied: Applied,
+    settled: list,
+) -> None:
+    table = RECORD_TABLES[name].__table__
+    ids = list(batch)
+    existing: set[str] = set()
+    for chunk in _chunks(ids):
+        existing.update(conn.execute(sa.select(table.c.id).where(table.c.id.in_(chunk))).scalars())
+    # A record not here yet has no other change stored here than this batch's (every stored
+    # change is applied in the transaction that stores it); one that is here may have many.
+    history: dict[str, list[Version]] = {i: v for i, v in batch.items() if i not in existing}
+    known = sorted(existing)
+    for chunk in _chunks(known):
+        for hlc, fields_json, entity_id in conn.execute(
+            sa.select(ChangeLog.hlc, ChangeLog.fields, ChangeLog.entity_id).where(
+                ChangeLog.entity == name, ChangeLog.entity_id.in_(chunk)
+            )
+        ):
+            history.setdefault(entity_id, []).append(Version(hlc, json.loads(fields_json)))
+    inserts: dict[tuple, list[dict]] = defaultdict(list)
+    updates: dict[tuple, list[dict]] = defaultdict(list)
+    for entity_id in ids:
+        values = fold(name, history[entity_id])
+        row = {k: to_column(table, k, v) for k, v in values.items() if k in table.c}
+        if entity_id in existing:
+            row.pop("id", None)
+            if row:
+                updates[tuple(sorted(row))].append({"_id": entity_id, **row})
+        else:
+            inserts[tuple(sorted(row))].append(row)
+        if name == "complaint":
+            applied.complaints.add(entity_id)
+        elif "complaint_id" in values:
+            applied.complaints.add(values["complaint_id"])
+        if name == "complaint_event" and values.get("kind") == SETTLED_EVENT:
+            settled.append((json.loads(values.get("data") or "{}"), values))
+    # Inserts keep their pulled order within a table (a repeat points at an earlier ticket).
+    order = {entity_id: n for n, entity_id in enumerate(ids)}
+    for rows in inserts.values():
+        rows.sort(key=lambda r: order[r["id"]])
+    for rows in sorted(inserts.values(), key=lambda rows: order[rows[0]["id"]]):
+        conn.execute(sa.insert(table), rows)
+        applied.entities += len(rows)
+    for keys, rows in updates.items():
+        stmt = (
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("_id"))
+            .values({k: sa.bindparam(k) for k in keys})
+        )
+        conn.execute(stmt, rows)
+        applied.entities += len(rows)
+
+
+def refresh_derived(conn: sa.Connection, desk: Any, complaint_ids: Iterable[str]) -> None:
+    """Recompute the clock columns of merged complaints (read through a session that never
+    flushes; written with Core on the applying connection)."""
+    from deskapp.services.clocks import clock_values
+
+    ids = sorted(complaint_ids)
+    if not ids:
+        return
+    # Plain rows, not ORM objects: the clocks only read attributes, and this is the hot path.
+    table, events_table = Complaint.__table__, ComplaintEvent.__table__
+    for chunk in _chunks(ids):
+        events: dict[str, list[Any]] = defaultdict(list)
+        for event in conn.execute(
+            sa.select(events_table)
+            .where(events_table.c.complaint_id.in_(chunk))
+            .order_by(events_table.c.at, events_table.c.id)  # as services.clocks.events_of
+        ):
+            events[event.complaint_id].append(event)
+        changed = []
+        for complaint in conn.execute(sa.select(table).where(table.c.id.in_(chunk))):
+            values, _ = clock_values(None, desk, complaint, events[complaint.id])
+            if any(getattr(complaint, k) != v for k, v in values.items()):
+                changed.append({"_id": complaint.id, **values})
+        if changed:
+            conn.execute(
+                sa.update(table)
+                .where(table.c.id == sa.bindparam("_id"))
+                .values({k: sa.bindparam(k) for k in DERIVED["complaint"]}),
+                changed,
+            )
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]

@@ -1,0 +1,633 @@
+"""One synchronization run of a terminal with its hall store: handshake, push, pull.
+
+The order of every step is what makes a crash at any point harmless (DESIGN.md,
+Synchronization):
+
+* push: the hall applies a batch (whole transactions, deduped on (node_id, seq)) and records
+  the terminal's high-water mark in one transaction; only after that commit are the rows
+  marked acknowledged here. The next push starts from the hall's mark, not from ours, so a
+  lost acknowledgement only means a harmless resend.
+* pull: a batch is applied and the cursor advanced in one local transaction. The cursor is
+  never saved ahead of the data it covers.
+* remote stamps move this terminal's hybrid logical clock forward (`receive`); a stamp too far
+  ahead of this clock is kept aside (sync_quarantine), not adopted, and reported."""
+
+from __future__ import annotations
+
+import bisect
+import json
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from deskapp.i18n import t
+from deskapp.store.models import (
+    RECORD_TABLES,
+    SCHEMA_VERSION,
+    ChangeLog,
+    PullMark,
+    SyncConflict,
+    SyncQuarantine,
+    SyncRun,
+    SyncState,
+    Terminal,
+)
+from deskapp.sync.hall import (
+    ROOT_FIELD,
+    HallConflict,
+    HallRow,
+    HallStore,
+    HallStoreError,
+    fault_point,
+    root_of,
+)
+from deskapp.sync.hlc import MAX_FORWARD_DRIFT_MS, ClockDriftError, Stamp, receive
+from deskapp.sync.merge import apply_rows, applying, store_conflicts
+
+log = logging.getLogger("deskapp.sync")
+
+DEFAULT_BATCH = 2000
+DEFAULT_WINDOW_DAYS = 90  # history a new terminal takes besides every open ticket
+BOOTSTRAP_ROOTS = 200  # records per bootstrap transaction
+
+
+class SyncOutcome(StrEnum):
+    OK = "ok"
+    MUST_UPDATE = "must_update"  # this terminal is too old for the hall store: keep working
+    UNREACHABLE = "unreachable"  # no hall store (or the connection was cut): retry later
+    ERROR = "error"
+
+
+class MustUpdate(Exception):
+    pass
+
+
+class MissingRecords(RuntimeError):
+    """Pulled changes refer to records the hall store does not have."""
+
+
+@dataclass
+class SyncResult:
+    outcome: SyncOutcome = SyncOutcome.OK
+    pushed: int = 0  # own changes the hall acknowledged in this run
+    pulled: int = 0  # other terminals' changes received
+    applied: int = 0  # records written here by the merge
+    conflicts: int = 0  # new conflict records
+    quarantined: int = 0  # changes kept aside (stamped too far in the future)
+    released: int = 0  # earlier quarantined changes applied now
+    skew_ms: int | None = None  # this terminal's clock minus the hall's (ahead: positive)
+    duration_ms: int = 0
+    bootstrapped: bool = False
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is SyncOutcome.OK
+
+    @property
+    def message(self) -> str:
+        """What the handler reads, in the catalogue's language."""
+        if self.outcome is SyncOutcome.MUST_UPDATE:
+            return t("sync.must_update")
+        if self.outcome is SyncOutcome.UNREACHABLE:
+            return t("sync.unreachable")
+        if self.outcome is SyncOutcome.ERROR:
+            return t("sync.failed", error=self.error)
+        parts = [t("sync.done", pushed=self.pushed, pulled=self.pulled)]
+        if self.bootstrapped:
+            parts.append(t("sync.bootstrapped"))
+        if self.conflicts:
+            parts.append(t("sync.conflicts", count=self.conflicts))
+        if self.quarantined:
+            parts.append(t("sync.quarantined", count=self.quarantined))
+        if self.skew_ms is not None and abs(self.skew_ms) > MAX_FORWARD_DRIFT_MS:
+            parts.append(t("sync.clock_skew", minutes=round(self.skew_ms / 60000)))
+        return ";".join(parts)
+
+
+# --------------------------------------------------------------------------- local helpers
+
+
+@contextmanager
+def _local_write(desk) -> Iterator[sa.Connection]:
+    with desk.engine.connect() as conn:
+        conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+        with conn.begin(), applying(conn):
+            yield conn
+
+
+def _state(desk, hall_id: str) -> SyncState:
+    query = sa.select(SyncState).where(SyncState.hall_id == hall_id)
+    with desk.engine.connect() as conn:
+        row = conn.execute(query).first()
+    if row is None:
+        with desk.engine.connect() as conn, conn.begin():
+            conn.execute(sqlite_insert(SyncState).values(hall_id=hall_id).on_conflict_do_nothing())
+            row = conn.execute(query).one()
+    return SyncState(**row._asdict())
+
+
+def _now_ms(desk) -> int:
+    return int(desk.clock.now().timestamp() * 1000)
+
+
+# ------------------------------------------------------------------------------ the run
+
+
+def sync(
+    desk,
+    hall: str | HallStore,
+    *,
+    batch_size: int = DEFAULT_BATCH,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+) -> SyncResult:
+    """Push this terminal's changes to the hall store, pull everyone else's. Never raises for
+    a store that cannot be reached: the result says what happened, and the run is logged."""
+    started = time.perf_counter()
+    started_at = desk.clock.now()
+    result = SyncResult()
+    hall_id = None
+    store = hall if isinstance(hall, HallStore) else None
+    where = store.url if store else str(hall)
+    try:
+        if store is None:
+            store = HallStore.open(str(hall))
+            where = store.url
+        hall_id = _run(desk, store, result, batch_size, window_days)
+    except (MustUpdate, HallStoreError) as error:
+        key = getattr(error, "key", "")
+        if key in ("sync.error.hall_too_new", ""):
+            result.outcome = SyncOutcome.MUST_UPDATE
+        else:
+            result.outcome = SyncOutcome.ERROR
+            result.error = t(key, **error.params)
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+        # A hall store that cannot be reached, or a connection cut mid-run: retry later.
+        busy = "database is locked" in str(error)
+        result.outcome = SyncOutcome.ERROR if busy else SyncOutcome.UNREACHABLE
+        result.error = str(getattr(error, "orig", None) or error)[:500]
+        log.warning("hall store unreachable: %s", result.error)
+    except Exception as error:  # logged and shown; the desk keeps working offline
+        log.exception("synchronization failed")
+        result.outcome = SyncOutcome.ERROR
+        result.error = f"{type(error).__name__}: {error}"[:500]
+    finally:
+        if store is not None and not isinstance(hall, HallStore):
+            store.close()
+    result.duration_ms = int((time.perf_counter() - started) * 1000)
+    _log_run(desk, where, started_at, result, hall_id if result.ok else None)
+    return result
+
+
+def _run(desk, store: HallStore, result: SyncResult, batch_size: int, window_days: int) -> str:
+    """The run itself; returns the hall's id."""
+    terminal = desk.terminal()
+    info = store.handshake(
+        terminal.node_id,
+        terminal.hall_code,
+        terminal.terminal_code,
+        SCHEMA_VERSION,
+        desk.clock.now(),
+    )
+    if info.must_update:
+        raise MustUpdate
+    # Remote stamps are checked against this clock, or the hall's when this one is behind:
+    # a slow terminal then still adopts the hall's time, a fast one is never believed.
+    result.skew_ms = _now_ms(desk) - int(info.now.timestamp() * 1000)
+    behind = max(0, -result.skew_ms)
+    state = _state(desk, info.hall_id)
+    _push(desk, store, info.hall_id, terminal.node_id, info.high_water, batch_size, result)
+    if not state.bootstrapped:
+        _bootstrap(desk, store, info.hall_id, window_days, behind, result)
+    _pull(desk, store, info.hall_id, batch_size, behind, result)
+    return info.hall_id
+
+
+def _log_run(
+    desk, where: str, started_at: datetime, result: SyncResult, succeeded: str | None
+) -> None:
+    try:
+        with desk.engine.connect() as conn, conn.begin():
+            if succeeded:
+                conn.execute(
+                    sa.update(SyncState)
+                    .where(SyncState.hall_id == succeeded)
+                    .values(last_success_at=desk.clock.now())
+                )
+            conn.execute(
+                sa.insert(SyncRun).values(
+                    id=SyncRun().id,
+                    hall=where[:200],
+                    started_at=started_at,
+                    duration_ms=result.duration_ms,
+                    outcome=result.outcome.value,
+                    pushed=result.pushed,
+                    pulled=result.pulled,
+                    applied=result.applied,
+                    conflicts=result.conflicts,
+                    quarantined=result.quarantined,
+                    skew_ms=result.skew_ms,
+                    bootstrap=result.bootstrapped,
+                    error=result.error,
+                )
+            )
+    except sa.exc.SQLAlchemyError:  # the run's own result is what matters to the caller
+        log.exception("could not log the sync run")
+
+
+# ------------------------------------------------------------------------------ push
+
+
+def _push(
+    desk,
+    store: HallStore,
+    hall_id: str,
+    node_id: str,
+    high_water: int,
+    batch_size: int,
+    result: SyncResult,
+) -> None:
+    with desk.read() as session:
+        marks = [
+            (m.local_seq, m.cursor)
+            for m in session.scalars(
+                sa.select(PullMark).where(PullMark.hall_id == hall_id).order_by(PullMark.local_seq)
+            )
+        ]
+    mark_seqs = [m[0] for m in marks]
+    # The hall may hold more than we know it acknowledged (we died before hearing back).
+    _acknowledge(desk, hall_id, node_id, 1, high_water)
+    next_seq = high_water + 1
+    while True:
+        with desk.engine.connect() as conn:
+            table = ChangeLog.__table__
+            # `at` as SQLite stores it (naive UTC, microseconds): made ISO below by hand,
+            # which is what iso() gives, at a fraction of the cost for 2,000 rows.
+            columns = sa.select(
+                *(table.c[k] for k in _PUSHED), sa.type_coerce(table.c.at, sa.String).label("at")
+            )
+            rows = conn.execute(
+                columns.where(ChangeLog.node_id == node_id, ChangeLog.seq >= next_seq)
+                .order_by(ChangeLog.seq)
+                .limit(batch_size)
+            ).all()
+            if not rows:
+                break
+            if len(rows) == batch_size:  # never split a transaction
+                last = rows[-1]
+                rows += conn.execute(
+                    columns.where(
+                        ChangeLog.node_id == node_id,
+                        ChangeLog.seq > last.seq,
+                        ChangeLog.txn_id == last.txn_id,
+                    ).order_by(ChangeLog.seq)
+                ).all()
+            payload = []
+            for r in rows:
+                fields = json.loads(r.fields) if r.entity in ROOT_FIELD else {}
+                at = bisect.bisect_left(mark_seqs, r.seq) - 1  # the last pull before the write
+                payload.append(
+                    {
+                        "node_id": node_id,
+                        "seq": r.seq,
+                        "txn_id": r.txn_id,
+                        "entity": r.entity,
+                        "entity_id": r.entity_id,
+                        "root_id": _root(conn, r.entity, r.entity_id, fields),
+                        "op": r.op,
+                        "fields": r.fields,
+                        "hlc": r.hlc,
+                        "schema_version": r.schema_version,
+                        "actor_id": r.actor_id,
+                        "at": r.at.replace(" ", "T") + "+00:00",
+                        "seen": marks[at][1] if at >= 0 else 0,
+                    }
+                )
+        acked = store.receive(node_id, payload, desk.clock.now())
+        fault_point("after_hall_commit")
+        _acknowledge(desk, hall_id, node_id, next_seq, acked)
+        fault_point("after_ack")
+        result.pushed += acked - next_seq + 1
+        next_seq = acked + 1
+
+
+_PUSHED = ("seq", "txn_id", "entity", "entity_id", "op", "fields", "hlc", "schema_version",
+           "actor_id")  # fmt: skip
+
+
+def _acknowledge(desk, hall_id: str, node_id: str, first: int, last: int) -> None:
+    """Mark own changes first..last as held by the hall (only ever after its commit)."""
+    with desk.engine.connect() as conn, conn.begin():
+        acked = conn.execute(
+            sa.select(SyncState.acked_seq).where(SyncState.hall_id == hall_id)
+        ).scalar_one()
+        if acked >= last:
+            return
+        conn.execute(
+            sa.update(ChangeLog)
+            .where(
+                ChangeLog.node_id == node_id,
+                ChangeLog.seq >= max(first, acked + 1),
+                ChangeLog.seq <= last,
+                ChangeLog.acked_at.is_(None),
+            )
+            .values(acked_at=desk.clock.now())
+        )
+        conn.execute(
+            sa.update(SyncState).where(SyncState.hall_id == hall_id).values(acked_seq=last)
+        )
+        # Pull marks older than the last one before the first unacknowledged change are
+        # no longer needed to tell the hall what a change had seen.
+        keep = conn.execute(
+            sa.select(sa.func.max(PullMark.local_seq)).where(
+                PullMark.hall_id == hall_id, PullMark.local_seq <= last
+            )
+        ).scalar()
+        if keep is not None:
+            conn.execute(
+                sa.delete(PullMark).where(PullMark.hall_id == hall_id, PullMark.local_seq < keep)
+            )
+
+
+def _root(conn: sa.Connection, entity: str, entity_id: str, fields: dict) -> str:
+    column = ROOT_FIELD.get(entity)
+    if column is None:
+        return entity_id
+    if column in fields:
+        return root_of(entity, entity_id, fields)
+    table = RECORD_TABLES[entity].__table__
+    parent = conn.execute(sa.select(table.c[column]).where(table.c.id == entity_id)).scalar()
+    return str(parent or entity_id)
+
+
+# ------------------------------------------------------------------------------ pull
+
+
+def _pull(
+    desk, store: HallStore, hall_id: str, batch_size: int, behind: int, result: SyncResult
+) -> None:
+    cursor = _state(desk, hall_id).cursor
+    with desk.read() as session:
+        held = session.scalar(sa.select(sa.func.count()).select_from(SyncQuarantine))
+    if held:  # earlier quarantined changes whose time may have come
+        _apply(desk, store, hall_id, [], [], cursor, cursor, behind, result)
+    while True:
+        batch = store.pull(cursor, batch_size, exclude_node=desk.terminal().node_id)
+        if batch.last_seq == cursor:
+            return
+        _apply(desk, store, hall_id, batch.rows, batch.conflicts, batch.last_seq, batch.last_seq,
+               behind, result)  # fmt: skip
+        cursor = batch.last_seq
+
+
+def _bootstrap(
+    desk, store: HallStore, hall_id: str, window_days: int, behind: int, result: SyncResult
+) -> None:
+    """A terminal's first pull from this hall: every staff member, every open ticket and the
+    records touched within the window, whole; then the cursor jumps to where the hall stood.
+    Older records come later by themselves if a pulled change refers to them."""
+    upto = store.last_seq()
+    since = desk.clock.now() - timedelta(days=window_days)
+    roots = store.bootstrap_roots(since)
+    cursor = _state(desk, hall_id).cursor
+    for start in range(0, len(roots), BOOTSTRAP_ROOTS):
+        rows, conflicts = store.rows_of_roots(roots[start : start + BOOTSTRAP_ROOTS], upto)
+        _apply(desk, store, hall_id, rows, conflicts, cursor, upto, behind, result)
+    with _local_write(desk) as conn:
+        last_seq = conn.execute(sa.select(Terminal.last_seq)).scalar_one()
+        conn.execute(
+            sa.update(SyncState)
+            .where(SyncState.hall_id == hall_id)
+            .values(cursor=sa.func.max(SyncState.cursor, upto), bootstrapped=True)
+        )
+        _mark(conn, hall_id, last_seq, upto)
+    result.bootstrapped = True
+
+
+def _mark(conn: sa.Connection, hall_id: str, local_seq: int, cursor: int) -> None:
+    stmt = sqlite_insert(PullMark).values(hall_id=hall_id, local_seq=local_seq, cursor=cursor)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["hall_id", "local_seq"],
+            set_={"cursor": sa.func.max(PullMark.cursor, stmt.excluded.cursor)},
+        )
+    )
+
+
+def _apply(
+    desk,
+    store: HallStore,
+    hall_id: str,
+    rows: list[HallRow],
+    conflicts: list[HallConflict],
+    new_cursor: int,
+    upto: int,
+    behind: int,
+    result: SyncResult,
+) -> None:
+    """Apply one pulled batch and advance the cursor to `new_cursor`: one local transaction."""
+    node_id = desk.terminal().node_id
+    now = desk.clock.now()
+    now_ms = _now_ms(desk) + behind
+    with _local_write(desk) as conn:
+        rows = [r for r in rows if r.node_id != node_id]
+        result.pulled += len(rows)
+        if any(r.schema_version > SCHEMA_VERSION for r in rows):
+            raise MustUpdate
+        held = {
+            (q.node_id, q.seq): HallRow.from_json(q.row)
+            for q in conn.execute(sa.select(SyncQuarantine.node_id, SyncQuarantine.seq,
+                                            SyncQuarantine.row))
+        }  # fmt: skip
+        rows = _merge_rows(rows, held.values())
+        rows, extra_conflicts = _with_parents(conn, store, rows, upto, node_id)
+        # A stamp too far ahead of this clock: keep its whole transaction aside.
+        wall, counter = conn.execute(sa.select(Terminal.hlc_wall_ms, Terminal.hlc_counter)).one()
+        clock = Stamp(wall, counter, node_id)
+        future: set[tuple[str, str]] = set()
+        drift: dict[tuple[str, int], int] = {}
+        for r in rows:
+            stamp = Stamp.decode(r.hlc)
+            ahead = stamp.wall_ms - now_ms
+            try:
+                clock = receive(clock, stamp, now_ms)
+            except ClockDriftError:
+                future.add((r.node_id, r.txn_id))
+                drift[(r.node_id, r.seq)] = ahead
+        _hold_dependents(rows, future)
+        keep = [r for r in rows if (r.node_id, r.txn_id) not in future]
+        hold = [r for r in rows if (r.node_id, r.txn_id) in future]
+        released = [r for r in keep if (r.node_id, r.seq) in held]
+        if released:
+            conn.execute(
+                sa.delete(SyncQuarantine).where(
+                    sa.tuple_(SyncQuarantine.node_id, SyncQuarantine.seq).in_(
+                        [(r.node_id, r.seq) for r in released]
+                    )
+                )
+            )
+            result.released += len(released)
+        new_hold = [r for r in hold if (r.node_id, r.seq) not in held]
+        if new_hold:
+            log.warning(
+                "quarantined %d changes stamped up to %d ms ahead of this clock",
+                len(new_hold), max(drift.get((r.node_id, r.seq), 0) for r in new_hold),
+            )  # fmt: skip
+            conn.execute(
+                sa.insert(SyncQuarantine),
+                [
+                    {
+                        "node_id": r.node_id,
+                        "seq": r.seq,
+                        "hall_seq": r.hall_seq,
+                        "row": r.to_json(),
+                        "drift_ms": drift.get((r.node_id, r.seq), 0),
+                        "held_at": now,
+                    }
+                    for r in new_hold
+                ],
+            )
+            result.quarantined += len(new_hold)
+        conn.execute(
+            sa.update(Terminal).values(hlc_wall_ms=clock.wall_ms, hlc_counter=clock.counter)
+        )
+        result.conflicts += store_conflicts(conn, [*conflicts, *extra_conflicts])
+        applied = apply_rows(conn, desk, keep)
+        result.applied += applied.entities
+        conn.execute(
+            sa.update(SyncState)
+            .where(SyncState.hall_id == hall_id, SyncState.cursor < new_cursor)
+            .values(cursor=new_cursor)
+        )
+        if new_cursor:
+            last_seq = conn.execute(sa.select(Terminal.last_seq)).scalar_one()
+            _mark(conn, hall_id, last_seq, new_cursor)
+        fault_point("mid_pull", conn)
+    fault_point("after_pull")
+
+
+def _hold_dependents(rows: list[HallRow], future: set[tuple[str, str]]) -> None:
+    """A change to (or referring to) a record whose creation is held is held too."""
+    while future:
+        held_ids = {
+            r.entity_id for r in rows if r.op == "insert" and (r.node_id, r.txn_id) in future
+        }
+        more = {
+            (r.node_id, r.txn_id)
+            for r in rows
+            if (r.node_id, r.txn_id) not in future
+            and (r.entity_id in held_ids or held_ids & set(map(str, json.loads(r.fields).values())))
+        }
+        if not more:
+            return
+        future |= more
+
+
+def _merge_rows(rows: list[HallRow], more) -> list[HallRow]:
+    seen = {(r.node_id, r.seq) for r in rows}
+    merged = list(rows) + [r for r in more if (r.node_id, r.seq) not in seen]
+    merged.sort(key=lambda r: r.hall_seq)
+    return merged
+
+
+def _with_parents(
+    conn: sa.Connection, store: HallStore, rows: list[HallRow], upto: int, node_id: str
+) -> tuple[list[HallRow], list[HallConflict]]:
+    """Fault in the records that pulled rows refer to but this terminal does not hold (a
+    terminal that bootstrapped with a window of history): their whole history, from the hall."""
+    conflicts: list[HallConflict] = []
+    asked: set[str] = set()
+    for _ in range(10):
+        needed: dict[str, set[str]] = {}
+        created = {r.entity_id for r in rows if r.op == "insert"}
+        for r in rows:
+            table = RECORD_TABLES[r.entity].__table__ if r.entity in RECORD_TABLES else None
+            if table is None:
+                continue
+            if r.op != "insert" and r.entity_id not in created:
+                needed.setdefault(r.entity, set()).add(r.entity_id)
+            fields = json.loads(r.fields)
+            for fk in table.foreign_keys:
+                value = fields.get(fk.parent.name)
+                if value and value not in created:
+                    needed.setdefault(fk.column.table.name, set()).add(value)
+        missing: set[str] = set()
+        for name, ids in needed.items():
+            table = RECORD_TABLES[name].__table__
+            wanted = sorted(ids)
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                query = sa.select(table.c.id).where(table.c.id.in_(chunk))
+                have = set(conn.execute(query).scalars())
+                missing.update(set(chunk) - have)
+        if not missing:
+            return rows, conflicts
+        if missing <= asked:
+            break
+        asked |= missing
+        extra, more = store.rows_of_roots(missing, upto)
+        conflicts += more
+        rows = _merge_rows(rows, [r for r in extra if r.node_id != node_id])
+    raise MissingRecords(f"the hall store has no record of {sorted(missing)[:5]}")
+
+
+# ------------------------------------------------------------------------------ status
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the header shows: the last successful sync and the changes waiting to go."""
+
+    last_success_at: datetime | None
+    waiting: int
+    last_outcome: str | None
+    last_error: str
+    open_conflicts: int
+    quarantined: int
+
+    @property
+    def must_update(self) -> bool:
+        return self.last_outcome == SyncOutcome.MUST_UPDATE.value
+
+    def header(self, tz) -> str:
+        from deskapp.domain.timefmt import format_local
+
+        when = format_local(self.last_success_at, tz) if self.last_success_at else t("sync.never")
+        text = t("sync.header", when=when, waiting=self.waiting)
+        if self.must_update:
+            text += " · " + t("sync.must_update_short")
+        if self.open_conflicts:
+            text += " · " + t("sync.conflicts_short", count=self.open_conflicts)
+        return text
+
+
+def sync_status(desk) -> SyncStatus:
+    """Cheap enough for a header refresh: a handful of indexed look-ups."""
+    with desk.read() as session:
+        terminal = session.scalars(sa.select(Terminal)).first()
+        last_seq = terminal.last_seq if terminal else 0
+        state = session.scalars(
+            sa.select(SyncState).order_by(SyncState.last_success_at.desc().nulls_last())
+        ).first()
+        last = session.scalars(sa.select(SyncRun).order_by(SyncRun.started_at.desc())).first()
+        conflicts = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(SyncConflict)
+            .where(SyncConflict.settled_at.is_(None))
+        )
+        held = session.scalar(sa.select(sa.func.count()).select_from(SyncQuarantine))
+    return SyncStatus(
+        last_success_at=state.last_success_at if state else None,
+        waiting=last_seq - (state.acked_seq if state else 0),
+        last_outcome=last.outcome if last else None,
+        last_error=last.error if last else "",
+        open_conflicts=conflicts or 0,
+        quarantined=held or 0,
+    )

@@ -1,0 +1,216 @@
+"""Joining the hall: a new terminal's bootstrap (open tickets, a window of history, all
+staff; older records fetched when something refers to them), the schema-version handshake,
+an unreachable store, a network filesystem, and `deskapp sync`."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from sync_kit import (
+    assert_identical,
+    content,
+    first_terminal,
+    new_terminal,
+    own_log,
+    take,
+)
+
+from deskapp.cli import main
+from deskapp.services import followup
+from deskapp.store.models import SCHEMA_VERSION, Complaint, ComplaintEvent, Staff, SyncRun
+from deskapp.sync import HallStore, SyncOutcome, sync, sync_status
+from deskapp.sync import hall as hall_module
+from deskapp.sync.hall import hall_meta
+
+
+def ids(desk, model) -> set[str]:
+    with desk.read() as s:
+        return set(s.scalars(sa.select(model.id)))
+
+
+def test_a_new_terminal_takes_open_tickets_a_window_and_all_staff(
+    tmp_path: Path, hall_url: str
+) -> None:
+    a = first_terminal(tmp_path)
+    c = None
+    try:
+        handler = a.actors["1001"]
+        # Work from half a year ago: one ticket closed then, one still open
+        a.clock.advance(-timedelta(days=180))
+        old_closed = take(a, contact_phone="13911110001")
+        followup.close(a.desk, handler, old_closed, outcome="当时已解决")
+        old_open = take(a, contact_phone="13911110002")
+        a.clock.advance(timedelta(days=180))
+        recent_closed = take(a, contact_phone="13911110003")
+        followup.close(a.desk, handler, recent_closed, outcome="已解决")
+        fresh = take(a, contact_phone="13911110004")
+        assert sync(a.desk, hall_url).ok
+
+        c = new_terminal(tmp_path, "T03")
+        result = sync(c.desk, hall_url, window_days=90)
+        assert result.ok and result.bootstrapped
+        assert ids(c.desk, Staff) == ids(a.desk, Staff)
+        assert ids(c.desk, Complaint) == {old_open, recent_closed, fresh}
+        with c.desk.read() as s:  # each record whole, with its events
+            events = set(s.scalars(sa.select(ComplaintEvent.id)))
+        with a.desk.read() as s:
+            expected = set(
+                s.scalars(
+                    sa.select(ComplaintEvent.id).where(ComplaintEvent.complaint_id != old_closed)
+                )
+            )
+        assert events == expected
+        assert sync_status(c.desk).last_success_at == c.clock.now()
+        # the new terminal works at once: its first shift can start
+        mine = take(c, "1002", contact_phone="13911110005")
+        assert sync(c.desk, hall_url).ok and sync(a.desk, hall_url).ok
+        assert mine in ids(a.desk, Complaint)
+        # a return visit on the old closed ticket (elsewhere) brings it here, whole
+        followup.record_visit(a.desk, handler, old_closed, satisfaction="satisfied")
+        assert sync(a.desk, hall_url).ok
+        assert sync(c.desk, hall_url).ok
+        assert old_closed in ids(c.desk, Complaint)
+        mine_a, mine_c = content(a.desk), content(c.desk)
+        assert mine_a["complaint"] == mine_c["complaint"]
+        assert mine_a["complaint_event"] == mine_c["complaint_event"]
+        assert mine_a["staff"] == mine_c["staff"]
+    finally:
+        a.close()
+        if c is not None:
+            c.close()
+
+
+def test_a_terminal_with_an_older_schema_must_be_updated_and_works_offline(
+    tmp_path: Path, hall_url: str
+) -> None:
+    a = first_terminal(tmp_path)
+    b = new_terminal(tmp_path, "T02")
+    try:
+        assert sync(a.desk, hall_url).ok and sync(b.desk, hall_url).ok
+        # a terminal of the next version pushes a change with a newer record schema
+        store = HallStore.open(hall_url)
+        try:
+            newer = store.handshake("node-next", "GZ01", "T09", SCHEMA_VERSION + 1, a.clock.now())
+            assert not newer.must_update
+            staff_id = next(iter(ids(a.desk, Staff)))
+            store.receive(
+                "node-next",
+                [
+                    {
+                        "node_id": "node-next", "seq": 1, "txn_id": "x1", "entity": "staff",
+                        "entity_id": staff_id, "root_id": staff_id, "op": "update",
+                        "fields": json.dumps({"name": "张敏"}),
+                        "hlc": "001795484000000.000000.node-next",
+                        "schema_version": SCHEMA_VERSION + 1, "actor_id": "system:test",
+                        "at": a.clock.now().isoformat(), "seen": 0,
+                    }
+                ],
+                a.clock.now(),
+            )  # fmt: skip
+        finally:
+            store.close()
+        take(b, "1002")
+        waiting = sync_status(b.desk).waiting
+        result = sync(b.desk, hall_url)
+        assert result.outcome is SyncOutcome.MUST_UPDATE
+        assert result.pushed == result.pulled == 0
+        assert "须升级" in result.message and "离线" in result.message
+        status = sync_status(b.desk)
+        assert status.must_update and status.waiting == waiting > 0
+        assert "须升级" in status.header(b.desk.tz)
+        take(b, "1002", contact_phone="13900002222")  # the desk works on, offline
+        assert sync_status(b.desk).waiting > waiting
+        with b.desk.read() as s:
+            outcomes = s.scalars(sa.select(SyncRun.outcome).order_by(SyncRun.started_at.desc()))
+            assert outcomes.first() == "must_update"
+        # a hall store made by a newer version is refused the same way
+        store = HallStore.open(hall_url)
+        try:
+            with store.write() as conn:
+                conn.execute(
+                    sa.update(hall_meta).where(hall_meta.c.key == "hall_schema").values(value="99")
+                )
+        finally:
+            store.close()
+        assert sync(a.desk, hall_url).outcome is SyncOutcome.MUST_UPDATE
+    finally:
+        a.close()
+        b.close()
+
+
+def test_an_unreachable_hall_store_leaves_the_desk_working(tmp_path: Path) -> None:
+    a = first_terminal(tmp_path)
+    try:
+        take(a)
+        result = sync(a.desk, "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+        assert result.outcome is SyncOutcome.UNREACHABLE
+        assert "离线" in result.message
+        assert sync_status(a.desk).waiting == len(own_log(a.desk))
+        take(a, contact_phone="13900003333")
+        hall = str(tmp_path / "hall.db")
+        assert sync(a.desk, hall).ok  # once it is there, everything goes
+        assert sync_status(a.desk).waiting == 0
+    finally:
+        a.close()
+
+
+def test_a_sqlite_hall_store_on_a_network_filesystem_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert hall_module._mount_type(tmp_path) not in hall_module.NETWORK_FILESYSTEMS
+    monkeypatch.setattr(hall_module, "_mount_type", lambda path: "nfs4")
+    a = first_terminal(tmp_path)
+    try:
+        result = sync(a.desk, str(tmp_path / "share" / "hall.db"))
+        assert result.outcome is SyncOutcome.ERROR
+        assert "网络文件系统" in result.message and "PostgreSQL" in result.message
+        assert not (tmp_path / "share" / "hall.db").exists()
+    finally:
+        a.close()
+
+
+def test_deskapp_sync_command(tmp_path: Path) -> None:
+    a = first_terminal(tmp_path)
+    db = tmp_path / "t01.db"
+    take(a)
+    a.close()
+    runner = CliRunner()
+    hall = str(tmp_path / "hall.db")
+    missing = runner.invoke(main, ["--db", str(db), "sync"], env={"DESKAPP_HALL_URL": ""})
+    assert missing.exit_code == 2 and "DESKAPP_HALL_URL" in missing.output
+    done = runner.invoke(main, ["--db", str(db), "sync"], env={"DESKAPP_HALL_URL": hall})
+    assert done.exit_code == 0, done.output
+    assert "同步完成" in done.output
+    other = tmp_path / "t02"
+    other.mkdir()
+    assert runner.invoke(main, ["--db", str(other / "d.db"), "init", "--hall", "GZ01",
+                                "--terminal", "T02"]).exit_code == 0  # fmt: skip
+    joined = runner.invoke(main, ["--db", str(other / "d.db"), "sync", "--hall", hall])
+    assert joined.exit_code == 0 and "近期记录" in joined.output
+    down = runner.invoke(
+        main, ["--db", str(db), "sync", "--hall", "postgresql://x@127.0.0.1:1/none"]
+    )
+    assert down.exit_code == 4 and "离线" in down.output
+
+
+def test_two_terminals_on_one_machine_hand_over_through_a_sqlite_file(tmp_path: Path) -> None:
+    """The demo's set-up: two stores, one hall file, each syncing in turn."""
+    hall = str(tmp_path / "hall.db")
+    a = first_terminal(tmp_path)
+    b = new_terminal(tmp_path, "T02")
+    try:
+        for _ in range(2):
+            assert sync(a.desk, hall).ok and sync(b.desk, hall).ok
+            take(a, contact_phone="13900004444")
+            take(b, "1002", contact_phone="13900005555")
+        for _ in range(2):
+            assert sync(a.desk, hall).ok and sync(b.desk, hall).ok
+        assert len(assert_identical([a, b])["complaint"]) == 4
+    finally:
+        a.close()
+        b.close()
