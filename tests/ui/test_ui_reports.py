@@ -104,10 +104,26 @@ async def test_f6_opens_the_month_and_keys_move_around(
         control = app.screen.query_one("#table-control", DataTable)
         assert control.row_count == 4  # three halls of 天河片区 and the total
 
-        await pilot.press("m", "e")  # back to the month, export to Excel
+        await pilot.press("m", "e")  # back to the month, try to export to Excel
+        await settle(pilot)
+        # A handler may read the figures but not take them out of the desk (docs/permissions.md).
+        assert not list(tmp_path.glob("*.xlsx"))
+        assert any("无权" in str(n.message) for n in app._notifications)
+
+
+@pytest.mark.ui
+async def test_a_duty_manager_exports_the_month(
+    app: DeskApp, month_data: None, tmp_path: Path
+) -> None:
+    app.export_dir = tmp_path
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.press("e")
         await settle(pilot)
         exported = list(tmp_path.glob("*.xlsx"))
-        assert len(exported) == 1 and "GZTH-month-20261101" in exported[0].name
+        assert len(exported) == 1 and "GZ01-month-20261101" in exported[0].name
 
 
 @pytest.mark.ui
