@@ -160,17 +160,27 @@ def demo(settings: DeskSettings, reset: bool, no_open: bool) -> None:
     from deskapp.services.demo import DEMO_STAFF, build_demo
 
     db = settings.db if "db" in settings.model_fields_set else settings.db.with_name("demo.db")
+    # The demo's hall store: a SQLite file beside it, so a second terminal on this machine
+    # (README, "A second terminal") can take over a handover from the first.
+    hall = settings.hall or str(db.with_name("demo-hall.db"))
     if reset:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        for path in (db, Path(hall)):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
     if not db.exists():
-        click.echo(f"… 正在生成演示数据: {db}")
+        click.echo(t("demo.building", path=str(db)))
         build_demo(db, data_dir=settings.data_dir)
-    click.echo("演示工号 / PIN:")
+        if "://" not in hall:
+            from deskapp.sync import sync
+
+            result = sync(_desk(settings.model_copy(update={"db": db})), hall)
+            click.echo(("✓ " if result.ok else "✗ ") + result.message)
+    click.echo(t("demo.logins"))
     for s in DEMO_STAFF:
         click.echo(f"  {s.work_no}  {s.pin}  {s.name} ({t(f'role.{s.role.value}')})")
+    click.echo(t("demo.hall", hall=hall))
     if not no_open:
-        _open_desk(settings.model_copy(update={"db": db}), demo=True)
+        _open_desk(settings.model_copy(update={"db": db, "hall": hall}), demo=True)
 
 
 @main.command()
@@ -344,10 +354,6 @@ def sync_command(settings: DeskSettings, hall: str | None, batch_size: int) -> N
     sys.exit(codes.get(result.outcome, 1))
 
 
-if __name__ == "__main__":
-    main()
-
-
 @main.command("backup")
 @click.argument("dest", type=click.Path(path_type=Path))
 @pass_settings
@@ -385,3 +391,7 @@ def restore_command(settings: DeskSettings, source: Path, yes: bool) -> None:
     if result.kept_as is not None:
         click.echo(t("backup.kept", path=str(result.kept_as)))
     click.echo(t("backup.sync_next"))
+
+
+if __name__ == "__main__":
+    main()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -52,6 +52,7 @@ SIGNED_IN_MODES: dict[str, Callable[[], Screen]] = {
 
 
 _OPEN_LOCK = threading.Lock()
+SYNC_RETRY_SECONDS = 60  # while the hall store is unreachable
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ class DeskApp(App[None]):
     ]
 
     actor: reactive[Actor | None] = reactive(None)
+    # The synchronization state for the status line ("" when no hall store is configured).
+    sync_line: reactive[str] = reactive("")
 
     def __init__(
         self,
@@ -91,6 +94,7 @@ class DeskApp(App[None]):
         cursor_blink: bool | None = None,
         export_dir: Path | None = None,
         settings: Callable[[], DeskSettings] | None = None,
+        hall: str | None = None,
     ) -> None:
         """Either an open `desk` (tests), a `db_path`, or `settings` (the CLI) to read and open
         in the background, so the sign-in screen is ready to type before the store is open.
@@ -102,6 +106,8 @@ class DeskApp(App[None]):
         if desk is None and db_path is None and settings is None:
             raise ValueError("DeskApp needs a desk, a db_path or settings")
         self._settings = settings
+        self.hall = hall
+        self._sync_retry: Timer | None = None
         self._desk = desk
         self._db_path = db_path
         self._clock = clock
@@ -123,6 +129,7 @@ class DeskApp(App[None]):
                         settings = self._settings()
                         self._db_path, self._data_dir = settings.db, settings.data_dir
                         self.export_dir = settings.export_dir
+                        self.hall = self.hall or settings.hall
                     assert self._db_path is not None
                     self._desk = Desk.open(
                         self._db_path, clock=self._clock, data_dir=self._data_dir
@@ -150,6 +157,7 @@ class DeskApp(App[None]):
             every = self.desk.refdata.settings.followup.notify_every_seconds
             self._deadline_timer = self.set_interval(every, self.watch_deadlines)
         self.watch_deadlines()
+        self.refresh_sync_line()
 
     _deadline_timer: Timer | None = None
 
@@ -162,7 +170,54 @@ class DeskApp(App[None]):
 
     def after_handover(self, shift: Shift) -> None:
         """Called once a handover is written: the moment the terminal synchronizes."""
-        self.log.info(f"handover written: {shift.id}")
+        self.sync_now()
+
+    # ------------------------------------------------------------ synchronization
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if self.actor is not None and self.hall:
+            yield SystemCommand(t("sync.command"), t("sync.command_help"), self.sync_now)
+
+    @work(thread=True, exclusive=True, group="sync")
+    def sync_now(self, quiet: bool = False) -> None:
+        """Push this terminal's changes, pull everyone else's; the desk keeps working offline
+        and retries by itself while the hall store cannot be reached."""
+        if not self.hall:
+            return
+        from deskapp.sync import SyncOutcome, sync
+
+        if not quiet:
+            self.call_from_thread(self.notify, t("sync.running"), timeout=3)
+        result = sync(self.desk, self.hall, window_days=self._window_days())
+        unreachable = result.outcome is SyncOutcome.UNREACHABLE
+        if not quiet or not unreachable:
+            severity = "information" if result.ok else "warning"
+            self.call_from_thread(self.notify, result.message, severity=severity, timeout=10)
+        self.call_from_thread(self._retry_while_unreachable, unreachable)
+        self.call_from_thread(self.refresh_sync_line)
+
+    def _window_days(self) -> int:
+        from deskapp.sync import DEFAULT_WINDOW_DAYS
+
+        settings = self._settings() if self._settings is not None else None
+        return settings.sync_window_days if settings is not None else DEFAULT_WINDOW_DAYS
+
+    def _retry_while_unreachable(self, unreachable: bool) -> None:
+        if unreachable and self._sync_retry is None:
+            self._sync_retry = self.set_interval(SYNC_RETRY_SECONDS, lambda: self.sync_now(True))
+        elif not unreachable and self._sync_retry is not None:
+            self._sync_retry.stop()
+            self._sync_retry = None
+
+    @work(thread=True, exclusive=True, group="sync-line")
+    def refresh_sync_line(self) -> None:
+        if not self.hall:
+            return
+        from deskapp.sync import sync_status
+
+        line = sync_status(self.desk).header(self.desk.tz)
+        self.call_from_thread(setattr, self, "sync_line", line)
 
     @work(thread=True, exclusive=True, group="deadlines")
     def watch_deadlines(self) -> None:
@@ -183,6 +238,7 @@ class DeskApp(App[None]):
                         clock=t(f"clock.{row.next_clock}"),
                         due=format_local(row.next_due_at, desk.tz)[11:])
             self.call_from_thread(self.notify, message, severity="warning", timeout=30)
+        self.call_from_thread(self.refresh_sync_line)  # changes waiting grow as work is done
 
     async def action_sign_out(self) -> None:
         if self.actor is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich import box
 from rich.table import Table
 from textual import work
 from textual.app import ComposeResult
@@ -80,14 +81,15 @@ class HandoverScreen(Screen[None]):
         self.query_one("#handover-head", Static).update(head)
         self.query_one("#handover-items-title", Static).update(
             t("shift.items", count=len(view.items)))
-        items = Table(expand=True, show_edge=False)
-        for column in ("queue.col_ticket", "queue.col_customer", "queue.col_clock",
-                       "queue.col_due", "shift.item_note"):
-            items.add_column(t(column))
+        items = Table(expand=True, box=box.SIMPLE_HEAD, pad_edge=False)
+        items.add_column(t("queue.col_ticket"), no_wrap=True)
+        items.add_column(t("queue.col_customer"), no_wrap=True)
+        items.add_column(t("queue.col_clock"), no_wrap=True)
+        items.add_column(t("shift.item_note"), ratio=1, overflow="fold")
         for item, ticket, customer, phone in view.items:
             clock = t(f"clock.{item.next_clock}") if item.next_clock else ""
-            items.add_row(ticket, f"{customer} {mask_phone(phone)}", clock,
-                          format_local(item.next_due_at, tz), item.note)
+            due = format_local(item.next_due_at, tz)[5:]
+            items.add_row(ticket, f"{customer} {mask_phone(phone)}", f"{clock} {due}", item.note)
         self.query_one("#handover-items", Static).update(items)
         events = Table.grid(padding=(0, 2))
         for event in view.events:

@@ -29,6 +29,7 @@ from deskapp.domain.timefmt import format_local, parse_local
 from deskapp.i18n import error_text, t
 from deskapp.services import drafts, shifts
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.staff import list_staff
 from screens.handover import HandoverScreen
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
@@ -56,6 +57,7 @@ class ShiftScreen(Screen[None]):
         Binding("ctrl+a", "acknowledge", t("shift.acknowledge")),
         Binding("ctrl+b", "file", t("shift.file")),
         Binding("ctrl+e", "export", t("shift.export"), show=False),
+        Binding("ctrl+k", "settle", t("shift.settle")),
     ]
 
     def __init__(self) -> None:
@@ -63,6 +65,8 @@ class ShiftScreen(Screen[None]):
         self.items: list[shifts.OpenItem] = []
         self.waiting: list[shifts.ShiftRow] = []
         self.history: list[shifts.ShiftRow] = []
+        self.conflicts: list[Any] = []
+        self._staff_names: dict[str, str] = {}
         self._history_more = False
         self._draft_timer: Timer | None = None
         self._closing = False
@@ -80,7 +84,7 @@ class ShiftScreen(Screen[None]):
         with TabbedContent(id="shift-tabs"):
             with (
                 TabPane(t("shift.tab_current"), id="tab-current"),
-                VerticalScroll(id="current"),
+                VerticalScroll(id="current", can_focus=False),
             ):
                 yield Static("", id="shift-summary")
                 yield Vertical(id="items")
@@ -100,6 +104,9 @@ class ShiftScreen(Screen[None]):
                                 id="h-to", compact=True, max_length=10)
                 yield Static("", id="history-error", classes="field-error")
                 yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+            with TabPane(t("shift.tab_conflicts"), id="tab-conflicts"):
+                yield Static("", id="conflicts-info")
+                yield DataTable(id="conflicts", cursor_type="row")
         yield DeskFooter()
 
     def on_mount(self) -> None:
@@ -108,14 +115,22 @@ class ShiftScreen(Screen[None]):
             for key, width in (("col_handler", 10), ("col_opened", 16), ("col_closed", 16),
                                ("col_status", 8), ("col_incoming", 10), ("col_items", 6)):
                 table.add_column(t(f"shift.{key}"), width=width, key=key)
+        conflicts = self.query_one("#conflicts", DataTable)
+        for key, width in (("conflict_record", 22), ("sync.conflict_field", 8),
+                           ("sync.conflict_a", 18), ("sync.conflict_b", 18),
+                           ("sync.conflict_current", 8)):
+            label = t(key) if "." in key else t(f"shift.{key}")
+            conflicts.add_column(label, width=width, key=key)
         self.load_current()
         self.load_waiting()
         self.load_history()
+        self.load_conflicts()
 
     def on_screen_resume(self) -> None:
         if self.is_mounted:
             self.load_current()
             self.load_waiting()
+            self.load_conflicts()
 
     # ---------------------------------------------------------------- this shift
 
@@ -355,3 +370,64 @@ class ShiftScreen(Screen[None]):
         if self._history_more and event.cursor_row >= len(self.history) - 5:
             self._history_more = False
             self.load_history(len(self.history))
+
+    # ----------------------------------------------------------- sync conflicts
+
+    @work(thread=True, exclusive=True, group="conflicts")
+    def load_conflicts(self) -> None:
+        from deskapp.sync import list_conflicts
+
+        conflicts = list_conflicts(self.desk)
+        names = {s.id: s.name for s in list_staff(self.desk, active_only=False)}
+        self.app.call_from_thread(self._show_conflicts, conflicts, names)
+
+    def _show_conflicts(self, conflicts: list[Any], names: dict[str, str]) -> None:
+        self.conflicts = conflicts
+        self._staff_names = names
+        table = self.query_one("#conflicts", DataTable)
+        table.clear()
+        tz = self.desk.tz
+        for c in conflicts:
+            sides = [f"{self._value(c.field, side.value)} {side.actor_name} "
+                     f"{format_local(side.at, tz)[11:]}" for side in (c.a, c.b)]
+            field = t(f"conflict_field.{c.field}")
+            field = c.field if field.startswith("conflict_field.") else field
+            table.add_row(c.label, field, *sides, self._value(c.field, c.current), key=c.id)
+        self.query_one("#conflicts-info", Static).update(
+            t("shift.conflicts_hint", count=len(conflicts)) if conflicts
+            else t("shift.no_conflicts"))
+
+    def _value(self, field: str, value: Any) -> str:
+        """A field's value as the handler reads it: labels for codes, names for staff."""
+        if field in ("severity", "status", "satisfaction", "channel") and value:
+            return t(f"{field}.{value}")
+        if field.endswith("_id") and value:
+            return self._staff_names.get(value, str(value))
+        return "" if value is None else str(value)
+
+    def action_settle(self) -> None:
+        """同步冲突: the duty manager keeps one of the two concurrent values."""
+        self.query_one(TabbedContent).active = "tab-conflicts"
+        row = self._selected("conflicts", self.conflicts)
+        if row is None:
+            return
+        desk, actor = self.desk, self.actor
+        options = [
+            (f"{t(label)}:{self._value(row.field, side.value)}({side.actor_name})", choice)
+            for side, choice, label in ((row.a, "a", "sync.conflict_a"),
+                                        (row.b, "b", "sync.conflict_b"))
+        ]
+        spec = DialogSpec(f"{t('sync.conflict_title')} · {row.label}",
+                          [FieldSpec("choice", t("sync.conflict_keep"), "select", options)])
+
+        def submit(values: dict[str, Any]) -> None:
+            from deskapp.sync import settle_conflict
+
+            settle_conflict(desk, actor, row.id, values["choice"])
+
+        def done(settled: bool | None) -> None:
+            if settled:
+                self.notify(t("sync.conflict_settled"))
+                self.load_conflicts()
+
+        self.app.push_screen(ActionDialog(spec, submit), done)

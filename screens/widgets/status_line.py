@@ -8,9 +8,21 @@ from deskapp.i18n import t
 
 
 class StatusLine(Static):
+    """Where, who, which screen; and on the right the synchronization state (last successful
+    sync, changes waiting), kept current by the app."""
+
     DEFAULT_CLASSES = "status-line"
 
     def on_mount(self) -> None:
+        self._head = ""
+        self.watch(self.app, "sync_line", self._show, init=False)
+        self._compose_head()
+        self._show(getattr(self.app, "sync_line", ""))
+
+    def _show(self, sync_line: str) -> None:
+        self.update(f"{self._head}   {sync_line}" if sync_line else self._head)
+
+    def _compose_head(self) -> None:
         app = self.app
         actor = app.actor  # type: ignore[attr-defined]
         desk = app.desk  # type: ignore[attr-defined]
@@ -20,5 +32,6 @@ class StatusLine(Static):
             where = f"{terminal.hall_code}-{terminal.terminal_code}"
         who = f"{actor.work_no} {actor.name}({t(f'role.{actor.role.value}')})" if actor else ""
         title = getattr(self.screen, "TITLE_KEY", "")
-        parts = (t("app.title"), t(title) if title else "", where, who)
-        self.update(" · ".join(p for p in parts if p))
+        # The terminal's title bar names the application; this line says where the handler is.
+        parts = (t(title) if title else t("app.title"), where, who)
+        self._head = " · ".join(p for p in parts if p)

@@ -1,0 +1,194 @@
+"""交接班 with synchronization: a handover written on one terminal is synchronized, and a
+concurrent edit made on two terminals shows on the shift screen for the duty manager to settle.
+Snapshots of the handover tab and of the conflict review, at 100×30 and 80×24."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from textual.pilot import Pilot
+from ui_helpers import NARROW, WIDE, build_app, settle, sign_in, type_text
+
+from deskapp.clock import FrozenClock
+from deskapp.services import followup, shifts
+from deskapp.services.desk import Actor, Desk
+from deskapp.services.intake import IntakeForm, take_complaint
+from deskapp.services.staff import actor_of, list_staff
+from deskapp.services.terminal import init_terminal
+from deskapp.store.models import Shift, SyncConflict
+from deskapp.sync import sync
+
+SIZES = pytest.mark.parametrize("size", [WIDE, NARROW], ids=["100x30", "80x24"])
+
+
+def _take(desk: Desk, actor: Actor, name: str, phone: str) -> str:
+    return take_complaint(desk, actor, IntakeForm(
+        customer_name=name, contact_phone=phone, content="家里信号差,经常掉线",
+        demand="尽快解决", cause_code="NET.COVER.INDOOR", channel="hotline",
+        promised_reply_at="2026-11-24 16:00",
+    )).id  # fmt: skip
+
+
+@pytest.fixture
+def hall(tmp_path: Path) -> str:
+    return str(tmp_path / "hall.db")
+
+
+@pytest.fixture
+def conflicted(
+    desk: Desk, actors: dict[str, Actor], clock: FrozenClock, hall: str, tmp_path: Path
+) -> str:
+    """One complaint whose severity was changed on T01 and T02 at the same time."""
+    cid = _take(desk, actors["1001"], "王先生", "13912345678")
+    assert sync(desk, hall).ok
+    other_clock = FrozenClock(clock.now())
+    other = Desk.open(tmp_path / "t02.db", clock=other_clock)
+    try:
+        init_terminal(other, "GZ01", "T02", "Asia/Shanghai")
+        assert sync(other, hall).ok  # a new terminal joins: staff and open tickets come down
+        clock.advance(timedelta(minutes=1))
+        other_clock.advance(timedelta(minutes=1, seconds=20))
+        followup.change_severity(desk, actors["1001"], cid, severity="serious", reason="")
+        liu = actor_of(next(s for s in list_staff(other) if s.work_no == "1002"))
+        followup.change_severity(other, liu, cid, severity="major", reason="")
+        assert sync(desk, hall).ok and sync(other, hall).ok and sync(desk, hall).ok
+    finally:
+        other.close()
+    return cid
+
+
+async def _conflicts_tab(pilot: Pilot) -> None:
+    await sign_in(pilot, "2001", "8888")
+    await pilot.press("f5")
+    await settle(pilot)
+    await pilot.press("ctrl+k")  # opens the conflicts tab and the settle dialog
+    await settle(pilot)
+    await pilot.press("escape")
+    await settle(pilot)
+
+
+@pytest.mark.ui
+async def test_the_duty_manager_settles_a_concurrent_edit(desk: Desk, conflicted: str) -> None:
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _conflicts_tab(pilot)
+        table = app.screen.query_one("#conflicts")
+        assert table.row_count == 1
+        await pilot.press("ctrl+k")
+        await settle(pilot)
+        await pilot.press("enter", "down", "enter")  # open the select, take side a, close
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.query_one("#conflicts").row_count == 0
+    with desk.read() as session:
+        settled = session.scalars(sa.select(SyncConflict)).one()
+    assert settled.settled_at is not None
+
+
+@pytest.mark.ui
+async def test_a_handler_cannot_settle_a_conflict(desk: Desk, conflicted: str) -> None:
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("ctrl+k")
+        await settle(pilot)
+        await pilot.press("enter", "down", "enter", "ctrl+s")
+        await settle(pilot)
+        text = str(app.screen.query_one("#dialog-error").render())
+        assert "值班经理" in text  # refused in words, and the dialog stays open
+    with desk.read() as session:
+        assert session.scalars(sa.select(SyncConflict)).one().settled_at is None
+
+
+@pytest.mark.ui
+async def test_closing_the_shift_synchronizes(
+    desk: Desk, actors: dict[str, Actor], hall: str
+) -> None:
+    _take(desk, actors["1001"], "王先生", "13912345678")
+    app = build_app(desk)
+    app.hall = hall
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("tab")  # into the first item's note
+        focused = app.focused
+        assert focused is not None and (focused.id or "").startswith("note-")
+        await type_text(pilot, "明天上午回复客户")
+        await pilot.press("tab")
+        await type_text(pilot, "今日无特殊情况")
+        await pilot.press("ctrl+s")
+        await settle(pilot, 0.3)
+        assert "待上传 0 条" in app.sync_line
+    with desk.read() as session:
+        assert session.scalars(sa.select(Shift.status)).all() == ["handed_over"]
+    hall_engine = sa.create_engine(f"sqlite:///{hall}")
+    with hall_engine.connect() as conn:
+        tables = sa.inspect(conn).get_table_names()
+        assert tables  # the hall store was created and written by the close
+    hall_engine.dispose()
+
+
+def _handover(desk: Desk, actors: dict[str, Actor], clock: FrozenClock) -> None:
+    _take(desk, actors["1001"], "王先生", "13912345678")
+    _take(desk, actors["1001"], "李女士", "13600001111")
+    shifts.open_shift(desk, actors["1001"])
+    clock.advance(timedelta(hours=7))
+    notes = {i.complaint_id: "按承诺时间回复客户" for i in shifts.open_items(desk, actors["1001"])}
+    shifts.close_shift(desk, actors["1001"], notes, "今日客流较大,重大投诉请优先跟进")
+
+
+@pytest.mark.snapshot
+class TestShiftSnapshots:
+    @SIZES
+    def test_waiting_handover(
+        self,
+        snap_compare,
+        desk: Desk,
+        actors: dict[str, Actor],
+        clock: FrozenClock,
+        size: tuple[int, int],
+    ) -> None:
+        _handover(desk, actors, clock)
+
+        async def waiting(pilot: Pilot) -> None:
+            await sign_in(pilot, "1002", "2222")
+            await pilot.press("f5")
+            await settle(pilot)
+            await pilot.press("ctrl+a", "escape")  # shows the waiting tab
+            await settle(pilot)
+
+        assert snap_compare(build_app(desk), terminal_size=size, run_before=waiting)
+
+    @SIZES
+    def test_handover_detail(
+        self,
+        snap_compare,
+        desk: Desk,
+        actors: dict[str, Actor],
+        clock: FrozenClock,
+        size: tuple[int, int],
+    ) -> None:
+        _handover(desk, actors, clock)
+
+        async def detail(pilot: Pilot) -> None:
+            await sign_in(pilot, "1002", "2222")
+            await pilot.press("f5")
+            await settle(pilot)
+            await pilot.press("ctrl+a", "escape")
+            await settle(pilot)
+            await pilot.press("tab", "enter")
+            await settle(pilot)
+
+        assert snap_compare(build_app(desk), terminal_size=size, run_before=detail)
+
+    @SIZES
+    def test_conflict_review(
+        self, snap_compare, desk: Desk, conflicted: str, size: tuple[int, int]
+    ) -> None:
+        assert snap_compare(build_app(desk), terminal_size=size, run_before=_conflicts_tab)
