@@ -162,7 +162,7 @@ def demo(settings: DeskSettings, reset: bool, no_open: bool) -> None:
     db = settings.db if "db" in settings.model_fields_set else settings.db.with_name("demo.db")
     # The demo's hall store: a SQLite file beside it, so a second terminal on this machine
     # (README, "A second terminal") can take over a handover from the first.
-    hall = settings.hall or str(db.with_name("demo-hall.db"))
+    hall = settings.hall or str(db.with_name(f"{db.stem}-hall.db"))
     if reset:
         for path in (db, Path(hall)):
             for suffix in ("", "-wal", "-shm"):
@@ -391,6 +391,32 @@ def restore_command(settings: DeskSettings, source: Path, yes: bool) -> None:
     if result.kept_as is not None:
         click.echo(t("backup.kept", path=str(result.kept_as)))
     click.echo(t("backup.sync_next"))
+
+
+@main.command("day-close")
+@click.option("--date", "day", required=True, help="营业日 YYYY-MM-DD")
+@pass_settings
+def day_close_command(settings: DeskSettings, day: str) -> None:
+    """结束营业检查: print the day's checklist; exit 1 while anything is missing."""
+    from datetime import date
+
+    from deskapp.i18n import t
+    from deskapp.services.day_close import checklist, signed_off
+
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        click.echo(f"✗ {t('error.opinion.date_format')}", err=True)
+        sys.exit(2)
+    desk = _desk(settings)
+    listing = checklist(desk, when)
+    for rule, ok in listing.rules_ok().items():
+        click.echo(f"{'✓' if ok else '✗'} {t(f'day.rule_{rule}')}")
+    for gap in listing.gaps:
+        click.echo(f"  - {t(f'error.day.gap_{gap.rule}', label=gap.label)}")
+    if signed_off(desk, when) is not None:
+        click.echo(t("day.signed_cli", day=day))
+    sys.exit(0 if listing.complete else 1)
 
 
 if __name__ == "__main__":

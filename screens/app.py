@@ -48,6 +48,8 @@ SIGNED_IN_MODES: dict[str, Callable[[], Screen]] = {
     "queue": _lazy("screens.queue", "QueueScreen"),
     "shift": _lazy("screens.shift", "ShiftScreen"),
     "reports": _lazy("screens.reports", "ReportsScreen"),
+    "opinion": _lazy("screens.opinion_book", "OpinionBookScreen"),
+    "day_close": _lazy("screens.day_close", "DayCloseScreen"),
 }
 
 
@@ -75,6 +77,8 @@ class DeskApp(App[None]):
         Binding("f4", "switch_mode('queue')", t("queue.title")),
         Binding("f5", "switch_mode('shift')", t("shift.title")),
         Binding("f6", "switch_mode('reports')", t("reports.title")),
+        Binding("f7", "switch_mode('opinion')", t("opinion.title")),
+        Binding("f9", "switch_mode('day_close')", t("day.title")),
         Binding("f8", "sign_out", t("key.signout")),
         Binding("ctrl+q", "quit", t("key.quit"), priority=True),
     ]

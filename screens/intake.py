@@ -347,7 +347,9 @@ class IntakeScreen(Screen[None]):
 
     def read_form(self) -> IntakeForm:
         q = self.query_one
-        form = IntakeForm(complaint_id=self.form.complaint_id)
+        form = IntakeForm(
+            complaint_id=self.form.complaint_id, opinion_entry_id=self.form.opinion_entry_id
+        )
         for name in TEXT_INPUTS:
             setattr(form, name, q(f"#{name}", Input).value)
         form.content = q("#content", TextArea).text

@@ -96,9 +96,12 @@ ACTIONS: tuple[QueueAction, ...] = (
             FieldSpec("outcome", t("field.outcome"), "area"),
             FieldSpec("finding", t("field.finding"), "select", [
                 (p.name, p.code) for p in desk.refdata.causes.children(row.cause_code)]),
+            FieldSpec("satisfaction", t("field.satisfaction"), "select", _options(
+                "satisfaction", [s.value for s in Satisfaction])),
         ],
         lambda desk, actor, cid, v: followup.close(
-            desk, actor, cid, outcome=v["outcome"], finding=v["finding"]),
+            desk, actor, cid, outcome=v["outcome"], finding=v["finding"],
+            satisfaction=v["satisfaction"]),
     ),
     QueueAction(
         "visit", "b",

@@ -243,7 +243,10 @@ def _follow_up(
     )
     if not at(timedelta(days=1, hours=2)):
         return
-    followup.close(desk, actor, complaint_id, outcome="问题已解决,已向客户说明")
+    followup.close(
+        desk, actor, complaint_id, outcome="问题已解决,已向客户说明",
+        satisfaction=rng.choice(["satisfied", "basically_satisfied", "declined"]),
+    )
     if not at(timedelta(days=4)) or rng.random() < 0.3:
         return  # closed, return visit pending
     score = rng.choice([10, 9, 9, 8, 7, 5])

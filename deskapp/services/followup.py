@@ -218,13 +218,27 @@ def change_severity(
 
 
 def close(
-    desk: Desk, actor: Actor, complaint_id: str, *, outcome: str, finding: str = ""
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    outcome: str,
+    finding: str = "",
+    satisfaction: str = "",
 ) -> ActionResult:
-    """结案 with the outcome; the level-4 finding (cause after checking the facts) if known."""
+    """结案 with the outcome and the customer's reaction when told (satisfaction, or 客户未表态);
+    the level-4 finding (the cause after checking the facts) if known. The day close asks for
+    the reaction of every ticket closed that day."""
     limit = desk.refdata.settings.intake.text_limits.outcome
     error = check_text("outcome", outcome, required=True, max_len=limit)
     if error:
         raise RuleViolation([error])
+    reaction = None
+    if satisfaction:
+        try:
+            reaction = Satisfaction(satisfaction)
+        except ValueError:
+            raise RuleViolation.single("satisfaction", "error.required") from None
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         if finding:
@@ -235,7 +249,10 @@ def close(
         _move(c, Move.CLOSE)
         c.outcome = outcome.strip()
         c.closed_at = now
-        return _event(c, "closed", actor, now, c.outcome, on_spot=False, finding=finding or None)
+        if reaction is not None:
+            c.satisfaction = reaction.value
+        return _event(c, "closed", actor, now, c.outcome, on_spot=False, finding=finding or None,
+                      satisfaction=reaction.value if reaction else None)
 
     return _act(desk, actor, complaint_id, apply)
 

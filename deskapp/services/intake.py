@@ -28,7 +28,14 @@ from deskapp.ids import uuid7
 from deskapp.services.clocks import refresh_clocks
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import verify_manager
-from deskapp.store.models import Complaint, ComplaintEvent, Refund, Staff, TicketCounter
+from deskapp.store.models import (
+    Complaint,
+    ComplaintEvent,
+    OpinionEntry,
+    Refund,
+    Staff,
+    TicketCounter,
+)
 
 # Register within 10 minutes of receiving (DOMAIN.md, Time limits): a later registration is
 # recorded as such on the intake event, truthfully, rather than refused.
@@ -72,6 +79,7 @@ class IntakeForm:
     promised_reply_at: str = ""
     link_repeat: bool = True
     refund: RefundForm | None = None
+    opinion_entry_id: str = ""  # 意见簿: the book entry this complaint was turned from
 
     def to_json(self) -> str:
         data = self.__dict__ | {"refund": self.refund.__dict__ if self.refund else None}
@@ -481,6 +489,16 @@ def take_complaint(desk: Desk, actor: Actor, form: IntakeForm) -> Complaint:
                     data={"on_spot": True, "satisfaction": complaint.satisfaction},
                 )
             )
+        if form.opinion_entry_id:
+            entry = session.get(OpinionEntry, form.opinion_entry_id)
+            if entry is None or entry.complaint_id not in (None, complaint.id):
+                raise RuleViolation.single("opinion_entry", "error.opinion.already_linked")
+            entry.complaint_id = complaint.id  # the link both ways: entry -> ticket
+            events.append(_event(complaint, "from_opinion_book", actor, now, data={
+                "entry": entry.id, "page": entry.page, "line": entry.line}))
+            if entry.processed_at is None:
+                entry.processed_at, entry.processed_by = now, actor.id
+                entry.reply = entry.reply or f"已转投诉工单 {complaint.ticket_no}"
         session.add_all(events)
         refresh_clocks(session, desk, complaint)
     return complaint

@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 from deskapp.ids import uuid7
 
-SCHEMA_VERSION = 3  # bump when a migration changes a record table's columns (additively)
+SCHEMA_VERSION = 4  # bump when a migration changes a record table's columns (additively)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -198,6 +198,57 @@ class ShiftEvent(RecordTable, table=True):
     note: str = ""
 
 
+class OpinionEntry(RecordTable, table=True):
+    """意见簿: one entry transcribed from the paper book on the counter."""
+
+    __tablename__ = "opinion_entry"
+    __table_args__ = (sa.Index("ix_opinion_written", "written_on", "processed_at"),)
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    written_on: str = Field(max_length=10)  # YYYY-MM-DD, the date the customer wrote
+    page: int
+    line: int
+    kind: str = Field(max_length=16)  # opinion, suggestion, praise, complaint
+    content: str
+    customer_name: str = ""
+    contact: str = ""
+    reply: str = ""  # the reply given or the action taken
+    processed_by: str | None = Field(default=None, foreign_key="staff.id")
+    processed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    complaint_id: str | None = Field(default=None, foreign_key="complaint.id")
+    created_by: str = Field(max_length=40)
+    created_at: datetime = Field(sa_column=utc_column())
+
+
+class DayClose(RecordTable, table=True):
+    """结束营业: the duty manager's sign-off of one terminal's day; the day is locked after it."""
+
+    __tablename__ = "day_close"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    day: str = Field(max_length=10, index=True)  # YYYY-MM-DD in the hall's time zone
+    hall_code: str = Field(max_length=8)
+    terminal_code: str = Field(max_length=8)
+    signed_off_by: str = Field(foreign_key="staff.id")
+    signed_off_at: datetime = Field(sa_column=utc_column())
+    summary: str = "{}"  # JSON: the day's work record as it stood at the sign-off
+
+
+class LateChange(RecordTable, table=True):
+    """A change to a record of a day already signed off, with the manager who allowed it."""
+
+    __tablename__ = "late_change"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    day: str = Field(max_length=10)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=40, index=True)
+    reason: str
+    approved_by: str = Field(foreign_key="staff.id")
+    actor_id: str = Field(max_length=40)
+    at: datetime = Field(sa_column=utc_column())
+
+
 # ----------------------------------------------------------------- local tables
 
 
@@ -266,7 +317,10 @@ class Draft(SQLModel, table=True):
 
 RECORD_TABLES: dict[str, type[RecordTable]] = {
     cls.__tablename__: cls
-    for cls in (Staff, Complaint, ComplaintEvent, Refund, Shift, HandoverItem, ShiftEvent)
+    for cls in (
+        Staff, Complaint, ComplaintEvent, Refund, Shift, HandoverItem, ShiftEvent,
+        OpinionEntry, DayClose, LateChange,
+    )
 }
 
 

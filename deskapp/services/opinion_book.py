@@ -1,0 +1,200 @@
+"""意见簿: the paper opinion book on the counter, transcribed and processed every day. An entry
+that is really a complaint becomes a complaint ticket (channel 意见簿) through intake, with all
+its rules, and entry and ticket point at each other."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+from deskapp.domain.errors import FieldError, RuleViolation
+from deskapp.domain.intake_rules import check_text
+from deskapp.domain.phone import parse_phone
+from deskapp.domain.timefmt import local_day
+from deskapp.services.day_lock import LateApproval, approve_late, guard_day
+from deskapp.services.desk import Actor, Desk
+from deskapp.store.models import OpinionEntry
+
+PAGE_SIZE = 50
+CONTENT_LIMIT = 2000
+# An entry older than this is a typing mistake in the year, not a book that old.
+MAX_AGE = timedelta(days=366)
+
+
+class EntryKind(StrEnum):
+    OPINION = "opinion"  # 意见
+    SUGGESTION = "suggestion"  # 建议
+    PRAISE = "praise"  # 表扬
+    COMPLAINT = "complaint"  # 投诉
+
+
+@dataclass
+class EntryForm:
+    written_on: str = ""  # YYYY-MM-DD; empty: today
+    page: str = ""
+    line: str = ""
+    kind: str = EntryKind.OPINION.value
+    content: str = ""
+    customer_name: str = ""
+    contact: str = ""
+
+
+def _positive(value: str, field: str, errors: list[FieldError]) -> int:
+    text = value.strip()
+    if not text.isdigit() or not 0 < int(text) < 100_000:
+        errors.append(FieldError(field, "error.opinion.number"))
+        return 0
+    return int(text)
+
+
+def check_entry(desk: Desk, form: EntryForm) -> tuple[str, int, int, EntryKind, str]:
+    errors: list[FieldError] = []
+    today = local_day(desk.clock.now(), desk.tz)
+    written = today
+    if form.written_on.strip():
+        m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", form.written_on.strip())
+        try:
+            written = date(*map(int, m.groups())) if m else None  # type: ignore[assignment]
+        except ValueError:
+            written = None  # type: ignore[assignment]
+        if written is None:
+            errors.append(FieldError("written_on", "error.opinion.date_format"))
+            written = today
+        elif written > today:
+            errors.append(FieldError("written_on", "error.time.future"))
+        elif today - written > MAX_AGE:
+            errors.append(FieldError("written_on", "error.time.too_old", {"days": MAX_AGE.days}))
+    page = _positive(form.page, "page", errors)
+    line = _positive(form.line, "line", errors)
+    try:
+        kind = EntryKind(form.kind)
+    except ValueError:
+        kind = EntryKind.OPINION
+        errors.append(FieldError("kind", "error.required"))
+    for error in (
+        check_text("content", form.content, required=True, max_len=CONTENT_LIMIT),
+        check_text("customer_name", form.customer_name, required=False, max_len=40),
+    ):
+        if error:
+            errors.append(error)
+    contact = ""
+    if form.contact.strip():
+        phone = parse_phone(form.contact)
+        if phone is None:
+            errors.append(FieldError("contact", "error.phone.invalid"))
+        else:
+            contact = phone.normalized
+    if errors:
+        raise RuleViolation(errors)
+    return written.isoformat(), page, line, kind, contact
+
+
+def add_entry(desk: Desk, actor: Actor, form: EntryForm) -> OpinionEntry:
+    written, page, line, kind, contact = check_entry(desk, form)
+    with desk.write(actor.id) as session:
+        entry = OpinionEntry(
+            written_on=written, page=page, line=line, kind=kind.value,
+            content=form.content.strip(), customer_name=form.customer_name.strip(),
+            contact=contact, created_by=actor.id, created_at=desk.clock.now(),
+        )  # fmt: skip
+        session.add(entry)
+    return entry
+
+
+def process_entry(
+    desk: Desk, actor: Actor, entry_id: str, reply: str, late: LateApproval | None = None
+) -> OpinionEntry:
+    """Record the reply given or the action taken; the entry is processed."""
+    error = check_text("reply", reply, required=True, max_len=CONTENT_LIMIT)
+    if error:
+        raise RuleViolation([error])
+    manager = approve_late(desk, late)
+    with desk.write(actor.id) as session:
+        entry = session.get(OpinionEntry, entry_id)
+        if entry is None:
+            raise RuleViolation.single("entry", "error.opinion.unknown")
+        day = date.fromisoformat(entry.written_on)
+        guard_day(session, desk, actor, day, "opinion_entry", entry.id, late, manager)
+        entry.reply = reply.strip()
+        entry.processed_by = actor.id
+        entry.processed_at = desk.clock.now()
+    return entry
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    id: str
+    written_on: str
+    page: int
+    line: int
+    kind: str
+    content: str
+    customer_name: str
+    reply: str
+    processed_at: datetime | None
+    complaint_id: str | None
+    contact: str
+
+    @property
+    def processed(self) -> bool:
+        return self.processed_at is not None
+
+
+def list_entries(
+    desk: Desk,
+    *,
+    since: str = "",
+    until: str = "",
+    kind: str = "",
+    words: str = "",
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> tuple[list[EntryRow], bool]:
+    """Unprocessed first (today's, then the earlier ones, which are overdue), then processed,
+    newest first; filtered by written date range, kind and words of the content or reply."""
+    stmt = sa.select(
+        OpinionEntry.id, OpinionEntry.written_on, OpinionEntry.page, OpinionEntry.line,
+        OpinionEntry.kind, OpinionEntry.content, OpinionEntry.customer_name, OpinionEntry.reply,
+        OpinionEntry.processed_at, OpinionEntry.complaint_id, OpinionEntry.contact,
+    )  # fmt: skip
+    if since:
+        stmt = stmt.where(OpinionEntry.written_on >= since)
+    if until:
+        stmt = stmt.where(OpinionEntry.written_on <= until)
+    if kind:
+        stmt = stmt.where(OpinionEntry.kind == kind)
+    if words.strip():
+        q = words.strip()
+        stmt = stmt.where(
+            sa.or_(
+                OpinionEntry.content.contains(q, autoescape=True),
+                OpinionEntry.reply.contains(q, autoescape=True),
+                OpinionEntry.customer_name.contains(q, autoescape=True),
+            )
+        )
+    stmt = stmt.order_by(
+        OpinionEntry.processed_at.is_not(None), OpinionEntry.written_on.desc(),
+        OpinionEntry.page.desc(), OpinionEntry.line.desc(),
+    ).offset(offset).limit(limit + 1)  # fmt: skip
+    with desk.read() as session:
+        rows = [EntryRow(*r) for r in session.execute(stmt).all()]
+    return rows[:limit], len(rows) > limit
+
+
+def unprocessed_before(desk: Desk, day: date) -> int:
+    """Entries written up to `day` and still not processed (the book is processed daily)."""
+    with desk.read() as session:
+        return (
+            session.scalar(
+                sa.select(sa.func.count())
+                .select_from(OpinionEntry)
+                .where(
+                    OpinionEntry.written_on <= day.isoformat(), OpinionEntry.processed_at.is_(None)
+                )
+            )
+            or 0
+        )
