@@ -11,7 +11,7 @@ from pathlib import Path
 from deskapp.clock import FrozenClock
 from deskapp.domain.enums import Channel, Role, Satisfaction, Severity
 from deskapp.domain.timefmt import format_local
-from deskapp.services import followup, shifts
+from deskapp.services import followup, opinion_book, shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, RefundForm, take_complaint
 from deskapp.services.staff import actor_of, add_staff, list_staff
@@ -150,6 +150,7 @@ def build_demo(
             if not on_spot:
                 _follow_up(desk, clock, taker, complaint.id, root, now, rng)
         _shifts(desk, clock, handlers, now)
+        _opinion_book(desk, clock, handlers[0], now)
     finally:
         desk.close()
 
@@ -178,6 +179,29 @@ def _shifts(desk: Desk, clock: FrozenClock, handlers: list[Actor], now: datetime
             shifts.acknowledge(desk, shift.id, incoming.work_no, _pin(incoming.work_no))
             clock.set(closed + timedelta(minutes=10))
             shifts.file_handover(desk, shift.id, manager.work_no, manager.pin, "已阅")
+    clock.set(now)
+
+
+_OPINIONS = (
+    ("suggestion", "希望周末多开两个窗口,排队时间太长", "", "", "已转营业厅主任,周末增开一个窗口"),
+    ("praise", "3号窗口营业员耐心帮我转套餐,点赞", "周女士", "", "已转达表扬"),
+    ("opinion", "自助缴费机经常无法识别新版纸币", "", "", ""),
+    ("complaint", "家里宽带报修三天没人上门", "赵先生", "13700001234", ""),
+)
+
+
+def _opinion_book(desk: Desk, clock: FrozenClock, actor: Actor, now: datetime) -> None:
+    """A page of the paper book: processed entries from yesterday, two left for today."""
+    yesterday = (now - timedelta(days=1)).astimezone(desk.tz)
+    for line, (kind, content, name, contact, reply) in enumerate(_OPINIONS, start=3):
+        written = yesterday if reply else now.astimezone(desk.tz)
+        clock.set(written)
+        entry = opinion_book.add_entry(desk, actor, opinion_book.EntryForm(
+            written_on=f"{written:%Y-%m-%d}", page="12", line=str(line), kind=kind,
+            content=content, customer_name=name, contact=contact,
+        ))  # fmt: skip
+        if reply:
+            opinion_book.process_entry(desk, actor, entry.id, reply)
     clock.set(now)
 
 
@@ -244,7 +268,10 @@ def _follow_up(
     if not at(timedelta(days=1, hours=2)):
         return
     followup.close(
-        desk, actor, complaint_id, outcome="问题已解决,已向客户说明",
+        desk,
+        actor,
+        complaint_id,
+        outcome="问题已解决,已向客户说明",
         satisfaction=rng.choice(["satisfied", "basically_satisfied", "declined"]),
     )
     if not at(timedelta(days=4)) or rng.random() < 0.3:

@@ -183,7 +183,11 @@ def test_a_ticket_followed_from_intake_to_return_visit(
         desk, fu.close, me, cid, outcome="已退还多收费用", finding="NET.COVER.INDOOR.BTS_FAULT"
     )
     assert (e.kind, e.note) == ("closed", "已退还多收费用")
-    assert data(e) == {"on_spot": False, "finding": "NET.COVER.INDOOR.BTS_FAULT"}
+    assert data(e) == {
+        "on_spot": False,
+        "finding": "NET.COVER.INDOOR.BTS_FAULT",
+        "satisfaction": None,
+    }
     c = stored(desk, cid)
     assert (c.status, c.outcome, c.closed_at) == (Status.CLOSED, "已退还多收费用", clock.now())
     assert c.cause_code_l4 == "NET.COVER.INDOOR.BTS_FAULT"

@@ -53,9 +53,39 @@ def _demo_template() -> Path:
                 ),
             ),
         )
+        _signed_off_day(desk, handler)
     finally:
         desk.close()  # the last close checkpoints the WAL: the main file is complete
     return path
+
+
+def _signed_off_day(desk: Desk, handler: Actor) -> None:
+    """A quiet day signed off, and a book entry of that day processed afterwards as a late
+    change: so that day_close, late_change and opinion_entry rows exist too."""
+    from datetime import date, timedelta
+
+    import sqlalchemy as sa
+
+    from deskapp.services import day_close, opinion_book
+    from deskapp.services.day_lock import LateApproval
+    from deskapp.store.models import ChangeLog
+
+    quiet = DEMO_NOW.astimezone(desk.tz).date() - timedelta(days=40)
+    entry = opinion_book.add_entry(desk, handler, opinion_book.EntryForm(
+        written_on=quiet.isoformat(), page="1", line="1", content="旧的意见"))  # fmt: skip
+    opinion_book.process_entry(desk, handler, entry.id, "已答复")
+    with desk.engine.begin() as conn:  # as if the hall had acknowledged everything
+        conn.execute(sa.update(ChangeLog).values(acked_at=DEMO_NOW))
+    day_close.sign_off(desk, date.fromisoformat(quiet.isoformat()), "2001", DEMO_PINS["2001"])
+    opinion_book.process_entry(
+        desk,
+        handler,
+        entry.id,
+        "补充:已电话回访",
+        late=LateApproval("2001", DEMO_PINS["2001"], "补录电话回访"),
+    )
+    with desk.engine.begin() as conn:  # the store tests read an unsynchronized terminal
+        conn.execute(sa.update(ChangeLog).values(acked_at=None))
 
 
 def demo_copy(dest: Path) -> Path:
