@@ -72,14 +72,15 @@ class DeskApp(App[None]):
     DEFAULT_MODE = "signin"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", t("help.key")),
         Binding("f2", "switch_mode('intake')", t("key.intake")),
         Binding("f3", "switch_mode('search')", t("key.search")),
         Binding("f4", "switch_mode('queue')", t("queue.title")),
         Binding("f5", "switch_mode('shift')", t("shift.title")),
         Binding("f6", "switch_mode('reports')", t("reports.title")),
         Binding("f7", "switch_mode('opinion')", t("opinion.title")),
-        Binding("f9", "switch_mode('day_close')", t("day.title")),
         Binding("f8", "sign_out", t("key.signout")),
+        Binding("f9", "switch_mode('day_close')", t("day.title")),
         Binding("ctrl+q", "quit", t("key.quit"), priority=True),
     ]
 
@@ -145,6 +146,15 @@ class DeskApp(App[None]):
         widget = event.widget
         if not blink and hasattr(widget, "cursor_blink"):
             widget.cursor_blink = False  # type: ignore[attr-defined]
+
+    def action_help(self) -> None:
+        from screens.help import HelpScreen, screen_keys
+
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        title = t(getattr(screen, "TITLE_KEY", "app.title"))
+        self.push_screen(HelpScreen(title, screen_keys(self, screen)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Nothing but signing in until someone has signed in.

@@ -138,6 +138,10 @@ class DetailScreen(Screen[None]):
             flags.append(t("detail.repeat_of", ticket=detail.repeat_of_ticket))
         if flags:
             rows.append(("标记", "、".join(flags)))
+        if c.next_due_at is not None and c.next_clock:
+            rows.append((t("queue.col_clock"),
+                         f"{t(f'clock.{c.next_clock}')} {format_local(c.next_due_at, tz)}"
+                         + (f" {t('queue.provisional')}" if c.next_due_provisional else "")))
         if c.promised_reply_at:
             rows.append((t("intake.promised_reply_at"), format_local(c.promised_reply_at, tz)))
         if c.outcome:

@@ -1,0 +1,57 @@
+"""F1 lists every key of the current screen: each binding the screen and the app declare
+(with a description, and not switched off by check_action) appears in the help."""
+
+from __future__ import annotations
+
+import pytest
+from textual.binding import Binding
+from ui_helpers import WIDE, build_app, settle, sign_in
+
+from deskapp.services.desk import Desk
+from screens.help import HelpScreen
+
+MODES = ["f2", "f3", "f4", "f5", "f6", "f7", "f9"]
+
+
+def _declared(screen: object, app: object) -> set[str]:
+    bindings = [*getattr(type(screen), "BINDINGS", []), *getattr(type(app), "BINDINGS", [])]
+    described = set()
+    for b in bindings:
+        if isinstance(b, Binding) and b.description:
+            if app._check_action_state(b.action, screen if b in type(screen).BINDINGS else app) \
+                    is False:  # fmt: skip
+                continue
+            described.add(b.description)
+    return described
+
+
+@pytest.mark.ui
+@pytest.mark.parametrize("key", MODES)
+async def test_the_help_lists_every_key_of_the_screen(desk: Desk, key: str) -> None:
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press(key)
+        await settle(pilot)
+        screen = app.screen
+        declared = _declared(screen, app)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        shown = {description for _key, description in app.screen.keys}
+        missing = declared - shown
+        assert not missing, f"{type(screen).__name__}: {missing}"
+        assert "帮助" in shown and "受理" in shown
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+
+
+@pytest.mark.snapshot
+def test_help_snapshot(snap_compare, desk: Desk) -> None:
+    async def help_on_intake(pilot) -> None:
+        await sign_in(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+
+    assert snap_compare(build_app(desk), terminal_size=WIDE, run_before=help_on_intake)
