@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich import box
 from rich.table import Table
 from textual import work
 from textual.app import ComposeResult
@@ -55,7 +56,7 @@ class MajorReportScreen(Screen[None]):
 
     def _show(self, report: MajorReport) -> None:
         self.report = report
-        fields = Table(show_header=False, expand=True)
+        fields = Table(show_header=False, expand=True, box=box.SIMPLE)
         fields.add_column(style="bold", width=14)
         fields.add_column(ratio=1)
         for label, value in report.fields:

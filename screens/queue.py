@@ -65,8 +65,9 @@ class QueueScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#queue", DataTable)
-        for key, width in (("col_mark", 21), ("col_ticket", 22), ("col_customer", 8),
-                           ("col_phone", 13), ("col_clock", 12), ("col_severity", 4),
+        # What is due comes first: at 80 columns the phone and cause scroll off, not the clock.
+        for key, width in (("col_mark", 20), ("col_ticket", 22), ("col_clock", 10),
+                           ("col_customer", 6), ("col_severity", 4), ("col_phone", 11),
                            ("col_cause", None)):
             table.add_column(t(f"queue.{key}"), width=width, key=key)
         self.set_interval(REFRESH_SECONDS, self.reload)
@@ -114,8 +115,8 @@ class QueueScreen(Screen[None]):
             clock = t(f"clock.{row.next_clock}") if row.next_clock else ""
             severity = Text(t(f"severity.{row.severity}"),
                             style={"major": "bold red", "serious": "yellow"}.get(row.severity, ""))
-            table.add_row(self._mark(row, now), row.ticket_no, row.customer_name,
-                          mask_phone(row.contact_phone), clock, severity, cause, key=row.id)
+            table.add_row(self._mark(row, now), row.ticket_no, clock, row.customer_name,
+                          severity, mask_phone(row.contact_phone), cause, key=row.id)
             self.rows.append(row)
             if row.provisional:
                 provisional_years.add(row.next_due_at.astimezone(self.desk.tz).year)
