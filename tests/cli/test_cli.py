@@ -21,8 +21,9 @@ def test_init_then_staff_add_asks_pin_twice_and_lists(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "GZ01-T02" in result.output
 
-    result = run("--db", str(db), "staff", "add", "--work-no", "1001", "--name", "张敏",
-                 input="4321\n4321\n")
+    result = run(
+        "--db", str(db), "staff", "add", "--work-no", "1001", "--name", "张敏", input="4321\n4321\n"
+    )
     assert result.exit_code == 0, result.output
     assert "4321" not in result.output  # never echoed
     listing = run("--db", str(db), "staff", "list")
@@ -36,8 +37,17 @@ def test_init_then_staff_add_asks_pin_twice_and_lists(tmp_path: Path) -> None:
 def test_staff_add_mismatched_pins_is_asked_again(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
     run("--db", str(db), "init", "--hall", "GZ01", "--terminal", "T01")
-    result = run("--db", str(db), "staff", "add", "--work-no", "1001", "--name", "张敏",
-                 input="1111\n2222\n3333\n3333\n")
+    result = run(
+        "--db",
+        str(db),
+        "staff",
+        "add",
+        "--work-no",
+        "1001",
+        "--name",
+        "张敏",
+        input="1111\n2222\n3333\n3333\n",
+    )
     assert result.exit_code == 0, result.output
     assert "1001" in run("--db", str(db), "staff", "list").output
 
@@ -52,8 +62,9 @@ def test_bad_codes_and_short_pin_are_refused_in_words(tmp_path: Path) -> None:
     assert "未知时区" in result.output
 
     run("--db", str(db), "init", "--hall", "GZ01", "--terminal", "T01")
-    result = run("--db", str(db), "staff", "add", "--work-no", "1001", "--name", "张敏",
-                 "--pin", "12")
+    result = run(
+        "--db", str(db), "staff", "add", "--work-no", "1001", "--name", "张敏", "--pin", "12"
+    )
     assert result.exit_code == 2
     assert "PIN为" in result.output
 
@@ -83,3 +94,31 @@ def test_demo_builds_a_realistic_store_once_and_prints_logins(tmp_path: Path) ->
 
     again = run("--db", str(db), "demo", "--no-open")
     assert "正在生成" not in again.output  # built on first run only
+
+
+def test_day_close_prints_the_checklist_and_exits_non_zero_while_incomplete(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "t.db"
+    run("--db", str(db), "init", "--hall", "GZ01", "--terminal", "T01")
+    quiet = run("--db", str(db), "day-close", "--date", "2026-01-05")
+    assert quiet.exit_code == 0 and "✓ 意见簿已处理" in quiet.output
+    bad = run("--db", str(db), "day-close", "--date", "2026-13-40")
+    assert bad.exit_code == 2
+
+    demo_db = tmp_path / "demo.db"
+    run("--db", str(demo_db), "demo", "--no-open")
+    from datetime import date
+
+    from deskapp.services.day_close import checklist
+    from deskapp.services.desk import Desk
+
+    desk = Desk.open(demo_db)
+    try:
+        today = date.today()
+        complete = checklist(desk, today).complete
+    finally:
+        desk.close()
+    result = run("--db", str(demo_db), "day-close", "--date", today.isoformat())
+    assert result.exit_code == (0 if complete else 1)
+    assert "本终端已同步" in result.output

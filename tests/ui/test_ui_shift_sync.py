@@ -18,7 +18,7 @@ from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
 from deskapp.services.staff import actor_of, list_staff
 from deskapp.services.terminal import init_terminal
-from deskapp.store.models import Shift, SyncConflict
+from deskapp.store.models import Complaint, Shift, SyncConflict
 from deskapp.sync import sync
 
 SIZES = pytest.mark.parametrize("size", [WIDE, NARROW], ids=["100x30", "80x24"])
@@ -192,3 +192,47 @@ class TestShiftSnapshots:
         self, snap_compare, desk: Desk, conflicted: str, size: tuple[int, int]
     ) -> None:
         assert snap_compare(build_app(desk), terminal_size=size, run_before=_conflicts_tab)
+
+
+@pytest.mark.ui
+async def test_acknowledge_and_file_with_pins(
+    desk: Desk, actors: dict[str, Actor], clock: FrozenClock
+) -> None:
+    _handover(desk, actors, clock)
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "1002", "2222")
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("ctrl+a")  # the outgoing handler's work number is refused
+        await settle(pilot)
+        await type_text(pilot, "1001")
+        await pilot.press("tab")
+        await type_text(pilot, "1111")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "交接" in str(app.screen.query_one("#dialog-error").render()) or any(
+            "不能接收自己" in str(w.render()) for w in app.screen.query(".field-error")
+        )
+        app.screen.query_one("#f-work_no").value = "1002"
+        app.screen.query_one("#f-pin").value = "2222"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("ctrl+b")  # a handler cannot file
+        await settle(pilot)
+        await type_text(pilot, "1002")
+        await pilot.press("tab")
+        await type_text(pilot, "2222")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert any("值班经理" in str(w.render()) for w in app.screen.query(".field-error"))
+        app.screen.query_one("#f-work_no").value = "2001"
+        app.screen.query_one("#f-pin").value = "8888"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    with desk.read() as session:
+        shift = session.scalars(sa.select(Shift).where(Shift.staff_id == actors["1001"].id)).one()
+        owners = set(session.scalars(sa.select(Complaint.owner_id)))
+        responders = set(session.scalars(sa.select(Complaint.first_responder_id)))
+    assert shift.status == "filed"
+    assert owners == {actors["1002"].id} and responders == {actors["1001"].id}
