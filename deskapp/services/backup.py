@@ -3,8 +3,9 @@
 The copy uses SQLite's online backup API, so it can be taken while the desk is in use. A
 restore checks the file's integrity and schema before replacing anything, keeps the replaced
 file, and gives the terminal a new sync identity (node id): changes made after the backup was
-taken come back from the hall store on the next sync as another node's, and new changes can
-never reuse a sequence number the hall already holds for the old identity."""
+taken come back from the hall store on the next sync as another node's, new changes can never
+reuse a sequence number the hall already holds for the old identity, and changes in the backup
+that had not reached the hall yet are carried over to the new identity and pushed."""
 
 from __future__ import annotations
 
@@ -105,10 +106,24 @@ def restore(db_path: Path, backup_file: Path) -> RestoreResult:
         old = conn.execute("SELECT node_id FROM terminal").fetchone()[0]
         new = uuid7()
         with conn:
-            # A new identity starts its own gap-free sequence. The restored change log stays
-            # under the old identity: those rows the hall already has are deduplicated, the
-            # others are still pushed under the identity that made them.
-            conn.execute("UPDATE terminal SET node_id = ?, last_seq = 0", (new,))
+            # A new identity with its own gap-free sequence. Changes the hall acknowledged stay
+            # under the old identity; those not yet acknowledged are renumbered onto the new one
+            # so the next sync pushes them (a copy the hall already received after the backup
+            # merges to the same content: nothing is lost, at worst logged twice in the hall).
+            pending = [
+                seq
+                for (seq,) in conn.execute(
+                    "SELECT seq FROM change_log WHERE node_id = ? AND acked_at IS NULL "
+                    "ORDER BY seq",
+                    (old,),
+                )
+            ]
+            for number, seq in enumerate(pending, start=1):
+                conn.execute(
+                    "UPDATE change_log SET node_id = ?, seq = ? WHERE node_id = ? AND seq = ?",
+                    (new, number, old, seq),
+                )
+            conn.execute("UPDATE terminal SET node_id = ?, last_seq = ?", (new, len(pending)))
     finally:
         conn.close()
     kept = None

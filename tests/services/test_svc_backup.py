@@ -86,17 +86,29 @@ def test_restore_keeps_the_replaced_store_and_takes_a_new_identity(
     reopened = Desk.open(db_path, clock=desk.clock)
     try:
         terminal = reopened.terminal()
-        assert terminal.node_id == result.new_node_id and terminal.last_seq == 0
+        assert terminal.node_id == result.new_node_id
+        # nothing was synchronized: every change in the backup moves to the new identity
+        with reopened.read() as session:
+            old_left = (
+                session.connection()
+                .exec_driver_sql("SELECT COUNT(*) FROM change_log WHERE node_id = ?", (old_node,))
+                .scalar()
+            )
+        assert old_left == 0 and terminal.last_seq > 0
         # A new complaint never reuses a number of a ticket in the store (tickets made after
         # the backup come back with the next sync, and then count too); and the gap-free
         # sequence of the new identity starts at 1.
         third = _take(reopened, handler, "赵先生")
         assert int(third.rsplit("-", 1)[1]) > int(first.rsplit("-", 1)[1])
         with reopened.read() as session:
-            seqs = session.connection().exec_driver_sql(
-                "SELECT seq FROM change_log WHERE node_id = ? ORDER BY seq",
-                (terminal.node_id,),
-            ).fetchall()
+            seqs = (
+                session.connection()
+                .exec_driver_sql(
+                    "SELECT seq FROM change_log WHERE node_id = ? ORDER BY seq",
+                    (terminal.node_id,),
+                )
+                .fetchall()
+            )
         assert [s for (s,) in seqs] == list(range(1, len(seqs) + 1))
     finally:
         reopened.close()
