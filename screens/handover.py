@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from rich import box
+from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -81,16 +82,16 @@ class HandoverScreen(Screen[None]):
         self.query_one("#handover-head", Static).update(head)
         self.query_one("#handover-items-title", Static).update(
             t("shift.items", count=len(view.items)))
-        items = Table(expand=True, box=box.SIMPLE_HEAD, pad_edge=False)
-        items.add_column(t("queue.col_ticket"), no_wrap=True)
-        items.add_column(t("queue.col_customer"), no_wrap=True)
-        items.add_column(t("queue.col_clock"), no_wrap=True)
-        items.add_column(t("shift.item_note"), ratio=1, overflow="fold")
+        # Each item on two lines, its note on the second at the full width: the note is what
+        # the next person reads, and a table column for it folds to a few characters at 80.
+        lines: list[Text] = []
         for item, ticket, customer, phone in view.items:
             clock = t(f"clock.{item.next_clock}") if item.next_clock else ""
             due = format_local(item.next_due_at, tz)[5:]
-            items.add_row(ticket, f"{customer} {mask_phone(phone)}", f"{clock} {due}", item.note)
-        self.query_one("#handover-items", Static).update(items)
+            lines.append(Text.assemble((ticket, "bold"), f" · {customer} {mask_phone(phone)}"
+                                       f" · {clock} {due}"))
+            lines.append(Text(f"  → {item.note}"))
+        self.query_one("#handover-items", Static).update(Group(*lines))
         events = Table.grid(padding=(0, 2))
         for event in view.events:
             events.add_row(format_local(event.at, tz), t(f"shift_event.{event.kind}"),

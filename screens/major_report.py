@@ -28,7 +28,8 @@ class MajorReportScreen(Screen[None]):
     DEFAULT_CSS = """
     MajorReportScreen #report { padding: 0 1; }
     MajorReportScreen #report-title { text-style: bold; content-align: center middle;
-        width: 100%; padding: 1 0; }
+        width: 100%; padding: 0; margin-bottom: 1; }
+    MajorReportScreen .section { text-style: bold; color: $accent; padding-top: 1; }
     """
 
     def __init__(self, complaint_id: str) -> None:
@@ -56,7 +57,8 @@ class MajorReportScreen(Screen[None]):
 
     def _show(self, report: MajorReport) -> None:
         self.report = report
-        fields = Table(show_header=False, expand=True, box=box.SIMPLE)
+        # No edge lines: at 80×24 the whole form and the start of its history fit on screen.
+        fields = Table(show_header=False, expand=True, box=box.SIMPLE, show_edge=False)
         fields.add_column(style="bold", width=14)
         fields.add_column(ratio=1)
         for label, value in report.fields:

@@ -1,14 +1,21 @@
 """待跟进: every complaint still on its clocks, earliest deadline first. Overdue rows are red
 with ⚠ and the overdue time, rows due within the hour amber with ◷, paused rows say until
-when (⏸). Colour never stands alone: each state has its mark and words."""
+when (‖). Colour never stands alone: each state has its mark and words.
+
+The columns fit the window, what is due first: time left, ticket, next clock, customer and
+severity always (80 columns), then the cause, then the masked phone as the width allows; never
+a column cut short or scrolled off sideways. The line under the table shows the highlighted
+ticket in full: phone, cause path, deadline, first responder (首问) and current owner."""
 
 from __future__ import annotations
 
+from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -19,6 +26,7 @@ from deskapp.domain.timefmt import format_duration, format_local
 from deskapp.i18n import t
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.queue import PAGE_SIZE, QueuePage, QueueRow, Scope, queue_counts, queue_page
+from deskapp.services.staff import list_staff
 from screens.detail import DetailScreen
 from screens.major_report import MajorReportScreen
 from screens.queue_actions import ACTIONS, ACTIONS_BY_NAME
@@ -29,9 +37,49 @@ from screens.widgets.status_line import StatusLine
 REFRESH_SECONDS = 30  # time left changes even when nothing is written
 
 
+@dataclass(frozen=True)
+class Column:
+    key: str
+    width: int
+
+
+# Widths hold the longest value: "‖ 暂停至 11-26 10:00", a ticket number, "部门首次响应",
+# a four-character name, "一般". A cell takes its width plus one cell of padding either side.
+ALWAYS = (Column("col_mark", 20), Column("col_ticket", 22), Column("col_clock", 12),
+          Column("col_customer", 8), Column("col_severity", 4))
+PHONE = Column("col_phone", 11)
+CAUSE_WIDTH, CAUSE_MIN = 18, 8  # the longest level-3 cause is 9 characters
+SCROLLBAR = 2
+
+
+def fit_columns(width: int) -> tuple[Column, ...]:
+    """The columns a table `width` cells wide shows in full: the fixed ones, then the cause
+    (cut to what is left, never below CAUSE_MIN), then the phone."""
+    spare = width - SCROLLBAR - sum(c.width + 2 for c in ALWAYS)
+    extra: list[Column] = []
+    if spare >= CAUSE_MIN + 2:
+        cause = Column("col_cause", min(CAUSE_WIDTH, spare - 2))
+        spare -= cause.width + 2
+        if spare >= PHONE.width + 2:
+            extra.append(PHONE)
+        extra.append(cause)
+    return (*ALWAYS, *extra)
+
+
 class QueueScreen(Screen[None]):
     TITLE_KEY = "queue.title"
-    CSS_PATH = "queue.tcss"
+    # DEFAULT_CSS, not a CSS_PATH: a screen's CSS file is parsed when the screen is first
+    # shown, and Textual then restyles every widget of every mode (the intake form's many)
+    # once more before the queue can draw: ~100 ms of the first F4 (bench/queue.py).
+    DEFAULT_CSS = """
+    QueueScreen #queue-info { height: 1; padding: 0 1; text-style: bold; }
+    QueueScreen #queue-provisional { height: auto; padding: 0 1; color: $warning; }
+    QueueScreen #queue { height: 1fr; }
+    /* The highlighted ticket in full: phone, cause path, deadline, first responder, owner. */
+    QueueScreen #queue-row {
+        height: auto; max-height: 2; padding: 0 1; background: $boost; color: $text-muted;
+    }
+    """
     AUTO_FOCUS = "#queue"
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(a.key, f"act('{a.name}')", a.label, show=a.show) for a in ACTIONS),
@@ -43,9 +91,19 @@ class QueueScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
+        # Textual restyles every widget of every mode (the intake form's many) when a mode's
+        # screen is first created, because a new screen's CSS generation (-1) differs from
+        # the app's. Nothing app-wide has changed: this screen's own widgets are styled as
+        # they mount. Saying it is current saves ~75 ms of the first F4 (bench/queue.py).
+        # A private attribute of Textual 8: if it is renamed, this line does nothing.
+        with suppress(RuntimeError):  # no app running: nothing to be current with
+            self._css_update_count = self.app._css_update_count
         self.scope = Scope.MINE
         self.rows: list[QueueRow] = []
         self._has_more = False
+        self._columns: tuple[Column, ...] = ()
+        self._now: datetime | None = None
+        self._names: dict[str, str] = {}
 
     @property
     def desk(self) -> Desk:
@@ -61,20 +119,32 @@ class QueueScreen(Screen[None]):
         yield Static("", id="queue-provisional")
         table: DataTable[Any] = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
         yield table
+        yield Static("", id="queue-row")
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#queue", DataTable)
-        # What is due comes first: at 80 columns the phone and cause scroll off, not the clock.
-        for key, width in (("col_mark", 20), ("col_ticket", 22), ("col_clock", 10),
-                           ("col_customer", 6), ("col_severity", 4), ("col_phone", 11),
-                           ("col_cause", None)):
-            table.add_column(t(f"queue.{key}"), width=width, key=key)
+        self._set_columns(fit_columns(self.size.width or self.app.size.width))
         self.set_interval(REFRESH_SECONDS, self.reload)
+        # In a worker, the first page too: read on the UI thread it made the first F4 slower
+        # (the first frame waits for the query; bench/queue.py, tried and measured).
         self.reload()
 
+    def on_resize(self, event: events.Resize) -> None:
+        columns = fit_columns(event.size.width)
+        if columns != self._columns:
+            self._set_columns(columns)
+            if self._now is not None:
+                self._fill(self.rows, self._now, keep=self._current())
+
+    def _set_columns(self, columns: tuple[Column, ...]) -> None:
+        table = self.query_one("#queue", DataTable)
+        table.clear(columns=True)
+        for column in columns:
+            table.add_column(t(f"queue.{column.key}"), width=column.width, key=column.key)
+        self._columns = columns
+
     def on_screen_resume(self) -> None:
-        if self.is_mounted:
+        if self.is_mounted and self._now is not None:
             self.reload()
 
     def reload(self) -> None:
@@ -82,10 +152,15 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue")
     def fetch(self, offset: int) -> None:
+        self.app.call_from_thread(self._show, *self._read(offset))
+
+    def _read(self, offset: int) -> tuple[QueuePage, tuple[int, int] | None, datetime]:
         now = self.desk.clock.now()
         page = queue_page(self.desk, self.actor, self.scope, offset, PAGE_SIZE)
         counts = queue_counts(self.desk, self.actor, self.scope, now) if offset == 0 else None
-        self.app.call_from_thread(self._show, page, counts, now)
+        if not self._names:
+            self._names = {s.id: s.name for s in list_staff(self.desk, active_only=False)}
+        return page, counts, now
 
     def _mark(self, row: QueueRow, now: datetime) -> Text:
         tz = self.desk.tz
@@ -100,26 +175,28 @@ class QueueScreen(Screen[None]):
         if left <= self.desk.refdata.time_limits.highlight:
             return Text(t("queue.due_soon", time=format_duration(left)) + suffix,
                         style="bold yellow")
-        return Text(t("queue.left", time=format_duration(left)) + suffix)
+        # Two blank cells where the other states have their mark: the words line up.
+        return Text("  " + t("queue.left", time=format_duration(left)) + suffix)
+
+    def _cells(self, row: QueueRow, now: datetime) -> list[Text | str]:
+        causes = self.desk.refdata.causes
+        values: dict[str, Text | str] = {
+            "col_mark": self._mark(row, now),
+            "col_ticket": row.ticket_no,
+            "col_clock": t(f"clock.{row.next_clock}") if row.next_clock else "",
+            "col_customer": row.customer_name,
+            "col_severity": Text(t(f"severity.{row.severity}"), style={
+                "major": "bold red", "serious": "yellow"}.get(row.severity, "")),
+            "col_phone": mask_phone(row.contact_phone),
+            "col_cause": causes.path(row.cause_code).name if row.cause_code in causes else "",
+        }
+        return [values[c.key] for c in self._columns]
 
     def _show(self, page: QueuePage, counts: tuple[int, int] | None, now: datetime) -> None:
-        table = self.query_one("#queue", DataTable)
-        causes = self.desk.refdata.causes
-        cursor = table.cursor_row
         if page.offset == 0:
-            table.clear()
-            self.rows = []
-        provisional_years: set[int] = set()
-        for row in page.rows:
-            cause = causes.path(row.cause_code).name if row.cause_code in causes else ""
-            clock = t(f"clock.{row.next_clock}") if row.next_clock else ""
-            severity = Text(t(f"severity.{row.severity}"),
-                            style={"major": "bold red", "serious": "yellow"}.get(row.severity, ""))
-            table.add_row(self._mark(row, now), row.ticket_no, clock, row.customer_name,
-                          severity, mask_phone(row.contact_phone), cause, key=row.id)
-            self.rows.append(row)
-            if row.provisional:
-                provisional_years.add(row.next_due_at.astimezone(self.desk.tz).year)
+            self._fill(page.rows, now, keep=self._current())
+        else:
+            self._fill([*self.rows, *page.rows], now, keep=None, start=len(self.rows))
         self._has_more = page.has_more
         if counts is not None:
             scope = t(f"queue.scope_{self.scope.value}")
@@ -127,15 +204,50 @@ class QueueScreen(Screen[None]):
             info = t("queue.summary", scope=scope, total=total, overdue=overdue)
             self.query_one("#queue-info", Static).update(info if total else
                                                          f"{scope} · {t('queue.empty')}")
+        provisional_years = sorted({row.next_due_at.astimezone(self.desk.tz).year
+                                    for row in self.rows if row.provisional})
         hint = self.query_one("#queue-provisional", Static)
-        hint.update(t("queue.provisional_hint", years="、".join(map(str, sorted(
-            provisional_years)))) if provisional_years else "")
+        hint.update(t("queue.provisional_hint", years="、".join(map(str, provisional_years)))
+                    if provisional_years else "")
         hint.display = bool(provisional_years)
-        if page.offset == 0 and self.rows:
-            table.move_cursor(row=min(max(cursor, 0), len(self.rows) - 1))
+
+    def _fill(self, rows: list[QueueRow], now: datetime, *, keep: QueueRow | None,
+              start: int = 0) -> None:
+        """Show `rows`; those before `start` are on the table already. After a reload the
+        cursor stays on the ticket it was on, wherever its new deadline has put it: the next
+        key the handler presses acts on the ticket they were looking at."""
+        table = self.query_one("#queue", DataTable)
+        cursor = table.cursor_row
+        if start == 0:
+            table.clear()
+        for row in rows[start:]:
+            table.add_row(*self._cells(row, now), key=row.id)
+        self.rows = list(rows)
+        self._now = now
+        if start == 0 and self.rows:
+            same = (i for i, r in enumerate(self.rows) if keep is not None and r.id == keep.id)
+            table.move_cursor(row=next(same, min(max(cursor, 0), len(self.rows) - 1)))
+        self._show_row(self._current())
+
+    def _show_row(self, row: QueueRow | None) -> None:
+        """The highlighted ticket in full, under the table."""
+        line = self.query_one("#queue-row", Static)
+        if row is None:
+            line.update("")
+            return
+        causes, tz = self.desk.refdata.causes, self.desk.tz
+        cause = causes.path(row.cause_code).label if row.cause_code in causes else ""
+        clock = t(f"clock.{row.next_clock}") if row.next_clock else ""
+        parts = [f"{row.customer_name} {mask_phone(row.contact_phone)}", cause,
+                 f"{clock} {format_local(row.next_due_at, tz)[5:]} {t('queue.col_due')}",
+                 f"{t('detail.first_responder')} {self._names.get(row.first_responder_id, '')}"]
+        if row.owner_id != row.first_responder_id:
+            parts.append(f"{t('detail.owner')} {self._names.get(row.owner_id, '')}")
+        line.update(" · ".join(p for p in parts if p))
 
     @on(DataTable.RowHighlighted, "#queue")
     def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        self._show_row(self._current())
         if self._has_more and event.cursor_row >= len(self.rows) - 5:
             self._has_more = False
             self.fetch(len(self.rows))

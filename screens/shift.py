@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -25,7 +26,7 @@ from textual.widgets import (
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.phone import mask_phone
-from deskapp.domain.timefmt import format_local, parse_local
+from deskapp.domain.timefmt import format_duration, format_local, parse_local
 from deskapp.i18n import error_text, t
 from deskapp.services import drafts, shifts
 from deskapp.services.desk import Actor, Desk
@@ -54,10 +55,12 @@ class ShiftScreen(Screen[None]):
     CSS_PATH = "shift.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "close_shift", t("shift.close"), priority=True),
-        Binding("ctrl+a", "acknowledge", t("shift.acknowledge")),
-        Binding("ctrl+b", "file", t("shift.file")),
-        Binding("ctrl+e", "export", t("shift.export"), show=False),
-        Binding("ctrl+k", "settle", t("shift.settle")),
+        # Priority: the keys the Footer shows work while the cursor is in a note, where an
+        # Input would otherwise take Ctrl+A (home), Ctrl+E (end) and Ctrl+K (delete to the end).
+        Binding("ctrl+a", "acknowledge", t("shift.acknowledge"), priority=True),
+        Binding("ctrl+b", "file", t("shift.file"), priority=True),
+        Binding("ctrl+e", "export", t("shift.export"), show=False, priority=True),
+        Binding("ctrl+k", "settle", t("shift.settle"), priority=True),
     ]
 
     def __init__(self) -> None:
@@ -91,7 +94,8 @@ class ShiftScreen(Screen[None]):
                 yield Static(t("shift.note"), classes="label")
                 yield TextArea(id="shift-note", tab_behavior="focus", soft_wrap=True)
                 yield Static("", id="shift-note-error", classes="field-error")
-                yield Button(f"{t('shift.close')} (Ctrl+S)", id="close", variant="primary")
+                yield Button(f"{t('shift.close')} (Ctrl+S)", id="close", variant="primary",
+                             compact=True)
             with TabPane(t("shift.tab_waiting"), id="tab-waiting"):
                 yield Static("", id="waiting-info")
                 yield DataTable(id="waiting", cursor_type="row")
@@ -163,10 +167,17 @@ class ShiftScreen(Screen[None]):
         box.remove_children()
         if not items:
             box.mount(Static(t("shift.no_items"), classes="hint"))
+        now = self.desk.clock.now()
         for item in items:
             clock = t(f"clock.{item.next_clock}") if item.next_clock else ""
-            line = (f"{item.ticket_no} · {item.customer_name} {mask_phone(item.contact_phone)}"
-                    f" · {clock} {format_local(item.next_due_at, tz)}")
+            line = Text()
+            if item.next_due_at is not None and item.next_due_at < now:
+                # What the next person must do first: overdue in words, not only in red.
+                overdue = t("queue.overdue", time=format_duration(item.next_due_at - now))
+                line.append(f"{overdue} · ", style="bold red")
+            line.append(f"{item.ticket_no} · {item.customer_name} "
+                        f"{mask_phone(item.contact_phone)} · {clock} "
+                        f"{format_local(item.next_due_at, tz)[5:]}")
             box.mount(Vertical(
                 Static(line, classes="item-line"),
                 Input(notes.get(item.complaint_id, ""), id=f"note-{item.complaint_id}",
@@ -266,8 +277,9 @@ class ShiftScreen(Screen[None]):
                           str(row.items), key=row.id)
         if table_id == "waiting":
             self.waiting = rows
-            self.query_one("#waiting-info", Static).update(
-                "" if rows else t("shift.nothing_waiting"))
+            info = self.query_one("#waiting-info", Static)
+            info.update("" if rows else t("shift.nothing_waiting"))
+            info.display = not rows
         else:
             self.history = (self.history if offset else []) + rows
 

@@ -44,18 +44,26 @@ class ActionDialog(ModalScreen[bool]):
     """Ctrl+S (or the button) submits; Esc cancels. `submit(values)` runs in a thread and
     raises RuleViolation to refuse; the dialog then stays open with the errors shown."""
 
+    # Every control starts in the same column as its label (compact controls, no label
+    # padding); the buttons are compact so a three-field dialog fits 80×24 without scrolling.
+    # The buttons' ids are the dialog's own: a screen's CSS file applies app-wide once loaded
+    # and outranks DEFAULT_CSS, and signin.tcss stretches a `#submit` to the full width.
     DEFAULT_CSS = """
     ActionDialog { align: center middle; }
     ActionDialog > VerticalScroll {
         width: 76; max-width: 95%; height: auto; max-height: 90%;
-        border: thick $primary; background: $surface; padding: 0 1;
+        border: thick $primary; background: $surface; padding: 0 2;
     }
-    ActionDialog #dialog-title { text-style: bold; padding: 1 0 0 1; }
-    ActionDialog #dialog-intro { color: $text-muted; padding: 0 1; }
-    ActionDialog TextArea { height: 4; border: none; }
+    ActionDialog #dialog-title { text-style: bold; padding: 1 0 0 0; }
+    ActionDialog #dialog-intro { color: $text-muted; padding: 0; }
+    ActionDialog Field { padding: 0; }
+    ActionDialog Field > Label { padding: 0; }
+    ActionDialog Field.-check > Label { display: none; }
+    ActionDialog TextArea { height: 3; padding: 0; background: $boost; }
+    ActionDialog Input, ActionDialog Select { width: 100%; }
+    ActionDialog #dialog-error { color: $error; padding: 0; height: auto; }
     ActionDialog Horizontal { height: auto; align: right middle; padding: 1 0; }
-    ActionDialog Button { margin-left: 2; width: auto; min-width: 14; }
-    ActionDialog #dialog-error { color: $error; padding: 0 1; height: auto; }
+    ActionDialog Button { width: auto; min-width: 12; margin: 0 0 0 2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", t("action.submit"), priority=True),
@@ -74,17 +82,20 @@ class ActionDialog(ModalScreen[bool]):
             if self.spec.intro:
                 yield Static(self.spec.intro, id="dialog-intro")
             for spec in self.spec.fields:
+                # A check box carries its own label: no second one above it.
                 yield Field(spec.label if spec.kind != "check" else "", self._widget(spec),
-                            name=spec.name)
+                            name=spec.name, classes="-check" if spec.kind == "check" else "")
             yield Static("", id="dialog-error")
             with Horizontal():
-                yield Button(f"{t('action.cancel')} (Esc)", id="cancel")
-                yield Button(f"{t('action.submit')} (Ctrl+S)", id="submit", variant="primary")
+                yield Button(f"{t('action.cancel')} (Esc)", id="dialog-cancel", compact=True)
+                yield Button(f"{t('action.submit')} (Ctrl+S)", id="dialog-submit",
+                             variant="primary", compact=True)
 
     def _widget(self, spec: FieldSpec) -> Input | TextArea | Select[str] | Checkbox:
         wid = f"f-{spec.name}"
         if spec.kind == "area":
-            return TextArea(spec.default or "", id=wid, tab_behavior="focus", soft_wrap=True)
+            return TextArea(spec.default or "", id=wid, tab_behavior="focus", soft_wrap=True,
+                            compact=True)
         if spec.kind == "select":
             return Select(list(spec.options), id=wid, compact=True, prompt=t("field.none"),
                           value=spec.default if spec.default is not None else Select.NULL)
@@ -94,6 +105,13 @@ class ActionDialog(ModalScreen[bool]):
                      max_length=spec.max_length, password=spec.password)
 
     def on_mount(self) -> None:
+        # Other screens' CSS files style fields by id (intake.tcss narrows #field-satisfaction,
+        # #field-severity; app.tcss pads .field-error) and outrank DEFAULT_CSS once loaded:
+        # inline styles keep every field of the dialog full width and aligned with its label.
+        for box in self.query(Field):
+            box.styles.width = "1fr"
+        for error in self.query(".field-error"):
+            error.styles.padding = 0
         # The first field, not the scroll container: the handler types straight away.
         if self.spec.fields:
             self.query_one(f"#f-{self.spec.fields[0].name}").focus()
@@ -112,12 +130,12 @@ class ActionDialog(ModalScreen[bool]):
                 out[spec.name] = widget.value  # type: ignore[attr-defined]
         return out
 
-    @on(Button.Pressed, "#submit")
+    @on(Button.Pressed, "#dialog-submit")
     def action_submit(self) -> None:
         if self._busy:
             return  # a second press while the first is being written
         self._busy = True
-        self.query_one("#submit", Button).disabled = True
+        self.query_one("#dialog-submit", Button).disabled = True
         self._run(self.values())
 
     @work(thread=True, exclusive=True)
@@ -131,18 +149,22 @@ class ActionDialog(ModalScreen[bool]):
 
     def _refused(self, violation: RuleViolation) -> None:
         self._busy = False
-        self.query_one("#submit", Button).disabled = False
+        self.query_one("#dialog-submit", Button).disabled = False
         names = {spec.name for spec in self.spec.fields}
         for f in self.query(Field):
             f.show_error(None)
         general: list[str] = []
+        first: str | None = None
         for error in violation.errors:
             if error.field in names:
                 self.query_one(f"#field-{error.field}", Field).show_error(error_text(error))
+                first = first or error.field
             else:
                 general.append(error_text(error))
         self.query_one("#dialog-error", Static).update("\n".join(f"✗ {m}" for m in general))
+        if first is not None:  # straight to what needs correcting; nothing typed is lost
+            self.query_one(f"#f-{first}").focus()
 
-    @on(Button.Pressed, "#cancel")
+    @on(Button.Pressed, "#dialog-cancel")
     def action_cancel(self) -> None:
         self.dismiss(False)
