@@ -16,8 +16,9 @@ import os
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -213,12 +214,20 @@ class HallRow:
     at: str
     seen: int
 
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        """`fields` parsed, once: the pull path reads them in several places."""
+        return json.loads(self.fields)
+
     def to_json(self) -> str:
-        return json.dumps(self.__dict__, ensure_ascii=False)
+        return json.dumps({f: getattr(self, f) for f in HALL_ROW_FIELDS}, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> HallRow:
         return cls(**json.loads(text))
+
+
+HALL_ROW_FIELDS = tuple(f.name for f in fields(HallRow))
 
 
 @dataclass(frozen=True)
@@ -272,6 +281,11 @@ def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict], keys: list[s
         set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys},
     )
     conn.execute(stmt, rows)
+
+
+def _select_rows() -> sa.Select:
+    """hall_change's columns in HallRow's order: rows become HallRows without a dict each."""
+    return sa.select(*(hall_change.c[name] for name in HALL_ROW_FIELDS))
 
 
 def root_of(entity: str, entity_id: str, fields: dict[str, Any]) -> str:
@@ -609,13 +623,13 @@ class HallStore:
             top = conn.execute(
                 sa.select(sa.func.coalesce(sa.func.max(hall_change.c.hall_seq), 0))
             ).scalar_one()
-            query = sa.select(hall_change).where(
+            query = _select_rows().where(
                 hall_change.c.hall_seq > cursor, hall_change.c.hall_seq <= top
             )
             if exclude_node is not None:
                 query = query.where(hall_change.c.node_id != exclude_node)
             rows = [
-                HallRow(**r._asdict())
+                HallRow(*r)
                 for r in conn.execute(query.order_by(hall_change.c.hall_seq).limit(limit))
             ]
             # a short batch read everything up to the top (the rest being our own)
@@ -637,9 +651,9 @@ class HallStore:
         last = rows[-1]
         # A transaction's rows are contiguous in both the terminal's and the hall's order.
         rows += [
-            HallRow(**r._asdict())
+            HallRow(*r)
             for r in conn.execute(
-                sa.select(hall_change)
+                _select_rows()
                 .where(
                     hall_change.c.node_id == last.node_id,
                     hall_change.c.seq > last.seq,
@@ -685,9 +699,9 @@ class HallStore:
         with self.read() as conn:
             for chunk in _chunks(ids):
                 rows += [
-                    HallRow(**r._asdict())
+                    HallRow(*r)
                     for r in conn.execute(
-                        sa.select(hall_change).where(
+                        _select_rows().where(
                             hall_change.c.root_id.in_(chunk), hall_change.c.hall_seq <= upto
                         )
                     )

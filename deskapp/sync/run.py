@@ -523,7 +523,7 @@ def _hold_dependents(rows: list[HallRow], future: set[tuple[str, str]]) -> None:
             (r.node_id, r.txn_id)
             for r in rows
             if (r.node_id, r.txn_id) not in future
-            and (r.entity_id in held_ids or held_ids & set(map(str, json.loads(r.fields).values())))
+            and (r.entity_id in held_ids or held_ids & set(map(str, r.data.values())))
         }
         if not more:
             return
@@ -553,7 +553,7 @@ def _with_parents(
                 continue
             if r.op != "insert" and r.entity_id not in created:
                 needed.setdefault(r.entity, set()).add(r.entity_id)
-            fields = json.loads(r.fields)
+            fields = r.data
             for fk in table.foreign_keys:
                 value = fields.get(fk.parent.name)
                 if value and value not in created:
