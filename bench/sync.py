@@ -17,7 +17,7 @@ server). The terminals are built once per run through the real services against 
 hall; the PostgreSQL hall is a copy of it (same hall id), and every repetition starts from
 copies (files; CREATE DATABASE ... TEMPLATE), so each measures the same work.
 
-    python -m bench.sync [--reps 3] [--quick] [--no-pg]
+    python -m bench.sync [--reps 3] [--quick] [--no-pg] [--storm-only]
 """
 
 from __future__ import annotations
@@ -439,6 +439,7 @@ def _worker(db: str, hall: str, now: str, go: str, out: str) -> None:
 
     desk = _desk(Path(db), FrozenClock(datetime.fromisoformat(now)))
     desk.terminal()
+    Path(f"{out}.ready").touch()
     while not Path(go).exists():
         time.sleep(0.005)
     started = time.perf_counter()
@@ -473,6 +474,7 @@ def run_storm(tpl: dict, folder: Path, terminals: int, rounds: int = 2) -> list[
             outs = [WORK / f"storm-{round_}-{i}.json" for i in range(terminals)]
             for out in outs:
                 out.unlink(missing_ok=True)
+                Path(f"{out}.ready").unlink(missing_ok=True)
             procs = [
                 subprocess.Popen(
                     [
@@ -489,7 +491,9 @@ def run_storm(tpl: dict, folder: Path, terminals: int, rounds: int = 2) -> list[
                 )
                 for db, out in zip(stores, outs, strict=True)
             ]
-            time.sleep(3.0 + terminals * 0.05)  # every worker imported and waiting
+            # Every worker imported, its store open and waiting: 50 Python start-ups on two
+            # cores take far longer than any fixed pause, and would be timed as sync.
+            _wait_until_ready(outs, procs)
             started = time.perf_counter()
             go.touch()
             for proc in procs:
@@ -539,6 +543,17 @@ def run_storm(tpl: dict, folder: Path, terminals: int, rounds: int = 2) -> list[
     return [first, wall]
 
 
+def _wait_until_ready(outs: list[Path], procs: list[subprocess.Popen], limit: float = 600) -> None:
+    deadline = time.monotonic() + limit
+    while not all(Path(f"{out}.ready").exists() for out in outs):
+        if any(proc.poll() is not None for proc in procs):
+            raise RuntimeError("a storm worker exited before the start")
+        if time.monotonic() > deadline:
+            raise TimeoutError("storm workers not ready")
+        time.sleep(0.05)
+    time.sleep(0.5)  # the last ones are inside their polling loop, not finishing an import
+
+
 def _own_count(db: Path) -> int:
     import sqlite3
 
@@ -576,8 +591,14 @@ def pg_available() -> bool:
         return False
 
 
-def run(reps: int = 3, *, quick: bool = False, pg: bool = True) -> list[Result]:
+def run(
+    reps: int = 3, *, quick: bool = False, pg: bool = True, storm_only: bool = False
+) -> list[Result]:
     WORK.mkdir(parents=True, exist_ok=True)
+    if storm_only:
+        storm_n = 10 if quick else STORM_TERMINALS
+        storm = build_templates(WORK / "tpl-storm", storm_n, STORM_CHANGES, seed=11)
+        return run_storm(storm, WORK / "tpl-storm", storm_n)
     terminals = 4 if quick else DAY_TERMINALS
     started = time.perf_counter()
     day = build_templates(WORK / "tpl-day", terminals, SHIFT_CHANGES, seed=7)
@@ -602,8 +623,9 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--storm-only", action="store_true", help="only the 50-terminal storm")
     args = parser.parse_args()
-    for result in run(args.reps, quick=args.quick, pg=not args.no_pg):
+    for result in run(args.reps, quick=args.quick, pg=not args.no_pg, storm_only=args.storm_only):
         print_result(result)
 
 
