@@ -23,3 +23,6 @@ class DeskSettings(BaseSettings):
         description="the hall store: a SQLite file path or a postgresql:// URL",
     )
     sync_window_days: int = Field(90, gt=0, description="history a new terminal pulls")
+    idle_signout_minutes: float = Field(
+        15, ge=0, description="sign out after this long without a key or click (0: never)"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,10 @@ SIGNED_IN_MODES: dict[str, Callable[[], Screen]] = {
 
 _OPEN_LOCK = threading.Lock()
 SYNC_RETRY_SECONDS = 60  # while the hall store is unreachable
+DEFAULT_IDLE_MINUTES = 15.0  # DeskSettings.idle_signout_minutes when no settings are given
+# What counts as someone at the counter: a key, a click, a scroll, a paste (not a mouse drift).
+ACTIVITY_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp,
+                   events.Paste)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -100,12 +105,16 @@ class DeskApp(App[None]):
         export_dir: Path | None = None,
         settings: Callable[[], DeskSettings] | None = None,
         hall: str | None = None,
+        idle_minutes: float | None = None,
     ) -> None:
         """Either an open `desk` (tests), a `db_path`, or `settings` (the CLI) to read and open
         in the background, so the sign-in screen is ready to type before the store is open.
 
         `cursor_blink`: None blinks text cursors except in a headless run (tests, screenshots),
-        where a blink caught half-way would make every snapshot a coin toss."""
+        where a blink caught half-way would make every snapshot a coin toss.
+
+        `idle_minutes`: sign out after this long without a key or click (0: never); None
+        takes the settings' `idle_signout_minutes`."""
         super().__init__()
         self.cursor_blink = cursor_blink
         if desk is None and db_path is None and settings is None:
@@ -120,6 +129,9 @@ class DeskApp(App[None]):
         self.demo_logins = demo_logins or []
         self.export_dir = export_dir or default_export_dir()
         self._notified: set[tuple[str, str, str]] = set()
+        self._idle_minutes = idle_minutes
+        self._last_activity = time.monotonic()
+        self._idle_timer: Timer | None = None
 
     @property
     def desk(self) -> Desk:
@@ -147,6 +159,39 @@ class DeskApp(App[None]):
         if not blink and hasattr(widget, "cursor_blink"):
             widget.cursor_blink = False  # type: ignore[attr-defined]
 
+    # ------------------------------------------------------------ idle sign-out
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, ACTIVITY_EVENTS):
+            self._last_activity = time.monotonic()
+        await super().on_event(event)
+
+    def idle_limit_seconds(self) -> float:
+        minutes = self._idle_minutes
+        if minutes is None:
+            settings = self._settings() if self._settings is not None else None
+            minutes = settings.idle_signout_minutes if settings else DEFAULT_IDLE_MINUTES
+        return minutes * 60
+
+    def _start_idle_watch(self) -> None:
+        """A counter left signed in is a counter anyone can use: after the configured time
+        without a key or click the desk signs out by itself (drafts kept, as with F8)."""
+        limit = self.idle_limit_seconds()
+        self._last_activity = time.monotonic()
+        if limit <= 0 or self._idle_timer is not None:
+            return
+        self._idle_timer = self.set_interval(min(limit / 4, 30), self._check_idle)
+
+    async def _check_idle(self) -> None:
+        if self.actor is None:
+            return
+        idle = time.monotonic() - self._last_activity
+        if idle >= self.idle_limit_seconds():
+            minutes = max(1, round(self.idle_limit_seconds() / 60))
+            await self.action_sign_out()
+            self.notify(t("signin.idle_signed_out", minutes=minutes), severity="warning",
+                        timeout=3600)  # fmt: skip
+
     def action_help(self) -> None:
         from screens.help import HelpScreen, screen_keys
 
@@ -172,6 +217,7 @@ class DeskApp(App[None]):
             self._deadline_timer = self.set_interval(every, self.watch_deadlines)
         self.watch_deadlines()
         self.refresh_sync_line()
+        self._start_idle_watch()
 
     _deadline_timer: Timer | None = None
 
