@@ -150,6 +150,30 @@ def staff_list(settings: DeskSettings) -> None:
         )
 
 
+@main.command("refusals")
+@click.option("--days", type=click.IntRange(min=1), default=7, show_default=True,
+              help="how far back")  # fmt: skip
+@pass_settings
+def refusals_command(settings: DeskSettings, days: int) -> None:
+    """审计: the actions the permissions matrix refused, newest first (every terminal's, once
+    synchronized)."""
+    from datetime import timedelta
+
+    from deskapp.domain.timefmt import format_local
+    from deskapp.i18n import t
+    from deskapp.services.audit import recent_refusals
+
+    desk = _desk(settings)
+    listed = recent_refusals(desk, desk.clock.now() - timedelta(days=days))
+    if not listed:
+        click.echo(t("audit.none", days=days))
+    for r in listed:
+        click.echo("\t".join((
+            format_local(r.at, desk.tz), r.terminal, r.work_no, r.name, t(f"role.{r.role}"),
+            t(f"permission.{r.permission}"), r.subject,
+        )))  # fmt: skip
+
+
 @main.command()
 @click.option("--reset", is_flag=True, help="discard the demo database and build it again")
 @click.option("--no-open", is_flag=True, help="build the demo database and exit")

@@ -285,7 +285,7 @@ class ReportsScreen(Screen[None]):
     def export(self, report: Report, fmt: str) -> None:
         app = self.app
         try:
-            path = exports.export_as(app.actor, report, fmt, app.export_dir)  # type: ignore[attr-defined]
+            path = exports.export_as(self.desk, app.actor, report, fmt, app.export_dir)  # type: ignore[attr-defined]
         except RuleViolation as refused:
             app.call_from_thread(self.notify, error_text(refused.errors[0]), severity="error")
             return

@@ -36,9 +36,30 @@ def allowed(actor: Actor, permission: Permission) -> bool:
     return permission in MATRIX[actor.role]
 
 
-def require(actor: Actor, permission: Permission, field: str = "actor") -> None:
-    """Refuse, in words the handler understands, when the actor's role lacks the permission."""
+class PermissionRefused(RuleViolation):
+    """A refusal by the matrix. Besides the words for the screen it carries what the audit
+    entry needs (services/audit.py writes one for every refusal)."""
+
+    def __init__(
+        self, actor: Actor, permission: Permission, field: str, key: str, subject: str
+    ) -> None:
+        super().__init__(RuleViolation.single(
+            field, key, permission=permission.value, role=actor.role.value).errors)  # fmt: skip
+        self.actor = actor
+        self.permission = permission
+        self.subject = subject
+        self.recorded = False
+
+
+def require(
+    actor: Actor,
+    permission: Permission,
+    field: str = "actor",
+    *,
+    key: str = "error.permission.denied",
+    subject: str = "",
+) -> None:
+    """Refuse, in words the handler understands, when the actor's role lacks the permission.
+    `subject`: the ticket, shift or day the action was on, for the audit entry."""
     if not allowed(actor, permission):
-        raise RuleViolation.single(
-            field, "error.permission.denied", permission=permission.value, role=actor.role.value
-        )
+        raise PermissionRefused(actor, permission, field, key, subject)

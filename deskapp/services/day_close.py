@@ -16,8 +16,9 @@ from deskapp.domain.enums import Satisfaction, Status
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.money import format_yuan, from_fen
-from deskapp.domain.permissions import Permission, allowed
+from deskapp.domain.permissions import Permission
 from deskapp.domain.timefmt import local_day
+from deskapp.services.audit import enforce
 from deskapp.services.day_lock import LateApproval, approve_late, guard_day
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.printable import FieldTable, GridTable, write_printable
@@ -191,8 +192,8 @@ def sign_off(desk: Desk, day: date, work_no: str, pin: str) -> DayClose:
                 for e in refused.errors
             ]
         ) from None
-    if not allowed(manager, Permission.SIGN_OFF_DAY):
-        raise RuleViolation.single("work_no", "error.approval.not_manager")
+    enforce(desk, manager, Permission.SIGN_OFF_DAY, "work_no",
+            key="error.approval.not_manager", subject=day.isoformat())  # fmt: skip
     listing = checklist(desk, day)
     if not listing.complete:
         raise RuleViolation(

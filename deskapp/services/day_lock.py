@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
-from deskapp.domain.permissions import Permission, allowed
+from deskapp.domain.permissions import Permission
+from deskapp.services.audit import enforce
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import sign_in
 from deskapp.store.models import DayClose, LateChange
@@ -47,8 +48,8 @@ def approve_late(desk: Desk, late: LateApproval | None) -> Actor | None:
         raise RuleViolation(
             [FieldError("late_approver", e.key, e.params) for e in refused.errors]
         ) from None
-    if not allowed(manager, Permission.REOPEN_DAY):
-        raise RuleViolation.single("late_approver", "error.approval.not_manager")
+    enforce(desk, manager, Permission.REOPEN_DAY, "late_approver",
+            key="error.approval.not_manager")  # fmt: skip
     return manager
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from deskapp.clock import Clock, SystemClock
 from deskapp.domain.actor import Actor  # noqa: F401  (re-exported: services take an Actor)
+from deskapp.domain.permissions import PermissionRefused
 from deskapp.refdata import RefData
 from deskapp.store import migrate
 from deskapp.store.changelog import ACTOR_KEY, CLOCK_KEY
@@ -33,6 +35,7 @@ class Desk:
     clock: Clock = field(default_factory=SystemClock)
     refdata: RefData = field(default_factory=RefData)
     _terminal: Terminal | None = field(default=None, init=False, repr=False)
+    _local: threading.local = field(default_factory=threading.local, init=False, repr=False)
 
     @classmethod
     def open(
@@ -53,13 +56,32 @@ class Desk:
 
     @contextmanager
     def write(self, actor_id: str) -> Iterator[Session]:
-        """One transaction; every record change in it lands in the change log with `actor_id`."""
-        with self.sessions() as session:
-            session.info[ACTOR_KEY] = actor_id
-            session.info[CLOCK_KEY] = self.clock
-            session.connection(execution_options=WRITE)
-            yield session
-            session.commit()
+        """One transaction; every record change in it lands in the change log with `actor_id`.
+        A permission refused inside it is audited once the transaction has rolled back."""
+        outermost = not self.writing
+        self._local.writing = True
+        try:
+            with self.sessions() as session:
+                session.info[ACTOR_KEY] = actor_id
+                session.info[CLOCK_KEY] = self.clock
+                session.connection(execution_options=WRITE)
+                yield session
+                session.commit()
+        except PermissionRefused as refused:
+            if outermost:
+                from deskapp.services.audit import record_refusal
+
+                self._local.writing = False
+                record_refusal(self, refused)
+            raise
+        finally:
+            if outermost:
+                self._local.writing = False
+
+    @property
+    def writing(self) -> bool:
+        """Whether this thread is inside a write transaction of this desk."""
+        return getattr(self._local, "writing", False)
 
     def terminal(self) -> Terminal:
         """This terminal's identity (its counters are read fresh inside each write)."""

@@ -18,9 +18,11 @@ from typing import Any
 from rich.cells import cell_len
 
 from deskapp.domain.actor import Actor
-from deskapp.domain.permissions import Permission, require
+from deskapp.domain.permissions import Permission
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
+from deskapp.services.audit import enforce
+from deskapp.services.desk import Desk
 from deskapp.services.reports import OVER_MARK, Kind, Report, Table, format_cell
 
 
@@ -335,7 +337,7 @@ def write(report: Report, fmt: str, path: Path, only: str | None = None) -> Path
     return path
 
 
-def export_as(actor: Actor, report: Report, fmt: str, directory: Path) -> Path:
+def export_as(desk: Desk, actor: Actor, report: Report, fmt: str, directory: Path) -> Path:
     """A signed-in person's export: only roles allowed to take the figures out of the desk."""
-    require(actor, Permission.EXPORT_REPORTS)
+    enforce(desk, actor, Permission.EXPORT_REPORTS)
     return write(report, fmt, directory / default_name(report, fmt))

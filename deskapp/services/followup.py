@@ -373,7 +373,7 @@ def reassign(
         if target.id == c.owner_id:
             raise RuleViolation.single("to_staff", "error.reassign.same")
         if actor.id not in (c.owner_id, c.first_responder_id):
-            require(actor, Permission.REASSIGN_ANY, "to_staff")  # someone else's ticket
+            require(actor, Permission.REASSIGN_ANY, "to_staff", subject=c.id)  # not theirs
         before = c.owner_id
         c.owner_id = target.id
         return _event(c, "reassigned", actor, now, text, **{"from": before, "to": target.id})

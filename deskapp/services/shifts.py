@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
-from deskapp.domain.permissions import Permission, allowed
+from deskapp.domain.permissions import Permission
 from deskapp.domain.timefmt import format_local
+from deskapp.services.audit import enforce
 from deskapp.services.clocks import refresh_clocks
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.printable import FieldTable, GridTable, write_printable
@@ -231,8 +232,8 @@ def acknowledge(desk: Desk, shift_id: str, work_no: str, pin: str) -> Shift:
 def file_handover(desk: Desk, shift_id: str, work_no: str, pin: str, note: str = "") -> Shift:
     """备案: the duty manager files the acknowledged handover with their PIN."""
     manager = _pin_actor(desk, work_no, pin)
-    if not allowed(manager, Permission.FILE_HANDOVER):
-        raise RuleViolation.single("work_no", "error.approval.not_manager")
+    enforce(desk, manager, Permission.FILE_HANDOVER, "work_no",
+            key="error.approval.not_manager", subject=shift_id)  # fmt: skip
     with desk.write(manager.id) as session:
         shift = _load(session, shift_id)
         if shift.status != ShiftStatus.ACKNOWLEDGED.value:

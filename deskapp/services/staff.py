@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from deskapp.domain.enums import Role
 from deskapp.domain.errors import FieldError, RuleViolation
-from deskapp.domain.permissions import Permission, allowed
+from deskapp.domain.permissions import Permission
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.pins import DUMMY_HASH, hash_pin, verify_pin
 from deskapp.store.models import SigninGuard, Staff
@@ -111,6 +111,8 @@ def sign_in(desk: Desk, work_no: str, pin: str) -> Actor:
 def verify_manager(desk: Desk, work_no: str, pin: str, field: str = "approver") -> Actor:
     """A duty or hall manager confirming an action with their own PIN (counts toward the lock)."""
     actor = sign_in(desk, work_no, pin)
-    if not allowed(actor, Permission.APPROVE_REFUND_BEYOND_RULE):
-        raise RuleViolation.single(field, "error.approval.not_manager")
+    from deskapp.services.audit import enforce
+
+    enforce(desk, actor, Permission.APPROVE_REFUND_BEYOND_RULE, field,
+            key="error.approval.not_manager")  # fmt: skip
     return actor

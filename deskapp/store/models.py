@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 from deskapp.ids import uuid7
 
-SCHEMA_VERSION = 4  # bump when a migration changes a record table's columns (additively)
+SCHEMA_VERSION = 5  # bump when a migration changes a record table's columns (additively)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -249,6 +249,23 @@ class LateChange(RecordTable, table=True):
     at: datetime = Field(sa_column=utc_column())
 
 
+class Refusal(RecordTable, table=True):
+    """An action the permissions matrix refused (审计): who tried what, where, on what. Written
+    after the refused transaction rolled back, synchronized to the hall for the managers."""
+
+    __tablename__ = "refusal"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    at: datetime = Field(sa_column=utc_column(index=True))
+    actor_id: str = Field(max_length=40, index=True)  # a staff id (no foreign key: a
+    # refusal must be kept even for someone this terminal has not yet pulled)
+    role: str = Field(max_length=16)
+    permission: str = Field(max_length=40)
+    subject: str = Field(default="", max_length=40)  # the ticket, shift or day concerned
+    hall_code: str = Field(max_length=8)
+    terminal_code: str = Field(max_length=8)
+
+
 # ----------------------------------------------------------------- local tables
 
 
@@ -319,7 +336,7 @@ RECORD_TABLES: dict[str, type[RecordTable]] = {
     cls.__tablename__: cls
     for cls in (
         Staff, Complaint, ComplaintEvent, Refund, Shift, HandoverItem, ShiftEvent,
-        OpinionEntry, DayClose, LateChange,
+        OpinionEntry, DayClose, LateChange, Refusal,
     )
 }
 

@@ -16,7 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from deskapp.domain.errors import RuleViolation
-from deskapp.domain.permissions import Permission, allowed
+from deskapp.domain.permissions import Permission
+from deskapp.services.audit import enforce
 from deskapp.store.models import RECORD_TABLES, Complaint, ComplaintEvent, Staff, SyncConflict
 from deskapp.sync.hlc import Stamp
 from deskapp.sync.merge import SETTLED_EVENT, legal_state_value, to_column
@@ -104,8 +105,8 @@ def _side(value: str, actor: str, at: datetime, hlc: str, names: dict) -> Side:
 
 def settle_conflict(desk, actor, conflict_id: str, choice: str) -> ConflictView:
     """Keep side a or side b: written as a normal, logged change by `actor` (a manager)."""
-    if not allowed(actor, Permission.SETTLE_CONFLICT):
-        raise RuleViolation.single("conflict", "error.sync.settle_manager")
+    enforce(desk, actor, Permission.SETTLE_CONFLICT, "conflict",
+            key="error.sync.settle_manager", subject=conflict_id)  # fmt: skip
     try:
         chosen = Choice(choice)
     except ValueError:

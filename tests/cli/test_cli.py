@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -122,3 +123,23 @@ def test_day_close_prints_the_checklist_and_exits_non_zero_while_incomplete(
     result = run("--db", str(demo_db), "day-close", "--date", today.isoformat())
     assert result.exit_code == (0 if complete else 1)
     assert "本终端已同步" in result.output
+
+
+def test_refusals_lists_what_the_matrix_refused(tmp_path: Path) -> None:
+    from deskapp.domain.errors import RuleViolation
+    from deskapp.services.desk import Desk
+    from deskapp.services.staff import verify_manager
+
+    db = tmp_path / "t.db"
+    run("--db", str(db), "init", "--hall", "GZ01", "--terminal", "T03")
+    assert "没有被拒绝的操作" in run("--db", str(db), "refusals").output
+    run("--db", str(db), "staff", "add", "--work-no", "1002", "--name", "刘洋", "--pin", "2222")
+    desk = Desk.open(db)
+    try:
+        with contextlib.suppress(RuleViolation):
+            verify_manager(desk, "1002", "2222")  # a handler cannot approve a refund
+    finally:
+        desk.close()
+    listing = run("--db", str(db), "refusals", "--days", "1")
+    assert listing.exit_code == 0, listing.output
+    assert "GZ01-T03\t1002\t刘洋\t投诉处理员\t超规则退费审批" in listing.output

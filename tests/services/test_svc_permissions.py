@@ -59,6 +59,28 @@ def test_every_permission_is_held_by_someone() -> None:
 # ------------------------------------------------------------ through the services
 
 PINS = {"1001": "1111", "1002": "2222", "2001": "8888", "3001": "9999"}
+
+
+def _refusals(desk) -> list:
+    """The audit entries of refusals, and a check that each is in the change log too (it
+    reaches the hall with the next sync)."""
+    import sqlalchemy as sa
+
+    from deskapp.store.models import ChangeLog, Refusal
+
+    with desk.read() as session:
+        rows = list(session.scalars(sa.select(Refusal).order_by(Refusal.at)))
+        logged = set(session.scalars(
+            sa.select(ChangeLog.entity_id).where(ChangeLog.entity == "refusal")))  # fmt: skip
+    assert logged == {r.id for r in rows}
+    return rows
+
+
+def _assert_refused_once(desk, actor_id: str, permission: Permission, subject: str = "") -> None:
+    [entry] = _refusals(desk)
+    assert (entry.actor_id, entry.permission) == (actor_id, permission.value)
+    assert entry.subject == subject
+    assert entry.terminal_code and entry.at == desk.clock.now()
 BY_ROLE = {Role.HANDLER: "1002", Role.DUTY_MANAGER: "2001", Role.HALL_MANAGER: "3001"}
 
 
@@ -83,9 +105,12 @@ def test_refund_beyond_the_rule_needs_an_approver_allowed_by_the_matrix(
     work_no = BY_ROLE[role]
     if Permission.APPROVE_REFUND_BEYOND_RULE in MATRIX[role]:
         assert verify_manager(desk, work_no, PINS[work_no]).work_no == work_no
+        assert not _refusals(desk)
     else:
         with pytest.raises(RuleViolation):
             verify_manager(desk, work_no, PINS[work_no])
+        staff_id = desk_staff_id(desk, work_no)
+        _assert_refused_once(desk, staff_id, Permission.APPROVE_REFUND_BEYOND_RULE)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -101,9 +126,11 @@ def test_filing_a_handover_follows_the_matrix(desk, actors, role: Role) -> None:
     work_no = BY_ROLE[role] if role is not Role.HANDLER else "1001"
     if Permission.FILE_HANDOVER in MATRIX[role]:
         assert shifts.file_handover(desk, shift.id, work_no, PINS[work_no]).status == "filed"
+        assert not _refusals(desk)
     else:
         with pytest.raises(RuleViolation):
             shifts.file_handover(desk, shift.id, work_no, PINS[work_no])
+        _assert_refused_once(desk, actors[work_no].id, Permission.FILE_HANDOVER, shift.id)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -122,9 +149,16 @@ def test_reassigning_someone_elses_ticket_follows_the_matrix(
 
     if Permission.REASSIGN_ANY in MATRIX[role]:
         assert call().complaint.owner_id == target.id
+        assert not _refusals(desk)
     else:
         with pytest.raises(RuleViolation):
             call()
+        # Refused inside the write: the ticket is untouched, the refusal is kept.
+        _assert_refused_once(desk, actor.id, Permission.REASSIGN_ANY, ticket.id)
+        with desk.read() as session:
+            from deskapp.store.models import Complaint
+
+            assert session.get(Complaint, ticket.id).owner_id == actors["1001"].id
 
 
 def test_a_handler_may_pass_on_their_own_ticket(desk, actors) -> None:
@@ -136,3 +170,62 @@ def test_a_handler_may_pass_on_their_own_ticket(desk, actors) -> None:
     )
     assert result.complaint.owner_id == actors["1002"].id
     assert result.complaint.first_responder_id == actors["1001"].id
+
+
+def desk_staff_id(desk, work_no: str) -> str:
+    from deskapp.services.staff import list_staff
+
+    return next(s.id for s in list_staff(desk) if s.work_no == work_no)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_exporting_reports_follows_the_matrix(desk, actors, tmp_path, role: Role) -> None:
+    from deskapp.domain.indicators import month_of
+    from deskapp.services import exports
+    from deskapp.services.reports import ReportRequest, build_report
+
+    actor = actors[BY_ROLE[role]]
+    today = desk.clock.now().astimezone(desk.tz).date()
+    report = build_report(desk, ReportRequest(month_of(today)))
+    if Permission.EXPORT_REPORTS in MATRIX[role]:
+        assert exports.export_as(desk, actor, report, "csv", tmp_path / "out").is_file()
+        assert not _refusals(desk)
+    else:
+        with pytest.raises(RuleViolation):
+            exports.export_as(desk, actor, report, "csv", tmp_path)
+        assert not (tmp_path / "out").exists()
+        _assert_refused_once(desk, actor.id, Permission.EXPORT_REPORTS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_signing_off_the_day_follows_the_matrix(desk, actors, role: Role) -> None:
+    from deskapp.services import day_close
+
+    work_no = BY_ROLE[role]
+    today = desk.clock.now().astimezone(desk.tz).date()
+    if Permission.SIGN_OFF_DAY in MATRIX[role]:
+        # Allowed: what refuses now is the day's checklist (not synchronized), not the matrix.
+        with pytest.raises(RuleViolation) as refused:
+            day_close.sign_off(desk, today, work_no, PINS[work_no])
+        assert refused.value.keys() == {"error.day.gap_sync"}
+        assert not _refusals(desk)
+    else:
+        with pytest.raises(RuleViolation):
+            day_close.sign_off(desk, today, work_no, PINS[work_no])
+        _assert_refused_once(desk, actors[work_no].id, Permission.SIGN_OFF_DAY, today.isoformat())
+
+
+def test_refusals_are_listed_newest_first_with_names(desk, actors) -> None:
+    from datetime import timedelta
+
+    from deskapp.services.audit import recent_refusals
+    from deskapp.services.staff import verify_manager
+
+    for _ in range(2):
+        with pytest.raises(RuleViolation):
+            verify_manager(desk, "1002", PINS["1002"])
+        desk.clock.advance(timedelta(minutes=1))
+    listed = recent_refusals(desk, desk.clock.now() - timedelta(hours=1))
+    assert [r.work_no for r in listed] == ["1002", "1002"]
+    assert listed[0].at > listed[1].at
+    assert listed[0].name == "刘洋" and listed[0].permission == "approve_refund_beyond_rule"

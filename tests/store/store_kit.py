@@ -61,11 +61,14 @@ def _demo_template() -> Path:
 
 def _signed_off_day(desk: Desk, handler: Actor) -> None:
     """A quiet day signed off, and a book entry of that day processed afterwards as a late
-    change: so that day_close, late_change and opinion_entry rows exist too."""
+    change, and a handler refused the sign-off first: so that day_close, late_change,
+    opinion_entry and refusal rows exist too."""
+    import contextlib
     from datetime import date, timedelta
 
     import sqlalchemy as sa
 
+    from deskapp.domain.errors import RuleViolation
     from deskapp.services import day_close, opinion_book
     from deskapp.services.day_lock import LateApproval
     from deskapp.store.models import ChangeLog
@@ -74,6 +77,8 @@ def _signed_off_day(desk: Desk, handler: Actor) -> None:
     entry = opinion_book.add_entry(desk, handler, opinion_book.EntryForm(
         written_on=quiet.isoformat(), page="1", line="1", content="旧的意见"))  # fmt: skip
     opinion_book.process_entry(desk, handler, entry.id, "已答复")
+    with contextlib.suppress(RuleViolation):  # a handler may not sign a day off: audited
+        day_close.sign_off(desk, date.fromisoformat(quiet.isoformat()), "1001", DEMO_PINS["1001"])
     with desk.engine.begin() as conn:  # as if the hall had acknowledged everything
         conn.execute(sa.update(ChangeLog).values(acked_at=DEMO_NOW))
     day_close.sign_off(desk, date.fromisoformat(quiet.isoformat()), "2001", DEMO_PINS["2001"])
