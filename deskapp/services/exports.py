@@ -43,6 +43,19 @@ _NUMBER_FORMATS = {
 HEADER_ROW = 3  # title, basis, then the column headers (frozen with the rows above)
 
 
+# A text cell starting with one of these is read by Excel, WPS or LibreOffice as a formula
+# (OWASP "CSV injection"): a customer name typed as `=cmd|' /C calc'!A0` would run on the
+# manager's PC. Such cells get a leading single quote and are always written as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(value: Any) -> Any:
+    """Text that a spreadsheet would evaluate, made inert; every other value as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def default_name(report: Report, fmt: str) -> str:
     safe = re.sub(r"[^A-Za-z0-9-]", "_", report.scope.code)
     p = report.period
@@ -104,11 +117,11 @@ def write_xlsx(report: Report, path: Path, only: str | None = None) -> Path:
     note = book.create_sheet(_sheet_title(t("reports.export.sheet_note"), used))
     note.column_dimensions["A"].width = 24
     note.column_dimensions["B"].width = 100
-    heading = WriteOnlyCell(note, report.title)
+    heading = WriteOnlyCell(note, neutralize(report.title))
     heading.font = title_font
     note.append([heading])
     for label, value in _preamble(report):
-        note.append([label, value])
+        note.append([neutralize(label), neutralize(value)])
     note.append([])
     head = [WriteOnlyCell(note, t("reports.export.table")),
             WriteOnlyCell(note, t("reports.export.basis"))]  # fmt: skip
@@ -116,7 +129,7 @@ def write_xlsx(report: Report, path: Path, only: str | None = None) -> Path:
         cell.font = bold
     note.append(head)
     for table in tables:
-        note.append([table.title, table.basis])
+        note.append([neutralize(table.title), neutralize(table.basis)])
 
     for table in tables:
         sheet = book.create_sheet(_sheet_title(table.title, used))
@@ -126,15 +139,15 @@ def write_xlsx(report: Report, path: Path, only: str | None = None) -> Path:
             sample = [column.title, *(format_cell(r[index], table.kind(i, index))
                                       for i, r in enumerate(table.rows[:200]))]  # fmt: skip
             sheet.column_dimensions[letter].width = _width(sample)
-        title = WriteOnlyCell(sheet, table.title)
+        title = WriteOnlyCell(sheet, neutralize(table.title))
         title.font = title_font
         sheet.append([title])
-        basis = WriteOnlyCell(sheet, table.basis)
+        basis = WriteOnlyCell(sheet, neutralize(table.basis))
         basis.alignment = Alignment(wrap_text=False)
         sheet.append([basis])
         header = []
         for column in table.columns:
-            cell = WriteOnlyCell(sheet, column.title)
+            cell = WriteOnlyCell(sheet, neutralize(column.title))
             cell.font = bold
             cell.fill = head_fill
             header.append(cell)
@@ -143,7 +156,7 @@ def write_xlsx(report: Report, path: Path, only: str | None = None) -> Path:
             cells = []
             for c, value in enumerate(row):
                 kind = table.kind(r, c)
-                cell = WriteOnlyCell(sheet, value)
+                cell = WriteOnlyCell(sheet, neutralize(value))
                 if kind in _NUMBER_FORMATS and isinstance(value, int | float):
                     cell.number_format = _NUMBER_FORMATS[kind]
                 over = (kind is Kind.FLAG and str(value).startswith(OVER_MARK)) or (
@@ -172,6 +185,8 @@ def _letter(index: int) -> str:
 def _csv_value(value: Any, kind: Kind) -> Any:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return neutralize(value)
     if kind is Kind.PERCENT:
         return f"{value * 100:.1f}%"
     if kind is Kind.DECIMAL:
@@ -188,14 +203,14 @@ def csv_text(report: Report, only: str | None = None) -> str:
     the report's period, scope and time of generation first."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([report.title])
+    writer.writerow([neutralize(report.title)])
     for label, value in _preamble(report):
-        writer.writerow([label, value])
+        writer.writerow([neutralize(label), neutralize(value)])
     writer.writerow([])
     for table in _tables(report, only):
         writer.writerow([f"【{table.title}】"])
-        writer.writerow([t("reports.export.basis"), table.basis])
-        writer.writerow([c.title for c in table.columns])
+        writer.writerow([t("reports.export.basis"), neutralize(table.basis)])
+        writer.writerow([neutralize(c.title) for c in table.columns])
         for r, row in enumerate(table.rows):
             writer.writerow([_csv_value(v, table.kind(r, c)) for c, v in enumerate(row)])
         writer.writerow([])

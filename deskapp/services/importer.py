@@ -226,9 +226,16 @@ def _read_xlsx(path: Path) -> tuple[str, list[str], Iterator]:
             header = ["" if c is None else str(c) for c in cells]
 
             def data(start: int = number) -> Iterator[tuple[int, list[Any]]]:
+                # read_only parses the sheet as it goes: a damaged sheet inside a sound zip
+                # fails here, after the header. Every row is read before anything is written,
+                # so refusing the file at this point still imports nothing.
                 try:
                     for line, values in enumerate(rows, start=start + 1):
                         yield line, list(values)
+                except Exception as exc:  # XML, zip and value errors of a damaged file
+                    raise RuleViolation.single(
+                        "file", "error.import.read", reason=str(exc)[:200]
+                    ) from None
                 finally:
                     book.close()
 

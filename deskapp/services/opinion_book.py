@@ -5,6 +5,7 @@ its rules, and entry and ticket point at each other."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -44,8 +45,10 @@ class EntryForm:
 
 
 def _positive(value: str, field: str, errors: list[FieldError]) -> int:
-    text = value.strip()
-    if not text.isdigit() or not 0 < int(text) < 100_000:
+    # NFKC: full-width digits from a Chinese IME count; str.isdigit() alone would also pass
+    # "²" or "٣", which int() refuses.
+    text = unicodedata.normalize("NFKC", value).strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 5) or not int(text) > 0:
         errors.append(FieldError(field, "error.opinion.number"))
         return 0
     return int(text)

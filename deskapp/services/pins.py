@@ -6,14 +6,20 @@ import base64
 import hashlib
 import hmac
 import os
+import unicodedata
 
 # scrypt cost: about 30–60 ms here, slow enough to make guessing a short PIN offline costly.
 _N, _R, _P = 2**14, 8, 1
 
 
+def canonical_pin(pin: str) -> str:
+    """NFKC: a PIN typed with a Chinese IME in full-width mode ("１１１１") is the same PIN."""
+    return unicodedata.normalize("NFKC", pin)
+
+
 def hash_pin(pin: str) -> str:
     salt = os.urandom(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    digest = hashlib.scrypt(canonical_pin(pin).encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
     encoded = (base64.b64encode(part).decode() for part in (salt, digest))
     return "$".join(("scrypt", str(_N), str(_R), str(_P), *encoded))
 
@@ -26,7 +32,12 @@ def verify_pin(pin: str, stored: str) -> bool:
     if scheme != "scrypt":
         return False
     digest = hashlib.scrypt(
-        pin.encode(), salt=base64.b64decode(salt_b64), n=int(n), r=int(r), p=int(p), dklen=32
+        canonical_pin(pin).encode(),
+        salt=base64.b64decode(salt_b64),
+        n=int(n),
+        r=int(r),
+        p=int(p),
+        dklen=32,
     )
     return hmac.compare_digest(digest, base64.b64decode(digest_b64))
 

@@ -11,7 +11,7 @@ from deskapp.domain.enums import Role
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.permissions import Permission
 from deskapp.services.desk import Actor, Desk
-from deskapp.services.pins import DUMMY_HASH, hash_pin, verify_pin
+from deskapp.services.pins import DUMMY_HASH, canonical_pin, hash_pin, verify_pin
 from deskapp.store.models import SigninGuard, Staff
 
 WORK_NO = re.compile(r"[A-Za-z0-9]{2,16}")
@@ -23,7 +23,10 @@ def actor_of(staff: Staff) -> Actor:
 
 def check_pin_format(desk: Desk, pin: str, field: str = "pin") -> FieldError | None:
     rules = desk.refdata.settings.signin
-    if not pin.isdigit() or not rules.pin_min_length <= len(pin) <= rules.pin_max_length:
+    pin = canonical_pin(pin)  # ASCII digits only: str.isdigit() also passes "²" and "٣"
+    if not (pin.isascii() and pin.isdigit()) or not (
+        rules.pin_min_length <= len(pin) <= rules.pin_max_length
+    ):
         return FieldError(
             field, "error.pin.format", {"min": rules.pin_min_length, "max": rules.pin_max_length}
         )
@@ -76,7 +79,7 @@ def sign_in(desk: Desk, work_no: str, pin: str) -> Actor:
     Five wrong PINs (hall.toml) lock the work number for five minutes. The count lives in the
     database, so restarting the desk does not reset it."""
     rules = desk.refdata.settings.signin
-    work_no = work_no.strip()
+    work_no = canonical_pin(work_no).strip()  # (NFKC too: "１００１" typed in full width)
     now = desk.clock.now()
     with desk.sessions() as session:
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})

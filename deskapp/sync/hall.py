@@ -494,7 +494,11 @@ class HallStore:
     def receive(self, node_id: str, rows: Sequence[dict], now: datetime) -> int:
         """Apply one batch of a terminal's change log (whole transactions, in seq order):
         dedupe on (node_id, seq), give each new row the next hall sequence number, detect
-        concurrent edits, record the high-water mark. One transaction. Returns the mark."""
+        concurrent edits, record the high-water mark. One transaction. Returns the mark.
+        A malformed batch is refused whole before anything is written (sync/validate.py)."""
+        from deskapp.sync.validate import check_push  # (it imports this module)
+
+        check_push(node_id, rows)
         with self.write() as conn:
             high_water = conn.execute(
                 sa.select(hall_terminal.c.high_water).where(hall_terminal.c.node_id == node_id)

@@ -209,6 +209,8 @@ def apply_rows(conn: sa.Connection, desk: Any, rows: list[HallRow]) -> Applied:
         ],
         or_ignore=True,
     )
+    if applied.stored < len(rows):
+        _same_as_stored(conn, rows)
     # entity -> id -> its versions in this batch (dicts keep the pulled order)
     touched: dict[str, dict[str, list[Version]]] = defaultdict(dict)
     for r in rows:
@@ -231,6 +233,29 @@ def apply_rows(conn: sa.Connection, desk: Any, rows: list[HallRow]) -> Applied:
         )
     refresh_derived(conn, desk, applied.complaints)
     return applied
+
+
+_IDENTITY = ("txn_id", "entity", "entity_id", "op", "fields", "hlc")
+
+
+def _same_as_stored(conn: sa.Connection, rows: list[HallRow]) -> None:
+    """A (node, seq) already stored must come again exactly as it was: a second, different
+    change under the same key is tampering, and the whole batch is refused (rolled back)."""
+    from deskapp.sync.validate import BatchRefused
+
+    table = ChangeLog.__table__
+    by_key = {(r.node_id, r.seq): r for r in rows}
+    keys = list(by_key)
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
+        for stored in conn.execute(
+            sa.select(table.c.node_id, table.c.seq, *(table.c[k] for k in _IDENTITY)).where(
+                sa.tuple_(table.c.node_id, table.c.seq).in_(chunk)
+            )
+        ):
+            row = by_key[(stored.node_id, stored.seq)]
+            if any(getattr(stored, k) != getattr(row, k) for k in _IDENTITY):
+                raise BatchRefused(f"({row.node_id}, {row.seq}) differs from the stored change")
 
 
 def _rebuild(

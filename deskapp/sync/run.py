@@ -50,6 +50,7 @@ from deskapp.sync.hall import (
 )
 from deskapp.sync.hlc import MAX_FORWARD_DRIFT_MS, ClockDriftError, Stamp, receive
 from deskapp.sync.merge import apply_rows, applying, store_conflicts
+from deskapp.sync.validate import check_pull, check_rows
 
 log = logging.getLogger("deskapp.sync")
 
@@ -382,6 +383,7 @@ def _pull(
         batch = store.pull(cursor, batch_size, exclude_node=desk.terminal().node_id)
         if batch.last_seq == cursor:
             return
+        check_pull(batch.rows, batch.conflicts, cursor, batch.last_seq)
         _apply(desk, store, hall_id, batch.rows, batch.conflicts, batch.last_seq, batch.last_seq,
                behind, result)  # fmt: skip
         cursor = batch.last_seq
@@ -399,6 +401,7 @@ def _bootstrap(
     cursor = _state(desk, hall_id).cursor
     for start in range(0, len(roots), BOOTSTRAP_ROOTS):
         rows, conflicts = store.rows_of_roots(roots[start : start + BOOTSTRAP_ROOTS], upto)
+        check_rows(rows, conflicts)
         _apply(desk, store, hall_id, rows, conflicts, cursor, upto, behind, result)
     with _local_write(desk) as conn:
         last_seq = conn.execute(sa.select(Terminal.last_seq)).scalar_one()
