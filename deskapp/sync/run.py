@@ -383,8 +383,8 @@ def _pull(
         batch = store.pull(cursor, batch_size, exclude_node=desk.terminal().node_id)
         if batch.last_seq == cursor:
             return
-        check_pull(batch.rows, batch.conflicts, cursor, batch.last_seq)
-        _apply(desk, store, hall_id, batch.rows, batch.conflicts, batch.last_seq, batch.last_seq,
+        rows = check_pull(batch.rows, batch.conflicts, cursor, batch.last_seq)
+        _apply(desk, store, hall_id, rows, batch.conflicts, batch.last_seq, batch.last_seq,
                behind, result)  # fmt: skip
         cursor = batch.last_seq
 
@@ -401,7 +401,7 @@ def _bootstrap(
     cursor = _state(desk, hall_id).cursor
     for start in range(0, len(roots), BOOTSTRAP_ROOTS):
         rows, conflicts = store.rows_of_roots(roots[start : start + BOOTSTRAP_ROOTS], upto)
-        check_rows(rows, conflicts)
+        rows = check_rows(rows, conflicts)
         _apply(desk, store, hall_id, rows, conflicts, cursor, upto, behind, result)
     with _local_write(desk) as conn:
         last_seq = conn.execute(sa.select(Terminal.last_seq)).scalar_one()
@@ -576,6 +576,7 @@ def _with_parents(
             break
         asked |= missing
         extra, more = store.rows_of_roots(missing, upto)
+        extra = check_rows(extra, more)  # from the hall like any batch: checked like one
         conflicts += more
         rows = _merge_rows(rows, [r for r in extra if r.node_id != node_id])
     raise MissingRecords(f"the hall store has no record of {sorted(missing)[:5]}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import pairwise
 from typing import Annotated, Any, Literal
@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from deskapp.store.models import RECORD_TABLES, SCHEMA_VERSION, UTCDateTime
-from deskapp.sync.hall import HallStoreError
+from deskapp.sync.hall import HALL_ROW_FIELDS, HallRow, HallStoreError
 
 # A change's field values: the longest free text is a few thousand characters, so this is
 # generous; it bounds what a tampered batch can make a terminal parse and store.
@@ -152,11 +152,27 @@ def check_push(node_id: str, rows: Sequence[Mapping[str, Any]]) -> None:
             raise BatchRefused(f"seq {after.seq} follows {before.seq}")
 
 
-def check_pull(rows: Sequence[Any], conflicts: Sequence[Any], cursor: int, upto: int) -> None:
+def _as_dicts(rows: Iterable[Any], names: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """What a row-like object holds under the given names (a missing one stays missing)."""
+    for row in rows:
+        yield {n: getattr(row, n) for n in names if hasattr(row, n)} | {
+            k: v for k, v in vars(row).items() if k not in names and k != "data"
+        }
+
+
+def _hall_rows(changes: Sequence[PulledChange]) -> list[HallRow]:
+    """The checked changes as the merge takes them: parsed, not just validated."""
+    return [HallRow(**change.model_dump()) for change in changes]
+
+
+def check_pull(
+    rows: Sequence[Any], conflicts: Sequence[Any], cursor: int, upto: int
+) -> list[HallRow]:
     """A pulled batch covering the hall's sequence (cursor, upto]: in hall order, each
     terminal's changes in its own sequence without a gap (the hall leaves out only this
-    terminal's own changes, so a gap in another terminal's run means something was lost)."""
-    changes = _checked(PulledChange, (r.__dict__ for r in rows))
+    terminal's own changes, so a gap in another terminal's run means something was lost).
+    Returns the rows as checked, for the merge."""
+    changes = _checked(PulledChange, _as_dicts(rows, HALL_ROW_FIELDS))
     _checked(Conflict, (c.__dict__ for c in conflicts))
     _no_duplicates(changes)
     if upto < cursor:
@@ -174,9 +190,12 @@ def check_pull(rows: Sequence[Any], conflicts: Sequence[Any], cursor: int, upto:
     for conflict in conflicts:
         if not cursor < conflict.hall_seq <= upto:
             raise BatchRefused(f"a conflict at hall sequence {conflict.hall_seq} out of range")
+    return _hall_rows(changes)
 
 
-def check_rows(rows: Sequence[Any], conflicts: Sequence[Any]) -> None:
+def check_rows(rows: Sequence[Any], conflicts: Sequence[Any]) -> list[HallRow]:
     """Rows handed out by record (a new terminal's first pull): shape only, no run order."""
-    _no_duplicates(_checked(PulledChange, (r.__dict__ for r in rows)))
+    changes = _checked(PulledChange, _as_dicts(rows, HALL_ROW_FIELDS))
+    _no_duplicates(changes)
     _checked(Conflict, (c.__dict__ for c in conflicts))
+    return _hall_rows(changes)
