@@ -5,6 +5,7 @@ errors next to their fields, and saves a draft as the handler types."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import ClassVar
 
@@ -37,6 +38,7 @@ from deskapp.services.intake import (
     take_complaint,
 )
 from deskapp.services.staff import list_staff
+from deskapp.store.failures import StoreUnavailable
 from deskapp.store.models import Complaint
 from screens.widgets.cause_picker import CausePicker
 from screens.widgets.check import Check
@@ -122,6 +124,7 @@ class IntakeScreen(Screen[None]):
         # Draft writes from this screen's workers one at a time: a delete racing a save of the
         # same draft fails on SQLite's lock upgrade ("database is locked").
         self._draft_lock = threading.Lock()
+        self._draft_failure = ""  # the store failure last reported for a draft write
 
     @property
     def desk(self) -> Desk:
@@ -313,6 +316,7 @@ class IntakeScreen(Screen[None]):
                         Input(id="refund-approval_reason", compact=True, max_length=1000),
                         name="refund_approval_reason",
                     )
+            yield Static("", id="store-failure", classes="field-error")
             yield Button(f"{t('intake.save')} (Ctrl+S)", id="save", variant="primary", compact=True)
         yield DeskFooter()
 
@@ -580,8 +584,18 @@ class IntakeScreen(Screen[None]):
 
     @work(thread=True, group="draft")
     def _write_draft(self, staff_id: str, data: str) -> None:
-        with self._draft_lock:
-            drafts.save_draft(self.desk, staff_id, FORM_KEY, data)
+        try:
+            with self._draft_lock:
+                drafts.save_draft(self.desk, staff_id, FORM_KEY, data)
+        except StoreUnavailable as failure:
+            # The form is still on screen; say so once, and keep typing possible.
+            if failure.key != self._draft_failure:
+                self._draft_failure = failure.key
+                reason = t(f"error.{failure.key.removeprefix('error.')}").split(",")[0]
+                self.app.call_from_thread(self.notify, t("error.store.draft", reason=reason),
+                                          severity="warning", timeout=15)  # fmt: skip
+        else:
+            self._draft_failure = ""
 
     @work(thread=True, group="draft-offer")
     def offer_draft(self) -> None:
@@ -647,9 +661,25 @@ class IntakeScreen(Screen[None]):
         except RuleViolation as violation:
             self.app.call_from_thread(self._save_refused, violation)
             return
-        with self._draft_lock:
+        except StoreUnavailable as failure:
+            self.app.call_from_thread(self._save_failed, failure)
+            return
+        with self._draft_lock, contextlib.suppress(StoreUnavailable):
+            # Saved: a draft left behind by a full disk is only offered back once more.
             drafts.discard_draft(self.desk, self.actor.id, FORM_KEY)
         self.app.call_from_thread(self._saved, complaint)
+
+    def _save_failed(self, failure: StoreUnavailable) -> None:
+        """The store refused the write (full disk, read-only file): nothing was saved, every
+        field stays as typed, and Ctrl+S tries again."""
+        self.saving = False
+        self.query_one("#save", Button).disabled = False
+        message = t(f"error.{failure.key.removeprefix('error.')}")
+        notice = self.query_one("#store-failure", Static)
+        notice.update(message)
+        notice.display = True
+        self.notify(message, severity="error", timeout=30)
+        self._schedule_draft()
 
     def _save_refused(self, violation: RuleViolation) -> None:
         self.saving = False
@@ -659,6 +689,7 @@ class IntakeScreen(Screen[None]):
         self._schedule_draft()  # still unsaved: keep the draft
 
     def _saved(self, complaint: Complaint) -> None:
+        self.query_one("#store-failure", Static).display = False
         self.saving = False
         self.query_one("#save", Button).disabled = False
         key = "intake.saved_closed" if complaint.solved_on_spot else "intake.saved_open"

@@ -20,6 +20,7 @@ from deskapp.refdata import RefData
 from deskapp.store import migrate
 from deskapp.store.changelog import ACTOR_KEY, CLOCK_KEY
 from deskapp.store.engine import WRITE, make_engine, make_session_factory
+from deskapp.store.failures import store_failures
 from deskapp.store.models import Terminal
 
 CLI_ACTOR_ID = "system:cli"
@@ -57,11 +58,12 @@ class Desk:
     @contextmanager
     def write(self, actor_id: str) -> Iterator[Session]:
         """One transaction; every record change in it lands in the change log with `actor_id`.
-        A permission refused inside it is audited once the transaction has rolled back."""
+        A permission refused inside it is audited once the transaction has rolled back; a
+        write the store itself refuses (full disk, read-only file) raises StoreUnavailable."""
         outermost = not self.writing
         self._local.writing = True
         try:
-            with self.sessions() as session:
+            with store_failures(), self.sessions() as session:
                 session.info[ACTOR_KEY] = actor_id
                 session.info[CLOCK_KEY] = self.clock
                 session.connection(execution_options=WRITE)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from deskapp.services.desk import Desk
+from deskapp.store.failures import store_failures
 from deskapp.store.models import Draft
 
 
 def save_draft(desk: Desk, staff_id: str, form: str, data: str) -> None:
-    with desk.sessions() as session:
+    with store_failures(), desk.sessions() as session:
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         session.merge(Draft(staff_id=staff_id, form=form, data=data, updated_at=desk.clock.now()))
         session.commit()
@@ -19,7 +20,7 @@ def load_draft(desk: Desk, staff_id: str, form: str) -> Draft | None:
 
 
 def discard_draft(desk: Desk, staff_id: str, form: str) -> None:
-    with desk.sessions() as session:
+    with store_failures(), desk.sessions() as session:
         # Take the write lock first: a read-then-delete would fail on a write landing between.
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         draft = session.get(Draft, (staff_id, form))

@@ -1,0 +1,34 @@
+"""A store that cannot take a write, for the tests of what the desk does then: SQLite's own
+limits give the same errors as a full disk and a read-only file (see test_store_failures)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from deskapp.services.desk import Desk
+
+
+@contextmanager
+def store_limited(desk: Desk, pragma: str) -> Iterator[None]:
+    """Every connection of the desk opened with `pragma` (a callable of the page count)."""
+
+    def limit(dbapi_connection, record) -> None:
+        cursor = dbapi_connection.cursor()
+        pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+        cursor.execute(pragma.format(pages=pages))
+        cursor.close()
+
+    desk.engine.dispose()
+    event.listen(desk.engine, "connect", limit)
+    try:
+        yield
+    finally:
+        event.remove(desk.engine, "connect", limit)
+        desk.engine.dispose()
+
+
+DISK_FULL = "PRAGMA max_page_count = {pages}"
+READ_ONLY = "PRAGMA query_only = ON"
