@@ -4,17 +4,23 @@ manager, built once per process through the real services, copied for each test 
 from __future__ import annotations
 
 import atexit
+import json
 import shutil
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import SQLModel
 
 from deskapp.clock import Clock, FrozenClock
 from deskapp.services.demo import DEMO_STAFF, build_demo
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, RefundForm, take_complaint
 from deskapp.services.staff import actor_of, list_staff
+from deskapp.store.models import RECORD_TABLES, ChangeLog, UTCDateTime
 
 DEMO_NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 DEMO_PINS = {s.work_no: s.pin for s in DEMO_STAFF}
@@ -104,3 +110,52 @@ def open_demo(dest: Path, clock: Clock | None = None) -> Desk:
 
 def actors_of(desk: Desk) -> dict[str, Actor]:
     return {s.work_no: actor_of(s) for s in list_staff(desk, active_only=False)}
+
+
+# ---------------------------------------------- the change log replayed (completeness)
+
+
+def log_rows(desk: Desk) -> list[ChangeLog]:
+    with desk.read() as s:
+        return list(s.scalars(sa.select(ChangeLog).order_by(ChangeLog.node_id, ChangeLog.seq)))
+
+
+def _from_log(table: sa.Table, fields: dict[str, Any]) -> dict[str, Any]:
+    values = {}
+    for name, value in fields.items():
+        column = table.c[name]  # a logged field that is not a column fails here
+        if isinstance(column.type, UTCDateTime) and value is not None:
+            assert isinstance(value, str), (table.name, name, value)
+            value = datetime.fromisoformat(value)
+            assert value.utcoffset() == timedelta(0), "logged times are UTC"
+        values[name] = value
+    return values
+
+
+def replay(desk: Desk) -> sa.Engine:
+    """Empty record tables, filled only from the change log, in seq order."""
+    target = sa.create_engine("sqlite://")
+    SQLModel.metadata.create_all(target, tables=[c.__table__ for c in RECORD_TABLES.values()])
+    with target.begin() as conn:
+        for row in log_rows(desk):
+            table = RECORD_TABLES[row.entity].__table__
+            values = _from_log(table, json.loads(row.fields))
+            if row.op == "insert":
+                assert values["id"] == row.entity_id
+                conn.execute(sa.insert(table).values(**values))
+            else:
+                assert row.op == "update", row.op
+                result = conn.execute(
+                    sa.update(table).where(table.c.id == row.entity_id).values(**values)
+                )
+                assert result.rowcount == 1
+    return target
+
+
+def table_rows(engine: sa.Engine, table: sa.Table, *, raw: bool) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        if raw:  # exactly as stored, no type processing
+            result = conn.exec_driver_sql(f"SELECT * FROM {table.name} ORDER BY id")
+        else:
+            result = conn.execute(sa.select(table).order_by(table.c.id))
+        return [dict(m) for m in result.mappings()]

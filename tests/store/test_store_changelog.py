@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import SQLModel
-from store_kit import DEMO_NOW, DEMO_PINS, actors_of, open_demo
+from store_kit import DEMO_NOW, DEMO_PINS, actors_of, log_rows, open_demo, replay
+from store_kit import table_rows as _rows
 
 from deskapp.clock import FrozenClock
 from deskapp.domain.timefmt import format_local
@@ -155,55 +155,6 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         yield Story(desk, clock, txns)
     finally:
         desk.close()
-
-
-def log_rows(desk: Desk) -> list[ChangeLog]:
-    with desk.read() as s:
-        return list(s.scalars(sa.select(ChangeLog).order_by(ChangeLog.node_id, ChangeLog.seq)))
-
-
-# ------------------------------------------------------------------ completeness
-
-
-def _from_log(table: sa.Table, fields: dict[str, Any]) -> dict[str, Any]:
-    values = {}
-    for name, value in fields.items():
-        column = table.c[name]  # a logged field that is not a column fails here
-        if isinstance(column.type, UTCDateTime) and value is not None:
-            assert isinstance(value, str), (table.name, name, value)
-            value = datetime.fromisoformat(value)
-            assert value.utcoffset() == timedelta(0), "logged times are UTC"
-        values[name] = value
-    return values
-
-
-def replay(desk: Desk) -> sa.Engine:
-    """Empty record tables, filled only from the change log, in seq order."""
-    target = sa.create_engine("sqlite://")
-    SQLModel.metadata.create_all(target, tables=[c.__table__ for c in RECORD_TABLES.values()])
-    with target.begin() as conn:
-        for row in log_rows(desk):
-            table = RECORD_TABLES[row.entity].__table__
-            values = _from_log(table, json.loads(row.fields))
-            if row.op == "insert":
-                assert values["id"] == row.entity_id
-                conn.execute(sa.insert(table).values(**values))
-            else:
-                assert row.op == "update", row.op
-                result = conn.execute(
-                    sa.update(table).where(table.c.id == row.entity_id).values(**values)
-                )
-                assert result.rowcount == 1
-    return target
-
-
-def _rows(engine: sa.Engine, table: sa.Table, *, raw: bool) -> list[dict[str, Any]]:
-    with engine.connect() as conn:
-        if raw:  # exactly as stored, no type processing
-            result = conn.exec_driver_sql(f"SELECT * FROM {table.name} ORDER BY id")
-        else:
-            result = conn.execute(sa.select(table).order_by(table.c.id))
-        return [dict(m) for m in result.mappings()]
 
 
 @pytest.mark.parametrize("name", sorted(RECORD_TABLES))
