@@ -46,6 +46,7 @@ from deskapp.sync.hall import (
     HallStore,
     HallStoreError,
     fault_point,
+    redact,
     root_of,
 )
 from deskapp.sync.hlc import MAX_FORWARD_DRIFT_MS, ClockDriftError, Stamp, receive
@@ -156,7 +157,7 @@ def sync(
     result = SyncResult()
     hall_id = None
     store = hall if isinstance(hall, HallStore) else None
-    where = store.url if store else str(hall)
+    where = store.url if store else redact(str(hall))  # the run log never keeps a password
     try:
         if store is None:
             store = HallStore.open(str(hall))

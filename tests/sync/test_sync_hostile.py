@@ -323,3 +323,16 @@ def _now():
 def test_the_undamaged_push_is_stored(pushing) -> None:
     hall, node, payload = pushing
     assert hall.receive(node, payload, _now()) == payload[-1]["seq"]
+
+
+def test_a_password_in_a_refused_hall_address_is_not_logged(tmp_path: Path) -> None:
+    term = first_terminal(tmp_path)
+    try:
+        result = sync(term.desk, "mysql://clerk:s3cret@10.0.0.9/hall")
+        assert not result.ok and "s3cret" not in (result.error or "")
+        with term.desk.read() as s:
+            logged = s.scalars(sa.select(SyncRun)).one()
+        assert logged.outcome == "error" and "s3cret" not in logged.hall
+        assert "clerk" in logged.hall  # the address is still there, without its password
+    finally:
+        term.close()
