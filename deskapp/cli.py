@@ -150,6 +150,53 @@ def staff_list(settings: DeskSettings) -> None:
         )
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="address to listen on (loopback unless --allow-remote)")  # fmt: skip
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--allow-remote", is_flag=True,
+              help="listen on a non-loopback address (behind a TLS reverse proxy)")  # fmt: skip
+@click.option("--public-url", default=None,
+              help="the address browsers use behind a reverse proxy (https://...)")  # fmt: skip
+@pass_settings
+def serve_command(
+    settings: DeskSettings, host: str, port: int, allow_remote: bool, public_url: str | None
+) -> None:
+    """浏览器访问: serve the desk to browsers (textual-serve). Every browser session runs a desk
+    of its own and signs in like a terminal; all write to this terminal's store."""
+    from deskapp.i18n import t
+
+    if not allow_remote and not _is_loopback(host):
+        raise click.UsageError(t("serve.remote_refused", host=host))
+    from textual_serve.server import Server
+
+    Server(
+        _desk_command(settings), host=host, port=port, title=t("app.title"), public_url=public_url
+    ).serve()
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve anywhere
+
+
+def _desk_command(settings: DeskSettings) -> str:
+    """The command line of one browser session's desk: this Python, this store, this data."""
+    import shlex
+    import sys
+
+    args = [sys.executable, "-m", "deskapp", "--db", str(settings.db)]
+    if settings.data_dir is not None:
+        args += ["--data-dir", str(settings.data_dir)]
+    return shlex.join(args)  # the hall and the rest of the settings come in the environment
+
+
 @main.command("refusals")
 @click.option("--days", type=click.IntRange(min=1), default=7, show_default=True,
               help="how far back")  # fmt: skip

@@ -1,6 +1,7 @@
 """The desk's work in a process of its own, to be killed with SIGKILL (not a test module):
 
-    python crash_child.py save DB COUNT       take COUNT complaints with fixed ids, in order
+    python crash_child.py save DB COUNT [FIRST]  take COUNT complaints with fixed ids (from
+                                                 FIRST, default 0), in order
     python crash_child.py day-close DB DAYS   sign off the DAYS days before the store's clock
 
 Each run starts again from the first item: what a killed run finished must come back as done
@@ -39,9 +40,9 @@ def form(n: int) -> IntakeForm:
     )  # fmt: skip
 
 
-def save(desk: Desk, count: int) -> None:
+def save(desk: Desk, count: int, first: int = 0) -> None:
     handler = next(actor_of(s) for s in list_staff(desk) if s.work_no == "1001")
-    for n in range(count):
+    for n in range(first, first + count):
         take_complaint(desk, handler, form(n))
         print(f"saved {n}", flush=True)
 
@@ -64,7 +65,10 @@ def main() -> None:
     desk = Desk.open(db, clock=FrozenClock(NOW))
     try:
         print("ready", flush=True)
-        (save if mode == "save" else close_days)(desk, count)
+        if mode == "save":
+            save(desk, count, int(sys.argv[4]) if len(sys.argv) > 4 else 0)
+        else:
+            close_days(desk, count)
     finally:
         desk.close()
 

@@ -148,3 +148,30 @@ def test_day_sign_offs_killed_at_random_moments_are_whole_or_absent(tmp_path: Pa
     _run("day-close", db, DAYS, kill_after=None)
     _assert_sound(db)
     assert _count(db, DayClose) == DAYS
+
+
+def test_desks_in_several_processes_share_one_store_safely(tmp_path: Path) -> None:
+    """Browser sessions (`deskapp serve`) are desks in processes of their own on one store:
+    three saving at once make every complaint once, with ticket numbers never shared."""
+    from crash_child import complaint_id
+
+    db = _new_store(tmp_path)
+    per_desk = 60
+    children = [
+        subprocess.Popen(
+            [sys.executable, str(CHILD), "save", str(db), str(per_desk), str(i * per_desk)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(3)
+    ]
+    for child in children:
+        _out, err = child.communicate(timeout=300)
+        assert child.returncode == 0, err
+    _assert_sound(db)
+    with sqlite3.connect(db) as conn:
+        ids = sorted(r[0] for r in conn.execute("SELECT id FROM complaint"))
+        tickets = [r[0] for r in conn.execute("SELECT ticket_no FROM complaint")]
+    assert ids == sorted(complaint_id(n) for n in range(3 * per_desk))
+    assert sorted(int(t.rsplit("-", 1)[1]) for t in tickets) == list(range(1, 3 * per_desk + 1))
