@@ -54,6 +54,17 @@ SIGNED_IN_MODES: dict[str, Callable[[], Screen]] = {
 }
 
 
+def _lazy_provider(name: str) -> Callable[[], type]:
+    """A palette provider imported when the palette first opens, not at start."""
+
+    def provider() -> type:
+        from screens import palette
+
+        return getattr(palette, name)
+
+    return provider
+
+
 _OPEN_LOCK = threading.Lock()
 SYNC_RETRY_SECONDS = 60  # while the hall store is unreachable
 DEFAULT_IDLE_MINUTES = 15.0  # DeskSettings.idle_signout_minutes when no settings are given
@@ -76,6 +87,9 @@ class DeskApp(App[None]):
     MODES: ClassVar = {"signin": SignInScreen, **SIGNED_IN_MODES}
     DEFAULT_MODE = "signin"
     ENABLE_COMMAND_PALETTE = True
+    # The screen's own actions and complaints by ticket or phone, besides Textual's commands.
+    COMMANDS: ClassVar = App.COMMANDS | {_lazy_provider("ScreenActions"),
+                                         _lazy_provider("Complaints")}  # fmt: skip
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", t("help.key")),
         Binding("f2", "switch_mode('intake')", t("key.intake")),

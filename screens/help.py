@@ -3,24 +3,35 @@ so the list can never drift from what the keys really do."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.table import Table
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from deskapp.i18n import t
 
 
-def screen_keys(app: App, screen: Screen) -> list[tuple[str, str]]:
-    """(key as shown, what it does) for the bindings of the screen and the app: the desk's own
-    keys, not Textual's (focus, copy, palette: those are in the hint line). Read from the
-    binding chain rather than `active_bindings`, where a focused table's own Enter would hide
-    the screen's Enter."""
-    keys: list[tuple[str, str]] = []
+@dataclass(frozen=True)
+class DeskKey:
+    """One of the desk's own keys on a screen: what the help lists, what the palette runs."""
+
+    key: str  # as shown (after any remapping)
+    description: str
+    action: str
+    node: DOMNode  # the screen or the app: where the action runs
+
+
+def desk_keys(app: App, screen: Screen) -> list[DeskKey]:
+    """The bindings of the screen and the app that the desk declares (not Textual's: focus,
+    copy, palette are in the hint line), enabled now. Read from the binding chain rather than
+    `active_bindings`, where a focused table's own Enter would hide the screen's Enter."""
+    keys: list[DeskKey] = []
     seen: set[tuple[str, str]] = set()
     # Private, with no public equivalent that keeps shadowed screen bindings.
     for node, bindings in screen._modal_binding_chain:
@@ -32,11 +43,16 @@ def screen_keys(app: App, screen: Screen) -> list[tuple[str, str]]:
                 continue
             if app._check_action_state(binding.action, node) is False:
                 continue
-            entry = (app.get_key_display(binding) or key, binding.description)
-            if entry not in seen:
-                seen.add(entry)
-                keys.append(entry)
+            shown = app.get_key_display(binding) or key
+            if (shown, binding.description) not in seen:
+                seen.add((shown, binding.description))
+                keys.append(DeskKey(shown, binding.description, binding.action, node))
     return keys
+
+
+def screen_keys(app: App, screen: Screen) -> list[tuple[str, str]]:
+    """(key as shown, what it does) for the help screen."""
+    return [(k.key, k.description) for k in desk_keys(app, screen)]
 
 
 def _declared_actions(cls: type) -> set[str]:

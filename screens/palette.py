@@ -1,0 +1,66 @@
+"""The command palette (Ctrl+P) finds every action of the current screen by its words, and any
+complaint by its ticket number, phone number or the phone's last four digits."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from deskapp.domain.phone import mask_phone
+from deskapp.i18n import t
+from screens.help import DeskKey, desk_keys
+
+COMPLAINT_HITS = 8
+
+
+class ScreenActions(Provider):
+    """The desk's keys of the screen the palette was opened on, run as if pressed."""
+
+    def _keys(self) -> list[DeskKey]:
+        return desk_keys(self.app, self.screen)
+
+    async def _run(self, key: DeskKey) -> None:
+        await self.app.run_action(key.action, key.node)
+
+    async def discover(self) -> Hits:
+        for key in self._keys():
+            yield DiscoveryHit(key.description, partial(self._run, key), help=key.key)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for key in self._keys():
+            score = matcher.match(key.description)
+            if score > 0:
+                yield Hit(score, matcher.highlight(key.description), partial(self._run, key),
+                          help=key.key)  # fmt: skip
+
+
+class Complaints(Provider):
+    """A complaint by ticket number or phone (whole, any format, or the last four digits)."""
+
+    async def search(self, query: str) -> Hits:
+        app = self.app
+        if getattr(app, "actor", None) is None:  # nothing before someone has signed in
+            return
+        from deskapp.services.search import QueryKind, classify, search
+
+        if classify(query) not in (QueryKind.TICKET, QueryKind.PHONE, QueryKind.LAST4):
+            return
+        page = await asyncio.to_thread(search, app.desk, query, 0, COMPLAINT_HITS)  # type: ignore[attr-defined]
+        matcher = self.matcher(query)
+        for n, row in enumerate(page.rows):
+            text = f"{row.ticket_no}  {row.customer_name} {mask_phone(row.contact_phone)}"
+            yield Hit(
+                1.0 - n / (COMPLAINT_HITS + 1),  # newest first, as the search lists them
+                matcher.highlight(text),
+                partial(self._open, row.id),
+                text=text,
+                help=t("palette.open_complaint", content=row.content[:30]),
+            )
+
+    def _open(self, complaint_id: str) -> None:
+        from screens.detail import DetailScreen
+
+        self.app.push_screen(DetailScreen(complaint_id))

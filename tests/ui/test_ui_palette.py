@@ -1,0 +1,82 @@
+"""The command palette: every action of the current screen by its words, and any complaint by
+ticket number or phone."""
+
+from __future__ import annotations
+
+import pytest
+from followup_helpers import take
+from textual.command import CommandPalette
+from ui_helpers import build_app, settle, sign_in, type_text
+
+from deskapp.services.desk import Actor, Desk
+from screens.detail import DetailScreen
+from screens.help import screen_keys
+from screens.queue import QueueScreen
+
+pytestmark = pytest.mark.ui
+SIZE = (100, 30)
+
+
+async def _palette(pilot, query: str) -> CommandPalette:
+    await pilot.press("ctrl+p")
+    await settle(pilot)
+    palette = pilot.app.screen
+    assert isinstance(palette, CommandPalette)
+    await type_text(pilot, query)
+    await settle(pilot, 0.5)  # the providers search in the background
+    return palette
+
+
+async def test_the_palette_runs_a_screen_action_found_by_its_words(desk: Desk) -> None:
+    app = build_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await _palette(pilot, "待跟进")  # F4's words
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_the_palette_lists_every_key_of_the_screen(desk: Desk) -> None:
+    app = build_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        expected = {description for _key, description in screen_keys(app, app.screen)}
+        from screens.palette import ScreenActions
+
+        provider = ScreenActions(app.screen)
+        found = {hit.display for hit in [h async for h in provider.discover()]}
+        assert expected and expected <= {str(d) for d in found}
+
+
+async def test_the_palette_opens_a_complaint_by_ticket_or_phone(
+    desk: Desk, handler: Actor
+) -> None:
+    first = take(desk, handler, "周红", "13912345678")
+    take(desk, handler, "李四", "13800001111")
+    from deskapp.services.search import complaint_detail
+
+    ticket = complaint_detail(desk, first).complaint.ticket_no  # type: ignore[union-attr]
+    app = build_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        for query in (ticket, "139 1234 5678", "5678"):
+            await _palette(pilot, query)
+            await pilot.press("down", "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, DetailScreen), query
+            assert app.screen.complaint_id == first
+            await pilot.press("escape")
+            await settle(pilot)
+
+
+async def test_before_sign_in_the_palette_finds_no_complaint(desk: Desk, handler: Actor) -> None:
+    take(desk, handler, "周红", "13912345678")
+    app = build_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await _palette(pilot, "13912345678")
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, DetailScreen)
