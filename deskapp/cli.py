@@ -197,6 +197,15 @@ def _desk_command(settings: DeskSettings) -> str:
     return shlex.join(args)  # the hall and the rest of the settings come in the environment
 
 
+@main.command("keys")
+def keys_command() -> None:
+    """按键: every key of the desk with the id to remap it by in config.toml ([keymap])."""
+    from screens.keys import desk_binding_ids
+
+    for binding_id, binding in sorted(desk_binding_ids().items()):
+        click.echo(f"{binding_id}\t{binding.key}\t{binding.description}")
+
+
 @main.command("refusals")
 @click.option("--days", type=click.IntRange(min=1), default=7, show_default=True,
               help="how far back")  # fmt: skip

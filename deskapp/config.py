@@ -8,6 +8,7 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from deskapp.paths import default_db_path, default_export_dir
+from deskapp.preferences import default_config_path
 
 
 class DeskSettings(BaseSettings):
@@ -23,6 +24,10 @@ class DeskSettings(BaseSettings):
         description="the hall store: a SQLite file path or a postgresql:// URL",
     )
     sync_window_days: int = Field(90, gt=0, description="history a new terminal pulls")
+    config: Path = Field(
+        default_factory=default_config_path,
+        description="the preferences file: theme and remapped keys (written by the desk)",
+    )
     idle_signout_minutes: float = Field(
         15, ge=0, description="sign out after this long without a key or click (0: never)"
     )

@@ -22,7 +22,9 @@ from deskapp.domain.enums import Role
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.paths import default_export_dir
+from screens.keys import keyed
 from screens.signin import SignInScreen
+from screens.themes import DESK_THEMES
 
 if TYPE_CHECKING:
     from deskapp.config import DeskSettings
@@ -65,6 +67,42 @@ def _lazy_provider(name: str) -> Callable[[], type]:
     return provider
 
 
+def checked_keymap(keymap: dict[str, str], problems: list[str]) -> dict[str, str]:
+    """The entries of a user's keymap that name a desk binding and valid keys; each other
+    entry is left out with its reason in `problems`."""
+    from screens.keys import desk_binding_ids, valid_key
+
+    known = desk_binding_ids()
+    usable: dict[str, str] = {}
+    for binding_id, keys in keymap.items():
+        if binding_id not in known:
+            problems.append(t("prefs.unknown_id", id=binding_id))
+        elif not all(valid_key(k) for k in keys.split(",")):
+            problems.append(t("prefs.bad_key", id=binding_id, keys=keys))
+        else:
+            usable[binding_id] = ",".join(k.strip().lower() for k in keys.split(","))
+    # Two bindings of one screen (or of the app, which every screen has) on one key: Textual
+    # would silently keep one; the desk says so and keeps the defaults instead.
+    keys_of = {bid: set((usable.get(bid) or b.key).split(",")) for bid, b in known.items()}
+    for binding_id in list(usable):
+        scope = binding_id.split(".")[0]
+        for key in keys_of[binding_id]:
+            others = sorted(
+                other
+                for other, keys in keys_of.items()
+                if other != binding_id
+                and key in keys
+                and (scope == "app" or other.split(".")[0] in (scope, "app"))
+            )
+            if others:
+                ids = "、".join([binding_id, *others])
+                problems.append(t("prefs.clash", ids=ids, keys=key))
+                del usable[binding_id]
+                keys_of[binding_id] = set(known[binding_id].key.split(","))
+                break
+    return usable
+
+
 _OPEN_LOCK = threading.Lock()
 SYNC_RETRY_SECONDS = 60  # while the hall store is unreachable
 DEFAULT_IDLE_MINUTES = 15.0  # DeskSettings.idle_signout_minutes when no settings are given
@@ -90,7 +128,7 @@ class DeskApp(App[None]):
     # The screen's own actions and complaints by ticket or phone, besides Textual's commands.
     COMMANDS: ClassVar = App.COMMANDS | {_lazy_provider("ScreenActions"),
                                          _lazy_provider("Complaints")}  # fmt: skip
-    BINDINGS: ClassVar[list[BindingType]] = [
+    BINDINGS: ClassVar[list[BindingType]] = keyed("app", [
         Binding("f1", "help", t("help.key")),
         Binding("f2", "switch_mode('intake')", t("key.intake")),
         Binding("f3", "switch_mode('search')", t("key.search")),
@@ -101,7 +139,7 @@ class DeskApp(App[None]):
         Binding("f8", "sign_out", t("key.signout")),
         Binding("f9", "switch_mode('day_close')", t("day.title")),
         Binding("ctrl+q", "quit", t("key.quit"), priority=True),
-    ]
+    ])
 
     actor: reactive[Actor | None] = reactive(None)
     # The synchronization state for the status line ("" when no hall store is configured).
@@ -120,6 +158,7 @@ class DeskApp(App[None]):
         settings: Callable[[], DeskSettings] | None = None,
         hall: str | None = None,
         idle_minutes: float | None = None,
+        config_path: Path | None = None,
     ) -> None:
         """Either an open `desk` (tests), a `db_path`, or `settings` (the CLI) to read and open
         in the background, so the sign-in screen is ready to type before the store is open.
@@ -128,7 +167,10 @@ class DeskApp(App[None]):
         where a blink caught half-way would make every snapshot a coin toss.
 
         `idle_minutes`: sign out after this long without a key or click (0: never); None
-        takes the settings' `idle_signout_minutes`."""
+        takes the settings' `idle_signout_minutes`.
+
+        `config_path`: the preferences file (theme, keymap); None reads the settings' (the
+        CLI), and an app built on a `desk` (tests) reads and writes none unless given one."""
         super().__init__()
         self.cursor_blink = cursor_blink
         if desk is None and db_path is None and settings is None:
@@ -144,6 +186,9 @@ class DeskApp(App[None]):
         self.export_dir = export_dir or default_export_dir()
         self._notified: set[tuple[str, str, str]] = set()
         self._idle_minutes = idle_minutes
+        self._config_path = config_path
+        for theme in DESK_THEMES:
+            self.register_theme(theme)
         self._last_activity = time.monotonic()
         self._idle_timer: Timer | None = None
 
@@ -340,6 +385,67 @@ class DeskApp(App[None]):
             for screen in stack
             if isinstance(screen, IntakeScreen)
         ]
+
+    # ------------------------------------------------------------ preferences
+
+    def on_mount(self) -> None:
+        self.load_preferences()
+
+    def _preferences_path(self) -> Path | None:
+        if self._config_path is None and self._settings is not None:
+            self._config_path = self._settings().config
+        return self._config_path
+
+    @work(thread=True, group="preferences")
+    def load_preferences(self) -> None:
+        """The theme and keymap of config.toml, read off the first frame (it imports every
+        screen to know the binding ids). What cannot be used is said, not fatal."""
+        path = self._preferences_path()
+        if path is None:
+            return
+        from deskapp.preferences import load_preferences
+
+        prefs = load_preferences(path)
+        problems = [t("prefs.unreadable", what=p) for p in prefs.problems]
+        keymap = checked_keymap(prefs.keymap, problems) if prefs.keymap else {}
+        self.call_from_thread(self._apply_preferences, prefs.theme, keymap, problems)
+
+    def _apply_preferences(self, theme: str | None, keymap: dict[str, str],
+                           problems: list[str]) -> None:  # fmt: skip
+        if theme is not None:
+            if theme in self.available_themes:
+                self.theme = theme
+            else:
+                problems.append(t("prefs.unknown_theme", theme=theme))
+        if keymap:
+            self.set_keymap(keymap)
+        self._preferences_loaded = True
+        for problem in problems:
+            self.notify(problem, title=t("prefs.title"), severity="warning", timeout=20)
+
+    _preferences_loaded = False
+    _clashes_told: frozenset[str] = frozenset()
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme picked in the palette (切换主题) is there at the next start."""
+        path = self._config_path
+        if not self._preferences_loaded or path is None:
+            return
+        from deskapp.preferences import save_theme
+
+        try:
+            save_theme(path, theme)
+        except OSError as error:
+            self.notify(t("prefs.not_saved", error=error), severity="warning")
+
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: object) -> None:
+        ids = frozenset(b.id or b.action for b in clashed_bindings)
+        if ids <= self._clashes_told:  # Textual asks on every key press: say it once
+            return
+        self._clashes_told |= ids
+        keys = ",".join(sorted({b.key for b in clashed_bindings}))
+        self.notify(t("prefs.clash", ids="、".join(sorted(ids)), keys=keys),
+                    title=t("prefs.title"), severity="warning", timeout=20)  # fmt: skip
 
     def on_unmount(self) -> None:
         if self._desk is not None:

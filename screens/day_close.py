@@ -21,6 +21,7 @@ from deskapp.i18n import t
 from deskapp.services import day_close
 from deskapp.services.day_close import Checklist, Gap, WorkRecord
 from deskapp.services.desk import Actor, Desk
+from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
@@ -29,12 +30,12 @@ from screens.widgets.status_line import StatusLine
 class DayCloseScreen(Screen[None]):
     TITLE_KEY = "day.title"
     AUTO_FOCUS = "#gaps"
-    BINDINGS: ClassVar[list[BindingType]] = [
+    BINDINGS: ClassVar[list[BindingType]] = keyed("day", [
         Binding("enter", "fix", t("key.detail"), show=False),
         Binding("ctrl+b", "sign", t("day.sign")),
         Binding("ctrl+e", "export", t("day.export")),
         Binding("ctrl+r", "reload", t("key.more"), show=False),
-    ]
+    ])
     DEFAULT_CSS = """
     DayCloseScreen #day { padding: 0 1; }
     DayCloseScreen #day-rules { padding-top: 1; }

@@ -17,6 +17,7 @@ from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.services.desk import Desk
 from deskapp.services.search import ComplaintDetail, HistoryEntry, complaint_detail
+from screens.keys import keyed
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
 
@@ -58,9 +59,9 @@ _BOOKKEEPING = frozenset(
 
 class DetailScreen(Screen[None]):
     TITLE_KEY = "detail.title"
-    BINDINGS: ClassVar[list[BindingType]] = [
+    BINDINGS: ClassVar[list[BindingType]] = keyed("detail", [
         Binding("escape,q", "app.pop_screen", t("detail.close")),
-    ]
+    ])
     DEFAULT_CSS = """
     DetailScreen #detail { padding: 0 1; }
     DetailScreen .section { text-style: bold; color: $accent; padding-top: 1; }

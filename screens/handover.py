@@ -20,6 +20,7 @@ from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.services import shifts
 from deskapp.services.desk import Desk
+from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
@@ -27,11 +28,11 @@ from screens.widgets.status_line import StatusLine
 
 class HandoverScreen(Screen[None]):
     TITLE_KEY = "shift.detail"
-    BINDINGS: ClassVar[list[BindingType]] = [
+    BINDINGS: ClassVar[list[BindingType]] = keyed("handover", [
         Binding("n", "annotate", t("shift.annotate")),
         Binding("ctrl+e", "export", t("shift.export")),
         Binding("escape,q", "app.pop_screen", t("detail.close")),
-    ]
+    ])
     DEFAULT_CSS = """
     HandoverScreen #handover { padding: 0 1; }
     HandoverScreen .section { text-style: bold; color: $accent; padding-top: 1; }

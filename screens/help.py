@@ -15,6 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from deskapp.i18n import t
+from screens.keys import keyed
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,9 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen #help-title { text-style: bold; padding: 1 0; }
     HelpScreen #help-hint { color: $text-muted; padding: 1 0; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
+    BINDINGS: ClassVar[list[BindingType]] = keyed("help", [
         Binding("escape,f1,q", "app.pop_screen", t("detail.close")),
-    ]
+    ])
 
     def __init__(self, title: str, keys: list[tuple[str, str]]) -> None:
         super().__init__()

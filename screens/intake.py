@@ -40,6 +40,7 @@ from deskapp.services.intake import (
 from deskapp.services.staff import list_staff
 from deskapp.store.failures import StoreUnavailable
 from deskapp.store.models import Complaint
+from screens.keys import keyed
 from screens.widgets.cause_picker import CausePicker
 from screens.widgets.check import Check
 from screens.widgets.confirm import ConfirmScreen
@@ -104,12 +105,12 @@ class IntakeScreen(Screen[None]):
     TITLE_KEY = "intake.title"
     CSS_PATH = "intake.tcss"
     AUTO_FOCUS = "#customer_name"
-    BINDINGS: ClassVar[list[BindingType]] = [
+    BINDINGS: ClassVar[list[BindingType]] = keyed("intake", [
         Binding("ctrl+s", "save", t("key.save"), priority=True),
         Binding("ctrl+n", "new_form", t("key.new"), show=False),  # = Esc; the footer is full
         Binding("escape", "discard", t("intake.new_form"), show=False),
         Binding("ctrl+t", "hand_off", t("intake.hand_off")),
-    ]
+    ])
 
     def __init__(self) -> None:
         super().__init__()

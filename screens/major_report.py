@@ -15,16 +15,17 @@ from textual.widgets import Static
 
 from deskapp.i18n import t
 from deskapp.services.major_report import MajorReport, build_major_report, export_major_report
+from screens.keys import keyed
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
 
 
 class MajorReportScreen(Screen[None]):
     TITLE_KEY = "report.title"
-    BINDINGS: ClassVar[list[BindingType]] = [
+    BINDINGS: ClassVar[list[BindingType]] = keyed("report_form", [
         Binding("ctrl+e", "export", t("report.export")),
         Binding("escape,q", "app.pop_screen", t("detail.close")),
-    ]
+    ])
     DEFAULT_CSS = """
     MajorReportScreen #report { padding: 0 1; }
     MajorReportScreen #report-title { text-style: bold; content-align: center middle;

@@ -20,6 +20,7 @@ from deskapp.services import opinion_book
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm
 from deskapp.services.opinion_book import EntryForm, EntryKind, EntryRow
+from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
@@ -30,12 +31,12 @@ KINDS = [(t(f"opinion.kind_{k.value}"), k.value) for k in EntryKind]
 class OpinionBookScreen(Screen[None]):
     TITLE_KEY = "opinion.title"
     AUTO_FOCUS = "#entries"
-    BINDINGS: ClassVar[list[BindingType]] = [
+    BINDINGS: ClassVar[list[BindingType]] = keyed("opinion", [
         Binding("n", "new_entry", t("opinion.new")),
         Binding("p", "process", t("opinion.process")),
         Binding("c", "to_complaint", t("opinion.to_complaint")),
         Binding("ctrl+f", "filter", t("key.focus_search"), show=False),
-    ]
+    ])
     DEFAULT_CSS = """
     OpinionBookScreen #opinion-filter { height: 1; margin: 1 1 0 1; }
     OpinionBookScreen #opinion-filter Input { width: 1fr; margin-right: 1; }

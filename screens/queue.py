@@ -28,6 +28,7 @@ from deskapp.services.desk import Actor, Desk
 from deskapp.services.queue import PAGE_SIZE, QueuePage, QueueRow, Scope, queue_counts, queue_page
 from deskapp.services.staff import list_staff
 from screens.detail import DetailScreen
+from screens.keys import keyed
 from screens.major_report import MajorReportScreen
 from screens.queue_actions import ACTIONS, ACTIONS_BY_NAME
 from screens.widgets.action_dialog import ActionDialog
@@ -81,13 +82,13 @@ class QueueScreen(Screen[None]):
     }
     """
     AUTO_FOCUS = "#queue"
-    BINDINGS: ClassVar[list[BindingType]] = [
+    BINDINGS: ClassVar[list[BindingType]] = keyed("queue", [
         *(Binding(a.key, f"act('{a.name}')", a.label, show=a.show) for a in ACTIONS),
         Binding("m", "major_report", t("action.major_report"), show=False),
         Binding("enter", "open_detail", t("key.detail")),
         Binding("ctrl+r", "toggle_scope", t("queue.toggle_scope")),
         Binding("pagedown", "more", t("key.more"), show=False),
-    ]
+    ])
 
     def __init__(self) -> None:
         super().__init__()

@@ -33,6 +33,7 @@ from deskapp.services.reports import (
     format_cell,
     period_from_args,
 )
+from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
@@ -49,7 +50,7 @@ class ReportsScreen(Screen[None]):
     TITLE_KEY = "reports.title"
     CSS_PATH = "reports.tcss"
     AUTO_FOCUS = "#table-indicators"
-    BINDINGS: ClassVar[list[BindingType]] = [
+    BINDINGS: ClassVar[list[BindingType]] = keyed("reports", [
         Binding("d", "period('day')", t("reports.key.day")),
         Binding("w", "period('week')", t("reports.key.week")),
         Binding("m", "period('month')", t("reports.key.month")),
@@ -64,7 +65,7 @@ class ReportsScreen(Screen[None]):
             Binding(str(i), f"show_tab('{key}')", t(f"reports.table.{key}"), show=False)
             for i, key in enumerate(TABS, start=1)
         ),
-    ]
+    ])
 
     def __init__(self) -> None:
         super().__init__()

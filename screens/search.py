@@ -20,6 +20,7 @@ from deskapp.i18n import t
 from deskapp.services.desk import Desk
 from deskapp.services.search import PAGE_SIZE, SearchPage, search
 from screens.detail import DetailScreen
+from screens.keys import keyed
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
 
@@ -49,11 +50,11 @@ class SearchScreen(Screen[None]):
     TITLE_KEY = "search.title"
     CSS_PATH = "search.tcss"
     AUTO_FOCUS = "#query"
-    BINDINGS: ClassVar[list[BindingType]] = [
+    BINDINGS: ClassVar[list[BindingType]] = keyed("search", [
         Binding("ctrl+f", "focus_query", t("key.focus_search")),
         Binding("pagedown", "more", t("key.more"), show=False),
         Binding("enter", "open_detail", t("key.detail")),
-    ]
+    ])
 
     def __init__(self) -> None:
         super().__init__()

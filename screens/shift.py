@@ -32,6 +32,7 @@ from deskapp.services import drafts, shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import list_staff
 from screens.handover import HandoverScreen
+from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
@@ -53,7 +54,7 @@ def pin_fields(note: bool = False) -> list[FieldSpec]:
 class ShiftScreen(Screen[None]):
     TITLE_KEY = "shift.title"
     CSS_PATH = "shift.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
+    BINDINGS: ClassVar[list[BindingType]] = keyed("shift", [
         Binding("ctrl+s", "close_shift", t("shift.close"), priority=True),
         # Priority: the keys the Footer shows work while the cursor is in a note, where an
         # Input would otherwise take Ctrl+A (home), Ctrl+E (end) and Ctrl+K (delete to the end).
@@ -61,7 +62,7 @@ class ShiftScreen(Screen[None]):
         Binding("ctrl+b", "file", t("shift.file"), priority=True),
         Binding("ctrl+e", "export", t("shift.export"), show=False, priority=True),
         Binding("ctrl+k", "settle", t("shift.settle"), priority=True),
-    ]
+    ])
 
     def __init__(self) -> None:
         super().__init__()

@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 from deskapp.domain.actor import Actor
 from deskapp.domain.errors import RuleViolation
 from deskapp.i18n import error_text, t
+from screens.keys import keyed
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.field import Field
 
@@ -22,9 +23,9 @@ from screens.widgets.field import Field
 class SignInScreen(Screen[None]):
     CSS_PATH = "signin.tcss"
     AUTO_FOCUS = "#work_no"
-    BINDINGS: ClassVar[list[BindingType]] = [
+    BINDINGS: ClassVar[list[BindingType]] = keyed("signin", [
         Binding("enter", "submit", t("signin.submit"), show=True)
-    ]
+    ])
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="signin-box"):

@@ -16,6 +16,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.i18n import error_text, t
+from screens.keys import keyed
 from screens.widgets.field import Field
 
 FieldKind = Literal["text", "area", "select", "check", "time"]
@@ -65,10 +66,10 @@ class ActionDialog(ModalScreen[bool]):
     ActionDialog Horizontal { height: auto; align: right middle; padding: 1 0; }
     ActionDialog Button { width: auto; min-width: 12; margin: 0 0 0 2; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
+    BINDINGS: ClassVar[list[BindingType]] = keyed("dialog", [
         Binding("ctrl+s", "submit", t("action.submit"), priority=True),
         Binding("escape", "cancel", t("action.cancel")),
-    ]
+    ])
 
     def __init__(self, spec: DialogSpec, submit: Callable[[dict[str, Any]], None]) -> None:
         super().__init__()

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from deskapp.i18n import t
+from screens.keys import keyed
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -23,10 +24,10 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen Horizontal { height: auto; align: right middle; padding-top: 1; }
     ConfirmScreen Button { margin-left: 2; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
+    BINDINGS: ClassVar[list[BindingType]] = keyed("confirm", [
         Binding("y", "answer(True)", t("confirm.yes")),
         Binding("n,escape", "answer(False)", t("confirm.no")),
-    ]
+    ])
 
     def __init__(self, title: str, body: str, *, yes: str | None = None, no: str | None = None):
         super().__init__()

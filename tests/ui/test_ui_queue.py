@@ -238,6 +238,16 @@ class TestQueueSnapshots:
         _varied(desk, actors, clock)
         assert snap_compare(build_app(desk), terminal_size=size, run_before=_queue)
 
+    def test_queue_marks_in_high_contrast(
+        self, snap_compare, desk: Desk, actors: dict[str, Actor], clock: FrozenClock
+    ) -> None:
+        """Overdue, due soon and paused keep their symbols and words in the high-contrast
+        theme: nothing is told by colour alone."""
+        _varied(desk, actors, clock)
+        app = build_app(desk)
+        app.theme = "desk-high-contrast"
+        assert snap_compare(app, terminal_size=WIDE, run_before=_queue)
+
     def test_refused_dialog(
         self, snap_compare, desk: Desk, actors: dict[str, Actor], clock: FrozenClock
     ) -> None:

@@ -1,0 +1,124 @@
+"""The preferences file: keys remapped in [keymap] work and show in the footer and F1 help,
+what cannot be used is said and ignored, and a theme chosen is there at the next start."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from ui_helpers import settle, sign_in
+
+from deskapp.i18n import t
+from deskapp.preferences import load_preferences
+from deskapp.services.desk import Desk
+from screens.app import DeskApp
+from screens.help import screen_keys
+from screens.keys import desk_binding_ids
+from screens.queue import QueueScreen
+from screens.search import SearchScreen
+
+pytestmark = pytest.mark.ui
+SIZE = (100, 30)
+DOC = Path(__file__).resolve().parents[2] / "docs" / "keymap.md"
+
+
+def _app(desk: Desk, config: Path) -> DeskApp:
+    app = DeskApp(desk=desk, cursor_blink=False, config_path=config)
+    app.animation_level = "none"
+    return app
+
+
+def _messages(app: DeskApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_a_remapped_key_works_and_shows(desk: Desk, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[keymap]\n"app.switch_mode_queue" = "f10"\n"intake.save" = "ctrl+y"\n')
+    app = _app(desk, config)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sign_in(pilot)
+        keys = {d: k for k, d in screen_keys(app, app.screen)}
+        assert keys[t("key.save")] == app.get_key_display(
+            next(b.binding for b in app.screen.active_bindings.values()
+                 if b.binding.action == "save"))  # fmt: skip
+        assert "ctrl+y" in {b.binding.key for b in app.screen.active_bindings.values()}
+        assert keys[t("queue.title")] == "f10"  # the help (and the footer) say the new key
+        footer_keys = {b.binding.key for b in app.screen.active_bindings.values()}
+        assert "f10" in footer_keys and "f4" not in footer_keys
+        await pilot.press("f4")  # the old key does nothing now
+        await settle(pilot)
+        assert not isinstance(app.screen, QueueScreen)
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_what_cannot_be_used_is_said_and_ignored(desk: Desk, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('theme = "no-such-theme"\n[keymap]\n"intake.nothing" = "f10"\n'
+                      '"app.switch_mode_queue" = "ctrl+notakey"\n')  # fmt: skip
+    app = _app(desk, config)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        said = _messages(app)
+        assert t("prefs.unknown_id", id="intake.nothing") in said
+        assert t("prefs.bad_key", id="app.switch_mode_queue", keys="ctrl+notakey") in said
+        assert t("prefs.unknown_theme", theme="no-such-theme") in said
+        await sign_in(pilot)
+        await pilot.press("f4")  # the default key still works
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_a_clash_is_said_and_the_defaults_kept(desk: Desk, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[keymap]\n"app.switch_mode_queue" = "f3"\n')  # F3 is the search
+    app = _app(desk, config)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        clash = t("prefs.clash", ids="app.switch_mode_queue、app.switch_mode_search", keys="f3")
+        assert clash in _messages(app)
+        await sign_in(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press("f4")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_a_broken_file_does_not_stop_the_desk(desk: Desk, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("theme = [unclosed\n")
+    app = _app(desk, config)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert any(m.startswith("配置文件有误") for m in _messages(app))
+        await sign_in(pilot)
+        assert app.actor is not None
+
+
+async def test_the_chosen_theme_is_there_at_the_next_start(desk: Desk, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[keymap]\n"intake.save" = "ctrl+y"\n')
+    app = _app(desk, config)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.theme = "desk-high-contrast"  # as the palette's 切换主题 does
+        await settle(pilot)
+    prefs = load_preferences(config)
+    assert prefs.theme == "desk-high-contrast"
+    assert prefs.keymap == {"intake.save": "ctrl+y"}  # the keymap kept
+
+    again = _app(desk, config)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert again.theme == "desk-high-contrast"
+
+
+def test_the_keymap_page_lists_every_id() -> None:
+    documented = set(re.findall(r"^\| `([\w.]+)` \|", DOC.read_text(encoding="utf-8"), re.M))
+    assert documented == set(desk_binding_ids())
