@@ -49,6 +49,12 @@ def log_count(desk: Desk) -> int:
         return session.scalar(sa.select(sa.func.count()).select_from(ChangeLog)) or 0
 
 
+def last_logged_entity(desk: Desk) -> str:
+    """The table of the newest change-log row."""
+    with desk.read() as session:
+        return session.scalar(sa.select(ChangeLog.entity).order_by(ChangeLog.seq.desc()).limit(1))
+
+
 def complaint(desk: Desk, cid: str) -> Complaint:
     with desk.read() as session:
         found = session.get(Complaint, cid)

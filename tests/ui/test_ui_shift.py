@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from followup_helpers import dialog, error_under, errors_shown, log_count, make_app, take
+from followup_helpers import (
+    dialog,
+    error_under,
+    errors_shown,
+    last_logged_entity,
+    log_count,
+    make_app,
+    take,
+)
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static, TextArea
 from ui_helpers import WIDE, screen_text, settle, sign_in, type_text
@@ -168,7 +176,9 @@ async def test_taken_over_with_the_incoming_pin_and_filed_with_the_managers(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "值班经理" in error_under(app, "work_no")
-        assert log_count(desk) == written
+        # Nothing filed; the only row written is the audit entry of the refusal.
+        assert log_count(desk) == written + 1
+        assert last_logged_entity(desk) == "refusal"
         assert dialog(app).values()["note"] == "已核对"
 
         await clear(pilot, "f-pin")
