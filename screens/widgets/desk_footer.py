@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -15,6 +16,24 @@ class DeskFooter(Footer):
         kwargs.setdefault("compact", True)
         kwargs.setdefault("show_command_palette", False)
         super().__init__(**kwargs)
+
+    _recompose_pending = False
+
+    def bindings_changed(self, screen: Screen) -> None:
+        # Textual schedules a recompose for every change of the bindings, and a screen being
+        # shown changes them several times before the next refresh: one recompose is enough
+        # (each rebuilds every key; a dozen of them were half of the first F4).
+        if self._recompose_pending:
+            self._bindings_ready = True
+            return
+        self._recompose_pending = True
+        super().bindings_changed(screen)
+        if not self._recompose_pending:
+            return
+        self.call_after_refresh(self._recomposed)
+
+    def _recomposed(self) -> None:
+        self._recompose_pending = False
 
     def compose(self) -> ComposeResult:
         # Each key is born compact: Textual's FooterKey would otherwise add the class after it
