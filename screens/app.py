@@ -103,6 +103,10 @@ def checked_keymap(keymap: dict[str, str], problems: list[str]) -> dict[str, str
     return usable
 
 
+# Textual's palette commands by their English titles → catalogue keys (palette.*).
+TEXTUAL_COMMANDS = {"Theme": "theme", "Quit": "quit", "Keys": "keys", "Screenshot": "screenshot",
+                    "Maximize": "maximize", "Minimize": "minimize", "Bell": "bell"}  # fmt: skip
+
 _OPEN_LOCK = threading.Lock()
 SYNC_RETRY_SECONDS = 60  # while the hall store is unreachable
 DEFAULT_IDLE_MINUTES = 15.0  # DeskSettings.idle_signout_minutes when no settings are given
@@ -294,7 +298,13 @@ class DeskApp(App[None]):
     # ------------------------------------------------------------ synchronization
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's own commands, in the desk's words (titles are what the palette searches).
+        for command in super().get_system_commands(screen):
+            key = TEXTUAL_COMMANDS.get(command.title)
+            if key is None:
+                yield command
+            else:
+                yield command._replace(title=t(f"palette.{key}"), help=t(f"palette.{key}_help"))
         if self.actor is not None and self.hall:
             yield SystemCommand(t("sync.command"), t("sync.command_help"), self.sync_now)
 

@@ -80,3 +80,17 @@ async def test_before_sign_in_the_palette_finds_no_complaint(desk: Desk, handler
         await pilot.press("down", "enter")
         await settle(pilot)
         assert not isinstance(app.screen, DetailScreen)
+
+
+async def test_textual_commands_are_in_the_desks_words(desk: Desk) -> None:
+    app = build_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await _palette(pilot, "切换主题")
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        # Textual's theme picker: the palette again, listing the themes, ours among them.
+        await type_text(pilot, "desk-high")
+        await settle(pilot, 0.5)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert app.theme == "desk-high-contrast"
