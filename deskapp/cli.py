@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from deskapp.i18n import LANGUAGES, set_language
+
 if TYPE_CHECKING:
     from deskapp.config import DeskSettings
 
@@ -47,9 +49,17 @@ def pass_settings(command: Callable[..., Any]) -> Callable[..., Any]:
     envvar="DESKAPP_DATA_DIR",
     help="参考数据目录 (默认: 随程序的 data/)",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    envvar="DESKAPP_LANG",
+    help="界面语言 language of the desk (zh 默认 / en)",
+)
 @click.pass_context
-def main(ctx: click.Context, db: Path | None, data_dir: Path | None) -> None:
+def main(ctx: click.Context, db: Path | None, data_dir: Path | None, lang: str | None) -> None:
     """营业厅投诉处理台. Without a command: open the desk."""
+    if lang:
+        set_language(lang)  # before any screen is imported: they read their labels then
     ctx.obj = {k: v for k, v in {"db": db, "data_dir": data_dir}.items() if v is not None}
     if ctx.invoked_subcommand is None:
         from screens.app import DeskApp
@@ -191,7 +201,9 @@ def _desk_command(settings: DeskSettings) -> str:
     import shlex
     import sys
 
-    args = [sys.executable, "-m", "deskapp", "--db", str(settings.db)]
+    from deskapp.i18n import language
+
+    args = [sys.executable, "-m", "deskapp", "--lang", language(), "--db", str(settings.db)]
     if settings.data_dir is not None:
         args += ["--data-dir", str(settings.data_dir)]
     return shlex.join(args)  # the hall and the rest of the settings come in the environment

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -11,7 +12,15 @@ from deskapp.domain.enums import Severity
 from deskapp.domain.errors import FieldError
 
 LOCALES = Path(__file__).resolve().parent / "locales"
-_lang = "zh"
+LANGUAGES = tuple(sorted(p.stem for p in LOCALES.glob("*.toml")))
+# Chosen before any screen is imported (screens read their key labels when imported):
+# `deskapp --lang en` sets it, and DESKAPP_LANG in the environment does so for any process.
+_env_lang = os.environ.get("DESKAPP_LANG", "")
+_lang = _env_lang if _env_lang in LANGUAGES else "zh"
+
+
+def language() -> str:
+    return _lang
 
 
 def set_language(lang: str) -> None:

@@ -1,7 +1,8 @@
 """UI fixtures: the real DeskApp on the tmp store of tests/conftest.py, driven by keys only.
 
 Stable screens, as Posting and Harlequin do it: the text cursor never blinks (a blink caught
-half-way flips one cell of a snapshot), animations are off, the catalogue is fixed to zh, the
+half-way flips one cell of a snapshot), animations are off, the catalogue is fixed (zh, or the
+DESKAPP_LANG the process was started with: tests/ui/test_ui_english.py starts one with en), the
 clock is the frozen one of the `desk` fixture, and every assertion or screenshot comes after
 the app's thread workers have finished and the message queue has drained (`settle`)."""
 
@@ -15,7 +16,7 @@ from pytest_textual_snapshot import SVGImageExtension
 from ui_helpers import build_app
 
 from deskapp.clock import FrozenClock
-from deskapp.i18n import set_language
+from deskapp.i18n import language, set_language
 from deskapp.services.desk import Desk
 from screens.app import DeskApp
 
@@ -26,11 +27,16 @@ if getattr(SVGImageExtension, "file_extension", None) != "svg":
     SVGImageExtension.file_extension = "svg"
 
 
+# The process's language, fixed for every test: screens read their key labels when imported,
+# so a process is in one language from start to end.
+PROCESS_LANGUAGE = language()
+
+
 @pytest.fixture(autouse=True)
 def _fixed_locale() -> Iterator[None]:
-    set_language("zh")
+    set_language(PROCESS_LANGUAGE)
     yield
-    set_language("zh")
+    set_language(PROCESS_LANGUAGE)
 
 
 @pytest.fixture
