@@ -63,11 +63,34 @@ def _scoped(stmt: sa.Select, actor: Actor, scope: Scope) -> sa.Select:
 def queue_page(
     desk: Desk, actor: Actor, scope: Scope = Scope.MINE, offset: int = 0, limit: int = PAGE_SIZE
 ) -> QueuePage:
-    stmt = _scoped(sa.select(*_COLUMNS), actor, scope)
-    stmt = stmt.order_by(Complaint.next_due_at, Complaint.id).offset(offset).limit(limit + 1)
+    if scope is Scope.MINE:
+        stmt = _mine_page(actor, offset, limit + 1)
+    else:
+        stmt = _scoped(sa.select(*_COLUMNS), actor, scope)
+        stmt = stmt.order_by(Complaint.next_due_at, Complaint.id).offset(offset).limit(limit + 1)
     with desk.read() as session:
         rows = [QueueRow(*r) for r in session.execute(stmt).all()]
     return QueuePage(rows[:limit], offset, len(rows) > limit)
+
+
+def _mine_page(actor: Actor, offset: int, limit: int) -> sa.Select:
+    """My tickets, earliest deadline first: the ones I own and the ones I first took, each read
+    in deadline order from its own index, then merged. (`owner = me OR first responder = me`
+    made SQLite collect every ticket I ever had, closed ones too, and sort them: 140 ms for the
+    first page of a cold store, bench/queue.py.)"""
+
+    def side(column: sa.ColumnElement) -> sa.Subquery:
+        return (
+            sa.select(*_COLUMNS)
+            .where(column == actor.id, Complaint.next_due_at.is_not(None))
+            .order_by(Complaint.next_due_at, Complaint.id)
+            .limit(offset + limit)
+            .subquery()
+        )
+
+    owned, taken = side(Complaint.owner_id), side(Complaint.first_responder_id)
+    both = sa.union(sa.select(owned), sa.select(taken)).subquery()
+    return sa.select(both).order_by(both.c.next_due_at, both.c.id).offset(offset).limit(limit)
 
 
 def queue_counts(desk: Desk, actor: Actor, scope: Scope, now: datetime) -> tuple[int, int]:
