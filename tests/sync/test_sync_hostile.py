@@ -11,6 +11,7 @@ import json
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -107,8 +108,6 @@ def _not_json_object(text: str) -> bool:
 
 
 def _not_aware_time(text: str) -> bool:
-    from datetime import datetime
-
     try:
         return datetime.fromisoformat(text).tzinfo is None
     except ValueError:
@@ -160,7 +159,7 @@ def damage(
     elif kind == "bad_stamp":
         row["hlc"] = data.draw(st.text(max_size=70).filter(lambda h: h.count(".") != 2))
     elif kind == "oversized":
-        name = next(k for k in sorted(fields) if k != "id")
+        name = next((k for k in sorted(fields) if k != "id"), "id")
         row["fields"] = json.dumps({**fields, name: "长" * (MAX_FIELDS_CHARS + 1)})
     elif kind == "gap":
         # the batch is one terminal's run (asserted where it is made)
