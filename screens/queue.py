@@ -85,7 +85,9 @@ class QueueScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = keyed("queue", [
         *(Binding(a.key, f"act('{a.name}')", a.label, show=a.show) for a in ACTIONS),
         Binding("m", "major_report", t("action.major_report"), show=False),
-        Binding("enter", "open_detail", t("key.detail")),
+        # Priority: the focused table has its own Enter (select the row), which would hide
+        # this one from the footer; both open the ticket.
+        Binding("enter", "open_detail", t("key.detail"), priority=True),
         Binding("ctrl+r", "toggle_scope", t("queue.toggle_scope")),
         Binding("pagedown", "more", t("key.more"), show=False),
     ])
@@ -105,6 +107,7 @@ class QueueScreen(Screen[None]):
         self._columns: tuple[Column, ...] = ()
         self._now: datetime | None = None
         self._names: dict[str, str] = {}
+        self._away = self._ever_away = False
 
     @property
     def desk(self) -> Desk:
@@ -126,9 +129,11 @@ class QueueScreen(Screen[None]):
     def on_mount(self) -> None:
         self._set_columns(fit_columns(self.size.width or self.app.size.width))
         self.set_interval(REFRESH_SECONDS, self.reload)
-        # In a worker, the first page too: read on the UI thread it made the first F4 slower
-        # (the first frame waits for the query; bench/queue.py, tried and measured).
-        self.reload()
+        # The first page is read here, before the first frame: two index reads of 50 rows
+        # (~5-15 ms on 100,000 tickets). From a worker the empty table was drawn first and
+        # again with its rows, and the thread fought the drawing for the GIL: ~60 ms more
+        # to the first F4 (bench/queue.py). Later reads stay in the worker.
+        self._show(*self._read(0))
 
     def on_resize(self, event: events.Resize) -> None:
         columns = fit_columns(event.size.width)
@@ -144,9 +149,18 @@ class QueueScreen(Screen[None]):
             table.add_column(t(f"queue.{column.key}"), width=column.width, key=column.key)
         self._columns = columns
 
-    def on_screen_resume(self) -> None:
-        if self.is_mounted and self._now is not None:
+    def on_screen_suspend(self) -> None:
+        self._away = self._ever_away = True
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Back from another screen or a dialog: what was done there may have moved tickets.
+        if self._away:
+            self._away = False
             self.reload()
+        elif not self._ever_away:
+            # Just mounted, so just styled: Textual would restyle the whole screen again for
+            # each of the two resumes a first switch_mode posts (~20 ms of the first F4).
+            event.refresh_styles = False
 
     def reload(self) -> None:
         self.fetch(0)
