@@ -1,7 +1,9 @@
-"""What the benchmarks share: paths, the result record, percentiles, the summary table."""
+"""What the benchmarks share: paths, the result record, percentiles, the summary table, and
+the way a screen is watched until it is ready."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import platform
@@ -9,7 +11,8 @@ import shutil
 import sqlite3
 import statistics
 import sys
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -17,6 +20,24 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 VENV_BIN = Path(sys.executable).parent
 RESULTS = OUT / "results.json"
+POLL = 0.001
+TIMEOUT = 30.0
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Poll `condition` every millisecond from a task in the app's own event loop."""
+    deadline = time.perf_counter() + TIMEOUT
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the screen never became ready")
+        await asyncio.sleep(POLL)
+
+
+async def after_refresh(app) -> float:
+    """perf_counter() once the screen has refreshed: what is on it now has been drawn."""
+    done: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+    app.screen.call_after_refresh(lambda: done.done() or done.set_result(time.perf_counter()))
+    return await asyncio.wait_for(done, TIMEOUT)
 
 
 def percentile(samples: Sequence[float], q: float) -> float:

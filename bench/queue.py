@@ -3,8 +3,15 @@
 * `queue_page`, the first page (50 rows) as the queue screen asks for it, for the whole hall
   and for one handler's own tickets (budget p95 ≤ 100 ms), against a primary-key look-up in
   the same store;
-* the screen: from pressing F4 in the real app (App.run_test) to the table showing its first
-  rows (budget ≤ 300 ms), against switching to a screen with one Input in the same run.
+* the screen: from pressing F4 in the real app (App.run_test, 100×30, headless) to the queue
+  ready: the queue screen shown, its table holding the first rows and focused, and the screen
+  refreshed once after that, so the rows have been drawn (budget ≤ 300 ms). Observed as
+  bench/signin_intake.py observes the intake form: a task polling every millisecond in the
+  app's own loop, then a `call_after_refresh`. Baseline: a key switching to a mode whose screen
+  holds one Input, until that Input is focused and drawn, observed the same way in the same app.
+* also, without a budget: F4 until `Pilot.press` returns, i.e. until the app has been idle for
+  a 20 ms window (Textual's `wait_for_idle`): the settling after the first frame (the table's
+  scrollbar, the column widths) plus the idle window itself.
 
 The open tickets' deadlines are written straight into a working copy (spread from two days
 overdue to five days ahead): this measures reading the queue, not computing deadlines.
@@ -20,10 +27,20 @@ import gc
 import random
 import time
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from bench import make_db
-from bench.common import Result, Stats, drop_copy, loadavg, print_result, working_copy
+from bench.common import (
+    Result,
+    Stats,
+    after_refresh,
+    drop_copy,
+    loadavg,
+    print_result,
+    until,
+    working_copy,
+)
 
 QUERY_BUDGET_P95_MS = 100.0
 SCREEN_BUDGET_MS = 300.0
@@ -79,49 +96,68 @@ def _measure(calls: int, call) -> list[float]:
     return samples
 
 
-async def _screen_times(db: Path, reps: int) -> tuple[list[float], list[float]]:
+async def _screen_times(db: Path, reps: int) -> dict[str, list[float]]:
+    """Per repetition, in a fresh app signed in on the store: F4 until the queue is ready, F4
+    until the app is idle again, and the baseline (a key switching to a mode whose screen holds
+    one Input, until it is ready), each observed the same way."""
     from textual.screen import Screen
-    from textual.widgets import Input
+    from textual.widgets import DataTable, Input
 
     from deskapp.services.desk import Desk
     from screens.app import DeskApp
+    from screens.queue import QueueScreen
 
     class Trivial(Screen[None]):
-        def compose(self):
-            yield Input()
+        def __init__(self) -> None:
+            super().__init__()
+            # As QueueScreen does: else Textual restyles every mode's widgets first (~80 ms
+            # here), which is not the floor this baseline stands for.
+            self._css_update_count = self.app._css_update_count
 
-    manifest_login = make_db.ensure_db(quiet=True)["signin"]
+        def compose(self):
+            yield Input(id="only")
+
+    def queue_ready(app: DeskApp) -> bool:
+        screen = app.screen
+        if not isinstance(screen, QueueScreen) or not screen.is_mounted:
+            return False
+        table = screen.query_one("#queue", DataTable)
+        return table.row_count > 0 and app.focused is table
+
+    def trivial_ready(app: DeskApp) -> bool:
+        return isinstance(app.screen, Trivial) and getattr(app.focused, "id", None) == "only"
+
+    login = make_db.ensure_db(quiet=True)["signin"]
     desk = Desk.open(db)
-    queue_ms: list[float] = []
-    trivial_ms: list[float] = []
+    times: dict[str, list[float]] = {"ready": [], "idle": [], "trivial": []}
     try:
         for _ in range(reps):
             app = DeskApp(desk=desk, cursor_blink=False)
+            app.add_mode("trivial", Trivial)
             async with app.run_test(size=(100, 30)) as pilot:
-                await pilot.press(
-                    *manifest_login["work_no"], "enter", *manifest_login["pin"], "enter"
-                )
+                app.bind("f12", "switch_mode('trivial')", show=False)
+                await pilot.press(*login["work_no"], "enter", *login["pin"], "enter")
                 await app.workers.wait_for_complete()
                 await pilot.pause(0.2)
                 # The previous repetition's app is garbage by now; collected inside the timed
                 # span it alternately added ~150 ms to every other repetition.
                 gc.collect()
                 started = time.perf_counter()
-                await pilot.press("f4")
-                while True:
-                    tables = app.screen.query("#queue")
-                    if tables and tables.first().row_count > 0:
-                        break
-                    await asyncio.sleep(0.002)
-                queue_ms.append((time.perf_counter() - started) * 1000)
+                press = asyncio.create_task(pilot.press("f4"))
+                await until(partial(queue_ready, app))
+                times["ready"].append((await after_refresh(app) - started) * 1000)
+                await press  # the Pilot returns once the app has been idle for a while
+                times["idle"].append((time.perf_counter() - started) * 1000)
+                await pilot.pause(0.2)
+                gc.collect()
                 started = time.perf_counter()
-                await app.push_screen(Trivial())
-                while not app.screen.query(Input):
-                    await asyncio.sleep(0.002)
-                trivial_ms.append((time.perf_counter() - started) * 1000)
+                press = asyncio.create_task(pilot.press("f12"))
+                await until(partial(trivial_ready, app))
+                times["trivial"].append((await after_refresh(app) - started) * 1000)
+                await press
     finally:
         desk.close()
-    return queue_ms, trivial_ms
+    return times
 
 
 def run(queries: int = 200, reps: int = 7, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
@@ -153,7 +189,7 @@ def run(queries: int = 200, reps: int = 7, rows: int = make_db.DEFAULT_ROWS) -> 
             base = _measure(queries, lookup)
         finally:
             desk.close()
-        screen, trivial = asyncio.run(_screen_times(db, reps))
+        screen = asyncio.run(_screen_times(db, reps))
     finally:
         drop_copy(db)
     notes = {"open": OPEN, "closed": rows - OPEN, "load": f"{load_before} / {loadavg()}"}
@@ -162,8 +198,11 @@ def run(queries: int = 200, reps: int = 7, rows: int = make_db.DEFAULT_ROWS) -> 
                Stats.of(base), "p95_ms", QUERY_BUDGET_P95_MS, notes),
         Result("queue", "first page, my tickets", Stats.of(mine), "primary-key look-up",
                Stats.of(base), "p95_ms", QUERY_BUDGET_P95_MS, notes),
-        Result("queue", "F4 → queue rows shown", Stats.of(screen), "switch to a one-Input screen",
-               Stats.of(trivial), "p95_ms", SCREEN_BUDGET_MS, notes),
+        Result("queue", "F4 → queue ready (rows drawn, table focused)", Stats.of(screen["ready"]),
+               "key → one-Input screen ready", Stats.of(screen["trivial"]), "p95_ms",
+               SCREEN_BUDGET_MS, notes),
+        Result("queue", "F4 → app idle again (Pilot.press returns)", Stats.of(screen["idle"]),
+               "key → one-Input screen ready", Stats.of(screen["trivial"]), None, None, notes),
     ]  # fmt: skip
 
 

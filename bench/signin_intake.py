@@ -32,23 +32,22 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from bench import make_db
-from bench.common import ROOT, Result, Stats, drop_copy, loadavg, print_result, working_copy
+from bench.common import (
+    ROOT,
+    Result,
+    Stats,
+    after_refresh,
+    drop_copy,
+    loadavg,
+    print_result,
+    until,
+    working_copy,
+)
 
 SIZE = (100, 30)
-POLL = 0.001
-TIMEOUT = 30.0
-
-
-async def _until(condition: Callable[[], bool]) -> None:
-    deadline = time.perf_counter() + TIMEOUT
-    while not condition():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("the screen never became ready")
-        await asyncio.sleep(POLL)
 
 
 async def _ready_at(app, screen_type: type, input_id: str) -> float:
@@ -64,10 +63,8 @@ async def _ready_at(app, screen_type: type, input_id: str) -> float:
             and focused.id == input_id
         )
 
-    await _until(ready)
-    done: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-    app.screen.call_after_refresh(lambda: done.done() or done.set_result(time.perf_counter()))
-    return await asyncio.wait_for(done, TIMEOUT)
+    await until(ready)
+    return await after_refresh(app)
 
 
 async def _key_ms(app, pilot, input_id: str, key: str = "a") -> float:
@@ -76,10 +73,8 @@ async def _key_ms(app, pilot, input_id: str, key: str = "a") -> float:
     before = widget.value
     started = time.perf_counter()
     press = asyncio.create_task(pilot.press(key))
-    await _until(lambda: widget.value != before)
-    done: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-    app.screen.call_after_refresh(lambda: done.done() or done.set_result(time.perf_counter()))
-    shown = await asyncio.wait_for(done, TIMEOUT)
+    await until(lambda: widget.value != before)
+    shown = await after_refresh(app)
     await press
     return (shown - started) * 1000
 
