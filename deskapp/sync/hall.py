@@ -498,22 +498,25 @@ class HallStore:
         A malformed batch is refused whole before anything is written (sync/validate.py)."""
         from deskapp.sync.validate import check_push  # (it imports this module)
 
-        check_push(node_id, rows)
+        parsed = check_push(node_id, rows)
         with self.write() as conn:
             high_water = conn.execute(
                 sa.select(hall_terminal.c.high_water).where(hall_terminal.c.node_id == node_id)
             ).scalar()
             if high_water is None:
                 raise PushGapError(f"terminal {node_id} has not shaken hands")
-            rows = [r for r in rows if r["seq"] > high_water]
-            if not rows:
+            fresh = [(r, f) for r, f in zip(rows, parsed, strict=True) if r["seq"] > high_water]
+            if not fresh:
                 return high_water
+            rows = [r for r, _ in fresh]
             if rows[0]["seq"] != high_water + 1:
                 raise PushGapError(f"batch starts at {rows[0]['seq']}, hall has {high_water}")
             next_seq = conn.execute(
                 sa.select(sa.func.coalesce(sa.func.max(hall_change.c.hall_seq), 0))
             ).scalar_one()
-            changes, conflicts, fields_after, roots = self._sequence(conn, node_id, rows, next_seq)
+            changes, conflicts, fields_after, roots = self._sequence(
+                conn, node_id, rows, [f for _, f in fresh], next_seq
+            )
             conn.execute(sa.insert(hall_change), changes)
             fault_point("mid_batch", conn)
             if conflicts:
@@ -538,7 +541,12 @@ class HallStore:
         return last
 
     def _sequence(
-        self, conn: sa.Connection, node_id: str, rows: Sequence[dict], last_hall_seq: int
+        self,
+        conn: sa.Connection,
+        node_id: str,
+        rows: Sequence[dict],
+        parsed: Sequence[dict],
+        last_hall_seq: int,
     ) -> tuple[list[dict], list[dict], dict[tuple, dict], dict[str, dict]]:
         updated_ids = sorted({r["entity_id"] for r in rows if r["op"] == "update"})
         current: dict[tuple, dict] = {}
@@ -554,9 +562,8 @@ class HallStore:
         conflicts: list[dict] = []
         touched: dict[tuple, dict] = {}
         hall_seq = last_hall_seq
-        for row in rows:
+        for row, values in zip(rows, parsed, strict=True):
             hall_seq += 1
-            fields = json.loads(row["fields"])
             changes.append({**row, "hall_seq": hall_seq, "node_id": node_id})
             root_entity = ROOT_ENTITY.get(ROOT_FIELD.get(row["entity"], ""), row["entity"])
             root = roots.setdefault(
@@ -567,13 +574,13 @@ class HallStore:
             root["last_at"] = max(root["last_at"], row["at"])
             if (
                 row["entity"] == "complaint"
-                and "status" in fields
+                and "status" in values
                 and row["hlc"] > root["status_hlc"]
             ):
-                root["status"], root["status_hlc"] = str(fields["status"]), row["hlc"]
+                root["status"], root["status_hlc"] = str(values["status"]), row["hlc"]
             if row["op"] != "update":
                 continue
-            for name, value in fields.items():
+            for name, value in values.items():
                 if name in UNREVIEWED_FIELDS:
                     continue  # never a conflict: not worth remembering
                 key = (row["entity"], row["entity_id"], name)
