@@ -24,10 +24,13 @@ from deskapp.services.desk import Actor, Desk
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
+from screens.widgets.returning import ReloadOnReturn
 from screens.widgets.status_line import StatusLine
 
+MAX_GAP_LINES = 10  # more gaps than this scroll inside the table
 
-class DayCloseScreen(Screen[None]):
+
+class DayCloseScreen(ReloadOnReturn, Screen[None]):
     TITLE_KEY = "day.title"
     AUTO_FOCUS = "#gaps"
     BINDINGS: ClassVar[list[BindingType]] = keyed("day", [
@@ -40,7 +43,6 @@ class DayCloseScreen(Screen[None]):
     DayCloseScreen #day { padding: 0 1; }
     DayCloseScreen #day-rules { padding-top: 1; }
     DayCloseScreen #day-state { padding: 1 0 0 0; text-style: bold; }
-    DayCloseScreen #gaps { height: auto; max-height: 10; }
     DayCloseScreen #day-record { padding-top: 1; }
     """
 
@@ -73,9 +75,8 @@ class DayCloseScreen(Screen[None]):
         self.query_one("#gaps", DataTable).add_columns("", "")
         self.action_reload()
 
-    def on_screen_resume(self) -> None:
-        if self.is_mounted:
-            self.action_reload()
+    def reload_on_return(self) -> None:
+        self.action_reload()
 
     def action_reload(self) -> None:
         self.load(self.day)
@@ -114,6 +115,9 @@ class DayCloseScreen(Screen[None]):
             table.add_row(Text("✗", style="bold red"),
                           t(f"error.day.gap_{gap.rule}", label=gap.label))
         table.display = bool(listing.gaps)
+        # One line per gap, set here rather than `height: auto`: the table learns its own
+        # height only when idle, and a frame drawn before that showed it empty.
+        table.styles.height = min(len(listing.gaps), MAX_GAP_LINES)
         summary = Table.grid(padding=(0, 2))
         summary.add_column(style="bold")
         summary.add_column()

@@ -23,12 +23,13 @@ from deskapp.services.opinion_book import EntryForm, EntryKind, EntryRow
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
+from screens.widgets.returning import ReloadOnReturn
 from screens.widgets.status_line import StatusLine
 
 KINDS = [(t(f"opinion.kind_{k.value}"), k.value) for k in EntryKind]
 
 
-class OpinionBookScreen(Screen[None]):
+class OpinionBookScreen(ReloadOnReturn, Screen[None]):
     TITLE_KEY = "opinion.title"
     AUTO_FOCUS = "#entries"
     BINDINGS: ClassVar[list[BindingType]] = keyed("opinion", [
@@ -78,9 +79,8 @@ class OpinionBookScreen(Screen[None]):
             table.add_column(t(f"opinion.{key}"), width=width, key=key)
         self.reload()
 
-    def on_screen_resume(self) -> None:
-        if self.is_mounted:
-            self.reload()
+    def reload_on_return(self) -> None:
+        self.reload()
 
     @on(Input.Changed, "#opinion-filter Input")
     @on(Select.Changed, "#f-kind")

@@ -33,6 +33,7 @@ from screens.major_report import MajorReportScreen
 from screens.queue_actions import ACTIONS, ACTIONS_BY_NAME
 from screens.widgets.action_dialog import ActionDialog
 from screens.widgets.desk_footer import DeskFooter
+from screens.widgets.returning import ReloadOnReturn
 from screens.widgets.status_line import StatusLine
 
 REFRESH_SECONDS = 30  # time left changes even when nothing is written
@@ -67,7 +68,7 @@ def fit_columns(width: int) -> tuple[Column, ...]:
     return (*ALWAYS, *extra)
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(ReloadOnReturn, Screen[None]):
     TITLE_KEY = "queue.title"
     # DEFAULT_CSS, not a CSS_PATH: a screen's CSS file is parsed when the screen is first
     # shown, and Textual then restyles every widget of every mode (the intake form's many)
@@ -107,7 +108,6 @@ class QueueScreen(Screen[None]):
         self._columns: tuple[Column, ...] = ()
         self._now: datetime | None = None
         self._names: dict[str, str] = {}
-        self._away = self._ever_away = False
 
     @property
     def desk(self) -> Desk:
@@ -149,18 +149,14 @@ class QueueScreen(Screen[None]):
             table.add_column(t(f"queue.{column.key}"), width=column.width, key=column.key)
         self._columns = columns
 
-    def on_screen_suspend(self) -> None:
-        self._away = self._ever_away = True
-
     def on_screen_resume(self, event: events.ScreenResume) -> None:
-        # Back from another screen or a dialog: what was done there may have moved tickets.
-        if self._away:
-            self._away = False
-            self.reload()
-        elif not self._ever_away:
+        if not self._away:
             # Just mounted, so just styled: Textual would restyle the whole screen again for
             # each of the two resumes a first switch_mode posts (~20 ms of the first F4).
             event.refresh_styles = False
+
+    def reload_on_return(self) -> None:
+        self.reload()  # what was done on the other screen or dialog may have moved tickets
 
     def reload(self) -> None:
         self.fetch(0)

@@ -22,6 +22,7 @@ from deskapp.services.search import PAGE_SIZE, SearchPage, search
 from screens.detail import DetailScreen
 from screens.keys import keyed
 from screens.widgets.desk_footer import DeskFooter
+from screens.widgets.returning import ReloadOnReturn
 from screens.widgets.status_line import StatusLine
 
 SEARCH_DELAY = 0.25  # seconds after the last key before querying
@@ -46,7 +47,7 @@ def fit(text: str, width: int) -> str:
     return kept + "…"
 
 
-class SearchScreen(Screen[None]):
+class SearchScreen(ReloadOnReturn, Screen[None]):
     TITLE_KEY = "search.title"
     CSS_PATH = "search.tcss"
     AUTO_FOCUS = "#query"
@@ -93,9 +94,8 @@ class SearchScreen(Screen[None]):
             table.add_column(t(f"search.{key}"), width=width, key=key)
         self.run_search("")
 
-    def on_screen_resume(self) -> None:
-        if self.is_mounted:
-            self.run_search(self._query)  # a complaint may have been taken meanwhile
+    def reload_on_return(self) -> None:
+        self.run_search(self._query)  # a complaint may have been taken meanwhile
 
     @on(Input.Changed, "#query")
     def _typed(self, event: Input.Changed) -> None:

@@ -35,6 +35,7 @@ from screens.handover import HandoverScreen
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
+from screens.widgets.returning import ReloadOnReturn
 from screens.widgets.status_line import StatusLine
 
 DRAFT_FORM = "handover"
@@ -51,7 +52,7 @@ def pin_fields(note: bool = False) -> list[FieldSpec]:
     return fields
 
 
-class ShiftScreen(Screen[None]):
+class ShiftScreen(ReloadOnReturn, Screen[None]):
     TITLE_KEY = "shift.title"
     CSS_PATH = "shift.tcss"
     BINDINGS: ClassVar[list[BindingType]] = keyed("shift", [
@@ -131,11 +132,10 @@ class ShiftScreen(Screen[None]):
         self.load_history()
         self.load_conflicts()
 
-    def on_screen_resume(self) -> None:
-        if self.is_mounted:
-            self.load_current()
-            self.load_waiting()
-            self.load_conflicts()
+    def reload_on_return(self) -> None:
+        self.load_current()
+        self.load_waiting()
+        self.load_conflicts()
 
     # ---------------------------------------------------------------- this shift
 
