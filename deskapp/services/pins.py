@@ -24,22 +24,28 @@ def hash_pin(pin: str) -> str:
     return "$".join(("scrypt", str(_N), str(_R), str(_P), *encoded))
 
 
+# The cost parameters a stored hash may ask for. A staff row reaches a terminal through the
+# hall store, which a person with access to its file could edit: a hash asking for a cost
+# far above ours would stall or exhaust every sign-in, one far below would be cheap to guess.
+_N_RANGE = (2**14, 2**16)
+_MAX_MEMORY = 128 * _R * _N_RANGE[1] + 1024 * 1024
+
+
 def verify_pin(pin: str, stored: str) -> bool:
+    """True if `pin` is the one `stored` was made from. A malformed hash, or one with cost
+    parameters outside what this desk writes, is never a match, and never an error."""
     try:
-        scheme, n, r, p, salt_b64, digest_b64 = stored.split("$")
-    except ValueError:
+        scheme, n_text, r_text, p_text, salt_b64, digest_b64 = stored.split("$")
+        n, r, p = int(n_text), int(r_text), int(p_text)
+        if scheme != "scrypt" or not (_N_RANGE[0] <= n <= _N_RANGE[1]) or (r, p) != (_R, _P):
+            return False
+        salt = base64.b64decode(salt_b64, validate=True)
+        expected = base64.b64decode(digest_b64, validate=True)
+        digest = hashlib.scrypt(canonical_pin(pin).encode(), salt=salt, n=n, r=r, p=p,
+                                maxmem=_MAX_MEMORY, dklen=32)  # fmt: skip
+    except (ValueError, TypeError, AttributeError):  # binascii.Error is a ValueError
         return False
-    if scheme != "scrypt":
-        return False
-    digest = hashlib.scrypt(
-        canonical_pin(pin).encode(),
-        salt=base64.b64decode(salt_b64),
-        n=int(n),
-        r=int(r),
-        p=int(p),
-        dklen=32,
-    )
-    return hmac.compare_digest(digest, base64.b64decode(digest_b64))
+    return len(salt) >= 16 and hmac.compare_digest(digest, expected)
 
 
 # A hash to verify against when the work number is unknown, so the answer takes as long

@@ -256,3 +256,33 @@ def test_verify_manager(desk: Desk, actors: dict[str, Actor]) -> None:
     assert {(e.field, e.key) for e in exc.value.errors} == {
         ("approver", "error.approval.not_manager")
     }
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "",
+        "scrypt$16384$8$1$onlyfive",
+        "bcrypt$16384$8$1$Cual90e28LYl0hp5D9brKQ==$GfLeeiMaL7Pe2et9Ah6tCrbD1kSPvAR1T/1xtnJpU50=",
+        "scrypt$abc$8$1$Cual90e28LYl0hp5D9brKQ==$GfLeeiMaL7Pe2et9Ah6tCrbD1kSPvAR1T/1xtnJpU50=",
+        "scrypt$16384$8$1$not*base64$GfLeeiMaL7Pe2et9Ah6tCrbD1kSPvAR1T/1xtnJpU50=",
+        "scrypt$1073741824$8$1$Cual90e28LYl0hp5D9brKQ==$GfLeeiMaL7Pe2et9Ah6tCrbD1kSPvAR1T/1xtnJpU50=",
+        "scrypt$2$1$1$Cual90e28LYl0hp5D9brKQ==$GfLeeiMaL7Pe2et9Ah6tCrbD1kSPvAR1T/1xtnJpU50=",
+        "scrypt$16383$8$1$Cual90e28LYl0hp5D9brKQ==$GfLeeiMaL7Pe2et9Ah6tCrbD1kSPvAR1T/1xtnJpU50=",
+        "scrypt$16384$8$1$$GfLeeiMaL7Pe2et9Ah6tCrbD1kSPvAR1T/1xtnJpU50=",
+    ],
+    ids=["empty", "too-few-parts", "other-scheme", "cost-not-a-number", "salt-not-base64",
+         "cost-of-a-gigabyte", "cost-far-too-low", "cost-not-a-power-of-two", "no-salt"],
+)
+def test_a_malformed_or_tampered_pin_hash_is_no_match_and_no_error(stored: str) -> None:
+    # A staff row can arrive through the hall store: whatever its hash says, sign-in answers
+    # "wrong PIN" at once instead of failing or working for minutes.
+    assert verify_pin("1111", stored) is False
+
+
+def test_the_desks_own_hash_still_verifies() -> None:
+    from deskapp.services.pins import hash_pin
+
+    stored = hash_pin("1111")
+    assert verify_pin("1111", stored) and verify_pin("１１１１", stored)
+    assert not verify_pin("1112", stored)
