@@ -45,6 +45,7 @@ from screens.widgets.cause_picker import CausePicker
 from screens.widgets.check import Check
 from screens.widgets.confirm import ConfirmScreen
 from screens.widgets.desk_footer import DeskFooter
+from screens.widgets.desk_text_area import DeskTextArea
 from screens.widgets.field import Field
 from screens.widgets.status_line import StatusLine
 
@@ -168,7 +169,7 @@ class IntakeScreen(Screen[None]):
             yield Static("", id="repeat-notice", classes="notice")
             yield Field(
                 t("intake.content"),
-                TextArea(id="content", soft_wrap=True, tab_behavior="focus", compact=True),
+                DeskTextArea(id="content", soft_wrap=True, tab_behavior="focus", compact=True),
                 name="content",
             )
             yield Field(

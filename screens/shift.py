@@ -35,6 +35,7 @@ from screens.handover import HandoverScreen
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
+from screens.widgets.desk_text_area import DeskTextArea
 from screens.widgets.returning import ReloadOnReturn
 from screens.widgets.status_line import StatusLine
 
@@ -94,7 +95,7 @@ class ShiftScreen(ReloadOnReturn, Screen[None]):
                 yield Static("", id="shift-summary")
                 yield Vertical(id="items")
                 yield Static(t("shift.note"), classes="label")
-                yield TextArea(id="shift-note", tab_behavior="focus", soft_wrap=True)
+                yield DeskTextArea(id="shift-note", tab_behavior="focus", soft_wrap=True)
                 yield Static("", id="shift-note-error", classes="field-error")
                 yield Button(f"{t('shift.close')} (Ctrl+S)", id="close", variant="primary",
                              compact=True)

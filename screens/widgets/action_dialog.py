@@ -17,6 +17,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 from deskapp.domain.errors import RuleViolation
 from deskapp.i18n import error_text, t
 from screens.keys import keyed
+from screens.widgets.desk_text_area import DeskTextArea
 from screens.widgets.field import Field
 
 FieldKind = Literal["text", "area", "select", "check", "time"]
@@ -95,7 +96,7 @@ class ActionDialog(ModalScreen[bool]):
     def _widget(self, spec: FieldSpec) -> Input | TextArea | Select[str] | Checkbox:
         wid = f"f-{spec.name}"
         if spec.kind == "area":
-            return TextArea(spec.default or "", id=wid, tab_behavior="focus", soft_wrap=True,
+            return DeskTextArea(spec.default or "", id=wid, tab_behavior="focus", soft_wrap=True,
                             compact=True)
         if spec.kind == "select":
             return Select(list(spec.options), id=wid, compact=True, prompt=t("field.none"),

@@ -62,3 +62,18 @@ async def test_a_changed_key_and_another_screen_show_in_the_footer(desk: Desk) -
         await settle(pilot)
         back = _keys(app)
         assert set(back) == set(intake_keys) - {("f9", t("day.title"))} | {("f12", t("day.title"))}
+
+
+@pytest.mark.ui
+async def test_f6_and_f7_switch_screens_from_the_content_field(desk: Desk) -> None:
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await settle(pilot)
+        app.screen.query_one("#content").focus()
+        await settle(pilot)
+        # The footer keeps both keys while the cursor is in the text (a TextArea hid them).
+        assert {("f6", t("reports.title")), ("f7", t("opinion.title"))} <= set(_keys(app))
+        await pilot.press("f7")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "OpinionBookScreen"
