@@ -24,13 +24,14 @@ from deskapp.services.desk import Actor, Desk
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
+from screens.widgets.fresh_screen import StyledAsMounted
 from screens.widgets.returning import ReloadOnReturn
 from screens.widgets.status_line import StatusLine
 
 MAX_GAP_LINES = 10  # more gaps than this scroll inside the table
 
 
-class DayCloseScreen(ReloadOnReturn, Screen[None]):
+class DayCloseScreen(StyledAsMounted, ReloadOnReturn, Screen[None]):
     TITLE_KEY = "day.title"
     AUTO_FOCUS = "#gaps"
     BINDINGS: ClassVar[list[BindingType]] = keyed("day", [

@@ -47,6 +47,7 @@ from screens.widgets.confirm import ConfirmScreen
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.desk_text_area import DeskTextArea
 from screens.widgets.field import Field
+from screens.widgets.fresh_screen import StyledAsMounted
 from screens.widgets.status_line import StatusLine
 
 FORM_KEY = "intake"
@@ -102,7 +103,7 @@ def _options(prefix: str, values: list[str]) -> list[tuple[str, str]]:
     return [(t(f"{prefix}.{v}"), v) for v in values]
 
 
-class IntakeScreen(Screen[None]):
+class IntakeScreen(StyledAsMounted, Screen[None]):
     TITLE_KEY = "intake.title"
     CSS_PATH = "intake.tcss"
     AUTO_FOCUS = "#customer_name"

@@ -23,13 +23,14 @@ from deskapp.services.opinion_book import EntryForm, EntryKind, EntryRow
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
+from screens.widgets.fresh_screen import StyledAsMounted
 from screens.widgets.returning import ReloadOnReturn
 from screens.widgets.status_line import StatusLine
 
 KINDS = [(t(f"opinion.kind_{k.value}"), k.value) for k in EntryKind]
 
 
-class OpinionBookScreen(ReloadOnReturn, Screen[None]):
+class OpinionBookScreen(StyledAsMounted, ReloadOnReturn, Screen[None]):
     TITLE_KEY = "opinion.title"
     AUTO_FOCUS = "#entries"
     BINDINGS: ClassVar[list[BindingType]] = keyed("opinion", [

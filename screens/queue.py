@@ -9,7 +9,6 @@ ticket in full: phone, cause path, deadline, first responder (首问) and curren
 
 from __future__ import annotations
 
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -33,6 +32,7 @@ from screens.major_report import MajorReportScreen
 from screens.queue_actions import ACTIONS, ACTIONS_BY_NAME
 from screens.widgets.action_dialog import ActionDialog
 from screens.widgets.desk_footer import DeskFooter
+from screens.widgets.fresh_screen import StyledAsMounted
 from screens.widgets.returning import ReloadOnReturn
 from screens.widgets.status_line import StatusLine
 
@@ -68,7 +68,7 @@ def fit_columns(width: int) -> tuple[Column, ...]:
     return (*ALWAYS, *extra)
 
 
-class QueueScreen(ReloadOnReturn, Screen[None]):
+class QueueScreen(StyledAsMounted, ReloadOnReturn, Screen[None]):
     TITLE_KEY = "queue.title"
     # DEFAULT_CSS, not a CSS_PATH: a screen's CSS file is parsed when the screen is first
     # shown, and Textual then restyles every widget of every mode (the intake form's many)
@@ -95,13 +95,6 @@ class QueueScreen(ReloadOnReturn, Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        # Textual restyles every widget of every mode (the intake form's many) when a mode's
-        # screen is first created, because a new screen's CSS generation (-1) differs from
-        # the app's. Nothing app-wide has changed: this screen's own widgets are styled as
-        # they mount. Saying it is current saves ~75 ms of the first F4 (bench/queue.py).
-        # A private attribute of Textual 8: if it is renamed, this line does nothing.
-        with suppress(RuntimeError):  # no app running: nothing to be current with
-            self._css_update_count = self.app._css_update_count
         self.scope = Scope.MINE
         self.rows: list[QueueRow] = []
         self._has_more = False
@@ -148,12 +141,6 @@ class QueueScreen(ReloadOnReturn, Screen[None]):
         for column in columns:
             table.add_column(t(f"queue.{column.key}"), width=column.width, key=column.key)
         self._columns = columns
-
-    def on_screen_resume(self, event: events.ScreenResume) -> None:
-        if not self._away:
-            # Just mounted, so just styled: Textual would restyle the whole screen again for
-            # each of the two resumes a first switch_mode posts (~20 ms of the first F4).
-            event.refresh_styles = False
 
     def reload_on_return(self) -> None:
         self.reload()  # what was done on the other screen or dialog may have moved tickets

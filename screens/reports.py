@@ -36,6 +36,7 @@ from deskapp.services.reports import (
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
+from screens.widgets.fresh_screen import StyledAsMounted
 from screens.widgets.status_line import StatusLine
 
 TABLES = ("indicators", "control", "causes", "process", "levels", "teams", "closed_list")
@@ -46,7 +47,7 @@ RECEIVED_COLOR, CLOSED_COLOR = "cyan", "green"
 HIDDEN = {"indicators": {"basis"}, "causes": {"code"}, "process": {"code"}}
 
 
-class ReportsScreen(Screen[None]):
+class ReportsScreen(StyledAsMounted, Screen[None]):
     TITLE_KEY = "reports.title"
     CSS_PATH = "reports.tcss"
     AUTO_FOCUS = "#table-indicators"

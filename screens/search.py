@@ -22,6 +22,7 @@ from deskapp.services.search import PAGE_SIZE, SearchPage, search
 from screens.detail import DetailScreen
 from screens.keys import keyed
 from screens.widgets.desk_footer import DeskFooter
+from screens.widgets.fresh_screen import StyledAsMounted
 from screens.widgets.returning import ReloadOnReturn
 from screens.widgets.status_line import StatusLine
 
@@ -47,7 +48,7 @@ def fit(text: str, width: int) -> str:
     return kept + "…"
 
 
-class SearchScreen(ReloadOnReturn, Screen[None]):
+class SearchScreen(StyledAsMounted, ReloadOnReturn, Screen[None]):
     TITLE_KEY = "search.title"
     CSS_PATH = "search.tcss"
     AUTO_FOCUS = "#query"

@@ -36,6 +36,7 @@ from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.desk_text_area import DeskTextArea
+from screens.widgets.fresh_screen import StyledAsMounted
 from screens.widgets.returning import ReloadOnReturn
 from screens.widgets.status_line import StatusLine
 
@@ -53,7 +54,7 @@ def pin_fields(note: bool = False) -> list[FieldSpec]:
     return fields
 
 
-class ShiftScreen(ReloadOnReturn, Screen[None]):
+class ShiftScreen(StyledAsMounted, ReloadOnReturn, Screen[None]):
     TITLE_KEY = "shift.title"
     CSS_PATH = "shift.tcss"
     BINDINGS: ClassVar[list[BindingType]] = keyed("shift", [
