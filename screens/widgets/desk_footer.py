@@ -33,12 +33,12 @@ class DeskFooter(Footer):
         self._shown: Shown | None = None
         self._recompose_pending = False
 
+    # (Footer's own on_mount and on_unmount, subscribing to the screen's bindings signal, are
+    # called by Textual as well: handlers run for every class of the widget.)
     def on_mount(self) -> None:
-        super().on_mount()
         self.app.screen_change_signal.subscribe(self, self._screen_changed)
 
     def on_unmount(self) -> None:
-        super().on_unmount()
         self.app.screen_change_signal.unsubscribe(self)
 
     def _screen_changed(self, screen: Screen) -> None:

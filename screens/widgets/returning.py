@@ -6,10 +6,9 @@ from __future__ import annotations
 
 class ReloadOnReturn:
     """Mixed into a Screen: `reload_on_return` runs on every resume that follows a suspend,
-    and not on the first show. Textual posts two resumes for a mode's first `switch_mode`,
-    and each reload read the same data again from a worker of its own, one after the other
-    redrawing the screen: needless work on the first F-key, and a race that now and then
-    caught a half-drawn screen (the day-close snapshot)."""
+    and not on the first show: the screen has just read its data when mounted, and Textual
+    posts two resumes for a mode's first `switch_mode`; each started the same reads again in
+    a worker of its own, each redrawing the screen, on the first press of the mode's key."""
 
     _away = False
 
