@@ -100,20 +100,14 @@ async def _screen_times(db: Path, reps: int) -> dict[str, list[float]]:
     """Per repetition, in a fresh app signed in on the store: F4 until the queue is ready, F4
     until the app is idle again, and the baseline (a key switching to a mode whose screen holds
     one Input, until it is ready), each observed the same way."""
-    from textual.screen import Screen
     from textual.widgets import DataTable, Input
 
     from deskapp.services.desk import Desk
     from screens.app import DeskApp
     from screens.queue import QueueScreen
+    from screens.widgets.mode_screen import ModeScreen
 
-    class Trivial(Screen[None]):
-        def __init__(self) -> None:
-            super().__init__()
-            # As QueueScreen does: else Textual restyles every mode's widgets first (~80 ms
-            # here), which is not the floor this baseline stands for.
-            self._css_update_count = self.app._css_update_count
-
+    class Trivial(ModeScreen):  # styled as the queue is, so the baseline is Textual's floor
         def compose(self):
             yield Input(id="only")
 

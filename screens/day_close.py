@@ -12,7 +12,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from deskapp.domain.enums import Satisfaction
@@ -24,14 +23,13 @@ from deskapp.services.desk import Actor, Desk
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
-from screens.widgets.fresh_screen import StyledAsMounted
-from screens.widgets.returning import ReloadOnReturn
+from screens.widgets.mode_screen import ModeScreen
 from screens.widgets.status_line import StatusLine
 
 MAX_GAP_LINES = 10  # more gaps than this scroll inside the table
 
 
-class DayCloseScreen(StyledAsMounted, ReloadOnReturn, Screen[None]):
+class DayCloseScreen(ModeScreen):
     TITLE_KEY = "day.title"
     AUTO_FOCUS = "#gaps"
     BINDINGS: ClassVar[list[BindingType]] = keyed("day", [

@@ -13,7 +13,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
@@ -47,7 +46,7 @@ from screens.widgets.confirm import ConfirmScreen
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.desk_text_area import DeskTextArea
 from screens.widgets.field import Field
-from screens.widgets.fresh_screen import StyledAsMounted
+from screens.widgets.mode_screen import ModeScreen
 from screens.widgets.status_line import StatusLine
 
 FORM_KEY = "intake"
@@ -103,7 +102,7 @@ def _options(prefix: str, values: list[str]) -> list[tuple[str, str]]:
     return [(t(f"{prefix}.{v}"), v) for v in values]
 
 
-class IntakeScreen(StyledAsMounted, Screen[None]):
+class IntakeScreen(ModeScreen):
     TITLE_KEY = "intake.title"
     CSS_PATH = "intake.tcss"
     AUTO_FOCUS = "#customer_name"

@@ -11,7 +11,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Select, Static
 
 from deskapp.domain.timefmt import local_day
@@ -23,14 +22,13 @@ from deskapp.services.opinion_book import EntryForm, EntryKind, EntryRow
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
-from screens.widgets.fresh_screen import StyledAsMounted
-from screens.widgets.returning import ReloadOnReturn
+from screens.widgets.mode_screen import ModeScreen
 from screens.widgets.status_line import StatusLine
 
 KINDS = [(t(f"opinion.kind_{k.value}"), k.value) for k in EntryKind]
 
 
-class OpinionBookScreen(StyledAsMounted, ReloadOnReturn, Screen[None]):
+class OpinionBookScreen(ModeScreen):
     TITLE_KEY = "opinion.title"
     AUTO_FOCUS = "#entries"
     BINDINGS: ClassVar[list[BindingType]] = keyed("opinion", [

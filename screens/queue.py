@@ -17,7 +17,6 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from deskapp.domain.phone import mask_phone
@@ -32,8 +31,7 @@ from screens.major_report import MajorReportScreen
 from screens.queue_actions import ACTIONS, ACTIONS_BY_NAME
 from screens.widgets.action_dialog import ActionDialog
 from screens.widgets.desk_footer import DeskFooter
-from screens.widgets.fresh_screen import StyledAsMounted
-from screens.widgets.returning import ReloadOnReturn
+from screens.widgets.mode_screen import ModeScreen
 from screens.widgets.status_line import StatusLine
 
 REFRESH_SECONDS = 30  # time left changes even when nothing is written
@@ -68,7 +66,7 @@ def fit_columns(width: int) -> tuple[Column, ...]:
     return (*ALWAYS, *extra)
 
 
-class QueueScreen(StyledAsMounted, ReloadOnReturn, Screen[None]):
+class QueueScreen(ModeScreen):
     TITLE_KEY = "queue.title"
     # DEFAULT_CSS, not a CSS_PATH: a screen's CSS file is parsed when the screen is first
     # shown, and Textual then restyles every widget of every mode (the intake form's many)

@@ -11,7 +11,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
 
@@ -36,7 +35,7 @@ from deskapp.services.reports import (
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
-from screens.widgets.fresh_screen import StyledAsMounted
+from screens.widgets.mode_screen import ModeScreen
 from screens.widgets.status_line import StatusLine
 
 TABLES = ("indicators", "control", "causes", "process", "levels", "teams", "closed_list")
@@ -47,7 +46,7 @@ RECEIVED_COLOR, CLOSED_COLOR = "cyan", "green"
 HIDDEN = {"indicators": {"basis"}, "causes": {"code"}, "process": {"code"}}
 
 
-class ReportsScreen(StyledAsMounted, Screen[None]):
+class ReportsScreen(ModeScreen):
     TITLE_KEY = "reports.title"
     CSS_PATH = "reports.tcss"
     AUTO_FOCUS = "#table-indicators"
@@ -105,8 +104,8 @@ class ReportsScreen(StyledAsMounted, Screen[None]):
         self.period = period_of(PeriodKind.MONTH, today)
         self.reload()
 
-    def on_screen_resume(self) -> None:
-        if self.is_mounted and self.report is not None:
+    def reload_on_return(self) -> None:
+        if self.report is not None:
             self.reload()
 
     # -- loading ---------------------------------------------------------------------------

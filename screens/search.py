@@ -11,7 +11,6 @@ from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from deskapp.domain.enums import Status
@@ -22,8 +21,7 @@ from deskapp.services.search import PAGE_SIZE, SearchPage, search
 from screens.detail import DetailScreen
 from screens.keys import keyed
 from screens.widgets.desk_footer import DeskFooter
-from screens.widgets.fresh_screen import StyledAsMounted
-from screens.widgets.returning import ReloadOnReturn
+from screens.widgets.mode_screen import ModeScreen
 from screens.widgets.status_line import StatusLine
 
 SEARCH_DELAY = 0.25  # seconds after the last key before querying
@@ -48,7 +46,7 @@ def fit(text: str, width: int) -> str:
     return kept + "…"
 
 
-class SearchScreen(StyledAsMounted, ReloadOnReturn, Screen[None]):
+class SearchScreen(ModeScreen):
     TITLE_KEY = "search.title"
     CSS_PATH = "search.tcss"
     AUTO_FOCUS = "#query"

@@ -12,7 +12,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import (
     Button,
@@ -36,8 +35,7 @@ from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.desk_text_area import DeskTextArea
-from screens.widgets.fresh_screen import StyledAsMounted
-from screens.widgets.returning import ReloadOnReturn
+from screens.widgets.mode_screen import ModeScreen
 from screens.widgets.status_line import StatusLine
 
 DRAFT_FORM = "handover"
@@ -54,7 +52,7 @@ def pin_fields(note: bool = False) -> list[FieldSpec]:
     return fields
 
 
-class ShiftScreen(StyledAsMounted, ReloadOnReturn, Screen[None]):
+class ShiftScreen(ModeScreen):
     TITLE_KEY = "shift.title"
     CSS_PATH = "shift.tcss"
     BINDINGS: ClassVar[list[BindingType]] = keyed("shift", [

@@ -33,7 +33,7 @@ _MAX_MEMORY = 128 * _R * _N_RANGE[1] + 1024 * 1024
 
 def verify_pin(pin: str, stored: str) -> bool:
     """True if `pin` is the one `stored` was made from. A malformed hash, or one with cost
-    parameters outside what this desk writes, is never a match, and never an error."""
+    parameters outside what this desk accepts, is never a match, and never an error."""
     try:
         scheme, n_text, r_text, p_text, salt_b64, digest_b64 = stored.split("$")
         n, r, p = int(n_text), int(r_text), int(p_text)

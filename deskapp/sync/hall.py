@@ -505,17 +505,18 @@ class HallStore:
             ).scalar()
             if high_water is None:
                 raise PushGapError(f"terminal {node_id} has not shaken hands")
-            fresh = [(r, f) for r, f in zip(rows, parsed, strict=True) if r["seq"] > high_water]
-            if not fresh:
+            # The batch runs without a gap (checked): what the hall holds already is a prefix.
+            held = next((i for i, r in enumerate(rows) if r["seq"] > high_water), len(rows))
+            rows, parsed = rows[held:], parsed[held:]
+            if not rows:
                 return high_water
-            rows = [r for r, _ in fresh]
             if rows[0]["seq"] != high_water + 1:
                 raise PushGapError(f"batch starts at {rows[0]['seq']}, hall has {high_water}")
             next_seq = conn.execute(
                 sa.select(sa.func.coalesce(sa.func.max(hall_change.c.hall_seq), 0))
             ).scalar_one()
             changes, conflicts, fields_after, roots = self._sequence(
-                conn, node_id, rows, [f for _, f in fresh], next_seq
+                conn, node_id, rows, parsed, next_seq
             )
             conn.execute(sa.insert(hall_change), changes)
             fault_point("mid_batch", conn)

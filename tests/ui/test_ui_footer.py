@@ -28,7 +28,6 @@ async def test_focus_moving_inside_a_screen_does_not_rebuild_the_footer(desk: De
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await sign_in(pilot)
-        await settle(pilot)
         shown, widgets = _keys(app), _widget_ids(app)
         assert ("ctrl+s", t("key.save")) in shown
         await pilot.press("tab", "tab")  # name → phone → service number: the same keys
@@ -43,7 +42,6 @@ async def test_a_changed_key_and_another_screen_show_in_the_footer(desk: Desk) -
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await sign_in(pilot)
-        await settle(pilot)
         intake_keys = _keys(app)
         app.update_keymap({"app.switch_mode_day_close": "f12"})
         await settle(pilot)
@@ -69,7 +67,6 @@ async def test_f6_and_f7_switch_screens_from_the_content_field(desk: Desk) -> No
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await sign_in(pilot)
-        await settle(pilot)
         app.screen.query_one("#content").focus()
         await settle(pilot)
         # The footer keeps both keys while the cursor is in the text (a TextArea hid them).
