@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from deskapp.ids import uuid7
+from deskapp.store.bulk import insert_tuples
 from deskapp.store.engine import BUSY_TIMEOUT_MS, _on_begin
 
 HALL_SCHEMA = 1  # the version of the tables below; bump with an upgrade step in _UPGRADES
@@ -223,11 +224,21 @@ class HallRow:
         return json.dumps({f: getattr(self, f) for f in HALL_ROW_FIELDS}, ensure_ascii=False)
 
     @classmethod
+    def checked(cls, change: dict[str, Any], data: dict[str, Any]) -> HallRow:
+        """A row of a batch sync/validate.py has checked (`change` holds exactly the fields
+        above), with its fields as the check parsed them. Made without the frozen dataclass's
+        setattr per field: a pull makes thousands."""
+        row = object.__new__(cls)
+        vars(row).update(change, data=data)
+        return row
+
+    @classmethod
     def from_json(cls, text: str) -> HallRow:
         return cls(**json.loads(text))
 
 
 HALL_ROW_FIELDS = tuple(f.name for f in fields(HallRow))
+_PUSHED_KEYS = HALL_ROW_FIELDS[2:]  # what a terminal pushes: all but hall_seq and node_id
 
 
 @dataclass(frozen=True)
@@ -258,7 +269,10 @@ class Handshake:
 
 @dataclass(frozen=True)
 class Pulled:
-    rows: list[HallRow]
+    """A batch as the hall store hands it out: plain rows, not yet checked (check_pull
+    makes HallRows of them, or refuses the batch)."""
+
+    rows: list[dict[str, Any]]
     conflicts: list[HallConflict]
     last_seq: int  # the cursor after this batch
 
@@ -284,8 +298,12 @@ def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict], keys: list[s
 
 
 def _select_rows() -> sa.Select:
-    """hall_change's columns in HallRow's order: rows become HallRows without a dict each."""
+    """hall_change's columns in HallRow's order."""
     return sa.select(*(hall_change.c[name] for name in HALL_ROW_FIELDS))
+
+
+def _as_rows(result: sa.Result) -> list[dict[str, Any]]:
+    return [dict(zip(HALL_ROW_FIELDS, r, strict=True)) for r in result]
 
 
 def root_of(entity: str, entity_id: str, fields: dict[str, Any]) -> str:
@@ -518,7 +536,7 @@ class HallStore:
             changes, conflicts, fields_after, roots = self._sequence(
                 conn, node_id, rows, parsed, next_seq
             )
-            conn.execute(sa.insert(hall_change), changes)
+            insert_tuples(conn, hall_change, HALL_ROW_FIELDS, changes)
             fault_point("mid_batch", conn)
             if conflicts:
                 conn.execute(sa.insert(hall_conflict), conflicts)
@@ -548,7 +566,9 @@ class HallStore:
         rows: Sequence[dict],
         parsed: Sequence[dict],
         last_hall_seq: int,
-    ) -> tuple[list[dict], list[dict], dict[tuple, dict], dict[str, dict]]:
+    ) -> tuple[list[tuple], list[dict], dict[tuple, dict], dict[str, dict]]:
+        """The batch's rows as hall_change rows (tuples in HallRow's order), the conflicts
+        they raise, the fields' last edits and the roots they leave."""
         updated_ids = sorted({r["entity_id"] for r in rows if r["op"] == "update"})
         current: dict[tuple, dict] = {}
         for ids in _chunks(updated_ids):
@@ -559,13 +579,13 @@ class HallStore:
         for ids in _chunks(root_ids):
             for r in conn.execute(sa.select(hall_root).where(hall_root.c.root_id.in_(ids))):
                 roots[r.root_id] = r._asdict()
-        changes: list[dict] = []
+        changes: list[tuple] = []
         conflicts: list[dict] = []
         touched: dict[tuple, dict] = {}
         hall_seq = last_hall_seq
         for row, values in zip(rows, parsed, strict=True):
             hall_seq += 1
-            changes.append({**row, "hall_seq": hall_seq, "node_id": node_id})
+            changes.append((hall_seq, node_id, *(row[k] for k in _PUSHED_KEYS)))
             root_entity = ROOT_ENTITY.get(ROOT_FIELD.get(row["entity"], ""), row["entity"])
             root = roots.setdefault(
                 row["root_id"],
@@ -640,10 +660,7 @@ class HallStore:
             )
             if exclude_node is not None:
                 query = query.where(hall_change.c.node_id != exclude_node)
-            rows = [
-                HallRow(*r)
-                for r in conn.execute(query.order_by(hall_change.c.hall_seq).limit(limit))
-            ]
+            rows = _as_rows(conn.execute(query.order_by(hall_change.c.hall_seq).limit(limit)))
             # a short batch read everything up to the top (the rest being our own)
             upto = top if len(rows) < limit else self._complete_txn(conn, rows)
             if upto == cursor:
@@ -658,23 +675,22 @@ class HallStore:
             ]
         return Pulled(rows, conflicts, upto)
 
-    def _complete_txn(self, conn: sa.Connection, rows: list[HallRow]) -> int:
+    def _complete_txn(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> int:
         """Extend a full batch to the end of its last transaction; the new cursor."""
         last = rows[-1]
         # A transaction's rows are contiguous in both the terminal's and the hall's order.
-        rows += [
-            HallRow(*r)
-            for r in conn.execute(
+        rows += _as_rows(
+            conn.execute(
                 _select_rows()
                 .where(
-                    hall_change.c.node_id == last.node_id,
-                    hall_change.c.seq > last.seq,
-                    hall_change.c.txn_id == last.txn_id,
+                    hall_change.c.node_id == last["node_id"],
+                    hall_change.c.seq > last["seq"],
+                    hall_change.c.txn_id == last["txn_id"],
                 )
                 .order_by(hall_change.c.seq)
             )
-        ]
-        return rows[-1].hall_seq
+        )
+        return rows[-1]["hall_seq"]
 
     def last_seq(self) -> int:
         with self.read() as conn:
@@ -703,22 +719,24 @@ class HallStore:
                 ).scalars()
             )
 
-    def rows_of_roots(self, root_ids: Iterable[str], upto: int) -> tuple[list[HallRow], list]:
-        """Every change (and conflict) of these roots up to hall sequence `upto`."""
-        rows: list[HallRow] = []
+    def rows_of_roots(
+        self, root_ids: Iterable[str], upto: int
+    ) -> tuple[list[dict[str, Any]], list[HallConflict]]:
+        """Every change (and conflict) of these roots up to hall sequence `upto`, as plain
+        rows like a pull's."""
+        rows: list[dict[str, Any]] = []
         conflicts: list[HallConflict] = []
         ids = sorted(set(root_ids))
         with self.read() as conn:
             for chunk in _chunks(ids):
-                rows += [
-                    HallRow(*r)
-                    for r in conn.execute(
+                rows += _as_rows(
+                    conn.execute(
                         _select_rows().where(
                             hall_change.c.root_id.in_(chunk), hall_change.c.hall_seq <= upto
                         )
                     )
-                ]
-            entity_ids = sorted({r.entity_id for r in rows})
+                )
+            entity_ids = sorted({r["entity_id"] for r in rows})
             for chunk in _chunks(entity_ids):
                 conflicts += [
                     HallConflict(**c._asdict())
@@ -728,6 +746,6 @@ class HallStore:
                         )
                     )
                 ]
-        rows.sort(key=lambda r: r.hall_seq)
+        rows.sort(key=lambda r: r["hall_seq"])
         conflicts.sort(key=lambda c: (c.hall_seq, c.id))
         return rows, conflicts

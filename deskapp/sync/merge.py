@@ -34,6 +34,7 @@ from sqlmodel import SQLModel
 
 from deskapp.domain.enums import Status
 from deskapp.domain.status import TRANSITIONS
+from deskapp.store.bulk import converters, insert_dicts, insert_tuples
 from deskapp.store.changelog import LOGGED_WRITE_KEY
 from deskapp.store.models import (
     RECORD_TABLES,
@@ -111,14 +112,11 @@ def _datetime_columns(table: sa.Table) -> frozenset[str]:
 _DATETIME_COLUMNS = {name: _datetime_columns(m.__table__) for name, m in RECORD_TABLES.items()}
 
 
-def _row(table: sa.Table, values: dict[str, Any]) -> dict[str, Any]:
-    """Folded values as column values (to_column for a whole row, on the hot path)."""
-    dates, columns = _DATETIME_COLUMNS[table.name], table.c
-    return {
-        k: datetime.fromisoformat(v) if v is not None and k in dates else v
-        for k, v in values.items()
-        if k in columns
-    }
+def _with_datetimes(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
+    """A row's ISO times as datetimes (to_column for a whole row), for SQLAlchemy's UPDATE."""
+    dates = _DATETIME_COLUMNS[table.name]
+    return {k: datetime.fromisoformat(v) if v is not None and k in dates else v
+            for k, v in row.items()}  # fmt: skip
 
 
 @contextmanager
@@ -136,32 +134,6 @@ class Applied:
     stored: int = 0  # new change-log rows
     entities: int = 0  # records written
     complaints: set[str] = field(default_factory=set)
-
-
-def insert_many(
-    conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], *, or_ignore: bool = False
-) -> int:
-    """INSERT rows that all have the same keys, as SQLAlchemy's executemany would store them
-    (each column's own bind processor), without its per-row parameter building: on the pull
-    path that was a third of the time of a 2,000-change batch (bench/sync.py). Returns the
-    number of rows inserted (rows ignored as already there do not count)."""
-    if not rows:
-        return 0
-    keys = list(rows[0])
-    dialect = conn.dialect
-    quote = dialect.identifier_preparer.quote
-    processors = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
-    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
-    sql = (
-        f"{verb} INTO {quote(table.name)} ({', '.join(map(quote, keys))}) "
-        f"VALUES ({', '.join('?' * len(keys))})"
-    )
-    params = [
-        tuple(v if p is None else p(v) for p, v in zip(processors, (row[k] for k in keys),
-                                                         strict=True))
-        for row in rows
-    ]
-    return max(conn.exec_driver_sql(sql, params).rowcount, 0)
 
 
 def store_conflicts(conn: sa.Connection, conflicts: Iterable[HallConflict]) -> int:
@@ -187,28 +159,16 @@ def apply_rows(conn: sa.Connection, desk: Any, rows: list[HallRow]) -> Applied:
     applied = Applied()
     if not rows:
         return applied
-    applied.stored = insert_many(
+    log = ChangeLog.__table__
+    stored_at = converters(conn, log, ["at"], iso_times=True)[0] or str
+    applied.stored = insert_tuples(
         conn,
-        ChangeLog.__table__,
-        [
-            {
-                "node_id": r.node_id,
-                "seq": r.seq,
-                "txn_id": r.txn_id,
-                "entity": r.entity,
-                "entity_id": r.entity_id,
-                "op": r.op,
-                "fields": r.fields,
-                "hlc": r.hlc,
-                "schema_version": r.schema_version,
-                "actor_id": r.actor_id,
-                "at": datetime.fromisoformat(r.at),
-                "acked_at": None,
-            }
-            for r in rows
-        ],
+        log,
+        _LOGGED,
+        [(r.node_id, r.seq, r.txn_id, r.entity, r.entity_id, r.op, r.fields, r.hlc,
+          r.schema_version, r.actor_id, stored_at(r.at)) for r in rows],
         or_ignore=True,
-    )
+    )  # fmt: skip
     if applied.stored < len(rows):
         _same_as_stored(conn, rows)
     # entity -> id -> its versions in this batch (dicts keep the pulled order)
@@ -235,6 +195,8 @@ def apply_rows(conn: sa.Connection, desk: Any, rows: list[HallRow]) -> Applied:
     return applied
 
 
+_LOGGED = ("node_id", "seq", "txn_id", "entity", "entity_id", "op", "fields", "hlc",
+           "schema_version", "actor_id", "at")  # fmt: skip
 _IDENTITY = ("txn_id", "entity", "entity_id", "op", "fields", "hlc")
 
 
@@ -283,13 +245,15 @@ def _rebuild(
             history.setdefault(entity_id, []).append(Version(hlc, json.loads(fields_json)))
     inserts: dict[tuple, list[dict]] = defaultdict(list)
     updates: dict[tuple, list[dict]] = defaultdict(list)
+    columns = table.c
     for entity_id in ids:
         values = fold(name, history[entity_id])
-        row = _row(table, values)
+        row = {k: v for k, v in values.items() if k in columns}  # times still ISO text
         if entity_id in existing:
             row.pop("id", None)
             if row:
-                updates[tuple(sorted(row))].append({"_id": entity_id, **row})
+                updates[tuple(sorted(row))].append({"_id": entity_id,
+                                                    **_with_datetimes(table, row)})  # fmt: skip
         else:
             inserts[tuple(sorted(row))].append(row)
         if name == "complaint":
@@ -303,7 +267,7 @@ def _rebuild(
     for rows in inserts.values():
         rows.sort(key=lambda r: order[r["id"]])
     for rows in sorted(inserts.values(), key=lambda rows: order[rows[0]["id"]]):
-        applied.entities += insert_many(conn, table, rows)
+        applied.entities += insert_dicts(conn, table, rows, iso_times=True)
     for keys, rows in updates.items():
         stmt = (
             sa.update(table)

@@ -292,24 +292,24 @@ def _push(
                     ).order_by(ChangeLog.seq)
                 ).all()
             payload = []
-            for r in rows:
-                fields = json.loads(r.fields) if r.entity in ROOT_FIELD else {}
-                at = bisect.bisect_left(mark_seqs, r.seq) - 1  # the last pull before the write
+            for seq, txn_id, entity, entity_id, op, fields, hlc, version, actor_id, at in rows:
+                values = json.loads(fields) if entity in ROOT_FIELD else {}
+                last_pull = bisect.bisect_left(mark_seqs, seq) - 1  # the last one before
                 payload.append(
                     {
                         "node_id": node_id,
-                        "seq": r.seq,
-                        "txn_id": r.txn_id,
-                        "entity": r.entity,
-                        "entity_id": r.entity_id,
-                        "root_id": _root(conn, r.entity, r.entity_id, fields),
-                        "op": r.op,
-                        "fields": r.fields,
-                        "hlc": r.hlc,
-                        "schema_version": r.schema_version,
-                        "actor_id": r.actor_id,
-                        "at": r.at.replace(" ", "T") + "+00:00",
-                        "seen": marks[at][1] if at >= 0 else 0,
+                        "seq": seq,
+                        "txn_id": txn_id,
+                        "entity": entity,
+                        "entity_id": entity_id,
+                        "root_id": _root(conn, entity, entity_id, values),
+                        "op": op,
+                        "fields": fields,
+                        "hlc": hlc,
+                        "schema_version": version,
+                        "actor_id": actor_id,
+                        "at": at.replace(" ", "T") + "+00:00",
+                        "seen": marks[last_pull][1] if last_pull >= 0 else 0,
                     }
                 )
         acked = store.receive(node_id, payload, desk.clock.now())

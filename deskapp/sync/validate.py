@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from itertools import pairwise
 from typing import Annotated, Any, Literal
@@ -18,7 +18,7 @@ from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_confi
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from deskapp.store.models import RECORD_TABLES, SCHEMA_VERSION, UTCDateTime
-from deskapp.sync.hall import HALL_ROW_FIELDS, HallRow, HallStoreError
+from deskapp.sync.hall import HallConflict, HallRow, HallStoreError
 
 # A change's field values: the longest free text is a few thousand characters, so this is
 # generous; it bounds what a tampered batch can make a terminal parse and store.
@@ -96,9 +96,10 @@ _PULLED = TypeAdapter(list[PulledChange])
 _CONFLICTS = TypeAdapter(list[Conflict])
 
 
-def _shape(adapter: TypeAdapter[list[Any]], items: Iterable[Mapping[str, Any]]) -> list[Any]:
+def _shape(adapter: TypeAdapter[list[Any]], items: Iterable[Any]) -> list[Any]:
+    """The items as new dicts of exactly the declared keys and types, or BatchRefused."""
     try:
-        return adapter.validate_python([dict(item) for item in items])
+        return adapter.validate_python(list(items))
     except ValidationError as error:
         first = error.errors()[0]
         n, *where = first["loc"]
@@ -176,32 +177,19 @@ def check_push(node_id: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[str
     return parsed
 
 
-def _as_dicts(rows: Iterable[Any], names: Sequence[str]) -> Iterator[dict[str, Any]]:
-    """What a row-like object holds under the given names (a missing one stays missing)."""
-    for row in rows:
-        yield {n: getattr(row, n) for n in names if hasattr(row, n)} | {
-            k: v for k, v in vars(row).items() if k not in names and k != "data"
-        }
-
-
-def _hall_rows(changes: Sequence[Mapping[str, Any]], parsed: Sequence[dict]) -> list[HallRow]:
+def _hall_rows(changes: Sequence[dict[str, Any]], parsed: Sequence[dict]) -> list[HallRow]:
     """The checked changes as the merge takes them, their fields already parsed."""
-    rows = []
-    for change, data in zip(changes, parsed, strict=True):
-        row = HallRow(**change)
-        row.__dict__["data"] = data  # HallRow.data, cached: parsed once, by the check
-        rows.append(row)
-    return rows
+    return [HallRow.checked(c, data) for c, data in zip(changes, parsed, strict=True)]
 
 
 def check_pull(
-    rows: Sequence[Any], conflicts: Sequence[Any], cursor: int, upto: int
+    rows: Sequence[Any], conflicts: Sequence[HallConflict], cursor: int, upto: int
 ) -> list[HallRow]:
     """A pulled batch covering the hall's sequence (cursor, upto]: in hall order, each
     terminal's changes in its own sequence without a gap (the hall leaves out only this
     terminal's own changes, so a gap in another terminal's run means something was lost).
     Returns the rows as checked, for the merge."""
-    changes = _shape(_PULLED, _as_dicts(rows, HALL_ROW_FIELDS))
+    changes = _shape(_PULLED, rows)
     parsed = _checked(changes)
     _conflicts_checked(c.__dict__ for c in conflicts)
     _no_duplicates(changes)
@@ -224,9 +212,9 @@ def check_pull(
     return _hall_rows(changes, parsed)
 
 
-def check_rows(rows: Sequence[Any], conflicts: Sequence[Any]) -> list[HallRow]:
+def check_rows(rows: Sequence[Any], conflicts: Sequence[HallConflict]) -> list[HallRow]:
     """Rows handed out by record (a new terminal's first pull): shape only, no run order."""
-    changes = _shape(_PULLED, _as_dicts(rows, HALL_ROW_FIELDS))
+    changes = _shape(_PULLED, rows)
     parsed = _checked(changes)
     _no_duplicates(changes)
     _conflicts_checked(c.__dict__ for c in conflicts)

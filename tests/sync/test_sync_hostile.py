@@ -8,7 +8,6 @@ way at a time; the refusal is the property, so the same stores serve every examp
 from __future__ import annotations
 
 import json
-import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +23,7 @@ from sync_kit import FROZEN_AT, first_terminal, new_terminal, take, tick
 from deskapp.i18n import t
 from deskapp.store.models import RECORD_TABLES, SyncQuarantine, SyncRun, SyncState
 from deskapp.sync import HallStore, sync
-from deskapp.sync.hall import HallRow, Pulled
+from deskapp.sync.hall import Pulled
 from deskapp.sync.hlc import Stamp
 from deskapp.sync.validate import MAX_FIELDS_CHARS, BatchRefused
 
@@ -67,9 +66,8 @@ class Scene:
     cursor: int
 
     def run_forged(self, rows: list[dict], conflicts: list | None = None, upto: int | None = None):
-        forged = [types.SimpleNamespace(**r) for r in rows]
         last = self.batch.last_seq if upto is None else upto
-        self.store.forged = Pulled(forged, conflicts or [], last)  # type: ignore[arg-type]
+        self.store.forged = Pulled(rows, conflicts or [], last)
         return sync(self.receiver.desk, self.store)
 
 
@@ -89,7 +87,7 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
     with b.desk.read() as s:
         cursor = s.scalars(sa.select(SyncState)).one().cursor
     batch = store.pull(cursor, 10_000, exclude_node=b.desk.terminal().node_id)
-    assert len(batch.rows) >= 4 and {r.node_id for r in batch.rows} == {a.desk.terminal().node_id}
+    assert len(batch.rows) >= 4 and {r["node_id"] for r in batch.rows} == {a.desk.terminal().node_id}
     yield Scene(store, b, batch, cursor)
     a.close()
     b.close()
@@ -97,7 +95,7 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
 
 
 def rows_of(batch: Pulled) -> list[dict]:
-    return [dict(r.__dict__) for r in batch.rows]
+    return [dict(r) for r in batch.rows]
 
 
 def _not_json_object(text: str) -> bool:
@@ -226,13 +224,13 @@ def pair(tmp_path: Path) -> Iterator[tuple[ForgedStore, Any, Any]]:
 def test_a_stored_change_sent_again_with_other_content_is_refused(pair) -> None:
     store, _, b = pair
     first = store.pull(0, 10_000).rows
-    old = next(r for r in first if r.entity == "complaint" and r.op == "insert")
-    fields = json.loads(old.fields)
+    old = next(r for r in first if r["entity"] == "complaint" and r["op"] == "insert")
+    fields = json.loads(old["fields"])
     fields["content"] = "被篡改的内容"
     top = store.last_seq()
-    forged = {**old.__dict__, "fields": json.dumps(fields, ensure_ascii=False), "hall_seq": top + 1}
+    forged = {**old, "fields": json.dumps(fields, ensure_ascii=False), "hall_seq": top + 1}
     before = dump(b.desk.engine, skip=("sync_run",))
-    store.forged = Pulled([HallRow(**forged)], [], top + 1)
+    store.forged = Pulled([forged], [], top + 1)
     result = sync(b.desk, store)
     assert not result.ok and "differs from the stored change" in result.error
     assert dump(b.desk.engine, skip=("sync_run",)) == before
@@ -245,7 +243,7 @@ def test_a_change_from_beyond_the_clock_limit_is_held_not_applied(pair) -> None:
     assert sync(a.desk, store).ok
     top = store.last_seq()
     batch = store.pull(0, 10_000, exclude_node=b.desk.terminal().node_id)
-    rows = [dict(r.__dict__) for r in batch.rows if r.hall_seq > top - 50]
+    rows = [dict(r) for r in batch.rows if r["hall_seq"] > top - 50]
     txn = next(r["txn_id"] for r in rows if r["entity_id"] == cid)
     rows = [r for r in rows if r["txn_id"] == txn]
     for r in rows:  # a day ahead: far beyond the five-minute limit
@@ -256,7 +254,7 @@ def test_a_change_from_beyond_the_clock_limit_is_held_not_applied(pair) -> None:
         conn.exec_driver_sql("UPDATE sync_state SET cursor = ?", (cursor,))
     records = dump(b.desk.engine, skip=("sync_run", "sync_quarantine", "sync_state", "terminal",
                                         "sync_pull_mark"))  # fmt: skip
-    store.forged = Pulled([HallRow(**r) for r in rows], [], rows[-1]["hall_seq"])
+    store.forged = Pulled(rows, [], rows[-1]["hall_seq"])
     result = sync(b.desk, store)
     assert result.ok and result.quarantined == len(rows)
     after = dump(b.desk.engine, skip=("sync_run", "sync_quarantine", "sync_state", "terminal",
