@@ -34,6 +34,20 @@ def insert_sql(dialect: sa.Dialect, table: sa.Table, keys: Sequence[str], *,
     return sql
 
 
+def upsert_sql(dialect: sa.Dialect, table: sa.Table, keys: Sequence[str],
+               conflict_keys: Sequence[str]) -> str:  # fmt: skip
+    """INSERT of `keys`, or on a clash of `conflict_keys` the other columns overwritten
+    (ON CONFLICT ... DO UPDATE: the same words in SQLite and PostgreSQL)."""
+    quote = dialect.identifier_preparer.quote
+    assignments = ", ".join(
+        f"{quote(k)} = excluded.{quote(k)}" for k in keys if k not in conflict_keys
+    )
+    return (
+        f"{insert_sql(dialect, table, keys)} "
+        f"ON CONFLICT ({', '.join(map(quote, conflict_keys))}) DO UPDATE SET {assignments}"
+    )
+
+
 def insert_tuples(
     conn: sa.Connection,
     table: sa.Table,

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from deskapp.ids import uuid7
-from deskapp.store.bulk import insert_tuples
+from deskapp.store.bulk import insert_tuples, upsert_sql
 from deskapp.store.engine import BUSY_TIMEOUT_MS, _on_begin
 
 HALL_SCHEMA = 1  # the version of the tables below; bump with an upgrade step in _UPGRADES
@@ -285,16 +285,9 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict], keys: list[str]) -> None:
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys,
-        set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys},
-    )
-    conn.execute(stmt, rows)
+    columns = [c.name for c in table.columns]
+    sql = upsert_sql(conn.dialect, table, columns, keys)
+    conn.exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
 
 
 def _select_rows() -> sa.Select:
