@@ -32,6 +32,11 @@ from deskapp.store.engine import BUSY_TIMEOUT_MS, _on_begin
 HALL_SCHEMA = 1  # the version of the tables below; bump with an upgrade step in _UPGRADES
 LOCK_KEY = 0x6465736B  # "desk": the advisory lock of hall writes (per PostgreSQL schema)
 CHUNK = 500  # ids per IN (...) list
+# The most rows one read may hand out beyond a batch's size: the rest of its last transaction,
+# or the changes of the records a terminal asks for. A desk's largest transaction (an import
+# batch, services/importer.py) is a few thousand changes; a store that hands out more is
+# refused before it fills this terminal's memory.
+MAX_EXTRA_ROWS = 50_000
 
 # Filesystems on which SQLite's locking cannot be trusted (DESIGN.md, Synchronization).
 NETWORK_FILESYSTEMS = frozenset(
@@ -150,6 +155,20 @@ class HallStoreError(RuntimeError):
         super().__init__(f"{key} {params}")
         self.key = key
         self.params = params
+
+
+class BatchRefused(HallStoreError):
+    """A malformed, tampered or oversized batch; nothing of it was written
+    (the checks themselves are in sync/validate.py)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("sync.error.bad_batch", reason=reason[:300])
+
+
+def _at_most(rows: list[Any], what: str) -> list[Any]:
+    if len(rows) > MAX_EXTRA_ROWS:
+        raise BatchRefused(f"{what}: more than {MAX_EXTRA_ROWS:,} rows")
+    return rows
 
 
 class PushGapError(RuntimeError):
@@ -658,21 +677,22 @@ class HallStore:
             upto = top if len(rows) < limit else self._complete_txn(conn, rows)
             if upto == cursor:
                 return Pulled([], [], cursor)
-            conflicts = [
+            conflicts = _at_most([
                 HallConflict(**c._asdict())
                 for c in conn.execute(
                     sa.select(hall_conflict)
                     .where(hall_conflict.c.hall_seq > cursor, hall_conflict.c.hall_seq <= upto)
                     .order_by(hall_conflict.c.hall_seq, hall_conflict.c.id)
+                    .limit(MAX_EXTRA_ROWS + 1)
                 )
-            ]
+            ], "the conflicts of a batch")  # fmt: skip
         return Pulled(rows, conflicts, upto)
 
     def _complete_txn(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> int:
         """Extend a full batch to the end of its last transaction; the new cursor."""
         last = rows[-1]
         # A transaction's rows are contiguous in both the terminal's and the hall's order.
-        rows += _as_rows(
+        rest = _as_rows(
             conn.execute(
                 _select_rows()
                 .where(
@@ -681,8 +701,10 @@ class HallStore:
                     hall_change.c.txn_id == last["txn_id"],
                 )
                 .order_by(hall_change.c.seq)
+                .limit(MAX_EXTRA_ROWS + 1)
             )
         )
+        rows += _at_most(rest, "the rest of a transaction")
         return rows[-1]["hall_seq"]
 
     def last_seq(self) -> int:
@@ -724,21 +746,25 @@ class HallStore:
             for chunk in _chunks(ids):
                 rows += _as_rows(
                     conn.execute(
-                        _select_rows().where(
-                            hall_change.c.root_id.in_(chunk), hall_change.c.hall_seq <= upto
-                        )
+                        _select_rows()
+                        .where(hall_change.c.root_id.in_(chunk), hall_change.c.hall_seq <= upto)
+                        .limit(MAX_EXTRA_ROWS + 1 - len(rows))
                     )
                 )
+                _at_most(rows, "the changes of the records asked for")
             entity_ids = sorted({r["entity_id"] for r in rows})
             for chunk in _chunks(entity_ids):
                 conflicts += [
                     HallConflict(**c._asdict())
                     for c in conn.execute(
-                        sa.select(hall_conflict).where(
+                        sa.select(hall_conflict)
+                        .where(
                             hall_conflict.c.entity_id.in_(chunk), hall_conflict.c.hall_seq <= upto
                         )
+                        .limit(MAX_EXTRA_ROWS + 1 - len(conflicts))
                     )
                 ]
+                _at_most(conflicts, "the conflicts of the records asked for")
         rows.sort(key=lambda r: r["hall_seq"])
         conflicts.sort(key=lambda c: (c.hall_seq, c.id))
         return rows, conflicts

@@ -18,7 +18,7 @@ from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_confi
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from deskapp.store.models import RECORD_TABLES, SCHEMA_VERSION, UTCDateTime
-from deskapp.sync.hall import HallConflict, HallRow, HallStoreError
+from deskapp.sync.hall import BatchRefused, HallConflict, HallRow
 
 # A change's field values: the longest free text is a few thousand characters, so this is
 # generous; it bounds what a tampered batch can make a terminal parse and store.
@@ -30,13 +30,6 @@ _TIMES = {
     name: frozenset(c.name for c in cls.__table__.c if isinstance(c.type, UTCDateTime))
     for name, cls in RECORD_TABLES.items()
 }
-
-
-class BatchRefused(HallStoreError):
-    """A malformed or tampered batch; nothing of it was written."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__("sync.error.bad_batch", reason=reason[:300])
 
 
 def _moment(text: str) -> datetime:

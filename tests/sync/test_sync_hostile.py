@@ -22,7 +22,7 @@ from sync_kit import FROZEN_AT, first_terminal, new_terminal, take, tick
 
 from deskapp.i18n import t
 from deskapp.store.models import RECORD_TABLES, SyncQuarantine, SyncRun, SyncState
-from deskapp.sync import HallStore, sync
+from deskapp.sync import HallStore, hall, sync
 from deskapp.sync.hall import Pulled
 from deskapp.sync.hlc import Stamp
 from deskapp.sync.validate import MAX_FIELDS_CHARS, BatchRefused
@@ -235,6 +235,27 @@ def test_a_stored_change_sent_again_with_other_content_is_refused(pair) -> None:
     result = sync(b.desk, store)
     assert not result.ok and "differs from the stored change" in result.error
     assert dump(b.desk.engine, skip=("sync_run",)) == before
+
+
+@pytest.mark.parametrize("ask", ["pull", "records"])
+def test_a_store_that_hands_out_more_than_the_row_limit_is_refused(
+    pair, monkeypatch: pytest.MonkeyPatch, ask: str
+) -> None:
+    """What a hall store hands out beyond a batch's size (the rest of its last transaction,
+    or a record's whole history) is bounded: past the limit the batch is refused unread."""
+    store, a, b = pair
+    tick([a, b])
+    cid = take(a, customer_name="韩梅梅")
+    assert sync(a.desk, store).ok
+    monkeypatch.setattr(hall, "MAX_EXTRA_ROWS", 1)
+    before = dump(b.desk.engine, skip=("sync_run",))
+    if ask == "pull":  # one row a batch: the rest of the ticket's transaction comes with it
+        result = sync(b.desk, store, batch_size=1)
+        assert not result.ok and "more than 1 rows" in result.error, result.error
+        assert dump(b.desk.engine, skip=("sync_run",)) == before
+    else:
+        with pytest.raises(BatchRefused, match="more than 1 rows"):
+            store.rows_of_roots([cid], store.last_seq())
 
 
 def test_a_change_from_beyond_the_clock_limit_is_held_not_applied(pair) -> None:
