@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from deskapp.ids import uuid7
-from deskapp.store.bulk import insert_tuples, upsert_sql
+from deskapp.store.bulk import insert_tuples, upsert_tuples
 from deskapp.store.engine import BUSY_TIMEOUT_MS, _on_begin
 
 HALL_SCHEMA = 1  # the version of the tables below; bump with an upgrade step in _UPGRADES
@@ -302,11 +302,8 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 
 def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict], keys: list[str]) -> None:
-    if not rows:
-        return
     columns = [c.name for c in table.columns]
-    sql = upsert_sql(conn.dialect, table, columns, keys)
-    conn.exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
+    upsert_tuples(conn, table, columns, [tuple(row[c] for c in columns) for row in rows], keys)
 
 
 def _select_rows() -> sa.Select:
