@@ -294,6 +294,7 @@ class Pulled:
     rows: list[dict[str, Any]]
     conflicts: list[HallConflict]
     last_seq: int  # the cursor after this batch
+    more: bool = True  # False: the batch reached what the hall held when it was read
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -671,7 +672,8 @@ class HallStore:
                 query = query.where(hall_change.c.node_id != exclude_node)
             rows = _as_rows(conn.execute(query.order_by(hall_change.c.hall_seq).limit(limit)))
             # a short batch read everything up to the top (the rest being our own)
-            upto = top if len(rows) < limit else self._complete_txn(conn, rows)
+            more = len(rows) >= limit
+            upto = self._complete_txn(conn, rows) if more else top
             if upto == cursor:
                 return Pulled([], [], cursor)
             conflicts = _at_most([
@@ -683,7 +685,7 @@ class HallStore:
                     .limit(MAX_EXTRA_ROWS + 1)
                 )
             ], "the conflicts of a batch")  # fmt: skip
-        return Pulled(rows, conflicts, upto)
+        return Pulled(rows, conflicts, upto, more)
 
     def _complete_txn(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> int:
         """Extend a full batch to the end of its last transaction; the new cursor."""

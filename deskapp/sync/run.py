@@ -407,6 +407,8 @@ def _pull(
         rows = check_pull(batch.rows, batch.conflicts, cursor, batch.last_seq)
         _apply(desk, store, hall_id, rows, batch.conflicts, batch.last_seq, batch.last_seq,
                behind, result)  # fmt: skip
+        if not batch.more:  # what was committed since is for the next run
+            return
         cursor = batch.last_seq
 
 
