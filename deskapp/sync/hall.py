@@ -257,7 +257,9 @@ class HallRow:
 
 
 HALL_ROW_FIELDS = tuple(f.name for f in fields(HallRow))
-_PUSHED_KEYS = HALL_ROW_FIELDS[2:]  # what a terminal pushes: all but hall_seq and node_id
+# What a terminal pushes of a row besides its node id; the hall adds the sequence number.
+_PUSHED_KEYS = tuple(f for f in HALL_ROW_FIELDS if f not in ("hall_seq", "node_id"))
+_STORED_KEYS = ("hall_seq", "node_id", *_PUSHED_KEYS)
 
 
 @dataclass(frozen=True)
@@ -546,7 +548,7 @@ class HallStore:
             changes, conflicts, fields_after, roots = self._sequence(
                 conn, node_id, rows, parsed, next_seq
             )
-            insert_tuples(conn, hall_change, HALL_ROW_FIELDS, changes)
+            insert_tuples(conn, hall_change, _STORED_KEYS, changes)
             fault_point("mid_batch", conn)
             if conflicts:
                 conn.execute(sa.insert(hall_conflict), conflicts)
@@ -577,8 +579,8 @@ class HallStore:
         parsed: Sequence[dict],
         last_hall_seq: int,
     ) -> tuple[list[tuple], list[dict], dict[tuple, dict], dict[str, dict]]:
-        """The batch's rows as hall_change rows (tuples in HallRow's order), the conflicts
-        they raise, the fields' last edits and the roots they leave."""
+        """The batch's rows as hall_change rows (tuples of _STORED_KEYS), the conflicts they
+        raise, the fields' last edits and the roots they leave."""
         updated_ids = sorted({r["entity_id"] for r in rows if r["op"] == "update"})
         current: dict[tuple, dict] = {}
         for ids in _chunks(updated_ids):

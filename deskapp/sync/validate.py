@@ -175,28 +175,31 @@ def check_push(node_id: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[str
     return parsed
 
 
-def _hall_rows(changes: Sequence[dict[str, Any]], parsed: Sequence[dict]) -> list[HallRow]:
-    """The checked changes as the merge takes them, their fields already parsed."""
+def check_rows(rows: Sequence[Any], conflicts: Sequence[HallConflict]) -> list[HallRow]:
+    """Rows handed out by record (a new terminal's first pull, a record faulted in), and
+    what every batch from the hall must be besides: well formed, each change once. Returns
+    them as the merge takes them, their fields parsed once, here."""
+    changes = _shape(_PULLED, rows)
+    parsed = _checked(changes)
+    _no_duplicates(changes)
+    _conflicts_checked(c.__dict__ for c in conflicts)
     return [HallRow.checked(c, data) for c, data in zip(changes, parsed, strict=True)]
 
 
 def check_pull(
     rows: Sequence[Any], conflicts: Sequence[HallConflict], cursor: int, upto: int
 ) -> list[HallRow]:
-    """A pulled batch covering the hall's sequence (cursor, upto]: in hall order, each
-    terminal's changes in its own sequence without a gap (the hall leaves out only this
-    terminal's own changes, so a gap in another terminal's run means something was lost).
-    Returns the rows as checked, for the merge."""
-    changes = _shape(_PULLED, rows)
-    parsed = _checked(changes)
-    _conflicts_checked(c.__dict__ for c in conflicts)
-    _no_duplicates(changes)
+    """A pulled batch covering the hall's sequence (cursor, upto]: as check_rows, and in hall
+    order, each terminal's changes in its own sequence without a gap (the hall leaves out
+    only this terminal's own changes, so a gap in another terminal's run means something was
+    lost)."""
+    checked = check_rows(rows, conflicts)
     if upto < cursor:
         raise BatchRefused(f"the cursor would move back from {cursor} to {upto}")
     last_hall = cursor
     last_seq: dict[str, int] = {}
-    for change in changes:
-        hall_seq, node, seq = change["hall_seq"], change["node_id"], change["seq"]
+    for change in checked:
+        hall_seq, node, seq = change.hall_seq, change.node_id, change.seq
         if not last_hall < hall_seq <= upto:
             raise BatchRefused(f"hall sequence {hall_seq} after {last_hall} (to {upto})")
         last_hall = hall_seq
@@ -207,13 +210,4 @@ def check_pull(
     for conflict in conflicts:
         if not cursor < conflict.hall_seq <= upto:
             raise BatchRefused(f"a conflict at hall sequence {conflict.hall_seq} out of range")
-    return _hall_rows(changes, parsed)
-
-
-def check_rows(rows: Sequence[Any], conflicts: Sequence[HallConflict]) -> list[HallRow]:
-    """Rows handed out by record (a new terminal's first pull): shape only, no run order."""
-    changes = _shape(_PULLED, rows)
-    parsed = _checked(changes)
-    _no_duplicates(changes)
-    _conflicts_checked(c.__dict__ for c in conflicts)
-    return _hall_rows(changes, parsed)
+    return checked
