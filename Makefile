@@ -21,6 +21,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check deskapp screens tests bench
+	$(BIN)/ruff format --check deskapp screens tests bench
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)

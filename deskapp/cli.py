@@ -419,14 +419,23 @@ def import_cmd(
         click.echo(t("import.dry_summary", good=good, skipped=len(result.skipped),
                      errors=errors, rows=result.rows))  # fmt: skip
     else:
-        click.echo(t("import.summary", imported=len(result.imported),
-                     skipped=len(result.skipped), errors=errors, rows=result.rows))
+        click.echo(
+            t(
+                "import.summary",
+                imported=len(result.imported),
+                skipped=len(result.skipped),
+                errors=errors,
+                rows=result.rows,
+            )
+        )
     if errors:
         sys.exit(1)
 
 
 @main.command("sync")
-@click.option("--hall", "hall", envvar="DESKAPP_HALL_URL", help="营业厅数据库: 文件路径或 postgresql://…")
+@click.option(
+    "--hall", "hall", envvar="DESKAPP_HALL_URL", help="营业厅数据库: 文件路径或 postgresql://…"
+)
 @click.option("--batch-size", default=500, show_default=True, help="每批上传/下载的变更条数")
 @pass_settings
 def sync_command(settings: DeskSettings, hall: str | None, batch_size: int) -> None:

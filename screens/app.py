@@ -132,18 +132,21 @@ class DeskApp(App[None]):
     # The screen's own actions and complaints by ticket or phone, besides Textual's commands.
     COMMANDS: ClassVar = App.COMMANDS | {_lazy_provider("ScreenActions"),
                                          _lazy_provider("Complaints")}  # fmt: skip
-    BINDINGS: ClassVar[list[BindingType]] = keyed("app", [
-        Binding("f1", "help", t("help.key")),
-        Binding("f2", "switch_mode('intake')", t("key.intake")),
-        Binding("f3", "switch_mode('search')", t("key.search")),
-        Binding("f4", "switch_mode('queue')", t("queue.title")),
-        Binding("f5", "switch_mode('shift')", t("shift.title")),
-        Binding("f6", "switch_mode('reports')", t("reports.title")),
-        Binding("f7", "switch_mode('opinion')", t("opinion.title")),
-        Binding("f8", "sign_out", t("key.signout")),
-        Binding("f9", "switch_mode('day_close')", t("day.title")),
-        Binding("ctrl+q", "quit", t("key.quit"), priority=True),
-    ])
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "app",
+        [
+            Binding("f1", "help", t("help.key")),
+            Binding("f2", "switch_mode('intake')", t("key.intake")),
+            Binding("f3", "switch_mode('search')", t("key.search")),
+            Binding("f4", "switch_mode('queue')", t("queue.title")),
+            Binding("f5", "switch_mode('shift')", t("shift.title")),
+            Binding("f6", "switch_mode('reports')", t("reports.title")),
+            Binding("f7", "switch_mode('opinion')", t("opinion.title")),
+            Binding("f8", "sign_out", t("key.signout")),
+            Binding("f9", "switch_mode('day_close')", t("day.title")),
+            Binding("ctrl+q", "quit", t("key.quit"), priority=True),
+        ],
+    )
 
     actor: reactive[Actor | None] = reactive(None)
     # The synchronization state for the status line ("" when no hall store is configured).
@@ -363,9 +366,12 @@ class DeskApp(App[None]):
             if key in self._notified:
                 continue
             self._notified.add(key)
-            message = t("queue.coming_due", ticket=row.ticket_no,
-                        clock=t(f"clock.{row.next_clock}"),
-                        due=format_local(row.next_due_at, desk.tz)[11:])
+            message = t(
+                "queue.coming_due",
+                ticket=row.ticket_no,
+                clock=t(f"clock.{row.next_clock}"),
+                due=format_local(row.next_due_at, desk.tz)[11:],
+            )
             self.call_from_thread(self.notify, message, severity="warning", timeout=30)
         self.call_from_thread(self.refresh_sync_line)  # changes waiting grow as work is done
 

@@ -32,12 +32,15 @@ MAX_GAP_LINES = 10  # more gaps than this scroll inside the table
 class DayCloseScreen(ModeScreen):
     TITLE_KEY = "day.title"
     AUTO_FOCUS = "#gaps"
-    BINDINGS: ClassVar[list[BindingType]] = keyed("day", [
-        Binding("enter", "fix", t("key.detail"), show=False),
-        Binding("ctrl+b", "sign", t("day.sign")),
-        Binding("ctrl+e", "export", t("day.export")),
-        Binding("ctrl+r", "reload", t("key.more"), show=False),
-    ])
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "day",
+        [
+            Binding("enter", "fix", t("key.detail"), show=False),
+            Binding("ctrl+b", "sign", t("day.sign")),
+            Binding("ctrl+e", "export", t("day.export")),
+            Binding("ctrl+r", "reload", t("key.more"), show=False),
+        ],
+    )
     DEFAULT_CSS = """
     DayCloseScreen #day { padding: 0 1; }
     DayCloseScreen #day-rules { padding-top: 1; }
@@ -92,8 +95,9 @@ class DayCloseScreen(ModeScreen):
             names = {s.id: s.name for s in list_staff(self.desk, active_only=False)}
         self.app.call_from_thread(self._show, listing, record, signed, names)
 
-    def _show(self, listing: Checklist, record: WorkRecord, signed: Any,
-              names: dict[str, str]) -> None:
+    def _show(
+        self, listing: Checklist, record: WorkRecord, signed: Any, names: dict[str, str]
+    ) -> None:
         self.listing = listing
         rules = Table.grid(padding=(0, 1))
         for rule, ok in listing.rules_ok().items():
@@ -102,8 +106,16 @@ class DayCloseScreen(ModeScreen):
         self.query_one("#day-rules", Static).update(rules)
         state = self.query_one("#day-state", Static)
         if signed is not None:
-            state.update(Text(t("day.signed", day=listing.day.isoformat(),
-                                name=names.get(signed.signed_off_by, "")), style="green"))
+            state.update(
+                Text(
+                    t(
+                        "day.signed",
+                        day=listing.day.isoformat(),
+                        name=names.get(signed.signed_off_by, ""),
+                    ),
+                    style="green",
+                )
+            )
         elif listing.complete:
             state.update(Text(t("day.complete"), style="green"))
         else:
@@ -111,8 +123,9 @@ class DayCloseScreen(ModeScreen):
         table = self.query_one("#gaps", DataTable)
         table.clear()
         for gap in listing.gaps:
-            table.add_row(Text("✗", style="bold red"),
-                          t(f"error.day.gap_{gap.rule}", label=gap.label))
+            table.add_row(
+                Text("✗", style="bold red"), t(f"error.day.gap_{gap.rule}", label=gap.label)
+            )
         table.display = bool(listing.gaps)
         # One line per gap, set here rather than `height: auto`: the table learns its own
         # height only when idle, and a frame drawn before that showed it empty.
@@ -122,15 +135,22 @@ class DayCloseScreen(ModeScreen):
         summary.add_column()
         summary.add_row(t("day.taken"), f"{record.taken}({t('day.on_spot')} {record.on_spot})")
         summary.add_row(t("day.closed"), str(record.closed))
-        summary.add_row(t("day.refunds"), t("day.refund_total", count=record.refunds,
-                                             total=record.refund_total))
+        summary.add_row(
+            t("day.refunds"), t("day.refund_total", count=record.refunds, total=record.refund_total)
+        )
         summary.add_row(t("day.escalations"), str(record.escalations))
         summary.add_row(t("day.visits"), str(record.visits))
         summary.add_row(t("day.opinion_entries"), str(record.opinion_entries))
-        summary.add_row(t("day.by_channel"), "、".join(
-            f"{t(f'channel.{k}')} {v}" for k, v in sorted(record.by_channel.items())) or "—")
-        summary.add_row(t("day.by_severity"), "、".join(
-            f"{t(f'severity.{k}')} {v}" for k, v in sorted(record.by_severity.items())) or "—")
+        summary.add_row(
+            t("day.by_channel"),
+            "、".join(f"{t(f'channel.{k}')} {v}" for k, v in sorted(record.by_channel.items()))
+            or "—",
+        )
+        summary.add_row(
+            t("day.by_severity"),
+            "、".join(f"{t(f'severity.{k}')} {v}" for k, v in sorted(record.by_severity.items()))
+            or "—",
+        )
         self.query_one("#day-record", Static).update(summary)
 
     def _gap(self) -> Gap | None:
@@ -168,9 +188,13 @@ class DayCloseScreen(ModeScreen):
             fields.insert(0, FieldSpec("outcome", t("intake.outcome"), "area"))
 
         def submit(values: dict[str, Any]) -> None:
-            day_close.complete_record(desk, actor, gap.target_id,
-                                      satisfaction=values["satisfaction"],
-                                      outcome=values.get("outcome", ""))
+            day_close.complete_record(
+                desk,
+                actor,
+                gap.target_id,
+                satisfaction=values["satisfaction"],
+                outcome=values.get("outcome", ""),
+            )
 
         spec = DialogSpec(f"{t('day.complete_title')} · {gap.label}", fields)
         self.app.push_screen(ActionDialog(spec, submit), lambda ok: ok and self.action_reload())
@@ -190,5 +214,3 @@ class DayCloseScreen(ModeScreen):
     def action_export(self) -> None:
         path = day_close.export_work_record(self.desk, self.day, self.app.export_dir)  # type: ignore[attr-defined]
         self.notify(t("day.exported", path=str(path)), timeout=10)
-
-

@@ -59,9 +59,12 @@ _BOOKKEEPING = frozenset(
 
 class DetailScreen(Screen[None]):
     TITLE_KEY = "detail.title"
-    BINDINGS: ClassVar[list[BindingType]] = keyed("detail", [
-        Binding("escape,q", "app.pop_screen", t("detail.close")),
-    ])
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "detail",
+        [
+            Binding("escape,q", "app.pop_screen", t("detail.close")),
+        ],
+    )
     DEFAULT_CSS = """
     DetailScreen #detail { padding: 0 1; }
     DetailScreen .section { text-style: bold; color: $accent; padding-top: 1; }
@@ -140,9 +143,13 @@ class DetailScreen(Screen[None]):
         if flags:
             rows.append(("标记", "、".join(flags)))
         if c.next_due_at is not None and c.next_clock:
-            rows.append((t("queue.col_clock"),
-                         f"{t(f'clock.{c.next_clock}')} {format_local(c.next_due_at, tz)}"
-                         + (f" {t('queue.provisional')}" if c.next_due_provisional else "")))
+            rows.append(
+                (
+                    t("queue.col_clock"),
+                    f"{t(f'clock.{c.next_clock}')} {format_local(c.next_due_at, tz)}"
+                    + (f" {t('queue.provisional')}" if c.next_due_provisional else ""),
+                )
+            )
         if c.promised_reply_at:
             rows.append((t("intake.promised_reply_at"), format_local(c.promised_reply_at, tz)))
         if c.outcome:

@@ -28,11 +28,14 @@ from screens.widgets.status_line import StatusLine
 
 class HandoverScreen(Screen[None]):
     TITLE_KEY = "shift.detail"
-    BINDINGS: ClassVar[list[BindingType]] = keyed("handover", [
-        Binding("n", "annotate", t("shift.annotate")),
-        Binding("ctrl+e", "export", t("shift.export")),
-        Binding("escape,q", "app.pop_screen", t("detail.close")),
-    ])
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "handover",
+        [
+            Binding("n", "annotate", t("shift.annotate")),
+            Binding("ctrl+e", "export", t("shift.export")),
+            Binding("escape,q", "app.pop_screen", t("detail.close")),
+        ],
+    )
     DEFAULT_CSS = """
     HandoverScreen #handover { padding: 0 1; }
     HandoverScreen .section { text-style: bold; color: $accent; padding-top: 1; }
@@ -82,21 +85,29 @@ class HandoverScreen(Screen[None]):
             head.add_row(label, value)
         self.query_one("#handover-head", Static).update(head)
         self.query_one("#handover-items-title", Static).update(
-            t("shift.items", count=len(view.items)))
+            t("shift.items", count=len(view.items))
+        )
         # Each item on two lines, its note on the second at the full width: the note is what
         # the next person reads, and a table column for it folds to a few characters at 80.
         lines: list[Text] = []
         for item, ticket, customer, phone in view.items:
             clock = t(f"clock.{item.next_clock}") if item.next_clock else ""
             due = format_local(item.next_due_at, tz)[5:]
-            lines.append(Text.assemble((ticket, "bold"), f" · {customer} {mask_phone(phone)}"
-                                       f" · {clock} {due}"))
+            lines.append(
+                Text.assemble(
+                    (ticket, "bold"), f" · {customer} {mask_phone(phone)} · {clock} {due}"
+                )
+            )
             lines.append(Text(f"  → {item.note}"))
         self.query_one("#handover-items", Static).update(Group(*lines))
         events = Table.grid(padding=(0, 2))
         for event in view.events:
-            events.add_row(format_local(event.at, tz), t(f"shift_event.{event.kind}"),
-                           names.get(event.actor_id, event.actor_id), event.note)
+            events.add_row(
+                format_local(event.at, tz),
+                t(f"shift_event.{event.kind}"),
+                names.get(event.actor_id, event.actor_id),
+                event.note,
+            )
         self.query_one("#handover-events", Static).update(events)
 
     def action_annotate(self) -> None:

@@ -77,9 +77,12 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen #help-title { text-style: bold; padding: 1 0; }
     HelpScreen #help-hint { color: $text-muted; padding: 1 0; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = keyed("help", [
-        Binding("escape,f1,q", "app.pop_screen", t("detail.close")),
-    ])
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "help",
+        [
+            Binding("escape,f1,q", "app.pop_screen", t("detail.close")),
+        ],
+    )
 
     def __init__(self, title: str, keys: list[tuple[str, str]]) -> None:
         super().__init__()

@@ -106,12 +106,15 @@ class IntakeScreen(ModeScreen):
     TITLE_KEY = "intake.title"
     CSS_PATH = "intake.tcss"
     AUTO_FOCUS = "#customer_name"
-    BINDINGS: ClassVar[list[BindingType]] = keyed("intake", [
-        Binding("ctrl+s", "save", t("key.save"), priority=True),
-        Binding("ctrl+n", "new_form", t("key.new"), show=False),  # = Esc; the footer is full
-        Binding("escape", "discard", t("intake.new_form"), show=False),
-        Binding("ctrl+t", "hand_off", t("intake.hand_off")),
-    ])
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "intake",
+        [
+            Binding("ctrl+s", "save", t("key.save"), priority=True),
+            Binding("ctrl+n", "new_form", t("key.new"), show=False),  # = Esc; the footer is full
+            Binding("escape", "discard", t("intake.new_form"), show=False),
+            Binding("ctrl+t", "hand_off", t("intake.hand_off")),
+        ],
+    )
 
     def __init__(self) -> None:
         super().__init__()

@@ -18,8 +18,7 @@ _KEY_NAMES = frozenset(k.value for k in Keys) | {f"f{n}" for n in range(1, 25)}
 def keyed(scope: str, bindings: Iterable[BindingType]) -> list[BindingType]:
     """The bindings with ids `scope.action` (an id already given is kept)."""
     return [
-        replace(b, id=f"{scope}.{slug(b.action)}") if isinstance(b, Binding) and b.id is None
-        else b
+        replace(b, id=f"{scope}.{slug(b.action)}") if isinstance(b, Binding) and b.id is None else b
         for b in bindings
     ]
 
@@ -32,8 +31,10 @@ def slug(action: str) -> str:
 def valid_key(key: str) -> bool:
     """A key as Textual names it: `f10`, `ctrl+s`, `escape`, `x`, `shift+tab`…"""
     *mods, last = key.strip().lower().split("+")
-    return bool(last) and all(m in MODIFIERS for m in mods) and (
-        len(last) == 1 or last in _KEY_NAMES or last.replace("_", "") in _KEY_NAMES
+    return (
+        bool(last)
+        and all(m in MODIFIERS for m in mods)
+        and (len(last) == 1 or last in _KEY_NAMES or last.replace("_", "") in _KEY_NAMES)
     )
 
 

@@ -22,10 +22,13 @@ from screens.widgets.status_line import StatusLine
 
 class MajorReportScreen(Screen[None]):
     TITLE_KEY = "report.title"
-    BINDINGS: ClassVar[list[BindingType]] = keyed("report_form", [
-        Binding("ctrl+e", "export", t("report.export")),
-        Binding("escape,q", "app.pop_screen", t("detail.close")),
-    ])
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "report_form",
+        [
+            Binding("ctrl+e", "export", t("report.export")),
+            Binding("escape,q", "app.pop_screen", t("detail.close")),
+        ],
+    )
     DEFAULT_CSS = """
     MajorReportScreen #report { padding: 0 1; }
     MajorReportScreen #report-title { text-style: bold; content-align: center middle;

@@ -31,12 +31,15 @@ KINDS = [(t(f"opinion.kind_{k.value}"), k.value) for k in EntryKind]
 class OpinionBookScreen(ModeScreen):
     TITLE_KEY = "opinion.title"
     AUTO_FOCUS = "#entries"
-    BINDINGS: ClassVar[list[BindingType]] = keyed("opinion", [
-        Binding("n", "new_entry", t("opinion.new")),
-        Binding("p", "process", t("opinion.process")),
-        Binding("c", "to_complaint", t("opinion.to_complaint")),
-        Binding("ctrl+f", "filter", t("key.focus_search"), show=False),
-    ])
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "opinion",
+        [
+            Binding("n", "new_entry", t("opinion.new")),
+            Binding("p", "process", t("opinion.process")),
+            Binding("c", "to_complaint", t("opinion.to_complaint")),
+            Binding("ctrl+f", "filter", t("key.focus_search"), show=False),
+        ],
+    )
     DEFAULT_CSS = """
     OpinionBookScreen #opinion-filter { height: 1; margin: 1 1 0 1; }
     OpinionBookScreen #opinion-filter Input { width: 1fr; margin-right: 1; }
@@ -63,18 +66,31 @@ class OpinionBookScreen(ModeScreen):
         with Horizontal(id="opinion-filter"):
             yield Input(placeholder=t("opinion.filter_words"), id="f-words", compact=True)
             yield Select(KINDS, id="f-kind", compact=True, prompt=t("opinion.col_kind"))
-            yield Input(placeholder=f"{t('opinion.filter_from')} 2026-11-01", id="f-from",
-                        compact=True, max_length=10)
-            yield Input(placeholder=f"{t('opinion.filter_to')} 2026-11-30", id="f-to",
-                        compact=True, max_length=10)
+            yield Input(
+                placeholder=f"{t('opinion.filter_from')} 2026-11-01",
+                id="f-from",
+                compact=True,
+                max_length=10,
+            )
+            yield Input(
+                placeholder=f"{t('opinion.filter_to')} 2026-11-30",
+                id="f-to",
+                compact=True,
+                max_length=10,
+            )
         yield Static("", id="opinion-info")
         yield DataTable(id="entries", cursor_type="row", zebra_stripes=True)
         yield DeskFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#entries", DataTable)
-        for key, width in (("col_mark", 14), ("col_ref", 16), ("col_kind", 4),
-                           ("col_content", None), ("col_reply", 20)):
+        for key, width in (
+            ("col_mark", 14),
+            ("col_ref", 16),
+            ("col_kind", 4),
+            ("col_content", None),
+            ("col_reply", 20),
+        ):
             table.add_column(t(f"opinion.{key}"), width=width, key=key)
         self.reload()
 
@@ -95,8 +111,9 @@ class OpinionBookScreen(ModeScreen):
 
     @work(thread=True, exclusive=True, group="entries")
     def fetch(self, words: str, kind: str, since: str, until: str, offset: int) -> None:
-        rows, more = opinion_book.list_entries(self.desk, since=since, until=until, kind=kind,
-                                               words=words, offset=offset)
+        rows, more = opinion_book.list_entries(
+            self.desk, since=since, until=until, kind=kind, words=words, offset=offset
+        )
         today = local_day(self.desk.clock.now(), self.desk.tz)
         tickets = {}
         if any(r.complaint_id for r in rows):
@@ -108,8 +125,9 @@ class OpinionBookScreen(ModeScreen):
                     tickets[r.complaint_id] = detail.complaint.ticket_no if detail else ""
         self.app.call_from_thread(self._show, rows, more, offset, today, tickets)
 
-    def _show(self, rows: list[EntryRow], more: bool, offset: int, today: date,
-              tickets: dict[str, str]) -> None:
+    def _show(
+        self, rows: list[EntryRow], more: bool, offset: int, today: date, tickets: dict[str, str]
+    ) -> None:
         table = self.query_one("#entries", DataTable)
         if offset == 0:
             table.clear()
@@ -121,17 +139,26 @@ class OpinionBookScreen(ModeScreen):
                 mark = Text(t("opinion.overdue"), style="bold red")
             else:
                 mark = Text(t("opinion.today_unprocessed"), style="bold yellow")
-            reply = t("opinion.linked", ticket=tickets.get(row.complaint_id, "")) \
-                if row.complaint_id else row.reply
-            table.add_row(mark, f"{row.written_on[5:]} {row.page}/{row.line}",
-                          t(f"opinion.kind_{row.kind}"), row.content.replace("\n", " "), reply,
-                          key=row.id)
+            reply = (
+                t("opinion.linked", ticket=tickets.get(row.complaint_id, ""))
+                if row.complaint_id
+                else row.reply
+            )
+            table.add_row(
+                mark,
+                f"{row.written_on[5:]} {row.page}/{row.line}",
+                t(f"opinion.kind_{row.kind}"),
+                row.content.replace("\n", " "),
+                reply,
+                key=row.id,
+            )
             self.rows.append(row)
         self._more = more
         open_rows = [r for r in self.rows if not r.processed]
         overdue = [r for r in open_rows if r.written_on < today.isoformat()]
         self.query_one("#opinion-info", Static).update(
-            t("opinion.summary", count=len(self.rows), open=len(open_rows), overdue=len(overdue)))
+            t("opinion.summary", count=len(self.rows), open=len(open_rows), overdue=len(overdue))
+        )
 
     def _current(self) -> EntryRow | None:
         table = self.query_one("#entries", DataTable)
@@ -158,7 +185,8 @@ class OpinionBookScreen(ModeScreen):
         def submit(values: dict[str, Any]) -> None:
             entry = opinion_book.add_entry(desk, actor, EntryForm(**values))
             self.app.call_from_thread(
-                self.notify, t("opinion.added", page=entry.page, line=entry.line))
+                self.notify, t("opinion.added", page=entry.page, line=entry.line)
+            )
 
         self.app.push_screen(ActionDialog(spec, submit), lambda ok: ok and self.reload())
 
@@ -167,9 +195,11 @@ class OpinionBookScreen(ModeScreen):
         if row is None:
             return
         desk, actor = self.desk, self.actor
-        spec = DialogSpec(f"{t('opinion.process')} · {row.written_on} {row.page}/{row.line}",
-                          [FieldSpec("reply", t("opinion.reply"), "area", default=row.reply)],
-                          intro=row.content)
+        spec = DialogSpec(
+            f"{t('opinion.process')} · {row.written_on} {row.page}/{row.line}",
+            [FieldSpec("reply", t("opinion.reply"), "area", default=row.reply)],
+            intro=row.content,
+        )
 
         def submit(values: dict[str, Any]) -> None:
             opinion_book.process_entry(desk, actor, row.id, values["reply"])
@@ -181,9 +211,13 @@ class OpinionBookScreen(ModeScreen):
         row = self._current()
         if row is None or row.complaint_id:
             return
-        form = IntakeForm(channel="opinion_book", content=row.content,
-                          customer_name=row.customer_name, contact_phone=row.contact,
-                          opinion_entry_id=row.id)
+        form = IntakeForm(
+            channel="opinion_book",
+            content=row.content,
+            customer_name=row.customer_name,
+            contact_phone=row.contact,
+            opinion_entry_id=row.id,
+        )
         app = self.app
         app.switch_mode("intake")
 

@@ -45,8 +45,13 @@ class Column:
 
 # Widths hold the longest value: "‖ 暂停至 11-26 10:00", a ticket number, "部门首次响应",
 # a four-character name, "一般". A cell takes its width plus one cell of padding either side.
-ALWAYS = (Column("col_mark", 20), Column("col_ticket", 22), Column("col_clock", 12),
-          Column("col_customer", 8), Column("col_severity", 4))
+ALWAYS = (
+    Column("col_mark", 20),
+    Column("col_ticket", 22),
+    Column("col_clock", 12),
+    Column("col_customer", 8),
+    Column("col_severity", 4),
+)
 PHONE = Column("col_phone", 11)
 CAUSE_WIDTH, CAUSE_MIN = 18, 8  # the longest level-3 cause is 9 characters
 SCROLLBAR = 2
@@ -81,15 +86,18 @@ class QueueScreen(ModeScreen):
     }
     """
     AUTO_FOCUS = "#queue"
-    BINDINGS: ClassVar[list[BindingType]] = keyed("queue", [
-        *(Binding(a.key, f"act('{a.name}')", a.label, show=a.show) for a in ACTIONS),
-        Binding("m", "major_report", t("action.major_report"), show=False),
-        # Priority: the focused table has its own Enter (select the row), which would hide
-        # this one from the footer; both open the ticket.
-        Binding("enter", "open_detail", t("key.detail"), priority=True),
-        Binding("ctrl+r", "toggle_scope", t("queue.toggle_scope")),
-        Binding("pagedown", "more", t("key.more"), show=False),
-    ])
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "queue",
+        [
+            *(Binding(a.key, f"act('{a.name}')", a.label, show=a.show) for a in ACTIONS),
+            Binding("m", "major_report", t("action.major_report"), show=False),
+            # Priority: the focused table has its own Enter (select the row), which would hide
+            # this one from the footer; both open the ticket.
+            Binding("enter", "open_detail", t("key.detail"), priority=True),
+            Binding("ctrl+r", "toggle_scope", t("queue.toggle_scope")),
+            Binding("pagedown", "more", t("key.more"), show=False),
+        ],
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -161,16 +169,17 @@ class QueueScreen(ModeScreen):
     def _mark(self, row: QueueRow, now: datetime) -> Text:
         tz = self.desk.tz
         if row.paused_until is not None and row.paused_until > now:
-            return Text(t("queue.paused", until=format_local(row.paused_until, tz)[5:]),
-                        style="italic")
+            return Text(
+                t("queue.paused", until=format_local(row.paused_until, tz)[5:]), style="italic"
+            )
         left = row.next_due_at - now
         suffix = t("queue.provisional") if row.provisional else ""
         if left.total_seconds() < 0:
-            return Text(t("queue.overdue", time=format_duration(left)) + suffix,
-                        style="bold red")
+            return Text(t("queue.overdue", time=format_duration(left)) + suffix, style="bold red")
         if left <= self.desk.refdata.time_limits.highlight:
-            return Text(t("queue.due_soon", time=format_duration(left)) + suffix,
-                        style="bold yellow")
+            return Text(
+                t("queue.due_soon", time=format_duration(left)) + suffix, style="bold yellow"
+            )
         # Two blank cells where the other states have their mark: the words line up.
         return Text("  " + t("queue.left", time=format_duration(left)) + suffix)
 
@@ -181,8 +190,10 @@ class QueueScreen(ModeScreen):
             "col_ticket": row.ticket_no,
             "col_clock": t(f"clock.{row.next_clock}") if row.next_clock else "",
             "col_customer": row.customer_name,
-            "col_severity": Text(t(f"severity.{row.severity}"), style={
-                "major": "bold red", "serious": "yellow"}.get(row.severity, "")),
+            "col_severity": Text(
+                t(f"severity.{row.severity}"),
+                style={"major": "bold red", "serious": "yellow"}.get(row.severity, ""),
+            ),
             "col_phone": mask_phone(row.contact_phone),
             "col_cause": causes.path(row.cause_code).name if row.cause_code in causes else "",
         }
@@ -198,17 +209,23 @@ class QueueScreen(ModeScreen):
             scope = t(f"queue.scope_{self.scope.value}")
             total, overdue = counts
             info = t("queue.summary", scope=scope, total=total, overdue=overdue)
-            self.query_one("#queue-info", Static).update(info if total else
-                                                         f"{scope} · {t('queue.empty')}")
-        provisional_years = sorted({row.next_due_at.astimezone(self.desk.tz).year
-                                    for row in self.rows if row.provisional})
+            self.query_one("#queue-info", Static).update(
+                info if total else f"{scope} · {t('queue.empty')}"
+            )
+        provisional_years = sorted(
+            {row.next_due_at.astimezone(self.desk.tz).year for row in self.rows if row.provisional}
+        )
         hint = self.query_one("#queue-provisional", Static)
-        hint.update(t("queue.provisional_hint", years="、".join(map(str, provisional_years)))
-                    if provisional_years else "")
+        hint.update(
+            t("queue.provisional_hint", years="、".join(map(str, provisional_years)))
+            if provisional_years
+            else ""
+        )
         hint.display = bool(provisional_years)
 
-    def _fill(self, rows: list[QueueRow], now: datetime, *, keep: QueueRow | None,
-              start: int = 0) -> None:
+    def _fill(
+        self, rows: list[QueueRow], now: datetime, *, keep: QueueRow | None, start: int = 0
+    ) -> None:
         """Show `rows`; those before `start` are on the table already. After a reload the
         cursor stays on the ticket it was on, wherever its new deadline has put it: the next
         key the handler presses acts on the ticket they were looking at."""
@@ -234,9 +251,12 @@ class QueueScreen(ModeScreen):
         causes, tz = self.desk.refdata.causes, self.desk.tz
         cause = causes.path(row.cause_code).label if row.cause_code in causes else ""
         clock = t(f"clock.{row.next_clock}") if row.next_clock else ""
-        parts = [f"{row.customer_name} {mask_phone(row.contact_phone)}", cause,
-                 f"{clock} {format_local(row.next_due_at, tz)[5:]} {t('queue.col_due')}",
-                 f"{t('detail.first_responder')} {self._names.get(row.first_responder_id, '')}"]
+        parts = [
+            f"{row.customer_name} {mask_phone(row.contact_phone)}",
+            cause,
+            f"{clock} {format_local(row.next_due_at, tz)[5:]} {t('queue.col_due')}",
+            f"{t('detail.first_responder')} {self._names.get(row.first_responder_id, '')}",
+        ]
         if row.owner_id != row.first_responder_id:
             parts.append(f"{t('detail.owner')} {self._names.get(row.owner_id, '')}")
         line.update(" · ".join(p for p in parts if p))
@@ -288,8 +308,13 @@ class QueueScreen(ModeScreen):
     def _intro(self, name: str, row: QueueRow) -> str:
         clock = t(f"clock.{row.next_clock}") if row.next_clock else ""
         due = format_local(row.next_due_at, self.desk.tz)
-        return t("queue.intro", customer=row.customer_name, phone=mask_phone(row.contact_phone),
-                 clock=clock, due=due)
+        return t(
+            "queue.intro",
+            customer=row.customer_name,
+            phone=mask_phone(row.contact_phone),
+            clock=clock,
+            due=due,
+        )
 
     def action_major_report(self) -> None:
         row = self._current()

@@ -50,22 +50,25 @@ class ReportsScreen(ModeScreen):
     TITLE_KEY = "reports.title"
     CSS_PATH = "reports.tcss"
     AUTO_FOCUS = "#table-indicators"
-    BINDINGS: ClassVar[list[BindingType]] = keyed("reports", [
-        Binding("d", "period('day')", t("reports.key.day")),
-        Binding("w", "period('week')", t("reports.key.week")),
-        Binding("m", "period('month')", t("reports.key.month")),
-        Binding("r", "choose_range", t("reports.key.range")),
-        Binding("left_square_bracket", "shift(-1)", t("reports.key.previous")),
-        Binding("right_square_bracket", "shift(1)", t("reports.key.next")),
-        Binding("s", "cycle_scope", t("reports.key.scope")),
-        Binding("e", "export('xlsx')", t("reports.key.export_xlsx")),
-        Binding("c", "export('csv')", t("reports.key.export_csv"), show=False),
-        Binding("ctrl+r", "reload", t("reports.key.refresh"), show=False),
-        *(
-            Binding(str(i), f"show_tab('{key}')", t(f"reports.table.{key}"), show=False)
-            for i, key in enumerate(TABS, start=1)
-        ),
-    ])
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "reports",
+        [
+            Binding("d", "period('day')", t("reports.key.day")),
+            Binding("w", "period('week')", t("reports.key.week")),
+            Binding("m", "period('month')", t("reports.key.month")),
+            Binding("r", "choose_range", t("reports.key.range")),
+            Binding("left_square_bracket", "shift(-1)", t("reports.key.previous")),
+            Binding("right_square_bracket", "shift(1)", t("reports.key.next")),
+            Binding("s", "cycle_scope", t("reports.key.scope")),
+            Binding("e", "export('xlsx')", t("reports.key.export_xlsx")),
+            Binding("c", "export('csv')", t("reports.key.export_csv"), show=False),
+            Binding("ctrl+r", "reload", t("reports.key.refresh"), show=False),
+            *(
+                Binding(str(i), f"show_tab('{key}')", t(f"reports.table.{key}"), show=False)
+                for i, key in enumerate(TABS, start=1)
+            ),
+        ],
+    )
 
     def __init__(self) -> None:
         super().__init__()

@@ -50,11 +50,14 @@ class SearchScreen(ModeScreen):
     TITLE_KEY = "search.title"
     CSS_PATH = "search.tcss"
     AUTO_FOCUS = "#query"
-    BINDINGS: ClassVar[list[BindingType]] = keyed("search", [
-        Binding("ctrl+f", "focus_query", t("key.focus_search")),
-        Binding("pagedown", "more", t("key.more"), show=False),
-        Binding("enter", "open_detail", t("key.detail")),
-    ])
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "search",
+        [
+            Binding("ctrl+f", "focus_query", t("key.focus_search")),
+            Binding("pagedown", "more", t("key.more"), show=False),
+            Binding("enter", "open_detail", t("key.detail")),
+        ],
+    )
 
     def __init__(self) -> None:
         super().__init__()

@@ -55,15 +55,18 @@ def pin_fields(note: bool = False) -> list[FieldSpec]:
 class ShiftScreen(ModeScreen):
     TITLE_KEY = "shift.title"
     CSS_PATH = "shift.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = keyed("shift", [
-        Binding("ctrl+s", "close_shift", t("shift.close"), priority=True),
-        # Priority: the keys the Footer shows work while the cursor is in a note, where an
-        # Input would otherwise take Ctrl+A (home), Ctrl+E (end) and Ctrl+K (delete to the end).
-        Binding("ctrl+a", "acknowledge", t("shift.acknowledge"), priority=True),
-        Binding("ctrl+b", "file", t("shift.file"), priority=True),
-        Binding("ctrl+e", "export", t("shift.export"), show=False, priority=True),
-        Binding("ctrl+k", "settle", t("shift.settle"), priority=True),
-    ])
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "shift",
+        [
+            Binding("ctrl+s", "close_shift", t("shift.close"), priority=True),
+            # Priority: the keys the Footer shows work while the cursor is in a note, where an
+            # Input would otherwise take Ctrl+A (home), Ctrl+E (end) and Ctrl+K (delete to the end).
+            Binding("ctrl+a", "acknowledge", t("shift.acknowledge"), priority=True),
+            Binding("ctrl+b", "file", t("shift.file"), priority=True),
+            Binding("ctrl+e", "export", t("shift.export"), show=False, priority=True),
+            Binding("ctrl+k", "settle", t("shift.settle"), priority=True),
+        ],
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -96,18 +99,27 @@ class ShiftScreen(ModeScreen):
                 yield Static(t("shift.note"), classes="label")
                 yield DeskTextArea(id="shift-note", tab_behavior="focus", soft_wrap=True)
                 yield Static("", id="shift-note-error", classes="field-error")
-                yield Button(f"{t('shift.close')} (Ctrl+S)", id="close", variant="primary",
-                             compact=True)
+                yield Button(
+                    f"{t('shift.close')} (Ctrl+S)", id="close", variant="primary", compact=True
+                )
             with TabPane(t("shift.tab_waiting"), id="tab-waiting"):
                 yield Static("", id="waiting-info")
                 yield DataTable(id="waiting", cursor_type="row")
             with TabPane(t("shift.tab_history"), id="tab-history"):
                 with Horizontal(id="history-filter"):
                     yield Input(placeholder=t("shift.search_staff"), id="h-staff", compact=True)
-                    yield Input(placeholder=f"{t('shift.search_from')} {t('shift.date_hint')}",
-                                id="h-from", compact=True, max_length=10)
-                    yield Input(placeholder=f"{t('shift.search_to')} {t('shift.date_hint')}",
-                                id="h-to", compact=True, max_length=10)
+                    yield Input(
+                        placeholder=f"{t('shift.search_from')} {t('shift.date_hint')}",
+                        id="h-from",
+                        compact=True,
+                        max_length=10,
+                    )
+                    yield Input(
+                        placeholder=f"{t('shift.search_to')} {t('shift.date_hint')}",
+                        id="h-to",
+                        compact=True,
+                        max_length=10,
+                    )
                 yield Static("", id="history-error", classes="field-error")
                 yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
             with TabPane(t("shift.tab_conflicts"), id="tab-conflicts"):
@@ -118,13 +130,23 @@ class ShiftScreen(ModeScreen):
     def on_mount(self) -> None:
         for table_id in ("waiting", "history"):
             table = self.query_one(f"#{table_id}", DataTable)
-            for key, width in (("col_handler", 10), ("col_opened", 16), ("col_closed", 16),
-                               ("col_status", 8), ("col_incoming", 10), ("col_items", 6)):
+            for key, width in (
+                ("col_handler", 10),
+                ("col_opened", 16),
+                ("col_closed", 16),
+                ("col_status", 8),
+                ("col_incoming", 10),
+                ("col_items", 6),
+            ):
                 table.add_column(t(f"shift.{key}"), width=width, key=key)
         conflicts = self.query_one("#conflicts", DataTable)
-        for key, width in (("conflict_record", 22), ("sync.conflict_field", 8),
-                           ("sync.conflict_a", 18), ("sync.conflict_b", 18),
-                           ("sync.conflict_current", 8)):
+        for key, width in (
+            ("conflict_record", 22),
+            ("sync.conflict_field", 8),
+            ("sync.conflict_a", 18),
+            ("sync.conflict_b", 18),
+            ("sync.conflict_current", 8),
+        ):
             label = t(key) if "." in key else t(f"shift.{key}")
             conflicts.add_column(label, width=width, key=key)
         self.load_current()
@@ -144,24 +166,33 @@ class ShiftScreen(ModeScreen):
         desk, actor = self.desk, self.actor
         shift = shifts.current_shift(desk, actor)
         items = shifts.open_items(desk, actor)
-        counts = shifts.shift_counts(desk, actor.id, shift.opened_at, desk.clock.now()) \
-            if shift else None
+        counts = (
+            shifts.shift_counts(desk, actor.id, shift.opened_at, desk.clock.now())
+            if shift
+            else None
+        )
         draft = drafts.load_draft(desk, actor.id, DRAFT_FORM)
         saved = json.loads(draft.data) if draft else {}
         self.app.call_from_thread(self._show_current, shift, items, counts, saved)
 
-    def _show_current(self, shift: Any, items: list[shifts.OpenItem], counts: Any,
-                      saved: dict[str, Any]) -> None:
+    def _show_current(
+        self, shift: Any, items: list[shifts.OpenItem], counts: Any, saved: dict[str, Any]
+    ) -> None:
         tz = self.desk.tz
         summary = self.query_one("#shift-summary", Static)
         if shift is None:
             summary.update(t("shift.not_open"))
         else:
-            summary.update(f"{t('shift.opened_at')} {format_local(shift.opened_at, tz)} · "
-                           + t("shift.counts", **counts.__dict__))
+            summary.update(
+                f"{t('shift.opened_at')} {format_local(shift.opened_at, tz)} · "
+                + t("shift.counts", **counts.__dict__)
+            )
         known = {item.complaint_id for item in self.items}
-        typed = {cid: self.query_one(f"#note-{cid}", Input).value
-                 for cid in known if self.query(f"#note-{cid}")}
+        typed = {
+            cid: self.query_one(f"#note-{cid}", Input).value
+            for cid in known
+            if self.query(f"#note-{cid}")
+        }
         notes = {**saved.get("items", {}), **{k: v for k, v in typed.items() if v}}
         self.items = items
         box = self.query_one("#items", Vertical)
@@ -176,9 +207,11 @@ class ShiftScreen(ModeScreen):
                 # What the next person must do first: overdue in words, not only in red.
                 overdue = t("queue.overdue", time=format_duration(item.next_due_at - now))
                 line.append(f"{overdue} · ", style="bold red")
-            line.append(f"{item.ticket_no} · {item.customer_name} "
-                        f"{mask_phone(item.contact_phone)} · {clock} "
-                        f"{format_local(item.next_due_at, tz)[5:]}")
+            line.append(
+                f"{item.ticket_no} · {item.customer_name} "
+                f"{mask_phone(item.contact_phone)} · {clock} "
+                f"{format_local(item.next_due_at, tz)[5:]}"
+            )
             box.mount(Vertical(
                 Static(line, classes="item-line"),
                 Input(notes.get(item.complaint_id, ""), id=f"note-{item.complaint_id}",
@@ -191,8 +224,10 @@ class ShiftScreen(ModeScreen):
             note.text = saved["shift_note"]
 
     def _notes(self) -> dict[str, str]:
-        return {item.complaint_id: self.query_one(f"#note-{item.complaint_id}", Input).value
-                for item in self.items}
+        return {
+            item.complaint_id: self.query_one(f"#note-{item.complaint_id}", Input).value
+            for item in self.items
+        }
 
     @on(Input.Changed, ".item Input")
     @on(TextArea.Changed, "#shift-note")
@@ -202,9 +237,10 @@ class ShiftScreen(ModeScreen):
         self._draft_timer = self.set_timer(DRAFT_DELAY, self._save_draft)
 
     def _save_draft(self) -> None:
-        data = json.dumps({"items": self._notes(),
-                           "shift_note": self.query_one("#shift-note", TextArea).text},
-                          ensure_ascii=False)
+        data = json.dumps(
+            {"items": self._notes(), "shift_note": self.query_one("#shift-note", TextArea).text},
+            ensure_ascii=False,
+        )
         self._write_draft(data)
 
     @work(thread=True, group="draft")
@@ -272,10 +308,15 @@ class ShiftScreen(ModeScreen):
         if offset == 0:
             table.clear()
         for row in rows:
-            table.add_row(f"{row.staff_work_no} {row.staff_name}",
-                          format_local(row.opened_at, tz), format_local(row.closed_at, tz),
-                          t(f"shift_status.{row.status}"), row.incoming_name or "",
-                          str(row.items), key=row.id)
+            table.add_row(
+                f"{row.staff_work_no} {row.staff_name}",
+                format_local(row.opened_at, tz),
+                format_local(row.closed_at, tz),
+                t(f"shift_status.{row.status}"),
+                row.incoming_name or "",
+                str(row.items),
+                key=row.id,
+            )
         if table_id == "waiting":
             self.waiting = rows
             info = self.query_one("#waiting-info", Static)
@@ -302,8 +343,11 @@ class ShiftScreen(ModeScreen):
         if row is None:
             return
         desk = self.desk
-        spec = DialogSpec(f"{t('shift.acknowledge')} · {row.staff_name}", pin_fields(),
-                          t("shift.items", count=row.items))
+        spec = DialogSpec(
+            f"{t('shift.acknowledge')} · {row.staff_name}",
+            pin_fields(),
+            t("shift.items", count=row.items),
+        )
 
         def submit(values: dict[str, Any]) -> None:
             shifts.acknowledge(desk, row.id, values["work_no"], values["pin"])
@@ -371,10 +415,12 @@ class ShiftScreen(ModeScreen):
         self._fetch_history(self.query_one("#h-staff", Input).value, since, until, offset)
 
     @work(thread=True, exclusive=True, group="history")
-    def _fetch_history(self, staff: str, since: datetime | None, until: datetime | None,
-                       offset: int) -> None:
-        rows, more = shifts.list_shifts(self.desk, since=since, until=until, staff=staff,
-                                        offset=offset)
+    def _fetch_history(
+        self, staff: str, since: datetime | None, until: datetime | None, offset: int
+    ) -> None:
+        rows, more = shifts.list_shifts(
+            self.desk, since=since, until=until, staff=staff, offset=offset
+        )
         self._history_more = more
         self.app.call_from_thread(self._show_table, "history", rows, offset)
 
@@ -401,14 +447,19 @@ class ShiftScreen(ModeScreen):
         table.clear()
         tz = self.desk.tz
         for c in conflicts:
-            sides = [f"{self._value(c.field, side.value)} {side.actor_name} "
-                     f"{format_local(side.at, tz)[11:]}" for side in (c.a, c.b)]
+            sides = [
+                f"{self._value(c.field, side.value)} {side.actor_name} "
+                f"{format_local(side.at, tz)[11:]}"
+                for side in (c.a, c.b)
+            ]
             field = t(f"conflict_field.{c.field}")
             field = c.field if field.startswith("conflict_field.") else field
             table.add_row(c.label, field, *sides, self._value(c.field, c.current), key=c.id)
         self.query_one("#conflicts-info", Static).update(
-            t("shift.conflicts_hint", count=len(conflicts)) if conflicts
-            else t("shift.no_conflicts"))
+            t("shift.conflicts_hint", count=len(conflicts))
+            if conflicts
+            else t("shift.no_conflicts")
+        )
 
     def _value(self, field: str, value: Any) -> str:
         """A field's value as the handler reads it: labels for codes, names for staff."""
@@ -427,11 +478,15 @@ class ShiftScreen(ModeScreen):
         desk, actor = self.desk, self.actor
         options = [
             (f"{t(label)}:{self._value(row.field, side.value)}({side.actor_name})", choice)
-            for side, choice, label in ((row.a, "a", "sync.conflict_a"),
-                                        (row.b, "b", "sync.conflict_b"))
+            for side, choice, label in (
+                (row.a, "a", "sync.conflict_a"),
+                (row.b, "b", "sync.conflict_b"),
+            )
         ]
-        spec = DialogSpec(f"{t('sync.conflict_title')} · {row.label}",
-                          [FieldSpec("choice", t("sync.conflict_keep"), "select", options)])
+        spec = DialogSpec(
+            f"{t('sync.conflict_title')} · {row.label}",
+            [FieldSpec("choice", t("sync.conflict_keep"), "select", options)],
+        )
 
         def submit(values: dict[str, Any]) -> None:
             from deskapp.sync import settle_conflict

@@ -23,9 +23,9 @@ from screens.widgets.field import Field
 class SignInScreen(Screen[None]):
     CSS_PATH = "signin.tcss"
     AUTO_FOCUS = "#work_no"
-    BINDINGS: ClassVar[list[BindingType]] = keyed("signin", [
-        Binding("enter", "submit", t("signin.submit"), show=True)
-    ])
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "signin", [Binding("enter", "submit", t("signin.submit"), show=True)]
+    )
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="signin-box"):

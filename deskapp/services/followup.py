@@ -251,8 +251,16 @@ def close(
         c.closed_at = now
         if reaction is not None:
             c.satisfaction = reaction.value
-        return _event(c, "closed", actor, now, c.outcome, on_spot=False, finding=finding or None,
-                      satisfaction=reaction.value if reaction else None)
+        return _event(
+            c,
+            "closed",
+            actor,
+            now,
+            c.outcome,
+            on_spot=False,
+            finding=finding or None,
+            satisfaction=reaction.value if reaction else None,
+        )
 
     return _act(desk, actor, complaint_id, apply)
 

@@ -494,8 +494,15 @@ def take_complaint(desk: Desk, actor: Actor, form: IntakeForm) -> Complaint:
             if entry is None or entry.complaint_id not in (None, complaint.id):
                 raise RuleViolation.single("opinion_entry", "error.opinion.already_linked")
             entry.complaint_id = complaint.id  # the link both ways: entry -> ticket
-            events.append(_event(complaint, "from_opinion_book", actor, now, data={
-                "entry": entry.id, "page": entry.page, "line": entry.line}))
+            events.append(
+                _event(
+                    complaint,
+                    "from_opinion_book",
+                    actor,
+                    now,
+                    data={"entry": entry.id, "page": entry.page, "line": entry.line},
+                )
+            )
             if entry.processed_at is None:
                 entry.processed_at, entry.processed_by = now, actor.id
                 entry.reply = entry.reply or f"已转投诉工单 {complaint.ticket_no}"

@@ -335,8 +335,17 @@ class Draft(SQLModel, table=True):
 RECORD_TABLES: dict[str, type[RecordTable]] = {
     cls.__tablename__: cls
     for cls in (
-        Staff, Complaint, ComplaintEvent, Refund, Shift, HandoverItem, ShiftEvent,
-        OpinionEntry, DayClose, LateChange, Refusal,
+        Staff,
+        Complaint,
+        ComplaintEvent,
+        Refund,
+        Shift,
+        HandoverItem,
+        ShiftEvent,
+        OpinionEntry,
+        DayClose,
+        LateChange,
+        Refusal,
     )
 }
 

@@ -67,10 +67,13 @@ class ActionDialog(ModalScreen[bool]):
     ActionDialog Horizontal { height: auto; align: right middle; padding: 1 0; }
     ActionDialog Button { width: auto; min-width: 12; margin: 0 0 0 2; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = keyed("dialog", [
-        Binding("ctrl+s", "submit", t("action.submit"), priority=True),
-        Binding("escape", "cancel", t("action.cancel")),
-    ])
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "dialog",
+        [
+            Binding("ctrl+s", "submit", t("action.submit"), priority=True),
+            Binding("escape", "cancel", t("action.cancel")),
+        ],
+    )
 
     def __init__(self, spec: DialogSpec, submit: Callable[[dict[str, Any]], None]) -> None:
         super().__init__()
@@ -85,26 +88,46 @@ class ActionDialog(ModalScreen[bool]):
                 yield Static(self.spec.intro, id="dialog-intro")
             for spec in self.spec.fields:
                 # A check box carries its own label: no second one above it.
-                yield Field(spec.label if spec.kind != "check" else "", self._widget(spec),
-                            name=spec.name, classes="-check" if spec.kind == "check" else "")
+                yield Field(
+                    spec.label if spec.kind != "check" else "",
+                    self._widget(spec),
+                    name=spec.name,
+                    classes="-check" if spec.kind == "check" else "",
+                )
             yield Static("", id="dialog-error")
             with Horizontal():
                 yield Button(f"{t('action.cancel')} (Esc)", id="dialog-cancel", compact=True)
-                yield Button(f"{t('action.submit')} (Ctrl+S)", id="dialog-submit",
-                             variant="primary", compact=True)
+                yield Button(
+                    f"{t('action.submit')} (Ctrl+S)",
+                    id="dialog-submit",
+                    variant="primary",
+                    compact=True,
+                )
 
     def _widget(self, spec: FieldSpec) -> Input | TextArea | Select[str] | Checkbox:
         wid = f"f-{spec.name}"
         if spec.kind == "area":
-            return DeskTextArea(spec.default or "", id=wid, tab_behavior="focus", soft_wrap=True,
-                            compact=True)
+            return DeskTextArea(
+                spec.default or "", id=wid, tab_behavior="focus", soft_wrap=True, compact=True
+            )
         if spec.kind == "select":
-            return Select(list(spec.options), id=wid, compact=True, prompt=t("field.none"),
-                          value=spec.default if spec.default is not None else Select.NULL)
+            return Select(
+                list(spec.options),
+                id=wid,
+                compact=True,
+                prompt=t("field.none"),
+                value=spec.default if spec.default is not None else Select.NULL,
+            )
         if spec.kind == "check":
             return Checkbox(spec.label, bool(spec.default), id=wid, compact=True)
-        return Input(spec.default or "", id=wid, compact=True, placeholder=spec.placeholder,
-                     max_length=spec.max_length, password=spec.password)
+        return Input(
+            spec.default or "",
+            id=wid,
+            compact=True,
+            placeholder=spec.placeholder,
+            max_length=spec.max_length,
+            password=spec.password,
+        )
 
     def on_mount(self) -> None:
         # Other screens' CSS files style fields by id (intake.tcss narrows #field-satisfaction,

@@ -29,12 +29,15 @@ class CausePicker(Vertical):
     # The match list is shown and hidden with the -open class; `_open` also sets `display`
     # directly, because a class change reaches the styles only on the next refresh and the
     # focus chain (Tab, focus_next) must skip a closed list at once.
-    BINDINGS: ClassVar[list[BindingType]] = keyed("cause", [
-        Binding("down", "into_matches", show=False),
-        # Esc first closes the list of matches; only a closed picker lets Esc reach the form
-        # (which asks whether to discard everything typed).
-        Binding("escape", "close_matches", show=False),
-    ])
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "cause",
+        [
+            Binding("down", "into_matches", show=False),
+            # Esc first closes the list of matches; only a closed picker lets Esc reach the form
+            # (which asks whether to discard everything typed).
+            Binding("escape", "close_matches", show=False),
+        ],
+    )
 
     class Picked(Message):
         def __init__(self, picker: CausePicker, code: str) -> None:

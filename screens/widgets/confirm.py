@@ -24,10 +24,13 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen Horizontal { height: auto; align: right middle; padding-top: 1; }
     ConfirmScreen Button { margin-left: 2; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = keyed("confirm", [
-        Binding("y", "answer(True)", t("confirm.yes")),
-        Binding("n,escape", "answer(False)", t("confirm.no")),
-    ])
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "confirm",
+        [
+            Binding("y", "answer(True)", t("confirm.yes")),
+            Binding("n,escape", "answer(False)", t("confirm.no")),
+        ],
+    )
 
     def __init__(self, title: str, body: str, *, yes: str | None = None, no: str | None = None):
         super().__init__()

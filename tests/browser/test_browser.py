@@ -130,6 +130,7 @@ def test_a_complaint_taken_in_the_browser_is_in_the_store(served: tuple[str, Pat
                 shot("browser-signin-failed.png")
                 raise AssertionError("not signed in: see test-artifacts/browser-signin-failed.png")
             pause(3)  # the intake form opens
+
             # Between fields a pause: xterm.js hands text committed by an input method to the
             # terminal a moment after the keys around it, so a Tab at once would overtake it.
             def field(text: str, *, chinese: bool = False) -> None:

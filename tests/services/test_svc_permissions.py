@@ -81,6 +81,8 @@ def _assert_refused_once(desk, actor_id: str, permission: Permission, subject: s
     assert (entry.actor_id, entry.permission) == (actor_id, permission.value)
     assert entry.subject == subject
     assert entry.terminal_code and entry.at == desk.clock.now()
+
+
 BY_ROLE = {Role.HANDLER: "1002", Role.DUTY_MANAGER: "2001", Role.HALL_MANAGER: "3001"}
 
 

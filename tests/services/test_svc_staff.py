@@ -271,8 +271,17 @@ def test_verify_manager(desk: Desk, actors: dict[str, Actor]) -> None:
         "scrypt$16383$8$1$Cual90e28LYl0hp5D9brKQ==$GfLeeiMaL7Pe2et9Ah6tCrbD1kSPvAR1T/1xtnJpU50=",
         "scrypt$16384$8$1$$GfLeeiMaL7Pe2et9Ah6tCrbD1kSPvAR1T/1xtnJpU50=",
     ],
-    ids=["empty", "too-few-parts", "other-scheme", "cost-not-a-number", "salt-not-base64",
-         "cost-of-a-gigabyte", "cost-far-too-low", "cost-not-a-power-of-two", "no-salt"],
+    ids=[
+        "empty",
+        "too-few-parts",
+        "other-scheme",
+        "cost-not-a-number",
+        "salt-not-base64",
+        "cost-of-a-gigabyte",
+        "cost-far-too-low",
+        "cost-not-a-power-of-two",
+        "no-salt",
+    ],
 )
 def test_a_malformed_or_tampered_pin_hash_is_no_match_and_no_error(stored: str) -> None:
     # A staff row can arrive through the hall store: whatever its hash says, sign-in answers

@@ -40,8 +40,9 @@ def _integrity(desk: Desk) -> str:
         return conn.exec_driver_sql("PRAGMA integrity_check").scalar()
 
 
-@pytest.mark.parametrize(("pragma", "key"), [(DISK_FULL, "error.store.full"),
-                                             (READ_ONLY, "error.store.readonly")])
+@pytest.mark.parametrize(
+    ("pragma", "key"), [(DISK_FULL, "error.store.full"), (READ_ONLY, "error.store.readonly")]
+)
 def test_a_refused_save_writes_nothing_and_goes_through_later(
     desk: Desk, handler: Actor, pragma: str, key: str
 ) -> None:

@@ -31,8 +31,19 @@ def test_every_key_is_in_both_catalogues_with_the_same_placeholders() -> None:
 
 @pytest.mark.ui
 def test_the_intake_screen_in_english(request: pytest.FixtureRequest) -> None:
-    args = [sys.executable, "-m", "pytest", str(HERE / "english" / "en_intake_snapshot.py"),
-            "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "--rootdir", str(HERE.parents[1])]
+    args = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(HERE / "english" / "en_intake_snapshot.py"),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:xdist",
+        "--rootdir",
+        str(HERE.parents[1]),
+    ]
     if request.config.getoption("--snapshot-update", default=False):
         args.append("--snapshot-update")
     env = {**os.environ, "DESKAPP_LANG": "en"}

@@ -51,9 +51,7 @@ async def test_the_palette_lists_every_key_of_the_screen(desk: Desk) -> None:
         assert expected and expected <= {str(d) for d in found}
 
 
-async def test_the_palette_opens_a_complaint_by_ticket_or_phone(
-    desk: Desk, handler: Actor
-) -> None:
+async def test_the_palette_opens_a_complaint_by_ticket_or_phone(desk: Desk, handler: Actor) -> None:
     first = take(desk, handler, "周红", "13912345678")
     take(desk, handler, "李四", "13800001111")
     from deskapp.services.search import complaint_detail

@@ -216,8 +216,9 @@ def _varied(desk: Desk, actors: dict[str, Actor], clock: FrozenClock) -> None:
         note="客户要求周四再联系",
     )
     clock.advance(timedelta(minutes=50))
-    soon = _ticket(desk, h, "李女士", "13600001111", channel="walk_in",
-                   promised_reply_at="2026-11-24 12:00")  # due 25 minutes after "now"
+    soon = _ticket(
+        desk, h, "李女士", "13600001111", channel="walk_in", promised_reply_at="2026-11-24 12:00"
+    )  # due 25 minutes after "now"
     followup.dispatch(desk, h, soon, department="billing", note="核查话费")
     ahead = _ticket(desk, h, "赵先生", "13500003333", channel="walk_in")
     followup.dispatch(desk, h, ahead, department="marketing", note="核查套餐")

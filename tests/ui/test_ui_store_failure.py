@@ -16,8 +16,9 @@ pytestmark = pytest.mark.ui
 SIZE = (100, 30)
 
 
-@pytest.mark.parametrize(("pragma", "key"), [(DISK_FULL, "error.store.full"),
-                                             (READ_ONLY, "error.store.readonly")])
+@pytest.mark.parametrize(
+    ("pragma", "key"), [(DISK_FULL, "error.store.full"), (READ_ONLY, "error.store.readonly")]
+)
 async def test_save_on_a_full_or_read_only_store_keeps_the_form(
     desk: Desk, pragma: str, key: str
 ) -> None:
