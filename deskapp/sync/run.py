@@ -123,9 +123,11 @@ def _collector_paused() -> Iterator[None]:
     """No cyclic garbage collection during a run. A batch makes tens of thousands of
     short-lived rows, dicts and stamps, freed by reference counting; the collector, counting
     them as they are made, walked the whole heap of the desk again and again mid-batch
-    (measured: single pauses of 40–50 ms in a 2,000-change pull, bench/sync.py). Textual
-    pauses it the same way while it scrolls (App.PAUSE_GC_ON_SCROLL); whichever of the two
-    finds it already paused leaves it to the other, and at worst it runs again early."""
+    (measured: single pauses of 40–50 ms in a 2,000-change pull, bench/sync.py). What a run
+    leaves in cycles does not grow with its size: ≈ 4,900 objects, SQLAlchemy's statement
+    compiling, for a pull of 18,010 changes. Textual pauses the collector the same way while
+    it scrolls (App.PAUSE_GC_ON_SCROLL); whichever of the two finds it already paused leaves
+    it to the other, and at worst it runs again early."""
     if not gc.isenabled():
         yield
         return
