@@ -4,8 +4,10 @@
    then T02's `sync` pulls and merges them. Baselines, in the same run and the same stores:
    one executemany INSERT of the same rows into a scratch copy of the hall's change table
    (same columns, same keys and index) in one transaction; and into a scratch copy of the
-   terminal's change_log. Goal: sync throughput ≥ 0.5 × the raw insert's, that is
-   figure / baseline ≤ 2.
+   terminal's change_log. Each is timed twice: by SQLAlchemy Core's executemany (the
+   budget's baseline) and by the DB-API's executemany of tuples, or COPY on PostgreSQL (how
+   sync itself writes, deskapp/store/bulk.py). Goal: sync throughput ≥ 0.5 × the raw
+   insert's, that is figure / baseline ≤ 2.
 2. A day of a 10-terminal hall (2,000 changes each): every terminal pushes, then every
    terminal pulls everyone else's 18,000; the same baselines for all those rows.
 3. (PostgreSQL) the shift-change storm: 50 terminals, each a process with its own store and
@@ -246,6 +248,7 @@ def _timed_inserts(connect, scratch_meta: sa.MetaData, scratch: sa.Table, rows: 
     from deskapp.store.bulk import converters, insert_tuples
 
     timings = []
+    core_rows = [_with_datetimes(r) for r in rows] if iso_times else rows  # as Core takes them
     for method in ("core", "dbapi"):
         with connect() as conn:
             scratch_meta.drop_all(conn)
@@ -254,8 +257,7 @@ def _timed_inserts(connect, scratch_meta: sa.MetaData, scratch: sa.Table, rows: 
         started = time.perf_counter()
         with connect() as conn:
             if method == "core":
-                conn.execute(sa.insert(scratch), [_with_datetimes(r) for r in rows]
-                             if iso_times else rows)  # fmt: skip
+                conn.execute(sa.insert(scratch), core_rows)
             else:
                 convert = converters(conn, scratch, keys, iso_times=iso_times)
                 insert_tuples(conn, scratch, keys, [
