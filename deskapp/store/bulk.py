@@ -116,26 +116,18 @@ def converters(
     `iso_times`: the UTC date-time columns are given as ISO 8601 text (a change's fields)
     rather than datetimes; on SQLite they are rewritten to the stored form directly."""
     dialect = conn.dialect
-    out: list[Callable[[Any], Any] | None] = []
-    for key in keys:
+
+    def convert(key: str) -> Callable[[Any], Any] | None:
         column_type = table.c[key].type
-        if iso_times and isinstance(column_type, UTCDateTime):
-            if dialect.name == "sqlite":
-                out.append(_none_or(sqlite_utc_text))
-                continue
-            process = column_type.dialect_impl(dialect).bind_processor(dialect)
-            out.append(_none_or(_then(datetime.fromisoformat, process)))
-            continue
-        out.append(column_type.dialect_impl(dialect).bind_processor(dialect))
-    return out
+        process = column_type.dialect_impl(dialect).bind_processor(dialect)
+        if not (iso_times and isinstance(column_type, UTCDateTime)):
+            return process
+        if dialect.name == "sqlite":
+            return lambda value: None if value is None else sqlite_utc_text(value)
+        assert process is not None  # a TypeDecorator always has one
+        return lambda value: None if value is None else process(datetime.fromisoformat(value))
 
-
-def _none_or(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda value: None if value is None else convert(value)
-
-
-def _then(first: Callable[[Any], Any], second: Callable[[Any], Any] | None) -> Callable:
-    return first if second is None else lambda value: second(first(value))
+    return [convert(key) for key in keys]
 
 
 def insert_dicts(

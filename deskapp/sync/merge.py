@@ -160,7 +160,7 @@ def apply_rows(conn: sa.Connection, desk: Any, rows: list[HallRow]) -> Applied:
     if not rows:
         return applied
     log = ChangeLog.__table__
-    stored_at = converters(conn, log, ["at"], iso_times=True)[0] or str
+    (stored_at,) = converters(conn, log, ["at"], iso_times=True)
     applied.stored = insert_tuples(
         conn,
         log,

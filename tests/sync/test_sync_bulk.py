@@ -83,6 +83,25 @@ def test_iso_times_are_stored_as_sqlalchemy_stores_the_datetime(
     assert values == [moment, moment]
 
 
+def test_iso_times_read_back_as_the_same_instant_on_either_store(hall_url: str) -> None:
+    """The other way of writing ISO times (parsed, then the column's own conversion), which
+    a PostgreSQL store takes, and SQLite's direct one, read back the same."""
+    moment = datetime(2026, 11, 24, 8, 30, 0, 500000, tzinfo=timezone(timedelta(hours=8)))
+    meta = sa.MetaData()
+    table = sa.Table("bulk_times", meta, sa.Column("n", sa.Integer), sa.Column("at", UTCDateTime()))
+    store = HallStore.open(hall_url)
+    try:
+        with store.write() as conn:
+            meta.create_all(conn)
+            insert_dicts(conn, table, [{"n": 1, "at": moment.isoformat()}, {"n": 2, "at": None}],
+                         iso_times=True)  # fmt: skip
+        with store.read() as conn:
+            values = conn.execute(sa.select(table.c.at).order_by(table.c.n)).scalars().all()
+    finally:
+        store.close()
+    assert values == [moment, None]
+
+
 @pytest.mark.parametrize("text", ["2026-11-24T00:30:00", "not a time", "2026-13-01T00:00:00+00:00"])
 def test_a_time_without_offset_or_not_a_time_is_refused(text: str) -> None:
     with pytest.raises(ValueError):
