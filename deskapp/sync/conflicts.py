@@ -18,9 +18,18 @@ import sqlalchemy as sa
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.permissions import Permission
 from deskapp.services.audit import enforce
-from deskapp.store.models import RECORD_TABLES, Complaint, ComplaintEvent, Staff, SyncConflict
+from deskapp.store.models import (
+    RECORD_TABLES,
+    Complaint,
+    ComplaintEvent,
+    Staff,
+    SyncConflict,
+    SyncQuarantine,
+)
+from deskapp.sync.hall import HallRow
 from deskapp.sync.hlc import Stamp
 from deskapp.sync.merge import SETTLED_EVENT, legal_state_value, to_column
+from deskapp.sync.unique import is_unique_field, todo_key
 
 
 class Choice(StrEnum):
@@ -55,6 +64,61 @@ class ConflictView:
     @property
     def winner(self) -> Choice:
         return Choice.B if self.b.hlc > self.a.hlc else Choice.A
+
+    @property
+    def todo(self) -> str:
+        """The catalogue key of what the duty manager does about it (docs/unique-values.md)."""
+        key = todo_key(self.entity, self.field)
+        if key is None:
+            return "conflict_todo.value"
+        return key + ("_replaced" if self.a.value != self.b.value else "")
+
+
+@dataclass(frozen=True)
+class QuarantineView:
+    """A pulled change kept aside (sync_quarantine), as the duty manager reviews it."""
+
+    node_id: str
+    seq: int
+    entity: str
+    entity_id: str
+    label: str  # the ticket number of a complaint (or of the complaint a row belongs to)
+    reason: str  # the store's words, or "" for a stamp ahead of time
+    drift_ms: int
+    held_at: datetime
+
+    @property
+    def todo(self) -> str:
+        if not self.reason:
+            return "conflict_todo.quarantine_clock"
+        if self.reason.startswith("missing:"):
+            return "conflict_todo.quarantine_missing"
+        return "conflict_todo.quarantine_refused"
+
+
+def list_quarantined(desk) -> list[QuarantineView]:
+    """Every change kept aside, oldest in the hall first."""
+    with desk.read() as session:
+        held = list(session.scalars(sa.select(SyncQuarantine).order_by(SyncQuarantine.hall_seq)))
+        views = []
+        for q in held:
+            row = HallRow.from_json(q.row)
+            complaint_id = (
+                row.entity_id if row.entity == "complaint" else row.data.get("complaint_id")
+            )
+            ticket = (
+                session.scalar(sa.select(Complaint.ticket_no).where(Complaint.id == complaint_id))
+                if complaint_id
+                else None
+            ) or row.data.get("ticket_no")
+            views.append(
+                QuarantineView(
+                    q.node_id, q.seq, row.entity, row.entity_id,
+                    str(ticket or f"{row.entity} {row.entity_id[-8:]}"),
+                    q.reason, q.drift_ms, q.held_at,
+                )
+            )  # fmt: skip
+    return views
 
 
 def list_conflicts(desk, *, include_settled: bool = False) -> list[ConflictView]:
@@ -124,10 +188,14 @@ def settle_conflict(desk, actor, conflict_id: str, choice: str) -> ConflictView:
         text = conflict.a_value if chosen is Choice.A else conflict.b_value
         value = to_column(model.__table__, conflict.field, json.loads(text))
         current = getattr(record, conflict.field)
-        if not legal_state_value(conflict.entity, conflict.field, current, value):
+        if not is_unique_field(conflict.entity, conflict.field) and not legal_state_value(
+            conflict.entity, conflict.field, current, value
+        ):
             raise RuleViolation.single("choice", "error.sync.illegal_state", value=str(value))
         now = desk.clock.now()
-        if current != value:
+        # A unique value two records claimed is settled by the merge (sync/unique.py): the
+        # manager's part is the review, recorded here; the value itself stays as merged.
+        if current != value and not is_unique_field(conflict.entity, conflict.field):
             setattr(record, conflict.field, value)
         if isinstance(record, Complaint):
             record.updated_at = now
