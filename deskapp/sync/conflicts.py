@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.permissions import Permission
+from deskapp.i18n import t
 from deskapp.services.audit import enforce
 from deskapp.store.models import (
     RECORD_TABLES,
@@ -76,16 +77,27 @@ class ConflictView:
 
 @dataclass(frozen=True)
 class QuarantineView:
-    """A pulled change kept aside (sync_quarantine), as the duty manager reviews it."""
+    """One pulled transaction kept aside (sync_quarantine), as the duty manager reviews it."""
 
     node_id: str
-    seq: int
+    seq: int  # its first change
+    changes: int
     entity: str
     entity_id: str
     label: str  # the ticket number of a complaint (or of the complaint a row belongs to)
     reason: str  # the store's words, or "" for a stamp ahead of time
     drift_ms: int
     held_at: datetime
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the catalogue's words (the store's own words stay in `reason`)."""
+        if not self.reason:
+            return t("sync.reason_ahead", minutes=round(self.drift_ms / 60000))
+        for prefix, key in _REASONS:
+            if self.reason.startswith(prefix):
+                return t(key, detail=self.reason[len(prefix) :].strip(" :"))
+        return self.reason
 
     @property
     def todo(self) -> str:
@@ -96,26 +108,38 @@ class QuarantineView:
         return "conflict_todo.quarantine_refused"
 
 
+_REASONS = (
+    ("NOT NULL constraint failed", "sync.reason_not_null"),
+    ("UNIQUE constraint failed", "sync.reason_unique"),
+    ("FOREIGN KEY constraint failed", "sync.reason_foreign_key"),
+    ("missing:", "sync.reason_missing"),
+)
+
+
 def list_quarantined(desk) -> list[QuarantineView]:
-    """Every change kept aside, oldest in the hall first."""
+    """Every transaction kept aside, oldest in the hall first, with the record it is about."""
     with desk.read() as session:
         held = list(session.scalars(sa.select(SyncQuarantine).order_by(SyncQuarantine.hall_seq)))
-        views = []
+        txns: dict[tuple[str, str], list[tuple[SyncQuarantine, HallRow]]] = {}
         for q in held:
             row = HallRow.from_json(q.row)
-            complaint_id = (
-                row.entity_id if row.entity == "complaint" else row.data.get("complaint_id")
-            )
+            txns.setdefault((q.node_id, row.txn_id), []).append((q, row))
+        views = []
+        for parts in txns.values():
+            # the record the transaction is about: its first insert (a complaint before its events)
+            q, row = next(((q, r) for q, r in parts if r.op == "insert"), parts[0])
+            data = row.data
+            complaint_id = row.entity_id if row.entity == "complaint" else data.get("complaint_id")
             ticket = (
                 session.scalar(sa.select(Complaint.ticket_no).where(Complaint.id == complaint_id))
                 if complaint_id
                 else None
-            ) or row.data.get("ticket_no")
+            ) or data.get("ticket_no")
             views.append(
                 QuarantineView(
-                    q.node_id, q.seq, row.entity, row.entity_id,
+                    q.node_id, parts[0][0].seq, len(parts), row.entity, row.entity_id,
                     str(ticket or f"{row.entity} {row.entity_id[-8:]}"),
-                    q.reason, q.drift_ms, q.held_at,
+                    q.reason, max(p.drift_ms for p, _ in parts), q.held_at,
                 )
             )  # fmt: skip
     return views

@@ -718,13 +718,15 @@ class SyncStatus:
 
         when = format_local(self.last_success_at, tz) if self.last_success_at else t("sync.never")
         text = t("sync.header", when=when, waiting=self.waiting)
+        # What needs a person comes first: an 80-column line is cut at its end.
+        alerts = []
         if self.must_update:
-            text += " · " + t("sync.must_update_short")
+            alerts.append(t("sync.must_update_short"))
         if self.open_conflicts:
-            text += " · " + t("sync.conflicts_short", count=self.open_conflicts)
+            alerts.append(t("sync.conflicts_short", count=self.open_conflicts))
         if self.quarantined:
-            text += " · " + t("sync.quarantined_short", count=self.quarantined)
-        return text
+            alerts.append(t("sync.quarantined_short", count=self.quarantined))
+        return " · ".join([*alerts, text])
 
 
 def sync_status(desk) -> SyncStatus:
