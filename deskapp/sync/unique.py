@@ -30,6 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from deskapp.store.models import RECORD_TABLES, ChangeLog, RecordAlias, SyncConflict
 
 ALIAS_MARK = "~"  # <value>~<record id>: the value a record holds after losing its claim
+_CHUNK = 500  # values per IN (...) list
 NAMESPACE = uuid.UUID("1d7b0c5e-8f43-5a9e-b2c6-4e0f9a31d725")  # conflict ids made here
 
 
@@ -124,26 +125,35 @@ def _settle(conn, rule: UniqueRule, rows, stamps) -> None:
         for old in sorted(history - {value}):  # one record made twice: its other values
             _alias(conn, rule, old, entity_id, "replaced")
             _conflict(conn, rule, entity_id, value, old, replaced=True)
+    # Who else claims these values: the records holding them, and earlier losers (two reads
+    # per chunk of values, whatever the batch's size).
+    held: dict[str, set[str]] = defaultdict(set)
+    aliased: dict[str, set[str]] = defaultdict(set)  # the earlier losers of each value
+    values = sorted(claims)
+    for start in range(0, len(values), _CHUNK):
+        chunk = values[start : start + _CHUNK]
+        for entity_id, value in conn.execute(sa.select(table.c.id, col).where(col.in_(chunk))):
+            held[value].add(entity_id)
+        for entity_id, value in conn.execute(
+            sa.select(RecordAlias.entity_id, RecordAlias.value).where(
+                RecordAlias.entity == rule.table,
+                RecordAlias.field == rule.column,
+                RecordAlias.value.in_(chunk),
+                RecordAlias.reason == "collision",
+            )
+        ):
+            held[value].add(entity_id)
+            aliased[value].add(entity_id)
     for value, mine in claims.items():
-        others = set(conn.execute(sa.select(table.c.id).where(col == value)).scalars())
-        others |= set(
-            conn.execute(
-                sa.select(RecordAlias.entity_id).where(
-                    RecordAlias.entity == rule.table,
-                    RecordAlias.field == rule.column,
-                    RecordAlias.value == value,
-                    RecordAlias.reason == "collision",
-                )
-            ).scalars()
-        )
         # A record of this batch claims what its folded row says, not what it held before.
-        claimants = mine | {o for o in others if o not in rows}
+        claimants = mine | {o for o in held[value] if o not in rows}
         if len(claimants) == 1:
-            _drop_alias(conn, rule, value, next(iter(claimants)))
-            continue
-        first = {i: _first_stamp(conn, rule.table, i, stamps) for i in claimants}
-        winner = min(claimants, key=lambda i: (first[i], i))
-        _drop_alias(conn, rule, value, winner)
+            winner = next(iter(claimants))
+        else:
+            first = {i: _first_stamp(conn, rule.table, i, stamps) for i in claimants}
+            winner = min(claimants, key=lambda i: (first[i], i))
+        if winner in aliased[value]:  # it lost this value once; now it holds it
+            _drop_alias(conn, rule, value, winner)
         losers = sorted(claimants - {winner})
         for loser in losers:  # rename stored losers first: then every write below succeeds
             renamed = alias_value(value, loser)
