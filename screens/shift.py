@@ -494,6 +494,9 @@ class ShiftScreen(ModeScreen):
         """A field's value as the handler reads it: labels for codes, names for staff."""
         if field in ("severity", "status", "satisfaction", "channel") and value:
             return t(f"{field}.{value}")
+        if field == "complaint_id" and value:
+            tickets = {k: v for c in self.conflicts for k, v in c.tickets.items()}
+            return tickets.get(value, str(value))
         if field.endswith("_id") and value:
             return self._staff_names.get(value, str(value))
         return "" if value is None else str(value)

@@ -8,7 +8,7 @@ the other replicas (they mark their copy of the conflict settled when they merge
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -61,6 +61,7 @@ class ConflictView:
     settled_at: datetime | None
     settled_by: str | None
     settled_value: Any
+    tickets: dict[str, str] = field(default_factory=dict)  # complaint id -> its ticket number
 
     @property
     def winner(self) -> Choice:
@@ -69,6 +70,8 @@ class ConflictView:
     @property
     def todo(self) -> str:
         """The catalogue key of what the duty manager does about it (docs/unique-values.md)."""
+        if (self.entity, self.field) == ("opinion_entry", "complaint_id"):
+            return "conflict_todo.opinion_link"
         key = todo_key(self.entity, self.field)
         if key is None:
             return "conflict_todo.value"
@@ -164,8 +167,17 @@ def list_conflicts(desk, *, include_settled: bool = False) -> list[ConflictView]
                 if row is not None:
                     current = _plain(row[0])
                     label = row[1] if c.entity == "complaint" else label
+            tickets = {}
+            if c.field == "complaint_id":  # an opinion-book entry's ticket: shown by number
+                ids = [v for v in (json.loads(c.a_value), json.loads(c.b_value)) if v]
+                tickets = dict(
+                    session.execute(
+                        sa.select(Complaint.id, Complaint.ticket_no).where(Complaint.id.in_(ids))
+                    ).all()
+                )
             views.append(
                 ConflictView(
+                    tickets=tickets,
                     id=c.id,
                     entity=c.entity,
                     entity_id=c.entity_id,

@@ -343,3 +343,49 @@ def test_the_cli_says_a_sync_quarantined_rows(tmp_path: Path, hall_url: str) -> 
     out = CliRunner().invoke(main, ["--db", str(b_path), "sync", "--hall", hall_url])
     assert out.exit_code == 0, out.output
     assert "本机无法写入,已暂存待处理" in out.output
+
+
+# ------------------------------------------ one opinion-book entry made a ticket twice
+
+
+@pytest.mark.parametrize("order", ["t01_first", "t02_first"])
+def test_one_opinion_entry_made_a_ticket_on_two_terminals_keeps_both_for_review(
+    order: str, tmp_path: Path, hall_url: str
+) -> None:
+    from deskapp.services.opinion_book import EntryForm, add_entry
+    from deskapp.store.models import OpinionEntry
+
+    a = first_terminal(tmp_path / "a")
+    b = new_terminal(tmp_path / "b", "T02")
+    c = None
+    try:
+        entry = add_entry(a.desk, a.actors["1001"], EntryForm(
+            page="3", line="7", kind="complaint", content="宽带老是断线", customer_name="周先生",
+        ))  # fmt: skip
+        _synced(a, hall_url)
+        _synced(b, hall_url)
+        first = take(a, opinion_entry_id=entry.id)
+        tick([a, b])
+        second = take(b, "1002", opinion_entry_id=entry.id)
+        terms = [a, b] if order == "t01_first" else [b, a]
+        for term in terms * 2:
+            _synced(term, hall_url)
+        c = new_terminal(tmp_path / "c", "T03")
+        _synced(c, hall_url)
+        replicas = [a, b, c]
+        assert_identical(replicas)
+        assert conflicts(a.desk) == conflicts(b.desk) == conflicts(c.desk)
+        for term in replicas:
+            with term.desk.read() as s:
+                assert s.get(OpinionEntry, entry.id).complaint_id == second  # the later stamp
+                tickets = {i: s.get(Complaint, i).ticket_no for i in (first, second)}
+            for cid, number in tickets.items():  # neither ticket is lost
+                assert [r.id for r in search(term.desk, number).rows] == [cid]
+            (link,) = [v for v in list_conflicts(term.desk) if v.field == "complaint_id"]
+            assert link.entity_id == entry.id
+            assert link.todo == "conflict_todo.opinion_link"
+            assert set(link.tickets.values()) == set(tickets.values())
+    finally:
+        for term in (a, b, c):
+            if term is not None:
+                term.close()
