@@ -389,3 +389,35 @@ def test_one_opinion_entry_made_a_ticket_on_two_terminals_keeps_both_for_review(
         for term in (a, b, c):
             if term is not None:
                 term.close()
+
+
+def test_settling_a_duplicate_ticket_number_is_a_review_that_reaches_every_replica(
+    tmp_path: Path, hall_url: str
+) -> None:
+    from deskapp.sync import settle_conflict
+
+    a = first_terminal(tmp_path / "a")
+    b = new_terminal(tmp_path / "b", "T01")  # the same terminal code: the same numbers
+    try:
+        _synced(a, hall_url)
+        _synced(b, hall_url)
+        first = _take(a, "a")
+        tick([a, b])
+        second = _take(b, "b")
+        for term in (a, b, a):
+            _synced(term, hall_url)
+        (conflict,) = list_conflicts(a.desk)
+        settled = settle_conflict(a.desk, a.actors["2001"], conflict.id, "a")
+        assert settled.settled_at is not None
+        for term in (a, b):
+            _synced(term, hall_url)
+        for term in (a, b):
+            assert list_conflicts(term.desk) == []  # settled here and there
+            # the review changed no number: the merge's result stands
+            assert _value(term, ("complaint", ("ticket_no",)), second) == alias_value(
+                _value(term, ("complaint", ("ticket_no",)), first), second
+            )
+        assert_identical([a, b])
+    finally:
+        a.close()
+        b.close()
