@@ -113,6 +113,16 @@ def test_every_unique_key_of_the_metadata_has_a_merge_rule_and_a_collision_here(
                         "Maker for it")  # fmt: skip
 
 
+def test_every_record_id_is_made_unique_by_construction() -> None:
+    """The primary key of every record table is its `id`, a UUIDv7 unless a service derives it
+    from what the record is (an import: the same id is then the same record, merged)."""
+    from deskapp.ids import uuid7
+
+    for name, model in RECORD_TABLES.items():
+        assert [c.name for c in model.__table__.primary_key] == ["id"], name
+        assert model.model_fields["id"].default_factory is uuid7, name
+
+
 def test_a_new_unique_key_without_a_rule_stops_the_desk_from_starting() -> None:
     from deskapp.sync import unique
 
