@@ -240,4 +240,11 @@ def _conflict(
         b_actor_id=b_actor,
         b_at=b_at,
     )
-    conn.execute(stmt.on_conflict_do_nothing())
+    # Side a is whoever holds the value now: a record made earlier may arrive later and take
+    # it, and every replica must end with the same record, whatever it saw in between.
+    a_side = ("a_value", "a_hlc", "a_actor_id", "a_at")
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["id"], set_={k: stmt.excluded[k] for k in a_side}
+        )
+    )

@@ -431,3 +431,43 @@ def test_settling_a_duplicate_ticket_number_is_a_review_that_reaches_every_repli
     finally:
         a.close()
         b.close()
+
+
+@pytest.mark.parametrize("key", KEYS, ids=lambda k: f"{k[0]}.{'+'.join(k[1])}")
+def test_three_claims_of_one_value_settle_the_same_whatever_arrives_first(
+    key: tuple[str, tuple[str, ...]], tmp_path: Path, hall_url: str
+) -> None:
+    """Three terminals make the value apart; they meet the others one at a time, in an order
+    where the first-made record arrives last at one of them."""
+    maker = MAKERS.get(key)
+    if maker is None:
+        pytest.fail(f"no way to make {key} collide: add a Maker")
+    a = first_terminal(tmp_path / "a")
+    third = "T01" if maker.second_code == "T01" else "T03"
+    terms = [a]
+    try:
+        _synced(a, hall_url)
+        for folder, code in (("b", maker.second_code), ("c", third)):
+            terms.append(new_terminal(tmp_path / folder, code))
+            _synced(terms[-1], hall_url)
+        a, b, c = terms
+        made = []
+        for n, term in enumerate(terms):
+            made.append(maker.make(term, "abc"[n]))
+            tick(terms)
+        value = _value(a, key, made[0])
+        # c, then b, then a (whose record is the first made) reach the hall; then all pull
+        for term in (c, b, c, a, b, c, a):
+            _synced(term, hall_url)
+        assert_identical(terms)
+        assert _aliases(a) == _aliases(b) == _aliases(c)
+        assert conflicts(a.desk) == conflicts(b.desk) == conflicts(c.desk)
+        for term in terms:
+            assert _value(term, key, made[0]) == value
+            assert [_value(term, key, i) for i in made[1:]] == [alias_value(value, i)
+                                                                for i in made[1:]]  # fmt: skip
+            assert maker.found_by(term, value) >= set(made)
+            assert len(list_conflicts(term.desk)) == 2
+    finally:
+        for term in terms:
+            term.close()
