@@ -481,7 +481,7 @@ def restore_command(settings: DeskSettings, source: Path, yes: bool) -> None:
     from deskapp.services.backup import BackupError, check, restore
 
     try:
-        check(source)
+        check(source, settings.db)
         if not yes and not click.confirm(t("backup.confirm", path=str(settings.db))):
             sys.exit(1)
         result = restore(settings.db, source)

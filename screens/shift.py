@@ -74,6 +74,7 @@ class ShiftScreen(ModeScreen):
         self.waiting: list[shifts.ShiftRow] = []
         self.history: list[shifts.ShiftRow] = []
         self.conflicts: list[Any] = []
+        self.quarantined: list[Any] = []
         self._staff_names: dict[str, str] = {}
         self._history_more = False
         self._draft_timer: Timer | None = None
@@ -125,6 +126,8 @@ class ShiftScreen(ModeScreen):
             with TabPane(t("shift.tab_conflicts"), id="tab-conflicts"):
                 yield Static("", id="conflicts-info")
                 yield DataTable(id="conflicts", cursor_type="row")
+                # the highlighted row's reason and what the duty manager does about it
+                yield Static("", id="conflict-detail")
         yield DeskFooter()
 
     def on_mount(self) -> None:
@@ -434,14 +437,18 @@ class ShiftScreen(ModeScreen):
 
     @work(thread=True, exclusive=True, group="conflicts")
     def load_conflicts(self) -> None:
-        from deskapp.sync import list_conflicts
+        from deskapp.sync import list_conflicts, list_quarantined
 
         conflicts = list_conflicts(self.desk)
+        held = list_quarantined(self.desk)
         names = {s.id: s.name for s in list_staff(self.desk, active_only=False)}
-        self.app.call_from_thread(self._show_conflicts, conflicts, names)
+        self.app.call_from_thread(self._show_conflicts, conflicts, names, held)
 
-    def _show_conflicts(self, conflicts: list[Any], names: dict[str, str]) -> None:
+    def _show_conflicts(
+        self, conflicts: list[Any], names: dict[str, str], held: list[Any] | None = None
+    ) -> None:
         self.conflicts = conflicts
+        self.quarantined = held or []
         self._staff_names = names
         table = self.query_one("#conflicts", DataTable)
         table.clear()
@@ -455,16 +462,41 @@ class ShiftScreen(ModeScreen):
             field = t(f"conflict_field.{c.field}")
             field = c.field if field.startswith("conflict_field.") else field
             table.add_row(c.label, field, *sides, self._value(c.field, c.current), key=c.id)
+        for q in self.quarantined:  # changes kept aside by the sync, after the conflicts
+            held_at = format_local(q.held_at, tz)[5:]
+            table.add_row(q.label, t("sync.quarantine_field"), q.reason_text, held_at, "",
+                          key=f"q:{q.node_id}:{q.seq}")  # fmt: skip
+        count = len(conflicts) + len(self.quarantined)
         self.query_one("#conflicts-info", Static).update(
-            t("shift.conflicts_hint", count=len(conflicts))
-            if conflicts
-            else t("shift.no_conflicts")
+            t("shift.conflicts_hint", count=count) if count else t("shift.no_conflicts")
         )
+        self._show_detail(table.cursor_row if count else -1)
+
+    @on(DataTable.RowHighlighted, "#conflicts")
+    def _conflict_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail(event.cursor_row)
+
+    def _show_detail(self, row: int) -> None:
+        """Below the table: what the highlighted row is about and what to do."""
+        text = ""
+        if 0 <= row < len(self.conflicts):
+            c = self.conflicts[row]
+            field = t(f"conflict_field.{c.field}")
+            what = f"{c.label} · {c.field if field.startswith('conflict_field.') else field}"
+            text = t("sync.conflict_detail", what=what, todo=t(c.todo))
+        elif 0 <= row - len(self.conflicts) < len(self.quarantined):
+            q = self.quarantined[row - len(self.conflicts)]
+            todo = t(q.todo, minutes=round(q.drift_ms / 60000))
+            text = t("sync.quarantine_detail", reason=q.reason_text, todo=todo)
+        self.query_one("#conflict-detail", Static).update(text)
 
     def _value(self, field: str, value: Any) -> str:
         """A field's value as the handler reads it: labels for codes, names for staff."""
         if field in ("severity", "status", "satisfaction", "channel") and value:
             return t(f"{field}.{value}")
+        if field == "complaint_id" and value:
+            tickets = {k: v for c in self.conflicts for k, v in c.tickets.items()}
+            return tickets.get(value, str(value))
         if field.endswith("_id") and value:
             return self._staff_names.get(value, str(value))
         return "" if value is None else str(value)
@@ -474,6 +506,8 @@ class ShiftScreen(ModeScreen):
         self.query_one(TabbedContent).active = "tab-conflicts"
         row = self._selected("conflicts", self.conflicts)
         if row is None:
+            if self.quarantined:  # a change kept aside: the sync retries it, nothing to choose
+                self.notify(t("sync.quarantine_no_choice"))
             return
         desk, actor = self.desk, self.actor
         options = [
@@ -483,6 +517,8 @@ class ShiftScreen(ModeScreen):
                 (row.b, "b", "sync.conflict_b"),
             )
         ]
+        if row.todo != "conflict_todo.value":  # a unique value: merged already, to review
+            options = [(t("sync.conflict_reviewed"), "a")]
         spec = DialogSpec(
             f"{t('sync.conflict_title')} · {row.label}",
             [FieldSpec("choice", t("sync.conflict_keep"), "select", options)],

@@ -1,17 +1,25 @@
 """备份与恢复: a consistent copy of the live local store, and a checked restore.
 
 The copy uses SQLite's online backup API, so it can be taken while the desk is in use. A
-restore checks the file's integrity and schema before replacing anything, keeps the replaced
-file, and gives the terminal a new sync identity (node id): changes made after the backup was
-taken come back from the hall store on the next sync as another node's, new changes can never
-reuse a sequence number the hall already holds for the old identity, and changes in the backup
-that had not reached the hall yet are carried over to the new identity and pushed."""
+restore checks the file before replacing anything: its integrity; its schema, object by object,
+against what the desk's own migrations make at its revision (an added trigger or view, an
+altered table is refused, not only a wrong revision label); that it is this terminal's (the
+same hall and terminal code as the store it replaces: another terminal's backup would make two
+terminals issue the same ticket numbers); and that its change log is whole. It keeps the
+replaced file, and gives the terminal a new sync identity (node id): changes made after the
+backup was taken come back from the hall store on the next sync as another node's, new
+changes can never reuse a sequence number the hall already holds for the old identity, and
+changes in the backup that had not reached the hall yet are carried over to the new identity
+and pushed. A refused restore replaces nothing and leaves nothing behind."""
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import sqlite3
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -69,8 +77,61 @@ def _known_revisions() -> set[str]:
     return {p.stem for p in (MIGRATIONS_DIR / "versions").glob("*.py")}
 
 
-def check(path: Path) -> str:
-    """Integrity and schema of a backup file; returns its schema revision."""
+def _schema(conn: sqlite3.Connection) -> set[tuple[str, str, str, str]]:
+    """Every object of a store as (type, name, table, SQL with its spacing folded), without
+    SQLite's own (sqlite_sequence, statistics, automatic indexes) and Alembic's label."""
+    return {
+        (kind, name, table, re.sub(r"\s+", " ", sql or "").strip())
+        for kind, name, table, sql in conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master"
+        )
+        if not name.startswith("sqlite_")
+    }
+
+
+@functools.lru_cache(maxsize=4)
+def expected_schema(revision: str) -> frozenset[tuple[str, str, str, str]]:
+    """What the desk's migrations make at `revision`, from a fresh store built here."""
+    from deskapp.store.engine import make_engine
+    from deskapp.store.migrate import upgrade
+
+    with tempfile.TemporaryDirectory() as folder:
+        engine = make_engine(Path(folder) / "fresh.db")
+        try:
+            upgrade(engine, revision)
+        finally:
+            engine.dispose()
+        conn = sqlite3.connect(Path(folder) / "fresh.db")
+        try:
+            return frozenset(_schema(conn))
+        finally:
+            conn.close()
+
+
+def _differences(found: set, expected: frozenset) -> str:
+    extra = sorted(f"+{kind} {name}" for kind, name, _, _ in found - expected)
+    missing = sorted(f"-{kind} {name}" for kind, name, _, _ in expected - found)
+    return ", ".join((extra + missing)[:6])
+
+
+def _identity(path: Path) -> tuple[str, str] | None:
+    """(hall code, terminal code) of the store at `path`, or None if it is not one."""
+    try:
+        # Read-write (it only reads): a read-only connection, last to close, would leave the
+        # live store's -wal and -shm files behind.
+        conn = sqlite3.connect(path, timeout=30)
+        try:
+            return conn.execute("SELECT hall_code, terminal_code FROM terminal").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+
+
+def check(path: Path, db_path: Path | None = None) -> str:
+    """Integrity, schema and identity of a backup file, before anything is replaced; returns
+    its schema revision. With `db_path`, the backup must be of the terminal whose store is
+    there (when there is one)."""
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error as exc:
@@ -80,7 +141,8 @@ def check(path: Path) -> str:
         if result != "ok":
             raise BackupError("error.backup.corrupt", path=str(path), detail=result)
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        terminal = conn.execute("SELECT node_id FROM terminal").fetchone()
+        terminal = conn.execute("SELECT node_id, hall_code, terminal_code FROM terminal").fetchone()
+        schema = _schema(conn)
     except sqlite3.DatabaseError as exc:
         raise BackupError("error.backup.unreadable", path=str(path), detail=str(exc)) from exc
     finally:
@@ -91,19 +153,70 @@ def check(path: Path) -> str:
         raise BackupError("error.backup.newer", revision=revision, head=HEAD_REVISION)
     if terminal is None:
         raise BackupError("error.backup.no_terminal", path=str(path))
+    expected = expected_schema(revision)
+    if schema != expected:
+        raise BackupError("error.backup.schema_differs", detail=_differences(schema, expected))
+    if db_path is not None and db_path.exists():
+        ours = _identity(db_path)
+        theirs = (terminal[1], terminal[2])
+        if ours is not None and tuple(ours) != theirs:
+            raise BackupError(
+                "error.backup.other_terminal", theirs="-".join(theirs), ours="-".join(ours)
+            )
     return revision
 
 
+def _check_change_log(conn: sqlite3.Connection, node_id: str) -> None:
+    """The terminal's own changes run 1..last_seq without a gap, and every change is a JSON
+    object: what the renumbering below and the next push rely on."""
+    (last_seq,) = conn.execute("SELECT last_seq FROM terminal").fetchone()
+    count, low, high = conn.execute(
+        "SELECT COUNT(*), MIN(seq), MAX(seq) FROM change_log WHERE node_id = ?", (node_id,)
+    ).fetchone()
+    if count and (low != 1 or high != count):
+        raise BackupError("error.backup.changelog_damaged",
+                          detail=f"{count} changes numbered {low}–{high}")  # fmt: skip
+    if (high or 0) != last_seq:
+        detail = f"last change {high or 0}, terminal counts {last_seq}"
+        raise BackupError("error.backup.changelog_damaged", detail=detail)
+    (bad,) = conn.execute(
+        "SELECT COUNT(*) FROM change_log WHERE json_valid(fields) = 0 "
+        "OR json_type(fields) != 'object'"
+    ).fetchone()
+    if bad:
+        raise BackupError("error.backup.changelog_damaged", detail=f"{bad} unreadable changes")
+
+
 def restore(db_path: Path, backup_file: Path) -> RestoreResult:
-    """Replace the store at `db_path` by a checked copy of `backup_file`."""
-    check(backup_file)
+    """Replace the store at `db_path` by a checked copy of `backup_file`. Refused (BackupError,
+    nothing replaced, nothing left behind) unless every check passes."""
+    check(backup_file, db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     staged = db_path.with_name(db_path.name + ".restoring")
     shutil.copyfile(backup_file, staged)
     _owner_only(staged)
+    try:
+        old, new = _new_identity(staged)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    kept = None
+    if db_path.exists():
+        kept = db_path.with_name(f"{db_path.name}.replaced-{datetime.now():%Y%m%d-%H%M%S}")
+        os.replace(db_path, kept)
+        for suffix in ("-wal", "-shm"):
+            side = Path(f"{db_path}{suffix}")
+            if side.exists():
+                os.replace(side, Path(f"{kept}{suffix}"))
+    os.replace(staged, db_path)
+    return RestoreResult(backup_file, kept, old, new)
+
+
+def _new_identity(staged: Path) -> tuple[str, str]:
     conn = sqlite3.connect(staged)
     try:
         old = conn.execute("SELECT node_id FROM terminal").fetchone()[0]
+        _check_change_log(conn, old)
         new = uuid7()
         with conn:
             # A new identity with its own gap-free sequence. Changes the hall acknowledged stay
@@ -124,15 +237,8 @@ def restore(db_path: Path, backup_file: Path) -> RestoreResult:
                     (new, number, old, seq),
                 )
             conn.execute("UPDATE terminal SET node_id = ?, last_seq = ?", (new, len(pending)))
+    except sqlite3.Error as exc:
+        raise BackupError("error.backup.changelog_damaged", detail=str(exc)) from exc
     finally:
         conn.close()
-    kept = None
-    if db_path.exists():
-        kept = db_path.with_name(f"{db_path.name}.replaced-{datetime.now():%Y%m%d-%H%M%S}")
-        os.replace(db_path, kept)
-        for suffix in ("-wal", "-shm"):
-            side = Path(f"{db_path}{suffix}")
-            if side.exists():
-                os.replace(side, Path(f"{kept}{suffix}"))
-    os.replace(staged, db_path)
-    return RestoreResult(backup_file, kept, old, new)
+    return old, new

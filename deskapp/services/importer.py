@@ -638,7 +638,10 @@ class _TicketNumbers:
 
 def _event(complaint_id: str, kind: str, at: datetime, actor: Actor, note: str = "",
            **data: Any) -> ComplaintEvent:  # fmt: skip
+    # The id is derived like the complaint's: the same file imported on two terminals before
+    # they sync makes the same events, which the merge keeps once (docs/unique-values.md).
     return ComplaintEvent(
+        id=str(uuid.uuid5(NAMESPACE, f"{complaint_id}|{kind}")),
         complaint_id=complaint_id,
         kind=kind,
         at=at,

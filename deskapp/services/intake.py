@@ -347,7 +347,8 @@ def _next_ticket_number(session: sa.orm.Session, desk: Desk, registered_at: date
             Complaint.ticket_no >= prefix, Complaint.ticket_no < prefix + "\uffff"
         )
     )
-    highest = int(issued.rsplit("-", 1)[1]) if issued else 0
+    # A number that lost a collision is stored as <number>~<id> (sync/unique.py).
+    highest = int(issued.split("~", 1)[0].rsplit("-", 1)[1]) if issued else 0
     counter.last_seq = max(counter.last_seq, highest) + 1
     return format_ticket_number(terminal.hall_code, terminal.terminal_code, day, counter.last_seq)
 

@@ -16,7 +16,7 @@ from deskapp.domain.phone import parse_phone
 from deskapp.domain.text_search import match_expression
 from deskapp.domain.ticket_number import looks_like_ticket_number
 from deskapp.services.desk import Desk
-from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, Refund, Staff
+from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, RecordAlias, Refund, Staff
 
 PAGE_SIZE = 50
 
@@ -85,7 +85,20 @@ def search(desk: Desk, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> S
     stmt = sa.select(*_ROW_COLUMNS)
     if kind is QueryKind.TICKET:
         upper = q.upper()
-        stmt = stmt.where(Complaint.ticket_no >= upper, Complaint.ticket_no < upper + "\uffff")
+        # A number issued once is found for good: also the complaints that hold it as an
+        # alias (a collision or a second import merged by the sync, docs/unique-values.md).
+        aliased = sa.select(RecordAlias.entity_id).where(
+            RecordAlias.entity == "complaint",
+            RecordAlias.field == "ticket_no",
+            RecordAlias.value >= upper,
+            RecordAlias.value < upper + "\uffff",
+        )
+        stmt = stmt.where(
+            sa.or_(
+                sa.and_(Complaint.ticket_no >= upper, Complaint.ticket_no < upper + "\uffff"),
+                Complaint.id.in_(aliased),
+            )
+        )
         stmt = stmt.order_by(Complaint.ticket_no.desc())
     elif kind is QueryKind.PHONE:
         phone = parse_phone(q)

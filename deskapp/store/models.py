@@ -423,8 +423,10 @@ class SyncConflict(SQLModel, table=True):
 
 
 class SyncQuarantine(SQLModel, table=True):
-    """A pulled change stamped too far in the future (a broken terminal clock): kept aside,
-    not applied, until this clock catches up with it."""
+    """A pulled change kept aside, not applied: stamped too far in the future (a broken
+    terminal clock; `drift_ms` > 0) until this clock catches up with it, or one the store
+    refused (`reason`, the store's own words) until a later sync can apply it. Either way the
+    rest of its batch applies and the cursor moves on (docs/unique-values.md)."""
 
     __tablename__ = "sync_quarantine"
 
@@ -434,3 +436,20 @@ class SyncQuarantine(SQLModel, table=True):
     row: str  # JSON of the hall change row
     drift_ms: int
     held_at: datetime = Field(sa_column=utc_column())
+    reason: str = ""  # why the store refused it ("" for a stamp ahead of time)
+
+
+class RecordAlias(SQLModel, table=True):
+    """A unique value a record claimed but does not hold (docs/unique-values.md): a ticket
+    number that lost a collision or was replaced when one complaint was made twice, a work
+    number given to two people. Derived by the merge from the change log, so it is the same on
+    every replica; the search finds a complaint by any of its aliases."""
+
+    __tablename__ = "record_alias"
+    __table_args__ = (sa.Index("ix_record_alias_value", "entity", "field", "value"),)
+
+    entity: str = Field(primary_key=True, max_length=32)
+    field: str = Field(primary_key=True, max_length=64)
+    value: str = Field(primary_key=True, max_length=80)
+    entity_id: str = Field(primary_key=True, max_length=40)
+    reason: str = Field(max_length=16)  # collision (another record holds it) | replaced

@@ -13,7 +13,14 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from deskapp.sync.conflicts import Choice, ConflictView, list_conflicts, settle_conflict
+    from deskapp.sync.conflicts import (
+        Choice,
+        ConflictView,
+        QuarantineView,
+        list_conflicts,
+        list_quarantined,
+        settle_conflict,
+    )
     from deskapp.sync.hall import HallStore
     from deskapp.sync.run import (
         DEFAULT_WINDOW_DAYS,
@@ -32,6 +39,8 @@ _EXPORTS = {
     "SyncStatus": "deskapp.sync.run",
     "DEFAULT_WINDOW_DAYS": "deskapp.sync.run",
     "list_conflicts": "deskapp.sync.conflicts",
+    "list_quarantined": "deskapp.sync.conflicts",
+    "QuarantineView": "deskapp.sync.conflicts",
     "settle_conflict": "deskapp.sync.conflicts",
     "Choice": "deskapp.sync.conflicts",
     "ConflictView": "deskapp.sync.conflicts",
@@ -42,10 +51,12 @@ __all__ = [
     "Choice",
     "ConflictView",
     "HallStore",
+    "QuarantineView",
     "SyncOutcome",
     "SyncResult",
     "SyncStatus",
     "list_conflicts",
+    "list_quarantined",
     "settle_conflict",
     "sync",
     "sync_status",

@@ -8,7 +8,7 @@ the other replicas (they mark their copy of the conflict settled when they merge
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -17,10 +17,20 @@ import sqlalchemy as sa
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.permissions import Permission
+from deskapp.i18n import t
 from deskapp.services.audit import enforce
-from deskapp.store.models import RECORD_TABLES, Complaint, ComplaintEvent, Staff, SyncConflict
+from deskapp.store.models import (
+    RECORD_TABLES,
+    Complaint,
+    ComplaintEvent,
+    Staff,
+    SyncConflict,
+    SyncQuarantine,
+)
+from deskapp.sync.hall import HallRow
 from deskapp.sync.hlc import Stamp
 from deskapp.sync.merge import SETTLED_EVENT, legal_state_value, to_column
+from deskapp.sync.unique import is_unique_field, todo_key
 
 
 class Choice(StrEnum):
@@ -51,10 +61,91 @@ class ConflictView:
     settled_at: datetime | None
     settled_by: str | None
     settled_value: Any
+    tickets: dict[str, str] = field(default_factory=dict)  # complaint id -> its ticket number
 
     @property
     def winner(self) -> Choice:
         return Choice.B if self.b.hlc > self.a.hlc else Choice.A
+
+    @property
+    def todo(self) -> str:
+        """The catalogue key of what the duty manager does about it (docs/unique-values.md)."""
+        if (self.entity, self.field) == ("opinion_entry", "complaint_id"):
+            return "conflict_todo.opinion_link"
+        key = todo_key(self.entity, self.field)
+        if key is None:
+            return "conflict_todo.value"
+        return key + ("_replaced" if self.a.value != self.b.value else "")
+
+
+@dataclass(frozen=True)
+class QuarantineView:
+    """One pulled transaction kept aside (sync_quarantine), as the duty manager reviews it."""
+
+    node_id: str
+    seq: int  # its first change
+    changes: int
+    entity: str
+    entity_id: str
+    label: str  # the ticket number of a complaint (or of the complaint a row belongs to)
+    reason: str  # the store's words, or "" for a stamp ahead of time
+    drift_ms: int
+    held_at: datetime
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the catalogue's words (the store's own words stay in `reason`)."""
+        if not self.reason:
+            return t("sync.reason_ahead", minutes=round(self.drift_ms / 60000))
+        for prefix, key in _REASONS:
+            if self.reason.startswith(prefix):
+                return t(key, detail=self.reason[len(prefix) :].strip(" :"))
+        return self.reason
+
+    @property
+    def todo(self) -> str:
+        if not self.reason:
+            return "conflict_todo.quarantine_clock"
+        if self.reason.startswith("missing:"):
+            return "conflict_todo.quarantine_missing"
+        return "conflict_todo.quarantine_refused"
+
+
+_REASONS = (
+    ("NOT NULL constraint failed", "sync.reason_not_null"),
+    ("UNIQUE constraint failed", "sync.reason_unique"),
+    ("FOREIGN KEY constraint failed", "sync.reason_foreign_key"),
+    ("missing:", "sync.reason_missing"),
+)
+
+
+def list_quarantined(desk) -> list[QuarantineView]:
+    """Every transaction kept aside, oldest in the hall first, with the record it is about."""
+    with desk.read() as session:
+        held = list(session.scalars(sa.select(SyncQuarantine).order_by(SyncQuarantine.hall_seq)))
+        txns: dict[tuple[str, str], list[tuple[SyncQuarantine, HallRow]]] = {}
+        for q in held:
+            row = HallRow.from_json(q.row)
+            txns.setdefault((q.node_id, row.txn_id), []).append((q, row))
+        views = []
+        for parts in txns.values():
+            # the record the transaction is about: its first insert (a complaint before its events)
+            q, row = next(((q, r) for q, r in parts if r.op == "insert"), parts[0])
+            data = row.data
+            complaint_id = row.entity_id if row.entity == "complaint" else data.get("complaint_id")
+            ticket = (
+                session.scalar(sa.select(Complaint.ticket_no).where(Complaint.id == complaint_id))
+                if complaint_id
+                else None
+            ) or data.get("ticket_no")
+            views.append(
+                QuarantineView(
+                    q.node_id, parts[0][0].seq, len(parts), row.entity, row.entity_id,
+                    str(ticket or f"{row.entity} {row.entity_id[-8:]}"),
+                    q.reason, max(p.drift_ms for p, _ in parts), q.held_at,
+                )
+            )  # fmt: skip
+    return views
 
 
 def list_conflicts(desk, *, include_settled: bool = False) -> list[ConflictView]:
@@ -76,8 +167,17 @@ def list_conflicts(desk, *, include_settled: bool = False) -> list[ConflictView]
                 if row is not None:
                     current = _plain(row[0])
                     label = row[1] if c.entity == "complaint" else label
+            tickets = {}
+            if c.field == "complaint_id":  # an opinion-book entry's ticket: shown by number
+                ids = [v for v in (json.loads(c.a_value), json.loads(c.b_value)) if v]
+                tickets = dict(
+                    session.execute(
+                        sa.select(Complaint.id, Complaint.ticket_no).where(Complaint.id.in_(ids))
+                    ).all()
+                )
             views.append(
                 ConflictView(
+                    tickets=tickets,
                     id=c.id,
                     entity=c.entity,
                     entity_id=c.entity_id,
@@ -124,10 +224,14 @@ def settle_conflict(desk, actor, conflict_id: str, choice: str) -> ConflictView:
         text = conflict.a_value if chosen is Choice.A else conflict.b_value
         value = to_column(model.__table__, conflict.field, json.loads(text))
         current = getattr(record, conflict.field)
-        if not legal_state_value(conflict.entity, conflict.field, current, value):
+        if not is_unique_field(conflict.entity, conflict.field) and not legal_state_value(
+            conflict.entity, conflict.field, current, value
+        ):
             raise RuleViolation.single("choice", "error.sync.illegal_state", value=str(value))
         now = desk.clock.now()
-        if current != value:
+        # A unique value two records claimed is settled by the merge (sync/unique.py): the
+        # manager's part is the review, recorded here; the value itself stays as merged.
+        if current != value and not is_unique_field(conflict.entity, conflict.field):
             setattr(record, conflict.field, value)
         if isinstance(record, Complaint):
             record.updated_at = now

@@ -45,6 +45,7 @@ from deskapp.store.models import (
     UTCDateTime,
 )
 from deskapp.sync.hall import CHUNK, HallConflict, HallRow
+from deskapp.sync.unique import UNIQUE_RULES, settle_unique
 
 SETTLED_EVENT = "conflict_settled"  # a complaint event: a person settled a conflict
 
@@ -246,9 +247,14 @@ def _rebuild(
     inserts: dict[tuple, list[dict]] = defaultdict(list)
     updates: dict[tuple, list[dict]] = defaultdict(list)
     columns = table.c
+    folded = {entity_id: fold(name, history[entity_id]) for entity_id in ids}
+    rows_of = {i: {k: v for k, v in values.items() if k in columns}  # times still ISO text
+               for i, values in folded.items()}  # fmt: skip
+    if name in UNIQUE_RULES:  # a value two records claim: settled before anything is written
+        settle_unique(conn, name, rows_of, {i: [(v.hlc, v.fields) for v in history[i]]
+                                            for i in ids})  # fmt: skip
     for entity_id in ids:
-        values = fold(name, history[entity_id])
-        row = {k: v for k, v in values.items() if k in columns}  # times still ISO text
+        values, row = folded[entity_id], rows_of[entity_id]
         if entity_id in existing:
             row.pop("id", None)
             if row:
@@ -258,7 +264,7 @@ def _rebuild(
             inserts[tuple(sorted(row))].append(row)
         if name == "complaint":
             applied.complaints.add(entity_id)
-        elif values.get("complaint_id"):  # an opinion-book entry not turned into a complaint has None
+        elif values.get("complaint_id"):  # None: an opinion-book entry not made a complaint
             applied.complaints.add(values["complaint_id"])
         if name == "complaint_event" and values.get("kind") == SETTLED_EVENT:
             settled.append((json.loads(values.get("data") or "{}"), values))

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from deskapp.i18n import t
+from deskapp.store.changelog import LOGGED_WRITE_KEY
 from deskapp.store.models import (
     RECORD_TABLES,
     SCHEMA_VERSION,
@@ -51,7 +52,7 @@ from deskapp.sync.hall import (
     root_of,
 )
 from deskapp.sync.hlc import MAX_FORWARD_DRIFT_MS, ClockDriftError, Stamp, receive
-from deskapp.sync.merge import apply_rows, applying, store_conflicts
+from deskapp.sync.merge import Applied, apply_rows, applying, store_conflicts
 from deskapp.sync.validate import check_pull, check_rows
 
 log = logging.getLogger("deskapp.sync")
@@ -83,7 +84,8 @@ class SyncResult:
     pulled: int = 0  # other terminals' changes received
     applied: int = 0  # records written here by the merge
     conflicts: int = 0  # new conflict records
-    quarantined: int = 0  # changes kept aside (stamped too far in the future)
+    quarantined: int = 0  # changes kept aside (stamped too far ahead, or refused here)
+    refused: int = 0  # of which: changes the store refused (sync_quarantine.reason)
     released: int = 0  # earlier quarantined changes applied now
     skew_ms: int | None = None  # this terminal's clock minus the hall's (ahead: positive)
     duration_ms: int = 0
@@ -108,8 +110,10 @@ class SyncResult:
             parts.append(t("sync.bootstrapped"))
         if self.conflicts:
             parts.append(t("sync.conflicts", count=self.conflicts))
-        if self.quarantined:
-            parts.append(t("sync.quarantined", count=self.quarantined))
+        if self.quarantined - self.refused:
+            parts.append(t("sync.quarantined", count=self.quarantined - self.refused))
+        if self.refused:
+            parts.append(t("sync.refused", count=self.refused))
         if self.skew_ms is not None and abs(self.skew_ms) > MAX_FORWARD_DRIFT_MS:
             parts.append(t("sync.clock_skew", minutes=round(self.skew_ms / 60000)))
         return ";".join(parts)
@@ -475,7 +479,7 @@ def _apply(
                                             SyncQuarantine.row))
         }  # fmt: skip
         rows = _merge_rows(rows, held.values())
-        rows, extra_conflicts = _with_parents(conn, store, rows, upto, node_id)
+        rows, extra_conflicts, missing = _with_parents(conn, store, rows, upto, node_id)
         # A stamp too far ahead of this clock: keep its whole transaction aside.
         wall, counter = conn.execute(sa.select(Terminal.hlc_wall_ms, Terminal.hlc_counter)).one()
         clock = Stamp(wall, counter, node_id)
@@ -490,9 +494,26 @@ def _apply(
                 future.add((r.node_id, r.txn_id))
                 drift[(r.node_id, r.seq)] = ahead
         _hold_dependents(rows, future)
-        keep = [r for r in rows if (r.node_id, r.txn_id) not in future]
+        # Changes of records the hall store does not have either: kept aside with the reason.
+        orphans = {
+            (r.node_id, r.txn_id)
+            for r in rows
+            if r.entity_id in missing or missing & set(map(str, r.data.values()))
+        } - future
+        _hold_dependents(rows, orphans)
+        keep = [r for r in rows if (r.node_id, r.txn_id) not in future | orphans]
         hold = [r for r in rows if (r.node_id, r.txn_id) in future]
-        released = [r for r in keep if (r.node_id, r.seq) in held]
+        refused = {
+            (r.node_id, r.seq): f"missing: {', '.join(sorted(missing)[:3])}"
+            for r in rows
+            if (r.node_id, r.txn_id) in orphans
+        }
+        # Conflicts first: a settlement in this batch marks its conflict settled.
+        result.conflicts += store_conflicts(conn, [*conflicts, *extra_conflicts])
+        applied, failed = _apply_or_quarantine(conn, desk, keep)
+        refused.update(failed)
+        released = [r for r in keep if (r.node_id, r.seq) in held and (r.node_id, r.seq)
+                    not in refused]  # fmt: skip
         if released:
             conn.execute(
                 sa.delete(SyncQuarantine).where(
@@ -502,6 +523,8 @@ def _apply(
                 )
             )
             result.released += len(released)
+        _refuse(conn, [r for r in rows if (r.node_id, r.seq) in refused], refused, held, now,
+                result)  # fmt: skip
         new_hold = [r for r in hold if (r.node_id, r.seq) not in held]
         if new_hold:
             log.warning(
@@ -526,8 +549,6 @@ def _apply(
         conn.execute(
             sa.update(Terminal).values(hlc_wall_ms=clock.wall_ms, hlc_counter=clock.counter)
         )
-        result.conflicts += store_conflicts(conn, [*conflicts, *extra_conflicts])
-        applied = apply_rows(conn, desk, keep)
         result.applied += applied.entities
         conn.execute(
             sa.update(SyncState)
@@ -539,6 +560,71 @@ def _apply(
             _mark(conn, hall_id, last_seq, new_cursor)
         fault_point("mid_pull", conn)
     fault_point("after_pull")
+
+
+# What a store may answer about one pulled change that the rest of its batch must not share.
+_ROW_ERRORS = (sa.exc.IntegrityError, sa.exc.DataError, ValueError, TypeError, KeyError)
+
+
+def _apply_or_quarantine(
+    conn: sa.Connection, desk, rows: list[HallRow]
+) -> tuple[Applied, dict[tuple[str, int], str]]:
+    """Apply the batch; if the store refuses it, apply it one transaction at a time (hall
+    order) and return the changes of those it refuses, with the store's words: one change that
+    cannot be applied never stops the others (docs/unique-values.md)."""
+    try:
+        with conn.begin_nested():
+            return apply_rows(conn, desk, rows), {}
+    except _ROW_ERRORS:
+        pass
+    total, refused = Applied(), {}
+    txns: dict[tuple[str, str], list[HallRow]] = {}
+    for r in rows:
+        txns.setdefault((r.node_id, r.txn_id), []).append(r)
+    for txn in txns.values():
+        conn.info[LOGGED_WRITE_KEY] = True  # the store's error cleared it (store/changelog.py)
+        try:
+            with conn.begin_nested():
+                applied = apply_rows(conn, desk, txn)
+        except _ROW_ERRORS as error:
+            reason = str(getattr(error, "orig", None) or error).splitlines()[0][:300]
+            log.warning("quarantined a pulled transaction of %d changes: %s", len(txn), reason)
+            refused.update({(r.node_id, r.seq): reason for r in txn})
+            continue
+        finally:
+            conn.info[LOGGED_WRITE_KEY] = True
+        total.stored += applied.stored
+        total.entities += applied.entities
+        total.complaints |= applied.complaints
+    return total, refused
+
+
+def _refuse(
+    conn: sa.Connection,
+    rows: list[HallRow],
+    reasons: dict[tuple[str, int], str],
+    held: dict,
+    now: datetime,
+    result: SyncResult,
+) -> None:
+    """Keep refused changes aside with their reason (a later sync tries them again)."""
+    for r in rows:
+        reason = reasons[(r.node_id, r.seq)]
+        if (r.node_id, r.seq) in held:
+            conn.execute(
+                sa.update(SyncQuarantine)
+                .where(SyncQuarantine.node_id == r.node_id, SyncQuarantine.seq == r.seq)
+                .values(reason=reason)
+            )
+            continue
+        conn.execute(
+            sa.insert(SyncQuarantine).values(
+                node_id=r.node_id, seq=r.seq, hall_seq=r.hall_seq, row=r.to_json(),
+                drift_ms=0, held_at=now, reason=reason,
+            )
+        )  # fmt: skip
+        result.quarantined += 1
+        result.refused += 1
 
 
 def _hold_dependents(rows: list[HallRow], future: set[tuple[str, str]]) -> None:
@@ -567,9 +653,10 @@ def _merge_rows(rows: list[HallRow], more) -> list[HallRow]:
 
 def _with_parents(
     conn: sa.Connection, store: HallStore, rows: list[HallRow], upto: int, node_id: str
-) -> tuple[list[HallRow], list[HallConflict]]:
+) -> tuple[list[HallRow], list[HallConflict], set[str]]:
     """Fault in the records that pulled rows refer to but this terminal does not hold (a
-    terminal that bootstrapped with a window of history): their whole history, from the hall."""
+    terminal that bootstrapped with a window of history): their whole history, from the hall.
+    Returns the ids the hall does not have either (their changes are quarantined)."""
     conflicts: list[HallConflict] = []
     asked: set[str] = set()
     for _ in range(10):
@@ -596,7 +683,7 @@ def _with_parents(
                 have = set(conn.execute(query).scalars())
                 missing.update(set(chunk) - have)
         if not missing:
-            return rows, conflicts
+            return rows, conflicts, set()
         if missing <= asked:
             break
         asked |= missing
@@ -604,7 +691,8 @@ def _with_parents(
         extra = check_rows(extra, more)  # from the hall like any batch: checked like one
         conflicts += more
         rows = _merge_rows(rows, [r for r in extra if r.node_id != node_id])
-    raise MissingRecords(f"the hall store has no record of {sorted(missing)[:5]}")
+    log.warning("the hall store has no record of %s", sorted(missing)[:5])
+    return rows, conflicts, missing
 
 
 # ------------------------------------------------------------------------------ status
@@ -630,11 +718,15 @@ class SyncStatus:
 
         when = format_local(self.last_success_at, tz) if self.last_success_at else t("sync.never")
         text = t("sync.header", when=when, waiting=self.waiting)
+        # What needs a person comes first: an 80-column line is cut at its end.
+        alerts = []
         if self.must_update:
-            text += " · " + t("sync.must_update_short")
+            alerts.append(t("sync.must_update_short"))
         if self.open_conflicts:
-            text += " · " + t("sync.conflicts_short", count=self.open_conflicts)
-        return text
+            alerts.append(t("sync.conflicts_short", count=self.open_conflicts))
+        if self.quarantined:
+            alerts.append(t("sync.quarantined_short", count=self.quarantined))
+        return " · ".join([*alerts, text])
 
 
 def sync_status(desk) -> SyncStatus:

@@ -143,3 +143,34 @@ def test_refusals_lists_what_the_matrix_refused(tmp_path: Path) -> None:
     listing = run("--db", str(db), "refusals", "--days", "1")
     assert listing.exit_code == 0, listing.output
     assert "GZ01-T03\t1002\t刘洋\t投诉处理员\t超规则退费审批" in listing.output
+
+
+def test_restore_refuses_another_terminals_backup_in_words(tmp_path: Path) -> None:
+    mine, theirs = tmp_path / "t01.db", tmp_path / "t02.db"
+    run("--db", str(mine), "init", "--hall", "GZ01", "--terminal", "T01")
+    run("--db", str(theirs), "init", "--hall", "GZ01", "--terminal", "T02")
+    copy = tmp_path / "t02-copy.db"
+    assert run("--db", str(theirs), "backup", str(copy)).exit_code == 0
+    before, files = mine.read_bytes(), sorted(tmp_path.iterdir())
+    result = run("--db", str(mine), "restore", str(copy), "--yes")
+    assert result.exit_code == 2
+    assert "GZ01-T02" in result.output and "deskapp sync" in result.output
+    assert "Traceback" not in result.output
+    assert mine.read_bytes() == before
+    assert sorted(tmp_path.iterdir()) == files  # nothing left behind
+
+
+def test_restore_refuses_a_damaged_change_log_without_a_traceback(tmp_path: Path) -> None:
+    db = tmp_path / "t01.db"
+    run("--db", str(db), "init", "--hall", "GZ01", "--terminal", "T01")
+    run("--db", str(db), "staff", "add", "--work-no", "1001", "--name", "张敏",
+        input="4321\n4321\n")  # fmt: skip
+    copy = tmp_path / "copy.db"
+    assert run("--db", str(db), "backup", str(copy)).exit_code == 0
+    with contextlib.closing(sqlite3.connect(copy)) as conn, conn:
+        conn.execute("UPDATE change_log SET fields = '{broken' WHERE seq = 1")
+    files = sorted(tmp_path.iterdir())
+    result = run("--db", str(db), "restore", str(copy), "--yes")
+    assert result.exit_code == 2, result.output
+    assert "变更记录已损坏" in result.output or "change log is damaged" in result.output
+    assert sorted(tmp_path.iterdir()) == files  # nothing left behind

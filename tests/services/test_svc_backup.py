@@ -112,3 +112,101 @@ def test_restore_keeps_the_replaced_store_and_takes_a_new_identity(
         assert [s for (s,) in seqs] == list(range(1, len(seqs) + 1))
     finally:
         reopened.close()
+
+
+# ------------------------------------------- a restore that would harm the hall is refused
+
+
+def _snapshot(tmp_path: Path) -> list[str]:
+    return sorted(p.name for p in tmp_path.iterdir())
+
+
+def _refused(db_path: Path, copy: Path, tmp_path: Path, key: str) -> BackupError:
+    """Restoring `copy` is refused with `key`; the store is untouched, nothing left behind."""
+    before_files = _snapshot(tmp_path)
+    before = db_path.read_bytes()
+    with pytest.raises(BackupError) as refused:
+        restore(db_path, copy)
+    assert refused.value.key == key, refused.value.params
+    assert db_path.read_bytes() == before
+    assert _snapshot(tmp_path) == before_files  # no .restoring, no .replaced-* file
+    return refused.value
+
+
+def _other_terminal(tmp_path: Path, clock) -> Path:
+    from deskapp.services.terminal import init_terminal
+
+    other = Desk.open(tmp_path / "elsewhere" / "t02.db", clock=clock)
+    try:
+        init_terminal(other, "GZ01", "T02", "Asia/Shanghai")
+    finally:
+        other.close()
+    return backup(tmp_path / "elsewhere" / "t02.db", tmp_path / "elsewhere" / "t02-copy.db")
+
+
+def test_another_terminals_backup_is_refused_with_the_safe_way(
+    desk: Desk, handler: Actor, db_path: Path, tmp_path: Path
+) -> None:
+    _take(desk, handler, "王先生")
+    copy = _other_terminal(tmp_path, desk.clock)
+    desk.close()
+    error = _refused(db_path, copy, tmp_path, "error.backup.other_terminal")
+    assert error.params == {"theirs": "GZ01-T02", "ours": "GZ01-T01"}
+    from deskapp.i18n import t
+
+    text = t(error.key, **error.params)
+    assert "deskapp sync" in text and "restore" in text  # says how to do it safely
+    # The safe way it names: a new machine's empty place takes the backup (it becomes T02).
+    fresh = tmp_path / "new-machine" / "desk.db"
+    result = restore(fresh, copy)
+    assert result.kept_as is None and fresh.exists()
+
+
+@pytest.mark.parametrize(
+    "alteration",
+    [
+        "CREATE TRIGGER sneak AFTER INSERT ON complaint BEGIN DELETE FROM draft; END",
+        "CREATE VIEW everyone AS SELECT * FROM staff",
+        "ALTER TABLE complaint ADD COLUMN extra TEXT",
+        "DROP INDEX ix_complaint_due",
+        "CREATE TABLE notes (x TEXT)",
+    ],
+    ids=["trigger", "view", "altered_table", "dropped_index", "extra_table"],
+)
+def test_a_backup_whose_schema_differs_from_the_migrations_is_refused(
+    desk: Desk, handler: Actor, db_path: Path, tmp_path: Path, alteration: str
+) -> None:
+    _take(desk, handler, "王先生")
+    copy = backup(db_path, tmp_path / "copy.db")
+    with sqlite3.connect(copy) as conn:
+        conn.execute(alteration)  # the revision label is still the right one
+    desk.close()
+    error = _refused(db_path, copy, tmp_path, "error.backup.schema_differs")
+    assert error.params["detail"]
+
+
+def test_an_untouched_backup_has_exactly_the_migrations_schema(
+    desk: Desk, db_path: Path, tmp_path: Path
+) -> None:
+    copy = backup(db_path, tmp_path / "copy.db")
+    assert check(copy, db_path)  # the comparison passes for what the desk itself made
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "DELETE FROM change_log WHERE seq = 2",
+        "UPDATE change_log SET fields = 'not json' WHERE seq = 1",
+        "UPDATE terminal SET last_seq = last_seq + 5",
+    ],
+    ids=["gap", "unreadable_change", "counter_ahead"],
+)
+def test_a_backup_with_a_damaged_change_log_is_refused_in_words(
+    desk: Desk, handler: Actor, db_path: Path, tmp_path: Path, damage: str
+) -> None:
+    _take(desk, handler, "王先生")
+    copy = backup(db_path, tmp_path / "copy.db")
+    with sqlite3.connect(copy) as conn:
+        conn.execute(damage)
+    desk.close()
+    _refused(db_path, copy, tmp_path, "error.backup.changelog_damaged")

@@ -92,3 +92,53 @@ async def test_textual_commands_are_in_the_desks_words(desk: Desk) -> None:
         await pilot.press("down", "enter")
         await settle(pilot)
         assert app.theme == "desk-high-contrast"
+
+
+async def test_the_palette_finds_a_ticket_by_a_number_the_sync_made_an_alias(
+    desk: Desk, handler: Actor, tmp_path
+) -> None:
+    """The same hotline file imported here and on T02 before they sync: after the sync the
+    complaint holds T02's number, and the number this desk gave the customer still opens it
+    (docs/unique-values.md)."""
+    from datetime import timedelta
+
+    from deskapp.clock import FrozenClock
+    from deskapp.services.importer import import_file, importing_actor
+    from deskapp.services.terminal import init_terminal
+    from deskapp.sync import sync
+
+    hall = str(tmp_path / "hall.db")
+    csv = tmp_path / "hotline.csv"
+    csv.write_text(
+        "受理时间,渠道,客户姓名,联系电话,业务号码,投诉内容,客户诉求,投诉类别,投诉级别,营业厅,"
+        "状态,结案时间,处理结果,满意度,现场解决,外部工单号\n"
+        "2026-11-20 09:15,10086下单,李建国,13812341234,,家里没有信号,尽快修好,"
+        "网络质量›覆盖›室内无信号,一般,GZ01,处理中,,,,,HL-001\n",
+        encoding="utf-8",
+    )
+    assert sync(desk, hall).ok
+    other = Desk.open(
+        tmp_path / "t02.db", clock=FrozenClock(desk.clock.now() + timedelta(minutes=1))
+    )
+    try:
+        init_terminal(other, "GZ01", "T02", "Asia/Shanghai")
+        assert sync(other, hall).ok
+        ((_, mine),) = import_file(desk, handler, csv, source="10086").imported
+        ((_, theirs),) = import_file(
+            other, importing_actor(other, "1002"), csv, source="10086"
+        ).imported
+        assert sync(other, hall).ok and sync(desk, hall).ok
+    finally:
+        other.close()
+    from deskapp.services.search import search
+
+    (row,) = search(desk, theirs).rows
+    assert row.ticket_no == theirs != mine  # this desk's number is no longer the ticket's own
+    app = build_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await _palette(pilot, mine)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert app.screen.complaint_id == row.id

@@ -60,6 +60,36 @@ def conflicted(
     return cid
 
 
+@pytest.fixture
+def quarantined(
+    desk: Desk, actors: dict[str, Actor], clock: FrozenClock, hall: str, tmp_path: Path
+) -> str:
+    """A complaint from T02 that this store refuses (its logged insert lost a required field):
+    kept aside by the sync, with the store's reason. Returns its ticket number."""
+    assert sync(desk, hall).ok
+    other = Desk.open(tmp_path / "t02.db", clock=FrozenClock(clock.now()))
+    try:
+        init_terminal(other, "GZ01", "T02", "Asia/Shanghai")
+        assert sync(other, hall).ok
+        liu = actor_of(next(s for s in list_staff(other) if s.work_no == "1002"))
+        cid = _take(other, liu, "赵女士", "13987654321")
+        with other.engine.connect() as conn, conn.begin():
+            conn.exec_driver_sql(
+                "UPDATE change_log SET fields = json_set(fields, '$.content', json('null')) "
+                "WHERE entity = 'complaint' AND entity_id = ? AND op = 'insert'",
+                (cid,),
+            )
+            ticket = conn.exec_driver_sql(
+                "SELECT ticket_no FROM complaint WHERE id = ?", (cid,)
+            ).scalar_one()
+        assert sync(other, hall).ok
+    finally:
+        other.close()
+    result = sync(desk, hall)
+    assert result.ok and result.refused > 0
+    return ticket
+
+
 async def _conflicts_tab(pilot: Pilot) -> None:
     await sign_in(pilot, "2001", "8888")
     await pilot.press("f5")
@@ -86,6 +116,27 @@ async def test_the_duty_manager_settles_a_concurrent_edit(desk: Desk, conflicted
     with desk.read() as session:
         settled = session.scalars(sa.select(SyncConflict)).one()
     assert settled.settled_at is not None
+
+
+@pytest.mark.ui
+async def test_a_quarantined_change_shows_its_reason_and_what_to_do(
+    desk: Desk, quarantined: str, hall: str
+) -> None:
+    app = build_app(desk)
+    app.hall = hall  # the top line shows the synchronization state
+    async with app.run_test(size=WIDE) as pilot:
+        await _conflicts_tab(pilot)  # Ctrl+K on a row kept aside: a word, no dialog
+        screen = app.screen
+        table = screen.query_one("#conflicts")
+        assert table.row_count == 1
+        cells = [str(c) for c in table.get_row_at(0)]
+        assert cells[0] == quarantined and cells[1] == "暂存"
+        assert cells[2].startswith("缺少必填内容")
+        detail = str(screen.query_one("#conflict-detail").render())
+        assert "原因:缺少必填内容(complaint.content)" in detail
+        assert "处理办法:这条变更在本机无法写入" in detail
+        # the top line says changes are kept aside (the 4 changes of the one transaction)
+        assert "暂存 4" in str(screen.query_one("StatusLine").render())
 
 
 @pytest.mark.ui
@@ -192,6 +243,22 @@ class TestShiftSnapshots:
         self, snap_compare, desk: Desk, conflicted: str, size: tuple[int, int]
     ) -> None:
         assert snap_compare(build_app(desk), terminal_size=size, run_before=_conflicts_tab)
+
+    @SIZES
+    def test_quarantine_review(
+        self, snap_compare, desk: Desk, quarantined: str, hall: str, size: tuple[int, int]
+    ) -> None:
+        app = build_app(desk)
+        app.hall = hall
+
+        async def review(pilot: Pilot) -> None:
+            await sign_in(pilot, "2001", "8888")
+            await pilot.press("f5")
+            await settle(pilot)
+            pilot.app.screen.query_one("#shift-tabs").active = "tab-conflicts"
+            await settle(pilot)
+
+        assert snap_compare(app, terminal_size=size, run_before=review)
 
 
 @pytest.mark.ui

@@ -1,0 +1,250 @@
+"""Unique values made by terminals apart: merged, never failing a sync (docs/unique-values.md).
+
+Every unique key of a record table other than its id is listed in UNIQUE_RULES (read from the
+metadata at import: a new unique key without a rule stops the desk from starting, so it cannot
+slip past). A value two records claim is settled the same way on every replica, as a function of
+the set of changes the replica holds, whatever order they came in:
+
+* the winner is the claimant whose first change has the smallest stamp (ties: the smaller id),
+  so the record made first keeps the value;
+* every other claimant stores `<value>~<its id>` (unique because ids are), keeps the value as a
+  `collision` alias (record_alias) and gets a conflict record for the duty manager;
+* a record made twice with the same id (the same hotline file imported on two terminals) keeps
+  the value of its latest stamp like any field; every other value it was given stays its
+  `replaced` alias, with a conflict record.
+
+The aliases and conflict records are derived here, not logged: they are the same on every
+replica because the change log is."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from deskapp.store.models import RECORD_TABLES, ChangeLog, RecordAlias, SyncConflict
+
+ALIAS_MARK = "~"  # <value>~<record id>: the value a record holds after losing its claim
+_CHUNK = 500  # values per IN (...) list
+NAMESPACE = uuid.UUID("1d7b0c5e-8f43-5a9e-b2c6-4e0f9a31d725")  # conflict ids made here
+
+
+@dataclass(frozen=True)
+class UniqueRule:
+    table: str
+    column: str
+    todo_key: str  # the catalogue text telling the duty manager what to do
+
+
+# What the duty manager does about each kind of collision (catalogue keys, zh.toml/en.toml).
+_TODO = {
+    ("staff", "work_no"): "conflict_todo.work_no",
+    ("complaint", "ticket_no"): "conflict_todo.ticket_no",
+}
+
+
+def unique_keys(tables: dict[str, Any] = RECORD_TABLES) -> list[tuple[str, tuple[str, ...]]]:
+    """Every unique key of the record tables besides the primary key, from the metadata:
+    unique columns, unique constraints and unique indexes (table, columns)."""
+    keys: set[tuple[str, tuple[str, ...]]] = set()
+    for name, model in tables.items():
+        table: sa.Table = model.__table__
+        for column in table.columns:
+            if column.unique and not column.primary_key:
+                keys.add((name, (column.name,)))
+        for constraint in table.constraints:
+            if isinstance(constraint, sa.UniqueConstraint):
+                keys.add((name, tuple(c.name for c in constraint.columns)))
+        for index in table.indexes:
+            if index.unique:
+                keys.add((name, tuple(c.name for c in index.columns)))
+    return sorted(keys)
+
+
+def _rules() -> dict[str, list[UniqueRule]]:
+    rules: dict[str, list[UniqueRule]] = defaultdict(list)
+    for name, columns in unique_keys():
+        if len(columns) != 1 or (name, columns[0]) not in _TODO:
+            raise RuntimeError(
+                f"unique key {name}{columns} has no merge rule: add one to "
+                "deskapp/sync/unique.py and docs/unique-values.md"
+            )
+        rules[name].append(UniqueRule(name, columns[0], _TODO[(name, columns[0])]))
+    return dict(rules)
+
+
+UNIQUE_RULES = _rules()
+
+
+def is_unique_field(entity: str, field: str) -> bool:
+    return any(r.column == field for r in UNIQUE_RULES.get(entity, ()))
+
+
+def todo_key(entity: str, field: str) -> str | None:
+    return next((r.todo_key for r in UNIQUE_RULES.get(entity, ()) if r.column == field), None)
+
+
+def alias_value(value: str, record_id: str) -> str:
+    return f"{value}{ALIAS_MARK}{record_id}"
+
+
+def claimed(value: str | None) -> str | None:
+    """The value a stored one claims (a loser's `<value>~<id>` claims `<value>`)."""
+    return None if value is None else value.split(ALIAS_MARK, 1)[0]
+
+
+def settle_unique(
+    conn: sa.Connection,
+    name: str,
+    rows: dict[str, dict[str, Any]],
+    stamps: dict[str, list[tuple[str, dict[str, Any]]]],
+) -> None:
+    """Before the merge writes `rows` (id -> folded row, about to be inserted or updated) of
+    table `name`: give every claimed unique value to its winner, rename the losers (those
+    already stored are renamed here, first, so no write of the merge can fail on the key),
+    and record aliases and conflicts. `stamps` holds each row's versions (hlc, fields)."""
+    for rule in UNIQUE_RULES.get(name, ()):
+        _settle(conn, rule, rows, stamps)
+
+
+def _settle(conn, rule: UniqueRule, rows, stamps) -> None:
+    table = RECORD_TABLES[rule.table].__table__
+    col = table.c[rule.column]
+    claims: dict[str, set[str]] = defaultdict(set)
+    for entity_id, row in rows.items():
+        value = row.get(rule.column)
+        if value is None:
+            continue
+        claims[value].add(entity_id)
+        history = {f[rule.column] for _, f in stamps[entity_id] if f.get(rule.column) is not None}
+        for old in sorted(history - {value}):  # one record made twice: its other values
+            _alias(conn, rule, old, entity_id, "replaced")
+            _conflict(conn, rule, entity_id, value, old, replaced=True)
+    # Who else claims these values: the records holding them, and earlier losers (two reads
+    # per chunk of values, whatever the batch's size).
+    held: dict[str, set[str]] = defaultdict(set)
+    aliased: dict[str, set[str]] = defaultdict(set)  # the earlier losers of each value
+    values = sorted(claims)
+    for start in range(0, len(values), _CHUNK):
+        chunk = values[start : start + _CHUNK]
+        for entity_id, value in conn.execute(sa.select(table.c.id, col).where(col.in_(chunk))):
+            held[value].add(entity_id)
+        for entity_id, value in conn.execute(
+            sa.select(RecordAlias.entity_id, RecordAlias.value).where(
+                RecordAlias.entity == rule.table,
+                RecordAlias.field == rule.column,
+                RecordAlias.value.in_(chunk),
+                RecordAlias.reason == "collision",
+            )
+        ):
+            held[value].add(entity_id)
+            aliased[value].add(entity_id)
+    for value, mine in claims.items():
+        # A record of this batch claims what its folded row says, not what it held before.
+        claimants = mine | {o for o in held[value] if o not in rows}
+        if len(claimants) == 1:
+            winner = next(iter(claimants))
+        else:
+            first = {i: _first_stamp(conn, rule.table, i, stamps) for i in claimants}
+            winner = min(claimants, key=lambda i: (first[i], i))
+        if winner in aliased[value]:  # it lost this value once; now it holds it
+            _drop_alias(conn, rule, value, winner)
+        losers = sorted(claimants - {winner})
+        for loser in losers:  # rename stored losers first: then every write below succeeds
+            renamed = alias_value(value, loser)
+            conn.execute(sa.update(table).where(table.c.id == loser, col == value)
+                         .values({rule.column: renamed}))  # fmt: skip
+            if loser in rows:
+                rows[loser][rule.column] = renamed
+            _alias(conn, rule, value, loser, "collision")
+            _conflict(conn, rule, loser, value, value, winner=winner)
+
+
+def _first_stamp(conn, name: str, entity_id: str, stamps) -> str:
+    if entity_id in stamps:
+        return min(h for h, _ in stamps[entity_id])
+    return (
+        conn.execute(
+            sa.select(sa.func.min(ChangeLog.hlc)).where(
+                ChangeLog.entity == name, ChangeLog.entity_id == entity_id
+            )
+        ).scalar()
+        or ""
+    )
+
+
+def _alias(conn, rule: UniqueRule, value: str, entity_id: str, reason: str) -> None:
+    stmt = sqlite_insert(RecordAlias).values(
+        entity=rule.table, field=rule.column, value=value, entity_id=entity_id, reason=reason
+    )
+    conn.execute(stmt.on_conflict_do_nothing())
+
+
+def _drop_alias(conn, rule: UniqueRule, value: str, entity_id: str) -> None:
+    conn.execute(
+        sa.delete(RecordAlias).where(
+            RecordAlias.entity == rule.table,
+            RecordAlias.field == rule.column,
+            RecordAlias.value == value,
+            RecordAlias.entity_id == entity_id,
+            RecordAlias.reason == "collision",
+        )
+    )
+
+
+def _change_of(conn, name: str, entity_id: str, column: str, value: Any) -> tuple[str, str, Any]:
+    """(hlc, actor, at) of the first change that gave the record this value."""
+    for hlc, actor, at, fields in conn.execute(
+        sa.select(ChangeLog.hlc, ChangeLog.actor_id, ChangeLog.at, ChangeLog.fields)
+        .where(ChangeLog.entity == name, ChangeLog.entity_id == entity_id)
+        .order_by(ChangeLog.hlc)
+    ):
+        if json.loads(fields).get(column) == value:
+            return hlc, actor, at
+    raise LookupError(f"no change of {name} {entity_id} gave {column}={value!r}")
+
+
+def _conflict(
+    conn,
+    rule: UniqueRule,
+    entity_id: str,
+    kept: str,
+    lost: str,
+    *,
+    winner: str | None = None,
+    replaced: bool = False,
+) -> None:
+    """A conflict record with an id derived from what it is about: identical on every replica.
+    Side a: the record and change that holds the value; side b: the claim that lost it."""
+    kind = "replaced" if replaced else "collision"
+    key = f"{kind}|{rule.table}|{rule.column}|{lost}|{entity_id}"
+    a_hlc, a_actor, a_at = _change_of(conn, rule.table, winner or entity_id, rule.column, kept)
+    b_hlc, b_actor, b_at = _change_of(conn, rule.table, entity_id, rule.column, lost)
+    stmt = sqlite_insert(SyncConflict).values(
+        id=str(uuid.uuid5(NAMESPACE, key)),
+        hall_seq=0,
+        entity=rule.table,
+        entity_id=entity_id,
+        field=rule.column,
+        a_value=json.dumps(kept, ensure_ascii=False),
+        a_hlc=a_hlc,
+        a_actor_id=a_actor,
+        a_at=a_at,
+        b_value=json.dumps(lost, ensure_ascii=False),
+        b_hlc=b_hlc,
+        b_actor_id=b_actor,
+        b_at=b_at,
+    )
+    # Side a is whoever holds the value now: a record made earlier may arrive later and take
+    # it, and every replica must end with the same record, whatever it saw in between.
+    a_side = ("a_value", "a_hlc", "a_actor_id", "a_at")
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["id"], set_={k: stmt.excluded[k] for k in a_side}
+        )
+    )
