@@ -13,7 +13,7 @@ from deskapp.store.changelog import MIGRATION_KEY
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest revision; tests check it equals Alembic's head so the fast path cannot drift.
-HEAD_REVISION = "0007_refusal"
+HEAD_REVISION = "0008_signin_event"
 
 
 def current_revision(engine: sa.Engine) -> str | None:
