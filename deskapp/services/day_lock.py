@@ -121,3 +121,16 @@ def guard_complaint(
             note=late.reason.strip(), data=json.dumps(
                 {"days": [d.isoformat() for d in locked], "approved_by": manager.id}),
         ))  # fmt: skip
+
+
+def locked_for(desk: Desk, complaint_id: str, *, rewrites_registered_day: bool = False) -> bool:
+    """Whether a change to the ticket made now would meet a locked day (so the screen asks
+    for the late approval with the action's own fields)."""
+    with desk.read() as session:
+        complaint = session.get(Complaint, complaint_id)
+        if complaint is None:
+            return False
+        days = {local_day(desk.clock.now(), desk.tz)}
+        if rewrites_registered_day:
+            days.add(local_day(complaint.registered_at, desk.tz))
+        return any(is_locked(session, desk, d, complaint.terminal_code) for d in days)
