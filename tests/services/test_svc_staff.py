@@ -300,3 +300,10 @@ def test_the_desks_own_hash_still_verifies() -> None:
     stored = hash_pin("1111")
     assert verify_pin("1111", stored) and verify_pin("１１１１", stored)
     assert not verify_pin("1112", stored)
+
+
+def test_a_work_number_that_cannot_exist_is_answered_wrong_and_not_counted(desk: Desk) -> None:
+    for typed in ("1", "工号1001", "1" * 17):
+        assert refusal(desk, typed, "0000") == ("pin", "error.signin.wrong", {"left": 5})
+    with desk.read() as s:
+        assert s.scalars(sa.select(SigninEvent)).all() == []
