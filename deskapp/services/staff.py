@@ -272,6 +272,7 @@ def sign_in(desk: Desk, work_no: str, pin: str) -> Actor:
         )  # fmt: skip
 
     refusal: RuleViolation | None = None
+    signed_in: Actor | None = None
     with desk.write(SIGNIN_ACTOR_ID) as session:
         state = _signin_state(session, desk, work_no)
         if state.locked_until is not None and state.locked_until > now:
@@ -302,6 +303,7 @@ def sign_in(desk: Desk, work_no: str, pin: str) -> Actor:
                     )
     if refusal is not None:
         raise refusal  # after the commit: the wrong PIN is counted
+    assert signed_in is not None
     return signed_in
 
 
