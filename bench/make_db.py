@@ -316,7 +316,7 @@ def build(rows: int = DEFAULT_ROWS, *, quiet: bool = False) -> dict:
     from deskapp.domain.ticket_number import format_ticket_number
     from deskapp.services.clocks import refresh_clocks
     from deskapp.services.desk import Desk
-    from deskapp.services.staff import add_staff, list_staff
+    from deskapp.services.staff import list_staff, seed_staff
     from deskapp.services.terminal import init_terminal
     from deskapp.store.models import Complaint, ComplaintEvent, Refund, TicketCounter
 
@@ -333,8 +333,7 @@ def build(rows: int = DEFAULT_ROWS, *, quiet: bool = False) -> dict:
     desk = Desk.open(tmp, clock=clock)
     try:
         init_terminal(desk, HALL, TERMINAL, TZ)
-        for s in STAFF:
-            add_staff(desk, BENCH_ACTOR, s.work_no, s.name, Role(s.role), s.pin)
+        seed_staff(desk, BENCH_ACTOR, [(s.work_no, s.name, Role(s.role), s.pin) for s in STAFF])
         staff = {s.work_no: s.id for s in list_staff(desk)}
         handlers = [staff[s.work_no] for s in STAFF if s.role == "handler"]
         managers = [staff[s.work_no] for s in STAFF if s.role != "handler"]

@@ -177,7 +177,7 @@ def run_import(rows: int = IMPORT_ROWS) -> list[Result]:
     from deskapp.domain.enums import Role
     from deskapp.services.desk import Desk
     from deskapp.services.importer import import_file, importing_actor
-    from deskapp.services.staff import add_staff
+    from deskapp.services.staff import seed_staff
     from deskapp.services.terminal import init_terminal
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -189,7 +189,7 @@ def run_import(rows: int = IMPORT_ROWS) -> list[Result]:
     desk = Desk.open(db)
     try:
         init_terminal(desk, make_db.HALL, "T09", make_db.TZ)
-        add_staff(desk, "system:bench", "1001", "张敏", Role.HANDLER, "1111")
+        seed_staff(desk, "system:bench", [("1001", "张敏", Role.HANDLER, "1111")])
         actor = importing_actor(desk, "1001")
         dry_ms, dry = _timed(lambda: import_file(desk, actor, source, dry_run=True))
         first_ms, first = _timed(lambda: import_file(desk, actor, source))

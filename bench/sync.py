@@ -137,7 +137,7 @@ def build_templates(folder: Path, terminals: int, changes: int, seed: int) -> di
     changes (and a copy of each as it was just after joining). T01 brought the staff."""
     from deskapp.clock import FrozenClock
     from deskapp.domain.enums import Role
-    from deskapp.services.staff import add_staff
+    from deskapp.services.staff import seed_staff
     from deskapp.services.terminal import init_terminal
     from deskapp.sync import sync
 
@@ -151,11 +151,10 @@ def build_templates(folder: Path, terminals: int, changes: int, seed: int) -> di
         desk = _desk(folder / f"t{i + 1:02d}.db", clock)
         init_terminal(desk, "GZ01", f"T{i + 1:02d}", "Asia/Shanghai")
         if i == 0:
-            for work_no, name, role in (
-                ("1001", "张敏", Role.HANDLER),
-                ("2001", "王芳", Role.DUTY_MANAGER),
-            ):
-                add_staff(desk, "system:bench", work_no, name, role, "1111")
+            seed_staff(desk, "system:bench", [
+                ("1001", "张敏", Role.HANDLER, "1111"),
+                ("2001", "王芳", Role.DUTY_MANAGER, "1111"),
+            ])  # fmt: skip
         assert sync(desk, hall).ok
         desk.close()
         shutil.copyfile(folder / f"t{i + 1:02d}.db", folder / f"t{i + 1:02d}-joined.db")

@@ -114,18 +114,55 @@ def init(settings: DeskSettings, hall_code: str, terminal_code: str, timezone: s
 
 @main.group()
 def staff() -> None:
-    """员工: add and list staff."""
+    """员工: list staff; add, change a role, deactivate, reset a PIN, unlock (厅经理)."""
+
+
+ROLE_CHOICE = click.Choice(["handler", "duty_manager", "hall_manager"])
+MANAGER_PIN_ENV = "DESKAPP_MANAGER_PIN"
+
+
+def _as_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--as", "manager_work_no", default=None,
+        help=f"厅经理工号 (hall manager's work number); PIN asked unechoed, or {MANAGER_PIN_ENV}",
+    )(command)  # fmt: skip
+
+
+def _hall_manager(desk, manager_work_no: str | None):
+    """The hall manager authorizing a staff change: their work number (--as) and PIN, typed
+    without echo (or from DESKAPP_MANAGER_PIN for scripts: the environment, never a command
+    line argument that `ps` would show)."""
+    import os
+
+    from deskapp.domain.errors import RuleViolation
+    from deskapp.i18n import t
+    from deskapp.services.staff import authorize_manager
+
+    if not manager_work_no:
+        raise click.UsageError(t("error.staff.not_empty"))
+    pin = os.environ.get(MANAGER_PIN_ENV) or click.prompt(
+        t("staff.manager_pin", work_no=manager_work_no), hide_input=True, err=True
+    )
+    try:
+        return authorize_manager(desk, manager_work_no, pin)
+    except RuleViolation as violation:
+        _fail(violation)
+
+
+def _member_by_work_no(desk, work_no: str):
+    from deskapp.domain.errors import RuleViolation
+    from deskapp.services.staff import list_staff
+
+    found = next((s for s in list_staff(desk, active_only=False) if s.work_no == work_no), None)
+    if found is None:
+        _fail(RuleViolation.single("work_no", "error.staff.unknown_member"))
+    return found
 
 
 @staff.command("add")
 @click.option("--work-no", required=True, help="工号")
 @click.option("--name", required=True, help="姓名")
-@click.option(
-    "--role",
-    type=click.Choice(["handler", "duty_manager", "hall_manager"]),
-    default="handler",
-    show_default=True,
-)
+@click.option("--role", type=ROLE_CHOICE, default="handler", show_default=True)
 @click.option(
     "--pin",
     prompt="PIN",
@@ -133,31 +170,169 @@ def staff() -> None:
     confirmation_prompt="再次输入 PIN",
     help="PIN (asked twice without echo when not given)",
 )
+@_as_option
 @pass_settings
-def staff_add(settings: DeskSettings, work_no: str, name: str, role: str, pin: str) -> None:
+def staff_add(
+    settings: DeskSettings,
+    work_no: str,
+    name: str,
+    role: str,
+    pin: str,
+    manager_work_no: str | None,
+) -> None:
+    """Add a member: a hall manager's work number (--as) and PIN authorize it. On an empty
+    store, the very first member is a hall manager and needs no one's approval."""
     from deskapp.domain.enums import Role
     from deskapp.domain.errors import RuleViolation
+    from deskapp.i18n import t
     from deskapp.services.desk import CLI_ACTOR_ID
-    from deskapp.services.staff import add_staff
+    from deskapp.services.staff import add_first_hall_manager, add_staff, list_staff
 
+    desk = _desk(settings)
     try:
-        added = add_staff(_desk(settings), CLI_ACTOR_ID, work_no, name, Role(role), pin)
+        if not list_staff(desk, active_only=False) and not manager_work_no:
+            if Role(role) is not Role.HALL_MANAGER:
+                raise RuleViolation.single("role", "error.staff.first_hall_manager")
+            added = add_first_hall_manager(desk, CLI_ACTOR_ID, work_no, name, pin)
+        else:
+            manager = _hall_manager(desk, manager_work_no)
+            added = add_staff(desk, manager, work_no, name, Role(role), pin)
     except RuleViolation as violation:
         _fail(violation)
         return
-    click.echo(f"✓ {added.work_no} {added.name} ({role})")
+    click.echo(t("staff.added", work_no=added.work_no, name=added.name, role=t(f"role.{role}")))
+
+
+@staff.command("role")
+@click.option("--work-no", required=True, help="工号")
+@click.option("--role", type=ROLE_CHOICE, required=True)
+@_as_option
+@pass_settings
+def staff_role(settings: DeskSettings, work_no: str, role: str, manager_work_no: str | None):
+    """Change a member's role (厅经理)."""
+    from deskapp.domain.enums import Role
+    from deskapp.domain.errors import RuleViolation
+    from deskapp.i18n import t
+    from deskapp.services.staff import change_role
+
+    desk = _desk(settings)
+    manager = _hall_manager(desk, manager_work_no)
+    member = _member_by_work_no(desk, work_no)
+    try:
+        changed = change_role(desk, manager, member.id, Role(role))
+    except RuleViolation as violation:
+        _fail(violation)
+        return
+    click.echo(t("staff.role_changed", work_no=changed.work_no, name=changed.name,
+                 role=t(f"role.{role}")))  # fmt: skip
+
+
+@staff.command("deactivate")
+@click.option("--work-no", required=True, help="工号")
+@click.option("--activate", is_flag=True, help="make an inactive member active again")
+@_as_option
+@pass_settings
+def staff_deactivate(
+    settings: DeskSettings, work_no: str, activate: bool, manager_work_no: str | None
+) -> None:
+    """Deactivate a member (厅经理): they sign in on no terminal once synchronized."""
+    from deskapp.domain.errors import RuleViolation
+    from deskapp.i18n import t
+    from deskapp.services.staff import set_active
+
+    desk = _desk(settings)
+    manager = _hall_manager(desk, manager_work_no)
+    member = _member_by_work_no(desk, work_no)
+    try:
+        changed = set_active(desk, manager, member.id, activate)
+    except RuleViolation as violation:
+        _fail(violation)
+        return
+    key = "staff.activated" if activate else "staff.deactivated"
+    click.echo(t(key, work_no=changed.work_no, name=changed.name))
+
+
+@staff.command("reset-pin")
+@click.option("--work-no", required=True, help="工号")
+@click.option("--pin", prompt="PIN", hide_input=True, confirmation_prompt="再次输入 PIN",
+              help="the new PIN (asked twice without echo when not given)")  # fmt: skip
+@_as_option
+@pass_settings
+def staff_reset_pin(
+    settings: DeskSettings, work_no: str, pin: str, manager_work_no: str | None
+) -> None:
+    """Give a member a new PIN (厅经理)."""
+    from deskapp.domain.errors import RuleViolation
+    from deskapp.i18n import t
+    from deskapp.services.staff import reset_pin
+
+    desk = _desk(settings)
+    manager = _hall_manager(desk, manager_work_no)
+    member = _member_by_work_no(desk, work_no)
+    try:
+        changed = reset_pin(desk, manager, member.id, pin)
+    except RuleViolation as violation:
+        _fail(violation)
+        return
+    click.echo(t("staff.pin_reset", work_no=changed.work_no, name=changed.name))
+
+
+@staff.command("unlock")
+@click.option("--work-no", required=True, help="工号")
+@_as_option
+@pass_settings
+def staff_unlock(settings: DeskSettings, work_no: str, manager_work_no: str | None) -> None:
+    """End a work number's lock after wrong PINs (厅经理), hall-wide once synchronized."""
+    from deskapp.domain.errors import RuleViolation
+    from deskapp.i18n import t
+    from deskapp.services.staff import unlock
+
+    desk = _desk(settings)
+    manager = _hall_manager(desk, manager_work_no)
+    try:
+        unlock(desk, manager, work_no)
+    except RuleViolation as violation:
+        _fail(violation)
+        return
+    click.echo(t("staff.unlocked", work_no=work_no.strip()))
 
 
 @staff.command("list")
 @pass_settings
 def staff_list(settings: DeskSettings) -> None:
+    from deskapp.domain.timefmt import format_local
     from deskapp.i18n import t
-    from deskapp.services.staff import list_staff
+    from deskapp.services.staff import list_staff, locked_work_numbers
 
-    for s in list_staff(_desk(settings), active_only=False):
-        click.echo(
-            f"{s.work_no}\t{s.name}\t{t(f'role.{s.role}')}\t{'在岗' if s.active else '停用'}"
-        )
+    desk = _desk(settings)
+    locked = locked_work_numbers(desk)
+    for s in list_staff(desk, active_only=False):
+        state = t("staff.active") if s.active else t("staff.inactive")
+        if s.work_no in locked:
+            state += " " + t("staff.locked_until", time=format_local(locked[s.work_no], desk.tz))
+        click.echo(f"{s.work_no}\t{s.name}\t{t(f'role.{s.role}')}\t{state}")
+
+
+@staff.command("signins")
+@click.option("--days", type=click.IntRange(min=1), default=7, show_default=True)
+@pass_settings
+def staff_signins(settings: DeskSettings, days: int) -> None:
+    """Wrong PINs, locks and unlocks, newest first (every terminal's, once synchronized)."""
+    from datetime import timedelta
+
+    from deskapp.domain.timefmt import format_local
+    from deskapp.i18n import t
+    from deskapp.services.staff import signin_events
+
+    desk = _desk(settings)
+    listed = signin_events(desk, desk.clock.now() - timedelta(days=days))
+    if not listed:
+        click.echo(t("staff.no_events", days=days))
+    for e in listed:
+        what = t(f"staff.event.{e.kind}")
+        if e.reason:
+            what += f" ({t(f'staff.reason.{e.reason}')})"
+        click.echo("\t".join((format_local(e.at, desk.tz), e.terminal, e.work_no, e.name, what)))
 
 
 @main.command("serve")

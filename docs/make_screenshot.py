@@ -24,7 +24,7 @@ from textual.pilot import Pilot  # noqa: E402
 from deskapp.clock import FrozenClock  # noqa: E402
 from deskapp.domain.enums import Role  # noqa: E402
 from deskapp.services.desk import Desk  # noqa: E402
-from deskapp.services.staff import add_staff  # noqa: E402
+from deskapp.services.staff import seed_staff  # noqa: E402
 from deskapp.services.terminal import init_terminal  # noqa: E402
 from screens.app import DeskApp  # noqa: E402
 
@@ -111,7 +111,7 @@ def render(out: Path = OUT) -> Path:
         desk = Desk.open(Path(tmp) / "desk.db", clock=FrozenClock(NOW))
         try:
             init_terminal(desk, "GZ01", "T01", "Asia/Shanghai")
-            add_staff(desk, "system:docs", "1001", "张敏", Role.HANDLER, "1111")
+            seed_staff(desk, "system:docs", [("1001", "张敏", Role.HANDLER, "1111")])
             app = DeskApp(desk=desk, cursor_blink=False)
             app.animation_level = "none"
 

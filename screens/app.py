@@ -53,7 +53,10 @@ SIGNED_IN_MODES: dict[str, Callable[[], Screen]] = {
     "reports": _lazy("screens.reports", "ReportsScreen"),
     "opinion": _lazy("screens.opinion_book", "OpinionBookScreen"),
     "day_close": _lazy("screens.day_close", "DayCloseScreen"),
+    "staff": _lazy("screens.staff", "StaffScreen"),
 }
+# Modes only some roles may open (the services refuse the others whatever a screen shows).
+MODE_ROLES: dict[str, frozenset[Role]] = {"staff": frozenset({Role.HALL_MANAGER})}
 
 
 def _lazy_provider(name: str) -> Callable[[], type]:
@@ -144,6 +147,7 @@ class DeskApp(App[None]):
             Binding("f7", "switch_mode('opinion')", t("opinion.title")),
             Binding("f8", "sign_out", t("key.signout")),
             Binding("f9", "switch_mode('day_close')", t("day.title")),
+            Binding("f12", "switch_mode('staff')", t("staff.key_open")),
             Binding("ctrl+q", "quit", t("key.quit"), priority=True),
         ],
     )
@@ -269,7 +273,12 @@ class DeskApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Nothing but signing in until someone has signed in.
-        return not (action in ("switch_mode", "sign_out") and self.actor is None)
+        if action in ("switch_mode", "sign_out") and self.actor is None:
+            return False
+        # A mode for some roles only: not shown (footer, help, palette), not opened by its key.
+        if action == "switch_mode" and parameters and parameters[0] in MODE_ROLES:
+            return self.actor is not None and self.actor.role in MODE_ROLES[str(parameters[0])]
+        return True
 
     def signed_in(self, actor: Actor) -> None:
         self.actor = actor

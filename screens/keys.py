@@ -56,6 +56,7 @@ def desk_binding_ids() -> dict[str, Binding]:
         search,
         shift,
         signin,
+        staff,
     )
     from screens.widgets import action_dialog, cause_picker, confirm  # noqa: F401
 

@@ -22,13 +22,14 @@ from textual.widgets import DataTable, Static
 from deskapp.domain.phone import mask_phone
 from deskapp.domain.timefmt import format_duration, format_local
 from deskapp.i18n import t
+from deskapp.services.day_lock import locked_for
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.queue import PAGE_SIZE, QueuePage, QueueRow, Scope, queue_counts, queue_page
 from deskapp.services.staff import list_staff
 from screens.detail import DetailScreen
 from screens.keys import keyed
 from screens.major_report import MajorReportScreen
-from screens.queue_actions import ACTIONS, ACTIONS_BY_NAME
+from screens.queue_actions import ACTIONS, ACTIONS_BY_NAME, late_approval
 from screens.widgets.action_dialog import ActionDialog
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.mode_screen import ModeScreen
@@ -291,9 +292,10 @@ class QueueScreen(ModeScreen):
         action = ACTIONS_BY_NAME[name]
         desk, actor = self.desk, self.actor
         intro = self._intro(name, row)
+        late = locked_for(desk, row.id, rewrites_registered_day=action.rewrites_registered_day)
 
         def submit(values: dict[str, Any]) -> None:
-            action.call(desk, actor, row.id, values)
+            action.call(desk, actor, row.id, late_approval(values))
 
         def done(saved: bool | None) -> None:
             if not saved:
@@ -303,7 +305,8 @@ class QueueScreen(ModeScreen):
             if name == "escalate" and row.severity == "major":
                 self.app.push_screen(MajorReportScreen(row.id))
 
-        self.app.push_screen(ActionDialog(action.dialog(desk, row, intro), submit), done)
+        dialog = ActionDialog(action.dialog(desk, row, intro, late=late), submit)
+        self.app.push_screen(dialog, done)
 
     def _intro(self, name: str, row: QueueRow) -> str:
         clock = t(f"clock.{row.next_clock}") if row.next_clock else ""

@@ -31,8 +31,35 @@ class QueueAction:
     def label(self) -> str:
         return t(f"action.{self.name}")
 
-    def dialog(self, desk: Desk, row: QueueRow, intro: str = "") -> DialogSpec:
-        return DialogSpec(f"{self.label} · {row.ticket_no}", self.fields(desk, row), intro)
+    def dialog(
+        self, desk: Desk, row: QueueRow, intro: str = "", *, late: bool = False
+    ) -> DialogSpec:
+        """`late`: the day is signed off, so the action also asks for a duty manager's
+        approval (their work number and PIN) and the reason (day_lock.py)."""
+        fields = self.fields(desk, row) + (LATE_FIELDS if late else [])
+        return DialogSpec(f"{self.label} · {row.ticket_no}", fields, intro)
+
+    @property
+    def rewrites_registered_day(self) -> bool:
+        return self.name == "severity"  # followup.change_severity: the registration day too
+
+
+LATE_FIELDS = [
+    FieldSpec("late_approver", t("field.late_approver"), max_length=16),
+    FieldSpec("late_pin", t("field.late_pin"), max_length=12, password=True),
+    FieldSpec("late_reason", t("field.late_reason")),
+]
+
+
+def late_approval(values: dict[str, Any]) -> dict[str, Any]:
+    """The dialog's values with its late-approval fields turned into a LateApproval."""
+    if "late_approver" not in values:
+        return values
+    from deskapp.services.day_lock import LateApproval
+
+    rest = {k: v for k, v in values.items() if not k.startswith("late_")}
+    rest["late"] = LateApproval(values["late_approver"], values["late_pin"], values["late_reason"])
+    return rest
 
 
 def _note(label_key: str = "field.note") -> FieldSpec:
@@ -71,14 +98,15 @@ ACTIONS: tuple[QueueAction, ...] = (
             FieldSpec("promise", t("field.promise"), "time", placeholder=t("intake.promised_hint")),
         ],
         lambda desk, actor, cid, v: followup.log_contact(
-            desk, actor, cid, reached=v["reached"], note=v["note"], promise=v["promise"]),
+            desk, actor, cid, late=v.get("late"),
+            reached=v["reached"], note=v["note"], promise=v["promise"]),
     ),
     QueueAction(
         "dispatch", "d",
         lambda desk, row: [
             FieldSpec("department", t("field.department"), "select", _departments(desk)), _note()],
         lambda desk, actor, cid, v: followup.dispatch(
-            desk, actor, cid, department=v["department"], note=v["note"]),
+            desk, actor, cid, late=v.get("late"), department=v["department"], note=v["note"]),
     ),
     QueueAction(
         "department_reply", "r",
@@ -88,7 +116,8 @@ ACTIONS: tuple[QueueAction, ...] = (
             FieldSpec("final", t("field.final"), "check"),
         ],
         lambda desk, actor, cid, v: followup.department_reply(
-            desk, actor, cid, department=v["department"], content=v["content"], final=v["final"]),
+            desk, actor, cid, late=v.get("late"),
+            department=v["department"], content=v["content"], final=v["final"]),
     ),
     QueueAction(
         "close", "x",
@@ -100,7 +129,7 @@ ACTIONS: tuple[QueueAction, ...] = (
                 "satisfaction", [s.value for s in Satisfaction])),
         ],
         lambda desk, actor, cid, v: followup.close(
-            desk, actor, cid, outcome=v["outcome"], finding=v["finding"],
+            desk, actor, cid, late=v.get("late"), outcome=v["outcome"], finding=v["finding"],
             satisfaction=v["satisfaction"]),
     ),
     QueueAction(
@@ -114,13 +143,15 @@ ACTIONS: tuple[QueueAction, ...] = (
             FieldSpec("note", t("field.note")),
         ],
         lambda desk, actor, cid, v: followup.record_visit(
-            desk, actor, cid, satisfaction=v["satisfaction"], score=_score(v["score"]),
+            desk, actor, cid, late=v.get("late"),
+            satisfaction=v["satisfaction"], score=_score(v["score"]),
             exception=v["exception"], note=v["note"]),
     ),
     QueueAction(
         "escalate", "e",
         lambda desk, row: [_note()],
-        lambda desk, actor, cid, v: followup.escalate(desk, actor, cid, note=v["note"]),
+        lambda desk, actor, cid, v: followup.escalate(
+            desk, actor, cid, late=v.get("late"), note=v["note"]),
     ),
     QueueAction(
         "severity", "v",
@@ -130,7 +161,7 @@ ACTIONS: tuple[QueueAction, ...] = (
             FieldSpec("reason", t("field.reason")),
         ],
         lambda desk, actor, cid, v: followup.change_severity(
-            desk, actor, cid, severity=v["severity"], reason=v["reason"]),
+            desk, actor, cid, late=v.get("late"), severity=v["severity"], reason=v["reason"]),
         show=False,
     ),
     QueueAction(
@@ -142,7 +173,8 @@ ACTIONS: tuple[QueueAction, ...] = (
             FieldSpec("note", t("field.note")),
         ],
         lambda desk, actor, cid, v: followup.pause_clocks(
-            desk, actor, cid, until=v["until"], reason=v["reason"], note=v["note"]),
+            desk, actor, cid, late=v.get("late"),
+            until=v["until"], reason=v["reason"], note=v["note"]),
         show=False,
     ),
     QueueAction(
@@ -152,20 +184,21 @@ ACTIONS: tuple[QueueAction, ...] = (
             FieldSpec("note", t("field.note")),
         ],
         lambda desk, actor, cid, v: followup.reassign(
-            desk, actor, cid, to_staff_id=v["to_staff"], note=v["note"]),
+            desk, actor, cid, late=v.get("late"), to_staff_id=v["to_staff"], note=v["note"]),
         show=False,
     ),
     QueueAction(
         "care", "f",
         lambda desk, row: [_note()],
-        lambda desk, actor, cid, v: followup.record_care(desk, actor, cid, note=v["note"]),
+        lambda desk, actor, cid, v: followup.record_care(
+            desk, actor, cid, late=v.get("late"), note=v["note"]),
         show=False,
     ),
     QueueAction(
         "investigation", "i",
         lambda desk, row: [_note()],
         lambda desk, actor, cid, v: followup.record_investigation(
-            desk, actor, cid, note=v["note"]),
+            desk, actor, cid, late=v.get("late"), note=v["note"]),
         show=False,
     ),
 )  # fmt: skip

@@ -13,7 +13,7 @@ from hypothesis import settings
 from deskapp.clock import FrozenClock
 from deskapp.domain.enums import Role
 from deskapp.services.desk import Actor, Desk
-from deskapp.services.staff import actor_of, add_staff, list_staff
+from deskapp.services.staff import actor_of, list_staff, seed_staff
 from deskapp.services.terminal import init_terminal
 
 settings.register_profile("ci", deadline=None, max_examples=200)
@@ -62,8 +62,7 @@ def bare_desk(db_path: Path, clock: FrozenClock) -> Iterator[Desk]:
 def desk(bare_desk: Desk) -> Desk:
     """Terminal GZ01-T01 in Asia/Shanghai with the four known staff."""
     init_terminal(bare_desk, "GZ01", "T01", "Asia/Shanghai")
-    for s in STAFF:
-        add_staff(bare_desk, "system:test", s.work_no, s.name, s.role, s.pin)
+    seed_staff(bare_desk, "system:test", [(s.work_no, s.name, s.role, s.pin) for s in STAFF])
     return bare_desk
 
 

@@ -19,10 +19,11 @@ class Permission(StrEnum):
     REASSIGN_ANY = "reassign_any"  # 转派他人名下的工单
     SEE_FULL_PHONE = "see_full_phone"  # 查看完整号码
     EXPORT_REPORTS = "export_reports"  # 导出统计报表
-    ADD_STAFF = "add_staff"  # 添加员工
+    # 员工管理: add staff, change a role, deactivate, reset a PIN, unlock a locked work number
+    MANAGE_STAFF = "manage_staff"
 
 
-_MANAGERS = frozenset(Permission) - {Permission.ADD_STAFF}
+_MANAGERS = frozenset(Permission) - {Permission.MANAGE_STAFF}
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     # A handler calls customers back (so sees their numbers) and passes on their own tickets.

@@ -259,7 +259,8 @@ def complete_record(
         if complaint is None or complaint.closed_at is None:
             raise RuleViolation.single("complaint", "error.day.not_closed")
         day = local_day(complaint.closed_at, desk.tz)
-        guard_day(session, desk, actor, day, "complaint", complaint.id, late, manager)
+        guard_day(session, desk, actor, day, "complaint", complaint.id, late, manager,
+                  complaint.terminal_code)  # fmt: skip
         now = desk.clock.now()
         changed = {}
         if satisfaction and complaint.satisfaction != satisfaction:

@@ -1,8 +1,16 @@
 """A day signed off by the duty manager is locked: changing one of its records afterwards needs
-a duty manager's PIN and a reason, and shows in the change history as a late change (补录)."""
+a duty manager's PIN and a reason, and shows in the change history as a late change (补录).
+
+Which day a change belongs to: the day it is made (in the terminal's time zone: an action is
+counted on the day's work record the moment it happens), and besides, the past day whose record
+it rewrites: a ticket's severity is counted on the day it was registered, a closed ticket's
+outcome and satisfaction on the day it was closed, an opinion-book entry on the day it was
+written. Following up a ticket taken on an earlier, signed-off day (a contact, a dispatch, a
+visit today) rewrites nothing of that day, so it needs no approval."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,10 +20,11 @@ from sqlalchemy.orm import Session
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission
+from deskapp.domain.timefmt import local_day
 from deskapp.services.audit import enforce
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import sign_in
-from deskapp.store.models import DayClose, LateChange
+from deskapp.store.models import Complaint, ComplaintEvent, DayClose, LateChange
 
 
 @dataclass(frozen=True)
@@ -25,11 +34,13 @@ class LateApproval:
     reason: str
 
 
-def is_locked(session: Session, desk: Desk, day: date) -> bool:
-    terminal = desk.terminal()
+def is_locked(session: Session, desk: Desk, day: date, terminal_code: str = "") -> bool:
+    """Whether `day` is signed off for `terminal_code` (this terminal by default): the day
+    close is one terminal's, and a ticket belongs to the terminal that registered it."""
+    code = terminal_code or desk.terminal().terminal_code
     found = session.scalar(
         sa.select(DayClose.id).where(
-            DayClose.day == day.isoformat(), DayClose.terminal_code == terminal.terminal_code
+            DayClose.day == day.isoformat(), DayClose.terminal_code == code
         )
     )
     return found is not None
@@ -62,11 +73,12 @@ def guard_day(
     entity_id: str,
     late: LateApproval | None,
     manager: Actor | None,
-) -> None:
+    terminal_code: str = "",
+) -> bool:
     """Let a change to a record of `day` through, recording a late change when the day is
-    locked; refuse it without a manager's approval (`approve_late`)."""
-    if not is_locked(session, desk, day):
-        return
+    locked (then True); refuse it without a manager's approval (`approve_late`)."""
+    if not is_locked(session, desk, day, terminal_code):
+        return False
     if late is None or manager is None:
         raise RuleViolation.single("late", "error.day.locked", day=day.isoformat())
     session.add(
@@ -80,3 +92,45 @@ def guard_day(
             at=desk.clock.now(),
         )
     )
+    return True
+
+
+def guard_complaint(
+    session: Session,
+    desk: Desk,
+    actor: Actor,
+    complaint: Complaint,
+    late: LateApproval | None,
+    manager: Actor | None,
+    *,
+    rewrites: tuple[date, ...] = (),
+) -> None:
+    """The lock for a change to `complaint` made now, which also rewrites what the days in
+    `rewrites` counted (module docstring). On a locked day: refused without an approval, else
+    a late-change row per locked day and a `late_change` event in the ticket's history."""
+    now = desk.clock.now()
+    days = sorted({local_day(now, desk.tz), *rewrites})
+    locked = [
+        day for day in days
+        if guard_day(session, desk, actor, day, "complaint", complaint.id, late, manager,
+                     complaint.terminal_code)
+    ]  # fmt: skip
+    if locked and late is not None and manager is not None:
+        session.add(ComplaintEvent(
+            complaint_id=complaint.id, kind="late_change", at=now, actor_id=actor.id,
+            note=late.reason.strip(), data=json.dumps(
+                {"days": [d.isoformat() for d in locked], "approved_by": manager.id}),
+        ))  # fmt: skip
+
+
+def locked_for(desk: Desk, complaint_id: str, *, rewrites_registered_day: bool = False) -> bool:
+    """Whether a change to the ticket made now would meet a locked day (so the screen asks
+    for the late approval with the action's own fields)."""
+    with desk.read() as session:
+        complaint = session.get(Complaint, complaint_id)
+        if complaint is None:
+            return False
+        days = {local_day(desk.clock.now(), desk.tz)}
+        if rewrites_registered_day:
+            days.add(local_day(complaint.registered_at, desk.tz))
+        return any(is_locked(session, desk, d, complaint.terminal_code) for d in days)

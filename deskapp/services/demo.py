@@ -14,7 +14,7 @@ from deskapp.domain.timefmt import format_local
 from deskapp.services import followup, opinion_book, shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, RefundForm, take_complaint
-from deskapp.services.staff import actor_of, add_staff, list_staff
+from deskapp.services.staff import actor_of, list_staff, seed_staff
 from deskapp.services.terminal import init_terminal
 
 DEMO_ACTOR_ID = "system:demo"
@@ -79,8 +79,7 @@ def build_demo(
     desk = Desk.open(db_path, clock=clock, data_dir=data_dir)
     try:
         init_terminal(desk, "DEMO", "T01", "Asia/Shanghai")
-        for s in DEMO_STAFF:
-            add_staff(desk, DEMO_ACTOR_ID, s.work_no, s.name, s.role, s.pin)
+        seed_staff(desk, DEMO_ACTOR_ID, [(s.work_no, s.name, s.role, s.pin) for s in DEMO_STAFF])
         staff = {s.work_no: s for s in list_staff(desk)}
         handlers = [actor_of(staff["1001"]), actor_of(staff["1002"])]
         manager = DEMO_STAFF[2]

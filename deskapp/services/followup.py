@@ -19,9 +19,10 @@ from deskapp.domain.intake_rules import check_promised_at, check_text
 from deskapp.domain.permissions import Permission, require
 from deskapp.domain.recusal import check_recusal
 from deskapp.domain.status import Move, next_status
-from deskapp.domain.timefmt import parse_local
+from deskapp.domain.timefmt import local_day, parse_local
 from deskapp.domain.visits import ReopenException, satisfaction_from_score, visit_move
 from deskapp.services.clocks import EXTERNAL_CHANNELS, events_of, refresh_clocks
+from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
 from deskapp.services.desk import Actor, Desk
 from deskapp.store.models import Complaint, ComplaintEvent, Staff
 
@@ -51,13 +52,21 @@ def _act(
     actor: Actor,
     complaint_id: str,
     apply: Callable[[Session, Complaint, datetime], ComplaintEvent],
+    late: LateApproval | None,
+    *,
+    rewrites_registered_day: bool = False,
 ) -> ActionResult:
-    """Load, check recusal, apply, refresh the clocks, commit: all or nothing."""
+    """Load, check recusal and the day lock, apply, refresh the clocks, commit: all or
+    nothing. Every action goes through here, so every action meets the day lock (day_lock.py:
+    the day it is made; for a severity, also the day the ticket was registered)."""
+    manager = approve_late(desk, late)
     with desk.write(actor.id) as session:
         complaint = session.get(Complaint, complaint_id)
         if complaint is None:
             raise RuleViolation.single("complaint", "error.complaint.unknown")
         check_recusal(actor.id, complaint.accused_staff_id)
+        rewrites = (local_day(complaint.registered_at, desk.tz),) if rewrites_registered_day else ()
+        guard_complaint(session, desk, actor, complaint, late, manager, rewrites=rewrites)
         now = desk.clock.now()
         event = apply(session, complaint, now)
         session.add(event)
@@ -99,7 +108,14 @@ def _promise(desk: Desk, text: str, now: datetime, field: str) -> datetime | Non
 
 
 def log_contact(
-    desk: Desk, actor: Actor, complaint_id: str, *, reached: bool, note: str, promise: str = ""
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    reached: bool,
+    note: str,
+    promise: str = "",
+    late: LateApproval | None = None,
 ) -> ActionResult:
     """A contact with the customer: reached or not, what was said, the next promised time."""
     text = _note(note)
@@ -120,11 +136,17 @@ def log_contact(
             promise_due=due.isoformat() if due else None,
         )
 
-    return _act(desk, actor, complaint_id, apply)
+    return _act(desk, actor, complaint_id, apply, late)
 
 
 def dispatch(
-    desk: Desk, actor: Actor, complaint_id: str, *, department: str, note: str
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    department: str,
+    note: str,
+    late: LateApproval | None = None,
 ) -> ActionResult:
     """派单 to a cooperating department (data/departments.toml)."""
     text = _note(note)
@@ -135,11 +157,18 @@ def dispatch(
         _move(c, Move.DISPATCH)
         return _event(c, "dispatch", actor, now, text, department=department)
 
-    return _act(desk, actor, complaint_id, apply)
+    return _act(desk, actor, complaint_id, apply, late)
 
 
 def department_reply(
-    desk: Desk, actor: Actor, complaint_id: str, *, department: str, content: str, final: bool
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    department: str,
+    content: str,
+    final: bool,
+    late: LateApproval | None = None,
 ) -> ActionResult:
     """A department's answer: a progress update, or final (办结) when it has finished."""
     text = _note(content, "content")
@@ -156,10 +185,12 @@ def department_reply(
         _move(c, Move.DEPARTMENT_REPLY)
         return _event(c, "department_reply", actor, now, text, department=department, final=final)
 
-    return _act(desk, actor, complaint_id, apply)
+    return _act(desk, actor, complaint_id, apply, late)
 
 
-def escalate(desk: Desk, actor: Actor, complaint_id: str, *, note: str) -> ActionResult:
+def escalate(
+    desk: Desk, actor: Actor, complaint_id: str, *, note: str, late: LateApproval | None = None
+) -> ActionResult:
     """逐级上报: one level up the chain of data/escalation.toml, never skipping a level."""
     text = _note(note)
     chain = desk.refdata.escalation
@@ -183,11 +214,17 @@ def escalate(desk: Desk, actor: Actor, complaint_id: str, *, note: str) -> Actio
             severity=c.severity,
         )
 
-    return _act(desk, actor, complaint_id, apply)
+    return _act(desk, actor, complaint_id, apply, late)
 
 
 def change_severity(
-    desk: Desk, actor: Actor, complaint_id: str, *, severity: str, reason: str
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    severity: str,
+    reason: str,
+    late: LateApproval | None = None,
 ) -> ActionResult:
     """Raise freely; lower only with a written reason."""
     try:
@@ -214,7 +251,7 @@ def change_severity(
             **{"from": current.value, "to": target.value},
         )
 
-    return _act(desk, actor, complaint_id, apply)
+    return _act(desk, actor, complaint_id, apply, late, rewrites_registered_day=True)
 
 
 def close(
@@ -225,6 +262,7 @@ def close(
     outcome: str,
     finding: str = "",
     satisfaction: str = "",
+    late: LateApproval | None = None,
 ) -> ActionResult:
     """结案 with the outcome and the customer's reaction when told (satisfaction, or 客户未表态);
     the level-4 finding (the cause after checking the facts) if known. The day close asks for
@@ -262,7 +300,7 @@ def close(
             satisfaction=reaction.value if reaction else None,
         )
 
-    return _act(desk, actor, complaint_id, apply)
+    return _act(desk, actor, complaint_id, apply, late)
 
 
 def record_visit(
@@ -274,6 +312,7 @@ def record_visit(
     score: int | None = None,
     exception: str = "",
     note: str = "",
+    late: LateApproval | None = None,
 ) -> ActionResult:
     """回访: satisfied / basically satisfied / unsatisfied, or a 10-point score. Unsatisfied
     reopens the ticket (重启工单, counted) unless one of the two exceptions applies."""
@@ -321,11 +360,18 @@ def record_visit(
             return _event(c, "reopened", actor, now, text, round=c.reopen_count + 1)
         return visit
 
-    return _act(desk, actor, complaint_id, apply)
+    return _act(desk, actor, complaint_id, apply, late)
 
 
 def pause_clocks(
-    desk: Desk, actor: Actor, complaint_id: str, *, until: str, reason: str, note: str
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    until: str,
+    reason: str,
+    note: str,
+    late: LateApproval | None = None,
 ) -> ActionResult:
     """Pause the clocks until a date (they resume by themselves): the customer asked to be
     called after it, or could not be reached after the recorded attempts."""
@@ -362,11 +408,17 @@ def pause_clocks(
                 )
         return _event(c, "pause", actor, now, text, until=end.isoformat(), reason=why.value)
 
-    return _act(desk, actor, complaint_id, apply)
+    return _act(desk, actor, complaint_id, apply, late)
 
 
 def reassign(
-    desk: Desk, actor: Actor, complaint_id: str, *, to_staff_id: str, note: str
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    to_staff_id: str,
+    note: str,
+    late: LateApproval | None = None,
 ) -> ActionResult:
     """Hand the ticket to a colleague. 首问负责: the first responder stays on the record and
     stays responsible; only the current owner changes."""
@@ -386,10 +438,12 @@ def reassign(
         c.owner_id = target.id
         return _event(c, "reassigned", actor, now, text, **{"from": before, "to": target.id})
 
-    return _act(desk, actor, complaint_id, apply)
+    return _act(desk, actor, complaint_id, apply, late)
 
 
-def record_care(desk: Desk, actor: Actor, complaint_id: str, *, note: str) -> ActionResult:
+def record_care(
+    desk: Desk, actor: Actor, complaint_id: str, *, note: str, late: LateApproval | None = None
+) -> ActionResult:
     """后续服务: one of the monthly care follow-ups after an external complaint was solved."""
     text = _note(note)
 
@@ -402,10 +456,12 @@ def record_care(desk: Desk, actor: Actor, complaint_id: str, *, note: str) -> Ac
             raise RuleViolation.single("status", "error.care.done")
         return _event(c, "care", actor, now, text, n=done + 1)
 
-    return _act(desk, actor, complaint_id, apply)
+    return _act(desk, actor, complaint_id, apply, late)
 
 
-def record_investigation(desk: Desk, actor: Actor, complaint_id: str, *, note: str) -> ActionResult:
+def record_investigation(
+    desk: Desk, actor: Actor, complaint_id: str, *, note: str, late: LateApproval | None = None
+) -> ActionResult:
     """The first investigation of an internal complaint (about a staff member)."""
     text = _note(note)
 
@@ -414,4 +470,4 @@ def record_investigation(desk: Desk, actor: Actor, complaint_id: str, *, note: s
             raise RuleViolation.single("status", "error.investigation.not_internal")
         return _event(c, "investigation", actor, now, text)
 
-    return _act(desk, actor, complaint_id, apply)
+    return _act(desk, actor, complaint_id, apply, late)

@@ -26,6 +26,7 @@ from deskapp.domain.ticket_number import format_ticket_number
 from deskapp.domain.timefmt import local_day, parse_local
 from deskapp.ids import uuid7
 from deskapp.services.clocks import refresh_clocks
+from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import verify_manager
 from deskapp.store.models import (
@@ -353,8 +354,11 @@ def _next_ticket_number(session: sa.orm.Session, desk: Desk, registered_at: date
     return format_ticket_number(terminal.hall_code, terminal.terminal_code, day, counter.last_seq)
 
 
-def take_complaint(desk: Desk, actor: Actor, form: IntakeForm) -> Complaint:
-    """Record the complaint (and its refund) in one transaction; idempotent on complaint_id."""
+def take_complaint(
+    desk: Desk, actor: Actor, form: IntakeForm, late: LateApproval | None = None
+) -> Complaint:
+    """Record the complaint (and its refund) in one transaction; idempotent on complaint_id.
+    Taken on a day already signed off, it changes that day's record: a late change."""
     with desk.read() as session:
         existing = session.get(Complaint, form.complaint_id)
     if existing is not None:
@@ -369,6 +373,7 @@ def take_complaint(desk: Desk, actor: Actor, form: IntakeForm) -> Complaint:
             raise RuleViolation(
                 [FieldError("refund_approver", e.key, e.params) for e in v.errors]
             ) from None
+    manager = approve_late(desk, late)
     repeats = find_repeat_candidates(desk, checked.contact_phone, checked.received_at, limit=1)
     now = desk.clock.now()
     limits = desk.refdata.settings.intake.text_limits
@@ -411,6 +416,7 @@ def take_complaint(desk: Desk, actor: Actor, form: IntakeForm) -> Complaint:
         )
         session.add(complaint)
         session.flush()  # the complaint row exists before the rows that point at it
+        guard_complaint(session, desk, actor, complaint, late, manager)
         events = [
             _event(
                 complaint,

@@ -96,14 +96,21 @@ def check_entry(desk: Desk, form: EntryForm) -> tuple[str, int, int, EntryKind, 
     return written.isoformat(), page, line, kind, contact
 
 
-def add_entry(desk: Desk, actor: Actor, form: EntryForm) -> OpinionEntry:
+def add_entry(
+    desk: Desk, actor: Actor, form: EntryForm, late: LateApproval | None = None
+) -> OpinionEntry:
+    """Transcribe an entry. One written on a signed-off day changes that day's record (its
+    count of entries, its checklist): a late change."""
     written, page, line, kind, contact = check_entry(desk, form)
+    manager = approve_late(desk, late)
     with desk.write(actor.id) as session:
         entry = OpinionEntry(
             written_on=written, page=page, line=line, kind=kind.value,
             content=form.content.strip(), customer_name=form.customer_name.strip(),
             contact=contact, created_by=actor.id, created_at=desk.clock.now(),
         )  # fmt: skip
+        guard_day(session, desk, actor, date.fromisoformat(written), "opinion_entry", entry.id,
+                  late, manager)  # fmt: skip
         session.add(entry)
     return entry
 

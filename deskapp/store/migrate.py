@@ -13,7 +13,7 @@ from deskapp.store.changelog import MIGRATION_KEY
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest revision; tests check it equals Alembic's head so the fast path cannot drift.
-HEAD_REVISION = "0008_unique_merge"
+HEAD_REVISION = "0009_signin_event"
 
 
 def current_revision(engine: sa.Engine) -> str | None:
@@ -27,7 +27,8 @@ def current_revision(engine: sa.Engine) -> str | None:
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
-    if revision == "head" and current_revision(engine) == HEAD_REVISION:
+    current = current_revision(engine)
+    if revision == "head" and current == HEAD_REVISION:
         return
     from alembic import command
     from alembic.config import Config
@@ -42,6 +43,22 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
                 command.upgrade(config, revision)
         finally:
             conn.info.pop(MIGRATION_KEY, None)
+    if current is None and revision == "head":
+        _compact_new_store(engine)
+
+
+def _compact_new_store(engine: sa.Engine) -> None:
+    """A new store's migrations create tables a later one drops (signin_guard, 0009): start
+    it without their free pages, so it grows only by what is written to it. VACUUM on an
+    empty store takes milliseconds; an existing store is never vacuumed here."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if cursor.execute("PRAGMA freelist_count").fetchone()[0]:
+            cursor.execute("VACUUM")  # autocommit: the engine's connections leave BEGIN to us
+        cursor.close()
+    finally:
+        raw.close()
 
 
 def head_revision() -> str:

@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 from deskapp.ids import uuid7
 
-SCHEMA_VERSION = 5  # bump when a migration changes a record table's columns (additively)
+SCHEMA_VERSION = 6  # bump when a migration changes a record table's columns (additively)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -266,6 +266,24 @@ class Refusal(RecordTable, table=True):
     terminal_code: str = Field(max_length=8)
 
 
+class SigninEvent(RecordTable, table=True):
+    """A wrong PIN, a lockout, or the end of a count (a right PIN, a hall manager's unlock).
+    Append-only and synchronized, so the terminals of a hall merge them as a set and count
+    wrong PINs across the hall (services/staff.py derives the lock from these rows)."""
+
+    __tablename__ = "signin_event"
+    __table_args__ = (sa.Index("ix_signin_event_work_no_at", "work_no", "at"),)
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    work_no: str = Field(max_length=16)  # as typed (canonical): unknown work numbers count too
+    kind: str = Field(max_length=16)  # failed, locked, cleared
+    reason: str = Field(default="", max_length=16)  # for cleared: signed_in, unlocked
+    at: datetime = Field(sa_column=utc_column(index=True))
+    actor_id: str = Field(default="", max_length=40)  # who cleared it (unlocked: the manager)
+    hall_code: str = Field(max_length=8)
+    terminal_code: str = Field(max_length=8)
+
+
 # ----------------------------------------------------------------- local tables
 
 
@@ -311,16 +329,6 @@ class ChangeLog(SQLModel, table=True):
     acked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
-class SigninGuard(SQLModel, table=True):
-    """Wrong-PIN counting per work number, kept in the database so a restart resets nothing."""
-
-    __tablename__ = "signin_guard"
-
-    work_no: str = Field(primary_key=True, max_length=16)
-    failures: int = 0
-    locked_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
-
-
 class Draft(SQLModel, table=True):
     """A form in progress, saved as it is typed so a killed desk loses nothing."""
 
@@ -346,6 +354,7 @@ RECORD_TABLES: dict[str, type[RecordTable]] = {
         DayClose,
         LateChange,
         Refusal,
+        SigninEvent,
     )
 }
 

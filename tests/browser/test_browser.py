@@ -17,7 +17,7 @@ import pytest
 
 from deskapp.domain.enums import Role
 from deskapp.services.desk import Desk
-from deskapp.services.staff import add_staff
+from deskapp.services.staff import seed_staff
 from deskapp.services.terminal import init_terminal
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -55,7 +55,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     desk = Desk.open(db)
     try:
         init_terminal(desk, "GZ01", "W01", "Asia/Shanghai")
-        add_staff(desk, "system:test", "1001", "张敏", Role.HANDLER, "1111")
+        seed_staff(desk, "system:test", [("1001", "张敏", Role.HANDLER, "1111")])
     finally:
         desk.close()
     port = _free_port()

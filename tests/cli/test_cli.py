@@ -22,13 +22,12 @@ def test_init_then_staff_add_asks_pin_twice_and_lists(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "GZ01-T02" in result.output
 
-    result = run(
-        "--db", str(db), "staff", "add", "--work-no", "1001", "--name", "张敏", input="4321\n4321\n"
-    )
+    result = run("--db", str(db), "staff", "add", "--work-no", "3001", "--name", "陈静",
+                 "--role", "hall_manager", input="4321\n4321\n")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "4321" not in result.output  # never echoed
     listing = run("--db", str(db), "staff", "list")
-    assert "1001" in listing.output and "张敏" in listing.output and "投诉处理员" in listing.output
+    assert "3001" in listing.output and "陈静" in listing.output and "厅经理" in listing.output
 
     with sqlite3.connect(db) as conn:
         (pin_hash,) = conn.execute("SELECT pin_hash FROM staff").fetchone()
@@ -44,13 +43,15 @@ def test_staff_add_mismatched_pins_is_asked_again(tmp_path: Path) -> None:
         "staff",
         "add",
         "--work-no",
-        "1001",
+        "3001",
         "--name",
-        "张敏",
+        "陈静",
+        "--role",
+        "hall_manager",
         input="1111\n2222\n3333\n3333\n",
     )
     assert result.exit_code == 0, result.output
-    assert "1001" in run("--db", str(db), "staff", "list").output
+    assert "3001" in run("--db", str(db), "staff", "list").output
 
 
 def test_bad_codes_and_short_pin_are_refused_in_words(tmp_path: Path) -> None:
@@ -63,9 +64,8 @@ def test_bad_codes_and_short_pin_are_refused_in_words(tmp_path: Path) -> None:
     assert "未知时区" in result.output
 
     run("--db", str(db), "init", "--hall", "GZ01", "--terminal", "T01")
-    result = run(
-        "--db", str(db), "staff", "add", "--work-no", "1001", "--name", "张敏", "--pin", "12"
-    )
+    result = run("--db", str(db), "staff", "add", "--work-no", "3001", "--name", "陈静",
+                 "--role", "hall_manager", "--pin", "12")  # fmt: skip
     assert result.exit_code == 2
     assert "PIN为" in result.output
 
@@ -133,7 +133,10 @@ def test_refusals_lists_what_the_matrix_refused(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
     run("--db", str(db), "init", "--hall", "GZ01", "--terminal", "T03")
     assert "没有被拒绝的操作" in run("--db", str(db), "refusals").output
-    run("--db", str(db), "staff", "add", "--work-no", "1002", "--name", "刘洋", "--pin", "2222")
+    run("--db", str(db), "staff", "add", "--work-no", "3001", "--name", "陈静",
+        "--role", "hall_manager", "--pin", "9999")  # fmt: skip
+    run("--db", str(db), "staff", "add", "--work-no", "1002", "--name", "刘洋", "--pin", "2222",
+        "--as", "3001", input="9999\n")  # fmt: skip
     desk = Desk.open(db)
     try:
         with contextlib.suppress(RuleViolation):

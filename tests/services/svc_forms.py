@@ -16,7 +16,7 @@ from deskapp.domain.enums import Role
 from deskapp.domain.timefmt import format_local
 from deskapp.services.desk import Desk
 from deskapp.services.intake import IntakeForm
-from deskapp.services.staff import add_staff
+from deskapp.services.staff import seed_staff
 from deskapp.services.terminal import init_terminal
 
 # A level-3 cause from the shipped tree (网络质量 / 覆盖 / 室内).
@@ -56,8 +56,7 @@ def _template() -> Path:
     desk = Desk.open(folder / "desk.db", clock=FrozenClock(FROZEN_AT))
     try:
         init_terminal(desk, "GZ01", "T01", "Asia/Shanghai")
-        for work_no, name, role, pin in STAFF:
-            add_staff(desk, "system:test", work_no, name, role, pin)
+        seed_staff(desk, "system:test", STAFF)
     finally:
         desk.close()  # the last close checkpoints the WAL: the main file is complete
     return folder / "desk.db"

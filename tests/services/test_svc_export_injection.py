@@ -20,7 +20,7 @@ from deskapp.services import exports
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import take_complaint
 from deskapp.services.reports import ReportRequest, build_report
-from deskapp.services.staff import actor_of, add_staff
+from deskapp.services.staff import actor_of, add_staff, list_staff
 
 HOSTILE = ["=cmd|' /C calc'!A0", "+SUM(1,2)", "-1+1", "@x", '=HYPERLINK("http://e.vil","点我")']
 STAFF_NAME = "=1+2"
@@ -33,7 +33,8 @@ def _closed_on_spot(desk: Desk, actor: Actor, name: str, outcome: str) -> None:
 
 
 def _report(desk: Desk, handler: Actor):
-    staff = add_staff(desk, "system:test", "1009", STAFF_NAME, Role.HANDLER, "135790")
+    hall_manager = next(actor_of(s) for s in list_staff(desk) if s.role == Role.HALL_MANAGER)
+    staff = add_staff(desk, hall_manager, "1009", STAFF_NAME, Role.HANDLER, "135790")
     for text in HOSTILE:
         _closed_on_spot(desk, handler, text, outcome=text)
     _closed_on_spot(desk, actor_of(staff), "李女士", outcome="已解决")

@@ -25,7 +25,7 @@ from deskapp.services.intake import (
     severity_suggestion,
     take_complaint,
 )
-from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, Refund, SigninGuard
+from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, Refund, SigninEvent
 
 Form = Callable[..., IntakeForm]
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -666,13 +666,13 @@ def test_ticket_numbers_run_per_local_day(
 def test_two_terminals_never_share_a_ticket_number(
     tmp_path: Path, clock: FrozenClock, make_form: Form, desk: Desk, handler: Actor
 ) -> None:
-    from deskapp.services.staff import actor_of, add_staff, list_staff
+    from deskapp.services.staff import actor_of, list_staff, seed_staff
     from deskapp.services.terminal import init_terminal
 
     other = Desk.open(tmp_path / "other.db", clock=clock)
     try:
         init_terminal(other, "GZ01", "T02", "Asia/Shanghai")
-        add_staff(other, "system:test", "1001", "张敏", Role.HANDLER, PINS["1001"])
+        seed_staff(other, "system:test", [("1001", "张敏", Role.HANDLER, PINS["1001"])])
         other_handler = actor_of(list_staff(other)[0])
         here = take_complaint(desk, handler, make_form())
         there = take_complaint(other, other_handler, valid_form(other))
@@ -705,12 +705,12 @@ def test_the_intake_lands_in_the_change_log_with_its_actor(
     assert len({r.txn_id for r in rows}) == 1
 
 
-def test_signin_guard_untouched_by_intake_without_approval(
+def test_no_signin_event_from_intake_without_approval(
     desk: Desk, handler: Actor, make_form: Form
 ) -> None:
     take_complaint(desk, handler, make_form(refund=refund_form()))
     with desk.read() as s:
-        assert s.scalars(sa.select(SigninGuard)).all() == []
+        assert s.scalars(sa.select(SigninEvent)).all() == []
 
 
 _SOURCES = [

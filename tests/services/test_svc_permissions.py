@@ -231,3 +231,180 @@ def test_refusals_are_listed_newest_first_with_names(desk, actors) -> None:
     assert [r.work_no for r in listed] == ["1002", "1002"]
     assert listed[0].at > listed[1].at
     assert listed[0].name == "刘洋" and listed[0].permission == "approve_refund_beyond_rule"
+
+
+# ------------------------------------------- the whole matrix, generated, through the services
+# For each permission, the service that enforces it, called by a member of each role. The
+# parametrization comes from Permission × Role and the expectation from MATRIX, so a new
+# permission fails `test_every_permission_has_a_service_probe` until it has a probe here, and
+# the documented table is checked against MATRIX above.
+
+
+def _as_role(role: Role, handler: str = "1002") -> str:
+    return handler if role is Role.HANDLER else BY_ROLE[role]
+
+
+def _ack_all(desk) -> None:
+    """As if the hall had acknowledged every change (the day's checklist asks for it)."""
+    import sqlalchemy as sa
+
+    from deskapp.store.models import ChangeLog
+
+    with desk.engine.begin() as conn:
+        conn.execute(sa.update(ChangeLog).values(acked_at=desk.clock.now()))
+
+
+def _probe_refund(desk, actors, role):
+    w = _as_role(role)
+    from deskapp.services.staff import verify_manager
+
+    return actors[w], "", lambda: verify_manager(desk, w, PINS[w])
+
+
+def _probe_handover(desk, actors, role):
+    from deskapp.services import shifts
+
+    outgoing, incoming = actors["1001"], actors["1002"]
+    _open_ticket(desk, outgoing)
+    shifts.open_shift(desk, outgoing)
+    notes = {i.complaint_id: "明天回复" for i in shifts.open_items(desk, outgoing)}
+    shift = shifts.close_shift(desk, outgoing, notes, "交接说明")
+    shifts.acknowledge(desk, shift.id, incoming.work_no, PINS[incoming.work_no])
+    w = _as_role(role, "1001")
+    return actors[w], shift.id, lambda: shifts.file_handover(desk, shift.id, w, PINS[w])
+
+
+def _probe_sign_off(desk, actors, role):
+    from deskapp.services import day_close
+
+    today = desk.clock.now().astimezone(desk.tz).date()
+    _ack_all(desk)
+    w = _as_role(role)
+    return actors[w], today.isoformat(), lambda: day_close.sign_off(desk, today, w, PINS[w])
+
+
+def _probe_reopen_day(desk, actors, role):
+    from deskapp.services import opinion_book
+    from deskapp.services.day_lock import LateApproval
+
+    entry = opinion_book.add_entry(
+        desk, actors["1001"], opinion_book.EntryForm(page="1", line="1", content="排队太久")
+    )
+    today = desk.clock.now().astimezone(desk.tz).date()
+    _sign_off_row(desk, actors["2001"], today)  # the lock (sign_off itself: the probe above)
+    w = _as_role(role)
+    late = LateApproval(w, PINS[w], "客户来电补充")
+    return (
+        actors[w],
+        "",
+        lambda: opinion_book.process_entry(desk, actors["1001"], entry.id, "已答复", late=late),
+    )
+
+
+def _sign_off_row(desk, manager, day) -> None:
+    from deskapp.store.models import DayClose
+
+    terminal = desk.terminal()
+    with desk.write(manager.id) as session:
+        session.add(DayClose(
+            day=day.isoformat(), hall_code=terminal.hall_code,
+            terminal_code=terminal.terminal_code, signed_off_by=manager.id,
+            signed_off_at=desk.clock.now(),
+        ))  # fmt: skip
+
+
+def _probe_conflict(desk, actors, role):
+    from deskapp.sync.conflicts import settle_conflict
+
+    actor = actors[_as_role(role)]
+    # No real conflict here (they take two terminals: tests/sync): an allowed role gets past
+    # the matrix to the look-up ("no such conflict"), a refused one never reaches it.
+    return actor, "c-1", lambda: settle_conflict(desk, actor, "c-1", "a")
+
+
+def _probe_reassign(desk, actors, role):
+    from deskapp.services import followup
+
+    ticket = _open_ticket(desk, actors["1001"])
+    actor = actors[_as_role(role)]
+    target = actors["2001"] if actor.work_no == "1002" else actors["1002"]
+    return (
+        actor,
+        ticket.id,
+        lambda: followup.reassign(desk, actor, ticket.id, to_staff_id=target.id, note="转派"),
+    )
+
+
+def _probe_full_phone(desk, actors, role):
+    from deskapp.services.search import complaint_detail
+
+    ticket = _open_ticket(desk, actors["1001"])
+
+    def call():
+        detail = complaint_detail(desk, ticket.id)
+        assert detail.complaint.contact_phone == "13912345678"  # the whole number
+        return detail
+
+    return actors[_as_role(role)], ticket.id, call
+
+
+def _probe_export(desk, actors, role):
+    from deskapp.domain.indicators import month_of
+    from deskapp.services import exports
+    from deskapp.services.reports import ReportRequest, build_report
+
+    actor = actors[_as_role(role)]
+    report = build_report(desk, ReportRequest(month_of(desk.clock.now().astimezone(desk.tz))))
+    out = Path(desk.engine.url.database).parent / "export"  # the test's own tmp_path
+    return actor, "", lambda: exports.export_as(desk, actor, report, "csv", out)
+
+
+def _probe_staff(desk, actors, role):
+    from deskapp.services.staff import add_staff
+
+    actor = actors[_as_role(role)]
+    return actor, "5001", lambda: add_staff(desk, actor, "5001", "新同事", Role.HANDLER, "5555")
+
+
+PROBES = {
+    Permission.APPROVE_REFUND_BEYOND_RULE: _probe_refund,
+    Permission.FILE_HANDOVER: _probe_handover,
+    Permission.SIGN_OFF_DAY: _probe_sign_off,
+    Permission.REOPEN_DAY: _probe_reopen_day,
+    Permission.SETTLE_CONFLICT: _probe_conflict,
+    Permission.REASSIGN_ANY: _probe_reassign,
+    Permission.SEE_FULL_PHONE: _probe_full_phone,
+    Permission.EXPORT_REPORTS: _probe_export,
+    Permission.MANAGE_STAFF: _probe_staff,
+}
+# Held by every role and so enforced by no service: a role losing it fails the walk below
+# until the service showing it (complaint_detail) enforces it.
+UNREFUSED = {Permission.SEE_FULL_PHONE}
+
+
+def test_every_permission_has_a_service_probe() -> None:
+    assert set(PROBES) == set(Permission)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("permission", list(Permission))
+def test_the_whole_matrix_through_the_services(
+    desk, actors, role: Role, permission: Permission
+) -> None:
+    from deskapp.domain.permissions import PermissionRefused
+
+    actor, subject, call = PROBES[permission](desk, actors, role)
+    assert actor.role is role
+    if permission in MATRIX[role]:
+        try:
+            call()
+        except PermissionRefused:  # pragma: no cover (the failure being tested for)
+            pytest.fail(f"{role} refused {permission}, which the matrix grants")
+        except RuleViolation:
+            assert permission is Permission.SETTLE_CONFLICT  # past the matrix: no such conflict
+        assert not _refusals(desk)
+        return
+    assert permission not in UNREFUSED, f"{role} lost {permission}: enforce it in the service"
+    with pytest.raises(PermissionRefused):
+        call()
+    _assert_refused_once(desk, actor.id, permission, subject)

@@ -16,7 +16,7 @@ from deskapp.domain.enums import Role
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import RefundForm, take_complaint
 from deskapp.services.search import QueryKind, classify, complaint_detail, search
-from deskapp.services.staff import actor_of, add_staff, list_staff
+from deskapp.services.staff import actor_of, list_staff, seed_staff
 from deskapp.services.terminal import init_terminal
 from deskapp.store.models import ChangeLog
 
@@ -47,7 +47,7 @@ def searchable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Desk,
     desk = Desk.open(tmp_path_factory.mktemp("search") / "desk.db", clock=FrozenClock(NOW))
     try:
         init_terminal(desk, "GZ01", "T01", "Asia/Shanghai")
-        add_staff(desk, "system:test", "1001", "张敏", Role.HANDLER, PINS["1001"])
+        seed_staff(desk, "system:test", [("1001", "张敏", Role.HANDLER, PINS["1001"])])
         handler = actor_of(list_staff(desk)[0])
         ids = {}
         for key, (at, name, phone, content, demand) in CASES.items():

@@ -15,8 +15,8 @@ from deskapp.domain.enums import Role
 from deskapp.domain.errors import RuleViolation
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.pins import verify_pin
-from deskapp.services.staff import add_staff, list_staff, sign_in, verify_manager
-from deskapp.store.models import ChangeLog, SigninGuard, Staff
+from deskapp.services.staff import actor_of, add_staff, list_staff, sign_in, verify_manager
+from deskapp.store.models import ChangeLog, SigninEvent, Staff
 
 
 @pytest.fixture
@@ -30,6 +30,10 @@ def desk(db_path: Path, clock: FrozenClock) -> Iterator[Desk]:
 def change_count(desk: Desk) -> int:
     with desk.read() as s:
         return s.scalar(sa.select(sa.func.count()).select_from(ChangeLog))
+
+
+def hall_manager(desk: Desk) -> Actor:
+    return next(actor_of(s) for s in list_staff(desk) if s.role == Role.HALL_MANAGER)
 
 
 def refusal(desk: Desk, work_no: str, pin: str) -> tuple[str, str, dict]:
@@ -61,7 +65,7 @@ def test_added_staff_are_listed_with_roles_and_logged(desk: Desk) -> None:
 
 
 def test_work_number_and_name_are_trimmed(desk: Desk) -> None:
-    staff = add_staff(desk, "system:test", " 1003 ", " 赵丽 ", Role.HANDLER, "4321")
+    staff = add_staff(desk, hall_manager(desk), " 1003 ", " 赵丽 ", Role.HANDLER, "4321")
     assert (staff.work_no, staff.name) == ("1003", "赵丽")
     assert sign_in(desk, "1003", "4321").name == "赵丽"
 
@@ -97,7 +101,7 @@ def test_add_staff_validation(
 ) -> None:
     before = change_count(desk)
     with pytest.raises(RuleViolation) as exc:
-        add_staff(desk, "system:test", work_no, name, Role.HANDLER, pin)
+        add_staff(desk, hall_manager(desk), work_no, name, Role.HANDLER, pin)
     assert {(e.field, e.key) for e in exc.value.errors} == expected
     assert change_count(desk) == before
     assert len(list_staff(desk)) == 4
@@ -105,17 +109,17 @@ def test_add_staff_validation(
 
 def test_pin_length_limits_come_from_hall_settings(desk: Desk) -> None:
     with pytest.raises(RuleViolation) as exc:
-        add_staff(desk, "system:test", "1003", "赵丽", Role.HANDLER, "12")
+        add_staff(desk, hall_manager(desk), "1003", "赵丽", Role.HANDLER, "12")
     assert exc.value.errors[0].params == {"min": 4, "max": 12}
-    add_staff(desk, "system:test", "1003", "赵丽", Role.HANDLER, "1" * 12)
-    add_staff(desk, "system:test", "1004", "钱多", Role.HANDLER, "1" * 4)
+    add_staff(desk, hall_manager(desk), "1003", "赵丽", Role.HANDLER, "1" * 12)
+    add_staff(desk, hall_manager(desk), "1004", "钱多", Role.HANDLER, "1" * 4)
 
 
 @pytest.mark.parametrize("work_no", ["1001", " 1001 "])
 def test_duplicate_work_number_is_refused(desk: Desk, work_no: str) -> None:
     before = change_count(desk)
     with pytest.raises(RuleViolation) as exc:
-        add_staff(desk, "system:test", work_no, "冒名", Role.HANDLER, "5555")
+        add_staff(desk, hall_manager(desk), work_no, "冒名", Role.HANDLER, "5555")
     assert {(e.field, e.key) for e in exc.value.errors} == {("work_no", "error.work_no.taken")}
     assert exc.value.errors[0].params == {"work_no": "1001"}
     assert change_count(desk) == before
@@ -124,7 +128,7 @@ def test_duplicate_work_number_is_refused(desk: Desk, work_no: str) -> None:
 
 def test_the_pin_is_never_stored_in_clear(desk: Desk, db_path: Path) -> None:
     pin = "739258146031"  # long and odd enough never to appear by chance
-    add_staff(desk, "system:test", "7001", "测试员甲", Role.HANDLER, pin)
+    add_staff(desk, hall_manager(desk), "7001", "测试员甲", Role.HANDLER, pin)
     sign_in(desk, "7001", pin)
     with pytest.raises(RuleViolation):
         sign_in(desk, "7001", pin[::-1])
@@ -224,8 +228,9 @@ def test_a_right_pin_resets_the_count(desk: Desk) -> None:
             sign_in(desk, "1001", "0000")
     sign_in(desk, "1001", PINS["1001"])
     assert refusal(desk, "1001", "0000") == ("pin", "error.signin.wrong", {"left": 4})
-    with desk.read() as s:
-        assert s.get(SigninGuard, "1001").failures == 1
+    with desk.read() as s:  # three wrong, cleared by the right PIN, one wrong
+        kinds = s.scalars(sa.select(SigninEvent.kind).order_by(SigninEvent.id)).all()
+    assert kinds == ["failed"] * 3 + ["cleared", "failed"]
 
 
 def test_unknown_work_numbers_get_the_same_answer(desk: Desk) -> None:
@@ -295,3 +300,10 @@ def test_the_desks_own_hash_still_verifies() -> None:
     stored = hash_pin("1111")
     assert verify_pin("1111", stored) and verify_pin("１１１１", stored)
     assert not verify_pin("1112", stored)
+
+
+def test_a_work_number_that_cannot_exist_is_answered_wrong_and_not_counted(desk: Desk) -> None:
+    for typed in ("1", "工号1001", "1" * 17):
+        assert refusal(desk, typed, "0000") == ("pin", "error.signin.wrong", {"left": 5})
+    with desk.read() as s:
+        assert s.scalars(sa.select(SigninEvent)).all() == []

@@ -67,8 +67,8 @@ def _demo_template() -> Path:
 
 def _signed_off_day(desk: Desk, handler: Actor) -> None:
     """A quiet day signed off, and a book entry of that day processed afterwards as a late
-    change, and a handler refused the sign-off first: so that day_close, late_change,
-    opinion_entry and refusal rows exist too."""
+    change, and a handler refused the sign-off first, and a PIN mistyped then typed right: so
+    that day_close, late_change, opinion_entry, refusal and signin_event rows exist too."""
     import contextlib
     from datetime import date, timedelta
 
@@ -83,6 +83,11 @@ def _signed_off_day(desk: Desk, handler: Actor) -> None:
     entry = opinion_book.add_entry(desk, handler, opinion_book.EntryForm(
         written_on=quiet.isoformat(), page="1", line="1", content="旧的意见"))  # fmt: skip
     opinion_book.process_entry(desk, handler, entry.id, "已答复")
+    from deskapp.services.staff import sign_in
+
+    with contextlib.suppress(RuleViolation):  # a wrong PIN, counted, then cleared
+        sign_in(desk, "1002", "0000")
+    sign_in(desk, "1002", DEMO_PINS["1002"])
     with contextlib.suppress(RuleViolation):  # a handler may not sign a day off: audited
         day_close.sign_off(desk, date.fromisoformat(quiet.isoformat()), "1001", DEMO_PINS["1001"])
     with desk.engine.begin() as conn:  # as if the hall had acknowledged everything

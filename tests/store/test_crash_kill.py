@@ -23,7 +23,7 @@ from store_kit import log_rows, replay, table_rows
 from deskapp.clock import FrozenClock
 from deskapp.domain.enums import Role
 from deskapp.services.desk import Desk
-from deskapp.services.staff import add_staff
+from deskapp.services.staff import seed_staff
 from deskapp.services.terminal import init_terminal
 from deskapp.store.models import RECORD_TABLES, Complaint, DayClose, Terminal
 
@@ -42,8 +42,9 @@ def _new_store(tmp_path: Path) -> Path:
     desk = Desk.open(db, clock=FrozenClock(NOW))
     try:
         init_terminal(desk, "GZ01", "T01", "Asia/Shanghai")
-        add_staff(desk, "system:test", "1001", "张敏", Role.HANDLER, "1111")
-        add_staff(desk, "system:test", "2001", "王芳", Role.DUTY_MANAGER, "8888")
+        seed_staff(desk, "system:test", [
+            ("1001", "张敏", Role.HANDLER, "1111"), ("2001", "王芳", Role.DUTY_MANAGER, "8888"),
+        ])  # fmt: skip
     finally:
         desk.close()
     return db

@@ -1,0 +1,110 @@
+"""`deskapp staff ...`: a hall manager's work number (--as) and PIN, typed without echo or from
+DESKAPP_MANAGER_PIN, authorize every change; only the first member of an empty store, a hall
+manager, needs no one. Refusals are audited (`deskapp refusals`) and write nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from deskapp.cli import main
+from deskapp.domain.errors import RuleViolation
+from deskapp.services.desk import Desk
+from deskapp.services.staff import sign_in
+
+
+def run(*args: str, input: str | None = None, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, list(args), input=input, env=env, catch_exceptions=False)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    """A terminal with its first hall manager (3001 / 9999) and a handler (1002 / 2222)."""
+    path = str(tmp_path / "t.db")
+    assert run("--db", path, "init", "--hall", "GZ01", "--terminal", "T01").exit_code == 0
+    first = run("--db", path, "staff", "add", "--work-no", "3001", "--name", "陈静",
+                "--role", "hall_manager", "--pin", "9999")  # fmt: skip
+    assert first.exit_code == 0, first.output
+    added = run("--db", path, "staff", "add", "--work-no", "1002", "--name", "刘洋",
+                "--pin", "2222", "--as", "3001", input="9999\n")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert "9999" not in added.output  # the manager's PIN is not echoed
+    return path
+
+
+def staff_rows(db: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT work_no, role, active FROM staff ORDER BY work_no").fetchall()
+
+
+def test_the_first_member_of_an_empty_store_must_be_a_hall_manager(tmp_path: Path) -> None:
+    path = str(tmp_path / "t.db")
+    run("--db", path, "init", "--hall", "GZ01", "--terminal", "T01")
+    result = run("--db", path, "staff", "add", "--work-no", "1001", "--name", "张敏",
+                 "--pin", "1111")  # fmt: skip
+    assert result.exit_code == 2
+    assert "第一位须为厅经理" in result.output
+    assert staff_rows(path) == []
+
+
+def test_adding_to_a_staffed_store_needs_a_hall_manager(db: str) -> None:
+    before = staff_rows(db)
+    # No --as: a usage error, nothing asked, nothing written.
+    result = run("--db", db, "staff", "add", "--work-no", "1003", "--name", "赵丽",
+                 "--role", "hall_manager", "--pin", "4444")  # fmt: skip
+    assert result.exit_code != 0 and "厅经理" in result.output
+    # A handler's own work number and PIN: refused by the matrix, audited.
+    result = run("--db", db, "staff", "add", "--work-no", "1003", "--name", "赵丽",
+                 "--role", "hall_manager", "--pin", "4444", "--as", "1002",
+                 env={"DESKAPP_MANAGER_PIN": "2222"})  # fmt: skip
+    assert result.exit_code == 2 and "员工管理须由厅经理进行" in result.output
+    assert "2222" not in result.output
+    # The hall manager's work number with a wrong PIN: refused, counted.
+    result = run("--db", db, "staff", "add", "--work-no", "1003", "--name", "赵丽",
+                 "--pin", "4444", "--as", "3001", input="0000\n")  # fmt: skip
+    assert result.exit_code == 2 and "还可尝试 4 次" in result.output
+    assert staff_rows(db) == before
+    listing = run("--db", db, "refusals", "--days", "1").output
+    assert "1002\t刘洋\t投诉处理员\t员工管理" in listing
+
+
+def test_a_hall_manager_changes_a_role_deactivates_resets_and_unlocks(db: str) -> None:
+    pin = {"DESKAPP_MANAGER_PIN": "9999"}
+    result = run("--db", db, "staff", "role", "--work-no", "1002", "--role", "duty_manager",
+                 "--as", "3001", env=pin)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert ("1002", "duty_manager", 1) in staff_rows(db)
+
+    result = run("--db", db, "staff", "reset-pin", "--work-no", "1002", "--as", "3001",
+                 input="5678\n5678\n", env=pin)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "5678" not in result.output
+
+    desk = Desk.open(Path(db))
+    try:
+        for _ in range(5):  # the member locks themselves out
+            with pytest.raises(RuleViolation):
+                sign_in(desk, "1002", "0000")
+    finally:
+        desk.close()
+    assert "锁定至" in run("--db", db, "staff", "list").output
+    signins = run("--db", db, "staff", "signins").output
+    assert "PIN错误" in signins and "锁定" in signins and "GZ01-T01\t1002\t刘洋" in signins
+    result = run("--db", db, "staff", "unlock", "--work-no", "1002", "--as", "3001", env=pin)
+    assert result.exit_code == 0, result.output
+    assert "锁定至" not in run("--db", db, "staff", "list").output
+
+    result = run("--db", db, "staff", "deactivate", "--work-no", "1002", "--as", "3001", env=pin)
+    assert result.exit_code == 0, result.output
+    assert ("1002", "duty_manager", 0) in staff_rows(db)
+    assert "停用" in run("--db", db, "staff", "list").output
+
+
+def test_the_last_hall_manager_cannot_be_deactivated_from_the_cli(db: str) -> None:
+    result = run("--db", db, "staff", "deactivate", "--work-no", "3001", "--as", "3001",
+                 env={"DESKAPP_MANAGER_PIN": "9999"})  # fmt: skip
+    assert result.exit_code == 2 and "最后一位在岗的厅经理" in result.output
+    assert ("3001", "hall_manager", 1) in staff_rows(db)
