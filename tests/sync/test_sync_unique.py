@@ -45,7 +45,7 @@ class Maker:
 
 def _add_1004(term: Term, tag: str) -> str:
     manager = term.actors["3001"]
-    return add_staff(term.desk, manager.id, "1004", f"新员工{tag}", Role.HANDLER, "482913").id
+    return add_staff(term.desk, manager, "1004", f"新员工{tag}", Role.HANDLER, "482913").id
 
 
 def _staff_found(term: Term, value: str) -> set[str]:
