@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from deskapp.domain.clean_input import check_clean
 from deskapp.domain.enums import Role
 from deskapp.domain.errors import FieldError, RuleViolation
+from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.pins import DUMMY_HASH, canonical_pin, hash_pin, verify_pin
@@ -38,14 +40,8 @@ def add_staff(desk: Desk, actor_id: str, work_no: str, name: str, role: Role, pi
     errors: list[FieldError] = []
     if not WORK_NO.fullmatch(work_no):
         errors.append(FieldError("work_no", "error.work_no.format"))
-    if not name or len(name) > 40:
-        errors.append(
-            FieldError(
-                "name",
-                "error.required" if not name else "error.text.too_long",
-                {"max": 40, "length": len(name)},
-            )
-        )
+    if name_error := check_text("name", name, required=True, max_len=40):
+        errors.append(name_error)
     if pin_error := check_pin_format(desk, pin):
         errors.append(pin_error)
     if errors:
@@ -80,6 +76,8 @@ def sign_in(desk: Desk, work_no: str, pin: str) -> Actor:
     database, so restarting the desk does not reset it."""
     rules = desk.refdata.settings.signin
     work_no = canonical_pin(work_no).strip()  # (NFKC too: "１００１" typed in full width)
+    if clean_error := check_clean("work_no", work_no):
+        raise RuleViolation([clean_error])  # (a lone surrogate cannot even be looked up)
     now = desk.clock.now()
     with desk.sessions() as session:
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
