@@ -7,6 +7,7 @@ each section's title, in the JSON as `basis`."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -173,7 +174,17 @@ def write_xlsx(report: Report, path: Path, only: str | None = None) -> Path:
                     cell.font = bold
                 cells.append(cell)
             sheet.append(cells)
-    return write_atomically(path, book.save)
+    try:
+        return write_atomically(path, book.save)
+    except BaseException:
+        # A save that failed (an unwritable folder, a full disk) leaves the write-only sheets
+        # open: closed now, or their finalizers print tracebacks to the terminal later.
+        for sheet in book.worksheets:
+            with contextlib.suppress(Exception):
+                if not sheet.closed:
+                    sheet.close()
+                sheet._writer.cleanup()  # its temporary file
+        raise
 
 
 def _letter(index: int) -> str:
