@@ -8,7 +8,6 @@ from deskapp.services.desk import Desk
 from deskapp.store.failures import store_failures
 from deskapp.store.models import Draft
 
-
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 

@@ -345,6 +345,7 @@ async def opinion_case(desk: Desk, text: str) -> None:
                 assert info.startswith("✗"), (widget.id, info)
             await paste(pilot, widget, "")
         valid = {"f-page": "3", "f-line": "7", "f-content": "排队太久", "f-written_on": ""}
+        screen.query_one("#entries").focus()  # (from a filter, "n" would be typed)
         await pilot.press("n")
         await settle(pilot)
         dialog = app.screen
