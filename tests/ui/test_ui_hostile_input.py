@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from textual import events
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import DataTable, Select, Static, TextArea
+from textual.widgets import DataTable, Input, Select, Static, TextArea
 from ui_helpers import WIDE, settle, sign_in, type_complaint
 
 from deskapp.domain.clean_input import text_problem
@@ -87,6 +87,8 @@ KINDS: dict[str, str] = {
     "f-promise": "parsed", "f-until": "parsed", "f-score": "parsed", "f-reply": "text",
     "f-written_on": "parsed", "f-page": "parsed", "f-line": "parsed",
     "f-customer_name": "text", "f-contact": "parsed",
+    # sign-in, and the shift's handover (F5): its note, and one note-<complaint id> per item
+    "work_no": "parsed", "pin": "secret", "shift-note": "text", "note-": "text",
     # filters
     "query": "filter", "f-words": "filter", "f-from": "filter", "f-to": "filter",
     "h-staff": "filter", "h-from": "filter", "h-to": "filter",
@@ -129,9 +131,14 @@ def shown(widget: Widget) -> bool:
     return all(node.display for node in widget.ancestors_with_self if isinstance(node, Widget))
 
 
+def kind_of(widget: Widget) -> str:
+    name = str(widget.id)
+    return KINDS.get(name) or KINDS.get(name[: name.index("-") + 1] if "-" in name else "", "")
+
+
 def inputs_of(root: Widget) -> list[Widget]:
     found = [w for w in root.query("Input, TextArea") if shown(w) and w.id]
-    unknown = [w.id for w in found if w.id not in KINDS]
+    unknown = [w.id for w in found if not kind_of(w)]
     assert not unknown, f"inputs with no kind in KINDS (say what they are for): {unknown}"
     return found
 
@@ -183,7 +190,7 @@ def any_error(screen: Widget) -> bool:
 def judge(app: DeskApp, desk: Desk, widget: Widget, typed: str, before: int) -> bool:
     """The property for one input after its form was submitted; True when it was written."""
     assert app.is_running
-    kind = KINDS[str(widget.id)]
+    kind = kind_of(widget)
     problem = text_problem(typed, multiline=isinstance(widget, TextArea))
     written = log_rows(desk, before)
     if problem is not None and kind != "filter":
@@ -308,7 +315,7 @@ async def dialog_case(desk: Desk, actor: Actor, text: str) -> None:
                 rows = log_rows(desk, before)  # written and closed: the record is clean
                 assert rows and all(text_problem(t, multiline=True) is None
                                     for t in stored_texts(rows)), action.name  # fmt: skip
-                if KINDS[str(widget.id)] == "text" and typed.strip():
+                if kind_of(widget) == "text" and typed.strip():
                     assert typed.strip() in stored_texts(rows), action.name
                 break
             while app.screen is not queue:  # the dialog, or what a saved action opened
@@ -364,7 +371,7 @@ async def opinion_case(desk: Desk, text: str) -> None:
             if app.screen is not dialog:  # written and closed
                 rows = log_rows(desk, before)
                 assert all(text_problem(t, multiline=True) is None for t in stored_texts(rows))
-                if KINDS[target] == "text" and typed.strip():
+                if kind_of(widget) == "text" and typed.strip():
                     assert typed.strip() in stored_texts(rows)
                 return
             judge(app, desk, widget, typed, before)
@@ -420,6 +427,82 @@ async def filters_case(desk: Desk, text: str) -> None:
 @example(text=CURATED[6])
 def test_search_and_history_filters_say_why_or_search(fresh: Callable[[], Desk], text: str) -> None:
     run(filters_case(fresh(), text))
+
+
+# ------------------------------------------------------------ sign-in, handover note (F5)
+
+
+async def signin_case(desk: Desk, text: str) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        for widget in inputs_of(screen):
+            other = screen.query_one("#pin" if widget.id == "work_no" else "#work_no", Input)
+            other.value = "1111" if widget.id == "work_no" else "1001"
+            await paste(pilot, widget, text)
+            typed = value_of(widget)
+            screen.query_one("#pin", Input).focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.is_running
+            if app.screen is not screen:  # (signed in: only "1001" with "1111" would)
+                assert typed.strip() in ("1001", "1111")
+                return
+            errors = [field_error(screen.query_one(f"#{name}")) for name in ("work_no", "pin")]
+            assert any(errors) or not typed.strip(), (widget.id, typed[:40])
+            if text_problem(typed) is not None and widget.id == "work_no":
+                assert errors[0], typed[:40]
+
+
+async def shift_case(desk: Desk, actor: Actor, text: str) -> None:
+    take(desk, actor, "王先生", str(next(PHONES)))
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        screen = app.screen
+        for index in range(len(inputs_of(screen.query_one("#current")))):
+            widgets = inputs_of(screen.query_one("#current"))
+            for other in widgets:  # the rest of the handover valid (setup)
+                if isinstance(other, TextArea):
+                    other.load_text("交班正常")
+                else:
+                    other.value = "明天上午回电客户"  # type: ignore[attr-defined]
+            widget = widgets[index]
+            before = last_seq(desk)
+            await paste(pilot, widget, text)
+            typed = value_of(widget)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.is_running
+            written = log_rows(desk, before)
+            name = "shift-note-error" if widget.id == "shift-note" else f"error-{widget.id[5:]}"
+            error = screen.query_one(f"#{name}", Static)
+            shown_error = error.has_class("-shown") and str(error.render()).startswith("✗")
+            if text_problem(typed, multiline=isinstance(widget, TextArea)) is not None:
+                assert shown_error and not written, (widget.id, typed[:40])
+                assert value_of(widget) == typed
+            elif written:
+                texts = stored_texts(written)
+                assert all(text_problem(t, multiline=True) is None for t in texts)
+                assert not typed.strip() or typed.strip() in texts, (widget.id, typed[:40])
+                return  # the handover is written: the shift is over
+            else:
+                assert shown_error or any_error(screen), (widget.id, typed[:40])
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW)
+@given(text=hostile)
+@example(text=CURATED[0])
+@example(text=CURATED[1])
+def test_sign_in_and_handover_refuse_or_store_cleanly(
+    fresh: Callable[[], Desk], actors: dict[str, Actor], text: str
+) -> None:
+    desk = fresh()
+    run(signin_case(desk, text))
+    run(shift_case(desk, actors["1001"], text))
 
 
 def test_every_kind_is_one_the_property_knows() -> None:
