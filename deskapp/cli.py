@@ -35,6 +35,9 @@ def pass_settings(command: Callable[..., Any]) -> Callable[..., Any]:
     return functools.update_wrapper(with_settings, command)
 
 
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class DeskGroup(click.Group):
     """The command's one error boundary: whatever a command lets escape becomes one line in
     words on stderr and a documented exit code (deskapp/cli_faults.py), the traceback goes
@@ -47,6 +50,9 @@ class DeskGroup(click.Group):
             code = super().main(argv, *rest, standalone_mode=False, **extra)
         except click.exceptions.Abort:
             code = _say(_t("cli.aborted"), 1)
+        except _NO_ARGS_IS_HELP as error:  # `deskapp staff`: its help, as click prints it
+            click.echo(error.ctx.get_help() if error.ctx else error.format_message())
+            code = error.exit_code
         except click.ClickException as error:
             if "--debug" in argv:
                 raise

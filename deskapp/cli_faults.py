@@ -9,7 +9,6 @@ import sqlite3
 import uuid
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -78,10 +77,3 @@ def fault_of(error: BaseException) -> Fault:
         return Fault(ExitCode.FILE_ERROR, t("cli.file.error", path=where, reason=reason))
     incident = uuid.uuid4().hex[:8]
     return Fault(ExitCode.UNEXPECTED, t("cli.unexpected", incident=incident), expected=False)
-
-
-def describe(error: BaseException, **context: Any) -> str:
-    """A log line's words for the fault: the command and the exception's type (the message
-    may carry a customer's data, so it stays in the traceback, whose phones the log masks)."""
-    where = " ".join(f"{k}={v}" for k, v in context.items())
-    return f"{where} {type(error).__name__}"
