@@ -13,6 +13,7 @@ current size (SQLITE_FULL), random bytes over the file."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import logging.handlers
 import random
@@ -379,3 +380,41 @@ def test_the_pin_given_on_the_command_line_never_reaches_the_log(
     assert_one_line(result, ExitCode.STORE_READONLY)
     log = (tmp_path / "log" / "deskapp.log").read_text("utf-8")
     assert "staff" in log and PIN not in log and PIN not in result.output
+
+
+# ------------------------------------------------------ a disk that fills up mid-write
+
+
+def test_a_report_the_disk_cannot_hold_leaves_no_partial_file_and_keeps_the_old_one(
+    tmp_path: Path, templates, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openpyxl import Workbook
+
+    def half_then_full(self, filename) -> None:
+        Path(filename).write_bytes(b"PK\x03\x04 half a workbook")
+        raise OSError(errno.ENOSPC, "No space left on device", str(filename))
+
+    monkeypatch.setattr(Workbook, "save", half_then_full)
+    scene = scene_for(tmp_path, templates, RECIPES["report"])
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "r.xlsx").write_bytes(b"yesterday's report")
+    before = scene.files()
+    result = invoke(scene, RECIPES["report"].args)
+    assert_one_line(result, ExitCode.DISK_FULL)
+    assert (tmp_path / "out" / "r.xlsx").read_bytes() == b"yesterday's report"
+    assert scene.files() - before <= {"desk.db-wal", "desk.db-shm"}
+
+
+def test_a_backup_the_disk_cannot_hold_leaves_no_partial_copy(
+    tmp_path: Path, templates, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(path: Path) -> str:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr("deskapp.services.backup.check", full)  # after the copy was written
+    scene = scene_for(tmp_path, templates, RECIPES["backup"])
+    (tmp_path / "copies").mkdir()
+    before = scene.files()
+    result = invoke(scene, RECIPES["backup"].args)
+    assert_one_line(result, ExitCode.DISK_FULL)
+    assert not leftovers(before, scene.files()), scene.files() - before
