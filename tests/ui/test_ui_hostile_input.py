@@ -41,7 +41,7 @@ from ui_helpers import WIDE, settle, sign_in, type_complaint
 
 from deskapp.domain.clean_input import text_problem
 from deskapp.services.desk import Actor, Desk
-from deskapp.services.intake import IntakeForm
+from deskapp.services.intake import IntakeForm, RefundForm
 from deskapp.store.models import ChangeLog
 from screens.app import DeskApp
 from screens.queue_actions import ACTIONS
@@ -82,6 +82,9 @@ KINDS: dict[str, str] = {
     "customer_name": "text", "contact_phone": "parsed", "service_number": "parsed",
     "content": "text", "demand": "text", "cause-query": "filter", "received_at": "parsed",
     "severity_reason": "text", "promised_reply_at": "parsed", "outcome": "text",
+    "refund-charged": "parsed", "refund-should_have_charged": "parsed", "refund-amount": "parsed",
+    "refund-approver_work_no": "parsed", "refund-approver_pin": "secret",
+    "refund-approval_reason": "text",
     # follow-up dialogs (F4) and the opinion book's (F7): f-<field>
     "f-note": "text", "f-content": "text", "f-outcome": "text", "f-reason": "text",
     "f-promise": "parsed", "f-until": "parsed", "f-score": "parsed", "f-reply": "text",
@@ -148,7 +151,10 @@ async def paste(pilot: Pilot, widget: Widget, text: str) -> None:
     widget.focus()
     await pilot.pause()
     widget.select_all()  # type: ignore[attr-defined]
-    pilot.app.post_message(events.Paste(text))
+    if text:
+        pilot.app.post_message(events.Paste(text))
+    else:  # (an empty paste changes nothing: the selection is deleted instead)
+        await pilot.press("backspace")
     await pilot.pause()  # (the form checks itself on the Changed message: no worker to wait)
     await pilot.pause()
 
@@ -193,6 +199,9 @@ def judge(app: DeskApp, desk: Desk, widget: Widget, typed: str, before: int) -> 
     kind = kind_of(widget)
     problem = text_problem(typed, multiline=isinstance(widget, TextArea))
     written = log_rows(desk, before)
+    if problem is not None and kind == "secret":  # a PIN is checked, never stored
+        assert any_error(app.screen) and not written, (widget.id, typed[:40])
+        return False
     if problem is not None and kind != "filter":
         assert field_error(widget), (widget.id, typed[:40], problem)
         assert not written, (widget.id, [r.entity for r in written])
@@ -216,32 +225,42 @@ def judge(app: DeskApp, desk: Desk, widget: Widget, typed: str, before: int) -> 
 PHONES = itertools.count(13900000000)  # a new customer each time: no repeat-complaint prompt
 
 
-async def valid_intake(pilot: Pilot) -> None:
-    """The rest of the form valid (filled as a restored draft is: setup, not the test)."""
+def intake_form(variant: str) -> IntakeForm:
+    """A valid form: "promise" (a reply promised), or "on_spot" (solved at the counter, with a
+    refund and a severity reason: the fields those show are tried too)."""
     phone = str(next(PHONES))
     form = IntakeForm(customer_name="李四", contact_phone=phone, content="没信号", demand="修好",
                       cause_code="NET.COVER.INDOOR", promised_reply_at="16:00")  # fmt: skip
-    pilot.app.screen.write_form(form)  # type: ignore[attr-defined]
+    if variant == "on_spot":
+        form.solved_on_spot, form.outcome, form.satisfaction = True, "已解决", "satisfied"
+        form.promised_reply_at, form.severity_reason = "", "客户要求加急"
+        form.refund = RefundForm(verified=True, charged="30", should_have_charged="10")
+    return form
+
+
+async def valid_intake(pilot: Pilot, variant: str) -> None:
+    """The rest of the form valid (filled as a restored draft is: setup, not the test)."""
+    pilot.app.screen.write_form(intake_form(variant))  # type: ignore[attr-defined]
     await settle(pilot)
 
 
-async def intake_case(desk: Desk, text: str) -> None:
+async def intake_case(desk: Desk, text: str, variant: str) -> None:
     app = make_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await sign_in(pilot)
-        await type_complaint(pilot, phone=str(next(PHONES)))  # once by keys, as a handler
+        if variant == "promise":
+            await type_complaint(pilot, phone=str(next(PHONES)))  # by keys, as a handler
+        else:
+            await valid_intake(pilot, variant)
         for index in range(len(inputs_of(app.screen))):
             widget = inputs_of(app.screen)[index]
-            original = value_of(widget)
             before = last_seq(desk)
             await paste(pilot, widget, text)
             typed = value_of(widget)  # (an Input keeps the first line, up to its max_length)
             await pilot.press("ctrl+s")
             await settle(pilot)
-            if judge(app, desk, widget, typed, before):
-                await valid_intake(pilot)  # saved: the form is empty again
-            else:
-                await paste(pilot, widget, original)
+            judge(app, desk, widget, typed, before)
+            await valid_intake(pilot, variant)  # the whole form valid again (setup)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW)
@@ -250,7 +269,8 @@ async def intake_case(desk: Desk, text: str) -> None:
 @example(text=CURATED[1])
 @example(text=CURATED[3])
 def test_intake_form_refuses_or_stores_cleanly(fresh: Callable[[], Desk], text: str) -> None:
-    run(intake_case(fresh(), text))
+    run(intake_case(fresh(), text, "promise"))
+    run(intake_case(fresh(), text, "on_spot"))  # (a store of its own: no draft offered)
 
 
 # ----------------------------------------------------------------- follow-up dialogs (F4)
