@@ -35,7 +35,73 @@ def pass_settings(command: Callable[..., Any]) -> Callable[..., Any]:
     return functools.update_wrapper(with_settings, command)
 
 
-@click.group(invoke_without_command=True)
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+class DeskGroup(click.Group):
+    """The command's one error boundary: whatever a command lets escape becomes one line in
+    words on stderr and a documented exit code (deskapp/cli_faults.py), the traceback goes
+    to the desk's log, and `--debug` shows it as well. Click's own usage errors are one line
+    too. Exit codes the commands choose themselves (sync's 3 and 4, day-close's 1) pass."""
+
+    def main(self, args: Any = None, *rest: Any, standalone_mode: bool = True, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            code = super().main(argv, *rest, standalone_mode=False, **extra)
+        except click.exceptions.Abort:
+            code = _say(_t("cli.aborted"), 1)
+        except _NO_ARGS_IS_HELP as error:  # `deskapp staff`: its help, as click prints it
+            click.echo(error.ctx.get_help() if error.ctx else error.format_message())
+            code = error.exit_code
+        except click.ClickException as error:
+            if "--debug" in argv:
+                raise
+            code = _say(_one_line(error.format_message()), error.exit_code, usage=error)
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            code = _fault(error, argv)
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _t(key: str, **params: Any) -> str:
+    from deskapp.i18n import t
+
+    return t(key, **params)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _say(message: str, code: int, usage: click.ClickException | None = None) -> int:
+    if isinstance(usage, click.UsageError) and usage.ctx is not None:
+        message = _t("cli.usage", message=message, command=usage.ctx.command_path)
+    click.echo(f"✗ {message}", err=True)
+    return code
+
+
+def _fault(error: Exception, argv: list[str]) -> int:
+    """Log the traceback (never the arguments: `staff add --pin` holds a PIN), say one line."""
+    import logging
+
+    from deskapp.cli_faults import fault_of
+
+    fault = fault_of(error)
+    command = next((a for a in argv if not a.startswith("-") and a in main.commands), "")
+    logger = logging.getLogger("deskapp.cli")
+    log = logger.warning if fault.expected else logger.error
+    log("deskapp %s: exit %d, %s (%s)", command, fault.code, fault.message,
+        type(error).__name__, exc_info=error)  # fmt: skip
+    if "--debug" in argv:
+        raise error
+    click.echo(f"✗ {fault.message}", err=True)
+    return int(fault.code)
+
+
+@click.group(cls=DeskGroup, invoke_without_command=True)
 @click.option(
     "--db",
     "db",
@@ -55,9 +121,17 @@ def pass_settings(command: Callable[..., Any]) -> Callable[..., Any]:
     envvar="DESKAPP_LANG",
     help="界面语言 language of the desk (zh 默认 / en)",
 )
+@click.option(
+    "--debug", is_flag=True, help="on an error, show the traceback too (it is always logged)"
+)
 @click.pass_context
-def main(ctx: click.Context, db: Path | None, data_dir: Path | None, lang: str | None) -> None:
+def main(
+    ctx: click.Context, db: Path | None, data_dir: Path | None, lang: str | None, debug: bool
+) -> None:
     """营业厅投诉处理台. Without a command: open the desk."""
+    from deskapp.logs import configure_logging
+
+    configure_logging(debug=debug)
     if lang:
         set_language(lang)  # before any screen is imported: they read their labels then
     ctx.obj = {k: v for k, v in {"db": db, "data_dir": data_dir}.items() if v is not None}
@@ -87,8 +161,8 @@ def _desk(settings: DeskSettings):
 def _fail(violation) -> None:
     from deskapp.i18n import error_text
 
-    for error in violation.errors:
-        click.echo(f"✗ {error.field}: {error_text(error)}", err=True)
+    words = "; ".join(f"{e.field}: {_one_line(error_text(e))}" for e in violation.errors)
+    click.echo(f"✗ {words}", err=True)  # one line, as every refusal of the command
     sys.exit(2)
 
 
@@ -625,6 +699,10 @@ def sync_command(settings: DeskSettings, hall: str | None, batch_size: int) -> N
     result = sync(
         _desk(settings), hall, batch_size=batch_size, window_days=settings.sync_window_days
     )
+    if result.store_key:  # this terminal's store refused: its code, as every command's
+        from deskapp.store.failures import StoreUnavailable
+
+        raise StoreUnavailable(result.store_key, result.error)
     click.echo(("✓ " if result.ok else "✗ ") + result.message, err=not result.ok)
     codes = {SyncOutcome.OK: 0, SyncOutcome.MUST_UPDATE: 3, SyncOutcome.UNREACHABLE: 4}
     sys.exit(codes.get(result.outcome, 1))
@@ -676,6 +754,8 @@ def day_close_command(settings: DeskSettings, day: str) -> None:
     """结束营业检查: print the day's checklist; exit 1 while anything is missing."""
     from datetime import date
 
+    from deskapp.domain.clean_input import year_error, year_in_range
+    from deskapp.domain.errors import RuleViolation
     from deskapp.i18n import t
     from deskapp.services.day_close import checklist, signed_off
 
@@ -684,6 +764,8 @@ def day_close_command(settings: DeskSettings, day: str) -> None:
     except ValueError:
         click.echo(f"✗ {t('error.opinion.date_format')}", err=True)
         sys.exit(2)
+    if not year_in_range(when.year):  # (year 1: the day's bounds overflow in UTC)
+        _fail(RuleViolation([year_error("date")]))
     desk = _desk(settings)
     listing = checklist(desk, when)
     for rule, ok in listing.rules_ok().items():

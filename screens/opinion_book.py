@@ -13,8 +13,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Select, Static
 
+from deskapp.domain.errors import RuleViolation
 from deskapp.domain.timefmt import local_day
-from deskapp.i18n import t
+from deskapp.i18n import error_text, t
 from deskapp.services import opinion_book
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm
@@ -111,9 +112,13 @@ class OpinionBookScreen(ModeScreen):
 
     @work(thread=True, exclusive=True, group="entries")
     def fetch(self, words: str, kind: str, since: str, until: str, offset: int) -> None:
-        rows, more = opinion_book.list_entries(
-            self.desk, since=since, until=until, kind=kind, words=words, offset=offset
-        )
+        try:
+            rows, more = opinion_book.list_entries(
+                self.desk, since=since, until=until, kind=kind, words=words, offset=offset
+            )
+        except RuleViolation as refused:  # a filter no stored text could match: say why
+            self.app.call_from_thread(self._refused, refused)
+            return
         today = local_day(self.desk.clock.now(), self.desk.tz)
         tickets = {}
         if any(r.complaint_id for r in rows):
@@ -159,6 +164,12 @@ class OpinionBookScreen(ModeScreen):
         self.query_one("#opinion-info", Static).update(
             t("opinion.summary", count=len(self.rows), open=len(open_rows), overdue=len(overdue))
         )
+
+    def _refused(self, refused: RuleViolation) -> None:
+        self.query_one("#entries", DataTable).clear()
+        self.rows = []
+        self._more = False
+        self.query_one("#opinion-info", Static).update(f"✗ {error_text(refused.errors[0])}")
 
     def _current(self) -> EntryRow | None:
         table = self.query_one("#entries", DataTable)

@@ -3,6 +3,7 @@ builds its bindings from this table, so a key, its Footer entry and its help nev
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -75,10 +76,12 @@ def _options(prefix: str, values: list[str]) -> list[tuple[str, str]]:
 
 
 def _score(text: str) -> int | None:
-    text = text.strip()
+    # NFKC: full-width digits from a Chinese IME count; isdigit() alone also passes "²",
+    # which int() refuses (the dialog's worker would fail instead of saying why).
+    text = unicodedata.normalize("NFKC", text).strip()
     if not text:
         return None
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         from deskapp.domain.errors import RuleViolation
 
         raise RuleViolation.single("score", "error.visit.score_range")

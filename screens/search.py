@@ -14,8 +14,9 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input, Static
 
 from deskapp.domain.enums import Status
+from deskapp.domain.errors import RuleViolation
 from deskapp.domain.phone import mask_phone
-from deskapp.i18n import t
+from deskapp.i18n import error_text, t
 from deskapp.services.desk import Desk
 from deskapp.services.search import PAGE_SIZE, SearchPage, search
 from screens.detail import DetailScreen
@@ -119,8 +120,20 @@ class SearchScreen(ModeScreen):
 
     @work(thread=True, exclusive=True, group="search")
     def fetch(self, query: str, offset: int) -> None:
-        page = search(self.desk, query, offset=offset, limit=PAGE_SIZE)
+        try:
+            page = search(self.desk, query, offset=offset, limit=PAGE_SIZE)
+        except RuleViolation as refused:  # a query no stored text could hold: say why
+            self.app.call_from_thread(self._refused, query, refused)
+            return
         self.app.call_from_thread(self._show, query, page)
+
+    def _refused(self, query: str, refused: RuleViolation) -> None:
+        if query != self._query:
+            return
+        self.query_one("#results", DataTable).clear()
+        self._ids = []
+        self._has_more = False
+        self.query_one("#search-info", Static).update(f"✗ {error_text(refused.errors[0])}")
 
     def _show(self, query: str, page: SearchPage) -> None:
         if query != self._query:

@@ -25,7 +25,7 @@ from textual.widgets import (
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.phone import mask_phone
-from deskapp.domain.timefmt import format_duration, format_local, parse_local
+from deskapp.domain.timefmt import format_duration, format_local, read_local
 from deskapp.i18n import error_text, t
 from deskapp.services import drafts, shifts
 from deskapp.services.desk import Actor, Desk
@@ -403,9 +403,11 @@ class ShiftScreen(ModeScreen):
         error = ""
         for field in ("h-from", "h-to"):
             text = self.query_one(f"#{field}", Input).value.strip()
-            moment = parse_local(f"{text} 00:00", desk.tz, now) if text else None
-            if text and moment is None:
-                error = t("error.time.format")
+            moment, refused = (
+                read_local(field, f"{text} 00:00", desk.tz, now) if text else (None, None)
+            )
+            if refused is not None:
+                error = error_text(refused)
             bounds.append(moment)
         static = self.query_one("#history-error", Static)
         static.update(f"✗ {error}" if error else "")
@@ -421,11 +423,20 @@ class ShiftScreen(ModeScreen):
     def _fetch_history(
         self, staff: str, since: datetime | None, until: datetime | None, offset: int
     ) -> None:
-        rows, more = shifts.list_shifts(
-            self.desk, since=since, until=until, staff=staff, offset=offset
-        )
+        try:
+            rows, more = shifts.list_shifts(
+                self.desk, since=since, until=until, staff=staff, offset=offset
+            )
+        except RuleViolation as refused:  # a handler filter no name could match: say why
+            self.app.call_from_thread(self._history_refused, refused)
+            return
         self._history_more = more
         self.app.call_from_thread(self._show_table, "history", rows, offset)
+
+    def _history_refused(self, refused: RuleViolation) -> None:
+        static = self.query_one("#history-error", Static)
+        static.update(f"✗ {error_text(refused.errors[0])}")
+        static.set_class(True, "-shown")
 
     @on(DataTable.RowHighlighted, "#history")
     def _near_end(self, event: DataTable.RowHighlighted) -> None:

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from deskapp.domain.clean_input import check_clean
 from deskapp.domain.errors import FieldError
 
 
-def check_text(field: str, value: str, *, required: bool, max_len: int) -> FieldError | None:
+def check_text(
+    field: str, value: str, *, required: bool, max_len: int, multiline: bool = False
+) -> FieldError | None:
+    """Required, within its length, and storable (deskapp/domain/clean_input.py): a one-line
+    field refuses every control character, a multi-line one keeps its line breaks."""
     if required and not value.strip():
         return FieldError(field, "error.required")
     if len(value) > max_len:
         return FieldError(field, "error.text.too_long", {"max": max_len, "length": len(value)})
-    return None
+    return check_clean(field, value, multiline=multiline)
 
 
 def check_received_at(

@@ -59,16 +59,22 @@ def backup(db_path: Path, dest: Path) -> Path:
     tmp = dest.with_name(dest.name + ".part")
     fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     os.close(fd)
-    source = sqlite3.connect(db_path, timeout=30)
-    target = sqlite3.connect(tmp)
     try:
-        source.backup(target)
-        target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-    finally:
-        target.close()
-        source.close()
-    check(tmp)
-    os.replace(tmp, dest)
+        source = sqlite3.connect(db_path, timeout=30)
+        try:
+            target = sqlite3.connect(tmp)
+            try:
+                source.backup(target)
+                target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            finally:
+                target.close()
+        finally:
+            source.close()
+        check(tmp)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # never a half-written copy beside the good ones
+        raise
     _owner_only(dest)
     return dest
 

@@ -244,7 +244,9 @@ def complete_record(
     """Fill in what a closed complaint is missing (its outcome, or the customer's satisfaction —
     客户未表态 when they would not say). On a signed-off day this is a late change."""
     limit = desk.refdata.settings.intake.text_limits.outcome
-    if outcome and (error := check_text("outcome", outcome, required=False, max_len=limit)):
+    if outcome and (
+        error := check_text("outcome", outcome, required=False, max_len=limit, multiline=True)
+    ):
         raise RuleViolation([error])
     if satisfaction:
         try:

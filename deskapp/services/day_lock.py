@@ -51,7 +51,7 @@ def approve_late(desk: Desk, late: LateApproval | None) -> Actor | None:
     transaction: the PIN check writes the wrong-PIN counter in a transaction of its own."""
     if late is None:
         return None
-    if error := check_text("late_reason", late.reason, required=True, max_len=500):
+    if error := check_text("late_reason", late.reason, required=True, max_len=500, multiline=True):
         raise RuleViolation([error])
     try:
         manager = sign_in(desk, late.work_no, late.pin)

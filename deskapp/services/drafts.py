@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from deskapp.services.desk import Desk
 from deskapp.store.failures import store_failures
 from deskapp.store.models import Draft
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
 
 def save_draft(desk: Desk, staff_id: str, form: str, data: str) -> None:
+    """`data` is JSON. A lone surrogate typed or pasted (a broken paste the form then refuses
+    at its field) cannot be written as UTF-8: it is kept as a JSON escape, which json reads
+    back as the same character, so the draft still holds exactly what is on screen."""
+    data = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", data)
     with store_failures(), desk.sessions() as session:
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         session.merge(Draft(staff_id=staff_id, form=form, data=data, updated_at=desk.clock.now()))

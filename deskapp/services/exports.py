@@ -7,6 +7,7 @@ each section's title, in the JSON as `basis`."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -18,9 +19,11 @@ from typing import Any
 from rich.cells import cell_len
 
 from deskapp.domain.actor import Actor
+from deskapp.domain.clean_input import printable
 from deskapp.domain.permissions import Permission
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
+from deskapp.paths import write_atomically
 from deskapp.services.audit import enforce
 from deskapp.services.desk import Desk
 from deskapp.services.reports import OVER_MARK, Kind, Report, Table, format_cell
@@ -50,10 +53,13 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralize(value: Any) -> Any:
-    """Text that a spreadsheet would evaluate, made inert; every other value as it is."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """Text that a spreadsheet would evaluate, made inert, and characters a file cannot hold
+    (a control character or lone surrogate stored by an older desk) made visible as U+FFFD:
+    openpyxl refuses them outright. Every other value as it is."""
+    if not isinstance(value, str):
+        return value
+    value = printable(value)
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def default_name(report: Report, fmt: str) -> str:
@@ -168,9 +174,17 @@ def write_xlsx(report: Report, path: Path, only: str | None = None) -> Path:
                     cell.font = bold
                 cells.append(cell)
             sheet.append(cells)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-    return path
+    try:
+        return write_atomically(path, book.save)
+    except BaseException:
+        # A save that failed (an unwritable folder, a full disk) leaves the write-only sheets
+        # open: closed now, or their finalizers print tracebacks to the terminal later.
+        for sheet in book.worksheets:
+            with contextlib.suppress(Exception):
+                if not sheet.closed:
+                    sheet.close()
+                sheet._writer.cleanup()  # its temporary file
+        raise
 
 
 def _letter(index: int) -> str:
@@ -218,9 +232,10 @@ def csv_text(report: Report, only: str | None = None) -> str:
 
 
 def write_csv(report: Report, path: Path, only: str | None = None) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(csv_text(report, only), encoding="utf-8-sig", newline="")
-    return path
+    text = csv_text(report, only)
+    return write_atomically(
+        path, lambda temp: temp.write_text(text, encoding="utf-8-sig", newline="")
+    )
 
 
 # ------------------------------------------------------------------------------------- json
@@ -303,13 +318,13 @@ def to_json(report: Report, only: str | None = None) -> dict[str, Any]:
 
 
 def json_text(report: Report, only: str | None = None) -> str:
-    return json.dumps(to_json(report, only), ensure_ascii=False, indent=2)
+    # (json escapes controls itself; a lone surrogate it would write raw, and UTF-8 cannot)
+    return printable(json.dumps(to_json(report, only), ensure_ascii=False, indent=2))
 
 
 def write_json(report: Report, path: Path, only: str | None = None) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json_text(report, only) + "\n", encoding="utf-8")
-    return path
+    text = json_text(report, only) + "\n"
+    return write_atomically(path, lambda temp: temp.write_text(text, encoding="utf-8"))
 
 
 # ------------------------------------------------------------------------------------- text
@@ -337,7 +352,7 @@ def text_report(report: Report, only: str | None = None) -> str:
                     _pad(v, w, n) for v, w, n in zip(row, widths, numeric, strict=True)
                 ).rstrip()
             )
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def write(report: Report, fmt: str, path: Path, only: str | None = None) -> Path:
@@ -347,9 +362,8 @@ def write(report: Report, fmt: str, path: Path, only: str | None = None) -> Path
         return write_csv(report, path, only)
     if fmt == ExportFormat.JSON:
         return write_json(report, path, only)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text_report(report, only), encoding="utf-8")
-    return path
+    text = text_report(report, only)
+    return write_atomically(path, lambda temp: temp.write_text(text, encoding="utf-8"))
 
 
 def export_as(desk: Desk, actor: Actor, report: Report, fmt: str, directory: Path) -> Path:

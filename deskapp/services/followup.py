@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 
 from deskapp.domain.clocks import ClockKind
 from deskapp.domain.enums import Channel, Satisfaction, Severity, Status
-from deskapp.domain.errors import RuleViolation
+from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_promised_at, check_text
 from deskapp.domain.permissions import Permission, require
 from deskapp.domain.recusal import check_recusal
 from deskapp.domain.status import Move, next_status
-from deskapp.domain.timefmt import local_day, parse_local
+from deskapp.domain.timefmt import local_day, read_local
 from deskapp.domain.visits import ReopenException, satisfaction_from_score, visit_move
 from deskapp.services.clocks import EXTERNAL_CHANNELS, events_of, refresh_clocks
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
@@ -41,7 +41,7 @@ class ActionResult:
 
 
 def _note(value: str, field: str = "note", *, required: bool = True) -> str:
-    error = check_text(field, value, required=required, max_len=NOTE_LIMIT)
+    error = check_text(field, value, required=required, max_len=NOTE_LIMIT, multiline=True)
     if error:
         raise RuleViolation([error])
     return value.strip()
@@ -95,9 +95,9 @@ def _move(complaint: Complaint, move: Move) -> None:
 def _promise(desk: Desk, text: str, now: datetime, field: str) -> datetime | None:
     if not text.strip():
         return None
-    due = parse_local(text, desk.tz, now)
+    due, time_error = read_local(field, text, desk.tz, now)
     if due is None:
-        raise RuleViolation.single(field, "error.time.format")
+        raise RuleViolation([time_error or FieldError(field, "error.time.format")])
     error = check_promised_at(due, now, desk.refdata.settings.intake.max_promise_ahead, field)
     if error:
         raise RuleViolation([error])
@@ -268,7 +268,7 @@ def close(
     the level-4 finding (the cause after checking the facts) if known. The day close asks for
     the reaction of every ticket closed that day."""
     limit = desk.refdata.settings.intake.text_limits.outcome
-    error = check_text("outcome", outcome, required=True, max_len=limit)
+    error = check_text("outcome", outcome, required=True, max_len=limit, multiline=True)
     if error:
         raise RuleViolation([error])
     reaction = None
@@ -385,9 +385,9 @@ def pause_clocks(
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         if Status(c.status) not in (Status.OPEN, Status.DISPATCHED, Status.REPLIED):
             raise RuleViolation.single("status", "error.pause.not_open")
-        end = parse_local(until, desk.tz, now) if until.strip() else None
+        end, time_error = read_local("until", until, desk.tz, now)
         if end is None:
-            raise RuleViolation.single("until", "error.time.format")
+            raise RuleViolation([time_error or FieldError("until", "error.time.format")])
         if end <= now:
             raise RuleViolation.single("until", "error.time.promise_past")
         if end > now + timedelta(days=rules.max_pause_days):

@@ -39,20 +39,21 @@ import uuid
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from deskapp.domain.categories import CausePath
+from deskapp.domain.clean_input import year_error, year_in_range
 from deskapp.domain.enums import Channel, Satisfaction, Severity, Status
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.phone import parse_phone, parse_service_number
 from deskapp.domain.severity import severity_floor
 from deskapp.domain.ticket_number import CODE, format_ticket_number
-from deskapp.domain.timefmt import local_day, parse_local
+from deskapp.domain.timefmt import local_day, read_local
 from deskapp.i18n import catalogue, error_text, t
 from deskapp.services.clocks import clocks_for, ticket_facts
 from deskapp.services.customer_base import customer_base
@@ -340,16 +341,24 @@ class _Parser:
     def time(self, value: Any, column: str, errors: list[FieldError]) -> datetime | None:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        if isinstance(value, datetime):
+        if isinstance(value, date):  # an Excel date cell (openpyxl gives a datetime)
+            if not year_in_range(value.year):
+                errors.append(year_error(column))  # year 1 would overflow in UTC
+                return None
+            if not isinstance(value, datetime):
+                value = datetime.combine(value, datetime.min.time())
             moment = value if value.tzinfo else value.replace(tzinfo=self.tz)
             return moment.astimezone(UTC)
         text = unicodedata.normalize("NFKC", str(value)).strip().replace("T", " ")
         text = re.sub(r"(\d{1,2}:\d{2}):\d{2}(\.\d+)?$", r"\1", text)  # seconds: dropped
         text = re.sub(r"\s+", " ", text)
         if re.fullmatch(r"\d{4}\D\d{1,2}\D\d{1,2}\D?\s\d{1,2}:\d{2}", text):
-            parsed = parse_local(text, self.tz, self.now)
+            parsed, time_error = read_local(column, text, self.tz, self.now)
             if parsed is not None:
                 return parsed
+            if time_error is not None and time_error.key == "error.time.year_range":
+                errors.append(time_error)
+                return None
         errors.append(FieldError(column, "error.import.time", {"value": str(value)[:40]}))
         return None
 
@@ -452,7 +461,7 @@ class _Parser:
             if not service_number:
                 errors.append(FieldError("service_number", "error.service_number.invalid"))
         content = get(cells.get("content"))
-        add(check_text("content", content, required=True, max_len=limits.content))
+        add(check_text("content", content, required=True, max_len=limits.content, multiline=True))
         demand = get(cells.get("demand"))
         add(check_text("demand", demand, required=False, max_len=limits.demand))
         path = self.category(cells.get("category"), errors)
@@ -494,7 +503,7 @@ class _Parser:
             Status.CLOSED if closed_at else Status.OPEN
         )  # fmt: skip
         outcome = get(cells.get("outcome"))
-        add(check_text("outcome", outcome, required=False, max_len=limits.outcome))
+        add(check_text("outcome", outcome, required=False, max_len=limits.outcome, multiline=True))
         sat_code = self.choice(cells.get("satisfaction"), SATISFACTIONS, "satisfaction", errors)
         satisfaction = Satisfaction(sat_code) if sat_code else None
         on_spot = self.flag(cells.get("solved_on_spot"), "solved_on_spot", errors)
@@ -542,6 +551,7 @@ class _Parser:
         external_no = get(cells.get("external_no"))
         source = get(cells.get("source")) or self.source
         add(check_text("external_no", external_no, required=False, max_len=60))
+        add(check_text("source", source, required=False, max_len=60))
 
         if errors:
             return errors

@@ -23,7 +23,7 @@ from deskapp.domain.refund import RefundQuote, double_refund
 from deskapp.domain.repeat import repeat_window_start
 from deskapp.domain.severity import severity_floor
 from deskapp.domain.ticket_number import format_ticket_number
-from deskapp.domain.timefmt import local_day, parse_local
+from deskapp.domain.timefmt import local_day, read_local
 from deskapp.ids import uuid7
 from deskapp.services.clocks import refresh_clocks
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
@@ -144,9 +144,9 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
 
     received_at = now
     if form.received_at.strip():
-        parsed = parse_local(form.received_at, desk.tz, now)
+        parsed, time_error = read_local("received_at", form.received_at, desk.tz, now)
         if parsed is None:
-            add(FieldError("received_at", "error.time.format"))
+            add(time_error)
         else:
             received_at = parsed
             add(check_received_at(received_at, now, settings.intake.max_received_age))
@@ -174,7 +174,7 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
             add(FieldError("service_number", "error.service_number.invalid"))
     elif phone is not None:
         service_number = phone.normalized  # most customers complain about their own number
-    add(check_text("content", form.content, required=True, max_len=limits.content))
+    add(check_text("content", form.content, required=True, max_len=limits.content, multiline=True))
     add(check_text("demand", form.demand, required=True, max_len=limits.demand))
 
     if not form.cause_code:
@@ -213,7 +213,11 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
     satisfaction = None
     promised_reply_at = None
     if form.solved_on_spot:
-        add(check_text("outcome", form.outcome, required=True, max_len=limits.outcome))
+        add(
+            check_text(
+                "outcome", form.outcome, required=True, max_len=limits.outcome, multiline=True
+            )
+        )
         try:
             satisfaction = Satisfaction(form.satisfaction)
             if satisfaction is Satisfaction.UNSATISFIED:
@@ -224,9 +228,11 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
         if not form.promised_reply_at.strip():
             add(FieldError("promised_reply_at", "error.promise.required"))
         else:
-            promised_reply_at = parse_local(form.promised_reply_at, desk.tz, now)
+            promised_reply_at, time_error = read_local(
+                "promised_reply_at", form.promised_reply_at, desk.tz, now
+            )
             if promised_reply_at is None:
-                add(FieldError("promised_reply_at", "error.time.format"))
+                add(time_error)
             else:
                 add(check_promised_at(promised_reply_at, now, settings.intake.max_promise_ahead))
 

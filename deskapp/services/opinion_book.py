@@ -12,6 +12,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
+from deskapp.domain.clean_input import check_clean, year_error, year_in_range
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.phone import parse_phone
@@ -67,6 +68,9 @@ def check_entry(desk: Desk, form: EntryForm) -> tuple[str, int, int, EntryKind, 
         if written is None:
             errors.append(FieldError("written_on", "error.opinion.date_format"))
             written = today
+        elif not year_in_range(written.year):
+            errors.append(year_error("written_on"))
+            written = today
         elif written > today:
             errors.append(FieldError("written_on", "error.time.future"))
         elif today - written > MAX_AGE:
@@ -79,7 +83,7 @@ def check_entry(desk: Desk, form: EntryForm) -> tuple[str, int, int, EntryKind, 
         kind = EntryKind.OPINION
         errors.append(FieldError("kind", "error.required"))
     for error in (
-        check_text("content", form.content, required=True, max_len=CONTENT_LIMIT),
+        check_text("content", form.content, required=True, max_len=CONTENT_LIMIT, multiline=True),
         check_text("customer_name", form.customer_name, required=False, max_len=40),
     ):
         if error:
@@ -119,7 +123,7 @@ def process_entry(
     desk: Desk, actor: Actor, entry_id: str, reply: str, late: LateApproval | None = None
 ) -> OpinionEntry:
     """Record the reply given or the action taken; the entry is processed."""
-    error = check_text("reply", reply, required=True, max_len=CONTENT_LIMIT)
+    error = check_text("reply", reply, required=True, max_len=CONTENT_LIMIT, multiline=True)
     if error:
         raise RuleViolation([error])
     manager = approve_late(desk, late)
@@ -165,7 +169,11 @@ def list_entries(
     limit: int = PAGE_SIZE,
 ) -> tuple[list[EntryRow], bool]:
     """Unprocessed first (today's, then the earlier ones, which are overdue), then processed,
-    newest first; filtered by written date range, kind and words of the content or reply."""
+    newest first; filtered by written date range, kind and words of the content or reply.
+    RuleViolation when a filter holds what no stored text could (deskapp/domain/clean_input)."""
+    for field, value in (("words", words), ("since", since), ("until", until)):
+        if error := check_clean(field, value):
+            raise RuleViolation([error])
     stmt = sa.select(
         OpinionEntry.id, OpinionEntry.written_on, OpinionEntry.page, OpinionEntry.line,
         OpinionEntry.kind, OpinionEntry.content, OpinionEntry.customer_name, OpinionEntry.reply,

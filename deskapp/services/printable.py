@@ -10,6 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from deskapp.domain.clean_input import printable
+from deskapp.paths import write_atomically
+
 
 @dataclass(frozen=True)
 class FieldTable:
@@ -67,7 +70,7 @@ def render(title: str, sections: Sequence[Section]) -> str:
                 for row in section.rows
             )
             parts.append(f"<table><tr>{head}</tr>{body}</table>")
-    return (
+    return printable(  # what an older desk stored may hold characters HTML and UTF-8 cannot
         '<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
         f"<title>{esc(title)}</title><style>{_STYLE}</style></head><body>\n"
         + "\n".join(parts)
@@ -78,7 +81,6 @@ def render(title: str, sections: Sequence[Section]) -> str:
 def write_printable(
     directory: Path, filename: str, title: str, sections: Sequence[Section]
 ) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
+    text = render(title, sections)
     path = directory / f"{safe_name(filename)}.html"
-    path.write_text(render(title, sections), encoding="utf-8")
-    return path
+    return write_atomically(path, lambda temp: temp.write_text(text, encoding="utf-8"))

@@ -54,6 +54,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from deskapp.domain.clean_input import year_error, year_in_range
 from deskapp.domain.clocks import ClockKind, TimeLimits, due
 from deskapp.domain.enums import Satisfaction, Severity, Status
 from deskapp.domain.errors import RuleViolation
@@ -882,17 +883,23 @@ def _team_tables(
 def parse_day(text: str, field: str = "from") -> date:
     """2026-11-24 (also 2026/11/24, 20261124) or 2026-11 (the month's first day)."""
     raw = text.strip().replace("/", "-").replace(".", "-")
+    day = None
     try:
         if len(raw) == 8 and raw.isdigit():
-            return date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
-        parts = [int(p) for p in raw.split("-")]
-        if len(parts) == 2:
-            return date(parts[0], parts[1], 1)
-        if len(parts) == 3:
-            return date(*parts)
+            day = date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
+        else:
+            parts = [int(p) for p in raw.split("-")]
+            if len(parts) == 2:
+                day = date(parts[0], parts[1], 1)
+            elif len(parts) == 3:
+                day = date(*parts)
     except ValueError:
         pass
-    raise RuleViolation.single(field, "error.report.date")
+    if day is None:
+        raise RuleViolation.single(field, "error.report.date")
+    if not year_in_range(day.year):  # (year 1: the period's bounds would overflow)
+        raise RuleViolation([year_error(field)])
+    return day
 
 
 def period_from_args(

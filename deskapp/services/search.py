@@ -12,6 +12,8 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
+from deskapp.domain.clean_input import check_clean
+from deskapp.domain.errors import RuleViolation
 from deskapp.domain.phone import parse_phone
 from deskapp.domain.text_search import match_expression
 from deskapp.domain.ticket_number import looks_like_ticket_number
@@ -80,6 +82,10 @@ def classify(query: str) -> QueryKind:
 
 
 def search(desk: Desk, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> SearchPage:
+    """RuleViolation (field "query") for a query no stored text could hold (a lone surrogate
+    cannot even be sent to SQLite; a control character matches nothing)."""
+    if error := check_clean("query", query):
+        raise RuleViolation([error])
     kind = classify(query)
     q = query.strip()
     stmt = sa.select(*_ROW_COLUMNS)

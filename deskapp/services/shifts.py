@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from deskapp.domain.clean_input import check_clean
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission
@@ -164,7 +165,9 @@ def close_shift(desk: Desk, actor: Actor, notes: dict[str, str], shift_note: str
                     {**error.params, "ticket": item.ticket_no},
                 )
             )
-    error = check_text("shift_note", shift_note, required=True, max_len=NOTE_LIMIT * 2)
+    error = check_text(
+        "shift_note", shift_note, required=True, max_len=NOTE_LIMIT * 2, multiline=True
+    )
     if error:
         errors.append(error)
     if errors:
@@ -254,7 +257,7 @@ def file_handover(desk: Desk, shift_id: str, work_no: str, pin: str, note: str =
 
 def annotate(desk: Desk, actor: Actor, shift_id: str, note: str) -> ShiftEvent:
     """A filed handover is never edited; a later remark is added beside it."""
-    error = check_text("note", note, required=True, max_len=NOTE_LIMIT)
+    error = check_text("note", note, required=True, max_len=NOTE_LIMIT, multiline=True)
     if error:
         raise RuleViolation([error])
     with desk.write(actor.id) as session:
@@ -306,7 +309,10 @@ def list_shifts(
     offset: int = 0,
     limit: int = PAGE_SIZE,
 ) -> tuple[list[ShiftRow], bool]:
-    """Shift history, newest first: by date range, by handler (work number or name), by status."""
+    """Shift history, newest first: by date range, by handler (work number or name), by status.
+    RuleViolation (field "staff") when the handler filter holds what no name could."""
+    if error := check_clean("staff", staff):
+        raise RuleViolation([error])
     incoming = sa.orm.aliased(Staff)
     items = (
         sa.select(sa.func.count(HandoverItem.id))

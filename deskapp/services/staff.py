@@ -10,8 +10,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from deskapp.domain.clean_input import check_clean
 from deskapp.domain.enums import Role
 from deskapp.domain.errors import FieldError, RuleViolation
+from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission, require
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.pins import DUMMY_HASH, canonical_pin, hash_pin, verify_pin
@@ -41,14 +43,8 @@ def _check_new_member(desk: Desk, work_no: str, name: str, pin: str) -> tuple[st
     errors: list[FieldError] = []
     if not WORK_NO.fullmatch(work_no):
         errors.append(FieldError("work_no", "error.work_no.format"))
-    if not name or len(name) > 40:
-        errors.append(
-            FieldError(
-                "name",
-                "error.required" if not name else "error.text.too_long",
-                {"max": 40, "length": len(name)},
-            )
-        )
+    if name_error := check_text("name", name, required=True, max_len=40):
+        errors.append(name_error)
     if pin_error := check_pin_format(desk, pin):
         errors.append(pin_error)
     if errors:
@@ -259,6 +255,8 @@ def sign_in(desk: Desk, work_no: str, pin: str) -> Actor:
     hall add up once the terminals have synchronized."""
     rules = desk.refdata.settings.signin
     work_no = canonical_pin(work_no).strip()  # (NFKC too: "１００１" typed in full width)
+    if clean_error := check_clean("work_no", work_no):
+        raise RuleViolation([clean_error])  # (a lone surrogate cannot even be looked up)
     if not WORK_NO.fullmatch(work_no):  # no such work number can exist: nothing to count
         verify_pin(pin, DUMMY_HASH)  # the same time as any other answer
         raise RuleViolation.single("pin", "error.signin.wrong", left=rules.max_failures)

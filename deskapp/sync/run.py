@@ -30,6 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from deskapp.i18n import t
 from deskapp.store.changelog import LOGGED_WRITE_KEY
+from deskapp.store.failures import StoreUnavailable, store_failures
 from deskapp.store.models import (
     RECORD_TABLES,
     SCHEMA_VERSION,
@@ -91,6 +92,7 @@ class SyncResult:
     duration_ms: int = 0
     bootstrapped: bool = False
     error: str = ""
+    store_key: str = ""  # error.store.*: this terminal's own store refused (busy, read-only, full)
 
     @property
     def ok(self) -> bool:
@@ -144,7 +146,9 @@ def _collector_paused() -> Iterator[None]:
 
 @contextmanager
 def _local_write(desk) -> Iterator[sa.Connection]:
-    with desk.engine.connect() as conn:
+    # store_failures: this terminal's store refusing (busy, read-only, full) is said as such,
+    # not taken for an unreachable hall.
+    with store_failures(), desk.engine.connect() as conn:
         conn = conn.execution_options(sqlite_begin="IMMEDIATE")
         with conn.begin(), applying(conn):
             yield conn
@@ -155,7 +159,7 @@ def _state(desk, hall_id: str) -> SyncState:
     with desk.engine.connect() as conn:
         row = conn.execute(query).first()
     if row is None:
-        with desk.engine.connect() as conn, conn.begin():
+        with store_failures(), desk.engine.connect() as conn, conn.begin():
             conn.execute(sqlite_insert(SyncState).values(hall_id=hall_id).on_conflict_do_nothing())
             row = conn.execute(query).one()
     return SyncState(**row._asdict())
@@ -202,6 +206,11 @@ def sync(
         result.outcome = SyncOutcome.ERROR if busy else SyncOutcome.UNREACHABLE
         result.error = str(getattr(error, "orig", None) or error)[:500]
         log.warning("hall store unreachable: %s", result.error)
+    except StoreUnavailable as error:  # the local store, not the hall: said as such
+        log.warning("synchronization stopped: the local store refused (%s)", error.key)
+        result.outcome = SyncOutcome.ERROR
+        result.error = t(error.key)
+        result.store_key = error.key
     except Exception as error:  # logged and shown; the desk keeps working offline
         log.exception("synchronization failed")
         result.outcome = SyncOutcome.ERROR
@@ -352,7 +361,7 @@ _PUSHED = ("seq", "txn_id", "entity", "entity_id", "op", "fields", "hlc", "schem
 
 def _acknowledge(desk, hall_id: str, node_id: str, first: int, last: int) -> None:
     """Mark own changes first..last as held by the hall (only ever after its commit)."""
-    with desk.engine.connect() as conn, conn.begin():
+    with store_failures(), desk.engine.connect() as conn, conn.begin():
         acked = conn.execute(
             sa.select(SyncState.acked_seq).where(SyncState.hall_id == hall_id)
         ).scalar_one()

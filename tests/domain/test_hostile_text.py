@@ -7,6 +7,7 @@ catalogue; it never raises anything else, and what it accepts reads back as itse
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
 from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from deskapp.domain.money import format_yuan, parse_amount
 from deskapp.domain.phone import mask_phone, parse_phone, parse_service_number
 from deskapp.domain.text_search import bigrams, match_expression, normalize
 from deskapp.domain.ticket_number import looks_like_ticket_number
-from deskapp.domain.timefmt import format_local, parse_local
+from deskapp.domain.timefmt import format_local, parse_local, read_local
 from deskapp.i18n import catalogue, error_text
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -39,7 +40,9 @@ hostile = st.one_of(
     ),
 )
 HOSTILE_EXAMPLES = ["\x00", "１３８１２３４５６７８", "\u202e13812345678", "138\x001234\u200b5678",
-                    "²³⁴⁵", "٠١٢٣", "9" * 10_000, "=cmd|' /C calc'!A0"]  # fmt: skip
+                    "²³⁴⁵", "٠١٢٣", "9" * 10_000, "=cmd|' /C calc'!A0",
+                    "0001-01-01 00:00", "9999-12-31 23:59", "张\ud800三",
+                    "\u200b\u202e"]  # fmt: skip
 
 
 def catalogued(error: FieldError) -> None:
@@ -91,6 +94,10 @@ def test_free_text_is_accepted_within_its_limit_or_refused_naming_it(text: str) 
         error = check_text("content", text, required=True, max_len=limit)
         if error is None:
             assert text.strip() and len(text) <= limit
+            # what is accepted can be stored and read back: UTF-8, no controls, visible
+            assert text.encode("utf-8").decode("utf-8") == text
+            assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
+            assert any(unicodedata.category(c) != "Cf" and not c.isspace() for c in text)
             continue
         catalogued(error)
         if len(text) > limit and text.strip():  # (all blank: "required" says more)
@@ -137,3 +144,41 @@ def _fts() -> sqlite3.Connection:
         _DB[0].execute("CREATE VIRTUAL TABLE t USING fts5(body, tokenize='unicode61')")
     _DB[0].execute("DELETE FROM t")
     return _DB[0]
+
+
+@settings(max_examples=200)
+@given(st.integers(0, 9999), st.integers(1, 12), st.integers(1, 28))
+@example(1, 1, 1)
+@example(9999, 12, 31)
+def test_a_typed_year_outside_2000_2099_is_refused_in_words_never_an_overflow(y, mo, d) -> None:
+    """Year 1 at 00:00 in Asia/Shanghai is before UTC's year 1: it used to raise OverflowError."""
+    text = f"{y:04d}-{mo:02d}-{d:02d} 00:00"
+    moment, error = read_local("until", text, TZ, NOW)
+    if 2000 <= y <= 2099:
+        assert error is None and moment is not None and format_local(moment, TZ) == text
+    else:
+        assert moment is None and error is not None and error.key == "error.time.year_range"
+        catalogued(error)
+        assert parse_local(text, TZ, NOW) is None
+
+
+def test_a_text_is_refused_for_what_cannot_be_stored_or_seen() -> None:
+    cases = {
+        "张\ud800三": "error.text.surrogate",
+        "李\x00四": "error.text.control",
+        "a\tb": "error.text.control",
+        "第一行\n第二行": "error.text.control",  # one line...
+        "\u200b\u200b": "error.text.invisible",
+        "\u202e\u2066": "error.text.invisible",
+        "\ufeff \u200d": "error.text.invisible",
+    }
+    for text, key in cases.items():
+        error = check_text("name", text, required=True, max_len=40)
+        assert error is not None and error.key == key, text
+        catalogued(error)
+    # ...but a multi-line text keeps its line breaks, and marks inside visible text are kept
+    assert (
+        check_text("content", "第一行\r\n第二行", required=True, max_len=40, multiline=True) is None
+    )
+    assert check_text("content", "第一行\x0b第二行", required=True, max_len=40, multiline=True)
+    assert check_text("name", "\u202e张三", required=True, max_len=40) is None

@@ -1,0 +1,65 @@
+"""What the desk can store and show back: the one rule every typed, pasted or imported text and
+date goes through (intake, follow-up dialogs, the opinion book, staff, import, search).
+
+A text is refused, in words, when it holds a character a person cannot read back or a file
+cannot hold: a control character (a multi-line text may hold its line breaks), a lone UTF-16
+surrogate (a broken paste; it cannot be encoded, so SQLite, a file or a terminal would fail on
+it), or nothing but invisible marks (zero-width spaces, direction overrides: a name that looks
+empty). Dates are refused outside the years 2000–2099: a year 1 has no UTC equivalent in the
+hall's time zone (OverflowError), and a desk opened in 2026 has no business with year 9999.
+
+`printable()` is the other side: what an older desk stored before this rule is made safe for a
+file (an export never fails on content)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from deskapp.domain.errors import FieldError
+
+FIRST_YEAR = 2000
+LAST_YEAR = 2099
+LINE_BREAKS = "\n\r"
+# Controls (Cc) and the Unicode line/paragraph separators break a one-line field, a CSV row or a
+# terminal line; surrogates (Cs) cannot be encoded at all.
+_UNSTORABLE = ("Cc", "Cs", "Zl", "Zp")
+# What a file still refuses once text is in the store: XML 1.0 (xlsx, HTML) allows tab and the
+# line breaks among controls; surrogates cannot be written as UTF-8.
+_NOT_IN_FILES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def text_problem(value: str, *, multiline: bool = False) -> str | None:
+    """The error key for a text the desk cannot store cleanly, or None when it can."""
+    for ch in value:
+        category = unicodedata.category(ch)
+        if category == "Cs":
+            return "error.text.surrogate"
+        if category in _UNSTORABLE and not (multiline and ch in LINE_BREAKS):
+            return "error.text.control"
+    if (
+        value
+        and not value.isspace()
+        and all(unicodedata.category(ch) == "Cf" or ch.isspace() for ch in value)
+    ):
+        return "error.text.invisible"
+    return None
+
+
+def check_clean(field: str, value: str, *, multiline: bool = False) -> FieldError | None:
+    key = text_problem(value, multiline=multiline)
+    return None if key is None else FieldError(field, key)
+
+
+def year_in_range(year: int) -> bool:
+    return FIRST_YEAR <= year <= LAST_YEAR
+
+
+def year_error(field: str) -> FieldError:
+    return FieldError(field, "error.time.year_range", {"first": FIRST_YEAR, "last": LAST_YEAR})
+
+
+def printable(text: str) -> str:
+    """Text as a file can hold it: each character a file refuses becomes U+FFFD (visible, so
+    the reader sees that something was there)."""
+    return _NOT_IN_FILES.sub("\ufffd", text)

@@ -1,0 +1,528 @@
+"""Hostile text in every input of every form, through the real app and the Pilot.
+
+Hypothesis generates the text: control characters, lone surrogates, RTL and zero-width marks,
+full-width and other Unicode digits, odd dates (year 1, year 9999, 25:61) and numbers, and a
+huge paste. The inputs are found on each form itself (every Input and TextArea the screen or
+dialog shows), so a new field is tried without a change here, and `KINDS` must say what each
+one is for (a field it does not know fails the test). Each text arrives as a terminal's
+bracketed paste (`events.Paste`, as tests/ui/test_ui_paste_limit.py does): that is how a
+control character or a broken surrogate reaches a desk; keys cannot type them.
+
+For each input, with the rest of the form valid: the app is still running, and either the
+input's own field shows an error in words (always, when the text holds something that cannot
+be stored cleanly: deskapp/domain/clean_input.py) with nothing written and the text still in
+the field, or the record was written and every text it wrote reads back clean, the input's
+text among them. Filters (search, the opinion book's and the shift history's) say why in
+their line instead of failing in a worker.
+
+CI cost: per test, `EXAMPLES` (2) generated texts plus two curated ones as explicit examples,
+each on a fresh app and store (the intake form, with 17 inputs, in one of its two variants per
+example); `-n 2` spreads the six tests over the workers."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import shutil
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import suppress
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from followup_helpers import make_app, open_queue, take
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from textual import events
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Select, Static, TextArea
+from ui_helpers import WIDE, settle, sign_in, type_complaint
+
+from deskapp.domain.clean_input import text_problem
+from deskapp.services.desk import Actor, Desk
+from deskapp.services.intake import IntakeForm, RefundForm
+from deskapp.store.models import ChangeLog
+from screens.app import DeskApp
+from screens.queue_actions import ACTIONS
+from screens.widgets.action_dialog import ActionDialog
+from screens.widgets.field import Field
+
+pytestmark = pytest.mark.ui
+
+EXAMPLES = 2
+SLOW = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+MARKS = "\x00\x01\x07\x0b\x1b\x7f\u200b\u200e\u200f\u202a\u202e\u2066\ufeff\u3000\ud800\udfff"
+DIGITS = "0123456789０１２３４５６７８９٠١٢٣٤५²³¹"
+CURATED = [
+    "张\ud800三",
+    "李\x00四\x0b",
+    "\u200b\u202e",
+    "0001-01-01 00:00",
+    "9999-12-31 23:59",
+    "2026-02-30 25:61",
+    "１３８１２３４５６７８",
+    "²³",
+    "1e309",
+    "\u202e王五",
+    "第一行\n第二行",
+    "字" * 10_000,
+]
+hostile = st.one_of(
+    st.text(st.sampled_from(MARKS + DIGITS + "-: 年月日张三"), min_size=1, max_size=20),
+    st.text(st.characters(), min_size=1, max_size=20),
+    st.builds(lambda s, n: s * n, st.text(min_size=1, max_size=3), st.integers(300, 4000)),
+)
+
+# What each input is for. "text": stored as typed (trimmed); "parsed": a phone, a time, a
+# number or a code, stored in its canonical form; "filter": narrows a list, stores nothing;
+# "secret": a PIN, checked and never stored.
+KINDS: dict[str, str] = {
+    # intake (F2)
+    "customer_name": "text", "contact_phone": "parsed", "service_number": "parsed",
+    "content": "text", "demand": "text", "cause-query": "filter", "received_at": "parsed",
+    "severity_reason": "text", "promised_reply_at": "parsed", "outcome": "text",
+    "refund-charged": "parsed", "refund-should_have_charged": "parsed", "refund-amount": "parsed",
+    "refund-approver_work_no": "parsed", "refund-approver_pin": "secret",
+    "refund-approval_reason": "text",
+    # follow-up dialogs (F4) and the opinion book's (F7): f-<field>
+    "f-note": "text", "f-content": "text", "f-outcome": "text", "f-reason": "text",
+    "f-promise": "parsed", "f-until": "parsed", "f-score": "parsed", "f-reply": "text",
+    "f-written_on": "parsed", "f-page": "parsed", "f-line": "parsed",
+    "f-customer_name": "text", "f-contact": "parsed",
+    # sign-in, and the shift's handover (F5): its note, and one note-<complaint id> per item
+    "work_no": "parsed", "pin": "secret", "shift-note": "text", "note-": "text",
+    # filters
+    "query": "filter", "f-words": "filter", "f-from": "filter", "f-to": "filter",
+    "h-staff": "filter", "h-from": "filter", "h-to": "filter",
+}  # fmt: skip
+
+
+def run(coroutine: Awaitable[None]) -> None:
+    asyncio.run(coroutine)  # (Hypothesis drives a plain function; each example a fresh app)
+
+
+@pytest.fixture
+def fresh(desk: Desk, tmp_path: Path) -> Iterator[Callable[[], Desk]]:
+    """A new copy of the staffed test store for each Hypothesis example: what one example
+    wrote (tickets, drafts) never shapes the next."""
+    with desk.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    template = tmp_path / "template.db"
+    shutil.copyfile(Path(str(desk.engine.url.database)), template)
+    opened: list[Desk] = []
+    numbers = itertools.count()
+
+    def make() -> Desk:
+        if opened:
+            opened.pop().close()
+        path = tmp_path / f"example-{next(numbers)}.db"
+        shutil.copyfile(template, path)
+        opened.append(Desk.open(path, clock=desk.clock))
+        return opened[-1]
+
+    yield make
+    for left in opened:
+        left.close()
+
+
+def value_of(widget: Widget) -> str:
+    return widget.text if isinstance(widget, TextArea) else widget.value  # type: ignore[attr-defined]
+
+
+def shown(widget: Widget) -> bool:
+    return all(node.display for node in widget.ancestors_with_self if isinstance(node, Widget))
+
+
+def kind_of(widget: Widget) -> str:
+    name = str(widget.id)
+    return KINDS.get(name) or KINDS.get(name[: name.index("-") + 1] if "-" in name else "", "")
+
+
+def inputs_of(root: Widget) -> list[Widget]:
+    found = [w for w in root.query("Input, TextArea") if shown(w) and w.id]
+    unknown = [w.id for w in found if not kind_of(w)]
+    assert not unknown, f"inputs with no kind in KINDS (say what they are for): {unknown}"
+    return found
+
+
+async def paste(pilot: Pilot, widget: Widget, text: str) -> None:
+    """Replace what the input holds with `text`, as a terminal's bracketed paste."""
+    widget.focus()
+    await pilot.pause()
+    widget.select_all()  # type: ignore[attr-defined]
+    if text:
+        pilot.app.post_message(events.Paste(text))
+    else:  # (an empty paste changes nothing: the selection is deleted instead)
+        await pilot.press("backspace")
+    await pilot.pause()  # (the form checks itself on the Changed message: no worker to wait)
+    await pilot.pause()
+
+
+def log_rows(desk: Desk, after: int) -> list[ChangeLog]:
+    with desk.read() as session:
+        return list(session.scalars(sa.select(ChangeLog).where(ChangeLog.seq > after)))
+
+
+def last_seq(desk: Desk) -> int:
+    with desk.read() as session:
+        return session.scalar(sa.select(sa.func.max(ChangeLog.seq))) or 0
+
+
+def stored_texts(rows: list[ChangeLog]) -> list[str]:
+    texts: list[str] = []
+    for row in rows:
+        for value in json.loads(row.fields or "{}").values():
+            if isinstance(value, str):
+                texts.append(value)
+    return texts
+
+
+def field_error(widget: Widget) -> str:
+    box = next((a for a in widget.ancestors if isinstance(a, Field)), None)
+    if box is None:
+        return ""
+    error = box.query_one(f"#error-{box.field_name}", Static)
+    return str(error.render()) if error.has_class("-shown") else ""
+
+
+def any_error(screen: Widget) -> bool:
+    if any(True for _ in screen.query(".field-error.-shown")):
+        return True
+    general = screen.query("#dialog-error")
+    return bool(general and str(general.first(Static).render()).strip())
+
+
+def judge(app: DeskApp, desk: Desk, widget: Widget, typed: str, before: int) -> bool:
+    """The property for one input after its form was submitted; True when it was written."""
+    assert app.is_running
+    kind = kind_of(widget)
+    problem = text_problem(typed, multiline=isinstance(widget, TextArea))
+    written = log_rows(desk, before)
+    if problem is not None and kind == "secret":  # a PIN is checked, never stored
+        assert any_error(app.screen) and not written, (widget.id, typed[:40])
+        return False
+    if problem is not None and kind != "filter":
+        assert field_error(widget), (widget.id, typed[:40], problem)
+        assert not written, (widget.id, [r.entity for r in written])
+        assert value_of(widget) == typed  # nothing typed is lost
+        return False
+    texts = stored_texts(written)
+    for text in texts:
+        assert text_problem(text, multiline=True) is None, (widget.id, text[:40])
+        text.encode("utf-8")
+    if written and kind == "text" and typed.strip():
+        assert typed.strip() in texts, (widget.id, typed[:40])
+    if not written and kind != "filter":
+        assert any_error(app.screen) or field_error(widget), (widget.id, typed[:40])
+        assert value_of(widget) == typed
+    return bool(written)
+
+
+# --------------------------------------------------------------------------- intake (F2)
+
+
+PHONES = itertools.count(13900000000)  # a new customer each time: no repeat-complaint prompt
+
+
+def intake_form(variant: str) -> IntakeForm:
+    """A valid form: "promise" (a reply promised), or "on_spot" (solved at the counter, with a
+    refund and a severity reason: the fields those show are tried too)."""
+    phone = str(next(PHONES))
+    form = IntakeForm(customer_name="李四", contact_phone=phone, content="没信号", demand="修好",
+                      cause_code="NET.COVER.INDOOR", promised_reply_at="16:00")  # fmt: skip
+    if variant == "on_spot":
+        form.solved_on_spot, form.outcome, form.satisfaction = True, "已解决", "satisfied"
+        form.promised_reply_at, form.severity_reason = "", "客户要求加急"
+        form.refund = RefundForm(verified=True, charged="30", should_have_charged="10")
+    return form
+
+
+async def valid_intake(pilot: Pilot, variant: str) -> None:
+    """The rest of the form valid (filled as a restored draft is: setup, not the test)."""
+    pilot.app.screen.write_form(intake_form(variant))  # type: ignore[attr-defined]
+    await settle(pilot)
+
+
+async def intake_case(desk: Desk, text: str, variant: str) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        if variant == "promise":
+            await type_complaint(pilot, phone=str(next(PHONES)))  # by keys, as a handler
+        else:
+            await valid_intake(pilot, variant)
+        for index in range(len(inputs_of(app.screen))):
+            widget = inputs_of(app.screen)[index]
+            before = last_seq(desk)
+            await paste(pilot, widget, text)
+            typed = value_of(widget)  # (an Input keeps the first line, up to its max_length)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            judge(app, desk, widget, typed, before)
+            await valid_intake(pilot, variant)  # the whole form valid again (setup)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW)
+@given(text=hostile, variant=st.sampled_from(["promise", "on_spot"]))
+@example(text=CURATED[0], variant="promise")
+@example(text=CURATED[3], variant="on_spot")
+def test_intake_form_refuses_or_stores_cleanly(
+    fresh: Callable[[], Desk], text: str, variant: str
+) -> None:
+    run(intake_case(fresh(), text, variant))
+
+
+# ----------------------------------------------------------------- follow-up dialogs (F4)
+
+
+# A valid value for each dialog input, so the one under test is the only thing wrong.
+VALID = {"f-note": "已联系客户", "f-content": "已处理", "f-outcome": "已解决,客户认可",
+         "f-reason": "客户要求", "f-promise": "", "f-until": "2026-11-26 10:00", "f-score": "8",
+         "f-reply": "已回复客户", "f-written_on": "", "f-page": "3", "f-line": "7",
+         "f-customer_name": "", "f-contact": ""}  # fmt: skip
+
+
+def valid_dialog(dialog: ActionDialog, skip: Widget) -> None:
+    """Every other input of the dialog valid, every select on its first choice (setup)."""
+    for select in dialog.query(Select):
+        options = [value for _, value in select._options if value is not Select.NULL]
+        if options and select.value is Select.NULL:
+            select.value = options[0]
+    for widget in inputs_of(dialog):
+        if widget is not skip:
+            value = VALID[str(widget.id)]
+            if isinstance(widget, TextArea):
+                widget.load_text(value)
+            else:
+                widget.value = value  # type: ignore[attr-defined]
+
+
+async def on_ticket(pilot: Pilot, queue: Widget, cid: str) -> None:
+    """The queue's cursor on the ticket (setup: the queue's keys are its own tests')."""
+    table = queue.query_one("#queue", DataTable)
+    table.focus()
+    table.move_cursor(row=[r.id for r in queue.rows].index(cid))  # type: ignore[attr-defined]
+    await settle(pilot)
+    assert queue._current().id == cid  # type: ignore[attr-defined]
+
+
+async def dialog_case(desk: Desk, actor: Actor, text: str) -> None:
+    """Every follow-up dialog (screens/queue_actions.ACTIONS), each on a ticket of its own,
+    in one app: a dialog still open after the last input is cancelled with Esc."""
+    tickets = {a.name: take(desk, actor, "王先生", str(next(PHONES))) for a in ACTIONS}
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_queue(pilot)
+        queue = app.screen
+        for action in ACTIONS:
+            await on_ticket(pilot, queue, tickets[action.name])
+            await pilot.press(action.key)
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, ActionDialog), action.name
+            for index in range(len(inputs_of(dialog))):
+                widget = inputs_of(dialog)[index]
+                valid_dialog(dialog, widget)
+                before = last_seq(desk)
+                await paste(pilot, widget, text)
+                typed = value_of(widget)
+                await pilot.press("ctrl+s")
+                await settle(pilot)
+                if app.screen is dialog:
+                    assert judge(app, desk, widget, typed, before) is False
+                    continue
+                rows = log_rows(desk, before)  # written and closed: the record is clean
+                assert rows and all(text_problem(t, multiline=True) is None
+                                    for t in stored_texts(rows)), action.name  # fmt: skip
+                if kind_of(widget) == "text" and typed.strip():
+                    assert typed.strip() in stored_texts(rows), action.name
+                break
+            while app.screen is not queue:  # the dialog, or what a saved action opened
+                await pilot.press("escape")
+                await settle(pilot)
+            assert app.is_running
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW)
+@given(text=hostile)
+@example(text=CURATED[0])
+@example(text=CURATED[3])
+def test_every_followup_dialog_refuses_or_stores_cleanly(
+    fresh: Callable[[], Desk], actors: dict[str, Actor], text: str
+) -> None:
+    run(dialog_case(fresh(), actors["1001"], text))
+
+
+# ---------------------------------------------------------------- opinion book (F7)
+
+
+async def opinion_case(desk: Desk, text: str) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        screen = app.screen
+        for widget in inputs_of(screen):  # the filters
+            await paste(pilot, widget, text)
+            assert app.is_running and app.screen is screen
+            if text_problem(value_of(widget)) is not None:
+                info = str(screen.query_one("#opinion-info", Static).render())
+                assert info.startswith("✗"), (widget.id, info)
+            await paste(pilot, widget, "")
+        valid = {"f-page": "3", "f-line": "7", "f-content": "排队太久", "f-written_on": ""}
+        screen.query_one("#entries").focus()  # (from a filter, "n" would be typed)
+        await pilot.press("n")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ActionDialog)
+        targets = [str(w.id) for w in inputs_of(dialog)]
+        for target in targets:
+            for widget in inputs_of(dialog):
+                if widget.id != target and widget.id in valid:
+                    await paste(pilot, widget, valid[str(widget.id)])
+            widget = dialog.query_one(f"#{target}")
+            before = last_seq(desk)
+            await paste(pilot, widget, text)
+            typed = value_of(widget)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            if app.screen is not dialog:  # written and closed
+                rows = log_rows(desk, before)
+                assert all(text_problem(t, multiline=True) is None for t in stored_texts(rows))
+                if kind_of(widget) == "text" and typed.strip():
+                    assert typed.strip() in stored_texts(rows)
+                return
+            judge(app, desk, widget, typed, before)
+            with suppress(KeyError):
+                await paste(pilot, widget, valid[target])
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW)
+@given(text=hostile)
+@example(text=CURATED[0])
+@example(text=CURATED[4])
+def test_opinion_book_filters_and_entry_refuse_or_store_cleanly(
+    fresh: Callable[[], Desk], text: str
+) -> None:
+    run(opinion_case(fresh(), text))
+
+
+# ------------------------------------------------------- search (F3), shift history (F5)
+
+
+async def filters_case(desk: Desk, text: str) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        for widget in inputs_of(app.screen):
+            await paste(pilot, widget, text)
+            await pilot.press("enter")
+            await settle(pilot, 0.6)  # (the search waits for typing to pause)
+            assert app.is_running
+            if text_problem(value_of(widget)) is not None:
+                info = str(app.screen.query_one("#search-info", Static).render())
+                assert info.startswith("✗"), info
+        await pilot.press("f5")
+        await settle(pilot)
+        shift = app.screen
+        shift.query_one("#shift-tabs").active = "tab-history"  # type: ignore[attr-defined]
+        await settle(pilot)
+        for widget in inputs_of(shift.query_one("#history-filter")):
+            await paste(pilot, widget, text)
+            assert app.is_running
+            if text_problem(value_of(widget)) is not None:
+                assert str(shift.query_one("#history-error", Static).render()).startswith("✗")
+            await paste(pilot, widget, "")
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW)
+@given(text=hostile)
+@example(text=CURATED[0])
+@example(text=CURATED[3])
+def test_search_and_history_filters_say_why_or_search(fresh: Callable[[], Desk], text: str) -> None:
+    run(filters_case(fresh(), text))
+
+
+# ------------------------------------------------------------ sign-in, handover note (F5)
+
+
+async def signin_case(desk: Desk, text: str) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        for widget in inputs_of(screen):
+            other = screen.query_one("#pin" if widget.id == "work_no" else "#work_no", Input)
+            other.value = "1111" if widget.id == "work_no" else "1001"
+            await paste(pilot, widget, text)
+            typed = value_of(widget)
+            screen.query_one("#pin", Input).focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.is_running
+            if app.screen is not screen:  # (signed in: only "1001" with "1111" would)
+                assert typed.strip() in ("1001", "1111")
+                return
+            errors = [field_error(screen.query_one(f"#{name}")) for name in ("work_no", "pin")]
+            assert any(errors) or not typed.strip(), (widget.id, typed[:40])
+            if text_problem(typed) is not None and widget.id == "work_no":
+                assert errors[0], typed[:40]
+
+
+async def shift_case(desk: Desk, actor: Actor, text: str) -> None:
+    take(desk, actor, "王先生", str(next(PHONES)))
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        screen = app.screen
+        for index in range(len(inputs_of(screen.query_one("#current")))):
+            widgets = inputs_of(screen.query_one("#current"))
+            for other in widgets:  # the rest of the handover valid (setup)
+                if isinstance(other, TextArea):
+                    other.load_text("交班正常")
+                else:
+                    other.value = "明天上午回电客户"  # type: ignore[attr-defined]
+            widget = widgets[index]
+            before = last_seq(desk)
+            await paste(pilot, widget, text)
+            typed = value_of(widget)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.is_running
+            written = log_rows(desk, before)
+            name = "shift-note-error" if widget.id == "shift-note" else f"error-{widget.id[5:]}"
+            error = screen.query_one(f"#{name}", Static)
+            shown_error = error.has_class("-shown") and str(error.render()).startswith("✗")
+            if text_problem(typed, multiline=isinstance(widget, TextArea)) is not None:
+                assert shown_error and not written, (widget.id, typed[:40])
+                assert value_of(widget) == typed
+            elif written:
+                texts = stored_texts(written)
+                assert all(text_problem(t, multiline=True) is None for t in texts)
+                assert not typed.strip() or typed.strip() in texts, (widget.id, typed[:40])
+                return  # the handover is written: the shift is over
+            else:
+                assert shown_error or any_error(screen), (widget.id, typed[:40])
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW)
+@given(text=hostile)
+@example(text=CURATED[0])
+@example(text=CURATED[1])
+def test_sign_in_and_handover_refuse_or_store_cleanly(
+    fresh: Callable[[], Desk], actors: dict[str, Actor], text: str
+) -> None:
+    desk = fresh()
+    run(signin_case(desk, text))
+    run(shift_case(desk, actors["1001"], text))
+
+
+def test_every_kind_is_one_the_property_knows() -> None:
+    assert set(KINDS.values()) <= {"text", "parsed", "filter", "secret"}
