@@ -5,7 +5,11 @@ restore checks the file's integrity and schema before replacing anything, keeps 
 file, and gives the terminal a new sync identity (node id): changes made after the backup was
 taken come back from the hall store on the next sync as another node's, new changes can never
 reuse a sequence number the hall already holds for the old identity, and changes in the backup
-that had not reached the hall yet are carried over to the new identity and pushed."""
+that had not reached the hall yet are carried over to the new identity and pushed.
+
+Both use plain sqlite3 connections and never write a table the search index's triggers watch,
+so they need nothing the desk registers on its connections (the `bigrams` function): the
+store is the desk's alone, and any other SQLite client fails on such a write."""
 
 from __future__ import annotations
 
