@@ -167,21 +167,46 @@ def staff_list(settings: DeskSettings) -> None:
 @click.option("--allow-remote", is_flag=True,
               help="listen on a non-loopback address (behind a TLS reverse proxy)")  # fmt: skip
 @click.option("--public-url", default=None,
-              help="the address browsers use behind a reverse proxy (https://...)")  # fmt: skip
+              help="the address browsers use behind a reverse proxy (https://...); "
+                   "websockets are accepted from pages of this address too")  # fmt: skip
+@click.option("--max-sessions", type=click.IntRange(1, 64), default=4, show_default=True,
+              envvar="DESKAPP_SERVE_MAX_SESSIONS",
+              help="browser windows open at once (each runs a desk process)")  # fmt: skip
+@click.option("--signin-limit", type=click.IntRange(1, 1000), default=10, show_default=True,
+              envvar="DESKAPP_SERVE_SIGNIN_LIMIT",
+              help="PIN checks per client address within --signin-window")  # fmt: skip
+@click.option("--signin-window", type=click.IntRange(1, 86_400), default=300,
+              show_default=True, envvar="DESKAPP_SERVE_SIGNIN_WINDOW",
+              help="seconds")  # fmt: skip
 @pass_settings
 def serve_command(
-    settings: DeskSettings, host: str, port: int, allow_remote: bool, public_url: str | None
+    settings: DeskSettings,
+    host: str,
+    port: int,
+    allow_remote: bool,
+    public_url: str | None,
+    max_sessions: int,
+    signin_limit: int,
+    signin_window: int,
 ) -> None:
     """浏览器访问: serve the desk to browsers (textual-serve). Every browser session runs a desk
-    of its own and signs in like a terminal; all write to this terminal's store."""
+    of its own and signs in like a terminal; all write to this terminal's store. Websockets
+    only from this service's own pages; sessions capped; PIN checks limited per client."""
     from deskapp.i18n import t
 
     if not allow_remote and not _is_loopback(host):
         raise click.UsageError(t("serve.remote_refused", host=host))
-    from textual_serve.server import Server
+    from deskapp.serve import DeskServer
 
-    Server(
-        _desk_command(settings), host=host, port=port, title=t("app.title"), public_url=public_url
+    DeskServer(
+        _desk_command(settings),
+        host=host,
+        port=port,
+        title=t("app.title"),
+        public_url=public_url,
+        max_sessions=max_sessions,
+        signin_max=signin_limit,
+        signin_window=signin_window,
     ).serve()
 
 

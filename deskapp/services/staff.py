@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from deskapp.domain.enums import Role
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.permissions import Permission
+from deskapp.services.client_limit import take_pin_check
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.pins import DUMMY_HASH, canonical_pin, hash_pin, verify_pin
 from deskapp.store.models import SigninGuard, Staff
@@ -77,7 +78,9 @@ def sign_in(desk: Desk, work_no: str, pin: str) -> Actor:
     """The signed-in actor, or RuleViolation: wrong PIN (with tries left), locked, inactive.
 
     Five wrong PINs (hall.toml) lock the work number for five minutes. The count lives in the
-    database, so restarting the desk does not reset it."""
+    database, so restarting the desk does not reset it. A desk served to a browser also limits
+    PIN checks per browser client (services/client_limit.py)."""
+    take_pin_check()
     rules = desk.refdata.settings.signin
     work_no = canonical_pin(work_no).strip()  # (NFKC too: "１００１" typed in full width)
     now = desk.clock.now()
