@@ -399,7 +399,10 @@ def report(
 
 @main.command("import")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--as", "work_no", required=True, help="导入人工号 (记入变更日志; 默认处理人)")
+@click.option("--as", "work_no", required=True,
+              help="导入人工号 (记入变更日志; 默认处理人); PIN 提示时输入, 不显示")  # fmt: skip
+@click.option("--manager", "manager", default="",
+              help="厅经理工号: 由厅经理输入其 PIN 代为确认导入人")  # fmt: skip
 @click.option("--source", default="", help="来源系统, 如 10086 (文件无“来源系统”列时)")
 @click.option("--encoding", help="CSV 编码 (默认自动: UTF-8, 带 BOM 的 UTF-8, GBK)")
 @click.option("--dry-run", is_flag=True, help="只检查, 不写入")
@@ -409,6 +412,7 @@ def import_cmd(
     settings: DeskSettings,
     file: Path,
     work_no: str,
+    manager: str,
     source: str,
     encoding: str | None,
     dry_run: bool,
@@ -422,8 +426,11 @@ def import_cmd(
     from deskapp.services.importer import import_file, importing_actor
 
     desk = _desk(settings)
+    prompt = (t("import.manager_pin_prompt", work_no=manager) if manager.strip()
+              else t("import.pin_prompt", work_no=work_no))  # fmt: skip
+    pin = click.prompt(prompt, hide_input=True, default="", show_default=False)
     try:
-        actor = importing_actor(desk, work_no)
+        actor = importing_actor(desk, work_no, pin, vouched_by=manager)
         result = import_file(desk, actor, file, source=source, encoding=encoding,
                              dry_run=dry_run)  # fmt: skip
     except RuleViolation as violation:
