@@ -392,3 +392,22 @@ def test_the_import_command_refuses_a_file_over_the_halls_limit(desk: Desk, tmp_
     assert refused.exit_code == 2
     assert "超过导入上限 1.0 MB" in refused.output
     assert store_rows(desk) == before
+
+
+def test_the_import_command_reports_other_halls_and_changed_rows_by_line(
+    desk: Desk, tmp_path: Path
+) -> None:
+    db = str(desk.engine.url.database)
+    first = CliRunner().invoke(main, ["--db", db, "import", str(write(tmp_path, GOOD_AND_BAD)),
+                                      "--as", "1001"], input="1111\n")  # fmt: skip
+    assert first.exit_code == 1
+    before = store_rows(desk)
+    rows = [HEADER, CHANGED.splitlines()[1], OTHER_HALL.splitlines()[1]]
+    path = write(tmp_path, "\n".join(rows) + "\n", name="second.csv")
+    result = CliRunner().invoke(main, ["--db", db, "import", str(path), "--as", "1001"],
+                                input="1111\n")  # fmt: skip
+    assert result.exit_code == 1
+    assert "第 2 行 [客户姓名]" in result.output and "外部工单号 HL-001 已导入为" in result.output
+    assert "第 3 行 [营业厅]" in result.output and "GZ02 不是本终端所在的 GZ01" in result.output
+    assert "新增 0 件" in result.output
+    assert store_rows(desk) == before
