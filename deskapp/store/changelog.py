@@ -156,6 +156,7 @@ _ON_TABLE = frozenset(
         sqlite3.SQLITE_DROP_TEMP_INDEX,
     }
 )
+_NEW_TRIGGER = frozenset({sqlite3.SQLITE_CREATE_TRIGGER, sqlite3.SQLITE_CREATE_TEMP_TRIGGER})
 _DROP_TABLE = frozenset({sqlite3.SQLITE_DROP_TABLE, sqlite3.SQLITE_DROP_TEMP_TABLE})
 _READS = frozenset({sqlite3.SQLITE_READ, sqlite3.SQLITE_SELECT, sqlite3.SQLITE_FUNCTION})
 _WRITES = {sqlite3.SQLITE_INSERT: "insert", sqlite3.SQLITE_UPDATE: "update",
@@ -193,16 +194,20 @@ class WriteGate:
         # Called for every column a statement reads: the common answers first, and cheaply.
         if action in _READS or self.mode is WriteMode.MIGRATING:
             return sqlite3.SQLITE_OK
-        why = self._why_refused(action, (arg1 or "").lower(), (arg2 or "").lower())
+        why = self._why_refused(action, (arg1 or "").lower(), (arg2 or "").lower(), source)
         if why is None:
             return sqlite3.SQLITE_OK
         self.refused = why
         return sqlite3.SQLITE_DENY
 
-    def _why_refused(self, action: int, arg1: str, arg2: str) -> str | None:
+    def _why_refused(self, action: int, arg1: str, arg2: str, trigger: str | None) -> str | None:
         if action in _WRITES:
             if arg1 not in _PROTECTED:
                 return None
+            if trigger is not None:
+                # No trigger of the desk writes an audited table (the search index's write
+                # complaint_fts); one that did would write unlogged inside a logged flush.
+                return f"trigger {trigger!r} writing audited table {arg1!r}"
             if arg1 == _LOG_TABLE:
                 if action == sqlite3.SQLITE_UPDATE and arg2 in _LOG_MARK_COLUMNS:
                     return None
@@ -220,6 +225,8 @@ class WriteGate:
             return f"alter of table {arg2!r}"
         if action in _ON_TABLE and arg2 in _PROTECTED:
             return f"a trigger or index on table {arg2!r} made or dropped outside a migration"
+        if action in _NEW_TRIGGER:
+            return f"a trigger ({arg1!r}) made outside a migration"
         # The schema table can be edited only with writable_schema (SQLite's own checks; FTS5
         # updates it internally, so it is not refused by name here).
         if action == sqlite3.SQLITE_PRAGMA and arg1 == "writable_schema":

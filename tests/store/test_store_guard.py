@@ -424,3 +424,38 @@ def test_migrations_are_the_explicit_exception(desk: Desk) -> None:
         # and the gate is closed again after it, on the same connection
         with pytest.raises(UnloggedWriteError), conn.begin():
             conn.exec_driver_sql("ALTER TABLE refusal ADD COLUMN another TEXT")
+
+
+def test_no_trigger_can_be_made_outside_a_migration(desk: Desk) -> None:
+    """A trigger on a local table that the logged flush itself writes (terminal, for its
+    sequence) would otherwise run inside the flush with the gate open."""
+    for statement in (
+        "CREATE TRIGGER sneak AFTER UPDATE ON terminal BEGIN "
+        "UPDATE complaint SET outcome = 'edited'; END",
+        "CREATE TEMP TRIGGER sneak AFTER UPDATE ON main.terminal BEGIN SELECT 1; END",
+        "CREATE TEMP VIEW v AS SELECT 1 AS x",  # views are fine; their triggers are not
+    ):
+        if "VIEW" in statement:
+            with desk.engine.begin() as conn:
+                conn.exec_driver_sql(statement)
+            continue
+        with pytest.raises(UnloggedWriteError), desk.engine.begin() as conn:
+            conn.exec_driver_sql(statement)
+
+
+def test_a_trigger_writing_a_record_table_is_refused_even_inside_a_logged_flush(
+    desk: Desk,
+) -> None:
+    """Were one planted (here by a migration), its write is refused when it fires, and the
+    logged write that fired it fails whole."""
+    from deskapp.store.changelog import migrating
+
+    with desk.engine.connect() as conn, migrating(conn), conn.begin():
+        conn.exec_driver_sql(
+            "CREATE TRIGGER planted AFTER UPDATE ON terminal BEGIN "
+            "UPDATE complaint SET outcome = 'edited'; END"
+        )
+    before = snapshot(desk)
+    with pytest.raises(UnloggedWriteError, match="planted"), desk.write("system:test") as s:
+        s.add(new_staff())
+    assert snapshot(desk) == before
