@@ -32,7 +32,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import pickle
 import re
+import sqlite3
+import tempfile
 import unicodedata
 import uuid
 from bisect import bisect_right
@@ -799,40 +803,44 @@ def import_file(
         raise RuleViolation.single("file", "error.import.columns_missing",
                                    columns="、".join(missing))  # fmt: skip
     parser = _Parser(desk, actor, source.strip())
-    good: list[ParsedRow] = []
-    first_row: dict[str, ParsedRow] = {}
-    for line, cells in data:
-        if not any(c not in (None, "") and str(c).strip() for c in cells):
-            continue
-        result.rows += 1
-        values = {fields[i]: v for i, v in enumerate(cells) if i in fields}
-        parsed = parser.parse(line, values)
-        if isinstance(parsed, list):
-            for error in parsed:
-                result.problems.append(
-                    RowProblem(line, BY_FIELD[error.field].header if error.field in BY_FIELD
-                               else error.field, error_text(error))
-                )  # fmt: skip
-            continue
-        earlier = first_row.get(parsed.id)
-        if earlier is not None:
-            differs = _differences(earlier, parsed)
-            if differs:
-                for column in differs:
-                    result.problems.append(RowProblem(line, column, t(
-                        "import.conflict_in_file", external=parsed.external_no,
-                        line=earlier.line)))  # fmt: skip
-            else:
-                result.skipped.append((line, t("import.same_as_line", line=earlier.line)))
-            continue
-        first_row[parsed.id] = parsed
-        good.append(parsed)
-    if dry_run:
-        return result
-    good.sort(key=lambda r: (r.received_at, r.line))
+    with _Spool(Path(str(desk.engine.url.database)).parent) as good:
+        for line, cells in data:
+            if not any(c not in (None, "") and str(c).strip() for c in cells):
+                continue
+            result.rows += 1
+            values = {fields[i]: v for i, v in enumerate(cells) if i in fields}
+            parsed = parser.parse(line, values)
+            if isinstance(parsed, list):
+                for error in parsed:
+                    result.problems.append(
+                        RowProblem(line, BY_FIELD[error.field].header if error.field in BY_FIELD
+                                   else error.field, error_text(error))
+                    )  # fmt: skip
+                continue
+            earlier = good.get(parsed.id)
+            if earlier is not None:
+                differs = _differences(earlier, parsed)
+                if differs:
+                    for column in differs:
+                        result.problems.append(RowProblem(line, column, t(
+                            "import.conflict_in_file", external=parsed.external_no,
+                            line=earlier.line)))  # fmt: skip
+                else:
+                    result.skipped.append((line, t("import.same_as_line", line=earlier.line)))
+                continue
+            good.add(parsed)
+        if not dry_run:
+            _write_rows(desk, actor, path, good.in_time_order(batch), result)
+    result.skipped.sort()
+    result.problems.sort(key=lambda p: p.line)
+    return result
+
+
+def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[ParsedRow]],
+                result: ImportResult) -> None:  # fmt: skip
+    """The checked rows, in time order, one transaction per chunk."""
     repeats = _Repeats(desk.refdata.settings.intake.repeat_window_days)
-    for i in range(0, len(good), batch):
-        chunk = good[i : i + batch]
+    for chunk in chunks:
         now = desk.clock.now()
         with desk.write(actor.id) as session, session.no_autoflush:
             present = {c.id: c for c in session.execute(
@@ -864,9 +872,45 @@ def import_file(
             session.add_all(complaints)
             session.flush()  # the complaints exist before the events that point at them
             session.add_all(events)
-    result.skipped.sort()
-    result.problems.sort(key=lambda p: p.line)
-    return result
+
+
+class _Spool:
+    """The checked rows of an import, kept on disk until they are written: rows are written
+    in time order (ticket numbers, repeat linking), so all of them must be read first, and a
+    large file must not be held in memory. A private SQLite file beside the store (it holds
+    customer data like the store: owner-only, deleted when the import ends)."""
+
+    def __init__(self, folder: Path) -> None:
+        fd, name = tempfile.mkstemp(prefix=".import-", suffix=".tmp", dir=folder)
+        os.close(fd)  # mkstemp makes it 0600
+        self.path = Path(name)
+        self.conn = sqlite3.connect(self.path)
+        self.conn.execute("PRAGMA journal_mode = OFF")
+        self.conn.execute("PRAGMA synchronous = OFF")
+        self.conn.execute(
+            "CREATE TABLE row (id TEXT PRIMARY KEY, at TEXT, line INTEGER, data BLOB)"
+        )
+
+    def __enter__(self) -> _Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.close()
+        self.path.unlink(missing_ok=True)
+
+    def get(self, row_id: str) -> ParsedRow | None:
+        found = self.conn.execute("SELECT data FROM row WHERE id = ?", (row_id,)).fetchone()
+        return None if found is None else pickle.loads(found[0])
+
+    def add(self, row: ParsedRow) -> None:
+        at = row.received_at.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
+        self.conn.execute("INSERT INTO row VALUES (?, ?, ?, ?)",
+                          (row.id, at, row.line, pickle.dumps(row)))  # fmt: skip
+
+    def in_time_order(self, batch: int) -> Iterator[list[ParsedRow]]:
+        cursor = self.conn.execute("SELECT data FROM row ORDER BY at, line")
+        while chunk := cursor.fetchmany(batch):
+            yield [pickle.loads(data) for (data,) in chunk]
 
 
 # What an import says about a complaint and the desk never changes afterwards: a row with the

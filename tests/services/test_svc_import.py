@@ -411,3 +411,38 @@ def test_the_import_command_reports_other_halls_and_changed_rows_by_line(
     assert "第 3 行 [营业厅]" in result.output and "GZ02 不是本终端所在的 GZ01" in result.output
     assert "新增 0 件" in result.output
     assert store_rows(desk) == before
+
+
+def test_the_checked_rows_wait_on_disk_owner_only_and_are_gone_after(
+    desk: Desk, handler: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows are held in a private file beside the store until written (not in memory)."""
+    import stat
+
+    import deskapp.services.importer as importer
+
+    folder = Path(str(desk.engine.url.database)).parent
+    seen: list[int] = []
+    real_add = importer._Spool.add
+
+    def add(self, row):
+        seen.append(stat.S_IMODE(self.path.stat().st_mode))
+        return real_add(self, row)
+
+    monkeypatch.setattr(importer._Spool, "add", add)
+    result = import_file(desk, handler, write(tmp_path, GOOD_AND_BAD))
+    assert len(result.imported) == 4 and seen and set(seen) == {0o600}
+    assert not list(folder.glob(".import-*"))
+    # an import that fails half-way through the file leaves no rows behind either
+    real_parse, calls = importer._Parser.parse, []
+
+    def parse(self, line, cells):
+        calls.append(line)
+        if len(calls) == 3:
+            raise OSError("the disk went away")
+        return real_parse(self, line, cells)
+
+    monkeypatch.setattr(importer._Parser, "parse", parse)
+    with pytest.raises(OSError):
+        import_file(desk, handler, write(tmp_path, GOOD_AND_BAD, name="again.csv"))
+    assert len(calls) == 3 and not list(folder.glob(".import-*"))
