@@ -5,8 +5,8 @@
   a desk and type into it (cross-site websocket hijacking; DNS rebinding gives the wrong
   Origin too). A request without an Origin is refused: browsers always send one.
 * At most `max_sessions` desks run at once (each is a process of its own: six took 448 MB
-  when issue 19 was filed); beyond that the
-  page, and a websocket that races past it, say so in words.
+  when issue 19 was filed); beyond that the page, and a websocket that races past it, say so
+  in words.
 * PIN checks are limited per client address across all its sessions
   (`deskapp/services/client_limit.py`): each desk started here is told the client's address
   and the folder of counts.
