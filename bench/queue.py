@@ -52,34 +52,32 @@ def _prepare(db: Path) -> tuple[str, str]:
     import sqlalchemy as sa
 
     from deskapp.services.desk import Desk
-    from deskapp.store.changelog import MIGRATION_KEY
+    from deskapp.store.changelog import migrating
     from deskapp.store.models import Complaint
 
     desk = Desk.open(db)
     rng = random.Random(5)
     now = desk.clock.now()
     try:
-        with desk.engine.connect() as conn:
-            conn.info[MIGRATION_KEY] = True  # bench data set-up, not a record change
-            with conn.begin():
-                conn.execute(sa.update(Complaint).values(status="closed", next_due_at=None))
-                ids = list(conn.execute(sa.select(Complaint.id).order_by(Complaint.id)).scalars())
-                owners = list(conn.execute(sa.select(Complaint.owner_id).distinct()).scalars())
-                chosen = rng.sample(ids, OPEN)
-                for i in range(0, OPEN, 500):
-                    for cid in chosen[i : i + 500]:
-                        due = now + timedelta(minutes=rng.randint(-2 * 24 * 60, 5 * 24 * 60))
-                        conn.execute(
-                            sa.update(Complaint)
-                            .where(Complaint.id == cid)
-                            .values(
-                                status="open",
-                                next_due_at=due,
-                                next_clock="dispatch",
-                                owner_id=rng.choice(owners),
-                            )
+        # bench data set-up, not a record change
+        with desk.engine.connect() as conn, migrating(conn), conn.begin():
+            conn.execute(sa.update(Complaint).values(status="closed", next_due_at=None))
+            ids = list(conn.execute(sa.select(Complaint.id).order_by(Complaint.id)).scalars())
+            owners = list(conn.execute(sa.select(Complaint.owner_id).distinct()).scalars())
+            chosen = rng.sample(ids, OPEN)
+            for i in range(0, OPEN, 500):
+                for cid in chosen[i : i + 500]:
+                    due = now + timedelta(minutes=rng.randint(-2 * 24 * 60, 5 * 24 * 60))
+                    conn.execute(
+                        sa.update(Complaint)
+                        .where(Complaint.id == cid)
+                        .values(
+                            status="open",
+                            next_due_at=due,
+                            next_clock="dispatch",
+                            owner_id=rng.choice(owners),
                         )
-            conn.info.pop(MIGRATION_KEY, None)
+                    )
         return owners[0], chosen[0]
     finally:
         desk.close()

@@ -190,7 +190,7 @@ def run_import(rows: int = IMPORT_ROWS) -> list[Result]:
     try:
         init_terminal(desk, make_db.HALL, "T09", make_db.TZ)
         seed_staff(desk, "system:bench", [("1001", "张敏", Role.HANDLER, "1111")])
-        actor = importing_actor(desk, "1001")
+        actor = importing_actor(desk, "1001", "1111")
         dry_ms, dry = _timed(lambda: import_file(desk, actor, source, dry_run=True))
         first_ms, first = _timed(lambda: import_file(desk, actor, source))
         again_ms, again = _timed(lambda: import_file(desk, actor, source))

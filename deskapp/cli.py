@@ -416,21 +416,46 @@ def staff_signins(settings: DeskSettings, days: int) -> None:
 @click.option("--allow-remote", is_flag=True,
               help="listen on a non-loopback address (behind a TLS reverse proxy)")  # fmt: skip
 @click.option("--public-url", default=None,
-              help="the address browsers use behind a reverse proxy (https://...)")  # fmt: skip
+              help="the address browsers use behind a reverse proxy (https://...); "
+                   "websockets are accepted from pages of this address too")  # fmt: skip
+@click.option("--max-sessions", type=click.IntRange(1, 64), default=4, show_default=True,
+              envvar="DESKAPP_SERVE_MAX_SESSIONS",
+              help="browser windows open at once (each runs a desk process)")  # fmt: skip
+@click.option("--signin-limit", type=click.IntRange(1, 1000), default=10, show_default=True,
+              envvar="DESKAPP_SERVE_SIGNIN_LIMIT",
+              help="PIN checks per client address within --signin-window")  # fmt: skip
+@click.option("--signin-window", type=click.IntRange(1, 86_400), default=300,
+              show_default=True, envvar="DESKAPP_SERVE_SIGNIN_WINDOW",
+              help="seconds")  # fmt: skip
 @pass_settings
 def serve_command(
-    settings: DeskSettings, host: str, port: int, allow_remote: bool, public_url: str | None
+    settings: DeskSettings,
+    host: str,
+    port: int,
+    allow_remote: bool,
+    public_url: str | None,
+    max_sessions: int,
+    signin_limit: int,
+    signin_window: int,
 ) -> None:
     """浏览器访问: serve the desk to browsers (textual-serve). Every browser session runs a desk
-    of its own and signs in like a terminal; all write to this terminal's store."""
+    of its own and signs in like a terminal; all write to this terminal's store. Websockets
+    only from this service's own pages; sessions capped; PIN checks limited per client."""
     from deskapp.i18n import t
 
     if not allow_remote and not _is_loopback(host):
         raise click.UsageError(t("serve.remote_refused", host=host))
-    from textual_serve.server import Server
+    from deskapp.serve import DeskServer
 
-    Server(
-        _desk_command(settings), host=host, port=port, title=t("app.title"), public_url=public_url
+    DeskServer(
+        _desk_command(settings),
+        host=host,
+        port=port,
+        title=t("app.title"),
+        public_url=public_url,
+        max_sessions=max_sessions,
+        signin_max=signin_limit,
+        signin_window=signin_window,
     ).serve()
 
 
@@ -623,7 +648,10 @@ def report(
 
 @main.command("import")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--as", "work_no", required=True, help="导入人工号 (记入变更日志; 默认处理人)")
+@click.option("--as", "work_no", required=True,
+              help="导入人工号 (记入变更日志; 默认处理人); PIN 提示时输入, 不显示")  # fmt: skip
+@click.option("--manager", "manager", default="",
+              help="厅经理工号: 由厅经理输入其 PIN 代为确认导入人")  # fmt: skip
 @click.option("--source", default="", help="来源系统, 如 10086 (文件无“来源系统”列时)")
 @click.option("--encoding", help="CSV 编码 (默认自动: UTF-8, 带 BOM 的 UTF-8, GBK)")
 @click.option("--dry-run", is_flag=True, help="只检查, 不写入")
@@ -633,6 +661,7 @@ def import_cmd(
     settings: DeskSettings,
     file: Path,
     work_no: str,
+    manager: str,
     source: str,
     encoding: str | None,
     dry_run: bool,
@@ -646,8 +675,11 @@ def import_cmd(
     from deskapp.services.importer import import_file, importing_actor
 
     desk = _desk(settings)
+    prompt = (t("import.manager_pin_prompt", work_no=manager) if manager.strip()
+              else t("import.pin_prompt", work_no=work_no))  # fmt: skip
+    pin = click.prompt(prompt, hide_input=True, default="", show_default=False)
     try:
-        actor = importing_actor(desk, work_no)
+        actor = importing_actor(desk, work_no, pin, vouched_by=manager)
         result = import_file(desk, actor, file, source=source, encoding=encoding,
                              dry_run=dry_run)  # fmt: skip
     except RuleViolation as violation:

@@ -121,6 +121,11 @@ class FollowupSection(_Strict):
     notify_every_seconds: int = Field(30, gt=0)
 
 
+class ImportsSection(_Strict):
+    # A file larger than this is refused before it is read (docs/import.md).
+    max_file_mb: int = Field(50, gt=0)
+
+
 class HallSettings(_Strict):
     hall: HallSection = HallSection()
     opening_hours: OpeningHoursSection = OpeningHoursSection()
@@ -128,6 +133,7 @@ class HallSettings(_Strict):
     refund: RefundSection = RefundSection()
     signin: SigninSection = SigninSection()
     followup: FollowupSection = FollowupSection()
+    imports: ImportsSection = ImportsSection()
     severity_floor: dict[Channel, Severity] = {}
 
 

@@ -10,7 +10,11 @@ replaced file, and gives the terminal a new sync identity (node id): changes mad
 backup was taken come back from the hall store on the next sync as another node's, new
 changes can never reuse a sequence number the hall already holds for the old identity, and
 changes in the backup that had not reached the hall yet are carried over to the new identity
-and pushed. A refused restore replaces nothing and leaves nothing behind."""
+and pushed. A refused restore replaces nothing and leaves nothing behind.
+
+Both use plain sqlite3 connections and never write a table the search index's triggers watch,
+so they need nothing the desk registers on its connections (the `bigrams` function): the
+store is the desk's alone, and any other SQLite client fails on such a write."""
 
 from __future__ import annotations
 

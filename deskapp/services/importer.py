@@ -31,9 +31,12 @@ typed complaint are not touched."""
 from __future__ import annotations
 
 import csv
-import io
 import json
+import os
+import pickle
 import re
+import sqlite3
+import tempfile
 import unicodedata
 import uuid
 from bisect import bisect_right
@@ -47,7 +50,7 @@ import sqlalchemy as sa
 
 from deskapp.domain.categories import CausePath
 from deskapp.domain.clean_input import year_error, year_in_range
-from deskapp.domain.enums import Channel, Satisfaction, Severity, Status
+from deskapp.domain.enums import Channel, Role, Satisfaction, Severity, Status
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.phone import parse_phone, parse_service_number
@@ -170,7 +173,7 @@ class ImportResult:
         return sorted({p.line for p in self.problems})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedRow:
     line: int
     id: str
@@ -245,36 +248,58 @@ def _read_xlsx(path: Path) -> tuple[str, list[str], Iterator]:
     raise RuleViolation.single("file", "error.import.empty")
 
 
-def _decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
+_CHUNK = 1 << 20
+
+
+def _decodes_whole(path: Path, codec: str) -> bool:
+    """Whether the whole file decodes in `codec`, read a chunk at a time (nothing kept)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(codec)()
+    try:
+        with path.open("rb") as raw:
+            while chunk := raw.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _encoding(path: Path, encoding: str | None) -> tuple[str, str]:
+    """(Python codec, the name reported) of the file, found without reading it into memory."""
     if encoding:
         try:
-            return raw.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError):
-            raise RuleViolation.single("file", "error.import.encoding") from None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        try:
-            return raw.decode("utf-8-sig"), "utf-8-sig"
-        except UnicodeDecodeError:
-            raise RuleViolation.single("file", "error.import.encoding") from None
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        # GB18030 is the superset of GBK (and GB2312) that Excel's "CSV" writes on a Chinese
-        # Windows; a file it decodes is accepted only if its header is then recognised.
-        return raw.decode("gb18030"), "gbk"
-    except UnicodeDecodeError:
-        raise RuleViolation.single("file", "error.import.encoding") from None
+            ok = _decodes_whole(path, encoding)
+        except LookupError:
+            ok = False
+        if not ok:
+            raise RuleViolation.single("file", "error.import.encoding")
+        return encoding, encoding
+    with path.open("rb") as raw:
+        bom = raw.read(3) == b"\xef\xbb\xbf"
+    if bom:
+        if _decodes_whole(path, "utf-8-sig"):
+            return "utf-8-sig", "utf-8-sig"
+        raise RuleViolation.single("file", "error.import.encoding")
+    if _decodes_whole(path, "utf-8"):
+        return "utf-8", "utf-8"
+    # GB18030 is the superset of GBK (and GB2312) that Excel's "CSV" writes on a Chinese
+    # Windows; a file it decodes is accepted only if its header is then recognised.
+    if _decodes_whole(path, "gb18030"):
+        return "gb18030", "gbk"
+    raise RuleViolation.single("file", "error.import.encoding")
 
 
 def _read_csv(path: Path, encoding: str | None) -> tuple[str, list[str], Iterator]:
+    """Rows streamed from the file: memory holds one row, not the file (its size is checked
+    first, and every row is still read and checked before anything is written)."""
     try:
-        raw = path.read_bytes()
+        codec, used = _encoding(path, encoding)
+        handle = path.open(encoding=codec, newline="")
     except OSError as exc:
         raise RuleViolation.single("file", "error.import.read", reason=exc.strerror or "") from None
-    text, used = _decode(raw, encoding)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(handle)
     previous = 0
     header: list[str] | None = None
     for cells in reader:
@@ -283,16 +308,19 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[str, list[str], Iterato
             header = cells
             break
     if header is None:
+        handle.close()
         raise RuleViolation.single("file", "error.import.empty")
     recognised = sum(_fold(h) in _HEADERS for h in header)
     if used == "gbk" and recognised == 0:
+        handle.close()
         raise RuleViolation.single("file", "error.import.encoding")
 
     def data() -> Iterator[tuple[int, list[Any]]]:
         nonlocal previous
-        for cells in reader:
-            start, previous = previous + 1, reader.line_num
-            yield start, cells
+        with handle:
+            for cells in reader:
+                start, previous = previous + 1, reader.line_num
+                yield start, cells
 
     return used, header, data()
 
@@ -482,6 +510,10 @@ class _Parser:
             errors.append(FieldError("hall", "error.code.format"))
         elif self.base.halls and hall not in self.base.halls:
             errors.append(FieldError("hall", "error.import.hall_unknown", {"hall": hall}))
+        elif hall != self.home_hall:
+            # Another hall's complaint is that hall's to book, not this terminal's.
+            errors.append(FieldError("hall", "error.import.other_hall",
+                                     {"hall": hall, "home": self.home_hall}))  # fmt: skip
         elif area:
             expected = self.base.halls[hall].area if hall in self.base.halls else ""
             if (
@@ -757,8 +789,19 @@ def import_file(
     encoding: str | None = None,
     dry_run: bool = False,
     batch: int = BATCH,
+    max_bytes: int | None = None,
 ) -> ImportResult:
-    """Check every row, import the good ones (unless `dry_run`), report the rest."""
+    """Check every row, import the good ones (unless `dry_run`), report the rest. A file
+    larger than `max_bytes` (hall.toml [imports] max_file_mb) is refused before reading."""
+    if max_bytes is None:
+        max_bytes = desk.refdata.settings.imports.max_file_mb * 1_000_000
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise RuleViolation.single("file", "error.import.read", reason=exc.strerror or "") from None
+    if size > max_bytes:
+        raise RuleViolation.single("file", "error.import.too_large",
+                                   size=_megabytes(size), limit=_megabytes(max_bytes))  # fmt: skip
     used, header, data = read_rows(path, encoding)
     fields: dict[int, str] = {}
     result = ImportResult(path, used)
@@ -773,45 +816,65 @@ def import_file(
         raise RuleViolation.single("file", "error.import.columns_missing",
                                    columns="、".join(missing))  # fmt: skip
     parser = _Parser(desk, actor, source.strip())
-    good: list[ParsedRow] = []
-    first_line: dict[str, int] = {}
-    for line, cells in data:
-        if not any(c not in (None, "") and str(c).strip() for c in cells):
-            continue
-        result.rows += 1
-        values = {fields[i]: v for i, v in enumerate(cells) if i in fields}
-        parsed = parser.parse(line, values)
-        if isinstance(parsed, list):
-            for error in parsed:
-                result.problems.append(
-                    RowProblem(line, BY_FIELD[error.field].header if error.field in BY_FIELD
-                               else error.field, error_text(error))
-                )  # fmt: skip
-            continue
-        if parsed.id in first_line:
-            result.skipped.append((line, t("import.same_as_line", line=first_line[parsed.id])))
-            continue
-        first_line[parsed.id] = line
-        good.append(parsed)
-    if dry_run:
-        return result
-    good.sort(key=lambda r: (r.received_at, r.line))
+    with _Spool(Path(str(desk.engine.url.database)).parent) as good:
+        for line, cells in data:
+            if not any(c not in (None, "") and str(c).strip() for c in cells):
+                continue
+            result.rows += 1
+            values = {fields[i]: v for i, v in enumerate(cells) if i in fields}
+            parsed = parser.parse(line, values)
+            if isinstance(parsed, list):
+                for error in parsed:
+                    result.problems.append(
+                        RowProblem(line, BY_FIELD[error.field].header if error.field in BY_FIELD
+                                   else error.field, error_text(error))
+                    )  # fmt: skip
+                continue
+            earlier = good.get(parsed.id)
+            if earlier is not None:
+                differs = _differences(earlier, parsed)
+                if differs:
+                    for column in differs:
+                        result.problems.append(RowProblem(line, column, t(
+                            "import.conflict_in_file", external=parsed.external_no,
+                            line=earlier.line)))  # fmt: skip
+                else:
+                    result.skipped.append((line, t("import.same_as_line", line=earlier.line)))
+                continue
+            good.add(parsed)
+        if not dry_run:
+            _write_rows(desk, actor, path, good.in_time_order(batch), result)
+    result.skipped.sort()
+    result.problems.sort(key=lambda p: p.line)
+    return result
+
+
+def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[ParsedRow]],
+                result: ImportResult) -> None:  # fmt: skip
+    """The checked rows, in time order, one transaction per chunk."""
     repeats = _Repeats(desk.refdata.settings.intake.repeat_window_days)
-    for i in range(0, len(good), batch):
-        chunk = good[i : i + batch]
+    for chunk in chunks:
         now = desk.clock.now()
         with desk.write(actor.id) as session, session.no_autoflush:
-            present = dict(session.execute(
-                sa.select(Complaint.id, Complaint.ticket_no)
+            present = {c.id: c for c in session.execute(
+                sa.select(Complaint.id, Complaint.ticket_no, *_COMPARED_COLUMNS)
                 .where(Complaint.id.in_([r.id for r in chunk]))
-            ).all())  # fmt: skip
+            )}  # fmt: skip
             repeats.load(session, chunk)
             numbers = _TicketNumbers(session, desk)
             complaints: list[Complaint] = []
             events: list[ComplaintEvent] = []
             for row in chunk:
-                if row.id in present:
-                    result.skipped.append((row.line, t("import.already", ticket=present[row.id])))
+                stored = present.get(row.id)
+                if stored is not None:
+                    differs = _differences(stored, row)
+                    for column in differs:  # same external number, other content: reported
+                        result.problems.append(RowProblem(row.line, column, t(
+                            "import.conflict", external=row.external_no,
+                            ticket=stored.ticket_no)))  # fmt: skip
+                    if not differs:
+                        result.skipped.append((row.line, t("import.already",
+                                                           ticket=stored.ticket_no)))  # fmt: skip
                     continue
                 complaint, evs = _record(numbers, desk, actor, row, now, path.name,
                                          repeats.earlier(row))  # fmt: skip
@@ -822,14 +885,76 @@ def import_file(
             session.add_all(complaints)
             session.flush()  # the complaints exist before the events that point at them
             session.add_all(events)
-    result.skipped.sort()
-    return result
 
 
-def importing_actor(desk: Desk, work_no: str) -> Actor:
+class _Spool:
+    """The checked rows of an import, kept on disk until they are written: rows are written
+    in time order (ticket numbers, repeat linking), so all of them must be read first, and a
+    large file must not be held in memory. A private SQLite file beside the store (it holds
+    customer data like the store: owner-only, deleted when the import ends)."""
+
+    def __init__(self, folder: Path) -> None:
+        fd, name = tempfile.mkstemp(prefix=".import-", suffix=".tmp", dir=folder)
+        os.close(fd)  # mkstemp makes it 0600
+        self.path = Path(name)
+        self.conn = sqlite3.connect(self.path)
+        self.conn.execute("PRAGMA journal_mode = OFF")
+        self.conn.execute("PRAGMA synchronous = OFF")
+        self.conn.execute(
+            "CREATE TABLE row (id TEXT PRIMARY KEY, at TEXT, line INTEGER, data BLOB)"
+        )
+
+    def __enter__(self) -> _Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.close()
+        self.path.unlink(missing_ok=True)
+
+    def get(self, row_id: str) -> ParsedRow | None:
+        found = self.conn.execute("SELECT data FROM row WHERE id = ?", (row_id,)).fetchone()
+        return None if found is None else pickle.loads(found[0])
+
+    def add(self, row: ParsedRow) -> None:
+        at = row.received_at.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
+        self.conn.execute("INSERT INTO row VALUES (?, ?, ?, ?)",
+                          (row.id, at, row.line, pickle.dumps(row)))  # fmt: skip
+
+    def in_time_order(self, batch: int) -> Iterator[list[ParsedRow]]:
+        cursor = self.conn.execute("SELECT data FROM row ORDER BY at, line")
+        while chunk := cursor.fetchmany(batch):
+            yield [pickle.loads(data) for (data,) in chunk]
+
+
+# What an import says about a complaint and the desk never changes afterwards: a row with the
+# external number of an earlier one must agree on these, or it is another complaint.
+_COMPARED = ("received_at", "channel", "customer_name", "contact_phone", "service_number",
+             "content", "demand")  # fmt: skip
+_COMPARED_COLUMNS = tuple(getattr(Complaint, name) for name in _COMPARED)
+
+
+def _value(row: Any, name: str) -> Any:
+    value = getattr(row, name)
+    return value.value if isinstance(value, Channel) else value
+
+
+def _differences(earlier: Any, row: ParsedRow) -> list[str]:
+    """The documented headers of the columns in which `row` differs from `earlier` (a parsed
+    row of the same file, or the stored complaint)."""
+    return [BY_FIELD[name].header for name in _COMPARED
+            if _value(earlier, name) != _value(row, name)]  # fmt: skip
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f}"
+
+
+def importing_actor(desk: Desk, work_no: str, pin: str, *, vouched_by: str = "") -> Actor:
     """The staff member an import is recorded under (actor of the change log, and owner and
-    first responder of rows without a 处理人工号)."""
-    from deskapp.services.staff import actor_of
+    first responder of rows without a 处理人工号), proven by their own PIN, or by the PIN of
+    the hall manager `vouched_by` (whose work number is then checked instead). The PIN check
+    is a sign-in: a wrong PIN counts toward the lock like one typed at the desk."""
+    from deskapp.services.staff import actor_of, sign_in
 
     with desk.read() as session:
         staff = session.scalars(
@@ -837,4 +962,10 @@ def importing_actor(desk: Desk, work_no: str) -> Actor:
         ).first()
     if staff is None:
         raise RuleViolation.single("as", "error.import.actor_unknown", work_no=work_no)
+    if not vouched_by.strip():
+        sign_in(desk, work_no, pin)
+        return actor_of(staff)
+    manager = sign_in(desk, vouched_by, pin)
+    if manager.role is not Role.HALL_MANAGER:
+        raise RuleViolation.single("manager", "error.import.not_hall_manager")
     return actor_of(staff)

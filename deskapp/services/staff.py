@@ -15,6 +15,7 @@ from deskapp.domain.enums import Role
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission, require
+from deskapp.services.client_limit import take_pin_check
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.pins import DUMMY_HASH, canonical_pin, hash_pin, verify_pin
 from deskapp.store.models import SigninEvent, Staff
@@ -252,7 +253,9 @@ def sign_in(desk: Desk, work_no: str, pin: str) -> Actor:
     Five wrong PINs (hall.toml) lock the work number for five minutes. Each wrong PIN, each
     lock and the end of a count are `signin_event` rows: kept in the store (a restart resets
     nothing), audited, and synchronized, so wrong PINs typed at different terminals of the
-    hall add up once the terminals have synchronized."""
+    hall add up once the terminals have synchronized. A desk served to a browser also limits
+    PIN checks per browser client (services/client_limit.py)."""
+    take_pin_check()
     rules = desk.refdata.settings.signin
     work_no = canonical_pin(work_no).strip()  # (NFKC too: "１００１" typed in full width)
     if clean_error := check_clean("work_no", work_no):

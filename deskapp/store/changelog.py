@@ -1,15 +1,18 @@
 """Change capture: every insert or update of a record table, whoever makes it, is appended
 to the change log in the same transaction, with the terminal's next gap-free sequence number,
-an HLC stamp and the actor. Writes that would bypass this are refused at the connection.
+an HLC stamp and the actor. Writes that would bypass this are refused by SQLite itself
+(`WriteGate`, an authorizer).
 
 This lives at the session level (not in each service) so that no service can forget it."""
 
 from __future__ import annotations
 
 import json
-import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
-from enum import Enum
+from enum import Enum, IntEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,10 +26,6 @@ from deskapp.sync.hlc import Stamp, tick
 ACTOR_KEY = "actor_id"
 CLOCK_KEY = "clock"
 TXN_KEY = "txn_id"
-# Set on a connection while a logged flush (or a deliberate, logged apply) is writing.
-LOGGED_WRITE_KEY = "logged_write"
-# Set by migrations: schema work is not a record change.
-MIGRATION_KEY = "migrating"
 
 
 class UnloggedWriteError(RuntimeError):
@@ -115,13 +114,14 @@ def _capture_changes(session: Session, flush_context: Any, instances: Any) -> No
                 "at": now,
             }
         )
+    # Open the store's write gate for this flush only (closed again after it, or on error).
+    set_write_mode(connection, WriteMode.LOGGED)
     connection.execute(sa.insert(ChangeLog), rows)
-    connection.info[LOGGED_WRITE_KEY] = True
 
 
 @event.listens_for(Session, "after_flush_postexec")
 def _end_logged_flush(session: Session, flush_context: Any) -> None:
-    session.connection().info.pop(LOGGED_WRITE_KEY, None)
+    set_write_mode(session.connection(), WriteMode.CLOSED)
 
 
 @event.listens_for(Session, "after_commit")
@@ -130,38 +130,165 @@ def _end_transaction(session: Session) -> None:
     session.info.pop(TXN_KEY, None)
 
 
-# Searched anywhere in the statement, not only at its start, so that a leading comment, a
-# WITH clause, a schema prefix ("main.complaint") or [bracket]/`backtick` quoting cannot
-# slip a write past the guard. (The price: a read whose SQL text itself contains, say, a
-# literal 'update staff' is refused too; values are bound parameters, so this does not arise.)
-_DML = re.compile(
-    r"\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)"
-    r"\s+(?:[\"`\[]?\w+[\"`\]]?\s*\.\s*)?[\"`\[]?(\w+)",
-    re.IGNORECASE,
+class WriteMode(IntEnum):
+    """What a connection may write to the audited tables, most restrictive first."""
+
+    CLOSED = 0  # reads; change_log.acked_at only (sync marks what the hall holds)
+    LOGGED = 1  # a logged flush or a deliberate, already-logged apply: record rows, log rows
+    MIGRATING = 2  # schema work and set-up that is not a record change: anything
+
+
+# change_log rows are the audit trail: added by a logged write, never edited or removed;
+# a sync run only stamps acked_at.
+_LOG_TABLE = ChangeLog.__tablename__
+_LOG_MARK_COLUMNS = frozenset({"acked_at"})
+_PROTECTED = frozenset(RECORD_TABLES) | {_LOG_TABLE}
+# Actions whose second argument is the table a trigger or index is on.
+_ON_TABLE = frozenset(
+    {
+        sqlite3.SQLITE_CREATE_TRIGGER,
+        sqlite3.SQLITE_CREATE_TEMP_TRIGGER,
+        sqlite3.SQLITE_DROP_TRIGGER,
+        sqlite3.SQLITE_DROP_TEMP_TRIGGER,
+        sqlite3.SQLITE_CREATE_INDEX,
+        sqlite3.SQLITE_CREATE_TEMP_INDEX,
+        sqlite3.SQLITE_DROP_INDEX,
+        sqlite3.SQLITE_DROP_TEMP_INDEX,
+    }
 )
+_NEW_TRIGGER = frozenset({sqlite3.SQLITE_CREATE_TRIGGER, sqlite3.SQLITE_CREATE_TEMP_TRIGGER})
+_DROP_TABLE = frozenset({sqlite3.SQLITE_DROP_TABLE, sqlite3.SQLITE_DROP_TEMP_TABLE})
+_READS = frozenset({sqlite3.SQLITE_READ, sqlite3.SQLITE_SELECT, sqlite3.SQLITE_FUNCTION})
+_WRITES = {sqlite3.SQLITE_INSERT: "insert", sqlite3.SQLITE_UPDATE: "update",
+           sqlite3.SQLITE_DELETE: "delete"}  # fmt: skip
+
+
+class WriteGate:
+    """The SQLite authorizer of one connection of the local store.
+
+    SQLite calls it while it compiles each statement, with the operation and the table as its
+    parser resolved them, so comments, quoting, schema prefixes, CTEs, triggers or an ATTACHed
+    second name of the same file do not hide a write as they could from a pattern over the
+    SQL text. Compiled statements are cached (by Python's sqlite3 and SQLite) and the
+    authorizer is not asked again when one is reused, so each narrowing of the mode installs
+    the authorizer afresh, which makes SQLite recompile, and so re-authorize, every cached
+    statement before its next run."""
+
+    __slots__ = ("dbapi", "mode", "refused")
+
+    def __init__(self, dbapi: sqlite3.Connection) -> None:
+        self.dbapi = dbapi
+        self.mode = WriteMode.CLOSED
+        self.refused: str | None = None
+        dbapi.set_authorizer(self)
+
+    def set_mode(self, mode: WriteMode) -> None:
+        narrower = mode < self.mode
+        self.mode = mode
+        if narrower:
+            self.dbapi.set_authorizer(self)  # expires what was compiled under the wider mode
+
+    def __call__(
+        self, action: int, arg1: str | None, arg2: str | None, db: str | None, source: str | None
+    ) -> int:
+        # Called for every column a statement reads: the common answers first, and cheaply.
+        if action in _READS or self.mode is WriteMode.MIGRATING:
+            return sqlite3.SQLITE_OK
+        why = self._why_refused(action, (arg1 or "").lower(), (arg2 or "").lower(), source)
+        if why is None:
+            return sqlite3.SQLITE_OK
+        self.refused = why
+        return sqlite3.SQLITE_DENY
+
+    def _why_refused(self, action: int, arg1: str, arg2: str, trigger: str | None) -> str | None:
+        if action in _WRITES:
+            if arg1 not in _PROTECTED:
+                return None
+            if trigger is not None:
+                # No trigger of the desk writes an audited table (the search index's write
+                # complaint_fts); one that did would write unlogged inside a logged flush.
+                return f"trigger {trigger!r} writing audited table {arg1!r}"
+            if arg1 == _LOG_TABLE:
+                if action == sqlite3.SQLITE_UPDATE and arg2 in _LOG_MARK_COLUMNS:
+                    return None
+                if action == sqlite3.SQLITE_INSERT and self.mode is WriteMode.LOGGED:
+                    return None
+                return f"{_WRITES[action]} of the change log outside a logged write"
+            if action == sqlite3.SQLITE_DELETE:
+                return f"delete from record table {arg1!r}: record a retirement instead"
+            if self.mode is WriteMode.LOGGED:
+                return None
+            return f"write to record table {arg1!r} outside the change log: use a service"
+        if action in _DROP_TABLE and arg1 in _PROTECTED:
+            return f"drop of table {arg1!r}"
+        if action == sqlite3.SQLITE_ALTER_TABLE and arg2 in _PROTECTED:
+            return f"alter of table {arg2!r}"
+        if action in _ON_TABLE and arg2 in _PROTECTED:
+            return f"a trigger or index on table {arg2!r} made or dropped outside a migration"
+        if action in _NEW_TRIGGER:
+            return f"a trigger ({arg1!r}) made outside a migration"
+        # The schema table can be edited only with writable_schema (SQLite's own checks; FTS5
+        # updates it internally, so it is not refused by name here).
+        if action == sqlite3.SQLITE_PRAGMA and arg1 == "writable_schema":
+            return "PRAGMA writable_schema"
+        return None
+
+
+GATE_KEY = "write_gate"
+
+
+def _gate(conn: sa.Connection) -> WriteGate | None:
+    if conn.invalidated or conn.closed:
+        return None
+    return conn.connection.info.get(GATE_KEY)
+
+
+def set_write_mode(conn: sa.Connection, mode: WriteMode) -> None:
+    """Widen or narrow what the connection may write (a connection of an unguarded engine,
+    such as the hall store's, has no gate and is left alone)."""
+    gate = _gate(conn)
+    if gate is not None:
+        gate.set_mode(mode)
+
+
+@contextmanager
+def write_mode(conn: sa.Connection, mode: WriteMode) -> Iterator[sa.Connection]:
+    """The connection in `mode` for the block, closed again after it whatever happens."""
+    set_write_mode(conn, mode)
+    try:
+        yield conn
+    finally:
+        set_write_mode(conn, WriteMode.CLOSED)
+
+
+def migrating(conn: sa.Connection) -> AbstractContextManager[sa.Connection]:
+    """Schema work (migrations) and test or benchmark set-up: not record changes."""
+    return write_mode(conn, WriteMode.MIGRATING)
 
 
 def guard_engine(engine: sa.Engine) -> None:
-    """Refuse any statement that writes a record table outside a logged flush."""
+    """Refuse, in SQLite itself, any statement that writes a record table outside a logged
+    flush, edits or removes change-log rows, or drops or alters an audited table."""
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _refuse_unlogged(conn, cursor, statement, parameters, context, executemany):
-        tables = [m.group(1) for m in _DML.finditer(statement)]
-        written = next((t for t in tables if t.lower() in RECORD_TABLES), None)
-        if written is None:
-            return
-        if conn.info.get(LOGGED_WRITE_KEY) or conn.info.get(MIGRATION_KEY):
-            return
-        raise UnloggedWriteError(
-            f"write to record table {written!r} outside the change log: use a service"
-        )
+    @event.listens_for(engine, "connect")
+    def _install(dbapi_connection, record):
+        record.info[GATE_KEY] = WriteGate(dbapi_connection)
 
-    # A flush that fails half-way must not leave the connection marked as logged.
     @event.listens_for(engine, "handle_error")
-    def _clear_on_error(context):
-        if context.connection is not None:
-            context.connection.info.pop(LOGGED_WRITE_KEY, None)
+    def _explain(context):
+        # A flush that fails half-way must not leave the connection open for writes.
+        gate = None if context.connection is None else _gate(context.connection)
+        if gate is None:
+            return None
+        if gate.mode is WriteMode.LOGGED:
+            gate.set_mode(WriteMode.CLOSED)
+        why, gate.refused = gate.refused, None
+        if why is not None and "not authorized" in str(context.original_exception):
+            return UnloggedWriteError(f"refused by the store: {why}")
+        return None
 
     @event.listens_for(engine, "checkin")
-    def _clear_on_checkin(dbapi_connection, record):
-        record.info.pop(LOGGED_WRITE_KEY, None)
+    def _close_on_checkin(dbapi_connection, record):
+        gate = record.info.get(GATE_KEY)
+        if gate is not None:
+            gate.set_mode(WriteMode.CLOSED)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from deskapp.store.changelog import MIGRATION_KEY
+from deskapp.store.changelog import migrating
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest revision; tests check it equals Alembic's head so the fast path cannot drift.
@@ -35,14 +35,11 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
-        conn.info[MIGRATION_KEY] = True
-        try:
-            with conn.begin():
-                config.attributes["connection"] = conn
-                command.upgrade(config, revision)
-        finally:
-            conn.info.pop(MIGRATION_KEY, None)
+    # The one place allowed to alter audited tables: the store's gate is open for it.
+    conn = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+    with conn, migrating(conn), conn.begin():
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
     if current is None and revision == "head":
         _compact_new_store(engine)
 

@@ -12,8 +12,8 @@ idempotent). A record's row is a pure function of the set of its change rows:
 * inserts of append-only rows are a set union (a UUIDv7 key never collides).
 
 Because it is a function of the set, every replica that holds the same changes holds the same
-rows, whatever order they arrived in. Pulled rows are written with LOGGED_WRITE_KEY set on
-the connection: they are already in the log, so no new local change rows are made.
+rows, whatever order they arrived in. Pulled rows are written with the connection's write gate open
+(WriteMode.LOGGED): they are already in the log, so no new local change rows are made.
 
 The complaint's clock columns (next_due_at, ...) are derived, not merged: after a merge they
 are recomputed from the merged fields and events by services.clocks.clock_values, exactly as
@@ -35,7 +35,7 @@ from sqlmodel import SQLModel
 from deskapp.domain.enums import Status
 from deskapp.domain.status import TRANSITIONS
 from deskapp.store.bulk import converters, insert_dicts, insert_tuples
-from deskapp.store.changelog import LOGGED_WRITE_KEY
+from deskapp.store.changelog import WriteMode, write_mode
 from deskapp.store.models import (
     RECORD_TABLES,
     ChangeLog,
@@ -122,12 +122,9 @@ def _with_datetimes(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
 
 @contextmanager
 def applying(conn: sa.Connection) -> Iterator[sa.Connection]:
-    """Mark the connection as doing a deliberate, already-logged apply."""
-    conn.info[LOGGED_WRITE_KEY] = True
-    try:
+    """Open the store's write gate for a deliberate, already-logged apply."""
+    with write_mode(conn, WriteMode.LOGGED):
         yield conn
-    finally:
-        conn.info.pop(LOGGED_WRITE_KEY, None)
 
 
 @dataclass

@@ -166,8 +166,8 @@ def test_restore_refuses_another_terminals_backup_in_words(tmp_path: Path) -> No
 def test_restore_refuses_a_damaged_change_log_without_a_traceback(tmp_path: Path) -> None:
     db = tmp_path / "t01.db"
     run("--db", str(db), "init", "--hall", "GZ01", "--terminal", "T01")
-    run("--db", str(db), "staff", "add", "--work-no", "1001", "--name", "张敏", "--role", "hall_manager",
-        input="4321\n4321\n")  # fmt: skip
+    run("--db", str(db), "staff", "add", "--work-no", "1001", "--name", "张敏",
+        "--role", "hall_manager", input="4321\n4321\n")  # fmt: skip
     copy = tmp_path / "copy.db"
     assert run("--db", str(db), "backup", str(copy)).exit_code == 0
     with contextlib.closing(sqlite3.connect(copy)) as conn, conn:

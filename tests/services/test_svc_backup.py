@@ -210,3 +210,51 @@ def test_a_backup_with_a_damaged_change_log_is_refused_in_words(
         conn.execute(damage)
     desk.close()
     _refused(db_path, copy, tmp_path, "error.backup.changelog_damaged")
+
+
+_PLAIN_CLIENT = """
+import sqlite3, sys
+from pathlib import Path
+from deskapp.services.backup import backup, restore
+
+db, dest, target = (Path(a) for a in sys.argv[1:4])
+copy = backup(db, dest)
+result = restore(target, copy)
+assert "deskapp.store.engine" not in sys.modules, "the desk's engine was loaded"
+# Control: this process has no `bigrams` function, so a write the search triggers see fails.
+conn = sqlite3.connect(target)
+try:
+    conn.execute("UPDATE complaint SET content = content || ''")
+except sqlite3.OperationalError as exc:
+    print("trigger:", exc)
+else:
+    print("trigger: ran")
+conn.rollback()
+print("pending:", conn.execute(
+    "SELECT COUNT(*) FROM change_log WHERE node_id = ?", (result.new_node_id,)).fetchone()[0])
+"""
+
+
+def test_backup_and_restore_need_nothing_the_desk_registers(
+    desk: Desk, handler: Actor, db_path: Path, tmp_path: Path
+) -> None:
+    """The search index's triggers call `bigrams`, which only the desk's engine registers:
+    any other SQLite client fails on a write they see. Backup and restore run in a process
+    that never loads the desk's engine (so no `bigrams`), and succeed, pending changes
+    renumbered onto the new identity."""
+    import subprocess
+    import sys
+
+    _take(desk, handler, "王先生")
+    pending = _count(db_path, "change_log")  # never synchronized: all still pending
+    desk.close()
+    target = tmp_path / "restored" / "desk.db"
+    ran = subprocess.run(
+        [sys.executable, "-c", _PLAIN_CLIENT, str(db_path), str(tmp_path / "copy.db"),
+         str(target)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert "trigger: no such function: bigrams" in ran.stdout
+    assert f"pending: {pending}" in ran.stdout
+    assert _count(target) == 1

@@ -227,21 +227,226 @@ def test_rows_without_an_external_number_are_still_imported_once(
 
 
 def test_importing_actor_must_be_active_staff(desk: Desk) -> None:
-    assert importing_actor(desk, "1001").name == "张敏"
+    assert importing_actor(desk, "1001", "1111").name == "张敏"
     with pytest.raises(RuleViolation) as refused:
-        importing_actor(desk, "0000")
+        importing_actor(desk, "0000", "1111")
     assert refused.value.keys() == {"error.import.actor_unknown"}
 
 
 def test_import_command_reports_lines_and_exit_status(desk: Desk, tmp_path: Path) -> None:
     path = write(tmp_path, GOOD_AND_BAD)
     args = ["--db", str(desk.engine.url.database), "import", str(path), "--as", "1001"]
-    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    result = CliRunner().invoke(main, args, input="1111\n", catch_exceptions=False)
     assert result.exit_code == 1  # some rows were refused; the good ones are in
     assert "第 4 行 [受理时间]" in result.output and "第 5 行 [联系电话]" in result.output
     assert "新增 4 件" in result.output and "有误 3 行" in result.output
-    again = CliRunner().invoke(main, [*args, "-v"], catch_exceptions=False)
+    again = CliRunner().invoke(main, [*args, "-v"], input="1111\n", catch_exceptions=False)
     assert "新增 0 件" in again.output and "第 2 行:已导入过" in again.output
     unreadable = write(tmp_path, GOOD_AND_BAD, name="u16.csv", encoding="utf-16")
-    refused = CliRunner().invoke(main, [*args[:3], str(unreadable), "--as", "1001"])
+    refused = CliRunner().invoke(main, [*args[:3], str(unreadable), "--as", "1001"], input="1111\n")
     assert refused.exit_code == 2 and "无法识别文件编码" in refused.output
+
+
+# --- Who imports, whose rows, which rows: refusals leave nothing written ----------------------
+
+
+def store_rows(desk: Desk) -> tuple[int, int, int]:
+    return count(desk), count(desk, ComplaintEvent), count(desk, ChangeLog)
+
+
+def failures(desk: Desk, work_no: str) -> int:
+    """Wrong PINs counted toward the lock (the store holds no success in these tests)."""
+    from deskapp.store.models import SigninEvent
+
+    with desk.read() as session:
+        return session.scalar(
+            sa.select(sa.func.count()).where(
+                SigninEvent.work_no == work_no, SigninEvent.kind == "failed"
+            )
+        )
+
+
+def test_an_import_needs_the_importers_pin_or_a_hall_managers(desk: Desk) -> None:
+    before = store_rows(desk)
+    with pytest.raises(RuleViolation) as refused:
+        importing_actor(desk, "1001", "0000")
+    assert refused.value.keys() == {"error.signin.wrong"}
+    assert failures(desk, "1001") == 1  # counted toward the lock like a sign-in
+    with pytest.raises(RuleViolation) as refused:
+        importing_actor(desk, "1001", "")
+    assert refused.value.keys() == {"error.signin.wrong"}
+    # a duty manager cannot vouch for someone else's import; a hall manager can
+    with pytest.raises(RuleViolation) as refused:
+        importing_actor(desk, "1001", "8888", vouched_by="2001")
+    assert refused.value.keys() == {"error.import.not_hall_manager"}
+    with pytest.raises(RuleViolation) as refused:
+        importing_actor(desk, "1001", "1111", vouched_by="3001")  # the handler's PIN, not hers
+    assert refused.value.keys() == {"error.signin.wrong"}
+    assert failures(desk, "3001") == 1
+    assert importing_actor(desk, "1001", "9999", vouched_by="3001").name == "张敏"
+    assert store_rows(desk) == before
+
+
+def test_the_import_command_asks_for_the_pin_without_echoing_it(desk: Desk, tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD_AND_BAD)
+    args = ["--db", str(desk.engine.url.database), "import", str(path), "--as", "1001"]
+    before = store_rows(desk)
+    refused = CliRunner().invoke(main, args, input="7531\n")
+    assert refused.exit_code == 2
+    assert "1001 的 PIN" in refused.output and "工号或PIN不正确" in refused.output
+    assert "7531" not in refused.output
+    assert store_rows(desk) == before  # nothing read, nothing written
+    vouched = CliRunner().invoke(main, [*args, "--manager", "3001"], input="9999\n")
+    assert "厅经理 3001 的 PIN" in vouched.output and "9999" not in vouched.output
+    assert vouched.exit_code == 1 and "新增 4 件" in vouched.output
+    with desk.read() as session:
+        actors = set(session.scalars(sa.select(ChangeLog.actor_id).distinct()))
+    assert actors - {"system:test"} == {importing_actor(desk, "1001", "1111").id}
+
+
+OTHER_HALL = f"""{HEADER}
+2026-11-20 09:15,10086下单,李建国,13812341234,,家里没有信号,尽快修好,NET.COVER.INDOOR,一般,GZ02,处理中,,,,,HL-201
+2026-11-20 09:20,10086下单,王芳,13812345678,,宽带断线,尽快修好,NET.COVER.INDOOR,一般,gz01,处理中,,,,,HL-202
+"""  # noqa: E501
+
+
+def test_rows_of_another_hall_are_refused_not_booked(
+    desk: Desk, handler: Actor, tmp_path: Path
+) -> None:
+    before = store_rows(desk)
+    result = import_file(desk, handler, write(tmp_path, OTHER_HALL))
+    assert result.bad_lines == [2]
+    (problem,) = result.problems
+    assert problem.column == "营业厅" and "GZ02 不是本终端所在的 GZ01" in problem.message
+    assert [line for line, _ in result.imported] == [3]
+    with desk.read() as session:
+        halls = set(session.scalars(sa.select(Complaint.hall_code)))
+    assert halls == {"GZ01"}
+    assert count(desk) == before[0] + 1
+
+
+CHANGED = f"""{HEADER}
+2026-11-20 09:15,10086下单,李建华,13812341234,,家里和办公室都没有信号,尽快修好,NET.COVER.INDOOR,一般,GZ01,处理中,,,,,HL-001
+2026-11-20 09:15,10086下单,李建国,13812341234,,家里没有信号,尽快修好,NET.COVER.INDOOR,一般,GZ01,处理中,,,,,HL-001
+"""  # noqa: E501
+
+
+def test_a_row_reusing_an_external_number_with_other_content_is_reported(
+    desk: Desk, handler: Actor, tmp_path: Path
+) -> None:
+    first = import_file(desk, handler, write(tmp_path, GOOD_AND_BAD))
+    ticket = dict(first.imported)[2]
+    before = store_rows(desk)
+    # line 2: HL-001 again, another name and content; line 3: HL-002 exactly as before
+    again = "\n".join([HEADER, CHANGED.splitlines()[1], GOOD_AND_BAD.splitlines()[2]]) + "\n"
+    result = import_file(desk, handler, write(tmp_path, again, name="changed.csv"))
+    assert result.imported == []
+    assert {(p.line, p.column) for p in result.problems} == {(2, "客户姓名"), (2, "投诉内容")}
+    assert all(f"外部工单号 HL-001 已导入为 {ticket}" in p.message for p in result.problems)
+    assert result.skipped == [(3, f"已导入过({dict(first.imported)[3]}),跳过")]
+    assert store_rows(desk) == before
+
+
+def test_an_external_number_twice_in_one_file_with_other_content_is_reported(
+    desk: Desk, handler: Actor, tmp_path: Path
+) -> None:
+    result = import_file(desk, handler, write(tmp_path, CHANGED))
+    assert [line for line, _ in result.imported] == [2]
+    assert {(p.line, p.column) for p in result.problems} == {(3, "客户姓名"), (3, "投诉内容")}
+    assert "与第 2 行相同" in result.problems[0].message
+    assert result.skipped == []
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read(
+    desk: Desk, handler: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import deskapp.services.importer as importer
+
+    path = write(tmp_path, GOOD_AND_BAD)
+    size = path.stat().st_size
+
+    def must_not_read(*args, **kwargs):
+        raise AssertionError("the file was read")
+
+    before = store_rows(desk)
+    with monkeypatch.context() as patched:
+        patched.setattr(importer, "read_rows", must_not_read)
+        with pytest.raises(RuleViolation) as refused:
+            import_file(desk, handler, path, max_bytes=size - 1)
+    assert refused.value.keys() == {"error.import.too_large"}
+    assert store_rows(desk) == before
+    assert len(import_file(desk, handler, path, max_bytes=size).imported) == 4
+
+
+def test_the_import_command_refuses_a_file_over_the_halls_limit(desk: Desk, tmp_path: Path) -> None:
+    import shutil
+
+    from deskapp.refdata import RefData
+
+    data = tmp_path / "data"
+    shutil.copytree(RefData().data_dir, data)
+    hall = data / "hall.toml"
+    hall.write_text(hall.read_text().replace("max_file_mb = 50", "max_file_mb = 1"))
+    line = GOOD_AND_BAD.splitlines()[1] + "\n"
+    big = write(tmp_path, HEADER + "\n" + line * (1_100_000 // len(line.encode()) + 1))
+    before = store_rows(desk)
+    args = ["--db", str(desk.engine.url.database), "--data-dir", str(data), "import", str(big),
+            "--as", "1001"]  # fmt: skip
+    refused = CliRunner().invoke(main, args, input="1111\n")
+    assert refused.exit_code == 2
+    assert "超过导入上限 1.0 MB" in refused.output
+    assert store_rows(desk) == before
+
+
+def test_the_import_command_reports_other_halls_and_changed_rows_by_line(
+    desk: Desk, tmp_path: Path
+) -> None:
+    db = str(desk.engine.url.database)
+    first = CliRunner().invoke(main, ["--db", db, "import", str(write(tmp_path, GOOD_AND_BAD)),
+                                      "--as", "1001"], input="1111\n")  # fmt: skip
+    assert first.exit_code == 1
+    before = store_rows(desk)
+    rows = [HEADER, CHANGED.splitlines()[1], OTHER_HALL.splitlines()[1]]
+    path = write(tmp_path, "\n".join(rows) + "\n", name="second.csv")
+    result = CliRunner().invoke(main, ["--db", db, "import", str(path), "--as", "1001"],
+                                input="1111\n")  # fmt: skip
+    assert result.exit_code == 1
+    assert "第 2 行 [客户姓名]" in result.output and "外部工单号 HL-001 已导入为" in result.output
+    assert "第 3 行 [营业厅]" in result.output and "GZ02 不是本终端所在的 GZ01" in result.output
+    assert "新增 0 件" in result.output
+    assert store_rows(desk) == before
+
+
+def test_the_checked_rows_wait_on_disk_owner_only_and_are_gone_after(
+    desk: Desk, handler: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows are held in a private file beside the store until written (not in memory)."""
+    import stat
+
+    import deskapp.services.importer as importer
+
+    folder = Path(str(desk.engine.url.database)).parent
+    seen: list[int] = []
+    real_add = importer._Spool.add
+
+    def add(self, row):
+        seen.append(stat.S_IMODE(self.path.stat().st_mode))
+        return real_add(self, row)
+
+    monkeypatch.setattr(importer._Spool, "add", add)
+    result = import_file(desk, handler, write(tmp_path, GOOD_AND_BAD))
+    assert len(result.imported) == 4 and seen and set(seen) == {0o600}
+    assert not list(folder.glob(".import-*"))
+    # an import that fails half-way through the file leaves no rows behind either
+    real_parse, calls = importer._Parser.parse, []
+
+    def parse(self, line, cells):
+        calls.append(line)
+        if len(calls) == 3:
+            raise OSError("the disk went away")
+        return real_parse(self, line, cells)
+
+    monkeypatch.setattr(importer._Parser, "parse", parse)
+    with pytest.raises(OSError):
+        import_file(desk, handler, write(tmp_path, GOOD_AND_BAD, name="again.csv"))
+    assert len(calls) == 3 and not list(folder.glob(".import-*"))

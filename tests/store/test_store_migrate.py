@@ -20,7 +20,7 @@ from deskapp.services.pins import hash_pin
 from deskapp.services.search import QueryKind, search
 from deskapp.services.staff import actor_of, list_staff, sign_in
 from deskapp.store import migrate
-from deskapp.store.changelog import MIGRATION_KEY
+from deskapp.store.changelog import migrating
 from deskapp.store.engine import make_engine
 from deskapp.store.models import (
     ChangeLog,
@@ -180,16 +180,11 @@ def _old_rows() -> list[tuple[str, dict[str, Any]]]:
 def _insert_old_rows(engine: sa.Engine, *, skip: tuple[str, ...] = ()) -> None:
     """Rows written straight into the 0001 schema (reflected from the file, not from today's
     models), as an old terminal's store would already hold them."""
-    with engine.connect() as conn:
-        conn.info[MIGRATION_KEY] = True
-        try:
-            with conn.begin():
-                tables = _reflect(conn)
-                for name, values in _old_rows():
-                    if name not in skip:
-                        conn.execute(sa.insert(tables[name]).values(**values))
-        finally:
-            conn.info.pop(MIGRATION_KEY, None)
+    with engine.connect() as conn, migrating(conn), conn.begin():
+        tables = _reflect(conn)
+        for name, values in _old_rows():
+            if name not in skip:
+                conn.execute(sa.insert(tables[name]).values(**values))
 
 
 def _reflect(conn: sa.Connection) -> dict[str, sa.Table]:

@@ -174,6 +174,19 @@ def test_a_sqlite_hall_store_on_a_network_filesystem_is_refused(
         a.close()
 
 
+def test_a_sqlite_hall_store_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    import stat
+
+    path = tmp_path / "hall" / "hall.db"
+    engine = hall_module.hall_engine(str(path))
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (x)")
+    finally:
+        engine.dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
 def test_deskapp_sync_command(tmp_path: Path) -> None:
     a = first_terminal(tmp_path)
     db = tmp_path / "t01.db"
