@@ -45,13 +45,13 @@ def main() -> None:
     from deskapp.domain.enums import Role
     from deskapp.services.desk import Desk
     from deskapp.services.importer import import_file
-    from deskapp.services.staff import actor_of, add_staff
+    from deskapp.services.staff import actor_of, seed_staff
     from deskapp.services.terminal import init_terminal
 
     folder = Path(tempfile.mkdtemp(prefix="deskapp-import-bench-"))
     desk = Desk.open(folder / "desk.db")
     init_terminal(desk, "GZ01", "T01", "Asia/Shanghai")
-    actor = actor_of(add_staff(desk, "system:bench", "1001", "张敏", Role.HANDLER, "1111"))
+    actor = actor_of(seed_staff(desk, "system:bench", [("1001", "张敏", Role.HANDLER, "1111")])[0])
     path = folder / "big.csv"
     make_file(path, args.rows, "GZ01")
     size = path.stat().st_size

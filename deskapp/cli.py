@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -206,8 +207,6 @@ def _hall_manager(desk, manager_work_no: str | None):
     """The hall manager authorizing a staff change: their work number (--as) and PIN, typed
     without echo (or from DESKAPP_MANAGER_PIN for scripts: the environment, never a command
     line argument that `ps` would show)."""
-    import os
-
     from deskapp.domain.errors import RuleViolation
     from deskapp.i18n import t
     from deskapp.services.staff import authorize_manager
@@ -646,6 +645,9 @@ def report(
     click.echo(t("reports.exported", path=out))
 
 
+IMPORT_PIN_ENV = "DESKAPP_IMPORT_PIN"  # for scripts: the environment, never an argument
+
+
 @main.command("import")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--as", "work_no", required=True,
@@ -677,7 +679,9 @@ def import_cmd(
     desk = _desk(settings)
     prompt = (t("import.manager_pin_prompt", work_no=manager) if manager.strip()
               else t("import.pin_prompt", work_no=work_no))  # fmt: skip
-    pin = click.prompt(prompt, hide_input=True, default="", show_default=False)
+    pin = os.environ.get(IMPORT_PIN_ENV) or click.prompt(
+        prompt, hide_input=True, default="", show_default=False
+    )
     try:
         actor = importing_actor(desk, work_no, pin, vouched_by=manager)
         result = import_file(desk, actor, file, source=source, encoding=encoding,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from deskapp.store.changelog import migrating
+from deskapp.store.changelog import GATE_KEY, WriteMode, migrating
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest revision; tests check it equals Alembic's head so the fast path cannot drift.
@@ -49,12 +49,17 @@ def _compact_new_store(engine: sa.Engine) -> None:
     it without their free pages, so it grows only by what is written to it. VACUUM on an
     empty store takes milliseconds; an existing store is never vacuumed here."""
     raw = engine.raw_connection()
+    gate = raw.info.get(GATE_KEY)  # VACUUM rewrites every table: schema work, like a migration
     try:
+        if gate is not None:
+            gate.set_mode(WriteMode.MIGRATING)
         cursor = raw.cursor()
         if cursor.execute("PRAGMA freelist_count").fetchone()[0]:
             cursor.execute("VACUUM")  # autocommit: the engine's connections leave BEGIN to us
         cursor.close()
     finally:
+        if gate is not None:
+            gate.set_mode(WriteMode.CLOSED)
         raw.close()
 
 

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from deskapp.i18n import t
-from deskapp.store.changelog import LOGGED_WRITE_KEY
+from deskapp.store.changelog import WriteMode, set_write_mode
 from deskapp.store.failures import StoreUnavailable, store_failures
 from deskapp.store.models import (
     RECORD_TABLES,
@@ -591,7 +591,7 @@ def _apply_or_quarantine(
     for r in rows:
         txns.setdefault((r.node_id, r.txn_id), []).append(r)
     for txn in txns.values():
-        conn.info[LOGGED_WRITE_KEY] = True  # the store's error cleared it (store/changelog.py)
+        set_write_mode(conn, WriteMode.LOGGED)  # a refused one closed the gate (changelog.py)
         try:
             with conn.begin_nested():
                 applied = apply_rows(conn, desk, txn)
@@ -601,7 +601,7 @@ def _apply_or_quarantine(
             refused.update({(r.node_id, r.seq): reason for r in txn})
             continue
         finally:
-            conn.info[LOGGED_WRITE_KEY] = True
+            set_write_mode(conn, WriteMode.LOGGED)
         total.stored += applied.stored
         total.entities += applied.entities
         total.complaints |= applied.complaints

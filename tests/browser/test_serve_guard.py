@@ -21,7 +21,7 @@ import pytest
 
 from deskapp.domain.enums import Role
 from deskapp.services.desk import Desk
-from deskapp.services.staff import add_staff
+from deskapp.services.staff import seed_staff
 from deskapp.services.terminal import init_terminal
 
 pytestmark = [pytest.mark.xdist_group("serve")]
@@ -50,7 +50,7 @@ def _store(tmp_path: Path) -> Path:
     desk = Desk.open(db)
     try:
         init_terminal(desk, "GZ01", "W01", "Asia/Shanghai")
-        add_staff(desk, "system:test", "1001", "张敏", Role.HANDLER, "1111")
+        seed_staff(desk, "system:test", [("1001", "张敏", Role.HANDLER, "1111")])
     finally:
         desk.close()
     return db

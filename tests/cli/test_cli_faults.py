@@ -63,7 +63,8 @@ RECIPES: dict[str, Recipe] = {
     "staff add": Recipe(["staff", "add", "--work-no", "1099", "--name", "赵测", "--pin", PIN,
                          "--as", "3001"],
                         bad=["staff", "add", "--work-no", "1099", "--role", "boss",
-                             "--name", "赵测", "--pin", PIN, "--as", "3001"], writes_store=True),
+                             "--name", "赵测", "--pin", PIN, "--as", "3001"], writes_store=True,
+                        fits_when_full=True),
     "staff role": Recipe(["staff", "role", "--work-no", "1001", "--role", "duty_manager",
                           "--as", "3001"],
                          bad=["staff", "role", "--work-no", "1001", "--role", "boss",
@@ -74,8 +75,8 @@ RECIPES: dict[str, Recipe] = {
     "staff reset-pin": Recipe(["staff", "reset-pin", "--work-no", "1001", "--pin", "975310",
                                "--as", "3001"],
                               bad=["staff", "reset-pin", "--pin", "975310", "--as", "3001"],
-                              writes_store=True),
-    "staff unlock": Recipe(["staff", "unlock", "--work-no", "1001", "--as", "3001"],
+                              writes_store=True, fits_when_full=True),
+    "staff unlock": Recipe(["staff", "unlock", "--work-no", "1002", "--as", "3001"],
                            bad=["staff", "unlock", "--as", "3001"], writes_store=True,
                            fits_when_full=True),
     "staff list": Recipe(["staff", "list"], bad=["staff", "list", "--all"]),
@@ -145,7 +146,11 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                                  "--name", "张敏", "--pin", "1111", "--as", "3001"],
                           env={"DESKAPP_MANAGER_PIN": MANAGER_PIN})  # fmt: skip
     assert added.exit_code == 0, added.output
-    lock_out(staffed, "1001")  # so that `staff unlock` has a lock to clear
+    locked_out = runner.invoke(main, ["--db", str(staffed), "staff", "add", "--work-no", "1002",
+                                      "--name", "刘洋", "--pin", "2222", "--as", "3001"],
+                               env={"DESKAPP_MANAGER_PIN": MANAGER_PIN})  # fmt: skip
+    assert locked_out.exit_code == 0, locked_out.output
+    lock_out(staffed, "1002")  # so that `staff unlock` has a lock to clear
     backup = runner.invoke(main, ["--db", str(staffed), "backup", str(folder / "backup.db")])
     assert backup.exit_code == 0, backup.output
     for db in (bare, staffed):  # (the commands' engines stay open: their WAL, into the file)
@@ -196,7 +201,8 @@ def scene_for(tmp_path: Path, templates: dict[str, Path], recipe: Recipe) -> Sce
     )
     return Scene(tmp_path, db, {"DESKAPP_LOG_DIR": str(tmp_path / "log"),
                                 "DESKAPP_EXPORT_DIR": str(tmp_path / "exports"),
-                                "DESKAPP_MANAGER_PIN": MANAGER_PIN})  # fmt: skip
+                                "DESKAPP_MANAGER_PIN": MANAGER_PIN,
+                                "DESKAPP_IMPORT_PIN": "1111"})  # fmt: skip
 
 
 def with_connect(monkeypatch: pytest.MonkeyPatch, pragma: str) -> None:
