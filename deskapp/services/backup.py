@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import shutil
 import sqlite3
 import tempfile
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from deskapp.ids import uuid7
+from deskapp.store.failures import failure_key
 from deskapp.store.migrate import HEAD_REVISION, MIGRATIONS_DIR
 
 
@@ -193,18 +193,48 @@ def _check_change_log(conn: sqlite3.Connection, node_id: str) -> None:
         raise BackupError("error.backup.changelog_damaged", detail=f"{bad} unreadable changes")
 
 
+def _stage(backup_file: Path, staged: Path) -> None:
+    """A self-contained copy of what SQLite reads as `backup_file` (its -wal included), made
+    with the backup API: every check then runs on this copy, and this copy is what is
+    installed, so a -wal file beside the backup can neither hide anything from the checks
+    nor be dropped silently."""
+    fd = os.open(staged, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    os.close(fd)
+    try:
+        source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise BackupError(
+            "error.backup.unreadable", path=str(backup_file), detail=str(exc)
+        ) from exc
+    try:
+        target = sqlite3.connect(staged)
+        try:
+            try:
+                source.backup(target)
+            except sqlite3.DatabaseError as exc:
+                if failure_key(exc) is not None:
+                    raise  # the place it is copied to refused (full disk, read-only)
+                raise BackupError(
+                    "error.backup.unreadable", path=str(backup_file), detail=str(exc)
+                ) from exc
+            target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        finally:
+            target.close()
+    finally:
+        source.close()
+
+
 def restore(db_path: Path, backup_file: Path) -> RestoreResult:
     """Replace the store at `db_path` by a checked copy of `backup_file`. Refused (BackupError,
     nothing replaced, nothing left behind) unless every check passes."""
-    check(backup_file, db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     staged = db_path.with_name(db_path.name + ".restoring")
-    shutil.copyfile(backup_file, staged)
-    _owner_only(staged)
     try:
+        _stage(backup_file, staged)
+        check(staged, db_path)
         old, new = _new_identity(staged)
     except BaseException:
-        staged.unlink(missing_ok=True)
+        _remove_staged(staged)
         raise
     kept = None
     if db_path.exists():
@@ -216,6 +246,11 @@ def restore(db_path: Path, backup_file: Path) -> RestoreResult:
                 os.replace(side, Path(f"{kept}{suffix}"))
     os.replace(staged, db_path)
     return RestoreResult(backup_file, kept, old, new)
+
+
+def _remove_staged(staged: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{staged}{suffix}").unlink(missing_ok=True)
 
 
 def _new_identity(staged: Path) -> tuple[str, str]:

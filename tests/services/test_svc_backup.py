@@ -210,3 +210,60 @@ def test_a_backup_with_a_damaged_change_log_is_refused_in_words(
         conn.execute(damage)
     desk.close()
     _refused(db_path, copy, tmp_path, "error.backup.changelog_damaged")
+
+
+# ------------------------------------------- what is checked is what is installed (its -wal)
+
+
+def _with_wal(copy: Path, name: str, tmp_path: Path, *statements: str) -> Path:
+    """`copy` put in WAL mode, `statements` committed into its -wal (not checkpointed), and the
+    pair (file and -wal) copied to `name`, as a backup with its -wal beside it arrives."""
+    import shutil
+
+    conn = sqlite3.connect(copy, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        for statement in statements:
+            conn.execute(statement)
+        target = tmp_path / name
+        shutil.copyfile(copy, target)
+        shutil.copyfile(f"{copy}-wal", f"{target}-wal")
+    finally:
+        conn.close()
+    return target
+
+
+def test_a_wal_beside_the_backup_cannot_hide_a_trigger_from_the_check(
+    desk: Desk, handler: Actor, db_path: Path, tmp_path: Path
+) -> None:
+    _take(desk, handler, "王先生")
+    copy = backup(db_path, tmp_path / "copy.db")
+    with sqlite3.connect(copy) as conn:  # in the main file ...
+        conn.execute("CREATE TRIGGER sneak AFTER INSERT ON complaint BEGIN DELETE FROM draft; END")
+    # ... and dropped again in the -wal only: the check reads the pair, the main file has it.
+    hostile = _with_wal(copy, "hostile.db", tmp_path, "DROP TRIGGER sneak")
+    desk.close()
+    restore(db_path, hostile)
+    with sqlite3.connect(db_path) as conn:
+        triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    assert ("sneak",) not in triggers
+    assert not list(tmp_path.glob("*.restoring*"))
+
+
+def test_the_data_in_a_wal_beside_the_backup_is_restored(
+    desk: Desk, handler: Actor, db_path: Path, tmp_path: Path
+) -> None:
+    _take(desk, handler, "王先生")
+    copy = backup(db_path, tmp_path / "copy.db")
+    with sqlite3.connect(copy) as conn:
+        (before,) = conn.execute("SELECT COUNT(*) FROM staff").fetchone()
+    # A row the -wal alone holds (a staff row: no change-log bookkeeping to keep whole).
+    innocent = _with_wal(
+        copy, "innocent.db", tmp_path, "UPDATE staff SET name = '改过的名字' WHERE rowid = 1"
+    )
+    desk.close()
+    restore(db_path, innocent)
+    with sqlite3.connect(db_path) as conn:
+        names = [n for (n,) in conn.execute("SELECT name FROM staff")]
+    assert "改过的名字" in names and len(names) == before
