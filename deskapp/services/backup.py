@@ -14,6 +14,7 @@ and pushed. A refused restore replaces nothing and leaves nothing behind."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import re
@@ -24,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from deskapp.ids import uuid7
-from deskapp.store.failures import failure_key
+from deskapp.store.failures import StoreUnavailable, failure_key
 from deskapp.store.migrate import HEAD_REVISION, MIGRATIONS_DIR
 
 
@@ -227,15 +228,23 @@ def _stage(backup_file: Path, staged: Path) -> None:
 def restore(db_path: Path, backup_file: Path) -> RestoreResult:
     """Replace the store at `db_path` by a checked copy of `backup_file`. Refused (BackupError,
     nothing replaced, nothing left behind) unless every check passes."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
     staged = db_path.with_name(db_path.name + ".restoring")
     try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
         _stage(backup_file, staged)
         check(staged, db_path)
         old, new = _new_identity(staged)
-    except BaseException:
-        _remove_staged(staged)
+        kept = _install(db_path, staged)
+    except BaseException as error:
+        _remove_staged(staged)  # never a partial copy taking the disk's last space
+        refused = _place_refused(error)
+        if refused is not None:
+            raise refused from error
         raise
+    return RestoreResult(backup_file, kept, old, new)
+
+
+def _install(db_path: Path, staged: Path) -> Path | None:
     kept = None
     if db_path.exists():
         kept = db_path.with_name(f"{db_path.name}.replaced-{datetime.now():%Y%m%d-%H%M%S}")
@@ -245,12 +254,35 @@ def restore(db_path: Path, backup_file: Path) -> RestoreResult:
             if side.exists():
                 os.replace(side, Path(f"{kept}{suffix}"))
     os.replace(staged, db_path)
-    return RestoreResult(backup_file, kept, old, new)
+    return kept
+
+
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_READONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def _place_refused(error: BaseException) -> StoreUnavailable | None:
+    """A restore the store's place refused (full disk, read-only folder), as the store's own
+    failures are said (error.store.*, the CLI's exit codes 6 and 7)."""
+    if isinstance(error, OSError):
+        if error.errno in _FULL:
+            return StoreUnavailable("error.store.full", str(error))
+        if error.errno in _READONLY:
+            return StoreUnavailable("error.store.readonly", str(error))
+    if isinstance(error, sqlite3.Error):
+        key = failure_key(error)
+        if key in ("error.store.full", "error.store.readonly"):
+            return StoreUnavailable(key, str(error))
+        if key == "error.store.cannot_open":  # the copy could not even be created there
+            return StoreUnavailable("error.store.readonly", str(error))
+    return None
 
 
 def _remove_staged(staged: Path) -> None:
     for suffix in ("", "-journal", "-wal", "-shm"):
-        Path(f"{staged}{suffix}").unlink(missing_ok=True)
+        part = Path(f"{staged}{suffix}")
+        if part.exists():  # (a read-only folder answers EROFS even for a missing file)
+            part.unlink()
 
 
 def _new_identity(staged: Path) -> tuple[str, str]:
@@ -279,6 +311,8 @@ def _new_identity(staged: Path) -> tuple[str, str]:
                 )
             conn.execute("UPDATE terminal SET node_id = ?, last_seq = ?", (new, len(pending)))
     except sqlite3.Error as exc:
+        if failure_key(exc) is not None:
+            raise  # the disk or the folder refused the write, not the change log
         raise BackupError("error.backup.changelog_damaged", detail=str(exc)) from exc
     finally:
         conn.close()

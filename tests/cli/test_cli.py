@@ -177,3 +177,23 @@ def test_restore_refuses_a_damaged_change_log_without_a_traceback(tmp_path: Path
     assert result.exit_code == 2, result.output
     assert "变更记录已损坏" in result.output or "change log is damaged" in result.output
     assert sorted(tmp_path.iterdir()) == files  # nothing left behind
+
+
+def test_restore_onto_a_full_disk_says_so_in_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    from mounts import fill, tmpfs
+
+    from deskapp.cli_faults import ExitCode
+
+    with tmpfs(tmp_path / "small") as small:
+        db = small / "t01.db"
+        run("--db", str(db), "init", "--hall", "GZ01", "--terminal", "T01")
+        copy = tmp_path / "copy.db"
+        assert run("--db", str(db), "backup", str(copy)).exit_code == 0
+        filler = fill(small)
+        files = sorted(small.iterdir())
+        result = CliRunner().invoke(main, ["--db", str(db), "restore", str(copy), "--yes"])
+        assert result.exit_code == ExitCode.DISK_FULL, result.output
+        assert "磁盘已满" in result.output and "Traceback" not in result.output
+        assert sorted(small.iterdir()) == files
+        filler.unlink()
+        assert run("--db", str(db), "staff", "list").exit_code == 0  # the store still opens

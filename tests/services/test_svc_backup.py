@@ -267,3 +267,61 @@ def test_the_data_in_a_wal_beside_the_backup_is_restored(
     with sqlite3.connect(db_path) as conn:
         names = [n for (n,) in conn.execute("SELECT name FROM staff")]
     assert "改过的名字" in names and len(names) == before
+
+
+# ------------------------------------------- the place refuses: full disk, read-only folder
+
+
+def _store_on(folder: Path, clock) -> Path:
+    from deskapp.services.terminal import init_terminal
+
+    store = folder / "desk.db"
+    opened = Desk.open(store, clock=clock)
+    try:
+        init_terminal(opened, "GZ01", "T01", "Asia/Shanghai")
+    finally:
+        opened.close()
+    return store
+
+
+def test_a_restore_onto_a_full_disk_is_refused_in_words_and_leaves_nothing(
+    desk: Desk, db_path: Path, tmp_path: Path
+) -> None:
+    from mounts import fill, tmpfs
+
+    from deskapp.store.failures import StoreUnavailable
+
+    with tmpfs(tmp_path / "small") as small:
+        store = _store_on(small, desk.clock)
+        copy = backup(store, tmp_path / "copy.db")
+        filler = fill(small)
+        before, files = store.read_bytes(), sorted(small.iterdir())
+        with pytest.raises(StoreUnavailable) as refused:
+            restore(store, copy)
+        assert refused.value.key == "error.store.full"
+        assert sorted(small.iterdir()) == files  # no X.db.restoring taking the last space
+        assert store.read_bytes() == before
+        filler.unlink()
+        reopened = Desk.open(store, clock=desk.clock)  # the store still opens
+        try:
+            assert reopened.terminal().terminal_code == "T01"
+        finally:
+            reopened.close()
+
+
+def test_a_restore_into_a_read_only_folder_is_refused_in_words(
+    desk: Desk, db_path: Path, tmp_path: Path
+) -> None:
+    from mounts import read_only, tmpfs
+
+    from deskapp.store.failures import StoreUnavailable
+
+    with tmpfs(tmp_path / "ro") as folder:
+        store = _store_on(folder, desk.clock)
+        copy = backup(store, tmp_path / "copy.db")
+        read_only(folder)
+        before = store.read_bytes()
+        with pytest.raises(StoreUnavailable) as refused:
+            restore(store, copy)
+        assert refused.value.key == "error.store.readonly"
+        assert store.read_bytes() == before
