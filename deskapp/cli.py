@@ -727,17 +727,21 @@ def backup_command(settings: DeskSettings, dest: Path) -> None:
 @main.command("restore")
 @click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--yes", is_flag=True, help="do not ask before replacing the store")
+@click.option(
+    "--terminal",
+    help="本机终端号 (如 T01),仅当本机数据库损坏、读不出终端号时需要;须与备份的终端相同",
+)
 @pass_settings
-def restore_command(settings: DeskSettings, source: Path, yes: bool) -> None:
+def restore_command(settings: DeskSettings, source: Path, yes: bool, terminal: str | None) -> None:
     """恢复: check a backup, keep the current store beside it, and put the backup in its place."""
     from deskapp.i18n import t
     from deskapp.services.backup import BackupError, check, restore
 
     try:
-        check(source, settings.db)
+        check(source, settings.db, terminal)
         if not yes and not click.confirm(t("backup.confirm", path=str(settings.db))):
             sys.exit(1)
-        result = restore(settings.db, source)
+        result = restore(settings.db, source, terminal)
     except BackupError as error:
         click.echo(f"✗ {t(error.key, **error.params)}", err=True)
         sys.exit(2)

@@ -121,24 +121,43 @@ def _differences(found: set, expected: frozenset) -> str:
     return ", ".join((extra + missing)[:6])
 
 
-def _identity(path: Path) -> tuple[str, str] | None:
-    """(hall code, terminal code) of the store at `path`, or None if it is not one."""
+class _Unreadable:
+    """The store is there but its identity cannot be read (damaged, not a desk store)."""
+
+
+UNREADABLE = _Unreadable()
+
+
+def _identity(path: Path) -> tuple[str, str] | _Unreadable | None:
+    """(hall code, terminal code) of the store at `path`; None for an empty place (no file, an
+    empty file, a store never given an identity); UNREADABLE when it cannot be read."""
+    if not path.exists() or path.stat().st_size == 0:
+        return None
     try:
         # Read-write (it only reads): a read-only connection, last to close, would leave the
         # live store's -wal and -shm files behind.
         conn = sqlite3.connect(path, timeout=30)
         try:
-            return conn.execute("SELECT hall_code, terminal_code FROM terminal").fetchone()
+            row = conn.execute("SELECT hall_code, terminal_code FROM terminal").fetchone()
+            return None if row is None else (row[0], row[1])
         finally:
             conn.close()
     except sqlite3.Error:
-        return None
+        return UNREADABLE
 
 
-def check(path: Path, db_path: Path | None = None) -> str:
+def _named(terminal: str, theirs: tuple[str, str]) -> bool:
+    """`terminal` as the user typed it (T01 or GZ01-T01) names the backup's terminal."""
+    typed = terminal.strip().upper()
+    return typed in (theirs[1], "-".join(theirs))
+
+
+def check(path: Path, db_path: Path | None = None, terminal: str | None = None) -> str:
     """Integrity, schema and identity of a backup file, before anything is replaced; returns
     its schema revision. With `db_path`, the backup must be of the terminal whose store is
-    there (when there is one)."""
+    there (when there is one). When that store's identity cannot be read (it is damaged), the
+    backup is taken only if the user names its terminal (`terminal`, e.g. T01): the desk
+    cannot tell otherwise whether it belongs here."""
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error as exc:
@@ -148,7 +167,7 @@ def check(path: Path, db_path: Path | None = None) -> str:
         if result != "ok":
             raise BackupError("error.backup.corrupt", path=str(path), detail=result)
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        terminal = conn.execute("SELECT node_id, hall_code, terminal_code FROM terminal").fetchone()
+        identity = conn.execute("SELECT node_id, hall_code, terminal_code FROM terminal").fetchone()
         schema = _schema(conn)
     except sqlite3.DatabaseError as exc:
         raise BackupError("error.backup.unreadable", path=str(path), detail=str(exc)) from exc
@@ -158,15 +177,21 @@ def check(path: Path, db_path: Path | None = None) -> str:
     if revision not in _known_revisions():
         # Made by a newer desk: opening it here could not be undone by that desk's migrations.
         raise BackupError("error.backup.newer", revision=revision, head=HEAD_REVISION)
-    if terminal is None:
+    if identity is None:
         raise BackupError("error.backup.no_terminal", path=str(path))
     expected = expected_schema(revision)
     if schema != expected:
         raise BackupError("error.backup.schema_differs", detail=_differences(schema, expected))
-    if db_path is not None and db_path.exists():
+    theirs = (identity[1], identity[2])
+    if terminal is not None and not _named(terminal, theirs):
+        raise BackupError("error.backup.terminal_mismatch", named=terminal, theirs="-".join(theirs))
+    if db_path is not None:
         ours = _identity(db_path)
-        theirs = (terminal[1], terminal[2])
-        if ours is not None and tuple(ours) != theirs:
+        if ours is UNREADABLE and terminal is None:
+            raise BackupError(
+                "error.backup.identity_unknown", theirs="-".join(theirs), code=theirs[1]
+            )
+        if isinstance(ours, tuple) and ours != theirs:
             raise BackupError(
                 "error.backup.other_terminal", theirs="-".join(theirs), ours="-".join(ours)
             )
@@ -225,14 +250,15 @@ def _stage(backup_file: Path, staged: Path) -> None:
         source.close()
 
 
-def restore(db_path: Path, backup_file: Path) -> RestoreResult:
+def restore(db_path: Path, backup_file: Path, terminal: str | None = None) -> RestoreResult:
     """Replace the store at `db_path` by a checked copy of `backup_file`. Refused (BackupError,
-    nothing replaced, nothing left behind) unless every check passes."""
+    nothing replaced, nothing left behind) unless every check passes. `terminal`: the user
+    names this terminal (see `check`), needed only when the store's identity is unreadable."""
     staged = db_path.with_name(db_path.name + ".restoring")
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         _stage(backup_file, staged)
-        check(staged, db_path)
+        check(staged, db_path, terminal)
         old, new = _new_identity(staged)
         kept = _install(db_path, staged)
     except BaseException as error:

@@ -167,7 +167,7 @@ def test_restore_refuses_a_damaged_change_log_without_a_traceback(tmp_path: Path
     db = tmp_path / "t01.db"
     run("--db", str(db), "init", "--hall", "GZ01", "--terminal", "T01")
     run("--db", str(db), "staff", "add", "--work-no", "1001", "--name", "张敏",
-        input="4321\n4321\n")  # fmt: skip
+        "--role", "hall_manager", input="4321\n4321\n")  # fmt: skip
     copy = tmp_path / "copy.db"
     assert run("--db", str(db), "backup", str(copy)).exit_code == 0
     with contextlib.closing(sqlite3.connect(copy)) as conn, conn:
@@ -197,3 +197,35 @@ def test_restore_onto_a_full_disk_says_so_in_one_line_and_leaves_nothing(tmp_pat
         assert sorted(small.iterdir()) == files
         filler.unlink()
         assert run("--db", str(db), "staff", "list").exit_code == 0  # the store still opens
+
+
+def test_restore_onto_a_damaged_store_needs_the_terminal_named(tmp_path: Path) -> None:
+    """The live store's identity cannot be read: another terminal's backup is refused unless
+    the user names this terminal, and the name must be the backup's."""
+    own, damaged = tmp_path / "t01.db", tmp_path / "dmg" / "t02.db"
+    damaged.parent.mkdir()
+    run("--db", str(own), "init", "--hall", "GZ01", "--terminal", "T01")
+    run("--db", str(damaged), "init", "--hall", "GZ01", "--terminal", "T02")
+    copy = tmp_path / "own.db"
+    assert run("--db", str(own), "backup", str(copy)).exit_code == 0
+    import gc
+
+    gc.collect()  # the in-process commands' engines closed, as a finished process's are
+    assert not Path(f"{damaged}-wal").exists()
+    with open(damaged, "r+b") as store:
+        store.write(b"garbage garbage!")  # the first 16 bytes: no longer a SQLite file
+    before = damaged.read_bytes()
+
+    result = run("--db", str(damaged), "restore", str(copy), "--yes")
+    assert result.exit_code == 2, result.output
+    assert "--terminal T01" in result.output and "GZ01-T01" in result.output
+    assert damaged.read_bytes() == before and sorted(damaged.parent.iterdir()) == [damaged]
+
+    wrong = run("--db", str(damaged), "restore", str(copy), "--yes", "--terminal", "T02")
+    assert wrong.exit_code == 2 and "T02" in wrong.output
+    assert damaged.read_bytes() == before
+
+    named = run("--db", str(damaged), "restore", str(copy), "--yes", "--terminal", "T01")
+    assert named.exit_code == 0, named.output
+    with contextlib.closing(sqlite3.connect(damaged)) as conn:
+        assert conn.execute("SELECT terminal_code FROM terminal").fetchone() == ("T01",)
