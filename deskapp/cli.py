@@ -743,8 +743,10 @@ def restore_command(settings: DeskSettings, source: Path, yes: bool, terminal: s
             sys.exit(1)
         result = restore(settings.db, source, terminal)
     except BackupError as error:
+        from deskapp.cli_faults import ExitCode
+
         click.echo(f"✗ {t(error.key, **error.params)}", err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.STORE_BUSY if error.key == "error.backup.in_use" else 2)
     click.echo(t("backup.restored", path=str(settings.db)))
     if result.kept_as is not None:
         click.echo(t("backup.kept", path=str(result.kept_as)))

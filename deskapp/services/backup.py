@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from deskapp.ids import uuid7
+from deskapp.store import in_use
 from deskapp.store.failures import StoreUnavailable, failure_key
 from deskapp.store.migrate import HEAD_REVISION, MIGRATIONS_DIR
 
@@ -257,10 +258,13 @@ def restore(db_path: Path, backup_file: Path, terminal: str | None = None) -> Re
     staged = db_path.with_name(db_path.name + ".restoring")
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        _stage(backup_file, staged)
-        check(staged, db_path, terminal)
-        old, new = _new_identity(staged)
-        kept = _install(db_path, staged)
+        with in_use.alone(db_path) as alone:
+            if not alone:
+                raise BackupError("error.backup.in_use", path=str(db_path))
+            _stage(backup_file, staged)
+            check(staged, db_path, terminal)
+            old, new = _new_identity(staged)
+            kept = _install(db_path, staged)
     except BaseException as error:
         _remove_staged(staged)  # never a partial copy taking the disk's last space
         refused = _place_refused(error)

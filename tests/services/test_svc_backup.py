@@ -325,3 +325,36 @@ def test_a_restore_into_a_read_only_folder_is_refused_in_words(
             restore(store, copy)
         assert refused.value.key == "error.store.readonly"
         assert store.read_bytes() == before
+
+
+# ------------------------------------------- not while a desk is open on the store
+
+
+def test_a_restore_is_refused_while_a_desk_holds_the_store(
+    desk: Desk, handler: Actor, db_path: Path, tmp_path: Path
+) -> None:
+    _take(desk, handler, "王先生")
+    copy = backup(db_path, tmp_path / "copy.db")
+    desk.hold_in_use()  # as the desk's window does when it opens the store
+    error = _refused(db_path, copy, tmp_path, "error.backup.in_use")
+    from deskapp.i18n import t
+
+    assert "关闭服务台" in t(error.key, **error.params)
+    desk.close()
+    assert restore(db_path, copy).kept_as is not None  # closed: the restore goes through
+
+
+def test_the_desk_window_holds_its_store_while_open(
+    desk: Desk, db_path: Path, tmp_path: Path
+) -> None:
+    from screens.app import DeskApp
+
+    copy = backup(db_path, tmp_path / "copy.db")
+    desk.close()
+    app = DeskApp(db_path=db_path, clock=desk.clock)
+    assert app.desk is not None  # the window opened the store
+    try:
+        _refused(db_path, copy, tmp_path, "error.backup.in_use")
+    finally:
+        app.desk.close()
+    assert restore(db_path, copy).kept_as is not None
