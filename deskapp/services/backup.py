@@ -264,6 +264,7 @@ def restore(db_path: Path, backup_file: Path, terminal: str | None = None) -> Re
             _stage(backup_file, staged)
             check(staged, db_path, terminal)
             old, new = _new_identity(staged)
+            _carry_ticket_counters(db_path, staged)
             kept = _install(db_path, staged)
     except BaseException as error:
         _remove_staged(staged)  # never a partial copy taking the disk's last space
@@ -272,6 +273,53 @@ def restore(db_path: Path, backup_file: Path, terminal: str | None = None) -> Re
             raise refused from error
         raise
     return RestoreResult(backup_file, kept, old, new)
+
+
+def _highest_tickets(previous: Path, hall: str, terminal: str) -> dict[str, int]:
+    """Per day (YYYYMMDD), the highest ticket sequence the store at `previous` had issued or
+    seen under this terminal's prefix; empty when it cannot be read."""
+    highest: dict[str, int] = {}
+    if not isinstance(_identity(previous), tuple):
+        return highest
+    prefix = f"{hall}-{terminal}-"
+    try:
+        conn = sqlite3.connect(previous, timeout=30)
+        try:
+            for day, seq in conn.execute("SELECT day, last_seq FROM ticket_counter"):
+                highest[day] = max(highest.get(day, 0), int(seq))
+            tickets = conn.execute(
+                "SELECT ticket_no FROM complaint WHERE substr(ticket_no, 1, ?) = ?",
+                (len(prefix), prefix),
+            ).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return highest
+    for (ticket,) in tickets:
+        # NUMBER or NUMBER~id (a number that lost a collision, sync/unique.py)
+        day, _, seq = ticket.split("~", 1)[0].removeprefix(prefix).partition("-")
+        if seq.isdigit():
+            highest[day] = max(highest.get(day, 0), int(seq))
+    return highest
+
+
+def _carry_ticket_counters(previous: Path, staged: Path) -> None:
+    """The restored store never issues a ticket number the replaced store had issued: the
+    backup's counters are older than the tickets issued after it (and maybe already given
+    to customers and synchronized), so each day's counter takes the replaced store's highest
+    number. The next intake then goes on above it, with no need to synchronize first."""
+    conn = sqlite3.connect(staged)
+    try:
+        hall, terminal = conn.execute("SELECT hall_code, terminal_code FROM terminal").fetchone()
+        highest = _highest_tickets(previous, hall, terminal)
+        with conn:
+            conn.executemany(
+                "INSERT INTO ticket_counter (day, last_seq) VALUES (?, ?) ON CONFLICT (day) "
+                "DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)",
+                sorted(highest.items()),
+            )
+    finally:
+        conn.close()
 
 
 def _install(db_path: Path, staged: Path) -> Path | None:

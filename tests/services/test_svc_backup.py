@@ -358,3 +358,26 @@ def test_the_desk_window_holds_its_store_while_open(
     finally:
         app.desk.close()
     assert restore(db_path, copy).kept_as is not None
+
+
+# ------------------------------------------- a restored terminal never re-issues a number
+
+
+def test_after_restoring_its_own_backup_the_terminal_never_reissues_a_ticket_number(
+    desk: Desk, handler: Actor, db_path: Path, tmp_path: Path
+) -> None:
+    """Tickets issued after the backup was taken (told to customers, maybe synchronized)
+    are not in the backup; intake right after the restore, before any sync, still goes on
+    above them."""
+    _take(desk, handler, "王先生")
+    copy = backup(db_path, tmp_path / "copy.db")
+    issued_after = [_take(desk, handler, name) for name in ("李女士", "赵先生")]
+    desk.close()
+    restore(db_path, copy)
+    reopened = Desk.open(db_path, clock=desk.clock)
+    try:
+        fresh = _take(reopened, handler, "钱女士")
+    finally:
+        reopened.close()
+    assert fresh not in issued_after
+    assert int(fresh.rsplit("-", 1)[1]) == int(max(issued_after).rsplit("-", 1)[1]) + 1
