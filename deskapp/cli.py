@@ -709,15 +709,19 @@ def sync_command(settings: DeskSettings, hall: str | None, batch_size: int) -> N
 
 
 @main.command("backup")
-@click.argument("dest", type=click.Path(path_type=Path))
+@click.argument("dest", type=click.Path())
 @pass_settings
-def backup_command(settings: DeskSettings, dest: Path) -> None:
+def backup_command(settings: DeskSettings, dest: str) -> None:
     """备份: a consistent copy of the live store (safe while the desk is in use)."""
+    import os
+
     from deskapp.i18n import t
     from deskapp.services.backup import BackupError, backup
 
     try:
-        path = backup(settings.db, dest)
+        # (a Path drops the trailing slash that says "a folder": read it from the text)
+        folder = dest.endswith(("/", os.sep))
+        path = backup(settings.db, Path(dest).expanduser(), folder=folder)
     except BackupError as error:
         click.echo(f"✗ {t(error.key, **error.params)}", err=True)
         sys.exit(2)

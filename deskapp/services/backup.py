@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import json
 import os
 import re
 import sqlite3
@@ -51,10 +52,13 @@ def _owner_only(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-def backup(db_path: Path, dest: Path) -> Path:
-    """Copy the live store to `dest` (a file, or a directory to put a dated file in)."""
+def backup(db_path: Path, dest: Path, folder: bool = False) -> Path:
+    """Copy the live store to `dest` (a file, or a directory to put a dated file in; `folder`:
+    `dest` was written as a directory, with a trailing slash, and is made if missing)."""
     if not db_path.exists():
         raise BackupError("error.backup.no_store", path=str(db_path))
+    if folder:
+        dest.mkdir(parents=True, exist_ok=True)
     if dest.is_dir():
         dest = dest / f"{db_path.stem}-{datetime.now():%Y%m%d-%H%M%S}.db"
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -199,25 +203,52 @@ def check(path: Path, db_path: Path | None = None, terminal: str | None = None) 
     return revision
 
 
+def _damaged(detail_key: str, **params: object) -> BackupError:
+    from deskapp.i18n import t
+
+    return BackupError("error.backup.changelog_damaged", detail=t(detail_key, **params))
+
+
 def _check_change_log(conn: sqlite3.Connection, node_id: str) -> None:
     """The terminal's own changes run 1..last_seq without a gap, and every change is a JSON
-    object: what the renumbering below and the next push rely on."""
+    object of its record table's columns (an insert carrying the record's own id): what the
+    renumbering below and the next push rely on."""
+    from deskapp.store.models import RECORD_TABLES
+
     (last_seq,) = conn.execute("SELECT last_seq FROM terminal").fetchone()
     count, low, high = conn.execute(
         "SELECT COUNT(*), MIN(seq), MAX(seq) FROM change_log WHERE node_id = ?", (node_id,)
     ).fetchone()
     if count and (low != 1 or high != count):
-        raise BackupError("error.backup.changelog_damaged",
-                          detail=f"{count} changes numbered {low}–{high}")  # fmt: skip
+        raise _damaged("backup.detail_gap", count=count, low=low, high=high)
     if (high or 0) != last_seq:
-        detail = f"last change {high or 0}, terminal counts {last_seq}"
-        raise BackupError("error.backup.changelog_damaged", detail=detail)
+        raise _damaged("backup.detail_counter", high=high or 0, last_seq=last_seq)
     (bad,) = conn.execute(
         "SELECT COUNT(*) FROM change_log WHERE json_valid(fields) = 0 "
         "OR json_type(fields) != 'object'"
     ).fetchone()
     if bad:
-        raise BackupError("error.backup.changelog_damaged", detail=f"{bad} unreadable changes")
+        raise _damaged("backup.detail_unreadable", count=bad)
+    columns = {
+        entity: {name for (_, name, *_) in conn.execute(f'PRAGMA table_info("{entity}")')}
+        for entity in RECORD_TABLES
+    }
+    nonsense = 0
+    for entity, entity_id, op, fields in conn.execute(
+        "SELECT entity, entity_id, op, fields FROM change_log"
+    ):
+        values = json.loads(fields)
+        known = columns.get(entity)
+        if (
+            not known
+            or op not in ("insert", "update")
+            or not set(values) <= known
+            or ("id" in values and values["id"] != entity_id)
+            or (op == "insert" and values.get("id") != entity_id)
+        ):
+            nonsense += 1
+    if nonsense:
+        raise _damaged("backup.detail_fields", count=nonsense)
 
 
 def _stage(backup_file: Path, staged: Path) -> None:
@@ -391,7 +422,7 @@ def _new_identity(staged: Path) -> tuple[str, str]:
     except sqlite3.Error as exc:
         if failure_key(exc) is not None:
             raise  # the disk or the folder refused the write, not the change log
-        raise BackupError("error.backup.changelog_damaged", detail=str(exc)) from exc
+        raise _damaged("backup.detail_sql") from exc
     finally:
         conn.close()
     return old, new

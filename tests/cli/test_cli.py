@@ -229,3 +229,13 @@ def test_restore_onto_a_damaged_store_needs_the_terminal_named(tmp_path: Path) -
     assert named.exit_code == 0, named.output
     with contextlib.closing(sqlite3.connect(damaged)) as conn:
         assert conn.execute("SELECT terminal_code FROM terminal").fetchone() == ("T01",)
+
+
+def test_backup_to_a_folder_written_with_a_slash_makes_the_folder(tmp_path: Path) -> None:
+    db = tmp_path / "t01.db"
+    run("--db", str(db), "init", "--hall", "GZ01", "--terminal", "T01")
+    result = run("--db", str(db), "backup", f"{tmp_path}/x/bk/")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "x" / "bk").is_dir()
+    (copy,) = (tmp_path / "x" / "bk").iterdir()
+    assert copy.name.startswith("t01-") and copy.suffix == ".db"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import stat
 from pathlib import Path
@@ -198,8 +199,18 @@ def test_an_untouched_backup_has_exactly_the_migrations_schema(
         "DELETE FROM change_log WHERE seq = 2",
         "UPDATE change_log SET fields = 'not json' WHERE seq = 1",
         "UPDATE terminal SET last_seq = last_seq + 5",
+        """UPDATE change_log SET fields = '{"id": 5}' WHERE seq = 1""",
+        """UPDATE change_log SET fields = '{"no_such_column": 1}' WHERE seq = 2""",
+        "UPDATE change_log SET entity = 'ticket_counter' WHERE seq = 1",
     ],
-    ids=["gap", "unreadable_change", "counter_ahead"],
+    ids=[
+        "gap",
+        "unreadable_change",
+        "counter_ahead",
+        "id_nonsense",
+        "unknown_column",
+        "not_a_record_table",
+    ],
 )
 def test_a_backup_with_a_damaged_change_log_is_refused_in_words(
     desk: Desk, handler: Actor, db_path: Path, tmp_path: Path, damage: str
@@ -209,7 +220,11 @@ def test_a_backup_with_a_damaged_change_log_is_refused_in_words(
     with sqlite3.connect(copy) as conn:
         conn.execute(damage)
     desk.close()
-    _refused(db_path, copy, tmp_path, "error.backup.changelog_damaged")
+    error = _refused(db_path, copy, tmp_path, "error.backup.changelog_damaged")
+    from deskapp.i18n import t
+
+    said = t(error.key, **error.params)
+    assert not re.search("[A-Za-z]{3,}", said), said  # all in Chinese, no English mixed in
 
 
 # ------------------------------------------- what is checked is what is installed (its -wal)
