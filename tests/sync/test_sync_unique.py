@@ -390,6 +390,11 @@ def test_a_later_sync_says_rows_are_still_kept_aside_and_keeps_the_log_off_the_t
 
     with sqlite3.connect(b_path) as conn:
         (kept,) = conn.execute("SELECT COUNT(*) FROM sync_quarantine").fetchone()
+        (txns,) = conn.execute(
+            "SELECT COUNT(DISTINCT json_extract(row, '$.txn_id')) FROM sync_quarantine"
+        ).fetchone()
+    # One change refused (the content), its whole transaction kept aside with it.
+    assert kept > 1 and txns == 1
     assert kept and f"仍有 {kept} 条变更暂存待处理" in later.output  # (the transaction's changes)
     assert "quarantined" not in first.output + later.output  # the log line stays in the log
 
