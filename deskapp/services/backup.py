@@ -1,16 +1,22 @@
 """备份与恢复: a consistent copy of the live local store, and a checked restore.
 
 The copy uses SQLite's online backup API, so it can be taken while the desk is in use. A
-restore checks the file before replacing anything: its integrity; its schema, object by object,
-against what the desk's own migrations make at its revision (an added trigger or view, an
-altered table is refused, not only a wrong revision label); that it is this terminal's (the
-same hall and terminal code as the store it replaces: another terminal's backup would make two
-terminals issue the same ticket numbers); and that its change log is whole. It keeps the
-replaced file, and gives the terminal a new sync identity (node id): changes made after the
-backup was taken come back from the hall store on the next sync as another node's, new
-changes can never reuse a sequence number the hall already holds for the old identity, and
-changes in the backup that had not reached the hall yet are carried over to the new identity
-and pushed. A refused restore replaces nothing and leaves nothing behind."""
+restore first copies the backup the same way into `X.db.restoring` beside the store (a -wal
+beside the backup is read into it), and every check then runs on that staged copy, which is
+what is installed: its integrity; its schema, object by object, against what the desk's own
+migrations make at its revision (an added trigger or view, an altered table is refused, not
+only a wrong revision label); that it is this terminal's (the same hall and terminal code as
+the store it replaces: another terminal's backup would make two terminals issue the same
+ticket numbers; when the store's identity cannot be read, the user must name the terminal);
+and that its change log is whole. It is refused while a desk holds the store open
+(store/in_use.py). It keeps the replaced file, carries that file's highest ticket number of
+each day into the restored counter (no number issued after the backup is issued again), and
+gives the terminal a new sync identity (node id): changes made after the backup was taken
+come back from the hall store on the next sync as another node's, new changes can never reuse
+a sequence number the hall already holds for the old identity, and changes in the backup that
+had not reached the hall yet are carried over to the new identity and pushed. A refused
+restore replaces nothing and leaves nothing behind; a full disk or a read-only folder is said
+as the store's own failures are (StoreUnavailable)."""
 
 from __future__ import annotations
 
