@@ -119,6 +119,8 @@ class Desk:
     def close(self) -> None:
         from deskapp.store import in_use
 
+        self.engine.dispose()
+        # After the connections are gone: closing any descriptor of the file drops SQLite's
+        # own (POSIX) locks held through others in this process.
         in_use.release(self._in_use)
         self._in_use = None
-        self.engine.dispose()
