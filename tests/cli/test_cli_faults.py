@@ -58,10 +58,28 @@ RECIPES: dict[str, Recipe] = {
     "init": Recipe(["init", "--hall", "GZ01", "--terminal", "T01"],
                    bad=["init", "--hall", "GZ01"], store="bare", writes_store=True,
                    fits_when_full=True),
-    "staff add": Recipe(["staff", "add", "--work-no", "1099", "--name", "赵测", "--pin", PIN],
+    "staff add": Recipe(["staff", "add", "--work-no", "1099", "--name", "赵测", "--pin", PIN,
+                         "--as", "1001"],
                         bad=["staff", "add", "--work-no", "1099", "--role", "boss",
-                             "--name", "赵测", "--pin", PIN], writes_store=True,
+                             "--name", "赵测", "--pin", PIN, "--as", "1001"], writes_store=True,
                         fits_when_full=True),
+    # (the hall manager's PIN comes from DESKAPP_MANAGER_PIN, set in every scene)
+    "staff role": Recipe(["staff", "role", "--work-no", "1002", "--role", "duty_manager",
+                          "--as", "1001"],
+                         bad=["staff", "role", "--work-no", "1002", "--role", "boss",
+                              "--as", "1001"], writes_store=True, fits_when_full=True),
+    "staff deactivate": Recipe(["staff", "deactivate", "--work-no", "1002", "--as",
+                                "1001"],
+                               bad=["staff", "deactivate", "--as", "1001"], writes_store=True,
+                               fits_when_full=True),
+    "staff reset-pin": Recipe(["staff", "reset-pin", "--work-no", "1002", "--pin", "2468",
+                               "--as", "1001"],
+                              bad=["staff", "reset-pin", "--pin", "1111", "--as", "1001"],
+                              writes_store=True, fits_when_full=True),
+    "staff unlock": Recipe(["staff", "unlock", "--work-no", "1002", "--as", "1001"],
+                           bad=["staff", "unlock", "--as", "1001"], writes_store=True,
+                           fits_when_full=True),
+    "staff signins": Recipe(["staff", "signins"], bad=["staff", "signins", "--days", "0"]),
     "staff list": Recipe(["staff", "list"], bad=["staff", "list", "--all"]),
     "serve": Recipe(["serve"], bad=["serve", "--host", "0.0.0.0"], uses_store=False,
                     runs_server=True),
@@ -124,6 +142,20 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                                  "--name", "张敏", "--role", "hall_manager",
                                  "--pin", "1111"])  # fmt: skip
     assert added.exit_code == 0, added.output
+    second = runner.invoke(main, ["--db", str(staffed), "staff", "add", "--work-no", "1002",
+                                  "--name", "刘洋", "--pin", "2222", "--as", "1001"],
+                           env={"DESKAPP_MANAGER_PIN": "1111"})  # fmt: skip
+    assert second.exit_code == 0, second.output
+    from deskapp.domain.errors import RuleViolation
+    from deskapp.services.desk import Desk
+    from deskapp.services.staff import sign_in
+
+    desk = Desk.open(staffed)
+    try:  # one wrong PIN for 1002: something for `staff unlock` to clear
+        with pytest.raises(RuleViolation):
+            sign_in(desk, "1002", "0000")
+    finally:
+        desk.close()
     backup = runner.invoke(main, ["--db", str(staffed), "backup", str(folder / "backup.db")])
     assert backup.exit_code == 0, backup.output
     for db in (bare, staffed):  # (the commands' engines stay open: their WAL, into the file)
@@ -159,7 +191,8 @@ def scene_for(tmp_path: Path, templates: dict[str, Path], recipe: Recipe) -> Sce
         "受理时间,渠道,客户姓名,联系电话,投诉内容,客户诉求,投诉类别\n" + rows, encoding="utf-8"
     )
     return Scene(tmp_path, db, {"DESKAPP_LOG_DIR": str(tmp_path / "log"),
-                                "DESKAPP_EXPORT_DIR": str(tmp_path / "exports")})  # fmt: skip
+                                "DESKAPP_EXPORT_DIR": str(tmp_path / "exports"),
+                                "DESKAPP_MANAGER_PIN": "1111"})  # fmt: skip
 
 
 def with_connect(monkeypatch: pytest.MonkeyPatch, pragma: str) -> None:
