@@ -745,15 +745,19 @@ def sync_command(settings: DeskSettings, hall: str | None, batch_size: int) -> N
 
 
 @main.command("backup")
-@click.argument("dest", type=click.Path(path_type=Path))
+@click.argument("dest", type=click.Path())
 @pass_settings
-def backup_command(settings: DeskSettings, dest: Path) -> None:
+def backup_command(settings: DeskSettings, dest: str) -> None:
     """备份: a consistent copy of the live store (safe while the desk is in use)."""
+    import os
+
     from deskapp.i18n import t
     from deskapp.services.backup import BackupError, backup
 
     try:
-        path = backup(settings.db, dest)
+        # (a Path drops the trailing slash that says "a folder": read it from the text)
+        folder = dest.endswith(("/", os.sep))
+        path = backup(settings.db, Path(dest).expanduser(), folder=folder)
     except BackupError as error:
         click.echo(f"✗ {t(error.key, **error.params)}", err=True)
         sys.exit(2)
@@ -763,20 +767,26 @@ def backup_command(settings: DeskSettings, dest: Path) -> None:
 @main.command("restore")
 @click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--yes", is_flag=True, help="do not ask before replacing the store")
+@click.option(
+    "--terminal",
+    help="本机终端号 (如 T01),仅当本机数据库损坏、读不出终端号时需要;须与备份的终端相同",
+)
 @pass_settings
-def restore_command(settings: DeskSettings, source: Path, yes: bool) -> None:
+def restore_command(settings: DeskSettings, source: Path, yes: bool, terminal: str | None) -> None:
     """恢复: check a backup, keep the current store beside it, and put the backup in its place."""
     from deskapp.i18n import t
     from deskapp.services.backup import BackupError, check, restore
 
     try:
-        check(source, settings.db)
+        check(source, settings.db, terminal)
         if not yes and not click.confirm(t("backup.confirm", path=str(settings.db))):
             sys.exit(1)
-        result = restore(settings.db, source)
+        result = restore(settings.db, source, terminal)
     except BackupError as error:
+        from deskapp.cli_faults import ExitCode
+
         click.echo(f"✗ {t(error.key, **error.params)}", err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.STORE_BUSY if error.key == "error.backup.in_use" else 2)
     click.echo(t("backup.restored", path=str(settings.db)))
     if result.kept_as is not None:
         click.echo(t("backup.kept", path=str(result.kept_as)))

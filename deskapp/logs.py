@@ -67,6 +67,10 @@ def configure_logging(log_dir: Path | None = None, *, debug: bool = False) -> Pa
             folder / "deskapp.log", maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8"
         )
     except OSError:
+        # No file to write to: the log is dropped, not printed into the terminal's answer
+        # (with no handler at all, Python's last-resort handler writes warnings to stderr).
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
         return None
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s")

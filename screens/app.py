@@ -221,6 +221,7 @@ class DeskApp(App[None]):
                     self._desk = Desk.open(
                         self._db_path, clock=self._clock, data_dir=self._data_dir
                     )
+                    self._desk.hold_in_use()  # a restore waits until this window closes
         return self._desk
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:

@@ -494,7 +494,15 @@ class ShiftScreen(ModeScreen):
             c = self.conflicts[row]
             field = t(f"conflict_field.{c.field}")
             what = f"{c.label} · {c.field if field.startswith('conflict_field.') else field}"
-            text = t("sync.conflict_detail", what=what, todo=t(c.todo))
+            tz = self.desk.tz
+            sides = t(
+                "sync.conflict_sides",
+                a=self._value(c.field, c.a.value), a_by=c.a.actor_name,
+                a_at=format_local(c.a.at, tz)[5:16],
+                b=self._value(c.field, c.b.value), b_by=c.b.actor_name,
+                b_at=format_local(c.b.at, tz)[5:16],
+            )  # fmt: skip
+            text = t("sync.conflict_detail", what=f"{what}({sides})", todo=t(c.todo))
         elif 0 <= row - len(self.conflicts) < len(self.quarantined):
             q = self.quarantined[row - len(self.conflicts)]
             todo = t(q.todo, minutes=round(q.drift_ms / 60000))
@@ -510,6 +518,9 @@ class ShiftScreen(ModeScreen):
             return tickets.get(value, str(value))
         if field.endswith("_id") and value:
             return self._staff_names.get(value, str(value))
+        if field in ("work_no", "ticket_no") and value and "~" in str(value):
+            # NUMBER~record id: the number a record gave up in a collision (sync/unique.py)
+            return t("sync.value_yielded", value=str(value).split("~", 1)[0])
         return "" if value is None else str(value)
 
     def action_settle(self) -> None:

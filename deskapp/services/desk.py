@@ -37,6 +37,7 @@ class Desk:
     refdata: RefData = field(default_factory=RefData)
     _terminal: Terminal | None = field(default=None, init=False, repr=False)
     _local: threading.local = field(default_factory=threading.local, init=False, repr=False)
+    _in_use: int | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def open(
@@ -107,5 +108,19 @@ class Desk:
             return ZoneInfo(self.refdata.settings.hall.timezone)
         return ZoneInfo(self.terminal().timezone)
 
+    def hold_in_use(self) -> None:
+        """Mark the store in use while this desk is open (the desk's window, a browser
+        session's desk): a restore is refused until it closes (deskapp/store/in_use.py)."""
+        from deskapp.store import in_use
+
+        if self._in_use is None:
+            self._in_use = in_use.hold(Path(self.engine.url.database or ""))
+
     def close(self) -> None:
+        from deskapp.store import in_use
+
         self.engine.dispose()
+        # After the connections are gone: closing any descriptor of the file drops SQLite's
+        # own (POSIX) locks held through others in this process.
+        in_use.release(self._in_use)
+        self._in_use = None

@@ -30,7 +30,7 @@ from deskapp.store.models import (
 from deskapp.sync.hall import HallRow
 from deskapp.sync.hlc import Stamp
 from deskapp.sync.merge import SETTLED_EVENT, legal_state_value, to_column
-from deskapp.sync.unique import is_unique_field, todo_key
+from deskapp.sync.unique import ALIAS_MARK, is_unique_field, todo_key
 
 
 class Choice(StrEnum):
@@ -53,7 +53,7 @@ class ConflictView:
     id: str
     entity: str
     entity_id: str
-    label: str  # the ticket number of a complaint, else the record id
+    label: str  # a complaint's ticket number, a person's name and work number, else the id
     field: str
     a: Side
     b: Side
@@ -167,6 +167,12 @@ def list_conflicts(desk, *, include_settled: bool = False) -> list[ConflictView]
                 if row is not None:
                     current = _plain(row[0])
                     label = row[1] if c.entity == "complaint" else label
+            if c.entity == "staff":  # a person, by name and work number, not a record id
+                person = session.execute(
+                    sa.select(Staff.name, Staff.work_no).where(Staff.id == c.entity_id)
+                ).first()
+                if person is not None:
+                    label = f"{person.name} {person.work_no.split(ALIAS_MARK, 1)[0]}"
             tickets = {}
             if c.field == "complaint_id":  # an opinion-book entry's ticket: shown by number
                 ids = [v for v in (json.loads(c.a_value), json.loads(c.b_value)) if v]
@@ -200,7 +206,17 @@ def _plain(value: Any) -> Any:
 
 def _side(value: str, actor: str, at: datetime, hlc: str, names: dict) -> Side:
     node = Stamp.decode(hlc).node_id
-    return Side(json.loads(value), actor, names.get(actor, actor), at, node, hlc)
+    return Side(json.loads(value), actor, _actor_name(actor, names), at, node, hlc)
+
+
+def _actor_name(actor: str, names: dict) -> str:
+    """Who made a change, as a person reads it: a staff name; the desk itself (set-up,
+    import, sync) as such; never a bare record id."""
+    if actor in names:
+        return names[actor]
+    if actor.startswith("system:"):
+        return t("sync.actor_system")
+    return t("sync.actor_unknown")
 
 
 def settle_conflict(desk, actor, conflict_id: str, choice: str) -> ConflictView:

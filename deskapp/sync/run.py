@@ -88,6 +88,7 @@ class SyncResult:
     quarantined: int = 0  # changes kept aside (stamped too far ahead, or refused here)
     refused: int = 0  # of which: changes the store refused (sync_quarantine.reason)
     released: int = 0  # earlier quarantined changes applied now
+    still_held: int = 0  # changes kept aside after this run (this run's and earlier ones)
     skew_ms: int | None = None  # this terminal's clock minus the hall's (ahead: positive)
     duration_ms: int = 0
     bootstrapped: bool = False
@@ -116,6 +117,10 @@ class SyncResult:
             parts.append(t("sync.quarantined", count=self.quarantined - self.refused))
         if self.refused:
             parts.append(t("sync.refused", count=self.refused))
+        if self.released:
+            parts.append(t("sync.released", count=self.released))
+        if self.still_held > self.quarantined:  # some kept from earlier runs: say the total
+            parts.append(t("sync.still_held", count=self.still_held))
         if self.skew_ms is not None and abs(self.skew_ms) > MAX_FORWARD_DRIFT_MS:
             parts.append(t("sync.clock_skew", minutes=round(self.skew_ms / 60000)))
         return ";".join(parts)
@@ -244,6 +249,8 @@ def _run(desk, store: HallStore, result: SyncResult, batch_size: int, window_day
     if not state.bootstrapped:
         _bootstrap(desk, store, info.hall_id, window_days, behind, result)
     _pull(desk, store, info.hall_id, batch_size, behind, result)
+    with desk.read() as session:
+        result.still_held = session.scalar(sa.select(sa.func.count()).select_from(SyncQuarantine))
     return info.hall_id
 
 

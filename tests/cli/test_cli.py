@@ -177,3 +177,65 @@ def test_restore_refuses_a_damaged_change_log_without_a_traceback(tmp_path: Path
     assert result.exit_code == 2, result.output
     assert "变更记录已损坏" in result.output or "change log is damaged" in result.output
     assert sorted(tmp_path.iterdir()) == files  # nothing left behind
+
+
+def test_restore_onto_a_full_disk_says_so_in_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    from mounts import fill, tmpfs
+
+    from deskapp.cli_faults import ExitCode
+
+    with tmpfs(tmp_path / "small") as small:
+        db = small / "t01.db"
+        run("--db", str(db), "init", "--hall", "GZ01", "--terminal", "T01")
+        copy = tmp_path / "copy.db"
+        assert run("--db", str(db), "backup", str(copy)).exit_code == 0
+        filler = fill(small)
+        files = sorted(small.iterdir())
+        result = CliRunner().invoke(main, ["--db", str(db), "restore", str(copy), "--yes"])
+        assert result.exit_code == ExitCode.DISK_FULL, result.output
+        assert "磁盘已满" in result.output and "Traceback" not in result.output
+        assert sorted(small.iterdir()) == files
+        filler.unlink()
+        assert run("--db", str(db), "staff", "list").exit_code == 0  # the store still opens
+
+
+def test_restore_onto_a_damaged_store_needs_the_terminal_named(tmp_path: Path) -> None:
+    """The live store's identity cannot be read: another terminal's backup is refused unless
+    the user names this terminal, and the name must be the backup's."""
+    own, damaged = tmp_path / "t01.db", tmp_path / "dmg" / "t02.db"
+    damaged.parent.mkdir()
+    run("--db", str(own), "init", "--hall", "GZ01", "--terminal", "T01")
+    run("--db", str(damaged), "init", "--hall", "GZ01", "--terminal", "T02")
+    copy = tmp_path / "own.db"
+    assert run("--db", str(own), "backup", str(copy)).exit_code == 0
+    import gc
+
+    gc.collect()  # the in-process commands' engines closed, as a finished process's are
+    assert not Path(f"{damaged}-wal").exists()
+    with open(damaged, "r+b") as store:
+        store.write(b"garbage garbage!")  # the first 16 bytes: no longer a SQLite file
+    before = damaged.read_bytes()
+
+    result = run("--db", str(damaged), "restore", str(copy), "--yes")
+    assert result.exit_code == 2, result.output
+    assert "--terminal T01" in result.output and "GZ01-T01" in result.output
+    assert damaged.read_bytes() == before and sorted(damaged.parent.iterdir()) == [damaged]
+
+    wrong = run("--db", str(damaged), "restore", str(copy), "--yes", "--terminal", "T02")
+    assert wrong.exit_code == 2 and "T02" in wrong.output
+    assert damaged.read_bytes() == before
+
+    named = run("--db", str(damaged), "restore", str(copy), "--yes", "--terminal", "T01")
+    assert named.exit_code == 0, named.output
+    with contextlib.closing(sqlite3.connect(damaged)) as conn:
+        assert conn.execute("SELECT terminal_code FROM terminal").fetchone() == ("T01",)
+
+
+def test_backup_to_a_folder_written_with_a_slash_makes_the_folder(tmp_path: Path) -> None:
+    db = tmp_path / "t01.db"
+    run("--db", str(db), "init", "--hall", "GZ01", "--terminal", "T01")
+    result = run("--db", str(db), "backup", f"{tmp_path}/x/bk/")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "x" / "bk").is_dir()
+    (copy,) = (tmp_path / "x" / "bk").iterdir()
+    assert copy.name.startswith("t01-") and copy.suffix == ".db"

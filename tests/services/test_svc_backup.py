@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import stat
 from pathlib import Path
@@ -198,8 +199,18 @@ def test_an_untouched_backup_has_exactly_the_migrations_schema(
         "DELETE FROM change_log WHERE seq = 2",
         "UPDATE change_log SET fields = 'not json' WHERE seq = 1",
         "UPDATE terminal SET last_seq = last_seq + 5",
+        """UPDATE change_log SET fields = '{"id": 5}' WHERE seq = 1""",
+        """UPDATE change_log SET fields = '{"no_such_column": 1}' WHERE seq = 2""",
+        "UPDATE change_log SET entity = 'ticket_counter' WHERE seq = 1",
     ],
-    ids=["gap", "unreadable_change", "counter_ahead"],
+    ids=[
+        "gap",
+        "unreadable_change",
+        "counter_ahead",
+        "id_nonsense",
+        "unknown_column",
+        "not_a_record_table",
+    ],
 )
 def test_a_backup_with_a_damaged_change_log_is_refused_in_words(
     desk: Desk, handler: Actor, db_path: Path, tmp_path: Path, damage: str
@@ -209,7 +220,182 @@ def test_a_backup_with_a_damaged_change_log_is_refused_in_words(
     with sqlite3.connect(copy) as conn:
         conn.execute(damage)
     desk.close()
-    _refused(db_path, copy, tmp_path, "error.backup.changelog_damaged")
+    error = _refused(db_path, copy, tmp_path, "error.backup.changelog_damaged")
+    from deskapp.i18n import t
+
+    said = t(error.key, **error.params)
+    assert not re.search("[A-Za-z]{3,}", said), said  # all in Chinese, no English mixed in
+
+
+# ------------------------------------------- what is checked is what is installed (its -wal)
+
+
+def _with_wal(copy: Path, name: str, tmp_path: Path, *statements: str) -> Path:
+    """`copy` put in WAL mode, `statements` committed into its -wal (not checkpointed), and the
+    pair (file and -wal) copied to `name`, as a backup with its -wal beside it arrives."""
+    import shutil
+
+    conn = sqlite3.connect(copy, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        for statement in statements:
+            conn.execute(statement)
+        target = tmp_path / name
+        shutil.copyfile(copy, target)
+        shutil.copyfile(f"{copy}-wal", f"{target}-wal")
+    finally:
+        conn.close()
+    return target
+
+
+def test_a_wal_beside_the_backup_cannot_hide_a_trigger_from_the_check(
+    desk: Desk, handler: Actor, db_path: Path, tmp_path: Path
+) -> None:
+    _take(desk, handler, "王先生")
+    copy = backup(db_path, tmp_path / "copy.db")
+    with sqlite3.connect(copy) as conn:  # in the main file ...
+        conn.execute("CREATE TRIGGER sneak AFTER INSERT ON complaint BEGIN DELETE FROM draft; END")
+    # ... and dropped again in the -wal only: the check reads the pair, the main file has it.
+    hostile = _with_wal(copy, "hostile.db", tmp_path, "DROP TRIGGER sneak")
+    desk.close()
+    restore(db_path, hostile)
+    with sqlite3.connect(db_path) as conn:
+        triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    assert ("sneak",) not in triggers
+    assert not list(tmp_path.glob("*.restoring*"))
+
+
+def test_the_data_in_a_wal_beside_the_backup_is_restored(
+    desk: Desk, handler: Actor, db_path: Path, tmp_path: Path
+) -> None:
+    _take(desk, handler, "王先生")
+    copy = backup(db_path, tmp_path / "copy.db")
+    with sqlite3.connect(copy) as conn:
+        (before,) = conn.execute("SELECT COUNT(*) FROM staff").fetchone()
+    # A row the -wal alone holds (a staff row: no change-log bookkeeping to keep whole).
+    innocent = _with_wal(
+        copy, "innocent.db", tmp_path, "UPDATE staff SET name = '改过的名字' WHERE rowid = 1"
+    )
+    desk.close()
+    restore(db_path, innocent)
+    with sqlite3.connect(db_path) as conn:
+        names = [n for (n,) in conn.execute("SELECT name FROM staff")]
+    assert "改过的名字" in names and len(names) == before
+
+
+# ------------------------------------------- the place refuses: full disk, read-only folder
+
+
+def _store_on(folder: Path, clock) -> Path:
+    from deskapp.services.terminal import init_terminal
+
+    store = folder / "desk.db"
+    opened = Desk.open(store, clock=clock)
+    try:
+        init_terminal(opened, "GZ01", "T01", "Asia/Shanghai")
+    finally:
+        opened.close()
+    return store
+
+
+def test_a_restore_onto_a_full_disk_is_refused_in_words_and_leaves_nothing(
+    desk: Desk, db_path: Path, tmp_path: Path
+) -> None:
+    from mounts import fill, tmpfs
+
+    from deskapp.store.failures import StoreUnavailable
+
+    with tmpfs(tmp_path / "small") as small:
+        store = _store_on(small, desk.clock)
+        copy = backup(store, tmp_path / "copy.db")
+        filler = fill(small)
+        before, files = store.read_bytes(), sorted(small.iterdir())
+        with pytest.raises(StoreUnavailable) as refused:
+            restore(store, copy)
+        assert refused.value.key == "error.store.full"
+        assert sorted(small.iterdir()) == files  # no X.db.restoring taking the last space
+        assert store.read_bytes() == before
+        filler.unlink()
+        reopened = Desk.open(store, clock=desk.clock)  # the store still opens
+        try:
+            assert reopened.terminal().terminal_code == "T01"
+        finally:
+            reopened.close()
+
+
+def test_a_restore_into_a_read_only_folder_is_refused_in_words(
+    desk: Desk, db_path: Path, tmp_path: Path
+) -> None:
+    from mounts import read_only, tmpfs
+
+    from deskapp.store.failures import StoreUnavailable
+
+    with tmpfs(tmp_path / "ro") as folder:
+        store = _store_on(folder, desk.clock)
+        copy = backup(store, tmp_path / "copy.db")
+        read_only(folder)
+        before = store.read_bytes()
+        with pytest.raises(StoreUnavailable) as refused:
+            restore(store, copy)
+        assert refused.value.key == "error.store.readonly"
+        assert store.read_bytes() == before
+
+
+# ------------------------------------------- not while a desk is open on the store
+
+
+def test_a_restore_is_refused_while_a_desk_holds_the_store(
+    desk: Desk, handler: Actor, db_path: Path, tmp_path: Path
+) -> None:
+    _take(desk, handler, "王先生")
+    copy = backup(db_path, tmp_path / "copy.db")
+    desk.hold_in_use()  # as the desk's window does when it opens the store
+    error = _refused(db_path, copy, tmp_path, "error.backup.in_use")
+    from deskapp.i18n import t
+
+    assert "关闭服务台" in t(error.key, **error.params)
+    desk.close()
+    assert restore(db_path, copy).kept_as is not None  # closed: the restore goes through
+
+
+def test_the_desk_window_holds_its_store_while_open(
+    desk: Desk, db_path: Path, tmp_path: Path
+) -> None:
+    from screens.app import DeskApp
+
+    copy = backup(db_path, tmp_path / "copy.db")
+    desk.close()
+    app = DeskApp(db_path=db_path, clock=desk.clock)
+    assert app.desk is not None  # the window opened the store
+    try:
+        _refused(db_path, copy, tmp_path, "error.backup.in_use")
+    finally:
+        app.desk.close()
+    assert restore(db_path, copy).kept_as is not None
+
+
+# ------------------------------------------- a restored terminal never re-issues a number
+
+
+def test_after_restoring_its_own_backup_the_terminal_never_reissues_a_ticket_number(
+    desk: Desk, handler: Actor, db_path: Path, tmp_path: Path
+) -> None:
+    """Tickets issued after the backup was taken (told to customers, maybe synchronized)
+    are not in the backup; intake right after the restore, before any sync, still goes on
+    above them."""
+    _take(desk, handler, "王先生")
+    copy = backup(db_path, tmp_path / "copy.db")
+    issued_after = [_take(desk, handler, name) for name in ("李女士", "赵先生")]
+    desk.close()
+    restore(db_path, copy)
+    reopened = Desk.open(db_path, clock=desk.clock)
+    try:
+        fresh = _take(reopened, handler, "钱女士")
+    finally:
+        reopened.close()
+    assert fresh not in issued_after
+    assert int(fresh.rsplit("-", 1)[1]) == int(max(issued_after).rsplit("-", 1)[1]) + 1
 
 
 _PLAIN_CLIENT = """

@@ -355,6 +355,57 @@ def test_the_cli_says_a_sync_quarantined_rows(tmp_path: Path, hall_url: str) -> 
     assert "本机无法写入,已暂存待处理" in out.output
 
 
+def test_a_later_sync_says_rows_are_still_kept_aside_and_keeps_the_log_off_the_terminal(
+    tmp_path: Path, hall_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second sync has nothing new, but the row is still kept aside: it says so, in
+    words; the English log line is not printed to the terminal, even with no log file."""
+    import logging
+
+    from click.testing import CliRunner
+
+    from deskapp.cli import main
+
+    a = first_terminal(tmp_path / "a")
+    b = new_terminal(tmp_path / "b", "T02")
+    try:
+        _synced(a, hall_url)
+        _synced(b, hall_url)
+        _spoil(a, take(a), "json_set(fields, '$.content', json('null'))")
+        _synced(a, hall_url)
+        b_path = Path(b.desk.engine.url.database)
+    finally:
+        a.close()
+        b.close()
+    (tmp_path / "no-log").write_text("a file where the log folder would be")
+    monkeypatch.setenv("DESKAPP_LOG_DIR", str(tmp_path / "no-log"))
+    monkeypatch.setattr(logging.getLogger("deskapp"), "handlers", [])
+    args = ["--db", str(b_path), "sync", "--hall", hall_url]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "本机无法写入,已暂存待处理" in first.output
+    later = CliRunner().invoke(main, args)
+    assert later.exit_code == 0, later.output
+    import sqlite3
+
+    with sqlite3.connect(b_path) as conn:
+        (kept,) = conn.execute("SELECT COUNT(*) FROM sync_quarantine").fetchone()
+        (txns,) = conn.execute(
+            "SELECT COUNT(DISTINCT json_extract(row, '$.txn_id')) FROM sync_quarantine"
+        ).fetchone()
+    # One change refused (the content), its whole transaction kept aside with it.
+    assert kept > 1 and txns == 1
+    assert kept and f"仍有 {kept} 条变更暂存待处理" in later.output  # (the transaction's changes)
+    assert "quarantined" not in first.output + later.output  # the log line stays in the log
+
+
+def test_a_sync_that_released_kept_changes_says_so() -> None:
+    from deskapp.sync.run import SyncResult
+
+    said = SyncResult(released=2, still_held=1).message
+    assert "此前暂存的 2 条变更已写入本机" in said and "仍有 1 条变更暂存待处理" in said
+
+
 # ------------------------------------------ one opinion-book entry made a ticket twice
 
 

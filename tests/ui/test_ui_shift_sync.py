@@ -90,6 +90,53 @@ def quarantined(
     return ticket
 
 
+@pytest.fixture
+def work_no_clash(
+    desk: Desk, actors: dict[str, Actor], clock: FrozenClock, hall: str, tmp_path: Path
+) -> None:
+    """Work number 1004 added on T01 (孙丽) and, a minute later, on T02 (周强), apart."""
+    from deskapp.domain.enums import Role
+    from deskapp.services.staff import add_staff
+
+    assert sync(desk, hall).ok
+    other_clock = FrozenClock(clock.now())
+    other = Desk.open(tmp_path / "t02.db", clock=other_clock)
+    try:
+        init_terminal(other, "GZ01", "T02", "Asia/Shanghai")
+        assert sync(other, hall).ok
+        add_staff(desk, actors["3001"], "1004", "孙丽", Role.HANDLER, "482913")
+        other_clock.advance(timedelta(minutes=1))
+        chen = actor_of(next(s for s in list_staff(other) if s.work_no == "3001"))
+        add_staff(other, chen, "1004", "周强", Role.HANDLER, "482913")
+        assert sync(other, hall).ok and sync(desk, hall).ok
+    finally:
+        other.close()
+
+
+@pytest.mark.ui
+async def test_a_work_number_clash_shows_people_and_the_staff_screen_action(
+    desk: Desk, work_no_clash: None
+) -> None:
+    """Names and work numbers, not record ids; staff names, not staff ids; local times; and
+    what to do on the staff screen (F12), not a command that makes a second person."""
+    import re
+
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _conflicts_tab(pilot)
+        table = app.screen.query_one("#conflicts")
+        assert table.row_count == 1
+        cells = [str(c) for c in table.get_row_at(0)]
+        detail = str(app.screen.query_one("#conflict-detail").render())
+    uuid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
+    assert cells[0] == "周强 1004" and cells[1] == "工号"
+    assert cells[4] == "1004(已让出)"
+    assert not uuid.search(" ".join(cells) + detail), (cells, detail)
+    assert "陈静" in cells[2] and "陈静" in cells[3]  # who added them: the hall manager
+    assert "周强 1004 · 工号" in detail and "11-24" in detail  # the day, in local time
+    assert "F12" in detail and "Ctrl+D" in detail and "staff add" not in detail
+
+
 async def _conflicts_tab(pilot: Pilot) -> None:
     await sign_in(pilot, "2001", "8888")
     await pilot.press("f5")
