@@ -401,12 +401,18 @@ def test_after_restoring_its_own_backup_the_terminal_never_reissues_a_ticket_num
 _PLAIN_CLIENT = """
 import sqlite3, sys
 from pathlib import Path
+import deskapp.store.engine as desk_engine
 from deskapp.services.backup import backup, restore
 
 db, dest, target = (Path(a) for a in sys.argv[1:4])
+opened = []  # the stores the desk's engine (and so `bigrams`) was opened on
+make_engine = desk_engine.make_engine
+desk_engine.make_engine = lambda path, *a, **k: opened.append(Path(path)) or make_engine(
+    path, *a, **k)
 copy = backup(db, dest)
 result = restore(target, copy)
-assert "deskapp.store.engine" not in sys.modules, "the desk's engine was loaded"
+# Only the scratch store the schema is compared against, never the backup or the target.
+assert all(p.name == "fresh.db" for p in opened), opened
 # Control: this process has no `bigrams` function, so a write the search triggers see fails.
 conn = sqlite3.connect(target)
 try:
@@ -425,8 +431,9 @@ def test_backup_and_restore_need_nothing_the_desk_registers(
     desk: Desk, handler: Actor, db_path: Path, tmp_path: Path
 ) -> None:
     """The search index's triggers call `bigrams`, which only the desk's engine registers:
-    any other SQLite client fails on a write they see. Backup and restore run in a process
-    that never loads the desk's engine (so no `bigrams`), and succeed, pending changes
+    any other SQLite client fails on a write they see. Backup and restore open the backup and
+    the target with plain sqlite3 connections (no `bigrams`: the desk's engine is opened only
+    on the scratch store the schema is compared against) and succeed, pending changes
     renumbered onto the new identity."""
     import subprocess
     import sys

@@ -270,8 +270,11 @@ def test_the_same_hotline_file_imported_on_two_terminals_keeps_both_numbers(
 
 
 def _spoil(term: Term, complaint_id: str, fields_sql: str) -> None:
-    """Damage the logged insert of one complaint before it is pushed (a faulty terminal)."""
-    with term.desk.engine.connect() as conn, conn.begin():
+    """Damage the logged insert of one complaint before it is pushed (a faulty terminal: past
+    the store's write gate, which the desk's own code cannot open)."""
+    from deskapp.store.changelog import migrating
+
+    with term.desk.engine.connect() as conn, migrating(conn), conn.begin():
         conn.exec_driver_sql(
             f"UPDATE change_log SET fields = {fields_sql} "
             "WHERE entity = 'complaint' AND entity_id = ? AND op = 'insert'",

@@ -18,6 +18,7 @@ from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
 from deskapp.services.staff import actor_of, list_staff
 from deskapp.services.terminal import init_terminal
+from deskapp.store.changelog import migrating
 from deskapp.store.models import Complaint, Shift, SyncConflict
 from deskapp.sync import sync
 
@@ -73,7 +74,7 @@ def quarantined(
         assert sync(other, hall).ok
         liu = actor_of(next(s for s in list_staff(other) if s.work_no == "1002"))
         cid = _take(other, liu, "赵女士", "13987654321")
-        with other.engine.connect() as conn, conn.begin():
+        with other.engine.connect() as conn, migrating(conn), conn.begin():  # a faulty terminal
             conn.exec_driver_sql(
                 "UPDATE change_log SET fields = json_set(fields, '$.content', json('null')) "
                 "WHERE entity = 'complaint' AND entity_id = ? AND op = 'insert'",
