@@ -258,7 +258,7 @@ def _rebuild(
             inserts[tuple(sorted(row))].append(row)
         if name == "complaint":
             applied.complaints.add(entity_id)
-        elif values.get("complaint_id"):  # an opinion-book entry not turned into a complaint has None
+        elif values.get("complaint_id"):  # None: a book entry not turned into a complaint
             applied.complaints.add(values["complaint_id"])
         if name == "complaint_event" and values.get("kind") == SETTLED_EVENT:
             settled.append((json.loads(values.get("data") or "{}"), values))
