@@ -73,6 +73,12 @@ def list_staff(desk: Desk, *, active_only: bool = True) -> list[Staff]:
         return list(session.scalars(query))
 
 
+def has_staff(desk: Desk) -> bool:
+    """Whether anyone can sign in here at all (a new terminal has no staff until it syncs)."""
+    with desk.read() as session:
+        return session.scalars(sa.select(Staff.id).limit(1)).first() is not None
+
+
 def sign_in(desk: Desk, work_no: str, pin: str) -> Actor:
     """The signed-in actor, or RuleViolation: wrong PIN (with tries left), locked, inactive.
 
@@ -81,6 +87,10 @@ def sign_in(desk: Desk, work_no: str, pin: str) -> Actor:
     rules = desk.refdata.settings.signin
     work_no = canonical_pin(work_no).strip()  # (NFKC too: "１００１" typed in full width)
     now = desk.clock.now()
+    if not has_staff(desk):
+        # A terminal that never synchronized: no PIN can be right yet, and counting the
+        # attempt would lock the real owner of the work number out once the staff arrive.
+        raise RuleViolation.single("work_no", "error.signin.no_staff")
     with desk.sessions() as session:
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         guard = session.get(SigninGuard, work_no) or SigninGuard(work_no=work_no)
