@@ -295,3 +295,14 @@ def test_the_desks_own_hash_still_verifies() -> None:
     stored = hash_pin("1111")
     assert verify_pin("1111", stored) and verify_pin("１１１１", stored)
     assert not verify_pin("1112", stored)
+
+
+def test_a_terminal_without_staff_refuses_sign_in_without_counting(bare_desk: Desk) -> None:
+    """Never synchronized: no PIN can be right yet, and the tries must not lock out the real
+    1001 before the staff arrive."""
+    for _ in range(7):
+        with pytest.raises(RuleViolation) as refused:
+            sign_in(bare_desk, "1001", "1111")
+        assert [e.key for e in refused.value.errors] == ["error.signin.no_staff"]
+    with bare_desk.read() as s:
+        assert s.scalars(sa.select(SigninGuard)).all() == []
