@@ -17,7 +17,9 @@ and of a different value must have a conflict record naming both."""
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -80,6 +82,34 @@ REFUNDS = {  # none; within the double-refund rule; beyond it, approved by the d
 }  # fmt: skip
 
 
+# The rules below the complaint's own follow-up draw one of these actions each (with its
+# arguments): as separate rules they would crowd out the edits of shared tickets, which is
+# where concurrent edits, and so conflicts, happen.
+T, N = st.integers(0, 2), st.integers(0, 50)
+MORE_FOLLOWUP = {
+    "escalate": {"t": T, "n": N},
+    "pause_clocks": {"t": T, "n": N, "days": st.integers(1, 3),
+                     "reason": st.sampled_from(list(followup.PauseReason))},
+    "reassign": {"t": T, "n": N, "to": st.sampled_from(sorted(HANDLERS))},
+    "care_or_investigate": {"t": T, "n": N, "care": st.booleans()},
+}  # fmt: skip
+OPINION_BOOK = {
+    "book_entry": {"t": T, "closed_day": st.booleans(),
+                   "kind": st.sampled_from(["opinion", "complaint"])},
+    "process_entry": {"t": T, "n": N, "late": st.booleans()},
+    "entry_to_complaint": {"t": T, "n": N, "word": st.sampled_from(WORDS)},
+}  # fmt: skip
+DESK_WORK = {
+    "hand_over": {"t": T, "who": st.sampled_from(sorted(HANDLERS))},
+    "acknowledge": {"t": T, "n": N},
+    "file_handover": {"t": T, "n": N},
+    "sign_off_day": {"t": T},
+    "refused": {"t": T},
+    "staff_added": {"t": T},
+}
+DRAWN = {**MORE_FOLLOWUP, **OPINION_BOOK, **DESK_WORK}  # action -> its arguments
+
+
 class Crash(Exception):
     pass
 
@@ -110,8 +140,12 @@ class ThreeTerminals(RuleBasedStateMachine):
             term = new_terminal(self.folder, code, offset=timedelta(milliseconds=7 * n))
             assert sync(term.desk, self.hall).ok
             self.terms.append(term)
-        # one ticket everybody has, so that concurrent edits can happen from the first step
+        # One ticket everybody has, so that concurrent edits can happen from the first step;
+        # its handover waiting everywhere (to acknowledge and file, maybe on two terminals at
+        # once); and yesterday signed off on T01 (a later change to it is a late change).
         self.act(first, lambda: take(first, contact_phone="13800009999"))
+        self.hand_over(0, "1001")
+        self.sign_off_day(0)
         for term in self.terms:
             assert sync(term.desk, self.hall).ok
 
@@ -235,7 +269,6 @@ class ThreeTerminals(RuleBasedStateMachine):
                 term.desk, term.actors["1001"], cid, satisfaction=satisfaction,
                 note="回访"))  # fmt: skip
 
-    @rule(t=st.integers(0, 2), n=st.integers(0, 50))
     def escalate(self, t: int, n: int) -> None:
         term = self.terms[t]
         cid = self.pick(term, n)
@@ -243,8 +276,6 @@ class ThreeTerminals(RuleBasedStateMachine):
             self.act(term, lambda: followup.escalate(
                 term.desk, term.actors["1001"], cid, note="上报"))  # fmt: skip
 
-    @rule(t=st.integers(0, 2), n=st.integers(0, 50), days=st.integers(1, 3),
-          reason=st.sampled_from(list(followup.PauseReason)))  # fmt: skip
     def pause_clocks(self, t: int, n: int, days: int, reason: followup.PauseReason) -> None:
         term = self.terms[t]
         cid = self.pick(term, n)
@@ -254,7 +285,6 @@ class ThreeTerminals(RuleBasedStateMachine):
                 term.desk, term.actors["1001"], cid, until=until, reason=reason.value,
                 note="客户要求延后"))  # fmt: skip
 
-    @rule(t=st.integers(0, 2), n=st.integers(0, 50), to=st.sampled_from(sorted(HANDLERS)))
     def reassign(self, t: int, n: int, to: str) -> None:
         term = self.terms[t]
         cid = self.pick(term, n)
@@ -263,7 +293,6 @@ class ThreeTerminals(RuleBasedStateMachine):
                 term.desk, term.actors["2001"], cid, to_staff_id=term.actors[to].id,
                 note="转交"))  # fmt: skip
 
-    @rule(t=st.integers(0, 2), n=st.integers(0, 50), care=st.booleans())
     def care_or_investigate(self, t: int, n: int, care: bool) -> None:
         term = self.terms[t]
         cid = self.pick(term, n)
@@ -273,11 +302,6 @@ class ThreeTerminals(RuleBasedStateMachine):
 
     # -------------------------------------------------------------- the opinion book
 
-    @rule(
-        t=st.integers(0, 2),
-        closed_day=st.booleans(),
-        kind=st.sampled_from(["opinion", "complaint"]),
-    )
     def book_entry(self, t: int, closed_day: bool, kind: str) -> None:
         term = self.terms[t]
         written = CLOSED_DAY.isoformat() if closed_day else self.today(term)
@@ -287,18 +311,19 @@ class ThreeTerminals(RuleBasedStateMachine):
                          contact="13900001111")  # fmt: skip
         self.act(term, lambda: add_entry(term.desk, term.actors["1001"], form))
 
-    @rule(t=st.integers(0, 2), n=st.integers(0, 50), late=st.booleans())
     def process_entry(self, t: int, n: int, late: bool) -> None:
-        """Reply to an entry; on a day signed off already, with the manager's approval (a
-        late change)."""
+        """Reply to an entry; with `late`, to one written on the closed day, with the
+        manager's approval (a late change once the day is signed off)."""
         term = self.terms[t]
-        eid = self.pick(term, n, OpinionEntry)
+        closed = OpinionEntry.written_on == CLOSED_DAY.isoformat()
+        if late and self.pick(term, n, OpinionEntry, closed) is None:
+            self.book_entry(t, closed_day=True, kind="opinion")  # one to change late
+        eid = self.pick(term, n, OpinionEntry, *([closed] if late else []))
         approval = LateApproval(*MANAGER, reason="补录答复") if late else None
         if eid:
             self.act(term, lambda: process_entry(
                 term.desk, term.actors["1001"], eid, "已答复客户", approval))  # fmt: skip
 
-    @rule(t=st.integers(0, 2), n=st.integers(0, 50), word=st.sampled_from(WORDS))
     def entry_to_complaint(self, t: int, n: int, word: str) -> None:
         term = self.terms[t]
         eid = self.pick(term, n, OpinionEntry, OpinionEntry.complaint_id.is_(None))
@@ -308,7 +333,6 @@ class ThreeTerminals(RuleBasedStateMachine):
 
     # -------------------------------------------------------------- shifts and days
 
-    @rule(t=st.integers(0, 2), who=st.sampled_from(sorted(HANDLERS)))
     def hand_over(self, t: int, who: str) -> None:
         """The handler's shift on this terminal (opened if needed) handed over with a note
         for every open item."""
@@ -318,37 +342,48 @@ class ThreeTerminals(RuleBasedStateMachine):
         notes = {i.complaint_id: "请继续跟进" for i in shifts.open_items(term.desk, actor)}
         self.act(term, lambda: shifts.close_shift(term.desk, actor, notes, "本班交接"))
 
-    @rule(t=st.integers(0, 2), n=st.integers(0, 50), who=st.sampled_from(sorted(HANDLERS)))
-    def acknowledge(self, t: int, n: int, who: str) -> None:
+    def acknowledge(self, t: int, n: int) -> None:
+        """The other handler takes a waiting handover (the outgoing one cannot)."""
         term = self.terms[t]
         sid = self.pick(term, n, Shift, Shift.status == "handed_over")
         if sid:
+            with term.desk.read() as s:
+                outgoing = s.get(Shift, sid).staff_id
+            who = next(w for w in sorted(HANDLERS) if term.actors[w].id != outgoing)
             self.act(term, lambda: shifts.acknowledge(term.desk, sid, who, HANDLERS[who]))
 
-    @rule(t=st.integers(0, 2), n=st.integers(0, 50))
     def file_handover(self, t: int, n: int) -> None:
         term = self.terms[t]
         sid = self.pick(term, n, Shift, Shift.status == "acknowledged")
         if sid:
             self.act(term, lambda: shifts.file_handover(term.desk, sid, *MANAGER, note="已备案"))
 
-    @rule(t=st.integers(0, 2))
     def sign_off_day(self, t: int) -> None:
-        """The duty manager signs off the day before; its checklist wants everything synced."""
+        """The duty manager signs off the day before. Its checklist wants the opinion book
+        processed up to that day (done first, as the desk's F9 leads to) and everything
+        synchronized."""
         term = self.terms[t]
+        with term.desk.read() as s:
+            waiting = s.scalars(
+                sa.select(OpinionEntry.id).where(
+                    OpinionEntry.written_on <= CLOSED_DAY.isoformat(),
+                    OpinionEntry.processed_at.is_(None),
+                )
+            ).all()
+        for eid in waiting:
+            self.act(term, lambda eid=eid: process_entry(
+                term.desk, term.actors["1001"], eid, "已答复客户"))  # fmt: skip
         assert sync(term.desk, self.hall).ok
         self.act(term, lambda: day_close.sign_off(term.desk, CLOSED_DAY, *MANAGER))
 
     # -------------------------------------------------------------- people
 
-    @rule(t=st.integers(0, 2))
     def refused(self, t: int) -> None:
         """A handler asking for what only a manager may do: the refusal is recorded."""
         term = self.terms[t]
         self.act(term, lambda: export_as(term.desk, term.actors["1002"], None, "csv",
                                          self.folder))  # type: ignore[arg-type]  # fmt: skip
 
-    @rule(t=st.integers(0, 2))
     def staff_added(self, t: int) -> None:
         if self.hires >= 2:
             return  # each costs a PIN hash
@@ -361,6 +396,23 @@ class ThreeTerminals(RuleBasedStateMachine):
     def count(self, term: Term, model: type) -> int:
         with term.desk.read() as s:
             return s.scalar(sa.select(sa.func.count()).select_from(model))
+
+    # -------------------------------------------------------------- drawn actions
+
+    def draw_action(self, table: dict, name: str, data: st.DataObject) -> None:
+        getattr(self, name)(**data.draw(st.fixed_dictionaries(table[name]), label=name))
+
+    @rule(name=st.sampled_from(sorted(MORE_FOLLOWUP)), data=st.data())
+    def more_followup(self, name: str, data: st.DataObject) -> None:
+        self.draw_action(MORE_FOLLOWUP, name, data)
+
+    @rule(name=st.sampled_from(sorted(OPINION_BOOK)), data=st.data())
+    def opinion_book(self, name: str, data: st.DataObject) -> None:
+        self.draw_action(OPINION_BOOK, name, data)
+
+    @rule(name=st.sampled_from(sorted(DESK_WORK)), data=st.data())
+    def desk_work(self, name: str, data: st.DataObject) -> None:
+        self.draw_action(DESK_WORK, name, data)
 
     @rule(t=st.integers(0, 2), batch=st.integers(1, 12))
     def sync_one(self, t: int, batch: int) -> None:
@@ -402,10 +454,21 @@ class ThreeTerminals(RuleBasedStateMachine):
                         hall_change.c.hall_seq, hall_change.c.node_id, hall_change.c.seq
                     ).order_by(hall_change.c.hall_seq)
                 ).all()
+                hall_ids = set(
+                    conn.execute(sa.select(hall_change.c.entity, hall_change.c.entity_id)).all()
+                )
         finally:
             store.close()
         assert [r[0] for r in order] == list(range(1, len(order) + 1))
         assert len({(r[1], r[2]) for r in order}) == len(order)
+        # The hall and every terminal: the same changes (the records are a function of them)
+        # and, in every record table, the same ids.
+        for term in self.terms:
+            with term.desk.read() as s:
+                logged = set(s.execute(sa.select(ChangeLog.node_id, ChangeLog.seq)).all())
+            assert logged == {(r[1], r[2]) for r in order}, term.code
+        for name, rows in content.items():
+            assert {r[0] for r in rows} == {i for e, i in hall_ids if e == name}, name
         self.check_conflicts([(r[1], r[2]) for r in order])
         for term in self.terms:
             self.check_derived(term)
@@ -462,6 +525,8 @@ class ThreeTerminals(RuleBasedStateMachine):
             assert found == expected, term.code
         with suppress(InvalidArgument):  # (outside Hypothesis: test_every_record_table...)
             event("conflict records expected" if expected else "no conflicting edits")
+            for name in sorted(set(RECORD_TABLES)):
+                event(f"{name} {'written' if name in self.written else 'not written'}")
 
 
 ThreeTerminals.TestCase.settings = settings(
@@ -516,7 +581,7 @@ EVERY_RULE: list[tuple[str, dict]] = [
     ("sync_one", dict(t=0, batch=5)),
     ("sync_crashes", dict(t=1, point="after_ack", batch=3)),
     ("sync_one", dict(t=1, batch=5)),
-    ("acknowledge", dict(t=1, n=0, who="1002")),
+    ("acknowledge", dict(t=1, n=0)),
     ("file_handover", dict(t=1, n=0)),
     ("refused", dict(t=2)),
     ("staff_added", dict(t=2)),
@@ -530,10 +595,23 @@ def test_every_record_table_has_a_rule() -> None:
         machine.join()
         rules = {name for name in dir(ThreeTerminals)
                  if hasattr(getattr(ThreeTerminals, name), "hypothesis_stateful_rule")}  # fmt: skip
-        assert rules == {name for name, _ in EVERY_RULE}, "EVERY_RULE must name every rule"
+        steps = rules - {"more_followup", "opinion_book", "desk_work"} | set(DRAWN)
+        assert steps == {name for name, _ in EVERY_RULE}, "EVERY_RULE must name every step"
+        assert all(set(args) == set(DRAWN[name]) for name, args in EVERY_RULE if name in DRAWN)
         for name, args in EVERY_RULE:
             getattr(machine, name)(**args)
         missing = set(RECORD_TABLES) - machine.written
         assert not missing, f"record tables no rule of the state machine writes: {missing}"
+        # Every follow-up action of the services (a public function of followup taking a
+        # complaint) is called by some rule.
+        actions = {
+            name
+            for name, f in inspect.getmembers(followup, inspect.isfunction)
+            if f.__module__ == followup.__name__
+            and not name.startswith("_")
+            and "complaint_id" in inspect.signature(f).parameters
+        }
+        called = set(re.findall(r"followup\.(\w+)\(?", inspect.getsource(ThreeTerminals)))
+        assert actions and actions <= called, f"follow-up actions no rule takes: {actions - called}"
     finally:
         machine.teardown()  # the final check too: everything converged
