@@ -79,3 +79,26 @@ def test_a_local_store_busy_past_the_wait_is_reported_as_busy(
         assert sync(term.desk, hall).ok  # and once the writer is done, it goes through
     finally:
         term.close()
+
+
+def test_deskapp_sync_says_busy_and_exits_5(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from click.testing import CliRunner
+
+    from deskapp.cli import main
+
+    monkeypatch.setattr(store_engine, "BUSY_TIMEOUT_MS", 200)
+    term = first_terminal(tmp_path)
+    take(term, contact_phone="13800001234")
+    db = term.desk.engine.url.database
+    term.close()
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        env = {"DESKAPP_HALL_URL": "", "DESKAPP_LANG": "zh"}
+        result = CliRunner().invoke(main, ["--db", db, "sync", "--hall", str(tmp_path / "h.db")],
+                                    env=env)  # fmt: skip
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert result.exit_code == 5, result.output
+    assert "本终端的数据库正被另一项保存" in result.output
