@@ -24,6 +24,9 @@ class DeskSettings(BaseSettings):
         description="the hall store: a SQLite file path or a postgresql:// URL",
     )
     sync_window_days: int = Field(90, gt=0, description="history a new terminal pulls")
+    sync_interval_minutes: float = Field(
+        3, ge=0, description="synchronize in the background this often (0: only on demand)"
+    )
     config: Path = Field(
         default_factory=default_config_path,
         description="the preferences file: theme and remapped keys (written by the desk)",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -111,7 +112,10 @@ TEXTUAL_COMMANDS = {"Theme": "theme", "Quit": "quit", "Keys": "keys", "Screensho
                     "Maximize": "maximize", "Minimize": "minimize", "Bell": "bell"}  # fmt: skip
 
 _OPEN_LOCK = threading.Lock()
-SYNC_RETRY_SECONDS = 60  # while the hall store is unreachable
+# After a failed sync (hall unreachable, this store busy, anything else) the desk tries again
+# by itself, waiting longer each time up to the last step; a good sync starts over.
+SYNC_RETRY_SECONDS = (15, 30, 60, 120, 300)
+DEFAULT_SYNC_MINUTES = 3.0  # DeskSettings.sync_interval_minutes when no settings are given
 DEFAULT_IDLE_MINUTES = 15.0  # DeskSettings.idle_signout_minutes when no settings are given
 # What counts as someone at the counter: a key, a click, a scroll, a paste (not a mouse drift).
 ACTIVITY_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp,
@@ -124,6 +128,10 @@ class DemoLogin:
     name: str
     role: str
     pin: str
+
+
+class StoreWritten(Message):
+    """A write of this desk was committed (posted from whichever thread wrote)."""
 
 
 class DeskApp(App[None]):
@@ -170,6 +178,7 @@ class DeskApp(App[None]):
         hall: str | None = None,
         idle_minutes: float | None = None,
         config_path: Path | None = None,
+        sync_minutes: float | None = None,
     ) -> None:
         """Either an open `desk` (tests), a `db_path`, or `settings` (the CLI) to read and open
         in the background, so the sign-in screen is ready to type before the store is open.
@@ -181,7 +190,10 @@ class DeskApp(App[None]):
         takes the settings' `idle_signout_minutes`.
 
         `config_path`: the preferences file (theme, keymap); None reads the settings' (the
-        CLI), and an app built on a `desk` (tests) reads and writes none unless given one."""
+        CLI), and an app built on a `desk` (tests) reads and writes none unless given one.
+
+        `sync_minutes`: synchronize in the background this often while a hall store is set
+        (0: only on demand); None takes the settings' `sync_interval_minutes`."""
         super().__init__()
         self.cursor_blink = cursor_blink
         if desk is None and db_path is None and settings is None:
@@ -189,6 +201,10 @@ class DeskApp(App[None]):
         self._settings = settings
         self.hall = hall
         self._sync_retry: Timer | None = None
+        self._sync_failures = 0  # failed syncs in a row: the step of the backoff
+        self._sync_timer: Timer | None = None
+        self._sync_minutes = sync_minutes
+        self._watching_writes = False
         self._desk = desk
         self._db_path = db_path
         self._clock = clock
@@ -294,6 +310,8 @@ class DeskApp(App[None]):
         self.watch_deadlines()
         self.refresh_sync_line()
         self._start_idle_watch()
+        self._watch_writes()
+        self._start_background_sync()
 
     _deadline_timer: Timer | None = None
 
@@ -304,8 +322,9 @@ class DeskApp(App[None]):
 
         open_shift(self.desk, actor)
 
-    def after_handover(self, shift: Shift) -> None:
-        """Called once a handover is written: the moment the terminal synchronizes."""
+    def after_handover(self, shift: Shift | None) -> None:
+        """Called once a handover is written, acknowledged or filed: the moments the hall
+        needs to know, so the terminal synchronizes at once."""
         self.sync_now()
 
     # ------------------------------------------------------------ synchronization
@@ -324,7 +343,7 @@ class DeskApp(App[None]):
     @work(thread=True, exclusive=True, group="sync")
     def sync_now(self, quiet: bool = False) -> None:
         """Push this terminal's changes, pull everyone else's; the desk keeps working offline
-        and retries by itself while the hall store cannot be reached."""
+        and, after any failed sync, tries again by itself (SYNC_RETRY_SECONDS)."""
         if not self.hall:
             return
         from deskapp.sync import SyncOutcome, sync
@@ -332,11 +351,13 @@ class DeskApp(App[None]):
         if not quiet:
             self.call_from_thread(self.notify, t("sync.running"), timeout=3)
         result = sync(self.desk, self.hall, window_days=self._window_days())
-        unreachable = result.outcome is SyncOutcome.UNREACHABLE
-        if not quiet or not unreachable:
+        # A retry or a background run that fails the same way again is not news.
+        routine = result.outcome in (SyncOutcome.UNREACHABLE, SyncOutcome.BUSY_LOCAL)
+        if not quiet or not (result.ok or routine) or (result.ok and self._sync_failures):
             severity = "information" if result.ok else "warning"
             self.call_from_thread(self.notify, result.message, severity=severity, timeout=10)
-        self.call_from_thread(self._retry_while_unreachable, unreachable)
+        retry = not result.ok and result.outcome is not SyncOutcome.MUST_UPDATE
+        self.call_from_thread(self._retry_after_failure, retry)
         self.call_from_thread(self.refresh_sync_line)
 
     def _window_days(self) -> int:
@@ -345,12 +366,45 @@ class DeskApp(App[None]):
         settings = self._settings() if self._settings is not None else None
         return settings.sync_window_days if settings is not None else DEFAULT_WINDOW_DAYS
 
-    def _retry_while_unreachable(self, unreachable: bool) -> None:
-        if unreachable and self._sync_retry is None:
-            self._sync_retry = self.set_interval(SYNC_RETRY_SECONDS, lambda: self.sync_now(True))
-        elif not unreachable and self._sync_retry is not None:
+    def _retry_after_failure(self, failed: bool) -> None:
+        if self._sync_retry is not None:
             self._sync_retry.stop()
             self._sync_retry = None
+        if not failed:
+            self._sync_failures = 0
+            return
+        delay = SYNC_RETRY_SECONDS[min(self._sync_failures, len(SYNC_RETRY_SECONDS) - 1)]
+        self._sync_failures += 1
+        self._sync_retry = self.set_timer(delay, lambda: self.sync_now(True))
+
+    def sync_interval_seconds(self) -> float:
+        minutes = self._sync_minutes
+        if minutes is None:
+            settings = self._settings() if self._settings is not None else None
+            minutes = settings.sync_interval_minutes if settings else DEFAULT_SYNC_MINUTES
+        return minutes * 60
+
+    def _start_background_sync(self) -> None:
+        """While the hall store answers, synchronize every few minutes without anyone asking
+        (a handover taken over elsewhere shows here); while it does not, the backoff of
+        _retry_after_failure paces the tries instead."""
+        every = self.sync_interval_seconds()
+        if not self.hall or every <= 0 or self._sync_timer is not None:
+            return
+        self._sync_timer = self.set_interval(every, self._background_sync)
+
+    def _background_sync(self) -> None:
+        if self._sync_retry is None:  # a failed hall is retried on its own schedule
+            self.sync_now(True)
+
+    def _watch_writes(self) -> None:
+        if self._watching_writes:
+            return
+        self._watching_writes = True
+        self.desk.after_write.append(lambda: self.post_message(StoreWritten()))
+
+    def on_store_written(self, message: StoreWritten) -> None:
+        self.refresh_sync_line()  # the changes waiting grew
 
     @work(thread=True, exclusive=True, group="sync-line")
     def refresh_sync_line(self) -> None:

@@ -373,6 +373,8 @@ class ShiftScreen(ModeScreen):
     def _after_pin_action(self, done: bool | None) -> None:
         if done:
             self.notify(t("queue.finished"))
+            # Acknowledged or filed: the other terminals (and the outgoing handler) must know.
+            self.app.after_handover(None)  # type: ignore[attr-defined]
             self.load_waiting()
             self.load_history()
             self.load_current()

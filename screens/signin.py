@@ -33,6 +33,9 @@ class SignInScreen(Screen[None]):
             yield Field(t("signin.work_no"), Input(id="work_no", max_length=16), name="work_no")
             yield Field(t("signin.pin"), Input(id="pin", password=True, max_length=12), name="pin")
             yield Button(t("signin.submit"), id="submit", variant="primary")
+            notice = Static(t("signin.no_staff"), id="no-staff")
+            notice.display = False  # shown once the store is open and has no staff
+            yield notice
             if self.app.demo_logins:  # type: ignore[attr-defined]
                 yield Static(t("app.demo_hint"), id="demo-hint")
                 table: DataTable[str] = DataTable(id="demo-logins", cursor_type="none")
@@ -52,9 +55,16 @@ class SignInScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="open-store")
     def open_store(self) -> None:
         """Open (and if needed migrate) the store while the handler types."""
+        from deskapp.services.staff import has_staff
+
         desk = self.app.desk  # type: ignore[attr-defined]
         if desk.is_initialised():
             desk.terminal()  # cached for the status line
+        if not has_staff(desk):  # never synchronized: say so, and how to join
+            self.app.call_from_thread(self._show_no_staff)
+
+    def _show_no_staff(self) -> None:
+        self.query_one("#no-staff", Static).display = True
 
     @on(Input.Submitted, "#work_no")
     def _next(self) -> None:

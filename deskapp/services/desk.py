@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -38,6 +39,9 @@ class Desk:
     _terminal: Terminal | None = field(default=None, init=False, repr=False)
     _local: threading.local = field(default_factory=threading.local, init=False, repr=False)
     _in_use: int | None = field(default=None, init=False, repr=False)
+    # Called (in the writing thread) after each committed write: the desk's top line counts
+    # the changes waiting to be synchronized, and must not wait for the next screen change.
+    after_write: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
 
     @classmethod
     def open(
@@ -70,6 +74,12 @@ class Desk:
                 session.connection(execution_options=WRITE)
                 yield session
                 session.commit()
+            if outermost:
+                for hook in list(self.after_write):
+                    try:
+                        hook()
+                    except Exception:  # the write is committed: a display hook cannot undo it
+                        logging.getLogger("deskapp.store").exception("after-write hook failed")
         except PermissionRefused as refused:
             if outermost:
                 from deskapp.services.audit import record_refusal

@@ -198,6 +198,12 @@ def list_staff(desk: Desk, *, active_only: bool = True) -> list[Staff]:
         return list(session.scalars(query))
 
 
+def has_staff(desk: Desk) -> bool:
+    """Whether anyone can sign in here at all (a new terminal has no staff until it syncs)."""
+    with desk.read() as session:
+        return session.scalars(sa.select(Staff.id).limit(1)).first() is not None
+
+
 # ------------------------------------------------------------------ sign-in and the lock
 
 FAILED, LOCKED, CLEARED = "failed", "locked", "cleared"
@@ -264,6 +270,10 @@ def sign_in(desk: Desk, work_no: str, pin: str) -> Actor:
         verify_pin(pin, DUMMY_HASH)  # the same time as any other answer
         raise RuleViolation.single("pin", "error.signin.wrong", left=rules.max_failures)
     now = desk.clock.now()
+    if not has_staff(desk):
+        # A terminal that never synchronized: no PIN can be right yet, and counting the
+        # attempt would lock the real owner of the work number out once the staff arrive.
+        raise RuleViolation.single("work_no", "error.signin.no_staff")
     terminal = desk.terminal()
 
     def event(kind: str, reason: str = "", actor_id: str = "") -> SigninEvent:

@@ -67,11 +67,18 @@ class SyncOutcome(StrEnum):
     OK = "ok"
     MUST_UPDATE = "must_update"  # this terminal is too old for the hall store: keep working
     UNREACHABLE = "unreachable"  # no hall store (or the connection was cut): retry later
+    BUSY_LOCAL = "busy_local"  # this terminal's own store stayed busy past the wait: retry
     ERROR = "error"
 
 
 class MustUpdate(Exception):
     pass
+
+
+class LocalStoreBusy(Exception):
+    """This terminal's own store stayed locked by another local writer past the busy
+    timeout (a long import, a second desk of `deskapp serve`): nothing of the step was
+    written; the next run does it."""
 
 
 class MissingRecords(RuntimeError):
@@ -106,6 +113,8 @@ class SyncResult:
             return t("sync.must_update")
         if self.outcome is SyncOutcome.UNREACHABLE:
             return t("sync.unreachable")
+        if self.outcome is SyncOutcome.BUSY_LOCAL:
+            return t("sync.busy_local")
         if self.outcome is SyncOutcome.ERROR:
             return t("sync.failed", error=self.error)
         parts = [t("sync.done", pushed=self.pushed, pulled=self.pulled)]
@@ -150,13 +159,29 @@ def _collector_paused() -> Iterator[None]:
 
 
 @contextmanager
+def _local_txn(desk) -> Iterator[sa.Connection]:
+    """One local transaction of a sync that writes: it takes the write lock up front (BEGIN
+    IMMEDIATE). A deferred one that reads first and writes after fails at once with
+    "database is locked" when another local writer committed in between (SQLite cannot
+    upgrade a stale read snapshot, and does not wait); IMMEDIATE waits the busy timeout
+    instead. A store still busy after the wait is LocalStoreBusy, not a hall fault."""
+    with store_failures():  # read-only, full, failing: the local store's, said as such
+        try:
+            with desk.engine.connect() as conn:
+                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+                with conn.begin():
+                    yield conn
+        except sa.exc.OperationalError as error:
+            if "database is locked" in str(error):
+                raise LocalStoreBusy(str(error.orig)[:200]) from error
+            raise
+
+
+@contextmanager
 def _local_write(desk) -> Iterator[sa.Connection]:
-    # store_failures: this terminal's store refusing (busy, read-only, full) is said as such,
-    # not taken for an unreachable hall.
-    with store_failures(), desk.engine.connect() as conn:
-        conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-        with conn.begin(), applying(conn):
-            yield conn
+    """A local transaction that applies pulled (already logged) changes."""
+    with _local_txn(desk) as conn, applying(conn):
+        yield conn
 
 
 def _state(desk, hall_id: str) -> SyncState:
@@ -164,7 +189,7 @@ def _state(desk, hall_id: str) -> SyncState:
     with desk.engine.connect() as conn:
         row = conn.execute(query).first()
     if row is None:
-        with store_failures(), desk.engine.connect() as conn, conn.begin():
+        with _local_txn(desk) as conn:
             conn.execute(sqlite_insert(SyncState).values(hall_id=hall_id).on_conflict_do_nothing())
             row = conn.execute(query).one()
     return SyncState(**row._asdict())
@@ -205,12 +230,17 @@ def sync(
         else:
             result.outcome = SyncOutcome.ERROR
             result.error = t(key, **error.params)
+    except LocalStoreBusy as error:
+        result.outcome = SyncOutcome.BUSY_LOCAL
+        result.error = str(error)
+        log.warning("this terminal's store stayed busy, sync to be retried: %s", result.error)
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
         # A hall store that cannot be reached, or a connection cut mid-run: retry later.
+        # (A SQLite hall file locked by another terminal past its wait is a hall fault too.)
         busy = "database is locked" in str(error)
         result.outcome = SyncOutcome.ERROR if busy else SyncOutcome.UNREACHABLE
         result.error = str(getattr(error, "orig", None) or error)[:500]
-        log.warning("hall store unreachable: %s", result.error)
+        log.warning("hall store %s: %s", "busy" if busy else "unreachable", result.error)
     except StoreUnavailable as error:  # the local store, not the hall: said as such
         log.warning("synchronization stopped: the local store refused (%s)", error.key)
         result.outcome = SyncOutcome.ERROR
@@ -258,7 +288,7 @@ def _log_run(
     desk, where: str, started_at: datetime, result: SyncResult, succeeded: str | None
 ) -> None:
     try:
-        with desk.engine.connect() as conn, conn.begin():
+        with _local_txn(desk) as conn:
             if succeeded:
                 conn.execute(
                     sa.update(SyncState)
@@ -282,7 +312,7 @@ def _log_run(
                     error=result.error,
                 )
             )
-    except sa.exc.SQLAlchemyError:  # the run's own result is what matters to the caller
+    except (sa.exc.SQLAlchemyError, LocalStoreBusy):  # the run's own result matters more
         log.exception("could not log the sync run")
 
 
@@ -368,10 +398,12 @@ _PUSHED = ("seq", "txn_id", "entity", "entity_id", "op", "fields", "hlc", "schem
 
 def _acknowledge(desk, hall_id: str, node_id: str, first: int, last: int) -> None:
     """Mark own changes first..last as held by the hall (only ever after its commit)."""
-    with store_failures(), desk.engine.connect() as conn, conn.begin():
-        acked = conn.execute(
-            sa.select(SyncState.acked_seq).where(SyncState.hall_id == hall_id)
-        ).scalar_one()
+    query = sa.select(SyncState.acked_seq).where(SyncState.hall_id == hall_id)
+    with desk.engine.connect() as conn:  # nothing to mark: no write lock to wait for
+        if conn.execute(query).scalar_one() >= last:
+            return
+    with _local_txn(desk) as conn:
+        acked = conn.execute(query).scalar_one()
         if acked >= last:
             return
         conn.execute(

@@ -307,3 +307,14 @@ def test_a_work_number_that_cannot_exist_is_answered_wrong_and_not_counted(desk:
         assert refusal(desk, typed, "0000") == ("pin", "error.signin.wrong", {"left": 5})
     with desk.read() as s:
         assert s.scalars(sa.select(SigninEvent)).all() == []
+
+
+def test_a_terminal_without_staff_refuses_sign_in_without_counting(bare_desk: Desk) -> None:
+    """Never synchronized: no PIN can be right yet, and the tries must not lock out the real
+    1001 before the staff arrive."""
+    for _ in range(7):
+        with pytest.raises(RuleViolation) as refused:
+            sign_in(bare_desk, "1001", "1111")
+        assert [e.key for e in refused.value.errors] == ["error.signin.no_staff"]
+    with bare_desk.read() as s:
+        assert s.scalars(sa.select(SigninEvent)).all() == []
