@@ -54,7 +54,7 @@ from deskapp.services.day_lock import LateApproval
 from deskapp.services.exports import export_as
 from deskapp.services.intake import RefundForm
 from deskapp.services.opinion_book import EntryForm, add_entry, process_entry
-from deskapp.services.staff import add_staff
+from deskapp.services.staff import add_staff, sign_in
 from deskapp.store.models import (
     RECORD_TABLES,
     ChangeLog,
@@ -106,6 +106,7 @@ DESK_WORK = {
     "sign_off_day": {"t": T},
     "refused": {"t": T},
     "staff_added": {"t": T},
+    "signs_in": {"t": T, "right": st.booleans()},
 }
 DRAWN = {**MORE_FOLLOWUP, **OPINION_BOOK, **DESK_WORK}  # action -> its arguments
 
@@ -309,7 +310,9 @@ class ThreeTerminals(RuleBasedStateMachine):
         form = EntryForm(written_on=written, page=str(t + 1), line=line, kind=kind,
                          content="厅内等候太久", customer_name="王先生",
                          contact="13900001111")  # fmt: skip
-        self.act(term, lambda: add_entry(term.desk, term.actors["1001"], form))
+        # An entry written on the signed-off day changes that day's record: a late change.
+        approval = LateApproval(*MANAGER, reason="补录意见") if closed_day else None
+        self.act(term, lambda: add_entry(term.desk, term.actors["1001"], form, approval))
 
     def process_entry(self, t: int, n: int, late: bool) -> None:
         """Reply to an entry; with `late`, to one written on the closed day, with the
@@ -390,8 +393,14 @@ class ThreeTerminals(RuleBasedStateMachine):
         self.hires += 1
         term = self.terms[t]
         work_no = f"5{t}{self.hires:02d}"  # distinct per terminal: no unique collision
-        self.act(term, lambda: add_staff(term.desk, term.actors["3001"].id, work_no, "新同事",
+        self.act(term, lambda: add_staff(term.desk, term.actors["3001"], work_no, "新同事",
                                          Role.HANDLER, "4321"))  # fmt: skip
+
+    def signs_in(self, t: int, right: bool) -> None:
+        """A sign-in: a wrong PIN is a signin_event every terminal counts once synchronized;
+        a right one after wrong ones clears the count."""
+        term = self.terms[t]
+        self.act(term, lambda: sign_in(term.desk, "1002", "2222" if right else "0000"))
 
     def count(self, term: Term, model: type) -> int:
         with term.desk.read() as s:
@@ -585,6 +594,7 @@ EVERY_RULE: list[tuple[str, dict]] = [
     ("file_handover", dict(t=1, n=0)),
     ("refused", dict(t=2)),
     ("staff_added", dict(t=2)),
+    ("signs_in", dict(t=1, right=False)),
     ("everyone_syncs", dict()),
 ]
 

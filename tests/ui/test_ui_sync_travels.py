@@ -21,7 +21,7 @@ from deskapp.services import followup, shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
 from deskapp.services.terminal import init_terminal
-from deskapp.store.models import Complaint, SigninGuard, SyncRun
+from deskapp.store.models import Complaint, SigninEvent, SyncRun
 from deskapp.sync import HallStore, sync, sync_status
 from deskapp.sync.hall import hall_change
 from screens import app as app_module
@@ -186,7 +186,7 @@ async def test_a_terminal_without_staff_says_how_to_join(bare_desk: Desk) -> Non
             assert t("error.signin.no_staff") in error
             assert "不正确" not in error
     with desk.read() as s:
-        assert s.scalars(sa.select(SigninGuard)).all() == []  # not counted toward the lock
+        assert s.scalars(sa.select(SigninEvent)).all() == []  # not counted toward the lock
 
 
 @pytest.mark.snapshot
