@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -58,6 +59,13 @@ def pass_settings(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.pass_context
 def main(ctx: click.Context, db: Path | None, data_dir: Path | None, lang: str | None) -> None:
     """营业厅投诉处理台. Without a command: open the desk."""
+    from deskapp.logs import configure_logging
+
+    configure_logging()  # the desk, every command and `serve` write to the one rotating log
+    if ctx.invoked_subcommand is None and "WebDriver" in os.environ.get("TEXTUAL_DRIVER", ""):
+        from deskapp.logs import stderr_to_log
+
+        stderr_to_log()  # a browser session of `deskapp serve`: its stderr is the server's log
     if lang:
         set_language(lang)  # before any screen is imported: they read their labels then
     ctx.obj = {k: v for k, v in {"db": db, "data_dir": data_dir}.items() if v is not None}
@@ -178,9 +186,9 @@ def serve_command(
 
     if not allow_remote and not _is_loopback(host):
         raise click.UsageError(t("serve.remote_refused", host=host))
-    from textual_serve.server import Server
+    from deskapp.serve_log import QuietServer
 
-    Server(
+    QuietServer(
         _desk_command(settings), host=host, port=port, title=t("app.title"), public_url=public_url
     ).serve()
 

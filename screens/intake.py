@@ -9,7 +9,7 @@ import contextlib
 import threading
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -26,6 +26,7 @@ from deskapp.domain.phone import parse_phone
 from deskapp.domain.refund import double_refund
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import error_text, t
+from deskapp.incidents import Fault
 from deskapp.services import drafts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import (
@@ -36,9 +37,11 @@ from deskapp.services.intake import (
     severity_suggestion,
     take_complaint,
 )
+from deskapp.services.pins import secret_pin
 from deskapp.services.staff import list_staff
 from deskapp.store.failures import StoreUnavailable
 from deskapp.store.models import Complaint
+from screens.boundary import desk_work
 from screens.keys import keyed
 from screens.widgets.cause_picker import CausePicker
 from screens.widgets.check import Check
@@ -331,12 +334,12 @@ class IntakeScreen(ModeScreen):
         self.warm_cause_index()
         self.offer_draft()
 
-    @work(thread=True, group="warm")
+    @desk_work(group="warm")
     def warm_cause_index(self) -> None:
         # Building the pinyin index imports pypinyin: do it before the handler types "xh".
         self.desk.refdata.causes.warm()
 
-    @work(thread=True, group="staff")
+    @desk_work(group="staff")
     def load_staff(self) -> None:
         staff = list_staff(self.desk)
         options = [(f"{s.work_no} {s.name}", s.id) for s in staff]
@@ -376,6 +379,7 @@ class IntakeScreen(ModeScreen):
             )
             for name in REFUND_INPUTS:
                 setattr(refund, name, q(f"#refund-{name}", Input).value)
+            refund.approver_pin = secret_pin(refund.approver_pin)
             form.refund = refund
         return form
 
@@ -552,7 +556,7 @@ class IntakeScreen(ModeScreen):
 
     # --------------------------------------------------------------- repeat check
 
-    @work(thread=True, exclusive=True, group="repeat")
+    @desk_work(exclusive=True, group="repeat")
     def check_repeat(self, phone_text: str) -> None:
         candidates = (
             find_repeat_candidates(self.desk, phone_text) if parse_phone(phone_text) else []
@@ -587,22 +591,13 @@ class IntakeScreen(ModeScreen):
             return None  # (a form being saved leaves no draft: the save discards it)
         return self._write_draft(staff_id or self.actor.id, self.read_form().to_json())
 
-    @work(thread=True, group="draft")
+    @desk_work(group="draft")
     def _write_draft(self, staff_id: str, data: str) -> None:
-        try:
-            with self._draft_lock:
-                drafts.save_draft(self.desk, staff_id, FORM_KEY, data)
-        except StoreUnavailable as failure:
-            # The form is still on screen; say so once, and keep typing possible.
-            if failure.key != self._draft_failure:
-                self._draft_failure = failure.key
-                reason = t(f"error.{failure.key.removeprefix('error.')}").split(",")[0]
-                self.app.call_from_thread(self.notify, t("error.store.draft", reason=reason),
-                                          severity="warning", timeout=15)  # fmt: skip
-        else:
-            self._draft_failure = ""
+        with self._draft_lock:
+            drafts.save_draft(self.desk, staff_id, FORM_KEY, data)
+        self._draft_failure = ""
 
-    @work(thread=True, group="draft-offer")
+    @desk_work(group="draft-offer")
     def offer_draft(self) -> None:
         own = drafts.load_draft(self.desk, self.actor.id, FORM_KEY)
         handoff = drafts.load_draft(self.desk, HANDOFF_STAFF, FORM_KEY)
@@ -633,7 +628,7 @@ class IntakeScreen(ModeScreen):
             answer,
         )
 
-    @work(thread=True, group="draft")
+    @desk_work(group="draft")
     def _discard_draft(self, staff_id: str) -> None:
         with self._draft_lock:
             drafts.discard_draft(self.desk, staff_id, FORM_KEY)
@@ -659,27 +654,36 @@ class IntakeScreen(ModeScreen):
     def _save_pressed(self) -> None:
         self.action_save()
 
-    @work(thread=True, exclusive=True, group="save")
+    @desk_work(exclusive=True, group="save")
     def save(self, form: IntakeForm) -> None:
-        try:
-            complaint = take_complaint(self.desk, self.actor, form)
-        except RuleViolation as violation:
-            self.app.call_from_thread(self._save_refused, violation)
-            return
-        except StoreUnavailable as failure:
-            self.app.call_from_thread(self._save_failed, failure)
-            return
+        complaint = take_complaint(self.desk, self.actor, form)
         with self._draft_lock, contextlib.suppress(StoreUnavailable):
             # Saved: a draft left behind by a full disk is only offered back once more.
             drafts.discard_draft(self.desk, self.actor.id, FORM_KEY)
         self.app.call_from_thread(self._saved, complaint)
 
-    def _save_failed(self, failure: StoreUnavailable) -> None:
-        """The store refused the write (full disk, read-only file): nothing was saved, every
-        field stays as typed, and Ctrl+S tries again."""
+    def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
+        if worker.group == "save":
+            if fault.violation is not None:
+                self._save_refused(fault.violation)
+            else:
+                self._save_failed(fault.message)
+            return True
+        if worker.group == "draft" and fault.kind != "unexpected":
+            # The form is still on screen; say so once, and keep typing possible.
+            if fault.message != self._draft_failure:
+                self._draft_failure = fault.message
+                reason = fault.message.split(",")[0]
+                self.notify(t("error.store.draft", reason=reason), severity="warning",
+                            timeout=15)  # fmt: skip
+            return True
+        return False
+
+    def _save_failed(self, message: str) -> None:
+        """The store refused the write (full disk, read-only file, busy, damaged): nothing was
+        saved, every field stays as typed, and Ctrl+S tries again."""
         self.saving = False
         self.query_one("#save", Button).disabled = False
-        message = t(f"error.{failure.key.removeprefix('error.')}")
         notice = self.query_one("#store-failure", Static)
         notice.update(message)
         notice.display = True

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -22,14 +22,17 @@ from textual.widgets import (
     TabPane,
     TextArea,
 )
+from textual.worker import Worker
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.phone import mask_phone
 from deskapp.domain.timefmt import format_duration, format_local, parse_local
 from deskapp.i18n import error_text, t
+from deskapp.incidents import Fault
 from deskapp.services import drafts, shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import list_staff
+from screens.boundary import desk_work
 from screens.handover import HandoverScreen
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
@@ -77,7 +80,9 @@ class ShiftScreen(ModeScreen):
         self._staff_names: dict[str, str] = {}
         self._history_more = False
         self._draft_timer: Timer | None = None
-        self._closing = False
+        # (Not `_closing`: that is Textual's own flag of a message pump shutting down.)
+        self._handing_over = False
+        self._draft_failure = ""  # the store failure last reported for a draft write
 
     @property
     def desk(self) -> Desk:
@@ -161,7 +166,7 @@ class ShiftScreen(ModeScreen):
 
     # ---------------------------------------------------------------- this shift
 
-    @work(thread=True, exclusive=True, group="current")
+    @desk_work(exclusive=True, group="current")
     def load_current(self) -> None:
         desk, actor = self.desk, self.actor
         shift = shifts.current_shift(desk, actor)
@@ -243,31 +248,41 @@ class ShiftScreen(ModeScreen):
         )
         self._write_draft(data)
 
-    @work(thread=True, group="draft")
+    @desk_work(group="draft")
     def _write_draft(self, data: str) -> None:
         drafts.save_draft(self.desk, self.actor.id, DRAFT_FORM, data)
+        self._draft_failure = ""
 
     @on(Button.Pressed, "#close")
     def action_close_shift(self) -> None:
-        if self._closing:
+        if self._handing_over:
             return
-        self._closing = True
+        self._handing_over = True
         self.query_one("#close", Button).disabled = True
         self._submit_handover(self._notes(), self.query_one("#shift-note", TextArea).text)
 
-    @work(thread=True, exclusive=True, group="close")
+    @desk_work(exclusive=True, group="close")
     def _submit_handover(self, notes: dict[str, str], shift_note: str) -> None:
         desk, actor = self.desk, self.actor
-        try:
-            shift = shifts.close_shift(desk, actor, notes, shift_note)
-        except RuleViolation as violation:
-            self.app.call_from_thread(self._handover_refused, violation)
-            return
+        shift = shifts.close_shift(desk, actor, notes, shift_note)
         drafts.discard_draft(desk, actor.id, DRAFT_FORM)
         self.app.call_from_thread(self._handover_written, shift, len(notes))
 
-    def _handover_refused(self, violation: RuleViolation) -> None:
-        self._closing = False
+    def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
+        if worker.group == "close":
+            # Not written: every note stays as typed, Ctrl+S tries again.
+            self._handover_refused(fault.violation or RuleViolation([]), fault.message)
+            return True
+        if worker.group == "draft" and fault.kind != "unexpected":
+            if fault.message != self._draft_failure:  # once, not at every pause in typing
+                self._draft_failure = fault.message
+                self.notify(t("error.store.draft", reason=fault.message.split(",")[0]),
+                            severity="warning", timeout=15)  # fmt: skip
+            return True
+        return False
+
+    def _handover_refused(self, violation: RuleViolation, general: str = "") -> None:
+        self._handing_over = False
         self.query_one("#close", Button).disabled = False
         for static in self.query(".field-error"):
             static.update("")
@@ -280,13 +295,17 @@ class ShiftScreen(ModeScreen):
                 found.first(Static).update(f"✗ {error_text(error)}")
                 found.first(Static).add_class("-shown")
                 first = first or error.field
+        if general and not violation.errors:
+            line = self.query_one("#shift-note-error", Static)
+            line.update(f"✗ {general}")
+            line.add_class("-shown")
         if first and first != "shift_note":
             self.query_one(f"#note-{first}", Input).focus()
         elif first:
             self.query_one("#shift-note", TextArea).focus()
 
     def _handover_written(self, shift: Any, count: int) -> None:
-        self._closing = False
+        self._handing_over = False
         self.query_one("#close", Button).disabled = False
         self.query_one("#shift-note", TextArea).text = ""
         self.notify(t("shift.closed_ok", count=count), timeout=8)
@@ -297,7 +316,7 @@ class ShiftScreen(ModeScreen):
 
     # ------------------------------------------------------- waiting for others
 
-    @work(thread=True, exclusive=True, group="waiting")
+    @desk_work(exclusive=True, group="waiting")
     def load_waiting(self) -> None:
         rows, _ = shifts.list_shifts(self.desk, statuses=("handed_over", "acknowledged"))
         self.app.call_from_thread(self._show_table, "waiting", rows, 0)
@@ -384,8 +403,12 @@ class ShiftScreen(ModeScreen):
         row = self._target()
         if row is None:
             return
-        path = shifts.export_handover(self.desk, row.id, self.app.export_dir)  # type: ignore[attr-defined]
-        self.notify(t("shift.exported", path=str(path)), timeout=10)
+        self._export(row.id)
+
+    @desk_work(group="export")
+    def _export(self, shift_id: str) -> None:
+        path = shifts.export_handover(self.desk, shift_id, self.app.export_dir)  # type: ignore[attr-defined]
+        self.app.call_from_thread(self.notify, t("shift.exported", path=str(path)), timeout=10)
 
     # ------------------------------------------------------------------ history
 
@@ -414,7 +437,7 @@ class ShiftScreen(ModeScreen):
         since, until = self._range()
         self._fetch_history(self.query_one("#h-staff", Input).value, since, until, offset)
 
-    @work(thread=True, exclusive=True, group="history")
+    @desk_work(exclusive=True, group="history")
     def _fetch_history(
         self, staff: str, since: datetime | None, until: datetime | None, offset: int
     ) -> None:
@@ -432,7 +455,7 @@ class ShiftScreen(ModeScreen):
 
     # ----------------------------------------------------------- sync conflicts
 
-    @work(thread=True, exclusive=True, group="conflicts")
+    @desk_work(exclusive=True, group="conflicts")
     def load_conflicts(self) -> None:
         from deskapp.sync import list_conflicts
 

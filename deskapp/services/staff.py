@@ -6,12 +6,20 @@ import re
 from datetime import timedelta
 
 import sqlalchemy as sa
+from pydantic import SecretStr
 
 from deskapp.domain.enums import Role
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.permissions import Permission
 from deskapp.services.desk import Actor, Desk
-from deskapp.services.pins import DUMMY_HASH, canonical_pin, hash_pin, verify_pin
+from deskapp.services.pins import (
+    DUMMY_HASH,
+    canonical_pin,
+    hash_pin,
+    reveal,
+    secret_pin,
+    verify_pin,
+)
 from deskapp.store.models import SigninGuard, Staff
 
 WORK_NO = re.compile(r"[A-Za-z0-9]{2,16}")
@@ -21,11 +29,11 @@ def actor_of(staff: Staff) -> Actor:
     return Actor(id=staff.id, work_no=staff.work_no, name=staff.name, role=Role(staff.role))
 
 
-def check_pin_format(desk: Desk, pin: str, field: str = "pin") -> FieldError | None:
+def check_pin_format(desk: Desk, pin: SecretStr | str, field: str = "pin") -> FieldError | None:
     rules = desk.refdata.settings.signin
-    pin = canonical_pin(pin)  # ASCII digits only: str.isdigit() also passes "²" and "٣"
-    if not (pin.isascii() and pin.isdigit()) or not (
-        rules.pin_min_length <= len(pin) <= rules.pin_max_length
+    digits = canonical_pin(reveal(pin))  # ASCII digits only: str.isdigit() also passes "²" and "٣"
+    if not (digits.isascii() and digits.isdigit()) or not (
+        rules.pin_min_length <= len(digits) <= rules.pin_max_length
     ):
         return FieldError(
             field, "error.pin.format", {"min": rules.pin_min_length, "max": rules.pin_max_length}
@@ -33,7 +41,10 @@ def check_pin_format(desk: Desk, pin: str, field: str = "pin") -> FieldError | N
     return None
 
 
-def add_staff(desk: Desk, actor_id: str, work_no: str, name: str, role: Role, pin: str) -> Staff:
+def add_staff(
+    desk: Desk, actor_id: str, work_no: str, name: str, role: Role, pin: SecretStr | str
+) -> Staff:
+    pin = secret_pin(pin)
     work_no, name = work_no.strip(), name.strip()
     errors: list[FieldError] = []
     if not WORK_NO.fullmatch(work_no):
@@ -73,11 +84,12 @@ def list_staff(desk: Desk, *, active_only: bool = True) -> list[Staff]:
         return list(session.scalars(query))
 
 
-def sign_in(desk: Desk, work_no: str, pin: str) -> Actor:
+def sign_in(desk: Desk, work_no: str, pin: SecretStr | str) -> Actor:
     """The signed-in actor, or RuleViolation: wrong PIN (with tries left), locked, inactive.
 
     Five wrong PINs (hall.toml) lock the work number for five minutes. The count lives in the
     database, so restarting the desk does not reset it."""
+    pin = secret_pin(pin)  # from here on its repr (and any traceback) shows **********
     rules = desk.refdata.settings.signin
     work_no = canonical_pin(work_no).strip()  # (NFKC too: "１００１" typed in full width)
     now = desk.clock.now()
@@ -111,7 +123,9 @@ def sign_in(desk: Desk, work_no: str, pin: str) -> Actor:
         )
 
 
-def verify_manager(desk: Desk, work_no: str, pin: str, field: str = "approver") -> Actor:
+def verify_manager(
+    desk: Desk, work_no: str, pin: SecretStr | str, field: str = "approver"
+) -> Actor:
     """A duty or hall manager confirming an action with their own PIN (counts toward the lock)."""
     actor = sign_in(desk, work_no, pin)
     from deskapp.services.audit import enforce

@@ -24,6 +24,7 @@ def build_app(desk: Desk) -> DeskApp:
     """The real app, steady for tests: no cursor blink, no animations, no demo logins."""
     app = DeskApp(desk=desk, demo_logins=None, cursor_blink=False)
     app.animation_level = "none"
+    app.raise_incidents = True  # an unexpected error fails the test, as it always did
     return app
 
 
