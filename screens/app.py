@@ -514,7 +514,10 @@ class DeskApp(App[None]):
 
         error = sys.exc_info()[1] or self._exception
         incident = "-"
-        if isinstance(error, Exception):
+        reported = [f for f in self.faults if f.error is error]
+        if reported:  # a worker's error let through by raise_incidents: logged already
+            incident = reported[-1].incident or "-"
+        elif isinstance(error, Exception):
             incident = describe(error, where="app").incident or "-"
         self.bell()
         line = Text(t("fault.fatal", incident=incident))
