@@ -47,3 +47,11 @@ class WorkBoundary:
         """Show `fault` where the user is; True when shown (the app then adds nothing but an
         incident number for an unexpected one). Screens override it for their own work."""
         return False
+
+
+def run_desk_work(node: WorkBoundary, work: Callable[[], Any], group: str) -> Worker[Any]:
+    """A thread worker for a callable built at run time (the draft keeper's): the same
+    boundary as `desk_work`, on `node`."""
+    return node.run_worker(  # type: ignore[attr-defined]
+        work, thread=True, group=group, exit_on_error=False, name=getattr(work, "__name__", "")
+    )

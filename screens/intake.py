@@ -6,14 +6,12 @@ errors next to their fields, and saves a draft as the handler types."""
 from __future__ import annotations
 
 import contextlib
-import threading
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 from textual.widgets.select import InvalidSelectValueError
@@ -27,7 +25,6 @@ from deskapp.domain.refund import double_refund
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
-from deskapp.services import drafts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import (
     IntakeForm,
@@ -48,13 +45,13 @@ from screens.widgets.check import Check
 from screens.widgets.confirm import ConfirmScreen
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.desk_text_area import DeskTextArea
+from screens.widgets.draft_keeper import DRAFT_DELAY, DraftKeeper  # noqa: F401 (tests read it here)
 from screens.widgets.field import Field
 from screens.widgets.mode_screen import ModeScreen
 from screens.widgets.status_line import StatusLine
 
 FORM_KEY = "intake"
 HANDOFF_STAFF = "handoff"  # a form left for a colleague under 当事人回避
-DRAFT_DELAY = 0.8  # seconds of quiet typing before the draft is written
 # Inputs whose text maps one-to-one onto IntakeForm fields.
 TEXT_INPUTS = (
     "received_at",
@@ -125,14 +122,10 @@ class IntakeScreen(ModeScreen):
         self.touched: set[str] = set()
         self.show_all_errors = False
         self.saving = False
-        self._draft_timer: Timer | None = None
         self._pending_accused = ""  # from a draft restored before the staff list arrived
         self._recusal = False  # the handler picked themselves as the accused staff member
         self._summary = ""  # the "N problems" line above the form
-        # Draft writes from this screen's workers one at a time: a delete racing a save of the
-        # same draft fails on SQLite's lock upgrade ("database is locked").
-        self._draft_lock = threading.Lock()
-        self._draft_failure = ""  # the store failure last reported for a draft write
+        self.drafts = DraftKeeper(self, FORM_KEY, lambda: self.desk)
 
     @property
     def desk(self) -> Desk:
@@ -578,29 +571,19 @@ class IntakeScreen(ModeScreen):
     # --------------------------------------------------------------------- drafts
 
     def _schedule_draft(self) -> None:
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-        self._draft_timer = self.set_timer(DRAFT_DELAY, self.save_draft_now)
+        self.drafts.schedule(self.save_draft_now)
 
     def save_draft_now(self, staff_id: str | None = None) -> Worker[None] | None:
         """Write the draft now; the caller may await the returned worker (signing out)."""
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-            self._draft_timer = None
+        self.drafts.stop()
         if self.saving or self.app.actor is None or self.is_blank():  # type: ignore[attr-defined]
             return None  # (a form being saved leaves no draft: the save discards it)
-        return self._write_draft(staff_id or self.actor.id, self.read_form().to_json())
-
-    @desk_work(group="draft")
-    def _write_draft(self, staff_id: str, data: str) -> None:
-        with self._draft_lock:
-            drafts.save_draft(self.desk, staff_id, FORM_KEY, data)
-        self._draft_failure = ""
+        return self.drafts.save(staff_id or self.actor.id, self.read_form().to_json())
 
     @desk_work(group="draft-offer")
     def offer_draft(self) -> None:
-        own = drafts.load_draft(self.desk, self.actor.id, FORM_KEY)
-        handoff = drafts.load_draft(self.desk, HANDOFF_STAFF, FORM_KEY)
+        own = self.drafts.load(self.actor.id)
+        handoff = self.drafts.load(HANDOFF_STAFF)
         draft = own or handoff
         if draft is None:
             return
@@ -613,9 +596,9 @@ class IntakeScreen(ModeScreen):
             if restore:
                 self.write_form(form)
                 if draft is handoff:
-                    self._discard_draft(HANDOFF_STAFF)
+                    self.drafts.discard(HANDOFF_STAFF)
             else:
-                self._discard_draft(draft.staff_id)
+                self.drafts.discard(draft.staff_id)
 
         self.app.call_from_thread(
             self.app.push_screen,
@@ -628,11 +611,6 @@ class IntakeScreen(ModeScreen):
             answer,
         )
 
-    @desk_work(group="draft")
-    def _discard_draft(self, staff_id: str) -> None:
-        with self._draft_lock:
-            drafts.discard_draft(self.desk, staff_id, FORM_KEY)
-
     # -------------------------------------------------------------------- actions
 
     def action_save(self) -> None:
@@ -644,9 +622,7 @@ class IntakeScreen(ModeScreen):
             self._focus_first_error()
             return
         self.saving = True
-        if self._draft_timer is not None:
-            self._draft_timer.stop()  # a draft written after the save would outlive it
-            self._draft_timer = None
+        self.drafts.stop()  # a draft written after the save would outlive it
         self.query_one("#save", Button).disabled = True
         self.save(form)
 
@@ -657,9 +633,9 @@ class IntakeScreen(ModeScreen):
     @desk_work(exclusive=True, group="save")
     def save(self, form: IntakeForm) -> None:
         complaint = take_complaint(self.desk, self.actor, form)
-        with self._draft_lock, contextlib.suppress(StoreUnavailable):
+        with contextlib.suppress(StoreUnavailable):
             # Saved: a draft left behind by a full disk is only offered back once more.
-            drafts.discard_draft(self.desk, self.actor.id, FORM_KEY)
+            self.drafts.discard_now(self.actor.id)
         self.app.call_from_thread(self._saved, complaint)
 
     def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
@@ -669,15 +645,7 @@ class IntakeScreen(ModeScreen):
             else:
                 self._save_failed(fault.message)
             return True
-        if worker.group == "draft" and fault.kind != "unexpected":
-            # The form is still on screen; say so once, and keep typing possible.
-            if fault.message != self._draft_failure:
-                self._draft_failure = fault.message
-                reason = fault.message.split(",")[0]
-                self.notify(t("error.store.draft", reason=reason), severity="warning",
-                            timeout=15)  # fmt: skip
-            return True
-        return False
+        return self.drafts.failed(worker, fault)  # the form is still on screen either way
 
     def _save_failed(self, message: str) -> None:
         """The store refused the write (full disk, read-only file, busy, damaged): nothing was
@@ -706,8 +674,7 @@ class IntakeScreen(ModeScreen):
         self._reset()
 
     def _reset(self) -> None:
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
+        self.drafts.stop()
         self.touched.clear()
         self.show_all_errors = False
         self._show_repeat("")
@@ -734,7 +701,7 @@ class IntakeScreen(ModeScreen):
 
         def answer(discard: bool | None) -> None:
             if discard:
-                self._discard_draft(self.actor.id)
+                self.drafts.discard(self.actor.id)
                 self._reset()
 
         self.app.push_screen(
@@ -754,6 +721,6 @@ class IntakeScreen(ModeScreen):
         written = self.save_draft_now(staff_id=HANDOFF_STAFF)
         if written is not None:
             await written.wait()
-        await self._discard_draft(self.actor.id).wait()
+        await self.drafts.discard(self.actor.id).wait()
         self._reset()
         await self.app.run_action("sign_out")

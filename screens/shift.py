@@ -12,7 +12,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.timer import Timer
 from textual.widgets import (
     Button,
     DataTable,
@@ -29,7 +28,7 @@ from deskapp.domain.phone import mask_phone
 from deskapp.domain.timefmt import format_duration, format_local, parse_local
 from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
-from deskapp.services import drafts, shifts
+from deskapp.services import shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import list_staff
 from screens.boundary import desk_work
@@ -38,11 +37,11 @@ from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.desk_text_area import DeskTextArea
+from screens.widgets.draft_keeper import DraftKeeper
 from screens.widgets.mode_screen import ModeScreen
 from screens.widgets.status_line import StatusLine
 
 DRAFT_FORM = "handover"
-DRAFT_DELAY = 0.8
 
 
 def pin_fields(note: bool = False) -> list[FieldSpec]:
@@ -79,10 +78,9 @@ class ShiftScreen(ModeScreen):
         self.conflicts: list[Any] = []
         self._staff_names: dict[str, str] = {}
         self._history_more = False
-        self._draft_timer: Timer | None = None
+        self.drafts = DraftKeeper(self, DRAFT_FORM, lambda: self.desk)
         # (Not `_closing`: that is Textual's own flag of a message pump shutting down.)
         self._handing_over = False
-        self._draft_failure = ""  # the store failure last reported for a draft write
 
     @property
     def desk(self) -> Desk:
@@ -176,7 +174,7 @@ class ShiftScreen(ModeScreen):
             if shift
             else None
         )
-        draft = drafts.load_draft(desk, actor.id, DRAFT_FORM)
+        draft = self.drafts.load(actor.id)
         saved = json.loads(draft.data) if draft else {}
         self.app.call_from_thread(self._show_current, shift, items, counts, saved)
 
@@ -237,21 +235,14 @@ class ShiftScreen(ModeScreen):
     @on(Input.Changed, ".item Input")
     @on(TextArea.Changed, "#shift-note")
     def _typed(self) -> None:
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-        self._draft_timer = self.set_timer(DRAFT_DELAY, self._save_draft)
+        self.drafts.schedule(self._save_draft)
 
     def _save_draft(self) -> None:
         data = json.dumps(
             {"items": self._notes(), "shift_note": self.query_one("#shift-note", TextArea).text},
             ensure_ascii=False,
         )
-        self._write_draft(data)
-
-    @desk_work(group="draft")
-    def _write_draft(self, data: str) -> None:
-        drafts.save_draft(self.desk, self.actor.id, DRAFT_FORM, data)
-        self._draft_failure = ""
+        self.drafts.save(self.actor.id, data)
 
     @on(Button.Pressed, "#close")
     def action_close_shift(self) -> None:
@@ -265,7 +256,7 @@ class ShiftScreen(ModeScreen):
     def _submit_handover(self, notes: dict[str, str], shift_note: str) -> None:
         desk, actor = self.desk, self.actor
         shift = shifts.close_shift(desk, actor, notes, shift_note)
-        drafts.discard_draft(desk, actor.id, DRAFT_FORM)
+        self.drafts.discard_now(actor.id)
         self.app.call_from_thread(self._handover_written, shift, len(notes))
 
     def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
@@ -273,13 +264,7 @@ class ShiftScreen(ModeScreen):
             # Not written: every note stays as typed, Ctrl+S tries again.
             self._handover_refused(fault.violation or RuleViolation([]), fault.message)
             return True
-        if worker.group == "draft" and fault.kind != "unexpected":
-            if fault.message != self._draft_failure:  # once, not at every pause in typing
-                self._draft_failure = fault.message
-                self.notify(t("error.store.draft", reason=fault.message.split(",")[0]),
-                            severity="warning", timeout=15)  # fmt: skip
-            return True
-        return False
+        return self.drafts.failed(worker, fault)
 
     def _handover_refused(self, violation: RuleViolation, general: str = "") -> None:
         self._handing_over = False

@@ -199,9 +199,12 @@ async def _shift(pilot: Pilot, desk: Desk) -> None:
 
 def _handed_over(desk: Desk) -> int:
     with desk.read() as session:
-        return session.scalar(
-            sa.select(sa.func.count()).select_from(Shift).where(Shift.status != "open")
-        ) or 0
+        return (
+            session.scalar(
+                sa.select(sa.func.count()).select_from(Shift).where(Shift.status != "open")
+            )
+            or 0
+        )
 
 
 async def _opinion(pilot: Pilot, desk: Desk) -> None:
