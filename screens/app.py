@@ -408,6 +408,9 @@ class DeskApp(App[None]):
     # ------------------------------------------------------------ preferences
 
     def on_mount(self) -> None:
+        from deskapp.logs import configure_logging
+
+        configure_logging()  # once per process (the CLI has done it already when it started us)
         self.load_preferences()
 
     def _preferences_path(self) -> Path | None:
