@@ -89,6 +89,8 @@ class SignInScreen(WorkBoundary, Screen[None]):
         self.app.call_from_thread(self._accepted, actor)
 
     def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
+        if worker.is_cancelled and fault.kind != "unexpected":
+            return True  # an earlier attempt, replaced by the one now running
         if worker.name == "attempt" and fault.violation is not None:
             self._refused(fault.violation)
             return True
