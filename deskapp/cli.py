@@ -132,7 +132,11 @@ def main(
     """营业厅投诉处理台. Without a command: open the desk."""
     from deskapp.logs import configure_logging
 
-    configure_logging(debug=debug)
+    configure_logging(debug=debug)  # the desk, every command and `serve`: one rotating log
+    if ctx.invoked_subcommand is None and "WebDriver" in os.environ.get("TEXTUAL_DRIVER", ""):
+        from deskapp.logs import stderr_to_log
+
+        stderr_to_log()  # a browser session of `deskapp serve`: its stderr is the server's log
     if lang:
         set_language(lang)  # before any screen is imported: they read their labels then
     ctx.obj = {k: v for k, v in {"db": db, "data_dir": data_dir}.items() if v is not None}

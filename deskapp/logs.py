@@ -78,3 +78,35 @@ def configure_logging(log_dir: Path | None = None, *, debug: bool = False) -> Pa
     handler.addFilter(RedactingFilter())
     logger.addHandler(handler)
     return Path(handler.baseFilename)
+
+
+class _LogWriter:
+    """A text stream whose lines become log records (masked by the file's filter)."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self._logger = logger
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            if line.strip():
+                self._logger.warning("%s", line)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending.strip():
+            self._logger.warning("%s", self._pending)
+        self._pending = ""
+
+    def isatty(self) -> bool:
+        return False
+
+
+def stderr_to_log() -> None:
+    """A desk run by `deskapp serve` for a browser: whatever it would print on stderr goes to
+    the log instead, since textual-serve copies a session's stderr into the server's output."""
+    import sys
+
+    sys.stderr = _LogWriter(logging.getLogger(f"{LOGGER_NAME}.served"))  # type: ignore[assignment]

@@ -29,9 +29,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from textual_serve.app_service import AppService
-from textual_serve.server import Server
 
 from deskapp.i18n import t
+from deskapp.serve_log import QuietServer
 from deskapp.services import client_limit
 
 log = logging.getLogger("deskapp.serve")
@@ -82,7 +82,7 @@ class DeskAppService(AppService):
         return environment
 
 
-class DeskServer(Server):
+class DeskServer(QuietServer):  # its logging: no local values, into the desk's log
     def __init__(
         self,
         command: str,
@@ -102,13 +102,6 @@ class DeskServer(Server):
         self.signin_max = signin_max
         self.signin_window = signin_window
         self.limit_dir: Path | None = None
-
-    def initialize_logging(self) -> None:
-        # Not textual-serve's: it prints tracebacks with their local values (keys typed).
-        from deskapp.logs import configure_logging
-
-        configure_logging()
-        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     async def on_startup(self, app: web.Application) -> None:
         self.limit_dir = Path(tempfile.mkdtemp(prefix="deskapp-serve-"))

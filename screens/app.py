@@ -9,20 +9,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import events, work
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.worker import Worker, WorkerState
 
 from deskapp.clock import Clock
 from deskapp.domain.actor import Actor
 from deskapp.domain.enums import Role
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
+from deskapp.incidents import Fault, describe
 from deskapp.paths import default_export_dir
+from screens.boundary import desk_work
 from screens.keys import keyed
 from screens.signin import SignInScreen
 from screens.themes import DESK_THEMES
@@ -315,7 +318,7 @@ class DeskApp(App[None]):
 
     _deadline_timer: Timer | None = None
 
-    @work(thread=True, group="shift")
+    @desk_work(group="shift")
     def start_shift(self, actor: Actor) -> None:
         """A handler signing in starts (or resumes) their shift at this terminal."""
         from deskapp.services.shifts import open_shift
@@ -340,7 +343,7 @@ class DeskApp(App[None]):
         if self.actor is not None and self.hall:
             yield SystemCommand(t("sync.command"), t("sync.command_help"), self.sync_now)
 
-    @work(thread=True, exclusive=True, group="sync")
+    @desk_work(exclusive=True, group="sync")
     def sync_now(self, quiet: bool = False) -> None:
         """Push this terminal's changes, pull everyone else's; the desk keeps working offline
         and, after any failed sync, tries again by itself (SYNC_RETRY_SECONDS)."""
@@ -406,7 +409,7 @@ class DeskApp(App[None]):
     def on_store_written(self, message: StoreWritten) -> None:
         self.refresh_sync_line()  # the changes waiting grew
 
-    @work(thread=True, exclusive=True, group="sync-line")
+    @desk_work(exclusive=True, group="sync-line")
     def refresh_sync_line(self) -> None:
         if not self.hall:
             return
@@ -415,7 +418,7 @@ class DeskApp(App[None]):
         line = sync_status(self.desk).header(self.desk.tz)
         self.call_from_thread(setattr, self, "sync_line", line)
 
-    @work(thread=True, exclusive=True, group="deadlines")
+    @desk_work(exclusive=True, group="deadlines")
     def watch_deadlines(self) -> None:
         """One notification for each deadline coming within the warning time (15 minutes)."""
         actor = self.actor
@@ -469,6 +472,9 @@ class DeskApp(App[None]):
     # ------------------------------------------------------------ preferences
 
     def on_mount(self) -> None:
+        from deskapp.logs import configure_logging
+
+        configure_logging()  # once per process (the CLI has done it already when it started us)
         self.load_preferences()
 
     def _preferences_path(self) -> Path | None:
@@ -476,7 +482,7 @@ class DeskApp(App[None]):
             self._config_path = self._settings().config
         return self._config_path
 
-    @work(thread=True, group="preferences")
+    @desk_work(group="preferences")
     def load_preferences(self) -> None:
         """The theme and keymap of config.toml, read off the first frame (it imports every
         screen to know the binding ids). What cannot be used is said, not fatal."""
@@ -526,6 +532,64 @@ class DeskApp(App[None]):
         keys = ",".join(sorted({b.key for b in clashed_bindings}))
         self.notify(t("prefs.clash", ids="、".join(sorted(ids)), keys=keys),
                     title=t("prefs.title"), severity="warning", timeout=20)  # fmt: skip
+
+    # ------------------------------------------------------------ the error boundary
+
+    # Tests (ui_helpers.build_app) set this: an unexpected error then fails the test as it
+    # did before the boundary, instead of becoming a notification nobody reads.
+    raise_incidents = False
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The app's own workers (shift, sync, deadlines, preferences); screens' workers come
+        through WorkBoundary to report_failure."""
+        if event.state is WorkerState.ERROR:
+            self.report_failure(self, event.worker)
+
+    def report_failure(self, node: object, worker: Worker[object]) -> Fault | None:
+        """The one place a failed piece of work is turned into words (screens/boundary.py)."""
+        error = worker.error
+        if not isinstance(error, Exception):
+            return None
+        fault = describe(error, where=f"{type(node).__name__}.{worker.name}")
+        self.faults.append(fault)
+        if fault.kind == "unexpected" and self.raise_incidents:
+            self._handle_exception(error)
+            return fault
+        hook = getattr(node, "work_failed", None)
+        shown = bool(hook(worker, fault)) if hook is not None and node is not self else False
+        if fault.kind == "unexpected":
+            self.notify(fault.message, severity="error", timeout=60)
+        elif not shown:
+            self.notify(fault.message, severity="error", timeout=20)
+        return fault
+
+    @property
+    def faults(self) -> list[Fault]:
+        """Every fault reported since the app started (newest last), for the status and tests."""
+        if not hasattr(self, "_faults"):
+            self._faults: list[Fault] = []
+        return self._faults
+
+    def _fatal_error(self) -> None:
+        """Textual's own last resort (an error outside any worker): one line with an incident
+        number instead of its traceback, which prints local variables (a PIN, a phone); the
+        traceback goes to the log, phones masked."""
+        import sys
+
+        from rich.segment import Segments
+        from rich.text import Text
+
+        error = sys.exc_info()[1] or self._exception
+        incident = "-"
+        reported = [f for f in self.faults if f.error is error]
+        if reported:  # a worker's error let through by raise_incidents: logged already
+            incident = reported[-1].incident or "-"
+        elif isinstance(error, Exception):
+            incident = describe(error, where="app").incident or "-"
+        self.bell()
+        line = Text(t("fault.fatal", incident=incident))
+        self._exit_renderables.append(Segments(self.console.render(line, self.console.options)))
+        self._close_messages_no_wait()
 
     def on_unmount(self) -> None:
         if self._desk is not None:

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -20,6 +20,7 @@ from deskapp.i18n import t
 from deskapp.services import day_close
 from deskapp.services.day_close import Checklist, Gap, WorkRecord
 from deskapp.services.desk import Actor, Desk
+from screens.boundary import desk_work
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
@@ -83,7 +84,7 @@ class DayCloseScreen(ModeScreen):
     def action_reload(self) -> None:
         self.load(self.day)
 
-    @work(thread=True, exclusive=True, group="day")
+    @desk_work(exclusive=True, group="day")
     def load(self, day: date) -> None:
         listing = day_close.checklist(self.desk, day)
         record = day_close.work_record(self.desk, day)
@@ -212,5 +213,9 @@ class DayCloseScreen(ModeScreen):
         self.app.push_screen(ActionDialog(spec, submit), lambda ok: ok and self.action_reload())
 
     def action_export(self) -> None:
-        path = day_close.export_work_record(self.desk, self.day, self.app.export_dir)  # type: ignore[attr-defined]
-        self.notify(t("day.exported", path=str(path)), timeout=10)
+        self._export(self.day)
+
+    @desk_work(group="export")
+    def _export(self, day: date) -> None:
+        path = day_close.export_work_record(self.desk, day, self.app.export_dir)  # type: ignore[attr-defined]
+        self.app.call_from_thread(self.notify, t("day.exported", path=str(path)), timeout=10)

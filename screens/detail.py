@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.table import Table
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -17,6 +16,7 @@ from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.services.desk import Desk
 from deskapp.services.search import ComplaintDetail, HistoryEntry, complaint_detail
+from screens.boundary import WorkBoundary, desk_work
 from screens.keys import keyed
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
@@ -57,7 +57,7 @@ _BOOKKEEPING = frozenset(
 )
 
 
-class DetailScreen(Screen[None]):
+class DetailScreen(WorkBoundary, Screen[None]):
     TITLE_KEY = "detail.title"
     BINDINGS: ClassVar[list[BindingType]] = keyed(
         "detail",
@@ -93,7 +93,7 @@ class DetailScreen(Screen[None]):
     def on_mount(self) -> None:
         self.load()
 
-    @work(thread=True)
+    @desk_work()
     def load(self) -> None:
         detail = complaint_detail(self.desk, self.complaint_id)
         if detail is not None:

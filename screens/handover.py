@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -20,13 +19,14 @@ from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.services import shifts
 from deskapp.services.desk import Desk
+from screens.boundary import WorkBoundary, desk_work
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
 
 
-class HandoverScreen(Screen[None]):
+class HandoverScreen(WorkBoundary, Screen[None]):
     TITLE_KEY = "shift.detail"
     BINDINGS: ClassVar[list[BindingType]] = keyed(
         "handover",
@@ -62,7 +62,7 @@ class HandoverScreen(Screen[None]):
     def on_mount(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True)
+    @desk_work(exclusive=True)
     def load(self) -> None:
         view = shifts.handover_view(self.desk, self.shift_id)
         self.app.call_from_thread(self._show, view)
@@ -120,5 +120,9 @@ class HandoverScreen(Screen[None]):
         self.app.push_screen(ActionDialog(spec, submit), lambda done: done and self.load())
 
     def action_export(self) -> None:
+        self._export()
+
+    @desk_work(group="export")
+    def _export(self) -> None:
         path = shifts.export_handover(self.desk, self.shift_id, self.app.export_dir)  # type: ignore[attr-defined]
-        self.notify(t("shift.exported", path=str(path)), timeout=10)
+        self.app.call_from_thread(self.notify, t("shift.exported", path=str(path)), timeout=10)

@@ -6,14 +6,12 @@ errors next to their fields, and saves a draft as the handler types."""
 from __future__ import annotations
 
 import contextlib
-import threading
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 from textual.widgets.select import InvalidSelectValueError
@@ -26,7 +24,7 @@ from deskapp.domain.phone import parse_phone
 from deskapp.domain.refund import double_refund
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import error_text, t
-from deskapp.services import drafts
+from deskapp.incidents import Fault
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import (
     IntakeForm,
@@ -36,22 +34,24 @@ from deskapp.services.intake import (
     severity_suggestion,
     take_complaint,
 )
+from deskapp.services.pins import secret_pin
 from deskapp.services.staff import list_staff
 from deskapp.store.failures import StoreUnavailable
 from deskapp.store.models import Complaint
+from screens.boundary import desk_work
 from screens.keys import keyed
 from screens.widgets.cause_picker import CausePicker
 from screens.widgets.check import Check
 from screens.widgets.confirm import ConfirmScreen
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.desk_text_area import DeskTextArea
+from screens.widgets.draft_keeper import DRAFT_DELAY, DraftKeeper  # noqa: F401 (tests read it here)
 from screens.widgets.field import Field
 from screens.widgets.mode_screen import ModeScreen
 from screens.widgets.status_line import StatusLine
 
 FORM_KEY = "intake"
 HANDOFF_STAFF = "handoff"  # a form left for a colleague under 当事人回避
-DRAFT_DELAY = 0.8  # seconds of quiet typing before the draft is written
 # Inputs whose text maps one-to-one onto IntakeForm fields.
 TEXT_INPUTS = (
     "received_at",
@@ -122,14 +122,10 @@ class IntakeScreen(ModeScreen):
         self.touched: set[str] = set()
         self.show_all_errors = False
         self.saving = False
-        self._draft_timer: Timer | None = None
         self._pending_accused = ""  # from a draft restored before the staff list arrived
         self._recusal = False  # the handler picked themselves as the accused staff member
         self._summary = ""  # the "N problems" line above the form
-        # Draft writes from this screen's workers one at a time: a delete racing a save of the
-        # same draft fails on SQLite's lock upgrade ("database is locked").
-        self._draft_lock = threading.Lock()
-        self._draft_failure = ""  # the store failure last reported for a draft write
+        self.drafts = DraftKeeper(self, FORM_KEY, lambda: self.desk)
 
     @property
     def desk(self) -> Desk:
@@ -331,12 +327,12 @@ class IntakeScreen(ModeScreen):
         self.warm_cause_index()
         self.offer_draft()
 
-    @work(thread=True, group="warm")
+    @desk_work(group="warm")
     def warm_cause_index(self) -> None:
         # Building the pinyin index imports pypinyin: do it before the handler types "xh".
         self.desk.refdata.causes.warm()
 
-    @work(thread=True, group="staff")
+    @desk_work(group="staff")
     def load_staff(self) -> None:
         staff = list_staff(self.desk)
         options = [(f"{s.work_no} {s.name}", s.id) for s in staff]
@@ -376,6 +372,7 @@ class IntakeScreen(ModeScreen):
             )
             for name in REFUND_INPUTS:
                 setattr(refund, name, q(f"#refund-{name}", Input).value)
+            refund.approver_pin = secret_pin(refund.approver_pin)
             form.refund = refund
         return form
 
@@ -552,7 +549,7 @@ class IntakeScreen(ModeScreen):
 
     # --------------------------------------------------------------- repeat check
 
-    @work(thread=True, exclusive=True, group="repeat")
+    @desk_work(exclusive=True, group="repeat")
     def check_repeat(self, phone_text: str) -> None:
         candidates = (
             find_repeat_candidates(self.desk, phone_text) if parse_phone(phone_text) else []
@@ -574,38 +571,19 @@ class IntakeScreen(ModeScreen):
     # --------------------------------------------------------------------- drafts
 
     def _schedule_draft(self) -> None:
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-        self._draft_timer = self.set_timer(DRAFT_DELAY, self.save_draft_now)
+        self.drafts.schedule(self.save_draft_now)
 
     def save_draft_now(self, staff_id: str | None = None) -> Worker[None] | None:
         """Write the draft now; the caller may await the returned worker (signing out)."""
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-            self._draft_timer = None
+        self.drafts.stop()
         if self.saving or self.app.actor is None or self.is_blank():  # type: ignore[attr-defined]
             return None  # (a form being saved leaves no draft: the save discards it)
-        return self._write_draft(staff_id or self.actor.id, self.read_form().to_json())
+        return self.drafts.save(staff_id or self.actor.id, self.read_form().to_json())
 
-    @work(thread=True, group="draft")
-    def _write_draft(self, staff_id: str, data: str) -> None:
-        try:
-            with self._draft_lock:
-                drafts.save_draft(self.desk, staff_id, FORM_KEY, data)
-        except StoreUnavailable as failure:
-            # The form is still on screen; say so once, and keep typing possible.
-            if failure.key != self._draft_failure:
-                self._draft_failure = failure.key
-                reason = t(f"error.{failure.key.removeprefix('error.')}").split(",")[0]
-                self.app.call_from_thread(self.notify, t("error.store.draft", reason=reason),
-                                          severity="warning", timeout=15)  # fmt: skip
-        else:
-            self._draft_failure = ""
-
-    @work(thread=True, group="draft-offer")
+    @desk_work(group="draft-offer")
     def offer_draft(self) -> None:
-        own = drafts.load_draft(self.desk, self.actor.id, FORM_KEY)
-        handoff = drafts.load_draft(self.desk, HANDOFF_STAFF, FORM_KEY)
+        own = self.drafts.load(self.actor.id)
+        handoff = self.drafts.load(HANDOFF_STAFF)
         draft = own or handoff
         if draft is None:
             return
@@ -618,9 +596,9 @@ class IntakeScreen(ModeScreen):
             if restore:
                 self.write_form(form)
                 if draft is handoff:
-                    self._discard_draft(HANDOFF_STAFF)
+                    self.drafts.discard(HANDOFF_STAFF)
             else:
-                self._discard_draft(draft.staff_id)
+                self.drafts.discard(draft.staff_id)
 
         self.app.call_from_thread(
             self.app.push_screen,
@@ -633,11 +611,6 @@ class IntakeScreen(ModeScreen):
             answer,
         )
 
-    @work(thread=True, group="draft")
-    def _discard_draft(self, staff_id: str) -> None:
-        with self._draft_lock:
-            drafts.discard_draft(self.desk, staff_id, FORM_KEY)
-
     # -------------------------------------------------------------------- actions
 
     def action_save(self) -> None:
@@ -649,9 +622,7 @@ class IntakeScreen(ModeScreen):
             self._focus_first_error()
             return
         self.saving = True
-        if self._draft_timer is not None:
-            self._draft_timer.stop()  # a draft written after the save would outlive it
-            self._draft_timer = None
+        self.drafts.stop()  # a draft written after the save would outlive it
         self.query_one("#save", Button).disabled = True
         self.save(form)
 
@@ -659,27 +630,28 @@ class IntakeScreen(ModeScreen):
     def _save_pressed(self) -> None:
         self.action_save()
 
-    @work(thread=True, exclusive=True, group="save")
+    @desk_work(exclusive=True, group="save")
     def save(self, form: IntakeForm) -> None:
-        try:
-            complaint = take_complaint(self.desk, self.actor, form)
-        except RuleViolation as violation:
-            self.app.call_from_thread(self._save_refused, violation)
-            return
-        except StoreUnavailable as failure:
-            self.app.call_from_thread(self._save_failed, failure)
-            return
-        with self._draft_lock, contextlib.suppress(StoreUnavailable):
+        complaint = take_complaint(self.desk, self.actor, form)
+        with contextlib.suppress(StoreUnavailable):
             # Saved: a draft left behind by a full disk is only offered back once more.
-            drafts.discard_draft(self.desk, self.actor.id, FORM_KEY)
+            self.drafts.discard_now(self.actor.id)
         self.app.call_from_thread(self._saved, complaint)
 
-    def _save_failed(self, failure: StoreUnavailable) -> None:
-        """The store refused the write (full disk, read-only file): nothing was saved, every
-        field stays as typed, and Ctrl+S tries again."""
+    def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
+        if worker.group == "save":
+            if fault.violation is not None:
+                self._save_refused(fault.violation)
+            else:
+                self._save_failed(fault.message)
+            return True
+        return self.drafts.failed(worker, fault)  # the form is still on screen either way
+
+    def _save_failed(self, message: str) -> None:
+        """The store refused the write (full disk, read-only file, busy, damaged): nothing was
+        saved, every field stays as typed, and Ctrl+S tries again."""
         self.saving = False
         self.query_one("#save", Button).disabled = False
-        message = t(f"error.{failure.key.removeprefix('error.')}")
         notice = self.query_one("#store-failure", Static)
         notice.update(message)
         notice.display = True
@@ -702,8 +674,7 @@ class IntakeScreen(ModeScreen):
         self._reset()
 
     def _reset(self) -> None:
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
+        self.drafts.stop()
         self.touched.clear()
         self.show_all_errors = False
         self._show_repeat("")
@@ -730,7 +701,7 @@ class IntakeScreen(ModeScreen):
 
         def answer(discard: bool | None) -> None:
             if discard:
-                self._discard_draft(self.actor.id)
+                self.drafts.discard(self.actor.id)
                 self._reset()
 
         self.app.push_screen(
@@ -750,6 +721,6 @@ class IntakeScreen(ModeScreen):
         written = self.save_draft_now(staff_id=HANDOFF_STAFF)
         if written is not None:
             await written.wait()
-        await self._discard_draft(self.actor.id).wait()
+        await self.drafts.discard(self.actor.id).wait()
         self._reset()
         await self.app.run_action("sign_out")

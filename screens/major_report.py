@@ -6,7 +6,6 @@ from typing import ClassVar
 
 from rich import box
 from rich.table import Table
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -15,12 +14,13 @@ from textual.widgets import Static
 
 from deskapp.i18n import t
 from deskapp.services.major_report import MajorReport, build_major_report, export_major_report
+from screens.boundary import WorkBoundary, desk_work
 from screens.keys import keyed
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
 
 
-class MajorReportScreen(Screen[None]):
+class MajorReportScreen(WorkBoundary, Screen[None]):
     TITLE_KEY = "report.title"
     BINDINGS: ClassVar[list[BindingType]] = keyed(
         "report_form",
@@ -53,7 +53,7 @@ class MajorReportScreen(Screen[None]):
     def on_mount(self) -> None:
         self.load()
 
-    @work(thread=True)
+    @desk_work()
     def load(self) -> None:
         app = self.app
         report = build_major_report(app.desk, self.complaint_id, app.actor)  # type: ignore[attr-defined]
@@ -78,5 +78,9 @@ class MajorReportScreen(Screen[None]):
     def action_export(self) -> None:
         if self.report is None:
             return
-        path = export_major_report(self.report, self.app.export_dir)  # type: ignore[attr-defined]
-        self.notify(t("report.exported", path=str(path)), timeout=10)
+        self._export(self.report)
+
+    @desk_work(group="export")
+    def _export(self, report: MajorReport) -> None:
+        path = export_major_report(report, self.app.export_dir)  # type: ignore[attr-defined]
+        self.app.call_from_thread(self.notify, t("report.exported", path=str(path)), timeout=10)

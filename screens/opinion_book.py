@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -20,6 +20,7 @@ from deskapp.services import opinion_book
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm
 from deskapp.services.opinion_book import EntryForm, EntryKind, EntryRow
+from screens.boundary import desk_work
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
@@ -110,7 +111,7 @@ class OpinionBookScreen(ModeScreen):
             0,
         )
 
-    @work(thread=True, exclusive=True, group="entries")
+    @desk_work(exclusive=True, group="entries")
     def fetch(self, words: str, kind: str, since: str, until: str, offset: int) -> None:
         try:
             rows, more = opinion_book.list_entries(

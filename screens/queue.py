@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
@@ -26,6 +26,7 @@ from deskapp.services.day_lock import locked_for
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.queue import PAGE_SIZE, QueuePage, QueueRow, Scope, queue_counts, queue_page
 from deskapp.services.staff import list_staff
+from screens.boundary import desk_work
 from screens.detail import DetailScreen
 from screens.keys import keyed
 from screens.major_report import MajorReportScreen
@@ -155,7 +156,7 @@ class QueueScreen(ModeScreen):
     def reload(self) -> None:
         self.fetch(0)
 
-    @work(thread=True, exclusive=True, group="queue")
+    @desk_work(exclusive=True, group="queue")
     def fetch(self, offset: int) -> None:
         self.app.call_from_thread(self._show, *self._read(offset))
 

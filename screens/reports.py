@@ -8,16 +8,17 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.worker import Worker
 from textual_plotext import PlotextPlot
 
-from deskapp.domain.errors import RuleViolation
 from deskapp.domain.indicators import Period, PeriodKind, period_of
 from deskapp.domain.timefmt import format_local
-from deskapp.i18n import error_text, t
+from deskapp.i18n import t
+from deskapp.incidents import Fault
 from deskapp.services import exports
 from deskapp.services.desk import Desk
 from deskapp.services.reports import (
@@ -32,6 +33,7 @@ from deskapp.services.reports import (
     format_cell,
     period_from_args,
 )
+from screens.boundary import desk_work
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
@@ -121,15 +123,16 @@ class ReportsScreen(ModeScreen):
         self.query_one("#report-info", Static).update(t("reports.loading"))
         self.load(ReportRequest(self.period, self.scope))
 
-    @work(thread=True, exclusive=True, group="reports")
+    @desk_work(exclusive=True, group="reports")
     def load(self, request: ReportRequest) -> None:
-        try:
-            report = build_report(self.desk, request)
-        except RuleViolation as violation:
-            message = "；".join(error_text(e) for e in violation.errors)
-            self.app.call_from_thread(self._failed, message)
-            return
+        report = build_report(self.desk, request)
         self.app.call_from_thread(self._show, report)
+
+    def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
+        if worker.group == "reports":  # the figures could not be read: said where they go
+            self._failed(fault.message)
+            return fault.kind != "unexpected"
+        return False  # an export: the app's notification says why
 
     def _failed(self, message: str) -> None:
         self.query_one("#report-info", Static).update(Text(f"✗ {message}", style="bold red"))
@@ -285,12 +288,8 @@ class ReportsScreen(ModeScreen):
         if self.report is not None:
             self.export(self.report, fmt)
 
-    @work(thread=True, group="export")
+    @desk_work(group="export")
     def export(self, report: Report, fmt: str) -> None:
         app = self.app
-        try:
-            path = exports.export_as(self.desk, app.actor, report, fmt, app.export_dir)  # type: ignore[attr-defined]
-        except RuleViolation as refused:
-            app.call_from_thread(self.notify, error_text(refused.errors[0]), severity="error")
-            return
+        path = exports.export_as(self.desk, app.actor, report, fmt, app.export_dir)  # type: ignore[attr-defined]
         app.call_from_thread(self.notify, t("reports.exported", path=path))

@@ -8,7 +8,7 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input, Static
@@ -19,6 +19,7 @@ from deskapp.domain.phone import mask_phone
 from deskapp.i18n import error_text, t
 from deskapp.services.desk import Desk
 from deskapp.services.search import PAGE_SIZE, SearchPage, search
+from screens.boundary import desk_work
 from screens.detail import DetailScreen
 from screens.keys import keyed
 from screens.widgets.desk_footer import DeskFooter
@@ -118,7 +119,7 @@ class SearchScreen(ModeScreen):
         self._offset = 0
         self.fetch(query, 0)
 
-    @work(thread=True, exclusive=True, group="search")
+    @desk_work(exclusive=True, group="search")
     def fetch(self, query: str, offset: int) -> None:
         try:
             page = search(self.desk, query, offset=offset, limit=PAGE_SIZE)

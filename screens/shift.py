@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.timer import Timer
 from textual.widgets import (
     Button,
     DataTable,
@@ -22,24 +21,27 @@ from textual.widgets import (
     TabPane,
     TextArea,
 )
+from textual.worker import Worker
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.phone import mask_phone
 from deskapp.domain.timefmt import format_duration, format_local, read_local
 from deskapp.i18n import error_text, t
-from deskapp.services import drafts, shifts
+from deskapp.incidents import Fault
+from deskapp.services import shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import list_staff
+from screens.boundary import desk_work
 from screens.handover import HandoverScreen
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.desk_text_area import DeskTextArea
+from screens.widgets.draft_keeper import DraftKeeper
 from screens.widgets.mode_screen import ModeScreen
 from screens.widgets.status_line import StatusLine
 
 DRAFT_FORM = "handover"
-DRAFT_DELAY = 0.8
 
 
 def pin_fields(note: bool = False) -> list[FieldSpec]:
@@ -77,8 +79,9 @@ class ShiftScreen(ModeScreen):
         self.quarantined: list[Any] = []
         self._staff_names: dict[str, str] = {}
         self._history_more = False
-        self._draft_timer: Timer | None = None
-        self._closing = False
+        self.drafts = DraftKeeper(self, DRAFT_FORM, lambda: self.desk)
+        # (Not `_closing`: that is Textual's own flag of a message pump shutting down.)
+        self._handing_over = False
 
     @property
     def desk(self) -> Desk:
@@ -164,7 +167,7 @@ class ShiftScreen(ModeScreen):
 
     # ---------------------------------------------------------------- this shift
 
-    @work(thread=True, exclusive=True, group="current")
+    @desk_work(exclusive=True, group="current")
     def load_current(self) -> None:
         desk, actor = self.desk, self.actor
         shift = shifts.current_shift(desk, actor)
@@ -174,7 +177,7 @@ class ShiftScreen(ModeScreen):
             if shift
             else None
         )
-        draft = drafts.load_draft(desk, actor.id, DRAFT_FORM)
+        draft = self.drafts.load(actor.id)
         saved = json.loads(draft.data) if draft else {}
         self.app.call_from_thread(self._show_current, shift, items, counts, saved)
 
@@ -235,42 +238,39 @@ class ShiftScreen(ModeScreen):
     @on(Input.Changed, ".item Input")
     @on(TextArea.Changed, "#shift-note")
     def _typed(self) -> None:
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-        self._draft_timer = self.set_timer(DRAFT_DELAY, self._save_draft)
+        self.drafts.schedule(self._save_draft)
 
     def _save_draft(self) -> None:
         data = json.dumps(
             {"items": self._notes(), "shift_note": self.query_one("#shift-note", TextArea).text},
             ensure_ascii=False,
         )
-        self._write_draft(data)
-
-    @work(thread=True, group="draft")
-    def _write_draft(self, data: str) -> None:
-        drafts.save_draft(self.desk, self.actor.id, DRAFT_FORM, data)
+        self.drafts.save(self.actor.id, data)
 
     @on(Button.Pressed, "#close")
     def action_close_shift(self) -> None:
-        if self._closing:
+        if self._handing_over:
             return
-        self._closing = True
+        self._handing_over = True
         self.query_one("#close", Button).disabled = True
         self._submit_handover(self._notes(), self.query_one("#shift-note", TextArea).text)
 
-    @work(thread=True, exclusive=True, group="close")
+    @desk_work(exclusive=True, group="close")
     def _submit_handover(self, notes: dict[str, str], shift_note: str) -> None:
         desk, actor = self.desk, self.actor
-        try:
-            shift = shifts.close_shift(desk, actor, notes, shift_note)
-        except RuleViolation as violation:
-            self.app.call_from_thread(self._handover_refused, violation)
-            return
-        drafts.discard_draft(desk, actor.id, DRAFT_FORM)
+        shift = shifts.close_shift(desk, actor, notes, shift_note)
+        self.drafts.discard_now(actor.id)
         self.app.call_from_thread(self._handover_written, shift, len(notes))
 
-    def _handover_refused(self, violation: RuleViolation) -> None:
-        self._closing = False
+    def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
+        if worker.group == "close":
+            # Not written: every note stays as typed, Ctrl+S tries again.
+            self._handover_refused(fault.violation or RuleViolation([]), fault.message)
+            return True
+        return self.drafts.failed(worker, fault)
+
+    def _handover_refused(self, violation: RuleViolation, general: str = "") -> None:
+        self._handing_over = False
         self.query_one("#close", Button).disabled = False
         for static in self.query(".field-error"):
             static.update("")
@@ -283,13 +283,17 @@ class ShiftScreen(ModeScreen):
                 found.first(Static).update(f"✗ {error_text(error)}")
                 found.first(Static).add_class("-shown")
                 first = first or error.field
+        if general and not violation.errors:
+            line = self.query_one("#shift-note-error", Static)
+            line.update(f"✗ {general}")
+            line.add_class("-shown")
         if first and first != "shift_note":
             self.query_one(f"#note-{first}", Input).focus()
         elif first:
             self.query_one("#shift-note", TextArea).focus()
 
     def _handover_written(self, shift: Any, count: int) -> None:
-        self._closing = False
+        self._handing_over = False
         self.query_one("#close", Button).disabled = False
         self.query_one("#shift-note", TextArea).text = ""
         self.notify(t("shift.closed_ok", count=count), timeout=8)
@@ -300,7 +304,7 @@ class ShiftScreen(ModeScreen):
 
     # ------------------------------------------------------- waiting for others
 
-    @work(thread=True, exclusive=True, group="waiting")
+    @desk_work(exclusive=True, group="waiting")
     def load_waiting(self) -> None:
         rows, _ = shifts.list_shifts(self.desk, statuses=("handed_over", "acknowledged"))
         self.app.call_from_thread(self._show_table, "waiting", rows, 0)
@@ -389,8 +393,12 @@ class ShiftScreen(ModeScreen):
         row = self._target()
         if row is None:
             return
-        path = shifts.export_handover(self.desk, row.id, self.app.export_dir)  # type: ignore[attr-defined]
-        self.notify(t("shift.exported", path=str(path)), timeout=10)
+        self._export(row.id)
+
+    @desk_work(group="export")
+    def _export(self, shift_id: str) -> None:
+        path = shifts.export_handover(self.desk, shift_id, self.app.export_dir)  # type: ignore[attr-defined]
+        self.app.call_from_thread(self.notify, t("shift.exported", path=str(path)), timeout=10)
 
     # ------------------------------------------------------------------ history
 
@@ -421,7 +429,7 @@ class ShiftScreen(ModeScreen):
         since, until = self._range()
         self._fetch_history(self.query_one("#h-staff", Input).value, since, until, offset)
 
-    @work(thread=True, exclusive=True, group="history")
+    @desk_work(exclusive=True, group="history")
     def _fetch_history(
         self, staff: str, since: datetime | None, until: datetime | None, offset: int
     ) -> None:
@@ -448,7 +456,7 @@ class ShiftScreen(ModeScreen):
 
     # ----------------------------------------------------------- sync conflicts
 
-    @work(thread=True, exclusive=True, group="conflicts")
+    @desk_work(exclusive=True, group="conflicts")
     def load_conflicts(self) -> None:
         from deskapp.sync import list_conflicts, list_quarantined
 

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker
 
 from deskapp.domain.actor import Actor
 from deskapp.domain.errors import RuleViolation
 from deskapp.i18n import error_text, t
+from deskapp.incidents import Fault
+from deskapp.services.pins import secret_pin
+from screens.boundary import WorkBoundary, desk_work
 from screens.keys import keyed
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.field import Field
 
+if TYPE_CHECKING:
+    from pydantic import SecretStr
 
-class SignInScreen(Screen[None]):
+
+class SignInScreen(WorkBoundary, Screen[None]):
     CSS_PATH = "signin.tcss"
     AUTO_FOCUS = "#work_no"
     BINDINGS: ClassVar[list[BindingType]] = keyed(
@@ -36,6 +42,8 @@ class SignInScreen(Screen[None]):
             notice = Static(t("signin.no_staff"), id="no-staff")
             notice.display = False  # shown once the store is open and has no staff
             yield notice
+            # A store that cannot be opened or written (busy, read-only, damaged), in words.
+            yield Static("", id="signin-fault", classes="field-error")
             if self.app.demo_logins:  # type: ignore[attr-defined]
                 yield Static(t("app.demo_hint"), id="demo-hint")
                 table: DataTable[str] = DataTable(id="demo-logins", cursor_type="none")
@@ -52,7 +60,7 @@ class SignInScreen(Screen[None]):
             for login in self.app.demo_logins:  # type: ignore[attr-defined]
                 table.add_row(login.work_no, login.name, t(f"role.{login.role}"), login.pin)
 
-    @work(thread=True, exclusive=True, group="open-store")
+    @desk_work(exclusive=True, group="open-store")
     def open_store(self) -> None:
         """Open (and if needed migrate) the store while the handler types."""
         from deskapp.services.staff import has_staff
@@ -79,20 +87,32 @@ class SignInScreen(Screen[None]):
             self.query_one("#work_no", Input).focus()
             return
         self.query_one("#submit", Button).disabled = True
-        self.attempt(work_no, self.query_one("#pin", Input).value)
+        self._fault("")
+        self.attempt(work_no, secret_pin(self.query_one("#pin", Input).value))
 
-    @work(thread=True, exclusive=True, group="signin")
-    def attempt(self, work_no: str, pin: str) -> None:
+    @desk_work(exclusive=True, group="signin")
+    def attempt(self, work_no: str, pin: SecretStr) -> None:
         # scrypt takes tens of milliseconds: off the event loop.
-        try:
-            from deskapp.services.staff import sign_in
+        from deskapp.services.staff import sign_in
 
-            actor = sign_in(self.app.desk, work_no, pin)  # type: ignore[attr-defined]
-        except RuleViolation as violation:
-            if not get_current_worker().is_cancelled:
-                self.app.call_from_thread(self._refused, violation)
-            return
+        actor = sign_in(self.app.desk, work_no, pin)  # type: ignore[attr-defined]
         self.app.call_from_thread(self._accepted, actor)
+
+    def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
+        if worker.is_cancelled and fault.kind != "unexpected":
+            return True  # an earlier attempt, replaced by the one now running
+        if worker.name == "attempt" and fault.violation is not None:
+            self._refused(fault.violation)
+            return True
+        # The store could not be opened or written: nothing typed is cleared; Enter retries.
+        self.query_one("#submit", Button).disabled = False
+        self._fault(fault.message)
+        return fault.kind != "unexpected"
+
+    def _fault(self, message: str) -> None:
+        line = self.query_one("#signin-fault", Static)
+        line.update(f"✗ {message}" if message else "")
+        line.set_class(bool(message), "-shown")
 
     def _show(self, name: str, message: str | None) -> None:
         self.query_one(f"#field-{name}", Field).show_error(message)

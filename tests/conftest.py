@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +17,9 @@ from deskapp.domain.enums import Role
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import actor_of, list_staff, seed_staff
 from deskapp.services.terminal import init_terminal
+
+# The desk's log (deskapp/logs.py) of a test run goes to a folder of its own, never the user's.
+os.environ.setdefault("DESKAPP_LOG_DIR", tempfile.mkdtemp(prefix="deskapp-test-log-"))
 
 settings.register_profile("ci", deadline=None, max_examples=200)
 settings.register_profile("dev", deadline=None, max_examples=100)

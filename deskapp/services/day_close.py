@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from pydantic import SecretStr
 
 from deskapp.domain.enums import Satisfaction, Status
 from deskapp.domain.errors import FieldError, RuleViolation
@@ -181,7 +182,7 @@ def work_record(desk: Desk, day: date) -> WorkRecord:
     return record
 
 
-def sign_off(desk: Desk, day: date, work_no: str, pin: str) -> DayClose:
+def sign_off(desk: Desk, day: date, work_no: str, pin: SecretStr | str) -> DayClose:
     """The duty manager signs the day off with their PIN; refused while anything is missing."""
     try:
         manager = sign_in(desk, work_no, pin)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from pydantic import SecretStr
 
 from deskapp.domain.enums import Channel, RefundMethod, Satisfaction, Severity, Status
 from deskapp.domain.errors import FieldError, RuleViolation
@@ -51,7 +52,7 @@ class RefundForm:
     method: str = RefundMethod.ACCOUNT_CREDIT.value
     verified: bool = False  # 先查证后退费: the charge was checked in the billing system
     approver_work_no: str = ""
-    approver_pin: str = ""
+    approver_pin: SecretStr | str = ""  # the screen passes a SecretStr: no repr shows it
     approval_reason: str = ""
 
 

@@ -7,9 +7,26 @@ import hashlib
 import hmac
 import os
 import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
 
 # scrypt cost: about 30–60 ms here, slow enough to make guessing a short PIN offline costly.
 _N, _R, _P = 2**14, 8, 1
+
+
+def secret_pin(pin: SecretStr | str) -> SecretStr:
+    """The PIN wrapped as it should travel: its repr hides it."""
+    from pydantic import SecretStr
+
+    return pin if isinstance(pin, SecretStr) else SecretStr(pin)
+
+
+def reveal(pin: SecretStr | str) -> str:
+    """The clear PIN, only where it is hashed or compared."""
+    return pin if isinstance(pin, str) else pin.get_secret_value()
 
 
 def canonical_pin(pin: str) -> str:
@@ -17,9 +34,11 @@ def canonical_pin(pin: str) -> str:
     return unicodedata.normalize("NFKC", pin)
 
 
-def hash_pin(pin: str) -> str:
+def hash_pin(pin: SecretStr | str) -> str:
     salt = os.urandom(16)
-    digest = hashlib.scrypt(canonical_pin(pin).encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    digest = hashlib.scrypt(
+        canonical_pin(reveal(pin)).encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32
+    )
     encoded = (base64.b64encode(part).decode() for part in (salt, digest))
     return "$".join(("scrypt", str(_N), str(_R), str(_P), *encoded))
 
@@ -31,7 +50,7 @@ _N_RANGE = (2**14, 2**16)
 _MAX_MEMORY = 128 * _R * _N_RANGE[1] + 1024 * 1024
 
 
-def verify_pin(pin: str, stored: str) -> bool:
+def verify_pin(pin: SecretStr | str, stored: str) -> bool:
     """True if `pin` is the one `stored` was made from. A malformed hash, or one with cost
     parameters outside what this desk accepts, is never a match, and never an error."""
     try:
@@ -41,7 +60,7 @@ def verify_pin(pin: str, stored: str) -> bool:
             return False
         salt = base64.b64decode(salt_b64, validate=True)
         expected = base64.b64decode(digest_b64, validate=True)
-        digest = hashlib.scrypt(canonical_pin(pin).encode(), salt=salt, n=n, r=r, p=p,
+        digest = hashlib.scrypt(canonical_pin(reveal(pin)).encode(), salt=salt, n=n, r=r, p=p,
                                 maxmem=_MAX_MEMORY, dklen=32)  # fmt: skip
     except (ValueError, TypeError, AttributeError):  # binascii.Error is a ValueError
         return False

@@ -12,6 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import sqlalchemy as sa
+from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from deskapp.domain.clean_input import check_clean
@@ -197,7 +198,7 @@ def _load(session: Session, shift_id: str) -> Shift:
     return shift
 
 
-def acknowledge(desk: Desk, shift_id: str, work_no: str, pin: str) -> Shift:
+def acknowledge(desk: Desk, shift_id: str, work_no: str, pin: SecretStr | str) -> Shift:
     """The incoming handler takes the handover with their own PIN; its items become theirs.
     首问负责: the first responder of each complaint stays as it was."""
     incoming = _pin_actor(desk, work_no, pin)
@@ -232,7 +233,9 @@ def acknowledge(desk: Desk, shift_id: str, work_no: str, pin: str) -> Shift:
     return shift
 
 
-def file_handover(desk: Desk, shift_id: str, work_no: str, pin: str, note: str = "") -> Shift:
+def file_handover(
+    desk: Desk, shift_id: str, work_no: str, pin: SecretStr | str, note: str = ""
+) -> Shift:
     """备案: the duty manager files the acknowledged handover with their PIN."""
     manager = _pin_actor(desk, work_no, pin)
     enforce(desk, manager, Permission.FILE_HANDOVER, "work_no",
@@ -275,7 +278,7 @@ def annotate(desk: Desk, actor: Actor, shift_id: str, note: str) -> ShiftEvent:
     return event
 
 
-def _pin_actor(desk: Desk, work_no: str, pin: str) -> Actor:
+def _pin_actor(desk: Desk, work_no: str, pin: SecretStr | str) -> Actor:
     try:
         return sign_in(desk, work_no, pin)
     except RuleViolation as violation:

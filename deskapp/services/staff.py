@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from deskapp.domain.clean_input import check_clean
@@ -17,7 +18,14 @@ from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission, require
 from deskapp.services.client_limit import take_pin_check
 from deskapp.services.desk import Actor, Desk
-from deskapp.services.pins import DUMMY_HASH, canonical_pin, hash_pin, verify_pin
+from deskapp.services.pins import (
+    DUMMY_HASH,
+    canonical_pin,
+    hash_pin,
+    reveal,
+    secret_pin,
+    verify_pin,
+)
 from deskapp.store.models import SigninEvent, Staff
 
 WORK_NO = re.compile(r"[A-Za-z0-9]{2,16}")
@@ -27,11 +35,11 @@ def actor_of(staff: Staff) -> Actor:
     return Actor(id=staff.id, work_no=staff.work_no, name=staff.name, role=Role(staff.role))
 
 
-def check_pin_format(desk: Desk, pin: str, field: str = "pin") -> FieldError | None:
+def check_pin_format(desk: Desk, pin: SecretStr | str, field: str = "pin") -> FieldError | None:
     rules = desk.refdata.settings.signin
-    pin = canonical_pin(pin)  # ASCII digits only: str.isdigit() also passes "²" and "٣"
-    if not (pin.isascii() and pin.isdigit()) or not (
-        rules.pin_min_length <= len(pin) <= rules.pin_max_length
+    digits = canonical_pin(reveal(pin))  # ASCII digits only: str.isdigit() also passes "²" and "٣"
+    if not (digits.isascii() and digits.isdigit()) or not (
+        rules.pin_min_length <= len(digits) <= rules.pin_max_length
     ):
         return FieldError(
             field, "error.pin.format", {"min": rules.pin_min_length, "max": rules.pin_max_length}
@@ -39,7 +47,7 @@ def check_pin_format(desk: Desk, pin: str, field: str = "pin") -> FieldError | N
     return None
 
 
-def _check_new_member(desk: Desk, work_no: str, name: str, pin: str) -> tuple[str, str]:
+def _check_new_member(desk: Desk, work_no: str, name: str, pin: SecretStr | str) -> tuple[str, str]:
     work_no, name = work_no.strip(), name.strip()
     errors: list[FieldError] = []
     if not WORK_NO.fullmatch(work_no):
@@ -82,8 +90,11 @@ def _manager(session: Session, desk: Desk, actor: Actor, subject: str) -> Actor:
     return current
 
 
-def add_staff(desk: Desk, actor: Actor, work_no: str, name: str, role: Role, pin: str) -> Staff:
+def add_staff(
+    desk: Desk, actor: Actor, work_no: str, name: str, role: Role, pin: SecretStr | str
+) -> Staff:
     """A new member, added by a hall manager (员工管理 is theirs alone: docs/permissions.md)."""
+    pin = secret_pin(pin)
     work_no, name = _check_new_member(desk, work_no, name, pin)
     with desk.write(actor.id) as session:
         _manager(session, desk, actor, work_no)
@@ -253,7 +264,7 @@ def _signin_state(session: Session, desk: Desk, work_no: str) -> SigninState:
     return signin_state(events, rules.max_failures, timedelta(minutes=rules.lock_minutes))
 
 
-def sign_in(desk: Desk, work_no: str, pin: str) -> Actor:
+def sign_in(desk: Desk, work_no: str, pin: SecretStr | str) -> Actor:
     """The signed-in actor, or RuleViolation: wrong PIN (with tries left), locked, inactive.
 
     Five wrong PINs (hall.toml) lock the work number for five minutes. Each wrong PIN, each
@@ -262,6 +273,7 @@ def sign_in(desk: Desk, work_no: str, pin: str) -> Actor:
     hall add up once the terminals have synchronized. A desk served to a browser also limits
     PIN checks per browser client (services/client_limit.py)."""
     take_pin_check()
+    pin = secret_pin(pin)  # from here on its repr (and any traceback) shows **********
     rules = desk.refdata.settings.signin
     work_no = canonical_pin(work_no).strip()  # (NFKC too: "１００１" typed in full width)
     if clean_error := check_clean("work_no", work_no):
@@ -364,7 +376,9 @@ def locked_work_numbers(desk: Desk) -> dict[str, datetime]:
     }
 
 
-def verify_manager(desk: Desk, work_no: str, pin: str, field: str = "approver") -> Actor:
+def verify_manager(
+    desk: Desk, work_no: str, pin: SecretStr | str, field: str = "approver"
+) -> Actor:
     """A duty or hall manager confirming an action with their own PIN (counts toward the lock)."""
     actor = sign_in(desk, work_no, pin)
     from deskapp.services.audit import enforce

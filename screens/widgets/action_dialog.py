@@ -7,15 +7,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
+from textual.worker import Worker
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.i18n import error_text, t
+from deskapp.incidents import Fault
+from deskapp.services.pins import secret_pin
+from screens.boundary import WorkBoundary, desk_work
 from screens.keys import keyed
 from screens.widgets.desk_text_area import DeskTextArea
 from screens.widgets.field import Field
@@ -42,7 +46,7 @@ class DialogSpec:
     intro: str = ""
 
 
-class ActionDialog(ModalScreen[bool]):
+class ActionDialog(WorkBoundary, ModalScreen[bool]):
     """Ctrl+S (or the button) submits; Esc cancels. `submit(values)` runs in a thread and
     raises RuleViolation to refuse; the dialog then stays open with the errors shown."""
 
@@ -161,32 +165,39 @@ class ActionDialog(ModalScreen[bool]):
             return  # a second press while the first is being written
         self._busy = True
         self.query_one("#dialog-submit", Button).disabled = True
-        self._run(self.values())
+        # A PIN leaves the dialog as a SecretStr: no repr or traceback of the work shows it.
+        secret = {spec.name for spec in self.spec.fields if spec.password}
+        values = self.values()
+        self._run({k: secret_pin(v) if k in secret else v for k, v in values.items()})
 
-    @work(thread=True, exclusive=True)
+    @desk_work(exclusive=True)
     def _run(self, values: dict[str, Any]) -> None:
-        try:
-            self._submit(values)
-        except RuleViolation as violation:
-            self.app.call_from_thread(self._refused, violation)
-            return
+        self._submit(values)
         self.app.call_from_thread(self.dismiss, True)
 
-    def _refused(self, violation: RuleViolation) -> None:
+    def work_failed(self, worker: Worker[Any], fault: Fault) -> bool:
+        """Refused or not written: the dialog stays open as typed, Ctrl+S tries again."""
+        if fault.violation is not None:
+            self._refused(fault.violation)
+        else:
+            self._refused(RuleViolation([]), general=fault.message)
+        return True
+
+    def _refused(self, violation: RuleViolation, general: str = "") -> None:
         self._busy = False
         self.query_one("#dialog-submit", Button).disabled = False
         names = {spec.name for spec in self.spec.fields}
         for f in self.query(Field):
             f.show_error(None)
-        general: list[str] = []
+        lines: list[str] = [general] if general else []
         first: str | None = None
         for error in violation.errors:
             if error.field in names:
                 self.query_one(f"#field-{error.field}", Field).show_error(error_text(error))
                 first = first or error.field
             else:
-                general.append(error_text(error))
-        self.query_one("#dialog-error", Static).update("\n".join(f"✗ {m}" for m in general))
+                lines.append(error_text(error))
+        self.query_one("#dialog-error", Static).update("\n".join(f"✗ {m}" for m in lines))
         if first is not None:  # straight to what needs correcting; nothing typed is lost
             self.query_one(f"#f-{first}").focus()
 

@@ -9,8 +9,10 @@ from contextlib import suppress
 from textual import events
 from textual.screen import Screen
 
+from screens.boundary import WorkBoundary
 
-class ModeScreen(Screen[None]):
+
+class ModeScreen(WorkBoundary, Screen[None]):
     """Two costs of a mode's first `switch_mode` avoided (bench/queue.py, first F4 and
     bench/signin_intake.py, sign-in → intake form):
 

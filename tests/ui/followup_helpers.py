@@ -25,6 +25,7 @@ def make_app(desk: Desk, export_dir: Path | None = None) -> DeskApp:
     """As ui_helpers.build_app, with the folder the app exports printable files to."""
     app = DeskApp(desk=desk, demo_logins=None, cursor_blink=False, export_dir=export_dir)
     app.animation_level = "none"
+    app.raise_incidents = True  # an unexpected error fails the test
     return app
 
 

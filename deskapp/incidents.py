@@ -1,0 +1,83 @@
+"""What went wrong, in words: every error a piece of work can raise, sorted into what the
+handler can act on (a rule, the store, a folder, a damaged file) and what they cannot (an
+incident, with a short number to quote and the details in the log).
+
+The screens' boundary (screens/boundary.py) and the CLI both ask `describe`; no Textual here."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from typing import Literal
+
+from deskapp.domain.errors import RuleViolation
+from deskapp.i18n import error_text, t
+
+log = logging.getLogger("deskapp.incidents")
+
+FaultKind = Literal["rule", "store", "folder", "damaged", "unexpected"]
+
+# SQLite's words for a file that is not (or no longer) a database: SQLITE_NOTADB, SQLITE_CORRUPT.
+_DAMAGED = ("file is not a database", "database disk image is malformed")
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: FaultKind
+    message: str  # in the catalogue's words, for where the user is
+    error: BaseException
+    incident: str = ""  # only for "unexpected": the number the log entry carries
+
+    @property
+    def violation(self) -> RuleViolation | None:
+        return self.error if isinstance(self.error, RuleViolation) else None
+
+
+def new_incident() -> str:
+    """Six characters a handler can read out over the phone (no 0/O, 1/I)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(6))
+
+
+def _damaged(error: BaseException) -> bool:
+    import sqlalchemy as sa
+
+    text = str(getattr(error, "orig", None) or error).lower()
+    return isinstance(error, (sa.exc.DatabaseError, sqlite3.DatabaseError)) and any(
+        needle in text for needle in _DAMAGED
+    )
+
+
+def describe(error: BaseException, *, where: str = "") -> Fault:
+    """The fault `error` is. An unexpected one is logged here, once, with its traceback
+    (phones masked by the log's filter; PINs travel as SecretStr and never print)."""
+    # Here, not at the top: the sign-in screen starts before SQLAlchemy is imported.
+    import sqlalchemy as sa
+
+    from deskapp.store.failures import StoreUnavailable, failure_key
+
+    if isinstance(error, RuleViolation):
+        return Fault("rule", "；".join(error_text(e) for e in error.errors), error)
+    if isinstance(error, StoreUnavailable):
+        return Fault("store", t(f"error.{error.key.removeprefix('error.')}"), error)
+    if isinstance(error, sa.exc.OperationalError) and (key := failure_key(error)):
+        return Fault("store", t(f"error.{key.removeprefix('error.')}"), error)
+    if _damaged(error):
+        log.error("damaged store (%s): %s", where, str(error)[:200])
+        return Fault("damaged", t("fault.damaged"), error)
+    if isinstance(error, OSError):
+        path = error.filename or ""
+        reason = error.strerror or type(error).__name__
+        log.warning("folder refused (%s): %s %s", where, path, reason)
+        return Fault("folder", t("fault.folder", path=path, reason=reason), error)
+    incident = new_incident()
+    log.error(
+        "incident %s in %s: %s",
+        incident,
+        where or "?",
+        type(error).__name__,
+        exc_info=(type(error), error, error.__traceback__),
+    )
+    return Fault("unexpected", t("fault.unexpected", incident=incident), error, incident)
