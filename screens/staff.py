@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -23,6 +22,7 @@ from deskapp.services import staff as staff_service
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import SigninEventView
 from deskapp.store.models import Staff
+from screens.boundary import desk_work
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.confirm import ConfirmScreen
@@ -93,7 +93,7 @@ class StaffScreen(ModeScreen):
     def reload_on_return(self) -> None:
         self.reload()
 
-    @work(thread=True, exclusive=True, group="staff")
+    @desk_work(exclusive=True, group="staff")
     def reload(self) -> None:
         desk = self.desk
         members = staff_service.list_staff(desk, active_only=False)
@@ -211,7 +211,7 @@ class StaffScreen(ModeScreen):
 
         self.app.push_screen(ConfirmScreen(t("staff.title"), question), answered)
 
-    @work(thread=True, exclusive=True, group="staff-change")
+    @desk_work(exclusive=True, group="staff-change")
     def _run(self, change: Any) -> None:
         """A change without a form: a refusal is said in words, the list read again."""
         try:

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from svc_forms import staffed_desk
 
 from deskapp.clock import FrozenClock
+from deskapp.domain.enums import Role
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.indicators import PeriodKind, month_of, period_of, week_of
 from deskapp.refdata import default_data_dir
@@ -51,7 +52,10 @@ from deskapp.services.reports import (
     period_from_args,
     ticket_history,
 )
+from deskapp.services.staff import actor_of, seed_staff
+from deskapp.services.terminal import init_terminal
 from deskapp.store.models import Complaint, ComplaintEvent
+from deskapp.sync.run import sync
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -234,14 +238,31 @@ def dataset(desk: Desk, clock: FrozenClock, actors: dict[str, Actor], tmp_path: 
         cause_code="PROMO.RULES.UNCLEAR",
     ).id
     clock.set(NOW)
+    header, *rows = IMPORT_CSV.splitlines(keepends=True)
     path = tmp_path / "hotline.csv"
-    path.write_text(IMPORT_CSV, encoding="utf-8")
+    path.write_text(header + rows[0] + rows[2], encoding="utf-8")
     result = import_file(desk, zhang, path)
-    assert not result.problems and len(result.imported) == 3
+    assert not result.problems and len(result.imported) == 2
+    numbers = dict(zip(("I1", "I3"), (no for _, no in sorted(result.imported)), strict=True))
+    # I2 is GZ02's: that hall's terminal imports it (a terminal books only its own hall's
+    # rows), and it reaches this store as a district's records do, by synchronization.
+    gz02 = Desk.open(tmp_path / "gz02.db", clock=clock, data_dir=desk.refdata.data_dir)
+    try:
+        init_terminal(gz02, "GZ02", "T01", "Asia/Shanghai")
+        (zhao,) = seed_staff(gz02, "system:test", [("4001", "赵六", Role.HANDLER, "4444")])
+        theirs = tmp_path / "gz02.csv"
+        theirs.write_text(header + rows[1], encoding="utf-8")
+        imported = import_file(gz02, actor_of(zhao), theirs)
+        assert not imported.problems and len(imported.imported) == 1
+        numbers["I2"] = imported.imported[0][1]
+        hall = f"sqlite:///{tmp_path / 'district.db'}"
+        assert sync(gz02, hall).ok and sync(desk, hall).ok
+    finally:
+        gz02.close()
     with desk.read() as session:
-        for name, ticket_line in (("I1", 2), ("I2", 3), ("I3", 4)):
-            ticket = dict((line, no) for line, no in result.imported)[ticket_line]
+        for name, ticket in numbers.items():
             ids[name] = session.scalar(sa.select(Complaint.id).where(Complaint.ticket_no == ticket))
+    assert all(ids.values())
     return ids
 
 

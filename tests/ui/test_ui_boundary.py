@@ -35,7 +35,7 @@ from deskapp.i18n import t
 from deskapp.logs import configure_logging
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.shifts import close_shift, open_shift
-from deskapp.store.models import ComplaintEvent, OpinionEntry, Shift
+from deskapp.store.models import ComplaintEvent, OpinionEntry, Shift, Staff
 from screens.app import SIGNED_IN_MODES, DeskApp
 from screens.boundary import WorkBoundary
 from screens.widgets.action_dialog import ActionDialog
@@ -224,6 +224,18 @@ def _dialog_typed(app: DeskApp) -> dict[str, str]:
     return {k: v for k, v in values.items() if isinstance(v, str) and k != "pin"}
 
 
+async def _staff(pilot: Pilot, desk: Desk) -> None:
+    await pilot.press("f12")  # the hall manager's staff screen: add a member
+    await settle(pilot)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    box = dialog(pilot.app)
+    for field, text in (("work_no", "5001"), ("name", "新同事"), ("pin", "5555")):
+        box.query_one(f"#f-{field}").focus()
+        await type_text(pilot, text)
+    await pilot.press("ctrl+s")
+
+
 async def _queue(pilot: Pilot, desk: Desk) -> None:
     await pilot.press("f4")
     await settle(pilot)
@@ -280,7 +292,9 @@ SCENARIOS: dict[str, Scenario] = {
                        setup=_queue_setup),
     "reports": Scenario("2001", _reports, lambda app: {}, lambda d: 0, writes=False,
                         types=False),
+    "staff": Scenario("3001", _staff, _dialog_typed, lambda d: count(d, Staff)),
 }  # fmt: skip
+PINS = {"1001": "1111", "2001": "8888", "3001": "9999"}
 
 
 def test_every_mode_has_a_fault_scenario() -> None:
@@ -304,7 +318,7 @@ async def test_each_mode_under_each_store_fault(
     app = build_app(desk)
     app.export_dir = Path(str(desk.engine.url.database)).parent / "exports"
     async with app.run_test(size=WIDE) as pilot:
-        await sign_in(pilot, scenario.work_no, "8888" if scenario.work_no == "2001" else "1111")
+        await sign_in(pilot, scenario.work_no, PINS[scenario.work_no])
         before = scenario.written(desk)
         with limit(desk):
             await scenario.act(pilot, desk)

@@ -125,7 +125,7 @@ async def test_the_palette_finds_a_ticket_by_a_number_the_sync_made_an_alias(
         assert sync(other, hall).ok
         ((_, mine),) = import_file(desk, handler, csv, source="10086").imported
         ((_, theirs),) = import_file(
-            other, importing_actor(other, "1002"), csv, source="10086"
+            other, importing_actor(other, "1002", "2222"), csv, source="10086"
         ).imported
         assert sync(other, hall).ok and sync(desk, hall).ok
     finally:
