@@ -373,3 +373,26 @@ def test_a_visit_that_changes_nothing_of_the_closing_day_needs_no_approval(
     clock.advance(timedelta(days=1))
     followup.record_visit(desk, actors["1001"], cid, satisfaction="satisfied")
     assert not _late_changes(desk)
+
+
+def test_a_complaint_received_on_a_signed_off_day_needs_that_days_approval(
+    desk: Desk, actors: dict[str, Actor], clock: FrozenClock
+) -> None:
+    """Reports count 受理 by the receive time: taking a complaint today with a receive time
+    back on a signed-off day changes that day's record."""
+    received = format_local(clock.now() - timedelta(minutes=1), desk.tz)
+    day = sign_off_today(desk, actors["2001"])
+    clock.advance(timedelta(days=1))  # today is open, the receive day is not
+    before = _log_size(desk)
+    with pytest.raises(RuleViolation) as locked:
+        take_complaint(desk, actors["1001"], valid_form(desk, received_at=received))
+    assert locked.value.keys() == {"error.day.locked"}
+    assert locked.value.errors[0].params == {"day": day}
+    assert _log_size(desk) == before
+    taken = take_complaint(
+        desk, actors["1001"], valid_form(desk, received_at=received),
+        late=LateApproval("2001", PINS["2001"], "昨日来电漏登"),
+    )  # fmt: skip
+    assert [(lc.day, lc.entity_id) for lc in _late_changes(desk)] == [(day, taken.id)]
+    take_complaint(desk, actors["1001"], valid_form(desk))  # received today: no approval
+    assert len(_late_changes(desk)) == 1
