@@ -5,11 +5,11 @@ Which day a change belongs to: the day it is made (in the terminal's time zone: 
 counted on the day's work record the moment it happens), and besides, the past day whose record
 it rewrites: a ticket's severity is counted on the day it was registered, a closed ticket's
 outcome and satisfaction on the day it was closed, a complaint taken (受理) on the day it was
-received, an opinion-book entry on the day it was written. So a return visit to a ticket closed on a signed-off day that reopens it or records
-another satisfaction rewrites that day too (followup._act compares the closing time, outcome
-and satisfaction before and after any action). Following up a ticket taken on an earlier,
-signed-off day (a contact, a dispatch today) rewrites nothing of that day, so it needs no
-approval."""
+received, an opinion-book entry on the day it was written. So a return visit to a ticket closed
+on a signed-off day that reopens it or records another satisfaction rewrites that day too
+(followup._act compares the closing time, outcome and satisfaction before and after any
+action). Following up a ticket taken on an earlier, signed-off day (a contact, a dispatch
+today) rewrites nothing of that day, so it needs no approval."""
 
 from __future__ import annotations
 
