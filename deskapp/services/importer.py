@@ -51,9 +51,10 @@ import sqlalchemy as sa
 
 from deskapp.domain.categories import CausePath
 from deskapp.domain.clean_input import year_error, year_in_range
-from deskapp.domain.enums import Channel, Role, Satisfaction, Severity, Status
+from deskapp.domain.enums import Channel, Satisfaction, Severity, Status
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
+from deskapp.domain.permissions import Permission
 from deskapp.domain.phone import parse_phone, parse_service_number
 from deskapp.domain.severity import severity_floor
 from deskapp.domain.ticket_number import CODE, format_ticket_number
@@ -998,19 +999,22 @@ def importing_actor(desk: Desk, work_no: str, pin: str, *, vouched_by: str = "")
     """The staff member an import is recorded under (actor of the change log, and owner and
     first responder of rows without a 处理人工号), proven by their own PIN, or by the PIN of
     the hall manager `vouched_by` (whose work number is then checked instead). The PIN check
-    is a sign-in: a wrong PIN counts toward the lock like one typed at the desk."""
+    is a sign-in: a wrong PIN counts toward the lock like one typed at the desk, and a work
+    number nobody has gets the wrong-PIN answer (no oracle of who exists)."""
+    from deskapp.services.audit import enforce
     from deskapp.services.staff import actor_of, sign_in
 
+    if not vouched_by.strip():
+        return sign_in(desk, work_no, pin)  # unknown: wrong PIN; deactivated: only after it
+    manager = sign_in(desk, vouched_by, pin)
+    # Vouching for another's identity is the hall manager's, like the rest of 员工管理:
+    # refused and audited (`deskapp refusals`) for anyone else.
+    enforce(desk, manager, Permission.MANAGE_STAFF, "manager",
+            key="error.import.not_hall_manager", subject=work_no.strip())  # fmt: skip
     with desk.read() as session:
         staff = session.scalars(
             sa.select(Staff).where(Staff.work_no == work_no.strip(), Staff.active.is_(True))
         ).first()
-    if staff is None:
+    if staff is None:  # told to a hall manager proven by PIN, who may list the staff anyway
         raise RuleViolation.single("as", "error.import.actor_unknown", work_no=work_no)
-    if not vouched_by.strip():
-        sign_in(desk, work_no, pin)
-        return actor_of(staff)
-    manager = sign_in(desk, vouched_by, pin)
-    if manager.role is not Role.HALL_MANAGER:
-        raise RuleViolation.single("manager", "error.import.not_hall_manager")
     return actor_of(staff)
