@@ -193,13 +193,15 @@ def unlock(desk: Desk, actor: Actor, work_no: str) -> None:
         ))  # fmt: skip
 
 
-def authorize_manager(desk: Desk, work_no: str, pin: str) -> Actor:
+def authorize_manager(desk: Desk, work_no: str, pin: str, *, subject: str = "") -> Actor:
     """A hall manager proving who they are for staff management outside the desk (the CLI):
-    their PIN (counts toward the lock), then the matrix (a refusal is audited)."""
+    their PIN (counts toward the lock), then the matrix (a refusal is audited, with `subject`:
+    the work number the refused change was for, as the service's own refusal records it)."""
     from deskapp.services.audit import enforce
 
     actor = sign_in(desk, work_no, pin)
-    enforce(desk, actor, Permission.MANAGE_STAFF, "work_no", key="error.staff.not_hall_manager")
+    enforce(desk, actor, Permission.MANAGE_STAFF, "work_no", key="error.staff.not_hall_manager",
+            subject=subject)  # fmt: skip
     return actor
 
 
