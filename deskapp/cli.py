@@ -207,10 +207,10 @@ def _as_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)  # fmt: skip
 
 
-def _hall_manager(desk, manager_work_no: str | None):
-    """The hall manager authorizing a staff change: their work number (--as) and PIN, typed
-    without echo (or from DESKAPP_MANAGER_PIN for scripts: the environment, never a command
-    line argument that `ps` would show)."""
+def _hall_manager(desk, manager_work_no: str | None, work_no: str):
+    """The hall manager authorizing a staff change to `work_no` (the refusal's subject): their
+    work number (--as) and PIN, typed without echo (or from DESKAPP_MANAGER_PIN for scripts:
+    the environment, never a command line argument that `ps` would show)."""
     from deskapp.domain.errors import RuleViolation
     from deskapp.i18n import t
     from deskapp.services.staff import authorize_manager
@@ -221,7 +221,7 @@ def _hall_manager(desk, manager_work_no: str | None):
         t("staff.manager_pin", work_no=manager_work_no), hide_input=True, err=True
     )
     try:
-        return authorize_manager(desk, manager_work_no, pin)
+        return authorize_manager(desk, manager_work_no, pin, subject=work_no.strip())
     except RuleViolation as violation:
         _fail(violation)
 
@@ -272,7 +272,7 @@ def staff_add(
                 raise RuleViolation.single("role", "error.staff.first_hall_manager")
             added = add_first_hall_manager(desk, CLI_ACTOR_ID, work_no, name, pin)
         else:
-            manager = _hall_manager(desk, manager_work_no)
+            manager = _hall_manager(desk, manager_work_no, work_no)
             added = add_staff(desk, manager, work_no, name, Role(role), pin)
     except RuleViolation as violation:
         _fail(violation)
@@ -293,7 +293,7 @@ def staff_role(settings: DeskSettings, work_no: str, role: str, manager_work_no:
     from deskapp.services.staff import change_role
 
     desk = _desk(settings)
-    manager = _hall_manager(desk, manager_work_no)
+    manager = _hall_manager(desk, manager_work_no, work_no)
     member = _member_by_work_no(desk, work_no)
     try:
         changed = change_role(desk, manager, member.id, Role(role))
@@ -318,7 +318,7 @@ def staff_deactivate(
     from deskapp.services.staff import set_active
 
     desk = _desk(settings)
-    manager = _hall_manager(desk, manager_work_no)
+    manager = _hall_manager(desk, manager_work_no, work_no)
     member = _member_by_work_no(desk, work_no)
     try:
         changed = set_active(desk, manager, member.id, activate)
@@ -344,7 +344,7 @@ def staff_reset_pin(
     from deskapp.services.staff import reset_pin
 
     desk = _desk(settings)
-    manager = _hall_manager(desk, manager_work_no)
+    manager = _hall_manager(desk, manager_work_no, work_no)
     member = _member_by_work_no(desk, work_no)
     try:
         changed = reset_pin(desk, manager, member.id, pin)
@@ -365,7 +365,7 @@ def staff_unlock(settings: DeskSettings, work_no: str, manager_work_no: str | No
     from deskapp.services.staff import unlock
 
     desk = _desk(settings)
-    manager = _hall_manager(desk, manager_work_no)
+    manager = _hall_manager(desk, manager_work_no, work_no)
     try:
         unlock(desk, manager, work_no)
     except RuleViolation as violation:

@@ -293,7 +293,12 @@ class QueueScreen(ModeScreen):
         action = ACTIONS_BY_NAME[name]
         desk, actor = self.desk, self.actor
         intro = self._intro(name, row)
-        late = locked_for(desk, row.id, rewrites_registered_day=action.rewrites_registered_day)
+        late = locked_for(
+            desk,
+            row.id,
+            rewrites_registered_day=action.rewrites_registered_day,
+            rewrites_closed_day=action.rewrites_closed_day,
+        )
 
         def submit(values: dict[str, Any]) -> None:
             action.call(desk, actor, row.id, late_approval(values))

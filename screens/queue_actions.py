@@ -44,6 +44,13 @@ class QueueAction:
     def rewrites_registered_day(self) -> bool:
         return self.name == "severity"  # followup.change_severity: the registration day too
 
+    @property
+    def rewrites_closed_day(self) -> bool:
+        # followup.record_visit: a closed ticket's satisfaction (or reopening) is the
+        # closing day's. Asked whenever the closing day is locked, the service records the
+        # late change only when the visit changes what that day counted.
+        return self.name == "visit"
+
 
 LATE_FIELDS = [
     FieldSpec("late_approver", t("field.late_approver"), max_length=16),

@@ -4,9 +4,12 @@ a duty manager's PIN and a reason, and shows in the change history as a late cha
 Which day a change belongs to: the day it is made (in the terminal's time zone: an action is
 counted on the day's work record the moment it happens), and besides, the past day whose record
 it rewrites: a ticket's severity is counted on the day it was registered, a closed ticket's
-outcome and satisfaction on the day it was closed, an opinion-book entry on the day it was
-written. Following up a ticket taken on an earlier, signed-off day (a contact, a dispatch, a
-visit today) rewrites nothing of that day, so it needs no approval."""
+outcome and satisfaction on the day it was closed, a complaint taken (受理) on the day it was
+received, an opinion-book entry on the day it was written. So a return visit to a ticket closed
+on a signed-off day that reopens it or records another satisfaction rewrites that day too
+(followup._act compares the closing time, outcome and satisfaction before and after any
+action). Following up a ticket taken on an earlier, signed-off day (a contact, a dispatch
+today) rewrites nothing of that day, so it needs no approval."""
 
 from __future__ import annotations
 
@@ -123,7 +126,13 @@ def guard_complaint(
         ))  # fmt: skip
 
 
-def locked_for(desk: Desk, complaint_id: str, *, rewrites_registered_day: bool = False) -> bool:
+def locked_for(
+    desk: Desk,
+    complaint_id: str,
+    *,
+    rewrites_registered_day: bool = False,
+    rewrites_closed_day: bool = False,
+) -> bool:
     """Whether a change to the ticket made now would meet a locked day (so the screen asks
     for the late approval with the action's own fields)."""
     with desk.read() as session:
@@ -133,4 +142,6 @@ def locked_for(desk: Desk, complaint_id: str, *, rewrites_registered_day: bool =
         days = {local_day(desk.clock.now(), desk.tz)}
         if rewrites_registered_day:
             days.add(local_day(complaint.registered_at, desk.tz))
+        if rewrites_closed_day and complaint.closed_at is not None:
+            days.add(local_day(complaint.closed_at, desk.tz))
         return any(is_locked(session, desk, d, complaint.terminal_code) for d in days)

@@ -58,21 +58,36 @@ def _act(
 ) -> ActionResult:
     """Load, check recusal and the day lock, apply, refresh the clocks, commit: all or
     nothing. Every action goes through here, so every action meets the day lock (day_lock.py:
-    the day it is made; for a severity, also the day the ticket was registered)."""
+    the day it is made; for a severity, also the day the ticket was registered; for an action
+    that changes a closed ticket's closing time, outcome or satisfaction, also the day it was
+    closed)."""
     manager = approve_late(desk, late)
     with desk.write(actor.id) as session:
         complaint = session.get(Complaint, complaint_id)
         if complaint is None:
             raise RuleViolation.single("complaint", "error.complaint.unknown")
         check_recusal(actor.id, complaint.accused_staff_id)
-        rewrites = (local_day(complaint.registered_at, desk.tz),) if rewrites_registered_day else ()
-        guard_complaint(session, desk, actor, complaint, late, manager, rewrites=rewrites)
+        rewrites = [local_day(complaint.registered_at, desk.tz)] if rewrites_registered_day else []
+        closed = _closed_facts(complaint)
         now = desk.clock.now()
         event = apply(session, complaint, now)
+        closed_at = closed[0]
+        if closed_at is not None and _closed_facts(complaint) != closed:
+            # A visit that reopens the ticket or records another satisfaction rewrites what
+            # the day it was closed counted (its outcome and satisfaction).
+            rewrites.append(local_day(closed_at, desk.tz))
+        # Checked after `apply` (which only changed this transaction: a refusal rolls it back)
+        # so that what the action changed decides the days it rewrites.
+        guard_complaint(session, desk, actor, complaint, late, manager, rewrites=tuple(rewrites))
         session.add(event)
         complaint.updated_at = now
         refresh_clocks(session, desk, complaint)
     return ActionResult(complaint, event)
+
+
+def _closed_facts(complaint: Complaint) -> tuple[datetime | None, str, str | None]:
+    """What a closed ticket counts on the day it was closed (day_lock.py's docstring)."""
+    return complaint.closed_at, complaint.outcome, complaint.satisfaction
 
 
 def _event(

@@ -43,6 +43,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +51,10 @@ import sqlalchemy as sa
 
 from deskapp.domain.categories import CausePath
 from deskapp.domain.clean_input import year_error, year_in_range
-from deskapp.domain.enums import Channel, Role, Satisfaction, Severity, Status
+from deskapp.domain.enums import Channel, Satisfaction, Severity, Status
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
+from deskapp.domain.permissions import Permission
 from deskapp.domain.phone import parse_phone, parse_service_number
 from deskapp.domain.severity import severity_floor
 from deskapp.domain.ticket_number import CODE, format_ticket_number
@@ -328,10 +330,17 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[str, list[str], Iterato
 # ---------------------------------------------------------------------------------- parsing
 
 
+def external_key(external_no: str) -> str:
+    """An external ticket number as it identifies a ticket: trimmed and upper-cased, so
+    `hl-001` and ` HL-001 ` are the ticket HL-001 (docs/import.md). Upper, not casefold: the
+    ids of numbers imported before (upper-case ones, the usual) stay what they were."""
+    return external_no.strip().upper()
+
+
 def import_id(source: str, external_no: str, key_fields: tuple[str, ...]) -> str:
     """The record id of a row: the same row always gets the same id (see the docstring)."""
-    if external_no:
-        key = "\x1f".join(("ticket", source, external_no))
+    if external_no.strip():
+        key = "\x1f".join(("ticket", source, external_key(external_no)))
     else:
         key = "\x1f".join(("row", *key_fields))
     return str(uuid.uuid5(NAMESPACE, key))
@@ -739,6 +748,9 @@ def _record(
         _event(row.id, "registered", registered_at, actor, note, channel=row.channel.value,
                severity=row.severity.value, imported=True, imported_at=now.isoformat(),
                imported_status=row.status.value, source=row.source,
+               imported_closed_at=row.closed_at.isoformat() if row.closed_at else None,
+               imported_outcome=row.outcome,
+               imported_satisfaction=row.satisfaction.value if row.satisfaction else None,
                external_no=row.external_no, file=file_name, line=row.line),
     ]  # fmt: skip
     if repeat_of:
@@ -856,10 +868,7 @@ def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[Pars
     for chunk in chunks:
         now = desk.clock.now()
         with desk.write(actor.id) as session, session.no_autoflush:
-            present = {c.id: c for c in session.execute(
-                sa.select(Complaint.id, Complaint.ticket_no, *_COMPARED_COLUMNS)
-                .where(Complaint.id.in_([r.id for r in chunk]))
-            )}  # fmt: skip
+            present = _as_imported(session, [r.id for r in chunk])
             repeats.load(session, chunk)
             numbers = _TicketNumbers(session, desk)
             complaints: list[Complaint] = []
@@ -868,13 +877,14 @@ def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[Pars
                 stored = present.get(row.id)
                 if stored is not None:
                     differs = _differences(stored, row)
+                    ticket_no = stored["ticket_no"]
                     for column in differs:  # same external number, other content: reported
                         result.problems.append(RowProblem(row.line, column, t(
                             "import.conflict", external=row.external_no,
-                            ticket=stored.ticket_no)))  # fmt: skip
+                            ticket=ticket_no)))  # fmt: skip
                     if not differs:
                         result.skipped.append((row.line, t("import.already",
-                                                           ticket=stored.ticket_no)))  # fmt: skip
+                                                           ticket=ticket_no)))  # fmt: skip
                     continue
                 complaint, evs = _record(numbers, desk, actor, row, now, path.name,
                                          repeats.earlier(row))  # fmt: skip
@@ -926,23 +936,59 @@ class _Spool:
             yield [pickle.loads(data) for (data,) in chunk]
 
 
-# What an import says about a complaint and the desk never changes afterwards: a row with the
-# external number of an earlier one must agree on these, or it is another complaint.
-_COMPARED = ("received_at", "channel", "customer_name", "contact_phone", "service_number",
-             "content", "demand")  # fmt: skip
-_COMPARED_COLUMNS = tuple(getattr(Complaint, name) for name in _COMPARED)
+# What an import says about a complaint: a row with the external number of an earlier one
+# must agree on all of these, or each column that differs is reported (a later export with
+# another status or outcome is not applied, and not skipped in silence either).
+# These the desk never changes afterwards: compared with the stored complaint.
+_FIXED = ("received_at", "channel", "customer_name", "contact_phone", "service_number",
+          "content", "demand")  # fmt: skip
+# These the desk may change since (a severity, a closing, a visit): compared with what the
+# import recorded in the ticket's `registered` event (the keys it is stored under there).
+_AS_IMPORTED = {"severity": "severity", "status": "imported_status",
+                "closed_at": "imported_closed_at", "outcome": "imported_outcome",
+                "satisfaction": "imported_satisfaction"}  # fmt: skip
+_COMPARED = (*_FIXED, *_AS_IMPORTED)
+_UNKNOWN = object()  # not recorded by an import made before this comparison: not compared
+
+
+def _as_imported(session: sa.orm.Session, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored tickets among `ids`, as their import said them (ticket_no and _COMPARED)."""
+    found: dict[str, dict[str, Any]] = {}
+    for c in session.execute(
+        sa.select(Complaint.id, Complaint.ticket_no, *(getattr(Complaint, n) for n in _FIXED))
+        .where(Complaint.id.in_(ids))
+    ):  # fmt: skip
+        found[c.id] = {"ticket_no": c.ticket_no, **{n: getattr(c, n) for n in _FIXED}}
+        found[c.id].update(dict.fromkeys(_AS_IMPORTED, _UNKNOWN))
+    for complaint_id, data in session.execute(
+        sa.select(ComplaintEvent.complaint_id, ComplaintEvent.data).where(
+            ComplaintEvent.complaint_id.in_(list(found)), ComplaintEvent.kind == "registered")
+    ):  # fmt: skip
+        said = json.loads(data or "{}")
+        for name, key in _AS_IMPORTED.items():
+            if key in said:
+                value = said[key]
+                if name == "closed_at" and value:
+                    value = datetime.fromisoformat(value)
+                found[complaint_id][name] = value
+    return found
 
 
 def _value(row: Any, name: str) -> Any:
-    value = getattr(row, name)
-    return value.value if isinstance(value, Channel) else value
+    value = row[name] if isinstance(row, dict) else getattr(row, name)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return value
 
 
 def _differences(earlier: Any, row: ParsedRow) -> list[str]:
     """The documented headers of the columns in which `row` differs from `earlier` (a parsed
-    row of the same file, or the stored complaint)."""
+    row of the same file, or a stored ticket as imported: `_as_imported`)."""
     return [BY_FIELD[name].header for name in _COMPARED
-            if _value(earlier, name) != _value(row, name)]  # fmt: skip
+            if _value(earlier, name) is not _UNKNOWN
+            and _value(earlier, name) != _value(row, name)]  # fmt: skip
 
 
 def _megabytes(size: int) -> str:
@@ -953,19 +999,22 @@ def importing_actor(desk: Desk, work_no: str, pin: str, *, vouched_by: str = "")
     """The staff member an import is recorded under (actor of the change log, and owner and
     first responder of rows without a 处理人工号), proven by their own PIN, or by the PIN of
     the hall manager `vouched_by` (whose work number is then checked instead). The PIN check
-    is a sign-in: a wrong PIN counts toward the lock like one typed at the desk."""
+    is a sign-in: a wrong PIN counts toward the lock like one typed at the desk, and a work
+    number nobody has gets the wrong-PIN answer (no oracle of who exists)."""
+    from deskapp.services.audit import enforce
     from deskapp.services.staff import actor_of, sign_in
 
+    if not vouched_by.strip():
+        return sign_in(desk, work_no, pin)  # unknown: wrong PIN; deactivated: only after it
+    manager = sign_in(desk, vouched_by, pin)
+    # Vouching for another's identity is the hall manager's, like the rest of 员工管理:
+    # refused and audited (`deskapp refusals`) for anyone else.
+    enforce(desk, manager, Permission.MANAGE_STAFF, "manager",
+            key="error.import.not_hall_manager", subject=work_no.strip())  # fmt: skip
     with desk.read() as session:
         staff = session.scalars(
             sa.select(Staff).where(Staff.work_no == work_no.strip(), Staff.active.is_(True))
         ).first()
-    if staff is None:
+    if staff is None:  # told to a hall manager proven by PIN, who may list the staff anyway
         raise RuleViolation.single("as", "error.import.actor_unknown", work_no=work_no)
-    if not vouched_by.strip():
-        sign_in(desk, work_no, pin)
-        return actor_of(staff)
-    manager = sign_in(desk, vouched_by, pin)
-    if manager.role is not Role.HALL_MANAGER:
-        raise RuleViolation.single("manager", "error.import.not_hall_manager")
     return actor_of(staff)

@@ -423,7 +423,9 @@ def take_complaint(
         )
         session.add(complaint)
         session.flush()  # the complaint row exists before the rows that point at it
-        guard_complaint(session, desk, actor, complaint, late, manager)
+        # A back-dated receive time books the ticket on that day too (受理 counts by received_at).
+        received_day = local_day(checked.received_at, desk.tz)
+        guard_complaint(session, desk, actor, complaint, late, manager, rewrites=(received_day,))
         events = [
             _event(
                 complaint,

@@ -128,13 +128,15 @@ def _member(session: Session, staff_id: str) -> Staff:
 
 
 def _keep_a_hall_manager(session: Session, staff: Staff) -> None:
-    """Refuse to leave the hall without an active hall manager: nobody could manage staff."""
-    others = session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Staff)
-        .where(Staff.role == Role.HALL_MANAGER.value, Staff.active.is_(True), Staff.id != staff.id)
+    """Refuse to leave the hall without an active hall manager: nobody could manage staff.
+    Only one who can sign in counts: a work number that lost a sync collision
+    (`<work_no>~<id>`, deskapp/sync/unique.py) is active but nobody can sign in as it."""
+    others = session.scalars(
+        sa.select(Staff.work_no).where(
+            Staff.role == Role.HALL_MANAGER.value, Staff.active.is_(True), Staff.id != staff.id
+        )
     )
-    if not others:
+    if not any(WORK_NO.fullmatch(work_no) for work_no in others):
         raise RuleViolation.single("staff", "error.staff.last_hall_manager")
 
 
@@ -191,13 +193,15 @@ def unlock(desk: Desk, actor: Actor, work_no: str) -> None:
         ))  # fmt: skip
 
 
-def authorize_manager(desk: Desk, work_no: str, pin: str) -> Actor:
+def authorize_manager(desk: Desk, work_no: str, pin: str, *, subject: str = "") -> Actor:
     """A hall manager proving who they are for staff management outside the desk (the CLI):
-    their PIN (counts toward the lock), then the matrix (a refusal is audited)."""
+    their PIN (counts toward the lock), then the matrix (a refusal is audited, with `subject`:
+    the work number the refused change was for, as the service's own refusal records it)."""
     from deskapp.services.audit import enforce
 
     actor = sign_in(desk, work_no, pin)
-    enforce(desk, actor, Permission.MANAGE_STAFF, "work_no", key="error.staff.not_hall_manager")
+    enforce(desk, actor, Permission.MANAGE_STAFF, "work_no", key="error.staff.not_hall_manager",
+            subject=subject)  # fmt: skip
     return actor
 
 

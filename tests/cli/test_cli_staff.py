@@ -108,3 +108,35 @@ def test_the_last_hall_manager_cannot_be_deactivated_from_the_cli(db: str) -> No
                  env={"DESKAPP_MANAGER_PIN": "9999"})  # fmt: skip
     assert result.exit_code == 2 and "最后一位在岗的厅经理" in result.output
     assert ("3001", "hall_manager", 1) in staff_rows(db)
+
+
+# Each staff command authorized by --as, with the rest of what it needs, for the work number
+# 3001 (the change refused is to the hall manager herself).
+REFUSED_ARGS = {
+    "add": ["--work-no", "1003", "--name", "赵丽", "--pin", "4444"],
+    "role": ["--work-no", "3001", "--role", "handler"],
+    "deactivate": ["--work-no", "3001"],
+    "reset-pin": ["--work-no", "3001", "--pin", "4444"],
+    "unlock": ["--work-no", "3001"],
+}
+
+
+def test_every_staff_command_authorized_by_as_is_walked() -> None:
+    from deskapp.cli import staff
+
+    authorized = {
+        name for name, command in staff.commands.items()
+        if any(p.name == "manager_work_no" for p in command.params)
+    }  # fmt: skip
+    assert authorized == set(REFUSED_ARGS)
+
+
+@pytest.mark.parametrize("command", sorted(REFUSED_ARGS))
+def test_a_refused_staff_command_audits_the_work_number_it_was_for(db: str, command: str) -> None:
+    args = REFUSED_ARGS[command]
+    result = run("--db", db, "staff", command, *args, "--as", "1002",
+                 env={"DESKAPP_MANAGER_PIN": "2222"})  # fmt: skip
+    assert result.exit_code == 2 and "员工管理须由厅经理进行" in result.output
+    target = args[args.index("--work-no") + 1]
+    listing = run("--db", db, "refusals", "--days", "1").output
+    assert listing.splitlines()[0].endswith(f"1002\t刘洋\t投诉处理员\t员工管理\t{target}")

@@ -27,11 +27,11 @@ from deskapp.domain.errors import RuleViolation
 from deskapp.domain.permissions import PermissionRefused
 from deskapp.domain.timefmt import format_local, local_day
 from deskapp.services import day_close, followup, opinion_book
-from deskapp.services.day_lock import LateApproval
+from deskapp.services.day_lock import LateApproval, locked_for
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import take_complaint
 from deskapp.services.staff import actor_of, list_staff
-from deskapp.store.models import ChangeLog, ComplaintEvent, DayClose, LateChange
+from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, DayClose, LateChange
 
 # Writes that change no day's work record, with the reason. Anything else that writes must
 # take a late approval.
@@ -342,3 +342,64 @@ def test_another_terminals_sign_off_does_not_lock_this_terminals_tickets(
         ))  # fmt: skip
     followup.log_contact(desk, actors["1001"], cid, reached=True, note="已联系")
     assert not _late_changes(desk)
+
+
+@pytest.mark.parametrize("satisfaction", ["unsatisfied", "basically_satisfied"])
+def test_a_return_visit_the_next_day_rewrites_the_signed_off_closing_day(
+    desk: Desk, actors: dict[str, Actor], clock: FrozenClock, satisfaction: str
+) -> None:
+    """A visit that reopens a ticket closed on a signed-off day (outcome and closing time
+    cleared) or records another satisfaction changes what that day counted: its lock applies."""
+    cid = _closed(desk, actors["1001"])  # closed today, satisfied
+    day = sign_off_today(desk, actors["2001"])
+    clock.advance(timedelta(days=1))  # today is open, the closing day is not
+    before = _log_size(desk)
+    with pytest.raises(RuleViolation) as locked:
+        followup.record_visit(desk, actors["1001"], cid, satisfaction=satisfaction)
+    assert locked.value.keys() == {"error.day.locked"}
+    assert locked.value.errors[0].params == {"day": day}
+    assert _log_size(desk) == before
+    with desk.read() as s:
+        kept = s.get(Complaint, cid)
+        assert (kept.outcome, kept.satisfaction, kept.closed_at is not None) == (
+            "已解决", "satisfied", True)  # fmt: skip
+    assert locked_for(desk, cid, rewrites_closed_day=True)
+    assert not locked_for(desk, cid)
+    followup.record_visit(
+        desk, actors["1001"], cid, satisfaction=satisfaction,
+        late=LateApproval("2001", PINS["2001"], "客户回访不满意"),
+    )  # fmt: skip
+    assert [(lc.day, lc.entity_id) for lc in _late_changes(desk)] == [(day, cid)]
+
+
+def test_a_visit_that_changes_nothing_of_the_closing_day_needs_no_approval(
+    desk: Desk, actors: dict[str, Actor], clock: FrozenClock
+) -> None:
+    cid = _closed(desk, actors["1001"])  # satisfied at closing
+    sign_off_today(desk, actors["2001"])
+    clock.advance(timedelta(days=1))
+    followup.record_visit(desk, actors["1001"], cid, satisfaction="satisfied")
+    assert not _late_changes(desk)
+
+
+def test_a_complaint_received_on_a_signed_off_day_needs_that_days_approval(
+    desk: Desk, actors: dict[str, Actor], clock: FrozenClock
+) -> None:
+    """Reports count 受理 by the receive time: taking a complaint today with a receive time
+    back on a signed-off day changes that day's record."""
+    received = format_local(clock.now() - timedelta(minutes=1), desk.tz)
+    day = sign_off_today(desk, actors["2001"])
+    clock.advance(timedelta(days=1))  # today is open, the receive day is not
+    before = _log_size(desk)
+    with pytest.raises(RuleViolation) as locked:
+        take_complaint(desk, actors["1001"], valid_form(desk, received_at=received))
+    assert locked.value.keys() == {"error.day.locked"}
+    assert locked.value.errors[0].params == {"day": day}
+    assert _log_size(desk) == before
+    taken = take_complaint(
+        desk, actors["1001"], valid_form(desk, received_at=received),
+        late=LateApproval("2001", PINS["2001"], "昨日来电漏登"),
+    )  # fmt: skip
+    assert [(lc.day, lc.entity_id) for lc in _late_changes(desk)] == [(day, taken.id)]
+    take_complaint(desk, actors["1001"], valid_form(desk))  # received today: no approval
+    assert len(_late_changes(desk)) == 1

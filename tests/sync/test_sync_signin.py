@@ -13,8 +13,11 @@ import pytest
 from svc_forms import PINS
 from sync_kit import Term, first_terminal, new_terminal, tick
 
+from deskapp.domain.enums import Role
 from deskapp.domain.errors import RuleViolation
 from deskapp.services.staff import (
+    add_first_hall_manager,
+    list_staff,
     locked_work_numbers,
     set_active,
     sign_in,
@@ -129,3 +132,26 @@ def test_a_member_deactivated_on_one_terminal_signs_in_on_no_other_once_synchron
     assert answer(t02, "1002", PINS["1002"]) == "ok"
     sync_all(url, t01, t02)
     assert answer(t02, "1002", PINS["1002"]) == "error.signin.inactive"
+
+
+def test_a_hall_manager_renamed_by_a_work_number_collision_does_not_count_as_the_last_one(
+    tmp_path: Path, hall: tuple[Term, Term, str]
+) -> None:
+    """A fresh terminal's first hall manager took a work number the hall already has (1001):
+    after the sync it is `1001~<id>`, active but nobody can sign in as it. It is not the hall
+    manager who keeps the hall managed: the real last one still cannot be deactivated."""
+    t01, t02, url = hall
+    t03 = new_terminal(tmp_path, "T03")
+    try:
+        tick([t01, t02, t03])
+        add_first_hall_manager(t03.desk, "system:cli", "1001", "新厅经理", PINS["1001"])
+        sync_all(url, t01, t03)
+        losers = [s for s in list_staff(t01.desk) if s.work_no.startswith("1001~")]
+        assert len(losers) == 1 and losers[0].role == Role.HALL_MANAGER.value
+        hm = t01.actors["3001"]
+        with pytest.raises(RuleViolation) as refused:
+            set_active(t01.desk, hm, hm.id, False)
+        assert refused.value.keys() == {"error.staff.last_hall_manager"}
+        assert answer(t01, "3001", PINS["3001"]) == "ok"
+    finally:
+        t03.close()
