@@ -230,7 +230,8 @@ def test_importing_actor_must_be_active_staff(desk: Desk) -> None:
     assert importing_actor(desk, "1001", "1111").name == "张敏"
     with pytest.raises(RuleViolation) as refused:
         importing_actor(desk, "0000", "1111")
-    assert refused.value.keys() == {"error.import.actor_unknown"}
+    # Unknown work numbers get a wrong PIN's answer: the import does not say who exists.
+    assert refused.value.keys() == {"error.signin.wrong"}
 
 
 def test_import_command_reports_lines_and_exit_status(desk: Desk, tmp_path: Path) -> None:
