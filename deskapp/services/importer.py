@@ -63,7 +63,7 @@ from deskapp.i18n import catalogue, error_text, t
 from deskapp.services.clocks import clocks_for, ticket_facts
 from deskapp.services.customer_base import customer_base
 from deskapp.services.desk import Actor, Desk
-from deskapp.store.models import Complaint, ComplaintEvent, Staff, TicketCounter
+from deskapp.store.models import Complaint, ComplaintEvent, DayClose, Staff, TicketCounter
 
 # Fixed forever: changing it would make every earlier import look new.
 NAMESPACE = uuid.UUID("6f1c2a5e-3b0d-5e2a-9c41-0d6e8a7b5c33")
@@ -355,7 +355,12 @@ class _Parser:
         self.tz = desk.tz
         self.settings = desk.refdata.settings
         self.base = customer_base(desk.refdata.data_dir)
-        self.home_hall = desk.terminal().hall_code
+        terminal = desk.terminal()
+        self.home_hall = terminal.hall_code
+        with desk.read() as session:  # days signed off here: an import never rewrites one
+            self.locked_days = set(session.scalars(
+                sa.select(DayClose.day).where(DayClose.terminal_code == terminal.terminal_code)
+            ))  # fmt: skip
         causes = desk.refdata.causes
         self.paths: dict[str, CausePath] = {}
         self.by_names: dict[tuple[str, ...], CausePath] = {}
@@ -564,6 +569,11 @@ class _Parser:
                 errors.append(FieldError("closed_at", "error.import.open_has_close"))
             if satisfaction is not None:
                 errors.append(FieldError("satisfaction", "error.import.open_has_satisfaction"))
+        for name, moment in (("received_at", received_at), ("closed_at", closed_at)):
+            day = local_day(moment, self.tz).isoformat() if moment else ""
+            if day in self.locked_days:  # the day lock (day_lock.py): a late change is a
+                # duty manager's, one record at a time at the desk, never a file's
+                errors.append(FieldError(name, "error.import.day_locked", {"day": day}))
         if on_spot:
             if not finished:
                 errors.append(FieldError("solved_on_spot", "error.import.on_spot_open"))

@@ -12,7 +12,7 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +39,8 @@ EXEMPT = {
     "audit.record_refusal": "the audit of a refusal: never a change to a day's record",
     "clocks.recompute_all": "recomputes derived deadlines only (next_due_at), no fact of a day",
     "day_close.sign_off": "makes the lock itself",
-    "importer.import_file": "OPEN GAP, reported: a closed row is booked on its own past day "
-    "(the lock is not applied to imports yet; docs/security.md says so)",
+    "importer.import_file": "refuses a row received or closed on a signed-off day (a row "
+    "error): test_an_import_never_books_a_row_on_a_signed_off_day",
     "shifts.open_shift": "a shift is not counted on the day's work record",
     "shifts.close_shift": "a shift is not counted on the day's work record",
     "shifts.acknowledge": "a shift is not counted on the day's work record",
@@ -403,3 +403,35 @@ def test_a_complaint_received_on_a_signed_off_day_needs_that_days_approval(
     assert [(lc.day, lc.entity_id) for lc in _late_changes(desk)] == [(day, taken.id)]
     take_complaint(desk, actors["1001"], valid_form(desk))  # received today: no approval
     assert len(_late_changes(desk)) == 1
+
+
+def test_an_import_never_books_a_row_on_a_signed_off_day(
+    desk: Desk, actors: dict[str, Actor], tmp_path: Path
+) -> None:
+    """A file carries no duty manager's approval: a row received or closed on a day signed
+    off here is refused in words (its line and day), the rest of the file imports."""
+    from deskapp.services.importer import import_file
+
+    manager = actors["2001"]
+    day = sign_off_today(desk, manager)
+    header = (
+        "受理时间,渠道,客户姓名,联系电话,投诉内容,投诉类别,状态,结案时间,处理结果,满意度,外部工单号"
+    )
+    yesterday = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
+    rows = [
+        f"{day} 08:00,10086下单,甲,13800000001,没信号,NET.COVER.INDOOR,处理中,,,,HL-L1",
+        f"{yesterday} 08:00,10086下单,乙,13800000002,没信号,NET.COVER.INDOOR,已结案,"
+        f"{day} 08:30,已修好,满意,HL-L2",
+        f"{yesterday} 08:00,10086下单,丙,13800000003,没信号,NET.COVER.INDOOR,处理中,,,,HL-L3",
+    ]
+    path = tmp_path / "late.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    before = _log_size(desk)
+    result = import_file(desk, actors["1001"], path)
+    refused = {(p.line, p.column) for p in result.problems}
+    assert refused == {(2, "受理时间"), (3, "结案时间")}, result.problems
+    assert all(day in p.message for p in result.problems)
+    assert [line for line, _ in result.imported] == [4]  # the other day's row is booked
+    with desk.read() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(LateChange)) == 0
+    assert _log_size(desk) > before
