@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -162,6 +163,16 @@ class DeskApp(App[None]):
             Binding("ctrl+q", "quit", t("key.quit"), priority=True),
         ],
     )
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's choice, except that a Linux terminal gets the desk's driver, which turns
+        bytes that are not UTF-8 into U+FFFD instead of dying (screens/driver.py)."""
+        chosen = super().get_driver_class()
+        if chosen.__name__ == "LinuxDriver" and chosen.__module__ == "textual.drivers.linux_driver":
+            from screens.driver import DeskDriver  # termios: only where Linux's driver runs
+
+            return DeskDriver
+        return chosen
 
     actor: reactive[Actor | None] = reactive(None)
     # The synchronization state for the status line ("" when no hall store is configured).
