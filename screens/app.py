@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -24,7 +25,7 @@ from deskapp.domain.actor import Actor
 from deskapp.domain.enums import Role
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
-from deskapp.incidents import Fault, describe
+from deskapp.incidents import Fault, describe, new_incident
 from deskapp.paths import default_export_dir
 from screens.boundary import desk_work
 from screens.keys import keyed
@@ -591,12 +592,21 @@ class DeskApp(App[None]):
         from rich.text import Text
 
         error = sys.exc_info()[1] or self._exception
-        incident = "-"
         reported = [f for f in self.faults if f.error is error]
         if reported:  # a worker's error let through by raise_incidents: logged already
-            incident = reported[-1].incident or "-"
+            incident = reported[-1].incident
         elif isinstance(error, Exception):
-            incident = describe(error, where="app").incident or "-"
+            incident = describe(error, where="app").incident
+        else:
+            incident = ""
+        if not incident:  # a sorted fault (damaged, store, folder) has none: the last resort
+            incident = new_incident()  # always gives one, and logs it with the traceback
+            logging.getLogger("deskapp.incidents").error(
+                "incident %s in app (last resort): %s",
+                incident,
+                type(error).__name__,
+                exc_info=(type(error), error, error.__traceback__) if error else None,
+            )
         self.bell()
         line = Text(t("fault.fatal", incident=incident))
         self._exit_renderables.append(Segments(self.console.render(line, self.console.options)))
