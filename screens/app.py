@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -18,7 +19,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerFailed, WorkerState
 
 from deskapp.clock import Clock
 from deskapp.domain.actor import Actor
@@ -453,6 +454,50 @@ class DeskApp(App[None]):
             )
             self.call_from_thread(self.notify, message, severity="warning", timeout=30)
         self.call_from_thread(self.refresh_sync_line)  # changes waiting grow as work is done
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: the intake forms' drafts are written first; when a form's draft could not be
+        written (a full, read-only or busy store), the desk asks before what was typed is lost."""
+        from screens.widgets.confirm import ConfirmScreen
+        from screens.widgets.draft_keeper import DraftKeeper
+
+        for screen in self._intake_screens():
+            worker = screen.save_draft_now()
+            if worker is not None:
+                with contextlib.suppress(WorkerFailed):  # said by the boundary; asked below
+                    await worker.wait()
+        keepers = [
+            keeper
+            for stack in self._screen_stacks.values()
+            for screen in stack
+            if isinstance(keeper := getattr(screen, "drafts", None), DraftKeeper)
+        ]
+        if not any(keeper.unwritten for keeper in keepers):
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return  # already asking
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen(
+                t("app.quit_unsaved_title"), t("app.quit_unsaved_body"), yes=t("app.quit_anyway")
+            ),
+            answered,
+        )
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C (which copies in a field): how to quit, in the desk's words, not Textual's."""
+        for active in self.active_bindings.values():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(
+                    t("app.quit_hint", keys=self.get_key_display(active.binding)),
+                    title=t("app.quit_hint_title"),
+                )
+                return
 
     async def action_sign_out(self) -> None:
         if self.actor is None:

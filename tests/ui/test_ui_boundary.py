@@ -684,3 +684,43 @@ async def test_the_last_resort_always_gives_a_real_incident_number(
     for handler in logging.getLogger("deskapp").handlers:
         handler.flush()
     assert f"incident {match.group(1)}" in log_file.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------- quitting with an unkept draft
+
+
+async def test_ctrl_q_asks_before_losing_a_form_whose_draft_could_not_be_written(
+    desk: Desk,
+) -> None:
+    from screens.widgets.confirm import ConfirmScreen
+
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        with store_limited(desk, READ_ONLY):
+            await type_complaint(pilot, name="周红")
+            await pilot.press("ctrl+q")
+            await settle(pilot)
+            assert app.is_running
+            assert isinstance(app.screen, ConfirmScreen)
+            assert t("app.quit_unsaved_body") in _shown(app)
+            await pilot.press("n")  # stay: the form is still there
+            await settle(pilot)
+            assert app.is_running
+            assert app.screen.query_one("#customer_name", Input).value == "周红"
+        await pilot.press("ctrl+q")  # the fault gone: the draft is written, no question
+        await settle(pilot)
+        assert not app.is_running
+    with desk.read() as session:
+        assert session.scalar(sa.text("SELECT count(*) FROM draft")) == 1
+
+
+async def test_ctrl_c_says_how_to_quit_in_the_desks_words(desk: Desk) -> None:
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+        titles = [n.title for n in app._notifications]
+        assert t("app.quit_hint_title") in titles and "Do you want to quit?" not in titles
+        assert messages(app)[-1].startswith(t("app.quit_hint", keys="").split(" ")[0])
