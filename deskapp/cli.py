@@ -13,6 +13,9 @@ import click
 
 from deskapp.i18n import LANGUAGES, set_language
 
+# The longest look-back a `--days` takes (a century): beyond it a date cannot be computed.
+MAX_DAYS = 36_500
+
 if TYPE_CHECKING:
     from deskapp.config import DeskSettings
 
@@ -391,7 +394,7 @@ def staff_list(settings: DeskSettings) -> None:
 
 
 @staff.command("signins")
-@click.option("--days", type=click.IntRange(min=1), default=7, show_default=True)
+@click.option("--days", type=click.IntRange(1, MAX_DAYS), default=7, show_default=True)
 @pass_settings
 def staff_signins(settings: DeskSettings, days: int) -> None:
     """Wrong PINs, locks and unlocks, newest first (every terminal's, once synchronized)."""
@@ -496,7 +499,7 @@ def keys_command() -> None:
 
 
 @main.command("refusals")
-@click.option("--days", type=click.IntRange(min=1), default=7, show_default=True,
+@click.option("--days", type=click.IntRange(1, MAX_DAYS), default=7, show_default=True,
               help="how far back")  # fmt: skip
 @pass_settings
 def refusals_command(settings: DeskSettings, days: int) -> None:
@@ -764,8 +767,11 @@ def backup_command(settings: DeskSettings, dest: str) -> None:
         folder = dest.endswith(("/", os.sep))
         path = backup(settings.db, Path(dest).expanduser(), folder=folder)
     except BackupError as error:
+        from deskapp.cli_faults import ExitCode
+
         click.echo(f"✗ {t(error.key, **error.params)}", err=True)
-        sys.exit(2)
+        damaged = error.key == "error.backup.store_damaged"
+        sys.exit(ExitCode.STORE_DAMAGED if damaged else ExitCode.BAD_INPUT)
     click.echo(t("backup.done", path=str(path)))
 
 

@@ -471,3 +471,52 @@ def test_a_backup_the_disk_cannot_hold_leaves_no_partial_copy(
     result = invoke(scene, RECIPES["backup"].args)
     assert_one_line(result, ExitCode.DISK_FULL)
     assert not leftovers(before, scene.files()), scene.files() - before
+
+
+def damage_table_pages(db: Path, table: str) -> None:
+    """Overwrite every page of `table` with garbage; the rest of the file stays good."""
+    with sqlite3.connect(db) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+        pages = [p for (p,) in connection.execute(
+            "SELECT pageno FROM dbstat WHERE name = ?", (table,))]  # fmt: skip
+    connection.close()
+    assert pages
+    with db.open("r+b") as fh:
+        for page in pages:
+            fh.seek((page - 1) * page_size)
+            fh.write(b"\xa5" * page_size)
+
+
+def test_a_backup_of_a_store_with_damaged_pages_says_the_store_is_damaged(
+    tmp_path: Path, templates
+) -> None:
+    """The copy is checked before it replaces anything; when it fails, the store it was taken
+    of is damaged (8), said of the store, not of the temporary copy, which is gone."""
+    scene = scene_for(tmp_path, templates, RECIPES["backup"])
+    damage_table_pages(scene.db, "staff")
+    before = scene.files()
+    result = invoke(scene, RECIPES["backup"].args)
+    assert_one_line(result, ExitCode.STORE_DAMAGED)
+    assert ".part" not in result.stderr and str(scene.db) in result.stderr
+    assert not leftovers(before, scene.files()), scene.files() - before
+
+
+def _command(path: str) -> click.Command:
+    command: click.Command = main
+    for name in path.split():
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    return command
+
+
+@pytest.mark.parametrize(
+    "command",
+    [c for c in command_paths(main) if any(p.name == "days" for p in _command(c).params)],
+)
+def test_a_days_no_date_can_reach_is_a_bad_argument(
+    command: str, tmp_path: Path, templates
+) -> None:
+    scene = scene_for(tmp_path, templates, RECIPES[command])
+    result = invoke(scene, [*command.split(), "--days", "99999999999"])
+    assert_one_line(result, ExitCode.BAD_INPUT)
