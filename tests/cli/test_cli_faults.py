@@ -443,9 +443,9 @@ def test_a_report_the_disk_cannot_hold_leaves_no_partial_file_and_keeps_the_old_
 ) -> None:
     from openpyxl import Workbook
 
-    def half_then_full(self, filename) -> None:
-        Path(filename).write_bytes(b"PK\x03\x04 half a workbook")
-        raise OSError(errno.ENOSPC, "No space left on device", str(filename))
+    def half_then_full(self, target) -> None:  # (the desk builds the zip in memory)
+        target.write(b"PK\x03\x04 half a workbook")
+        raise OSError(errno.ENOSPC, "No space left on device")  # a write names no file
 
     monkeypatch.setattr(Workbook, "save", half_then_full)
     scene = scene_for(tmp_path, templates, RECIPES["report"])
@@ -520,3 +520,31 @@ def test_a_days_no_date_can_reach_is_a_bad_argument(
     scene = scene_for(tmp_path, templates, RECIPES[command])
     result = invoke(scene, [*command.split(), "--days", "99999999999"])
     assert_one_line(result, ExitCode.BAD_INPUT)
+
+
+def test_a_report_on_a_really_full_disk_is_one_line_naming_the_file(
+    tmp_path: Path, templates
+) -> None:
+    """A real full filesystem (a small tmpfs) and a real process: one line naming the report,
+    nothing printed at exit by a half-open zip file's finalizer, nothing left behind."""
+    import os
+    import subprocess
+    import sys
+
+    from mounts import fill, tmpfs
+
+    scene = scene_for(tmp_path, templates, RECIPES["report"])
+    deskapp = Path(sys.executable).with_name("deskapp")
+    with tmpfs(tmp_path / "small", 256) as small:
+        fill(small)
+        target = small / "r.xlsx"
+        done = subprocess.run(
+            [str(deskapp), "--db", str(scene.db), "report", "--format", "xlsx",
+             "--out", str(target)],
+            capture_output=True, text=True, env={**os.environ, **scene.env}, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == ExitCode.DISK_FULL, done.stderr
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("✗ "), done.stderr
+        assert str(target) in lines[0] and " ;" not in lines[0]
+        assert sorted(p.name for p in small.iterdir()) == ["filler"]
