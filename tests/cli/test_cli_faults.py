@@ -548,3 +548,20 @@ def test_a_report_on_a_really_full_disk_is_one_line_naming_the_file(
         assert len(lines) == 1 and lines[0].startswith("✗ "), done.stderr
         assert str(target) in lines[0] and " ;" not in lines[0]
         assert sorted(p.name for p in small.iterdir()) == ["filler"]
+
+
+@pytest.mark.parametrize("command", ["staff list", "staff signins", "report"])
+def test_a_store_on_a_read_only_mount_is_said_read_only(
+    command: str, tmp_path: Path, templates
+) -> None:
+    """A real read-only filesystem (a tmpfs remounted ro): the store is read-only (6), not
+    a file that cannot be opened (9)."""
+    from mounts import read_only, tmpfs
+
+    scene = scene_for(tmp_path, templates, RECIPES[command])
+    with tmpfs(tmp_path / "ro", 4096) as disk:
+        shutil.copyfile(scene.db, disk / "desk.db")
+        read_only(disk)
+        scene.db = disk / "desk.db"
+        result = invoke(scene, RECIPES[command].args if command != "report" else ["report"])
+        assert_one_line(result, ExitCode.STORE_READONLY)
