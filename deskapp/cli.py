@@ -50,6 +50,12 @@ class DeskGroup(click.Group):
 
     def main(self, args: Any = None, *rest: Any, standalone_mode: bool = True, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
+        if sys.stdin is sys.__stdin__ and sys.stdin is not None and not sys.stdin.isatty():
+            # A PIN read from a pipe (a script): getpass would warn, and print "Warning:
+            # Password input may be echoed.", about a terminal there is not. Read the line.
+            from click import termui
+
+            termui.hidden_prompt_func = _piped_secret
         try:
             code = super().main(argv, *rest, standalone_mode=False, **extra)
         except click.exceptions.Abort:
@@ -68,6 +74,16 @@ class DeskGroup(click.Group):
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _piped_secret(prompt: str) -> str:
+    """A hidden prompt's answer from a stdin that is not a terminal (nothing is echoed)."""
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError  # as getpass does: click makes it "aborted"
+    return line.rstrip("\r\n")
 
 
 def _t(key: str, **params: Any) -> str:

@@ -565,3 +565,20 @@ def test_a_store_on_a_read_only_mount_is_said_read_only(
         scene.db = disk / "desk.db"
         result = invoke(scene, RECIPES[command].args if command != "report" else ["report"])
         assert_one_line(result, ExitCode.STORE_READONLY)
+
+
+def test_a_pin_read_from_a_pipe_prints_no_warning(tmp_path: Path, templates) -> None:
+    """`staff reset-pin` in a script (stdin not a terminal): no GetPassWarning on stderr."""
+    import os
+    import subprocess
+    import sys
+
+    scene = scene_for(tmp_path, templates, RECIPES["staff reset-pin"])
+    env = {k: v for k, v in {**os.environ, **scene.env}.items() if k != "DESKAPP_MANAGER_PIN"}
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("deskapp")), "--db", str(scene.db),
+         "staff", "reset-pin", "--work-no", "1001", "--pin", "975310", "--as", "3001"],
+        input=f"{MANAGER_PIN}\n", capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr and MANAGER_PIN not in done.stdout + done.stderr
