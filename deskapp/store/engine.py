@@ -50,6 +50,20 @@ def _on_read_only_filesystem(path: Path) -> bool:
         return False
 
 
+SHM_ROOM = 64 * 1024  # what SQLite's -shm file of a small store takes at first open
+
+
+def _no_room_for_shared_memory(path: Path) -> bool:
+    """An existing store without its -shm file, on a disk with less room than that file."""
+    if not path.is_file() or Path(f"{path}-shm").exists():
+        return False
+    try:
+        stats = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < SHM_ROOM
+
+
 def make_engine(db_path: Path) -> sa.Engine:
     db_path = db_path.expanduser()
     if _on_read_only_filesystem(db_path):
@@ -58,6 +72,12 @@ def make_engine(db_path: Path) -> sa.Engine:
         from deskapp.store.failures import StoreUnavailable
 
         raise StoreUnavailable("error.store.readonly", f"read-only filesystem: {db_path}")
+    if _no_room_for_shared_memory(db_path):
+        # SQLite must make the -shm file to open a WAL store, and answers "disk I/O error"
+        # when it cannot: said as what it is, a full disk.
+        from deskapp.store.failures import StoreUnavailable
+
+        raise StoreUnavailable("error.store.full", f"no room for {db_path}-shm")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     if not db_path.exists():
         # The store holds customers' phone numbers: readable by its owner only.

@@ -582,3 +582,19 @@ def test_a_pin_read_from_a_pipe_prints_no_warning(tmp_path: Path, templates) -> 
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "Warning" not in done.stderr and MANAGER_PIN not in done.stdout + done.stderr
+
+
+def test_a_store_first_opened_on_a_full_disk_is_said_full(tmp_path: Path, templates) -> None:
+    """A real full filesystem and a store without its -shm file yet: SQLite says "disk I/O
+    error"; the desk says the disk is full (7), not that the store is damaged (8)."""
+    from mounts import fill, tmpfs
+
+    scene = scene_for(tmp_path, templates, RECIPES["staff list"])
+    with tmpfs(tmp_path / "small", 4096) as disk:
+        shutil.copyfile(scene.db, disk / "desk.db")
+        filler = fill(disk)
+        scene.db = disk / "desk.db"
+        result = invoke(scene, ["staff", "list"])
+        assert_one_line(result, ExitCode.DISK_FULL)
+        filler.unlink()  # with room again, the same command works
+        assert invoke(scene, ["staff", "list"]).exit_code == 0
