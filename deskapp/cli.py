@@ -801,17 +801,20 @@ def backup_command(settings: DeskSettings, dest: str) -> None:
 @pass_settings
 def restore_command(settings: DeskSettings, source: Path, yes: bool, terminal: str | None) -> None:
     """恢复: check a backup, keep the current store beside it, and put the backup in its place."""
+    from deskapp.cli_faults import ExitCode
     from deskapp.i18n import t
     from deskapp.services.backup import BackupError, check, restore
+    from deskapp.store.engine import on_read_only_filesystem
 
+    if on_read_only_filesystem(settings.db):  # (its identity cannot be read there either)
+        click.echo(f"✗ {t('cli.store.readonly')}", err=True)
+        sys.exit(ExitCode.STORE_READONLY)
     try:
         check(source, settings.db, terminal)
         if not yes and not click.confirm(t("backup.confirm", path=str(settings.db))):
             sys.exit(1)
         result = restore(settings.db, source, terminal)
     except BackupError as error:
-        from deskapp.cli_faults import ExitCode
-
         click.echo(f"✗ {t(error.key, **error.params)}", err=True)
         sys.exit(ExitCode.STORE_BUSY if error.key == "error.backup.in_use" else 2)
     click.echo(t("backup.restored", path=str(settings.db)))

@@ -39,7 +39,7 @@ def _on_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def _on_read_only_filesystem(path: Path) -> bool:
+def on_read_only_filesystem(path: Path) -> bool:
     """Whether the folder of `path` is on a filesystem mounted read-only (a remounted disk)."""
     folder = path if path.is_dir() else path.parent
     while not folder.exists() and folder != folder.parent:
@@ -66,7 +66,7 @@ def _no_room_for_shared_memory(path: Path) -> bool:
 
 def make_engine(db_path: Path) -> sa.Engine:
     db_path = db_path.expanduser()
-    if _on_read_only_filesystem(db_path):
+    if on_read_only_filesystem(db_path):
         # SQLite cannot open a WAL store there (it must make its -shm file): said as what it
         # is, read-only, instead of "unable to open database file".
         from deskapp.store.failures import StoreUnavailable

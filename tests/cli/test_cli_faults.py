@@ -550,7 +550,7 @@ def test_a_report_on_a_really_full_disk_is_one_line_naming_the_file(
         assert sorted(p.name for p in small.iterdir()) == ["filler"]
 
 
-@pytest.mark.parametrize("command", ["staff list", "staff signins", "report"])
+@pytest.mark.parametrize("command", ["staff list", "staff signins", "report", "restore"])
 def test_a_store_on_a_read_only_mount_is_said_read_only(
     command: str, tmp_path: Path, templates
 ) -> None:
