@@ -598,3 +598,20 @@ def test_a_store_first_opened_on_a_full_disk_is_said_full(tmp_path: Path, templa
         assert_one_line(result, ExitCode.DISK_FULL)
         filler.unlink()  # with room again, the same command works
         assert invoke(scene, ["staff", "list"]).exit_code == 0
+
+
+def test_a_sync_with_nothing_to_push_under_a_held_lock_says_busy(
+    tmp_path: Path, templates, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Synchronized once, then again while another program holds the write lock: the run
+    cannot be recorded, so it is not reported done (✓): busy, exit 5, to be retried."""
+    scene = scene_for(tmp_path, templates, RECIPES["sync"])
+    first = invoke(scene, RECIPES["sync"].args)
+    assert first.exit_code == 0, first.output
+    release = locked(scene, monkeypatch)
+    try:
+        result = invoke(scene, RECIPES["sync"].args)
+    finally:
+        release()
+    assert_one_line(result, ExitCode.STORE_BUSY)
+    assert "✓" not in result.output
