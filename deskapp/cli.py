@@ -13,6 +13,9 @@ import click
 
 from deskapp.i18n import LANGUAGES, set_language
 
+# The longest look-back a `--days` takes (a century): beyond it a date cannot be computed.
+MAX_DAYS = 36_500
+
 if TYPE_CHECKING:
     from deskapp.config import DeskSettings
 
@@ -47,6 +50,12 @@ class DeskGroup(click.Group):
 
     def main(self, args: Any = None, *rest: Any, standalone_mode: bool = True, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
+        if sys.stdin is sys.__stdin__ and sys.stdin is not None and not sys.stdin.isatty():
+            # A PIN read from a pipe (a script): getpass would warn, and print "Warning:
+            # Password input may be echoed.", about a terminal there is not. Read the line.
+            from click import termui
+
+            termui.hidden_prompt_func = _piped_secret
         try:
             code = super().main(argv, *rest, standalone_mode=False, **extra)
         except click.exceptions.Abort:
@@ -65,6 +74,16 @@ class DeskGroup(click.Group):
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _piped_secret(prompt: str) -> str:
+    """A hidden prompt's answer from a stdin that is not a terminal (nothing is echoed)."""
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError  # as getpass does: click makes it "aborted"
+    return line.rstrip("\r\n")
 
 
 def _t(key: str, **params: Any) -> str:
@@ -391,7 +410,7 @@ def staff_list(settings: DeskSettings) -> None:
 
 
 @staff.command("signins")
-@click.option("--days", type=click.IntRange(min=1), default=7, show_default=True)
+@click.option("--days", type=click.IntRange(1, MAX_DAYS), default=7, show_default=True)
 @pass_settings
 def staff_signins(settings: DeskSettings, days: int) -> None:
     """Wrong PINs, locks and unlocks, newest first (every terminal's, once synchronized)."""
@@ -496,7 +515,7 @@ def keys_command() -> None:
 
 
 @main.command("refusals")
-@click.option("--days", type=click.IntRange(min=1), default=7, show_default=True,
+@click.option("--days", type=click.IntRange(1, MAX_DAYS), default=7, show_default=True,
               help="how far back")  # fmt: skip
 @pass_settings
 def refusals_command(settings: DeskSettings, days: int) -> None:
@@ -764,8 +783,11 @@ def backup_command(settings: DeskSettings, dest: str) -> None:
         folder = dest.endswith(("/", os.sep))
         path = backup(settings.db, Path(dest).expanduser(), folder=folder)
     except BackupError as error:
+        from deskapp.cli_faults import ExitCode
+
         click.echo(f"✗ {t(error.key, **error.params)}", err=True)
-        sys.exit(2)
+        damaged = error.key == "error.backup.store_damaged"
+        sys.exit(ExitCode.STORE_DAMAGED if damaged else ExitCode.BAD_INPUT)
     click.echo(t("backup.done", path=str(path)))
 
 
@@ -779,17 +801,20 @@ def backup_command(settings: DeskSettings, dest: str) -> None:
 @pass_settings
 def restore_command(settings: DeskSettings, source: Path, yes: bool, terminal: str | None) -> None:
     """恢复: check a backup, keep the current store beside it, and put the backup in its place."""
+    from deskapp.cli_faults import ExitCode
     from deskapp.i18n import t
     from deskapp.services.backup import BackupError, check, restore
+    from deskapp.store.engine import on_read_only_filesystem
 
+    if on_read_only_filesystem(settings.db):  # (its identity cannot be read there either)
+        click.echo(f"✗ {t('cli.store.readonly')}", err=True)
+        sys.exit(ExitCode.STORE_READONLY)
     try:
         check(source, settings.db, terminal)
         if not yes and not click.confirm(t("backup.confirm", path=str(settings.db))):
             sys.exit(1)
         result = restore(settings.db, source, terminal)
     except BackupError as error:
-        from deskapp.cli_faults import ExitCode
-
         click.echo(f"✗ {t(error.key, **error.params)}", err=True)
         sys.exit(ExitCode.STORE_BUSY if error.key == "error.backup.in_use" else 2)
     click.echo(t("backup.restored", path=str(settings.db)))

@@ -27,6 +27,11 @@ def write_atomically(path: Path, write: Callable[[Path], object]) -> Path:
     try:
         write(temp)
         os.replace(temp, path)
+    except OSError as error:
+        temp.unlink(missing_ok=True)
+        if error.filename in (None, str(temp)):  # (a full disk's write names no file)
+            error.filename = str(path)  # the file the user asked for, not the hidden one
+        raise
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

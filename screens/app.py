@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -12,18 +14,19 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerFailed, WorkerState
 
 from deskapp.clock import Clock
 from deskapp.domain.actor import Actor
 from deskapp.domain.enums import Role
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
-from deskapp.incidents import Fault, describe
+from deskapp.incidents import Fault, describe, new_incident
 from deskapp.paths import default_export_dir
 from screens.boundary import desk_work
 from screens.keys import keyed
@@ -162,6 +165,16 @@ class DeskApp(App[None]):
             Binding("ctrl+q", "quit", t("key.quit"), priority=True),
         ],
     )
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's choice, except that a Linux terminal gets the desk's driver, which turns
+        bytes that are not UTF-8 into U+FFFD instead of dying (screens/driver.py)."""
+        chosen = super().get_driver_class()
+        if chosen.__name__ == "LinuxDriver" and chosen.__module__ == "textual.drivers.linux_driver":
+            from screens.driver import DeskDriver  # termios: only where Linux's driver runs
+
+            return DeskDriver
+        return chosen
 
     actor: reactive[Actor | None] = reactive(None)
     # The synchronization state for the status line ("" when no hall store is configured).
@@ -442,6 +455,50 @@ class DeskApp(App[None]):
             self.call_from_thread(self.notify, message, severity="warning", timeout=30)
         self.call_from_thread(self.refresh_sync_line)  # changes waiting grow as work is done
 
+    async def action_quit(self) -> None:
+        """Ctrl+Q: the intake forms' drafts are written first; when a form's draft could not be
+        written (a full, read-only or busy store), the desk asks before what was typed is lost."""
+        from screens.widgets.confirm import ConfirmScreen
+        from screens.widgets.draft_keeper import DraftKeeper
+
+        for screen in self._intake_screens():
+            worker = screen.save_draft_now()
+            if worker is not None:
+                with contextlib.suppress(WorkerFailed):  # said by the boundary; asked below
+                    await worker.wait()
+        keepers = [
+            keeper
+            for stack in self._screen_stacks.values()
+            for screen in stack
+            if isinstance(keeper := getattr(screen, "drafts", None), DraftKeeper)
+        ]
+        if not any(keeper.unwritten for keeper in keepers):
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return  # already asking
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen(
+                t("app.quit_unsaved_title"), t("app.quit_unsaved_body"), yes=t("app.quit_anyway")
+            ),
+            answered,
+        )
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C (which copies in a field): how to quit, in the desk's words, not Textual's."""
+        for active in self.active_bindings.values():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(
+                    t("app.quit_hint", keys=self.get_key_display(active.binding)),
+                    title=t("app.quit_hint_title"),
+                )
+                return
+
     async def action_sign_out(self) -> None:
         if self.actor is None:
             return
@@ -580,12 +637,21 @@ class DeskApp(App[None]):
         from rich.text import Text
 
         error = sys.exc_info()[1] or self._exception
-        incident = "-"
         reported = [f for f in self.faults if f.error is error]
         if reported:  # a worker's error let through by raise_incidents: logged already
-            incident = reported[-1].incident or "-"
+            incident = reported[-1].incident
         elif isinstance(error, Exception):
-            incident = describe(error, where="app").incident or "-"
+            incident = describe(error, where="app").incident
+        else:
+            incident = ""
+        if not incident:  # a sorted fault (damaged, store, folder) has none: the last resort
+            incident = new_incident()  # always gives one, and logs it with the traceback
+            logging.getLogger("deskapp.incidents").error(
+                "incident %s in app (last resort): %s",
+                incident,
+                type(error).__name__,
+                exc_info=(type(error), error, error.__traceback__) if error else None,
+            )
         self.bell()
         line = Text(t("fault.fatal", incident=incident))
         self._exit_renderables.append(Segments(self.console.render(line, self.console.options)))

@@ -133,8 +133,15 @@ class QueueScreen(ModeScreen):
         # The first page is read here, before the first frame: two index reads of 50 rows
         # (~5-15 ms on 100,000 tickets). From a worker the empty table was drawn first and
         # again with its rows, and the thread fought the drawing for the GIL: ~60 ms more
-        # to the first F4 (bench/queue.py). Later reads stay in the worker.
-        self._show(*self._read(0))
+        # to the first F4 (bench/queue.py). Later reads stay in the worker. When this read
+        # fails (a damaged page, a locked store), the worker reads again, and its failure
+        # reaches the desk's boundary, which says it in words: the desk does not close.
+        try:
+            first = self._read(0)
+        except Exception:  # sorted and shown by the boundary, from the worker's own attempt
+            self.fetch(0)
+            return
+        self._show(*first)
 
     def on_resize(self, event: events.Resize) -> None:
         columns = fit_columns(event.size.width)

@@ -14,6 +14,7 @@ from textual.worker import Worker
 
 from deskapp.domain.actor import Actor
 from deskapp.domain.errors import RuleViolation
+from deskapp.domain.work_no import WORK_NO_LENGTH, WORK_NO_TYPING
 from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
 from deskapp.services.pins import secret_pin
@@ -36,7 +37,11 @@ class SignInScreen(WorkBoundary, Screen[None]):
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="signin-box"):
             yield Static(t("app.title"), id="signin-title")
-            yield Field(t("signin.work_no"), Input(id="work_no", max_length=16), name="work_no")
+            yield Field(
+                t("signin.work_no"),
+                Input(id="work_no", restrict=WORK_NO_TYPING, max_length=WORK_NO_LENGTH[1]),
+                name="work_no",
+            )
             yield Field(t("signin.pin"), Input(id="pin", password=True, max_length=12), name="pin")
             yield Button(t("signin.submit"), id="submit", variant="primary")
             notice = Static(t("signin.no_staff"), id="no-staff")

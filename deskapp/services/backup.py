@@ -86,7 +86,13 @@ def backup(db_path: Path, dest: Path, folder: bool = False) -> Path:
                 target.close()
         finally:
             source.close()
-        check(tmp)
+        try:
+            check(tmp)
+        except BackupError as error:  # the copy is as damaged as the store it was taken of
+            detail = error.params.get("detail", "")
+            raise BackupError(
+                "error.backup.store_damaged", path=str(db_path), detail=detail
+            ) from error
         os.replace(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)  # never a half-written copy beside the good ones

@@ -174,8 +174,16 @@ def write_xlsx(report: Report, path: Path, only: str | None = None) -> Path:
                     cell.font = bold
                 cells.append(cell)
             sheet.append(cells)
+
+    def save(target: Path) -> None:
+        # The zip is built in memory and written in one go: a zip file openpyxl opened itself
+        # on a disk that fills up stays half-open, and its finalizer prints a traceback later.
+        buffer = io.BytesIO()
+        book.save(buffer)
+        target.write_bytes(buffer.getvalue())
+
     try:
-        return write_atomically(path, book.save)
+        return write_atomically(path, save)
     except BaseException:
         # A save that failed (an unwritable folder, a full disk) leaves the write-only sheets
         # open: closed now, or their finalizers print tracebacks to the terminal later.

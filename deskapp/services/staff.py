@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +16,7 @@ from deskapp.domain.enums import Role
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission, require
+from deskapp.domain.work_no import WORK_NO
 from deskapp.services.client_limit import take_pin_check
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.pins import (
@@ -27,8 +28,6 @@ from deskapp.services.pins import (
     verify_pin,
 )
 from deskapp.store.models import SigninEvent, Staff
-
-WORK_NO = re.compile(r"[A-Za-z0-9]{2,16}")
 
 
 def actor_of(staff: Staff) -> Actor:
@@ -268,6 +267,49 @@ def _signin_state(session: Session, desk: Desk, work_no: str) -> SigninState:
     return signin_state(events, rules.max_failures, timedelta(minutes=rules.lock_minutes))
 
 
+@dataclass(frozen=True)
+class _LocalEvent:
+    """A wrong PIN for a work number nobody has, kept in this terminal's memory only."""
+
+    at: datetime
+    id: int
+    kind: str
+
+
+# Wrong PINs of unknown work numbers, by store and work number: never written, because what
+# was typed there may be a PIN (a fast typist's lost Tab: "10011111"), and a stored row
+# synchronizes to the hall. The answer and the local lock are the same as for a real one.
+_UNKNOWN_FAILURES: dict[tuple[str, str], list[_LocalEvent]] = {}
+_UNKNOWN_LOCK = threading.Lock()
+_UNKNOWN_KEPT = 1000  # work numbers remembered at most (the oldest forgotten first)
+
+
+def _refuse_unknown(desk: Desk, work_no: str, now: datetime) -> RuleViolation:
+    rules = desk.refdata.settings.signin
+    key = (str(desk.engine.url), work_no)
+    with _UNKNOWN_LOCK:
+        events = _UNKNOWN_FAILURES.pop(key, [])
+        _UNKNOWN_FAILURES[key] = events  # the most recent last
+        while len(_UNKNOWN_FAILURES) > _UNKNOWN_KEPT:
+            del _UNKNOWN_FAILURES[next(iter(_UNKNOWN_FAILURES))]
+        lock = timedelta(minutes=rules.lock_minutes)
+        state = signin_state(events, rules.max_failures, lock)  # type: ignore[arg-type]
+        if state.locked_until is not None and state.locked_until > now:
+            minutes = max(1, -(-int((state.locked_until - now).total_seconds()) // 60))
+            return RuleViolation.single("pin", "error.signin.locked", minutes=minutes)
+        events.append(_LocalEvent(now, len(events), FAILED))
+        if state.failures + 1 >= rules.max_failures:
+            return RuleViolation.single("pin", "error.signin.locked", minutes=rules.lock_minutes)
+        left = rules.max_failures - state.failures - 1
+        return RuleViolation.single("pin", "error.signin.wrong", left=left)
+
+
+def _is_staff(desk: Desk, work_no: str) -> bool:
+    with desk.read() as session:
+        found = session.scalars(sa.select(Staff.id).where(Staff.work_no == work_no)).first()
+        return found is not None
+
+
 def sign_in(desk: Desk, work_no: str, pin: SecretStr | str) -> Actor:
     """The signed-in actor, or RuleViolation: wrong PIN (with tries left), locked, inactive.
 
@@ -290,6 +332,9 @@ def sign_in(desk: Desk, work_no: str, pin: SecretStr | str) -> Actor:
         # A terminal that never synchronized: no PIN can be right yet, and counting the
         # attempt would lock the real owner of the work number out once the staff arrive.
         raise RuleViolation.single("work_no", "error.signin.no_staff")
+    if not _is_staff(desk, work_no):  # counted here only, never stored (see _refuse_unknown)
+        verify_pin(pin, DUMMY_HASH)  # the same time as any other answer
+        raise _refuse_unknown(desk, work_no, now)
     terminal = desk.terminal()
 
     def event(kind: str, reason: str = "", actor_id: str = "") -> SigninEvent:

@@ -39,8 +39,45 @@ def _on_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def on_read_only_filesystem(path: Path) -> bool:
+    """Whether the folder of `path` is on a filesystem mounted read-only (a remounted disk)."""
+    folder = path if path.is_dir() else path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+SHM_ROOM = 64 * 1024  # what SQLite's -shm file of a small store takes at first open
+
+
+def _no_room_for_shared_memory(path: Path) -> bool:
+    """An existing store without its -shm file, on a disk with less room than that file."""
+    if not path.is_file() or Path(f"{path}-shm").exists():
+        return False
+    try:
+        stats = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < SHM_ROOM
+
+
 def make_engine(db_path: Path) -> sa.Engine:
     db_path = db_path.expanduser()
+    if on_read_only_filesystem(db_path):
+        # SQLite cannot open a WAL store there (it must make its -shm file): said as what it
+        # is, read-only, instead of "unable to open database file".
+        from deskapp.store.failures import StoreUnavailable
+
+        raise StoreUnavailable("error.store.readonly", f"read-only filesystem: {db_path}")
+    if _no_room_for_shared_memory(db_path):
+        # SQLite must make the -shm file to open a WAL store, and answers "disk I/O error"
+        # when it cannot: said as what it is, a full disk.
+        from deskapp.store.failures import StoreUnavailable
+
+        raise StoreUnavailable("error.store.full", f"no room for {db_path}-shm")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     if not db_path.exists():
         # The store holds customers' phone numbers: readable by its owner only.

@@ -312,8 +312,13 @@ def _log_run(
                     error=result.error,
                 )
             )
-    except (sa.exc.SQLAlchemyError, LocalStoreBusy):  # the run's own result matters more
+    except (sa.exc.SQLAlchemyError, LocalStoreBusy) as error:  # the run's result matters more
         log.exception("could not log the sync run")
+        busy = isinstance(error, LocalStoreBusy) or "database is locked" in str(error)
+        if busy and result.ok:
+            # Nothing recorded (no run, no last success): not "done", but busy, to be retried.
+            result.outcome = SyncOutcome.BUSY_LOCAL
+            result.error = str(getattr(error, "orig", None) or error)[:500]
 
 
 # ------------------------------------------------------------------------------ push

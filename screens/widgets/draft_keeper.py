@@ -35,6 +35,8 @@ class DraftKeeper:
         # SQLite's lock upgrade ("database is locked").
         self.lock = threading.Lock()
         self._told = ""  # the failure last said for a draft write
+        # The last draft write failed (a full or read-only store): quitting asks first.
+        self.unwritten = False
 
     def schedule(self, write: Callable[[], object]) -> None:
         """Call `write` (which calls `save`) once typing has paused for DRAFT_DELAY."""
@@ -52,8 +54,13 @@ class DraftKeeper:
         def write() -> None:
             from deskapp.services import drafts
 
-            with self.lock:
-                drafts.save_draft(self._desk(), staff_id, self.form, data)
+            try:
+                with self.lock:
+                    drafts.save_draft(self._desk(), staff_id, self.form, data)
+            except Exception:
+                self.unwritten = True  # set before the worker ends: a quit awaiting it sees it
+                raise  # to the boundary, which says it (`failed`)
+            self.unwritten = False
             self._told = ""
 
         return run_desk_work(self.screen, write, GROUP)

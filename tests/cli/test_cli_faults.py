@@ -443,9 +443,9 @@ def test_a_report_the_disk_cannot_hold_leaves_no_partial_file_and_keeps_the_old_
 ) -> None:
     from openpyxl import Workbook
 
-    def half_then_full(self, filename) -> None:
-        Path(filename).write_bytes(b"PK\x03\x04 half a workbook")
-        raise OSError(errno.ENOSPC, "No space left on device", str(filename))
+    def half_then_full(self, target) -> None:  # (the desk builds the zip in memory)
+        target.write(b"PK\x03\x04 half a workbook")
+        raise OSError(errno.ENOSPC, "No space left on device")  # a write names no file
 
     monkeypatch.setattr(Workbook, "save", half_then_full)
     scene = scene_for(tmp_path, templates, RECIPES["report"])
@@ -471,3 +471,147 @@ def test_a_backup_the_disk_cannot_hold_leaves_no_partial_copy(
     result = invoke(scene, RECIPES["backup"].args)
     assert_one_line(result, ExitCode.DISK_FULL)
     assert not leftovers(before, scene.files()), scene.files() - before
+
+
+def damage_table_pages(db: Path, table: str) -> None:
+    """Overwrite every page of `table` with garbage; the rest of the file stays good."""
+    with sqlite3.connect(db) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+        pages = [p for (p,) in connection.execute(
+            "SELECT pageno FROM dbstat WHERE name = ?", (table,))]  # fmt: skip
+    connection.close()
+    assert pages
+    with db.open("r+b") as fh:
+        for page in pages:
+            fh.seek((page - 1) * page_size)
+            fh.write(b"\xa5" * page_size)
+
+
+def test_a_backup_of_a_store_with_damaged_pages_says_the_store_is_damaged(
+    tmp_path: Path, templates
+) -> None:
+    """The copy is checked before it replaces anything; when it fails, the store it was taken
+    of is damaged (8), said of the store, not of the temporary copy, which is gone."""
+    scene = scene_for(tmp_path, templates, RECIPES["backup"])
+    damage_table_pages(scene.db, "staff")
+    before = scene.files()
+    result = invoke(scene, RECIPES["backup"].args)
+    assert_one_line(result, ExitCode.STORE_DAMAGED)
+    assert ".part" not in result.stderr and str(scene.db) in result.stderr
+    assert not leftovers(before, scene.files()), scene.files() - before
+
+
+def _command(path: str) -> click.Command:
+    command: click.Command = main
+    for name in path.split():
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    return command
+
+
+@pytest.mark.parametrize(
+    "command",
+    [c for c in command_paths(main) if any(p.name == "days" for p in _command(c).params)],
+)
+def test_a_days_no_date_can_reach_is_a_bad_argument(
+    command: str, tmp_path: Path, templates
+) -> None:
+    scene = scene_for(tmp_path, templates, RECIPES[command])
+    result = invoke(scene, [*command.split(), "--days", "99999999999"])
+    assert_one_line(result, ExitCode.BAD_INPUT)
+
+
+def test_a_report_on_a_really_full_disk_is_one_line_naming_the_file(
+    tmp_path: Path, templates
+) -> None:
+    """A real full filesystem (a small tmpfs) and a real process: one line naming the report,
+    nothing printed at exit by a half-open zip file's finalizer, nothing left behind."""
+    import os
+    import subprocess
+    import sys
+
+    from mounts import fill, tmpfs
+
+    scene = scene_for(tmp_path, templates, RECIPES["report"])
+    deskapp = Path(sys.executable).with_name("deskapp")
+    with tmpfs(tmp_path / "small", 256) as small:
+        fill(small)
+        target = small / "r.xlsx"
+        done = subprocess.run(
+            [str(deskapp), "--db", str(scene.db), "report", "--format", "xlsx",
+             "--out", str(target)],
+            capture_output=True, text=True, env={**os.environ, **scene.env}, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == ExitCode.DISK_FULL, done.stderr
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("✗ "), done.stderr
+        assert str(target) in lines[0] and " ;" not in lines[0]
+        assert sorted(p.name for p in small.iterdir()) == ["filler"]
+
+
+@pytest.mark.parametrize("command", ["staff list", "staff signins", "report", "restore"])
+def test_a_store_on_a_read_only_mount_is_said_read_only(
+    command: str, tmp_path: Path, templates
+) -> None:
+    """A real read-only filesystem (a tmpfs remounted ro): the store is read-only (6), not
+    a file that cannot be opened (9)."""
+    from mounts import read_only, tmpfs
+
+    scene = scene_for(tmp_path, templates, RECIPES[command])
+    with tmpfs(tmp_path / "ro", 4096) as disk:
+        shutil.copyfile(scene.db, disk / "desk.db")
+        read_only(disk)
+        scene.db = disk / "desk.db"
+        result = invoke(scene, RECIPES[command].args if command != "report" else ["report"])
+        assert_one_line(result, ExitCode.STORE_READONLY)
+
+
+def test_a_pin_read_from_a_pipe_prints_no_warning(tmp_path: Path, templates) -> None:
+    """`staff reset-pin` in a script (stdin not a terminal): no GetPassWarning on stderr."""
+    import os
+    import subprocess
+    import sys
+
+    scene = scene_for(tmp_path, templates, RECIPES["staff reset-pin"])
+    env = {k: v for k, v in {**os.environ, **scene.env}.items() if k != "DESKAPP_MANAGER_PIN"}
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("deskapp")), "--db", str(scene.db),
+         "staff", "reset-pin", "--work-no", "1001", "--pin", "975310", "--as", "3001"],
+        input=f"{MANAGER_PIN}\n", capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr and MANAGER_PIN not in done.stdout + done.stderr
+
+
+def test_a_store_first_opened_on_a_full_disk_is_said_full(tmp_path: Path, templates) -> None:
+    """A real full filesystem and a store without its -shm file yet: SQLite says "disk I/O
+    error"; the desk says the disk is full (7), not that the store is damaged (8)."""
+    from mounts import fill, tmpfs
+
+    scene = scene_for(tmp_path, templates, RECIPES["staff list"])
+    with tmpfs(tmp_path / "small", 4096) as disk:
+        shutil.copyfile(scene.db, disk / "desk.db")
+        filler = fill(disk)
+        scene.db = disk / "desk.db"
+        result = invoke(scene, ["staff", "list"])
+        assert_one_line(result, ExitCode.DISK_FULL)
+        filler.unlink()  # with room again, the same command works
+        assert invoke(scene, ["staff", "list"]).exit_code == 0
+
+
+def test_a_sync_with_nothing_to_push_under_a_held_lock_says_busy(
+    tmp_path: Path, templates, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Synchronized once, then again while another program holds the write lock: the run
+    cannot be recorded, so it is not reported done (✓): busy, exit 5, to be retried."""
+    scene = scene_for(tmp_path, templates, RECIPES["sync"])
+    first = invoke(scene, RECIPES["sync"].args)
+    assert first.exit_code == 0, first.output
+    release = locked(scene, monkeypatch)
+    try:
+        result = invoke(scene, RECIPES["sync"].args)
+    finally:
+        release()
+    assert_one_line(result, ExitCode.STORE_BUSY)
+    assert "✓" not in result.output

@@ -318,3 +318,22 @@ def test_a_terminal_without_staff_refuses_sign_in_without_counting(bare_desk: De
         assert [e.key for e in refused.value.errors] == ["error.signin.no_staff"]
     with bare_desk.read() as s:
         assert s.scalars(sa.select(SigninEvent)).all() == []
+
+
+def test_an_unknown_work_number_is_never_stored(desk: Desk) -> None:
+    """A PIN typed into the work-number field (a lost Tab: "10011111") must not land in a
+    synchronized signin_event row: unknown work numbers are counted in memory only, with the
+    same answers and the same local lock."""
+    typed = "10011111"
+    answers = [refusal(desk, typed, "1234") for _ in range(5)]
+    assert answers[0] == ("pin", "error.signin.wrong", {"left": 4})
+    assert answers[-1] == ("pin", "error.signin.locked", {"minutes": 5})
+    assert refusal(desk, typed, "1234") == ("pin", "error.signin.locked", {"minutes": 5})
+    with desk.read() as session:
+        stored = session.scalars(sa.select(SigninEvent.work_no)).all()
+        logged = session.scalars(sa.select(ChangeLog)).all()
+    assert typed not in stored
+    assert not [row for row in logged if typed in str(row.__dict__)]
+    assert refusal(desk, "1001", "0000") == ("pin", "error.signin.wrong", {"left": 4})
+    with desk.read() as session:  # a real member's wrong PIN is still kept and synchronized
+        assert "1001" in session.scalars(sa.select(SigninEvent.work_no)).all()

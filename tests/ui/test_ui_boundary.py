@@ -162,6 +162,81 @@ def test_every_worker_of_the_screens_goes_through_the_boundary() -> None:
         assert issubclass(klass, (WorkBoundary, DeskApp)), f"{module}.{cls}"
 
 
+_ROOTS = ("on_mount", "on_show", "on_screen_resume")
+_STORE_MODULES = ("deskapp.services", "deskapp.sync", "deskapp.store")
+# Service functions that read no store (reference data only), so a mount may call them.
+_NO_STORE = {"severity_suggestion"}
+
+
+def _guarded(node: ast.Try) -> bool:
+    """A try whose handler takes any Exception (the caller hands the failure on)."""
+    return any(
+        h.type is None or (isinstance(h.type, ast.Name) and h.type.id in ("Exception",))
+        for h in node.handlers
+    )
+
+
+def _store_calls(
+    methods: dict[str, ast.FunctionDef], name: str, store_names: set[str], seen: set[str]
+) -> list[str]:
+    """Store reads that `name` makes on the event loop: calls to what the module imported
+    from the services, sync or store, or to `self.desk.…`, followed into the class's own
+    plain methods; not into workers, and not inside a try that hands the failure on."""
+    if name in seen or name not in methods:
+        return []
+    seen.add(name)
+    method = methods[name]
+    if any(ast.unparse(d).startswith("desk_work") for d in method.decorator_list):
+        return []
+    found: list[str] = []
+    stack: list[ast.AST] = list(method.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Try) and _guarded(node):
+            stack.extend(node.orelse + node.finalbody)
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.Lambda, ast.AsyncFunctionDef)):
+            continue  # a callback defined here runs later, elsewhere
+        if isinstance(node, ast.Call):
+            callee = ast.unparse(node.func)
+            service = callee in store_names and not callee[0].isupper()  # a class: a value
+            if (service and callee not in _NO_STORE) or callee.startswith(
+                ("self.desk.read", "self.desk.write")
+            ):
+                found.append(f"{name}: {callee}")
+            if callee.startswith("self.") and callee.count(".") == 1:
+                found += _store_calls(methods, callee[5:], store_names, seen)
+            if callee in ("self.set_interval", "self.set_timer") and len(node.args) > 1:
+                target = ast.unparse(node.args[1])
+                if target.startswith("self.") and target.count(".") == 1:
+                    found += _store_calls(methods, target[5:], store_names, seen)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def test_no_screen_reads_the_store_on_mount_or_a_timer_outside_the_boundary() -> None:
+    """What a screen reads when it is shown or on a timer goes through a worker (or hands a
+    failure to one): a damaged page or a locked store then becomes words, not a closed desk."""
+    offenders, roots = [], 0
+    for path in sorted(SCREENS.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        store_names = {
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(_STORE_MODULES)
+            for alias in node.names
+        }
+        for cls in [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]:
+            methods = {m.name: m for m in cls.body if isinstance(m, ast.FunctionDef)}
+            for root in _ROOTS:
+                if root in methods:
+                    roots += 1
+                    for call in _store_calls(methods, root, store_names, set()):
+                        offenders.append(f"{path.name} {cls.name}.{call}")
+    assert roots >= 10  # the scan does find the screens' mounts
+    assert not offenders
+
+
 # ------------------------------------------------------- every mode under each store fault
 
 
@@ -547,3 +622,105 @@ async def test_nothing_printed_or_logged_holds_a_pin_or_a_full_phone(
             assert not re.search(rf"(?<![0-9*]){pin}(?![0-9])", text), pin
         for phone in PHONES:
             assert phone not in text, phone
+
+
+# ------------------------------------------------------- a store with damaged data pages
+
+
+def _damage_table_pages(desk: Desk, table: str) -> None:
+    """Overwrite every page of `table` in the store file with garbage (the rest stays good)."""
+    path = str(desk.engine.url.database)
+    desk.engine.dispose()
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+        pages = [p for (p,) in connection.execute(
+            "SELECT pageno FROM dbstat WHERE name = ?", (table,))]  # fmt: skip
+    assert pages
+    with open(path, "r+b") as fh:
+        for page in pages:
+            fh.seek((page - 1) * page_size)
+            fh.write(b"\xa5" * page_size)
+    desk.engine.dispose()
+
+
+async def test_f4_on_a_store_with_damaged_complaint_pages_says_so_and_stays_up(
+    desk: Desk,
+) -> None:
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await type_complaint(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert len(all_complaints(desk)) == 1
+        _damage_table_pages(desk, "complaint")
+        await pilot.press("f4")
+        await settle(pilot)
+        assert app.is_running
+        assert t("fault.damaged") in _shown(app)
+        await pilot.press("f2")  # the desk still answers
+        await settle(pilot)
+        assert app.screen.query_one("#customer_name", Input)
+
+
+async def test_the_last_resort_always_gives_a_real_incident_number(
+    desk: Desk, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A sorted fault (here a damaged page) that reaches Textual's last resort outside any
+    worker still prints a number to quote, and the log carries it with the traceback."""
+    log_file = _log_file()
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        try:
+            raise sqlite3.DatabaseError("database disk image is malformed")
+        except sqlite3.DatabaseError:
+            app._fatal_error()
+    _out, err = capfd.readouterr()
+    before, _, after = t("fault.fatal", incident="\0").partition("\0")
+    match = re.search(re.escape(before) + r"([A-Z2-9]{6})" + re.escape(after[:4]), err)
+    assert match, err
+    for handler in logging.getLogger("deskapp").handlers:
+        handler.flush()
+    assert f"incident {match.group(1)}" in log_file.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------- quitting with an unkept draft
+
+
+async def test_ctrl_q_asks_before_losing_a_form_whose_draft_could_not_be_written(
+    desk: Desk,
+) -> None:
+    from screens.widgets.confirm import ConfirmScreen
+
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        with store_limited(desk, READ_ONLY):
+            await type_complaint(pilot, name="周红")
+            await pilot.press("ctrl+q")
+            await settle(pilot)
+            assert app.is_running
+            assert isinstance(app.screen, ConfirmScreen)
+            assert t("app.quit_unsaved_body") in _shown(app)
+            await pilot.press("n")  # stay: the form is still there
+            await settle(pilot)
+            assert app.is_running
+            assert app.screen.query_one("#customer_name", Input).value == "周红"
+        await pilot.press("ctrl+q")  # the fault gone: the draft is written, no question
+        await settle(pilot)
+        assert not app.is_running
+    with desk.read() as session:
+        assert session.scalar(sa.text("SELECT count(*) FROM draft")) == 1
+
+
+async def test_ctrl_c_says_how_to_quit_in_the_desks_words(desk: Desk) -> None:
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+        titles = [n.title for n in app._notifications]
+        assert t("app.quit_hint_title") in titles and "Do you want to quit?" not in titles
+        assert messages(app)[-1].startswith(t("app.quit_hint", keys="").split(" ")[0])

@@ -94,3 +94,16 @@ async def test_lock_is_per_work_number(app: DeskApp) -> None:
         await settle(pilot)
         assert isinstance(app.screen, IntakeScreen)
         assert app.actor is not None and app.actor.work_no == "1002"
+
+
+async def test_the_work_number_field_takes_only_what_a_work_number_can_be(app: DeskApp) -> None:
+    """Letters and digits (full width too), at most 16: a space, a sign, a control character
+    or a seventeenth character never reaches the field."""
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await type_text(pilot, "10 01-\x01é#ａ１")
+        field = app.screen.query_one("#work_no", Input)
+        assert field.value == "1001ａ１"
+        field.value = ""
+        await type_text(pilot, "1" * 20)
+        assert field.value == "1" * 16
