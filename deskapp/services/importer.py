@@ -569,11 +569,11 @@ class _Parser:
                 errors.append(FieldError("closed_at", "error.import.open_has_close"))
             if satisfaction is not None:
                 errors.append(FieldError("satisfaction", "error.import.open_has_satisfaction"))
-        for name, moment in (("received_at", received_at), ("closed_at", closed_at)):
+        for column, moment in (("received_at", received_at), ("closed_at", closed_at)):
             day = local_day(moment, self.tz).isoformat() if moment else ""
             if day in self.locked_days:  # the day lock (day_lock.py): a late change is a
                 # duty manager's, one record at a time at the desk, never a file's
-                errors.append(FieldError(name, "error.import.day_locked", {"day": day}))
+                errors.append(FieldError(column, "error.import.day_locked", {"day": day}))
         if on_spot:
             if not finished:
                 errors.append(FieldError("solved_on_spot", "error.import.on_spot_open"))
