@@ -745,7 +745,7 @@ def sync_command(settings: DeskSettings, hall: str | None, batch_size: int) -> N
         raise StoreUnavailable(result.store_key, result.error)
     click.echo(("✓ " if result.ok else "✗ ") + result.message, err=not result.ok)
     codes = {SyncOutcome.OK: 0, SyncOutcome.MUST_UPDATE: 3, SyncOutcome.UNREACHABLE: 4,
-             SyncOutcome.BUSY_LOCAL: 5}  # fmt: skip
+             SyncOutcome.BUSY_LOCAL: 5, SyncOutcome.BAD_HALL: 2}  # fmt: skip
     sys.exit(codes.get(result.outcome, 1))
 
 

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -49,6 +50,7 @@ from deskapp.sync.hall import (
     HallStore,
     HallStoreError,
     fault_point,
+    hall_file,
     redact,
     root_of,
 )
@@ -68,7 +70,19 @@ class SyncOutcome(StrEnum):
     MUST_UPDATE = "must_update"  # this terminal is too old for the hall store: keep working
     UNREACHABLE = "unreachable"  # no hall store (or the connection was cut): retry later
     BUSY_LOCAL = "busy_local"  # this terminal's own store stayed busy past the wait: retry
+    BAD_HALL = "bad_hall"  # what was given as the hall is not one (own store, other file)
     ERROR = "error"
+
+
+# What was given as the hall is not one: a bad argument, said as such (the CLI's exit 2).
+BAD_HALL_KEYS = frozenset(
+    {
+        "sync.error.own_store",
+        "sync.error.not_a_hall",
+        "sync.error.hall_is_dir",
+        "sync.error.bad_url",
+    }
+)
 
 
 class MustUpdate(Exception):
@@ -117,6 +131,8 @@ class SyncResult:
             return t("sync.busy_local")
         if self.outcome is SyncOutcome.ERROR:
             return t("sync.failed", error=self.error)
+        if self.outcome is SyncOutcome.BAD_HALL:
+            return self.error
         parts = [t("sync.done", pushed=self.pushed, pulled=self.pulled)]
         if self.bootstrapped:
             parts.append(t("sync.bootstrapped"))
@@ -219,6 +235,9 @@ def sync(
     where = store.url if store else redact(str(hall))  # the run log never keeps a password
     try:
         if store is None:
+            own = Path(str(desk.engine.url.database or "")).expanduser().resolve()
+            if hall_file(str(hall)) == own:
+                raise HallStoreError("sync.error.own_store", path=str(own))
             store = HallStore.open(str(hall))
             where = store.url
         with _collector_paused():
@@ -227,6 +246,10 @@ def sync(
         key = getattr(error, "key", "")
         if key in ("sync.error.hall_too_new", ""):
             result.outcome = SyncOutcome.MUST_UPDATE
+        elif key in BAD_HALL_KEYS:
+            result.outcome = SyncOutcome.BAD_HALL
+            result.error = t(key, **error.params)
+            log.warning("refused as a hall store: %s", result.error)
         else:
             result.outcome = SyncOutcome.ERROR
             result.error = t(key, **error.params)
