@@ -335,7 +335,7 @@ def _log_run(
                     error=result.error,
                 )
             )
-    except (sa.exc.SQLAlchemyError, LocalStoreBusy):  # the run's own result matters more
+    except (sa.exc.SQLAlchemyError, LocalStoreBusy, StoreUnavailable):  # the result matters more
         log.exception("could not log the sync run")
 
 
