@@ -378,8 +378,8 @@ def _refuse_foreign_file(path: Path) -> None:
         with contextlib.closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)) as db:
             names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
     except sqlite3.DatabaseError as error:
-        if "locked" in str(error):
-            return  # a hall busy past the wait: the engine's own wait and answer follow
+        if "not a database" not in str(error):
+            return  # busy, read-only, full, damaged: the run meets it and says which
         raise HallStoreError("sync.error.not_a_hall", path=str(path)) from error
     if names and hall_meta.name not in names:
         raise HallStoreError("sync.error.not_a_hall", path=str(path))

@@ -18,6 +18,7 @@ import bisect
 import gc
 import json
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,7 +32,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from deskapp.i18n import t
 from deskapp.store.changelog import WriteMode, set_write_mode
-from deskapp.store.failures import StoreUnavailable, store_failures
+from deskapp.store.failures import StoreUnavailable, failure_key, store_failures
 from deskapp.store.models import (
     RECORD_TABLES,
     SCHEMA_VERSION,
@@ -71,6 +72,7 @@ class SyncOutcome(StrEnum):
     UNREACHABLE = "unreachable"  # no hall store (or the connection was cut): retry later
     BUSY_LOCAL = "busy_local"  # this terminal's own store stayed busy past the wait: retry
     BAD_HALL = "bad_hall"  # what was given as the hall is not one (own store, other file)
+    HALL_FAULT = "hall_fault"  # the hall store is there but refuses (read-only, full, damaged)
     ERROR = "error"
 
 
@@ -131,7 +133,7 @@ class SyncResult:
             return t("sync.busy_local")
         if self.outcome is SyncOutcome.ERROR:
             return t("sync.failed", error=self.error)
-        if self.outcome is SyncOutcome.BAD_HALL:
+        if self.outcome in (SyncOutcome.BAD_HALL, SyncOutcome.HALL_FAULT):
             return self.error
         parts = [t("sync.done", pushed=self.pushed, pulled=self.pulled)]
         if self.bootstrapped:
@@ -260,10 +262,18 @@ def sync(
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
         # A hall store that cannot be reached, or a connection cut mid-run: retry later.
         # (A SQLite hall file locked by another terminal past its wait is a hall fault too.)
+        # The local store's own faults were raised as StoreUnavailable by now (_local_txn).
         busy = "database is locked" in str(error)
-        result.outcome = SyncOutcome.ERROR if busy else SyncOutcome.UNREACHABLE
-        result.error = str(getattr(error, "orig", None) or error)[:500]
-        log.warning("hall store %s: %s", "busy" if busy else "unreachable", result.error)
+        detail = str(getattr(error, "orig", None) or error)[:500]
+        fault = _hall_fault(error, hall_file(where))
+        if fault:
+            result.outcome = SyncOutcome.HALL_FAULT
+            result.error = t(fault, hall=where, detail=detail)
+            log.warning("hall store refused (%s): %s", fault, detail)
+        else:
+            result.outcome = SyncOutcome.ERROR if busy else SyncOutcome.UNREACHABLE
+            result.error = detail
+            log.warning("hall store %s: %s", "busy" if busy else "unreachable", result.error)
     except StoreUnavailable as error:  # the local store, not the hall: said as such
         log.warning("synchronization stopped: the local store refused (%s)", error.key)
         result.outcome = SyncOutcome.ERROR
@@ -279,6 +289,37 @@ def sync(
     result.duration_ms = int((time.perf_counter() - started) * 1000)
     _log_run(desk, where, started_at, result, hall_id if result.ok else None)
     return result
+
+
+_HALL_FAULTS = {
+    "error.store.full": "sync.error.hall_full",
+    "error.store.readonly": "sync.error.hall_readonly",
+    "error.store.io": "sync.error.hall_damaged",
+    # a SQLite hall file (local: hall_engine made its folder) that cannot be opened for
+    # writing: a read-only file or folder, as the WAL's files cannot be made beside it
+    "error.store.cannot_open": "sync.error.hall_readonly",
+}
+_HALL_DAMAGED = ("no such table", "no such column", "file is not a database", "malformed")
+
+
+def _hall_fault(error: BaseException, hall_path: Path | None) -> str | None:
+    """The words for a hall store that is there but refuses the run (full, read-only,
+    damaged or missing its tables), or None for one that cannot be reached (retried as such)."""
+    key = _HALL_FAULTS.get(failure_key(error) or "")
+    if key and hall_path is not None and _no_room(hall_path):
+        # SQLite answers a full disk under its WAL index as "disk I/O error": ask the disk
+        return "sync.error.hall_full"
+    if key:
+        return key
+    text = str(getattr(error, "orig", None) or error).lower()
+    return "sync.error.hall_damaged" if any(n in text for n in _HALL_DAMAGED) else None
+
+
+def _no_room(path: Path) -> bool:
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except OSError:
+        return False
 
 
 def _run(desk, store: HallStore, result: SyncResult, batch_size: int, window_days: int) -> str:
