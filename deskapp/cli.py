@@ -736,9 +736,13 @@ def sync_command(settings: DeskSettings, hall: str | None, batch_size: int) -> N
     if not hall:
         click.echo(f"✗ {t('sync.hall_missing')}", err=True)
         sys.exit(2)
-    result = sync(
-        _desk(settings), hall, batch_size=batch_size, window_days=settings.sync_window_days
-    )
+    desk = _desk(settings)
+    if not desk.is_initialised():  # in words, with the command that gives it one
+        import shlex
+
+        click.echo(f"✗ {t('sync.not_initialised', db=shlex.quote(desk.path))}", err=True)
+        sys.exit(2)
+    result = sync(desk, hall, batch_size=batch_size, window_days=settings.sync_window_days)
     if result.store_key:  # this terminal's store refused: its code, as every command's
         from deskapp.store.failures import StoreUnavailable
 

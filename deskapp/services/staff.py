@@ -289,7 +289,7 @@ def sign_in(desk: Desk, work_no: str, pin: SecretStr | str) -> Actor:
     if not has_staff(desk):
         # A terminal that never synchronized: no PIN can be right yet, and counting the
         # attempt would lock the real owner of the work number out once the staff arrive.
-        raise RuleViolation.single("work_no", "error.signin.no_staff")
+        raise RuleViolation.single("work_no", "error.signin.no_staff", command=desk.join_command())
     terminal = desk.terminal()
 
     def event(kind: str, reason: str = "", actor_id: str = "") -> SigninEvent:

@@ -274,3 +274,13 @@ def test_a_file_that_is_not_a_hall_store_is_refused_and_left_as_it_was(
     for _ in range(2):
         ok = runner.invoke(main, ["--db", str(stores["T03"]), "sync", "--hall", str(hall)])
         assert ok.exit_code == 0, ok.output
+
+
+def test_sync_of_a_store_without_a_terminal_identity_says_how_to_init(tmp_path: Path) -> None:
+    """Attack 6: in words, with the `deskapp init` command for this very store (exit 2)."""
+    db = tmp_path / "fresh.db"
+    done = CliRunner().invoke(main, ["--db", str(db), "sync", "--hall", str(tmp_path / "hall.db")])
+    assert done.exit_code == 2, done.output
+    assert f"deskapp --db {db} init --hall" in done.output and "终端身份" in done.output
+    assert "TerminalNotInitialised" not in done.output and "Traceback" not in done.output
+    assert not (tmp_path / "hall.db").exists()
