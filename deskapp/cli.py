@@ -139,6 +139,12 @@ def main(
         stderr_to_log()  # a browser session of `deskapp serve`: its stderr is the server's log
     if lang:
         set_language(lang)  # before any screen is imported: they read their labels then
+    from deskapp.minutes import MIN_MINUTES, bad_setting
+
+    if bad := bad_setting(os.environ):  # said once at start, not at every sign-in
+        words = _t("cli.bad_minutes", name=bad[0], value=bad[1], least=MIN_MINUTES)
+        click.echo(f"✗ {_one_line(words)}", err=True)
+        sys.exit(2)
     ctx.obj = {k: v for k, v in {"db": db, "data_dir": data_dir}.items() if v is not None}
     if ctx.invoked_subcommand is None:
         from screens.app import DeskApp
