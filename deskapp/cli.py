@@ -158,6 +158,12 @@ def main(
         stderr_to_log()  # a browser session of `deskapp serve`: its stderr is the server's log
     if lang:
         set_language(lang)  # before any screen is imported: they read their labels then
+    from deskapp.minutes import MIN_MINUTES, bad_setting
+
+    if bad := bad_setting(os.environ):  # said once at start, not at every sign-in
+        words = _t("cli.bad_minutes", name=bad[0], value=bad[1], least=MIN_MINUTES)
+        click.echo(f"✗ {_one_line(words)}", err=True)
+        sys.exit(2)
     ctx.obj = {k: v for k, v in {"db": db, "data_dir": data_dir}.items() if v is not None}
     if ctx.invoked_subcommand is None:
         from screens.app import DeskApp
@@ -755,16 +761,20 @@ def sync_command(settings: DeskSettings, hall: str | None, batch_size: int) -> N
     if not hall:
         click.echo(f"✗ {t('sync.hall_missing')}", err=True)
         sys.exit(2)
-    result = sync(
-        _desk(settings), hall, batch_size=batch_size, window_days=settings.sync_window_days
-    )
+    desk = _desk(settings)
+    if not desk.is_initialised():  # in words, with the command that gives it one
+        import shlex
+
+        click.echo(f"✗ {t('sync.not_initialised', db=shlex.quote(desk.path))}", err=True)
+        sys.exit(2)
+    result = sync(desk, hall, batch_size=batch_size, window_days=settings.sync_window_days)
     if result.store_key:  # this terminal's store refused: its code, as every command's
         from deskapp.store.failures import StoreUnavailable
 
         raise StoreUnavailable(result.store_key, result.error)
     click.echo(("✓ " if result.ok else "✗ ") + result.message, err=not result.ok)
     codes = {SyncOutcome.OK: 0, SyncOutcome.MUST_UPDATE: 3, SyncOutcome.UNREACHABLE: 4,
-             SyncOutcome.BUSY_LOCAL: 5}  # fmt: skip
+             SyncOutcome.BUSY_LOCAL: 5, SyncOutcome.BAD_HALL: 2}  # fmt: skip
     sys.exit(codes.get(result.outcome, 1))
 
 

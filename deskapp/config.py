@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from deskapp.minutes import MINUTE_SETTINGS, check_minutes
 from deskapp.paths import default_db_path, default_export_dir
 from deskapp.preferences import default_config_path
 
@@ -25,12 +26,17 @@ class DeskSettings(BaseSettings):
     )
     sync_window_days: int = Field(90, gt=0, description="history a new terminal pulls")
     sync_interval_minutes: float = Field(
-        3, ge=0, description="synchronize in the background this often (0: only on demand)"
+        3, description="synchronize in the background this often (0: only on demand)"
     )
     config: Path = Field(
         default_factory=default_config_path,
         description="the preferences file: theme and remapped keys (written by the desk)",
     )
     idle_signout_minutes: float = Field(
-        15, ge=0, description="sign out after this long without a key or click (0: never)"
+        15, description="sign out after this long without a key or click (0: never)"
     )
+
+    @field_validator(*MINUTE_SETTINGS, mode="before")
+    @classmethod
+    def _minutes(cls, value: object) -> float:
+        return check_minutes(value)

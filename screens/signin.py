@@ -27,6 +27,11 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
 
 
+def join_command(desk) -> str:
+    """The join command shown (its own function: snapshots show a fixed path)."""
+    return desk.join_command()
+
+
 class SignInScreen(WorkBoundary, Screen[None]):
     CSS_PATH = "signin.tcss"
     AUTO_FOCUS = "#work_no"
@@ -44,7 +49,7 @@ class SignInScreen(WorkBoundary, Screen[None]):
             )
             yield Field(t("signin.pin"), Input(id="pin", password=True, max_length=12), name="pin")
             yield Button(t("signin.submit"), id="submit", variant="primary")
-            notice = Static(t("signin.no_staff"), id="no-staff")
+            notice = Static("", id="no-staff")
             notice.display = False  # shown once the store is open and has no staff
             yield notice
             # A store that cannot be opened or written (busy, read-only, damaged), in words.
@@ -77,7 +82,9 @@ class SignInScreen(WorkBoundary, Screen[None]):
             self.app.call_from_thread(self._show_no_staff)
 
     def _show_no_staff(self) -> None:
-        self.query_one("#no-staff", Static).display = True
+        notice = self.query_one("#no-staff", Static)
+        notice.update(t("signin.no_staff", command=join_command(self.app.desk)))  # type: ignore[attr-defined]
+        notice.display = True
 
     @on(Input.Submitted, "#work_no")
     def _next(self) -> None:

@@ -107,6 +107,17 @@ class Desk:
                 )
         return self._terminal
 
+    @property
+    def path(self) -> str:
+        """The store's file, as `--db` takes it."""
+        return str(self.engine.url.database or "")
+
+    def join_command(self) -> str:
+        """The command that joins this terminal to its hall, runnable as printed."""
+        import shlex
+
+        return f"deskapp --db {shlex.quote(self.path)} sync --hall <HALL>"
+
     def is_initialised(self) -> bool:
         with self.read() as session:
             return session.scalars(sa.select(Terminal.node_id)).first() is not None

@@ -331,7 +331,7 @@ def sign_in(desk: Desk, work_no: str, pin: SecretStr | str) -> Actor:
     if not has_staff(desk):
         # A terminal that never synchronized: no PIN can be right yet, and counting the
         # attempt would lock the real owner of the work number out once the staff arrive.
-        raise RuleViolation.single("work_no", "error.signin.no_staff")
+        raise RuleViolation.single("work_no", "error.signin.no_staff", command=desk.join_command())
     if not _is_staff(desk, work_no):  # counted here only, never stored (see _refuse_unknown)
         verify_pin(pin, DUMMY_HASH)  # the same time as any other answer
         raise _refuse_unknown(desk, work_no, now)

@@ -32,7 +32,14 @@ class StoreUnavailable(Exception):
 
 def failure_key(error: BaseException) -> str | None:
     text = str(getattr(error, "orig", None) or error).lower()
-    return next((key for needle, key in _KINDS if needle in text), None)
+    key = next((key for needle, key in _KINDS if needle in text), None)
+    if key is None and "no such savepoint" in text:
+        # A full disk or an I/O error rolls SQLite's whole transaction back by itself; the
+        # savepoint's own rollback then fails, and that is the error raised last: the cause
+        # is the one it was raised while handling.
+        cause = error.__cause__ or error.__context__
+        return failure_key(cause) if cause is not None and cause is not error else None
+    return key
 
 
 @contextmanager

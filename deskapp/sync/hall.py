@@ -11,9 +11,11 @@ mistake): numbers are taken as max()+1 under the lock and the lock is released a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -354,6 +356,35 @@ def _on_hall_connect(dbapi_connection: Any, record: Any) -> None:
     cursor.close()
 
 
+def hall_file(url: str) -> Path | None:
+    """The file a SQLite hall store lives in (resolved), or None for PostgreSQL."""
+    text = str(url).strip()
+    if "://" in text and not text.startswith("sqlite:///"):
+        return None
+    return Path(text.removeprefix("sqlite:///")).expanduser().resolve()
+
+
+def _refuse_foreign_file(path: Path) -> None:
+    """A SQLite hall file is new, empty, or already a hall store. Anything else (a terminal's
+    own store, an unrelated database, a folder) is refused before a table is created in it:
+    turning it into a hall store would copy this terminal's records into somebody else's
+    file, and that file would no longer be what it was (a terminal's store can no longer be
+    backed up)."""
+    if path.is_dir():
+        raise HallStoreError("sync.error.hall_is_dir", path=str(path))
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)) as db:
+            names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.DatabaseError as error:
+        if "not a database" not in str(error):
+            return  # busy, read-only, full, damaged: the run meets it and says which
+        raise HallStoreError("sync.error.not_a_hall", path=str(path)) from error
+    if names and hall_meta.name not in names:
+        raise HallStoreError("sync.error.not_a_hall", path=str(path))
+
+
 def hall_engine(url: str) -> sa.Engine:
     """An engine for `url`: `postgresql://...` or a SQLite file path (`sqlite:///` optional)."""
     text = str(url).strip()
@@ -364,10 +395,12 @@ def hall_engine(url: str) -> sa.Engine:
         return sa.create_engine(text, pool_pre_ping=True, pool_size=2, max_overflow=2)
     if "://" in text and not text.startswith("sqlite:///"):
         raise HallStoreError("sync.error.bad_url", url=redact(text))
-    path = Path(text.removeprefix("sqlite:///")).expanduser().resolve()
+    path = hall_file(text)
+    assert path is not None
     kind = _mount_type(path.parent if not path.exists() else path)
     if kind in NETWORK_FILESYSTEMS:
         raise HallStoreError("sync.error.network_fs", path=str(path), fs=kind)
+    _refuse_foreign_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # phone numbers inside

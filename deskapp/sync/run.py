@@ -18,19 +18,21 @@ import bisect
 import gc
 import json
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from deskapp.i18n import t
 from deskapp.store.changelog import WriteMode, set_write_mode
-from deskapp.store.failures import StoreUnavailable, store_failures
+from deskapp.store.failures import StoreUnavailable, failure_key, store_failures
 from deskapp.store.models import (
     RECORD_TABLES,
     SCHEMA_VERSION,
@@ -49,6 +51,7 @@ from deskapp.sync.hall import (
     HallStore,
     HallStoreError,
     fault_point,
+    hall_file,
     redact,
     root_of,
 )
@@ -68,7 +71,20 @@ class SyncOutcome(StrEnum):
     MUST_UPDATE = "must_update"  # this terminal is too old for the hall store: keep working
     UNREACHABLE = "unreachable"  # no hall store (or the connection was cut): retry later
     BUSY_LOCAL = "busy_local"  # this terminal's own store stayed busy past the wait: retry
+    BAD_HALL = "bad_hall"  # what was given as the hall is not one (own store, other file)
+    HALL_FAULT = "hall_fault"  # the hall store is there but refuses (read-only, full, damaged)
     ERROR = "error"
+
+
+# What was given as the hall is not one: a bad argument, said as such (the CLI's exit 2).
+BAD_HALL_KEYS = frozenset(
+    {
+        "sync.error.own_store",
+        "sync.error.not_a_hall",
+        "sync.error.hall_is_dir",
+        "sync.error.bad_url",
+    }
+)
 
 
 class MustUpdate(Exception):
@@ -117,6 +133,8 @@ class SyncResult:
             return t("sync.busy_local")
         if self.outcome is SyncOutcome.ERROR:
             return t("sync.failed", error=self.error)
+        if self.outcome in (SyncOutcome.BAD_HALL, SyncOutcome.HALL_FAULT):
+            return self.error
         parts = [t("sync.done", pushed=self.pushed, pulled=self.pulled)]
         if self.bootstrapped:
             parts.append(t("sync.bootstrapped"))
@@ -219,6 +237,9 @@ def sync(
     where = store.url if store else redact(str(hall))  # the run log never keeps a password
     try:
         if store is None:
+            own = Path(str(desk.engine.url.database or "")).expanduser().resolve()
+            if hall_file(str(hall)) == own:
+                raise HallStoreError("sync.error.own_store", path=str(own))
             store = HallStore.open(str(hall))
             where = store.url
         with _collector_paused():
@@ -227,6 +248,10 @@ def sync(
         key = getattr(error, "key", "")
         if key in ("sync.error.hall_too_new", ""):
             result.outcome = SyncOutcome.MUST_UPDATE
+        elif key in BAD_HALL_KEYS:
+            result.outcome = SyncOutcome.BAD_HALL
+            result.error = t(key, **error.params)
+            log.warning("refused as a hall store: %s", result.error)
         else:
             result.outcome = SyncOutcome.ERROR
             result.error = t(key, **error.params)
@@ -237,10 +262,18 @@ def sync(
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
         # A hall store that cannot be reached, or a connection cut mid-run: retry later.
         # (A SQLite hall file locked by another terminal past its wait is a hall fault too.)
+        # The local store's own faults were raised as StoreUnavailable by now (_local_txn).
         busy = "database is locked" in str(error)
-        result.outcome = SyncOutcome.ERROR if busy else SyncOutcome.UNREACHABLE
-        result.error = str(getattr(error, "orig", None) or error)[:500]
-        log.warning("hall store %s: %s", "busy" if busy else "unreachable", result.error)
+        detail = str(getattr(error, "orig", None) or error)[:500]
+        fault = _hall_fault(error, hall_file(where))
+        if fault:
+            result.outcome = SyncOutcome.HALL_FAULT
+            result.error = t(fault, hall=where, detail=detail)
+            log.warning("hall store refused (%s): %s", fault, detail)
+        else:
+            result.outcome = SyncOutcome.ERROR if busy else SyncOutcome.UNREACHABLE
+            result.error = detail
+            log.warning("hall store %s: %s", "busy" if busy else "unreachable", result.error)
     except StoreUnavailable as error:  # the local store, not the hall: said as such
         log.warning("synchronization stopped: the local store refused (%s)", error.key)
         result.outcome = SyncOutcome.ERROR
@@ -256,6 +289,37 @@ def sync(
     result.duration_ms = int((time.perf_counter() - started) * 1000)
     _log_run(desk, where, started_at, result, hall_id if result.ok else None)
     return result
+
+
+_HALL_FAULTS = {
+    "error.store.full": "sync.error.hall_full",
+    "error.store.readonly": "sync.error.hall_readonly",
+    "error.store.io": "sync.error.hall_damaged",
+    # a SQLite hall file (local: hall_engine made its folder) that cannot be opened for
+    # writing: a read-only file or folder, as the WAL's files cannot be made beside it
+    "error.store.cannot_open": "sync.error.hall_readonly",
+}
+_HALL_DAMAGED = ("no such table", "no such column", "file is not a database", "malformed")
+
+
+def _hall_fault(error: BaseException, hall_path: Path | None) -> str | None:
+    """The words for a hall store that is there but refuses the run (full, read-only,
+    damaged or missing its tables), or None for one that cannot be reached (retried as such)."""
+    key = _HALL_FAULTS.get(failure_key(error) or "")
+    if key and hall_path is not None and _no_room(hall_path):
+        # SQLite answers a full disk under its WAL index as "disk I/O error": ask the disk
+        return "sync.error.hall_full"
+    if key:
+        return key
+    text = str(getattr(error, "orig", None) or error).lower()
+    return "sync.error.hall_damaged" if any(n in text for n in _HALL_DAMAGED) else None
+
+
+def _no_room(path: Path) -> bool:
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except OSError:
+        return False
 
 
 def _run(desk, store: HallStore, result: SyncResult, batch_size: int, window_days: int) -> str:
@@ -312,7 +376,11 @@ def _log_run(
                     error=result.error,
                 )
             )
-    except (sa.exc.SQLAlchemyError, LocalStoreBusy) as error:  # the run's result matters more
+    except (
+        sa.exc.SQLAlchemyError,
+        LocalStoreBusy,
+        StoreUnavailable,
+    ) as error:  # the run's result matters more
         log.exception("could not log the sync run")
         busy = isinstance(error, LocalStoreBusy) or "database is locked" in str(error)
         if busy and result.ok:

@@ -615,3 +615,32 @@ def test_a_sync_with_nothing_to_push_under_a_held_lock_says_busy(
         release()
     assert_one_line(result, ExitCode.STORE_BUSY)
     assert "✓" not in result.output
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "nan", "0.001", "inf", ""])
+@pytest.mark.parametrize("name", ["sync_interval_minutes", "idle_signout_minutes"])
+def test_a_bad_minutes_setting_is_said_once_at_start(tmp_path: Path, name: str, value: str) -> None:
+    """Attack 8: a bad DESKAPP_SYNC_INTERVAL_MINUTES / DESKAPP_IDLE_SIGNOUT_MINUTES is one line
+    naming the setting, exit 2, for the desk and every command (not an unexpected error at
+    every sign-in); 0 (off) and whole minutes are taken. The settings list is the code's."""
+    from click.testing import CliRunner
+
+    from deskapp.cli import main
+    from deskapp.config import DeskSettings
+    from deskapp.minutes import MINUTE_SETTINGS
+
+    assert set(MINUTE_SETTINGS) <= set(DeskSettings.model_fields)
+    variable = f"DESKAPP_{name.upper()}"
+    db = str(tmp_path / "t.db")
+    runner = CliRunner()
+    for args in (["keys"], ["staff", "list"], ["sync", "--hall", str(tmp_path / "hall.db")]):
+        done = runner.invoke(main, ["--db", db, *args], env={variable: value})
+        assert done.exit_code == 2, (args, done.output)
+        lines = done.output.strip().splitlines()
+        assert len(lines) == 1 and variable in lines[0] and "分钟" in lines[0], done.output
+    with pytest.raises(ValueError, match=name):  # pydantic says the same, by field
+        DeskSettings(**{name: value})
+    for good in ("0", "1", "15"):
+        assert getattr(DeskSettings(**{name: good}), name) == float(good)
+        done = runner.invoke(main, ["--db", db, "staff", "list"], env={variable: good})
+        assert done.exit_code == 0, done.output

@@ -173,3 +173,80 @@ def test_an_error_at_a_boundary_in_process_then_a_rerun(
     finally:
         a.close()
         b.close()
+
+
+def test_the_terminals_own_disk_full_during_a_pull_is_said_as_such(tmp_path: Path) -> None:
+    """Attack 3: the terminal's own store (on a real small tmpfs) fills up while it applies a
+    pull. That is this store's fault (full, exit 7), never "hall unreachable", and no pulled
+    change is quarantined for it; once there is room again the same run completes."""
+    from click.testing import CliRunner
+    from mounts import fill, tmpfs
+
+    from deskapp.cli import main
+    from deskapp.services.desk import Desk
+    from deskapp.store.models import SyncQuarantine
+
+    hall = str(tmp_path / "hall.db")
+    with tmpfs(tmp_path / "disk", size_kb=4096) as disk:
+        a = first_terminal(disk)
+        b = new_terminal(tmp_path / "b", "T02")
+        try:
+            assert sync(a.desk, hall).ok and sync(b.desk, hall).ok
+            for n in range(300):
+                take(b, "1002", contact_phone=f"1390000{n:04d}", content="话费" * 200)
+            assert sync(b.desk, hall).ok
+            filler = fill(disk)
+            result = sync(a.desk, hall)
+            assert result.outcome is not SyncOutcome.UNREACHABLE, result
+            assert result.store_key == "error.store.full", result
+            assert result.quarantined == 0
+            db = a.desk.engine.url.database
+            a.close()
+            done = CliRunner().invoke(main, ["--db", db, "sync", "--hall", hall])
+            assert done.exit_code == 7, done.output
+            assert "磁盘" in done.output and "营业厅" not in done.output
+            filler.unlink()
+            again = Desk.open(Path(db), clock=a.clock)
+            try:
+                assert sync(again, hall).ok
+                with again.read() as session:
+                    held = session.scalar(sa.select(sa.func.count()).select_from(SyncQuarantine))
+                assert held == 0
+            finally:
+                again.engine.dispose()
+        finally:
+            a.close()
+            b.close()
+
+
+@pytest.mark.parametrize("fault", ["missing_table", "read_only", "full"])
+def test_a_hall_store_that_refuses_is_not_called_unreachable(tmp_path: Path, fault: str) -> None:
+    """Attack 4: a SQLite hall file missing its hall_change table, on a read-only filesystem
+    or on a full disk (a real tmpfs) is there but refuses: said in its own words with its own
+    outcome, not "unreachable"; nothing is lost here and the next run after the repair goes."""
+    from mounts import fill, read_only, tmpfs
+
+    words = {"missing_table": "损坏", "read_only": "无法写入", "full": "磁盘已满"}[fault]
+    with tmpfs(tmp_path / "hall", size_kb=4096) as folder:
+        hall = str(folder / "hall.db")
+        a = first_terminal(tmp_path / "a")
+        try:
+            assert sync(a.desk, hall).ok
+            for n in range(40):
+                take(a, contact_phone=f"1390000{n:04d}", content="话费" * 200)
+            waiting = sync_status(a.desk).waiting
+            if fault == "missing_table":
+                engine = sa.create_engine(f"sqlite:///{hall}")
+                with engine.begin() as conn:
+                    conn.exec_driver_sql("DROP TABLE hall_change")
+                engine.dispose()
+            elif fault == "read_only":
+                read_only(folder)
+            else:
+                fill(folder)
+            result = sync(a.desk, hall)
+            assert result.outcome is SyncOutcome.HALL_FAULT, result
+            assert words in result.message and "营业厅数据库" in result.message
+            assert sync_status(a.desk).waiting == waiting  # nothing lost here
+        finally:
+            a.close()

@@ -227,3 +227,60 @@ def test_two_terminals_on_one_machine_hand_over_through_a_sqlite_file(tmp_path: 
     finally:
         a.close()
         b.close()
+
+
+def _tables(path: Path) -> set[str]:
+    engine = sa.create_engine(f"sqlite:///{path}")
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("given", ["other_terminal", "own_store", "unrelated", "folder"])
+def test_a_file_that_is_not_a_hall_store_is_refused_and_left_as_it_was(
+    tmp_path: Path, given: str
+) -> None:
+    """`deskapp --db t3.db sync --hall t4.db`: another terminal's store, the terminal's own,
+    an unrelated database or a folder is never made a hall store (exit 2, in words)."""
+    runner = CliRunner()
+    stores = {}
+    for code in ("T03", "T04"):
+        stores[code] = tmp_path / f"{code.lower()}.db"
+        init = ["--db", str(stores[code]), "init", "--hall", "GZ01", "--terminal", code]
+        assert runner.invoke(main, init).exit_code == 0
+    unrelated = tmp_path / "notes.db"
+    engine = sa.create_engine(f"sqlite:///{unrelated}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE note (x TEXT)")
+    engine.dispose()
+    (tmp_path / "folder").mkdir()
+    target = {
+        "other_terminal": stores["T04"],
+        "own_store": stores["T03"],
+        "unrelated": unrelated,
+        "folder": tmp_path / "folder",
+    }[given]
+    before = _tables(target) if target.is_file() else set()
+    done = runner.invoke(main, ["--db", str(stores["T03"]), "sync", "--hall", str(target)])
+    assert done.exit_code == 2, done.output
+    assert "营业厅数据库" in done.output and str(target) in done.output
+    assert "Traceback" not in done.output and len(done.output.strip().splitlines()) == 1
+    if target.is_file():
+        assert _tables(target) == before
+        assert not {name for name in before if name.startswith("hall_")}
+    # a new file and an existing hall store are still taken
+    hall = tmp_path / "hall.db"
+    for _ in range(2):
+        ok = runner.invoke(main, ["--db", str(stores["T03"]), "sync", "--hall", str(hall)])
+        assert ok.exit_code == 0, ok.output
+
+
+def test_sync_of_a_store_without_a_terminal_identity_says_how_to_init(tmp_path: Path) -> None:
+    """Attack 6: in words, with the `deskapp init` command for this very store (exit 2)."""
+    db = tmp_path / "fresh.db"
+    done = CliRunner().invoke(main, ["--db", str(db), "sync", "--hall", str(tmp_path / "hall.db")])
+    assert done.exit_code == 2, done.output
+    assert f"deskapp --db {db} init --hall" in done.output and "终端身份" in done.output
+    assert "TerminalNotInitialised" not in done.output and "Traceback" not in done.output
+    assert not (tmp_path / "hall.db").exists()

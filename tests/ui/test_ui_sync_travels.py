@@ -175,7 +175,9 @@ async def test_a_terminal_without_staff_says_how_to_join(bare_desk: Desk) -> Non
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         notice = app.screen.query_one("#no-staff")
-        assert notice.display and "deskapp sync" in str(notice.render())
+        shown = " ".join(str(notice.render()).split())
+        # the command as printed works: it names this store (attack 6)
+        assert notice.display and f"deskapp --db {desk.path} sync --hall" in shown, shown
         await sign_in(pilot, "1001", "1111")
         for attempt in range(6):  # more than the five wrong tries that would lock 1001 out
             if attempt:
@@ -183,7 +185,8 @@ async def test_a_terminal_without_staff_says_how_to_join(bare_desk: Desk) -> Non
                 await pilot.press("enter")
                 await settle(pilot)
             error = str(app.screen.query_one("#error-work_no").render())
-            assert t("error.signin.no_staff") in error
+            assert t("error.signin.no_staff", command=desk.join_command()) in error
+            assert f"--db {desk.path}" in " ".join(error.split())
             assert "不正确" not in error
     with desk.read() as s:
         assert s.scalars(sa.select(SigninEvent)).all() == []  # not counted toward the lock
@@ -193,8 +196,13 @@ async def test_a_terminal_without_staff_says_how_to_join(bare_desk: Desk) -> Non
 class TestNoStaffSnapshots:
     @SIZES
     def test_sign_in_of_a_terminal_that_never_synchronized(
-        self, snap_compare, bare_desk: Desk, size: tuple[int, int]
+        self, snap_compare, bare_desk: Desk, size: tuple[int, int], monkeypatch
     ) -> None:
+        import screens.signin
+
+        fixed = "deskapp --db /home/demo/t02.db sync --hall <HALL>"  # not the test's tmp path
+        monkeypatch.setattr(screens.signin, "join_command", lambda desk: fixed)
+
         async def shown(pilot: Pilot) -> None:
             await settle(pilot)
 
