@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -415,8 +416,9 @@ def redact(url: str) -> str:
     """The hall store's address without a password, for logs and screens."""
     try:
         parsed = sa.engine.make_url(url)
-    except Exception:  # a plain path
-        return str(url)[:200]
+    except Exception:  # a plain path, or an address too malformed to parse: hide what
+        # stands between "user:" and "@" all the same
+        return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", str(url))[:200]
     return parsed.render_as_string(hide_password=True)[:200]
 
 

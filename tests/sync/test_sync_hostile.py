@@ -353,7 +353,21 @@ def test_a_password_in_a_refused_hall_address_is_not_logged(tmp_path: Path) -> N
         assert not result.ok and "s3cret" not in (result.error or "")
         with term.desk.read() as s:
             logged = s.scalars(sa.select(SyncRun)).one()
-        assert logged.outcome == "error" and "s3cret" not in logged.hall
+        assert logged.outcome == "bad_hall" and "s3cret" not in logged.hall
         assert "clerk" in logged.hall  # the address is still there, without its password
+    finally:
+        term.close()
+
+
+def test_a_password_in_a_malformed_hall_address_is_not_logged(tmp_path: Path) -> None:
+    """An address too broken to parse (an unclosed IPv6 bracket) still loses its password
+    before it reaches the run log or the result."""
+    term = first_terminal(tmp_path)
+    try:
+        result = sync(term.desk, "postgresql://clerk:topsecret@[::1")
+        assert not result.ok and "topsecret" not in (result.error or "")
+        with term.desk.read() as s:
+            logged = s.scalars(sa.select(SyncRun)).all()
+        assert logged and all("topsecret" not in run.hall for run in logged)
     finally:
         term.close()
