@@ -637,7 +637,7 @@ def report(
     out: Path | None,
 ) -> None:
     """统计报表: the hall's figures for a day, week, month or range, as a table, xlsx, csv
-    or json (see deskapp/services/reports.py for what each figure counts)."""
+    or json (see deskapp/services/reports/__init__.py for what each figure counts)."""
     from deskapp.domain.errors import RuleViolation
     from deskapp.i18n import t
     from deskapp.services import exports

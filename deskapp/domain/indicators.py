@@ -1,7 +1,7 @@
 """The hall's figures (DOMAIN.md, "What the hall is measured on") as plain formulas.
 
 Pure: periods are local dates, turned into UTC bounds with the hall's time zone passed in;
-nothing here reads the clock, a file or the store. The service (deskapp/services/reports.py)
+nothing here reads the clock, a file or the store. The service (deskapp/services/reports)
 gathers the complaints and their events; these functions do the arithmetic, so every figure
 can be checked by hand.
 

@@ -1,4 +1,4 @@
-"""A report (deskapp/services/reports.py) as a file: Excel (.xlsx, a sheet per table), CSV
+"""A report (deskapp/services/reports) as a file: Excel (.xlsx, a sheet per table), CSV
 (UTF-8 with a BOM, so Excel shows the Chinese), JSON for scripts, or plain text.
 
 Every table carries its basis (统计口径: which tickets it counts) into every format: in the

@@ -1,0 +1,287 @@
+"""Replaying a ticket's events: the facts its clocks depend on (`ticket_facts`), and, moment by
+moment, which deadline came first and whether the ticket kept every limit until it closed
+(`ticket_history`, the timeliness of DOMAIN.md "What the hall is measured on").
+
+Pure: the services read the complaint and its events from the store and pass them in with the
+working-time calendar and the time limits; nothing here reads the clock, a file or the store.
+The follow-up queue (services/clocks.py) and the reports (services/reports) both replay through
+this module, so a report judges a ticket as the queue did at the time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from typing import Any, Protocol
+
+from deskapp.domain.clocks import ClockKind, Pause, TimeLimits, due
+from deskapp.domain.enums import Channel, Status
+from deskapp.domain.indicators import Stretch, kept_every_limit
+from deskapp.domain.status import ACTIVE
+from deskapp.domain.ticket_clocks import DispatchFacts, TicketFacts, active_clocks
+from deskapp.domain.worktime import OpeningHours, WorkCalendar, WorkInstant, hours_delta
+
+EXTERNAL_CHANNELS = frozenset({Channel.CONSUMER_ASSOCIATION, Channel.REGULATOR, Channel.MEDIA})
+CLOSED_STATES = (Status.CLOSED.value, Status.VISITED.value)
+
+
+class EventLike(Protocol):
+    """A complaint event as the store keeps it (kind, moment, JSON data, id)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def data(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+
+
+class ComplaintLike(Protocol):
+    """The fields of a complaint that `ticket_facts` reads."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def registered_at(self) -> datetime: ...
+    @property
+    def solved_on_spot(self) -> bool: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def accused_staff_id(self) -> str | None: ...
+    @property
+    def closed_at(self) -> datetime | None: ...
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> TicketFacts:
+    """The history of a complaint, reduced to what its clocks depend on. Events in order."""
+    dispatches: dict[str, dict] = {}
+    reached: list[datetime] = []
+    promise: datetime | None = None
+    pauses: list[Pause] = []
+    investigated = visited = False
+    care_done = 0
+    round_start = complaint.registered_at
+    for event in events:
+        data = json.loads(event.data or "{}")
+        kind = event.kind
+        if kind == "dispatch":
+            dispatches[data["department"]] = {"at": event.at, "replies": [], "final": False}
+        elif kind == "department_reply":
+            entry = dispatches.setdefault(
+                data["department"], {"at": event.at, "replies": [], "final": False}
+            )
+            entry["replies"].append(event.at)
+            entry["final"] = bool(data.get("final"))
+        elif kind == "contact":
+            if data.get("reached"):
+                reached.append(event.at)
+                promise = None  # the customer was reached: an earlier promise is answered
+            if data.get("promise_due"):
+                promise = _at(data["promise_due"])
+        elif kind == "promise":
+            promise = _at(data["due"])
+        elif kind == "pause":
+            pauses.append(Pause(event.at, _at(data["until"]), data.get("reason", "")))
+        elif kind == "investigation":
+            investigated = True
+        elif kind == "visit":
+            visited = data.get("move") == "visit"
+        elif kind == "reopened":
+            # 重启工单: a new round of handling; its clocks start again from the reopening.
+            visited = False
+            round_start = event.at
+            dispatches.clear()
+            reached.clear()
+            promise = None
+        elif kind == "care":
+            care_done += 1
+    return TicketFacts(
+        status=Status(complaint.status),
+        registered_at=round_start,
+        solved_on_spot=complaint.solved_on_spot,
+        face_to_face=complaint.channel == Channel.WALK_IN.value,
+        external=Channel(complaint.channel) in EXTERNAL_CHANNELS,
+        internal=complaint.accused_staff_id is not None,
+        closed_at=complaint.closed_at,
+        dispatches=tuple(
+            DispatchFacts(code, d["at"], tuple(d["replies"]), d["final"])
+            for code, d in dispatches.items()
+        ),
+        reached_contacts=tuple(reached),
+        promise_due=promise if complaint.status not in (Status.CLOSED, Status.VISITED) else None,
+        pauses=tuple(pauses),
+        investigated=investigated,
+        visited=visited,
+        care_done=care_done,
+    )
+
+
+# --------------------------------------------------------------- the earliest deadline, fast
+
+
+_SLACK = timedelta(seconds=1)  # rounding of the bounds: always on the early side
+
+
+class LowerBoundCalendar:
+    """Stands in for the working-time calendar in a first, cheap pass over a ticket's clocks:
+    every working-time deadline becomes a lower bound of itself (working time never runs faster
+    than the clock, and N working days hold at least N of the shortest working day), while
+    clock-time deadlines and promises stay exact. When an exact deadline comes no later than
+    every bound, it is the earliest deadline, and the real calendar is not needed: this is what
+    keeps a month's report over a large store within its second (most open tickets have a
+    30-minute dispatch clock running). Pauses always take the real calendar."""
+
+    def __init__(self, calendar: WorkCalendar, shortest_day: timedelta) -> None:
+        self.tz = calendar.tz
+        self.hours_per_day = Fraction(int(shortest_day.total_seconds()), 3600)
+
+    @classmethod
+    def of(cls, calendar: WorkCalendar) -> LowerBoundCalendar:
+        return cls(calendar, shortest_working_day(calendar.hours))
+
+    def add_working_hours(self, start: datetime, hours: Any) -> WorkInstant:
+        return WorkInstant(start + hours_delta(hours) - _SLACK, False)
+
+    def add_working_days(self, start: datetime, days: Any) -> WorkInstant:
+        return WorkInstant(start + hours_delta(Fraction(days) * self.hours_per_day) - _SLACK,
+                           False)  # fmt: skip
+
+    def end_of_working_day(self, start: datetime, n: int) -> WorkInstant:
+        return WorkInstant(start, False)
+
+
+def shortest_working_day(hours: OpeningHours) -> timedelta:
+    """The shortest opening of the ordinary weekdays (Monday to Friday) that have hours."""
+    lengths = [
+        sum((datetime.combine(date.min, p.end) - datetime.combine(date.min, p.start)
+             for p in day), timedelta())
+        for day in hours.week[:5]
+        if day
+    ]  # fmt: skip
+    return min(lengths)
+
+
+def _uses_calendar(kind: ClockKind, limits: TimeLimits) -> bool:
+    return kind is not ClockKind.PROMISE and limits[kind].unit.uses_calendar
+
+
+def earliest_deadline(
+    facts: TicketFacts,
+    calendar: WorkCalendar,
+    limits: TimeLimits,
+    rough: LowerBoundCalendar | None = None,
+) -> datetime | None:
+    """The earliest deadline of the clocks running on `facts` (the first of `active_clocks`);
+    `rough` tries the cheap pass first."""
+    if rough is not None and not facts.pauses:
+        clocks = active_clocks(facts, rough, limits)  # type: ignore[arg-type]
+        if not clocks:
+            return None
+        exact = [c for c in clocks if not _uses_calendar(c.kind, limits)]
+        bounds = [c for c in clocks if _uses_calendar(c.kind, limits)]
+        if exact and (not bounds or exact[0].deadline.at <= bounds[0].deadline.at):
+            return exact[0].deadline.at
+    clocks = active_clocks(facts, calendar, limits)
+    return clocks[0].deadline.at if clocks else None
+
+
+# ------------------------------------------------------------------------------- the replay
+
+
+@dataclass(frozen=True)
+class History:
+    """What the events say about one ticket: its handling stretches and its timeliness."""
+
+    stretches: tuple[Stretch, ...]
+    timely: bool | None  # None: cannot be judged (imported already closed) or not closed
+
+
+@dataclass
+class _AsOf:
+    """The fields of a complaint that `ticket_facts` reads, as they stood at one moment."""
+
+    status: str
+    registered_at: datetime
+    solved_on_spot: bool
+    channel: str
+    accused_staff_id: str | None
+    closed_at: datetime | None
+
+
+_STATUS_AFTER = {
+    "registered": Status.OPEN,
+    "dispatch": Status.DISPATCHED,
+    "department_reply": Status.REPLIED,
+    "closed": Status.CLOSED,
+    "reopened": Status.OPEN,
+}
+
+
+def ticket_history(
+    row: Any,
+    events: Sequence[EventLike],
+    now: datetime,
+    calendar: WorkCalendar,
+    limits: TimeLimits,
+    rough: LowerBoundCalendar | None = None,
+) -> History:
+    """Replay a ticket's events: after each moment at which something happened, which clocks
+    ran and which deadline came first, until the next moment (or `now`).
+
+    `row` needs received_at, registered_at, solved_on_spot, channel, accused_staff_id,
+    status and closed_at; `events` kind, at, data and id, in order."""
+    imported: dict[str, Any] = {}
+    for event in events:
+        if event.kind == "registered":
+            imported = json.loads(event.data or "{}")
+            break
+    arrived_at: datetime | None = None
+    if imported.get("imported"):
+        arrived_at = datetime.fromisoformat(imported["imported_at"])
+    state = _AsOf(Status.OPEN.value, row.registered_at, row.solved_on_spot, row.channel,
+                  row.accused_staff_id, None)  # fmt: skip
+    stretches: list[Stretch] = []
+    i, n = 0, len(events)
+    while i < n:
+        at = events[i].at
+        while i < n and events[i].at == at:
+            event = events[i]
+            after = _STATUS_AFTER.get(event.kind)
+            if event.kind == "visit":
+                move = json.loads(event.data or "{}").get("move")
+                after = Status.VISITED if move == "visit" else None
+            if after is not None:
+                state.status = after.value
+                if after is Status.CLOSED:
+                    state.closed_at = event.at
+                elif after is Status.OPEN:
+                    state.closed_at = None
+            i += 1
+        until = events[i].at if i < n else now
+        if Status(state.status) not in ACTIVE or until <= at:
+            continue
+        start = at if arrived_at is None else max(at, arrived_at)
+        if start < until:
+            facts = ticket_facts(state, events[:i])
+            stretches.append(Stretch(start, until, earliest_deadline(facts, calendar, limits,
+                                                                     rough)))  # fmt: skip
+    timely: bool | None = None
+    if row.status in CLOSED_STATES and row.closed_at is not None:
+        if arrived_at is not None and imported.get("imported_status") in CLOSED_STATES:
+            timely = None
+        else:
+            in_time = True
+            if arrived_at is None:
+                limit = due(ClockKind.REGISTER, row.received_at, calendar, limits)
+                in_time = row.registered_at <= limit.at
+            timely = kept_every_limit(stretches, in_time)
+    return History(tuple(stretches), timely)

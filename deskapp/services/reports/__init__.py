@@ -1,0 +1,97 @@
+"""统计报表: the hall's figures for a day, week, month or range of days, for this terminal,
+the hall, or an area of several halls (on a synchronized store), as tables that the screen
+shows and deskapp/services/exports.py writes to xlsx, csv and json.
+
+Which tickets each figure counts (also stated beside every figure, on screen and in exports):
+
+* **受理 received** (R): received in the period (`received_at` in `[start, end)`), whatever
+  their state now. Counts, per 10,000 customers, control attainment, on-site resolution,
+  repeat / escalated / batch / reopened counts, TOP10 causes, the service-process breakdown
+  and the received line of the trend count R.
+* **结案 closed** (C): closed in the period (`closed_at` in `[start, end)`) and still closed
+  now (状态 已结案 or 已回访; a ticket reopened since has no closing time until it is closed
+  again). Timeliness, satisfaction, the 已结案投诉级别统计表, the team tables and the closed line
+  of the trend count C.
+* **处理中 being handled**: any time of the period during which a ticket was open, dispatched
+  or replied (not yet closed). Overdue tickets and ticket-days count those stretches.
+
+**Timeliness (及时率: closed within all limits)**, computed from each ticket's events: the
+ticket was registered within the registration limit (10 minutes after receiving, clock time)
+and, at no moment between its registration and its closing, was any of its running deadlines
+past (dispatch, first contact, progress contact, department response and updates, internal
+investigation, promises to the customer; pauses move them as the follow-up queue does). In
+other words: the follow-up queue never showed it overdue (压单) before it was closed. Replayed
+by deskapp/domain/replay.py (the `ticket_facts` the queue's clocks use) with the time limits of
+data/time_limits.toml, so it is the same judgement the queue made at the time. Imported
+tickets: one that arrived closed cannot be judged (its handling happened elsewhere) and is
+left out of the rate, which says how many were left out; one that arrived open is judged from
+its arrival on this desk, without the registration limit.
+
+**Satisfaction (满意率)**: of the tickets in C whose customer gave a verdict, the share
+satisfied or basically satisfied: (满意 + 基本满意) / (满意 + 基本满意 + 不满意). "客户未表态"
+and tickets without a verdict yet (closed, return visit not made) are left out, and counted.
+
+**Overdue ticket-days (超时工单·天)**: for each ticket, the time inside the period during which
+it was being handled and past a running deadline, summed over tickets, in days of 24 hours.
+The return visit and the care follow-ups after closing are not counted here (they are not
+handling); imported tickets count from their arrival on this desk.
+
+**Teams**: a ticket belongs to the team of its current owner (处理人), from the `[[team]]`
+lists of data/customer_base.toml; an owner in no team is a team of one.
+
+The package, a module a job: `model` (the request, scope, tables, figures and how a cell
+reads), `scope` (which halls and customer base), `queries` (what is read from the store),
+`history` (the domain's replay with this desk's calendar and limits), `tables` (the table
+builders), `build` (`build_report`), `arguments` (the period a person types).
+"""
+
+from deskapp.domain.replay import History
+from deskapp.services.reports.arguments import parse_day, period_from_args
+from deskapp.services.reports.build import build_report
+from deskapp.services.reports.history import (
+    earliest_deadline,
+    lower_bound_calendar,
+    ticket_history,
+)
+from deskapp.services.reports.model import (
+    CLOSED_STATES,
+    OVER_MARK,
+    SCREEN_LIST_LIMIT,
+    Column,
+    Figures,
+    Kind,
+    Report,
+    ReportRequest,
+    Scope,
+    ScopeKind,
+    Table,
+    Trend,
+    format_cell,
+    period_label,
+)
+from deskapp.services.reports.scope import resolve_scope
+
+__all__ = [
+    "CLOSED_STATES",
+    "OVER_MARK",
+    "SCREEN_LIST_LIMIT",
+    "Column",
+    "Figures",
+    "History",
+    "Kind",
+    "Report",
+    "ReportRequest",
+    "Scope",
+    "ScopeKind",
+    "Table",
+    "Trend",
+    "build_report",
+    "earliest_deadline",
+    "format_cell",
+    "lower_bound_calendar",
+    "parse_day",
+    "period_from_args",
+    "period_label",
+    "resolve_scope",
+    "ticket_history",
+]

@@ -1,0 +1,119 @@
+"""Building a report: read the rows of its scope and period, replay each ticket's events
+(deskapp/domain/replay.py), compute the figures, then the tables."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from deskapp.domain.enums import Satisfaction
+from deskapp.domain.indicators import (
+    Period,
+    Ratio,
+    buckets,
+    count_into,
+    overdue_within,
+    per_10k,
+    prorated,
+    ticket_days,
+)
+from deskapp.domain.replay import History
+from deskapp.services.customer_base import customer_base
+from deskapp.services.desk import Desk
+from deskapp.services.reports.history import lower_bound_calendar, ticket_history
+from deskapp.services.reports.model import (
+    CLOSED_STATES,
+    Figures,
+    Report,
+    ReportRequest,
+    Scope,
+    Trend,
+)
+from deskapp.services.reports.queries import _load_events, _load_rows, _Row, _staff
+from deskapp.services.reports.scope import resolve_scope
+from deskapp.services.reports.tables import (
+    _causes_table,
+    _control_table,
+    _indicator_table,
+    _levels_table,
+    _process_table,
+    _team_tables,
+    _trend_table,
+)
+
+
+def build_report(desk: Desk, request: ReportRequest, now: datetime | None = None) -> Report:
+    now = now or desk.clock.now()
+    tz = desk.tz
+    period = request.period
+    start, end = period.bounds(tz)
+    scope = resolve_scope(desk, request)
+    rows = _load_rows(desk, scope, start, end)
+    received = [r for r in rows if start <= r.received_at < end]
+    closed = [
+        r for r in rows
+        if r.status in CLOSED_STATES and r.closed_at is not None and start <= r.closed_at < end
+    ]  # fmt: skip
+    events = _load_events(desk, [r.id for r in rows])
+    rough = lower_bound_calendar(desk)
+    histories = {r.id: ticket_history(desk, r, events.get(r.id, []), now, rough) for r in rows}
+    window_end = min(end, now)
+    overdue = {r.id: overdue_within(histories[r.id].stretches, start, window_end) for r in rows}
+    figures = _figures(scope, period, received, closed, histories, overdue)
+    grid = buckets(period, tz)
+    trend = Trend(
+        [b.label for b in grid],
+        count_into((r.received_at for r in received), grid),
+        count_into((r.closed_at for r in closed if r.closed_at), grid),
+    )
+    staff = _staff(desk)
+    base = customer_base(desk.refdata.data_dir)
+    report = Report(period, scope, start, end, now, tz, figures, trend, [])
+    report.tables = [
+        _indicator_table(report),
+        _control_table(report, received),
+        _causes_table(desk, report, received),
+        _process_table(desk, report, received),
+        _trend_table(report),
+        _levels_table(report, closed, histories),
+        *_team_tables(desk, report, closed, histories, staff, base),
+    ]
+    return report
+
+
+def _figures(
+    scope: Scope,
+    period: Period,
+    received: list[_Row],
+    closed: list[_Row],
+    histories: dict[str, History],
+    overdue: dict[str, Any],
+) -> Figures:
+    control = prorated(scope.control, period)
+    timely = [histories[r.id].timely for r in closed]
+    judged = [v for v in timely if v is not None]
+    sat = Counter(r.satisfaction or "none" for r in closed)
+    good = sat[Satisfaction.SATISFIED] + sat[Satisfaction.BASICALLY_SATISFIED]
+    spans = [v for v in overdue.values() if v]
+    return Figures(
+        received=len(received),
+        customers=scope.customers,
+        per_10k=per_10k(len(received), scope.customers),
+        per_10k_control=prorated(scope.per_10k, period),
+        control=control,
+        control_reached=Ratio(len(received), control or 0),
+        on_spot=Ratio(sum(r.solved_on_spot for r in received), len(received)),
+        closed=len(closed),
+        timely=Ratio(sum(judged), len(judged)),
+        timeliness_unknown=len(timely) - len(judged),
+        satisfaction=Ratio(good, good + sat[Satisfaction.UNSATISFIED]),
+        satisfaction_counts={key: sat[key] for key in (*(s.value for s in Satisfaction), "none")},
+        repeat=sum(r.is_repeat for r in received),
+        escalated=sum(r.escalation_level > 0 for r in received),
+        batch=sum(r.is_batch for r in received),
+        reopened=sum(r.reopen_count > 0 for r in received),
+        reopen_times=sum(r.reopen_count for r in received),
+        overdue_tickets=len(spans),
+        overdue_days=ticket_days(spans),
+    )

@@ -1,0 +1,99 @@
+"""What a report reads from the store: the tickets of its scope and period, their events, the
+staff's names. Plain rows, read in one pass each."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from deskapp.services.desk import Desk
+from deskapp.services.reports.model import Scope
+from deskapp.store.models import Complaint, ComplaintEvent, Staff
+
+_CHUNK = 500  # ids per IN (...) when reading events
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: str
+    ticket_no: str
+    hall_code: str
+    received_at: datetime
+    registered_at: datetime
+    closed_at: datetime | None
+    status: str
+    solved_on_spot: bool
+    satisfaction: str | None
+    is_repeat: bool
+    is_batch: bool
+    escalation_level: int
+    reopen_count: int
+    cause_code: str
+    severity: str
+    channel: str
+    accused_staff_id: str | None
+    owner_id: str
+    customer_name: str
+    outcome: str
+    contact_phone: str
+
+
+_COLUMNS = (
+    Complaint.id, Complaint.ticket_no, Complaint.hall_code, Complaint.received_at,
+    Complaint.registered_at, Complaint.closed_at, Complaint.status, Complaint.solved_on_spot,
+    Complaint.satisfaction, Complaint.is_repeat, Complaint.is_batch, Complaint.escalation_level,
+    Complaint.reopen_count, Complaint.cause_code, Complaint.severity, Complaint.channel,
+    Complaint.accused_staff_id, Complaint.owner_id, Complaint.customer_name,
+    sa.func.substr(Complaint.outcome, 1, 80), Complaint.contact_phone,
+)  # fmt: skip
+
+
+def _load_rows(desk: Desk, scope: Scope, start: datetime, end: datetime) -> list[_Row]:
+    """Every ticket of the scope that was received, closed or being handled in the period:
+    received before its end and not closed before its start."""
+    stmt = sa.select(*_COLUMNS).where(
+        Complaint.hall_code.in_(scope.halls),
+        Complaint.received_at < end,
+        sa.or_(Complaint.closed_at.is_(None), Complaint.closed_at >= start),
+    )
+    if scope.terminal is not None:
+        stmt = stmt.where(Complaint.terminal_code == scope.terminal)
+    with desk.read() as session:
+        return [_Row(*r) for r in session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class _Event:
+    kind: str
+    at: datetime
+    data: str
+    id: str
+
+
+def _load_events(desk: Desk, ids: Sequence[str]) -> dict[str, list[_Event]]:
+    found: dict[str, list[_Event]] = defaultdict(list)
+    stmt = sa.select(
+        ComplaintEvent.complaint_id, ComplaintEvent.kind, ComplaintEvent.at,
+        ComplaintEvent.data, ComplaintEvent.id,
+    )  # fmt: skip
+    with desk.read() as session:
+        for i in range(0, len(ids), _CHUNK):
+            chunk = ids[i : i + _CHUNK]
+            for cid, kind, at, data, eid in session.execute(
+                stmt.where(ComplaintEvent.complaint_id.in_(chunk))
+            ):
+                found[cid].append(_Event(kind, at, data, eid))
+    for events in found.values():
+        events.sort(key=lambda e: (e.at, e.id))
+    return found
+
+
+def _staff(desk: Desk) -> dict[str, tuple[str, str]]:
+    with desk.read() as session:
+        return {
+            i: (w, n) for i, w, n in session.execute(sa.select(Staff.id, Staff.work_no, Staff.name))
+        }
