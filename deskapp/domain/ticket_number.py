@@ -26,3 +26,9 @@ def looks_like_ticket_number(text: str) -> bool:
     """True for a whole number or a recognisable part of one (search box routing)."""
     t = text.strip().upper()
     return bool(TICKET.fullmatch(t)) or bool(re.fullmatch(r"[A-Z0-9]{2,8}-[A-Z0-9-]+", t))
+
+
+def sequence_of(ticket_no: str) -> int:
+    """The daily sequence of a number, also of one that lost a collision and is stored as
+    `NUMBER~id` (deskapp/sync/unique.py)."""
+    return int(ticket_no.split("~", 1)[0].rsplit("-", 1)[1])

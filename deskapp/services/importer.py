@@ -57,13 +57,14 @@ from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission
 from deskapp.domain.phone import parse_phone, parse_service_number
 from deskapp.domain.severity import severity_floor
-from deskapp.domain.ticket_number import CODE, format_ticket_number
+from deskapp.domain.ticket_number import CODE
 from deskapp.domain.timefmt import local_day, read_local
 from deskapp.i18n import catalogue, error_text, t
 from deskapp.services.clocks import clocks_for, ticket_facts
 from deskapp.services.customer_base import customer_base
 from deskapp.services.desk import Actor, Desk
-from deskapp.store.models import Complaint, ComplaintEvent, DayClose, Staff, TicketCounter
+from deskapp.services.ticket_numbers import TicketNumbers
+from deskapp.store.models import Complaint, ComplaintEvent, DayClose, Staff
 
 # Fixed forever: changing it would make every earlier import look new.
 NAMESPACE = uuid.UUID("6f1c2a5e-3b0d-5e2a-9c41-0d6e8a7b5c33")
@@ -671,32 +672,6 @@ class _Repeats:
                        (row.received_at, row.id, ticket))  # fmt: skip
 
 
-class _TicketNumbers:
-    """Ticket numbers for one batch, from the same daily counters as intake (deskapp/services/
-    intake.py): each counter is read once and kept, so a batch of rows on one day counts on."""
-
-    def __init__(self, session: sa.orm.Session, desk: Desk) -> None:
-        self.session = session
-        self.desk = desk
-        self.terminal = desk.terminal()
-        self.counters: dict[str, TicketCounter] = {}
-
-    def next(self, registered_at: datetime) -> str:
-        day = local_day(registered_at, self.desk.tz)
-        key = f"{day:%Y%m%d}"
-        counter = self.counters.get(key)
-        if counter is None:
-            counter = self.session.get(TicketCounter, key)
-            if counter is None:
-                counter = TicketCounter(day=key, last_seq=0)
-                self.session.add(counter)
-            self.counters[key] = counter
-        counter.last_seq += 1
-        return format_ticket_number(
-            self.terminal.hall_code, self.terminal.terminal_code, day, counter.last_seq
-        )
-
-
 def _event(complaint_id: str, kind: str, at: datetime, actor: Actor, note: str = "",
            **data: Any) -> ComplaintEvent:  # fmt: skip
     # The id is derived like the complaint's: the same file imported on two terminals before
@@ -713,7 +688,7 @@ def _event(complaint_id: str, kind: str, at: datetime, actor: Actor, note: str =
 
 
 def _record(
-    numbers: _TicketNumbers, desk: Desk, actor: Actor, row: ParsedRow, now: datetime,
+    numbers: TicketNumbers, desk: Desk, actor: Actor, row: ParsedRow, now: datetime,
     file_name: str, repeat_of: tuple[str, str] | None,
 ) -> tuple[Complaint, list[ComplaintEvent]]:  # fmt: skip
     terminal = desk.terminal()
@@ -880,7 +855,7 @@ def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[Pars
         with desk.write(actor.id) as session, session.no_autoflush:
             present = _as_imported(session, [r.id for r in chunk])
             repeats.load(session, chunk)
-            numbers = _TicketNumbers(session, desk)
+            numbers = TicketNumbers(session, desk)
             complaints: list[Complaint] = []
             events: list[ComplaintEvent] = []
             for row in chunk:

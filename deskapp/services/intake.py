@@ -23,20 +23,19 @@ from deskapp.domain.recusal import check_recusal
 from deskapp.domain.refund import RefundQuote, double_refund
 from deskapp.domain.repeat import repeat_window_start
 from deskapp.domain.severity import severity_floor
-from deskapp.domain.ticket_number import format_ticket_number
 from deskapp.domain.timefmt import local_day, read_local
 from deskapp.ids import uuid7
 from deskapp.services.clocks import refresh_clocks
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import verify_manager
+from deskapp.services.ticket_numbers import next_ticket_number
 from deskapp.store.models import (
     Complaint,
     ComplaintEvent,
     OpinionEntry,
     Refund,
     Staff,
-    TicketCounter,
 )
 
 # Register within 10 minutes of receiving (DOMAIN.md, Time limits): a later registration is
@@ -339,28 +338,6 @@ def find_repeat_candidates(
     return [RepeatCandidate(*row) for row in rows]
 
 
-def _next_ticket_number(session: sa.orm.Session, desk: Desk, registered_at: datetime) -> str:
-    terminal = desk.terminal()
-    day = local_day(registered_at, desk.tz)
-    key = f"{day:%Y%m%d}"
-    counter = session.get(TicketCounter, key)
-    if counter is None:
-        counter = TicketCounter(day=key, last_seq=0)
-        session.add(counter)
-    # Never below a number this terminal already issued that day: after a restore from backup
-    # the counter is older than the tickets that synchronization brings back.
-    prefix = format_ticket_number(terminal.hall_code, terminal.terminal_code, day, 1)[:-4]
-    issued = session.scalar(
-        sa.select(sa.func.max(Complaint.ticket_no)).where(
-            Complaint.ticket_no >= prefix, Complaint.ticket_no < prefix + "\uffff"
-        )
-    )
-    # A number that lost a collision is stored as <number>~<id> (sync/unique.py).
-    highest = int(issued.split("~", 1)[0].rsplit("-", 1)[1]) if issued else 0
-    counter.last_seq = max(counter.last_seq, highest) + 1
-    return format_ticket_number(terminal.hall_code, terminal.terminal_code, day, counter.last_seq)
-
-
 def take_complaint(
     desk: Desk, actor: Actor, form: IntakeForm, late: LateApproval | None = None
 ) -> Complaint:
@@ -390,7 +367,7 @@ def take_complaint(
         terminal = desk.terminal()
         complaint = Complaint(
             id=form.complaint_id,
-            ticket_no=_next_ticket_number(session, desk, now),
+            ticket_no=next_ticket_number(session, desk, now),
             hall_code=terminal.hall_code,
             terminal_code=terminal.terminal_code,
             received_at=checked.received_at,

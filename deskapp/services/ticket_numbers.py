@@ -1,0 +1,61 @@
+"""The one issuer of ticket numbers (受理单号): every path that makes a ticket (intake, the
+opinion book through intake, the import) takes its number here.
+
+`HALL-TERMINAL-YYYYMMDD-NNNN` counts on from the terminal's daily counter, and never from below
+a number of this terminal's prefix that day already in the store: after a restore from backup
+the counter is older than the tickets that synchronization brings back (docs/unique-values.md).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from deskapp.domain.ticket_number import format_ticket_number, sequence_of
+from deskapp.domain.timefmt import local_day
+from deskapp.services.desk import Desk
+from deskapp.store.models import Complaint, TicketCounter
+
+
+class TicketNumbers:
+    """Numbers for one transaction: each day's counter is read (and raised above the store's
+    highest number) once, then counts on, so a batch of rows on one day costs one query."""
+
+    def __init__(self, session: Session, desk: Desk) -> None:
+        self.session = session
+        self.desk = desk
+        self.terminal = desk.terminal()
+        self.counters: dict[str, TicketCounter] = {}
+
+    def next(self, registered_at: datetime) -> str:
+        day = local_day(registered_at, self.desk.tz)
+        counter = self.counters.get(f"{day:%Y%m%d}")
+        if counter is None:
+            counter = self.counters[f"{day:%Y%m%d}"] = self._counter(day)
+        counter.last_seq += 1
+        return self._format(day, counter.last_seq)
+
+    def _format(self, day: date, seq: int) -> str:
+        return format_ticket_number(self.terminal.hall_code, self.terminal.terminal_code, day, seq)
+
+    def _counter(self, day: date) -> TicketCounter:
+        key = f"{day:%Y%m%d}"
+        counter = self.session.get(TicketCounter, key)
+        if counter is None:
+            counter = TicketCounter(day=key, last_seq=0)
+            self.session.add(counter)
+        prefix = self._format(day, 1)[:-4]
+        issued = self.session.scalar(
+            sa.select(sa.func.max(Complaint.ticket_no)).where(
+                Complaint.ticket_no >= prefix, Complaint.ticket_no < prefix + "\uffff"
+            )
+        )
+        counter.last_seq = max(counter.last_seq, sequence_of(issued) if issued else 0)
+        return counter
+
+
+def next_ticket_number(session: Session, desk: Desk, registered_at: datetime) -> str:
+    """One number (intake: one ticket per transaction)."""
+    return TicketNumbers(session, desk).next(registered_at)
