@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from deskapp.i18n import LANGUAGES, set_language
+from deskapp.sync.batch import DEFAULT_BATCH
 
 # The longest look-back a `--days` takes (a century): beyond it a date cannot be computed.
 MAX_DAYS = 36_500
@@ -750,7 +751,9 @@ def import_cmd(
 @click.option(
     "--hall", "hall", envvar="DESKAPP_HALL_URL", help="营业厅数据库: 文件路径或 postgresql://…"
 )
-@click.option("--batch-size", default=500, show_default=True, help="每批上传/下载的变更条数")
+@click.option(
+    "--batch-size", default=DEFAULT_BATCH, show_default=True, help="每批上传/下载的变更条数"
+)
 @pass_settings
 def sync_command(settings: DeskSettings, hall: str | None, batch_size: int) -> None:
     """与营业厅数据库同步 (push this terminal's changes, pull everyone else's)."""

@@ -35,15 +35,17 @@ def default_data_dir() -> Path:
     raise FileNotFoundError("reference data directory not found (expected data/hall.toml)")
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """A model of a reference data file: unknown keys are refused, values cannot change."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class HallSection(_Strict):
+class HallSection(StrictModel):
     timezone: str = "Asia/Shanghai"
 
 
-class TextLimits(_Strict):
+class TextLimits(StrictModel):
     customer_name: int = Field(40, gt=0)
     content: int = Field(2000, gt=0)
     demand: int = Field(1000, gt=0)
@@ -52,7 +54,7 @@ class TextLimits(_Strict):
     approval_reason: int = Field(500, gt=0)
 
 
-class IntakeSection(_Strict):
+class IntakeSection(StrictModel):
     repeat_window_days: int = Field(30, gt=0)
     max_received_age_days: int = Field(30, gt=0)
     max_promise_days: int = Field(60, gt=0)
@@ -67,11 +69,11 @@ class IntakeSection(_Strict):
         return timedelta(days=self.max_promise_days)
 
 
-class RefundSection(_Strict):
+class RefundSection(StrictModel):
     max_amount: Decimal = Decimal("50000.00")
 
 
-class SigninSection(_Strict):
+class SigninSection(StrictModel):
     max_failures: int = Field(5, gt=0)
     lock_minutes: int = Field(5, gt=0)
     pin_min_length: int = Field(4, ge=4)
@@ -82,7 +84,7 @@ _STANDARD_DAY = ["08:30-12:00", "13:30-17:30"]
 _WEEKEND_DAY = ["09:00-17:00"]
 
 
-class OpeningHoursSection(_Strict):
+class OpeningHoursSection(StrictModel):
     """营业时间, hall.toml [opening_hours]: periods per weekday ("08:30-12:00"), lunch break
     as the gap. Working time is these periods on national working days (see the file)."""
 
@@ -112,7 +114,7 @@ class OpeningHoursSection(_Strict):
         return OpeningHours.from_texts(days, self.makeup_workday)
 
 
-class FollowupSection(_Strict):
+class FollowupSection(StrictModel):
     # Unreached contact attempts (since the last time the customer was reached) before the
     # clocks may be paused as "customer unreachable".
     unreachable_attempts: int = Field(2, ge=1)
@@ -121,12 +123,12 @@ class FollowupSection(_Strict):
     notify_every_seconds: int = Field(30, gt=0)
 
 
-class ImportsSection(_Strict):
+class ImportsSection(StrictModel):
     # A file larger than this is refused before it is read (docs/import.md).
     max_file_mb: int = Field(50, gt=0)
 
 
-class HallSettings(_Strict):
+class HallSettings(StrictModel):
     hall: HallSection = HallSection()
     opening_hours: OpeningHoursSection = OpeningHoursSection()
     intake: IntakeSection = IntakeSection()
@@ -137,7 +139,7 @@ class HallSettings(_Strict):
     severity_floor: dict[Channel, Severity] = {}
 
 
-class ClockLimit(_Strict):
+class ClockLimit(StrictModel):
     amount: Decimal = Field(gt=0)
     unit: TimeUnit
     times: int = Field(1, ge=1)
@@ -146,12 +148,12 @@ class ClockLimit(_Strict):
         return Limit(Fraction(self.amount), self.unit, self.times)
 
 
-class WarningSection(_Strict):
+class WarningSection(StrictModel):
     due_soon_minutes: int = Field(15, gt=0)
     highlight_minutes: int = Field(60, gt=0)
 
 
-class TimeLimitsFile(_Strict):
+class TimeLimitsFile(StrictModel):
     """data/time_limits.toml. A missing clock is an error: every limit is stated in the file."""
 
     clock: dict[ClockKind, ClockLimit]  # every kind but `promise`
@@ -170,13 +172,13 @@ class TimeLimitsFile(_Strict):
         )
 
 
-class YearScheduleEntry(_Strict):
+class YearScheduleEntry(StrictModel):
     source: str = ""
     holidays: list[date] = []
     makeup_workdays: list[date] = []
 
 
-class HolidaysFile(_Strict):
+class HolidaysFile(StrictModel):
     """data/holidays.toml: [year.2027] tables of published schedules the library lacks."""
 
     year: dict[int, YearScheduleEntry] = {}
@@ -195,22 +197,22 @@ class HolidaysFile(_Strict):
         )
 
 
-class Department(_Strict):
+class Department(StrictModel):
     code: str
     name: str
 
 
-class EscalationLevel(_Strict):
+class EscalationLevel(StrictModel):
     code: str
     name: str
     role: str = ""
 
 
-class _DepartmentsFile(_Strict):
+class _DepartmentsFile(StrictModel):
     department: list[Department] = Field(min_length=1)
 
 
-class _EscalationFile(_Strict):
+class _EscalationFile(StrictModel):
     level: list[EscalationLevel] = Field(min_length=2)
 
 

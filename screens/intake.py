@@ -29,6 +29,7 @@ from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import (
     IntakeForm,
     RefundForm,
+    below_severity_floor,
     check_intake,
     find_repeat_candidates,
     severity_suggestion,
@@ -456,10 +457,9 @@ class IntakeScreen(ModeScreen):
 
     def _suggest_severity(self) -> None:
         channel = Channel(str(self.query_one("#channel", Select).value))
-        floor = severity_suggestion(self.desk, channel)
         severity = self.query_one("#severity", Select)
-        if Severity(str(severity.value)).rank < floor.rank:
-            severity.value = floor.value
+        if below_severity_floor(self.desk, channel, Severity(str(severity.value))):
+            severity.value = severity_suggestion(self.desk, channel).value
 
     def _sync_visibility(self) -> None:
         q = self.query_one
@@ -470,8 +470,9 @@ class IntakeScreen(ModeScreen):
         refund_on = q("#refund_enabled", Checkbox).value
         q("#refund-box").display = refund_on
         channel = Channel(str(q("#channel", Select).value))
-        floor = severity_suggestion(self.desk, channel)
-        below = Severity(str(q("#severity", Select).value)).rank < floor.rank
+        below = below_severity_floor(
+            self.desk, channel, Severity(str(q("#severity", Select).value))
+        )
         q("#field-severity_reason").display = below or bool(q("#severity_reason", Input).value)
         self._update_refund_rule(refund_on)
 

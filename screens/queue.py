@@ -19,7 +19,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
+from deskapp.domain.enums import Severity
 from deskapp.domain.phone import mask_phone
+from deskapp.domain.severity import requires_major_report
 from deskapp.domain.timefmt import format_duration, format_local
 from deskapp.i18n import t
 from deskapp.services.day_lock import locked_for
@@ -315,7 +317,7 @@ class QueueScreen(ModeScreen):
                 return
             self.notify(t("queue.done", action=action.label, ticket=row.ticket_no))
             self.reload()
-            if name == "escalate" and row.severity == "major":
+            if name == "escalate" and requires_major_report(Severity(row.severity)):
                 self.app.push_screen(MajorReportScreen(row.id))
 
         dialog = ActionDialog(action.dialog(desk, row, intro, late=late), submit)

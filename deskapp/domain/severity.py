@@ -13,11 +13,16 @@ def severity_floor(channel: Channel, floors: Mapping[Channel, Severity]) -> Seve
     return floors.get(channel, Severity.GENERAL)
 
 
+def below(chosen: Severity, than: Severity) -> bool:
+    """Whether `chosen` is a lower level than `than` (一般 < 严重 < 重大)."""
+    return chosen.rank < than.rank
+
+
 def check_severity(
     chosen: Severity, channel: Channel, floors: Mapping[Channel, Severity], reason: str
 ) -> None:
     floor = severity_floor(channel, floors)
-    if chosen.rank < floor.rank and not reason.strip():
+    if below(chosen, floor) and not reason.strip():
         raise RuleViolation.single(
             "severity_reason", "error.severity.below_floor_needs_reason", floor=floor.value
         )
@@ -26,3 +31,11 @@ def check_severity(
 def requires_major_report(severity: Severity) -> bool:
     """A 重大 complaint needs the 《重大投诉处理申报表》 and is escalated level by level."""
     return severity is Severity.MAJOR
+
+
+def check_severity_change(current: Severity, target: Severity, reason: str) -> None:
+    """变更级别 on a ticket: to another level; lowering it needs a reason."""
+    if target is current:
+        raise RuleViolation.single("severity", "error.severity.unchanged")
+    if below(target, current) and not reason.strip():
+        raise RuleViolation.single("reason", "error.severity.lower_needs_reason")

@@ -9,22 +9,19 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from deskapp.domain.ticket_number import CODE
+from deskapp.refdata import StrictModel
 
 FILE = "customer_base.toml"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ControlSection(_Strict):
+class ControlSection(StrictModel):
     per_10k: float | None = Field(25, gt=0)  # complaints per 10,000 customers per month
 
 
-class AreaEntry(_Strict):
+class AreaEntry(StrictModel):
     code: str
     name: str
     customers: int | None = Field(None, gt=0)  # default: the sum over its halls
@@ -32,7 +29,7 @@ class AreaEntry(_Strict):
     per_10k: float | None = Field(None, gt=0)
 
 
-class HallEntry(_Strict):
+class HallEntry(StrictModel):
     code: str
     name: str
     area: str = ""
@@ -41,12 +38,12 @@ class HallEntry(_Strict):
     per_10k: float | None = Field(None, gt=0)
 
 
-class TeamEntry(_Strict):
+class TeamEntry(StrictModel):
     name: str
     members: list[str] = []
 
 
-class CustomerBaseFile(_Strict):
+class CustomerBaseFile(StrictModel):
     control: ControlSection = ControlSection()
     area: list[AreaEntry] = []
     hall: list[HallEntry] = []

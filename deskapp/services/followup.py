@@ -18,6 +18,7 @@ from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_promised_at, check_text
 from deskapp.domain.permissions import Permission, require
 from deskapp.domain.recusal import check_recusal
+from deskapp.domain.severity import check_severity_change
 from deskapp.domain.status import Move, next_status
 from deskapp.domain.timefmt import local_day, read_local
 from deskapp.domain.visits import ReopenException, satisfaction_from_score, visit_move
@@ -250,10 +251,7 @@ def change_severity(
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         current = Severity(c.severity)
-        if target is current:
-            raise RuleViolation.single("severity", "error.severity.unchanged")
-        if target.rank < current.rank and not reason_text:
-            raise RuleViolation.single("reason", "error.severity.lower_needs_reason")
+        check_severity_change(current, target, reason_text)
         c.severity = target.value
         if reason_text:
             c.severity_reason = reason_text

@@ -56,7 +56,7 @@ from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission
 from deskapp.domain.phone import parse_phone, parse_service_number
-from deskapp.domain.severity import severity_floor
+from deskapp.domain.severity import check_severity, severity_floor
 from deskapp.domain.ticket_number import CODE
 from deskapp.domain.timefmt import local_day, read_local
 from deskapp.i18n import catalogue, error_text, t
@@ -515,9 +515,10 @@ class _Parser:
         reason = get(cells.get("severity_reason"))
         add(check_text("severity_reason", reason, required=False,
                        max_len=limits.severity_reason))  # fmt: skip
-        if severity.rank < floor.rank and not reason:
-            errors.append(FieldError("severity_reason", "error.severity.below_floor_needs_reason",
-                                     {"floor": floor.value}))  # fmt: skip
+        try:
+            check_severity(severity, channel, self.settings.severity_floor, reason)
+        except RuleViolation as violation:
+            errors.extend(violation.errors)
 
         hall = get(cells.get("hall")).upper() or self.home_hall
         area = get(cells.get("area")).upper()

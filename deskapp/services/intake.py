@@ -22,7 +22,7 @@ from deskapp.domain.phone import parse_phone, parse_service_number
 from deskapp.domain.recusal import check_recusal
 from deskapp.domain.refund import RefundQuote, double_refund
 from deskapp.domain.repeat import repeat_window_start
-from deskapp.domain.severity import severity_floor
+from deskapp.domain.severity import below, check_severity, severity_floor
 from deskapp.domain.timefmt import local_day, read_local
 from deskapp.ids import uuid7
 from deskapp.services.clocks import refresh_clocks
@@ -131,6 +131,11 @@ def severity_suggestion(desk: Desk, channel: Channel) -> Severity:
     return severity_floor(channel, desk.refdata.settings.severity_floor)
 
 
+def below_severity_floor(desk: Desk, channel: Channel, severity: Severity) -> bool:
+    """Whether `severity` is below the channel's floor (the form then asks for a reason)."""
+    return below(severity, severity_suggestion(desk, channel))
+
+
 def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
     """Every rule of intake that does not need a write; raises RuleViolation with all errors."""
     settings = desk.refdata.settings
@@ -192,13 +197,10 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
     except ValueError:
         severity = Severity.GENERAL
         add(FieldError("severity", "error.required"))
-    floor = severity_floor(channel, settings.severity_floor)
-    if severity.rank < floor.rank and not form.severity_reason.strip():
-        add(
-            FieldError(
-                "severity_reason", "error.severity.below_floor_needs_reason", {"floor": floor.value}
-            )
-        )
+    try:
+        check_severity(severity, channel, settings.severity_floor, form.severity_reason)
+    except RuleViolation as violation:
+        errors.extend(violation.errors)
     add(
         check_text(
             "severity_reason", form.severity_reason, required=False, max_len=limits.severity_reason

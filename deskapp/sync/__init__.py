@@ -1,6 +1,6 @@
 """Synchronization with the hall store (DESIGN.md, Synchronization).
 
-    sync(desk, hall_url, *, batch_size=500, window_days=90) -> SyncResult
+    sync(desk, hall_url, *, batch_size=2000, window_days=90) -> SyncResult
     sync_status(desk) -> SyncStatus          # the header: last good sync, changes waiting
     list_conflicts(desk) -> [ConflictView]   # for the duty manager's review
     settle_conflict(desk, actor, conflict_id, "a" | "b") -> ConflictView

@@ -44,6 +44,7 @@ from deskapp.store.models import (
     SyncState,
     Terminal,
 )
+from deskapp.sync.batch import DEFAULT_BATCH
 from deskapp.sync.hall import (
     ROOT_FIELD,
     HallConflict,
@@ -61,7 +62,6 @@ from deskapp.sync.validate import check_pull, check_rows
 
 log = logging.getLogger("deskapp.sync")
 
-DEFAULT_BATCH = 2000
 DEFAULT_WINDOW_DAYS = 90  # history a new terminal takes besides every open ticket
 BOOTSTRAP_ROOTS = 200  # records per bootstrap transaction
 

@@ -1,0 +1,103 @@
+"""A DOMAIN.md rule lives in one place (issue 21): the services and the screens ask the domain
+functions the rule tests test, instead of writing the rule again where it can drift.
+
+The checks read the code of deskapp/ and screens/ (every module, from the tree itself), so a
+rule written out again anywhere fails here with the file and line."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+from deskapp.cli import main
+from deskapp.sync.run import DEFAULT_BATCH
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = ROOT / "deskapp" / "domain"
+
+
+def _modules() -> Iterator[tuple[Path, ast.Module]]:
+    for package in ("deskapp", "screens"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            yield path, ast.parse(path.read_text(encoding="utf-8"), str(path))
+
+
+def _outside_domain() -> Iterator[tuple[Path, ast.Module]]:
+    for path, tree in _modules():
+        if DOMAIN not in path.parents:
+            yield path, tree
+
+
+def _where(path: Path, node: ast.AST) -> str:
+    return f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
+
+
+def _compares(tree: ast.Module) -> Iterator[tuple[ast.Compare, list[ast.expr]]]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            yield node, [node.left, *node.comparators]
+
+
+def test_severities_are_ordered_only_by_the_domain() -> None:
+    """The severity floor of a channel (below it needs a reason) and lowering a ticket's
+    severity are deskapp/domain/severity.py's: no other module compares `.rank`s."""
+    found = [
+        _where(path, node)
+        for path, tree in _outside_domain()
+        for node, sides in _compares(tree)
+        if any(isinstance(side, ast.Attribute) and side.attr == "rank" for side in sides)
+    ]
+    assert found == []
+
+
+def test_a_major_complaint_is_recognised_only_by_the_domain() -> None:
+    """What a 重大 complaint needs (the report form) is `requires_major_report`'s to say."""
+
+    def major(side: ast.expr) -> bool:
+        if isinstance(side, ast.Constant):
+            return side.value == "major"
+        return isinstance(side, ast.Attribute) and side.attr == "MAJOR"
+
+    found = [
+        _where(path, node)
+        for path, tree in _outside_domain()
+        for node, sides in _compares(tree)
+        if any(major(side) for side in sides)
+    ]
+    assert found == []
+
+
+def test_the_strict_reference_model_is_defined_once() -> None:
+    """The reference data files (data/*.toml) are read by models that refuse unknown keys and
+    cannot be changed: one base class says so, every file's models derive from it."""
+
+    def strict(node: ast.ClassDef) -> bool:
+        for statement in node.body:
+            if (
+                isinstance(statement, ast.Assign)
+                and any(
+                    isinstance(t, ast.Name) and t.id == "model_config" for t in statement.targets
+                )
+                and isinstance(statement.value, ast.Call)
+            ):
+                words = {k.arg: k.value for k in statement.value.keywords}
+                if "extra" in words and "frozen" in words:
+                    return True
+        return False
+
+    found = [
+        _where(path, node)
+        for path, tree in _modules()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef) and strict(node)
+    ]
+    assert len(found) == 1, found
+
+
+def test_deskapp_sync_batches_as_the_desk_does() -> None:
+    """`deskapp sync` without --batch-size pushes and pulls in the batches the desk's own
+    synchronization uses."""
+    command = main.commands["sync"]
+    option = next(p for p in command.params if p.name == "batch_size")
+    assert option.default == DEFAULT_BATCH
