@@ -69,8 +69,15 @@ def _writers() -> dict[str, Callable[..., Any]]:
     found = {}
     for module in modules:
         short = module.__name__.rsplit(".", 1)[1]
-        own = {name: fn for name, fn in inspect.getmembers(module, inspect.isfunction)
-               if fn.__module__ == module.__name__}  # fmt: skip
+        # A package (services/importer, services/reports): its modules' functions, by the
+        # package's name, as the callers know them.
+        parts = [module] + [
+            importlib.import_module(m.name)
+            for m in pkgutil.walk_packages(getattr(module, "__path__", []), module.__name__ + ".")
+        ]
+        own = {name: fn for part in parts
+               for name, fn in inspect.getmembers(part, inspect.isfunction)
+               if fn.__module__ == part.__name__}  # fmt: skip
         # A private helper that writes (the importer's `_write_rows`) makes its callers
         # writers too.
         helpers = [name for name, fn in own.items() if name.startswith("_")

@@ -1,0 +1,163 @@
+"""Writing the checked rows: a complaint and its events per row, numbered by the one issuer
+(deskapp/services/ticket_numbers.py), linked to an earlier complaint of the same phone,
+one transaction per chunk through `Desk.write` (the change log records the importer)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from deskapp.domain.enums import Status
+from deskapp.i18n import t
+from deskapp.services.clocks import clocks_for, ticket_facts
+from deskapp.services.desk import Actor, Desk
+from deskapp.services.importer.compare import _as_imported, _differences
+from deskapp.services.importer.repeats import _Repeats
+from deskapp.services.importer.rows import NAMESPACE, ImportResult, ParsedRow, RowProblem
+from deskapp.services.ticket_numbers import TicketNumbers
+from deskapp.store.models import Complaint, ComplaintEvent
+
+
+def _event(complaint_id: str, kind: str, at: datetime, actor: Actor, note: str = "",
+           **data: Any) -> ComplaintEvent:  # fmt: skip
+    # The id is derived like the complaint's: the same file imported on two terminals before
+    # they sync makes the same events, which the merge keeps once (docs/unique-values.md).
+    return ComplaintEvent(
+        id=str(uuid.uuid5(NAMESPACE, f"{complaint_id}|{kind}")),
+        complaint_id=complaint_id,
+        kind=kind,
+        at=at,
+        actor_id=actor.id,
+        note=note,
+        data=json.dumps(data, ensure_ascii=False, default=str),
+    )
+
+
+def _record(
+    numbers: TicketNumbers, desk: Desk, actor: Actor, row: ParsedRow, now: datetime,
+    file_name: str, repeat_of: tuple[str, str] | None,
+) -> tuple[Complaint, list[ComplaintEvent]]:  # fmt: skip
+    terminal = desk.terminal()
+    finished = row.status in (Status.CLOSED, Status.VISITED)
+    # A closed record keeps its own past; an open one reaches the desk now (module docstring).
+    registered_at = row.received_at if finished else now
+    complaint = Complaint(
+        id=row.id,
+        ticket_no=numbers.next(registered_at),
+        hall_code=row.hall,
+        terminal_code=terminal.terminal_code,
+        received_at=row.received_at,
+        registered_at=registered_at,
+        channel=row.channel.value,
+        customer_name=row.customer_name,
+        contact_phone=row.contact_phone,
+        phone_last4=row.phone_last4,
+        service_number=row.service_number,
+        content=row.content,
+        demand=row.demand,
+        cause_code=row.cause.code,
+        cause_code_l4=row.finding,
+        severity=row.severity.value,
+        severity_reason=row.severity_reason,
+        is_repeat=repeat_of is not None,
+        repeat_of_id=repeat_of[0] if repeat_of else None,
+        is_batch=row.is_batch,
+        first_responder_id=row.owner_id,
+        owner_id=row.owner_id,
+        status=row.status.value,
+        solved_on_spot=row.solved_on_spot,
+        promised_reply_at=row.promised_reply_at,
+        outcome=row.outcome,
+        satisfaction=row.satisfaction.value if row.satisfaction else None,
+        closed_at=row.closed_at,
+        created_by=actor.id,
+        updated_at=now,
+    )
+    note = t("import.event_note", source=row.source or "—", external=row.external_no or "—",
+             file=file_name, line=row.line)  # fmt: skip
+    events = [
+        _event(row.id, "registered", registered_at, actor, note, channel=row.channel.value,
+               severity=row.severity.value, imported=True, imported_at=now.isoformat(),
+               imported_status=row.status.value, source=row.source,
+               imported_closed_at=row.closed_at.isoformat() if row.closed_at else None,
+               imported_outcome=row.outcome,
+               imported_satisfaction=row.satisfaction.value if row.satisfaction else None,
+               external_no=row.external_no, file=file_name, line=row.line),
+    ]  # fmt: skip
+    if repeat_of:
+        events.append(
+            _event(
+                row.id,
+                "repeat_linked",
+                registered_at,
+                actor,
+                repeat_of=repeat_of[0],
+                repeat_of_ticket=repeat_of[1],
+            )
+        )
+    if row.promised_reply_at:
+        events.append(_event(row.id, "promise", registered_at, actor,
+                             due=row.promised_reply_at.isoformat()))  # fmt: skip
+    if row.closed_at:
+        events.append(
+            _event(
+                row.id,
+                "closed",
+                row.closed_at,
+                actor,
+                row.outcome,
+                on_spot=row.solved_on_spot,
+                imported=True,
+                satisfaction=complaint.satisfaction,
+                finding=row.finding,
+            )
+        )
+    # The clocks, as services/clocks.py `refresh_clocks` keeps them, computed before the row
+    # is written (so its one insert in the change log already carries them).
+    facts = ticket_facts(complaint, sorted(events, key=lambda e: (e.at, e.id)))
+    clocks = clocks_for(desk, facts)
+    first = clocks[0] if clocks else None
+    complaint.next_due_at = first.deadline.at if first else None
+    complaint.next_clock = first.kind.value if first else ""
+    complaint.next_due_provisional = bool(first and first.deadline.provisional)
+    return complaint, events
+
+
+def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[ParsedRow]],
+                result: ImportResult) -> None:  # fmt: skip
+    """The checked rows, in time order, one transaction per chunk."""
+    repeats = _Repeats(desk.refdata.settings.intake.repeat_window_days)
+    for chunk in chunks:
+        now = desk.clock.now()
+        with desk.write(actor.id) as session, session.no_autoflush:
+            present = _as_imported(session, [r.id for r in chunk])
+            repeats.load(session, chunk)
+            numbers = TicketNumbers(session, desk)
+            complaints: list[Complaint] = []
+            events: list[ComplaintEvent] = []
+            for row in chunk:
+                stored = present.get(row.id)
+                if stored is not None:
+                    differs = _differences(stored, row)
+                    ticket_no = stored["ticket_no"]
+                    for column in differs:  # same external number, other content: reported
+                        result.problems.append(RowProblem(row.line, column, t(
+                            "import.conflict", external=row.external_no,
+                            ticket=ticket_no)))  # fmt: skip
+                    if not differs:
+                        result.skipped.append((row.line, t("import.already",
+                                                           ticket=ticket_no)))  # fmt: skip
+                    continue
+                complaint, evs = _record(numbers, desk, actor, row, now, path.name,
+                                         repeats.earlier(row))  # fmt: skip
+                repeats.add(row, complaint.ticket_no)
+                complaints.append(complaint)
+                events.extend(evs)
+                result.imported.append((row.line, complaint.ticket_no))
+            session.add_all(complaints)
+            session.flush()  # the complaints exist before the events that point at them
+            session.add_all(events)
