@@ -6,6 +6,7 @@ errors next to their fields, and saves a draft as the handler types."""
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import on
@@ -45,9 +46,8 @@ from screens.widgets.cause_picker import CausePicker
 from screens.widgets.check import Check
 from screens.widgets.confirm import ConfirmScreen
 from screens.widgets.desk_footer import DeskFooter
-from screens.widgets.desk_text_area import DeskTextArea
 from screens.widgets.draft_keeper import DRAFT_DELAY, DraftKeeper  # noqa: F401 (tests read it here)
-from screens.widgets.field import Field
+from screens.widgets.field import Field, FieldSpec, field_widget
 from screens.widgets.mode_screen import ModeScreen
 from screens.widgets.status_line import StatusLine
 
@@ -103,6 +103,162 @@ def _options(prefix: str, values: list[str]) -> list[tuple[str, str]]:
     return [(t(f"{prefix}.{v}"), v) for v in values]
 
 
+# ------------------------------------------------------------------------------ the form
+
+
+@dataclass(frozen=True)
+class CauseSpec:
+    """The cause field: Chinese or pinyin initials, picked from the cause tree."""
+
+    name: str
+    label: str
+    widget_id: str
+    placeholder: str = ""
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A check box on its own (not a labelled field)."""
+
+    widget_id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A line the screen fills (a notice, a rule, a failure)."""
+
+    widget_id: str
+    classes: str = ""
+
+
+@dataclass(frozen=True)
+class Group:
+    """Parts side by side (`row`), or stacked (`vertical`)."""
+
+    parts: tuple[Part, ...]
+    classes: str = "row"
+    widget_id: str | None = None
+    vertical: bool = False
+
+
+Part = FieldSpec | CauseSpec | CheckSpec | Note | Group
+
+
+def _row(*parts: Part, widget_id: str | None = None) -> Group:
+    return Group(parts, widget_id=widget_id)
+
+
+def _text(name: str, max_length: int, hint: str = "", widget_id: str = "",
+          password: bool = False) -> FieldSpec:  # fmt: skip
+    """An input whose label is `intake.<name>` (and hint `intake.<hint>`)."""
+    placeholder = t(f"intake.{hint}") if hint else ""
+    return FieldSpec(name, t(f"intake.{name}"), max_length=max_length,
+                     widget_id=widget_id or name, placeholder=placeholder,
+                     password=password)  # fmt: skip
+
+
+def _choice(name: str, values: list[str], default: str | None = None, prompt: str = "",
+            widget_id: str = "") -> FieldSpec:  # fmt: skip
+    """A select of `values` (words from the catalogue under `name`): with a `default` it always
+    holds a value; without, `prompt` names the empty choice."""
+    return FieldSpec(name, t(f"intake.{name}"), kind="select",
+                     options=_options(name, values), default=default,
+                     widget_id=widget_id or name, prompt=prompt or None,
+                     allow_blank=default is None)  # fmt: skip
+
+
+def form_layout() -> tuple[Part, ...]:
+    """The intake form, top to bottom: each field with its label, widget and limits."""
+    return (
+        _row(
+            _text("customer_name", 200),
+            _text("contact_phone", 30),
+            _text("service_number", 40, hint="service_number_hint"),
+        ),
+        Note("repeat-notice", "notice"),
+        FieldSpec("content", t("intake.content"), kind="area", widget_id="content"),
+        _text("demand", 2000),
+        CauseSpec("cause_code", t("intake.cause"), "cause", t("intake.cause_hint")),
+        _row(
+            _choice("channel", [c.value for c in Channel], Channel.WALK_IN.value),
+            _choice("severity", [s.value for s in Severity], Severity.GENERAL.value),
+            _text("received_at", 20, hint="received_at_hint"),
+        ),
+        _text("severity_reason", 1000),
+        _row(
+            FieldSpec(
+                "accused_staff",
+                t("intake.accused_staff"),
+                kind="select",
+                widget_id="accused_staff",
+                prompt=t("intake.accused_none"),
+            ),
+            Group(
+                (
+                    CheckSpec("no_fault", t("intake.no_fault")),
+                    CheckSpec("difficult_customer", t("intake.difficult_customer")),
+                ),
+                "flags",
+            ),
+        ),
+        Note("recusal-notice", "notice -warning"),
+        # Solved on the spot → outcome and satisfaction; otherwise → when we reply.
+        _row(
+            Group(
+                (CheckSpec("solved_on_spot", t("intake.solved_on_spot")),), "flags", vertical=True
+            ),
+            _text("promised_reply_at", 20, hint="promised_hint"),
+            _text("outcome", 4000),
+            _choice("satisfaction", [s.value for s in Satisfaction], prompt="—"),
+            widget_id="resolution-row",
+        ),
+        CheckSpec("refund_enabled", t("intake.refund_enabled")),
+        Group(
+            (
+                _row(
+                    _text("refund_charged", 20, widget_id="refund-charged"),
+                    _text("refund_should", 20, widget_id="refund-should_have_charged"),
+                    _text(
+                        "refund_amount", 20, hint="refund_amount_hint", widget_id="refund-amount"
+                    ),
+                ),
+                Note("refund-rule", "hint"),
+                _row(
+                    _choice(
+                        "refund_method",
+                        [m.value for m in RefundMethod],
+                        RefundMethod.ACCOUNT_CREDIT.value,
+                        widget_id="refund-method",
+                    ),
+                    FieldSpec(
+                        "refund_verified",
+                        t("intake.refund_verified"),
+                        kind="check",
+                        widget_id="refund-verified",
+                    ),
+                ),
+                _row(
+                    _text("refund_approver", 16, widget_id="refund-approver_work_no"),
+                    FieldSpec(
+                        "refund_approver_pin",
+                        t("intake.refund_approver_pin"),
+                        max_length=12,
+                        widget_id="refund-approver_pin",
+                        password=True,
+                    ),
+                    _text("refund_approval_reason", 1000, widget_id="refund-approval_reason"),
+                    widget_id="approval-row",
+                ),
+            ),
+            classes="",
+            widget_id="refund-box",
+            vertical=True,
+        ),
+        Note("store-failure", "field-error"),
+    )
+
+
 class IntakeScreen(ModeScreen):
     TITLE_KEY = "intake.title"
     CSS_PATH = "intake.tcss"
@@ -145,182 +301,27 @@ class IntakeScreen(ModeScreen):
         # Above the scrolling form, so "N problems" is seen even when they are further down.
         yield Static("", id="form-summary", classes="notice -error")
         with VerticalScroll(id="intake-form", can_focus=False):
-            with Horizontal(classes="row"):
-                yield Field(
-                    t("intake.customer_name"),
-                    Input(id="customer_name", compact=True, max_length=200),
-                    name="customer_name",
-                )
-                yield Field(
-                    t("intake.contact_phone"),
-                    Input(id="contact_phone", compact=True, max_length=30),
-                    name="contact_phone",
-                )
-                yield Field(
-                    t("intake.service_number"),
-                    Input(
-                        id="service_number",
-                        compact=True,
-                        max_length=40,
-                        placeholder=t("intake.service_number_hint"),
-                    ),
-                    name="service_number",
-                )
-            yield Static("", id="repeat-notice", classes="notice")
-            yield Field(
-                t("intake.content"),
-                DeskTextArea(id="content", soft_wrap=True, tab_behavior="focus", compact=True),
-                name="content",
-            )
-            yield Field(
-                t("intake.demand"), Input(id="demand", compact=True, max_length=2000), name="demand"
-            )
-            yield Field(
-                t("intake.cause"),
-                CausePicker(
-                    self.desk.refdata.causes, placeholder=t("intake.cause_hint"), id="cause"
-                ),
-                name="cause_code",
-            )
-            with Horizontal(classes="row"):
-                yield Field(
-                    t("intake.channel"),
-                    Select(
-                        _options("channel", [c.value for c in Channel]),
-                        id="channel",
-                        allow_blank=False,
-                        value=Channel.WALK_IN.value,
-                        compact=True,
-                    ),
-                    name="channel",
-                )
-                yield Field(
-                    t("intake.severity"),
-                    Select(
-                        _options("severity", [s.value for s in Severity]),
-                        id="severity",
-                        allow_blank=False,
-                        value=Severity.GENERAL.value,
-                        compact=True,
-                    ),
-                    name="severity",
-                )
-                yield Field(
-                    t("intake.received_at"),
-                    Input(
-                        id="received_at",
-                        compact=True,
-                        max_length=20,
-                        placeholder=t("intake.received_at_hint"),
-                    ),
-                    name="received_at",
-                )
-            yield Field(
-                t("intake.severity_reason"),
-                Input(id="severity_reason", compact=True, max_length=1000),
-                name="severity_reason",
-            )
-            with Horizontal(classes="row"):
-                yield Field(
-                    t("intake.accused_staff"),
-                    Select([], id="accused_staff", prompt=t("intake.accused_none"), compact=True),
-                    name="accused_staff",
-                )
-                with Horizontal(classes="flags"):
-                    yield Check(t("intake.no_fault"), id="no_fault", compact=True)
-                    yield Check(
-                        t("intake.difficult_customer"), id="difficult_customer", compact=True
-                    )
-            yield Static("", id="recusal-notice", classes="notice -warning")
-            # Solved on the spot → outcome and satisfaction; otherwise → when we reply.
-            with Horizontal(classes="row", id="resolution-row"):
-                with Vertical(classes="flags"):
-                    yield Check(t("intake.solved_on_spot"), id="solved_on_spot", compact=True)
-                yield Field(
-                    t("intake.promised_reply_at"),
-                    Input(
-                        id="promised_reply_at",
-                        compact=True,
-                        max_length=20,
-                        placeholder=t("intake.promised_hint"),
-                    ),
-                    name="promised_reply_at",
-                )
-                yield Field(
-                    t("intake.outcome"),
-                    Input(id="outcome", compact=True, max_length=4000),
-                    name="outcome",
-                )
-                yield Field(
-                    t("intake.satisfaction"),
-                    Select(
-                        _options("satisfaction", [s.value for s in Satisfaction]),
-                        id="satisfaction",
-                        compact=True,
-                        prompt="—",
-                    ),
-                    name="satisfaction",
-                )
-            yield Check(t("intake.refund_enabled"), id="refund_enabled", compact=True)
-            with Vertical(id="refund-box"):
-                with Horizontal(classes="row"):
-                    yield Field(
-                        t("intake.refund_charged"),
-                        Input(id="refund-charged", compact=True, max_length=20),
-                        name="refund_charged",
-                    )
-                    yield Field(
-                        t("intake.refund_should"),
-                        Input(id="refund-should_have_charged", compact=True, max_length=20),
-                        name="refund_should",
-                    )
-                    yield Field(
-                        t("intake.refund_amount"),
-                        Input(
-                            id="refund-amount",
-                            compact=True,
-                            max_length=20,
-                            placeholder=t("intake.refund_amount_hint"),
-                        ),
-                        name="refund_amount",
-                    )
-                yield Static("", id="refund-rule", classes="hint")
-                with Horizontal(classes="row"):
-                    yield Field(
-                        t("intake.refund_method"),
-                        Select(
-                            _options("refund_method", [m.value for m in RefundMethod]),
-                            id="refund-method",
-                            allow_blank=False,
-                            value=RefundMethod.ACCOUNT_CREDIT.value,
-                            compact=True,
-                        ),
-                        name="refund_method",
-                    )
-                    yield Field(
-                        "",
-                        Check(t("intake.refund_verified"), id="refund-verified", compact=True),
-                        name="refund_verified",
-                    )
-                with Horizontal(classes="row", id="approval-row"):
-                    yield Field(
-                        t("intake.refund_approver"),
-                        Input(id="refund-approver_work_no", compact=True, max_length=16),
-                        name="refund_approver",
-                    )
-                    yield Field(
-                        t("intake.refund_approver_pin"),
-                        Input(id="refund-approver_pin", compact=True, password=True, max_length=12),
-                        name="refund_approver_pin",
-                    )
-                    yield Field(
-                        t("intake.refund_approval_reason"),
-                        Input(id="refund-approval_reason", compact=True, max_length=1000),
-                        name="refund_approval_reason",
-                    )
-            yield Static("", id="store-failure", classes="field-error")
+            for part in form_layout():
+                yield self._build(part)
             yield Button(f"{t('intake.save')} (Ctrl+S)", id="save", variant="primary", compact=True)
         yield DeskFooter()
+
+    def _build(self, part: Part) -> Widget:
+        """A widget of the form from its declaration (`form_layout`)."""
+        if isinstance(part, FieldSpec):
+            return Field("" if part.kind == "check" else part.label,
+                         field_widget(part, check=Check), name=part.name)  # fmt: skip
+        if isinstance(part, CauseSpec):
+            picker = CausePicker(self.desk.refdata.causes, placeholder=part.placeholder,
+                                 id=part.widget_id)  # fmt: skip
+            return Field(part.label, picker, name=part.name)
+        if isinstance(part, CheckSpec):
+            return Check(part.label, id=part.widget_id, compact=True)
+        if isinstance(part, Note):
+            return Static("", id=part.widget_id, classes=part.classes)
+        box = Vertical if part.vertical else Horizontal
+        return box(*(self._build(p) for p in part.parts), id=part.widget_id,
+                   classes=part.classes)  # fmt: skip
 
     def on_mount(self) -> None:
         self._sync_visibility()

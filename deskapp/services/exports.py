@@ -209,12 +209,8 @@ def _csv_value(value: Any, kind: Kind) -> Any:
         return ""
     if isinstance(value, str):
         return neutralize(value)
-    if kind is Kind.PERCENT:
-        return f"{value * 100:.1f}%"
-    if kind is Kind.DECIMAL:
-        return f"{value:.2f}"
-    if kind is Kind.DAYS:
-        return f"{value:.1f}"
+    if kind in (Kind.PERCENT, Kind.DECIMAL, Kind.DAYS):
+        return format_cell(value, kind)
     if kind is Kind.INT and isinstance(value, float):
         return f"{value:.1f}"
     return value

@@ -25,6 +25,7 @@ from deskapp.domain.visits import ReopenException, satisfaction_from_score, visi
 from deskapp.services.clocks import EXTERNAL_CHANNELS, events_of, refresh_clocks
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.events import complaint_event
 from deskapp.store.models import Complaint, ComplaintEvent, Staff
 
 NOTE_LIMIT = 2000
@@ -94,14 +95,7 @@ def _closed_facts(complaint: Complaint) -> tuple[datetime | None, str, str | Non
 def _event(
     complaint: Complaint, kind: str, actor: Actor, at: datetime, note: str = "", **data: object
 ) -> ComplaintEvent:
-    return ComplaintEvent(
-        complaint_id=complaint.id,
-        kind=kind,
-        at=at,
-        actor_id=actor.id,
-        note=note,
-        data=json.dumps(data, ensure_ascii=False, default=str),
-    )
+    return complaint_event(complaint.id, kind, actor, at, note, data)
 
 
 def _move(complaint: Complaint, move: Move) -> None:

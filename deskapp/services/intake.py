@@ -28,6 +28,7 @@ from deskapp.ids import uuid7
 from deskapp.services.clocks import refresh_clocks
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.events import complaint_event
 from deskapp.services.staff import verify_manager
 from deskapp.services.ticket_numbers import next_ticket_number
 from deskapp.store.models import (
@@ -515,11 +516,4 @@ def _event(
     note: str = "",
     data: dict | None = None,
 ) -> ComplaintEvent:
-    return ComplaintEvent(
-        complaint_id=complaint.id,
-        kind=kind,
-        at=at,
-        actor_id=actor.id,
-        note=note,
-        data=json.dumps(data or {}, ensure_ascii=False),
-    )
+    return complaint_event(complaint.id, kind, actor, at, note, data)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Select, Static, TextArea
 from textual.worker import Worker
 
 from deskapp.domain.errors import RuleViolation
@@ -21,22 +21,9 @@ from deskapp.incidents import Fault
 from deskapp.services.pins import secret_pin
 from screens.boundary import WorkBoundary, desk_work
 from screens.keys import keyed
-from screens.widgets.desk_text_area import DeskTextArea
-from screens.widgets.field import Field
+from screens.widgets.field import Field, FieldSpec, field_widget
 
-FieldKind = Literal["text", "area", "select", "check", "time"]
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    name: str
-    label: str
-    kind: FieldKind = "text"
-    options: Sequence[tuple[str, str]] = ()
-    placeholder: str = ""
-    default: Any = None
-    max_length: int = 2000
-    password: bool = False
+__all__ = ["ActionDialog", "DialogSpec", "FieldSpec"]  # FieldSpec: screens/widgets/field.py
 
 
 @dataclass(frozen=True)
@@ -94,7 +81,7 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
                 # A check box carries its own label: no second one above it.
                 yield Field(
                     spec.label if spec.kind != "check" else "",
-                    self._widget(spec),
+                    field_widget(spec),
                     name=spec.name,
                     classes="-check" if spec.kind == "check" else "",
                 )
@@ -108,31 +95,6 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
                     compact=True,
                 )
 
-    def _widget(self, spec: FieldSpec) -> Input | TextArea | Select[str] | Checkbox:
-        wid = f"f-{spec.name}"
-        if spec.kind == "area":
-            return DeskTextArea(
-                spec.default or "", id=wid, tab_behavior="focus", soft_wrap=True, compact=True
-            )
-        if spec.kind == "select":
-            return Select(
-                list(spec.options),
-                id=wid,
-                compact=True,
-                prompt=t("field.none"),
-                value=spec.default if spec.default is not None else Select.NULL,
-            )
-        if spec.kind == "check":
-            return Checkbox(spec.label, bool(spec.default), id=wid, compact=True)
-        return Input(
-            spec.default or "",
-            id=wid,
-            compact=True,
-            placeholder=spec.placeholder,
-            max_length=spec.max_length,
-            password=spec.password,
-        )
-
     def on_mount(self) -> None:
         # Other screens' CSS files style fields by id (intake.tcss narrows #field-satisfaction,
         # #field-severity; app.tcss pads .field-error) and outrank DEFAULT_CSS once loaded:
@@ -143,12 +105,12 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
             error.styles.padding = 0
         # The first field, not the scroll container: the handler types straight away.
         if self.spec.fields:
-            self.query_one(f"#f-{self.spec.fields[0].name}").focus()
+            self.query_one(f"#{self.spec.fields[0].id}").focus()
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for spec in self.spec.fields:
-            widget = self.query_one(f"#f-{spec.name}")
+            widget = self.query_one(f"#{spec.id}")
             if isinstance(widget, TextArea):
                 out[spec.name] = widget.text
             elif isinstance(widget, Select):
@@ -186,20 +148,20 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
     def _refused(self, violation: RuleViolation, general: str = "") -> None:
         self._busy = False
         self.query_one("#dialog-submit", Button).disabled = False
-        names = {spec.name for spec in self.spec.fields}
+        ids = {spec.name: spec.id for spec in self.spec.fields}
         for f in self.query(Field):
             f.show_error(None)
         lines: list[str] = [general] if general else []
         first: str | None = None
         for error in violation.errors:
-            if error.field in names:
+            if error.field in ids:
                 self.query_one(f"#field-{error.field}", Field).show_error(error_text(error))
                 first = first or error.field
             else:
                 lines.append(error_text(error))
         self.query_one("#dialog-error", Static).update("\n".join(f"✗ {m}" for m in lines))
         if first is not None:  # straight to what needs correcting; nothing typed is lost
-            self.query_one(f"#f-{first}").focus()
+            self.query_one(f"#{ids[first]}").focus()
 
     @on(Button.Pressed, "#dialog-cancel")
     def action_cancel(self) -> None:

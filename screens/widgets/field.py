@@ -1,11 +1,73 @@
-"""A labelled form field with its error shown in words right under it."""
+"""A labelled form field with its error shown in words right under it, and the spec a form
+declares its fields with (`FieldSpec`: the follow-up dialogs and the intake form)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
+
+from deskapp.i18n import t
+from screens.widgets.desk_text_area import DeskTextArea
+
+FieldKind = Literal["text", "area", "select", "check", "time"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a form, as data: what it asks (`label`), the widget that takes it (`kind`)
+    and how. `widget_id` defaults to `f-<name>` (the dialogs' ids); a select without
+    `allow_blank` always holds one of its options, and `prompt` names its empty choice."""
+
+    name: str
+    label: str
+    kind: FieldKind = "text"
+    options: Sequence[tuple[str, str]] = ()
+    placeholder: str = ""
+    default: Any = None
+    max_length: int = 2000
+    password: bool = False
+    widget_id: str = ""
+    prompt: str | None = None  # None: the catalogue's "none" (field.none)
+    allow_blank: bool = True
+
+    @property
+    def id(self) -> str:
+        return self.widget_id or f"f-{self.name}"
+
+
+def field_widget(
+    spec: FieldSpec, check: type[Checkbox] = Checkbox
+) -> Input | TextArea | Select[str] | Checkbox:
+    """The widget a spec asks for (`check`: the check box class of the form)."""
+    if spec.kind == "area":
+        return DeskTextArea(
+            spec.default or "", id=spec.id, tab_behavior="focus", soft_wrap=True, compact=True
+        )
+    if spec.kind == "select":
+        return Select(
+            list(spec.options),
+            id=spec.id,
+            compact=True,
+            prompt=t("field.none") if spec.prompt is None else spec.prompt,
+            value=spec.default if spec.default is not None else Select.NULL,
+            allow_blank=spec.allow_blank,
+        )
+    if spec.kind == "check":
+        return check(spec.label, bool(spec.default), id=spec.id, compact=True)
+    return Input(
+        spec.default or "",
+        id=spec.id,
+        compact=True,
+        placeholder=spec.placeholder,
+        max_length=spec.max_length,
+        password=spec.password,
+    )
 
 
 class Field(Vertical):

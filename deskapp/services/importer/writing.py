@@ -4,7 +4,6 @@ one transaction per chunk through `Desk.write` (the change log records the impor
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -15,6 +14,7 @@ from deskapp.domain.enums import Status
 from deskapp.i18n import t
 from deskapp.services.clocks import clocks_for, ticket_facts
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.events import complaint_event
 from deskapp.services.importer.compare import _as_imported, _differences
 from deskapp.services.importer.repeats import _Repeats
 from deskapp.services.importer.rows import NAMESPACE, ImportResult, ParsedRow, RowProblem
@@ -26,15 +26,8 @@ def _event(complaint_id: str, kind: str, at: datetime, actor: Actor, note: str =
            **data: Any) -> ComplaintEvent:  # fmt: skip
     # The id is derived like the complaint's: the same file imported on two terminals before
     # they sync makes the same events, which the merge keeps once (docs/unique-values.md).
-    return ComplaintEvent(
-        id=str(uuid.uuid5(NAMESPACE, f"{complaint_id}|{kind}")),
-        complaint_id=complaint_id,
-        kind=kind,
-        at=at,
-        actor_id=actor.id,
-        note=note,
-        data=json.dumps(data, ensure_ascii=False, default=str),
-    )
+    event_id = str(uuid.uuid5(NAMESPACE, f"{complaint_id}|{kind}"))
+    return complaint_event(complaint_id, kind, actor, at, note, data, event_id=event_id)
 
 
 def _record(

@@ -45,7 +45,7 @@ reads), `scope` (which halls and customer base), `queries` (what is read from th
 builders), `build` (`build_report`), `arguments` (the period a person types).
 """
 
-from deskapp.domain.replay import History
+from deskapp.domain.replay import CLOSED_STATES, History
 from deskapp.services.reports.arguments import parse_day, period_from_args
 from deskapp.services.reports.build import build_report
 from deskapp.services.reports.history import (
@@ -54,7 +54,6 @@ from deskapp.services.reports.history import (
     ticket_history,
 )
 from deskapp.services.reports.model import (
-    CLOSED_STATES,
     OVER_MARK,
     SCREEN_LIST_LIMIT,
     Column,

@@ -18,12 +18,11 @@ from deskapp.domain.indicators import (
     prorated,
     ticket_days,
 )
-from deskapp.domain.replay import History
+from deskapp.domain.replay import CLOSED_STATES, History
 from deskapp.services.customer_base import customer_base
 from deskapp.services.desk import Desk
 from deskapp.services.reports.history import lower_bound_calendar, ticket_history
 from deskapp.services.reports.model import (
-    CLOSED_STATES,
     Figures,
     Report,
     ReportRequest,

@@ -10,26 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from deskapp.domain.indicators import Period, PeriodKind, Ratio
-from deskapp.domain.replay import CLOSED_STATES
 from deskapp.i18n import t
 from deskapp.services.customer_base import Unit
-
-__all__ = [
-    "CLOSED_STATES",
-    "OVER_MARK",
-    "SCREEN_LIST_LIMIT",
-    "Column",
-    "Figures",
-    "Kind",
-    "Report",
-    "ReportRequest",
-    "Scope",
-    "ScopeKind",
-    "Table",
-    "Trend",
-    "format_cell",
-    "period_label",
-]
 
 SCREEN_LIST_LIMIT = 500  # rows of the closed-ticket list the screen shows (exports: all)
 
