@@ -107,16 +107,6 @@ def _options(prefix: str, values: list[str]) -> list[tuple[str, str]]:
 
 
 @dataclass(frozen=True)
-class CauseSpec:
-    """The cause field: Chinese or pinyin initials, picked from the cause tree."""
-
-    name: str
-    label: str
-    widget_id: str
-    placeholder: str = ""
-
-
-@dataclass(frozen=True)
 class CheckSpec:
     """A check box on its own (not a labelled field)."""
 
@@ -142,7 +132,7 @@ class Group:
     vertical: bool = False
 
 
-Part = FieldSpec | CauseSpec | CheckSpec | Note | Group
+Part = FieldSpec | CheckSpec | Note | Group
 
 
 def _row(*parts: Part, widget_id: str | None = None) -> Group:
@@ -179,7 +169,13 @@ def form_layout() -> tuple[Part, ...]:
         Note("repeat-notice", "notice"),
         FieldSpec("content", t("intake.content"), kind="area", widget_id="content"),
         _text("demand", 2000),
-        CauseSpec("cause_code", t("intake.cause"), "cause", t("intake.cause_hint")),
+        FieldSpec(
+            "cause_code",
+            t("intake.cause"),
+            kind="cause",
+            widget_id="cause",
+            placeholder=t("intake.cause_hint"),
+        ),
         _row(
             _choice("channel", [c.value for c in Channel], Channel.WALK_IN.value),
             _choice("severity", [s.value for s in Severity], Severity.GENERAL.value),
@@ -308,13 +304,13 @@ class IntakeScreen(ModeScreen):
 
     def _build(self, part: Part) -> Widget:
         """A widget of the form from its declaration (`form_layout`)."""
+        if isinstance(part, FieldSpec) and part.kind == "cause":
+            picker = CausePicker(self.desk.refdata.causes, placeholder=part.placeholder,
+                                 id=part.id)  # fmt: skip
+            return Field(part.label, picker, name=part.name)
         if isinstance(part, FieldSpec):
             return Field("" if part.kind == "check" else part.label,
                          field_widget(part, check=Check), name=part.name)  # fmt: skip
-        if isinstance(part, CauseSpec):
-            picker = CausePicker(self.desk.refdata.causes, placeholder=part.placeholder,
-                                 id=part.widget_id)  # fmt: skip
-            return Field(part.label, picker, name=part.name)
         if isinstance(part, CheckSpec):
             return Check(part.label, id=part.widget_id, compact=True)
         if isinstance(part, Note):

@@ -33,7 +33,6 @@ from deskapp.services.staff import verify_manager
 from deskapp.services.ticket_numbers import next_ticket_number
 from deskapp.store.models import (
     Complaint,
-    ComplaintEvent,
     OpinionEntry,
     Refund,
     Staff,
@@ -407,8 +406,8 @@ def take_complaint(
         received_day = local_day(checked.received_at, desk.tz)
         guard_complaint(session, desk, actor, complaint, late, manager, rewrites=(received_day,))
         events = [
-            _event(
-                complaint,
+            complaint_event(
+                complaint.id,
                 "registered",
                 actor,
                 now,
@@ -421,8 +420,8 @@ def take_complaint(
         ]
         if complaint.repeat_of_id:
             events.append(
-                _event(
-                    complaint,
+                complaint_event(
+                    complaint.id,
                     "repeat_linked",
                     actor,
                     now,
@@ -434,8 +433,8 @@ def take_complaint(
             )
         if checked.promised_reply_at:
             events.append(
-                _event(
-                    complaint,
+                complaint_event(
+                    complaint.id,
                     "promise",
                     actor,
                     now,
@@ -460,8 +459,8 @@ def take_complaint(
             )
             session.add(refund)
             events.append(
-                _event(
-                    complaint,
+                complaint_event(
+                    complaint.id,
                     "refund",
                     actor,
                     now,
@@ -476,8 +475,8 @@ def take_complaint(
             )
         if form.solved_on_spot:
             events.append(
-                _event(
-                    complaint,
+                complaint_event(
+                    complaint.id,
                     "closed",
                     actor,
                     now,
@@ -491,8 +490,8 @@ def take_complaint(
                 raise RuleViolation.single("opinion_entry", "error.opinion.already_linked")
             entry.complaint_id = complaint.id  # the link both ways: entry -> ticket
             events.append(
-                _event(
-                    complaint,
+                complaint_event(
+                    complaint.id,
                     "from_opinion_book",
                     actor,
                     now,
@@ -505,15 +504,3 @@ def take_complaint(
         session.add_all(events)
         refresh_clocks(session, desk, complaint)
     return complaint
-
-
-def _event(
-    complaint: Complaint,
-    kind: str,
-    actor: Actor,
-    at: datetime,
-    *,
-    note: str = "",
-    data: dict | None = None,
-) -> ComplaintEvent:
-    return complaint_event(complaint.id, kind, actor, at, note, data)

@@ -15,7 +15,8 @@ from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 from deskapp.i18n import t
 from screens.widgets.desk_text_area import DeskTextArea
 
-FieldKind = Literal["text", "area", "select", "check", "time"]
+# "cause": the cause picker, which the form builds itself (it needs the cause tree).
+FieldKind = Literal["text", "area", "select", "check", "time", "cause"]
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,18 @@ def _trend_table(report: Report) -> Table:
     return table
 
 
+def _timely_and_rated(
+    rows: list[_Row], histories: dict[str, History]
+) -> tuple[list[bool], int, int]:
+    """The timeliness of the rows that can be judged, and of the customers who gave a verdict
+    the satisfied (满意 + 基本满意) and all (with 不满意): the definitions of the package."""
+    judged = [h.timely for h in (histories[r.id] for r in rows) if h.timely is not None]
+    good = sum(r.satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
+               for r in rows)  # fmt: skip
+    rated = good + sum(r.satisfaction == Satisfaction.UNSATISFIED for r in rows)
+    return judged, good, rated
+
+
 def _levels_table(report: Report, closed: list[_Row], histories: dict[str, History]) -> Table:
     columns = _cols("lvl_col", [
         ("level", Kind.TEXT), ("closed", Kind.INT), ("share", Kind.PERCENT),
@@ -180,10 +192,7 @@ def _levels_table(report: Report, closed: list[_Row], histories: dict[str, Histo
                   _basis("levels", report) + due_text, columns)  # fmt: skip
 
     def line(label: str, rows: list[_Row]) -> tuple:
-        judged = [histories[r.id].timely for r in rows if histories[r.id].timely is not None]
-        good = sum(r.satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
-                   for r in rows)  # fmt: skip
-        rated = good + sum(r.satisfaction == Satisfaction.UNSATISFIED for r in rows)
+        judged, good, rated = _timely_and_rated(rows, histories)
         return (label, len(rows), Ratio(len(rows), len(closed)).value,
                 sum(r.solved_on_spot for r in rows), sum(judged), len(judged),
                 Ratio(sum(judged), len(judged)).value, rated, good, Ratio(good, rated).value,
@@ -234,10 +243,7 @@ def _team_tables(
     tz = report.tz
     for name in names:
         rows = sorted(teams[name], key=lambda r: (r.closed_at, r.ticket_no))
-        judged = [histories[r.id].timely for r in rows if histories[r.id].timely is not None]
-        good = sum(r.satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
-                   for r in rows)  # fmt: skip
-        rated = good + sum(r.satisfaction == Satisfaction.UNSATISFIED for r in rows)
+        judged, good, rated = _timely_and_rated(rows, histories)
         summary.rows.append((name, len(rows), sum(judged), len(judged),
                              Ratio(sum(judged), len(judged)).value, rated,
                              Ratio(good, rated).value))  # fmt: skip
