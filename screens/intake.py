@@ -183,13 +183,7 @@ def form_layout() -> tuple[Part, ...]:
         ),
         _text("severity_reason", 1000),
         _row(
-            FieldSpec(
-                "accused_staff",
-                t("intake.accused_staff"),
-                kind="select",
-                widget_id="accused_staff",
-                prompt=t("intake.accused_none"),
-            ),
+            _choice("accused_staff", [], prompt=t("intake.accused_none")),  # filled on mount
             Group(
                 (
                     CheckSpec("no_fault", t("intake.no_fault")),
