@@ -63,7 +63,7 @@ def _at(text: str) -> datetime:
 
 def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> TicketFacts:
     """The history of a complaint, reduced to what its clocks depend on. Events in order."""
-    dispatches: dict[str, dict] = {}
+    dispatches: dict[str, dict[str, Any]] = {}
     reached: list[datetime] = []
     promise: datetime | None = None
     pauses: list[Pause] = []

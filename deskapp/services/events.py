@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from deskapp.services.desk import Actor
+from deskapp.domain.actor import Actor
 from deskapp.store.models import ComplaintEvent
 
 
