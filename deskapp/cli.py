@@ -122,6 +122,7 @@ def _fault(error: Exception, argv: list[str]) -> int:
 
 
 @click.group(cls=DeskGroup, invoke_without_command=True)
+@click.version_option(package_name="deskapp", prog_name="deskapp")  # the installed version
 @click.option(
     "--db",
     "db",
