@@ -39,7 +39,7 @@ from deskapp.store.models import (
     TicketCounter,
 )
 
-# Register within 10 minutes of receiving (DOMAIN.md, Time limits): a later registration is
+# Register within 10 minutes of receiving (docs/domain.md, Time limits): a later registration is
 # recorded as such on the intake event, truthfully, rather than refused.
 REGISTER_WITHIN = timedelta(minutes=10)
 

@@ -310,7 +310,7 @@ class TicketCounter(SQLModel, table=True):
 
 
 class ChangeLog(SQLModel, table=True):
-    """The audit trail and the sync outbox (DESIGN.md, Synchronization)."""
+    """The audit trail and the sync outbox (docs/architecture.md, Synchronization)."""
 
     __tablename__ = "change_log"
     __table_args__ = (sa.Index("ix_change_log_entity", "entity", "entity_id"),)

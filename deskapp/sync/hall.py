@@ -41,7 +41,7 @@ CHUNK = 500  # ids per IN (...) list
 # refused before it fills this terminal's memory.
 MAX_EXTRA_ROWS = 50_000
 
-# Filesystems on which SQLite's locking cannot be trusted (DESIGN.md, Synchronization).
+# Filesystems on which SQLite's locking cannot be trusted (docs/architecture.md, Synchronization).
 NETWORK_FILESYSTEMS = frozenset(
     {"nfs", "nfs4", "cifs", "smb", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph", "glusterfs",
      "fuse.sshfs", "fuse.glusterfs", "fuse.s3fs", "davfs", "fuse.davfs2", "gfs2", "ocfs2"}
