@@ -44,7 +44,7 @@ from deskapp.store.models import (
     SyncConflict,
     UTCDateTime,
 )
-from deskapp.sync.hall import CHUNK, HallConflict, HallRow
+from deskapp.sync.hall_rows import CHUNK, HallConflict, HallRow
 from deskapp.sync.unique import UNIQUE_RULES, settle_unique
 
 SETTLED_EVENT = "conflict_settled"  # a complaint event: a person settled a conflict
