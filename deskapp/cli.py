@@ -57,7 +57,8 @@ class DeskGroup(click.Group):
 
             termui.hidden_prompt_func = _piped_secret
         try:
-            code = super().main(argv, *rest, standalone_mode=False, **extra)
+            run: Callable[..., Any] = super().main  # (overloaded on standalone_mode)
+            code = run(argv, *rest, standalone_mode=False, **extra)
         except click.exceptions.Abort:
             code = _say(_t("cli.aborted"), 1)
         except _NO_ARGS_IS_HELP as error:  # `deskapp staff`: its help, as click prints it

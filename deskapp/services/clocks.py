@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskapp.domain.clocks import Pause
 from deskapp.domain.enums import Channel, Status
@@ -24,7 +26,7 @@ def _at(text: str) -> datetime:
 
 def ticket_facts(complaint: Complaint, events: list[ComplaintEvent]) -> TicketFacts:
     """The history of a complaint, reduced to what its clocks depend on. Events in order."""
-    dispatches: dict[str, dict] = {}
+    dispatches: dict[str, dict[str, Any]] = {}
     reached: list[datetime] = []
     promise: datetime | None = None
     pauses: list[Pause] = []
@@ -90,8 +92,8 @@ def events_of(session: Session, complaint_id: str) -> list[ComplaintEvent]:
     return list(
         session.scalars(
             sa.select(ComplaintEvent)
-            .where(ComplaintEvent.complaint_id == complaint_id)
-            .order_by(ComplaintEvent.at, ComplaintEvent.id)
+            .where(col(ComplaintEvent.complaint_id) == complaint_id)
+            .order_by(col(ComplaintEvent.at), col(ComplaintEvent.id))
         )
     )
 
@@ -145,8 +147,8 @@ def recompute_all(desk: Desk, actor_id: str, batch: int = 500) -> int:
             complaints = list(
                 session.scalars(
                     sa.select(Complaint)
-                    .where(Complaint.id > last_id)
-                    .order_by(Complaint.id)
+                    .where(col(Complaint.id) > last_id)
+                    .order_by(col(Complaint.id))
                     .limit(batch)
                 )
             )

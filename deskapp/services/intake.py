@@ -10,9 +10,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import SecretStr
+from sqlmodel import col
 
 from deskapp.domain.enums import Channel, RefundMethod, Satisfaction, Severity, Status
 from deskapp.domain.errors import FieldError, RuleViolation
@@ -322,18 +324,18 @@ def find_repeat_candidates(
     with desk.read() as session:
         rows = session.execute(
             sa.select(
-                Complaint.id,
-                Complaint.ticket_no,
-                Complaint.received_at,
-                Complaint.status,
-                Complaint.content,
+                col(Complaint.id),
+                col(Complaint.ticket_no),
+                col(Complaint.received_at),
+                col(Complaint.status),
+                col(Complaint.content),
             )
             .where(
-                Complaint.contact_phone == phone.normalized,
-                Complaint.received_at >= since,
-                Complaint.received_at <= received_at,
+                col(Complaint.contact_phone) == phone.normalized,
+                col(Complaint.received_at) >= since,
+                col(Complaint.received_at) <= received_at,
             )
-            .order_by(Complaint.received_at.desc())
+            .order_by(col(Complaint.received_at).desc())
             .limit(limit)
         ).all()
     return [RepeatCandidate(*row) for row in rows]
@@ -351,8 +353,8 @@ def _next_ticket_number(session: sa.orm.Session, desk: Desk, registered_at: date
     # the counter is older than the tickets that synchronization brings back.
     prefix = format_ticket_number(terminal.hall_code, terminal.terminal_code, day, 1)[:-4]
     issued = session.scalar(
-        sa.select(sa.func.max(Complaint.ticket_no)).where(
-            Complaint.ticket_no >= prefix, Complaint.ticket_no < prefix + "\uffff"
+        sa.select(sa.func.max(col(Complaint.ticket_no))).where(
+            col(Complaint.ticket_no) >= prefix, col(Complaint.ticket_no) < prefix + "\uffff"
         )
     )
     # A number that lost a collision is stored as <number>~<id> (sync/unique.py).
@@ -534,7 +536,7 @@ def _event(
     at: datetime,
     *,
     note: str = "",
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
 ) -> ComplaintEvent:
     return ComplaintEvent(
         complaint_id=complaint.id,
