@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 from pydantic import SecretStr
@@ -240,7 +241,11 @@ class SigninState:
     lock_recorded: bool  # a `locked` row already says so (the audit needs one per lock)
 
 
-def signin_state(events: list[SigninEvent], max_failures: int, lock: timedelta) -> SigninState:
+# The events of a known work number (stored) or of an unknown one (this terminal's memory).
+E = TypeVar("E", "SigninEvent", "_LocalEvent")
+
+
+def signin_state(events: list[E], max_failures: int, lock: timedelta) -> SigninState:
     """The lock of one work number from its sign-in events, whichever terminals wrote them:
     in time order, a `cleared` ends the count, every `max_failures`-th wrong PIN starts a lock
     of `lock` from its own moment. Rows merge by set union, so every terminal that holds the
@@ -302,7 +307,7 @@ def _refuse_unknown(desk: Desk, work_no: str, now: datetime) -> RuleViolation:
         while len(_UNKNOWN_FAILURES) > _UNKNOWN_KEPT:
             del _UNKNOWN_FAILURES[next(iter(_UNKNOWN_FAILURES))]
         lock = timedelta(minutes=rules.lock_minutes)
-        state = signin_state(events, rules.max_failures, lock)  # type: ignore[arg-type]
+        state = signin_state(events, rules.max_failures, lock)
         if state.locked_until is not None and state.locked_until > now:
             minutes = max(1, -(-int((state.locked_until - now).total_seconds()) // 60))
             return RuleViolation.single("pin", "error.signin.locked", minutes=minutes)
