@@ -134,7 +134,7 @@ def converters(
 def insert_dicts(
     conn: sa.Connection,
     table: sa.Table,
-    rows: list[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     *,
     or_ignore: bool = False,
     iso_times: bool = False,
