@@ -22,11 +22,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check deskapp screens tests bench
 	$(BIN)/ruff format --check deskapp screens tests bench
+	$(BIN)/mypy  # the type checker: its settings are in pyproject.toml [tool.mypy]
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check deskapp screens tests bench
 	$(BIN)/ruff format --check deskapp screens tests bench
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all

@@ -4,7 +4,7 @@
 
 --quick uses fewer repetitions (a look, not a measurement to quote). Raw figures are written
 to bench/out/results.json. The exit status is 0 even when a budget is missed: the benchmarks
-report, they do not gate (DESIGN.md, Tests and checks)."""
+report, they do not gate (docs/architecture.md, Tests and checks)."""
 
 from __future__ import annotations
 

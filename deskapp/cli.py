@@ -58,7 +58,8 @@ class DeskGroup(click.Group):
 
             termui.hidden_prompt_func = _piped_secret
         try:
-            code = super().main(argv, *rest, standalone_mode=False, **extra)
+            run: Callable[..., Any] = super().main  # (overloaded on standalone_mode)
+            code = run(argv, *rest, standalone_mode=False, **extra)
         except click.exceptions.Abort:
             code = _say(_t("cli.aborted"), 1)
         except _NO_ARGS_IS_HELP as error:  # `deskapp staff`: its help, as click prints it
@@ -123,6 +124,7 @@ def _fault(error: Exception, argv: list[str]) -> int:
 
 
 @click.group(cls=DeskGroup, invoke_without_command=True)
+@click.version_option(package_name="deskapp", prog_name="deskapp")  # the installed version
 @click.option(
     "--db",
     "db",

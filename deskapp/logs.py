@@ -109,4 +109,4 @@ def stderr_to_log() -> None:
     the log instead, since textual-serve copies a session's stderr into the server's output."""
     import sys
 
-    sys.stderr = _LogWriter(logging.getLogger(f"{LOGGER_NAME}.served"))  # type: ignore[assignment]
+    sys.stderr = _LogWriter(logging.getLogger(f"{LOGGER_NAME}.served"))

@@ -12,6 +12,7 @@ theme picked in the command palette is there at the next start.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,15 +58,52 @@ def load_preferences(path: Path) -> Preferences:
     return prefs
 
 
+_THEME_LINE = re.compile(r"^theme[ \t]*=.*$", re.M)
+
+
 def save_theme(path: Path, theme: str) -> None:
-    """Remember the theme, keeping the keymap the file holds."""
-    prefs = load_preferences(path)
-    prefs.theme = theme
-    lines = [f"theme = {json.dumps(theme)}"]
-    if prefs.keymap:
-        lines += ["", "[keymap]"]
-        lines += [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in sorted(prefs.keymap.items())]
+    """Remember the theme, keeping everything else the file holds (the keymap, keys this
+    version does not know, comments): only the top-level `theme = ...` line is written."""
+    line = f"theme = {json.dumps(theme)}"
+    text = _with_theme(_readable(path), theme)
+    if text is None:  # no file, a broken one, or a theme line not written as one line
+        prefs = load_preferences(path)
+        lines = [line]
+        if prefs.keymap:
+            lines += ["", "[keymap]"]
+            lines += [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in sorted(prefs.keymap.items())]
+        text = "\n".join(lines) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_suffix(".tmp")
-    temp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    temp.write_text(text, encoding="utf-8")
     temp.replace(path)  # never a half-written file, whatever happens mid-write
+
+
+def _readable(path: Path) -> str | None:
+    """The file's text if it is TOML this desk can read, else None."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    return text
+
+
+def _with_theme(text: str | None, theme: str) -> str | None:
+    """`text` with its top-level theme line set to `theme` (or such a line put first), or None
+    when the result would not read back as that theme."""
+    if text is None:
+        return None
+    line = f"theme = {json.dumps(theme)}"
+    table = re.search(r"^[ \t]*\[", text, re.M)  # top-level keys end at the first table
+    top, rest = (text[: table.start()], text[table.start() :]) if table else (text, "")
+    if _THEME_LINE.search(top):
+        top = _THEME_LINE.sub(lambda _: line, top, count=1)
+        result = top + rest
+    else:
+        result = f"{line}\n{text}"
+    try:
+        written = tomllib.loads(result).get("theme")
+    except tomllib.TOMLDecodeError:
+        return None
+    return result if written == theme else None

@@ -244,7 +244,8 @@ class RefData:
 
     @cached_property
     def time_limits(self) -> TimeLimits:
-        """data/time_limits.toml; the DOMAIN.md defaults when a data directory has no such file."""
+        """data/time_limits.toml; the docs/domain.md defaults when a data directory has no
+        such file."""
         raw = self._optional_toml("time_limits.toml")
         if raw is None:
             return DEFAULT_LIMITS

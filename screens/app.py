@@ -260,7 +260,7 @@ class DeskApp(App[None]):
         blink = self.cursor_blink if self.cursor_blink is not None else not self.is_headless
         widget = event.widget
         if not blink and hasattr(widget, "cursor_blink"):
-            widget.cursor_blink = False  # type: ignore[attr-defined]
+            widget.cursor_blink = False
 
     # ------------------------------------------------------------ idle sign-out
 

@@ -198,7 +198,7 @@ class DayCloseScreen(ModeScreen):
             )
 
         spec = DialogSpec(f"{t('day.complete_title')} · {gap.label}", fields)
-        self.app.push_screen(ActionDialog(spec, submit), lambda ok: ok and self.action_reload())
+        self.app.push_screen(ActionDialog(spec, submit), self._reload_if_done)
 
     def action_sign(self) -> None:
         desk, day = self.desk, self.day
@@ -210,7 +210,11 @@ class DayCloseScreen(ModeScreen):
         def submit(values: dict[str, Any]) -> None:
             day_close.sign_off(desk, day, values["work_no"], values["pin"])
 
-        self.app.push_screen(ActionDialog(spec, submit), lambda ok: ok and self.action_reload())
+        self.app.push_screen(ActionDialog(spec, submit), self._reload_if_done)
+
+    def _reload_if_done(self, ok: bool | None) -> None:
+        if ok:
+            self.action_reload()
 
     def action_export(self) -> None:
         self._export(self.day)

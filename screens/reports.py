@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.console import JustifyMethod
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -189,7 +190,7 @@ class ReportsScreen(ModeScreen):
                     style = "bold red"
                 elif r in table.total_rows:
                     style = "bold"
-                justify = "left" if kind in (Kind.TEXT, Kind.FLAG) else "right"
+                justify: JustifyMethod = "left" if kind in (Kind.TEXT, Kind.FLAG) else "right"
                 cells.append(Text(text, style=style, justify=justify))
             widget.add_row(*cells)
         if table.rows:
@@ -201,15 +202,16 @@ class ReportsScreen(ModeScreen):
         plt.clear_data()
         plt.clear_figure()
         trend = report.trend
-        xs = list(range(1, len(trend.labels) + 1))
+        xs: list[float] = list(range(1, len(trend.labels) + 1))  # (ints: plotext says float)
         # Side by side bars per day (hour, month): received and closed.
-        plt.multiple_bar(xs, [trend.received, trend.closed], color=[RECEIVED_COLOR, CLOSED_COLOR],
+        plt.multiple_bar(xs, [trend.received, trend.closed],
+                         color=[RECEIVED_COLOR, CLOSED_COLOR],  # type: ignore[arg-type]  # a colour a set
                          width=0.8)  # fmt: skip
         step = max(1, len(xs) // 8)
         plt.xticks(xs[::step], trend.labels[::step])
         top = max([*trend.received, *trend.closed, 1])
         step = max(1, -(-top // 5))  # whole complaints on the axis, about five marks
-        ticks = list(range(0, top + step, step))
+        ticks: list[float] = list(range(0, top + step, step))
         plt.yticks(ticks, [str(v) for v in ticks])
         plt.ylim(0, ticks[-1])
         chart.refresh()

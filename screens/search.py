@@ -11,6 +11,7 @@ from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from deskapp.domain.enums import Status
@@ -67,7 +68,7 @@ class SearchScreen(ModeScreen):
         self._offset = 0
         self._has_more = False
         self._ids: list[str] = []
-        self._timer = None
+        self._timer: Timer | None = None
 
     @property
     def desk(self) -> Desk:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from rich.text import Text
 from textual import on
@@ -52,6 +52,9 @@ def pin_fields(note: bool = False) -> list[FieldSpec]:
     if note:
         fields.append(FieldSpec("note", t("field.note")))
     return fields
+
+
+Row = TypeVar("Row")  # a row of one of the tables: a shift, a conflict, a quarantined change
 
 
 class ShiftScreen(ModeScreen):
@@ -272,7 +275,7 @@ class ShiftScreen(ModeScreen):
     def _handover_refused(self, violation: RuleViolation, general: str = "") -> None:
         self._handing_over = False
         self.query_one("#close", Button).disabled = False
-        for static in self.query(".field-error"):
+        for static in self.query(".field-error").results(Static):
             static.update("")
             static.remove_class("-shown")
         first = None
@@ -332,7 +335,7 @@ class ShiftScreen(ModeScreen):
         else:
             self.history = (self.history if offset else []) + rows
 
-    def _selected(self, table_id: str, rows: list[shifts.ShiftRow]) -> shifts.ShiftRow | None:
+    def _selected(self, table_id: str, rows: list[Row]) -> Row | None:
         table = self.query_one(f"#{table_id}", DataTable)
         if not rows or not 0 <= table.cursor_row < len(rows):
             return None

@@ -1,4 +1,4 @@
-"""时限: the clocks a complaint runs against (DOMAIN.md, "Time limits").
+"""时限: the clocks a complaint runs against (docs/domain.md, "Time limits").
 
 Each clock has its own kind of time, read with its number from `data/time_limits.toml`:
 clock time runs through nights, weekends and holidays; working time only inside the hall's
@@ -103,7 +103,7 @@ class TimeLimits:
         return self.clocks[kind]
 
 
-# The defaults of DOMAIN.md, the same numbers as the shipped data/time_limits.toml.
+# The defaults of docs/domain.md, the same numbers as the shipped data/time_limits.toml.
 DEFAULT_LIMITS = TimeLimits(
     clocks={
         ClockKind.REGISTER: Limit(Fraction(10), TimeUnit.MINUTES),

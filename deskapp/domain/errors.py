@@ -3,7 +3,8 @@ and the CLI turn them into words through the string catalogue."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -11,7 +12,7 @@ from typing import Any
 class FieldError:
     field: str
     key: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)  # (`field` is taken)
 
 
 class RuleViolation(Exception):

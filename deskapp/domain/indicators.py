@@ -1,4 +1,4 @@
-"""The hall's figures (DOMAIN.md, "What the hall is measured on") as plain formulas.
+"""The hall's figures (docs/domain.md, "What the hall is measured on") as plain formulas.
 
 Pure: periods are local dates, turned into UTC bounds with the hall's time zone passed in;
 nothing here reads the clock, a file or the store. The service (deskapp/services/reports)

@@ -1,7 +1,8 @@
 """Which clocks a complaint is running against right now, from the facts of its history.
 
 Pure: the service gathers the facts from the record and its events; this module applies
-DOMAIN.md "Time limits" to them. The follow-up queue orders tickets by the earliest deadline."""
+docs/domain.md "Time limits" to them. The follow-up queue orders tickets by the earliest
+deadline."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 A 10-point score reads 5–6 unsatisfied, 7–8 generally satisfied, 9–10 delighted (below 5 is
 unsatisfied too). An unsatisfied visit reopens the ticket (重启工单, counted against the hall)
 unless the customer only disputes the compensation amount or the handling followed company
-policy (DOMAIN.md, "The life of a complaint")."""
+policy (docs/domain.md, "The life of a complaint")."""
 
 from __future__ import annotations
 

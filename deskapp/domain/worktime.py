@@ -224,7 +224,8 @@ class ChineseCalendarLibrary:
         if name is None:
             return None
         try:
-            return chinese_calendar.Holiday(name).chinese
+            holiday: str = chinese_calendar.Holiday(name).chinese
+            return holiday
         except ValueError:
             return str(name)
 

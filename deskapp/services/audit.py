@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from deskapp.domain.actor import Actor
 from deskapp.domain.permissions import Permission, PermissionRefused, require
@@ -66,10 +67,10 @@ def recent_refusals(desk: Desk, since: datetime, limit: int = 200) -> list[Refus
     """The refusals since `since`, newest first, with the names of those refused."""
     with desk.read() as session:
         rows = session.execute(
-            sa.select(Refusal, Staff.work_no, Staff.name)
-            .outerjoin(Staff, Staff.id == Refusal.actor_id)
-            .where(Refusal.at >= since)
-            .order_by(Refusal.at.desc())
+            sa.select(Refusal, col(Staff.work_no), col(Staff.name))
+            .outerjoin(Staff, col(Staff.id) == Refusal.actor_id)
+            .where(col(Refusal.at) >= since)
+            .order_by(col(Refusal.at).desc())
             .limit(limit)
         ).all()
     return [

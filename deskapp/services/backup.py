@@ -136,7 +136,9 @@ def expected_schema(revision: str) -> frozenset[tuple[str, str, str, str]]:
             conn.close()
 
 
-def _differences(found: set, expected: frozenset) -> str:
+def _differences(
+    found: set[tuple[str, str, str, str]], expected: frozenset[tuple[str, str, str, str]]
+) -> str:
     extra = sorted(f"+{kind} {name}" for kind, name, _, _ in found - expected)
     missing = sorted(f"-{kind} {name}" for kind, name, _, _ in expected - found)
     return ", ".join((extra + missing)[:6])

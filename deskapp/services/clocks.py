@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskapp.domain.replay import EXTERNAL_CHANNELS, ticket_facts
 from deskapp.domain.ticket_clocks import ActiveClock, TicketFacts, active_clocks
@@ -28,8 +29,8 @@ def events_of(session: Session, complaint_id: str) -> list[ComplaintEvent]:
     return list(
         session.scalars(
             sa.select(ComplaintEvent)
-            .where(ComplaintEvent.complaint_id == complaint_id)
-            .order_by(ComplaintEvent.at, ComplaintEvent.id)
+            .where(col(ComplaintEvent.complaint_id) == complaint_id)
+            .order_by(col(ComplaintEvent.at), col(ComplaintEvent.id))
         )
     )
 
@@ -83,8 +84,8 @@ def recompute_all(desk: Desk, actor_id: str, batch: int = 500) -> int:
             complaints = list(
                 session.scalars(
                     sa.select(Complaint)
-                    .where(Complaint.id > last_id)
-                    .order_by(Complaint.id)
+                    .where(col(Complaint.id) > last_id)
+                    .order_by(col(Complaint.id))
                     .limit(batch)
                 )
             )

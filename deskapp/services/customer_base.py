@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import Field, model_validator
 
@@ -15,6 +16,8 @@ from deskapp.domain.ticket_number import CODE
 from deskapp.refdata import StrictModel
 
 FILE = "customer_base.toml"
+
+N = TypeVar("N", int, float)  # a sum of halls' figures is of their kind
 
 
 class ControlSection(StrictModel):
@@ -96,8 +99,9 @@ class CustomerBase:
         return self.areas.get(unit.area) if unit and unit.area else None
 
 
-def _sum(values: list) -> float | int | None:
-    return None if not values or any(v is None for v in values) else sum(values)
+def _sum(values: list[N | None]) -> N | None:
+    known = [v for v in values if v is not None]
+    return None if not values or len(known) < len(values) else sum(known)
 
 
 def _resolve(parsed: CustomerBaseFile) -> CustomerBase:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from pydantic import SecretStr
+from sqlmodel import col
 
 from deskapp.domain.enums import Satisfaction, Status
 from deskapp.domain.errors import FieldError, RuleViolation
@@ -76,15 +77,16 @@ def checklist(desk: Desk, day: date) -> Checklist:
     gaps: list[Gap] = []
     with desk.read() as session:
         taken = session.execute(
-            sa.select(Complaint.id, Complaint.ticket_no, Complaint.status, Complaint.outcome,
-                      Complaint.next_due_at)
-            .where(Complaint.registered_at >= start, Complaint.registered_at < end,
-                   Complaint.terminal_code == terminal.terminal_code)
-            .order_by(Complaint.ticket_no)
+            sa.select(col(Complaint.id), col(Complaint.ticket_no), col(Complaint.status),
+                      col(Complaint.outcome), col(Complaint.next_due_at))
+            .where(col(Complaint.registered_at) >= start, col(Complaint.registered_at) < end,
+                   col(Complaint.terminal_code) == terminal.terminal_code)
+            .order_by(col(Complaint.ticket_no))
         ).all()  # fmt: skip
         handed = set(session.scalars(
-            sa.select(HandoverItem.complaint_id).join(Shift, Shift.id == HandoverItem.shift_id)
-            .where(Shift.closed_at >= start)
+            sa.select(col(HandoverItem.complaint_id))
+            .join(Shift, col(Shift.id) == HandoverItem.shift_id)
+            .where(col(Shift.closed_at) >= start)
         ))  # fmt: skip
         for cid, ticket, status, outcome, next_due in taken:
             if status in (Status.CLOSED.value, Status.VISITED.value):
@@ -96,30 +98,31 @@ def checklist(desk: Desk, day: date) -> Checklist:
                 if cid not in handed:
                     gaps.append(Gap("handover_note", "complaint", cid, ticket))
         closed = session.execute(
-            sa.select(Complaint.id, Complaint.ticket_no, Complaint.satisfaction)
-            .where(Complaint.closed_at >= start, Complaint.closed_at < end,
-                   Complaint.terminal_code == terminal.terminal_code)
+            sa.select(col(Complaint.id), col(Complaint.ticket_no), col(Complaint.satisfaction))
+            .where(col(Complaint.closed_at) >= start, col(Complaint.closed_at) < end,
+                   col(Complaint.terminal_code) == terminal.terminal_code)
         ).all()  # fmt: skip
         for cid, ticket, satisfaction in closed:
             if satisfaction is None:
                 gaps.append(Gap("satisfaction", "complaint", cid, ticket))
         for eid, written, page, line in session.execute(
-            sa.select(OpinionEntry.id, OpinionEntry.written_on, OpinionEntry.page,
-                      OpinionEntry.line)
-            .where(OpinionEntry.written_on <= day.isoformat(), OpinionEntry.processed_at.is_(None))
+            sa.select(col(OpinionEntry.id), col(OpinionEntry.written_on), col(OpinionEntry.page),
+                      col(OpinionEntry.line))
+            .where(col(OpinionEntry.written_on) <= day.isoformat(),
+                   col(OpinionEntry.processed_at).is_(None))
         ).all():  # fmt: skip
             gaps.append(Gap("opinion_book", "opinion_book", eid, f"{written} 第{page}页第{line}行"))
         for sid, in session.execute(
-            sa.select(Shift.id).where(
-                Shift.opened_at >= start, Shift.opened_at < end,
-                Shift.terminal_code == terminal.terminal_code, Shift.status == "open",
+            sa.select(col(Shift.id)).where(
+                col(Shift.opened_at) >= start, col(Shift.opened_at) < end,
+                col(Shift.terminal_code) == terminal.terminal_code, col(Shift.status) == "open",
             )
         ).all():  # fmt: skip
             gaps.append(Gap("handover", "shift", sid))
         waiting = session.scalar(
             sa.select(sa.func.count())
             .select_from(ChangeLog)
-            .where(ChangeLog.node_id == terminal.node_id, ChangeLog.acked_at.is_(None))
+            .where(col(ChangeLog.node_id) == terminal.node_id, col(ChangeLog.acked_at).is_(None))
         )
     if waiting:
         gaps.append(Gap("sync", "sync", label=str(waiting)))
@@ -148,10 +151,10 @@ def work_record(desk: Desk, day: date) -> WorkRecord:
     record = WorkRecord(day.isoformat())
     with desk.read() as session:
         rows = session.execute(
-            sa.select(Complaint.channel, Complaint.cause_code, Complaint.severity,
-                      Complaint.solved_on_spot)
-            .where(Complaint.registered_at >= start, Complaint.registered_at < end,
-                   Complaint.terminal_code == terminal.terminal_code)
+            sa.select(col(Complaint.channel), col(Complaint.cause_code), col(Complaint.severity),
+                      col(Complaint.solved_on_spot))
+            .where(col(Complaint.registered_at) >= start, col(Complaint.registered_at) < end,
+                   col(Complaint.terminal_code) == terminal.terminal_code)
         ).all()  # fmt: skip
         record.taken = len(rows)
         record.on_spot = sum(1 for r in rows if r.solved_on_spot)
@@ -159,25 +162,25 @@ def work_record(desk: Desk, day: date) -> WorkRecord:
         record.by_category = dict(Counter(r.cause_code.split(".")[0] for r in rows))
         record.by_severity = dict(Counter(r.severity for r in rows))
         events = dict(session.execute(
-            sa.select(ComplaintEvent.kind, sa.func.count())
-            .join(Complaint, Complaint.id == ComplaintEvent.complaint_id)
-            .where(ComplaintEvent.at >= start, ComplaintEvent.at < end,
-                   Complaint.terminal_code == terminal.terminal_code,
-                   ComplaintEvent.kind.in_(("closed", "escalated", "visit")))
-            .group_by(ComplaintEvent.kind)
-        ).all())  # fmt: skip
+            sa.select(col(ComplaintEvent.kind), sa.func.count())
+            .join(Complaint, col(Complaint.id) == ComplaintEvent.complaint_id)
+            .where(col(ComplaintEvent.at) >= start, col(ComplaintEvent.at) < end,
+                   col(Complaint.terminal_code) == terminal.terminal_code,
+                   col(ComplaintEvent.kind).in_(("closed", "escalated", "visit")))
+            .group_by(col(ComplaintEvent.kind))
+        ).tuples().all())  # fmt: skip
         record.closed = events.get("closed", 0)
         record.escalations = events.get("escalated", 0)
         record.visits = events.get("visit", 0)
         count, total = session.execute(
-            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Refund.amount_fen), 0))
-            .where(Refund.verified_at >= start, Refund.verified_at < end)
+            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(col(Refund.amount_fen)), 0))
+            .where(col(Refund.verified_at) >= start, col(Refund.verified_at) < end)
         ).one()  # fmt: skip
         record.refunds = int(count)
         record.refund_total = format_yuan(from_fen(int(total)))
         record.opinion_entries = session.scalar(
             sa.select(sa.func.count()).select_from(OpinionEntry)
-            .where(OpinionEntry.written_on == day.isoformat())
+            .where(col(OpinionEntry.written_on) == day.isoformat())
         ) or 0  # fmt: skip
     return record
 
@@ -208,7 +211,8 @@ def sign_off(desk: Desk, day: date, work_no: str, pin: SecretStr | str) -> DayCl
     with desk.write(manager.id) as session:
         existing = session.scalar(
             sa.select(DayClose).where(
-                DayClose.day == day.isoformat(), DayClose.terminal_code == terminal.terminal_code
+                col(DayClose.day) == day.isoformat(),
+                col(DayClose.terminal_code) == terminal.terminal_code,
             )
         )
         if existing is not None:
@@ -228,7 +232,8 @@ def signed_off(desk: Desk, day: date) -> DayClose | None:
     with desk.read() as session:
         return session.scalar(
             sa.select(DayClose).where(
-                DayClose.day == day.isoformat(), DayClose.terminal_code == terminal.terminal_code
+                col(DayClose.day) == day.isoformat(),
+                col(DayClose.terminal_code) == terminal.terminal_code,
             )
         )
 

@@ -19,6 +19,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
@@ -42,8 +43,8 @@ def is_locked(session: Session, desk: Desk, day: date, terminal_code: str = "") 
     close is one terminal's, and a ticket belongs to the terminal that registered it."""
     code = terminal_code or desk.terminal().terminal_code
     found = session.scalar(
-        sa.select(DayClose.id).where(
-            DayClose.day == day.isoformat(), DayClose.terminal_code == code
+        sa.select(col(DayClose.id)).where(
+            col(DayClose.day) == day.isoformat(), col(DayClose.terminal_code) == code
         )
     )
     return found is not None

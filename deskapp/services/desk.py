@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
+from sqlmodel import col
 
 from deskapp.clock import Clock, SystemClock
-from deskapp.domain.actor import Actor  # noqa: F401  (re-exported: services take an Actor)
+from deskapp.domain.actor import Actor as Actor  # re-exported: services take an Actor
 from deskapp.domain.permissions import PermissionRefused
 from deskapp.refdata import RefData
 from deskapp.store import migrate
@@ -41,7 +42,7 @@ class Desk:
     _in_use: int | None = field(default=None, init=False, repr=False)
     # Called (in the writing thread) after each committed write: the desk's top line counts
     # the changes waiting to be synchronized, and must not wait for the next screen change.
-    after_write: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
+    after_write: list[Callable[[], object]] = field(default_factory=list, init=False, repr=False)
 
     @classmethod
     def open(
@@ -120,7 +121,7 @@ class Desk:
 
     def is_initialised(self) -> bool:
         with self.read() as session:
-            return session.scalars(sa.select(Terminal.node_id)).first() is not None
+            return session.scalars(sa.select(col(Terminal.node_id))).first() is not None
 
     @property
     def tz(self) -> ZoneInfo:

@@ -191,7 +191,7 @@ def write_xlsx(report: Report, path: Path, only: str | None = None) -> Path:
             with contextlib.suppress(Exception):
                 if not sheet.closed:
                     sheet.close()
-                sheet._writer.cleanup()  # its temporary file
+                sheet._writer.cleanup()  # type: ignore[attr-defined]  # openpyxl's private temp file
         raise
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from pydantic import SecretStr
+from sqlmodel import col
 
 from deskapp.domain.enums import Channel, RefundMethod, Satisfaction, Severity, Status
 from deskapp.domain.errors import FieldError, RuleViolation
@@ -38,7 +39,7 @@ from deskapp.store.models import (
     Staff,
 )
 
-# Register within 10 minutes of receiving (DOMAIN.md, Time limits): a later registration is
+# Register within 10 minutes of receiving (docs/domain.md, Time limits): a later registration is
 # recorded as such on the intake event, truthfully, rather than refused.
 REGISTER_WITHIN = timedelta(minutes=10)
 
@@ -323,18 +324,18 @@ def find_repeat_candidates(
     with desk.read() as session:
         rows = session.execute(
             sa.select(
-                Complaint.id,
-                Complaint.ticket_no,
-                Complaint.received_at,
-                Complaint.status,
-                Complaint.content,
+                col(Complaint.id),
+                col(Complaint.ticket_no),
+                col(Complaint.received_at),
+                col(Complaint.status),
+                col(Complaint.content),
             )
             .where(
-                Complaint.contact_phone == phone.normalized,
-                Complaint.received_at >= since,
-                Complaint.received_at <= received_at,
+                col(Complaint.contact_phone) == phone.normalized,
+                col(Complaint.received_at) >= since,
+                col(Complaint.received_at) <= received_at,
             )
-            .order_by(Complaint.received_at.desc())
+            .order_by(col(Complaint.received_at).desc())
             .limit(limit)
         ).all()
     return [RepeatCandidate(*row) for row in rows]

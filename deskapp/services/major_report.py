@@ -63,7 +63,7 @@ def build_major_report(desk: Desk, complaint_id: str, actor: Actor) -> MajorRepo
 
 
 def export_major_report(report: MajorReport, directory: Path) -> Path:
-    sections = [
+    sections: list[FieldTable | GridTable] = [
         FieldTable(report.fields),
         GridTable(
             [t("report.when"), t("report.what"), t("report.who"), t("report.note")],

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from deskapp.domain.clean_input import check_clean, year_error, year_in_range
 from deskapp.domain.errors import FieldError, RuleViolation
@@ -61,20 +62,23 @@ def check_entry(desk: Desk, form: EntryForm) -> tuple[str, int, int, EntryKind, 
     written = today
     if form.written_on.strip():
         m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", form.written_on.strip())
+        parsed: date | None
         try:
-            written = date(*map(int, m.groups())) if m else None  # type: ignore[assignment]
+            parsed = date(*map(int, m.groups())) if m else None
         except ValueError:
-            written = None  # type: ignore[assignment]
-        if written is None:
+            parsed = None
+        if parsed is None:
             errors.append(FieldError("written_on", "error.opinion.date_format"))
-            written = today
-        elif not year_in_range(written.year):
+        elif not year_in_range(parsed.year):
             errors.append(year_error("written_on"))
-            written = today
-        elif written > today:
-            errors.append(FieldError("written_on", "error.time.future"))
-        elif today - written > MAX_AGE:
-            errors.append(FieldError("written_on", "error.time.too_old", {"days": MAX_AGE.days}))
+        else:
+            written = parsed
+            if written > today:
+                errors.append(FieldError("written_on", "error.time.future"))
+            elif today - written > MAX_AGE:
+                errors.append(
+                    FieldError("written_on", "error.time.too_old", {"days": MAX_AGE.days})
+                )
     page = _positive(form.page, "page", errors)
     line = _positive(form.line, "line", errors)
     try:
@@ -175,28 +179,29 @@ def list_entries(
         if error := check_clean(field, value):
             raise RuleViolation([error])
     stmt = sa.select(
-        OpinionEntry.id, OpinionEntry.written_on, OpinionEntry.page, OpinionEntry.line,
-        OpinionEntry.kind, OpinionEntry.content, OpinionEntry.customer_name, OpinionEntry.reply,
-        OpinionEntry.processed_at, OpinionEntry.complaint_id, OpinionEntry.contact,
+        col(OpinionEntry.id), col(OpinionEntry.written_on), col(OpinionEntry.page),
+        col(OpinionEntry.line), col(OpinionEntry.kind), col(OpinionEntry.content),
+        col(OpinionEntry.customer_name), col(OpinionEntry.reply), col(OpinionEntry.processed_at),
+        col(OpinionEntry.complaint_id), col(OpinionEntry.contact),
     )  # fmt: skip
     if since:
-        stmt = stmt.where(OpinionEntry.written_on >= since)
+        stmt = stmt.where(col(OpinionEntry.written_on) >= since)
     if until:
-        stmt = stmt.where(OpinionEntry.written_on <= until)
+        stmt = stmt.where(col(OpinionEntry.written_on) <= until)
     if kind:
-        stmt = stmt.where(OpinionEntry.kind == kind)
+        stmt = stmt.where(col(OpinionEntry.kind) == kind)
     if words.strip():
         q = words.strip()
         stmt = stmt.where(
             sa.or_(
-                OpinionEntry.content.contains(q, autoescape=True),
-                OpinionEntry.reply.contains(q, autoescape=True),
-                OpinionEntry.customer_name.contains(q, autoescape=True),
+                col(OpinionEntry.content).contains(q, autoescape=True),
+                col(OpinionEntry.reply).contains(q, autoescape=True),
+                col(OpinionEntry.customer_name).contains(q, autoescape=True),
             )
         )
     stmt = stmt.order_by(
-        OpinionEntry.processed_at.is_not(None), OpinionEntry.written_on.desc(),
-        OpinionEntry.page.desc(), OpinionEntry.line.desc(),
+        col(OpinionEntry.processed_at).is_not(None), col(OpinionEntry.written_on).desc(),
+        col(OpinionEntry.page).desc(), col(OpinionEntry.line).desc(),
     ).offset(offset).limit(limit + 1)  # fmt: skip
     with desk.read() as session:
         rows = [EntryRow(*r) for r in session.execute(stmt).all()]
@@ -211,7 +216,8 @@ def unprocessed_before(desk: Desk, day: date) -> int:
                 sa.select(sa.func.count())
                 .select_from(OpinionEntry)
                 .where(
-                    OpinionEntry.written_on <= day.isoformat(), OpinionEntry.processed_at.is_(None)
+                    col(OpinionEntry.written_on) <= day.isoformat(),
+                    col(OpinionEntry.processed_at).is_(None),
                 )
             )
             or 0

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
+from sqlmodel import col
 
 from deskapp.services.desk import Actor, Desk
 from deskapp.store.models import Complaint
@@ -44,18 +47,21 @@ class QueuePage:
 
 
 _COLUMNS = (
-    Complaint.id, Complaint.ticket_no, Complaint.customer_name, Complaint.contact_phone,
-    Complaint.cause_code, Complaint.severity, Complaint.status, Complaint.next_clock,
-    Complaint.next_due_at, Complaint.next_due_provisional, Complaint.paused_until,
-    Complaint.owner_id, Complaint.first_responder_id,
+    col(Complaint.id), col(Complaint.ticket_no), col(Complaint.customer_name),
+    col(Complaint.contact_phone), col(Complaint.cause_code), col(Complaint.severity),
+    col(Complaint.status), col(Complaint.next_clock), col(Complaint.next_due_at),
+    col(Complaint.next_due_provisional), col(Complaint.paused_until), col(Complaint.owner_id),
+    col(Complaint.first_responder_id),
 )  # fmt: skip
 
 
-def _scoped(stmt: sa.Select, actor: Actor, scope: Scope) -> sa.Select:
-    stmt = stmt.where(Complaint.next_due_at.is_not(None))
+def _scoped(stmt: sa.Select[Any], actor: Actor, scope: Scope) -> sa.Select[Any]:
+    stmt = stmt.where(col(Complaint.next_due_at).is_not(None))
     if scope is Scope.MINE:
         stmt = stmt.where(
-            sa.or_(Complaint.owner_id == actor.id, Complaint.first_responder_id == actor.id)
+            sa.or_(
+                col(Complaint.owner_id) == actor.id, col(Complaint.first_responder_id) == actor.id
+            )
         )
     return stmt
 
@@ -67,28 +73,32 @@ def queue_page(
         stmt = _mine_page(actor, offset, limit + 1)
     else:
         stmt = _scoped(sa.select(*_COLUMNS), actor, scope)
-        stmt = stmt.order_by(Complaint.next_due_at, Complaint.id).offset(offset).limit(limit + 1)
+        stmt = (
+            stmt.order_by(col(Complaint.next_due_at), col(Complaint.id))
+            .offset(offset)
+            .limit(limit + 1)
+        )
     with desk.read() as session:
         rows = [QueueRow(*r) for r in session.execute(stmt).all()]
     return QueuePage(rows[:limit], offset, len(rows) > limit)
 
 
-def _mine_page(actor: Actor, offset: int, limit: int) -> sa.Select:
+def _mine_page(actor: Actor, offset: int, limit: int) -> sa.Select[Any]:
     """My tickets, earliest deadline first: the ones I own and the ones I first took, each read
     in deadline order from its own index, then merged. (`owner = me OR first responder = me`
     made SQLite collect every ticket I ever had, closed ones too, and sort them: 140 ms for the
     first page of a cold store, bench/queue.py.)"""
 
-    def side(column: sa.ColumnElement) -> sa.Subquery:
+    def side(column: Mapped[Any]) -> sa.Subquery:
         return (
             sa.select(*_COLUMNS)
-            .where(column == actor.id, Complaint.next_due_at.is_not(None))
-            .order_by(Complaint.next_due_at, Complaint.id)
+            .where(column == actor.id, col(Complaint.next_due_at).is_not(None))
+            .order_by(col(Complaint.next_due_at), col(Complaint.id))
             .limit(offset + limit)
             .subquery()
         )
 
-    owned, taken = side(Complaint.owner_id), side(Complaint.first_responder_id)
+    owned, taken = side(col(Complaint.owner_id)), side(col(Complaint.first_responder_id))
     both = sa.union(sa.select(owned), sa.select(taken)).subquery()
     return sa.select(both).order_by(both.c.next_due_at, both.c.id).offset(offset).limit(limit)
 
@@ -98,7 +108,9 @@ def queue_counts(desk: Desk, actor: Actor, scope: Scope, now: datetime) -> tuple
     stmt = _scoped(
         sa.select(
             sa.func.count(),
-            sa.func.coalesce(sa.func.sum(sa.case((Complaint.next_due_at < now, 1), else_=0)), 0),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((col(Complaint.next_due_at) < now, 1), else_=0)), 0
+            ),
         ),
         actor,
         scope,
@@ -111,7 +123,7 @@ def queue_counts(desk: Desk, actor: Actor, scope: Scope, now: datetime) -> tuple
 def coming_due(desk: Desk, actor: Actor, now: datetime, within: timedelta) -> list[QueueRow]:
     """My tickets whose next deadline falls within `within` from now (not yet overdue)."""
     stmt = _scoped(sa.select(*_COLUMNS), actor, Scope.MINE).where(
-        Complaint.next_due_at >= now, Complaint.next_due_at <= now + within
+        col(Complaint.next_due_at) >= now, col(Complaint.next_due_at) <= now + within
     )
     with desk.read() as session:
-        return [QueueRow(*r) for r in session.execute(stmt.order_by(Complaint.next_due_at))]
+        return [QueueRow(*r) for r in session.execute(stmt.order_by(col(Complaint.next_due_at)))]

@@ -9,8 +9,10 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from deskapp.domain.clean_input import check_clean
 from deskapp.domain.errors import RuleViolation
@@ -54,16 +56,16 @@ class SearchPage:
 
 
 _ROW_COLUMNS = (
-    Complaint.id,
-    Complaint.ticket_no,
-    Complaint.received_at,
-    Complaint.customer_name,
-    Complaint.contact_phone,
-    Complaint.channel,
-    Complaint.cause_code,
-    Complaint.severity,
-    Complaint.status,
-    sa.func.substr(Complaint.content, 1, 60),
+    col(Complaint.id),
+    col(Complaint.ticket_no),
+    col(Complaint.received_at),
+    col(Complaint.customer_name),
+    col(Complaint.contact_phone),
+    col(Complaint.channel),
+    col(Complaint.cause_code),
+    col(Complaint.severity),
+    col(Complaint.status),
+    sa.func.substr(col(Complaint.content), 1, 60),
 )
 
 
@@ -93,53 +95,57 @@ def search(desk: Desk, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> S
         upper = q.upper()
         # A number issued once is found for good: also the complaints that hold it as an
         # alias (a collision or a second import merged by the sync, docs/unique-values.md).
-        aliased = sa.select(RecordAlias.entity_id).where(
-            RecordAlias.entity == "complaint",
-            RecordAlias.field == "ticket_no",
-            RecordAlias.value >= upper,
-            RecordAlias.value < upper + "\uffff",
+        aliased = sa.select(col(RecordAlias.entity_id)).where(
+            col(RecordAlias.entity) == "complaint",
+            col(RecordAlias.field) == "ticket_no",
+            col(RecordAlias.value) >= upper,
+            col(RecordAlias.value) < upper + "\uffff",
         )
         stmt = stmt.where(
             sa.or_(
-                sa.and_(Complaint.ticket_no >= upper, Complaint.ticket_no < upper + "\uffff"),
-                Complaint.id.in_(aliased),
+                sa.and_(
+                    col(Complaint.ticket_no) >= upper, col(Complaint.ticket_no) < upper + "\uffff"
+                ),
+                col(Complaint.id).in_(aliased),
             )
         )
-        stmt = stmt.order_by(Complaint.ticket_no.desc())
+        stmt = stmt.order_by(col(Complaint.ticket_no).desc())
     elif kind is QueryKind.PHONE:
         phone = parse_phone(q)
         assert phone is not None
-        stmt = stmt.where(Complaint.contact_phone == phone.normalized)
-        stmt = stmt.order_by(Complaint.received_at.desc())
+        stmt = stmt.where(col(Complaint.contact_phone) == phone.normalized)
+        stmt = stmt.order_by(col(Complaint.received_at).desc())
     elif kind is QueryKind.LAST4:
         # NFKC: full-width digits from a Chinese IME ("５６７８") are the same four digits.
         last4 = re.sub(r"\D", "", unicodedata.normalize("NFKC", q))
-        stmt = stmt.where(Complaint.phone_last4 == last4)
-        stmt = stmt.order_by(Complaint.received_at.desc())
+        stmt = stmt.where(col(Complaint.phone_last4) == last4)
+        stmt = stmt.order_by(col(Complaint.received_at).desc())
     elif kind is QueryKind.TEXT:
         stmt = _text_query(stmt, q, offset, limit)
     else:
-        stmt = stmt.order_by(Complaint.received_at.desc())
+        stmt = stmt.order_by(col(Complaint.received_at).desc())
     with desk.read() as session:
         rows = session.execute(stmt.offset(offset).limit(limit + 1)).all()
     return SearchPage(kind, [ComplaintRow(*r) for r in rows[:limit]], offset, len(rows) > limit)
 
 
-def _text_query(stmt: sa.Select, q: str, offset: int, limit: int) -> sa.Select:
+def _text_query(stmt: sa.Select[Any], q: str, offset: int, limit: int) -> sa.Select[Any]:
     """Name prefix (index range) or any substring of content, demand or name (bigram FTS).
 
     Each source gives only its newest `offset + limit + 1` rowids before they are joined: a
     common word matches tens of thousands of complaints, and fetching and sorting them all to
     show one page costs a hundred times more than asking each index for its newest few."""
-    name_prefix = sa.and_(Complaint.customer_name >= q, Complaint.customer_name < q + "\uffff")
+    name_prefix = sa.and_(
+        col(Complaint.customer_name) >= q, col(Complaint.customer_name) < q + "\uffff"
+    )
     expression = match_expression(q)
     if expression is None:
         # One character: too short for the index; names starting with it, or a scan.
         return stmt.where(
-            sa.or_(name_prefix, Complaint.content.contains(q, autoescape=True))
-        ).order_by(Complaint.received_at.desc())
+            sa.or_(name_prefix, col(Complaint.content).contains(q, autoescape=True))
+        ).order_by(col(Complaint.received_at).desc())
     wanted = offset + limit + 1
-    rowid = sa.literal_column("complaint.rowid")
+    rowid: sa.ColumnClause[int] = sa.literal_column("complaint.rowid")
     fts_hits = (
         sa.select(sa.literal_column("rowid").label("rid"))
         .select_from(sa.text("complaint_fts"))
@@ -166,7 +172,7 @@ class HistoryEntry:
     at: datetime
     actor: str
     op: str
-    fields: dict
+    fields: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -187,24 +193,27 @@ def complaint_detail(desk: Desk, complaint_id: str) -> ComplaintDetail | None:
         events = list(
             session.scalars(
                 sa.select(ComplaintEvent)
-                .where(ComplaintEvent.complaint_id == complaint_id)
-                .order_by(ComplaintEvent.at, ComplaintEvent.id)
+                .where(col(ComplaintEvent.complaint_id) == complaint_id)
+                .order_by(col(ComplaintEvent.at), col(ComplaintEvent.id))
             )
         )
         refunds = list(
-            session.scalars(sa.select(Refund).where(Refund.complaint_id == complaint_id))
+            session.scalars(sa.select(Refund).where(col(Refund.complaint_id) == complaint_id))
         )
         entity_ids = [complaint_id, *(e.id for e in events), *(r.id for r in refunds)]
         changes = session.scalars(
             sa.select(ChangeLog)
-            .where(ChangeLog.entity_id.in_(entity_ids))
-            .order_by(ChangeLog.hlc, ChangeLog.seq)
+            .where(col(ChangeLog.entity_id).in_(entity_ids))
+            .order_by(col(ChangeLog.hlc), col(ChangeLog.seq))
         ).all()
-        staff_names = dict(session.execute(sa.select(Staff.id, Staff.name)).all())
+        names = session.execute(sa.select(col(Staff.id), col(Staff.name)))
+        staff_names = dict(names.tuples().all())
         repeat_of_ticket = None
         if complaint.repeat_of_id:
             repeat_of_ticket = session.scalar(
-                sa.select(Complaint.ticket_no).where(Complaint.id == complaint.repeat_of_id)
+                sa.select(col(Complaint.ticket_no)).where(
+                    col(Complaint.id) == complaint.repeat_of_id
+                )
             )
     history = [
         HistoryEntry(c.at, c.actor_id, f"{c.entity}.{c.op}", json.loads(c.fields)) for c in changes

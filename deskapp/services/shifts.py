@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskapp.domain.clean_input import check_clean
 from deskapp.domain.errors import FieldError, RuleViolation
@@ -91,11 +92,11 @@ def current_shift(desk: Desk, actor: Actor) -> Shift | None:
         return session.scalars(
             sa.select(Shift)
             .where(
-                Shift.staff_id == actor.id,
-                Shift.terminal_code == terminal.terminal_code,
-                Shift.status == ShiftStatus.OPEN.value,
+                col(Shift.staff_id) == actor.id,
+                col(Shift.terminal_code) == terminal.terminal_code,
+                col(Shift.status) == ShiftStatus.OPEN.value,
             )
-            .order_by(Shift.opened_at.desc())
+            .order_by(col(Shift.opened_at).desc())
         ).first()
 
 
@@ -104,12 +105,12 @@ def open_items(desk: Desk, actor: Actor) -> list[OpenItem]:
     with desk.read() as session:
         rows = session.execute(
             sa.select(
-                Complaint.id, Complaint.ticket_no, Complaint.customer_name,
-                Complaint.contact_phone, Complaint.status, Complaint.next_clock,
-                Complaint.next_due_at,
+                col(Complaint.id), col(Complaint.ticket_no), col(Complaint.customer_name),
+                col(Complaint.contact_phone), col(Complaint.status), col(Complaint.next_clock),
+                col(Complaint.next_due_at),
             )
-            .where(Complaint.owner_id == actor.id, Complaint.next_due_at.is_not(None))
-            .order_by(Complaint.next_due_at)
+            .where(col(Complaint.owner_id) == actor.id, col(Complaint.next_due_at).is_not(None))
+            .order_by(col(Complaint.next_due_at))
         ).all()  # fmt: skip
     return [OpenItem(*row) for row in rows]
 
@@ -121,24 +122,28 @@ def shift_counts(desk: Desk, staff_id: str, since: datetime, until: datetime) ->
         taken, on_spot = session.execute(
             sa.select(
                 sa.func.count(),
-                sa.func.coalesce(sa.func.sum(sa.case((Complaint.solved_on_spot, 1), else_=0)), 0),
+                sa.func.coalesce(
+                    sa.func.sum(sa.case((col(Complaint.solved_on_spot), 1), else_=0)), 0
+                ),
             ).where(
-                Complaint.created_by == staff_id,
-                Complaint.registered_at >= since,
-                Complaint.registered_at <= until,
+                col(Complaint.created_by) == staff_id,
+                col(Complaint.registered_at) >= since,
+                col(Complaint.registered_at) <= until,
             )
         ).one()
         by_kind = dict(
             session.execute(
-                sa.select(ComplaintEvent.kind, sa.func.count())
+                sa.select(col(ComplaintEvent.kind), sa.func.count())
                 .where(
-                    ComplaintEvent.actor_id == staff_id,
-                    ComplaintEvent.at >= since,
-                    ComplaintEvent.at <= until,
-                    ComplaintEvent.kind.in_(("dispatch", "closed", "visit")),
+                    col(ComplaintEvent.actor_id) == staff_id,
+                    col(ComplaintEvent.at) >= since,
+                    col(ComplaintEvent.at) <= until,
+                    col(ComplaintEvent.kind).in_(("dispatch", "closed", "visit")),
                 )
-                .group_by(ComplaintEvent.kind)
-            ).all()
+                .group_by(col(ComplaintEvent.kind))
+            )
+            .tuples()
+            .all()
         )
     return ShiftCounts(
         taken=int(taken),
@@ -215,7 +220,9 @@ def acknowledge(desk: Desk, shift_id: str, work_no: str, pin: SecretStr | str) -
         session.add(
             ShiftEvent(shift_id=shift.id, kind="acknowledged", actor_id=incoming.id, at=now)
         )
-        items = session.scalars(sa.select(HandoverItem).where(HandoverItem.shift_id == shift.id))
+        items = session.scalars(
+            sa.select(HandoverItem).where(col(HandoverItem.shift_id) == shift.id)
+        )
         for item in items:
             complaint = session.get(Complaint, item.complaint_id)
             if complaint is None or complaint.owner_id != shift.staff_id:
@@ -318,26 +325,28 @@ def list_shifts(
         raise RuleViolation([error])
     incoming = sa.orm.aliased(Staff)
     items = (
-        sa.select(sa.func.count(HandoverItem.id))
-        .where(HandoverItem.shift_id == Shift.id)
+        sa.select(sa.func.count(col(HandoverItem.id)))
+        .where(col(HandoverItem.shift_id) == Shift.id)
         .scalar_subquery()
     )
     stmt = (
-        sa.select(Shift.id, Staff.name, Staff.work_no, Shift.opened_at, Shift.closed_at,
-                  Shift.status, incoming.name, items)
-        .join(Staff, Staff.id == Shift.staff_id)
-        .outerjoin(incoming, incoming.id == Shift.incoming_staff_id)
+        sa.select(col(Shift.id), col(Staff.name), col(Staff.work_no), col(Shift.opened_at),
+                  col(Shift.closed_at), col(Shift.status), col(incoming.name), items)
+        .join(Staff, col(Staff.id) == Shift.staff_id)
+        .outerjoin(incoming, col(incoming.id) == Shift.incoming_staff_id)
     )  # fmt: skip
     if since is not None:
-        stmt = stmt.where(Shift.opened_at >= since)
+        stmt = stmt.where(col(Shift.opened_at) >= since)
     if until is not None:
-        stmt = stmt.where(Shift.opened_at < until)
+        stmt = stmt.where(col(Shift.opened_at) < until)
     if staff.strip():
         q = staff.strip()
-        stmt = stmt.where(sa.or_(Staff.work_no == q, Staff.name.contains(q, autoescape=True)))
+        stmt = stmt.where(
+            sa.or_(col(Staff.work_no) == q, col(Staff.name).contains(q, autoescape=True))
+        )
     if statuses:
-        stmt = stmt.where(Shift.status.in_(statuses))
-    stmt = stmt.order_by(Shift.opened_at.desc()).offset(offset).limit(limit + 1)
+        stmt = stmt.where(col(Shift.status).in_(statuses))
+    stmt = stmt.order_by(col(Shift.opened_at).desc()).offset(offset).limit(limit + 1)
     with desk.read() as session:
         rows = [ShiftRow(*r) for r in session.execute(stmt).all()]
     return rows[:limit], len(rows) > limit
@@ -363,16 +372,19 @@ def handover_view(desk: Desk, shift_id: str) -> HandoverView:
     with desk.read() as session:
         shift = _load(session, shift_id)
         items = session.execute(
-            sa.select(HandoverItem, Complaint.ticket_no, Complaint.customer_name,
-                      Complaint.contact_phone)
-            .join(Complaint, Complaint.id == HandoverItem.complaint_id)
-            .where(HandoverItem.shift_id == shift_id)
-            .order_by(HandoverItem.next_due_at)
+            sa.select(HandoverItem, col(Complaint.ticket_no), col(Complaint.customer_name),
+                      col(Complaint.contact_phone))
+            .join(Complaint, col(Complaint.id) == HandoverItem.complaint_id)
+            .where(col(HandoverItem.shift_id) == shift_id)
+            .order_by(col(HandoverItem.next_due_at))
         ).all()  # fmt: skip
         events = list(session.scalars(
-            sa.select(ShiftEvent).where(ShiftEvent.shift_id == shift_id).order_by(ShiftEvent.at)
+            sa.select(ShiftEvent)
+            .where(col(ShiftEvent.shift_id) == shift_id)
+            .order_by(col(ShiftEvent.at))
         ))  # fmt: skip
-        names = dict(session.execute(sa.select(Staff.id, Staff.name)).all())
+        found = session.execute(sa.select(col(Staff.id), col(Staff.name)))
+        names = dict(found.tuples().all())
     return HandoverView(shift, names, [tuple(r) for r in items], events)
 
 

@@ -6,10 +6,12 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskapp.domain.clean_input import check_clean
 from deskapp.domain.enums import Role
@@ -61,9 +63,15 @@ def _check_new_member(desk: Desk, work_no: str, name: str, pin: SecretStr | str)
 
 
 def _insert_member(
-    session: Session, desk: Desk, by: str, work_no: str, name: str, role: Role, pin: str
+    session: Session,
+    desk: Desk,
+    by: str,
+    work_no: str,
+    name: str,
+    role: Role,
+    pin: SecretStr | str,
 ) -> Staff:
-    if session.scalar(sa.select(Staff.id).where(Staff.work_no == work_no)):
+    if session.scalar(sa.select(col(Staff.id)).where(col(Staff.work_no) == work_no)):
         raise RuleViolation.single("work_no", "error.work_no.taken", work_no=work_no)
     staff = Staff(
         work_no=work_no,
@@ -107,7 +115,7 @@ def seed_staff(desk: Desk, by: str, members: Iterable[tuple[str, str, Role, str]
     member: from then on a hall manager adds the others (`add_staff`)."""
     checked = [(*_check_new_member(desk, w, n, p), r, p) for w, n, r, p in members]
     with desk.write(by) as session:
-        if session.scalar(sa.select(Staff.id).limit(1)) is not None:
+        if session.scalar(sa.select(col(Staff.id)).limit(1)) is not None:
             raise RuleViolation.single("actor", "error.staff.not_empty")
         added = [_insert_member(session, desk, by, w, n, r, p) for w, n, r, p in checked]
     return added
@@ -131,8 +139,10 @@ def _keep_a_hall_manager(session: Session, staff: Staff) -> None:
     Only one who can sign in counts: a work number that lost a sync collision
     (`<work_no>~<id>`, deskapp/sync/unique.py) is active but nobody can sign in as it."""
     others = session.scalars(
-        sa.select(Staff.work_no).where(
-            Staff.role == Role.HALL_MANAGER.value, Staff.active.is_(True), Staff.id != staff.id
+        sa.select(col(Staff.work_no)).where(
+            col(Staff.role) == Role.HALL_MANAGER.value,
+            col(Staff.active).is_(True),
+            col(Staff.id) != staff.id,
         )
     )
     if not any(WORK_NO.fullmatch(work_no) for work_no in others):
@@ -206,16 +216,16 @@ def authorize_manager(desk: Desk, work_no: str, pin: str, *, subject: str = "") 
 
 def list_staff(desk: Desk, *, active_only: bool = True) -> list[Staff]:
     with desk.read() as session:
-        query = sa.select(Staff).order_by(Staff.work_no)
+        query = sa.select(Staff).order_by(col(Staff.work_no))
         if active_only:
-            query = query.where(Staff.active.is_(True))
+            query = query.where(col(Staff.active).is_(True))
         return list(session.scalars(query))
 
 
 def has_staff(desk: Desk) -> bool:
     """Whether anyone can sign in here at all (a new terminal has no staff until it syncs)."""
     with desk.read() as session:
-        return session.scalars(sa.select(Staff.id).limit(1)).first() is not None
+        return session.scalars(sa.select(col(Staff.id)).limit(1)).first() is not None
 
 
 # ------------------------------------------------------------------ sign-in and the lock
@@ -231,7 +241,11 @@ class SigninState:
     lock_recorded: bool  # a `locked` row already says so (the audit needs one per lock)
 
 
-def signin_state(events: list[SigninEvent], max_failures: int, lock: timedelta) -> SigninState:
+# The events of a known work number (stored) or of an unknown one (this terminal's memory).
+E = TypeVar("E", "SigninEvent", "_LocalEvent")
+
+
+def signin_state(events: list[E], max_failures: int, lock: timedelta) -> SigninState:
     """The lock of one work number from its sign-in events, whichever terminals wrote them:
     in time order, a `cleared` ends the count, every `max_failures`-th wrong PIN starts a lock
     of `lock` from its own moment. Rows merge by set union, so every terminal that holds the
@@ -254,14 +268,14 @@ def signin_state(events: list[SigninEvent], max_failures: int, lock: timedelta) 
 def _signin_state(session: Session, desk: Desk, work_no: str) -> SigninState:
     rules = desk.refdata.settings.signin
     last_cleared = (
-        sa.select(sa.func.max(SigninEvent.at))
-        .where(SigninEvent.work_no == work_no, SigninEvent.kind == CLEARED)
+        sa.select(sa.func.max(col(SigninEvent.at)))
+        .where(col(SigninEvent.work_no) == work_no, col(SigninEvent.kind) == CLEARED)
         .scalar_subquery()
     )
     events = list(session.scalars(
         sa.select(SigninEvent).where(
-            SigninEvent.work_no == work_no,
-            sa.or_(last_cleared.is_(None), SigninEvent.at >= last_cleared),
+            col(SigninEvent.work_no) == work_no,
+            sa.or_(last_cleared.is_(None), col(SigninEvent.at) >= last_cleared),
         )
     ))  # fmt: skip
     return signin_state(events, rules.max_failures, timedelta(minutes=rules.lock_minutes))
@@ -293,7 +307,7 @@ def _refuse_unknown(desk: Desk, work_no: str, now: datetime) -> RuleViolation:
         while len(_UNKNOWN_FAILURES) > _UNKNOWN_KEPT:
             del _UNKNOWN_FAILURES[next(iter(_UNKNOWN_FAILURES))]
         lock = timedelta(minutes=rules.lock_minutes)
-        state = signin_state(events, rules.max_failures, lock)  # type: ignore[arg-type]
+        state = signin_state(events, rules.max_failures, lock)
         if state.locked_until is not None and state.locked_until > now:
             minutes = max(1, -(-int((state.locked_until - now).total_seconds()) // 60))
             return RuleViolation.single("pin", "error.signin.locked", minutes=minutes)
@@ -306,7 +320,9 @@ def _refuse_unknown(desk: Desk, work_no: str, now: datetime) -> RuleViolation:
 
 def _is_staff(desk: Desk, work_no: str) -> bool:
     with desk.read() as session:
-        found = session.scalars(sa.select(Staff.id).where(Staff.work_no == work_no)).first()
+        found = session.scalars(
+            sa.select(col(Staff.id)).where(col(Staff.work_no) == work_no)
+        ).first()
         return found is not None
 
 
@@ -353,7 +369,7 @@ def sign_in(desk: Desk, work_no: str, pin: SecretStr | str) -> Actor:
             minutes = max(1, -(-int((state.locked_until - now).total_seconds()) // 60))
             refusal = RuleViolation.single("pin", "error.signin.locked", minutes=minutes)
         else:
-            staff = session.scalars(sa.select(Staff).where(Staff.work_no == work_no)).first()
+            staff = session.scalars(sa.select(Staff).where(col(Staff.work_no) == work_no)).first()
             pin_ok = verify_pin(pin, staff.pin_hash if staff else DUMMY_HASH)
             if staff is not None and pin_ok:
                 if not staff.active:
@@ -394,10 +410,10 @@ def signin_events(desk: Desk, since: datetime, limit: int = 200) -> list[SigninE
     has synchronized (the hall manager's staff screen)."""
     with desk.read() as session:
         rows = session.execute(
-            sa.select(SigninEvent, Staff.name)
-            .outerjoin(Staff, Staff.work_no == SigninEvent.work_no)
-            .where(SigninEvent.at >= since)
-            .order_by(SigninEvent.at.desc(), SigninEvent.id.desc())
+            sa.select(SigninEvent, col(Staff.name))
+            .outerjoin(Staff, col(Staff.work_no) == SigninEvent.work_no)
+            .where(col(SigninEvent.at) >= since)
+            .order_by(col(SigninEvent.at).desc(), col(SigninEvent.id).desc())
             .limit(limit)
         ).all()
     return [
@@ -413,8 +429,8 @@ def locked_work_numbers(desk: Desk) -> dict[str, datetime]:
     recent = now - timedelta(minutes=desk.refdata.settings.signin.lock_minutes)
     with desk.read() as session:
         work_nos = session.scalars(  # a lock starts at a wrong PIN and lasts lock_minutes
-            sa.select(SigninEvent.work_no)
-            .where(SigninEvent.kind == FAILED, SigninEvent.at >= recent)
+            sa.select(col(SigninEvent.work_no))
+            .where(col(SigninEvent.kind) == FAILED, col(SigninEvent.at) >= recent)
             .distinct()
         ).all()
         states = {w: _signin_state(session, desk, w) for w in work_nos}

@@ -71,6 +71,7 @@ def _copy(conn: sa.Connection, table: sa.Table, keys: Sequence[str],
     quote = conn.dialect.identifier_preparer.quote
     sql = f"COPY {quote(table.name)} ({', '.join(map(quote, keys))}) FROM STDIN"
     driver = conn.connection.driver_connection
+    assert driver is not None  # a live connection: it was just used
     dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
         with driver.cursor() as cursor, cursor.copy(sql) as copy:
@@ -133,7 +134,7 @@ def converters(
 def insert_dicts(
     conn: sa.Connection,
     table: sa.Table,
-    rows: list[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     *,
     or_ignore: bool = False,
     iso_times: bool = False,

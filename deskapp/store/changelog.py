@@ -17,7 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstanceState, Session
+from sqlmodel import col
 
 from deskapp.ids import uuid7
 from deskapp.store.models import RECORD_TABLES, SCHEMA_VERSION, ChangeLog, RecordTable, Terminal
@@ -43,7 +44,7 @@ def _json_value(value: Any) -> Any:
 
 
 def _row_fields(obj: RecordTable, only_changed: bool) -> dict[str, Any]:
-    state = sa.inspect(obj)
+    state: InstanceState[RecordTable] = sa.inspect(obj, raiseerr=True)
     fields: dict[str, Any] = {}
     for attr in state.mapper.column_attrs:
         if only_changed and not state.attrs[attr.key].history.has_changes():
@@ -56,7 +57,12 @@ def _next_stamp_and_seqs(
     connection: sa.Connection, count: int, now: datetime
 ) -> tuple[str, list[int], str]:
     terminal = connection.execute(
-        sa.select(Terminal.node_id, Terminal.last_seq, Terminal.hlc_wall_ms, Terminal.hlc_counter)
+        sa.select(
+            col(Terminal.node_id),
+            col(Terminal.last_seq),
+            col(Terminal.hlc_wall_ms),
+            col(Terminal.hlc_counter),
+        )
     ).one_or_none()
     if terminal is None:
         raise UnloggedWriteError("terminal is not initialised (run `deskapp init`)")
@@ -65,7 +71,7 @@ def _next_stamp_and_seqs(
     first = last_seq + 1
     connection.execute(
         sa.update(Terminal)
-        .where(Terminal.node_id == node_id, Terminal.last_seq == last_seq)
+        .where(col(Terminal.node_id) == node_id, col(Terminal.last_seq) == last_seq)
         .values(last_seq=last_seq + count, hlc_wall_ms=stamp.wall_ms, hlc_counter=stamp.counter)
     )
     return node_id, list(range(first, first + count)), stamp.encode()
@@ -105,7 +111,7 @@ def _capture_changes(session: Session, flush_context: Any, instances: Any) -> No
                 "seq": seq,
                 "txn_id": txn_id,
                 "entity": type(obj).__tablename__,
-                "entity_id": str(obj.id),  # type: ignore[attr-defined]
+                "entity_id": str(obj.id),
                 "op": op,
                 "fields": json.dumps(fields, ensure_ascii=False, sort_keys=True),
                 "hlc": hlc,
@@ -271,11 +277,11 @@ def guard_engine(engine: sa.Engine) -> None:
     flush, edits or removes change-log rows, or drops or alters an audited table."""
 
     @event.listens_for(engine, "connect")
-    def _install(dbapi_connection, record):
+    def _install(dbapi_connection: Any, record: Any) -> None:
         record.info[GATE_KEY] = WriteGate(dbapi_connection)
 
     @event.listens_for(engine, "handle_error")
-    def _explain(context):
+    def _explain(context: sa.engine.ExceptionContext) -> Exception | None:
         # A flush that fails half-way must not leave the connection open for writes.
         gate = None if context.connection is None else _gate(context.connection)
         if gate is None:
@@ -288,7 +294,7 @@ def guard_engine(engine: sa.Engine) -> None:
         return None
 
     @event.listens_for(engine, "checkin")
-    def _close_on_checkin(dbapi_connection, record):
+    def _close_on_checkin(dbapi_connection: Any, record: Any) -> None:
         gate = record.info.get(GATE_KEY)
         if gate is not None:
             gate.set_mode(WriteMode.CLOSED)

@@ -11,6 +11,7 @@ Times are UTC (aware on the way in, stored naive-UTC by SQLite); money is intege
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -38,12 +39,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-def utc_column(*, nullable: bool = False, index: bool = False) -> sa.Column:
+def utc_column(*, nullable: bool = False, index: bool = False) -> sa.Column[datetime]:
     return sa.Column(UTCDateTime(), nullable=nullable, index=index)
 
 
-class RecordTable(SQLModel):
+class StoreTable(SQLModel):
+    """Base of every table of the store: SQLModel gives each table class its `__table__`;
+    this says so to the type checker (Core statements read its columns)."""
+
+    if TYPE_CHECKING:
+        __table__: ClassVar[sa.Table]
+
+
+class RecordTable(StoreTable):
     """Marker base: rows of these tables are change-logged and synchronized."""
+
+    if TYPE_CHECKING:
+        id: str  # every record table's key (a UUIDv7 text), declared by each table
 
 
 # ---------------------------------------------------------------- record tables
@@ -287,7 +299,7 @@ class SigninEvent(RecordTable, table=True):
 # ----------------------------------------------------------------- local tables
 
 
-class Terminal(SQLModel, table=True):
+class Terminal(StoreTable, table=True):
     """This terminal's identity and counters; exactly one row."""
 
     __tablename__ = "terminal"
@@ -302,15 +314,15 @@ class Terminal(SQLModel, table=True):
     created_at: datetime = Field(sa_column=utc_column())
 
 
-class TicketCounter(SQLModel, table=True):
+class TicketCounter(StoreTable, table=True):
     __tablename__ = "ticket_counter"
 
     day: str = Field(primary_key=True, max_length=8)  # YYYYMMDD in the hall's time zone
     last_seq: int = 0
 
 
-class ChangeLog(SQLModel, table=True):
-    """The audit trail and the sync outbox (DESIGN.md, Synchronization)."""
+class ChangeLog(StoreTable, table=True):
+    """The audit trail and the sync outbox (docs/architecture.md, Synchronization)."""
 
     __tablename__ = "change_log"
     __table_args__ = (sa.Index("ix_change_log_entity", "entity", "entity_id"),)
@@ -329,7 +341,7 @@ class ChangeLog(SQLModel, table=True):
     acked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
-class Draft(SQLModel, table=True):
+class Draft(StoreTable, table=True):
     """A form in progress, saved as it is typed so a killed desk loses nothing."""
 
     __tablename__ = "draft"
@@ -362,7 +374,7 @@ RECORD_TABLES: dict[str, type[RecordTable]] = {
 # ------------------------------------------------- local tables of synchronization (sync/)
 
 
-class SyncState(SQLModel, table=True):
+class SyncState(StoreTable, table=True):
     """Where this terminal stands with one hall store (keyed by the hall store's own id)."""
 
     __tablename__ = "sync_state"
@@ -374,7 +386,7 @@ class SyncState(SQLModel, table=True):
     last_success_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
-class PullMark(SQLModel, table=True):
+class PullMark(StoreTable, table=True):
     """After each pulled batch: the hall cursor and this terminal's last seq at that moment.
     A local change with seq > local_seq was written having seen the hall up to `cursor`
     (the hall needs this to tell concurrent edits from sequential ones)."""
@@ -386,7 +398,7 @@ class PullMark(SQLModel, table=True):
     cursor: int
 
 
-class SyncRun(SQLModel, table=True):
+class SyncRun(StoreTable, table=True):
     """One synchronization attempt, whatever its outcome."""
 
     __tablename__ = "sync_run"
@@ -406,7 +418,7 @@ class SyncRun(SQLModel, table=True):
     error: str = ""
 
 
-class SyncConflict(SQLModel, table=True):
+class SyncConflict(StoreTable, table=True):
     """Two terminals changed one field concurrently to different values. Detected by the hall
     store, identical on every replica; kept for a person (the duty manager) to settle."""
 
@@ -431,7 +443,7 @@ class SyncConflict(SQLModel, table=True):
     settled_value: str | None = None  # JSON
 
 
-class SyncQuarantine(SQLModel, table=True):
+class SyncQuarantine(StoreTable, table=True):
     """A pulled change kept aside, not applied: stamped too far in the future (a broken
     terminal clock; `drift_ms` > 0) until this clock catches up with it, or one the store
     refused (`reason`, the store's own words) until a later sync can apply it. Either way the
@@ -448,7 +460,7 @@ class SyncQuarantine(SQLModel, table=True):
     reason: str = ""  # why the store refused it ("" for a stamp ahead of time)
 
 
-class RecordAlias(SQLModel, table=True):
+class RecordAlias(StoreTable, table=True):
     """A unique value a record claimed but does not hold (docs/unique-values.md): a ticket
     number that lost a collision or was replaced when one complaint was made twice, a work
     number given to two people. Derived by the merge from the change log, so it is the same on

@@ -1,4 +1,4 @@
-"""Synchronization with the hall store (DESIGN.md, Synchronization).
+"""Synchronization with the hall store (docs/architecture.md, Synchronization).
 
     sync(desk, hall_url, *, batch_size=2000, window_days=90) -> SyncResult
     sync_status(desk) -> SyncStatus          # the header: last good sync, changes waiting

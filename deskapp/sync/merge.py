@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from deskapp.domain.enums import Status
 from deskapp.domain.status import TRANSITIONS
@@ -44,7 +44,7 @@ from deskapp.store.models import (
     SyncConflict,
     UTCDateTime,
 )
-from deskapp.sync.hall import CHUNK, HallConflict, HallRow
+from deskapp.sync.hall_rows import CHUNK, HallConflict, HallRow
 from deskapp.sync.unique import UNIQUE_RULES, settle_unique
 
 SETTLED_EVENT = "conflict_settled"  # a complaint event: a person settled a conflict
@@ -159,6 +159,7 @@ def apply_rows(conn: sa.Connection, desk: Any, rows: list[HallRow]) -> Applied:
         return applied
     log = ChangeLog.__table__
     (stored_at,) = converters(conn, log, ["at"], iso_times=True)
+    assert stored_at is not None  # `at` is a UTC date-time column: always converted
     applied.stored = insert_tuples(
         conn,
         log,
@@ -175,14 +176,17 @@ def apply_rows(conn: sa.Connection, desk: Any, rows: list[HallRow]) -> Applied:
         touched[r.entity].setdefault(r.entity_id, []).append(Version(r.hlc, r.data))
     for name in touched.keys() - set(_TABLE_ORDER):
         raise ValueError(f"a change of unknown table {name!r}: this terminal must be updated")
-    settled: list[tuple[dict, dict]] = []
+    settled: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for name in _TABLE_ORDER:
         if name in touched:
             _rebuild(conn, name, touched[name], applied, settled)
     for data, event in settled:
         conn.execute(
             sa.update(SyncConflict)
-            .where(SyncConflict.id == data.get("conflict_id"), SyncConflict.settled_at.is_(None))
+            .where(
+                col(SyncConflict.id) == data.get("conflict_id"),
+                col(SyncConflict.settled_at).is_(None),
+            )
             .values(
                 settled_at=datetime.fromisoformat(event["at"]),
                 settled_by=event["actor_id"],
@@ -201,7 +205,7 @@ _IDENTITY = ("txn_id", "entity", "entity_id", "op", "fields", "hlc")
 def _same_as_stored(conn: sa.Connection, rows: list[HallRow]) -> None:
     """A (node, seq) already stored must come again exactly as it was: a second, different
     change under the same key is tampering, and the whole batch is refused (rolled back)."""
-    from deskapp.sync.validate import BatchRefused
+    from deskapp.sync.hall_errors import BatchRefused
 
     table = ChangeLog.__table__
     by_key = {(r.node_id, r.seq): r for r in rows}
@@ -223,7 +227,7 @@ def _rebuild(
     name: str,
     batch: dict[str, list[Version]],
     applied: Applied,
-    settled: list,
+    settled: list[tuple[dict[str, Any], dict[str, Any]]],
 ) -> None:
     table = RECORD_TABLES[name].__table__
     ids = list(batch)
@@ -236,13 +240,13 @@ def _rebuild(
     known = sorted(existing)
     for chunk in _chunks(known):
         for hlc, fields_json, entity_id in conn.execute(
-            sa.select(ChangeLog.hlc, ChangeLog.fields, ChangeLog.entity_id).where(
-                ChangeLog.entity == name, ChangeLog.entity_id.in_(chunk)
+            sa.select(col(ChangeLog.hlc), col(ChangeLog.fields), col(ChangeLog.entity_id)).where(
+                col(ChangeLog.entity) == name, col(ChangeLog.entity_id).in_(chunk)
             )
         ):
             history.setdefault(entity_id, []).append(Version(hlc, json.loads(fields_json)))
-    inserts: dict[tuple, list[dict]] = defaultdict(list)
-    updates: dict[tuple, list[dict]] = defaultdict(list)
+    inserts: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    updates: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     columns = table.c
     folded = {entity_id: fold(name, history[entity_id]) for entity_id in ids}
     rows_of = {i: {k: v for k, v in values.items() if k in columns}  # times still ISO text

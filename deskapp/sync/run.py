@@ -1,6 +1,6 @@
 """One synchronization run of a terminal with its hall store: handshake, push, pull.
 
-The order of every step is what makes a crash at any point harmless (DESIGN.md,
+The order of every step is what makes a crash at any point harmless (docs/architecture.md,
 Synchronization):
 
 * push: the hall applies a batch (whole transactions, deduped on (node_id, seq)) and records

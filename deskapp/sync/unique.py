@@ -26,8 +26,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col
 
 from deskapp.store.models import RECORD_TABLES, ChangeLog, RecordAlias, SyncConflict
+
+Rows = dict[str, dict[str, Any]]  # id -> folded row
+Stamps = dict[str, list[tuple[str, dict[str, Any]]]]  # id -> its versions (hlc, fields)
 
 ALIAS_MARK = "~"  # <value>~<record id>: the value a record holds after losing its claim
 _CHUNK = 500  # values per IN (...) list
@@ -101,8 +105,8 @@ def claimed(value: str | None) -> str | None:
 def settle_unique(
     conn: sa.Connection,
     name: str,
-    rows: dict[str, dict[str, Any]],
-    stamps: dict[str, list[tuple[str, dict[str, Any]]]],
+    rows: Rows,
+    stamps: Stamps,
 ) -> None:
     """Before the merge writes `rows` (id -> folded row, about to be inserted or updated) of
     table `name`: give every claimed unique value to its winner, rename the losers (those
@@ -112,9 +116,9 @@ def settle_unique(
         _settle(conn, rule, rows, stamps)
 
 
-def _settle(conn, rule: UniqueRule, rows, stamps) -> None:
+def _settle(conn: sa.Connection, rule: UniqueRule, rows: Rows, stamps: Stamps) -> None:
     table = RECORD_TABLES[rule.table].__table__
-    col = table.c[rule.column]
+    column = table.c[rule.column]
     claims: dict[str, set[str]] = defaultdict(set)
     for entity_id, row in rows.items():
         value = row.get(rule.column)
@@ -132,14 +136,16 @@ def _settle(conn, rule: UniqueRule, rows, stamps) -> None:
     values = sorted(claims)
     for start in range(0, len(values), _CHUNK):
         chunk = values[start : start + _CHUNK]
-        for entity_id, value in conn.execute(sa.select(table.c.id, col).where(col.in_(chunk))):
+        for entity_id, value in conn.execute(
+            sa.select(table.c.id, column).where(column.in_(chunk))
+        ):
             held[value].add(entity_id)
         for entity_id, value in conn.execute(
-            sa.select(RecordAlias.entity_id, RecordAlias.value).where(
-                RecordAlias.entity == rule.table,
-                RecordAlias.field == rule.column,
-                RecordAlias.value.in_(chunk),
-                RecordAlias.reason == "collision",
+            sa.select(col(RecordAlias.entity_id), col(RecordAlias.value)).where(
+                col(RecordAlias.entity) == rule.table,
+                col(RecordAlias.field) == rule.column,
+                col(RecordAlias.value).in_(chunk),
+                col(RecordAlias.reason) == "collision",
             )
         ):
             held[value].add(entity_id)
@@ -157,7 +163,7 @@ def _settle(conn, rule: UniqueRule, rows, stamps) -> None:
         losers = sorted(claimants - {winner})
         for loser in losers:  # rename stored losers first: then every write below succeeds
             renamed = alias_value(value, loser)
-            conn.execute(sa.update(table).where(table.c.id == loser, col == value)
+            conn.execute(sa.update(table).where(table.c.id == loser, column == value)
                          .values({rule.column: renamed}))  # fmt: skip
             if loser in rows:
                 rows[loser][rule.column] = renamed
@@ -165,44 +171,49 @@ def _settle(conn, rule: UniqueRule, rows, stamps) -> None:
             _conflict(conn, rule, loser, value, value, winner=winner)
 
 
-def _first_stamp(conn, name: str, entity_id: str, stamps) -> str:
+def _first_stamp(conn: sa.Connection, name: str, entity_id: str, stamps: Stamps) -> str:
     if entity_id in stamps:
         return min(h for h, _ in stamps[entity_id])
-    return (
+    first: str = (
         conn.execute(
-            sa.select(sa.func.min(ChangeLog.hlc)).where(
-                ChangeLog.entity == name, ChangeLog.entity_id == entity_id
+            sa.select(sa.func.min(col(ChangeLog.hlc))).where(
+                col(ChangeLog.entity) == name, col(ChangeLog.entity_id) == entity_id
             )
         ).scalar()
         or ""
     )
+    return first
 
 
-def _alias(conn, rule: UniqueRule, value: str, entity_id: str, reason: str) -> None:
+def _alias(conn: sa.Connection, rule: UniqueRule, value: str, entity_id: str, reason: str) -> None:
     stmt = sqlite_insert(RecordAlias).values(
         entity=rule.table, field=rule.column, value=value, entity_id=entity_id, reason=reason
     )
     conn.execute(stmt.on_conflict_do_nothing())
 
 
-def _drop_alias(conn, rule: UniqueRule, value: str, entity_id: str) -> None:
+def _drop_alias(conn: sa.Connection, rule: UniqueRule, value: str, entity_id: str) -> None:
     conn.execute(
         sa.delete(RecordAlias).where(
-            RecordAlias.entity == rule.table,
-            RecordAlias.field == rule.column,
-            RecordAlias.value == value,
-            RecordAlias.entity_id == entity_id,
-            RecordAlias.reason == "collision",
+            col(RecordAlias.entity) == rule.table,
+            col(RecordAlias.field) == rule.column,
+            col(RecordAlias.value) == value,
+            col(RecordAlias.entity_id) == entity_id,
+            col(RecordAlias.reason) == "collision",
         )
     )
 
 
-def _change_of(conn, name: str, entity_id: str, column: str, value: Any) -> tuple[str, str, Any]:
+def _change_of(
+    conn: sa.Connection, name: str, entity_id: str, column: str, value: Any
+) -> tuple[str, str, Any]:
     """(hlc, actor, at) of the first change that gave the record this value."""
     for hlc, actor, at, fields in conn.execute(
-        sa.select(ChangeLog.hlc, ChangeLog.actor_id, ChangeLog.at, ChangeLog.fields)
-        .where(ChangeLog.entity == name, ChangeLog.entity_id == entity_id)
-        .order_by(ChangeLog.hlc)
+        sa.select(
+            col(ChangeLog.hlc), col(ChangeLog.actor_id), col(ChangeLog.at), col(ChangeLog.fields)
+        )
+        .where(col(ChangeLog.entity) == name, col(ChangeLog.entity_id) == entity_id)
+        .order_by(col(ChangeLog.hlc))
     ):
         if json.loads(fields).get(column) == value:
             return hlc, actor, at
@@ -210,7 +221,7 @@ def _change_of(conn, name: str, entity_id: str, column: str, value: Any) -> tupl
 
 
 def _conflict(
-    conn,
+    conn: sa.Connection,
     rule: UniqueRule,
     entity_id: str,
     kept: str,

@@ -18,7 +18,8 @@ from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_confi
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from deskapp.store.models import RECORD_TABLES, SCHEMA_VERSION, UTCDateTime
-from deskapp.sync.hall import BatchRefused, HallConflict, HallRow
+from deskapp.sync.hall_errors import BatchRefused
+from deskapp.sync.hall_rows import HallConflict, HallRow
 
 # A change's field values: the longest free text is a few thousand characters, so this is
 # generous; it bounds what a tampered batch can make a terminal parse and store.

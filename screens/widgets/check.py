@@ -10,5 +10,5 @@ class Check(Checkbox):
     counter that reads as checked either way. This one shows ✓ when checked, nothing when not."""
 
     @property
-    def BUTTON_INNER(self) -> str:  # type: ignore[override]  (Textual reads this name)
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # Textual reads this name
         return "✓" if self.value else " "

@@ -239,3 +239,14 @@ def test_backup_to_a_folder_written_with_a_slash_makes_the_folder(tmp_path: Path
     assert (tmp_path / "x" / "bk").is_dir()
     (copy,) = (tmp_path / "x" / "bk").iterdir()
     assert copy.name.startswith("t01-") and copy.suffix == ".db"
+
+
+def test_version_is_the_installed_package_version(tmp_path: Path) -> None:
+    """`deskapp --version` says the version the package metadata holds, and opens nothing."""
+    from importlib.metadata import version
+
+    db = tmp_path / "never.db"
+    result = run("--db", str(db), "--version")
+    assert result.exit_code == 0
+    assert result.output.strip() == f"deskapp, version {version('deskapp')}"
+    assert not db.exists()

@@ -1,6 +1,6 @@
 """Which clocks a complaint runs against, from the facts of its history (deskapp.domain.
 ticket_clocks), on the hall's real calendar and limits from data/. Every expected time is worked
-out by hand from DOMAIN.md and data/hall.toml (working periods 08:30–12:00 and 13:30–17:30,
+out by hand from docs/domain.md and data/hall.toml (working periods 08:30–12:00 and 13:30–17:30,
 so a working day is 7.5 hours and the lunch break 12:00–13:30)."""
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from deskapp.i18n import error_text
 
 OPEN, D, R, C, V = Status.OPEN, Status.DISPATCHED, Status.REPLIED, Status.CLOSED, Status.VISITED
 
-# Written out from DOMAIN.md ("The life of a complaint") and issue 3, not read from the code.
+# Written out from docs/domain.md ("The life of a complaint") and issue 3, not read from the code.
 ALLOWED: dict[tuple[Status, Move], Status] = {
     (OPEN, Move.DISPATCH): D,
     (OPEN, Move.CLOSE): C,  # solved by the handler without a department

@@ -23,7 +23,7 @@ from sync_kit import (
 from deskapp.cli import main
 from deskapp.services import followup
 from deskapp.store.models import SCHEMA_VERSION, Complaint, ComplaintEvent, Staff, SyncRun
-from deskapp.sync import HallStore, SyncOutcome, sync, sync_status
+from deskapp.sync import HallStore, SyncOutcome, hall_engines, sync, sync_status
 from deskapp.sync import hall as hall_module
 from deskapp.sync.hall import hall_meta
 
@@ -162,8 +162,8 @@ def test_an_unreachable_hall_store_leaves_the_desk_working(tmp_path: Path) -> No
 def test_a_sqlite_hall_store_on_a_network_filesystem_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert hall_module._mount_type(tmp_path) not in hall_module.NETWORK_FILESYSTEMS
-    monkeypatch.setattr(hall_module, "_mount_type", lambda path: "nfs4")
+    assert hall_engines._mount_type(tmp_path) not in hall_module.NETWORK_FILESYSTEMS
+    monkeypatch.setattr(hall_engines, "_mount_type", lambda path: "nfs4")
     a = first_terminal(tmp_path)
     try:
         result = sync(a.desk, str(tmp_path / "share" / "hall.db"))

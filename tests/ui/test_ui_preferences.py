@@ -4,13 +4,14 @@ what cannot be used is said and ignored, and a theme chosen is there at the next
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
 from ui_helpers import settle, sign_in
 
 from deskapp.i18n import t
-from deskapp.preferences import load_preferences
+from deskapp.preferences import load_preferences, save_theme
 from deskapp.services.desk import Desk
 from screens.app import DeskApp
 from screens.help import screen_keys
@@ -122,3 +123,41 @@ async def test_the_chosen_theme_is_there_at_the_next_start(desk: Desk, tmp_path:
 def test_the_keymap_page_lists_every_id() -> None:
     documented = set(re.findall(r"^\| `([\w.]+)` \|", DOC.read_text(encoding="utf-8"), re.M))
     assert documented == set(desk_binding_ids())
+
+
+def test_writing_the_theme_keeps_what_the_file_holds(tmp_path: Path) -> None:
+    """Keys this version does not know (a newer desk's, a person's comment) survive the theme
+    being written; only the theme line changes."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "# written by hand\n"
+        'theme = "textual-dark"\n'
+        "font_scale = 2  # not known to this desk\n"
+        "\n"
+        "[keymap]\n"
+        '"intake.save" = "ctrl+y"\n'
+        "\n"
+        "[future]\n"
+        'colour = "teal"\n',
+        encoding="utf-8",
+    )
+    save_theme(config, "desk-high-contrast")
+    text = config.read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    assert data["theme"] == "desk-high-contrast"
+    assert data["font_scale"] == 2
+    assert data["future"] == {"colour": "teal"}
+    assert data["keymap"] == {"intake.save": "ctrl+y"}
+    assert "# written by hand" in text and "# not known to this desk" in text
+
+
+def test_a_theme_is_added_to_a_file_without_one(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[keymap]\n"intake.save" = "ctrl+y"\n[future]\nx = 1\n', encoding="utf-8")
+    save_theme(config, "desk-high-contrast")
+    data = tomllib.loads(config.read_text(encoding="utf-8"))
+    assert data == {
+        "theme": "desk-high-contrast",
+        "keymap": {"intake.save": "ctrl+y"},
+        "future": {"x": 1},
+    }
