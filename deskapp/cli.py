@@ -565,7 +565,7 @@ def demo(settings: DeskSettings, reset: bool, no_open: bool) -> None:
         click.echo(t("demo.building", path=str(db)))
         build_demo(db, data_dir=settings.data_dir)
         if "://" not in hall:
-            from deskapp.sync import sync
+            from deskapp.services.hall_sync import sync
 
             result = sync(_desk(settings.model_copy(update={"db": db})), hall)
             click.echo(("✓ " if result.ok else "✗ ") + result.message)
@@ -755,7 +755,7 @@ def import_cmd(
 def sync_command(settings: DeskSettings, hall: str | None, batch_size: int) -> None:
     """与营业厅数据库同步 (push this terminal's changes, pull everyone else's)."""
     from deskapp.i18n import t
-    from deskapp.sync import SyncOutcome, sync
+    from deskapp.services.hall_sync import SyncOutcome, sync
 
     hall = hall or settings.hall
     if not hall:

@@ -36,7 +36,7 @@ from screens.themes import DESK_THEMES
 if TYPE_CHECKING:
     from deskapp.config import DeskSettings
     from deskapp.services.desk import Desk
-    from deskapp.store.models import Shift
+    from deskapp.services.records import Shift
     from screens.intake import IntakeScreen
 
 
@@ -362,7 +362,7 @@ class DeskApp(App[None]):
         and, after any failed sync, tries again by itself (SYNC_RETRY_SECONDS)."""
         if not self.hall:
             return
-        from deskapp.sync import SyncOutcome, sync
+        from deskapp.services.hall_sync import SyncOutcome, sync
 
         if not quiet:
             self.call_from_thread(self.notify, t("sync.running"), timeout=3)
@@ -377,7 +377,7 @@ class DeskApp(App[None]):
         self.call_from_thread(self.refresh_sync_line)
 
     def _window_days(self) -> int:
-        from deskapp.sync import DEFAULT_WINDOW_DAYS
+        from deskapp.services.hall_sync import DEFAULT_WINDOW_DAYS
 
         settings = self._settings() if self._settings is not None else None
         return settings.sync_window_days if settings is not None else DEFAULT_WINDOW_DAYS
@@ -426,7 +426,7 @@ class DeskApp(App[None]):
     def refresh_sync_line(self) -> None:
         if not self.hall:
             return
-        from deskapp.sync import sync_status
+        from deskapp.services.hall_sync import sync_status
 
         line = sync_status(self.desk).header(self.desk.tz)
         self.call_from_thread(setattr, self, "sync_line", line)

@@ -35,9 +35,8 @@ from deskapp.services.intake import (
     take_complaint,
 )
 from deskapp.services.pins import secret_pin
+from deskapp.services.records import Complaint, StoreUnavailable
 from deskapp.services.staff import list_staff
-from deskapp.store.failures import StoreUnavailable
-from deskapp.store.models import Complaint
 from screens.boundary import desk_work
 from screens.keys import keyed
 from screens.widgets.cause_picker import CausePicker

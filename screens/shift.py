@@ -458,7 +458,7 @@ class ShiftScreen(ModeScreen):
 
     @desk_work(exclusive=True, group="conflicts")
     def load_conflicts(self) -> None:
-        from deskapp.sync import list_conflicts, list_quarantined
+        from deskapp.services.conflicts import list_conflicts, list_quarantined
 
         conflicts = list_conflicts(self.desk)
         held = list_quarantined(self.desk)
@@ -557,7 +557,7 @@ class ShiftScreen(ModeScreen):
         )
 
         def submit(values: dict[str, Any]) -> None:
-            from deskapp.sync import settle_conflict
+            from deskapp.services.conflicts import settle_conflict
 
             settle_conflict(desk, actor, row.id, values["choice"])
 

@@ -20,8 +20,8 @@ from deskapp.domain.timefmt import format_local
 from deskapp.i18n import error_text, t
 from deskapp.services import staff as staff_service
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.records import Staff
 from deskapp.services.staff import SigninEventView
-from deskapp.store.models import Staff
 from screens.boundary import desk_work
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec

@@ -1,89 +1,32 @@
-"""Keeping each complaint's clocks current: gather the facts from its events, ask the domain
-which deadlines are running, store the earliest on the complaint for the queue."""
+"""Keeping each complaint's clocks current: gather its events, ask the domain which deadlines
+are running (deskapp/domain/ticket_facts.py), store the earliest on the complaint for the queue."""
 
 from __future__ import annotations
-
-import json
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from deskapp.domain.clocks import Pause
-from deskapp.domain.enums import Channel, Status
-from deskapp.domain.ticket_clocks import ActiveClock, DispatchFacts, TicketFacts, active_clocks
+from deskapp.domain.ticket_clocks import ActiveClock, TicketFacts, active_clocks
+from deskapp.domain.ticket_facts import (
+    DERIVED_COLUMNS,
+    EXTERNAL_CHANNELS,
+    derived_columns,
+    ticket_facts,
+)
 from deskapp.services.desk import Desk
 from deskapp.store.models import Complaint, ComplaintEvent
 
-EXTERNAL_CHANNELS = frozenset({Channel.CONSUMER_ASSOCIATION, Channel.REGULATOR, Channel.MEDIA})
-
-
-def _at(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def ticket_facts(complaint: Complaint, events: list[ComplaintEvent]) -> TicketFacts:
-    """The history of a complaint, reduced to what its clocks depend on. Events in order."""
-    dispatches: dict[str, dict] = {}
-    reached: list[datetime] = []
-    promise: datetime | None = None
-    pauses: list[Pause] = []
-    investigated = visited = False
-    care_done = 0
-    round_start = complaint.registered_at
-    for event in events:
-        data = json.loads(event.data or "{}")
-        kind = event.kind
-        if kind == "dispatch":
-            dispatches[data["department"]] = {"at": event.at, "replies": [], "final": False}
-        elif kind == "department_reply":
-            entry = dispatches.setdefault(
-                data["department"], {"at": event.at, "replies": [], "final": False}
-            )
-            entry["replies"].append(event.at)
-            entry["final"] = bool(data.get("final"))
-        elif kind == "contact":
-            if data.get("reached"):
-                reached.append(event.at)
-                promise = None  # the customer was reached: an earlier promise is answered
-            if data.get("promise_due"):
-                promise = _at(data["promise_due"])
-        elif kind == "promise":
-            promise = _at(data["due"])
-        elif kind == "pause":
-            pauses.append(Pause(event.at, _at(data["until"]), data.get("reason", "")))
-        elif kind == "investigation":
-            investigated = True
-        elif kind == "visit":
-            visited = data.get("move") == "visit"
-        elif kind == "reopened":
-            # 重启工单: a new round of handling; its clocks start again from the reopening.
-            visited = False
-            round_start = event.at
-            dispatches.clear()
-            reached.clear()
-            promise = None
-        elif kind == "care":
-            care_done += 1
-    return TicketFacts(
-        status=Status(complaint.status),
-        registered_at=round_start,
-        solved_on_spot=complaint.solved_on_spot,
-        face_to_face=complaint.channel == Channel.WALK_IN.value,
-        external=Channel(complaint.channel) in EXTERNAL_CHANNELS,
-        internal=complaint.accused_staff_id is not None,
-        closed_at=complaint.closed_at,
-        dispatches=tuple(
-            DispatchFacts(code, d["at"], tuple(d["replies"]), d["final"])
-            for code, d in dispatches.items()
-        ),
-        reached_contacts=tuple(reached),
-        promise_due=promise if complaint.status not in (Status.CLOSED, Status.VISITED) else None,
-        pauses=tuple(pauses),
-        investigated=investigated,
-        visited=visited,
-        care_done=care_done,
-    )
+# (ticket_facts and the derived columns are the domain's; the services' callers import them here)
+__all__ = [
+    "DERIVED_COLUMNS",
+    "EXTERNAL_CHANNELS",
+    "clock_values",
+    "clocks_for",
+    "events_of",
+    "recompute_all",
+    "refresh_clocks",
+    "ticket_facts",
+]
 
 
 def events_of(session: Session, complaint_id: str) -> list[ComplaintEvent]:
@@ -101,10 +44,6 @@ def clocks_for(desk: Desk, facts: TicketFacts) -> list[ActiveClock]:
     return active_clocks(facts, calendar, desk.refdata.time_limits)
 
 
-# The complaint's columns that are derived from its fields and events by `clock_values`.
-DERIVED_COLUMNS = ("next_due_at", "next_clock", "next_due_provisional", "paused_until")
-
-
 def clock_values(
     session: Session, desk: Desk, complaint: Complaint, events: list[ComplaintEvent] | None = None
 ) -> tuple[dict[str, object], list[ActiveClock]]:
@@ -113,16 +52,8 @@ def clock_values(
     in, read for many complaints at once, in the order of `events_of`)."""
     if events is None:
         events = events_of(session, complaint.id)
-    facts = ticket_facts(complaint, events)
-    clocks = clocks_for(desk, facts)
-    first = clocks[0] if clocks else None
-    values: dict[str, object] = {
-        "next_due_at": first.deadline.at if first else None,
-        "next_clock": first.kind.value if first else "",
-        "next_due_provisional": bool(first and first.deadline.provisional),
-        "paused_until": max((p.end for p in facts.pauses), default=None),
-    }
-    return values, clocks
+    calendar = desk.refdata.work_calendar_for(desk.tz)
+    return derived_columns(ticket_facts(complaint, events), calendar, desk.refdata.time_limits)
 
 
 def refresh_clocks(session: Session, desk: Desk, complaint: Complaint) -> list[ActiveClock]:
