@@ -31,6 +31,15 @@ from deskapp.paths import default_export_dir
 from screens.boundary import desk_work
 from screens.keys import keyed
 from screens.signin import SignInScreen
+from screens.textual_private import (
+    LastResort,
+    close_messages_now,
+    handle_exception,
+    has_mode_stack,
+    pending_exception,
+    print_at_exit,
+    screen_stacks,
+)
 from screens.themes import DESK_THEMES
 
 if TYPE_CHECKING:
@@ -140,7 +149,7 @@ class StoreWritten(Message):
     """A write of this desk was committed (posted from whichever thread wrote)."""
 
 
-class DeskApp(App[None]):
+class DeskApp(LastResort, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = t("app.title")
     MODES: ClassVar = {"signin": SignInScreen, **SIGNED_IN_MODES}
@@ -468,8 +477,7 @@ class DeskApp(App[None]):
                     await worker.wait()
         keepers = [
             keeper
-            for stack in self._screen_stacks.values()
-            for screen in stack
+            for screen in screen_stacks(self)
             if isinstance(keeper := getattr(screen, "drafts", None), DraftKeeper)
         ]
         if not any(keeper.unwritten for keeper in keepers):
@@ -510,7 +518,7 @@ class DeskApp(App[None]):
         self.actor = None
         await self.switch_mode("signin")
         for mode, screen_type in SIGNED_IN_MODES.items():
-            if mode in self._screen_stacks:
+            if has_mode_stack(self, mode):
                 await self.remove_mode(mode)
                 self.add_mode(mode, screen_type)
         self.refresh_bindings()
@@ -519,12 +527,7 @@ class DeskApp(App[None]):
         """Intake screens of every mode (the handler may sign out from the search screen)."""
         from screens.intake import IntakeScreen
 
-        return [
-            screen
-            for stack in self._screen_stacks.values()
-            for screen in stack
-            if isinstance(screen, IntakeScreen)
-        ]
+        return [screen for screen in screen_stacks(self) if isinstance(screen, IntakeScreen)]
 
     # ------------------------------------------------------------ preferences
 
@@ -610,7 +613,7 @@ class DeskApp(App[None]):
         fault = describe(error, where=f"{type(node).__name__}.{worker.name}")
         self.faults.append(fault)
         if fault.kind == "unexpected" and self.raise_incidents:
-            self._handle_exception(error)
+            handle_exception(self, error)
             return fault
         hook = getattr(node, "work_failed", None)
         shown = bool(hook(worker, fault)) if hook is not None and node is not self else False
@@ -627,7 +630,7 @@ class DeskApp(App[None]):
             self._faults: list[Fault] = []
         return self._faults
 
-    def _fatal_error(self) -> None:
+    def last_resort(self) -> None:
         """Textual's own last resort (an error outside any worker): one line with an incident
         number instead of its traceback, which prints local variables (a PIN, a phone); the
         traceback goes to the log, phones masked."""
@@ -636,7 +639,7 @@ class DeskApp(App[None]):
         from rich.segment import Segments
         from rich.text import Text
 
-        error = sys.exc_info()[1] or self._exception
+        error = sys.exc_info()[1] or pending_exception(self)
         reported = [f for f in self.faults if f.error is error]
         if reported:  # a worker's error let through by raise_incidents: logged already
             incident = reported[-1].incident
@@ -654,8 +657,8 @@ class DeskApp(App[None]):
             )
         self.bell()
         line = Text(t("fault.fatal", incident=incident))
-        self._exit_renderables.append(Segments(self.console.render(line, self.console.options)))
-        self._close_messages_no_wait()
+        print_at_exit(self, Segments(self.console.render(line, self.console.options)))
+        close_messages_now(self)
 
     def on_unmount(self) -> None:
         if self._desk is not None:

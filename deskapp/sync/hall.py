@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import re
-import signal
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -178,27 +177,15 @@ class PushGapError(RuntimeError):
     """A batch does not continue where the hall's high-water mark for the terminal stands."""
 
 
-KILL_ENV = "DESKAPP_SYNC_KILL_AT"  # test only: "point" or "point:n" (the n-th time it's hit)
+# Hooks the fault tests install (tests/sync: a crash, a cut connection, a SIGKILL in a child
+# process); none in a running desk, where a fault point costs one empty loop.
 _fault_hooks: list[Callable[[str, sa.Connection | None], None]] = []
-_fault_hits: dict[str, int] = {}
 
 
 def fault_point(name: str, conn: sa.Connection | None = None) -> None:
-    """A boundary of the protocol where the fault tests crash or cut the connection.
-
-    With DESKAPP_SYNC_KILL_AT=name (or name:n) the process kills itself with SIGKILL there,
-    as a power cut would; in-process hooks (tests) may raise or cut the connection."""
+    """A boundary of the protocol where the fault tests crash or cut the connection."""
     for hook in list(_fault_hooks):
         hook(name, conn)
-    wanted = os.environ.get(KILL_ENV)
-    if not wanted:
-        return
-    point, _, nth = wanted.partition(":")
-    if point != name:
-        return
-    _fault_hits[name] = _fault_hits.get(name, 0) + 1
-    if _fault_hits[name] >= int(nth or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @contextmanager

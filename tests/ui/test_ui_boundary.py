@@ -38,6 +38,7 @@ from deskapp.services.shifts import close_shift, open_shift
 from deskapp.store.models import ComplaintEvent, OpinionEntry, Shift, Staff
 from screens.app import SIGNED_IN_MODES, DeskApp
 from screens.boundary import WorkBoundary
+from screens.textual_private import fatal_error, notifications
 from screens.widgets.action_dialog import ActionDialog
 
 pytestmark = pytest.mark.ui
@@ -109,7 +110,7 @@ STORE_FAULTS: dict[str, tuple[Callable[[Desk], Any], str]] = {
 
 
 def messages(app: DeskApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in notifications(app)]
 
 
 def dialog(app: DeskApp) -> ActionDialog:
@@ -676,7 +677,7 @@ async def test_the_last_resort_always_gives_a_real_incident_number(
         try:
             raise sqlite3.DatabaseError("database disk image is malformed")
         except sqlite3.DatabaseError:
-            app._fatal_error()
+            fatal_error(app)
     _out, err = capfd.readouterr()
     before, _, after = t("fault.fatal", incident="\0").partition("\0")
     match = re.search(re.escape(before) + r"([A-Z2-9]{6})" + re.escape(after[:4]), err)
@@ -721,6 +722,6 @@ async def test_ctrl_c_says_how_to_quit_in_the_desks_words(desk: Desk) -> None:
         await settle(pilot)
         await pilot.press("ctrl+c")
         await settle(pilot)
-        titles = [n.title for n in app._notifications]
+        titles = [n.title for n in notifications(app)]
         assert t("app.quit_hint_title") in titles and "Do you want to quit?" not in titles
         assert messages(app)[-1].startswith(t("app.quit_hint", keys="").split(" ")[0])

@@ -17,6 +17,7 @@ from screens.help import screen_keys
 from screens.keys import desk_binding_ids
 from screens.queue import QueueScreen
 from screens.search import SearchScreen
+from screens.textual_private import notifications
 
 pytestmark = pytest.mark.ui
 SIZE = (100, 30)
@@ -30,7 +31,7 @@ def _app(desk: Desk, config: Path) -> DeskApp:
 
 
 def _messages(app: DeskApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in notifications(app)]
 
 
 async def test_a_remapped_key_works_and_shows(desk: Desk, tmp_path: Path) -> None:

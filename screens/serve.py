@@ -31,7 +31,7 @@ from aiohttp import web
 from textual_serve.app_service import AppService
 
 from deskapp.i18n import t
-from deskapp.serve_log import QuietServer
+from screens.serve_log import QuietServer
 from deskapp.services import client_limit
 
 log = logging.getLogger("deskapp.serve")
