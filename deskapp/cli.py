@@ -166,20 +166,9 @@ def main(
         sys.exit(2)
     ctx.obj = {k: v for k, v in {"db": db, "data_dir": data_dir}.items() if v is not None}
     if ctx.invoked_subcommand is None:
-        from screens.app import DeskApp
+        from deskapp.launch import run_desk
 
-        DeskApp(settings=lambda: _settings(ctx)).run()
-
-
-def _open_desk(settings: DeskSettings, demo: bool = False) -> None:
-    from screens.app import DemoLogin, DeskApp
-
-    logins = None
-    if demo:
-        from deskapp.services.demo import DEMO_STAFF
-
-        logins = [DemoLogin(s.work_no, s.name, s.role.value, s.pin) for s in DEMO_STAFF]
-    DeskApp(settings=lambda: settings, demo_logins=logins).run()
+        run_desk(lambda: _settings(ctx))
 
 
 def _desk(settings: DeskSettings):
@@ -473,9 +462,9 @@ def serve_command(
 
     if not allow_remote and not _is_loopback(host):
         raise click.UsageError(t("serve.remote_refused", host=host))
-    from deskapp.serve import DeskServer
+    from deskapp.launch import serve
 
-    DeskServer(
+    serve(
         _desk_command(settings),
         host=host,
         port=port,
@@ -484,7 +473,7 @@ def serve_command(
         max_sessions=max_sessions,
         signin_max=signin_limit,
         signin_window=signin_window,
-    ).serve()
+    )
 
 
 def _is_loopback(host: str) -> bool:
@@ -514,9 +503,9 @@ def _desk_command(settings: DeskSettings) -> str:
 @main.command("keys")
 def keys_command() -> None:
     """按键: every key of the desk with the id to remap it by in config.toml ([keymap])."""
-    from screens.keys import desk_binding_ids
+    from deskapp.launch import desk_bindings
 
-    for binding_id, binding in sorted(desk_binding_ids().items()):
+    for binding_id, binding in sorted(desk_bindings().items()):
         click.echo(f"{binding_id}\t{binding.key}\t{binding.description}")
 
 
@@ -574,7 +563,9 @@ def demo(settings: DeskSettings, reset: bool, no_open: bool) -> None:
         click.echo(f"  {s.work_no}  {s.pin}  {s.name} ({t(f'role.{s.role.value}')})")
     click.echo(t("demo.hall", hall=hall))
     if not no_open:
-        _open_desk(settings.model_copy(update={"db": db, "hall": hall}), demo=True)
+        from deskapp.launch import run_desk
+
+        run_desk(settings.model_copy(update={"db": db, "hall": hall}), demo=True)
 
 
 @main.command()

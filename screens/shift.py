@@ -32,6 +32,7 @@ from deskapp.services import shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import list_staff
 from screens.boundary import desk_work
+from screens.desk_app import desk_app
 from screens.handover import HandoverScreen
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
@@ -85,11 +86,11 @@ class ShiftScreen(ModeScreen):
 
     @property
     def desk(self) -> Desk:
-        return self.app.desk  # type: ignore[attr-defined]
+        return desk_app(self).desk
 
     @property
     def actor(self) -> Actor:
-        return self.app.actor  # type: ignore[attr-defined]
+        return desk_app(self).actor
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
@@ -297,7 +298,7 @@ class ShiftScreen(ModeScreen):
         self.query_one("#close", Button).disabled = False
         self.query_one("#shift-note", TextArea).text = ""
         self.notify(t("shift.closed_ok", count=count), timeout=8)
-        self.app.after_handover(shift)  # type: ignore[attr-defined]
+        desk_app(self).after_handover(shift)
         self.load_current()
         self.load_waiting()
         self.load_history()
@@ -378,7 +379,7 @@ class ShiftScreen(ModeScreen):
         if done:
             self.notify(t("queue.finished"))
             # Acknowledged or filed: the other terminals (and the outgoing handler) must know.
-            self.app.after_handover(None)  # type: ignore[attr-defined]
+            desk_app(self).after_handover(None)
             self.load_waiting()
             self.load_history()
             self.load_current()
@@ -397,7 +398,7 @@ class ShiftScreen(ModeScreen):
 
     @desk_work(group="export")
     def _export(self, shift_id: str) -> None:
-        path = shifts.export_handover(self.desk, shift_id, self.app.export_dir)  # type: ignore[attr-defined]
+        path = shifts.export_handover(self.desk, shift_id, desk_app(self).export_dir)
         self.app.call_from_thread(self.notify, t("shift.exported", path=str(path)), timeout=10)
 
     # ------------------------------------------------------------------ history

@@ -23,6 +23,7 @@ from deskapp.services.desk import Actor, Desk
 from deskapp.services.records import Staff
 from deskapp.services.staff import SigninEventView
 from screens.boundary import desk_work
+from screens.desk_app import desk_app
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.confirm import ConfirmScreen
@@ -65,11 +66,11 @@ class StaffScreen(ModeScreen):
 
     @property
     def desk(self) -> Desk:
-        return self.app.desk  # type: ignore[attr-defined]
+        return desk_app(self).desk
 
     @property
     def actor(self) -> Actor:
-        return self.app.actor  # type: ignore[attr-defined]
+        return desk_app(self).actor
 
     def compose(self) -> ComposeResult:
         yield StatusLine()

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from app_kit import settings_for
 from faults import READ_ONLY, store_limited
 from followup_helpers import cursor_to, take
 from textual.pilot import Pilot
@@ -36,7 +37,7 @@ from deskapp.logs import configure_logging
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.shifts import close_shift, open_shift
 from deskapp.store.models import ComplaintEvent, OpinionEntry, Shift, Staff
-from screens.app import SIGNED_IN_MODES, DeskApp
+from screens.app import SIGNED_IN_MODES, DeskApp, make_app
 from screens.boundary import WorkBoundary
 from screens.textual_private import fatal_error, notifications
 from screens.widgets.action_dialog import ActionDialog
@@ -501,7 +502,7 @@ async def test_sign_in_while_another_process_holds_the_write_lock(desk: Desk) ->
 async def test_a_damaged_store_file_is_said_in_words_at_sign_in(tmp_path: Path) -> None:
     damaged = tmp_path / "desk.db"
     damaged.write_bytes(b"this is no SQLite database " * 200)
-    app = DeskApp(db_path=damaged, cursor_blink=False)
+    app = make_app(settings_for(damaged), cursor_blink=False)
     app.raise_incidents = True  # a damaged file is no surprise: it must be said, not raised
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
