@@ -22,11 +22,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check deskapp screens tests bench
 	$(BIN)/ruff format --check deskapp screens tests bench
+	$(BIN)/lint-imports --no-logo  # the layer contracts of pyproject.toml
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check deskapp screens tests bench
 	$(BIN)/ruff format --check deskapp screens tests bench
+	$(BIN)/lint-imports --no-logo
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all

@@ -9,8 +9,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from textual.binding import Binding
-
     from deskapp.config import DeskSettings
 
 
@@ -28,8 +26,9 @@ def serve(command: str, **options: Any) -> None:
     DeskServer(command, **options).serve()
 
 
-def desk_bindings() -> dict[str, Binding]:
-    """Every key binding of the desk by the id a keymap remaps it by (screens/keys.py)."""
+def desk_bindings() -> dict[str, Any]:
+    """Every key binding of the desk (Textual's Binding: `.key`, `.description`) by the id a
+    keymap remaps it by (screens/keys.py)."""
     from screens.keys import desk_binding_ids
 
     return desk_binding_ids()

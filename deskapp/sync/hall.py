@@ -177,7 +177,7 @@ class PushGapError(RuntimeError):
     """A batch does not continue where the hall's high-water mark for the terminal stands."""
 
 
-# Hooks the fault tests install (tests/sync: a crash, a cut connection, a SIGKILL in a child
+# Hooks the fault tests install (tests/sync: a crash, a cut connection, the kill of a child
 # process); none in a running desk, where a fault point costs one empty loop.
 _fault_hooks: list[Callable[[str, sa.Connection | None], None]] = []
 
