@@ -100,8 +100,9 @@ async def _screen_times(db: Path, reps: int) -> dict[str, list[float]]:
     one Input, until it is ready), each observed the same way."""
     from textual.widgets import DataTable, Input
 
+    from bench.settings import settings_for
     from deskapp.services.desk import Desk
-    from screens.app import DeskApp
+    from screens.app import DeskApp, make_app
     from screens.queue import QueueScreen
     from screens.widgets.mode_screen import ModeScreen
 
@@ -124,7 +125,7 @@ async def _screen_times(db: Path, reps: int) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {"ready": [], "idle": [], "trivial": []}
     try:
         for _ in range(reps):
-            app = DeskApp(desk=desk, cursor_blink=False)
+            app = make_app(settings_for(db), desk=desk, cursor_blink=False)
             app.add_mode("trivial", Trivial)
             async with app.run_test(size=(100, 30)) as pilot:
                 app.bind("f12", "switch_mode('trivial')", show=False)

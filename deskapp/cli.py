@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from deskapp.i18n import LANGUAGES, set_language
-from deskapp.sync.batch import DEFAULT_BATCH
+from deskapp.services.hall_sync import DEFAULT_BATCH
 
 # The longest look-back a `--days` takes (a century): beyond it a date cannot be computed.
 MAX_DAYS = 36_500
@@ -169,20 +169,9 @@ def main(
         sys.exit(2)
     ctx.obj = {k: v for k, v in {"db": db, "data_dir": data_dir}.items() if v is not None}
     if ctx.invoked_subcommand is None:
-        from screens.app import DeskApp
+        from deskapp.launch import run_desk
 
-        DeskApp(settings=lambda: _settings(ctx)).run()
-
-
-def _open_desk(settings: DeskSettings, demo: bool = False) -> None:
-    from screens.app import DemoLogin, DeskApp
-
-    logins = None
-    if demo:
-        from deskapp.services.demo import DEMO_STAFF
-
-        logins = [DemoLogin(s.work_no, s.name, s.role.value, s.pin) for s in DEMO_STAFF]
-    DeskApp(settings=lambda: settings, demo_logins=logins).run()
+        run_desk(lambda: _settings(ctx))
 
 
 def _desk(settings: DeskSettings):
@@ -476,9 +465,9 @@ def serve_command(
 
     if not allow_remote and not _is_loopback(host):
         raise click.UsageError(t("serve.remote_refused", host=host))
-    from deskapp.serve import DeskServer
+    from deskapp.launch import serve
 
-    DeskServer(
+    serve(
         _desk_command(settings),
         host=host,
         port=port,
@@ -487,7 +476,7 @@ def serve_command(
         max_sessions=max_sessions,
         signin_max=signin_limit,
         signin_window=signin_window,
-    ).serve()
+    )
 
 
 def _is_loopback(host: str) -> bool:
@@ -517,9 +506,9 @@ def _desk_command(settings: DeskSettings) -> str:
 @main.command("keys")
 def keys_command() -> None:
     """按键: every key of the desk with the id to remap it by in config.toml ([keymap])."""
-    from screens.keys import desk_binding_ids
+    from deskapp.launch import desk_bindings
 
-    for binding_id, binding in sorted(desk_binding_ids().items()):
+    for binding_id, binding in sorted(desk_bindings().items()):
         click.echo(f"{binding_id}\t{binding.key}\t{binding.description}")
 
 
@@ -568,7 +557,7 @@ def demo(settings: DeskSettings, reset: bool, no_open: bool) -> None:
         click.echo(t("demo.building", path=str(db)))
         build_demo(db, data_dir=settings.data_dir)
         if "://" not in hall:
-            from deskapp.sync import sync
+            from deskapp.services.hall_sync import sync
 
             result = sync(_desk(settings.model_copy(update={"db": db})), hall)
             click.echo(("✓ " if result.ok else "✗ ") + result.message)
@@ -577,7 +566,9 @@ def demo(settings: DeskSettings, reset: bool, no_open: bool) -> None:
         click.echo(f"  {s.work_no}  {s.pin}  {s.name} ({t(f'role.{s.role.value}')})")
     click.echo(t("demo.hall", hall=hall))
     if not no_open:
-        _open_desk(settings.model_copy(update={"db": db, "hall": hall}), demo=True)
+        from deskapp.launch import run_desk
+
+        run_desk(settings.model_copy(update={"db": db, "hall": hall}), demo=True)
 
 
 @main.command()
@@ -760,7 +751,7 @@ def import_cmd(
 def sync_command(settings: DeskSettings, hall: str | None, batch_size: int) -> None:
     """与营业厅数据库同步 (push this terminal's changes, pull everyone else's)."""
     from deskapp.i18n import t
-    from deskapp.sync import SyncOutcome, sync
+    from deskapp.services.hall_sync import SyncOutcome, sync
 
     hall = hall or settings.hall
     if not hall:

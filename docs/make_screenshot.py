@@ -22,11 +22,12 @@ if __package__ in (None, ""):  # run as a script: make the project importable
 from textual.pilot import Pilot  # noqa: E402
 
 from deskapp.clock import FrozenClock  # noqa: E402
+from deskapp.config import DeskSettings  # noqa: E402
 from deskapp.domain.enums import Role  # noqa: E402
 from deskapp.services.desk import Desk  # noqa: E402
 from deskapp.services.staff import seed_staff  # noqa: E402
 from deskapp.services.terminal import init_terminal  # noqa: E402
-from screens.app import DeskApp  # noqa: E402
+from screens.app import make_app  # noqa: E402
 
 SIZE = (100, 30)
 OUT = ROOT / "docs" / "intake.svg"
@@ -108,11 +109,14 @@ async def _fill(pilot: Pilot) -> None:
 
 def render(out: Path = OUT) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
-        desk = Desk.open(Path(tmp) / "desk.db", clock=FrozenClock(NOW))
+        db = Path(tmp) / "desk.db"
+        desk = Desk.open(db, clock=FrozenClock(NOW))
         try:
             init_terminal(desk, "GZ01", "T01", "Asia/Shanghai")
             seed_staff(desk, "system:docs", [("1001", "张敏", Role.HANDLER, "1111")])
-            app = DeskApp(desk=desk, cursor_blink=False)
+            settings = DeskSettings(db=db, export_dir=Path(tmp), config=Path(tmp) / "config.toml",
+                                    hall=None)  # fmt: skip
+            app = make_app(settings, desk=desk, cursor_blink=False)
             app.animation_level = "none"
 
             async def auto_pilot(pilot: Pilot) -> None:

@@ -27,16 +27,24 @@ from deskapp.domain.enums import Role
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.incidents import Fault, describe, new_incident
-from deskapp.paths import default_export_dir
 from screens.boundary import desk_work
 from screens.keys import keyed
 from screens.signin import SignInScreen
+from screens.textual_private import (
+    LastResort,
+    close_messages_now,
+    handle_exception,
+    has_mode_stack,
+    pending_exception,
+    print_at_exit,
+    screen_stacks,
+)
 from screens.themes import DESK_THEMES
 
 if TYPE_CHECKING:
     from deskapp.config import DeskSettings
     from deskapp.services.desk import Desk
-    from deskapp.store.models import Shift
+    from deskapp.services.records import Shift
     from screens.intake import IntakeScreen
 
 
@@ -121,8 +129,6 @@ _OPEN_LOCK = threading.Lock()
 # After a failed sync (hall unreachable, this store busy, anything else) the desk tries again
 # by itself, waiting longer each time up to the last step; a good sync starts over.
 SYNC_RETRY_SECONDS = (15, 30, 60, 120, 300)
-DEFAULT_SYNC_MINUTES = 3.0  # DeskSettings.sync_interval_minutes when no settings are given
-DEFAULT_IDLE_MINUTES = 15.0  # DeskSettings.idle_signout_minutes when no settings are given
 # What counts as someone at the counter: a key, a click, a scroll, a paste (not a mouse drift).
 ACTIVITY_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp,
                    events.Paste)  # fmt: skip
@@ -140,7 +146,7 @@ class StoreWritten(Message):
     """A write of this desk was committed (posted from whichever thread wrote)."""
 
 
-class DeskApp(App[None]):
+class DeskApp(LastResort, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = t("app.title")
     MODES: ClassVar = {"signin": SignInScreen, **SIGNED_IN_MODES}
@@ -182,58 +188,65 @@ class DeskApp(App[None]):
 
     def __init__(
         self,
+        settings: Callable[[], DeskSettings],
         *,
-        db_path: Path | None = None,
         desk: Desk | None = None,
         clock: Clock | None = None,
-        data_dir: Path | None = None,
         demo_logins: list[DemoLogin] | None = None,
         cursor_blink: bool | None = None,
-        export_dir: Path | None = None,
-        settings: Callable[[], DeskSettings] | None = None,
-        hall: str | None = None,
-        idle_minutes: float | None = None,
-        config_path: Path | None = None,
-        sync_minutes: float | None = None,
     ) -> None:
-        """Either an open `desk` (tests), a `db_path`, or `settings` (the CLI) to read and open
-        in the background, so the sign-in screen is ready to type before the store is open.
+        """Built by `make_app` (below), the one way the CLI, the tests, the benchmarks and the
+        screenshot script build it.
+
+        `settings`: called when first needed, in the sign-in screen's background worker, so
+        the sign-in screen is ready to type before pydantic is imported or the store opened.
+        `desk`: an open store instead of `settings.db` (tests that reach into its engine).
 
         `cursor_blink`: None blinks text cursors except in a headless run (tests, screenshots),
-        where a blink caught half-way would make every snapshot a coin toss.
-
-        `idle_minutes`: sign out after this long without a key or click (0: never); None
-        takes the settings' `idle_signout_minutes`.
-
-        `config_path`: the preferences file (theme, keymap); None reads the settings' (the
-        CLI), and an app built on a `desk` (tests) reads and writes none unless given one.
-
-        `sync_minutes`: synchronize in the background this often while a hall store is set
-        (0: only on demand); None takes the settings' `sync_interval_minutes`."""
+        where a blink caught half-way would make every snapshot a coin toss."""
         super().__init__()
         self.cursor_blink = cursor_blink
-        if desk is None and db_path is None and settings is None:
-            raise ValueError("DeskApp needs a desk, a db_path or settings")
         self._settings = settings
-        self.hall = hall
+        self._hall: str | None = None  # the settings' hall unless set (tests)
+        self._export_dir: Path | None = None  # the settings' folder unless set (tests)
         self._sync_retry: Timer | None = None
         self._sync_failures = 0  # failed syncs in a row: the step of the backoff
         self._sync_timer: Timer | None = None
-        self._sync_minutes = sync_minutes
+        # None: the settings' sync_interval_minutes and idle_signout_minutes (tests set these)
+        self._sync_minutes: float | None = None
+        self._idle_minutes: float | None = None
         self._watching_writes = False
         self._desk = desk
-        self._db_path = db_path
         self._clock = clock
-        self._data_dir = data_dir
         self.demo_logins = demo_logins or []
-        self.export_dir = export_dir or default_export_dir()
         self._notified: set[tuple[str, str, str]] = set()
-        self._idle_minutes = idle_minutes
-        self._config_path = config_path
+        self._config_path: Path | None = None
         for theme in DESK_THEMES:
             self.register_theme(theme)
         self._last_activity = time.monotonic()
         self._idle_timer: Timer | None = None
+
+    @property
+    def settings(self) -> DeskSettings:
+        return self._settings()
+
+    @property
+    def hall(self) -> str | None:
+        """The hall store synchronized with (None: this terminal works alone)."""
+        return self._hall or self.settings.hall
+
+    @hall.setter
+    def hall(self, hall: str | None) -> None:
+        self._hall = hall
+
+    @property
+    def export_dir(self) -> Path:
+        """Where printable files (handover sheets, reports) are written."""
+        return self._export_dir or self.settings.export_dir
+
+    @export_dir.setter
+    def export_dir(self, folder: Path) -> None:
+        self._export_dir = folder
 
     @property
     def desk(self) -> Desk:
@@ -244,14 +257,9 @@ class DeskApp(App[None]):
                 if self._desk is None:
                     from deskapp.services.desk import Desk
 
-                    if self._db_path is None and self._settings is not None:
-                        settings = self._settings()
-                        self._db_path, self._data_dir = settings.db, settings.data_dir
-                        self.export_dir = settings.export_dir
-                        self.hall = self.hall or settings.hall
-                    assert self._db_path is not None
+                    settings = self.settings
                     self._desk = Desk.open(
-                        self._db_path, clock=self._clock, data_dir=self._data_dir
+                        settings.db, clock=self._clock, data_dir=settings.data_dir
                     )
                     self._desk.hold_in_use()  # a restore waits until this window closes
         return self._desk
@@ -272,8 +280,7 @@ class DeskApp(App[None]):
     def idle_limit_seconds(self) -> float:
         minutes = self._idle_minutes
         if minutes is None:
-            settings = self._settings() if self._settings is not None else None
-            minutes = settings.idle_signout_minutes if settings else DEFAULT_IDLE_MINUTES
+            minutes = self.settings.idle_signout_minutes
         return minutes * 60
 
     def _start_idle_watch(self) -> None:
@@ -362,7 +369,7 @@ class DeskApp(App[None]):
         and, after any failed sync, tries again by itself (SYNC_RETRY_SECONDS)."""
         if not self.hall:
             return
-        from deskapp.sync import SyncOutcome, sync
+        from deskapp.services.hall_sync import SyncOutcome, sync
 
         if not quiet:
             self.call_from_thread(self.notify, t("sync.running"), timeout=3)
@@ -377,10 +384,7 @@ class DeskApp(App[None]):
         self.call_from_thread(self.refresh_sync_line)
 
     def _window_days(self) -> int:
-        from deskapp.sync import DEFAULT_WINDOW_DAYS
-
-        settings = self._settings() if self._settings is not None else None
-        return settings.sync_window_days if settings is not None else DEFAULT_WINDOW_DAYS
+        return self.settings.sync_window_days
 
     def _retry_after_failure(self, failed: bool) -> None:
         if self._sync_retry is not None:
@@ -396,8 +400,7 @@ class DeskApp(App[None]):
     def sync_interval_seconds(self) -> float:
         minutes = self._sync_minutes
         if minutes is None:
-            settings = self._settings() if self._settings is not None else None
-            minutes = settings.sync_interval_minutes if settings else DEFAULT_SYNC_MINUTES
+            minutes = self.settings.sync_interval_minutes
         return minutes * 60
 
     def _start_background_sync(self) -> None:
@@ -426,7 +429,7 @@ class DeskApp(App[None]):
     def refresh_sync_line(self) -> None:
         if not self.hall:
             return
-        from deskapp.sync import sync_status
+        from deskapp.services.hall_sync import sync_status
 
         line = sync_status(self.desk).header(self.desk.tz)
         self.call_from_thread(setattr, self, "sync_line", line)
@@ -468,8 +471,7 @@ class DeskApp(App[None]):
                     await worker.wait()
         keepers = [
             keeper
-            for stack in self._screen_stacks.values()
-            for screen in stack
+            for screen in screen_stacks(self)
             if isinstance(keeper := getattr(screen, "drafts", None), DraftKeeper)
         ]
         if not any(keeper.unwritten for keeper in keepers):
@@ -510,7 +512,7 @@ class DeskApp(App[None]):
         self.actor = None
         await self.switch_mode("signin")
         for mode, screen_type in SIGNED_IN_MODES.items():
-            if mode in self._screen_stacks:
+            if has_mode_stack(self, mode):
                 await self.remove_mode(mode)
                 self.add_mode(mode, screen_type)
         self.refresh_bindings()
@@ -519,12 +521,7 @@ class DeskApp(App[None]):
         """Intake screens of every mode (the handler may sign out from the search screen)."""
         from screens.intake import IntakeScreen
 
-        return [
-            screen
-            for stack in self._screen_stacks.values()
-            for screen in stack
-            if isinstance(screen, IntakeScreen)
-        ]
+        return [screen for screen in screen_stacks(self) if isinstance(screen, IntakeScreen)]
 
     # ------------------------------------------------------------ preferences
 
@@ -535,8 +532,8 @@ class DeskApp(App[None]):
         self.load_preferences()
 
     def _preferences_path(self) -> Path | None:
-        if self._config_path is None and self._settings is not None:
-            self._config_path = self._settings().config
+        if self._config_path is None:
+            self._config_path = self.settings.config
         return self._config_path
 
     @desk_work(group="preferences")
@@ -610,7 +607,7 @@ class DeskApp(App[None]):
         fault = describe(error, where=f"{type(node).__name__}.{worker.name}")
         self.faults.append(fault)
         if fault.kind == "unexpected" and self.raise_incidents:
-            self._handle_exception(error)
+            handle_exception(self, error)
             return fault
         hook = getattr(node, "work_failed", None)
         shown = bool(hook(worker, fault)) if hook is not None and node is not self else False
@@ -627,7 +624,7 @@ class DeskApp(App[None]):
             self._faults: list[Fault] = []
         return self._faults
 
-    def _fatal_error(self) -> None:
+    def last_resort(self) -> None:
         """Textual's own last resort (an error outside any worker): one line with an incident
         number instead of its traceback, which prints local variables (a PIN, a phone); the
         traceback goes to the log, phones masked."""
@@ -636,7 +633,7 @@ class DeskApp(App[None]):
         from rich.segment import Segments
         from rich.text import Text
 
-        error = sys.exc_info()[1] or self._exception
+        error = sys.exc_info()[1] or pending_exception(self)
         reported = [f for f in self.faults if f.error is error]
         if reported:  # a worker's error let through by raise_incidents: logged already
             incident = reported[-1].incident
@@ -654,9 +651,35 @@ class DeskApp(App[None]):
             )
         self.bell()
         line = Text(t("fault.fatal", incident=incident))
-        self._exit_renderables.append(Segments(self.console.render(line, self.console.options)))
-        self._close_messages_no_wait()
+        print_at_exit(self, Segments(self.console.render(line, self.console.options)))
+        close_messages_now(self)
 
     def on_unmount(self) -> None:
         if self._desk is not None:
             self._desk.close()
+
+
+def make_app(
+    settings: DeskSettings | Callable[[], DeskSettings],
+    *,
+    demo: bool = False,
+    desk: Desk | None = None,
+    clock: Clock | None = None,
+    cursor_blink: bool | None = None,
+) -> DeskApp:
+    """The desk, built one way for everyone who builds it: the `deskapp` command and `deskapp
+    demo` (deskapp/launch.py), each browser session of `deskapp serve` (which runs `python -m
+    deskapp`), the tests, the benchmarks and docs/make_screenshot.py.
+
+    `settings`: the settings, or a callable that makes them (the CLI: pydantic-settings is
+    read off the first frame, in the sign-in screen's worker, which then opens `settings.db`).
+    `demo`: the sign-in screen shows the demo staff's work numbers and PINs.
+    `desk`: an already open store instead of `settings.db` (tests that reach into its engine).
+    `clock`: the desk's clock (a frozen one in tests, benchmarks and screenshots)."""
+    read = settings if callable(settings) else lambda: settings
+    logins = None
+    if demo:
+        from deskapp.services.demo import DEMO_STAFF
+
+        logins = [DemoLogin(s.work_no, s.name, s.role.value, s.pin) for s in DEMO_STAFF]
+    return DeskApp(read, desk=desk, clock=clock, demo_logins=logins, cursor_blink=cursor_blink)

@@ -19,6 +19,7 @@ from textual import work
 from textual.worker import Worker, WorkerState
 
 from deskapp.incidents import Fault
+from screens.desk_app import desk_app
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,7 +42,7 @@ class WorkBoundary:
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            self.app.report_failure(self, event.worker)  # type: ignore[attr-defined]
+            desk_app(self).report_failure(self, event.worker)
 
     def work_failed(self, worker: Worker[Any], fault: Fault) -> bool:
         """Show `fault` where the user is; True when shown (the app then adds nothing but an

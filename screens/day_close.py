@@ -21,6 +21,7 @@ from deskapp.services import day_close
 from deskapp.services.day_close import Checklist, Gap, WorkRecord
 from deskapp.services.desk import Actor, Desk
 from screens.boundary import desk_work
+from screens.desk_app import desk_app
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
@@ -55,11 +56,11 @@ class DayCloseScreen(ModeScreen):
 
     @property
     def desk(self) -> Desk:
-        return self.app.desk  # type: ignore[attr-defined]
+        return desk_app(self).desk
 
     @property
     def actor(self) -> Actor:
-        return self.app.actor  # type: ignore[attr-defined]
+        return desk_app(self).actor
 
     @property
     def day(self) -> date:
@@ -179,7 +180,7 @@ class DayCloseScreen(ModeScreen):
         elif gap.target == "shift":
             self.app.switch_mode("shift")
         elif gap.target == "sync":
-            self.app.sync_now()  # type: ignore[attr-defined]
+            desk_app(self).sync_now()
 
     def _complete(self, gap: Gap) -> None:
         desk, actor = self.desk, self.actor
@@ -221,5 +222,5 @@ class DayCloseScreen(ModeScreen):
 
     @desk_work(group="export")
     def _export(self, day: date) -> None:
-        path = day_close.export_work_record(self.desk, day, self.app.export_dir)  # type: ignore[attr-defined]
+        path = day_close.export_work_record(self.desk, day, desk_app(self).export_dir)
         self.app.call_from_thread(self.notify, t("day.exported", path=str(path)), timeout=10)

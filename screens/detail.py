@@ -17,6 +17,7 @@ from deskapp.i18n import t
 from deskapp.services.desk import Desk
 from deskapp.services.search import ComplaintDetail, HistoryEntry, complaint_detail
 from screens.boundary import WorkBoundary, desk_work
+from screens.desk_app import desk_app
 from screens.keys import keyed
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
@@ -76,7 +77,7 @@ class DetailScreen(WorkBoundary, Screen[None]):
 
     @property
     def desk(self) -> Desk:
-        return self.app.desk  # type: ignore[attr-defined]
+        return desk_app(self).desk
 
     def compose(self) -> ComposeResult:
         yield StatusLine()

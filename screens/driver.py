@@ -8,10 +8,9 @@ import os
 import selectors
 from codecs import getincrementaldecoder
 
-from textual._loop import loop_last
-from textual._parser import ParseError
-from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
+
+from screens.textual_private import ParseError, XTermParser, driver_debug, loop_last
 
 
 class DeskDriver(LinuxDriver):
@@ -24,7 +23,7 @@ class DeskDriver(LinuxDriver):
         selector.register(self.fileno, selectors.EVENT_READ)
         fileno = self.fileno
         event_read = selectors.EVENT_READ
-        parser = XTermParser(self._debug)
+        parser = XTermParser(driver_debug(self))
         feed = parser.feed
         tick = parser.tick
         decode = getincrementaldecoder("utf-8")(errors="replace").decode

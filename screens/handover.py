@@ -20,6 +20,7 @@ from deskapp.i18n import t
 from deskapp.services import shifts
 from deskapp.services.desk import Desk
 from screens.boundary import WorkBoundary, desk_work
+from screens.desk_app import desk_app
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
@@ -47,7 +48,7 @@ class HandoverScreen(WorkBoundary, Screen[None]):
 
     @property
     def desk(self) -> Desk:
-        return self.app.desk  # type: ignore[attr-defined]
+        return desk_app(self).desk
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
@@ -111,7 +112,7 @@ class HandoverScreen(WorkBoundary, Screen[None]):
         self.query_one("#handover-events", Static).update(events)
 
     def action_annotate(self) -> None:
-        desk, actor = self.desk, self.app.actor  # type: ignore[attr-defined]
+        desk, actor = self.desk, desk_app(self).actor
         spec = DialogSpec(t("shift.annotate"), [FieldSpec("note", t("field.note"), "area")])
 
         def submit(values: dict[str, Any]) -> None:
@@ -124,5 +125,5 @@ class HandoverScreen(WorkBoundary, Screen[None]):
 
     @desk_work(group="export")
     def _export(self) -> None:
-        path = shifts.export_handover(self.desk, self.shift_id, self.app.export_dir)  # type: ignore[attr-defined]
+        path = shifts.export_handover(self.desk, self.shift_id, desk_app(self).export_dir)
         self.app.call_from_thread(self.notify, t("shift.exported", path=str(path)), timeout=10)

@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from deskapp.i18n import t
 from screens.keys import keyed
+from screens.textual_private import action_state, modal_binding_chain
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,14 @@ def desk_keys(app: App, screen: Screen) -> list[DeskKey]:
     keys: list[DeskKey] = []
     seen: set[tuple[str, str]] = set()
     # Private, with no public equivalent that keeps shadowed screen bindings.
-    for node, bindings in screen._modal_binding_chain:
+    for node, bindings in modal_binding_chain(screen):
         if node is not screen and node is not app:
             continue
         ours = _declared_actions(type(node))
         for key, binding in bindings:
             if not binding.description or binding.action not in ours:
                 continue
-            if app._check_action_state(binding.action, node) is False:
+            if action_state(app, binding.action, node) is False:
                 continue
             shown = app.get_key_display(binding) or key
             if (shown, binding.description) not in seen:

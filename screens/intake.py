@@ -37,10 +37,10 @@ from deskapp.services.intake import (
     take_complaint,
 )
 from deskapp.services.pins import secret_pin
+from deskapp.services.records import Complaint, StoreUnavailable
 from deskapp.services.staff import list_staff
-from deskapp.store.failures import StoreUnavailable
-from deskapp.store.models import Complaint
 from screens.boundary import desk_work
+from screens.desk_app import desk_app
 from screens.keys import keyed
 from screens.widgets.cause_picker import CausePicker
 from screens.widgets.check import Check
@@ -276,11 +276,11 @@ class IntakeScreen(ModeScreen):
 
     @property
     def desk(self) -> Desk:
-        return self.app.desk  # type: ignore[attr-defined]
+        return desk_app(self).desk
 
     @property
     def actor(self) -> Actor:
-        actor = self.app.actor  # type: ignore[attr-defined]
+        actor = desk_app(self).actor
         assert actor is not None
         return actor
 
@@ -568,7 +568,7 @@ class IntakeScreen(ModeScreen):
     def save_draft_now(self, staff_id: str | None = None) -> Worker[None] | None:
         """Write the draft now; the caller may await the returned worker (signing out)."""
         self.drafts.stop()
-        if self.saving or self.app.actor is None or self.is_blank():  # type: ignore[attr-defined]
+        if self.saving or desk_app(self).actor is None or self.is_blank():
             return None  # (a form being saved leaves no draft: the save discards it)
         return self.drafts.save(staff_id or self.actor.id, self.read_form().to_json())
 

@@ -15,6 +15,7 @@ from textual.widgets import Static
 from deskapp.i18n import t
 from deskapp.services.major_report import MajorReport, build_major_report, export_major_report
 from screens.boundary import WorkBoundary, desk_work
+from screens.desk_app import desk_app
 from screens.keys import keyed
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
@@ -55,8 +56,8 @@ class MajorReportScreen(WorkBoundary, Screen[None]):
 
     @desk_work()
     def load(self) -> None:
-        app = self.app
-        report = build_major_report(app.desk, self.complaint_id, app.actor)  # type: ignore[attr-defined]
+        app = desk_app(self)
+        report = build_major_report(app.desk, self.complaint_id, app.actor)
         app.call_from_thread(self._show, report)
 
     def _show(self, report: MajorReport) -> None:
@@ -82,5 +83,5 @@ class MajorReportScreen(WorkBoundary, Screen[None]):
 
     @desk_work(group="export")
     def _export(self, report: MajorReport) -> None:
-        path = export_major_report(report, self.app.export_dir)  # type: ignore[attr-defined]
+        path = export_major_report(report, desk_app(self).export_dir)
         self.app.call_from_thread(self.notify, t("report.exported", path=str(path)), timeout=10)

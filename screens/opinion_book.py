@@ -21,6 +21,7 @@ from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm
 from deskapp.services.opinion_book import EntryForm, EntryKind, EntryRow
 from screens.boundary import desk_work
+from screens.desk_app import desk_app
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
@@ -57,11 +58,11 @@ class OpinionBookScreen(ModeScreen):
 
     @property
     def desk(self) -> Desk:
-        return self.app.desk  # type: ignore[attr-defined]
+        return desk_app(self).desk
 
     @property
     def actor(self) -> Actor:
-        return self.app.actor  # type: ignore[attr-defined]
+        return desk_app(self).actor
 
     def compose(self) -> ComposeResult:
         yield StatusLine()

@@ -10,6 +10,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from deskapp.domain.phone import mask_phone
 from deskapp.i18n import t
+from screens.desk_app import desk_app
 from screens.help import DeskKey, desk_keys
 
 COMPLAINT_HITS = 8
@@ -48,7 +49,7 @@ class Complaints(Provider):
 
         if classify(query) not in (QueryKind.TICKET, QueryKind.PHONE, QueryKind.LAST4):
             return
-        page = await asyncio.to_thread(search, app.desk, query, 0, COMPLAINT_HITS)  # type: ignore[attr-defined]
+        page = await asyncio.to_thread(search, desk_app(self).desk, query, 0, COMPLAINT_HITS)
         matcher = self.matcher(query)
         for n, row in enumerate(page.rows):
             text = f"{row.ticket_no}  {row.customer_name} {mask_phone(row.contact_phone)}"

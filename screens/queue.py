@@ -29,6 +29,7 @@ from deskapp.services.desk import Actor, Desk
 from deskapp.services.queue import PAGE_SIZE, QueuePage, QueueRow, Scope, queue_counts, queue_page
 from deskapp.services.staff import list_staff
 from screens.boundary import desk_work
+from screens.desk_app import desk_app
 from screens.detail import DetailScreen
 from screens.keys import keyed
 from screens.major_report import MajorReportScreen
@@ -114,11 +115,11 @@ class QueueScreen(ModeScreen):
 
     @property
     def desk(self) -> Desk:
-        return self.app.desk  # type: ignore[attr-defined]
+        return desk_app(self).desk
 
     @property
     def actor(self) -> Actor:
-        return self.app.actor  # type: ignore[attr-defined]
+        return desk_app(self).actor
 
     def compose(self) -> ComposeResult:
         yield StatusLine()

@@ -35,6 +35,7 @@ from deskapp.services.reports import (
     period_from_args,
 )
 from screens.boundary import desk_work
+from screens.desk_app import desk_app
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
@@ -81,7 +82,7 @@ class ReportsScreen(ModeScreen):
 
     @property
     def desk(self) -> Desk:
-        return self.app.desk  # type: ignore[attr-defined]
+        return desk_app(self).desk
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
@@ -292,6 +293,6 @@ class ReportsScreen(ModeScreen):
 
     @desk_work(group="export")
     def export(self, report: Report, fmt: str) -> None:
-        app = self.app
-        path = exports.export_as(self.desk, app.actor, report, fmt, app.export_dir)  # type: ignore[attr-defined]
+        app = desk_app(self)
+        path = exports.export_as(self.desk, app.actor, report, fmt, app.export_dir)
         app.call_from_thread(self.notify, t("reports.exported", path=path))

@@ -21,6 +21,7 @@ from deskapp.i18n import error_text, t
 from deskapp.services.desk import Desk
 from deskapp.services.search import PAGE_SIZE, SearchPage, search
 from screens.boundary import desk_work
+from screens.desk_app import desk_app
 from screens.detail import DetailScreen
 from screens.keys import keyed
 from screens.widgets.desk_footer import DeskFooter
@@ -72,7 +73,7 @@ class SearchScreen(ModeScreen):
 
     @property
     def desk(self) -> Desk:
-        return self.app.desk  # type: ignore[attr-defined]
+        return desk_app(self).desk
 
     def compose(self) -> ComposeResult:
         yield StatusLine()

@@ -32,6 +32,7 @@ from deskapp.services import shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import list_staff
 from screens.boundary import desk_work
+from screens.desk_app import desk_app
 from screens.handover import HandoverScreen
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
@@ -88,11 +89,11 @@ class ShiftScreen(ModeScreen):
 
     @property
     def desk(self) -> Desk:
-        return self.app.desk  # type: ignore[attr-defined]
+        return desk_app(self).desk
 
     @property
     def actor(self) -> Actor:
-        return self.app.actor  # type: ignore[attr-defined]
+        return desk_app(self).actor
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
@@ -300,7 +301,7 @@ class ShiftScreen(ModeScreen):
         self.query_one("#close", Button).disabled = False
         self.query_one("#shift-note", TextArea).text = ""
         self.notify(t("shift.closed_ok", count=count), timeout=8)
-        self.app.after_handover(shift)  # type: ignore[attr-defined]
+        desk_app(self).after_handover(shift)
         self.load_current()
         self.load_waiting()
         self.load_history()
@@ -381,7 +382,7 @@ class ShiftScreen(ModeScreen):
         if done:
             self.notify(t("queue.finished"))
             # Acknowledged or filed: the other terminals (and the outgoing handler) must know.
-            self.app.after_handover(None)  # type: ignore[attr-defined]
+            desk_app(self).after_handover(None)
             self.load_waiting()
             self.load_history()
             self.load_current()
@@ -400,7 +401,7 @@ class ShiftScreen(ModeScreen):
 
     @desk_work(group="export")
     def _export(self, shift_id: str) -> None:
-        path = shifts.export_handover(self.desk, shift_id, self.app.export_dir)  # type: ignore[attr-defined]
+        path = shifts.export_handover(self.desk, shift_id, desk_app(self).export_dir)
         self.app.call_from_thread(self.notify, t("shift.exported", path=str(path)), timeout=10)
 
     # ------------------------------------------------------------------ history
@@ -461,7 +462,7 @@ class ShiftScreen(ModeScreen):
 
     @desk_work(exclusive=True, group="conflicts")
     def load_conflicts(self) -> None:
-        from deskapp.sync import list_conflicts, list_quarantined
+        from deskapp.services.conflicts import list_conflicts, list_quarantined
 
         conflicts = list_conflicts(self.desk)
         held = list_quarantined(self.desk)
@@ -560,7 +561,7 @@ class ShiftScreen(ModeScreen):
         )
 
         def submit(values: dict[str, Any]) -> None:
-            from deskapp.sync import settle_conflict
+            from deskapp.services.conflicts import settle_conflict
 
             settle_conflict(desk, actor, row.id, values["choice"])
 

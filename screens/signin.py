@@ -19,6 +19,7 @@ from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
 from deskapp.services.pins import secret_pin
 from screens.boundary import WorkBoundary, desk_work
+from screens.desk_app import desk_app
 from screens.keys import keyed
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.field import Field
@@ -54,7 +55,7 @@ class SignInScreen(WorkBoundary, Screen[None]):
             yield notice
             # A store that cannot be opened or written (busy, read-only, damaged), in words.
             yield Static("", id="signin-fault", classes="field-error")
-            if self.app.demo_logins:  # type: ignore[attr-defined]
+            if desk_app(self).demo_logins:
                 yield Static(t("app.demo_hint"), id="demo-hint")
                 table: DataTable[str] = DataTable(id="demo-logins", cursor_type="none")
                 yield table
@@ -64,10 +65,10 @@ class SignInScreen(WorkBoundary, Screen[None]):
         # After the first frame: opening the store imports SQLAlchemy in a thread, which would
         # otherwise compete with drawing the screen for the interpreter.
         self.call_after_refresh(self.open_store)
-        if self.app.demo_logins:  # type: ignore[attr-defined]
+        if desk_app(self).demo_logins:
             table = self.query_one("#demo-logins", DataTable)
             table.add_columns(t("signin.work_no"), "姓名", "角色", t("signin.pin"))
-            for login in self.app.demo_logins:  # type: ignore[attr-defined]
+            for login in desk_app(self).demo_logins:
                 table.add_row(login.work_no, login.name, t(f"role.{login.role}"), login.pin)
 
     @desk_work(exclusive=True, group="open-store")
@@ -75,7 +76,7 @@ class SignInScreen(WorkBoundary, Screen[None]):
         """Open (and if needed migrate) the store while the handler types."""
         from deskapp.services.staff import has_staff
 
-        desk = self.app.desk  # type: ignore[attr-defined]
+        desk = desk_app(self).desk
         if desk.is_initialised():
             desk.terminal()  # cached for the status line
         if not has_staff(desk):  # never synchronized: say so, and how to join
@@ -83,7 +84,7 @@ class SignInScreen(WorkBoundary, Screen[None]):
 
     def _show_no_staff(self) -> None:
         notice = self.query_one("#no-staff", Static)
-        notice.update(t("signin.no_staff", command=join_command(self.app.desk)))  # type: ignore[attr-defined]
+        notice.update(t("signin.no_staff", command=join_command(desk_app(self).desk)))
         notice.display = True
 
     @on(Input.Submitted, "#work_no")
@@ -107,7 +108,7 @@ class SignInScreen(WorkBoundary, Screen[None]):
         # scrypt takes tens of milliseconds: off the event loop.
         from deskapp.services.staff import sign_in
 
-        actor = sign_in(self.app.desk, work_no, pin)  # type: ignore[attr-defined]
+        actor = sign_in(desk_app(self).desk, work_no, pin)
         self.app.call_from_thread(self._accepted, actor)
 
     def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
@@ -145,4 +146,4 @@ class SignInScreen(WorkBoundary, Screen[None]):
             self.query_one(f"#{name}", Input).value = ""
             self._show(name, None)
         self.query_one("#work_no", Input).focus()
-        self.app.signed_in(actor)  # type: ignore[attr-defined]
+        desk_app(self).signed_in(actor)

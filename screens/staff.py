@@ -20,9 +20,10 @@ from deskapp.domain.timefmt import format_local
 from deskapp.i18n import error_text, t
 from deskapp.services import staff as staff_service
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.records import Staff
 from deskapp.services.staff import SigninEventView
-from deskapp.store.models import Staff
 from screens.boundary import desk_work
+from screens.desk_app import desk_app
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.confirm import ConfirmScreen
@@ -65,11 +66,11 @@ class StaffScreen(ModeScreen):
 
     @property
     def desk(self) -> Desk:
-        return self.app.desk  # type: ignore[attr-defined]
+        return desk_app(self).desk
 
     @property
     def actor(self) -> Actor:
-        return self.app.actor  # type: ignore[attr-defined]
+        return desk_app(self).actor
 
     def compose(self) -> ComposeResult:
         yield StatusLine()

@@ -14,115 +14,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any
 
-from deskapp.domain.clocks import ClockKind, Pause, TimeLimits, due
-from deskapp.domain.enums import Channel, Status
+from deskapp.domain.clocks import ClockKind, TimeLimits, due
+from deskapp.domain.enums import Status
 from deskapp.domain.indicators import Stretch, kept_every_limit
 from deskapp.domain.status import ACTIVE
-from deskapp.domain.ticket_clocks import DispatchFacts, TicketFacts, active_clocks
+from deskapp.domain.ticket_clocks import TicketFacts, active_clocks
+from deskapp.domain.ticket_facts import EventLike, ticket_facts
 from deskapp.domain.worktime import OpeningHours, WorkCalendar, WorkInstant, hours_delta
 
-EXTERNAL_CHANNELS = frozenset({Channel.CONSUMER_ASSOCIATION, Channel.REGULATOR, Channel.MEDIA})
 CLOSED_STATES = (Status.CLOSED.value, Status.VISITED.value)
-
-
-class EventLike(Protocol):
-    """A complaint event as the store keeps it (kind, moment, JSON data, id)."""
-
-    @property
-    def kind(self) -> str: ...
-    @property
-    def at(self) -> datetime: ...
-    @property
-    def data(self) -> str: ...
-    @property
-    def id(self) -> str: ...
-
-
-class ComplaintLike(Protocol):
-    """The fields of a complaint that `ticket_facts` reads."""
-
-    @property
-    def status(self) -> str: ...
-    @property
-    def registered_at(self) -> datetime: ...
-    @property
-    def solved_on_spot(self) -> bool: ...
-    @property
-    def channel(self) -> str: ...
-    @property
-    def accused_staff_id(self) -> str | None: ...
-    @property
-    def closed_at(self) -> datetime | None: ...
-
-
-def _at(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> TicketFacts:
-    """The history of a complaint, reduced to what its clocks depend on. Events in order."""
-    dispatches: dict[str, dict[str, Any]] = {}
-    reached: list[datetime] = []
-    promise: datetime | None = None
-    pauses: list[Pause] = []
-    investigated = visited = False
-    care_done = 0
-    round_start = complaint.registered_at
-    for event in events:
-        data = json.loads(event.data or "{}")
-        kind = event.kind
-        if kind == "dispatch":
-            dispatches[data["department"]] = {"at": event.at, "replies": [], "final": False}
-        elif kind == "department_reply":
-            entry = dispatches.setdefault(
-                data["department"], {"at": event.at, "replies": [], "final": False}
-            )
-            entry["replies"].append(event.at)
-            entry["final"] = bool(data.get("final"))
-        elif kind == "contact":
-            if data.get("reached"):
-                reached.append(event.at)
-                promise = None  # the customer was reached: an earlier promise is answered
-            if data.get("promise_due"):
-                promise = _at(data["promise_due"])
-        elif kind == "promise":
-            promise = _at(data["due"])
-        elif kind == "pause":
-            pauses.append(Pause(event.at, _at(data["until"]), data.get("reason", "")))
-        elif kind == "investigation":
-            investigated = True
-        elif kind == "visit":
-            visited = data.get("move") == "visit"
-        elif kind == "reopened":
-            # 重启工单: a new round of handling; its clocks start again from the reopening.
-            visited = False
-            round_start = event.at
-            dispatches.clear()
-            reached.clear()
-            promise = None
-        elif kind == "care":
-            care_done += 1
-    return TicketFacts(
-        status=Status(complaint.status),
-        registered_at=round_start,
-        solved_on_spot=complaint.solved_on_spot,
-        face_to_face=complaint.channel == Channel.WALK_IN.value,
-        external=Channel(complaint.channel) in EXTERNAL_CHANNELS,
-        internal=complaint.accused_staff_id is not None,
-        closed_at=complaint.closed_at,
-        dispatches=tuple(
-            DispatchFacts(code, d["at"], tuple(d["replies"]), d["final"])
-            for code, d in dispatches.items()
-        ),
-        reached_contacts=tuple(reached),
-        promise_due=promise if complaint.status not in (Status.CLOSED, Status.VISITED) else None,
-        pauses=tuple(pauses),
-        investigated=investigated,
-        visited=visited,
-        care_done=care_done,
-    )
 
 
 # --------------------------------------------------------------- the earliest deadline, fast

@@ -1,6 +1,5 @@
-"""Keeping each complaint's clocks current: gather the facts from its events, ask the domain
-which deadlines are running, store the earliest on the complaint for the queue. The facts are
-gathered by deskapp/domain/replay.py `ticket_facts` (re-exported here for the callers)."""
+"""Keeping each complaint's clocks current: gather its events, ask the domain which deadlines
+are running (deskapp/domain/ticket_facts.py), store the earliest on the complaint for the queue."""
 
 from __future__ import annotations
 
@@ -8,11 +7,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from deskapp.domain.replay import EXTERNAL_CHANNELS, ticket_facts
 from deskapp.domain.ticket_clocks import ActiveClock, TicketFacts, active_clocks
+from deskapp.domain.ticket_facts import (
+    DERIVED_COLUMNS,
+    EXTERNAL_CHANNELS,
+    derived_columns,
+    ticket_facts,
+)
 from deskapp.services.desk import Desk
 from deskapp.store.models import Complaint, ComplaintEvent
 
+# (ticket_facts and the derived columns are the domain's; the services' callers import them here)
 __all__ = [
     "DERIVED_COLUMNS",
     "EXTERNAL_CHANNELS",
@@ -40,10 +45,6 @@ def clocks_for(desk: Desk, facts: TicketFacts) -> list[ActiveClock]:
     return active_clocks(facts, calendar, desk.refdata.time_limits)
 
 
-# The complaint's columns that are derived from its fields and events by `clock_values`.
-DERIVED_COLUMNS = ("next_due_at", "next_clock", "next_due_provisional", "paused_until")
-
-
 def clock_values(
     session: Session, desk: Desk, complaint: Complaint, events: list[ComplaintEvent] | None = None
 ) -> tuple[dict[str, object], list[ActiveClock]]:
@@ -52,16 +53,8 @@ def clock_values(
     in, read for many complaints at once, in the order of `events_of`)."""
     if events is None:
         events = events_of(session, complaint.id)
-    facts = ticket_facts(complaint, events)
-    clocks = clocks_for(desk, facts)
-    first = clocks[0] if clocks else None
-    values: dict[str, object] = {
-        "next_due_at": first.deadline.at if first else None,
-        "next_clock": first.kind.value if first else "",
-        "next_due_provisional": bool(first and first.deadline.provisional),
-        "paused_until": max((p.end for p in facts.pauses), default=None),
-    }
-    return values, clocks
+    calendar = desk.refdata.work_calendar_for(desk.tz)
+    return derived_columns(ticket_facts(complaint, events), calendar, desk.refdata.time_limits)
 
 
 def refresh_clocks(session: Session, desk: Desk, complaint: Complaint) -> list[ActiveClock]:

@@ -20,9 +20,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import InstanceState, Session
 from sqlmodel import col
 
+from deskapp.domain.hlc import Stamp, tick
 from deskapp.ids import uuid7
 from deskapp.store.models import RECORD_TABLES, SCHEMA_VERSION, ChangeLog, RecordTable, Terminal
-from deskapp.sync.hlc import Stamp, tick
 
 ACTOR_KEY = "actor_id"
 CLOCK_KEY = "clock"

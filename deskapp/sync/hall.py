@@ -16,8 +16,6 @@ and the values it hands out (hall_rows.py). Their names stay importable from her
 from __future__ import annotations
 
 import json
-import os
-import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -62,7 +60,6 @@ __all__ = [  # what importers took from this module before it was split
     "CHUNK",
     "HALL_ROW_FIELDS",
     "HALL_SCHEMA",
-    "KILL_ENV",
     "MAX_EXTRA_ROWS",
     "NETWORK_FILESYSTEMS",
     "ROOT_ENTITY",
@@ -110,27 +107,15 @@ UNREVIEWED_FIELDS = frozenset(
 # ------------------------------------------------------------------------------- faults
 
 
-KILL_ENV = "DESKAPP_SYNC_KILL_AT"  # test only: "point" or "point:n" (the n-th time it's hit)
+# Hooks the fault tests install (tests/sync: a crash, a cut connection, the kill of a child
+# process); none in a running desk, where a fault point costs one empty loop.
 _fault_hooks: list[Callable[[str, sa.Connection | None], None]] = []
-_fault_hits: dict[str, int] = {}
 
 
 def fault_point(name: str, conn: sa.Connection | None = None) -> None:
-    """A boundary of the protocol where the fault tests crash or cut the connection.
-
-    With DESKAPP_SYNC_KILL_AT=name (or name:n) the process kills itself with SIGKILL there,
-    as a power cut would; in-process hooks (tests) may raise or cut the connection."""
+    """A boundary of the protocol where the fault tests crash or cut the connection."""
     for hook in list(_fault_hooks):
         hook(name, conn)
-    wanted = os.environ.get(KILL_ENV)
-    if not wanted:
-        return
-    point, _, nth = wanted.partition(":")
-    if point != name:
-        return
-    _fault_hits[name] = _fault_hits.get(name, 0) + 1
-    if _fault_hits[name] >= int(nth or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @contextmanager

@@ -16,7 +16,7 @@ rows, whatever order they arrived in. Pulled rows are written with the connectio
 (WriteMode.LOGGED): they are already in the log, so no new local change rows are made.
 
 The complaint's clock columns (next_due_at, ...) are derived, not merged: after a merge they
-are recomputed from the merged fields and events by services.clocks.clock_values, exactly as
+are recomputed from the merged fields and events by domain.ticket_facts (derived_columns), as
 the service that writes an action does, so they agree on every replica too."""
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from sqlmodel import SQLModel, col
 
 from deskapp.domain.enums import Status
 from deskapp.domain.status import TRANSITIONS
+from deskapp.domain.ticket_facts import DERIVED_COLUMNS, derived_columns, ticket_facts
 from deskapp.store.bulk import converters, insert_dicts, insert_tuples
 from deskapp.store.changelog import WriteMode, write_mode
 from deskapp.store.models import (
@@ -68,9 +69,8 @@ def _shift_move(before: Any, after: Any) -> bool:
 
 
 STATE_FIELDS = {("complaint", "status"): _complaint_move, ("shift", "status"): _shift_move}
-# Derived from the merged record and recomputed after a merge (services/clocks.py).
-DERIVED = {"complaint": frozenset(("next_due_at", "next_clock", "next_due_provisional",
-                                   "paused_until"))}  # fmt: skip
+# Derived from the merged record and recomputed after a merge (domain/ticket_facts.py).
+DERIVED = {"complaint": frozenset(DERIVED_COLUMNS)}
 # Tables in foreign-key order (staff before complaint before its events ...).
 _TABLE_ORDER = [t.name for t in SQLModel.metadata.sorted_tables if t.name in RECORD_TABLES]
 
@@ -288,13 +288,12 @@ def _rebuild(
 def refresh_derived(conn: sa.Connection, desk: Any, complaint_ids: Iterable[str]) -> None:
     """Recompute the clock columns of merged complaints (read through a session that never
     flushes; written with Core on the applying connection)."""
-    from deskapp.services.clocks import clock_values
-
     ids = sorted(complaint_ids)
     if not ids:
         return
     # Plain rows, not ORM objects: the clocks only read attributes, and this is the hot path.
     table, events_table = Complaint.__table__, ComplaintEvent.__table__
+    calendar = desk.refdata.work_calendar_for(desk.tz)
     for chunk in _chunks(ids):
         events: dict[str, list[Any]] = defaultdict(list)
         for event in conn.execute(
@@ -305,7 +304,8 @@ def refresh_derived(conn: sa.Connection, desk: Any, complaint_ids: Iterable[str]
             events[event.complaint_id].append(event)
         changed = []
         for complaint in conn.execute(sa.select(table).where(table.c.id.in_(chunk))):
-            values, _ = clock_values(None, desk, complaint, events[complaint.id])
+            facts = ticket_facts(complaint, events[complaint.id])
+            values, _ = derived_columns(facts, calendar, desk.refdata.time_limits)
             if any(getattr(complaint, k) != v for k, v in values.items()):
                 changed.append({"_id": complaint.id, **values})
         if changed:

@@ -30,6 +30,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from deskapp.domain.hlc import MAX_FORWARD_DRIFT_MS, ClockDriftError, Stamp, receive
 from deskapp.i18n import t
 from deskapp.store.changelog import WriteMode, set_write_mode
 from deskapp.store.failures import StoreUnavailable, failure_key, store_failures
@@ -56,7 +57,6 @@ from deskapp.sync.hall import (
     redact,
     root_of,
 )
-from deskapp.sync.hlc import MAX_FORWARD_DRIFT_MS, ClockDriftError, Stamp, receive
 from deskapp.sync.merge import Applied, apply_rows, applying, store_conflicts
 from deskapp.sync.validate import check_pull, check_rows
 

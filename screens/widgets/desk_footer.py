@@ -8,7 +8,8 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+
+from screens.textual_private import FooterKey, footer_born_ready
 
 # What a footer shows: each shown key with its words, whether it is enabled, its tooltip. A
 # set: focus moving to a widget with hidden keys of its own reorders the screen's bindings
@@ -29,7 +30,7 @@ class DeskFooter(Footer):
         super().__init__(**kwargs)
         # Born ready: the keys are composed with the screen, in its own styling pass,
         # instead of an empty footer filled by a rebuild after the first frame.
-        self.set_reactive(Footer._bindings_ready, True)
+        footer_born_ready(self)
         self._shown: Shown | None = None
         self._recompose_pending = False
 

@@ -18,7 +18,7 @@ from screens.boundary import run_desk_work
 if TYPE_CHECKING:
     from deskapp.incidents import Fault
     from deskapp.services.desk import Desk
-    from deskapp.store.models import Draft
+    from deskapp.services.records import Draft
     from screens.boundary import WorkBoundary
 
 DRAFT_DELAY = 0.8  # seconds of quiet typing before the draft is written

@@ -10,6 +10,7 @@ from textual import events
 from textual.screen import Screen
 
 from screens.boundary import WorkBoundary
+from screens.textual_private import styles_current
 
 
 class ModeScreen(WorkBoundary, Screen[None]):
@@ -20,7 +21,7 @@ class ModeScreen(WorkBoundary, Screen[None]):
       widget of every mode, and then this screen's whole tree again on each of the two
       resumes it posts; yet nothing app-wide has changed, and the screen's own widgets are
       styled with the current stylesheet as they mount. `_css_update_count` is private to
-      Textual 8: were it renamed, the assignment would do nothing and only the speed be lost.
+      Textual 8 (screens/textual_private.py, whose test says when it is renamed).
       Once the screen has been hidden, a resume restyles as usual (the theme may have changed).
     * Each of those two resumes would start the screen's reads again, in a worker of its own:
       `reload_on_return` runs only on a resume that follows a suspend."""
@@ -28,7 +29,7 @@ class ModeScreen(WorkBoundary, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         with suppress(RuntimeError):  # no app running: nothing to be current with
-            self._css_update_count = self.app._css_update_count
+            styles_current(self, self.app)
         self._hidden = False  # suspended, not resumed yet
         self._ever_hidden = False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from deskapp.i18n import t
+from screens.desk_app import desk_app
 
 
 class StatusLine(Static):
@@ -23,9 +24,9 @@ class StatusLine(Static):
         self.update(f"{self._head}   {sync_line}" if sync_line else self._head)
 
     def _compose_head(self) -> None:
-        app = self.app
-        actor = app.actor  # type: ignore[attr-defined]
-        desk = app.desk  # type: ignore[attr-defined]
+        app = desk_app(self)
+        actor = app.actor
+        desk = app.desk
         where = ""
         if desk.is_initialised():
             terminal = desk.terminal()

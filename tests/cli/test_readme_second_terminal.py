@@ -13,9 +13,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from app_kit import settings_for
 from textual.widgets import DataTable, Input
 
-from screens.app import DeskApp
+from screens.app import make_app
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTION = "**A second terminal on the demo machine**"
@@ -64,7 +65,8 @@ async def test_the_second_terminal_commands_work_as_printed(tmp_path: Path) -> N
         "DESKAPP_HALL_URL=<demo-hall.db", "path>", ".venv/bin/deskapp", "--db",
         "<your", "folder>/t2.db",
     ]  # fmt: skip
-    app = DeskApp(db_path=folder / "t2.db", hall=str(hall), cursor_blink=False, sync_minutes=0)
+    settings = settings_for(folder / "t2.db", hall=str(hall), sync_interval_minutes=0)
+    app = make_app(settings, cursor_blink=False)
     app.animation_level = "none"
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from deskapp.domain.enums import Channel, Severity
 from deskapp.domain.errors import RuleViolation
+from deskapp.domain.hlc import MAX_FORWARD_DRIFT_MS, ClockDriftError, Stamp, receive, tick
 from deskapp.domain.money import format_yuan, from_fen, parse_amount, to_fen
 from deskapp.domain.phone import mask_phone, parse_phone, parse_service_number
 from deskapp.domain.recusal import check_recusal
@@ -27,7 +28,6 @@ from deskapp.domain.text_search import bigrams, match_expression, normalize
 from deskapp.domain.ticket_number import TICKET, format_ticket_number, looks_like_ticket_number
 from deskapp.domain.timefmt import format_local, local_day, parse_local
 from deskapp.refdata import RefData
-from deskapp.sync.hlc import MAX_FORWARD_DRIFT_MS, ClockDriftError, Stamp, receive, tick
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX = Decimal("50000.00")

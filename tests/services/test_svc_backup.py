@@ -362,11 +362,13 @@ def test_a_restore_is_refused_while_a_desk_holds_the_store(
 def test_the_desk_window_holds_its_store_while_open(
     desk: Desk, db_path: Path, tmp_path: Path
 ) -> None:
-    from screens.app import DeskApp
+    from app_kit import settings_for
+
+    from screens.app import make_app
 
     copy = backup(db_path, tmp_path / "copy.db")
     desk.close()
-    app = DeskApp(db_path=db_path, clock=desk.clock)
+    app = make_app(settings_for(db_path), clock=desk.clock)
     assert app.desk is not None  # the window opened the store
     try:
         _refused(db_path, copy, tmp_path, "error.backup.in_use")

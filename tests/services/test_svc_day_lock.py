@@ -59,13 +59,12 @@ EXEMPT = {
 
 
 def _writers() -> dict[str, Callable[..., Any]]:
-    """Every public function of the service modules (and sync/conflicts.py, which changes
-    records too) whose own source opens a write transaction or goes through `_act`."""
+    """Every public function of the service modules whose own source opens a write
+    transaction or goes through `_act`."""
     modules = [
         importlib.import_module(f"deskapp.services.{m.name}")
         for m in pkgutil.iter_modules(deskapp.services.__path__)
     ]
-    modules.append(importlib.import_module("deskapp.sync.conflicts"))
     found = {}
     for module in modules:
         short = module.__name__.rsplit(".", 1)[1]

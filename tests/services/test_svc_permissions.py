@@ -314,7 +314,7 @@ def _sign_off_row(desk, manager, day) -> None:
 
 
 def _probe_conflict(desk, actors, role):
-    from deskapp.sync.conflicts import settle_conflict
+    from deskapp.services.conflicts import settle_conflict
 
     actor = actors[_as_role(role)]
     # No real conflict here (they take two terminals: tests/sync): an allowed role gets past

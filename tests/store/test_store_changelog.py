@@ -16,6 +16,7 @@ from store_kit import DEMO_NOW, DEMO_PINS, actors_of, log_rows, open_demo, repla
 from store_kit import table_rows as _rows
 
 from deskapp.clock import FrozenClock
+from deskapp.domain.hlc import Stamp
 from deskapp.domain.timefmt import format_local
 from deskapp.services.desk import Desk
 from deskapp.services.intake import IntakeForm, RefundForm, take_complaint
@@ -28,7 +29,6 @@ from deskapp.store.models import (
     Terminal,
     UTCDateTime,
 )
-from deskapp.sync.hlc import Stamp
 
 
 @dataclass

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from sync_kit import FROZEN_AT, assert_identical, first_terminal, new_terminal, take, tick
 
 from deskapp.clock import FrozenClock
+from deskapp.domain.hlc import Stamp
 from deskapp.services import followup
 from deskapp.store.models import ChangeLog, Complaint, SyncQuarantine, SyncRun, Terminal
 from deskapp.sync import HallStore, sync
-from deskapp.sync.hlc import Stamp
 
 
 def severity(desk, cid: str) -> str:

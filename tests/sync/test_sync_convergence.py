@@ -25,8 +25,9 @@ from sync_kit import (
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.services import followup
+from deskapp.services.conflicts import settle_conflict
 from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, SyncRun
-from deskapp.sync import HallStore, list_conflicts, settle_conflict, sync, sync_status
+from deskapp.sync import HallStore, list_conflicts, sync, sync_status
 from deskapp.sync.hall import hall_change, hall_conflict, hall_terminal
 
 

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sync_child import KILL_ENV
 from sync_kit import Term, assert_identical, first_terminal, new_terminal, own_log, take
 
 from deskapp.services import followup
 from deskapp.sync import HallStore, SyncOutcome, sync, sync_status
-from deskapp.sync.hall import KILL_ENV, fault_hook, hall_change, hall_terminal
+from deskapp.sync.hall import fault_hook, hall_change, hall_terminal
 
 CHILD = Path(__file__).with_name("sync_child.py")
 BATCH = 6

@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sync_kit import FROZEN_AT, first_terminal, new_terminal, take, tick
 
+from deskapp.domain.hlc import Stamp
 from deskapp.i18n import t
 from deskapp.store.models import RECORD_TABLES, SyncQuarantine, SyncRun, SyncState
 from deskapp.sync import HallStore, hall, sync
 from deskapp.sync.hall import Pulled
-from deskapp.sync.hlc import Stamp
 from deskapp.sync.validate import MAX_FIELDS_CHARS, BatchRefused
 
 INT_KEYS = ("hall_seq", "seq", "schema_version", "seen")

@@ -458,7 +458,7 @@ def test_one_opinion_entry_made_a_ticket_on_two_terminals_keeps_both_for_review(
 def test_settling_a_duplicate_ticket_number_is_a_review_that_reaches_every_replica(
     tmp_path: Path, hall_url: str
 ) -> None:
-    from deskapp.sync import settle_conflict
+    from deskapp.services.conflicts import settle_conflict
 
     a = first_terminal(tmp_path / "a")
     b = new_terminal(tmp_path / "b", "T01")  # the same terminal code: the same numbers

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from textual.pilot import Pilot
-from ui_helpers import settle, sign_in
+from ui_helpers import build_app, settle, sign_in
 
 from deskapp.domain.timefmt import format_local
 from deskapp.services.desk import Actor, Desk
@@ -23,9 +23,9 @@ from screens.widgets.action_dialog import ActionDialog
 
 def make_app(desk: Desk, export_dir: Path | None = None) -> DeskApp:
     """As ui_helpers.build_app, with the folder the app exports printable files to."""
-    app = DeskApp(desk=desk, demo_logins=None, cursor_blink=False, export_dir=export_dir)
-    app.animation_level = "none"
-    app.raise_incidents = True  # an unexpected error fails the test
+    app = build_app(desk)
+    if export_dir is not None:
+        app.export_dir = export_dir
     return app
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from app_kit import settings_for
 from faults import READ_ONLY, store_limited
 from followup_helpers import cursor_to, take
 from textual.pilot import Pilot
@@ -36,8 +37,9 @@ from deskapp.logs import configure_logging
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.shifts import close_shift, open_shift
 from deskapp.store.models import ComplaintEvent, OpinionEntry, Shift, Staff
-from screens.app import SIGNED_IN_MODES, DeskApp
+from screens.app import SIGNED_IN_MODES, DeskApp, make_app
 from screens.boundary import WorkBoundary
+from screens.textual_private import fatal_error, notifications
 from screens.widgets.action_dialog import ActionDialog
 
 pytestmark = pytest.mark.ui
@@ -109,7 +111,7 @@ STORE_FAULTS: dict[str, tuple[Callable[[Desk], Any], str]] = {
 
 
 def messages(app: DeskApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in notifications(app)]
 
 
 def dialog(app: DeskApp) -> ActionDialog:
@@ -500,7 +502,7 @@ async def test_sign_in_while_another_process_holds_the_write_lock(desk: Desk) ->
 async def test_a_damaged_store_file_is_said_in_words_at_sign_in(tmp_path: Path) -> None:
     damaged = tmp_path / "desk.db"
     damaged.write_bytes(b"this is no SQLite database " * 200)
-    app = DeskApp(db_path=damaged, cursor_blink=False)
+    app = make_app(settings_for(damaged), cursor_blink=False)
     app.raise_incidents = True  # a damaged file is no surprise: it must be said, not raised
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
@@ -676,7 +678,7 @@ async def test_the_last_resort_always_gives_a_real_incident_number(
         try:
             raise sqlite3.DatabaseError("database disk image is malformed")
         except sqlite3.DatabaseError:
-            app._fatal_error()
+            fatal_error(app)
     _out, err = capfd.readouterr()
     before, _, after = t("fault.fatal", incident="\0").partition("\0")
     match = re.search(re.escape(before) + r"([A-Z2-9]{6})" + re.escape(after[:4]), err)
@@ -721,6 +723,6 @@ async def test_ctrl_c_says_how_to_quit_in_the_desks_words(desk: Desk) -> None:
         await settle(pilot)
         await pilot.press("ctrl+c")
         await settle(pilot)
-        titles = [n.title for n in app._notifications]
+        titles = [n.title for n in notifications(app)]
         assert t("app.quit_hint_title") in titles and "Do you want to quit?" not in titles
         assert messages(app)[-1].startswith(t("app.quit_hint", keys="").split(" ")[0])

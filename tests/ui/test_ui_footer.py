@@ -5,12 +5,12 @@ and a screen shown again after another shows its own keys."""
 from __future__ import annotations
 
 import pytest
-from textual.widgets._footer import FooterKey
 from ui_helpers import WIDE, build_app, settle, sign_in
 
 from deskapp.i18n import t
 from deskapp.services.desk import Desk
 from screens.queue import QueueScreen
+from screens.textual_private import FooterKey
 from screens.widgets.desk_footer import DeskFooter
 
 

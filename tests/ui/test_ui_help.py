@@ -10,6 +10,7 @@ from ui_helpers import WIDE, build_app, settle, sign_in
 from deskapp.services.desk import Desk
 from screens.app import MODE_ROLES, SIGNED_IN_MODES, DeskApp
 from screens.help import HelpScreen
+from screens.textual_private import action_state
 
 # Every mode's key, from the app's own bindings (a new mode is checked without editing this).
 SWITCHES = {
@@ -29,7 +30,7 @@ def _declared(screen: object, app: object) -> set[str]:
     described = set()
     for b in bindings:
         if isinstance(b, Binding) and b.description:
-            if app._check_action_state(b.action, screen if b in type(screen).BINDINGS else app) \
+            if action_state(app, b.action, screen if b in type(screen).BINDINGS else app) \
                     is False:  # fmt: skip
                 continue
             described.add(b.description)

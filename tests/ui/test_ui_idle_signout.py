@@ -12,6 +12,7 @@ from deskapp.i18n import t
 from deskapp.services.desk import Desk
 from screens.intake import DRAFT_DELAY, IntakeScreen
 from screens.signin import SignInScreen
+from screens.textual_private import notifications
 from screens.widgets.confirm import ConfirmScreen
 
 pytestmark = pytest.mark.ui
@@ -43,7 +44,7 @@ async def test_idle_desk_signs_out_and_the_draft_comes_back(desk: Desk) -> None:
         await settle(pilot)
         assert app.actor is None
         assert isinstance(app.screen, SignInScreen)
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in notifications(app)]
         assert t("signin.idle_signed_out", minutes=1) in messages
         assert len(drafts_in(desk)) == 1
 

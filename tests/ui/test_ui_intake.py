@@ -34,6 +34,7 @@ from deskapp.store.models import Complaint, Refund
 from screens.app import DeskApp
 from screens.intake import DRAFT_DELAY, IntakeScreen
 from screens.signin import SignInScreen
+from screens.textual_private import notifications
 from screens.widgets.confirm import ConfirmScreen
 
 pytestmark = pytest.mark.ui
@@ -85,7 +86,7 @@ async def test_type_a_whole_complaint_and_save_with_ctrl_s(
         assert app.focused is not None and app.focused.id == "customer_name"
         [saved] = all_complaints(desk)
         announced = t("intake.saved_open", ticket=saved.ticket_no)
-        assert any(n.message == announced for n in app._notifications)
+        assert any(n.message == announced for n in notifications(app))
 
     assert saved.ticket_no == "GZ01-T01-20261124-0001"
     assert saved.customer_name == "李建国"

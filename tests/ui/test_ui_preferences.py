@@ -8,16 +8,18 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from app_kit import settings_for
 from ui_helpers import settle, sign_in
 
 from deskapp.i18n import t
 from deskapp.preferences import load_preferences, save_theme
 from deskapp.services.desk import Desk
-from screens.app import DeskApp
+from screens.app import DeskApp, make_app
 from screens.help import screen_keys
 from screens.keys import desk_binding_ids
 from screens.queue import QueueScreen
 from screens.search import SearchScreen
+from screens.textual_private import notifications
 
 pytestmark = pytest.mark.ui
 SIZE = (100, 30)
@@ -25,13 +27,14 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "keymap.md"
 
 
 def _app(desk: Desk, config: Path) -> DeskApp:
-    app = DeskApp(desk=desk, cursor_blink=False, config_path=config)
+    settings = settings_for(Path(desk.path), config=config)
+    app = make_app(settings, desk=desk, cursor_blink=False)
     app.animation_level = "none"
     return app
 
 
 def _messages(app: DeskApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in notifications(app)]
 
 
 async def test_a_remapped_key_works_and_shows(desk: Desk, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
 from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent
 from screens.major_report import MajorReportScreen
+from screens.textual_private import notifications
 from screens.widgets.action_dialog import ActionDialog
 
 SIZES = pytest.mark.parametrize("size", [WIDE, NARROW], ids=["100x30", "80x24"])
@@ -196,7 +197,7 @@ async def test_a_deadline_within_fifteen_minutes_raises_one_notification(
         await settle(pilot)
         app.watch_deadlines()
         await settle(pilot)
-    coming = [n for n in app._notifications if "将于" in str(n.message)]
+    coming = [n for n in notifications(app) if "将于" in str(n.message)]
     assert len(coming) == 1
 
 

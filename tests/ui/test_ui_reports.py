@@ -17,6 +17,7 @@ from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
 from screens.app import DeskApp
 from screens.reports import ReportsScreen
+from screens.textual_private import notifications
 
 TZ = ZoneInfo("Asia/Shanghai")
 FROZEN = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -108,7 +109,7 @@ async def test_f6_opens_the_month_and_keys_move_around(
         await settle(pilot)
         # A handler may read the figures but not take them out of the desk (docs/permissions.md).
         assert not list(tmp_path.glob("*.xlsx"))
-        assert any("无权" in str(n.message) for n in app._notifications)
+        assert any("无权" in str(n.message) for n in notifications(app))
 
 
 @pytest.mark.ui

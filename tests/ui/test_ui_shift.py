@@ -31,6 +31,7 @@ from deskapp.services.desk import Actor, Desk
 from deskapp.store.models import Complaint, ComplaintEvent, HandoverItem, Shift, ShiftEvent
 from screens.handover import HandoverScreen
 from screens.shift import ShiftScreen
+from screens.textual_private import notifications
 
 pytestmark = pytest.mark.ui
 
@@ -106,7 +107,7 @@ async def test_the_handover_is_refused_while_an_item_lacks_its_note(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert not screen.query_one(f"#error-{second}", Static).has_class("-shown")
-        assert any("已交班:移交 2 件" in str(n.message) for n in app._notifications)
+        assert any("已交班:移交 2 件" in str(n.message) for n in notifications(app))
     (shift,) = shift_rows(desk)
     assert (shift.status, shift.note) == ("handed_over", "今日客流较大")
     with desk.read() as session:

@@ -19,6 +19,7 @@ from deskapp.services.pins import verify_pin
 from deskapp.services.staff import list_staff
 from screens.help import screen_keys
 from screens.staff import StaffScreen
+from screens.textual_private import notifications
 from screens.widgets.action_dialog import ActionDialog
 
 SIZES = pytest.mark.parametrize("size", [WIDE, NARROW], ids=["100x30", "80x24"])
@@ -127,7 +128,7 @@ async def test_role_deactivate_reset_and_unlock_with_keys(desk: Desk, clock: Fro
         await to_row(pilot, "3001")  # the last hall manager: refused in words, kept
         await pilot.press("ctrl+d", "y")
         await settle(pilot)
-        assert "最后一位在岗的厅经理" in " ".join(n.message for n in app._notifications)
+        assert "最后一位在岗的厅经理" in " ".join(n.message for n in notifications(app))
     assert staff_service.sign_in(desk, "1001", PINS["1001"]).work_no == "1001"
     changed = member(desk, "1002")
     assert changed.role == "duty_manager" and not changed.active

@@ -11,6 +11,7 @@ from ui_helpers import all_complaints, build_app, settle, sign_in, type_complain
 from deskapp.i18n import t
 from deskapp.services.desk import Desk
 from screens.intake import IntakeScreen
+from screens.textual_private import notifications
 
 pytestmark = pytest.mark.ui
 SIZE = (100, 30)
@@ -33,7 +34,7 @@ async def test_save_on_a_full_or_read_only_store_keeps_the_form(
             assert isinstance(screen, IntakeScreen)
             notice = screen.query_one("#store-failure", Static)
             assert notice.display and str(notice.render()) == t(key)
-            assert t(key) in [n.message for n in app._notifications]
+            assert t(key) in [n.message for n in notifications(app)]
             assert screen.query_one("#customer_name", Input).value == "周红"
             assert screen.query_one("#content", TextArea).text == "话费多扣二十元" * 30
             assert not screen.saving and not all_complaints(desk)

@@ -7,15 +7,17 @@ import contextlib
 import html
 import re
 import unicodedata
+from pathlib import Path
 
 import sqlalchemy as sa
+from app_kit import settings_for
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.worker import WorkerFailed
 
 from deskapp.services.desk import Desk
 from deskapp.store.models import Complaint, Draft
-from screens.app import DeskApp
+from screens.app import DeskApp, make_app
 
 # Sizes every screen is checked at: the counter's usual window and the smallest terminal.
 WIDE = (100, 30)
@@ -23,8 +25,10 @@ NARROW = (80, 24)
 
 
 def build_app(desk: Desk) -> DeskApp:
-    """The real app, steady for tests: no cursor blink, no animations, no demo logins."""
-    app = DeskApp(desk=desk, demo_logins=None, cursor_blink=False)
+    """The real app, built as the `deskapp` command builds it (`make_app`, settings for the
+    test's store) on the test's open store, steady for tests: no cursor blink, no animations,
+    no demo logins."""
+    app = make_app(settings_for(Path(desk.path)), desk=desk, cursor_blink=False)
     app.animation_level = "none"
     app.raise_incidents = True  # an unexpected error fails the test, as it always did
     return app

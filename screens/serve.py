@@ -31,8 +31,8 @@ from aiohttp import web
 from textual_serve.app_service import AppService
 
 from deskapp.i18n import t
-from deskapp.serve_log import QuietServer
 from deskapp.services import client_limit
+from screens.serve_log import QuietServer
 
 log = logging.getLogger("deskapp.serve")
 DEFAULT_MAX_SESSIONS = 4

@@ -2,7 +2,7 @@
 local variables (a browser session's rows, a PIN in a frame) and copies whatever a session's
 desk wrote to stderr into the server's output. Here its log goes to the desk's rotating file
 (phones masked) and the terminal gets the server's own lines only, without locals; a session's
-desk never writes a traceback to stderr (DeskApp._fatal_error prints one line with an incident
+desk never writes a traceback to stderr (DeskApp.last_resort prints one line with an incident
 number), so nothing with customer data reaches the server's output."""
 
 from __future__ import annotations

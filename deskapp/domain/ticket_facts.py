@@ -1,0 +1,134 @@
+"""A complaint's stored history reduced to the facts its deadlines depend on, and the derived
+columns the queue sorts by. Pure: the record and its events are read as plain attributes
+(ORM objects or rows alike), so the services and the sync merge compute the same values."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from deskapp.domain.clocks import Pause, TimeLimits
+from deskapp.domain.enums import Channel, Status
+from deskapp.domain.ticket_clocks import ActiveClock, DispatchFacts, TicketFacts, active_clocks
+from deskapp.domain.worktime import WorkCalendar
+
+EXTERNAL_CHANNELS = frozenset({Channel.CONSUMER_ASSOCIATION, Channel.REGULATOR, Channel.MEDIA})
+
+
+class EventLike(Protocol):
+    """A complaint event as the store keeps it (kind, moment, JSON data, id)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def data(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+
+
+class ComplaintLike(Protocol):
+    """The fields of a complaint that `ticket_facts` reads."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def registered_at(self) -> datetime: ...
+    @property
+    def solved_on_spot(self) -> bool: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def accused_staff_id(self) -> str | None: ...
+    @property
+    def closed_at(self) -> datetime | None: ...
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> TicketFacts:
+    """The history of a complaint, reduced to what its clocks depend on. Events in order."""
+    dispatches: dict[str, dict[str, Any]] = {}
+    reached: list[datetime] = []
+    promise: datetime | None = None
+    pauses: list[Pause] = []
+    investigated = visited = False
+    care_done = 0
+    round_start = complaint.registered_at
+    for event in events:
+        data = json.loads(event.data or "{}")
+        kind = event.kind
+        if kind == "dispatch":
+            dispatches[data["department"]] = {"at": event.at, "replies": [], "final": False}
+        elif kind == "department_reply":
+            entry = dispatches.setdefault(
+                data["department"], {"at": event.at, "replies": [], "final": False}
+            )
+            entry["replies"].append(event.at)
+            entry["final"] = bool(data.get("final"))
+        elif kind == "contact":
+            if data.get("reached"):
+                reached.append(event.at)
+                promise = None  # the customer was reached: an earlier promise is answered
+            if data.get("promise_due"):
+                promise = _at(data["promise_due"])
+        elif kind == "promise":
+            promise = _at(data["due"])
+        elif kind == "pause":
+            pauses.append(Pause(event.at, _at(data["until"]), data.get("reason", "")))
+        elif kind == "investigation":
+            investigated = True
+        elif kind == "visit":
+            visited = data.get("move") == "visit"
+        elif kind == "reopened":
+            # 重启工单: a new round of handling; its clocks start again from the reopening.
+            visited = False
+            round_start = event.at
+            dispatches.clear()
+            reached.clear()
+            promise = None
+        elif kind == "care":
+            care_done += 1
+    return TicketFacts(
+        status=Status(complaint.status),
+        registered_at=round_start,
+        solved_on_spot=complaint.solved_on_spot,
+        face_to_face=complaint.channel == Channel.WALK_IN.value,
+        external=Channel(complaint.channel) in EXTERNAL_CHANNELS,
+        internal=complaint.accused_staff_id is not None,
+        closed_at=complaint.closed_at,
+        dispatches=tuple(
+            DispatchFacts(code, d["at"], tuple(d["replies"]), d["final"])
+            for code, d in dispatches.items()
+        ),
+        reached_contacts=tuple(reached),
+        promise_due=promise if complaint.status not in (Status.CLOSED, Status.VISITED) else None,
+        pauses=tuple(pauses),
+        investigated=investigated,
+        visited=visited,
+        care_done=care_done,
+    )
+
+
+# The complaint's columns that are derived from its fields and events by `derived_columns`.
+DERIVED_COLUMNS = ("next_due_at", "next_clock", "next_due_provisional", "paused_until")
+
+
+def derived_columns(
+    facts: TicketFacts, calendar: WorkCalendar, limits: TimeLimits
+) -> tuple[dict[str, object], list[ActiveClock]]:
+    """The derived clock columns of a complaint with these facts, and its running clocks."""
+    clocks = active_clocks(facts, calendar, limits)
+    first = clocks[0] if clocks else None
+    values: dict[str, object] = {
+        "next_due_at": first.deadline.at if first else None,
+        "next_clock": first.kind.value if first else "",
+        "next_due_provisional": bool(first and first.deadline.provisional),
+        "paused_until": max((p.end for p in facts.pauses), default=None),
+    }
+    return values, clocks
