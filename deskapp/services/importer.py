@@ -63,6 +63,8 @@ from deskapp.i18n import catalogue, error_text, t
 from deskapp.services.clocks import clocks_for, ticket_facts
 from deskapp.services.customer_base import customer_base
 from deskapp.services.desk import Actor, Desk
+from deskapp.store.engine import is_read_only
+from deskapp.store.failures import StoreUnavailable
 from deskapp.store.models import Complaint, ComplaintEvent, DayClose, Staff, TicketCounter
 
 # Fixed forever: changing it would make every earlier import look new.
@@ -838,6 +840,8 @@ def import_file(
         raise RuleViolation.single("file", "error.import.columns_missing",
                                    columns="、".join(missing))  # fmt: skip
     parser = _Parser(desk, actor, source.strip())
+    if is_read_only(desk.engine):  # (its spool, beside the store, could not be made either)
+        raise StoreUnavailable("error.store.readonly", "import into a read-only store")
     with _Spool(Path(str(desk.engine.url.database)).parent) as good:
         for line, cells in data:
             if not any(c not in (None, "") and str(c).strip() for c in cells):
