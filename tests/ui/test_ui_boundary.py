@@ -487,7 +487,8 @@ async def test_sign_in_while_another_process_holds_the_write_lock(desk: Desk) ->
             await pilot.press("enter")
             await settle(pilot)
             assert app.is_running and app.actor is None
-            assert t("error.store.busy") in _shown(app)
+            # In the sign-in's words: Enter signs in here, there is no Ctrl+S to press.
+            assert t("signin.store.busy") in _shown(app) and "Ctrl+S" not in _shown(app)
             assert app.screen.query_one("#work_no", Input).value == "1001"
         app.screen.query_one("#pin", Input).value = ""
         app.screen.query_one("#pin", Input).focus()
@@ -724,3 +725,65 @@ async def test_ctrl_c_says_how_to_quit_in_the_desks_words(desk: Desk) -> None:
         titles = [n.title for n in app._notifications]
         assert t("app.quit_hint_title") in titles and "Do you want to quit?" not in titles
         assert messages(app)[-1].startswith(t("app.quit_hint", keys="").split(" ")[0])
+
+
+# --------------------------------------------------------- the words of a few faults
+
+
+async def test_an_export_to_a_full_disk_names_the_file_it_could_not_write(
+    desk: Desk, tmp_path: Path
+) -> None:
+    """F6 `e` with the export folder's disk full (a real small tmpfs, filled): the message
+    names the file the export was for (a full disk's write names no file of its own), and
+    nothing is left there."""
+    from mounts import fill, tmpfs
+
+    with tmpfs(tmp_path / "small", 1024) as disk:
+        filler = fill(disk)
+        app = build_app(desk)
+        app.export_dir = disk / "exports"
+        async with app.run_test(size=WIDE) as pilot:
+            await sign_in(pilot, "2001", "8888")
+            await pilot.press("f6")
+            await settle(pilot)
+            await pilot.press("e")
+            await settle(pilot)
+            assert app.is_running
+            [fault] = [f for f in app.faults if f.kind == "folder"]
+            assert fault.message in messages(app)
+            assert f"{disk / 'exports'}/" in fault.message, fault.message
+            assert ".xlsx" in fault.message and ".part" not in fault.message
+            assert not (disk / "exports").exists() or not list((disk / "exports").iterdir())
+            filler.unlink()  # room again: the same key writes the file
+            await pilot.press("e")
+            await settle(pilot)
+            assert len(list((disk / "exports").iterdir())) == 1
+
+
+async def test_the_handover_fault_is_said_in_view_at_80_by_24(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """F5 with open tickets filling the screen, the disk full at Ctrl+S: the message line is
+    on screen (not below the fold of the handover form), and the typed note is kept."""
+    for n in range(4):
+        take(desk, actors["1001"], f"客户{n}", f"1381234{n:04d}")
+    app = build_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        app.screen.query_one("#shift-note", TextArea).load_text("今日无遗留")
+        notes = list(app.screen.query("#items Input").results(Input))
+        for note in notes[1:]:
+            note.value = "明天上午回电客户"  # (each open ticket's note: setup)
+        notes[0].focus()  # the last note typed is the first ticket's, at the top
+        await type_text(pilot, "先回电")
+        with disk_full(desk):
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+        line = app.screen.query_one("#shift-note-error", Static)
+        assert t("error.store.full") in str(line.render())
+        shown = line.region
+        assert shown.height and app.screen.query_one("#current").region.contains_region(shown)
+        assert app.screen.query_one("#shift-note", TextArea).text == "今日无遗留"
+        assert notes[0].value == "先回电"
