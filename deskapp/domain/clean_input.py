@@ -5,8 +5,9 @@ A text is refused, in words, when it holds a character a person cannot read back
 cannot hold: a control character (a multi-line text may hold its line breaks), a lone UTF-16
 surrogate (a broken paste; it cannot be encoded, so SQLite, a file or a terminal would fail on
 it), a direction control (it shows the text reversed: BIDI_CONTROLS), or nothing but
-invisible marks (zero-width spaces: a name that looks empty). Dates are refused outside the years 2000–2099: a year 1 has no UTC equivalent in the
-hall's time zone (OverflowError), and a desk opened in 2026 has no business with year 9999.
+invisible marks (zero-width spaces: a name that looks empty). Dates are refused outside the
+years 2000–2099: a year 1 has no UTC equivalent in the hall's time zone (OverflowError), and a
+desk opened in 2026 has no business with year 9999.
 
 `printable()` is the other side: what an older desk stored before this rule is made safe for a
 file (an export never fails on content)."""
