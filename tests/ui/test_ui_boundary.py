@@ -787,3 +787,210 @@ async def test_the_handover_fault_is_said_in_view_at_80_by_24(
         assert shown.height and app.screen.query_one("#current").region.contains_region(shown)
         assert app.screen.query_one("#shift-note", TextArea).text == "今日无遗留"
         assert notes[0].value == "先回电"
+
+
+# ------------------------------ every follow-up dialog (F4) and the day's sign-off (F9)
+
+
+@dataclass
+class Followup:
+    """How one follow-up action (screens/queue_actions.ACTIONS) reaches its write: the ticket
+    it needs, made through the services, and its dialog's valid values; `typed` is the field
+    typed with keys (kept through the fault)."""
+
+    ticket: Callable[[Desk, dict[str, Actor], Any], str]
+    values: Callable[[Desk, dict[str, Actor]], dict[str, Any]]
+    typed: str
+
+
+def _open_ticket(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    return take(desk, actors["1001"], "王先生", "13812341234")
+
+
+def _dispatched(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    from deskapp.services import followup
+
+    cid = _open_ticket(desk, actors, clock)
+    followup.dispatch(desk, actors["1001"], cid, department=_department(desk), note="请核查")
+    return cid
+
+
+def _closed(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    from deskapp.services import followup
+
+    cid = _open_ticket(desk, actors, clock)
+    followup.close(desk, actors["1001"], cid, outcome="已解决")
+    return cid
+
+
+def _care_due(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    from datetime import timedelta
+
+    from deskapp.services import followup
+
+    cid = take(desk, actors["1001"], "孙女士", "13700002222", channel="consumer_association",
+               severity="major")  # fmt: skip
+    followup.close(desk, actors["1001"], cid, outcome="已退还费用并道歉")
+    followup.record_visit(desk, actors["1001"], cid, satisfaction="satisfied")
+    clock.advance(timedelta(days=31))  # the first monthly care follow-up has come round
+    return cid
+
+
+def _internal(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    return take(desk, actors["1001"], "赵先生", "13500003333", cause_code="HALL.ATTITUDE.RUDE",
+                accused_staff_id=actors["1002"].id, channel="walk_in")  # fmt: skip
+
+
+def _in_two_days(desk: Desk) -> str:
+    from datetime import timedelta
+
+    from deskapp.domain.timefmt import format_local
+
+    return format_local(desk.clock.now() + timedelta(days=2), desk.tz)
+
+
+def _department(desk: Desk) -> str:
+    return next(iter(desk.refdata.departments.values())).code
+
+
+FOLLOWUPS: dict[str, Followup] = {
+    "contact": Followup(_open_ticket, lambda d, a: {"reached": True}, "note"),
+    "dispatch": Followup(_open_ticket, lambda d, a: {"department": _department(d)}, "note"),
+    "department_reply": Followup(_dispatched, lambda d, a: {"department": _department(d)},
+                                 "content"),
+    "close": Followup(_open_ticket, lambda d, a: {"satisfaction": "satisfied"}, "outcome"),
+    "visit": Followup(_closed, lambda d, a: {"satisfaction": "satisfied"}, "note"),
+    "escalate": Followup(_open_ticket, lambda d, a: {}, "note"),
+    "severity": Followup(_open_ticket, lambda d, a: {"severity": "major"}, "reason"),
+    "pause": Followup(_open_ticket, lambda d, a: {"until": _in_two_days(d),
+                                                  "reason": "customer_request"}, "note"),
+    "reassign": Followup(_open_ticket, lambda d, a: {"to_staff": a["1002"].id}, "note"),
+    "care": Followup(_care_due, lambda d, a: {}, "note"),
+    "investigation": Followup(_internal, lambda d, a: {}, "note"),
+}  # fmt: skip
+
+
+def test_every_followup_action_has_a_fault_recipe() -> None:
+    from screens.queue_actions import ACTIONS
+
+    assert set(FOLLOWUPS) == {a.name for a in ACTIONS}
+
+
+async def _on_ticket(pilot: Pilot, queue: Any, cid: str) -> None:
+    """The queue's cursor on the ticket (setup: the queue's keys are its own tests')."""
+    from textual.widgets import DataTable
+
+    table = queue.query_one("#queue", DataTable)
+    table.focus()
+    table.move_cursor(row=[r.id for r in queue.rows].index(cid))
+    await settle(pilot)
+    assert queue._current().id == cid
+
+
+def _fill(box: ActionDialog, values: dict[str, Any]) -> None:
+    """The dialog's other fields valid (setup: the dialogs' keys are their own tests')."""
+    from textual.widgets import Checkbox, Select
+
+    for name, value in values.items():
+        widget = box.query_one(f"#f-{name}")
+        if isinstance(widget, (Select, Checkbox)):
+            widget.value = value
+        elif isinstance(widget, TextArea):
+            widget.load_text(value)
+        else:
+            widget.value = value  # type: ignore[attr-defined]
+
+
+def _fault_shown(app: DeskApp, key: str) -> bool:
+    return t(key) in _shown(app)
+
+
+async def _followup_under(
+    pilot: Pilot, desk: Desk, name: str, values: dict[str, Any], typed: str, fault: str
+) -> None:
+    """One follow-up dialog saved under `fault`: open, in words, kept; then saved once."""
+    from screens.queue_actions import ACTIONS_BY_NAME
+
+    app = pilot.app
+    limit, key = STORE_FAULTS[fault]
+    await pilot.press(ACTIONS_BY_NAME[name].key)
+    await settle(pilot)
+    box = dialog(app)
+    _fill(box, values)
+    box.query_one(f"#f-{typed}").focus()
+    await type_text(pilot, "已按客户要求处理")
+    before = _events(desk)
+    with limit(desk):
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.is_running and app.screen is box, name  # the dialog stays open
+        assert _fault_shown(app, key), (name, _shown(app))  # in words, where the user is
+        assert _events(desk) == before  # nothing half-written
+    assert box.values()[typed] == "已按客户要求处理", name  # what was typed is still there
+    await pilot.press("ctrl+s")  # the fault gone: the same dialog saves, once
+    await settle(pilot)
+    assert app.screen is not box and _events(desk) > before, (name, _shown(app))
+
+
+@pytest.mark.parametrize("fault", sorted(STORE_FAULTS))
+async def test_each_followup_dialog_under_each_store_fault(
+    desk: Desk, actors: dict[str, Actor], clock: Any, fault: str
+) -> None:
+    """Every follow-up dialog, each on a ticket of its own, in one app per fault (the app's
+    start and sign-in are most of a case's cost). The care follow-up's ticket first: it moves
+    the clock a month on, and the others are taken after it."""
+    order = sorted(FOLLOWUPS, key=lambda name: FOLLOWUPS[name].ticket is not _care_due)
+    tickets = {name: FOLLOWUPS[name].ticket(desk, actors, clock) for name in order}
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        queue = app.screen
+        for name in order:
+            recipe = FOLLOWUPS[name]
+            await _on_ticket(pilot, queue, tickets[name])
+            await _followup_under(pilot, desk, name, recipe.values(desk, actors), recipe.typed,
+                                  fault)  # fmt: skip
+            while app.screen is not queue:  # what a saved action opened, if anything
+                await pilot.press("escape")
+                await settle(pilot)
+        assert app.is_running
+
+
+@pytest.mark.parametrize("fault", sorted(STORE_FAULTS))
+async def test_the_day_sign_off_under_each_store_fault(
+    desk: Desk, tmp_path: Path, fault: str
+) -> None:
+    """F9 Ctrl+B on a complete day (synchronized with a hall, nothing open): the duty
+    manager's work number and PIN typed, the store refusing the sign-off."""
+    from deskapp.store.models import DayClose
+    from deskapp.sync.run import sync
+
+    hall = str(tmp_path / "hall.db")
+    assert sync(desk, hall).ok
+    limit, key = STORE_FAULTS[fault]
+    app = build_app(desk)
+    app.hall = hall
+    app._sync_minutes = 0  # no background sync
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press("f9")
+        await settle(pilot)
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+        box = dialog(app)
+        await type_text(pilot, "2001")
+        box.query_one("#f-pin").focus()
+        await type_text(pilot, "8888")
+        with limit(desk):
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.is_running and app.screen is box
+            assert _fault_shown(app, key), _shown(app)
+            assert count(desk, DayClose) == 0
+        assert box.values()["work_no"] == "2001" and box.values()["pin"] == "8888"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is not box, _shown(app)
+        assert count(desk, DayClose) == 1
