@@ -547,7 +547,8 @@ TRIES: dict[str, tuple[str, ...]] = {
     "test_every_followup_dialog_refuses_or_stores_cleanly": (
         "queue_actions.QueueAction.dialog",),
     "test_opinion_book_filters_and_entry_refuse_or_store_cleanly": (
-        "opinion_book.OpinionBookScreen.compose", "opinion_book.OpinionBookScreen.action_new_entry"),
+        "opinion_book.OpinionBookScreen.compose",
+        "opinion_book.OpinionBookScreen.action_new_entry"),
     "test_search_and_history_filters_say_why_or_search": (
         "search.SearchScreen.compose", "shift.ShiftScreen.compose"),
     "test_sign_in_and_handover_refuse_or_store_cleanly": (
@@ -595,7 +596,8 @@ def test_every_form_of_the_screens_is_tried() -> None:
 
 
 OTHER_VALID = {"f-from": "2026-11-01", "f-to": "2026-11-24", "f-reply": "已回复客户",
-               "f-note": "已补充说明", "f-work_no": "3001", "f-pin": "9999", "f-name": "新同事"}  # fmt: skip
+               "f-note": "已补充说明", "f-work_no": "3001", "f-pin": "9999",
+               "f-name": "新同事"}  # fmt: skip
 
 
 async def try_dialog(pilot: Pilot, desk: Desk, text: str, name: str) -> None:
