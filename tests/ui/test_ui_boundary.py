@@ -730,15 +730,22 @@ async def test_ctrl_c_says_how_to_quit_in_the_desks_words(desk: Desk) -> None:
 # --------------------------------------------------------- the words of a few faults
 
 
+@pytest.mark.parametrize("temp", ["elsewhere", "same_disk"])
 async def test_an_export_to_a_full_disk_names_the_file_it_could_not_write(
-    desk: Desk, tmp_path: Path
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, temp: str
 ) -> None:
     """F6 `e` with the export folder's disk full (a real small tmpfs, filled): the message
     names the file the export was for (a full disk's write names no file of its own), and
-    nothing is left there."""
+    nothing is left there. "same_disk": the system's temporary folder on that disk too (one
+    disk for everything, as on a counter PC), where the Excel writer keeps its sheets while
+    it builds them."""
+    import tempfile
+
     from mounts import fill, tmpfs
 
     with tmpfs(tmp_path / "small", 1024) as disk:
+        if temp == "same_disk":
+            monkeypatch.setattr(tempfile, "tempdir", str(disk))
         filler = fill(disk)
         app = build_app(desk)
         app.export_dir = disk / "exports"
