@@ -21,9 +21,9 @@ a TextArea or a dialog) and must be named in TRIED_BY (with the test that tries 
 
 CI cost: per test, `EXAMPLES` (1) generated text plus two curated ones as explicit examples,
 each on a fresh app and store (the intake form, with 17 inputs, in one of its two variants per
-example; the other dialogs in one app, with one curated text); `-n 2` spreads the tests over the workers. With the
-dialogs of F6, F9, F5, F7 and F12 added, the file costs no more than it did with two generated
-texts and without them (docs/reliability.md has the figures)."""
+example; the other dialogs in one app, with one curated text); `-n 2` spreads the tests over
+the workers. With the dialogs of F6, F9, F5, F7 and F12 added, the file costs no more than it
+did with two generated texts and without them (docs/reliability.md has the figures)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Select, Static, TextArea
+from textual.worker import WorkerCancelled
 from ui_helpers import WIDE, settle, sign_in, type_complaint
 
 from deskapp.domain.clean_input import text_problem
@@ -619,6 +620,8 @@ async def try_dialog(pilot: Pilot, desk: Desk, text: str, name: str) -> None:
         await paste(pilot, widget, text)
         typed = value_of(widget)
         await pilot.press("ctrl+s")
+        with suppress(WorkerCancelled):  # (a saved dialog closes: its finished worker with it)
+            await settle(pilot)
         await settle(pilot)
         assert app.is_running, name
         if app.screen is not dialog:  # written (or a filter taken) and closed
