@@ -810,9 +810,11 @@ def restore_command(settings: DeskSettings, source: Path, yes: bool, terminal: s
     from deskapp.cli_faults import ExitCode
     from deskapp.i18n import t
     from deskapp.services.backup import BackupError, check, restore
-    from deskapp.store.engine import on_read_only_filesystem
+    from deskapp.store.engine import cannot_be_written, on_read_only_filesystem
 
-    if on_read_only_filesystem(settings.db):  # (its identity cannot be read there either)
+    # (a read-only store cannot be replaced; on a read-only mount its identity cannot be
+    # read either)
+    if on_read_only_filesystem(settings.db) or cannot_be_written(settings.db):
         click.echo(f"✗ {t('cli.store.readonly')}", err=True)
         sys.exit(ExitCode.STORE_READONLY)
     try:

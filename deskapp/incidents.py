@@ -31,6 +31,17 @@ class Fault:
     incident: str = ""  # only for "unexpected": the number the log entry carries
 
     @property
+    def store_key(self) -> str:
+        """For a "store" fault, its catalogue key (error.store.busy, …); else ""."""
+        from deskapp.store.failures import StoreUnavailable, failure_key
+
+        if self.kind != "store":
+            return ""
+        if isinstance(self.error, StoreUnavailable):
+            return self.error.key
+        return failure_key(self.error) or ""
+
+    @property
     def violation(self) -> RuleViolation | None:
         return self.error if isinstance(self.error, RuleViolation) else None
 

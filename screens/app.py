@@ -275,7 +275,29 @@ class DeskApp(LastResort, App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, ACTIVITY_EVENTS):
             self._last_activity = time.monotonic()
+        if isinstance(event, events.Paste) and not event.is_forwarded and self._fit_paste(event):
+            return
         await super().on_event(event)
+
+    def _fit_paste(self, event: events.Paste) -> bool:
+        """A paste a one-line input could not take whole: what fits is pasted, and the rest
+        said at the field (or, for an input outside a labelled field, in a notification)."""
+        from textual.widgets import Input
+
+        from screens.widgets.field import Field, fit_paste
+
+        widget = self.focused
+        if not isinstance(widget, Input) or not event.text:
+            return False
+        message = fit_paste(widget, event.text)
+        if message is None:
+            return False
+        field = next((a for a in widget.ancestors if isinstance(a, Field)), None)
+        if field is not None:
+            field.show_note(message, widget.value)
+        else:
+            self.notify(message, severity="warning")
+        return True
 
     def idle_limit_seconds(self) -> float:
         minutes = self._idle_minutes

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import logging
 import os
 import shutil
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 
 from deskapp.i18n import t
@@ -132,6 +133,39 @@ class DeskServer(QuietServer):  # its logging: no local values, into the desk's 
             client_limit.WINDOW_ENV: str(self.signin_window),
         }
 
+    async def _process_messages(
+        self, websocket: web.WebSocketResponse, app_service: AppService
+    ) -> None:
+        """textual-serve's loop, made to survive what a browser (or anything speaking its
+        websocket) may send: a lone surrogate in typed text (textual-serve's `encode("utf-8")`
+        raised and ended the session), a message that is not JSON or not the envelope it
+        expects. Such a message is dropped, or its broken characters replaced; the session
+        goes on."""
+        async for message in websocket:
+            if message.type != WSMsgType.TEXT:
+                continue
+            try:
+                envelope = json.loads(message.data)
+            except ValueError:
+                log.warning("browser message dropped: not JSON")
+                continue
+            if not (isinstance(envelope, list) and envelope and isinstance(envelope[0], str)):
+                log.warning("browser message dropped: not an envelope")
+                continue
+            kind, data = envelope[0], envelope[1] if len(envelope) > 1 else None
+            if kind == "stdin" and isinstance(data, str):
+                await app_service.send_bytes(_no_lone_surrogates(data).encode("utf-8"))
+            elif kind == "resize" and isinstance(data, dict):
+                width = _to_int(str(data.get("width", "")), 80)
+                height = _to_int(str(data.get("height", "")), 24)
+                await app_service.set_terminal_size(width, height)
+            elif kind == "ping":
+                await websocket.send_json(["pong", data])
+            elif kind == "blur":
+                await app_service.blur()
+            elif kind == "focus":
+                await app_service.focus()
+
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         origin = request.headers.get("Origin")
         if origin is None or _origin(origin) not in self.origins:
@@ -183,6 +217,12 @@ class DeskServer(QuietServer):  # its logging: no local values, into the desk's 
         finally:
             if app_service is not None:
                 await app_service.stop()
+
+
+def _no_lone_surrogates(text: str) -> str:
+    """What a browser sent with its broken characters (a lone UTF-16 surrogate, which JSON can
+    carry and UTF-8 cannot) as U+FFFD: the desk's driver receives it as any undecodable byte."""
+    return "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
 
 
 def _to_int(value: str | None, default: int) -> int:

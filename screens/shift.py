@@ -291,6 +291,9 @@ class ShiftScreen(ModeScreen):
             line = self.query_one("#shift-note-error", Static)
             line.update(f"✗ {general}")
             line.add_class("-shown")
+            # Below the open tickets on a small terminal: brought into view (the focus, and
+            # what was typed there, stay where they are).
+            self.call_after_refresh(line.scroll_visible, animate=False)
         if first and first != "shift_note":
             self.query_one(f"#note-{first}", Input).focus()
         elif first:

@@ -33,6 +33,14 @@ def join_command(desk) -> str:
     return desk.join_command()
 
 
+def signin_words(fault: Fault) -> str:
+    """A store fault in the sign-in's own words: the desk-wide ones speak of a kept form and
+    Ctrl+S, which this screen has not (Enter signs in)."""
+    key = fault.store_key.removeprefix("error.store.")
+    words = t(f"signin.store.{key}") if key else ""
+    return words if key and not words.startswith("signin.") else fault.message
+
+
 class SignInScreen(WorkBoundary, Screen[None]):
     CSS_PATH = "signin.tcss"
     AUTO_FOCUS = "#work_no"
@@ -119,7 +127,7 @@ class SignInScreen(WorkBoundary, Screen[None]):
             return True
         # The store could not be opened or written: nothing typed is cleared; Enter retries.
         self.query_one("#submit", Button).disabled = False
-        self._fault(fault.message)
+        self._fault(signin_words(fault))
         return fault.kind != "unexpected"
 
     def _fault(self, message: str) -> None:

@@ -4,9 +4,10 @@ date goes through (intake, follow-up dialogs, the opinion book, staff, import, s
 A text is refused, in words, when it holds a character a person cannot read back or a file
 cannot hold: a control character (a multi-line text may hold its line breaks), a lone UTF-16
 surrogate (a broken paste; it cannot be encoded, so SQLite, a file or a terminal would fail on
-it), or nothing but invisible marks (zero-width spaces, direction overrides: a name that looks
-empty). Dates are refused outside the years 2000–2099: a year 1 has no UTC equivalent in the
-hall's time zone (OverflowError), and a desk opened in 2026 has no business with year 9999.
+it), a direction control (it shows the text reversed: BIDI_CONTROLS), or nothing but
+invisible marks (zero-width spaces: a name that looks empty). Dates are refused outside the
+years 2000–2099: a year 1 has no UTC equivalent in the hall's time zone (OverflowError), and a
+desk opened in 2026 has no business with year 9999.
 
 `printable()` is the other side: what an older desk stored before this rule is made safe for a
 file (an export never fails on content)."""
@@ -24,6 +25,10 @@ LINE_BREAKS = "\n\r"
 # Controls (Cc) and the Unicode line/paragraph separators break a one-line field, a CSV row or a
 # terminal line; surrogates (Cs) cannot be encoded at all.
 _UNSTORABLE = ("Cc", "Cs", "Zl", "Zp")
+# Direction controls (embeddings, overrides, isolates, LRM/RLM): a name holding one is shown
+# reversed or out of place ("\u202e王五" reads as 五王), on screen and in every export. A Chinese
+# desk's texts need none; refused like a control character, anywhere inside a text.
+BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # What a file still refuses once text is in the store: XML 1.0 (xlsx, HTML) allows tab and the
 # line breaks among controls; surrogates cannot be written as UTF-8.
 _NOT_IN_FILES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -37,6 +42,8 @@ def text_problem(value: str, *, multiline: bool = False) -> str | None:
             return "error.text.surrogate"
         if category in _UNSTORABLE and not (multiline and ch in LINE_BREAKS):
             return "error.text.control"
+        if ch in BIDI_CONTROLS:
+            return "error.text.bidi"
     if (
         value
         and not value.isspace()

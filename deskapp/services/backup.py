@@ -37,6 +37,7 @@ from pathlib import Path
 
 from deskapp.ids import uuid7
 from deskapp.store import in_use
+from deskapp.store.engine import connect_plain
 from deskapp.store.failures import StoreUnavailable, failure_key
 from deskapp.store.migrate import HEAD_REVISION, MIGRATIONS_DIR
 
@@ -76,7 +77,7 @@ def backup(db_path: Path, dest: Path, folder: bool = False) -> Path:
     fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     os.close(fd)
     try:
-        source = sqlite3.connect(db_path, timeout=30)
+        source = connect_plain(db_path)  # (a store on a read-only mount is copied too)
         try:
             target = sqlite3.connect(tmp)
             try:

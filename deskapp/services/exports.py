@@ -113,85 +113,90 @@ def write_xlsx(report: Report, path: Path, only: str | None = None) -> Path:
     from openpyxl.styles import Alignment, Font, PatternFill
 
     book = Workbook(write_only=True)
-    bold = Font(bold=True)
-    title_font = Font(bold=True, size=13)
-    red = Font(color="C00000", bold=True)
-    head_fill = PatternFill("solid", fgColor="DDEBF7")
-    used: set[str] = set()
-    tables = _tables(report, only)
-
-    note = book.create_sheet(_sheet_title(t("reports.export.sheet_note"), used))
-    note.column_dimensions["A"].width = 24
-    note.column_dimensions["B"].width = 100
-    heading = WriteOnlyCell(note, neutralize(report.title))
-    heading.font = title_font
-    note.append([heading])
-    for label, value in _preamble(report):
-        note.append([neutralize(label), neutralize(value)])
-    note.append([])
-    head = [WriteOnlyCell(note, t("reports.export.table")),
-            WriteOnlyCell(note, t("reports.export.basis"))]  # fmt: skip
-    for cell in head:
-        cell.font = bold
-    note.append(head)
-    for table in tables:
-        note.append([neutralize(table.title), neutralize(table.basis)])
-
-    for table in tables:
-        sheet = book.create_sheet(_sheet_title(table.title, used))
-        sheet.freeze_panes = f"A{HEADER_ROW + 1}"
-        for index, column in enumerate(table.columns):
-            letter = _letter(index)
-            sample = [column.title, *(format_cell(r[index], table.kind(i, index))
-                                      for i, r in enumerate(table.rows[:200]))]  # fmt: skip
-            sheet.column_dimensions[letter].width = _width(sample)
-        title = WriteOnlyCell(sheet, neutralize(table.title))
-        title.font = title_font
-        sheet.append([title])
-        basis = WriteOnlyCell(sheet, neutralize(table.basis))
-        basis.alignment = Alignment(wrap_text=False)
-        sheet.append([basis])
-        header = []
-        for column in table.columns:
-            cell = WriteOnlyCell(sheet, neutralize(column.title))
-            cell.font = bold
-            cell.fill = head_fill
-            header.append(cell)
-        sheet.append(header)
-        for r, row in enumerate(table.rows):
-            cells = []
-            for c, value in enumerate(row):
-                kind = table.kind(r, c)
-                cell = WriteOnlyCell(sheet, neutralize(value))
-                if kind in _NUMBER_FORMATS and isinstance(value, int | float):
-                    cell.number_format = _NUMBER_FORMATS[kind]
-                over = (kind is Kind.FLAG and str(value).startswith(OVER_MARK)) or (
-                    kind is Kind.PERCENT and table.key == "control" and (value or 0) > 1
-                )
-                if over:
-                    cell.font = red
-                elif r in table.total_rows:
-                    cell.font = bold
-                cells.append(cell)
-            sheet.append(cells)
-
-    def save(target: Path) -> None:
-        # The zip is built in memory and written in one go: a zip file openpyxl opened itself
-        # on a disk that fills up stays half-open, and its finalizer prints a traceback later.
-        buffer = io.BytesIO()
-        book.save(buffer)
-        target.write_bytes(buffer.getvalue())
-
     try:
+        bold = Font(bold=True)
+        title_font = Font(bold=True, size=13)
+        red = Font(color="C00000", bold=True)
+        head_fill = PatternFill("solid", fgColor="DDEBF7")
+        used: set[str] = set()
+        tables = _tables(report, only)
+
+        note = book.create_sheet(_sheet_title(t("reports.export.sheet_note"), used))
+        note.column_dimensions["A"].width = 24
+        note.column_dimensions["B"].width = 100
+        heading = WriteOnlyCell(note, neutralize(report.title))
+        heading.font = title_font
+        note.append([heading])
+        for label, value in _preamble(report):
+            note.append([neutralize(label), neutralize(value)])
+        note.append([])
+        head = [WriteOnlyCell(note, t("reports.export.table")),
+                WriteOnlyCell(note, t("reports.export.basis"))]  # fmt: skip
+        for cell in head:
+            cell.font = bold
+        note.append(head)
+        for table in tables:
+            note.append([neutralize(table.title), neutralize(table.basis)])
+
+        for table in tables:
+            sheet = book.create_sheet(_sheet_title(table.title, used))
+            sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+            for index, column in enumerate(table.columns):
+                letter = _letter(index)
+                sample = [column.title, *(format_cell(r[index], table.kind(i, index))
+                                          for i, r in enumerate(table.rows[:200]))]  # fmt: skip
+                sheet.column_dimensions[letter].width = _width(sample)
+            title = WriteOnlyCell(sheet, neutralize(table.title))
+            title.font = title_font
+            sheet.append([title])
+            basis = WriteOnlyCell(sheet, neutralize(table.basis))
+            basis.alignment = Alignment(wrap_text=False)
+            sheet.append([basis])
+            header = []
+            for column in table.columns:
+                cell = WriteOnlyCell(sheet, neutralize(column.title))
+                cell.font = bold
+                cell.fill = head_fill
+                header.append(cell)
+            sheet.append(header)
+            for r, row in enumerate(table.rows):
+                cells = []
+                for c, value in enumerate(row):
+                    kind = table.kind(r, c)
+                    cell = WriteOnlyCell(sheet, neutralize(value))
+                    if kind in _NUMBER_FORMATS and isinstance(value, int | float):
+                        cell.number_format = _NUMBER_FORMATS[kind]
+                    over = (kind is Kind.FLAG and str(value).startswith(OVER_MARK)) or (
+                        kind is Kind.PERCENT and table.key == "control" and (value or 0) > 1
+                    )
+                    if over:
+                        cell.font = red
+                    elif r in table.total_rows:
+                        cell.font = bold
+                    cells.append(cell)
+                sheet.append(cells)
+
+        def save(target: Path) -> None:
+            # The zip is built in memory and written in one go: a zip file openpyxl opened itself
+            # on a disk that fills up stays half-open, and its finalizer prints a traceback later.
+            buffer = io.BytesIO()
+            book.save(buffer)
+            target.write_bytes(buffer.getvalue())
+
         return write_atomically(path, save)
-    except BaseException:
-        # A save that failed (an unwritable folder, a full disk) leaves the write-only sheets
-        # open: closed now, or their finalizers print tracebacks to the terminal later.
+    except BaseException as error:
+        # A build or save that failed (an unwritable folder, a full disk) leaves the
+        # write-only sheets open: closed now, or their finalizers print tracebacks to the
+        # terminal later.
         for sheet in book.worksheets:
             with contextlib.suppress(Exception):
                 if not sheet.closed:
                     sheet.close()
                 sheet._writer.cleanup()  # type: ignore[attr-defined]  # openpyxl's private temp file
+        if isinstance(error, OSError) and error.filename is None:
+            # The sheets are built in the system's temporary folder: a full disk there names
+            # no file; said as the file the export was for.
+            error.filename = str(path)
         raise
 
 

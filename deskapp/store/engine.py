@@ -33,6 +33,17 @@ def _on_connect(dbapi_connection: sqlite3.Connection, record: Any) -> None:
     dbapi_connection.create_function("bigrams", 1, bigrams, deterministic=True)
 
 
+def _on_connect_read_only(dbapi_connection: sqlite3.Connection, record: Any) -> None:
+    # A store that cannot be written: no journal mode or sync setting to change (each would
+    # be a write), only what a reader needs.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+    dbapi_connection.create_function("bigrams", 1, bigrams, deterministic=True)
+
+
 def _on_begin(connection: sa.Connection) -> None:
     # Writers take the write lock up front so two writers never deadlock on a lock upgrade.
     mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
@@ -64,11 +75,57 @@ def _no_room_for_shared_memory(path: Path) -> bool:
     return stats.f_bavail * stats.f_frsize < SHM_ROOM
 
 
+def cannot_be_written(path: Path) -> bool:
+    """Whether an existing store file, or its folder, refuses writes: a read-only mount (of the
+    folder, or of the file alone), a file without write permission, an immutable file. (Root
+    passes a permission check but not a read-only mount or an immutable flag, and access()
+    says so.) SQLite must also make its -wal and -shm files beside the store to write."""
+    return path.is_file() and (
+        on_read_only_filesystem(path)
+        or not os.access(path, os.W_OK)
+        or not os.access(path.parent, os.W_OK)
+    )
+
+
+def read_only_uri(db_path: Path) -> str:
+    """A URI opening the store for reading only. `immutable` when no write-ahead log is left
+    beside it (SQLite could not make its -shm file in a read-only folder; with no log there
+    is nothing it would miss); `mode=ro` alone when one is, so that its pages are read."""
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(db_path.resolve()))}?mode=ro"
+    wal = Path(f"{db_path}-wal")
+    if not (wal.exists() and wal.stat().st_size):
+        uri += "&immutable=1"
+    return uri
+
+
+def connect_plain(db_path: Path, timeout: float = 30) -> sqlite3.Connection:
+    """A plain sqlite3 connection to the store (backups): for reading only when the store
+    cannot be written, as make_engine opens it."""
+    if cannot_be_written(db_path):
+        return sqlite3.connect(read_only_uri(db_path), uri=True, timeout=timeout)
+    return sqlite3.connect(db_path, timeout=timeout)
+
+
 def make_engine(db_path: Path) -> sa.Engine:
     db_path = db_path.expanduser()
+    if cannot_be_written(db_path):
+        # Read commands (a report, the staff list, a backup, a search) still work; a write
+        # is refused by SQLite as SQLITE_READONLY, said in words as every read-only store.
+        uri = read_only_uri(db_path)
+        engine = sa.create_engine(  # (the URL stays the file's: `desk.path`, backups)
+            f"sqlite:///{db_path}", poolclass=sa.pool.QueuePool, pool_size=4,
+            creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+        )  # fmt: skip
+        engine.info_read_only = True  # type: ignore[attr-defined]
+        event.listen(engine, "connect", _on_connect_read_only)
+        event.listen(engine, "begin", _on_begin)
+        guard_engine(engine)
+        return engine
     if on_read_only_filesystem(db_path):
-        # SQLite cannot open a WAL store there (it must make its -shm file): said as what it
-        # is, read-only, instead of "unable to open database file".
+        # No store to read there, and SQLite cannot make one: said as what it is, read-only,
+        # instead of "unable to open database file".
         from deskapp.store.failures import StoreUnavailable
 
         raise StoreUnavailable("error.store.readonly", f"read-only filesystem: {db_path}")
@@ -88,6 +145,12 @@ def make_engine(db_path: Path) -> sa.Engine:
     event.listen(engine, "begin", _on_begin)
     guard_engine(engine)
     return engine
+
+
+def is_read_only(engine: sa.Engine) -> bool:
+    """Whether `engine` was opened for reading only (make_engine, a store that cannot be
+    written)."""
+    return bool(getattr(engine, "info_read_only", False))
 
 
 def make_session_factory(engine: sa.Engine) -> sessionmaker[Session]:

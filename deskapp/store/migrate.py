@@ -30,6 +30,12 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     current = current_revision(engine)
     if revision == "head" and current == HEAD_REVISION:
         return
+    from deskapp.store.engine import is_read_only
+
+    if is_read_only(engine):  # a store that cannot be written cannot be brought up to date
+        from deskapp.store.failures import StoreUnavailable
+
+        raise StoreUnavailable("error.store.readonly", f"behind ({current}) and read-only")
     from alembic import command
     from alembic.config import Config
 

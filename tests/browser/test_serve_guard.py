@@ -273,3 +273,44 @@ def test_a_desks_standard_error_never_reaches_the_server_output(tmp_path: Path) 
     for text in (CUSTOMER_TEXT, "13912345678", "王女士"):
         assert text not in output
         assert text not in logs
+
+
+def test_a_lone_surrogate_or_a_malformed_message_does_not_end_the_session(
+    tmp_path: Path,
+) -> None:
+    """What a browser's websocket may carry that textual-serve's loop did not survive: a lone
+    surrogate in typed text (its `encode("utf-8")` raised and the session ended), a message
+    that is not JSON, a JSON that is not the envelope. The session goes on: the desk still
+    takes the keys typed after them, and nothing of it reaches the server's output."""
+
+    async def session(served: Served) -> tuple[bytes, bool, int]:
+        async with (
+            aiohttp.ClientSession() as client,
+            client.ws_connect(
+                f"{served.url}/ws?width=100&height=30", headers={"Origin": served.origin}
+            ) as ws,
+        ):
+            await _drawn(ws)
+            for raw in ('["stdin", "\\ud800"]', '["stdin", "张\\udfff三"]', "not json",
+                        '{"stdin": 1}', '["resize", {"width": "wide"}]', "[]"):  # fmt: skip
+                await ws.send_str(raw)
+                await asyncio.sleep(0.3)
+            await ws.send_json(["stdin", "\x7f" * 8])  # (the replacement characters typed)
+            await asyncio.sleep(0.3)
+            await ws.send_json(["stdin", "4321"])
+            seen, deadline = b"", time.monotonic() + 20
+            while b"4321" not in seen and (left := deadline - time.monotonic()) > 0:
+                try:
+                    message = await ws.receive(timeout=left)
+                except TimeoutError:
+                    break
+                if message.type != aiohttp.WSMsgType.BINARY:
+                    break
+                seen += message.data
+            return seen, ws.closed, served.desks()
+
+    with serve(tmp_path) as served:
+        seen, closed, desks = _run(session(served))
+        assert b"4321" in seen and not closed and desks == 1
+    output = served.output.read_text()
+    assert "Traceback" not in output and "UnicodeEncodeError" not in output

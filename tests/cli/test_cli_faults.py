@@ -16,10 +16,13 @@ from __future__ import annotations
 import errno
 import logging
 import logging.handlers
+import os
 import random
 import shutil
 import sqlite3
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -550,21 +553,62 @@ def test_a_report_on_a_really_full_disk_is_one_line_naming_the_file(
         assert sorted(p.name for p in small.iterdir()) == ["filler"]
 
 
-@pytest.mark.parametrize("command", ["staff list", "staff signins", "report", "restore"])
-def test_a_store_on_a_read_only_mount_is_said_read_only(
-    command: str, tmp_path: Path, templates
-) -> None:
-    """A real read-only filesystem (a tmpfs remounted ro): the store is read-only (6), not
-    a file that cannot be opened (9)."""
+@contextmanager
+def read_only_store(scene: Scene, where: str) -> Iterator[None]:
+    """The store on a read-only mount ("folder": a tmpfs remounted ro) or the store file alone
+    read-only ("file": a read-only bind mount of the file over itself). Both are real: the
+    tests run as root, whom chmod does not stop (checked here: the file stays writable)."""
     from mounts import read_only, tmpfs
 
-    scene = scene_for(tmp_path, templates, RECIPES[command])
-    with tmpfs(tmp_path / "ro", 4096) as disk:
-        shutil.copyfile(scene.db, disk / "desk.db")
-        read_only(disk)
-        scene.db = disk / "desk.db"
-        result = invoke(scene, RECIPES[command].args if command != "report" else ["report"])
-        assert_one_line(result, ExitCode.STORE_READONLY)
+    if where == "folder":
+        with tmpfs(scene.folder / "ro", 4096) as disk:
+            shutil.copyfile(scene.db, disk / "desk.db")
+            read_only(disk)
+            scene.db = disk / "desk.db"
+            yield
+        return
+    scene.db.chmod(0o444)
+    if os.access(scene.db, os.W_OK):  # root: chmod alone does not make it read-only
+        bound = subprocess.run(["mount", "--bind", str(scene.db), str(scene.db)],
+                               capture_output=True, text=True)  # fmt: skip
+        if bound.returncode != 0:
+            pytest.skip(f"cannot bind-mount the store file: {bound.stderr.strip()}")
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(scene.db)], check=True)
+    try:
+        with pytest.raises(OSError):
+            scene.db.open("r+b").close()  # really read-only, for this user too
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(scene.db)], capture_output=True)
+        scene.db.chmod(0o600)
+
+
+@pytest.mark.parametrize("where", ["folder", "file"])
+@pytest.mark.parametrize(
+    "command", sorted(c for c, r in RECIPES.items() if r.uses_store and not r.runs_server)
+)
+def test_a_read_only_store_is_read_and_refuses_only_writes(
+    command: str, where: str, tmp_path: Path, templates
+) -> None:
+    """A store on a read-only mount, or a read-only store file: a command that only reads
+    (the staff list, a report, a backup, the day's checklist) does what it does on a healthy
+    store (the store opened with SQLite's `mode=ro`/`immutable`); one that writes is refused
+    in one line as read-only (6), with nothing left behind."""
+    recipe = RECIPES[command]
+    healthy = healthy_code(tmp_path, templates, recipe)
+    folder = tmp_path / "faulty"
+    folder.mkdir()
+    scene = scene_for(folder, templates, recipe)
+    with read_only_store(scene, where):
+        before = scene.files()
+        result = invoke(scene, recipe.args)
+        if recipe.writes_store:
+            assert_one_line(result, ExitCode.STORE_READONLY)
+            assert not leftovers(before, scene.files()), leftovers(before, scene.files())
+        else:
+            assert result.exit_code == healthy, (result.output, result.exception)
+            for pattern in recipe.outputs:
+                assert healthy != 0 or list(folder.glob(pattern)), pattern
 
 
 def test_a_pin_read_from_a_pipe_prints_no_warning(tmp_path: Path, templates) -> None:

@@ -169,16 +169,19 @@ def test_a_text_is_refused_for_what_cannot_be_stored_or_seen() -> None:
         "a\tb": "error.text.control",
         "第一行\n第二行": "error.text.control",  # one line...
         "\u200b\u200b": "error.text.invisible",
-        "\u202e\u2066": "error.text.invisible",
+        "\u202e\u2066": "error.text.bidi",
+        "\u202e张三": "error.text.bidi",  # shown as 三张
+        "张\u200e三": "error.text.bidi",
         "\ufeff \u200d": "error.text.invisible",
     }
     for text, key in cases.items():
         error = check_text("name", text, required=True, max_len=40)
         assert error is not None and error.key == key, text
         catalogued(error)
-    # ...but a multi-line text keeps its line breaks, and marks inside visible text are kept
+    # ...but a multi-line text keeps its line breaks, and zero-width marks inside visible
+    # text are kept
     assert (
         check_text("content", "第一行\r\n第二行", required=True, max_len=40, multiline=True) is None
     )
     assert check_text("content", "第一行\x0b第二行", required=True, max_len=40, multiline=True)
-    assert check_text("name", "\u202e张三", required=True, max_len=40) is None
+    assert check_text("name", "张\u200b三", required=True, max_len=40) is None

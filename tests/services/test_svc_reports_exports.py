@@ -157,3 +157,32 @@ def test_report_command_refuses_bad_arguments_in_words(desk: Desk, dataset: dict
     assert result.exit_code == 2 and "区间报表须给出截止日期" in result.output
     result = run(*cli_args(desk), "report", "--scope", "area", "--area", "XX")
     assert result.exit_code == 2 and "没有找到片区" in result.output
+
+
+def test_an_excel_export_whose_temporary_folder_fills_up_names_its_file(
+    report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture
+) -> None:
+    """The Excel writer builds its sheets in the system's temporary folder before the file is
+    written: with that disk full (a real 1 MB tmpfs, filled; one disk for everything, as on a
+    counter PC) the error names the file the export was for (before: no file at all, and the
+    desk said 「无法写入 (No space left on device)」), nothing is left, and the writer's
+    half-built sheets print nothing later."""
+    import errno
+    import gc
+    import tempfile
+
+    from mounts import fill, tmpfs
+
+    table = report.tables[0]  # long enough that the writer must spill a sheet to its disk
+    table.rows.extend([table.rows[0]] * 5000 if table.rows else [])
+    assert len(table.rows) > 1000
+    target = tmp_path / "out" / "r.xlsx"
+    with tmpfs(tmp_path / "small", 1024) as disk:
+        monkeypatch.setattr(tempfile, "tempdir", str(disk))
+        fill(disk)
+        with pytest.raises(OSError) as raised:
+            exports.write_xlsx(report, target)
+        assert raised.value.errno == errno.ENOSPC and raised.value.filename == str(target)
+        assert not target.exists() and not list(target.parent.glob("*"))
+        gc.collect()
+    assert "Traceback" not in capfd.readouterr().err

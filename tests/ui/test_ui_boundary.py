@@ -489,7 +489,8 @@ async def test_sign_in_while_another_process_holds_the_write_lock(desk: Desk) ->
             await pilot.press("enter")
             await settle(pilot)
             assert app.is_running and app.actor is None
-            assert t("error.store.busy") in _shown(app)
+            # In the sign-in's words: Enter signs in here, there is no Ctrl+S to press.
+            assert t("signin.store.busy") in _shown(app) and "Ctrl+S" not in _shown(app)
             assert app.screen.query_one("#work_no", Input).value == "1001"
         app.screen.query_one("#pin", Input).value = ""
         app.screen.query_one("#pin", Input).focus()
@@ -726,3 +727,279 @@ async def test_ctrl_c_says_how_to_quit_in_the_desks_words(desk: Desk) -> None:
         titles = [n.title for n in notifications(app)]
         assert t("app.quit_hint_title") in titles and "Do you want to quit?" not in titles
         assert messages(app)[-1].startswith(t("app.quit_hint", keys="").split(" ")[0])
+
+
+# --------------------------------------------------------- the words of a few faults
+
+
+@pytest.mark.parametrize("temp", ["elsewhere", "same_disk"])
+async def test_an_export_to_a_full_disk_names_the_file_it_could_not_write(
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, temp: str
+) -> None:
+    """F6 `e` with the export folder's disk full (a real small tmpfs, filled): the message
+    names the file the export was for (a full disk's write names no file of its own), and
+    nothing is left there. "same_disk": the system's temporary folder on that disk too (one
+    disk for everything, as on a counter PC), where the Excel writer keeps its sheets while
+    it builds them."""
+    import tempfile
+
+    from mounts import fill, tmpfs
+
+    with tmpfs(tmp_path / "small", 1024) as disk:
+        if temp == "same_disk":
+            monkeypatch.setattr(tempfile, "tempdir", str(disk))
+        filler = fill(disk)
+        app = build_app(desk)
+        app.export_dir = disk / "exports"
+        async with app.run_test(size=WIDE) as pilot:
+            await sign_in(pilot, "2001", "8888")
+            await pilot.press("f6")
+            await settle(pilot)
+            await pilot.press("e")
+            await settle(pilot)
+            assert app.is_running
+            [fault] = [f for f in app.faults if f.kind == "folder"]
+            assert fault.message in messages(app)
+            assert f"{disk / 'exports'}/" in fault.message, fault.message
+            assert ".xlsx" in fault.message and ".part" not in fault.message
+            assert not (disk / "exports").exists() or not list((disk / "exports").iterdir())
+            filler.unlink()  # room again: the same key writes the file
+            await pilot.press("e")
+            await settle(pilot)
+            assert len(list((disk / "exports").iterdir())) == 1
+
+
+async def test_the_handover_fault_is_said_in_view_at_80_by_24(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """F5 with open tickets filling the screen, the disk full at Ctrl+S: the message line is
+    on screen (not below the fold of the handover form), and the typed note is kept."""
+    for n in range(4):
+        take(desk, actors["1001"], f"客户{n}", f"1381234{n:04d}")
+    app = build_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        app.screen.query_one("#shift-note", TextArea).load_text("今日无遗留")
+        notes = list(app.screen.query("#items Input").results(Input))
+        for note in notes[1:]:
+            note.value = "明天上午回电客户"  # (each open ticket's note: setup)
+        notes[0].focus()  # the last note typed is the first ticket's, at the top
+        await type_text(pilot, "先回电")
+        with disk_full(desk):
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+        line = app.screen.query_one("#shift-note-error", Static)
+        assert t("error.store.full") in str(line.render())
+        shown = line.region
+        assert shown.height and app.screen.query_one("#current").region.contains_region(shown)
+        assert app.screen.query_one("#shift-note", TextArea).text == "今日无遗留"
+        assert notes[0].value == "先回电"
+
+
+# ------------------------------ every follow-up dialog (F4) and the day's sign-off (F9)
+
+
+@dataclass
+class Followup:
+    """How one follow-up action (screens/queue_actions.ACTIONS) reaches its write: the ticket
+    it needs, made through the services, and its dialog's valid values; `typed` is the field
+    typed with keys (kept through the fault)."""
+
+    ticket: Callable[[Desk, dict[str, Actor], Any], str]
+    values: Callable[[Desk, dict[str, Actor]], dict[str, Any]]
+    typed: str
+
+
+def _open_ticket(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    return take(desk, actors["1001"], "王先生", "13812341234")
+
+
+def _dispatched(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    from deskapp.services import followup
+
+    cid = _open_ticket(desk, actors, clock)
+    followup.dispatch(desk, actors["1001"], cid, department=_department(desk), note="请核查")
+    return cid
+
+
+def _closed(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    from deskapp.services import followup
+
+    cid = _open_ticket(desk, actors, clock)
+    followup.close(desk, actors["1001"], cid, outcome="已解决")
+    return cid
+
+
+def _care_due(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    from datetime import timedelta
+
+    from deskapp.services import followup
+
+    cid = take(desk, actors["1001"], "孙女士", "13700002222", channel="consumer_association",
+               severity="major")  # fmt: skip
+    followup.close(desk, actors["1001"], cid, outcome="已退还费用并道歉")
+    followup.record_visit(desk, actors["1001"], cid, satisfaction="satisfied")
+    clock.advance(timedelta(days=31))  # the first monthly care follow-up has come round
+    return cid
+
+
+def _internal(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    return take(desk, actors["1001"], "赵先生", "13500003333", cause_code="HALL.ATTITUDE.RUDE",
+                accused_staff_id=actors["1002"].id, channel="walk_in")  # fmt: skip
+
+
+def _in_two_days(desk: Desk) -> str:
+    from datetime import timedelta
+
+    from deskapp.domain.timefmt import format_local
+
+    return format_local(desk.clock.now() + timedelta(days=2), desk.tz)
+
+
+def _department(desk: Desk) -> str:
+    return next(iter(desk.refdata.departments.values())).code
+
+
+FOLLOWUPS: dict[str, Followup] = {
+    "contact": Followup(_open_ticket, lambda d, a: {"reached": True}, "note"),
+    "dispatch": Followup(_open_ticket, lambda d, a: {"department": _department(d)}, "note"),
+    "department_reply": Followup(_dispatched, lambda d, a: {"department": _department(d)},
+                                 "content"),
+    "close": Followup(_open_ticket, lambda d, a: {"satisfaction": "satisfied"}, "outcome"),
+    "visit": Followup(_closed, lambda d, a: {"satisfaction": "satisfied"}, "note"),
+    "escalate": Followup(_open_ticket, lambda d, a: {}, "note"),
+    "severity": Followup(_open_ticket, lambda d, a: {"severity": "major"}, "reason"),
+    "pause": Followup(_open_ticket, lambda d, a: {"until": _in_two_days(d),
+                                                  "reason": "customer_request"}, "note"),
+    "reassign": Followup(_open_ticket, lambda d, a: {"to_staff": a["1002"].id}, "note"),
+    "care": Followup(_care_due, lambda d, a: {}, "note"),
+    "investigation": Followup(_internal, lambda d, a: {}, "note"),
+}  # fmt: skip
+
+
+def test_every_followup_action_has_a_fault_recipe() -> None:
+    from screens.queue_actions import ACTIONS
+
+    assert set(FOLLOWUPS) == {a.name for a in ACTIONS}
+
+
+async def _on_ticket(pilot: Pilot, queue: Any, cid: str) -> None:
+    """The queue's cursor on the ticket (setup: the queue's keys are its own tests')."""
+    from textual.widgets import DataTable
+
+    table = queue.query_one("#queue", DataTable)
+    table.focus()
+    table.move_cursor(row=[r.id for r in queue.rows].index(cid))
+    await settle(pilot)
+    assert queue._current().id == cid
+
+
+def _fill(box: ActionDialog, values: dict[str, Any]) -> None:
+    """The dialog's other fields valid (setup: the dialogs' keys are their own tests')."""
+    from textual.widgets import Checkbox, Select
+
+    for name, value in values.items():
+        widget = box.query_one(f"#f-{name}")
+        if isinstance(widget, (Select, Checkbox)):
+            widget.value = value
+        elif isinstance(widget, TextArea):
+            widget.load_text(value)
+        else:
+            widget.value = value  # type: ignore[attr-defined]
+
+
+def _fault_shown(app: DeskApp, key: str) -> bool:
+    return t(key) in _shown(app)
+
+
+async def _followup_under(
+    pilot: Pilot, desk: Desk, name: str, values: dict[str, Any], typed: str, fault: str
+) -> None:
+    """One follow-up dialog saved under `fault`: open, in words, kept; then saved once."""
+    from screens.queue_actions import ACTIONS_BY_NAME
+
+    app = pilot.app
+    limit, key = STORE_FAULTS[fault]
+    await pilot.press(ACTIONS_BY_NAME[name].key)
+    await settle(pilot)
+    box = dialog(app)
+    _fill(box, values)
+    box.query_one(f"#f-{typed}").focus()
+    await type_text(pilot, "已按客户要求处理")
+    before = _events(desk)
+    with limit(desk):
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.is_running and app.screen is box, name  # the dialog stays open
+        assert _fault_shown(app, key), (name, _shown(app))  # in words, where the user is
+        assert _events(desk) == before  # nothing half-written
+    assert box.values()[typed] == "已按客户要求处理", name  # what was typed is still there
+    await pilot.press("ctrl+s")  # the fault gone: the same dialog saves, once
+    await settle(pilot)
+    assert app.screen is not box and _events(desk) > before, (name, _shown(app))
+
+
+@pytest.mark.parametrize("fault", sorted(STORE_FAULTS))
+async def test_each_followup_dialog_under_each_store_fault(
+    desk: Desk, actors: dict[str, Actor], clock: Any, fault: str
+) -> None:
+    """Every follow-up dialog, each on a ticket of its own, in one app per fault (the app's
+    start and sign-in are most of a case's cost). The care follow-up's ticket first: it moves
+    the clock a month on, and the others are taken after it."""
+    order = sorted(FOLLOWUPS, key=lambda name: FOLLOWUPS[name].ticket is not _care_due)
+    tickets = {name: FOLLOWUPS[name].ticket(desk, actors, clock) for name in order}
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        queue = app.screen
+        for name in order:
+            recipe = FOLLOWUPS[name]
+            await _on_ticket(pilot, queue, tickets[name])
+            await _followup_under(pilot, desk, name, recipe.values(desk, actors), recipe.typed,
+                                  fault)  # fmt: skip
+            while app.screen is not queue:  # what a saved action opened, if anything
+                await pilot.press("escape")
+                await settle(pilot)
+        assert app.is_running
+
+
+@pytest.mark.parametrize("fault", sorted(STORE_FAULTS))
+async def test_the_day_sign_off_under_each_store_fault(
+    desk: Desk, tmp_path: Path, fault: str
+) -> None:
+    """F9 Ctrl+B on a complete day (synchronized with a hall, nothing open): the duty
+    manager's work number and PIN typed, the store refusing the sign-off."""
+    from deskapp.store.models import DayClose
+    from deskapp.sync.run import sync
+
+    hall = str(tmp_path / "hall.db")
+    assert sync(desk, hall).ok
+    limit, key = STORE_FAULTS[fault]
+    app = build_app(desk)
+    app.hall = hall
+    app._sync_minutes = 0  # no background sync
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press("f9")
+        await settle(pilot)
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+        box = dialog(app)
+        await type_text(pilot, "2001")
+        box.query_one("#f-pin").focus()
+        await type_text(pilot, "8888")
+        with limit(desk):
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.is_running and app.screen is box
+            assert _fault_shown(app, key), _shown(app)
+            assert count(desk, DayClose) == 0
+        assert box.values()["work_no"] == "2001" and box.values()["pin"] == "8888"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is not box, _shown(app)
+        assert count(desk, DayClose) == 1

@@ -15,6 +15,8 @@ from deskapp.services.importer.parsing import _Parser
 from deskapp.services.importer.rows import ImportResult, RowProblem
 from deskapp.services.importer.spool import _Spool
 from deskapp.services.importer.writing import _write_rows
+from deskapp.store.engine import is_read_only
+from deskapp.store.failures import StoreUnavailable
 
 BATCH = 1000  # rows per transaction: a crash loses at most one batch, and re-running resumes
 
@@ -55,6 +57,8 @@ def import_file(
         raise RuleViolation.single("file", "error.import.columns_missing",
                                    columns="、".join(missing))  # fmt: skip
     parser = _Parser(desk, actor, source.strip())
+    if is_read_only(desk.engine):  # (its spool, beside the store, could not be made either)
+        raise StoreUnavailable("error.store.readonly", "import into a read-only store")
     with _Spool(Path(str(desk.engine.url.database)).parent) as good:
         for line, cells in data:
             if not any(c not in (None, "") and str(c).strip() for c in cells):
