@@ -26,6 +26,7 @@ from deskapp.domain.timefmt import format_local
 from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.drafts import HANDOFF_STAFF, HandOff, hand_off_json, load_hand_off
 from deskapp.services.intake import (
     IntakeForm,
     RefundForm,
@@ -47,11 +48,11 @@ from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.desk_text_area import DeskTextArea
 from screens.widgets.draft_keeper import DRAFT_DELAY, DraftKeeper  # noqa: F401 (tests read it here)
 from screens.widgets.field import Field
+from screens.widgets.hand_off import HandOffScreen
 from screens.widgets.mode_screen import ModeScreen
 from screens.widgets.status_line import StatusLine
 
 FORM_KEY = "intake"
-HANDOFF_STAFF = "handoff"  # a form left for a colleague under 当事人回避
 # Inputs whose text maps one-to-one onto IntakeForm fields.
 TEXT_INPUTS = (
     "received_at",
@@ -125,6 +126,8 @@ class IntakeScreen(ModeScreen):
         self._pending_accused = ""  # from a draft restored before the staff list arrived
         self._recusal = False  # the handler picked themselves as the accused staff member
         self._summary = ""  # the "N problems" line above the form
+        # A colleague's form taken under 当事人回避: it stays their hand-off until saved.
+        self._hand_off: HandOff | None = None
         self.drafts = DraftKeeper(self, FORM_KEY, lambda: self.desk)
 
     @property
@@ -534,8 +537,7 @@ class IntakeScreen(ModeScreen):
         if recusal != self._recusal:
             self._recusal = recusal
             notice = self.query_one("#recusal-notice", Static)
-            offer = f"{t('intake.recusal_offer')}  {t('intake.hand_off_hint')}"
-            notice.update(offer if recusal else "")
+            notice.update(t("intake.recusal_offer") if recusal else "")
             notice.display = recusal
             self.refresh_bindings()  # Ctrl+T appears in the footer only when it applies
         summary_text = (
@@ -578,27 +580,33 @@ class IntakeScreen(ModeScreen):
         self.drafts.stop()
         if self.saving or self.app.actor is None or self.is_blank():  # type: ignore[attr-defined]
             return None  # (a form being saved leaves no draft: the save discards it)
-        return self.drafts.save(staff_id or self.actor.id, self.read_form().to_json())
+        data = self.read_form().to_json()
+        taken = self._hand_off
+        if staff_id is None and taken is not None:
+            # A taken hand-off stays one until saved: signing out leaves it for the next one.
+            data = hand_off_json(data, taken.by_id, taken.by_work_no, taken.by_name)
+            return self.drafts.save(HANDOFF_STAFF, data)
+        if staff_id == HANDOFF_STAFF:
+            data = hand_off_json(data, self.actor.id, self.actor.work_no, self.actor.name)
+        return self.drafts.save(staff_id or self.actor.id, data)
 
     @desk_work(group="draft-offer")
     def offer_draft(self) -> None:
-        own = self.drafts.load(self.actor.id)
-        handoff = self.drafts.load(HANDOFF_STAFF)
-        draft = own or handoff
+        """The handler's own unsaved draft first; a colleague's hand-off once the form is
+        blank (now, or after this form is saved or cleared)."""
+        draft = self.drafts.load(self.actor.id)
         if draft is None:
+            self._offer_hand_off_now()
             return
         form = IntakeForm.from_json(draft.data)
-        if draft is handoff and form.accused_staff_id == self.actor.id:
-            return  # the colleague it was handed to is the one complained about
         at = format_local(draft.updated_at, self.desk.tz)
 
         def answer(restore: bool | None) -> None:
             if restore:
                 self.write_form(form)
-                if draft is handoff:
-                    self.drafts.discard(HANDOFF_STAFF)
             else:
                 self.drafts.discard(draft.staff_id)
+                self.offer_hand_off()
 
         self.app.call_from_thread(
             self.app.push_screen,
@@ -610,6 +618,38 @@ class IntakeScreen(ModeScreen):
             ),
             answer,
         )
+
+    @desk_work(group="draft-offer")
+    def offer_hand_off(self) -> None:
+        self._offer_hand_off_now()
+
+    def _offer_hand_off_now(self) -> None:
+        """In a worker: a form a colleague handed over under 当事人回避, said as such."""
+        hand_off = load_hand_off(self.desk, FORM_KEY)
+        if hand_off is None:
+            return
+        form = IntakeForm.from_json(hand_off.data)
+        if self.actor.id in (form.accused_staff_id, hand_off.by_id):
+            return  # the one complained about never sees it: it waits for a colleague
+        by = (
+            f"{hand_off.by_name}(工号 {hand_off.by_work_no})"
+            if hand_off.by_name
+            else t("handoff.unknown")
+        )
+        at = format_local(hand_off.at, self.desk.tz)
+        summary = form.content.strip().splitlines()[0][:40] if form.content.strip() else "—"
+        screen = HandOffScreen(by, at, form.customer_name, summary)
+
+        def answer(choice: str | None) -> None:
+            if choice == "take":
+                self._hand_off = hand_off
+                self.write_form(form)
+            elif choice == "discard":  # asked twice (HandOffScreen)
+                self.drafts.discard(HANDOFF_STAFF)
+            else:
+                self.notify(t("handoff.kept"), timeout=8)
+
+        self.app.call_from_thread(self.app.push_screen, screen, answer)
 
     # -------------------------------------------------------------------- actions
 
@@ -636,6 +676,8 @@ class IntakeScreen(ModeScreen):
         with contextlib.suppress(StoreUnavailable):
             # Saved: a draft left behind by a full disk is only offered back once more.
             self.drafts.discard_now(self.actor.id)
+            if self._hand_off is not None:  # the colleague's hand-off is a ticket now
+                self.drafts.discard_now(HANDOFF_STAFF)
         self.app.call_from_thread(self._saved, complaint)
 
     def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
@@ -673,14 +715,17 @@ class IntakeScreen(ModeScreen):
         self.notify(t(key, ticket=complaint.ticket_no), timeout=8)
         self._reset()
 
-    def _reset(self) -> None:
+    def _reset(self, offer_hand_off: bool = True) -> None:
         self.drafts.stop()
+        self._hand_off = None
         self.touched.clear()
         self.show_all_errors = False
         self._show_repeat("")
         self.write_form(IntakeForm())
         self.query_one("#customer_name", Input).focus()
         self.query_one("#intake-form", VerticalScroll).scroll_home(animate=False)
+        if offer_hand_off:
+            self.offer_hand_off()  # one left waiting ("later") comes back on a blank form
 
     def _focus_first_error(self) -> None:
         for field in self.query(Field):
@@ -713,14 +758,31 @@ class IntakeScreen(ModeScreen):
             return self._recusal  # only a recused handler hands the form over
         return True
 
-    async def action_hand_off(self) -> None:
-        """当事人回避: leave the typed form for the colleague who signs in next."""
+    def action_hand_off(self) -> None:
+        """当事人回避: asked first, then the typed form is left for the colleague who signs in
+        next, with who left it."""
         if not self._recusal:
             return
+
+        async def answer(hand_off: bool | None) -> None:
+            if hand_off and self._recusal:
+                await self._hand_off_and_sign_out()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                t("intake.hand_off_title"),
+                t("intake.hand_off_body"),
+                yes=t("intake.hand_off_yes"),
+                no=t("intake.hand_off_no"),
+            ),
+            answer,
+        )
+
+    async def _hand_off_and_sign_out(self) -> None:
         # Each on disk before the next, and before the screen and its workers go away.
         written = self.save_draft_now(staff_id=HANDOFF_STAFF)
         if written is not None:
             await written.wait()
         await self.drafts.discard(self.actor.id).wait()
-        self._reset()
+        self._reset(offer_hand_off=False)
         await self.app.run_action("sign_out")

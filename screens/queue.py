@@ -20,8 +20,9 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from deskapp.domain.phone import mask_phone
-from deskapp.domain.timefmt import format_duration, format_local
+from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
+from deskapp.services.clocks import clock_mark
 from deskapp.services.day_lock import locked_for
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.queue import PAGE_SIZE, QueuePage, QueueRow, Scope, queue_counts, queue_page
@@ -32,6 +33,7 @@ from screens.keys import keyed
 from screens.major_report import MajorReportScreen
 from screens.queue_actions import ACTIONS, ACTIONS_BY_NAME, late_approval
 from screens.widgets.action_dialog import ActionDialog
+from screens.widgets.clock_text import clock_text
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.mode_screen import ModeScreen
 from screens.widgets.status_line import StatusLine
@@ -176,21 +178,8 @@ class QueueScreen(ModeScreen):
         return page, counts, now
 
     def _mark(self, row: QueueRow, now: datetime) -> Text:
-        tz = self.desk.tz
-        if row.paused_until is not None and row.paused_until > now:
-            return Text(
-                t("queue.paused", until=format_local(row.paused_until, tz)[5:]), style="italic"
-            )
-        left = row.next_due_at - now
-        suffix = t("queue.provisional") if row.provisional else ""
-        if left.total_seconds() < 0:
-            return Text(t("queue.overdue", time=format_duration(left)) + suffix, style="bold red")
-        if left <= self.desk.refdata.time_limits.highlight:
-            return Text(
-                t("queue.due_soon", time=format_duration(left)) + suffix, style="bold yellow"
-            )
-        # Two blank cells where the other states have their mark: the words line up.
-        return Text("  " + t("queue.left", time=format_duration(left)) + suffix)
+        mark = clock_mark(self.desk, row.next_due_at, row.paused_until, row.provisional, now)
+        return clock_text(mark, align=True)
 
     def _cells(self, row: QueueRow, now: datetime) -> list[Text | str]:
         causes = self.desk.refdata.causes

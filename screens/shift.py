@@ -23,18 +23,21 @@ from textual.widgets import (
 )
 from textual.worker import Worker
 
+from deskapp.domain.clocks import ClockStatus
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.phone import mask_phone
-from deskapp.domain.timefmt import format_duration, format_local, read_local
+from deskapp.domain.timefmt import format_local, read_local
 from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
 from deskapp.services import shifts
+from deskapp.services.clocks import clock_mark
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import list_staff
 from screens.boundary import desk_work
 from screens.handover import HandoverScreen
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
+from screens.widgets.clock_text import clock_text
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.desk_text_area import DeskTextArea
 from screens.widgets.draft_keeper import DraftKeeper
@@ -209,10 +212,12 @@ class ShiftScreen(ModeScreen):
         for item in items:
             clock = t(f"clock.{item.next_clock}") if item.next_clock else ""
             line = Text()
-            if item.next_due_at is not None and item.next_due_at < now:
-                # What the next person must do first: overdue in words, not only in red.
-                overdue = t("queue.overdue", time=format_duration(item.next_due_at - now))
-                line.append(f"{overdue} · ", style="bold red")
+            # Overdue, due soon or paused in words, as the queue says it (one function decides).
+            mark = clock_mark(self.desk, item.next_due_at, item.paused_until,
+                              item.provisional, now)  # fmt: skip
+            if mark.status is not ClockStatus.OK:
+                line.append_text(clock_text(mark))
+                line.append(" · ")
             line.append(
                 f"{item.ticket_no} · {item.customer_name} "
                 f"{mask_phone(item.contact_phone)} · {clock} "

@@ -54,6 +54,8 @@ class OpenItem:
     status: str
     next_clock: str
     next_due_at: datetime | None
+    paused_until: datetime | None = None  # its clocks stand still until then (clock_mark)
+    provisional: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ def open_items(desk: Desk, actor: Actor) -> list[OpenItem]:
             sa.select(
                 Complaint.id, Complaint.ticket_no, Complaint.customer_name,
                 Complaint.contact_phone, Complaint.status, Complaint.next_clock,
-                Complaint.next_due_at,
+                Complaint.next_due_at, Complaint.paused_until, Complaint.next_due_provisional,
             )
             .where(Complaint.owner_id == actor.id, Complaint.next_due_at.is_not(None))
             .order_by(Complaint.next_due_at)
