@@ -70,6 +70,9 @@ class ShiftScreen(ModeScreen):
             Binding("ctrl+b", "file", t("shift.file"), priority=True),
             Binding("ctrl+e", "export", t("shift.export"), show=False, priority=True),
             Binding("ctrl+k", "settle", t("shift.settle"), priority=True),
+            # F5 again moves through the tabs (the tab bar's own ←/→ need it focused first).
+            Binding("f5", "next_tab(1)", t("shift.next_tab")),
+            Binding("shift+f5", "next_tab(-1)", t("shift.prev_tab"), show=False),
         ],
     )
 
@@ -85,6 +88,7 @@ class ShiftScreen(ModeScreen):
         self.drafts = DraftKeeper(self, DRAFT_FORM, lambda: self.desk)
         # (Not `_closing`: that is Textual's own flag of a message pump shutting down.)
         self._handing_over = False
+        self._cursor_placed = False
 
     @property
     def desk(self) -> Desk:
@@ -163,6 +167,22 @@ class ShiftScreen(ModeScreen):
         self.load_history()
         self.load_conflicts()
 
+    def action_next_tab(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        panes = [pane.id for pane in tabs.query(TabPane) if pane.id]
+        tabs.active = panes[(panes.index(tabs.active) + step) % len(panes)]
+        self._focus_in_tab(tabs.active)
+
+    def _focus_in_tab(self, pane: str) -> None:
+        """The cursor where that tab is worked in: the first note to write, the tables, the
+        history's staff filter."""
+        if pane == "tab-current":
+            notes = self.query(".item Input")
+            (notes.first() if notes else self.query_one("#shift-note")).focus()
+        else:
+            first = {"tab-waiting": "#waiting", "tab-history": "#h-staff"}
+            self.query_one(first.get(pane, "#conflicts")).focus()
+
     def reload_on_return(self) -> None:
         self.load_current()
         self.load_waiting()
@@ -233,6 +253,11 @@ class ShiftScreen(ModeScreen):
         note = self.query_one("#shift-note", TextArea)
         if not note.text and saved.get("shift_note"):
             note.text = saved["shift_note"]
+        if not self._cursor_placed:
+            # First shown: the first keys typed land in the first note, not on the tab bar.
+            self._cursor_placed = True
+            if self.query_one(TabbedContent).active == "tab-current":
+                self.call_after_refresh(self._focus_in_tab, "tab-current")
 
     def _notes(self) -> dict[str, str]:
         return {
@@ -282,7 +307,8 @@ class ShiftScreen(ModeScreen):
             static.remove_class("-shown")
         first = None
         for error in violation.errors:
-            target = "shift-note-error" if error.field == "shift_note" else f"error-{error.field}"
+            general_line = error.field in ("shift_note", "shift")  # "shift": none in progress
+            target = "shift-note-error" if general_line else f"error-{error.field}"
             found = self.query(f"#{target}")
             if found:
                 found.first(Static).update(f"✗ {error_text(error)}")
@@ -292,7 +318,7 @@ class ShiftScreen(ModeScreen):
             line = self.query_one("#shift-note-error", Static)
             line.update(f"✗ {general}")
             line.add_class("-shown")
-        if first and first != "shift_note":
+        if first and first not in ("shift_note", "shift"):
             self.query_one(f"#note-{first}", Input).focus()
         elif first:
             self.query_one("#shift-note", TextArea).focus()

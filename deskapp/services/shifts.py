@@ -152,8 +152,12 @@ def shift_counts(desk: Desk, staff_id: str, since: datetime, until: datetime) ->
 
 
 def close_shift(desk: Desk, actor: Actor, notes: dict[str, str], shift_note: str) -> Shift:
-    """Write the handover. Refused while any open item lacks its note (errors by complaint id)."""
-    shift = current_shift(desk, actor) or open_shift(desk, actor)
+    """Write the handover. Refused while any open item lacks its note (errors by complaint id),
+    and when the actor has no shift in progress: a handover never opens a shift (a duty
+    manager, or a handler who has handed over already, would hand over an empty new one)."""
+    shift = current_shift(desk, actor)
+    if shift is None:
+        raise RuleViolation.single("shift", "error.handover.no_shift")
     items = open_items(desk, actor)
     errors: list[FieldError] = []
     for item in items:

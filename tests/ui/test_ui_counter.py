@@ -7,14 +7,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from followup_helpers import complaint, make_app, take
-from ui_helpers import WIDE, screen_text, settle, sign_in
+from textual.widgets import Input, TabbedContent
+from textual.widgets._footer import FooterKey
+from ui_helpers import WIDE, screen_text, settle, sign_in, type_text
 
 from deskapp.clock import FrozenClock
 from deskapp.services import followup
 from deskapp.services.desk import Actor, Desk
+from deskapp.store.models import Shift
 from screens.detail import DetailScreen
 from screens.shift import ShiftScreen
+from screens.widgets.desk_footer import DeskFooter
 
 pytestmark = pytest.mark.ui
 
@@ -52,3 +57,59 @@ async def test_a_paused_ticket_shows_as_paused_on_f5_and_in_its_detail(
         await settle(pilot)
         shown = screen_text(app)
         assert "‖ 暂停至" in shown and "⚠" not in shown
+
+
+async def test_f5_opens_with_the_first_keys_in_the_first_note(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    first = take(desk, actors["1001"], "王先生", "13912345678")
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await type_text(pilot, "明早回电")
+        assert app.screen.query_one(f"#note-{first}", Input).value == "明早回电"
+
+
+async def test_f5_again_moves_through_the_tabs_and_says_so_in_footer_and_help(
+    desk: Desk,
+) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        tabs = app.screen.query_one(TabbedContent)
+        assert tabs.active == "tab-current"
+        footer = [k.description for k in app.screen.query_one(DeskFooter).query(FooterKey)]
+        assert "换页签" in footer, footer
+        await pilot.press("f5")
+        await settle(pilot)
+        assert tabs.active == "tab-waiting" and app.focused is not None
+        assert app.focused.id == "waiting"
+        await pilot.press("f5", "f5")
+        await settle(pilot)
+        assert tabs.active == "tab-conflicts"
+        await pilot.press("shift+f5")
+        await settle(pilot)
+        assert tabs.active == "tab-history" and app.focused.id == "h-staff"
+        await pilot.press("f1")
+        await settle(pilot)
+        help_text = screen_text(app)
+        assert "换页签" in help_text and "上一页签" in help_text
+
+
+async def test_ctrl_s_on_f5_without_a_shift_in_progress_opens_none(desk: Desk) -> None:
+    """A duty manager has no shift of their own: Ctrl+S says so and writes nothing."""
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press("f5")
+        await settle(pilot)
+        await type_text(pilot, "无")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "没有进行中的班次" in str(app.screen.query_one("#shift-note-error").render())
+    with desk.read() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Shift)) == 0
