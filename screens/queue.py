@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from deskapp.domain.phone import mask_phone
 from deskapp.domain.timefmt import format_local
@@ -25,7 +25,15 @@ from deskapp.i18n import t
 from deskapp.services.clocks import clock_mark
 from deskapp.services.day_lock import locked_for
 from deskapp.services.desk import Actor, Desk
-from deskapp.services.queue import PAGE_SIZE, QueuePage, QueueRow, Scope, queue_counts, queue_page
+from deskapp.services.queue import (
+    PAGE_SIZE,
+    QueuePage,
+    QueueRow,
+    Scope,
+    jump_target,
+    queue_counts,
+    queue_page,
+)
 from deskapp.services.staff import list_staff
 from screens.boundary import desk_work
 from screens.detail import DetailScreen
@@ -84,6 +92,8 @@ class QueueScreen(ModeScreen):
     QueueScreen #queue-info { height: 1; padding: 0 1; text-style: bold; }
     QueueScreen #queue-provisional { height: auto; padding: 0 1; color: $warning; }
     QueueScreen #queue { height: 1fr; }
+    QueueScreen #queue-jump { display: none; margin: 0 1; }
+    QueueScreen #queue-jump.-open { display: block; }
     /* The highlighted ticket in full: phone, cause path, deadline, first responder, owner. */
     QueueScreen #queue-row {
         height: auto; max-height: 2; padding: 0 1; background: $boost; color: $text-muted;
@@ -100,6 +110,7 @@ class QueueScreen(ModeScreen):
             Binding("enter", "open_detail", t("key.detail"), priority=True),
             Binding("ctrl+r", "toggle_scope", t("queue.toggle_scope")),
             Binding("pagedown", "more", t("key.more"), show=False),
+            Binding("slash", "jump", t("queue.jump"), show=False),
         ],
     )
 
@@ -126,6 +137,10 @@ class QueueScreen(ModeScreen):
         yield Static("", id="queue-provisional")
         table: DataTable[Any] = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
         yield table
+        # Typing a digit or a name on the table opens this box and jumps as it is typed.
+        # (Not selected on focus: the key that opened it is its first character.)
+        yield Input(id="queue-jump", placeholder=t("queue.jump_hint"), compact=True,
+                    select_on_focus=False, max_length=40)  # fmt: skip
         yield Static("", id="queue-row")
         yield DeskFooter()
 
@@ -326,8 +341,50 @@ class QueueScreen(ModeScreen):
         if row is not None:
             self.app.push_screen(MajorReportScreen(row.id))
 
+    # ---------------------------------------------------------------- jump to a ticket
+
+    def action_jump(self, typed: str = "") -> None:
+        box = self.query_one("#queue-jump", Input)
+        box.add_class("-open")
+        box.value = typed
+        box.cursor_position = len(typed)
+        box.focus()
+
+    def _close_jump(self) -> None:
+        box = self.query_one("#queue-jump", Input)
+        box.remove_class("-open")
+        box.value = ""
+        self.query_one("#queue", DataTable).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        table = self.query_one("#queue", DataTable)
+        char = event.character
+        if self.focused is table and char and (char.isdigit() or not char.isascii()):
+            if char.isprintable():  # a ticket's digits, a phone's last four, a name
+                event.stop()
+                self.action_jump(char)
+        elif self.focused is self.query_one("#queue-jump") and event.key == "escape":
+            event.stop()
+            self._close_jump()
+
+    @on(Input.Changed, "#queue-jump")
+    def _jump_typed(self, event: Input.Changed) -> None:
+        target = jump_target(self.rows, event.value)
+        box = event.input
+        box.set_class(bool(event.value.strip()) and target is None, "-invalid")
+        if target is not None:
+            self.query_one("#queue", DataTable).move_cursor(row=target)
+            self._show_row(self._current())
+        elif event.value.strip():  # said where the highlighted ticket is shown, not a toast
+            self.query_one("#queue-row", Static).update(
+                t("queue.jump_none", typed=event.value.strip())
+            )
+
     @on(DataTable.RowSelected, "#queue")
     def action_open_detail(self) -> None:
+        if self.focused is self.query_one("#queue-jump"):
+            self._close_jump()  # Enter in the jump box: stay on the ticket jumped to
+            return
         row = self._current()
         if row is not None:
             self.app.push_screen(DetailScreen(row.id))

@@ -113,3 +113,91 @@ async def test_ctrl_s_on_f5_without_a_shift_in_progress_opens_none(desk: Desk) -
         assert "没有进行中的班次" in str(app.screen.query_one("#shift-note-error").render())
     with desk.read() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Shift)) == 0
+
+
+async def test_the_palette_opens_a_ticket_by_the_tail_of_its_number(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    from textual.command import CommandPalette
+
+    take(desk, actors["1001"], "甲", "13800000001")
+    second = take(desk, actors["1001"], "周红", "13912345678")
+    ticket = complaint(desk, second).ticket_no
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        for query in ("0002", ticket.split("-", 2)[2]):  # "0002", "20261124-0002"
+            await pilot.press("ctrl+p")
+            await settle(pilot)
+            assert isinstance(app.screen, CommandPalette)
+            await type_text(pilot, query)
+            await settle(pilot, 0.5)  # the providers search in the background
+            await pilot.press("down", "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, DetailScreen), query
+            assert app.screen.complaint_id == second
+            await pilot.press("escape")
+            await settle(pilot)
+
+
+async def test_f3_finds_a_ticket_by_its_tail_and_stays_in_the_box_when_nothing_is_found(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    from textual.widgets import DataTable
+
+    take(desk, actors["1001"], "甲", "13800000001")
+    second = take(desk, actors["1001"], "周红", "13912345678")
+    ticket = complaint(desk, second).ticket_no
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await type_text(pilot, "5555")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "query"  # to correct the query
+        await pilot.press("ctrl+a", "ctrl+k")
+        await type_text(pilot, "0002")
+        await pilot.press("enter")
+        await settle(pilot)
+        table = app.screen.query_one("#results", DataTable)
+        assert app.focused is table
+        assert [table.get_row_at(i)[0] for i in range(table.row_count)] == [ticket]
+
+
+async def test_f4_jumps_to_a_ticket_by_number_phone_tail_or_name(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    h = actors["1001"]
+    first = take(desk, h, "王先生", "13800000001")
+    second = take(desk, h, "周红", "13912345678")
+    third = take(desk, h, "李四", "13700002222")
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        screen = app.screen
+
+        def current() -> str:
+            return screen._current().id  # type: ignore[attr-defined]
+
+        assert current() == first
+        await type_text(pilot, "0003")  # the tail of the third ticket's number
+        assert current() == third
+        await pilot.press("enter")  # stay there: the box closes, the table has the cursor
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "queue" and current() == third
+        await type_text(pilot, "5678")  # the last four digits of 周红's phone
+        assert current() == second, (screen.query_one("#queue-jump").value, app.focused)
+        await pilot.press("escape")
+        await type_text(pilot, "王")  # a name
+        assert current() == first
+        await pilot.press("backspace")
+        await type_text(pilot, "赵")  # nobody: said in words, the cursor stays
+        assert current() == first
+        assert "没有与“赵”相符" in str(screen.query_one("#queue-row").render())
+        await pilot.press("escape", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen) and app.screen.complaint_id == first
