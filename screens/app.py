@@ -320,6 +320,7 @@ class DeskApp(App[None]):
         self._notified.clear()
         if actor.role is Role.HANDLER:
             self.start_shift(actor)
+        self.tell_handovers(actor)
         if self._deadline_timer is None:
             every = self.desk.refdata.settings.followup.notify_every_seconds
             self._deadline_timer = self.set_interval(every, self.watch_deadlines)
@@ -337,6 +338,24 @@ class DeskApp(App[None]):
         from deskapp.services.shifts import open_shift
 
         open_shift(self.desk, actor)
+
+    # The tab F5 opens on next (set when signing in found handovers waiting; read once).
+    shift_tab_wanted: str | None = None
+
+    @desk_work(group="handovers-waiting")
+    def tell_handovers(self, actor: Actor) -> None:
+        """Signing in: a handover waiting to be taken over (a handler) or filed (a manager)
+        is said at once, whose and how many tickets, with the key that goes there."""
+        from deskapp.services.shifts import handovers_waiting
+
+        waiting = handovers_waiting(self.desk, actor)
+        if waiting is None:
+            return
+        said = "shift.waiting_to_file" if waiting.to_file else "shift.waiting_incoming"
+        message = t(said, count=len(waiting.shifts), names="、".join(waiting.names),
+                    tickets=waiting.tickets, fkey="F5")  # fmt: skip
+        self.call_from_thread(setattr, self, "shift_tab_wanted", "tab-waiting")
+        self.call_from_thread(self.notify, message, severity="warning", timeout=60)
 
     def after_handover(self, shift: Shift | None) -> None:
         """Called once a handover is written, acknowledged or filed: the moments the hall

@@ -162,6 +162,12 @@ class ShiftScreen(ModeScreen):
         ):
             label = t(key) if "." in key else t(f"shift.{key}")
             conflicts.add_column(label, width=width, key=key)
+        wanted = self.app.shift_tab_wanted  # type: ignore[attr-defined]
+        if wanted:  # signing in said a handover waits: F5 opens where it is taken or filed
+            self.app.shift_tab_wanted = None  # type: ignore[attr-defined]
+            self._cursor_placed = True
+            self.query_one(TabbedContent).active = wanted
+            self.call_after_refresh(self._focus_in_tab, wanted)
         self.load_current()
         self.load_waiting()
         self.load_history()
@@ -380,17 +386,29 @@ class ShiftScreen(ModeScreen):
         row = self._selected("waiting", self.waiting)
         if row is None:
             return
+        self._ask_acknowledge(row)
+
+    @desk_work(exclusive=True, group="acknowledge")
+    def _ask_acknowledge(self, row: shifts.ShiftRow) -> None:
+        """What is being taken over (the shift's note, each item with its deadline and its
+        note) is read and shown above the PIN: the PIN confirms what was read."""
         desk = self.desk
+        view = shifts.handover_view(desk, row.id)
+        lines = [f"{t('shift.note')}:{view.shift.note}", t("shift.items", count=len(view.items))]
+        for item, ticket, customer, _phone in view.items:
+            clock = t(f"clock.{item.next_clock}") if item.next_clock else ""
+            due = format_local(item.next_due_at, desk.tz)[5:] if item.next_due_at else ""
+            lines.append(f"· {ticket} {customer} · {clock} {due} → {item.note}")
         spec = DialogSpec(
-            f"{t('shift.acknowledge')} · {row.staff_name}",
-            pin_fields(),
-            t("shift.items", count=row.items),
+            f"{t('shift.acknowledge')} · {row.staff_name}", pin_fields(), "\n".join(lines)
         )
 
         def submit(values: dict[str, Any]) -> None:
             shifts.acknowledge(desk, row.id, values["work_no"], values["pin"])
 
-        self.app.push_screen(ActionDialog(spec, submit), self._after_pin_action)
+        self.app.call_from_thread(
+            self.app.push_screen, ActionDialog(spec, submit), self._after_pin_action
+        )
 
     def action_file(self) -> None:
         self.query_one(TabbedContent).active = "tab-waiting"

@@ -423,3 +423,30 @@ def export_handover(desk: Desk, shift_id: str, directory: Path) -> Path:
         t("shift.print_title"),
         [header, items, events, signatures],
     )
+
+
+@dataclass(frozen=True)
+class HandoversWaiting:
+    """What signing in is told (issue 20): handovers waiting for this person to take over
+    (a handler) or to file (a manager), whose, and how many tickets they carry."""
+
+    to_file: bool  # a manager's: acknowledged handovers waiting for filing
+    shifts: list[ShiftRow]
+
+    @property
+    def tickets(self) -> int:
+        return sum(row.items for row in self.shifts)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted({f"{row.staff_name}({row.staff_work_no})" for row in self.shifts})
+
+
+def handovers_waiting(desk: Desk, actor: Actor) -> HandoversWaiting | None:
+    """A handler: colleagues' handovers not taken over yet; a manager: taken-over handovers
+    not filed yet. None when there is none."""
+    status = ShiftStatus.ACKNOWLEDGED if actor.is_manager else ShiftStatus.HANDED_OVER
+    rows, _ = list_shifts(desk, statuses=(status.value,))
+    if not actor.is_manager:
+        rows = [row for row in rows if row.staff_work_no != actor.work_no]
+    return HandoversWaiting(actor.is_manager, rows) if rows else None

@@ -14,9 +14,10 @@ from textual.widgets._footer import FooterKey
 from ui_helpers import WIDE, screen_text, settle, sign_in, type_text
 
 from deskapp.clock import FrozenClock
-from deskapp.services import followup
+from deskapp.services import followup, shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.store.models import Shift
+from screens.app import DeskApp
 from screens.detail import DetailScreen
 from screens.shift import ShiftScreen
 from screens.widgets.desk_footer import DeskFooter
@@ -201,3 +202,53 @@ async def test_f4_jumps_to_a_ticket_by_number_phone_tail_or_name(
         await pilot.press("escape", "enter")
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen) and app.screen.complaint_id == first
+
+
+def _handed_over(desk: Desk, actors: dict[str, Actor], clock: FrozenClock) -> None:
+    """张敏's shift with two open tickets, handed over with a note for each."""
+    me = actors["1001"]
+    shifts.open_shift(desk, me)
+    first = take(desk, me, "王先生", "13912345678")
+    second = take(desk, me, "李女士", "13600001111")
+    clock.advance(timedelta(hours=7))
+    notes = {first: "明天10点前回复核查结果", second: "等网络部回复后联系客户"}
+    shifts.close_shift(desk, me, notes, "今日客流较大")
+
+
+def _notices(app: DeskApp) -> str:
+    return " ".join(str(n.message) for n in app._notifications)
+
+
+async def test_signing_in_says_a_handover_waits_and_f5_goes_there_showing_it_before_the_pin(
+    desk: Desk, actors: dict[str, Actor], clock: FrozenClock
+) -> None:
+    _handed_over(desk, actors, clock)
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "1002", "2222")
+        said = _notices(app)
+        assert "1 份交接等您接收" in said and "张敏(1001)" in said and "2 件" in said, said
+        await pilot.press("f5")  # the one key: the waiting handover, under the cursor
+        await settle(pilot)
+        assert app.screen.query_one(TabbedContent).active == "tab-waiting"
+        assert app.focused is not None and app.focused.id == "waiting"
+        await pilot.press("ctrl+a")
+        await settle(pilot)
+        intro = str(app.screen.query_one("#dialog-intro").render())
+        for words in ("今日客流较大", "明天10点前回复核查结果", "等网络部回复后联系客户", "王先生"):
+            assert words in intro, (words, intro)
+        assert app.focused is not None and app.focused.id == "f-work_no"  # the PIN after
+
+
+async def test_the_duty_manager_is_told_of_handovers_to_file(
+    desk: Desk, actors: dict[str, Actor], clock: FrozenClock
+) -> None:
+    _handed_over(desk, actors, clock)
+    shifts.acknowledge(desk, shifts.list_shifts(desk)[0][0].id, "1002", "2222")
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        assert "1 份交接待您备案:张敏(1001)" in _notices(app)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert app.screen.query_one(TabbedContent).active == "tab-waiting"
