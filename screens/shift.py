@@ -71,7 +71,7 @@ class ShiftScreen(ModeScreen):
             Binding("ctrl+e", "export", t("shift.export"), show=False, priority=True),
             Binding("ctrl+k", "settle", t("shift.settle"), priority=True),
             # F5 again moves through the tabs (the tab bar's own ←/→ need it focused first).
-            Binding("f5", "next_tab(1)", t("shift.next_tab")),
+            Binding("f5", "next_tab", t("shift.next_tab")),
             Binding("shift+f5", "next_tab(-1)", t("shift.prev_tab"), show=False),
         ],
     )
@@ -173,7 +173,7 @@ class ShiftScreen(ModeScreen):
         self.load_history()
         self.load_conflicts()
 
-    def action_next_tab(self, step: int) -> None:
+    def action_next_tab(self, step: int = 1) -> None:
         tabs = self.query_one(TabbedContent)
         panes = [pane.id for pane in tabs.query(TabPane) if pane.id]
         tabs.active = panes[(panes.index(tabs.active) + step) % len(panes)]
@@ -261,8 +261,9 @@ class ShiftScreen(ModeScreen):
             note.text = saved["shift_note"]
         if not self._cursor_placed:
             # First shown: the first keys typed land in the first note, not on the tab bar.
+            # (With no shift in progress, a duty manager's, there is nothing to write.)
             self._cursor_placed = True
-            if self.query_one(TabbedContent).active == "tab-current":
+            if shift is not None and self.query_one(TabbedContent).active == "tab-current":
                 self.call_after_refresh(self._focus_in_tab, "tab-current")
 
     def _notes(self) -> dict[str, str]:

@@ -5,6 +5,7 @@ recusal hand-off visible when it matters. The hand-off itself is in test_ui_inta
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -252,3 +253,47 @@ async def test_the_duty_manager_is_told_of_handovers_to_file(
         await pilot.press("f5")
         await settle(pilot)
         assert app.screen.query_one(TabbedContent).active == "tab-waiting"
+
+
+async def test_f9_names_each_open_shift_and_shows_the_gaps_before_any_pin(
+    desk: Desk, actors: dict[str, Actor], clock: FrozenClock
+) -> None:
+    from screens.widgets.action_dialog import ActionDialog
+
+    shifts.open_shift(desk, actors["1001"])
+    clock.advance(timedelta(hours=1))
+    shifts.open_shift(desk, actors["1002"])
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press("f9")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "张敏(1001) 10:00 开班" in shown and "刘洋(2222)" not in shown
+        assert "刘洋(1002) 11:00 开班" in shown
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+        assert not isinstance(app.screen, ActionDialog)  # no PIN asked while gaps remain
+        assert "处未完成" in _notices(app)
+
+
+async def test_f9_reads_its_list_again_after_a_sync_started_from_it(
+    desk: Desk, tmp_path: Path
+) -> None:
+    from textual.widgets import DataTable
+
+    app = make_app(desk)
+    app.hall = str(tmp_path / "hall.db")
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")  # the sign-in itself is a change to send
+        await pilot.press("f9")
+        await settle(pilot)
+        screen = app.screen
+        rules = [g.rule for g in screen.listing.gaps]  # type: ignore[attr-defined]
+        assert "sync" in rules
+        screen.query_one("#gaps", DataTable).move_cursor(row=rules.index("sync"))
+        await pilot.press("enter")
+        await settle(pilot)
+        await settle(pilot)
+        assert "sync" not in [g.rule for g in screen.listing.gaps]  # type: ignore[attr-defined]
+        assert "未同步" not in screen_text(app)
