@@ -242,7 +242,8 @@ class DayCloseScreen(ModeScreen):
         def submit(values: dict[str, Any]) -> None:
             day_close.sign_off(desk, day, values["work_no"], values["pin"])
 
-        self.app.push_screen(ActionDialog(spec, submit), lambda ok: ok and self.action_reload())
+        # (Read again when the dialog closes: reload_on_return.)
+        self.app.push_screen(ActionDialog(spec, submit))
 
     def action_export(self) -> None:
         self._export(self.day)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
@@ -24,6 +25,14 @@ class Field(Vertical):
     Field.-invalid > Label {
         color: $error;
     }
+    /* The field with the cursor is unmistakable in every theme (high contrast included), not
+       only by the block cursor: its label in reverse on the accent colour; its box is tinted
+       in app.tcss, beside the screens' own input backgrounds it must outrank. */
+    Field.-focused > Label {
+        background: $accent;
+        color: auto 90%;
+        text-style: bold;
+    }
     """
 
     def __init__(self, label: str, widget: Widget, *, name: str, hint: str = "", **kwargs) -> None:
@@ -40,6 +49,14 @@ class Field(Vertical):
         if self._hint:
             yield Static(self._hint, classes="hint")
         yield Static("", id=f"error-{self.field_name}", classes="field-error")
+
+    # A class rather than :focus-within: Textual restyles the widget whose pseudo-class
+    # changed, not its label beside the focused control.
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.add_class("-focused")
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self.remove_class("-focused")
 
     def show_error(self, message: str | None) -> None:
         message = message or None

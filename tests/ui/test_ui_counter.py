@@ -297,3 +297,46 @@ async def test_f9_reads_its_list_again_after_a_sync_started_from_it(
         await settle(pilot)
         assert "sync" not in [g.rule for g in screen.listing.gaps]  # type: ignore[attr-defined]
         assert "未同步" not in screen_text(app)
+
+
+async def test_tab_from_the_cause_goes_on_to_the_next_field_even_with_matches_open(
+    desk: Desk,
+) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        app.screen.query_one("#cause-query").focus()
+        await type_text(pilot, "xh")
+        await settle(pilot)
+        assert app.screen.query_one("#cause").has_class("-open")  # matches on show
+        await pilot.press("tab")
+        assert app.focused is not None and app.focused.id == "channel"
+        await pilot.press("shift+tab")
+        assert app.focused is not None and app.focused.id == "cause-query"
+        await pilot.press("down", "enter")  # ↓ into the matches, Enter picks and moves on
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "channel"
+        assert app.screen.query_one("#cause").code  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "desk-high-contrast"])
+async def test_the_focused_field_is_marked_by_more_than_the_cursor(desk: Desk, theme: str) -> None:
+    from textual.widgets import Label
+
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        app.theme = theme
+        await sign_in(pilot)
+        assert app.focused is not None and app.focused.id == "customer_name"
+        screen = app.screen
+
+        def label(field: str) -> Label:
+            return screen.query_one(f"#field-{field}").query_one(Label)
+
+        focused, other = label("customer_name"), label("contact_phone")
+        assert focused.styles.background != other.styles.background
+        assert focused.styles.background.a == 1  # a solid bar, not a tint of the page
+        box = screen.query_one("#customer_name").styles.background
+        assert box != screen.query_one("#contact_phone").styles.background
+        await pilot.press("tab")  # the mark follows the cursor
+        assert label("contact_phone").styles.background != label("customer_name").styles.background
