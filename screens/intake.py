@@ -36,6 +36,7 @@ from deskapp.services.intake import (
     take_complaint,
 )
 from deskapp.services.pins import secret_pin
+from deskapp.services.search import ticket_no_of
 from deskapp.services.staff import list_staff
 from deskapp.store.failures import StoreUnavailable
 from deskapp.store.models import Complaint
@@ -114,6 +115,9 @@ class IntakeScreen(ModeScreen):
             Binding("ctrl+n", "new_form", t("key.new"), show=False),  # = Esc; the footer is full
             Binding("escape", "discard", t("intake.new_form"), show=False),
             Binding("ctrl+t", "hand_off", t("intake.hand_off")),
+            # Straight to the part of the form a solved case or a refund needs: fewer Tabs.
+            Binding("ctrl+o", "on_spot", t("intake.key_on_spot"), show=False, priority=True),
+            Binding("ctrl+r", "refund", t("intake.key_refund"), show=False, priority=True),
         ],
     )
 
@@ -673,12 +677,15 @@ class IntakeScreen(ModeScreen):
     @desk_work(exclusive=True, group="save")
     def save(self, form: IntakeForm) -> None:
         complaint = take_complaint(self.desk, self.actor, form)
+        repeat_of = (
+            ticket_no_of(self.desk, complaint.repeat_of_id) if complaint.repeat_of_id else ""
+        )
         with contextlib.suppress(StoreUnavailable):
             # Saved: a draft left behind by a full disk is only offered back once more.
             self.drafts.discard_now(self.actor.id)
             if self._hand_off is not None:  # the colleague's hand-off is a ticket now
                 self.drafts.discard_now(HANDOFF_STAFF)
-        self.app.call_from_thread(self._saved, complaint)
+        self.app.call_from_thread(self._saved, complaint, repeat_of or "")
 
     def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
         if worker.group == "save":
@@ -707,12 +714,15 @@ class IntakeScreen(ModeScreen):
         self._focus_first_error()
         self._schedule_draft()  # still unsaved: keep the draft
 
-    def _saved(self, complaint: Complaint) -> None:
+    def _saved(self, complaint: Complaint, repeat_of: str = "") -> None:
         self.query_one("#store-failure", Static).display = False
         self.saving = False
         self.query_one("#save", Button).disabled = False
         key = "intake.saved_closed" if complaint.solved_on_spot else "intake.saved_open"
-        self.notify(t(key, ticket=complaint.ticket_no), timeout=8)
+        message = t(key, ticket=complaint.ticket_no)
+        if repeat_of:  # linked by the service: said, with the ticket it repeats
+            message += t("intake.saved_repeat", ticket=repeat_of)
+        self.notify(message, timeout=8)
         self._reset()
 
     def _reset(self, offer_hand_off: bool = True) -> None:
@@ -735,6 +745,19 @@ class IntakeScreen(ModeScreen):
                     focusable[0].focus()
                     self.query_one("#intake-form", VerticalScroll).scroll_to_widget(field)
                 return
+
+    def action_on_spot(self) -> None:
+        """Ctrl+O: solved on the spot (or not, pressed again), the cursor on what that asks:
+        the outcome, or the promised reply time."""
+        box = self.query_one("#solved_on_spot", Checkbox)
+        box.value = not box.value
+        target = "#outcome" if box.value else "#promised_reply_at"
+        self.call_after_refresh(lambda: self.query_one(target).focus())
+
+    def action_refund(self) -> None:
+        """Ctrl+R: the refund part opened, the cursor in the amount charged."""
+        self.query_one("#refund_enabled", Checkbox).value = True
+        self.call_after_refresh(lambda: self.query_one("#refund-charged").focus())
 
     def action_new_form(self) -> None:
         self.action_discard()

@@ -212,6 +212,14 @@ class ComplaintDetail:
     repeat_of_ticket: str | None
 
 
+def ticket_no_of(desk: Desk, complaint_id: str) -> str:
+    """The ticket number of a complaint ("" when there is none by that id)."""
+    with desk.read() as session:
+        return (
+            session.scalar(sa.select(Complaint.ticket_no).where(Complaint.id == complaint_id)) or ""
+        )
+
+
 def complaint_detail(desk: Desk, complaint_id: str) -> ComplaintDetail | None:
     with desk.read() as session:
         complaint = session.get(Complaint, complaint_id)

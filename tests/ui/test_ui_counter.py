@@ -340,3 +340,34 @@ async def test_the_focused_field_is_marked_by_more_than_the_cursor(desk: Desk, t
         assert box != screen.query_one("#contact_phone").styles.background
         await pilot.press("tab")  # the mark follows the cursor
         assert label("contact_phone").styles.background != label("customer_name").styles.background
+
+
+async def test_the_save_message_says_the_ticket_a_repeat_is_linked_to(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    from ui_helpers import type_complaint
+
+    earlier = complaint(desk, take(desk, actors["1001"], "孙强", "13812341234")).ticket_no
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await type_complaint(pilot, name="孙强", phone="13812341234", cause="xh")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert f"已关联为 {earlier} 的重复投诉" in _notices(app)
+
+
+async def test_ctrl_o_and_ctrl_r_go_straight_to_the_outcome_and_the_refund(desk: Desk) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert app.screen.query_one("#solved_on_spot").value  # type: ignore[attr-defined]
+        assert app.focused is not None and app.focused.id == "outcome"
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "refund-charged"
+        await pilot.press("ctrl+o")  # not solved after all: the promised reply time
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "promised_reply_at"
