@@ -6,6 +6,7 @@ errors next to their fields, and saves a draft as the handler types."""
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 from typing import ClassVar
 
 from textual import on
@@ -329,10 +330,21 @@ class IntakeScreen(ModeScreen):
         yield DeskFooter()
 
     def on_mount(self) -> None:
+        self._example_times()
         self._sync_visibility()
         self.load_staff()
         self.warm_cause_index()
         self.offer_draft()
+
+    def _example_times(self) -> None:
+        """The promise's example is tomorrow at 10:00, never a fixed date that has passed."""
+        tomorrow = self.desk.clock.now().astimezone(self.desk.tz) + timedelta(days=1)
+        example = tomorrow.replace(hour=10, minute=0)
+        self.query_one("#promised_reply_at", Input).placeholder = t(
+            "intake.promised_example",
+            example=example.strftime("%Y-%m-%d %H:%M"),
+            short=example.strftime("%m-%d %H:%M"),
+        )
 
     @desk_work(group="warm")
     def warm_cause_index(self) -> None:

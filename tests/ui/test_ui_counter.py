@@ -371,3 +371,24 @@ async def test_ctrl_o_and_ctrl_r_go_straight_to_the_outcome_and_the_refund(desk:
         await pilot.press("ctrl+o")  # not solved after all: the promised reply time
         await settle(pilot)
         assert app.focused is not None and app.focused.id == "promised_reply_at"
+
+
+async def test_time_fields_take_every_promised_form_and_the_error_lists_them(desk: Desk) -> None:
+    from ui_helpers import error_of, focus_by_tab
+
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        box = app.screen.query_one("#promised_reply_at", Input)
+        assert "2026-11-25 10:00" in str(box.placeholder)  # tomorrow, from the desk's clock
+        await focus_by_tab(pilot, "promised_reply_at")
+        for typed in ("2026-11-25 10:00", "11-25 10:00", "16:30"):  # the README's three forms
+            await pilot.press("ctrl+a", "ctrl+k")
+            await type_text(pilot, typed)
+            await settle(pilot)
+            assert not error_of(app, "promised_reply_at"), typed
+        await pilot.press("ctrl+a", "ctrl+k")
+        await type_text(pilot, "明天")
+        await settle(pilot)
+        said = error_of(app, "promised_reply_at")
+        assert "2026-11-24 09:30" in said and "11-24 09:30" in said and "09:30" in said
