@@ -295,6 +295,15 @@ class DeskApp(App[None]):
             self.notify(t("signin.idle_signed_out", minutes=minutes), severity="warning",
                         timeout=3600)  # fmt: skip
 
+    def action_command_palette(self) -> None:
+        """Ctrl+P: Textual's palette, in the desk's words (screens/palette.py)."""
+        from textual.command import CommandPalette
+
+        from screens.palette import DeskCommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(DeskCommandPalette())
+
     def action_help(self) -> None:
         from screens.help import HelpScreen, screen_keys
 
@@ -314,6 +323,9 @@ class DeskApp(App[None]):
         return True
 
     def signed_in(self, actor: Actor) -> None:
+        from screens.palette import translate_select_overlay
+
+        translate_select_overlay()  # before the first Select opens (signed-in screens only)
         self.actor = actor
         self.switch_mode("intake")
         self.refresh_bindings()

@@ -392,3 +392,30 @@ async def test_time_fields_take_every_promised_form_and_the_error_lists_them(des
         await settle(pilot)
         said = error_of(app, "promised_reply_at")
         assert "2026-11-24 09:30" in said and "11-24 09:30" in said and "09:30" in said
+
+
+async def test_textuals_own_words_are_in_the_desks_language(desk: Desk) -> None:
+    from textual.command import CommandPalette
+    from textual.widgets._select import SelectOverlay
+
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        assert "查找操作或工单" in screen_text(app)
+        await type_text(pilot, "zzzz")
+        await settle(pilot, 1.2)  # Textual waits a moment before saying nothing matched
+        shown = screen_text(app)
+        assert "没有找到匹配项" in shown and "No matches" not in shown
+        await pilot.press("escape")
+        await settle(pilot)
+        from ui_helpers import focus_by_tab
+
+        await focus_by_tab(pilot, "channel")
+        await pilot.press("enter")  # the Select's list opens: its Esc in the footer
+        await settle(pilot)
+        assert isinstance(app.focused, SelectOverlay)
+        footer = [k.description for k in app.screen.query_one(DeskFooter).query(FooterKey)]
+        assert "收起列表" in footer and "Dismiss menu" not in footer
