@@ -187,10 +187,13 @@ class DayCloseScreen(ModeScreen):
         """The sync runs as the app's (one at a time, its outcome said by the app); once it
         ends, the list is read again, so a gap it closed leaves the screen."""
         worker = self.app.sync_now()  # type: ignore[attr-defined]
+        gaps = self.query_one("#gaps", DataTable)
+        gaps.loading = True  # Textual's LoadingIndicator over the list while it runs
 
         async def reload_after() -> None:
             with suppress(WorkerFailed, WorkerCancelled):  # said by the app's boundary
                 await worker.wait()
+            gaps.loading = False
             self.action_reload()
 
         self.run_worker(reload_after(), group="sync-then-reload")

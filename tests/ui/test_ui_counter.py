@@ -419,3 +419,17 @@ async def test_textuals_own_words_are_in_the_desks_language(desk: Desk) -> None:
         assert isinstance(app.focused, SelectOverlay)
         footer = [k.description for k in app.screen.query_one(DeskFooter).query(FooterKey)]
         assert "收起列表" in footer and "Dismiss menu" not in footer
+
+
+async def test_the_reports_show_a_loading_indicator_while_they_are_read(desk: Desk) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press("f6")
+        await settle(pilot)
+        tabs = app.screen.query_one("#report-tabs")
+        assert not tabs.loading
+        app.screen.reload()  # type: ignore[attr-defined]
+        assert tabs.loading  # until the worker's figures arrive
+        await settle(pilot)
+        assert not tabs.loading
