@@ -2,8 +2,8 @@
 with ⚠ and the overdue time, rows due within the hour amber with ◷, paused rows say until
 when (‖). Colour never stands alone: each state has its mark and words.
 
-The columns fit the window, what is due first: time left, ticket, next clock, customer and
-severity always (80 columns), then the cause, then the masked phone as the width allows; never
+The columns fit the window, what is due first: time left, ticket, customer, severity and the
+masked phone always (80 columns), the next clock's name and the cause as the width allows; never
 a column cut short or scrolled off sideways. The line under the table shows the highlighted
 ticket in full: phone, cause path, deadline, first responder (首问) and current owner."""
 
@@ -57,10 +57,11 @@ class Column:
 
 # Widths hold the longest value: "‖ 暂停至 11-26 10:00", a ticket number, "部门首次响应",
 # a four-character name, "一般". A cell takes its width plus one cell of padding either side.
+CLOCK = Column("col_clock", 12)
 ALWAYS = (
     Column("col_mark", 20),
     Column("col_ticket", 22),
-    Column("col_clock", 12),
+    CLOCK,
     Column("col_customer", 8),
     Column("col_severity", 4),
 )
@@ -70,17 +71,21 @@ SCROLLBAR = 2
 
 
 def fit_columns(width: int) -> tuple[Column, ...]:
-    """The columns a table `width` cells wide shows in full: the fixed ones, then the cause
-    (cut to what is left, never below CAUSE_MIN), then the phone."""
-    spare = width - SCROLLBAR - sum(c.width + 2 for c in ALWAYS)
-    extra: list[Column] = []
+    """The columns a table `width` cells wide shows in full: the fixed ones and the masked
+    phone (how the counter tells one customer from another), giving up the next clock's name
+    for it when both do not fit (the line under the table names it); then the cause (cut to
+    what is left, never below CAUSE_MIN)."""
+    columns = list(ALWAYS)
+    spare = width - SCROLLBAR - sum(c.width + 2 for c in columns)
+    if spare < PHONE.width + 2:
+        columns.remove(CLOCK)
+        spare += CLOCK.width + 2
+    if spare >= PHONE.width + 2:
+        columns.append(PHONE)
+        spare -= PHONE.width + 2
     if spare >= CAUSE_MIN + 2:
-        cause = Column("col_cause", min(CAUSE_WIDTH, spare - 2))
-        spare -= cause.width + 2
-        if spare >= PHONE.width + 2:
-            extra.append(PHONE)
-        extra.append(cause)
-    return (*ALWAYS, *extra)
+        columns.append(Column("col_cause", min(CAUSE_WIDTH, spare - 2)))
+    return tuple(columns)
 
 
 class QueueScreen(ModeScreen):

@@ -433,3 +433,20 @@ async def test_the_reports_show_a_loading_indicator_while_they_are_read(desk: De
         assert tabs.loading  # until the worker's figures arrive
         await settle(pilot)
         assert not tabs.loading
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
+async def test_the_queue_keeps_the_masked_phone_at_both_sizes(
+    desk: Desk, actors: dict[str, Actor], size: tuple[int, int]
+) -> None:
+    from textual.widgets import DataTable
+
+    cid = take(desk, actors["1001"], "王先生", "13912345678")
+    app = make_app(desk)
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        table = app.screen.query_one("#queue", DataTable)
+        assert str(table.get_cell(cid, "col_phone")) == "139****5678"
+        assert table.virtual_size.width <= table.scrollable_content_region.width
