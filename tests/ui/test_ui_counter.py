@@ -450,3 +450,26 @@ async def test_the_queue_keeps_the_masked_phone_at_both_sizes(
         table = app.screen.query_one("#queue", DataTable)
         assert str(table.get_cell(cid, "col_phone")) == "139****5678"
         assert table.virtual_size.width <= table.scrollable_content_region.width
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
+async def test_f7_keeps_the_reply_column_in_view_beside_a_long_entry(
+    desk: Desk, actors: dict[str, Actor], size: tuple[int, int]
+) -> None:
+    from textual.widgets import DataTable
+
+    from deskapp.services import opinion_book
+    from deskapp.services.opinion_book import EntryForm
+
+    me = actors["1001"]
+    done = opinion_book.add_entry(desk, me, EntryForm(page="12", line="4", kind="suggestion",
+                                  content="希望营业厅周末多开两个窗口,排队的人太多了,老人等不起"))  # fmt: skip
+    opinion_book.process_entry(desk, me, done.id, "已报厅经理,下周起周六加开窗口")
+    app = make_app(desk)
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        table = app.screen.query_one("#entries", DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert "已报厅经理" in screen_text(app)
