@@ -462,8 +462,10 @@ async def test_f7_keeps_the_reply_column_in_view_beside_a_long_entry(
     from deskapp.services.opinion_book import EntryForm
 
     me = actors["1001"]
-    done = opinion_book.add_entry(desk, me, EntryForm(page="12", line="4", kind="suggestion",
-                                  content="希望营业厅周末多开两个窗口,排队的人太多了,老人等不起"))  # fmt: skip
+    long = "希望营业厅周末多开两个窗口,排队的人太多了,老人等不起"
+    done = opinion_book.add_entry(
+        desk, me, EntryForm(page="12", line="4", kind="suggestion", content=long)
+    )
     opinion_book.process_entry(desk, me, done.id, "已报厅经理,下周起周六加开窗口")
     app = make_app(desk)
     async with app.run_test(size=size) as pilot:
