@@ -92,7 +92,7 @@ class OpinionBookScreen(ModeScreen):
         table = self.query_one("#entries", DataTable)
         # The content takes what the others leave, so the reply stays in view at 80 columns
         # (an auto-sized content column pushed it off to the right).
-        fixed = (("col_mark", 14), ("col_ref", 12), ("col_kind", 4), ("col_reply", 20))
+        fixed = (("col_mark", 13), ("col_ref", 11), ("col_kind", 4), ("col_reply", 18))
         spare = (self.size.width or self.app.size.width) - SCROLLBAR
         content = max(CONTENT_MIN, spare - sum(w + 2 for _, w in fixed) - 2)
         widths = dict(fixed) | {"col_content": content}
