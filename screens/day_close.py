@@ -3,7 +3,7 @@ daily work record, and the duty manager's sign-off with their PIN."""
 
 from __future__ import annotations
 
-from contextlib import suppress
+import time
 from datetime import date
 from typing import Any, ClassVar
 
@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
-from textual.worker import WorkerCancelled, WorkerFailed
+from textual.worker import Worker
 
 from deskapp.domain.enums import Satisfaction
 from deskapp.domain.timefmt import local_day
@@ -187,16 +187,18 @@ class DayCloseScreen(ModeScreen):
         """The sync runs as the app's (one at a time, its outcome said by the app); once it
         ends, the list is read again, so a gap it closed leaves the screen."""
         worker = self.app.sync_now()  # type: ignore[attr-defined]
-        gaps = self.query_one("#gaps", DataTable)
-        gaps.loading = True  # Textual's LoadingIndicator over the list while it runs
+        self.query_one("#gaps", DataTable).loading = True  # Textual's LoadingIndicator
+        self._reload_after(worker)
 
-        async def reload_after() -> None:
-            with suppress(WorkerFailed, WorkerCancelled):  # said by the app's boundary
-                await worker.wait()
-            gaps.loading = False
-            self.action_reload()
+    @desk_work(group="sync-then-reload")
+    def _reload_after(self, worker: Worker[None]) -> None:
+        while not worker.is_finished:  # (the app's worker: its outcome is the app's to say)
+            time.sleep(0.05)
+        self.app.call_from_thread(self._synced)
 
-        self.run_worker(reload_after(), group="sync-then-reload")
+    def _synced(self) -> None:
+        self.query_one("#gaps", DataTable).loading = False
+        self.action_reload()
 
     def _complete(self, gap: Gap) -> None:
         desk, actor = self.desk, self.actor
