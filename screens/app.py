@@ -324,6 +324,15 @@ class DeskApp(LastResort, App[None]):
             self.notify(t("signin.idle_signed_out", minutes=minutes), severity="warning",
                         timeout=3600)  # fmt: skip
 
+    def action_command_palette(self) -> None:
+        """Ctrl+P: Textual's palette, in the desk's words (screens/palette.py)."""
+        from textual.command import CommandPalette
+
+        from screens.palette import DeskCommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(DeskCommandPalette())
+
     def action_help(self) -> None:
         from screens.help import HelpScreen, screen_keys
 
@@ -343,12 +352,16 @@ class DeskApp(LastResort, App[None]):
         return True
 
     def signed_in(self, actor: Actor) -> None:
+        from screens.palette import translate_select_overlay
+
+        translate_select_overlay()  # before the first Select opens (signed-in screens only)
         self.actor = actor
         self.switch_mode("intake")
         self.refresh_bindings()
         self._notified.clear()
         if actor.role is Role.HANDLER:
             self.start_shift(actor)
+        self.tell_handovers(actor)
         if self._deadline_timer is None:
             every = self.desk.refdata.settings.followup.notify_every_seconds
             self._deadline_timer = self.set_interval(every, self.watch_deadlines)
@@ -366,6 +379,24 @@ class DeskApp(LastResort, App[None]):
         from deskapp.services.shifts import open_shift
 
         open_shift(self.desk, actor)
+
+    # The tab F5 opens on next (set when signing in found handovers waiting; read once).
+    shift_tab_wanted: str | None = None
+
+    @desk_work(group="handovers-waiting")
+    def tell_handovers(self, actor: Actor) -> None:
+        """Signing in: a handover waiting to be taken over (a handler) or filed (a manager)
+        is said at once, whose and how many tickets, with the key that goes there."""
+        from deskapp.services.shifts import handovers_waiting
+
+        waiting = handovers_waiting(self.desk, actor)
+        if waiting is None:
+            return
+        said = "shift.waiting_to_file" if waiting.to_file else "shift.waiting_incoming"
+        message = t(said, count=len(waiting.shifts), names="、".join(waiting.names),
+                    tickets=waiting.tickets, fkey="F5")  # fmt: skip
+        self.call_from_thread(setattr, self, "shift_tab_wanted", "tab-waiting")
+        self.call_from_thread(self.notify, message, severity="warning", timeout=60)
 
     def after_handover(self, shift: Shift | None) -> None:
         """Called once a handover is written, acknowledged or filed: the moments the hall

@@ -3,6 +3,7 @@ daily work record, and the duty manager's sign-off with their PIN."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Any, ClassVar
 
@@ -13,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
+from textual.worker import Worker
 
 from deskapp.domain.enums import Satisfaction
 from deskapp.domain.timefmt import local_day
@@ -180,7 +182,24 @@ class DayCloseScreen(ModeScreen):
         elif gap.target == "shift":
             self.app.switch_mode("shift")
         elif gap.target == "sync":
-            desk_app(self).sync_now()
+            self._sync_then_reload()
+
+    def _sync_then_reload(self) -> None:
+        """The sync runs as the app's (one at a time, its outcome said by the app); once it
+        ends, the list is read again, so a gap it closed leaves the screen."""
+        worker = desk_app(self).sync_now()
+        self.query_one("#gaps", DataTable).loading = True  # Textual's LoadingIndicator
+        self._reload_after(worker)
+
+    @desk_work(group="sync-then-reload")
+    def _reload_after(self, worker: Worker[None]) -> None:
+        while not worker.is_finished:  # (the app's worker: its outcome is the app's to say)
+            time.sleep(0.05)
+        self.app.call_from_thread(self._synced)
+
+    def _synced(self) -> None:
+        self.query_one("#gaps", DataTable).loading = False
+        self.action_reload()
 
     def _complete(self, gap: Gap) -> None:
         desk, actor = self.desk, self.actor
@@ -202,6 +221,24 @@ class DayCloseScreen(ModeScreen):
         self.app.push_screen(ActionDialog(spec, submit), self._reload_if_done)
 
     def action_sign(self) -> None:
+        """The checklist is read again first: with gaps left the duty manager sees them (and
+        is not asked for a PIN only to be refused); complete, the PIN is asked."""
+        self._check_then_sign(self.day)
+
+    @desk_work(exclusive=True, group="sign-check")
+    def _check_then_sign(self, day: date) -> None:
+        listing = day_close.checklist(self.desk, day)
+        self.app.call_from_thread(self._sign_or_show_gaps, listing)
+
+    def _sign_or_show_gaps(self, listing: Checklist) -> None:
+        if not listing.complete:
+            self.action_reload()
+            self.notify(t("day.gaps_first", count=len(listing.gaps)), severity="warning")
+            self.query_one("#gaps", DataTable).focus()
+            return
+        self._ask_pin()
+
+    def _ask_pin(self) -> None:
         desk, day = self.desk, self.day
         spec = DialogSpec(f"{t('day.sign')} · {day.isoformat()}", [
             FieldSpec("work_no", t("shift.work_no"), max_length=16),
@@ -211,11 +248,8 @@ class DayCloseScreen(ModeScreen):
         def submit(values: dict[str, Any]) -> None:
             day_close.sign_off(desk, day, values["work_no"], values["pin"])
 
-        self.app.push_screen(ActionDialog(spec, submit), self._reload_if_done)
-
-    def _reload_if_done(self, ok: bool | None) -> None:
-        if ok:
-            self.action_reload()
+        # (Read again when the dialog closes: reload_on_return.)
+        self.app.push_screen(ActionDialog(spec, submit))
 
     def action_export(self) -> None:
         self._export(self.day)

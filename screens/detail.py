@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -14,11 +15,13 @@ from textual.widgets import Static
 from deskapp.domain.money import format_yuan, from_fen
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
+from deskapp.services.clocks import clock_mark
 from deskapp.services.desk import Desk
 from deskapp.services.search import ComplaintDetail, HistoryEntry, complaint_detail
 from screens.boundary import WorkBoundary, desk_work
 from screens.desk_app import desk_app
 from screens.keys import keyed
+from screens.widgets.clock_text import clock_text
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
 
@@ -113,7 +116,7 @@ class DetailScreen(WorkBoundary, Screen[None]):
         record = Table.grid(padding=(0, 2))
         record.add_column(style="bold", no_wrap=True)
         record.add_column()
-        rows = [
+        rows: list[tuple[str, str | Text]] = [
             (t("search.col_ticket"), c.ticket_no),
             (
                 t("search.col_status"),
@@ -144,13 +147,11 @@ class DetailScreen(WorkBoundary, Screen[None]):
         if flags:
             rows.append(("标记", "、".join(flags)))
         if c.next_due_at is not None and c.next_clock:
-            rows.append(
-                (
-                    t("queue.col_clock"),
-                    f"{t(f'clock.{c.next_clock}')} {format_local(c.next_due_at, tz)}"
-                    + (f" {t('queue.provisional')}" if c.next_due_provisional else ""),
-                )
-            )
+            # The state in the queue's words (paused, overdue, due soon), then the deadline.
+            mark = clock_mark(self.desk, c.next_due_at, c.paused_until,
+                              c.next_due_provisional, self.desk.clock.now())  # fmt: skip
+            due = f" · {t(f'clock.{c.next_clock}')} {format_local(c.next_due_at, tz)}"
+            rows.append((t("queue.col_clock"), Text.assemble(clock_text(mark), due)))
         if c.promised_reply_at:
             rows.append((t("intake.promised_reply_at"), format_local(c.promised_reply_at, tz)))
         if c.outcome:

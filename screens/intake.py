@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import ClassVar
 
 from textual import on
@@ -27,6 +28,7 @@ from deskapp.domain.timefmt import format_local
 from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.drafts import HANDOFF_STAFF, HandOff, hand_off_json, load_hand_off
 from deskapp.services.intake import (
     IntakeForm,
     RefundForm,
@@ -38,6 +40,7 @@ from deskapp.services.intake import (
 )
 from deskapp.services.pins import secret_pin
 from deskapp.services.records import Complaint, StoreUnavailable
+from deskapp.services.search import ticket_no_of
 from deskapp.services.staff import list_staff
 from screens.boundary import desk_work
 from screens.desk_app import desk_app
@@ -48,11 +51,11 @@ from screens.widgets.confirm import ConfirmScreen
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.draft_keeper import DRAFT_DELAY, DraftKeeper  # noqa: F401 (tests read it here)
 from screens.widgets.field import Field, FieldSpec, field_widget
+from screens.widgets.hand_off import HandOffScreen
 from screens.widgets.mode_screen import ModeScreen
 from screens.widgets.status_line import StatusLine
 
 FORM_KEY = "intake"
-HANDOFF_STAFF = "handoff"  # a form left for a colleague under 当事人回避
 # Inputs whose text maps one-to-one onto IntakeForm fields.
 TEXT_INPUTS = (
     "received_at",
@@ -260,6 +263,9 @@ class IntakeScreen(ModeScreen):
             Binding("ctrl+n", "new_form", t("key.new"), show=False),  # = Esc; the footer is full
             Binding("escape", "discard", t("intake.new_form"), show=False),
             Binding("ctrl+t", "hand_off", t("intake.hand_off")),
+            # Straight to the part of the form a solved case or a refund needs: fewer Tabs.
+            Binding("ctrl+o", "on_spot", t("intake.key_on_spot"), show=False, priority=True),
+            Binding("ctrl+r", "refund", t("intake.key_refund"), show=False, priority=True),
         ],
     )
 
@@ -272,6 +278,8 @@ class IntakeScreen(ModeScreen):
         self._pending_accused = ""  # from a draft restored before the staff list arrived
         self._recusal = False  # the handler picked themselves as the accused staff member
         self._summary = ""  # the "N problems" line above the form
+        # A colleague's form taken under 当事人回避: it stays their hand-off until saved.
+        self._hand_off: HandOff | None = None
         self.drafts = DraftKeeper(self, FORM_KEY, lambda: self.desk)
 
     @property
@@ -314,10 +322,21 @@ class IntakeScreen(ModeScreen):
                    classes=part.classes)  # fmt: skip
 
     def on_mount(self) -> None:
+        self._example_times()
         self._sync_visibility()
         self.load_staff()
         self.warm_cause_index()
         self.offer_draft()
+
+    def _example_times(self) -> None:
+        """The promise's example is tomorrow at 10:00, never a fixed date that has passed."""
+        tomorrow = self.desk.clock.now().astimezone(self.desk.tz) + timedelta(days=1)
+        example = tomorrow.replace(hour=10, minute=0)
+        self.query_one("#promised_reply_at", Input).placeholder = t(
+            "intake.promised_example",
+            example=example.strftime("%Y-%m-%d %H:%M"),
+            short=example.strftime("%m-%d %H:%M"),
+        )
 
     @desk_work(group="warm")
     def warm_cause_index(self) -> None:
@@ -526,8 +545,7 @@ class IntakeScreen(ModeScreen):
         if recusal != self._recusal:
             self._recusal = recusal
             notice = self.query_one("#recusal-notice", Static)
-            offer = f"{t('intake.recusal_offer')}  {t('intake.hand_off_hint')}"
-            notice.update(offer if recusal else "")
+            notice.update(t("intake.recusal_offer") if recusal else "")
             notice.display = recusal
             self.refresh_bindings()  # Ctrl+T appears in the footer only when it applies
         summary_text = (
@@ -570,27 +588,33 @@ class IntakeScreen(ModeScreen):
         self.drafts.stop()
         if self.saving or desk_app(self).actor is None or self.is_blank():
             return None  # (a form being saved leaves no draft: the save discards it)
-        return self.drafts.save(staff_id or self.actor.id, self.read_form().to_json())
+        data = self.read_form().to_json()
+        taken = self._hand_off
+        if staff_id is None and taken is not None:
+            # A taken hand-off stays one until saved: signing out leaves it for the next one.
+            data = hand_off_json(data, taken.by_id, taken.by_work_no, taken.by_name)
+            return self.drafts.save(HANDOFF_STAFF, data)
+        if staff_id == HANDOFF_STAFF:
+            data = hand_off_json(data, self.actor.id, self.actor.work_no, self.actor.name)
+        return self.drafts.save(staff_id or self.actor.id, data)
 
     @desk_work(group="draft-offer")
     def offer_draft(self) -> None:
-        own = self.drafts.load(self.actor.id)
-        handoff = self.drafts.load(HANDOFF_STAFF)
-        draft = own or handoff
+        """The handler's own unsaved draft first; a colleague's hand-off once the form is
+        blank (now, or after this form is saved or cleared)."""
+        draft = self.drafts.load(self.actor.id)
         if draft is None:
+            self._offer_hand_off_now()
             return
         form = IntakeForm.from_json(draft.data)
-        if draft is handoff and form.accused_staff_id == self.actor.id:
-            return  # the colleague it was handed to is the one complained about
         at = format_local(draft.updated_at, self.desk.tz)
 
         def answer(restore: bool | None) -> None:
             if restore:
                 self.write_form(form)
-                if draft is handoff:
-                    self.drafts.discard(HANDOFF_STAFF)
             else:
                 self.drafts.discard(draft.staff_id)
+                self.offer_hand_off()
 
         self.app.call_from_thread(
             self.app.push_screen,
@@ -602,6 +626,38 @@ class IntakeScreen(ModeScreen):
             ),
             answer,
         )
+
+    @desk_work(group="draft-offer")
+    def offer_hand_off(self) -> None:
+        self._offer_hand_off_now()
+
+    def _offer_hand_off_now(self) -> None:
+        """In a worker: a form a colleague handed over under 当事人回避, said as such."""
+        hand_off = load_hand_off(self.desk, FORM_KEY)
+        if hand_off is None:
+            return
+        form = IntakeForm.from_json(hand_off.data)
+        if self.actor.id in (form.accused_staff_id, hand_off.by_id):
+            return  # the one complained about never sees it: it waits for a colleague
+        by = (
+            f"{hand_off.by_name}(工号 {hand_off.by_work_no})"
+            if hand_off.by_name
+            else t("handoff.unknown")
+        )
+        at = format_local(hand_off.at, self.desk.tz)
+        summary = form.content.strip().splitlines()[0][:40] if form.content.strip() else "—"
+        screen = HandOffScreen(by, at, form.customer_name, summary)
+
+        def answer(choice: str | None) -> None:
+            if choice == "take":
+                self._hand_off = hand_off
+                self.write_form(form)
+            elif choice == "discard":  # asked twice (HandOffScreen)
+                self.drafts.discard(HANDOFF_STAFF)
+            else:
+                self.notify(t("handoff.kept"), timeout=8)
+
+        self.app.call_from_thread(self.app.push_screen, screen, answer)
 
     # -------------------------------------------------------------------- actions
 
@@ -625,10 +681,15 @@ class IntakeScreen(ModeScreen):
     @desk_work(exclusive=True, group="save")
     def save(self, form: IntakeForm) -> None:
         complaint = take_complaint(self.desk, self.actor, form)
+        repeat_of = (
+            ticket_no_of(self.desk, complaint.repeat_of_id) if complaint.repeat_of_id else ""
+        )
         with contextlib.suppress(StoreUnavailable):
             # Saved: a draft left behind by a full disk is only offered back once more.
             self.drafts.discard_now(self.actor.id)
-        self.app.call_from_thread(self._saved, complaint)
+            if self._hand_off is not None:  # the colleague's hand-off is a ticket now
+                self.drafts.discard_now(HANDOFF_STAFF)
+        self.app.call_from_thread(self._saved, complaint, repeat_of or "")
 
     def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
         if worker.group == "save":
@@ -657,22 +718,28 @@ class IntakeScreen(ModeScreen):
         self._focus_first_error()
         self._schedule_draft()  # still unsaved: keep the draft
 
-    def _saved(self, complaint: Complaint) -> None:
+    def _saved(self, complaint: Complaint, repeat_of: str = "") -> None:
         self.query_one("#store-failure", Static).display = False
         self.saving = False
         self.query_one("#save", Button).disabled = False
         key = "intake.saved_closed" if complaint.solved_on_spot else "intake.saved_open"
-        self.notify(t(key, ticket=complaint.ticket_no), timeout=8)
+        message = t(key, ticket=complaint.ticket_no)
+        if repeat_of:  # linked by the service: said, with the ticket it repeats
+            message += t("intake.saved_repeat", ticket=repeat_of)
+        self.notify(message, timeout=8)
         self._reset()
 
-    def _reset(self) -> None:
+    def _reset(self, offer_hand_off: bool = True) -> None:
         self.drafts.stop()
+        self._hand_off = None
         self.touched.clear()
         self.show_all_errors = False
         self._show_repeat("")
         self.write_form(IntakeForm())
         self.query_one("#customer_name", Input).focus()
         self.query_one("#intake-form", VerticalScroll).scroll_home(animate=False)
+        if offer_hand_off:
+            self.offer_hand_off()  # one left waiting ("later") comes back on a blank form
 
     def _focus_first_error(self) -> None:
         for field in self.query(Field):
@@ -682,6 +749,19 @@ class IntakeScreen(ModeScreen):
                     focusable[0].focus()
                     self.query_one("#intake-form", VerticalScroll).scroll_to_widget(field)
                 return
+
+    def action_on_spot(self) -> None:
+        """Ctrl+O: solved on the spot (or not, pressed again), the cursor on what that asks:
+        the outcome, or the promised reply time."""
+        box = self.query_one("#solved_on_spot", Checkbox)
+        box.value = not box.value
+        target = "#outcome" if box.value else "#promised_reply_at"
+        self.call_after_refresh(lambda: self.query_one(target).focus())
+
+    def action_refund(self) -> None:
+        """Ctrl+R: the refund part opened, the cursor in the amount charged."""
+        self.query_one("#refund_enabled", Checkbox).value = True
+        self.call_after_refresh(lambda: self.query_one("#refund-charged").focus())
 
     def action_new_form(self) -> None:
         self.action_discard()
@@ -705,14 +785,31 @@ class IntakeScreen(ModeScreen):
             return self._recusal  # only a recused handler hands the form over
         return True
 
-    async def action_hand_off(self) -> None:
-        """当事人回避: leave the typed form for the colleague who signs in next."""
+    def action_hand_off(self) -> None:
+        """当事人回避: asked first, then the typed form is left for the colleague who signs in
+        next, with who left it."""
         if not self._recusal:
             return
+
+        async def answer(hand_off: bool | None) -> None:
+            if hand_off and self._recusal:
+                await self._hand_off_and_sign_out()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                t("intake.hand_off_title"),
+                t("intake.hand_off_body"),
+                yes=t("intake.hand_off_yes"),
+                no=t("intake.hand_off_no"),
+            ),
+            answer,
+        )
+
+    async def _hand_off_and_sign_out(self) -> None:
         # Each on disk before the next, and before the screen and its workers go away.
         written = self.save_draft_now(staff_id=HANDOFF_STAFF)
         if written is not None:
             await written.wait()
         await self.drafts.discard(self.actor.id).wait()
-        self._reset()
+        self._reset(offer_hand_off=False)
         await self.app.run_action("sign_out")

@@ -58,7 +58,7 @@ def desk_binding_ids() -> dict[str, Binding]:
         signin,
         staff,
     )
-    from screens.widgets import action_dialog, cause_picker, confirm  # noqa: F401
+    from screens.widgets import action_dialog, cause_picker, confirm, hand_off  # noqa: F401
 
     found: dict[str, Binding] = {}
     stack: list[type] = [DOMNode]

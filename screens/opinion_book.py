@@ -31,6 +31,10 @@ from screens.widgets.status_line import StatusLine
 KINDS = [(t(f"opinion.kind_{k.value}"), k.value) for k in EntryKind]
 
 
+SCROLLBAR = 2
+CONTENT_MIN = 10
+
+
 class OpinionBookScreen(ModeScreen):
     TITLE_KEY = "opinion.title"
     AUTO_FOCUS = "#entries"
@@ -87,14 +91,14 @@ class OpinionBookScreen(ModeScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#entries", DataTable)
-        for key, width in (
-            ("col_mark", 14),
-            ("col_ref", 16),
-            ("col_kind", 4),
-            ("col_content", None),
-            ("col_reply", 20),
-        ):
-            table.add_column(t(f"opinion.{key}"), width=width, key=key)
+        # The content takes what the others leave, so the reply stays in view at 80 columns
+        # (an auto-sized content column pushed it off to the right).
+        fixed = (("col_mark", 13), ("col_ref", 11), ("col_kind", 4), ("col_reply", 18))
+        spare = (self.size.width or self.app.size.width) - SCROLLBAR
+        content = max(CONTENT_MIN, spare - sum(w + 2 for _, w in fixed) - 2)
+        widths = dict(fixed) | {"col_content": content}
+        for key in ("col_mark", "col_ref", "col_kind", "col_content", "col_reply"):
+            table.add_column(t(f"opinion.{key}"), width=widths[key], key=key)
         self.reload()
 
     def reload_on_return(self) -> None:

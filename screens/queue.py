@@ -2,8 +2,8 @@
 with ⚠ and the overdue time, rows due within the hour amber with ◷, paused rows say until
 when (‖). Colour never stands alone: each state has its mark and words.
 
-The columns fit the window, what is due first: time left, ticket, next clock, customer and
-severity always (80 columns), then the cause, then the masked phone as the width allows; never
+The columns fit the window, what is due first: time left, ticket, customer, severity and the
+masked phone always (80 columns), the next clock's name and the cause as the width allows; never
 a column cut short or scrolled off sideways. The line under the table shows the highlighted
 ticket in full: phone, cause path, deadline, first responder (首问) and current owner."""
 
@@ -17,16 +17,25 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from deskapp.domain.enums import Severity
 from deskapp.domain.phone import mask_phone
 from deskapp.domain.severity import requires_major_report
-from deskapp.domain.timefmt import format_duration, format_local
+from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
+from deskapp.services.clocks import clock_mark
 from deskapp.services.day_lock import locked_for
 from deskapp.services.desk import Actor, Desk
-from deskapp.services.queue import PAGE_SIZE, QueuePage, QueueRow, Scope, queue_counts, queue_page
+from deskapp.services.queue import (
+    PAGE_SIZE,
+    QueuePage,
+    QueueRow,
+    Scope,
+    jump_target,
+    queue_counts,
+    queue_page,
+)
 from deskapp.services.staff import list_staff
 from screens.boundary import desk_work
 from screens.desk_app import desk_app
@@ -35,6 +44,7 @@ from screens.keys import keyed
 from screens.major_report import MajorReportScreen
 from screens.queue_actions import ACTIONS, ACTIONS_BY_NAME, late_approval
 from screens.widgets.action_dialog import ActionDialog
+from screens.widgets.clock_text import clock_text
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.mode_screen import ModeScreen
 from screens.widgets.status_line import StatusLine
@@ -50,10 +60,11 @@ class Column:
 
 # Widths hold the longest value: "‖ 暂停至 11-26 10:00", a ticket number, "部门首次响应",
 # a four-character name, "一般". A cell takes its width plus one cell of padding either side.
+CLOCK = Column("col_clock", 12)
 ALWAYS = (
     Column("col_mark", 20),
     Column("col_ticket", 22),
-    Column("col_clock", 12),
+    CLOCK,
     Column("col_customer", 8),
     Column("col_severity", 4),
 )
@@ -63,17 +74,21 @@ SCROLLBAR = 2
 
 
 def fit_columns(width: int) -> tuple[Column, ...]:
-    """The columns a table `width` cells wide shows in full: the fixed ones, then the cause
-    (cut to what is left, never below CAUSE_MIN), then the phone."""
-    spare = width - SCROLLBAR - sum(c.width + 2 for c in ALWAYS)
-    extra: list[Column] = []
+    """The columns a table `width` cells wide shows in full: the fixed ones and the masked
+    phone (how the counter tells one customer from another), giving up the next clock's name
+    for it when both do not fit (the line under the table names it); then the cause (cut to
+    what is left, never below CAUSE_MIN)."""
+    columns = list(ALWAYS)
+    spare = width - SCROLLBAR - sum(c.width + 2 for c in columns)
+    if spare < PHONE.width + 2:
+        columns.remove(CLOCK)
+        spare += CLOCK.width + 2
+    if spare >= PHONE.width + 2:
+        columns.append(PHONE)
+        spare -= PHONE.width + 2
     if spare >= CAUSE_MIN + 2:
-        cause = Column("col_cause", min(CAUSE_WIDTH, spare - 2))
-        spare -= cause.width + 2
-        if spare >= PHONE.width + 2:
-            extra.append(PHONE)
-        extra.append(cause)
-    return (*ALWAYS, *extra)
+        columns.append(Column("col_cause", min(CAUSE_WIDTH, spare - 2)))
+    return tuple(columns)
 
 
 class QueueScreen(ModeScreen):
@@ -85,6 +100,8 @@ class QueueScreen(ModeScreen):
     QueueScreen #queue-info { height: 1; padding: 0 1; text-style: bold; }
     QueueScreen #queue-provisional { height: auto; padding: 0 1; color: $warning; }
     QueueScreen #queue { height: 1fr; }
+    QueueScreen #queue-jump { display: none; margin: 0 1; }
+    QueueScreen #queue-jump.-open { display: block; }
     /* The highlighted ticket in full: phone, cause path, deadline, first responder, owner. */
     QueueScreen #queue-row {
         height: auto; max-height: 2; padding: 0 1; background: $boost; color: $text-muted;
@@ -101,6 +118,7 @@ class QueueScreen(ModeScreen):
             Binding("enter", "open_detail", t("key.detail"), priority=True),
             Binding("ctrl+r", "toggle_scope", t("queue.toggle_scope")),
             Binding("pagedown", "more", t("key.more"), show=False),
+            Binding("slash", "jump", t("queue.jump"), show=False),
         ],
     )
 
@@ -127,6 +145,10 @@ class QueueScreen(ModeScreen):
         yield Static("", id="queue-provisional")
         table: DataTable[Any] = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
         yield table
+        # Typing a digit or a name on the table opens this box and jumps as it is typed.
+        # (Not selected on focus: the key that opened it is its first character.)
+        yield Input(id="queue-jump", placeholder=t("queue.jump_hint"), compact=True,
+                    select_on_focus=False, max_length=40)  # fmt: skip
         yield Static("", id="queue-row")
         yield DeskFooter()
 
@@ -179,21 +201,8 @@ class QueueScreen(ModeScreen):
         return page, counts, now
 
     def _mark(self, row: QueueRow, now: datetime) -> Text:
-        tz = self.desk.tz
-        if row.paused_until is not None and row.paused_until > now:
-            return Text(
-                t("queue.paused", until=format_local(row.paused_until, tz)[5:]), style="italic"
-            )
-        left = row.next_due_at - now
-        suffix = t("queue.provisional") if row.provisional else ""
-        if left.total_seconds() < 0:
-            return Text(t("queue.overdue", time=format_duration(left)) + suffix, style="bold red")
-        if left <= self.desk.refdata.time_limits.highlight:
-            return Text(
-                t("queue.due_soon", time=format_duration(left)) + suffix, style="bold yellow"
-            )
-        # Two blank cells where the other states have their mark: the words line up.
-        return Text("  " + t("queue.left", time=format_duration(left)) + suffix)
+        mark = clock_mark(self.desk, row.next_due_at, row.paused_until, row.provisional, now)
+        return clock_text(mark, align=True)
 
     def _cells(self, row: QueueRow, now: datetime) -> list[Text | str]:
         causes = self.desk.refdata.causes
@@ -340,8 +349,50 @@ class QueueScreen(ModeScreen):
         if row is not None:
             self.app.push_screen(MajorReportScreen(row.id))
 
+    # ---------------------------------------------------------------- jump to a ticket
+
+    def action_jump(self, typed: str = "") -> None:
+        box = self.query_one("#queue-jump", Input)
+        box.add_class("-open")
+        box.value = typed
+        box.cursor_position = len(typed)
+        box.focus()
+
+    def _close_jump(self) -> None:
+        box = self.query_one("#queue-jump", Input)
+        box.remove_class("-open")
+        box.value = ""
+        self.query_one("#queue", DataTable).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        table = self.query_one("#queue", DataTable)
+        char = event.character
+        if self.focused is table and char and (char.isdigit() or not char.isascii()):
+            if char.isprintable():  # a ticket's digits, a phone's last four, a name
+                event.stop()
+                self.action_jump(char)
+        elif self.focused is self.query_one("#queue-jump") and event.key == "escape":
+            event.stop()
+            self._close_jump()
+
+    @on(Input.Changed, "#queue-jump")
+    def _jump_typed(self, event: Input.Changed) -> None:
+        target = jump_target(self.rows, event.value)
+        box = event.input
+        box.set_class(bool(event.value.strip()) and target is None, "-invalid")
+        if target is not None:
+            self.query_one("#queue", DataTable).move_cursor(row=target)
+            self._show_row(self._current())
+        elif event.value.strip():  # said where the highlighted ticket is shown, not a toast
+            self.query_one("#queue-row", Static).update(
+                t("queue.jump_none", typed=event.value.strip())
+            )
+
     @on(DataTable.RowSelected, "#queue")
     def action_open_detail(self) -> None:
+        if self.focused is self.query_one("#queue-jump"):
+            self._close_jump()  # Enter in the jump box: stay on the ticket jumped to
+            return
         row = self._current()
         if row is not None:
             self.app.push_screen(DetailScreen(row.id))

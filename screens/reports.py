@@ -123,6 +123,7 @@ class ReportsScreen(ModeScreen):
     def reload(self) -> None:
         assert self.period is not None
         self.query_one("#report-info", Static).update(t("reports.loading"))
+        self.query_one("#report-tabs").loading = True  # Textual's LoadingIndicator, over it
         self.load(ReportRequest(self.period, self.scope))
 
     @desk_work(exclusive=True, group="reports")
@@ -137,10 +138,12 @@ class ReportsScreen(ModeScreen):
         return False  # an export: the app's notification says why
 
     def _failed(self, message: str) -> None:
+        self.query_one("#report-tabs").loading = False
         self.query_one("#report-info", Static).update(Text(f"✗ {message}", style="bold red"))
 
     def _show(self, report: Report) -> None:
         self.report = report
+        self.query_one("#report-tabs").loading = False
         self.query_one("#report-heading", Static).update(report.title)
         at = format_local(report.generated_at, report.tz)
         self.query_one("#report-info", Static).update(

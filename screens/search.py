@@ -114,7 +114,11 @@ class SearchScreen(ModeScreen):
         if self._timer is not None:
             self._timer.stop()
         self.run_search(event.value)
-        self.query_one("#results", DataTable).focus()
+        # To the results once they are there; a search that found nothing keeps the cursor in
+        # the box, to correct the query (`_show`).
+        self._results_wanted = True
+
+    _results_wanted = False  # Enter was pressed in the box: focus follows the results
 
     def run_search(self, query: str) -> None:
         self._query = query
@@ -136,6 +140,7 @@ class SearchScreen(ModeScreen):
         self.query_one("#results", DataTable).clear()
         self._ids = []
         self._has_more = False
+        self._results_wanted = False  # the cursor stays in the box, to correct the query
         self.query_one("#search-info", Static).update(f"✗ {error_text(refused.errors[0])}")
 
     def _show(self, query: str, page: SearchPage) -> None:
@@ -170,6 +175,9 @@ class SearchScreen(ModeScreen):
         else:
             info = f"{kind} · {t('search.count', count=len(self._ids))}"
         self.query_one("#search-info", Static).update(info)
+        if page.offset == 0 and self._results_wanted:
+            self._results_wanted = False
+            self.query_one("#results" if self._ids else "#query").focus()
 
     @on(DataTable.RowHighlighted, "#results")
     def _near_end(self, event: DataTable.RowHighlighted) -> None:

@@ -23,12 +23,14 @@ from textual.widgets import (
 )
 from textual.worker import Worker
 
+from deskapp.domain.clocks import ClockStatus
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.phone import mask_phone
-from deskapp.domain.timefmt import format_duration, format_local, read_local
+from deskapp.domain.timefmt import format_local, read_local
 from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
 from deskapp.services import shifts
+from deskapp.services.clocks import clock_mark
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import list_staff
 from screens.boundary import desk_work
@@ -36,6 +38,7 @@ from screens.desk_app import desk_app
 from screens.handover import HandoverScreen
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
+from screens.widgets.clock_text import clock_text
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.desk_text_area import DeskTextArea
 from screens.widgets.draft_keeper import DraftKeeper
@@ -71,6 +74,9 @@ class ShiftScreen(ModeScreen):
             Binding("ctrl+b", "file", t("shift.file"), priority=True),
             Binding("ctrl+e", "export", t("shift.export"), show=False, priority=True),
             Binding("ctrl+k", "settle", t("shift.settle"), priority=True),
+            # F5 again moves through the tabs (the tab bar's own ←/→ need it focused first).
+            Binding("f5", "next_tab", t("shift.next_tab")),
+            Binding("shift+f5", "next_tab(-1)", t("shift.prev_tab"), show=False),
         ],
     )
 
@@ -86,6 +92,7 @@ class ShiftScreen(ModeScreen):
         self.drafts = DraftKeeper(self, DRAFT_FORM, lambda: self.desk)
         # (Not `_closing`: that is Textual's own flag of a message pump shutting down.)
         self._handing_over = False
+        self._cursor_placed = False
 
     @property
     def desk(self) -> Desk:
@@ -159,10 +166,32 @@ class ShiftScreen(ModeScreen):
         ):
             label = t(key) if "." in key else t(f"shift.{key}")
             conflicts.add_column(label, width=width, key=key)
+        wanted = desk_app(self).shift_tab_wanted
+        if wanted:  # signing in said a handover waits: F5 opens where it is taken or filed
+            desk_app(self).shift_tab_wanted = None
+            self._cursor_placed = True
+            self.query_one(TabbedContent).active = wanted
+            self.call_after_refresh(self._focus_in_tab, wanted)
         self.load_current()
         self.load_waiting()
         self.load_history()
         self.load_conflicts()
+
+    def action_next_tab(self, step: int = 1) -> None:
+        tabs = self.query_one(TabbedContent)
+        panes = [pane.id for pane in tabs.query(TabPane) if pane.id]
+        tabs.active = panes[(panes.index(tabs.active) + step) % len(panes)]
+        self._focus_in_tab(tabs.active)
+
+    def _focus_in_tab(self, pane: str) -> None:
+        """The cursor where that tab is worked in: the first note to write, the tables, the
+        history's staff filter."""
+        if pane == "tab-current":
+            notes = self.query(".item Input")
+            (notes.first() if notes else self.query_one("#shift-note")).focus()
+        else:
+            first = {"tab-waiting": "#waiting", "tab-history": "#h-staff"}
+            self.query_one(first.get(pane, "#conflicts")).focus()
 
     def reload_on_return(self) -> None:
         self.load_current()
@@ -213,10 +242,12 @@ class ShiftScreen(ModeScreen):
         for item in items:
             clock = t(f"clock.{item.next_clock}") if item.next_clock else ""
             line = Text()
-            if item.next_due_at is not None and item.next_due_at < now:
-                # What the next person must do first: overdue in words, not only in red.
-                overdue = t("queue.overdue", time=format_duration(item.next_due_at - now))
-                line.append(f"{overdue} · ", style="bold red")
+            # Overdue, due soon or paused in words, as the queue says it (one function decides).
+            mark = clock_mark(self.desk, item.next_due_at, item.paused_until,
+                              item.provisional, now)  # fmt: skip
+            if mark.status is not ClockStatus.OK:
+                line.append_text(clock_text(mark))
+                line.append(" · ")
             line.append(
                 f"{item.ticket_no} · {item.customer_name} "
                 f"{mask_phone(item.contact_phone)} · {clock} "
@@ -232,6 +263,12 @@ class ShiftScreen(ModeScreen):
         note = self.query_one("#shift-note", TextArea)
         if not note.text and saved.get("shift_note"):
             note.text = saved["shift_note"]
+        if not self._cursor_placed:
+            # First shown: the first keys typed land in the first note, not on the tab bar.
+            # (With no shift in progress, a duty manager's, there is nothing to write.)
+            self._cursor_placed = True
+            if shift is not None and self.query_one(TabbedContent).active == "tab-current":
+                self.call_after_refresh(self._focus_in_tab, "tab-current")
 
     def _notes(self) -> dict[str, str]:
         return {
@@ -281,7 +318,8 @@ class ShiftScreen(ModeScreen):
             static.remove_class("-shown")
         first = None
         for error in violation.errors:
-            target = "shift-note-error" if error.field == "shift_note" else f"error-{error.field}"
+            general_line = error.field in ("shift_note", "shift")  # "shift": none in progress
+            target = "shift-note-error" if general_line else f"error-{error.field}"
             found = self.query(f"#{target}")
             if found:
                 found.first(Static).update(f"✗ {error_text(error)}")
@@ -294,7 +332,7 @@ class ShiftScreen(ModeScreen):
             # Below the open tickets on a small terminal: brought into view (the focus, and
             # what was typed there, stay where they are).
             self.call_after_refresh(line.scroll_visible, animate=False)
-        if first and first != "shift_note":
+        if first and first not in ("shift_note", "shift"):
             self.query_one(f"#note-{first}", Input).focus()
         elif first:
             self.query_one("#shift-note", TextArea).focus()
@@ -356,17 +394,29 @@ class ShiftScreen(ModeScreen):
         row = self._selected("waiting", self.waiting)
         if row is None:
             return
+        self._ask_acknowledge(row)
+
+    @desk_work(exclusive=True, group="acknowledge")
+    def _ask_acknowledge(self, row: shifts.ShiftRow) -> None:
+        """What is being taken over (the shift's note, each item with its deadline and its
+        note) is read and shown above the PIN: the PIN confirms what was read."""
         desk = self.desk
+        view = shifts.handover_view(desk, row.id)
+        lines = [f"{t('shift.note')}:{view.shift.note}", t("shift.items", count=len(view.items))]
+        for item, ticket, customer, _phone in view.items:
+            clock = t(f"clock.{item.next_clock}") if item.next_clock else ""
+            due = format_local(item.next_due_at, desk.tz)[5:] if item.next_due_at else ""
+            lines.append(f"· {ticket} {customer} · {clock} {due} → {item.note}")
         spec = DialogSpec(
-            f"{t('shift.acknowledge')} · {row.staff_name}",
-            pin_fields(),
-            t("shift.items", count=row.items),
+            f"{t('shift.acknowledge')} · {row.staff_name}", pin_fields(), "\n".join(lines)
         )
 
         def submit(values: dict[str, Any]) -> None:
             shifts.acknowledge(desk, row.id, values["work_no"], values["pin"])
 
-        self.app.push_screen(ActionDialog(spec, submit), self._after_pin_action)
+        self.app.call_from_thread(
+            self.app.push_screen, ActionDialog(spec, submit), self._after_pin_action
+        )
 
     def action_file(self) -> None:
         self.query_one(TabbedContent).active = "tab-waiting"

@@ -194,6 +194,8 @@ class ClockStatus(StrEnum):
     OVERDUE = "overdue"  # 压单: past the deadline
     DUE_SOON = "due_soon"
     OK = "ok"
+    PAUSED = "paused"  # a ticket's clocks stand still (the customer asked to be called later)
+    NONE = "none"  # a ticket with no clock running
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,34 @@ def state(deadline: Deadline, now: datetime, due_soon: timedelta) -> ClockState:
     if left <= due_soon:
         return ClockState(ClockStatus.DUE_SOON, left)
     return ClockState(ClockStatus.OK, left)
+
+
+@dataclass(frozen=True)
+class TicketClockView:
+    """How a ticket's clock state is shown, the same on every screen (queue, handover, detail,
+    search): a pause still running wins over the deadline it holds back; `provisional` marks a
+    deadline in a year whose holiday schedule is not known yet."""
+
+    status: ClockStatus
+    left: timedelta | None  # until the next deadline; negative once overdue; None when none
+    paused_until: datetime | None
+    provisional: bool
+
+
+def ticket_clock_view(
+    next_due_at: datetime | None,
+    paused_until: datetime | None,
+    provisional: bool,
+    now: datetime,
+    highlight: timedelta,
+) -> TicketClockView:
+    now = _aware_utc(now)
+    if paused_until is not None and _aware_utc(paused_until) > now:
+        return TicketClockView(ClockStatus.PAUSED, None, paused_until, provisional)
+    if next_due_at is None:
+        return TicketClockView(ClockStatus.NONE, None, None, False)
+    shown = state(Deadline(_aware_utc(next_due_at)), now, highlight)
+    return TicketClockView(shown.status, shown.left, None, provisional)
 
 
 # ---------------------------------------------------------------- pauses

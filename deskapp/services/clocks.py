@@ -3,10 +3,14 @@ are running (deskapp/domain/ticket_facts.py), store the earliest on the complain
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from deskapp.domain.clocks import ClockStatus, ticket_clock_view
 from deskapp.domain.ticket_clocks import ActiveClock, TicketFacts, active_clocks
 from deskapp.domain.ticket_facts import (
     DERIVED_COLUMNS,
@@ -14,6 +18,8 @@ from deskapp.domain.ticket_facts import (
     derived_columns,
     ticket_facts,
 )
+from deskapp.domain.timefmt import format_duration, format_local
+from deskapp.i18n import t
 from deskapp.services.desk import Desk
 from deskapp.store.models import Complaint, ComplaintEvent
 
@@ -89,3 +95,37 @@ def recompute_all(desk: Desk, actor_id: str, batch: int = 500) -> int:
                 refresh_clocks(session, desk, complaint)
                 changed += before != (complaint.next_due_at, complaint.next_clock)
             last_id = complaints[-1].id
+
+
+@dataclass(frozen=True)
+class ClockMark:
+    """A ticket's clock state and its words, as every screen shows it (the screen adds colour:
+    overdue red, due soon amber; the symbol and words carry the meaning without it)."""
+
+    status: ClockStatus
+    text: str
+
+
+def clock_mark(
+    desk: Desk,
+    next_due_at: datetime | None,
+    paused_until: datetime | None,
+    provisional: bool,
+    now: datetime,
+) -> ClockMark:
+    """The one place that decides how a ticket's clock is shown: "‖ 暂停至 …" while a pause
+    runs (not "⚠ 超时" for the deadline it holds back), "⚠ 超时 …", "◷ 剩 …", "剩 …", with
+    "≈" after a provisional deadline."""
+    view = ticket_clock_view(
+        next_due_at, paused_until, provisional, now, desk.refdata.time_limits.highlight
+    )
+    suffix = t("queue.provisional") if view.provisional else ""
+    if view.status is ClockStatus.PAUSED:
+        assert view.paused_until is not None
+        until = format_local(view.paused_until, desk.tz)[5:]
+        return ClockMark(view.status, t("queue.paused", until=until))
+    if view.left is None:
+        return ClockMark(view.status, "")
+    key = {ClockStatus.OVERDUE: "queue.overdue", ClockStatus.DUE_SOON: "queue.due_soon"}
+    text = t(key.get(view.status, "queue.left"), time=format_duration(view.left))
+    return ClockMark(view.status, text + suffix)

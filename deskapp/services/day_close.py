@@ -19,7 +19,7 @@ from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.money import format_yuan, from_fen
 from deskapp.domain.permissions import Permission
-from deskapp.domain.timefmt import local_day
+from deskapp.domain.timefmt import format_local, local_day
 from deskapp.services.audit import enforce
 from deskapp.services.day_lock import LateApproval, approve_late, guard_day
 from deskapp.services.desk import Actor, Desk
@@ -34,6 +34,7 @@ from deskapp.store.models import (
     OpinionEntry,
     Refund,
     Shift,
+    Staff,
 )
 
 
@@ -112,13 +113,18 @@ def checklist(desk: Desk, day: date) -> Checklist:
                    col(OpinionEntry.processed_at).is_(None))
         ).all():  # fmt: skip
             gaps.append(Gap("opinion_book", "opinion_book", eid, f"{written} 第{page}页第{line}行"))
-        for sid, in session.execute(
-            sa.select(col(Shift.id)).where(
-                col(Shift.opened_at) >= start, col(Shift.opened_at) < end,
-                col(Shift.terminal_code) == terminal.terminal_code, col(Shift.status) == "open",
+        for sid, name, work_no, opened in session.execute(
+            sa.select(Shift.id, Staff.name, Staff.work_no, Shift.opened_at)
+            .join(Staff, Staff.id == Shift.staff_id)
+            .where(
+                Shift.opened_at >= start, Shift.opened_at < end,
+                Shift.terminal_code == terminal.terminal_code, Shift.status == "open",
             )
+            .order_by(Shift.opened_at)
         ).all():  # fmt: skip
-            gaps.append(Gap("handover", "shift", sid))
+            # Whose and since when: two open shifts are two different people to ask.
+            since = format_local(opened, desk.tz)[11:16]
+            gaps.append(Gap("handover", "shift", sid, f"{name}({work_no}) {since}"))
         waiting = session.scalar(
             sa.select(sa.func.count())
             .select_from(ChangeLog)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -126,4 +129,23 @@ def coming_due(desk: Desk, actor: Actor, now: datetime, within: timedelta) -> li
         col(Complaint.next_due_at) >= now, col(Complaint.next_due_at) <= now + within
     )
     with desk.read() as session:
-        return [QueueRow(*r) for r in session.execute(stmt.order_by(col(Complaint.next_due_at)))]
+        return [QueueRow(*r) for r in session.execute(stmt.order_by(Complaint.next_due_at))]
+
+
+def jump_target(rows: Sequence[QueueRow], typed: str) -> int | None:
+    """The first row the handler means by what they typed in F4's jump box: part of the
+    ticket number ("0003", "1124-0003"), the last four digits of the phone, or part of the
+    customer's name. None when no row matches."""
+    text = unicodedata.normalize("NFKC", typed).strip().upper()
+    if not text:
+        return None
+    digits = text.replace("-", "")
+    for index, row in enumerate(rows):
+        phone = re.sub(r"\D", "", row.contact_phone)
+        if (
+            text in row.ticket_no.upper()
+            or (digits.isdigit() and len(digits) == 4 and phone.endswith(digits))
+            or (not digits.isdigit() and text in row.customer_name.upper())
+        ):
+            return index
+    return None

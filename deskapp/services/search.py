@@ -7,7 +7,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -103,10 +103,9 @@ def search(desk: Desk, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> S
         )
         stmt = stmt.where(
             sa.or_(
-                sa.and_(
-                    col(Complaint.ticket_no) >= upper, col(Complaint.ticket_no) < upper + "\uffff"
-                ),
-                col(Complaint.id).in_(aliased),
+                sa.and_(Complaint.ticket_no >= upper, Complaint.ticket_no < upper + "\uffff"),
+                Complaint.id.in_(aliased),
+                *_ticket_tail(desk, upper),
             )
         )
         stmt = stmt.order_by(col(Complaint.ticket_no).desc())
@@ -118,8 +117,9 @@ def search(desk: Desk, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> S
     elif kind is QueryKind.LAST4:
         # NFKC: full-width digits from a Chinese IME ("５６７８") are the same four digits.
         last4 = re.sub(r"\D", "", unicodedata.normalize("NFKC", q))
-        stmt = stmt.where(col(Complaint.phone_last4) == last4)
-        stmt = stmt.order_by(col(Complaint.received_at).desc())
+        # Four digits are also the tail of a recent ticket number ("0003": today's third).
+        stmt = stmt.where(sa.or_(Complaint.phone_last4 == last4, *_ticket_tail(desk, last4)))
+        stmt = stmt.order_by(Complaint.received_at.desc())
     elif kind is QueryKind.TEXT:
         stmt = _text_query(stmt, q, offset, limit)
     else:
@@ -129,7 +129,38 @@ def search(desk: Desk, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> S
     return SearchPage(kind, [ComplaintRow(*r) for r in rows[:limit]], offset, len(rows) > limit)
 
 
-def _text_query(stmt: sa.Select[Any], q: str, offset: int, limit: int) -> sa.Select[Any]:
+# How far back a bare sequence ("0003") is looked for as a ticket number's tail: the handler
+# who types it means a recent ticket, and the read stays an index range of received_at.
+TAIL_DAYS = 31
+_DATED_TAIL = re.compile(r"(\d{8})-\d{4,}")
+
+
+def _ticket_tail(desk: Desk, tail: str) -> list[sa.ColumnElement[bool]]:
+    """The condition for a ticket number ending in `tail` ("0003", "20261206-0003"), kept to
+    an index range of received_at (the day in the number, or the last TAIL_DAYS days): a
+    LIKE on the end of the number alone would read every ticket. [] when `tail` is neither."""
+    ending = Complaint.ticket_no.like(f"%-{tail}")
+    dated = _DATED_TAIL.fullmatch(tail)
+    if dated:
+        try:
+            day = datetime.strptime(dated.group(1), "%Y%m%d").replace(tzinfo=desk.tz)
+        except ValueError:
+            return []
+        # The number carries the day it was registered; it was received that day or shortly
+        # before (a complaint is registered within minutes of receipt).
+        since, until = day - timedelta(days=7), day + timedelta(days=1)
+    elif tail.isdigit():
+        until = desk.clock.now() + timedelta(days=1)
+        since = until - timedelta(days=TAIL_DAYS + 1)
+    else:
+        return []
+    window = sa.select(Complaint.id).where(
+        Complaint.received_at >= since, Complaint.received_at < until, ending
+    )
+    return [Complaint.id.in_(window)]
+
+
+def _text_query(stmt: sa.Select, q: str, offset: int, limit: int) -> sa.Select:
     """Name prefix (index range) or any substring of content, demand or name (bigram FTS).
 
     Each source gives only its newest `offset + limit + 1` rowids before they are joined: a
@@ -183,6 +214,14 @@ class ComplaintDetail:
     history: list[HistoryEntry]
     staff_names: dict[str, str]
     repeat_of_ticket: str | None
+
+
+def ticket_no_of(desk: Desk, complaint_id: str) -> str:
+    """The ticket number of a complaint ("" when there is none by that id)."""
+    with desk.read() as session:
+        return (
+            session.scalar(sa.select(Complaint.ticket_no).where(Complaint.id == complaint_id)) or ""
+        )
 
 
 def complaint_detail(desk: Desk, complaint_id: str) -> ComplaintDetail | None:

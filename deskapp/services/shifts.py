@@ -55,6 +55,8 @@ class OpenItem:
     status: str
     next_clock: str
     next_due_at: datetime | None
+    paused_until: datetime | None = None  # its clocks stand still until then (clock_mark)
+    provisional: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,9 +107,9 @@ def open_items(desk: Desk, actor: Actor) -> list[OpenItem]:
     with desk.read() as session:
         rows = session.execute(
             sa.select(
-                col(Complaint.id), col(Complaint.ticket_no), col(Complaint.customer_name),
-                col(Complaint.contact_phone), col(Complaint.status), col(Complaint.next_clock),
-                col(Complaint.next_due_at),
+                Complaint.id, Complaint.ticket_no, Complaint.customer_name,
+                Complaint.contact_phone, Complaint.status, Complaint.next_clock,
+                Complaint.next_due_at, Complaint.paused_until, Complaint.next_due_provisional,
             )
             .where(col(Complaint.owner_id) == actor.id, col(Complaint.next_due_at).is_not(None))
             .order_by(col(Complaint.next_due_at))
@@ -155,8 +157,12 @@ def shift_counts(desk: Desk, staff_id: str, since: datetime, until: datetime) ->
 
 
 def close_shift(desk: Desk, actor: Actor, notes: dict[str, str], shift_note: str) -> Shift:
-    """Write the handover. Refused while any open item lacks its note (errors by complaint id)."""
-    shift = current_shift(desk, actor) or open_shift(desk, actor)
+    """Write the handover. Refused while any open item lacks its note (errors by complaint id),
+    and when the actor has no shift in progress: a handover never opens a shift (a duty
+    manager, or a handler who has handed over already, would hand over an empty new one)."""
+    shift = current_shift(desk, actor)
+    if shift is None:
+        raise RuleViolation.single("shift", "error.handover.no_shift")
     items = open_items(desk, actor)
     errors: list[FieldError] = []
     for item in items:
@@ -429,3 +435,30 @@ def export_handover(desk: Desk, shift_id: str, directory: Path) -> Path:
         t("shift.print_title"),
         [header, items, events, signatures],
     )
+
+
+@dataclass(frozen=True)
+class HandoversWaiting:
+    """What signing in is told (issue 20): handovers waiting for this person to take over
+    (a handler) or to file (a manager), whose, and how many tickets they carry."""
+
+    to_file: bool  # a manager's: acknowledged handovers waiting for filing
+    shifts: list[ShiftRow]
+
+    @property
+    def tickets(self) -> int:
+        return sum(row.items for row in self.shifts)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted({f"{row.staff_name}({row.staff_work_no})" for row in self.shifts})
+
+
+def handovers_waiting(desk: Desk, actor: Actor) -> HandoversWaiting | None:
+    """A handler: colleagues' handovers not taken over yet; a manager: taken-over handovers
+    not filed yet. None when there is none."""
+    status = ShiftStatus.ACKNOWLEDGED if actor.is_manager else ShiftStatus.HANDED_OVER
+    rows, _ = list_shifts(desk, statuses=(status.value,))
+    if not actor.is_manager:
+        rows = [row for row in rows if row.staff_work_no != actor.work_no]
+    return HandoversWaiting(actor.is_manager, rows) if rows else None

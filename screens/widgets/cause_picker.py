@@ -18,6 +18,16 @@ from screens.keys import keyed
 VISIBLE_MATCHES = 30
 
 
+class _Matches(OptionList):
+    """The matches, out of the Tab order: Tab from the query always goes on to the next field
+    (whether the list is open or not, so counting Tabs never overshoots); ↓ enters them."""
+
+    can_focus = False
+
+    def on_blur(self) -> None:
+        self.can_focus = False
+
+
 class CausePicker(Vertical):
     """An input that filters the cause tree as you type; ↓ moves into the matches, Enter picks."""
 
@@ -53,7 +63,7 @@ class CausePicker(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=self._placeholder, id="cause-query", max_length=40, compact=True)
-        yield OptionList(id="cause-matches")
+        yield _Matches(id="cause-matches")
 
     def set_code(self, code: str) -> None:
         """Show an already chosen cause (a restored draft)."""
@@ -101,7 +111,9 @@ class CausePicker(Vertical):
 
     def action_into_matches(self) -> None:
         if self.has_class("-open"):
-            self.query_one(OptionList).focus()
+            matches = self.query_one(OptionList)
+            matches.can_focus = True
+            matches.focus()
         else:
             self.screen.focus_next()
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
@@ -88,6 +88,14 @@ class Field(Vertical):
     Field.-invalid > Label {
         color: $error;
     }
+    /* The field with the cursor is unmistakable in every theme (high contrast included), not
+       only by the block cursor: its label in reverse on the accent colour; its box is tinted
+       in app.tcss, beside the screens' own input backgrounds it must outrank. */
+    Field.-focused > Label {
+        background: $accent;
+        color: auto 90%;
+        text-style: bold;
+    }
     """
 
     def __init__(self, label: str, widget: Widget, *, name: str, hint: str = "", **kwargs) -> None:
@@ -121,6 +129,14 @@ class Field(Vertical):
         if getattr(self, "_note_for", None) not in (None, event.value):
             self._note_for = None
             self.query_one(f"#paste-{self.field_name}", Static).display = False
+
+    # A class rather than :focus-within: Textual restyles the widget whose pseudo-class
+    # changed, not its label beside the focused control.
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.add_class("-focused")
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self.remove_class("-focused")
 
     def show_error(self, message: str | None) -> None:
         message = message or None

@@ -253,15 +253,16 @@ async def test_at_80_columns_nothing_is_cut_and_the_cursor_follows_its_ticket(
         await open_queue(pilot)
         table = app.screen.query_one("#queue", DataTable)
         assert [r.id for r in app.screen.rows] == [first, second]
-        # Every column shown in full, none scrolled off to the side; what does not fit (the
-        # phone, the cause) is on the line under the table.
+        # Every column shown in full, none scrolled off to the side, the masked phone kept
+        # (issue 20); what does not fit (the next clock, the cause) is on the line under it.
         assert [str(c.key.value) for c in table.columns.values()] == [
             "col_mark",
             "col_ticket",
-            "col_clock",
             "col_customer",
             "col_severity",
+            "col_phone",
         ]
+        assert str(table.get_cell(second, "col_phone")) == "150****2222"
         assert table.virtual_size.width <= table.scrollable_content_region.width
         assert str(table.get_cell(second, "col_customer")) == "欧阳明远"
         line = str(app.screen.query_one("#queue-row", Static).render())

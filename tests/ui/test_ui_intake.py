@@ -36,6 +36,7 @@ from screens.intake import DRAFT_DELAY, IntakeScreen
 from screens.signin import SignInScreen
 from screens.textual_private import notifications
 from screens.widgets.confirm import ConfirmScreen
+from screens.widgets.hand_off import HandOffScreen
 
 pytestmark = pytest.mark.ui
 
@@ -144,30 +145,46 @@ async def test_missing_outcome_when_solved_on_spot_is_refused(app: DeskApp, desk
         assert nothing_written(desk)
 
 
+async def _type_recused_complaint(pilot) -> None:
+    """张敏 (1001) takes a complaint about herself and is refused (当事人回避)."""
+    await sign_in(pilot, "1001", "1111")
+    await type_complaint(pilot, name="周红", content="张敏态度差", demand="道歉")
+    await choose(pilot, "accused_staff", "1001")  # 张敏 herself
+
+
+async def _hand_off(pilot) -> None:
+    await pilot.press("ctrl+t")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ConfirmScreen)  # asked first
+    await pilot.press("y")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, SignInScreen)
+
+
 async def test_recusal_refused_then_handed_to_a_colleague(
     app: DeskApp, desk: Desk, actors: dict[str, Actor]
 ) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, "1001", "1111")
-        await type_complaint(pilot, name="周红", content="张敏态度差", demand="道歉")
-        await choose(pilot, "accused_staff", "1001")  # 张敏 herself
+        await _type_recused_complaint(pilot)
         # Refused as soon as it is picked, and again on Ctrl+S.
         assert_error_next_to(app, "accused_staff", "accused_staff", "当事人回避")
-        assert app.screen.query_one("#recusal-notice").display
+        notice = str(app.screen.query_one("#recusal-notice").render())
+        assert "Ctrl+T" in notice and "当事人回避" not in notice  # its point said once
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert_error_next_to(app, "accused_staff", "accused_staff", "当事人回避")
         assert nothing_written(desk)
 
-        # Ctrl+T leaves the form for a colleague and signs out.
-        await pilot.press("ctrl+t")
-        await settle(pilot)
-        assert isinstance(app.screen, SignInScreen)
+        # Ctrl+T asks, then leaves the form for a colleague and signs out.
+        await _hand_off(pilot)
         assert app.actor is None
         assert nothing_written(desk)
 
         await sign_in(pilot, "1002", "2222")
-        assert isinstance(app.screen, ConfirmScreen)  # the draft is offered
+        # Said as a hand-off under recusal, by whom: not the generic "draft found".
+        assert isinstance(app.screen, HandOffScreen)
+        body = str(app.screen.query_one("#handoff-body").render())
+        assert "当事人回避" in body and "张敏" in body and "1001" in body and "周红" in body
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, IntakeScreen)
@@ -176,12 +193,86 @@ async def test_recusal_refused_then_handed_to_a_colleague(
         assert not error_of(app, "accused_staff")  # 刘洋 may take it
         await pilot.press("ctrl+s")
         await settle(pilot)
+        assert not isinstance(app.screen, HandOffScreen)  # nothing left to offer
 
     [saved] = all_complaints(desk)
     assert saved.customer_name == "周红"
     assert saved.accused_staff_id == actors["1001"].id
     assert saved.first_responder_id == actors["1002"].id
     assert not drafts_in(desk)
+
+
+async def test_ctrl_t_asks_before_signing_out(app: DeskApp, desk: Desk) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await _type_recused_complaint(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen) and app.actor is not None
+        assert app.screen.query_one("#customer_name", Input).value == "周红"
+
+
+async def test_a_hand_off_is_not_discarded_without_a_second_confirmation(
+    make_app: Callable[[], DeskApp], desk: Desk
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _type_recused_complaint(pilot)
+        await _hand_off(pilot)
+        await sign_in(pilot, "1002", "2222")
+        assert isinstance(app.screen, HandOffScreen)
+        await pilot.press("n")  # the generic draft question's "discard": does nothing here
+        await settle(pilot)
+        assert isinstance(app.screen, HandOffScreen)
+        await pilot.press("d")  # discard asks again, "keep" under the cursor
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HandOffScreen)
+        await pilot.press("escape")  # later: kept
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        assert [d.staff_id for d in drafts_in(desk)] == ["handoff"]
+        assert app.screen.query_one("#customer_name", Input).value == ""
+
+        # Signing out and in again offers it again; only D then Y discards it.
+        await pilot.press("f8")
+        await sign_in(pilot, "1002", "2222")
+        assert isinstance(app.screen, HandOffScreen)
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)
+    assert not drafts_in(desk) and count_complaints(desk) == 0
+
+
+async def test_a_taken_hand_off_left_unsaved_stays_a_hand_off(
+    make_app: Callable[[], DeskApp], desk: Desk
+) -> None:
+    """刘洋 takes it and signs out before saving: it waits for the next colleague, still
+    saying that 张敏 handed it over."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _type_recused_complaint(pilot)
+        await _hand_off(pilot)
+        await sign_in(pilot, "1002", "2222")
+        await pilot.press("y")
+        await settle(pilot)
+        await focus_by_tab(pilot, "demand")
+        await type_text(pilot, "书面道歉")
+        await pilot.press("f8")
+        await settle(pilot)
+        assert [d.staff_id for d in drafts_in(desk)] == ["handoff"]
+        await sign_in(pilot, "1002", "2222")
+        assert isinstance(app.screen, HandOffScreen)
+        assert "张敏" in str(app.screen.query_one("#handoff-body").render())
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen.query_one("#demand", Input).value.endswith("书面道歉")
 
 
 async def test_ctrl_t_does_nothing_without_recusal(app: DeskApp) -> None:

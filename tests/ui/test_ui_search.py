@@ -53,7 +53,7 @@ async def test_f3_finds_by_last_four_digits_and_opens_the_full_record(
         assert phones[wanted] == "138****1234"  # masked in the list
         assert phones["GZ01-T01-20261124-0003"] == "0755-****1234"
         shown = screen_text(app)
-        assert "138****1234" in shown and "按电话后四位 · 2 条" in shown
+        assert "138****1234" in shown and "按电话后四位或工单号末尾 · 2 条" in shown
         assert "13812341234" not in shown
 
         # The newest first: move to 孙强's row and open it.

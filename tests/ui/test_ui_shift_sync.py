@@ -215,8 +215,7 @@ async def test_closing_the_shift_synchronizes(
         await sign_in(pilot)
         await pilot.press("f5")
         await settle(pilot)
-        await pilot.press("tab")  # into the first item's note
-        focused = app.focused
+        focused = app.focused  # F5 opens in the first item's note
         assert focused is not None and (focused.id or "").startswith("note-")
         await type_text(pilot, "明天上午回复客户")
         await pilot.press("tab")

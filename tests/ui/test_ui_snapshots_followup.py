@@ -36,9 +36,8 @@ def two_open(desk: Desk, actors: dict[str, Actor], clock: FrozenClock) -> None:
 
 async def refused_handover(pilot: Pilot) -> None:
     await sign_in(pilot)
-    await pilot.press("f5")
+    await pilot.press("f5")  # the cursor starts in the first item's note
     await settle(pilot)
-    await pilot.press("tab")
     await type_text(pilot, "今天下班前派单给网络部")
     await pilot.press("tab", "tab")
     await type_text(pilot, "下午客流大,欧阳先生的工单未写说明")

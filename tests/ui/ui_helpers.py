@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app_kit import settings_for
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.worker import WorkerFailed
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from deskapp.services.desk import Desk
 from deskapp.store.models import Complaint, Draft
@@ -41,7 +41,8 @@ async def settle(pilot: Pilot, delay: float | None = None) -> None:
     for _ in range(3):  # a worker's callback may start another worker (save -> reset -> ...)
         # A failed worker has been reported by the desk's boundary (screens/boundary.py): an
         # unexpected one fails the test there (DeskApp.raise_incidents); waiting is all here.
-        with contextlib.suppress(WorkerFailed):
+        # A worker cancelled by a newer one of its exclusive group is normal work, not a fault.
+        with contextlib.suppress(WorkerFailed, WorkerCancelled):
             await app.workers.wait_for_complete()
         await pilot.pause()
     await pilot.wait_for_scheduled_animations()
