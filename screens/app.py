@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -225,6 +226,17 @@ class DeskApp(LastResort, App[None]):
             self.register_theme(theme)
         self._last_activity = time.monotonic()
         self._idle_timer: Timer | None = None
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """The desk as a program (the CLI): when it returns, the process ends."""
+        try:
+            return super().run(*args, **kwargs)
+        finally:
+            # The store is closed and the log flushed by now. What is left is the
+            # interpreter's shutdown, whose garbage collections walk every object the desk
+            # imported or built (≈ 1.5 s under load, 4× the minimal app's whole exit);
+            # frozen objects are skipped, and freed by their reference counts as before.
+            gc.freeze()
 
     @property
     def settings(self) -> DeskSettings:
