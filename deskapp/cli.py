@@ -567,7 +567,8 @@ def demo(settings: DeskSettings, reset: bool, no_open: bool) -> None:
         if "://" not in hall:
             from deskapp.sync import sync
 
-            result = sync(_desk(settings.model_copy(update={"db": db})), hall)
+            # the demo starts its hall store (a new one, unless it is already there)
+            result = sync(_desk(settings.model_copy(update={"db": db})), hall, new_hall=True)
             click.echo(("✓ " if result.ok else "✗ ") + result.message)
     click.echo(t("demo.logins"))
     for s in DEMO_STAFF:
@@ -751,9 +752,22 @@ def import_cmd(
     "--hall", "hall", envvar="DESKAPP_HALL_URL", help="营业厅数据库: 文件路径或 postgresql://…"
 )
 @click.option("--batch-size", default=500, show_default=True, help="每批上传/下载的变更条数")
+@click.option(
+    "--new-hall",
+    is_flag=True,
+    help="该地址还没有营业厅数据库时新建一个, 本终端加入它 (start a new hall store)",
+)
+@click.option(
+    "--join",
+    is_flag=True,
+    help="改为加入这个已有的营业厅数据库 (in place of the one this terminal joined)",
+)
 @pass_settings
-def sync_command(settings: DeskSettings, hall: str | None, batch_size: int) -> None:
-    """与营业厅数据库同步 (push this terminal's changes, pull everyone else's)."""
+def sync_command(
+    settings: DeskSettings, hall: str | None, batch_size: int, new_hall: bool, join: bool
+) -> None:
+    """与营业厅数据库同步 (push this terminal's changes, pull everyone else's). A hall store
+    is started only with --new-hall: an address with none is refused (a typo, most often)."""
     from deskapp.i18n import t
     from deskapp.sync import SyncOutcome, sync
 
@@ -767,7 +781,8 @@ def sync_command(settings: DeskSettings, hall: str | None, batch_size: int) -> N
 
         click.echo(f"✗ {t('sync.not_initialised', db=shlex.quote(desk.path))}", err=True)
         sys.exit(2)
-    result = sync(desk, hall, batch_size=batch_size, window_days=settings.sync_window_days)
+    result = sync(desk, hall, batch_size=batch_size, window_days=settings.sync_window_days,
+                  new_hall=new_hall, join=join)  # fmt: skip
     if result.store_key:  # this terminal's store refused: its code, as every command's
         from deskapp.store.failures import StoreUnavailable
 

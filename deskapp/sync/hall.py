@@ -386,8 +386,10 @@ def _refuse_foreign_file(path: Path) -> None:
         raise HallStoreError("sync.error.not_a_hall", path=str(path))
 
 
-def hall_engine(url: str) -> sa.Engine:
-    """An engine for `url`: `postgresql://...` or a SQLite file path (`sqlite:///` optional)."""
+def hall_engine(url: str, create: bool = False) -> sa.Engine:
+    """An engine for `url`: `postgresql://...` or a SQLite file path (`sqlite:///` optional).
+    A SQLite file that is missing or empty is made only with `create` (a new hall is started
+    on purpose, never by a mistyped path)."""
     text = str(url).strip()
     if not text:
         raise HallStoreError("sync.error.no_hall")
@@ -402,6 +404,8 @@ def hall_engine(url: str) -> sa.Engine:
     if kind in NETWORK_FILESYSTEMS:
         raise HallStoreError("sync.error.network_fs", path=str(path), fs=kind)
     _refuse_foreign_file(path)
+    if not create and (not path.exists() or path.stat().st_size == 0):
+        raise HallStoreError("sync.error.no_hall_store", path=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # phone numbers inside
@@ -429,15 +433,19 @@ class HallStore:
     """`clock`: the hall's time. By default PostgreSQL's clock, or for a SQLite file (which
     lives on this machine) this machine's clock; tests pass a frozen one."""
 
-    def __init__(self, engine: sa.Engine, url: str = "", clock: Any = None) -> None:
+    def __init__(
+        self, engine: sa.Engine, url: str = "", clock: Any = None, create: bool = False
+    ) -> None:
         self.engine = engine
         self.url = redact(url or str(engine.url))
         self.clock = clock
+        self.create = create  # may make the hall's tables where there are none (a new hall)
         self._ready = False
 
     @classmethod
-    def open(cls, url: str, clock: Any = None) -> HallStore:
-        return cls(hall_engine(url), url, clock)
+    def open(cls, url: str, clock: Any = None, create: bool = False) -> HallStore:
+        """The hall store at `url`; with `create`, a new one where there is none."""
+        return cls(hall_engine(url, create), url, clock, create)
 
     def _now(self, conn: sa.Connection) -> datetime:
         if self.clock is not None:
@@ -476,7 +484,10 @@ class HallStore:
     def ensure_schema(self) -> None:
         if self._ready:
             return
-        if self._schema_version() != HALL_SCHEMA:
+        version = self._schema_version()
+        if version is None and not self.create:  # no hall here: never started by a typo
+            raise HallStoreError("sync.error.no_hall_store", path=self.url)
+        if version != HALL_SCHEMA:
             with self.write() as conn:
                 meta.create_all(conn, checkfirst=True)
                 values = dict(conn.execute(sa.select(hall_meta.c.key, hall_meta.c.value)).all())
@@ -517,6 +528,14 @@ class HallStore:
         if value is not None and int(value) > HALL_SCHEMA:
             raise HallStoreError("sync.error.hall_too_new", version=int(value))
         return None if value is None else int(value)
+
+    def identity(self) -> str:
+        """The hall store's own id (hall_meta), given when it was started; changes nothing."""
+        self.ensure_schema()
+        with self.read() as conn:
+            return conn.execute(
+                sa.select(hall_meta.c.value).where(hall_meta.c.key == "hall_id")
+            ).scalar_one()
 
     # -------------------------------------------------------------- handshake
 
