@@ -160,7 +160,7 @@ def build_templates(folder: Path, terminals: int, changes: int, seed: int) -> di
                 ("1001", "张敏", Role.HANDLER, "1111"),
                 ("2001", "王芳", Role.DUTY_MANAGER, "1111"),
             ])  # fmt: skip
-        assert sync(desk, hall).ok
+        assert sync(desk, hall, new_hall=i == 0).ok  # T01 starts the hall store
         desk.close()
         shutil.copyfile(folder / f"t{i + 1:02d}.db", folder / f"t{i + 1:02d}-joined.db")
         clocks.append(clock)
@@ -181,7 +181,8 @@ def copy_hall_to_pg(sqlite_hall: str, database: str) -> None:
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{database}"')
     admin.dispose()
-    source, target = HallStore.open(sqlite_hall), HallStore.open(pg_url(database))
+    source = HallStore.open(sqlite_hall)
+    target = HallStore.open(pg_url(database), create=True)
     try:
         target.ensure_schema()
         with source.read() as src, target.write() as dst:

@@ -559,7 +559,8 @@ def demo(settings: DeskSettings, reset: bool, no_open: bool) -> None:
         if "://" not in hall:
             from deskapp.services.hall_sync import sync
 
-            result = sync(_desk(settings.model_copy(update={"db": db})), hall)
+            # the demo starts its hall store (a new one, unless it is already there)
+            result = sync(_desk(settings.model_copy(update={"db": db})), hall, new_hall=True)
             click.echo(("✓ " if result.ok else "✗ ") + result.message)
     click.echo(t("demo.logins"))
     for s in DEMO_STAFF:
@@ -747,9 +748,22 @@ def import_cmd(
 @click.option(
     "--batch-size", default=DEFAULT_BATCH, show_default=True, help="每批上传/下载的变更条数"
 )
+@click.option(
+    "--new-hall",
+    is_flag=True,
+    help="该地址还没有营业厅数据库时新建一个, 本终端加入它 (start a new hall store)",
+)
+@click.option(
+    "--join",
+    is_flag=True,
+    help="改为加入这个已有的营业厅数据库 (in place of the one this terminal joined)",
+)
 @pass_settings
-def sync_command(settings: DeskSettings, hall: str | None, batch_size: int) -> None:
-    """与营业厅数据库同步 (push this terminal's changes, pull everyone else's)."""
+def sync_command(
+    settings: DeskSettings, hall: str | None, batch_size: int, new_hall: bool, join: bool
+) -> None:
+    """与营业厅数据库同步 (push this terminal's changes, pull everyone else's). A hall store
+    is started only with --new-hall: an address with none is refused (a typo, most often)."""
     from deskapp.i18n import t
     from deskapp.services.hall_sync import SyncOutcome, sync
 
@@ -763,7 +777,8 @@ def sync_command(settings: DeskSettings, hall: str | None, batch_size: int) -> N
 
         click.echo(f"✗ {t('sync.not_initialised', db=shlex.quote(desk.path))}", err=True)
         sys.exit(2)
-    result = sync(desk, hall, batch_size=batch_size, window_days=settings.sync_window_days)
+    result = sync(desk, hall, batch_size=batch_size, window_days=settings.sync_window_days,
+                  new_hall=new_hall, join=join)  # fmt: skip
     if result.store_key:  # this terminal's store refused: its code, as every command's
         from deskapp.store.failures import StoreUnavailable
 

@@ -436,17 +436,31 @@ class DeskApp(LastResort, App[None]):
             return
         from deskapp.services.hall_sync import SyncOutcome, sync
 
-        if not quiet:
+        # Before sign-in (the background runs start with the desk) nothing is said: what a
+        # sync did or met is for staff, not for whoever stands at the counter.
+        signed_in = self.actor is not None
+        if not quiet and signed_in:
             self.call_from_thread(self.notify, t("sync.running"), timeout=3)
         result = sync(self.desk, self.hall, window_days=self._window_days())
         # A retry or a background run that fails the same way again is not news.
         routine = result.outcome in (SyncOutcome.UNREACHABLE, SyncOutcome.BUSY_LOCAL)
-        if not quiet or not (result.ok or routine) or (result.ok and self._sync_failures):
+        news = not quiet or not (result.ok or routine) or (result.ok and self._sync_failures)
+        if news and signed_in:
             severity = "information" if result.ok else "warning"
             self.call_from_thread(self.notify, result.message, severity=severity, timeout=10)
         retry = not result.ok and result.outcome is not SyncOutcome.MUST_UPDATE
         self.call_from_thread(self._retry_after_failure, retry)
         self.call_from_thread(self.refresh_sync_line)
+        if result.ok and (result.pulled or result.applied or result.released):
+            self.call_from_thread(self._brought_changes)
+
+    def _brought_changes(self) -> None:
+        """A sync brought other terminals' changes: the screen on show reads again what they
+        may have changed (its `synchronized`), leaving what is being typed as it is. A screen
+        under another one reads again when it is shown (ModeScreen.reload_on_return)."""
+        hook = getattr(self.screen, "synchronized", None)
+        if callable(hook):
+            hook()
 
     def _window_days(self) -> int:
         return self.settings.sync_window_days
@@ -468,14 +482,24 @@ class DeskApp(LastResort, App[None]):
             minutes = self.settings.sync_interval_minutes
         return minutes * 60
 
-    def _start_background_sync(self) -> None:
+    def store_opened(self) -> None:
+        """The store is open (the sign-in screen's first worker): the background
+        synchronization starts now, with a first run at once, before anyone signs in, so a
+        new terminal receives its staff while its sign-in screen waits (and that screen's
+        "never synchronized" notice goes by itself). A sync's local writes wait for any other
+        write of this desk to commit (run.py, _local_txn), so it never runs inside one."""
+        if self._start_background_sync():
+            self.sync_now(True)
+
+    def _start_background_sync(self) -> bool:
         """While the hall store answers, synchronize every few minutes without anyone asking
         (a handover taken over elsewhere shows here); while it does not, the backoff of
-        _retry_after_failure paces the tries instead."""
+        _retry_after_failure paces the tries instead. True when it starts now."""
         every = self.sync_interval_seconds()
         if not self.hall or every <= 0 or self._sync_timer is not None:
-            return
+            return False
         self._sync_timer = self.set_interval(every, self._background_sync)
+        return True
 
     def _background_sync(self) -> None:
         if self._sync_retry is None:  # a failed hall is retried on its own schedule

@@ -198,6 +198,13 @@ class ShiftScreen(ModeScreen):
         self.load_waiting()
         self.load_conflicts()
 
+    def synchronized(self) -> None:
+        """A sync brought other terminals' changes (a handover to take over, a conflict):
+        the tabs that show them read again; this shift's tab, where notes are being typed,
+        is left as it is."""
+        self.load_waiting()
+        self.load_conflicts()
+
     # ---------------------------------------------------------------- this shift
 
     @desk_work(exclusive=True, group="current")
@@ -357,7 +364,10 @@ class ShiftScreen(ModeScreen):
     def _show_table(self, table_id: str, rows: list[shifts.ShiftRow], offset: int) -> None:
         table = self.query_one(f"#{table_id}", DataTable)
         tz = self.desk.tz
+        highlighted = None
         if offset == 0:
+            if table.row_count:  # read again (a sync): the cursor stays on its handover
+                highlighted = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
             table.clear()
         for row in rows:
             table.add_row(
@@ -369,6 +379,8 @@ class ShiftScreen(ModeScreen):
                 str(row.items),
                 key=row.id,
             )
+        if highlighted is not None and highlighted in table.rows:
+            table.move_cursor(row=table.get_row_index(highlighted))
         if table_id == "waiting":
             self.waiting = rows
             info = self.query_one("#waiting-info", Static)

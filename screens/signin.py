@@ -87,13 +87,25 @@ class SignInScreen(WorkBoundary, Screen[None]):
         desk = desk_app(self).desk
         if desk.is_initialised():
             desk.terminal()  # cached for the status line
-        if not has_staff(desk):  # never synchronized: say so, and how to join
-            self.app.call_from_thread(self._show_no_staff)
+        # never synchronized: say so, and how to join
+        self.app.call_from_thread(self._show_no_staff, not has_staff(desk))
+        self.app.call_from_thread(self.app.store_opened)  # type: ignore[attr-defined]
 
-    def _show_no_staff(self) -> None:
+    def synchronized(self) -> None:
+        """A sync brought changes (the staff, on a new terminal): is the notice still true?"""
+        self.check_staff()
+
+    @desk_work(exclusive=True, group="check-staff")
+    def check_staff(self) -> None:
+        from deskapp.services.staff import has_staff
+
+        self.app.call_from_thread(self._show_no_staff, not has_staff(self.app.desk))  # type: ignore[attr-defined]
+
+    def _show_no_staff(self, shown: bool) -> None:
         notice = self.query_one("#no-staff", Static)
-        notice.update(t("signin.no_staff", command=join_command(desk_app(self).desk)))
-        notice.display = True
+        if shown:
+            notice.update(t("signin.no_staff", command=join_command(desk_app(self).desk)))
+        notice.display = shown
 
     @on(Input.Submitted, "#work_no")
     def _next(self) -> None:

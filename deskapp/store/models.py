@@ -312,6 +312,9 @@ class Terminal(StoreTable, table=True):
     hlc_wall_ms: int = 0
     hlc_counter: int = 0
     created_at: datetime = Field(sa_column=utc_column())
+    # The hall store (its hall_meta id) this terminal belongs to: joined at its first sync, or
+    # on purpose (`sync --new-hall` / `--join`). What is "waiting" is what that one lacks.
+    joined_hall_id: str | None = Field(default=None, max_length=40)
 
 
 class TicketCounter(StoreTable, table=True):

@@ -159,15 +159,19 @@ class HallStore:
     """`clock`: the hall's time. By default PostgreSQL's clock, or for a SQLite file (which
     lives on this machine) this machine's clock; tests pass a frozen one."""
 
-    def __init__(self, engine: sa.Engine, url: str = "", clock: Clock | None = None) -> None:
+    def __init__(
+        self, engine: sa.Engine, url: str = "", clock: Clock | None = None, create: bool = False
+    ) -> None:
         self.engine = engine
         self.url = redact(url or str(engine.url))
         self.clock = clock
+        self.create = create  # may make the hall's tables where there are none (a new hall)
         self._ready = False
 
     @classmethod
-    def open(cls, url: str, clock: Clock | None = None) -> HallStore:
-        return cls(hall_engine(url), url, clock)
+    def open(cls, url: str, clock: Clock | None = None, create: bool = False) -> HallStore:
+        """The hall store at `url`; with `create`, a new one where there is none."""
+        return cls(hall_engine(url, create), url, clock, create)
 
     def _now(self, conn: sa.Connection) -> datetime:
         if self.clock is not None:
@@ -210,11 +214,23 @@ class HallStore:
         if self._ready:
             return
         with self.read() as conn:
-            current = hall_migrate.is_current(*hall_migrate.schema_state(conn))
+            revision, legacy = hall_migrate.schema_state(conn)
+            current = hall_migrate.is_current(revision, legacy)
+        if revision is None and legacy is None and not self.create:
+            # no hall here: never started by a typo
+            raise HallStoreError("sync.error.no_hall_store", path=redact(self.url))
         if not current:
             with self.write() as conn:
                 hall_migrate.upgrade(conn)
         self._ready = True
+
+    def identity(self) -> str:
+        """The hall store's own id (hall_meta), given when it was started; changes nothing."""
+        self.ensure_schema()
+        with self.read() as conn:
+            return conn.execute(
+                sa.select(hall_meta.c.value).where(hall_meta.c.key == "hall_id")
+            ).scalar_one()
 
     # -------------------------------------------------------------- handshake
 

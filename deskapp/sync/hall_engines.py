@@ -83,8 +83,10 @@ def _refuse_foreign_file(path: Path) -> None:
         raise HallStoreError("sync.error.not_a_hall", path=str(path))
 
 
-def hall_engine(url: str) -> sa.Engine:
-    """An engine for `url`: `postgresql://...` or a SQLite file path (`sqlite:///` optional)."""
+def hall_engine(url: str, create: bool = False) -> sa.Engine:
+    """An engine for `url`: `postgresql://...` or a SQLite file path (`sqlite:///` optional).
+    A SQLite file that is missing or empty is made only with `create` (a new hall is started
+    on purpose, never by a mistyped path)."""
     text = str(url).strip()
     if not text:
         raise HallStoreError("sync.error.no_hall")
@@ -99,6 +101,8 @@ def hall_engine(url: str) -> sa.Engine:
     if kind in NETWORK_FILESYSTEMS:
         raise HallStoreError("sync.error.network_fs", path=str(path), fs=kind)
     _refuse_foreign_file(path)
+    if not create and (not path.exists() or path.stat().st_size == 0):
+        raise HallStoreError("sync.error.no_hall_store", path=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # phone numbers inside

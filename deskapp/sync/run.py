@@ -83,6 +83,8 @@ BAD_HALL_KEYS = frozenset(
         "sync.error.not_a_hall",
         "sync.error.hall_is_dir",
         "sync.error.bad_url",
+        "sync.error.no_hall_store",
+        "sync.error.other_hall",
     }
 )
 
@@ -213,6 +215,33 @@ def _state(desk, hall_id: str) -> SyncState:
     return SyncState(**row._asdict())
 
 
+def _joined_hall(desk) -> str | None:
+    with desk.engine.connect() as conn:  # (not desk.terminal(): that one is cached)
+        return conn.execute(sa.select(Terminal.joined_hall_id)).scalar()
+
+
+def _join(desk, hall_id: str, node_id: str) -> None:
+    """Make `hall_id` this terminal's hall store: from now on a change is acknowledged (not
+    waiting) when that hall holds it, whatever another hall store holds."""
+    with _local_txn(desk) as conn:
+        held = conn.execute(
+            sa.select(SyncState.acked_seq).where(SyncState.hall_id == hall_id)
+        ).scalar_one()
+        conn.execute(sa.update(Terminal).values(joined_hall_id=hall_id))
+        own = ChangeLog.node_id == node_id
+        conn.execute(
+            sa.update(ChangeLog)
+            .where(own, ChangeLog.seq > held, ChangeLog.acked_at.is_not(None))
+            .values(acked_at=None)
+        )
+        conn.execute(
+            sa.update(ChangeLog)
+            .where(own, ChangeLog.seq <= held, ChangeLog.acked_at.is_(None))
+            .values(acked_at=desk.clock.now())
+        )
+    log.info("joined the hall store %s", hall_id)
+
+
 def _now_ms(desk) -> int:
     return int(desk.clock.now().timestamp() * 1000)
 
@@ -226,9 +255,16 @@ def sync(
     *,
     batch_size: int = DEFAULT_BATCH,
     window_days: int = DEFAULT_WINDOW_DAYS,
+    new_hall: bool = False,
+    join: bool = False,
 ) -> SyncResult:
     """Push this terminal's changes to the hall store, pull everyone else's. Never raises for
-    a store that cannot be reached: the result says what happened, and the run is logged."""
+    a store that cannot be reached: the result says what happened, and the run is logged.
+
+    Only the hall store this terminal joined is synchronized with (its first sync joins one).
+    `new_hall`: start a hall store at `hall` if there is none there (and join it); without it
+    an address with no hall store is refused, so a mistyped path never starts one. `join`:
+    make this existing hall store the terminal's own in place of the one it had joined."""
     started = time.perf_counter()
     started_at = desk.clock.now()
     result = SyncResult()
@@ -240,10 +276,10 @@ def sync(
             own = Path(str(desk.engine.url.database or "")).expanduser().resolve()
             if hall_file(str(hall)) == own:
                 raise HallStoreError("sync.error.own_store", path=str(own))
-            store = HallStore.open(str(hall))
+            store = HallStore.open(str(hall), create=new_hall)
             where = store.url
         with _collector_paused():
-            hall_id = _run(desk, store, result, batch_size, window_days)
+            hall_id = _run(desk, store, result, batch_size, window_days, join or new_hall)
     except (MustUpdate, HallStoreError) as error:
         key = getattr(error, "key", "")
         if key in ("sync.error.hall_too_new", ""):
@@ -322,9 +358,15 @@ def _no_room(path: Path) -> bool:
         return False
 
 
-def _run(desk, store: HallStore, result: SyncResult, batch_size: int, window_days: int) -> str:
+def _run(
+    desk, store: HallStore, result: SyncResult, batch_size: int, window_days: int, join: bool
+) -> str:
     """The run itself; returns the hall's id."""
     terminal = desk.terminal()
+    hall_id = store.identity()
+    joined = _joined_hall(desk)
+    if joined not in (None, hall_id) and not join:  # before the hall notes this terminal
+        raise HallStoreError("sync.error.other_hall", path=store.url)
     info = store.handshake(
         terminal.node_id,
         terminal.hall_code,
@@ -339,6 +381,8 @@ def _run(desk, store: HallStore, result: SyncResult, batch_size: int, window_day
     result.skew_ms = _now_ms(desk) - int(info.now.timestamp() * 1000)
     behind = max(0, -result.skew_ms)
     state = _state(desk, info.hall_id)
+    if joined != info.hall_id:
+        _join(desk, info.hall_id, terminal.node_id)
     _push(desk, store, info.hall_id, terminal.node_id, info.high_water, batch_size, result)
     if not state.bootstrapped:
         _bootstrap(desk, store, info.hall_id, window_days, behind, result)
@@ -855,9 +899,12 @@ def sync_status(desk) -> SyncStatus:
     with desk.read() as session:
         terminal = session.scalars(sa.select(Terminal)).first()
         last_seq = terminal.last_seq if terminal else 0
-        state = session.scalars(
-            sa.select(SyncState).order_by(SyncState.last_success_at.desc().nulls_last())
-        ).first()
+        states = list(session.scalars(sa.select(SyncState)))
+        # Waiting: what the joined hall store lacks (another hall's acknowledgement is no
+        # news). Not joined yet, after several halls (0010_joined_hall): what one of them lacks.
+        joined = [s for s in states if terminal and s.hall_id == terminal.joined_hall_id]
+        acked = joined[0].acked_seq if joined else min((s.acked_seq for s in states), default=0)
+        successes = [s.last_success_at for s in joined or states if s.last_success_at]
         last = session.scalars(sa.select(SyncRun).order_by(SyncRun.started_at.desc())).first()
         conflicts = session.scalar(
             sa.select(sa.func.count())
@@ -866,8 +913,8 @@ def sync_status(desk) -> SyncStatus:
         )
         held = session.scalar(sa.select(sa.func.count()).select_from(SyncQuarantine))
     return SyncStatus(
-        last_success_at=state.last_success_at if state else None,
-        waiting=last_seq - (state.acked_seq if state else 0),
+        last_success_at=max(successes, default=None),
+        waiting=last_seq - acked,
         last_outcome=last.outcome if last else None,
         last_error=last.error if last else "",
         open_conflicts=conflicts or 0,

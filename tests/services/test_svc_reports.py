@@ -256,7 +256,7 @@ def dataset(desk: Desk, clock: FrozenClock, actors: dict[str, Actor], tmp_path: 
         assert not imported.problems and len(imported.imported) == 1
         numbers["I2"] = imported.imported[0][1]
         hall = f"sqlite:///{tmp_path / 'district.db'}"
-        assert sync(gz02, hall).ok and sync(desk, hall).ok
+        assert sync(gz02, hall, new_hall=True).ok and sync(desk, hall).ok
     finally:
         gz02.close()
     with desk.read() as session:

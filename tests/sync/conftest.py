@@ -8,19 +8,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sync_kit import pg_schema_url
+from sync_kit import pg_schema_url, started
 
 PARAMS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(params=PARAMS)
 def hall_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The hall store's address: a SQLite file, or a PostgreSQL schema of its own."""
+    """The address of a hall store just started: a SQLite file, or a PostgreSQL schema of its
+    own."""
     if request.param == "sqlite":
-        yield str(tmp_path / "hall.db")
+        yield started(str(tmp_path / "hall.db"))
         return
     with pg_schema_url() as url:
-        yield url
+        yield started(url)
 
 
 @pytest.fixture

@@ -58,6 +58,18 @@ def pg_schema_url() -> Iterator[str]:
         admin.close()
 
 
+def started(url: str) -> str:
+    """A hall store started at `url` (as `deskapp sync --new-hall` starts one)."""
+    from deskapp.sync.hall import HallStore
+
+    store = HallStore.open(url, create=True)
+    try:
+        store.ensure_schema()
+    finally:
+        store.close()
+    return url
+
+
 def with_schema(url: str, schema: str) -> str:
     joiner = "&" if "?" in url else "?"
     return f"{url}{joiner}options={quote(f'-csearch_path={schema}')}"

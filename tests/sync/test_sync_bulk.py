@@ -111,7 +111,7 @@ def test_a_time_without_offset_or_not_a_time_is_refused(text: str) -> None:
 def test_a_connection_lost_during_copy_is_an_operational_error(pg_url: str) -> None:
     import psycopg
 
-    store = HallStore.open(pg_url)
+    store = HallStore.open(pg_url, create=True)
     store.ensure_schema()
     conn = store.engine.connect()
     try:

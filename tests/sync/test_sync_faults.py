@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sync_child import KILL_ENV
-from sync_kit import Term, assert_identical, first_terminal, new_terminal, own_log, take
+from sync_kit import Term, assert_identical, first_terminal, new_terminal, own_log, started, take
 
 from deskapp.services import followup
 from deskapp.sync import HallStore, SyncOutcome, sync, sync_status
@@ -69,7 +69,7 @@ def assert_whole(terms: list[Term], hall: str) -> None:
 def busy_pair(tmp_path: Path, hall: str) -> tuple[Term, Term]:
     """T01 and T02 joined, then each with a morning's offline work (several batches)."""
     a = first_terminal(tmp_path)
-    assert sync(a.desk, hall).ok
+    assert sync(a.desk, hall, new_hall=True).ok  # (a pg_url schema starts empty)
     b = new_terminal(tmp_path, "T02")
     assert sync(b.desk, hall).ok
     for n in range(3):
@@ -187,7 +187,7 @@ def test_the_terminals_own_disk_full_during_a_pull_is_said_as_such(tmp_path: Pat
     from deskapp.services.desk import Desk
     from deskapp.store.models import SyncQuarantine
 
-    hall = str(tmp_path / "hall.db")
+    hall = started(str(tmp_path / "hall.db"))
     with tmpfs(tmp_path / "disk", size_kb=4096) as disk:
         a = first_terminal(disk)
         b = new_terminal(tmp_path / "b", "T02")
@@ -229,7 +229,7 @@ def test_a_hall_store_that_refuses_is_not_called_unreachable(tmp_path: Path, fau
 
     words = {"missing_table": "损坏", "read_only": "无法写入", "full": "磁盘已满"}[fault]
     with tmpfs(tmp_path / "hall", size_kb=4096) as folder:
-        hall = str(folder / "hall.db")
+        hall = started(str(folder / "hall.db"))
         a = first_terminal(tmp_path / "a")
         try:
             assert sync(a.desk, hall).ok

@@ -75,7 +75,7 @@ class Scene:
 def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
     """T01 and T02 synchronized; T01 then took two tickets and pushed: T02's next pull."""
     folder = tmp_path_factory.mktemp("hostile")
-    store = ForgedStore.open(str(folder / "hall.db"))
+    store = ForgedStore.open(str(folder / "hall.db"), create=True)
     a = first_terminal(folder)
     b = new_terminal(folder, "T02")
     take(a)
@@ -213,7 +213,7 @@ def pair(tmp_path: Path) -> Iterator[tuple[ForgedStore, Any, Any]]:
     b = new_terminal(tmp_path, "T02")
     # The hall keeps the terminals' frozen time: on its own it would read today's, and the
     # clock-limit test would then depend on how far today is from the frozen day.
-    store = ForgedStore.open(str(tmp_path / "hall.db"), clock=a.clock)
+    store = ForgedStore.open(str(tmp_path / "hall.db"), clock=a.clock, create=True)
     take(a)
     assert sync(a.desk, store).ok and sync(b.desk, store).ok
     yield store, a, b
@@ -302,7 +302,7 @@ class Capture(HallStore):
 @pytest.fixture(scope="module")
 def pushing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HallStore, str, list]]:
     folder = tmp_path_factory.mktemp("push")
-    capture = Capture.open(str(folder / "hall.db"))
+    capture = Capture.open(str(folder / "hall.db"), create=True)
     a = first_terminal(folder)
     take(a)
     take(a, customer_name="李雷")

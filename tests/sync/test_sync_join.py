@@ -153,7 +153,7 @@ def test_an_unreachable_hall_store_leaves_the_desk_working(tmp_path: Path) -> No
         assert sync_status(a.desk).waiting == len(own_log(a.desk))
         take(a, contact_phone="13900003333")
         hall = str(tmp_path / "hall.db")
-        assert sync(a.desk, hall).ok  # once it is there, everything goes
+        assert sync(a.desk, hall, new_hall=True).ok  # once it is there, everything goes
         assert sync_status(a.desk).waiting == 0
     finally:
         a.close()
@@ -178,7 +178,7 @@ def test_a_sqlite_hall_store_is_readable_by_its_owner_only(tmp_path: Path) -> No
     import stat
 
     path = tmp_path / "hall" / "hall.db"
-    engine = hall_module.hall_engine(str(path))
+    engine = hall_module.hall_engine(str(path), create=True)
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("CREATE TABLE t (x)")
@@ -196,7 +196,8 @@ def test_deskapp_sync_command(tmp_path: Path) -> None:
     hall = str(tmp_path / "hall.db")
     missing = runner.invoke(main, ["--db", str(db), "sync"], env={"DESKAPP_HALL_URL": ""})
     assert missing.exit_code == 2 and "DESKAPP_HALL_URL" in missing.output
-    done = runner.invoke(main, ["--db", str(db), "sync"], env={"DESKAPP_HALL_URL": hall})
+    done = runner.invoke(main, ["--db", str(db), "sync", "--new-hall"],
+                         env={"DESKAPP_HALL_URL": hall})  # fmt: skip
     assert done.exit_code == 0, done.output
     assert "同步完成" in done.output
     other = tmp_path / "t02"
@@ -217,6 +218,7 @@ def test_two_terminals_on_one_machine_hand_over_through_a_sqlite_file(tmp_path: 
     a = first_terminal(tmp_path)
     b = new_terminal(tmp_path, "T02")
     try:
+        assert sync(a.desk, hall, new_hall=True).ok  # as the demo starts its hall
         for _ in range(2):
             assert sync(a.desk, hall).ok and sync(b.desk, hall).ok
             take(a, contact_phone="13900004444")
@@ -269,10 +271,11 @@ def test_a_file_that_is_not_a_hall_store_is_refused_and_left_as_it_was(
     if target.is_file():
         assert _tables(target) == before
         assert not {name for name in before if name.startswith("hall_")}
-    # a new file and an existing hall store are still taken
+    # a new file with --new-hall, and then the hall store it is, are still taken
     hall = tmp_path / "hall.db"
-    for _ in range(2):
-        ok = runner.invoke(main, ["--db", str(stores["T03"]), "sync", "--hall", str(hall)])
+    for flags in (["--new-hall"], []):
+        sync_args = ["--db", str(stores["T03"]), "sync", "--hall", str(hall), *flags]
+        ok = runner.invoke(main, sync_args)
         assert ok.exit_code == 0, ok.output
 
 
@@ -284,3 +287,89 @@ def test_sync_of_a_store_without_a_terminal_identity_says_how_to_init(tmp_path: 
     assert f"deskapp --db {db} init --hall" in done.output and "终端身份" in done.output
     assert "TerminalNotInitialised" not in done.output and "Traceback" not in done.output
     assert not (tmp_path / "hall.db").exists()
+
+
+# ------------------------------------------------- a hall store is started on purpose only
+
+
+def test_a_mistyped_hall_path_is_refused_and_the_changes_stay_waiting(tmp_path: Path) -> None:
+    """`deskapp --db t01.db sync --hall hal.db` (for hall.db): no hall store is started there,
+    the command says so in words with how to start one (exit 2), and the terminal does not
+    look synchronized: its changes stay waiting until the hall it joined holds them."""
+    runner = CliRunner()
+    db, hall, typo = tmp_path / "t01.db", tmp_path / "hall.db", tmp_path / "hal.db"
+    a = first_terminal(tmp_path)
+    try:
+        assert sync(a.desk, str(hall), new_hall=True).ok
+        take(a, contact_phone="13900006666")
+        waiting = sync_status(a.desk).waiting
+        assert waiting > 0
+    finally:
+        a.close()
+    done = runner.invoke(main, ["--db", str(db), "sync", "--hall", str(typo)])
+    assert done.exit_code == 2, done.output
+    assert f"{typo} 处没有营业厅数据库" in done.output and "--new-hall" in done.output
+    assert "Traceback" not in done.output and len(done.output.strip().splitlines()) == 1
+    assert not typo.exists() and not list(tmp_path.glob("hal.db*"))
+    a = first_terminal(tmp_path)
+    try:
+        assert sync_status(a.desk).waiting == waiting
+        assert sum(r.acked_at is None for r in own_log(a.desk)) == waiting
+        assert sync(a.desk, str(hall)).ok
+        assert sync_status(a.desk).waiting == 0
+        assert all(r.acked_at is not None for r in own_log(a.desk))
+    finally:
+        a.close()
+
+
+def test_an_empty_postgresql_schema_is_not_made_a_hall_store_by_a_sync(
+    tmp_path: Path, pg_url: str
+) -> None:
+    a = first_terminal(tmp_path)
+    try:
+        take(a)
+        result = sync(a.desk, pg_url)
+        assert result.outcome is SyncOutcome.BAD_HALL and "--new-hall" in result.message
+        engine = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            assert not sa.inspect(engine).get_table_names()  # nothing was created
+        finally:
+            engine.dispose()
+        assert sync_status(a.desk).waiting == len(own_log(a.desk))
+        assert sync(a.desk, pg_url, new_hall=True).ok  # started on purpose
+        assert sync_status(a.desk).waiting == 0
+    finally:
+        a.close()
+
+
+def test_acknowledgement_is_per_hall_store(tmp_path: Path, hall_url: str) -> None:
+    """What another hall store holds is not what the joined one holds: syncing with another
+    hall is refused unless the terminal joins it on purpose (--join), and after joining back,
+    the changes only the other one holds are waiting again, and then sent."""
+    a = first_terminal(tmp_path)
+    other = str(tmp_path / "other-hall.db")
+    try:
+        assert sync(a.desk, hall_url).ok
+        b = new_terminal(tmp_path / "b", "T02")
+        try:
+            assert sync(b.desk, other, new_hall=True).ok  # another hall's own store
+        finally:
+            b.close()
+        take(a, contact_phone="13900007777")
+        waiting = sync_status(a.desk).waiting
+        refused = sync(a.desk, other)
+        assert refused.outcome is SyncOutcome.BAD_HALL and "--join" in refused.message
+        with HallStore.open(other).engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM hall_terminal").scalar() == 1
+        assert sync_status(a.desk).waiting == waiting
+        assert sync(a.desk, other, join=True).ok
+        assert sync_status(a.desk).waiting == 0
+        refused = sync(a.desk, hall_url)  # the first hall is now the other one
+        assert refused.outcome is SyncOutcome.BAD_HALL
+        assert sync_status(a.desk).waiting == 0  # the joined hall holds everything
+        back = sync(a.desk, hall_url, join=True)
+        assert back.ok and back.pushed == waiting  # what only the other hall held
+        assert sync_status(a.desk).waiting == 0
+        assert all(r.acked_at is not None for r in own_log(a.desk))
+    finally:
+        a.close()

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sync_kit import first_terminal, own_log, take
+from sync_kit import first_terminal, own_log, started, take
 
 from deskapp.store import engine as store_engine
 from deskapp.sync import SyncOutcome, SyncResult, sync
@@ -27,7 +27,7 @@ WRITER = Path(__file__).with_name("local_writer.py")
 
 @pytest.mark.parametrize("pause_ms", [10, 0], ids=["save-every-10ms", "saves-without-pause"])
 def test_sync_beside_a_concurrent_local_writer_never_fails(tmp_path: Path, pause_ms: int) -> None:
-    hall = str(tmp_path / "hall.db")
+    hall = started(str(tmp_path / "hall.db"))
     term = first_terminal(tmp_path)
     try:
         take(term, contact_phone="13800001234")
@@ -63,7 +63,7 @@ def test_a_local_store_busy_past_the_wait_is_reported_as_busy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(store_engine, "BUSY_TIMEOUT_MS", 200)
-    hall = str(tmp_path / "hall.db")
+    hall = started(str(tmp_path / "hall.db"))
     term = first_terminal(tmp_path)
     try:
         take(term, contact_phone="13800001234")
@@ -95,7 +95,8 @@ def test_deskapp_sync_says_busy_and_exits_5(tmp_path: Path, monkeypatch: pytest.
     blocker.execute("BEGIN IMMEDIATE")
     try:
         env = {"DESKAPP_HALL_URL": "", "DESKAPP_LANG": "zh"}
-        result = CliRunner().invoke(main, ["--db", db, "sync", "--hall", str(tmp_path / "h.db")],
+        hall = started(str(tmp_path / "h.db"))
+        result = CliRunner().invoke(main, ["--db", db, "sync", "--hall", hall],
                                     env=env)  # fmt: skip
     finally:
         blocker.execute("ROLLBACK")

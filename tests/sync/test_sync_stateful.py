@@ -40,6 +40,7 @@ from sync_kit import (
     new_terminal,
     own_log,
     pg_schema_url,
+    started,
     take,
 )
 
@@ -123,9 +124,9 @@ class ThreeTerminals(RuleBasedStateMachine):
         self.folder = Path(tempfile.mkdtemp(prefix="deskapp-stateful-"))
         self.stack = ExitStack()
         if self.hall_kind == "postgresql":
-            self.hall = self.stack.enter_context(pg_schema_url())
+            self.hall = started(self.stack.enter_context(pg_schema_url()))
         else:
-            self.hall = str(self.folder / "hall.db")
+            self.hall = started(str(self.folder / "hall.db"))
         self.terms: list[Term] = []
         self.seen_at: dict[tuple[str, int], dict[str, int]] = {}  # (node, seq) -> seen
         self.events_made = 0

@@ -116,7 +116,7 @@ async def test_the_palette_finds_a_ticket_by_a_number_the_sync_made_an_alias(
         "网络质量›覆盖›室内无信号,一般,GZ01,处理中,,,,,HL-001\n",
         encoding="utf-8",
     )
-    assert sync(desk, hall).ok
+    assert sync(desk, hall, new_hall=True).ok
     other = Desk.open(
         tmp_path / "t02.db", clock=FrozenClock(desk.clock.now() + timedelta(minutes=1))
     )

@@ -20,7 +20,7 @@ from deskapp.services.staff import actor_of, list_staff
 from deskapp.services.terminal import init_terminal
 from deskapp.store.changelog import migrating
 from deskapp.store.models import Complaint, Shift, SyncConflict
-from deskapp.sync import sync
+from deskapp.sync import HallStore, sync
 
 SIZES = pytest.mark.parametrize("size", [WIDE, NARROW], ids=["100x30", "80x24"])
 
@@ -35,7 +35,12 @@ def _take(desk: Desk, actor: Actor, name: str, phone: str) -> str:
 
 @pytest.fixture
 def hall(tmp_path: Path) -> str:
-    return str(tmp_path / "hall.db")
+    """A hall store just started (as `deskapp sync --new-hall` starts one)."""
+    path = str(tmp_path / "hall.db")
+    store = HallStore.open(path, create=True)
+    store.ensure_schema()
+    store.close()
+    return path
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ async def test_acknowledging_and_filing_synchronize_at_once(
     clock.advance(timedelta(hours=7))
     notes = {i.complaint_id: "按承诺时间回复客户" for i in shifts.open_items(desk, actors["1001"])}
     shifts.close_shift(desk, actors["1001"], notes, "今日无特殊情况")
-    assert sync(desk, hall).ok
+    assert sync(desk, hall, new_hall=True).ok
     app = build_app(desk)
     app.hall = hall
     app._sync_minutes = 0  # no background sync: only the moments themselves
@@ -92,7 +92,7 @@ async def test_the_desk_synchronizes_in_the_background(
 ) -> None:
     """A ticket taken on T02 shows on T01 without anyone choosing 立即同步."""
     hall = str(tmp_path / "hall.db")
-    assert sync(desk, hall).ok
+    assert sync(desk, hall, new_hall=True).ok
     other = Desk.open(tmp_path / "t02.db", clock=FrozenClock(clock.now()))
     try:
         init_terminal(other, "GZ01", "T02", "Asia/Shanghai")
@@ -155,7 +155,9 @@ async def test_a_failed_sync_is_retried_with_backoff(
             runs = list(s.scalars(sa.select(SyncRun).order_by(SyncRun.started_at)))
         assert len(runs) >= 3 and all(r.outcome == "unreachable" for r in runs)
         assert app._sync_failures >= 3  # each retry waited the next step of the backoff
-        app.hall = str(tmp_path / "hall.db")  # the hall is back
+        hall = str(tmp_path / "hall.db")
+        HallStore.open(hall, create=True).ensure_schema()
+        app.hall = hall  # the hall is back
         for _ in range(10):
             await asyncio.sleep(0.1)
             await settle(pilot)

@@ -1,0 +1,118 @@
+"""The background synchronization (issue 14): it runs from when the desk starts, the sign-in
+screen included, so a new terminal receives its staff by itself; and what a background pull
+brings shows on the screen in front (the F5 handovers waiting) without touching what is being
+typed. Real stores, a real SQLite hall file, the real app driven by the Pilot."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
+from ui_helpers import WIDE, build_app, settle, sign_in, type_text
+
+from deskapp.clock import FrozenClock
+from deskapp.domain.enums import Role
+from deskapp.services import shifts
+from deskapp.services.desk import Actor, Desk
+from deskapp.services.intake import IntakeForm, take_complaint
+from deskapp.services.staff import actor_of, list_staff, seed_staff
+from deskapp.services.terminal import init_terminal
+from deskapp.sync import sync
+
+
+def _take(desk: Desk, actor: Actor, phone: str) -> str:
+    return take_complaint(desk, actor, IntakeForm(
+        customer_name="王先生", contact_phone=phone, content="家里信号差,经常掉线",
+        demand="尽快解决", cause_code="NET.COVER.INDOOR", channel="hotline",
+        promised_reply_at="2026-11-24 16:00",
+    )).id  # fmt: skip
+
+
+async def _until(pilot: Pilot, done: Callable[[], bool], seconds: float = 6.0) -> bool:
+    for _ in range(int(seconds / 0.1)):
+        if done():
+            return True
+        await asyncio.sleep(0.1)
+        await settle(pilot)
+    return done()
+
+
+@pytest.mark.ui
+async def test_a_new_terminal_receives_its_staff_on_the_sign_in_screen(
+    bare_desk: Desk, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """Nobody signs in and nobody asks: the desk's first background sync runs as it starts,
+    the "never synchronized, how to join" notice goes by itself, and then 1001 signs in.
+    Before sign-in the sync says nothing on the screen (no notification)."""
+    hall = str(tmp_path / "hall.db")
+    first = Desk.open(tmp_path / "t01.db", clock=FrozenClock(clock.now()))
+    try:
+        init_terminal(first, "GZ01", "T01", "Asia/Shanghai")
+        seed_staff(first, "system:test", [("1001", "张敏", Role.HANDLER, "1111")])
+        assert sync(first, hall, new_hall=True).ok
+    finally:
+        first.close()
+    init_terminal(bare_desk, "GZ01", "T02", "Asia/Shanghai")
+    app = build_app(bare_desk)
+    app.hall = hall
+    app._sync_minutes = 60  # the interval plays no part: the run at start does it
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        notice = app.screen.query_one("#no-staff")
+        assert await _until(pilot, lambda: not notice.display), "the notice stayed"
+        assert len(app._notifications) == 0  # nothing said before sign-in
+        await sign_in(pilot, "1001", "1111")
+        assert app.actor is not None and app.actor.work_no == "1001"
+
+
+@pytest.mark.ui
+async def test_a_handover_pulled_in_the_background_shows_and_the_note_typed_stays(
+    desk: Desk, actors: dict[str, Actor], clock: FrozenClock, tmp_path: Path
+) -> None:
+    """1001 types a handover note on F5 while a background pull brings 1002's handover from
+    T02: it appears under 待接收/备案, and the note (and the cursor in it) is as it was."""
+    hall = str(tmp_path / "hall.db")
+    _take(desk, actors["1001"], "13912345678")  # an open item of 1001's shift to write about
+    assert sync(desk, hall, new_hall=True).ok
+    other_clock = FrozenClock(clock.now())
+    other = Desk.open(tmp_path / "t02.db", clock=other_clock)
+    try:
+        init_terminal(other, "GZ01", "T02", "Asia/Shanghai")
+        assert sync(other, hall).ok
+        theirs = {s.work_no: actor_of(s) for s in list_staff(other)}
+        app = build_app(desk)
+        app.hall = hall
+        app._sync_minutes = 0.5 / 60  # every half second
+        async with app.run_test(size=WIDE) as pilot:
+            await sign_in(pilot, "1001", "1111")
+            await pilot.press("f5")
+            await settle(pilot)
+            waiting = app.screen.query_one("#waiting", DataTable)
+            before = waiting.row_count
+            note = app.screen.query_one(".item Input", Input)
+            note.focus()
+            await type_text(pilot, "已电话联系客户")
+            # meanwhile on T02: 1002's shift, handed over, and synchronized
+            _take(other, theirs["1002"], "13600002222")
+            shifts.open_shift(other, theirs["1002"])
+            for c in (clock, other_clock):
+                c.advance(timedelta(hours=7))
+            items = shifts.open_items(other, theirs["1002"])
+            shifts.close_shift(
+                other, theirs["1002"], {i.complaint_id: "明天回访" for i in items}, "无"
+            )
+            assert sync(other, hall).ok
+            assert await _until(pilot, lambda: waiting.row_count > before), "not refreshed"
+            rows = [" ".join(map(str, waiting.get_row_at(n))) for n in range(waiting.row_count)]
+            assert any("1002" in row for row in rows), rows
+            assert note.value == "已电话联系客户"
+            assert app.focused is note
+            await type_text(pilot, ",明早回访")  # and the typing goes on where it was
+            assert note.value == "已电话联系客户,明早回访"
+    finally:
+        other.close()
