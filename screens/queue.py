@@ -29,7 +29,7 @@ from deskapp.services.desk import Actor, Desk
 from deskapp.services.queue import PAGE_SIZE, QueuePage, QueueRow, Scope, queue_counts, queue_page
 from deskapp.services.staff import list_staff
 from screens.boundary import desk_work
-from screens.desk_app import desk_app
+from screens.desk_app import desk_app, signed_in
 from screens.detail import DetailScreen
 from screens.keys import keyed
 from screens.major_report import MajorReportScreen
@@ -119,7 +119,7 @@ class QueueScreen(ModeScreen):
 
     @property
     def actor(self) -> Actor:
-        return desk_app(self).actor
+        return signed_in(self)
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
