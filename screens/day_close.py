@@ -21,7 +21,7 @@ from deskapp.services import day_close
 from deskapp.services.day_close import Checklist, Gap, WorkRecord
 from deskapp.services.desk import Actor, Desk
 from screens.boundary import desk_work
-from screens.desk_app import desk_app, signed_in
+from screens.desk_app import desk_app, signed_in_actor
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
@@ -60,7 +60,7 @@ class DayCloseScreen(ModeScreen):
 
     @property
     def actor(self) -> Actor:
-        return signed_in(self)
+        return signed_in_actor(self)
 
     @property
     def day(self) -> date:

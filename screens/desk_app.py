@@ -1,5 +1,5 @@
 """The one typed way from a screen or widget to the desk app it runs in (Textual types
-`self.app` as any App): `desk_app(self).desk`, `.actor`, `.export_dir`; `signed_in(self)` for
+`self.app` as any App): `desk_app(self).desk`, `.actor`, `.export_dir`; `signed_in_actor(self)` for
 the actor on a screen only reached signed in."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def desk_app(node: InApp) -> DeskApp:
     return cast("DeskApp", node.app)
 
 
-def signed_in(node: InApp) -> Actor:
+def signed_in_actor(node: InApp) -> Actor:
     """The actor signed in at the desk running `node`: the screens that do work are reached only
     after signing in (DeskApp.check_action), so no one signed in is a bug, not a user's error."""
     actor = desk_app(node).actor

@@ -29,7 +29,7 @@ from deskapp.services.desk import Actor, Desk
 from deskapp.services.queue import PAGE_SIZE, QueuePage, QueueRow, Scope, queue_counts, queue_page
 from deskapp.services.staff import list_staff
 from screens.boundary import desk_work
-from screens.desk_app import desk_app, signed_in
+from screens.desk_app import desk_app, signed_in_actor
 from screens.detail import DetailScreen
 from screens.keys import keyed
 from screens.major_report import MajorReportScreen
@@ -119,7 +119,7 @@ class QueueScreen(ModeScreen):
 
     @property
     def actor(self) -> Actor:
-        return signed_in(self)
+        return signed_in_actor(self)
 
     def compose(self) -> ComposeResult:
         yield StatusLine()

@@ -32,7 +32,7 @@ from deskapp.services import shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import list_staff
 from screens.boundary import desk_work
-from screens.desk_app import desk_app, signed_in
+from screens.desk_app import desk_app, signed_in_actor
 from screens.handover import HandoverScreen
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
@@ -93,7 +93,7 @@ class ShiftScreen(ModeScreen):
 
     @property
     def actor(self) -> Actor:
-        return signed_in(self)
+        return signed_in_actor(self)
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
