@@ -19,7 +19,7 @@ from textual import work
 from textual.worker import Worker, WorkerState
 
 from deskapp.incidents import Fault
-from screens.desk_app import desk_app
+from screens.desk_app import InApp, desk_app
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,7 +40,7 @@ def desk_work(
 class WorkBoundary:
     """Mixed into every desk screen and dialog that starts work (before Screen in the bases)."""
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    def on_worker_state_changed(self: InApp, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             desk_app(self).report_failure(self, event.worker)
 

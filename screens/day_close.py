@@ -23,7 +23,7 @@ from deskapp.services import day_close
 from deskapp.services.day_close import Checklist, Gap, WorkRecord
 from deskapp.services.desk import Actor, Desk
 from screens.boundary import desk_work
-from screens.desk_app import desk_app
+from screens.desk_app import desk_app, signed_in_actor
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
@@ -62,7 +62,7 @@ class DayCloseScreen(ModeScreen):
 
     @property
     def actor(self) -> Actor:
-        return desk_app(self).actor
+        return signed_in_actor(self)
 
     @property
     def day(self) -> date:

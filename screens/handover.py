@@ -20,7 +20,7 @@ from deskapp.i18n import t
 from deskapp.services import shifts
 from deskapp.services.desk import Desk
 from screens.boundary import WorkBoundary, desk_work
-from screens.desk_app import desk_app
+from screens.desk_app import desk_app, signed_in_actor
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
@@ -112,7 +112,7 @@ class HandoverScreen(WorkBoundary, Screen[None]):
         self.query_one("#handover-events", Static).update(events)
 
     def action_annotate(self) -> None:
-        desk, actor = self.desk, desk_app(self).actor
+        desk, actor = self.desk, signed_in_actor(self)
         spec = DialogSpec(t("shift.annotate"), [FieldSpec("note", t("field.note"), "area")])
 
         def submit(values: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from textual.widgets import Static
 from deskapp.i18n import t
 from deskapp.services.major_report import MajorReport, build_major_report, export_major_report
 from screens.boundary import WorkBoundary, desk_work
-from screens.desk_app import desk_app
+from screens.desk_app import desk_app, signed_in_actor
 from screens.keys import keyed
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
@@ -57,7 +57,7 @@ class MajorReportScreen(WorkBoundary, Screen[None]):
     @desk_work()
     def load(self) -> None:
         app = desk_app(self)
-        report = build_major_report(app.desk, self.complaint_id, app.actor)
+        report = build_major_report(app.desk, self.complaint_id, signed_in_actor(self))
         app.call_from_thread(self._show, report)
 
     def _show(self, report: MajorReport) -> None:

@@ -21,7 +21,7 @@ from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm
 from deskapp.services.opinion_book import EntryForm, EntryKind, EntryRow
 from screens.boundary import desk_work
-from screens.desk_app import desk_app
+from screens.desk_app import desk_app, signed_in_actor
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
@@ -66,7 +66,7 @@ class OpinionBookScreen(ModeScreen):
 
     @property
     def actor(self) -> Actor:
-        return desk_app(self).actor
+        return signed_in_actor(self)
 
     def compose(self) -> ComposeResult:
         yield StatusLine()

@@ -38,7 +38,7 @@ from deskapp.services.queue import (
 )
 from deskapp.services.staff import list_staff
 from screens.boundary import desk_work
-from screens.desk_app import desk_app
+from screens.desk_app import desk_app, signed_in_actor
 from screens.detail import DetailScreen
 from screens.keys import keyed
 from screens.major_report import MajorReportScreen
@@ -137,7 +137,7 @@ class QueueScreen(ModeScreen):
 
     @property
     def actor(self) -> Actor:
-        return desk_app(self).actor
+        return signed_in_actor(self)
 
     def compose(self) -> ComposeResult:
         yield StatusLine()

@@ -35,7 +35,7 @@ from deskapp.services.reports import (
     period_from_args,
 )
 from screens.boundary import desk_work
-from screens.desk_app import desk_app
+from screens.desk_app import desk_app, signed_in_actor
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.desk_footer import DeskFooter
@@ -297,5 +297,5 @@ class ReportsScreen(ModeScreen):
     @desk_work(group="export")
     def export(self, report: Report, fmt: str) -> None:
         app = desk_app(self)
-        path = exports.export_as(self.desk, app.actor, report, fmt, app.export_dir)
+        path = exports.export_as(self.desk, signed_in_actor(self), report, fmt, app.export_dir)
         app.call_from_thread(self.notify, t("reports.exported", path=path))

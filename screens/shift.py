@@ -34,7 +34,7 @@ from deskapp.services.clocks import clock_mark
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import list_staff
 from screens.boundary import desk_work
-from screens.desk_app import desk_app
+from screens.desk_app import desk_app, signed_in_actor
 from screens.handover import HandoverScreen
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
@@ -100,7 +100,7 @@ class ShiftScreen(ModeScreen):
 
     @property
     def actor(self) -> Actor:
-        return desk_app(self).actor
+        return signed_in_actor(self)
 
     def compose(self) -> ComposeResult:
         yield StatusLine()

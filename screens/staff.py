@@ -23,7 +23,7 @@ from deskapp.services.desk import Actor, Desk
 from deskapp.services.records import Staff
 from deskapp.services.staff import SigninEventView
 from screens.boundary import desk_work
-from screens.desk_app import desk_app
+from screens.desk_app import desk_app, signed_in_actor
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from screens.widgets.confirm import ConfirmScreen
@@ -70,7 +70,7 @@ class StaffScreen(ModeScreen):
 
     @property
     def actor(self) -> Actor:
-        return desk_app(self).actor
+        return signed_in_actor(self)
 
     def compose(self) -> ComposeResult:
         yield StatusLine()

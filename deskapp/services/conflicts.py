@@ -55,7 +55,7 @@ def settle_conflict(desk: Desk, actor: Actor, conflict_id: str, choice: str) -> 
             raise RuleViolation.single("conflict", "error.sync.conflict_settled")
         model = RECORD_TABLES.get(conflict.entity)
         record = session.get(model, conflict.entity_id) if model else None
-        if record is None:
+        if model is None or record is None:
             raise RuleViolation.single("conflict", "error.sync.record_missing")
         text = conflict.a_value if chosen is Choice.A else conflict.b_value
         value = to_column(model.__table__, conflict.field, json.loads(text))

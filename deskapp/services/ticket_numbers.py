@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskapp.domain.ticket_number import format_ticket_number, sequence_of
 from deskapp.domain.timefmt import local_day
@@ -48,8 +49,8 @@ class TicketNumbers:
             self.session.add(counter)
         prefix = self._format(day, 1)[:-4]
         issued = self.session.scalar(
-            sa.select(sa.func.max(Complaint.ticket_no)).where(
-                Complaint.ticket_no >= prefix, Complaint.ticket_no < prefix + "\uffff"
+            sa.select(sa.func.max(col(Complaint.ticket_no))).where(
+                col(Complaint.ticket_no) >= prefix, col(Complaint.ticket_no) < prefix + "\uffff"
             )
         )
         counter.last_seq = max(counter.last_seq, sequence_of(issued) if issued else 0)

@@ -3,18 +3,21 @@ log screen). Settling one is a service: deskapp/services/conflicts.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from deskapp.domain.hlc import Stamp
 from deskapp.i18n import t
 from deskapp.store.models import RECORD_TABLES, Complaint, Staff, SyncConflict, SyncQuarantine
 from deskapp.sync.hall import HallRow
+from deskapp.sync.local import LocalStore
 from deskapp.sync.unique import ALIAS_MARK, todo_key
 
 
@@ -46,7 +49,9 @@ class ConflictView:
     settled_at: datetime | None
     settled_by: str | None
     settled_value: Any
-    tickets: dict[str, str] = field(default_factory=dict)  # complaint id -> its ticket number
+    # complaint id -> its ticket number (`dataclasses.field`: the attribute `field` above
+    # hides the bare name in the class body)
+    tickets: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def winner(self) -> Choice:
@@ -104,10 +109,12 @@ _REASONS = (
 )
 
 
-def list_quarantined(desk) -> list[QuarantineView]:
+def list_quarantined(desk: LocalStore) -> list[QuarantineView]:
     """Every transaction kept aside, oldest in the hall first, with the record it is about."""
     with desk.read() as session:
-        held = list(session.scalars(sa.select(SyncQuarantine).order_by(SyncQuarantine.hall_seq)))
+        held = list(
+            session.scalars(sa.select(SyncQuarantine).order_by(col(SyncQuarantine.hall_seq)))
+        )
         txns: dict[tuple[str, str], list[tuple[SyncQuarantine, HallRow]]] = {}
         for q in held:
             row = HallRow.from_json(q.row)
@@ -119,7 +126,9 @@ def list_quarantined(desk) -> list[QuarantineView]:
             data = row.data
             complaint_id = row.entity_id if row.entity == "complaint" else data.get("complaint_id")
             ticket = (
-                session.scalar(sa.select(Complaint.ticket_no).where(Complaint.id == complaint_id))
+                session.scalar(
+                    sa.select(col(Complaint.ticket_no)).where(col(Complaint.id) == complaint_id)
+                )
                 if complaint_id
                 else None
             ) or data.get("ticket_no")
@@ -133,13 +142,13 @@ def list_quarantined(desk) -> list[QuarantineView]:
     return views
 
 
-def list_conflicts(desk, *, include_settled: bool = False) -> list[ConflictView]:
+def list_conflicts(desk: LocalStore, *, include_settled: bool = False) -> list[ConflictView]:
     with desk.read() as session:
-        query = sa.select(SyncConflict).order_by(SyncConflict.hall_seq, SyncConflict.id)
+        query = sa.select(SyncConflict).order_by(col(SyncConflict.hall_seq), col(SyncConflict.id))
         if not include_settled:
-            query = query.where(SyncConflict.settled_at.is_(None))
+            query = query.where(col(SyncConflict.settled_at).is_(None))
         conflicts = list(session.scalars(query))
-        names = dict(session.execute(sa.select(Staff.id, Staff.name)).all())
+        names = dict(session.execute(sa.select(col(Staff.id), col(Staff.name))).tuples().all())
         views = []
         for c in conflicts:
             table = RECORD_TABLES[c.entity].__table__ if c.entity in RECORD_TABLES else None
@@ -154,17 +163,23 @@ def list_conflicts(desk, *, include_settled: bool = False) -> list[ConflictView]
                     label = row[1] if c.entity == "complaint" else label
             if c.entity == "staff":  # a person, by name and work number, not a record id
                 person = session.execute(
-                    sa.select(Staff.name, Staff.work_no).where(Staff.id == c.entity_id)
+                    sa.select(col(Staff.name), col(Staff.work_no)).where(
+                        col(Staff.id) == c.entity_id
+                    )
                 ).first()
                 if person is not None:
                     label = f"{person.name} {person.work_no.split(ALIAS_MARK, 1)[0]}"
-            tickets = {}
+            tickets: dict[str, str] = {}
             if c.field == "complaint_id":  # an opinion-book entry's ticket: shown by number
                 ids = [v for v in (json.loads(c.a_value), json.loads(c.b_value)) if v]
                 tickets = dict(
                     session.execute(
-                        sa.select(Complaint.id, Complaint.ticket_no).where(Complaint.id.in_(ids))
-                    ).all()
+                        sa.select(col(Complaint.id), col(Complaint.ticket_no)).where(
+                            col(Complaint.id).in_(ids)
+                        )
+                    )
+                    .tuples()
+                    .all()
                 )
             views.append(
                 ConflictView(
@@ -189,12 +204,12 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _side(value: str, actor: str, at: datetime, hlc: str, names: dict) -> Side:
+def _side(value: str, actor: str, at: datetime, hlc: str, names: dict[str, str]) -> Side:
     node = Stamp.decode(hlc).node_id
     return Side(json.loads(value), actor, _actor_name(actor, names), at, node, hlc)
 
 
-def _actor_name(actor: str, names: dict) -> str:
+def _actor_name(actor: str, names: dict[str, str]) -> str:
     """Who made a change, as a person reads it: a staff name; the desk itself (set-up,
     import, sync) as such; never a bare record id."""
     if actor in names:

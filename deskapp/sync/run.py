@@ -20,18 +20,22 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col
 
 from deskapp.domain.hlc import MAX_FORWARD_DRIFT_MS, ClockDriftError, Stamp, receive
 from deskapp.i18n import t
+from deskapp.ids import uuid7
 from deskapp.store.changelog import WriteMode, set_write_mode
 from deskapp.store.failures import StoreUnavailable, failure_key, store_failures
 from deskapp.store.models import (
@@ -57,6 +61,7 @@ from deskapp.sync.hall import (
     redact,
     root_of,
 )
+from deskapp.sync.local import LocalStore
 from deskapp.sync.merge import Applied, apply_rows, applying, store_conflicts
 from deskapp.sync.validate import check_pull, check_rows
 
@@ -179,7 +184,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 @contextmanager
-def _local_txn(desk) -> Iterator[sa.Connection]:
+def _local_txn(desk: LocalStore) -> Iterator[sa.Connection]:
     """One local transaction of a sync that writes: it takes the write lock up front (BEGIN
     IMMEDIATE). A deferred one that reads first and writes after fails at once with
     "database is locked" when another local writer committed in between (SQLite cannot
@@ -198,14 +203,14 @@ def _local_txn(desk) -> Iterator[sa.Connection]:
 
 
 @contextmanager
-def _local_write(desk) -> Iterator[sa.Connection]:
+def _local_write(desk: LocalStore) -> Iterator[sa.Connection]:
     """A local transaction that applies pulled (already logged) changes."""
     with _local_txn(desk) as conn, applying(conn):
         yield conn
 
 
-def _state(desk, hall_id: str) -> SyncState:
-    query = sa.select(SyncState).where(SyncState.hall_id == hall_id)
+def _state(desk: LocalStore, hall_id: str) -> SyncState:
+    query = sa.select(SyncState).where(col(SyncState.hall_id) == hall_id)
     with desk.engine.connect() as conn:
         row = conn.execute(query).first()
     if row is None:
@@ -215,12 +220,12 @@ def _state(desk, hall_id: str) -> SyncState:
     return SyncState(**row._asdict())
 
 
-def _joined_hall(desk) -> str | None:
+def _joined_hall(desk: LocalStore) -> str | None:
     with desk.engine.connect() as conn:  # (not desk.terminal(): that one is cached)
         return conn.execute(sa.select(Terminal.joined_hall_id)).scalar()
 
 
-def _join(desk, hall_id: str, node_id: str) -> None:
+def _join(desk: LocalStore, hall_id: str, node_id: str) -> None:
     """Make `hall_id` this terminal's hall store: from now on a change is acknowledged (not
     waiting) when that hall holds it, whatever another hall store holds."""
     with _local_txn(desk) as conn:
@@ -242,7 +247,7 @@ def _join(desk, hall_id: str, node_id: str) -> None:
     log.info("joined the hall store %s", hall_id)
 
 
-def _now_ms(desk) -> int:
+def _now_ms(desk: LocalStore) -> int:
     return int(desk.clock.now().timestamp() * 1000)
 
 
@@ -250,7 +255,7 @@ def _now_ms(desk) -> int:
 
 
 def sync(
-    desk,
+    desk: LocalStore,
     hall: str | HallStore,
     *,
     batch_size: int = DEFAULT_BATCH,
@@ -280,17 +285,18 @@ def sync(
             where = store.url
         with _collector_paused():
             hall_id = _run(desk, store, result, batch_size, window_days, join or new_hall)
-    except (MustUpdate, HallStoreError) as error:
-        key = getattr(error, "key", "")
-        if key in ("sync.error.hall_too_new", ""):
+    except MustUpdate:
+        result.outcome = SyncOutcome.MUST_UPDATE
+    except HallStoreError as error:
+        if error.key in ("sync.error.hall_too_new", ""):
             result.outcome = SyncOutcome.MUST_UPDATE
-        elif key in BAD_HALL_KEYS:
+        elif error.key in BAD_HALL_KEYS:
             result.outcome = SyncOutcome.BAD_HALL
-            result.error = t(key, **error.params)
+            result.error = t(error.key, **error.params)
             log.warning("refused as a hall store: %s", result.error)
         else:
             result.outcome = SyncOutcome.ERROR
-            result.error = t(key, **error.params)
+            result.error = t(error.key, **error.params)
     except LocalStoreBusy as error:
         result.outcome = SyncOutcome.BUSY_LOCAL
         result.error = str(error)
@@ -359,7 +365,12 @@ def _no_room(path: Path) -> bool:
 
 
 def _run(
-    desk, store: HallStore, result: SyncResult, batch_size: int, window_days: int, join: bool
+    desk: LocalStore,
+    store: HallStore,
+    result: SyncResult,
+    batch_size: int,
+    window_days: int,
+    join: bool,
 ) -> str:
     """The run itself; returns the hall's id."""
     terminal = desk.terminal()
@@ -388,24 +399,26 @@ def _run(
         _bootstrap(desk, store, info.hall_id, window_days, behind, result)
     _pull(desk, store, info.hall_id, batch_size, behind, result)
     with desk.read() as session:
-        result.still_held = session.scalar(sa.select(sa.func.count()).select_from(SyncQuarantine))
+        result.still_held = session.execute(
+            sa.select(sa.func.count()).select_from(SyncQuarantine)
+        ).scalar_one()
     return info.hall_id
 
 
 def _log_run(
-    desk, where: str, started_at: datetime, result: SyncResult, succeeded: str | None
+    desk: LocalStore, where: str, started_at: datetime, result: SyncResult, succeeded: str | None
 ) -> None:
     try:
         with _local_txn(desk) as conn:
             if succeeded:
                 conn.execute(
                     sa.update(SyncState)
-                    .where(SyncState.hall_id == succeeded)
+                    .where(col(SyncState.hall_id) == succeeded)
                     .values(last_success_at=desk.clock.now())
                 )
             conn.execute(
                 sa.insert(SyncRun).values(
-                    id=SyncRun().id,
+                    id=uuid7(),  # what SyncRun() would draw for its id
                     hall=where[:200],
                     started_at=started_at,
                     duration_ms=result.duration_ms,
@@ -437,7 +450,7 @@ def _log_run(
 
 
 def _push(
-    desk,
+    desk: LocalStore,
     store: HallStore,
     hall_id: str,
     node_id: str,
@@ -449,7 +462,9 @@ def _push(
         marks = [
             (m.local_seq, m.cursor)
             for m in session.scalars(
-                sa.select(PullMark).where(PullMark.hall_id == hall_id).order_by(PullMark.local_seq)
+                sa.select(PullMark)
+                .where(col(PullMark.hall_id) == hall_id)
+                .order_by(col(PullMark.local_seq))
             )
         ]
     mark_seqs = [m[0] for m in marks]
@@ -465,21 +480,22 @@ def _push(
                 *(table.c[k] for k in _PUSHED), sa.type_coerce(table.c.at, sa.String).label("at")
             )
             rows = conn.execute(
-                columns.where(ChangeLog.node_id == node_id, ChangeLog.seq >= next_seq)
-                .order_by(ChangeLog.seq)
+                columns.where(col(ChangeLog.node_id) == node_id, col(ChangeLog.seq) >= next_seq)
+                .order_by(col(ChangeLog.seq))
                 .limit(batch_size)
             ).all()
             if not rows:
                 break
             if len(rows) == batch_size:  # never split a transaction
                 last = rows[-1]
-                rows += conn.execute(
+                rest = conn.execute(
                     columns.where(
-                        ChangeLog.node_id == node_id,
-                        ChangeLog.seq > last.seq,
-                        ChangeLog.txn_id == last.txn_id,
-                    ).order_by(ChangeLog.seq)
+                        col(ChangeLog.node_id) == node_id,
+                        col(ChangeLog.seq) > last.seq,
+                        col(ChangeLog.txn_id) == last.txn_id,
+                    ).order_by(col(ChangeLog.seq))
                 ).all()
+                rows = [*rows, *rest]
             payload = []
             for seq, txn_id, entity, entity_id, op, fields, hlc, version, actor_id, at in rows:
                 values = json.loads(fields) if entity in ROOT_FIELD else {}
@@ -513,9 +529,9 @@ _PUSHED = ("seq", "txn_id", "entity", "entity_id", "op", "fields", "hlc", "schem
            "actor_id")  # fmt: skip
 
 
-def _acknowledge(desk, hall_id: str, node_id: str, first: int, last: int) -> None:
+def _acknowledge(desk: LocalStore, hall_id: str, node_id: str, first: int, last: int) -> None:
     """Mark own changes first..last as held by the hall (only ever after its commit)."""
-    query = sa.select(SyncState.acked_seq).where(SyncState.hall_id == hall_id)
+    query = sa.select(col(SyncState.acked_seq)).where(col(SyncState.hall_id) == hall_id)
     with desk.engine.connect() as conn:  # nothing to mark: no write lock to wait for
         if conn.execute(query).scalar_one() >= last:
             return
@@ -526,30 +542,32 @@ def _acknowledge(desk, hall_id: str, node_id: str, first: int, last: int) -> Non
         conn.execute(
             sa.update(ChangeLog)
             .where(
-                ChangeLog.node_id == node_id,
-                ChangeLog.seq >= max(first, acked + 1),
-                ChangeLog.seq <= last,
-                ChangeLog.acked_at.is_(None),
+                col(ChangeLog.node_id) == node_id,
+                col(ChangeLog.seq) >= max(first, acked + 1),
+                col(ChangeLog.seq) <= last,
+                col(ChangeLog.acked_at).is_(None),
             )
             .values(acked_at=desk.clock.now())
         )
         conn.execute(
-            sa.update(SyncState).where(SyncState.hall_id == hall_id).values(acked_seq=last)
+            sa.update(SyncState).where(col(SyncState.hall_id) == hall_id).values(acked_seq=last)
         )
         # Pull marks older than the last one before the first unacknowledged change are
         # no longer needed to tell the hall what a change had seen.
         keep = conn.execute(
-            sa.select(sa.func.max(PullMark.local_seq)).where(
-                PullMark.hall_id == hall_id, PullMark.local_seq <= last
+            sa.select(sa.func.max(col(PullMark.local_seq))).where(
+                col(PullMark.hall_id) == hall_id, col(PullMark.local_seq) <= last
             )
         ).scalar()
         if keep is not None:
             conn.execute(
-                sa.delete(PullMark).where(PullMark.hall_id == hall_id, PullMark.local_seq < keep)
+                sa.delete(PullMark).where(
+                    col(PullMark.hall_id) == hall_id, col(PullMark.local_seq) < keep
+                )
             )
 
 
-def _root(conn: sa.Connection, entity: str, entity_id: str, fields: dict) -> str:
+def _root(conn: sa.Connection, entity: str, entity_id: str, fields: dict[str, Any]) -> str:
     column = ROOT_FIELD.get(entity)
     if column is None:
         return entity_id
@@ -564,7 +582,12 @@ def _root(conn: sa.Connection, entity: str, entity_id: str, fields: dict) -> str
 
 
 def _pull(
-    desk, store: HallStore, hall_id: str, batch_size: int, behind: int, result: SyncResult
+    desk: LocalStore,
+    store: HallStore,
+    hall_id: str,
+    batch_size: int,
+    behind: int,
+    result: SyncResult,
 ) -> None:
     cursor = _state(desk, hall_id).cursor
     with desk.read() as session:
@@ -584,7 +607,12 @@ def _pull(
 
 
 def _bootstrap(
-    desk, store: HallStore, hall_id: str, window_days: int, behind: int, result: SyncResult
+    desk: LocalStore,
+    store: HallStore,
+    hall_id: str,
+    window_days: int,
+    behind: int,
+    result: SyncResult,
 ) -> None:
     """A terminal's first pull from this hall: every staff member, every open ticket and the
     records touched within the window, whole; then the cursor jumps to where the hall stood.
@@ -594,15 +622,15 @@ def _bootstrap(
     roots = store.bootstrap_roots(since)
     cursor = _state(desk, hall_id).cursor
     for start in range(0, len(roots), BOOTSTRAP_ROOTS):
-        rows, conflicts = store.rows_of_roots(roots[start : start + BOOTSTRAP_ROOTS], upto)
-        rows = check_rows(rows, conflicts)
+        raw, conflicts = store.rows_of_roots(roots[start : start + BOOTSTRAP_ROOTS], upto)
+        rows = check_rows(raw, conflicts)
         _apply(desk, store, hall_id, rows, conflicts, cursor, upto, behind, result)
     with _local_write(desk) as conn:
-        last_seq = conn.execute(sa.select(Terminal.last_seq)).scalar_one()
+        last_seq = conn.execute(sa.select(col(Terminal.last_seq))).scalar_one()
         conn.execute(
             sa.update(SyncState)
-            .where(SyncState.hall_id == hall_id)
-            .values(cursor=sa.func.max(SyncState.cursor, upto), bootstrapped=True)
+            .where(col(SyncState.hall_id) == hall_id)
+            .values(cursor=sa.func.max(col(SyncState.cursor), upto), bootstrapped=True)
         )
         _mark(conn, hall_id, last_seq, upto)
     result.bootstrapped = True
@@ -613,13 +641,13 @@ def _mark(conn: sa.Connection, hall_id: str, local_seq: int, cursor: int) -> Non
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=["hall_id", "local_seq"],
-            set_={"cursor": sa.func.max(PullMark.cursor, stmt.excluded.cursor)},
+            set_={"cursor": sa.func.max(col(PullMark.cursor), stmt.excluded.cursor)},
         )
     )
 
 
 def _apply(
-    desk,
+    desk: LocalStore,
     store: HallStore,
     hall_id: str,
     rows: list[HallRow],
@@ -640,13 +668,15 @@ def _apply(
             raise MustUpdate
         held = {
             (q.node_id, q.seq): HallRow.from_json(q.row)
-            for q in conn.execute(sa.select(SyncQuarantine.node_id, SyncQuarantine.seq,
-                                            SyncQuarantine.row))
+            for q in conn.execute(sa.select(col(SyncQuarantine.node_id), col(SyncQuarantine.seq),
+                                            col(SyncQuarantine.row)))
         }  # fmt: skip
         rows = _merge_rows(rows, held.values())
         rows, extra_conflicts, missing = _with_parents(conn, store, rows, upto, node_id)
         # A stamp too far ahead of this clock: keep its whole transaction aside.
-        wall, counter = conn.execute(sa.select(Terminal.hlc_wall_ms, Terminal.hlc_counter)).one()
+        wall, counter = conn.execute(
+            sa.select(col(Terminal.hlc_wall_ms), col(Terminal.hlc_counter))
+        ).one()
         clock = Stamp(wall, counter, node_id)
         future: set[tuple[str, str]] = set()
         drift: dict[tuple[str, int], int] = {}
@@ -682,7 +712,7 @@ def _apply(
         if released:
             conn.execute(
                 sa.delete(SyncQuarantine).where(
-                    sa.tuple_(SyncQuarantine.node_id, SyncQuarantine.seq).in_(
+                    sa.tuple_(col(SyncQuarantine.node_id), col(SyncQuarantine.seq)).in_(
                         [(r.node_id, r.seq) for r in released]
                     )
                 )
@@ -717,11 +747,11 @@ def _apply(
         result.applied += applied.entities
         conn.execute(
             sa.update(SyncState)
-            .where(SyncState.hall_id == hall_id, SyncState.cursor < new_cursor)
+            .where(col(SyncState.hall_id) == hall_id, col(SyncState.cursor) < new_cursor)
             .values(cursor=new_cursor)
         )
         if new_cursor:
-            last_seq = conn.execute(sa.select(Terminal.last_seq)).scalar_one()
+            last_seq = conn.execute(sa.select(col(Terminal.last_seq))).scalar_one()
             _mark(conn, hall_id, last_seq, new_cursor)
         fault_point("mid_pull", conn)
     fault_point("after_pull")
@@ -732,7 +762,7 @@ _ROW_ERRORS = (sa.exc.IntegrityError, sa.exc.DataError, ValueError, TypeError, K
 
 
 def _apply_or_quarantine(
-    conn: sa.Connection, desk, rows: list[HallRow]
+    conn: sa.Connection, desk: LocalStore, rows: list[HallRow]
 ) -> tuple[Applied, dict[tuple[str, int], str]]:
     """Apply the batch; if the store refuses it, apply it one transaction at a time (hall
     order) and return the changes of those it refuses, with the store's words: one change that
@@ -742,7 +772,8 @@ def _apply_or_quarantine(
             return apply_rows(conn, desk, rows), {}
     except _ROW_ERRORS:
         pass
-    total, refused = Applied(), {}
+    total = Applied()
+    refused: dict[tuple[str, int], str] = {}
     txns: dict[tuple[str, str], list[HallRow]] = {}
     for r in rows:
         txns.setdefault((r.node_id, r.txn_id), []).append(r)
@@ -768,7 +799,7 @@ def _refuse(
     conn: sa.Connection,
     rows: list[HallRow],
     reasons: dict[tuple[str, int], str],
-    held: dict,
+    held: dict[tuple[str, int], HallRow],
     now: datetime,
     result: SyncResult,
 ) -> None:
@@ -778,7 +809,7 @@ def _refuse(
         if (r.node_id, r.seq) in held:
             conn.execute(
                 sa.update(SyncQuarantine)
-                .where(SyncQuarantine.node_id == r.node_id, SyncQuarantine.seq == r.seq)
+                .where(col(SyncQuarantine.node_id) == r.node_id, col(SyncQuarantine.seq) == r.seq)
                 .values(reason=reason)
             )
             continue
@@ -809,7 +840,7 @@ def _hold_dependents(rows: list[HallRow], future: set[tuple[str, str]]) -> None:
         future |= more
 
 
-def _merge_rows(rows: list[HallRow], more) -> list[HallRow]:
+def _merge_rows(rows: list[HallRow], more: Iterable[HallRow]) -> list[HallRow]:
     seen = {(r.node_id, r.seq) for r in rows}
     merged = list(rows) + [r for r in more if (r.node_id, r.seq) not in seen]
     merged.sort(key=lambda r: r.hall_seq)
@@ -852,8 +883,8 @@ def _with_parents(
         if missing <= asked:
             break
         asked |= missing
-        extra, more = store.rows_of_roots(missing, upto)
-        extra = check_rows(extra, more)  # from the hall like any batch: checked like one
+        raw, more = store.rows_of_roots(missing, upto)
+        extra = check_rows(raw, more)  # from the hall like any batch: checked like one
         conflicts += more
         rows = _merge_rows(rows, [r for r in extra if r.node_id != node_id])
     log.warning("the hall store has no record of %s", sorted(missing)[:5])
@@ -878,7 +909,7 @@ class SyncStatus:
     def must_update(self) -> bool:
         return self.last_outcome == SyncOutcome.MUST_UPDATE.value
 
-    def header(self, tz) -> str:
+    def header(self, tz: ZoneInfo) -> str:
         from deskapp.domain.timefmt import format_local
 
         when = format_local(self.last_success_at, tz) if self.last_success_at else t("sync.never")
@@ -894,7 +925,7 @@ class SyncStatus:
         return " · ".join([*alerts, text])
 
 
-def sync_status(desk) -> SyncStatus:
+def sync_status(desk: LocalStore) -> SyncStatus:
     """Cheap enough for a header refresh: a handful of indexed look-ups."""
     with desk.read() as session:
         terminal = session.scalars(sa.select(Terminal)).first()
@@ -905,11 +936,11 @@ def sync_status(desk) -> SyncStatus:
         joined = [s for s in states if terminal and s.hall_id == terminal.joined_hall_id]
         acked = joined[0].acked_seq if joined else min((s.acked_seq for s in states), default=0)
         successes = [s.last_success_at for s in joined or states if s.last_success_at]
-        last = session.scalars(sa.select(SyncRun).order_by(SyncRun.started_at.desc())).first()
+        last = session.scalars(sa.select(SyncRun).order_by(col(SyncRun.started_at).desc())).first()
         conflicts = session.scalar(
             sa.select(sa.func.count())
             .select_from(SyncConflict)
-            .where(SyncConflict.settled_at.is_(None))
+            .where(col(SyncConflict.settled_at).is_(None))
         )
         held = session.scalar(sa.select(sa.func.count()).select_from(SyncQuarantine))
     return SyncStatus(

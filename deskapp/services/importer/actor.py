@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.permissions import Permission
@@ -28,7 +29,9 @@ def importing_actor(desk: Desk, work_no: str, pin: str, *, vouched_by: str = "")
             key="error.import.not_hall_manager", subject=work_no.strip())  # fmt: skip
     with desk.read() as session:
         staff = session.scalars(
-            sa.select(Staff).where(Staff.work_no == work_no.strip(), Staff.active.is_(True))
+            sa.select(Staff).where(
+                col(Staff.work_no) == work_no.strip(), col(Staff.active).is_(True)
+            )
         ).first()
     if staff is None:  # told to a hall manager proven by PIN, who may list the staff anyway
         raise RuleViolation.single("as", "error.import.actor_unknown", work_no=work_no)

@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from deskapp.services.importer.columns import BY_FIELD
 from deskapp.services.importer.rows import ParsedRow
@@ -32,14 +33,16 @@ def _as_imported(session: sa.orm.Session, ids: list[str]) -> dict[str, dict[str,
     """The stored tickets among `ids`, as their import said them (ticket_no and _COMPARED)."""
     found: dict[str, dict[str, Any]] = {}
     for c in session.execute(
-        sa.select(Complaint.id, Complaint.ticket_no, *(getattr(Complaint, n) for n in _FIXED))
-        .where(Complaint.id.in_(ids))
+        sa.select(col(Complaint.id), col(Complaint.ticket_no),
+                  *(col(getattr(Complaint, n)) for n in _FIXED))
+        .where(col(Complaint.id).in_(ids))
     ):  # fmt: skip
         found[c.id] = {"ticket_no": c.ticket_no, **{n: getattr(c, n) for n in _FIXED}}
         found[c.id].update(dict.fromkeys(_AS_IMPORTED, _UNKNOWN))
     for complaint_id, data in session.execute(
-        sa.select(ComplaintEvent.complaint_id, ComplaintEvent.data).where(
-            ComplaintEvent.complaint_id.in_(list(found)), ComplaintEvent.kind == "registered")
+        sa.select(col(ComplaintEvent.complaint_id), col(ComplaintEvent.data)).where(
+            col(ComplaintEvent.complaint_id).in_(list(found)),
+            col(ComplaintEvent.kind) == "registered")
     ):  # fmt: skip
         said = json.loads(data or "{}")
         for name, key in _AS_IMPORTED.items():

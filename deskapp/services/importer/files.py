@@ -11,8 +11,11 @@ from typing import Any
 from deskapp.domain.errors import RuleViolation
 from deskapp.services.importer.columns import _HEADERS, _fold
 
+# (line number, cells) of each data row: XLSX cells come typed (numbers, dates), CSV's as text.
+DataRows = Iterator[tuple[int, list[Any]]]
 
-def read_rows(path: Path, encoding: str | None = None) -> tuple[str, list[str], Iterator]:
+
+def read_rows(path: Path, encoding: str | None = None) -> tuple[str, list[str], DataRows]:
     """(encoding used, header cells, iterator of (line number, cells)). Raises RuleViolation
     with a file-level error when the file cannot be read as a table."""
     suffix = path.suffix.lower()
@@ -23,7 +26,7 @@ def read_rows(path: Path, encoding: str | None = None) -> tuple[str, list[str], 
     return _read_csv(path, encoding)
 
 
-def _read_xlsx(path: Path) -> tuple[str, list[str], Iterator]:
+def _read_xlsx(path: Path) -> tuple[str, list[str], DataRows]:
     from openpyxl import load_workbook
 
     try:
@@ -36,7 +39,7 @@ def _read_xlsx(path: Path) -> tuple[str, list[str], Iterator]:
         if any(c not in (None, "") for c in cells):
             header = ["" if c is None else str(c) for c in cells]
 
-            def data(start: int = number) -> Iterator[tuple[int, list[Any]]]:
+            def data(start: int = number) -> DataRows:
                 # read_only parses the sheet as it goes: a damaged sheet inside a sound zip
                 # fails here, after the header. Every row is read before anything is written,
                 # so refusing the file at this point still imports nothing.
@@ -98,7 +101,7 @@ def _encoding(path: Path, encoding: str | None) -> tuple[str, str]:
     raise RuleViolation.single("file", "error.import.encoding")
 
 
-def _read_csv(path: Path, encoding: str | None) -> tuple[str, list[str], Iterator]:
+def _read_csv(path: Path, encoding: str | None) -> tuple[str, list[str], DataRows]:
     """Rows streamed from the file: memory holds one row, not the file (its size is checked
     first, and every row is still read and checked before anything is written)."""
     try:
@@ -122,7 +125,7 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[str, list[str], Iterato
         handle.close()
         raise RuleViolation.single("file", "error.import.encoding")
 
-    def data() -> Iterator[tuple[int, list[Any]]]:
+    def data() -> DataRows:
         nonlocal previous
         with handle:
             for cells in reader:

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from deskapp.domain.categories import CausePath
 from deskapp.domain.clean_input import year_error, year_in_range
@@ -51,7 +52,8 @@ class _Parser:
         self.home_hall = terminal.hall_code
         with desk.read() as session:  # days signed off here: an import never rewrites one
             self.locked_days = set(session.scalars(
-                sa.select(DayClose.day).where(DayClose.terminal_code == terminal.terminal_code)
+                sa.select(col(DayClose.day))
+                .where(col(DayClose.terminal_code) == terminal.terminal_code)
             ))  # fmt: skip
         causes = desk.refdata.causes
         self.paths: dict[str, CausePath] = {}
@@ -66,7 +68,7 @@ class _Parser:
         with desk.read() as session:
             self.staff = {
                 w: i for w, i in session.execute(
-                    sa.select(Staff.work_no, Staff.id).where(Staff.active.is_(True))
+                    sa.select(col(Staff.work_no), col(Staff.id)).where(col(Staff.active).is_(True))
                 )
             }  # fmt: skip
 
@@ -79,9 +81,12 @@ class _Parser:
             if not year_in_range(value.year):
                 errors.append(year_error(column))  # year 1 would overflow in UTC
                 return None
-            if not isinstance(value, datetime):
-                value = datetime.combine(value, datetime.min.time())
-            moment = value if value.tzinfo else value.replace(tzinfo=self.tz)
+            stamp = (
+                value
+                if isinstance(value, datetime)
+                else datetime.combine(value, datetime.min.time())
+            )
+            moment = stamp if stamp.tzinfo else stamp.replace(tzinfo=self.tz)
             return moment.astimezone(UTC)
         text = unicodedata.normalize("NFKC", str(value)).strip().replace("T", " ")
         text = re.sub(r"(\d{1,2}:\d{2}):\d{2}(\.\d+)?$", r"\1", text)  # seconds: dropped

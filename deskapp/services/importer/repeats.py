@@ -6,6 +6,7 @@ from bisect import bisect_right
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from deskapp.services.importer.rows import ParsedRow
 from deskapp.store.models import Complaint
@@ -29,10 +30,10 @@ class _Repeats:
             self.seen[phone] = []
         for i in range(0, len(phones), 500):
             found = session.execute(
-                sa.select(Complaint.contact_phone, Complaint.received_at, Complaint.id,
-                          Complaint.ticket_no)
-                .where(Complaint.contact_phone.in_(phones[i : i + 500]),
-                       Complaint.received_at >= lo, Complaint.received_at <= hi)
+                sa.select(col(Complaint.contact_phone), col(Complaint.received_at),
+                          col(Complaint.id), col(Complaint.ticket_no))
+                .where(col(Complaint.contact_phone).in_(phones[i : i + 500]),
+                       col(Complaint.received_at) >= lo, col(Complaint.received_at) <= hi)
             )  # fmt: skip
             for phone, at, cid, ticket in found:
                 self.seen[phone].append((at, cid, ticket))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from deskapp.services.desk import Desk
 from deskapp.services.reports.model import Scope
@@ -43,12 +44,14 @@ class _Row:
 
 
 _COLUMNS = (
-    Complaint.id, Complaint.ticket_no, Complaint.hall_code, Complaint.received_at,
-    Complaint.registered_at, Complaint.closed_at, Complaint.status, Complaint.solved_on_spot,
-    Complaint.satisfaction, Complaint.is_repeat, Complaint.is_batch, Complaint.escalation_level,
-    Complaint.reopen_count, Complaint.cause_code, Complaint.severity, Complaint.channel,
-    Complaint.accused_staff_id, Complaint.owner_id, Complaint.customer_name,
-    sa.func.substr(Complaint.outcome, 1, 80), Complaint.contact_phone,
+    col(Complaint.id), col(Complaint.ticket_no), col(Complaint.hall_code),
+    col(Complaint.received_at), col(Complaint.registered_at), col(Complaint.closed_at),
+    col(Complaint.status), col(Complaint.solved_on_spot), col(Complaint.satisfaction),
+    col(Complaint.is_repeat), col(Complaint.is_batch), col(Complaint.escalation_level),
+    col(Complaint.reopen_count), col(Complaint.cause_code), col(Complaint.severity),
+    col(Complaint.channel), col(Complaint.accused_staff_id), col(Complaint.owner_id),
+    col(Complaint.customer_name), sa.func.substr(col(Complaint.outcome), 1, 80),
+    col(Complaint.contact_phone),
 )  # fmt: skip
 
 
@@ -56,12 +59,12 @@ def _load_rows(desk: Desk, scope: Scope, start: datetime, end: datetime) -> list
     """Every ticket of the scope that was received, closed or being handled in the period:
     received before its end and not closed before its start."""
     stmt = sa.select(*_COLUMNS).where(
-        Complaint.hall_code.in_(scope.halls),
-        Complaint.received_at < end,
-        sa.or_(Complaint.closed_at.is_(None), Complaint.closed_at >= start),
+        col(Complaint.hall_code).in_(scope.halls),
+        col(Complaint.received_at) < end,
+        sa.or_(col(Complaint.closed_at).is_(None), col(Complaint.closed_at) >= start),
     )
     if scope.terminal is not None:
-        stmt = stmt.where(Complaint.terminal_code == scope.terminal)
+        stmt = stmt.where(col(Complaint.terminal_code) == scope.terminal)
     with desk.read() as session:
         return [_Row(*r) for r in session.execute(stmt)]
 
@@ -77,14 +80,14 @@ class _Event:
 def _load_events(desk: Desk, ids: Sequence[str]) -> dict[str, list[_Event]]:
     found: dict[str, list[_Event]] = defaultdict(list)
     stmt = sa.select(
-        ComplaintEvent.complaint_id, ComplaintEvent.kind, ComplaintEvent.at,
-        ComplaintEvent.data, ComplaintEvent.id,
+        col(ComplaintEvent.complaint_id), col(ComplaintEvent.kind), col(ComplaintEvent.at),
+        col(ComplaintEvent.data), col(ComplaintEvent.id),
     )  # fmt: skip
     with desk.read() as session:
         for i in range(0, len(ids), _CHUNK):
             chunk = ids[i : i + _CHUNK]
             for cid, kind, at, data, eid in session.execute(
-                stmt.where(ComplaintEvent.complaint_id.in_(chunk))
+                stmt.where(col(ComplaintEvent.complaint_id).in_(chunk))
             ):
                 found[cid].append(_Event(kind, at, data, eid))
     for events in found.values():
@@ -95,5 +98,8 @@ def _load_events(desk: Desk, ids: Sequence[str]) -> dict[str, list[_Event]]:
 def _staff(desk: Desk) -> dict[str, tuple[str, str]]:
     with desk.read() as session:
         return {
-            i: (w, n) for i, w, n in session.execute(sa.select(Staff.id, Staff.work_no, Staff.name))
+            i: (w, n)
+            for i, w, n in session.execute(
+                sa.select(col(Staff.id), col(Staff.work_no), col(Staff.name))
+            )
         }

@@ -90,7 +90,7 @@ def _control_table(report: Report, received: list[_Row]) -> Table:
     by_hall = Counter(r.hall_code for r in received)
 
     def line(label: str, customers: int | None, count: int, control: float | None,
-             per10k: float | None) -> tuple:  # fmt: skip
+             per10k: float | None) -> tuple[Any, ...]:  # fmt: skip
         amount = prorated(control, period)
         reached = Ratio(count, amount or 0)
         ten_k = per_10k(count, customers)
@@ -191,7 +191,7 @@ def _levels_table(report: Report, closed: list[_Row], histories: dict[str, Histo
     table = Table("levels", t("reports.table.levels"),
                   _basis("levels", report) + due_text, columns)  # fmt: skip
 
-    def line(label: str, rows: list[_Row]) -> tuple:
+    def line(label: str, rows: list[_Row]) -> tuple[Any, ...]:
         judged, good, rated = _timely_and_rated(rows, histories)
         return (label, len(rows), Ratio(len(rows), len(closed)).value,
                 sum(r.solved_on_spot for r in rows), sum(judged), len(judged),
