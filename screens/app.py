@@ -342,7 +342,7 @@ class DeskApp(LastResort, App[None]):
 
         from screens.palette import DeskCommandPalette
 
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
             self.push_screen(DeskCommandPalette())
 
     def action_help(self) -> None:

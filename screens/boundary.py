@@ -13,7 +13,7 @@ number, and its details go to the log. tests/ui/test_ui_boundary.py holds every 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from textual import work
 from textual.worker import Worker, WorkerState
@@ -21,14 +21,16 @@ from textual.worker import Worker, WorkerState
 from deskapp.incidents import Fault
 from screens.desk_app import InApp, desk_app
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def desk_work(
     *, group: str = "default", exclusive: bool = False, description: str | None = None
-) -> Callable[[F], F]:
-    """A thread worker whose error reaches the desk's boundary instead of ending the app."""
-    return work(  # type: ignore[return-value]
+) -> Callable[[Callable[P, R]], Callable[P, Worker[R]]]:
+    """A thread worker whose error reaches the desk's boundary instead of ending the app;
+    calling the method starts it and returns its Worker (as Textual's `work` does)."""
+    return work(
         thread=True,
         group=group,
         exclusive=exclusive,

@@ -218,7 +218,8 @@ class DayCloseScreen(ModeScreen):
             )
 
         spec = DialogSpec(f"{t('day.complete_title')} · {gap.label}", fields)
-        self.app.push_screen(ActionDialog(spec, submit), self._reload_if_done)
+        # (Read again when the dialog closes: reload_on_return.)
+        self.app.push_screen(ActionDialog(spec, submit))
 
     def action_sign(self) -> None:
         """The checklist is read again first: with gaps left the duty manager sees them (and

@@ -118,7 +118,11 @@ class HandoverScreen(WorkBoundary, Screen[None]):
         def submit(values: dict[str, Any]) -> None:
             shifts.annotate(desk, actor, self.shift_id, values["note"])
 
-        self.app.push_screen(ActionDialog(spec, submit), lambda done: done and self.load())
+        def load_if_done(done: bool | None) -> None:
+            if done:
+                self.load()
+
+        self.app.push_screen(ActionDialog(spec, submit), load_if_done)
 
     def action_export(self) -> None:
         self._export()

@@ -141,7 +141,11 @@ class StaffScreen(ModeScreen):
     # ------------------------------------------------------------------ actions
 
     def _dialog(self, spec: DialogSpec, submit: Any) -> None:
-        self.app.push_screen(ActionDialog(spec, submit), lambda ok: ok and self.reload())
+        def reload_if_done(ok: bool | None) -> None:
+            if ok:
+                self.reload()
+
+        self.app.push_screen(ActionDialog(spec, submit), reload_if_done)
 
     def action_add(self) -> None:
         desk, actor = self.desk, self.actor

@@ -114,13 +114,13 @@ def checklist(desk: Desk, day: date) -> Checklist:
         ).all():  # fmt: skip
             gaps.append(Gap("opinion_book", "opinion_book", eid, f"{written} 第{page}页第{line}行"))
         for sid, name, work_no, opened in session.execute(
-            sa.select(Shift.id, Staff.name, Staff.work_no, Shift.opened_at)
-            .join(Staff, Staff.id == Shift.staff_id)
+            sa.select(col(Shift.id), col(Staff.name), col(Staff.work_no), col(Shift.opened_at))
+            .join(Staff, col(Staff.id) == col(Shift.staff_id))
             .where(
-                Shift.opened_at >= start, Shift.opened_at < end,
-                Shift.terminal_code == terminal.terminal_code, Shift.status == "open",
+                col(Shift.opened_at) >= start, col(Shift.opened_at) < end,
+                col(Shift.terminal_code) == terminal.terminal_code, col(Shift.status) == "open",
             )
-            .order_by(Shift.opened_at)
+            .order_by(col(Shift.opened_at))
         ).all():  # fmt: skip
             # Whose and since when: two open shifts are two different people to ask.
             since = format_local(opened, desk.tz)[11:16]

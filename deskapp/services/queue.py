@@ -129,7 +129,7 @@ def coming_due(desk: Desk, actor: Actor, now: datetime, within: timedelta) -> li
         col(Complaint.next_due_at) >= now, col(Complaint.next_due_at) <= now + within
     )
     with desk.read() as session:
-        return [QueueRow(*r) for r in session.execute(stmt.order_by(Complaint.next_due_at))]
+        return [QueueRow(*r) for r in session.execute(stmt.order_by(col(Complaint.next_due_at)))]
 
 
 def jump_target(rows: Sequence[QueueRow], typed: str) -> int | None:

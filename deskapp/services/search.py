@@ -103,8 +103,10 @@ def search(desk: Desk, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> S
         )
         stmt = stmt.where(
             sa.or_(
-                sa.and_(Complaint.ticket_no >= upper, Complaint.ticket_no < upper + "\uffff"),
-                Complaint.id.in_(aliased),
+                sa.and_(
+                    col(Complaint.ticket_no) >= upper, col(Complaint.ticket_no) < upper + "\uffff"
+                ),
+                col(Complaint.id).in_(aliased),
                 *_ticket_tail(desk, upper),
             )
         )
@@ -118,8 +120,8 @@ def search(desk: Desk, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> S
         # NFKC: full-width digits from a Chinese IME ("５６７８") are the same four digits.
         last4 = re.sub(r"\D", "", unicodedata.normalize("NFKC", q))
         # Four digits are also the tail of a recent ticket number ("0003": today's third).
-        stmt = stmt.where(sa.or_(Complaint.phone_last4 == last4, *_ticket_tail(desk, last4)))
-        stmt = stmt.order_by(Complaint.received_at.desc())
+        stmt = stmt.where(sa.or_(col(Complaint.phone_last4) == last4, *_ticket_tail(desk, last4)))
+        stmt = stmt.order_by(col(Complaint.received_at).desc())
     elif kind is QueryKind.TEXT:
         stmt = _text_query(stmt, q, offset, limit)
     else:
@@ -139,7 +141,7 @@ def _ticket_tail(desk: Desk, tail: str) -> list[sa.ColumnElement[bool]]:
     """The condition for a ticket number ending in `tail` ("0003", "20261206-0003"), kept to
     an index range of received_at (the day in the number, or the last TAIL_DAYS days): a
     LIKE on the end of the number alone would read every ticket. [] when `tail` is neither."""
-    ending = Complaint.ticket_no.like(f"%-{tail}")
+    ending = col(Complaint.ticket_no).like(f"%-{tail}")
     dated = _DATED_TAIL.fullmatch(tail)
     if dated:
         try:
@@ -154,13 +156,13 @@ def _ticket_tail(desk: Desk, tail: str) -> list[sa.ColumnElement[bool]]:
         since = until - timedelta(days=TAIL_DAYS + 1)
     else:
         return []
-    window = sa.select(Complaint.id).where(
-        Complaint.received_at >= since, Complaint.received_at < until, ending
+    window = sa.select(col(Complaint.id)).where(
+        col(Complaint.received_at) >= since, col(Complaint.received_at) < until, ending
     )
-    return [Complaint.id.in_(window)]
+    return [col(Complaint.id).in_(window)]
 
 
-def _text_query(stmt: sa.Select, q: str, offset: int, limit: int) -> sa.Select:
+def _text_query(stmt: sa.Select[Any], q: str, offset: int, limit: int) -> sa.Select[Any]:
     """Name prefix (index range) or any substring of content, demand or name (bigram FTS).
 
     Each source gives only its newest `offset + limit + 1` rowids before they are joined: a
@@ -220,7 +222,10 @@ def ticket_no_of(desk: Desk, complaint_id: str) -> str:
     """The ticket number of a complaint ("" when there is none by that id)."""
     with desk.read() as session:
         return (
-            session.scalar(sa.select(Complaint.ticket_no).where(Complaint.id == complaint_id)) or ""
+            session.scalar(
+                sa.select(col(Complaint.ticket_no)).where(col(Complaint.id) == complaint_id)
+            )
+            or ""
         )
 
 

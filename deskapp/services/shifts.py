@@ -107,9 +107,10 @@ def open_items(desk: Desk, actor: Actor) -> list[OpenItem]:
     with desk.read() as session:
         rows = session.execute(
             sa.select(
-                Complaint.id, Complaint.ticket_no, Complaint.customer_name,
-                Complaint.contact_phone, Complaint.status, Complaint.next_clock,
-                Complaint.next_due_at, Complaint.paused_until, Complaint.next_due_provisional,
+                col(Complaint.id), col(Complaint.ticket_no), col(Complaint.customer_name),
+                col(Complaint.contact_phone), col(Complaint.status), col(Complaint.next_clock),
+                col(Complaint.next_due_at), col(Complaint.paused_until),
+                col(Complaint.next_due_provisional),
             )
             .where(col(Complaint.owner_id) == actor.id, col(Complaint.next_due_at).is_not(None))
             .order_by(col(Complaint.next_due_at))

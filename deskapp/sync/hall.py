@@ -228,9 +228,11 @@ class HallStore:
         """The hall store's own id (hall_meta), given when it was started; changes nothing."""
         self.ensure_schema()
         with self.read() as conn:
-            return conn.execute(
-                sa.select(hall_meta.c.value).where(hall_meta.c.key == "hall_id")
-            ).scalar_one()
+            return str(
+                conn.execute(
+                    sa.select(hall_meta.c.value).where(hall_meta.c.key == "hall_id")
+                ).scalar_one()
+            )
 
     # -------------------------------------------------------------- handshake
 

@@ -222,7 +222,7 @@ def _state(desk: LocalStore, hall_id: str) -> SyncState:
 
 def _joined_hall(desk: LocalStore) -> str | None:
     with desk.engine.connect() as conn:  # (not desk.terminal(): that one is cached)
-        return conn.execute(sa.select(Terminal.joined_hall_id)).scalar()
+        return conn.execute(sa.select(col(Terminal.joined_hall_id))).scalar()
 
 
 def _join(desk: LocalStore, hall_id: str, node_id: str) -> None:
@@ -230,18 +230,18 @@ def _join(desk: LocalStore, hall_id: str, node_id: str) -> None:
     waiting) when that hall holds it, whatever another hall store holds."""
     with _local_txn(desk) as conn:
         held = conn.execute(
-            sa.select(SyncState.acked_seq).where(SyncState.hall_id == hall_id)
+            sa.select(col(SyncState.acked_seq)).where(col(SyncState.hall_id) == hall_id)
         ).scalar_one()
         conn.execute(sa.update(Terminal).values(joined_hall_id=hall_id))
-        own = ChangeLog.node_id == node_id
+        own = col(ChangeLog.node_id) == node_id
         conn.execute(
             sa.update(ChangeLog)
-            .where(own, ChangeLog.seq > held, ChangeLog.acked_at.is_not(None))
+            .where(own, col(ChangeLog.seq) > held, col(ChangeLog.acked_at).is_not(None))
             .values(acked_at=None)
         )
         conn.execute(
             sa.update(ChangeLog)
-            .where(own, ChangeLog.seq <= held, ChangeLog.acked_at.is_(None))
+            .where(own, col(ChangeLog.seq) <= held, col(ChangeLog.acked_at).is_(None))
             .values(acked_at=desk.clock.now())
         )
     log.info("joined the hall store %s", hall_id)

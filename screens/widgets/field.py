@@ -75,6 +75,8 @@ def field_widget(
 class Field(Vertical):
     """Label, the input widget, an optional hint, and the field's error line."""
 
+    _note_for: str | None = None  # the value a paste's note was shown for (show_note)
+
     DEFAULT_CSS = """
     Field {
         height: auto;
@@ -126,7 +128,7 @@ class Field(Vertical):
 
     @on(Input.Changed)
     def _clear_note(self, event: Input.Changed) -> None:
-        if getattr(self, "_note_for", None) not in (None, event.value):
+        if self._note_for not in (None, event.value):
             self._note_for = None
             self.query_one(f"#paste-{self.field_name}", Static).display = False
 
