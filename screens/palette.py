@@ -102,7 +102,7 @@ class DeskCommandPalette(CommandPalette):
 def translate_select_overlay() -> None:
     """The open Select's Esc says "Dismiss menu" in Textual's footer: in the desk's words.
     Bindings are merged when the class is made, so the merge is made again."""
-    from textual.widgets._select import SelectOverlay
+    from screens.textual_private import SelectOverlay
 
     SelectOverlay.BINDINGS = [Binding("escape", "dismiss", t("palette.dismiss_menu"))]
     SelectOverlay._merged_bindings = SelectOverlay._merge_bindings()

@@ -17,7 +17,9 @@ Why each is used, in one line:
   instead of a traceback that prints local variables (screens/app.py).
 - `textual._loop`, `textual._parser`, `textual._xterm_parser`, `Driver._debug`: the desk's
   Linux driver, Textual's input loop with a decoder that replaces bad bytes
-  (screens/driver.py)."""
+  (screens/driver.py).
+- `textual.widgets._select.SelectOverlay`: the open Select's Esc binding, relabelled in the
+  desk's language (screens/palette.py)."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from textual.driver import Driver
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
+from textual.widgets._select import SelectOverlay
 
 if TYPE_CHECKING:
     from textual.binding import BindingsMap
@@ -44,6 +47,7 @@ __all__ = [
     "FooterKey",
     "LastResort",
     "ParseError",
+    "SelectOverlay",
     "XTermParser",
     "action_state",
     "close_messages_now",
@@ -78,7 +82,7 @@ PRIVATE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
     (Driver, "_debug"),
 )
 PRIVATE_MODULES = ("textual._loop", "textual._parser", "textual._xterm_parser",
-                   "textual.widgets._footer")  # fmt: skip
+                   "textual.widgets._footer", "textual.widgets._select")  # fmt: skip
 
 
 def styles_current(screen: Screen[Any], app: App[Any]) -> None:

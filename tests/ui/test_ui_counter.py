@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 from followup_helpers import complaint, make_app, take
 from textual.widgets import Input, TabbedContent
-from textual.widgets._footer import FooterKey
 from ui_helpers import WIDE, screen_text, settle, sign_in, type_text
 
 from deskapp.clock import FrozenClock
@@ -21,7 +20,7 @@ from deskapp.store.models import Shift
 from screens.app import DeskApp
 from screens.detail import DetailScreen
 from screens.shift import ShiftScreen
-from screens.textual_private import notifications
+from screens.textual_private import FooterKey, notifications
 from screens.widgets.desk_footer import DeskFooter
 
 pytestmark = pytest.mark.ui
@@ -403,7 +402,8 @@ async def test_time_fields_take_every_promised_form_and_the_error_lists_them(
 
 async def test_textuals_own_words_are_in_the_desks_language(desk: Desk) -> None:
     from textual.command import CommandPalette
-    from textual.widgets._select import SelectOverlay
+
+    from screens.textual_private import SelectOverlay
 
     app = make_app(desk)
     async with app.run_test(size=WIDE) as pilot:

@@ -23,6 +23,7 @@ from deskapp.services.intake import IntakeForm, take_complaint
 from deskapp.services.staff import actor_of, list_staff, seed_staff
 from deskapp.services.terminal import init_terminal
 from deskapp.sync import sync
+from screens.textual_private import notifications
 
 
 def _take(desk: Desk, actor: Actor, phone: str) -> str:
@@ -65,7 +66,7 @@ async def test_a_new_terminal_receives_its_staff_on_the_sign_in_screen(
         await settle(pilot)
         notice = app.screen.query_one("#no-staff")
         assert await _until(pilot, lambda: not notice.display), "the notice stayed"
-        assert len(app._notifications) == 0  # nothing said before sign-in
+        assert len(notifications(app)) == 0  # nothing said before sign-in
         await sign_in(pilot, "1001", "1111")
         assert app.actor is not None and app.actor.work_no == "1001"
 
