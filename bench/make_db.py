@@ -314,7 +314,7 @@ def build(rows: int = DEFAULT_ROWS, *, quiet: bool = False) -> dict:
     from deskapp.clock import FrozenClock
     from deskapp.domain.enums import Role
     from deskapp.domain.ticket_number import format_ticket_number
-    from deskapp.services.clocks import refresh_clocks
+    from deskapp.services.deadlines import refresh_clocks
     from deskapp.services.desk import Desk
     from deskapp.services.staff import list_staff, seed_staff
     from deskapp.services.terminal import init_terminal

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from deskapp.domain.categories import CauseTree
-from deskapp.domain.clocks import DEFAULT_LIMITS, ClockKind, Limit, TimeLimits, TimeUnit
+from deskapp.domain.deadlines import DEFAULT_LIMITS, ClockKind, Limit, TimeLimits, TimeUnit
 from deskapp.domain.enums import Channel, Severity
 from deskapp.domain.worktime import (
     ChineseCalendarLibrary,

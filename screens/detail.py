@@ -15,13 +15,13 @@ from textual.widgets import Static
 from deskapp.domain.money import format_yuan, from_fen
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
-from deskapp.services.clocks import clock_mark
+from deskapp.services.deadlines import clock_mark
 from deskapp.services.desk import Desk
 from deskapp.services.search import ComplaintDetail, HistoryEntry, complaint_detail
 from screens.boundary import WorkBoundary, desk_work
 from screens.desk_app import desk_app
 from screens.keys import keyed
-from screens.widgets.clock_text import clock_text
+from screens.widgets.deadline_text import clock_text
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.status_line import StatusLine
 

@@ -24,8 +24,8 @@ from deskapp.domain.phone import mask_phone
 from deskapp.domain.severity import requires_major_report
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
-from deskapp.services.clocks import clock_mark
 from deskapp.services.day_lock import locked_for
+from deskapp.services.deadlines import clock_mark
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.queue import (
     PAGE_SIZE,
@@ -44,7 +44,7 @@ from screens.keys import keyed
 from screens.major_report import MajorReportScreen
 from screens.queue_actions import ACTIONS, ACTIONS_BY_NAME, late_approval
 from screens.widgets.action_dialog import ActionDialog
-from screens.widgets.clock_text import clock_text
+from screens.widgets.deadline_text import clock_text
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.mode_screen import ModeScreen
 from screens.widgets.status_line import StatusLine

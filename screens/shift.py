@@ -23,14 +23,14 @@ from textual.widgets import (
 )
 from textual.worker import Worker
 
-from deskapp.domain.clocks import ClockStatus
+from deskapp.domain.deadlines import ClockStatus
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.phone import mask_phone
 from deskapp.domain.timefmt import format_local, read_local
 from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
 from deskapp.services import shifts
-from deskapp.services.clocks import clock_mark
+from deskapp.services.deadlines import clock_mark
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import list_staff
 from screens.boundary import desk_work
@@ -38,7 +38,7 @@ from screens.desk_app import desk_app, signed_in_actor
 from screens.handover import HandoverScreen
 from screens.keys import keyed
 from screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
-from screens.widgets.clock_text import clock_text
+from screens.widgets.deadline_text import clock_text
 from screens.widgets.desk_footer import DeskFooter
 from screens.widgets.desk_text_area import DeskTextArea
 from screens.widgets.draft_keeper import DraftKeeper

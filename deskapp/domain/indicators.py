@@ -17,7 +17,7 @@ Definitions used throughout:
 * A **rate** is a `Ratio` that keeps its numerator and denominator (shown beside the
   percentage, so a reader sees which tickets it counts); an empty denominator has no value.
 * **Overdue** (压单): a ticket is overdue while one of its running deadlines has passed
-  (strictly after the deadline, as in deskapp/domain/clocks.py `state`). A ticket's history is
+  (strictly after the deadline, as in deskapp/domain/deadlines.py `state`). A ticket's history is
   cut into `Stretch`es between its events; in each, the earliest running deadline decides.
 """
 

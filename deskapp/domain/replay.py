@@ -4,7 +4,7 @@ moment, which deadline came first and whether the ticket kept every limit until 
 
 Pure: the services read the complaint and its events from the store and pass them in with the
 working-time calendar and the time limits; nothing here reads the clock, a file or the store.
-The follow-up queue (services/clocks.py) and the reports (services/reports) both replay through
+The follow-up queue (services/deadlines.py) and the reports (services/reports) both replay through
 this module, so a report judges a ticket as the queue did at the time."""
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from deskapp.domain.clocks import ClockKind, TimeLimits, due
+from deskapp.domain.deadlines import ClockKind, TimeLimits, due
 from deskapp.domain.enums import Status
 from deskapp.domain.indicators import Stretch, kept_every_limit
 from deskapp.domain.status import ACTIVE
-from deskapp.domain.ticket_clocks import TicketFacts, active_clocks
+from deskapp.domain.ticket_deadlines import TicketFacts, active_clocks
 from deskapp.domain.ticket_facts import EventLike, ticket_facts
 from deskapp.domain.worktime import OpeningHours, WorkCalendar, WorkInstant, hours_delta
 

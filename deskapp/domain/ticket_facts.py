@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from deskapp.domain.clocks import Pause, TimeLimits
+from deskapp.domain.deadlines import Pause, TimeLimits
 from deskapp.domain.enums import Channel, Status
-from deskapp.domain.ticket_clocks import ActiveClock, DispatchFacts, TicketFacts, active_clocks
+from deskapp.domain.ticket_deadlines import ActiveClock, DispatchFacts, TicketFacts, active_clocks
 from deskapp.domain.worktime import WorkCalendar
 
 EXTERNAL_CHANNELS = frozenset({Channel.CONSUMER_ASSOCIATION, Channel.REGULATOR, Channel.MEDIA})

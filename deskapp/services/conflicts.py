@@ -14,7 +14,7 @@ from deskapp.domain.actor import Actor
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.permissions import Permission
 from deskapp.services.audit import enforce
-from deskapp.services.clocks import refresh_clocks
+from deskapp.services.deadlines import refresh_clocks
 from deskapp.services.desk import Desk
 from deskapp.store.models import RECORD_TABLES, Complaint, ComplaintEvent, SyncConflict
 from deskapp.sync.conflicts import (

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from deskapp.domain.clocks import ClockKind
+from deskapp.domain.deadlines import ClockKind
 from deskapp.domain.enums import Channel, Satisfaction, Severity, Status
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_promised_at, check_text
@@ -22,8 +22,8 @@ from deskapp.domain.severity import check_severity_change
 from deskapp.domain.status import Move, next_status
 from deskapp.domain.timefmt import local_day, read_local
 from deskapp.domain.visits import ReopenException, satisfaction_from_score, visit_move
-from deskapp.services.clocks import EXTERNAL_CHANNELS, events_of, refresh_clocks
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
+from deskapp.services.deadlines import EXTERNAL_CHANNELS, events_of, refresh_clocks
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
 from deskapp.store.models import Complaint, ComplaintEvent, Staff

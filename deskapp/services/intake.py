@@ -26,8 +26,8 @@ from deskapp.domain.repeat import repeat_window_start
 from deskapp.domain.severity import below, check_severity, severity_floor
 from deskapp.domain.timefmt import local_day, read_local
 from deskapp.ids import uuid7
-from deskapp.services.clocks import refresh_clocks
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
+from deskapp.services.deadlines import refresh_clocks
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
 from deskapp.services.staff import verify_manager

@@ -22,7 +22,7 @@ from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission
 from deskapp.domain.timefmt import format_local
 from deskapp.services.audit import enforce
-from deskapp.services.clocks import refresh_clocks
+from deskapp.services.deadlines import refresh_clocks
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.printable import FieldTable, GridTable, write_printable
 from deskapp.services.staff import sign_in

@@ -119,7 +119,7 @@ class Complaint(RecordTable, table=True):
     satisfaction: str | None = Field(default=None, max_length=24)
     closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     reopen_count: int = 0
-    # The earliest running deadline, kept current by every action (services/clocks.py) so
+    # The earliest running deadline, kept current by every action (services/deadlines.py) so
     # the follow-up queue is one indexed range read, whatever the size of the history.
     next_due_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     next_clock: str = Field(default="", max_length=32)

@@ -299,7 +299,7 @@ def refresh_derived(conn: sa.Connection, desk: Any, complaint_ids: Iterable[str]
         for event in conn.execute(
             sa.select(events_table)
             .where(events_table.c.complaint_id.in_(chunk))
-            .order_by(events_table.c.at, events_table.c.id)  # as services.clocks.events_of
+            .order_by(events_table.c.at, events_table.c.id)  # as services.deadlines.events_of
         ):
             events[event.complaint_id].append(event)
         changed = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from deskapp.domain.clocks import ClockStatus, ticket_clock_view
+from deskapp.domain.deadlines import ClockStatus, ticket_clock_view
 
 NOW = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

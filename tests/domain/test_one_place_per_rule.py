@@ -101,3 +101,16 @@ def test_deskapp_sync_batches_as_the_desk_does() -> None:
     command = main.commands["sync"]
     option = next(p for p in command.params if p.name == "batch_size")
     assert option.default == DEFAULT_BATCH
+
+
+def test_the_deadline_modules_are_named_after_deadlines() -> None:
+    """`clock` is the desk's time source (deskapp/clock.py) and nothing else: the modules that
+    compute a ticket's time limits are named after deadlines, so a reader does not open the
+    wrong one of four modules called clock(s)."""
+    named = sorted(
+        str(path.relative_to(ROOT))
+        for folder in ("deskapp", "screens")
+        for path in (ROOT / folder).rglob("*clock*.py")
+        if "migrations" not in path.parts  # revision files keep the names they were made with
+    )
+    assert named == ["deskapp/clock.py"]

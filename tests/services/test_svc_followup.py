@@ -18,11 +18,11 @@ import sqlalchemy as sa
 from svc_forms import staffed_desk, valid_form
 
 from deskapp.clock import FrozenClock
-from deskapp.domain.clocks import ClockKind
+from deskapp.domain.deadlines import ClockKind
 from deskapp.domain.enums import Channel, Satisfaction, Severity, Status
 from deskapp.domain.errors import RuleViolation
 from deskapp.services import followup as fu
-from deskapp.services.clocks import clocks_for, events_of, recompute_all, ticket_facts
+from deskapp.services.deadlines import clocks_for, events_of, recompute_all, ticket_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import take_complaint
 from deskapp.services.queue import Scope, queue_counts, queue_page

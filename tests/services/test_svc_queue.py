@@ -1,5 +1,5 @@
 """待跟进: the follow-up queue (deskapp.services.queue) read from a real store, and
-recompute_all (deskapp.services.clocks) bringing stored deadlines up to date."""
+recompute_all (deskapp.services.deadlines) bringing stored deadlines up to date."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from svc_forms import staffed_desk, valid_form
 from deskapp.clock import FrozenClock
 from deskapp.domain.enums import Channel, Satisfaction
 from deskapp.services import followup as fu
-from deskapp.services.clocks import recompute_all
+from deskapp.services.deadlines import recompute_all
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import take_complaint
 from deskapp.services.queue import PAGE_SIZE, Scope, coming_due, queue_counts, queue_page

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deskapp.domain.clocks import Pause
+from deskapp.domain.deadlines import Pause
 from deskapp.domain.enums import Status
-from deskapp.domain.ticket_clocks import DispatchFacts, TicketFacts
+from deskapp.domain.ticket_deadlines import DispatchFacts, TicketFacts
 from deskapp.refdata import RefData
-from deskapp.services.clocks import clocks_for
+from deskapp.services.deadlines import clocks_for
 from deskapp.services.reports import earliest_deadline, lower_bound_calendar
 
 DESK = SimpleNamespace(refdata=RefData(), tz=ZoneInfo("Asia/Shanghai"))

@@ -288,7 +288,7 @@ def test_derived_clock_columns_follow_the_merged_events(tmp_path: Path, hall_url
         first = assert_identical(terms)
         assert first
         # each side computed its clocks without the other's event; both recomputed them
-        from deskapp.services.clocks import clock_values
+        from deskapp.services.deadlines import clock_values
 
         with a.desk.read() as s:
             row = s.get(Complaint, cid)

@@ -50,8 +50,8 @@ from deskapp.domain.permissions import PermissionRefused
 from deskapp.domain.text_search import match_expression
 from deskapp.domain.timefmt import format_local
 from deskapp.services import day_close, followup, shifts
-from deskapp.services.clocks import clock_values, events_of
 from deskapp.services.day_lock import LateApproval
+from deskapp.services.deadlines import clock_values, events_of
 from deskapp.services.exports import export_as
 from deskapp.services.intake import RefundForm
 from deskapp.services.opinion_book import EntryForm, add_entry, process_entry

@@ -12,7 +12,7 @@ from typing import Any
 
 from deskapp.domain.enums import Status
 from deskapp.i18n import t
-from deskapp.services.clocks import clocks_for, ticket_facts
+from deskapp.services.deadlines import clocks_for, ticket_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
 from deskapp.services.importer.compare import _as_imported, _differences
@@ -109,7 +109,7 @@ def _record(
                 finding=row.finding,
             )
         )
-    # The clocks, as services/clocks.py `refresh_clocks` keeps them, computed before the row
+    # The clocks, as services/deadlines.py `refresh_clocks` keeps them, computed before the row
     # is written (so its one insert in the change log already carries them).
     facts = ticket_facts(complaint, sorted(events, key=lambda e: (e.at, e.id)))
     clocks = clocks_for(desk, facts)

@@ -9,7 +9,7 @@ from typing import Any
 
 from deskapp.domain import replay
 from deskapp.domain.replay import History, LowerBoundCalendar
-from deskapp.domain.ticket_clocks import TicketFacts
+from deskapp.domain.ticket_deadlines import TicketFacts
 from deskapp.services.desk import Desk
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from deskapp.domain.clocks import (
+from deskapp.domain.deadlines import (
     ClockKind,
     Deadline,
     Pause,

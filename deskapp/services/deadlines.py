@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from deskapp.domain.clocks import ClockStatus, ticket_clock_view
-from deskapp.domain.ticket_clocks import ActiveClock, TicketFacts, active_clocks
+from deskapp.domain.deadlines import ClockStatus, ticket_clock_view
+from deskapp.domain.ticket_deadlines import ActiveClock, TicketFacts, active_clocks
 from deskapp.domain.ticket_facts import (
     DERIVED_COLUMNS,
     EXTERNAL_CHANNELS,

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from deskapp.domain.clocks import ClockKind, Deadline, Pause
+from deskapp.domain.deadlines import ClockKind, Deadline, Pause
 from deskapp.domain.enums import Channel, Status
-from deskapp.domain.ticket_clocks import (
+from deskapp.domain.ticket_deadlines import (
     ActiveClock,
     DispatchFacts,
     TicketFacts,
@@ -21,7 +21,7 @@ from deskapp.domain.ticket_clocks import (
     next_clock,
 )
 from deskapp.refdata import RefData
-from deskapp.services.clocks import ticket_facts
+from deskapp.services.deadlines import ticket_facts
 from deskapp.store.models import Complaint, ComplaintEvent
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -1,12 +1,12 @@
-"""A ticket's clock mark (decided by deskapp.services.clocks.clock_mark) as rich text: the
+"""A ticket's clock mark (decided by deskapp.services.deadlines.clock_mark) as rich text: the
 colour every screen gives it. Colour never stands alone: the mark's symbol and words carry it."""
 
 from __future__ import annotations
 
 from rich.text import Text
 
-from deskapp.domain.clocks import ClockStatus
-from deskapp.services.clocks import ClockMark
+from deskapp.domain.deadlines import ClockStatus
+from deskapp.services.deadlines import ClockMark
 
 CLOCK_STYLES = {
     ClockStatus.OVERDUE: "bold red",

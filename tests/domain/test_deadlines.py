@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from deskapp.clock import FrozenClock
-from deskapp.domain.clocks import (
+from deskapp.domain.deadlines import (
     DEFAULT_LIMITS,
     ClockKind,
     ClockStatus,
