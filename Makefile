@@ -20,15 +20,15 @@ demo: $(STAMP)
 	$(BIN)/deskapp demo
 
 test: $(STAMP)
-	$(BIN)/ruff check deskapp screens tests bench
-	$(BIN)/ruff format --check deskapp screens tests bench
+	$(BIN)/ruff check deskapp tests bench
+	$(BIN)/ruff format --check deskapp tests bench
 	$(BIN)/mypy  # the type checker: its settings are in pyproject.toml [tool.mypy]
 	$(BIN)/lint-imports --no-logo  # the layer contracts of pyproject.toml
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
-	$(BIN)/ruff check deskapp screens tests bench
-	$(BIN)/ruff format --check deskapp screens tests bench
+	$(BIN)/ruff check deskapp tests bench
+	$(BIN)/ruff format --check deskapp tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
 

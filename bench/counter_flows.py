@@ -263,7 +263,7 @@ class Outcome:
 
 async def _run(flow: Flow) -> Outcome:
     from bench.settings import settings_for
-    from screens.app import make_app
+    from deskapp.screens.app import make_app
 
     with tempfile.TemporaryDirectory() as tmp:
         desk = _desk(Path(tmp))

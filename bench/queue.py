@@ -101,10 +101,10 @@ async def _screen_times(db: Path, reps: int) -> dict[str, list[float]]:
     from textual.widgets import DataTable, Input
 
     from bench.settings import settings_for
+    from deskapp.screens.app import DeskApp, make_app
+    from deskapp.screens.queue import QueueScreen
+    from deskapp.screens.widgets.mode_screen import ModeScreen
     from deskapp.services.desk import Desk
-    from screens.app import DeskApp, make_app
-    from screens.queue import QueueScreen
-    from screens.widgets.mode_screen import ModeScreen
 
     class Trivial(ModeScreen):  # styled as the queue is, so the baseline is Textual's floor
         def compose(self):

@@ -1,4 +1,4 @@
-"""The settings a benchmark's desk is built with (`screens.app.make_app`, as the `deskapp`
+"""The settings a benchmark's desk is built with (`deskapp.screens.app.make_app`, as the `deskapp`
 command builds it): printable files and config.toml beside the store, no hall store."""
 
 from __future__ import annotations

@@ -88,10 +88,10 @@ async def _typing_ms(app, pilot, input_id: str) -> list[float]:
 
 async def one_desk(db: Path, work_no: str, pin: str) -> dict:
     from bench.settings import settings_for
+    from deskapp.screens.app import make_app
+    from deskapp.screens.intake import IntakeScreen
+    from deskapp.screens.signin import SignInScreen
     from deskapp.services.desk import Actor, Desk
-    from screens.app import make_app
-    from screens.intake import IntakeScreen
-    from screens.signin import SignInScreen
 
     desk = Desk.open(db)  # open before the app, as the sign-in screen's worker has it by then
     app = make_app(settings_for(db), desk=desk)

@@ -2,7 +2,8 @@
 handler can act on (a rule, the store, a folder, a damaged file) and what they cannot (an
 incident, with a short number to quote and the details in the log).
 
-The screens' boundary (screens/boundary.py) and the CLI both ask `describe`; no Textual here."""
+The screens' boundary (deskapp/screens/boundary.py) and the CLI both ask `describe`; no
+Textual here."""
 
 from __future__ import annotations
 

@@ -13,22 +13,22 @@ if TYPE_CHECKING:
 
 
 def run_desk(settings: DeskSettings | Callable[[], DeskSettings], *, demo: bool = False) -> None:
-    """Open the desk in this terminal (built by screens/app.py's `make_app`)."""
-    from screens.app import make_app
+    """Open the desk in this terminal (built by deskapp/screens/app.py's `make_app`)."""
+    from deskapp.screens.app import make_app
 
     make_app(settings, demo=demo).run()
 
 
 def serve(command: str, **options: Any) -> None:
-    """Serve desks to browsers, each running `command` (screens/serve.py)."""
-    from screens.serve import DeskServer
+    """Serve desks to browsers, each running `command` (deskapp/screens/serve.py)."""
+    from deskapp.screens.serve import DeskServer
 
     DeskServer(command, **options).serve()
 
 
 def desk_bindings() -> dict[str, Any]:
     """Every key binding of the desk (Textual's Binding: `.key`, `.description`) by the id a
-    keymap remaps it by (screens/keys.py)."""
-    from screens.keys import desk_binding_ids
+    keymap remaps it by (deskapp/screens/keys.py)."""
+    from deskapp.screens.keys import desk_binding_ids
 
     return desk_binding_ids()

@@ -1,5 +1,5 @@
 """The settings a test's desk is built with (a plain module beside conftest.py): the app is
-built by `screens.app.make_app` from settings, as the `deskapp` command builds it, with the
+built by `deskapp.screens.app.make_app` from settings, as the `deskapp` command builds it, with the
 store, the printable files and the preferences file in the test's own folder."""
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -52,10 +53,10 @@ BREACHES = {
         "from deskapp.services import audit",
     ),
     "layers, domain imports store": ("deskapp/domain/breach.py", "import deskapp.store.models"),
-    "screens import the store": ("screens/breach.py", "from deskapp.store import models"),
+    "screens import the store": ("deskapp/screens/breach.py", "from deskapp.store import models"),
     "the CLI imports sync": ("deskapp/cli.py", "from deskapp.sync import sync"),
     "Textual under deskapp": ("deskapp/services/breach.py", "import textual.app"),
-    "the UI from elsewhere": ("deskapp/logs.py", "import screens.app"),
+    "the UI from elsewhere": ("deskapp/logs.py", "import deskapp.screens.app"),
 }
 
 
@@ -96,8 +97,31 @@ def test_every_module_of_deskapp_sits_in_a_layer() -> None:
     modules = {f"deskapp.{m.name}" for m in pkgutil.iter_modules(deskapp.__path__)}
     assert len(modules) > 10  # the scan found the package
     assert modules - named == set(), "modules of deskapp/ in no layer of pyproject.toml"
-    assert "screens" in named
-    assert named - modules - {"screens"} == set(), "layers naming modules that do not exist"
+    assert "deskapp.screens" in named
+    assert named - modules == set(), "layers naming modules that do not exist"
+
+
+def test_no_textual_covers_every_module_but_the_ui() -> None:
+    """The "no Textual" contract names every module of deskapp/ but the UI and its door, from
+    the package's own list: a new module is held to it from the day it is made."""
+    (contract,) = [c for c in CONFIG["contracts"] if c["id"] == "no-textual"]
+    modules = {f"deskapp.{m.name}" for m in pkgutil.iter_modules(deskapp.__path__)}
+    assert set(contract["source_modules"]) == modules - {"deskapp.screens", "deskapp.launch"}
+
+
+def test_the_wheel_installs_only_the_deskapp_package(tmp_path: Path) -> None:
+    """The UI is packaged as deskapp.screens: the wheel, built for real, puts nothing named
+    `screens` (or anything else but deskapp) in site-packages."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+         "--wheel-dir", str(tmp_path), str(ROOT)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    (wheel,) = tmp_path.glob("deskapp-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        tops = {name.split("/")[0] for name in archive.namelist()}
+    assert {t for t in tops if not t.endswith(".dist-info")} == {"deskapp"}
+    assert "deskapp/screens/app.py" in archive.namelist()
 
 
 def test_only_the_test_child_kills_a_process() -> None:

@@ -16,7 +16,7 @@ import pytest
 from app_kit import settings_for
 from textual.widgets import DataTable, Input
 
-from screens.app import make_app
+from deskapp.screens.app import make_app
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTION = "**A second terminal on the demo machine**"

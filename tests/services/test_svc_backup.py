@@ -364,7 +364,7 @@ def test_the_desk_window_holds_its_store_while_open(
 ) -> None:
     from app_kit import settings_for
 
-    from screens.app import make_app
+    from deskapp.screens.app import make_app
 
     copy = backup(db_path, tmp_path / "copy.db")
     desk.close()

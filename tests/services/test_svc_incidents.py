@@ -77,7 +77,7 @@ def test_a_served_desk_writes_its_stderr_to_the_log_masked(
 
 
 def test_serve_logs_without_local_variables_and_into_the_desk_log() -> None:
-    from screens.serve_log import QuietServer
+    from deskapp.screens.serve_log import QuietServer
 
     server = QuietServer("true", host="127.0.0.1", port=8765)
     server.initialize_logging()

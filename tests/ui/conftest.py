@@ -17,8 +17,8 @@ from ui_helpers import build_app
 
 from deskapp.clock import FrozenClock
 from deskapp.i18n import language, set_language
+from deskapp.screens.app import DeskApp
 from deskapp.services.desk import Desk
-from screens.app import DeskApp
 
 # pytest-textual-snapshot 1.0 names its extension with syrupy's old private attribute
 # (`_file_extension`); syrupy 7 reads `file_extension`, and without this the snapshots would

@@ -14,11 +14,11 @@ from textual.pilot import Pilot
 from ui_helpers import build_app, settle, sign_in
 
 from deskapp.domain.timefmt import format_local
+from deskapp.screens.app import DeskApp
+from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
 from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent
-from screens.app import DeskApp
-from screens.widgets.action_dialog import ActionDialog
 
 
 def make_app(desk: Desk, export_dir: Path | None = None) -> DeskApp:

@@ -34,16 +34,16 @@ from ui_helpers import WIDE, all_complaints, build_app, settle, sign_in, type_co
 import deskapp.store.engine as engine_module
 from deskapp.i18n import t
 from deskapp.logs import configure_logging
+from deskapp.screens.app import SIGNED_IN_MODES, DeskApp, make_app
+from deskapp.screens.boundary import WorkBoundary
+from deskapp.screens.textual_private import fatal_error, notifications
+from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.shifts import close_shift, open_shift
 from deskapp.store.models import ChangeLog, ComplaintEvent, OpinionEntry, Shift, Staff
-from screens.app import SIGNED_IN_MODES, DeskApp, make_app
-from screens.boundary import WorkBoundary
-from screens.textual_private import fatal_error, notifications
-from screens.widgets.action_dialog import ActionDialog
 
 pytestmark = pytest.mark.ui
-SCREENS = Path(__file__).resolve().parents[2] / "screens"
+SCREENS = Path(__file__).resolve().parents[2] / "deskapp" / "screens"
 
 # What the desk was given in these tests, searched for afterwards in all it printed and logged.
 PINS = ("1111", "2222", "8888", "9999")
@@ -525,7 +525,7 @@ async def test_an_unexpected_error_becomes_an_incident_and_the_desk_stays_up(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise ValueError("search index broken for 13912345678")
 
-    monkeypatch.setattr("screens.search.search", broken)
+    monkeypatch.setattr("deskapp.screens.search.search", broken)
     app = build_app(desk)
     app.raise_incidents = False  # as the desk runs at the counter
     async with app.run_test(size=WIDE) as pilot:
@@ -597,7 +597,7 @@ async def test_nothing_printed_or_logged_holds_a_pin_or_a_full_phone(
         def broken(*args: Any, **kwargs: Any) -> Any:
             raise ValueError("customer 13812341234 broke the search")
 
-        monkeypatch.setattr("screens.search.search", broken)
+        monkeypatch.setattr("deskapp.screens.search.search", broken)
         await pilot.press("f3")  # an unexpected error with a phone in its message
         await settle(pilot)
         assert [f for f in app.faults if f.kind == "unexpected"]
@@ -699,7 +699,7 @@ async def test_the_last_resort_always_gives_a_real_incident_number(
 async def test_ctrl_q_asks_before_losing_a_form_whose_draft_could_not_be_written(
     desk: Desk,
 ) -> None:
-    from screens.widgets.confirm import ConfirmScreen
+    from deskapp.screens.widgets.confirm import ConfirmScreen
 
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
@@ -807,8 +807,8 @@ async def test_the_handover_fault_is_said_in_view_at_80_by_24(
 
 @dataclass
 class Followup:
-    """How one follow-up action (screens/queue_actions.ACTIONS) reaches its write: the ticket
-    it needs, made through the services, and its dialog's valid values; `typed` is the field
+    """How one follow-up action (deskapp/screens/queue_actions.ACTIONS) reaches its write: the
+    ticket it needs, made through the services, and its dialog's valid values; `typed` is the field
     typed with keys (kept through the fault)."""
 
     ticket: Callable[[Desk, dict[str, Actor], Any], str]
@@ -884,7 +884,7 @@ FOLLOWUPS: dict[str, Followup] = {
 
 
 def test_every_followup_action_has_a_fault_recipe() -> None:
-    from screens.queue_actions import ACTIONS
+    from deskapp.screens.queue_actions import ACTIONS
 
     assert set(FOLLOWUPS) == {a.name for a in ACTIONS}
 
@@ -922,7 +922,7 @@ async def _followup_under(
     pilot: Pilot, desk: Desk, name: str, values: dict[str, Any], typed: str, fault: str
 ) -> None:
     """One follow-up dialog saved under `fault`: open, in words, kept; then saved once."""
-    from screens.queue_actions import ACTIONS_BY_NAME
+    from deskapp.screens.queue_actions import ACTIONS_BY_NAME
 
     app = pilot.app
     limit, key = STORE_FAULTS[fault]

@@ -14,14 +14,14 @@ from textual.widgets import Input, TabbedContent
 from ui_helpers import WIDE, screen_text, settle, sign_in, type_text
 
 from deskapp.clock import FrozenClock
+from deskapp.screens.app import DeskApp
+from deskapp.screens.detail import DetailScreen
+from deskapp.screens.shift import ShiftScreen
+from deskapp.screens.textual_private import FooterKey, notifications
+from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.services import followup, shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.store.models import Shift
-from screens.app import DeskApp
-from screens.detail import DetailScreen
-from screens.shift import ShiftScreen
-from screens.textual_private import FooterKey, notifications
-from screens.widgets.desk_footer import DeskFooter
 
 pytestmark = pytest.mark.ui
 
@@ -258,7 +258,7 @@ async def test_the_duty_manager_is_told_of_handovers_to_file(
 async def test_f9_names_each_open_shift_and_shows_the_gaps_before_any_pin(
     desk: Desk, actors: dict[str, Actor], clock: FrozenClock
 ) -> None:
-    from screens.widgets.action_dialog import ActionDialog
+    from deskapp.screens.widgets.action_dialog import ActionDialog
 
     shifts.open_shift(desk, actors["1001"])
     clock.advance(timedelta(hours=1))
@@ -403,7 +403,7 @@ async def test_time_fields_take_every_promised_form_and_the_error_lists_them(
 async def test_textuals_own_words_are_in_the_desks_language(desk: Desk) -> None:
     from textual.command import CommandPalette
 
-    from screens.textual_private import SelectOverlay
+    from deskapp.screens.textual_private import SelectOverlay
 
     app = make_app(desk)
     async with app.run_test(size=WIDE) as pilot:

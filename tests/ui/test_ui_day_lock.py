@@ -11,9 +11,9 @@ from followup_helpers import dialog, error_under, log_count, make_app, open_queu
 from ui_helpers import WIDE, settle, type_text
 
 from deskapp.domain.timefmt import local_day
+from deskapp.screens.queue import QueueScreen
 from deskapp.services.desk import Actor, Desk
 from deskapp.store.models import DayClose, LateChange
-from screens.queue import QueueScreen
 
 pytestmark = pytest.mark.ui
 

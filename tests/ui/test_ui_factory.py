@@ -1,5 +1,5 @@
-"""One factory builds the desk (`screens.app.make_app`): the `deskapp` command builds it from
-its settings without opening the store before the first frame, and an app made from settings
+"""One factory builds the desk (`deskapp.screens.app.make_app`): the `deskapp` command builds
+it from its settings without opening the store before the first frame, and an app made from settings
 alone opens the store of those settings when someone signs in, as at the counter."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from ui_helpers import WIDE, settle, sign_in
 
 from deskapp.cli import main
 from deskapp.clock import FrozenClock
+from deskapp.screens.app import DeskApp, make_app
 from deskapp.services.desk import Desk
-from screens.app import DeskApp, make_app
 
 pytestmark = pytest.mark.ui
 

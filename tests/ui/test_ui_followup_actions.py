@@ -31,10 +31,10 @@ from textual.widgets import DataTable, Static
 from ui_helpers import NARROW, WIDE, settle, type_text
 
 from deskapp.clock import FrozenClock
+from deskapp.screens.app import DeskApp
+from deskapp.screens.queue import QueueScreen
 from deskapp.services import followup
 from deskapp.services.desk import Actor, Desk
-from screens.app import DeskApp
-from screens.queue import QueueScreen
 
 pytestmark = pytest.mark.ui
 

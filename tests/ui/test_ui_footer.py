@@ -8,10 +8,10 @@ import pytest
 from ui_helpers import WIDE, build_app, settle, sign_in
 
 from deskapp.i18n import t
+from deskapp.screens.queue import QueueScreen
+from deskapp.screens.textual_private import FooterKey
+from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.services.desk import Desk
-from screens.queue import QueueScreen
-from screens.textual_private import FooterKey
-from screens.widgets.desk_footer import DeskFooter
 
 
 def _keys(app) -> list[tuple[str, str]]:

@@ -7,10 +7,10 @@ import pytest
 from textual.binding import Binding
 from ui_helpers import WIDE, build_app, settle, sign_in
 
+from deskapp.screens.app import MODE_ROLES, SIGNED_IN_MODES, DeskApp
+from deskapp.screens.help import HelpScreen
+from deskapp.screens.textual_private import action_state
 from deskapp.services.desk import Desk
-from screens.app import MODE_ROLES, SIGNED_IN_MODES, DeskApp
-from screens.help import HelpScreen
-from screens.textual_private import action_state
 
 # Every mode's key, from the app's own bindings (a new mode is checked without editing this).
 SWITCHES = {

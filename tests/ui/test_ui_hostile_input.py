@@ -48,13 +48,13 @@ from textual.worker import WorkerCancelled
 from ui_helpers import WIDE, settle, sign_in, type_complaint
 
 from deskapp.domain.clean_input import text_problem
+from deskapp.screens.app import DeskApp
+from deskapp.screens.queue_actions import ACTIONS
+from deskapp.screens.widgets.action_dialog import ActionDialog
+from deskapp.screens.widgets.field import Field
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, RefundForm
 from deskapp.store.models import ChangeLog
-from screens.app import DeskApp
-from screens.queue_actions import ACTIONS
-from screens.widgets.action_dialog import ActionDialog
-from screens.widgets.field import Field
 
 pytestmark = pytest.mark.ui
 
@@ -321,7 +321,7 @@ async def on_ticket(pilot: Pilot, queue: Widget, cid: str) -> None:
 
 
 async def dialog_case(desk: Desk, actor: Actor, text: str) -> None:
-    """Every follow-up dialog (screens/queue_actions.ACTIONS), each on a ticket of its own,
+    """Every follow-up dialog (deskapp/screens/queue_actions.ACTIONS), each on a ticket of its own,
     in one app: a dialog still open after the last input is cancelled with Esc."""
     tickets = {a.name: take(desk, actor, "王先生", str(next(PHONES))) for a in ACTIONS}
     app = make_app(desk)
@@ -539,7 +539,7 @@ def test_sign_in_and_handover_refuse_or_store_cleanly(
 # ------------------------------------- every other form of the screens, found in their source
 
 
-SCREENS = Path(__file__).resolve().parents[2] / "screens"
+SCREENS = Path(__file__).resolve().parents[2] / "deskapp" / "screens"
 # A form is a method of the screens that builds an input (Input, TextArea) or a dialog
 # (DialogSpec); each is tried by the test named here (found by `form_sites`, so a new one
 # fails `test_every_form_of_the_screens_is_tried` until it is listed).
@@ -573,7 +573,7 @@ NOT_TRIED: dict[str, str] = {
 
 def form_sites() -> set[str]:
     """module.Class.method of every method in screens/ that builds an input or a dialog (the
-    generic builders in screens/widgets are the forms' parts, not forms)."""
+    generic builders in deskapp/screens/widgets are the forms' parts, not forms)."""
     import ast
 
     found: set[str] = set()

@@ -9,11 +9,11 @@ from textual.widgets import Input, TextArea
 from ui_helpers import build_app, drafts_in, focus_by_tab, settle, sign_in, type_text
 
 from deskapp.i18n import t
+from deskapp.screens.intake import DRAFT_DELAY, IntakeScreen
+from deskapp.screens.signin import SignInScreen
+from deskapp.screens.textual_private import notifications
+from deskapp.screens.widgets.confirm import ConfirmScreen
 from deskapp.services.desk import Desk
-from screens.intake import DRAFT_DELAY, IntakeScreen
-from screens.signin import SignInScreen
-from screens.textual_private import notifications
-from screens.widgets.confirm import ConfirmScreen
 
 pytestmark = pytest.mark.ui
 SIZE = (100, 30)

@@ -28,15 +28,15 @@ from ui_helpers import (
 )
 
 from deskapp.i18n import t
+from deskapp.screens.app import DeskApp
+from deskapp.screens.intake import DRAFT_DELAY, IntakeScreen
+from deskapp.screens.signin import SignInScreen
+from deskapp.screens.textual_private import notifications
+from deskapp.screens.widgets.confirm import ConfirmScreen
+from deskapp.screens.widgets.hand_off import HandOffScreen
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.search import search
 from deskapp.store.models import Complaint, Refund
-from screens.app import DeskApp
-from screens.intake import DRAFT_DELAY, IntakeScreen
-from screens.signin import SignInScreen
-from screens.textual_private import notifications
-from screens.widgets.confirm import ConfirmScreen
-from screens.widgets.hand_off import HandOffScreen
 
 pytestmark = pytest.mark.ui
 

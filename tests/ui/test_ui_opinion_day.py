@@ -12,13 +12,13 @@ from textual.pilot import Pilot
 from ui_helpers import NARROW, WIDE, build_app, screen_text, settle, sign_in, type_text
 
 from deskapp.clock import FrozenClock
+from deskapp.screens.textual_private import notifications
+from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.services import followup, opinion_book
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
 from deskapp.services.opinion_book import EntryForm
 from deskapp.store.models import ChangeLog, Complaint, DayClose, OpinionEntry
-from screens.textual_private import notifications
-from screens.widgets.action_dialog import ActionDialog
 
 SIZES = pytest.mark.parametrize("size", [WIDE, NARROW], ids=["100x30", "80x24"])
 

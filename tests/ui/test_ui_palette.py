@@ -8,10 +8,10 @@ from followup_helpers import take
 from textual.command import CommandPalette
 from ui_helpers import build_app, settle, sign_in, type_text
 
+from deskapp.screens.detail import DetailScreen
+from deskapp.screens.help import screen_keys
+from deskapp.screens.queue import QueueScreen
 from deskapp.services.desk import Actor, Desk
-from screens.detail import DetailScreen
-from screens.help import screen_keys
-from screens.queue import QueueScreen
 
 pytestmark = pytest.mark.ui
 SIZE = (100, 30)
@@ -44,7 +44,7 @@ async def test_the_palette_lists_every_key_of_the_screen(desk: Desk) -> None:
         await pilot.press("f4")
         await settle(pilot)
         expected = {description for _key, description in screen_keys(app, app.screen)}
-        from screens.palette import ScreenActions
+        from deskapp.screens.palette import ScreenActions
 
         provider = ScreenActions(app.screen)
         found = {hit.display for hit in [h async for h in provider.discover()]}

@@ -17,9 +17,9 @@ from ui_helpers import (
 )
 
 from deskapp.i18n import t
+from deskapp.screens.app import DeskApp
+from deskapp.screens.textual_private import notifications
 from deskapp.services.desk import Desk
-from screens.app import DeskApp
-from screens.textual_private import notifications
 
 pytestmark = pytest.mark.ui
 
@@ -57,7 +57,7 @@ async def test_a_paste_longer_than_a_field_keeps_what_fits_and_says_so(
     was taken."""
     from textual.widgets import Input, Static
 
-    from screens.widgets.field import Field
+    from deskapp.screens.widgets.field import Field
 
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot)

@@ -13,13 +13,13 @@ from ui_helpers import settle, sign_in
 
 from deskapp.i18n import t
 from deskapp.preferences import load_preferences, save_theme
+from deskapp.screens.app import DeskApp, make_app
+from deskapp.screens.help import screen_keys
+from deskapp.screens.keys import desk_binding_ids
+from deskapp.screens.queue import QueueScreen
+from deskapp.screens.search import SearchScreen
+from deskapp.screens.textual_private import notifications
 from deskapp.services.desk import Desk
-from screens.app import DeskApp, make_app
-from screens.help import screen_keys
-from screens.keys import desk_binding_ids
-from screens.queue import QueueScreen
-from screens.search import SearchScreen
-from screens.textual_private import notifications
 
 pytestmark = pytest.mark.ui
 SIZE = (100, 30)

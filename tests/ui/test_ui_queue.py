@@ -13,13 +13,13 @@ from textual.pilot import Pilot
 from ui_helpers import NARROW, WIDE, build_app, settle, sign_in, type_text
 
 from deskapp.clock import FrozenClock
+from deskapp.screens.major_report import MajorReportScreen
+from deskapp.screens.textual_private import notifications
+from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.services import followup
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
 from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent
-from screens.major_report import MajorReportScreen
-from screens.textual_private import notifications
-from screens.widgets.action_dialog import ActionDialog
 
 SIZES = pytest.mark.parametrize("size", [WIDE, NARROW], ids=["100x30", "80x24"])
 

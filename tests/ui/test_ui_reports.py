@@ -12,12 +12,12 @@ from textual.widgets import DataTable, TabbedContent
 from ui_helpers import NARROW, WIDE, screen_text, settle, sign_in
 
 from deskapp.clock import FrozenClock
+from deskapp.screens.app import DeskApp
+from deskapp.screens.reports import ReportsScreen
+from deskapp.screens.textual_private import notifications
 from deskapp.services import followup
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
-from screens.app import DeskApp
-from screens.reports import ReportsScreen
-from screens.textual_private import notifications
 
 TZ = ZoneInfo("Asia/Shanghai")
 FROZEN = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)

@@ -6,11 +6,11 @@ import pytest
 from textual.widgets import DataTable
 from ui_helpers import screen_text, settle, sign_in, type_text
 
+from deskapp.screens.app import DeskApp
+from deskapp.screens.detail import DetailScreen
+from deskapp.screens.search import SearchScreen
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
-from screens.app import DeskApp
-from screens.detail import DetailScreen
-from screens.search import SearchScreen
 
 pytestmark = pytest.mark.ui
 

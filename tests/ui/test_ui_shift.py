@@ -26,12 +26,12 @@ from textual.widgets import DataTable, Input, Static, TextArea
 from ui_helpers import WIDE, screen_text, settle, sign_in, type_text
 
 from deskapp.clock import FrozenClock
+from deskapp.screens.handover import HandoverScreen
+from deskapp.screens.shift import ShiftScreen
+from deskapp.screens.textual_private import notifications
 from deskapp.services import shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.store.models import Complaint, ComplaintEvent, HandoverItem, Shift, ShiftEvent
-from screens.handover import HandoverScreen
-from screens.shift import ShiftScreen
-from screens.textual_private import notifications
 
 pytestmark = pytest.mark.ui
 

@@ -7,9 +7,9 @@ from textual.widgets import Input
 from ui_helpers import assert_error_next_to, error_of, settle, sign_in, type_text
 
 from deskapp.i18n import t
-from screens.app import DeskApp
-from screens.intake import IntakeScreen
-from screens.signin import SignInScreen
+from deskapp.screens.app import DeskApp
+from deskapp.screens.intake import IntakeScreen
+from deskapp.screens.signin import SignInScreen
 
 pytestmark = pytest.mark.ui
 

@@ -13,10 +13,10 @@ from textual.pilot import Pilot
 from ui_helpers import NARROW, WIDE, settle, sign_in
 
 from deskapp.clock import FrozenClock
+from deskapp.screens.app import DeskApp
+from deskapp.screens.intake import IntakeScreen
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, RefundForm, take_complaint
-from screens.app import DeskApp
-from screens.intake import IntakeScreen
 
 pytestmark = pytest.mark.snapshot
 

@@ -13,14 +13,14 @@ from ui_helpers import NARROW, WIDE, build_app, screen_text, settle, sign_in, ty
 
 from deskapp.clock import FrozenClock
 from deskapp.domain.errors import RuleViolation
+from deskapp.screens.help import screen_keys
+from deskapp.screens.staff import StaffScreen
+from deskapp.screens.textual_private import notifications
+from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.services import staff as staff_service
 from deskapp.services.desk import Desk
 from deskapp.services.pins import verify_pin
 from deskapp.services.staff import list_staff
-from screens.help import screen_keys
-from screens.staff import StaffScreen
-from screens.textual_private import notifications
-from screens.widgets.action_dialog import ActionDialog
 
 SIZES = pytest.mark.parametrize("size", [WIDE, NARROW], ids=["100x30", "80x24"])
 PINS = {"1001": "1111", "1002": "2222", "2001": "8888", "3001": "9999"}

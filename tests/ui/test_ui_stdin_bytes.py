@@ -16,8 +16,8 @@ import pytest
 from textual import events
 from textual.drivers.linux_driver import LinuxDriver
 
-from screens.app import DeskApp
-from screens.driver import DeskDriver
+from deskapp.screens.app import DeskApp
+from deskapp.screens.driver import DeskDriver
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD_BYTES = [b"\xd5\xc5", b"\xed\xa0\x80", b"ab\xffc"]

@@ -9,9 +9,9 @@ from textual.widgets import Input, Static, TextArea
 from ui_helpers import all_complaints, build_app, settle, sign_in, type_complaint
 
 from deskapp.i18n import t
+from deskapp.screens.intake import IntakeScreen
+from deskapp.screens.textual_private import notifications
 from deskapp.services.desk import Desk
-from screens.intake import IntakeScreen
-from screens.textual_private import notifications
 
 pytestmark = pytest.mark.ui
 SIZE = (100, 30)

@@ -17,13 +17,13 @@ from ui_helpers import WIDE, build_app, settle, sign_in, type_text
 
 from deskapp.clock import FrozenClock
 from deskapp.domain.enums import Role
+from deskapp.screens.textual_private import notifications
 from deskapp.services import shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
 from deskapp.services.staff import actor_of, list_staff, seed_staff
 from deskapp.services.terminal import init_terminal
 from deskapp.sync import sync
-from screens.textual_private import notifications
 
 
 def _take(desk: Desk, actor: Actor, phone: str) -> str:

@@ -17,6 +17,7 @@ from ui_helpers import NARROW, WIDE, build_app, settle, sign_in, type_text
 
 from deskapp.clock import FrozenClock
 from deskapp.i18n import t
+from deskapp.screens import app as app_module
 from deskapp.services import followup, shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
@@ -24,7 +25,6 @@ from deskapp.services.terminal import init_terminal
 from deskapp.store.models import Complaint, SigninEvent, SyncRun
 from deskapp.sync import HallStore, sync, sync_status
 from deskapp.sync.hall import hall_change
-from screens import app as app_module
 
 SIZES = pytest.mark.parametrize("size", [WIDE, NARROW], ids=["100x30", "80x24"])
 
@@ -200,10 +200,10 @@ class TestNoStaffSnapshots:
     def test_sign_in_of_a_terminal_that_never_synchronized(
         self, snap_compare, bare_desk: Desk, size: tuple[int, int], monkeypatch
     ) -> None:
-        import screens.signin
+        import deskapp.screens.signin
 
         fixed = "deskapp --db /home/demo/t02.db sync --hall <HALL>"  # not the test's tmp path
-        monkeypatch.setattr(screens.signin, "join_command", lambda desk: fixed)
+        monkeypatch.setattr(deskapp.screens.signin, "join_command", lambda desk: fixed)
 
         async def shown(pilot: Pilot) -> None:
             await settle(pilot)

@@ -1,5 +1,6 @@
-"""The Textual private APIs the desk uses live in one module (screens/textual_private.py): each
-still exists in the installed Textual (an upgrade that renames one fails here, by name), and
+"""The Textual private APIs the desk uses live in one module
+(deskapp/screens/textual_private.py): each still exists in the installed Textual (an upgrade
+that renames one fails here, by name), and
 no other module of the desk, its tests, benchmarks or docs reaches one."""
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from screens import textual_private
-from screens.textual_private import PRIVATE_ATTRIBUTES, PRIVATE_MODULES
+from deskapp.screens import textual_private
+from deskapp.screens.textual_private import PRIVATE_ATTRIBUTES, PRIVATE_MODULES
 
 ROOT = Path(__file__).resolve().parents[2]
 OWN_FOLDERS = ("deskapp", "screens", "tests", "bench", "docs")
@@ -83,4 +84,4 @@ def test_no_other_module_reaches_a_textual_private() -> None:
             uses = _private_uses(path.read_text(encoding="utf-8"))
             if uses:
                 found[str(path.relative_to(ROOT))] = sorted(set(uses))
-    assert not found, f"Textual private APIs outside screens/textual_private.py: {found}"
+    assert not found, f"Textual private APIs outside deskapp/screens/textual_private.py: {found}"

@@ -15,9 +15,9 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.worker import WorkerCancelled, WorkerFailed
 
+from deskapp.screens.app import DeskApp, make_app
 from deskapp.services.desk import Desk
 from deskapp.store.models import Complaint, Draft
-from screens.app import DeskApp, make_app
 
 # Sizes every screen is checked at: the counter's usual window and the smallest terminal.
 WIDE = (100, 30)
@@ -39,7 +39,7 @@ async def settle(pilot: Pilot, delay: float | None = None) -> None:
     app = pilot.app
     await pilot.pause(delay)
     for _ in range(3):  # a worker's callback may start another worker (save -> reset -> ...)
-        # A failed worker has been reported by the desk's boundary (screens/boundary.py): an
+        # A failed worker has been reported by the desk's boundary (deskapp/screens/boundary.py): an
         # unexpected one fails the test there (DeskApp.raise_incidents); waiting is all here.
         # A worker cancelled by a newer one of its exclusive group is normal work, not a fault.
         with contextlib.suppress(WorkerFailed, WorkerCancelled):

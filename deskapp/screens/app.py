@@ -1,0 +1,774 @@
+"""The desk: a Textual app whose modes are the handler's jobs, switched by function keys."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.driver import Driver
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.worker import Worker, WorkerFailed, WorkerState
+
+from deskapp.clock import Clock
+from deskapp.domain.actor import Actor
+from deskapp.domain.enums import Role
+from deskapp.domain.timefmt import format_local
+from deskapp.i18n import t
+from deskapp.incidents import Fault, describe, new_incident
+from deskapp.screens.boundary import desk_work
+from deskapp.screens.keys import keyed
+from deskapp.screens.signin import SignInScreen
+from deskapp.screens.textual_private import (
+    LastResort,
+    close_messages_now,
+    handle_exception,
+    has_mode_stack,
+    pending_exception,
+    print_at_exit,
+    screen_stacks,
+)
+from deskapp.screens.themes import DESK_THEMES
+
+if TYPE_CHECKING:
+    from deskapp.config import DeskSettings
+    from deskapp.screens.intake import IntakeScreen
+    from deskapp.services.desk import Desk
+    from deskapp.services.records import Shift
+
+
+# The signed-in screens (and the store, SQLAlchemy, pydantic behind them) are imported when
+# first shown, not at start: the sign-in screen is ready to type in a fraction of the time.
+def _lazy(module: str, name: str) -> Callable[[], Screen]:
+    def make() -> Screen:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)()
+
+    make.__name__ = name
+    return make
+
+
+SIGNED_IN_MODES: dict[str, Callable[[], Screen]] = {
+    "intake": _lazy("deskapp.screens.intake", "IntakeScreen"),
+    "search": _lazy("deskapp.screens.search", "SearchScreen"),
+    "queue": _lazy("deskapp.screens.queue", "QueueScreen"),
+    "shift": _lazy("deskapp.screens.shift", "ShiftScreen"),
+    "reports": _lazy("deskapp.screens.reports", "ReportsScreen"),
+    "opinion": _lazy("deskapp.screens.opinion_book", "OpinionBookScreen"),
+    "day_close": _lazy("deskapp.screens.day_close", "DayCloseScreen"),
+    "staff": _lazy("deskapp.screens.staff", "StaffScreen"),
+}
+# Modes only some roles may open (the services refuse the others whatever a screen shows).
+MODE_ROLES: dict[str, frozenset[Role]] = {"staff": frozenset({Role.HALL_MANAGER})}
+
+
+def _lazy_provider(name: str) -> Callable[[], type]:
+    """A palette provider imported when the palette first opens, not at start."""
+
+    def provider() -> type:
+        from deskapp.screens import palette
+
+        return getattr(palette, name)
+
+    return provider
+
+
+def checked_keymap(keymap: dict[str, str], problems: list[str]) -> dict[str, str]:
+    """The entries of a user's keymap that name a desk binding and valid keys; each other
+    entry is left out with its reason in `problems`."""
+    from deskapp.screens.keys import desk_binding_ids, valid_key
+
+    known = desk_binding_ids()
+    usable: dict[str, str] = {}
+    for binding_id, keys in keymap.items():
+        if binding_id not in known:
+            problems.append(t("prefs.unknown_id", id=binding_id))
+        elif not all(valid_key(k) for k in keys.split(",")):
+            problems.append(t("prefs.bad_key", id=binding_id, keys=keys))
+        else:
+            usable[binding_id] = ",".join(k.strip().lower() for k in keys.split(","))
+    # Two bindings of one screen (or of the app, which every screen has) on one key: Textual
+    # would silently keep one; the desk says so and keeps the defaults instead.
+    keys_of = {bid: set((usable.get(bid) or b.key).split(",")) for bid, b in known.items()}
+    for binding_id in list(usable):
+        scope = binding_id.split(".")[0]
+        for key in keys_of[binding_id]:
+            others = sorted(
+                other
+                for other, keys in keys_of.items()
+                if other != binding_id
+                and key in keys
+                and (scope == "app" or other.split(".")[0] in (scope, "app"))
+            )
+            if others:
+                ids = "、".join([binding_id, *others])
+                problems.append(t("prefs.clash", ids=ids, keys=key))
+                del usable[binding_id]
+                keys_of[binding_id] = set(known[binding_id].key.split(","))
+                break
+    return usable
+
+
+# Textual's palette commands by their English titles → catalogue keys (palette.*).
+TEXTUAL_COMMANDS = {"Theme": "theme", "Quit": "quit", "Keys": "keys", "Screenshot": "screenshot",
+                    "Maximize": "maximize", "Minimize": "minimize", "Bell": "bell"}  # fmt: skip
+
+_OPEN_LOCK = threading.Lock()
+# After a failed sync (hall unreachable, this store busy, anything else) the desk tries again
+# by itself, waiting longer each time up to the last step; a good sync starts over.
+SYNC_RETRY_SECONDS = (15, 30, 60, 120, 300)
+# What counts as someone at the counter: a key, a click, a scroll, a paste (not a mouse drift).
+ACTIVITY_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp,
+                   events.Paste)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    work_no: str
+    name: str
+    role: str
+    pin: str
+
+
+class StoreWritten(Message):
+    """A write of this desk was committed (posted from whichever thread wrote)."""
+
+
+class DeskApp(LastResort, App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = t("app.title")
+    MODES: ClassVar = {"signin": SignInScreen, **SIGNED_IN_MODES}
+    DEFAULT_MODE = "signin"
+    ENABLE_COMMAND_PALETTE = True
+    # The screen's own actions and complaints by ticket or phone, besides Textual's commands.
+    COMMANDS: ClassVar = App.COMMANDS | {_lazy_provider("ScreenActions"),
+                                         _lazy_provider("Complaints")}  # fmt: skip
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "app",
+        [
+            Binding("f1", "help", t("help.key")),
+            Binding("f2", "switch_mode('intake')", t("key.intake")),
+            Binding("f3", "switch_mode('search')", t("key.search")),
+            Binding("f4", "switch_mode('queue')", t("queue.title")),
+            Binding("f5", "switch_mode('shift')", t("shift.title")),
+            Binding("f6", "switch_mode('reports')", t("reports.title")),
+            Binding("f7", "switch_mode('opinion')", t("opinion.title")),
+            Binding("f8", "sign_out", t("key.signout")),
+            Binding("f9", "switch_mode('day_close')", t("day.title")),
+            Binding("f12", "switch_mode('staff')", t("staff.key_open")),
+            Binding("ctrl+q", "quit", t("key.quit"), priority=True),
+        ],
+    )
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's choice, except that a Linux terminal gets the desk's driver, which turns
+        bytes that are not UTF-8 into U+FFFD instead of dying (deskapp/screens/driver.py)."""
+        chosen = super().get_driver_class()
+        if chosen.__name__ == "LinuxDriver" and chosen.__module__ == "textual.drivers.linux_driver":
+            from deskapp.screens.driver import DeskDriver  # termios: only where Linux's driver runs
+
+            return DeskDriver
+        return chosen
+
+    actor: reactive[Actor | None] = reactive(None)
+    # The synchronization state for the status line ("" when no hall store is configured).
+    sync_line: reactive[str] = reactive("")
+
+    def __init__(
+        self,
+        settings: Callable[[], DeskSettings],
+        *,
+        desk: Desk | None = None,
+        clock: Clock | None = None,
+        demo_logins: list[DemoLogin] | None = None,
+        cursor_blink: bool | None = None,
+    ) -> None:
+        """Built by `make_app` (below), the one way the CLI, the tests, the benchmarks and the
+        screenshot script build it.
+
+        `settings`: called when first needed, in the sign-in screen's background worker, so
+        the sign-in screen is ready to type before pydantic is imported or the store opened.
+        `desk`: an open store instead of `settings.db` (tests that reach into its engine).
+
+        `cursor_blink`: None blinks text cursors except in a headless run (tests, screenshots),
+        where a blink caught half-way would make every snapshot a coin toss."""
+        super().__init__()
+        self.cursor_blink = cursor_blink
+        self._settings = settings
+        self._hall: str | None = None  # the settings' hall unless set (tests)
+        self._export_dir: Path | None = None  # the settings' folder unless set (tests)
+        self._sync_retry: Timer | None = None
+        self._sync_failures = 0  # failed syncs in a row: the step of the backoff
+        self._sync_timer: Timer | None = None
+        # None: the settings' sync_interval_minutes and idle_signout_minutes (tests set these)
+        self._sync_minutes: float | None = None
+        self._idle_minutes: float | None = None
+        self._watching_writes = False
+        self._desk = desk
+        self._clock = clock
+        self.demo_logins = demo_logins or []
+        self._notified: set[tuple[str, str, str]] = set()
+        self._config_path: Path | None = None
+        for theme in DESK_THEMES:
+            self.register_theme(theme)
+        self._last_activity = time.monotonic()
+        self._idle_timer: Timer | None = None
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """The desk as a program (the CLI): when it returns, the process ends."""
+        try:
+            return super().run(*args, **kwargs)
+        finally:
+            # The store is closed and the log flushed by now. What is left is the
+            # interpreter's shutdown, whose garbage collections walk every object the desk
+            # imported or built (≈ 1.5 s under load, 4× the minimal app's whole exit);
+            # frozen objects are skipped, and freed by their reference counts as before.
+            gc.freeze()
+
+    @property
+    def settings(self) -> DeskSettings:
+        return self._settings()
+
+    @property
+    def hall(self) -> str | None:
+        """The hall store synchronized with (None: this terminal works alone)."""
+        return self._hall or self.settings.hall
+
+    @hall.setter
+    def hall(self, hall: str | None) -> None:
+        self._hall = hall
+
+    @property
+    def export_dir(self) -> Path:
+        """Where printable files (handover sheets, reports) are written."""
+        return self._export_dir or self.settings.export_dir
+
+    @export_dir.setter
+    def export_dir(self, folder: Path) -> None:
+        self._export_dir = folder
+
+    @property
+    def desk(self) -> Desk:
+        if self._desk is None:
+            # Normally opened by the sign-in screen's worker long before anyone needs it; a
+            # quick typist's sign-in worker may ask at the same time: open (and migrate) once.
+            with _OPEN_LOCK:
+                if self._desk is None:
+                    from deskapp.services.desk import Desk
+
+                    settings = self.settings
+                    self._desk = Desk.open(
+                        settings.db, clock=self._clock, data_dir=settings.data_dir
+                    )
+                    self._desk.hold_in_use()  # a restore waits until this window closes
+        return self._desk
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        blink = self.cursor_blink if self.cursor_blink is not None else not self.is_headless
+        widget = event.widget
+        if not blink and hasattr(widget, "cursor_blink"):
+            widget.cursor_blink = False
+
+    # ------------------------------------------------------------ idle sign-out
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, ACTIVITY_EVENTS):
+            self._last_activity = time.monotonic()
+        if isinstance(event, events.Paste) and not event.is_forwarded and self._fit_paste(event):
+            return
+        await super().on_event(event)
+
+    def _fit_paste(self, event: events.Paste) -> bool:
+        """A paste a one-line input could not take whole: what fits is pasted, and the rest
+        said at the field (or, for an input outside a labelled field, in a notification)."""
+        from textual.widgets import Input
+
+        from deskapp.screens.widgets.field import Field, fit_paste
+
+        widget = self.focused
+        if not isinstance(widget, Input) or not event.text:
+            return False
+        message = fit_paste(widget, event.text)
+        if message is None:
+            return False
+        field = next((a for a in widget.ancestors if isinstance(a, Field)), None)
+        if field is not None:
+            field.show_note(message, widget.value)
+        else:
+            self.notify(message, severity="warning")
+        return True
+
+    def idle_limit_seconds(self) -> float:
+        minutes = self._idle_minutes
+        if minutes is None:
+            minutes = self.settings.idle_signout_minutes
+        return minutes * 60
+
+    def _start_idle_watch(self) -> None:
+        """A counter left signed in is a counter anyone can use: after the configured time
+        without a key or click the desk signs out by itself (drafts kept, as with F8)."""
+        limit = self.idle_limit_seconds()
+        self._last_activity = time.monotonic()
+        if limit <= 0 or self._idle_timer is not None:
+            return
+        self._idle_timer = self.set_interval(min(limit / 4, 30), self._check_idle)
+
+    async def _check_idle(self) -> None:
+        if self.actor is None:
+            return
+        idle = time.monotonic() - self._last_activity
+        if idle >= self.idle_limit_seconds():
+            minutes = max(1, round(self.idle_limit_seconds() / 60))
+            await self.action_sign_out()
+            self.notify(t("signin.idle_signed_out", minutes=minutes), severity="warning",
+                        timeout=3600)  # fmt: skip
+
+    def action_command_palette(self) -> None:
+        """Ctrl+P: Textual's palette, in the desk's words (deskapp/screens/palette.py)."""
+        from textual.command import CommandPalette
+
+        from deskapp.screens.palette import DeskCommandPalette
+
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(DeskCommandPalette())
+
+    def action_help(self) -> None:
+        from deskapp.screens.help import HelpScreen, screen_keys
+
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        title = t(getattr(screen, "TITLE_KEY", "app.title"))
+        self.push_screen(HelpScreen(title, screen_keys(self, screen)))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Nothing but signing in until someone has signed in.
+        if action in ("switch_mode", "sign_out") and self.actor is None:
+            return False
+        # A mode for some roles only: not shown (footer, help, palette), not opened by its key.
+        if action == "switch_mode" and parameters and parameters[0] in MODE_ROLES:
+            return self.actor is not None and self.actor.role in MODE_ROLES[str(parameters[0])]
+        return True
+
+    def signed_in(self, actor: Actor) -> None:
+        from deskapp.screens.palette import translate_select_overlay
+
+        translate_select_overlay()  # before the first Select opens (signed-in screens only)
+        self.actor = actor
+        self.switch_mode("intake")
+        self.refresh_bindings()
+        self._notified.clear()
+        if actor.role is Role.HANDLER:
+            self.start_shift(actor)
+        self.tell_handovers(actor)
+        if self._deadline_timer is None:
+            every = self.desk.refdata.settings.followup.notify_every_seconds
+            self._deadline_timer = self.set_interval(every, self.watch_deadlines)
+        self.watch_deadlines()
+        self.refresh_sync_line()
+        self._start_idle_watch()
+        self._watch_writes()
+        self._start_background_sync()
+
+    _deadline_timer: Timer | None = None
+
+    @desk_work(group="shift")
+    def start_shift(self, actor: Actor) -> None:
+        """A handler signing in starts (or resumes) their shift at this terminal."""
+        from deskapp.services.shifts import open_shift
+
+        open_shift(self.desk, actor)
+
+    # The tab F5 opens on next (set when signing in found handovers waiting; read once).
+    shift_tab_wanted: str | None = None
+
+    @desk_work(group="handovers-waiting")
+    def tell_handovers(self, actor: Actor) -> None:
+        """Signing in: a handover waiting to be taken over (a handler) or filed (a manager)
+        is said at once, whose and how many tickets, with the key that goes there."""
+        from deskapp.services.shifts import handovers_waiting
+
+        waiting = handovers_waiting(self.desk, actor)
+        if waiting is None:
+            return
+        said = "shift.waiting_to_file" if waiting.to_file else "shift.waiting_incoming"
+        message = t(said, count=len(waiting.shifts), names="、".join(waiting.names),
+                    tickets=waiting.tickets, fkey="F5")  # fmt: skip
+        self.call_from_thread(setattr, self, "shift_tab_wanted", "tab-waiting")
+        self.call_from_thread(self.notify, message, severity="warning", timeout=60)
+
+    def after_handover(self, shift: Shift | None) -> None:
+        """Called once a handover is written, acknowledged or filed: the moments the hall
+        needs to know, so the terminal synchronizes at once."""
+        self.sync_now()
+
+    # ------------------------------------------------------------ synchronization
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # Textual's own commands, in the desk's words (titles are what the palette searches).
+        for command in super().get_system_commands(screen):
+            key = TEXTUAL_COMMANDS.get(command.title)
+            if key is None:
+                yield command
+            else:
+                yield command._replace(title=t(f"palette.{key}"), help=t(f"palette.{key}_help"))
+        if self.actor is not None and self.hall:
+            yield SystemCommand(t("sync.command"), t("sync.command_help"), self.sync_now)
+
+    @desk_work(exclusive=True, group="sync")
+    def sync_now(self, quiet: bool = False) -> None:
+        """Push this terminal's changes, pull everyone else's; the desk keeps working offline
+        and, after any failed sync, tries again by itself (SYNC_RETRY_SECONDS)."""
+        if not self.hall:
+            return
+        from deskapp.services.hall_sync import SyncOutcome, sync
+
+        # Before sign-in (the background runs start with the desk) nothing is said: what a
+        # sync did or met is for staff, not for whoever stands at the counter.
+        signed_in = self.actor is not None
+        if not quiet and signed_in:
+            self.call_from_thread(self.notify, t("sync.running"), timeout=3)
+        result = sync(self.desk, self.hall, window_days=self._window_days())
+        # A retry or a background run that fails the same way again is not news.
+        routine = result.outcome in (SyncOutcome.UNREACHABLE, SyncOutcome.BUSY_LOCAL)
+        news = not quiet or not (result.ok or routine) or (result.ok and self._sync_failures)
+        if news and signed_in:
+            severity = "information" if result.ok else "warning"
+            self.call_from_thread(self.notify, result.message, severity=severity, timeout=10)
+        retry = not result.ok and result.outcome is not SyncOutcome.MUST_UPDATE
+        self.call_from_thread(self._retry_after_failure, retry)
+        self.call_from_thread(self.refresh_sync_line)
+        if result.ok and (result.pulled or result.applied or result.released):
+            self.call_from_thread(self._brought_changes)
+
+    def _brought_changes(self) -> None:
+        """A sync brought other terminals' changes: the screen on show reads again what they
+        may have changed (its `synchronized`), leaving what is being typed as it is. A screen
+        under another one reads again when it is shown (ModeScreen.reload_on_return)."""
+        hook = getattr(self.screen, "synchronized", None)
+        if callable(hook):
+            hook()
+
+    def _window_days(self) -> int:
+        return self.settings.sync_window_days
+
+    def _retry_after_failure(self, failed: bool) -> None:
+        if self._sync_retry is not None:
+            self._sync_retry.stop()
+            self._sync_retry = None
+        if not failed:
+            self._sync_failures = 0
+            return
+        delay = SYNC_RETRY_SECONDS[min(self._sync_failures, len(SYNC_RETRY_SECONDS) - 1)]
+        self._sync_failures += 1
+        self._sync_retry = self.set_timer(delay, lambda: self.sync_now(True))
+
+    def sync_interval_seconds(self) -> float:
+        minutes = self._sync_minutes
+        if minutes is None:
+            minutes = self.settings.sync_interval_minutes
+        return minutes * 60
+
+    def store_opened(self) -> None:
+        """The store is open (the sign-in screen's first worker): the background
+        synchronization starts now, with a first run at once, before anyone signs in, so a
+        new terminal receives its staff while its sign-in screen waits (and that screen's
+        "never synchronized" notice goes by itself). A sync's local writes wait for any other
+        write of this desk to commit (run.py, _local_txn), so it never runs inside one."""
+        if self._start_background_sync():
+            self.sync_now(True)
+
+    def _start_background_sync(self) -> bool:
+        """While the hall store answers, synchronize every few minutes without anyone asking
+        (a handover taken over elsewhere shows here); while it does not, the backoff of
+        _retry_after_failure paces the tries instead. True when it starts now."""
+        every = self.sync_interval_seconds()
+        if not self.hall or every <= 0 or self._sync_timer is not None:
+            return False
+        self._sync_timer = self.set_interval(every, self._background_sync)
+        return True
+
+    def _background_sync(self) -> None:
+        if self._sync_retry is None:  # a failed hall is retried on its own schedule
+            self.sync_now(True)
+
+    def _watch_writes(self) -> None:
+        if self._watching_writes:
+            return
+        self._watching_writes = True
+        self.desk.after_write.append(lambda: self.post_message(StoreWritten()))
+
+    def on_store_written(self, message: StoreWritten) -> None:
+        self.refresh_sync_line()  # the changes waiting grew
+
+    @desk_work(exclusive=True, group="sync-line")
+    def refresh_sync_line(self) -> None:
+        if not self.hall:
+            return
+        from deskapp.services.hall_sync import sync_status
+
+        line = sync_status(self.desk).header(self.desk.tz)
+        self.call_from_thread(setattr, self, "sync_line", line)
+
+    @desk_work(exclusive=True, group="deadlines")
+    def watch_deadlines(self) -> None:
+        """One notification for each deadline coming within the warning time (15 minutes)."""
+        actor = self.actor
+        if actor is None:
+            return
+        from deskapp.services.queue import coming_due
+
+        desk = self.desk
+        rows = coming_due(desk, actor, desk.clock.now(), desk.refdata.time_limits.due_soon)
+        for row in rows:
+            key = (row.id, row.next_clock, row.next_due_at.isoformat())
+            if key in self._notified:
+                continue
+            self._notified.add(key)
+            message = t(
+                "queue.coming_due",
+                ticket=row.ticket_no,
+                clock=t(f"clock.{row.next_clock}"),
+                due=format_local(row.next_due_at, desk.tz)[11:],
+            )
+            self.call_from_thread(self.notify, message, severity="warning", timeout=30)
+        self.call_from_thread(self.refresh_sync_line)  # changes waiting grow as work is done
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: the intake forms' drafts are written first; when a form's draft could not be
+        written (a full, read-only or busy store), the desk asks before what was typed is lost."""
+        from deskapp.screens.widgets.confirm import ConfirmScreen
+        from deskapp.screens.widgets.draft_keeper import DraftKeeper
+
+        for screen in self._intake_screens():
+            worker = screen.save_draft_now()
+            if worker is not None:
+                with contextlib.suppress(WorkerFailed):  # said by the boundary; asked below
+                    await worker.wait()
+        keepers = [
+            keeper
+            for screen in screen_stacks(self)
+            if isinstance(keeper := getattr(screen, "drafts", None), DraftKeeper)
+        ]
+        if not any(keeper.unwritten for keeper in keepers):
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return  # already asking
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen(
+                t("app.quit_unsaved_title"), t("app.quit_unsaved_body"), yes=t("app.quit_anyway")
+            ),
+            answered,
+        )
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C (which copies in a field): how to quit, in the desk's words, not Textual's."""
+        for active in self.active_bindings.values():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(
+                    t("app.quit_hint", keys=self.get_key_display(active.binding)),
+                    title=t("app.quit_hint_title"),
+                )
+                return
+
+    async def action_sign_out(self) -> None:
+        if self.actor is None:
+            return
+        # Screens save their drafts as they are typed; leaving them loses nothing.
+        for screen in self._intake_screens():
+            worker = screen.save_draft_now()
+            if worker is not None:
+                await worker.wait()  # written before the screen (and its workers) goes away
+        self.actor = None
+        await self.switch_mode("signin")
+        for mode, screen_type in SIGNED_IN_MODES.items():
+            if has_mode_stack(self, mode):
+                await self.remove_mode(mode)
+                self.add_mode(mode, screen_type)
+        self.refresh_bindings()
+
+    def _intake_screens(self) -> list[IntakeScreen]:
+        """Intake screens of every mode (the handler may sign out from the search screen)."""
+        from deskapp.screens.intake import IntakeScreen
+
+        return [screen for screen in screen_stacks(self) if isinstance(screen, IntakeScreen)]
+
+    # ------------------------------------------------------------ preferences
+
+    def on_mount(self) -> None:
+        from deskapp.logs import configure_logging
+
+        configure_logging()  # once per process (the CLI has done it already when it started us)
+        self.load_preferences()
+
+    def _preferences_path(self) -> Path | None:
+        if self._config_path is None:
+            self._config_path = self.settings.config
+        return self._config_path
+
+    @desk_work(group="preferences")
+    def load_preferences(self) -> None:
+        """The theme and keymap of config.toml, read off the first frame (it imports every
+        screen to know the binding ids). What cannot be used is said, not fatal."""
+        path = self._preferences_path()
+        if path is None:
+            return
+        from deskapp.preferences import load_preferences
+
+        prefs = load_preferences(path)
+        problems = [t("prefs.unreadable", what=p) for p in prefs.problems]
+        keymap = checked_keymap(prefs.keymap, problems) if prefs.keymap else {}
+        self.call_from_thread(self._apply_preferences, prefs.theme, keymap, problems)
+
+    def _apply_preferences(self, theme: str | None, keymap: dict[str, str],
+                           problems: list[str]) -> None:  # fmt: skip
+        if theme is not None:
+            if theme in self.available_themes:
+                self.theme = theme
+            else:
+                problems.append(t("prefs.unknown_theme", theme=theme))
+        if keymap:
+            self.set_keymap(keymap)
+        self._preferences_loaded = True
+        for problem in problems:
+            self.notify(problem, title=t("prefs.title"), severity="warning", timeout=20)
+
+    _preferences_loaded = False
+    _clashes_told: frozenset[str] = frozenset()
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme picked in the palette (切换主题) is there at the next start."""
+        path = self._config_path
+        if not self._preferences_loaded or path is None:
+            return
+        from deskapp.preferences import save_theme
+
+        try:
+            save_theme(path, theme)
+        except OSError as error:
+            self.notify(t("prefs.not_saved", error=error), severity="warning")
+
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: object) -> None:
+        ids = frozenset(b.id or b.action for b in clashed_bindings)
+        if ids <= self._clashes_told:  # Textual asks on every key press: say it once
+            return
+        self._clashes_told |= ids
+        keys = ",".join(sorted({b.key for b in clashed_bindings}))
+        self.notify(t("prefs.clash", ids="、".join(sorted(ids)), keys=keys),
+                    title=t("prefs.title"), severity="warning", timeout=20)  # fmt: skip
+
+    # ------------------------------------------------------------ the error boundary
+
+    # Tests (ui_helpers.build_app) set this: an unexpected error then fails the test as it
+    # did before the boundary, instead of becoming a notification nobody reads.
+    raise_incidents = False
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The app's own workers (shift, sync, deadlines, preferences); screens' workers come
+        through WorkBoundary to report_failure."""
+        if event.state is WorkerState.ERROR:
+            self.report_failure(self, event.worker)
+
+    def report_failure(self, node: object, worker: Worker[object]) -> Fault | None:
+        """The one place a failed piece of work is turned into words (screens/boundary.py)."""
+        error = worker.error
+        if not isinstance(error, Exception):
+            return None
+        fault = describe(error, where=f"{type(node).__name__}.{worker.name}")
+        self.faults.append(fault)
+        if fault.kind == "unexpected" and self.raise_incidents:
+            handle_exception(self, error)
+            return fault
+        hook = getattr(node, "work_failed", None)
+        shown = bool(hook(worker, fault)) if hook is not None and node is not self else False
+        if fault.kind == "unexpected":
+            self.notify(fault.message, severity="error", timeout=60)
+        elif not shown:
+            self.notify(fault.message, severity="error", timeout=20)
+        return fault
+
+    @property
+    def faults(self) -> list[Fault]:
+        """Every fault reported since the app started (newest last), for the status and tests."""
+        if not hasattr(self, "_faults"):
+            self._faults: list[Fault] = []
+        return self._faults
+
+    def last_resort(self) -> None:
+        """Textual's own last resort (an error outside any worker): one line with an incident
+        number instead of its traceback, which prints local variables (a PIN, a phone); the
+        traceback goes to the log, phones masked."""
+        import sys
+
+        from rich.segment import Segments
+        from rich.text import Text
+
+        error = sys.exc_info()[1] or pending_exception(self)
+        reported = [f for f in self.faults if f.error is error]
+        if reported:  # a worker's error let through by raise_incidents: logged already
+            incident = reported[-1].incident
+        elif isinstance(error, Exception):
+            incident = describe(error, where="app").incident
+        else:
+            incident = ""
+        if not incident:  # a sorted fault (damaged, store, folder) has none: the last resort
+            incident = new_incident()  # always gives one, and logs it with the traceback
+            logging.getLogger("deskapp.incidents").error(
+                "incident %s in app (last resort): %s",
+                incident,
+                type(error).__name__,
+                exc_info=(type(error), error, error.__traceback__) if error else None,
+            )
+        self.bell()
+        line = Text(t("fault.fatal", incident=incident))
+        print_at_exit(self, Segments(self.console.render(line, self.console.options)))
+        close_messages_now(self)
+
+    def on_unmount(self) -> None:
+        if self._desk is not None:
+            self._desk.close()
+
+
+def make_app(
+    settings: DeskSettings | Callable[[], DeskSettings],
+    *,
+    demo: bool = False,
+    desk: Desk | None = None,
+    clock: Clock | None = None,
+    cursor_blink: bool | None = None,
+) -> DeskApp:
+    """The desk, built one way for everyone who builds it: the `deskapp` command and `deskapp
+    demo` (deskapp/launch.py), each browser session of `deskapp serve` (which runs `python -m
+    deskapp`), the tests, the benchmarks and docs/make_screenshot.py.
+
+    `settings`: the settings, or a callable that makes them (the CLI: pydantic-settings is
+    read off the first frame, in the sign-in screen's worker, which then opens `settings.db`).
+    `demo`: the sign-in screen shows the demo staff's work numbers and PINs.
+    `desk`: an already open store instead of `settings.db` (tests that reach into its engine).
+    `clock`: the desk's clock (a frozen one in tests, benchmarks and screenshots)."""
+    read = settings if callable(settings) else lambda: settings
+    logins = None
+    if demo:
+        from deskapp.services.demo import DEMO_STAFF
+
+        logins = [DemoLogin(s.work_no, s.name, s.role.value, s.pin) for s in DEMO_STAFF]
+    return DeskApp(read, desk=desk, clock=clock, demo_logins=logins, cursor_blink=cursor_blink)

@@ -1,0 +1,33 @@
+"""The one typed way from a screen or widget to the desk app it runs in (Textual types
+`self.app` as any App): `desk_app(self).desk`, `.actor`, `.export_dir`; `signed_in_actor(self)` for
+the actor on a screen only reached signed in."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from deskapp.domain.actor import Actor
+    from deskapp.screens.app import DeskApp
+
+
+class InApp(Protocol):
+    """A screen, a widget or a palette provider: anything Textual gives an `app`."""
+
+    @property
+    def app(self) -> App[Any]: ...
+
+
+def desk_app(node: InApp) -> DeskApp:
+    """The DeskApp running `node` (every screen and widget of the desk runs in one)."""
+    return cast("DeskApp", node.app)
+
+
+def signed_in_actor(node: InApp) -> Actor:
+    """The actor signed in at the desk running `node`: the screens that do work are reached only
+    after signing in (DeskApp.check_action), so no one signed in is a bug, not a user's error."""
+    actor = desk_app(node).actor
+    assert actor is not None, "a work screen is shown only to someone signed in"
+    return actor

@@ -1,0 +1,204 @@
+"""投诉详情: the whole record, its events and its change history. Phone shown in full here."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Static
+
+from deskapp.domain.money import format_yuan, from_fen
+from deskapp.domain.timefmt import format_local
+from deskapp.i18n import t
+from deskapp.screens.boundary import WorkBoundary, desk_work
+from deskapp.screens.desk_app import desk_app
+from deskapp.screens.keys import keyed
+from deskapp.screens.widgets.deadline_text import clock_text
+from deskapp.screens.widgets.desk_footer import DeskFooter
+from deskapp.screens.widgets.status_line import StatusLine
+from deskapp.services.deadlines import clock_mark
+from deskapp.services.desk import Desk
+from deskapp.services.search import ComplaintDetail, HistoryEntry, complaint_detail
+
+
+def _label(key: str, fallback: str) -> str:
+    text = t(key)
+    return fallback if text == key else text
+
+
+def describe_change(entry: HistoryEntry) -> str | None:
+    """A change-log entry in the handler's words, not table and column names: "+ 工单号 …",
+    "+ 退费 20.00 元", "✎ 处理结果、客户满意度". None for bookkeeping nobody needs to read."""
+    entity, _, op = entry.op.partition(".")
+    values = entry.fields
+    if op == "insert":
+        if entity == "complaint":
+            return f"+ {t('search.col_ticket')} {values.get('ticket_no', '')}"
+        if entity == "refund" and isinstance(values.get("amount_fen"), int):
+            return f"+ {t('detail.refunds')} {format_yuan(from_fen(values['amount_fen']))} 元"
+        if entity == "complaint_event":
+            kind = str(values.get("kind", ""))
+            return f"+ {_label(f'event.{kind}', kind)}"
+        return f"+ {entity}"
+    fields = [
+        _label(f"intake.{name.removesuffix('_id')}", name)
+        for name in sorted(values)
+        if name not in _BOOKKEEPING
+    ]
+    if not fields:
+        return None
+    return f"{'✗' if op == 'delete' else '✎'} {'、'.join(fields)}"
+
+
+# Columns every write touches: not news to the person reading the history.
+_BOOKKEEPING = frozenset(
+    {"id", "updated_at", "created_by", "next_clock", "next_due_at", "next_due_provisional"}
+)
+
+
+class DetailScreen(WorkBoundary, Screen[None]):
+    TITLE_KEY = "detail.title"
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "detail",
+        [
+            Binding("escape,q", "app.pop_screen", t("detail.close")),
+        ],
+    )
+    DEFAULT_CSS = """
+    DetailScreen #detail { padding: 0 1; }
+    DetailScreen .section { text-style: bold; color: $accent; padding-top: 1; }
+    """
+
+    def __init__(self, complaint_id: str) -> None:
+        super().__init__()
+        self.complaint_id = complaint_id
+
+    @property
+    def desk(self) -> Desk:
+        return desk_app(self).desk
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine()
+        with VerticalScroll(id="detail"):
+            yield Static(id="record")
+            yield Static(t("detail.refunds"), classes="section", id="refunds-title")
+            yield Static(id="refunds")
+            yield Static(t("detail.events"), classes="section")
+            yield Static(id="events")
+            yield Static(t("detail.history"), classes="section")
+            yield Static(id="history")
+        yield DeskFooter()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @desk_work()
+    def load(self) -> None:
+        detail = complaint_detail(self.desk, self.complaint_id)
+        if detail is not None:
+            self.app.call_from_thread(self._show, detail)
+
+    def _staff_name(self, detail: ComplaintDetail, staff_id: str | None) -> str:
+        if not staff_id:
+            return "—"
+        return detail.staff_names.get(staff_id, staff_id)
+
+    def _show(self, detail: ComplaintDetail) -> None:
+        c = detail.complaint
+        tz = self.desk.tz
+        causes = self.desk.refdata.causes
+        cause = causes.path(c.cause_code).label if c.cause_code in causes else c.cause_code
+        record = Table.grid(padding=(0, 2))
+        record.add_column(style="bold", no_wrap=True)
+        record.add_column()
+        rows: list[tuple[str, str | Text]] = [
+            (t("search.col_ticket"), c.ticket_no),
+            (
+                t("search.col_status"),
+                t(f"status.{c.status}")
+                + (f" · {t('intake.solved_on_spot')}" if c.solved_on_spot else ""),
+            ),
+            (t("intake.received_at"), format_local(c.received_at, tz)),
+            (t("intake.channel"), t(f"channel.{c.channel}")),
+            (
+                t("intake.severity"),
+                t(f"severity.{c.severity}")
+                + (f"({c.severity_reason})" if c.severity_reason else ""),
+            ),
+            (t("intake.customer_name"), c.customer_name),
+            (t("intake.contact_phone"), c.contact_phone),
+            (t("intake.service_number"), c.service_number),
+            (t("intake.cause"), cause),
+            (t("intake.content"), c.content),
+            (t("intake.demand"), c.demand),
+            (t("detail.first_responder"), self._staff_name(detail, c.first_responder_id)),
+            (t("detail.owner"), self._staff_name(detail, c.owner_id)),
+        ]
+        if c.accused_staff_id:
+            rows.append((t("intake.accused_staff"), self._staff_name(detail, c.accused_staff_id)))
+        flags = [t(f"intake.{f}") for f in ("no_fault", "difficult_customer") if getattr(c, f)]
+        if detail.repeat_of_ticket:
+            flags.append(t("detail.repeat_of", ticket=detail.repeat_of_ticket))
+        if flags:
+            rows.append(("标记", "、".join(flags)))
+        if c.next_due_at is not None and c.next_clock:
+            # The state in the queue's words (paused, overdue, due soon), then the deadline.
+            mark = clock_mark(self.desk, c.next_due_at, c.paused_until,
+                              c.next_due_provisional, self.desk.clock.now())  # fmt: skip
+            due = f" · {t(f'clock.{c.next_clock}')} {format_local(c.next_due_at, tz)}"
+            rows.append((t("queue.col_clock"), Text.assemble(clock_text(mark), due)))
+        if c.promised_reply_at:
+            rows.append((t("intake.promised_reply_at"), format_local(c.promised_reply_at, tz)))
+        if c.outcome:
+            rows.append((t("intake.outcome"), c.outcome))
+        if c.satisfaction:
+            rows.append((t("intake.satisfaction"), t(f"satisfaction.{c.satisfaction}")))
+        for label, value in rows:
+            record.add_row(label, value)
+        self.query_one("#record", Static).update(record)
+
+        has_refunds = bool(detail.refunds)
+        self.query_one("#refunds-title").display = has_refunds
+        refunds = self.query_one("#refunds", Static)
+        refunds.display = has_refunds
+        if has_refunds:
+            lines = []
+            for r in detail.refunds:
+                line = (
+                    f"实收 {format_yuan(from_fen(r.charged_fen))} 应收 "
+                    f"{format_yuan(from_fen(r.should_have_charged_fen))} → 退 "
+                    f"{format_yuan(from_fen(r.amount_fen))} 元 "
+                    f"({t(f'refund_method.{r.method}')};规则 "
+                    f"{format_yuan(from_fen(r.rule_amount_fen))})"
+                )
+                if r.approved_by:
+                    line += f" 审批:{self._staff_name(detail, r.approved_by)} {r.approval_reason}"
+                lines.append(line)
+            refunds.update("\n".join(lines))
+
+        events = Table.grid(padding=(0, 2))
+        for e in detail.events:
+            events.add_row(
+                format_local(e.at, tz),
+                t(f"event.{e.kind}"),
+                self._staff_name(detail, e.actor_id),
+                e.note,
+            )
+        self.query_one("#events", Static).update(events)
+
+        history = Table.grid(padding=(0, 2))
+        history.add_column(no_wrap=True)
+        history.add_column(no_wrap=True)
+        history.add_column()
+        for h in detail.history:
+            described = describe_change(h)
+            if described is not None:
+                history.add_row(
+                    format_local(h.at, tz), self._staff_name(detail, h.actor), described
+                )
+        self.query_one("#history", Static).update(history)

@@ -1,0 +1,815 @@
+"""受理投诉: the intake form. Keyboard only: Tab moves, Ctrl+S saves, Esc asks before discarding.
+
+Rules live in deskapp.services.intake; this screen only collects text, shows the service's
+errors next to their fields, and saves a draft as the handler types."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
+from textual.widgets.select import InvalidSelectValueError
+from textual.worker import Worker
+
+from deskapp.domain.enums import Channel, RefundMethod, Satisfaction, Severity
+from deskapp.domain.errors import FieldError, RuleViolation
+from deskapp.domain.money import parse_amount
+from deskapp.domain.phone import parse_phone
+from deskapp.domain.refund import double_refund
+from deskapp.domain.timefmt import format_local
+from deskapp.i18n import error_text, t
+from deskapp.incidents import Fault
+from deskapp.screens.boundary import desk_work
+from deskapp.screens.desk_app import desk_app
+from deskapp.screens.keys import keyed
+from deskapp.screens.widgets.cause_picker import CausePicker
+from deskapp.screens.widgets.check import Check
+from deskapp.screens.widgets.confirm import ConfirmScreen
+from deskapp.screens.widgets.desk_footer import DeskFooter
+from deskapp.screens.widgets.draft_keeper import DRAFT_DELAY, DraftKeeper  # noqa: F401 (tests read it here)
+from deskapp.screens.widgets.field import Field, FieldSpec, field_widget
+from deskapp.screens.widgets.hand_off import HandOffScreen
+from deskapp.screens.widgets.mode_screen import ModeScreen
+from deskapp.screens.widgets.status_line import StatusLine
+from deskapp.services.desk import Actor, Desk
+from deskapp.services.drafts import HANDOFF_STAFF, HandOff, hand_off_json, load_hand_off
+from deskapp.services.intake import (
+    IntakeForm,
+    RefundForm,
+    below_severity_floor,
+    check_intake,
+    find_repeat_candidates,
+    severity_suggestion,
+    take_complaint,
+)
+from deskapp.services.pins import secret_pin
+from deskapp.services.records import Complaint, StoreUnavailable
+from deskapp.services.search import ticket_no_of
+from deskapp.services.staff import list_staff
+
+FORM_KEY = "intake"
+# Inputs whose text maps one-to-one onto IntakeForm fields.
+TEXT_INPUTS = (
+    "received_at",
+    "customer_name",
+    "contact_phone",
+    "service_number",
+    "demand",
+    "severity_reason",
+    "outcome",
+    "promised_reply_at",
+)
+REFUND_INPUTS = (
+    "charged",
+    "should_have_charged",
+    "amount",
+    "approver_work_no",
+    "approver_pin",
+    "approval_reason",
+)
+# What the form's widgets say when they change (silenced while the screen fills them).
+FORM_MESSAGES = (
+    Input.Changed,
+    TextArea.Changed,
+    Select.Changed,
+    Checkbox.Changed,
+    CausePicker.Picked,
+)
+# Service error field -> the Field container that shows it.
+ERROR_FIELDS = {
+    "refund_charged": "refund_charged",
+    "refund_should": "refund_should",
+    "refund_amount": "refund_amount",
+    "refund_verified": "refund_verified",
+    "refund_approver": "refund_approver",
+    "refund_approval_reason": "refund_approval_reason",
+    "refund_method": "refund_method",
+}
+
+
+def _set_text(widget: Static, text: str) -> None:
+    """Update a line that is recomputed on every key only when its text changes (each update
+    is a repaint)."""
+    if widget.content != text:
+        widget.update(text)
+
+
+def _options(prefix: str, values: list[str]) -> list[tuple[str, str]]:
+    return [(t(f"{prefix}.{v}"), v) for v in values]
+
+
+# ------------------------------------------------------------------------------ the form
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A check box on its own (not a labelled field)."""
+
+    widget_id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A line the screen fills (a notice, a rule, a failure)."""
+
+    widget_id: str
+    classes: str = ""
+
+
+@dataclass(frozen=True)
+class Group:
+    """Parts side by side (`row`), or stacked (`vertical`)."""
+
+    parts: tuple[Part, ...]
+    classes: str = "row"
+    widget_id: str | None = None
+    vertical: bool = False
+
+
+Part = FieldSpec | CheckSpec | Note | Group
+
+
+def _row(*parts: Part, widget_id: str | None = None) -> Group:
+    return Group(parts, widget_id=widget_id)
+
+
+def _text(name: str, max_length: int, hint: str = "", widget_id: str = "",
+          password: bool = False) -> FieldSpec:  # fmt: skip
+    """An input whose label is `intake.<name>` (and hint `intake.<hint>`)."""
+    placeholder = t(f"intake.{hint}") if hint else ""
+    return FieldSpec(name, t(f"intake.{name}"), max_length=max_length,
+                     widget_id=widget_id or name, placeholder=placeholder,
+                     password=password)  # fmt: skip
+
+
+def _choice(name: str, values: list[str], default: str | None = None, prompt: str = "",
+            widget_id: str = "") -> FieldSpec:  # fmt: skip
+    """A select of `values` (words from the catalogue under `name`): with a `default` it always
+    holds a value; without, `prompt` names the empty choice."""
+    return FieldSpec(name, t(f"intake.{name}"), kind="select",
+                     options=_options(name, values), default=default,
+                     widget_id=widget_id or name, prompt=prompt or None,
+                     allow_blank=default is None)  # fmt: skip
+
+
+def form_layout() -> tuple[Part, ...]:
+    """The intake form, top to bottom: each field with its label, widget and limits."""
+    return (
+        _row(
+            _text("customer_name", 200),
+            _text("contact_phone", 30),
+            _text("service_number", 40, hint="service_number_hint"),
+        ),
+        Note("repeat-notice", "notice"),
+        FieldSpec("content", t("intake.content"), kind="area", widget_id="content"),
+        _text("demand", 2000),
+        FieldSpec(
+            "cause_code",
+            t("intake.cause"),
+            kind="cause",
+            widget_id="cause",
+            placeholder=t("intake.cause_hint"),
+        ),
+        _row(
+            _choice("channel", [c.value for c in Channel], Channel.WALK_IN.value),
+            _choice("severity", [s.value for s in Severity], Severity.GENERAL.value),
+            _text("received_at", 20, hint="received_at_hint"),
+        ),
+        _text("severity_reason", 1000),
+        _row(
+            _choice("accused_staff", [], prompt=t("intake.accused_none")),  # filled on mount
+            Group(
+                (
+                    CheckSpec("no_fault", t("intake.no_fault")),
+                    CheckSpec("difficult_customer", t("intake.difficult_customer")),
+                ),
+                "flags",
+            ),
+        ),
+        Note("recusal-notice", "notice -warning"),
+        # Solved on the spot → outcome and satisfaction; otherwise → when we reply.
+        _row(
+            Group(
+                (CheckSpec("solved_on_spot", t("intake.solved_on_spot")),), "flags", vertical=True
+            ),
+            _text("promised_reply_at", 20, hint="promised_hint"),
+            _text("outcome", 4000),
+            _choice("satisfaction", [s.value for s in Satisfaction], prompt="—"),
+            widget_id="resolution-row",
+        ),
+        CheckSpec("refund_enabled", t("intake.refund_enabled")),
+        Group(
+            (
+                _row(
+                    _text("refund_charged", 20, widget_id="refund-charged"),
+                    _text("refund_should", 20, widget_id="refund-should_have_charged"),
+                    _text(
+                        "refund_amount", 20, hint="refund_amount_hint", widget_id="refund-amount"
+                    ),
+                ),
+                Note("refund-rule", "hint"),
+                _row(
+                    _choice(
+                        "refund_method",
+                        [m.value for m in RefundMethod],
+                        RefundMethod.ACCOUNT_CREDIT.value,
+                        widget_id="refund-method",
+                    ),
+                    FieldSpec(
+                        "refund_verified",
+                        t("intake.refund_verified"),
+                        kind="check",
+                        widget_id="refund-verified",
+                    ),
+                ),
+                _row(
+                    _text("refund_approver", 16, widget_id="refund-approver_work_no"),
+                    FieldSpec(
+                        "refund_approver_pin",
+                        t("intake.refund_approver_pin"),
+                        max_length=12,
+                        widget_id="refund-approver_pin",
+                        password=True,
+                    ),
+                    _text("refund_approval_reason", 1000, widget_id="refund-approval_reason"),
+                    widget_id="approval-row",
+                ),
+            ),
+            classes="",
+            widget_id="refund-box",
+            vertical=True,
+        ),
+        Note("store-failure", "field-error"),
+    )
+
+
+class IntakeScreen(ModeScreen):
+    TITLE_KEY = "intake.title"
+    CSS_PATH = "intake.tcss"
+    AUTO_FOCUS = "#customer_name"
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "intake",
+        [
+            Binding("ctrl+s", "save", t("key.save"), priority=True),
+            Binding("ctrl+n", "new_form", t("key.new"), show=False),  # = Esc; the footer is full
+            Binding("escape", "discard", t("intake.new_form"), show=False),
+            Binding("ctrl+t", "hand_off", t("intake.hand_off")),
+            # Straight to the part of the form a solved case or a refund needs: fewer Tabs.
+            Binding("ctrl+o", "on_spot", t("intake.key_on_spot"), show=False, priority=True),
+            Binding("ctrl+r", "refund", t("intake.key_refund"), show=False, priority=True),
+        ],
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.form = IntakeForm()
+        self.touched: set[str] = set()
+        self.show_all_errors = False
+        self.saving = False
+        self._pending_accused = ""  # from a draft restored before the staff list arrived
+        self._recusal = False  # the handler picked themselves as the accused staff member
+        self._summary = ""  # the "N problems" line above the form
+        # A colleague's form taken under 当事人回避: it stays their hand-off until saved.
+        self._hand_off: HandOff | None = None
+        self.drafts = DraftKeeper(self, FORM_KEY, lambda: self.desk)
+
+    @property
+    def desk(self) -> Desk:
+        return desk_app(self).desk
+
+    @property
+    def actor(self) -> Actor:
+        actor = desk_app(self).actor
+        assert actor is not None
+        return actor
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine()
+        # Above the scrolling form, so "N problems" is seen even when they are further down.
+        yield Static("", id="form-summary", classes="notice -error")
+        with VerticalScroll(id="intake-form", can_focus=False):
+            for part in form_layout():
+                yield self._build(part)
+            yield Button(f"{t('intake.save')} (Ctrl+S)", id="save", variant="primary", compact=True)
+        yield DeskFooter()
+
+    def _build(self, part: Part) -> Widget:
+        """A widget of the form from its declaration (`form_layout`)."""
+        if isinstance(part, FieldSpec) and part.kind == "cause":
+            picker = CausePicker(self.desk.refdata.causes, placeholder=part.placeholder,
+                                 id=part.id)  # fmt: skip
+            return Field(part.label, picker, name=part.name)
+        if isinstance(part, FieldSpec):
+            return Field("" if part.kind == "check" else part.label,
+                         field_widget(part, check=Check), name=part.name)  # fmt: skip
+        if isinstance(part, CheckSpec):
+            return Check(part.label, id=part.widget_id, compact=True)
+        if isinstance(part, Note):
+            return Static("", id=part.widget_id, classes=part.classes)
+        box = Vertical if part.vertical else Horizontal
+        return box(*(self._build(p) for p in part.parts), id=part.widget_id,
+                   classes=part.classes)  # fmt: skip
+
+    def on_mount(self) -> None:
+        self._example_times()
+        self._sync_visibility()
+        self.load_staff()
+        self.warm_cause_index()
+        self.offer_draft()
+
+    def _example_times(self) -> None:
+        """The promise's example is tomorrow at 10:00, never a fixed date that has passed."""
+        tomorrow = self.desk.clock.now().astimezone(self.desk.tz) + timedelta(days=1)
+        example = tomorrow.replace(hour=10, minute=0)
+        self.query_one("#promised_reply_at", Input).placeholder = t(
+            "intake.promised_example",
+            example=example.strftime("%Y-%m-%d %H:%M"),
+            short=example.strftime("%m-%d %H:%M"),
+        )
+
+    @desk_work(group="warm")
+    def warm_cause_index(self) -> None:
+        # Building the pinyin index imports pypinyin: do it before the handler types "xh".
+        self.desk.refdata.causes.warm()
+
+    @desk_work(group="staff")
+    def load_staff(self) -> None:
+        staff = list_staff(self.desk)
+        options = [(f"{s.work_no} {s.name}", s.id) for s in staff]
+        self.app.call_from_thread(self._staff_loaded, options)
+
+    def _staff_loaded(self, options: list[tuple[str, str]]) -> None:
+        accused = self.query_one("#accused_staff", Select)
+        with self.prevent(*FORM_MESSAGES):
+            accused.set_options(options)
+            # A draft restored before the list arrived keeps its accused staff member.
+            if self._pending_accused in {value for _, value in options}:
+                accused.value = self._pending_accused
+        self._pending_accused = ""
+        self.validate()
+
+    # ------------------------------------------------------------- form <-> widgets
+
+    def read_form(self) -> IntakeForm:
+        q = self.query_one
+        form = IntakeForm(
+            complaint_id=self.form.complaint_id, opinion_entry_id=self.form.opinion_entry_id
+        )
+        for name in TEXT_INPUTS:
+            setattr(form, name, q(f"#{name}", Input).value)
+        form.content = q("#content", TextArea).text
+        form.cause_code = q("#cause", CausePicker).code
+        for name in ("channel", "severity", "satisfaction", "accused_staff"):
+            value = q(f"#{name}", Select).value
+            value = "" if value is Select.NULL else str(value)
+            setattr(form, "accused_staff_id" if name == "accused_staff" else name, value)
+        for name in ("no_fault", "difficult_customer", "solved_on_spot"):
+            setattr(form, name, q(f"#{name}", Checkbox).value)
+        if q("#refund_enabled", Checkbox).value:
+            refund = RefundForm(
+                verified=q("#refund-verified", Checkbox).value,
+                method=str(q("#refund-method", Select).value),
+            )
+            for name in REFUND_INPUTS:
+                setattr(refund, name, q(f"#refund-{name}", Input).value)
+            refund.approver_pin = secret_pin(refund.approver_pin)
+            form.refund = refund
+        return form
+
+    def write_form(self, form: IntakeForm) -> None:
+        """Fill the widgets (restoring a draft, or clearing after a save).
+
+        The widgets' Changed messages are prevented rather than ignored later: they would
+        arrive after this method returns, and count as the handler typing."""
+        with self.prevent(*FORM_MESSAGES):
+            self._fill(form)
+        self.touched.update(name for name in (*TEXT_INPUTS, "content") if getattr(form, name))
+        if form.cause_code:
+            self.touched.add("cause_code")
+        self._show_repeat("")
+        if form.contact_phone:
+            self.check_repeat(form.contact_phone)
+        self._sync_visibility()
+        self.validate()
+        self.refresh_bindings()
+
+    def _fill(self, form: IntakeForm) -> None:
+        q = self.query_one
+        self.form = form
+        for name in TEXT_INPUTS:
+            q(f"#{name}", Input).value = getattr(form, name)
+        q("#content", TextArea).text = form.content
+        q("#cause", CausePicker).set_code(form.cause_code)
+        q("#channel", Select).value = form.channel or Channel.WALK_IN.value
+        q("#severity", Select).value = form.severity or Severity.GENERAL.value
+        satisfaction = q("#satisfaction", Select)
+        satisfaction.value = form.satisfaction if form.satisfaction else Select.NULL
+        accused = q("#accused_staff", Select)
+        try:
+            accused.value = form.accused_staff_id or Select.NULL
+        except InvalidSelectValueError:  # the staff list is still loading: set it on arrival
+            accused.value = Select.NULL
+            self._pending_accused = form.accused_staff_id
+        for name in ("no_fault", "difficult_customer", "solved_on_spot"):
+            q(f"#{name}", Checkbox).value = getattr(form, name)
+        refund = form.refund or RefundForm()
+        q("#refund_enabled", Checkbox).value = form.refund is not None
+        q("#refund-verified", Checkbox).value = refund.verified
+        q("#refund-method", Select).value = refund.method
+        for name in REFUND_INPUTS:
+            # The approver's PIN is never kept in a draft: typed again each time.
+            value = "" if name == "approver_pin" else getattr(refund, name)
+            q(f"#refund-{name}", Input).value = value
+
+    def is_blank(self) -> bool:
+        form = self.read_form()
+        return (
+            not any(getattr(form, n) for n in (*TEXT_INPUTS, "content", "cause_code"))
+            and form.refund is None
+        )
+
+    # ------------------------------------------------------------ live validation
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    @on(CausePicker.Picked)
+    def _changed(self, event: Widget | object) -> None:
+        control = getattr(event, "control", None) or getattr(event, "picker", None)
+        if control is None:
+            return
+        name = (control.id or "").replace("refund-", "refund_")
+        if name:
+            self.touched.add("cause_code" if name in ("cause", "cause-query") else name)
+            if name.startswith("refund_"):
+                self.touched.add(name.replace("should_have_charged", "should"))
+            if name.startswith("refund_approver"):
+                self.touched.add("refund_approver")
+        if name == "channel":
+            self._suggest_severity()
+        if name == "contact_phone":
+            self.check_repeat(self.query_one("#contact_phone", Input).value)
+        self._sync_visibility()
+        self.validate()
+        self._schedule_draft()
+
+    def _suggest_severity(self) -> None:
+        channel = Channel(str(self.query_one("#channel", Select).value))
+        severity = self.query_one("#severity", Select)
+        if below_severity_floor(self.desk, channel, Severity(str(severity.value))):
+            severity.value = severity_suggestion(self.desk, channel).value
+
+    def _sync_visibility(self) -> None:
+        q = self.query_one
+        on_spot = q("#solved_on_spot", Checkbox).value
+        q("#field-outcome").display = on_spot
+        q("#field-satisfaction").display = on_spot
+        q("#field-promised_reply_at").display = not on_spot
+        refund_on = q("#refund_enabled", Checkbox).value
+        q("#refund-box").display = refund_on
+        channel = Channel(str(q("#channel", Select).value))
+        below = below_severity_floor(
+            self.desk, channel, Severity(str(q("#severity", Select).value))
+        )
+        q("#field-severity_reason").display = below or bool(q("#severity_reason", Input).value)
+        self._update_refund_rule(refund_on)
+
+    def _update_refund_rule(self, refund_on: bool) -> None:
+        rule = self.query_one("#refund-rule", Static)
+        approval = self.query_one("#approval-row")
+        if not refund_on:
+            approval.display = False
+            return
+        maximum = self.desk.refdata.settings.refund.max_amount
+        try:
+            charged = parse_amount(self.query_one("#refund-charged", Input).value, "c", maximum)
+            should = parse_amount(
+                self.query_one("#refund-should_have_charged", Input).value, "s", maximum
+            )
+        except RuleViolation:
+            _set_text(rule, "")
+            approval.display = False
+            return
+        quote = double_refund(charged, should)
+        if not quote.eligible:
+            _set_text(rule, t("intake.refund_none"))
+            approval.display = False
+            return
+        _set_text(
+            rule, t("intake.refund_rule", amount=quote.rule_amount, charged=charged, should=should)
+        )
+        amount_text = self.query_one("#refund-amount", Input).value
+        try:
+            over = bool(amount_text.strip()) and quote.exceeds_rule(
+                parse_amount(amount_text, "a", maximum)
+            )
+        except RuleViolation:
+            over = False
+        approval.display = over
+
+    def validate(self) -> list[FieldError]:
+        form = self.read_form()
+        try:
+            check_intake(self.desk, self.actor, form)
+            errors: list[FieldError] = []
+        except RuleViolation as violation:
+            errors = violation.errors
+        self.show_errors(errors)
+        return errors
+
+    def show_errors(self, errors: list[FieldError]) -> None:
+        by_field: dict[str, str] = {}
+        for error in errors:
+            target = ERROR_FIELDS.get(error.field, error.field)
+            by_field.setdefault(target, error_text(error))
+        shown = 0
+        for field in self.query(Field):
+            name = field.field_name
+            visible = self.show_all_errors or name in self.touched or name == "accused_staff"
+            message = by_field.get(name) if visible else None
+            shown += message is not None
+            field.show_error(message)
+        recusal = any(e.key == "error.recusal.self" for e in errors)
+        if recusal != self._recusal:
+            self._recusal = recusal
+            notice = self.query_one("#recusal-notice", Static)
+            notice.update(t("intake.recusal_offer") if recusal else "")
+            notice.display = recusal
+            self.refresh_bindings()  # Ctrl+T appears in the footer only when it applies
+        summary_text = (
+            t("intake.errors_count", count=shown) if self.show_all_errors and shown else ""
+        )
+        if summary_text != self._summary:  # (this runs on every key: repaint only on change)
+            self._summary = summary_text
+            summary = self.query_one("#form-summary", Static)
+            summary.update(summary_text)
+            summary.display = bool(summary_text)
+
+    # --------------------------------------------------------------- repeat check
+
+    @desk_work(exclusive=True, group="repeat")
+    def check_repeat(self, phone_text: str) -> None:
+        candidates = (
+            find_repeat_candidates(self.desk, phone_text) if parse_phone(phone_text) else []
+        )
+        text = ""
+        if candidates:
+            text = "⟳ " + t(
+                "intake.repeat_found",
+                count=len(candidates),
+                tickets="、".join(c.ticket_no for c in candidates[:3]),
+            )
+        self.app.call_from_thread(self._show_repeat, text)
+
+    def _show_repeat(self, text: str) -> None:
+        notice = self.query_one("#repeat-notice", Static)
+        notice.update(text)
+        notice.display = bool(text)
+
+    # --------------------------------------------------------------------- drafts
+
+    def _schedule_draft(self) -> None:
+        self.drafts.schedule(self.save_draft_now)
+
+    def save_draft_now(self, staff_id: str | None = None) -> Worker[None] | None:
+        """Write the draft now; the caller may await the returned worker (signing out)."""
+        self.drafts.stop()
+        if self.saving or desk_app(self).actor is None or self.is_blank():
+            return None  # (a form being saved leaves no draft: the save discards it)
+        data = self.read_form().to_json()
+        taken = self._hand_off
+        if staff_id is None and taken is not None:
+            # A taken hand-off stays one until saved: signing out leaves it for the next one.
+            data = hand_off_json(data, taken.by_id, taken.by_work_no, taken.by_name)
+            return self.drafts.save(HANDOFF_STAFF, data)
+        if staff_id == HANDOFF_STAFF:
+            data = hand_off_json(data, self.actor.id, self.actor.work_no, self.actor.name)
+        return self.drafts.save(staff_id or self.actor.id, data)
+
+    @desk_work(group="draft-offer")
+    def offer_draft(self) -> None:
+        """The handler's own unsaved draft first; a colleague's hand-off once the form is
+        blank (now, or after this form is saved or cleared)."""
+        draft = self.drafts.load(self.actor.id)
+        if draft is None:
+            self._offer_hand_off_now()
+            return
+        form = IntakeForm.from_json(draft.data)
+        at = format_local(draft.updated_at, self.desk.tz)
+
+        def answer(restore: bool | None) -> None:
+            if restore:
+                self.write_form(form)
+            else:
+                self.drafts.discard(draft.staff_id)
+                self.offer_hand_off()
+
+        self.app.call_from_thread(
+            self.app.push_screen,
+            ConfirmScreen(
+                t("intake.draft_title"),
+                t("intake.draft_body", at=at),
+                yes=t("confirm.restore"),
+                no=t("confirm.discard"),
+            ),
+            answer,
+        )
+
+    @desk_work(group="draft-offer")
+    def offer_hand_off(self) -> None:
+        self._offer_hand_off_now()
+
+    def _offer_hand_off_now(self) -> None:
+        """In a worker: a form a colleague handed over under 当事人回避, said as such."""
+        hand_off = load_hand_off(self.desk, FORM_KEY)
+        if hand_off is None:
+            return
+        form = IntakeForm.from_json(hand_off.data)
+        if self.actor.id in (form.accused_staff_id, hand_off.by_id):
+            return  # the one complained about never sees it: it waits for a colleague
+        by = (
+            f"{hand_off.by_name}(工号 {hand_off.by_work_no})"
+            if hand_off.by_name
+            else t("handoff.unknown")
+        )
+        at = format_local(hand_off.at, self.desk.tz)
+        summary = form.content.strip().splitlines()[0][:40] if form.content.strip() else "—"
+        screen = HandOffScreen(by, at, form.customer_name, summary)
+
+        def answer(choice: str | None) -> None:
+            if choice == "take":
+                self._hand_off = hand_off
+                self.write_form(form)
+            elif choice == "discard":  # asked twice (HandOffScreen)
+                self.drafts.discard(HANDOFF_STAFF)
+            else:
+                self.notify(t("handoff.kept"), timeout=8)
+
+        self.app.call_from_thread(self.app.push_screen, screen, answer)
+
+    # -------------------------------------------------------------------- actions
+
+    def action_save(self) -> None:
+        if self.saving:
+            return  # the second press of Save while the first is still writing
+        self.show_all_errors = True
+        form = self.read_form()
+        if self.validate():
+            self._focus_first_error()
+            return
+        self.saving = True
+        self.drafts.stop()  # a draft written after the save would outlive it
+        self.query_one("#save", Button).disabled = True
+        self.save(form)
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @desk_work(exclusive=True, group="save")
+    def save(self, form: IntakeForm) -> None:
+        complaint = take_complaint(self.desk, self.actor, form)
+        repeat_of = (
+            ticket_no_of(self.desk, complaint.repeat_of_id) if complaint.repeat_of_id else ""
+        )
+        with contextlib.suppress(StoreUnavailable):
+            # Saved: a draft left behind by a full disk is only offered back once more.
+            self.drafts.discard_now(self.actor.id)
+            if self._hand_off is not None:  # the colleague's hand-off is a ticket now
+                self.drafts.discard_now(HANDOFF_STAFF)
+        self.app.call_from_thread(self._saved, complaint, repeat_of or "")
+
+    def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
+        if worker.group == "save":
+            if fault.violation is not None:
+                self._save_refused(fault.violation)
+            else:
+                self._save_failed(fault.message)
+            return True
+        return self.drafts.failed(worker, fault)  # the form is still on screen either way
+
+    def _save_failed(self, message: str) -> None:
+        """The store refused the write (full disk, read-only file, busy, damaged): nothing was
+        saved, every field stays as typed, and Ctrl+S tries again."""
+        self.saving = False
+        self.query_one("#save", Button).disabled = False
+        notice = self.query_one("#store-failure", Static)
+        notice.update(message)
+        notice.display = True
+        self.notify(message, severity="error", timeout=30)
+        self._schedule_draft()
+
+    def _save_refused(self, violation: RuleViolation) -> None:
+        self.saving = False
+        self.query_one("#save", Button).disabled = False
+        self.show_errors(violation.errors)
+        self._focus_first_error()
+        self._schedule_draft()  # still unsaved: keep the draft
+
+    def _saved(self, complaint: Complaint, repeat_of: str = "") -> None:
+        self.query_one("#store-failure", Static).display = False
+        self.saving = False
+        self.query_one("#save", Button).disabled = False
+        key = "intake.saved_closed" if complaint.solved_on_spot else "intake.saved_open"
+        message = t(key, ticket=complaint.ticket_no)
+        if repeat_of:  # linked by the service: said, with the ticket it repeats
+            message += t("intake.saved_repeat", ticket=repeat_of)
+        self.notify(message, timeout=8)
+        self._reset()
+
+    def _reset(self, offer_hand_off: bool = True) -> None:
+        self.drafts.stop()
+        self._hand_off = None
+        self.touched.clear()
+        self.show_all_errors = False
+        self._show_repeat("")
+        self.write_form(IntakeForm())
+        self.query_one("#customer_name", Input).focus()
+        self.query_one("#intake-form", VerticalScroll).scroll_home(animate=False)
+        if offer_hand_off:
+            self.offer_hand_off()  # one left waiting ("later") comes back on a blank form
+
+    def _focus_first_error(self) -> None:
+        for field in self.query(Field):
+            if field.has_class("-invalid") and field.display:
+                focusable = [w for w in field.query("*") if w.focusable]
+                if focusable:
+                    focusable[0].focus()
+                    self.query_one("#intake-form", VerticalScroll).scroll_to_widget(field)
+                return
+
+    def action_on_spot(self) -> None:
+        """Ctrl+O: solved on the spot (or not, pressed again), the cursor on what that asks:
+        the outcome, or the promised reply time."""
+        box = self.query_one("#solved_on_spot", Checkbox)
+        box.value = not box.value
+        target = "#outcome" if box.value else "#promised_reply_at"
+        self.call_after_refresh(lambda: self.query_one(target).focus())
+
+    def action_refund(self) -> None:
+        """Ctrl+R: the refund part opened, the cursor in the amount charged."""
+        self.query_one("#refund_enabled", Checkbox).value = True
+        self.call_after_refresh(lambda: self.query_one("#refund-charged").focus())
+
+    def action_new_form(self) -> None:
+        self.action_discard()
+
+    def action_discard(self) -> None:
+        if self.is_blank():
+            self._reset()
+            return
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                self.drafts.discard(self.actor.id)
+                self._reset()
+
+        self.app.push_screen(
+            ConfirmScreen(t("intake.discard_title"), t("intake.discard_body")), answer
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hand_off":
+            return self._recusal  # only a recused handler hands the form over
+        return True
+
+    def action_hand_off(self) -> None:
+        """当事人回避: asked first, then the typed form is left for the colleague who signs in
+        next, with who left it."""
+        if not self._recusal:
+            return
+
+        async def answer(hand_off: bool | None) -> None:
+            if hand_off and self._recusal:
+                await self._hand_off_and_sign_out()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                t("intake.hand_off_title"),
+                t("intake.hand_off_body"),
+                yes=t("intake.hand_off_yes"),
+                no=t("intake.hand_off_no"),
+            ),
+            answer,
+        )
+
+    async def _hand_off_and_sign_out(self) -> None:
+        # Each on disk before the next, and before the screen and its workers go away.
+        written = self.save_draft_now(staff_id=HANDOFF_STAFF)
+        if written is not None:
+            await written.wait()
+        await self.drafts.discard(self.actor.id).wait()
+        self._reset(offer_hand_off=False)
+        await self.app.run_action("sign_out")

@@ -1,0 +1,108 @@
+"""The command palette (Ctrl+P) finds every action of the current screen by its words, and any
+complaint by its ticket number, phone number or the phone's last four digits."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+
+from rich.align import Align
+from rich.text import Text
+from textual.binding import Binding
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.widgets.option_list import Option
+
+from deskapp.domain.phone import mask_phone
+from deskapp.i18n import t
+from deskapp.screens.desk_app import desk_app
+from deskapp.screens.help import DeskKey, desk_keys
+
+COMPLAINT_HITS = 8
+
+
+class ScreenActions(Provider):
+    """The desk's keys of the screen the palette was opened on, run as if pressed."""
+
+    def _keys(self) -> list[DeskKey]:
+        return desk_keys(self.app, self.screen)
+
+    async def _run(self, key: DeskKey) -> None:
+        await self.app.run_action(key.action, key.node)
+
+    async def discover(self) -> Hits:
+        for key in self._keys():
+            yield DiscoveryHit(key.description, partial(self._run, key), help=key.key)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for key in self._keys():
+            score = matcher.match(key.description)
+            if score > 0:
+                yield Hit(score, matcher.highlight(key.description), partial(self._run, key),
+                          help=key.key)  # fmt: skip
+
+
+class Complaints(Provider):
+    """A complaint by ticket number or phone (whole, any format, or the last four digits)."""
+
+    async def search(self, query: str) -> Hits:
+        app = self.app
+        if getattr(app, "actor", None) is None:  # nothing before someone has signed in
+            return
+        from deskapp.services.search import QueryKind, classify, search
+
+        if classify(query) not in (QueryKind.TICKET, QueryKind.PHONE, QueryKind.LAST4):
+            return
+        page = await asyncio.to_thread(search, desk_app(self).desk, query, 0, COMPLAINT_HITS)
+        matcher = self.matcher(query)
+        for n, row in enumerate(page.rows):
+            text = f"{row.ticket_no}  {row.customer_name} {mask_phone(row.contact_phone)}"
+            yield Hit(
+                1.0 - n / (COMPLAINT_HITS + 1),  # newest first, as the search lists them
+                matcher.highlight(text),
+                partial(self._open, row.id),
+                text=text,
+                help=t("palette.open_complaint", content=row.content[:30]),
+            )
+
+    def _open(self, complaint_id: str) -> None:
+        from deskapp.screens.detail import DetailScreen
+
+        self.app.push_screen(DetailScreen(complaint_id))
+
+
+class DeskCommandPalette(CommandPalette):
+    """Textual's palette with its own words in the desk's language: the prompt in the box and
+    "No matches found" (Textual writes both in English, with no setting for either)."""
+
+    def __init__(self) -> None:
+        super().__init__(placeholder=t("palette.placeholder"), id="--command-palette")
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        # Textual's own method, with the line in the desk's language (textual is pinned in
+        # requirements.lock; tests/ui/test_ui_counter.py sees the words on screen).
+        self._stop_no_matches_countdown()
+
+        def show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(
+                        Align.center(Text(t("palette.no_matches"), style="not bold")),
+                        disabled=True,
+                        id=self._NO_MATCHES,
+                    )
+                )
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)
+
+
+def translate_select_overlay() -> None:
+    """The open Select's Esc says "Dismiss menu" in Textual's footer: in the desk's words.
+    Bindings are merged when the class is made, so the merge is made again."""
+    from deskapp.screens.textual_private import SelectOverlay
+
+    SelectOverlay.BINDINGS = [Binding("escape", "dismiss", t("palette.dismiss_menu"))]
+    SelectOverlay._merged_bindings = SelectOverlay._merge_bindings()

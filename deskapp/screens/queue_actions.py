@@ -1,0 +1,216 @@
+"""The follow-up actions as data: key, dialog fields, and the service call. The queue screen
+builds its bindings from this table, so a key, its Footer entry and its help never drift."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from deskapp.domain.enums import Satisfaction, Severity
+from deskapp.i18n import t
+from deskapp.screens.widgets.action_dialog import DialogSpec, FieldSpec
+from deskapp.services import followup
+from deskapp.services.desk import Actor, Desk
+from deskapp.services.queue import QueueRow
+from deskapp.services.staff import list_staff
+
+Call = Callable[[Desk, Actor, str, dict[str, Any]], object]
+Fields = Callable[[Desk, QueueRow], list[FieldSpec]]
+
+
+@dataclass(frozen=True)
+class QueueAction:
+    name: str  # also the catalogue key action.<name>
+    key: str
+    fields: Fields
+    call: Call
+    show: bool = True  # in the Footer (all are in the help and the command palette)
+
+    @property
+    def label(self) -> str:
+        return t(f"action.{self.name}")
+
+    def dialog(
+        self, desk: Desk, row: QueueRow, intro: str = "", *, late: bool = False
+    ) -> DialogSpec:
+        """`late`: the day is signed off, so the action also asks for a duty manager's
+        approval (their work number and PIN) and the reason (day_lock.py)."""
+        fields = self.fields(desk, row) + (LATE_FIELDS if late else [])
+        return DialogSpec(f"{self.label} · {row.ticket_no}", fields, intro)
+
+    @property
+    def rewrites_registered_day(self) -> bool:
+        return self.name == "severity"  # followup.change_severity: the registration day too
+
+    @property
+    def rewrites_closed_day(self) -> bool:
+        # followup.record_visit: a closed ticket's satisfaction (or reopening) is the
+        # closing day's. Asked whenever the closing day is locked, the service records the
+        # late change only when the visit changes what that day counted.
+        return self.name == "visit"
+
+
+LATE_FIELDS = [
+    FieldSpec("late_approver", t("field.late_approver"), max_length=16),
+    FieldSpec("late_pin", t("field.late_pin"), max_length=12, password=True),
+    FieldSpec("late_reason", t("field.late_reason")),
+]
+
+
+def late_approval(values: dict[str, Any]) -> dict[str, Any]:
+    """The dialog's values with its late-approval fields turned into a LateApproval."""
+    if "late_approver" not in values:
+        return values
+    from deskapp.services.day_lock import LateApproval
+
+    rest = {k: v for k, v in values.items() if not k.startswith("late_")}
+    rest["late"] = LateApproval(values["late_approver"], values["late_pin"], values["late_reason"])
+    return rest
+
+
+def _note(label_key: str = "field.note") -> FieldSpec:
+    return FieldSpec("note", t(label_key), "area")
+
+
+def _departments(desk: Desk) -> list[tuple[str, str]]:
+    return [(d.name, d.code) for d in desk.refdata.departments.values()]
+
+
+def _options(prefix: str, values: list[str]) -> list[tuple[str, str]]:
+    return [(t(f"{prefix}.{v}"), v) for v in values]
+
+
+def _score(text: str) -> int | None:
+    # NFKC: full-width digits from a Chinese IME count; isdigit() alone also passes "²",
+    # which int() refuses (the dialog's worker would fail instead of saying why).
+    text = unicodedata.normalize("NFKC", text).strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        from deskapp.domain.errors import RuleViolation
+
+        raise RuleViolation.single("score", "error.visit.score_range")
+    return int(text)
+
+
+def _staff_options(desk: Desk, row: QueueRow) -> list[tuple[str, str]]:
+    return [(f"{s.work_no} {s.name}", s.id) for s in list_staff(desk) if s.id != row.owner_id]
+
+
+ACTIONS: tuple[QueueAction, ...] = (
+    QueueAction(
+        "contact", "c",
+        lambda desk, row: [
+            FieldSpec("reached", t("field.reached"), "check", default=True),
+            _note(),
+            FieldSpec("promise", t("field.promise"), "time", placeholder=t("intake.promised_hint")),
+        ],
+        lambda desk, actor, cid, v: followup.log_contact(
+            desk, actor, cid, late=v.get("late"),
+            reached=v["reached"], note=v["note"], promise=v["promise"]),
+    ),
+    QueueAction(
+        "dispatch", "d",
+        lambda desk, row: [
+            FieldSpec("department", t("field.department"), "select", _departments(desk)), _note()],
+        lambda desk, actor, cid, v: followup.dispatch(
+            desk, actor, cid, late=v.get("late"), department=v["department"], note=v["note"]),
+    ),
+    QueueAction(
+        "department_reply", "r",
+        lambda desk, row: [
+            FieldSpec("department", t("field.department"), "select", _departments(desk)),
+            FieldSpec("content", t("field.content"), "area"),
+            FieldSpec("final", t("field.final"), "check"),
+        ],
+        lambda desk, actor, cid, v: followup.department_reply(
+            desk, actor, cid, late=v.get("late"),
+            department=v["department"], content=v["content"], final=v["final"]),
+    ),
+    QueueAction(
+        "close", "x",
+        lambda desk, row: [
+            FieldSpec("outcome", t("field.outcome"), "area"),
+            FieldSpec("finding", t("field.finding"), "select", [
+                (p.name, p.code) for p in desk.refdata.causes.children(row.cause_code)]),
+            FieldSpec("satisfaction", t("field.satisfaction"), "select", _options(
+                "satisfaction", [s.value for s in Satisfaction])),
+        ],
+        lambda desk, actor, cid, v: followup.close(
+            desk, actor, cid, late=v.get("late"), outcome=v["outcome"], finding=v["finding"],
+            satisfaction=v["satisfaction"]),
+    ),
+    QueueAction(
+        "visit", "b",
+        lambda desk, row: [
+            FieldSpec("satisfaction", t("field.satisfaction"), "select", _options(
+                "satisfaction", [s.value for s in Satisfaction if s is not Satisfaction.DECLINED])),
+            FieldSpec("score", t("field.score"), max_length=2),
+            FieldSpec("exception", t("field.exception"), "select", _options(
+                "reopen_exception", ["compensation_only", "company_policy"])),
+            FieldSpec("note", t("field.note")),
+        ],
+        lambda desk, actor, cid, v: followup.record_visit(
+            desk, actor, cid, late=v.get("late"),
+            satisfaction=v["satisfaction"], score=_score(v["score"]),
+            exception=v["exception"], note=v["note"]),
+    ),
+    QueueAction(
+        "escalate", "e",
+        lambda desk, row: [_note()],
+        lambda desk, actor, cid, v: followup.escalate(
+            desk, actor, cid, late=v.get("late"), note=v["note"]),
+    ),
+    QueueAction(
+        "severity", "v",
+        lambda desk, row: [
+            FieldSpec("severity", t("field.severity"), "select",
+                      _options("severity", [s.value for s in Severity])),
+            FieldSpec("reason", t("field.reason")),
+        ],
+        lambda desk, actor, cid, v: followup.change_severity(
+            desk, actor, cid, late=v.get("late"), severity=v["severity"], reason=v["reason"]),
+        show=False,
+    ),
+    QueueAction(
+        "pause", "p",
+        lambda desk, row: [
+            FieldSpec("until", t("field.until"), "time", placeholder=t("intake.promised_hint")),
+            FieldSpec("reason", t("field.pause_reason"), "select",
+                      _options("pause_reason", ["customer_request", "unreachable"])),
+            FieldSpec("note", t("field.note")),
+        ],
+        lambda desk, actor, cid, v: followup.pause_clocks(
+            desk, actor, cid, late=v.get("late"),
+            until=v["until"], reason=v["reason"], note=v["note"]),
+        show=False,
+    ),
+    QueueAction(
+        "reassign", "a",
+        lambda desk, row: [
+            FieldSpec("to_staff", t("field.to_staff"), "select", _staff_options(desk, row)),
+            FieldSpec("note", t("field.note")),
+        ],
+        lambda desk, actor, cid, v: followup.reassign(
+            desk, actor, cid, late=v.get("late"), to_staff_id=v["to_staff"], note=v["note"]),
+        show=False,
+    ),
+    QueueAction(
+        "care", "f",
+        lambda desk, row: [_note()],
+        lambda desk, actor, cid, v: followup.record_care(
+            desk, actor, cid, late=v.get("late"), note=v["note"]),
+        show=False,
+    ),
+    QueueAction(
+        "investigation", "i",
+        lambda desk, row: [_note()],
+        lambda desk, actor, cid, v: followup.record_investigation(
+            desk, actor, cid, late=v.get("late"), note=v["note"]),
+        show=False,
+    ),
+)  # fmt: skip
+
+ACTIONS_BY_NAME = {a.name: a for a in ACTIONS}

@@ -1,0 +1,169 @@
+"""Sign-in: work number and PIN. Wrong PINs count toward the lock kept in the database."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Input, Static
+from textual.worker import Worker
+
+from deskapp.domain.actor import Actor
+from deskapp.domain.errors import RuleViolation
+from deskapp.domain.work_no import WORK_NO_LENGTH, WORK_NO_TYPING
+from deskapp.i18n import error_text, t
+from deskapp.incidents import Fault
+from deskapp.screens.boundary import WorkBoundary, desk_work
+from deskapp.screens.desk_app import desk_app
+from deskapp.screens.keys import keyed
+from deskapp.screens.widgets.desk_footer import DeskFooter
+from deskapp.screens.widgets.field import Field
+from deskapp.services.pins import secret_pin
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+
+def join_command(desk) -> str:
+    """The join command shown (its own function: snapshots show a fixed path)."""
+    return desk.join_command()
+
+
+def signin_words(fault: Fault) -> str:
+    """A store fault in the sign-in's own words: the desk-wide ones speak of a kept form and
+    Ctrl+S, which this screen has not (Enter signs in)."""
+    key = fault.store_key.removeprefix("error.store.")
+    words = t(f"signin.store.{key}") if key else ""
+    return words if key and not words.startswith("signin.") else fault.message
+
+
+class SignInScreen(WorkBoundary, Screen[None]):
+    CSS_PATH = "signin.tcss"
+    AUTO_FOCUS = "#work_no"
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "signin", [Binding("enter", "submit", t("signin.submit"), show=True)]
+    )
+
+    def compose(self) -> ComposeResult:
+        with Center(), Vertical(id="signin-box"):
+            yield Static(t("app.title"), id="signin-title")
+            yield Field(
+                t("signin.work_no"),
+                Input(id="work_no", restrict=WORK_NO_TYPING, max_length=WORK_NO_LENGTH[1]),
+                name="work_no",
+            )
+            yield Field(t("signin.pin"), Input(id="pin", password=True, max_length=12), name="pin")
+            yield Button(t("signin.submit"), id="submit", variant="primary")
+            notice = Static("", id="no-staff")
+            notice.display = False  # shown once the store is open and has no staff
+            yield notice
+            # A store that cannot be opened or written (busy, read-only, damaged), in words.
+            yield Static("", id="signin-fault", classes="field-error")
+            if desk_app(self).demo_logins:
+                yield Static(t("app.demo_hint"), id="demo-hint")
+                table: DataTable[str] = DataTable(id="demo-logins", cursor_type="none")
+                yield table
+        yield DeskFooter()
+
+    def on_mount(self) -> None:
+        # After the first frame: opening the store imports SQLAlchemy in a thread, which would
+        # otherwise compete with drawing the screen for the interpreter.
+        self.call_after_refresh(self.open_store)
+        if desk_app(self).demo_logins:
+            table = self.query_one("#demo-logins", DataTable)
+            table.add_columns(t("signin.work_no"), "姓名", "角色", t("signin.pin"))
+            for login in desk_app(self).demo_logins:
+                table.add_row(login.work_no, login.name, t(f"role.{login.role}"), login.pin)
+
+    @desk_work(exclusive=True, group="open-store")
+    def open_store(self) -> None:
+        """Open (and if needed migrate) the store while the handler types."""
+        from deskapp.services.staff import has_staff
+
+        desk = desk_app(self).desk
+        if desk.is_initialised():
+            desk.terminal()  # cached for the status line
+        # never synchronized: say so, and how to join
+        self.app.call_from_thread(self._show_no_staff, not has_staff(desk))
+        self.app.call_from_thread(self.app.store_opened)  # type: ignore[attr-defined]
+
+    def synchronized(self) -> None:
+        """A sync brought changes (the staff, on a new terminal): is the notice still true?"""
+        self.check_staff()
+
+    @desk_work(exclusive=True, group="check-staff")
+    def check_staff(self) -> None:
+        from deskapp.services.staff import has_staff
+
+        self.app.call_from_thread(self._show_no_staff, not has_staff(self.app.desk))  # type: ignore[attr-defined]
+
+    def _show_no_staff(self, shown: bool) -> None:
+        notice = self.query_one("#no-staff", Static)
+        if shown:
+            notice.update(t("signin.no_staff", command=join_command(desk_app(self).desk)))
+        notice.display = shown
+
+    @on(Input.Submitted, "#work_no")
+    def _next(self) -> None:
+        self.query_one("#pin", Input).focus()
+
+    @on(Input.Submitted, "#pin")
+    @on(Button.Pressed, "#submit")
+    def action_submit(self) -> None:
+        work_no = self.query_one("#work_no", Input).value
+        if not work_no.strip():
+            self._show("work_no", t("error.required"))
+            self.query_one("#work_no", Input).focus()
+            return
+        self.query_one("#submit", Button).disabled = True
+        self._fault("")
+        self.attempt(work_no, secret_pin(self.query_one("#pin", Input).value))
+
+    @desk_work(exclusive=True, group="signin")
+    def attempt(self, work_no: str, pin: SecretStr) -> None:
+        # scrypt takes tens of milliseconds: off the event loop.
+        from deskapp.services.staff import sign_in
+
+        actor = sign_in(desk_app(self).desk, work_no, pin)
+        self.app.call_from_thread(self._accepted, actor)
+
+    def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
+        if worker.is_cancelled and fault.kind != "unexpected":
+            return True  # an earlier attempt, replaced by the one now running
+        if worker.name == "attempt" and fault.violation is not None:
+            self._refused(fault.violation)
+            return True
+        # The store could not be opened or written: nothing typed is cleared; Enter retries.
+        self.query_one("#submit", Button).disabled = False
+        self._fault(signin_words(fault))
+        return fault.kind != "unexpected"
+
+    def _fault(self, message: str) -> None:
+        line = self.query_one("#signin-fault", Static)
+        line.update(f"✗ {message}" if message else "")
+        line.set_class(bool(message), "-shown")
+
+    def _show(self, name: str, message: str | None) -> None:
+        self.query_one(f"#field-{name}", Field).show_error(message)
+
+    def _refused(self, violation: RuleViolation) -> None:
+        self.query_one("#submit", Button).disabled = False
+        self._show("work_no", None)
+        self._show("pin", None)
+        for error in violation.errors:
+            self._show("work_no" if error.field == "work_no" else "pin", error_text(error))
+        pin = self.query_one("#pin", Input)
+        pin.value = ""
+        pin.focus()
+
+    def _accepted(self, actor: Actor) -> None:
+        self.query_one("#submit", Button).disabled = False
+        for name in ("work_no", "pin"):
+            self.query_one(f"#{name}", Input).value = ""
+            self._show(name, None)
+        self.query_one("#work_no", Input).focus()
+        desk_app(self).signed_in(actor)

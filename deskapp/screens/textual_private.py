@@ -1,0 +1,157 @@
+"""Every use of a Textual private API, in one place. Textual may rename any of these in a minor
+release; tests/ui/test_ui_textual_private.py checks that each still exists (so an upgrade says
+what broke, by name) and that no other module of the desk or its tests reaches one.
+
+Why each is used, in one line:
+- `Screen._css_update_count`: a new mode screen says its styles are current, sparing Textual a
+  restyle of every mode on the first `switch_mode` (deskapp/screens/widgets/mode_screen.py).
+- `Footer._bindings_ready`: the desk's footer is composed with its keys, not filled after the
+  first frame (deskapp/screens/widgets/desk_footer.py); `textual.widgets._footer.FooterKey` is the
+  widget of one key there.
+- `Screen._modal_binding_chain`, `App._check_action_state`: the help screen lists the keys of
+  a screen including those a focused widget shadows (deskapp/screens/help.py).
+- `App._screen_stacks`: the screens of every mode, whose drafts are saved before a sign-out or
+  a quit (deskapp/screens/app.py).
+- `App._fatal_error`, `App._exception`, `App._exit_renderables`, `App._close_messages_no_wait`,
+  `App._handle_exception`: Textual's last resort replaced by one line with an incident number
+  instead of a traceback that prints local variables (deskapp/screens/app.py).
+- `textual._loop`, `textual._parser`, `textual._xterm_parser`, `Driver._debug`: the desk's
+  Linux driver, Textual's input loop with a decoder that replaces bad bytes
+  (deskapp/screens/driver.py).
+- `textual.widgets._select.SelectOverlay`: the open Select's Esc binding, relabelled in the
+  desk's language (deskapp/screens/palette.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from textual._loop import loop_last
+from textual._parser import ParseError
+from textual._xterm_parser import XTermParser
+from textual.app import App
+from textual.driver import Driver
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+from textual.widgets._select import SelectOverlay
+
+if TYPE_CHECKING:
+    from textual.binding import BindingsMap
+    from textual.dom import DOMNode
+    from textual.notifications import Notification
+
+__all__ = [
+    "PRIVATE_ATTRIBUTES",
+    "PRIVATE_MODULES",
+    "FooterKey",
+    "LastResort",
+    "ParseError",
+    "SelectOverlay",
+    "XTermParser",
+    "action_state",
+    "close_messages_now",
+    "driver_debug",
+    "fatal_error",
+    "footer_born_ready",
+    "handle_exception",
+    "has_mode_stack",
+    "loop_last",
+    "modal_binding_chain",
+    "notifications",
+    "pending_exception",
+    "print_at_exit",
+    "screen_stacks",
+    "styles_current",
+]
+
+# What this module reaches, checked by the test: (class, attribute) and private modules.
+PRIVATE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
+    (Screen, "_css_update_count"),
+    (App, "_css_update_count"),
+    (Footer, "_bindings_ready"),
+    (Screen, "_modal_binding_chain"),
+    (App, "_check_action_state"),
+    (App, "_screen_stacks"),
+    (App, "_fatal_error"),
+    (App, "_exception"),
+    (App, "_exit_renderables"),
+    (App, "_close_messages_no_wait"),
+    (App, "_handle_exception"),
+    (App, "_notifications"),
+    (Driver, "_debug"),
+)
+PRIVATE_MODULES = ("textual._loop", "textual._parser", "textual._xterm_parser",
+                   "textual.widgets._footer", "textual.widgets._select")  # fmt: skip
+
+
+def styles_current(screen: Screen[Any], app: App[Any]) -> None:
+    """Say that a new screen's styles match the app's stylesheet (no restyle on first show)."""
+    screen._css_update_count = app._css_update_count
+
+
+def footer_born_ready(footer: Footer) -> None:
+    """A footer composed with its keys, in its screen's styling pass."""
+    footer.set_reactive(Footer._bindings_ready, True)
+
+
+def modal_binding_chain(screen: Screen[Any]) -> list[tuple[DOMNode, BindingsMap]]:
+    """The screen's binding chain up to the app, shadowed bindings included."""
+    return screen._modal_binding_chain
+
+
+def action_state(app: App[Any], action: str, node: DOMNode) -> bool | None:
+    """Whether an action is enabled (True), disabled (None) or hidden (False) on a node."""
+    return app._check_action_state(action, node)
+
+
+def screen_stacks(app: App[Any]) -> Iterator[Screen[Any]]:
+    """Every screen of every mode's stack."""
+    for stack in app._screen_stacks.values():
+        yield from stack
+
+
+def has_mode_stack(app: App[Any], mode: str) -> bool:
+    """Whether a mode has been opened (its screen stack exists)."""
+    return mode in app._screen_stacks
+
+
+def notifications(app: App[Any]) -> list[Notification]:
+    """The notifications shown now (for tests: what the desk said)."""
+    return list(app._notifications)
+
+
+def driver_debug(driver: Driver) -> bool:
+    return driver._debug
+
+
+def pending_exception(app: App[Any]) -> BaseException | None:
+    """The exception Textual is about to die of (outside an `except` block)."""
+    return app._exception
+
+
+def print_at_exit(app: App[Any], renderable: Any) -> None:
+    """Print this after the app's screen is gone (where Textual prints its traceback)."""
+    app._exit_renderables.append(renderable)
+
+
+def close_messages_now(app: App[Any]) -> None:
+    app._close_messages_no_wait()
+
+
+def handle_exception(app: App[Any], error: Exception) -> None:
+    """Textual's own handling of an error: the app exits with its traceback."""
+    app._handle_exception(error)
+
+
+def fatal_error(app: App[Any]) -> None:
+    """What Textual calls at its last resort (tests call it as Textual would)."""
+    app._fatal_error()
+
+
+class LastResort:
+    """Textual's private last resort (`App._fatal_error`, for an error outside any worker)
+    routed to the app's public `last_resort`."""
+
+    def _fatal_error(self) -> None:
+        self.last_resort()  # type: ignore[attr-defined]

@@ -1,0 +1,168 @@
+"""One dialog for every follow-up action: the fields come from a spec, the rules from the
+service. Errors show in words under their fields; nothing typed is lost on a refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Select, Static, TextArea
+from textual.worker import Worker
+
+from deskapp.domain.errors import RuleViolation
+from deskapp.i18n import error_text, t
+from deskapp.incidents import Fault
+from deskapp.screens.boundary import WorkBoundary, desk_work
+from deskapp.screens.keys import keyed
+from deskapp.screens.widgets.field import Field, FieldSpec, field_widget
+from deskapp.services.pins import secret_pin
+
+__all__ = ["ActionDialog", "DialogSpec", "FieldSpec"]  # FieldSpec: deskapp/screens/widgets/field.py
+
+
+@dataclass(frozen=True)
+class DialogSpec:
+    title: str
+    fields: Sequence[FieldSpec] = field(default_factory=tuple)
+    intro: str = ""
+
+
+class ActionDialog(WorkBoundary, ModalScreen[bool]):
+    """Ctrl+S (or the button) submits; Esc cancels. `submit(values)` runs in a thread and
+    raises RuleViolation to refuse; the dialog then stays open with the errors shown."""
+
+    # Every control starts in the same column as its label (compact controls, no label
+    # padding); the buttons are compact so a three-field dialog fits 80×24 without scrolling.
+    # The buttons' ids are the dialog's own: a screen's CSS file applies app-wide once loaded
+    # and outranks DEFAULT_CSS, and signin.tcss stretches a `#submit` to the full width.
+    DEFAULT_CSS = """
+    ActionDialog { align: center middle; }
+    ActionDialog > VerticalScroll {
+        width: 76; max-width: 95%; height: auto; max-height: 90%;
+        border: thick $primary; background: $surface; padding: 0 2;
+    }
+    ActionDialog #dialog-title { text-style: bold; padding: 1 0 0 0; }
+    ActionDialog #dialog-intro { color: $text-muted; padding: 0; }
+    ActionDialog Field { padding: 0; }
+    ActionDialog Field > Label { padding: 0; }
+    ActionDialog Field.-check > Label { display: none; }
+    ActionDialog TextArea { height: 3; padding: 0; background: $boost; }
+    ActionDialog Input, ActionDialog Select { width: 100%; }
+    ActionDialog #dialog-error { color: $error; padding: 0; height: auto; }
+    ActionDialog Horizontal { height: auto; align: right middle; padding: 1 0; }
+    ActionDialog Button { width: auto; min-width: 12; margin: 0 0 0 2; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "dialog",
+        [
+            Binding("ctrl+s", "submit", t("action.submit"), priority=True),
+            Binding("escape", "cancel", t("action.cancel")),
+        ],
+    )
+
+    def __init__(self, spec: DialogSpec, submit: Callable[[dict[str, Any]], None]) -> None:
+        super().__init__()
+        self.spec = spec
+        self._submit = submit
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(self.spec.title, id="dialog-title")
+            if self.spec.intro:
+                yield Static(self.spec.intro, id="dialog-intro")
+            for spec in self.spec.fields:
+                # A check box carries its own label: no second one above it.
+                yield Field(
+                    spec.label if spec.kind != "check" else "",
+                    field_widget(spec),
+                    name=spec.name,
+                    classes="-check" if spec.kind == "check" else "",
+                )
+            yield Static("", id="dialog-error")
+            with Horizontal():
+                yield Button(f"{t('action.cancel')} (Esc)", id="dialog-cancel", compact=True)
+                yield Button(
+                    f"{t('action.submit')} (Ctrl+S)",
+                    id="dialog-submit",
+                    variant="primary",
+                    compact=True,
+                )
+
+    def on_mount(self) -> None:
+        # Other screens' CSS files style fields by id (intake.tcss narrows #field-satisfaction,
+        # #field-severity; app.tcss pads .field-error) and outrank DEFAULT_CSS once loaded:
+        # inline styles keep every field of the dialog full width and aligned with its label.
+        for box in self.query(Field):
+            box.styles.width = "1fr"
+        for error in self.query(".field-error"):
+            error.styles.padding = 0
+        # The first field, not the scroll container: the handler types straight away.
+        if self.spec.fields:
+            self.query_one(f"#{self.spec.fields[0].id}").focus()
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for spec in self.spec.fields:
+            widget = self.query_one(f"#{spec.id}")
+            if isinstance(widget, TextArea):
+                out[spec.name] = widget.text
+            elif isinstance(widget, Select):
+                out[spec.name] = "" if widget.value is Select.NULL else str(widget.value)
+            elif isinstance(widget, Checkbox):
+                out[spec.name] = widget.value
+            else:
+                out[spec.name] = widget.value  # type: ignore[attr-defined]
+        return out
+
+    @on(Button.Pressed, "#dialog-submit")
+    def action_submit(self) -> None:
+        if self._busy:
+            return  # a second press while the first is being written
+        self._busy = True
+        self.query_one("#dialog-submit", Button).disabled = True
+        # A PIN leaves the dialog as a SecretStr: no repr or traceback of the work shows it.
+        secret = {spec.name for spec in self.spec.fields if spec.password}
+        values = self.values()
+        self._run({k: secret_pin(v) if k in secret else v for k, v in values.items()})
+
+    @desk_work(exclusive=True)
+    def _run(self, values: dict[str, Any]) -> None:
+        self._submit(values)
+        self.app.call_from_thread(self.dismiss, True)
+
+    def work_failed(self, worker: Worker[Any], fault: Fault) -> bool:
+        """Refused or not written: the dialog stays open as typed, Ctrl+S tries again."""
+        if fault.violation is not None:
+            self._refused(fault.violation)
+        else:
+            self._refused(RuleViolation([]), general=fault.message)
+        return True
+
+    def _refused(self, violation: RuleViolation, general: str = "") -> None:
+        self._busy = False
+        self.query_one("#dialog-submit", Button).disabled = False
+        ids = {spec.name: spec.id for spec in self.spec.fields}
+        for f in self.query(Field):
+            f.show_error(None)
+        lines: list[str] = [general] if general else []
+        first: str | None = None
+        for error in violation.errors:
+            if error.field in ids:
+                self.query_one(f"#field-{error.field}", Field).show_error(error_text(error))
+                first = first or error.field
+            else:
+                lines.append(error_text(error))
+        self.query_one("#dialog-error", Static).update("\n".join(f"✗ {m}" for m in lines))
+        if first is not None:  # straight to what needs correcting; nothing typed is lost
+            self.query_one(f"#{ids[first]}").focus()
+
+    @on(Button.Pressed, "#dialog-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
