@@ -51,7 +51,7 @@ def test_an_import_after_a_restore_and_a_sync_goes_on_above_the_numbers_the_sync
     added = run("--db", str(db), "staff", "add", "--work-no", "1001", "--name", "张敏",
                 "--as", "3001", input="1111\n1111\n9999\n")  # fmt: skip
     assert added.exit_code == 0, added.output
-    assert run("--db", str(db), "sync", "--hall", str(hall)).exit_code == 0
+    assert run("--db", str(db), "sync", "--hall", str(hall), "--new-hall").exit_code == 0
     assert run("--db", str(db), "backup", str(copy)).exit_code == 0
 
     first = run("--db", str(db), "import", str(_rows(tmp_path / "a.csv", "李建国", "13812340001")),

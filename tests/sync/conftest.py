@@ -24,6 +24,16 @@ def hall_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield started(url)
 
 
+@pytest.fixture(params=PARAMS)
+def empty_hall_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The address of a hall store not started yet (for a test that makes it another way)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "hall.db")
+        return
+    with pg_schema_url() as url:
+        yield url
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     with pg_schema_url() as url:

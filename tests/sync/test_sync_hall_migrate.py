@@ -45,14 +45,17 @@ def test_a_new_store_is_made_by_the_migrations_and_matches_the_tables(hall_url: 
         store.close()
 
 
-def test_a_store_made_before_alembic_is_carried_forward(tmp_path: Path, hall_url: str) -> None:
+def test_a_store_made_before_alembic_is_carried_forward(
+    tmp_path: Path, empty_hall_url: str
+) -> None:
     """The previous code makes the store; a terminal's work goes into it through a hall the
     current code made (rows copied table by table, as a restore or bench/sync.py does); then
     the current desk opens it: stamped, migrated to head, nothing lost, sync goes on."""
     a = first_terminal(tmp_path / "a")
     b = new_terminal(tmp_path / "b", "T02")
     scratch = str(tmp_path / "scratch-hall.db")
-    legacy = HallStore.open(hall_url)
+    hall_url = empty_hall_url
+    legacy = HallStore.open(hall_url, create=True)  # the previous code makes its tables
     try:
         with legacy.write() as conn:
             legacy_hall.create(conn)
@@ -61,7 +64,7 @@ def test_a_store_made_before_alembic_is_carried_forward(tmp_path: Path, hall_url
             ).scalar_one()
         take(a)
         take(a, contact_phone="13900004444")
-        assert sync(a.desk, scratch).ok
+        assert sync(a.desk, scratch, new_hall=True).ok
         source = HallStore.open(scratch)
         try:
             with source.read() as src, legacy.write() as dst:
@@ -87,7 +90,8 @@ def test_a_store_made_before_alembic_is_carried_forward(tmp_path: Path, hall_url
             assert values["hall_id"] == hall_id and count == held
         finally:
             store.close()
-        result = sync(a.desk, hall_url)  # a's mark was carried too: nothing is pushed twice
+        # a joins the store its work was copied into; its mark was carried: nothing pushed twice
+        result = sync(a.desk, hall_url, join=True)
         assert result.ok and result.pushed == 0
         take(b, contact_phone="13900005555")
         assert sync(b.desk, hall_url).ok and sync(a.desk, hall_url).ok
