@@ -981,7 +981,7 @@ async def test_the_day_sign_off_under_each_store_fault(
     from deskapp.sync.run import sync
 
     hall = str(tmp_path / "hall.db")
-    assert sync(desk, hall).ok
+    assert sync(desk, hall, new_hall=True).ok
     limit, key = STORE_FAULTS[fault]
     app = build_app(desk)
     app.hall = hall

@@ -282,8 +282,14 @@ async def test_f9_reads_its_list_again_after_a_sync_started_from_it(
 ) -> None:
     from textual.widgets import DataTable
 
+    from deskapp.sync.hall import HallStore
+
+    hall = HallStore.open(str(tmp_path / "hall.db"), create=True)  # a hall started on purpose
+    hall.ensure_schema()
+    hall.close()
     app = make_app(desk)
     app.hall = str(tmp_path / "hall.db")
+    app._sync_minutes = 0  # no background sync: the one from F9 is the one looked at
     async with app.run_test(size=WIDE) as pilot:
         await sign_in(pilot, "2001", "8888")  # the sign-in itself is a change to send
         await pilot.press("f9")

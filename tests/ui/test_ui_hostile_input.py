@@ -544,7 +544,7 @@ SCREENS = Path(__file__).resolve().parents[2] / "deskapp" / "screens"
 # (DialogSpec); each is tried by the test named here (found by `form_sites`, so a new one
 # fails `test_every_form_of_the_screens_is_tried` until it is listed).
 TRIES: dict[str, tuple[str, ...]] = {
-    "test_intake_form_refuses_or_stores_cleanly": ("intake.IntakeScreen.compose",),
+    "test_intake_form_refuses_or_stores_cleanly": ("intake.IntakeScreen._build",),
     "test_every_followup_dialog_refuses_or_stores_cleanly": (
         "queue_actions.QueueAction.dialog",),
     "test_opinion_book_filters_and_entry_refuse_or_store_cleanly": (
@@ -555,9 +555,9 @@ TRIES: dict[str, tuple[str, ...]] = {
     "test_sign_in_and_handover_refuse_or_store_cleanly": (
         "shift.ShiftScreen._show_current", "signin.SignInScreen.compose"),
     "test_every_other_dialog_refuses_or_stores_cleanly": (
-        "reports.ReportsScreen.action_choose_range", "day_close.DayCloseScreen.action_sign",
+        "reports.ReportsScreen.action_choose_range", "day_close.DayCloseScreen._ask_pin",
         "opinion_book.OpinionBookScreen.action_process", "handover.HandoverScreen.action_annotate",
-        "shift.ShiftScreen.action_acknowledge", "staff.StaffScreen.action_add",
+        "shift.ShiftScreen._ask_acknowledge", "staff.StaffScreen.action_add",
         "staff.StaffScreen.action_role", "staff.StaffScreen.action_reset_pin"),
 }  # fmt: skip
 TRIED_BY = {site: test for test, sites in TRIES.items() for site in sites}
@@ -568,6 +568,8 @@ NOT_TRIED: dict[str, str] = {
     "shift.ShiftScreen.action_file": "needs a handover acknowledged first; its fields are the "
     "acknowledge dialog's (work number, PIN) and a note, tried there and in the F4 dialogs",
     "shift.ShiftScreen.action_settle": "needs a sync conflict between two terminals",
+    "queue.QueueScreen.compose": "F4's jump box: what is typed is only matched against the rows "
+    "on screen (services.queue.jump_target); it reads and writes nothing",
 }
 
 
@@ -582,7 +584,7 @@ def form_sites() -> set[str]:
         for cls in [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]:
             for method in [m for m in cls.body if isinstance(m, ast.FunctionDef)]:
                 calls = {ast.unparse(n.func) for n in ast.walk(method) if isinstance(n, ast.Call)}
-                if calls & {"Input", "TextArea", "DeskTextArea", "DialogSpec"}:
+                if calls & {"Input", "TextArea", "DeskTextArea", "DialogSpec", "field_widget"}:
                     found.add(f"{path.stem}.{cls.name}.{method.name}")
     return found
 
@@ -639,11 +641,10 @@ async def others_case(desk: Desk, actors: dict[str, Actor], text: str) -> None:
     """The dialogs the other tests do not open, in one app (its start and the sign-in are
     most of an example's cost), as the hall manager, who may open them all."""
     from deskapp.services import opinion_book, shifts
+    from deskapp.sync.run import sync
 
-    opinion_book.add_entry(desk, actors["1001"], opinion_book.EntryForm(
-        page="1", line="1", content="排队太久"))  # fmt: skip
-    shifts.open_shift(desk, actors["1002"])
-    shifts.close_shift(desk, actors["1002"], {}, "交班正常")  # waiting, and in the history
+    # Synchronized with a hall store: a terminal never synchronized has a gap in its day.
+    assert sync(desk, str(Path(desk.path).with_suffix(".hall.db")), new_hall=True).ok
     app = make_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await sign_in(pilot, "3001", "9999")
@@ -655,7 +656,13 @@ async def others_case(desk: Desk, actors: dict[str, Actor], text: str) -> None:
             await try_dialog(pilot, desk, text, name)
 
         await opened("f6", "r", name="range")
+        # The day is complete so far, so the sign-off asks for the PIN (with gaps it shows
+        # them and asks nothing); the records the later dialogs need are made after it.
         await opened("f9", "ctrl+b", name="sign")
+        opinion_book.add_entry(desk, actors["1001"], opinion_book.EntryForm(
+            page="1", line="1", content="排队太久"))  # fmt: skip
+        shifts.open_shift(desk, actors["1002"])
+        shifts.close_shift(desk, actors["1002"], {}, "交班正常")  # waiting, and in the history
         await pilot.press("f7")
         await settle(pilot)
         app.screen.query_one("#entries").focus()
