@@ -610,6 +610,15 @@ def test_a_read_only_store_is_read_and_refuses_only_writes(
             assert result.exit_code == healthy, (result.output, result.exception)
             for pattern in recipe.outputs:
                 assert healthy != 0 or list(folder.glob(pattern)), pattern
+    if command == "sync":  # synchronized once: nothing waiting, only the run to record
+        synced = tmp_path / "synced"
+        synced.mkdir()
+        scene = scene_for(synced, templates, recipe)
+        assert invoke(scene, recipe.args).exit_code == 0
+        with read_only_store(scene, where):
+            result = invoke(scene, recipe.args)
+        assert_one_line(result, ExitCode.STORE_READONLY)
+        assert "✓" not in result.output
 
 
 def test_a_pin_read_from_a_pipe_prints_no_warning(tmp_path: Path, templates) -> None:
