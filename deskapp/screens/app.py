@@ -693,12 +693,19 @@ class DeskApp(LastResort, App[None]):
         error = worker.error
         if not isinstance(error, Exception):
             return None
-        fault = describe(error, where=f"{type(node).__name__}.{worker.name}")
+        return self.report_error(node, error, worker.name, worker)
+
+    def report_error(
+        self, node: object, error: Exception, name: str, worker: Worker[object] | None = None
+    ) -> Fault:
+        """An error of work run outside a worker of the desk's (Textual's palette searches in
+        its own): the same words, log and incident number as report_failure's."""
+        fault = describe(error, where=f"{type(node).__name__}.{name}")
         self.faults.append(fault)
         if fault.kind == "unexpected" and self.raise_incidents:
             handle_exception(self, error)
             return fault
-        hook = getattr(node, "work_failed", None)
+        hook = getattr(node, "work_failed", None) if worker is not None else None
         shown = bool(hook(worker, fault)) if hook is not None and node is not self else False
         if fault.kind == "unexpected":
             self.notify(fault.message, severity="error", timeout=60)

@@ -671,6 +671,29 @@ async def test_f4_on_a_store_with_damaged_complaint_pages_says_so_and_stays_up(
         assert app.screen.query_one("#customer_name", Input)
 
 
+async def test_the_palette_on_a_store_with_damaged_complaint_pages_says_so(desk: Desk) -> None:
+    """Ctrl+P searches complaints in Textual's own worker: a damaged store is said in the
+    desk's words (the app's one boundary), not as "no matches"."""
+    from textual.command import CommandPalette
+
+    app = build_app(desk)
+    app.raise_incidents = True  # a damaged store is no surprise: said, not raised
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await type_complaint(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        _damage_table_pages(desk, "complaint")
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        await type_text(pilot, "0001")
+        await settle(pilot, 0.5)  # the providers search in the background
+        assert app.is_running
+        assert t("fault.damaged") in messages(app)
+        assert [f.kind for f in app.faults] == ["damaged"]
+
+
 async def test_the_last_resort_always_gives_a_real_incident_number(
     desk: Desk, capfd: pytest.CaptureFixture[str]
 ) -> None:
