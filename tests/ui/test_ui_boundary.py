@@ -481,16 +481,22 @@ async def test_sign_in_while_another_process_holds_the_write_lock(desk: Desk) ->
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
+        await type_text(pilot, "1001")
+        await pilot.press("enter")
+        await type_text(pilot, "1234")
+        await pilot.press("enter")  # a wrong PIN before the lock: the attempts left are said
+        await settle(pilot)
+        left = t("error.signin.wrong", left="\0").partition("\0")[0]  # its words, any count
+        assert left in _shown(app), _shown(app)
         with store_locked(desk):
             # A wrong PIN: the failure count must be written, and the lock refuses it.
-            await type_text(pilot, "1001")
-            await pilot.press("enter")
             await type_text(pilot, "1234")
             await pilot.press("enter")
             await settle(pilot)
             assert app.is_running and app.actor is None
             # In the sign-in's words: Enter signs in here, there is no Ctrl+S to press.
             assert t("signin.store.busy") in _shown(app) and "Ctrl+S" not in _shown(app)
+            assert left not in _shown(app)  # the earlier count is not left under it
             assert app.screen.query_one("#work_no", Input).value == "1001"
         app.screen.query_one("#pin", Input).value = ""
         app.screen.query_one("#pin", Input).focus()
