@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -701,6 +701,9 @@ class DeskApp(LastResort, App[None]):
         """An error of work run outside a worker of the desk's (Textual's palette searches in
         its own): the same words, log and incident number as report_failure's."""
         fault = describe(error, where=f"{type(node).__name__}.{name}")
+        if fault.kind == "damaged" and not self._typed_on(node):
+            # Nothing typed where the user is (a detail, a report, a list): no "kept" clause.
+            fault = replace(fault, message=t("fault.damaged_read"))
         self.faults.append(fault)
         if fault.kind == "unexpected" and self.raise_incidents:
             handle_exception(self, error)
@@ -712,6 +715,17 @@ class DeskApp(LastResort, App[None]):
         elif not shown:
             self.notify(fault.message, severity="error", timeout=20)
         return fault
+
+    def _typed_on(self, node: object) -> bool:
+        """Whether the screen of `node` holds anything typed (an input or a text area)."""
+        from textual.widgets import Input, TextArea
+
+        screen = node if isinstance(node, Screen) else getattr(node, "screen", self.screen)
+        if not isinstance(screen, Screen):
+            return True  # unknown: the words that keep the form are the safe ones
+        return any(w.value.strip() for w in screen.query(Input)) or any(
+            w.text.strip() for w in screen.query(TextArea)
+        )
 
     @property
     def faults(self) -> list[Fault]:
