@@ -438,11 +438,9 @@ def _log_run(
         LocalStoreBusy,
         StoreUnavailable,
     ) as error:  # the run's result matters more
+        # (the details to the log; the engines hide statement parameters: no row's values)
+        log.exception("could not log the sync run")
         busy = isinstance(error, LocalStoreBusy) or "database is locked" in str(error)
-        if isinstance(error, StoreUnavailable) or busy:  # a known fault: said, no traceback
-            log.warning("could not log the sync run: %s", getattr(error, "key", "busy"))
-        else:
-            log.exception("could not log the sync run")
         if busy and result.ok:
             # Nothing recorded (no run, no last success): not "done", but busy, to be retried.
             result.outcome = SyncOutcome.BUSY_LOCAL
