@@ -1,9 +1,9 @@
 """The desk's log: one rotating file in the user's log directory, for the desk, the CLI and
 `deskapp serve` alike.
 
-Whatever reaches it passes the redaction filter: mainland mobile numbers are masked as the
-screens mask them. PINs never reach it by construction (they travel as `SecretStr`); the filter
-is the second line, not the first.
+Whatever reaches it passes the redaction filter: mainland phone numbers (mobiles and landlines,
+however written) are masked as the screens mask them. PINs never reach it by construction (they
+travel as `SecretStr`); the filter is the second line, not the first.
 """
 
 from __future__ import annotations
@@ -20,14 +20,41 @@ LOGGER_NAME = "deskapp"
 _MAX_BYTES = 2_000_000
 _BACKUPS = 5
 
-# A mainland mobile number standing alone (not part of a longer digit run such as a ticket
-# number or a timestamp), optionally after +86.
-_MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?(1[3-9][0-9])([0-9]{4})([0-9]{4})(?![0-9])")
+# A run of digits that may be a phone number as people write one: ASCII or full-width digits,
+# a space, a hyphen or a closing bracket between groups, optionally after +86; standing alone
+# (not part of a longer run of digits, such as an id, a ticket number or a timestamp). Whether
+# it is a number is decided below, on its digits (this module stands beside domain, not above).
+_DIGIT = "0-9\uff10-\uff19"
+_GAP = "(?:[ \\-\u3000\uff0d]|[)\uff09] ?)"  # (010) 62345678 too
+_CANDIDATE = re.compile(
+    rf"(?<![{_DIGIT}])(?<![{_DIGIT}][ \\-\u3000\uff0d)\uff09])"
+    rf"(?:[+\uff0b]?[8\uff18][6\uff16]{_GAP}?)?"
+    rf"[{_DIGIT}](?:{_GAP}?[{_DIGIT}]){{6,11}}"
+    rf"(?!{_GAP}?[{_DIGIT}])"
+)
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_LANDLINE = re.compile(r"0(?:10|2[0-9]|[3-9][0-9]{2})[2-9][0-9]{6,7}")
+
+
+def _mask(found: re.Match[str]) -> str:
+    text = found.group(0)
+    digits = "".join(str(int(c)) for c in text if c.isdigit())  # full-width read as ASCII
+    if found.group(0).lstrip("+\uff0b").startswith(("86", "\uff18\uff16")) and len(digits) > 11:
+        digits = digits[2:]
+        if not digits.startswith(("0", "1")):
+            digits = "0" + digits  # +86 20 8333 1234: a landline without its area code's 0
+    if _MOBILE.fullmatch(digits):
+        return f"{digits[:3]}****{digits[-4:]}"
+    if _LANDLINE.fullmatch(digits):
+        area = 3 if digits.startswith(("010", "02")) else 4
+        return f"{digits[:area]}-{'*' * (len(digits) - area - 4)}{digits[-4:]}"
+    return text
 
 
 def mask_phones(text: str) -> str:
-    """Every mobile number in free text, masked as 138****5678."""
-    return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    """Every phone number in free text masked: mobiles as 138****5678, landlines as
+    020-****1234, however written (separators, full-width digits, +86)."""
+    return _CANDIDATE.sub(_mask, text)
 
 
 class RedactingFilter(logging.Filter):

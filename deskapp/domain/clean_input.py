@@ -28,10 +28,24 @@ _UNSTORABLE = ("Cc", "Cs", "Zl", "Zp")
 # Direction controls (embeddings, overrides, isolates, LRM/RLM): a name holding one is shown
 # reversed or out of place ("\u202e王五" reads as 五王), on screen and in every export. A Chinese
 # desk's texts need none; refused like a control character, anywhere inside a text.
-BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# (U+061C, the Arabic letter mark, is one too.)
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+# A zero-width no-break space (U+FEFF, a byte-order mark pasted mid-text) hides inside a name:
+# refused anywhere, said as a control character (invisible, cannot be stored cleanly).
+_HIDDEN_ANYWHERE = frozenset("\ufeff")
+# Letters that draw nothing (the Hangul fillers, the blank braille pattern): a name of only
+# these looks empty, as one of only zero-width marks does.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 # What a file still refuses once text is in the store: XML 1.0 (xlsx, HTML) allows tab and the
-# line breaks among controls; surrogates cannot be written as UTF-8.
-_NOT_IN_FILES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# line breaks among controls; surrogates cannot be written as UTF-8. Direction controls are
+# neutralised with them: an export or a screen never shows a stored name reversed.
+_NOT_IN_FILES = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff"
+    + "".join(sorted(BIDI_CONTROLS))
+    + "]"
+)
 
 
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
@@ -47,9 +61,13 @@ def text_problem(value: str, *, multiline: bool = False) -> str | None:
     if (
         value
         and not value.isspace()
-        and all(unicodedata.category(ch) == "Cf" or ch.isspace() for ch in value)
+        and all(
+            unicodedata.category(ch) == "Cf" or ch.isspace() or ch in _BLANK_LOOKING for ch in value
+        )
     ):
         return "error.text.invisible"
+    if any(ch in _HIDDEN_ANYWHERE for ch in value):
+        return "error.text.control"
     return None
 
 
@@ -67,6 +85,6 @@ def year_error(field: str) -> FieldError:
 
 
 def printable(text: str) -> str:
-    """Text as a file can hold it: each character a file refuses becomes U+FFFD (visible, so
-    the reader sees that something was there)."""
+    """Text as a file (or a screen) can hold it: each character a file refuses, and each
+    direction control, becomes U+FFFD (visible, so the reader sees that something was there)."""
     return _NOT_IN_FILES.sub("\ufffd", text)

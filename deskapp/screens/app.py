@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -693,18 +693,39 @@ class DeskApp(LastResort, App[None]):
         error = worker.error
         if not isinstance(error, Exception):
             return None
-        fault = describe(error, where=f"{type(node).__name__}.{worker.name}")
+        return self.report_error(node, error, worker.name, worker)
+
+    def report_error(
+        self, node: object, error: Exception, name: str, worker: Worker[object] | None = None
+    ) -> Fault:
+        """An error of work run outside a worker of the desk's (Textual's palette searches in
+        its own): the same words, log and incident number as report_failure's."""
+        fault = describe(error, where=f"{type(node).__name__}.{name}")
+        if fault.kind == "damaged" and not self._typed_on(node):
+            # Nothing typed where the user is (a detail, a report, a list): no "kept" clause.
+            fault = replace(fault, message=t("fault.damaged_read"))
         self.faults.append(fault)
         if fault.kind == "unexpected" and self.raise_incidents:
             handle_exception(self, error)
             return fault
-        hook = getattr(node, "work_failed", None)
+        hook = getattr(node, "work_failed", None) if worker is not None else None
         shown = bool(hook(worker, fault)) if hook is not None and node is not self else False
         if fault.kind == "unexpected":
             self.notify(fault.message, severity="error", timeout=60)
         elif not shown:
             self.notify(fault.message, severity="error", timeout=20)
         return fault
+
+    def _typed_on(self, node: object) -> bool:
+        """Whether the screen of `node` holds anything typed (an input or a text area)."""
+        from textual.widgets import Input, TextArea
+
+        screen = node if isinstance(node, Screen) else getattr(node, "screen", self.screen)
+        if not isinstance(screen, Screen):
+            return True  # unknown: the words that keep the form are the safe ones
+        return any(w.value.strip() for w in screen.query(Input)) or any(
+            w.text.strip() for w in screen.query(TextArea)
+        )
 
     @property
     def faults(self) -> list[Fault]:

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from deskapp.domain.clean_input import printable  # a stored control or direction mark
 from deskapp.domain.money import format_yuan, from_fen
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
@@ -128,14 +129,14 @@ class DetailScreen(WorkBoundary, Screen[None]):
             (
                 t("intake.severity"),
                 t(f"severity.{c.severity}")
-                + (f"({c.severity_reason})" if c.severity_reason else ""),
+                + (f"({printable(c.severity_reason)})" if c.severity_reason else ""),
             ),
-            (t("intake.customer_name"), c.customer_name),
+            (t("intake.customer_name"), printable(c.customer_name)),
             (t("intake.contact_phone"), c.contact_phone),
             (t("intake.service_number"), c.service_number),
             (t("intake.cause"), cause),
-            (t("intake.content"), c.content),
-            (t("intake.demand"), c.demand),
+            (t("intake.content"), printable(c.content)),
+            (t("intake.demand"), printable(c.demand)),
             (t("detail.first_responder"), self._staff_name(detail, c.first_responder_id)),
             (t("detail.owner"), self._staff_name(detail, c.owner_id)),
         ]
@@ -155,7 +156,7 @@ class DetailScreen(WorkBoundary, Screen[None]):
         if c.promised_reply_at:
             rows.append((t("intake.promised_reply_at"), format_local(c.promised_reply_at, tz)))
         if c.outcome:
-            rows.append((t("intake.outcome"), c.outcome))
+            rows.append((t("intake.outcome"), printable(c.outcome)))
         if c.satisfaction:
             rows.append((t("intake.satisfaction"), t(f"satisfaction.{c.satisfaction}")))
         for label, value in rows:

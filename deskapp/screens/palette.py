@@ -53,7 +53,11 @@ class Complaints(Provider):
 
         if classify(query) not in (QueryKind.TICKET, QueryKind.PHONE, QueryKind.LAST4):
             return
-        page = await asyncio.to_thread(search, desk_app(self).desk, query, 0, COMPLAINT_HITS)
+        try:
+            page = await asyncio.to_thread(search, desk_app(self).desk, query, 0, COMPLAINT_HITS)
+        except Exception as error:  # (the palette's worker would swallow it as "no matches")
+            desk_app(self).report_error(self, error, "search")
+            return
         matcher = self.matcher(query)
         for n, row in enumerate(page.rows):
             text = f"{row.ticket_no}  {row.customer_name} {mask_phone(row.contact_phone)}"

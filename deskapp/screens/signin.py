@@ -139,6 +139,8 @@ class SignInScreen(WorkBoundary, Screen[None]):
             return True
         # The store could not be opened or written: nothing typed is cleared; Enter retries.
         self.query_one("#submit", Button).disabled = False
+        self._show("work_no", None)  # an earlier attempt's words (attempts left) no longer hold
+        self._show("pin", None)
         self._fault(signin_words(fault))
         return fault.kind != "unexpected"
 
@@ -152,6 +154,7 @@ class SignInScreen(WorkBoundary, Screen[None]):
 
     def _refused(self, violation: RuleViolation) -> None:
         self.query_one("#submit", Button).disabled = False
+        self._fault("")  # an earlier fault is over: this attempt reached the store
         self._show("work_no", None)
         self._show("pin", None)
         for error in violation.errors:

@@ -68,6 +68,28 @@ def backup(db_path: Path, dest: Path, folder: bool = False) -> Path:
     `dest` was written as a directory, with a trailing slash, and is made if missing)."""
     if not db_path.exists():
         raise BackupError("error.backup.no_store", path=str(db_path))
+    made = _missing_folders(dest if folder else dest.parent)
+    try:
+        return _copy(db_path, dest, folder)
+    except BaseException:
+        for path in made:  # the folders this backup made, deepest first: none left empty
+            try:
+                path.rmdir()
+            except OSError:
+                break  # not empty after all (someone else's file), or gone: left as it is
+        raise
+
+
+def _missing_folders(path: Path) -> list[Path]:
+    """The folders of `path` that do not exist yet, deepest first."""
+    missing: list[Path] = []
+    while not path.exists() and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    return missing
+
+
+def _copy(db_path: Path, dest: Path, folder: bool) -> Path:
     if folder:
         dest.mkdir(parents=True, exist_ok=True)
     if dest.is_dir():

@@ -103,6 +103,8 @@ def _move(complaint: Complaint, move: Move) -> None:
 
 
 def _promise(desk: Desk, text: str, now: datetime, field: str) -> datetime | None:
+    """The promised time typed in `field`; called before the write lock too (the field is
+    said first, even while the store is busy) and again inside, at the transaction's time."""
     if not text.strip():
         return None
     due, time_error = read_local(field, text, desk.tz, now)
@@ -129,6 +131,7 @@ def log_contact(
 ) -> ActionResult:
     """A contact with the customer: reached or not, what was said, the next promised time."""
     text = _note(note)
+    _promise(desk, promise, desk.clock.now(), "promise")  # the field first, before the lock
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         if Status(c.status) in (Status.VISITED,):
@@ -389,9 +392,7 @@ def pause_clocks(
         raise RuleViolation.single("reason", "error.required") from None
     rules = desk.refdata.settings.followup
 
-    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
-        if Status(c.status) not in (Status.OPEN, Status.DISPATCHED, Status.REPLIED):
-            raise RuleViolation.single("status", "error.pause.not_open")
+    def pause_end(now: datetime) -> datetime:
         end, time_error = read_local("until", until, desk.tz, now)
         if end is None:
             raise RuleViolation([time_error or FieldError("until", "error.time.format")])
@@ -399,6 +400,16 @@ def pause_clocks(
             raise RuleViolation.single("until", "error.time.promise_past")
         if end > now + timedelta(days=rules.max_pause_days):
             raise RuleViolation.single("until", "error.pause.too_long", days=rules.max_pause_days)
+        return end
+
+    # The field first, before the write lock: a date that does not parse is said at its field
+    # even while the store is busy (checked again below, at the transaction's own time).
+    pause_end(desk.clock.now())
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        if Status(c.status) not in (Status.OPEN, Status.DISPATCHED, Status.REPLIED):
+            raise RuleViolation.single("status", "error.pause.not_open")
+        end = pause_end(now)
         if why is PauseReason.UNREACHABLE:
             attempts = 0
             for e in events_of(session, c.id):

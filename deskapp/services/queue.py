@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
+from deskapp.domain.clean_input import printable
 from deskapp.services.desk import Actor, Desk
 from deskapp.store.models import Complaint
 
@@ -40,6 +41,13 @@ class QueueRow:
     paused_until: datetime | None
     owner_id: str
     first_responder_id: str
+
+
+def _row(values: Any) -> QueueRow:
+    """A row as F4 shows it: a name an older desk stored with a control or direction
+    character shows U+FFFD in its place (never reversed)."""
+    row = QueueRow(*values)
+    return replace(row, customer_name=printable(row.customer_name))
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,7 @@ def queue_page(
             .limit(limit + 1)
         )
     with desk.read() as session:
-        rows = [QueueRow(*r) for r in session.execute(stmt).all()]
+        rows = [_row(r) for r in session.execute(stmt).all()]
     return QueuePage(rows[:limit], offset, len(rows) > limit)
 
 
@@ -129,7 +137,7 @@ def coming_due(desk: Desk, actor: Actor, now: datetime, within: timedelta) -> li
         col(Complaint.next_due_at) >= now, col(Complaint.next_due_at) <= now + within
     )
     with desk.read() as session:
-        return [QueueRow(*r) for r in session.execute(stmt.order_by(col(Complaint.next_due_at)))]
+        return [_row(r) for r in session.execute(stmt.order_by(col(Complaint.next_due_at)))]
 
 
 def jump_target(rows: Sequence[QueueRow], typed: str) -> int | None:

@@ -115,7 +115,7 @@ def make_engine(db_path: Path) -> sa.Engine:
         # is refused by SQLite as SQLITE_READONLY, said in words as every read-only store.
         uri = read_only_uri(db_path)
         engine = sa.create_engine(  # (the URL stays the file's: `desk.path`, backups)
-            f"sqlite:///{db_path}", poolclass=sa.pool.QueuePool, pool_size=4,
+            f"sqlite:///{db_path}", poolclass=sa.pool.QueuePool, pool_size=4, hide_parameters=True,
             creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
         )  # fmt: skip
         engine.info_read_only = True  # type: ignore[attr-defined]
@@ -140,7 +140,11 @@ def make_engine(db_path: Path) -> sa.Engine:
         # The store holds customers' phone numbers: readable by its owner only.
         fd = os.open(db_path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
-    engine = sa.create_engine(f"sqlite:///{db_path}", poolclass=sa.pool.QueuePool, pool_size=4)
+    # hide_parameters: a fault's message and traceback (the log) never carry a row's values
+    # (phone numbers, names); the statement alone says where it failed.
+    engine = sa.create_engine(
+        f"sqlite:///{db_path}", poolclass=sa.pool.QueuePool, pool_size=4, hide_parameters=True
+    )
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     guard_engine(engine)

@@ -92,7 +92,9 @@ def hall_engine(url: str, create: bool = False) -> sa.Engine:
         raise HallStoreError("sync.error.no_hall")
     if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         text = "postgresql+psycopg://" + text.split("://", 1)[1]
-        return sa.create_engine(text, pool_pre_ping=True, pool_size=2, max_overflow=2)
+        return sa.create_engine(  # (hide_parameters: no row's values in a logged fault)
+            text, pool_pre_ping=True, pool_size=2, max_overflow=2, hide_parameters=True
+        )
     if "://" in text and not text.startswith("sqlite:///"):
         raise HallStoreError("sync.error.bad_url", url=redact(text))
     path = hall_file(text)
@@ -107,7 +109,9 @@ def hall_engine(url: str, create: bool = False) -> sa.Engine:
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # phone numbers inside
     # Pooled: closing a WAL database's last connection checkpoints it, once per run is enough.
-    engine = sa.create_engine(f"sqlite:///{path}", pool_size=2, max_overflow=2)
+    engine = sa.create_engine(
+        f"sqlite:///{path}", pool_size=2, max_overflow=2, hide_parameters=True
+    )
     event.listen(engine, "connect", _on_hall_connect)
     event.listen(engine, "begin", _on_begin)
     return engine

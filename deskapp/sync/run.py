@@ -438,12 +438,19 @@ def _log_run(
         LocalStoreBusy,
         StoreUnavailable,
     ) as error:  # the run's result matters more
+        # (the details to the log; the engines hide statement parameters: no row's values)
         log.exception("could not log the sync run")
         busy = isinstance(error, LocalStoreBusy) or "database is locked" in str(error)
         if busy and result.ok:
             # Nothing recorded (no run, no last success): not "done", but busy, to be retried.
             result.outcome = SyncOutcome.BUSY_LOCAL
             result.error = str(getattr(error, "orig", None) or error)[:500]
+        elif isinstance(error, StoreUnavailable) and result.ok:
+            # Read-only or full with nothing waiting: nothing recorded either, so not "done":
+            # the store's fault, said (and exited) as when changes were waiting.
+            result.outcome = SyncOutcome.ERROR
+            result.error = t(error.key)
+            result.store_key = error.key
 
 
 # ------------------------------------------------------------------------------ push

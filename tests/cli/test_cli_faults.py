@@ -475,6 +475,10 @@ def test_a_backup_the_disk_cannot_hold_leaves_no_partial_copy(
     result = invoke(scene, RECIPES["backup"].args)
     assert_one_line(result, ExitCode.DISK_FULL)
     assert not leftovers(before, scene.files()), scene.files() - before
+    # into folders it makes itself (a file's, or one named with a trailing slash): gone again
+    for dest in (f"{scene.folder}/new/deeper/b.db", f"{scene.folder}/made/"):
+        assert_one_line(invoke(scene, ["backup", dest]), ExitCode.DISK_FULL)
+    assert not (scene.folder / "new").exists() and not (scene.folder / "made").exists()
 
 
 def damage_table_pages(db: Path, table: str) -> None:
@@ -504,6 +508,7 @@ def test_a_backup_of_a_store_with_damaged_pages_says_the_store_is_damaged(
     assert_one_line(result, ExitCode.STORE_DAMAGED)
     assert ".part" not in result.stderr and str(scene.db) in result.stderr
     assert not leftovers(before, scene.files()), scene.files() - before
+    assert not (scene.folder / "copies").exists()  # the folder it made for the copy: gone
 
 
 def _command(path: str) -> click.Command:
@@ -610,6 +615,15 @@ def test_a_read_only_store_is_read_and_refuses_only_writes(
             assert result.exit_code == healthy, (result.output, result.exception)
             for pattern in recipe.outputs:
                 assert healthy != 0 or list(folder.glob(pattern)), pattern
+    if command == "sync":  # synchronized once: nothing waiting, only the run to record
+        synced = tmp_path / "synced"
+        synced.mkdir()
+        scene = scene_for(synced, templates, recipe)
+        assert invoke(scene, recipe.args).exit_code == 0
+        with read_only_store(scene, where):
+            result = invoke(scene, recipe.args)
+        assert_one_line(result, ExitCode.STORE_READONLY)
+        assert "✓" not in result.output
 
 
 def test_a_pin_read_from_a_pipe_prints_no_warning(tmp_path: Path, templates) -> None:

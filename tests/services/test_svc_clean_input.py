@@ -61,6 +61,10 @@ def refused(call, field: str, key: str) -> None:
         ("王\u2066五\u2069", "error.text.bidi"),  # an isolate
         ("王\u200f五", "error.text.bidi"),  # a right-to-left mark
         ("\u200b\u202e", "error.text.bidi"),
+        ("王\u061c五", "error.text.bidi"),  # the Arabic letter mark
+        ("王\ufeff五", "error.text.control"),  # a byte-order mark inside
+        ("\u3164", "error.text.invisible"),  # a Hangul filler: a letter that draws nothing
+        ("\u115f\u3164", "error.text.invisible"),
     ],
 )
 def test_intake_refuses_a_name_it_cannot_store(desk: Desk, handler: Actor, value, key) -> None:
@@ -271,3 +275,33 @@ def test_a_printable_page_never_fails_on_content(tmp_path: Path) -> None:
     page = path.read_text("utf-8")
     assert "张\ufffd三" in page and "李\ufffd\ufffd\ufffd四" in page
     assert render("交接记录", sections) == page
+
+
+def test_stored_direction_controls_are_neutralised_in_exports_and_the_queue(
+    desk: Desk, handler: Actor, db_path: Path, tmp_path: Path
+) -> None:
+    """A name an older desk stored with a right-to-left override (shown reversed: 五王):
+    every export and F4's queue show U+FFFD in its place, as for a control character."""
+    from deskapp.services.queue import Scope, queue_page
+
+    take_complaint(desk, handler, valid_form(desk, customer_name="甲"))  # open: in F4
+    take_complaint(desk, handler, valid_form(desk, customer_name="乙", solved_on_spot=True,
+                                             outcome="已解决", satisfaction="satisfied",
+                                             promised_reply_at=""))  # fmt: skip
+    with sqlite3.connect(db_path) as conn:
+        conn.create_function("bigrams", 1, bigrams, deterministic=True)  # (the FTS triggers)
+        conn.execute("UPDATE complaint SET customer_name = ?", ("\u202e王\u061c五\u2066",))
+    report = build_report(desk, ReportRequest(month_of(date(2026, 11, 1))))
+    shown = "\ufffd王\ufffd五\ufffd"
+    book = load_workbook(exports.write_xlsx(report, tmp_path / "r.xlsx"))
+    cells = [c.value for s in book for row in s.iter_rows() for c in row]
+    assert shown in cells
+    written = [
+        exports.write_csv(report, tmp_path / "r.csv").read_text("utf-8-sig"),
+        exports.write_json(report, tmp_path / "r.json").read_text("utf-8"),
+        exports.write(report, "table", tmp_path / "r.txt").read_text("utf-8"),
+    ]
+    for text in written:
+        assert shown in text and "\u202e" not in text and "\\u202e" not in text
+    rows = queue_page(desk, handler, Scope.HALL, 0, 10).rows
+    assert [r.customer_name for r in rows] == [shown]

@@ -783,3 +783,39 @@ def test_a_return_visit_reached_the_customer_so_unreached_attempts_count_afresh(
     fu.log_contact(desk, handler, cid, reached=False, note="未接")
     fu.log_contact(desk, handler, cid, reached=False, note="未接")
     assert once(desk, fu.pause_clocks, handler, cid, **pause).kind == "pause"
+
+
+def test_under_a_held_write_lock_a_bad_time_is_refused_at_its_field_first(
+    desk: Desk, handler: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program holds the store's write lock: a promise or pause end that does not
+    parse is said at its field (the store is not even asked); valid input meets the store's
+    fault (busy), as before."""
+    import sqlite3
+
+    import deskapp.store.engine as engine_module
+    from deskapp.store.failures import StoreUnavailable
+
+    cid = take(desk, handler).id
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 200)
+    desk.engine.dispose()
+    holder = sqlite3.connect(str(desk.engine.url.database), timeout=0, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        for action, kwargs in [
+            (fu.log_contact, {"reached": True, "note": "已联系", "promise": "下周"}),
+            (fu.pause_clocks, {"until": "下周", "reason": "customer_request", "note": "出差"}),
+            (fu.pause_clocks, {"until": "0001-01-01 00:00", "reason": "customer_request",
+                               "note": "出差"}),
+        ]:  # fmt: skip
+            with pytest.raises(RuleViolation) as refusal:
+                action(desk, handler, cid, **kwargs)
+            assert {e.field for e in refusal.value.errors} <= {"promise", "until"}, kwargs
+        with pytest.raises(StoreUnavailable) as busy:  # the same, valid: the store's fault
+            fu.pause_clocks(desk, handler, cid, until="11-25 10:00", reason="customer_request",
+                            note="出差")  # fmt: skip
+        assert busy.value.key == "error.store.busy"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        desk.engine.dispose()

@@ -91,3 +91,54 @@ def test_serve_logs_without_local_variables_and_into_the_desk_log() -> None:
     served.warning("session for 13700002222 ended")
     logged = _log_text()
     assert "session for 137****2222 ended" in logged
+
+
+@pytest.mark.parametrize(
+    ("written", "masked"),
+    [
+        ("13812348000", "138****8000"),
+        ("138-1234-8000", "138****8000"),
+        ("138 1234 8000", "138****8000"),
+        ("+86 138 1234 8000", "138****8000"),
+        ("１３８１２３４８０００", "138****8000"),
+        ("020-83331234", "020-****1234"),
+        ("02083331234", "020-****1234"),
+        ("(020) 8333 1234", "020-****1234"),
+        ("０７５５－２２３４５６７８", "0755-****5678"),
+    ],
+)
+def test_the_log_masks_every_way_a_phone_number_is_written(written: str, masked: str) -> None:
+    """Mobiles and landlines, with separators, +86 or full-width digits: masked in the log;
+    ids, ticket numbers and times standing beside them are left as they are."""
+    configure_logging()
+    logging.getLogger("deskapp.test").warning("call %s at 2026-12-06 05:58:02 #%s", written, 7)
+    logged = _log_text()
+    assert f"call {masked} at 2026-12-06 05:58:02 #7" in logged
+    digits = "".join(c for c in written if c.isdigit())
+    assert written not in logged and digits not in logged
+
+
+def test_a_store_fault_in_the_log_names_no_row_values(tmp_path) -> None:
+    """A failing statement's parameters (a customer's name, a note) are not in its message
+    nor in its logged traceback: the local store's and the hall store's engines hide them."""
+    from deskapp.store.engine import make_engine
+    from deskapp.sync.hall_engines import hall_engine
+
+    configure_logging()
+    name = "".join(["王", "秘密客户"])  # (the traceback quotes source lines: not written there)
+    engines = [make_engine(tmp_path / "desk.db"), hall_engine(str(tmp_path / "hall.db"), True)]
+    for engine in engines:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE t (name TEXT NOT NULL UNIQUE)"))
+            conn.execute(sa.text("INSERT INTO t VALUES (:n)"), {"n": name})
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.text("INSERT INTO t VALUES (:n)"), {"n": name})
+        except sa.exc.IntegrityError as error:
+            assert name not in str(error)
+            logging.getLogger("deskapp.test").exception("insert failed")
+        else:
+            pytest.fail("the duplicate was stored")
+        engine.dispose()
+    logged = _log_text()
+    assert "insert failed" in logged and name not in logged

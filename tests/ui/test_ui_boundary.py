@@ -481,16 +481,22 @@ async def test_sign_in_while_another_process_holds_the_write_lock(desk: Desk) ->
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
+        await type_text(pilot, "1001")
+        await pilot.press("enter")
+        await type_text(pilot, "1234")
+        await pilot.press("enter")  # a wrong PIN before the lock: the attempts left are said
+        await settle(pilot)
+        left = t("error.signin.wrong", left="\0").partition("\0")[0]  # its words, any count
+        assert left in _shown(app), _shown(app)
         with store_locked(desk):
             # A wrong PIN: the failure count must be written, and the lock refuses it.
-            await type_text(pilot, "1001")
-            await pilot.press("enter")
             await type_text(pilot, "1234")
             await pilot.press("enter")
             await settle(pilot)
             assert app.is_running and app.actor is None
             # In the sign-in's words: Enter signs in here, there is no Ctrl+S to press.
             assert t("signin.store.busy") in _shown(app) and "Ctrl+S" not in _shown(app)
+            assert left not in _shown(app)  # the earlier count is not left under it
             assert app.screen.query_one("#work_no", Input).value == "1001"
         app.screen.query_one("#pin", Input).value = ""
         app.screen.query_one("#pin", Input).focus()
@@ -665,10 +671,35 @@ async def test_f4_on_a_store_with_damaged_complaint_pages_says_so_and_stays_up(
         await pilot.press("f4")
         await settle(pilot)
         assert app.is_running
-        assert t("fault.damaged") in _shown(app)
+        # Nothing typed on F4: the words without "what you typed is still here"
+        assert t("fault.damaged_read") in _shown(app)
+        assert t("fault.damaged") not in _shown(app)
         await pilot.press("f2")  # the desk still answers
         await settle(pilot)
         assert app.screen.query_one("#customer_name", Input)
+
+
+async def test_the_palette_on_a_store_with_damaged_complaint_pages_says_so(desk: Desk) -> None:
+    """Ctrl+P searches complaints in Textual's own worker: a damaged store is said in the
+    desk's words (the app's one boundary), not as "no matches"."""
+    from textual.command import CommandPalette
+
+    app = build_app(desk)
+    app.raise_incidents = True  # a damaged store is no surprise: said, not raised
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await type_complaint(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        _damage_table_pages(desk, "complaint")
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        await type_text(pilot, "0001")
+        await settle(pilot, 0.5)  # the providers search in the background
+        assert app.is_running
+        assert t("fault.damaged_read") in messages(app)  # (nothing typed on the screen below)
+        assert [f.kind for f in app.faults] == ["damaged"]
 
 
 async def test_the_last_resort_always_gives_a_real_incident_number(

@@ -19,7 +19,7 @@ def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
         url = config.get_main_option("sqlalchemy.url") or f"sqlite:///{os.environ['DESKAPP_DB']}"
-        engine = sa.create_engine(url)
+        engine = sa.create_engine(url, hide_parameters=True)
         with engine.begin() as connection:
             _run(connection)
         return
