@@ -159,7 +159,7 @@ def test_every_worker_of_the_screens_goes_through_the_boundary() -> None:
     assert not offenders
     assert len(classes) >= 10  # the scan does find the desk's screens
     for path, cls in classes:
-        module = ".".join(path.relative_to(SCREENS.parent).with_suffix("").parts)
+        module = ".".join(path.relative_to(SCREENS.parents[1]).with_suffix("").parts)
         klass = getattr(importlib.import_module(module), cls)
         assert issubclass(klass, (WorkBoundary, DeskApp)), f"{module}.{cls}"
 
