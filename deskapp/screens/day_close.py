@@ -20,7 +20,7 @@ from deskapp.domain.enums import Satisfaction
 from deskapp.domain.timefmt import local_day
 from deskapp.i18n import t
 from deskapp.screens.boundary import desk_work
-from deskapp.screens.desk_app import desk_app, signed_in_actor
+from deskapp.screens.desk_app import SignedIn, desk_app
 from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.desk_footer import DeskFooter
@@ -28,12 +28,11 @@ from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services import day_close
 from deskapp.services.day_close import Checklist, Gap, WorkRecord
-from deskapp.services.desk import Actor, Desk
 
 MAX_GAP_LINES = 10  # more gaps than this scroll inside the table
 
 
-class DayCloseScreen(ModeScreen):
+class DayCloseScreen(SignedIn, ModeScreen):
     TITLE_KEY = "day.title"
     AUTO_FOCUS = "#gaps"
     BINDINGS: ClassVar[list[BindingType]] = keyed(
@@ -55,14 +54,6 @@ class DayCloseScreen(ModeScreen):
     def __init__(self) -> None:
         super().__init__()
         self.listing: Checklist | None = None
-
-    @property
-    def desk(self) -> Desk:
-        return desk_app(self).desk
-
-    @property
-    def actor(self) -> Actor:
-        return signed_in_actor(self)
 
     @property
     def day(self) -> date:

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
     from deskapp.domain.actor import Actor
     from deskapp.screens.app import DeskApp
+    from deskapp.services.desk import Desk
 
 
 class InApp(Protocol):
@@ -31,3 +32,16 @@ def signed_in_actor(node: InApp) -> Actor:
     actor = desk_app(node).actor
     assert actor is not None, "a work screen is shown only to someone signed in"
     return actor
+
+
+class SignedIn:
+    """Mixed into the screens reached only signed in (first in the bases): `self.desk`, the
+    open store, and `self.actor`, who is signed in."""
+
+    @property
+    def desk(self: InApp) -> Desk:
+        return desk_app(self).desk
+
+    @property
+    def actor(self: InApp) -> Actor:
+        return signed_in_actor(self)

@@ -17,14 +17,13 @@ from deskapp.domain.errors import RuleViolation
 from deskapp.domain.timefmt import local_day
 from deskapp.i18n import error_text, t
 from deskapp.screens.boundary import desk_work
-from deskapp.screens.desk_app import desk_app, signed_in_actor
+from deskapp.screens.desk_app import SignedIn
 from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services import opinion_book
-from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm
 from deskapp.services.opinion_book import EntryForm, EntryKind, EntryRow
 
@@ -35,7 +34,7 @@ SCROLLBAR = 2
 CONTENT_MIN = 10
 
 
-class OpinionBookScreen(ModeScreen):
+class OpinionBookScreen(SignedIn, ModeScreen):
     TITLE_KEY = "opinion.title"
     AUTO_FOCUS = "#entries"
     BINDINGS: ClassVar[list[BindingType]] = keyed(
@@ -59,14 +58,6 @@ class OpinionBookScreen(ModeScreen):
         super().__init__()
         self.rows: list[EntryRow] = []
         self._more = False
-
-    @property
-    def desk(self) -> Desk:
-        return desk_app(self).desk
-
-    @property
-    def actor(self) -> Actor:
-        return signed_in_actor(self)
 
     def compose(self) -> ComposeResult:
         yield StatusLine()

@@ -25,7 +25,7 @@ from deskapp.domain.severity import requires_major_report
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.screens.boundary import desk_work
-from deskapp.screens.desk_app import desk_app, signed_in_actor
+from deskapp.screens.desk_app import SignedIn
 from deskapp.screens.detail import DetailScreen
 from deskapp.screens.keys import keyed
 from deskapp.screens.major_report import MajorReportScreen
@@ -37,7 +37,6 @@ from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.day_lock import locked_for
 from deskapp.services.deadlines import clock_mark
-from deskapp.services.desk import Actor, Desk
 from deskapp.services.queue import (
     PAGE_SIZE,
     QueuePage,
@@ -91,7 +90,7 @@ def fit_columns(width: int) -> tuple[Column, ...]:
     return tuple(columns)
 
 
-class QueueScreen(ModeScreen):
+class QueueScreen(SignedIn, ModeScreen):
     TITLE_KEY = "queue.title"
     # DEFAULT_CSS, not a CSS_PATH: a screen's CSS file is parsed when the screen is first
     # shown, and Textual then restyles every widget of every mode (the intake form's many)
@@ -130,14 +129,6 @@ class QueueScreen(ModeScreen):
         self._columns: tuple[Column, ...] = ()
         self._now: datetime | None = None
         self._names: dict[str, str] = {}
-
-    @property
-    def desk(self) -> Desk:
-        return desk_app(self).desk
-
-    @property
-    def actor(self) -> Actor:
-        return signed_in_actor(self)
 
     def compose(self) -> ComposeResult:
         yield StatusLine()

@@ -30,7 +30,7 @@ from deskapp.domain.timefmt import format_local, read_local
 from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
 from deskapp.screens.boundary import desk_work
-from deskapp.screens.desk_app import desk_app, signed_in_actor
+from deskapp.screens.desk_app import SignedIn, desk_app
 from deskapp.screens.handover import HandoverScreen
 from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
@@ -42,7 +42,6 @@ from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services import shifts
 from deskapp.services.deadlines import clock_mark
-from deskapp.services.desk import Actor, Desk
 from deskapp.services.staff import list_staff
 
 DRAFT_FORM = "handover"
@@ -61,7 +60,7 @@ def pin_fields(note: bool = False) -> list[FieldSpec]:
 Row = TypeVar("Row")  # a row of one of the tables: a shift, a conflict, a quarantined change
 
 
-class ShiftScreen(ModeScreen):
+class ShiftScreen(SignedIn, ModeScreen):
     TITLE_KEY = "shift.title"
     CSS_PATH = "shift.tcss"
     BINDINGS: ClassVar[list[BindingType]] = keyed(
@@ -93,14 +92,6 @@ class ShiftScreen(ModeScreen):
         # (Not `_closing`: that is Textual's own flag of a message pump shutting down.)
         self._handing_over = False
         self._cursor_placed = False
-
-    @property
-    def desk(self) -> Desk:
-        return desk_app(self).desk
-
-    @property
-    def actor(self) -> Actor:
-        return signed_in_actor(self)
 
     def compose(self) -> ComposeResult:
         yield StatusLine()

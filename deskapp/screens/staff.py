@@ -19,7 +19,7 @@ from deskapp.domain.errors import RuleViolation
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import error_text, t
 from deskapp.screens.boundary import desk_work
-from deskapp.screens.desk_app import desk_app, signed_in_actor
+from deskapp.screens.desk_app import SignedIn
 from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.confirm import ConfirmScreen
@@ -27,7 +27,6 @@ from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services import staff as staff_service
-from deskapp.services.desk import Actor, Desk
 from deskapp.services.records import Staff
 from deskapp.services.staff import SigninEventView
 
@@ -39,7 +38,7 @@ def role_options() -> list[tuple[str, str]]:
     return [(t(f"role.{r.value}"), r.value) for r in Role]
 
 
-class StaffScreen(ModeScreen):
+class StaffScreen(SignedIn, ModeScreen):
     TITLE_KEY = "staff.title"
     AUTO_FOCUS = "#staff-table"
     BINDINGS: ClassVar[list[BindingType]] = keyed(
@@ -63,14 +62,6 @@ class StaffScreen(ModeScreen):
         super().__init__()
         self.members: list[Staff] = []
         self.locked: dict[str, datetime] = {}
-
-    @property
-    def desk(self) -> Desk:
-        return desk_app(self).desk
-
-    @property
-    def actor(self) -> Actor:
-        return signed_in_actor(self)
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
