@@ -20,6 +20,7 @@ from rich.cells import cell_len
 
 from deskapp.domain.actor import Actor
 from deskapp.domain.clean_input import printable
+from deskapp.domain.indicators import percent
 from deskapp.domain.permissions import Permission
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
@@ -210,7 +211,7 @@ def _csv_value(value: Any, kind: Kind) -> Any:
     if isinstance(value, str):
         return neutralize(value)
     if kind is Kind.PERCENT:
-        return f"{value * 100:.1f}%"
+        return percent(value)
     if kind is Kind.DECIMAL:
         return f"{value:.2f}"
     if kind is Kind.DAYS:

@@ -65,12 +65,15 @@ from deskapp.domain.indicators import (
     Stretch,
     buckets,
     count_into,
+    escalated_by_customer,
     grain_of,
     kept_every_limit,
     overdue_within,
     per_10k,
+    percent,
     period_of,
     prorated,
+    reported_up,
     ticket_days,
     top,
 )
@@ -170,7 +173,7 @@ def format_cell(value: Any, kind: Kind) -> str:
     if value is None:
         return "—"
     if kind is Kind.PERCENT:
-        return f"{value * 100:.1f}%"
+        return percent(value)
     if kind is Kind.DECIMAL:
         return f"{value:.2f}"
     if kind is Kind.DAYS:
@@ -198,7 +201,8 @@ class Figures:
     satisfaction: Ratio
     satisfaction_counts: dict[str, int]  # satisfied, basically_satisfied, ... , none
     repeat: int
-    escalated: int
+    escalated: int  # by the customer (the indicator)
+    reported_up: int  # reported up the hall's own chain
     batch: int
     reopened: int
     reopen_times: int
@@ -344,6 +348,9 @@ class _Row:
     customer_name: str
     outcome: str
     contact_phone: str
+    internal: bool
+    hidden_risk: bool
+    claimed_to: str
 
 
 _COLUMNS = (
@@ -352,7 +359,8 @@ _COLUMNS = (
     Complaint.satisfaction, Complaint.is_repeat, Complaint.is_batch, Complaint.escalation_level,
     Complaint.reopen_count, Complaint.cause_code, Complaint.severity, Complaint.channel,
     Complaint.accused_staff_id, Complaint.owner_id, Complaint.customer_name,
-    sa.func.substr(Complaint.outcome, 1, 80), Complaint.contact_phone,
+    sa.func.substr(Complaint.outcome, 1, 80), Complaint.contact_phone, Complaint.internal,
+    Complaint.hidden_risk, Complaint.claimed_to,
 )  # fmt: skip
 
 
@@ -481,6 +489,11 @@ class _AsOf:
     channel: str
     accused_staff_id: str | None
     closed_at: datetime | None
+    received_at: datetime
+    severity: str
+    internal: bool
+    hidden_risk: bool
+    claimed_to: str
 
 
 _STATUS_AFTER = {
@@ -503,7 +516,8 @@ def ticket_history(
     ran and which deadline came first, until the next moment (or `now`).
 
     `row` needs received_at, registered_at, solved_on_spot, channel, accused_staff_id,
-    status and closed_at; `events` kind, at, data and id, in order."""
+    status, closed_at, severity, internal, hidden_risk and claimed_to; `events` kind, at,
+    data and id, in order."""
     imported: dict[str, Any] = {}
     for event in events:
         if event.kind == "registered":
@@ -513,7 +527,8 @@ def ticket_history(
     if imported.get("imported"):
         arrived_at = datetime.fromisoformat(imported["imported_at"])
     state = _AsOf(Status.OPEN.value, row.registered_at, row.solved_on_spot, row.channel,
-                  row.accused_staff_id, None)  # fmt: skip
+                  row.accused_staff_id, None, row.received_at, row.severity, row.internal,
+                  row.hidden_risk, row.claimed_to)  # fmt: skip
     stretches: list[Stretch] = []
     i, n = 0, len(events)
     while i < n:
@@ -622,7 +637,8 @@ def _figures(
         satisfaction=Ratio(good, good + sat[Satisfaction.UNSATISFIED]),
         satisfaction_counts={key: sat[key] for key in (*(s.value for s in Satisfaction), "none")},
         repeat=sum(r.is_repeat for r in received),
-        escalated=sum(r.escalation_level > 0 for r in received),
+        escalated=sum(escalated_by_customer(r.severity, r.claimed_to) for r in received),
+        reported_up=sum(reported_up(r.escalation_level) for r in received),
         batch=sum(r.is_batch for r in received),
         reopened=sum(r.reopen_count > 0 for r in received),
         reopen_times=sum(r.reopen_count for r in received),
@@ -687,6 +703,7 @@ def _indicator_table(report: Report) -> Table:
          {1: Kind.PERCENT}),
         ("repeat", f.repeat, None, None, None, "", _basis("repeat", report), {}),
         ("escalated", f.escalated, None, None, None, "", _basis("escalated", report), {}),
+        ("reported_up", f.reported_up, None, None, None, "", _basis("reported_up", report), {}),
         ("batch", f.batch, None, None, None, "", _basis("batch", report), {}),
         ("reopened", f.reopened, f.reopen_times, None, None, "", _basis("reopened", report), {}),
         ("overdue_tickets", f.overdue_tickets, None, None, None, "",
@@ -809,7 +826,8 @@ def _levels_table(report: Report, closed: list[_Row], histories: dict[str, Histo
         return (label, len(rows), Ratio(len(rows), len(closed)).value,
                 sum(r.solved_on_spot for r in rows), sum(judged), len(judged),
                 Ratio(sum(judged), len(judged)).value, rated, good, Ratio(good, rated).value,
-                sum(r.is_repeat for r in rows), sum(r.escalation_level > 0 for r in rows),
+                sum(r.is_repeat for r in rows),
+                sum(escalated_by_customer(r.severity, r.claimed_to) for r in rows),
                 sum(r.reopen_count > 0 for r in rows))  # fmt: skip
 
     for level in Severity:
