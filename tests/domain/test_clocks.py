@@ -114,6 +114,12 @@ def test_every_clock_from_the_frozen_now(clock: FrozenClock) -> None:
         ClockKind.INTERNAL_WHOLE: "Thu 2026-11-26 10:00",
         ClockKind.RETURN_VISIT: "Thu 2026-12-03 17:30",  # close of the 7th working day after
         ClockKind.CARE_FOLLOW_UP: "Thu 2026-12-24 10:00",  # the first of three
+        ClockKind.EXPLANATION: "Wed 2026-11-25 10:00",  # 1 working day
+        ClockKind.HIDDEN_RISK: "Tue 2026-11-24 10:30",  # 30 minutes, clock time
+        ClockKind.MEDIA_REPORT: "Tue 2026-11-24 11:00",  # 1 hour, clock time
+        ClockKind.RESOLUTION_GENERAL: "Fri 2026-11-27 10:00",  # 3 working days
+        ClockKind.RESOLUTION_SERIOUS: "Thu 2026-11-26 10:00",  # 2
+        ClockKind.RESOLUTION_MAJOR: "Wed 2026-11-25 10:00",  # 1
         ClockKind.PROMISE: "Tue 2026-11-24 10:00",  # a promise's start is the promised time
     }
     assert set(expected) == set(ClockKind)
