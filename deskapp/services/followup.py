@@ -594,10 +594,11 @@ def record_explanation(
 
 
 def record_waiver(
-    desk: Desk, actor: Actor, complaint_id: str, *, late: LateApproval | None = None
+    desk: Desk, actor: Actor, complaint_id: str, *, note: str = "", late: LateApproval | None = None
 ) -> ActionResult:
     """Record that the department head, not having answered within the limit, has waived the
     right to explain (shown to the duty manager on the ticket's history)."""
+    text = _note(note, required=False)
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         request, settled, past = _explanation_state(desk, session, c, now)
@@ -606,7 +607,7 @@ def record_waiver(
         if not past:
             raise RuleViolation.single("status", "error.explanation.not_yet")
         head = json.loads(request.data or "{}").get("head", "")
-        return _event(c, "explanation_waived", actor, now, head, head=head)
+        return _event(c, "explanation_waived", actor, now, text or head, head=head)
 
     return _act(desk, actor, complaint_id, apply, late)
 
