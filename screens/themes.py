@@ -22,6 +22,7 @@ def severity_text(severity: str) -> Text:
     """The severity's word, tagged in its colour (一般 plain)."""
     return Text(t(f"severity.{severity}"), style=SEVERITY_STYLES.get(severity, ""))
 
+
 HIGH_CONTRAST = Theme(
     name="desk-high-contrast",
     primary="#FFFF00",
