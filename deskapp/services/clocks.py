@@ -44,10 +44,6 @@ def ticket_facts(complaint: Complaint, events: list[ComplaintEvent]) -> TicketFa
     media: datetime | None = None
     if complaint.channel == Channel.MEDIA.value:
         media = complaint.registered_at
-    if complaint.hidden_risk or complaint.claimed_to:
-        hidden_risk = complaint.registered_at  # flagged at intake
-    if complaint.claimed_to == ClaimedTo.MEDIA.value and media is None:
-        media = complaint.registered_at
     media_reported = False
     explanation_at: datetime | None = None
     explained = False
@@ -105,6 +101,11 @@ def ticket_facts(complaint: Complaint, events: list[ComplaintEvent]) -> TicketFa
             planned = None
         elif kind == "care":
             care_done += 1
+    # Flagged at intake (no flagging event): the clocks run from the registration.
+    if hidden_risk is None and (complaint.hidden_risk or complaint.claimed_to):
+        hidden_risk = complaint.registered_at
+    if media is None and complaint.claimed_to == ClaimedTo.MEDIA.value:
+        media = complaint.registered_at
     return TicketFacts(
         status=Status(complaint.status),
         registered_at=round_start,

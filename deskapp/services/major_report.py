@@ -110,7 +110,7 @@ def export_major_report(report: MajorReport, directory: Path, desk: Desk, actor:
             ],
             report.opinions,
             title=t("report.opinions"),
-        ),  # fmt: skip
+        ),
         FieldTable(
             [(t("report.outcome"), report.outcome), (t("report.compensation"), report.compensation)]
         ),
