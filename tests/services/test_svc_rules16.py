@@ -199,15 +199,17 @@ def test_a_hall_may_leave_the_complaints_solved_on_the_spot_out_of_care(
 def test_escalated_counts_the_customers_escalations_and_reported_up_the_halls(
     desk: Desk, staff: dict[str, Actor]
 ) -> None:
-    """The seeds' case: one customer threatening the head office (严重) whom the handler did
-    not report up yet, one general complaint the handler diligently reported up. Before issue
-    16: escalated 1 (the diligent report), the real escalation uncounted."""
+    """The seeds' case: a customer threatening the head office (严重) and one who went to the
+    regulator (重大), neither reported up yet, and a general complaint the handler diligently
+    reported up. Before issue 16: escalated 1 (the diligent report), the real ones uncounted."""
     me = staff["1001"]
     take(desk, me, claimed_to="head_office", severity=Severity.SERIOUS.value)
+    take(desk, me, channel=Channel.REGULATOR.value, severity="major", contact_phone="13900000002")
     reported = take(desk, me, contact_phone="13900000001").id
     fu.escalate(desk, me, reported, note="请值班经理关注")
     figures = build_report(desk, ReportRequest(day_of(local(11, 24, 0).date()))).figures
-    assert (figures.escalated, figures.reported_up) == (1, 1)
+    # escalated: the claim (严重) + the regulator's (重大) = 2; reported up: the general one.
+    assert (figures.escalated, figures.reported_up) == (2, 1)
 
 
 # ------------------------------------------------------ 4. internal complaints
