@@ -228,10 +228,6 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
 
     satisfaction = None
     promised_reply_at = None
-    if form.solved_on_spot and severity in desk.refdata.escalation_rules.required_level:
-        # 严重/重大 is closed only after escalating it level by level (services/followup.close)
-        add(FieldError("solved_on_spot", "error.close.on_spot_escalation",
-                       {"severity": severity.value}))  # fmt: skip
     if form.solved_on_spot:
         add(
             check_text(

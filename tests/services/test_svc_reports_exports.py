@@ -86,7 +86,7 @@ def test_csv_is_utf8_with_bom_and_reads_back(report: Report, tmp_path: Path) -> 
     assert lines[first + 1][0] == "统计口径" and lines[first + 1][1].startswith("统计期")
     assert lines[first + 2][:4] == ["指标", "数值", "分子", "分母"]
     by_name = {line[0]: line for line in lines[first + 3 : first + 3 + 14]}
-    assert by_name["现场解决率"][1:4] == ["44.4%", "4", "9"]
+    assert by_name["现场解决率"][1:4] == ["44.44%", "4", "9"]
     assert by_name["每万客户投诉量"][1] == "1.88"
     assert by_name["投诉满意率"][1:4] == ["83.3%", "5", "6"]
 
@@ -96,7 +96,7 @@ def test_csv_of_one_table(report: Report) -> None:
     lines = list(csv.reader(io.StringIO(text)))
     assert lines[5][0] == "【原因TOP10】" and lines[7] == ["排名", "投诉原因", "原因代码", "件数",
                                                        "占比"]  # fmt: skip
-    assert lines[8] == ["1", "网络质量 › 覆盖 › 室内无信号", "NET.COVER.INDOOR", "4", "44.4%"]
+    assert lines[8] == ["1", "网络质量 › 覆盖 › 室内无信号", "NET.COVER.INDOOR", "4", "44.44%"]
 
 
 def test_json_reads_back_with_numbers_as_numbers(report: Report, tmp_path: Path) -> None:

@@ -405,10 +405,6 @@ def test_a_serious_complaint_needs_the_qa_managers_level(desk: Desk, staff: dict
     assert refused(fu.close, desk, me, cid, outcome="已解决") == {"error.close.needs_level"}
     fu.escalate(desk, staff["3001"], cid, note="上报质量监控")
     assert fu.close(desk, me, cid, outcome="已解决").complaint.status == Status.CLOSED
-    on_spot = {"solved_on_spot": True, "outcome": "x", "satisfaction": "satisfied"}
-    keys = refused(take, desk, me, severity="serious", promised_reply_at="",
-                   contact_phone="13900000001", **on_spot)  # fmt: skip
-    assert keys == {"error.close.on_spot_escalation"}
 
 
 def test_a_level_gives_its_opinion_only_once_reached(desk: Desk, staff: dict[str, Actor]):
