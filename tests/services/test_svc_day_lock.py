@@ -39,6 +39,8 @@ EXEMPT = {
     "audit.record_refusal": "the audit of a refusal: never a change to a day's record",
     "clocks.recompute_all": "recomputes derived deadlines only (next_due_at), no fact of a day",
     "day_close.sign_off": "makes the lock itself",
+    "major_report.export_major_report": "records that the report form was printed, no fact "
+    "a day's work record counts (printing is never refused)",
     "importer.import_file": "refuses a row received or closed on a signed-off day (a row "
     "error): test_an_import_never_books_a_row_on_a_signed_off_day",
     "shifts.open_shift": "a shift is not counted on the day's work record",

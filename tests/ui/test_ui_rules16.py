@@ -9,19 +9,23 @@ import io
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Static
-from ui_helpers import NARROW, WIDE, build_app, settle, sign_in, type_text
+from ui_helpers import NARROW, WIDE, build_app, focus_by_tab, settle, sign_in, type_text
 
 from deskapp.clock import FrozenClock
+from deskapp.domain.clocks import ClockKind
 from deskapp.domain.enums import Role
 from deskapp.i18n import t
 from deskapp.services import followup
+from deskapp.services.clocks import clocks_for, events_of, ticket_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
 from deskapp.services.queue import Scope
 from deskapp.services.staff import actor_of, add_staff, list_staff
+from deskapp.store.models import Complaint
 from screens.major_report import MajorReportScreen
 from screens.queue import QueueScreen
 from screens.widgets.action_dialog import ActionDialog
@@ -147,6 +151,37 @@ async def test_closing_an_unescalated_major_complaint_is_refused_in_words_at_the
         said = str(dialog.query_one("#dialog-error").render())
         assert "重大投诉须逐级上报至“客户服务部负责人”后才能结案" in said
         assert dialog.values()["outcome"] == "已解决"
+
+
+async def test_an_internal_complaint_is_taken_as_such_at_the_counter(
+    desk: Desk, staff: dict[str, Actor]
+) -> None:
+    """内部投诉 ticked at intake: the ticket runs the internal limits and gets no care."""
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await type_text(pilot, "营业员林")
+        await pilot.press("tab")
+        await type_text(pilot, "13812341234")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "后台支撑组多次不回复工单催办")
+        await pilot.press("tab")
+        await type_text(pilot, "说明原因并改进")
+        await pilot.press("tab")
+        await type_text(pilot, "信号")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await focus_by_tab(pilot, "internal")
+        await pilot.press("space")
+        await focus_by_tab(pilot, "promised_reply_at")
+        await type_text(pilot, "2026-11-25 16:30")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    with desk.read() as session:
+        (c,) = session.scalars(sa.select(Complaint))
+        kinds = [x.kind for x in clocks_for(desk, ticket_facts(c, events_of(session, c.id)))]
+    assert c.internal is True
+    assert {ClockKind.INTERNAL_FIRST, ClockKind.INTERNAL_WHOLE} <= set(kinds)
 
 
 @pytest.mark.snapshot
