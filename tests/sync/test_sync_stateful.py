@@ -297,9 +297,13 @@ class ThreeTerminals(RuleBasedStateMachine):
     def care_or_investigate(self, t: int, n: int, care: bool) -> None:
         term = self.terms[t]
         cid = self.pick(term, n)
-        action = followup.record_care if care else followup.record_investigation
-        if cid:
-            self.act(term, lambda: action(term.desk, term.actors["1001"], cid, note="已关怀"))
+        if cid and care:
+            self.act(term, lambda: followup.record_care(
+                term.desk, term.actors["1001"], cid, note="已关怀"))  # fmt: skip
+        elif cid:  # the four parts of the record (refused unless an internal complaint)
+            self.act(term, lambda: followup.record_investigation(
+                term.desk, term.actors["1001"], cid, facts="已核实", responsible="刘洋",
+                result="已致歉", improvement="培训"))  # fmt: skip
 
     # -------------------------------------------------------------- the opinion book
 
