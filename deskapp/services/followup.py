@@ -727,7 +727,7 @@ def give_opinion(
     return _act(desk, actor, complaint_id, apply, late)
 
 
-def report_opinions(session: Session, complaint_id: str) -> dict[str, ComplaintEvent]:
+def _report_opinions(session: Session, complaint_id: str) -> dict[str, ComplaintEvent]:
     """The latest opinion of each level on the report form, by level code."""
     found: dict[str, ComplaintEvent] = {}
     for e in events_of(session, complaint_id):
@@ -759,7 +759,7 @@ def file_report(
         if c.escalation_level < needed:
             raise RuleViolation.single("outcome", "error.close.needs_level",
                                        level=chain[needed].name)  # fmt: skip
-        given = report_opinions(session, c.id)
+        given = _report_opinions(session, c.id)
         missing = [lv.name for lv in chain[: needed + 1] if lv.code not in given]
         if missing:
             raise RuleViolation.single("outcome", "error.report.opinions_missing",
