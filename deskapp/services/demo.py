@@ -12,6 +12,7 @@ from typing import Any
 
 from deskapp.clock import FrozenClock
 from deskapp.domain.enums import Channel, Role, Satisfaction, Severity
+from deskapp.domain.severity import requires_major_report
 from deskapp.domain.timefmt import format_local
 from deskapp.services import followup, opinion_book, shifts
 from deskapp.services.desk import Actor, Desk
@@ -425,7 +426,7 @@ def _escalated_for_closing(
         if not at(timedelta(hours=6, minutes=5 * level)):
             return False
         followup.escalate(desk, people[level], complaint_id, note="逐级上报")
-    if severity is not Severity.MAJOR:
+    if not requires_major_report(severity):  # the report form: 重大 only
         return True
     if not at(timedelta(hours=6, minutes=40)):
         return False
