@@ -37,7 +37,7 @@ from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, DayClose,
 # take a late approval.
 EXEMPT = {
     "audit.record_refusal": "the audit of a refusal: never a change to a day's record",
-    "clocks.recompute_all": "recomputes derived deadlines only (next_due_at), no fact of a day",
+    "deadlines.recompute_all": "recomputes derived deadlines only (next_due_at), no fact of a day",
     "day_close.sign_off": "makes the lock itself",
     "major_report.export_major_report": "records that the report form was printed, no fact "
     "a day's work record counts (printing is never refused)",
