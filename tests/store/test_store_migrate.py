@@ -372,10 +372,11 @@ def test_the_migrated_schema_matches_the_models(tmp_path: Path) -> None:
 def test_the_upgrade_recomputes_the_old_tickets_clocks_to_the_corrected_rules(
     tmp_path: Path,
 ) -> None:
-    """A store made by the previous schema (0009_signin_event) whose open walk-in tickets the
-    old desk had put on the 30-minute dispatch clock (overdue since): opened by today's desk,
-    they run on their contact, promise and resolution clocks only, and the change is in the
-    change log under the upgrade's name. A complaint about a staff member stays external."""
+    """A store made by an earlier schema (0009_signin_event: 0010 and 0011 to go) whose open
+    walk-in tickets the old desk had put on the 30-minute dispatch clock (overdue since): opened
+    by today's desk, they run on their contact, promise and resolution clocks only, and the
+    change is in the change log under the upgrade's name. A complaint about a staff member
+    stays external."""
     path = tmp_path / "prev.db"
     engine = make_engine(path)
     migrate.upgrade(engine, "0009_signin_event")
