@@ -276,18 +276,24 @@ def sync(
     hall_id = None
     store = hall if isinstance(hall, HallStore) else None
     where = store.url if store else redact(str(hall))  # the run log never keeps a password
+    create = new_hall
     try:
         if store is None:
             own = Path(str(desk.engine.url.database or "")).expanduser().resolve()
             if hall_file(str(hall)) == own:
                 raise HallStoreError("sync.error.own_store", path=str(own))
-            store = HallStore.open(str(hall), create=new_hall)
+            # --new-hall starts a hall only for a terminal that has joined none (or with
+            # --join): a joined terminal is never moved to another hall by it
+            create = new_hall and (join or _joined_hall(desk) is None)
+            store = HallStore.open(str(hall), create=create)
             where = store.url
         with _collector_paused():
-            hall_id = _run(desk, store, result, batch_size, window_days, join or new_hall)
+            hall_id = _run(desk, store, result, batch_size, window_days, join)
     except MustUpdate:
         result.outcome = SyncOutcome.MUST_UPDATE
     except HallStoreError as error:
+        if new_hall and not create and error.key == "sync.error.no_hall_store":
+            error = HallStoreError("sync.error.other_hall", path=where)  # (see create)
         if error.key in ("sync.error.hall_too_new", ""):
             result.outcome = SyncOutcome.MUST_UPDATE
         elif error.key in BAD_HALL_KEYS:

@@ -373,3 +373,37 @@ def test_acknowledgement_is_per_hall_store(tmp_path: Path, hall_url: str) -> Non
         assert all(r.acked_at is not None for r in own_log(a.desk))
     finally:
         a.close()
+
+
+def test_new_hall_never_moves_a_joined_terminal_to_another_hall(tmp_path: Path) -> None:
+    """`sync --new-hall` at another address (a new one, or another hall's store) is refused
+    for a terminal that joined a hall already, as syncing with another hall is (exit 2): its
+    changes stay waiting for its own hall. With --join it is done on purpose."""
+    runner = CliRunner()
+    db, hall = tmp_path / "t01.db", tmp_path / "hall.db"
+    fresh, other = tmp_path / "fresh-hall.db", tmp_path / "other-hall.db"
+    a = first_terminal(tmp_path)
+    try:
+        assert sync(a.desk, str(hall), new_hall=True).ok
+        b = new_terminal(tmp_path / "b", "T02")
+        try:
+            assert sync(b.desk, str(other), new_hall=True).ok
+        finally:
+            b.close()
+        take(a, contact_phone="13900008888")
+        waiting = sync_status(a.desk).waiting
+        assert waiting > 0
+        refused = sync(a.desk, str(other), new_hall=True)
+        assert refused.outcome is SyncOutcome.BAD_HALL and "--join" in refused.message
+        assert sync_status(a.desk).waiting == waiting
+        assert sync(a.desk, str(hall), new_hall=True).ok  # its own hall: nothing moves
+        take(a, contact_phone="13900008889")
+        waiting = sync_status(a.desk).waiting
+        done = runner.invoke(main, ["--db", str(db), "sync", "--hall", str(fresh), "--new-hall"])
+        assert done.exit_code == 2, done.output
+        assert "--join" in done.output and not fresh.exists()
+        assert sync_status(a.desk).waiting == waiting
+        assert sync(a.desk, str(hall)).ok and sync_status(a.desk).waiting == 0
+        assert sync(a.desk, str(fresh), new_hall=True, join=True).ok  # on purpose
+    finally:
+        a.close()
