@@ -444,9 +444,11 @@ def _log_run(
         LocalStoreBusy,
         StoreUnavailable,
     ) as error:  # the run's result matters more
-        # (the details to the log; the engines hide statement parameters: no row's values)
-        log.exception("could not log the sync run")
         busy = isinstance(error, LocalStoreBusy) or "database is locked" in str(error)
+        if busy:  # expected under a long local write, said in one line: retried anyway
+            log.warning("could not log the sync run: this terminal's store is busy")
+        else:  # (the details to the log; the engines hide statement parameters)
+            log.exception("could not log the sync run")
         if busy and result.ok:
             # Nothing recorded (no run, no last success): not "done", but busy, to be retried.
             result.outcome = SyncOutcome.BUSY_LOCAL
