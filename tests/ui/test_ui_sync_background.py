@@ -151,3 +151,21 @@ async def test_a_handover_pulled_in_the_background_shows_and_the_note_typed_stay
             assert note.value == "已电话联系客户,明早回访"
     finally:
         other.close()
+
+
+@pytest.mark.ui
+async def test_the_changes_waiting_stay_in_sight_on_an_80_column_line(app, tmp_path: Path) -> None:
+    """At 80×24 the top line gives way on its left (role, name) so that "待上传 N 条" stays."""
+    from rich.cells import cell_len
+    from ui_helpers import NARROW
+
+    app.hall = str(tmp_path / "hall.db")
+    assert sync(app.desk, app.hall, new_hall=True).ok  # the line then names a time
+    app._sync_minutes = 0  # no background run
+    async with app.run_test(size=NARROW) as pilot:
+        await sign_in(pilot, "1001", "1111")
+        line = app.screen.query_one(".status-line")
+        assert await _until(pilot, lambda: "待上传" in str(line.render()))
+        text = str(line.render())
+        assert "GZ01-T01" in text and text.rstrip().endswith("条"), text
+        assert cell_len(text) <= line.size.width, text  # all of it within the line
