@@ -843,6 +843,8 @@ def restore_command(settings: DeskSettings, source: Path, yes: bool, terminal: s
     click.echo(t("backup.restored", path=str(settings.db)))
     if result.kept_as is not None:
         click.echo(t("backup.kept", path=str(result.kept_as)))
+    else:  # a second store of that terminal: the first must stop, or numbers repeat
+        click.echo(t("backup.new_place", terminal=result.terminal, path=str(settings.db)))
     click.echo(t("backup.sync_next"))
 
 

@@ -47,6 +47,7 @@ class SignInScreen(WorkBoundary, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = keyed(
         "signin", [Binding("enter", "submit", t("signin.submit"), show=True)]
     )
+    _no_staff_said = False  # the work number's error says "no staff yet" (goes with them)
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="signin-box"):
@@ -106,6 +107,9 @@ class SignInScreen(WorkBoundary, Screen[None]):
         if shown:
             notice.update(t("signin.no_staff", command=join_command(desk_app(self).desk)))
         notice.display = shown
+        if not shown and self._no_staff_said:  # the staff came: that answer no longer holds
+            self._no_staff_said = False
+            self._show("work_no", None)
 
     @on(Input.Submitted, "#work_no")
     def _next(self) -> None:
@@ -159,6 +163,7 @@ class SignInScreen(WorkBoundary, Screen[None]):
         self._show("pin", None)
         for error in violation.errors:
             self._show("work_no" if error.field == "work_no" else "pin", error_text(error))
+        self._no_staff_said = any(e.key == "error.signin.no_staff" for e in violation.errors)
         pin = self.query_one("#pin", Input)
         pin.value = ""
         pin.focus()

@@ -57,6 +57,7 @@ class RestoreResult:
     kept_as: Path | None  # the replaced store, renamed beside it
     old_node_id: str | None
     new_node_id: str
+    terminal: str = ""  # the restored store's terminal (hall-terminal), to name it to the user
 
 
 def _owner_only(path: Path) -> None:
@@ -336,6 +337,7 @@ def restore(db_path: Path, backup_file: Path, terminal: str | None = None) -> Re
             _stage(backup_file, staged)
             check(staged, db_path, terminal)
             old, new = _new_identity(staged)
+            named = _identity(staged)
             _carry_ticket_counters(db_path, staged)
             kept = _install(db_path, staged)
     except BaseException as error:
@@ -344,7 +346,8 @@ def restore(db_path: Path, backup_file: Path, terminal: str | None = None) -> Re
         if refused is not None:
             raise refused from error
         raise
-    return RestoreResult(backup_file, kept, old, new)
+    code = "-".join(named) if isinstance(named, tuple) else ""
+    return RestoreResult(backup_file, kept, old, new, code)
 
 
 def _highest_tickets(previous: Path, hall: str, terminal: str) -> dict[str, int]:

@@ -45,6 +45,23 @@ def _mount_type(path: Path) -> str | None:
     return kind
 
 
+# A PostgreSQL hall waits for a lock (a table another session holds, the advisory lock of a
+# long push) as long as a SQLite hall waits for its file, then the run stops as "hall busy";
+# a statement that runs past PG_STATEMENT_TIMEOUT_MS is stopped as well (never a hung sync).
+PG_LOCK_TIMEOUT_MS = BUSY_TIMEOUT_MS * 6
+PG_STATEMENT_TIMEOUT_MS = BUSY_TIMEOUT_MS * 30
+
+
+def _on_pg_connect(dbapi_connection: Any, record: Any) -> None:
+    # (SET on its own, outside a transaction: the URL's own options, e.g. search_path, stay)
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = {int(PG_LOCK_TIMEOUT_MS)}")
+        cursor.execute(f"SET statement_timeout = {int(PG_STATEMENT_TIMEOUT_MS)}")
+    dbapi_connection.autocommit = autocommit
+
+
 def _on_hall_connect(dbapi_connection: Any, record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -92,9 +109,11 @@ def hall_engine(url: str, create: bool = False) -> sa.Engine:
         raise HallStoreError("sync.error.no_hall")
     if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         text = "postgresql+psycopg://" + text.split("://", 1)[1]
-        return sa.create_engine(  # (hide_parameters: no row's values in a logged fault)
+        pg = sa.create_engine(  # (hide_parameters: no row's values in a logged fault)
             text, pool_pre_ping=True, pool_size=2, max_overflow=2, hide_parameters=True
         )
+        event.listen(pg, "connect", _on_pg_connect)
+        return pg
     if "://" in text and not text.startswith("sqlite:///"):
         raise HallStoreError("sync.error.bad_url", url=redact(text))
     path = hall_file(text)
@@ -108,6 +127,9 @@ def hall_engine(url: str, create: bool = False) -> sa.Engine:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # phone numbers inside
+    elif path.stat().st_size == 0:  # an empty file made a hall: owner only, as a new one
+        with contextlib.suppress(OSError):  # (not ours to change: the run says what fails)
+            os.chmod(path, 0o600)
     # Pooled: closing a WAL database's last connection checkpoints it, once per run is enough.
     engine = sa.create_engine(
         f"sqlite:///{path}", pool_size=2, max_overflow=2, hide_parameters=True

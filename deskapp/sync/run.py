@@ -19,6 +19,7 @@ import gc
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -90,6 +91,8 @@ BAD_HALL_KEYS = frozenset(
         "sync.error.bad_url",
         "sync.error.no_hall_store",
         "sync.error.other_hall",
+        "sync.error.no_database",
+        "sync.error.no_schema",
     }
 )
 
@@ -276,18 +279,24 @@ def sync(
     hall_id = None
     store = hall if isinstance(hall, HallStore) else None
     where = store.url if store else redact(str(hall))  # the run log never keeps a password
+    create = new_hall
     try:
         if store is None:
             own = Path(str(desk.engine.url.database or "")).expanduser().resolve()
             if hall_file(str(hall)) == own:
                 raise HallStoreError("sync.error.own_store", path=str(own))
-            store = HallStore.open(str(hall), create=new_hall)
+            # --new-hall starts a hall only for a terminal that has joined none (or with
+            # --join): a joined terminal is never moved to another hall by it
+            create = new_hall and (join or _joined_hall(desk) is None)
+            store = HallStore.open(str(hall), create=create)
             where = store.url
         with _collector_paused():
-            hall_id = _run(desk, store, result, batch_size, window_days, join or new_hall)
+            hall_id = _run(desk, store, result, batch_size, window_days, join)
     except MustUpdate:
         result.outcome = SyncOutcome.MUST_UPDATE
     except HallStoreError as error:
+        if new_hall and not create and error.key == "sync.error.no_hall_store":
+            error = HallStoreError("sync.error.other_hall", path=where)  # (see create)
         if error.key in ("sync.error.hall_too_new", ""):
             result.outcome = SyncOutcome.MUST_UPDATE
         elif error.key in BAD_HALL_KEYS:
@@ -305,22 +314,36 @@ def sync(
         # A hall store that cannot be reached, or a connection cut mid-run: retry later.
         # (A SQLite hall file locked by another terminal past its wait is a hall fault too.)
         # The local store's own faults were raised as StoreUnavailable by now (_local_txn).
-        busy = "database is locked" in str(error)
         detail = str(getattr(error, "orig", None) or error)[:500]
-        fault = _hall_fault(error, hall_file(where))
-        if fault:
+        fault = (
+            "sync.error.hall_busy" if _hall_busy(error) else _hall_fault(error, hall_file(where))
+        )
+        if _no_database(error):  # a mistyped database name: no hall store there (a typo)
+            result.outcome = SyncOutcome.BAD_HALL
+            result.error = t("sync.error.no_database", path=where)
+            log.warning("refused as a hall store: %s", detail)
+        elif fault:
             result.outcome = SyncOutcome.HALL_FAULT
             result.error = t(fault, hall=where, detail=detail)
             log.warning("hall store refused (%s): %s", fault, detail)
         else:
-            result.outcome = SyncOutcome.ERROR if busy else SyncOutcome.UNREACHABLE
+            result.outcome = SyncOutcome.UNREACHABLE
             result.error = detail
-            log.warning("hall store %s: %s", "busy" if busy else "unreachable", result.error)
+            log.warning("hall store unreachable: %s", result.error)
     except StoreUnavailable as error:  # the local store, not the hall: said as such
         log.warning("synchronization stopped: the local store refused (%s)", error.key)
         result.outcome = SyncOutcome.ERROR
         result.error = t(error.key)
         result.store_key = error.key
+    except sa.exc.ProgrammingError as error:
+        if not _no_schema(error):
+            log.exception("synchronization failed")
+            result.outcome = SyncOutcome.ERROR
+            result.error = f"{type(error).__name__}: {error}"[:500]
+        else:  # the URL's search_path names a schema PostgreSQL does not have
+            result.outcome = SyncOutcome.BAD_HALL
+            result.error = t("sync.error.no_schema", path=where)
+            log.warning("refused as a hall store: %s", str(error.orig)[:200])
     except Exception as error:  # logged and shown; the desk keeps working offline
         log.exception("synchronization failed")
         result.outcome = SyncOutcome.ERROR
@@ -355,6 +378,30 @@ def _hall_fault(error: BaseException, hall_path: Path | None) -> str | None:
         return key
     text = str(getattr(error, "orig", None) or error).lower()
     return "sync.error.hall_damaged" if any(n in text for n in _HALL_DAMAGED) else None
+
+
+def _sqlstate(error: BaseException) -> str:
+    return str(getattr(getattr(error, "orig", None), "sqlstate", None) or "")
+
+
+def _hall_busy(error: BaseException) -> bool:
+    """The hall store held by another session past the wait: a SQLite hall file locked, or
+    PostgreSQL's lock or statement timeout (hall_engines.PG_LOCK_TIMEOUT_MS)."""
+    text = str(getattr(error, "orig", None) or error).lower()
+    return _sqlstate(error) in ("55P03", "57014") or "database is locked" in text
+
+
+def _no_database(error: BaseException) -> bool:
+    """PostgreSQL has no database of that name (the connection itself is refused)."""
+    text = str(getattr(error, "orig", None) or error)
+    return (
+        _sqlstate(error) == "3D000" or re.search(r'database ".*" does not exist', text) is not None
+    )
+
+
+def _no_schema(error: BaseException) -> bool:
+    text = str(getattr(error, "orig", None) or error)
+    return _sqlstate(error) == "3F000" or "no schema has been selected" in text
 
 
 def _no_room(path: Path) -> bool:
@@ -438,9 +485,11 @@ def _log_run(
         LocalStoreBusy,
         StoreUnavailable,
     ) as error:  # the run's result matters more
-        # (the details to the log; the engines hide statement parameters: no row's values)
-        log.exception("could not log the sync run")
         busy = isinstance(error, LocalStoreBusy) or "database is locked" in str(error)
+        if busy:  # expected under a long local write, said in one line: retried anyway
+            log.warning("could not log the sync run: this terminal's store is busy")
+        else:  # (the details to the log; the engines hide statement parameters)
+            log.exception("could not log the sync run")
         if busy and result.ok:
             # Nothing recorded (no run, no last success): not "done", but busy, to be retried.
             result.outcome = SyncOutcome.BUSY_LOCAL

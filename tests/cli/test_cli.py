@@ -251,3 +251,22 @@ def test_version_is_the_installed_package_version(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.output.strip() == f"deskapp, version {version('deskapp')}"
     assert not db.exists()
+
+
+def test_restore_onto_a_new_place_says_the_original_store_must_not_be_used(
+    tmp_path: Path,
+) -> None:
+    """A terminal's backup restored where there is no store makes a second store of that
+    terminal: the command says the original must stop (two would issue the same numbers)."""
+    db = tmp_path / "t01.db"
+    run("--db", str(db), "init", "--hall", "GZ01", "--terminal", "T01")
+    copy = tmp_path / "copy.db"
+    assert run("--db", str(db), "backup", str(copy)).exit_code == 0
+    fresh = tmp_path / "new-machine" / "desk.db"
+    result = run("--db", str(fresh), "restore", str(copy), "--yes")
+    assert result.exit_code == 0, result.output
+    assert "GZ01-T01" in result.output and str(fresh) in result.output
+    assert "不得再使用" in result.output or "must not be used" in result.output
+    in_place = run("--db", str(db), "restore", str(copy), "--yes")  # its own place: no warning
+    assert in_place.exit_code == 0, in_place.output
+    assert "不得再使用" not in in_place.output and "must not be used" not in in_place.output

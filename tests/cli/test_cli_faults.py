@@ -346,7 +346,12 @@ def test_each_command_under_each_store_fault(
         assert_one_line(result, code)
         assert not leftovers(before, scene.files()), leftovers(before, scene.files())
         log = (folder / "log" / "deskapp.log").read_text("utf-8")
-        assert "Traceback" in log and PIN not in log and MANAGER_PIN not in log
+        assert PIN not in log and MANAGER_PIN not in log
+        if command == "sync" and fault == "locked":
+            # a busy own store is expected and retried: its detail in lines, no traceback
+            assert "database is locked" in log and "Traceback" not in log
+        else:
+            assert "Traceback" in log
     else:
         assert result.exit_code == healthy, (result.output, result.exception)
 

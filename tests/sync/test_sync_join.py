@@ -373,3 +373,132 @@ def test_acknowledgement_is_per_hall_store(tmp_path: Path, hall_url: str) -> Non
         assert all(r.acked_at is not None for r in own_log(a.desk))
     finally:
         a.close()
+
+
+def test_new_hall_never_moves_a_joined_terminal_to_another_hall(tmp_path: Path) -> None:
+    """`sync --new-hall` at another address (a new one, or another hall's store) is refused
+    for a terminal that joined a hall already, as syncing with another hall is (exit 2): its
+    changes stay waiting for its own hall. With --join it is done on purpose."""
+    runner = CliRunner()
+    db, hall = tmp_path / "t01.db", tmp_path / "hall.db"
+    fresh, other = tmp_path / "fresh-hall.db", tmp_path / "other-hall.db"
+    a = first_terminal(tmp_path)
+    try:
+        assert sync(a.desk, str(hall), new_hall=True).ok
+        b = new_terminal(tmp_path / "b", "T02")
+        try:
+            assert sync(b.desk, str(other), new_hall=True).ok
+        finally:
+            b.close()
+        take(a, contact_phone="13900008888")
+        waiting = sync_status(a.desk).waiting
+        assert waiting > 0
+        refused = sync(a.desk, str(other), new_hall=True)
+        assert refused.outcome is SyncOutcome.BAD_HALL and "--join" in refused.message
+        assert sync_status(a.desk).waiting == waiting
+        assert sync(a.desk, str(hall), new_hall=True).ok  # its own hall: nothing moves
+        take(a, contact_phone="13900008889")
+        waiting = sync_status(a.desk).waiting
+        done = runner.invoke(main, ["--db", str(db), "sync", "--hall", str(fresh), "--new-hall"])
+        assert done.exit_code == 2, done.output
+        assert "--join" in done.output and not fresh.exists()
+        assert sync_status(a.desk).waiting == waiting
+        assert sync(a.desk, str(hall)).ok and sync_status(a.desk).waiting == 0
+        assert sync(a.desk, str(fresh), new_hall=True, join=True).ok  # on purpose
+    finally:
+        a.close()
+
+
+# ----------------------------------------------- a hall store that is busy, or not there
+
+
+def test_a_locked_sqlite_hall_store_is_said_busy_in_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from deskapp.sync import hall_engines
+
+    monkeypatch.setattr(hall_engines, "BUSY_TIMEOUT_MS", 50)
+    hall = tmp_path / "hall.db"
+    a = first_terminal(tmp_path)
+    try:
+        assert sync(a.desk, str(hall), new_hall=True).ok
+        take(a, contact_phone="13900005555")
+        waiting = sync_status(a.desk).waiting
+        holder = sqlite3.connect(hall, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # another terminal's long write
+        try:
+            busy = sync(a.desk, str(hall))
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert busy.outcome is SyncOutcome.HALL_FAULT, busy
+        assert "营业厅数据库正被" in busy.message and "自动重试" in busy.message
+        assert "database is locked" not in busy.message
+        assert sync_status(a.desk).waiting == waiting
+        assert sync(a.desk, str(hall)).ok and sync_status(a.desk).waiting == 0
+    finally:
+        a.close()
+
+
+def test_a_postgresql_hall_store_locked_by_another_session_is_said_busy(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table of the hall held by another session: the sync stops after the lock timeout
+    (never waits forever) and says the hall store is busy."""
+    import psycopg
+
+    from deskapp.sync import hall_engines
+
+    monkeypatch.setattr(hall_engines, "PG_LOCK_TIMEOUT_MS", 300)
+    a = first_terminal(tmp_path)
+    try:
+        assert sync(a.desk, pg_url, new_hall=True).ok
+        take(a, contact_phone="13900004444")
+        with psycopg.connect(pg_url) as holder:
+            holder.execute("LOCK TABLE hall_meta IN ACCESS EXCLUSIVE MODE")
+            busy = sync(a.desk, pg_url)
+            holder.rollback()
+        assert busy.outcome is SyncOutcome.HALL_FAULT, busy
+        assert "营业厅数据库正被" in busy.message
+        assert sync(a.desk, pg_url).ok and sync_status(a.desk).waiting == 0
+    finally:
+        a.close()
+
+
+def test_a_mistyped_postgresql_database_or_schema_is_no_hall_store(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """postgresql://…/nope: no hall store there (exit 2, in words), not an unreachable hall
+    retried for ever; and --new-hall into a schema that does not exist says so too."""
+    from sync_kit import with_schema
+
+    runner = CliRunner()
+    a = first_terminal(tmp_path)
+    a.close()
+    db = str(tmp_path / "t01.db")
+    url = sa.engine.make_url(pg_url)
+    base = url.set(database="deskapp_no_such_db", query={}).render_as_string(hide_password=False)
+    nope = runner.invoke(main, ["--db", db, "sync", "--hall", base])
+    assert nope.exit_code == 2, nope.output
+    assert "没有这个数据库" in nope.output and "Traceback" not in nope.output
+    plain = url.set(query={}).render_as_string(hide_password=False)
+    schema = with_schema(plain, "deskapp_no_such_schema")
+    missing = runner.invoke(main, ["--db", db, "sync", "--hall", schema, "--new-hall"])
+    assert missing.exit_code == 2, missing.output
+    assert "schema" in missing.output and "ProgrammingError" not in missing.output
+
+
+def test_a_hall_started_in_an_existing_empty_file_is_owner_only(tmp_path: Path) -> None:
+    import stat
+
+    hall = tmp_path / "hall.db"
+    hall.touch(mode=0o644)
+    hall.chmod(0o644)
+    a = first_terminal(tmp_path)
+    try:
+        assert sync(a.desk, str(hall), new_hall=True).ok
+    finally:
+        a.close()
+    assert stat.S_IMODE(hall.stat().st_mode) == 0o600

@@ -10,6 +10,7 @@ pause, 2 of 3 and 6 of 7. After: none."""
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import subprocess
 import sys
@@ -60,7 +61,7 @@ def test_sync_beside_a_concurrent_local_writer_never_fails(tmp_path: Path, pause
 
 
 def test_a_local_store_busy_past_the_wait_is_reported_as_busy(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(store_engine, "BUSY_TIMEOUT_MS", 200)
     hall = started(str(tmp_path / "hall.db"))
@@ -76,6 +77,11 @@ def test_a_local_store_busy_past_the_wait_is_reported_as_busy(
             blocker.close()
         assert result.outcome is SyncOutcome.BUSY_LOCAL, result
         assert "本终端" in result.message and "营业厅数据库" not in result.message
+        assert result.message.endswith("记录都在本机。")  # the whole sentence
+        # expected, said in one line each: no ERROR, no traceback in the log
+        sync_records = [r for r in caplog.records if r.name.startswith("deskapp.sync")]
+        assert sync_records and all(r.levelno < logging.ERROR for r in sync_records)
+        assert not any(r.exc_info for r in sync_records)
         assert sync(term.desk, hall).ok  # and once the writer is done, it goes through
     finally:
         term.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
-from ui_helpers import WIDE, build_app, settle, sign_in, type_text
+from ui_helpers import WIDE, build_app, error_of, settle, sign_in, type_text
 
 from deskapp.clock import FrozenClock
 from deskapp.domain.enums import Role
@@ -72,6 +72,40 @@ async def test_a_new_terminal_receives_its_staff_on_the_sign_in_screen(
 
 
 @pytest.mark.ui
+async def test_the_no_staff_answer_goes_when_the_staff_arrive(
+    bare_desk: Desk, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """Signing in before any staff came says so under 工号; once a sync brings the staff,
+    that answer goes with the notice (it no longer holds), and then 1001 signs in."""
+    hall = str(tmp_path / "hall.db")  # no hall store yet: the run at start fails
+    init_terminal(bare_desk, "GZ01", "T02", "Asia/Shanghai")
+    app = build_app(bare_desk)
+    app.hall = hall
+    app._sync_minutes = 60
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await sign_in(pilot, "1001", "1111")
+        assert app.actor is None
+        assert "还没有员工名单" in error_of(app, "work_no")
+        first = Desk.open(tmp_path / "t01.db", clock=FrozenClock(clock.now()))
+        try:
+            init_terminal(first, "GZ01", "T01", "Asia/Shanghai")
+            seed_staff(first, "system:test", [("1001", "张敏", Role.HANDLER, "1111")])
+            assert sync(first, hall, new_hall=True).ok
+        finally:
+            first.close()
+        app.sync_now(True)  # the retry after the failed start, without waiting for it
+        notice = app.screen.query_one("#no-staff")
+        assert await _until(pilot, lambda: not notice.display), "the notice stayed"
+        assert error_of(app, "work_no") == ""
+        assert app.focused is not None and app.focused.id == "pin"  # 1001 is still there
+        await type_text(pilot, "1111")
+        await pilot.press("enter")
+        assert await _until(pilot, lambda: app.actor is not None)
+        assert app.actor is not None and app.actor.work_no == "1001"
+
+
+@pytest.mark.ui
 async def test_a_handover_pulled_in_the_background_shows_and_the_note_typed_stays(
     desk: Desk, actors: dict[str, Actor], clock: FrozenClock, tmp_path: Path
 ) -> None:
@@ -117,3 +151,21 @@ async def test_a_handover_pulled_in_the_background_shows_and_the_note_typed_stay
             assert note.value == "已电话联系客户,明早回访"
     finally:
         other.close()
+
+
+@pytest.mark.ui
+async def test_the_changes_waiting_stay_in_sight_on_an_80_column_line(app, tmp_path: Path) -> None:
+    """At 80×24 the top line gives way on its left (role, name) so that "待上传 N 条" stays."""
+    from rich.cells import cell_len
+    from ui_helpers import NARROW
+
+    app.hall = str(tmp_path / "hall.db")
+    assert sync(app.desk, app.hall, new_hall=True).ok  # the line then names a time
+    app._sync_minutes = 0  # no background run
+    async with app.run_test(size=NARROW) as pilot:
+        await sign_in(pilot, "1001", "1111")
+        line = app.screen.query_one(".status-line")
+        assert await _until(pilot, lambda: "待上传" in str(line.render()))
+        text = str(line.render())
+        assert "GZ01-T01" in text and text.rstrip().endswith("条"), text
+        assert cell_len(text) <= line.size.width, text  # all of it within the line
