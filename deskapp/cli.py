@@ -780,7 +780,7 @@ def sync_command(
     result = sync(desk, hall, batch_size=batch_size, window_days=settings.sync_window_days,
                   new_hall=new_hall, join=join)  # fmt: skip
     if result.store_key:  # this terminal's store refused: its code, as every command's
-        from deskapp.store.failures import StoreUnavailable
+        from deskapp.services.records import StoreUnavailable
 
         raise StoreUnavailable(result.store_key, result.error)
     click.echo(("✓ " if result.ok else "✗ ") + result.message, err=not result.ok)
@@ -825,7 +825,7 @@ def restore_command(settings: DeskSettings, source: Path, yes: bool, terminal: s
     from deskapp.cli_faults import ExitCode
     from deskapp.i18n import t
     from deskapp.services.backup import BackupError, check, restore
-    from deskapp.store.engine import cannot_be_written, on_read_only_filesystem
+    from deskapp.services.records import cannot_be_written, on_read_only_filesystem
 
     # (a read-only store cannot be replaced; on a read-only mount its identity cannot be
     # read either)
