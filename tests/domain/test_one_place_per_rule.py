@@ -114,3 +114,35 @@ def test_the_deadline_modules_are_named_after_deadlines() -> None:
         if "migrations" not in path.parts  # revision files keep the names they were made with
     )
     assert named == ["deskapp/clock.py"]
+
+
+def test_ticket_numbers_are_issued_in_one_place() -> None:
+    """A ticket number is issued by deskapp/services/ticket_numbers.py alone (never below a
+    number already in the store): no other module formats a number or touches the counter, so
+    a second issuer (the importer's once re-issued …-0001 after a restore) cannot come back."""
+    issuer = ROOT / "deskapp" / "services" / "ticket_numbers.py"
+    names = {"format_ticket_number", "TicketCounter"}
+
+    def uses(node: ast.AST) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id in names
+        if isinstance(node, ast.Attribute):
+            return node.attr in names
+        if isinstance(node, ast.ImportFrom):
+            return any(alias.name in names for alias in node.names)
+        return False
+
+    found = [
+        _where(path, node)
+        for path, tree in _modules()
+        if path != issuer and not any("migrations" in part for part in path.parts)
+        for node in ast.walk(tree)
+        if uses(node)
+    ]
+    assert found == []
+    used = {
+        getattr(node, "id", None) or getattr(node, "attr", None)
+        for node in ast.walk(ast.parse(issuer.read_text(encoding="utf-8")))
+        if uses(node) and not isinstance(node, ast.ImportFrom)
+    }
+    assert used == names  # the scan looks for the names the issuer really uses
