@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from deskapp.cli import main
+from deskapp.domain.enums import Severity
 from deskapp.sync.run import DEFAULT_BATCH
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +65,57 @@ def test_a_major_complaint_is_recognised_only_by_the_domain() -> None:
         for path, tree in _outside_domain()
         for node, sides in _compares(tree)
         if any(major(side) for side in sides)
+    ]
+    assert found == []
+
+
+SEVERITY_VALUES = {s.value for s in Severity}  # from the enum: a new grade is held too
+STR_METHODS = {name for name in dir(str) if not name.startswith("_")}
+
+
+def _severity_like(expr: ast.AST) -> bool:
+    """An expression that reads a severity: a name or attribute called …severity in it."""
+    for node in ast.walk(expr):
+        name = getattr(node, "id", None) or getattr(node, "attr", None)
+        if isinstance(name, str) and name.lower().endswith("severity"):  # not severity_reason
+            return True
+    return False
+
+
+def _severity_strings(expr: ast.AST) -> bool:
+    """A severity's string value, alone or in a tuple/list/set (`in ("major", "serious")`)."""
+    if isinstance(expr, ast.Constant):
+        return expr.value in SEVERITY_VALUES
+    if isinstance(expr, ast.Tuple | ast.List | ast.Set):
+        return any(_severity_strings(element) for element in expr.elts)
+    return False
+
+
+def _severity_decided_by_string(node: ast.AST) -> bool:
+    if isinstance(node, ast.Compare):
+        sides = [node.left, *node.comparators]
+        return any(_severity_like(s) for s in sides) and any(_severity_strings(s) for s in sides)
+    if isinstance(node, ast.Match) and _severity_like(node.subject):
+        return any(
+            isinstance(pattern, ast.MatchValue) and _severity_strings(pattern.value)
+            for case in node.cases
+            for pattern in ast.walk(case.pattern)
+        )
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        # `row.severity.startswith("maj")`: the string of a grade read outside its enum
+        return node.func.attr in STR_METHODS and _severity_like(node.func.value)
+    return False
+
+
+def test_severities_are_read_only_through_their_enum_and_the_domain() -> None:
+    """No module outside deskapp/domain decides on a severity by its string value: compared,
+    tested for membership, matched, or cut with a string method. The grades and what each
+    requires are the domain's (Severity, requires_major_report, check_severity)."""
+    found = [
+        _where(path, node)
+        for path, tree in _outside_domain()
+        for node in ast.walk(tree)
+        if _severity_decided_by_string(node)
     ]
     assert found == []
 
