@@ -1,4 +1,4 @@
-"""A DOMAIN.md rule lives in one place (issue 21): the services and the screens ask the domain
+"""A rule of docs/domain.md lives in one place (issue 21): the services and the screens ask the domain
 functions the rule tests test, instead of writing the rule again where it can drift.
 
 The checks read the code of deskapp/ and screens/ (every module, from the tree itself), so a
