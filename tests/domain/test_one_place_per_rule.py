@@ -1,5 +1,5 @@
-"""A rule of docs/domain.md lives in one place (issue 21): the services and the screens ask the domain
-functions the rule tests test, instead of writing the rule again where it can drift.
+"""A rule of docs/domain.md lives in one place (issue 21): the services and the screens ask
+the domain functions the rule tests test, instead of writing the rule again where it can drift.
 
 The checks read the code of deskapp/ and screens/ (every module, from the tree itself), so a
 rule written out again anywhere fails here with the file and line."""
