@@ -843,7 +843,8 @@ def restore_command(settings: DeskSettings, source: Path, yes: bool, terminal: s
     click.echo(t("backup.restored", path=str(settings.db)))
     if result.kept_as is not None:
         click.echo(t("backup.kept", path=str(result.kept_as)))
-    click.echo(t("backup.sync_next"))
+    # the numbers issued after the backup are known here only if the replaced store was read
+    click.echo(t("backup.sync_next" if result.numbers_carried else "backup.sync_first"))
 
 
 @main.command("day-close")
