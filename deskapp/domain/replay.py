@@ -85,7 +85,7 @@ def earliest_deadline(
     """The earliest deadline of the clocks running on `facts` (the first of `active_clocks`);
     `rough` tries the cheap pass first."""
     if rough is not None and not facts.pauses:
-        clocks = active_clocks(facts, rough, limits)  # type: ignore[arg-type]
+        clocks = active_clocks(facts, rough, limits)
         if not clocks:
             return None
         exact = [c for c in clocks if not _uses_calendar(c.kind, limits)]
