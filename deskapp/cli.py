@@ -253,6 +253,27 @@ def _member_by_work_no(desk, work_no: str):
     return found
 
 
+def _change_member(
+    settings: DeskSettings,
+    manager_work_no: str | None,
+    work_no: str,
+    change: Callable[..., Any],
+    *,
+    member: bool = True,
+) -> Any:
+    """What every `deskapp staff` change does: the hall manager authorizes it (--as and PIN),
+    `change(desk, manager, member_id or work_no)` makes it, a refusal is one line (exit 2)."""
+    from deskapp.domain.errors import RuleViolation
+
+    desk = _desk(settings)
+    manager = _hall_manager(desk, manager_work_no, work_no)
+    target = _member_by_work_no(desk, work_no).id if member else work_no
+    try:
+        return change(desk, manager, target)
+    except RuleViolation as violation:
+        _fail(violation)
+
+
 @staff.command("add")
 @click.option("--work-no", required=True, help="工号")
 @click.option("--name", required=True, help="姓名")
@@ -305,18 +326,15 @@ def staff_add(
 def staff_role(settings: DeskSettings, work_no: str, role: str, manager_work_no: str | None):
     """Change a member's role (厅经理)."""
     from deskapp.domain.enums import Role
-    from deskapp.domain.errors import RuleViolation
     from deskapp.i18n import t
     from deskapp.services.staff import change_role
 
-    desk = _desk(settings)
-    manager = _hall_manager(desk, manager_work_no, work_no)
-    member = _member_by_work_no(desk, work_no)
-    try:
-        changed = change_role(desk, manager, member.id, Role(role))
-    except RuleViolation as violation:
-        _fail(violation)
-        return
+    changed = _change_member(
+        settings,
+        manager_work_no,
+        work_no,
+        lambda desk, manager, id_: change_role(desk, manager, id_, Role(role)),
+    )
     click.echo(t("staff.role_changed", work_no=changed.work_no, name=changed.name,
                  role=t(f"role.{role}")))  # fmt: skip
 
@@ -330,18 +348,15 @@ def staff_deactivate(
     settings: DeskSettings, work_no: str, activate: bool, manager_work_no: str | None
 ) -> None:
     """Deactivate a member (厅经理): they sign in on no terminal once synchronized."""
-    from deskapp.domain.errors import RuleViolation
     from deskapp.i18n import t
     from deskapp.services.staff import set_active
 
-    desk = _desk(settings)
-    manager = _hall_manager(desk, manager_work_no, work_no)
-    member = _member_by_work_no(desk, work_no)
-    try:
-        changed = set_active(desk, manager, member.id, activate)
-    except RuleViolation as violation:
-        _fail(violation)
-        return
+    changed = _change_member(
+        settings,
+        manager_work_no,
+        work_no,
+        lambda desk, manager, id_: set_active(desk, manager, id_, activate),
+    )
     key = "staff.activated" if activate else "staff.deactivated"
     click.echo(t(key, work_no=changed.work_no, name=changed.name))
 
@@ -356,18 +371,15 @@ def staff_reset_pin(
     settings: DeskSettings, work_no: str, pin: str, manager_work_no: str | None
 ) -> None:
     """Give a member a new PIN (厅经理)."""
-    from deskapp.domain.errors import RuleViolation
     from deskapp.i18n import t
     from deskapp.services.staff import reset_pin
 
-    desk = _desk(settings)
-    manager = _hall_manager(desk, manager_work_no, work_no)
-    member = _member_by_work_no(desk, work_no)
-    try:
-        changed = reset_pin(desk, manager, member.id, pin)
-    except RuleViolation as violation:
-        _fail(violation)
-        return
+    changed = _change_member(
+        settings,
+        manager_work_no,
+        work_no,
+        lambda desk, manager, id_: reset_pin(desk, manager, id_, pin),
+    )
     click.echo(t("staff.pin_reset", work_no=changed.work_no, name=changed.name))
 
 
@@ -377,17 +389,10 @@ def staff_reset_pin(
 @pass_settings
 def staff_unlock(settings: DeskSettings, work_no: str, manager_work_no: str | None) -> None:
     """End a work number's lock after wrong PINs (厅经理), hall-wide once synchronized."""
-    from deskapp.domain.errors import RuleViolation
     from deskapp.i18n import t
     from deskapp.services.staff import unlock
 
-    desk = _desk(settings)
-    manager = _hall_manager(desk, manager_work_no, work_no)
-    try:
-        unlock(desk, manager, work_no)
-    except RuleViolation as violation:
-        _fail(violation)
-        return
+    _change_member(settings, manager_work_no, work_no, unlock, member=False)
     click.echo(t("staff.unlocked", work_no=work_no.strip()))
 
 
@@ -780,7 +785,7 @@ def sync_command(
     result = sync(desk, hall, batch_size=batch_size, window_days=settings.sync_window_days,
                   new_hall=new_hall, join=join)  # fmt: skip
     if result.store_key:  # this terminal's store refused: its code, as every command's
-        from deskapp.store.failures import StoreUnavailable
+        from deskapp.services.records import StoreUnavailable
 
         raise StoreUnavailable(result.store_key, result.error)
     click.echo(("✓ " if result.ok else "✗ ") + result.message, err=not result.ok)
@@ -825,7 +830,7 @@ def restore_command(settings: DeskSettings, source: Path, yes: bool, terminal: s
     from deskapp.cli_faults import ExitCode
     from deskapp.i18n import t
     from deskapp.services.backup import BackupError, check, restore
-    from deskapp.store.engine import cannot_be_written, on_read_only_filesystem
+    from deskapp.services.records import cannot_be_written, on_read_only_filesystem
 
     # (a read-only store cannot be replaced; on a read-only mount its identity cannot be
     # read either)
@@ -845,7 +850,8 @@ def restore_command(settings: DeskSettings, source: Path, yes: bool, terminal: s
         click.echo(t("backup.kept", path=str(result.kept_as)))
     else:  # a second store of that terminal: the first must stop, or numbers repeat
         click.echo(t("backup.new_place", terminal=result.terminal, path=str(settings.db)))
-    click.echo(t("backup.sync_next"))
+    # the numbers issued after the backup are known here only if the replaced store was read
+    click.echo(t("backup.sync_next" if result.numbers_carried else "backup.sync_first"))
 
 
 @main.command("day-close")

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.i18n import error_text, t
-from deskapp.store.failures import StoreUnavailable, failure_key
+from deskapp.services.records import StoreUnavailable, failure_key
 
 
 class ExitCode(IntEnum):

@@ -11,13 +11,14 @@ theme picked in the command palette is there at the next start.
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
 
 
 def default_config_path() -> Path:
@@ -58,52 +59,45 @@ def load_preferences(path: Path) -> Preferences:
     return prefs
 
 
-_THEME_LINE = re.compile(r"^theme[ \t]*=.*$", re.M)
+class PreferencesNotWritten(Exception):
+    """The file holds something the desk will not overwrite (it does not parse, or its `theme`
+    is not a plain string): it is left untouched, and `line` says where to look."""
+
+    def __init__(self, path: Path, line: int | None, detail: str) -> None:
+        super().__init__(f"{path}: {detail}")
+        self.path, self.line, self.detail = path, line, detail
 
 
 def save_theme(path: Path, theme: str) -> None:
     """Remember the theme, keeping everything else the file holds (the keymap, keys this
-    version does not know, comments): only the top-level `theme = ...` line is written."""
-    line = f"theme = {json.dumps(theme)}"
-    text = _with_theme(_readable(path), theme)
-    if text is None:  # no file, a broken one, or a theme line not written as one line
-        prefs = load_preferences(path)
-        lines = [line]
-        if prefs.keymap:
-            lines += ["", "[keymap]"]
-            lines += [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in sorted(prefs.keymap.items())]
-        text = "\n".join(lines) + "\n"
+    version does not know, comments, layout): tomlkit edits only the top-level `theme` key.
+    A file that does not parse is never rewritten (its content would be lost): it is left as it
+    is and PreferencesNotWritten says at which line it is broken."""
+    try:
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        tomllib.loads(text)  # what the desk reads at start must read it too
+        document = tomlkit.parse(text)
+    except tomllib.TOMLDecodeError as error:
+        found = re.search(r"line (\d+)", str(error))
+        raise PreferencesNotWritten(path, int(found[1]) if found else None, str(error)) from None
+    except (TOMLKitError, UnicodeDecodeError) as error:
+        raise PreferencesNotWritten(path, getattr(error, "line", None), str(error)) from None
+    current = document.get("theme")
+    if current is not None and not isinstance(current, str):  # `theme.name = ...`: not ours
+        line = _line_of_key(text, "theme")
+        raise PreferencesNotWritten(path, line, "theme is not a string")
+    document["theme"] = theme  # tomlkit puts a new top-level key before the tables
+    result = tomlkit.dumps(document)
+    if tomllib.loads(result).get("theme") != theme:  # never write what would not read back
+        raise PreferencesNotWritten(path, None, "the theme would not read back")
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_suffix(".tmp")
-    temp.write_text(text, encoding="utf-8")
+    temp.write_text(result, encoding="utf-8")
     temp.replace(path)  # never a half-written file, whatever happens mid-write
 
 
-def _readable(path: Path) -> str | None:
-    """The file's text if it is TOML this desk can read, else None."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        tomllib.loads(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    return text
-
-
-def _with_theme(text: str | None, theme: str) -> str | None:
-    """`text` with its top-level theme line set to `theme` (or such a line put first), or None
-    when the result would not read back as that theme."""
-    if text is None:
-        return None
-    line = f"theme = {json.dumps(theme)}"
-    table = re.search(r"^[ \t]*\[", text, re.M)  # top-level keys end at the first table
-    top, rest = (text[: table.start()], text[table.start() :]) if table else (text, "")
-    if _THEME_LINE.search(top):
-        top = _THEME_LINE.sub(lambda _: line, top, count=1)
-        result = top + rest
-    else:
-        result = f"{line}\n{text}"
-    try:
-        written = tomllib.loads(result).get("theme")
-    except tomllib.TOMLDecodeError:
-        return None
-    return result if written == theme else None
+def _line_of_key(text: str, key: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(rf"\s*{key}\s*[.=]", line):
+            return number
+    return None

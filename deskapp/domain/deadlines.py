@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from fractions import Fraction
 
-from deskapp.domain.worktime import WorkCalendar, hours_delta
+from deskapp.domain.worktime import DeadlineCalendar, WorkCalendar, hours_delta
 
 
 class ClockKind(StrEnum):
@@ -147,7 +147,7 @@ def _aware_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def add_months(moment: datetime, months: int, calendar: WorkCalendar) -> datetime:
+def add_months(moment: datetime, months: int, calendar: DeadlineCalendar) -> datetime:
     """The same local wall-clock time `months` calendar months later, in the hall's time
     zone; a day the target month lacks is clamped to its last day (Jan 31 + 1 → Feb 28/29)."""
     local = _aware_utc(moment).astimezone(calendar.tz)
@@ -158,7 +158,9 @@ def add_months(moment: datetime, months: int, calendar: WorkCalendar) -> datetim
     return landed.replace(tzinfo=calendar.tz).astimezone(UTC)
 
 
-def _after(start: datetime, amount: Fraction, unit: TimeUnit, calendar: WorkCalendar) -> Deadline:
+def _after(
+    start: datetime, amount: Fraction, unit: TimeUnit, calendar: DeadlineCalendar
+) -> Deadline:
     if unit is TimeUnit.MINUTES:
         return Deadline(start + hours_delta(amount / 60))
     if unit is TimeUnit.HOURS:
@@ -175,7 +177,7 @@ def _after(start: datetime, amount: Fraction, unit: TimeUnit, calendar: WorkCale
 
 
 def schedule(
-    kind: ClockKind, start: datetime, calendar: WorkCalendar, limits: TimeLimits
+    kind: ClockKind, start: datetime, calendar: DeadlineCalendar, limits: TimeLimits
 ) -> tuple[Deadline, ...]:
     """Every deadline of a clock started at `start`: one for most clocks, `times` for a
     repeating one (care follow-ups: 1, 2 and 3 months after, each counted from `start` so that
@@ -189,14 +191,16 @@ def schedule(
     )
 
 
-def due(kind: ClockKind, start: datetime, calendar: WorkCalendar, limits: TimeLimits) -> Deadline:
+def due(
+    kind: ClockKind, start: datetime, calendar: DeadlineCalendar, limits: TimeLimits
+) -> Deadline:
     """The (first) deadline of a clock started at `start`. Repeating clocks (department update,
     progress contact) restart from their last event: pass that as `start`."""
     return schedule(kind, start, calendar, limits)[0]
 
 
 def care_follow_ups(
-    solved_at: datetime, calendar: WorkCalendar, limits: TimeLimits
+    solved_at: datetime, calendar: DeadlineCalendar, limits: TimeLimits
 ) -> tuple[Deadline, ...]:
     """The monthly care follow-ups after an external complaint was solved."""
     return schedule(ClockKind.CARE_FOLLOW_UP, solved_at, calendar, limits)

@@ -1,6 +1,6 @@
 """Replaying a ticket's events: the facts its clocks depend on (`ticket_facts`), and, moment by
 moment, which deadline came first and whether the ticket kept every limit until it closed
-(`ticket_history`, the timeliness of DOMAIN.md "What the hall is measured on").
+(`ticket_history`, the timeliness of docs/domain.md "What the hall is measured on").
 
 Pure: the services read the complaint and its events from the store and pass them in with the
 working-time calendar and the time limits; nothing here reads the clock, a file or the store.
@@ -85,7 +85,7 @@ def earliest_deadline(
     """The earliest deadline of the clocks running on `facts` (the first of `active_clocks`);
     `rough` tries the cheap pass first."""
     if rough is not None and not facts.pauses:
-        clocks = active_clocks(facts, rough, limits)  # type: ignore[arg-type]
+        clocks = active_clocks(facts, rough, limits)
         if not clocks:
             return None
         exact = [c for c in clocks if not _uses_calendar(c.kind, limits)]

@@ -21,7 +21,7 @@ from deskapp.domain.deadlines import (
 )
 from deskapp.domain.enums import Severity, Status
 from deskapp.domain.status import ACTIVE
-from deskapp.domain.worktime import WorkCalendar
+from deskapp.domain.worktime import DeadlineCalendar, WorkCalendar
 
 # 处理完结时限: the whole-resolution clock of each severity (data/time_limits.toml).
 RESOLUTION = {
@@ -85,7 +85,7 @@ class ActiveClock:
 
 
 def active_clocks(
-    facts: TicketFacts, calendar: WorkCalendar, limits: TimeLimits
+    facts: TicketFacts, calendar: DeadlineCalendar, limits: TimeLimits
 ) -> list[ActiveClock]:
     """Every deadline the ticket is currently running against, earliest first."""
     running: list[tuple[ClockKind, datetime, str]] = []
@@ -144,16 +144,19 @@ def _deadline(
     kind: ClockKind,
     start: datetime,
     facts: TicketFacts,
-    calendar: WorkCalendar,
+    calendar: DeadlineCalendar,
     limits: TimeLimits,
 ) -> Deadline:
     deadline = due(kind, start, calendar, limits)
     if facts.pauses and kind not in NOT_PAUSABLE:
+        # a pause is shifted in working time: only the real calendar can (replay's cheap
+        # lower-bound pass is never given a ticket with pauses)
+        assert isinstance(calendar, WorkCalendar), "a paused ticket needs the working calendar"
         deadline = paused_deadline(kind, deadline, facts.pauses, calendar, limits, since=start)
     return deadline
 
 
-def _care(facts: TicketFacts, calendar: WorkCalendar, limits: TimeLimits) -> list[ActiveClock]:
+def _care(facts: TicketFacts, calendar: DeadlineCalendar, limits: TimeLimits) -> list[ActiveClock]:
     if not care_due(facts, limits) or facts.closed_at is None:
         return []
     if facts.status not in (Status.CLOSED, Status.VISITED):

@@ -256,6 +256,21 @@ class WorkInstant:
     provisional: bool
 
 
+class DeadlineCalendar(Protocol):
+    """What a deadline without pauses needs of a calendar: the hall's time zone and the
+    working-time steps. WorkCalendar is one; replay.LowerBoundCalendar (a cheap first pass
+    of lower bounds) is another."""
+
+    @property
+    def tz(self) -> ZoneInfo: ...
+
+    def add_working_hours(self, start: datetime, hours: Fraction) -> WorkInstant: ...
+
+    def add_working_days(self, start: datetime, days: Fraction) -> WorkInstant: ...
+
+    def end_of_working_day(self, start: datetime, n: int) -> WorkInstant: ...
+
+
 @dataclass(frozen=True)
 class WorkSpan:
     """Working time between two moments (negative when the second is earlier)."""

@@ -660,10 +660,14 @@ class DeskApp(LastResort, App[None]):
         path = self._config_path
         if not self._preferences_loaded or path is None:
             return
-        from deskapp.preferences import save_theme
+        from deskapp.preferences import PreferencesNotWritten, save_theme
 
         try:
             save_theme(path, theme)
+        except PreferencesNotWritten as refused:  # the file is left as it is: nothing lost
+            where = t("prefs.at_line", line=refused.line) if refused.line else ""
+            self.notify(t("prefs.file_has_error", path=refused.path, where=where),
+                        title=t("prefs.title"), severity="warning", timeout=20)  # fmt: skip
         except OSError as error:
             self.notify(t("prefs.not_saved", error=error), severity="warning")
 

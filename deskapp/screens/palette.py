@@ -6,16 +6,14 @@ from __future__ import annotations
 import asyncio
 from functools import partial
 
-from rich.align import Align
-from rich.text import Text
 from textual.binding import Binding
-from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
-from textual.widgets.option_list import Option
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from deskapp.domain.phone import mask_phone
 from deskapp.i18n import t
 from deskapp.screens.desk_app import desk_app
 from deskapp.screens.help import DeskKey, desk_keys
+from deskapp.screens.textual_private import PaletteWithOwnWords
 
 COMPLAINT_HITS = 8
 
@@ -75,38 +73,22 @@ class Complaints(Provider):
         self.app.push_screen(DetailScreen(complaint_id))
 
 
-class DeskCommandPalette(CommandPalette):
+class DeskCommandPalette(PaletteWithOwnWords):
     """Textual's palette with its own words in the desk's language: the prompt in the box and
-    "No matches found" (Textual writes both in English, with no setting for either)."""
+    "No matches found" (Textual writes both in English, with no setting for either; the line
+    is put in by textual_private.PaletteWithOwnWords, tests/ui/test_ui_counter.py sees it)."""
 
     def __init__(self) -> None:
         super().__init__(placeholder=t("palette.placeholder"), id="--command-palette")
 
-    def _start_no_matches_countdown(self, search_value: str) -> None:
-        # Textual's own method, with the line in the desk's language (textual is pinned in
-        # requirements.lock; tests/ui/test_ui_counter.py sees the words on screen).
-        self._stop_no_matches_countdown()
-
-        def show_no_matches() -> None:
-            if search_value:
-                self.query_one(CommandList).add_option(
-                    Option(
-                        Align.center(Text(t("palette.no_matches"), style="not bold")),
-                        disabled=True,
-                        id=self._NO_MATCHES,
-                    )
-                )
-                self._list_visible = True
-            else:
-                self._list_visible = False
-
-        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)
+    def no_matches_words(self) -> str:
+        return t("palette.no_matches")
 
 
 def translate_select_overlay() -> None:
     """The open Select's Esc says "Dismiss menu" in Textual's footer: in the desk's words.
     Bindings are merged when the class is made, so the merge is made again."""
-    from deskapp.screens.textual_private import SelectOverlay
+    from deskapp.screens.textual_private import SelectOverlay, merge_bindings_again
 
     SelectOverlay.BINDINGS = [Binding("escape", "dismiss", t("palette.dismiss_menu"))]
-    SelectOverlay._merged_bindings = SelectOverlay._merge_bindings()
+    merge_bindings_again(SelectOverlay)

@@ -90,7 +90,7 @@ class SignInScreen(WorkBoundary, Screen[None]):
             desk.terminal()  # cached for the status line
         # never synchronized: say so, and how to join
         self.app.call_from_thread(self._show_no_staff, not has_staff(desk))
-        self.app.call_from_thread(self.app.store_opened)  # type: ignore[attr-defined]
+        self.app.call_from_thread(desk_app(self).store_opened)
 
     def synchronized(self) -> None:
         """A sync brought changes (the staff, on a new terminal): is the notice still true?"""
@@ -100,7 +100,7 @@ class SignInScreen(WorkBoundary, Screen[None]):
     def check_staff(self) -> None:
         from deskapp.services.staff import has_staff
 
-        self.app.call_from_thread(self._show_no_staff, not has_staff(self.app.desk))  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._show_no_staff, not has_staff(desk_app(self).desk))
 
     def _show_no_staff(self, shown: bool) -> None:
         notice = self.query_one("#no-staff", Static)

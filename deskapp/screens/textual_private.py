@@ -26,15 +26,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from rich.align import Align
+from rich.text import Text
 from textual._loop import loop_last
 from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
 from textual.app import App
+from textual.command import CommandList, CommandPalette
 from textual.driver import Driver
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Select
 from textual.widgets._footer import FooterKey
 from textual.widgets._select import SelectOverlay
+from textual.widgets.option_list import Option
 
 if TYPE_CHECKING:
     from textual.binding import BindingsMap
@@ -46,6 +50,7 @@ __all__ = [
     "PRIVATE_MODULES",
     "FooterKey",
     "LastResort",
+    "PaletteWithOwnWords",
     "ParseError",
     "SelectOverlay",
     "XTermParser",
@@ -57,11 +62,13 @@ __all__ = [
     "handle_exception",
     "has_mode_stack",
     "loop_last",
+    "merge_bindings_again",
     "modal_binding_chain",
     "notifications",
     "pending_exception",
     "print_at_exit",
     "screen_stacks",
+    "select_options",
     "styles_current",
 ]
 
@@ -80,6 +87,15 @@ PRIVATE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
     (App, "_handle_exception"),
     (App, "_notifications"),
     (Driver, "_debug"),
+    (CommandPalette, "_start_no_matches_countdown"),
+    (CommandPalette, "_stop_no_matches_countdown"),
+    (CommandPalette, "_NO_MATCHES"),
+    (CommandPalette, "_NO_MATCHES_COUNTDOWN"),
+    (CommandPalette, "_list_visible"),
+    (CommandPalette, "_no_matches_timer"),
+    (SelectOverlay, "_merged_bindings"),
+    (SelectOverlay, "_merge_bindings"),
+    (Select, "_options"),
 )
 PRIVATE_MODULES = ("textual._loop", "textual._parser", "textual._xterm_parser",
                    "textual.widgets._footer", "textual.widgets._select")  # fmt: skip
@@ -147,6 +163,42 @@ def handle_exception(app: App[Any], error: Exception) -> None:
 def fatal_error(app: App[Any]) -> None:
     """What Textual calls at its last resort (tests call it as Textual would)."""
     app._fatal_error()
+
+
+def merge_bindings_again(cls: type[DOMNode]) -> None:
+    """Bindings are merged when a class is made: after its BINDINGS change, merge again."""
+    cls._merged_bindings = cls._merge_bindings()
+
+
+def select_options(select: Select[Any]) -> list[tuple[Any, Any]]:
+    """The (prompt, value) pairs of a Select (for tests: every choice it offers)."""
+    return list(select._options)
+
+
+class PaletteWithOwnWords(CommandPalette):
+    """Textual's palette whose "No matches found" line says `no_matches_words()`: Textual's
+    own private method, with the line in other words (textual is pinned in requirements.lock)."""
+
+    def no_matches_words(self) -> str:
+        return "No matches found"
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        self._stop_no_matches_countdown()
+
+        def show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(
+                        Align.center(Text(self.no_matches_words(), style="not bold")),
+                        disabled=True,
+                        id=self._NO_MATCHES,
+                    )
+                )
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)
 
 
 class LastResort:

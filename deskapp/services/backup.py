@@ -58,6 +58,9 @@ class RestoreResult:
     old_node_id: str | None
     new_node_id: str
     terminal: str = ""  # the restored store's terminal (hall-terminal), to name it to the user
+    # the replaced store could be read, so its ticket numbers were carried into the counter;
+    # False: the numbers issued after the backup are known only after a sync
+    numbers_carried: bool = False
 
 
 def _owner_only(path: Path) -> None:
@@ -338,7 +341,7 @@ def restore(db_path: Path, backup_file: Path, terminal: str | None = None) -> Re
             check(staged, db_path, terminal)
             old, new = _new_identity(staged)
             named = _identity(staged)
-            _carry_ticket_counters(db_path, staged)
+            carried = _carry_ticket_counters(db_path, staged)
             kept = _install(db_path, staged)
     except BaseException as error:
         _remove_staged(staged)  # never a partial copy taking the disk's last space
@@ -347,15 +350,15 @@ def restore(db_path: Path, backup_file: Path, terminal: str | None = None) -> Re
             raise refused from error
         raise
     code = "-".join(named) if isinstance(named, tuple) else ""
-    return RestoreResult(backup_file, kept, old, new, code)
+    return RestoreResult(backup_file, kept, old, new, code, numbers_carried=carried)
 
 
-def _highest_tickets(previous: Path, hall: str, terminal: str) -> dict[str, int]:
+def _highest_tickets(previous: Path, hall: str, terminal: str) -> dict[str, int] | None:
     """Per day (YYYYMMDD), the highest ticket sequence the store at `previous` had issued or
-    seen under this terminal's prefix; empty when it cannot be read."""
+    seen under this terminal's prefix; None when it cannot be read."""
     highest: dict[str, int] = {}
     if not isinstance(_identity(previous), tuple):
-        return highest
+        return None
     prefix = f"{hall}-{terminal}-"
     try:
         conn = sqlite3.connect(previous, timeout=30)
@@ -369,7 +372,7 @@ def _highest_tickets(previous: Path, hall: str, terminal: str) -> dict[str, int]
         finally:
             conn.close()
     except sqlite3.Error:
-        return highest
+        return None
     for (ticket,) in tickets:
         # NUMBER or NUMBER~id (a number that lost a collision, sync/unique.py)
         day, _, seq = ticket.split("~", 1)[0].removeprefix(prefix).partition("-")
@@ -378,21 +381,25 @@ def _highest_tickets(previous: Path, hall: str, terminal: str) -> dict[str, int]
     return highest
 
 
-def _carry_ticket_counters(previous: Path, staged: Path) -> None:
+def _carry_ticket_counters(previous: Path, staged: Path) -> bool:
     """The restored store never issues a ticket number the replaced store had issued: the
     backup's counters are older than the tickets issued after it (and maybe already given
     to customers and synchronized), so each day's counter takes the replaced store's highest
-    number. The next intake then goes on above it, with no need to synchronize first."""
+    number. The next intake then goes on above it, with no need to synchronize first. False
+    when the replaced store cannot be read: nothing carried, a sync must come first."""
     conn = sqlite3.connect(staged)
     try:
         hall, terminal = conn.execute("SELECT hall_code, terminal_code FROM terminal").fetchone()
         highest = _highest_tickets(previous, hall, terminal)
+        if highest is None:
+            return False
         with conn:
             conn.executemany(
                 "INSERT INTO ticket_counter (day, last_seq) VALUES (?, ?) ON CONFLICT (day) "
                 "DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)",
                 sorted(highest.items()),
             )
+        return True
     finally:
         conn.close()
 

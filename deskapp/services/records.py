@@ -1,10 +1,21 @@
-"""The store's record types and its one fault type, as the services hand them to the screens
-(screens reach the store only through services: an import-linter contract of pyproject.toml).
-The services return these rows; the screens read their fields and never write them."""
+"""The store's record types, its one fault type and its checks of a store file, as the services
+hand them to the screens and the CLI (both reach the store only through services: import-linter
+contracts of pyproject.toml). The services return these rows; the screens read their fields and
+never write them."""
 
 from __future__ import annotations
 
-from deskapp.store.failures import StoreUnavailable
+from deskapp.store.engine import cannot_be_written, on_read_only_filesystem
+from deskapp.store.failures import StoreUnavailable, failure_key
 from deskapp.store.models import Complaint, Draft, Shift, Staff
 
-__all__ = ["Complaint", "Draft", "Shift", "Staff", "StoreUnavailable"]
+__all__ = [
+    "Complaint",
+    "Draft",
+    "Shift",
+    "Staff",
+    "StoreUnavailable",
+    "cannot_be_written",
+    "failure_key",
+    "on_read_only_filesystem",
+]

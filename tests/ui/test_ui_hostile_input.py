@@ -50,6 +50,7 @@ from ui_helpers import WIDE, settle, sign_in, type_complaint
 from deskapp.domain.clean_input import text_problem
 from deskapp.screens.app import DeskApp
 from deskapp.screens.queue_actions import ACTIONS
+from deskapp.screens.textual_private import select_options
 from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.screens.widgets.field import Field
 from deskapp.services.desk import Actor, Desk
@@ -299,7 +300,7 @@ VALID = {"f-note": "已联系客户", "f-content": "已处理", "f-outcome": "�
 def valid_dialog(dialog: ActionDialog, skip: Widget) -> None:
     """Every other input of the dialog valid, every select on its first choice (setup)."""
     for select in dialog.query(Select):
-        options = [value for _, value in select._options if value is not Select.NULL]
+        options = [value for _, value in select_options(select) if value is not Select.NULL]
         if options and select.value is Select.NULL:
             select.value = options[0]
     for widget in inputs_of(dialog):

@@ -12,7 +12,7 @@ from app_kit import settings_for
 from ui_helpers import settle, sign_in
 
 from deskapp.i18n import t
-from deskapp.preferences import load_preferences, save_theme
+from deskapp.preferences import PreferencesNotWritten, load_preferences, save_theme
 from deskapp.screens.app import DeskApp, make_app
 from deskapp.screens.help import screen_keys
 from deskapp.screens.keys import desk_binding_ids
@@ -164,3 +164,57 @@ def test_a_theme_is_added_to_a_file_without_one(tmp_path: Path) -> None:
         "keymap": {"intake.save": "ctrl+y"},
         "future": {"x": 1},
     }
+
+
+# Files a person may well write (found by an attacker of issue 21): each must keep all it holds.
+_KEEPS_ALL = {
+    "indented theme": '  theme = "textual-dark"\nfont_scale = 2\n[keymap]\n"intake.save" = "f10"\n',
+    "multi-line string": 'motto = """\ntheme = "never"\n"""\n[keymap]\n"intake.save" = "ctrl+y"\n',
+    "no theme, comment": '# mine\n[keymap]\n"intake.save" = "ctrl+y"  # remapped\n',
+}
+
+
+@pytest.mark.parametrize("content", _KEEPS_ALL.values(), ids=list(_KEEPS_ALL))
+def test_writing_the_theme_keeps_every_key(tmp_path: Path, content: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(content, encoding="utf-8")
+    before = tomllib.loads(content)
+    save_theme(config, "desk-high-contrast")
+    after = tomllib.loads(config.read_text(encoding="utf-8"))
+    assert after == {**before, "theme": "desk-high-contrast"}
+    comments = [line.split("#", 1)[1] for line in content.splitlines() if "#" in line]
+    assert all(c in config.read_text(encoding="utf-8") for c in comments)
+
+
+_REFUSED = {  # the file is left byte for byte; the line is the one to correct
+    "broken value": ('theme = "textual-dark"\n[keymap]\n"app.quit" = \n"intake.save" = "f10"\n', 3),
+    "dotted theme table": ('theme.name = "x"\n[keymap]\n"intake.save" = "ctrl+y"\n', 1),
+}
+
+
+@pytest.mark.parametrize(("content", "line"), _REFUSED.values(), ids=list(_REFUSED))
+def test_a_file_the_desk_cannot_edit_is_left_untouched(
+    tmp_path: Path, content: str, line: int
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(content, encoding="utf-8")
+    with pytest.raises(PreferencesNotWritten) as refused:
+        save_theme(config, "desk-high-contrast")
+    assert refused.value.line == line
+    assert config.read_text(encoding="utf-8") == content
+
+
+async def test_the_desk_says_the_theme_was_not_saved_and_where(desk: Desk, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    content = '[keymap]\n"intake.save" = "ctrl+y"\n"app.quit" = \n'
+    config.write_text(content, encoding="utf-8")
+    app = _app(desk, config)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.theme = "desk-high-contrast"
+        await settle(pilot)
+        said = _messages(app)
+    where = t("prefs.at_line", line=3)
+    assert t("prefs.file_has_error", path=config, where=where) in said
+    assert "第 3 行" in where
+    assert config.read_text(encoding="utf-8") == content

@@ -5,13 +5,18 @@ no other module of the desk, its tests, benchmarks or docs reaches one."""
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import importlib
 import inspect
+import pkgutil
 import re
+from functools import cache
 from pathlib import Path
 
 import pytest
 
+import deskapp.screens
 from deskapp.screens import textual_private
 from deskapp.screens.textual_private import PRIVATE_ATTRIBUTES, PRIVATE_MODULES
 
@@ -84,4 +89,128 @@ def test_no_other_module_reaches_a_textual_private() -> None:
             uses = _private_uses(path.read_text(encoding="utf-8"))
             if uses:
                 found[str(path.relative_to(ROOT))] = sorted(set(uses))
+    assert not found, f"Textual private APIs outside deskapp/screens/textual_private.py: {found}"
+
+
+# ---- any private name Textual defines, not only those listed (issue 21, attack): the names
+# come from Textual's own classes, the desk's own private attributes are told apart from them.
+
+_SELF_SET = re.compile(r"\bself\.(_[A-Za-z]\w*)\s*[:=]")
+
+
+def _textuals(cls: type) -> bool:
+    return cls.__module__ == "textual" or cls.__module__.startswith("textual.")
+
+
+def _private_names(cls: type) -> set[str]:
+    """The underscore names (not dunders) that Textual's own classes in `cls`'s ancestry
+    define or set on `self`."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        if not _textuals(klass) or issubclass(klass, tuple):  # not a NamedTuple's _asdict
+            continue
+        names |= {n for n in vars(klass) if n.startswith("_") and not n.startswith("__")}
+        with contextlib.suppress(OSError, TypeError):
+            names |= set(_SELF_SET.findall(inspect.getsource(klass)))
+    return names
+
+
+def _desk_modules() -> list[object]:
+    prefix = deskapp.screens.__name__ + "."
+    return [importlib.import_module(m.name)
+            for m in pkgutil.walk_packages(deskapp.screens.__path__, prefix)]  # fmt: skip
+
+
+@cache
+def textual_private_names() -> frozenset[str]:
+    """Private names of App, Screen, Widget, DOMNode, MessagePump, Driver and of every Textual
+    class the desk's UI imports or derives from."""
+    from textual.app import App
+    from textual.dom import DOMNode
+    from textual.driver import Driver
+    from textual.message_pump import MessagePump
+    from textual.screen import Screen
+    from textual.widget import Widget
+
+    classes: set[type] = {App, Screen, Widget, DOMNode, MessagePump, Driver}
+    for module in _desk_modules():
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, MessagePump | Driver):
+                classes.add(value)  # the widgets, screens and drivers the desk uses
+    return frozenset(name for cls in classes for name in _private_names(cls))
+
+
+@cache
+def desk_own_names() -> frozenset[str]:
+    """Private names the desk gives its own classes, where no Textual ancestor has the name
+    (`self._reset` of a desk screen is the desk's; `self._list_visible` of the palette is not)."""
+    own: set[str] = set()
+    for module in _desk_modules():
+        for value in vars(module).values():
+            if not isinstance(value, type) or value.__module__ != module.__name__:
+                continue
+            inherited = _private_names(value)
+            names = {n for n in vars(value) if n.startswith("_") and not n.startswith("__")}
+            with contextlib.suppress(OSError, TypeError):
+                names |= set(_SELF_SET.findall(inspect.getsource(value)))
+            own |= names - inherited
+    for folder in ("tests", "bench"):  # their helper classes: every name set on self is theirs
+        for path in (ROOT / folder).rglob("*.py"):
+            own |= set(_SELF_SET.findall(path.read_text(encoding="utf-8")))
+    return frozenset(own)
+
+
+def _overrides(module: object) -> list[str]:
+    """Textual private methods a desk class of `module` defines again (a rename upstream
+    would leave the desk's version never called, silently)."""
+    found = []
+    for value in vars(module).values():
+        if isinstance(value, type) and value.__module__ == module.__name__:
+            inherited = _private_names(value)
+            found += [f"{value.__name__}.{n}" for n, v in vars(value).items()
+                      if n in inherited and inspect.isfunction(v)]  # fmt: skip
+    return found
+
+
+def private_uses_in(tree: ast.AST, textual_names: frozenset[str], own: frozenset[str]) -> list[str]:
+    uses = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in textual_names - own:
+            uses.append(node.attr)
+        elif isinstance(node, ast.Import):
+            uses += [a.name for a in node.names
+                     if a.name.startswith("textual") and "._" in a.name]  # fmt: skip
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("textual"):
+            module = node.module or ""
+            if "._" in module:
+                uses.append(module)
+            uses += [f"{module}.{a.name}" for a in node.names if a.name.startswith("_")]
+    return uses
+
+
+def test_the_ast_scan_finds_any_textual_private() -> None:
+    names, own = textual_private_names(), desk_own_names()
+    code = "app._running\nscreen._compositor\nfrom textual import _compat\nimport textual._loop\n"
+    assert sorted(private_uses_in(ast.parse(code), names, own)) == [
+        "_compositor", "_running", "textual._compat", "textual._loop"]  # fmt: skip
+    # the desk's own private attributes are not Textual's
+    assert private_uses_in(ast.parse("self._reset()\nrow._asdict()"), names, own) == []
+
+
+def test_no_other_module_reaches_any_textual_private() -> None:
+    names, own = textual_private_names(), desk_own_names()
+    here = Path(textual_private.__file__).resolve()
+    found: dict[str, list[str]] = {}
+    # the UI, its tests and benchmarks (the rest of deskapp/ cannot import Textual: a contract)
+    for folder in (ROOT / "deskapp" / "screens", ROOT / "tests", ROOT / "bench"):
+        for path in folder.rglob("*.py"):
+            if path.resolve() in (here, Path(__file__).resolve()):
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            uses = private_uses_in(tree, names, own)
+            if uses:
+                found[str(path.relative_to(ROOT))] = sorted(set(uses))
+    for module in _desk_modules():
+        if module is not textual_private and (overridden := _overrides(module)):
+            found.setdefault(module.__name__, []).extend(overridden)
     assert not found, f"Textual private APIs outside deskapp/screens/textual_private.py: {found}"

@@ -10,31 +10,14 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import deskapp.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-
-config = context.config
-target_metadata = SQLModel.metadata
+from deskapp.store.alembic_run import run_migrations_online
 
 
-def run_migrations_online() -> None:
-    connection = config.attributes.get("connection")
-    if connection is None:
-        url = config.get_main_option("sqlalchemy.url") or f"sqlite:///{os.environ['DESKAPP_DB']}"
-        engine = sa.create_engine(url, hide_parameters=True)
-        with engine.begin() as connection:
-            _run(connection)
-        return
-    _run(connection)
-
-
-def _run(connection: sa.Connection) -> None:
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table
-        compare_type=True,
+def _by_hand() -> sa.Engine:
+    url = (
+        context.config.get_main_option("sqlalchemy.url") or f"sqlite:///{os.environ['DESKAPP_DB']}"
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    return sa.create_engine(url, hide_parameters=True)
 
 
-run_migrations_online()
+run_migrations_online(SQLModel.metadata, _by_hand)
