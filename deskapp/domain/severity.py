@@ -28,15 +28,9 @@ def highest(*levels: Severity) -> Severity:
 
 
 def check_severity(
-    chosen: Severity,
-    channel: Channel,
-    floors: Mapping[Channel, Severity],
-    reason: str,
-    at_least: Severity = Severity.GENERAL,
+    chosen: Severity, channel: Channel, floors: Mapping[Channel, Severity], reason: str
 ) -> None:
-    """A level below the floor needs a reason; the floor is the channel's, or `at_least` (a
-    claimed escalation's, `claimed_floor`) when that is higher."""
-    floor = highest(severity_floor(channel, floors), at_least)
+    floor = severity_floor(channel, floors)
     if below(chosen, floor) and not reason.strip():
         raise RuleViolation.single(
             "severity_reason", "error.severity.below_floor_needs_reason", floor=floor.value

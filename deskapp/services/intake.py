@@ -23,13 +23,7 @@ from deskapp.domain.phone import parse_phone, parse_service_number
 from deskapp.domain.recusal import check_recusal
 from deskapp.domain.refund import RefundQuote, double_refund
 from deskapp.domain.repeat import repeat_window_start
-from deskapp.domain.severity import (
-    below,
-    check_severity,
-    claimed_floor,
-    highest,
-    severity_floor,
-)
+from deskapp.domain.severity import below, claimed_floor, highest, severity_floor
 from deskapp.domain.timefmt import local_day, read_local
 from deskapp.ids import uuid7
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
@@ -216,16 +210,16 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
             claimed = ClaimedTo(form.claimed_to)
         except ValueError:
             add(FieldError("claimed_to", "error.required"))
-    try:
-        check_severity(
-            severity,
-            channel,
-            settings.severity_floor,
-            form.severity_reason,
-            at_least=claimed_floor(claimed, desk.refdata.escalation_rules.claim_floor),
+    floor = highest(
+        severity_floor(channel, settings.severity_floor),
+        claimed_floor(claimed, desk.refdata.escalation_rules.claim_floor),
+    )
+    if below(severity, floor) and not form.severity_reason.strip():
+        add(
+            FieldError(
+                "severity_reason", "error.severity.below_floor_needs_reason", {"floor": floor.value}
+            )
         )
-    except RuleViolation as violation:
-        errors.extend(violation.errors)
     add(
         check_text(
             "severity_reason", form.severity_reason, required=False, max_len=limits.severity_reason
