@@ -37,7 +37,7 @@ from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, DayClose,
 # take a late approval.
 EXEMPT = {
     "audit.record_refusal": "the audit of a refusal: never a change to a day's record",
-    "clocks.recompute_all": "recomputes derived deadlines only (next_due_at), no fact of a day",
+    "deadlines.recompute_all": "recomputes derived deadlines only (next_due_at), no fact of a day",
     "day_close.sign_off": "makes the lock itself",
     "importer.import_file": "refuses a row received or closed on a signed-off day (a row "
     "error): test_an_import_never_books_a_row_on_a_signed_off_day",
