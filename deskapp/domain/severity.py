@@ -19,9 +19,15 @@ def below(chosen: Severity, than: Severity) -> bool:
 
 
 def check_severity(
-    chosen: Severity, channel: Channel, floors: Mapping[Channel, Severity], reason: str
+    chosen: Severity,
+    channel: Channel,
+    floors: Mapping[Channel, Severity],
+    reason: str,
+    at_least: Severity = Severity.GENERAL,
 ) -> None:
-    floor = severity_floor(channel, floors)
+    """A level below the floor needs a reason; the floor is the channel's, or `at_least` (a
+    claimed escalation's, `claimed_floor`) when that is higher."""
+    floor = highest(severity_floor(channel, floors), at_least)
     if below(chosen, floor) and not reason.strip():
         raise RuleViolation.single(
             "severity_reason", "error.severity.below_floor_needs_reason", floor=floor.value

@@ -23,7 +23,13 @@ from deskapp.domain.phone import parse_phone, parse_service_number
 from deskapp.domain.recusal import check_recusal
 from deskapp.domain.refund import RefundQuote, double_refund
 from deskapp.domain.repeat import repeat_window_start
-from deskapp.domain.severity import below, check_severity, severity_floor
+from deskapp.domain.severity import (
+    below,
+    check_severity,
+    claimed_floor,
+    highest,
+    severity_floor,
+)
 from deskapp.domain.timefmt import local_day, read_local
 from deskapp.ids import uuid7
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
@@ -198,8 +204,20 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
     except ValueError:
         severity = Severity.GENERAL
         add(FieldError("severity", "error.required"))
+    claimed: ClaimedTo | None = None
+    if form.claimed_to:
+        try:
+            claimed = ClaimedTo(form.claimed_to)
+        except ValueError:
+            add(FieldError("claimed_to", "error.required"))
     try:
-        check_severity(severity, channel, settings.severity_floor, form.severity_reason)
+        check_severity(
+            severity,
+            channel,
+            settings.severity_floor,
+            form.severity_reason,
+            at_least=claimed_floor(claimed, desk.refdata.escalation_rules.claim_floor),
+        )
     except RuleViolation as violation:
         errors.extend(violation.errors)
     add(
