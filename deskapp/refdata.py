@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -15,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from deskapp.domain.categories import CauseTree
 from deskapp.domain.deadlines import DEFAULT_LIMITS, ClockKind, Limit, TimeLimits, TimeUnit
-from deskapp.domain.enums import Channel, Severity
+from deskapp.domain.enums import Channel, ClaimedTo, Severity
 from deskapp.domain.worktime import (
     ChineseCalendarLibrary,
     HolidayOverrides,
@@ -153,11 +155,18 @@ class WarningSection(StrictModel):
     highlight_minutes: int = Field(60, gt=0)
 
 
+class CareSection(StrictModel):
+    # 后续服务 after every external (customer) complaint once solved (the rulebook); false
+    # leaves out the complaints solved on the spot.
+    after_on_spot: bool = True
+
+
 class TimeLimitsFile(StrictModel):
     """data/time_limits.toml. A missing clock is an error: every limit is stated in the file."""
 
     clock: dict[ClockKind, ClockLimit]  # every kind but `promise`
     warning: WarningSection = WarningSection()
+    care: CareSection = CareSection()
 
     @model_validator(mode="after")
     def _complete(self) -> TimeLimitsFile:
@@ -169,6 +178,7 @@ class TimeLimitsFile(StrictModel):
             clocks={k: v.to_domain() for k, v in self.clock.items()},
             due_soon=timedelta(minutes=self.warning.due_soon_minutes),
             highlight=timedelta(minutes=self.warning.highlight_minutes),
+            care_after_on_spot=self.care.after_on_spot,
         )
 
 
@@ -214,6 +224,26 @@ class _DepartmentsFile(StrictModel):
 
 class _EscalationFile(StrictModel):
     level: list[EscalationLevel] = Field(min_length=2)
+    # 声称升级: the severity floor each threatened body means
+    claim_floor: dict[ClaimedTo, Severity] = {}
+    # the level (a `code` of the chain) a complaint of each severity must reach before closing
+    required_level: dict[Severity, str] = {}
+
+    @model_validator(mode="after")
+    def _known_levels(self) -> _EscalationFile:
+        codes = [lv.code for lv in self.level]
+        for severity, code in self.required_level.items():
+            if code not in codes:
+                raise ValueError(f"required_level.{severity.value}: no level {code!r}")
+        return self
+
+
+@dataclass(frozen=True)
+class EscalationRules:
+    """data/escalation.toml beyond the chain itself."""
+
+    claim_floor: Mapping[ClaimedTo, Severity]
+    required_level: Mapping[Severity, int]  # index in the chain
 
 
 class RefData:
@@ -280,6 +310,19 @@ class RefData:
         return {d.code: d for d in parsed.department}
 
     @cached_property
+    def _escalation_file(self) -> _EscalationFile:
+        return _EscalationFile.model_validate(self._toml("escalation.toml"))
+
+    @cached_property
     def escalation(self) -> list[EscalationLevel]:
         """data/escalation.toml: the 逐级上报 chain, lowest level first."""
-        return _EscalationFile.model_validate(self._toml("escalation.toml")).level
+        return self._escalation_file.level
+
+    @cached_property
+    def escalation_rules(self) -> EscalationRules:
+        parsed = self._escalation_file
+        codes = [lv.code for lv in parsed.level]
+        return EscalationRules(
+            claim_floor=dict(parsed.claim_floor),
+            required_level={s: codes.index(c) for s, c in parsed.required_level.items()},
+        )

@@ -10,6 +10,8 @@ class Role(StrEnum):
     HANDLER = "handler"  # 投诉处理员
     DUTY_MANAGER = "duty_manager"  # 值班经理
     HALL_MANAGER = "hall_manager"  # 厅经理
+    QA_MANAGER = "qa_manager"  # 客服质量监控经理: supervises 严重 and above
+    SERVICE_HEAD = "service_head"  # 客户服务部负责人: supervises 重大
 
 
 class Channel(StrEnum):
@@ -20,6 +22,16 @@ class Channel(StrEnum):
     LETTER_VISIT = "letter_visit"  # 来信来访
     ONLINE = "online"  # 网上
     CONSUMER_ASSOCIATION = "consumer_association"  # 消保委/消委会
+    REGULATOR = "regulator"  # 工信部/通管局
+    MEDIA = "media"  # 媒体
+
+
+class ClaimedTo(StrEnum):
+    """声称升级: where the customer says they will take the complaint."""
+
+    HEAD_OFFICE = "head_office"  # 上级公司
+    HOTLINE_COMPLAINTS = "hotline_complaints"  # 10086 投诉专线
+    CONSUMER_HOTLINE = "consumer_hotline"  # 12315
     REGULATOR = "regulator"  # 工信部/通管局
     MEDIA = "media"  # 媒体
 

@@ -31,6 +31,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from deskapp.domain.enums import Severity
+
 TOP_CAUSES = 10
 DAILY_TREND_MAX_DAYS = 62  # a longer period is drawn month by month
 DAY = timedelta(days=1)
@@ -130,6 +132,24 @@ class Ratio:
         """Past 100% (for a control figure: over the limit)."""
         value = self.value
         return value is not None and value > 1
+
+
+def percent(value: float) -> str:
+    """A rate as the branch's meeting papers print it: two decimals (176.28%, not 176.3%)."""
+    return f"{value * 100:.2f}%"
+
+
+def escalated_by_customer(severity: str, claimed_to: str) -> bool:
+    """升级投诉, the indicator: the **customer** took the complaint higher or outside (严重 or
+    重大, by its channel or as the handler set it) or says they will (声称升级). The hall
+    reporting a ticket up its own chain is not this: see `reported_up`, counted apart, so that
+    diligent reporting never raises the penalised figure."""
+    return Severity(severity).rank >= Severity.SERIOUS.rank or bool(claimed_to)
+
+
+def reported_up(escalation_level: int) -> bool:
+    """逐级上报 by the hall: the ticket went above the handler's level."""
+    return escalation_level > 0
 
 
 def per_10k(count: int, customers: int | None) -> float | None:

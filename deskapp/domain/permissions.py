@@ -30,6 +30,14 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     Role.HANDLER: frozenset({Permission.SEE_FULL_PHONE}),
     Role.DUTY_MANAGER: _MANAGERS,
     Role.HALL_MANAGER: frozenset(Permission),
+    # 督办: the branch's supervisors follow the tickets at their level (the "supervised by me"
+    # queue), may move a stalled one to someone else, and take the figures out.
+    Role.QA_MANAGER: frozenset(
+        {Permission.SEE_FULL_PHONE, Permission.REASSIGN_ANY, Permission.EXPORT_REPORTS}
+    ),
+    Role.SERVICE_HEAD: frozenset(
+        {Permission.SEE_FULL_PHONE, Permission.REASSIGN_ANY, Permission.EXPORT_REPORTS}
+    ),
 }
 
 

@@ -117,6 +117,11 @@ class _AsOf:
     channel: str
     accused_staff_id: str | None
     closed_at: datetime | None
+    received_at: datetime
+    severity: str
+    internal: bool
+    hidden_risk: bool
+    claimed_to: str
 
 
 _STATUS_AFTER = {
@@ -140,7 +145,8 @@ def ticket_history(
     ran and which deadline came first, until the next moment (or `now`).
 
     `row` needs received_at, registered_at, solved_on_spot, channel, accused_staff_id,
-    status and closed_at; `events` kind, at, data and id, in order."""
+    status, closed_at, severity, internal, hidden_risk and claimed_to; `events` kind, at,
+    data and id, in order."""
     imported: dict[str, Any] = {}
     for event in events:
         if event.kind == "registered":
@@ -150,7 +156,8 @@ def ticket_history(
     if imported.get("imported"):
         arrived_at = datetime.fromisoformat(imported["imported_at"])
     state = _AsOf(Status.OPEN.value, row.registered_at, row.solved_on_spot, row.channel,
-                  row.accused_staff_id, None)  # fmt: skip
+                  row.accused_staff_id, None, row.received_at, row.severity, row.internal,
+                  row.hidden_risk, row.claimed_to)  # fmt: skip
     stretches: list[Stretch] = []
     i, n = 0, len(events)
     while i < n:

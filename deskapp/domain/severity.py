@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from deskapp.domain.enums import Channel, Severity
+from deskapp.domain.enums import Channel, ClaimedTo, Severity
 from deskapp.domain.errors import RuleViolation
 
 
@@ -16,6 +16,15 @@ def severity_floor(channel: Channel, floors: Mapping[Channel, Severity]) -> Seve
 def below(chosen: Severity, than: Severity) -> bool:
     """Whether `chosen` is a lower level than `than` (一般 < 严重 < 重大)."""
     return chosen.rank < than.rank
+
+
+def claimed_floor(claimed: ClaimedTo | None, floors: Mapping[ClaimedTo, Severity]) -> Severity:
+    """声称升级: the floor of the body the customer says they will go to."""
+    return floors.get(claimed, Severity.GENERAL) if claimed is not None else Severity.GENERAL
+
+
+def highest(*levels: Severity) -> Severity:
+    return max(levels, key=lambda s: s.rank)
 
 
 def check_severity(
@@ -45,3 +54,20 @@ def check_severity_change(current: Severity, target: Severity, reason: str) -> N
         raise RuleViolation.single("severity", "error.severity.unchanged")
     if below(target, current) and not reason.strip():
         raise RuleViolation.single("reason", "error.severity.lower_needs_reason")
+
+
+def closing_blocked(
+    severity: Severity,
+    level: int,
+    required: Mapping[Severity, int],
+    report_filed: bool,
+) -> tuple[str, int] | None:
+    """Why a complaint may not be closed yet, as (reason, level index needed), or None.
+    A 严重 or 重大 complaint is closed only once escalated to its level (data/escalation.toml);
+    a 重大 one also only with its report form filed."""
+    needed = required.get(severity)
+    if needed is not None and level < needed:
+        return ("level", needed)
+    if requires_major_report(severity) and not report_filed:
+        return ("report", needed or 0)
+    return None

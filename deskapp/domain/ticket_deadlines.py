@@ -19,9 +19,16 @@ from deskapp.domain.deadlines import (
     due,
     paused_deadline,
 )
-from deskapp.domain.enums import Status
+from deskapp.domain.enums import Severity, Status
 from deskapp.domain.status import ACTIVE
 from deskapp.domain.worktime import DeadlineCalendar, WorkCalendar
+
+# 处理完结时限: the whole-resolution clock of each severity (data/time_limits.toml).
+RESOLUTION = {
+    Severity.GENERAL: ClockKind.RESOLUTION_GENERAL,
+    Severity.SERIOUS: ClockKind.RESOLUTION_SERIOUS,
+    Severity.MAJOR: ClockKind.RESOLUTION_MAJOR,
+}
 
 # A promise is kept whatever the progress, and care dates are calendar dates agreed with the
 # customer: pausing moves neither.
@@ -42,8 +49,24 @@ class TicketFacts:
     registered_at: datetime
     solved_on_spot: bool = False
     face_to_face: bool = False  # taken at the counter: intake itself was the first contact
-    external: bool = False  # reached an external body: care follow-ups after solving
-    internal: bool = False  # about a staff member: internal-complaint clocks
+    # 外部投诉: a complaint from an outside customer (whatever its channel, and also when it is
+    # about a staff member): care follow-ups once solved.
+    external: bool = False
+    internal: bool = False  # 内部投诉: staff about staff or a department: its own limits
+    # The 30-minute dispatch clock runs only for a ticket that must go to someone else:
+    # dispatched from the hotline and not yet taken up (`hotline` and not `assigned`), or one
+    # the handler decided to send to a cooperating department (`dispatch_planned_at`).
+    hotline: bool = False
+    assigned: bool = False
+    dispatch_planned_at: datetime | None = None
+    received_at: datetime | None = None  # the whole-resolution clock counts from receipt
+    severity: Severity | None = None  # None: no whole-resolution clock (facts of old tests)
+    hidden_risk_at: datetime | None = None  # 隐患 flagged or escalation claimed
+    hidden_risk_reported: bool = False  # the duty manager has it
+    media_at: datetime | None = None  # a media complaint (by channel or by claim) since then
+    media_reported: bool = False
+    explanation_requested_at: datetime | None = None  # internal: the department head asked
+    explanation_answered: bool = False
     closed_at: datetime | None = None
     dispatches: tuple[DispatchFacts, ...] = ()
     reached_contacts: tuple[datetime, ...] = ()
@@ -68,7 +91,10 @@ def active_clocks(
     running: list[tuple[ClockKind, datetime, str]] = []
     if facts.status in ACTIVE:
         if not facts.dispatches and not facts.solved_on_spot:
-            running.append((ClockKind.DISPATCH, facts.registered_at, ""))
+            if facts.dispatch_planned_at is not None:
+                running.append((ClockKind.DISPATCH, facts.dispatch_planned_at, ""))
+            elif facts.hotline and not facts.assigned:
+                running.append((ClockKind.DISPATCH, facts.received_at or facts.registered_at, ""))
         if not facts.reached_contacts and not facts.face_to_face:
             running.append((ClockKind.FIRST_CONTACT, facts.registered_at, ""))
         last_contact = max(facts.reached_contacts, default=facts.registered_at)
@@ -88,6 +114,16 @@ def active_clocks(
             if not facts.investigated:
                 running.append((ClockKind.INTERNAL_FIRST, facts.registered_at, ""))
             running.append((ClockKind.INTERNAL_WHOLE, facts.registered_at, ""))
+            if facts.explanation_requested_at is not None and not facts.explanation_answered:
+                running.append((ClockKind.EXPLANATION, facts.explanation_requested_at, ""))
+        if facts.hidden_risk_at is not None and not facts.hidden_risk_reported:
+            running.append((ClockKind.HIDDEN_RISK, facts.hidden_risk_at, ""))
+        if facts.media_at is not None and not facts.media_reported:
+            running.append((ClockKind.MEDIA_REPORT, facts.media_at, ""))
+        if facts.severity is not None:
+            running.append(
+                (RESOLUTION[facts.severity], facts.received_at or facts.registered_at, "")
+            )
         if facts.promise_due is not None:
             running.append((ClockKind.PROMISE, facts.promise_due, ""))
     elif (
@@ -121,7 +157,7 @@ def _deadline(
 
 
 def _care(facts: TicketFacts, calendar: DeadlineCalendar, limits: TimeLimits) -> list[ActiveClock]:
-    if not facts.external or facts.closed_at is None:
+    if not care_due(facts, limits) or facts.closed_at is None:
         return []
     if facts.status not in (Status.CLOSED, Status.VISITED):
         return []
@@ -130,6 +166,28 @@ def _care(facts: TicketFacts, calendar: DeadlineCalendar, limits: TimeLimits) ->
         return []
     nth = facts.care_done
     return [ActiveClock(dates[nth], ClockKind.CARE_FOLLOW_UP, f"{nth + 1}/{len(dates)}")]
+
+
+def care_due(facts: TicketFacts, limits: TimeLimits) -> bool:
+    """连续3个月跟踪: every external (customer) complaint once solved; a hall may leave out the
+    ones solved on the spot (`care_after_on_spot`)."""
+    if not facts.external or facts.internal:
+        return False
+    return limits.care_after_on_spot or not facts.solved_on_spot
+
+
+def explanation_waived(
+    requested_at: datetime | None,
+    answered: bool,
+    now: datetime,
+    calendar: WorkCalendar,
+    limits: TimeLimits,
+) -> bool:
+    """内部投诉: a department head who has not answered within the limit (1 working day) is
+    taken to have waived the right to explain."""
+    if requested_at is None or answered:
+        return False
+    return due(ClockKind.EXPLANATION, requested_at, calendar, limits).at < now
 
 
 def next_clock(clocks: Sequence[ActiveClock]) -> ActiveClock | None:

@@ -10,11 +10,16 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from deskapp.domain.deadlines import Pause, TimeLimits
-from deskapp.domain.enums import Channel, Status
+from deskapp.domain.enums import Channel, ClaimedTo, Severity, Status
 from deskapp.domain.ticket_deadlines import ActiveClock, DispatchFacts, TicketFacts, active_clocks
 from deskapp.domain.worktime import WorkCalendar
 
+# The external bodies: a complaint that reached one is at least 重大 (data/hall.toml). Not what
+# makes a complaint "external" for care: that is every customer complaint (DOMAIN.md, Care).
 EXTERNAL_CHANNELS = frozenset({Channel.CONSUMER_ASSOCIATION, Channel.REGULATOR, Channel.MEDIA})
+
+# Events that mean a hotline ticket was taken up by someone (assigned): its dispatch clock stops.
+_TAKEN_UP = frozenset({"reassigned", "handed_over", "dispatch"})
 
 
 class EventLike(Protocol):
@@ -45,6 +50,16 @@ class ComplaintLike(Protocol):
     def accused_staff_id(self) -> str | None: ...
     @property
     def closed_at(self) -> datetime | None: ...
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def internal(self) -> bool: ...
+    @property
+    def hidden_risk(self) -> bool: ...
+    @property
+    def claimed_to(self) -> str: ...
 
 
 def _at(text: str) -> datetime:
@@ -60,11 +75,39 @@ def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> Ticke
     investigated = visited = False
     care_done = 0
     round_start = complaint.registered_at
+    assigned = False
+    planned: datetime | None = None
+    hidden_risk: datetime | None = None
+    risk_reported = False
+    reopened = False
+    media: datetime | None = None
+    if complaint.channel == Channel.MEDIA.value:
+        media = complaint.registered_at
+    media_reported = False
+    explanation_at: datetime | None = None
+    explained = False
     for event in events:
         data = json.loads(event.data or "{}")
         kind = event.kind
+        if kind in _TAKEN_UP:
+            assigned = True
         if kind == "dispatch":
             dispatches[data["department"]] = {"at": event.at, "replies": [], "final": False}
+            planned = None
+        elif kind == "dispatch_planned":
+            planned = planned or event.at
+        elif kind in ("flagged_hidden_risk", "claimed_escalation"):
+            hidden_risk = hidden_risk or event.at
+            if data.get("to") == ClaimedTo.MEDIA.value:
+                media = media or event.at
+        elif kind in ("escalated", "reported_hidden_risk"):
+            risk_reported = True
+        elif kind == "media_reported":
+            media_reported = True
+        elif kind == "explanation_requested":
+            explanation_at = explanation_at or event.at
+        elif kind in ("explanation", "explanation_waived"):
+            explained = True
         elif kind == "department_reply":
             entry = dispatches.setdefault(
                 data["department"], {"at": event.at, "replies": [], "final": False}
@@ -73,6 +116,7 @@ def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> Ticke
             entry["final"] = bool(data.get("final"))
         elif kind == "contact":
             if data.get("reached"):
+                assigned = True
                 reached.append(event.at)
                 promise = None  # the customer was reached: an earlier promise is answered
             if data.get("promise_due"):
@@ -89,18 +133,36 @@ def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> Ticke
             # 重启工单: a new round of handling; its clocks start again from the reopening.
             visited = False
             round_start = event.at
+            reopened = True
             dispatches.clear()
             reached.clear()
             promise = None
+            planned = None
         elif kind == "care":
             care_done += 1
+    # Flagged at intake (no flagging event): the clocks run from the registration.
+    if hidden_risk is None and (complaint.hidden_risk or complaint.claimed_to):
+        hidden_risk = complaint.registered_at
+    if media is None and complaint.claimed_to == ClaimedTo.MEDIA.value:
+        media = complaint.registered_at
     return TicketFacts(
         status=Status(complaint.status),
         registered_at=round_start,
         solved_on_spot=complaint.solved_on_spot,
         face_to_face=complaint.channel == Channel.WALK_IN.value,
-        external=Channel(complaint.channel) in EXTERNAL_CHANNELS,
-        internal=complaint.accused_staff_id is not None,
+        external=not complaint.internal,
+        internal=complaint.internal,
+        hotline=complaint.channel == Channel.HOTLINE.value,
+        assigned=assigned,
+        dispatch_planned_at=planned,
+        received_at=round_start if reopened else complaint.received_at,
+        severity=Severity(complaint.severity),
+        hidden_risk_at=hidden_risk,
+        hidden_risk_reported=risk_reported,
+        media_at=media,
+        media_reported=media_reported,
+        explanation_requested_at=explanation_at,
+        explanation_answered=explained,
         closed_at=complaint.closed_at,
         dispatches=tuple(
             DispatchFacts(code, d["at"], tuple(d["replies"]), d["final"])

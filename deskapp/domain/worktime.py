@@ -5,7 +5,8 @@ Definitions (every clock counted "in working time" relies on them):
 
 * **Working day.** A local date (hall time zone) that the national calendar makes a working day:
   the hall's own `data/holidays.toml` entry for that date first, then the holiday library, then,
-  for a year neither knows, the ordinary Monday–Friday week. An answer from the ordinary week for
+  for a year neither knows, the ordinary Monday–Friday week less the fixed statutory holidays
+  (deskapp/domain/statutory.py). An answer from the ordinary week for
   a year whose schedule nobody published to us is *provisional*, and every result that crossed
   such a day says so (`provisional=True`): it is never guessed silently.
 * **Working periods.** On a working day, the hall's opening periods for that weekday (a make-up
@@ -47,6 +48,8 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+
+from deskapp.domain.statutory import statutory_holiday
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # Far more than any real stretch of rest days (the longest, Spring Festival, is about 9 days):
@@ -348,6 +351,11 @@ class WorkCalendar:
         ordinary = day.weekday() < 5
         if self.overrides.declares(day.year):
             return DayInfo(day, ordinary, DaySource.DECLARED_YEAR, name)
+        # A year nobody published: the ordinary week less the fixed statutory holidays, which
+        # the law fixes years ahead; the make-up days stay unknown, so still provisional.
+        statutory = statutory_holiday(day)
+        if statutory is not None:
+            return DayInfo(day, False, DaySource.ORDINARY_WEEK, name or statutory)
         return DayInfo(day, ordinary, DaySource.ORDINARY_WEEK, name)
 
     def is_year_known(self, year: int) -> bool:

@@ -191,6 +191,8 @@ def form_layout() -> tuple[Part, ...]:
                 (
                     CheckSpec("no_fault", t("intake.no_fault")),
                     CheckSpec("difficult_customer", t("intake.difficult_customer")),
+                    # 内部投诉: staff about staff, its own limits (隐患 is flagged in F4, key h)
+                    CheckSpec("internal", t("intake.internal")),
                 ),
                 "flags",
             ),
@@ -374,7 +376,7 @@ class IntakeScreen(ModeScreen):
             value = q(f"#{name}", Select).value
             value = "" if value is Select.NULL else str(value)
             setattr(form, "accused_staff_id" if name == "accused_staff" else name, value)
-        for name in ("no_fault", "difficult_customer", "solved_on_spot"):
+        for name in ("no_fault", "difficult_customer", "internal", "solved_on_spot"):
             setattr(form, name, q(f"#{name}", Checkbox).value)
         if q("#refund_enabled", Checkbox).value:
             refund = RefundForm(
@@ -421,7 +423,7 @@ class IntakeScreen(ModeScreen):
         except InvalidSelectValueError:  # the staff list is still loading: set it on arrival
             accused.value = Select.NULL
             self._pending_accused = form.accused_staff_id
-        for name in ("no_fault", "difficult_customer", "solved_on_spot"):
+        for name in ("no_fault", "difficult_customer", "internal", "solved_on_spot"):
             q(f"#{name}", Checkbox).value = getattr(form, name)
         refund = form.refund or RefundForm()
         q("#refund_enabled", Checkbox).value = form.refund is not None

@@ -47,6 +47,8 @@ class MajorReportScreen(WorkBoundary, Screen[None]):
         with VerticalScroll(id="report"):
             yield Static(t("report.title"), id="report-title")
             yield Static(id="report-fields")
+            yield Static(t("report.opinions"), classes="section")
+            yield Static(id="report-opinions")
             yield Static(t("report.history"), classes="section")
             yield Static(id="report-history")
         yield DeskFooter()
@@ -71,6 +73,16 @@ class MajorReportScreen(WorkBoundary, Screen[None]):
         fields.add_row(t("report.filled_by"), report.filled_by)
         fields.add_row(t("report.filled_at"), report.filled_at)
         self.query_one("#report-fields", Static).update(fields)
+        opinions = Table(expand=True, box=box.SIMPLE, show_edge=False)
+        for key in ("level_col", "signed_by", "signed_at", "opinion"):
+            opinions.add_column(t(f"report.{key}"), ratio=2 if key == "opinion" else None)
+        for row in report.opinions:
+            opinions.add_row(*row)
+        outcome = report.outcome if report.filed else t("report.not_filed")
+        opinions.add_row(t("report.outcome"), "", "", outcome)
+        if report.compensation:
+            opinions.add_row(t("report.compensation"), "", "", report.compensation)
+        self.query_one("#report-opinions", Static).update(opinions)
         history = Table.grid(padding=(0, 2))
         for row in report.history:
             history.add_row(*row)
@@ -83,5 +95,7 @@ class MajorReportScreen(WorkBoundary, Screen[None]):
 
     @desk_work(group="export")
     def _export(self, report: MajorReport) -> None:
-        path = export_major_report(report, desk_app(self).export_dir)
+        app = desk_app(self)
+        actor = signed_in_actor(self)
+        path = export_major_report(report, app.export_dir, app.desk, actor)
         self.app.call_from_thread(self.notify, t("report.exported", path=str(path)), timeout=10)

@@ -30,6 +30,7 @@ from deskapp.screens.detail import DetailScreen
 from deskapp.screens.keys import keyed
 from deskapp.screens.major_report import MajorReportScreen
 from deskapp.screens.queue_actions import ACTIONS, ACTIONS_BY_NAME, late_approval
+from deskapp.screens.themes import severity_text
 from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.screens.widgets.deadline_text import clock_text
 from deskapp.screens.widgets.desk_footer import DeskFooter
@@ -45,6 +46,7 @@ from deskapp.services.queue import (
     jump_target,
     queue_counts,
     queue_page,
+    supervision_level,
 )
 from deskapp.services.staff import list_staff
 
@@ -144,6 +146,9 @@ class QueueScreen(SignedIn, ModeScreen):
         yield DeskFooter()
 
     def on_mount(self) -> None:
+        # The duty manager, the hall manager and the supervisors open on what is escalated to
+        # them (督办); a handler on their own tickets.
+        self.scope = self._scopes()[0]
         self._set_columns(fit_columns(self.size.width or self.app.size.width))
         self.set_interval(REFRESH_SECONDS, self.reload)
         # The first page is read here, before the first frame: two index reads of 50 rows
@@ -202,10 +207,7 @@ class QueueScreen(SignedIn, ModeScreen):
             "col_ticket": row.ticket_no,
             "col_clock": t(f"clock.{row.next_clock}") if row.next_clock else "",
             "col_customer": row.customer_name,
-            "col_severity": Text(
-                t(f"severity.{row.severity}"),
-                style={"major": "bold red", "serious": "yellow"}.get(row.severity, ""),
-            ),
+            "col_severity": severity_text(row.severity),
             "col_phone": mask_phone(row.contact_phone),
             "col_cause": causes.path(row.cause_code).name if row.cause_code in causes else "",
         }
@@ -286,8 +288,16 @@ class QueueScreen(SignedIn, ModeScreen):
             self.fetch(len(self.rows))
         self.query_one("#queue", DataTable).action_page_down()
 
+    def _scopes(self) -> list[Scope]:
+        """Mine and the hall's; "supervised by me" first for a role with a level of the chain."""
+        if supervision_level(self.desk, self.actor) is None:
+            return [Scope.MINE, Scope.HALL]
+        return [Scope.SUPERVISED, Scope.MINE, Scope.HALL]
+
     def action_toggle_scope(self) -> None:
-        self.scope = Scope.HALL if self.scope is Scope.MINE else Scope.MINE
+        scopes = self._scopes()
+        at = scopes.index(self.scope) if self.scope in scopes else -1
+        self.scope = scopes[(at + 1) % len(scopes)]
         self.reload()
 
     def _current(self) -> QueueRow | None:

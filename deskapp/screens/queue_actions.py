@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from deskapp.domain.enums import Satisfaction, Severity
+from deskapp.domain.enums import ClaimedTo, Satisfaction, Severity
 from deskapp.i18n import t
 from deskapp.screens.widgets.action_dialog import DialogSpec, FieldSpec
 from deskapp.services import followup
@@ -206,9 +206,75 @@ ACTIONS: tuple[QueueAction, ...] = (
     ),
     QueueAction(
         "investigation", "i",
-        lambda desk, row: [_note()],
+        lambda desk, row: [
+            FieldSpec(part, t(f"field.investigation_{part}"), "area")
+            for part in followup.INVESTIGATION_PARTS],
         lambda desk, actor, cid, v: followup.record_investigation(
+            desk, actor, cid, late=v.get("late"), facts=v["facts"],
+            responsible=v["responsible"], result=v["result"], improvement=v["improvement"]),
+        show=False,
+    ),
+    QueueAction(
+        "request_explanation", "u",
+        lambda desk, row: [FieldSpec("head", t("field.head")), _note()],
+        lambda desk, actor, cid, v: followup.request_explanation(
+            desk, actor, cid, late=v.get("late"), head=v["head"], note=v["note"]),
+        show=False,
+    ),
+    QueueAction(
+        "explanation", "w",
+        lambda desk, row: [_note()],
+        lambda desk, actor, cid, v: followup.record_explanation(
             desk, actor, cid, late=v.get("late"), note=v["note"]),
+        show=False,
+    ),
+    QueueAction(
+        "waiver", "z",
+        lambda desk, row: [_note()],
+        lambda desk, actor, cid, v: followup.record_waiver(
+            desk, actor, cid, late=v.get("late"), note=v["note"]),
+        show=False,
+    ),
+    QueueAction(
+        "plan_dispatch", "t",
+        lambda desk, row: [
+            FieldSpec("department", t("field.department"), "select", _departments(desk)), _note()],
+        lambda desk, actor, cid, v: followup.plan_dispatch(
+            desk, actor, cid, late=v.get("late"), department=v["department"], note=v["note"]),
+        show=False,
+    ),
+    QueueAction(
+        "hidden_risk", "h",
+        lambda desk, row: [
+            FieldSpec("claimed_to", t("field.claimed_to"), "select",
+                      _options("claimed_to", [c.value for c in ClaimedTo])),
+            _note()],
+        lambda desk, actor, cid, v: followup.flag_hidden_risk(
+            desk, actor, cid, late=v.get("late"), claimed_to=v["claimed_to"], note=v["note"]),
+        show=False,
+    ),
+    QueueAction(
+        "media_report", "k",
+        lambda desk, row: [_note()],
+        lambda desk, actor, cid, v: followup.report_media(
+            desk, actor, cid, late=v.get("late"), note=v["note"]),
+        show=False,
+    ),
+    QueueAction(
+        "opinion", "o",
+        lambda desk, row: [FieldSpec("opinion", t("field.opinion"), "area")],
+        lambda desk, actor, cid, v: followup.give_opinion(
+            desk, actor, cid, late=v.get("late"), opinion=v["opinion"]),
+        show=False,
+    ),
+    QueueAction(
+        "file_report", "g",
+        lambda desk, row: [
+            FieldSpec("outcome", t("field.outcome"), "area"),
+            FieldSpec("compensation", t("field.compensation"))],
+        lambda desk, actor, cid, v: followup.file_report(
+            desk, actor, cid, late=v.get("late"), outcome=v["outcome"],
+            compensation=v["compensation"]),
         show=False,
     ),
 )  # fmt: skip

@@ -349,7 +349,7 @@ class ShiftScreen(SignedIn, ModeScreen):
 
     @desk_work(exclusive=True, group="waiting")
     def load_waiting(self) -> None:
-        rows, _ = shifts.list_shifts(self.desk, statuses=("handed_over", "acknowledged"))
+        rows, _ = shifts.list_shifts(self.desk, waiting=True)
         self.app.call_from_thread(self._show_table, "waiting", rows, 0)
 
     def _show_table(self, table_id: str, rows: list[shifts.ShiftRow], offset: int) -> None:

@@ -4,7 +4,24 @@ told by colour alone in any theme."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.theme import Theme
+
+from deskapp.i18n import t
+
+# 投诉级别 as the escalation standard colours it: 严重 orange, 重大 red, each a filled tag with
+# its word inside, so neither is mistaken for the clocks' overdue red or due-soon amber (plain
+# coloured text) and the word says it without the colour. Fixed colours: the same in every theme.
+SEVERITY_STYLES = {
+    "serious": "bold #000000 on #FF8C00",
+    "major": "bold #FFFFFF on #D00000",
+}
+
+
+def severity_text(severity: str) -> Text:
+    """The severity's word, tagged in its colour (一般 plain)."""
+    return Text(t(f"severity.{severity}"), style=SEVERITY_STYLES.get(severity, ""))
+
 
 HIGH_CONTRAST = Theme(
     name="desk-high-contrast",

@@ -4,18 +4,22 @@ same services as typed ones (so the change log and every rule apply), on a movin
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from deskapp.clock import FrozenClock
 from deskapp.domain.enums import Channel, Role, Satisfaction, Severity
+from deskapp.domain.severity import requires_major_report
 from deskapp.domain.timefmt import format_local
 from deskapp.services import followup, opinion_book, shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, RefundForm, take_complaint
 from deskapp.services.staff import actor_of, list_staff, seed_staff
 from deskapp.services.terminal import init_terminal
+from deskapp.store.models import Complaint
 
 DEMO_ACTOR_ID = "system:demo"
 
@@ -33,6 +37,8 @@ DEMO_STAFF = (
     DemoStaff("1002", "刘洋", Role.HANDLER, "2222"),
     DemoStaff("2001", "王芳", Role.DUTY_MANAGER, "8888"),
     DemoStaff("3001", "陈静", Role.HALL_MANAGER, "9999"),
+    DemoStaff("4001", "赵督办", Role.QA_MANAGER, "4444"),
+    DemoStaff("4002", "钱主任", Role.SERVICE_HEAD, "5555"),
 )
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -82,6 +88,7 @@ def build_demo(
         seed_staff(desk, DEMO_ACTOR_ID, [(s.work_no, s.name, s.role, s.pin) for s in DEMO_STAFF])
         staff = {s.work_no: s for s in list_staff(desk)}
         handlers = [actor_of(staff["1001"]), actor_of(staff["1002"])]
+        chain = {w: actor_of(s) for w, s in staff.items()}
         manager = DEMO_STAFF[2]
         causes = desk.refdata.causes
         by_root: dict[str, list[str]] = {}
@@ -100,11 +107,14 @@ def build_demo(
             root = rng.choice(list(_STORIES))
             content, demand = rng.choice(_STORIES[root])
             channel = rng.choices(channels, weights)[0]
-            on_spot = channel is Channel.WALK_IN and rng.random() < 0.6
             severity = (
                 Severity.MAJOR
                 if channel in (Channel.CONSUMER_ASSOCIATION, Channel.REGULATOR, Channel.MEDIA)
                 else (Severity.SERIOUS if rng.random() < 0.1 else Severity.GENERAL)
+            )
+            # 严重/重大 go up the chain before closing: never solved on the spot here.
+            on_spot = (
+                channel is Channel.WALK_IN and severity is Severity.GENERAL and rng.random() < 0.6
             )
             phone = rng.choice(phones)
             form = IntakeForm(
@@ -116,6 +126,7 @@ def build_demo(
                 demand=demand,
                 cause_code=rng.choice(by_root[root]),
                 severity=severity.value,
+                severity_reason="客户称已向上级公司反映" if severity is Severity.SERIOUS else "",
                 difficult_customer=rng.random() < 0.05,
                 no_fault=root == "HALL" and rng.random() < 0.3,
                 solved_on_spot=on_spot,
@@ -147,8 +158,9 @@ def build_demo(
             taker = rng.choice(handlers)
             complaint = take_complaint(desk, taker, form)
             if not on_spot:
-                _follow_up(desk, clock, taker, complaint.id, root, now, rng)
+                _follow_up(desk, clock, taker, complaint.id, root, now, rng, chain)
         _shifts(desk, clock, handlers, now)
+        _escalation_cases(desk, clock, chain, by_root, now)
         _opinion_book(desk, clock, handlers[0], now)
     finally:
         desk.close()
@@ -204,6 +216,75 @@ def _opinion_book(desk: Desk, clock: FrozenClock, actor: Actor, now: datetime) -
     clock.set(now)
 
 
+def _escalation_cases(
+    desk: Desk,
+    clock: FrozenClock,
+    chain: dict[str, Actor],
+    by_root: dict[str, list[str]],
+    now: datetime,
+) -> None:
+    """Three tickets of this afternoon that exercise the escalation chain and an internal
+    complaint, whatever the random ones above turned out: a complaint the regulator passed on
+    (重大), on its way up the chain with the first opinions on its report form; a customer who
+    threatened the media 40 minutes ago (reported to the duty manager, the media report due in
+    20 minutes); staff complaining about a colleague, the department head asked to explain."""
+    handler, duty, hall = chain["1001"], chain["2001"], chain["3001"]
+
+    def form(received: datetime, **values: str | bool) -> IntakeForm:
+        clock.set(received + timedelta(minutes=3))
+        base: dict[str, Any] = {
+            "received_at": format_local(received, desk.tz),
+            "promised_reply_at": format_local(received + timedelta(hours=20), desk.tz),
+            "cause_code": by_root["BILLINFO"][0],
+            "demand": "核实并退还多收费用",
+        }
+        return IntakeForm(**(base | values))
+
+    start = now - timedelta(hours=3)
+    regulator = take_complaint(desk, handler, form(
+        start, channel=Channel.REGULATOR.value, severity=Severity.MAJOR.value,
+        customer_name="郑先生", contact_phone="13600001111",
+        content="通管局转来:连续三个月被扣取未订购的增值业务费"))  # fmt: skip
+    steps: list[tuple[timedelta, Callable[[], object]]] = [
+        (timedelta(minutes=10), lambda: followup.escalate(
+            desk, handler, regulator.id, note="通管局转办,重大投诉,上报值班经理")),
+        (timedelta(minutes=15), lambda: followup.give_opinion(
+            desk, handler, regulator.id, opinion="已安抚客户,核实扣费记录")),
+        (timedelta(minutes=20), lambda: followup.dispatch(
+            desk, handler, regulator.id, department="billing", note="核查增值业务订购记录")),
+        (timedelta(minutes=40), lambda: followup.give_opinion(
+            desk, duty, regulator.id, opinion="同意,请厅经理督办")),
+        (timedelta(minutes=45), lambda: followup.escalate(
+            desk, duty, regulator.id, note="上报厅经理")),
+        (timedelta(minutes=55), lambda: followup.log_contact(
+            desk, handler, regulator.id, reached=True, note="告知客户正在核查")),
+    ]  # fmt: skip
+    for after, step in steps:
+        clock.set(start + after)
+        step()
+    clock.set(start + timedelta(hours=1))
+    followup.give_opinion(desk, hall, regulator.id, opinion="退费后上报分公司质量监控")
+
+    threatened = now - timedelta(minutes=45)
+    media = take_complaint(desk, handler, form(
+        threatened, channel=Channel.WALK_IN.value, customer_name="冯女士",
+        contact_phone="13600002222", content="宽带多次报修无人上门,客户称要找电视台曝光",
+        cause_code=by_root["NET"][0], demand="今天上门修复", claimed_to="media",
+        severity=Severity.MAJOR.value))  # fmt: skip
+    clock.set(threatened + timedelta(minutes=10))
+    followup.escalate(desk, handler, media.id, note="客户声称找媒体,立即报值班经理")
+
+    clock.set(now - timedelta(days=1, hours=2))
+    internal = take_complaint(desk, handler, form(
+        now - timedelta(days=1, hours=2, minutes=3), internal=True, customer_name="营业员 林",
+        contact_phone="13600003333", content="后台支撑组多次不回复工单催办,影响客户答复",
+        cause_code=by_root["HANDLING"][0], demand="说明原因并改进"))  # fmt: skip
+    clock.set(now - timedelta(days=1, hours=1))
+    followup.request_explanation(desk, duty, internal.id, head="后台支撑组 孙组长",
+                                 note="请一个工作日内书面说明")  # fmt: skip
+    clock.set(now)
+
+
 def _pin(work_no: str) -> str:
     return next(s.pin for s in DEMO_STAFF if s.work_no == work_no)
 
@@ -223,10 +304,13 @@ def _follow_up(
     root: str,
     now: datetime,
     rng: random.Random,
+    chain: dict[str, Actor],
 ) -> None:
-    """Carry a demo ticket as far along its life as its age allows, so the queue shows every
-    state: waiting for dispatch, with a department, overdue, paused, closed awaiting the
-    return visit, visited, and reopened."""
+    """Carry a demo ticket as far along its life as its age allows, the way a hall works it,
+    so the queue shows every state: just taken, with a department, escalated and supervised,
+    paused, closed awaiting the return visit, visited, reopened, in its care months. Hall
+    service and complaint-handling complaints the handler keeps and solves himself; the others
+    go to their department within the half hour."""
     start = clock.now()
 
     def at(delta: timedelta) -> bool:
@@ -236,10 +320,27 @@ def _follow_up(
         clock.set(moment)
         return True
 
-    if rng.random() < 0.15 or not at(timedelta(minutes=20)):
-        return  # left waiting for dispatch
+    with desk.read() as session:
+        complaint = session.get(Complaint, complaint_id)
+        assert complaint is not None
+        severity, channel = Severity(complaint.severity), complaint.channel
+    if not at(timedelta(minutes=10)):
+        return  # just taken
+    if channel == Channel.MEDIA.value:
+        followup.report_media(desk, actor, complaint_id, note="已报公司办公室和市场部")
+    elif severity is Severity.GENERAL and rng.random() < 0.12:
+        # The customer says they will go to the head office: 严重, and reported at once.
+        followup.flag_hidden_risk(desk, actor, complaint_id, claimed_to="head_office",
+                                  note="客户表示如不解决将向上级公司投诉")  # fmt: skip
+        severity = Severity.SERIOUS
+    if severity is not Severity.GENERAL:
+        followup.escalate(desk, actor, complaint_id, note="按级别逐级上报值班经理")
+    keeps = root in ("HALL", "HANDLING")
     department = _DEPARTMENT_FOR[root]
-    followup.dispatch(desk, actor, complaint_id, department=department, note="转相关部门核查")
+    if not keeps:
+        if not at(timedelta(minutes=20)):
+            return
+        followup.dispatch(desk, actor, complaint_id, department=department, note="转相关部门核查")
     if at(timedelta(minutes=50)):
         followup.log_contact(
             desk,
@@ -247,9 +348,13 @@ def _follow_up(
             complaint_id,
             reached=True,
             note="已告知客户正在核查",
-            promise=format_local(clock.now() + timedelta(days=1), desk.tz),
+            promise=format_local(clock.now() + timedelta(hours=20), desk.tz),
         )
     if rng.random() < 0.1 and at(timedelta(hours=2)):
+        later = format_local(now + timedelta(days=2, hours=1), desk.tz)
+        followup.log_contact(
+            desk, actor, complaint_id, reached=True, note="客户出差", promise=later
+        )
         followup.pause_clocks(
             desk,
             actor,
@@ -259,12 +364,20 @@ def _follow_up(
             note="客户出差,要求后天再联系",
         )
         return
-    if not at(timedelta(days=1)):
+    if not at(timedelta(hours=4)):
         return
-    followup.department_reply(
-        desk, actor, complaint_id, department=department, content="已核实并处理", final=True
-    )
-    if not at(timedelta(days=1, hours=2)):
+    followup.log_contact(desk, actor, complaint_id, reached=True, note="向客户通报进度")
+    if not at(timedelta(hours=6)):
+        return
+    if not keeps:
+        followup.department_reply(
+            desk, actor, complaint_id, department=department, content="已核实并处理", final=True
+        )
+    if severity is not Severity.GENERAL and not _escalated_for_closing(
+        desk, actor, complaint_id, severity, chain, at
+    ):
+        return
+    if not at(timedelta(hours=7)):
         return
     followup.close(
         desk,
@@ -273,7 +386,52 @@ def _follow_up(
         outcome="问题已解决,已向客户说明",
         satisfaction=rng.choice(["satisfied", "basically_satisfied", "declined"]),
     )
-    if not at(timedelta(days=4)) or rng.random() < 0.3:
-        return  # closed, return visit pending
+    recent = start > now - timedelta(days=6)  # its return visit is not due yet
+    # A hall is not perfect: now and then a return visit is forgotten past its 7 working days.
+    if not at(timedelta(days=4)) or (recent and rng.random() < 0.5) or rng.random() < 0.1:
+        return  # closed, return visit pending (or overdue)
     score = rng.choice([10, 9, 9, 8, 7, 5])
     followup.record_visit(desk, actor, complaint_id, score=score, note="电话回访")
+    if score <= 6:  # unsatisfied: reopened (重启工单), handled again
+        if not at(timedelta(days=4, minutes=30)):
+            return
+        again = format_local(clock.now() + timedelta(hours=20), desk.tz)
+        followup.log_contact(
+            desk, actor, complaint_id, reached=True, note="重新核查", promise=again
+        )
+        if not at(timedelta(days=4, hours=5)):
+            return
+        followup.close(desk, actor, complaint_id, outcome="重新处理完毕,客户认可",
+                       satisfaction="satisfied")  # fmt: skip
+        if at(timedelta(days=6)):
+            followup.record_visit(desk, actor, complaint_id, score=9, note="二次回访")
+        return
+    if at(timedelta(days=31)):
+        followup.record_care(desk, actor, complaint_id, note="第一次关怀回访,客户无新问题")
+
+
+def _escalated_for_closing(
+    desk: Desk,
+    handler: Actor,
+    complaint_id: str,
+    severity: Severity,
+    chain: dict[str, Actor],
+    at: Callable[[timedelta], bool],
+) -> bool:
+    """逐级上报 to the level the severity needs (the duty manager has it already), each level's
+    opinion on the report form of a 重大 complaint, and the form filed. False: not yet there."""
+    needed = desk.refdata.escalation_rules.required_level[severity]
+    people = [handler, chain["2001"], chain["3001"], chain["4001"], chain["4002"]]
+    for level in range(1, needed):
+        if not at(timedelta(hours=6, minutes=5 * level)):
+            return False
+        followup.escalate(desk, people[level], complaint_id, note="逐级上报")
+    if not requires_major_report(severity):  # the report form: 重大 only
+        return True
+    if not at(timedelta(hours=6, minutes=40)):
+        return False
+    for person in people[: needed + 1]:
+        followup.give_opinion(desk, person, complaint_id, opinion="同意处理意见")
+    followup.file_report(desk, handler, complaint_id, outcome="已向客户道歉并解决",
+                         compensation="赠送话费 20 元")  # fmt: skip
+    return True

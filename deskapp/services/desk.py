@@ -28,6 +28,10 @@ from deskapp.store.models import Terminal
 CLI_ACTOR_ID = "system:cli"
 
 
+# Who the change log names for the clocks recomputed when an upgraded store first opens.
+UPGRADE_ACTOR = "system:upgrade"
+
+
 class TerminalNotInitialised(RuntimeError):
     pass
 
@@ -49,8 +53,17 @@ class Desk:
         cls, db_path: Path, *, clock: Clock | None = None, data_dir: Path | None = None
     ) -> Desk:
         engine = make_engine(db_path)
-        migrate.upgrade(engine)
-        return cls(engine=engine, clock=clock or SystemClock(), refdata=RefData(data_dir))
+        before = migrate.upgrade(engine)
+        desk = cls(engine=engine, clock=clock or SystemClock(), refdata=RefData(data_dir))
+        if before is not None and before != migrate.HEAD_REVISION:
+            # An upgraded store: its tickets get the clocks of today's rules (0011: the
+            # dispatch clock only where a ticket must go to someone else, care after every
+            # customer complaint, ...), written through the change log like any change.
+            from deskapp.services.deadlines import recompute_all
+
+            if desk.is_initialised():
+                recompute_all(desk, UPGRADE_ACTOR)
+        return desk
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:

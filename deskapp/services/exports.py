@@ -39,7 +39,7 @@ class ExportFormat:
 
 _NUMBER_FORMATS = {
     Kind.INT: "#,##0",
-    Kind.PERCENT: "0.0%",
+    Kind.PERCENT: "0.00%",
     Kind.DECIMAL: "0.00",
     Kind.DAYS: "0.0",
 }

@@ -13,17 +13,25 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from deskapp.domain.deadlines import ClockKind
-from deskapp.domain.enums import Channel, Satisfaction, Severity, Status
+from deskapp.domain.enums import Channel, ClaimedTo, Satisfaction, Severity, Status
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_promised_at, check_text
 from deskapp.domain.permissions import Permission, require
 from deskapp.domain.recusal import check_recusal
-from deskapp.domain.severity import check_severity_change
-from deskapp.domain.status import Move, next_status
+from deskapp.domain.severity import (
+    check_severity_change,
+    claimed_floor,
+    closing_blocked,
+    highest,
+    requires_major_report,
+)
+from deskapp.domain.status import ACTIVE, Move, next_status
+from deskapp.domain.ticket_deadlines import explanation_waived
 from deskapp.domain.timefmt import local_day, read_local
 from deskapp.domain.visits import ReopenException, satisfaction_from_score, visit_move
+from deskapp.i18n import t
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
-from deskapp.services.deadlines import EXTERNAL_CHANNELS, events_of, refresh_clocks
+from deskapp.services.deadlines import events_of, refresh_clocks
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
 from deskapp.store.models import Complaint, ComplaintEvent, Staff
@@ -289,6 +297,7 @@ def close(
             raise RuleViolation.single("satisfaction", "error.required") from None
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        _check_closable(desk, session, c)
         if finding:
             children = {p.code for p in desk.refdata.causes.children(c.cause_code)}
             if finding not in children:
@@ -311,6 +320,27 @@ def close(
         )
 
     return _act(desk, actor, complaint_id, apply, late)
+
+
+def _check_closable(desk: Desk, session: Session, c: Complaint) -> None:
+    """A 严重/重大 complaint is closed only once escalated to its level; 重大 only with its
+    report form filed (DOMAIN.md, Escalation and supervision). Refused in words."""
+    chain = desk.refdata.escalation
+    filed = any(e.kind == "report_filed" for e in events_of(session, c.id))
+    blocked = closing_blocked(
+        Severity(c.severity),
+        c.escalation_level,
+        desk.refdata.escalation_rules.required_level,
+        filed,
+    )
+    if blocked is None:
+        return
+    reason, needed = blocked
+    if reason == "level":
+        raise RuleViolation.single("status", "error.close.needs_level",
+                                   level=chain[needed].name,
+                                   severity=t(f"severity.{c.severity}"))  # fmt: skip
+    raise RuleViolation.single("status", "error.close.needs_report")
 
 
 def record_visit(
@@ -462,11 +492,14 @@ def reassign(
 def record_care(
     desk: Desk, actor: Actor, complaint_id: str, *, note: str, late: LateApproval | None = None
 ) -> ActionResult:
-    """后续服务: one of the monthly care follow-ups after an external complaint was solved."""
+    """后续服务: one of the monthly care follow-ups after an external (customer) complaint was
+    solved (every one, or, as data/time_limits.toml [care] says, those not solved on the spot)."""
     text = _note(note)
+    limits = desk.refdata.time_limits
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
-        if Channel(c.channel) not in EXTERNAL_CHANNELS or c.closed_at is None:
+        on_spot_left_out = c.solved_on_spot and not limits.care_after_on_spot
+        if c.internal or c.closed_at is None or on_spot_left_out:
             raise RuleViolation.single("status", "error.care.not_due")
         done = sum(1 for e in events_of(session, c.id) if e.kind == "care")
         times = desk.refdata.time_limits[ClockKind.CARE_FOLLOW_UP].times
@@ -477,15 +510,268 @@ def record_care(
     return _act(desk, actor, complaint_id, apply, late)
 
 
+INVESTIGATION_PARTS = ("facts", "responsible", "result", "improvement")
+
+
 def record_investigation(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    facts: str,
+    responsible: str,
+    result: str,
+    improvement: str,
+    late: LateApproval | None = None,
+) -> ActionResult:
+    """The investigation record of an internal complaint, in its four parts: the facts as
+    restored (还原事实), the person mainly responsible (主要责任人), the outcome for what was
+    complained of (处理结果), the improvement or prevention (改进/预防措施)."""
+    parts = {
+        name: _note(value, name)
+        for name, value in zip(
+            INVESTIGATION_PARTS, (facts, responsible, result, improvement), strict=True
+        )
+    }
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        if not c.internal:
+            raise RuleViolation.single("status", "error.investigation.not_internal")
+        return _event(c, "investigation", actor, now, parts["facts"], **parts)
+
+    return _act(desk, actor, complaint_id, apply, late)
+
+
+def request_explanation(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    head: str,
+    note: str = "",
+    late: LateApproval | None = None,
+) -> ActionResult:
+    """内部投诉: ask the head of the department complained of to explain. Not answered within
+    its limit (data/time_limits.toml, 1 working day), the right to explain is waived."""
+    who = _note(head, "head")
+    text = _note(note, required=False)
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        if not c.internal:
+            raise RuleViolation.single("status", "error.investigation.not_internal")
+        if any(e.kind == "explanation_requested" for e in events_of(session, c.id)):
+            raise RuleViolation.single("head", "error.explanation.already_requested")
+        return _event(c, "explanation_requested", actor, now, text, head=who)
+
+    return _act(desk, actor, complaint_id, apply, late)
+
+
+def _explanation_state(
+    desk: Desk, session: Session, c: Complaint, now: datetime
+) -> tuple[ComplaintEvent | None, bool, bool]:
+    """(the request, answered or waived already, past its limit)."""
+    request = None
+    settled = False
+    for e in events_of(session, c.id):
+        if e.kind == "explanation_requested":
+            request = e
+        elif e.kind in ("explanation", "explanation_waived"):
+            settled = True
+    calendar = desk.refdata.work_calendar_for(desk.tz)
+    past = explanation_waived(
+        request.at if request else None, settled, now, calendar, desk.refdata.time_limits
+    )
+    return request, settled, past
+
+
+def record_explanation(
     desk: Desk, actor: Actor, complaint_id: str, *, note: str, late: LateApproval | None = None
 ) -> ActionResult:
-    """The first investigation of an internal complaint (about a staff member)."""
+    """The department head's explanation, within its limit; after it the right is waived."""
     text = _note(note)
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
-        if c.accused_staff_id is None:
-            raise RuleViolation.single("status", "error.investigation.not_internal")
-        return _event(c, "investigation", actor, now, text)
+        request, settled, past = _explanation_state(desk, session, c, now)
+        if request is None:
+            raise RuleViolation.single("note", "error.explanation.not_requested")
+        if settled or past:
+            raise RuleViolation.single("note", "error.explanation.waived")
+        return _event(c, "explanation", actor, now, text)
+
+    return _act(desk, actor, complaint_id, apply, late)
+
+
+def record_waiver(
+    desk: Desk, actor: Actor, complaint_id: str, *, note: str = "", late: LateApproval | None = None
+) -> ActionResult:
+    """Record that the department head, not having answered within the limit, has waived the
+    right to explain (shown to the duty manager on the ticket's history)."""
+    text = _note(note, required=False)
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        request, settled, past = _explanation_state(desk, session, c, now)
+        if request is None or settled:
+            raise RuleViolation.single("status", "error.explanation.not_requested")
+        if not past:
+            raise RuleViolation.single("status", "error.explanation.not_yet")
+        head = json.loads(request.data or "{}").get("head", "")
+        return _event(c, "explanation_waived", actor, now, text or head, head=head)
+
+    return _act(desk, actor, complaint_id, apply, late)
+
+
+# ------------------------------------------------------------ hand-offs and the escalation chain
+
+
+def plan_dispatch(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    department: str,
+    note: str = "",
+    late: LateApproval | None = None,
+) -> ActionResult:
+    """The handler decides the ticket must go to a cooperating department: the 30-minute
+    dispatch clock starts now and stops at the dispatch."""
+    text = _note(note, required=False)
+    if department not in desk.refdata.departments:
+        raise RuleViolation.single("department", "error.department.unknown")
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        if Status(c.status) not in ACTIVE:
+            raise RuleViolation.single("status", "error.escalate.closed")
+        return _event(c, "dispatch_planned", actor, now, text, department=department)
+
+    return _act(desk, actor, complaint_id, apply, late)
+
+
+def flag_hidden_risk(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    note: str,
+    claimed_to: str = "",
+    late: LateApproval | None = None,
+) -> ActionResult:
+    """隐患投诉 (likely to escalate), or 声称升级 with where the customer says they will go:
+    starts the hidden-risk clock until the duty manager has it; a claim raises the severity to
+    the floor that body means (data/escalation.toml [claim_floor]), a media claim starts the
+    media-report clock too."""
+    text = _note(note)
+    claimed: ClaimedTo | None = None
+    if claimed_to:
+        try:
+            claimed = ClaimedTo(claimed_to)
+        except ValueError:
+            raise RuleViolation.single("claimed_to", "error.required") from None
+    rules = desk.refdata.escalation_rules
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        if Status(c.status) not in ACTIVE:
+            raise RuleViolation.single("status", "error.escalate.closed")
+        if claimed is None and c.hidden_risk:
+            raise RuleViolation.single("note", "error.hidden_risk.already")
+        c.hidden_risk = True
+        before = Severity(c.severity)
+        if claimed is None:
+            return _event(c, "flagged_hidden_risk", actor, now, text)
+        c.claimed_to = claimed.value
+        raised = highest(before, claimed_floor(claimed, rules.claim_floor))
+        c.severity = raised.value
+        return _event(c, "claimed_escalation", actor, now, text, to=claimed.value,
+                      **{"from": before.value, "severity": raised.value})  # fmt: skip
+
+    return _act(desk, actor, complaint_id, apply, late, rewrites_registered_day=True)
+
+
+MEDIA_REPORTED_TO = ("company_office", "marketing")
+
+
+def report_media(
+    desk: Desk, actor: Actor, complaint_id: str, *, note: str, late: LateApproval | None = None
+) -> ActionResult:
+    """第一时间报备: a media complaint reported to the company office and the marketing
+    department (besides the escalation chain); stops the media-report clock."""
+    text = _note(note)
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        if c.channel != Channel.MEDIA.value and c.claimed_to != ClaimedTo.MEDIA.value:
+            raise RuleViolation.single("note", "error.media.not_media")
+        if any(e.kind == "media_reported" for e in events_of(session, c.id)):
+            raise RuleViolation.single("note", "error.media.already")
+        return _event(c, "media_reported", actor, now, text, to=list(MEDIA_REPORTED_TO))
+
+    return _act(desk, actor, complaint_id, apply, late)
+
+
+def level_of(desk: Desk, actor: Actor) -> int | None:
+    """The index of the chain's level that the actor's role holds (None: no level)."""
+    for i, level in enumerate(desk.refdata.escalation):
+        if level.role == actor.role.value:
+            return i
+    return None
+
+
+def give_opinion(
+    desk: Desk, actor: Actor, complaint_id: str, *, opinion: str, late: LateApproval | None = None
+) -> ActionResult:
+    """《重大投诉处理申报表》: the opinion of the actor's level of the chain, signed by them (who,
+    when, what). A level gives it once the complaint has reached it."""
+    text = _note(opinion, "opinion")
+    level = level_of(desk, actor)
+    chain = desk.refdata.escalation
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        if level is None:
+            raise RuleViolation.single("opinion", "error.report.no_level")
+        if c.escalation_level < level:
+            raise RuleViolation.single("opinion", "error.report.not_reached",
+                                       level=chain[level].name)  # fmt: skip
+        return _event(c, "report_opinion", actor, now, text, level=chain[level].code,
+                      level_name=chain[level].name)  # fmt: skip
+
+    return _act(desk, actor, complaint_id, apply, late)
+
+
+def _report_opinions(session: Session, complaint_id: str) -> dict[str, ComplaintEvent]:
+    """The latest opinion of each level on the report form, by level code."""
+    found: dict[str, ComplaintEvent] = {}
+    for e in events_of(session, complaint_id):
+        if e.kind == "report_opinion":
+            found[json.loads(e.data or "{}").get("level", "")] = e
+    return found
+
+
+def file_report(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    outcome: str,
+    compensation: str = "",
+    late: LateApproval | None = None,
+) -> ActionResult:
+    """File the 《重大投诉处理申报表》 with the outcome and any compensation, once every level up
+    to the one its severity requires has given its opinion."""
+    text = _note(outcome, "outcome")
+    money = _note(compensation, "compensation", required=False)
+    chain = desk.refdata.escalation
+    required = desk.refdata.escalation_rules.required_level
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        if not requires_major_report(Severity(c.severity)):
+            raise RuleViolation.single("outcome", "error.report.not_major")
+        needed = required.get(Severity(c.severity), len(chain) - 1)
+        if c.escalation_level < needed:
+            raise RuleViolation.single("outcome", "error.close.needs_level",
+                                       level=chain[needed].name)  # fmt: skip
+        given = _report_opinions(session, c.id)
+        missing = [lv.name for lv in chain[: needed + 1] if lv.code not in given]
+        if missing:
+            raise RuleViolation.single("outcome", "error.report.opinions_missing",
+                                       levels="、".join(missing))  # fmt: skip
+        return _event(c, "report_filed", actor, now, text, outcome=text, compensation=money)
 
     return _act(desk, actor, complaint_id, apply, late)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlmodel import col
 
-from deskapp.domain.enums import Channel, RefundMethod, Satisfaction, Severity, Status
+from deskapp.domain.enums import Channel, ClaimedTo, RefundMethod, Satisfaction, Severity, Status
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_promised_at, check_received_at, check_text
 from deskapp.domain.money import parse_amount, to_fen
@@ -88,6 +88,9 @@ class IntakeForm:
     link_repeat: bool = True
     refund: RefundForm | None = None
     opinion_entry_id: str = ""  # 意见簿: the book entry this complaint was turned from
+    internal: bool = False  # 内部投诉: staff about staff or a department
+    hidden_risk: bool = False  # 隐患投诉: likely to escalate
+    claimed_to: str = ""  # 声称升级: where the customer says they will go (ClaimedTo)
 
     def to_json(self) -> str:
         data = self.__dict__ | {"refund": self.refund.__dict__ if self.refund else None}
@@ -134,8 +137,11 @@ class RepeatCandidate:
     content: str
 
 
-def severity_suggestion(desk: Desk, channel: Channel) -> Severity:
-    return severity_floor(channel, desk.refdata.settings.severity_floor)
+def severity_suggestion(desk: Desk, channel: Channel, claimed: ClaimedTo | None = None) -> Severity:
+    return highest(
+        severity_floor(channel, desk.refdata.settings.severity_floor),
+        claimed_floor(claimed, desk.refdata.escalation_rules.claim_floor),
+    )
 
 
 def below_severity_floor(desk: Desk, channel: Channel, severity: Severity) -> bool:
@@ -404,6 +410,9 @@ def take_complaint(
             severity=checked.severity.value,
             severity_reason=form.severity_reason.strip()[: limits.severity_reason],
             accused_staff_id=form.accused_staff_id or None,
+            internal=form.internal,
+            hidden_risk=form.hidden_risk or bool(form.claimed_to),
+            claimed_to=form.claimed_to,
             no_fault=form.no_fault,
             difficult_customer=form.difficult_customer,
             is_repeat=bool(repeats) and form.link_repeat,

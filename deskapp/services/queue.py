@@ -24,6 +24,9 @@ PAGE_SIZE = 50
 class Scope(StrEnum):
     MINE = "mine"  # owned by me, or taken by me (首问负责 keeps the first responder on it)
     HALL = "hall"
+    # 督办: the tickets at my level of the escalation chain (escalated to me or beyond) and,
+    # for a supervising level, every ticket whose severity must reach it (data/escalation.toml)
+    SUPERVISED = "supervised"
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ _COLUMNS = (
 )  # fmt: skip
 
 
-def _scoped(stmt: sa.Select[Any], actor: Actor, scope: Scope) -> sa.Select[Any]:
+def _scoped(stmt: sa.Select[Any], actor: Actor, scope: Scope, desk: Desk) -> sa.Select[Any]:
     stmt = stmt.where(col(Complaint.next_due_at).is_not(None))
     if scope is Scope.MINE:
         stmt = stmt.where(
@@ -74,7 +77,28 @@ def _scoped(stmt: sa.Select[Any], actor: Actor, scope: Scope) -> sa.Select[Any]:
                 col(Complaint.owner_id) == actor.id, col(Complaint.first_responder_id) == actor.id
             )
         )
+    elif scope is Scope.SUPERVISED:
+        stmt = stmt.where(_supervised(desk, actor))
     return stmt
+
+
+def supervision_level(desk: Desk, actor: Actor) -> int | None:
+    """The actor's level in the escalation chain above the handler's (None: no such level)."""
+    for i, level in enumerate(desk.refdata.escalation):
+        if i > 0 and level.role == actor.role.value:
+            return i
+    return None
+
+
+def _supervised(desk: Desk, actor: Actor) -> sa.ColumnElement[bool]:
+    level = supervision_level(desk, actor)
+    if level is None:
+        return sa.false()
+    required = desk.refdata.escalation_rules.required_level
+    # A supervising level (one a severity must reach) follows those tickets from their intake.
+    supervising = level in required.values()
+    mine = [s.value for s, needed in required.items() if supervising and needed >= level]
+    return sa.or_(col(Complaint.escalation_level) >= level, col(Complaint.severity).in_(mine))
 
 
 def queue_page(
@@ -83,7 +107,7 @@ def queue_page(
     if scope is Scope.MINE:
         stmt = _mine_page(actor, offset, limit + 1)
     else:
-        stmt = _scoped(sa.select(*_COLUMNS), actor, scope)
+        stmt = _scoped(sa.select(*_COLUMNS), actor, scope, desk)
         stmt = (
             stmt.order_by(col(Complaint.next_due_at), col(Complaint.id))
             .offset(offset)
@@ -125,6 +149,7 @@ def queue_counts(desk: Desk, actor: Actor, scope: Scope, now: datetime) -> tuple
         ),
         actor,
         scope,
+        desk,
     )
     with desk.read() as session:
         total, overdue = session.execute(stmt).one()
@@ -133,7 +158,7 @@ def queue_counts(desk: Desk, actor: Actor, scope: Scope, now: datetime) -> tuple
 
 def coming_due(desk: Desk, actor: Actor, now: datetime, within: timedelta) -> list[QueueRow]:
     """My tickets whose next deadline falls within `within` from now (not yet overdue)."""
-    stmt = _scoped(sa.select(*_COLUMNS), actor, Scope.MINE).where(
+    stmt = _scoped(sa.select(*_COLUMNS), actor, Scope.MINE, desk).where(
         col(Complaint.next_due_at) >= now, col(Complaint.next_due_at) <= now + within
     )
     with desk.read() as session:

@@ -43,7 +43,9 @@ class ShiftStatus(StrEnum):
     OPEN = "open"
     HANDED_OVER = "handed_over"  # written by the outgoing handler, waiting for the incoming
     ACKNOWLEDGED = "acknowledged"  # the incoming handler took it over
-    FILED = "filed"  # 备案 by the duty manager: no more edits, annotations only
+    # 备案 by the duty manager: no more edits, annotations only. Filed before the
+    # acknowledgement, it still waits for its incoming handler (incoming_staff_id empty).
+    FILED = "filed"
 
 
 @dataclass(frozen=True)
@@ -216,12 +218,18 @@ def acknowledge(desk: Desk, shift_id: str, work_no: str, pin: SecretStr | str) -
     incoming = _pin_actor(desk, work_no, pin)
     with desk.write(incoming.id) as session:
         shift = _load(session, shift_id)
-        if shift.status != ShiftStatus.HANDED_OVER.value:
+        # Filing does not wait for the acknowledgement (交由值班经理备案): a handover already
+        # filed is still waiting for its incoming handler until one acknowledges it.
+        waiting = shift.status == ShiftStatus.HANDED_OVER.value or (
+            shift.status == ShiftStatus.FILED.value and shift.incoming_staff_id is None
+        )
+        if not waiting:
             raise RuleViolation.single("shift", "error.handover.not_waiting", status=shift.status)
         if shift.staff_id == incoming.id:
             raise RuleViolation.single("work_no", "error.handover.self")
         now = desk.clock.now()
-        shift.status = ShiftStatus.ACKNOWLEDGED.value
+        if shift.status != ShiftStatus.FILED.value:
+            shift.status = ShiftStatus.ACKNOWLEDGED.value
         shift.incoming_staff_id = incoming.id
         shift.acknowledged_at = now
         session.add(
@@ -250,16 +258,16 @@ def acknowledge(desk: Desk, shift_id: str, work_no: str, pin: SecretStr | str) -
 def file_handover(
     desk: Desk, shift_id: str, work_no: str, pin: SecretStr | str, note: str = ""
 ) -> Shift:
-    """备案: the duty manager files the acknowledged handover with their PIN."""
+    """备案: the duty manager files the outgoing handler's handover with their PIN, whether
+    or not the incoming handler has acknowledged it yet. Filing moves no ticket: only the
+    incoming handler's acknowledgement does (`acknowledge`)."""
     manager = _pin_actor(desk, work_no, pin)
     enforce(desk, manager, Permission.FILE_HANDOVER, "work_no",
             key="error.approval.not_manager", subject=shift_id)  # fmt: skip
     with desk.write(manager.id) as session:
         shift = _load(session, shift_id)
-        if shift.status != ShiftStatus.ACKNOWLEDGED.value:
-            raise RuleViolation.single(
-                "shift", "error.handover.not_acknowledged", status=shift.status
-            )
+        if shift.status not in (ShiftStatus.HANDED_OVER.value, ShiftStatus.ACKNOWLEDGED.value):
+            raise RuleViolation.single("shift", "error.handover.not_fileable", status=shift.status)
         now = desk.clock.now()
         shift.status = ShiftStatus.FILED.value
         shift.filed_by = manager.id
@@ -323,11 +331,14 @@ def list_shifts(
     until: datetime | None = None,
     staff: str = "",
     statuses: tuple[str, ...] = (),
+    waiting: bool = False,
     offset: int = 0,
     limit: int = PAGE_SIZE,
 ) -> tuple[list[ShiftRow], bool]:
     """Shift history, newest first: by date range, by handler (work number or name), by status.
-    RuleViolation (field "staff") when the handler filter holds what no name could."""
+    `waiting`: the handovers someone still has to act on (to acknowledge or to file), a filed
+    one not yet acknowledged included. RuleViolation (field "staff") when the handler filter
+    holds what no name could."""
     if error := check_clean("staff", staff):
         raise RuleViolation([error])
     incoming = sa.orm.aliased(Staff)
@@ -353,6 +364,18 @@ def list_shifts(
         )
     if statuses:
         stmt = stmt.where(col(Shift.status).in_(statuses))
+    if waiting:
+        stmt = stmt.where(
+            sa.or_(
+                col(Shift.status).in_(
+                    (ShiftStatus.HANDED_OVER.value, ShiftStatus.ACKNOWLEDGED.value)
+                ),
+                sa.and_(
+                    col(Shift.status) == ShiftStatus.FILED.value,
+                    col(Shift.incoming_staff_id).is_(None),
+                ),
+            )
+        )
     stmt = stmt.order_by(col(Shift.opened_at).desc()).offset(offset).limit(limit + 1)
     with desk.read() as session:
         rows = [ShiftRow(*r) for r in session.execute(stmt).all()]

@@ -13,7 +13,7 @@ from deskapp.store.changelog import GATE_KEY, WriteMode, migrating
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest revision; tests check it equals Alembic's head so the fast path cannot drift.
-HEAD_REVISION = "0010_joined_hall"
+HEAD_REVISION = "0011_rules16_escalation"
 
 
 def current_revision(engine: sa.Engine) -> str | None:
@@ -26,10 +26,11 @@ def current_revision(engine: sa.Engine) -> str | None:
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
-def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+def upgrade(engine: sa.Engine, revision: str = "head") -> str | None:
+    """Bring the store to `revision`; returns the revision it was at before (None: new)."""
     current = current_revision(engine)
     if revision == "head" and current == HEAD_REVISION:
-        return
+        return current
     from deskapp.store.engine import is_read_only
 
     if is_read_only(engine):  # a store that cannot be written cannot be brought up to date
@@ -48,6 +49,7 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
     if current is None and revision == "head":
         _compact_new_store(engine)
+    return current
 
 
 def _compact_new_store(engine: sa.Engine) -> None:

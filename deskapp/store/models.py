@@ -19,7 +19,7 @@ from sqlmodel import Field, SQLModel
 
 from deskapp.ids import uuid7
 
-SCHEMA_VERSION = 6  # bump when a migration changes a record table's columns (additively)
+SCHEMA_VERSION = 7  # bump when a migration changes a record table's columns (additively)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -109,6 +109,11 @@ class Complaint(RecordTable, table=True):
     is_repeat: bool = False  # 重复投诉
     repeat_of_id: str | None = Field(default=None, foreign_key="complaint.id")
     is_batch: bool = False  # 批量投诉
+    # 内部投诉: staff or a department complaining about staff or a department (its own limits);
+    # a customer's complaint about a staff member is external (accused_staff_id, recusal).
+    internal: bool = False
+    hidden_risk: bool = False  # 隐患投诉: likely to escalate, reported up at once
+    claimed_to: str = Field(default="", max_length=24)  # 声称升级: where (ClaimedTo), or ""
     escalation_level: int = 0  # 0 = with the handler; see data/escalation
     first_responder_id: str = Field(foreign_key="staff.id")  # 首问负责: never changes
     owner_id: str = Field(foreign_key="staff.id")

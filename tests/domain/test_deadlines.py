@@ -114,6 +114,12 @@ def test_every_clock_from_the_frozen_now(clock: FrozenClock) -> None:
         ClockKind.INTERNAL_WHOLE: "Thu 2026-11-26 10:00",
         ClockKind.RETURN_VISIT: "Thu 2026-12-03 17:30",  # close of the 7th working day after
         ClockKind.CARE_FOLLOW_UP: "Thu 2026-12-24 10:00",  # the first of three
+        ClockKind.EXPLANATION: "Wed 2026-11-25 10:00",  # 1 working day
+        ClockKind.HIDDEN_RISK: "Tue 2026-11-24 10:30",  # 30 minutes, clock time
+        ClockKind.MEDIA_REPORT: "Tue 2026-11-24 11:00",  # 1 hour, clock time
+        ClockKind.RESOLUTION_GENERAL: "Fri 2026-11-27 10:00",  # 3 working days
+        ClockKind.RESOLUTION_SERIOUS: "Thu 2026-11-26 10:00",  # 2
+        ClockKind.RESOLUTION_MAJOR: "Wed 2026-11-25 10:00",  # 1
         ClockKind.PROMISE: "Tue 2026-11-24 10:00",  # a promise's start is the promised time
     }
     assert set(expected) == set(ClockKind)
@@ -152,7 +158,8 @@ def test_working_time_clocks_across_national_day() -> None:
 def test_working_time_clocks_in_an_unknown_year_are_provisional() -> None:
     start = local(2026, 12, 31, 17)
     deadline = due(ClockKind.DEPARTMENT_FIRST_RESPONSE, start, CAL, LIMITS)
-    assert shown(deadline.at) == "Fri 2027-01-01 10:00" and deadline.provisional
+    # 2027-01-01 is New Year's Day, a fixed statutory holiday even before the schedule is out.
+    assert shown(deadline.at) == "Mon 2027-01-04 10:00" and deadline.provisional
     assert due(ClockKind.RETURN_VISIT, local(2026, 12, 28, 10), CAL, LIMITS).provisional
     assert not due(ClockKind.RETURN_VISIT, local(2026, 12, 1, 10), CAL, LIMITS).provisional
 
@@ -304,8 +311,9 @@ def test_a_pause_into_an_unknown_year_makes_the_deadline_provisional() -> None:
     assert not deadline.provisional
     pauses = [_pause(local(2026, 12, 31, 10), local(2026, 12, 31, 17))]
     moved = paused_deadline(kind, deadline, pauses, CAL, LIMITS)
-    # 5.5 working hours paused (10:00–12:00, 13:30–17:00): 11:00 + 5.5 h → Friday 09:00.
-    assert shown(moved.at) == "Fri 2027-01-01 09:00" and moved.provisional
+    # 5.5 working hours paused (10:00–12:00, 13:30–17:00): 11:00 + 5.5 h → the next working
+    # day 09:00, Monday: Friday 2027-01-01 is New Year's Day (statutory, still provisional).
+    assert shown(moved.at) == "Mon 2027-01-04 09:00" and moved.provisional
 
 
 def test_a_pause_cannot_end_before_it_starts() -> None:

@@ -35,7 +35,8 @@ def _ticket(closed_after: int, contact_after: int) -> tuple[SimpleNamespace, lis
     row = SimpleNamespace(
         received_at=RECEIVED, registered_at=RECEIVED + timedelta(minutes=2), solved_on_spot=False,
         channel="hotline", accused_staff_id=None, status="closed",
-        closed_at=RECEIVED + timedelta(minutes=closed_after),
+        closed_at=RECEIVED + timedelta(minutes=closed_after), severity="general",
+        internal=False, hidden_risk=False, claimed_to="",
     )  # fmt: skip
     return row, events
 

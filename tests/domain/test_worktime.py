@@ -102,8 +102,13 @@ def test_ordinary_week_in_a_known_year() -> None:
 def test_a_year_nobody_knows_is_the_ordinary_week_marked_provisional() -> None:
     assert not CAL.is_year_known(2027)
     assert CAL.is_year_known(2026)
-    new_year = CAL.day(date(2027, 1, 1))  # a Friday, certainly a holiday, but not published here
-    assert new_year.working and not new_year.known and new_year.source is DaySource.ORDINARY_WEEK
+    # A Friday, New Year's Day: a fixed statutory holiday (《全国年节及纪念日放假办法》) known
+    # years ahead, though the year's schedule (make-up days) is not published: provisional.
+    new_year = CAL.day(date(2027, 1, 1))
+    assert not new_year.working and not new_year.known
+    assert (new_year.source, new_year.name) == (DaySource.ORDINARY_WEEK, "元旦")
+    assert not CAL.day(date(2027, 10, 1)).working  # National Day, a Friday
+    assert CAL.day(date(2027, 10, 8)).working  # an ordinary Friday (make-up days unknown)
     assert not CAL.day(date(2027, 1, 2)).working  # Saturday
     found = CAL.add_working_hours(local(2027, 3, 2, 10), 1)  # Tuesday
     assert shown(found.at) == "Tue 2027-03-02 11:00" and found.provisional
@@ -113,7 +118,7 @@ def test_a_year_nobody_knows_is_the_ordinary_week_marked_provisional() -> None:
 def test_crossing_into_an_unknown_year_is_provisional_staying_inside_is_not() -> None:
     assert not CAL.add_working_hours(local(2026, 12, 31, 9), 2).provisional
     crossing = CAL.add_working_hours(local(2026, 12, 31, 17), 1)
-    assert shown(crossing.at) == "Fri 2027-01-01 09:00" and crossing.provisional
+    assert shown(crossing.at) == "Mon 2027-01-04 09:00" and crossing.provisional  # 元旦 Fri
     assert CAL.add_working_days(local(2026, 12, 31, 10), 1).provisional
     assert CAL.end_of_working_day(local(2026, 12, 24, 10), 7).provisional
     assert CAL.working_days_between(local(2026, 12, 31, 10), local(2027, 1, 4, 10)).provisional
@@ -470,3 +475,29 @@ def test_provisional_exactly_when_an_unknown_year_is_crossed(a: datetime, b: dat
         not CAL.is_year_known(y) for y in range(CAL.local_date(a).year, CAL.local_date(b).year + 1)
     )
     assert CAL.working_time_between(a, b).provisional == crosses
+
+
+def test_the_statutory_holidays_of_a_year_not_yet_published() -> None:
+    """《全国年节及纪念日放假办法》 as in force: 元旦 1, 春节 4 (eve to 初三), 清明 1, 劳动节 2,
+    端午 1, 中秋 1, 国庆 3 days; lunar dates from lunardate (2027: 春节 Feb 6, 端午 Jun 9,
+    中秋 Sep 15), Qingming by the solar-term formula (2027: Apr 5)."""
+    from deskapp.domain.statutory import qingming, statutory_holidays
+
+    days = statutory_holidays(2027)
+    assert len(days) == 13
+    assert [d.isoformat() for d, name in sorted(days.items()) if name == "春节"] == [
+        "2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08",
+    ]  # fmt: skip
+    assert (days[date(2027, 6, 9)], days[date(2027, 9, 15)]) == ("端午节", "中秋节")
+    assert [qingming(y) for y in (2024, 2025, 2026, 2027)] == [
+        date(2024, 4, 4),
+        date(2025, 4, 4),
+        date(2026, 4, 5),
+        date(2027, 4, 5),
+    ]  # fmt: skip (the published dates of 2024–2026)
+    # The years under the law as revised (from 2025): the library agrees on every such day.
+    for year in (2025, 2026):
+        for day in statutory_holidays(year):
+            assert not CAL.day(day).working, day
+    spring = CAL.day(date(2027, 2, 8))
+    assert not spring.working and not spring.known and spring.name == "春节"

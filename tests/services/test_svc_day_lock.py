@@ -39,6 +39,8 @@ EXEMPT = {
     "audit.record_refusal": "the audit of a refusal: never a change to a day's record",
     "deadlines.recompute_all": "recomputes derived deadlines only (next_due_at), no fact of a day",
     "day_close.sign_off": "makes the lock itself",
+    "major_report.export_major_report": "records that the report form was printed, no fact "
+    "a day's work record counts (printing is never refused)",
     "importer.import_file": "refuses a row received or closed on a signed-off day (a row "
     "error): test_an_import_never_books_a_row_on_a_signed_off_day",
     "shifts.open_shift": "a shift is not counted on the day's work record",
@@ -182,16 +184,60 @@ def _reply(desk: Desk, actors: dict[str, Actor]) -> Call:
 
 
 def _investigation(desk: Desk, actors: dict[str, Actor]) -> Call:
-    cid = _take(desk, actors["1001"], accused_staff_id=actors["1002"].id)
-    return lambda late: followup.record_investigation(
-        desk, actors["1001"], cid, note="调查", late=late
-    )
+    cid = _take(desk, actors["1001"], accused_staff_id=actors["1002"].id, internal=True)
+    parts = {"facts": "调查", "responsible": "刘洋", "result": "致歉", "improvement": "培训"}
+    return lambda late: followup.record_investigation(desk, actors["1001"], cid, late=late, **parts)
 
 
 def _care(desk: Desk, actors: dict[str, Actor]) -> Call:
-    media = {"channel": Channel.MEDIA.value, "severity": Severity.MAJOR.value}
-    cid = _closed(desk, actors["1001"], **media)
+    cid = _closed(desk, actors["1001"])  # every customer complaint gets its care (issue 16)
     return lambda late: followup.record_care(desk, actors["1001"], cid, note="关怀", late=late)
+
+
+def _media(desk: Desk, actors: dict[str, Actor]) -> Call:
+    cid = _take(desk, actors["1001"], channel=Channel.MEDIA.value, severity=Severity.MAJOR.value)
+    return lambda late: followup.report_media(desk, actors["1001"], cid, note="已报备", late=late)
+
+
+def _internal_asked(desk: Desk, actors: dict[str, Actor]) -> str:
+    cid = _take(desk, actors["1001"], internal=True)
+    followup.request_explanation(desk, actors["2001"], cid, head="网络部 孙经理")
+    return cid
+
+
+def _waiver(desk: Desk, actors: dict[str, Actor]) -> Call:
+    """Asked four days ago (Fri 11-20): the right to explain has lapsed."""
+    now = desk.clock.now()
+    desk.clock.set(now - timedelta(days=4))  # type: ignore[attr-defined]
+    cid = _internal_asked(desk, actors)
+    desk.clock.set(now)  # type: ignore[attr-defined]
+    return lambda late: followup.record_waiver(desk, actors["1001"], cid, late=late)
+
+
+def _explanation(desk: Desk, actors: dict[str, Actor]) -> Call:
+    cid = _internal_asked(desk, actors)
+    return lambda late: followup.record_explanation(
+        desk, actors["1001"], cid, note="当日人手不足", late=late
+    )
+
+
+def _file_report(desk: Desk, actors: dict[str, Actor]) -> Call:
+    """A 重大 complaint escalated to the customer-service head, every level's opinion given."""
+    from deskapp.domain.enums import Role
+    from deskapp.services.staff import add_staff
+
+    for work_no, name, role in (("4001", "赵督办", Role.QA_MANAGER),
+                                ("4002", "钱主任", Role.SERVICE_HEAD)):  # fmt: skip
+        add_staff(desk, actors["3001"], work_no, name, role, "4444")
+    chain = {s.work_no: actor_of(s) for s in list_staff(desk)}
+    cid = _take(desk, actors["1001"], channel=Channel.MEDIA.value, severity=Severity.MAJOR.value)
+    for _ in range(4):
+        followup.escalate(desk, actors["1001"], cid, note="逐级上报")
+    for work_no in ("1001", "2001", "3001", "4001", "4002"):
+        followup.give_opinion(desk, chain[work_no], cid, opinion="同意")
+    return lambda late: followup.file_report(
+        desk, actors["1001"], cid, outcome="已道歉并补偿", late=late
+    )
 
 
 def _complete(desk: Desk, actors: dict[str, Actor]) -> Call:
@@ -232,6 +278,18 @@ RECIPES: dict[str, Callable[[Desk, dict[str, Actor]], Call]] = {
     "followup.reassign": _reassign,
     "followup.record_care": _care,
     "followup.record_investigation": _investigation,
+    "followup.plan_dispatch": _on_ticket(followup.plan_dispatch, department="network"),
+    "followup.flag_hidden_risk": _on_ticket(followup.flag_hidden_risk, note="客户情绪激动"),
+    "followup.report_media": _media,
+    "followup.give_opinion": _on_ticket(followup.give_opinion, opinion="已安抚客户"),
+    "followup.file_report": _file_report,
+    "followup.request_explanation": _on_ticket(
+        followup.request_explanation,
+        lambda desk, actor: _take(desk, actor, internal=True),
+        head="网络部 孙经理",
+    ),
+    "followup.record_explanation": _explanation,
+    "followup.record_waiver": _waiver,
     "day_close.complete_record": _complete,
     "opinion_book.process_entry": _process_entry,
     "opinion_book.add_entry": _add_entry,

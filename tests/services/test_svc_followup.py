@@ -131,10 +131,11 @@ def test_a_ticket_followed_from_intake_to_return_visit(
     assert c.promised_reply_at == local(11, 25, 10, 0)
     assert due(desk, cid) == ("dispatch", local(11, 24, 10, 30))
     assert running(desk, cid) == [
-        ClockKind.DISPATCH,
+        ClockKind.DISPATCH,  # dispatched from the hotline, not yet taken up
         ClockKind.FIRST_CONTACT,
         ClockKind.PROGRESS_CONTACT,
         ClockKind.PROMISE,
+        ClockKind.RESOLUTION_GENERAL,  # 处理完结: 3 working days from receipt
     ]
 
     clock.advance(timedelta(minutes=5))  # 10:05
@@ -200,7 +201,9 @@ def test_a_ticket_followed_from_intake_to_return_visit(
     assert data(e) == {"satisfaction": "satisfied", "score": 9, "exception": None, "move": "visit"}
     c = stored(desk, cid)
     assert (c.status, c.satisfaction, c.reopen_count) == (Status.VISITED, "satisfied", 0)
-    assert due(desk, cid) == ("", None)  # out of the queue
+    # Visited: what remains are the three monthly care follow-ups of a customer complaint,
+    # the first a month after the closing (Tue 24 15:00).
+    assert due(desk, cid) == ("care_follow_up", local(12, 24, 15, 0))
     assert refused(desk, fu.log_contact, me, cid, reached=True, note="再联系") == {
         "error.followup.finished"
     }
@@ -217,7 +220,10 @@ ANY_ACTION: list[tuple[Callable[..., Any], dict[str, Any]]] = [
     (fu.close, {"outcome": "处理完毕"}),
     (fu.pause_clocks, {"until": "2026-11-25 10:00", "reason": "customer_request", "note": "x"}),
     (fu.reassign, {"to_staff_id": "", "note": "转派"}),
-    (fu.record_investigation, {"note": "调查"}),
+    (
+        fu.record_investigation,
+        {"facts": "事实", "responsible": "责任人", "result": "结果", "improvement": "改进"},
+    ),
 ]
 
 
@@ -226,7 +232,8 @@ def test_the_accused_staff_member_cannot_act_on_the_complaint(
     desk: Desk, actors: dict[str, Actor], action: Callable[..., Any], kwargs: dict[str, Any]
 ) -> None:
     accused = actors["1002"]
-    cid = take(desk, actors["1001"], accused_staff_id=accused.id).id
+    internal = action is fu.record_investigation  # only an internal complaint is investigated
+    cid = take(desk, actors["1001"], accused_staff_id=accused.id, internal=internal).id
     if action is fu.reassign:
         kwargs = {**kwargs, "to_staff_id": actors["2001"].id}
     assert refused(desk, action, accused, cid, **kwargs) == {"error.recusal.self"}
@@ -240,7 +247,6 @@ def test_the_accused_staff_member_cannot_act_on_the_complaint(
         (fu.log_contact, {"reached": False}),
         (fu.dispatch, {"department": "network"}),
         (fu.escalate, {}),
-        (fu.record_investigation, {}),
     ],
     ids=lambda v: getattr(v, "__name__", ""),
 )
@@ -323,7 +329,8 @@ def test_escalation_goes_one_level_at_a_time_to_the_top(
     steps = [
         (me, "handler", "duty_manager", "值班经理"),
         (actors["2001"], "duty_manager", "hall_manager", "厅经理"),
-        (actors["3001"], "hall_manager", "branch", "分公司客户服务部"),
+        (actors["3001"], "hall_manager", "qa_manager", "客服质量监控经理"),
+        (actors["3001"], "qa_manager", "service_head", "客户服务部负责人"),
     ]
     for level, (actor, low, high, name) in enumerate(steps, start=1):
         e = once(desk, fu.escalate, actor, cid, note=f"上报{level}")
@@ -338,7 +345,7 @@ def test_escalation_goes_one_level_at_a_time_to_the_top(
     assert refused(desk, fu.escalate, actors["3001"], cid, note="再上报") == {"error.escalate.top"}
     with pytest.raises(RuleViolation) as exc:
         fu.escalate(desk, me, cid, note="再上报")
-    assert exc.value.errors[0].params == {"level": "分公司客户服务部"}
+    assert exc.value.errors[0].params == {"level": "客户服务部负责人"}
     assert stored(desk, cid).status == Status.OPEN  # escalation moves no status
 
 
@@ -440,7 +447,12 @@ def test_a_ticket_solved_on_the_spot_gets_no_return_visit(desk: Desk, handler: A
         satisfaction=Satisfaction.SATISFIED.value,
         promised_reply_at="",
     )
-    assert (c.status, c.next_due_at) == (Status.CLOSED, None)
+    # No return visit; the care follow-ups of every customer complaint (issue 16): a month on.
+    assert (c.status, c.next_clock, c.next_due_at) == (
+        Status.CLOSED,
+        "care_follow_up",
+        local(12, 24, 10, 0),
+    )
     assert refused(desk, fu.record_visit, handler, c.id, satisfaction="satisfied") == {
         "error.visit.on_spot"
     }
@@ -492,13 +504,14 @@ def test_an_unsatisfied_visit_reopens_the_ticket_and_restarts_its_clocks(
     assert visit.at == reopened.at == clock.now()
     c = stored(desk, cid)
     assert (c.status, c.reopen_count, c.closed_at, c.outcome) == (Status.OPEN, 1, None, "")
-    # A new round: dispatch within 30 minutes of the reopening, as for a new ticket; the first
-    # round's dispatch and contact do not count.
-    assert due(desk, cid) == ("dispatch", local(11, 26, 15, 30))
+    # A new round: the first round's dispatch and contact do not count; the ticket was taken
+    # up in the first round, so no dispatch clock (the handler keeps it unless he decides to
+    # send it to a department again).
+    assert due(desk, cid) == ("first_contact", local(11, 26, 16, 0))
     assert running(desk, cid) == [
-        ClockKind.DISPATCH,
         ClockKind.FIRST_CONTACT,
         ClockKind.PROGRESS_CONTACT,
+        ClockKind.RESOLUTION_GENERAL,
     ]
 
     # The second round ends with a satisfied customer.
@@ -506,7 +519,8 @@ def test_an_unsatisfied_visit_reopens_the_ticket_and_restarts_its_clocks(
     assert due(desk, cid) == ("return_visit", local(12, 7, 17, 30))
     fu.record_visit(desk, handler, cid, satisfaction="satisfied")
     c = stored(desk, cid)
-    assert (c.status, c.reopen_count, c.next_due_at) == (Status.VISITED, 1, None)
+    # Only the care follow-ups remain, a month after the second closing (Thu 26 15:00).
+    assert (c.status, c.reopen_count, c.next_due_at) == (Status.VISITED, 1, local(12, 26, 15, 0))
 
 
 @pytest.mark.parametrize("exception", ["compensation_only", "company_policy"])
@@ -672,8 +686,10 @@ def test_reassign_refusals(desk: Desk, actors: dict[str, Actor]) -> None:
 
 
 def test_care_follow_ups_only_for_external_complaints(desk: Desk, handler: Actor) -> None:
-    cid = closed_ticket(desk, handler)  # walk-in
+    cid = closed_ticket(desk, handler, internal=True)  # staff about staff
     assert refused(desk, fu.record_care, handler, cid, note="关怀") == {"error.care.not_due"}
+    walk_in = closed_ticket(desk, handler)  # a customer's: external, whatever the channel
+    assert once(desk, fu.record_care, handler, walk_in, note="关怀").kind == "care"
 
 
 def test_care_follow_ups_wait_for_the_complaint_to_be_solved(desk: Desk, handler: Actor):
@@ -682,7 +698,7 @@ def test_care_follow_ups_wait_for_the_complaint_to_be_solved(desk: Desk, handler
 
 
 def test_three_care_follow_ups_then_no_more(desk: Desk, clock: FrozenClock, handler: Actor) -> None:
-    cid = take_media(desk, handler).id
+    cid = take(desk, handler).id  # a walk-in customer's complaint
     fu.close(desk, handler, cid, outcome="已赔礼道歉并解决")  # Tue 10:00
     assert due(desk, cid) == ("return_visit", local(12, 3, 17, 30))
     clock.set(local(11, 27, 11, 0))
@@ -705,9 +721,13 @@ def test_three_care_follow_ups_then_no_more(desk: Desk, clock: FrozenClock, hand
 # ---------------------------------------------------------------- internal complaints
 
 
-def test_investigation_only_for_internal_complaints(desk: Desk, handler: Actor) -> None:
-    cid = take(desk, handler).id
-    assert refused(desk, fu.record_investigation, handler, cid, note="调查") == {
+def test_investigation_only_for_internal_complaints(
+    desk: Desk, handler: Actor, actors: dict[str, Actor]
+) -> None:
+    # A customer's complaint about a staff member is external: no internal investigation.
+    cid = take(desk, handler, accused_staff_id=actors["1002"].id).id
+    parts = {"facts": "事实", "responsible": "责任人", "result": "结果", "improvement": "改进"}
+    assert refused(desk, fu.record_investigation, handler, cid, **parts) == {
         "error.investigation.not_internal"
     }
 
@@ -716,11 +736,21 @@ def test_the_first_investigation_stops_the_first_internal_clock(
     desk: Desk, actors: dict[str, Actor]
 ) -> None:
     me, accused = actors["1001"], actors["1002"]
-    cid = take(desk, me, accused_staff_id=accused.id).id
+    cid = take(desk, me, accused_staff_id=accused.id, internal=True).id
     assert ClockKind.INTERNAL_FIRST in running(desk, cid)
     assert ClockKind.INTERNAL_WHOLE in running(desk, cid)
-    e = once(desk, fu.record_investigation, actors["2001"], cid, note="调看监控")
-    assert (e.kind, e.note) == ("investigation", "调看监控")
+    e = once(
+        desk, fu.record_investigation, actors["2001"], cid,
+        facts="调看监控:态度生硬属实", responsible="刘洋", result="当面致歉",
+        improvement="晨会案例分析",
+    )  # fmt: skip
+    assert (e.kind, e.note) == ("investigation", "调看监控:态度生硬属实")
+    assert data(e) == {
+        "facts": "调看监控:态度生硬属实",
+        "responsible": "刘洋",
+        "result": "当面致歉",
+        "improvement": "晨会案例分析",
+    }
     assert ClockKind.INTERNAL_FIRST not in running(desk, cid)
     assert ClockKind.INTERNAL_WHOLE in running(desk, cid)
 

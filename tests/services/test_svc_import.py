@@ -120,9 +120,10 @@ def test_imported_records_are_honest_and_change_logged(
         assert closed.closed_at == datetime(2026, 10, 4, 2, 0, tzinfo=UTC)
         assert closed.contact_phone == "13900001111" and closed.satisfaction == "satisfied"
         assert closed.next_clock == "return_visit"
-        # Line 7 was visited in the old system: no clock left.
-        assert visited.status == "visited" and visited.next_due_at is None
-        assert on_spot.solved_on_spot and on_spot.next_due_at is None
+        # Line 7 was visited in the old system; it and the one solved on the spot are customer
+        # complaints: only their monthly care follow-ups are left (issue 16).
+        assert visited.status == "visited" and visited.next_clock == "care_follow_up"
+        assert on_spot.solved_on_spot and on_spot.next_clock == "care_follow_up"
         events = session.scalars(
             sa.select(ComplaintEvent).where(ComplaintEvent.complaint_id == closed.id)
             .order_by(ComplaintEvent.at)

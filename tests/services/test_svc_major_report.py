@@ -120,7 +120,7 @@ def test_the_report_is_exported_as_a_printable_file_and_reads_back(
 ) -> None:
     report = build_major_report(desk, major, actors["3001"])
     out = tmp_path / "exports"
-    path = export_major_report(report, out)
+    path = export_major_report(report, out, desk, actors["3001"])
     assert path.parent == out and path.is_file()
     assert path.suffix == ".html"
     assert report.ticket_no in path.name
@@ -135,16 +135,26 @@ def test_the_report_is_exported_as_a_printable_file_and_reads_back(
     assert form["客户诉求"] == "公开道歉 & 赔偿"
     assert form["填报人"] == "3001 陈静"
     assert "审核意见及签字" in form  # a row left for the signature
-    history = [row for row in page.rows if len(row) == 4]
+    grids = [row for row in page.rows if len(row) == 4]
+    # Each level's opinion up to the one a 重大 complaint must reach, none given yet.
+    levels = ["投诉处理员", "值班经理", "厅经理", "客服质量监控经理", "客户服务部负责人"]
+    assert grids[0] == ["层级", "签字人", "签字时间", "意见"]
+    assert grids[1:6] == [[name, "", "", ""] for name in levels]
+    history = grids[6:]
     assert history[0] == ["时间", "事项", "经办人", "说明"]
+    # The history as built (printing it is recorded after the file is written).
     assert history[1:] == [list(entry) for entry in report.history]
     assert [row[1] for row in history[1:]].count("逐级上报") == 2
+    printed = build_major_report(desk, major, actors["3001"]).history[-1]
+    assert printed[1:3] == ("申报表已打印", "陈静")
 
 
 def test_html_in_the_content_is_escaped_not_rendered(
     desk: Desk, major: str, actors: dict[str, Actor], tmp_path: Path
 ) -> None:
-    path = export_major_report(build_major_report(desk, major, actors["1001"]), tmp_path)
+    path = export_major_report(
+        build_major_report(desk, major, actors["1001"]), tmp_path, desk, actors["1001"]
+    )
     text = path.read_text(encoding="utf-8")
     assert "<script>" not in text and "<b>粗体" not in text and "<紧急>" not in text
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;引号&#x27;" in text
@@ -155,9 +165,11 @@ def test_html_in_the_content_is_escaped_not_rendered(
     assert page.seen == set(page_elements.split())
 
 
-def test_a_file_name_from_an_odd_ticket_number_stays_in_the_directory(tmp_path: Path) -> None:
+def test_a_file_name_from_an_odd_ticket_number_stays_in_the_directory(
+    desk: Desk, actors: dict[str, Actor], tmp_path: Path
+) -> None:
     report = MajorReport("../../etc/x<>", [("投诉编号", "x")], [], "1001 张敏", "2026-11-24 10:00")
-    path = export_major_report(report, tmp_path)
+    path = export_major_report(report, tmp_path, desk, actors["1001"])
     assert path.parent == tmp_path
     assert path.is_file()
 

@@ -15,7 +15,7 @@ from deskapp.domain.permissions import MATRIX, Permission, allowed, require
 from deskapp.i18n import error_text
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
-ROLES = [Role.HANDLER, Role.DUTY_MANAGER, Role.HALL_MANAGER]
+ROLES = list(Role)
 
 
 def _actor(role: Role) -> Actor:
@@ -83,7 +83,33 @@ def _assert_refused_once(desk, actor_id: str, permission: Permission, subject: s
     assert entry.terminal_code and entry.at == desk.clock.now()
 
 
-BY_ROLE = {Role.HANDLER: "1002", Role.DUTY_MANAGER: "2001", Role.HALL_MANAGER: "3001"}
+BY_ROLE = {
+    Role.HANDLER: "1002",
+    Role.DUTY_MANAGER: "2001",
+    Role.HALL_MANAGER: "3001",
+    Role.QA_MANAGER: "4001",
+    Role.SERVICE_HEAD: "4002",
+}
+SUPERVISORS = (
+    ("4001", "赵督办", Role.QA_MANAGER, "4444"),
+    ("4002", "钱主任", Role.SERVICE_HEAD, "5555"),
+)
+PINS |= {"4001": "4444", "4002": "5555"}
+
+
+@pytest.fixture
+def desk(desk):
+    """The conftest desk with one member of each supervising role too."""
+    from deskapp.services.staff import actor_of, add_staff, list_staff
+
+    manager = actor_of(next(s for s in list_staff(desk) if s.work_no == "3001"))
+    for work_no, name, role, pin in SUPERVISORS:
+        add_staff(desk, manager, work_no, name, role, pin)
+    return desk
+
+
+def test_every_role_has_a_member_here() -> None:
+    assert set(BY_ROLE) == set(Role)
 
 
 def _open_ticket(desk, handler):

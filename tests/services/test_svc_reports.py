@@ -324,7 +324,9 @@ def test_rates_for_the_month(desk: Desk, dataset: dict) -> None:
 def test_flag_counts_for_the_month(desk: Desk, dataset: dict) -> None:
     f = month(desk).figures
     assert f.repeat == 1  # T2: the same contact phone as T1, one day later
-    assert f.escalated == 1  # T5
+    # 升级投诉 counts the customer's escalations: T3 (严重); the hall reporting T5 up its own
+    # chain is counted apart (issue 16; before it, escalated was T5).
+    assert (f.escalated, f.reported_up) == (1, 1)  # T3; T5
     assert f.batch == 1  # I1, imported with 批量投诉 = 是
     assert (f.reopened, f.reopen_times) == (1, 1)  # T5, once
 
@@ -389,11 +391,12 @@ def test_closed_complaints_by_severity_level(desk: Desk, dataset: dict) -> None:
     # that can be judged (I1 cannot); rated 6 (all but none), satisfied 5 (T6 not); repeat T2.
     assert rows["一般"][1:] == (6, pytest.approx(6 / 7), 3, 4, 5, pytest.approx(4 / 5), 6, 5,
                                pytest.approx(5 / 6), 1, 0, 0)  # fmt: skip
-    # 严重: T3 alone: on the spot, registered late, 客户未表态 (not rated).
-    assert rows["严重"][1:] == (1, pytest.approx(1 / 7), 1, 0, 1, 0.0, 0, 0, None, 0, 0, 0)
+    # 严重: T3 alone: on the spot, registered late, 客户未表态 (not rated); 严重 is a complaint
+    # the customer escalated (over the first level): 升级投诉 1 (issue 16).
+    assert rows["严重"][1:] == (1, pytest.approx(1 / 7), 1, 0, 1, 0.0, 0, 0, None, 0, 1, 0)
     assert rows["重大"][1:] == (0, 0.0, 0, 0, 0, None, 0, 0, None, 0, 0, 0)
     assert rows["合计"][1:] == (7, 1.0, 4, 4, 6, pytest.approx(4 / 6), 6, 5,
-                               pytest.approx(5 / 6), 1, 0, 0)  # fmt: skip
+                               pytest.approx(5 / 6), 1, 1, 0)  # fmt: skip
     assert "报送期限 2026-12-05" in table.basis
 
 

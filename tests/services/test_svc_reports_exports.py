@@ -50,7 +50,7 @@ def test_xlsx_has_a_sheet_per_table_with_formats_and_a_frozen_header(
     rows = {row[0].value: row for row in ind.iter_rows(min_row=4)}
     assert rows["投诉量(受理)"][1].value == 9 and rows["投诉量(受理)"][1].number_format == "#,##0"
     on_spot = rows["现场解决率"][1]
-    assert on_spot.value == pytest.approx(4 / 9) and on_spot.number_format == "0.0%"
+    assert on_spot.value == pytest.approx(4 / 9) and on_spot.number_format == "0.00%"
     assert rows["每万客户投诉量"][1].number_format == "0.00"
     assert rows["超时工单·天"][1].number_format == "0.0"
     assert rows["及时率"][6].value.startswith("结案量中")  # the basis column
@@ -58,7 +58,7 @@ def test_xlsx_has_a_sheet_per_table_with_formats_and_a_frozen_header(
     total = [c.value for c in levels[4 + 3]]
     assert total[0] == "合计" and total[1] == 7 and levels.cell(7, 1).font.b
     assert levels.cell(7, 7).value == pytest.approx(4 / 6)
-    assert levels.cell(7, 7).number_format == "0.0%"
+    assert levels.cell(7, 7).number_format == "0.00%"
     listing = book["班组结案清单"]
     assert listing.cell(4, 1).value == "一班" and listing.cell(4, 3).value.startswith("GZ01-T01-")
 
@@ -86,9 +86,9 @@ def test_csv_is_utf8_with_bom_and_reads_back(report: Report, tmp_path: Path) -> 
     assert lines[first + 1][0] == "统计口径" and lines[first + 1][1].startswith("统计期")
     assert lines[first + 2][:4] == ["指标", "数值", "分子", "分母"]
     by_name = {line[0]: line for line in lines[first + 3 : first + 3 + 14]}
-    assert by_name["现场解决率"][1:4] == ["44.4%", "4", "9"]
+    assert by_name["现场解决率"][1:4] == ["44.44%", "4", "9"]
     assert by_name["每万客户投诉量"][1] == "1.88"
-    assert by_name["投诉满意率"][1:4] == ["83.3%", "5", "6"]
+    assert by_name["投诉满意率"][1:4] == ["83.33%", "5", "6"]
 
 
 def test_csv_of_one_table(report: Report) -> None:
@@ -96,7 +96,7 @@ def test_csv_of_one_table(report: Report) -> None:
     lines = list(csv.reader(io.StringIO(text)))
     assert lines[5][0] == "【原因TOP10】" and lines[7] == ["排名", "投诉原因", "原因代码", "件数",
                                                        "占比"]  # fmt: skip
-    assert lines[8] == ["1", "网络质量 › 覆盖 › 室内无信号", "NET.COVER.INDOOR", "4", "44.4%"]
+    assert lines[8] == ["1", "网络质量 › 覆盖 › 室内无信号", "NET.COVER.INDOOR", "4", "44.44%"]
 
 
 def test_json_reads_back_with_numbers_as_numbers(report: Report, tmp_path: Path) -> None:

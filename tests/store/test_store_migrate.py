@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from deskapp.clock import FrozenClock
-from deskapp.services.desk import Desk
+from deskapp.services.desk import UPGRADE_ACTOR, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
 from deskapp.services.pins import hash_pin
 from deskapp.services.search import QueryKind, search
@@ -95,7 +95,7 @@ def _old_rows() -> list[tuple[str, dict[str, Any]]]:
                 "hall_code": "OLD1",
                 "terminal_code": "T01",
                 "timezone": "Asia/Shanghai",
-                "last_seq": 0,
+                "last_seq": 1,  # it wrote the change-log row below
                 "hlc_wall_ms": 0,
                 "hlc_counter": 0,
                 "created_at": T0,
@@ -183,6 +183,8 @@ def _insert_old_rows(engine: sa.Engine, *, skip: tuple[str, ...] = ()) -> None:
     with engine.connect() as conn, migrating(conn), conn.begin():
         tables = _reflect(conn)
         for name, values in _old_rows():
+            if name == "terminal" and "change_log" in skip:
+                values = {**values, "last_seq": 0}  # a terminal that never wrote
             if name not in skip:
                 conn.execute(sa.insert(tables[name]).values(**values))
 
@@ -261,8 +263,14 @@ def test_every_old_row_survives(upgraded: tuple[Desk, dict]) -> None:
     }
     # signin_guard alone is gone (0009): a terminal-local count of wrong PINs, replaced by the
     # synchronized signin_event rows; a count in progress at the upgrade is not carried over.
-    kept = {name: rows for name, rows in before.items() if name != "signin_guard"}
+    # The terminal's counters and change log grew: opening the upgraded store recomputed the
+    # old tickets' clocks through the change log (0011; test_the_upgrade_recomputes_...).
+    grown = ("signin_guard", "terminal", "change_log")
+    kept = {name: rows for name, rows in before.items() if name not in grown}
     assert _dump(desk.engine, _columns(kept)) == kept
+    log = _dump(desk.engine, {"change_log": list(before["change_log"][0])})["change_log"]
+    assert log[0] == before["change_log"][0]  # the old row as it was
+    assert {(r["entity"], r["actor_id"]) for r in log[1:]} == {("complaint", UPGRADE_ACTOR)}
     with desk.engine.connect() as conn:
         assert not conn.exec_driver_sql(
             "SELECT 1 FROM sqlite_master WHERE name = 'signin_guard'"
@@ -337,7 +345,8 @@ def test_opening_an_up_to_date_store_changes_nothing(upgraded: tuple[Desk, dict]
     migrate.upgrade(desk.engine)  # the fast path: already at head
     assert migrate.current_revision(desk.engine) == migrate.HEAD_REVISION
     assert _dump(desk.engine) == now
-    kept = {name: rows for name, rows in before.items() if name != "signin_guard"}  # (0008)
+    grown = ("signin_guard", "terminal", "change_log")  # (0009, and 0011's recompute)
+    kept = {name: rows for name, rows in before.items() if name not in grown}
     assert _dump(desk.engine, _columns(kept)) == kept
 
 
@@ -355,3 +364,51 @@ def test_the_migrated_schema_matches_the_models(tmp_path: Path) -> None:
         d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith("complaint_fts"))
     ]
     assert drift == []
+
+
+# ------------------------------------------------- 0011: the rules of issue 16 on an old store
+
+
+def test_the_upgrade_recomputes_the_old_tickets_clocks_to_the_corrected_rules(
+    tmp_path: Path,
+) -> None:
+    """A store made by an earlier schema (0009_signin_event: 0010 and 0011 to go) whose open
+    walk-in tickets the old desk had put on the 30-minute dispatch clock (overdue since): opened
+    by today's desk, they run on their contact, promise and resolution clocks only, and the
+    change is in the change log under the upgrade's name. A complaint about a staff member
+    stays external."""
+    path = tmp_path / "prev.db"
+    engine = make_engine(path)
+    migrate.upgrade(engine, "0009_signin_event")
+    with engine.connect() as conn, migrating(conn), conn.begin():
+        tables = _reflect(conn)
+        for name, values in _old_rows():
+            if name in ("signin_guard", "change_log"):
+                continue  # gone at 0009 / a terminal that never wrote
+            if name == "terminal":
+                values = {**values, "last_seq": 0}
+            if name == "complaint":
+                # As the old desk stored it: the dispatch clock, 30 minutes after registering.
+                values = {
+                    **values,
+                    "next_clock": "dispatch",
+                    "next_due_at": values["registered_at"] + timedelta(minutes=30),
+                    "accused_staff_id": MANAGER_ID if values["id"] == "old-c3" else None,
+                }
+            conn.execute(sa.insert(tables[name]).values(**values))
+    engine.dispose()
+    desk = Desk.open(path, clock=FrozenClock(NOW))
+    try:
+        assert migrate.current_revision(desk.engine) == migrate.HEAD_REVISION
+        with desk.read() as session:
+            rows = {c.id: c for c in session.scalars(sa.select(Complaint))}
+            logged = list(
+                session.scalars(sa.select(ChangeLog).where(ChangeLog.actor_id == UPGRADE_ACTOR))
+            )
+        assert {c.next_clock for c in rows.values()} == {"progress_contact"}
+        assert all(c.next_due_at > c.registered_at + timedelta(minutes=30) for c in rows.values())
+        assert not any(c.internal for c in rows.values())  # old-c3 is a customer's complaint
+        assert sorted(e.entity_id for e in logged) == sorted(OLD)
+        assert all(json.loads(e.fields)["next_clock"] == "progress_contact" for e in logged)
+    finally:
+        desk.close()

@@ -87,12 +87,24 @@ REFUNDS = {  # none; within the double-refund rule; beyond it, approved by the d
 # arguments): as separate rules they would crowd out the edits of shared tickets, which is
 # where concurrent edits, and so conflicts, happen.
 T, N = st.integers(0, 2), st.integers(0, 50)
+# The hand-offs, the escalation chain and the internal complaint's explanation (issue 16).
+CHAIN_STEPS = [
+    "plan_dispatch",
+    "flag_hidden_risk",
+    "report_media",
+    "give_opinion",
+    "file_report",
+    "request_explanation",
+    "record_explanation",
+    "record_waiver",
+]
 MORE_FOLLOWUP = {
     "escalate": {"t": T, "n": N},
     "pause_clocks": {"t": T, "n": N, "days": st.integers(1, 3),
                      "reason": st.sampled_from(list(followup.PauseReason))},
     "reassign": {"t": T, "n": N, "to": st.sampled_from(sorted(HANDLERS))},
     "care_or_investigate": {"t": T, "n": N, "care": st.booleans()},
+    "escalation_chain": {"t": T, "n": N, "step": st.sampled_from(CHAIN_STEPS)},
 }  # fmt: skip
 OPINION_BOOK = {
     "book_entry": {"t": T, "closed_day": st.booleans(),
@@ -298,9 +310,35 @@ class ThreeTerminals(RuleBasedStateMachine):
     def care_or_investigate(self, t: int, n: int, care: bool) -> None:
         term = self.terms[t]
         cid = self.pick(term, n)
-        action = followup.record_care if care else followup.record_investigation
-        if cid:
-            self.act(term, lambda: action(term.desk, term.actors["1001"], cid, note="已关怀"))
+        if cid and care:
+            self.act(term, lambda: followup.record_care(
+                term.desk, term.actors["1001"], cid, note="已关怀"))  # fmt: skip
+        elif cid:  # the four parts of the record (refused unless an internal complaint)
+            self.act(term, lambda: followup.record_investigation(
+                term.desk, term.actors["1001"], cid, facts="已核实", responsible="刘洋",
+                result="已致歉", improvement="培训"))  # fmt: skip
+
+    def escalation_chain(self, t: int, n: int, step: str) -> None:
+        """One step of issue 16's actions on a ticket; refused where it does not apply (not
+        a media complaint, no level reached, nothing asked...), as on a real desk."""
+        term = self.terms[t]
+        cid = self.pick(term, n)
+        if not cid:
+            return
+        desk, me = term.desk, term.actors["1001"]
+        calls: dict[str, Callable[[], object]] = {
+            "plan_dispatch": lambda: followup.plan_dispatch(desk, me, cid, department="network"),
+            "flag_hidden_risk": lambda: followup.flag_hidden_risk(
+                desk, me, cid, note="客户称要找媒体", claimed_to="media"),
+            "report_media": lambda: followup.report_media(desk, me, cid, note="已报备"),
+            "give_opinion": lambda: followup.give_opinion(desk, me, cid, opinion="已安抚"),
+            "file_report": lambda: followup.file_report(desk, me, cid, outcome="已解决"),
+            "request_explanation": lambda: followup.request_explanation(
+                desk, me, cid, head="网络部 孙经理"),
+            "record_explanation": lambda: followup.record_explanation(desk, me, cid, note="说明"),
+            "record_waiver": lambda: followup.record_waiver(desk, me, cid),
+        }  # fmt: skip
+        self.act(term, calls[step])
 
     # -------------------------------------------------------------- the opinion book
 
@@ -576,6 +614,7 @@ EVERY_RULE: list[tuple[str, dict]] = [
     ("reassign", dict(t=0, n=0, to="1002")),
     ("care_or_investigate", dict(t=0, n=0, care=True)),
     ("care_or_investigate", dict(t=0, n=0, care=False)),
+    *(("escalation_chain", dict(t=0, n=0, step=step)) for step in CHAIN_STEPS),
     ("close", dict(t=0, n=1, outcome="已解决")),
     ("visit", dict(t=0, n=1, satisfaction="satisfied")),
     ("time_passes", dict(t=0, minutes=5)),

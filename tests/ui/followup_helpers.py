@@ -98,7 +98,8 @@ def queue_row(app: DeskApp, cid: str) -> Any:
 async def cursor_to(pilot: Pilot, cid: str) -> None:
     """Move the queue's cursor to the complaint's row with the arrow keys."""
     app = pilot.app
-    await pilot.press("home")
+    # To the first row ("home" scrolls sideways in a DataTable, it does not move the cursor).
+    await pilot.press(*["up"] * len(app.screen.rows))  # type: ignore[attr-defined]
     for _ in range(len(app.screen.rows)):  # type: ignore[attr-defined]
         current = app.screen._current()  # type: ignore[attr-defined]
         if current is not None and current.id == cid:

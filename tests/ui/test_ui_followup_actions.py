@@ -127,10 +127,10 @@ async def test_investigation_and_care(
     desk: Desk, actors: dict[str, Actor], clock: FrozenClock
 ) -> None:
     me, liu = actors["1001"], actors["1002"]
+    # Staff about staff: an internal complaint (issue 16); care follows every customer's.
     internal = take(desk, me, "赵先生", "13500003333", cause_code="HALL.ATTITUDE.RUDE",
-                    accused_staff_id=liu.id, channel="walk_in")  # fmt: skip
-    external = take(desk, me, "孙女士", "13700002222", channel="consumer_association",
-                    severity="major")  # fmt: skip
+                    accused_staff_id=liu.id, channel="walk_in", internal=True)  # fmt: skip
+    external = take(desk, me, "孙女士", "13700002222", channel="walk_in")
     followup.close(desk, me, external, outcome="已退还费用并道歉")
     followup.record_visit(desk, me, external, satisfaction="satisfied")
     clock.advance(timedelta(days=31))  # the first monthly care follow-up has come round
@@ -140,11 +140,19 @@ async def test_investigation_and_care(
     async with app.run_test(size=WIDE) as pilot:
         await open_queue(pilot)
         await cursor_to(pilot, internal)
-        await pilot.press("i")
+        await pilot.press("i")  # the four parts of the investigation record
         await settle(pilot)
-        await type_text(pilot, "已约谈当事员工,核实态度问题")
+        for part in ("已约谈当事员工,核实态度问题", "刘洋", "当面致歉", "晨会案例分析"):
+            await type_text(pilot, part)
+            await pilot.press("tab")
         await submit(pilot)
         assert last_event(desk, internal)[:2] == ("investigation", "已约谈当事员工,核实态度问题")
+        assert last_event(desk, internal)[2] == {
+            "facts": "已约谈当事员工,核实态度问题",
+            "responsible": "刘洋",
+            "result": "当面致歉",
+            "improvement": "晨会案例分析",
+        }
 
         await cursor_to(pilot, external)
         await pilot.press("f")
@@ -165,7 +173,7 @@ async def test_refusals_in_words_under_their_field_nothing_written_nothing_lost(
     internal = take(desk, me, "赵先生", "13500003333", cause_code="HALL.ATTITUDE.RUDE",
                     accused_staff_id=liu.id, channel="walk_in")  # fmt: skip
     top = take(desk, me, "孙女士", "13700002222", channel="media", severity="major")
-    for note in ("上报值班经理", "上报厅经理", "上报分公司"):
+    for note in ("上报值班经理", "上报厅经理", "上报质量监控", "上报客户服务部"):
         followup.escalate(desk, me, top, note=note)
     app = make_app(desk)
     async with app.run_test(size=WIDE) as pilot:
@@ -231,14 +239,14 @@ async def test_refusals_in_words_under_their_field_nothing_written_nothing_lost(
         await pilot.press("e")  # escalating past the branch, the top of the chain
         await settle(pilot)
         await type_text(pilot, "再次上报")
-        await refused("", "已上报至最高层级“分公司客户服务部”")
+        await refused("", "已上报至最高层级“客户服务部负责人”")
         assert dialog(app).values()["note"] == "再次上报"
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
     assert complaint(desk, serious).severity == "serious"
     assert complaint(desk, internal).owner_id == me.id
-    assert complaint(desk, top).escalation_level == 3
+    assert complaint(desk, top).escalation_level == 4
 
 
 async def test_at_80_columns_nothing_is_cut_and_the_cursor_follows_its_ticket(

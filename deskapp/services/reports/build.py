@@ -13,9 +13,11 @@ from deskapp.domain.indicators import (
     Ratio,
     buckets,
     count_into,
+    escalated_by_customer,
     overdue_within,
     per_10k,
     prorated,
+    reported_up,
     ticket_days,
 )
 from deskapp.domain.replay import CLOSED_STATES, History
@@ -109,7 +111,8 @@ def _figures(
         satisfaction=Ratio(good, good + sat[Satisfaction.UNSATISFIED]),
         satisfaction_counts={key: sat[key] for key in (*(s.value for s in Satisfaction), "none")},
         repeat=sum(r.is_repeat for r in received),
-        escalated=sum(r.escalation_level > 0 for r in received),
+        escalated=sum(escalated_by_customer(r.severity, r.claimed_to) for r in received),
+        reported_up=sum(reported_up(r.escalation_level) for r in received),
         batch=sum(r.is_batch for r in received),
         reopened=sum(r.reopen_count > 0 for r in received),
         reopen_times=sum(r.reopen_count for r in received),

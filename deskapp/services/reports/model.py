@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from deskapp.domain.indicators import Period, PeriodKind, Ratio
+from deskapp.domain.indicators import Period, PeriodKind, Ratio, percent
 from deskapp.i18n import t
 from deskapp.services.customer_base import Unit
 
@@ -93,7 +93,7 @@ def format_cell(value: Any, kind: Kind) -> str:
     if value is None:
         return "—"
     if kind is Kind.PERCENT:
-        return f"{value * 100:.1f}%"
+        return percent(value)
     if kind is Kind.DECIMAL:
         return f"{value:.2f}"
     if kind is Kind.DAYS:
@@ -118,7 +118,8 @@ class Figures:
     satisfaction: Ratio
     satisfaction_counts: dict[str, int]  # satisfied, basically_satisfied, ... , none
     repeat: int
-    escalated: int
+    escalated: int  # by the customer (the indicator)
+    reported_up: int  # reported up the hall's own chain
     batch: int
     reopened: int
     reopen_times: int

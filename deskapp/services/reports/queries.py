@@ -41,6 +41,9 @@ class _Row:
     customer_name: str
     outcome: str
     contact_phone: str
+    internal: bool
+    hidden_risk: bool
+    claimed_to: str
 
 
 _COLUMNS = (
@@ -51,7 +54,8 @@ _COLUMNS = (
     col(Complaint.reopen_count), col(Complaint.cause_code), col(Complaint.severity),
     col(Complaint.channel), col(Complaint.accused_staff_id), col(Complaint.owner_id),
     col(Complaint.customer_name), sa.func.substr(col(Complaint.outcome), 1, 80),
-    col(Complaint.contact_phone),
+    col(Complaint.contact_phone), col(Complaint.internal), col(Complaint.hidden_risk),
+    col(Complaint.claimed_to),
 )  # fmt: skip
 
 

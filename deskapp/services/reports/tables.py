@@ -8,7 +8,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from deskapp.domain.enums import Satisfaction, Severity
-from deskapp.domain.indicators import Ratio, grain_of, per_10k, prorated, top
+from deskapp.domain.indicators import (
+    Ratio,
+    escalated_by_customer,
+    grain_of,
+    per_10k,
+    prorated,
+    top,
+)
 from deskapp.domain.phone import mask_phone
 from deskapp.domain.replay import History
 from deskapp.domain.timefmt import format_local
@@ -65,6 +72,7 @@ def _indicator_table(report: Report) -> Table:
          {1: Kind.PERCENT}),
         ("repeat", f.repeat, None, None, None, "", _basis("repeat", report), {}),
         ("escalated", f.escalated, None, None, None, "", _basis("escalated", report), {}),
+        ("reported_up", f.reported_up, None, None, None, "", _basis("reported_up", report), {}),
         ("batch", f.batch, None, None, None, "", _basis("batch", report), {}),
         ("reopened", f.reopened, f.reopen_times, None, None, "", _basis("reopened", report), {}),
         ("overdue_tickets", f.overdue_tickets, None, None, None, "",
@@ -196,7 +204,8 @@ def _levels_table(report: Report, closed: list[_Row], histories: dict[str, Histo
         return (label, len(rows), Ratio(len(rows), len(closed)).value,
                 sum(r.solved_on_spot for r in rows), sum(judged), len(judged),
                 Ratio(sum(judged), len(judged)).value, rated, good, Ratio(good, rated).value,
-                sum(r.is_repeat for r in rows), sum(r.escalation_level > 0 for r in rows),
+                sum(r.is_repeat for r in rows),
+                sum(escalated_by_customer(r.severity, r.claimed_to) for r in rows),
                 sum(r.reopen_count > 0 for r in rows))  # fmt: skip
 
     for level in Severity:
