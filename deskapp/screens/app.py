@@ -17,6 +17,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.driver import Driver
 from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -36,6 +37,7 @@ from deskapp.screens.textual_private import (
     close_messages_now,
     handle_exception,
     has_mode_stack,
+    keep_handlers_running,
     pending_exception,
     print_at_exit,
     screen_stacks,
@@ -692,6 +694,15 @@ class DeskApp(LastResort, App[None]):
         if event.state is WorkerState.ERROR:
             self.report_failure(self, event.worker)
 
+    def handler_failed(self, node: object, error: Exception, message: Message) -> bool:
+        """An event handler or a key's action failed (not a worker): the same words, log and
+        incident number as a worker's fault, and the desk goes on; what is typed stays where it
+        is. False before the app runs: Textual's own ending (through `last_resort`) then."""
+        if not self.is_running:
+            return False
+        self.report_error(node, error, type(message).__name__)
+        return True
+
     def report_failure(self, node: object, worker: Worker[object]) -> Fault | None:
         """The one place a failed piece of work is turned into words (screens/boundary.py)."""
         error = worker.error
@@ -771,6 +782,17 @@ class DeskApp(LastResort, App[None]):
     def on_unmount(self) -> None:
         if self._desk is not None:
             self._desk.close()
+
+
+def _handler_failed(node: MessagePump, error: Exception, message: Message) -> bool:
+    try:
+        app = node.app
+    except Exception:  # no app around this node: Textual's own handling
+        return False
+    return isinstance(app, DeskApp) and app.handler_failed(node, error, message)
+
+
+keep_handlers_running(_handler_failed)
 
 
 def make_app(

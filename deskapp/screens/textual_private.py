@@ -19,7 +19,9 @@ Why each is used, in one line:
   Linux driver, Textual's input loop with a decoder that replaces bad bytes
   (deskapp/screens/driver.py).
 - `textual.widgets._select.SelectOverlay`: the open Select's Esc binding, relabelled in the
-  desk's language (deskapp/screens/palette.py)."""
+  desk's language (deskapp/screens/palette.py).
+- `MessagePump._dispatch_message`: an error in an event handler or a key's action is reported
+  in words and the desk goes on, where Textual would end the app (`keep_handlers_running`)."""
 
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from textual._xterm_parser import XTermParser
 from textual.app import App
 from textual.command import CommandList, CommandPalette
 from textual.driver import Driver
+from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.widgets import Footer, Select
 from textual.widgets._footer import FooterKey
@@ -41,8 +44,11 @@ from textual.widgets._select import SelectOverlay
 from textual.widgets.option_list import Option
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from textual.binding import BindingsMap
     from textual.dom import DOMNode
+    from textual.message import Message
     from textual.notifications import Notification
 
 __all__ = [
@@ -61,6 +67,7 @@ __all__ = [
     "footer_born_ready",
     "handle_exception",
     "has_mode_stack",
+    "keep_handlers_running",
     "loop_last",
     "merge_bindings_again",
     "modal_binding_chain",
@@ -85,6 +92,7 @@ PRIVATE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
     (App, "_exit_renderables"),
     (App, "_close_messages_no_wait"),
     (App, "_handle_exception"),
+    (MessagePump, "_dispatch_message"),
     (App, "_notifications"),
     (Driver, "_debug"),
     (CommandPalette, "_start_no_matches_countdown"),
@@ -207,3 +215,24 @@ class LastResort:
 
     def _fatal_error(self) -> None:
         self.last_resort()  # type: ignore[attr-defined]
+
+
+_textual_dispatch = MessagePump._dispatch_message
+
+
+def keep_handlers_running(
+    handler_failed: Callable[[MessagePump, Exception, Message], bool],
+) -> None:
+    """Textual ends the app on an error in any event handler or action (and the failed widget's
+    message loop stops). From now on such an error goes to `handler_failed(node, error,
+    message)` first; where it returns True the error was reported and the desk goes on. Errors
+    outside handlers (workers, Textual's own start-up) are unchanged."""
+
+    async def dispatch_or_report(self: MessagePump, message: Message) -> None:
+        try:
+            await _textual_dispatch(self, message)
+        except Exception as error:  # every error is reported, none passes unseen
+            if not handler_failed(self, error, message):
+                raise
+
+    MessagePump._dispatch_message = dispatch_or_report  # type: ignore[method-assign]
