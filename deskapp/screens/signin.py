@@ -44,9 +44,18 @@ def signin_words(fault: Fault) -> str:
 class SignInScreen(WorkBoundary, Screen[None]):
     CSS_PATH = "signin.tcss"
     AUTO_FOCUS = "#work_no"
-    BINDINGS: ClassVar[list[BindingType]] = keyed(
-        "signin", [Binding("enter", "submit", t("signin.submit"), show=True)]
-    )
+    # Priority: Tab and Enter move the focus as they arrive. Otherwise Textual hands every key
+    # of a fast burst (typed while the desk starts) to the field focused on arrival, and the
+    # PIN typed after a Tab stands in the work-number field for anyone to read.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # ctrl+j: an Enter typed before the desk set the terminal raw arrives as a newline.
+        *keyed(
+            "signin",
+            [Binding("enter,ctrl+j", "submit", t("signin.submit"), show=True, priority=True)],
+        ),
+        Binding("tab", "focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", show=False, priority=True),
+    ]
     _no_staff_said = False  # the work number's error says "no staff yet" (goes with them)
 
     def compose(self) -> ComposeResult:
@@ -111,13 +120,25 @@ class SignInScreen(WorkBoundary, Screen[None]):
             self._no_staff_said = False
             self._show("work_no", None)
 
-    @on(Input.Submitted, "#work_no")
-    def _next(self) -> None:
-        self.query_one("#pin", Input).focus()
+    def action_focus_next(self) -> None:
+        self.focus_next()
 
-    @on(Input.Submitted, "#pin")
-    @on(Button.Pressed, "#submit")
+    def action_focus_previous(self) -> None:
+        self.focus_previous()
+
     def action_submit(self) -> None:
+        """Enter: from the work number to the PIN; elsewhere sign in, once the focused field
+        has taken the keys that came before this Enter."""
+        focused = self.focused
+        if isinstance(focused, Input) and focused.id == "work_no":
+            self.set_focus(self.query_one("#pin", Input))  # now: `focus()` waits its turn
+        elif focused is not None:
+            focused.call_later(self._submit)
+        else:
+            self._submit()
+
+    @on(Button.Pressed, "#submit")
+    def _submit(self) -> None:
         work_no = self.query_one("#work_no", Input).value
         if not work_no.strip():
             self._show("work_no", t("error.required"))

@@ -107,3 +107,43 @@ async def test_the_work_number_field_takes_only_what_a_work_number_can_be(app: D
         field.value = ""
         await type_text(pilot, "1" * 20)
         assert field.value == "1" * 16
+
+
+def _burst(app: DeskApp, keys: list[str]) -> None:
+    """Keys as a terminal delivers a fast burst (typed while the desk starts, or by a quick
+    hand): all of them queued at the app before it handles the first."""
+    from textual import events
+
+    for key in keys:
+        char = key if len(key) == 1 else {"tab": "\t", "enter": "\r", "ctrl+j": "\n"}.get(key)
+        app.post_message(events.Key(key, char))
+
+
+async def test_a_burst_of_keys_puts_the_pin_in_the_pin_field_never_in_sight(app: DeskApp) -> None:
+    """Work number, Tab, PIN, Enter arriving at once: Textual forwarded every key to the field
+    focused on arrival and moved focus only when the Tab came back up, so the PIN stood in the
+    work-number field for all to read. Tab and Enter move focus as they arrive."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        _burst(app, [*"1001", "tab", *"1111", "enter"])
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen), app.screen
+        assert app.actor is not None and app.actor.work_no == "1001"
+
+
+async def test_a_burst_with_enter_between_work_number_and_pin(app: DeskApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        _burst(app, [*"1002", "enter", *"2222"])
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        assert app.screen.query_one("#work_no", Input).value == "1002"
+        assert app.screen.query_one("#pin", Input).value == "2222"
+
+
+async def test_a_burst_typed_while_the_desk_starts_signs_in(app: DeskApp) -> None:
+    """Typed before the desk set the terminal raw, the Enter arrives as a newline (ctrl+j)."""
+    async with app.run_test(size=SIZE) as pilot:
+        _burst(app, [*"1001", "tab", *"1111", "ctrl+j"])
+        await settle(pilot, 0.5)
+        assert isinstance(app.screen, IntakeScreen), app.screen
