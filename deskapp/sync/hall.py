@@ -28,7 +28,13 @@ from deskapp.ids import uuid7
 from deskapp.store.bulk import insert_tuples, upsert_tuples
 from deskapp.sync import hall_migrate
 from deskapp.sync.hall_engines import NETWORK_FILESYSTEMS, hall_engine, hall_file, redact
-from deskapp.sync.hall_errors import BatchRefused, HallStoreError, PushGapError
+from deskapp.sync.hall_errors import (
+    BatchRefused,
+    HallStoreError,
+    PushGapError,
+    change_stamp,
+    check_same_identity,
+)
 from deskapp.sync.hall_rows import (
     CHUNK,
     HALL_ROW_FIELDS,
@@ -273,6 +279,11 @@ class HallStore:
 
     # -------------------------------------------------------------- push
 
+    def held_stamps(self, node_id: str, first: int, last: int) -> dict[int, str]:
+        """What tells a terminal's changes first..last apart (`change_stamp`), as held here."""
+        with self.read() as conn:
+            return _held_stamps(conn, node_id, first, last)
+
     def receive(self, node_id: str, rows: Sequence[dict[str, Any]], now: datetime) -> int:
         """Apply one batch of a terminal's change log (whole transactions, in seq order):
         dedupe on (node_id, seq), give each new row the next hall sequence number, detect
@@ -287,6 +298,12 @@ class HallStore:
                 raise PushGapError(f"terminal {node_id} has not shaken hands")
             # The batch runs without a gap (checked): what the hall holds already is a prefix.
             held = next((i for i, r in enumerate(rows) if r["seq"] > high_water), len(rows))
+            if held:
+                _check_same_changes(
+                    conn,
+                    node_id,
+                    {r["seq"]: change_stamp(r["hlc"], r["entity_id"]) for r in rows[:held]},
+                )
             rows, parsed = rows[held:], parsed[held:]
             if not rows:
                 return high_water
@@ -521,3 +538,17 @@ class HallStore:
         rows.sort(key=lambda r: r["hall_seq"])
         conflicts.sort(key=lambda c: (c.hall_seq, c.id))
         return rows, conflicts
+
+
+def _held_stamps(conn: sa.Connection, node_id: str, first: int, last: int) -> dict[int, str]:
+    query = sa.select(hall_change.c.seq, hall_change.c.hlc, hall_change.c.entity_id).where(
+        hall_change.c.node_id == node_id, hall_change.c.seq.between(first, last)
+    )
+    return {int(seq): change_stamp(hlc, entity_id) for seq, hlc, entity_id in conn.execute(query)}
+
+
+def _check_same_changes(conn: sa.Connection, node_id: str, pushed: dict[int, str]) -> None:
+    """Changes the hall holds already under these numbers must be these: another store with
+    the same identity (a copied file) wrote others, which would be dropped without a word."""
+    held = _held_stamps(conn, node_id, min(pushed), max(pushed))
+    check_same_identity(node_id, pushed, held)

@@ -24,3 +24,25 @@ class BatchRefused(HallStoreError):
 
 class PushGapError(RuntimeError):
     """A batch does not continue where the hall's high-water mark for the terminal stands."""
+
+
+class CopiedStore(HallStoreError):
+    """Two stores write under one terminal identity (a store file copied to another machine):
+    the hall holds other changes under the numbers this store sends."""
+
+    def __init__(self, node_id: str, seq: int) -> None:
+        super().__init__("sync.error.copied_store", seq=seq)
+        self.node_id = node_id
+
+
+def change_stamp(hlc: str, entity_id: str) -> str:
+    """One change told apart from another of the same number: its stamp and its record (two
+    copies of a store can stamp alike under a stopped clock, never for the same new record)."""
+    return f"{hlc} {entity_id}"
+
+
+def check_same_identity(node_id: str, pushed: dict[int, str], held: dict[int, str]) -> None:
+    """Raise CopiedStore at the first number whose change the hall holds differently."""
+    for seq in sorted(pushed):
+        if seq in held and held[seq] != pushed[seq]:
+            raise CopiedStore(node_id, seq)

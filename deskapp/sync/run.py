@@ -62,6 +62,7 @@ from deskapp.sync.hall import (
     redact,
     root_of,
 )
+from deskapp.sync.hall_errors import change_stamp, check_same_identity
 from deskapp.sync.local import LocalStore
 from deskapp.sync.merge import Applied, apply_rows, applying, store_conflicts
 from deskapp.sync.validate import check_pull, check_rows
@@ -524,7 +525,9 @@ def _push(
             )
         ]
     mark_seqs = [m[0] for m in marks]
-    # The hall may hold more than we know it acknowledged (we died before hearing back).
+    # The hall may hold more than we know it acknowledged (we died before hearing back):
+    # if they are our changes, they are acknowledged now, unsent again.
+    _check_held_are_ours(desk, store, hall_id, node_id, high_water)
     _acknowledge(desk, hall_id, node_id, 1, high_water)
     next_seq = high_water + 1
     while True:
@@ -579,6 +582,32 @@ def _push(
         fault_point("after_ack")
         result.pushed += acked - next_seq + 1
         next_seq = acked + 1
+
+
+def _check_held_are_ours(
+    desk: LocalStore, store: HallStore, hall_id: str, node_id: str, high_water: int
+) -> None:
+    """What the hall holds beyond our last acknowledgement must be our own changes: a copy of
+    this store's file, synchronized from another machine, wrote others under the same numbers,
+    and acknowledging ours against them would drop ours without a word (CopiedStore)."""
+    with desk.engine.connect() as conn:
+        acked: int = conn.execute(
+            sa.select(col(SyncState.acked_seq)).where(col(SyncState.hall_id) == hall_id)
+        ).scalar_one()
+        if high_water <= acked:
+            return
+        ours = {
+            int(seq): change_stamp(hlc, entity_id)
+            for seq, hlc, entity_id in conn.execute(
+                sa.select(col(ChangeLog.seq), col(ChangeLog.hlc), col(ChangeLog.entity_id)).where(
+                    col(ChangeLog.node_id) == node_id,
+                    col(ChangeLog.seq) > acked,
+                    col(ChangeLog.seq) <= high_water,
+                )
+            )
+        }
+    if ours:
+        check_same_identity(node_id, ours, store.held_stamps(node_id, min(ours), max(ours)))
 
 
 _PUSHED = ("seq", "txn_id", "entity", "entity_id", "op", "fields", "hlc", "schema_version",
