@@ -57,6 +57,12 @@ def _note(value: str, field: str = "note", *, required: bool = True) -> str:
     return value.strip()
 
 
+def _known_department(desk: Desk, department: str) -> None:
+    """A cooperating department of data/departments.toml, said at the field otherwise."""
+    if department not in desk.refdata.departments:
+        raise RuleViolation.single("department", "error.department.unknown")
+
+
 def _act(
     desk: Desk,
     actor: Actor,
@@ -171,8 +177,7 @@ def dispatch(
 ) -> ActionResult:
     """派单 to a cooperating department (data/departments.toml)."""
     text = _note(note)
-    if department not in desk.refdata.departments:
-        raise RuleViolation.single("department", "error.department.unknown")
+    _known_department(desk, department)
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         _move(c, Move.DISPATCH)
@@ -635,8 +640,7 @@ def plan_dispatch(
     """The handler decides the ticket must go to a cooperating department: the 30-minute
     dispatch clock starts now and stops at the dispatch."""
     text = _note(note, required=False)
-    if department not in desk.refdata.departments:
-        raise RuleViolation.single("department", "error.department.unknown")
+    _known_department(desk, department)
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         if Status(c.status) not in ACTIVE:
