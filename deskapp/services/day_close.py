@@ -14,15 +14,15 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlmodel import col
 
-from deskapp.domain.enums import Satisfaction, Status
+from deskapp.domain.enums import Status
 from deskapp.domain.errors import FieldError, RuleViolation
-from deskapp.domain.intake_rules import check_text
 from deskapp.domain.money import format_yuan, from_fen
 from deskapp.domain.permissions import Permission
 from deskapp.domain.timefmt import format_local, local_day
 from deskapp.services.audit import enforce
 from deskapp.services.day_lock import LateApproval, approve_late, guard_day
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.followup import check_outcome, satisfaction_of
 from deskapp.services.printable import FieldTable, GridTable, write_printable
 from deskapp.services.staff import sign_in
 from deskapp.store.models import (
@@ -255,16 +255,9 @@ def complete_record(
 ) -> Complaint:
     """Fill in what a closed complaint is missing (its outcome, or the customer's satisfaction —
     客户未表态 when they would not say). On a signed-off day this is a late change."""
-    limit = desk.refdata.settings.intake.text_limits.outcome
-    if outcome and (
-        error := check_text("outcome", outcome, required=False, max_len=limit, multiline=True)
-    ):
-        raise RuleViolation([error])
+    check_outcome(desk, outcome, required=False)
     if satisfaction:
-        try:
-            Satisfaction(satisfaction)
-        except ValueError:
-            raise RuleViolation.single("satisfaction", "error.required") from None
+        satisfaction_of(satisfaction)
     if not satisfaction and not outcome.strip():
         raise RuleViolation.single("satisfaction", "error.required")
     manager = approve_late(desk, late)
