@@ -21,6 +21,7 @@ from deskapp.screens.desk_app import SignedIn
 from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.desk_footer import DeskFooter
+from deskapp.screens.widgets.field import date_filter
 from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services import opinion_book
@@ -64,18 +65,8 @@ class OpinionBookScreen(SignedIn, ModeScreen):
         with Horizontal(id="opinion-filter"):
             yield Input(placeholder=t("opinion.filter_words"), id="f-words", compact=True)
             yield Select(KINDS, id="f-kind", compact=True, prompt=t("opinion.col_kind"))
-            yield Input(
-                placeholder=f"{t('opinion.filter_from')} 2026-11-01",
-                id="f-from",
-                compact=True,
-                max_length=10,
-            )
-            yield Input(
-                placeholder=f"{t('opinion.filter_to')} 2026-11-30",
-                id="f-to",
-                compact=True,
-                max_length=10,
-            )
+            yield date_filter(f"{t('opinion.filter_from')} 2026-11-01", "f-from")
+            yield date_filter(f"{t('opinion.filter_to')} 2026-11-30", "f-to")
         yield Static("", id="opinion-info")
         yield DataTable(id="entries", cursor_type="row", zebra_stripes=True)
         yield DeskFooter()

@@ -99,6 +99,16 @@ def _staff_options(desk: Desk, row: QueueRow) -> list[tuple[str, str]]:
     return [(f"{s.work_no} {s.name}", s.id) for s in list_staff(desk) if s.id != row.owner_id]
 
 
+def _note_only(name: str, key: str, service: Callable[..., object], *, show: bool = True
+               ) -> QueueAction:  # fmt: skip
+    """An action whose dialog asks for a note only, handed to `service` as `note`."""
+    return QueueAction(
+        name, key, lambda desk, row: [_note()],
+        lambda desk, actor, cid, v: service(desk, actor, cid, late=v.get("late"), note=v["note"]),
+        show=show,
+    )  # fmt: skip
+
+
 ACTIONS: tuple[QueueAction, ...] = (
     QueueAction(
         "contact", "c",
@@ -157,12 +167,7 @@ ACTIONS: tuple[QueueAction, ...] = (
             satisfaction=v["satisfaction"], score=_score(v["score"]),
             exception=v["exception"], note=v["note"]),
     ),
-    QueueAction(
-        "escalate", "e",
-        lambda desk, row: [_note()],
-        lambda desk, actor, cid, v: followup.escalate(
-            desk, actor, cid, late=v.get("late"), note=v["note"]),
-    ),
+    _note_only("escalate", "e", followup.escalate),
     QueueAction(
         "severity", "v",
         lambda desk, row: [
@@ -197,13 +202,7 @@ ACTIONS: tuple[QueueAction, ...] = (
             desk, actor, cid, late=v.get("late"), to_staff_id=v["to_staff"], note=v["note"]),
         show=False,
     ),
-    QueueAction(
-        "care", "f",
-        lambda desk, row: [_note()],
-        lambda desk, actor, cid, v: followup.record_care(
-            desk, actor, cid, late=v.get("late"), note=v["note"]),
-        show=False,
-    ),
+    _note_only("care", "f", followup.record_care, show=False),
     QueueAction(
         "investigation", "i",
         lambda desk, row: [
@@ -221,20 +220,8 @@ ACTIONS: tuple[QueueAction, ...] = (
             desk, actor, cid, late=v.get("late"), head=v["head"], note=v["note"]),
         show=False,
     ),
-    QueueAction(
-        "explanation", "w",
-        lambda desk, row: [_note()],
-        lambda desk, actor, cid, v: followup.record_explanation(
-            desk, actor, cid, late=v.get("late"), note=v["note"]),
-        show=False,
-    ),
-    QueueAction(
-        "waiver", "z",
-        lambda desk, row: [_note()],
-        lambda desk, actor, cid, v: followup.record_waiver(
-            desk, actor, cid, late=v.get("late"), note=v["note"]),
-        show=False,
-    ),
+    _note_only("explanation", "w", followup.record_explanation, show=False),
+    _note_only("waiver", "z", followup.record_waiver, show=False),
     QueueAction(
         "plan_dispatch", "t",
         lambda desk, row: [
@@ -253,13 +240,7 @@ ACTIONS: tuple[QueueAction, ...] = (
             desk, actor, cid, late=v.get("late"), claimed_to=v["claimed_to"], note=v["note"]),
         show=False,
     ),
-    QueueAction(
-        "media_report", "k",
-        lambda desk, row: [_note()],
-        lambda desk, actor, cid, v: followup.report_media(
-            desk, actor, cid, late=v.get("late"), note=v["note"]),
-        show=False,
-    ),
+    _note_only("media_report", "k", followup.report_media, show=False),
     QueueAction(
         "opinion", "o",
         lambda desk, row: [FieldSpec("opinion", t("field.opinion"), "area")],

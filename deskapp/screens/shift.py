@@ -38,6 +38,7 @@ from deskapp.screens.widgets.deadline_text import clock_text
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.desk_text_area import DeskTextArea
 from deskapp.screens.widgets.draft_keeper import DraftKeeper
+from deskapp.screens.widgets.field import date_filter
 from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services import shifts
@@ -114,18 +115,8 @@ class ShiftScreen(SignedIn, ModeScreen):
             with TabPane(t("shift.tab_history"), id="tab-history"):
                 with Horizontal(id="history-filter"):
                     yield Input(placeholder=t("shift.search_staff"), id="h-staff", compact=True)
-                    yield Input(
-                        placeholder=f"{t('shift.search_from')} {t('shift.date_hint')}",
-                        id="h-from",
-                        compact=True,
-                        max_length=10,
-                    )
-                    yield Input(
-                        placeholder=f"{t('shift.search_to')} {t('shift.date_hint')}",
-                        id="h-to",
-                        compact=True,
-                        max_length=10,
-                    )
+                    yield date_filter(f"{t('shift.search_from')} {t('shift.date_hint')}", "h-from")
+                    yield date_filter(f"{t('shift.search_to')} {t('shift.date_hint')}", "h-to")
                 yield Static("", id="history-error", classes="field-error")
                 yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
             with TabPane(t("shift.tab_conflicts"), id="tab-conflicts"):

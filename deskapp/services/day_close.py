@@ -14,15 +14,15 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlmodel import col
 
-from deskapp.domain.enums import Satisfaction, Status
+from deskapp.domain.enums import Status
 from deskapp.domain.errors import FieldError, RuleViolation
-from deskapp.domain.intake_rules import check_text
 from deskapp.domain.money import format_yuan, from_fen
 from deskapp.domain.permissions import Permission
 from deskapp.domain.timefmt import format_local, local_day
 from deskapp.services.audit import enforce
-from deskapp.services.day_lock import LateApproval, approve_late, guard_day
+from deskapp.services.day_lock import LateApproval, approve_late, day_close_of, guard_day
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.followup import check_outcome, satisfaction_of
 from deskapp.services.printable import FieldTable, GridTable, write_printable
 from deskapp.services.staff import sign_in
 from deskapp.store.models import (
@@ -215,13 +215,7 @@ def sign_off(desk: Desk, day: date, work_no: str, pin: SecretStr | str) -> DayCl
     terminal = desk.terminal()
     summary = json.dumps(asdict(work_record(desk, day)), ensure_ascii=False)
     with desk.write(manager.id) as session:
-        existing = session.scalar(
-            sa.select(DayClose).where(
-                col(DayClose.day) == day.isoformat(),
-                col(DayClose.terminal_code) == terminal.terminal_code,
-            )
-        )
-        if existing is not None:
+        if day_close_of(session, day, terminal.terminal_code) is not None:
             raise RuleViolation.single("day", "error.day.already_signed", day=day.isoformat())
         closed = DayClose(
             day=day.isoformat(), hall_code=terminal.hall_code,
@@ -236,12 +230,7 @@ def sign_off(desk: Desk, day: date, work_no: str, pin: SecretStr | str) -> DayCl
 def signed_off(desk: Desk, day: date) -> DayClose | None:
     terminal = desk.terminal()
     with desk.read() as session:
-        return session.scalar(
-            sa.select(DayClose).where(
-                col(DayClose.day) == day.isoformat(),
-                col(DayClose.terminal_code) == terminal.terminal_code,
-            )
-        )
+        return day_close_of(session, day, terminal.terminal_code)
 
 
 def complete_record(
@@ -255,16 +244,9 @@ def complete_record(
 ) -> Complaint:
     """Fill in what a closed complaint is missing (its outcome, or the customer's satisfaction —
     客户未表态 when they would not say). On a signed-off day this is a late change."""
-    limit = desk.refdata.settings.intake.text_limits.outcome
-    if outcome and (
-        error := check_text("outcome", outcome, required=False, max_len=limit, multiline=True)
-    ):
-        raise RuleViolation([error])
+    check_outcome(desk, outcome, required=False)
     if satisfaction:
-        try:
-            Satisfaction(satisfaction)
-        except ValueError:
-            raise RuleViolation.single("satisfaction", "error.required") from None
+        satisfaction_of(satisfaction)
     if not satisfaction and not outcome.strip():
         raise RuleViolation.single("satisfaction", "error.required")
     manager = approve_late(desk, late)

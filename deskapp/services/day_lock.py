@@ -42,12 +42,16 @@ def is_locked(session: Session, desk: Desk, day: date, terminal_code: str = "") 
     """Whether `day` is signed off for `terminal_code` (this terminal by default): the day
     close is one terminal's, and a ticket belongs to the terminal that registered it."""
     code = terminal_code or desk.terminal().terminal_code
-    found = session.scalar(
-        sa.select(col(DayClose.id)).where(
-            col(DayClose.day) == day.isoformat(), col(DayClose.terminal_code) == code
+    return day_close_of(session, day, code) is not None
+
+
+def day_close_of(session: Session, day: date, terminal_code: str) -> DayClose | None:
+    """The day close of `day` at the terminal: there when the day is signed off there."""
+    return session.scalar(
+        sa.select(DayClose).where(
+            col(DayClose.day) == day.isoformat(), col(DayClose.terminal_code) == terminal_code
         )
     )
-    return found is not None
 
 
 def approve_late(desk: Desk, late: LateApproval | None) -> Actor | None:

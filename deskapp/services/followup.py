@@ -57,6 +57,28 @@ def _note(value: str, field: str = "note", *, required: bool = True) -> str:
     return value.strip()
 
 
+def _known_department(desk: Desk, department: str) -> None:
+    """A cooperating department of data/departments.toml, said at the field otherwise."""
+    if department not in desk.refdata.departments:
+        raise RuleViolation.single("department", "error.department.unknown")
+
+
+def check_outcome(desk: Desk, outcome: str, *, required: bool) -> None:
+    """The outcome (处理结果) within the hall's limit (data/settings.toml), said at its field."""
+    limit = desk.refdata.settings.intake.text_limits.outcome
+    error = check_text("outcome", outcome, required=required, max_len=limit, multiline=True)
+    if error:
+        raise RuleViolation([error])
+
+
+def satisfaction_of(text: str) -> Satisfaction:
+    """The customer's reaction as chosen (or 客户未表态), said at its field when it is none."""
+    try:
+        return Satisfaction(text)
+    except ValueError:
+        raise RuleViolation.single("satisfaction", "error.required") from None
+
+
 def _act(
     desk: Desk,
     actor: Actor,
@@ -171,8 +193,7 @@ def dispatch(
 ) -> ActionResult:
     """派单 to a cooperating department (data/departments.toml)."""
     text = _note(note)
-    if department not in desk.refdata.departments:
-        raise RuleViolation.single("department", "error.department.unknown")
+    _known_department(desk, department)
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         _move(c, Move.DISPATCH)
@@ -285,16 +306,8 @@ def close(
     """结案 with the outcome and the customer's reaction when told (satisfaction, or 客户未表态);
     the level-4 finding (the cause after checking the facts) if known. The day close asks for
     the reaction of every ticket closed that day."""
-    limit = desk.refdata.settings.intake.text_limits.outcome
-    error = check_text("outcome", outcome, required=True, max_len=limit, multiline=True)
-    if error:
-        raise RuleViolation([error])
-    reaction = None
-    if satisfaction:
-        try:
-            reaction = Satisfaction(satisfaction)
-        except ValueError:
-            raise RuleViolation.single("satisfaction", "error.required") from None
+    check_outcome(desk, outcome, required=True)
+    reaction = satisfaction_of(satisfaction) if satisfaction else None
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         _check_closable(desk, session, c)
@@ -356,13 +369,7 @@ def record_visit(
 ) -> ActionResult:
     """回访: satisfied / basically satisfied / unsatisfied, or a 10-point score. Unsatisfied
     reopens the ticket (重启工单, counted) unless one of the two exceptions applies."""
-    if score is not None:
-        result = satisfaction_from_score(score)
-    else:
-        try:
-            result = Satisfaction(satisfaction)
-        except ValueError:
-            raise RuleViolation.single("satisfaction", "error.required") from None
+    result = satisfaction_from_score(score) if score is not None else satisfaction_of(satisfaction)
     try:
         reason = ReopenException(exception) if exception else None
     except ValueError:
@@ -635,8 +642,7 @@ def plan_dispatch(
     """The handler decides the ticket must go to a cooperating department: the 30-minute
     dispatch clock starts now and stops at the dispatch."""
     text = _note(note, required=False)
-    if department not in desk.refdata.departments:
-        raise RuleViolation.single("department", "error.department.unknown")
+    _known_department(desk, department)
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         if Status(c.status) not in ACTIVE:

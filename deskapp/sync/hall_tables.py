@@ -77,6 +77,18 @@ hall_root = sa.Table(
     sa.Column("status_hlc", sa.String(64), nullable=False),
     sa.Column("last_at", sa.String(40), nullable=False, index=True),
 )
+
+
+def _side(prefix: str) -> list[sa.Column[str]]:
+    """One side of a conflict: the value, its stamp, who wrote it and when."""
+    return [
+        sa.Column(f"{prefix}_value", sa.Text, nullable=False),
+        sa.Column(f"{prefix}_hlc", sa.String(64), nullable=False),
+        sa.Column(f"{prefix}_actor_id", sa.String(40), nullable=False),
+        sa.Column(f"{prefix}_at", sa.String(40), nullable=False),
+    ]
+
+
 hall_conflict = sa.Table(
     "hall_conflict",
     meta,
@@ -85,12 +97,6 @@ hall_conflict = sa.Table(
     sa.Column("entity", sa.String(32), nullable=False),
     sa.Column("entity_id", sa.String(40), nullable=False, index=True),
     sa.Column("field", sa.String(64), nullable=False),
-    sa.Column("a_value", sa.Text, nullable=False),
-    sa.Column("a_hlc", sa.String(64), nullable=False),
-    sa.Column("a_actor_id", sa.String(40), nullable=False),
-    sa.Column("a_at", sa.String(40), nullable=False),
-    sa.Column("b_value", sa.Text, nullable=False),
-    sa.Column("b_hlc", sa.String(64), nullable=False),
-    sa.Column("b_actor_id", sa.String(40), nullable=False),
-    sa.Column("b_at", sa.String(40), nullable=False),
+    *_side("a"),  # a_value, a_hlc, a_actor_id, a_at
+    *_side("b"),
 )

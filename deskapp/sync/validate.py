@@ -26,6 +26,11 @@ from deskapp.sync.hall_rows import HallConflict, HallRow
 MAX_FIELDS_CHARS = 64 * 1024
 _STAMP = re.compile(r"\d{15}\.\d{6}\.[0-9A-Za-z-]{1,40}")
 Ident = Annotated[str, Field(min_length=1, max_length=40)]
+# Each constraint once, for the changes and the conflicts alike:
+Stamp = Annotated[str, Field(max_length=64, pattern=_STAMP.pattern)]  # an HLC
+AtText = Annotated[str, Field(max_length=40)]  # when, as ISO text with its offset
+Values = Annotated[str, Field(max_length=MAX_FIELDS_CHARS)]  # JSON text
+Seq = Annotated[int, Field(ge=1)]  # a place in a sequence, from 1
 _COLUMNS = {name: frozenset(cls.__table__.c.keys()) for name, cls in RECORD_TABLES.items()}
 _TIMES = {
     name: frozenset(c.name for c in cls.__table__.c if isinstance(c.type, UTCDateTime))
@@ -45,17 +50,17 @@ class Change(TypedDict):
     """One change-log row as a terminal pushes it."""
 
     node_id: Ident
-    seq: Annotated[int, Field(ge=1)]
+    seq: Seq
     txn_id: Ident
     entity: str
     entity_id: Ident
     root_id: Ident
     op: Literal["insert", "update"]
-    fields: Annotated[str, Field(max_length=MAX_FIELDS_CHARS)]
-    hlc: Annotated[str, Field(max_length=64, pattern=_STAMP.pattern)]
+    fields: Values
+    hlc: Stamp
     schema_version: Annotated[int, Field(ge=1)]
     actor_id: Ident
-    at: Annotated[str, Field(max_length=40)]
+    at: AtText
     seen: Annotated[int, Field(ge=0)]
 
 
@@ -63,24 +68,24 @@ class Change(TypedDict):
 class PulledChange(Change):
     """A change as the hall hands it out: with its place in the hall's sequence."""
 
-    hall_seq: Annotated[int, Field(ge=1)]
+    hall_seq: Seq
 
 
 @with_config(ConfigDict(strict=True, extra="forbid"))
 class Conflict(TypedDict):
     id: Ident
-    hall_seq: Annotated[int, Field(ge=1)]
+    hall_seq: Seq
     entity: str
     entity_id: Ident
     field: Annotated[str, Field(min_length=1, max_length=64)]
-    a_value: Annotated[str, Field(max_length=MAX_FIELDS_CHARS)]
-    a_hlc: Annotated[str, Field(max_length=64, pattern=_STAMP.pattern)]
+    a_value: Values
+    a_hlc: Stamp
     a_actor_id: Ident
-    a_at: Annotated[str, Field(max_length=40)]
-    b_value: Annotated[str, Field(max_length=MAX_FIELDS_CHARS)]
-    b_hlc: Annotated[str, Field(max_length=64, pattern=_STAMP.pattern)]
+    a_at: AtText
+    b_value: Values
+    b_hlc: Stamp
     b_actor_id: Ident
-    b_at: Annotated[str, Field(max_length=40)]
+    b_at: AtText
 
 
 # A whole batch in one call: per row, model_validate and its Python validator were a third

@@ -20,6 +20,11 @@ from deskapp.screens.widgets.desk_text_area import DeskTextArea
 FieldKind = Literal["text", "area", "select", "check", "time", "cause"]
 
 
+def date_filter(placeholder: str, widget_id: str) -> Input:
+    """A compact date box (YYYY-MM-DD) of a list's filter row: from, to."""
+    return Input(placeholder=placeholder, id=widget_id, compact=True, max_length=10)
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     """One field of a form, as data: what it asks (`label`), the widget that takes it (`kind`)
