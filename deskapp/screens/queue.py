@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Input, Static
 
 from deskapp.domain.enums import Severity
 from deskapp.domain.phone import mask_phone
-from deskapp.domain.severity import requires_major_report
+from deskapp.domain.severity import chain_level, requires_major_report
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.screens.boundary import desk_work
@@ -46,7 +46,6 @@ from deskapp.services.queue import (
     jump_target,
     queue_counts,
     queue_page,
-    supervision_level,
 )
 from deskapp.services.staff import list_staff
 
@@ -289,8 +288,10 @@ class QueueScreen(SignedIn, ModeScreen):
         self.query_one("#queue", DataTable).action_page_down()
 
     def _scopes(self) -> list[Scope]:
-        """Mine and the hall's; "supervised by me" first for a role with a level of the chain."""
-        if supervision_level(self.desk, self.actor) is None:
+        """Mine and the hall's; "supervised by me" first for a role with a level of the chain
+        above the handler's (reference data only: no store read on mount)."""
+        chain = [level.role for level in self.desk.refdata.escalation]
+        if not chain_level(chain, self.actor.role.value):
             return [Scope.MINE, Scope.HALL]
         return [Scope.SUPERVISED, Scope.MINE, Scope.HALL]
 

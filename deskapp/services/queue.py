@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
 from deskapp.domain.clean_input import printable
+from deskapp.domain.severity import chain_level
 from deskapp.services.desk import Actor, Desk
 from deskapp.store.models import Complaint
 
@@ -84,10 +85,8 @@ def _scoped(stmt: sa.Select[Any], actor: Actor, scope: Scope, desk: Desk) -> sa.
 
 def supervision_level(desk: Desk, actor: Actor) -> int | None:
     """The actor's level in the escalation chain above the handler's (None: no such level)."""
-    for i, level in enumerate(desk.refdata.escalation):
-        if i > 0 and level.role == actor.role.value:
-            return i
-    return None
+    level = chain_level([lv.role for lv in desk.refdata.escalation], actor.role.value)
+    return level if level else None
 
 
 def _supervised(desk: Desk, actor: Actor) -> sa.ColumnElement[bool]:
