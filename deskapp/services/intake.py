@@ -146,9 +146,12 @@ def severity_suggestion(desk: Desk, channel: Channel, claimed: ClaimedTo | None 
     )
 
 
-def below_severity_floor(desk: Desk, channel: Channel, severity: Severity) -> bool:
-    """Whether `severity` is below the channel's floor (the form then asks for a reason)."""
-    return below(severity, severity_suggestion(desk, channel))
+def below_severity_floor(
+    desk: Desk, channel: Channel, severity: Severity, claimed: ClaimedTo | None = None
+) -> bool:
+    """Whether `severity` is below the floor of the channel or of a claimed escalation (the
+    form then asks for a reason)."""
+    return below(severity, severity_suggestion(desk, channel, claimed))
 
 
 def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:

@@ -152,7 +152,9 @@ def test_a_complaint_taken_in_the_browser_is_in_the_store(served: tuple[str, Pat
             pause(1.5)
             keys.press("Enter")  # the first match; focus moves on to the channel
             pause()
-            for _ in range(7):  # channel → … → promised reply time
+            # channel → severity → received at → accused staff → the three flags (无责, B类,
+            # 内部投诉) → 隐患投诉 → 声称升级至 → solved on the spot → promised reply time
+            for _ in range(10):
                 keys.press("Tab")
                 pause(0.1)
             keys.type("16:00", delay=30)
