@@ -11,7 +11,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -157,7 +159,10 @@ def test_a_complaint_taken_in_the_browser_is_in_the_store(served: tuple[str, Pat
             for _ in range(10):
                 keys.press("Tab")
                 pause(0.1)
-            keys.type("16:00", delay=30)
+            # Tomorrow 16:00 in the hall's zone: "16:00" alone is today's, already past when
+            # the test runs after 16:00 in Shanghai.
+            tomorrow = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)
+            keys.type(tomorrow.strftime("%Y-%m-%d 16:00"), delay=30)
             pause()
             keys.press("Control+s")
             _wait_for(lambda: _count(db, "complaint") > 0, 20)
