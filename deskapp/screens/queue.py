@@ -34,6 +34,7 @@ from deskapp.screens.themes import severity_text
 from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.screens.widgets.deadline_text import clock_text
 from deskapp.screens.widgets.desk_footer import DeskFooter
+from deskapp.screens.widgets.filter_dialog import chosen_filter, filter_dialog, filter_words
 from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.day_lock import locked_for
@@ -48,6 +49,7 @@ from deskapp.services.queue import (
     queue_page,
 )
 from deskapp.services.staff import list_staff
+from deskapp.services.ticket_filter import NO_FILTER, TicketFilter
 
 REFRESH_SECONDS = 30  # time left changes even when nothing is written
 
@@ -117,6 +119,7 @@ class QueueScreen(SignedIn, ModeScreen):
             # this one from the footer; both open the ticket.
             Binding("enter", "open_detail", t("key.detail"), priority=True),
             Binding("ctrl+r", "toggle_scope", t("queue.toggle_scope")),
+            Binding("ctrl+l", "filter", t("filter.title")),
             Binding("pagedown", "more", t("key.more"), show=False),
             Binding("slash", "jump", t("queue.jump"), show=False),
         ],
@@ -125,6 +128,7 @@ class QueueScreen(SignedIn, ModeScreen):
     def __init__(self) -> None:
         super().__init__()
         self.scope = Scope.MINE
+        self.filters = NO_FILTER  # 筛选 (Ctrl+L): severity, escalation level, flag, channel
         self.rows: list[QueueRow] = []
         self._has_more = False
         self._columns: tuple[Column, ...] = ()
@@ -189,8 +193,11 @@ class QueueScreen(SignedIn, ModeScreen):
 
     def _read(self, offset: int) -> tuple[QueuePage, tuple[int, int] | None, datetime]:
         now = self.desk.clock.now()
-        page = queue_page(self.desk, self.actor, self.scope, offset, PAGE_SIZE)
-        counts = queue_counts(self.desk, self.actor, self.scope, now) if offset == 0 else None
+        filters = self.filters
+        page = queue_page(self.desk, self.actor, self.scope, offset, PAGE_SIZE, filters)
+        counts = (
+            queue_counts(self.desk, self.actor, self.scope, now, filters) if offset == 0 else None
+        )
         if not self._names:
             self._names = {s.id: s.name for s in list_staff(self.desk, active_only=False)}
         return page, counts, now
@@ -222,9 +229,9 @@ class QueueScreen(SignedIn, ModeScreen):
             scope = t(f"queue.scope_{self.scope.value}")
             total, overdue = counts
             info = t("queue.summary", scope=scope, total=total, overdue=overdue)
-            self.query_one("#queue-info", Static).update(
-                info if total else f"{scope} · {t('queue.empty')}"
-            )
+            info = info if total else f"{scope} · {t('queue.empty')}"
+            words = filter_words(self.desk, self.filters)  # the filter in force, always said
+            self.query_one("#queue-info", Static).update(f"{info} · {words}" if words else info)
         provisional_years = sorted(
             {row.next_due_at.astimezone(self.desk.tz).year for row in self.rows if row.provisional}
         )
@@ -300,6 +307,20 @@ class QueueScreen(SignedIn, ModeScreen):
         at = scopes.index(self.scope) if self.scope in scopes else -1
         self.scope = scopes[(at + 1) % len(scopes)]
         self.reload()
+
+    def action_filter(self) -> None:
+        """筛选: a dialog of four choices; applied, the queue reads its first page again."""
+        chosen: list[TicketFilter] = []
+
+        def submit(values: dict[str, Any]) -> None:
+            chosen.append(chosen_filter(self.desk, values))
+
+        def done(saved: bool | None) -> None:
+            if saved and chosen:
+                self.filters = chosen[-1]
+                self.reload()
+
+        self.app.push_screen(ActionDialog(filter_dialog(self.desk, self.filters), submit), done)
 
     def _current(self) -> QueueRow | None:
         table = self.query_one("#queue", DataTable)

@@ -197,7 +197,10 @@ def _text_query(
         .order_by(sa.literal_column("rowid").desc())
     )
     name_query: sa.Select[Any] = (
-        sa.select(rowid.label("rid")).select_from(Complaint).where(name_prefix).order_by(rowid.desc())
+        sa.select(rowid.label("rid"))
+        .select_from(Complaint)
+        .where(name_prefix)
+        .order_by(rowid.desc())
     )
     if bounded:
         fts_query, name_query = fts_query.limit(wanted), name_query.limit(wanted)
