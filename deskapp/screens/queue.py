@@ -119,7 +119,7 @@ class QueueScreen(SignedIn, ModeScreen):
             # this one from the footer; both open the ticket.
             Binding("enter", "open_detail", t("key.detail"), priority=True),
             Binding("ctrl+r", "toggle_scope", t("queue.toggle_scope")),
-            Binding("ctrl+l", "filter", t("filter.title")),
+            Binding("ctrl+l", "filter", t("filter.title"), show=False),  # in F1 and Ctrl+P
             Binding("pagedown", "more", t("key.more"), show=False),
             Binding("slash", "jump", t("queue.jump"), show=False),
         ],

@@ -61,7 +61,7 @@ class SearchScreen(ModeScreen):
         "search",
         [
             Binding("ctrl+f", "focus_query", t("key.focus_search")),
-            Binding("ctrl+l", "filter", t("filter.title")),
+            Binding("ctrl+l", "filter", t("filter.title"), show=False),  # in F1 and Ctrl+P
             Binding("pagedown", "more", t("key.more"), show=False),
             Binding("enter", "open_detail", t("key.detail")),
         ],
