@@ -99,7 +99,8 @@ class QueueScreen(SignedIn, ModeScreen):
     # shown, and Textual then restyles every widget of every mode (the intake form's many)
     # once more before the queue can draw: ~100 ms of the first F4 (bench/queue.py).
     DEFAULT_CSS = """
-    QueueScreen #queue-info { height: 1; padding: 0 1; text-style: bold; }
+    /* Two lines when a long filter is said beside the counts (at 80 columns). */
+    QueueScreen #queue-info { height: auto; max-height: 2; padding: 0 1; text-style: bold; }
     QueueScreen #queue-provisional { height: auto; padding: 0 1; color: $warning; }
     QueueScreen #queue { height: 1fr; }
     QueueScreen #queue-jump { display: none; margin: 0 1; }
