@@ -3,7 +3,7 @@ the level freely, and may go below the floor only with a written reason."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from deskapp.domain.enums import Channel, ClaimedTo, Severity
 from deskapp.domain.errors import RuleViolation
@@ -70,4 +70,13 @@ def closing_blocked(
         return ("level", needed)
     if requires_major_report(severity) and not report_filed:
         return ("report", needed or 0)
+    return None
+
+
+def chain_level(chain_roles: Sequence[str], role: str) -> int | None:
+    """The index of the escalation chain's level (data/escalation.toml, lowest first, each
+    level's desk role) that `role` holds; None when the role holds no level."""
+    for index, held_by in enumerate(chain_roles):
+        if held_by and held_by == role:
+            return index
     return None

@@ -19,7 +19,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 from textual.widgets.select import InvalidSelectValueError
 from textual.worker import Worker
 
-from deskapp.domain.enums import Channel, RefundMethod, Satisfaction, Severity
+from deskapp.domain.enums import Channel, ClaimedTo, RefundMethod, Satisfaction, Severity
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.money import parse_amount
 from deskapp.domain.phone import parse_phone
@@ -56,6 +56,8 @@ from deskapp.services.search import ticket_no_of
 from deskapp.services.staff import list_staff
 
 FORM_KEY = "intake"
+# Check boxes whose value maps one-to-one onto IntakeForm fields.
+CHECKS = ("no_fault", "difficult_customer", "internal", "hidden_risk", "solved_on_spot")
 # Inputs whose text maps one-to-one onto IntakeForm fields.
 TEXT_INPUTS = (
     "received_at",
@@ -191,11 +193,18 @@ def form_layout() -> tuple[Part, ...]:
                 (
                     CheckSpec("no_fault", t("intake.no_fault")),
                     CheckSpec("difficult_customer", t("intake.difficult_customer")),
-                    # 内部投诉: staff about staff, its own limits (隐患 is flagged in F4, key h)
+                    # 内部投诉: staff about staff, its own limits
                     CheckSpec("internal", t("intake.internal")),
                 ),
                 "flags",
             ),
+        ),
+        # 隐患投诉 and 声称升级 (where the customer says they will go): the hidden-risk clock
+        # starts at intake; a claim raises the severity floor (also flagged later, F4 key h).
+        _row(
+            Group((CheckSpec("hidden_risk", t("intake.hidden_risk")),), "flags"),
+            _choice("claimed_to", [c.value for c in ClaimedTo], prompt=t("intake.claimed_none")),
+            widget_id="risk-row",
         ),
         Note("recusal-notice", "notice -warning"),
         # Solved on the spot → outcome and satisfaction; otherwise → when we reply.
@@ -372,11 +381,11 @@ class IntakeScreen(ModeScreen):
             setattr(form, name, q(f"#{name}", Input).value)
         form.content = q("#content", TextArea).text
         form.cause_code = q("#cause", CausePicker).code
-        for name in ("channel", "severity", "satisfaction", "accused_staff"):
+        for name in ("channel", "severity", "satisfaction", "accused_staff", "claimed_to"):
             value = q(f"#{name}", Select).value
             value = "" if value is Select.NULL else str(value)
             setattr(form, "accused_staff_id" if name == "accused_staff" else name, value)
-        for name in ("no_fault", "difficult_customer", "internal", "solved_on_spot"):
+        for name in CHECKS:
             setattr(form, name, q(f"#{name}", Checkbox).value)
         if q("#refund_enabled", Checkbox).value:
             refund = RefundForm(
@@ -417,13 +426,15 @@ class IntakeScreen(ModeScreen):
         q("#severity", Select).value = form.severity or Severity.GENERAL.value
         satisfaction = q("#satisfaction", Select)
         satisfaction.value = form.satisfaction if form.satisfaction else Select.NULL
+        claimed = q("#claimed_to", Select)
+        claimed.value = form.claimed_to if form.claimed_to in set(ClaimedTo) else Select.NULL
         accused = q("#accused_staff", Select)
         try:
             accused.value = form.accused_staff_id or Select.NULL
         except InvalidSelectValueError:  # the staff list is still loading: set it on arrival
             accused.value = Select.NULL
             self._pending_accused = form.accused_staff_id
-        for name in ("no_fault", "difficult_customer", "internal", "solved_on_spot"):
+        for name in CHECKS:
             q(f"#{name}", Checkbox).value = getattr(form, name)
         refund = form.refund or RefundForm()
         q("#refund_enabled", Checkbox).value = form.refund is not None
@@ -459,19 +470,27 @@ class IntakeScreen(ModeScreen):
                 self.touched.add(name.replace("should_have_charged", "should"))
             if name.startswith("refund_approver"):
                 self.touched.add("refund_approver")
-        if name == "channel":
+        if name in ("channel", "claimed_to"):
             self._suggest_severity()
+        if name == "claimed_to" and self._claimed() is not None:
+            self.query_one("#hidden_risk", Checkbox).value = True  # a claim is a hidden risk
         if name == "contact_phone":
             self.check_repeat(self.query_one("#contact_phone", Input).value)
         self._sync_visibility()
         self.validate()
         self._schedule_draft()
 
+    def _claimed(self) -> ClaimedTo | None:
+        value = self.query_one("#claimed_to", Select).value
+        return None if value is Select.NULL else ClaimedTo(str(value))
+
     def _suggest_severity(self) -> None:
+        """Raise the severity to the floor of the channel or of a claimed escalation."""
         channel = Channel(str(self.query_one("#channel", Select).value))
         severity = self.query_one("#severity", Select)
-        if below_severity_floor(self.desk, channel, Severity(str(severity.value))):
-            severity.value = severity_suggestion(self.desk, channel).value
+        claimed = self._claimed()
+        if below_severity_floor(self.desk, channel, Severity(str(severity.value)), claimed):
+            severity.value = severity_suggestion(self.desk, channel, claimed).value
 
     def _sync_visibility(self) -> None:
         q = self.query_one
@@ -483,7 +502,7 @@ class IntakeScreen(ModeScreen):
         q("#refund-box").display = refund_on
         channel = Channel(str(q("#channel", Select).value))
         below = below_severity_floor(
-            self.desk, channel, Severity(str(q("#severity", Select).value))
+            self.desk, channel, Severity(str(q("#severity", Select).value)), self._claimed()
         )
         q("#field-severity_reason").display = below or bool(q("#severity_reason", Input).value)
         self._update_refund_rule(refund_on)

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Input, Static
 
 from deskapp.domain.enums import Severity
 from deskapp.domain.phone import mask_phone
-from deskapp.domain.severity import requires_major_report
+from deskapp.domain.severity import chain_level, requires_major_report
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.screens.boundary import desk_work
@@ -34,6 +34,7 @@ from deskapp.screens.themes import severity_text
 from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.screens.widgets.deadline_text import clock_text
 from deskapp.screens.widgets.desk_footer import DeskFooter
+from deskapp.screens.widgets.filter_dialog import chosen_filter, filter_dialog, filter_words
 from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.day_lock import locked_for
@@ -46,9 +47,9 @@ from deskapp.services.queue import (
     jump_target,
     queue_counts,
     queue_page,
-    supervision_level,
 )
 from deskapp.services.staff import list_staff
+from deskapp.services.ticket_filter import NO_FILTER, TicketFilter
 
 REFRESH_SECONDS = 30  # time left changes even when nothing is written
 
@@ -98,7 +99,8 @@ class QueueScreen(SignedIn, ModeScreen):
     # shown, and Textual then restyles every widget of every mode (the intake form's many)
     # once more before the queue can draw: ~100 ms of the first F4 (bench/queue.py).
     DEFAULT_CSS = """
-    QueueScreen #queue-info { height: 1; padding: 0 1; text-style: bold; }
+    /* Two lines when a long filter is said beside the counts (at 80 columns). */
+    QueueScreen #queue-info { height: auto; max-height: 2; padding: 0 1; text-style: bold; }
     QueueScreen #queue-provisional { height: auto; padding: 0 1; color: $warning; }
     QueueScreen #queue { height: 1fr; }
     QueueScreen #queue-jump { display: none; margin: 0 1; }
@@ -118,6 +120,7 @@ class QueueScreen(SignedIn, ModeScreen):
             # this one from the footer; both open the ticket.
             Binding("enter", "open_detail", t("key.detail"), priority=True),
             Binding("ctrl+r", "toggle_scope", t("queue.toggle_scope")),
+            Binding("ctrl+l", "filter", t("filter.title"), show=False),  # in F1 and Ctrl+P
             Binding("pagedown", "more", t("key.more"), show=False),
             Binding("slash", "jump", t("queue.jump"), show=False),
         ],
@@ -126,6 +129,7 @@ class QueueScreen(SignedIn, ModeScreen):
     def __init__(self) -> None:
         super().__init__()
         self.scope = Scope.MINE
+        self.filters = NO_FILTER  # 筛选 (Ctrl+L): severity, escalation level, flag, channel
         self.rows: list[QueueRow] = []
         self._has_more = False
         self._columns: tuple[Column, ...] = ()
@@ -190,8 +194,11 @@ class QueueScreen(SignedIn, ModeScreen):
 
     def _read(self, offset: int) -> tuple[QueuePage, tuple[int, int] | None, datetime]:
         now = self.desk.clock.now()
-        page = queue_page(self.desk, self.actor, self.scope, offset, PAGE_SIZE)
-        counts = queue_counts(self.desk, self.actor, self.scope, now) if offset == 0 else None
+        filters = self.filters
+        page = queue_page(self.desk, self.actor, self.scope, offset, PAGE_SIZE, filters)
+        counts = (
+            queue_counts(self.desk, self.actor, self.scope, now, filters) if offset == 0 else None
+        )
         if not self._names:
             self._names = {s.id: s.name for s in list_staff(self.desk, active_only=False)}
         return page, counts, now
@@ -223,9 +230,9 @@ class QueueScreen(SignedIn, ModeScreen):
             scope = t(f"queue.scope_{self.scope.value}")
             total, overdue = counts
             info = t("queue.summary", scope=scope, total=total, overdue=overdue)
-            self.query_one("#queue-info", Static).update(
-                info if total else f"{scope} · {t('queue.empty')}"
-            )
+            info = info if total else f"{scope} · {t('queue.empty')}"
+            words = filter_words(self.desk, self.filters)  # the filter in force, always said
+            self.query_one("#queue-info", Static).update(f"{info} · {words}" if words else info)
         provisional_years = sorted(
             {row.next_due_at.astimezone(self.desk.tz).year for row in self.rows if row.provisional}
         )
@@ -289,8 +296,10 @@ class QueueScreen(SignedIn, ModeScreen):
         self.query_one("#queue", DataTable).action_page_down()
 
     def _scopes(self) -> list[Scope]:
-        """Mine and the hall's; "supervised by me" first for a role with a level of the chain."""
-        if supervision_level(self.desk, self.actor) is None:
+        """Mine and the hall's; "supervised by me" first for a role with a level of the chain
+        above the handler's (reference data only: no store read on mount)."""
+        chain = [level.role for level in self.desk.refdata.escalation]
+        if not chain_level(chain, self.actor.role.value):
             return [Scope.MINE, Scope.HALL]
         return [Scope.SUPERVISED, Scope.MINE, Scope.HALL]
 
@@ -299,6 +308,20 @@ class QueueScreen(SignedIn, ModeScreen):
         at = scopes.index(self.scope) if self.scope in scopes else -1
         self.scope = scopes[(at + 1) % len(scopes)]
         self.reload()
+
+    def action_filter(self) -> None:
+        """筛选: a dialog of four choices; applied, the queue reads its first page again."""
+        chosen: list[TicketFilter] = []
+
+        def submit(values: dict[str, Any]) -> None:
+            chosen.append(chosen_filter(self.desk, values))
+
+        def done(saved: bool | None) -> None:
+            if saved and chosen:
+                self.filters = chosen[-1]
+                self.reload()
+
+        self.app.push_screen(ActionDialog(filter_dialog(self.desk, self.filters), submit), done)
 
     def _current(self) -> QueueRow | None:
         table = self.query_one("#queue", DataTable)

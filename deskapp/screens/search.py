@@ -4,7 +4,7 @@ Rows are read a page at a time from SQL; the table never holds a whole large res
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len
@@ -22,11 +22,14 @@ from deskapp.screens.boundary import desk_work
 from deskapp.screens.desk_app import desk_app
 from deskapp.screens.detail import DetailScreen
 from deskapp.screens.keys import keyed
+from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.screens.widgets.desk_footer import DeskFooter
+from deskapp.screens.widgets.filter_dialog import chosen_filter, filter_dialog, filter_words
 from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.desk import Desk
 from deskapp.services.search import PAGE_SIZE, SearchPage, search
+from deskapp.services.ticket_filter import NO_FILTER, TicketFilter
 
 SEARCH_DELAY = 0.25  # seconds after the last key before querying
 CUSTOMER_WIDTH = 6  # three Chinese characters: most names; longer ones end in …
@@ -58,6 +61,7 @@ class SearchScreen(ModeScreen):
         "search",
         [
             Binding("ctrl+f", "focus_query", t("key.focus_search")),
+            Binding("ctrl+l", "filter", t("filter.title"), show=False),  # in F1 and Ctrl+P
             Binding("pagedown", "more", t("key.more"), show=False),
             Binding("enter", "open_detail", t("key.detail")),
         ],
@@ -70,6 +74,7 @@ class SearchScreen(ModeScreen):
         self._has_more = False
         self._ids: list[str] = []
         self._timer: Timer | None = None
+        self.filters = NO_FILTER  # 筛选 (Ctrl+L): severity, escalation level, flag, channel
 
     @property
     def desk(self) -> Desk:
@@ -128,7 +133,7 @@ class SearchScreen(ModeScreen):
     @desk_work(exclusive=True, group="search")
     def fetch(self, query: str, offset: int) -> None:
         try:
-            page = search(self.desk, query, offset=offset, limit=PAGE_SIZE)
+            page = search(self.desk, query, offset=offset, limit=PAGE_SIZE, filters=self.filters)
         except RuleViolation as refused:  # a query no stored text could hold: say why
             self.app.call_from_thread(self._refused, query, refused)
             return
@@ -174,7 +179,8 @@ class SearchScreen(ModeScreen):
             info = f"{kind} · {t('search.more', count=len(self._ids))}"
         else:
             info = f"{kind} · {t('search.count', count=len(self._ids))}"
-        self.query_one("#search-info", Static).update(info)
+        words = filter_words(self.desk, self.filters)  # the filter in force, always said
+        self.query_one("#search-info", Static).update(f"{info} · {words}" if words else info)
         if page.offset == 0 and self._results_wanted:
             self._results_wanted = False
             self.query_one("#results" if self._ids else "#query").focus()
@@ -192,6 +198,20 @@ class SearchScreen(ModeScreen):
             self._has_more = False
             self.fetch(self._query, self._offset)
         table.action_page_down()
+
+    def action_filter(self) -> None:
+        """筛选: a dialog of four choices; applied, the search runs again under it."""
+        chosen: list[TicketFilter] = []
+
+        def submit(values: dict[str, Any]) -> None:
+            chosen.append(chosen_filter(self.desk, values))
+
+        def done(saved: bool | None) -> None:
+            if saved and chosen:
+                self.filters = chosen[-1]
+                self.run_search(self._query)
+
+        self.app.push_screen(ActionDialog(filter_dialog(self.desk, self.filters), submit), done)
 
     def action_focus_query(self) -> None:
         self.query_one("#query", Input).focus()

@@ -19,6 +19,7 @@ from deskapp.domain.intake_rules import check_promised_at, check_text
 from deskapp.domain.permissions import Permission, require
 from deskapp.domain.recusal import check_recusal
 from deskapp.domain.severity import (
+    chain_level,
     check_severity_change,
     claimed_floor,
     closing_blocked,
@@ -714,10 +715,7 @@ def report_media(
 
 def level_of(desk: Desk, actor: Actor) -> int | None:
     """The index of the chain's level that the actor's role holds (None: no level)."""
-    for i, level in enumerate(desk.refdata.escalation):
-        if level.role == actor.role.value:
-            return i
-    return None
+    return chain_level([lv.role for lv in desk.refdata.escalation], actor.role.value)
 
 
 def give_opinion(
@@ -772,7 +770,8 @@ def file_report(
         needed = required.get(Severity(c.severity), len(chain) - 1)
         if c.escalation_level < needed:
             raise RuleViolation.single("outcome", "error.close.needs_level",
-                                       level=chain[needed].name)  # fmt: skip
+                                       level=chain[needed].name,
+                                       severity=t(f"severity.{c.severity}"))  # fmt: skip
         given = _report_opinions(session, c.id)
         missing = [lv.name for lv in chain[: needed + 1] if lv.code not in given]
         if missing:

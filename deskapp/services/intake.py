@@ -27,10 +27,12 @@ from deskapp.domain.severity import (
     below,
     check_severity,
     claimed_floor,
+    closing_blocked,
     highest,
     severity_floor,
 )
 from deskapp.domain.timefmt import local_day, read_local
+from deskapp.i18n import t
 from deskapp.ids import uuid7
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
 from deskapp.services.deadlines import refresh_clocks
@@ -144,9 +146,12 @@ def severity_suggestion(desk: Desk, channel: Channel, claimed: ClaimedTo | None 
     )
 
 
-def below_severity_floor(desk: Desk, channel: Channel, severity: Severity) -> bool:
-    """Whether `severity` is below the channel's floor (the form then asks for a reason)."""
-    return below(severity, severity_suggestion(desk, channel))
+def below_severity_floor(
+    desk: Desk, channel: Channel, severity: Severity, claimed: ClaimedTo | None = None
+) -> bool:
+    """Whether `severity` is below the floor of the channel or of a claimed escalation (the
+    form then asks for a reason)."""
+    return below(severity, severity_suggestion(desk, channel, claimed))
 
 
 def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
@@ -239,6 +244,13 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
 
     satisfaction = None
     promised_reply_at = None
+    # 严重/重大 is closed only once escalated level by level (重大 with its report form): never
+    # on the spot, where it would escape the chain and the indicators (docs/domain.md).
+    blocked = closing_blocked(severity, 0, desk.refdata.escalation_rules.required_level, False)
+    if form.solved_on_spot and blocked is not None:
+        level = desk.refdata.escalation[blocked[1]].name
+        add(FieldError("outcome", "error.on_spot.needs_escalation",
+                       {"severity": t(f"severity.{severity.value}"), "level": level}))  # fmt: skip
     if form.solved_on_spot:
         add(
             check_text(

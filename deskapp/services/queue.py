@@ -15,7 +15,9 @@ from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
 from deskapp.domain.clean_input import printable
+from deskapp.domain.severity import chain_level
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.ticket_filter import NO_FILTER, TicketFilter
 from deskapp.store.models import Complaint
 
 PAGE_SIZE = 50
@@ -69,8 +71,14 @@ _COLUMNS = (
 )  # fmt: skip
 
 
-def _scoped(stmt: sa.Select[Any], actor: Actor, scope: Scope, desk: Desk) -> sa.Select[Any]:
-    stmt = stmt.where(col(Complaint.next_due_at).is_not(None))
+def _scoped(
+    stmt: sa.Select[Any],
+    actor: Actor,
+    scope: Scope,
+    desk: Desk,
+    filters: TicketFilter = NO_FILTER,
+) -> sa.Select[Any]:
+    stmt = filters.apply(stmt.where(col(Complaint.next_due_at).is_not(None)))
     if scope is Scope.MINE:
         stmt = stmt.where(
             sa.or_(
@@ -84,10 +92,8 @@ def _scoped(stmt: sa.Select[Any], actor: Actor, scope: Scope, desk: Desk) -> sa.
 
 def supervision_level(desk: Desk, actor: Actor) -> int | None:
     """The actor's level in the escalation chain above the handler's (None: no such level)."""
-    for i, level in enumerate(desk.refdata.escalation):
-        if i > 0 and level.role == actor.role.value:
-            return i
-    return None
+    level = chain_level([lv.role for lv in desk.refdata.escalation], actor.role.value)
+    return level if level else None
 
 
 def _supervised(desk: Desk, actor: Actor) -> sa.ColumnElement[bool]:
@@ -102,12 +108,19 @@ def _supervised(desk: Desk, actor: Actor) -> sa.ColumnElement[bool]:
 
 
 def queue_page(
-    desk: Desk, actor: Actor, scope: Scope = Scope.MINE, offset: int = 0, limit: int = PAGE_SIZE
+    desk: Desk,
+    actor: Actor,
+    scope: Scope = Scope.MINE,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+    filters: TicketFilter = NO_FILTER,
 ) -> QueuePage:
+    """A page of the scope's tickets, earliest deadline first, narrowed to `filters` (F4's
+    筛选: severity, escalation level, flag, channel)."""
     if scope is Scope.MINE:
-        stmt = _mine_page(actor, offset, limit + 1)
+        stmt = _mine_page(actor, offset, limit + 1, filters)
     else:
-        stmt = _scoped(sa.select(*_COLUMNS), actor, scope, desk)
+        stmt = _scoped(sa.select(*_COLUMNS), actor, scope, desk, filters)
         stmt = (
             stmt.order_by(col(Complaint.next_due_at), col(Complaint.id))
             .offset(offset)
@@ -118,7 +131,9 @@ def queue_page(
     return QueuePage(rows[:limit], offset, len(rows) > limit)
 
 
-def _mine_page(actor: Actor, offset: int, limit: int) -> sa.Select[Any]:
+def _mine_page(
+    actor: Actor, offset: int, limit: int, filters: TicketFilter = NO_FILTER
+) -> sa.Select[Any]:
     """My tickets, earliest deadline first: the ones I own and the ones I first took, each read
     in deadline order from its own index, then merged. (`owner = me OR first responder = me`
     made SQLite collect every ticket I ever had, closed ones too, and sort them: 140 ms for the
@@ -126,7 +141,7 @@ def _mine_page(actor: Actor, offset: int, limit: int) -> sa.Select[Any]:
 
     def side(column: Mapped[Any]) -> sa.Subquery:
         return (
-            sa.select(*_COLUMNS)
+            filters.apply(sa.select(*_COLUMNS))
             .where(column == actor.id, col(Complaint.next_due_at).is_not(None))
             .order_by(col(Complaint.next_due_at), col(Complaint.id))
             .limit(offset + limit)
@@ -138,8 +153,10 @@ def _mine_page(actor: Actor, offset: int, limit: int) -> sa.Select[Any]:
     return sa.select(both).order_by(both.c.next_due_at, both.c.id).offset(offset).limit(limit)
 
 
-def queue_counts(desk: Desk, actor: Actor, scope: Scope, now: datetime) -> tuple[int, int]:
-    """(all waiting, overdue) for the queue's heading."""
+def queue_counts(
+    desk: Desk, actor: Actor, scope: Scope, now: datetime, filters: TicketFilter = NO_FILTER
+) -> tuple[int, int]:
+    """(all waiting, overdue) for the queue's heading, of the tickets `filters` keeps."""
     stmt = _scoped(
         sa.select(
             sa.func.count(),
@@ -150,6 +167,7 @@ def queue_counts(desk: Desk, actor: Actor, scope: Scope, now: datetime) -> tuple
         actor,
         scope,
         desk,
+        filters,
     )
     with desk.read() as session:
         total, overdue = session.execute(stmt).one()

@@ -20,6 +20,7 @@ from deskapp.domain.phone import parse_phone
 from deskapp.domain.text_search import match_expression
 from deskapp.domain.ticket_number import looks_like_ticket_number
 from deskapp.services.desk import Desk
+from deskapp.services.ticket_filter import NO_FILTER, TicketFilter
 from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, RecordAlias, Refund, Staff
 
 PAGE_SIZE = 50
@@ -83,14 +84,21 @@ def classify(query: str) -> QueryKind:
     return QueryKind.TEXT
 
 
-def search(desk: Desk, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> SearchPage:
+def search(
+    desk: Desk,
+    query: str,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+    filters: TicketFilter = NO_FILTER,
+) -> SearchPage:
     """RuleViolation (field "query") for a query no stored text could hold (a lone surrogate
-    cannot even be sent to SQLite; a control character matches nothing)."""
+    cannot even be sent to SQLite; a control character matches nothing). `filters`: F3's 筛选
+    (severity, escalation level, flag, channel)."""
     if error := check_clean("query", query):
         raise RuleViolation([error])
     kind = classify(query)
     q = query.strip()
-    stmt = sa.select(*_ROW_COLUMNS)
+    stmt = filters.apply(sa.select(*_ROW_COLUMNS))
     if kind is QueryKind.TICKET:
         upper = q.upper()
         # A number issued once is found for good: also the complaints that hold it as an
@@ -123,7 +131,7 @@ def search(desk: Desk, query: str, offset: int = 0, limit: int = PAGE_SIZE) -> S
         stmt = stmt.where(sa.or_(col(Complaint.phone_last4) == last4, *_ticket_tail(desk, last4)))
         stmt = stmt.order_by(col(Complaint.received_at).desc())
     elif kind is QueryKind.TEXT:
-        stmt = _text_query(stmt, q, offset, limit)
+        stmt = _text_query(stmt, q, offset, limit, bounded=not filters.active)
     else:
         stmt = stmt.order_by(col(Complaint.received_at).desc())
     with desk.read() as session:
@@ -162,12 +170,15 @@ def _ticket_tail(desk: Desk, tail: str) -> list[sa.ColumnElement[bool]]:
     return [col(Complaint.id).in_(window)]
 
 
-def _text_query(stmt: sa.Select[Any], q: str, offset: int, limit: int) -> sa.Select[Any]:
+def _text_query(
+    stmt: sa.Select[Any], q: str, offset: int, limit: int, *, bounded: bool = True
+) -> sa.Select[Any]:
     """Name prefix (index range) or any substring of content, demand or name (bigram FTS).
 
     Each source gives only its newest `offset + limit + 1` rowids before they are joined: a
     common word matches tens of thousands of complaints, and fetching and sorting them all to
-    show one page costs a hundred times more than asking each index for its newest few."""
+    show one page costs a hundred times more than asking each index for its newest few. With a
+    filter (`bounded` False) the newest few may all be filtered out: every hit is asked for."""
     name_prefix = sa.and_(
         col(Complaint.customer_name) >= q, col(Complaint.customer_name) < q + "\uffff"
     )
@@ -179,22 +190,21 @@ def _text_query(stmt: sa.Select[Any], q: str, offset: int, limit: int) -> sa.Sel
         ).order_by(col(Complaint.received_at).desc())
     wanted = offset + limit + 1
     rowid: sa.ColumnClause[int] = sa.literal_column("complaint.rowid")
-    fts_hits = (
+    fts_query: sa.Select[Any] = (
         sa.select(sa.literal_column("rowid").label("rid"))
         .select_from(sa.text("complaint_fts"))
         .where(sa.text("complaint_fts MATCH :expr").bindparams(expr=expression))
         .order_by(sa.literal_column("rowid").desc())
-        .limit(wanted)
-        .subquery()
     )
-    name_hits = (
+    name_query: sa.Select[Any] = (
         sa.select(rowid.label("rid"))
         .select_from(Complaint)
         .where(name_prefix)
         .order_by(rowid.desc())
-        .limit(wanted)
-        .subquery()
     )
+    if bounded:
+        fts_query, name_query = fts_query.limit(wanted), name_query.limit(wanted)
+    fts_hits, name_hits = fts_query.subquery(), name_query.subquery()
     hits = sa.union_all(sa.select(fts_hits.c.rid), sa.select(name_hits.c.rid))
     # Newest first by rowid (insertion order), which FTS5 returns without sorting.
     return stmt.where(rowid.in_(hits)).order_by(rowid.desc())

@@ -11,7 +11,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -152,10 +154,15 @@ def test_a_complaint_taken_in_the_browser_is_in_the_store(served: tuple[str, Pat
             pause(1.5)
             keys.press("Enter")  # the first match; focus moves on to the channel
             pause()
-            for _ in range(7):  # channel → … → promised reply time
+            # channel → severity → received at → accused staff → the three flags (无责, B类,
+            # 内部投诉) → 隐患投诉 → 声称升级至 → solved on the spot → promised reply time
+            for _ in range(10):
                 keys.press("Tab")
                 pause(0.1)
-            keys.type("16:00", delay=30)
+            # Tomorrow 16:00 in the hall's zone: "16:00" alone is today's, already past when
+            # the test runs after 16:00 in Shanghai.
+            tomorrow = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)
+            keys.type(tomorrow.strftime("%Y-%m-%d 16:00"), delay=30)
             pause()
             keys.press("Control+s")
             _wait_for(lambda: _count(db, "complaint") > 0, 20)

@@ -93,9 +93,40 @@ def test_demo_builds_a_realistic_store_once_and_prints_logins(tmp_path: Path) ->
     assert roles == {r.value for r in Role}  # every role signs in to the demo
     assert {"open", "closed"} <= statuses
     assert count >= 30 and channels >= 4 and severities >= 2
+    _the_demo_queue_is_a_plausible_hall(db)
 
     again = run("--db", str(db), "demo", "--no-open")
     assert "正在生成" not in again.output  # built on first run only
+
+
+def _the_demo_queue_is_a_plausible_hall(db: Path) -> None:
+    """Issue 16: a new user opening the demo's follow-up queue sees a plausible hall, not a
+    wall of overdue dispatches (before: 8 of 17 tickets "⚠ 超时 · 派单"); the demo exercises the
+    escalation chain (claims, hidden risks, an internal complaint, escalations, the report
+    form's opinions)."""
+    from deskapp.services.desk import Desk
+    from deskapp.services.queue import Scope, queue_page
+    from deskapp.services.staff import actor_of, list_staff
+
+    desk = Desk.open(db)
+    try:
+        now = desk.clock.now()
+        handler = next(actor_of(s) for s in list_staff(desk) if s.work_no == "1001")
+        rows = queue_page(desk, handler, Scope.HALL, 0, 500).rows
+        overdue = [r for r in rows if r.next_due_at < now]
+        assert rows and len(overdue) * 4 <= len(rows), [r.next_clock for r in overdue]
+        assert not [r for r in overdue if r.next_clock == "dispatch"]
+    finally:
+        desk.close()
+    with sqlite3.connect(db) as conn:
+        flags = conn.execute(
+            "SELECT SUM(hidden_risk), SUM(claimed_to != ''), SUM(internal),"
+            " SUM(escalation_level > 0) FROM complaint"
+        ).fetchone()
+        opinions = conn.execute(
+            "SELECT COUNT(*) FROM complaint_event WHERE kind = 'report_opinion'"
+        ).fetchone()[0]
+    assert all(n >= 1 for n in flags) and opinions >= 1, (flags, opinions)
 
 
 def test_day_close_prints_the_checklist_and_exits_non_zero_while_incomplete(

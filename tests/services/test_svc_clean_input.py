@@ -303,5 +303,8 @@ def test_stored_direction_controls_are_neutralised_in_exports_and_the_queue(
     ]
     for text in written:
         assert shown in text and "\u202e" not in text and "\\u202e" not in text
+    # Both in F4: the open one on its clocks, the one solved on the spot on its first care
+    # follow-up (every customer complaint gets its three, docs/domain.md, Care)
     rows = queue_page(desk, handler, Scope.HALL, 0, 10).rows
-    assert [r.customer_name for r in rows] == [shown]
+    assert [r.customer_name for r in rows] == [shown, shown]
+    assert {r.status for r in rows} == {"open", "closed"}

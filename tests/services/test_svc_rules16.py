@@ -397,6 +397,53 @@ def test_a_major_complaint_is_closed_only_escalated_to_its_level_with_its_form_f
     assert fu.close(desk, me, cid, outcome="已解决").complaint.status == Status.CLOSED
 
 
+@pytest.mark.parametrize(
+    ("overrides", "level"),
+    [
+        ({"severity": "serious", "severity_reason": ""}, "客服质量监控经理"),
+        ({"channel": Channel.REGULATOR.value, "severity": "major"}, "客户服务部负责人"),
+        ({"claimed_to": "media", "severity": "major"}, "客户服务部负责人"),  # a claim's floor
+    ],
+    ids=["serious", "major", "claimed"],
+)
+def test_a_serious_or_major_complaint_cannot_be_closed_on_the_spot(
+    desk: Desk, staff: dict[str, Actor], overrides: dict[str, str], level: str
+) -> None:
+    """Before: a 严重/重大 complaint recorded as solved on the spot was closed at intake, never
+    escalated, its report form never filed. Now refused at the outcome, in words; the same
+    form with a promised reply is taken and must go up the chain."""
+    from deskapp.i18n import error_text
+
+    me = staff["1001"]
+    on_spot = {"solved_on_spot": True, "outcome": "已当场解释", "satisfaction": "satisfied",
+               "promised_reply_at": ""}  # fmt: skip
+    with pytest.raises(RuleViolation) as exc:
+        take(desk, me, **overrides, **on_spot)
+    [error] = exc.value.errors
+    assert (error.field, error.key) == ("outcome", "error.on_spot.needs_escalation")
+    assert f"须逐级上报至“{level}”后才能结案,不能现场结案" in error_text(error)
+    c = take(desk, me, **overrides, contact_phone="13900000009")
+    assert c.status == Status.OPEN and c.closed_at is None
+    general = take(desk, me, **on_spot, contact_phone="13900000008")  # 一般: still on the spot
+    assert general.status == Status.CLOSED and general.solved_on_spot
+
+
+def test_filing_an_unescalated_report_is_refused_in_words(
+    desk: Desk, staff: dict[str, Actor]
+) -> None:
+    """Before: the refusal's words lacked the severity they name, and filing the form of an
+    unescalated 重大 complaint ended in an unexpected error instead of words."""
+    from deskapp.i18n import error_text
+
+    me = staff["1001"]
+    cid = take(desk, me, channel=Channel.REGULATOR.value, severity="major").id
+    with pytest.raises(RuleViolation) as exc:
+        fu.file_report(desk, me, cid, outcome="已道歉")
+    [error] = exc.value.errors
+    assert error.key == "error.close.needs_level"
+    assert error_text(error) == "重大投诉须逐级上报至“客户服务部负责人”后才能结案"
+
+
 def test_a_serious_complaint_needs_the_qa_managers_level(desk: Desk, staff: dict[str, Actor]):
     me = staff["1001"]
     cid = take(desk, me, severity="serious").id

@@ -872,8 +872,9 @@ def _care_due(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
 
     from deskapp.services import followup
 
-    cid = take(desk, actors["1001"], "孙女士", "13700002222", channel="consumer_association",
-               severity="major")  # fmt: skip
+    # Every customer's complaint gets its care follow-ups once solved (not only those that
+    # reached an external body: docs/domain.md, Care)
+    cid = take(desk, actors["1001"], "孙女士", "13700002222")
     followup.close(desk, actors["1001"], cid, outcome="已退还费用并道歉")
     followup.record_visit(desk, actors["1001"], cid, satisfaction="satisfied")
     clock.advance(timedelta(days=31))  # the first monthly care follow-up has come round
@@ -881,8 +882,52 @@ def _care_due(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
 
 
 def _internal(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    """内部投诉: a member of staff complaining about a colleague (a customer's complaint about
+    staff is external, docs/domain.md)."""
     return take(desk, actors["1001"], "赵先生", "13500003333", cause_code="HALL.ATTITUDE.RUDE",
-                accused_staff_id=actors["1002"].id, channel="walk_in")  # fmt: skip
+                accused_staff_id=actors["1002"].id, channel="walk_in",
+                internal=True)  # fmt: skip
+
+
+def _explanation_asked(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    from deskapp.services import followup
+
+    cid = _internal(desk, actors, clock)
+    followup.request_explanation(desk, actors["1001"], cid, head="网络部 李经理")
+    return cid
+
+
+def _explanation_overdue(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    """An internal complaint whose department head has not answered within 1 working day."""
+    from datetime import timedelta
+
+    cid = _explanation_asked(desk, actors, clock)
+    clock.advance(timedelta(days=2))  # Tuesday to Thursday: past the working day
+    return cid
+
+
+def _media(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    return take(desk, actors["1001"], "钱先生", "13600006666", channel="media", severity="major")
+
+
+def _major_with_opinions(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    """A 重大 complaint escalated level by level to the customer-service head, each level's
+    opinion given: its report form can be filed."""
+    from deskapp.domain.enums import Role
+    from deskapp.services import followup
+    from deskapp.services.staff import actor_of, add_staff
+
+    cid = take(desk, actors["1001"], "吴女士", "13600007777", channel="regulator",
+               severity="major")  # fmt: skip
+    levels = [actors["1001"], actors["2001"], actors["3001"]]
+    for work_no, name, role, pin in (("4001", "赵督办", Role.QA_MANAGER, "4444"),
+                                      ("4002", "钱主任", Role.SERVICE_HEAD, "5555")):  # fmt: skip
+        levels.append(actor_of(add_staff(desk, actors["3001"], work_no, name, role, pin)))
+    for n, level in enumerate(levels):
+        if n:
+            followup.escalate(desk, actors["1001"], cid, note="逐级上报")
+        followup.give_opinion(desk, level, cid, opinion="同意按规定处理")
+    return cid
 
 
 def _in_two_days(desk: Desk) -> str:
@@ -910,8 +955,24 @@ FOLLOWUPS: dict[str, Followup] = {
                                                   "reason": "customer_request"}, "note"),
     "reassign": Followup(_open_ticket, lambda d, a: {"to_staff": a["1002"].id}, "note"),
     "care": Followup(_care_due, lambda d, a: {}, "note"),
-    "investigation": Followup(_internal, lambda d, a: {}, "note"),
+    "investigation": Followup(_internal, lambda d, a: {"responsible": "刘洋",
+                                                       "result": "已向客户道歉",
+                                                       "improvement": "班前会重申服务规范"},
+                              "facts"),
+    "request_explanation": Followup(_internal, lambda d, a: {"head": "网络部 李经理"}, "note"),
+    "explanation": Followup(_explanation_asked, lambda d, a: {}, "note"),
+    "waiver": Followup(_explanation_overdue, lambda d, a: {}, "note"),
+    "plan_dispatch": Followup(_open_ticket, lambda d, a: {"department": _department(d)},
+                              "note"),
+    "hidden_risk": Followup(_open_ticket, lambda d, a: {"claimed_to": "media"}, "note"),
+    "media_report": Followup(_media, lambda d, a: {}, "note"),
+    "opinion": Followup(_open_ticket, lambda d, a: {}, "opinion"),
+    "file_report": Followup(_major_with_opinions, lambda d, a: {"compensation": "无"},
+                            "outcome"),
 }  # fmt: skip
+# The recipes whose ticket moves the frozen clock on, in this order (the waived explanation's
+# two days from a Tuesday, then the care follow-up's month), the others after them.
+MOVES_CLOCK = (_explanation_overdue, _care_due)
 
 
 def test_every_followup_action_has_a_fault_recipe() -> None:
@@ -981,9 +1042,11 @@ async def test_each_followup_dialog_under_each_store_fault(
     desk: Desk, actors: dict[str, Actor], clock: Any, fault: str
 ) -> None:
     """Every follow-up dialog, each on a ticket of its own, in one app per fault (the app's
-    start and sign-in are most of a case's cost). The care follow-up's ticket first: it moves
-    the clock a month on, and the others are taken after it."""
-    order = sorted(FOLLOWUPS, key=lambda name: FOLLOWUPS[name].ticket is not _care_due)
+    start and sign-in are most of a case's cost). The tickets that move the clock on first
+    (MOVES_CLOCK), the others after them."""
+    moves = [*MOVES_CLOCK, None]
+    order = sorted(FOLLOWUPS, key=lambda name: moves.index(
+        FOLLOWUPS[name].ticket if FOLLOWUPS[name].ticket in MOVES_CLOCK else None))  # fmt: skip
     tickets = {name: FOLLOWUPS[name].ticket(desk, actors, clock) for name in order}
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:

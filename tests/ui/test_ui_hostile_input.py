@@ -54,6 +54,7 @@ from deskapp.screens.textual_private import select_options
 from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.screens.widgets.field import Field
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.followup import request_explanation
 from deskapp.services.intake import IntakeForm, RefundForm
 from deskapp.store.models import ChangeLog
 
@@ -99,6 +100,10 @@ KINDS: dict[str, str] = {
     "f-promise": "parsed", "f-until": "parsed", "f-score": "parsed", "f-reply": "text",
     "f-written_on": "parsed", "f-page": "parsed", "f-line": "parsed",
     "f-customer_name": "text", "f-contact": "parsed",
+    # the internal complaint's investigation record (its four parts) and the head asked to
+    # explain; the report form's opinion and compensation (issue 16)
+    "f-facts": "text", "f-responsible": "text", "f-result": "text", "f-improvement": "text",
+    "f-head": "text", "f-opinion": "text", "f-compensation": "text",
     # the pin dialogs (F9 sign-off, F5 acknowledge, F12 staff): a work number, a PIN, a name
     "f-work_no": "parsed", "f-pin": "secret", "f-name": "text",
     # sign-in, and the shift's handover (F5): its note, and one note-<complaint id> per item
@@ -181,12 +186,25 @@ def last_seq(desk: Desk) -> int:
 
 
 def stored_texts(rows: list[ChangeLog]) -> list[str]:
+    """Every text the rows wrote, with the texts inside an event's `data` (a JSON object: the
+    investigation's four parts, the head asked to explain) as texts of their own."""
     texts: list[str] = []
     for row in rows:
         for value in json.loads(row.fields or "{}").values():
             if isinstance(value, str):
                 texts.append(value)
+                texts.extend(_inner_texts(value))
     return texts
+
+
+def _inner_texts(value: str) -> list[str]:
+    if not value.startswith("{"):
+        return []
+    try:
+        inner = json.loads(value)
+    except ValueError:
+        return []
+    return [v for v in inner.values() if isinstance(v, str)] if isinstance(inner, dict) else []
 
 
 def field_error(widget: Widget) -> str:
@@ -294,7 +312,10 @@ def test_intake_form_refuses_or_stores_cleanly(
 VALID = {"f-note": "已联系客户", "f-content": "已处理", "f-outcome": "已解决,客户认可",
          "f-reason": "客户要求", "f-promise": "", "f-until": "2026-11-26 10:00", "f-score": "8",
          "f-reply": "已回复客户", "f-written_on": "", "f-page": "3", "f-line": "7",
-         "f-customer_name": "", "f-contact": ""}  # fmt: skip
+         "f-customer_name": "", "f-contact": "", "f-facts": "柜台人员接待时态度生硬",
+         "f-responsible": "刘洋", "f-result": "已当面道歉",
+         "f-improvement": "班前会重申服务规范", "f-head": "网络部 李经理",
+         "f-opinion": "同意按规定处理", "f-compensation": ""}  # fmt: skip
 
 
 def valid_dialog(dialog: ActionDialog, skip: Widget) -> None:
@@ -321,10 +342,23 @@ async def on_ticket(pilot: Pilot, queue: Widget, cid: str) -> None:
     assert queue._current().id == cid  # type: ignore[attr-defined]
 
 
+# The ticket each action needs beyond an open one: an internal complaint for the investigation
+# and the head's explanation, a media complaint for the report to the office and marketing.
+_INTERNAL = {"internal": True, "cause_code": "HALL.ATTITUDE.RUDE"}
+TICKET_FIELDS: dict[str, dict[str, object]] = {
+    "investigation": _INTERNAL, "request_explanation": _INTERNAL, "explanation": _INTERNAL,
+    "media_report": {"channel": "media", "severity": "major"},
+}  # fmt: skip
+
+
 async def dialog_case(desk: Desk, actor: Actor, text: str) -> None:
     """Every follow-up dialog (deskapp/screens/queue_actions.ACTIONS), each on a ticket of its own,
-    in one app: a dialog still open after the last input is cancelled with Esc."""
-    tickets = {a.name: take(desk, actor, "王先生", str(next(PHONES))) for a in ACTIONS}
+    in one app: a dialog still open after the last input is cancelled with Esc. Each ticket is
+    one its action applies to (TICKET_FIELDS), so a clean text is stored, not refused."""
+    tickets = {a.name: take(desk, actor, "王先生", str(next(PHONES)),
+                            **TICKET_FIELDS.get(a.name, {})) for a in ACTIONS}  # fmt: skip
+    asked = tickets["explanation"]  # (the head asked to explain first: setup)
+    request_explanation(desk, actor, asked, head="网络部 李经理")
     app = make_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await open_queue(pilot)

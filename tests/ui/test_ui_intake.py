@@ -461,3 +461,58 @@ async def test_external_channel_raises_the_severity(app: DeskApp) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert_error_next_to(app, "severity_reason", "severity_reason", "降级须写明理由")
+
+
+async def test_a_claimed_escalation_at_intake_raises_the_severity_and_starts_its_clock(
+    app: DeskApp, desk: Desk
+) -> None:
+    """声称升级 on the intake form: the customer says they will go to the media. The severity
+    rises to the floor that means (重大), the hidden-risk box is ticked, and the ticket starts
+    on its hidden-risk clock (30 minutes, until the duty manager has it)."""
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await type_complaint(pilot)
+        await choose(pilot, "claimed_to", "媒")
+        assert app.screen.query_one("#severity").value == "major"
+        assert app.screen.query_one("#hidden_risk").value is True
+        assert not app.screen.query_one("#field-severity_reason").display
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    [saved] = all_complaints(desk)
+    assert (saved.claimed_to, saved.hidden_risk, saved.severity) == ("media", True, "major")
+    assert saved.next_clock == "hidden_risk"
+    assert saved.next_due_at == datetime(2026, 11, 24, 2, 30, tzinfo=UTC)  # 10:30 in Shanghai
+
+
+async def test_hidden_risk_ticked_at_intake_starts_its_clock(app: DeskApp, desk: Desk) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await type_complaint(pilot)
+        await focus_by_tab(pilot, "hidden_risk")
+        await pilot.press("space")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    [saved] = all_complaints(desk)
+    assert (saved.hidden_risk, saved.claimed_to, saved.severity) == (True, "", "general")
+    assert saved.next_clock == "hidden_risk"
+
+
+async def test_a_major_complaint_solved_on_the_spot_is_refused_in_words(
+    app: DeskApp, desk: Desk
+) -> None:
+    """A 重大 complaint (the regulator passed it on) ticked 'solved on the spot' is not closed
+    at the counter: the outcome says it must go up the chain first; nothing is written."""
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await type_complaint(pilot, promise=None)
+        await choose(pilot, "channel", "通")  # 通管局/工信部: 重大
+        await focus_by_tab(pilot, "solved_on_spot")
+        await pilot.press("space")
+        await pilot.press("tab")
+        await type_text(pilot, "已当场解释")
+        await choose(pilot, "satisfaction", "满")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert_error_next_to(app, "outcome", "outcome", "不能现场结案")
+        assert app.screen.query_one("#outcome", Input).value == "已当场解释"
+    assert nothing_written(desk)

@@ -184,6 +184,104 @@ async def test_an_internal_complaint_is_taken_as_such_at_the_counter(
     assert {ClockKind.INTERNAL_FIRST, ClockKind.INTERNAL_WHOLE} <= set(kinds)
 
 
+async def _filter_by(pilot: Pilot, choices: dict[str, str]) -> None:
+    """Ctrl+L, each choice made with the keys (Enter opens a select, the first letters of
+    the choice jump to it, Enter takes it), Ctrl+S applies."""
+    await pilot.press("ctrl+l")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ActionDialog)
+    for field, typed in choices.items():
+        await focus_by_tab(pilot, f"f-{field}")
+        await pilot.press("enter")
+        await type_text(pilot, typed)
+        await pilot.press("enter")
+        await settle(pilot)
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+async def test_f4_filters_by_severity_and_flag_with_the_keys_and_says_so(
+    desk: Desk, staff: dict[str, Actor], clock: FrozenClock
+) -> None:
+    """The handler's queue narrowed to 重大 tickets, then to hidden risks among them (the
+    media claim below); the information line says the filter; all "全部" again clears it."""
+    tickets = _hall(desk, staff, clock)
+    claim = _ticket(desk, staff["1001"], "吴先生", "13500005555", claimed_to="media",
+                    severity="major")  # fmt: skip
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _queue_as(pilot, "1001", "1111")
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        await _filter_by(pilot, {"severity": "重"})
+        assert app.screen is screen
+        assert {r.id for r in screen.rows} == {tickets["major"], claim}
+        info = str(screen.query_one("#queue-info").render())
+        assert "共 2 件" in info and "筛选:重大" in info
+        await _filter_by(pilot, {"flag": "隐"})
+        assert [r.id for r in screen.rows] == [claim]
+        assert "筛选:重大 · 隐患投诉" in str(screen.query_one("#queue-info").render())
+        await _filter_by(pilot, {"severity": "全", "flag": "全"})
+        assert len(screen.rows) == 4 and "筛选" not in str(screen.query_one("#queue-info").render())
+
+
+async def test_f3_filters_by_escalation_level_and_channel_with_the_keys(
+    desk: Desk, staff: dict[str, Actor], clock: FrozenClock
+) -> None:
+    tickets = _hall(desk, staff, clock)
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        await _filter_by(pilot, {"level": "值"})  # escalated to the duty manager
+        assert screen._ids == [tickets["major"]]  # type: ignore[attr-defined]
+        info = str(screen.query_one("#search-info").render())
+        assert "筛选:已上报至值班经理" in info
+        await _filter_by(pilot, {"level": "全", "channel": "现"})  # walk-in
+        assert set(screen._ids) == {tickets["general"], tickets["serious"]}  # type: ignore[attr-defined]
+        assert "筛选:现场" in str(screen.query_one("#search-info").render())
+
+
+@pytest.mark.snapshot
+class TestFilterSnapshots:
+    @SIZES
+    def test_f4_filtered_to_major_complaints(
+        self,
+        snap_compare,
+        desk: Desk,
+        staff: dict[str, Actor],
+        clock: FrozenClock,
+        size: tuple[int, int],
+    ) -> None:
+        _hall(desk, staff, clock)
+
+        async def filtered(pilot: Pilot) -> None:
+            await _queue_as(pilot, "1001", "1111")
+            await _filter_by(pilot, {"severity": "重"})
+
+        assert snap_compare(build_app(desk), terminal_size=size, run_before=filtered)
+
+    @SIZES
+    def test_the_filter_dialog(
+        self,
+        snap_compare,
+        desk: Desk,
+        staff: dict[str, Actor],
+        clock: FrozenClock,
+        size: tuple[int, int],
+    ) -> None:
+        _hall(desk, staff, clock)
+
+        async def dialog(pilot: Pilot) -> None:
+            await _queue_as(pilot, "1001", "1111")
+            await pilot.press("ctrl+l")
+            await settle(pilot)
+
+        assert snap_compare(build_app(desk), terminal_size=size, run_before=dialog)
+
+
 @pytest.mark.snapshot
 class TestSeveritySnapshots:
     @SIZES
