@@ -32,7 +32,8 @@ RESOLUTION = {
 
 # A promise is kept whatever the progress, and care dates are calendar dates agreed with the
 # customer: pausing moves neither.
-NOT_PAUSABLE = frozenset({ClockKind.PROMISE, ClockKind.CARE_FOLLOW_UP})
+# An approved refund is paid whether or not the customer can be reached (account credit first).
+NOT_PAUSABLE = frozenset({ClockKind.PROMISE, ClockKind.CARE_FOLLOW_UP, ClockKind.REFUND_PAYMENT})
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class TicketFacts:
     investigated: bool = False
     visited: bool = False
     care_done: int = 0
+    # 退费支付: when each refund approved but not yet paid was recorded (its pay clock's start)
+    refunds_unpaid: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True, order=True)
@@ -126,6 +129,10 @@ def active_clocks(
             )
         if facts.promise_due is not None:
             running.append((ClockKind.PROMISE, facts.promise_due, ""))
+        # A closed ticket has no unpaid refund (closing is refused while there is one), but
+        # one recorded before refunds had a life (migration 0012) runs no clock once closed.
+        for start in facts.refunds_unpaid:
+            running.append((ClockKind.REFUND_PAYMENT, start, ""))
     elif (
         facts.status is Status.CLOSED
         and facts.closed_at is not None

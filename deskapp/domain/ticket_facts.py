@@ -74,6 +74,8 @@ def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> Ticke
     pauses: list[Pause] = []
     investigated = visited = False
     care_done = 0
+    recorded: dict[str, datetime] = {}  # refund id -> recorded at (its pay clock's start)
+    paid: set[str] = set()  # a set, not a pop: events of two terminals may sort either way
     round_start = complaint.registered_at
     assigned = False
     planned: datetime | None = None
@@ -140,6 +142,10 @@ def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> Ticke
             planned = None
         elif kind == "care":
             care_done += 1
+        elif kind == "refund" and data.get("refund_id"):
+            recorded.setdefault(data["refund_id"], event.at)
+        elif kind == "refund_paid":
+            paid.add(data.get("refund_id", ""))
     # Flagged at intake (no flagging event): the clocks run from the registration.
     if hidden_risk is None and (complaint.hidden_risk or complaint.claimed_to):
         hidden_risk = complaint.registered_at
@@ -174,6 +180,7 @@ def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> Ticke
         investigated=investigated,
         visited=visited,
         care_done=care_done,
+        refunds_unpaid=tuple(sorted(at for rid, at in recorded.items() if rid not in paid)),
     )
 
 
