@@ -8,12 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from deskapp.domain.enums import ClaimedTo, Satisfaction, Severity
+from deskapp.domain.enums import ClaimedTo, RefundMethod, Satisfaction, Severity
+from deskapp.domain.refund import RefundState
 from deskapp.i18n import t
 from deskapp.screens.widgets.action_dialog import DialogSpec, FieldSpec
 from deskapp.services import followup
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.queue import QueueRow
+from deskapp.services.refunds import RefundForm
 from deskapp.services.staff import list_staff
 
 Call = Callable[[Desk, Actor, str, dict[str, Any]], object]
@@ -97,6 +99,47 @@ def _score(text: str) -> int | None:
 
 def _staff_options(desk: Desk, row: QueueRow) -> list[tuple[str, str]]:
     return [(f"{s.work_no} {s.name}", s.id) for s in list_staff(desk) if s.id != row.owner_id]
+
+
+def _refund_fields(desk: Desk, row: QueueRow) -> list[FieldSpec]:
+    """退费 after the verification came back: the error type decides the rule; an approving
+    manager (not the one recording it) only beyond the rule."""
+    return [
+        FieldSpec("refund_error_type", t("field.refund_error_type"), "select",
+                  [(e.name, e.code) for e in desk.refdata.refund_errors.values()]),
+        FieldSpec("refund_charged", t("field.refund_charged"), max_length=20),
+        FieldSpec("refund_should", t("field.refund_should"), max_length=20),
+        FieldSpec("refund_amount", t("field.refund_amount"), max_length=20),
+        FieldSpec("refund_method", t("field.refund_method"), "select",
+                  _options("refund_method", [m.value for m in RefundMethod]),
+                  default=RefundMethod.ACCOUNT_CREDIT.value, allow_blank=False),
+        FieldSpec("refund_verified", t("field.refund_verified"), "check"),
+        FieldSpec("refund_verification", t("field.refund_verification"), max_length=500),
+        FieldSpec("refund_approver", t("field.refund_approver"), max_length=16),
+        FieldSpec("refund_approver_pin", t("field.refund_approver_pin"), max_length=12,
+                  password=True),
+        FieldSpec("refund_approval_reason", t("field.refund_approval_reason"), max_length=500),
+    ]  # fmt: skip
+
+
+def _refund_form(v: dict[str, Any]) -> RefundForm:
+    return RefundForm(
+        charged=v["refund_charged"], should_have_charged=v["refund_should"],
+        amount=v["refund_amount"], method=v["refund_method"], verified=v["refund_verified"],
+        approver_work_no=v["refund_approver"], approver_pin=v["refund_approver_pin"],
+        approval_reason=v["refund_approval_reason"], error_type=v["refund_error_type"],
+        verification=v["refund_verification"],
+    )  # fmt: skip
+
+
+def _refunds_in(desk: Desk, row: QueueRow, state: RefundState) -> list[tuple[str, str]]:
+    """The ticket's refunds in `state` (to pay: approved; to tell: paid), by amount and type."""
+    types = desk.refdata.refund_errors
+    return [
+        (f"{r.amount} 元 · {types[r.error_type].name if r.error_type in types else '—'}", r.id)
+        for r in followup.ticket_refunds(desk, row.id)
+        if r.state == state.value
+    ]
 
 
 ACTIONS: tuple[QueueAction, ...] = (
@@ -275,6 +318,39 @@ ACTIONS: tuple[QueueAction, ...] = (
         lambda desk, actor, cid, v: followup.file_report(
             desk, actor, cid, late=v.get("late"), outcome=v["outcome"],
             compensation=v["compensation"]),
+        show=False,
+    ),
+    QueueAction(
+        "refund", "y",
+        _refund_fields,
+        lambda desk, actor, cid, v: followup.record_refund(
+            desk, actor, cid, _refund_form(v), late=v.get("late")),
+        show=False,
+    ),
+    QueueAction(
+        "refund_paid", "n",
+        lambda desk, row: [
+            FieldSpec("refund", t("field.refund"), "select",
+                      _refunds_in(desk, row, RefundState.APPROVED)),
+            FieldSpec("method", t("field.method"), "select",
+                      _options("refund_method", [m.value for m in RefundMethod]),
+                      default=RefundMethod.ACCOUNT_CREDIT.value, allow_blank=False),
+            FieldSpec("reference", t("field.reference"), max_length=80),
+        ],
+        lambda desk, actor, cid, v: followup.pay_refund(
+            desk, actor, cid, late=v.get("late"), refund_id=v["refund"], method=v["method"],
+            reference=v["reference"]),
+        show=False,
+    ),
+    QueueAction(
+        "refund_told", "l",
+        lambda desk, row: [
+            FieldSpec("refund", t("field.refund"), "select",
+                      _refunds_in(desk, row, RefundState.PAID)),
+            _note(),
+        ],
+        lambda desk, actor, cid, v: followup.tell_refund(
+            desk, actor, cid, late=v.get("late"), refund_id=v["refund"], note=v["note"]),
         show=False,
     ),
 )  # fmt: skip

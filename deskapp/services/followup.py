@@ -13,11 +13,19 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from deskapp.domain.deadlines import ClockKind
-from deskapp.domain.enums import Channel, ClaimedTo, Satisfaction, Severity, Status
+from deskapp.domain.enums import Channel, ClaimedTo, RefundMethod, Satisfaction, Severity, Status
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_promised_at, check_text
+from deskapp.domain.money import format_yuan, from_fen, to_fen
 from deskapp.domain.permissions import Permission, require
 from deskapp.domain.recusal import check_recusal
+from deskapp.domain.refund import (
+    check_ceiling,
+    check_closable_with_refunds,
+    check_payable,
+    check_tellable,
+    refund_state,
+)
 from deskapp.domain.severity import (
     check_severity_change,
     claimed_floor,
@@ -30,11 +38,20 @@ from deskapp.domain.ticket_deadlines import explanation_waived
 from deskapp.domain.timefmt import local_day, read_local
 from deskapp.domain.visits import ReopenException, satisfaction_from_score, visit_move
 from deskapp.i18n import t
+from deskapp.ids import uuid7
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
 from deskapp.services.deadlines import events_of, refresh_clocks
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
-from deskapp.store.models import Complaint, ComplaintEvent, Staff
+from deskapp.services.refunds import (
+    RefundForm,
+    approve_beyond_rule,
+    check_refund,
+    life_of,
+    refunds_of,
+    total_of,
+)
+from deskapp.store.models import Complaint, ComplaintEvent, Refund, Staff
 
 NOTE_LIMIT = 2000
 
@@ -324,7 +341,9 @@ def close(
 
 def _check_closable(desk: Desk, session: Session, c: Complaint) -> None:
     """A 严重/重大 complaint is closed only once escalated to its level; 重大 only with its
-    report form filed (DOMAIN.md, Escalation and supervision). Refused in words."""
+    report form filed (DOMAIN.md, Escalation and supervision); no ticket while a refund is
+    approved but not paid. Refused in words."""
+    check_closable_with_refunds(life_of(r) for r in refunds_of(session, c.id))
     chain = desk.refdata.escalation
     filed = any(e.kind == "report_filed" for e in events_of(session, c.id))
     blocked = closing_blocked(
@@ -775,3 +794,159 @@ def file_report(
         return _event(c, "report_filed", actor, now, text, outcome=text, compensation=money)
 
     return _act(desk, actor, complaint_id, apply, late)
+
+
+# --------------------------------------------------------------------------- refunds
+
+
+def _open_for_refund(session: Session, complaint_id: str) -> Complaint:
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None:
+        raise RuleViolation.single("complaint", "error.complaint.unknown")
+    if Status(complaint.status) not in ACTIVE:
+        raise RuleViolation.single("status", "error.refund.closed_ticket")
+    return complaint
+
+
+def record_refund(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    form: RefundForm,
+    *,
+    late: LateApproval | None = None,
+) -> ActionResult:
+    """退费 on an open ticket when the billing check comes back (先查证后退费: verified, and who
+    verified it and how). The error type decides the rule; beyond it, a manager other than
+    `actor` approves with their PIN (every attempt audited). The pay clock starts now."""
+    with desk.read() as session:
+        _open_for_refund(session, complaint_id)
+        already = total_of(refunds_of(session, complaint_id))
+    errors: list[FieldError] = []
+    checked = check_refund(desk, form, errors, already=already, verification_required=True)
+    if errors:
+        raise RuleViolation(errors)
+    assert checked is not None
+    refund_id = uuid7()
+    approval = None
+    if checked.needs_approval:
+        approval = approve_beyond_rule(
+            desk, actor, form, checked, complaint_id=complaint_id, refund_id=refund_id
+        )
+    reason_limit = desk.refdata.settings.intake.text_limits.approval_reason
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        _open_for_refund(session, c.id)
+        others = total_of(refunds_of(session, c.id))  # what this transaction sees
+        check_ceiling(checked.amount, others, desk.refdata.settings.refund.max_amount)
+        refund = Refund(
+            id=refund_id,
+            complaint_id=c.id,
+            charged_fen=to_fen(checked.quote.charged),
+            should_have_charged_fen=to_fen(checked.quote.should_have_charged),
+            rule_amount_fen=to_fen(checked.quote.rule_amount),
+            amount_fen=to_fen(checked.amount),
+            method=checked.method.value,
+            verified_by=actor.id,
+            verified_at=now,
+            approved_by=approval.approver.id if approval else None,
+            approval_reason=form.approval_reason.strip()[:reason_limit] if approval else "",
+            created_by=actor.id,
+            error_type=checked.error_type,
+            verification=checked.verification,
+        )
+        session.add(refund)
+        if approval is not None:
+            approval.row.at = now
+            session.add(approval.row)
+        return _event(
+            c, "refund", actor, now, checked.verification,
+            refund_id=refund.id, amount_fen=refund.amount_fen,
+            rule_amount_fen=refund.rule_amount_fen, method=refund.method,
+            approved_by=refund.approved_by, error_type=refund.error_type,
+        )  # fmt: skip
+
+    return _act(desk, actor, complaint_id, apply, late)
+
+
+def _refund_on(session: Session, complaint: Complaint, refund_id: str) -> Refund:
+    refund = session.get(Refund, refund_id) if refund_id else None
+    if refund is None or refund.complaint_id != complaint.id:
+        raise RuleViolation.single("refund", "error.refund.unknown")
+    return refund
+
+
+def pay_refund(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    refund_id: str,
+    method: str,
+    reference: str = "",
+    late: LateApproval | None = None,
+) -> ActionResult:
+    """The refund paid: account credit first (账户充值为主), cash second, with the credit's or
+    receipt's number. Its pay clock stops; the ceiling bounds what the ticket has been paid."""
+    try:
+        how = RefundMethod(method)
+    except ValueError:
+        raise RuleViolation.single("method", "error.required") from None
+    ref = _note(reference, "reference", required=False)[:80]
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        refund = _refund_on(session, c, refund_id)
+        check_payable(life_of(refund))
+        paid_before = from_fen(
+            sum(r.amount_fen for r in refunds_of(session, c.id) if r.paid_at is not None)
+        )
+        check_ceiling(
+            from_fen(refund.amount_fen), paid_before, desk.refdata.settings.refund.max_amount,
+            "refund",
+        )  # fmt: skip
+        refund.paid_at, refund.paid_by = now, actor.id
+        refund.method, refund.paid_ref = how.value, ref
+        return _event(c, "refund_paid", actor, now, ref, refund_id=refund.id,
+                      amount_fen=refund.amount_fen, method=how.value)  # fmt: skip
+
+    return _act(desk, actor, complaint_id, apply, late)
+
+
+def tell_refund(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    refund_id: str,
+    note: str,
+    late: LateApproval | None = None,
+) -> ActionResult:
+    """The customer told that the refund was paid (how much, how, when)."""
+    text = _note(note)
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        refund = _refund_on(session, c, refund_id)
+        check_tellable(life_of(refund))
+        refund.told_at, refund.told_by = now, actor.id
+        return _event(c, "refund_told", actor, now, text, refund_id=refund.id)
+
+    return _act(desk, actor, complaint_id, apply, late)
+
+
+@dataclass(frozen=True)
+class RefundView:
+    id: str
+    amount: str  # yuan, two places
+    error_type: str
+    state: str  # domain.refund.RefundState
+
+
+def ticket_refunds(desk: Desk, complaint_id: str) -> list[RefundView]:
+    """The refunds of a ticket with their state, for the queue's pay and tell dialogs."""
+    with desk.read() as session:
+        refunds = refunds_of(session, complaint_id)
+    return [
+        RefundView(r.id, format_yuan(from_fen(r.amount_fen)), r.error_type,
+                   refund_state(r.paid_at, r.told_at).value)
+        for r in refunds
+    ]  # fmt: skip
