@@ -15,7 +15,7 @@ from deskapp.screens.widgets.action_dialog import DialogSpec, FieldSpec
 from deskapp.services import followup
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.queue import QueueRow
-from deskapp.services.refunds import RefundForm
+from deskapp.services.refunds import RefundForm, ticket_refunds
 from deskapp.services.staff import list_staff
 
 Call = Callable[[Desk, Actor, str, dict[str, Any]], object]
@@ -137,7 +137,7 @@ def _refunds_in(desk: Desk, row: QueueRow, state: RefundState) -> list[tuple[str
     types = desk.refdata.refund_errors
     return [
         (f"{r.amount} 元 · {types[r.error_type].name if r.error_type in types else '—'}", r.id)
-        for r in followup.ticket_refunds(desk, row.id)
+        for r in ticket_refunds(desk, row.id)
         if r.state == state.value
     ]
 

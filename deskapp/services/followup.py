@@ -16,7 +16,7 @@ from deskapp.domain.deadlines import ClockKind
 from deskapp.domain.enums import Channel, ClaimedTo, RefundMethod, Satisfaction, Severity, Status
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_promised_at, check_text
-from deskapp.domain.money import format_yuan, from_fen, to_fen
+from deskapp.domain.money import from_fen, to_fen
 from deskapp.domain.permissions import Permission, require
 from deskapp.domain.recusal import check_recusal
 from deskapp.domain.refund import (
@@ -24,7 +24,6 @@ from deskapp.domain.refund import (
     check_closable_with_refunds,
     check_payable,
     check_tellable,
-    refund_state,
 )
 from deskapp.domain.severity import (
     check_severity_change,
@@ -931,22 +930,3 @@ def tell_refund(
         return _event(c, "refund_told", actor, now, text, refund_id=refund.id)
 
     return _act(desk, actor, complaint_id, apply, late)
-
-
-@dataclass(frozen=True)
-class RefundView:
-    id: str
-    amount: str  # yuan, two places
-    error_type: str
-    state: str  # domain.refund.RefundState
-
-
-def ticket_refunds(desk: Desk, complaint_id: str) -> list[RefundView]:
-    """The refunds of a ticket with their state, for the queue's pay and tell dialogs."""
-    with desk.read() as session:
-        refunds = refunds_of(session, complaint_id)
-    return [
-        RefundView(r.id, format_yuan(from_fen(r.amount_fen)), r.error_type,
-                   refund_state(r.paid_at, r.told_at).value)
-        for r in refunds
-    ]  # fmt: skip

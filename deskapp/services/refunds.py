@@ -18,7 +18,7 @@ from sqlmodel import col
 from deskapp.domain.enums import RefundMethod
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
-from deskapp.domain.money import from_fen, parse_amount, to_fen
+from deskapp.domain.money import format_yuan, from_fen, parse_amount, to_fen
 from deskapp.domain.permissions import PermissionRefused
 from deskapp.domain.refund import (
     ApprovalOutcome,
@@ -27,6 +27,7 @@ from deskapp.domain.refund import (
     check_ceiling,
     check_four_eyes,
     refund_quote,
+    refund_state,
 )
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.pins import canonical_pin
@@ -262,3 +263,22 @@ def life_of(refund: Refund) -> RefundLife:
 
 def total_of(refunds: list[Refund]) -> Decimal:
     return from_fen(sum(r.amount_fen for r in refunds))
+
+
+@dataclass(frozen=True)
+class RefundView:
+    id: str
+    amount: str  # yuan, two places
+    error_type: str
+    state: str  # domain.refund.RefundState
+
+
+def ticket_refunds(desk: Desk, ticket_id: str) -> list[RefundView]:
+    """The refunds of a ticket with their state, for the queue's pay and tell dialogs."""
+    with desk.read() as session:
+        refunds = refunds_of(session, ticket_id)
+    return [
+        RefundView(r.id, format_yuan(from_fen(r.amount_fen)), r.error_type,
+                   refund_state(r.paid_at, r.told_at).value)
+        for r in refunds
+    ]  # fmt: skip

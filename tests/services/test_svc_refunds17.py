@@ -201,8 +201,8 @@ def test_approval_by_another_manager_is_recorded_and_audited(
     cid = take(desk, me)
     fu.record_refund(desk, me, cid, over_rule("2001", "8888"))
     (refund,) = rows(desk, Refund)
-    assert (refund.amount_fen, refund.rule_amount_fen, refund.approved_by) == (5000, 2000,
-                                                                                duty.id)  # fmt: skip
+    approved = (refund.amount_fen, refund.rule_amount_fen, refund.approved_by)
+    assert approved == (5000, 2000, duty.id)
     assert attempts(desk) == [("approved", me.id, "2001", duty.id, 5000, 2000)]
     assert rows(desk, RefundApproval)[0].refund_id == refund.id
 
