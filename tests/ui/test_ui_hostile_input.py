@@ -107,6 +107,12 @@ KINDS: dict[str, str] = {
     "query": "filter", "f-words": "filter", "f-from": "filter", "f-to": "filter",
     "h-staff": "filter", "h-from": "filter", "h-to": "filter",
 }  # fmt: skip
+# Issue 17: the refund dialogs of the follow-up queue (F4).
+KINDS.update({
+    "f-refund_charged": "parsed", "f-refund_should": "parsed", "f-refund_amount": "parsed",
+    "f-refund_verification": "text", "f-refund_approver": "parsed",
+    "f-refund_approver_pin": "secret", "f-refund_approval_reason": "text", "f-reference": "text",
+})  # fmt: skip
 
 
 def run(coroutine: Awaitable[None]) -> None:
@@ -295,6 +301,11 @@ VALID = {"f-note": "已联系客户", "f-content": "已处理", "f-outcome": "�
          "f-reason": "客户要求", "f-promise": "", "f-until": "2026-11-26 10:00", "f-score": "8",
          "f-reply": "已回复客户", "f-written_on": "", "f-page": "3", "f-line": "7",
          "f-customer_name": "", "f-contact": ""}  # fmt: skip
+VALID.update({  # issue 17: within the rule, so no approver is needed
+    "f-refund_charged": "30", "f-refund_should": "20", "f-refund_amount": "",
+    "f-refund_verification": "计费中心核实", "f-refund_approver": "", "f-refund_approver_pin": "",
+    "f-refund_approval_reason": "", "f-reference": "CZ-1",
+})  # fmt: skip
 
 
 def valid_dialog(dialog: ActionDialog, skip: Widget) -> None:
