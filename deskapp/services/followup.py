@@ -849,7 +849,7 @@ def record_refund(
             verified_by=actor.id,
             verified_at=now,
             approved_by=approval.approver.id if approval else None,
-            approval_reason=form.approval_reason.strip()[:reason_limit] if approval else "",
+            approval_reason=form.approval_reason.strip()[:reason_limit],
             created_by=actor.id,
             error_type=checked.error_type,
             verification=checked.verification,

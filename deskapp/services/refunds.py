@@ -109,6 +109,14 @@ def check_refund(
     except RuleViolation as v:
         errors.extend(v.errors)
     needs_approval = quote.exceeds_rule(amount)
+    # What is typed is said to be wrong even where it is not needed (within the rule).
+    limit = desk.refdata.settings.intake.text_limits.approval_reason
+    for field, value, max_len in (
+        ("refund_approval_reason", form.approval_reason, limit),
+        ("refund_approver", form.approver_work_no, 16),
+    ):
+        if error := check_text(field, value, required=False, max_len=max_len):
+            errors.append(error)
     if needs_approval and not form.approval_reason.strip():
         errors.append(
             FieldError(
