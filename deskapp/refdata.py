@@ -210,6 +210,7 @@ class HolidaysFile(StrictModel):
 class Department(StrictModel):
     code: str
     name: str
+    contact: str = ""  # 专(兼)职接口人: the department's contact person for complaints
 
 
 class RefundErrorType(StrictModel):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from fractions import Fraction
 from typing import Any, Protocol
 
 from deskapp.domain.deadlines import Pause, TimeLimits
@@ -94,7 +95,8 @@ def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> Ticke
         if kind in _TAKEN_UP:
             assigned = True
         if kind == "dispatch":
-            dispatches[data["department"]] = {"at": event.at, "replies": [], "final": False}
+            dispatches[data["department"]] = {"at": event.at, "replies": [], "final": False,
+                                              "agreed": data.get("agreed_hours")}  # fmt: skip
             planned = None
         elif kind == "dispatch_planned":
             planned = planned or event.at
@@ -171,7 +173,13 @@ def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> Ticke
         explanation_answered=explained,
         closed_at=complaint.closed_at,
         dispatches=tuple(
-            DispatchFacts(code, d["at"], tuple(d["replies"]), d["final"])
+            DispatchFacts(
+                code,
+                d["at"],
+                tuple(d["replies"]),
+                d["final"],
+                Fraction(d["agreed"]) if d.get("agreed") else None,
+            )
             for code, d in dispatches.items()
         ),
         reached_contacts=tuple(reached),

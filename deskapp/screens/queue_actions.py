@@ -10,6 +10,7 @@ from typing import Any
 
 from deskapp.domain.enums import ClaimedTo, RefundMethod, Satisfaction, Severity
 from deskapp.domain.refund import RefundState
+from deskapp.domain.responsibility import ResponsibleKind
 from deskapp.i18n import t
 from deskapp.screens.widgets.action_dialog import DialogSpec, FieldSpec
 from deskapp.services import followup
@@ -101,6 +102,19 @@ def _staff_options(desk: Desk, row: QueueRow) -> list[tuple[str, str]]:
     return [(f"{s.work_no} {s.name}", s.id) for s in list_staff(desk) if s.id != row.owner_id]
 
 
+def _responsible_fields(desk: Desk, row: QueueRow) -> list[FieldSpec]:
+    """责任界定 at closing: who, then which department or staff member, or words."""
+    return [
+        FieldSpec("responsible_kind", t("field.responsible_kind"), "select",
+                  _options("responsible_kind", [k.value for k in ResponsibleKind])),
+        FieldSpec("responsible_department", t("field.responsible_department"), "select",
+                  _departments(desk)),
+        FieldSpec("responsible_staff", t("field.responsible_staff"), "select",
+                  [(f"{s.work_no} {s.name}", s.id) for s in list_staff(desk)]),
+        FieldSpec("responsible_note", t("field.responsible_note"), max_length=200),
+    ]  # fmt: skip
+
+
 def _refund_fields(desk: Desk, row: QueueRow) -> list[FieldSpec]:
     """退费 after the verification came back: the error type decides the rule; an approving
     manager (not the one recording it) only beyond the rule."""
@@ -157,9 +171,11 @@ ACTIONS: tuple[QueueAction, ...] = (
     QueueAction(
         "dispatch", "d",
         lambda desk, row: [
-            FieldSpec("department", t("field.department"), "select", _departments(desk)), _note()],
+            FieldSpec("department", t("field.department"), "select", _departments(desk)), _note(),
+            FieldSpec("agreed_hours", t("field.agreed_hours"), max_length=6)],
         lambda desk, actor, cid, v: followup.dispatch(
-            desk, actor, cid, late=v.get("late"), department=v["department"], note=v["note"]),
+            desk, actor, cid, late=v.get("late"), department=v["department"], note=v["note"],
+            agreed_hours=v["agreed_hours"]),
     ),
     QueueAction(
         "department_reply", "r",
@@ -180,10 +196,13 @@ ACTIONS: tuple[QueueAction, ...] = (
                 (p.name, p.code) for p in desk.refdata.causes.children(row.cause_code)]),
             FieldSpec("satisfaction", t("field.satisfaction"), "select", _options(
                 "satisfaction", [s.value for s in Satisfaction])),
+            *_responsible_fields(desk, row),
         ],
         lambda desk, actor, cid, v: followup.close(
             desk, actor, cid, late=v.get("late"), outcome=v["outcome"], finding=v["finding"],
-            satisfaction=v["satisfaction"]),
+            satisfaction=v["satisfaction"], responsible_kind=v["responsible_kind"],
+            responsible_department=v["responsible_department"],
+            responsible_staff=v["responsible_staff"], responsible_note=v["responsible_note"]),
     ),
     QueueAction(
         "visit", "b",
@@ -318,6 +337,16 @@ ACTIONS: tuple[QueueAction, ...] = (
         lambda desk, actor, cid, v: followup.file_report(
             desk, actor, cid, late=v.get("late"), outcome=v["outcome"],
             compensation=v["compensation"]),
+        show=False,
+    ),
+    QueueAction(
+        "no_fault", "j",
+        lambda desk, row: [
+            FieldSpec("no_fault", t("field.no_fault"), "check"),
+            FieldSpec("reason", t("field.reason")),
+        ],
+        lambda desk, actor, cid, v: followup.set_no_fault(
+            desk, actor, cid, late=v.get("late"), no_fault=v["no_fault"], reason=v["reason"]),
         show=False,
     ),
     QueueAction(

@@ -25,6 +25,11 @@ from deskapp.domain.refund import (
     check_payable,
     check_tellable,
 )
+from deskapp.domain.responsibility import (
+    ResponsibleKind,
+    check_no_fault_change,
+    check_responsible,
+)
 from deskapp.domain.severity import (
     check_severity_change,
     claimed_floor,
@@ -33,7 +38,7 @@ from deskapp.domain.severity import (
     requires_major_report,
 )
 from deskapp.domain.status import ACTIVE, Move, next_status
-from deskapp.domain.ticket_deadlines import explanation_waived
+from deskapp.domain.ticket_deadlines import agreed_interval, explanation_waived
 from deskapp.domain.timefmt import local_day, read_local
 from deskapp.domain.visits import ReopenException, satisfaction_from_score, visit_move
 from deskapp.i18n import t
@@ -183,16 +188,20 @@ def dispatch(
     *,
     department: str,
     note: str,
+    agreed_hours: str = "",
     late: LateApproval | None = None,
 ) -> ActionResult:
-    """派单 to a cooperating department (data/departments.toml)."""
+    """派单 to a cooperating department (data/departments.toml); its reply interval agreed for
+    this dispatch (双方约定的时限, working hours) when typed, else the default."""
     text = _note(note)
     if department not in desk.refdata.departments:
         raise RuleViolation.single("department", "error.department.unknown")
+    hours = agreed_interval(agreed_hours)
+    agreed = {"agreed_hours": str(hours)} if hours is not None else {}
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         _move(c, Move.DISPATCH)
-        return _event(c, "dispatch", actor, now, text, department=department)
+        return _event(c, "dispatch", actor, now, text, department=department, **agreed)
 
     return _act(desk, actor, complaint_id, apply, late)
 
@@ -296,11 +305,16 @@ def close(
     outcome: str,
     finding: str = "",
     satisfaction: str = "",
+    responsible_kind: str = "",
+    responsible_department: str = "",
+    responsible_staff: str = "",
+    responsible_note: str = "",
     late: LateApproval | None = None,
 ) -> ActionResult:
     """结案 with the outcome and the customer's reaction when told (satisfaction, or 客户未表态);
-    the level-4 finding (the cause after checking the facts) if known. The day close asks for
-    the reaction of every ticket closed that day."""
+    the level-4 finding (the cause after checking the facts) if known; the responsible party
+    (责任界定: a department, a staff member, the customer, a third party) when recorded. The
+    day close asks for the reaction of every ticket closed that day."""
     limit = desk.refdata.settings.intake.text_limits.outcome
     error = check_text("outcome", outcome, required=True, max_len=limit, multiline=True)
     if error:
@@ -312,8 +326,21 @@ def close(
         except ValueError:
             raise RuleViolation.single("satisfaction", "error.required") from None
 
+    note_text = _note(responsible_note, "responsible_note", required=False)
+
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         _check_closable(desk, session, c)
+        staff_ids = {responsible_staff} if session.get(Staff, responsible_staff) else set()
+        responsible = check_responsible(responsible_kind,
+                                        responsible_department or responsible_staff, note_text,
+                                        desk.refdata.departments, staff_ids)  # fmt: skip
+        if responsible is not None:
+            c.responsible_kind = responsible.value
+            c.responsible_ref = {
+                ResponsibleKind.DEPARTMENT: responsible_department,
+                ResponsibleKind.STAFF: responsible_staff,
+            }.get(responsible, "")
+            c.responsible_note = note_text
         if finding:
             children = {p.code for p in desk.refdata.causes.children(c.cause_code)}
             if finding not in children:
@@ -333,6 +360,8 @@ def close(
             on_spot=False,
             finding=finding or None,
             satisfaction=reaction.value if reaction else None,
+            responsible=c.responsible_kind or None,
+            responsible_ref=c.responsible_ref or None,
         )
 
     return _act(desk, actor, complaint_id, apply, late)
@@ -928,5 +957,28 @@ def tell_refund(
         check_tellable(life_of(refund))
         refund.told_at, refund.told_by = now, actor.id
         return _event(c, "refund_told", actor, now, text, refund_id=refund.id)
+
+    return _act(desk, actor, complaint_id, apply, late)
+
+
+# ------------------------------------------------------------------ responsibility
+
+
+def set_no_fault(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    no_fault: bool,
+    reason: str,
+    late: LateApproval | None = None,
+) -> ActionResult:
+    """无责投诉 set or cleared after the facts are checked, with the reason, as an event."""
+    text = _note(reason, "reason")
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        check_no_fault_change(c.no_fault, no_fault, text)
+        c.no_fault = no_fault
+        return _event(c, "no_fault_changed", actor, now, text, no_fault=no_fault)
 
     return _act(desk, actor, complaint_id, apply, late)

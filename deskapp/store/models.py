@@ -132,6 +132,10 @@ class Complaint(RecordTable, table=True):
     paused_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     created_by: str = Field(max_length=40)
     updated_at: datetime = Field(sa_column=utc_column())
+    # 责任界定 (0012, issue 17): recorded at closing (domain/responsibility.py)
+    responsible_kind: str = Field(default="", max_length=16)  # ResponsibleKind, or ""
+    responsible_ref: str = Field(default="", max_length=40)  # the department code, staff id
+    responsible_note: str = ""  # the third party, or words on the others
 
 
 class ComplaintEvent(RecordTable, table=True):

@@ -100,9 +100,11 @@ CHAIN_STEPS = [
     "record_explanation",
     "record_waiver",
 ]
-# A refund's life after intake (issue 17): recorded within the rule, beyond it approved by the
-# duty manager, refused when the duty manager approves their own (the attempt audited), paid, told.
-REFUND_STEPS = ["record", "record_beyond", "record_self", "pay", "tell"]
+# Issue 17: a refund's life after intake (recorded within the rule, beyond it approved by the
+# duty manager, refused when the duty manager approves their own (the attempt audited), paid,
+# told), 无责 set or cleared, closing with the responsible party, a dispatch's agreed interval.
+REFUND_STEPS = ["record", "record_beyond", "record_self", "pay", "tell", "no_fault",
+                "close_responsible", "dispatch_agreed"]  # fmt: skip
 MORE_FOLLOWUP = {
     "escalate": {"t": T, "n": N},
     "refund_life": {"t": T, "n": N, "step": st.sampled_from(REFUND_STEPS)},
@@ -367,6 +369,13 @@ class ThreeTerminals(RuleBasedStateMachine):
                                                method="account_credit", reference="CZ-1"),
             "tell": lambda: followup.tell_refund(desk, me, cid, refund_id=refund or "",
                                                  note="已告知客户"),
+            "no_fault": lambda: followup.set_no_fault(desk, me, cid, no_fault=n % 2 == 0,
+                                                      reason="核实后认定"),
+            "close_responsible": lambda: followup.close(
+                desk, me, cid, outcome="已解决", responsible_kind="department",
+                responsible_department="billing"),
+            "dispatch_agreed": lambda: followup.dispatch(
+                desk, me, cid, department="billing", note="约定4小时", agreed_hours="4"),
         }  # fmt: skip
         self.act(term, calls[step])
 

@@ -1,10 +1,11 @@
 """refunds after intake (issue 17): a refund's error type and its life (paid, customer told),
-and the audit of every attempt to approve a refund beyond the rule
+the audit of every attempt to approve a refund beyond the rule, and the responsible party
+recorded at closing (责任界定)
 
 Revision ID: 0012_refunds17
 Revises: 0011_rules16_escalation
 
-Additive: new columns on `refund` (plain ADD COLUMN, never batch mode) and a new record table
+Additive: new columns on `refund` and `complaint` (plain ADD COLUMN, never batch mode) and a new record table
 `refund_approval`, so SCHEMA_VERSION goes to 8. A refund recorded before keeps error type ""
 (recorded before the list of data/refund_errors.toml) and is unpaid as far as the desk knows:
 on a ticket still open its pay clock runs and the handler records the payment; a closed ticket
@@ -38,6 +39,19 @@ def upgrade() -> None:
     )
     op.add_column("refund", sa.Column("told_at", sa.DateTime(), nullable=True))
     op.add_column("refund", sa.Column("told_by", sa.String(length=40), nullable=True))
+    # 责任界定 recorded at closing
+    op.add_column(
+        "complaint",
+        sa.Column("responsible_kind", sa.String(length=16), nullable=False, server_default=""),
+    )
+    op.add_column(
+        "complaint",
+        sa.Column("responsible_ref", sa.String(length=40), nullable=False, server_default=""),
+    )
+    op.add_column(
+        "complaint",
+        sa.Column("responsible_note", sa.String(), nullable=False, server_default=""),
+    )
     op.create_table(
         "refund_approval",
         sa.Column("id", sa.String(), nullable=False),
@@ -62,3 +76,5 @@ def downgrade() -> None:
     op.drop_table("refund_approval")
     for column in reversed(_REFUND_COLUMNS):
         op.drop_column("refund", column)  # SQLite >= 3.35 drops in place
+    for column in ("responsible_note", "responsible_ref", "responsible_kind"):
+        op.drop_column("complaint", column)
