@@ -957,6 +957,7 @@ FOLLOWUPS.update({
         "refund": _refund_marked(d, "待支付")}, "reference"),
     "refund_told": Followup(_refund_paid, lambda d, a: {
         "refund": _refund_marked(d, "已支付")}, "note"),
+    "no_fault": Followup(_open_ticket, lambda d, a: {"no_fault": True}, "reason"),
 })  # fmt: skip
 
 

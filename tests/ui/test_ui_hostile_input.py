@@ -112,6 +112,8 @@ KINDS.update({
     "f-refund_charged": "parsed", "f-refund_should": "parsed", "f-refund_amount": "parsed",
     "f-refund_verification": "text", "f-refund_approver": "parsed",
     "f-refund_approver_pin": "secret", "f-refund_approval_reason": "text", "f-reference": "text",
+    # closing's responsible party, a dispatch's agreed reply interval
+    "f-responsible_note": "text", "f-agreed_hours": "parsed",
 })  # fmt: skip
 
 
@@ -305,6 +307,7 @@ VALID.update({  # issue 17: within the rule, so no approver is needed
     "f-refund_charged": "30", "f-refund_should": "20", "f-refund_amount": "",
     "f-refund_verification": "计费中心核实", "f-refund_approver": "", "f-refund_approver_pin": "",
     "f-refund_approval_reason": "", "f-reference": "CZ-1",
+    "f-responsible_note": "", "f-agreed_hours": "",
 })  # fmt: skip
 
 
