@@ -11,6 +11,8 @@ from typing import Any
 from deskapp.domain.enums import ClaimedTo, RefundMethod, Satisfaction, Severity
 from deskapp.domain.refund import RefundState
 from deskapp.domain.responsibility import ResponsibleKind
+from deskapp.domain.visits import ANSWERS as VISIT_ANSWERS
+from deskapp.domain.visits import VISIT_QUESTIONS, ReopenCause
 from deskapp.i18n import t
 from deskapp.screens.widgets.action_dialog import DialogSpec, FieldSpec
 from deskapp.services import followup
@@ -213,11 +215,24 @@ ACTIONS: tuple[QueueAction, ...] = (
             FieldSpec("exception", t("field.exception"), "select", _options(
                 "reopen_exception", ["compensation_only", "company_policy"])),
             FieldSpec("note", t("field.note")),
+            # issue 17: the attempts before reaching the customer, the guidelines' questions,
+            # the suggestion, a reopening's cause, the manager approving an exception
+            FieldSpec("attempts", t("field.attempts"), placeholder=t("field.attempts_hint")),
+            *(FieldSpec(q, t(f"field.visit_{q}"), "select", _options(
+                "satisfaction", [a.value for a in VISIT_ANSWERS])) for q in VISIT_QUESTIONS),
+            FieldSpec("suggestion", t("field.suggestion")),
+            FieldSpec("reopen_cause", t("field.reopen_cause"), "select",
+                      _options("reopen_cause", [c.value for c in ReopenCause])),
+            FieldSpec("approver", t("field.approver"), max_length=16),
+            FieldSpec("approver_pin", t("field.approver_pin"), max_length=12, password=True),
         ],
         lambda desk, actor, cid, v: followup.record_visit(
             desk, actor, cid, late=v.get("late"),
             satisfaction=v["satisfaction"], score=_score(v["score"]),
-            exception=v["exception"], note=v["note"]),
+            exception=v["exception"], note=v["note"], attempts=v["attempts"],
+            attitude=v["attitude"], speed=v["speed"], result_answer=v["result"],
+            suggestion=v["suggestion"], reopen_cause=v["reopen_cause"],
+            approver_work_no=v["approver"], approver_pin=v["approver_pin"]),
     ),
     QueueAction(
         "escalate", "e",

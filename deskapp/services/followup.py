@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from deskapp.domain.deadlines import ClockKind
@@ -40,7 +41,14 @@ from deskapp.domain.severity import (
 from deskapp.domain.status import ACTIVE, Move, next_status
 from deskapp.domain.ticket_deadlines import agreed_interval, explanation_waived
 from deskapp.domain.timefmt import local_day, read_local
-from deskapp.domain.visits import ReopenException, satisfaction_from_score, visit_move
+from deskapp.domain.visits import (
+    ReopenException,
+    check_answers,
+    check_reopen_cause,
+    exception_needs_approval,
+    satisfaction_from_score,
+    visit_move,
+)
 from deskapp.i18n import t
 from deskapp.ids import uuid7
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
@@ -55,6 +63,7 @@ from deskapp.services.refunds import (
     refunds_of,
     total_of,
 )
+from deskapp.services.staff import verify_manager
 from deskapp.store.models import Complaint, ComplaintEvent, Refund, Staff
 
 NOTE_LIMIT = 2000
@@ -399,10 +408,21 @@ def record_visit(
     score: int | None = None,
     exception: str = "",
     note: str = "",
+    attempts: str = "",
+    attitude: str = "",
+    speed: str = "",
+    result_answer: str = "",
+    suggestion: str = "",
+    reopen_cause: str = "",
+    approver_work_no: str = "",
+    approver_pin: SecretStr | str = "",
     late: LateApproval | None = None,
 ) -> ActionResult:
-    """回访: satisfied / basically satisfied / unsatisfied, or a 10-point score. Unsatisfied
-    reopens the ticket (重启工单, counted) unless one of the two exceptions applies."""
+    """回访: satisfied / basically satisfied / unsatisfied, or a 10-point score, with the
+    attempts before the customer was reached (unreachable × N, their times), the guidelines'
+    questions (attitude, speed, result) and the customer's suggestion. Unsatisfied reopens the
+    ticket (重启工单, counted, with its cause) unless one of the two exceptions applies, which a
+    manager approves with their PIN (recorded)."""
     if score is not None:
         result = satisfaction_from_score(score)
     else:
@@ -417,6 +437,21 @@ def record_visit(
     if reason is not None and result is not Satisfaction.UNSATISFIED:
         reason = None  # the exceptions only matter for an unsatisfied customer
     text = _note(note, required=reason is not None)
+    answers = check_answers({"attitude": attitude, "speed": speed, "result": result_answer})
+    advice = _note(suggestion, "suggestion", required=False)
+    tried = _attempt_times(desk, attempts)
+    move_now = visit_move(result, reason)
+    cause = check_reopen_cause(move_now, reopen_cause, text)
+    approver = None
+    if exception_needs_approval(result, reason):
+        if not (approver_work_no.strip() and approver_pin):
+            raise RuleViolation.single("approver", "error.visit.exception_approval")
+        try:
+            approver = verify_manager(desk, approver_work_no, approver_pin, field="approver")
+        except RuleViolation as v:  # a wrong PIN is counted toward the approver's lockout
+            raise RuleViolation(
+                [FieldError("approver", e.key, e.params) for e in v.errors]
+            ) from None
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         if c.solved_on_spot:
@@ -434,6 +469,11 @@ def record_visit(
             score=score,
             exception=reason.value if reason else None,
             move=move.value,
+            attempts=[a.isoformat() for a in tried],
+            unreachable=len(tried),
+            answers=answers,
+            suggestion=advice,
+            approved_by=approver.id if approver else None,
         )
         if move is Move.REOPEN:
             c.reopen_count += 1
@@ -444,10 +484,32 @@ def record_visit(
             # Same moment as the visit: events sort by (at, id) and the UUIDv7 ids are
             # monotonic, so it follows the visit, and an action stamped with the same instant
             # (a frozen or coarse clock) still follows the reopening into the new round.
-            return _event(c, "reopened", actor, now, text, round=c.reopen_count + 1)
+            return _event(c, "reopened", actor, now, text, round=c.reopen_count + 1,
+                          cause=cause.value if cause else None)  # fmt: skip
         return visit
 
     return _act(desk, actor, complaint_id, apply, late)
+
+
+def _attempt_times(desk: Desk, text: str) -> list[datetime]:
+    """The times the customer could not be reached before the visit, as typed (one per line
+    or separated by commas or semicolons), each in the past."""
+    now = desk.clock.now()
+    times: list[datetime] = []
+    for part in (
+        text.replace("；", ";")
+        .replace("，", ",")
+        .replace(";", "\n")
+        .replace(",", "\n")
+        .splitlines()
+    ):
+        if not part.strip():
+            continue
+        moment, error = read_local("attempts", part.strip(), desk.tz, now)
+        if moment is None or moment > now:
+            raise RuleViolation([error or FieldError("attempts", "error.visit.attempt_time")])
+        times.append(moment)
+    return sorted(times)
 
 
 def pause_clocks(

@@ -114,6 +114,9 @@ KINDS.update({
     "f-refund_approver_pin": "secret", "f-refund_approval_reason": "text", "f-reference": "text",
     # closing's responsible party, a dispatch's agreed reply interval
     "f-responsible_note": "text", "f-agreed_hours": "parsed",
+    # the return visit's attempts, suggestion and the manager approving an exception
+    "f-attempts": "parsed", "f-suggestion": "text", "f-approver": "parsed",
+    "f-approver_pin": "secret",
 })  # fmt: skip
 
 
@@ -307,7 +310,8 @@ VALID.update({  # issue 17: within the rule, so no approver is needed
     "f-refund_charged": "30", "f-refund_should": "20", "f-refund_amount": "",
     "f-refund_verification": "计费中心核实", "f-refund_approver": "", "f-refund_approver_pin": "",
     "f-refund_approval_reason": "", "f-reference": "CZ-1",
-    "f-responsible_note": "", "f-agreed_hours": "",
+    "f-responsible_note": "", "f-agreed_hours": "", "f-attempts": "11-24 09:00",
+    "f-suggestion": "", "f-approver": "", "f-approver_pin": "",
 })  # fmt: skip
 
 
