@@ -159,3 +159,40 @@ class TestRefundDialogSnapshots:
     ) -> None:
         take(desk, actors["1001"], "王先生", "13912345678")
         assert snap_compare(build_app(desk), terminal_size=size, run_before=refund_dialog)
+
+
+async def test_a_return_visit_with_its_attempts_and_questions(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """回访 (issue 17) with keys: 满意, the unreached attempts, the three questions, the
+    suggestion."""
+    import json
+
+    from deskapp.services import followup
+
+    me = actors["1001"]
+    cid = take(desk, me, "赵女士", "13700003333")
+    followup.close(desk, me, cid, outcome="已调整基站天线")
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_queue(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("enter", "down", "enter")  # (无) → 满意
+        await pilot.press("tab", "tab", "tab")  # no score, no exception, to the note
+        await type_text(pilot, "客户认可处理结果")
+        await pilot.press("tab")
+        await type_text(pilot, "11-24 08:40, 11-24 09:10")
+        await pilot.press("tab", "enter", "down", "enter")  # attitude: 满意
+        await pilot.press("tab", "enter", "down", "down", "enter")  # speed: 基本满意
+        await pilot.press("tab", "enter", "down", "enter")  # result: 满意
+        await pilot.press("tab")
+        await type_text(pilot, "希望短信告知进度")
+        await submit(pilot)
+        assert isinstance(app.screen, QueueScreen), "the dialog stayed open"
+        kind, note, data = last_event(desk, cid)
+        assert (kind, note, data["unreachable"]) == ("visit", "客户认可处理结果", 2)
+        assert data["answers"] == {"attitude": "satisfied", "speed": "basically_satisfied",
+                                   "result": "satisfied"}  # fmt: skip
+        assert data["suggestion"] == "希望短信告知进度"
+        assert json.dumps(data)  # (stored as JSON)
