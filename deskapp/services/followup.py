@@ -350,6 +350,11 @@ def close(
                 ResponsibleKind.STAFF: responsible_staff,
             }.get(responsible, "")
             c.responsible_note = note_text
+        responsible_data = (
+            {"responsible": c.responsible_kind, "responsible_ref": c.responsible_ref or None}
+            if responsible is not None
+            else {}
+        )
         if finding:
             children = {p.code for p in desk.refdata.causes.children(c.cause_code)}
             if finding not in children:
@@ -369,8 +374,7 @@ def close(
             on_spot=False,
             finding=finding or None,
             satisfaction=reaction.value if reaction else None,
-            responsible=c.responsible_kind or None,
-            responsible_ref=c.responsible_ref or None,
+            **responsible_data,
         )
 
     return _act(desk, actor, complaint_id, apply, late)
@@ -453,6 +457,17 @@ def record_visit(
                 [FieldError("approver", e.key, e.params) for e in v.errors]
             ) from None
 
+    # issue 17's particulars, only when there are some (older events read as before)
+    extra: dict[str, object] = {}
+    if tried:
+        extra |= {"attempts": [a.isoformat() for a in tried], "unreachable": len(tried)}
+    if any(answers.values()):
+        extra["answers"] = answers
+    if advice:
+        extra["suggestion"] = advice
+    if approver is not None:
+        extra["approved_by"] = approver.id
+
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         if c.solved_on_spot:
             raise RuleViolation.single("status", "error.visit.on_spot")
@@ -469,11 +484,7 @@ def record_visit(
             score=score,
             exception=reason.value if reason else None,
             move=move.value,
-            attempts=[a.isoformat() for a in tried],
-            unreachable=len(tried),
-            answers=answers,
-            suggestion=advice,
-            approved_by=approver.id if approver else None,
+            **extra,
         )
         if move is Move.REOPEN:
             c.reopen_count += 1
@@ -484,8 +495,8 @@ def record_visit(
             # Same moment as the visit: events sort by (at, id) and the UUIDv7 ids are
             # monotonic, so it follows the visit, and an action stamped with the same instant
             # (a frozen or coarse clock) still follows the reopening into the new round.
-            return _event(c, "reopened", actor, now, text, round=c.reopen_count + 1,
-                          cause=cause.value if cause else None)  # fmt: skip
+            caused = {"cause": cause.value} if cause else {}
+            return _event(c, "reopened", actor, now, text, round=c.reopen_count + 1, **caused)
         return visit
 
     return _act(desk, actor, complaint_id, apply, late)
