@@ -129,3 +129,27 @@ def test_refund_figures_read_back_from_the_xlsx_and_csv_files(
     assert rows[start + 3] == ["全部退费", "合计", "4", "94.00", "2"]
     cash = next(row for row in rows[start:] if row[:2] == ["按支付方式", "现金"])
     assert cash[2:] == ["1", "60.00", "1"]
+
+
+def test_reopens_are_counted_by_cause(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
+) -> None:
+    """Three reopenings in November: overdue handling twice (one ticket reopened twice), one
+    visit that gave no cause: overdue 2 + unrecorded 1 = 3."""
+    me = actors["1001"]
+    now = clock.now()
+    at(clock, 10)
+    first = take_complaint(desk, me, valid_form(desk, contact_phone="13800000011")).id
+    second = take_complaint(desk, me, valid_form(desk, contact_phone="13800000012")).id
+    for round_no, cause in enumerate(["overdue", "overdue"]):
+        fu.close(desk, me, first, outcome="已处理")
+        at(clock, 11 + round_no)
+        fu.record_visit(desk, me, first, satisfaction="unsatisfied", reopen_cause=cause,
+                        note="超时未处理")  # fmt: skip
+    fu.close(desk, me, second, outcome="已处理")
+    fu.record_visit(desk, me, second, satisfaction="unsatisfied", note="不满意")
+    clock.set(now)
+    report = build_report(desk, ReportRequest(month_of(date(2026, 11, 1))))
+    got = {row[0]: row[1] for row in report.table("reopens").rows}
+    assert got["超时处理"] == 2 and got["未兑现承诺"] == 0 and got["推诿"] == 0
+    assert got["(未记录原因)"] == 1 and got["合计"] == 3  # 2 + 1

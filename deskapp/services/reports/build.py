@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import datetime
 from typing import Any
@@ -49,6 +50,7 @@ from deskapp.services.reports.tables import (
     _levels_table,
     _process_table,
     _refunds_table,
+    _reopens_table,
     _team_tables,
     _trend_table,
 )
@@ -92,6 +94,13 @@ def build_report(desk: Desk, request: ReportRequest, now: datetime | None = None
     ]
     refunds = _load_refunds(desk, scope, start, end)
     report.tables.append(_refunds_table(desk, report, refunds, _paid_late(desk, refunds, now)))
+    reopened = [
+        json.loads(e.data or "{}").get("cause") or ""
+        for evs in events.values()
+        for e in evs
+        if e.kind == "reopened" and start <= e.at < end
+    ]
+    report.tables.append(_reopens_table(report, reopened))
     return report
 
 

@@ -20,6 +20,7 @@ from deskapp.domain.money import from_fen
 from deskapp.domain.phone import mask_phone
 from deskapp.domain.replay import History
 from deskapp.domain.timefmt import format_local
+from deskapp.domain.visits import ReopenCause
 from deskapp.i18n import t
 from deskapp.services.customer_base import CustomerBase
 from deskapp.services.desk import Desk
@@ -301,4 +302,19 @@ def _refunds_table(
         table.rows.append(line(by_method, t(f"refund_method.{method.value}"), paid))
     unpaid = [r for r in refunds if r.paid_at is None]
     table.rows.append(line(by_method, t("reports.refunds.unpaid"), unpaid))
+    return table
+
+
+def _reopens_table(report: Report, reopened: list[str]) -> Table:
+    """重启工单 by cause (issue 17): every reopening in the period, by the cause its visit gave
+    (none recorded: apart)."""
+    columns = _cols("reopen_col", [("cause", Kind.TEXT), ("count", Kind.INT)])
+    table = Table("reopens", t("reports.table.reopens"), _basis("reopens", report), columns)
+    counts = Counter(reopened)
+    table.rows.extend(
+        (t(f"reopen_cause.{cause.value}"), counts[cause.value]) for cause in ReopenCause
+    )
+    table.rows.append((t("reports.reopen_unrecorded"), counts[""]))
+    table.total_rows.add(len(table.rows))
+    table.rows.append((t("reports.total"), len(reopened)))
     return table
