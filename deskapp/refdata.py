@@ -210,6 +210,20 @@ class HolidaysFile(StrictModel):
 class Department(StrictModel):
     code: str
     name: str
+    contact: str = ""  # 专(兼)职接口人: the department's contact person for complaints
+
+
+class RefundErrorType(StrictModel):
+    """退费差错类型 (data/refund_errors.toml): `double` for the six billing errors of the job
+    manual (收费误差,双倍返还); any other refunds the difference itself."""
+
+    code: str
+    name: str
+    double: bool = False
+
+
+class _RefundErrorsFile(StrictModel):
+    error_type: list[RefundErrorType] = Field(min_length=1)
 
 
 class EscalationLevel(StrictModel):
@@ -308,6 +322,12 @@ class RefData:
         """data/departments.toml: the cooperating departments (协查部门), by code."""
         parsed = _DepartmentsFile.model_validate(self._toml("departments.toml"))
         return {d.code: d for d in parsed.department}
+
+    @cached_property
+    def refund_errors(self) -> dict[str, RefundErrorType]:
+        """data/refund_errors.toml: the error types a refund is recorded under, by code."""
+        parsed = _RefundErrorsFile.model_validate(self._toml("refund_errors.toml"))
+        return {e.code: e for e in parsed.error_type}
 
     @cached_property
     def _escalation_file(self) -> _EscalationFile:

@@ -38,6 +38,7 @@ class ClockKind(StrEnum):
     RESOLUTION_GENERAL = "resolution_general"  # 处理完结时限, receipt to closing: 一般
     RESOLUTION_SERIOUS = "resolution_serious"  # 严重
     RESOLUTION_MAJOR = "resolution_major"  # 重大
+    REFUND_PAYMENT = "refund_payment"  # 退费支付: an approved refund paid within its limit
     PROMISE = "promise"  # a time promised to the customer: the deadline is that time
 
 
@@ -131,6 +132,7 @@ DEFAULT_LIMITS = TimeLimits(
         ClockKind.RESOLUTION_GENERAL: Limit(Fraction(3), TimeUnit.WORKING_DAYS),
         ClockKind.RESOLUTION_SERIOUS: Limit(Fraction(2), TimeUnit.WORKING_DAYS),
         ClockKind.RESOLUTION_MAJOR: Limit(Fraction(1), TimeUnit.WORKING_DAYS),
+        ClockKind.REFUND_PAYMENT: Limit(Fraction(3), TimeUnit.WORKING_DAYS),
     }
 )
 

@@ -7,19 +7,24 @@ deadline."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from deskapp.domain.deadlines import (
     ClockKind,
     Deadline,
+    Limit,
     Pause,
     TimeLimits,
+    TimeUnit,
     care_follow_ups,
     due,
     paused_deadline,
 )
 from deskapp.domain.enums import Severity, Status
+from deskapp.domain.errors import RuleViolation
 from deskapp.domain.status import ACTIVE
 from deskapp.domain.worktime import DeadlineCalendar, WorkCalendar
 
@@ -32,7 +37,8 @@ RESOLUTION = {
 
 # A promise is kept whatever the progress, and care dates are calendar dates agreed with the
 # customer: pausing moves neither.
-NOT_PAUSABLE = frozenset({ClockKind.PROMISE, ClockKind.CARE_FOLLOW_UP})
+# An approved refund is paid whether or not the customer can be reached (account credit first).
+NOT_PAUSABLE = frozenset({ClockKind.PROMISE, ClockKind.CARE_FOLLOW_UP, ClockKind.REFUND_PAYMENT})
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,30 @@ class DispatchFacts:
     at: datetime
     replies: tuple[datetime, ...] = ()
     final: bool = False  # the department has finished (办结): no further updates due
+    # 双方约定的时限: the reply interval agreed with the department for this dispatch, in
+    # working hours, instead of data/time_limits.toml's (first response and updates alike)
+    agreed_hours: Fraction | None = None
+
+
+MAX_AGREED_HOURS = 80  # ten working days of eight hours: beyond that it is not a reply interval
+
+
+def agreed_interval(text: str, field: str = "agreed_hours") -> Fraction | None:
+    """The reply interval typed for a dispatch (working hours, halves allowed), or None for
+    the default of data/time_limits.toml."""
+    raw = text.strip()
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise RuleViolation.single(field, "error.amount.not_number") from None
+    if not value.is_finite() or value <= 0 or value > MAX_AGREED_HOURS:
+        raise RuleViolation.single(field, "error.dispatch.agreed_range", max=MAX_AGREED_HOURS)
+    hours = Fraction(value)
+    if (hours * 2).denominator != 1:
+        raise RuleViolation.single(field, "error.dispatch.agreed_range", max=MAX_AGREED_HOURS)
+    return hours
 
 
 @dataclass(frozen=True)
@@ -75,6 +105,8 @@ class TicketFacts:
     investigated: bool = False
     visited: bool = False
     care_done: int = 0
+    # 退费支付: when each refund approved but not yet paid was recorded (its pay clock's start)
+    refunds_unpaid: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True, order=True)
@@ -89,6 +121,7 @@ def active_clocks(
 ) -> list[ActiveClock]:
     """Every deadline the ticket is currently running against, earliest first."""
     running: list[tuple[ClockKind, datetime, str]] = []
+    agreed: dict[tuple[ClockKind, str], Fraction] = {}  # (clock, department): agreed hours
     if facts.status in ACTIVE:
         if not facts.dispatches and not facts.solved_on_spot:
             if facts.dispatch_planned_at is not None:
@@ -102,6 +135,9 @@ def active_clocks(
         for dispatch in facts.dispatches:
             if dispatch.final:
                 continue
+            if dispatch.agreed_hours is not None:
+                for kind in (ClockKind.DEPARTMENT_UPDATE, ClockKind.DEPARTMENT_FIRST_RESPONSE):
+                    agreed[(kind, dispatch.department)] = dispatch.agreed_hours
             if dispatch.replies:
                 running.append(
                     (ClockKind.DEPARTMENT_UPDATE, max(dispatch.replies), dispatch.department)
@@ -126,6 +162,10 @@ def active_clocks(
             )
         if facts.promise_due is not None:
             running.append((ClockKind.PROMISE, facts.promise_due, ""))
+        # A closed ticket has no unpaid refund (closing is refused while there is one), but
+        # one recorded before refunds had a life (migration 0012) runs no clock once closed.
+        for start in facts.refunds_unpaid:
+            running.append((ClockKind.REFUND_PAYMENT, start, ""))
     elif (
         facts.status is Status.CLOSED
         and facts.closed_at is not None
@@ -133,11 +173,20 @@ def active_clocks(
     ):
         running.append((ClockKind.RETURN_VISIT, facts.closed_at, ""))
     clocks = [
-        ActiveClock(_deadline(kind, start, facts, calendar, limits), kind, detail)
+        ActiveClock(_deadline(kind, start, facts, calendar, _agreed(limits, kind,
+                                                                    agreed.get((kind, detail)))),
+                    kind, detail)
         for kind, start, detail in running
-    ]
+    ]  # fmt: skip
     clocks.extend(_care(facts, calendar, limits))
     return sorted(clocks)
+
+
+def _agreed(limits: TimeLimits, kind: ClockKind, hours: Fraction | None) -> TimeLimits:
+    """The limits with a department's agreed reply interval in place of the default."""
+    if hours is None:
+        return limits
+    return replace(limits, clocks={**limits.clocks, kind: Limit(hours, TimeUnit.WORKING_HOURS)})
 
 
 def _deadline(

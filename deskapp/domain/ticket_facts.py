@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from fractions import Fraction
 from typing import Any, Protocol
 
 from deskapp.domain.deadlines import Pause, TimeLimits
@@ -74,6 +75,8 @@ def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> Ticke
     pauses: list[Pause] = []
     investigated = visited = False
     care_done = 0
+    recorded: dict[str, datetime] = {}  # refund id -> recorded at (its pay clock's start)
+    paid: set[str] = set()  # a set, not a pop: events of two terminals may sort either way
     round_start = complaint.registered_at
     assigned = False
     planned: datetime | None = None
@@ -92,7 +95,8 @@ def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> Ticke
         if kind in _TAKEN_UP:
             assigned = True
         if kind == "dispatch":
-            dispatches[data["department"]] = {"at": event.at, "replies": [], "final": False}
+            dispatches[data["department"]] = {"at": event.at, "replies": [], "final": False,
+                                              "agreed": data.get("agreed_hours")}  # fmt: skip
             planned = None
         elif kind == "dispatch_planned":
             planned = planned or event.at
@@ -140,6 +144,10 @@ def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> Ticke
             planned = None
         elif kind == "care":
             care_done += 1
+        elif kind == "refund" and data.get("refund_id"):
+            recorded.setdefault(data["refund_id"], event.at)
+        elif kind == "refund_paid":
+            paid.add(data.get("refund_id", ""))
     # Flagged at intake (no flagging event): the clocks run from the registration.
     if hidden_risk is None and (complaint.hidden_risk or complaint.claimed_to):
         hidden_risk = complaint.registered_at
@@ -165,7 +173,13 @@ def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> Ticke
         explanation_answered=explained,
         closed_at=complaint.closed_at,
         dispatches=tuple(
-            DispatchFacts(code, d["at"], tuple(d["replies"]), d["final"])
+            DispatchFacts(
+                code,
+                d["at"],
+                tuple(d["replies"]),
+                d["final"],
+                Fraction(d["agreed"]) if d.get("agreed") else None,
+            )
             for code, d in dispatches.items()
         ),
         reached_contacts=tuple(reached),
@@ -174,6 +188,7 @@ def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> Ticke
         investigated=investigated,
         visited=visited,
         care_done=care_done,
+        refunds_unpaid=tuple(sorted(at for rid, at in recorded.items() if rid not in paid)),
     )
 
 

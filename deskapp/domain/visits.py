@@ -34,3 +34,46 @@ def visit_move(satisfaction: Satisfaction, exception: ReopenException | None) ->
     if satisfaction is Satisfaction.UNSATISFIED and exception is None:
         return Move.REOPEN
     return Move.VISIT
+
+
+class ReopenCause(StrEnum):
+    """重启工单: why the ticket had to be reopened (the branch counts reopens by cause)."""
+
+    OVERDUE = "overdue"  # overdue handling
+    BROKEN_PROMISE = "broken_promise"  # a promise to the customer not kept
+    PASSING_BUCK = "passing_buck"  # passing the buck (推诿)
+    OTHER = "other"  # other, in words
+
+
+VISIT_QUESTIONS = ("attitude", "speed", "result")  # 服务态度, 处理速度, 处理结果
+ANSWERS = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED, Satisfaction.UNSATISFIED)
+
+
+def check_answers(answers: dict[str, str]) -> dict[str, str]:
+    """The guidelines' questions, each satisfied / basically / unsatisfied (or not asked)."""
+    allowed = {a.value for a in ANSWERS}
+    for question in VISIT_QUESTIONS:
+        value = answers.get(question, "")
+        if value and value not in allowed:
+            raise RuleViolation.single(question, "error.required")
+    return {q: answers.get(q, "") for q in VISIT_QUESTIONS}
+
+
+def check_reopen_cause(move: Move, cause: str, note: str) -> ReopenCause | None:
+    """A visit that reopens the ticket says why, from the list (other: in words). Not
+    required (imports and older callers reopen without one: counted as unrecorded)."""
+    if move is not Move.REOPEN or not cause:
+        return None
+    try:
+        chosen = ReopenCause(cause)
+    except ValueError:
+        raise RuleViolation.single("reopen_cause", "error.required") from None
+    if chosen is ReopenCause.OTHER and not note.strip():
+        raise RuleViolation.single("note", "error.visit.reopen_other")
+    return chosen
+
+
+def exception_needs_approval(satisfaction: Satisfaction, exception: ReopenException | None) -> bool:
+    """Reporting an unsatisfied result under one of the two exceptions needs a manager's
+    approval (the marketing manager and the leader in charge agree first)."""
+    return satisfaction is Satisfaction.UNSATISFIED and exception is not None

@@ -8,12 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from deskapp.domain.enums import ClaimedTo, Satisfaction, Severity
+from deskapp.domain.enums import ClaimedTo, RefundMethod, Satisfaction, Severity
+from deskapp.domain.refund import RefundState
+from deskapp.domain.responsibility import ResponsibleKind
+from deskapp.domain.visits import ANSWERS as VISIT_ANSWERS
+from deskapp.domain.visits import VISIT_QUESTIONS, ReopenCause
 from deskapp.i18n import t
 from deskapp.screens.widgets.action_dialog import DialogSpec, FieldSpec
 from deskapp.services import followup
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.queue import QueueRow
+from deskapp.services.refunds import RefundForm, ticket_refunds
 from deskapp.services.staff import list_staff
 
 Call = Callable[[Desk, Actor, str, dict[str, Any]], object]
@@ -109,6 +114,60 @@ def _note_only(name: str, key: str, service: Callable[..., object], *, show: boo
     )  # fmt: skip
 
 
+def _responsible_fields(desk: Desk, row: QueueRow) -> list[FieldSpec]:
+    """责任界定 at closing: who, then which department or staff member, or words."""
+    return [
+        FieldSpec("responsible_kind", t("field.responsible_kind"), "select",
+                  _options("responsible_kind", [k.value for k in ResponsibleKind])),
+        FieldSpec("responsible_department", t("field.responsible_department"), "select",
+                  _departments(desk)),
+        FieldSpec("responsible_staff", t("field.responsible_staff"), "select",
+                  [(f"{s.work_no} {s.name}", s.id) for s in list_staff(desk)]),
+        FieldSpec("responsible_note", t("field.responsible_note"), max_length=200),
+    ]  # fmt: skip
+
+
+def _refund_fields(desk: Desk, row: QueueRow) -> list[FieldSpec]:
+    """退费 after the verification came back: the error type decides the rule; an approving
+    manager (not the one recording it) only beyond the rule."""
+    return [
+        FieldSpec("refund_error_type", t("field.refund_error_type"), "select",
+                  [(e.name, e.code) for e in desk.refdata.refund_errors.values()]),
+        FieldSpec("refund_charged", t("field.refund_charged"), max_length=20),
+        FieldSpec("refund_should", t("field.refund_should"), max_length=20),
+        FieldSpec("refund_amount", t("field.refund_amount"), max_length=20),
+        FieldSpec("refund_method", t("field.refund_method"), "select",
+                  _options("refund_method", [m.value for m in RefundMethod]),
+                  default=RefundMethod.ACCOUNT_CREDIT.value, allow_blank=False),
+        FieldSpec("refund_verified", t("field.refund_verified"), "check"),
+        FieldSpec("refund_verification", t("field.refund_verification"), max_length=500),
+        FieldSpec("refund_approver", t("field.refund_approver"), max_length=16),
+        FieldSpec("refund_approver_pin", t("field.refund_approver_pin"), max_length=12,
+                  password=True),
+        FieldSpec("refund_approval_reason", t("field.refund_approval_reason"), max_length=500),
+    ]  # fmt: skip
+
+
+def _refund_form(v: dict[str, Any]) -> RefundForm:
+    return RefundForm(
+        charged=v["refund_charged"], should_have_charged=v["refund_should"],
+        amount=v["refund_amount"], method=v["refund_method"], verified=v["refund_verified"],
+        approver_work_no=v["refund_approver"], approver_pin=v["refund_approver_pin"],
+        approval_reason=v["refund_approval_reason"], error_type=v["refund_error_type"],
+        verification=v["refund_verification"],
+    )  # fmt: skip
+
+
+def _refunds_in(desk: Desk, row: QueueRow, state: RefundState) -> list[tuple[str, str]]:
+    """The ticket's refunds in `state` (to pay: approved; to tell: paid), by amount and type."""
+    types = desk.refdata.refund_errors
+    return [
+        (f"{r.amount} 元 · {types[r.error_type].name if r.error_type in types else '—'}", r.id)
+        for r in ticket_refunds(desk, row.id)
+        if r.state == state.value
+    ]
+
+
 ACTIONS: tuple[QueueAction, ...] = (
     QueueAction(
         "contact", "c",
@@ -124,9 +183,11 @@ ACTIONS: tuple[QueueAction, ...] = (
     QueueAction(
         "dispatch", "d",
         lambda desk, row: [
-            FieldSpec("department", t("field.department"), "select", _departments(desk)), _note()],
+            FieldSpec("department", t("field.department"), "select", _departments(desk)), _note(),
+            FieldSpec("agreed_hours", t("field.agreed_hours"), max_length=6)],
         lambda desk, actor, cid, v: followup.dispatch(
-            desk, actor, cid, late=v.get("late"), department=v["department"], note=v["note"]),
+            desk, actor, cid, late=v.get("late"), department=v["department"], note=v["note"],
+            agreed_hours=v["agreed_hours"]),
     ),
     QueueAction(
         "department_reply", "r",
@@ -147,10 +208,13 @@ ACTIONS: tuple[QueueAction, ...] = (
                 (p.name, p.code) for p in desk.refdata.causes.children(row.cause_code)]),
             FieldSpec("satisfaction", t("field.satisfaction"), "select", _options(
                 "satisfaction", [s.value for s in Satisfaction])),
+            *_responsible_fields(desk, row),
         ],
         lambda desk, actor, cid, v: followup.close(
             desk, actor, cid, late=v.get("late"), outcome=v["outcome"], finding=v["finding"],
-            satisfaction=v["satisfaction"]),
+            satisfaction=v["satisfaction"], responsible_kind=v["responsible_kind"],
+            responsible_department=v["responsible_department"],
+            responsible_staff=v["responsible_staff"], responsible_note=v["responsible_note"]),
     ),
     QueueAction(
         "visit", "b",
@@ -161,11 +225,24 @@ ACTIONS: tuple[QueueAction, ...] = (
             FieldSpec("exception", t("field.exception"), "select", _options(
                 "reopen_exception", ["compensation_only", "company_policy"])),
             FieldSpec("note", t("field.note")),
+            # issue 17: the attempts before reaching the customer, the guidelines' questions,
+            # the suggestion, a reopening's cause, the manager approving an exception
+            FieldSpec("attempts", t("field.attempts"), placeholder=t("field.attempts_hint")),
+            *(FieldSpec(q, t(f"field.visit_{q}"), "select", _options(
+                "satisfaction", [a.value for a in VISIT_ANSWERS])) for q in VISIT_QUESTIONS),
+            FieldSpec("suggestion", t("field.suggestion")),
+            FieldSpec("reopen_cause", t("field.reopen_cause"), "select",
+                      _options("reopen_cause", [c.value for c in ReopenCause])),
+            FieldSpec("approver", t("field.approver"), max_length=16),
+            FieldSpec("approver_pin", t("field.approver_pin"), max_length=12, password=True),
         ],
         lambda desk, actor, cid, v: followup.record_visit(
             desk, actor, cid, late=v.get("late"),
             satisfaction=v["satisfaction"], score=_score(v["score"]),
-            exception=v["exception"], note=v["note"]),
+            exception=v["exception"], note=v["note"], attempts=v["attempts"],
+            attitude=v["attitude"], speed=v["speed"], result_answer=v["result"],
+            suggestion=v["suggestion"], reopen_cause=v["reopen_cause"],
+            approver_work_no=v["approver"], approver_pin=v["approver_pin"]),
     ),
     _note_only("escalate", "e", followup.escalate),
     QueueAction(
@@ -256,6 +333,49 @@ ACTIONS: tuple[QueueAction, ...] = (
         lambda desk, actor, cid, v: followup.file_report(
             desk, actor, cid, late=v.get("late"), outcome=v["outcome"],
             compensation=v["compensation"]),
+        show=False,
+    ),
+    QueueAction(
+        "no_fault", "j",
+        lambda desk, row: [
+            FieldSpec("no_fault", t("field.no_fault"), "check"),
+            FieldSpec("reason", t("field.reason")),
+        ],
+        lambda desk, actor, cid, v: followup.set_no_fault(
+            desk, actor, cid, late=v.get("late"), no_fault=v["no_fault"], reason=v["reason"]),
+        show=False,
+    ),
+    QueueAction(
+        "refund", "y",
+        _refund_fields,
+        lambda desk, actor, cid, v: followup.record_refund(
+            desk, actor, cid, _refund_form(v), late=v.get("late")),
+        show=False,
+    ),
+    QueueAction(
+        "refund_paid", "n",
+        lambda desk, row: [
+            FieldSpec("refund", t("field.refund"), "select",
+                      _refunds_in(desk, row, RefundState.APPROVED)),
+            FieldSpec("method", t("field.method"), "select",
+                      _options("refund_method", [m.value for m in RefundMethod]),
+                      default=RefundMethod.ACCOUNT_CREDIT.value, allow_blank=False),
+            FieldSpec("reference", t("field.reference"), max_length=80),
+        ],
+        lambda desk, actor, cid, v: followup.pay_refund(
+            desk, actor, cid, late=v.get("late"), refund_id=v["refund"], method=v["method"],
+            reference=v["reference"]),
+        show=False,
+    ),
+    QueueAction(
+        "refund_told", "l",
+        lambda desk, row: [
+            FieldSpec("refund", t("field.refund"), "select",
+                      _refunds_in(desk, row, RefundState.PAID)),
+            _note(),
+        ],
+        lambda desk, actor, cid, v: followup.tell_refund(
+            desk, actor, cid, late=v.get("late"), refund_id=v["refund"], note=v["note"]),
         show=False,
     ),
 )  # fmt: skip

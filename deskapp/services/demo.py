@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,11 +13,13 @@ from typing import Any
 
 from deskapp.clock import FrozenClock
 from deskapp.domain.enums import Channel, Role, Satisfaction, Severity
+from deskapp.domain.errors import RuleViolation
 from deskapp.domain.severity import requires_major_report
 from deskapp.domain.timefmt import format_local
 from deskapp.services import followup, opinion_book, shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, RefundForm, take_complaint
+from deskapp.services.refunds import ticket_refunds
 from deskapp.services.staff import actor_of, list_staff, seed_staff
 from deskapp.services.terminal import init_terminal
 from deskapp.store.models import Complaint
@@ -161,6 +164,7 @@ def build_demo(
                 _follow_up(desk, clock, taker, complaint.id, root, now, rng, chain)
         _shifts(desk, clock, handlers, now)
         _escalation_cases(desk, clock, chain, by_root, now)
+        _refund_cases(desk, clock, chain, by_root, now)
         _opinion_book(desk, clock, handlers[0], now)
     finally:
         desk.close()
@@ -283,6 +287,81 @@ def _escalation_cases(
     followup.request_explanation(desk, duty, internal.id, head="后台支撑组 孙组长",
                                  note="请一个工作日内书面说明")  # fmt: skip
     clock.set(now)
+
+
+def _refund_cases(
+    desk: Desk,
+    clock: FrozenClock,
+    chain: dict[str, Actor],
+    by_root: dict[str, list[str]],
+    now: datetime,
+) -> None:
+    """Refunds after intake in every state (issue 17), on billing tickets of the last days:
+    approved and waiting to be paid (its pay clock running), approved beyond the rule by the
+    duty manager after the duty manager's own approval of it was refused (the attempt is in
+    the audit), paid but the customer not yet told, and paid, told and closed."""
+    handler, duty = chain["1001"], chain["2001"]
+    manager = DEMO_STAFF[2]
+
+    def ticket(received: datetime, name: str, phone: str, content: str) -> str:
+        clock.set(received + timedelta(minutes=3))
+        return take_complaint(desk, handler, IntakeForm(
+            received_at=format_local(received, desk.tz), customer_name=name, contact_phone=phone,
+            content=content, demand="核实并退还多收费用", cause_code=by_root["BILLINFO"][0],
+            promised_reply_at=format_local(received + timedelta(hours=20), desk.tz),
+        )).id  # fmt: skip
+
+    def verified(error_type: str, charged: str, should: str, **extra: Any) -> RefundForm:
+        return RefundForm(error_type=error_type, charged=charged, should_have_charged=should,
+                          verified=True, verification="计费账务中心核实话单与计费记录",
+                          **extra)  # fmt: skip
+
+    start = now - timedelta(hours=5)
+    waiting = ticket(start, "冯女士", "13500002001", "上月通话时长被多计了二十分钟")
+    clock.set(start + timedelta(hours=2))
+    followup.record_refund(desk, handler, waiting, verified("call_record", "26.00", "20.00"))
+
+    beyond = ticket(start + timedelta(minutes=20), "蒋先生", "13500002002",
+                    "优惠套餐承诺的流量包没有生效,被按标准资费收费")  # fmt: skip
+    clock.set(start + timedelta(hours=2, minutes=30))
+    more = dict(amount="50.00", approval_reason="客户多次往返营业厅,经理同意额外补偿")
+    with suppress(RuleViolation):  # the duty manager may not approve their own (四眼)
+        followup.record_refund(desk, duty, beyond, verified(
+            "promotion_not_applied", "68.00", "38.00", approver_work_no=manager.work_no,
+            approver_pin=manager.pin, **more))  # fmt: skip
+    hall = DEMO_STAFF[3]
+    followup.record_refund(desk, duty, beyond, verified(
+        "promotion_not_applied", "68.00", "38.00", approver_work_no=hall.work_no,
+        approver_pin=hall.pin, **more))  # fmt: skip
+
+    paid = ticket(start + timedelta(minutes=40), "韩女士", "13500002003",
+                  "没有出境却被收取了边界漫游费")  # fmt: skip
+    clock.set(start + timedelta(hours=3))
+    followup.record_refund(desk, handler, paid, verified("border_roaming", "15.00", "0.00"))
+    clock.set(start + timedelta(hours=3, minutes=30))
+    followup.pay_refund(desk, handler, paid, refund_id=_only_refund(desk, paid),
+                        method="account_credit", reference="CZ-DEMO-0001")  # fmt: skip
+
+    told = ticket(start + timedelta(minutes=50), "杨先生", "13500002004",
+                  "信息服务费每月多扣了五元")  # fmt: skip
+    clock.set(start + timedelta(hours=3, minutes=40))
+    followup.record_refund(desk, handler, told, verified("info_service_overcharged", "10.00",
+                                                         "5.00"))  # fmt: skip
+    clock.set(start + timedelta(hours=4))
+    followup.pay_refund(desk, handler, told, refund_id=_only_refund(desk, told), method="cash",
+                        reference="SJ-DEMO-0002")  # fmt: skip
+    clock.set(start + timedelta(hours=4, minutes=5))
+    followup.tell_refund(desk, handler, told, refund_id=_only_refund(desk, told),
+                         note="已电话告知客户退费10元,客户认可")  # fmt: skip
+    followup.log_contact(desk, handler, told, reached=True, note="告知处理结果")
+    followup.close(desk, handler, told, outcome="已双倍退还多收信息服务费并告知客户",
+                   satisfaction=Satisfaction.SATISFIED.value)  # fmt: skip
+    clock.set(now)
+
+
+def _only_refund(desk: Desk, complaint_id: str) -> str:
+    (refund,) = ticket_refunds(desk, complaint_id)
+    return refund.id
 
 
 def _pin(work_no: str) -> str:

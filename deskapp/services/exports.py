@@ -13,6 +13,7 @@ import io
 import json
 import re
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -318,12 +319,18 @@ def to_json(report: Report, only: str | None = None) -> dict[str, Any]:
                     {"key": c.key, "title": c.title, "kind": c.kind.value} for c in tb.columns
                 ],
                 "rows": [
-                    dict(zip((c.key for c in tb.columns), row, strict=True)) for row in tb.rows
+                    dict(zip((c.key for c in tb.columns), map(_json_number, row), strict=True))
+                    for row in tb.rows
                 ],
             }
             for tb in _tables(report, only)
         ],
     }
+
+
+def _json_number(value: Any) -> Any:
+    """Money (Decimal yuan, two places) as a JSON number: exact to the fen as written."""
+    return float(value) if isinstance(value, Decimal) else value
 
 
 def json_text(report: Report, only: str | None = None) -> str:

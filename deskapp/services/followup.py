@@ -10,14 +10,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from deskapp.domain.deadlines import ClockKind
-from deskapp.domain.enums import Channel, ClaimedTo, Satisfaction, Severity, Status
+from deskapp.domain.enums import Channel, ClaimedTo, RefundMethod, Satisfaction, Severity, Status
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_promised_at, check_text
+from deskapp.domain.money import from_fen, to_fen
 from deskapp.domain.permissions import Permission, require
 from deskapp.domain.recusal import check_recusal
+from deskapp.domain.refund import (
+    check_ceiling,
+    check_closable_with_refunds,
+    check_payable,
+    check_tellable,
+)
+from deskapp.domain.responsibility import (
+    ResponsibleKind,
+    check_no_fault_change,
+    check_responsible,
+)
 from deskapp.domain.severity import (
     chain_level,
     check_severity_change,
@@ -27,15 +40,32 @@ from deskapp.domain.severity import (
     requires_major_report,
 )
 from deskapp.domain.status import ACTIVE, Move, next_status
-from deskapp.domain.ticket_deadlines import explanation_waived
+from deskapp.domain.ticket_deadlines import agreed_interval, explanation_waived
 from deskapp.domain.timefmt import local_day, read_local
-from deskapp.domain.visits import ReopenException, satisfaction_from_score, visit_move
+from deskapp.domain.visits import (
+    ReopenException,
+    check_answers,
+    check_reopen_cause,
+    exception_needs_approval,
+    satisfaction_from_score,
+    visit_move,
+)
 from deskapp.i18n import t
+from deskapp.ids import uuid7
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
 from deskapp.services.deadlines import events_of, refresh_clocks
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
-from deskapp.store.models import Complaint, ComplaintEvent, Staff
+from deskapp.services.refunds import (
+    RefundForm,
+    approve_beyond_rule,
+    check_refund,
+    life_of,
+    refunds_of,
+    total_of,
+)
+from deskapp.services.staff import verify_manager
+from deskapp.store.models import Complaint, ComplaintEvent, Refund, Staff
 
 NOTE_LIMIT = 2000
 
@@ -190,15 +220,19 @@ def dispatch(
     *,
     department: str,
     note: str,
+    agreed_hours: str = "",
     late: LateApproval | None = None,
 ) -> ActionResult:
-    """派单 to a cooperating department (data/departments.toml)."""
+    """派单 to a cooperating department (data/departments.toml); its reply interval agreed for
+    this dispatch (双方约定的时限, working hours) when typed, else the default."""
     text = _note(note)
     _known_department(desk, department)
+    hours = agreed_interval(agreed_hours)
+    agreed = {"agreed_hours": str(hours)} if hours is not None else {}
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         _move(c, Move.DISPATCH)
-        return _event(c, "dispatch", actor, now, text, department=department)
+        return _event(c, "dispatch", actor, now, text, department=department, **agreed)
 
     return _act(desk, actor, complaint_id, apply, late)
 
@@ -302,16 +336,39 @@ def close(
     outcome: str,
     finding: str = "",
     satisfaction: str = "",
+    responsible_kind: str = "",
+    responsible_department: str = "",
+    responsible_staff: str = "",
+    responsible_note: str = "",
     late: LateApproval | None = None,
 ) -> ActionResult:
     """结案 with the outcome and the customer's reaction when told (satisfaction, or 客户未表态);
-    the level-4 finding (the cause after checking the facts) if known. The day close asks for
-    the reaction of every ticket closed that day."""
+    the level-4 finding (the cause after checking the facts) if known; the responsible party
+    (责任界定: a department, a staff member, the customer, a third party) when recorded. The
+    day close asks for the reaction of every ticket closed that day."""
     check_outcome(desk, outcome, required=True)
     reaction = satisfaction_of(satisfaction) if satisfaction else None
 
+    note_text = _note(responsible_note, "responsible_note", required=False)
+
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         _check_closable(desk, session, c)
+        staff_ids = {responsible_staff} if session.get(Staff, responsible_staff) else set()
+        responsible = check_responsible(responsible_kind,
+                                        responsible_department or responsible_staff, note_text,
+                                        desk.refdata.departments, staff_ids)  # fmt: skip
+        if responsible is not None:
+            c.responsible_kind = responsible.value
+            c.responsible_ref = {
+                ResponsibleKind.DEPARTMENT: responsible_department,
+                ResponsibleKind.STAFF: responsible_staff,
+            }.get(responsible, "")
+            c.responsible_note = note_text
+        responsible_data = (
+            {"responsible": c.responsible_kind, "responsible_ref": c.responsible_ref or None}
+            if responsible is not None
+            else {}
+        )
         if finding:
             children = {p.code for p in desk.refdata.causes.children(c.cause_code)}
             if finding not in children:
@@ -331,6 +388,7 @@ def close(
             on_spot=False,
             finding=finding or None,
             satisfaction=reaction.value if reaction else None,
+            **responsible_data,
         )
 
     return _act(desk, actor, complaint_id, apply, late)
@@ -338,7 +396,9 @@ def close(
 
 def _check_closable(desk: Desk, session: Session, c: Complaint) -> None:
     """A 严重/重大 complaint is closed only once escalated to its level; 重大 only with its
-    report form filed (DOMAIN.md, Escalation and supervision). Refused in words."""
+    report form filed (DOMAIN.md, Escalation and supervision); no ticket while a refund is
+    approved but not paid. Refused in words."""
+    check_closable_with_refunds(life_of(r) for r in refunds_of(session, c.id))
     chain = desk.refdata.escalation
     filed = any(e.kind == "report_filed" for e in events_of(session, c.id))
     blocked = closing_blocked(
@@ -366,10 +426,21 @@ def record_visit(
     score: int | None = None,
     exception: str = "",
     note: str = "",
+    attempts: str = "",
+    attitude: str = "",
+    speed: str = "",
+    result_answer: str = "",
+    suggestion: str = "",
+    reopen_cause: str = "",
+    approver_work_no: str = "",
+    approver_pin: SecretStr | str = "",
     late: LateApproval | None = None,
 ) -> ActionResult:
-    """回访: satisfied / basically satisfied / unsatisfied, or a 10-point score. Unsatisfied
-    reopens the ticket (重启工单, counted) unless one of the two exceptions applies."""
+    """回访: satisfied / basically satisfied / unsatisfied, or a 10-point score, with the
+    attempts before the customer was reached (unreachable × N, their times), the guidelines'
+    questions (attitude, speed, result) and the customer's suggestion. Unsatisfied reopens the
+    ticket (重启工单, counted, with its cause) unless one of the two exceptions applies, which a
+    manager approves with their PIN (recorded)."""
     result = satisfaction_from_score(score) if score is not None else satisfaction_of(satisfaction)
     try:
         reason = ReopenException(exception) if exception else None
@@ -378,6 +449,32 @@ def record_visit(
     if reason is not None and result is not Satisfaction.UNSATISFIED:
         reason = None  # the exceptions only matter for an unsatisfied customer
     text = _note(note, required=reason is not None)
+    answers = check_answers({"attitude": attitude, "speed": speed, "result": result_answer})
+    advice = _note(suggestion, "suggestion", required=False)
+    tried = _attempt_times(desk, attempts)
+    move_now = visit_move(result, reason)
+    cause = check_reopen_cause(move_now, reopen_cause, text)
+    approver = None
+    if exception_needs_approval(result, reason):
+        if not (approver_work_no.strip() and approver_pin):
+            raise RuleViolation.single("approver", "error.visit.exception_approval")
+        try:
+            approver = verify_manager(desk, approver_work_no, approver_pin, field="approver")
+        except RuleViolation as v:  # a wrong PIN is counted toward the approver's lockout
+            raise RuleViolation(
+                [FieldError("approver", e.key, e.params) for e in v.errors]
+            ) from None
+
+    # issue 17's particulars, only when there are some (older events read as before)
+    extra: dict[str, object] = {}
+    if tried:
+        extra |= {"attempts": [a.isoformat() for a in tried], "unreachable": len(tried)}
+    if any(answers.values()):
+        extra["answers"] = answers
+    if advice:
+        extra["suggestion"] = advice
+    if approver is not None:
+        extra["approved_by"] = approver.id
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         if c.solved_on_spot:
@@ -395,6 +492,7 @@ def record_visit(
             score=score,
             exception=reason.value if reason else None,
             move=move.value,
+            **extra,
         )
         if move is Move.REOPEN:
             c.reopen_count += 1
@@ -405,10 +503,32 @@ def record_visit(
             # Same moment as the visit: events sort by (at, id) and the UUIDv7 ids are
             # monotonic, so it follows the visit, and an action stamped with the same instant
             # (a frozen or coarse clock) still follows the reopening into the new round.
-            return _event(c, "reopened", actor, now, text, round=c.reopen_count + 1)
+            caused = {"cause": cause.value} if cause else {}
+            return _event(c, "reopened", actor, now, text, round=c.reopen_count + 1, **caused)
         return visit
 
     return _act(desk, actor, complaint_id, apply, late)
+
+
+def _attempt_times(desk: Desk, text: str) -> list[datetime]:
+    """The times the customer could not be reached before the visit, as typed (one per line
+    or separated by commas or semicolons), each in the past."""
+    now = desk.clock.now()
+    times: list[datetime] = []
+    for part in (
+        text.replace("；", ";")
+        .replace("，", ",")
+        .replace(";", "\n")
+        .replace(",", "\n")
+        .splitlines()
+    ):
+        if not part.strip():
+            continue
+        moment, error = read_local("attempts", part.strip(), desk.tz, now)
+        if moment is None or moment > now:
+            raise RuleViolation([error or FieldError("attempts", "error.visit.attempt_time")])
+        times.append(moment)
+    return sorted(times)
 
 
 def pause_clocks(
@@ -778,5 +898,165 @@ def file_report(
             raise RuleViolation.single("outcome", "error.report.opinions_missing",
                                        levels="、".join(missing))  # fmt: skip
         return _event(c, "report_filed", actor, now, text, outcome=text, compensation=money)
+
+    return _act(desk, actor, complaint_id, apply, late)
+
+
+# --------------------------------------------------------------------------- refunds
+
+
+def _open_for_refund(session: Session, complaint_id: str) -> Complaint:
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None:
+        raise RuleViolation.single("complaint", "error.complaint.unknown")
+    if Status(complaint.status) not in ACTIVE:
+        raise RuleViolation.single("status", "error.refund.closed_ticket")
+    return complaint
+
+
+def record_refund(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    form: RefundForm,
+    *,
+    late: LateApproval | None = None,
+) -> ActionResult:
+    """退费 on an open ticket when the billing check comes back (先查证后退费: verified, and who
+    verified it and how). The error type decides the rule; beyond it, a manager other than
+    `actor` approves with their PIN (every attempt audited). The pay clock starts now."""
+    with desk.read() as session:
+        _open_for_refund(session, complaint_id)
+        already = total_of(refunds_of(session, complaint_id))
+    errors: list[FieldError] = []
+    checked = check_refund(desk, form, errors, already=already, verification_required=True)
+    if errors:
+        raise RuleViolation(errors)
+    assert checked is not None
+    refund_id = uuid7()
+    approval = None
+    if checked.needs_approval:
+        approval = approve_beyond_rule(
+            desk, actor, form, checked, complaint_id=complaint_id, refund_id=refund_id
+        )
+    reason_limit = desk.refdata.settings.intake.text_limits.approval_reason
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        _open_for_refund(session, c.id)
+        others = total_of(refunds_of(session, c.id))  # what this transaction sees
+        check_ceiling(checked.amount, others, desk.refdata.settings.refund.max_amount)
+        refund = Refund(
+            id=refund_id,
+            complaint_id=c.id,
+            charged_fen=to_fen(checked.quote.charged),
+            should_have_charged_fen=to_fen(checked.quote.should_have_charged),
+            rule_amount_fen=to_fen(checked.quote.rule_amount),
+            amount_fen=to_fen(checked.amount),
+            method=checked.method.value,
+            verified_by=actor.id,
+            verified_at=now,
+            approved_by=approval.approver.id if approval else None,
+            approval_reason=form.approval_reason.strip()[:reason_limit],
+            created_by=actor.id,
+            error_type=checked.error_type,
+            verification=checked.verification,
+        )
+        session.add(refund)
+        if approval is not None:
+            approval.row.at = now
+            session.add(approval.row)
+        return _event(
+            c, "refund", actor, now, checked.verification,
+            refund_id=refund.id, amount_fen=refund.amount_fen,
+            rule_amount_fen=refund.rule_amount_fen, method=refund.method,
+            approved_by=refund.approved_by, error_type=refund.error_type,
+        )  # fmt: skip
+
+    return _act(desk, actor, complaint_id, apply, late)
+
+
+def _refund_on(session: Session, complaint: Complaint, refund_id: str) -> Refund:
+    refund = session.get(Refund, refund_id) if refund_id else None
+    if refund is None or refund.complaint_id != complaint.id:
+        raise RuleViolation.single("refund", "error.refund.unknown")
+    return refund
+
+
+def pay_refund(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    refund_id: str,
+    method: str,
+    reference: str = "",
+    late: LateApproval | None = None,
+) -> ActionResult:
+    """The refund paid: account credit first (账户充值为主), cash second, with the credit's or
+    receipt's number. Its pay clock stops; the ceiling bounds what the ticket has been paid."""
+    try:
+        how = RefundMethod(method)
+    except ValueError:
+        raise RuleViolation.single("method", "error.required") from None
+    ref = _note(reference, "reference", required=False)[:80]
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        refund = _refund_on(session, c, refund_id)
+        check_payable(life_of(refund))
+        paid_before = from_fen(
+            sum(r.amount_fen for r in refunds_of(session, c.id) if r.paid_at is not None)
+        )
+        check_ceiling(
+            from_fen(refund.amount_fen), paid_before, desk.refdata.settings.refund.max_amount,
+            "refund",
+        )  # fmt: skip
+        refund.paid_at, refund.paid_by = now, actor.id
+        refund.method, refund.paid_ref = how.value, ref
+        return _event(c, "refund_paid", actor, now, ref, refund_id=refund.id,
+                      amount_fen=refund.amount_fen, method=how.value)  # fmt: skip
+
+    return _act(desk, actor, complaint_id, apply, late)
+
+
+def tell_refund(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    refund_id: str,
+    note: str,
+    late: LateApproval | None = None,
+) -> ActionResult:
+    """The customer told that the refund was paid (how much, how, when)."""
+    text = _note(note)
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        refund = _refund_on(session, c, refund_id)
+        check_tellable(life_of(refund))
+        refund.told_at, refund.told_by = now, actor.id
+        return _event(c, "refund_told", actor, now, text, refund_id=refund.id)
+
+    return _act(desk, actor, complaint_id, apply, late)
+
+
+# ------------------------------------------------------------------ responsibility
+
+
+def set_no_fault(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    no_fault: bool,
+    reason: str,
+    late: LateApproval | None = None,
+) -> ActionResult:
+    """无责投诉 set or cleared after the facts are checked, with the reason, as an event."""
+    text = _note(reason, "reason")
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        check_no_fault_change(c.no_fault, no_fault, text)
+        c.no_fault = no_fault
+        return _event(c, "no_fault_changed", actor, now, text, no_fault=no_fault)
 
     return _act(desk, actor, complaint_id, apply, late)

@@ -9,19 +9,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 import sqlalchemy as sa
-from pydantic import SecretStr
 from sqlmodel import col
 
-from deskapp.domain.enums import Channel, ClaimedTo, RefundMethod, Satisfaction, Severity, Status
+from deskapp.domain.enums import Channel, ClaimedTo, Satisfaction, Severity, Status
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_promised_at, check_received_at, check_text
-from deskapp.domain.money import parse_amount, to_fen
+from deskapp.domain.money import to_fen
 from deskapp.domain.phone import parse_phone, parse_service_number
 from deskapp.domain.recusal import check_recusal
-from deskapp.domain.refund import RefundQuote, double_refund
 from deskapp.domain.repeat import repeat_window_start
 from deskapp.domain.severity import (
     below,
@@ -38,7 +35,14 @@ from deskapp.services.day_lock import LateApproval, approve_late, guard_complain
 from deskapp.services.deadlines import refresh_clocks
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
-from deskapp.services.staff import verify_manager
+from deskapp.services.refunds import (
+    CheckedRefund,
+    approve_beyond_rule,
+    check_refund,
+)
+from deskapp.services.refunds import (
+    RefundForm as RefundForm,  # the intake form's refund section: imported from here too
+)
 from deskapp.services.ticket_numbers import next_ticket_number
 from deskapp.store.models import (
     Complaint,
@@ -50,18 +54,6 @@ from deskapp.store.models import (
 # Register within 10 minutes of receiving (docs/domain.md, Time limits): a later registration is
 # recorded as such on the intake event, truthfully, rather than refused.
 REGISTER_WITHIN = timedelta(minutes=10)
-
-
-@dataclass
-class RefundForm:
-    charged: str = ""
-    should_have_charged: str = ""
-    amount: str = ""  # empty: exactly what the rule gives
-    method: str = RefundMethod.ACCOUNT_CREDIT.value
-    verified: bool = False  # 先查证后退费: the charge was checked in the billing system
-    approver_work_no: str = ""
-    approver_pin: SecretStr | str = ""  # the screen passes a SecretStr: no repr shows it
-    approval_reason: str = ""
 
 
 @dataclass
@@ -107,14 +99,6 @@ class IntakeForm:
         refund = data.pop("refund", None)
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known, refund=RefundForm(**refund) if refund else None)
-
-
-@dataclass(frozen=True)
-class CheckedRefund:
-    quote: RefundQuote
-    amount: Decimal
-    method: RefundMethod
-    needs_approval: bool
 
 
 @dataclass(frozen=True)
@@ -275,7 +259,7 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
             else:
                 add(check_promised_at(promised_reply_at, now, settings.intake.max_promise_ahead))
 
-    refund = _check_refund(desk, form.refund, errors) if form.refund else None
+    refund = check_refund(desk, form.refund, errors) if form.refund else None
 
     if errors:
         raise RuleViolation(errors)
@@ -291,61 +275,6 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
         promised_reply_at=promised_reply_at,
         refund=refund,
     )
-
-
-def _check_refund(desk: Desk, form: RefundForm, errors: list[FieldError]) -> CheckedRefund | None:
-    """收费误差,双倍返还 with 先查证后退费 and 不允许过度赔付."""
-    maximum = desk.refdata.settings.refund.max_amount
-    before = len(errors)
-    charged = should = None
-    try:
-        charged = parse_amount(form.charged, "refund_charged", maximum)
-    except RuleViolation as v:
-        errors.extend(v.errors)
-    try:
-        should = parse_amount(form.should_have_charged, "refund_should", maximum)
-    except RuleViolation as v:
-        errors.extend(v.errors)
-    if charged is None or should is None:
-        return None
-    quote = double_refund(charged, should)
-    if not quote.eligible:
-        errors.append(FieldError("refund_should", "error.refund.no_difference"))
-        return None
-    amount = quote.rule_amount
-    if form.amount.strip():
-        try:
-            amount = parse_amount(form.amount, "refund_amount", maximum)
-        except RuleViolation as v:
-            errors.extend(v.errors)
-            return None
-    if amount <= 0:
-        errors.append(FieldError("refund_amount", "error.refund.zero"))
-    needs_approval = quote.exceeds_rule(amount)
-    if needs_approval and not form.approval_reason.strip():
-        errors.append(
-            FieldError(
-                "refund_approval_reason",
-                "error.refund.reason_required",
-                {"rule": str(quote.rule_amount)},
-            )
-        )
-    if needs_approval and not (form.approver_work_no.strip() and form.approver_pin):
-        errors.append(
-            FieldError(
-                "refund_approver", "error.refund.over_rule", {"rule": str(quote.rule_amount)}
-            )
-        )
-    if not form.verified:
-        errors.append(FieldError("refund_verified", "error.refund.unverified"))
-    try:
-        method = RefundMethod(form.method)
-    except ValueError:
-        method = RefundMethod.ACCOUNT_CREDIT
-        errors.append(FieldError("refund_method", "error.required"))
-    if len(errors) > before:
-        return None
-    return CheckedRefund(quote=quote, amount=amount, method=method, needs_approval=needs_approval)
 
 
 def find_repeat_candidates(
@@ -387,15 +316,15 @@ def take_complaint(
     if existing is not None:
         return existing  # the second press of Save
     checked = check_intake(desk, actor, form)
-    approver = None
+    approval = None
+    refund_id = uuid7()
     if checked.refund and checked.refund.needs_approval:
         assert form.refund is not None
-        try:
-            approver = verify_manager(desk, form.refund.approver_work_no, form.refund.approver_pin)
-        except RuleViolation as v:
-            raise RuleViolation(
-                [FieldError("refund_approver", e.key, e.params) for e in v.errors]
-            ) from None
+        approval = approve_beyond_rule(
+            desk, actor, form.refund, checked.refund,
+            complaint_id=form.complaint_id, refund_id=refund_id,
+        )  # fmt: skip
+    approver = approval.approver if approval else None
     manager = approve_late(desk, late)
     repeats = find_repeat_candidates(desk, checked.contact_phone, checked.received_at, limit=1)
     now = desk.clock.now()
@@ -482,7 +411,11 @@ def take_complaint(
                 )
             )
         if checked.refund:
+            # Solved on the spot, the refund is paid there and then and the customer, at the
+            # counter, is told: a ticket is not closed with a refund approved but unpaid.
+            paid = form.solved_on_spot
             refund = Refund(
+                id=refund_id,
                 complaint_id=complaint.id,
                 charged_fen=to_fen(checked.refund.quote.charged),
                 should_have_charged_fen=to_fen(checked.refund.quote.should_have_charged),
@@ -496,8 +429,16 @@ def take_complaint(
                     form.refund.approval_reason.strip() if approver and form.refund else ""
                 ),
                 created_by=actor.id,
+                error_type=checked.refund.error_type,
+                verification=checked.refund.verification,
+                paid_at=now if paid else None,
+                paid_by=actor.id if paid else None,
+                told_at=now if paid else None,
+                told_by=actor.id if paid else None,
             )
             session.add(refund)
+            if approval is not None:
+                session.add(approval.row)
             events.append(
                 complaint_event(
                     complaint.id,
@@ -510,9 +451,14 @@ def take_complaint(
                         "rule_amount_fen": refund.rule_amount_fen,
                         "method": refund.method,
                         "approved_by": refund.approved_by,
+                        "error_type": refund.error_type,
                     },
                 )
             )
+            if paid:
+                events.append(complaint_event(complaint.id, "refund_paid", actor, now, data={
+                    "refund_id": refund.id, "amount_fen": refund.amount_fen,
+                    "method": refund.method, "told": True}))  # fmt: skip
         if form.solved_on_spot:
             events.append(
                 complaint_event(

@@ -19,7 +19,7 @@ from sqlmodel import Field, SQLModel
 
 from deskapp.ids import uuid7
 
-SCHEMA_VERSION = 7  # bump when a migration changes a record table's columns (additively)
+SCHEMA_VERSION = 8  # bump when a migration changes a record table's columns (additively)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -132,6 +132,10 @@ class Complaint(RecordTable, table=True):
     paused_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     created_by: str = Field(max_length=40)
     updated_at: datetime = Field(sa_column=utc_column())
+    # 责任界定 (0012, issue 17): recorded at closing (domain/responsibility.py)
+    responsible_kind: str = Field(default="", max_length=16)  # ResponsibleKind, or ""
+    responsible_ref: str = Field(default="", max_length=40)  # the department code, staff id
+    responsible_note: str = ""  # the third party, or words on the others
 
 
 class ComplaintEvent(RecordTable, table=True):
@@ -166,6 +170,38 @@ class Refund(RecordTable, table=True):
     approved_by: str | None = Field(default=None, foreign_key="staff.id")  # beyond the rule
     approval_reason: str = ""
     created_by: str = Field(max_length=40)
+    # 0012 (issue 17): the error type decides the rule (data/refund_errors.toml; "" on refunds
+    # recorded before the list), and the refund's life: paid (account credit first, cash
+    # second; `method` is how it was paid), then the customer told.
+    error_type: str = Field(default="", max_length=32)
+    verification: str = ""  # who verified the charge and how (先查证后退费)
+    paid_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    paid_by: str | None = Field(default=None, max_length=40)
+    paid_ref: str = Field(default="", max_length=80)  # the credit's or receipt's number
+    told_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    told_by: str | None = Field(default=None, max_length=40)
+
+
+class RefundApproval(RecordTable, table=True):
+    """One attempt to approve a refund beyond the rule, allowed or refused (the audit of the
+    four-eyes rule): who asked, who was to approve, the amount and the rule's amount. A refused
+    attempt is written in a transaction of its own after the refused one rolled back (like
+    `Refusal`), so no foreign keys: the refund it was for was never written."""
+
+    __tablename__ = "refund_approval"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    at: datetime = Field(sa_column=utc_column(index=True))
+    complaint_id: str = Field(max_length=40, index=True)
+    refund_id: str = Field(max_length=40)
+    asked_by: str = Field(max_length=40)  # the staff member recording the refund
+    approver_work_no: str = Field(max_length=16)  # as typed (canonical)
+    approver_id: str = Field(default="", max_length=40)  # "" when no such staff member
+    outcome: str = Field(max_length=16)  # domain.refund.ApprovalOutcome
+    amount_fen: int
+    rule_amount_fen: int
+    hall_code: str = Field(max_length=8)
+    terminal_code: str = Field(max_length=8)
 
 
 class Shift(RecordTable, table=True):
@@ -367,6 +403,7 @@ RECORD_TABLES: dict[str, type[RecordTable]] = {
         Complaint,
         ComplaintEvent,
         Refund,
+        RefundApproval,
         Shift,
         HandoverItem,
         ShiftEvent,

@@ -120,6 +120,7 @@ def test_every_clock_from_the_frozen_now(clock: FrozenClock) -> None:
         ClockKind.RESOLUTION_GENERAL: "Fri 2026-11-27 10:00",  # 3 working days
         ClockKind.RESOLUTION_SERIOUS: "Thu 2026-11-26 10:00",  # 2
         ClockKind.RESOLUTION_MAJOR: "Wed 2026-11-25 10:00",  # 1
+        ClockKind.REFUND_PAYMENT: "Fri 2026-11-27 10:00",  # pay a refund: 3 working days
         ClockKind.PROMISE: "Tue 2026-11-24 10:00",  # a promise's start is the promised time
     }
     assert set(expected) == set(ClockKind)

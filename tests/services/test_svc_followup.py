@@ -536,6 +536,8 @@ def test_an_unsatisfied_visit_under_an_exception_does_not_reopen(
         satisfaction="unsatisfied",
         exception=exception,
         note="只对补偿金额有异议",
+        approver_work_no="2001",  # issue 17: a manager approves reporting it so
+        approver_pin="8888",
     )
     assert data(e)["exception"] == exception
     assert data(e)["move"] == "visit"

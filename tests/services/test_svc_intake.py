@@ -520,6 +520,7 @@ def test_an_eligible_refund_is_recorded_in_fen(desk: Desk, handler: Actor, make_
         "rule_amount_fen": 2000,
         "method": "account_credit",
         "approved_by": None,
+        "error_type": "billing_inaccurate",  # the intake section's kind (issue 17): double
     }
 
 

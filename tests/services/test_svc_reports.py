@@ -226,6 +226,8 @@ def dataset(desk: Desk, clock: FrozenClock, actors: dict[str, Actor], tmp_path: 
         satisfaction="unsatisfied",
         exception="compensation_only",
         note="只对补偿金额有异议",
+        approver_work_no="2001",  # issue 17: a manager approves reporting it so
+        approver_pin="8888",
     )
     ids["T7"] = take(
         desk,

@@ -32,6 +32,7 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+from sqlmodel import col
 from sync_kit import (
     FROZEN_AT,
     Term,
@@ -62,6 +63,7 @@ from deskapp.store.models import (
     Complaint,
     ComplaintEvent,
     OpinionEntry,
+    Refund,
     Shift,
     SyncConflict,
 )
@@ -98,8 +100,14 @@ CHAIN_STEPS = [
     "record_explanation",
     "record_waiver",
 ]
+# Issue 17: a refund's life after intake (recorded within the rule, beyond it approved by the
+# duty manager, refused when the duty manager approves their own (the attempt audited), paid,
+# told), 无责 set or cleared, closing with the responsible party, a dispatch's agreed interval.
+REFUND_STEPS = ["record", "record_beyond", "record_self", "pay", "tell", "no_fault",
+                "close_responsible", "dispatch_agreed"]  # fmt: skip
 MORE_FOLLOWUP = {
     "escalate": {"t": T, "n": N},
+    "refund_life": {"t": T, "n": N, "step": st.sampled_from(REFUND_STEPS)},
     "pause_clocks": {"t": T, "n": N, "days": st.integers(1, 3),
                      "reason": st.sampled_from(list(followup.PauseReason))},
     "reassign": {"t": T, "n": N, "to": st.sampled_from(sorted(HANDLERS))},
@@ -337,6 +345,37 @@ class ThreeTerminals(RuleBasedStateMachine):
                 desk, me, cid, head="网络部 孙经理"),
             "record_explanation": lambda: followup.record_explanation(desk, me, cid, note="说明"),
             "record_waiver": lambda: followup.record_waiver(desk, me, cid),
+        }  # fmt: skip
+        self.act(term, calls[step])
+
+    def refund_life(self, t: int, n: int, step: str) -> None:
+        """One step of a refund after intake on a ticket; refused where it does not apply
+        (a closed ticket, nothing to pay or tell), as on a real desk."""
+        term = self.terms[t]
+        cid = self.pick(term, n)
+        if not cid:
+            return
+        desk, me, duty = term.desk, term.actors["1001"], term.actors["2001"]
+        checked = dict(error_type="call_record", charged="30", should_have_charged="10",
+                       verified=True, verification="计费中心核实")  # fmt: skip
+        beyond = dict(checked, amount="60", approval_reason="客户损失大",
+                      approver_work_no=MANAGER[0], approver_pin=MANAGER[1])  # fmt: skip
+        refund = self.pick(term, n, Refund, col(Refund.complaint_id) == cid)
+        calls: dict[str, Callable[[], object]] = {
+            "record": lambda: followup.record_refund(desk, me, cid, RefundForm(**checked)),
+            "record_beyond": lambda: followup.record_refund(desk, me, cid, RefundForm(**beyond)),
+            "record_self": lambda: followup.record_refund(desk, duty, cid, RefundForm(**beyond)),
+            "pay": lambda: followup.pay_refund(desk, me, cid, refund_id=refund or "",
+                                               method="account_credit", reference="CZ-1"),
+            "tell": lambda: followup.tell_refund(desk, me, cid, refund_id=refund or "",
+                                                 note="已告知客户"),
+            "no_fault": lambda: followup.set_no_fault(desk, me, cid, no_fault=n % 2 == 0,
+                                                      reason="核实后认定"),
+            "close_responsible": lambda: followup.close(
+                desk, me, cid, outcome="已解决", responsible_kind="department",
+                responsible_department="billing"),
+            "dispatch_agreed": lambda: followup.dispatch(
+                desk, me, cid, department="billing", note="约定4小时", agreed_hours="4"),
         }  # fmt: skip
         self.act(term, calls[step])
 
@@ -615,6 +654,7 @@ EVERY_RULE: list[tuple[str, dict]] = [
     ("care_or_investigate", dict(t=0, n=0, care=True)),
     ("care_or_investigate", dict(t=0, n=0, care=False)),
     *(("escalation_chain", dict(t=0, n=0, step=step)) for step in CHAIN_STEPS),
+    *(("refund_life", dict(t=0, n=0, step=step)) for step in REFUND_STEPS),
     ("close", dict(t=0, n=1, outcome="已解决")),
     ("visit", dict(t=0, n=1, satisfaction="satisfied")),
     ("time_passes", dict(t=0, minutes=5)),

@@ -975,6 +975,53 @@ FOLLOWUPS: dict[str, Followup] = {
 MOVES_CLOCK = (_explanation_overdue, _care_due)
 
 
+# Issue 17: a refund after intake, its payment and the customer told.
+def _refund_form(marker: str) -> Any:
+    from deskapp.services.refunds import RefundForm
+
+    return RefundForm(error_type="call_record", charged="30", should_have_charged="20",
+                      verified=True, verification=marker)  # fmt: skip
+
+
+def _refund_recorded(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    from deskapp.services import followup
+
+    cid = _open_ticket(desk, actors, clock)
+    followup.record_refund(desk, actors["1001"], cid, _refund_form("待支付"))
+    return cid
+
+
+def _refund_paid(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    from deskapp.services import followup
+
+    cid = _open_ticket(desk, actors, clock)
+    followup.record_refund(desk, actors["1001"], cid, _refund_form("已支付"))
+    followup.pay_refund(desk, actors["1001"], cid, refund_id=_refund_marked(desk, "已支付"),
+                        method="account_credit")  # fmt: skip
+    return cid
+
+
+def _refund_marked(desk: Desk, marker: str) -> str:
+    import sqlalchemy as sa
+
+    from deskapp.store.models import Refund
+
+    with desk.read() as session:
+        return session.scalars(sa.select(Refund.id).where(Refund.verification == marker)).one()
+
+
+FOLLOWUPS.update({
+    "refund": Followup(_open_ticket, lambda d, a: {
+        "refund_error_type": "call_record", "refund_charged": "30", "refund_should": "20",
+        "refund_verified": True}, "refund_verification"),
+    "refund_paid": Followup(_refund_recorded, lambda d, a: {
+        "refund": _refund_marked(d, "待支付")}, "reference"),
+    "refund_told": Followup(_refund_paid, lambda d, a: {
+        "refund": _refund_marked(d, "已支付")}, "note"),
+    "no_fault": Followup(_open_ticket, lambda d, a: {"no_fault": True}, "reason"),
+})  # fmt: skip
+
+
 def test_every_followup_action_has_a_fault_recipe() -> None:
     from deskapp.screens.queue_actions import ACTIONS
 

@@ -112,6 +112,17 @@ KINDS: dict[str, str] = {
     "query": "filter", "f-words": "filter", "f-from": "filter", "f-to": "filter",
     "h-staff": "filter", "h-from": "filter", "h-to": "filter",
 }  # fmt: skip
+# Issue 17: the refund dialogs of the follow-up queue (F4).
+KINDS.update({
+    "f-refund_charged": "parsed", "f-refund_should": "parsed", "f-refund_amount": "parsed",
+    "f-refund_verification": "text", "f-refund_approver": "parsed",
+    "f-refund_approver_pin": "secret", "f-refund_approval_reason": "text", "f-reference": "text",
+    # closing's responsible party, a dispatch's agreed reply interval
+    "f-responsible_note": "text", "f-agreed_hours": "parsed",
+    # the return visit's attempts, suggestion and the manager approving an exception
+    "f-attempts": "parsed", "f-suggestion": "text", "f-approver": "parsed",
+    "f-approver_pin": "secret",
+})  # fmt: skip
 
 
 def run(coroutine: Awaitable[None]) -> None:
@@ -316,6 +327,13 @@ VALID = {"f-note": "已联系客户", "f-content": "已处理", "f-outcome": "�
          "f-responsible": "刘洋", "f-result": "已当面道歉",
          "f-improvement": "班前会重申服务规范", "f-head": "网络部 李经理",
          "f-opinion": "同意按规定处理", "f-compensation": ""}  # fmt: skip
+VALID.update({  # issue 17: within the rule, so no approver is needed
+    "f-refund_charged": "30", "f-refund_should": "20", "f-refund_amount": "",
+    "f-refund_verification": "计费中心核实", "f-refund_approver": "", "f-refund_approver_pin": "",
+    "f-refund_approval_reason": "", "f-reference": "CZ-1",
+    "f-responsible_note": "", "f-agreed_hours": "", "f-attempts": "11-24 09:00",
+    "f-suggestion": "", "f-approver": "", "f-approver_pin": "",
+})  # fmt: skip
 
 
 def valid_dialog(dialog: ActionDialog, skip: Widget) -> None:

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from deskapp.domain.deadlines import ClockKind, due
 from deskapp.domain.enums import Satisfaction
 from deskapp.domain.indicators import (
     Period,
@@ -20,6 +22,7 @@ from deskapp.domain.indicators import (
     reported_up,
     ticket_days,
 )
+from deskapp.domain.refund import paid_late
 from deskapp.domain.replay import CLOSED_STATES, History
 from deskapp.services.customer_base import customer_base
 from deskapp.services.desk import Desk
@@ -31,7 +34,14 @@ from deskapp.services.reports.model import (
     Scope,
     Trend,
 )
-from deskapp.services.reports.queries import _load_events, _load_rows, _Row, _staff
+from deskapp.services.reports.queries import (
+    _load_events,
+    _load_refunds,
+    _load_rows,
+    _RefundRow,
+    _Row,
+    _staff,
+)
 from deskapp.services.reports.scope import resolve_scope
 from deskapp.services.reports.tables import (
     _causes_table,
@@ -39,6 +49,8 @@ from deskapp.services.reports.tables import (
     _indicator_table,
     _levels_table,
     _process_table,
+    _refunds_table,
+    _reopens_table,
     _team_tables,
     _trend_table,
 )
@@ -80,7 +92,28 @@ def build_report(desk: Desk, request: ReportRequest, now: datetime | None = None
         _levels_table(report, closed, histories),
         *_team_tables(desk, report, closed, histories, staff, base),
     ]
+    refunds = _load_refunds(desk, scope, start, end)
+    report.tables.append(_refunds_table(desk, report, refunds, _paid_late(desk, refunds, now)))
+    reopened = [
+        json.loads(e.data or "{}").get("cause") or ""
+        for evs in events.values()
+        for e in evs
+        if e.kind == "reopened" and start <= e.at < end
+    ]
+    report.tables.append(_reopens_table(report, reopened))
     return report
+
+
+def _paid_late(desk: Desk, refunds: list[_RefundRow], now: datetime) -> dict[str, bool]:
+    """Each refund paid after its pay clock's deadline (data/time_limits.toml), or unpaid
+    past it now."""
+    calendar = desk.refdata.work_calendar_for(desk.tz)
+    limits = desk.refdata.time_limits
+    return {
+        r.id: paid_late(r.paid_at, due(ClockKind.REFUND_PAYMENT, r.verified_at, calendar,
+                                       limits).at, now)
+        for r in refunds
+    }  # fmt: skip
 
 
 def _figures(

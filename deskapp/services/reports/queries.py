@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from deskapp.services.desk import Desk
 from deskapp.services.reports.model import Scope
-from deskapp.store.models import Complaint, ComplaintEvent, Staff
+from deskapp.store.models import Complaint, ComplaintEvent, Refund, Staff
 
 _CHUNK = 500  # ids per IN (...) when reading events
 
@@ -107,3 +107,37 @@ def _staff(desk: Desk) -> dict[str, tuple[str, str]]:
                 sa.select(col(Staff.id), col(Staff.work_no), col(Staff.name))
             )
         }
+
+
+@dataclass(frozen=True)
+class _RefundRow:
+    id: str
+    amount_fen: int
+    error_type: str
+    method: str
+    verified_at: datetime
+    paid_at: datetime | None
+
+
+def _load_refunds(desk: Desk, scope: Scope, start: datetime, end: datetime) -> list[_RefundRow]:
+    """The refunds of the scope's tickets recorded in the period (whatever their state now)."""
+    stmt = (
+        sa.select(
+            col(Refund.id),
+            col(Refund.amount_fen),
+            col(Refund.error_type),
+            col(Refund.method),
+            col(Refund.verified_at),
+            col(Refund.paid_at),
+        )
+        .join(Complaint, col(Complaint.id) == col(Refund.complaint_id))
+        .where(
+            col(Complaint.hall_code).in_(scope.halls),
+            col(Refund.verified_at) >= start,
+            col(Refund.verified_at) < end,
+        )
+    )
+    if scope.terminal is not None:
+        stmt = stmt.where(col(Complaint.terminal_code) == scope.terminal)
+    with desk.read() as session:
+        return [_RefundRow(*r) for r in session.execute(stmt)]

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from deskapp.domain.enums import Satisfaction, Severity
+from deskapp.domain.enums import RefundMethod, Satisfaction, Severity
 from deskapp.domain.indicators import (
     Ratio,
     escalated_by_customer,
@@ -16,14 +16,16 @@ from deskapp.domain.indicators import (
     prorated,
     top,
 )
+from deskapp.domain.money import from_fen
 from deskapp.domain.phone import mask_phone
 from deskapp.domain.replay import History
 from deskapp.domain.timefmt import format_local
+from deskapp.domain.visits import ReopenCause
 from deskapp.i18n import t
 from deskapp.services.customer_base import CustomerBase
 from deskapp.services.desk import Desk
 from deskapp.services.reports.model import OVER_MARK, Column, Kind, Report, ScopeKind, Table
-from deskapp.services.reports.queries import _Row
+from deskapp.services.reports.queries import _RefundRow, _Row
 
 
 def _cols(prefix: str, spec: Iterable[tuple[str, Kind]]) -> tuple[Column, ...]:
@@ -268,3 +270,51 @@ def _team_tables(
                 else (t("reports.yes") if timely else t("reports.no")),
             ))  # fmt: skip
     return [summary, listing]
+
+
+def _refunds_table(
+    desk: Desk, report: Report, refunds: list[_RefundRow], late: dict[str, bool]
+) -> Table:
+    """退费: count, total, paid late (after the pay clock, or unpaid past it), in all, by error
+    type (data/refund_errors.toml) and by how it was paid (unpaid ones apart)."""
+    columns = _cols("ref_col", [
+        ("group", Kind.TEXT), ("item", Kind.TEXT), ("count", Kind.INT), ("total", Kind.DECIMAL),
+        ("late", Kind.INT),
+    ])  # fmt: skip
+    table = Table("refunds", t("reports.table.refunds"), _basis("refunds", report), columns)
+
+    def line(group: str, item: str, rows: list[_RefundRow]) -> tuple[Any, ...]:
+        return (group, item, len(rows), from_fen(sum(r.amount_fen for r in rows)),
+                sum(late[r.id] for r in rows))  # fmt: skip
+
+    table.total_rows.add(0)
+    table.rows.append(line(t("reports.refunds.all"), t("reports.total"), refunds))
+    types = desk.refdata.refund_errors
+    by_type = t("reports.refunds.by_type")
+    for code, kind in types.items():
+        table.rows.append(line(by_type, kind.name, [r for r in refunds if r.error_type == code]))
+    untyped = [r for r in refunds if r.error_type not in types]
+    if untyped:
+        table.rows.append(line(by_type, t("reports.refunds.untyped"), untyped))
+    by_method = t("reports.refunds.by_method")
+    for method in RefundMethod:
+        paid = [r for r in refunds if r.paid_at is not None and r.method == method.value]
+        table.rows.append(line(by_method, t(f"refund_method.{method.value}"), paid))
+    unpaid = [r for r in refunds if r.paid_at is None]
+    table.rows.append(line(by_method, t("reports.refunds.unpaid"), unpaid))
+    return table
+
+
+def _reopens_table(report: Report, reopened: list[str]) -> Table:
+    """重启工单 by cause (issue 17): every reopening in the period, by the cause its visit gave
+    (none recorded: apart)."""
+    columns = _cols("reopen_col", [("cause", Kind.TEXT), ("count", Kind.INT)])
+    table = Table("reopens", t("reports.table.reopens"), _basis("reopens", report), columns)
+    counts = Counter(reopened)
+    table.rows.extend(
+        (t(f"reopen_cause.{cause.value}"), counts[cause.value]) for cause in ReopenCause
+    )
+    table.rows.append((t("reports.reopen_unrecorded"), counts[""]))
+    table.total_rows.add(len(table.rows))
+    table.rows.append((t("reports.total"), len(reopened)))
+    return table

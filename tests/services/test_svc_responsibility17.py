@@ -1,0 +1,162 @@
+"""责任界定 (issue 17): the responsible party recorded at closing (a department of
+data/departments.toml with its contact person, a staff member, the customer, a third party),
+无责投诉 set or cleared after the facts with a reason, as an event, and a department's reply
+interval agreed per dispatch. Each refusal writes nothing.
+
+The frozen clock is Tue 2026-11-24 10:00 in Shanghai; working periods 08:30–12:00 and
+13:30–17:30 (data/hall.toml)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from svc_forms import staffed_desk, valid_form
+
+from deskapp.clock import FrozenClock
+from deskapp.domain.deadlines import ClockKind
+from deskapp.domain.errors import RuleViolation
+from deskapp.services import followup as fu
+from deskapp.services.deadlines import clocks_for, events_of, ticket_facts
+from deskapp.services.desk import Actor, Desk
+from deskapp.services.intake import take_complaint
+from deskapp.store.models import ChangeLog, Complaint
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def desk(db_path: Path, clock: FrozenClock) -> Iterator[Desk]:
+    desk = staffed_desk(db_path, clock)
+    yield desk
+    desk.close()
+
+
+def take(desk: Desk, actor: Actor, **overrides: Any) -> str:
+    return take_complaint(desk, actor, valid_form(desk, **overrides)).id
+
+
+def stored(desk: Desk, cid: str) -> Complaint:
+    with desk.read() as s:
+        found = s.get(Complaint, cid)
+    assert found is not None
+    return found
+
+
+def log(desk: Desk) -> int:
+    with desk.read() as s:
+        return s.scalar(sa.select(sa.func.count()).select_from(ChangeLog)) or 0
+
+
+def refused(desk: Desk, call: Any, *args: Any, **kwargs: Any) -> dict[str, str]:
+    before = log(desk)
+    with pytest.raises(RuleViolation) as exc:
+        call(desk, *args, **kwargs)
+    assert log(desk) == before, "a refusal wrote something"
+    return {e.field: e.key for e in exc.value.errors}
+
+
+def test_every_department_has_its_contact_person(desk: Desk) -> None:
+    departments = desk.refdata.departments.values()
+    assert departments and all(d.contact for d in departments)
+    assert desk.refdata.departments["billing"].contact.endswith("接口人)")
+
+
+def test_the_responsible_department_is_recorded_at_closing(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    me = actors["1001"]
+    cid = take(desk, me)
+    result = fu.close(desk, me, cid, outcome="基站故障已修复", responsible_kind="department",
+                      responsible_department="network")  # fmt: skip
+    c = stored(desk, cid)
+    assert (c.responsible_kind, c.responsible_ref) == ("department", "network")
+    data = json.loads(result.event.data)
+    assert (data["responsible"], data["responsible_ref"]) == ("department", "network")
+
+
+def test_a_staff_member_or_a_named_third_party(desk: Desk, actors: dict[str, Actor]) -> None:
+    me, colleague = actors["1001"], actors["1002"]
+    first, second = take(desk, me), take(desk, me, contact_phone="13900001111")
+    fu.close(desk, me, first, outcome="营业员解释有误,已致歉", responsible_kind="staff",
+             responsible_staff=colleague.id)  # fmt: skip
+    assert (stored(desk, first).responsible_kind, stored(desk, first).responsible_ref) == (
+        "staff", colleague.id)  # fmt: skip
+    assert refused(desk, fu.close, me, second, outcome="银行扣款延迟",
+                   responsible_kind="third_party") == {
+        "responsible_note": "error.responsible.third_party"}  # fmt: skip
+    fu.close(desk, me, second, outcome="银行扣款延迟", responsible_kind="third_party",
+             responsible_note="代扣银行系统延迟")  # fmt: skip
+    assert stored(desk, second).responsible_note == "代扣银行系统延迟"
+
+
+def test_an_unknown_responsible_party_is_refused(desk: Desk, actors: dict[str, Actor]) -> None:
+    me = actors["1001"]
+    cid = take(desk, me)
+    assert refused(desk, fu.close, me, cid, outcome="已解决", responsible_kind="department",
+                   responsible_department="nope") == {
+        "responsible_department": "error.department.unknown"}  # fmt: skip
+    assert refused(desk, fu.close, me, cid, outcome="已解决", responsible_kind="staff",
+                   responsible_staff="nobody") == {
+        "responsible_staff": "error.staff.unknown"}  # fmt: skip
+    assert refused(desk, fu.close, me, cid, outcome="已解决", responsible_kind="boss") == {
+        "responsible_kind": "error.responsible.kind"}  # fmt: skip
+
+
+def test_no_fault_set_and_cleared_with_a_reason_as_events(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    me = actors["1001"]
+    cid = take(desk, me)
+    assert refused(desk, fu.set_no_fault, me, cid, no_fault=True, reason=" ") == {
+        "reason": "error.required"}  # fmt: skip
+    assert refused(desk, fu.set_no_fault, me, cid, no_fault=False, reason="核实") == {
+        "no_fault": "error.no_fault.unchanged"}  # fmt: skip
+    fu.set_no_fault(desk, me, cid, no_fault=True, reason="核实为客户自行订购,按既定话术解释")
+    assert stored(desk, cid).no_fault is True
+    fu.set_no_fault(desk, me, cid, no_fault=False, reason="复核发现系统默认开通,改为有责")
+    assert stored(desk, cid).no_fault is False
+    with desk.read() as s:
+        changes = [(e.kind, json.loads(e.data)["no_fault"], e.note)
+                   for e in events_of(s, cid) if e.kind == "no_fault_changed"]  # fmt: skip
+    assert changes == [
+        ("no_fault_changed", True, "核实为客户自行订购,按既定话术解释"),
+        ("no_fault_changed", False, "复核发现系统默认开通,改为有责"),
+    ]
+
+
+def department_due(desk: Desk, cid: str) -> datetime:
+    with desk.read() as s:
+        c = s.get(Complaint, cid)
+        assert c is not None
+        clocks = clocks_for(desk, ticket_facts(c, events_of(s, c.id)))
+    (found,) = [x for x in clocks if x.kind is ClockKind.DEPARTMENT_FIRST_RESPONSE]
+    return found.deadline.at.astimezone(TZ)
+
+
+def test_a_reply_interval_agreed_per_dispatch(desk: Desk, actors: dict[str, Actor]) -> None:
+    me = actors["1001"]
+    default, agreed = take(desk, me), take(desk, me, contact_phone="13900001111")
+    fu.dispatch(desk, me, default, department="network", note="请核查")
+    fu.dispatch(desk, me, agreed, department="network", note="请核查", agreed_hours="4")
+    # default 2 working hours: Tue 10:00 → 12:00 (the morning's end)
+    assert department_due(desk, default) == datetime(2026, 11, 24, 12, 0, tzinfo=TZ)
+    # agreed 4: 10:00–12:00 is 2 h, then 13:30 + 2 h = 15:30
+    assert department_due(desk, agreed) == datetime(2026, 11, 24, 15, 30, tzinfo=TZ)
+
+
+@pytest.mark.parametrize("typed", ["abc", "0", "-1", "100", "1.25"])
+def test_an_agreed_interval_out_of_range_is_refused(
+    desk: Desk, actors: dict[str, Actor], typed: str
+) -> None:
+    me = actors["1001"]
+    cid = take(desk, me)
+    errors = refused(desk, fu.dispatch, me, cid, department="network", note="请核查",
+                     agreed_hours=typed)  # fmt: skip
+    assert set(errors) == {"agreed_hours"}
