@@ -37,6 +37,9 @@ from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, DayClose,
 # take a late approval.
 EXEMPT = {
     "audit.record_refusal": "the audit of a refusal: never a change to a day's record",
+    "refunds.approve_beyond_rule": "writes only the audit of a refused approval attempt "
+    "(refund_approval), never a change to a day's record; an approved one is written with "
+    "the refund, which takes the late approval",
     "deadlines.recompute_all": "recomputes derived deadlines only (next_due_at), no fact of a day",
     "day_close.sign_off": "makes the lock itself",
     "major_report.export_major_report": "records that the report form was printed, no fact "
