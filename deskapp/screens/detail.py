@@ -145,6 +145,8 @@ class DetailScreen(WorkBoundary, Screen[None]):
         flags = [t(f"intake.{f}") for f in ("no_fault", "difficult_customer") if getattr(c, f)]
         if detail.repeat_of_ticket:
             flags.append(t("detail.repeat_of", ticket=detail.repeat_of_ticket))
+        if detail.repeated_by:
+            flags.append(t("detail.repeated_by", tickets="、".join(detail.repeated_by)))
         if flags:
             rows.append(("标记", "、".join(flags)))
         if c.next_due_at is not None and c.next_clock:
