@@ -392,6 +392,14 @@ def _probe_staff(desk, actors, role):
     return actor, "5001", lambda: add_staff(desk, actor, "5001", "新同事", Role.HANDLER, "5555")
 
 
+def _probe_watch_list(desk, actors, role):
+    from deskapp.services.customer import WatchForm, save_watch_entry
+
+    actor = actors[_as_role(role)]
+    form = WatchForm(customer="13912345678", advice="先听完再解释", review_on="2026-12-31")
+    return actor, "watch_list", lambda: save_watch_entry(desk, actor, form)
+
+
 PROBES = {
     Permission.APPROVE_REFUND_BEYOND_RULE: _probe_refund,
     Permission.FILE_HANDOVER: _probe_handover,
@@ -402,6 +410,7 @@ PROBES = {
     Permission.SEE_FULL_PHONE: _probe_full_phone,
     Permission.EXPORT_REPORTS: _probe_export,
     Permission.MANAGE_STAFF: _probe_staff,
+    Permission.MANAGE_WATCH_LIST: _probe_watch_list,
 }
 # Held by every role and so enforced by no service: a role losing it fails the walk below
 # until the service showing it (complaint_detail) enforces it.
