@@ -68,6 +68,7 @@ class DetailScreen(WorkBoundary, Screen[None]):
         "detail",
         [
             Binding("escape,q", "app.pop_screen", t("detail.close")),
+            Binding("h", "history", t("detail.history_key")),
         ],
     )
     DEFAULT_CSS = """
@@ -78,6 +79,7 @@ class DetailScreen(WorkBoundary, Screen[None]):
     def __init__(self, complaint_id: str) -> None:
         super().__init__()
         self.complaint_id = complaint_id
+        self._customer = ""  # the ticket's contact phone, once loaded
 
     @property
     def desk(self) -> Desk:
@@ -109,8 +111,16 @@ class DetailScreen(WorkBoundary, Screen[None]):
             return "—"
         return detail.staff_names.get(staff_id, staff_id)
 
+    def action_history(self) -> None:
+        """H: the customer's history (客户历史), from any ticket."""
+        from deskapp.screens.customer import CustomerHistoryScreen
+
+        if self._customer:
+            self.app.push_screen(CustomerHistoryScreen(self._customer))
+
     def _show(self, detail: ComplaintDetail) -> None:
         c = detail.complaint
+        self._customer = c.contact_phone
         tz = self.desk.tz
         causes = self.desk.refdata.causes
         cause = causes.path(c.cause_code).label if c.cause_code in causes else c.cause_code

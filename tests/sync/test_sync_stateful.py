@@ -50,6 +50,7 @@ from deskapp.domain.permissions import PermissionRefused
 from deskapp.domain.text_search import match_expression
 from deskapp.domain.timefmt import format_local
 from deskapp.services import day_close, followup, shifts
+from deskapp.services.customer import WatchForm, save_watch_entry
 from deskapp.services.day_lock import LateApproval
 from deskapp.services.deadlines import clock_values, events_of
 from deskapp.services.exports import export_as
@@ -64,6 +65,7 @@ from deskapp.store.models import (
     OpinionEntry,
     Shift,
     SyncConflict,
+    WatchEntry,
 )
 from deskapp.sync import HallStore, SyncOutcome, sync
 from deskapp.sync.hall import UNREVIEWED_FIELDS, fault_hook, hall_change
@@ -121,7 +123,16 @@ DESK_WORK = {
     "staff_added": {"t": T},
     "signs_in": {"t": T, "right": st.booleans()},
 }
-DRAWN = {**MORE_FOLLOWUP, **OPINION_BOOK, **DESK_WORK}  # action -> its arguments
+# 重点客户名单 (issue 18): a manager adds a customer or changes (or retires) an entry.
+CUSTOMER = {
+    "watch_entry": {
+        "t": T,
+        "n": N,
+        "kind": st.sampled_from(["b_class", "difficult", "sensitive"]),
+        "retire": st.booleans(),
+    },
+}
+DRAWN = {**MORE_FOLLOWUP, **OPINION_BOOK, **DESK_WORK, **CUSTOMER}  # action -> its arguments
 
 
 class Crash(Exception):
@@ -441,6 +452,21 @@ class ThreeTerminals(RuleBasedStateMachine):
         term = self.terms[t]
         self.act(term, lambda: sign_in(term.desk, "1002", "2222" if right else "0000"))
 
+    # -------------------------------------------------------------- the customer
+
+    def watch_entry(self, t: int, n: int, kind: str, retire: bool) -> None:
+        """The duty manager lists a customer (one number per terminal, so two terminals list
+        two) or changes an entry listed anywhere: its kind, or retires it. Each is a
+        watch_entry write and its watch_event."""
+        term = self.terms[t]
+        eid = self.pick(term, n, WatchEntry) if n % 2 else None
+        form = WatchForm(customer=f"1390000{t}{n % 10:03d}", kind=kind, advice="先听完再解释",
+                         review_on="2027-03-01", active=not retire)  # fmt: skip
+        if eid:
+            with term.desk.read() as s:
+                form.customer = s.get(WatchEntry, eid).customer_key
+        self.act(term, lambda: save_watch_entry(term.desk, term.actors["2001"], form, eid))
+
     def count(self, term: Term, model: type) -> int:
         with term.desk.read() as s:
             return s.scalar(sa.select(sa.func.count()).select_from(model))
@@ -461,6 +487,10 @@ class ThreeTerminals(RuleBasedStateMachine):
     @rule(name=st.sampled_from(sorted(DESK_WORK)), data=st.data())
     def desk_work(self, name: str, data: st.DataObject) -> None:
         self.draw_action(DESK_WORK, name, data)
+
+    @rule(name=st.sampled_from(sorted(CUSTOMER)), data=st.data())
+    def customer(self, name: str, data: st.DataObject) -> None:
+        self.draw_action(CUSTOMER, name, data)
 
     @rule(t=st.integers(0, 2), batch=st.integers(1, 12))
     def sync_one(self, t: int, batch: int) -> None:
@@ -635,6 +665,8 @@ EVERY_RULE: list[tuple[str, dict]] = [
     ("refused", dict(t=2)),
     ("staff_added", dict(t=2)),
     ("signs_in", dict(t=1, right=False)),
+    ("watch_entry", dict(t=2, n=0, kind="difficult", retire=False)),
+    ("watch_entry", dict(t=2, n=1, kind="sensitive", retire=True)),
     ("everyone_syncs", dict()),
 ]
 
@@ -645,7 +677,7 @@ def test_every_record_table_has_a_rule() -> None:
         machine.join()
         rules = {name for name in dir(ThreeTerminals)
                  if hasattr(getattr(ThreeTerminals, name), "hypothesis_stateful_rule")}  # fmt: skip
-        steps = rules - {"more_followup", "opinion_book", "desk_work"} | set(DRAWN)
+        steps = rules - {"more_followup", "opinion_book", "desk_work", "customer"} | set(DRAWN)
         assert steps == {name for name, _ in EVERY_RULE}, "EVERY_RULE must name every step"
         assert all(set(args) == set(DRAWN[name]) for name, args in EVERY_RULE if name in DRAWN)
         for name, args in EVERY_RULE:
