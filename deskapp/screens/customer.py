@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -53,7 +54,6 @@ class CustomerHistoryScreen(WorkBoundary, Screen[None]):
             Binding("escape,q", "app.pop_screen", t("customer.close")),
             Binding("n", "page(1)", t("customer.next")),
             Binding("p", "page(-1)", t("customer.previous")),
-            Binding("enter", "open", t("customer.open"), show=False),
         ],
     )
     DEFAULT_CSS = """
@@ -137,7 +137,9 @@ class CustomerHistoryScreen(WorkBoundary, Screen[None]):
         elif step < 0 and self.start > 0:
             self.load(max(0, self.start - HISTORY_PAGE))
 
-    def action_open(self) -> None:
+    @on(DataTable.RowSelected, "#history-table")
+    def _open(self) -> None:
+        """Enter on a row: its ticket's detail (an opinion-book entry has none)."""
         from deskapp.screens.detail import DetailScreen
 
         table = self.query_one("#history-table", DataTable)

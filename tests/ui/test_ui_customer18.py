@@ -13,9 +13,20 @@ import pytest
 import sqlalchemy as sa
 from textual.pilot import Pilot
 from textual.widgets import Select, Static
-from ui_helpers import NARROW, WIDE, build_app, error_of, focus_by_tab, settle, sign_in, type_text
+from ui_helpers import (
+    NARROW,
+    WIDE,
+    build_app,
+    error_of,
+    focus_by_tab,
+    screen_text,
+    settle,
+    sign_in,
+    type_text,
+)
 
 from deskapp.clock import FrozenClock
+from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.screens.customer import CustomerHistoryScreen
 from deskapp.screens.detail import DetailScreen
@@ -32,7 +43,8 @@ PHONE = "13812345678"
 def _take(desk: Desk, actor: Actor, cause: str = "NET.COVER.INDOOR", **extra: object) -> Complaint:
     form = IntakeForm(customer_name="李女士", contact_phone=PHONE, content="家里信号差",
                       demand="尽快解决", cause_code=cause,
-                      promised_reply_at="2026-11-25 10:00")  # fmt: skip
+                      promised_reply_at=format_local(desk.clock.now() + timedelta(days=1),
+                                                     desk.tz))  # fmt: skip
     for key, value in extra.items():
         setattr(form, key, value)
     return take_complaint(desk, actor, form)
@@ -175,11 +187,11 @@ async def test_the_link_shows_on_both_tickets_and_h_opens_the_history(
         await sign_in(pilot)
         app.push_screen(DetailScreen(first.id))
         await settle(pilot)
-        assert t("detail.repeated_by", tickets=second.ticket_no) in _text(app, "#record")
+        assert t("detail.repeated_by", tickets=second.ticket_no) in screen_text(app)
         await pilot.press("escape")
         app.push_screen(DetailScreen(second.id))
         await settle(pilot)
-        assert t("detail.repeat_of", ticket=first.ticket_no) in _text(app, "#record")
+        assert t("detail.repeat_of", ticket=first.ticket_no) in screen_text(app)
         await pilot.press("h")
         await settle(pilot)
         assert isinstance(app.screen, CustomerHistoryScreen)
