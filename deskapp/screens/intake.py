@@ -277,7 +277,8 @@ class IntakeScreen(ModeScreen):
             Binding("ctrl+n", "new_form", t("key.new"), show=False),  # = Esc; the footer is full
             Binding("escape", "discard", t("intake.new_form"), show=False),
             Binding("ctrl+t", "hand_off", t("intake.hand_off")),
-            Binding("ctrl+y", "history", t("intake.history"), priority=True),
+            # (not in the footer, which is full: the customer line says it when there is one)
+            Binding("ctrl+y", "history", t("intake.history"), show=False, priority=True),
             # Straight to the part of the form a solved case or a refund needs: fewer Tabs.
             Binding("ctrl+o", "on_spot", t("intake.key_on_spot"), show=False, priority=True),
             Binding("ctrl+r", "refund", t("intake.key_refund"), show=False, priority=True),
@@ -638,6 +639,8 @@ class IntakeScreen(ModeScreen):
                 text += t("intake.repeat_needs_cause")
             else:
                 text += t("intake.repeat_other_matter")
+        if candidates:
+            text += t("intake.history_hint")
         self._show_repeat(text)
         self._show_candidates()
         notice = self.query_one("#watch-notice", Static)
@@ -647,6 +650,7 @@ class IntakeScreen(ModeScreen):
                      advice=printable(watch.advice))  # fmt: skip
             if watch.designated_handler:
                 line += t("intake.watch_handler", handler=watch.designated_handler)
+            line += t("intake.history_hint")
             notice.update(line)
         self._sync_visibility()
         self.validate()

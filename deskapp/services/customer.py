@@ -289,6 +289,7 @@ def export_watch_list(desk: Desk, actor: Actor, folder: Path) -> Path:
     every cell made inert (exports.neutralize)."""
     views = watch_list(desk, actor)
     today = local_day(desk.clock.now(), desk.tz)
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"重点客户名单_{today.isoformat()}.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
