@@ -225,3 +225,46 @@ def test_snapshot_customer_history(snap_compare, history_app, size: tuple[int, i
         await settle(pilot)
 
     assert snap_compare(history_app, terminal_size=size, run_before=opened)
+
+
+# --------------------------------------------------------------------- the watch list (F10)
+
+
+async def test_f10_is_the_managers_watch_list_add_flagged_and_exported(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor], tmp_path
+) -> None:
+    from deskapp.screens.watch_list import WatchListScreen
+    from deskapp.store.models import WatchEntry, WatchEvent
+
+    app = build_app(desk)
+    app.export_dir = tmp_path / "exports"
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)  # a handler: F10 does nothing
+        await pilot.press("f10")
+        await settle(pilot)
+        assert not isinstance(app.screen, WatchListScreen)
+    app = build_app(desk)
+    app.export_dir = tmp_path / "exports"
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, WatchListScreen)
+        await pilot.press("a")
+        await settle(pilot)
+        await type_text(pilot, "13812345678")  # the first field: the number
+        await focus_by_tab(pilot, "f-advice")
+        await type_text(pilot, "先听完再解释")
+        await focus_by_tab(pilot, "f-review_on")
+        await type_text(pilot, "2026-11-24")  # today: due for review at once
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, WatchListScreen)
+        assert "⚠ 待复核" in screen_text(app)
+        await pilot.press("e")
+        await settle(pilot)
+        assert [p.suffix for p in (tmp_path / "exports").iterdir()] == [".csv"]
+    with desk.read() as s:
+        entry = s.scalars(sa.select(WatchEntry)).one()
+        assert (entry.customer_key, entry.advice) == (PHONE, "先听完再解释")
+        assert s.scalars(sa.select(WatchEvent.kind)).all() == ["added"]

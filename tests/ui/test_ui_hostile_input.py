@@ -107,6 +107,9 @@ KINDS: dict[str, str] = {
     "query": "filter", "f-words": "filter", "f-from": "filter", "f-to": "filter",
     "h-staff": "filter", "h-from": "filter", "h-to": "filter",
 }  # fmt: skip
+# Issue 18: the intake's reason for not linking a repeat; the watch-list entry dialog (F10).
+KINDS.update({"repeat_unlink_reason": "text", "f-customer": "parsed", "f-advice": "text",
+              "f-solved": "text", "f-refused": "text", "f-review_on": "parsed"})  # fmt: skip
 
 
 def run(coroutine: Awaitable[None]) -> None:
@@ -561,6 +564,9 @@ TRIES: dict[str, tuple[str, ...]] = {
         "shift.ShiftScreen._ask_acknowledge", "staff.StaffScreen.action_add",
         "staff.StaffScreen.action_role", "staff.StaffScreen.action_reset_pin"),
 }  # fmt: skip
+TRIES["test_the_watch_list_dialog_refuses_or_stores_cleanly"] = (  # issue 18
+    "watch_list.WatchListScreen._dialog",
+)
 TRIED_BY = {site: test for test, sites in TRIES.items() for site in sites}
 # Forms found but not tried here, each with why (they are listed, not forgotten).
 NOT_TRIED: dict[str, str] = {
@@ -602,6 +608,9 @@ def test_every_form_of_the_screens_is_tried() -> None:
 OTHER_VALID = {"f-from": "2026-11-01", "f-to": "2026-11-24", "f-reply": "已回复客户",
                "f-note": "已补充说明", "f-work_no": "3001", "f-pin": "9999",
                "f-name": "新同事"}  # fmt: skip
+OTHER_VALID.update({"f-customer": "13812345678", "f-customer_name": "李女士",  # issue 18
+                    "f-advice": "先听完再解释", "f-solved": "已建微站", "f-refused": "拒绝索赔",
+                    "f-review_on": "2026-12-31"})  # fmt: skip
 
 
 async def try_dialog(pilot: Pilot, desk: Desk, text: str, name: str) -> None:
@@ -694,6 +703,28 @@ def test_every_other_dialog_refuses_or_stores_cleanly(
     fresh: Callable[[], Desk], actors: dict[str, Actor], text: str
 ) -> None:
     run(others_case(fresh(), actors, text))
+
+
+async def watch_case(desk: Desk, text: str) -> None:
+    """Issue 18: the watch-list entry dialog (F10, A), as the duty manager."""
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await try_dialog(pilot, desk, text, "watch")
+        assert app.is_running
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW)
+@given(text=hostile)
+@example(text=CURATED[1])
+def test_the_watch_list_dialog_refuses_or_stores_cleanly(
+    fresh: Callable[[], Desk], text: str
+) -> None:
+    run(watch_case(fresh(), text))
 
 
 def test_every_kind_is_one_the_property_knows() -> None:
