@@ -297,3 +297,21 @@ def test_the_history_lists_everything_newest_first_a_page_at_a_time(
     assert [i.kind for i in rest.items] == ["refund", "ticket"]
     assert rest.items[0].text == "退费 40.00 元" and rest.items[1].ticket_no == first.ticket_no
     assert customer_history(desk, handler, "not a number") is None
+
+
+def test_the_demo_has_a_watch_list_customer_intake_recognises(tmp_path: Path) -> None:
+    from deskapp.services.demo import build_demo
+    from deskapp.services.staff import actor_of, list_staff
+    from deskapp.store.models import WatchEntry
+
+    build_demo(tmp_path / "demo.db", count=20)
+    desk = Desk.open(tmp_path / "demo.db")
+    try:
+        with desk.read() as s:
+            entry = s.scalars(sa.select(WatchEntry)).one()
+        handler = next(actor_of(s) for s in list_staff(desk) if s.work_no == "1001")
+        page = customer_history(desk, handler, entry.customer_key)
+        assert page is not None and page.tickets >= 1
+        assert page.watch is not None and page.watch.designated_handler.startswith("2001")
+    finally:
+        desk.close()
