@@ -70,12 +70,10 @@ def run(queries: int = 200, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
         with desk.read() as session:
             ids = list(session.scalars(sa.select(Complaint.id)))
         mine = rng.sample(ids, TICKETS)
-        with desk.engine.begin() as conn:  # setup of the working copy, not a service write
-            conn.execute(
-                sa.update(Complaint.__table__)
-                .where(Complaint.__table__.c.id.in_(mine))
-                .values(contact_phone=PHONE, phone_last4=PHONE[-4:], service_number=PHONE)
-            )
+        with desk.write(manager.id) as session:  # setup of the working copy, change-logged
+            for complaint in session.scalars(sa.select(Complaint).where(Complaint.id.in_(mine))):
+                complaint.contact_phone, complaint.phone_last4 = PHONE, PHONE[-4:]
+                complaint.service_number = PHONE
         save_watch_entry(desk, manager, WatchForm(customer=PHONE, advice="先听完再解释",
                                                   review_on="2099-12-31"))  # fmt: skip
 
