@@ -21,6 +21,8 @@ class Permission(StrEnum):
     EXPORT_REPORTS = "export_reports"  # 导出统计报表
     # 重点客户名单: add, change or retire a watch-list entry (B类/疑难/敏感客户)
     MANAGE_WATCH_LIST = "manage_watch_list"
+    # 批量投诉: open a batch incident (or a campaign's complaint plan) and close it
+    MANAGE_BATCH = "manage_batch"
     # 员工管理: add staff, change a role, deactivate, reset a PIN, unlock a locked work number
     MANAGE_STAFF = "manage_staff"
 

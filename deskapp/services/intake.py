@@ -45,6 +45,7 @@ from deskapp.services.events import complaint_event
 from deskapp.services.staff import verify_manager
 from deskapp.services.ticket_numbers import next_ticket_number
 from deskapp.store.models import (
+    BatchIncident,
     Complaint,
     OpinionEntry,
     Refund,
@@ -98,6 +99,7 @@ class IntakeForm:
     link_repeat: bool = True
     repeat_of_id: str = ""
     repeat_unlink_reason: str = ""
+    batch_id: str = ""  # 批量投诉: the open batch incident this ticket belongs to
     refund: RefundForm | None = None
     opinion_entry_id: str = ""  # 意见簿: the book entry this complaint was turned from
     internal: bool = False  # 内部投诉: staff about staff or a department
@@ -481,6 +483,8 @@ def take_complaint(
             claimed_to=form.claimed_to,
             no_fault=form.no_fault,
             difficult_customer=form.difficult_customer,
+            is_batch=bool(form.batch_id),
+            batch_id=form.batch_id or None,
             is_repeat=repeat is not None,
             repeat_of_id=repeat.id if repeat else None,
             first_responder_id=actor.id,
@@ -526,6 +530,14 @@ def take_complaint(
                     },
                 )
             )
+        if form.batch_id:
+            batch = session.get(BatchIncident, form.batch_id)
+            if batch is None or batch.status != "open":
+                raise RuleViolation.single("batch", "error.batch.not_open")
+            events.append(
+                complaint_event(complaint.id, "batch_linked", actor, now,
+                                data={"batch": batch.id, "title": batch.title})
+            )  # fmt: skip
         if unlinked is not None:
             reason = form.repeat_unlink_reason.strip()
             events.append(

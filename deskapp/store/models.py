@@ -111,6 +111,9 @@ class Complaint(RecordTable, table=True):
     is_repeat: bool = False  # 重复投诉
     repeat_of_id: str | None = Field(default=None, foreign_key="complaint.id")
     is_batch: bool = False  # 批量投诉
+    # 批量投诉: the incident this ticket belongs to (no foreign key: SQLite cannot add one to
+    # an existing table without rebuilding it, which would drop the search-index triggers)
+    batch_id: str | None = Field(default=None, max_length=40, index=True)
     # 内部投诉: staff or a department complaining about staff or a department (its own limits);
     # a customer's complaint about a staff member is external (accused_staff_id, recusal).
     internal: bool = False
@@ -303,6 +306,30 @@ class SigninEvent(RecordTable, table=True):
     terminal_code: str = Field(max_length=8)
 
 
+class BatchIncident(RecordTable, table=True):
+    """批量投诉: one incident (an outage, a bad promotion) with its linked tickets
+    (complaint.batch_id). Opened by a duty manager, possibly in advance for a marketing
+    campaign (投诉预案与营销案一并启动) with the scripts to use; closed with one outcome, which
+    is written onto every linked open ticket through the ordinary close."""
+
+    __tablename__ = "batch_incident"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    title: str = Field(max_length=80)
+    cause_code: str = Field(max_length=80)  # any level of the cause tree
+    area: str = ""  # the area or halls concerned
+    started_at: datetime = Field(sa_column=utc_column())
+    description: str = ""
+    campaign: bool = False  # a complaint plan opened with a marketing campaign
+    scripts: str = ""  # what to tell the customers (标准话术) for this incident
+    status: str = Field(default="open", max_length=16)  # open, closed
+    opened_by: str = Field(max_length=40)
+    opened_at: datetime = Field(sa_column=utc_column())
+    outcome: str = ""
+    closed_by: str | None = Field(default=None, max_length=40)
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
 class WatchEntry(RecordTable, table=True):
     """B类 / 疑难 / 敏感客户: one customer on the hall's watch list, by contact phone or service
     number, with what to do (两解、两不理) and whom to call. Only duty and hall managers add or
@@ -416,6 +443,7 @@ RECORD_TABLES: dict[str, type[RecordTable]] = {
         SigninEvent,
         WatchEntry,
         WatchEvent,
+        BatchIncident,
     )
 }
 

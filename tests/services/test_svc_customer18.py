@@ -315,3 +315,70 @@ def test_the_demo_has_a_watch_list_customer_intake_recognises(tmp_path: Path) ->
         assert page.watch is not None and page.watch.designated_handler.startswith("2001")
     finally:
         desk.close()
+
+
+# ------------------------------------------------------------------ batch incidents
+
+
+def outage(desk: Desk, manager: Actor, **overrides: object):
+    from deskapp.services.batches import BatchForm, open_batch
+
+    values: dict[str, object] = dict(title="城东基站故障", cause_code="NET.OUTAGE", area="城东片区",
+                                     description="光缆被挖断,城东三个小区无信号")  # fmt: skip
+    values.update(overrides)
+    return open_batch(desk, manager, BatchForm(**values))  # type: ignore[arg-type]
+
+
+def test_only_managers_open_a_batch_and_intake_finds_it_by_cause(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    from deskapp.domain.batch import batch_matches
+    from deskapp.services.batches import open_batches_for
+
+    with pytest.raises(PermissionRefused):
+        outage(desk, actors["1001"])
+    batch = outage(desk, actors["2001"])
+    assert batch_matches("NET.OUTAGE", "NET.OUTAGE.AREA")
+    assert not batch_matches("NET.OUTAGE", "NET.OUTAGEX.AREA")
+    assert [b.id for b in open_batches_for(desk, "NET.OUTAGE.AREA")] == [batch.id]
+    assert open_batches_for(desk, "NET.COVER.INDOOR") == []
+    with pytest.raises(RuleViolation) as bad:
+        outage(desk, actors["2001"], title=" ", cause_code="NOPE")
+    assert {e.field for e in bad.value.errors} == {"title", "cause_code"}
+
+
+def test_closing_a_batch_closes_every_open_ticket_through_the_ordinary_close(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor], make_form: Form
+) -> None:
+    from deskapp.services.batches import batches, close_batch, link_to_batch
+
+    manager, handler = actors["2001"], actors["1001"]
+    batch = outage(desk, manager)
+    at_intake = take_complaint(desk, handler, make_form(cause_code="NET.OUTAGE.AREA",
+                                                        batch_id=batch.id))  # fmt: skip
+    later = take_complaint(desk, handler, make_form(contact_phone="13900001111",
+                                                    cause_code="NET.OUTAGE.AREA"))  # fmt: skip
+    link_to_batch(desk, handler, later.id, batch.id)
+    # One the rules keep open: a 重大 complaint (consumer association) without its report.
+    major = take_complaint(desk, handler, make_form(
+        contact_phone="13900002222", cause_code="NET.OUTAGE.AREA", channel="consumer_association",
+        severity="major", batch_id=batch.id))  # fmt: skip
+    done = take_complaint(desk, handler, make_form(contact_phone="13900003333",
+                          cause_code="NET.OUTAGE.AREA", batch_id=batch.id))  # fmt: skip
+    followup.close(desk, handler, done.id, outcome="客户自行恢复")
+    assert [(v.tickets, v.open_tickets) for v in batches(desk)] == [(4, 3)]
+    clock.advance(timedelta(hours=3))
+    result = close_batch(desk, manager, batch.id, "光缆已修复,信号恢复")
+    assert sorted(result.closed) == sorted([at_intake.id, later.id])
+    assert result.skipped == {major.id: "error.close.needs_level"}
+    for cid in (at_intake.id, later.id):
+        row = stored(desk, cid)
+        assert row.status == "closed" and row.outcome == "光缆已修复,信号恢复" and row.is_batch
+        assert {"batch_linked", "closed"} <= set(kinds(desk, cid))
+        assert row.next_clock == "return_visit"  # the return visit is scheduled
+    assert stored(desk, done.id).outcome == "客户自行恢复"  # closed before: untouched
+    assert stored(desk, major.id).status != "closed"
+    view = batches(desk)[0]
+    assert view.batch.status == "closed" and view.open_tickets == 1
+    with pytest.raises(RuleViolation):
+        link_to_batch(desk, handler, major.id, batch.id)  # closed batch: nothing more links

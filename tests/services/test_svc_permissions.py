@@ -400,6 +400,14 @@ def _probe_watch_list(desk, actors, role):
     return actor, "watch_list", lambda: save_watch_entry(desk, actor, form)
 
 
+def _probe_batch(desk, actors, role):
+    from deskapp.services.batches import BatchForm, open_batch
+
+    actor = actors[_as_role(role)]
+    form = BatchForm(title="城东基站故障", cause_code="NET.OUTAGE")
+    return actor, "batch", lambda: open_batch(desk, actor, form)
+
+
 PROBES = {
     Permission.APPROVE_REFUND_BEYOND_RULE: _probe_refund,
     Permission.FILE_HANDOVER: _probe_handover,
@@ -411,6 +419,7 @@ PROBES = {
     Permission.EXPORT_REPORTS: _probe_export,
     Permission.MANAGE_STAFF: _probe_staff,
     Permission.MANAGE_WATCH_LIST: _probe_watch_list,
+    Permission.MANAGE_BATCH: _probe_batch,
 }
 # Held by every role and so enforced by no service: a role losing it fails the walk below
 # until the service showing it (complaint_detail) enforces it.

@@ -49,7 +49,8 @@ from deskapp.domain.errors import RuleViolation
 from deskapp.domain.permissions import PermissionRefused
 from deskapp.domain.text_search import match_expression
 from deskapp.domain.timefmt import format_local
-from deskapp.services import day_close, followup, shifts
+from deskapp.services import batches, day_close, followup, shifts
+from deskapp.services.batches import BatchForm
 from deskapp.services.customer import WatchForm, save_watch_entry
 from deskapp.services.day_lock import LateApproval
 from deskapp.services.deadlines import clock_values, events_of
@@ -59,6 +60,7 @@ from deskapp.services.opinion_book import EntryForm, add_entry, process_entry
 from deskapp.services.staff import add_staff, sign_in
 from deskapp.store.models import (
     RECORD_TABLES,
+    BatchIncident,
     ChangeLog,
     Complaint,
     ComplaintEvent,
@@ -131,6 +133,7 @@ CUSTOMER = {
         "kind": st.sampled_from(["b_class", "difficult", "sensitive"]),
         "retire": st.booleans(),
     },
+    "batch_incident": {"t": T, "n": N, "step": st.sampled_from(["open", "link", "close"])},
 }
 DRAWN = {**MORE_FOLLOWUP, **OPINION_BOOK, **DESK_WORK, **CUSTOMER}  # action -> its arguments
 
@@ -467,6 +470,26 @@ class ThreeTerminals(RuleBasedStateMachine):
                 form.customer = s.get(WatchEntry, eid).customer_key
         self.act(term, lambda: save_watch_entry(term.desk, term.actors["2001"], form, eid))
 
+    def batch_incident(self, t: int, n: int, step: str) -> None:
+        """批量投诉: the duty manager opens an incident, a ticket is linked to an open one (on
+        any terminal), or an open one is closed (its linked open tickets closed with it)."""
+        term = self.terms[t]
+        manager = term.actors["2001"]
+        if step == "open":
+            form = BatchForm(title="城东基站故障", cause_code="NET.OUTAGE", area="城东")
+            self.act(term, lambda: batches.open_batch(term.desk, manager, form))
+            return
+        bid = self.pick(term, n, BatchIncident, BatchIncident.status == "open")
+        if bid is None:
+            return
+        if step == "link":
+            cid = self.pick(term, n, Complaint, Complaint.status != "closed")
+            if cid:
+                self.act(term, lambda: batches.link_to_batch(
+                    term.desk, term.actors["1001"], cid, bid))  # fmt: skip
+        else:
+            self.act(term, lambda: batches.close_batch(term.desk, manager, bid, "故障已修复"))
+
     def count(self, term: Term, model: type) -> int:
         with term.desk.read() as s:
             return s.scalar(sa.select(sa.func.count()).select_from(model))
@@ -667,6 +690,9 @@ EVERY_RULE: list[tuple[str, dict]] = [
     ("signs_in", dict(t=1, right=False)),
     ("watch_entry", dict(t=2, n=0, kind="difficult", retire=False)),
     ("watch_entry", dict(t=2, n=1, kind="sensitive", retire=True)),
+    ("batch_incident", dict(t=0, n=0, step="open")),
+    ("batch_incident", dict(t=0, n=0, step="link")),
+    ("batch_incident", dict(t=0, n=0, step="close")),
     ("everyone_syncs", dict()),
 ]
 

@@ -4,7 +4,8 @@ indexes the customer history and the repeat rule read
 Revision ID: 0013_customer18
 Revises: 0011_rules16_escalation
 
-Two new record tables (watch_entry, watch_event), so SCHEMA_VERSION goes to 8: a terminal
+Three new record tables (watch_entry, watch_event, batch_incident) and the complaint's link to
+its batch (complaint.batch_id, nullable), so SCHEMA_VERSION goes to 8: a terminal
 too old to know them keeps working offline and says it must be updated. The complaint table
 only gains indexes (service number for the customer history, repeat_of for the link shown
 both ways); existing repeat links stay as they were recorded.
@@ -54,6 +55,27 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_watch_event_entry_id", "watch_event", ["entry_id"])
+    op.create_table(
+        "batch_incident",
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("title", sa.String(length=80), nullable=False),
+        sa.Column("cause_code", sa.String(length=80), nullable=False),
+        sa.Column("area", sa.String(), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("description", sa.String(), nullable=False),
+        sa.Column("campaign", sa.Boolean(), nullable=False),
+        sa.Column("scripts", sa.String(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("opened_by", sa.String(length=40), nullable=False),
+        sa.Column("opened_at", sa.DateTime(), nullable=False),
+        sa.Column("outcome", sa.String(), nullable=False),
+        sa.Column("closed_by", sa.String(length=40), nullable=True),
+        sa.Column("closed_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    # Plain ADD COLUMN (never batch mode: it would drop the search-index triggers of 0002).
+    op.add_column("complaint", sa.Column("batch_id", sa.String(length=40), nullable=True))
+    op.create_index("ix_complaint_batch_id", "complaint", ["batch_id"])
     op.create_index(
         "ix_complaint_service_received", "complaint", ["service_number", "received_at"]
     )
@@ -63,5 +85,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_complaint_repeat_of", "complaint")
     op.drop_index("ix_complaint_service_received", "complaint")
+    op.drop_index("ix_complaint_batch_id", "complaint")
+    op.drop_column("complaint", "batch_id")
+    op.drop_table("batch_incident")
     op.drop_table("watch_event")
     op.drop_table("watch_entry")
