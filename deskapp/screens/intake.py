@@ -41,6 +41,7 @@ from deskapp.screens.widgets.field import Field, FieldSpec, field_widget
 from deskapp.screens.widgets.hand_off import HandOffScreen
 from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
+from deskapp.services.batches import open_batches_for
 from deskapp.services.customer import WatchView, customer_key, watch_for_customer
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.drafts import HANDOFF_STAFF, HandOff, hand_off_json, load_hand_off
@@ -55,7 +56,7 @@ from deskapp.services.intake import (
     take_complaint,
 )
 from deskapp.services.pins import secret_pin
-from deskapp.services.records import Complaint, StoreUnavailable
+from deskapp.services.records import BatchIncident, Complaint, StoreUnavailable
 from deskapp.services.search import ticket_no_of
 from deskapp.services.staff import list_staff
 
@@ -210,6 +211,9 @@ def form_layout() -> tuple[Part, ...]:
             ),
         ),
         Note("recusal-notice", "notice -warning"),
+        # 批量投诉: the open batches whose cause takes this one (Ctrl+B links the first).
+        _row(_choice("batch", [], prompt=t("intake.batch_none")), widget_id="batch-row"),
+        Note("batch-notice", "notice"),
         # Solved on the spot → outcome and satisfaction; otherwise → when we reply.
         _row(
             Group(
@@ -279,6 +283,7 @@ class IntakeScreen(ModeScreen):
             Binding("ctrl+t", "hand_off", t("intake.hand_off")),
             # (not in the footer, which is full: the customer line says it when there is one)
             Binding("ctrl+y", "history", t("intake.history"), show=False, priority=True),
+            Binding("ctrl+b", "link_batch", t("intake.batch_key"), show=False, priority=True),
             # Straight to the part of the form a solved case or a refund needs: fewer Tabs.
             Binding("ctrl+o", "on_spot", t("intake.key_on_spot"), show=False, priority=True),
             Binding("ctrl+r", "refund", t("intake.key_refund"), show=False, priority=True),
@@ -303,6 +308,8 @@ class IntakeScreen(ModeScreen):
         self._repeat_rule = ""
         self._repeat_touched = False
         self._pending_repeat: tuple[bool, str] | None = None
+        self._batches: list[BatchIncident] = []  # open batches matching the cause
+        self._pending_batch = ""  # a draft's batch, its list still coming
 
     @property
     def desk(self) -> Desk:
@@ -406,6 +413,8 @@ class IntakeScreen(ModeScreen):
             form.repeat_of_id = chosen  # linked by hand
         else:  # the rule's link, or the handler unlinked it (a reason then asked for)
             form.link_repeat = bool(chosen) or not self._repeat_rule
+        batch = q("#batch", Select).value
+        form.batch_id = self._pending_batch or ("" if batch is Select.NULL else str(batch))
         if q("#refund_enabled", Checkbox).value:
             refund = RefundForm(
                 verified=q("#refund-verified", Checkbox).value,
@@ -434,6 +443,10 @@ class IntakeScreen(ModeScreen):
             (form.link_repeat, form.repeat_of_id) if self._repeat_touched else None
         )
         self._show_candidates()
+        self._batches, self._pending_batch = [], form.batch_id
+        self._show_batches()
+        if form.cause_code:
+            self.check_batches(form.cause_code)
         if form.contact_phone:
             self.check_repeat(form.contact_phone, form.service_number, form.cause_code)
         self._sync_visibility()
@@ -497,6 +510,11 @@ class IntakeScreen(ModeScreen):
             self._suggest_severity()
         if name == "repeat_of":
             self._repeat_touched, self._pending_repeat = True, None
+        if name in ("cause", "cause-query"):
+            self.check_batches(self.query_one("#cause", CausePicker).code)
+        if name == "batch":
+            self._pending_batch = ""
+            self._show_batch_notice()
         if name in ("contact_phone", "service_number", "cause", "cause-query"):
             q = self.query_one
             self.check_repeat(q("#contact_phone", Input).value, q("#service_number", Input).value,
@@ -525,6 +543,7 @@ class IntakeScreen(ModeScreen):
         )
         q("#field-severity_reason").display = below or bool(q("#severity_reason", Input).value)
         q("#repeat-row").display = bool(self._candidates)
+        q("#batch-row").display = bool(self._batches)
         chosen = q("#repeat_of", Select).value
         q("#field-repeat_unlink_reason").display = bool(self._repeat_rule) and (
             chosen is Select.NULL
@@ -681,6 +700,54 @@ class IntakeScreen(ModeScreen):
             else:
                 wanted = self._repeat_rule
             select.value = wanted or Select.NULL
+
+    @desk_work(exclusive=True, group="batches")
+    def check_batches(self, cause_code: str) -> None:
+        found = open_batches_for(self.desk, cause_code)
+        self.app.call_from_thread(self._batches_found, cause_code, found)
+
+    def _batches_found(self, cause_code: str, found: list[BatchIncident]) -> None:
+        if cause_code != self.query_one("#cause", CausePicker).code:
+            return  # another cause chosen since
+        self._batches = found
+        self._show_batches()
+        self._sync_visibility()
+
+    def _show_batches(self) -> None:
+        select = self.query_one("#batch", Select)
+        with self.prevent(*FORM_MESSAGES):
+            current = self._pending_batch or (
+                "" if select.value is Select.NULL else str(select.value)
+            )
+            select.set_options([(printable(b.title), b.id) for b in self._batches])
+            ids = {b.id for b in self._batches}
+            select.value = current if current in ids else Select.NULL
+            if self._batches and current in ids:
+                self._pending_batch = ""
+        self._show_batch_notice()
+
+    def _show_batch_notice(self) -> None:
+        notice = self.query_one("#batch-notice", Static)
+        value = self.query_one("#batch", Select).value
+        chosen = next((b for b in self._batches if b.id == value), None)
+        text = ""
+        if chosen is not None:
+            text = t("intake.batch_linked", title=printable(chosen.title))
+            if chosen.scripts:
+                text += "\n" + t("intake.batch_scripts", text=printable(chosen.scripts))
+        elif self._batches:
+            text = t("intake.batch_found", count=len(self._batches),
+                     title=printable(self._batches[0].title))  # fmt: skip
+        notice.update(text)
+        notice.display = bool(text)
+
+    def action_link_batch(self) -> None:
+        """Ctrl+B: link the ticket to the (first) open batch its cause matches."""
+        if not self._batches:
+            self.notify(t("intake.batch_none_found"), timeout=6)
+            return
+        select = self.query_one("#batch", Select)
+        select.value = self._batches[0].id  # (its Changed message updates the notice)
 
     def _show_repeat(self, text: str) -> None:
         notice = self.query_one("#repeat-notice", Static)

@@ -268,3 +268,39 @@ async def test_f10_is_the_managers_watch_list_add_flagged_and_exported(
         entry = s.scalars(sa.select(WatchEntry)).one()
         assert (entry.customer_key, entry.advice) == (PHONE, "先听完再解释")
         assert s.scalars(sa.select(WatchEvent.kind)).all() == ["added"]
+
+
+# ----------------------------------------------------------------- batch incidents
+
+
+async def test_intake_suggests_the_open_batch_and_ctrl_b_links_it(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    from deskapp.services.batches import BatchForm, open_batch
+
+    form = BatchForm(title="城东基站故障", cause_code="NET.OUTAGE", scripts="光缆抢修中,今晚恢复")
+    batch = open_batch(desk, actors["2001"], form)
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _phone_typed(pilot)
+        await focus_by_tab(pilot, "content")
+        await type_text(pilot, "家里突然没有信号")
+        await pilot.press("tab")
+        await type_text(pilot, "尽快恢复")
+        await pilot.press("tab")
+        await type_text(pilot, "通信中断")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "城东基站故障" in _text(app, "#batch-notice")
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+        assert app.screen.query_one("#batch", Select).value == batch.id
+        assert "光缆抢修中" in _text(app, "#batch-notice")  # the script to use
+        await focus_by_tab(pilot, "promised_reply_at")
+        await type_text(pilot, "16:00")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    with desk.read() as s:
+        saved = s.scalars(sa.select(Complaint)).one()
+    assert saved.batch_id == batch.id and saved.is_batch
