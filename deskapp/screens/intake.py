@@ -53,6 +53,7 @@ from deskapp.services.intake import (
     check_intake,
     find_repeat_candidates,
     severity_suggestion,
+    standard_script,
     take_complaint,
 )
 from deskapp.services.pins import secret_pin
@@ -192,6 +193,7 @@ def form_layout() -> tuple[Part, ...]:
             widget_id="cause",
             placeholder=t("intake.cause_hint"),
         ),
+        Note("script-notice", "hint -script"),  # 标准话术 of the cause chosen
         _row(
             _choice("channel", [c.value for c in Channel], Channel.WALK_IN.value),
             _choice("severity", [s.value for s in Severity], Severity.GENERAL.value),
@@ -549,6 +551,20 @@ class IntakeScreen(ModeScreen):
             chosen is Select.NULL
         )
         self._update_refund_rule(refund_on)
+        self._show_script()
+
+    def _show_script(self) -> None:
+        """标准话术 beside the form once the cause is chosen; offered as the explanation when
+        无责投诉 is ticked."""
+        q = self.query_one
+        script = standard_script(self.desk, q("#cause", CausePicker).code)
+        text = ""
+        if script:
+            key = "intake.script_no_fault" if q("#no_fault", Checkbox).value else "intake.script"
+            text = t(key, text=script)
+        notice = q("#script-notice", Static)
+        _set_text(notice, text)
+        notice.display = bool(text)
 
     def _update_refund_rule(self, refund_on: bool) -> None:
         rule = self.query_one("#refund-rule", Static)

@@ -29,6 +29,7 @@ from deskapp.domain.repeat import (
     repeat_window_start,
     same_matter,
 )
+from deskapp.domain.scripts import script_for
 from deskapp.domain.severity import (
     below,
     check_severity,
@@ -158,6 +159,11 @@ def severity_suggestion(desk: Desk, channel: Channel, claimed: ClaimedTo | None 
         severity_floor(channel, desk.refdata.settings.severity_floor),
         claimed_floor(claimed, desk.refdata.escalation_rules.claim_floor),
     )
+
+
+def standard_script(desk: Desk, cause_code: str) -> str | None:
+    """标准话术 for the cause (data/scripts.toml; reference data only, no store read)."""
+    return script_for(desk.refdata.scripts, cause_code)
 
 
 def below_severity_floor(desk: Desk, channel: Channel, severity: Severity) -> bool:

@@ -382,3 +382,22 @@ def test_closing_a_batch_closes_every_open_ticket_through_the_ordinary_close(
     assert view.batch.status == "closed" and view.open_tickets == 1
     with pytest.raises(RuleViolation):
         link_to_batch(desk, handler, major.id, batch.id)  # closed batch: nothing more links
+
+
+# ------------------------------------------------------------------------ scripts
+
+
+def test_the_script_is_the_causes_own_or_its_nearest_ancestors(desk: Desk) -> None:
+    from deskapp.domain.scripts import script_for
+    from deskapp.services.intake import standard_script
+
+    scripts = {"NET": "网络", "NET.OUTAGE": "故障"}
+    assert script_for(scripts, "NET.OUTAGE.AREA") == "故障"
+    assert script_for(scripts, "NET.COVER.OUTDOOR") == "网络"
+    assert script_for(scripts, "HALL.WAITING.LONG") is None
+    assert script_for(scripts, "") is None
+    # The shipped data/scripts.toml: every cause it names is in the tree, and the common
+    # causes have one.
+    assert all(code in desk.refdata.causes for code in desk.refdata.scripts)
+    for cause in ("NET.OUTAGE.AREA", "BILLINFO.ACCURACY.CALL_TIME", "HALL.WAITING.LONG"):
+        assert standard_script(desk, cause)

@@ -304,3 +304,22 @@ async def test_intake_suggests_the_open_batch_and_ctrl_b_links_it(
     with desk.read() as s:
         saved = s.scalars(sa.select(Complaint)).one()
     assert saved.batch_id == batch.id and saved.is_batch
+
+
+async def test_the_script_shows_with_the_cause_and_is_offered_for_no_fault(desk: Desk) -> None:
+    from textual.widgets import Checkbox
+
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _phone_typed(pilot)
+        await focus_by_tab(pilot, "cause-query")
+        await type_text(pilot, "通信中断")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "标准话术:该区域目前有网络故障" in _text(app, "#script-notice")
+        await focus_by_tab(pilot, "no_fault")
+        await pilot.press("space")
+        await settle(pilot)
+        assert app.screen.query_one("#no_fault", Checkbox).value
+        assert _text(app, "#script-notice").startswith("无责投诉,请按标准话术")
