@@ -23,6 +23,8 @@ class Permission(StrEnum):
     MANAGE_WATCH_LIST = "manage_watch_list"
     # 批量投诉: open a batch incident (or a campaign's complaint plan) and close it
     MANAGE_BATCH = "manage_batch"
+    # 案例库: mark a closed ticket as a teaching case for the morning meeting
+    MARK_CASE = "mark_case"
     # 员工管理: add staff, change a role, deactivate, reset a PIN, unlock a locked work number
     MANAGE_STAFF = "manage_staff"
 

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from deskapp.domain.batch import batch_matches
-from deskapp.domain.enums import Status
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission
+from deskapp.domain.status import ACTIVE
 from deskapp.domain.timefmt import read_local
 from deskapp.services import followup
 from deskapp.services.audit import enforce
@@ -25,7 +25,7 @@ from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
 from deskapp.store.models import BatchIncident, Complaint
 
-OPEN_STATUSES = tuple(s.value for s in Status if s not in (Status.CLOSED,))
+OPEN_STATUSES = tuple(sorted(s.value for s in ACTIVE))  # still being handled
 
 
 @dataclass

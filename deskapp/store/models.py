@@ -330,6 +330,20 @@ class BatchIncident(RecordTable, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
+class TeachingCase(RecordTable, table=True):
+    """案例库: a closed ticket a manager marked as a case, with a short lesson, for the morning
+    meeting (早班会案例分析). `category` is the ticket's service-process category (searchable)."""
+
+    __tablename__ = "teaching_case"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    complaint_id: str = Field(foreign_key="complaint.id", index=True)
+    category: str = Field(max_length=40, index=True)
+    lesson: str
+    marked_by: str = Field(max_length=40)
+    marked_at: datetime = Field(sa_column=utc_column())
+
+
 class WatchEntry(RecordTable, table=True):
     """B类 / 疑难 / 敏感客户: one customer on the hall's watch list, by contact phone or service
     number, with what to do (两解、两不理) and whom to call. Only duty and hall managers add or
@@ -444,6 +458,7 @@ RECORD_TABLES: dict[str, type[RecordTable]] = {
         WatchEntry,
         WatchEvent,
         BatchIncident,
+        TeachingCase,
     )
 }
 

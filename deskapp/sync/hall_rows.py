@@ -21,6 +21,7 @@ ROOT_FIELD = {
     "handover_item": "shift_id",
     "shift_event": "shift_id",
     "watch_event": "entry_id",
+    "teaching_case": "complaint_id",
 }
 ROOT_ENTITY = {"complaint_id": "complaint", "shift_id": "shift", "entry_id": "watch_entry"}
 

@@ -401,3 +401,36 @@ def test_the_script_is_the_causes_own_or_its_nearest_ancestors(desk: Desk) -> No
     assert all(code in desk.refdata.causes for code in desk.refdata.scripts)
     for cause in ("NET.OUTAGE.AREA", "BILLINFO.ACCURACY.CALL_TIME", "HALL.WAITING.LONG"):
         assert standard_script(desk, cause)
+
+
+# --------------------------------------------------------------------------- cases
+
+
+def test_a_manager_marks_a_closed_ticket_and_the_page_leaves_the_customer_out(
+    desk: Desk, actors: dict[str, Actor], make_form: Form, tmp_path: Path
+) -> None:
+    from deskapp.services.cases import export_cases, find_cases, mark_case
+
+    handler, manager = actors["1001"], actors["2001"]
+    ticket = take_complaint(desk, handler, make_form(
+        customer_name="王秀英", cause_code=BILLING,
+        content="王秀英说上月账单多扣了 30 元,她的另一个号码 139 1234 5678 也被扣"))  # fmt: skip
+    with pytest.raises(RuleViolation) as still_open:
+        mark_case(desk, manager, ticket.id, "先查证后退费")
+    assert still_open.value.errors[0].key == "error.case.not_closed"
+    followup.close(desk, handler, ticket.id, outcome="已双倍返还 60 元")
+    with pytest.raises(PermissionRefused):
+        mark_case(desk, handler, ticket.id, "先查证后退费")
+    mark_case(desk, manager, ticket.id, "先查证后退费,王秀英很满意")
+    other = take_complaint(
+        desk, handler, make_form(contact_phone="13700001111", cause_code=WAITING)
+    )
+    followup.close(desk, handler, other.id, outcome="已增开窗口")
+    mark_case(desk, manager, other.id, "高峰期提前增开窗口")
+    assert [c.ticket_no for c in find_cases(desk, "BILLINFO")] == [ticket.ticket_no]
+    assert [c.ticket_no for c in find_cases(desk, words="窗口")] == [other.ticket_no]
+    page = export_cases(desk, manager, tmp_path / "out").read_text(encoding="utf-8")
+    assert "早班会案例分析" in page and "先查证后退费" in page and "高峰期提前增开窗口" in page
+    for personal in ("王秀英", "13812345678", "139 1234 5678", "13700001111"):
+        assert personal not in page
+    assert "***********" in page  # the number in the content, masked

@@ -408,6 +408,16 @@ def _probe_batch(desk, actors, role):
     return actor, "batch", lambda: open_batch(desk, actor, form)
 
 
+def _probe_case(desk, actors, role):
+    from deskapp.services import followup
+    from deskapp.services.cases import mark_case
+
+    actor = actors[_as_role(role)]
+    ticket = _open_ticket(desk, actors["1001"])
+    followup.close(desk, actors["1001"], ticket.id, outcome="已解决")
+    return actor, ticket.id, lambda: mark_case(desk, actor, ticket.id, "先听完再解释")
+
+
 PROBES = {
     Permission.APPROVE_REFUND_BEYOND_RULE: _probe_refund,
     Permission.FILE_HANDOVER: _probe_handover,
@@ -420,6 +430,7 @@ PROBES = {
     Permission.MANAGE_STAFF: _probe_staff,
     Permission.MANAGE_WATCH_LIST: _probe_watch_list,
     Permission.MANAGE_BATCH: _probe_batch,
+    Permission.MARK_CASE: _probe_case,
 }
 # Held by every role and so enforced by no service: a role losing it fails the walk below
 # until the service showing it (complaint_detail) enforces it.

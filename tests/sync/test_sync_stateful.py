@@ -51,6 +51,7 @@ from deskapp.domain.text_search import match_expression
 from deskapp.domain.timefmt import format_local
 from deskapp.services import batches, day_close, followup, shifts
 from deskapp.services.batches import BatchForm
+from deskapp.services.cases import mark_case
 from deskapp.services.customer import WatchForm, save_watch_entry
 from deskapp.services.day_lock import LateApproval
 from deskapp.services.deadlines import clock_values, events_of
@@ -134,6 +135,7 @@ CUSTOMER = {
         "retire": st.booleans(),
     },
     "batch_incident": {"t": T, "n": N, "step": st.sampled_from(["open", "link", "close"])},
+    "teaching_case": {"t": T, "n": N},
 }
 DRAWN = {**MORE_FOLLOWUP, **OPINION_BOOK, **DESK_WORK, **CUSTOMER}  # action -> its arguments
 
@@ -490,6 +492,13 @@ class ThreeTerminals(RuleBasedStateMachine):
         else:
             self.act(term, lambda: batches.close_batch(term.desk, manager, bid, "故障已修复"))
 
+    def teaching_case(self, t: int, n: int) -> None:
+        """案例库: the duty manager marks a closed ticket as a teaching case."""
+        term = self.terms[t]
+        cid = self.pick(term, n, Complaint, Complaint.status.in_(["closed", "visited"]))
+        if cid:
+            self.act(term, lambda: mark_case(term.desk, term.actors["2001"], cid, "先听完再解释"))
+
     def count(self, term: Term, model: type) -> int:
         with term.desk.read() as s:
             return s.scalar(sa.select(sa.func.count()).select_from(model))
@@ -693,6 +702,7 @@ EVERY_RULE: list[tuple[str, dict]] = [
     ("batch_incident", dict(t=0, n=0, step="open")),
     ("batch_incident", dict(t=0, n=0, step="link")),
     ("batch_incident", dict(t=0, n=0, step="close")),
+    ("teaching_case", dict(t=0, n=0)),
     ("everyone_syncs", dict()),
 ]
 

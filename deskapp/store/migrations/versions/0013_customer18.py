@@ -4,7 +4,7 @@ indexes the customer history and the repeat rule read
 Revision ID: 0013_customer18
 Revises: 0011_rules16_escalation
 
-Three new record tables (watch_entry, watch_event, batch_incident) and the complaint's link to
+Four new record tables (watch_entry, watch_event, batch_incident, teaching_case) and the complaint's link to
 its batch (complaint.batch_id, nullable), so SCHEMA_VERSION goes to 8: a terminal
 too old to know them keeps working offline and says it must be updated. The complaint table
 only gains indexes (service number for the customer history, repeat_of for the link shown
@@ -73,6 +73,19 @@ def upgrade() -> None:
         sa.Column("closed_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
+    op.create_table(
+        "teaching_case",
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("complaint_id", sa.String(), nullable=False),
+        sa.Column("category", sa.String(length=40), nullable=False),
+        sa.Column("lesson", sa.String(), nullable=False),
+        sa.Column("marked_by", sa.String(length=40), nullable=False),
+        sa.Column("marked_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["complaint_id"], ["complaint.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_teaching_case_complaint_id", "teaching_case", ["complaint_id"])
+    op.create_index("ix_teaching_case_category", "teaching_case", ["category"])
     # Plain ADD COLUMN (never batch mode: it would drop the search-index triggers of 0002).
     op.add_column("complaint", sa.Column("batch_id", sa.String(length=40), nullable=True))
     op.create_index("ix_complaint_batch_id", "complaint", ["batch_id"])
@@ -88,5 +101,6 @@ def downgrade() -> None:
     op.drop_index("ix_complaint_batch_id", "complaint")
     op.drop_column("complaint", "batch_id")
     op.drop_table("batch_incident")
+    op.drop_table("teaching_case")
     op.drop_table("watch_event")
     op.drop_table("watch_entry")
