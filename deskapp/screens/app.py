@@ -172,6 +172,7 @@ class DeskApp(LastResort, App[None]):
             Binding("f12", "switch_mode('staff')", t("staff.key_open")),
             # 重点客户名单 (issue 18): duty and hall managers; not in the crowded footer
             Binding("f10", "watch_list", t("watch.key_open"), show=False),
+            Binding("f11", "batches", t("batch.key_open"), show=False),  # 批量投诉, managers
             Binding("ctrl+q", "quit", t("key.quit"), priority=True),
         ],
     )
@@ -366,7 +367,16 @@ class DeskApp(LastResort, App[None]):
             return self.actor is not None and self.actor.role in MODE_ROLES[str(parameters[0])]
         if action == "watch_list":
             return self.actor is not None and allowed(self.actor, Permission.MANAGE_WATCH_LIST)
+        if action == "batches":
+            return self.actor is not None and allowed(self.actor, Permission.MANAGE_BATCH)
         return True
+
+    def action_batches(self) -> None:
+        """F11: the batch incidents (批量投诉), for the managers."""
+        from deskapp.screens.batches import BatchScreen
+
+        if not isinstance(self.screen, BatchScreen):
+            self.push_screen(BatchScreen())
 
     def action_watch_list(self) -> None:
         """F10: the watch list (重点客户名单), for the managers."""

@@ -44,6 +44,7 @@ def desk_binding_ids() -> dict[str, Binding]:
 
     from deskapp.screens import (  # noqa: F401  (imported for their BINDINGS)
         app,
+        batches,
         customer,
         day_close,
         detail,
