@@ -59,8 +59,8 @@ class BatchScreen(WorkBoundary, Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#batch-table", DataTable)
-        for key in ("col_status", "col_title", "col_cause", "col_area", "col_started",
-                    "col_tickets"):  # fmt: skip
+        for key in ("col_status", "col_title", "col_tickets", "col_cause", "col_area",
+                    "col_started"):  # fmt: skip
             table.add_column(t(f"batch.{key}"), key=key)
         self.load()
 
@@ -79,9 +79,9 @@ class BatchScreen(WorkBoundary, Screen[None]):
             cause = causes.path(b.cause_code).label if b.cause_code in causes else b.cause_code
             status = t(f"batch.status_{b.status}") + (f" · {t('batch.campaign')}" if b.campaign
                                                        else "")  # fmt: skip
-            table.add_row(status, printable(b.title), cause, printable(b.area),
-                          format_local(b.started_at, self.desk.tz),
-                          t("batch.tickets", total=v.tickets, open=v.open_tickets),
+            table.add_row(status, printable(b.title),
+                          t("batch.tickets", total=v.tickets, open=v.open_tickets), cause,
+                          printable(b.area), format_local(b.started_at, self.desk.tz),
                           key=str(i))  # fmt: skip
         table.focus()
 

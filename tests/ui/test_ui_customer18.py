@@ -323,3 +323,84 @@ async def test_the_script_shows_with_the_cause_and_is_offered_for_no_fault(desk:
         await settle(pilot)
         assert app.screen.query_one("#no_fault", Checkbox).value
         assert _text(app, "#script-notice").startswith("无责投诉,请按标准话术")
+
+
+async def test_f11_opens_and_closes_a_batch_and_the_detail_links_and_marks(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    from textual.widgets import DataTable, TextArea
+
+    from deskapp.screens.batches import BatchScreen
+    from deskapp.store.models import BatchIncident, TeachingCase
+
+    ticket = _take(desk, actors["1002"], cause="NET.OUTAGE.AREA")
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press("f11")
+        await settle(pilot)
+        assert isinstance(app.screen, BatchScreen)
+        await pilot.press("a")
+        await settle(pilot)
+        await type_text(pilot, "城东基站故障")
+        await pilot.press("tab")
+        await type_text(pilot, "NET.OUTAGE")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, BatchScreen) and len(app.screen.views) == 1
+        # Later, from the ticket: B links it to the open batch.
+        app.push_screen(DetailScreen(ticket.id))
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        batch_screen = app.screen
+        assert isinstance(batch_screen, BatchScreen)
+        batch_screen.load()
+        await settle(pilot)
+        batch_screen.query_one("#batch-table", DataTable).focus()
+        await pilot.press("enter")  # close it
+        await settle(pilot)
+        app.screen.query_one("#f-outcome", TextArea).load_text("光缆已修复,信号恢复")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "已结案 1 张" in " ".join(n.message for n in app._notifications)
+        # The closed ticket becomes a teaching case (K on its detail).
+        app.push_screen(DetailScreen(ticket.id))
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        app.screen.query_one("#f-lesson", TextArea).load_text("故障时先说明抢修进度")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    with desk.read() as s:
+        batch = s.scalars(sa.select(BatchIncident)).one()
+        closed = s.get(Complaint, ticket.id)
+        case = s.scalars(sa.select(TeachingCase)).one()
+    assert batch.status == "closed" and closed.status == "closed" and closed.batch_id == batch.id
+    assert closed.outcome == "光缆已修复,信号恢复" and case.category == "NET"
+
+
+@SIZES
+def test_snapshot_batch_incidents(
+    snap_compare, desk: Desk, actors: dict[str, Actor], size: tuple[int, int]
+) -> None:
+    from deskapp.services.batches import BatchForm, link_to_batch, open_batch
+
+    batch = open_batch(desk, actors["2001"], BatchForm(
+        title="城东基站故障", cause_code="NET.OUTAGE", area="城东片区"))  # fmt: skip
+    plan = BatchForm(title="双十二流量包预案", cause_code="PROMO", campaign=True,
+                     scripts="活动规则以公示为准")  # fmt: skip
+    open_batch(desk, actors["2001"], plan)
+    link_to_batch(desk, actors["1002"], _take(desk, actors["1002"], cause="NET.OUTAGE.AREA").id,
+                  batch.id)  # fmt: skip
+
+    async def opened(pilot: Pilot) -> None:
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press("f11")
+        await settle(pilot)
+
+    assert snap_compare(build_app(desk), terminal_size=size, run_before=opened)
