@@ -4,7 +4,9 @@ tickets (with their events and refunds), on the watch list.
 * customer history, first page: `deskapp.services.customer.customer_history`, the read the
   history screen's worker makes when Ctrl+Y is pressed (budget p95 ≤ 100 ms);
 * intake's check as the phone is typed: the repeat candidates and the watch-list entry
-  (`find_repeat_candidates` + `watch_for_customer`, the intake worker's reads; same budget).
+  (`find_repeat_candidates` + `watch_for_customer`, the intake worker's reads; same budget);
+* closing a batch incident with 500 linked open tickets (`services.batches.close_batch`: each
+  ticket through the ordinary close, one transaction each), once (budget 5 s).
 
 The 200 tickets are made by giving 200 random complaints of a working copy the customer's
 phone (setup, not measured). What is measured is the store's part; the screen's rendering of
@@ -110,11 +112,46 @@ def run(queries: int = 200, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
                     notes={"rows on the page": str(max(pages) if pages else 0)},
                 )
             )
+        results.append(_batch_close(desk, manager, baseline))
     finally:
         desk.close()
         drop_copy(db)
     results[0].notes["load average before / after"] = f"{load_before} / {loadavg()}"
     return results
+
+
+BATCH_TICKETS = 500
+BATCH_BUDGET_MS = 5000.0
+
+
+def _batch_close(desk: object, manager: object, baseline: Stats) -> Result:
+    import sqlalchemy as sa
+
+    from deskapp.services.batches import BatchForm, close_batch, open_batch
+    from deskapp.store.models import Complaint
+
+    batch = open_batch(desk, manager, BatchForm(title="bench outage", cause_code="NET"))  # type: ignore[arg-type]
+    with desk.write(manager.id) as session:  # type: ignore[attr-defined]  # setup, change-logged
+        rows = session.scalars(
+            sa.select(Complaint)
+            .where(Complaint.status == "open", Complaint.severity == "general")
+            .limit(BATCH_TICKETS)
+        ).all()
+        for complaint in rows:
+            complaint.batch_id, complaint.is_batch = batch.id, True
+    started = time.perf_counter()
+    result = close_batch(desk, manager, batch.id, "故障已修复")  # type: ignore[arg-type]
+    elapsed = (time.perf_counter() - started) * 1000
+    return Result(
+        bench="customer",
+        name=f"batch close, {len(rows)} linked open tickets",
+        stats=Stats.of([elapsed]),
+        baseline_name="primary-key look-up of one complaint, same session path",
+        baseline=baseline,
+        budget_kind="p95_ms",
+        budget=BATCH_BUDGET_MS,
+        notes={"closed / kept open": f"{len(result.closed)} / {len(result.skipped)}"},
+    )
 
 
 def main() -> None:
