@@ -283,6 +283,16 @@ class RefData:
         return CauseTree.from_mapping(self._toml("categories.toml"))
 
     @cached_property
+    def scripts(self) -> dict[str, str]:
+        """data/scripts.toml: 标准话术 by cause code (none when the file is absent)."""
+        raw = self._optional_toml("scripts.toml") or {}
+        return {
+            str(item["cause"]): str(item["text"]).strip()
+            for item in raw.get("script", [])
+            if item.get("cause") and str(item.get("text", "")).strip()
+        }
+
+    @cached_property
     def opening_hours(self) -> OpeningHours:
         return self.settings.opening_hours.to_domain()
 

@@ -19,6 +19,12 @@ class Permission(StrEnum):
     REASSIGN_ANY = "reassign_any"  # 转派他人名下的工单
     SEE_FULL_PHONE = "see_full_phone"  # 查看完整号码
     EXPORT_REPORTS = "export_reports"  # 导出统计报表
+    # 重点客户名单: add, change or retire a watch-list entry (B类/疑难/敏感客户)
+    MANAGE_WATCH_LIST = "manage_watch_list"
+    # 批量投诉: open a batch incident (or a campaign's complaint plan) and close it
+    MANAGE_BATCH = "manage_batch"
+    # 案例库: mark a closed ticket as a teaching case for the morning meeting
+    MARK_CASE = "mark_case"
     # 员工管理: add staff, change a role, deactivate, reset a PIN, unlock a locked work number
     MANAGE_STAFF = "manage_staff"
 

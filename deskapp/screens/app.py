@@ -26,6 +26,7 @@ from textual.worker import Worker, WorkerFailed, WorkerState
 from deskapp.clock import Clock
 from deskapp.domain.actor import Actor
 from deskapp.domain.enums import Role
+from deskapp.domain.permissions import Permission, allowed
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.incidents import Fault, describe, new_incident
@@ -171,6 +172,9 @@ class DeskApp(LastResort, App[None]):
             Binding("f8", "sign_out", t("key.signout")),
             Binding("f9", "switch_mode('day_close')", t("day.title")),
             Binding("f12", "switch_mode('staff')", t("staff.key_open")),
+            # 重点客户名单 (issue 18): duty and hall managers; not in the crowded footer
+            Binding("f10", "watch_list", t("watch.key_open"), show=False),
+            Binding("f11", "batches", t("batch.key_open"), show=False),  # 批量投诉, managers
             Binding("ctrl+q", "quit", t("key.quit"), priority=True),
         ],
     )
@@ -363,7 +367,25 @@ class DeskApp(LastResort, App[None]):
         # A mode for some roles only: not shown (footer, help, palette), not opened by its key.
         if action == "switch_mode" and parameters and parameters[0] in MODE_ROLES:
             return self.actor is not None and self.actor.role in MODE_ROLES[str(parameters[0])]
+        if action == "watch_list":
+            return self.actor is not None and allowed(self.actor, Permission.MANAGE_WATCH_LIST)
+        if action == "batches":
+            return self.actor is not None and allowed(self.actor, Permission.MANAGE_BATCH)
         return True
+
+    def action_batches(self) -> None:
+        """F11: the batch incidents (批量投诉), for the managers."""
+        from deskapp.screens.batches import BatchScreen
+
+        if not isinstance(self.screen, BatchScreen):
+            self.push_screen(BatchScreen())
+
+    def action_watch_list(self) -> None:
+        """F10: the watch list (重点客户名单), for the managers."""
+        from deskapp.screens.watch_list import WatchListScreen
+
+        if not isinstance(self.screen, WatchListScreen):
+            self.push_screen(WatchListScreen())
 
     def signed_in(self, actor: Actor) -> None:
         from deskapp.screens.palette import translate_select_overlay

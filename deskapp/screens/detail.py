@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -17,11 +17,14 @@ from deskapp.domain.money import format_yuan, from_fen
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.screens.boundary import WorkBoundary, desk_work
-from deskapp.screens.desk_app import desk_app
+from deskapp.screens.desk_app import desk_app, signed_in_actor
 from deskapp.screens.keys import keyed
+from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.deadline_text import clock_text
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.status_line import StatusLine
+from deskapp.services.batches import link_to_batch, open_batches_for
+from deskapp.services.cases import mark_case
 from deskapp.services.deadlines import clock_mark
 from deskapp.services.desk import Desk
 from deskapp.services.search import ComplaintDetail, HistoryEntry, complaint_detail
@@ -68,6 +71,9 @@ class DetailScreen(WorkBoundary, Screen[None]):
         "detail",
         [
             Binding("escape,q", "app.pop_screen", t("detail.close")),
+            Binding("h", "history", t("detail.history_key")),
+            Binding("b", "link_batch", t("intake.batch_key"), show=False),
+            Binding("k", "mark_case", t("detail.case_key"), show=False),
         ],
     )
     DEFAULT_CSS = """
@@ -78,6 +84,8 @@ class DetailScreen(WorkBoundary, Screen[None]):
     def __init__(self, complaint_id: str) -> None:
         super().__init__()
         self.complaint_id = complaint_id
+        self._customer = ""  # the ticket's contact phone, once loaded
+        self._cause = ""  # and its cause (the batches it may join)
 
     @property
     def desk(self) -> Desk:
@@ -109,8 +117,52 @@ class DetailScreen(WorkBoundary, Screen[None]):
             return "—"
         return detail.staff_names.get(staff_id, staff_id)
 
+    def action_link_batch(self) -> None:
+        """B: link the ticket to an open batch incident (批量投诉), later than at intake."""
+        self._link_batch_dialog()
+
+    @desk_work(group="batch-dialog")
+    def _link_batch_dialog(self) -> None:
+        desk, actor = self.desk, signed_in_actor(self)
+        options = [(f"{b.title}", b.id) for b in open_batches_for(desk, self._cause)]
+        if not options:
+            self.app.call_from_thread(self.notify, t("intake.batch_none_found"), timeout=6)
+            return
+        spec = DialogSpec(t("intake.batch_key"), [FieldSpec(
+            "batch", t("intake.batch"), "select", options, default=options[0][1],
+            allow_blank=False)])  # fmt: skip
+
+        def submit(values: dict[str, Any]) -> None:
+            link_to_batch(desk, actor, self.complaint_id, values["batch"])
+
+        self.app.call_from_thread(self.app.push_screen, ActionDialog(spec, submit), self._reload)
+
+    def action_mark_case(self) -> None:
+        """K: a manager marks the (closed) ticket as a teaching case with its lesson."""
+        desk, actor = self.desk, signed_in_actor(self)
+        spec = DialogSpec(t("detail.case_key"), [FieldSpec("lesson", t("detail.case_lesson"),
+                                                           "area")])  # fmt: skip
+
+        def submit(values: dict[str, Any]) -> None:
+            mark_case(desk, actor, self.complaint_id, values["lesson"])
+
+        self.app.push_screen(ActionDialog(spec, submit), self._reload)
+
+    def _reload(self, done: bool | None) -> None:
+        if done:
+            self.load()
+
+    def action_history(self) -> None:
+        """H: the customer's history (客户历史), from any ticket."""
+        from deskapp.screens.customer import CustomerHistoryScreen
+
+        if self._customer:
+            self.app.push_screen(CustomerHistoryScreen(self._customer))
+
     def _show(self, detail: ComplaintDetail) -> None:
         c = detail.complaint
+        self._customer = c.contact_phone
+        self._cause = c.cause_code
         tz = self.desk.tz
         causes = self.desk.refdata.causes
         cause = causes.path(c.cause_code).label if c.cause_code in causes else c.cause_code
@@ -145,6 +197,8 @@ class DetailScreen(WorkBoundary, Screen[None]):
         flags = [t(f"intake.{f}") for f in ("no_fault", "difficult_customer") if getattr(c, f)]
         if detail.repeat_of_ticket:
             flags.append(t("detail.repeat_of", ticket=detail.repeat_of_ticket))
+        if detail.repeated_by:
+            flags.append(t("detail.repeated_by", tickets="、".join(detail.repeated_by)))
         if flags:
             rows.append(("标记", "、".join(flags)))
         if c.next_due_at is not None and c.next_clock:

@@ -19,11 +19,13 @@ from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 from textual.widgets.select import InvalidSelectValueError
 from textual.worker import Worker
 
+from deskapp.domain.clean_input import printable
 from deskapp.domain.enums import Channel, ClaimedTo, RefundMethod, Satisfaction, Severity
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.money import parse_amount
 from deskapp.domain.phone import parse_phone
 from deskapp.domain.refund import double_refund
+from deskapp.domain.repeat import matter_of
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
@@ -39,19 +41,23 @@ from deskapp.screens.widgets.field import Field, FieldSpec, field_widget
 from deskapp.screens.widgets.hand_off import HandOffScreen
 from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
+from deskapp.services.batches import open_batches_for
+from deskapp.services.customer import WatchView, customer_key, watch_for_customer
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.drafts import HANDOFF_STAFF, HandOff, hand_off_json, load_hand_off
 from deskapp.services.intake import (
     IntakeForm,
     RefundForm,
+    RepeatCandidate,
     below_severity_floor,
     check_intake,
     find_repeat_candidates,
     severity_suggestion,
+    standard_script,
     take_complaint,
 )
 from deskapp.services.pins import secret_pin
-from deskapp.services.records import Complaint, StoreUnavailable
+from deskapp.services.records import BatchIncident, Complaint, StoreUnavailable
 from deskapp.services.search import ticket_no_of
 from deskapp.services.staff import list_staff
 
@@ -68,6 +74,7 @@ TEXT_INPUTS = (
     "severity_reason",
     "outcome",
     "promised_reply_at",
+    "repeat_unlink_reason",
 )
 REFUND_INPUTS = (
     "charged",
@@ -171,7 +178,14 @@ def form_layout() -> tuple[Part, ...]:
             _text("contact_phone", 30),
             _text("service_number", 40, hint="service_number_hint"),
         ),
+        Note("watch-notice", "notice -watch"),
         Note("repeat-notice", "notice"),
+        # 重复投诉: the candidate the rule links, another chosen by hand, or none (with why).
+        _row(
+            _choice("repeat_of", [], prompt=t("intake.repeat_none")),  # filled as typed
+            _text("repeat_unlink_reason", 500),
+            widget_id="repeat-row",
+        ),
         FieldSpec("content", t("intake.content"), kind="area", widget_id="content"),
         _text("demand", 2000),
         FieldSpec(
@@ -181,6 +195,7 @@ def form_layout() -> tuple[Part, ...]:
             widget_id="cause",
             placeholder=t("intake.cause_hint"),
         ),
+        Note("script-notice", "hint -script"),  # 标准话术 of the cause chosen
         _row(
             _choice("channel", [c.value for c in Channel], Channel.WALK_IN.value),
             _choice("severity", [s.value for s in Severity], Severity.GENERAL.value),
@@ -207,6 +222,9 @@ def form_layout() -> tuple[Part, ...]:
             widget_id="risk-row",
         ),
         Note("recusal-notice", "notice -warning"),
+        # 批量投诉: the open batches whose cause takes this one (Ctrl+B links the first).
+        _row(_choice("batch", [], prompt=t("intake.batch_none")), widget_id="batch-row"),
+        Note("batch-notice", "notice"),
         # Solved on the spot → outcome and satisfaction; otherwise → when we reply.
         _row(
             Group(
@@ -274,6 +292,9 @@ class IntakeScreen(ModeScreen):
             Binding("ctrl+n", "new_form", t("key.new"), show=False),  # = Esc; the footer is full
             Binding("escape", "discard", t("intake.new_form"), show=False),
             Binding("ctrl+t", "hand_off", t("intake.hand_off")),
+            # (not in the footer, which is full: the customer line says it when there is one)
+            Binding("ctrl+y", "history", t("intake.history"), show=False, priority=True),
+            Binding("ctrl+b", "link_batch", t("intake.batch_key"), show=False, priority=True),
             # Straight to the part of the form a solved case or a refund needs: fewer Tabs.
             Binding("ctrl+o", "on_spot", t("intake.key_on_spot"), show=False, priority=True),
             Binding("ctrl+r", "refund", t("intake.key_refund"), show=False, priority=True),
@@ -292,6 +313,14 @@ class IntakeScreen(ModeScreen):
         # A colleague's form taken under 当事人回避: it stays their hand-off until saved.
         self._hand_off: HandOff | None = None
         self.drafts = DraftKeeper(self, FORM_KEY, lambda: self.desk)
+        # 重复投诉 as offered for the number typed: the candidates, the one the rule links,
+        # whether the handler changed the choice, and a draft's choice waiting for them.
+        self._candidates: list[RepeatCandidate] = []
+        self._repeat_rule = ""
+        self._repeat_touched = False
+        self._pending_repeat: tuple[bool, str] | None = None
+        self._batches: list[BatchIncident] = []  # open batches matching the cause
+        self._pending_batch = ""  # a draft's batch, its list still coming
 
     @property
     def desk(self) -> Desk:
@@ -387,6 +416,16 @@ class IntakeScreen(ModeScreen):
             setattr(form, "accused_staff_id" if name == "accused_staff" else name, value)
         for name in CHECKS:
             setattr(form, name, q(f"#{name}", Checkbox).value)
+        chosen = q("#repeat_of", Select).value
+        chosen = "" if chosen is Select.NULL else str(chosen)
+        if self._pending_repeat is not None:  # a draft's choice, its candidates still coming
+            form.link_repeat, form.repeat_of_id = self._pending_repeat
+        elif chosen and chosen != self._repeat_rule:
+            form.repeat_of_id = chosen  # linked by hand
+        else:  # the rule's link, or the handler unlinked it (a reason then asked for)
+            form.link_repeat = bool(chosen) or not self._repeat_rule
+        batch = q("#batch", Select).value
+        form.batch_id = self._pending_batch or ("" if batch is Select.NULL else str(batch))
         if q("#refund_enabled", Checkbox).value:
             refund = RefundForm(
                 verified=q("#refund-verified", Checkbox).value,
@@ -409,8 +448,18 @@ class IntakeScreen(ModeScreen):
         if form.cause_code:
             self.touched.add("cause_code")
         self._show_repeat("")
+        self._candidates, self._repeat_rule = [], ""
+        self._repeat_touched = not form.link_repeat or bool(form.repeat_of_id)
+        self._pending_repeat = (
+            (form.link_repeat, form.repeat_of_id) if self._repeat_touched else None
+        )
+        self._show_candidates()
+        self._batches, self._pending_batch = [], form.batch_id
+        self._show_batches()
+        if form.cause_code:
+            self.check_batches(form.cause_code)
         if form.contact_phone:
-            self.check_repeat(form.contact_phone)
+            self.check_repeat(form.contact_phone, form.service_number, form.cause_code)
         self._sync_visibility()
         self.validate()
         self.refresh_bindings()
@@ -474,8 +523,17 @@ class IntakeScreen(ModeScreen):
             self._suggest_severity()
         if name == "claimed_to" and self._claimed() is not None:
             self.query_one("#hidden_risk", Checkbox).value = True  # a claim is a hidden risk
-        if name == "contact_phone":
-            self.check_repeat(self.query_one("#contact_phone", Input).value)
+        if name == "repeat_of":
+            self._repeat_touched, self._pending_repeat = True, None
+        if name in ("cause", "cause-query"):
+            self.check_batches(self.query_one("#cause", CausePicker).code)
+        if name == "batch":
+            self._pending_batch = ""
+            self._show_batch_notice()
+        if name in ("contact_phone", "service_number", "cause", "cause-query"):
+            q = self.query_one
+            self.check_repeat(q("#contact_phone", Input).value, q("#service_number", Input).value,
+                              q("#cause", CausePicker).code)  # fmt: skip
         self._sync_visibility()
         self.validate()
         self._schedule_draft()
@@ -505,7 +563,27 @@ class IntakeScreen(ModeScreen):
             self.desk, channel, Severity(str(q("#severity", Select).value)), self._claimed()
         )
         q("#field-severity_reason").display = below or bool(q("#severity_reason", Input).value)
+        q("#repeat-row").display = bool(self._candidates)
+        q("#batch-row").display = bool(self._batches)
+        chosen = q("#repeat_of", Select).value
+        q("#field-repeat_unlink_reason").display = bool(self._repeat_rule) and (
+            chosen is Select.NULL
+        )
         self._update_refund_rule(refund_on)
+        self._show_script()
+
+    def _show_script(self) -> None:
+        """标准话术 beside the form once the cause is chosen; offered as the explanation when
+        无责投诉 is ticked."""
+        q = self.query_one
+        script = standard_script(self.desk, q("#cause", CausePicker).code)
+        text = ""
+        if script:
+            key = "intake.script_no_fault" if q("#no_fault", Checkbox).value else "intake.script"
+            text = t(key, text=script)
+        notice = q("#script-notice", Static)
+        _set_text(notice, text)
+        notice.display = bool(text)
 
     def _update_refund_rule(self, refund_on: bool) -> None:
         rule = self.query_one("#refund-rule", Static)
@@ -581,10 +659,27 @@ class IntakeScreen(ModeScreen):
     # --------------------------------------------------------------- repeat check
 
     @desk_work(exclusive=True, group="repeat")
-    def check_repeat(self, phone_text: str) -> None:
+    def check_repeat(self, phone_text: str, service_text: str = "", cause_code: str = "") -> None:
+        """The customer as soon as the phone is typed: the earlier complaints the rule would
+        link (or the handler may), and the watch-list entry (重点客户), if this handler may
+        see it."""
+        phone = parse_phone(phone_text)
         candidates = (
-            find_repeat_candidates(self.desk, phone_text) if parse_phone(phone_text) else []
-        )
+            find_repeat_candidates(self.desk, phone_text, service_number=service_text,
+                                   cause_code=cause_code)
+            if phone else []
+        )  # fmt: skip
+        watch = watch_for_customer(self.desk, self.actor, phone_text) if phone else None
+        self.app.call_from_thread(self._customer_found, phone_text, candidates, watch)
+
+    def _customer_found(
+        self, phone_text: str, candidates: list[RepeatCandidate], watch: WatchView | None
+    ) -> None:
+        if phone_text != self.query_one("#contact_phone", Input).value:
+            return  # typed on since: a newer check is on its way
+        self._candidates = candidates
+        same = [c for c in candidates if c.same_matter]
+        self._repeat_rule = same[0].id if same else ""
         text = ""
         if candidates:
             text = "⟳ " + t(
@@ -592,12 +687,118 @@ class IntakeScreen(ModeScreen):
                 count=len(candidates),
                 tickets="、".join(c.ticket_no for c in candidates[:3]),
             )
-        self.app.call_from_thread(self._show_repeat, text)
+            if same:
+                text += t("intake.repeat_will_link", ticket=same[0].ticket_no)
+            elif not self.query_one("#cause", CausePicker).code:
+                text += t("intake.repeat_needs_cause")
+            else:
+                text += t("intake.repeat_other_matter")
+        if candidates:
+            text += t("intake.history_hint")
+        self._show_repeat(text)
+        self._show_candidates()
+        notice = self.query_one("#watch-notice", Static)
+        notice.display = watch is not None
+        if watch is not None:
+            line = t("intake.watch_alert", kind=t(f"watch_kind.{watch.kind}"),
+                     advice=printable(watch.advice))  # fmt: skip
+            if watch.designated_handler:
+                line += t("intake.watch_handler", handler=watch.designated_handler)
+            line += t("intake.history_hint")
+            notice.update(line)
+        self._sync_visibility()
+        self.validate()
+
+    def _show_candidates(self) -> None:
+        """The choice of the repeat link: the rule's candidate chosen unless the handler
+        (or a restored draft) chose otherwise."""
+        select = self.query_one("#repeat_of", Select)
+        causes = self.desk.refdata.causes
+        tz = self.desk.tz
+        options = []
+        for c in self._candidates:
+            matter = matter_of(c.cause_code)
+            name = causes.path(matter).name if matter in causes else matter
+            mark = t("intake.repeat_same") if c.same_matter else t("intake.repeat_other")
+            when = format_local(c.received_at, tz)[5:10]
+            options.append((f"{c.ticket_no} {when} {name}({mark})", c.id))
+        ids = {c.id for c in self._candidates}
+        with self.prevent(*FORM_MESSAGES):
+            current = select.value
+            select.set_options(options)
+            if self._pending_repeat is not None and self._candidates:
+                link, chosen = self._pending_repeat
+                self._pending_repeat = None
+                wanted = chosen if chosen in ids else (self._repeat_rule if link else "")
+            elif self._repeat_touched:
+                wanted = str(current) if current is not Select.NULL and current in ids else ""
+            else:
+                wanted = self._repeat_rule
+            select.value = wanted or Select.NULL
+
+    @desk_work(exclusive=True, group="batches")
+    def check_batches(self, cause_code: str) -> None:
+        found = open_batches_for(self.desk, cause_code)
+        self.app.call_from_thread(self._batches_found, cause_code, found)
+
+    def _batches_found(self, cause_code: str, found: list[BatchIncident]) -> None:
+        if cause_code != self.query_one("#cause", CausePicker).code:
+            return  # another cause chosen since
+        self._batches = found
+        self._show_batches()
+        self._sync_visibility()
+
+    def _show_batches(self) -> None:
+        select = self.query_one("#batch", Select)
+        with self.prevent(*FORM_MESSAGES):
+            current = self._pending_batch or (
+                "" if select.value is Select.NULL else str(select.value)
+            )
+            select.set_options([(printable(b.title), b.id) for b in self._batches])
+            ids = {b.id for b in self._batches}
+            select.value = current if current in ids else Select.NULL
+            if self._batches and current in ids:
+                self._pending_batch = ""
+        self._show_batch_notice()
+
+    def _show_batch_notice(self) -> None:
+        notice = self.query_one("#batch-notice", Static)
+        value = self.query_one("#batch", Select).value
+        chosen = next((b for b in self._batches if b.id == value), None)
+        text = ""
+        if chosen is not None:
+            text = t("intake.batch_linked", title=printable(chosen.title))
+            if chosen.scripts:
+                text += "\n" + t("intake.batch_scripts", text=printable(chosen.scripts))
+        elif self._batches:
+            text = t("intake.batch_found", count=len(self._batches),
+                     title=printable(self._batches[0].title))  # fmt: skip
+        notice.update(text)
+        notice.display = bool(text)
+
+    def action_link_batch(self) -> None:
+        """Ctrl+B: link the ticket to the (first) open batch its cause matches."""
+        if not self._batches:
+            self.notify(t("intake.batch_none_found"), timeout=6)
+            return
+        select = self.query_one("#batch", Select)
+        select.value = self._batches[0].id  # (its Changed message updates the notice)
 
     def _show_repeat(self, text: str) -> None:
         notice = self.query_one("#repeat-notice", Static)
         notice.update(text)
         notice.display = bool(text)
+
+    def action_history(self) -> None:
+        """Ctrl+Y: the customer's history (the phone typed, else the service number)."""
+        from deskapp.screens.customer import CustomerHistoryScreen
+
+        q = self.query_one
+        for text in (q("#contact_phone", Input).value, q("#service_number", Input).value):
+            if customer_key(text):
+                self.app.push_screen(CustomerHistoryScreen(text))
+                return
+        self.notify(t("intake.history_needs_number"), timeout=6)
 
     # --------------------------------------------------------------------- drafts
 
@@ -756,6 +957,7 @@ class IntakeScreen(ModeScreen):
         self.touched.clear()
         self.show_all_errors = False
         self._show_repeat("")
+        self.query_one("#watch-notice", Static).display = False
         self.write_form(IntakeForm())
         self.query_one("#customer_name", Input).focus()
         self.query_one("#intake-form", VerticalScroll).scroll_home(animate=False)

@@ -44,6 +44,8 @@ def desk_binding_ids() -> dict[str, Binding]:
 
     from deskapp.screens import (  # noqa: F401  (imported for their BINDINGS)
         app,
+        batches,
+        customer,
         day_close,
         detail,
         handover,
@@ -57,6 +59,7 @@ def desk_binding_ids() -> dict[str, Binding]:
         shift,
         signin,
         staff,
+        watch_list,
     )
     from deskapp.screens.widgets import action_dialog, cause_picker, confirm, hand_off  # noqa: F401
 

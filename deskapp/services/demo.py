@@ -11,6 +11,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+from sqlmodel import col
+
 from deskapp.clock import FrozenClock
 from deskapp.domain.enums import Channel, Role, Satisfaction, Severity
 from deskapp.domain.errors import RuleViolation
@@ -166,6 +169,7 @@ def build_demo(
         _escalation_cases(desk, clock, chain, by_root, now)
         _refund_cases(desk, clock, chain, by_root, now)
         _opinion_book(desk, clock, handlers[0], now)
+        _watch_list(desk, clock, chain, now)
     finally:
         desk.close()
 
@@ -203,6 +207,34 @@ _OPINIONS = (
     ("opinion", "自助缴费机经常无法识别新版纸币", "", "", ""),
     ("complaint", "家里宽带报修三天没人上门", "赵先生", "13700001234", ""),
 )
+
+
+def _watch_list(desk: Desk, clock: FrozenClock, chain: dict[str, Actor], now: datetime) -> None:
+    """重点客户名单 (issue 18): the customer who came back most often, a difficult customer the
+    duty manager put on the watch list, with what was solved and what was refused."""
+    from deskapp.services.customer import WatchForm, save_watch_entry
+
+    with desk.read() as session:
+        phone = session.scalars(
+            sa.select(col(Complaint.contact_phone))
+            .group_by(col(Complaint.contact_phone))
+            .order_by(sa.func.count().desc(), col(Complaint.contact_phone))
+            .limit(1)
+        ).first()
+    if phone is None:
+        return
+    clock.set(now - timedelta(hours=2))
+    manager = chain[DEMO_STAFF[2].work_no]
+    review = (now + timedelta(days=60)).astimezone(desk.tz)
+    save_watch_entry(desk, manager, WatchForm(
+        customer=phone, kind="difficult", customer_name="老客户",
+        designated_handler_id=manager.id,
+        advice="先耐心听完;涉及赔偿的诉求请值班经理出面,不当场承诺",
+        solved="多扣的流量费已按双倍返还;家中信号已报网络部建站",
+        refused="要求每月免费话费 200 元作为补偿,已按政策拒绝",
+        review_on=f"{review:%Y-%m-%d}",
+    ))  # fmt: skip
+    clock.set(now)
 
 
 def _opinion_book(desk: Desk, clock: FrozenClock, actor: Actor, now: datetime) -> None:

@@ -19,7 +19,14 @@ from deskapp.domain.intake_rules import check_promised_at, check_received_at, ch
 from deskapp.domain.money import to_fen
 from deskapp.domain.phone import parse_phone, parse_service_number
 from deskapp.domain.recusal import check_recusal
-from deskapp.domain.repeat import repeat_window_start
+from deskapp.domain.repeat import (
+    Earlier,
+    check_unlink_reason,
+    repeat_of,
+    repeat_window_start,
+    same_matter,
+)
+from deskapp.domain.scripts import script_for
 from deskapp.domain.severity import (
     below,
     check_severity,
@@ -45,6 +52,7 @@ from deskapp.services.refunds import (
 )
 from deskapp.services.ticket_numbers import next_ticket_number
 from deskapp.store.models import (
+    BatchIncident,
     Complaint,
     OpinionEntry,
     Refund,
@@ -79,7 +87,14 @@ class IntakeForm:
     outcome: str = ""
     satisfaction: str = ""
     promised_reply_at: str = ""
+    # 重复投诉: True lets the rule link the newest earlier complaint of this customer about the
+    # same matter; False is the handler unlinking it (`repeat_unlink_reason` then required).
+    # `repeat_of_id` is the handler's own choice among the candidates (linked by hand, even
+    # about another matter).
     link_repeat: bool = True
+    repeat_of_id: str = ""
+    repeat_unlink_reason: str = ""
+    batch_id: str = ""  # 批量投诉: the open batch incident this ticket belongs to
     refund: RefundForm | None = None
     opinion_entry_id: str = ""  # 意见簿: the book entry this complaint was turned from
     internal: bool = False  # 内部投诉: staff about staff or a department
@@ -121,6 +136,8 @@ class RepeatCandidate:
     received_at: datetime
     status: str
     content: str
+    cause_code: str = ""
+    same_matter: bool = False  # the rule would link it (the same service-process category)
 
 
 def severity_suggestion(desk: Desk, channel: Channel, claimed: ClaimedTo | None = None) -> Severity:
@@ -128,6 +145,11 @@ def severity_suggestion(desk: Desk, channel: Channel, claimed: ClaimedTo | None 
         severity_floor(channel, desk.refdata.settings.severity_floor),
         claimed_floor(claimed, desk.refdata.escalation_rules.claim_floor),
     )
+
+
+def standard_script(desk: Desk, cause_code: str) -> str | None:
+    """标准话术 for the cause (data/scripts.toml; reference data only, no store read)."""
+    return script_for(desk.refdata.scripts, cause_code)
 
 
 def below_severity_floor(
@@ -260,6 +282,8 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
                 add(check_promised_at(promised_reply_at, now, settings.intake.max_promise_ahead))
 
     refund = check_refund(desk, form.refund, errors) if form.refund else None
+    if not form.link_repeat and not form.repeat_of_id:
+        add(check_unlink_reason(form.repeat_unlink_reason))
 
     if errors:
         raise RuleViolation(errors)
@@ -278,14 +302,32 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
 
 
 def find_repeat_candidates(
-    desk: Desk, contact_phone: str, received_at: datetime | None = None, limit: int = 5
+    desk: Desk,
+    contact_phone: str,
+    received_at: datetime | None = None,
+    limit: int = 5,
+    *,
+    service_number: str = "",
+    cause_code: str = "",
 ) -> list[RepeatCandidate]:
-    """Earlier complaints from the same contact phone within the look-back window (重复投诉)."""
+    """Earlier complaints of the same customer (the same contact phone or the same service
+    number) within the look-back window (重复投诉), newest first; each says whether it is about
+    the same matter as `cause_code` (the rule links only those; the handler may link any)."""
     phone = parse_phone(contact_phone)
     if phone is None:
         return []
+    service = parse_service_number(service_number) if service_number.strip() else None
+    service = service or phone.normalized
     received_at = received_at or desk.clock.now()
     since = repeat_window_start(received_at, desk.refdata.settings.intake.repeat_window_days)
+    window = (col(Complaint.received_at) >= since, col(Complaint.received_at) <= received_at)
+    # Two indexed range reads (phone, service number), not one OR the planner cannot index.
+    ids = sa.union(
+        sa.select(col(Complaint.id)).where(
+            col(Complaint.contact_phone) == phone.normalized, *window
+        ),
+        sa.select(col(Complaint.id)).where(col(Complaint.service_number) == service, *window),
+    ).subquery()
     with desk.read() as session:
         rows = session.execute(
             sa.select(
@@ -294,16 +336,48 @@ def find_repeat_candidates(
                 col(Complaint.received_at),
                 col(Complaint.status),
                 col(Complaint.content),
+                col(Complaint.cause_code),
             )
-            .where(
-                col(Complaint.contact_phone) == phone.normalized,
-                col(Complaint.received_at) >= since,
-                col(Complaint.received_at) <= received_at,
-            )
-            .order_by(col(Complaint.received_at).desc())
+            .where(col(Complaint.id).in_(sa.select(ids.c.id)))
+            .order_by(col(Complaint.received_at).desc(), col(Complaint.id).desc())
             .limit(limit)
         ).all()
-    return [RepeatCandidate(*row) for row in rows]
+    return [
+        RepeatCandidate(
+            row.id,
+            row.ticket_no,
+            row.received_at,
+            row.status,
+            row.content,
+            row.cause_code,
+            same_matter=same_matter(row.cause_code, cause_code),
+        )
+        for row in rows
+    ]
+
+
+def _repeat_link(
+    desk: Desk, form: IntakeForm, checked: CheckedIntake
+) -> tuple[RepeatCandidate | None, bool, RepeatCandidate | None]:
+    """(the complaint the new one repeats, linked by hand?, the one the rule found and the
+    handler unlinked)."""
+    candidates = find_repeat_candidates(
+        desk, checked.contact_phone, checked.received_at, limit=50,
+        service_number=checked.service_number, cause_code=form.cause_code,
+    )  # fmt: skip
+    by_id = {c.id: c for c in candidates}
+    if form.repeat_of_id:
+        chosen = by_id.get(form.repeat_of_id)
+        if chosen is None:
+            raise RuleViolation.single("repeat_of", "error.repeat.not_candidate")
+        return chosen, not chosen.same_matter, None
+    found = repeat_of(
+        [Earlier(c.id, c.received_at, c.cause_code) for c in candidates], form.cause_code
+    )
+    rule = by_id[found.id] if found else None
+    if form.link_repeat:
+        return rule, False, None
+    return None, False, rule
 
 
 def take_complaint(
@@ -326,7 +400,7 @@ def take_complaint(
         )  # fmt: skip
     approver = approval.approver if approval else None
     manager = approve_late(desk, late)
-    repeats = find_repeat_candidates(desk, checked.contact_phone, checked.received_at, limit=1)
+    repeat, by_hand, unlinked = _repeat_link(desk, form, checked)
     now = desk.clock.now()
     limits = desk.refdata.settings.intake.text_limits
     with desk.write(actor.id) as session:
@@ -356,8 +430,10 @@ def take_complaint(
             claimed_to=form.claimed_to,
             no_fault=form.no_fault,
             difficult_customer=form.difficult_customer,
-            is_repeat=bool(repeats) and form.link_repeat,
-            repeat_of_id=repeats[0].id if repeats and form.link_repeat else None,
+            is_batch=bool(form.batch_id),
+            batch_id=form.batch_id or None,
+            is_repeat=repeat is not None,
+            repeat_of_id=repeat.id if repeat else None,
             first_responder_id=actor.id,
             owner_id=actor.id,
             status=Status.CLOSED.value if form.solved_on_spot else Status.OPEN.value,
@@ -387,7 +463,7 @@ def take_complaint(
                 },
             ),
         ]
-        if complaint.repeat_of_id:
+        if repeat is not None:
             events.append(
                 complaint_event(
                     complaint.id,
@@ -395,9 +471,30 @@ def take_complaint(
                     actor,
                     now,
                     data={
-                        "repeat_of": complaint.repeat_of_id,
-                        "repeat_of_ticket": repeats[0].ticket_no,
+                        "repeat_of": repeat.id,
+                        "repeat_of_ticket": repeat.ticket_no,
+                        "by_hand": by_hand,
                     },
+                )
+            )
+        if form.batch_id:
+            batch = session.get(BatchIncident, form.batch_id)
+            if batch is None or batch.status != "open":
+                raise RuleViolation.single("batch", "error.batch.not_open")
+            events.append(
+                complaint_event(complaint.id, "batch_linked", actor, now,
+                                data={"batch": batch.id, "title": batch.title})
+            )  # fmt: skip
+        if unlinked is not None:
+            reason = form.repeat_unlink_reason.strip()
+            events.append(
+                complaint_event(
+                    complaint.id,
+                    "repeat_unlinked",
+                    actor,
+                    now,
+                    note=reason,
+                    data={"candidate": unlinked.id, "candidate_ticket": unlinked.ticket_no},
                 )
             )
         if checked.promised_reply_at:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -226,6 +226,8 @@ class ComplaintDetail:
     history: list[HistoryEntry]
     staff_names: dict[str, str]
     repeat_of_ticket: str | None
+    # 重复投诉 both ways: the later tickets linked as repeats of this one
+    repeated_by: list[str] = field(default_factory=list)
 
 
 def ticket_no_of(desk: Desk, complaint_id: str) -> str:
@@ -269,7 +271,16 @@ def complaint_detail(desk: Desk, complaint_id: str) -> ComplaintDetail | None:
                     col(Complaint.id) == complaint.repeat_of_id
                 )
             )
+        repeated_by = list(
+            session.scalars(
+                sa.select(col(Complaint.ticket_no))
+                .where(col(Complaint.repeat_of_id) == complaint_id)
+                .order_by(col(Complaint.received_at))
+            )
+        )
     history = [
         HistoryEntry(c.at, c.actor_id, f"{c.entity}.{c.op}", json.loads(c.fields)) for c in changes
     ]
-    return ComplaintDetail(complaint, events, refunds, history, staff_names, repeat_of_ticket)
+    return ComplaintDetail(
+        complaint, events, refunds, history, staff_names, repeat_of_ticket, repeated_by
+    )

@@ -19,7 +19,7 @@ from sqlmodel import Field, SQLModel
 
 from deskapp.ids import uuid7
 
-SCHEMA_VERSION = 8  # bump when a migration changes a record table's columns (additively)
+SCHEMA_VERSION = 9  # bump when a migration changes a record table's columns (additively)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -79,6 +79,8 @@ class Complaint(RecordTable, table=True):
     __table_args__ = (
         sa.Index("ix_complaint_phone_received", "contact_phone", "received_at"),
         sa.Index("ix_complaint_last4_received", "phone_last4", "received_at"),
+        sa.Index("ix_complaint_service_received", "service_number", "received_at"),
+        sa.Index("ix_complaint_repeat_of", "repeat_of_id"),
         sa.Index("ix_complaint_name", "customer_name"),
         sa.Index("ix_complaint_status_owner", "status", "owner_id"),
         sa.Index("ix_complaint_owner_due", "owner_id", "next_due_at"),
@@ -109,6 +111,9 @@ class Complaint(RecordTable, table=True):
     is_repeat: bool = False  # 重复投诉
     repeat_of_id: str | None = Field(default=None, foreign_key="complaint.id")
     is_batch: bool = False  # 批量投诉
+    # 批量投诉: the incident this ticket belongs to (no foreign key: SQLite cannot add one to
+    # an existing table without rebuilding it, which would drop the search-index triggers)
+    batch_id: str | None = Field(default=None, max_length=40, index=True)
     # 内部投诉: staff or a department complaining about staff or a department (its own limits);
     # a customer's complaint about a staff member is external (accused_staff_id, recusal).
     internal: bool = False
@@ -337,6 +342,81 @@ class SigninEvent(RecordTable, table=True):
     terminal_code: str = Field(max_length=8)
 
 
+class BatchIncident(RecordTable, table=True):
+    """批量投诉: one incident (an outage, a bad promotion) with its linked tickets
+    (complaint.batch_id). Opened by a duty manager, possibly in advance for a marketing
+    campaign (投诉预案与营销案一并启动) with the scripts to use; closed with one outcome, which
+    is written onto every linked open ticket through the ordinary close."""
+
+    __tablename__ = "batch_incident"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    title: str = Field(max_length=80)
+    cause_code: str = Field(max_length=80)  # any level of the cause tree
+    area: str = ""  # the area or halls concerned
+    started_at: datetime = Field(sa_column=utc_column())
+    description: str = ""
+    campaign: bool = False  # a complaint plan opened with a marketing campaign
+    scripts: str = ""  # what to tell the customers (标准话术) for this incident
+    status: str = Field(default="open", max_length=16)  # open, closed
+    opened_by: str = Field(max_length=40)
+    opened_at: datetime = Field(sa_column=utc_column())
+    outcome: str = ""
+    closed_by: str | None = Field(default=None, max_length=40)
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class TeachingCase(RecordTable, table=True):
+    """案例库: a closed ticket a manager marked as a case, with a short lesson, for the morning
+    meeting (早班会案例分析). `category` is the ticket's service-process category (searchable)."""
+
+    __tablename__ = "teaching_case"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    complaint_id: str = Field(foreign_key="complaint.id", index=True)
+    category: str = Field(max_length=40, index=True)
+    lesson: str
+    marked_by: str = Field(max_length=40)
+    marked_at: datetime = Field(sa_column=utc_column())
+
+
+class WatchEntry(RecordTable, table=True):
+    """B类 / 疑难 / 敏感客户: one customer on the hall's watch list, by contact phone or service
+    number, with what to do (两解、两不理) and whom to call. Only duty and hall managers add or
+    change entries (services/customer.py); each change is also a WatchEvent (the audit)."""
+
+    __tablename__ = "watch_entry"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    customer_key: str = Field(max_length=40, index=True)  # normalized phone or service number
+    kind: str = Field(max_length=16)  # b_class, difficult, sensitive (WatchKind)
+    customer_name: str = Field(default="", max_length=80)
+    designated_handler_id: str | None = Field(default=None, foreign_key="staff.id")
+    advice: str = ""  # what to do when the customer comes (the handler reads it at intake)
+    solved: str = ""  # 两解: the reasonable requests explained and solved
+    refused: str = ""  # 两不理: the harassment and excessive claims refused
+    review_on: str = Field(max_length=10)  # YYYY-MM-DD: look at the entry again by then
+    active: bool = True  # retired entries stay (never deleted)
+    created_by: str = Field(max_length=40)
+    created_at: datetime = Field(sa_column=utc_column())
+    updated_by: str = Field(max_length=40)
+    updated_at: datetime = Field(sa_column=utc_column())
+
+
+class WatchEvent(RecordTable, table=True):
+    """The audit of the watch list: who added or changed an entry, when, and what changed
+    (old and new values). Append-only."""
+
+    __tablename__ = "watch_event"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    entry_id: str = Field(foreign_key="watch_entry.id", index=True)
+    kind: str = Field(max_length=16)  # added, changed, retired
+    actor_id: str = Field(max_length=40)
+    at: datetime = Field(sa_column=utc_column())
+    changes: str = "{}"  # JSON: field -> [old, new]
+
+
 # ----------------------------------------------------------------- local tables
 
 
@@ -412,6 +492,10 @@ RECORD_TABLES: dict[str, type[RecordTable]] = {
         LateChange,
         Refusal,
         SigninEvent,
+        WatchEntry,
+        WatchEvent,
+        BatchIncident,
+        TeachingCase,
     )
 }
 

@@ -484,8 +484,9 @@ class HallStore:
         return last
 
     def bootstrap_roots(self, since: datetime) -> list[str]:
-        """What a new terminal needs: all staff, every open complaint, and every root
-        touched since `since` (staff first, so that references resolve)."""
+        """What a new terminal needs: all staff, every open complaint, the whole watch list
+        (intake shows it whatever its age), and every root touched since `since` (staff
+        first, so that references resolve)."""
         with self.read() as conn:
             return list(
                 conn.execute(
@@ -493,6 +494,7 @@ class HallStore:
                     .where(
                         sa.or_(
                             hall_root.c.entity == "staff",
+                            hall_root.c.entity == "watch_entry",
                             sa.and_(
                                 hall_root.c.entity == "complaint",
                                 hall_root.c.status.in_(ACTIVE_STATUSES),

@@ -20,8 +20,10 @@ ROOT_FIELD = {
     "refund": "complaint_id",
     "handover_item": "shift_id",
     "shift_event": "shift_id",
+    "watch_event": "entry_id",
+    "teaching_case": "complaint_id",
 }
-ROOT_ENTITY = {"complaint_id": "complaint", "shift_id": "shift"}
+ROOT_ENTITY = {"complaint_id": "complaint", "shift_id": "shift", "entry_id": "watch_entry"}
 
 
 def iso(value: datetime) -> str:

@@ -447,6 +447,7 @@ def test_same_phone_within_thirty_days_is_linked_as_a_repeat(
     assert json.loads(linked.data) == {
         "repeat_of": first.id,
         "repeat_of_ticket": first.ticket_no,
+        "by_hand": False,
     }
 
 
@@ -483,7 +484,9 @@ def test_other_phone_or_declined_link_is_not_a_repeat(
 ) -> None:
     take_complaint(desk, handler, make_form())
     other = take_complaint(desk, handler, make_form(contact_phone="13912345678"))
-    declined = take_complaint(desk, handler, make_form(link_repeat=False))
+    declined = take_complaint(
+        desk, handler, make_form(link_repeat=False, repeat_unlink_reason="另一件事")
+    )
     for complaint in (other, declined):
         row = stored(desk, complaint.id)
         assert not row.is_repeat and row.repeat_of_id is None

@@ -392,6 +392,32 @@ def _probe_staff(desk, actors, role):
     return actor, "5001", lambda: add_staff(desk, actor, "5001", "新同事", Role.HANDLER, "5555")
 
 
+def _probe_watch_list(desk, actors, role):
+    from deskapp.services.customer import WatchForm, save_watch_entry
+
+    actor = actors[_as_role(role)]
+    form = WatchForm(customer="13912345678", advice="先听完再解释", review_on="2026-12-31")
+    return actor, "watch_list", lambda: save_watch_entry(desk, actor, form)
+
+
+def _probe_batch(desk, actors, role):
+    from deskapp.services.batches import BatchForm, open_batch
+
+    actor = actors[_as_role(role)]
+    form = BatchForm(title="城东基站故障", cause_code="NET.OUTAGE")
+    return actor, "batch", lambda: open_batch(desk, actor, form)
+
+
+def _probe_case(desk, actors, role):
+    from deskapp.services import followup
+    from deskapp.services.cases import mark_case
+
+    actor = actors[_as_role(role)]
+    ticket = _open_ticket(desk, actors["1001"])
+    followup.close(desk, actors["1001"], ticket.id, outcome="已解决")
+    return actor, ticket.id, lambda: mark_case(desk, actor, ticket.id, "先听完再解释")
+
+
 PROBES = {
     Permission.APPROVE_REFUND_BEYOND_RULE: _probe_refund,
     Permission.FILE_HANDOVER: _probe_handover,
@@ -402,6 +428,9 @@ PROBES = {
     Permission.SEE_FULL_PHONE: _probe_full_phone,
     Permission.EXPORT_REPORTS: _probe_export,
     Permission.MANAGE_STAFF: _probe_staff,
+    Permission.MANAGE_WATCH_LIST: _probe_watch_list,
+    Permission.MANAGE_BATCH: _probe_batch,
+    Permission.MARK_CASE: _probe_case,
 }
 # Held by every role and so enforced by no service: a role losing it fails the walk below
 # until the service showing it (complaint_detail) enforces it.

@@ -50,7 +50,10 @@ from deskapp.domain.errors import RuleViolation
 from deskapp.domain.permissions import PermissionRefused
 from deskapp.domain.text_search import match_expression
 from deskapp.domain.timefmt import format_local
-from deskapp.services import day_close, followup, shifts
+from deskapp.services import batches, day_close, followup, shifts
+from deskapp.services.batches import BatchForm
+from deskapp.services.cases import mark_case
+from deskapp.services.customer import WatchForm, save_watch_entry
 from deskapp.services.day_lock import LateApproval
 from deskapp.services.deadlines import clock_values, events_of
 from deskapp.services.exports import export_as
@@ -59,6 +62,7 @@ from deskapp.services.opinion_book import EntryForm, add_entry, process_entry
 from deskapp.services.staff import add_staff, sign_in
 from deskapp.store.models import (
     RECORD_TABLES,
+    BatchIncident,
     ChangeLog,
     Complaint,
     ComplaintEvent,
@@ -66,6 +70,7 @@ from deskapp.store.models import (
     Refund,
     Shift,
     SyncConflict,
+    WatchEntry,
 )
 from deskapp.sync import HallStore, SyncOutcome, sync
 from deskapp.sync.hall import UNREVIEWED_FIELDS, fault_hook, hall_change
@@ -129,7 +134,18 @@ DESK_WORK = {
     "staff_added": {"t": T},
     "signs_in": {"t": T, "right": st.booleans()},
 }
-DRAWN = {**MORE_FOLLOWUP, **OPINION_BOOK, **DESK_WORK}  # action -> its arguments
+# 重点客户名单 (issue 18): a manager adds a customer or changes (or retires) an entry.
+CUSTOMER = {
+    "watch_entry": {
+        "t": T,
+        "n": N,
+        "kind": st.sampled_from(["b_class", "difficult", "sensitive"]),
+        "retire": st.booleans(),
+    },
+    "batch_incident": {"t": T, "n": N, "step": st.sampled_from(["open", "link", "close"])},
+    "teaching_case": {"t": T, "n": N},
+}
+DRAWN = {**MORE_FOLLOWUP, **OPINION_BOOK, **DESK_WORK, **CUSTOMER}  # action -> its arguments
 
 
 class Crash(Exception):
@@ -480,6 +496,48 @@ class ThreeTerminals(RuleBasedStateMachine):
         term = self.terms[t]
         self.act(term, lambda: sign_in(term.desk, "1002", "2222" if right else "0000"))
 
+    # -------------------------------------------------------------- the customer
+
+    def watch_entry(self, t: int, n: int, kind: str, retire: bool) -> None:
+        """The duty manager lists a customer (one number per terminal, so two terminals list
+        two) or changes an entry listed anywhere: its kind, or retires it. Each is a
+        watch_entry write and its watch_event."""
+        term = self.terms[t]
+        eid = self.pick(term, n, WatchEntry) if n % 2 else None
+        form = WatchForm(customer=f"1390000{t}{n % 10:03d}", kind=kind, advice="先听完再解释",
+                         review_on="2027-03-01", active=not retire)  # fmt: skip
+        if eid:
+            with term.desk.read() as s:
+                form.customer = s.get(WatchEntry, eid).customer_key
+        self.act(term, lambda: save_watch_entry(term.desk, term.actors["2001"], form, eid))
+
+    def batch_incident(self, t: int, n: int, step: str) -> None:
+        """批量投诉: the duty manager opens an incident, a ticket is linked to an open one (on
+        any terminal), or an open one is closed (its linked open tickets closed with it)."""
+        term = self.terms[t]
+        manager = term.actors["2001"]
+        if step == "open":
+            form = BatchForm(title="城东基站故障", cause_code="NET.OUTAGE", area="城东")
+            self.act(term, lambda: batches.open_batch(term.desk, manager, form))
+            return
+        bid = self.pick(term, n, BatchIncident, BatchIncident.status == "open")
+        if bid is None:
+            return
+        if step == "link":
+            cid = self.pick(term, n, Complaint, Complaint.status != "closed")
+            if cid:
+                self.act(term, lambda: batches.link_to_batch(
+                    term.desk, term.actors["1001"], cid, bid))  # fmt: skip
+        else:
+            self.act(term, lambda: batches.close_batch(term.desk, manager, bid, "故障已修复"))
+
+    def teaching_case(self, t: int, n: int) -> None:
+        """案例库: the duty manager marks a closed ticket as a teaching case."""
+        term = self.terms[t]
+        cid = self.pick(term, n, Complaint, Complaint.status.in_(["closed", "visited"]))
+        if cid:
+            self.act(term, lambda: mark_case(term.desk, term.actors["2001"], cid, "先听完再解释"))
+
     def count(self, term: Term, model: type) -> int:
         with term.desk.read() as s:
             return s.scalar(sa.select(sa.func.count()).select_from(model))
@@ -500,6 +558,10 @@ class ThreeTerminals(RuleBasedStateMachine):
     @rule(name=st.sampled_from(sorted(DESK_WORK)), data=st.data())
     def desk_work(self, name: str, data: st.DataObject) -> None:
         self.draw_action(DESK_WORK, name, data)
+
+    @rule(name=st.sampled_from(sorted(CUSTOMER)), data=st.data())
+    def customer(self, name: str, data: st.DataObject) -> None:
+        self.draw_action(CUSTOMER, name, data)
 
     @rule(t=st.integers(0, 2), batch=st.integers(1, 12))
     def sync_one(self, t: int, batch: int) -> None:
@@ -675,6 +737,12 @@ EVERY_RULE: list[tuple[str, dict]] = [
     ("refused", dict(t=2)),
     ("staff_added", dict(t=2)),
     ("signs_in", dict(t=1, right=False)),
+    ("watch_entry", dict(t=2, n=0, kind="difficult", retire=False)),
+    ("watch_entry", dict(t=2, n=1, kind="sensitive", retire=True)),
+    ("batch_incident", dict(t=0, n=0, step="open")),
+    ("batch_incident", dict(t=0, n=0, step="link")),
+    ("batch_incident", dict(t=0, n=0, step="close")),
+    ("teaching_case", dict(t=0, n=0)),
     ("everyone_syncs", dict()),
 ]
 
@@ -685,7 +753,7 @@ def test_every_record_table_has_a_rule() -> None:
         machine.join()
         rules = {name for name in dir(ThreeTerminals)
                  if hasattr(getattr(ThreeTerminals, name), "hypothesis_stateful_rule")}  # fmt: skip
-        steps = rules - {"more_followup", "opinion_book", "desk_work"} | set(DRAWN)
+        steps = rules - {"more_followup", "opinion_book", "desk_work", "customer"} | set(DRAWN)
         assert steps == {name for name, _ in EVERY_RULE}, "EVERY_RULE must name every step"
         assert all(set(args) == set(DRAWN[name]) for name, args in EVERY_RULE if name in DRAWN)
         for name, args in EVERY_RULE:

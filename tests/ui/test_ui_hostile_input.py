@@ -123,6 +123,13 @@ KINDS.update({
     "f-attempts": "parsed", "f-suggestion": "text", "f-approver": "parsed",
     "f-approver_pin": "secret",
 })  # fmt: skip
+# Issue 18: the intake's reason for not linking a repeat; the watch-list entry dialog (F10).
+KINDS.update({"repeat_unlink_reason": "text", "f-customer": "parsed", "f-advice": "text",
+              "f-solved": "text", "f-refused": "text", "f-review_on": "parsed"})  # fmt: skip
+# Issue 18: the batch incident's dialogs (F11) and the teaching case's (the detail's K).
+KINDS.update({"f-title": "text", "f-cause_code": "parsed", "f-area": "text",
+              "f-started_at": "parsed", "f-description": "text", "f-scripts": "text",
+              "f-lesson": "text"})  # fmt: skip
 
 
 def run(coroutine: Awaitable[None]) -> None:
@@ -613,6 +620,14 @@ TRIES: dict[str, tuple[str, ...]] = {
         "shift.ShiftScreen._ask_acknowledge", "staff.StaffScreen.action_add",
         "staff.StaffScreen.action_role", "staff.StaffScreen.action_reset_pin"),
 }  # fmt: skip
+TRIES["test_the_watch_list_dialog_refuses_or_stores_cleanly"] = (  # issue 18
+    "watch_list.WatchListScreen._dialog",
+)
+TRIES["test_the_batch_and_case_dialogs_refuse_or_store_cleanly"] = (  # issue 18
+    "batches.BatchScreen.action_open_batch",
+    "batches.BatchScreen._close",
+    "detail.DetailScreen.action_mark_case",
+)
 TRIED_BY = {site: test for test, sites in TRIES.items() for site in sites}
 # Forms found but not tried here, each with why (they are listed, not forgotten).
 NOT_TRIED: dict[str, str] = {
@@ -621,6 +636,8 @@ NOT_TRIED: dict[str, str] = {
     "shift.ShiftScreen.action_file": "needs a handover acknowledged first; its fields are the "
     "acknowledge dialog's (work number, PIN) and a note, tried there and in the F4 dialogs",
     "shift.ShiftScreen.action_settle": "needs a sync conflict between two terminals",
+    "detail.DetailScreen._link_batch_dialog": "issue 18: a select of the open batch incidents "
+    "only, no text input",
     "queue.QueueScreen.compose": "F4's jump box: what is typed is only matched against the rows "
     "on screen (services.queue.jump_target); it reads and writes nothing",
 }
@@ -654,6 +671,12 @@ def test_every_form_of_the_screens_is_tried() -> None:
 OTHER_VALID = {"f-from": "2026-11-01", "f-to": "2026-11-24", "f-reply": "已回复客户",
                "f-note": "已补充说明", "f-work_no": "3001", "f-pin": "9999",
                "f-name": "新同事"}  # fmt: skip
+OTHER_VALID.update({"f-customer": "13812345678", "f-customer_name": "李女士",  # issue 18
+                    "f-advice": "先听完再解释", "f-solved": "已建微站", "f-refused": "拒绝索赔",
+                    "f-review_on": "2026-12-31"})  # fmt: skip
+OTHER_VALID.update({"f-title": "城东基站故障", "f-cause_code": "NET.OUTAGE", "f-area": "城东",  # 18
+                    "f-started_at": "", "f-description": "光缆被挖断", "f-scripts": "抢修中",
+                    "f-outcome": "已修复", "f-lesson": "先查证后退费"})  # fmt: skip
 
 
 async def try_dialog(pilot: Pilot, desk: Desk, text: str, name: str) -> None:
@@ -746,6 +769,71 @@ def test_every_other_dialog_refuses_or_stores_cleanly(
     fresh: Callable[[], Desk], actors: dict[str, Actor], text: str
 ) -> None:
     run(others_case(fresh(), actors, text))
+
+
+async def watch_case(desk: Desk, text: str) -> None:
+    """Issue 18: the watch-list entry dialog (F10, A), as the duty manager."""
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await try_dialog(pilot, desk, text, "watch")
+        assert app.is_running
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW)
+@given(text=hostile)
+@example(text=CURATED[1])
+def test_the_watch_list_dialog_refuses_or_stores_cleanly(
+    fresh: Callable[[], Desk], text: str
+) -> None:
+    run(watch_case(fresh(), text))
+
+
+async def batch_case(desk: Desk, actors: dict[str, Actor], text: str) -> None:
+    """Issue 18: the batch incident's open and close dialogs (F11), the case dialog (K)."""
+    from deskapp.screens.detail import DetailScreen
+    from deskapp.services import followup
+    from deskapp.services.batches import BatchForm, open_batch
+
+    open_batch(desk, actors["2001"], BatchForm(title="城西停电", cause_code="NET.OUTAGE"))
+    closed = take(desk, actors["1001"], "王先生", "13812341234")
+    followup.close(desk, actors["1001"], closed, outcome="已解决")
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press("f11")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await try_dialog(pilot, desk, text, "batch_open")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        table.focus()
+        table.move_cursor(row=table.row_count - 1)  # the open one made above (oldest last)
+        await pilot.press("enter")
+        await settle(pilot)
+        await try_dialog(pilot, desk, text, "batch_close")
+        await pilot.press("escape")
+        await settle(pilot)
+        app.push_screen(DetailScreen(closed))
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        await try_dialog(pilot, desk, text, "case")
+        assert app.is_running
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW)
+@given(text=hostile)
+@example(text=CURATED[1])
+def test_the_batch_and_case_dialogs_refuse_or_store_cleanly(
+    fresh: Callable[[], Desk], actors: dict[str, Actor], text: str
+) -> None:
+    run(batch_case(fresh(), actors, text))
 
 
 def test_every_kind_is_one_the_property_knows() -> None:

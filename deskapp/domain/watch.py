@@ -1,0 +1,29 @@
+"""重点客户名单 (B类 / 疑难 / 敏感客户): the watch list's rules that need no database.
+
+The hall explains and solves reasonable requests and does not accept harassment or excessive
+compensation demands (两解、两不理); the entry says which is which, whom to call and when to
+look at it again. A staff member a customer complained about (the accused of a recused
+complaint, 当事人回避) never sees that customer's entry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from enum import StrEnum
+
+
+class WatchKind(StrEnum):
+    B_CLASS = "b_class"  # B类客户
+    DIFFICULT = "difficult"  # 疑难客户
+    SENSITIVE = "sensitive"  # 敏感客户
+
+
+def review_due(review_on: date, today: date) -> bool:
+    """An entry whose review date has come (or passed) is flagged on the managers' list."""
+    return review_on <= today
+
+
+def watch_hidden_from(actor_id: str, accused_staff_ids: Iterable[str | None]) -> bool:
+    """当事人回避 on the watch list: hidden from the staff member any of this customer's
+    complaints accuses (the entry's notes are about the customer's dispute with them)."""
+    return actor_id in set(accused_staff_ids)

@@ -1,0 +1,183 @@
+"""批量投诉 (issue 18): one cause reaching many customers, handled as one incident. A duty
+manager opens it (possibly in advance, with a marketing campaign and the scripts to use:
+投诉预案与营销案一并启动); intake suggests the open batches whose cause matches; one key links
+a ticket, and tickets can be linked later. Closing the batch closes every linked ticket still
+open through the ordinary close (followup.close: its own events, the recusal, the day lock,
+the severity chain all hold), which starts their return-visit clocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from deskapp.domain.batch import batch_matches
+from deskapp.domain.errors import FieldError, RuleViolation
+from deskapp.domain.intake_rules import check_text
+from deskapp.domain.permissions import Permission
+from deskapp.domain.status import ACTIVE
+from deskapp.domain.timefmt import read_local
+from deskapp.services import followup
+from deskapp.services.audit import enforce
+from deskapp.services.day_lock import guard_complaint
+from deskapp.services.desk import Actor, Desk
+from deskapp.services.events import complaint_event
+from deskapp.store.models import BatchIncident, Complaint
+
+OPEN_STATUSES = tuple(sorted(s.value for s in ACTIVE))  # still being handled
+
+
+@dataclass
+class BatchForm:
+    title: str = ""
+    cause_code: str = ""
+    area: str = ""
+    started_at: str = ""  # local time as typed; empty: now
+    description: str = ""
+    campaign: bool = False
+    scripts: str = ""
+
+
+def open_batch(desk: Desk, actor: Actor, form: BatchForm) -> BatchIncident:
+    """A duty or hall manager opens the incident (refused and audited for anyone else)."""
+    enforce(desk, actor, Permission.MANAGE_BATCH, subject="batch")
+    now = desk.clock.now()
+    errors: list[FieldError] = []
+    for name, required, limit in (
+        ("title", True, 80),
+        ("area", False, 200),
+        ("description", False, 2000),
+        ("scripts", False, 2000),
+    ):
+        error = check_text(name, getattr(form, name), required=required, max_len=limit,
+                           multiline=name in ("description", "scripts"))  # fmt: skip
+        if error:
+            errors.append(error)
+    if form.cause_code not in desk.refdata.causes:
+        errors.append(FieldError("cause_code", "error.cause.unknown"))
+    started = now
+    if form.started_at.strip():
+        parsed, time_error = read_local("started_at", form.started_at, desk.tz, now)
+        if parsed is None:
+            errors.append(time_error or FieldError("started_at", "error.required"))
+        else:
+            started = parsed
+    if errors:
+        raise RuleViolation(errors)
+    with desk.write(actor.id) as session:
+        batch = BatchIncident(
+            title=form.title.strip(), cause_code=form.cause_code, area=form.area.strip(),
+            started_at=started, description=form.description.strip(), campaign=form.campaign,
+            scripts=form.scripts.strip(), opened_by=actor.id, opened_at=now,
+        )  # fmt: skip
+        session.add(batch)
+    return batch
+
+
+def open_batches_for(desk: Desk, cause_code: str) -> list[BatchIncident]:
+    """The open batches whose cause takes this complaint's cause (intake's suggestion)."""
+    if not cause_code:
+        return []
+    with desk.read() as session:
+        batches = list(
+            session.scalars(
+                sa.select(BatchIncident)
+                .where(col(BatchIncident.status) == "open")
+                .order_by(col(BatchIncident.opened_at).desc())
+            )
+        )
+    return [b for b in batches if batch_matches(b.cause_code, cause_code)]
+
+
+def link_to_batch(desk: Desk, actor: Actor, complaint_id: str, batch_id: str) -> Complaint:
+    """Link a ticket to an open batch (from intake or later from the queue): the ticket is a
+    batch complaint from then on, said by its event."""
+    with desk.write(actor.id) as session:
+        complaint = session.get(Complaint, complaint_id)
+        batch = session.get(BatchIncident, batch_id)
+        if complaint is None:
+            raise RuleViolation.single("complaint", "error.complaint.unknown")
+        if batch is None or batch.status != "open":
+            raise RuleViolation.single("batch", "error.batch.not_open")
+        if complaint.batch_id == batch_id:
+            return complaint
+        now = desk.clock.now()
+        complaint.batch_id, complaint.is_batch, complaint.updated_at = batch_id, True, now
+        guard_complaint(session, desk, actor, complaint, None, None,
+                        rewrites=())  # fmt: skip
+        session.add(complaint_event(complaint.id, "batch_linked", actor, now,
+                                    data={"batch": batch_id, "title": batch.title}))  # fmt: skip
+    return complaint
+
+
+@dataclass
+class BatchClosed:
+    closed: list[str] = field(default_factory=list)  # complaint ids closed now
+    skipped: dict[str, str] = field(default_factory=dict)  # complaint id -> why (catalogue key)
+
+
+def close_batch(desk: Desk, actor: Actor, batch_id: str, outcome: str) -> BatchClosed:
+    """Close the incident: every linked ticket still open is closed with the outcome through
+    followup.close, one transaction each (a ticket the rules keep open, e.g. a 重大 one whose
+    report is not filed, or one about the closing manager, is left open and said); then the
+    batch itself. Safe to run again: tickets already closed are not touched twice."""
+    enforce(desk, actor, Permission.MANAGE_BATCH, subject=batch_id)
+    error = check_text("outcome", outcome, required=True, max_len=4000, multiline=True)
+    if error:
+        raise RuleViolation([error])
+    with desk.read() as session:
+        batch = session.get(BatchIncident, batch_id)
+        if batch is None or batch.status != "open":
+            raise RuleViolation.single("batch", "error.batch.not_open")
+        linked = list(
+            session.scalars(
+                sa.select(col(Complaint.id))
+                .where(col(Complaint.batch_id) == batch_id,
+                       col(Complaint.status).in_(OPEN_STATUSES))
+                .order_by(col(Complaint.received_at))
+            )
+        )  # fmt: skip
+    result = BatchClosed()
+    for complaint_id in linked:
+        try:
+            followup.close(desk, actor, complaint_id, outcome=outcome)
+        except RuleViolation as refused:
+            result.skipped[complaint_id] = refused.errors[0].key
+        else:
+            result.closed.append(complaint_id)
+    with desk.write(actor.id) as session:
+        found = session.get(BatchIncident, batch_id)
+        assert found is not None
+        found.status, found.outcome = "closed", outcome.strip()
+        found.closed_by, found.closed_at = actor.id, desk.clock.now()
+    return result
+
+
+@dataclass(frozen=True)
+class BatchView:
+    batch: BatchIncident
+    tickets: int
+    open_tickets: int
+
+
+def batches(desk: Desk, *, status: str | None = None) -> list[BatchView]:
+    """The batches with their ticket counts (reports list batch complaints by batch)."""
+    with desk.read() as session:
+        query = sa.select(BatchIncident).order_by(col(BatchIncident.opened_at).desc())
+        if status:
+            query = query.where(col(BatchIncident.status) == status)
+        found = list(session.scalars(query))
+        counts = {
+            bid: (total, open_)
+            for bid, total, open_ in session.execute(
+                sa.select(
+                    col(Complaint.batch_id),
+                    sa.func.count(),
+                    sa.func.sum(sa.case((col(Complaint.status).in_(OPEN_STATUSES), 1), else_=0)),
+                )
+                .where(col(Complaint.batch_id).is_not(None))
+                .group_by(col(Complaint.batch_id))
+            )
+        }
+    return [BatchView(b, *counts.get(b.id, (0, 0))) for b in found]

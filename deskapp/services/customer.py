@@ -1,0 +1,433 @@
+"""The customer in front of the counter (issue 18): the customer's history, one key away from
+intake and from any ticket, read a page at a time from SQL; the watch list of B-class,
+difficult and sensitive customers (重点客户名单), changed only by duty and hall managers, each
+change audited (watch_event) and synchronized; and the repeat link as both tickets show it.
+
+The customer is a key: a contact phone or a service number, normalized (deskapp/domain/phone)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from deskapp.domain.errors import FieldError, RuleViolation
+from deskapp.domain.intake_rules import check_text
+from deskapp.domain.permissions import Permission
+from deskapp.domain.phone import parse_phone, parse_service_number
+from deskapp.domain.timefmt import local_day
+from deskapp.domain.watch import WatchKind, review_due, watch_hidden_from
+from deskapp.services.audit import enforce
+from deskapp.services.desk import Actor, Desk
+from deskapp.services.exports import neutralize
+from deskapp.store.models import (
+    Complaint,
+    ComplaintEvent,
+    OpinionEntry,
+    Refund,
+    Staff,
+    WatchEntry,
+    WatchEvent,
+)
+
+HISTORY_PAGE = 50
+SUMMARY_CHARS = 60
+NOTE_LIMIT = 1000
+# What the history lists of a complaint's events: return visits and care follow-ups.
+HISTORY_EVENTS = ("visit", "care")
+
+
+def customer_key(text: str) -> str | None:
+    """A contact phone or a service number as the store holds it, or None."""
+    if not text.strip():
+        return None
+    phone = parse_phone(text)
+    if phone is not None:
+        return phone.normalized
+    return parse_service_number(text) or None
+
+
+# ------------------------------------------------------------------------- watch list
+
+
+@dataclass
+class WatchForm:
+    customer: str = ""  # the phone or service number as typed
+    kind: str = WatchKind.DIFFICULT.value
+    customer_name: str = ""
+    designated_handler_id: str = ""
+    advice: str = ""
+    solved: str = ""
+    refused: str = ""
+    review_on: str = ""  # YYYY-MM-DD
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class WatchView:
+    id: str
+    customer_key: str
+    kind: str
+    customer_name: str
+    designated_handler_id: str | None
+    designated_handler: str  # "1001 张敏", or ""
+    advice: str
+    solved: str
+    refused: str
+    review_on: str
+    active: bool
+    review_due: bool
+
+
+_WATCH_FIELDS = (
+    "customer_key", "kind", "customer_name", "designated_handler_id", "advice", "solved",
+    "refused", "review_on", "active",
+)  # fmt: skip
+
+
+def check_watch(desk: Desk, form: WatchForm) -> dict[str, Any]:
+    """The entry's values, or every error at once."""
+    errors: list[FieldError] = []
+    key = customer_key(form.customer)
+    if not form.customer.strip():
+        errors.append(FieldError("customer", "error.required"))
+    elif key is None:
+        errors.append(FieldError("customer", "error.watch.customer_invalid"))
+    try:
+        kind = WatchKind(form.kind)
+    except ValueError:
+        kind = WatchKind.DIFFICULT
+        errors.append(FieldError("kind", "error.required"))
+    for name, required in (("advice", True), ("solved", False), ("refused", False)):
+        error = check_text(name, getattr(form, name), required=required, max_len=NOTE_LIMIT,
+                           multiline=True)  # fmt: skip
+        if error:
+            errors.append(error)
+    error = check_text("customer_name", form.customer_name, required=False, max_len=80)
+    if error:
+        errors.append(error)
+    review = None
+    try:
+        review = date.fromisoformat(form.review_on.strip())
+    except ValueError:
+        errors.append(FieldError("review_on", "error.watch.review_date"))
+    if review is not None and review < local_day(desk.clock.now(), desk.tz):
+        errors.append(FieldError("review_on", "error.watch.review_past"))
+    if errors:
+        raise RuleViolation(errors)
+    assert key is not None and review is not None
+    return {
+        "customer_key": key,
+        "kind": kind.value,
+        "customer_name": form.customer_name.strip(),
+        "designated_handler_id": form.designated_handler_id or None,
+        "advice": form.advice.strip(),
+        "solved": form.solved.strip(),
+        "refused": form.refused.strip(),
+        "review_on": review.isoformat(),
+        "active": form.active,
+    }
+
+
+def save_watch_entry(
+    desk: Desk, actor: Actor, form: WatchForm, entry_id: str | None = None
+) -> WatchEntry:
+    """Add an entry (`entry_id` None) or change one: duty and hall managers only, the refusal
+    audited; the change itself audited as a watch_event with the old and new values."""
+    enforce(desk, actor, Permission.MANAGE_WATCH_LIST, subject=entry_id or "watch_list")
+    values = check_watch(desk, form)
+    now = desk.clock.now()
+    with desk.write(actor.id) as session:
+        handler_id = values["designated_handler_id"]
+        if handler_id is not None and session.get(Staff, handler_id) is None:
+            raise RuleViolation.single("designated_handler", "error.staff.unknown")
+        others = sa.select(col(WatchEntry.id)).where(
+            col(WatchEntry.customer_key) == values["customer_key"],
+            col(WatchEntry.active).is_(True),
+        )
+        if entry_id is not None:
+            others = others.where(col(WatchEntry.id) != entry_id)
+        if values["active"] and session.scalars(others.limit(1)).first() is not None:
+            raise RuleViolation.single("customer", "error.watch.already_listed")
+        if entry_id is None:
+            entry = WatchEntry(**values, created_by=actor.id, created_at=now,
+                               updated_by=actor.id, updated_at=now)  # fmt: skip
+            session.add(entry)
+            changes = {name: [None, values[name]] for name in _WATCH_FIELDS}
+            kind = "added"
+        else:
+            found = session.get(WatchEntry, entry_id)
+            if found is None:
+                raise RuleViolation.single("entry", "error.watch.unknown")
+            entry = found
+            changes = {
+                name: [getattr(entry, name), values[name]]
+                for name in _WATCH_FIELDS
+                if getattr(entry, name) != values[name]
+            }
+            if not changes:
+                return entry
+            for name, (_, new) in changes.items():
+                setattr(entry, name, new)
+            entry.updated_by, entry.updated_at = actor.id, now
+            kind = "retired" if changes.get("active") == [True, False] else "changed"
+        session.flush()
+        session.add(WatchEvent(entry_id=entry.id, kind=kind, actor_id=actor.id, at=now,
+                               changes=json.dumps(changes, ensure_ascii=False)))  # fmt: skip
+    return entry
+
+
+def _views(session: Any, entries: list[WatchEntry], today: date) -> list[WatchView]:
+    ids = {e.designated_handler_id for e in entries if e.designated_handler_id}
+    names = {
+        s.id: f"{s.work_no} {s.name}"
+        for s in session.scalars(sa.select(Staff).where(col(Staff.id).in_(sorted(ids))))
+    }
+    return [
+        WatchView(
+            id=e.id,
+            customer_key=e.customer_key,
+            kind=e.kind,
+            customer_name=e.customer_name,
+            designated_handler_id=e.designated_handler_id,
+            designated_handler=names.get(e.designated_handler_id or "", ""),
+            advice=e.advice,
+            solved=e.solved,
+            refused=e.refused,
+            review_on=e.review_on,
+            active=e.active,
+            review_due=review_due(date.fromisoformat(e.review_on), today),
+        )
+        for e in entries
+    ]
+
+
+def _accused_of(session: Any, key: str) -> list[str | None]:
+    """The staff this customer's complaints accuse (当事人回避)."""
+    return list(
+        session.scalars(
+            sa.select(col(Complaint.accused_staff_id))
+            .where(
+                sa.or_(col(Complaint.contact_phone) == key, col(Complaint.service_number) == key),
+                col(Complaint.accused_staff_id).is_not(None),
+            )
+            .distinct()
+        )
+    )
+
+
+def watch_for_customer(desk: Desk, actor: Actor, text: str) -> WatchView | None:
+    """The active entry of this customer, as intake and the history show it; None when there
+    is none, or when the actor is the staff member one of the customer's complaints accuses."""
+    key = customer_key(text)
+    if key is None:
+        return None
+    with desk.read() as session:
+        entry = session.scalars(
+            sa.select(WatchEntry)
+            .where(col(WatchEntry.customer_key) == key, col(WatchEntry.active).is_(True))
+            .order_by(col(WatchEntry.updated_at).desc())
+            .limit(1)
+        ).first()
+        if entry is None or watch_hidden_from(actor.id, _accused_of(session, key)):
+            return None
+        return _views(session, [entry], local_day(desk.clock.now(), desk.tz))[0]
+
+
+def watch_list(desk: Desk, actor: Actor, *, retired: bool = False) -> list[WatchView]:
+    """The managers' list (e.g. before 3·15): entries past their review date first."""
+    enforce(desk, actor, Permission.MANAGE_WATCH_LIST, subject="watch_list")
+    with desk.read() as session:
+        query = sa.select(WatchEntry).order_by(
+            col(WatchEntry.review_on), col(WatchEntry.customer_key)
+        )
+        if not retired:
+            query = query.where(col(WatchEntry.active).is_(True))
+        entries = list(session.scalars(query))
+        return _views(session, entries, local_day(desk.clock.now(), desk.tz))
+
+
+@dataclass(frozen=True)
+class WatchChange:
+    at: datetime
+    kind: str
+    actor: str
+    changes: dict[str, list[Any]]
+
+
+def watch_audit(desk: Desk, actor: Actor, entry_id: str) -> list[WatchChange]:
+    """Every change of an entry, oldest first, with who made it."""
+    enforce(desk, actor, Permission.MANAGE_WATCH_LIST, subject=entry_id)
+    with desk.read() as session:
+        rows = session.execute(
+            sa.select(WatchEvent, col(Staff.work_no), col(Staff.name))
+            .outerjoin(Staff, col(Staff.id) == WatchEvent.actor_id)
+            .where(col(WatchEvent.entry_id) == entry_id)
+            .order_by(col(WatchEvent.at), col(WatchEvent.id))
+        ).all()
+    return [
+        WatchChange(
+            e.at, e.kind, f"{work_no} {name}" if work_no else e.actor_id, json.loads(e.changes)
+        )
+        for e, work_no, name in rows
+    ]
+
+
+WATCH_COLUMNS = ("号码", "类型", "客户", "指定处理人", "处理建议", "两解(已解决)",
+                 "两不理(已拒绝)", "复核日期", "待复核")  # fmt: skip
+KIND_WORDS = {"b_class": "B类客户", "difficult": "疑难客户", "sensitive": "敏感客户"}
+
+
+def export_watch_list(desk: Desk, actor: Actor, folder: Path) -> Path:
+    """The managers' list as a CSV file (UTF-8 with BOM, for the spreadsheet the hall uses),
+    every cell made inert (exports.neutralize)."""
+    views = watch_list(desk, actor)
+    today = local_day(desk.clock.now(), desk.tz)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"重点客户名单_{today.isoformat()}.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(WATCH_COLUMNS)
+        for v in views:
+            writer.writerow([neutralize(x) for x in (
+                v.customer_key, KIND_WORDS.get(v.kind, v.kind), v.customer_name,
+                v.designated_handler, v.advice, v.solved, v.refused, v.review_on,
+                "是" if v.review_due else "",
+            )])  # fmt: skip
+    return path
+
+
+# --------------------------------------------------------------------- the history
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    at: datetime
+    kind: str  # ticket, visit, care, refund, opinion
+    ref_id: str  # the complaint (or the opinion-book entry)
+    ticket_no: str
+    text: str
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    key: str
+    items: list[HistoryItem]
+    offset: int
+    has_more: bool
+    tickets: int  # how many complaints this customer has in all
+    watch: WatchView | None = None
+    repeats: int = 0  # of them, linked as repeats
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+def customer_history(
+    desk: Desk, actor: Actor, text: str, offset: int = 0, limit: int = HISTORY_PAGE
+) -> HistoryPage | None:
+    """The customer's past tickets, return visits, refunds, care follow-ups and opinion-book
+    entries, newest first, one page read from SQL (UNION ALL, ORDER BY, LIMIT); with the
+    watch-list entry the actor may see. None for text that is no phone or service number."""
+    key = customer_key(text)
+    if key is None:
+        return None
+    c, e, r, o = Complaint, ComplaintEvent, Refund, OpinionEntry
+    # The customer's tickets (two indexed reads) as a common table expression: read once and
+    # used by every part (the same UNION as a subquery in each part costs SQLite about four
+    # times as much for a customer with 200 tickets; bench/customer.py).
+    ids = sa.union(
+        sa.select(col(c.id)).where(col(c.contact_phone) == key),
+        sa.select(col(c.id)).where(col(c.service_number) == key),
+    ).cte("mine")
+    mine = sa.select(ids.c.id)
+    with desk.read() as session:
+        summary = sa.func.substr(col(c.content), 1, SUMMARY_CHARS)
+        parts = [
+            sa.select(col(c.received_at).label("at"), sa.literal("ticket").label("kind"),
+                      col(c.id).label("ref_id"), col(c.ticket_no), summary.label("text"))
+            .where(col(c.id).in_(mine)),
+            sa.select(col(e.at), col(e.kind), col(c.id), col(c.ticket_no),
+                      sa.func.substr(col(e.note), 1, SUMMARY_CHARS))
+            .join(c, col(c.id) == e.complaint_id)
+            .where(col(e.complaint_id).in_(mine), col(e.kind).in_(HISTORY_EVENTS)),
+            sa.select(col(r.verified_at), sa.literal("refund"), col(c.id), col(c.ticket_no),
+                      sa.cast(col(r.amount_fen), sa.String))
+            .join(c, col(c.id) == r.complaint_id)
+            .where(col(r.complaint_id).in_(mine)),
+            sa.select(col(o.created_at), sa.literal("opinion"), col(o.id), sa.literal(""),
+                      sa.func.substr(col(o.content), 1, SUMMARY_CHARS))
+            .where(col(o.contact) == key),
+        ]  # fmt: skip
+        union = sa.union_all(*parts).subquery()
+        rows = session.execute(
+            sa.select(union)
+            .order_by(union.c.at.desc(), union.c.ref_id.desc(), union.c.kind)
+            .offset(offset)
+            .limit(limit + 1)
+        ).all()
+        counts = session.execute(
+            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(
+                sa.case((col(c.is_repeat).is_(True), 1), else_=0)), 0))
+            .where(col(c.id).in_(mine))
+        ).one()  # fmt: skip
+    items = [
+        HistoryItem(
+            at=_utc(row.at),
+            kind=row.kind,
+            ref_id=row.ref_id,
+            ticket_no=row.ticket_no or "",
+            text=_refund_text(row.text) if row.kind == "refund" else (row.text or ""),
+        )
+        for row in rows[:limit]
+    ]
+    return HistoryPage(
+        key=key, items=items, offset=offset, has_more=len(rows) > limit,
+        tickets=int(counts[0]), repeats=int(counts[1]),
+        watch=watch_for_customer(desk, actor, key),
+    )  # fmt: skip
+
+
+def _utc(value: datetime | str) -> datetime:
+    """A UNION's column carries the first part's type on most stores; a driver handing back
+    text or a naive time still gives an aware UTC value."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _refund_text(fen: str | None) -> str:
+    amount = int(fen or 0)
+    return f"退费 {amount // 100}.{amount % 100:02d} 元"
+
+
+# ------------------------------------------------------------------- the repeat link
+
+
+@dataclass(frozen=True)
+class RepeatLinks:
+    """The repeat link as both tickets show it: the one this repeats, those repeating it."""
+
+    repeat_of: tuple[str, str] | None  # (complaint id, ticket number)
+    repeated_by: list[tuple[str, str]]
+
+
+def repeat_links(desk: Desk, complaint_id: str) -> RepeatLinks:
+    with desk.read() as session:
+        own = session.get(Complaint, complaint_id)
+        repeat_of = None
+        if own is not None and own.repeat_of_id:
+            ticket = session.scalar(
+                sa.select(col(Complaint.ticket_no)).where(col(Complaint.id) == own.repeat_of_id)
+            )
+            repeat_of = (own.repeat_of_id, ticket or "")
+        later = session.execute(
+            sa.select(col(Complaint.id), col(Complaint.ticket_no))
+            .where(col(Complaint.repeat_of_id) == complaint_id)
+            .order_by(col(Complaint.received_at))
+        ).all()
+    return RepeatLinks(repeat_of, [(cid, ticket) for cid, ticket in later])
