@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -139,12 +139,23 @@ def percent(value: float) -> str:
     return f"{value * 100:.2f}%"
 
 
-def escalated_by_customer(severity: str, claimed_to: str) -> bool:
+def escalated_by_customer(
+    severity: str,
+    claimed_to: str,
+    channel: str = "",
+    channel_floors: Mapping[str, Severity] | None = None,
+) -> bool:
     """升级投诉, the indicator: the **customer** took the complaint higher or outside (严重 or
-    重大, by its channel or as the handler set it) or says they will (声称升级). The hall
-    reporting a ticket up its own chain is not this: see `reported_up`, counted apart, so that
-    diligent reporting never raises the penalised figure."""
-    return Severity(severity).rank >= Severity.SERIOUS.rank or bool(claimed_to)
+    重大 by its channel, whatever level the ticket carries now, or as the handler set it) or
+    says they will (声称升级). The hall reporting a ticket up its own chain is not this: see
+    `reported_up`, counted apart, so that diligent reporting never raises the penalised
+    figure. `channel_floors`: each channel's severity floor (data/hall.toml)."""
+    by_channel = (channel_floors or {}).get(channel, Severity.GENERAL)
+    return (
+        Severity(severity).rank >= Severity.SERIOUS.rank
+        or by_channel.rank >= Severity.SERIOUS.rank
+        or bool(claimed_to)
+    )
 
 
 def reported_up(escalation_level: int) -> bool:

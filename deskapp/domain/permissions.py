@@ -27,23 +27,33 @@ class Permission(StrEnum):
     MARK_CASE = "mark_case"
     # 员工管理: add staff, change a role, deactivate, reset a PIN, unlock a locked work number
     MANAGE_STAFF = "manage_staff"
+    # 结案他人名下的工单: close a ticket the actor neither owns nor first took (首问负责)
+    CLOSE_ANY = "close_any"
+    # 逐级上报: report a ticket one level up the chain; held by every level of the chain, and
+    # each reports up only from the level the ticket is at or a lower one (`check_escalation_by`)
+    ESCALATE = "escalate"
 
 
 _MANAGERS = frozenset(Permission) - {Permission.MANAGE_STAFF}
+_SUPERVISORS = frozenset(
+    {
+        Permission.SEE_FULL_PHONE,
+        Permission.REASSIGN_ANY,
+        Permission.EXPORT_REPORTS,
+        Permission.ESCALATE,
+    }
+)
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     # A handler calls customers back (so sees their numbers) and passes on their own tickets.
-    Role.HANDLER: frozenset({Permission.SEE_FULL_PHONE}),
+    Role.HANDLER: frozenset({Permission.SEE_FULL_PHONE, Permission.ESCALATE}),
     Role.DUTY_MANAGER: _MANAGERS,
     Role.HALL_MANAGER: frozenset(Permission),
     # 督办: the branch's supervisors follow the tickets at their level (the "supervised by me"
-    # queue), may move a stalled one to someone else, and take the figures out.
-    Role.QA_MANAGER: frozenset(
-        {Permission.SEE_FULL_PHONE, Permission.REASSIGN_ANY, Permission.EXPORT_REPORTS}
-    ),
-    Role.SERVICE_HEAD: frozenset(
-        {Permission.SEE_FULL_PHONE, Permission.REASSIGN_ANY, Permission.EXPORT_REPORTS}
-    ),
+    # queue), may move a stalled one to someone else, report it up from their level, and take
+    # the figures out; they do not close a handler's ticket (no `close_any`).
+    Role.QA_MANAGER: _SUPERVISORS,
+    Role.SERVICE_HEAD: _SUPERVISORS,
 }
 
 
@@ -78,3 +88,17 @@ def require(
     `subject`: the ticket, shift or day the action was on, for the audit entry."""
     if not allowed(actor, permission):
         raise PermissionRefused(actor, permission, field, key, subject)
+
+
+def check_escalation_by(
+    actor: Actor, actor_level: int | None, current_level: int, subject: str = ""
+) -> None:
+    """逐级上报: a ticket goes one level up, reported by whoever holds the level it is at (or
+    a higher one): a handler reports it to the duty manager, the duty manager to the hall
+    manager, and so on; a role holding no level of the chain, or a lower one, is refused
+    (a refusal of `escalate`, audited like every refusal)."""
+    require(actor, Permission.ESCALATE, "level", subject=subject)
+    if actor_level is None or actor_level < current_level:
+        raise PermissionRefused(
+            actor, Permission.ESCALATE, "level", "error.escalate.not_your_level", subject
+        )

@@ -1,5 +1,7 @@
-"""投诉级别: the channel sets a floor (an external body means 重大); the handler may raise
-the level freely, and may go below the floor only with a written reason."""
+"""投诉级别: the channel and a claimed escalation set a floor (an external body means 重大,
+DOMAIN.md "at least 重大"); the level never goes below it. The handler may raise the level
+freely; lowering needs a written reason, and lowering a 严重/重大 ticket is for the level that
+supervises it (data/escalation.toml [required_level]), never the handler alone."""
 
 from __future__ import annotations
 
@@ -34,13 +36,14 @@ def check_severity(
     reason: str,
     at_least: Severity = Severity.GENERAL,
 ) -> None:
-    """A level below the floor needs a reason; the floor is the channel's, or `at_least` (a
-    claimed escalation's, `claimed_floor`) when that is higher."""
+    """A level below the floor is refused, whatever the reason: the floor is the channel's, or
+    `at_least` (a claimed escalation's, `claimed_floor`) when that is higher (DOMAIN.md: a
+    complaint that reached an external body is at least 重大). `reason` is kept on the
+    record for a level chosen above the floor; it never lets one go below it."""
+    del reason  # no reason lowers a complaint below what its channel or claim means
     floor = highest(severity_floor(channel, floors), at_least)
-    if below(chosen, floor) and not reason.strip():
-        raise RuleViolation.single(
-            "severity_reason", "error.severity.below_floor_needs_reason", floor=floor.value
-        )
+    if below(chosen, floor):
+        raise RuleViolation.single("severity", "error.severity.below_floor", floor=floor.value)
 
 
 def requires_major_report(severity: Severity) -> bool:
@@ -48,12 +51,29 @@ def requires_major_report(severity: Severity) -> bool:
     return severity is Severity.MAJOR
 
 
-def check_severity_change(current: Severity, target: Severity, reason: str) -> None:
-    """变更级别 on a ticket: to another level; lowering it needs a reason."""
+def check_severity_change(
+    current: Severity,
+    target: Severity,
+    reason: str,
+    floor: Severity = Severity.GENERAL,
+    actor_level: int | None = None,
+    required: Mapping[Severity, int] | None = None,
+) -> int | None:
+    """变更级别 on a ticket: to another level, never below its floor (the channel's or the
+    claim's); lowering needs a reason; lowering a 严重/重大 ticket needs the actor to hold the
+    level that supervises it (`required`, data/escalation.toml), not the handler alone.
+    Returns the level index that was needed when refused for it (else raises or None)."""
     if target is current:
         raise RuleViolation.single("severity", "error.severity.unchanged")
+    if below(target, floor):
+        raise RuleViolation.single("severity", "error.severity.below_floor", floor=floor.value)
     if below(target, current) and not reason.strip():
         raise RuleViolation.single("reason", "error.severity.lower_needs_reason")
+    needed = (required or {}).get(current)
+    lowering_supervised = below(target, current) and needed is not None
+    if lowering_supervised and (actor_level is None or actor_level < (needed or 0)):
+        return needed
+    return None
 
 
 def closing_blocked(

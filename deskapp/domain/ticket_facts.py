@@ -63,6 +63,22 @@ class ComplaintLike(Protocol):
     def claimed_to(self) -> str: ...
 
 
+# Events that carry a severity the ticket had (before and after a change or a claim).
+_SEVERITY_EVENTS = frozenset({"severity_changed", "claimed_escalation"})
+
+
+def _highest_in(severity: Severity, data: dict[str, Any]) -> Severity:
+    """The higher of `severity` and the levels an event says the ticket had. The whole-
+    resolution limit (处理完结时限, receipt to closing) is that of the highest level the ticket
+    ever had: a later lowering never rewrites whether it was on time (DOMAIN.md: recorded
+    truthfully, no entry improves an indicator)."""
+    for key in ("from", "to", "severity"):
+        value = str(data.get(key) or "")
+        if value in Severity.__members__.values() and Severity(value).rank > severity.rank:
+            severity = Severity(value)
+    return severity
+
+
 def _at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
@@ -89,9 +105,12 @@ def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> Ticke
     media_reported = False
     explanation_at: datetime | None = None
     explained = False
+    severity = Severity(complaint.severity)
     for event in events:
         data = json.loads(event.data or "{}")
         kind = event.kind
+        if kind in _SEVERITY_EVENTS:
+            severity = _highest_in(severity, data)
         if kind in _TAKEN_UP:
             assigned = True
         if kind == "dispatch":
@@ -164,7 +183,7 @@ def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> Ticke
         assigned=assigned,
         dispatch_planned_at=planned,
         received_at=round_start if reopened else complaint.received_at,
-        severity=Severity(complaint.severity),
+        severity=severity,
         hidden_risk_at=hidden_risk,
         hidden_risk_reported=risk_reported,
         media_at=media,

@@ -18,7 +18,7 @@ from deskapp.domain.enums import Channel, ClaimedTo, RefundMethod, Satisfaction,
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_promised_at, check_text
 from deskapp.domain.money import from_fen, to_fen
-from deskapp.domain.permissions import Permission, require
+from deskapp.domain.permissions import Permission, check_escalation_by, require
 from deskapp.domain.recusal import check_recusal
 from deskapp.domain.refund import (
     check_ceiling,
@@ -38,6 +38,7 @@ from deskapp.domain.severity import (
     closing_blocked,
     highest,
     requires_major_report,
+    severity_floor,
 )
 from deskapp.domain.status import ACTIVE, Move, next_status
 from deskapp.domain.ticket_deadlines import agreed_interval, explanation_waived
@@ -277,6 +278,7 @@ def escalate(
             raise RuleViolation.single("status", "error.escalate.closed")
         if c.escalation_level >= len(chain) - 1:
             raise RuleViolation.single("level", "error.escalate.top", level=chain[-1].name)
+        check_escalation_by(actor, level_of(desk, actor), c.escalation_level, c.id)
         before = c.escalation_level
         c.escalation_level = before + 1
         return _event(
@@ -303,7 +305,9 @@ def change_severity(
     reason: str,
     late: LateApproval | None = None,
 ) -> ActionResult:
-    """Raise freely; lower only with a written reason."""
+    """Raise freely; lower only with a written reason, never below the floor of the channel
+    or the claim, and a 严重/重大 ticket only by the level supervising it
+    (domain/severity.py:check_severity_change)."""
     try:
         target = Severity(severity)
     except ValueError:
@@ -312,7 +316,18 @@ def change_severity(
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         current = Severity(c.severity)
-        check_severity_change(current, target, reason_text)
+        claimed = ClaimedTo(c.claimed_to) if c.claimed_to else None
+        floor = highest(
+            severity_floor(Channel(c.channel), desk.refdata.settings.severity_floor),
+            claimed_floor(claimed, desk.refdata.escalation_rules.claim_floor),
+        )
+        needed = check_severity_change(current, target, reason_text, floor,
+                                       level_of(desk, actor),
+                                       desk.refdata.escalation_rules.required_level)  # fmt: skip
+        if needed is not None:
+            raise RuleViolation.single("severity", "error.severity.lower_needs_level",
+                                       level=desk.refdata.escalation[needed].name,
+                                       severity=t(f"severity.{current.value}"))  # fmt: skip
         c.severity = target.value
         if reason_text:
             c.severity_reason = reason_text
@@ -352,6 +367,8 @@ def close(
     note_text = _note(responsible_note, "responsible_note", required=False)
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        if actor.id not in (c.owner_id, c.first_responder_id):
+            require(actor, Permission.CLOSE_ANY, "status", subject=c.id)  # not theirs
         _check_closable(desk, session, c)
         staff_ids = {responsible_staff} if session.get(Staff, responsible_staff) else set()
         responsible = check_responsible(responsible_kind,

@@ -21,6 +21,7 @@ from deskapp.clock import FrozenClock
 from deskapp.domain.deadlines import ClockKind
 from deskapp.domain.enums import Channel, Satisfaction, Severity, Status
 from deskapp.domain.errors import RuleViolation
+from deskapp.i18n import error_text
 from deskapp.services import followup as fu
 from deskapp.services.deadlines import clocks_for, events_of, recompute_all, ticket_facts
 from deskapp.services.desk import Actor, Desk
@@ -324,13 +325,19 @@ def test_dispatching_a_closed_ticket_is_impossible(desk: Desk, handler: Actor) -
 def test_escalation_goes_one_level_at_a_time_to_the_top(
     desk: Desk, actors: dict[str, Actor]
 ) -> None:
+    from deskapp.domain.enums import Role
+    from deskapp.services.staff import actor_of, add_staff
+
     me = actors["1001"]
     cid = take(desk, me).id
+    # each level reports it up from its own level (the hall manager to the branch's QA
+    # manager, who reports it to the head: test_svc_permissions.py, escalate)
+    qa = actor_of(add_staff(desk, actors["3001"], "4001", "赵督办", Role.QA_MANAGER, "4444"))
     steps = [
         (me, "handler", "duty_manager", "值班经理"),
         (actors["2001"], "duty_manager", "hall_manager", "厅经理"),
         (actors["3001"], "hall_manager", "qa_manager", "客服质量监控经理"),
-        (actors["3001"], "qa_manager", "service_head", "客户服务部负责人"),
+        (qa, "qa_manager", "service_head", "客户服务部负责人"),
     ]
     for level, (actor, low, high, name) in enumerate(steps, start=1):
         e = once(desk, fu.escalate, actor, cid, note=f"上报{level}")
@@ -359,23 +366,63 @@ def test_a_closed_ticket_is_not_escalated(desk: Desk, handler: Actor) -> None:
 # ---------------------------------------------------------------- severity
 
 
-def test_severity_goes_up_freely_and_down_only_with_a_reason(desk: Desk, handler: Actor) -> None:
+def test_severity_goes_up_freely_and_down_only_with_a_reason(
+    desk: Desk, handler: Actor, actors: dict[str, Actor]
+) -> None:
+    """Raised freely; lowering a 重大 ticket needs a reason and the level that supervises it
+    (the customer-service head, data/escalation.toml [required_level]): the handler alone is
+    refused in words (attack on issue 16, 1)."""
+    from deskapp.domain.enums import Role
+    from deskapp.services.staff import actor_of, add_staff
+
+    head = actor_of(add_staff(desk, actors["3001"], "4002", "钱主任", Role.SERVICE_HEAD, "5555"))
     cid = take(desk, handler).id
     e = once(desk, fu.change_severity, handler, cid, severity="major", reason="")
     assert (e.kind, data(e)) == ("severity_changed", {"from": "general", "to": "major"})
     assert stored(desk, cid).severity == Severity.MAJOR
 
     for blank in ("", "  "):
+        assert refused(desk, fu.change_severity, head, cid, severity="serious", reason=blank) == {
+            "error.severity.lower_needs_reason"
+        }
+    for who in (handler, actors["2001"], actors["3001"]):
         assert refused(
-            desk, fu.change_severity, handler, cid, severity="serious", reason=blank
-        ) == {"error.severity.lower_needs_reason"}
+            desk, fu.change_severity, who, cid, severity="serious", reason="客户撤回媒体投诉"
+        ) == {"error.severity.lower_needs_level"}
+    with pytest.raises(RuleViolation) as exc:
+        fu.change_severity(desk, handler, cid, severity="general", reason="客户已撤诉")
+    assert "客户服务部负责人" in error_text(exc.value.errors[0])
+    assert stored(desk, cid).severity == Severity.MAJOR
 
-    e = once(
-        desk, fu.change_severity, handler, cid, severity="serious", reason=" 客户撤回媒体投诉 "
-    )
+    e = once(desk, fu.change_severity, head, cid, severity="serious", reason=" 客户撤回媒体投诉 ")
     assert (e.note, data(e)) == ("客户撤回媒体投诉", {"from": "major", "to": "serious"})
     c = stored(desk, cid)
     assert (c.severity, c.severity_reason) == (Severity.SERIOUS, "客户撤回媒体投诉")
+
+
+def test_severity_never_goes_below_the_channels_or_the_claims_floor(
+    desk: Desk, handler: Actor, actors: dict[str, Actor]
+) -> None:
+    """Attack on issue 16, 1: a 通管局 ticket (重大 by its channel) lowered to 一般 and closed
+    without its report form. The floor holds whoever asks and whatever the reason."""
+    from deskapp.domain.enums import Role
+    from deskapp.services.staff import actor_of, add_staff
+
+    head = actor_of(add_staff(desk, actors["3001"], "4002", "钱主任", Role.SERVICE_HEAD, "5555"))
+    cid = take(desk, handler, channel="regulator", severity="major").id
+    for who in (handler, head):
+        assert refused(
+            desk, fu.change_severity, who, cid, severity="general", reason="客户已撤诉"
+        ) == {"error.severity.below_floor"}
+    walk_in = take(desk, handler, contact_phone="13900000009").id
+    fu.flag_hidden_risk(desk, handler, walk_in, note="客户称要找媒体", claimed_to="media")
+    assert stored(desk, walk_in).severity == Severity.MAJOR
+    assert refused(
+        desk, fu.change_severity, head, walk_in, severity="serious", reason="客户已平静"
+    ) == {"error.severity.below_floor"}
+    with pytest.raises(RuleViolation) as exc:
+        fu.change_severity(desk, head, walk_in, severity="serious", reason="客户已平静")
+    assert "重大" in error_text(exc.value.errors[0])
 
 
 def test_severity_unchanged_or_unknown_is_refused(desk: Desk, handler: Actor) -> None:

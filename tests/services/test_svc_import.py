@@ -66,7 +66,7 @@ def test_good_rows_import_and_bad_rows_are_reported_by_line(
     reasons = {(p.line, p.column): p.message for p in result.problems}
     assert "时间“2026-13-01 10:00”格式有误" in reasons[(4, "受理时间")]
     assert "号码有误" in reasons[(5, "联系电话")]
-    assert "降级须写明理由" in reasons[(5, "降级理由")]  # 媒体 means 重大
+    assert "不能低于此级别" in reasons[(5, "投诉级别")]  # 媒体 means 重大, whatever the reason
     assert reasons[(5, "结案时间")] == "结案时间早于受理时间"
     assert reasons[(5, "处理结果")] == "已结案的工单须有处理结果"
     assert "无法识别“外星”" in reasons[(6, "渠道")]

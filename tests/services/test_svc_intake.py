@@ -355,33 +355,36 @@ def test_cause_must_be_a_known_level_three(
 @pytest.mark.parametrize(
     "channel", [Channel.CONSUMER_ASSOCIATION, Channel.REGULATOR, Channel.MEDIA]
 )
-def test_external_channel_below_major_needs_a_reason(
+def test_external_channel_below_major_is_refused(
     desk: Desk, handler: Actor, make_form: Form, channel: Channel
 ) -> None:
     assert severity_suggestion(desk, channel) is Severity.MAJOR
     for severity in (Severity.GENERAL, Severity.SERIOUS):
-        form = make_form(channel=channel.value, severity=severity.value)
-        assert refused(desk, handler, form) == {
-            ("severity_reason", "error.severity.below_floor_needs_reason")
-        }
+        for reason in ("", "记者仅咨询,未报道"):
+            form = make_form(channel=channel.value, severity=severity.value,
+                             severity_reason=reason)  # fmt: skip
+            assert refused(desk, handler, form) == {("severity", "error.severity.below_floor")}
     with pytest.raises(RuleViolation) as exc:
         check_intake(desk, handler, make_form(channel=channel.value, severity="general"))
     assert "重大" in error_text(exc.value.errors[0])
 
 
-def test_below_floor_with_a_reason_is_accepted_and_kept(
+def test_below_floor_even_with_a_reason_is_refused_and_nothing_is_stored(
     desk: Desk, handler: Actor, make_form: Form
 ) -> None:
+    """Attack on issue 16, 1: 媒体 + 一般 + a reason + 现场解决 closed on the spot, skipping the
+    media report and the hidden-risk clock. The floor holds whatever the reason."""
     form = make_form(
-        channel=Channel.MEDIA.value, severity="serious", severity_reason=" 记者仅咨询,未报道 "
-    )
-    take_complaint(desk, handler, form)
-    row = stored(desk, form.complaint_id)
-    assert (row.channel, row.severity, row.severity_reason) == (
-        "media",
-        "serious",
-        "记者仅咨询,未报道",
-    )
+        channel=Channel.MEDIA.value, severity="general", severity_reason="x",
+        solved_on_spot=True, outcome="已解释", satisfaction="satisfied",
+    )  # fmt: skip
+    with pytest.raises(RuleViolation) as exc:
+        take_complaint(desk, handler, form)
+    assert ("severity", "error.severity.below_floor") in {
+        (e.field, e.key) for e in exc.value.errors
+    }
+    with desk.read() as session:
+        assert session.get(Complaint, form.complaint_id) is None
 
 
 def test_raising_the_level_is_free(desk: Desk, handler: Actor, make_form: Form) -> None:

@@ -418,8 +418,26 @@ def _probe_case(desk, actors, role):
     return actor, ticket.id, lambda: mark_case(desk, actor, ticket.id, "先听完再解释")
 
 
+def _probe_close_any(desk, actors, role):
+    from deskapp.services import followup
+
+    ticket = _open_ticket(desk, actors["1001"])
+    actor = actors[_as_role(role)]
+    return actor, ticket.id, lambda: followup.close(desk, actor, ticket.id, outcome="已解决")
+
+
+def _probe_escalate(desk, actors, role):
+    from deskapp.services import followup
+
+    ticket = _open_ticket(desk, actors["1001"])  # at the first level: every level may report it
+    actor = actors[_as_role(role)]
+    return actor, ticket.id, lambda: followup.escalate(desk, actor, ticket.id, note="上报")
+
+
 PROBES = {
     Permission.APPROVE_REFUND_BEYOND_RULE: _probe_refund,
+    Permission.CLOSE_ANY: _probe_close_any,
+    Permission.ESCALATE: _probe_escalate,
     Permission.FILE_HANDOVER: _probe_handover,
     Permission.SIGN_OFF_DAY: _probe_sign_off,
     Permission.REOPEN_DAY: _probe_reopen_day,
@@ -463,3 +481,39 @@ def test_the_whole_matrix_through_the_services(
     with pytest.raises(PermissionRefused):
         call()
     _assert_refused_once(desk, actor.id, permission, subject)
+
+
+def test_a_handler_reports_up_to_the_duty_manager_only(desk, actors) -> None:
+    """逐级上报 (attack on issue 16, 2): a handler pressing `e` twice reported a ticket past the
+    duty manager. Each level reports up from its own level: the second step is the duty
+    manager's, refused in words to the handler and audited; the duty manager takes it on."""
+    from deskapp.domain.permissions import PermissionRefused
+    from deskapp.services import followup
+
+    ticket = _open_ticket(desk, actors["1001"])
+    followup.escalate(desk, actors["1001"], ticket.id, note="客户要求找经理")
+    with pytest.raises(PermissionRefused) as refused:
+        followup.escalate(desk, actors["1001"], ticket.id, note="再上报")
+    text = error_text(refused.value.errors[0])
+    assert "无权" in text and "逐级上报" in text and "{" not in text
+    _assert_refused_once(desk, actors["1001"].id, Permission.ESCALATE, ticket.id)
+    done = followup.escalate(desk, actors["2001"], ticket.id, note="报厅经理")
+    assert done.complaint.escalation_level == 2
+    # the QA manager's level is above it: they may report it on to the head
+    followup.escalate(desk, actors["4001"], done.complaint.id, note="报客服部")
+    with pytest.raises(PermissionRefused):  # but the duty manager no longer may
+        followup.escalate(desk, actors["2001"], ticket.id, note="再报")
+
+
+def test_a_supervisor_does_not_close_a_handlers_ticket(desk, actors) -> None:
+    """Attack on issue 16, 2: a QA manager's session closed a handler's 一般 ticket. Closing
+    someone else's ticket is `close_any`, which the supervising roles do not hold."""
+    from deskapp.domain.permissions import PermissionRefused
+    from deskapp.services import followup
+
+    ticket = _open_ticket(desk, actors["1001"])
+    for work_no in ("4001", "4002"):
+        with pytest.raises(PermissionRefused) as refused:
+            followup.close(desk, actors[work_no], ticket.id, outcome="已解决")
+        assert "无权" in error_text(refused.value.errors[0])
+    assert followup.close(desk, actors["1001"], ticket.id, outcome="已解决").complaint.closed_at

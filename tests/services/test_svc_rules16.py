@@ -355,7 +355,7 @@ def test_a_claimed_escalation_raises_the_severity_floor_and_starts_the_clocks(
 def test_a_claim_at_intake_sets_the_floor_there(desk: Desk, staff: dict[str, Actor]) -> None:
     me = staff["1001"]
     keys = refused(take, desk, me, claimed_to="regulator")  # 一般 below the 重大 floor
-    assert keys == {"error.severity.below_floor_needs_reason"}
+    assert keys == {"error.severity.below_floor"}
     c = take(desk, me, claimed_to="regulator", severity=Severity.MAJOR.value)
     assert (c.hidden_risk, c.next_clock) == (True, "hidden_risk")
 
@@ -529,3 +529,42 @@ def test_percentages_show_two_decimals_on_screen_and_in_exports(
     assert format_cell(table.rows[row][1], table.kind(row, 1)) == "66.67%"
     path = export_as(desk, staff["3001"], report, "csv", tmp_path / "out")
     assert "66.67%" in path.read_text(encoding="utf-8-sig")
+
+
+# ------------------------------------- attack on issue 16, 1: the floor and the figures
+
+
+def test_escalated_counts_the_channel_whatever_level_the_record_carries(desk: Desk) -> None:
+    """The indicator's row says 按渠道或级别: a 通管局 complaint is escalated by the customer by
+    its channel. A record carrying 一般 (made before the floor held, in an older store or an
+    earlier import) still counts; before the fix it was dropped (5 → 4 in the attack)."""
+    from deskapp.domain.indicators import escalated_by_customer
+
+    floors = {c.value: s for c, s in desk.refdata.settings.severity_floor.items()}
+    for channel in (Channel.REGULATOR, Channel.MEDIA, Channel.CONSUMER_ASSOCIATION):
+        assert escalated_by_customer("general", "", channel.value, floors)
+    assert not escalated_by_customer("general", "", Channel.WALK_IN.value, floors)
+    assert escalated_by_customer("general", "head_office", Channel.WALK_IN.value, floors)
+
+
+def test_a_lowered_ticket_keeps_the_limit_of_the_highest_level_it_had(
+    desk: Desk, clock: FrozenClock, staff: dict[str, Actor]
+) -> None:
+    """The replay used today's severity for the whole history, so lowering a ticket rewrote
+    whether it was on time. The whole-resolution limit is that of the highest level the ticket
+    had (DOMAIN.md: receipt to closing, recorded truthfully): raised to 重大 and lowered by the
+    head, it keeps the 1-working-day limit (11-25 10:00), not 一般's 3 days."""
+    me = staff["1001"]
+    cid = take(desk, me).id
+    fu.change_severity(desk, me, cid, severity="major", reason="")
+    clock.advance(timedelta(minutes=10))
+    fu.change_severity(desk, staff["4002"], cid, severity="general", reason="误升级")
+    assert stored(desk, cid).severity == Severity.GENERAL
+    with desk.read() as s:
+        c = s.get(Complaint, cid)
+        facts = ticket_facts(c, events_of(s, cid))
+        found = [x for x in clocks_for(desk, facts) if x.kind.value.startswith("resolution")]
+    assert facts.severity is Severity.MAJOR
+    assert [(x.kind, x.deadline.at) for x in found] == [
+        (ClockKind.RESOLUTION_MAJOR, local(11, 25, 10, 0))
+    ]

@@ -456,11 +456,10 @@ async def test_external_channel_raises_the_severity(app: DeskApp) -> None:
         await choose(pilot, "channel", "消")  # 消保委: a consumer association is 重大
         assert app.screen.query_one("#severity").value == "major"
         assert not app.screen.query_one("#field-severity_reason").display
-        await choose(pilot, "severity", "一")  # lowering it below the floor needs a reason
-        assert app.screen.query_one("#field-severity_reason").display
+        await choose(pilot, "severity", "一")  # below the floor: refused, whatever the reason
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert_error_next_to(app, "severity_reason", "severity_reason", "降级须写明理由")
+        assert_error_next_to(app, "severity", "severity", "不能低于此级别")
 
 
 async def test_a_claimed_escalation_at_intake_raises_the_severity_and_starts_its_clock(

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from deskapp.domain.deadlines import ClockKind, due
-from deskapp.domain.enums import Satisfaction
+from deskapp.domain.enums import Satisfaction, Severity
 from deskapp.domain.indicators import (
     Period,
     Ratio,
@@ -73,7 +73,8 @@ def build_report(desk: Desk, request: ReportRequest, now: datetime | None = None
     histories = {r.id: ticket_history(desk, r, events.get(r.id, []), now, rough) for r in rows}
     window_end = min(end, now)
     overdue = {r.id: overdue_within(histories[r.id].stretches, start, window_end) for r in rows}
-    figures = _figures(scope, period, received, closed, histories, overdue)
+    floors = {channel.value: s for channel, s in desk.refdata.settings.severity_floor.items()}
+    figures = _figures(scope, period, received, closed, histories, overdue, floors)
     grid = buckets(period, tz)
     trend = Trend(
         [b.label for b in grid],
@@ -89,7 +90,7 @@ def build_report(desk: Desk, request: ReportRequest, now: datetime | None = None
         _causes_table(desk, report, received),
         _process_table(desk, report, received),
         _trend_table(report),
-        _levels_table(report, closed, histories),
+        _levels_table(desk, report, closed, histories),
         *_team_tables(desk, report, closed, histories, staff, base),
     ]
     refunds = _load_refunds(desk, scope, start, end)
@@ -123,6 +124,7 @@ def _figures(
     closed: list[_Row],
     histories: dict[str, History],
     overdue: dict[str, Any],
+    floors: dict[str, Severity],
 ) -> Figures:
     control = prorated(scope.control, period)
     timely = [histories[r.id].timely for r in closed]
@@ -144,7 +146,9 @@ def _figures(
         satisfaction=Ratio(good, good + sat[Satisfaction.UNSATISFIED]),
         satisfaction_counts={key: sat[key] for key in (*(s.value for s in Satisfaction), "none")},
         repeat=sum(r.is_repeat for r in received),
-        escalated=sum(escalated_by_customer(r.severity, r.claimed_to) for r in received),
+        escalated=sum(
+            escalated_by_customer(r.severity, r.claimed_to, r.channel, floors) for r in received
+        ),
         reported_up=sum(reported_up(r.escalation_level) for r in received),
         batch=sum(r.is_batch for r in received),
         reopened=sum(r.reopen_count > 0 for r in received),

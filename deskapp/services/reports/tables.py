@@ -188,7 +188,9 @@ def _timely_and_rated(
     return judged, good, rated
 
 
-def _levels_table(report: Report, closed: list[_Row], histories: dict[str, History]) -> Table:
+def _levels_table(
+    desk: Desk, report: Report, closed: list[_Row], histories: dict[str, History]
+) -> Table:
     columns = _cols("lvl_col", [
         ("level", Kind.TEXT), ("closed", Kind.INT), ("share", Kind.PERCENT),
         ("on_spot", Kind.INT), ("timely", Kind.INT), ("judged", Kind.INT),
@@ -196,6 +198,7 @@ def _levels_table(report: Report, closed: list[_Row], histories: dict[str, Histo
         ("satisfaction_rate", Kind.PERCENT), ("repeat", Kind.INT), ("escalated", Kind.INT),
         ("reopened", Kind.INT),
     ])  # fmt: skip
+    floors = {channel.value: s for channel, s in desk.refdata.settings.severity_floor.items()}
     due_day = report.period.report_due
     due_text = t("reports.due", day=f"{due_day:%Y-%m-%d}") if due_day else ""
     table = Table("levels", t("reports.table.levels"),
@@ -207,7 +210,8 @@ def _levels_table(report: Report, closed: list[_Row], histories: dict[str, Histo
                 sum(r.solved_on_spot for r in rows), sum(judged), len(judged),
                 Ratio(sum(judged), len(judged)).value, rated, good, Ratio(good, rated).value,
                 sum(r.is_repeat for r in rows),
-                sum(escalated_by_customer(r.severity, r.claimed_to) for r in rows),
+                sum(escalated_by_customer(r.severity, r.claimed_to, r.channel, floors)
+                    for r in rows),
                 sum(r.reopen_count > 0 for r in rows))  # fmt: skip
 
     for level in Severity:
