@@ -8,7 +8,8 @@ idempotent). A record's row is a pure function of the set of its change rows:
   (last-writer-wins per field; stamps are totally ordered, ties broken by node id);
 * a state field (complaint.status, shift.status) is folded over its changes in stamp order
   and only takes a value that is a legal move from the value before it, so the merged status
-  always moves along its state machine;
+  always moves along its state machine; complaint.escalation_level only goes up, so it merges
+  as the highest level any terminal reached;
 * inserts of append-only rows are a set union (a UUIDv7 key never collides).
 
 Because it is a function of the set, every replica that holds the same changes holds the same
@@ -68,7 +69,19 @@ def _shift_move(before: Any, after: Any) -> bool:
     return _SHIFT_ORDER.index(after) >= _SHIFT_ORDER.index(before)
 
 
-STATE_FIELDS = {("complaint", "status"): _complaint_move, ("shift", "status"): _shift_move}
+def _never_down(before: Any, after: Any) -> bool:
+    """逐级上报 only goes up: a level merged from another terminal never lowers it, so the
+    merged level is the highest any terminal reached (its `escalated` events are all kept)."""
+    if not isinstance(before, int) or not isinstance(after, int):
+        return True
+    return after >= before
+
+
+STATE_FIELDS = {
+    ("complaint", "status"): _complaint_move,
+    ("complaint", "escalation_level"): _never_down,
+    ("shift", "status"): _shift_move,
+}
 # Derived from the merged record and recomputed after a merge (domain/ticket_facts.py).
 DERIVED = {"complaint": frozenset(DERIVED_COLUMNS)}
 # Tables in foreign-key order (staff before complaint before its events ...).

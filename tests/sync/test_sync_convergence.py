@@ -275,6 +275,38 @@ def test_status_merges_along_its_state_machine(tmp_path: Path, hall_url: str) ->
             term.close()
 
 
+def test_the_escalation_level_merges_as_the_highest_never_backwards(
+    tmp_path: Path, hall_url: str
+) -> None:
+    """Attack on issue 16, 7: T01 escalated a ticket twice (duty manager, then hall manager),
+    T02 once, slightly later, not knowing; after sync both were at level 1 or 2 by the later
+    stamp. A level only goes up: it merges as the highest any terminal reached, everywhere."""
+    terms = joined(tmp_path, hall_url)
+    a, b = terms
+    try:
+        cid = take(a)
+        sync_all(terms, hall_url)
+        tick(terms)
+        followup.escalate(a.desk, a.actors["1001"], cid, note="报值班经理")
+        followup.escalate(a.desk, a.actors["2001"], cid, note="报厅经理")
+        b.clock.advance(timedelta(minutes=2))
+        followup.escalate(b.desk, b.actors["1002"], cid, note="报值班经理")
+        assert complaint(b.desk, cid).escalation_level == 1
+        sync_all(terms, hall_url)
+        assert_identical(terms)
+        assert {complaint(t.desk, cid).escalation_level for t in terms} == {2}
+        with a.desk.read() as s:
+            escalated = s.scalars(sa.select(ComplaintEvent.kind).where(
+                ComplaintEvent.complaint_id == cid, ComplaintEvent.kind == "escalated"))  # fmt: skip
+            assert len(list(escalated)) == 3  # every terminal's report kept
+        # the next step goes on from the merged level (the hall manager's)
+        followup.escalate(b.desk, b.actors["3001"], cid, note="报客服质量监控")
+        assert complaint(b.desk, cid).escalation_level == 3
+    finally:
+        for term in terms:
+            term.close()
+
+
 def test_derived_clock_columns_follow_the_merged_events(tmp_path: Path, hall_url: str) -> None:
     terms = joined(tmp_path, hall_url)
     a, b = terms
