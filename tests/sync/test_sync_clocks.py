@@ -47,7 +47,7 @@ def test_a_terminal_an_hour_behind_follows_the_hall_clock(tmp_path: Path, hall_u
         # b's clock jumped to the hall's time: its edit is stamped after what it has seen,
         # although its wall clock says an hour earlier
         assert hlc_of(b.desk).wall_ms >= int(a.clock.now().timestamp() * 1000)
-        followup.change_severity(b.desk, b.actors["1002"], cid, severity="major", reason="")
+        followup.change_severity(b.desk, b.actors["1002"], cid, severity="serious", reason="")
         with b.desk.read() as s:
             last = s.scalars(sa.select(ChangeLog).order_by(ChangeLog.hlc.desc())).first()
         assert last.at < a.clock.now() and Stamp.decode(last.hlc).wall_ms >= int(
@@ -55,13 +55,14 @@ def test_a_terminal_an_hour_behind_follows_the_hall_clock(tmp_path: Path, hall_u
         )
         for term in (b, a):
             assert sync(term.desk, store).ok
-        assert severity(a.desk, cid) == "major"  # the later edit wins despite b's wall clock
-        # ... and an edit made by a after seeing b's is later still
+        assert severity(a.desk, cid) == "serious"  # the later edit wins despite b's wall clock
+        # ... and an edit made by a after seeing b's is later still (a raise: lowering a 严重
+        # ticket is its supervising level's)
         tick([*terms, hall_clock])
-        followup.change_severity(a.desk, a.actors["1001"], cid, severity="serious", reason="复核")
+        followup.change_severity(a.desk, a.actors["1001"], cid, severity="major", reason="复核")
         for term in (a, b):
             assert sync(term.desk, store).ok
-        assert severity(b.desk, cid) == "serious"
+        assert severity(b.desk, cid) == "major"
         assert_identical(terms)
         with b.desk.read() as s:
             assert set(s.scalars(sa.select(SyncRun.skew_ms))) == {-3_600_000}

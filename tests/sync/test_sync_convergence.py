@@ -175,9 +175,9 @@ def test_concurrent_edits_last_writer_wins_with_one_conflict_record(
         sync_all(terms, hall_url)
         tick(terms)
         # a and b change the severity concurrently; b's clock is later, so b wins everywhere
-        followup.change_severity(a.desk, a.actors["1001"], cid, severity="serious", reason="")
+        followup.change_severity(a.desk, a.actors["1001"], cid, severity="major", reason="")
         b.clock.advance(timedelta(seconds=20))
-        followup.change_severity(b.desk, b.actors["1002"], cid, severity="major", reason="")
+        followup.change_severity(b.desk, b.actors["1002"], cid, severity="serious", reason="")
         # the same value on both sides is agreement, not a conflict
         followup.log_contact(a.desk, a.actors["1001"], cid, reached=False, note="未接",
                              promise="")  # fmt: skip
@@ -185,22 +185,21 @@ def test_concurrent_edits_last_writer_wins_with_one_conflict_record(
         first = assert_identical(terms)
         assert first
         for term in terms:
-            assert complaint(term.desk, cid).severity == "major"
+            assert complaint(term.desk, cid).severity == "serious"
         records = [conflicts(t.desk) for t in terms]
         assert records[0] == records[1] == records[2]
         assert [(r[1], r[3]) for r in records[0]] == [("complaint", "severity")]
         (view,) = list_conflicts(c.desk)
         assert {view.a.value, view.b.value} == {"serious", "major"}
-        assert view.current == "major"
+        assert view.current == "serious"
         assert {view.a.actor_name, view.b.actor_name} == {"张敏", "刘洋"}
-        # a later edit by someone who had seen both is sequential: no new conflict
+        # a later edit by someone who had seen both is sequential: no new conflict (a raise:
+        # lowering a 严重 ticket is its supervising level's, not a handler's)
         tick(terms)
-        followup.change_severity(
-            c.desk, c.actors["1001"], cid, severity="serious", reason="核实后降级"
-        )
+        followup.change_severity(c.desk, c.actors["1001"], cid, severity="major", reason="")
         sync_all(terms, hall_url)
         assert len(conflicts(a.desk)) == 1
-        assert {complaint(t.desk, cid).severity for t in terms} == {"serious"}
+        assert {complaint(t.desk, cid).severity for t in terms} == {"major"}
     finally:
         for term in terms:
             term.close()
@@ -296,8 +295,11 @@ def test_the_escalation_level_merges_as_the_highest_never_backwards(
         assert_identical(terms)
         assert {complaint(t.desk, cid).escalation_level for t in terms} == {2}
         with a.desk.read() as s:
-            escalated = s.scalars(sa.select(ComplaintEvent.kind).where(
-                ComplaintEvent.complaint_id == cid, ComplaintEvent.kind == "escalated"))  # fmt: skip
+            escalated = s.scalars(
+                sa.select(ComplaintEvent.kind).where(
+                    ComplaintEvent.complaint_id == cid, ComplaintEvent.kind == "escalated"
+                )
+            )
             assert len(list(escalated)) == 3  # every terminal's report kept
         # the next step goes on from the merged level (the hall manager's)
         followup.escalate(b.desk, b.actors["3001"], cid, note="报客服质量监控")

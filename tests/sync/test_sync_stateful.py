@@ -311,8 +311,14 @@ class ThreeTerminals(RuleBasedStateMachine):
         term = self.terms[t]
         cid = self.pick(term, n)
         if cid:
+            # reported up by whoever holds the level the ticket is at here (escalate is each
+            # level's from its own: docs/permissions.md), so levels do climb and merge
+            with term.desk.read() as s:
+                found = s.get(Complaint, cid)
+                level = found.escalation_level if found else 0
+            who = ("1001", "2001", "3001")[min(level, 2)]
             self.act(term, lambda: followup.escalate(
-                term.desk, term.actors["1001"], cid, note="上报"))  # fmt: skip
+                term.desk, term.actors[who], cid, note="上报"))  # fmt: skip
 
     def pause_clocks(self, t: int, n: int, days: int, reason: followup.PauseReason) -> None:
         term = self.terms[t]
