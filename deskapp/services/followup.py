@@ -54,7 +54,7 @@ from deskapp.domain.visits import (
 from deskapp.i18n import t
 from deskapp.ids import uuid7
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
-from deskapp.services.deadlines import events_of, refresh_clocks
+from deskapp.services.deadlines import events_of, refresh_clocks, ticket_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
 from deskapp.services.refunds import (
@@ -821,7 +821,10 @@ def flag_hidden_risk(
         before = Severity(c.severity)
         if claimed is None:
             return _event(c, "flagged_hidden_risk", actor, now, text)
-        c.claimed_to = claimed.value
+        if c.claimed_to != ClaimedTo.MEDIA.value:
+            # A media claim stays on the record (and its report duty with it) whatever the
+            # customer says next: the new claim is on this event; the severity never drops.
+            c.claimed_to = claimed.value
         raised = highest(before, claimed_floor(claimed, rules.claim_floor))
         c.severity = raised.value
         return _event(c, "claimed_escalation", actor, now, text, to=claimed.value,
@@ -841,7 +844,9 @@ def report_media(
     text = _note(note)
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
-        if c.channel != Channel.MEDIA.value and c.claimed_to != ClaimedTo.MEDIA.value:
+        # Whenever the media clock started (the channel, a media claim at intake or later,
+        # whatever was claimed after it), the report that stops it is allowed.
+        if ticket_facts(c, events_of(session, c.id)).media_at is None:
             raise RuleViolation.single("note", "error.media.not_media")
         if any(e.kind == "media_reported" for e in events_of(session, c.id)):
             raise RuleViolation.single("note", "error.media.already")

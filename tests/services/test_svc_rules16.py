@@ -568,3 +568,36 @@ def test_a_lowered_ticket_keeps_the_limit_of_the_highest_level_it_had(
     assert [(x.kind, x.deadline.at) for x in found] == [
         (ClockKind.RESOLUTION_MAJOR, local(11, 25, 10, 0))
     ]
+
+
+# ------------------------------------- attack on issue 16, 3: the media duty stays
+
+
+def test_re_flagging_a_media_claim_keeps_its_clock_and_its_report(
+    desk: Desk, staff: dict[str, Actor]
+) -> None:
+    """A media claim at intake re-flagged as 10086投诉专线 dropped the media clock, left the
+    媒体投诉 filter and refused `k`. The media claim stays; the new claim is on its event."""
+    me = staff["1001"]
+    cid = take(desk, me, claimed_to="media", severity="major").id
+    assert ClockKind.MEDIA_REPORT in running(desk, cid)
+    fu.flag_hidden_risk(desk, me, cid, note="客户改口要打投诉专线", claimed_to="hotline_complaints")
+    c = stored(desk, cid)
+    assert (c.claimed_to, c.severity) == ("media", "major")
+    assert ClockKind.MEDIA_REPORT in running(desk, cid)
+    fu.report_media(desk, me, cid, note="已报公司办公室、市场部")
+    assert ClockKind.MEDIA_REPORT not in running(desk, cid)
+
+
+def test_a_media_claim_made_in_follow_up_can_always_be_reported(
+    desk: Desk, staff: dict[str, Actor]
+) -> None:
+    """A media claim made in follow-up, re-flagged as head_office: MEDIA_REPORT kept running
+    but report_media was refused, so that clock could never stop."""
+    me = staff["1001"]
+    cid = take(desk, me).id
+    fu.flag_hidden_risk(desk, me, cid, note="客户称要找记者", claimed_to="media")
+    fu.flag_hidden_risk(desk, me, cid, note="客户称要找上级公司", claimed_to="head_office")
+    assert ClockKind.MEDIA_REPORT in running(desk, cid)
+    fu.report_media(desk, me, cid, note="已报备")
+    assert ClockKind.MEDIA_REPORT not in running(desk, cid)
