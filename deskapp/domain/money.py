@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from deskapp.domain.errors import RuleViolation
@@ -40,3 +41,14 @@ def from_fen(fen: int) -> Decimal:
 
 def format_yuan(amount: Decimal) -> str:
     return f"{amount.quantize(CENT):,.2f}"
+
+
+# A minus sign (ASCII, the typographic minus, the full-width one) before an amount.
+# Not after a digit: "50-100 元" is a range, not a negative amount.
+_NEGATIVE = re.compile(r"(?<![0-9０-９])[-−－]\s*[0-9０-９]")
+
+
+def negative_amount(text: str) -> bool:
+    """Whether a compensation written in words (话费 50 元) states a negative amount
+    (-50 元): a compensation is given to the customer, never taken."""
+    return bool(_NEGATIVE.search(text))

@@ -17,7 +17,7 @@ from deskapp.domain.deadlines import ClockKind
 from deskapp.domain.enums import Channel, ClaimedTo, RefundMethod, Satisfaction, Severity, Status
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_promised_at, check_text
-from deskapp.domain.money import from_fen, to_fen
+from deskapp.domain.money import from_fen, negative_amount, to_fen
 from deskapp.domain.permissions import Permission, check_escalation_by, require
 from deskapp.domain.recusal import check_recusal
 from deskapp.domain.refund import (
@@ -42,7 +42,7 @@ from deskapp.domain.severity import (
 )
 from deskapp.domain.status import ACTIVE, Move, next_status
 from deskapp.domain.ticket_deadlines import agreed_interval, explanation_waived
-from deskapp.domain.timefmt import local_day, read_local
+from deskapp.domain.timefmt import format_local, local_day, read_local
 from deskapp.domain.visits import (
     ReopenException,
     check_answers,
@@ -875,10 +875,19 @@ def give_opinion(
         if c.escalation_level < level:
             raise RuleViolation.single("opinion", "error.report.not_reached",
                                        level=chain[level].name)  # fmt: skip
+        _check_not_filed(desk, session, c)
         return _event(c, "report_opinion", actor, now, text, level=chain[level].code,
                       level_name=chain[level].name)  # fmt: skip
 
     return _act(desk, actor, complaint_id, apply, late)
+
+
+def _check_not_filed(desk: Desk, session: Session, c: Complaint, field: str = "opinion") -> None:
+    """A filed report form is final: its signed opinions stay and it is filed once."""
+    filed = [e for e in events_of(session, c.id) if e.kind == "report_filed"]
+    if filed:
+        at = format_local(filed[0].at, desk.tz)
+        raise RuleViolation.single(field, "error.report.filed", at=at)
 
 
 def _report_opinions(session: Session, complaint_id: str) -> dict[str, ComplaintEvent]:
@@ -903,12 +912,15 @@ def file_report(
     to the one its severity requires has given its opinion."""
     text = _note(outcome, "outcome")
     money = _note(compensation, "compensation", required=False)
+    if negative_amount(money):
+        raise RuleViolation.single("compensation", "error.report.negative_compensation")
     chain = desk.refdata.escalation
     required = desk.refdata.escalation_rules.required_level
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         if not requires_major_report(Severity(c.severity)):
             raise RuleViolation.single("outcome", "error.report.not_major")
+        _check_not_filed(desk, session, c, "outcome")
         needed = required.get(Severity(c.severity), len(chain) - 1)
         if c.escalation_level < needed:
             raise RuleViolation.single("outcome", "error.close.needs_level",

@@ -22,6 +22,7 @@ from deskapp.domain.deadlines import ClockKind
 from deskapp.domain.enums import Channel, Role, Satisfaction, Severity, Status
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.indicators import day_of
+from deskapp.i18n import error_text
 from deskapp.refdata import RefData, default_data_dir
 from deskapp.services import followup as fu
 from deskapp.services import shifts
@@ -601,3 +602,32 @@ def test_a_media_claim_made_in_follow_up_can_always_be_reported(
     assert ClockKind.MEDIA_REPORT in running(desk, cid)
     fu.report_media(desk, me, cid, note="已报备")
     assert ClockKind.MEDIA_REPORT not in running(desk, cid)
+
+
+# ------------------------------------- attack on issue 16, 4: a filed form is final
+
+
+def test_a_filed_report_form_is_final_and_its_compensation_never_negative(
+    desk: Desk, clock: FrozenClock, staff: dict[str, Actor]
+) -> None:
+    """After file_report, 4002's new opinion replaced the signed one, a second filing was
+    accepted, and a compensation of "-50 元" too. Each refused in words."""
+    me = staff["1001"]
+    cid = take(desk, me, channel=Channel.MEDIA.value, severity="major").id
+    for by in ("1001", "2001", "3001", "4001"):
+        clock.advance(timedelta(minutes=5))
+        fu.escalate(desk, staff[by], cid, note="逐级上报")
+    for by in ("1001", "2001", "3001", "4001", "4002"):
+        fu.give_opinion(desk, staff[by], cid, opinion=f"{by} 同意")
+    for money in ("-50 元", "话费 －30 元", "− 20"):
+        assert refused(fu.file_report, desk, me, cid, outcome="已道歉", compensation=money) == {
+            "error.report.negative_compensation"
+        }
+    fu.file_report(desk, me, cid, outcome="已道歉并补偿", compensation="话费 50-100 元")
+    with pytest.raises(RuleViolation) as exc:
+        fu.give_opinion(desk, staff["4002"], cid, opinion="改为不同意")
+    assert exc.value.keys() == {"error.report.filed"}
+    assert "已于" in error_text(exc.value.errors[0])
+    assert refused(fu.file_report, desk, me, cid, outcome="再次备案") == {"error.report.filed"}
+    assert kinds(desk, cid).count("report_filed") == 1
+    assert kinds(desk, cid).count("report_opinion") == 5
