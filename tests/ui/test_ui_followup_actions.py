@@ -173,8 +173,15 @@ async def test_refusals_in_words_under_their_field_nothing_written_nothing_lost(
     internal = take(desk, me, "赵先生", "13500003333", cause_code="HALL.ATTITUDE.RUDE",
                     accused_staff_id=liu.id, channel="walk_in")  # fmt: skip
     top = take(desk, me, "孙女士", "13700002222", channel="media", severity="major")
-    for note in ("上报值班经理", "上报厅经理", "上报质量监控", "上报客户服务部"):
-        followup.escalate(desk, me, top, note=note)
+    # each level reports it up from its own (docs/permissions.md, escalate)
+    from deskapp.domain.enums import Role
+    from deskapp.services.staff import actor_of, add_staff
+
+    qa = actor_of(add_staff(desk, actors["3001"], "4001", "赵督办", Role.QA_MANAGER, "4444"))
+    steps = ((me, "上报值班经理"), (actors["2001"], "上报厅经理"), (actors["3001"], "上报质量监控"),
+             (qa, "上报客户服务部"))  # fmt: skip
+    for by, note in steps:
+        followup.escalate(desk, by, top, note=note)
     app = make_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await open_queue(pilot)
