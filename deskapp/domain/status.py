@@ -46,3 +46,10 @@ def next_status(current: Status, move: Move) -> Status:
 
 def allowed_moves(current: Status) -> list[Move]:
     return [move for (status, move) in TRANSITIONS if status is current]
+
+
+def needs_investigation(internal: bool, investigated: bool) -> bool:
+    """内部投诉 closes only with its investigation record in four parts (the facts as
+    restored, the person mainly responsible, the outcome, the improvement: DOMAIN.md,
+    External and internal), so never on the spot and never before the record."""
+    return internal and not investigated

@@ -40,7 +40,7 @@ from deskapp.domain.severity import (
     requires_major_report,
     severity_floor,
 )
-from deskapp.domain.status import ACTIVE, Move, next_status
+from deskapp.domain.status import ACTIVE, Move, needs_investigation, next_status
 from deskapp.domain.ticket_deadlines import agreed_interval, explanation_waived
 from deskapp.domain.timefmt import format_local, local_day, read_local
 from deskapp.domain.visits import (
@@ -416,8 +416,11 @@ def _check_closable(desk: Desk, session: Session, c: Complaint) -> None:
     report form filed (DOMAIN.md, Escalation and supervision); no ticket while a refund is
     approved but not paid. Refused in words."""
     check_closable_with_refunds(life_of(r) for r in refunds_of(session, c.id))
+    events = events_of(session, c.id)
+    if needs_investigation(c.internal, any(e.kind == "investigation" for e in events)):
+        raise RuleViolation.single("status", "error.close.needs_investigation")
     chain = desk.refdata.escalation
-    filed = any(e.kind == "report_filed" for e in events_of(session, c.id))
+    filed = any(e.kind == "report_filed" for e in events)
     blocked = closing_blocked(
         Severity(c.severity),
         c.escalation_level,

@@ -35,6 +35,7 @@ from deskapp.domain.severity import (
     highest,
     severity_floor,
 )
+from deskapp.domain.status import needs_investigation
 from deskapp.domain.timefmt import local_day, read_local
 from deskapp.i18n import t
 from deskapp.ids import uuid7
@@ -257,6 +258,8 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
         level = desk.refdata.escalation[blocked[1]].name
         add(FieldError("outcome", "error.on_spot.needs_escalation",
                        {"severity": t(f"severity.{severity.value}"), "level": level}))  # fmt: skip
+    if form.solved_on_spot and needs_investigation(form.internal, False):
+        add(FieldError("outcome", "error.on_spot.needs_investigation"))
     if form.solved_on_spot:
         add(
             check_text(

@@ -735,7 +735,10 @@ def test_reassign_refusals(desk: Desk, actors: dict[str, Actor]) -> None:
 
 
 def test_care_follow_ups_only_for_external_complaints(desk: Desk, handler: Actor) -> None:
-    cid = closed_ticket(desk, handler, internal=True)  # staff about staff
+    cid = take(desk, handler, internal=True).id  # staff about staff
+    fu.record_investigation(desk, handler, cid, facts="还原的事实", responsible="刘洋",
+                            result="致歉", improvement="培训")  # fmt: skip
+    fu.close(desk, handler, cid, outcome="已解决")
     assert refused(desk, fu.record_care, handler, cid, note="关怀") == {"error.care.not_due"}
     walk_in = closed_ticket(desk, handler)  # a customer's: external, whatever the channel
     assert once(desk, fu.record_care, handler, walk_in, note="关怀").kind == "care"

@@ -232,6 +232,8 @@ def test_a_customers_complaint_about_staff_is_external_and_an_internal_one_has_i
                     contact_phone="13900000001").id  # fmt: skip
     # Wed 10:00 (1 working day), Thu 10:00 (2 working days)
     assert {ClockKind.INTERNAL_FIRST, ClockKind.INTERNAL_WHOLE} <= set(running(desk, internal))
+    fu.record_investigation(desk, staff["2001"], internal, facts="还原的事实", responsible="刘洋",
+                            result="致歉", improvement="培训")  # fmt: skip
     fu.close(desk, me, internal, outcome="已处理")
     assert ClockKind.CARE_FOLLOW_UP not in running(desk, internal)  # staff are not customers
 
@@ -247,6 +249,25 @@ def test_the_investigation_record_has_four_parts_each_required(
     event = fu.record_investigation(desk, staff["2001"], cid, **parts).event
     assert event.kind == "investigation"
     assert ClockKind.INTERNAL_FIRST not in running(desk, cid)
+
+
+def test_an_internal_complaint_closes_only_with_its_four_part_record(
+    desk: Desk, staff: dict[str, Actor]
+) -> None:
+    """Attack on issue 16, 5: take(internal=True) then close → closed, no investigation record.
+    Refused in words until the record is written; never closed on the spot either."""
+    me = staff["1001"]
+    cid = take(desk, me, internal=True).id
+    with pytest.raises(RuleViolation) as exc:
+        fu.close(desk, me, cid, outcome="已处理")
+    assert exc.value.keys() == {"error.close.needs_investigation"}
+    assert "调查记录" in error_text(exc.value.errors[0])
+    fu.record_investigation(desk, staff["2001"], cid, facts="还原的事实", responsible="刘洋",
+                            result="致歉", improvement="培训")  # fmt: skip
+    assert fu.close(desk, me, cid, outcome="已处理").complaint.status == Status.CLOSED
+    on_spot = {"solved_on_spot": True, "outcome": "已处理", "satisfaction": "satisfied",
+               "contact_phone": "13900000007", "internal": True}  # fmt: skip
+    assert refused(take, desk, me, **on_spot) >= {"error.on_spot.needs_investigation"}
 
 
 def test_a_department_head_silent_for_one_working_day_has_waived_the_right_to_explain(
