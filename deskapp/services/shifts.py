@@ -227,6 +227,9 @@ def acknowledge(desk: Desk, shift_id: str, work_no: str, pin: SecretStr | str) -
             raise RuleViolation.single("shift", "error.handover.not_waiting", status=shift.status)
         if shift.staff_id == incoming.id:
             raise RuleViolation.single("work_no", "error.handover.self")
+        if not incoming.takes_over_tickets:
+            raise RuleViolation.single("work_no", "error.handover.not_a_taker",
+                                       role=incoming.role.value)  # fmt: skip
         now = desk.clock.now()
         if shift.status != ShiftStatus.FILED.value:
             shift.status = ShiftStatus.ACKNOWLEDGED.value
@@ -481,6 +484,8 @@ class HandoversWaiting:
 def handovers_waiting(desk: Desk, actor: Actor) -> HandoversWaiting | None:
     """A handler: colleagues' handovers not taken over yet; a manager: taken-over handovers
     not filed yet. None when there is none."""
+    if not actor.takes_over_tickets:
+        return None  # a supervising role neither takes over nor files handovers
     status = ShiftStatus.ACKNOWLEDGED if actor.is_manager else ShiftStatus.HANDED_OVER
     rows, _ = list_shifts(desk, statuses=(status.value,))
     if not actor.is_manager:

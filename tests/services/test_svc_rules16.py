@@ -328,6 +328,29 @@ def test_filing_does_not_wait_for_the_acknowledgement_and_moves_no_ticket(
     }
 
 
+def test_a_supervising_role_neither_takes_over_nor_is_told_of_a_handover(
+    desk: Desk, staff: dict[str, Actor]
+) -> None:
+    """Attack on issue 16, 6: 4001 and 4002 were told at sign-in of a handler's handover
+    waiting, and acknowledge(shift, "4001", ...) moved the handler's tickets to the QA
+    manager. They follow tickets without owning them: refused in words, nothing moves."""
+    outgoing = staff["1001"]
+    cid = take(desk, outgoing).id
+    shifts.open_shift(desk, outgoing)
+    notes = {i.complaint_id: "明天回复" for i in shifts.open_items(desk, outgoing)}
+    shift = shifts.close_shift(desk, outgoing, notes, "交接说明")
+    for work_no, _, _, pin in SUPERVISORS:
+        assert shifts.handovers_waiting(desk, staff[work_no]) is None
+        with pytest.raises(RuleViolation) as exc:
+            shifts.acknowledge(desk, shift.id, work_no, pin)
+        assert exc.value.keys() == {"error.handover.not_a_taker"}
+        assert "不接手工单" in error_text(exc.value.errors[0])
+    assert stored(desk, cid).owner_id == outgoing.id
+    assert shifts.handovers_waiting(desk, staff["1002"]) is not None  # the incoming handler's
+    shifts.acknowledge(desk, shift.id, "1002", PINS["1002"])
+    assert stored(desk, cid).owner_id == staff["1002"].id
+
+
 def test_filing_after_the_acknowledgement_still_works(desk: Desk, staff: dict[str, Actor]):
     outgoing, incoming = staff["1001"], staff["1002"]
     take(desk, outgoing)
