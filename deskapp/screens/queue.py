@@ -370,8 +370,13 @@ class QueueScreen(SignedIn, ModeScreen):
 
     def action_major_report(self) -> None:
         row = self._current()
-        if row is not None:
-            self.app.push_screen(MajorReportScreen(row.id))
+        if row is None:
+            return
+        if not requires_major_report(Severity(row.severity)):
+            # the form is the 重大 complaint's (DOMAIN.md): said, not printed for another level
+            self.notify(t("error.report.not_major"), severity="warning")
+            return
+        self.app.push_screen(MajorReportScreen(row.id))
 
     # ---------------------------------------------------------------- jump to a ticket
 

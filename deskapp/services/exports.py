@@ -299,6 +299,7 @@ def to_json(report: Report, only: str | None = None) -> dict[str, Any]:
             "satisfaction_counts": f.satisfaction_counts,
             "repeat": f.repeat,
             "escalated": f.escalated,
+            "reported_up": f.reported_up,
             "batch": f.batch,
             "reopened": f.reopened,
             "reopen_times": f.reopen_times,

@@ -675,3 +675,19 @@ def test_a_filed_report_form_is_final_and_its_compensation_never_negative(
     assert refused(fu.file_report, desk, me, cid, outcome="再次备案") == {"error.report.filed"}
     assert kinds(desk, cid).count("report_filed") == 1
     assert kinds(desk, cid).count("report_opinion") == 5
+
+
+def test_the_json_figures_carry_the_reported_up_count(
+    desk: Desk, staff: dict[str, Actor], tmp_path: Path
+) -> None:
+    """Attack on issue 16, 10: the JSON figures block had 升级投诉 but no 上报 count (only the
+    tables had it). Read back from the file written."""
+    import json
+
+    me = staff["1001"]
+    reported = take(desk, me).id
+    fu.escalate(desk, me, reported, note="请值班经理关注")
+    report = build_report(desk, ReportRequest(day_of(local(11, 24, 0).date())))
+    path = export_as(desk, staff["3001"], report, "json", tmp_path / "out")
+    figures = json.loads(path.read_text(encoding="utf-8"))["figures"]
+    assert (figures["escalated"], figures["reported_up"]) == (0, 1)

@@ -130,6 +130,23 @@ async def test_the_report_form_shows_each_levels_opinion_and_signature(
         assert "同意,请厅经理督办" in shown and "(尚未填报)" in shown
 
 
+async def test_m_on_a_general_ticket_says_the_form_is_for_major_complaints(
+    desk: Desk, staff: dict[str, Actor], clock: FrozenClock
+) -> None:
+    """Attack on issue 16, 10: `m` printed a 《重大投诉处理申报表》 for a 一般 ticket. Said in
+    words instead, and nothing opened."""
+    _ticket(desk, staff["1001"], "王先生", "13912345678")
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _queue_as(pilot, "1001", "1111")
+        queue = app.screen
+        await pilot.press("m")
+        await settle(pilot)
+        assert app.screen is queue and not isinstance(app.screen, MajorReportScreen)
+        said = [n.message for n in app._notifications]
+        assert any("只有重大投诉" in m for m in said), said
+
+
 async def test_closing_an_unescalated_major_complaint_is_refused_in_words_at_the_dialog(
     desk: Desk, staff: dict[str, Actor], clock: FrozenClock
 ) -> None:
