@@ -9,14 +9,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from test_svc_reports import (  # noqa: F401 (the fixtures)
-    NOW,
-    at,
-    data_dir,
-    dataset,
-    desk,
-    take,
-)
+import test_svc_reports as hand_built
+from test_svc_reports import NOW, take
 
 from deskapp.clock import FrozenClock
 from deskapp.domain.indicators import month_of, week_of
@@ -25,6 +19,11 @@ from deskapp.services.desk import Actor, Desk
 from deskapp.services.reports import Report, ReportRequest, build_report
 from deskapp.services.reports import build as build_module
 from deskapp.store.models import ReportMemo
+
+# The hand-built data set's fixtures, used here as they are.
+data_dir = hand_built.data_dir
+desk = hand_built.desk
+dataset = hand_built.dataset
 
 REQUESTS = [
     ReportRequest(month_of(date(2026, 11, 1))),
