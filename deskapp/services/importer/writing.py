@@ -5,7 +5,7 @@ one transaction per chunk through `Desk.write` (the change log records the impor
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -121,9 +121,14 @@ def _record(
 
 
 def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[ParsedRow]],
-                result: ImportResult) -> None:  # fmt: skip
-    """The checked rows, in time order, one transaction per chunk."""
+                result: ImportResult, progress: Callable[[str, int, int], None] | None = None,
+                total: int = 0) -> None:  # fmt: skip
+    """The checked rows, in time order, one transaction per chunk; `progress("write", done,
+    total)` after each."""
     repeats = _Repeats(desk.refdata.settings.intake.repeat_window_days)
+    done = 0
+    if progress:
+        progress("write", done, total)
     for chunk in chunks:
         now = desk.clock.now()
         with desk.write(actor.id) as session, session.no_autoflush:
@@ -154,3 +159,6 @@ def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[Pars
             session.add_all(complaints)
             session.flush()  # the complaints exist before the events that point at them
             session.add_all(events)
+        done += len(chunk)
+        if progress:
+            progress("write", done, max(total, done))
