@@ -195,7 +195,10 @@ def write_import_csv(path: Path, rows: int, seed: int = 7) -> None:
             ])  # fmt: skip
 
 
-def run_import(rows: int = IMPORT_ROWS) -> list[Result]:
+COMPARE_ROWS = 10_000
+
+
+def run_import(rows: int = IMPORT_ROWS, compare_rows: int = COMPARE_ROWS) -> list[Result]:
     from deskapp.domain.enums import Role
     from deskapp.services.desk import Desk
     from deskapp.services.importer import import_file, importing_actor
@@ -220,6 +223,7 @@ def run_import(rows: int = IMPORT_ROWS) -> list[Result]:
         desk.close()
         drop_copy(db)
         source.unlink(missing_ok=True)
+    compared = _compare_writers(compare_rows)
     baseline = Stats.of([dry_ms])
     name = "dry run of the same file (read, parse, check every row; nothing written)"
     imported = len(first.imported)  # type: ignore[attr-defined]
@@ -241,6 +245,49 @@ def run_import(rows: int = IMPORT_ROWS) -> list[Result]:
             stats=Stats.of([again_ms]), baseline_name=name, baseline=baseline,
             notes={"rows per second": f"{skipped / (again_ms / 1000):,.0f} ({skipped:,} skipped)"},
         ),
+        *compared,
+    ]  # fmt: skip
+
+
+def _compare_writers(rows: int) -> list[Result]:
+    """Before and after issue 22 in the same run: `rows` rows of the same file imported into
+    two fresh stores, through ORM objects (`orm=True`, as before) and as whole rows with their
+    change log (store/changelog.py `logged_inserts`), alternately; baseline the dry run."""
+    from deskapp.domain.enums import Role
+    from deskapp.services.desk import Desk
+    from deskapp.services.importer import import_file, importing_actor
+    from deskapp.services.staff import seed_staff
+    from deskapp.services.terminal import init_terminal
+
+    source = OUT / f"import-compare-{rows}.csv"
+    write_import_csv(source, rows, seed=11)
+    times: dict[str, float] = {}
+    try:
+        for name in ("orm", "bulk", "dry"):
+            db = OUT / f"work-import-{name}.db"
+            drop_copy(db)
+            desk = Desk.open(db)
+            try:
+                init_terminal(desk, make_db.HALL, "T09", make_db.TZ)
+                seed_staff(desk, "system:bench", [("1001", "张敏", Role.HANDLER, "1111")])
+                actor = importing_actor(desk, "1001", "1111")
+                times[name], _ = _timed(lambda desk=desk, actor=actor, name=name: import_file(
+                    desk, actor, source, orm=name == "orm", dry_run=name == "dry"))  # fmt: skip
+            finally:
+                desk.close()
+                drop_copy(db)
+    finally:
+        source.unlink(missing_ok=True)
+    base = Stats.of([times["dry"]])
+    name = f"dry run of the same {rows:,} rows"
+    return [
+        Result(bench="import", name=f"{rows:,} rows through ORM objects (before issue 22)",
+               stats=Stats.of([times["orm"]]), baseline_name=name, baseline=base,
+               notes={"rows per second": f"{rows / (times['orm'] / 1000):,.0f}"}),
+        Result(bench="import", name=f"the same {rows:,} rows as whole rows (after)",
+               stats=Stats.of([times["bulk"]]), baseline_name=name, baseline=base,
+               notes={"rows per second": f"{rows / (times['bulk'] / 1000):,.0f}",
+                      "speed-up": f"{times['orm'] / times['bulk']:.2f}×"}),
     ]  # fmt: skip
 
 

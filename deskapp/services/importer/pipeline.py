@@ -63,10 +63,12 @@ def import_file(
     batch: int = BATCH,
     max_bytes: int | None = None,
     progress: Progress | None = None,
+    orm: bool = False,
 ) -> ImportResult:
     """Check every row, import the good ones (unless `dry_run`), report the rest. A file
     larger than `max_bytes` (hall.toml [imports] max_file_mb) is refused before reading.
-    `progress` is told how far the checking, then the writing, has come."""
+    `progress` is told how far the checking, then the writing, has come. `orm` writes through
+    ORM objects as before issue 22 (for the test and the benchmark that compare the two)."""
     report = progress or _no_progress
     if max_bytes is None:
         max_bytes = desk.refdata.settings.imports.max_file_mb * 1_000_000
@@ -125,7 +127,9 @@ def import_file(
             good.add(parsed)
         report("check", result.rows, result.rows)
         if not dry_run:
-            _write_rows(desk, actor, path, good.in_time_order(batch), result, report, len(good))
+            _write_rows(
+                desk, actor, path, good.in_time_order(batch), result, report, len(good), orm=orm
+            )
     result.skipped.sort()
     result.problems.sort(key=lambda p: p.line)
     return result
