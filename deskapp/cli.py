@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -677,6 +678,46 @@ def report(
 IMPORT_PIN_ENV = "DESKAPP_IMPORT_PIN"  # for scripts: the environment, never an argument
 
 
+@contextlib.contextmanager
+def _import_progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """The import's progress on stderr (rich): rows checked, then rows written, each with its
+    bar, count, elapsed time and the time still to go (ETA). On a terminal it redraws in
+    place; to a file or pipe it writes its last state when each phase ends."""
+    if quiet:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from deskapp.i18n import t
+
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn(t("import.progress_elapsed")), TimeElapsedColumn(),
+        TextColumn(t("import.progress_eta")), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=False,
+    )  # fmt: skip
+    tasks: dict[str, TaskID] = {}
+
+    def report(phase: str, done: int, total: int) -> None:
+        if phase not in tasks:
+            for other in tasks.values():
+                bar.stop_task(other)
+            tasks[phase] = bar.add_task(t(f"import.progress_{phase}"), total=total or None)
+        bar.update(tasks[phase], completed=done, total=total or None)
+
+    with bar:
+        yield report
+
+
 @main.command("import")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--as", "work_no", required=True,
@@ -687,6 +728,7 @@ IMPORT_PIN_ENV = "DESKAPP_IMPORT_PIN"  # for scripts: the environment, never an 
 @click.option("--encoding", help="CSV 编码 (默认自动: UTF-8, 带 BOM 的 UTF-8, GBK)")
 @click.option("--dry-run", is_flag=True, help="只检查, 不写入")
 @click.option("-v", "--verbose", is_flag=True, help="也列出跳过的行")
+@click.option("-q", "--quiet", is_flag=True, help="不显示进度条")
 @pass_settings
 def import_cmd(
     settings: DeskSettings,
@@ -697,6 +739,7 @@ def import_cmd(
     encoding: str | None,
     dry_run: bool,
     verbose: bool,
+    quiet: bool,
 ) -> None:
     """导入投诉 from a CSV or XLSX file (column layout: docs/import.md). Bad rows are listed
     with their line numbers and the good rows imported; importing again adds nothing.
@@ -713,8 +756,9 @@ def import_cmd(
     )
     try:
         actor = importing_actor(desk, work_no, pin, vouched_by=manager)
-        result = import_file(desk, actor, file, source=source, encoding=encoding,
-                             dry_run=dry_run)  # fmt: skip
+        with _import_progress(quiet) as progress:
+            result = import_file(desk, actor, file, source=source, encoding=encoding,
+                                 dry_run=dry_run, progress=progress)  # fmt: skip
     except RuleViolation as violation:
         _fail(violation)
         return

@@ -281,6 +281,12 @@ def form_layout() -> tuple[Part, ...]:
     )
 
 
+def warm(desk: Desk) -> None:
+    """What the form needs before its first frame, done ahead from a thread (the sign-in
+    screen, while the PIN is typed): this module imported, and the causes' pinyin index."""
+    desk.refdata.causes.warm()
+
+
 class IntakeScreen(ModeScreen):
     TITLE_KEY = "intake.title"
     CSS_PATH = "intake.tcss"

@@ -100,6 +100,16 @@ class SignInScreen(WorkBoundary, Screen[None]):
         # never synchronized: say so, and how to join
         self.app.call_from_thread(self._show_no_staff, not has_staff(desk))
         self.app.call_from_thread(desk_app(self).store_opened)
+        self.app.call_from_thread(self.warm_intake)
+
+    @desk_work(exclusive=True, group="warm-intake")
+    def warm_intake(self) -> None:
+        """While the PIN is typed: load the intake form's code (its screen, widgets, form
+        layout) and build the cause picker's pinyin index, so that after sign-in the form is
+        only composed and drawn, never shown half-built (issue 22). Nothing is mounted here."""
+        from deskapp.screens import intake
+
+        intake.warm(desk_app(self).desk)
 
     def synchronized(self) -> None:
         """A sync brought changes (the staff, on a new terminal): is the notice still true?"""
