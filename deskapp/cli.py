@@ -559,8 +559,11 @@ def demo(settings: DeskSettings, reset: bool, no_open: bool) -> None:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
     if not db.exists():
+        from deskapp.cli_progress import progress_bar
+
         click.echo(t("demo.building", path=str(db)))
-        build_demo(db, data_dir=settings.data_dir)
+        with progress_bar() as progress:
+            build_demo(db, data_dir=settings.data_dir, progress=progress)
         if "://" not in hall:
             from deskapp.services.hall_sync import sync
 
@@ -711,10 +714,13 @@ def import_cmd(
     pin = os.environ.get(IMPORT_PIN_ENV) or click.prompt(
         prompt, hide_input=True, default="", show_default=False
     )
+    from deskapp.cli_progress import progress_bar
+
     try:
         actor = importing_actor(desk, work_no, pin, vouched_by=manager)
-        result = import_file(desk, actor, file, source=source, encoding=encoding,
-                             dry_run=dry_run)  # fmt: skip
+        with progress_bar() as progress:
+            result = import_file(desk, actor, file, source=source, encoding=encoding,
+                                 dry_run=dry_run, progress=progress)  # fmt: skip
     except RuleViolation as violation:
         _fail(violation)
         return

@@ -3,7 +3,9 @@ order (unless a dry run), and say what happened to every line."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.i18n import error_text, t
@@ -15,9 +17,11 @@ from deskapp.services.importer.parsing import _Parser
 from deskapp.services.importer.rows import ImportResult, RowProblem
 from deskapp.services.importer.spool import _Spool
 from deskapp.services.importer.writing import _write_rows
+from deskapp.services.progress import Progress, no_progress
 from deskapp.store.engine import is_read_only
 from deskapp.store.failures import StoreUnavailable
 
+T = TypeVar("T")
 BATCH = 1000  # rows per transaction: a crash loses at most one batch, and re-running resumes
 
 
@@ -31,9 +35,12 @@ def import_file(
     dry_run: bool = False,
     batch: int = BATCH,
     max_bytes: int | None = None,
+    progress: Progress = no_progress,
 ) -> ImportResult:
     """Check every row, import the good ones (unless `dry_run`), report the rest. A file
-    larger than `max_bytes` (hall.toml [imports] max_file_mb) is refused before reading."""
+    larger than `max_bytes` (hall.toml [imports] max_file_mb) is refused before reading.
+    `progress`: told the rows checked ("import_check", total unknown) every `batch` rows, then
+    the good rows written ("import_write", of how many) after each transaction."""
     if max_bytes is None:
         max_bytes = desk.refdata.settings.imports.max_file_mb * 1_000_000
     try:
@@ -64,6 +71,8 @@ def import_file(
             if not any(c not in (None, "") and str(c).strip() for c in cells):
                 continue
             result.rows += 1
+            if result.rows % batch == 0:
+                progress("import_check", result.rows, None)
             values = {fields[i]: v for i, v in enumerate(cells) if i in fields}
             parsed = parser.parse(line, values)
             if isinstance(parsed, list):
@@ -85,11 +94,23 @@ def import_file(
                     result.skipped.append((line, t("import.same_as_line", line=earlier.line)))
                 continue
             good.add(parsed)
+        progress("import_check", result.rows, result.rows)
         if not dry_run:
-            _write_rows(desk, actor, path, good.in_time_order(batch), result)
+            chunks = _told(good.in_time_order(batch), len(good), progress)
+            _write_rows(desk, actor, path, chunks, result)
     result.skipped.sort()
     result.problems.sort(key=lambda p: p.line)
     return result
+
+
+def _told(chunks: Iterator[list[T]], total: int, progress: Progress) -> Iterator[list[T]]:
+    """The chunks, each told to `progress` once written (when the next one is asked for)."""
+    done = 0
+    progress("import_write", done, total)
+    for chunk in chunks:
+        yield chunk
+        done += len(chunk)
+        progress("import_write", done, total)
 
 
 def _megabytes(size: int) -> str:
