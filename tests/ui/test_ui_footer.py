@@ -253,3 +253,18 @@ async def test_a_narrower_terminal_refits_the_footer(desk: Desk) -> None:
         await pilot.resize_terminal(*WIDE)
         await settle(pilot)
         assert _keys(app) == wide
+
+
+@pytest.mark.ui
+async def test_the_demo_sign_in_keeps_its_footer_whole_at_80x24(desk: Desk) -> None:
+    """The demo's logins make the sign-in box taller than 24 rows: it scrolls above the
+    footer instead of being drawn over its keys (Ctrl+Q's words were cut after two cells)."""
+    from deskapp.domain.enums import Role
+    from deskapp.screens.app import DemoLogin
+
+    app = build_app(desk)
+    app.demo_logins = [DemoLogin(f"100{n}", "张敏", Role.HANDLER.value, "1111") for n in range(6)]
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one("#demo-logins")  # the box is taller than the screen
+        _assert_footer_fits(app, NARROW[0])
