@@ -440,6 +440,8 @@ class DeskApp(LastResort, App[None]):
 
     # The tab F5 opens on next (set when signing in found handovers waiting; read once).
     shift_tab_wanted: str | None = None
+    # The words of that notice: taken off the screen once F5 has gone there (its job done).
+    handover_notice: str | None = None
 
     @desk_work(group="handovers-waiting")
     def tell_handovers(self, actor: Actor) -> None:
@@ -454,6 +456,7 @@ class DeskApp(LastResort, App[None]):
         message = t(said, count=len(waiting.shifts), names="、".join(waiting.names),
                     tickets=waiting.tickets, fkey="F5")  # fmt: skip
         self.call_from_thread(setattr, self, "shift_tab_wanted", "tab-waiting")
+        self.call_from_thread(setattr, self, "handover_notice", message)
         self.call_from_thread(self.notify, message, severity="warning", timeout=60)
 
     def after_handover(self, shift: Shift | None) -> None:

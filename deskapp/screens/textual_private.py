@@ -19,7 +19,9 @@ Why each is used, in one line:
   Linux driver, Textual's input loop with a decoder that replaces bad bytes
   (deskapp/screens/driver.py).
 - `textual.widgets._select.SelectOverlay`: the open Select's Esc binding, relabelled in the
-  desk's language (deskapp/screens/palette.py)."""
+  desk's language (deskapp/screens/palette.py).
+- `App._unnotify`: the sign-in's "a handover waits, press F5" notice is taken off once F5 is
+  there, not left over the acknowledge dialog's PIN at 80x24 (deskapp/screens/shift.py)."""
 
 from __future__ import annotations
 
@@ -70,6 +72,7 @@ __all__ = [
     "screen_stacks",
     "select_options",
     "styles_current",
+    "withdraw_notification",
 ]
 
 # What this module reaches, checked by the test: (class, attribute) and private modules.
@@ -86,6 +89,7 @@ PRIVATE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
     (App, "_close_messages_no_wait"),
     (App, "_handle_exception"),
     (App, "_notifications"),
+    (App, "_unnotify"),
     (Driver, "_debug"),
     (CommandPalette, "_start_no_matches_countdown"),
     (CommandPalette, "_stop_no_matches_countdown"),
@@ -135,6 +139,13 @@ def has_mode_stack(app: App[Any], mode: str) -> bool:
 def notifications(app: App[Any]) -> list[Notification]:
     """The notifications shown now (for tests: what the desk said)."""
     return list(app._notifications)
+
+
+def withdraw_notification(app: App[Any], message: str) -> None:
+    """Take the notification saying `message` off the screen before its time."""
+    for notification in list(app._notifications):
+        if notification.message == message:
+            app._unnotify(notification)
 
 
 def driver_debug(driver: Driver) -> bool:

@@ -233,6 +233,8 @@ async def test_signing_in_says_a_handover_waits_and_f5_goes_there_showing_it_bef
         await settle(pilot)
         assert app.screen.query_one(TabbedContent).active == "tab-waiting"
         assert app.focused is not None and app.focused.id == "waiting"
+        # Its job done, the notice leaves: at 80x24 it lay over the acknowledge dialog's PIN.
+        assert "份交接等您接收" not in _notices(app)
         await pilot.press("ctrl+a")
         await settle(pilot)
         intro = str(app.screen.query_one("#dialog-intro").render())
