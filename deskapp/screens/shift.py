@@ -30,7 +30,7 @@ from deskapp.domain.timefmt import format_local, read_local
 from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
 from deskapp.screens.boundary import desk_work
-from deskapp.screens.desk_app import SignedIn, desk_app
+from deskapp.screens.desk_app import SignedIn, desk_app, hall_today
 from deskapp.screens.handover import HandoverScreen
 from deskapp.screens.keys import keyed
 from deskapp.screens.textual_private import withdraw_notification
@@ -116,13 +116,13 @@ class ShiftScreen(SignedIn, ModeScreen):
                 with Horizontal(id="history-filter"):
                     yield Input(placeholder=t("shift.search_staff"), id="h-staff", compact=True)
                     yield Input(
-                        placeholder=f"{t('shift.search_from')} {t('shift.date_hint')}",
+                        placeholder=f"{t('shift.search_from')} {self._date_hint(-7)}",
                         id="h-from",
                         compact=True,
                         max_length=10,
                     )
                     yield Input(
-                        placeholder=f"{t('shift.search_to')} {t('shift.date_hint')}",
+                        placeholder=f"{t('shift.search_to')} {self._date_hint(0)}",
                         id="h-to",
                         compact=True,
                         max_length=10,
@@ -171,6 +171,10 @@ class ShiftScreen(SignedIn, ModeScreen):
         self.load_waiting()
         self.load_history()
         self.load_conflicts()
+
+    def _date_hint(self, days: int) -> str:
+        """An example date `days` from today (never a fixed date that has passed)."""
+        return t("shift.date_hint", example=f"{hall_today(self) + timedelta(days=days)}")
 
     def action_next_tab(self, step: int = 1) -> None:
         tabs = self.query_one(TabbedContent)
