@@ -20,6 +20,7 @@ MAX_DAYS = 36_500
 
 if TYPE_CHECKING:
     from deskapp.config import DeskSettings
+    from deskapp.services.progress import Progress
 
 
 def _settings(ctx: click.Context) -> DeskSettings:
@@ -560,8 +561,11 @@ def demo(settings: DeskSettings, reset: bool, no_open: bool) -> None:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
     if not db.exists():
+        from deskapp.cli_progress import progress_bar
+
         click.echo(t("demo.building", path=str(db)))
-        build_demo(db, data_dir=settings.data_dir)
+        with progress_bar() as progress:
+            build_demo(db, data_dir=settings.data_dir, progress=progress)
         if "://" not in hall:
             from deskapp.services.hall_sync import sync
 
@@ -679,7 +683,7 @@ IMPORT_PIN_ENV = "DESKAPP_IMPORT_PIN"  # for scripts: the environment, never an 
 
 
 @contextlib.contextmanager
-def _import_progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+def _import_progress(quiet: bool) -> Iterator[Progress | None]:
     """The import's progress on stderr (rich): rows checked, then rows written, each with its
     bar, count, elapsed time and the time still to go (ETA). On a terminal it redraws in
     place; to a file or pipe it writes its last state when each phase ends."""
@@ -707,7 +711,7 @@ def _import_progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | 
     )  # fmt: skip
     tasks: dict[str, TaskID] = {}
 
-    def report(phase: str, done: int, total: int) -> None:
+    def report(phase: str, done: int, total: int | None) -> None:
         if phase not in tasks:
             for other in tasks.values():
                 bar.stop_task(other)
@@ -754,6 +758,7 @@ def import_cmd(
     pin = os.environ.get(IMPORT_PIN_ENV) or click.prompt(
         prompt, hide_input=True, default="", show_default=False
     )
+
     try:
         actor = importing_actor(desk, work_no, pin, vouched_by=manager)
         with _import_progress(quiet) as progress:

@@ -21,6 +21,7 @@ from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.worker import Worker, WorkerFailed, WorkerState
 
 from deskapp.clock import Clock
@@ -342,6 +343,51 @@ class DeskApp(LastResort, App[None]):
             self.notify(t("signin.idle_signed_out", minutes=minutes), severity="warning",
                         timeout=3600)  # fmt: skip
 
+    # ------------------------------------------------------------ Textual's words, the desk's
+
+    def search_themes(self) -> None:
+        """切换主题: Textual's list of themes in the desk's palette (its prompt and its "no
+        matches" in the desk's language; Textual writes "Search for themes…")."""
+        from textual.theme import ThemeProvider
+
+        from deskapp.screens.palette import DeskCommandPalette
+
+        self.push_screen(DeskCommandPalette([ThemeProvider], t("palette.theme_placeholder")))
+
+    def action_show_help_panel(self) -> None:
+        """按键说明 in the palette: the desk's help (F1), every key in the desk's words, instead
+        of Textual's key panel, which lists its widgets' keys in English."""
+        self.action_help()
+
+    def get_loading_widget(self) -> Widget:
+        """Textual's LoadingIndicator, which reads "Loading..." where animations are off."""
+        from deskapp.screens.widgets.loading import DeskLoadingIndicator
+
+        return DeskLoadingIndicator()
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:  # fmt: skip
+        """截图 (the palette): saved in the export folder, beside the printable files, rather
+        than a Downloads folder a counter terminal may not have; said in the desk's words
+        (on_delivery_complete, on_delivery_failed)."""
+        folder = Path(path) if path else self.export_dir
+        with contextlib.suppress(OSError):  # a folder that cannot be made is said on delivery
+            folder.mkdir(parents=True, exist_ok=True)
+        return super().deliver_screenshot(filename, str(folder), time_format)
+
+    def on_delivery_complete(self, event: events.DeliveryComplete) -> None:
+        if event.name == "screenshot":
+            event.prevent_default()  # not Textual's English "Saved screenshot to …"
+            where = str(event.path) if event.path is not None else ""
+            self.notify(t("palette.screenshot_saved", path=where), markup=False)
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        if event.name == "screenshot":
+            event.prevent_default()  # not Textual's English "Failed to save screenshot"
+            reason = getattr(event.exception, "strerror", None) or type(event.exception).__name__
+            self.notify(t("palette.screenshot_failed", folder=str(self.export_dir), reason=reason),
+                        severity="error", markup=False)  # fmt: skip
+
     def action_command_palette(self) -> None:
         """Ctrl+P: Textual's palette, in the desk's words (deskapp/screens/palette.py)."""
         from textual.command import CommandPalette
@@ -418,6 +464,8 @@ class DeskApp(LastResort, App[None]):
 
     # The tab F5 opens on next (set when signing in found handovers waiting; read once).
     shift_tab_wanted: str | None = None
+    # The words of that notice: taken off the screen once F5 has gone there (its job done).
+    handover_notice: str | None = None
 
     @desk_work(group="handovers-waiting")
     def tell_handovers(self, actor: Actor) -> None:
@@ -432,6 +480,7 @@ class DeskApp(LastResort, App[None]):
         message = t(said, count=len(waiting.shifts), names="、".join(waiting.names),
                     tickets=waiting.tickets, fkey="F5")  # fmt: skip
         self.call_from_thread(setattr, self, "shift_tab_wanted", "tab-waiting")
+        self.call_from_thread(setattr, self, "handover_notice", message)
         self.call_from_thread(self.notify, message, severity="warning", timeout=60)
 
     def after_handover(self, shift: Shift | None) -> None:

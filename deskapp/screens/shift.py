@@ -30,15 +30,15 @@ from deskapp.domain.timefmt import format_local, read_local
 from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
 from deskapp.screens.boundary import desk_work
-from deskapp.screens.desk_app import SignedIn, desk_app
+from deskapp.screens.desk_app import SignedIn, desk_app, hall_today
 from deskapp.screens.handover import HandoverScreen
 from deskapp.screens.keys import keyed
+from deskapp.screens.textual_private import withdraw_notification
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.deadline_text import clock_text
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.desk_text_area import DeskTextArea
 from deskapp.screens.widgets.draft_keeper import DraftKeeper
-from deskapp.screens.widgets.field import date_filter
 from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services import shifts
@@ -115,8 +115,18 @@ class ShiftScreen(SignedIn, ModeScreen):
             with TabPane(t("shift.tab_history"), id="tab-history"):
                 with Horizontal(id="history-filter"):
                     yield Input(placeholder=t("shift.search_staff"), id="h-staff", compact=True)
-                    yield date_filter(f"{t('shift.search_from')} {t('shift.date_hint')}", "h-from")
-                    yield date_filter(f"{t('shift.search_to')} {t('shift.date_hint')}", "h-to")
+                    yield Input(
+                        placeholder=f"{t('shift.search_from')} {self._date_hint(-7)}",
+                        id="h-from",
+                        compact=True,
+                        max_length=10,
+                    )
+                    yield Input(
+                        placeholder=f"{t('shift.search_to')} {self._date_hint(0)}",
+                        id="h-to",
+                        compact=True,
+                        max_length=10,
+                    )
                 yield Static("", id="history-error", classes="field-error")
                 yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
             with TabPane(t("shift.tab_conflicts"), id="tab-conflicts"):
@@ -151,6 +161,9 @@ class ShiftScreen(SignedIn, ModeScreen):
         wanted = desk_app(self).shift_tab_wanted
         if wanted:  # signing in said a handover waits: F5 opens where it is taken or filed
             desk_app(self).shift_tab_wanted = None
+            notice = desk_app(self).handover_notice
+            if notice:  # said and followed: off the screen, not over the acknowledge dialog
+                withdraw_notification(self.app, notice)
             self._cursor_placed = True
             self.query_one(TabbedContent).active = wanted
             self.call_after_refresh(self._focus_in_tab, wanted)
@@ -158,6 +171,10 @@ class ShiftScreen(SignedIn, ModeScreen):
         self.load_waiting()
         self.load_history()
         self.load_conflicts()
+
+    def _date_hint(self, days: int) -> str:
+        """An example date `days` from today (never a fixed date that has passed)."""
+        return t("shift.date_hint", example=f"{hall_today(self) + timedelta(days=days)}")
 
     def action_next_tab(self, step: int = 1) -> None:
         tabs = self.query_one(TabbedContent)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Center, Vertical
+from textual.containers import Center, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import Worker
@@ -59,7 +59,9 @@ class SignInScreen(WorkBoundary, Screen[None]):
     _no_staff_said = False  # the work number's error says "no staff yet" (goes with them)
 
     def compose(self) -> ComposeResult:
-        with Center(), Vertical(id="signin-box"):
+        # The box scrolls in the space above the footer: at 80x24 with the demo's logins it is
+        # taller than the screen, and was drawn over the footer's keys (Ctrl+Q's words cut).
+        with VerticalScroll(id="signin-area"), Center(), Vertical(id="signin-box"):
             yield Static(t("app.title"), id="signin-title")
             yield Field(
                 t("signin.work_no"),

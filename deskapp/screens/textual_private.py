@@ -21,7 +21,9 @@ Why each is used, in one line:
 - `textual.widgets._select.SelectOverlay`: the open Select's Esc binding, relabelled in the
   desk's language (deskapp/screens/palette.py).
 - `MessagePump._dispatch_message`: an error in an event handler or a key's action is reported
-  in words and the desk goes on, where Textual would end the app (`keep_handlers_running`)."""
+  in words and the desk goes on, where Textual would end the app (`keep_handlers_running`).
+- `App._unnotify`: the sign-in's "a handover waits, press F5" notice is taken off once F5 is
+  there, not left over the acknowledge dialog's PIN at 80x24 (deskapp/screens/shift.py)."""
 
 from __future__ import annotations
 
@@ -77,6 +79,7 @@ __all__ = [
     "screen_stacks",
     "select_options",
     "styles_current",
+    "withdraw_notification",
 ]
 
 # What this module reaches, checked by the test: (class, attribute) and private modules.
@@ -94,6 +97,7 @@ PRIVATE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
     (App, "_handle_exception"),
     (MessagePump, "_dispatch_message"),
     (App, "_notifications"),
+    (App, "_unnotify"),
     (Driver, "_debug"),
     (CommandPalette, "_start_no_matches_countdown"),
     (CommandPalette, "_stop_no_matches_countdown"),
@@ -143,6 +147,13 @@ def has_mode_stack(app: App[Any], mode: str) -> bool:
 def notifications(app: App[Any]) -> list[Notification]:
     """The notifications shown now (for tests: what the desk said)."""
     return list(app._notifications)
+
+
+def withdraw_notification(app: App[Any], message: str) -> None:
+    """Take the notification saying `message` off the screen before its time."""
+    for notification in list(app._notifications):
+        if notification.message == message:
+            app._unnotify(notification)
 
 
 def driver_debug(driver: Driver) -> bool:

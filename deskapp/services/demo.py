@@ -22,6 +22,7 @@ from deskapp.domain.timefmt import format_local
 from deskapp.services import followup, opinion_book, shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, RefundForm, take_complaint
+from deskapp.services.progress import Progress, no_progress
 from deskapp.services.refunds import ticket_refunds
 from deskapp.services.staff import actor_of, list_staff, seed_staff
 from deskapp.services.terminal import init_terminal
@@ -83,8 +84,10 @@ def build_demo(
     now: datetime | None = None,
     count: int = 40,
     seed: int = 7,
+    progress: Progress = no_progress,
 ) -> None:
-    """Build the demo store at `db_path` (which must not exist yet)."""
+    """Build the demo store at `db_path` (which must not exist yet); `progress` is told each
+    complaint taken ("demo", of `count` and the three closing steps)."""
     now = now or datetime.now(UTC)
     rng = random.Random(seed)
     clock = FrozenClock(now - timedelta(days=21))
@@ -103,6 +106,8 @@ def build_demo(
         phones = [f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}" for _ in range(70)]
         channels = list(Channel)
         weights = [30, 14, 6, 10, 4, 6, 3, 2, 1]
+        total = count + 3
+        progress("demo", 0, total)
         for i in range(count):
             received = now - timedelta(days=20 * (count - i) / count, minutes=rng.randint(0, 300))
             # Counters are open 08:30–18:00: keep demo times inside the day.
@@ -165,11 +170,15 @@ def build_demo(
             complaint = take_complaint(desk, taker, form)
             if not on_spot:
                 _follow_up(desk, clock, taker, complaint.id, root, now, rng, chain)
+            progress("demo", i + 1, total)
         _shifts(desk, clock, handlers, now)
+        progress("demo", count + 1, total)
         _escalation_cases(desk, clock, chain, by_root, now)
         _refund_cases(desk, clock, chain, by_root, now)
+        progress("demo", count + 2, total)
         _opinion_book(desk, clock, handlers[0], now)
         _watch_list(desk, clock, chain, now)
+        progress("demo", total, total)
     finally:
         desk.close()
 

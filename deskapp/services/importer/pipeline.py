@@ -3,8 +3,8 @@ order (unless a dry run), and say what happened to every line."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.i18n import error_text, t
@@ -16,19 +16,16 @@ from deskapp.services.importer.parsing import _Parser
 from deskapp.services.importer.rows import ImportResult, RowProblem
 from deskapp.services.importer.spool import _Spool
 from deskapp.services.importer.writing import _write_rows
+from deskapp.services.progress import Progress, no_progress
 from deskapp.store.engine import is_read_only
 from deskapp.store.failures import StoreUnavailable
 
+T = TypeVar("T")
 BATCH = 1000  # rows per transaction: a crash loses at most one batch, and re-running resumes
 TICK = 500  # rows between two progress reports while checking
 
-# progress(phase, done, total): phase "check" (rows read and checked; total estimated from the
-# file's lines, 0 when unknown) then "write" (checked rows written; total exact).
-Progress = Callable[[str, int, int], None]
-
-
-def _no_progress(phase: str, done: int, total: int) -> None:
-    return None
+# progress(phase, done, total) (services/progress.py): phase "check" (rows read and checked;
+# total estimated from the file's lines, 0 when unknown) then "write" (checked rows written).
 
 
 def estimate_rows(path: Path) -> int:
@@ -69,7 +66,7 @@ def import_file(
     larger than `max_bytes` (hall.toml [imports] max_file_mb) is refused before reading.
     `progress` is told how far the checking, then the writing, has come. `orm` writes through
     ORM objects as before issue 22 (for the test and the benchmark that compare the two)."""
-    report = progress or _no_progress
+    report = progress or no_progress
     if max_bytes is None:
         max_bytes = desk.refdata.settings.imports.max_file_mb * 1_000_000
     try:
