@@ -556,7 +556,7 @@ class DeskApp(LastResort, App[None]):
         from deskapp.screens.widgets.draft_keeper import DraftKeeper
 
         for screen in self._intake_screens():
-            worker = screen.save_draft_now()
+            worker = screen.save_draft_now(leaving=True)
             if worker is not None:
                 with contextlib.suppress(WorkerFailed):  # said by the boundary; asked below
                     await worker.wait()
@@ -597,7 +597,7 @@ class DeskApp(LastResort, App[None]):
             return
         # Screens save their drafts as they are typed; leaving them loses nothing.
         for screen in self._intake_screens():
-            worker = screen.save_draft_now()
+            worker = screen.save_draft_now(leaving=True)
             if worker is not None:
                 await worker.wait()  # written before the screen (and its workers) goes away
         self.actor = None
