@@ -370,6 +370,9 @@ class DeskApp(LastResort, App[None]):
 
         translate_select_overlay()  # before the first Select opens (signed-in screens only)
         self.actor = actor
+        # The previous handler's notices (a handover for them, a store that was busy) are
+        # theirs: they would cover this one's hand-off dialog.
+        self.clear_notifications()
         self.switch_mode("intake")
         self.refresh_bindings()
         self._notified.clear()
@@ -601,6 +604,7 @@ class DeskApp(LastResort, App[None]):
             if worker is not None:
                 await worker.wait()  # written before the screen (and its workers) goes away
         self.actor = None
+        self.clear_notifications()  # said to the one leaving, not to the next at the counter
         await self.switch_mode("signin")
         for mode, screen_type in SIGNED_IN_MODES.items():
             if has_mode_stack(self, mode):

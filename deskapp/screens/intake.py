@@ -31,6 +31,7 @@ from deskapp.incidents import Fault
 from deskapp.screens.boundary import desk_work
 from deskapp.screens.desk_app import desk_app
 from deskapp.screens.keys import keyed
+from deskapp.screens.textual_private import withdraw_notifications
 from deskapp.screens.widgets.cause_picker import CausePicker
 from deskapp.screens.widgets.check import Check
 from deskapp.screens.widgets.confirm import ConfirmScreen
@@ -295,6 +296,7 @@ class IntakeScreen(ModeScreen):
         self._hand_off: HandOff | None = None
         self.drafts = DraftKeeper(self, FORM_KEY, lambda: self.desk)
         self._holder = uuid.uuid4().hex[:12]  # this form's claim on a hand-off it takes
+        self._failures_told: set[str] = set()  # failures to save said as notices
 
     @property
     def desk(self) -> Desk:
@@ -794,6 +796,7 @@ class IntakeScreen(ModeScreen):
         notice.update(message)
         notice.display = True
         self.notify(message, severity="error", timeout=30)
+        self._failures_told.add(message)
         self._schedule_draft()
 
     def _save_refused(self, violation: RuleViolation) -> None:
@@ -805,6 +808,9 @@ class IntakeScreen(ModeScreen):
 
     def _saved(self, complaint: Complaint, repeat_of: str = "") -> None:
         self.query_one("#store-failure", Static).display = False
+        if self._failures_told:  # said while it did not save: no longer true
+            withdraw_notifications(self.app, self._failures_told)
+            self._failures_told.clear()
         self.saving = False
         self.query_one("#save", Button).disabled = False
         key = "intake.saved_closed" if complaint.solved_on_spot else "intake.saved_open"
