@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from deskapp.store.engine import cannot_be_written, on_read_only_filesystem
 from deskapp.store.failures import StoreUnavailable, failure_key
-from deskapp.store.models import Complaint, Draft, Shift, Staff
+from deskapp.store.models import Complaint, Draft, HandoverItem, Shift, Staff
 
 __all__ = [
     "Complaint",
     "Draft",
+    "HandoverItem",
     "Shift",
     "Staff",
     "StoreUnavailable",

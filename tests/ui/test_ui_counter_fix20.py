@@ -69,3 +69,99 @@ async def test_a_failure_to_save_is_taken_back_once_the_retry_saved(desk: Desk) 
         await settle(pilot)
         assert isinstance(app.screen, IntakeScreen)
         assert "已登记" in _notices(app) and busy not in _notices(app)
+
+
+def _paused_and_handed_over(
+    desk: Desk, actors: dict[str, Actor], clock: FrozenClock, extra: int = 0
+) -> None:
+    """张敏's shift: 周女士's ticket left overdue 9 days, then paused for two at her request
+    (F4 shows it "‖ 暂停至 …"), and `extra` more tickets; handed over with a note for each."""
+    from deskapp.services import followup
+
+    me = actors["1001"]
+    shifts.open_shift(desk, me)
+    cid = take(desk, me, "周女士", "13700002222")
+    others = [take(desk, me, f"客户{n}", f"1360000{n:04d}") for n in range(extra)]
+    followup.dispatch(desk, me, cid, department="network", note="请核查")
+    clock.advance(timedelta(days=9))
+    followup.log_contact(desk, me, cid, reached=True, note="客户出差")
+    until = (desk.clock.now() + timedelta(days=2)).astimezone(desk.tz)
+    followup.pause_clocks(desk, me, cid, until=until.strftime("%Y-%m-%d %H:%M"),
+                          reason="customer_request", note="客户要求后天再联系")  # fmt: skip
+    notes = {cid: "后天再联系周女士", **{o: "按时回访" for o in others}}
+    shifts.close_shift(desk, me, notes, "今日客流较大")
+
+
+def _dialog_text(app: DeskApp) -> str:
+    return str(app.screen.query_one("#dialog-intro").render())
+
+
+async def test_the_handover_detail_and_its_dialogs_mark_the_clock_as_f4_does(
+    desk: Desk, actors: dict[str, Actor], clock: FrozenClock
+) -> None:
+    from textual.widgets import TabbedContent
+
+    from deskapp.screens.handover import HandoverScreen
+    from ui_helpers import screen_text
+
+    _paused_and_handed_over(desk, actors, clock)
+    year = str(desk.clock.now().astimezone(desk.tz).year)
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "1002", "2222")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert app.screen.query_one(TabbedContent).active == "tab-waiting"
+        await pilot.press("enter")  # the waiting handover, in full
+        await settle(pilot)
+        assert isinstance(app.screen, HandoverScreen)
+        shown = screen_text(app)
+        assert "‖ 暂停至" in shown and "⚠" not in shown and f"{year}-" in shown, shown
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("ctrl+a")
+        await settle(pilot)
+        intro = _dialog_text(app)
+        assert "‖ 暂停至" in intro and "超时" not in intro and f"{year}-" in intro, intro
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("f8")
+        await sign_in(pilot, "2001", "8888")
+        # Not acknowledged yet, and a manager may file it: told at sign-in.
+        assert "1 份交接待您备案:张敏(1001)" in _notices(app)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("ctrl+b")  # filing: what is filed is read before the PIN
+        await settle(pilot)
+        intro = _dialog_text(app)
+        for words in ("今日客流较大", "后天再联系周女士", "‖ 暂停至", f"{year}-"):
+            assert words in intro, (words, intro)
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)])
+async def test_the_acknowledge_dialog_of_a_long_handover_opens_at_its_top(
+    desk: Desk, actors: dict[str, Actor], clock: FrozenClock, size: tuple[int, int]
+) -> None:
+    from textual.containers import VerticalScroll
+
+    _paused_and_handed_over(desk, actors, clock, extra=39)
+    app = make_app(desk)
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "1002", "2222")
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("ctrl+a")
+        await settle(pilot)
+        dialog = app.screen
+        assert all(box.scroll_y == 0 for box in dialog.query(VerticalScroll))
+        title = dialog.query_one("#dialog-title")
+        assert title.region.y >= 0 and title.region in dialog.region  # the title in view
+        assert app.focused is not None and app.focused.id == "f-work_no"
+        assert app.focused.region.height > 0 and app.focused.region in dialog.region
+        box = dialog.query_one("#dialog-intro-box", VerticalScroll)
+        await pilot.press("pagedown")  # the rest of the 40 read with the keys, the cursor kept
+        await settle(pilot)
+        assert box.scroll_y > 0 and app.focused.id == "f-work_no"
+        await pilot.press("pageup")
+        await settle(pilot)
+        assert box.scroll_y == 0
