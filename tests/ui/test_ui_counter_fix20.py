@@ -9,15 +9,18 @@ from datetime import timedelta
 import pytest
 from faults import write_lock_held
 from followup_helpers import make_app, take
-from ui_helpers import WIDE, settle, sign_in, type_complaint
+from textual.containers import VerticalScroll
+from textual.widgets import TabbedContent
+from ui_helpers import WIDE, screen_text, settle, sign_in, type_complaint
 
 from deskapp.clock import FrozenClock
 from deskapp.i18n import t
 from deskapp.screens.app import DeskApp
+from deskapp.screens.handover import HandoverScreen
 from deskapp.screens.intake import IntakeScreen
 from deskapp.screens.signin import SignInScreen
 from deskapp.screens.textual_private import notifications
-from deskapp.services import shifts
+from deskapp.services import followup, shifts
 from deskapp.services.desk import Actor, Desk
 
 pytestmark = pytest.mark.ui
@@ -76,8 +79,6 @@ def _paused_and_handed_over(
 ) -> None:
     """张敏's shift: 周女士's ticket left overdue 9 days, then paused for two at her request
     (F4 shows it "‖ 暂停至 …"), and `extra` more tickets; handed over with a note for each."""
-    from deskapp.services import followup
-
     me = actors["1001"]
     shifts.open_shift(desk, me)
     cid = take(desk, me, "周女士", "13700002222")
@@ -99,11 +100,6 @@ def _dialog_text(app: DeskApp) -> str:
 async def test_the_handover_detail_and_its_dialogs_mark_the_clock_as_f4_does(
     desk: Desk, actors: dict[str, Actor], clock: FrozenClock
 ) -> None:
-    from textual.widgets import TabbedContent
-
-    from deskapp.screens.handover import HandoverScreen
-    from ui_helpers import screen_text
-
     _paused_and_handed_over(desk, actors, clock)
     year = str(desk.clock.now().astimezone(desk.tz).year)
     app = make_app(desk)
@@ -142,8 +138,6 @@ async def test_the_handover_detail_and_its_dialogs_mark_the_clock_as_f4_does(
 async def test_the_acknowledge_dialog_of_a_long_handover_opens_at_its_top(
     desk: Desk, actors: dict[str, Actor], clock: FrozenClock, size: tuple[int, int]
 ) -> None:
-    from textual.containers import VerticalScroll
-
     _paused_and_handed_over(desk, actors, clock, extra=39)
     app = make_app(desk)
     async with app.run_test(size=size) as pilot:
