@@ -159,3 +159,53 @@ async def test_the_acknowledge_dialog_of_a_long_handover_opens_at_its_top(
         await pilot.press("pageup")
         await settle(pilot)
         assert box.scroll_y == 0
+
+
+async def test_f4_jump_keeps_a_burst_and_steps_through_phone_tail_matches(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    from textual import events
+
+    h = actors["1001"]
+    first = take(desk, h, "王先生", "13800000001")
+    zhou = take(desk, h, "周红", "13900002026")  # every ticket number holds 2026 too
+    ma = take(desk, h, "马女士", "13700002026")
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        screen = app.screen
+
+        def current() -> str:
+            return screen._current().id  # type: ignore[attr-defined]
+
+        def box() -> str:
+            return screen.query_one("#queue-jump").value  # type: ignore[attr-defined]
+
+        assert current() == first
+        # An input method commits 马女士 at once: three keys before the box has the focus.
+        for char in "马女士":
+            app.post_message(events.Key(char, char))
+        await settle(pilot)
+        assert box() == "马女士" and current() == ma
+        await pilot.press("escape")
+        await settle(pilot)
+        for char in "0003":  # a paste of a number tail, the same
+            app.post_message(events.Key(char, char))
+        await settle(pilot)
+        assert box() == "0003" and current() == ma
+        await pilot.press("escape")
+        await settle(pilot)
+
+        await pilot.press("2", "0", "2", "6")  # a phone's last four: phones first
+        await settle(pilot)
+        assert current() in (zhou, ma)
+        met = {current()}
+        await pilot.press("down")  # the next ticket with the same tail
+        await settle(pilot)
+        met.add(current())
+        assert met == {zhou, ma}
+        await pilot.press("up")
+        await settle(pilot)
+        assert current() in (zhou, ma) and box() == "2026"
