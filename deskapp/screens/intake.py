@@ -550,7 +550,11 @@ class IntakeScreen(ModeScreen):
         by_field: dict[str, str] = {}
         for error in errors:
             target = ERROR_FIELDS.get(error.field, error.field)
-            by_field.setdefault(target, error_text(error))
+            # 当事人回避 under the narrow staff field in a few words, on one line; the line
+            # below the form says what to do (Ctrl+T), once.
+            recused = error.key == "error.recusal.self"
+            words = t("intake.recusal_field") if recused else error_text(error)
+            by_field.setdefault(target, words)
         shown = 0
         for field in self.query(Field):
             name = field.field_name

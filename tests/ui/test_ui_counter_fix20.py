@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from faults import write_lock_held
 from followup_helpers import make_app, take
+from textual import events
 from textual.containers import VerticalScroll
-from textual.widgets import TabbedContent
-from ui_helpers import WIDE, screen_text, settle, sign_in, type_complaint
+from textual.widgets import Static, TabbedContent
+from ui_helpers import WIDE, choose, error_of, screen_text, settle, sign_in, type_complaint
 
 from deskapp.clock import FrozenClock
 from deskapp.i18n import t
@@ -164,8 +165,6 @@ async def test_the_acknowledge_dialog_of_a_long_handover_opens_at_its_top(
 async def test_f4_jump_keeps_a_burst_and_steps_through_phone_tail_matches(
     desk: Desk, actors: dict[str, Actor]
 ) -> None:
-    from textual import events
-
     h = actors["1001"]
     first = take(desk, h, "王先生", "13800000001")
     zhou = take(desk, h, "周红", "13900002026")  # every ticket number holds 2026 too
@@ -209,3 +208,20 @@ async def test_f4_jump_keeps_a_burst_and_steps_through_phone_tail_matches(
         await pilot.press("up")
         await settle(pilot)
         assert current() in (zhou, ma) and box() == "2026"
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)])
+async def test_the_recusal_refusal_is_one_line_and_says_its_point_once(
+    desk: Desk, size: tuple[int, int]
+) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot)
+        await type_complaint(pilot, name="周红", content="张敏态度差", demand="道歉")
+        await choose(pilot, "accused_staff", "1001")
+        said = error_of(app, "accused_staff")
+        assert "当事人回避" in said and "转交" not in said
+        error = app.screen.query_one("#error-accused_staff", Static)
+        assert error.size.height == 1, said  # not split mid-word over two lines
+        notice = str(app.screen.query_one("#recusal-notice", Static).render())
+        assert "Ctrl+T" in notice and "当事人回避" not in notice
