@@ -61,17 +61,19 @@ class OpinionBookScreen(SignedIn, ModeScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
+        # Examples from today (the desk's clock), never a date long past.
+        today = local_day(self.desk.clock.now(), self.desk.tz)
         with Horizontal(id="opinion-filter"):
             yield Input(placeholder=t("opinion.filter_words"), id="f-words", compact=True)
             yield Select(KINDS, id="f-kind", compact=True, prompt=t("opinion.col_kind"))
             yield Input(
-                placeholder=f"{t('opinion.filter_from')} 2026-11-01",
+                placeholder=f"{t('opinion.filter_from')} {today.replace(day=1).isoformat()}",
                 id="f-from",
                 compact=True,
                 max_length=10,
             )
             yield Input(
-                placeholder=f"{t('opinion.filter_to')} 2026-11-30",
+                placeholder=f"{t('opinion.filter_to')} {today.isoformat()}",
                 id="f-to",
                 compact=True,
                 max_length=10,
@@ -180,8 +182,9 @@ class OpinionBookScreen(SignedIn, ModeScreen):
     def action_new_entry(self) -> None:
         desk, actor = self.desk, self.actor
         spec = DialogSpec(t("opinion.new"), [
-            FieldSpec("written_on", t("opinion.written_on"), placeholder=t("opinion.written_hint"),
-                      max_length=10),
+            FieldSpec("written_on", t("opinion.written_on"), max_length=10,
+                      placeholder=t("opinion.written_hint",
+                                    date=local_day(desk.clock.now(), desk.tz).isoformat())),
             FieldSpec("page", t("opinion.page"), max_length=5),
             FieldSpec("line", t("opinion.line"), max_length=5),
             FieldSpec("kind", t("opinion.col_kind"), "select", KINDS, default="opinion"),

@@ -112,16 +112,20 @@ class ShiftScreen(SignedIn, ModeScreen):
                 yield Static("", id="waiting-info")
                 yield DataTable(id="waiting", cursor_type="row")
             with TabPane(t("shift.tab_history"), id="tab-history"):
+                # Examples from today (the desk's clock), never a date long past.
+                today = self.desk.clock.now().astimezone(self.desk.tz).date()
                 with Horizontal(id="history-filter"):
                     yield Input(placeholder=t("shift.search_staff"), id="h-staff", compact=True)
                     yield Input(
-                        placeholder=f"{t('shift.search_from')} {t('shift.date_hint')}",
+                        placeholder=f"{t('shift.search_from')} "
+                        f"{t('shift.date_hint', date=today.replace(day=1).isoformat())}",
                         id="h-from",
                         compact=True,
                         max_length=10,
                     )
                     yield Input(
-                        placeholder=f"{t('shift.search_to')} {t('shift.date_hint')}",
+                        placeholder=f"{t('shift.search_to')} "
+                        f"{t('shift.date_hint', date=today.isoformat())}",
                         id="h-to",
                         compact=True,
                         max_length=10,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from deskapp.domain.deadlines import ClockKind
 from deskapp.domain.enums import Channel, ClaimedTo, Satisfaction, Severity, Status
-from deskapp.domain.errors import FieldError, RuleViolation
+from deskapp.domain.errors import RuleViolation
 from deskapp.domain.intake_rules import check_promised_at, check_text
 from deskapp.domain.permissions import Permission, require
 from deskapp.domain.recusal import check_recusal
@@ -27,7 +27,7 @@ from deskapp.domain.severity import (
 )
 from deskapp.domain.status import ACTIVE, Move, next_status
 from deskapp.domain.ticket_deadlines import explanation_waived
-from deskapp.domain.timefmt import local_day, read_local
+from deskapp.domain.timefmt import local_day, read_local, time_format_error
 from deskapp.domain.visits import ReopenException, satisfaction_from_score, visit_move
 from deskapp.i18n import t
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
@@ -117,7 +117,7 @@ def _promise(desk: Desk, text: str, now: datetime, field: str) -> datetime | Non
         return None
     due, time_error = read_local(field, text, desk.tz, now)
     if due is None:
-        raise RuleViolation([time_error or FieldError(field, "error.time.format")])
+        raise RuleViolation([time_error or time_format_error(field, desk.tz, now)])
     error = check_promised_at(due, now, desk.refdata.settings.intake.max_promise_ahead, field)
     if error:
         raise RuleViolation([error])
@@ -425,7 +425,7 @@ def pause_clocks(
     def pause_end(now: datetime) -> datetime:
         end, time_error = read_local("until", until, desk.tz, now)
         if end is None:
-            raise RuleViolation([time_error or FieldError("until", "error.time.format")])
+            raise RuleViolation([time_error or time_format_error("until", desk.tz, now)])
         if end <= now:
             raise RuleViolation.single("until", "error.time.promise_past")
         if end > now + timedelta(days=rules.max_pause_days):

@@ -11,8 +11,16 @@ from faults import write_lock_held
 from followup_helpers import make_app, take
 from textual import events
 from textual.containers import VerticalScroll
-from textual.widgets import Static, TabbedContent
-from ui_helpers import WIDE, choose, error_of, screen_text, settle, sign_in, type_complaint
+from textual.widgets import Input, Static, TabbedContent
+from ui_helpers import (
+    WIDE,
+    choose,
+    error_of,
+    screen_text,
+    settle,
+    sign_in,
+    type_complaint,
+)
 
 from deskapp.clock import FrozenClock
 from deskapp.i18n import t
@@ -225,3 +233,30 @@ async def test_the_recusal_refusal_is_one_line_and_says_its_point_once(
         assert error.size.height == 1, said  # not split mid-word over two lines
         notice = str(app.screen.query_one("#recusal-notice", Static).render())
         assert "Ctrl+T" in notice and "当事人回避" not in notice
+
+
+async def test_date_examples_are_from_the_desks_today(desk: Desk, clock: FrozenClock) -> None:
+    """Three weeks after the day the desk was set up: every example is of this month."""
+    clock.advance(timedelta(days=20))  # 2026-12-14
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        screen = app.screen
+        assert isinstance(screen, IntakeScreen)
+        promised = screen.query_one("#promised_reply_at", Input)
+        promised.value = "明天"  # a time the desk cannot read: the error lists the forms
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        said = error_of(app, "promised_reply_at")
+        assert "2026-12-14 09:30" in said and "12-14 09:30" in said, said
+
+        await pilot.press("f5")
+        await settle(pilot)
+        shown = [app.screen.query_one(f"#{i}", Input).placeholder for i in ("h-from", "h-to")]
+        assert "2026-12-01" in shown[0] and "2026-12-14" in shown[1], shown
+        await pilot.press("f7")
+        await settle(pilot)
+        shown = [app.screen.query_one(f"#{i}", Input).placeholder for i in ("f-from", "f-to")]
+        assert "2026-12-01" in shown[0] and "2026-12-14" in shown[1], shown
+        assert "2026-11" not in " ".join(shown)
