@@ -181,9 +181,9 @@ def _desk(settings: DeskSettings):
 
 
 def _set_up_desk(settings: DeskSettings):
-    """The desk of a command that reads or writes the terminal's records: a store never set
-    up is said in words with the command that sets it up (exit 2), and no empty store file
-    is left behind in the user's data folder."""
+    """The desk of a command that reads or writes the terminal's records (not `staff list`,
+    which also makes a bare store to set up): a store never set up is said in words with the
+    command that sets it up (exit 2), and no empty store file is left in the data folder."""
     import shlex
 
     db = shlex.quote(str(settings.db))
@@ -423,7 +423,7 @@ def staff_list(settings: DeskSettings) -> None:
     from deskapp.i18n import t
     from deskapp.services.staff import list_staff, locked_work_numbers
 
-    desk = _set_up_desk(settings)
+    desk = _desk(settings)
     locked = locked_work_numbers(desk)
     for s in list_staff(desk, active_only=False):
         state = t("staff.active") if s.active else t("staff.inactive")

@@ -268,6 +268,7 @@ class IntakeScreen(ModeScreen):
     TITLE_KEY = "intake.title"
     CSS_PATH = "intake.tcss"
     AUTO_FOCUS = "#customer_name"
+    HELP_ALWAYS = frozenset({"hand_off"})  # F1 lists Ctrl+T even before a recusal
     BINDINGS: ClassVar[list[BindingType]] = keyed(
         "intake",
         [

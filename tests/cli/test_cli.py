@@ -276,8 +276,8 @@ def test_restore_onto_a_new_place_says_the_original_store_must_not_be_used(
 @pytest.mark.parametrize(
     "command",
     [["report", "--period", "month", "--format", "json"], ["day-close", "--date", "2026-11-24"],
-     ["staff", "list"], ["refusals"]],
-    ids=["report", "day-close", "staff list", "refusals"],
+     ["staff", "signins"], ["refusals"]],
+    ids=["report", "day-close", "staff signins", "refusals"],
 )  # fmt: skip
 def test_a_store_never_set_up_is_said_in_words_and_no_file_is_made(
     tmp_path: Path, command: list[str]

@@ -20,12 +20,14 @@ from ui_helpers import (
     settle,
     sign_in,
     type_complaint,
+    type_text,
 )
 
 from deskapp.clock import FrozenClock
 from deskapp.i18n import t
 from deskapp.screens.app import DeskApp
 from deskapp.screens.handover import HandoverScreen
+from deskapp.screens.help import HelpScreen
 from deskapp.screens.intake import IntakeScreen
 from deskapp.screens.signin import SignInScreen
 from deskapp.screens.textual_private import notifications
@@ -260,3 +262,68 @@ async def test_date_examples_are_from_the_desks_today(desk: Desk, clock: FrozenC
         shown = [app.screen.query_one(f"#{i}", Input).placeholder for i in ("f-from", "f-to")]
         assert "2026-12-01" in shown[0] and "2026-12-14" in shown[1], shown
         assert "2026-11" not in " ".join(shown)
+
+
+async def test_tab_out_of_the_cause_closes_its_matches(desk: Desk) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        app.screen.query_one("#cause-query").focus()
+        await type_text(pilot, "xh")
+        await settle(pilot)
+        picker = app.screen.query_one("#cause")
+        assert picker.has_class("-open")
+        await pilot.press("tab")
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "channel"
+        assert not picker.has_class("-open")  # not eight rows left over the next fields
+        await pilot.press("shift+tab")
+        await settle(pilot)
+        assert picker.has_class("-open")  # back in it: the matches again
+
+
+async def test_f3_again_or_back_to_f3_puts_the_cursor_in_the_search_box(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    take(desk, actors["1001"], "王先生", "13800000001")
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await type_text(pilot, "王")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "results"
+        await pilot.press("f3")  # F3 again: the box, what was typed selected
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "query"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "results"
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("f3")  # back to F3 from another screen: the box
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "query"
+
+
+async def test_f1_lists_ctrl_t_on_f2_and_f5_once_on_f5(desk: Desk) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        said = [what for _, what in app.screen.keys]
+        assert t("intake.hand_off") in said and t("intake.key_hand_offs") in said, said
+        await pilot.press("escape")
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        keys = [key for key, _ in app.screen.keys]
+        said = [what for _, what in app.screen.keys]
+        assert t("shift.next_tab") in said and t("shift.title") not in said, app.screen.keys
+        assert len(keys) == len(set(keys)), keys
