@@ -399,6 +399,8 @@ class DeskApp(LastResort, App[None]):
 
     # The tab F5 opens on next (set when signing in found handovers waiting; read once).
     shift_tab_wanted: str | None = None
+    # What signing in said of it: taken back once F5 is there (it would cover the dialogs).
+    handover_notice = ""
 
     @desk_work(group="handovers-waiting")
     def tell_handovers(self, actor: Actor) -> None:
@@ -413,6 +415,7 @@ class DeskApp(LastResort, App[None]):
         message = t(said, count=len(waiting.shifts), names="、".join(waiting.names),
                     tickets=waiting.tickets, fkey="F5")  # fmt: skip
         self.call_from_thread(setattr, self, "shift_tab_wanted", "tab-waiting")
+        self.call_from_thread(setattr, self, "handover_notice", message)
         self.call_from_thread(self.notify, message, severity="warning", timeout=60)
 
     def after_handover(self, shift: Shift | None) -> None:

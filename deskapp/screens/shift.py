@@ -33,6 +33,7 @@ from deskapp.screens.boundary import desk_work
 from deskapp.screens.desk_app import SignedIn, desk_app
 from deskapp.screens.handover import HandoverScreen
 from deskapp.screens.keys import keyed
+from deskapp.screens.textual_private import withdraw_notifications
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.deadline_text import clock_text, handover_item_line
 from deskapp.screens.widgets.desk_footer import DeskFooter
@@ -164,6 +165,8 @@ class ShiftScreen(SignedIn, ModeScreen):
         wanted = desk_app(self).shift_tab_wanted
         if wanted:  # signing in said a handover waits: F5 opens where it is taken or filed
             desk_app(self).shift_tab_wanted = None
+            # Said, and now in front of them: the notice would cover the PIN dialogs' buttons.
+            withdraw_notifications(self.app, {desk_app(self).handover_notice})
             self._cursor_placed = True
             self.query_one(TabbedContent).active = wanted
             self.call_after_refresh(self._focus_in_tab, wanted)

@@ -153,8 +153,10 @@ async def test_the_acknowledge_dialog_of_a_long_handover_opens_at_its_top(
     app = make_app(desk)
     async with app.run_test(size=size) as pilot:
         await sign_in(pilot, "1002", "2222")
+        assert "份交接等您接收" in _notices(app)
         await pilot.press("f5")
         await settle(pilot)
+        assert "份交接等您接收" not in _notices(app)  # there now: not over the dialog's buttons
         await pilot.press("ctrl+a")
         await settle(pilot)
         dialog = app.screen
