@@ -906,8 +906,9 @@ class IntakeScreen(ModeScreen):
     def write_hand_off(self, data: str) -> None:
         """The hand-off and the end of the handler's own draft, in one transaction; only once
         it is on disk is the handler signed out. A store that refuses it changes nothing."""
+        taken = self._hand_off.key if self._hand_off is not None else ""
         with self.drafts.lock:
-            hand_off(self.desk, FORM_KEY, data, self.actor)
+            hand_off(self.desk, FORM_KEY, data, self.actor, replaces=taken)
         self.app.call_from_thread(self._handed_off)
 
     def _handed_off(self) -> None:

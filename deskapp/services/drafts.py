@@ -143,10 +143,11 @@ def _escape(data: str) -> str:
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", data)
 
 
-def hand_off(desk: Desk, form: str, data: str, by: Actor) -> HandOff:
+def hand_off(desk: Desk, form: str, data: str, by: Actor, replaces: str = "") -> HandOff:
     """Ctrl+T: the form becomes a hand-off of its own and the handler's own draft of it goes,
     in one transaction: a store that refuses the write (busy, read-only, full) leaves both as
-    they were, and the caller keeps the form on screen."""
+    they were, and the caller keeps the form on screen. `replaces`: the hand-off this form
+    was taken from (its taker found it is about them too): it goes, the new one carries it."""
     now = desk.clock.now()
     fields = json.loads(data)
     if not str(fields.get("received_at", "")).strip():
@@ -166,9 +167,10 @@ def hand_off(desk: Desk, form: str, data: str, by: Actor) -> HandOff:
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         session.add(Draft(staff_id=record.key, form=form,
                           data=_escape(_write(record, data, None)), updated_at=now))  # fmt: skip
-        own = session.get(Draft, (by.id, form))
-        if own is not None:
-            session.delete(own)
+        for key in (by.id, replaces):
+            old = session.get(Draft, (key, form)) if key else None
+            if old is not None:
+                session.delete(old)
         session.commit()
     return record
 

@@ -134,3 +134,16 @@ def test_a_released_hand_off_waits_for_the_next_colleague(
     assert waiting.taken_by is None and waiting.by_name == "张敏"
     assert json.loads(waiting.data)["demand"] == "书面道歉"
     assert open_to(waiting, chen.id)
+
+
+def test_a_taken_hand_off_handed_on_again_is_one_record(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """刘洋 took 张敏's hand-off and finds it is about him too: handed on, it is one hand-off,
+    not his claimed copy left behind as well."""
+    zhang, liu = actors["1001"], actors["1002"]
+    handed = hand_off(desk, FORM, recused(desk, zhang, "周红"), zhang)
+    taken = take_hand_off(desk, FORM, handed.key, liu, desk_holder("a"))
+    hand_off(desk, FORM, taken.data, liu, replaces=taken.key)
+    [waiting] = waiting_hand_offs(desk, FORM)
+    assert waiting.by_name == "刘洋" and waiting.taken_by is None
