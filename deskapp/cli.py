@@ -182,6 +182,26 @@ def _desk(settings: DeskSettings):
     return Desk.open(settings.db, data_dir=settings.data_dir)
 
 
+def _set_up_desk(settings: DeskSettings):
+    """The desk of a command that reads or writes the terminal's records (not `staff list`,
+    which also makes a bare store to set up): a store never set up is said in words with the
+    command that sets it up (exit 2), and no empty store file is left in the data folder."""
+    import shlex
+
+    db = shlex.quote(str(settings.db))
+    # (A folder on the way that is a file is the store's file error, said as such below.)
+    in_a_file = any(p.exists() and not p.is_dir() for p in settings.db.parents)
+    if not settings.db.exists() and not in_a_file:
+        click.echo(f"✗ {_t('cli.no_store', db=db)}", err=True)
+        sys.exit(2)  # a bad input (ExitCode.BAD_INPUT)
+    desk = _desk(settings)
+    if not desk.is_initialised():
+        desk.close()
+        click.echo(f"✗ {_t('cli.not_initialised', db=db)}", err=True)
+        sys.exit(2)  # a bad input (ExitCode.BAD_INPUT)
+    return desk
+
+
 def _fail(violation) -> None:
     from deskapp.i18n import error_text
 
@@ -425,7 +445,7 @@ def staff_signins(settings: DeskSettings, days: int) -> None:
     from deskapp.i18n import t
     from deskapp.services.staff import signin_events
 
-    desk = _desk(settings)
+    desk = _set_up_desk(settings)
     listed = signin_events(desk, desk.clock.now() - timedelta(days=days))
     if not listed:
         click.echo(t("staff.no_events", days=days))
@@ -532,7 +552,7 @@ def refusals_command(settings: DeskSettings, days: int) -> None:
     from deskapp.i18n import t
     from deskapp.services.audit import recent_refusals
 
-    desk = _desk(settings)
+    desk = _set_up_desk(settings)
     listed = recent_refusals(desk, desk.clock.now() - timedelta(days=days))
     if not listed:
         click.echo(t("audit.none", days=days))
@@ -653,7 +673,7 @@ def report(
         period_from_args,
     )
 
-    desk = _desk(settings)
+    desk = _set_up_desk(settings)
     try:
         today = desk.clock.now().astimezone(desk.tz).date()
         period = period_from_args(period_kind, first, last, today)
@@ -752,7 +772,7 @@ def import_cmd(
     from deskapp.i18n import t
     from deskapp.services.importer import import_file, importing_actor
 
-    desk = _desk(settings)
+    desk = _set_up_desk(settings)
     prompt = (t("import.manager_pin_prompt", work_no=manager) if manager.strip()
               else t("import.pin_prompt", work_no=work_no))  # fmt: skip
     pin = os.environ.get(IMPORT_PIN_ENV) or click.prompt(
@@ -922,7 +942,7 @@ def day_close_command(settings: DeskSettings, day: str) -> None:
         sys.exit(2)
     if not year_in_range(when.year):  # (year 1: the day's bounds overflow in UTC)
         _fail(RuleViolation([year_error("date")]))
-    desk = _desk(settings)
+    desk = _set_up_desk(settings)
     listing = checklist(desk, when)
     for rule, ok in listing.rules_ok().items():
         click.echo(f"{'✓' if ok else '✗'} {t(f'day.rule_{rule}')}")

@@ -438,6 +438,9 @@ class DeskApp(LastResort, App[None]):
 
         translate_select_overlay()  # before the first Select opens (signed-in screens only)
         self.actor = actor
+        # The previous handler's notices (a handover for them, a store that was busy) are
+        # theirs: they would cover this one's hand-off dialog.
+        self.clear_notifications()
         self.switch_mode("intake")
         self.refresh_bindings()
         self._notified.clear()
@@ -464,8 +467,8 @@ class DeskApp(LastResort, App[None]):
 
     # The tab F5 opens on next (set when signing in found handovers waiting; read once).
     shift_tab_wanted: str | None = None
-    # The words of that notice: taken off the screen once F5 has gone there (its job done).
-    handover_notice: str | None = None
+    # What signing in said of it: taken back once F5 is there (it would cover the dialogs).
+    handover_notice = ""
 
     @desk_work(group="handovers-waiting")
     def tell_handovers(self, actor: Actor) -> None:
@@ -627,7 +630,7 @@ class DeskApp(LastResort, App[None]):
         from deskapp.screens.widgets.draft_keeper import DraftKeeper
 
         for screen in self._intake_screens():
-            worker = screen.save_draft_now()
+            worker = screen.save_draft_now(leaving=True)
             if worker is not None:
                 with contextlib.suppress(WorkerFailed):  # said by the boundary; asked below
                     await worker.wait()
@@ -668,10 +671,11 @@ class DeskApp(LastResort, App[None]):
             return
         # Screens save their drafts as they are typed; leaving them loses nothing.
         for screen in self._intake_screens():
-            worker = screen.save_draft_now()
+            worker = screen.save_draft_now(leaving=True)
             if worker is not None:
                 await worker.wait()  # written before the screen (and its workers) goes away
         self.actor = None
+        self.clear_notifications()  # said to the one leaving, not to the next at the counter
         await self.switch_mode("signin")
         for mode, screen_type in SIGNED_IN_MODES.items():
             if has_mode_stack(self, mode):

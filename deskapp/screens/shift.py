@@ -33,9 +33,9 @@ from deskapp.screens.boundary import desk_work
 from deskapp.screens.desk_app import SignedIn, desk_app, hall_today
 from deskapp.screens.handover import HandoverScreen
 from deskapp.screens.keys import keyed
-from deskapp.screens.textual_private import withdraw_notification
+from deskapp.screens.textual_private import withdraw_notifications
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
-from deskapp.screens.widgets.deadline_text import clock_text
+from deskapp.screens.widgets.deadline_text import clock_text, handover_item_line
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.desk_text_area import DeskTextArea
 from deskapp.screens.widgets.draft_keeper import DraftKeeper
@@ -161,9 +161,8 @@ class ShiftScreen(SignedIn, ModeScreen):
         wanted = desk_app(self).shift_tab_wanted
         if wanted:  # signing in said a handover waits: F5 opens where it is taken or filed
             desk_app(self).shift_tab_wanted = None
-            notice = desk_app(self).handover_notice
-            if notice:  # said and followed: off the screen, not over the acknowledge dialog
-                withdraw_notification(self.app, notice)
+            # Said, and now in front of them: the notice would cover the PIN dialogs' buttons.
+            withdraw_notifications(self.app, {desk_app(self).handover_notice})
             self._cursor_placed = True
             self.query_one(TabbedContent).active = wanted
             self.call_after_refresh(self._focus_in_tab, wanted)
@@ -407,20 +406,23 @@ class ShiftScreen(SignedIn, ModeScreen):
             return
         self._ask_acknowledge(row)
 
-    @desk_work(exclusive=True, group="acknowledge")
-    def _ask_acknowledge(self, row: shifts.ShiftRow) -> None:
-        """What is being taken over (the shift's note, each item with its deadline and its
-        note) is read and shown above the PIN: the PIN confirms what was read."""
-        desk = self.desk
-        view = shifts.handover_view(desk, row.id)
+    def _intro(self, view: shifts.HandoverView) -> str:
+        """What is being taken over or filed (the shift's note, each item with its clock as
+        it stands, its deadline and its note), shown above the PIN: the PIN confirms what was
+        read."""
+        now = self.desk.clock.now()
         lines = [f"{t('shift.note')}:{view.shift.note}", t("shift.items", count=len(view.items))]
         for item, ticket, customer, _phone in view.items:
-            clock = t(f"clock.{item.next_clock}") if item.next_clock else ""
-            due = format_local(item.next_due_at, desk.tz)[5:] if item.next_due_at else ""
-            lines.append(f"· {ticket} {customer} · {clock} {due} → {item.note}")
-        spec = DialogSpec(
-            f"{t('shift.acknowledge')} · {row.staff_name}", pin_fields(), "\n".join(lines)
-        )
+            clock = view.clocks.get(item.complaint_id)
+            line = handover_item_line(self.desk, item, ticket, customer, "", clock, now)
+            lines.append(f"· {line.plain} → {item.note}")
+        return "\n".join(lines)
+
+    @desk_work(exclusive=True, group="acknowledge")
+    def _ask_acknowledge(self, row: shifts.ShiftRow) -> None:
+        desk = self.desk
+        intro = self._intro(shifts.handover_view(desk, row.id))
+        spec = DialogSpec(f"{t('shift.acknowledge')} · {row.staff_name}", pin_fields(), intro)
 
         def submit(values: dict[str, Any]) -> None:
             shifts.acknowledge(desk, row.id, values["work_no"], values["pin"])
@@ -434,13 +436,20 @@ class ShiftScreen(SignedIn, ModeScreen):
         row = self._selected("waiting", self.waiting)
         if row is None:
             return
+        self._ask_file(row)
+
+    @desk_work(exclusive=True, group="file")
+    def _ask_file(self, row: shifts.ShiftRow) -> None:
         desk = self.desk
-        spec = DialogSpec(f"{t('shift.file')} · {row.staff_name}", pin_fields(note=True))
+        intro = self._intro(shifts.handover_view(desk, row.id))
+        spec = DialogSpec(f"{t('shift.file')} · {row.staff_name}", pin_fields(note=True), intro)
 
         def submit(values: dict[str, Any]) -> None:
             shifts.file_handover(desk, row.id, values["work_no"], values["pin"], values["note"])
 
-        self.app.push_screen(ActionDialog(spec, submit), self._after_pin_action)
+        self.app.call_from_thread(
+            self.app.push_screen, ActionDialog(spec, submit), self._after_pin_action
+        )
 
     def _after_pin_action(self, done: bool | None) -> None:
         if done:

@@ -20,6 +20,8 @@ Why each is used, in one line:
   (deskapp/screens/driver.py).
 - `textual.widgets._select.SelectOverlay`: the open Select's Esc binding, relabelled in the
   desk's language (deskapp/screens/palette.py).
+- `App._unnotify`: a notice that is no longer true (the store was busy; the retry saved) is
+  taken back (deskapp/screens/intake.py).
 - `MessagePump._dispatch_message`: an error in an event handler or a key's action is reported
   in words and the desk goes on, where Textual would end the app (`keep_handlers_running`).
 - `App._unnotify`: the sign-in's "a handover waits, press F5" notice is taken off once F5 is
@@ -79,7 +81,7 @@ __all__ = [
     "screen_stacks",
     "select_options",
     "styles_current",
-    "withdraw_notification",
+    "withdraw_notifications",
 ]
 
 # What this module reaches, checked by the test: (class, attribute) and private modules.
@@ -149,10 +151,10 @@ def notifications(app: App[Any]) -> list[Notification]:
     return list(app._notifications)
 
 
-def withdraw_notification(app: App[Any], message: str) -> None:
-    """Take the notification saying `message` off the screen before its time."""
+def withdraw_notifications(app: App[Any], messages: set[str]) -> None:
+    """Take back notices that are no longer true (a failure to save, once a retry saved)."""
     for notification in list(app._notifications):
-        if notification.message == message:
+        if notification.message in messages:
             app._unnotify(notification)
 
 
