@@ -353,7 +353,7 @@ RECIPES: dict[str, Callable[[Desk, dict[str, Actor]], Call]] = {
     "followup.tell_refund": _tell_refund,
     "followup.set_no_fault": _on_ticket(
         followup.set_no_fault, no_fault=True, reason="核实为客户误解资费规则"
-    ),  # fmt: skip
+    ),
     "batches.link_to_batch": _link_to_batch,
 }
 
