@@ -178,6 +178,7 @@ def build_demo(
         progress("demo", count + 2, total)
         _opinion_book(desk, clock, handlers[0], now)
         _watch_list(desk, clock, chain, now)
+        _batch_and_case(desk, clock, chain, now)
         progress("demo", total, total)
     finally:
         desk.close()
@@ -243,6 +244,35 @@ def _watch_list(desk: Desk, clock: FrozenClock, chain: dict[str, Actor], now: da
         refused="要求每月免费话费 200 元作为补偿,已按政策拒绝",
         review_on=f"{review:%Y-%m-%d}",
     ))  # fmt: skip
+    clock.set(now)
+
+
+def _batch_and_case(desk: Desk, clock: FrozenClock, chain: dict[str, Actor], now: datetime) -> None:
+    """批量投诉 and 案例库 (issue 18): a complaint plan the duty manager opened with last
+    week's marketing campaign and closed when it ended, and the ticket closed longest ago
+    marked as a case for the morning meeting."""
+    from deskapp.services.batches import BatchForm, close_batch, open_batch
+    from deskapp.services.cases import mark_case
+
+    manager = chain[DEMO_STAFF[2].work_no]
+    clock.set(now - timedelta(days=9))
+    plan = open_batch(desk, manager, BatchForm(
+        title="流量包促销活动投诉预案", cause_code=desk.refdata.causes.intake_paths()[0].code,
+        area="本厅", description="促销期间办理流量包的客户可能对生效时间有疑问",
+        campaign=True, scripts="流量包次月1日生效,当月按原套餐计费",
+    ))  # fmt: skip
+    clock.set(now - timedelta(days=2))
+    close_batch(desk, manager, plan.id, "促销活动已结束,未收到相关投诉")
+    with desk.read() as session:
+        closed = session.scalars(
+            sa.select(col(Complaint.id))
+            .where(col(Complaint.status).in_(("closed", "visited")))
+            .order_by(col(Complaint.closed_at))
+            .limit(1)
+        ).first()
+    if closed is not None:
+        clock.set(now - timedelta(hours=1))
+        mark_case(desk, manager, closed, "先复述客户诉求再解释规则,客户情绪明显缓和")
     clock.set(now)
 
 
