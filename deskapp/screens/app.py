@@ -44,7 +44,7 @@ from deskapp.screens.textual_private import (
     print_at_exit,
     screen_stacks,
 )
-from deskapp.screens.themes import DESK_THEMES
+from deskapp.screens.themes import DESK_THEMES, HIGH_CONTRAST
 
 if TYPE_CHECKING:
     from deskapp.config import DeskSettings
@@ -733,7 +733,9 @@ class DeskApp(LastResort, App[None]):
     _clashes_told: frozenset[str] = frozenset()
 
     def watch_theme(self, theme: str) -> None:
-        """A theme picked in the palette (切换主题) is there at the next start."""
+        """A theme picked in the palette (切换主题) is there at the next start. The high-contrast
+        theme marks the fields' boxes and the focused one more strongly (app.tcss)."""
+        self.set_class(theme == HIGH_CONTRAST.name, "-high-contrast")
         path = self._config_path
         if not self._preferences_loaded or path is None:
             return

@@ -530,3 +530,29 @@ async def test_date_examples_in_placeholders_are_relative_to_today(
     far = {d: where for d, where in seen.items()
            if abs((date.fromisoformat(d) - today).days) > 31}  # fmt: skip
     assert far == {}, far
+
+
+async def test_high_contrast_shows_every_box_and_marks_the_focused_one_strongly(desk: Desk) -> None:
+    """In the high-contrast theme an empty field stands out from the black page, and the focused
+    field (an input, a choice box) is marked far brighter than the others: more than the faint
+    tint the other themes use (before: the boxes were the page's black, the focused one a shade
+    away from it)."""
+    from textual.widgets import Select
+
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        app.theme = "desk-high-contrast"
+        await sign_in(pilot)
+        screen = app.screen
+        page = screen.styles.background.brightness
+
+        def brightness(selector: str) -> float:
+            return screen.query_one(selector).styles.background.brightness
+
+        assert brightness("#contact_phone") - page >= 0.1
+        assert brightness("#customer_name") - brightness("#contact_phone") >= 0.15
+        channel = screen.query_one("#channel", Select)
+        channel.focus()
+        await settle(pilot)
+        current = channel.query_one("SelectCurrent").styles.background.brightness
+        assert current - brightness("#contact_phone") >= 0.15
