@@ -84,8 +84,9 @@ class Stats:
 class Result:
     """One benchmarked figure, its baseline from the same run, and its budget if it has one.
 
-    `budget_kind` says what the budget limits: "p95_ms" (the figure's p95 in milliseconds) or
-    "ratio_p50" (the figure's median over the baseline's median)."""
+    `budget_kind` says what the budget limits: "p95_ms" (the figure's p95 in milliseconds),
+    "ratio_p50" (the figure's median over the baseline's median) or "ratio_p95" (the figure's
+    p95 over the baseline's p95)."""
 
     bench: str
     name: str
@@ -110,6 +111,8 @@ class Result:
             return self.stats.p95
         if self.budget_kind == "ratio_p50":
             return self.ratio
+        if self.budget_kind == "ratio_p95":
+            return self.ratio_p95
         return None
 
     @property
@@ -126,6 +129,8 @@ class Result:
             return f"p95 ≤ {self.budget:g} ms"
         if self.budget_kind == "ratio_p50":
             return f"≤ {self.budget:g}× baseline"
+        if self.budget_kind == "ratio_p95":
+            return f"p95 ≤ {self.budget:g}× baseline p95"
         return "(no budget)"
 
     def to_json(self) -> dict:

@@ -94,10 +94,11 @@ class Typist:
         await self.settle()
 
     async def answer_yes_if_asked(self) -> None:
-        """A question on screen (a confirm, a hand-off): Y, counted; none: no key."""
+        """A question on screen: Y for a confirm, Enter on the focused "take" of a hand-off
+        (it answers no letter), counted; none: no key."""
         screen = type(self.app.screen).__name__
         if screen in ("ConfirmScreen", "HandOffScreen"):
-            await self.press("y")
+            await self.press("y" if screen == "ConfirmScreen" else "enter")
             await self.settle()
 
     async def choose(self, select_id: str, typed: str) -> None:

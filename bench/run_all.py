@@ -12,7 +12,17 @@ import argparse
 import time
 from datetime import UTC, datetime
 
-from bench import intake_save, make_db, queue, quit, reports, search, signin_intake, startup
+from bench import (
+    cli,
+    intake_save,
+    make_db,
+    queue,
+    quit,
+    reports,
+    search,
+    signin_intake,
+    startup,
+)
 from bench.common import RESULTS, Result, machine_info, print_result, save_results, summary_table
 
 
@@ -35,6 +45,7 @@ def main() -> None:
         ("startup", lambda: startup.run(reps, args.rows)),
         ("signin_intake", lambda: signin_intake.run(reps, args.rows)),
         ("quit", lambda: quit.run(reps, args.rows)),
+        ("cli", lambda: cli.run(7 if args.quick else 15, args.rows)),
         ("intake_save", lambda: intake_save.run(saves, args.rows)),
         ("search", lambda: search.run(queries, args.rows)),
         ("queue", lambda: queue.run(queries, reps, args.rows)),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ MAX_DAYS = 36_500
 
 if TYPE_CHECKING:
     from deskapp.config import DeskSettings
+    from deskapp.services.progress import Progress
 
 
 def _settings(ctx: click.Context) -> DeskSettings:
@@ -178,6 +180,26 @@ def _desk(settings: DeskSettings):
     from deskapp.services.desk import Desk
 
     return Desk.open(settings.db, data_dir=settings.data_dir)
+
+
+def _set_up_desk(settings: DeskSettings):
+    """The desk of a command that reads or writes the terminal's records (not `staff list`,
+    which also makes a bare store to set up): a store never set up is said in words with the
+    command that sets it up (exit 2), and no empty store file is left in the data folder."""
+    import shlex
+
+    db = shlex.quote(str(settings.db))
+    # (A folder on the way that is a file is the store's file error, said as such below.)
+    in_a_file = any(p.exists() and not p.is_dir() for p in settings.db.parents)
+    if not settings.db.exists() and not in_a_file:
+        click.echo(f"✗ {_t('cli.no_store', db=db)}", err=True)
+        sys.exit(2)  # a bad input (ExitCode.BAD_INPUT)
+    desk = _desk(settings)
+    if not desk.is_initialised():
+        desk.close()
+        click.echo(f"✗ {_t('cli.not_initialised', db=db)}", err=True)
+        sys.exit(2)  # a bad input (ExitCode.BAD_INPUT)
+    return desk
 
 
 def _fail(violation) -> None:
@@ -423,7 +445,7 @@ def staff_signins(settings: DeskSettings, days: int) -> None:
     from deskapp.i18n import t
     from deskapp.services.staff import signin_events
 
-    desk = _desk(settings)
+    desk = _set_up_desk(settings)
     listed = signin_events(desk, desk.clock.now() - timedelta(days=days))
     if not listed:
         click.echo(t("staff.no_events", days=days))
@@ -530,7 +552,7 @@ def refusals_command(settings: DeskSettings, days: int) -> None:
     from deskapp.i18n import t
     from deskapp.services.audit import recent_refusals
 
-    desk = _desk(settings)
+    desk = _set_up_desk(settings)
     listed = recent_refusals(desk, desk.clock.now() - timedelta(days=days))
     if not listed:
         click.echo(t("audit.none", days=days))
@@ -559,8 +581,11 @@ def demo(settings: DeskSettings, reset: bool, no_open: bool) -> None:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
     if not db.exists():
+        from deskapp.cli_progress import progress_bar
+
         click.echo(t("demo.building", path=str(db)))
-        build_demo(db, data_dir=settings.data_dir)
+        with progress_bar() as progress:
+            build_demo(db, data_dir=settings.data_dir, progress=progress)
         if "://" not in hall:
             from deskapp.services.hall_sync import sync
 
@@ -648,7 +673,7 @@ def report(
         period_from_args,
     )
 
-    desk = _desk(settings)
+    desk = _set_up_desk(settings)
     try:
         today = desk.clock.now().astimezone(desk.tz).date()
         period = period_from_args(period_kind, first, last, today)
@@ -677,6 +702,46 @@ def report(
 IMPORT_PIN_ENV = "DESKAPP_IMPORT_PIN"  # for scripts: the environment, never an argument
 
 
+@contextlib.contextmanager
+def _import_progress(quiet: bool) -> Iterator[Progress | None]:
+    """The import's progress on stderr (rich): rows checked, then rows written, each with its
+    bar, count, elapsed time and the time still to go (ETA). On a terminal it redraws in
+    place; to a file or pipe it writes its last state when each phase ends."""
+    if quiet:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from deskapp.i18n import t
+
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn(t("import.progress_elapsed")), TimeElapsedColumn(),
+        TextColumn(t("import.progress_eta")), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=False,
+    )  # fmt: skip
+    tasks: dict[str, TaskID] = {}
+
+    def report(phase: str, done: int, total: int | None) -> None:
+        if phase not in tasks:
+            for other in tasks.values():
+                bar.stop_task(other)
+            tasks[phase] = bar.add_task(t(f"import.progress_{phase}"), total=total or None)
+        bar.update(tasks[phase], completed=done, total=total or None)
+
+    with bar:
+        yield report
+
+
 @main.command("import")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--as", "work_no", required=True,
@@ -687,6 +752,7 @@ IMPORT_PIN_ENV = "DESKAPP_IMPORT_PIN"  # for scripts: the environment, never an 
 @click.option("--encoding", help="CSV 编码 (默认自动: UTF-8, 带 BOM 的 UTF-8, GBK)")
 @click.option("--dry-run", is_flag=True, help="只检查, 不写入")
 @click.option("-v", "--verbose", is_flag=True, help="也列出跳过的行")
+@click.option("-q", "--quiet", is_flag=True, help="不显示进度条")
 @pass_settings
 def import_cmd(
     settings: DeskSettings,
@@ -697,6 +763,7 @@ def import_cmd(
     encoding: str | None,
     dry_run: bool,
     verbose: bool,
+    quiet: bool,
 ) -> None:
     """导入投诉 from a CSV or XLSX file (column layout: docs/import.md). Bad rows are listed
     with their line numbers and the good rows imported; importing again adds nothing.
@@ -705,16 +772,18 @@ def import_cmd(
     from deskapp.i18n import t
     from deskapp.services.importer import import_file, importing_actor
 
-    desk = _desk(settings)
+    desk = _set_up_desk(settings)
     prompt = (t("import.manager_pin_prompt", work_no=manager) if manager.strip()
               else t("import.pin_prompt", work_no=work_no))  # fmt: skip
     pin = os.environ.get(IMPORT_PIN_ENV) or click.prompt(
         prompt, hide_input=True, default="", show_default=False
     )
+
     try:
         actor = importing_actor(desk, work_no, pin, vouched_by=manager)
-        result = import_file(desk, actor, file, source=source, encoding=encoding,
-                             dry_run=dry_run)  # fmt: skip
+        with _import_progress(quiet) as progress:
+            result = import_file(desk, actor, file, source=source, encoding=encoding,
+                                 dry_run=dry_run, progress=progress)  # fmt: skip
     except RuleViolation as violation:
         _fail(violation)
         return
@@ -873,7 +942,7 @@ def day_close_command(settings: DeskSettings, day: str) -> None:
         sys.exit(2)
     if not year_in_range(when.year):  # (year 1: the day's bounds overflow in UTC)
         _fail(RuleViolation([year_error("date")]))
-    desk = _desk(settings)
+    desk = _set_up_desk(settings)
     listing = checklist(desk, when)
     for rule, ok in listing.rules_ok().items():
         click.echo(f"{'✓' if ok else '✗'} {t(f'day.rule_{rule}')}")

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
-import tomlkit
-from tomlkit.exceptions import TOMLKitError
 
 
 def default_config_path() -> Path:
@@ -73,6 +71,9 @@ def save_theme(path: Path, theme: str) -> None:
     version does not know, comments, layout): tomlkit edits only the top-level `theme` key.
     A file that does not parse is never rewritten (its content would be lost): it is left as it
     is and PreferencesNotWritten says at which line it is broken."""
+    import tomlkit  # only when the theme is saved: every command reads this module (issue 22)
+    from tomlkit.exceptions import TOMLKitError
+
     try:
         text = path.read_text(encoding="utf-8") if path.is_file() else ""
         tomllib.loads(text)  # what the desk reads at start must read it too

@@ -32,3 +32,25 @@ def store_limited(desk: Desk, pragma: str) -> Iterator[None]:
 
 DISK_FULL = "PRAGMA max_page_count = {pages}"
 READ_ONLY = "PRAGMA query_only = ON"
+
+
+@contextmanager
+def write_lock_held(desk: Desk, busy_timeout_ms: int = 300) -> Iterator[None]:
+    """Another process holds the store's write lock (BEGIN IMMEDIATE) for longer than the
+    desk waits: the desk gives up after `busy_timeout_ms` instead of its 10 s."""
+    import sqlite3
+
+    import deskapp.store.engine as engine_module
+
+    saved = engine_module.BUSY_TIMEOUT_MS
+    engine_module.BUSY_TIMEOUT_MS = busy_timeout_ms
+    desk.engine.dispose()
+    holder = sqlite3.connect(str(desk.engine.url.database), timeout=0, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        engine_module.BUSY_TIMEOUT_MS = saved
+        desk.engine.dispose()

@@ -54,7 +54,14 @@ def read_local(
     fields = _fields(text.strip(), now.astimezone(tz).date())
     if fields is not None and not year_in_range(fields[0]):
         return None, year_error(field)
-    return None, FieldError(field, "error.time.format")
+    return None, time_format_error(field, tz, now)
+
+
+def time_format_error(field: str, tz: ZoneInfo, now: datetime) -> FieldError:
+    """The forms a time is typed in, said with examples of today (never a date long past)."""
+    today = now.astimezone(tz)
+    examples = {"full": today.strftime("%Y-%m-%d"), "short": today.strftime("%m-%d")}
+    return FieldError(field, "error.time.format", examples)
 
 
 def format_local(moment: datetime | None, tz: ZoneInfo) -> str:

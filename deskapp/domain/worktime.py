@@ -47,8 +47,6 @@ from itertools import pairwise
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
-
 from deskapp.domain.statutory import statutory_holiday
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -214,12 +212,16 @@ class ChineseCalendarLibrary:
     raises NotImplementedError for a year it has no data for: that becomes "unknown" (None)."""
 
     def is_workday(self, day: date) -> bool | None:
+        import chinese_calendar  # when a calendar is first asked (every command loads this)
+
         try:
             return bool(chinese_calendar.is_workday(day))
         except NotImplementedError:
             return None
 
     def holiday_name(self, day: date) -> str | None:
+        import chinese_calendar
+
         try:
             _, name = chinese_calendar.get_holiday_detail(day)
         except NotImplementedError:

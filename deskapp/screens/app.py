@@ -21,6 +21,7 @@ from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.worker import Worker, WorkerFailed, WorkerState
 
 from deskapp.clock import Clock
@@ -43,7 +44,7 @@ from deskapp.screens.textual_private import (
     print_at_exit,
     screen_stacks,
 )
-from deskapp.screens.themes import DESK_THEMES
+from deskapp.screens.themes import DESK_THEMES, HIGH_CONTRAST
 
 if TYPE_CHECKING:
     from deskapp.config import DeskSettings
@@ -342,6 +343,51 @@ class DeskApp(LastResort, App[None]):
             self.notify(t("signin.idle_signed_out", minutes=minutes), severity="warning",
                         timeout=3600)  # fmt: skip
 
+    # ------------------------------------------------------------ Textual's words, the desk's
+
+    def search_themes(self) -> None:
+        """切换主题: Textual's list of themes in the desk's palette (its prompt and its "no
+        matches" in the desk's language; Textual writes "Search for themes…")."""
+        from textual.theme import ThemeProvider
+
+        from deskapp.screens.palette import DeskCommandPalette
+
+        self.push_screen(DeskCommandPalette([ThemeProvider], t("palette.theme_placeholder")))
+
+    def action_show_help_panel(self) -> None:
+        """按键说明 in the palette: the desk's help (F1), every key in the desk's words, instead
+        of Textual's key panel, which lists its widgets' keys in English."""
+        self.action_help()
+
+    def get_loading_widget(self) -> Widget:
+        """Textual's LoadingIndicator, which reads "Loading..." where animations are off."""
+        from deskapp.screens.widgets.loading import DeskLoadingIndicator
+
+        return DeskLoadingIndicator()
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:  # fmt: skip
+        """截图 (the palette): saved in the export folder, beside the printable files, rather
+        than a Downloads folder a counter terminal may not have; said in the desk's words
+        (on_delivery_complete, on_delivery_failed)."""
+        folder = Path(path) if path else self.export_dir
+        with contextlib.suppress(OSError):  # a folder that cannot be made is said on delivery
+            folder.mkdir(parents=True, exist_ok=True)
+        return super().deliver_screenshot(filename, str(folder), time_format)
+
+    def on_delivery_complete(self, event: events.DeliveryComplete) -> None:
+        if event.name == "screenshot":
+            event.prevent_default()  # not Textual's English "Saved screenshot to …"
+            where = str(event.path) if event.path is not None else ""
+            self.notify(t("palette.screenshot_saved", path=where), markup=False)
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        if event.name == "screenshot":
+            event.prevent_default()  # not Textual's English "Failed to save screenshot"
+            reason = getattr(event.exception, "strerror", None) or type(event.exception).__name__
+            self.notify(t("palette.screenshot_failed", folder=str(self.export_dir), reason=reason),
+                        severity="error", markup=False)  # fmt: skip
+
     def action_command_palette(self) -> None:
         """Ctrl+P: Textual's palette, in the desk's words (deskapp/screens/palette.py)."""
         from textual.command import CommandPalette
@@ -392,6 +438,9 @@ class DeskApp(LastResort, App[None]):
 
         translate_select_overlay()  # before the first Select opens (signed-in screens only)
         self.actor = actor
+        # The previous handler's notices (a handover for them, a store that was busy) are
+        # theirs: they would cover this one's hand-off dialog.
+        self.clear_notifications()
         self.switch_mode("intake")
         self.refresh_bindings()
         self._notified.clear()
@@ -418,6 +467,8 @@ class DeskApp(LastResort, App[None]):
 
     # The tab F5 opens on next (set when signing in found handovers waiting; read once).
     shift_tab_wanted: str | None = None
+    # What signing in said of it: taken back once F5 is there (it would cover the dialogs).
+    handover_notice = ""
 
     @desk_work(group="handovers-waiting")
     def tell_handovers(self, actor: Actor) -> None:
@@ -432,6 +483,7 @@ class DeskApp(LastResort, App[None]):
         message = t(said, count=len(waiting.shifts), names="、".join(waiting.names),
                     tickets=waiting.tickets, fkey="F5")  # fmt: skip
         self.call_from_thread(setattr, self, "shift_tab_wanted", "tab-waiting")
+        self.call_from_thread(setattr, self, "handover_notice", message)
         self.call_from_thread(self.notify, message, severity="warning", timeout=60)
 
     def after_handover(self, shift: Shift | None) -> None:
@@ -578,7 +630,7 @@ class DeskApp(LastResort, App[None]):
         from deskapp.screens.widgets.draft_keeper import DraftKeeper
 
         for screen in self._intake_screens():
-            worker = screen.save_draft_now()
+            worker = screen.save_draft_now(leaving=True)
             if worker is not None:
                 with contextlib.suppress(WorkerFailed):  # said by the boundary; asked below
                     await worker.wait()
@@ -619,10 +671,11 @@ class DeskApp(LastResort, App[None]):
             return
         # Screens save their drafts as they are typed; leaving them loses nothing.
         for screen in self._intake_screens():
-            worker = screen.save_draft_now()
+            worker = screen.save_draft_now(leaving=True)
             if worker is not None:
                 await worker.wait()  # written before the screen (and its workers) goes away
         self.actor = None
+        self.clear_notifications()  # said to the one leaving, not to the next at the counter
         await self.switch_mode("signin")
         for mode, screen_type in SIGNED_IN_MODES.items():
             if has_mode_stack(self, mode):
@@ -680,7 +733,9 @@ class DeskApp(LastResort, App[None]):
     _clashes_told: frozenset[str] = frozenset()
 
     def watch_theme(self, theme: str) -> None:
-        """A theme picked in the palette (切换主题) is there at the next start."""
+        """A theme picked in the palette (切换主题) is there at the next start. The high-contrast
+        theme marks the fields' boxes and the focused one more strongly (app.tcss)."""
+        self.set_class(theme == HIGH_CONTRAST.name, "-high-contrast")
         path = self._config_path
         if not self._preferences_loaded or path is None:
             return

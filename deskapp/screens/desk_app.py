@@ -4,6 +4,7 @@ the actor on a screen only reached signed in."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
@@ -32,6 +33,13 @@ def signed_in_actor(node: InApp) -> Actor:
     actor = desk_app(node).actor
     assert actor is not None, "a work screen is shown only to someone signed in"
     return actor
+
+
+def hall_today(node: InApp) -> date:
+    """Today in the hall's time zone, by the desk's clock: the date examples in placeholders
+    are relative to it, never a fixed date that has passed."""
+    desk = desk_app(node).desk
+    return desk.clock.now().astimezone(desk.tz).date()
 
 
 class SignedIn:

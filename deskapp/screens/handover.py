@@ -14,13 +14,13 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from deskapp.domain.phone import mask_phone
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.screens.boundary import WorkBoundary, desk_work
 from deskapp.screens.desk_app import desk_app, signed_in_actor
 from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
+from deskapp.screens.widgets.deadline_text import handover_item_line
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services import shifts
@@ -91,14 +91,10 @@ class HandoverScreen(WorkBoundary, Screen[None]):
         # Each item on two lines, its note on the second at the full width: the note is what
         # the next person reads, and a table column for it folds to a few characters at 80.
         lines: list[Text] = []
+        now = self.desk.clock.now()
         for item, ticket, customer, phone in view.items:
-            clock = t(f"clock.{item.next_clock}") if item.next_clock else ""
-            due = format_local(item.next_due_at, tz)[5:]
-            lines.append(
-                Text.assemble(
-                    (ticket, "bold"), f" · {customer} {mask_phone(phone)} · {clock} {due}"
-                )
-            )
+            clock = view.clocks.get(item.complaint_id)
+            lines.append(handover_item_line(self.desk, item, ticket, customer, phone, clock, now))
             lines.append(Text(f"  → {item.note}"))
         self.query_one("#handover-items", Static).update(Group(*lines))
         events = Table.grid(padding=(0, 2))

@@ -35,15 +35,23 @@ def desk_keys(app: App, screen: Screen) -> list[DeskKey]:
     `active_bindings`, where a focused table's own Enter would hide the screen's Enter."""
     keys: list[DeskKey] = []
     seen: set[tuple[str, str]] = set()
+    screen_bound: set[str] = set()  # keys the screen binds: the app's same key is shadowed
     # Private, with no public equivalent that keeps shadowed screen bindings.
     for node, bindings in modal_binding_chain(screen):
         if node is not screen and node is not app:
             continue
         ours = _declared_actions(type(node))
+        # Keys of the screen that work only at times (Ctrl+T under 当事人回避) are listed all
+        # the same: the help says every key of the screen.
+        always: frozenset[str] = getattr(node, "HELP_ALWAYS", frozenset())
         for key, binding in bindings:
             if not binding.description or binding.action not in ours:
                 continue
-            if action_state(app, binding.action, node) is False:
+            if node is screen:
+                screen_bound.add(key)
+            elif key in screen_bound and not binding.priority:
+                continue  # F5 on F5 moves through its tabs: not also "go to F5"
+            if action_state(app, binding.action, node) is False and binding.action not in always:
                 continue
             shown = app.get_key_display(binding) or key
             if (shown, binding.description) not in seen:

@@ -6,6 +6,7 @@ errors next to their fields, and saves a draft as the handler types."""
 from __future__ import annotations
 
 import contextlib
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import ClassVar
@@ -32,6 +33,7 @@ from deskapp.incidents import Fault
 from deskapp.screens.boundary import desk_work
 from deskapp.screens.desk_app import desk_app
 from deskapp.screens.keys import keyed
+from deskapp.screens.textual_private import withdraw_notifications
 from deskapp.screens.widgets.cause_picker import CausePicker
 from deskapp.screens.widgets.check import Check
 from deskapp.screens.widgets.confirm import ConfirmScreen
@@ -44,7 +46,15 @@ from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.batches import open_batches_for
 from deskapp.services.customer import WatchView, customer_key, watch_for_customer
 from deskapp.services.desk import Actor, Desk
-from deskapp.services.drafts import HANDOFF_STAFF, HandOff, hand_off_json, load_hand_off
+from deskapp.services.drafts import (
+    HandOff,
+    desk_holder,
+    discard_hand_off,
+    hand_off,
+    open_to,
+    take_hand_off,
+    waiting_hand_offs,
+)
 from deskapp.services.intake import (
     IntakeForm,
     RefundForm,
@@ -281,10 +291,17 @@ def form_layout() -> tuple[Part, ...]:
     )
 
 
+def warm(desk: Desk) -> None:
+    """What the form needs before its first frame, done ahead from a thread (the sign-in
+    screen, while the PIN is typed): this module imported, and the causes' pinyin index."""
+    desk.refdata.causes.warm()
+
+
 class IntakeScreen(ModeScreen):
     TITLE_KEY = "intake.title"
     CSS_PATH = "intake.tcss"
     AUTO_FOCUS = "#customer_name"
+    HELP_ALWAYS = frozenset({"hand_off"})  # F1 lists Ctrl+T even before a recusal
     BINDINGS: ClassVar[list[BindingType]] = keyed(
         "intake",
         [
@@ -295,6 +312,8 @@ class IntakeScreen(ModeScreen):
             # (not in the footer, which is full: the customer line says it when there is one)
             Binding("ctrl+y", "history", t("intake.history"), show=False, priority=True),
             Binding("ctrl+b", "link_batch", t("intake.batch_key"), show=False, priority=True),
+            # The hand-offs of colleagues waiting (said above the form when there are).
+            Binding("ctrl+g", "hand_offs", t("intake.key_hand_offs"), show=False),
             # Straight to the part of the form a solved case or a refund needs: fewer Tabs.
             Binding("ctrl+o", "on_spot", t("intake.key_on_spot"), show=False, priority=True),
             Binding("ctrl+r", "refund", t("intake.key_refund"), show=False, priority=True),
@@ -321,6 +340,8 @@ class IntakeScreen(ModeScreen):
         self._pending_repeat: tuple[bool, str] | None = None
         self._batches: list[BatchIncident] = []  # open batches matching the cause
         self._pending_batch = ""  # a draft's batch, its list still coming
+        self._holder = uuid.uuid4().hex[:12]  # this form's claim on a hand-off it takes
+        self._failures_told: set[str] = set()  # failures to save said as notices
 
     @property
     def desk(self) -> Desk:
@@ -338,6 +359,7 @@ class IntakeScreen(ModeScreen):
         yield StatusLine()
         # Above the scrolling form, so "N problems" is seen even when they are further down.
         yield Static("", id="form-summary", classes="notice -error")
+        yield Static("", id="handoff-waiting", classes="notice")
         with VerticalScroll(id="intake-form", can_focus=False):
             for part in form_layout():
                 yield self._build(part)
@@ -632,7 +654,11 @@ class IntakeScreen(ModeScreen):
         by_field: dict[str, str] = {}
         for error in errors:
             target = ERROR_FIELDS.get(error.field, error.field)
-            by_field.setdefault(target, error_text(error))
+            # 当事人回避 under the narrow staff field in a few words, on one line; the line
+            # below the form says what to do (Ctrl+T), once.
+            recused = error.key == "error.recusal.self"
+            words = t("intake.recusal_field") if recused else error_text(error)
+            by_field.setdefault(target, words)
         shown = 0
         for field in self.query(Field):
             name = field.field_name
@@ -805,25 +831,24 @@ class IntakeScreen(ModeScreen):
     def _schedule_draft(self) -> None:
         self.drafts.schedule(self.save_draft_now)
 
-    def save_draft_now(self, staff_id: str | None = None) -> Worker[None] | None:
-        """Write the draft now; the caller may await the returned worker (signing out)."""
+    def save_draft_now(self, *, leaving: bool = False) -> Worker[None] | None:
+        """Write the draft now; the caller may await the returned worker (signing out).
+        A taken hand-off stays one until saved: written back to it, and given back for the
+        next colleague when the handler is `leaving`."""
         self.drafts.stop()
         if self.saving or desk_app(self).actor is None or self.is_blank():
             return None  # (a form being saved leaves no draft: the save discards it)
         data = self.read_form().to_json()
-        taken = self._hand_off
-        if staff_id is None and taken is not None:
-            # A taken hand-off stays one until saved: signing out leaves it for the next one.
-            data = hand_off_json(data, taken.by_id, taken.by_work_no, taken.by_name)
-            return self.drafts.save(HANDOFF_STAFF, data)
-        if staff_id == HANDOFF_STAFF:
-            data = hand_off_json(data, self.actor.id, self.actor.work_no, self.actor.name)
-        return self.drafts.save(staff_id or self.actor.id, data)
+        if self._hand_off is not None:
+            return self.drafts.save_hand_off(self._hand_off, data, self.actor.id,
+                                             release=leaving)  # fmt: skip
+        return self.drafts.save(self.actor.id, data)
 
     @desk_work(group="draft-offer")
     def offer_draft(self) -> None:
-        """The handler's own unsaved draft first; a colleague's hand-off once the form is
-        blank (now, or after this form is saved or cleared)."""
+        """The handler's own unsaved draft first; a colleague's hand-off when the form is
+        blank at sign-in. After that a waiting hand-off is said on the form (Ctrl+G opens
+        it), never put up by itself over the next customer's typing."""
         draft = self.drafts.load(self.actor.id)
         if draft is None:
             self._offer_hand_off_now()
@@ -834,6 +859,7 @@ class IntakeScreen(ModeScreen):
         def answer(restore: bool | None) -> None:
             if restore:
                 self.write_form(form)
+                self.count_hand_offs()
             else:
                 self.drafts.discard(draft.staff_id)
                 self.offer_hand_off()
@@ -853,14 +879,23 @@ class IntakeScreen(ModeScreen):
     def offer_hand_off(self) -> None:
         self._offer_hand_off_now()
 
+    def _open_to_me(self) -> tuple[list[HandOff], int]:
+        """In a worker: the hand-offs this handler may take, and how many wait in all."""
+        actor = desk_app(self).actor
+        if actor is None:  # signed out meanwhile
+            return [], 0
+        waiting = waiting_hand_offs(self.desk, FORM_KEY)
+        return [h for h in waiting if open_to(h, actor.id)], len(waiting)
+
     def _offer_hand_off_now(self) -> None:
-        """In a worker: a form a colleague handed over under 当事人回避, said as such."""
-        hand_off = load_hand_off(self.desk, FORM_KEY)
-        if hand_off is None:
+        """In a worker: the oldest form a colleague handed over under 当事人回避, said as such
+        (with how many more wait)."""
+        mine, waiting = self._open_to_me()
+        self.app.call_from_thread(self._show_waiting, len(mine), waiting)
+        if not mine:
             return
+        hand_off = mine[0]
         form = IntakeForm.from_json(hand_off.data)
-        if self.actor.id in (form.accused_staff_id, hand_off.by_id):
-            return  # the one complained about never sees it: it waits for a colleague
         by = (
             f"{hand_off.by_name}(工号 {hand_off.by_work_no})"
             if hand_off.by_name
@@ -868,18 +903,61 @@ class IntakeScreen(ModeScreen):
         )
         at = format_local(hand_off.at, self.desk.tz)
         summary = form.content.strip().splitlines()[0][:40] if form.content.strip() else "—"
-        screen = HandOffScreen(by, at, form.customer_name, summary)
+        screen = HandOffScreen(by, at, form.customer_name, summary, others=len(mine) - 1)
 
         def answer(choice: str | None) -> None:
             if choice == "take":
-                self._hand_off = hand_off
-                self.write_form(form)
+                self.claim_hand_off(hand_off.key)
             elif choice == "discard":  # asked twice (HandOffScreen)
-                self.drafts.discard(HANDOFF_STAFF)
+                self.drop_hand_off(hand_off.key)
             else:
                 self.notify(t("handoff.kept"), timeout=8)
 
         self.app.call_from_thread(self.app.push_screen, screen, answer)
+
+    @desk_work(group="handoff-count")
+    def count_hand_offs(self) -> None:
+        mine, waiting = self._open_to_me()
+        self.app.call_from_thread(self._show_waiting, len(mine), waiting)
+
+    def _show_waiting(self, mine: int, waiting: int) -> None:
+        """The line above the form that says a hand-off waits (for this handler, or for
+        another colleague when only its accused or author is signed in)."""
+        if not self.is_attached:
+            return
+        if self._hand_off is not None:
+            mine = max(mine - 1, 0)
+        text = ""
+        if mine:
+            text = t("handoff.waiting_mine", count=mine)
+        elif waiting:
+            text = t("handoff.waiting_others", count=waiting)
+        notice = self.query_one("#handoff-waiting", Static)
+        _set_text(notice, text)
+        notice.display = bool(text)
+
+    @desk_work(group="handoff")
+    def claim_hand_off(self, key: str) -> None:
+        taken = take_hand_off(self.desk, FORM_KEY, key, self.actor, desk_holder(self._holder))
+        self.app.call_from_thread(self._taken, taken)
+
+    def _taken(self, taken: HandOff) -> None:
+        self._hand_off = taken
+        self.write_form(IntakeForm.from_json(taken.data))
+        self.count_hand_offs()
+
+    @desk_work(group="handoff")
+    def drop_hand_off(self, key: str) -> None:
+        with self.drafts.lock:
+            discard_hand_off(self.desk, FORM_KEY, key)
+        self.count_hand_offs()
+
+    def action_hand_offs(self) -> None:
+        """Ctrl+G: the hand-offs waiting, once the form in front of the handler is blank."""
+        if not self.is_blank():
+            self.notify(t("handoff.form_not_blank"), severity="warning", timeout=8)
+            return
+        self.offer_hand_off()
 
     # -------------------------------------------------------------------- actions
 
@@ -910,7 +988,8 @@ class IntakeScreen(ModeScreen):
             # Saved: a draft left behind by a full disk is only offered back once more.
             self.drafts.discard_now(self.actor.id)
             if self._hand_off is not None:  # the colleague's hand-off is a ticket now
-                self.drafts.discard_now(HANDOFF_STAFF)
+                with self.drafts.lock:
+                    discard_hand_off(self.desk, FORM_KEY, self._hand_off.key)
         self.app.call_from_thread(self._saved, complaint, repeat_of or "")
 
     def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
@@ -920,7 +999,24 @@ class IntakeScreen(ModeScreen):
             else:
                 self._save_failed(fault.message)
             return True
+        if worker.group == "handoff":
+            self._hand_off_failed(fault)
+            return True
         return self.drafts.failed(worker, fault)  # the form is still on screen either way
+
+    def _hand_off_failed(self, fault: Fault) -> None:
+        """Handing over, taking or discarding a hand-off was refused (a busy, read-only or
+        full store; a colleague at another desk took it first): said in words, the form and
+        the handler's sign-in as they were."""
+        if fault.violation is not None:
+            message = "; ".join(error_text(e) for e in fault.violation.errors)
+        else:
+            message = t("handoff.store_failed", reason=fault.message)
+        notice = self.query_one("#store-failure", Static)
+        notice.update(message)
+        notice.display = True
+        self.notify(message, severity="error", timeout=30)
+        self.count_hand_offs()
 
     def _save_failed(self, message: str) -> None:
         """The store refused the write (full disk, read-only file, busy, damaged): nothing was
@@ -931,6 +1027,7 @@ class IntakeScreen(ModeScreen):
         notice.update(message)
         notice.display = True
         self.notify(message, severity="error", timeout=30)
+        self._failures_told.add(message)
         self._schedule_draft()
 
     def _save_refused(self, violation: RuleViolation) -> None:
@@ -942,6 +1039,9 @@ class IntakeScreen(ModeScreen):
 
     def _saved(self, complaint: Complaint, repeat_of: str = "") -> None:
         self.query_one("#store-failure", Static).display = False
+        if self._failures_told:  # said while it did not save: no longer true
+            withdraw_notifications(self.app, self._failures_told)
+            self._failures_told.clear()
         self.saving = False
         self.query_one("#save", Button).disabled = False
         key = "intake.saved_closed" if complaint.solved_on_spot else "intake.saved_open"
@@ -951,7 +1051,7 @@ class IntakeScreen(ModeScreen):
         self.notify(message, timeout=8)
         self._reset()
 
-    def _reset(self, offer_hand_off: bool = True) -> None:
+    def _reset(self) -> None:
         self.drafts.stop()
         self._hand_off = None
         self.touched.clear()
@@ -961,8 +1061,8 @@ class IntakeScreen(ModeScreen):
         self.write_form(IntakeForm())
         self.query_one("#customer_name", Input).focus()
         self.query_one("#intake-form", VerticalScroll).scroll_home(animate=False)
-        if offer_hand_off:
-            self.offer_hand_off()  # one left waiting ("later") comes back on a blank form
+        # One left waiting ("later") is said above the blank form, not put up over it.
+        self.count_hand_offs()
 
     def _focus_first_error(self) -> None:
         for field in self.query(Field):
@@ -1009,14 +1109,15 @@ class IntakeScreen(ModeScreen):
         return True
 
     def action_hand_off(self) -> None:
-        """当事人回避: asked first, then the typed form is left for the colleague who signs in
-        next, with who left it."""
+        """当事人回避: asked first, then the typed form is left, a hand-off of its own, for
+        a colleague at this terminal, with who left it; then the handler is signed out."""
         if not self._recusal:
             return
 
-        async def answer(hand_off: bool | None) -> None:
+        def answer(hand_off: bool | None) -> None:
             if hand_off and self._recusal:
-                await self._hand_off_and_sign_out()
+                self.drafts.stop()
+                self.write_hand_off(self.read_form().to_json())
 
         self.app.push_screen(
             ConfirmScreen(
@@ -1028,11 +1129,15 @@ class IntakeScreen(ModeScreen):
             answer,
         )
 
-    async def _hand_off_and_sign_out(self) -> None:
-        # Each on disk before the next, and before the screen and its workers go away.
-        written = self.save_draft_now(staff_id=HANDOFF_STAFF)
-        if written is not None:
-            await written.wait()
-        await self.drafts.discard(self.actor.id).wait()
-        self._reset(offer_hand_off=False)
-        await self.app.run_action("sign_out")
+    @desk_work(group="handoff")
+    def write_hand_off(self, data: str) -> None:
+        """The hand-off and the end of the handler's own draft, in one transaction; only once
+        it is on disk is the handler signed out. A store that refuses it changes nothing."""
+        taken = self._hand_off.key if self._hand_off is not None else ""
+        with self.drafts.lock:
+            hand_off(self.desk, FORM_KEY, data, self.actor, replaces=taken)
+        self.app.call_from_thread(self._handed_off)
+
+    def _handed_off(self) -> None:
+        self._reset()
+        self.app.call_later(self.app.run_action, "sign_out")

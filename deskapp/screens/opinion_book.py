@@ -17,11 +17,10 @@ from deskapp.domain.errors import RuleViolation
 from deskapp.domain.timefmt import local_day
 from deskapp.i18n import error_text, t
 from deskapp.screens.boundary import desk_work
-from deskapp.screens.desk_app import SignedIn
+from deskapp.screens.desk_app import SignedIn, hall_today
 from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.desk_footer import DeskFooter
-from deskapp.screens.widgets.field import date_filter
 from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services import opinion_book
@@ -65,8 +64,20 @@ class OpinionBookScreen(SignedIn, ModeScreen):
         with Horizontal(id="opinion-filter"):
             yield Input(placeholder=t("opinion.filter_words"), id="f-words", compact=True)
             yield Select(KINDS, id="f-kind", compact=True, prompt=t("opinion.col_kind"))
-            yield date_filter(f"{t('opinion.filter_from')} 2026-11-01", "f-from")
-            yield date_filter(f"{t('opinion.filter_to')} 2026-11-30", "f-to")
+            yield Input(
+                placeholder=f"{t('opinion.filter_from')} "
+                f"{t('shift.date_hint', example=f'{hall_today(self).replace(day=1)}')}",
+                id="f-from",
+                compact=True,
+                max_length=10,
+            )
+            yield Input(
+                placeholder=f"{t('opinion.filter_to')} "
+                f"{t('shift.date_hint', example=f'{hall_today(self)}')}",
+                id="f-to",
+                compact=True,
+                max_length=10,
+            )
         yield Static("", id="opinion-info")
         yield DataTable(id="entries", cursor_type="row", zebra_stripes=True)
         yield DeskFooter()
@@ -171,8 +182,8 @@ class OpinionBookScreen(SignedIn, ModeScreen):
     def action_new_entry(self) -> None:
         desk, actor = self.desk, self.actor
         spec = DialogSpec(t("opinion.new"), [
-            FieldSpec("written_on", t("opinion.written_on"), placeholder=t("opinion.written_hint"),
-                      max_length=10),
+            FieldSpec("written_on", t("opinion.written_on"), max_length=10,
+                      placeholder=t("opinion.written_hint", example=f"{hall_today(self)}")),
             FieldSpec("page", t("opinion.page"), max_length=5),
             FieldSpec("line", t("opinion.line"), max_length=5),
             FieldSpec("kind", t("opinion.col_kind"), "select", KINDS, default="opinion"),

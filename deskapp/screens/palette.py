@@ -7,7 +7,7 @@ import asyncio
 from functools import partial
 
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Provider, ProviderSource
 
 from deskapp.domain.phone import mask_phone
 from deskapp.i18n import t
@@ -78,8 +78,11 @@ class DeskCommandPalette(PaletteWithOwnWords):
     "No matches found" (Textual writes both in English, with no setting for either; the line
     is put in by textual_private.PaletteWithOwnWords, tests/ui/test_ui_counter.py sees it)."""
 
-    def __init__(self) -> None:
-        super().__init__(placeholder=t("palette.placeholder"), id="--command-palette")
+    def __init__(self, providers: ProviderSource | None = None, placeholder: str = "") -> None:
+        """`providers`: what it searches (the app's COMMANDS unless given: the themes for
+        切换主题); `placeholder`: the prompt in the box."""
+        super().__init__(providers, placeholder=placeholder or t("palette.placeholder"),
+                         id="--command-palette")  # fmt: skip
 
     def no_matches_words(self) -> str:
         return t("palette.no_matches")

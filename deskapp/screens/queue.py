@@ -45,6 +45,7 @@ from deskapp.services.queue import (
     QueueRow,
     Scope,
     jump_target,
+    jump_targets,
     queue_counts,
     queue_page,
 )
@@ -382,6 +383,10 @@ class QueueScreen(SignedIn, ModeScreen):
 
     def action_jump(self, typed: str = "") -> None:
         box = self.query_one("#queue-jump", Input)
+        if box.has_class("-open"):
+            # A burst (an input method's commit, a paste) arrives before the box has the
+            # focus: each key is added to what is there, never in its place.
+            typed = box.value + typed
         box.add_class("-open")
         box.value = typed
         box.cursor_position = len(typed)
@@ -403,6 +408,18 @@ class QueueScreen(SignedIn, ModeScreen):
         elif self.focused is self.query_one("#queue-jump") and event.key == "escape":
             event.stop()
             self._close_jump()
+        elif self.focused is self.query_one("#queue-jump") and event.key in ("down", "up"):
+            event.stop()  # the next (previous) ticket that matches: several share a tail
+            self._step_jump(1 if event.key == "down" else -1)
+
+    def _step_jump(self, step: int) -> None:
+        found = jump_targets(self.rows, self.query_one("#queue-jump", Input).value)
+        if not found:
+            return
+        table = self.query_one("#queue", DataTable)
+        at = found.index(table.cursor_row) if table.cursor_row in found else -step
+        table.move_cursor(row=found[(at + step) % len(found)])
+        self._show_row(self._current())
 
     @on(Input.Changed, "#queue-jump")
     def _jump_typed(self, event: Input.Changed) -> None:

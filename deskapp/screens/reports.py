@@ -273,9 +273,9 @@ class ReportsScreen(ModeScreen):
             t("reports.range_title"),
             [
                 FieldSpec("from", t("reports.range_from"), default=f"{self.period.first}",
-                          placeholder=t("reports.range_hint"), max_length=10),
+                          placeholder=t("reports.range_hint", example=f"{today}"), max_length=10),
                 FieldSpec("to", t("reports.range_to"), default=f"{self.period.last}",
-                          placeholder=t("reports.range_hint"), max_length=10),
+                          placeholder=t("reports.range_hint", example=f"{today}"), max_length=10),
             ],
         )  # fmt: skip
 

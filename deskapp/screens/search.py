@@ -62,6 +62,10 @@ class SearchScreen(ModeScreen):
         [
             Binding("ctrl+f", "focus_query", t("key.focus_search")),
             Binding("ctrl+l", "filter", t("filter.title"), show=False),  # in F1 and Ctrl+P
+            # F3 on F3: back to the search box, what was typed selected for the next search.
+            Binding(
+                "f3", "focus_query", t("key.focus_search"), show=False, id="search.focus_query_f3"
+            ),
             Binding("pagedown", "more", t("key.more"), show=False),
             Binding("enter", "open_detail", t("key.detail")),
         ],
@@ -107,6 +111,12 @@ class SearchScreen(ModeScreen):
 
     def reload_on_return(self) -> None:
         self.run_search(self._query)  # a complaint may have been taken meanwhile
+        if self._detail_open:  # back from a ticket's detail: on the row it was opened from
+            self._detail_open = False
+        else:  # back to F3 from another screen: the cursor in the box, to type the next one
+            self.action_focus_query()
+
+    _detail_open = False
 
     @on(Input.Changed, "#query")
     def _typed(self, event: Input.Changed) -> None:
@@ -214,11 +224,14 @@ class SearchScreen(ModeScreen):
         self.app.push_screen(ActionDialog(filter_dialog(self.desk, self.filters), submit), done)
 
     def action_focus_query(self) -> None:
-        self.query_one("#query", Input).focus()
+        box = self.query_one("#query", Input)
+        box.focus()
+        box.select_all()
 
     @on(DataTable.RowSelected, "#results")
     def action_open_detail(self) -> None:
         table = self.query_one("#results", DataTable)
         if not self._ids or table.cursor_row < 0:
             return
+        self._detail_open = True
         self.app.push_screen(DetailScreen(self._ids[table.cursor_row]))

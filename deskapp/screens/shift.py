@@ -30,15 +30,15 @@ from deskapp.domain.timefmt import format_local, read_local
 from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
 from deskapp.screens.boundary import desk_work
-from deskapp.screens.desk_app import SignedIn, desk_app
+from deskapp.screens.desk_app import SignedIn, desk_app, hall_today
 from deskapp.screens.handover import HandoverScreen
 from deskapp.screens.keys import keyed
+from deskapp.screens.textual_private import withdraw_notifications
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
-from deskapp.screens.widgets.deadline_text import clock_text
+from deskapp.screens.widgets.deadline_text import clock_text, handover_item_line
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.desk_text_area import DeskTextArea
 from deskapp.screens.widgets.draft_keeper import DraftKeeper
-from deskapp.screens.widgets.field import date_filter
 from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services import shifts
@@ -115,8 +115,18 @@ class ShiftScreen(SignedIn, ModeScreen):
             with TabPane(t("shift.tab_history"), id="tab-history"):
                 with Horizontal(id="history-filter"):
                     yield Input(placeholder=t("shift.search_staff"), id="h-staff", compact=True)
-                    yield date_filter(f"{t('shift.search_from')} {t('shift.date_hint')}", "h-from")
-                    yield date_filter(f"{t('shift.search_to')} {t('shift.date_hint')}", "h-to")
+                    yield Input(
+                        placeholder=f"{t('shift.search_from')} {self._date_hint(-7)}",
+                        id="h-from",
+                        compact=True,
+                        max_length=10,
+                    )
+                    yield Input(
+                        placeholder=f"{t('shift.search_to')} {self._date_hint(0)}",
+                        id="h-to",
+                        compact=True,
+                        max_length=10,
+                    )
                 yield Static("", id="history-error", classes="field-error")
                 yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
             with TabPane(t("shift.tab_conflicts"), id="tab-conflicts"):
@@ -151,6 +161,8 @@ class ShiftScreen(SignedIn, ModeScreen):
         wanted = desk_app(self).shift_tab_wanted
         if wanted:  # signing in said a handover waits: F5 opens where it is taken or filed
             desk_app(self).shift_tab_wanted = None
+            # Said, and now in front of them: the notice would cover the PIN dialogs' buttons.
+            withdraw_notifications(self.app, {desk_app(self).handover_notice})
             self._cursor_placed = True
             self.query_one(TabbedContent).active = wanted
             self.call_after_refresh(self._focus_in_tab, wanted)
@@ -158,6 +170,10 @@ class ShiftScreen(SignedIn, ModeScreen):
         self.load_waiting()
         self.load_history()
         self.load_conflicts()
+
+    def _date_hint(self, days: int) -> str:
+        """An example date `days` from today (never a fixed date that has passed)."""
+        return t("shift.date_hint", example=f"{hall_today(self) + timedelta(days=days)}")
 
     def action_next_tab(self, step: int = 1) -> None:
         tabs = self.query_one(TabbedContent)
@@ -390,20 +406,23 @@ class ShiftScreen(SignedIn, ModeScreen):
             return
         self._ask_acknowledge(row)
 
-    @desk_work(exclusive=True, group="acknowledge")
-    def _ask_acknowledge(self, row: shifts.ShiftRow) -> None:
-        """What is being taken over (the shift's note, each item with its deadline and its
-        note) is read and shown above the PIN: the PIN confirms what was read."""
-        desk = self.desk
-        view = shifts.handover_view(desk, row.id)
+    def _intro(self, view: shifts.HandoverView) -> str:
+        """What is being taken over or filed (the shift's note, each item with its clock as
+        it stands, its deadline and its note), shown above the PIN: the PIN confirms what was
+        read."""
+        now = self.desk.clock.now()
         lines = [f"{t('shift.note')}:{view.shift.note}", t("shift.items", count=len(view.items))]
         for item, ticket, customer, _phone in view.items:
-            clock = t(f"clock.{item.next_clock}") if item.next_clock else ""
-            due = format_local(item.next_due_at, desk.tz)[5:] if item.next_due_at else ""
-            lines.append(f"· {ticket} {customer} · {clock} {due} → {item.note}")
-        spec = DialogSpec(
-            f"{t('shift.acknowledge')} · {row.staff_name}", pin_fields(), "\n".join(lines)
-        )
+            clock = view.clocks.get(item.complaint_id)
+            line = handover_item_line(self.desk, item, ticket, customer, "", clock, now)
+            lines.append(f"· {line.plain} → {item.note}")
+        return "\n".join(lines)
+
+    @desk_work(exclusive=True, group="acknowledge")
+    def _ask_acknowledge(self, row: shifts.ShiftRow) -> None:
+        desk = self.desk
+        intro = self._intro(shifts.handover_view(desk, row.id))
+        spec = DialogSpec(f"{t('shift.acknowledge')} · {row.staff_name}", pin_fields(), intro)
 
         def submit(values: dict[str, Any]) -> None:
             shifts.acknowledge(desk, row.id, values["work_no"], values["pin"])
@@ -417,13 +436,20 @@ class ShiftScreen(SignedIn, ModeScreen):
         row = self._selected("waiting", self.waiting)
         if row is None:
             return
+        self._ask_file(row)
+
+    @desk_work(exclusive=True, group="file")
+    def _ask_file(self, row: shifts.ShiftRow) -> None:
         desk = self.desk
-        spec = DialogSpec(f"{t('shift.file')} · {row.staff_name}", pin_fields(note=True))
+        intro = self._intro(shifts.handover_view(desk, row.id))
+        spec = DialogSpec(f"{t('shift.file')} · {row.staff_name}", pin_fields(note=True), intro)
 
         def submit(values: dict[str, Any]) -> None:
             shifts.file_handover(desk, row.id, values["work_no"], values["pin"], values["note"])
 
-        self.app.push_screen(ActionDialog(spec, submit), self._after_pin_action)
+        self.app.call_from_thread(
+            self.app.push_screen, ActionDialog(spec, submit), self._after_pin_action
+        )
 
     def _after_pin_action(self, done: bool | None) -> None:
         if done:

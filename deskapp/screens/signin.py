@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Center, Vertical
+from textual.containers import Center, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import Worker
@@ -59,7 +59,9 @@ class SignInScreen(WorkBoundary, Screen[None]):
     _no_staff_said = False  # the work number's error says "no staff yet" (goes with them)
 
     def compose(self) -> ComposeResult:
-        with Center(), Vertical(id="signin-box"):
+        # The box scrolls in the space above the footer: at 80x24 with the demo's logins it is
+        # taller than the screen, and was drawn over the footer's keys (Ctrl+Q's words cut).
+        with VerticalScroll(id="signin-area"), Center(), Vertical(id="signin-box"):
             yield Static(t("app.title"), id="signin-title")
             yield Field(
                 t("signin.work_no"),
@@ -100,6 +102,16 @@ class SignInScreen(WorkBoundary, Screen[None]):
         # never synchronized: say so, and how to join
         self.app.call_from_thread(self._show_no_staff, not has_staff(desk))
         self.app.call_from_thread(desk_app(self).store_opened)
+        self.app.call_from_thread(self.warm_intake)
+
+    @desk_work(exclusive=True, group="warm-intake")
+    def warm_intake(self) -> None:
+        """While the PIN is typed: load the intake form's code (its screen, widgets, form
+        layout) and build the cause picker's pinyin index, so that after sign-in the form is
+        only composed and drawn, never shown half-built (issue 22). Nothing is mounted here."""
+        from deskapp.screens import intake
+
+        intake.warm(desk_app(self).desk)
 
     def synchronized(self) -> None:
         """A sync brought changes (the staff, on a new terminal): is the notice still true?"""

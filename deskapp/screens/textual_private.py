@@ -20,8 +20,12 @@ Why each is used, in one line:
   (deskapp/screens/driver.py).
 - `textual.widgets._select.SelectOverlay`: the open Select's Esc binding, relabelled in the
   desk's language (deskapp/screens/palette.py).
+- `App._unnotify`: a notice that is no longer true (the store was busy; the retry saved) is
+  taken back (deskapp/screens/intake.py).
 - `MessagePump._dispatch_message`: an error in an event handler or a key's action is reported
-  in words and the desk goes on, where Textual would end the app (`keep_handlers_running`)."""
+  in words and the desk goes on, where Textual would end the app (`keep_handlers_running`).
+- `App._unnotify`: the sign-in's "a handover waits, press F5" notice is taken off once F5 is
+  there, not left over the acknowledge dialog's PIN at 80x24 (deskapp/screens/shift.py)."""
 
 from __future__ import annotations
 
@@ -77,6 +81,7 @@ __all__ = [
     "screen_stacks",
     "select_options",
     "styles_current",
+    "withdraw_notifications",
 ]
 
 # What this module reaches, checked by the test: (class, attribute) and private modules.
@@ -94,6 +99,7 @@ PRIVATE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
     (App, "_handle_exception"),
     (MessagePump, "_dispatch_message"),
     (App, "_notifications"),
+    (App, "_unnotify"),
     (Driver, "_debug"),
     (CommandPalette, "_start_no_matches_countdown"),
     (CommandPalette, "_stop_no_matches_countdown"),
@@ -143,6 +149,13 @@ def has_mode_stack(app: App[Any], mode: str) -> bool:
 def notifications(app: App[Any]) -> list[Notification]:
     """The notifications shown now (for tests: what the desk said)."""
     return list(app._notifications)
+
+
+def withdraw_notifications(app: App[Any], messages: set[str]) -> None:
+    """Take back notices that are no longer true (a failure to save, once a retry saved)."""
+    for notification in list(app._notifications):
+        if notification.message in messages:
+            app._unnotify(notification)
 
 
 def driver_debug(driver: Driver) -> bool:

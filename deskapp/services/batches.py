@@ -17,10 +17,10 @@ from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission
 from deskapp.domain.status import ACTIVE
-from deskapp.domain.timefmt import read_local
+from deskapp.domain.timefmt import local_day, read_local
 from deskapp.services import followup
 from deskapp.services.audit import enforce
-from deskapp.services.day_lock import guard_complaint
+from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
 from deskapp.store.models import BatchIncident, Complaint
@@ -90,9 +90,18 @@ def open_batches_for(desk: Desk, cause_code: str) -> list[BatchIncident]:
     return [b for b in batches if batch_matches(b.cause_code, cause_code)]
 
 
-def link_to_batch(desk: Desk, actor: Actor, complaint_id: str, batch_id: str) -> Complaint:
+def link_to_batch(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    batch_id: str,
+    *,
+    late: LateApproval | None = None,
+) -> Complaint:
     """Link a ticket to an open batch (from intake or later from the queue): the ticket is a
-    batch complaint from then on, said by its event."""
+    batch complaint from then on, said by its event. It rewrites what the day the ticket was
+    registered counted (批量投诉), so that day's lock holds too (day_lock.py)."""
+    manager = approve_late(desk, late)
     with desk.write(actor.id) as session:
         complaint = session.get(Complaint, complaint_id)
         batch = session.get(BatchIncident, batch_id)
@@ -104,8 +113,8 @@ def link_to_batch(desk: Desk, actor: Actor, complaint_id: str, batch_id: str) ->
             return complaint
         now = desk.clock.now()
         complaint.batch_id, complaint.is_batch, complaint.updated_at = batch_id, True, now
-        guard_complaint(session, desk, actor, complaint, None, None,
-                        rewrites=())  # fmt: skip
+        guard_complaint(session, desk, actor, complaint, late, manager,
+                        rewrites=(local_day(complaint.registered_at, desk.tz),))  # fmt: skip
         session.add(complaint_event(complaint.id, "batch_linked", actor, now,
                                     data={"batch": batch_id, "title": batch.title}))  # fmt: skip
     return complaint

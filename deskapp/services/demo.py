@@ -22,6 +22,7 @@ from deskapp.domain.timefmt import format_local
 from deskapp.services import followup, opinion_book, shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, RefundForm, take_complaint
+from deskapp.services.progress import Progress, no_progress
 from deskapp.services.refunds import ticket_refunds
 from deskapp.services.staff import actor_of, list_staff, seed_staff
 from deskapp.services.terminal import init_terminal
@@ -83,8 +84,10 @@ def build_demo(
     now: datetime | None = None,
     count: int = 40,
     seed: int = 7,
+    progress: Progress = no_progress,
 ) -> None:
-    """Build the demo store at `db_path` (which must not exist yet)."""
+    """Build the demo store at `db_path` (which must not exist yet); `progress` is told each
+    complaint taken ("demo", of `count` and the three closing steps)."""
     now = now or datetime.now(UTC)
     rng = random.Random(seed)
     clock = FrozenClock(now - timedelta(days=21))
@@ -103,6 +106,8 @@ def build_demo(
         phones = [f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}" for _ in range(70)]
         channels = list(Channel)
         weights = [30, 14, 6, 10, 4, 6, 3, 2, 1]
+        total = count + 3
+        progress("demo", 0, total)
         for i in range(count):
             received = now - timedelta(days=20 * (count - i) / count, minutes=rng.randint(0, 300))
             # Counters are open 08:30–18:00: keep demo times inside the day.
@@ -165,11 +170,16 @@ def build_demo(
             complaint = take_complaint(desk, taker, form)
             if not on_spot:
                 _follow_up(desk, clock, taker, complaint.id, root, now, rng, chain)
+            progress("demo", i + 1, total)
         _shifts(desk, clock, handlers, now)
+        progress("demo", count + 1, total)
         _escalation_cases(desk, clock, chain, by_root, now)
         _refund_cases(desk, clock, chain, by_root, now)
+        progress("demo", count + 2, total)
         _opinion_book(desk, clock, handlers[0], now)
         _watch_list(desk, clock, chain, now)
+        _batch_and_case(desk, clock, chain, now)
+        progress("demo", total, total)
     finally:
         desk.close()
 
@@ -234,6 +244,35 @@ def _watch_list(desk: Desk, clock: FrozenClock, chain: dict[str, Actor], now: da
         refused="要求每月免费话费 200 元作为补偿,已按政策拒绝",
         review_on=f"{review:%Y-%m-%d}",
     ))  # fmt: skip
+    clock.set(now)
+
+
+def _batch_and_case(desk: Desk, clock: FrozenClock, chain: dict[str, Actor], now: datetime) -> None:
+    """批量投诉 and 案例库 (issue 18): a complaint plan the duty manager opened with last
+    week's marketing campaign and closed when it ended, and the ticket closed longest ago
+    marked as a case for the morning meeting."""
+    from deskapp.services.batches import BatchForm, close_batch, open_batch
+    from deskapp.services.cases import mark_case
+
+    manager = chain[DEMO_STAFF[2].work_no]
+    clock.set(now - timedelta(days=9))
+    plan = open_batch(desk, manager, BatchForm(
+        title="流量包促销活动投诉预案", cause_code=desk.refdata.causes.intake_paths()[0].code,
+        area="本厅", description="促销期间办理流量包的客户可能对生效时间有疑问",
+        campaign=True, scripts="流量包次月1日生效,当月按原套餐计费",
+    ))  # fmt: skip
+    clock.set(now - timedelta(days=2))
+    close_batch(desk, manager, plan.id, "促销活动已结束,未收到相关投诉")
+    with desk.read() as session:
+        closed = session.scalars(
+            sa.select(col(Complaint.id))
+            .where(col(Complaint.status).in_(("closed", "visited")))
+            .order_by(col(Complaint.closed_at))
+            .limit(1)
+        ).first()
+    if closed is not None:
+        clock.set(now - timedelta(hours=1))
+        mark_case(desk, manager, closed, "先复述客户诉求再解释规则,客户情绪明显缓和")
     clock.set(now)
 
 

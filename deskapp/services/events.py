@@ -23,9 +23,25 @@ def complaint_event(
     event_id: str | None = None,
 ) -> ComplaintEvent:
     """`event_id`: an id derived from what the event is (the import's), else a new one."""
-    derived = {"id": event_id} if event_id is not None else {}
     return ComplaintEvent(
-        **derived,
+        **complaint_event_row(complaint_id, kind, actor, at, note, data, event_id=event_id)
+    )
+
+
+def complaint_event_row(
+    complaint_id: str,
+    kind: str,
+    actor: Actor,
+    at: datetime,
+    note: str = "",
+    data: Mapping[str, Any] | None = None,
+    *,
+    event_id: str | None = None,
+) -> dict[str, Any]:
+    """The event's columns (without `id` unless `event_id` is given: the object makes one),
+    for the import's rows written without objects (store/changelog.py `logged_inserts`)."""
+    row: dict[str, Any] = {} if event_id is None else {"id": event_id}
+    row.update(
         complaint_id=complaint_id,
         kind=kind,
         at=at,
@@ -33,3 +49,4 @@ def complaint_event(
         note=note,
         data=json.dumps(dict(data or {}), ensure_ascii=False, default=str),
     )
+    return row

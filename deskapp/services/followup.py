@@ -42,7 +42,7 @@ from deskapp.domain.severity import (
 )
 from deskapp.domain.status import ACTIVE, Move, needs_investigation, next_status
 from deskapp.domain.ticket_deadlines import agreed_interval, explanation_waived
-from deskapp.domain.timefmt import format_local, local_day, read_local
+from deskapp.domain.timefmt import format_local, local_day, read_local, time_format_error
 from deskapp.domain.visits import (
     ReopenException,
     check_answers,
@@ -171,7 +171,7 @@ def _promise(desk: Desk, text: str, now: datetime, field: str) -> datetime | Non
         return None
     due, time_error = read_local(field, text, desk.tz, now)
     if due is None:
-        raise RuleViolation([time_error or FieldError(field, "error.time.format")])
+        raise RuleViolation([time_error or time_format_error(field, desk.tz, now)])
     error = check_promised_at(due, now, desk.refdata.settings.intake.max_promise_ahead, field)
     if error:
         raise RuleViolation([error])
@@ -573,7 +573,7 @@ def pause_clocks(
     def pause_end(now: datetime) -> datetime:
         end, time_error = read_local("until", until, desk.tz, now)
         if end is None:
-            raise RuleViolation([time_error or FieldError("until", "error.time.format")])
+            raise RuleViolation([time_error or time_format_error("until", desk.tz, now)])
         if end <= now:
             raise RuleViolation.single("until", "error.time.promise_past")
         if end > now + timedelta(days=rules.max_pause_days):

@@ -3,12 +3,41 @@ one door from them to deskapp/sync (settling a conflict: deskapp/services/confli
 
 from __future__ import annotations
 
-# Re-exported, one name a line (`import X as X`: mypy's explicit re-export), so this door does
-# not repeat deskapp/sync/__init__.py's list.
-from deskapp.sync.batch import DEFAULT_BATCH as DEFAULT_BATCH
-from deskapp.sync.run import DEFAULT_WINDOW_DAYS as DEFAULT_WINDOW_DAYS
-from deskapp.sync.run import SyncOutcome as SyncOutcome
-from deskapp.sync.run import SyncResult as SyncResult
-from deskapp.sync.run import SyncStatus as SyncStatus
-from deskapp.sync.run import sync as sync
-from deskapp.sync.run import sync_status as sync_status
+from typing import TYPE_CHECKING, Any
+
+from deskapp.sync.batch import DEFAULT_BATCH
+
+# The rest is imported when first used (PEP 562): the CLI reads DEFAULT_BATCH for its --help
+# without loading the sync machinery (issue 22).
+_LAZY = ("DEFAULT_WINDOW_DAYS", "SyncOutcome", "SyncResult", "SyncStatus", "sync", "sync_status")
+
+if TYPE_CHECKING:
+    from deskapp.sync import (
+        DEFAULT_WINDOW_DAYS,
+        SyncOutcome,
+        SyncResult,
+        SyncStatus,
+        sync,
+        sync_status,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import deskapp.sync
+
+    value = getattr(deskapp.sync, name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "DEFAULT_BATCH",
+    "DEFAULT_WINDOW_DAYS",
+    "SyncOutcome",
+    "SyncResult",
+    "SyncStatus",
+    "sync",
+    "sync_status",
+]

@@ -183,20 +183,29 @@ def coming_due(desk: Desk, actor: Actor, now: datetime, within: timedelta) -> li
         return [_row(r) for r in session.execute(stmt.order_by(col(Complaint.next_due_at)))]
 
 
-def jump_target(rows: Sequence[QueueRow], typed: str) -> int | None:
-    """The first row the handler means by what they typed in F4's jump box: part of the
-    ticket number ("0003", "1124-0003"), the last four digits of the phone, or part of the
-    customer's name. None when no row matches."""
+def jump_targets(rows: Sequence[QueueRow], typed: str) -> list[int]:
+    """The rows the handler may mean by what they typed in F4's jump box, in the order the
+    jump visits them: part of the ticket number ("0003", "1124-0003"), the last four digits of
+    the phone, or part of the customer's name. Four digits are a phone's tail first (every
+    ticket number of the year holds "2026"), then part of a ticket number."""
     text = unicodedata.normalize("NFKC", typed).strip().upper()
     if not text:
-        return None
+        return []
     digits = text.replace("-", "")
+    phone_tail = digits.isdigit() and len(digits) == 4
+    by_phone: list[int] = []
+    others: list[int] = []
     for index, row in enumerate(rows):
-        phone = re.sub(r"\D", "", row.contact_phone)
-        if (
-            text in row.ticket_no.upper()
-            or (digits.isdigit() and len(digits) == 4 and phone.endswith(digits))
-            or (not digits.isdigit() and text in row.customer_name.upper())
+        if phone_tail and re.sub(r"\D", "", row.contact_phone).endswith(digits):
+            by_phone.append(index)
+        elif text in row.ticket_no.upper() or (
+            not digits.isdigit() and text in row.customer_name.upper()
         ):
-            return index
-    return None
+            others.append(index)
+    return by_phone + others
+
+
+def jump_target(rows: Sequence[QueueRow], typed: str) -> int | None:
+    """The first of `jump_targets`; None when no row matches."""
+    found = jump_targets(rows, typed)
+    return found[0] if found else None

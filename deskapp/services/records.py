@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from deskapp.store.engine import cannot_be_written, on_read_only_filesystem
 from deskapp.store.failures import StoreUnavailable, failure_key
-from deskapp.store.models import BatchIncident, Complaint, Draft, Shift, Staff
+from deskapp.store.models import BatchIncident, Complaint, Draft, HandoverItem, Shift, Staff
 
 __all__ = [
     "BatchIncident",
     "Complaint",
     "Draft",
+    "HandoverItem",
     "Shift",
     "Staff",
     "StoreUnavailable",

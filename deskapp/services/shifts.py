@@ -6,7 +6,7 @@ the duty manager files it (备案) with theirs; a filed handover is only ever an
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -386,11 +386,22 @@ def list_shifts(
 
 
 @dataclass(frozen=True)
+class TicketClock:
+    """A handed-over ticket's clocks as they stand now (paused, overdue…), for the one mark
+    every screen shows (services.deadlines.clock_mark)."""
+
+    next_due_at: datetime | None
+    paused_until: datetime | None
+    provisional: bool
+
+
+@dataclass(frozen=True)
 class HandoverView:
     shift: Shift
     staff_names: dict[str, str]
     items: list[tuple[HandoverItem, str, str, str]]  # item, ticket, customer, phone
     events: list[ShiftEvent]
+    clocks: dict[str, TicketClock] = field(default_factory=dict)  # by complaint id
 
     @property
     def counts(self) -> ShiftCounts:
@@ -418,7 +429,16 @@ def handover_view(desk: Desk, shift_id: str) -> HandoverView:
         ))  # fmt: skip
         found = session.execute(sa.select(col(Staff.id), col(Staff.name)))
         names = dict(found.tuples().all())
-    return HandoverView(shift, names, [tuple(r) for r in items], events)
+        ids = [item.complaint_id for item, *_ in items]
+        clocks = {
+            cid: TicketClock(due, paused, bool(provisional))
+            for cid, due, paused, provisional in session.execute(
+                sa.select(col(Complaint.id), col(Complaint.next_due_at),
+                          col(Complaint.paused_until), col(Complaint.next_due_provisional))
+                .where(col(Complaint.id).in_(ids))
+            ).tuples()
+        }  # fmt: skip
+    return HandoverView(shift, names, [tuple(r) for r in items], events, clocks)
 
 
 def export_handover(desk: Desk, shift_id: str, directory: Path) -> Path:
@@ -482,12 +502,17 @@ class HandoversWaiting:
 
 
 def handovers_waiting(desk: Desk, actor: Actor) -> HandoversWaiting | None:
-    """A handler: colleagues' handovers not taken over yet; a manager: taken-over handovers
-    not filed yet. None when there is none."""
+    """A handler: colleagues' handovers not taken over yet; a manager: handovers not filed
+    yet, taken over or not (a manager may file one before it is acknowledged); a supervising
+    role, who takes over no tickets: none. None when there is none."""
     if not actor.takes_over_tickets:
         return None  # a supervising role neither takes over nor files handovers
-    status = ShiftStatus.ACKNOWLEDGED if actor.is_manager else ShiftStatus.HANDED_OVER
-    rows, _ = list_shifts(desk, statuses=(status.value,))
+    statuses = (
+        (ShiftStatus.HANDED_OVER.value, ShiftStatus.ACKNOWLEDGED.value)
+        if actor.is_manager
+        else (ShiftStatus.HANDED_OVER.value,)
+    )
+    rows, _ = list_shifts(desk, statuses=statuses)
     if not actor.is_manager:
         rows = [row for row in rows if row.staff_work_no != actor.work_no]
     return HandoversWaiting(actor.is_manager, rows) if rows else None

@@ -95,34 +95,70 @@ def _capture_changes(session: Session, flush_context: Any, instances: Any) -> No
             )
     if not changes:
         return
-    actor = session.info.get(ACTOR_KEY)
-    clock = session.info.get(CLOCK_KEY)
-    if not actor or clock is None:
+    logged = [
+        (str(type(obj).__tablename__), str(obj.id), op, fields) for obj, op, fields in changes
+    ]
+    connection = _log(session, logged)
+    # Open the store's write gate for this flush only (closed again after it, or on error).
+    set_write_mode(connection, WriteMode.LOGGED)
+    connection.execute(sa.insert(ChangeLog), _log_rows(session, logged))
+
+
+def _log(session: Session, changes: list[tuple[str, str, str, dict[str, Any]]]) -> sa.Connection:
+    if not session.info.get(ACTOR_KEY) or session.info.get(CLOCK_KEY) is None:
         raise UnloggedWriteError("a record write needs a unit of work with an actor and a clock")
-    now = clock.now()
+    return session.connection()
+
+
+def _log_rows(
+    session: Session, changes: list[tuple[str, str, str, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The change log's rows for (entity, entity id, op, fields) changes of this unit of work:
+    one stamp, consecutive sequence numbers, the actor and the clock of `Desk.write`."""
+    actor = session.info[ACTOR_KEY]
+    now = session.info[CLOCK_KEY].now()
     connection = session.connection()
     txn_id = session.info.setdefault(TXN_KEY, uuid7())
     node_id, seqs, hlc = _next_stamp_and_seqs(connection, len(changes), now)
-    rows = []
-    for (obj, op, fields), seq in zip(changes, seqs, strict=True):
-        rows.append(
-            {
-                "node_id": node_id,
-                "seq": seq,
-                "txn_id": txn_id,
-                "entity": type(obj).__tablename__,
-                "entity_id": str(obj.id),
-                "op": op,
-                "fields": json.dumps(fields, ensure_ascii=False, sort_keys=True),
-                "hlc": hlc,
-                "schema_version": SCHEMA_VERSION,
-                "actor_id": actor,
-                "at": now,
-            }
-        )
-    # Open the store's write gate for this flush only (closed again after it, or on error).
-    set_write_mode(connection, WriteMode.LOGGED)
-    connection.execute(sa.insert(ChangeLog), rows)
+    return [
+        {
+            "node_id": node_id,
+            "seq": seq,
+            "txn_id": txn_id,
+            "entity": entity,
+            "entity_id": entity_id,
+            "op": op,
+            "fields": json.dumps(fields, ensure_ascii=False, sort_keys=True),
+            "hlc": hlc,
+            "schema_version": SCHEMA_VERSION,
+            "actor_id": actor,
+            "at": now,
+        }
+        for (entity, entity_id, op, fields), seq in zip(changes, seqs, strict=True)
+    ]
+
+
+def logged_inserts(session: Session, tables: list[tuple[sa.Table, list[dict[str, Any]]]]) -> None:
+    """INSERT new record rows given as whole rows (every column), tables in the order given,
+    with the change log rows a flush of the same objects would write (store/bulk.py writes
+    them without building ORM objects: the import of a large file, issue 22)."""
+    changes = [
+        (table.name, str(row["id"]), "insert", {k: _json_value(v) for k, v in row.items()})
+        for table, rows in tables
+        for row in rows
+    ]
+    if not changes:
+        return
+    from deskapp.store.bulk import insert_dicts
+
+    connection = _log(session, changes)
+    log = _log_rows(session, changes)
+    with write_mode(connection, WriteMode.LOGGED):
+        insert_dicts(connection, ChangeLog.__table__, log)
+        for table, rows in tables:
+            if table.name not in RECORD_TABLES:
+                raise UnloggedWriteError(f"{table.name} is not a record table")
+            insert_dicts(connection, table, rows)
 
 
 @event.listens_for(Session, "after_flush_postexec")

@@ -86,6 +86,7 @@ class Complaint(RecordTable, table=True):
         sa.Index("ix_complaint_owner_due", "owner_id", "next_due_at"),
         sa.Index("ix_complaint_responder_due", "first_responder_id", "next_due_at"),
         sa.Index("ix_complaint_due", "next_due_at"),
+        sa.Index("ix_complaint_closed", "closed_at"),
     )
 
     id: str = Field(default_factory=uuid7, primary_key=True)
@@ -474,6 +475,19 @@ class Draft(StoreTable, table=True):
     form: str = Field(primary_key=True, max_length=32)
     data: str  # JSON object of field -> typed text
     updated_at: datetime = Field(sa_column=utc_column())
+
+
+class ReportMemo(StoreTable, table=True):
+    """A closed ticket's replayed history (services/reports/memo.py), kept so a report does not
+    replay the events of every ticket again: derived, never synchronized, valid only while its
+    `stamp` (the ticket's row, its events and the rules it was replayed with) still matches."""
+
+    __tablename__ = "report_memo"
+
+    complaint_id: str = Field(primary_key=True, max_length=40)
+    stamp: str = Field(max_length=200)
+    timely: bool | None = None
+    stretches: str  # JSON list of [start, end, deadline or null], ISO UTC
 
 
 RECORD_TABLES: dict[str, type[RecordTable]] = {

@@ -6,6 +6,7 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from deskapp.cli import main
@@ -301,3 +302,30 @@ def test_restore_onto_a_new_place_says_the_original_store_must_not_be_used(
     in_place = run("--db", str(db), "restore", str(copy), "--yes")  # its own place: no warning
     assert in_place.exit_code == 0, in_place.output
     assert "不得再使用" not in in_place.output and "must not be used" not in in_place.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["report", "--period", "month", "--format", "json"], ["day-close", "--date", "2026-11-24"],
+     ["staff", "signins"], ["refusals"]],
+    ids=["report", "day-close", "staff signins", "refusals"],
+)  # fmt: skip
+def test_a_store_never_set_up_is_said_in_words_and_no_file_is_made(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """Issue 20: `deskapp report` before `deskapp init` said 出现意外错误 and left an empty
+    store in the user's data folder."""
+    db = tmp_path / "data-home" / "deskapp" / "desk.db"
+    env = {"DESKAPP_LOG_DIR": str(tmp_path / "log"), "DESKAPP_DB": str(db)}
+    result = CliRunner().invoke(main, command, env=env)
+    assert result.exit_code == 2, result.output
+    assert "deskapp --db" in result.stderr and "init" in result.stderr
+    assert "意外错误" not in result.stderr and "事件号" not in result.stderr
+    assert not db.exists() and not db.parent.exists()
+
+    # A store that exists but was never given a terminal identity: said the same way.
+    from deskapp.services.desk import Desk
+
+    Desk.open(db).close()
+    result = CliRunner().invoke(main, command, env=env)
+    assert result.exit_code == 2 and "init" in result.stderr, result.output

@@ -33,6 +33,7 @@ from deskapp.services.customer import (
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, RefundForm, find_repeat_candidates, take_complaint
 from deskapp.services.opinion_book import EntryForm, add_entry
+from deskapp.services.refunds import ticket_refunds
 from deskapp.services.search import complaint_detail
 from deskapp.store.models import Complaint, ComplaintEvent, Refusal, WatchEvent
 
@@ -279,6 +280,11 @@ def test_the_history_lists_everything_newest_first_a_page_at_a_time(
         cause_code=BILLING, refund=RefundForm(charged="30", should_have_charged="10",
                                               verified=True)))  # fmt: skip
     clock.advance(timedelta(hours=1))
+    # Issue 17: an approved refund is paid before the ticket closes (paid and told).
+    (refund,) = ticket_refunds(desk, first.id)
+    followup.pay_refund(desk, handler, first.id, refund_id=refund.id, method="account_credit",
+                        reference="CR-1")  # fmt: skip
+    followup.tell_refund(desk, handler, first.id, refund_id=refund.id, note="已电话告知")
     followup.close(desk, handler, first.id, outcome="已退费", satisfaction="satisfied")
     clock.advance(timedelta(days=1))
     followup.record_visit(desk, handler, first.id, satisfaction="satisfied", note="满意")

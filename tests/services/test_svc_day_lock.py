@@ -27,9 +27,11 @@ from deskapp.domain.errors import RuleViolation
 from deskapp.domain.permissions import PermissionRefused
 from deskapp.domain.timefmt import format_local, local_day
 from deskapp.services import day_close, followup, opinion_book
+from deskapp.services.batches import BatchForm, link_to_batch, open_batch
 from deskapp.services.day_lock import LateApproval, locked_for
 from deskapp.services.desk import Actor, Desk
-from deskapp.services.intake import take_complaint
+from deskapp.services.intake import RefundForm, take_complaint
+from deskapp.services.refunds import ticket_refunds
 from deskapp.services.staff import actor_of, list_staff
 from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, DayClose, LateChange
 
@@ -60,6 +62,13 @@ EXEMPT = {
     "staff.sign_in": "sign-in events, not a day's record",
     "conflicts.settle_conflict": "keeps one of two values both terminals already recorded "
     "(a manager's choice, itself audited by the conflict row)",
+    "customer.save_watch_entry": "the hall's watch list of customers, not a day's record "
+    "(each change audited by its watch_event)",
+    "cases.mark_case": "a teaching case for the morning meeting, not a day's record",
+    "batches.open_batch": "the incident itself, not a ticket: a day's record counts tickets",
+    "batches.close_batch": "closes each linked ticket through followup.close, which meets the "
+    "day lock (a ticket refused by it is left open and said: error.day.locked); the batch row "
+    "itself is not a day's record",
 }
 
 
@@ -265,6 +274,48 @@ def _add_entry(desk: Desk, actors: dict[str, Actor]) -> Call:
     return lambda late: opinion_book.add_entry(desk, actors["1001"], form, late=late)
 
 
+BILLING = "BILLINFO.ACCURACY.SP"
+
+
+def _billing(desk: Desk, actor: Actor) -> str:
+    return _take(desk, actor, cause_code=BILLING)
+
+
+def _refund_form() -> RefundForm:
+    return RefundForm(error_type="call_record", charged="26.00", should_have_charged="20.00",
+                      verified=True, verification="计费账务中心核实话单")  # fmt: skip
+
+
+def _with_refund(desk: Desk, actors: dict[str, Actor]) -> tuple[str, str]:
+    cid = _billing(desk, actors["1001"])
+    followup.record_refund(desk, actors["1001"], cid, _refund_form())
+    (refund,) = ticket_refunds(desk, cid)
+    return cid, refund.id
+
+
+def _pay_refund(desk: Desk, actors: dict[str, Actor]) -> Call:
+    cid, refund_id = _with_refund(desk, actors)
+    return lambda late: followup.pay_refund(
+        desk, actors["1001"], cid, refund_id=refund_id, method="account_credit",
+        reference="CR-1", late=late,
+    )  # fmt: skip
+
+
+def _tell_refund(desk: Desk, actors: dict[str, Actor]) -> Call:
+    cid, refund_id = _with_refund(desk, actors)
+    followup.pay_refund(desk, actors["1001"], cid, refund_id=refund_id, method="account_credit",
+                        reference="CR-1")  # fmt: skip
+    return lambda late: followup.tell_refund(
+        desk, actors["1001"], cid, refund_id=refund_id, note="已电话告知", late=late
+    )
+
+
+def _link_to_batch(desk: Desk, actors: dict[str, Actor]) -> Call:
+    cid = _take(desk, actors["1001"])
+    batch = open_batch(desk, actors["2001"], BatchForm(title="区域断网", cause_code="NET"))
+    return lambda late: link_to_batch(desk, actors["1001"], cid, batch.id, late=late)
+
+
 def _intake(desk: Desk, actors: dict[str, Actor]) -> Call:
     return lambda late: take_complaint(desk, actors["1001"], valid_form(desk), late=late)
 
@@ -297,6 +348,13 @@ RECIPES: dict[str, Callable[[Desk, dict[str, Actor]], Call]] = {
     "opinion_book.process_entry": _process_entry,
     "opinion_book.add_entry": _add_entry,
     "intake.take_complaint": _intake,
+    "followup.record_refund": _on_ticket(followup.record_refund, _billing, form=_refund_form()),
+    "followup.pay_refund": _pay_refund,
+    "followup.tell_refund": _tell_refund,
+    "followup.set_no_fault": _on_ticket(
+        followup.set_no_fault, no_fault=True, reason="核实为客户误解资费规则"
+    ),
+    "batches.link_to_batch": _link_to_batch,
 }
 
 

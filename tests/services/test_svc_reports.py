@@ -7,7 +7,9 @@ made at the frozen 2026-11-24 10:00, a Tuesday). Working time: 08:30–12:00 and
   T0  10-28 10:00 hotline, 刘洋, open, never touched              (received before November)
   T1  11-02 09:00 walk-in, 张敏, on the spot, 满意                  phone P1, NET.COVER.INDOOR
   T2  11-03 10:00 walk-in, 张敏, on the spot, 基本满意              phone P1 again → 重复投诉
-  T3  11-04 10:00 walk-in, 刘洋, on the spot, 客户未表态, 严重       received 09:30: registered late
+  T3  11-04 10:00 walk-in, 刘洋, 严重, taken with a promise        received 09:30: registered late;
+                  escalated 10:05 值班经理 (王芳), 10:10 厅经理 (陈静), 10:15 客服质量监控经理
+                  (孙质检, its required level), closed 10:20 by 刘洋, 客户未表态
   T4  11-05 10:00 walk-in, 张敏, dispatched 10:20, final reply 11:00, closed 11:30, visit 满意
   T5  11-09 10:00 hotline, 刘洋, closed 15:00 undispatched, visit 不满意 11-10 10:00 → reopened,
                   escalated 11-11 10:00; open since
@@ -19,7 +21,8 @@ made at the frozen 2026-11-24 10:00, a Tuesday). Working time: 08:30–12:00 and
   I3  imported: received 11-20 09:00 (10086), GZ01, 处理中 (arrives on the desk at 11-24 10:00)
 
 Customer base (this test's data/customer_base.toml): GZ01 48,000 customers, control 110 a
-month; GZ02 36,000, control 85; 25 per 10,000 a month; teams 一班 = 张敏, 二班 = 刘洋."""
+month; GZ02 36,000, control 85; 25 per 10,000 a month; teams 一班 = 张敏, 二班 = 刘洋.
+Managers (in no team): 王芳 值班经理 2001, 陈静 厅经理 3001, 孙质检 客服质量监控经理 5001."""
 
 from __future__ import annotations
 
@@ -52,7 +55,7 @@ from deskapp.services.reports import (
     period_from_args,
     ticket_history,
 )
-from deskapp.services.staff import actor_of, seed_staff
+from deskapp.services.staff import actor_of, add_staff, list_staff, seed_staff
 from deskapp.services.terminal import init_terminal
 from deskapp.store.models import Complaint, ComplaintEvent
 from deskapp.sync.run import sync
@@ -114,7 +117,11 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def desk(db_path: Path, clock: FrozenClock, data_dir: Path) -> Iterator[Desk]:
-    staffed_desk(db_path, clock).close()
+    staffed = staffed_desk(db_path, clock)
+    # T3's third level: the branch's 客服质量监控经理.
+    hall_manager = actor_of(next(m for m in list_staff(staffed) if m.work_no == "3001"))
+    add_staff(staffed, hall_manager, "5001", "孙质检", Role.QA_MANAGER, "5555")
+    staffed.close()
     desk = Desk.open(db_path, clock=clock, data_dir=data_dir)
     yield desk
     desk.close()
@@ -170,18 +177,23 @@ def dataset(desk: Desk, clock: FrozenClock, actors: dict[str, Actor], tmp_path: 
         satisfaction="basically_satisfied",
         contact_phone="13800000001",
     ).id
-    ids["T3"] = take(
+    # T3 is 严重: it closes only once escalated level by level to its required level
+    # (data/escalation.toml: 客服质量监控经理), each level taken up by the one who holds it.
+    t3 = ids["T3"] = take(
         desk,
         clock,
         liu,
         "2026-11-04 10:00",
-        solved_on_spot=True,
-        satisfaction="declined",
         contact_phone="13800000003",
         received_at="2026-11-04 09:30",
         severity="serious",
         cause_code="BILLINFO.ACCURACY.CALL_TIME",
     ).id
+    for when, holder in (("10:05", "2001"), ("10:10", "3001"), ("10:15", "5001")):
+        at(clock, f"2026-11-04 {when}")
+        followup.escalate(desk, actors[holder], t3, note="严重投诉逐级上报")
+    at(clock, "2026-11-04 10:20")
+    followup.close(desk, liu, t3, outcome="已核实通话时长并解释", satisfaction="declined")
     t4 = ids["T4"] = take(desk, clock, zhang, "2026-11-05 10:00", contact_phone="13800000004").id
     at(clock, "2026-11-05 10:20")
     followup.dispatch(desk, zhang, t4, department="network", note="请测试")
@@ -302,15 +314,16 @@ def test_counts_per_10k_and_control_for_the_month(desk: Desk, dataset: dict) -> 
 
 def test_rates_for_the_month(desk: Desk, dataset: dict) -> None:
     f = month(desk).figures
-    # On the spot: T1, T2, T3, T7 of the 9 received.
-    assert (f.on_spot.num, f.on_spot.den) == (4, 9)
+    # On the spot: T1, T2, T7 of the 9 received (T3, 严重, had to go up the chain first).
+    assert (f.on_spot.num, f.on_spot.den) == (3, 9)
     # Closed in November and still closed: T1, T2, T3, T4 (visited), T6 (visited), T7, I1
     # = 7. T5 was closed on 11-09 but reopened on 11-10 and is open: not counted.
     assert f.closed == 7
     # Timely: T1, T2, T7 (on the spot, registered at once) and T4 (dispatched 10:20 within
     # 30 min; first response 11:00 within 2 working hours of 10:20, i.e. before 13:50;
     # closed 11:30 before the progress contact due 15:15) = 4.
-    # Not timely: T3 (received 09:30, registered 10:00: past the 10-minute limit) and T6
+    # Not timely: T3 (received 09:30, registered 10:00: past the 10-minute limit; its
+    # other clocks were kept: closed 10:20, before its first contact due 11:00) and T6
     # (department's first response due 13:40 — 10:10 + 1:50 to 12:00 + 0:10 from 13:30 —
     # still missing at the close at 16:00). I1 arrived closed: cannot be judged, left out.
     assert (f.timely.num, f.timely.den) == (4, 6)
@@ -326,9 +339,10 @@ def test_rates_for_the_month(desk: Desk, dataset: dict) -> None:
 def test_flag_counts_for_the_month(desk: Desk, dataset: dict) -> None:
     f = month(desk).figures
     assert f.repeat == 1  # T2: the same contact phone as T1, one day later
-    # 升级投诉 counts the customer's escalations: T3 (严重); the hall reporting T5 up its own
-    # chain is counted apart (issue 16; before it, escalated was T5).
-    assert (f.escalated, f.reported_up) == (1, 1)  # T3; T5
+    # 升级投诉 counts the customer's escalations: T3 (严重); the hall reporting up its own
+    # chain is counted apart (issue 16; before it, escalated was T5): T3 (to 客服质量监控经理,
+    # level 3) and T5 (to 值班经理, level 1) were received in November and reported up = 2.
+    assert (f.escalated, f.reported_up) == (1, 2)  # T3; T3 T5
     assert f.batch == 1  # I1, imported with 批量投诉 = 是
     assert (f.reopened, f.reopen_times) == (1, 1)  # T5, once
 
@@ -341,7 +355,9 @@ def test_overdue_ticket_days_for_the_month(desk: Desk, dataset: dict) -> None:
     # T5: dispatch due 10:30 on 11-09, closed 15:00: 4.5 h; reopened 11-10 10:00 (+1 µs),
     #     a new round whose dispatch clock ran out at 10:30 (+1 µs): 13 days 23.5 h − 1 µs.
     # T6: department first response due 13:40, closed 16:00: 2 h 20 min.
-    # T4 kept every deadline; on-the-spot and imported-closed tickets have no handling time.
+    # T4 kept every deadline; so did T3 (open 10:00–10:20, first contact due 11:00; a ticket
+    # the handler keeps has no dispatch clock); on-the-spot and imported-closed tickets have
+    # no handling time.
     t0 = 23 + 10 * HOUR
     t5 = 4.5 * HOUR + 13 + 23.5 * HOUR - MICRO_DAY
     t6 = (2 + 20 / 60) * HOUR
@@ -393,11 +409,13 @@ def test_closed_complaints_by_severity_level(desk: Desk, dataset: dict) -> None:
     # that can be judged (I1 cannot); rated 6 (all but none), satisfied 5 (T6 not); repeat T2.
     assert rows["一般"][1:] == (6, pytest.approx(6 / 7), 3, 4, 5, pytest.approx(4 / 5), 6, 5,
                                pytest.approx(5 / 6), 1, 0, 0)  # fmt: skip
-    # 严重: T3 alone: on the spot, registered late, 客户未表态 (not rated); 严重 is a complaint
-    # the customer escalated (over the first level): 升级投诉 1 (issue 16).
-    assert rows["严重"][1:] == (1, pytest.approx(1 / 7), 1, 0, 1, 0.0, 0, 0, None, 0, 1, 0)
+    # 严重: T3 alone: not on the spot, registered late (0 timely of 1 judged), 客户未表态
+    # (not rated); 严重 is a complaint the customer escalated (over the first level): 升级投诉
+    # 1 (issue 16).
+    assert rows["严重"][1:] == (1, pytest.approx(1 / 7), 0, 0, 1, 0.0, 0, 0, None, 0, 1, 0)
     assert rows["重大"][1:] == (0, 0.0, 0, 0, 0, None, 0, 0, None, 0, 0, 0)
-    assert rows["合计"][1:] == (7, 1.0, 4, 4, 6, pytest.approx(4 / 6), 6, 5,
+    # 合计: on the spot 3 + 0 = 3; timely 4 of 5 + 1 = 6 judged; rated 6, satisfied 5.
+    assert rows["合计"][1:] == (7, 1.0, 3, 4, 6, pytest.approx(4 / 6), 6, 5,
                                pytest.approx(5 / 6), 1, 1, 0)  # fmt: skip
     assert "报送期限 2026-12-05" in table.basis
 

@@ -233,6 +233,8 @@ async def test_signing_in_says_a_handover_waits_and_f5_goes_there_showing_it_bef
         await settle(pilot)
         assert app.screen.query_one(TabbedContent).active == "tab-waiting"
         assert app.focused is not None and app.focused.id == "waiting"
+        # Its job done, the notice leaves: at 80x24 it lay over the acknowledge dialog's PIN.
+        assert "份交接等您接收" not in _notices(app)
         await pilot.press("ctrl+a")
         await settle(pilot)
         intro = str(app.screen.query_one("#dialog-intro").render())
@@ -488,3 +490,69 @@ async def test_f7_keeps_the_reply_column_in_view_beside_a_long_entry(
         table = app.screen.query_one("#entries", DataTable)
         assert table.virtual_size.width <= table.scrollable_content_region.width
         assert "已报厅经理" in screen_text(app)
+
+
+async def test_date_examples_in_placeholders_are_relative_to_today(
+    desk: Desk, clock: FrozenClock
+) -> None:
+    """Every date a placeholder offers as an example is near today's (a fixed 2026-11-01 once
+    read as F7's filter in December), on every mode and in the dialogs that ask for a date."""
+    import re
+    from datetime import UTC, date, datetime
+
+    clock.set(datetime(2027, 3, 10, 2, 0, tzinfo=UTC))  # months after any date in the source
+    today = date(2027, 3, 10)
+    app = make_app(desk)
+    seen: dict[str, list[str]] = {}
+
+    def collect(where: str) -> None:
+        for box in app.screen.query(Input):
+            for found in re.findall(r"\d{4}-\d{2}-\d{2}", str(box.placeholder)):
+                seen.setdefault(found, []).append(f"{where} #{box.id}")
+
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "3001", "9999")
+        for mode in ("intake", "search", "queue", "shift", "reports", "opinion", "day_close"):
+            app.switch_mode(mode)
+            await settle(pilot)
+            collect(mode)
+        app.switch_mode("opinion")
+        await pilot.press("n")  # a new entry: the date it was written
+        await settle(pilot)
+        collect("opinion entry")
+        await pilot.press("escape")
+        app.switch_mode("reports")
+        await settle(pilot)
+        await pilot.press("r")  # a range of dates
+        await settle(pilot)
+        collect("report range")
+    assert seen, "no date example found"  # F7's filter, F5's history, the two dialogs
+    far = {d: where for d, where in seen.items()
+           if abs((date.fromisoformat(d) - today).days) > 31}  # fmt: skip
+    assert far == {}, far
+
+
+async def test_high_contrast_shows_every_box_and_marks_the_focused_one_strongly(desk: Desk) -> None:
+    """In the high-contrast theme an empty field stands out from the black page, and the focused
+    field (an input, a choice box) is marked far brighter than the others: more than the faint
+    tint the other themes use (before: the boxes were the page's black, the focused one a shade
+    away from it)."""
+    from textual.widgets import Select
+
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        app.theme = "desk-high-contrast"
+        await sign_in(pilot)
+        screen = app.screen
+        page = screen.styles.background.brightness
+
+        def brightness(selector: str) -> float:
+            return screen.query_one(selector).styles.background.brightness
+
+        assert brightness("#contact_phone") - page >= 0.1
+        assert brightness("#customer_name") - brightness("#contact_phone") >= 0.15
+        channel = screen.query_one("#channel", Select)
+        channel.focus()
+        await settle(pilot)
+        current = channel.query_one("SelectCurrent").styles.background.brightness
+        assert current - brightness("#contact_phone") >= 0.15

@@ -27,9 +27,18 @@ def test_every_signed_in_mode_has_a_key() -> None:
 
 def _declared(screen: object, app: object) -> set[str]:
     bindings = [*getattr(type(screen), "BINDINGS", []), *getattr(type(app), "BINDINGS", [])]
+    # An app key the screen binds too does what the screen says (F5 on F5 moves through its
+    # tabs): the help lists that key once, with the screen's words.
+    screen_keys = {
+        key.strip()
+        for b in getattr(type(screen), "BINDINGS", [])
+        if isinstance(b, Binding)
+        for key in b.key.split(",")
+    }
     described = set()
     for b in bindings:
-        if isinstance(b, Binding) and b.description:
+        shadowed = b not in type(screen).BINDINGS and not b.priority and b.key in screen_keys
+        if isinstance(b, Binding) and b.description and not shadowed:
             if action_state(app, b.action, screen if b in type(screen).BINDINGS else app) \
                     is False:  # fmt: skip
                 continue

@@ -633,7 +633,7 @@ TRIED_BY = {site: test for test, sites in TRIES.items() for site in sites}
 NOT_TRIED: dict[str, str] = {
     "day_close.DayCloseScreen._complete": "its text input (the outcome) shows only for a closed "
     "ticket without an outcome, which no service makes; its other field is a select",
-    "shift.ShiftScreen.action_file": "needs a handover acknowledged first; its fields are the "
+    "shift.ShiftScreen._ask_file": "needs a handover acknowledged first; its fields are the "
     "acknowledge dialog's (work number, PIN) and a note, tried there and in the F4 dialogs",
     "shift.ShiftScreen.action_settle": "needs a sync conflict between two terminals",
     "detail.DetailScreen._link_batch_dialog": "issue 18: a select of the open batch incidents "

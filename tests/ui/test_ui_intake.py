@@ -33,7 +33,7 @@ from deskapp.screens.intake import DRAFT_DELAY, IntakeScreen
 from deskapp.screens.signin import SignInScreen
 from deskapp.screens.textual_private import notifications
 from deskapp.screens.widgets.confirm import ConfirmScreen
-from deskapp.screens.widgets.hand_off import HandOffScreen
+from deskapp.screens.widgets.hand_off import DiscardHandOffScreen, HandOffScreen
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.search import search
 from deskapp.store.models import Complaint, Refund
@@ -185,7 +185,7 @@ async def test_recusal_refused_then_handed_to_a_colleague(
         assert isinstance(app.screen, HandOffScreen)
         body = str(app.screen.query_one("#handoff-body").render())
         assert "当事人回避" in body and "张敏" in body and "1001" in body and "周红" in body
-        await pilot.press("y")
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, IntakeScreen)
         assert app.screen.query_one("#customer_name", Input).value == "周红"
@@ -223,28 +223,28 @@ async def test_a_hand_off_is_not_discarded_without_a_second_confirmation(
         await _hand_off(pilot)
         await sign_in(pilot, "1002", "2222")
         assert isinstance(app.screen, HandOffScreen)
-        await pilot.press("n")  # the generic draft question's "discard": does nothing here
+        await pilot.press("n", "d", "y")  # letters typed ahead: none of them answers it
         await settle(pilot)
         assert isinstance(app.screen, HandOffScreen)
-        await pilot.press("d")  # discard asks again, "keep" under the cursor
+        await pilot.press("ctrl+d")  # discard asks again, "keep" under the cursor
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("enter")
+        assert isinstance(app.screen, DiscardHandOffScreen)
+        await pilot.press("y", "d", "enter")
         await settle(pilot)
         assert isinstance(app.screen, HandOffScreen)
         await pilot.press("escape")  # later: kept
         await settle(pilot)
         assert isinstance(app.screen, IntakeScreen)
-        assert [d.staff_id for d in drafts_in(desk)] == ["handoff"]
+        assert [d.staff_id.split(":")[0] for d in drafts_in(desk)] == ["handoff"]
         assert app.screen.query_one("#customer_name", Input).value == ""
 
-        # Signing out and in again offers it again; only D then Y discards it.
+        # Signing out and in again offers it again; only Ctrl+D then Ctrl+D discards it.
         await pilot.press("f8")
         await sign_in(pilot, "1002", "2222")
         assert isinstance(app.screen, HandOffScreen)
-        await pilot.press("d")
+        await pilot.press("ctrl+d")
         await settle(pilot)
-        await pilot.press("y")
+        await pilot.press("ctrl+d")
         await settle(pilot)
         assert isinstance(app.screen, IntakeScreen)
     assert not drafts_in(desk) and count_complaints(desk) == 0
@@ -260,17 +260,17 @@ async def test_a_taken_hand_off_left_unsaved_stays_a_hand_off(
         await _type_recused_complaint(pilot)
         await _hand_off(pilot)
         await sign_in(pilot, "1002", "2222")
-        await pilot.press("y")
+        await pilot.press("enter")
         await settle(pilot)
         await focus_by_tab(pilot, "demand")
         await type_text(pilot, "书面道歉")
         await pilot.press("f8")
         await settle(pilot)
-        assert [d.staff_id for d in drafts_in(desk)] == ["handoff"]
+        assert [d.staff_id.split(":")[0] for d in drafts_in(desk)] == ["handoff"]
         await sign_in(pilot, "1002", "2222")
         assert isinstance(app.screen, HandOffScreen)
         assert "张敏" in str(app.screen.query_one("#handoff-body").render())
-        await pilot.press("y")
+        await pilot.press("enter")
         await settle(pilot)
         assert app.screen.query_one("#demand", Input).value.endswith("书面道歉")
 

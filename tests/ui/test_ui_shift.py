@@ -229,6 +229,9 @@ async def test_history_by_handler_and_date_annotate_and_export(
     tuesday = next(s.id for s in shift_rows(desk) if s.staff_id == actors["1001"].id)
     shifts.acknowledge(desk, tuesday, "1002", "2222")
     shifts.file_handover(desk, tuesday, "2001", "8888", "已核对")
+    # 刘洋's filed too: a handover left to file would take the manager's F5 to 待接收/备案.
+    monday = next(s.id for s in shift_rows(desk) if s.staff_id == liu.id)
+    shifts.file_handover(desk, monday, "2001", "8888", "无遗留")
     clock.advance(timedelta(hours=1))
     app = make_app(desk, export_dir=tmp_path)
     async with app.run_test(size=WIDE) as pilot:

@@ -49,6 +49,7 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
     }
     ActionDialog #dialog-title { text-style: bold; padding: 1 0 0 0; }
     ActionDialog #dialog-intro { color: $text-muted; padding: 0; }
+    ActionDialog #dialog-intro-box { height: auto; max-height: 40vh; }
     ActionDialog Field { padding: 0; }
     ActionDialog Field > Label { padding: 0; }
     ActionDialog Field.-check > Label { display: none; }
@@ -63,6 +64,8 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
         [
             Binding("ctrl+s", "submit", t("action.submit"), priority=True),
             Binding("escape", "cancel", t("action.cancel")),
+            Binding("pageup", "scroll_intro(-1)", t("action.intro_up"), show=False),
+            Binding("pagedown", "scroll_intro(1)", t("action.intro_down"), show=False),
         ],
     )
 
@@ -76,7 +79,10 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
         with VerticalScroll():
             yield Static(self.spec.title, id="dialog-title")
             if self.spec.intro:
-                yield Static(self.spec.intro, id="dialog-intro")
+                # A long intro (a handover of 40 tickets) scrolls in its own box, read from
+                # its top with PgUp/PgDn while the cursor stays in the first field below it.
+                with VerticalScroll(id="dialog-intro-box", can_focus=False):
+                    yield Static(self.spec.intro, id="dialog-intro")
             for spec in self.spec.fields:
                 # A check box carries its own label: no second one above it.
                 yield Field(
@@ -106,6 +112,20 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
         # The first field, not the scroll container: the handler types straight away.
         if self.spec.fields:
             self.query_one(f"#{self.spec.fields[0].id}").focus()
+        # Opened at its top: the title and what the PIN confirms are read first.
+        self.call_after_refresh(self._to_top)
+
+    def _to_top(self) -> None:
+        for box in self.query(VerticalScroll):
+            box.scroll_home(animate=False, immediate=True)
+
+    def action_scroll_intro(self, pages: int) -> None:
+        boxes = list(self.query("#dialog-intro-box").results(VerticalScroll))
+        box = boxes[0] if boxes else self.query_one(VerticalScroll)
+        if pages < 0:
+            box.scroll_page_up(animate=False)
+        else:
+            box.scroll_page_down(animate=False)
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -99,6 +99,22 @@ class CausePicker(Vertical):
         options = self.query_one(OptionList)
         if self.has_class("-open") and options.option_count:
             self._pick(options.get_option_at_index(options.highlighted or 0).id or "")
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        # Tab out of the picker with no cause picked: the list closes (eight rows of matches
+        # left open over the next fields at 80×24); the empty cause is said at its field.
+        self.call_after_refresh(self._close_when_left)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Back in the query (Shift+Tab) with its matches unpicked: they show again.
+        options = self.query_one(OptionList)
+        if event.widget is self.query_one(Input) and not self.code and options.option_count:
+            self._open(True)
+
+    def _close_when_left(self) -> None:
+        focused = self.app.focused
+        if self.has_class("-open") and (focused is None or self not in focused.ancestors):
+            self._open(False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close_matches":

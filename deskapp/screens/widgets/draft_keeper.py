@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from deskapp.incidents import Fault
     from deskapp.screens.boundary import WorkBoundary
     from deskapp.services.desk import Desk
+    from deskapp.services.drafts import HandOff
     from deskapp.services.records import Draft
 
 DRAFT_DELAY = 0.8  # seconds of quiet typing before the draft is written
@@ -60,6 +61,29 @@ class DraftKeeper:
             except Exception:
                 self.unwritten = True  # set before the worker ends: a quit awaiting it sees it
                 raise  # to the boundary, which says it (`failed`)
+            self.unwritten = False
+            self._told = ""
+
+        return run_desk_work(self.screen, write, GROUP)
+
+    def save_hand_off(self, taken: HandOff, data: str, fallback_staff: str, *,
+                      release: bool = False) -> Worker[None]:  # fmt: skip
+        """A taken hand-off's form written back to it (given back when `release`), or to the
+        handler's own draft once it is no longer this desk's (services.drafts.keep_hand_off)."""
+        self.stop()
+
+        def write() -> None:
+            from deskapp.services import drafts
+
+            try:
+                with self.lock:
+                    drafts.keep_hand_off(
+                        self._desk(), self.form, taken, data,
+                        release=release, fallback_staff=fallback_staff,
+                    )  # fmt: skip
+            except Exception:
+                self.unwritten = True
+                raise
             self.unwritten = False
             self._told = ""
 

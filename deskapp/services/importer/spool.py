@@ -37,6 +37,9 @@ class _Spool:
         self.conn.close()
         self.path.unlink(missing_ok=True)
 
+    def __len__(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM row").fetchone()[0])
+
     def get(self, row_id: str) -> ParsedRow | None:
         found = self.conn.execute("SELECT data FROM row WHERE id = ?", (row_id,)).fetchone()
         return None if found is None else pickle.loads(found[0])

@@ -5,40 +5,53 @@ one transaction per chunk through `Desk.write` (the change log records the impor
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from deskapp.domain.enums import Status
 from deskapp.i18n import t
 from deskapp.services.deadlines import clocks_for, ticket_facts
 from deskapp.services.desk import Actor, Desk
-from deskapp.services.events import complaint_event
+from deskapp.services.events import complaint_event_row
 from deskapp.services.importer.compare import _as_imported, _differences
 from deskapp.services.importer.repeats import _Repeats
 from deskapp.services.importer.rows import NAMESPACE, ImportResult, ParsedRow, RowProblem
 from deskapp.services.ticket_numbers import TicketNumbers
+from deskapp.store.changelog import logged_inserts
 from deskapp.store.models import Complaint, ComplaintEvent
 
 
 def _event(complaint_id: str, kind: str, at: datetime, actor: Actor, note: str = "",
-           **data: Any) -> ComplaintEvent:  # fmt: skip
+           **data: Any) -> dict[str, Any]:  # fmt: skip
     # The id is derived like the complaint's: the same file imported on two terminals before
     # they sync makes the same events, which the merge keeps once (docs/unique-values.md).
+    # A whole row of complaint_event, as services/events.complaint_event makes the object.
     event_id = str(uuid.uuid5(NAMESPACE, f"{complaint_id}|{kind}"))
-    return complaint_event(complaint_id, kind, actor, at, note, data, event_id=event_id)
+    return complaint_event_row(complaint_id, kind, actor, at, note, data, event_id=event_id)
+
+
+_COMPLAINT_KEYS = tuple(Complaint.__table__.columns.keys())
+_COMPLAINT_DEFAULTS = {
+    key: field.get_default(call_default_factory=False)
+    for key, field in Complaint.model_fields.items()
+    if key in _COMPLAINT_KEYS and field.default_factory is None
+}
 
 
 def _record(
     numbers: TicketNumbers, desk: Desk, actor: Actor, row: ParsedRow, now: datetime,
     file_name: str, repeat_of: tuple[str, str] | None,
-) -> tuple[Complaint, list[ComplaintEvent]]:  # fmt: skip
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:  # fmt: skip
+    """The complaint's whole row (every column) and its events' rows."""
     terminal = desk.terminal()
     finished = row.status in (Status.CLOSED, Status.VISITED)
     # A closed record keeps its own past; an open one reaches the desk now (module docstring).
     registered_at = row.received_at if finished else now
-    complaint = Complaint(
+    complaint = SimpleNamespace(**_COMPLAINT_DEFAULTS)
+    complaint.__dict__.update(
         id=row.id,
         ticket_no=numbers.next(registered_at),
         hall_code=row.hall,
@@ -111,27 +124,35 @@ def _record(
         )
     # The clocks, as services/deadlines.py `refresh_clocks` keeps them, computed before the row
     # is written (so its one insert in the change log already carries them).
-    facts = ticket_facts(complaint, sorted(events, key=lambda e: (e.at, e.id)))
+    ordered = sorted((SimpleNamespace(**e) for e in events), key=lambda e: (e.at, e.id))
+    facts = ticket_facts(complaint, ordered)
     clocks = clocks_for(desk, facts)
     first = clocks[0] if clocks else None
     complaint.next_due_at = first.deadline.at if first else None
     complaint.next_clock = first.kind.value if first else ""
     complaint.next_due_provisional = bool(first and first.deadline.provisional)
-    return complaint, events
+    return {key: getattr(complaint, key) for key in _COMPLAINT_KEYS}, events
 
 
 def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[ParsedRow]],
-                result: ImportResult) -> None:  # fmt: skip
-    """The checked rows, in time order, one transaction per chunk."""
+                result: ImportResult, progress: Callable[[str, int, int], None] | None = None,
+                total: int = 0, *, orm: bool = False) -> None:  # fmt: skip
+    """The checked rows, in time order, one transaction per chunk; `progress("write", done,
+    total)` after each. The rows go to the store as whole rows with their change log rows
+    (store/changelog.py `logged_inserts`); `orm` writes the same rows as ORM objects, as
+    before issue 22 (the test and the benchmark that compare them)."""
     repeats = _Repeats(desk.refdata.settings.intake.repeat_window_days)
+    done = 0
+    if progress:
+        progress("write", done, total)
     for chunk in chunks:
         now = desk.clock.now()
         with desk.write(actor.id) as session, session.no_autoflush:
             present = _as_imported(session, [r.id for r in chunk])
             repeats.load(session, chunk)
             numbers = TicketNumbers(session, desk)
-            complaints: list[Complaint] = []
-            events: list[ComplaintEvent] = []
+            complaints: list[dict[str, Any]] = []
+            events: list[dict[str, Any]] = []
             for row in chunk:
                 stored = present.get(row.id)
                 if stored is not None:
@@ -147,10 +168,17 @@ def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[Pars
                     continue
                 complaint, evs = _record(numbers, desk, actor, row, now, path.name,
                                          repeats.earlier(row))  # fmt: skip
-                repeats.add(row, complaint.ticket_no)
+                repeats.add(row, complaint["ticket_no"])
                 complaints.append(complaint)
                 events.extend(evs)
-                result.imported.append((row.line, complaint.ticket_no))
-            session.add_all(complaints)
-            session.flush()  # the complaints exist before the events that point at them
-            session.add_all(events)
+                result.imported.append((row.line, complaint["ticket_no"]))
+            if orm:  # as every other write: ORM objects, the flush hook logs them
+                session.add_all([Complaint(**c) for c in complaints])
+                session.flush()  # the complaints exist before the events that point at them
+                session.add_all([ComplaintEvent(**e) for e in events])
+            else:  # the same rows and log rows, without the objects (issue 22)
+                logged_inserts(session, [(Complaint.__table__, complaints),
+                                         (ComplaintEvent.__table__, events)])  # fmt: skip
+        done += len(chunk)
+        if progress:
+            progress("write", done, max(total, done))
