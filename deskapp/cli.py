@@ -711,24 +711,12 @@ def _import_progress(quiet: bool) -> Iterator[Progress | None]:
         yield None
         return
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TaskID,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import TaskID
 
+    from deskapp.cli_progress import rich_bar
     from deskapp.i18n import t
 
-    bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn(t("import.progress_elapsed")), TimeElapsedColumn(),
-        TextColumn(t("import.progress_eta")), TimeRemainingColumn(),
-        console=Console(stderr=True), transient=False,
-    )  # fmt: skip
+    bar = rich_bar(Console(stderr=True), "import.progress_elapsed", "import.progress_eta")
     tasks: dict[str, TaskID] = {}
 
     def report(phase: str, done: int, total: int | None) -> None:

@@ -24,6 +24,23 @@ from deskapp.services.progress import Progress as Told
 from deskapp.services.progress import no_progress
 
 
+def rich_bar(
+    console: Console, elapsed: str = "progress.elapsed", left: str = "progress.left"
+) -> Progress:
+    """The one rich bar of the CLI: what is being done, a bar, done/total, the time used and
+    the time left (the labels are catalogue keys), drawn on `console`."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(t(elapsed)),
+        TimeElapsedColumn(),
+        TextColumn(t(left)),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
 @contextmanager
 def progress_bar(console: Console | None = None) -> Iterator[Told]:
     """A `progress(step, done, total)` for a service, drawn as one bar per step while the
@@ -32,16 +49,7 @@ def progress_bar(console: Console | None = None) -> Iterator[Told]:
     if not console.is_terminal:
         yield no_progress
         return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn(t("progress.elapsed")),
-        TimeElapsedColumn(),
-        TextColumn(t("progress.left")),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console) as bar:
+    with rich_bar(console) as bar:
         tasks: dict[str, TaskID] = {}
 
         def told(step: str, done: int, total: int | None) -> None:

@@ -34,7 +34,7 @@ from deskapp.screens.themes import severity_text
 from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.screens.widgets.deadline_text import clock_text
 from deskapp.screens.widgets.desk_footer import DeskFooter
-from deskapp.screens.widgets.filter_dialog import chosen_filter, filter_dialog, filter_words
+from deskapp.screens.widgets.filter_dialog import ask_filter, filter_words
 from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.day_lock import locked_for
@@ -312,17 +312,12 @@ class QueueScreen(SignedIn, ModeScreen):
 
     def action_filter(self) -> None:
         """筛选: a dialog of four choices; applied, the queue reads its first page again."""
-        chosen: list[TicketFilter] = []
 
-        def submit(values: dict[str, Any]) -> None:
-            chosen.append(chosen_filter(self.desk, values))
+        def apply(chosen: TicketFilter) -> None:
+            self.filters = chosen
+            self.reload()
 
-        def done(saved: bool | None) -> None:
-            if saved and chosen:
-                self.filters = chosen[-1]
-                self.reload()
-
-        self.app.push_screen(ActionDialog(filter_dialog(self.desk, self.filters), submit), done)
+        ask_filter(self.app, self.desk, self.filters, apply)
 
     def _current(self) -> QueueRow | None:
         table = self.query_one("#queue", DataTable)

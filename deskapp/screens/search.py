@@ -4,7 +4,7 @@ Rows are read a page at a time from SQL; the table never holds a whole large res
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len
@@ -22,9 +22,8 @@ from deskapp.screens.boundary import desk_work
 from deskapp.screens.desk_app import desk_app
 from deskapp.screens.detail import DetailScreen
 from deskapp.screens.keys import keyed
-from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.screens.widgets.desk_footer import DeskFooter
-from deskapp.screens.widgets.filter_dialog import chosen_filter, filter_dialog, filter_words
+from deskapp.screens.widgets.filter_dialog import ask_filter, filter_words
 from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.desk import Desk
@@ -211,17 +210,12 @@ class SearchScreen(ModeScreen):
 
     def action_filter(self) -> None:
         """筛选: a dialog of four choices; applied, the search runs again under it."""
-        chosen: list[TicketFilter] = []
 
-        def submit(values: dict[str, Any]) -> None:
-            chosen.append(chosen_filter(self.desk, values))
+        def apply(chosen: TicketFilter) -> None:
+            self.filters = chosen
+            self.run_search(self._query)
 
-        def done(saved: bool | None) -> None:
-            if saved and chosen:
-                self.filters = chosen[-1]
-                self.run_search(self._query)
-
-        self.app.push_screen(ActionDialog(filter_dialog(self.desk, self.filters), submit), done)
+        ask_filter(self.app, self.desk, self.filters, apply)
 
     def action_focus_query(self) -> None:
         box = self.query_one("#query", Input)

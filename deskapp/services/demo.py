@@ -48,6 +48,8 @@ DEMO_STAFF = (
     DemoStaff("4002", "钱主任", Role.SERVICE_HEAD, "5555"),
 )
 
+_Chain = dict[str, Actor]  # the demo's staff by work number
+_Causes = dict[str, list[str]]  # the cause codes under each root of the catalogue
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 _STORIES = {
     "NET": [
@@ -100,7 +102,7 @@ def build_demo(
         chain = {w: actor_of(s) for w, s in staff.items()}
         manager = DEMO_STAFF[2]
         causes = desk.refdata.causes
-        by_root: dict[str, list[str]] = {}
+        by_root: _Causes = {}
         for path in causes.intake_paths():
             by_root.setdefault(path.root, []).append(path.code)
         phones = [f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}" for _ in range(70)]
@@ -219,7 +221,7 @@ _OPINIONS = (
 )
 
 
-def _watch_list(desk: Desk, clock: FrozenClock, chain: dict[str, Actor], now: datetime) -> None:
+def _watch_list(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime) -> None:
     """重点客户名单 (issue 18): the customer who came back most often, a difficult customer the
     duty manager put on the watch list, with what was solved and what was refused."""
     from deskapp.services.customer import WatchForm, save_watch_entry
@@ -247,7 +249,7 @@ def _watch_list(desk: Desk, clock: FrozenClock, chain: dict[str, Actor], now: da
     clock.set(now)
 
 
-def _batch_and_case(desk: Desk, clock: FrozenClock, chain: dict[str, Actor], now: datetime) -> None:
+def _batch_and_case(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime) -> None:
     """批量投诉 and 案例库 (issue 18): a complaint plan the duty manager opened with last
     week's marketing campaign and closed when it ended, and the ticket closed longest ago
     marked as a case for the morning meeting."""
@@ -292,11 +294,7 @@ def _opinion_book(desk: Desk, clock: FrozenClock, actor: Actor, now: datetime) -
 
 
 def _escalation_cases(
-    desk: Desk,
-    clock: FrozenClock,
-    chain: dict[str, Actor],
-    by_root: dict[str, list[str]],
-    now: datetime,
+    desk: Desk, clock: FrozenClock, chain: _Chain, by_root: _Causes, now: datetime
 ) -> None:
     """Three tickets of this afternoon that exercise the escalation chain and an internal
     complaint, whatever the random ones above turned out: a complaint the regulator passed on
@@ -361,11 +359,7 @@ def _escalation_cases(
 
 
 def _refund_cases(
-    desk: Desk,
-    clock: FrozenClock,
-    chain: dict[str, Actor],
-    by_root: dict[str, list[str]],
-    now: datetime,
+    desk: Desk, clock: FrozenClock, chain: _Chain, by_root: _Causes, now: datetime
 ) -> None:
     """Refunds after intake in every state (issue 17), on billing tickets of the last days:
     approved and waiting to be paid (its pay clock running), approved beyond the rule by the
@@ -454,7 +448,7 @@ def _follow_up(
     root: str,
     now: datetime,
     rng: random.Random,
-    chain: dict[str, Actor],
+    chain: _Chain,
 ) -> None:
     """Carry a demo ticket as far along its life as its age allows, the way a hall works it,
     so the queue shows every state: just taken, with a department, escalated and supervised,
@@ -565,7 +559,7 @@ def _escalated_for_closing(
     handler: Actor,
     complaint_id: str,
     severity: Severity,
-    chain: dict[str, Actor],
+    chain: _Chain,
     at: Callable[[timedelta], bool],
 ) -> bool:
     """逐级上报 to the level the severity needs (the duty manager has it already), each level's

@@ -19,24 +19,19 @@ def complaint_event(
     at: datetime,
     note: str = "",
     data: Mapping[str, Any] | None = None,
-    *,
-    event_id: str | None = None,
 ) -> ComplaintEvent:
-    """`event_id`: an id derived from what the event is (the import's), else a new one."""
-    return ComplaintEvent(
-        **complaint_event_row(complaint_id, kind, actor, at, note, data, event_id=event_id)
-    )
+    """A new event (its id made by the object)."""
+    return ComplaintEvent(**complaint_event_row(None, complaint_id, kind, actor, at, note, data))
 
 
 def complaint_event_row(
+    event_id: str | None,
     complaint_id: str,
     kind: str,
     actor: Actor,
     at: datetime,
-    note: str = "",
-    data: Mapping[str, Any] | None = None,
-    *,
-    event_id: str | None = None,
+    note: str,
+    data: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     """The event's columns (without `id` unless `event_id` is given: the object makes one),
     for the import's rows written without objects (store/changelog.py `logged_inserts`)."""

@@ -14,7 +14,21 @@ from deskapp.i18n import t
 from deskapp.screens.keys import keyed
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class YesOrNo(ModalScreen[bool]):
+    """A question answered yes or no: its buttons #yes and #no (focus starts on "no"), or its
+    keys bound to `answer(True)` / `answer(False)` (ConfirmScreen, DiscardHandOffScreen)."""
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class ConfirmScreen(YesOrNo):
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
     ConfirmScreen > Vertical {
@@ -44,12 +58,3 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal():
                 yield Button(f"{self._no} (N)", id="no")
                 yield Button(f"{self._yes} (Y)", id="yes", variant="warning")
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)

@@ -4,11 +4,14 @@ say the filter in force on the screen's information line."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from textual.app import App
 
 from deskapp.domain.enums import Channel, Severity
 from deskapp.i18n import t
-from deskapp.screens.widgets.action_dialog import DialogSpec, FieldSpec
+from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.services.desk import Desk
 from deskapp.services.ticket_filter import Flag, TicketFilter, read_filter
 
@@ -36,6 +39,23 @@ def filter_dialog(desk: Desk, current: TicketFilter) -> DialogSpec:
 def chosen_filter(desk: Desk, values: dict[str, Any]) -> TicketFilter:
     """The dialog's values as a filter (RuleViolation at a field for a value not offered)."""
     return read_filter(values, len(desk.refdata.escalation))
+
+
+def ask_filter(
+    app: App[Any], desk: Desk, current: TicketFilter, apply: Callable[[TicketFilter], None]
+) -> None:
+    """Ctrl+L on a screen: the dialog opened at `current`; saved, `apply` gets the chosen
+    filter (a value not offered is refused at its field and the dialog stays open)."""
+    chosen: list[TicketFilter] = []
+
+    def submit(values: dict[str, Any]) -> None:
+        chosen.append(chosen_filter(desk, values))
+
+    def done(saved: bool | None) -> None:
+        if saved and chosen:
+            apply(chosen[-1])
+
+    app.push_screen(ActionDialog(filter_dialog(desk, current), submit), done)
 
 
 def filter_words(desk: Desk, filters: TicketFilter) -> str:

@@ -18,6 +18,7 @@ from textual.widgets import Button, Static
 
 from deskapp.i18n import t
 from deskapp.screens.keys import keyed
+from deskapp.screens.widgets.confirm import YesOrNo
 
 HandOffAnswer = Literal["take", "later", "discard"]
 
@@ -77,7 +78,7 @@ class HandOffScreen(ModalScreen[str]):
         self.app.push_screen(DiscardHandOffScreen(), confirmed)
 
 
-class DiscardHandOffScreen(ModalScreen[bool]):
+class DiscardHandOffScreen(YesOrNo):
     """The second, explicit question: only Ctrl+D (or Enter on its own button, reached with
     Tab) discards; Enter on the focused "keep" button, Esc and every letter keep it."""
 
@@ -99,12 +100,3 @@ class DiscardHandOffScreen(ModalScreen[bool]):
                              compact=True)  # fmt: skip
                 yield Button(f"{t('handoff.discard_no')} (Esc)", id="no", variant="primary",
                              compact=True)  # fmt: skip
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)

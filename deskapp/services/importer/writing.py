@@ -30,7 +30,7 @@ def _event(complaint_id: str, kind: str, at: datetime, actor: Actor, note: str =
     # they sync makes the same events, which the merge keeps once (docs/unique-values.md).
     # A whole row of complaint_event, as services/events.complaint_event makes the object.
     event_id = str(uuid.uuid5(NAMESPACE, f"{complaint_id}|{kind}"))
-    return complaint_event_row(complaint_id, kind, actor, at, note, data, event_id=event_id)
+    return complaint_event_row(event_id, complaint_id, kind, actor, at, note, data)
 
 
 _COMPLAINT_KEYS = tuple(Complaint.__table__.columns.keys())
