@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from deskapp.domain.errors import RuleViolation
 
 CENT = Decimal("0.01")
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")  # \d: full-width digits too
 
 
 def parse_amount(text: str, field: str, maximum: Decimal) -> Decimal:
@@ -15,6 +16,8 @@ def parse_amount(text: str, field: str, maximum: Decimal) -> Decimal:
     raw = text.strip().replace(",", "").replace("，", "").removeprefix("¥").removeprefix("￥")
     if not raw:
         raise RuleViolation.single(field, "error.required")
+    if not PLAIN_NUMBER.fullmatch(raw):  # no "1e3", "NaN", "0x10": digits and one point
+        raise RuleViolation.single(field, "error.amount.not_number")
     try:
         value = Decimal(raw)
     except InvalidOperation:

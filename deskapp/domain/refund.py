@@ -49,8 +49,12 @@ class RefundQuote:
         """What the rule allows: factor × (charged − should_have_charged), only when positive."""
         return (self.factor * self.difference).quantize(CENT) if self.eligible else Decimal("0.00")
 
-    def exceeds_rule(self, amount: Decimal) -> bool:
-        return amount > self.rule_amount
+    def exceeds_rule(self, amount: Decimal, same_kind: Decimal = Decimal("0.00")) -> bool:
+        """Beyond the rule, per ticket: `same_kind` is what the ticket's refunds of the same
+        error type already came to. They count toward the rule's amount, so the same charge
+        refunded again, or a refund split into small ones, is beyond the rule too (it needs a
+        manager's approval like one refund beyond it)."""
+        return amount + same_kind > self.rule_amount
 
 
 def double_refund(charged: Decimal, should_have_charged: Decimal) -> RefundQuote:
@@ -79,11 +83,17 @@ def check_ceiling(
         )
 
 
-def check_four_eyes(recorded_by: str, approver_id: str, field: str = "refund_approver") -> None:
+def check_four_eyes(
+    recorded_by: str,
+    approver_id: str,
+    field: str = "refund_approver",
+    key: str = "error.refund.self_approval",
+) -> None:
     """四眼原则: a refund beyond the rule is approved by a manager other than the person
-    recording it (a duty manager recording their own refund cannot approve it themselves)."""
+    recording it (a duty manager recording their own refund cannot approve it themselves);
+    so is a visit's unsatisfied exception (the visit's own words in `key`)."""
     if recorded_by == approver_id:
-        raise RuleViolation.single(field, "error.refund.self_approval")
+        raise RuleViolation.single(field, key)
 
 
 class ApprovalOutcome(StrEnum):

@@ -17,12 +17,13 @@ from deskapp.domain.deadlines import ClockKind
 from deskapp.domain.enums import Channel, ClaimedTo, RefundMethod, Satisfaction, Severity, Status
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_promised_at, check_text
-from deskapp.domain.money import from_fen, negative_amount, to_fen
+from deskapp.domain.money import format_yuan, from_fen, negative_amount, to_fen
 from deskapp.domain.permissions import Permission, check_escalation_by, require
 from deskapp.domain.recusal import check_recusal
 from deskapp.domain.refund import (
     check_ceiling,
     check_closable_with_refunds,
+    check_four_eyes,
     check_payable,
     check_tellable,
 )
@@ -61,8 +62,10 @@ from deskapp.services.refunds import (
     RefundForm,
     approve_beyond_rule,
     check_refund,
+    earlier_of,
     life_of,
     refunds_of,
+    same_kind_total,
     total_of,
 )
 from deskapp.services.staff import verify_manager
@@ -484,6 +487,8 @@ def record_visit(
             raise RuleViolation(
                 [FieldError("approver", e.key, e.params) for e in v.errors]
             ) from None
+        # 四眼: the manager recording the visit cannot approve its exception themselves
+        check_four_eyes(actor.id, approver.id, field="approver", key="error.visit.self_approval")
 
     # issue 17's particulars, only when there are some (older events read as before)
     extra: dict[str, object] = {}
@@ -964,9 +969,10 @@ def record_refund(
     `actor` approves with their PIN (every attempt audited). The pay clock starts now."""
     with desk.read() as session:
         _open_for_refund(session, complaint_id)
-        already = total_of(refunds_of(session, complaint_id))
+        earlier = refunds_of(session, complaint_id)
     errors: list[FieldError] = []
-    checked = check_refund(desk, form, errors, already=already, verification_required=True)
+    checked = check_refund(desk, form, errors, already=total_of(earlier),
+                           earlier=earlier_of(earlier), verification_required=True)  # fmt: skip
     if errors:
         raise RuleViolation(errors)
     assert checked is not None
@@ -980,8 +986,14 @@ def record_refund(
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         _open_for_refund(session, c.id)
-        others = total_of(refunds_of(session, c.id))  # what this transaction sees
-        check_ceiling(checked.amount, others, desk.refdata.settings.refund.max_amount)
+        seen = refunds_of(session, c.id)  # what this transaction sees
+        check_ceiling(checked.amount, total_of(seen), desk.refdata.settings.refund.max_amount)
+        same_kind = same_kind_total(earlier_of(seen), checked.error_type)
+        if approval is None and checked.quote.exceeds_rule(checked.amount, same_kind):
+            # another desk recorded a refund of this kind meanwhile: beyond the rule now
+            raise RuleViolation.single("refund_approver", "error.refund.over_rule_ticket",
+                                       rule=str(checked.quote.rule_amount),
+                                       already=format_yuan(same_kind))  # fmt: skip
         refund = Refund(
             id=refund_id,
             complaint_id=c.id,

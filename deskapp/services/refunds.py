@@ -6,6 +6,7 @@ The rules themselves are deskapp/domain/refund.py's; this module reads the form 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NoReturn
@@ -31,7 +32,7 @@ from deskapp.domain.refund import (
 )
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.pins import canonical_pin
-from deskapp.services.staff import verify_manager
+from deskapp.services.staff import LockedByWrongPin, verify_manager
 from deskapp.store.models import Refund, RefundApproval, Staff
 
 # What a refund recorded at intake is recorded under when the form does not say: the intake
@@ -70,11 +71,13 @@ def check_refund(
     errors: list[FieldError],
     *,
     already: Decimal = Decimal("0.00"),
+    earlier: Sequence[tuple[str, Decimal]] = (),
     verification_required: bool = False,
 ) -> CheckedRefund | None:
     """收费误差,双倍返还 (by the error type) with 先查证后退费 and 不允许过度赔付. `already`: what
-    the ticket's other refunds come to (the ceiling bounds what is paid on the ticket). Every
-    problem is appended to `errors`; None when there was one."""
+    the ticket's other refunds come to (the ceiling bounds what is paid on the ticket);
+    `earlier`: those refunds as (error type, amount), the same type's counting toward the
+    rule. Every problem is appended to `errors`; None when there was one."""
     maximum = desk.refdata.settings.refund.max_amount
     before = len(errors)
     error_type = desk.refdata.refund_errors.get(form.error_type)
@@ -108,7 +111,8 @@ def check_refund(
         check_ceiling(amount, already, maximum)  # the rule's amount too, when none is typed
     except RuleViolation as v:
         errors.extend(v.errors)
-    needs_approval = quote.exceeds_rule(amount)
+    same_kind = same_kind_total(earlier, error_type.code)
+    needs_approval = quote.exceeds_rule(amount, same_kind)
     # What is typed is said to be wrong even where it is not needed (within the rule).
     limit = desk.refdata.settings.intake.text_limits.approval_reason
     for field, value, max_len in (
@@ -126,11 +130,14 @@ def check_refund(
             )
         )
     if needs_approval and not (form.approver_work_no.strip() and form.approver_pin):
-        errors.append(
-            FieldError(
+        if same_kind > 0 and not quote.exceeds_rule(amount):  # beyond only with the others
+            params = {"rule": str(quote.rule_amount), "already": format_yuan(same_kind)}
+            over = FieldError("refund_approver", "error.refund.over_rule_ticket", params)
+        else:
+            over = FieldError(
                 "refund_approver", "error.refund.over_rule", {"rule": str(quote.rule_amount)}
             )
-        )
+        errors.append(over)
     if not form.verified:
         errors.append(FieldError("refund_verified", "error.refund.unverified"))
     verification = form.verification
@@ -159,12 +166,25 @@ def check_refund(
     )
 
 
+def same_kind_total(earlier: Iterable[tuple[str, Decimal]], error_type: str) -> Decimal:
+    """What the ticket's refunds of `error_type` already came to (they count toward the rule)."""
+    return sum((amount for kind, amount in earlier if kind == error_type), Decimal("0.00"))
+
+
+def earlier_of(refunds: Iterable[Refund]) -> list[tuple[str, Decimal]]:
+    return [(r.error_type, from_fen(r.amount_fen)) for r in refunds]
+
+
 # ------------------------------------------------------------------- four eyes, audited
 
 
-def _outcome_of(violation: RuleViolation) -> ApprovalOutcome:
+def _outcome_of(violation: RuleViolation, approver_id: str) -> ApprovalOutcome:
     if isinstance(violation, PermissionRefused):
         return ApprovalOutcome.NOT_MANAGER
+    if not approver_id:  # no such staff member (sign-in says "wrong PIN" not to tell)
+        return ApprovalOutcome.UNKNOWN
+    if isinstance(violation, LockedByWrongPin):  # the wrong PIN that locked the number
+        return ApprovalOutcome.WRONG_PIN
     keys = {e.key for e in violation.errors}
     if "error.signin.locked" in keys:
         return ApprovalOutcome.LOCKED
@@ -231,7 +251,8 @@ def approve_beyond_rule(
     except PermissionRefused as refused:
         refuse(refused.actor.id, ApprovalOutcome.NOT_MANAGER, refused)
     except RuleViolation as violation:
-        refuse(_staff_id(desk, work_no), _outcome_of(violation), violation)
+        approver_id = _staff_id(desk, work_no)
+        refuse(approver_id, _outcome_of(violation, approver_id), violation)
     try:
         check_four_eyes(actor.id, approver.id)
     except RuleViolation as violation:

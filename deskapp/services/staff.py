@@ -326,6 +326,11 @@ def _is_staff(desk: Desk, work_no: str) -> bool:
         return found is not None
 
 
+class LockedByWrongPin(RuleViolation):
+    """The wrong PIN that reached the limit: said as a lock, but it was a wrong PIN (an
+    approval's audit records it as one)."""
+
+
 def sign_in(desk: Desk, work_no: str, pin: SecretStr | str) -> Actor:
     """The signed-in actor, or RuleViolation: wrong PIN (with tries left), locked, inactive.
 
@@ -382,7 +387,7 @@ def sign_in(desk: Desk, work_no: str, pin: SecretStr | str) -> Actor:
                 session.add(event(FAILED))
                 if state.failures + 1 >= rules.max_failures:
                     session.add(event(LOCKED))
-                    refusal = RuleViolation.single(
+                    refusal = LockedByWrongPin.single(
                         "pin", "error.signin.locked", minutes=rules.lock_minutes
                     )
                 else:

@@ -556,7 +556,7 @@ def test_no_positive_difference_no_refund(
         ({"amount": "1.234"}, {("refund_amount", "error.amount.too_precise")}),
         ({"charged": "abc"}, {("refund_charged", "error.amount.not_number")}),
         ({"charged": "-5"}, {("refund_charged", "error.amount.negative")}),
-        ({"charged": "1e100"}, {("refund_charged", "error.amount.too_large")}),
+        ({"charged": "1e100"}, {("refund_charged", "error.amount.not_number")}),
         ({"should_have_charged": ""}, {("refund_should", "error.required")}),
         ({"method": "bitcoin"}, {("refund_method", "error.required")}),
     ],

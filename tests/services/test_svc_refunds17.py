@@ -243,6 +243,71 @@ def test_a_handler_cannot_approve_and_the_attempt_is_audited(
                                5000, 2000)]  # fmt: skip
 
 
+def test_the_rule_holds_per_ticket_not_per_refund(desk: Desk, actors: dict[str, Actor]) -> None:
+    me, duty = actors["1001"], actors["2001"]
+    cid = take(desk, me)
+    # "other" is the difference itself: 20.00 − 8.00 = 12.00 is the rule's amount
+    same = form(error_type="other", charged="20", should_have_charged="8")
+    fu.record_refund(desk, me, cid, same)
+    # the same charge refunded again: 12.00 already + 12.00 = 24.00 > 12.00, beyond the rule
+    assert refused(desk, fu.record_refund, me, cid, same) == {
+        "refund_approver": "error.refund.over_rule_ticket",
+        "refund_approval_reason": "error.refund.reason_required",
+    }
+    # split into small ones: 5.00 + 5.00 = 10.00 within 12.00; a third 5.00 makes 15.00, beyond
+    other = actors["1001"]
+    second = take(desk, other, contact_phone="13900001111")
+    small = form(error_type="other", charged="20", should_have_charged="8", amount="5")
+    fu.record_refund(desk, me, second, small)
+    fu.record_refund(desk, me, second, small)
+    assert refused(desk, fu.record_refund, me, second, small)["refund_approver"] == (
+        "error.refund.over_rule_ticket")  # fmt: skip
+    assert rows(desk, RefundApproval) == []
+    # another error type has its own rule: call_record, 2 × (30.00 − 20.00) = 20.00, within it
+    fu.record_refund(desk, me, cid, form())
+    # a manager approves the repeat, audited with the amount and the one refund's rule amount
+    fu.record_refund(desk, me, cid, form(error_type="other", charged="20", should_have_charged="8",
+                                         approval_reason="同一话费二次补偿,经理同意",
+                                         approver_work_no="2001", approver_pin="8888"))  # fmt: skip
+    assert attempts(desk) == [("approved", me.id, "2001", duty.id, 1200, 1200)]
+    # 12.00 + 20.00 + 12.00 on the first ticket, 5.00 + 5.00 on the second
+    assert sorted(r.amount_fen for r in rows(desk, Refund)) == [500, 500, 1200, 1200, 2000]
+
+
+def test_the_fifth_wrong_approver_pin_is_audited_as_a_wrong_pin(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    me, duty = actors["1001"], actors["2001"]
+    cid = take(desk, me)
+    for _ in range(5):  # max_failures = 5 (data/hall.toml): the 5th locks the work number
+        refused(desk, fu.record_refund, me, cid, over_rule("2001", "0000"))
+    # a 6th, right or wrong, finds it locked
+    assert refused(desk, fu.record_refund, me, cid, over_rule("2001", "8888")) == {
+        "refund_approver": "error.signin.locked"}  # fmt: skip
+    assert [a[0] for a in attempts(desk)] == ["wrong_pin"] * 5 + ["locked"]
+    assert {a[3] for a in attempts(desk)} == {duty.id}
+
+
+def test_an_unknown_approver_is_audited_as_unknown(desk: Desk, actors: dict[str, Actor]) -> None:
+    me = actors["1001"]
+    cid = take(desk, me)
+    errors = refused(desk, fu.record_refund, me, cid, over_rule("7777", "8888"))
+    assert errors == {"refund_approver": "error.signin.wrong"}  # says no more than a wrong PIN
+    assert attempts(desk) == [("unknown", me.id, "7777", "", 5000, 2000)]
+
+
+@pytest.mark.parametrize("typed", ["1e3", "1E3", "5e-1", "1_000", "0x10"])
+def test_an_amount_in_scientific_notation_is_refused_in_words(
+    desk: Desk, actors: dict[str, Actor], typed: str
+) -> None:
+    me = actors["1001"]
+    cid = take(desk, me)
+    assert refused(desk, fu.record_refund, me, cid, form(amount=typed)) == {
+        "refund_amount": "error.amount.not_number"}  # fmt: skip
+    assert refused(desk, fu.record_refund, me, cid, form(charged=typed)) == {
+        "refund_charged": "error.amount.not_number"}  # fmt: skip
+
+
 # --------------------------------------------------------------- paid, told, closed
 
 
@@ -301,9 +366,11 @@ def test_the_ceiling_bounds_what_the_ticket_is_paid_together(
 ) -> None:
     me = actors["1001"]
     cid = take(desk, me)
-    # "other" is the difference itself: 30,000.00 each; 30,000 + 30,000 = 60,000 > 50,000
+    # "other" and promotion_not_applied are the difference itself: 30,000.00 each, each within
+    # its own rule; 30,000 + 30,000 = 60,000 > 50,000
     big = form(error_type="other", charged="30000", should_have_charged="0")
     fu.record_refund(desk, me, cid, big)
+    big = form(error_type="promotion_not_applied", charged="30000", should_have_charged="0")
     assert refused(desk, fu.record_refund, me, cid, big) == {
         "refund_amount": "error.refund.ceiling"}  # fmt: skip
 

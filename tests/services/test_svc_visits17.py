@@ -129,3 +129,20 @@ def test_a_reopening_records_its_cause(
                     note="承诺周一回电未回")  # fmt: skip
     reopened = [d for k, d in kinds(desk, cid) if k == "reopened"]
     assert [d["cause"] for d in reopened] == ["broken_promise"]
+
+
+def test_a_duty_manager_cannot_approve_their_own_unsatisfied_exception(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
+) -> None:
+    duty, hall = actors["2001"], actors["3001"]
+    cid = closed(desk, clock, duty)
+    ask = {"satisfaction": "unsatisfied", "exception": "company_policy",
+           "note": "处理符合公司规定"}  # fmt: skip
+    # 四眼 (domain.refund.check_four_eyes): the visit's recorder is not their own approver
+    assert refused(desk, duty, cid, approver_work_no="2001", approver_pin="8888", **ask) == {
+        "approver": "error.visit.self_approval"}  # fmt: skip
+    with desk.read() as s:
+        c = s.get(Complaint, cid)
+        assert c is not None and c.satisfaction != "unsatisfied"
+    result = fu.record_visit(desk, duty, cid, approver_work_no="3001", approver_pin="9999", **ask)
+    assert json.loads(result.event.data)["approved_by"] == hall.id
