@@ -440,3 +440,26 @@ def test_a_manager_marks_a_closed_ticket_and_the_page_leaves_the_customer_out(
     for personal in ("王秀英", "13812345678", "139 1234 5678", "13700001111"):
         assert personal not in page
     assert "***********" in page  # the number in the content, masked
+
+
+@pytest.mark.parametrize(
+    "written",
+    ['script = "oops"\n', '[[script]]\ncause = "NET"\ntext = \n', '[[script]]\ntext = "x"\n'],
+    ids=["shape", "syntax", "no-cause"],
+)
+def test_a_wrongly_written_scripts_file_is_refused_in_words_when_the_desk_opens(
+    tmp_path: Path, written: str
+) -> None:
+    import shutil
+
+    from deskapp.cli_faults import ExitCode, fault_of
+    from deskapp.refdata import ReferenceDataError, default_data_dir
+
+    data = tmp_path / "data"
+    shutil.copytree(default_data_dir(), data)
+    (data / "scripts.toml").write_text(written, encoding="utf-8")
+    with pytest.raises(ReferenceDataError) as raised:
+        Desk.open(tmp_path / "desk.db", data_dir=data)
+    fault = fault_of(raised.value)
+    assert fault.code == ExitCode.BAD_INPUT and fault.expected
+    assert "data/scripts.toml" in fault.message and "写法有误" in fault.message
