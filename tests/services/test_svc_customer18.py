@@ -463,3 +463,19 @@ def test_a_wrongly_written_scripts_file_is_refused_in_words_when_the_desk_opens(
     fault = fault_of(raised.value)
     assert fault.code == ExitCode.BAD_INPUT and fault.expected
     assert "data/scripts.toml" in fault.message and "写法有误" in fault.message
+
+
+def test_the_watch_entry_and_history_are_found_by_the_service_number_too(
+    desk: Desk, actors: dict[str, Actor], make_form: Form
+) -> None:
+    handler = actors["1001"]
+    save_watch_entry(desk, actors["2001"], watch_form(desk, customer="13918302983"))
+    for _ in range(2):
+        take_complaint(desk, handler, make_form(contact_phone="13600000001",
+                                                service_number="13918302983"))  # fmt: skip
+    # A new contact phone, the watch-listed service number beside it.
+    assert watch_for_customer(desk, handler, "13700000000") is None
+    seen = watch_for_customer(desk, handler, "13700000000", "13918302983")
+    assert seen is not None and seen.customer_key == "13918302983"
+    page = customer_history(desk, handler, "13700000000", also=("13918302983",))
+    assert page is not None and page.tickets == 2 and page.watch is not None
