@@ -435,6 +435,12 @@ def test_a_manager_marks_a_closed_ticket_and_the_page_leaves_the_customer_out(
     mark_case(desk, manager, other.id, "高峰期提前增开窗口")
     assert [c.ticket_no for c in find_cases(desk, "BILLINFO")] == [ticket.ticket_no]
     assert [c.ticket_no for c in find_cases(desk, words="窗口")] == [other.ticket_no]
+    # A ticket is a case once; % and _ in the search are letters, not wildcards.
+    with pytest.raises(RuleViolation) as twice:
+        mark_case(desk, manager, other.id, "再列一次")
+    assert twice.value.errors[0].key == "error.case.already_marked"
+    assert len(find_cases(desk)) == 2
+    assert find_cases(desk, words="%") == [] and find_cases(desk, words="_") == []
     page = export_cases(desk, manager, tmp_path / "out").read_text(encoding="utf-8")
     assert "早班会案例分析" in page and "先查证后退费" in page and "高峰期提前增开窗口" in page
     for personal in ("王秀英", "13812345678", "139 1234 5678", "13700001111"):
