@@ -102,8 +102,10 @@ _WATCH_FIELDS = (
 )  # fmt: skip
 
 
-def check_watch(desk: Desk, form: WatchForm) -> dict[str, Any]:
-    """The entry's values, or every error at once."""
+def check_watch(desk: Desk, form: WatchForm, kept_review_on: str | None = None) -> dict[str, Any]:
+    """The entry's values, or every error at once. `kept_review_on`: the entry's stored review
+    date when it is edited: a date already past may be kept (to retire the entry or change
+    anything else); only a new date must lie ahead."""
     errors: list[FieldError] = []
     key = customer_key(form.customer)
     if not form.customer.strip():
@@ -128,7 +130,8 @@ def check_watch(desk: Desk, form: WatchForm) -> dict[str, Any]:
         review = date.fromisoformat(form.review_on.strip())
     except ValueError:
         errors.append(FieldError("review_on", "error.watch.review_date"))
-    if review is not None and review < local_day(desk.clock.now(), desk.tz):
+    kept = review is not None and review.isoformat() == kept_review_on
+    if review is not None and not kept and review < local_day(desk.clock.now(), desk.tz):
         errors.append(FieldError("review_on", "error.watch.review_past"))
     if errors:
         raise RuleViolation(errors)
@@ -152,7 +155,12 @@ def save_watch_entry(
     """Add an entry (`entry_id` None) or change one: duty and hall managers only, the refusal
     audited; the change itself audited as a watch_event with the old and new values."""
     enforce(desk, actor, Permission.MANAGE_WATCH_LIST, subject=entry_id or "watch_list")
-    values = check_watch(desk, form)
+    kept_review_on = None
+    if entry_id is not None:
+        with desk.read() as session:
+            stored = session.get(WatchEntry, entry_id)
+            kept_review_on = stored.review_on if stored is not None else None
+    values = check_watch(desk, form, kept_review_on)
     now = desk.clock.now()
     with desk.write(actor.id) as session:
         handler_id = values["designated_handler_id"]

@@ -485,3 +485,23 @@ def test_the_watch_entry_and_history_are_found_by_the_service_number_too(
     assert seen is not None and seen.customer_key == "13918302983"
     page = customer_history(desk, handler, "13700000000", also=("13918302983",))
     assert page is not None and page.tickets == 2 and page.watch is not None
+
+
+def test_an_entry_past_its_review_date_is_retired_or_edited_without_a_new_date(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
+) -> None:
+    manager = actors["2001"]
+    entry = save_watch_entry(desk, manager, watch_form(desk, review_on="2026-12-31"))
+    clock.advance(timedelta(days=400))  # the review date is long past
+    edited = save_watch_entry(
+        desk, manager, watch_form(desk, review_on="2026-12-31", advice="先请值班经理"), entry.id
+    )
+    assert edited.advice == "先请值班经理"
+    retired = save_watch_entry(
+        desk, manager, watch_form(desk, review_on="2026-12-31", active=False), entry.id
+    )
+    assert retired.active is False
+    # A new date that is itself past is still refused.
+    with pytest.raises(RuleViolation) as past:
+        save_watch_entry(desk, manager, watch_form(desk, review_on="2027-01-05"), entry.id)
+    assert past.value.errors[0].key == "error.watch.review_past"
