@@ -505,3 +505,32 @@ def test_an_entry_past_its_review_date_is_retired_or_edited_without_a_new_date(
     with pytest.raises(RuleViolation) as past:
         save_watch_entry(desk, manager, watch_form(desk, review_on="2027-01-05"), entry.id)
     assert past.value.errors[0].key == "error.watch.review_past"
+
+
+def test_intake_shows_the_candidate_the_save_links_even_past_the_first_five(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor], make_form: Form
+) -> None:
+    handler = actors["1001"]
+    billing = take_complaint(desk, handler, make_form(cause_code=BILLING))
+    for _ in range(5):
+        clock.advance(timedelta(hours=1))
+        take_complaint(desk, handler, make_form(cause_code=WAITING))
+    clock.advance(timedelta(hours=1))
+    shown = find_repeat_candidates(desk, "13812345678", cause_code=BILLING)
+    assert len(shown) == 6 and shown[-1].id == billing.id and shown[-1].same_matter
+    saved = take_complaint(desk, handler, make_form(cause_code=BILLING))
+    assert stored(desk, saved.id).repeat_of_id == billing.id
+
+
+def test_no_unlink_reason_is_asked_when_nothing_would_be_linked(
+    desk: Desk, actors: dict[str, Actor], make_form: Form
+) -> None:
+    handler = actors["1001"]
+    first = take_complaint(desk, handler, make_form(link_repeat=False))
+    assert not stored(desk, first.id).is_repeat
+    # Another matter: the rule links nothing, so unticking needs no reason either.
+    other = take_complaint(desk, handler, make_form(cause_code=WAITING, link_repeat=False))
+    assert not stored(desk, other.id).is_repeat
+    with pytest.raises(RuleViolation) as unlinked:  # the same matter: a reason is needed
+        take_complaint(desk, handler, make_form(link_repeat=False))
+    assert unlinked.value.errors[0].key == "error.repeat.reason_required"
