@@ -534,3 +534,15 @@ def test_no_unlink_reason_is_asked_when_nothing_would_be_linked(
     with pytest.raises(RuleViolation) as unlinked:  # the same matter: a reason is needed
         take_complaint(desk, handler, make_form(link_repeat=False))
     assert unlinked.value.errors[0].key == "error.repeat.reason_required"
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["电话139.1234.5678", "139/1234/5678", "一三九一二三四五六七八", "李 明来电", "李先生说",
+     "李女士", "李生", "李小姐", "尾号5678", "尾号 5678"],
+)  # fmt: skip
+def test_the_case_page_masks_the_customer_however_written(written: str) -> None:
+    from deskapp.domain.cases import redact
+
+    masked = redact(written, ("李明",))
+    assert not any(ch in masked for ch in "李5678八"), masked
