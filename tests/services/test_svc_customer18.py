@@ -377,6 +377,7 @@ def test_closing_a_batch_closes_every_open_ticket_through_the_ordinary_close(
     result = close_batch(desk, manager, batch.id, "光缆已修复,信号恢复")
     assert sorted(result.closed) == sorted([at_intake.id, later.id])
     assert result.skipped == {major.id: "error.close.needs_level"}
+    assert result.kept == [(major.ticket_no, "error.close.needs_level")]
     for cid in (at_intake.id, later.id):
         row = stored(desk, cid)
         assert row.status == "closed" and row.outcome == "光缆已修复,信号恢复" and row.is_batch
@@ -388,6 +389,28 @@ def test_closing_a_batch_closes_every_open_ticket_through_the_ordinary_close(
     assert view.batch.status == "closed" and view.open_tickets == 1
     with pytest.raises(RuleViolation):
         link_to_batch(desk, handler, major.id, batch.id)  # closed batch: nothing more links
+
+
+def test_a_closed_batch_lists_the_tickets_kept_open_and_closes_them_later_with_its_outcome(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor], make_form: Form
+) -> None:
+    from deskapp.services.batches import batches, close_batch
+
+    manager, handler = actors["2001"], actors["1001"]
+    batch = outage(desk, manager)
+    # About the closing manager: not closed by them (当事人回避).
+    about = take_complaint(desk, handler, make_form(
+        cause_code="NET.OUTAGE.AREA", batch_id=batch.id, accused_staff_id=manager.id))  # fmt: skip
+    clock.advance(timedelta(hours=3))
+    result = close_batch(desk, manager, batch.id, "光缆已修复,信号恢复")
+    assert result.closed == [] and [no for no, _ in result.kept] == [about.ticket_no]
+    assert all(key.startswith("error.") for _, key in result.kept)
+    assert batches(desk)[0].batch.status == "closed"
+    # Another manager closes what the batch left open, with the batch's own outcome.
+    again = close_batch(desk, actors["3001"], batch.id, "")
+    assert again.closed == [about.id] and again.kept == []
+    assert stored(desk, about.id).outcome == "光缆已修复,信号恢复"
+    assert batches(desk)[0].open_tickets == 0
 
 
 # ------------------------------------------------------------------------ scripts
