@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.i18n import error_text, t
+from deskapp.refdata import ReferenceDataError
 from deskapp.services.records import StoreUnavailable, failure_key
 
 
@@ -69,6 +70,10 @@ def fault_of(error: BaseException) -> Fault:
             return _store_fault(key)
         if any(needle in text for needle in _DAMAGED):
             return Fault(ExitCode.STORE_DAMAGED, t("cli.store.damaged"))
+    if isinstance(error, ReferenceDataError):
+        return Fault(
+            ExitCode.BAD_INPUT, t("cli.bad_data", name=error.name, detail=one_line(error.detail))
+        )
     if isinstance(error, OSError):
         where = error.filename or ""
         reason = error.strerror or one_line(str(error))

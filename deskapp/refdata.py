@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from deskapp.domain.categories import CauseTree
 from deskapp.domain.deadlines import DEFAULT_LIMITS, ClockKind, Limit, TimeLimits, TimeUnit
@@ -232,6 +239,25 @@ class EscalationLevel(StrictModel):
     role: str = ""
 
 
+class _Script(StrictModel):
+    cause: str = Field(min_length=1)
+    text: str
+
+
+class _ScriptsFile(StrictModel):
+    script: list[_Script] = []
+
+
+class ReferenceDataError(ValueError):
+    """A file under data/ the desk cannot use: its name and what is wrong, for the words the
+    command and the desk show (never an incident at intake)."""
+
+    def __init__(self, name: str, detail: str) -> None:
+        super().__init__(f"{name}: {detail}")
+        self.name = name
+        self.detail = detail
+
+
 class _DepartmentsFile(StrictModel):
     department: list[Department] = Field(min_length=1)
 
@@ -285,12 +311,23 @@ class RefData:
     @cached_property
     def scripts(self) -> dict[str, str]:
         """data/scripts.toml: 标准话术 by cause code (none when the file is absent)."""
-        raw = self._optional_toml("scripts.toml") or {}
-        return {
-            str(item["cause"]): str(item["text"]).strip()
-            for item in raw.get("script", [])
-            if item.get("cause") and str(item.get("text", "")).strip()
-        }
+        name = "scripts.toml"
+        try:
+            raw = self._optional_toml(name) or {}
+            parsed = _ScriptsFile.model_validate(raw)
+        except tomllib.TOMLDecodeError as error:
+            raise ReferenceDataError(name, str(error)) from error
+        except ValidationError as error:
+            detail = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+            )
+            raise ReferenceDataError(name, detail) from error
+        return {item.cause: item.text.strip() for item in parsed.script if item.text.strip()}
+
+    def check(self) -> None:
+        """Load the files read at intake now, so a wrongly written one is refused in words
+        when the desk opens (ReferenceDataError), not at the first complaint."""
+        _ = self.scripts
 
     @cached_property
     def opening_hours(self) -> OpeningHours:

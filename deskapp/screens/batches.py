@@ -114,9 +114,10 @@ class BatchScreen(WorkBoundary, Screen[None]):
         table = self.query_one("#batch-table", DataTable)
         if not self.views or table.cursor_row >= len(self.views):
             return
-        batch = self.views[table.cursor_row].batch
-        if batch.status != "open":
-            return
+        view = self.views[table.cursor_row]
+        batch = view.batch
+        if batch.status != "open" and not view.open_tickets:
+            return  # a closed batch is opened again only for the tickets it left open
         desk, actor = self.desk, signed_in_actor(self)
         outcome: dict[str, Any] = {}
 
@@ -126,8 +127,11 @@ class BatchScreen(WorkBoundary, Screen[None]):
         def done(closed: bool | None) -> None:
             result = outcome.get("result")
             if closed and result is not None:
-                self.notify(t("batch.closed", closed=len(result.closed),
-                              kept=len(result.skipped)), timeout=10)  # fmt: skip
+                text = t("batch.closed", closed=len(result.closed), kept=len(result.skipped))
+                if result.kept:
+                    text += t("batch.kept", tickets="、".join(
+                        f"{no}({t(key)})" for no, key in result.kept))  # fmt: skip
+                self.notify(text, timeout=15)
             self._after(closed)
 
         spec = DialogSpec(t("batch.close", title=printable(batch.title)),

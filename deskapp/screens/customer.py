@@ -63,9 +63,10 @@ class CustomerHistoryScreen(WorkBoundary, Screen[None]):
     CustomerHistoryScreen #history-more { padding: 0 1; color: $text-muted; }
     """
 
-    def __init__(self, key_text: str) -> None:
+    def __init__(self, key_text: str, *also: str) -> None:
         super().__init__()
         self.key_text = key_text
+        self.also = tuple(also)  # the customer's other numbers (the service number)
         self.start = 0
         self.current: HistoryPage | None = None
 
@@ -94,7 +95,9 @@ class CustomerHistoryScreen(WorkBoundary, Screen[None]):
         actor = desk_app(self).actor
         if actor is None:
             return
-        page = customer_history(self.desk, actor, self.key_text, offset, HISTORY_PAGE)
+        page = customer_history(
+            self.desk, actor, self.key_text, offset, HISTORY_PAGE, also=self.also
+        )
         self.app.call_from_thread(self._show, page)
 
     def _show(self, page: HistoryPage | None) -> None:

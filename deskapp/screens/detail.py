@@ -85,6 +85,7 @@ class DetailScreen(WorkBoundary, Screen[None]):
         super().__init__()
         self.complaint_id = complaint_id
         self._customer = ""  # the ticket's contact phone, once loaded
+        self._service_number = ""  # and its service number (业务号码)
         self._cause = ""  # and its cause (the batches it may join)
 
     @property
@@ -157,11 +158,12 @@ class DetailScreen(WorkBoundary, Screen[None]):
         from deskapp.screens.customer import CustomerHistoryScreen
 
         if self._customer:
-            self.app.push_screen(CustomerHistoryScreen(self._customer))
+            self.app.push_screen(CustomerHistoryScreen(self._customer, self._service_number))
 
     def _show(self, detail: ComplaintDetail) -> None:
         c = detail.complaint
         self._customer = c.contact_phone
+        self._service_number = c.service_number or ""
         self._cause = c.cause_code
         tz = self.desk.tz
         causes = self.desk.refdata.causes

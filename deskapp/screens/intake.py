@@ -695,7 +695,9 @@ class IntakeScreen(ModeScreen):
                                    cause_code=cause_code)
             if phone else []
         )  # fmt: skip
-        watch = watch_for_customer(self.desk, self.actor, phone_text) if phone else None
+        watch = (
+            watch_for_customer(self.desk, self.actor, phone_text, service_text) if phone else None
+        )
         self.app.call_from_thread(self._customer_found, phone_text, candidates, watch)
 
     def _customer_found(
@@ -820,10 +822,11 @@ class IntakeScreen(ModeScreen):
         from deskapp.screens.customer import CustomerHistoryScreen
 
         q = self.query_one
-        for text in (q("#contact_phone", Input).value, q("#service_number", Input).value):
-            if customer_key(text):
-                self.app.push_screen(CustomerHistoryScreen(text))
-                return
+        texts = [q("#contact_phone", Input).value, q("#service_number", Input).value]
+        known = [text for text in texts if customer_key(text)]
+        if known:
+            self.app.push_screen(CustomerHistoryScreen(*known))
+            return
         self.notify(t("intake.history_needs_number"), timeout=6)
 
     # --------------------------------------------------------------------- drafts

@@ -124,6 +124,7 @@ def link_to_batch(
 class BatchClosed:
     closed: list[str] = field(default_factory=list)  # complaint ids closed now
     skipped: dict[str, str] = field(default_factory=dict)  # complaint id -> why (catalogue key)
+    kept: list[tuple[str, str]] = field(default_factory=list)  # (ticket number, why) to show
 
 
 def close_batch(desk: Desk, actor: Actor, batch_id: str, outcome: str) -> BatchClosed:
@@ -132,13 +133,19 @@ def close_batch(desk: Desk, actor: Actor, batch_id: str, outcome: str) -> BatchC
     report is not filed, or one about the closing manager, is left open and said); then the
     batch itself. Safe to run again: tickets already closed are not touched twice."""
     enforce(desk, actor, Permission.MANAGE_BATCH, subject=batch_id)
+    with desk.read() as session:
+        batch = session.get(BatchIncident, batch_id)
+        if batch is None:
+            raise RuleViolation.single("batch", "error.batch.not_open")
+        already_closed = batch.status != "open"
+        if already_closed:
+            # Tickets kept open at the close, or linked later (offline on another terminal):
+            # they are closed with the batch's own outcome.
+            outcome = batch.outcome or outcome
     error = check_text("outcome", outcome, required=True, max_len=4000, multiline=True)
     if error:
         raise RuleViolation([error])
     with desk.read() as session:
-        batch = session.get(BatchIncident, batch_id)
-        if batch is None or batch.status != "open":
-            raise RuleViolation.single("batch", "error.batch.not_open")
         linked = list(
             session.scalars(
                 sa.select(col(Complaint.id))
@@ -155,6 +162,19 @@ def close_batch(desk: Desk, actor: Actor, batch_id: str, outcome: str) -> BatchC
             result.skipped[complaint_id] = refused.errors[0].key
         else:
             result.closed.append(complaint_id)
+    if result.skipped:
+        with desk.read() as session:
+            numbers: dict[str, str] = {
+                row.id: row.ticket_no
+                for row in session.execute(
+                    sa.select(col(Complaint.id), col(Complaint.ticket_no)).where(
+                        col(Complaint.id).in_(sorted(result.skipped))
+                    )
+                )
+            }
+        result.kept = [(numbers.get(cid, cid), key) for cid, key in result.skipped.items()]
+    if already_closed:
+        return result
     with desk.write(actor.id) as session:
         found = session.get(BatchIncident, batch_id)
         assert found is not None

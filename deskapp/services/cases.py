@@ -39,6 +39,11 @@ def mark_case(desk: Desk, actor: Actor, complaint_id: str, lesson: str) -> Teach
             raise RuleViolation.single("complaint", "error.complaint.unknown")
         if Status(complaint.status) in ACTIVE:
             raise RuleViolation.single("status", "error.case.not_closed")
+        already = session.scalars(
+            sa.select(col(TeachingCase.id)).where(col(TeachingCase.complaint_id) == complaint.id)
+        ).first()
+        if already is not None:  # a ticket is a case once (one page at the morning meeting)
+            raise RuleViolation.single("complaint", "error.case.already_marked")
         case = TeachingCase(complaint_id=complaint.id, category=matter_of(complaint.cause_code),
                             lesson=lesson.strip(), marked_by=actor.id,
                             marked_at=desk.clock.now())  # fmt: skip
@@ -73,10 +78,12 @@ def find_cases(desk: Desk, category: str = "", words: str = "") -> list[CaseView
     if category:
         query = query.where(col(TeachingCase.category) == category)
     if words.strip():
-        like = f"%{words.strip()}%"
-        query = query.where(sa.or_(col(TeachingCase.lesson).like(like),
-                                   col(Complaint.content).like(like),
-                                   col(Complaint.outcome).like(like)))  # fmt: skip
+        # The words as typed: % and _ are letters here, not LIKE's wildcards.
+        escaped = words.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        query = query.where(sa.or_(col(TeachingCase.lesson).like(like, escape="\\"),
+                                   col(Complaint.content).like(like, escape="\\"),
+                                   col(Complaint.outcome).like(like, escape="\\")))  # fmt: skip
     with desk.read() as session:
         rows = session.execute(query).all()
     views = []

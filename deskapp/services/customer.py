@@ -43,6 +43,17 @@ NOTE_LIMIT = 1000
 HISTORY_EVENTS = ("visit", "care")
 
 
+def customer_keys(*texts: str) -> list[str]:
+    """The keys of the numbers typed (contact phone, service number), each once, in order: the
+    same customer may be found by either (重复投诉, 重点客户)."""
+    keys: list[str] = []
+    for text in texts:
+        key = customer_key(text) if text else None
+        if key is not None and key not in keys:
+            keys.append(key)
+    return keys
+
+
 def customer_key(text: str) -> str | None:
     """A contact phone or a service number as the store holds it, or None."""
     if not text.strip():
@@ -91,8 +102,10 @@ _WATCH_FIELDS = (
 )  # fmt: skip
 
 
-def check_watch(desk: Desk, form: WatchForm) -> dict[str, Any]:
-    """The entry's values, or every error at once."""
+def check_watch(desk: Desk, form: WatchForm, kept_review_on: str | None = None) -> dict[str, Any]:
+    """The entry's values, or every error at once. `kept_review_on`: the entry's stored review
+    date when it is edited: a date already past may be kept (to retire the entry or change
+    anything else); only a new date must lie ahead."""
     errors: list[FieldError] = []
     key = customer_key(form.customer)
     if not form.customer.strip():
@@ -117,7 +130,8 @@ def check_watch(desk: Desk, form: WatchForm) -> dict[str, Any]:
         review = date.fromisoformat(form.review_on.strip())
     except ValueError:
         errors.append(FieldError("review_on", "error.watch.review_date"))
-    if review is not None and review < local_day(desk.clock.now(), desk.tz):
+    kept = review is not None and review.isoformat() == kept_review_on
+    if review is not None and not kept and review < local_day(desk.clock.now(), desk.tz):
         errors.append(FieldError("review_on", "error.watch.review_past"))
     if errors:
         raise RuleViolation(errors)
@@ -141,7 +155,12 @@ def save_watch_entry(
     """Add an entry (`entry_id` None) or change one: duty and hall managers only, the refusal
     audited; the change itself audited as a watch_event with the old and new values."""
     enforce(desk, actor, Permission.MANAGE_WATCH_LIST, subject=entry_id or "watch_list")
-    values = check_watch(desk, form)
+    kept_review_on = None
+    if entry_id is not None:
+        with desk.read() as session:
+            stored = session.get(WatchEntry, entry_id)
+            kept_review_on = stored.review_on if stored is not None else None
+    values = check_watch(desk, form, kept_review_on)
     now = desk.clock.now()
     with desk.write(actor.id) as session:
         handler_id = values["designated_handler_id"]
@@ -208,13 +227,17 @@ def _views(session: Any, entries: list[WatchEntry], today: date) -> list[WatchVi
     ]
 
 
-def _accused_of(session: Any, key: str) -> list[str | None]:
+def _accused_of(session: Any, key: str | list[str]) -> list[str | None]:
     """The staff this customer's complaints accuse (当事人回避)."""
+    keys = [key] if isinstance(key, str) else key
     return list(
         session.scalars(
             sa.select(col(Complaint.accused_staff_id))
             .where(
-                sa.or_(col(Complaint.contact_phone) == key, col(Complaint.service_number) == key),
+                sa.or_(
+                    col(Complaint.contact_phone).in_(keys),
+                    col(Complaint.service_number).in_(keys),
+                ),
                 col(Complaint.accused_staff_id).is_not(None),
             )
             .distinct()
@@ -222,20 +245,22 @@ def _accused_of(session: Any, key: str) -> list[str | None]:
     )
 
 
-def watch_for_customer(desk: Desk, actor: Actor, text: str) -> WatchView | None:
+def watch_for_customer(desk: Desk, actor: Actor, text: str, *also: str) -> WatchView | None:
     """The active entry of this customer, as intake and the history show it; None when there
-    is none, or when the actor is the staff member one of the customer's complaints accuses."""
-    key = customer_key(text)
-    if key is None:
+    is none, or when the actor is the staff member one of the customer's complaints accuses.
+    `also`: the customer's other numbers (the service number beside the contact phone): an
+    entry under any of them is the customer's."""
+    keys = customer_keys(text, *also)
+    if not keys:
         return None
     with desk.read() as session:
         entry = session.scalars(
             sa.select(WatchEntry)
-            .where(col(WatchEntry.customer_key) == key, col(WatchEntry.active).is_(True))
+            .where(col(WatchEntry.customer_key).in_(keys), col(WatchEntry.active).is_(True))
             .order_by(col(WatchEntry.updated_at).desc())
             .limit(1)
         ).first()
-        if entry is None or watch_hidden_from(actor.id, _accused_of(session, key)):
+        if entry is None or watch_hidden_from(actor.id, _accused_of(session, keys)):
             return None
         return _views(session, [entry], local_day(desk.clock.now(), desk.tz))[0]
 
@@ -328,21 +353,30 @@ class HistoryPage:
 
 
 def customer_history(
-    desk: Desk, actor: Actor, text: str, offset: int = 0, limit: int = HISTORY_PAGE
+    desk: Desk,
+    actor: Actor,
+    text: str,
+    offset: int = 0,
+    limit: int = HISTORY_PAGE,
+    *,
+    also: tuple[str, ...] = (),
 ) -> HistoryPage | None:
     """The customer's past tickets, return visits, refunds, care follow-ups and opinion-book
     entries, newest first, one page read from SQL (UNION ALL, ORDER BY, LIMIT); with the
-    watch-list entry the actor may see. None for text that is no phone or service number."""
-    key = customer_key(text)
-    if key is None:
+    watch-list entry the actor may see. None for text that is no phone or service number.
+    `also`: the customer's other numbers (a ticket's service number beside its contact phone);
+    the history is of every number, as the repeat rule counts them."""
+    keys = customer_keys(text, *also)
+    if not keys:
         return None
+    key = keys[0]
     c, e, r, o = Complaint, ComplaintEvent, Refund, OpinionEntry
     # The customer's tickets (two indexed reads) as a common table expression: read once and
     # used by every part (the same UNION as a subquery in each part costs SQLite about four
     # times as much for a customer with 200 tickets; bench/customer.py).
     ids = sa.union(
-        sa.select(col(c.id)).where(col(c.contact_phone) == key),
-        sa.select(col(c.id)).where(col(c.service_number) == key),
+        sa.select(col(c.id)).where(col(c.contact_phone).in_(keys)),
+        sa.select(col(c.id)).where(col(c.service_number).in_(keys)),
     ).cte("mine")
     mine = sa.select(ids.c.id)
     with desk.read() as session:
@@ -361,7 +395,7 @@ def customer_history(
             .where(col(r.complaint_id).in_(mine)),
             sa.select(col(o.created_at), sa.literal("opinion"), col(o.id), sa.literal(""),
                       sa.func.substr(col(o.content), 1, SUMMARY_CHARS))
-            .where(col(o.contact) == key),
+            .where(col(o.contact).in_(keys)),
         ]  # fmt: skip
         union = sa.union_all(*parts).subquery()
         rows = session.execute(
@@ -388,7 +422,7 @@ def customer_history(
     return HistoryPage(
         key=key, items=items, offset=offset, has_more=len(rows) > limit,
         tickets=int(counts[0]), repeats=int(counts[1]),
-        watch=watch_for_customer(desk, actor, key),
+        watch=watch_for_customer(desk, actor, *keys),
     )  # fmt: skip
 
 

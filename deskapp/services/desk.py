@@ -55,6 +55,7 @@ class Desk:
         engine = make_engine(db_path)
         before = migrate.upgrade(engine)
         desk = cls(engine=engine, clock=clock or SystemClock(), refdata=RefData(data_dir))
+        desk.refdata.check()
         if before is not None and before != migrate.HEAD_REVISION:
             # An upgraded store: its tickets get the clocks of today's rules (0011: the
             # dispatch clock only where a ticket must go to someone else, care after every

@@ -285,7 +285,9 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
                 add(check_promised_at(promised_reply_at, now, settings.intake.max_promise_ahead))
 
     refund = check_refund(desk, form.refund, errors) if form.refund else None
-    if not form.link_repeat and not form.repeat_of_id:
+    if not form.link_repeat and not form.repeat_of_id and form.repeat_unlink_reason.strip():
+        # Required only when the rule would link something (`_repeat_link`); checked here
+        # when typed, with the other fields.
         add(check_unlink_reason(form.repeat_unlink_reason))
 
     if errors:
@@ -302,6 +304,9 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
         promised_reply_at=promised_reply_at,
         refund=refund,
     )
+
+
+REPEAT_LOOK = 50  # the earlier complaints the save looks at for the rule's link
 
 
 def find_repeat_candidates(
@@ -343,8 +348,14 @@ def find_repeat_candidates(
             )
             .where(col(Complaint.id).in_(sa.select(ids.c.id)))
             .order_by(col(Complaint.received_at).desc(), col(Complaint.id).desc())
-            .limit(limit)
+            .limit(max(limit, REPEAT_LOOK))
         ).all()
+    # The newest `limit`, and the one the rule would link on saving if it is further down:
+    # intake shows every candidate the save would link.
+    shown = list(rows[:limit])
+    if cause_code and not any(same_matter(r.cause_code, cause_code) for r in shown):
+        shown += [r for r in rows[limit:] if same_matter(r.cause_code, cause_code)][:1]
+    rows = shown
     return [
         RepeatCandidate(
             row.id,
@@ -365,7 +376,7 @@ def _repeat_link(
     """(the complaint the new one repeats, linked by hand?, the one the rule found and the
     handler unlinked)."""
     candidates = find_repeat_candidates(
-        desk, checked.contact_phone, checked.received_at, limit=50,
+        desk, checked.contact_phone, checked.received_at, limit=REPEAT_LOOK,
         service_number=checked.service_number, cause_code=form.cause_code,
     )  # fmt: skip
     by_id = {c.id: c for c in candidates}
@@ -380,6 +391,10 @@ def _repeat_link(
     rule = by_id[found.id] if found else None
     if form.link_repeat:
         return rule, False, None
+    if rule is not None:  # unlinking what the rule found needs a reason; nothing found, none
+        error = check_unlink_reason(form.repeat_unlink_reason)
+        if error:
+            raise RuleViolation([error])
     return None, False, rule
 
 
@@ -393,6 +408,7 @@ def take_complaint(
     if existing is not None:
         return existing  # the second press of Save
     checked = check_intake(desk, actor, form)
+    repeat, by_hand, unlinked = _repeat_link(desk, form, checked)
     approval = None
     refund_id = uuid7()
     if checked.refund and checked.refund.needs_approval:
@@ -403,7 +419,6 @@ def take_complaint(
         )  # fmt: skip
     approver = approval.approver if approval else None
     manager = approve_late(desk, late)
-    repeat, by_hand, unlinked = _repeat_link(desk, form, checked)
     now = desk.clock.now()
     limits = desk.refdata.settings.intake.text_limits
     with desk.write(actor.id) as session:

@@ -485,8 +485,12 @@ class HallStore:
 
     def bootstrap_roots(self, since: datetime) -> list[str]:
         """What a new terminal needs: all staff, every open complaint, the whole watch list
-        (intake shows it whatever its age), and every root touched since `since` (staff
-        first, so that references resolve)."""
+        (intake shows it whatever its age) with every complaint of its customers, and every
+        root touched since `since` (staff first, so that references resolve)."""
+        # The complaints of every watch-listed customer (by contact phone or service number),
+        # however old: the entry is hidden from the staff member they accuse (当事人回避), and a
+        # new terminal can only know that from the complaints themselves.
+        watched = sorted(self._complaints_of_watched())
         with self.read() as conn:
             return list(
                 conn.execute(
@@ -495,6 +499,7 @@ class HallStore:
                         sa.or_(
                             hall_root.c.entity == "staff",
                             hall_root.c.entity == "watch_entry",
+                            hall_root.c.root_id.in_(watched),
                             sa.and_(
                                 hall_root.c.entity == "complaint",
                                 hall_root.c.status.in_(ACTIVE_STATUSES),
@@ -505,6 +510,31 @@ class HallStore:
                     .order_by((hall_root.c.entity != "staff"), hall_root.c.root_id)
                 ).scalars()
             )
+
+    def _complaints_of_watched(self) -> set[str]:
+        """The ids of the complaints whose contact phone or service number is on the watch
+        list (any entry, retired too: it may be made active again)."""
+        with self.read() as conn:
+            keys = {
+                json.loads(fields).get("customer_key")
+                for fields in conn.execute(
+                    sa.select(hall_change.c.fields).where(hall_change.c.entity == "watch_entry")
+                ).scalars()
+            }
+            keys = {k for k in keys if isinstance(k, str) and k and not set(k) & set("%_\\")}
+            found: set[str] = set()
+            for chunk in chunks(sorted(keys)):
+                rows = conn.execute(
+                    sa.select(hall_change.c.root_id, hall_change.c.fields).where(
+                        hall_change.c.entity == "complaint",
+                        sa.or_(*(hall_change.c.fields.like(f'%"{k}"%') for k in chunk)),
+                    )
+                )
+                for root_id, fields in rows:
+                    values = json.loads(fields)
+                    if {values.get("contact_phone"), values.get("service_number")} & keys:
+                        found.add(root_id)
+        return found
 
     def rows_of_roots(
         self, root_ids: Iterable[str], upto: int

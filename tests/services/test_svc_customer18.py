@@ -377,6 +377,7 @@ def test_closing_a_batch_closes_every_open_ticket_through_the_ordinary_close(
     result = close_batch(desk, manager, batch.id, "光缆已修复,信号恢复")
     assert sorted(result.closed) == sorted([at_intake.id, later.id])
     assert result.skipped == {major.id: "error.close.needs_level"}
+    assert result.kept == [(major.ticket_no, "error.close.needs_level")]
     for cid in (at_intake.id, later.id):
         row = stored(desk, cid)
         assert row.status == "closed" and row.outcome == "光缆已修复,信号恢复" and row.is_batch
@@ -388,6 +389,28 @@ def test_closing_a_batch_closes_every_open_ticket_through_the_ordinary_close(
     assert view.batch.status == "closed" and view.open_tickets == 1
     with pytest.raises(RuleViolation):
         link_to_batch(desk, handler, major.id, batch.id)  # closed batch: nothing more links
+
+
+def test_a_closed_batch_lists_the_tickets_kept_open_and_closes_them_later_with_its_outcome(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor], make_form: Form
+) -> None:
+    from deskapp.services.batches import batches, close_batch
+
+    manager, handler = actors["2001"], actors["1001"]
+    batch = outage(desk, manager)
+    # About the closing manager: not closed by them (当事人回避).
+    about = take_complaint(desk, handler, make_form(
+        cause_code="NET.OUTAGE.AREA", batch_id=batch.id, accused_staff_id=manager.id))  # fmt: skip
+    clock.advance(timedelta(hours=3))
+    result = close_batch(desk, manager, batch.id, "光缆已修复,信号恢复")
+    assert result.closed == [] and [no for no, _ in result.kept] == [about.ticket_no]
+    assert all(key.startswith("error.") for _, key in result.kept)
+    assert batches(desk)[0].batch.status == "closed"
+    # Another manager closes what the batch left open, with the batch's own outcome.
+    again = close_batch(desk, actors["3001"], batch.id, "")
+    assert again.closed == [about.id] and again.kept == []
+    assert stored(desk, about.id).outcome == "光缆已修复,信号恢复"
+    assert batches(desk)[0].open_tickets == 0
 
 
 # ------------------------------------------------------------------------ scripts
@@ -435,8 +458,114 @@ def test_a_manager_marks_a_closed_ticket_and_the_page_leaves_the_customer_out(
     mark_case(desk, manager, other.id, "高峰期提前增开窗口")
     assert [c.ticket_no for c in find_cases(desk, "BILLINFO")] == [ticket.ticket_no]
     assert [c.ticket_no for c in find_cases(desk, words="窗口")] == [other.ticket_no]
+    # A ticket is a case once; % and _ in the search are letters, not wildcards.
+    with pytest.raises(RuleViolation) as twice:
+        mark_case(desk, manager, other.id, "再列一次")
+    assert twice.value.errors[0].key == "error.case.already_marked"
+    assert len(find_cases(desk)) == 2
+    assert find_cases(desk, words="%") == [] and find_cases(desk, words="_") == []
     page = export_cases(desk, manager, tmp_path / "out").read_text(encoding="utf-8")
     assert "早班会案例分析" in page and "先查证后退费" in page and "高峰期提前增开窗口" in page
     for personal in ("王秀英", "13812345678", "139 1234 5678", "13700001111"):
         assert personal not in page
     assert "***********" in page  # the number in the content, masked
+
+
+@pytest.mark.parametrize(
+    "written",
+    ['script = "oops"\n', '[[script]]\ncause = "NET"\ntext = \n', '[[script]]\ntext = "x"\n'],
+    ids=["shape", "syntax", "no-cause"],
+)
+def test_a_wrongly_written_scripts_file_is_refused_in_words_when_the_desk_opens(
+    tmp_path: Path, written: str
+) -> None:
+    import shutil
+
+    from deskapp.cli_faults import ExitCode, fault_of
+    from deskapp.refdata import ReferenceDataError, default_data_dir
+
+    data = tmp_path / "data"
+    shutil.copytree(default_data_dir(), data)
+    (data / "scripts.toml").write_text(written, encoding="utf-8")
+    with pytest.raises(ReferenceDataError) as raised:
+        Desk.open(tmp_path / "desk.db", data_dir=data)
+    fault = fault_of(raised.value)
+    assert fault.code == ExitCode.BAD_INPUT and fault.expected
+    assert "data/scripts.toml" in fault.message and "写法有误" in fault.message
+
+
+def test_the_watch_entry_and_history_are_found_by_the_service_number_too(
+    desk: Desk, actors: dict[str, Actor], make_form: Form
+) -> None:
+    handler = actors["1001"]
+    save_watch_entry(desk, actors["2001"], watch_form(desk, customer="13918302983"))
+    for _ in range(2):
+        take_complaint(desk, handler, make_form(contact_phone="13600000001",
+                                                service_number="13918302983"))  # fmt: skip
+    # A new contact phone, the watch-listed service number beside it.
+    assert watch_for_customer(desk, handler, "13700000000") is None
+    seen = watch_for_customer(desk, handler, "13700000000", "13918302983")
+    assert seen is not None and seen.customer_key == "13918302983"
+    page = customer_history(desk, handler, "13700000000", also=("13918302983",))
+    assert page is not None and page.tickets == 2 and page.watch is not None
+
+
+def test_an_entry_past_its_review_date_is_retired_or_edited_without_a_new_date(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
+) -> None:
+    manager = actors["2001"]
+    entry = save_watch_entry(desk, manager, watch_form(desk, review_on="2026-12-31"))
+    clock.advance(timedelta(days=400))  # the review date is long past
+    edited = save_watch_entry(
+        desk, manager, watch_form(desk, review_on="2026-12-31", advice="先请值班经理"), entry.id
+    )
+    assert edited.advice == "先请值班经理"
+    retired = save_watch_entry(
+        desk, manager, watch_form(desk, review_on="2026-12-31", active=False), entry.id
+    )
+    assert retired.active is False
+    # A new date that is itself past is still refused.
+    with pytest.raises(RuleViolation) as past:
+        save_watch_entry(desk, manager, watch_form(desk, review_on="2027-01-05"), entry.id)
+    assert past.value.errors[0].key == "error.watch.review_past"
+
+
+def test_intake_shows_the_candidate_the_save_links_even_past_the_first_five(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor], make_form: Form
+) -> None:
+    handler = actors["1001"]
+    billing = take_complaint(desk, handler, make_form(cause_code=BILLING))
+    for _ in range(5):
+        clock.advance(timedelta(hours=1))
+        take_complaint(desk, handler, make_form(cause_code=WAITING))
+    clock.advance(timedelta(hours=1))
+    shown = find_repeat_candidates(desk, "13812345678", cause_code=BILLING)
+    assert len(shown) == 6 and shown[-1].id == billing.id and shown[-1].same_matter
+    saved = take_complaint(desk, handler, make_form(cause_code=BILLING))
+    assert stored(desk, saved.id).repeat_of_id == billing.id
+
+
+def test_no_unlink_reason_is_asked_when_nothing_would_be_linked(
+    desk: Desk, actors: dict[str, Actor], make_form: Form
+) -> None:
+    handler = actors["1001"]
+    first = take_complaint(desk, handler, make_form(link_repeat=False))
+    assert not stored(desk, first.id).is_repeat
+    # Another matter: the rule links nothing, so unticking needs no reason either.
+    other = take_complaint(desk, handler, make_form(cause_code=WAITING, link_repeat=False))
+    assert not stored(desk, other.id).is_repeat
+    with pytest.raises(RuleViolation) as unlinked:  # the same matter: a reason is needed
+        take_complaint(desk, handler, make_form(link_repeat=False))
+    assert unlinked.value.errors[0].key == "error.repeat.reason_required"
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["电话139.1234.5678", "139/1234/5678", "一三九一二三四五六七八", "李 明来电", "李先生说",
+     "李女士", "李生", "李小姐", "尾号5678", "尾号 5678"],
+)  # fmt: skip
+def test_the_case_page_masks_the_customer_however_written(written: str) -> None:
+    from deskapp.domain.cases import redact
+
+    masked = redact(written, ("李明",))
+    assert not any(ch in masked for ch in "李5678八"), masked

@@ -502,3 +502,29 @@ def test_a_hall_started_in_an_existing_empty_file_is_owner_only(tmp_path: Path) 
     finally:
         a.close()
     assert stat.S_IMODE(hall.stat().st_mode) == 0o600
+
+
+def test_a_new_terminal_hides_the_watch_entry_from_the_staff_an_old_complaint_accuses(
+    tmp_path: Path, hall_url: str
+) -> None:
+    from deskapp.services.customer import WatchForm, save_watch_entry, watch_for_customer
+
+    a = first_terminal(tmp_path)
+    c = None
+    try:
+        accused = a.actors["1002"].id
+        old = take(a, contact_phone="13900000001", accused_staff_id=accused)
+        followup.close(a.desk, a.actors["1001"], old, outcome="当场解决")
+        form = WatchForm(customer="13900000001", advice="先听完再解释", review_on="2027-12-31")
+        save_watch_entry(a.desk, a.actors["2001"], form)
+        assert sync(a.desk, hall_url).ok
+        # 100 days on, the complaint is outside a new terminal's window of history.
+        c = new_terminal(tmp_path, "T03", offset=timedelta(days=100))
+        assert sync(c.desk, hall_url, window_days=90).ok
+        assert old in ids(c.desk, Complaint)
+        assert watch_for_customer(c.desk, c.actors["1002"], "13900000001") is None
+        assert watch_for_customer(c.desk, c.actors["1001"], "13900000001") is not None
+    finally:
+        a.close()
+        if c is not None:
+            c.close()
