@@ -93,7 +93,8 @@ RECIPES: dict[str, Recipe] = {
                      bad=["report", "--from", "0001-01-01"],
                      missing=["report", "--format", "csv", "--out", "{dir}/plain/r.csv"],
                      outputs=("out/r.xlsx",)),
-    "import": Recipe(["import", "{dir}/in.csv", "--as", "1001"],
+    # --quiet: the fault's one line alone (the bars: tests/cli/test_cli_import_progress.py)
+    "import": Recipe(["import", "{dir}/in.csv", "--as", "1001", "--quiet"],
                      bad=["import", "{dir}/in.csv"],
                      missing=["import", "{dir}/none.csv", "--as", "1001"], writes_store=True),
     "sync": Recipe(["sync", "--new-hall", "--hall", "{dir}/hall.db"],
