@@ -258,7 +258,7 @@ async def test_date_examples_are_from_the_desks_today(desk: Desk, clock: FrozenC
         await pilot.press("f5")
         await settle(pilot)
         shown = [app.screen.query_one(f"#{i}", Input).placeholder for i in ("h-from", "h-to")]
-        assert "2026-12-01" in shown[0] and "2026-12-14" in shown[1], shown
+        assert "2026-12-07" in shown[0] and "2026-12-14" in shown[1], shown  # a week back, today
         await pilot.press("f7")
         await settle(pilot)
         shown = [app.screen.query_one(f"#{i}", Input).placeholder for i in ("f-from", "f-to")]

@@ -30,6 +30,7 @@ from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.screens.customer import CustomerHistoryScreen
 from deskapp.screens.detail import DetailScreen
+from deskapp.screens.textual_private import notifications
 from deskapp.services.customer import WatchForm, save_watch_entry
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
@@ -367,7 +368,7 @@ async def test_f11_opens_and_closes_a_batch_and_the_detail_links_and_marks(
         app.screen.query_one("#f-outcome", TextArea).load_text("光缆已修复,信号恢复")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "已结案 1 张" in " ".join(n.message for n in app._notifications)
+        assert "已结案 1 张" in " ".join(n.message for n in notifications(app))
         # The closed ticket becomes a teaching case (K on its detail).
         app.push_screen(DetailScreen(ticket.id))
         await settle(pilot)

@@ -21,6 +21,7 @@ from deskapp.domain.enums import Role
 from deskapp.i18n import t
 from deskapp.screens.major_report import MajorReportScreen
 from deskapp.screens.queue import QueueScreen
+from deskapp.screens.textual_private import notifications
 from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.services import followup
 from deskapp.services.deadlines import clocks_for, events_of, ticket_facts
@@ -143,7 +144,7 @@ async def test_m_on_a_general_ticket_says_the_form_is_for_major_complaints(
         await pilot.press("m")
         await settle(pilot)
         assert app.screen is queue and not isinstance(app.screen, MajorReportScreen)
-        said = [n.message for n in app._notifications]
+        said = [n.message for n in notifications(app)]
         assert any("只有重大投诉" in m for m in said), said
 
 
