@@ -243,8 +243,8 @@ def _file_report(desk: Desk, actors: dict[str, Actor]) -> Call:
         add_staff(desk, actors["3001"], work_no, name, role, "4444")
     chain = {s.work_no: actor_of(s) for s in list_staff(desk)}
     cid = _take(desk, actors["1001"], channel=Channel.MEDIA.value, severity=Severity.MAJOR.value)
-    for _ in range(4):
-        followup.escalate(desk, actors["1001"], cid, note="逐级上报")
+    for work_no in ("1001", "2001", "3001", "4001"):  # each level reports it up from its own
+        followup.escalate(desk, chain[work_no], cid, note="逐级上报")
     for work_no in ("1001", "2001", "3001", "4001", "4002"):
         followup.give_opinion(desk, chain[work_no], cid, opinion="同意")
     return lambda late: followup.file_report(

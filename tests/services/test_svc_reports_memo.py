@@ -83,7 +83,8 @@ def test_later_moment_and_changed_tickets_agree_with_the_full_computation(
     followup.dispatch(desk, zhang, dataset["T0"], department="network", note="请查")
     assert _replays(desk, monkeypatch) == 1  # only the changed ticket is replayed
     clock.set(NOW + timedelta(days=3, hours=6))
-    followup.close(desk, zhang, dataset["T0"], outcome="已处理")
+    # T0 is 刘洋's: only its owner (or a manager) closes it
+    followup.close(desk, actors["1002"], dataset["T0"], outcome="已处理")
     _same_as_full(desk)
     take(desk, clock, zhang, "2026-11-27 10:00", contact_phone="13800000099")
     clock.set(NOW + timedelta(days=4))

@@ -925,8 +925,8 @@ def _major_with_opinions(desk: Desk, actors: dict[str, Actor], clock: Any) -> st
                                       ("4002", "钱主任", Role.SERVICE_HEAD, "5555")):  # fmt: skip
         levels.append(actor_of(add_staff(desk, actors["3001"], work_no, name, role, pin)))
     for n, level in enumerate(levels):
-        if n:
-            followup.escalate(desk, actors["1001"], cid, note="逐级上报")
+        if n:  # reported up by the level it is at
+            followup.escalate(desk, levels[n - 1], cid, note="逐级上报")
         followup.give_opinion(desk, level, cid, opinion="同意按规定处理")
     return cid
 
