@@ -477,6 +477,9 @@ def record_visit(
     tried = _attempt_times(desk, attempts)
     move_now = visit_move(result, reason)
     cause = check_reopen_cause(move_now, reopen_cause, text)
+    # What is typed as the approver is checked even where no approval is needed (never stored)
+    if error := check_text("approver", approver_work_no, required=False, max_len=16):
+        raise RuleViolation([error])
     approver = None
     if exception_needs_approval(result, reason):
         if not (approver_work_no.strip() and approver_pin):
