@@ -941,5 +941,60 @@ def day_close_command(settings: DeskSettings, day: str) -> None:
     sys.exit(0 if listing.complete else 1)
 
 
+@main.group("cases")
+def cases_group() -> None:
+    """案例库: list the cases, export the morning meeting's page (早班会案例分析)."""
+
+
+def _case_filters(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option("--category", default="",
+                           help="类别代码 (原因树第一或第二级, 如 NET)")(command)  # fmt: skip
+    return click.option("--words", default="", help="经验教训、投诉内容或处理结果中的字词")(command)
+
+
+@cases_group.command("list")
+@_case_filters
+@pass_settings
+def cases_list(settings: DeskSettings, category: str, words: str) -> None:
+    """The cases, newest first: date, category, cause, lesson (no personal data)."""
+    from deskapp.domain.errors import RuleViolation
+    from deskapp.domain.timefmt import format_local
+    from deskapp.i18n import t
+    from deskapp.services.cases import find_cases
+
+    desk = _set_up_desk(settings)
+    try:
+        listed = find_cases(desk, category, words)
+    except RuleViolation as violation:
+        _fail(violation)
+        return
+    if not listed:
+        click.echo(t("cases.cli_none"))
+    for case in listed:
+        click.echo("\t".join((format_local(case.received_at, desk.tz)[:10], case.category,
+                              case.cause, _one_line(case.lesson))))  # fmt: skip
+
+
+@cases_group.command("export")
+@_case_filters
+@click.option("--out", "folder", type=click.Path(path_type=Path, file_okay=False),
+              help="输出文件夹 (默认: 导出文件夹)")  # fmt: skip
+@pass_settings
+def cases_export(settings: DeskSettings, category: str, words: str, folder: Path | None) -> None:
+    """早班会案例分析: the page of the cases, without the customers' personal data, written
+    to the export folder (runs as the machine's administrator, like `report`)."""
+    from deskapp.domain.errors import RuleViolation
+    from deskapp.i18n import t
+    from deskapp.services.cases import write_case_page
+
+    desk = _set_up_desk(settings)
+    try:
+        path = write_case_page(desk, folder or settings.export_dir, category, words)
+    except RuleViolation as violation:
+        _fail(violation)
+        return
+    click.echo(t("cases.exported", path=path))
+
+
 if __name__ == "__main__":
     main()

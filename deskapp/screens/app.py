@@ -74,6 +74,7 @@ SIGNED_IN_MODES: dict[str, Callable[[], Screen]] = {
     "opinion": _lazy("deskapp.screens.opinion_book", "OpinionBookScreen"),
     "day_close": _lazy("deskapp.screens.day_close", "DayCloseScreen"),
     "staff": _lazy("deskapp.screens.staff", "StaffScreen"),
+    "cases": _lazy("deskapp.screens.cases", "CasesScreen"),  # 案例库 (issue 18): every role
 }
 # Modes only some roles may open (the services refuse the others whatever a screen shows).
 MODE_ROLES: dict[str, frozenset[Role]] = {"staff": frozenset({Role.HALL_MANAGER})}
@@ -176,6 +177,9 @@ class DeskApp(LastResort, App[None]):
             # 重点客户名单 (issue 18): duty and hall managers; not in the crowded footer
             Binding("f10", "watch_list", t("watch.key_open"), show=False),
             Binding("f11", "batches", t("batch.key_open"), show=False),  # 批量投诉, managers
+            # 案例库: the function keys are all taken; Ctrl+\ is bound by no field, so it
+            # opens the cases from anywhere like they do (also 案例库 in the palette).
+            Binding("ctrl+backslash", "switch_mode('cases')", t("cases.key_open"), show=False),
             Binding("ctrl+q", "quit", t("key.quit"), priority=True),
         ],
     )

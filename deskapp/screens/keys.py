@@ -45,6 +45,7 @@ def desk_binding_ids() -> dict[str, Binding]:
     from deskapp.screens import (  # noqa: F401  (imported for their BINDINGS)
         app,
         batches,
+        cases,
         customer,
         day_close,
         detail,

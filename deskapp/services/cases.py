@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from deskapp.domain.cases import redact
+from deskapp.domain.clean_input import check_clean
 from deskapp.domain.enums import Status
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.intake_rules import check_text
@@ -66,50 +67,102 @@ class CaseView:
     lesson: str
 
 
-def find_cases(desk: Desk, category: str = "", words: str = "") -> list[CaseView]:
-    """The cases, newest first: of a category (its code, e.g. NET) and/or with `words` in the
-    lesson, the complaint or its outcome."""
+CASE_PAGE = 50  # rows on the cases screen at a time, read from SQL
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """A page of the case library as the screen shows it."""
+
+    rows: list[CaseView]
+    offset: int
+    has_more: bool
+
+
+def case_categories(desk: Desk) -> list[tuple[str, str]]:
+    """The categories a case is searched by: the cause tree's first two levels, in file order,
+    as (label, code); a second-level one is indented under its first level."""
     causes = desk.refdata.causes
+    found: list[tuple[str, str]] = []
+    for root in causes.roots():
+        found.append((root.name, root.code))
+        found += [(f"  {kid.name}", kid.code) for kid in causes.children(root.code)]
+    return found
+
+
+def _like(text: str) -> str:
+    # As typed: % and _ are letters here, not LIKE's wildcards.
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _cases_query(desk: Desk, category: str, words: str) -> sa.Select:
+    """The cases, newest first: of a category of any level of the cause tree (its code: NET,
+    NET.COVER...) and/or with `words` in the lesson, the complaint or its outcome. An unknown
+    category is refused in words (a typo on the command line must not look like "no cases")."""
     query = (
         sa.select(TeachingCase, Complaint)
         .join(Complaint, col(Complaint.id) == TeachingCase.complaint_id)
-        .order_by(col(TeachingCase.marked_at).desc())
+        .order_by(col(TeachingCase.marked_at).desc(), col(TeachingCase.id).desc())
     )
+    category = category.strip()
     if category:
-        query = query.where(col(TeachingCase.category) == category)
+        if category not in desk.refdata.causes:
+            raise RuleViolation.single("category", "error.case.unknown_category", code=category)
+        if "." not in category:  # a first level: the case's own indexed column
+            query = query.where(col(TeachingCase.category) == category)
+        else:
+            query = query.where(sa.or_(
+                col(Complaint.cause_code) == category,
+                col(Complaint.cause_code).like(_like(category) + ".%", escape="\\"),
+            ))  # fmt: skip
+    if error := check_clean("words", words):  # a lone surrogate no stored text could hold
+        raise RuleViolation([error])
     if words.strip():
-        # The words as typed: % and _ are letters here, not LIKE's wildcards.
-        escaped = words.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"%{escaped}%"
+        like = f"%{_like(words.strip())}%"
         query = query.where(sa.or_(col(TeachingCase.lesson).like(like, escape="\\"),
                                    col(Complaint.content).like(like, escape="\\"),
                                    col(Complaint.outcome).like(like, escape="\\")))  # fmt: skip
+    return query
+
+
+def _view(desk: Desk, case: TeachingCase, c: Complaint) -> CaseView:
+    causes = desk.refdata.causes
+    names = (c.customer_name,)
+    return CaseView(
+        id=case.id, ticket_no=c.ticket_no,
+        category=causes.path(case.category).name if case.category in causes else case.category,
+        cause=causes.path(c.cause_code).label if c.cause_code in causes else c.cause_code,
+        channel=c.channel, severity=c.severity, received_at=c.received_at,
+        content=redact(c.content, names), demand=redact(c.demand, names),
+        outcome=redact(c.outcome, names), lesson=redact(case.lesson, names),
+    )  # fmt: skip
+
+
+def find_cases(desk: Desk, category: str = "", words: str = "") -> list[CaseView]:
+    """Every case matching (newest first): for the morning meeting's page, which is short."""
+    with desk.read() as session:
+        rows = session.execute(_cases_query(desk, category, words)).all()
+    return [_view(desk, case, c) for case, c in rows]
+
+
+def case_page(
+    desk: Desk, category: str = "", words: str = "", offset: int = 0, limit: int = CASE_PAGE
+) -> CasePage:
+    """A page of the matching cases, read from SQL (one row more tells whether more follow).
+    Every signed-in role reads the cases: handlers learn from them (docs/permissions.md)."""
+    query = _cases_query(desk, category, words).offset(max(0, offset)).limit(limit + 1)
     with desk.read() as session:
         rows = session.execute(query).all()
-    views = []
-    for case, c in rows:
-        names = (c.customer_name,)
-        views.append(CaseView(
-            id=case.id, ticket_no=c.ticket_no,
-            category=causes.path(case.category).name if case.category in causes else case.category,
-            cause=causes.path(c.cause_code).label if c.cause_code in causes else c.cause_code,
-            channel=c.channel, severity=c.severity, received_at=c.received_at,
-            content=redact(c.content, names), demand=redact(c.demand, names),
-            outcome=redact(c.outcome, names), lesson=redact(case.lesson, names),
-        ))  # fmt: skip
-    return views
+    views = [_view(desk, case, c) for case, c in rows[:limit]]
+    return CasePage(rows=views, offset=max(0, offset), has_more=len(rows) > limit)
 
 
-def export_cases(desk: Desk, actor: Actor, folder: Path, category: str = "") -> Path:
-    """The page for the morning meeting (早班会案例分析), as a text file: each case with its
-    cause, what the customer said and wanted, the outcome and the lesson; no name, no number."""
+def morning_page(desk: Desk, cases: list[CaseView]) -> str:
+    """The page for the morning meeting (早班会案例分析): each case with its cause, what the
+    customer said and wanted, the outcome and the lesson; no name, no number, no ticket."""
     from deskapp.i18n import t
 
-    enforce(desk, actor, Permission.MARK_CASE, subject="cases")
-    cases = find_cases(desk, category)
     today = local_day(desk.clock.now(), desk.tz)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"早班会案例分析_{today.isoformat()}.txt"
     lines = [f"早班会案例分析 {today.isoformat()}(共 {len(cases)} 例)", ""]
     for i, case in enumerate(cases, start=1):
         lines += [
@@ -122,5 +175,25 @@ def export_cases(desk: Desk, actor: Actor, folder: Path, category: str = "") -> 
             f"  经验教训:{case.lesson}",
             "",
         ]
-    path.write_text("\n".join(lines), encoding="utf-8")
+    return "\n".join(lines)
+
+
+def write_case_page(desk: Desk, folder: Path, category: str = "", words: str = "") -> Path:
+    """The morning meeting's page of the matching cases, written to `folder` (made if
+    missing; a folder that cannot be written raises OSError, said in words by the caller)."""
+    cases = find_cases(desk, category, words)
+    today = local_day(desk.clock.now(), desk.tz)
+    text = morning_page(desk, cases)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"早班会案例分析_{today.isoformat()}.txt"
+    path.write_text(text, encoding="utf-8")
     return path
+
+
+def export_cases(
+    desk: Desk, actor: Actor, folder: Path, category: str = "", words: str = ""
+) -> Path:
+    """The page for the morning meeting, exported by a duty or hall manager (who leads the
+    meeting; refused and audited for anyone else): the cases of `category` and `words`."""
+    enforce(desk, actor, Permission.MARK_CASE, subject="cases")
+    return write_case_page(desk, folder, category, words)

@@ -1,0 +1,176 @@
+"""案例库: the cases managers marked (K in a closed ticket's detail), for everyone to learn
+from and for the morning meeting (早班会案例分析). Found by category (the cause tree's first
+two levels) and words, a page at a time read from SQL; the case under the cursor shows its
+lesson, what the customer said and the outcome, with the customer's personal data left out
+(the service redacts it). Ctrl+E writes the meeting's page to the export folder (a duty or
+hall manager's: the service refuses and audits anyone else)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Input, Select, Static
+from textual.worker import Worker
+
+from deskapp.domain.clean_input import printable
+from deskapp.domain.permissions import Permission, allowed
+from deskapp.domain.timefmt import format_local
+from deskapp.i18n import t
+from deskapp.incidents import Fault
+from deskapp.screens.boundary import desk_work
+from deskapp.screens.desk_app import desk_app, signed_in_actor
+from deskapp.screens.keys import keyed
+from deskapp.screens.search import fit
+from deskapp.screens.widgets.desk_footer import DeskFooter
+from deskapp.screens.widgets.mode_screen import ModeScreen
+from deskapp.screens.widgets.status_line import StatusLine
+from deskapp.services.cases import (
+    CASE_PAGE,
+    CasePage,
+    CaseView,
+    case_categories,
+    case_page,
+    export_cases,
+)
+from deskapp.services.desk import Desk
+
+WORDS_LIMIT = 100
+
+
+class CasesScreen(ModeScreen):
+    TITLE_KEY = "cases.title"
+    AUTO_FOCUS = "#cases-table"
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "cases",
+        [
+            # Ctrl+E exports on every desk screen; the words box's own Ctrl+E (to the end)
+            # is also its End key.
+            Binding("ctrl+e", "export", t("cases.export"), priority=True),
+            Binding("ctrl+n", "page(1)", t("cases.next")),
+            Binding("ctrl+b", "page(-1)", t("cases.previous")),
+        ],
+    )
+    DEFAULT_CSS = """
+    CasesScreen #cases-filters { height: 3; }
+    CasesScreen #cases-category { width: 30; }
+    CasesScreen #cases-words { width: 1fr; }
+    CasesScreen #cases-table { height: 1fr; }
+    CasesScreen #cases-detail { height: auto; max-height: 8; padding: 0 1; }
+    CasesScreen #cases-line { padding: 0 1; color: $text-muted; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.category = ""
+        self.words = ""
+        self.current: CasePage | None = None
+
+    @property
+    def desk(self) -> Desk:
+        return desk_app(self).desk
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine()
+        with Horizontal(id="cases-filters"):
+            yield Select[str]([], prompt=t("cases.all_categories"), id="cases-category")
+            yield Input(placeholder=t("cases.words"), id="cases-words", max_length=WORDS_LIMIT)
+        table: DataTable[str] = DataTable(id="cases-table", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static("", id="cases-detail")
+        yield Static("", id="cases-line")
+        yield DeskFooter()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#cases-table", DataTable)
+        for key, width in (("col_marked", 10), ("col_category", 8), ("col_cause", 24),
+                           ("col_lesson", None)):  # fmt: skip
+            table.add_column(t(f"cases.{key}"), width=width, key=key)
+        self.query_one("#cases-category", Select).set_options(case_categories(self.desk))
+        self.load(0)
+
+    def reload_on_return(self) -> None:
+        self.load(self.current.offset if self.current else 0)  # a case may have been marked
+
+    @desk_work(exclusive=True, group="cases")
+    def load(self, offset: int) -> None:
+        page = case_page(self.desk, self.category, self.words, offset, CASE_PAGE)
+        self.app.call_from_thread(self._show, page)
+
+    def _show(self, page: CasePage) -> None:
+        self.current = page
+        table = self.query_one("#cases-table", DataTable)
+        table.clear()
+        for i, case in enumerate(page.rows):
+            table.add_row(
+                format_local(case.received_at, self.desk.tz)[:10], fit(case.category, 8),
+                fit(case.cause, 24), printable(case.lesson).replace("\n", " "), key=str(i),
+            )  # fmt: skip
+        line = self.query_one("#cases-line", Static)
+        if page.rows:
+            where = t("cases.more", first=page.offset + 1, last=page.offset + len(page.rows))
+        else:
+            where = t("cases.empty")
+        line.update(f"{where}  {t('cases.hint')}")
+        self._describe(page.rows[0] if page.rows else None)
+
+    def _describe(self, case: CaseView | None) -> None:
+        detail = self.query_one("#cases-detail", Static)
+        detail.display = case is not None
+        if case is not None:
+            detail.update("\n".join((
+                t("cases.lesson", text=printable(case.lesson)),
+                t("cases.said", text=printable(case.content)),
+                t("cases.outcome", text=printable(case.outcome)),
+            )))  # fmt: skip
+
+    @on(DataTable.RowHighlighted, "#cases-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        page = self.current
+        if page is not None and 0 <= event.cursor_row < len(page.rows):
+            self._describe(page.rows[event.cursor_row])
+
+    @on(Select.Changed, "#cases-category")
+    def _category(self, event: Select.Changed) -> None:
+        value = event.value
+        self.category = value if isinstance(value, str) else ""
+        self.load(0)
+
+    @on(Input.Submitted, "#cases-words")
+    def _words(self, event: Input.Submitted) -> None:
+        self.words = event.value
+        self.load(0)
+        self.query_one("#cases-table", DataTable).focus()
+
+    def action_page(self, step: int) -> None:
+        page = self.current
+        if page is None:
+            return
+        if step > 0 and page.has_more:
+            self.load(page.offset + CASE_PAGE)
+        elif step < 0 and page.offset > 0:
+            self.load(max(0, page.offset - CASE_PAGE))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "export":  # the meeting's page: the managers' (the service says so too)
+            actor = desk_app(self).actor
+            return actor is not None and allowed(actor, Permission.MARK_CASE)
+        return True
+
+    def action_export(self) -> None:
+        self._export()
+
+    @desk_work(group="export")
+    def _export(self) -> None:
+        path = export_cases(self.desk, signed_in_actor(self), desk_app(self).export_dir,
+                            self.category, self.words)  # fmt: skip
+        self.app.call_from_thread(self.notify, t("cases.exported", path=str(path)), timeout=10)
+
+    def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
+        if worker.group == "cases":
+            self.query_one("#cases-line", Static).update(fault.message)
+            return True
+        return False
