@@ -16,10 +16,12 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import Worker
 
+from deskapp.domain.categories import SEPARATOR
 from deskapp.domain.clean_input import printable
+from deskapp.domain.errors import RuleViolation
 from deskapp.domain.permissions import Permission, allowed
 from deskapp.domain.timefmt import format_local
-from deskapp.i18n import t
+from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
 from deskapp.screens.boundary import desk_work
 from deskapp.screens.desk_app import desk_app, signed_in_actor
@@ -86,7 +88,7 @@ class CasesScreen(ModeScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#cases-table", DataTable)
-        for key, width in (("col_marked", 10), ("col_category", 8), ("col_cause", 24),
+        for key, width in (("col_received", 10), ("col_category", 10), ("col_cause", 22),
                            ("col_lesson", None)):  # fmt: skip
             table.add_column(t(f"cases.{key}"), width=width, key=key)
         self.query_one("#cases-category", Select).set_options(case_categories(self.desk))
@@ -97,24 +99,35 @@ class CasesScreen(ModeScreen):
 
     @desk_work(exclusive=True, group="cases")
     def load(self, offset: int) -> None:
-        page = case_page(self.desk, self.category, self.words, offset, CASE_PAGE)
+        try:
+            page = case_page(self.desk, self.category, self.words, offset, CASE_PAGE)
+        except RuleViolation as refused:  # words no stored text could hold: say why
+            self.app.call_from_thread(self._refused, refused)
+            return
         self.app.call_from_thread(self._show, page)
+
+    def _refused(self, refused: RuleViolation) -> None:
+        """Said under the list, the words kept in their box to be corrected."""
+        self.query_one("#cases-line", Static).update(f"✗ {error_text(refused.errors[0])}")
 
     def _show(self, page: CasePage) -> None:
         self.current = page
         table = self.query_one("#cases-table", DataTable)
         table.clear()
         for i, case in enumerate(page.rows):
+            # The cause below its category (the category has a column of its own).
+            below = case.cause.partition(SEPARATOR)[2] or case.cause
             table.add_row(
-                format_local(case.received_at, self.desk.tz)[:10], fit(case.category, 8),
-                fit(case.cause, 24), printable(case.lesson).replace("\n", " "), key=str(i),
+                format_local(case.received_at, self.desk.tz)[:10], fit(case.category, 10),
+                fit(below, 22), printable(case.lesson).replace("\n", " "), key=str(i),
             )  # fmt: skip
         line = self.query_one("#cases-line", Static)
         if page.rows:
             where = t("cases.more", first=page.offset + 1, last=page.offset + len(page.rows))
         else:
             where = t("cases.empty")
-        line.update(f"{where}  {t('cases.hint')}")
+        hint = "cases.hint" if self.check_action("export", ()) else "cases.hint_read"
+        line.update(f"{where}  {t(hint)}")
         self._describe(page.rows[0] if page.rows else None)
 
     def _describe(self, case: CaseView | None) -> None:

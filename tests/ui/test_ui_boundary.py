@@ -358,6 +358,15 @@ async def _reports(pilot: Pilot, desk: Desk) -> None:
     await pilot.press("ctrl+r")
 
 
+async def _cases(pilot: Pilot, desk: Desk) -> None:
+    # 案例库 (issue 18): words typed and searched; the list only reads.
+    await pilot.press("ctrl+backslash")
+    await settle(pilot)
+    pilot.app.screen.query_one("#cases-words", Input).focus()
+    await type_text(pilot, "窗口")
+    await pilot.press("enter")
+
+
 SCENARIOS: dict[str, Scenario] = {
     "intake": Scenario("1001", _intake, _intake_typed, lambda d: len(all_complaints(d))),
     "shift": Scenario("1001", _shift, lambda app: {
@@ -371,6 +380,9 @@ SCENARIOS: dict[str, Scenario] = {
     "reports": Scenario("2001", _reports, lambda app: {}, lambda d: 0, writes=False,
                         types=False),
     "staff": Scenario("3001", _staff, _dialog_typed, lambda d: count(d, Staff)),
+    "cases": Scenario("1001", _cases, lambda app: {
+        "words": app.screen.query_one("#cases-words", Input).value}, lambda d: 0,
+        writes=False),
 }  # fmt: skip
 PINS = {"1001": "1111", "2001": "8888", "3001": "9999"}
 
@@ -441,6 +453,7 @@ EXPORTS: dict[str, Export] = {
     "reports": Export("2001", ("f6", "e")),  # 报表 Excel
     "handover": Export("2001", ("f5", "ctrl+e"), _handover_done),  # 交接记录
     "major_report": Export("1001", ("f4", "m", "ctrl+e"), _major),  # 重大投诉申报表
+    "cases": Export("2001", ("ctrl+backslash", "ctrl+e")),  # 早班会案例分析 (issue 18)
 }
 
 

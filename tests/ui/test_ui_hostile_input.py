@@ -130,6 +130,8 @@ KINDS.update({"repeat_unlink_reason": "text", "f-customer": "parsed", "f-advice"
 KINDS.update({"f-title": "text", "f-cause_code": "parsed", "f-area": "text",
               "f-started_at": "parsed", "f-description": "text", "f-scripts": "text",
               "f-lesson": "text"})  # fmt: skip
+# Issue 18: the case library's words (Ctrl+\\).
+KINDS["cases-words"] = "filter"
 
 
 def run(coroutine: Awaitable[None]) -> None:
@@ -520,6 +522,32 @@ def test_search_and_history_filters_say_why_or_search(fresh: Callable[[], Desk],
     run(filters_case(fresh(), text))
 
 
+async def cases_case(desk: Desk, text: str) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("ctrl+backslash")
+        await settle(pilot)
+        for widget in inputs_of(app.screen):
+            await paste(pilot, widget, text)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.is_running
+            line = str(app.screen.query_one("#cases-line", Static).render())
+            if text_problem(value_of(widget)) is not None:
+                assert line.startswith("✗"), line
+            else:
+                assert not line.startswith("✗"), line
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW)
+@given(text=hostile)
+@example(text=CURATED[0])
+@example(text=CURATED[3])
+def test_the_case_library_words_say_why_or_search(fresh: Callable[[], Desk], text: str) -> None:
+    run(cases_case(fresh(), text))
+
+
 # ------------------------------------------------------------ sign-in, handover note (F5)
 
 
@@ -627,6 +655,9 @@ TRIES["test_the_batch_and_case_dialogs_refuse_or_store_cleanly"] = (  # issue 18
     "batches.BatchScreen.action_open_batch",
     "batches.BatchScreen._close",
     "detail.DetailScreen.action_mark_case",
+)
+TRIES["test_the_case_library_words_say_why_or_search"] = (  # issue 18
+    "cases.CasesScreen.compose",
 )
 TRIED_BY = {site: test for test, sites in TRIES.items() for site in sites}
 # Forms found but not tried here, each with why (they are listed, not forgotten).
