@@ -86,8 +86,11 @@ class WatchListScreen(WorkBoundary, Screen[None]):
         table.clear()
         for i, v in enumerate(entries):
             review = f"⚠ {t('watch.due')} {v.review_on}" if v.review_due else v.review_on
+            number = (
+                v.customer_key if v.in_force else f"{v.customer_key} ⚠ {t('watch.not_in_force')}"
+            )
             table.add_row(
-                review, v.customer_key, t(f"watch_kind.{v.kind}"), printable(v.customer_name),
+                review, number, t(f"watch_kind.{v.kind}"), printable(v.customer_name),
                 v.designated_handler or "—", printable(v.advice).replace("\n", " ")[:40],
                 key=str(i),
             )  # fmt: skip

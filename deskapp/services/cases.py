@@ -95,7 +95,9 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _cases_query(desk: Desk, category: str, words: str) -> sa.Select:
+def _cases_query(
+    desk: Desk, category: str, words: str
+) -> sa.Select[tuple[TeachingCase, Complaint]]:
     """The cases, newest first: of a category of any level of the cause tree (its code: NET,
     NET.COVER...) and/or with `words` in the lesson, the complaint or its outcome. An unknown
     category is refused in words (a typo on the command line must not look like "no cases")."""

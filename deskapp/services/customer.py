@@ -94,6 +94,9 @@ class WatchView:
     review_on: str
     active: bool
     review_due: bool
+    # False for an active entry that lost its number to one listed first on another terminal
+    # (a sync conflict for a manager to settle): intake does not show it.
+    in_force: bool = True
 
 
 _WATCH_FIELDS = (
@@ -174,9 +177,12 @@ def save_watch_entry(
             others = others.where(col(WatchEntry.id) != entry_id)
         if values["active"] and session.scalars(others.limit(1)).first() is not None:
             raise RuleViolation.single("customer", "error.watch.already_listed")
+        # Unique while active: the one merge rule of unique values settles two terminals that
+        # listed the same number apart (deskapp/sync/unique.py).
+        active_key = values["customer_key"] if values["active"] else None
         if entry_id is None:
-            entry = WatchEntry(**values, created_by=actor.id, created_at=now,
-                               updated_by=actor.id, updated_at=now)  # fmt: skip
+            entry = WatchEntry(**values, active_key=active_key, created_by=actor.id,
+                               created_at=now, updated_by=actor.id, updated_at=now)  # fmt: skip
             session.add(entry)
             changes = {name: [None, values[name]] for name in _WATCH_FIELDS}
             kind = "added"
@@ -194,6 +200,7 @@ def save_watch_entry(
                 return entry
             for name, (_, new) in changes.items():
                 setattr(entry, name, new)
+            entry.active_key = active_key
             entry.updated_by, entry.updated_at = actor.id, now
             kind = "retired" if changes.get("active") == [True, False] else "changed"
         session.flush()
@@ -222,6 +229,7 @@ def _views(session: Any, entries: list[WatchEntry], today: date) -> list[WatchVi
             review_on=e.review_on,
             active=e.active,
             review_due=review_due(date.fromisoformat(e.review_on), today),
+            in_force=not e.active or e.active_key == e.customer_key,
         )
         for e in entries
     ]
@@ -256,7 +264,7 @@ def watch_for_customer(desk: Desk, actor: Actor, text: str, *also: str) -> Watch
     with desk.read() as session:
         entry = session.scalars(
             sa.select(WatchEntry)
-            .where(col(WatchEntry.customer_key).in_(keys), col(WatchEntry.active).is_(True))
+            .where(col(WatchEntry.active_key).in_(keys))  # active and in force
             .order_by(col(WatchEntry.updated_at).desc())
             .limit(1)
         ).first()

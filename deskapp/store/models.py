@@ -19,7 +19,7 @@ from sqlmodel import Field, SQLModel
 
 from deskapp.ids import uuid7
 
-SCHEMA_VERSION = 9  # bump when a migration changes a record table's columns (additively)
+SCHEMA_VERSION = 10  # bump when a migration changes a record table's columns (additively)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -398,6 +398,10 @@ class WatchEntry(RecordTable, table=True):
     refused: str = ""  # 两不理: the harassment and excessive claims refused
     review_on: str = Field(max_length=10)  # YYYY-MM-DD: look at the entry again by then
     active: bool = True  # retired entries stay (never deleted)
+    # The number while the entry is active (None when retired): unique, so two terminals that
+    # listed one customer apart are merged like any unique value (deskapp/sync/unique.py): the
+    # entry made first keeps it, the other holds `number~id` until a manager settles it.
+    active_key: str | None = Field(default=None, max_length=90, unique=True, index=True)
     created_by: str = Field(max_length=40)
     created_at: datetime = Field(sa_column=utc_column())
     updated_by: str = Field(max_length=40)

@@ -49,6 +49,7 @@ class UniqueRule:
 _TODO = {
     ("staff", "work_no"): "conflict_todo.work_no",
     ("complaint", "ticket_no"): "conflict_todo.ticket_no",
+    ("watch_entry", "active_key"): "conflict_todo.active_key",
 }
 
 

@@ -69,12 +69,30 @@ def _ticket_found(term: Term, value: str) -> set[str]:
     return {row.id for row in search(term.desk, value).rows}
 
 
+def _watch(term: Term, tag: str) -> str:
+    from deskapp.services.customer import WatchForm, save_watch_entry
+
+    form = WatchForm(customer="13912340000", kind="difficult", advice=f"终端{tag}的处理建议",
+                     review_on="2099-12-31")  # fmt: skip
+    return save_watch_entry(term.desk, term.actors["2001"], form).id
+
+
+def _watch_found(term: Term, value: str) -> set[str]:
+    from deskapp.store.models import WatchEntry
+
+    with term.desk.read() as s:
+        return set(s.scalars(sa.select(WatchEntry.id).where(WatchEntry.customer_key == value)))
+
+
 MAKERS: dict[tuple[str, tuple[str, ...]], Maker] = {
     # Two hall managers at two terminals add the same work number (issue 23).
     ("staff", ("work_no",)): Maker("T02", _add_1004, _staff_found),
     # Two terminals with one terminal code (another terminal's backup restored, or a typo at
     # set-up) number the same day from 1: the same ticket number on two complaints.
     ("complaint", ("ticket_no",)): Maker("T01", _take, _ticket_found),
+    # Two managers at two terminals put the same customer on the watch list (issue 18): one
+    # active entry after the sync, the other waiting for a manager (F10 shows it not in force).
+    ("watch_entry", ("active_key",)): Maker("T02", _watch, _watch_found),
 }
 
 

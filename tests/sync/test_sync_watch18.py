@@ -1,0 +1,63 @@
+"""Issue 18: two terminals apart put the same customer on the watch list. After the sync every
+replica has one entry in force (the one listed first: intake shows it), the other flagged for
+a manager with a conflict record; the manager retires it on one terminal, and after the next
+sync every replica has one active entry. On a SQLite hall and the PostgreSQL hall."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sync_kit import Term, assert_identical, first_terminal, new_terminal, tick
+
+from deskapp.services.customer import (
+    WatchForm,
+    save_watch_entry,
+    watch_for_customer,
+    watch_list,
+)
+from deskapp.sync import list_conflicts, sync
+
+NUMBER = "13912340000"
+
+
+def _synced(term: Term, hall_url: str) -> None:
+    result = sync(term.desk, hall_url)
+    assert result.ok and result.quarantined == 0 and result.refused == 0, result.message
+
+
+def _form(advice: str, active: bool = True) -> WatchForm:
+    return WatchForm(customer=NUMBER, kind="difficult", advice=advice, review_on="2099-12-31",
+                     active=active)  # fmt: skip
+
+
+def test_two_terminals_listing_one_customer_end_with_one_entry_in_force(
+    tmp_path: Path, hall_url: str
+) -> None:
+    a = first_terminal(tmp_path / "a")
+    b = new_terminal(tmp_path / "b", "T02")
+    try:
+        _synced(a, hall_url)
+        _synced(b, hall_url)
+        first = save_watch_entry(a.desk, a.actors["2001"], _form("先听完再解释")).id
+        tick([a, b])
+        second = save_watch_entry(b.desk, b.actors["3001"], _form("请值班经理出面")).id
+        for term in (a, b, a):
+            _synced(term, hall_url)
+        for term in (a, b):
+            seen = watch_for_customer(term.desk, term.actors["1001"], NUMBER)
+            assert seen is not None and seen.id == first  # the one listed first, everywhere
+            listed = {v.id: v.in_force for v in watch_list(term.desk, term.actors["2001"])}
+            assert listed == {first: True, second: False}  # F10 shows the other, flagged
+            (conflict,) = list_conflicts(term.desk)
+            assert conflict.entity_id == second and conflict.todo == "conflict_todo.active_key"
+        # The manager settles it: the other entry retired (its notes merged by hand).
+        save_watch_entry(b.desk, b.actors["3001"], _form("请值班经理出面", active=False), second)
+        for term in (b, a):
+            _synced(term, hall_url)
+        for term in (a, b):
+            listed = watch_list(term.desk, term.actors["2001"])
+            assert [(v.id, v.in_force) for v in listed] == [(first, True)]
+        assert_identical([a, b])
+    finally:
+        a.close()
+        b.close()
