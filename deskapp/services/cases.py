@@ -188,7 +188,12 @@ def write_case_page(desk: Desk, folder: Path, category: str = "", words: str = "
     text = morning_page(desk, cases)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"早班会案例分析_{today.isoformat()}.txt"
-    path.write_text(text, encoding="utf-8")
+    part = path.with_name(path.name + ".part")  # renamed when whole: no half-written page
+    try:
+        part.write_text(text, encoding="utf-8")
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)
     return path
 
 

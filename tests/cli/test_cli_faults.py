@@ -107,6 +107,12 @@ RECIPES: dict[str, Recipe] = {
                       outputs=("*.replaced*", "desk.db.*")),
     "day-close": Recipe(["day-close", "--date", "2026-11-24"],
                         bad=["day-close", "--date", "0001-01-01"]),
+    # 案例库 (issue 18): an unknown category is a bad argument, said in words
+    "cases list": Recipe(["cases", "list"], bad=["cases", "list", "--category", "NOPE"]),
+    "cases export": Recipe(["cases", "export", "--out", "{dir}/cases"],
+                           bad=["cases", "export", "--category", "NOPE"],
+                           missing=["cases", "export", "--out", "{dir}/plain/cases"],
+                           outputs=("cases/*.txt",)),
 }  # fmt: skip
 
 
