@@ -27,6 +27,7 @@ from deskapp.services.batches import link_to_batch, open_batches_for
 from deskapp.services.cases import mark_case
 from deskapp.services.deadlines import clock_mark
 from deskapp.services.desk import Desk
+from deskapp.services.repeats import repeat_choices, set_repeat, unlink_repeat
 from deskapp.services.search import ComplaintDetail, HistoryEntry, complaint_detail
 
 
@@ -74,6 +75,8 @@ class DetailScreen(WorkBoundary, Screen[None]):
             Binding("h", "history", t("detail.history_key")),
             Binding("b", "link_batch", t("intake.batch_key"), show=False),
             Binding("k", "mark_case", t("detail.case_key"), show=False),
+            # 重复投诉 after intake: confirm, link by hand or unlink (issue 18)
+            Binding("r", "repeat", t("detail.repeat_key"), show=False),
         ],
     )
     DEFAULT_CSS = """
@@ -148,6 +151,41 @@ class DetailScreen(WorkBoundary, Screen[None]):
             mark_case(desk, actor, self.complaint_id, values["lesson"])
 
         self.app.push_screen(ActionDialog(spec, submit), self._reload)
+
+    def action_repeat(self) -> None:
+        """R: the repeat link changed after intake (重复投诉): the rule's candidate confirmed,
+        another earlier ticket of the customer linked by hand, or the link undone with a
+        reason (deskapp/services/repeats.py decides)."""
+        self._repeat_dialog()
+
+    @desk_work(group="repeat-dialog")
+    def _repeat_dialog(self) -> None:
+        desk, actor = self.desk, signed_in_actor(self)
+        choices = repeat_choices(desk, self.complaint_id)
+        detail = complaint_detail(desk, self.complaint_id)
+        current = detail.complaint.repeat_of_id if detail is not None else None
+        tz = desk.tz
+        options = [(t("detail.repeat_none"), "")] + [
+            (f"{c.ticket_no} {format_local(c.received_at, tz)[:10]} "
+             f"{t('detail.repeat_same' if c.same_matter else 'detail.repeat_other')} "
+             f"{printable(c.content)[:12]}", c.id)
+            for c in choices
+        ]  # fmt: skip
+        rule = next((c.id for c in choices if c.same_matter), "")
+        default = current or rule
+        spec = DialogSpec(t("detail.repeat_key"), [
+            FieldSpec("repeat_of", t("detail.repeat_choice"), "select", options,
+                      default=default, allow_blank=False),
+            FieldSpec("repeat_unlink_reason", t("detail.repeat_reason"), "area"),
+        ], intro=t("detail.repeat_intro"))  # fmt: skip
+
+        def submit(values: dict[str, Any]) -> None:
+            if values["repeat_of"]:
+                set_repeat(desk, actor, self.complaint_id, values["repeat_of"])
+            elif current:
+                unlink_repeat(desk, actor, self.complaint_id, values["repeat_unlink_reason"])
+
+        self.app.call_from_thread(self.app.push_screen, ActionDialog(spec, submit), self._reload)
 
     def _reload(self, done: bool | None) -> None:
         if done:

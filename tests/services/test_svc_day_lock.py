@@ -320,6 +320,22 @@ def _intake(desk: Desk, actors: dict[str, Actor]) -> Call:
     return lambda late: take_complaint(desk, actors["1001"], valid_form(desk), late=late)
 
 
+def _set_repeat(desk: Desk, actors: dict[str, Actor]) -> Call:
+    from deskapp.services.repeats import set_repeat
+
+    first = _take(desk, actors["1001"])
+    again = _take(desk, actors["1001"], link_repeat=False, repeat_unlink_reason="另一件事")
+    return lambda late: set_repeat(desk, actors["1001"], again, first, late=late)
+
+
+def _unlink_repeat(desk: Desk, actors: dict[str, Actor]) -> Call:
+    from deskapp.services.repeats import unlink_repeat
+
+    _take(desk, actors["1001"])
+    again = _take(desk, actors["1001"])  # the same customer and matter: linked by the rule
+    return lambda late: unlink_repeat(desk, actors["1001"], again, "客户说是另一件事", late=late)
+
+
 RECIPES: dict[str, Callable[[Desk, dict[str, Actor]], Call]] = {
     "followup.log_contact": _on_ticket(followup.log_contact, reached=True, note="已联系"),
     "followup.dispatch": _dispatch,
@@ -355,6 +371,8 @@ RECIPES: dict[str, Callable[[Desk, dict[str, Actor]], Call]] = {
         followup.set_no_fault, no_fault=True, reason="核实为客户误解资费规则"
     ),
     "batches.link_to_batch": _link_to_batch,
+    "repeats.set_repeat": _set_repeat,  # issue 18: the repeat changed after intake
+    "repeats.unlink_repeat": _unlink_repeat,
 }
 
 
