@@ -132,6 +132,7 @@ KINDS.update({"f-title": "text", "f-cause_code": "parsed", "f-area": "text",
               "f-lesson": "text"})  # fmt: skip
 # Issue 18: the case library's words (Ctrl+\\).
 KINDS["cases-words"] = "filter"
+KINDS["f-repeat_unlink_reason"] = "text"  # the repeat undone from a ticket's detail (R)
 
 
 def run(coroutine: Awaitable[None]) -> None:
@@ -655,6 +656,7 @@ TRIES["test_the_batch_and_case_dialogs_refuse_or_store_cleanly"] = (  # issue 18
     "batches.BatchScreen.action_open_batch",
     "batches.BatchScreen._close",
     "detail.DetailScreen.action_mark_case",
+    "detail.DetailScreen._repeat_dialog",
 )
 TRIES["test_the_case_library_words_say_why_or_search"] = (  # issue 18
     "cases.CasesScreen.compose",
@@ -708,6 +710,7 @@ OTHER_VALID.update({"f-customer": "13812345678", "f-customer_name": "李女士",
 OTHER_VALID.update({"f-title": "城东基站故障", "f-cause_code": "NET.OUTAGE", "f-area": "城东",  # 18
                     "f-started_at": "", "f-description": "光缆被挖断", "f-scripts": "抢修中",
                     "f-outcome": "已修复", "f-lesson": "先查证后退费"})  # fmt: skip
+OTHER_VALID["f-repeat_unlink_reason"] = "客户说是另一件事"  # 18: the repeat undone (R)
 
 
 async def try_dialog(pilot: Pilot, desk: Desk, text: str, name: str) -> None:
@@ -833,6 +836,7 @@ async def batch_case(desk: Desk, actors: dict[str, Actor], text: str) -> None:
     open_batch(desk, actors["2001"], BatchForm(title="城西停电", cause_code="NET.OUTAGE"))
     closed = take(desk, actors["1001"], "王先生", "13812341234")
     followup.close(desk, actors["1001"], closed, outcome="已解决")
+    linked = take(desk, actors["1001"], "王先生", "13812341234")  # the rule links it
     app = make_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await sign_in(pilot, "2001", "8888")
@@ -855,6 +859,14 @@ async def batch_case(desk: Desk, actors: dict[str, Actor], text: str) -> None:
         await pilot.press("k")
         await settle(pilot)
         await try_dialog(pilot, desk, text, "case")
+        assert app.is_running
+        # The repeat changed after intake (R): undone, with the reason typed.
+        app.push_screen(DetailScreen(linked))
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        app.screen.query_one("#f-repeat_of", Select).value = ""
+        await try_dialog(pilot, desk, text, "repeat")
         assert app.is_running
 
 
