@@ -144,6 +144,8 @@ CUSTOMER = {
     },
     "batch_incident": {"t": T, "n": N, "step": st.sampled_from(["open", "link", "close"])},
     "teaching_case": {"t": T, "n": N},
+    # 重复投诉 changed after intake: linked to an earlier ticket of the customer, or undone
+    "repeat_change": {"t": T, "n": N, "unlink": st.booleans()},
 }
 DRAWN = {**MORE_FOLLOWUP, **OPINION_BOOK, **DESK_WORK, **CUSTOMER}  # action -> its arguments
 
@@ -544,6 +546,23 @@ class ThreeTerminals(RuleBasedStateMachine):
         if cid:
             self.act(term, lambda: mark_case(term.desk, term.actors["2001"], cid, "先听完再解释"))
 
+    def repeat_change(self, t: int, n: int, unlink: bool) -> None:
+        """A repeat changed after intake (services/repeats.py): a ticket linked to an earlier
+        one of its customer (the first choice), or its link undone with a reason."""
+        from deskapp.services.repeats import repeat_choices, set_repeat, unlink_repeat
+
+        term = self.terms[t]
+        cid = self.pick(term, n, Complaint)
+        if cid is None:
+            return
+        handler = term.actors["1001"]
+        if unlink:
+            self.act(term, lambda: unlink_repeat(term.desk, handler, cid, "客户说是另一件事"))
+            return
+        choices = repeat_choices(term.desk, cid)
+        if choices:
+            self.act(term, lambda: set_repeat(term.desk, handler, cid, choices[0].id))
+
     def count(self, term: Term, model: type) -> int:
         with term.desk.read() as s:
             return s.scalar(sa.select(sa.func.count()).select_from(model))
@@ -749,6 +768,8 @@ EVERY_RULE: list[tuple[str, dict]] = [
     ("batch_incident", dict(t=0, n=0, step="link")),
     ("batch_incident", dict(t=0, n=0, step="close")),
     ("teaching_case", dict(t=0, n=0)),
+    ("repeat_change", dict(t=0, n=0, unlink=False)),
+    ("repeat_change", dict(t=0, n=0, unlink=True)),
     ("everyone_syncs", dict()),
 ]
 
