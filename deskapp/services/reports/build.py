@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -21,10 +22,12 @@ from deskapp.domain.indicators import (
     reported_up,
     ticket_days,
 )
+from deskapp.domain.permissions import Permission, allowed
 from deskapp.domain.refund import paid_late
 from deskapp.domain.replay import CLOSED_STATES, History
 from deskapp.services.customer_base import customer_base
 from deskapp.services.desk import Desk
+from deskapp.services.reports import accountability as acc
 from deskapp.services.reports import memo
 from deskapp.services.reports.history import lower_bound_calendar, ticket_history
 from deskapp.services.reports.model import (
@@ -86,6 +89,13 @@ def build_report(
     overdue = {r.id: overdue_within(histories[r.id].stretches, start, window_end) for r in rows}
     floors = {channel.value: s for channel, s in desk.refdata.settings.severity_floor.items()}
     figures = _figures(scope, period, received, closed, histories, overdue, floors)
+    visits = acc.visit_figures(desk, closed, now)
+    by_id = {r.id: r for r in rows}
+    figures = replace(
+        figures, visits_due=visits.due, visited=visits.visited, visits_overdue=visits.overdue,
+        batch_closed=sum(r.is_batch for r in closed),
+        batch_overdue=sum(by_id[i].is_batch for i, span in overdue.items() if span),
+    )  # fmt: skip
     grid = buckets(period, tz)
     trend = Trend(
         [b.label for b in grid],
@@ -108,7 +118,36 @@ def build_report(
     report.tables.append(_refunds_table(desk, report, refunds, _paid_late(desk, refunds, now)))
     reopened = _reopen_causes(desk, [r.id for r in rows], start, end)
     report.tables.append(_reopens_table(report, reopened))
+    _accountability(desk, request, report, rows, received, histories, overdue, staff, window_end)
     return report
+
+
+def _accountability(
+    desk: Desk,
+    request: ReportRequest,
+    report: Report,
+    rows: list[_Row],
+    received: list[_Row],
+    histories: dict[str, History],
+    overdue: dict[str, Any],
+    staff: dict[str, tuple[str, str]],
+    window_end: datetime,
+) -> None:
+    """Issue 17's accountability figures and issue 18's batches: the 压单 amounts and the
+    own-staff complaints only for a viewer allowed to see them (docs/permissions.md)."""
+    viewer = request.viewer
+    sees = viewer is None or allowed(viewer, Permission.SEE_ACCOUNTABILITY)
+    if sees:
+        late = [r for r in rows if overdue[r.id]]
+        stretches = {r.id: histories[r.id].stretches for r in late}
+        found = acc.overdue_tickets(desk, late, stretches, report.start, window_end)
+        report.tables.extend(acc.accountability_tables(desk, report, found, staff))
+    report.tables.append(acc.repeat_table(desk, report, received))
+    if sees:
+        report.tables.append(acc.own_staff_table(report, received, staff))
+    else:
+        report.withheld = acc.RESTRICTED_TABLES
+    report.tables.append(acc.batch_table(desk, report, received))
 
 
 def _paid_late(desk: Desk, refunds: list[_RefundRow], now: datetime) -> dict[str, bool]:
