@@ -38,6 +38,7 @@ from deskapp.services.reports import (
     ReportRequest,
     ScopeKind,
     Table,
+    accountability_report,
     build_report,
     format_cell,
     period_from_args,
@@ -154,7 +155,11 @@ class ReportsScreen(ModeScreen):
 
     @desk_work(exclusive=True, group="reports")
     def load(self, request: ReportRequest) -> None:
-        report = build_report(self.desk, request)
+        viewer = request.viewer
+        if viewer is not None and allowed(viewer, Permission.SEE_ACCOUNTABILITY):
+            report = accountability_report(self.desk, viewer, request)
+        else:  # without the figures only the hall's managers see
+            report = build_report(self.desk, request)
         self.app.call_from_thread(self._show, report)
 
     def work_failed(self, worker: Worker[object], fault: Fault) -> bool:

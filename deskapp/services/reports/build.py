@@ -25,6 +25,8 @@ from deskapp.domain.indicators import (
 from deskapp.domain.permissions import Permission, allowed
 from deskapp.domain.refund import paid_late
 from deskapp.domain.replay import CLOSED_STATES, History
+from deskapp.domain.actor import Actor
+from deskapp.services.audit import enforce
 from deskapp.services.customer_base import customer_base
 from deskapp.services.desk import Desk
 from deskapp.services.reports import accountability as acc
@@ -148,6 +150,16 @@ def _accountability(
     else:
         report.withheld = acc.RESTRICTED_TABLES
     report.tables.append(acc.batch_table(desk, report, received))
+
+
+def accountability_report(
+    desk: Desk, actor: Actor, request: ReportRequest, now: datetime | None = None
+) -> Report:
+    """The report with the accountability figures, for a person allowed to see them
+    (see_accountability: the duty and hall managers); anyone else is refused in words and the
+    refusal audited (docs/permissions.md)."""
+    enforce(desk, actor, Permission.SEE_ACCOUNTABILITY, subject="report")
+    return build_report(desk, replace(request, viewer=actor), now)
 
 
 def _paid_late(desk: Desk, refunds: list[_RefundRow], now: datetime) -> dict[str, bool]:
