@@ -24,9 +24,11 @@ from sqlmodel import col
 
 from deskapp.domain import accountability as acc
 from deskapp.domain.deadlines import ClockKind, due
+from deskapp.domain.enums import Status
 from deskapp.domain.indicators import Stretch
 from deskapp.domain.phone import mask_phone
 from deskapp.domain.repeat import matter_of
+from deskapp.domain.replay import CLOSED_STATES
 from deskapp.domain.responsibility import ResponsibleKind
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
@@ -281,10 +283,10 @@ def visit_figures(desk: Desk, closed: list[_Row], now: datetime) -> Visits:
         # The visit after the last closing (an earlier one reopened the ticket: another is
         # owed); a ticket not 已回访 has had none since.
         after = [at for at in visits.get(r.id, ()) if at >= r.closed_at]
-        visited_at = min(after) if after and r.status == "visited" else None
+        visited_at = min(after) if after and r.status == Status.VISITED.value else None
         deadline = due(ClockKind.RETURN_VISIT, r.closed_at, calendar, limits).at
         overdue += acc.visit_overdue(visited_at, deadline, now)
-    return Visits(len(owed), sum(r.status == "visited" for r in owed), overdue)
+    return Visits(len(owed), sum(r.status == Status.VISITED.value for r in owed), overdue)
 
 
 # ------------------------------------------------------------------------------------ batches
@@ -323,11 +325,9 @@ def batch_table(desk: Desk, report: Report, received: list[_Row]) -> Table:
     groups: dict[str, list[str]] = defaultdict(list)
     for cid in ids:
         groups[of_ticket.get(cid) or ""].append(cid)
-    closed_states = ("closed", "visited")
-
     def line(label: str, cause: str, state: str, members: list[str]) -> tuple[Any, ...]:
         return (label, cause, state, len(members),
-                sum(status[c] not in closed_states for c in members))  # fmt: skip
+                sum(status[c] not in CLOSED_STATES for c in members))  # fmt: skip
 
     ordered = sorted((b for b in groups if b in batches),
                      key=lambda b: (batches[b].started_at, b))  # fmt: skip
