@@ -640,9 +640,23 @@ def demo(settings: DeskSettings, reset: bool, no_open: bool) -> None:
     "--table",
     "only",
     type=click.Choice(
-        ["indicators", "control", "causes", "process", "trend", "levels", "teams", "closed_list",
-         "refunds", "reopens", "accountability", "overdue_list", "repeat_grade", "own_staff",
-         "batches"]
+        [
+            "indicators",
+            "control",
+            "causes",
+            "process",
+            "trend",
+            "levels",
+            "teams",
+            "closed_list",
+            "refunds",
+            "reopens",
+            "accountability",
+            "overdue_list",
+            "repeat_grade",
+            "own_staff",
+            "batches",
+        ]
     ),
     help="只输出一张表",
 )

@@ -103,3 +103,15 @@ def test_a_return_visit_is_overdue_after_its_deadline_strictly() -> None:
     assert acc.visit_overdue(deadline + timedelta(minutes=1), deadline, local(20))
     assert acc.visit_overdue(None, deadline, local(12))  # none, and past due now
     assert not acc.visit_overdue(None, deadline, local(10))  # none, not yet due
+
+
+def test_the_periods_index_of_working_days_counts_as_the_calendar_does() -> None:
+    holiday = Calendar(off=frozenset({date(2026, 11, 9)}), on=frozenset({date(2026, 11, 7)}))
+    index = acc.WorkingDays(holiday, date(2026, 11, 1), date(2026, 11, 30))
+    spans = [(local(6, 11), local(10, 9)), (local(12, 9), local(13, 9)), (local(27, 9),
+                                                                        local(29, 9))]  # fmt: skip
+    # Fri 6, Sat 7 (make-up), Tue 10; Thu 12, Fri 13; Fri 27 (28, 29 off) = 6
+    assert acc.overdue_days(spans, holiday, index) == acc.overdue_days(spans, holiday) == 6
+    # a span reaching past the index is counted day by day: Mon 30 and Tue 12-01 = 2
+    late = [(local(30, 9), datetime(2026, 12, 1, 9, tzinfo=TZ))]
+    assert acc.overdue_days(late, holiday, index) == 2

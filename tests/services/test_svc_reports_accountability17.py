@@ -115,7 +115,9 @@ def month(desk: Desk, clock: FrozenClock, actors: dict[str, Actor]) -> dict[str,
         fu.close(desk, who, cid, outcome="已解决", **close)
 
     at(clock, 1)
-    batch = open_batch(desk, actors["2001"], BatchForm(title="城东基站故障", cause_code="NET.COVER"))
+    batch = open_batch(
+        desk, actors["2001"], BatchForm(title="城东基站故障", cause_code="NET.COVER")
+    )
     # A: still open since Mon 11-16, dispatched to the network department, in the batch
     a = taken("A", zhang, 16, batch_id=batch.id)
     at(clock, 16, 10, 30)
@@ -180,9 +182,7 @@ def test_overdue_tickets_days_and_amounts_per_handler_department_and_hall(
     assert first[5:] == ("是", 7, Decimal("350.00"))  # A is a batch complaint
 
 
-def test_the_amounts_are_read_from_data(
-    desk: Desk, month: dict[str, str], tmp_path: Path
-) -> None:
+def test_the_amounts_are_read_from_data(desk: Desk, month: dict[str, str], tmp_path: Path) -> None:
     """data/accountability.toml sets the amounts: 80 a ticket, 20 a further day →
     A 80 + 20 × 6 = 200, B 80, C 80: 360."""
     import shutil
@@ -209,9 +209,7 @@ def test_repeat_grading_lists_the_third_time_about_the_same_matter(
     assert total[0] == "合计" and total[4] == 1
 
 
-def test_own_staff_complaints_per_hall_and_staff_member(
-    desk: Desk, month: dict[str, str]
-) -> None:
+def test_own_staff_complaints_per_hall_and_staff_member(desk: Desk, month: dict[str, str]) -> None:
     got = rows(build_report(desk, ReportRequest(NOVEMBER)), "own_staff")
     assert got[("按营业厅", "GZ01")] == (3,)  # O1, O2, O3
     assert got[("按员工", "1001 张敏")] == (1,)  # O2
@@ -303,3 +301,24 @@ def test_accountability_read_back_from_the_xlsx_csv_and_json_files(
     assert data["figures"]["visits_due"] == 5 and data["figures"]["visits_overdue"] == 2
     own = next(tb for tb in data["tables"] if tb["key"] == "own_staff")
     assert own["rows"][-1] == {"group": "合计", "unit": "", "count": 3}
+
+
+def test_the_demo_has_a_graded_repeat_and_an_own_staff_complaint(tmp_path: Path) -> None:
+    from deskapp.domain.indicators import PeriodKind, period_of
+    from deskapp.services.demo import build_demo
+
+    build_demo(tmp_path / "demo.db", count=20)
+    desk = Desk.open(tmp_path / "demo.db")
+    try:
+        today = desk.clock.now().astimezone(desk.tz).date()
+        from datetime import timedelta
+
+        period = period_of(PeriodKind.RANGE, today - timedelta(days=14), today)
+        report = build_report(desk, ReportRequest(period))
+        grade = report.table("repeat_grade").rows
+        assert any(row[2] == "135****3001" and row[4] == 3 for row in grade)  # 卫先生, 3rd time
+        own = rows(report, "own_staff")
+        assert own[("按员工", "1002 刘洋")] == (1,)  # 褚女士's complaint
+        assert rows(report, "accountability")[("合计", "")][0] >= 0
+    finally:
+        desk.close()

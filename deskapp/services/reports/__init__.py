@@ -55,8 +55,8 @@ complaints (批量投诉) it includes.
 """
 
 from deskapp.domain.replay import CLOSED_STATES, History
-from deskapp.services.reports.arguments import parse_day, period_from_args
 from deskapp.services.reports.accountability import RESTRICTED_TABLES
+from deskapp.services.reports.arguments import parse_day, period_from_args
 from deskapp.services.reports.build import accountability_report, build_report
 from deskapp.services.reports.history import (
     earliest_deadline,

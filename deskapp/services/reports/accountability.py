@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from deskapp.domain import accountability as acc
-from deskapp.domain.deadlines import ClockKind, due
+from deskapp.domain.deadlines import ClockKind, TimeUnit, due
 from deskapp.domain.enums import Status
 from deskapp.domain.indicators import Stretch
 from deskapp.domain.phone import mask_phone
@@ -72,41 +72,56 @@ class Overdue:
 
 def overdue_tickets(
     desk: Desk, rows: Sequence[_Row], stretches: dict[str, tuple[Stretch, ...]],
-    start: datetime, end: datetime,
+    start: datetime, end: datetime, events: Mapping[str, Sequence[Any]] | None = None,
 ) -> list[Overdue]:  # fmt: skip
-    """The tickets overdue inside `[start, end)` (cut at now by the caller's `end`)."""
+    """The tickets overdue inside `[start, end)` (cut at now by the caller's `end`); `events`:
+    tickets' events already read (their dispatches are not read again)."""
     calendar = desk.refdata.work_calendar_for(desk.tz)
     penalties = desk.refdata.accountability
+    index = acc.WorkingDays(calendar, calendar.local_date(start), calendar.local_date(end))
     found = []
     for row in rows:
         spans = acc.overdue_spans(stretches[row.id], start, end)
-        days = acc.overdue_days(spans, calendar)
+        days = acc.overdue_days(spans, calendar, index)
         if days:
             found.append((row, days, acc.amount(days, penalties)))
-    departments = _departments(desk, [row.id for row, _, _ in found])
+    departments = _departments(desk, [row for row, _, _ in found], events or {})
     return [Overdue(row, days, amount, departments.get(row.id, "")) for row, days, amount in found]
 
 
-def _departments(desk: Desk, ids: Sequence[str]) -> dict[str, str]:
-    """Each ticket's department: the one held responsible at closing (责任界定), else the one
-    it was last dispatched to; none for a ticket the hall kept."""
+def _departments(
+    desk: Desk, rows: Sequence[_Row], events: Mapping[str, Sequence[Any]]
+) -> dict[str, str]:
+    """Each ticket's department: for a closed ticket the one held responsible at its closing
+    (责任界定), else the one it was last dispatched to; none for a ticket the hall kept."""
+    ids = [r.id for r in rows]
+    closed = [r.id for r in rows if r.status in CLOSED_STATES]
     found: dict[str, str] = {}
+    for cid in ids:
+        for event in events.get(cid, ()):  # in order: the last dispatch wins
+            if event.kind == "dispatch":
+                department = json.loads(event.data or "{}").get("department")
+                if department:
+                    found[cid] = department
+    unread = [cid for cid in ids if cid not in events]
     responsible = sa.select(col(Complaint.id), col(Complaint.responsible_ref)).where(
         col(Complaint.responsible_kind) == ResponsibleKind.DEPARTMENT.value
     )
+    # (the department read by SQLite from the event's JSON: thousands of tickets in a month)
     dispatches = sa.select(
-        col(ComplaintEvent.complaint_id), col(ComplaintEvent.data)
+        col(ComplaintEvent.complaint_id),
+        sa.func.json_extract(col(ComplaintEvent.data), "$.department"),
     ).where(col(ComplaintEvent.kind) == "dispatch").order_by(
         col(ComplaintEvent.at), col(ComplaintEvent.id)
     )  # fmt: skip
     with desk.read() as session:
-        for chunk in _chunks(ids):
-            for cid, data in session.execute(
+        for chunk in _chunks(unread):
+            for cid, department in session.execute(
                 dispatches.where(col(ComplaintEvent.complaint_id).in_(chunk))
             ):
-                department = json.loads(data or "{}").get("department")
                 if department:
                     found[cid] = department
+        for chunk in _chunks(closed):
             for cid, ref in session.execute(responsible.where(col(Complaint.id).in_(chunk))):
                 if ref:
                     found[cid] = ref
@@ -142,8 +157,9 @@ def accountability_tables(
     departments = desk.refdata.departments
     grouped(t("reports.acc.by_handler"), lambda o: o.row.owner_id,
             lambda i: " ".join(staff.get(i, (i, ""))).strip())  # fmt: skip
+    own_name = t("reports.acc.own")
     grouped(t("reports.acc.by_department"), lambda o: o.department,
-            lambda c: departments[c].name if c in departments else (c or t("reports.acc.own")))  # fmt: skip
+            lambda c: departments[c].name if c in departments else (c or own_name))  # fmt: skip
     grouped(t("reports.acc.by_hall"), lambda o: o.row.hall_code, lambda h: h)
     summary.total_rows.add(len(summary.rows))
     summary.rows.append(line(t("reports.total"), "", overdue))
@@ -155,13 +171,14 @@ def accountability_tables(
                          ("received", Kind.TEXT), ("batch", Kind.TEXT), ("days", Kind.INT),
                          ("amount", Kind.DECIMAL)]),
     )  # fmt: skip
+    own, yes, no = t("reports.acc.own"), t("reports.yes"), t("reports.no")
     for o in sorted(overdue, key=lambda o: (-o.days, o.row.ticket_no)):
         listing.rows.append((
             o.row.ticket_no, staff.get(o.row.owner_id, ("", o.row.owner_id))[1],
             departments[o.department].name if o.department in departments
-            else (o.department or t("reports.acc.own")),
+            else (o.department or own),
             o.row.hall_code, format_local(o.row.received_at, report.tz),
-            t("reports.yes") if o.row.is_batch else t("reports.no"), o.days, o.amount,
+            yes if o.row.is_batch else no, o.days, o.amount,
         ))  # fmt: skip
     return [summary, listing]
 
@@ -199,8 +216,8 @@ def repeat_table(desk: Desk, report: Report, received: list[_Row]) -> Table:
         ("first", Kind.TEXT), ("latest", Kind.TEXT), ("phone", Kind.TEXT),
         ("matter", Kind.TEXT), ("times", Kind.INT), ("in_period", Kind.INT),
     ])  # fmt: skip
-    table = Table("repeat_grade", t("reports.table.repeat_grade"),
-                  _basis("repeat_grade", report, times=penalties.repeat_times), columns)  # fmt: skip
+    basis = _basis("repeat_grade", report, times=penalties.repeat_times)
+    table = Table("repeat_grade", t("reports.table.repeat_grade"), basis, columns)
     repeats = [r.id for r in received if r.is_repeat]
     if not repeats:
         return table
@@ -271,12 +288,14 @@ def visit_figures(desk: Desk, closed: list[_Row], now: datetime) -> Visits:
     )
     with desk.read() as session:
         for chunk in _chunks([r.id for r in owed]):
-            for cid, at in session.execute(
-                stmt.where(col(ComplaintEvent.complaint_id).in_(chunk))
-            ):
+            for cid, at in session.execute(stmt.where(col(ComplaintEvent.complaint_id).in_(chunk))):
                 visits[cid].append(at)
     calendar = desk.refdata.work_calendar_for(desk.tz)
     limits = desk.refdata.time_limits
+    # "By the close of the N-th working day after the day the clock starts, whatever the
+    # hour" (data/time_limits.toml): one deadline a closing day, computed once.
+    by_day = limits[ClockKind.RETURN_VISIT].unit is TimeUnit.WHOLE_WORKING_DAYS
+    deadlines: dict[object, datetime] = {}
     overdue = 0
     for r in owed:
         assert r.closed_at is not None
@@ -284,7 +303,11 @@ def visit_figures(desk: Desk, closed: list[_Row], now: datetime) -> Visits:
         # owed); a ticket not 已回访 has had none since.
         after = [at for at in visits.get(r.id, ()) if at >= r.closed_at]
         visited_at = min(after) if after and r.status == Status.VISITED.value else None
-        deadline = due(ClockKind.RETURN_VISIT, r.closed_at, calendar, limits).at
+        key = calendar.local_date(r.closed_at) if by_day else r.closed_at
+        deadline = deadlines.get(key)
+        if deadline is None:
+            deadline = deadlines[key] = due(ClockKind.RETURN_VISIT, r.closed_at, calendar,
+                                            limits).at  # fmt: skip
         overdue += acc.visit_overdue(visited_at, deadline, now)
     return Visits(len(owed), sum(r.status == Status.VISITED.value for r in owed), overdue)
 
@@ -325,6 +348,7 @@ def batch_table(desk: Desk, report: Report, received: list[_Row]) -> Table:
     groups: dict[str, list[str]] = defaultdict(list)
     for cid in ids:
         groups[of_ticket.get(cid) or ""].append(cid)
+
     def line(label: str, cause: str, state: str, members: list[str]) -> tuple[Any, ...]:
         return (label, cause, state, len(members),
                 sum(status[c] not in CLOSED_STATES for c in members))  # fmt: skip

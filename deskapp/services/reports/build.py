@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from deskapp.domain.actor import Actor
 from deskapp.domain.deadlines import ClockKind, due
 from deskapp.domain.enums import Satisfaction, Severity
 from deskapp.domain.indicators import (
@@ -25,7 +26,6 @@ from deskapp.domain.indicators import (
 from deskapp.domain.permissions import Permission, allowed
 from deskapp.domain.refund import paid_late
 from deskapp.domain.replay import CLOSED_STATES, History
-from deskapp.domain.actor import Actor
 from deskapp.services.audit import enforce
 from deskapp.services.customer_base import customer_base
 from deskapp.services.desk import Desk
@@ -86,7 +86,8 @@ def build_report(
         r for r in rows
         if r.status in CLOSED_STATES and r.closed_at is not None and start <= r.closed_at < end
     ]  # fmt: skip
-    histories = _histories(desk, rows, now, stamps, kept)
+    events: dict[str, list[Any]] = {}  # the events the replay read (reused for departments)
+    histories = _histories(desk, rows, now, stamps, kept, events)
     window_end = min(end, now)
     overdue = {r.id: overdue_within(histories[r.id].stretches, start, window_end) for r in rows}
     floors = {channel.value: s for channel, s in desk.refdata.settings.severity_floor.items()}
@@ -120,7 +121,8 @@ def build_report(
     report.tables.append(_refunds_table(desk, report, refunds, _paid_late(desk, refunds, now)))
     reopened = _reopen_causes(desk, [r.id for r in rows], start, end)
     report.tables.append(_reopens_table(report, reopened))
-    _accountability(desk, request, report, rows, received, histories, overdue, staff, window_end)
+    _accountability(desk, request, report, rows, received, histories, overdue, staff, window_end,
+                    events)  # fmt: skip
     return report
 
 
@@ -134,6 +136,7 @@ def _accountability(
     overdue: dict[str, Any],
     staff: dict[str, tuple[str, str]],
     window_end: datetime,
+    events: dict[str, list[Any]],
 ) -> None:
     """Issue 17's accountability figures and issue 18's batches: the 压单 amounts and the
     own-staff complaints only for a viewer allowed to see them (docs/permissions.md)."""
@@ -142,7 +145,7 @@ def _accountability(
     if sees:
         late = [r for r in rows if overdue[r.id]]
         stretches = {r.id: histories[r.id].stretches for r in late}
-        found = acc.overdue_tickets(desk, late, stretches, report.start, window_end)
+        found = acc.overdue_tickets(desk, late, stretches, report.start, window_end, events)
         report.tables.extend(acc.accountability_tables(desk, report, found, staff))
     report.tables.append(acc.repeat_table(desk, report, received))
     if sees:
@@ -175,11 +178,19 @@ def _paid_late(desk: Desk, refunds: list[_RefundRow], now: datetime) -> dict[str
 
 
 def _histories(
-    desk: Desk, rows: list[_Row], now: datetime, stamps: dict[str, str], kept: dict[str, History]
+    desk: Desk,
+    rows: list[_Row],
+    now: datetime,
+    stamps: dict[str, str],
+    kept: dict[str, History],
+    read: dict[str, list[Any]] | None = None,
 ) -> dict[str, History]:
-    """Each ticket's history: kept, or replayed from its events (and then kept, if stamped)."""
+    """Each ticket's history: kept, or replayed from its events (and then kept, if stamped);
+    `read` receives the events read for the replay."""
     todo = [r for r in rows if r.id not in kept]
     events = _load_events(desk, [r.id for r in todo])
+    if read is not None:
+        read.update((r.id, events.get(r.id, [])) for r in todo)
     rough = lower_bound_calendar(desk)
     replayed = {r.id: ticket_history(desk, r, events.get(r.id, []), now, rough) for r in todo}
     if stamps:
