@@ -38,7 +38,7 @@ from deskapp.services.reports import (
     ReportRequest,
     ScopeKind,
     Table,
-    accountability_report,
+    add_accountability,
     build_report,
     format_cell,
     period_from_args,
@@ -156,11 +156,12 @@ class ReportsScreen(ModeScreen):
     @desk_work(exclusive=True, group="reports")
     def load(self, request: ReportRequest) -> None:
         viewer = request.viewer
-        if viewer is not None and allowed(viewer, Permission.SEE_ACCOUNTABILITY):
-            report = accountability_report(self.desk, viewer, request)
-        else:  # without the figures only the hall's managers see
-            report = build_report(self.desk, request)
+        report = build_report(self.desk, request)
         self.app.call_from_thread(self._show, report)
+        if viewer is not None and report.pending is not None:
+            # the hall's managers' figures follow the month's (see_accountability)
+            add_accountability(self.desk, viewer, report)
+            self.app.call_from_thread(self._show, report)
 
     def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
         if worker.group == "reports":  # the figures could not be read: said where they go
@@ -180,8 +181,9 @@ class ReportsScreen(ModeScreen):
         self.query_one("#report-info", Static).update(
             t("reports.generated", at=at) + "  " + self._summary(report)
         )
+        present = {tb.key for tb in report.tables}
         for key in TABLES:
-            if key not in report.withheld:
+            if key in present:  # (the accountability tables follow, or are withheld)
                 self._fill(report.table(key))
         trend = report.table("trend")
         self.query_one("#basis-trend", Static).update(trend.basis)

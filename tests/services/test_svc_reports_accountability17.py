@@ -68,6 +68,7 @@ from deskapp.services.reports import (
     Report,
     ReportRequest,
     accountability_report,
+    add_accountability,
     build_report,
 )
 from deskapp.store.models import Refusal
@@ -156,6 +157,11 @@ def month(desk: Desk, clock: FrozenClock, actors: dict[str, Actor]) -> dict[str,
     return ids
 
 
+def full(desk: Desk) -> Report:
+    """November as the machine's administrator sees it: with the accountability tables."""
+    return add_accountability(desk, None, build_report(desk, ReportRequest(NOVEMBER)))
+
+
 def rows(report: Report, key: str) -> dict[tuple[Any, Any], tuple[Any, ...]]:
     return {(row[0], row[1]): row[2:] for row in report.table(key).rows}
 
@@ -163,7 +169,7 @@ def rows(report: Report, key: str) -> dict[tuple[Any, Any], tuple[Any, ...]]:
 def test_overdue_tickets_days_and_amounts_per_handler_department_and_hall(
     desk: Desk, month: dict[str, str]
 ) -> None:
-    got = rows(build_report(desk, ReportRequest(NOVEMBER)), "accountability")
+    got = rows(full(desk), "accountability")
     # (tickets, working days overdue, further days, amount)
     assert got[("按处理人", "1001 张敏")] == (2, 8, 6, Decimal("400.00"))  # A 7 + C 1; 350 + 50
     assert got[("按处理人", "1002 刘洋")] == (1, 1, 0, Decimal("50.00"))  # B
@@ -172,7 +178,7 @@ def test_overdue_tickets_days_and_amounts_per_handler_department_and_hall(
     assert got[("按部门", "本厅自行处理")] == (1, 1, 0, Decimal("50.00"))  # C
     assert got[("按营业厅", "GZ01")] == (3, 9, 6, Decimal("450.00"))
     assert got[("合计", "")] == (3, 9, 6, Decimal("450.00"))
-    report = build_report(desk, ReportRequest(NOVEMBER))
+    report = full(desk)
     assert "供本厅内部考核参考" in report.table("accountability").basis  # people decide
     assert "每件50元" in report.table("accountability").basis
     listing = {row[0]: row for row in report.table("overdue_list").rows}
@@ -195,7 +201,7 @@ def test_the_amounts_are_read_from_data(desk: Desk, month: dict[str, str], tmp_p
     from deskapp.refdata import RefData
 
     desk.refdata = RefData(data)
-    got = rows(build_report(desk, ReportRequest(NOVEMBER)), "accountability")
+    got = rows(full(desk), "accountability")
     assert got[("合计", "")] == (3, 9, 6, Decimal("360.00"))
 
 
@@ -210,7 +216,7 @@ def test_repeat_grading_lists_the_third_time_about_the_same_matter(
 
 
 def test_own_staff_complaints_per_hall_and_staff_member(desk: Desk, month: dict[str, str]) -> None:
-    got = rows(build_report(desk, ReportRequest(NOVEMBER)), "own_staff")
+    got = rows(full(desk), "own_staff")
     assert got[("按营业厅", "GZ01")] == (3,)  # O1, O2, O3
     assert got[("按员工", "1001 张敏")] == (1,)  # O2
     assert got[("按员工", "1002 刘洋")] == (2,)  # O1, O3
@@ -253,6 +259,8 @@ def test_a_handler_report_leaves_the_accountability_tables_out(
     assert not keys & set(RESTRICTED_TABLES)
     assert handler.withheld == RESTRICTED_TABLES
     assert {"repeat_grade", "batches", "refunds", "reopens"} <= keys
+    with pytest.raises(RuleViolation):  # nor can they be added for the handler
+        add_accountability(desk, actors["1001"], handler)
     for manager in ("2001", "3001"):
         seen = accountability_report(desk, actors[manager], ReportRequest(NOVEMBER))
         assert set(RESTRICTED_TABLES) <= {tb.key for tb in seen.tables}
@@ -314,7 +322,7 @@ def test_the_demo_has_a_graded_repeat_and_an_own_staff_complaint(tmp_path: Path)
         from datetime import timedelta
 
         period = period_of(PeriodKind.RANGE, today - timedelta(days=14), today)
-        report = build_report(desk, ReportRequest(period))
+        report = add_accountability(desk, None, build_report(desk, ReportRequest(period)))
         grade = report.table("repeat_grade").rows
         assert any(row[2] == "135****3001" and row[4] == 3 for row in grade)  # 卫先生, 3rd time
         own = rows(report, "own_staff")

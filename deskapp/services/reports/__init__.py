@@ -57,7 +57,11 @@ complaints (批量投诉) it includes.
 from deskapp.domain.replay import CLOSED_STATES, History
 from deskapp.services.reports.accountability import RESTRICTED_TABLES
 from deskapp.services.reports.arguments import parse_day, period_from_args
-from deskapp.services.reports.build import accountability_report, build_report
+from deskapp.services.reports.build import (
+    accountability_report,
+    add_accountability,
+    build_report,
+)
 from deskapp.services.reports.history import (
     earliest_deadline,
     lower_bound_calendar,
@@ -96,6 +100,7 @@ __all__ = [
     "Table",
     "Trend",
     "accountability_report",
+    "add_accountability",
     "build_report",
     "earliest_deadline",
     "format_cell",

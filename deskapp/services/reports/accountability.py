@@ -61,6 +61,19 @@ def _chunks(ids: Sequence[str]) -> list[Sequence[str]]:
 
 
 @dataclass(frozen=True)
+class Pending:
+    """What the accountability tables are built from, kept on a report built for a viewer
+    who may see them until they are asked for (`build.add_accountability`)."""
+
+    late: list[_Row]  # the tickets overdue at some moment of the period
+    received: list[_Row]
+    stretches: dict[str, tuple[Stretch, ...]]
+    window_end: datetime
+    events: dict[str, list[Any]]  # the events the replay read, of the late tickets
+    staff: dict[str, tuple[str, str]]
+
+
+@dataclass(frozen=True)
 class Overdue:
     """One ticket overdue in the period: its working days overdue and the rulebook's amount."""
 

@@ -138,21 +138,39 @@ def _accountability(
     window_end: datetime,
     events: dict[str, list[Any]],
 ) -> None:
-    """Issue 17's accountability figures and issue 18's batches: the 压单 amounts and the
-    own-staff complaints only for a viewer allowed to see them (docs/permissions.md)."""
-    viewer = request.viewer
-    sees = viewer is None or allowed(viewer, Permission.SEE_ACCOUNTABILITY)
-    if sees:
-        late = [r for r in rows if overdue[r.id]]
-        stretches = {r.id: histories[r.id].stretches for r in late}
-        found = acc.overdue_tickets(desk, late, stretches, report.start, window_end, events)
-        report.tables.extend(acc.accountability_tables(desk, report, found, staff))
+    """Issue 18's repeat grading and batches for everyone; issue 17's 压单 amounts and
+    own-staff complaints only for a viewer allowed to see them (docs/permissions.md), and only
+    when asked for (`add_accountability`): the month's figures show first, these follow."""
     report.tables.append(acc.repeat_table(desk, report, received))
-    if sees:
-        report.tables.append(acc.own_staff_table(report, received, staff))
+    report.tables.append(acc.batch_table(desk, report, received))
+    viewer = request.viewer
+    if viewer is None or allowed(viewer, Permission.SEE_ACCOUNTABILITY):
+        late = [r for r in rows if overdue[r.id]]
+        report.pending = acc.Pending(
+            late, received, {r.id: histories[r.id].stretches for r in late}, window_end,
+            {r.id: events[r.id] for r in late if r.id in events}, staff,
+        )  # fmt: skip
     else:
         report.withheld = acc.RESTRICTED_TABLES
-    report.tables.append(acc.batch_table(desk, report, received))
+
+
+def add_accountability(desk: Desk, actor: Actor | None, report: Report) -> Report:
+    """The accountability tables (压单 per handler, department and hall, the overdue list, the
+    own-staff complaints) added to a report built for a viewer who may see them; `actor` None
+    is the machine's administrator (`deskapp report`), anyone else is checked
+    (see_accountability: refused in words and audited)."""
+    if actor is not None:
+        enforce(desk, actor, Permission.SEE_ACCOUNTABILITY, subject="report")
+    pending = report.pending
+    if pending is None:
+        return report
+    assert isinstance(pending, acc.Pending)
+    found = acc.overdue_tickets(desk, pending.late, pending.stretches, report.start,
+                                pending.window_end, pending.events)  # fmt: skip
+    report.tables.extend(acc.accountability_tables(desk, report, found, pending.staff))
+    report.tables.append(acc.own_staff_table(report, pending.received, pending.staff))
+    report.pending = None
+    return report
 
 
 def accountability_report(
@@ -160,9 +178,9 @@ def accountability_report(
 ) -> Report:
     """The report with the accountability figures, for a person allowed to see them
     (see_accountability: the duty and hall managers); anyone else is refused in words and the
-    refusal audited (docs/permissions.md)."""
+    refusal audited (docs/permissions.md), before anything is read."""
     enforce(desk, actor, Permission.SEE_ACCOUNTABILITY, subject="report")
-    return build_report(desk, replace(request, viewer=actor), now)
+    return add_accountability(desk, None, build_report(desk, replace(request, viewer=actor), now))
 
 
 def _paid_late(desk: Desk, refunds: list[_RefundRow], now: datetime) -> dict[str, bool]:

@@ -170,6 +170,9 @@ class Report:
     trend: Trend
     tables: list[Table]
     withheld: tuple[str, ...] = ()  # tables left out for this viewer (see_accountability)
+    # the accountability tables' inputs until they are added (services/reports/build.py
+    # `add_accountability`); never exported
+    pending: Any = None
 
     def table(self, key: str) -> Table:
         return next(tb for tb in self.tables if tb.key == key)
