@@ -640,7 +640,23 @@ def demo(settings: DeskSettings, reset: bool, no_open: bool) -> None:
     "--table",
     "only",
     type=click.Choice(
-        ["indicators", "control", "causes", "process", "trend", "levels", "teams", "closed_list"]
+        [
+            "indicators",
+            "control",
+            "causes",
+            "process",
+            "trend",
+            "levels",
+            "teams",
+            "closed_list",
+            "refunds",
+            "reopens",
+            "accountability",
+            "overdue_list",
+            "repeat_grade",
+            "own_staff",
+            "batches",
+        ]
     ),
     help="只输出一张表",
 )
@@ -669,6 +685,7 @@ def report(
     from deskapp.services.reports import (
         ReportRequest,
         ScopeKind,
+        add_accountability,
         build_report,
         period_from_args,
     )
@@ -681,7 +698,8 @@ def report(
             period, ScopeKind(scope), hall=hall, area=area, customers=customers,
             control=control, per_10k_control=control_per_10k,
         )  # fmt: skip
-        built = build_report(desk, request)
+        # the machine's administrator (docs/permissions.md): the accountability figures too
+        built = add_accountability(desk, None, build_report(desk, request))
     except RuleViolation as violation:
         _fail(violation)
         return

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from deskapp.domain.accountability import Penalties
 from deskapp.domain.categories import CauseTree
 from deskapp.domain.deadlines import DEFAULT_LIMITS, ClockKind, Limit, TimeLimits, TimeUnit
 from deskapp.domain.enums import Channel, ClaimedTo, Severity
@@ -233,6 +234,22 @@ class _RefundErrorsFile(StrictModel):
     error_type: list[RefundErrorType] = Field(min_length=1)
 
 
+class _OverdueAmounts(StrictModel):
+    per_ticket: Decimal = Field(default=Decimal("50"), ge=0)
+    per_further_day: Decimal = Field(default=Decimal("50"), ge=0)
+
+
+class _RepeatGrade(StrictModel):
+    times: int = Field(default=3, ge=2)
+
+
+class _AccountabilityFile(StrictModel):
+    """data/accountability.toml: the rulebook's amounts (deskapp/domain/accountability.py)."""
+
+    overdue: _OverdueAmounts = Field(default_factory=_OverdueAmounts)
+    repeat: _RepeatGrade = Field(default_factory=_RepeatGrade)
+
+
 class EscalationLevel(StrictModel):
     code: str
     name: str
@@ -375,6 +392,15 @@ class RefData:
         """data/refund_errors.toml: the error types a refund is recorded under, by code."""
         parsed = _RefundErrorsFile.model_validate(self._toml("refund_errors.toml"))
         return {e.code: e for e in parsed.error_type}
+
+    @cached_property
+    def accountability(self) -> Penalties:
+        """data/accountability.toml: 压单 amounts and the repeat grade; the rulebook's defaults
+        when a data directory has no such file."""
+        raw = self._optional_toml("accountability.toml") or {}
+        parsed = _AccountabilityFile.model_validate(raw)
+        return Penalties(parsed.overdue.per_ticket, parsed.overdue.per_further_day,
+                         parsed.repeat.times)  # fmt: skip
 
     @cached_property
     def _escalation_file(self) -> _EscalationFile:

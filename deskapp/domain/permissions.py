@@ -19,6 +19,9 @@ class Permission(StrEnum):
     REASSIGN_ANY = "reassign_any"  # 转派他人名下的工单
     SEE_FULL_PHONE = "see_full_phone"  # 查看完整号码
     EXPORT_REPORTS = "export_reports"  # 导出统计报表
+    # 问责数据: the hall's accountability figures (压单 amounts per handler, department, hall)
+    # and the own-staff complaints per staff member: the hall's managers' own review
+    SEE_ACCOUNTABILITY = "see_accountability"
     # 重点客户名单: add, change or retire a watch-list entry (B类/疑难/敏感客户)
     MANAGE_WATCH_LIST = "manage_watch_list"
     # 批量投诉: open a batch incident (or a campaign's complaint plan) and close it

@@ -17,6 +17,7 @@ from textual.worker import Worker
 from textual_plotext import PlotextPlot
 
 from deskapp.domain.indicators import Period, PeriodKind, period_of
+from deskapp.domain.permissions import Permission, allowed
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.incidents import Fault
@@ -37,13 +38,26 @@ from deskapp.services.reports import (
     ReportRequest,
     ScopeKind,
     Table,
+    add_accountability,
     build_report,
     format_cell,
     period_from_args,
 )
 
-TABLES = ("indicators", "control", "causes", "process", "levels", "teams", "closed_list")
-TABS = ("indicators", "control", "causes", "process", "trend", "levels", "teams", "closed_list")
+TABLES = (
+    "indicators", "control", "causes", "process", "levels", "teams", "closed_list", "refunds",
+    "reopens", "accountability", "overdue_list", "repeat_grade", "own_staff", "batches",
+)  # fmt: skip
+TABS = (
+    "indicators", "control", "causes", "process", "trend", "levels", "teams", "closed_list",
+    "refunds", "reopens", "accountability", "overdue_list", "repeat_grade", "own_staff",
+    "batches",
+)  # fmt: skip
+# The tab keys: digits for the first ten, then a letter each (the period and scope keys keep
+# d w m r s e c).
+TAB_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "a", "l", "g", "o", "b")
+# The hall's managers' own review (see_accountability): not shown to other roles.
+RESTRICTED_TABS = ("accountability", "overdue_list", "own_staff")
 SCOPES = (ScopeKind.TERMINAL, ScopeKind.HALL, ScopeKind.AREA)
 RECEIVED_COLOR, CLOSED_COLOR = "cyan", "green"
 # Columns the screen leaves out (the full text is in the exports and under the table).
@@ -68,8 +82,8 @@ class ReportsScreen(ModeScreen):
             Binding("c", "export('csv')", t("reports.key.export_csv"), show=False),
             Binding("ctrl+r", "reload", t("reports.key.refresh"), show=False),
             *(
-                Binding(str(i), f"show_tab('{key}')", t(f"reports.table.{key}"), show=False)
-                for i, key in enumerate(TABS, start=1)
+                Binding(k, f"show_tab('{key}')", t(f"reports.table.{key}"), show=False)
+                for k, key in zip(TAB_KEYS, TABS, strict=True)
             ),
         ],
     )
@@ -106,10 +120,23 @@ class ReportsScreen(ModeScreen):
                         yield Static("", id="list-note", classes="basis")
         yield DeskFooter()
 
+    @property
+    def sees_accountability(self) -> bool:
+        return allowed(signed_in_actor(self), Permission.SEE_ACCOUNTABILITY)
+
     def on_mount(self) -> None:
         today = self.desk.clock.now().astimezone(self.desk.tz).date()
         self.period = period_of(PeriodKind.MONTH, today)
+        if not self.sees_accountability:
+            tabs = self.query_one("#report-tabs", TabbedContent)
+            for key in RESTRICTED_TABS:
+                tabs.hide_tab(f"tab-{key}")
         self.reload()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_tab" and parameters and parameters[0] in RESTRICTED_TABS:
+            return self.sees_accountability
+        return True
 
     def reload_on_return(self) -> None:
         if self.report is not None:
@@ -124,12 +151,17 @@ class ReportsScreen(ModeScreen):
         assert self.period is not None
         self.query_one("#report-info", Static).update(t("reports.loading"))
         self.query_one("#report-tabs").loading = True  # Textual's LoadingIndicator, over it
-        self.load(ReportRequest(self.period, self.scope))
+        self.load(ReportRequest(self.period, self.scope, viewer=signed_in_actor(self)))
 
     @desk_work(exclusive=True, group="reports")
     def load(self, request: ReportRequest) -> None:
+        viewer = request.viewer
         report = build_report(self.desk, request)
         self.app.call_from_thread(self._show, report)
+        if viewer is not None and report.pending is not None:
+            # the hall's managers' figures follow the month's (see_accountability)
+            add_accountability(self.desk, viewer, report)
+            self.app.call_from_thread(self._show, report)
 
     def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
         if worker.group == "reports":  # the figures could not be read: said where they go
@@ -149,8 +181,10 @@ class ReportsScreen(ModeScreen):
         self.query_one("#report-info", Static).update(
             t("reports.generated", at=at) + "  " + self._summary(report)
         )
+        present = {tb.key for tb in report.tables}
         for key in TABLES:
-            self._fill(report.table(key))
+            if key in present:  # (the accountability tables follow, or are withheld)
+                self._fill(report.table(key))
         trend = report.table("trend")
         self.query_one("#basis-trend", Static).update(trend.basis)
         self._chart(report)
@@ -235,7 +269,7 @@ class ReportsScreen(ModeScreen):
             return
         table = self.report.table("indicators")
         if 0 <= row < len(table.rows):
-            name, basis = table.rows[row][0], table.rows[row][-1]
+            name, basis = table.rows[row][0], table.rows[row][-1]  # (the basis is last)
             self.query_one("#indicator-basis", Static).update(
                 f"{t('reports.export.basis')}({name}):{basis}"
             )

@@ -181,6 +181,7 @@ def build_demo(
         _opinion_book(desk, clock, handlers[0], now)
         _watch_list(desk, clock, chain, now)
         _batch_and_case(desk, clock, chain, now)
+        _accountability_cases(desk, clock, chain, now)
         progress("demo", total, total)
     finally:
         desk.close()
@@ -249,6 +250,12 @@ def _watch_list(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime) ->
     clock.set(now)
 
 
+_CASE_LESSONS = (
+    "先复述客户诉求再解释规则,客户情绪明显缓和",
+    "当场查清原因并逐项说明,客户接受处理结果,未再升级",
+)
+
+
 def _batch_and_case(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime) -> None:
     """批量投诉 and 案例库 (issue 18): a complaint plan the duty manager opened with last
     week's marketing campaign and closed when it ended, and the ticket closed longest ago
@@ -279,10 +286,26 @@ def _batch_and_case(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime
     clock.set(now)
 
 
-_CASE_LESSONS = (
-    "先复述客户诉求再解释规则,客户情绪明显缓和",
-    "当场查清原因并逐项说明,客户接受处理结果,未再升级",
-)
+def _accountability_cases(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime) -> None:
+    """问责数据 (issue 17) on F6 whatever the random tickets were: a customer back a third time
+    about the same matter (同一问题被投诉三次以上, linked by the repeat rule) and a complaint about
+    刘洋 taken by 张敏 (本厅员工被投诉), each solved on the spot."""
+    zhang, liu = chain[DEMO_STAFF[0].work_no], chain[DEMO_STAFF[1].work_no]
+    cause = desk.refdata.causes.intake_paths()[0].code
+    for days in (12, 6, 1):
+        clock.set(now - timedelta(days=days))
+        take_complaint(desk, zhang, IntakeForm(
+            customer_name="卫先生", contact_phone="13500003001", content="家里信号又不好了",
+            demand="彻底解决", cause_code=cause, solved_on_spot=True, outcome="已重启基站并解释",
+            satisfaction=Satisfaction.BASICALLY_SATISFIED.value,
+        ))  # fmt: skip
+    clock.set(now - timedelta(hours=3))
+    take_complaint(desk, zhang, IntakeForm(
+        customer_name="褚女士", contact_phone="13500003002", content="营业员办理业务时不耐烦",
+        demand="道歉", cause_code=cause, solved_on_spot=True, outcome="当面致歉",
+        satisfaction=Satisfaction.SATISFIED.value, accused_staff_id=liu.id,
+    ))  # fmt: skip
+    clock.set(now)
 
 
 def _opinion_book(desk: Desk, clock: FrozenClock, actor: Actor, now: datetime) -> None:

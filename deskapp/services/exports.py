@@ -305,7 +305,13 @@ def to_json(report: Report, only: str | None = None) -> dict[str, Any]:
             "reopen_times": f.reopen_times,
             "overdue_tickets": f.overdue_tickets,
             "overdue_ticket_days": f.overdue_days,
+            "visits_due": f.visits_due,
+            "visit_rate": ratio(f.visit_rate),
+            "visits_overdue": f.visits_overdue,
+            "batch_closed": f.batch_closed,
+            "batch_overdue": f.batch_overdue,
         },
+        "withheld": list(report.withheld),
         "trend": {
             "labels": report.trend.labels,
             "received": report.trend.received,

@@ -385,6 +385,15 @@ def _probe_export(desk, actors, role):
     return actor, "", lambda: exports.export_as(desk, actor, report, "csv", out)
 
 
+def _probe_accountability(desk, actors, role):
+    from deskapp.domain.indicators import month_of
+    from deskapp.services.reports import ReportRequest, accountability_report
+
+    actor = actors[_as_role(role)]
+    request = ReportRequest(month_of(desk.clock.now().astimezone(desk.tz).date()))
+    return actor, "report", lambda: accountability_report(desk, actor, request)
+
+
 def _probe_staff(desk, actors, role):
     from deskapp.services.staff import add_staff
 
@@ -445,6 +454,7 @@ PROBES = {
     Permission.REASSIGN_ANY: _probe_reassign,
     Permission.SEE_FULL_PHONE: _probe_full_phone,
     Permission.EXPORT_REPORTS: _probe_export,
+    Permission.SEE_ACCOUNTABILITY: _probe_accountability,
     Permission.MANAGE_STAFF: _probe_staff,
     Permission.MANAGE_WATCH_LIST: _probe_watch_list,
     Permission.MANAGE_BATCH: _probe_batch,

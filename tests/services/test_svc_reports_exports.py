@@ -21,7 +21,8 @@ from deskapp.services.desk import Desk
 from deskapp.services.reports import Report, ReportRequest, build_report
 
 TABLE_TITLES = ["指标", "控制量", "原因TOP10", "服务过程", "趋势", "已结案投诉级别统计表",
-                "班组结案汇总", "班组结案清单", "退费", "重启工单原因"]  # fmt: skip
+                "班组结案汇总", "班组结案清单", "退费", "重启工单原因", "重复投诉分级",
+                "批量投诉"]  # fmt: skip
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def test_xlsx_has_a_sheet_per_table_with_formats_and_a_frozen_header(
     assert on_spot.value == pytest.approx(3 / 9) and on_spot.number_format == "0.00%"
     assert rows["每万客户投诉量"][1].number_format == "0.00"
     assert rows["超时工单·天"][1].number_format == "0.0"
-    assert rows["及时率"][6].value.startswith("结案量中")  # the basis column
+    assert rows["及时率"][7].value.startswith("结案量中")  # the basis column
     levels = book["已结案投诉级别统计表"]
     total = [c.value for c in levels[4 + 3]]
     assert total[0] == "合计" and total[1] == 7 and levels.cell(7, 1).font.b

@@ -82,7 +82,7 @@ async def test_f6_opens_the_month_and_keys_move_around(
         assert "月报 2026年11月 · 营业厅 GZ01 天河北营业厅" in text
         assert "投诉量(受理) 7" in text and "结案量 5" in text
         indicators = app.screen.query_one("#table-indicators", DataTable)
-        assert indicators.row_count == 15  # (issue 16: "reported up" beside "escalated")
+        assert indicators.row_count == 17  # (issue 16: "reported up"; issue 17: the visits)
         assert "统计口径(投诉量(受理)):受理时间在统计期内" in text
         await pilot.press("down", "down")
         await settle(pilot)

@@ -42,12 +42,26 @@ lists of data/customer_base.toml; an owner in no team is a team of one.
 The package, a module a job: `model` (the request, scope, tables, figures and how a cell
 reads), `scope` (which halls and customer base), `queries` (what is read from the store),
 `history` (the domain's replay with this desk's calendar and limits), `tables` (the table
-builders), `build` (`build_report`), `arguments` (the period a person types).
+builders), `accountability` (issue 17's accountability figures and issue 18's batches: what
+they mean is deskapp/domain/accountability.py's), `build` (`build_report`), `arguments` (the
+period a person types).
+
+**Accountability (问责数据)**, for the hall's own review (people decide): 压单 per handler,
+department and hall with the rulebook's amounts (data/accountability.toml), the list of the
+overdue tickets, and the own-staff complaints per staff member are shown only to a viewer
+holding `see_accountability` (the duty and hall managers); the repeat grading (同一问题被投诉
+三次以上) and the batch complaints by incident to everyone. Every indicator says how many batch
+complaints (批量投诉) it includes.
 """
 
 from deskapp.domain.replay import CLOSED_STATES, History
+from deskapp.services.reports.accountability import RESTRICTED_TABLES
 from deskapp.services.reports.arguments import parse_day, period_from_args
-from deskapp.services.reports.build import build_report
+from deskapp.services.reports.build import (
+    accountability_report,
+    add_accountability,
+    build_report,
+)
 from deskapp.services.reports.history import (
     earliest_deadline,
     lower_bound_calendar,
@@ -73,6 +87,7 @@ from deskapp.services.reports.scope import resolve_scope
 __all__ = [
     "CLOSED_STATES",
     "OVER_MARK",
+    "RESTRICTED_TABLES",
     "SCREEN_LIST_LIMIT",
     "Column",
     "Figures",
@@ -84,6 +99,8 @@ __all__ = [
     "ScopeKind",
     "Table",
     "Trend",
+    "accountability_report",
+    "add_accountability",
     "build_report",
     "earliest_deadline",
     "format_cell",

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from deskapp.domain.actor import Actor
 from deskapp.domain.deadlines import ClockKind, due
 from deskapp.domain.enums import Satisfaction, Severity
 from deskapp.domain.indicators import (
@@ -21,10 +23,13 @@ from deskapp.domain.indicators import (
     reported_up,
     ticket_days,
 )
+from deskapp.domain.permissions import Permission, allowed
 from deskapp.domain.refund import paid_late
 from deskapp.domain.replay import CLOSED_STATES, History
+from deskapp.services.audit import enforce
 from deskapp.services.customer_base import customer_base
 from deskapp.services.desk import Desk
+from deskapp.services.reports import accountability as acc
 from deskapp.services.reports import memo
 from deskapp.services.reports.history import lower_bound_calendar, ticket_history
 from deskapp.services.reports.model import (
@@ -81,11 +86,19 @@ def build_report(
         r for r in rows
         if r.status in CLOSED_STATES and r.closed_at is not None and start <= r.closed_at < end
     ]  # fmt: skip
-    histories = _histories(desk, rows, now, stamps, kept)
+    events: dict[str, list[Any]] = {}  # the events the replay read (reused for departments)
+    histories = _histories(desk, rows, now, stamps, kept, events)
     window_end = min(end, now)
     overdue = {r.id: overdue_within(histories[r.id].stretches, start, window_end) for r in rows}
     floors = {channel.value: s for channel, s in desk.refdata.settings.severity_floor.items()}
     figures = _figures(scope, period, received, closed, histories, overdue, floors)
+    visits = acc.visit_figures(desk, closed, now)
+    by_id = {r.id: r for r in rows}
+    figures = replace(
+        figures, visits_due=visits.due, visited=visits.visited, visits_overdue=visits.overdue,
+        batch_closed=sum(r.is_batch for r in closed),
+        batch_overdue=sum(by_id[i].is_batch for i, span in overdue.items() if span),
+    )  # fmt: skip
     grid = buckets(period, tz)
     trend = Trend(
         [b.label for b in grid],
@@ -108,7 +121,66 @@ def build_report(
     report.tables.append(_refunds_table(desk, report, refunds, _paid_late(desk, refunds, now)))
     reopened = _reopen_causes(desk, [r.id for r in rows], start, end)
     report.tables.append(_reopens_table(report, reopened))
+    _accountability(desk, request, report, rows, received, histories, overdue, staff, window_end,
+                    events)  # fmt: skip
     return report
+
+
+def _accountability(
+    desk: Desk,
+    request: ReportRequest,
+    report: Report,
+    rows: list[_Row],
+    received: list[_Row],
+    histories: dict[str, History],
+    overdue: dict[str, Any],
+    staff: dict[str, tuple[str, str]],
+    window_end: datetime,
+    events: dict[str, list[Any]],
+) -> None:
+    """Issue 18's repeat grading and batches for everyone; issue 17's 压单 amounts and
+    own-staff complaints only for a viewer allowed to see them (docs/permissions.md), and only
+    when asked for (`add_accountability`): the month's figures show first, these follow."""
+    report.tables.append(acc.repeat_table(desk, report, received))
+    report.tables.append(acc.batch_table(desk, report, received))
+    viewer = request.viewer
+    if viewer is None or allowed(viewer, Permission.SEE_ACCOUNTABILITY):
+        late = [r for r in rows if overdue[r.id]]
+        report.pending = acc.Pending(
+            late, received, {r.id: histories[r.id].stretches for r in late}, window_end,
+            {r.id: events[r.id] for r in late if r.id in events}, staff,
+        )  # fmt: skip
+    else:
+        report.withheld = acc.RESTRICTED_TABLES
+
+
+def add_accountability(desk: Desk, actor: Actor | None, report: Report) -> Report:
+    """The accountability tables (压单 per handler, department and hall, the overdue list, the
+    own-staff complaints) added to a report built for a viewer who may see them; `actor` None
+    is the machine's administrator (`deskapp report`), anyone else is checked
+    (see_accountability: refused in words and audited)."""
+    if actor is not None:
+        enforce(desk, actor, Permission.SEE_ACCOUNTABILITY, subject="report")
+    pending = report.pending
+    if pending is None:
+        return report
+    assert isinstance(pending, acc.Pending)
+    found = acc.overdue_tickets(desk, pending.late, pending.stretches, report.start,
+                                pending.window_end, pending.events)  # fmt: skip
+    report.tables.extend(acc.accountability_tables(desk, report, found, pending.staff))
+    report.tables.append(acc.own_staff_table(report, pending.received, pending.staff))
+    report.pending = None
+    return report
+
+
+def accountability_report(
+    desk: Desk, actor: Actor, request: ReportRequest, now: datetime | None = None
+) -> Report:
+    """The report with the accountability figures, for a person allowed to see them
+    (see_accountability: the duty and hall managers); anyone else is refused in words and the
+    refusal audited (docs/permissions.md), before anything is read."""
+    enforce(desk, actor, Permission.SEE_ACCOUNTABILITY, subject="report")
+    return add_accountability(desk, None, build_report(desk, replace(request, viewer=actor), now))
 
 
 def _paid_late(desk: Desk, refunds: list[_RefundRow], now: datetime) -> dict[str, bool]:
@@ -124,11 +196,19 @@ def _paid_late(desk: Desk, refunds: list[_RefundRow], now: datetime) -> dict[str
 
 
 def _histories(
-    desk: Desk, rows: list[_Row], now: datetime, stamps: dict[str, str], kept: dict[str, History]
+    desk: Desk,
+    rows: list[_Row],
+    now: datetime,
+    stamps: dict[str, str],
+    kept: dict[str, History],
+    read: dict[str, list[Any]] | None = None,
 ) -> dict[str, History]:
-    """Each ticket's history: kept, or replayed from its events (and then kept, if stamped)."""
+    """Each ticket's history: kept, or replayed from its events (and then kept, if stamped);
+    `read` receives the events read for the replay."""
     todo = [r for r in rows if r.id not in kept]
     events = _load_events(desk, [r.id for r in todo])
+    if read is not None:
+        read.update((r.id, events.get(r.id, [])) for r in todo)
     rough = lower_bound_calendar(desk)
     replayed = {r.id: ticket_history(desk, r, events.get(r.id, []), now, rough) for r in todo}
     if stamps:

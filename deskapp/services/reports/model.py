@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from deskapp.domain.actor import Actor
 from deskapp.domain.indicators import Period, PeriodKind, Ratio, percent
 from deskapp.i18n import t
 from deskapp.services.customer_base import Unit
@@ -31,6 +32,9 @@ class ReportRequest:
     customers: int | None = None  # overrides the customer base of data/
     control: float | None = None  # overrides the monthly control amount
     per_10k_control: float | None = None  # overrides the monthly control per 10,000
+    # who reads it: the accountability tables are left out for a role without
+    # see_accountability; None is the machine's administrator (`deskapp report`, benchmarks)
+    viewer: Actor | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,18 @@ class Figures:
     reopen_times: int
     overdue_tickets: int
     overdue_days: float
+    # issue 17: return visits owed (closed in the period, not on the spot), made, overdue
+    visits_due: int = 0
+    visited: int = 0
+    visits_overdue: int = 0
+    # issue 18: the batch complaints among the closed and the overdue tickets (among the
+    # received: `batch`), so each indicator says how many batch complaints it includes
+    batch_closed: int = 0
+    batch_overdue: int = 0
+
+    @property
+    def visit_rate(self) -> Ratio:
+        return Ratio(self.visited, self.visits_due)
 
     @property
     def per_10k_over(self) -> bool:
@@ -153,6 +169,10 @@ class Report:
     figures: Figures
     trend: Trend
     tables: list[Table]
+    withheld: tuple[str, ...] = ()  # tables left out for this viewer (see_accountability)
+    # the accountability tables' inputs until they are added (services/reports/build.py
+    # `add_accountability`); never exported
+    pending: Any = None
 
     def table(self, key: str) -> Table:
         return next(tb for tb in self.tables if tb.key == key)

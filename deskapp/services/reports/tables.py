@@ -24,7 +24,15 @@ from deskapp.domain.visits import ReopenCause
 from deskapp.i18n import t
 from deskapp.services.customer_base import CustomerBase
 from deskapp.services.desk import Desk
-from deskapp.services.reports.model import OVER_MARK, Column, Kind, Report, ScopeKind, Table
+from deskapp.services.reports.model import (
+    OVER_MARK,
+    Column,
+    Figures,
+    Kind,
+    Report,
+    ScopeKind,
+    Table,
+)
 from deskapp.services.reports.queries import _RefundRow, _Row
 
 
@@ -48,7 +56,8 @@ def _indicator_table(report: Report) -> Table:
     f = report.figures
     columns = _cols("ind_col", [
         ("name", Kind.TEXT), ("value", Kind.INT), ("num", Kind.INT), ("den", Kind.INT),
-        ("control", Kind.DECIMAL), ("flag", Kind.FLAG), ("basis", Kind.TEXT),
+        ("control", Kind.DECIMAL), ("flag", Kind.FLAG), ("batch", Kind.TEXT),
+        ("basis", Kind.TEXT),
     ])  # fmt: skip
     table = Table("indicators", t("reports.table.indicators"), _basis("indicators", report),
                   columns)  # fmt: skip
@@ -81,12 +90,36 @@ def _indicator_table(report: Report) -> Table:
          _basis("overdue_tickets", report), {}),
         ("overdue_days", f.overdue_days, None, None, None, "", _basis("overdue_days", report),
          {1: Kind.DAYS}),
+        ("visit_rate", f.visit_rate.value, f.visited, f.visits_due, None, "",
+         _basis("visit_rate", report), {1: Kind.PERCENT}),
+        ("visits_overdue", f.visits_overdue, None, f.visits_due, None, "",
+         _basis("visits_overdue", report), {}),
     ]  # fmt: skip
     for index, (key, value, num, den, control, flag, basis, kinds) in enumerate(rows):
-        table.rows.append((t(f"reports.ind.{key}"), value, num, den, control, flag, basis))
+        batch = _batch_included(key, f)
+        table.rows.append((t(f"reports.ind.{key}"), value, num, den, control, flag, batch, basis))
         for col, kind in kinds.items():
             table.cell_kinds[(index, col)] = kind
     return table
+
+
+# Which tickets each indicator counts (the package's R, C and being-handled sets), so that it
+# says how many batch complaints (批量投诉, issue 18) it includes; the customer base counts none.
+_RECEIVED_BASED = ("received", "per_10k", "control", "on_spot", "repeat", "escalated",
+                   "reported_up", "batch", "reopened")  # fmt: skip
+_CLOSED_BASED = ("closed", "timely", "satisfaction", "visit_rate", "visits_overdue")
+_HANDLED_BASED = ("overdue_tickets", "overdue_days")
+
+
+def _batch_included(key: str, f: Figures) -> str:
+    """Whether an indicator includes batch complaints, and how many of its tickets are."""
+    if key in _RECEIVED_BASED:
+        return t("reports.batch_included", n=f.batch)
+    if key in _CLOSED_BASED:
+        return t("reports.batch_included", n=f.batch_closed)
+    if key in _HANDLED_BASED:
+        return t("reports.batch_included", n=f.batch_overdue)
+    return t("reports.batch_not_applicable")
 
 
 def _control_table(report: Report, received: list[_Row]) -> Table:
