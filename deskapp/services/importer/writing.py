@@ -41,15 +41,18 @@ _COMPLAINT_DEFAULTS = {
 }
 
 
+def _registered_at(row: ParsedRow, now: datetime) -> datetime:
+    # A closed record keeps its own past; an open one reaches the desk now (module docstring).
+    return row.received_at if row.status in (Status.CLOSED, Status.VISITED) else now
+
+
 def _record(
     numbers: TicketNumbers, desk: Desk, actor: Actor, row: ParsedRow, now: datetime,
     file_name: str, repeat_of: tuple[str, str] | None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:  # fmt: skip
     """The complaint's whole row (every column) and its events' rows."""
     terminal = desk.terminal()
-    finished = row.status in (Status.CLOSED, Status.VISITED)
-    # A closed record keeps its own past; an open one reaches the desk now (module docstring).
-    registered_at = row.received_at if finished else now
+    registered_at = _registered_at(row, now)
     complaint = SimpleNamespace(**_COMPLAINT_DEFAULTS)
     complaint.__dict__.update(
         id=row.id,
@@ -151,6 +154,7 @@ def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[Pars
             present = _as_imported(session, [r.id for r in chunk])
             repeats.load(session, chunk)
             numbers = TicketNumbers(session, desk)
+            numbers.prepare(_registered_at(r, now) for r in chunk if r.id not in present)
             complaints: list[dict[str, Any]] = []
             events: list[dict[str, Any]] = []
             for row in chunk:
