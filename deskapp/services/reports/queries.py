@@ -171,7 +171,10 @@ def _load_refunds(desk: Desk, scope: Scope, start: datetime, end: datetime) -> l
             col(Refund.verified_at),
             col(Refund.paid_at),
         )
-        .join(Complaint, col(Complaint.id) == col(Refund.complaint_id))
+        # `+refund.complaint_id` keeps the planner from scanning every complaint of the store
+        # for the few refunds (it has no index on the verification time): it reads the
+        # refunds and looks each ticket up by its key (41 ms → under 1 ms, issue 22).
+        .join(Complaint, col(Complaint.id) == sa.literal_column("+refund.complaint_id"))
         .where(
             col(Complaint.hall_code).in_(scope.halls),
             col(Refund.verified_at) >= start,
