@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,6 +60,23 @@ _COLUMNS = (
     col(Complaint.contact_phone), col(Complaint.internal), col(Complaint.hidden_risk),
     col(Complaint.claimed_to), col(Complaint.updated_at),
 )  # fmt: skip
+# The UTC times among them, read as their stored text and made aware here in one step: through
+# the column type's two processors they were a third of reading a month's rows (issue 22).
+_TIMES = tuple(i for i, c in enumerate(_COLUMNS) if isinstance(c.type, UTCDateTime))
+_SELECTED = tuple(sa.type_coerce(c, sa.String()) if i in _TIMES else c
+                  for i, c in enumerate(_COLUMNS))  # fmt: skip
+
+
+def _utc(text: str | None) -> datetime | None:
+    """A stored UTC time ("YYYY-MM-DD HH:MM:SS.ffffff") as an aware datetime."""
+    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _row(values: Sequence[Any]) -> _Row:
+    found = list(values)
+    for i in _TIMES:
+        found[i] = _utc(found[i])
+    return _Row(*found)
 
 
 def _load_rows(desk: Desk, scope: Scope, start: datetime, end: datetime) -> list[_Row]:
@@ -82,7 +99,7 @@ def _load_rows_with(
     # index, which would read nearly every ticket of the store for a recent period: the tickets
     # closed after the start or still open are two ranges of ix_complaint_closed (issue 22).
     received_at = sa.literal_column("+complaint.received_at", UTCDateTime())
-    stmt = sa.select(*_COLUMNS, *extra)
+    stmt = sa.select(*_SELECTED, *extra)
     if join is not None:
         stmt = stmt.outerjoin(*join)
     stmt = stmt.where(
@@ -93,8 +110,9 @@ def _load_rows_with(
     if scope.terminal is not None:
         stmt = stmt.where(col(Complaint.terminal_code) == scope.terminal)
     width = len(_COLUMNS)
-    with desk.read() as session:
-        return [(_Row(*r[:width]), tuple(r[width:])) for r in session.execute(stmt)]
+    with desk.read() as session:  # (Core, not the ORM's execute: these are plain columns)
+        return [(_row(r[:width]), tuple(r[width:]))
+                for r in session.connection().execute(stmt)]  # fmt: skip
 
 
 @dataclass(frozen=True)
