@@ -30,12 +30,16 @@ class TicketNumbers:
         self.desk = desk
         self.terminal = desk.terminal()
         self.counters: dict[str, TicketCounter] = {}
+        self.keys: dict[date, str] = {}  # a day's counter key, formatted once
 
     def next(self, registered_at: datetime) -> str:
         day = local_day(registered_at, self.desk.tz)
-        counter = self.counters.get(f"{day:%Y%m%d}")
+        key = self.keys.get(day)
+        if key is None:
+            key = self.keys[day] = f"{day:%Y%m%d}"
+        counter = self.counters.get(key)
         if counter is None:
-            counter = self.counters[f"{day:%Y%m%d}"] = self._counter(day)
+            counter = self.counters[key] = self._counter(day)
         counter.last_seq += 1
         return self._format(day, counter.last_seq)
 
@@ -43,8 +47,8 @@ class TicketNumbers:
         """Read the counters of all the days of `moments` at once, each raised above the
         store's highest number of its day: a chunk of an import spanning many days costs two
         queries, not two a day (issue 22)."""
-        days = sorted({local_day(m, self.desk.tz) for m in moments}
-                      - {date(int(k[:4]), int(k[4:6]), int(k[6:])) for k in self.counters})  # fmt: skip
+        have = {date(int(k[:4]), int(k[4:6]), int(k[6:])) for k in self.counters}
+        days = sorted({local_day(m, self.desk.tz) for m in moments} - have)
         if not days:
             return
         keys = [f"{day:%Y%m%d}" for day in days]

@@ -62,7 +62,8 @@ _COLUMNS = (
 )  # fmt: skip
 # The UTC times among them, read as their stored text and made aware here in one step: through
 # the column type's two processors they were a third of reading a month's rows (issue 22).
-_TIMES = tuple(i for i, c in enumerate(_COLUMNS) if isinstance(c.type, UTCDateTime))
+_TIMES = tuple(i for i, c in enumerate(_COLUMNS)
+               if isinstance(getattr(c, "type", None), UTCDateTime))  # fmt: skip
 _SELECTED = tuple(sa.type_coerce(c, sa.String()) if i in _TIMES else c
                   for i, c in enumerate(_COLUMNS))  # fmt: skip
 
