@@ -3,6 +3,7 @@ and keys still sort by creation time (good for B-tree locality)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -35,3 +36,13 @@ def uuid7() -> str:
         value |= 0b10 << 62
         value |= rand_b
     return str(uuid.UUID(int=value))
+
+
+def name_uuid(namespace: uuid.UUID, name: str) -> str:
+    """`str(uuid.uuid5(namespace, name))`, the same text, without building the UUID object
+    (an import derives one for every row and event: issue 22)."""
+    digest = bytearray(hashlib.sha1(namespace.bytes + name.encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    x = digest.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"

@@ -48,8 +48,16 @@ _NOT_IN_FILES = re.compile(
 )
 
 
+# Characters none of the checks below can object to (printable ASCII, CJK punctuation bar the
+# ideographic space, the unified ideographs, full-width forms), and that are visible but for
+# the space: a text of only these is answered at once (an import checks millions, issue 22).
+_PLAINLY_CLEAN = re.compile("[\x20-\x7e\u3001-\u303f\u4e00-\u9fff\uff01-\uff5e]*")
+
+
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
     """The error key for a text the desk cannot store cleanly, or None when it can."""
+    if _PLAINLY_CLEAN.fullmatch(value):
+        return None
     for ch in value:
         category = unicodedata.category(ch)
         if category == "Cs":

@@ -330,6 +330,7 @@ class WorkCalendar:
         self.library = library
         self._days: dict[date, DayInfo] = {}
         self._periods: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
+        self._day_ends: dict[tuple[date, int], WorkInstant] = {}
 
     # -- days
 
@@ -533,8 +534,13 @@ class WorkCalendar:
         if n < 0:
             raise ValueError("cannot count negative working days")
         first = self.local_date(start)
+        found = self._day_ends.get((first, n))
+        if found is not None:  # a day's answer, asked again for each ticket of that day
+            return found
         days_iter = self._working_days_from(first if n == 0 else first + timedelta(days=1))
         landing = first
         for _ in range(max(n, 1)):
             landing = next(days_iter)
-        return WorkInstant(self.periods(landing)[-1][1], self._provisional(first, landing))
+        found = WorkInstant(self.periods(landing)[-1][1], self._provisional(first, landing))
+        self._day_ends[(first, n)] = found
+        return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -120,6 +121,8 @@ def converters(
 
     def convert(key: str) -> Callable[[Any], Any] | None:
         column_type = table.c[key].type
+        if not iso_times and dialect.name == "sqlite" and isinstance(column_type, UTCDateTime):
+            return _sqlite_utc  # what the two processors below make of it, in one step
         process = column_type.dialect_impl(dialect).bind_processor(dialect)
         if not (iso_times and isinstance(column_type, UTCDateTime)):
             return process
@@ -144,13 +147,33 @@ def insert_dicts(
     if not rows:
         return 0
     keys = list(rows[0])
-    processors = converters(conn, table, keys, iso_times=iso_times)
-    params = [
-        tuple(v if p is None else p(v) for p, v in zip(processors, (row[k] for k in keys),
-                                                         strict=True))
-        for row in rows
-    ]  # fmt: skip
+    # Only the columns that have a conversion are touched, each row's values taken in one
+    # call: per value, a generator step cost more than the conversions (issue 22's import).
+    converted = [(i, p) for i, p in enumerate(converters(conn, table, keys, iso_times=iso_times))
+                 if p is not None]  # fmt: skip
+    take = itemgetter(*keys)
+    params: list[Sequence[Any]] = []
+    for row in rows:
+        values = take(row)
+        if len(keys) == 1:
+            values = (values,)
+        if converted:
+            changed = list(values)
+            for i, process in converted:
+                changed[i] = process(changed[i])
+            values = tuple(changed)
+        params.append(values)
     return insert_tuples(conn, table, keys, params, or_ignore=or_ignore)
+
+
+def _sqlite_utc(moment: datetime | None) -> str | None:
+    """A datetime as a UTC column stores it in SQLite (UTCDateTime then SQLAlchemy's DateTime:
+    "YYYY-MM-DD HH:MM:SS.ffffff", UTC); a naive one is refused as UTCDateTime refuses it."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return moment.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
 def sqlite_utc_text(iso_text: str) -> str:

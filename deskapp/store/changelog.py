@@ -33,7 +33,14 @@ class UnloggedWriteError(RuntimeError):
     """A write to a record table tried to go around the change log."""
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+# One encoder for every log row: json.dumps with options builds a new one per call.
+_FIELDS_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
 def _json_value(value: Any) -> Any:
+    if type(value) in _PLAIN:  # most values: asked first, cheaply (a large import, issue 22)
+        return value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, date):
@@ -41,6 +48,16 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     return value
+
+
+def _json_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A whole row's fields as the log keeps them: only values that are not plain JSON
+    already (times, enums) are converted (a large import logs millions of values)."""
+    fields = dict(row)
+    for key, value in row.items():
+        if type(value) not in _PLAIN:
+            fields[key] = _json_value(value)
+    return fields
 
 
 def _row_fields(obj: RecordTable, only_changed: bool) -> dict[str, Any]:
@@ -128,7 +145,7 @@ def _log_rows(
             "entity": entity,
             "entity_id": entity_id,
             "op": op,
-            "fields": json.dumps(fields, ensure_ascii=False, sort_keys=True),
+            "fields": _FIELDS_JSON.encode(fields),
             "hlc": hlc,
             "schema_version": SCHEMA_VERSION,
             "actor_id": actor,
@@ -143,7 +160,7 @@ def logged_inserts(session: Session, tables: list[tuple[sa.Table, list[dict[str,
     with the change log rows a flush of the same objects would write (store/bulk.py writes
     them without building ORM objects: the import of a large file, issue 22)."""
     changes = [
-        (table.name, str(row["id"]), "insert", {k: _json_value(v) for k, v in row.items()})
+        (table.name, str(row["id"]), "insert", _json_fields(row))
         for table, rows in tables
         for row in rows
     ]

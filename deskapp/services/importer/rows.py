@@ -10,6 +10,7 @@ from pathlib import Path
 
 from deskapp.domain.categories import CausePath
 from deskapp.domain.enums import Channel, Satisfaction, Severity, Status
+from deskapp.ids import name_uuid
 
 # Fixed forever: changing it would make every earlier import look new.
 NAMESPACE = uuid.UUID("6f1c2a5e-3b0d-5e2a-9c41-0d6e8a7b5c33")
@@ -79,4 +80,4 @@ def import_id(source: str, external_no: str, key_fields: tuple[str, ...]) -> str
         key = "\x1f".join(("ticket", source, external_key(external_no)))
     else:
         key = "\x1f".join(("row", *key_fields))
-    return str(uuid.uuid5(NAMESPACE, key))
+    return name_uuid(NAMESPACE, key)

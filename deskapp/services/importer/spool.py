@@ -7,17 +7,28 @@ import pickle
 import sqlite3
 import tempfile
 from collections.abc import Iterator
+from dataclasses import fields
 from datetime import UTC
 from pathlib import Path
 
+from deskapp.domain.categories import CausePath
 from deskapp.services.importer.rows import ParsedRow
+
+_NAMES = tuple(f.name for f in fields(ParsedRow))
+_CAUSE = _NAMES.index("cause")
+PENDING = 1000  # rows kept in memory before one executemany writes them to the spool
+CACHE_KIB = 16_384  # the spool's page cache: its id index stays in memory, a fixed bound
 
 
 class _Spool:
     """The checked rows of an import, kept on disk until they are written: rows are written
     in time order (ticket numbers, repeat linking), so all of them must be read first, and a
     large file must not be held in memory. A private SQLite file beside the store (it holds
-    customer data like the store: owner-only, deleted when the import ends)."""
+    customer data like the store: owner-only, deleted when the import ends).
+
+    A row is kept as the tuple of its values with its cause as a code (the few causes are
+    kept once, here): a pickled dataclass with its cause's names cost twice as much to write
+    and read back (issue 22). Rows reach the file a thousand at a time."""
 
     def __init__(self, folder: Path) -> None:
         fd, name = tempfile.mkstemp(prefix=".import-", suffix=".tmp", dir=folder)
@@ -26,9 +37,12 @@ class _Spool:
         self.conn = sqlite3.connect(self.path)
         self.conn.execute("PRAGMA journal_mode = OFF")
         self.conn.execute("PRAGMA synchronous = OFF")
+        self.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         self.conn.execute(
             "CREATE TABLE row (id TEXT PRIMARY KEY, at TEXT, line INTEGER, data BLOB)"
         )
+        self.pending: dict[str, tuple[str, str, int, bytes]] = {}
+        self.causes: dict[str, CausePath] = {}
 
     def __enter__(self) -> _Spool:
         return self
@@ -38,18 +52,37 @@ class _Spool:
         self.path.unlink(missing_ok=True)
 
     def __len__(self) -> int:
+        self._flush()
         return int(self.conn.execute("SELECT count(*) FROM row").fetchone()[0])
 
     def get(self, row_id: str) -> ParsedRow | None:
+        waiting = self.pending.get(row_id)
+        if waiting is not None:
+            return self._load(waiting[3])
         found = self.conn.execute("SELECT data FROM row WHERE id = ?", (row_id,)).fetchone()
-        return None if found is None else pickle.loads(found[0])
+        return None if found is None else self._load(found[0])
 
     def add(self, row: ParsedRow) -> None:
         at = row.received_at.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
-        self.conn.execute("INSERT INTO row VALUES (?, ?, ?, ?)",
-                          (row.id, at, row.line, pickle.dumps(row)))  # fmt: skip
+        self.causes.setdefault(row.cause.code, row.cause)
+        values = [getattr(row, name) for name in _NAMES]
+        values[_CAUSE] = row.cause.code
+        self.pending[row.id] = (row.id, at, row.line, pickle.dumps(tuple(values), protocol=5))
+        if len(self.pending) >= PENDING:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            self.conn.executemany("INSERT INTO row VALUES (?, ?, ?, ?)", self.pending.values())
+            self.pending.clear()
+
+    def _load(self, data: bytes) -> ParsedRow:
+        values = list(pickle.loads(data))
+        values[_CAUSE] = self.causes[values[_CAUSE]]
+        return ParsedRow(*values)
 
     def in_time_order(self, batch: int) -> Iterator[list[ParsedRow]]:
+        self._flush()
         cursor = self.conn.execute("SELECT data FROM row ORDER BY at, line")
         while chunk := cursor.fetchmany(batch):
-            yield [pickle.loads(data) for (data,) in chunk]
+            yield [self._load(data) for (data,) in chunk]

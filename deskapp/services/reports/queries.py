@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,6 +60,24 @@ _COLUMNS = (
     col(Complaint.contact_phone), col(Complaint.internal), col(Complaint.hidden_risk),
     col(Complaint.claimed_to), col(Complaint.updated_at),
 )  # fmt: skip
+# The UTC times among them, read as their stored text and made aware here in one step: through
+# the column type's two processors they were a third of reading a month's rows (issue 22).
+_TIMES = tuple(i for i, c in enumerate(_COLUMNS)
+               if isinstance(getattr(c, "type", None), UTCDateTime))  # fmt: skip
+_SELECTED = tuple(sa.type_coerce(c, sa.String()) if i in _TIMES else c
+                  for i, c in enumerate(_COLUMNS))  # fmt: skip
+
+
+def _utc(text: str | None) -> datetime | None:
+    """A stored UTC time ("YYYY-MM-DD HH:MM:SS.ffffff") as an aware datetime."""
+    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _row(values: Sequence[Any]) -> _Row:
+    found = list(values)
+    for i in _TIMES:
+        found[i] = _utc(found[i])
+    return _Row(*found)
 
 
 def _load_rows(desk: Desk, scope: Scope, start: datetime, end: datetime) -> list[_Row]:
@@ -82,7 +100,7 @@ def _load_rows_with(
     # index, which would read nearly every ticket of the store for a recent period: the tickets
     # closed after the start or still open are two ranges of ix_complaint_closed (issue 22).
     received_at = sa.literal_column("+complaint.received_at", UTCDateTime())
-    stmt = sa.select(*_COLUMNS, *extra)
+    stmt = sa.select(*_SELECTED, *extra)
     if join is not None:
         stmt = stmt.outerjoin(*join)
     stmt = stmt.where(
@@ -93,8 +111,9 @@ def _load_rows_with(
     if scope.terminal is not None:
         stmt = stmt.where(col(Complaint.terminal_code) == scope.terminal)
     width = len(_COLUMNS)
-    with desk.read() as session:
-        return [(_Row(*r[:width]), tuple(r[width:])) for r in session.execute(stmt)]
+    with desk.read() as session:  # (Core, not the ORM's execute: these are plain columns)
+        return [(_row(r[:width]), tuple(r[width:]))
+                for r in session.connection().execute(stmt)]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -171,7 +190,10 @@ def _load_refunds(desk: Desk, scope: Scope, start: datetime, end: datetime) -> l
             col(Refund.verified_at),
             col(Refund.paid_at),
         )
-        .join(Complaint, col(Complaint.id) == col(Refund.complaint_id))
+        # `+refund.complaint_id` keeps the planner from scanning every complaint of the store
+        # for the few refunds (it has no index on the verification time): it reads the
+        # refunds and looks each ticket up by its key (41 ms → under 1 ms, issue 22).
+        .join(Complaint, col(Complaint.id) == sa.literal_column("+refund.complaint_id"))
         .where(
             col(Complaint.hall_code).in_(scope.halls),
             col(Refund.verified_at) >= start,
