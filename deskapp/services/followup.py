@@ -391,10 +391,17 @@ def close(
     (责任界定: a department, a staff member, the customer, a third party) when recorded. The
     day close asks for the reaction of every ticket closed that day."""
     check_outcome(desk, outcome, required=True)
-    apply = _closing(desk, actor, outcome=outcome, finding=finding, satisfaction=satisfaction,
-                     responsible_kind=responsible_kind,
-                     responsible_department=responsible_department,
-                     responsible_staff=responsible_staff, responsible_note=responsible_note)  # fmt: skip
+    apply = _closing(
+        desk,
+        actor,
+        outcome=outcome,
+        finding=finding,
+        satisfaction=satisfaction,
+        responsible_kind=responsible_kind,
+        responsible_department=responsible_department,
+        responsible_staff=responsible_staff,
+        responsible_note=responsible_note,
+    )
     return _act(desk, actor, complaint_id, apply, late)
 
 
