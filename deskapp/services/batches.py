@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import col
 
-from deskapp.domain.batch import batch_matches
+from deskapp.domain.batch import batch_matches, check_start
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission
@@ -62,6 +62,8 @@ def open_batch(desk: Desk, actor: Actor, form: BatchForm) -> BatchIncident:
         parsed, time_error = read_local("started_at", form.started_at, desk.tz, now)
         if parsed is None:
             errors.append(time_error or FieldError("started_at", "error.required"))
+        elif start_error := check_start(parsed, now):
+            errors.append(start_error)
         else:
             started = parsed
     if errors:

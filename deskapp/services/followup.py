@@ -439,8 +439,8 @@ def close_each(
                 else:
                     told[complaint_id] = None
         # Audited like `close`'s own refusal, once what it refused is rolled back.
-        for refusal in refused:
-            record_refusal(desk, refusal)
+        for audited in refused:
+            record_refusal(desk, audited)
         progress("close", len(told), len(complaint_ids))
     return told
 
