@@ -195,6 +195,7 @@ class BatchScreen(WorkBoundary, Screen[None]):
                 self.closing = batch.id
                 self._progress(0, view.open_tickets, 0.0)
                 self.close_tickets(batch.id, checked["outcome"])
+            self.query_one("#batch-table", DataTable).focus()  # the list, while it runs
 
         spec = DialogSpec(t("batch.close", title=printable(batch.title)),
                           [FieldSpec("outcome", t("batch.field_outcome"), "area")],

@@ -128,3 +128,33 @@ def test_the_batch_close_tells_its_progress_and_closes_through_close_each(
     result = close_batch(desk, manager, batch.id, "光缆已修复", progress=lambda *a: told.append(a))
     assert sorted(result.closed) == sorted(tickets) and not result.skipped
     assert told[0] == ("close", 0, 3) and told[-1] == ("close", 3, 3)
+
+
+def test_a_start_far_ahead_or_far_back_is_refused_at_the_field_and_nothing_is_written(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    from deskapp.domain.batch import START_BACK, START_LEAD
+    from deskapp.domain.timefmt import format_local
+    from deskapp.store.models import BatchIncident
+
+    manager, now = actors["2001"], desk.clock.now()
+    before = _log(desk)
+    for typed, key in (
+        ("2099-12-12 08:00", "error.batch.start_ahead"),
+        (format_local(now + START_LEAD + timedelta(days=1), desk.tz), "error.batch.start_ahead"),
+        (format_local(now - START_BACK - timedelta(days=1), desk.tz), "error.batch.start_back"),
+        ("1999-12-12 08:00", "error.time.year_range"),
+    ):
+        with pytest.raises(RuleViolation) as refused:
+            open_batch(desk, manager, BatchForm(title="双十二预案", cause_code="PROMO",
+                                                campaign=True, started_at=typed))  # fmt: skip
+        assert [(e.field, e.key) for e in refused.value.errors] == [("started_at", key)], typed
+    assert _log(desk) == before
+    # A campaign plan a month ahead, an outage a week back: taken.
+    for typed in (
+        format_local(now + timedelta(days=30), desk.tz),
+        format_local(now - timedelta(days=7), desk.tz),
+    ):
+        open_batch(desk, manager, BatchForm(title="预案", cause_code="PROMO", started_at=typed))
+    with desk.read() as s:
+        assert len(s.scalars(sa.select(BatchIncident)).all()) == 2
