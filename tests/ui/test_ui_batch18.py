@@ -31,12 +31,13 @@ def _batches(desk: Desk, actors: dict[str, Actor]) -> BatchIncident:
     batch = open_batch(desk, actors["2001"], BatchForm(
         title="城东基站故障(光缆被挖断)", cause_code="NET.OUTAGE", area="城东片区三个小区",
         description="光缆被挖断,城东三个小区无信号", scripts="抢修中,预计今晚恢复"))  # fmt: skip
-    open_batch(desk, actors["2001"], BatchForm(title="双十二流量包预案", cause_code="PROMO",
-                                               campaign=True, scripts="活动规则以公示为准"))  # fmt: skip
-    form = IntakeForm(customer_name="李女士", contact_phone="13812345678", content="家里突然没有信号",
-                      demand="尽快恢复", cause_code="NET.OUTAGE.AREA",
-                      promised_reply_at=format_local(desk.clock.now() + timedelta(days=1),
-                                                     desk.tz))  # fmt: skip
+    plan = BatchForm(title="双十二流量包预案", cause_code="PROMO", campaign=True,
+                     scripts="活动规则以公示为准")  # fmt: skip
+    open_batch(desk, actors["2001"], plan)
+    tomorrow = format_local(desk.clock.now() + timedelta(days=1), desk.tz)
+    form = IntakeForm(customer_name="李女士", contact_phone="13812345678",
+                      content="家里突然没有信号", demand="尽快恢复",
+                      cause_code="NET.OUTAGE.AREA", promised_reply_at=tomorrow)  # fmt: skip
     ticket = take_complaint(desk, actors["1002"], form)
     link_to_batch(desk, actors["1002"], ticket.id, batch.id)
     return batch
@@ -68,8 +69,8 @@ async def test_the_close_shows_count_and_time_left_while_the_list_answers(
         reached.set()
         assert release.wait(30)
         progress("close", 500, 500)
-        return BatchClosed(closed=["x"] * 499, skipped={"y": "error.close.needs_level"},
-                           kept=[("GZ01-T01-20261124-0009", "error.close.needs_level")])  # fmt: skip
+        kept = [("GZ01-T01-20261124-0009", "error.close.needs_level")]
+        return BatchClosed(["x"] * 499, {"y": "error.close.needs_level"}, kept)
 
     monkeypatch.setattr(screen_module, "close_batch", slow_close)
     app = build_app(desk)
