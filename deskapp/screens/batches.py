@@ -38,7 +38,7 @@ from deskapp.services.batches import (
     close_batch,
     open_batch,
 )
-from deskapp.services.desk import Desk
+from deskapp.services.desk import Actor, Desk
 
 
 class BatchScreen(WorkBoundary, Screen[None]):
@@ -194,7 +194,7 @@ class BatchScreen(WorkBoundary, Screen[None]):
             if confirmed and "outcome" in checked:
                 self.closing = batch.id
                 self._progress(0, view.open_tickets, 0.0)
-                self.close_tickets(batch.id, checked["outcome"])
+                self.close_tickets(actor, batch.id, checked["outcome"])
             self.query_one("#batch-table", DataTable).focus()  # the list, while it runs
 
         spec = DialogSpec(t("batch.close", title=printable(batch.title)),
@@ -203,7 +203,7 @@ class BatchScreen(WorkBoundary, Screen[None]):
         self.app.push_screen(ActionDialog(spec, submit), done)
 
     @desk_work(group="batch-close")
-    def close_tickets(self, batch_id: str, outcome: str) -> None:
+    def close_tickets(self, actor: Actor, batch_id: str, outcome: str) -> None:
         """The close, off the screen's thread: the list and its keys answer meanwhile."""
         started = time.perf_counter()
 
@@ -211,7 +211,7 @@ class BatchScreen(WorkBoundary, Screen[None]):
             self.app.call_from_thread(self._progress, done, total or 0,
                                       time.perf_counter() - started)  # fmt: skip
 
-        result = close_batch(self.desk, signed_in_actor(self), batch_id, outcome, progress=told)
+        result = close_batch(self.desk, actor, batch_id, outcome, progress=told)
         self.app.call_from_thread(self._tickets_closed, result)
 
     def _progress(self, done: int, total: int, elapsed: float) -> None:
