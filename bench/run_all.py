@@ -13,7 +13,9 @@ import time
 from datetime import UTC, datetime
 
 from bench import (
+    batch_close,
     cli,
+    customer,
     intake_save,
     make_db,
     queue,
@@ -49,6 +51,8 @@ def main() -> None:
         ("intake_save", lambda: intake_save.run(saves, args.rows)),
         ("search", lambda: search.run(queries, args.rows)),
         ("queue", lambda: queue.run(queries, reps, args.rows)),
+        ("customer", lambda: customer.run(queries, args.rows)),
+        ("batch_close", lambda: batch_close.run(2 if args.quick else 3, args.rows)),
         (
             "reports",
             lambda: reports.run(reps, args.rows, 20_000 if args.quick else reports.IMPORT_ROWS),

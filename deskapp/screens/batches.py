@@ -1,10 +1,14 @@
 """批量投诉: the batch incidents, for the duty and hall managers (F11). A opens one (an outage,
-a bad promotion, or in advance with a marketing campaign and its scripts); Enter closes the one
-under the cursor with one outcome, written onto each of its tickets still being handled
-through the ordinary close (the service says which the rules kept open, and why)."""
+a bad promotion, or in advance with a marketing campaign and its scripts; the cause picked by
+its words, as at intake); Enter closes the one under the cursor with one outcome, written onto
+each of its tickets still being handled through the ordinary close, in the background with
+the count and the time left on screen (the service says which the rules kept open, and why).
+Below the list, the batch under the cursor in full (area, start, description, scripts)."""
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from textual import on
@@ -21,11 +25,20 @@ from deskapp.incidents import Fault
 from deskapp.screens.boundary import WorkBoundary, desk_work
 from deskapp.screens.desk_app import desk_app, signed_in_actor
 from deskapp.screens.keys import keyed
+from deskapp.screens.search import fit
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.status_line import StatusLine
-from deskapp.services.batches import BatchForm, BatchView, batches, close_batch, open_batch
-from deskapp.services.desk import Desk
+from deskapp.services.batches import (
+    BatchClosed,
+    BatchForm,
+    BatchView,
+    batches,
+    check_close,
+    close_batch,
+    open_batch,
+)
+from deskapp.services.desk import Actor, Desk
 
 
 class BatchScreen(WorkBoundary, Screen[None]):
@@ -37,14 +50,21 @@ class BatchScreen(WorkBoundary, Screen[None]):
             Binding("a", "open_batch", t("batch.open")),
         ],
     )
+    # The table's columns fit 80 columns (titles and causes cut with …, the batch in full
+    # below): wider, the table grew a horizontal scroll bar, a dark bar above the hint line.
     DEFAULT_CSS = """
-    BatchScreen #batch-table { height: 1fr; }
+    BatchScreen #batch-table { height: 1fr; overflow-x: hidden; }
+    BatchScreen #batch-detail { padding: 0 1; height: auto; max-height: 4; }
+    BatchScreen #batch-progress { padding: 0 1; color: $warning; height: auto; }
     BatchScreen #batch-line { padding: 0 1; color: $text-muted; height: auto; }
     """
+    TITLE_WIDTH = 16
+    CAUSE_WIDTH = 12
 
     def __init__(self) -> None:
         super().__init__()
         self.views: list[BatchView] = []
+        self.closing: str | None = None  # the batch whose tickets are being closed now
 
     @property
     def desk(self) -> Desk:
@@ -54,13 +74,16 @@ class BatchScreen(WorkBoundary, Screen[None]):
         yield StatusLine()
         table: DataTable[str] = DataTable(id="batch-table", cursor_type="row", zebra_stripes=True)
         yield table
+        yield Static("", id="batch-detail")
+        progress = Static("", id="batch-progress")
+        progress.display = False
+        yield progress
         yield Static(t("batch.hint"), id="batch-line")
         yield DeskFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#batch-table", DataTable)
-        for key in ("col_status", "col_title", "col_tickets", "col_cause", "col_area",
-                    "col_started"):  # fmt: skip
+        for key in ("col_status", "col_title", "col_tickets", "col_cause", "col_started"):
             table.add_column(t(f"batch.{key}"), key=key)
         self.load()
 
@@ -71,28 +94,59 @@ class BatchScreen(WorkBoundary, Screen[None]):
 
     def _show(self, views: list[BatchView]) -> None:
         self.views = views
-        causes = self.desk.refdata.causes
         table = self.query_one("#batch-table", DataTable)
         table.clear()
         for i, v in enumerate(views):
             b = v.batch
-            cause = causes.path(b.cause_code).label if b.cause_code in causes else b.cause_code
-            status = t(f"batch.status_{b.status}") + (f" · {t('batch.campaign')}" if b.campaign
-                                                       else "")  # fmt: skip
-            table.add_row(status, printable(b.title),
-                          t("batch.tickets", total=v.tickets, open=v.open_tickets), cause,
-                          printable(b.area), format_local(b.started_at, self.desk.tz),
+            status = t(f"batch.status_{b.status}") + (f"·{t('batch.campaign_short')}" if b.campaign
+                                                      else "")  # fmt: skip
+            table.add_row(status, fit(printable(b.title), self.TITLE_WIDTH),
+                          t("batch.tickets", total=v.tickets, open=v.open_tickets),
+                          fit(self._cause(b.cause_code, full=False), self.CAUSE_WIDTH),
+                          format_local(b.started_at, self.desk.tz)[5:],
                           key=str(i))  # fmt: skip
+        self._detail()
         table.focus()
+
+    def _cause(self, code: str, *, full: bool) -> str:
+        causes = self.desk.refdata.causes
+        if code not in causes:
+            return code
+        path = causes.path(code)
+        return path.label if full else path.label.split(" › ")[-1]
+
+    @on(DataTable.RowHighlighted, "#batch-table")
+    def _detail(self) -> None:
+        """The batch under the cursor in full: what the cut columns leave out."""
+        detail = self.query_one("#batch-detail", Static)
+        row = self.query_one("#batch-table", DataTable).cursor_row
+        if not self.views or not 0 <= row < len(self.views):
+            detail.update(t("batch.none"))
+            return
+        b = self.views[row].batch
+        parts = [
+            f"{printable(b.title)} · {self._cause(b.cause_code, full=True)}",
+            t("batch.detail_started", at=format_local(b.started_at, self.desk.tz)),
+        ]
+        if b.area:
+            parts.append(t("batch.detail_area", area=printable(b.area)))
+        lines = ["  ".join(parts)]
+        if b.description:
+            lines.append(printable(b.description).replace("\n", " "))
+        if b.scripts:
+            lines.append(t("batch.detail_scripts", text=printable(b.scripts).replace("\n", " ")))
+        if b.outcome:
+            lines.append(t("batch.detail_outcome", text=printable(b.outcome).replace("\n", " ")))
+        detail.update("\n".join(lines))
 
     def action_open_batch(self) -> None:
         desk, actor = self.desk, signed_in_actor(self)
         fields = [
             FieldSpec("title", t("batch.field_title"), max_length=80),
-            FieldSpec("cause_code", t("batch.field_cause"), placeholder="NET.OUTAGE",
-                      max_length=80),
+            FieldSpec("cause_code", t("batch.field_cause"), "cause",
+                      placeholder=t("batch.cause_placeholder")),
             FieldSpec("area", t("batch.field_area"), max_length=200),
-            FieldSpec("started_at", t("batch.field_started"), placeholder="2026-11-24 08:00",
+            FieldSpec("started_at", t("batch.field_started"), placeholder=self._start_example(),
                       max_length=20),
             FieldSpec("description", t("batch.field_description"), "area"),
             FieldSpec("scripts", t("batch.field_scripts"), "area"),
@@ -101,13 +155,20 @@ class BatchScreen(WorkBoundary, Screen[None]):
 
         def submit(values: dict[str, Any]) -> None:
             open_batch(desk, actor, BatchForm(
-                title=values["title"], cause_code=values["cause_code"].strip().upper(),
+                title=values["title"], cause_code=values["cause_code"],
                 area=values["area"], started_at=values["started_at"],
                 description=values["description"], scripts=values["scripts"],
                 campaign=bool(values["campaign"])))  # fmt: skip
 
-        spec = DialogSpec(t("batch.open"), fields, intro=t("batch.open_intro"))
+        spec = DialogSpec(t("batch.open"), fields, intro=t("batch.open_intro"),
+                          causes=desk.refdata.causes)  # fmt: skip
         self.app.push_screen(ActionDialog(spec, submit), self._after)
+
+    def _start_example(self) -> str:
+        """Today-relative, like every time field: an hour ago, and today's 时:分 form."""
+        example = self.desk.clock.now().astimezone(self.desk.tz) - timedelta(hours=1)
+        return t("batch.started_example", example=example.strftime("%Y-%m-%d %H:00"),
+                 short=example.strftime("%H:00"))  # fmt: skip
 
     @on(DataTable.RowSelected, "#batch-table")
     def _close(self) -> None:
@@ -118,32 +179,72 @@ class BatchScreen(WorkBoundary, Screen[None]):
         batch = view.batch
         if batch.status != "open" and not view.open_tickets:
             return  # a closed batch is opened again only for the tickets it left open
+        if self.closing is not None:
+            self.notify(t("batch.busy"), timeout=6)
+            return
         desk, actor = self.desk, signed_in_actor(self)
-        outcome: dict[str, Any] = {}
+        checked: dict[str, str] = {}
 
         def submit(values: dict[str, Any]) -> None:
-            outcome["result"] = close_batch(desk, actor, batch.id, values["outcome"])
+            # Refusals (permission, outcome) are said in the dialog; the close itself runs
+            # after it, in the background, with its progress on this screen.
+            checked["outcome"] = check_close(desk, actor, batch.id, values["outcome"])
 
-        def done(closed: bool | None) -> None:
-            result = outcome.get("result")
-            if closed and result is not None:
-                text = t("batch.closed", closed=len(result.closed), kept=len(result.skipped))
-                if result.kept:
-                    text += t("batch.kept", tickets="、".join(
-                        f"{no}({t(key)})" for no, key in result.kept))  # fmt: skip
-                self.notify(text, timeout=15)
-            self._after(closed)
+        def done(confirmed: bool | None) -> None:
+            if confirmed and "outcome" in checked:
+                self.closing = batch.id
+                self._progress(0, view.open_tickets, 0.0)
+                self.close_tickets(actor, batch.id, checked["outcome"])
+            self.query_one("#batch-table", DataTable).focus()  # the list, while it runs
 
         spec = DialogSpec(t("batch.close", title=printable(batch.title)),
                           [FieldSpec("outcome", t("batch.field_outcome"), "area")],
                           intro=t("batch.close_intro"))  # fmt: skip
         self.app.push_screen(ActionDialog(spec, submit), done)
 
+    @desk_work(group="batch-close")
+    def close_tickets(self, actor: Actor, batch_id: str, outcome: str) -> None:
+        """The close, off the screen's thread: the list and its keys answer meanwhile."""
+        started = time.perf_counter()
+
+        def told(step: str, done: int, total: int | None) -> None:
+            self.app.call_from_thread(self._progress, done, total or 0,
+                                      time.perf_counter() - started)  # fmt: skip
+
+        result = close_batch(self.desk, actor, batch_id, outcome, progress=told)
+        self.app.call_from_thread(self._tickets_closed, result)
+
+    def _progress(self, done: int, total: int, elapsed: float) -> None:
+        line = self.query_one("#batch-progress", Static)
+        line.display = True
+        if done and total > done:
+            left = t("batch.left", seconds=max(1, round(elapsed / done * (total - done))))
+        else:
+            left = t("batch.left_unknown") if total > done else ""
+        line.update(t("batch.progress", done=done, total=total, left=left))
+
+    def _tickets_closed(self, result: BatchClosed) -> None:
+        self.closing = None
+        self.query_one("#batch-progress", Static).display = False
+        text = t("batch.closed", closed=len(result.closed), kept=len(result.skipped))
+        if result.kept:
+            text += t("batch.kept", tickets="、".join(
+                f"{no}({t(key)})" for no, key in result.kept))  # fmt: skip
+        self.notify(text, timeout=15)
+        self.load()
+
     def _after(self, done: bool | None) -> None:
         if done:
             self.load()
 
     def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
+        if worker.group == "batch-close":
+            # Not closed, or only in part (the tickets closed so far stay closed): said, and
+            # Enter on the batch again closes the rest.
+            self.closing = None
+            self.query_one("#batch-progress", Static).update(fault.message)
+            self.load()
+            return True
         if worker.group == "batches":
             self.query_one("#batch-line", Static).update(fault.message)
             return True

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import col
 
-from deskapp.domain.batch import batch_matches
+from deskapp.domain.batch import batch_matches, check_start
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission
@@ -23,6 +23,7 @@ from deskapp.services.audit import enforce
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
+from deskapp.services.progress import Progress, no_progress
 from deskapp.store.models import BatchIncident, Complaint
 
 OPEN_STATUSES = tuple(sorted(s.value for s in ACTIVE))  # still being handled
@@ -61,6 +62,8 @@ def open_batch(desk: Desk, actor: Actor, form: BatchForm) -> BatchIncident:
         parsed, time_error = read_local("started_at", form.started_at, desk.tz, now)
         if parsed is None:
             errors.append(time_error or FieldError("started_at", "error.required"))
+        elif start_error := check_start(parsed, now):
+            errors.append(start_error)
         else:
             started = parsed
     if errors:
@@ -127,25 +130,19 @@ class BatchClosed:
     kept: list[tuple[str, str]] = field(default_factory=list)  # (ticket number, why) to show
 
 
-def close_batch(desk: Desk, actor: Actor, batch_id: str, outcome: str) -> BatchClosed:
+def close_batch(
+    desk: Desk, actor: Actor, batch_id: str, outcome: str, *, progress: Progress = no_progress
+) -> BatchClosed:
     """Close the incident: every linked ticket still open is closed with the outcome through
-    followup.close, one transaction each (a ticket the rules keep open, e.g. a 重大 one whose
-    report is not filed, or one about the closing manager, is left open and said); then the
-    batch itself. Safe to run again: tickets already closed are not touched twice."""
-    enforce(desk, actor, Permission.MANAGE_BATCH, subject=batch_id)
+    the ordinary close (followup.close_each: each ticket's own rules, event and clocks, many
+    tickets per transaction; a ticket the rules keep open, e.g. a 重大 one whose report is not
+    filed, or one about the closing manager, is left open and said); then the batch itself.
+    `progress("close", done, total)` as the tickets close. Safe to run again: tickets already
+    closed are not touched twice."""
+    outcome = check_close(desk, actor, batch_id, outcome)
     with desk.read() as session:
         batch = session.get(BatchIncident, batch_id)
-        if batch is None:
-            raise RuleViolation.single("batch", "error.batch.not_open")
-        already_closed = batch.status != "open"
-        if already_closed:
-            # Tickets kept open at the close, or linked later (offline on another terminal):
-            # they are closed with the batch's own outcome.
-            outcome = batch.outcome or outcome
-    error = check_text("outcome", outcome, required=True, max_len=4000, multiline=True)
-    if error:
-        raise RuleViolation([error])
-    with desk.read() as session:
+        already_closed = batch is None or batch.status != "open"
         linked = list(
             session.scalars(
                 sa.select(col(Complaint.id))
@@ -155,13 +152,13 @@ def close_batch(desk: Desk, actor: Actor, batch_id: str, outcome: str) -> BatchC
             )
         )  # fmt: skip
     result = BatchClosed()
-    for complaint_id in linked:
-        try:
-            followup.close(desk, actor, complaint_id, outcome=outcome)
-        except RuleViolation as refused:
-            result.skipped[complaint_id] = refused.errors[0].key
-        else:
+    for complaint_id, refusal in followup.close_each(
+        desk, actor, linked, outcome=outcome, progress=progress
+    ).items():
+        if refusal is None:
             result.closed.append(complaint_id)
+        else:
+            result.skipped[complaint_id] = refusal.errors[0].key
     if result.skipped:
         with desk.read() as session:
             numbers: dict[str, str] = {
@@ -181,6 +178,24 @@ def close_batch(desk: Desk, actor: Actor, batch_id: str, outcome: str) -> BatchC
         found.status, found.outcome = "closed", outcome.strip()
         found.closed_by, found.closed_at = actor.id, desk.clock.now()
     return result
+
+
+def check_close(desk: Desk, actor: Actor, batch_id: str, outcome: str) -> str:
+    """What closing the batch would be refused for, before any ticket is touched (the close
+    dialog asks it, then the close runs in the background): the permission, the batch, the
+    outcome. The outcome to write: a batch already closed keeps its own (the tickets kept open
+    at the close, or linked later offline on another terminal, are closed with it)."""
+    enforce(desk, actor, Permission.MANAGE_BATCH, subject=batch_id)
+    with desk.read() as session:
+        batch = session.get(BatchIncident, batch_id)
+        if batch is None:
+            raise RuleViolation.single("batch", "error.batch.not_open")
+        if batch.status != "open":
+            outcome = batch.outcome or outcome
+    error = check_text("outcome", outcome, required=True, max_len=4000, multiline=True)
+    if error:
+        raise RuleViolation([error])
+    return outcome
 
 
 @dataclass(frozen=True)

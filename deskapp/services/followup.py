@@ -5,7 +5,7 @@ machine, and brings the complaint's clocks up to date."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -18,7 +18,12 @@ from deskapp.domain.enums import Channel, ClaimedTo, RefundMethod, Satisfaction,
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_promised_at, check_text
 from deskapp.domain.money import format_yuan, from_fen, negative_amount, to_fen
-from deskapp.domain.permissions import Permission, check_escalation_by, require
+from deskapp.domain.permissions import (
+    Permission,
+    PermissionRefused,
+    check_escalation_by,
+    require,
+)
 from deskapp.domain.recusal import check_recusal
 from deskapp.domain.refund import (
     check_ceiling,
@@ -54,10 +59,12 @@ from deskapp.domain.visits import (
 )
 from deskapp.i18n import t
 from deskapp.ids import uuid7
+from deskapp.services.audit import record_refusal
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
 from deskapp.services.deadlines import events_of, refresh_clocks, ticket_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
+from deskapp.services.progress import Progress, no_progress
 from deskapp.services.refunds import (
     RefundForm,
     approve_beyond_rule,
@@ -72,6 +79,9 @@ from deskapp.services.staff import verify_manager
 from deskapp.store.models import Complaint, ComplaintEvent, Refund, Staff
 
 NOTE_LIMIT = 2000
+# Tickets per write transaction when many are closed at once (close_each): a batch of 500 in
+# ten commits, each short enough that the other terminals' writes and a sync wait little.
+CLOSE_CHUNK = 50
 
 
 class PauseReason(StrEnum):
@@ -130,25 +140,41 @@ def _act(
     closed)."""
     manager = approve_late(desk, late)
     with desk.write(actor.id) as session:
-        complaint = session.get(Complaint, complaint_id)
-        if complaint is None:
-            raise RuleViolation.single("complaint", "error.complaint.unknown")
-        check_recusal(actor.id, complaint.accused_staff_id)
-        rewrites = [local_day(complaint.registered_at, desk.tz)] if rewrites_registered_day else []
-        closed = _closed_facts(complaint)
-        now = desk.clock.now()
-        event = apply(session, complaint, now)
-        closed_at = closed[0]
-        if closed_at is not None and _closed_facts(complaint) != closed:
-            # A visit that reopens the ticket or records another satisfaction rewrites what
-            # the day it was closed counted (its outcome and satisfaction).
-            rewrites.append(local_day(closed_at, desk.tz))
-        # Checked after `apply` (which only changed this transaction: a refusal rolls it back)
-        # so that what the action changed decides the days it rewrites.
-        guard_complaint(session, desk, actor, complaint, late, manager, rewrites=tuple(rewrites))
-        session.add(event)
-        complaint.updated_at = now
-        refresh_clocks(session, desk, complaint)
+        return _act_in(session, desk, actor, complaint_id, apply, late, manager,
+                       rewrites_registered_day=rewrites_registered_day)  # fmt: skip
+
+
+def _act_in(
+    session: Session,
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    apply: Callable[[Session, Complaint, datetime], ComplaintEvent],
+    late: LateApproval | None,
+    manager: Actor | None,
+    *,
+    rewrites_registered_day: bool = False,
+) -> ActionResult:
+    """`_act`'s work inside a write transaction it is given (close_each: many tickets in one)."""
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None:
+        raise RuleViolation.single("complaint", "error.complaint.unknown")
+    check_recusal(actor.id, complaint.accused_staff_id)
+    rewrites = [local_day(complaint.registered_at, desk.tz)] if rewrites_registered_day else []
+    closed = _closed_facts(complaint)
+    now = desk.clock.now()
+    event = apply(session, complaint, now)
+    closed_at = closed[0]
+    if closed_at is not None and _closed_facts(complaint) != closed:
+        # A visit that reopens the ticket or records another satisfaction rewrites what
+        # the day it was closed counted (its outcome and satisfaction).
+        rewrites.append(local_day(closed_at, desk.tz))
+    # Checked after `apply` (which only changed this transaction: a refusal rolls it back)
+    # so that what the action changed decides the days it rewrites.
+    guard_complaint(session, desk, actor, complaint, late, manager, rewrites=tuple(rewrites))
+    session.add(event)
+    complaint.updated_at = now
+    refresh_clocks(session, desk, complaint)
     return ActionResult(complaint, event)
 
 
@@ -365,6 +391,73 @@ def close(
     (责任界定: a department, a staff member, the customer, a third party) when recorded. The
     day close asks for the reaction of every ticket closed that day."""
     check_outcome(desk, outcome, required=True)
+    apply = _closing(
+        desk,
+        actor,
+        outcome=outcome,
+        finding=finding,
+        satisfaction=satisfaction,
+        responsible_kind=responsible_kind,
+        responsible_department=responsible_department,
+        responsible_staff=responsible_staff,
+        responsible_note=responsible_note,
+    )
+    return _act(desk, actor, complaint_id, apply, late)
+
+
+def close_each(
+    desk: Desk,
+    actor: Actor,
+    complaint_ids: Sequence[str],
+    *,
+    outcome: str,
+    chunk: int = CLOSE_CHUNK,
+    progress: Progress = no_progress,
+) -> dict[str, RuleViolation | None]:
+    """结案 of many tickets with one outcome (a batch incident's close): each ticket exactly as
+    `close` closes it (its recusal, day lock, severity chain, event and clocks), but `chunk`
+    tickets per write transaction, each in a savepoint, so that a ticket the rules refuse
+    is rolled back alone and the others close. What each ticket came to (None: closed), in
+    order; `progress("close", done, total)` after each transaction."""
+    check_outcome(desk, outcome, required=True)
+    apply = _closing(desk, actor, outcome=outcome)
+    told: dict[str, RuleViolation | None] = {}
+    progress("close", 0, len(complaint_ids))
+    for start in range(0, len(complaint_ids), chunk):
+        refused: list[PermissionRefused] = []
+        with desk.write(actor.id) as session:
+            for complaint_id in complaint_ids[start : start + chunk]:
+                try:
+                    # Flushed where the close needs it (refresh_clocks) and at the savepoint's
+                    # end, not before each of the day lock's reads: a flush per ticket less.
+                    with session.begin_nested(), session.no_autoflush:
+                        _act_in(session, desk, actor, complaint_id, apply, None, None)
+                except RuleViolation as refusal:
+                    told[complaint_id] = refusal
+                    if isinstance(refusal, PermissionRefused):
+                        refused.append(refusal)
+                else:
+                    told[complaint_id] = None
+        # Audited like `close`'s own refusal, once what it refused is rolled back.
+        for audited in refused:
+            record_refusal(desk, audited)
+        progress("close", len(told), len(complaint_ids))
+    return told
+
+
+def _closing(
+    desk: Desk,
+    actor: Actor,
+    *,
+    outcome: str,
+    finding: str = "",
+    satisfaction: str = "",
+    responsible_kind: str = "",
+    responsible_department: str = "",
+    responsible_staff: str = "",
+    responsible_note: str = "",
+) -> Callable[[Session, Complaint, datetime], ComplaintEvent]:
+    """What 结案 does to one ticket, inside `_act`'s transaction."""
     reaction = satisfaction_of(satisfaction) if satisfaction else None
 
     note_text = _note(responsible_note, "responsible_note", required=False)
@@ -411,7 +504,7 @@ def close(
             **responsible_data,
         )
 
-    return _act(desk, actor, complaint_id, apply, late)
+    return apply
 
 
 def _check_closable(desk: Desk, session: Session, c: Complaint) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import InstanceState, Session
+from sqlalchemy.orm import InstanceState, Session, SessionTransaction
 from sqlmodel import col
 
 from deskapp.domain.hlc import Stamp, tick
@@ -70,27 +70,35 @@ def _row_fields(obj: RecordTable, only_changed: bool) -> dict[str, Any]:
     return fields
 
 
+# Built once: a flush runs these two statements every time (a batch close flushes a thousand
+# times), and building the statement is most of their cost.
+_READ_TERMINAL = sa.select(
+    col(Terminal.node_id), col(Terminal.last_seq), col(Terminal.hlc_wall_ms),
+    col(Terminal.hlc_counter),
+)  # fmt: skip
+_ADVANCE_TERMINAL = (
+    sa.update(Terminal)
+    .where(col(Terminal.node_id) == sa.bindparam("b_node"),
+           col(Terminal.last_seq) == sa.bindparam("b_last"))
+    .values(last_seq=sa.bindparam("b_seq"), hlc_wall_ms=sa.bindparam("b_wall"),
+            hlc_counter=sa.bindparam("b_counter"))
+)  # fmt: skip
+
+
 def _next_stamp_and_seqs(
     connection: sa.Connection, count: int, now: datetime
 ) -> tuple[str, list[int], str]:
-    terminal = connection.execute(
-        sa.select(
-            col(Terminal.node_id),
-            col(Terminal.last_seq),
-            col(Terminal.hlc_wall_ms),
-            col(Terminal.hlc_counter),
-        )
-    ).one_or_none()
+    terminal = connection.execute(_READ_TERMINAL).one_or_none()
     if terminal is None:
         raise UnloggedWriteError("terminal is not initialised (run `deskapp init`)")
     node_id, last_seq, wall, counter = terminal
     stamp = tick(Stamp(wall, counter, node_id), int(now.timestamp() * 1000))
     first = last_seq + 1
     connection.execute(
-        sa.update(Terminal)
-        .where(col(Terminal.node_id) == node_id, col(Terminal.last_seq) == last_seq)
-        .values(last_seq=last_seq + count, hlc_wall_ms=stamp.wall_ms, hlc_counter=stamp.counter)
-    )
+        _ADVANCE_TERMINAL,
+        {"b_node": node_id, "b_last": last_seq, "b_seq": last_seq + count,
+         "b_wall": stamp.wall_ms, "b_counter": stamp.counter},
+    )  # fmt: skip
     return node_id, list(range(first, first + count)), stamp.encode()
 
 
@@ -183,10 +191,12 @@ def _end_logged_flush(session: Session, flush_context: Any) -> None:
     set_write_mode(session.connection(), WriteMode.CLOSED)
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _end_transaction(session: Session) -> None:
-    session.info.pop(TXN_KEY, None)
+@event.listens_for(Session, "after_transaction_end")
+def _end_transaction(session: Session, transaction: SessionTransaction) -> None:
+    # The root transaction only: a savepoint's end (followup.close_each: one per ticket) is
+    # not the end of the store transaction its changes are committed in.
+    if transaction.parent is None:
+        session.info.pop(TXN_KEY, None)
 
 
 class WriteMode(IntEnum):

@@ -485,12 +485,14 @@ class HallStore:
 
     def bootstrap_roots(self, since: datetime) -> list[str]:
         """What a new terminal needs: all staff, every open complaint, the whole watch list
-        (intake shows it whatever its age) with every complaint of its customers, and every
-        root touched since `since` (staff first, so that references resolve)."""
+        (intake shows it whatever its age) with every complaint of its customers, every open
+        batch incident with every ticket linked to it (intake suggests the batch and its close
+        reaches them, however long the outage has lasted), and every root touched since
+        `since` (staff first, so that references resolve)."""
         # The complaints of every watch-listed customer (by contact phone or service number),
         # however old: the entry is hidden from the staff member they accuse (当事人回避), and a
         # new terminal can only know that from the complaints themselves.
-        watched = sorted(self._complaints_of_watched())
+        watched = sorted(self._complaints_of_watched() | self._open_batches_and_tickets())
         with self.read() as conn:
             return list(
                 conn.execute(
@@ -510,6 +512,33 @@ class HallStore:
                     .order_by((hall_root.c.entity != "staff"), hall_root.c.root_id)
                 ).scalars()
             )
+
+    def _open_batches_and_tickets(self) -> set[str]:
+        """The ids of the batch incidents still open (the newest status each change says) and
+        of the complaints ever linked to one of them."""
+        with self.read() as conn:
+            latest: dict[str, tuple[str, str]] = {}  # batch id -> (hlc, status)
+            for entity_id, fields, hlc in conn.execute(
+                sa.select(hall_change.c.entity_id, hall_change.c.fields, hall_change.c.hlc).where(
+                    hall_change.c.entity == "batch_incident"
+                )
+            ):
+                status = json.loads(fields).get("status")
+                if isinstance(status, str) and hlc > latest.get(entity_id, ("", ""))[0]:
+                    latest[entity_id] = (hlc, status)
+            open_ids = sorted(b for b, (_, status) in latest.items() if status == "open")
+            found, wanted = set(open_ids), set(open_ids)
+            for chunk in chunks(open_ids):
+                rows = conn.execute(
+                    sa.select(hall_change.c.root_id, hall_change.c.fields).where(
+                        hall_change.c.entity == "complaint",
+                        sa.or_(*(hall_change.c.fields.like(f'%"{b}"%') for b in chunk)),
+                    )
+                )
+                for root_id, fields in rows:
+                    if json.loads(fields).get("batch_id") in wanted:
+                        found.add(root_id)
+        return found
 
     def _complaints_of_watched(self) -> set[str]:
         """The ids of the complaints whose contact phone or service number is on the watch

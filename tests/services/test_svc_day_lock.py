@@ -66,9 +66,11 @@ EXEMPT = {
     "(each change audited by its watch_event)",
     "cases.mark_case": "a teaching case for the morning meeting, not a day's record",
     "batches.open_batch": "the incident itself, not a ticket: a day's record counts tickets",
-    "batches.close_batch": "closes each linked ticket through followup.close, which meets the "
-    "day lock (a ticket refused by it is left open and said: error.day.locked); the batch row "
-    "itself is not a day's record",
+    "batches.close_batch": "closes each linked ticket through followup.close_each, which meets "
+    "the day lock (a ticket refused by it is left open and said: error.day.locked); the batch "
+    "row itself is not a day's record",
+    "followup.close_each": "each ticket through close's own _act_in, whose guard_complaint meets "
+    "the day lock with no late approval: a ticket of a locked day is refused alone, kept open",
 }
 
 

@@ -528,3 +528,43 @@ def test_a_new_terminal_hides_the_watch_entry_from_the_staff_an_old_complaint_ac
         a.close()
         if c is not None:
             c.close()
+
+
+def test_an_open_batch_older_than_the_window_comes_whole_with_its_linked_tickets(
+    tmp_path: Path, hall_url: str
+) -> None:
+    from deskapp.services.batches import BatchForm, close_batch, open_batch
+    from deskapp.store.models import BatchIncident
+
+    a = first_terminal(tmp_path)
+    c = None
+    try:
+        manager, handler = a.actors["2001"], a.actors["1001"]
+        a.clock.advance(-timedelta(days=180))  # a long outage, opened half a year ago
+        outage = open_batch(a.desk, manager, BatchForm(title="城东基站故障", cause_code="NET"))
+        done = open_batch(a.desk, manager, BatchForm(title="旧故障", cause_code="NET"))
+        linked_closed = take(a, contact_phone="13911110011", batch_id=outage.id)
+        followup.close(a.desk, handler, linked_closed, outcome="临时恢复")
+        linked_open = take(a, contact_phone="13911110012", batch_id=outage.id)
+        of_done = take(a, contact_phone="13911110013", batch_id=done.id)
+        a.clock.advance(timedelta(hours=2))
+        close_batch(a.desk, manager, done.id, "已修复")
+        a.clock.advance(timedelta(days=180) - timedelta(hours=2))
+        assert sync(a.desk, hall_url).ok
+
+        c = new_terminal(tmp_path, "T03")
+        assert sync(c.desk, hall_url, window_days=90).ok
+        assert ids(c.desk, BatchIncident) == {outage.id}  # the closed old batch stays behind
+        assert {linked_closed, linked_open} <= ids(c.desk, Complaint)
+        assert of_done not in ids(c.desk, Complaint)
+        with c.desk.read() as s:
+            here = s.get(BatchIncident, outage.id)
+            assert here is not None and here.status == "open" and here.title == "城东基站故障"
+        # Closed on the new terminal, the batch reaches what it needs to.
+        assert close_batch(c.desk, c.actors["2001"], outage.id, "光缆已修复").closed == [
+            linked_open
+        ]
+    finally:
+        a.close()
+        if c is not None:
+            c.close()

@@ -345,10 +345,14 @@ async def test_f11_opens_and_closes_a_batch_and_the_detail_links_and_marks(
         await settle(pilot)
         await type_text(pilot, "城东基站故障")
         await pilot.press("tab")
-        await type_text(pilot, "NET.OUTAGE")
+        await type_text(pilot, "通信中断")  # the cause by its words, as at intake
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, BatchScreen) and len(app.screen.views) == 1
+        assert app.screen.views[0].batch.cause_code == "NET.OUTAGE.AREA"
         # Later, from the ticket: B links it to the open batch.
         app.push_screen(DetailScreen(ticket.id))
         await settle(pilot)
@@ -367,6 +371,8 @@ async def test_f11_opens_and_closes_a_batch_and_the_detail_links_and_marks(
         await settle(pilot)
         app.screen.query_one("#f-outcome", TextArea).load_text("光缆已修复,信号恢复")
         await pilot.press("ctrl+s")
+        await settle(pilot)
+        await app.workers.wait_for_complete()  # the close runs in the background
         await settle(pilot)
         assert "已结案 1 张" in " ".join(n.message for n in notifications(app))
         # The closed ticket becomes a teaching case (K on its detail).

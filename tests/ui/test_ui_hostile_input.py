@@ -52,6 +52,7 @@ from deskapp.screens.app import DeskApp
 from deskapp.screens.queue_actions import ACTIONS
 from deskapp.screens.textual_private import select_options
 from deskapp.screens.widgets.action_dialog import ActionDialog
+from deskapp.screens.widgets.cause_picker import CausePicker
 from deskapp.screens.widgets.field import Field
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.followup import request_explanation
@@ -707,6 +708,8 @@ OTHER_VALID = {"f-from": "2026-11-01", "f-to": "2026-11-24", "f-reply": "已回�
 OTHER_VALID.update({"f-customer": "13812345678", "f-customer_name": "李女士",  # issue 18
                     "f-advice": "先听完再解释", "f-solved": "已建微站", "f-refused": "拒绝索赔",
                     "f-review_on": "2026-12-31"})  # fmt: skip
+VALID_CAUSE = "NET.OUTAGE.AREA"  # the batch dialog's cause picker: picked (its query emptied first)
+OTHER_VALID.update({"cause-query": ""})
 OTHER_VALID.update({"f-title": "城东基站故障", "f-cause_code": "NET.OUTAGE", "f-area": "城东",  # 18
                     "f-started_at": "", "f-description": "光缆被挖断", "f-scripts": "抢修中",
                     "f-outcome": "已修复", "f-lesson": "先查证后退费"})  # fmt: skip
@@ -727,6 +730,8 @@ async def try_dialog(pilot: Pilot, desk: Desk, text: str, name: str) -> None:
                 other.load_text(valid[str(other.id)])
             else:
                 other.value = valid[str(other.id)]  # type: ignore[attr-defined]
+        for picker in dialog.query(CausePicker):  # a cause is picked, not typed (issue 18)
+            picker.set_code(VALID_CAUSE)
         widget = widgets[index]
         before = last_seq(desk)
         await paste(pilot, widget, text)

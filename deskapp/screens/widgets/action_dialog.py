@@ -12,14 +12,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Select, Static, TextArea
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 from textual.worker import Worker
 
+from deskapp.domain.categories import CauseTree
 from deskapp.domain.errors import RuleViolation
 from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
 from deskapp.screens.boundary import WorkBoundary, desk_work
 from deskapp.screens.keys import keyed
+from deskapp.screens.widgets.cause_picker import CausePicker
 from deskapp.screens.widgets.field import Field, FieldSpec, field_widget
 from deskapp.services.pins import secret_pin
 
@@ -31,6 +34,7 @@ class DialogSpec:
     title: str
     fields: Sequence[FieldSpec] = field(default_factory=tuple)
     intro: str = ""
+    causes: CauseTree | None = None  # the tree a "cause" field picks from
 
 
 class ActionDialog(WorkBoundary, ModalScreen[bool]):
@@ -87,7 +91,7 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
                 # A check box carries its own label: no second one above it.
                 yield Field(
                     spec.label if spec.kind != "check" else "",
-                    field_widget(spec),
+                    self._widget(spec),
                     name=spec.name,
                     classes="-check" if spec.kind == "check" else "",
                 )
@@ -101,6 +105,19 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
                     compact=True,
                 )
 
+    def _widget(self, spec: FieldSpec) -> Widget:
+        if spec.kind == "cause":
+            # Picked by its words or pinyin initials, as at intake: never a code typed blind.
+            assert self.spec.causes is not None, "a cause field needs DialogSpec.causes"
+            return CausePicker(self.spec.causes, placeholder=spec.placeholder, id=spec.id)
+        return field_widget(spec)
+
+    def _focus_field(self, widget_id: str) -> None:
+        widget = self.query_one(f"#{widget_id}")
+        if isinstance(widget, CausePicker):
+            widget = widget.query_one(Input)
+        widget.focus()
+
     def on_mount(self) -> None:
         # Other screens' CSS files style fields by id (intake.tcss narrows #field-satisfaction,
         # #field-severity; app.tcss pads .field-error) and outrank DEFAULT_CSS once loaded:
@@ -111,7 +128,7 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
             error.styles.padding = 0
         # The first field, not the scroll container: the handler types straight away.
         if self.spec.fields:
-            self.query_one(f"#{self.spec.fields[0].id}").focus()
+            self._focus_field(self.spec.fields[0].id)
         # Opened at its top: the title and what the PIN confirms are read first.
         self.call_after_refresh(self._to_top)
 
@@ -137,6 +154,8 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
                 out[spec.name] = "" if widget.value is Select.NULL else str(widget.value)
             elif isinstance(widget, Checkbox):
                 out[spec.name] = widget.value
+            elif isinstance(widget, CausePicker):
+                out[spec.name] = widget.code
             else:
                 out[spec.name] = widget.value  # type: ignore[attr-defined]
         return out
@@ -181,7 +200,7 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
                 lines.append(error_text(error))
         self.query_one("#dialog-error", Static).update("\n".join(f"✗ {m}" for m in lines))
         if first is not None:  # straight to what needs correcting; nothing typed is lost
-            self.query_one(f"#{ids[first]}").focus()
+            self._focus_field(ids[first])
 
     @on(Button.Pressed, "#dialog-cancel")
     def action_cancel(self) -> None:

@@ -1,0 +1,160 @@
+"""Closing many tickets at once (a batch incident's close, issue 18): each ticket exactly as the
+ordinary close closes it, many per transaction, a ticket the rules refuse rolled back alone
+(and a permission refusal audited), the change log gap-free, the progress told."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from svc_forms import staffed_desk, valid_form
+
+from deskapp.clock import FrozenClock
+from deskapp.domain.errors import RuleViolation
+from deskapp.domain.permissions import PermissionRefused
+from deskapp.services import followup
+from deskapp.services.batches import BatchForm, close_batch, link_to_batch, open_batch
+from deskapp.services.desk import Actor, Desk
+from deskapp.services.intake import take_complaint
+from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, Refusal
+
+CLOSED_FIELDS = ("status", "outcome", "next_clock", "next_due_at", "closed_at", "satisfaction")
+
+
+@pytest.fixture
+def desk(db_path: Path, clock: FrozenClock) -> Iterator[Desk]:
+    desk = staffed_desk(db_path, clock)
+    yield desk
+    desk.close()
+
+
+def _tickets(desk: Desk, actor: Actor, count: int, **extra: object) -> list[str]:
+    return [
+        take_complaint(desk, actor, valid_form(desk, contact_phone=f"1390000{i:04d}", **extra)).id
+        for i in range(count)
+    ]
+
+
+def _log(desk: Desk) -> list[ChangeLog]:
+    with desk.read() as s:
+        return list(s.scalars(sa.select(ChangeLog).order_by(ChangeLog.seq)))
+
+
+def test_many_tickets_close_as_each_would_alone_in_chunks_with_progress(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
+) -> None:
+    handler, manager = actors["1001"], actors["2001"]
+    alone = _tickets(desk, handler, 1)[0]
+    tickets = _tickets(desk, handler, 5)
+    # One about the closing manager: 当事人回避 keeps it open; the rest close.
+    about = take_complaint(desk, handler, valid_form(desk, contact_phone="13911112222",
+                                                     accused_staff_id=manager.id)).id  # fmt: skip
+    order = [*tickets[:2], about, *tickets[2:]]
+    clock.advance(timedelta(hours=2))
+    followup.close(desk, manager, alone, outcome="已修复")
+    before = _log(desk)
+    told: list[tuple[str, int, int | None]] = []
+    result = followup.close_each(desk, manager, order, outcome="已修复", chunk=2,
+                                 progress=lambda *a: told.append(a))  # fmt: skip
+    assert [cid for cid, why in result.items() if why is None] == tickets
+    assert isinstance(result[about], RuleViolation)
+    assert result[about].errors[0].key == "error.recusal.self"
+    assert told == [("close", 0, 6), ("close", 2, 6), ("close", 4, 6), ("close", 6, 6)]
+    with desk.read() as s:
+        rows = {c.id: c for c in s.scalars(sa.select(Complaint))}
+        closed_events = s.scalars(
+            sa.select(ComplaintEvent.complaint_id).where(ComplaintEvent.kind == "closed")
+        ).all()
+    # Every ticket exactly as the ordinary close left the one closed alone.
+    for cid in tickets:
+        assert [getattr(rows[cid], f) for f in CLOSED_FIELDS] == [
+            getattr(rows[alone], f) for f in CLOSED_FIELDS
+        ]
+        assert rows[cid].next_clock == "return_visit"
+    assert sorted(closed_events) == sorted([alone, *tickets])
+    assert rows[about].status == "open" and rows[about].outcome == ""
+    # The change log: gap-free, nothing of the refused ticket, one transaction per chunk.
+    log = _log(desk)
+    new = log[len(before) :]
+    assert [r.seq for r in log] == list(range(log[0].seq, log[0].seq + len(log)))
+    assert about not in {r.entity_id for r in new}
+    assert {r.entity_id for r in new if r.entity == "complaint"} == set(tickets)
+    assert len({r.txn_id for r in new}) == 3  # 6 tickets, 2 per transaction
+    assert all(r.actor_id == manager.id for r in new)
+
+
+def test_a_permission_refusal_in_the_middle_is_audited_and_writes_nothing_else(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
+) -> None:
+    mine = _tickets(desk, actors["1001"], 2)
+    theirs = take_complaint(desk, actors["1002"], valid_form(desk, contact_phone="13911113333")).id
+    before = _log(desk)
+    result = followup.close_each(desk, actors["1001"], [mine[0], theirs, mine[1]],
+                                 outcome="已修复", chunk=10)  # fmt: skip
+    assert result[mine[0]] is None and result[mine[1]] is None
+    assert isinstance(result[theirs], PermissionRefused)
+    with desk.read() as s:
+        assert s.get(Complaint, theirs).status == "open"  # type: ignore[union-attr]
+        refusals = s.scalars(sa.select(Refusal)).all()
+    assert [(r.permission, r.subject) for r in refusals] == [("close_any", theirs)]
+    new = _log(desk)[len(before) :]
+    assert theirs not in {r.entity_id for r in new if r.entity != "refusal"}
+
+
+def test_an_empty_outcome_is_refused_before_any_ticket_is_touched(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    tickets = _tickets(desk, actors["1001"], 2)
+    before = _log(desk)
+    with pytest.raises(RuleViolation) as refused:
+        followup.close_each(desk, actors["2001"], tickets, outcome="  ")
+    assert refused.value.errors[0].field == "outcome"
+    assert _log(desk) == before
+
+
+def test_the_batch_close_tells_its_progress_and_closes_through_close_each(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
+) -> None:
+    manager = actors["2001"]
+    batch = open_batch(desk, manager, BatchForm(title="城东基站故障", cause_code="NET.OUTAGE"))
+    tickets = _tickets(desk, actors["1001"], 3, cause_code="NET.OUTAGE.AREA")
+    for cid in tickets:
+        link_to_batch(desk, actors["1001"], cid, batch.id)
+    clock.advance(timedelta(hours=1))
+    told: list[tuple[str, int, int | None]] = []
+    result = close_batch(desk, manager, batch.id, "光缆已修复", progress=lambda *a: told.append(a))
+    assert sorted(result.closed) == sorted(tickets) and not result.skipped
+    assert told[0] == ("close", 0, 3) and told[-1] == ("close", 3, 3)
+
+
+def test_a_start_far_ahead_or_far_back_is_refused_at_the_field_and_nothing_is_written(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    from deskapp.domain.batch import START_BACK, START_LEAD
+    from deskapp.domain.timefmt import format_local
+    from deskapp.store.models import BatchIncident
+
+    manager, now = actors["2001"], desk.clock.now()
+    before = _log(desk)
+    for typed, key in (
+        ("2099-12-12 08:00", "error.batch.start_ahead"),
+        (format_local(now + START_LEAD + timedelta(days=1), desk.tz), "error.batch.start_ahead"),
+        (format_local(now - START_BACK - timedelta(days=1), desk.tz), "error.batch.start_back"),
+        ("1999-12-12 08:00", "error.time.year_range"),
+    ):
+        with pytest.raises(RuleViolation) as refused:
+            open_batch(desk, manager, BatchForm(title="双十二预案", cause_code="PROMO",
+                                                campaign=True, started_at=typed))  # fmt: skip
+        assert [(e.field, e.key) for e in refused.value.errors] == [("started_at", key)], typed
+    assert _log(desk) == before
+    # A campaign plan a month ahead, an outage a week back: taken.
+    for typed in (
+        format_local(now + timedelta(days=30), desk.tz),
+        format_local(now - timedelta(days=7), desk.tz),
+    ):
+        open_batch(desk, manager, BatchForm(title="预案", cause_code="PROMO", started_at=typed))
+    with desk.read() as s:
+        assert len(s.scalars(sa.select(BatchIncident)).all()) == 2

@@ -1,0 +1,182 @@
+"""The batch incidents screen (F11) driven by keys: the close runs in the background with the
+count and time left on screen while the list answers; the new-batch dialog picks the cause by
+its words (keyboard only), shows a today-relative start example and refuses a start in 2099
+at the field with nothing written; the list fits 80 columns without a horizontal scroll bar,
+the batch under the cursor shown in full below it. Snapshots at 100×30 and 80×24."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Static, TextArea
+from ui_helpers import NARROW, WIDE, build_app, error_of, settle, sign_in, type_text
+
+from deskapp.domain.timefmt import format_local
+from deskapp.screens.textual_private import notifications
+from deskapp.services.batches import BatchClosed, BatchForm, link_to_batch, open_batch
+from deskapp.services.desk import Actor, Desk
+from deskapp.services.intake import IntakeForm, take_complaint
+from deskapp.store.models import BatchIncident
+
+pytestmark = pytest.mark.ui
+SIZES = pytest.mark.parametrize("size", [WIDE, NARROW], ids=["100x30", "80x24"])
+
+
+def _batches(desk: Desk, actors: dict[str, Actor]) -> BatchIncident:
+    batch = open_batch(desk, actors["2001"], BatchForm(
+        title="城东基站故障(光缆被挖断)", cause_code="NET.OUTAGE", area="城东片区三个小区",
+        description="光缆被挖断,城东三个小区无信号", scripts="抢修中,预计今晚恢复"))  # fmt: skip
+    plan = BatchForm(title="双十二流量包预案", cause_code="PROMO", campaign=True,
+                     scripts="活动规则以公示为准")  # fmt: skip
+    open_batch(desk, actors["2001"], plan)
+    tomorrow = format_local(desk.clock.now() + timedelta(days=1), desk.tz)
+    form = IntakeForm(customer_name="李女士", contact_phone="13812345678",
+                      content="家里突然没有信号", demand="尽快恢复",
+                      cause_code="NET.OUTAGE.AREA", promised_reply_at=tomorrow)  # fmt: skip
+    ticket = take_complaint(desk, actors["1002"], form)
+    link_to_batch(desk, actors["1002"], ticket.id, batch.id)
+    return batch
+
+
+async def _opened(pilot: Pilot) -> None:
+    await sign_in(pilot, "2001", "8888")
+    await pilot.press("f11")
+    await settle(pilot)
+
+
+def _text(app: Any, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def test_the_close_shows_count_and_time_left_while_the_list_answers(
+    desk: Desk, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deskapp.screens import batches as screen_module
+
+    batch = _batches(desk, actors)
+    release, reached = threading.Event(), threading.Event()
+    calls: list[tuple[str, str]] = []
+
+    def slow_close(desk: Desk, actor: Actor, batch_id: str, outcome: str, *, progress) -> Any:
+        calls.append((batch_id, outcome))
+        progress("close", 0, 500)
+        progress("close", 100, 500)
+        reached.set()
+        assert release.wait(30)
+        progress("close", 500, 500)
+        kept = [("GZ01-T01-20261124-0009", "error.close.needs_level")]
+        return BatchClosed(["x"] * 499, {"y": "error.close.needs_level"}, kept)
+
+    monkeypatch.setattr(screen_module, "close_batch", slow_close)
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        try:
+            await _opened(pilot)
+            screen = app.screen
+            assert isinstance(screen, screen_module.BatchScreen)
+            table = screen.query_one("#batch-table", DataTable)
+            table.move_cursor(row=[v.batch.id for v in screen.views].index(batch.id))
+            await pilot.press("enter")
+            await settle(pilot)
+            app.screen.query_one("#f-outcome", TextArea).load_text("光缆已修复,信号恢复")
+            await pilot.press("ctrl+s")
+            # Not `settle`: it waits for every worker, and the close is held open on purpose.
+            for _ in range(200):
+                if reached.is_set() and screen.query_one("#batch-progress").display:
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause()
+            line = _text(app, "#batch-progress")
+            assert "正在结案 100/500 张" in line and "预计还需约" in line and "秒" in line
+            # The screen answers meanwhile: the cursor moves, and a second close is said busy.
+            await pilot.press("down")
+            await pilot.pause()
+            assert table.cursor_row == 1
+            await pilot.press("up", "enter")
+            await pilot.pause()
+            assert app.screen is screen  # no second dialog
+            told = " ".join(str(n.message) for n in notifications(app))
+            assert "正在为上一个事件的工单结案" in told
+        finally:
+            release.set()
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert not screen.query_one("#batch-progress").display
+        messages = " ".join(str(n.message) for n in notifications(app))
+        assert "已结案 499 张;1 张按规则保持未结" in messages
+        assert "GZ01-T01-20261124-0009" in messages
+    assert calls == [(batch.id, "光缆已修复,信号恢复")]
+
+
+async def test_the_new_batch_picks_the_cause_by_words_and_refuses_2099_at_the_field(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    app = build_app(desk)
+    async with app.run_test(size=NARROW) as pilot:
+        await _opened(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        # The start's example is of today (an hour ago), never a fixed date.
+        hour_ago = (desk.clock.now() - timedelta(hours=1)).astimezone(desk.tz)
+        started = app.screen.query_one("#f-started_at", Input)
+        assert hour_ago.strftime("%Y-%m-%d %H:00") in started.placeholder
+        await type_text(pilot, "城东基站故障")
+        await pilot.press("tab")
+        await type_text(pilot, "txzd")  # pinyin initials of 通信中断
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.focused is app.screen.query_one("#f-area", Input)  # on to the next
+        await pilot.press("tab")
+        await type_text(pilot, "2099-12-12 08:00")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "请检查年份" in error_of(app, "started_at")
+        assert app.screen.focused is started  # straight to what needs correcting
+        with desk.read() as s:
+            assert s.scalars(sa.select(BatchIncident)).all() == []  # refused: nothing written
+        assert app.screen.query_one("#f-title", Input).value == "城东基站故障"  # kept as typed
+        started.value = ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    with desk.read() as s:
+        saved = s.scalars(sa.select(BatchIncident)).one()
+    assert (saved.title, saved.cause_code) == ("城东基站故障", "NET.OUTAGE.AREA")
+
+
+async def test_the_list_fits_80_columns_and_shows_the_batch_under_the_cursor(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    _batches(desk, actors)
+    app = build_app(desk)
+    async with app.run_test(size=NARROW) as pilot:
+        await _opened(pilot)
+        table = app.screen.query_one("#batch-table", DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert not table.show_horizontal_scrollbar
+        detail = _text(app, "#batch-detail")
+        assert "区域 城东片区三个小区" in detail and "话术:抢修中,预计今晚恢复" in detail
+        await pilot.press("down")
+        await settle(pilot)
+        assert "双十二流量包预案" in _text(app, "#batch-detail")
+
+
+@SIZES
+def test_snapshot_new_batch_dialog(
+    snap_compare, desk: Desk, actors: dict[str, Actor], size: tuple[int, int]
+) -> None:
+    async def dialog(pilot: Pilot) -> None:
+        await _opened(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await type_text(pilot, "城东基站故障")
+        await pilot.press("tab")
+        await type_text(pilot, "wlgz")
+        await settle(pilot)
+
+    assert snap_compare(build_app(desk), terminal_size=size, run_before=dialog)
