@@ -392,16 +392,19 @@ class IntakeScreen(ModeScreen):
             # Built beneath the sign-in screen (DeskApp.prepare_intake): blank, and nobody's
             # until someone signs in; `begin` then makes it theirs.
             self._waiting_for_actor = True
-        else:
-            self.begin()
+        else:  # built after sign-in (or signed in while it was being built)
+            self._begun = True
+            self.query_one(StatusLine).refresh_head()
+            self.offer_draft()
 
     _waiting_for_actor = False  # mounted before anyone signed in; `begin` not run yet
     _begun = False
     _unchecked = False  # a check came while nobody was signed in
 
     def begin(self) -> None:
-        """The form becomes the signed-in handler's: their name in the status line, the
-        rules checked as theirs, their own draft (or a colleague's hand-off) offered."""
+        """The form built beneath the sign-in becomes the signed-in handler's: their name in
+        the status line, the rules checked as theirs, their own draft (or a colleague's
+        hand-off) offered."""
         if self._begun:
             return
         self._begun = True
