@@ -41,6 +41,7 @@ from deskapp.screens.textual_private import (
     has_mode_stack,
     keep_handlers_running,
     pending_exception,
+    prepare_mode,
     print_at_exit,
     screen_stacks,
 )
@@ -446,6 +447,9 @@ class DeskApp(LastResort, App[None]):
         # theirs: they would cover this one's hand-off dialog.
         self.clear_notifications()
         self.switch_mode("intake")
+        intake = self._prepared_intake()
+        if intake is not None:  # built beneath the sign-in: now this handler's
+            intake.begin_when_mounted()
         self.refresh_bindings()
         self._notified.clear()
         if actor.role is Role.HANDLER:
@@ -461,6 +465,21 @@ class DeskApp(LastResort, App[None]):
         self._start_background_sync()
 
     _deadline_timer: Timer | None = None
+
+    def prepare_intake(self) -> None:
+        """While the PIN is typed (and again after each sign-out): the intake form is
+        composed, mounted and laid out in its mode, which is not drawn while the sign-in
+        screen is shown; signing in then only switches to it (issue 22). It is built blank
+        with nobody signed in, so nothing of a previous handler is in it; the handler who
+        signs in gets their own status line, rules and draft (IntakeScreen.begin)."""
+        if self.actor is None and isinstance(self.screen, SignInScreen):
+            prepare_mode(self, "intake")
+
+    def _prepared_intake(self) -> IntakeScreen | None:
+        from deskapp.screens.intake import IntakeScreen
+
+        screen = self.screen
+        return screen if isinstance(screen, IntakeScreen) else None
 
     @desk_work(group="shift")
     def start_shift(self, actor: Actor) -> None:
@@ -686,6 +705,8 @@ class DeskApp(LastResort, App[None]):
                 await self.remove_mode(mode)
                 self.add_mode(mode, screen_type)
         self.refresh_bindings()
+        # A fresh blank form for the next handler, built once the sign-in screen is drawn.
+        self.call_after_refresh(self.prepare_intake)
 
     def _intake_screens(self) -> list[IntakeScreen]:
         """Intake screens of every mode (the handler may sign out from the search screen)."""

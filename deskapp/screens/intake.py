@@ -388,7 +388,37 @@ class IntakeScreen(ModeScreen):
         self._sync_visibility()
         self.load_staff()
         self.warm_cause_index()
+        if desk_app(self).actor is None:
+            # Built beneath the sign-in screen (DeskApp.prepare_intake): blank, and nobody's
+            # until someone signs in; `begin` then makes it theirs.
+            self._waiting_for_actor = True
+        else:  # built after sign-in (or signed in while it was being built)
+            self._begun = True
+            self.query_one(StatusLine).refresh_head()
+            self.offer_draft()
+
+    _waiting_for_actor = False  # mounted before anyone signed in; `begin` not run yet
+    _begun = False
+    _unchecked = False  # a check came while nobody was signed in
+
+    def begin(self) -> None:
+        """The form built beneath the sign-in becomes the signed-in handler's: their name in
+        the status line, the rules checked as theirs, their own draft (or a colleague's
+        hand-off) offered."""
+        if self._begun:
+            return
+        self._begun = True
+        self._waiting_for_actor = False
+        self.query_one(StatusLine).refresh_head()
+        if self._unchecked:  # a check asked for before anyone signed in (`validate`)
+            self.validate()
         self.offer_draft()
+
+    def begin_when_mounted(self) -> None:
+        """Signed in: `begin` now if the form was built beneath the sign-in, else its
+        `on_mount` (still to come) does, the actor being set by then."""
+        if self._waiting_for_actor:
+            self.begin()
 
     def _example_times(self) -> None:
         """The promise's example is tomorrow at 10:00, never a fixed date that has passed."""
@@ -641,6 +671,9 @@ class IntakeScreen(ModeScreen):
         approval.display = over
 
     def validate(self) -> list[FieldError]:
+        if desk_app(self).actor is None:  # built beneath the sign-in: checked at `begin`
+            self._unchecked = True
+            return []
         form = self.read_form()
         try:
             check_intake(self.desk, self.actor, form)

@@ -107,11 +107,13 @@ class SignInScreen(WorkBoundary, Screen[None]):
     @desk_work(exclusive=True, group="warm-intake")
     def warm_intake(self) -> None:
         """While the PIN is typed: load the intake form's code (its screen, widgets, form
-        layout) and build the cause picker's pinyin index, so that after sign-in the form is
-        only composed and drawn, never shown half-built (issue 22). Nothing is mounted here."""
+        layout) and build the cause picker's pinyin index; then the app builds the blank form
+        in its own mode, not drawn beneath this screen (DeskApp.prepare_intake), so that after
+        sign-in the form is only switched to, never shown half-built (issue 22)."""
         from deskapp.screens import intake
 
         intake.warm(desk_app(self).desk)
+        self.app.call_from_thread(desk_app(self).prepare_intake)
 
     def synchronized(self) -> None:
         """A sync brought changes (the staff, on a new terminal): is the notice still true?"""

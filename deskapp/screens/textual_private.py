@@ -25,7 +25,9 @@ Why each is used, in one line:
 - `MessagePump._dispatch_message`: an error in an event handler or a key's action is reported
   in words and the desk goes on, where Textual would end the app (`keep_handlers_running`).
 - `App._unnotify`: the sign-in's "a handover waits, press F5" notice is taken off once F5 is
-  there, not left over the acknowledge dialog's PIN at 80x24 (deskapp/screens/shift.py)."""
+  there, not left over the acknowledge dialog's PIN at 80x24 (deskapp/screens/shift.py).
+- `App._init_mode`: the intake form is composed, mounted and laid out in its own mode while
+  the sign-in screen is shown, so signing in only switches to it (deskapp/screens/app.py)."""
 
 from __future__ import annotations
 
@@ -77,6 +79,7 @@ __all__ = [
     "modal_binding_chain",
     "notifications",
     "pending_exception",
+    "prepare_mode",
     "print_at_exit",
     "screen_stacks",
     "select_options",
@@ -92,6 +95,7 @@ PRIVATE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
     (Screen, "_modal_binding_chain"),
     (App, "_check_action_state"),
     (App, "_screen_stacks"),
+    (App, "_init_mode"),
     (App, "_fatal_error"),
     (App, "_exception"),
     (App, "_exit_renderables"),
@@ -144,6 +148,13 @@ def screen_stacks(app: App[Any]) -> Iterator[Screen[Any]]:
 def has_mode_stack(app: App[Any], mode: str) -> bool:
     """Whether a mode has been opened (its screen stack exists)."""
     return mode in app._screen_stacks
+
+
+def prepare_mode(app: App[Any], mode: str) -> None:
+    """Build a mode's screen (compose, mount, lay out) without showing it: a mode that is
+    not current is never drawn, and `switch_mode` later shows the screen as it stands."""
+    if mode not in app._screen_stacks:
+        app._init_mode(mode)
 
 
 def notifications(app: App[Any]) -> list[Notification]:

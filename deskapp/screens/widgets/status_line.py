@@ -23,6 +23,11 @@ class StatusLine(Static):
         self._compose_head()
         self._show(getattr(self.app, "sync_line", ""))
 
+    def refresh_head(self) -> None:
+        """Who is signed in changed (a screen built before the sign-in)."""
+        self._compose_head()
+        self._show(getattr(self.app, "sync_line", ""))
+
     def on_resize(self, event: events.Resize) -> None:
         self._show(getattr(self.app, "sync_line", ""))
 
