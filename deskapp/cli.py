@@ -640,7 +640,17 @@ def demo(settings: DeskSettings, reset: bool, no_open: bool) -> None:
     "--table",
     "only",
     type=click.Choice(
-        ["indicators", "control", "causes", "process", "trend", "levels", "teams", "closed_list"]
+        [
+            "indicators",
+            "control",
+            "causes",
+            "process",
+            "trend",
+            "levels",
+            "teams",
+            "closed_list",
+            "timeliness",
+        ]
     ),
     help="只输出一张表",
 )

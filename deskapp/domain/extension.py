@@ -2,7 +2,7 @@
 time, with a reason; a duty manager or above approves or refuses it with their PIN, never the
 person who asked (四眼, as for refunds beyond the rule). An approved extension is that clock's
 deadline while the same clock runs from the same start; timeliness then counts the ticket
-apart: closed on time, closed on time after an extension, late.
+apart (domain/indicators.py timeliness_split).
 
 Pure: the service passes in the clock as it runs, the times, and the hall's horizon."""
 
@@ -29,20 +29,6 @@ class ExtensionStatus(StrEnum):
 class Decision(StrEnum):
     APPROVE = "approve"
     REFUSE = "refuse"
-
-
-class Timeliness(StrEnum):
-    """A closed ticket's timeliness, three ways (the reports' 及时率 split)."""
-
-    ON_TIME = "on_time"  # every limit kept, none extended
-    ON_TIME_EXTENDED = "on_time_extended"  # every limit kept, one or more as extended
-    LATE = "late"  # a deadline (as it stood, extended or not) was passed
-
-
-def timeliness(timely: bool, extended: bool) -> Timeliness:
-    if not timely:
-        return Timeliness.LATE
-    return Timeliness.ON_TIME_EXTENDED if extended else Timeliness.ON_TIME
 
 
 def check_extendable(kind: ClockKind) -> None:

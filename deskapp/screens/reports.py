@@ -42,8 +42,10 @@ from deskapp.services.reports import (
     period_from_args,
 )
 
-TABLES = ("indicators", "control", "causes", "process", "levels", "teams", "closed_list")
-TABS = ("indicators", "control", "causes", "process", "trend", "levels", "teams", "closed_list")
+TABLES = ("indicators", "control", "causes", "process", "levels", "teams", "closed_list",
+          "timeliness")  # fmt: skip
+TABS = ("indicators", "control", "causes", "process", "trend", "levels", "teams", "closed_list",
+        "timeliness")  # fmt: skip
 SCOPES = (ScopeKind.TERMINAL, ScopeKind.HALL, ScopeKind.AREA)
 RECEIVED_COLOR, CLOSED_COLOR = "cyan", "green"
 # Columns the screen leaves out (the full text is in the exports and under the table).
