@@ -60,6 +60,8 @@ def approve_by_manager(
     def refuse(approver_id: str, outcome: ApprovalOutcome, violation: RuleViolation) -> NoReturn:
         with desk.write(actor.id) as session:
             session.add(audit(approver_id, outcome))
+        if isinstance(violation, PermissionRefused):
+            raise violation  # the matrix's refusal (audited), said at `field` already
         errors = [FieldError(field, e.key, e.params) for e in violation.errors]
         raise RuleViolation(errors) from None
 

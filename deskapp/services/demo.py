@@ -499,6 +499,9 @@ def _extension_cases(
                                new_due=format_local(resolution_due(waiting) + timedelta(days=2),
                                                     desk.tz),
                                reason="等待网络部光衰测试结果")  # fmt: skip
+    clock.set(now - timedelta(minutes=10))
+    for cid in (refused, waiting):  # kept in touch meanwhile: not a wall of overdue tickets
+        followup.log_contact(desk, handler, cid, reached=True, note="告知客户处理进展")
     clock.set(now)
 
 
