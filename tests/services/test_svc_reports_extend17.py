@@ -121,7 +121,7 @@ def test_timeliness_three_ways_on_a_hand_built_month(report: Report) -> None:
 
 def test_timeliness_read_back_from_the_xlsx_csv_and_json(report: Report, tmp_path: Path) -> None:
     book = load_workbook(exports.write_xlsx(report, tmp_path / "r.xlsx"))
-    sheet = book["及时率(含延期)"]
+    sheet = book["及时率"]
     assert [c.value for c in sheet[3]] == HEADER
     body = {row[0].value: (row[1].value, row[2].value) for row in sheet.iter_rows(min_row=4)}
     assert body["延期后及时结案"][0] == 1 and body["延期后及时结案"][1] == pytest.approx(0.2)
@@ -129,7 +129,7 @@ def test_timeliness_read_back_from_the_xlsx_csv_and_json(report: Report, tmp_pat
     path = exports.write_csv(report, tmp_path / "r.csv")
     with path.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
-    start = next(i for i, row in enumerate(rows) if row and row[0] == "【及时率(含延期)】")
+    start = next(i for i, row in enumerate(rows) if row and row[0] == "【及时率】")
     assert rows[start + 2] == HEADER
     assert rows[start + 3] == ["及时结案", "1", "20.00%"]
     assert rows[start + 4] == ["延期后及时结案", "1", "20.00%"]
