@@ -1023,6 +1023,35 @@ FOLLOWUPS.update({
 })  # fmt: skip
 
 
+# Issue 17: a deadline extension asked, and decided by the duty manager's PIN.
+def _extension_asked(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    from deskapp.services import followup
+
+    cid = _open_ticket(desk, actors, clock)
+    followup.request_extension(desk, actors["1001"], cid, clock="resolution_general",
+                               new_due="2026-11-30 17:00", reason="待审批")  # fmt: skip
+    return cid
+
+
+def _pending_extension(desk: Desk) -> str:
+    import sqlalchemy as sa
+
+    from deskapp.store.models import DeadlineExtension
+
+    with desk.read() as session:
+        return session.scalars(sa.select(DeadlineExtension.id).where(
+            DeadlineExtension.reason == "待审批")).one()  # fmt: skip
+
+
+FOLLOWUPS.update({
+    "extension": Followup(_open_ticket, lambda d, a: {
+        "clock": "resolution_general", "new_due": "2026-11-30 17:00"}, "reason"),
+    "extension_decide": Followup(_extension_asked, lambda d, a: {
+        "extension": _pending_extension(d), "decision": "approve", "approver": "2001",
+        "approver_pin": "8888"}, "note"),
+})  # fmt: skip
+
+
 def test_every_followup_action_has_a_fault_recipe() -> None:
     from deskapp.screens.queue_actions import ACTIONS
 
