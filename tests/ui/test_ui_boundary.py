@@ -1029,8 +1029,17 @@ def _extension_asked(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
 
     cid = _open_ticket(desk, actors, clock)
     followup.request_extension(desk, actors["1001"], cid, clock="resolution_general",
-                               new_due="2026-11-30 17:00", reason="待审批")  # fmt: skip
+                               new_due=_in_a_week(desk), reason="待审批")  # fmt: skip
     return cid
+
+
+def _in_a_week(desk: Desk) -> str:
+    """Past the whole-resolution deadline (3 working days), wherever the clock has got to."""
+    from datetime import timedelta
+
+    from deskapp.domain.timefmt import format_local
+
+    return format_local(desk.clock.now() + timedelta(days=7), desk.tz)
 
 
 def _pending_extension(desk: Desk) -> str:
@@ -1045,7 +1054,7 @@ def _pending_extension(desk: Desk) -> str:
 
 FOLLOWUPS.update({
     "extension": Followup(_open_ticket, lambda d, a: {
-        "clock": "resolution_general", "new_due": "2026-11-30 17:00"}, "reason"),
+        "clock": "resolution_general", "new_due": _in_a_week(d)}, "reason"),
     "extension_decide": Followup(_extension_asked, lambda d, a: {
         "extension": _pending_extension(d), "decision": "approve", "approver": "2001",
         "approver_pin": "8888"}, "note"),
