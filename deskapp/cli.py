@@ -656,6 +656,7 @@ def demo(settings: DeskSettings, reset: bool, no_open: bool) -> None:
             "repeat_grade",
             "own_staff",
             "batches",
+            "timeliness",
         ]
     ),
     help="只输出一张表",

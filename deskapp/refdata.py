@@ -129,6 +129,8 @@ class FollowupSection(StrictModel):
     # clocks may be paused as "customer unreachable".
     unreachable_attempts: int = Field(2, ge=1)
     max_pause_days: int = Field(30, gt=0)
+    # 延期申请: how far ahead of now an extended deadline may lie (beyond it is not an extension)
+    max_extension_days: int = Field(30, gt=0)
     # How far ahead a queue notification looks while the desk is open, in seconds between looks.
     notify_every_seconds: int = Field(30, gt=0)
 

@@ -134,6 +134,41 @@ class Ratio:
         return value is not None and value > 1
 
 
+@dataclass(frozen=True)
+class TimelinessSplit:
+    """及时率, three ways (issue 17): of the closed tickets that can be judged, those closed
+    within every limit with no deadline extended, those within every limit as extended
+    (延期申请 approved), and those late; `unknown` could not be judged (imported closed)."""
+
+    on_time: int
+    on_time_extended: int
+    late: int
+    unknown: int
+
+    @property
+    def judged(self) -> int:
+        return self.on_time + self.on_time_extended + self.late
+
+    def rate(self, count: int) -> Ratio:
+        return Ratio(count, self.judged)
+
+
+def timeliness_split(tickets: Iterable[tuple[bool | None, bool]]) -> TimelinessSplit:
+    """From each closed ticket's (timely, extended): timely None is not judged; a late ticket
+    is late whether or not it had an extension (it missed even the extended deadline)."""
+    on_time = extended = late = unknown = 0
+    for timely, had_extension in tickets:
+        if timely is None:
+            unknown += 1
+        elif not timely:
+            late += 1
+        elif had_extension:
+            extended += 1
+        else:
+            on_time += 1
+    return TimelinessSplit(on_time, extended, late, unknown)
+
+
 def percent(value: float) -> str:
     """A rate as the branch's meeting papers print it: two decimals (176.28%, not 176.3%)."""
     return f"{value * 100:.2f}%"

@@ -35,6 +35,8 @@ class Permission(StrEnum):
     # 逐级上报: report a ticket one level up the chain; held by every level of the chain, and
     # each reports up only from the level the ticket is at or a lower one (`check_escalation_by`)
     ESCALATE = "escalate"
+    # 延期审批: approve or refuse a handler's request to move a ticket's deadline
+    APPROVE_EXTENSION = "approve_extension"
 
 
 _MANAGERS = frozenset(Permission) - {Permission.MANAGE_STAFF}

@@ -74,6 +74,17 @@ def agreed_interval(text: str, field: str = "agreed_hours") -> Fraction | None:
 
 
 @dataclass(frozen=True)
+class ExtensionFacts:
+    """An approved 延期申请: the clock `kind` (of `detail`'s department) that started at `start`
+    is due at `new_due` instead (never earlier than its own deadline)."""
+
+    kind: ClockKind
+    detail: str
+    start: datetime
+    new_due: datetime
+
+
+@dataclass(frozen=True)
 class TicketFacts:
     status: Status
     registered_at: datetime
@@ -107,6 +118,7 @@ class TicketFacts:
     care_done: int = 0
     # 退费支付: when each refund approved but not yet paid was recorded (its pay clock's start)
     refunds_unpaid: tuple[datetime, ...] = ()
+    extensions: tuple[ExtensionFacts, ...] = ()  # 延期申请 approved
 
 
 @dataclass(frozen=True, order=True)
@@ -114,6 +126,10 @@ class ActiveClock:
     deadline: Deadline
     kind: ClockKind = field(compare=False)
     detail: str = field(default="", compare=False)  # e.g. the department being waited on
+    # When this clock (this run of it) started: an extension names the run it moves.
+    start: datetime | None = field(default=None, compare=False)
+    # The deadline before an approved extension moved it (None: not extended).
+    extended_from: Deadline | None = field(default=None, compare=False)
 
 
 def active_clocks(
@@ -172,14 +188,25 @@ def active_clocks(
         and not (facts.solved_on_spot or facts.visited)
     ):
         running.append((ClockKind.RETURN_VISIT, facts.closed_at, ""))
+    extended = {(e.kind, e.detail, e.start): e.new_due for e in facts.extensions}
     clocks = [
-        ActiveClock(_deadline(kind, start, facts, calendar, _agreed(limits, kind,
-                                                                    agreed.get((kind, detail)))),
-                    kind, detail)
+        _extended(ActiveClock(_deadline(kind, start, facts, calendar,
+                                        _agreed(limits, kind, agreed.get((kind, detail)))),
+                              kind, detail, start),
+                  extended.get((kind, detail, start)))
         for kind, start, detail in running
     ]  # fmt: skip
     clocks.extend(_care(facts, calendar, limits))
     return sorted(clocks)
+
+
+def _extended(clock: ActiveClock, new_due: datetime | None) -> ActiveClock:
+    """The clock with its approved extension: due at the new time, or at its own deadline if a
+    pause has since carried that later still."""
+    if new_due is None or new_due <= clock.deadline.at:
+        return clock
+    return replace(clock, deadline=Deadline(new_due, provisional=False),
+                   extended_from=clock.deadline)  # fmt: skip
 
 
 def _agreed(limits: TimeLimits, kind: ClockKind, hours: Fraction | None) -> TimeLimits:

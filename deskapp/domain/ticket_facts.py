@@ -10,9 +10,15 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any, Protocol
 
-from deskapp.domain.deadlines import Pause, TimeLimits
+from deskapp.domain.deadlines import ClockKind, Pause, TimeLimits
 from deskapp.domain.enums import Channel, ClaimedTo, Severity, Status
-from deskapp.domain.ticket_deadlines import ActiveClock, DispatchFacts, TicketFacts, active_clocks
+from deskapp.domain.ticket_deadlines import (
+    ActiveClock,
+    DispatchFacts,
+    ExtensionFacts,
+    TicketFacts,
+    active_clocks,
+)
 from deskapp.domain.worktime import WorkCalendar
 
 # The external bodies: a complaint that reached one is at least 重大 (data/hall.toml). Not what
@@ -106,6 +112,7 @@ def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> Ticke
     explanation_at: datetime | None = None
     explained = False
     severity = Severity(complaint.severity)
+    extensions: list[ExtensionFacts] = []
     for event in events:
         data = json.loads(event.data or "{}")
         kind = event.kind
@@ -167,6 +174,9 @@ def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> Ticke
             recorded.setdefault(data["refund_id"], event.at)
         elif kind == "refund_paid":
             paid.add(data.get("refund_id", ""))
+        elif kind == "extension_approved" and data.get("clock") in ClockKind.__members__.values():
+            extensions.append(ExtensionFacts(ClockKind(data["clock"]), data.get("detail") or "",
+                                             _at(data["start"]), _at(data["new_due"])))  # fmt: skip
     # Flagged at intake (no flagging event): the clocks run from the registration.
     if hidden_risk is None and (complaint.hidden_risk or complaint.claimed_to):
         hidden_risk = complaint.registered_at
@@ -208,6 +218,7 @@ def ticket_facts(complaint: ComplaintLike, events: Sequence[EventLike]) -> Ticke
         visited=visited,
         care_done=care_done,
         refunds_unpaid=tuple(sorted(at for rid, at in recorded.items() if rid not in paid)),
+        extensions=tuple(extensions),
     )
 
 

@@ -455,6 +455,7 @@ class DeskApp(LastResort, App[None]):
         if actor.role is Role.HANDLER:
             self.start_shift(actor)
         self.tell_handovers(actor)
+        self.tell_extensions(actor)
         if self._deadline_timer is None:
             every = self.desk.refdata.settings.followup.notify_every_seconds
             self._deadline_timer = self.set_interval(every, self.watch_deadlines)
@@ -508,6 +509,22 @@ class DeskApp(LastResort, App[None]):
         self.call_from_thread(setattr, self, "shift_tab_wanted", "tab-waiting")
         self.call_from_thread(setattr, self, "handover_notice", message)
         self.call_from_thread(self.notify, message, severity="warning", timeout=60)
+
+    @desk_work(group="extensions-waiting")
+    def tell_extensions(self, actor: Actor) -> None:
+        """Signing in as a duty manager (or above): the deadline extensions waiting for a
+        decision are said, with their tickets and where to decide them (F4, s)."""
+        from deskapp.domain.permissions import Permission, allowed
+        from deskapp.services.extensions import pending_extensions
+
+        if not allowed(actor, Permission.APPROVE_EXTENSION):
+            return
+        waiting = pending_extensions(self.desk)
+        if not waiting:
+            return
+        tickets = "、".join(p.ticket_no[-13:] for p in waiting[:3])
+        message = t("extension.notice", count=len(waiting), tickets=tickets)
+        self.call_from_thread(self.notify, message, severity="warning", timeout=30)
 
     def after_handover(self, shift: Shift | None) -> None:
         """Called once a handover is written, acknowledged or filed: the moments the hall

@@ -27,6 +27,7 @@ from deskapp.services.batches import link_to_batch, open_batches_for
 from deskapp.services.cases import mark_case
 from deskapp.services.deadlines import clock_mark
 from deskapp.services.desk import Desk
+from deskapp.services.extensions import ExtensionView, ticket_extensions
 from deskapp.services.repeats import repeat_choices, set_repeat, unlink_repeat
 from deskapp.services.search import ComplaintDetail, HistoryEntry, complaint_detail
 
@@ -101,6 +102,8 @@ class DetailScreen(WorkBoundary, Screen[None]):
             yield Static(id="record")
             yield Static(t("detail.refunds"), classes="section", id="refunds-title")
             yield Static(id="refunds")
+            yield Static(t("extension.detail_title"), classes="section", id="extensions-title")
+            yield Static(id="extensions")
             yield Static(t("detail.events"), classes="section")
             yield Static(id="events")
             yield Static(t("detail.history"), classes="section")
@@ -114,7 +117,28 @@ class DetailScreen(WorkBoundary, Screen[None]):
     def load(self) -> None:
         detail = complaint_detail(self.desk, self.complaint_id)
         if detail is not None:
+            extensions = ticket_extensions(self.desk, self.complaint_id)
             self.app.call_from_thread(self._show, detail)
+            self.app.call_from_thread(self._show_extensions, extensions)
+
+    def _show_extensions(self, extensions: list[ExtensionView]) -> None:
+        """延期申请: each with the original deadline, the new one, who asked and why, and who
+        decided (approved, refused: shown, nothing moved) or that it waits."""
+        self.query_one("#extensions-title").display = bool(extensions)
+        box = self.query_one("#extensions", Static)
+        box.display = bool(extensions)
+        lines = []
+        for e in extensions:
+            status = t(f"extension.status_{e.status}")
+            line = t("extension.line", clock=e.clock, original=e.original_due, new=e.new_due,
+                     status=status, who=e.requested_by, at=e.requested_at[5:],
+                     reason=printable(e.reason))  # fmt: skip
+            if not e.pending:
+                note = f":{printable(e.note)}" if e.note else ""
+                line += "\n  " + t("extension.decided", who=e.decided_by, at=e.decided_at[5:],
+                                    status=status, note=note)  # fmt: skip
+            lines.append(line)
+        box.update(Text("\n".join(lines)))
 
     def _staff_name(self, detail: ComplaintDetail, staff_id: str | None) -> str:
         if not staff_id:

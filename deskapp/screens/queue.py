@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -39,6 +40,7 @@ from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.day_lock import locked_for
 from deskapp.services.deadlines import clock_mark
+from deskapp.services.extensions import ExtensionMark, extension_marks
 from deskapp.services.queue import (
     PAGE_SIZE,
     QueuePage,
@@ -136,6 +138,7 @@ class QueueScreen(SignedIn, ModeScreen):
         self._columns: tuple[Column, ...] = ()
         self._now: datetime | None = None
         self._names: dict[str, str] = {}
+        self._extensions: dict[str, ExtensionMark] = {}  # 延期申请 of the rows read
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
@@ -197,6 +200,8 @@ class QueueScreen(SignedIn, ModeScreen):
         now = self.desk.clock.now()
         filters = self.filters
         page = queue_page(self.desk, self.actor, self.scope, offset, PAGE_SIZE, filters)
+        marks = extension_marks(self.desk, [r.id for r in page.rows])
+        self._extensions = marks if offset == 0 else {**self._extensions, **marks}
         counts = (
             queue_counts(self.desk, self.actor, self.scope, now, filters) if offset == 0 else None
         )
@@ -206,7 +211,23 @@ class QueueScreen(SignedIn, ModeScreen):
 
     def _mark(self, row: QueueRow, now: datetime) -> Text:
         mark = clock_mark(self.desk, row.next_due_at, row.paused_until, row.provisional, now)
-        return clock_text(mark, align=True)
+        text = clock_text(mark, align=True)
+        # 延期: a request waiting (⧗) or the deadline shown is an extended one (延), where the
+        # column has room; the line under the table always says it.
+        suffix = self._extension_word(row, short=True)
+        if suffix and text.cell_len + 1 + cell_len(suffix) <= ALWAYS[0].width:
+            text.append(" " + suffix, style="bold")
+        return text
+
+    def _extension_word(self, row: QueueRow, *, short: bool = False) -> str:
+        mark = self._extensions.get(row.id)
+        if mark is None:
+            return ""
+        if mark.pending:
+            return (
+                t("extension.queue_pending").split()[0] if short else t("extension.queue_pending")
+            )
+        return t("extension.queue_extended") if row.next_due_at in mark.extended_dues else ""
 
     def _cells(self, row: QueueRow, now: datetime) -> list[Text | str]:
         causes = self.desk.refdata.causes
@@ -281,6 +302,8 @@ class QueueScreen(SignedIn, ModeScreen):
         ]
         if row.owner_id != row.first_responder_id:
             parts.append(f"{t('detail.owner')} {self._names.get(row.owner_id, '')}")
+        if word := self._extension_word(row):
+            parts.append(word)
         line.update(" · ".join(p for p in parts if p))
 
     @on(DataTable.RowHighlighted, "#queue")

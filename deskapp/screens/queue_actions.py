@@ -17,6 +17,7 @@ from deskapp.i18n import t
 from deskapp.screens.widgets.action_dialog import DialogSpec, FieldSpec
 from deskapp.services import followup
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.extensions import extension_choices, pending_of
 from deskapp.services.queue import QueueRow
 from deskapp.services.refunds import RefundForm, ticket_refunds
 from deskapp.services.staff import list_staff
@@ -166,6 +167,36 @@ def _refunds_in(desk: Desk, row: QueueRow, state: RefundState) -> list[tuple[str
         for r in ticket_refunds(desk, row.id)
         if r.state == state.value
     ]
+
+
+def _extension_fields(desk: Desk, row: QueueRow) -> list[FieldSpec]:
+    """延期申请: which of the ticket's running clocks (its deadline said), the new time, why."""
+    choices = [(c.label, c.key) for c in extension_choices(desk, row.id)]
+    return [
+        FieldSpec("clock", t("field.clock"), "select", choices,
+                  default=choices[0][1] if choices else None, allow_blank=not choices),
+        FieldSpec("new_due", t("field.new_due"), "time", placeholder=t("intake.promised_hint")),
+        FieldSpec("reason", t("field.reason"), max_length=500),
+    ]  # fmt: skip
+
+
+def _decision_fields(desk: Desk, row: QueueRow) -> list[FieldSpec]:
+    """延期审批: the pending request, approve or refuse, the manager's own number and PIN."""
+    pending = [
+        (t("extension.pending_choice", clock=p.clock, original=p.original_due[5:],
+           new=p.new_due[5:], who=p.requested_by, reason=p.reason), p.id)
+        for p in pending_of(desk, row.id)
+    ]  # fmt: skip
+    return [
+        FieldSpec("extension", t("field.extension"), "select", pending,
+                  default=pending[0][1] if pending else None, allow_blank=not pending),
+        FieldSpec("decision", t("field.decision"), "select",
+                  [(t("extension.approve"), "approve"), (t("extension.refuse"), "refuse")],
+                  default="approve", allow_blank=False),
+        FieldSpec("approver", t("field.approver"), max_length=16),
+        FieldSpec("approver_pin", t("field.approver_pin"), max_length=12, password=True),
+        FieldSpec("note", t("field.decision_note"), max_length=500),
+    ]  # fmt: skip
 
 
 ACTIONS: tuple[QueueAction, ...] = (
@@ -376,6 +407,23 @@ ACTIONS: tuple[QueueAction, ...] = (
         ],
         lambda desk, actor, cid, v: followup.tell_refund(
             desk, actor, cid, late=v.get("late"), refund_id=v["refund"], note=v["note"]),
+        show=False,
+    ),
+    QueueAction(
+        "extension", "q",
+        _extension_fields,
+        lambda desk, actor, cid, v: followup.request_extension(
+            desk, actor, cid, late=v.get("late"), clock=v["clock"], new_due=v["new_due"],
+            reason=v["reason"]),
+        show=False,
+    ),
+    QueueAction(
+        "extension_decide", "s",
+        _decision_fields,
+        lambda desk, actor, cid, v: followup.decide_extension(
+            desk, actor, cid, late=v.get("late"), extension_id=v["extension"],
+            decision=v["decision"], approver_work_no=v["approver"],
+            approver_pin=v["approver_pin"], note=v["note"]),
         show=False,
     ),
 )  # fmt: skip

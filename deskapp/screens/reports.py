@@ -47,15 +47,16 @@ from deskapp.services.reports import (
 TABLES = (
     "indicators", "control", "causes", "process", "levels", "teams", "closed_list", "refunds",
     "reopens", "accountability", "overdue_list", "repeat_grade", "own_staff", "batches",
+    "timeliness",
 )  # fmt: skip
 TABS = (
     "indicators", "control", "causes", "process", "trend", "levels", "teams", "closed_list",
     "refunds", "reopens", "accountability", "overdue_list", "repeat_grade", "own_staff",
-    "batches",
+    "batches", "timeliness",
 )  # fmt: skip
 # The tab keys: digits for the first ten, then a letter each (the period and scope keys keep
 # d w m r s e c).
-TAB_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "a", "l", "g", "o", "b")
+TAB_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "a", "l", "g", "o", "b", "t")
 # The hall's managers' own review (see_accountability): not shown to other roles.
 RESTRICTED_TABS = ("accountability", "overdue_list", "own_staff")
 SCOPES = (ScopeKind.TERMINAL, ScopeKind.HALL, ScopeKind.AREA)

@@ -21,6 +21,7 @@ from deskapp.domain.severity import requires_major_report
 from deskapp.domain.timefmt import format_local
 from deskapp.services import followup, opinion_book, shifts
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.extensions import pending_of, running_clocks
 from deskapp.services.intake import IntakeForm, RefundForm, take_complaint
 from deskapp.services.progress import Progress, no_progress
 from deskapp.services.refunds import ticket_refunds
@@ -177,6 +178,7 @@ def build_demo(
         progress("demo", count + 1, total)
         _escalation_cases(desk, clock, chain, by_root, now)
         _refund_cases(desk, clock, chain, by_root, now)
+        _extension_cases(desk, clock, chain, by_root, now)
         progress("demo", count + 2, total)
         _opinion_book(desk, clock, handlers[0], now)
         _watch_list(desk, clock, chain, now)
@@ -452,6 +454,94 @@ def _refund_cases(
     followup.close(desk, handler, told, outcome="已双倍退还多收信息服务费并告知客户",
                    satisfaction=Satisfaction.SATISFIED.value)  # fmt: skip
     clock.set(now)
+
+
+def _extension_cases(
+    desk: Desk, clock: FrozenClock, chain: _Chain, by_root: _Causes, now: datetime
+) -> None:
+    """延期申请 in each state (issue 17): a network ticket whose whole-resolution deadline the
+    duty manager extended, kept in touch with the customer and closed after its first deadline
+    but before the new one (on time after an extension, in the reports); one the duty manager
+    refused (shown on the ticket, nothing moved); one waiting for the duty manager (F4 marks
+    it, the duty manager is told at sign-in)."""
+    handler, duty = chain["1001"], DEMO_STAFF[2]
+    network = by_root["NET"][0]
+
+    def ticket(received: datetime, name: str, phone: str, content: str) -> str:
+        clock.set(received + timedelta(minutes=3))
+        return take_complaint(desk, handler, IntakeForm(
+            received_at=format_local(received, desk.tz), customer_name=name, contact_phone=phone,
+            content=content, demand="尽快恢复信号", cause_code=network,
+            promised_reply_at=format_local(received + timedelta(hours=20), desk.tz),
+        )).id  # fmt: skip
+
+    def resolution_due(cid: str) -> datetime:
+        with desk.read() as session:
+            complaint = session.get(Complaint, cid)
+            assert complaint is not None
+            return next(c.deadline.at for c in running_clocks(session, desk, complaint)
+                        if c.kind.value.startswith("resolution_"))  # fmt: skip
+
+    def decide(cid: str, decision: str, note: str = "") -> None:
+        (pending,) = pending_of(desk, cid)
+        followup.decide_extension(desk, handler, cid, extension_id=pending.id, decision=decision,
+                                  approver_work_no=duty.work_no, approver_pin=duty.pin,
+                                  note=note)  # fmt: skip
+
+    # Approved: kept in touch every half working day, closed between the two deadlines.
+    start = _morning(desk, now - timedelta(days=9))
+    kept = ticket(start, "郑先生", "13500003001", "小区基站检修后家里一直没有信号")
+    original = resolution_due(kept)
+    moment, asked = start + timedelta(minutes=5), False
+    while moment < original + timedelta(hours=2):
+        moment += timedelta(minutes=30)
+        clock.set(moment)
+        with desk.read() as session:
+            row = session.get(Complaint, kept)
+            assert row is not None and row.next_due_at is not None
+            due, which = row.next_due_at, row.next_clock
+        if which != "resolution_general" and due - moment <= timedelta(minutes=45):
+            followup.log_contact(desk, handler, kept, reached=True, note="告知客户基站修复进展")
+        if not asked and original - moment <= timedelta(hours=20):
+            followup.request_extension(
+                desk, handler, kept, clock="resolution_general",
+                new_due=format_local(original + timedelta(days=2), desk.tz),
+                reason="网络部需更换天线,厂家配件后天到货",
+            )  # fmt: skip
+            clock.set(moment + timedelta(minutes=10))
+            decide(kept, "approve", "同意,配件到货后立即安排")
+            asked = True
+    followup.close(desk, handler, kept, outcome="更换天线后室内信号恢复,客户确认",
+                   satisfaction=Satisfaction.SATISFIED.value)  # fmt: skip
+
+    # Refused, and waiting: on tickets of today.
+    refused = ticket(now - timedelta(hours=4), "钱女士", "13500003002", "地下车库没有信号")
+    clock.set(now - timedelta(hours=3))
+    followup.request_extension(desk, handler, refused, clock="resolution_general",
+                               new_due=format_local(resolution_due(refused) + timedelta(days=3),
+                                                    desk.tz),
+                               reason="需协调物业进场安装室分")  # fmt: skip
+    clock.set(now - timedelta(hours=2, minutes=30))
+    decide(refused, "refuse", "先安排临时方案,时限内办结")
+    waiting = ticket(now - timedelta(hours=2), "孙先生", "13500003003", "新装宽带下午总掉线")
+    clock.set(now - timedelta(hours=1))
+    followup.request_extension(desk, chain["1002"], waiting, clock="resolution_general",
+                               new_due=format_local(resolution_due(waiting) + timedelta(days=2),
+                                                    desk.tz),
+                               reason="等待网络部光衰测试结果")  # fmt: skip
+    clock.set(now - timedelta(minutes=10))
+    for cid in (refused, waiting):  # kept in touch meanwhile: not a wall of overdue tickets
+        followup.log_contact(desk, handler, cid, reached=True, note="告知客户处理进展")
+    clock.set(now)
+
+
+def _morning(desk: Desk, around: datetime) -> datetime:
+    """09:30 of the first working day from `around`'s date on (the hall's calendar)."""
+    calendar = desk.refdata.work_calendar_for(desk.tz)
+    day = around.astimezone(desk.tz).date()
+    while not calendar.day(day).working:
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 9, 30, tzinfo=desk.tz)
 
 
 def _only_refund(desk: Desk, complaint_id: str) -> str:

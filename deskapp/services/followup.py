@@ -16,6 +16,13 @@ from sqlalchemy.orm import Session
 from deskapp.domain.deadlines import ClockKind
 from deskapp.domain.enums import Channel, ClaimedTo, RefundMethod, Satisfaction, Severity, Status
 from deskapp.domain.errors import FieldError, RuleViolation
+from deskapp.domain.extension import (
+    Decision,
+    ExtensionStatus,
+    check_decidable,
+    check_extendable,
+    check_new_due,
+)
 from deskapp.domain.intake_rules import check_promised_at, check_text
 from deskapp.domain.money import format_yuan, from_fen, negative_amount, to_fen
 from deskapp.domain.permissions import (
@@ -26,6 +33,7 @@ from deskapp.domain.permissions import (
 )
 from deskapp.domain.recusal import check_recusal
 from deskapp.domain.refund import (
+    ApprovalOutcome,
     check_ceiling,
     check_closable_with_refunds,
     check_four_eyes,
@@ -59,11 +67,13 @@ from deskapp.domain.visits import (
 )
 from deskapp.i18n import t
 from deskapp.ids import uuid7
+from deskapp.services.approvals import approve_by_manager, typed_work_no
 from deskapp.services.audit import record_refusal
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
 from deskapp.services.deadlines import events_of, refresh_clocks, ticket_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
+from deskapp.services.extensions import extensions_of, running_clocks, split_key
 from deskapp.services.progress import Progress, no_progress
 from deskapp.services.refunds import (
     RefundForm,
@@ -76,7 +86,14 @@ from deskapp.services.refunds import (
     total_of,
 )
 from deskapp.services.staff import verify_manager
-from deskapp.store.models import Complaint, ComplaintEvent, Refund, Staff
+from deskapp.store.models import (
+    Complaint,
+    ComplaintEvent,
+    DeadlineExtension,
+    ExtensionApproval,
+    Refund,
+    Staff,
+)
 
 NOTE_LIMIT = 2000
 # Tickets per write transaction when many are closed at once (close_each): a batch of 500 in
@@ -1203,5 +1220,147 @@ def set_no_fault(
         check_no_fault_change(c.no_fault, no_fault, text)
         c.no_fault = no_fault
         return _event(c, "no_fault_changed", actor, now, text, no_fault=no_fault)
+
+    return _act(desk, actor, complaint_id, apply, late)
+
+
+# ------------------------------------------------------------------ deadline extensions
+
+
+def _new_due(desk: Desk, text: str, now: datetime) -> datetime:
+    """The new time typed for an extension (said at its field when it does not read)."""
+    moment, time_error = read_local("new_due", text, desk.tz, now)
+    if moment is None:
+        raise RuleViolation([time_error or time_format_error("new_due", desk.tz, now)])
+    return moment
+
+
+def _open_for_extension(c: Complaint) -> None:
+    if Status(c.status) not in ACTIVE:
+        raise RuleViolation.single("status", "error.extension.closed_ticket")
+
+
+def request_extension(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    clock: str,
+    new_due: str,
+    reason: str,
+    late: LateApproval | None = None,
+) -> ActionResult:
+    """延期申请: ask to move one of the ticket's running clocks (`clock`: its key, see
+    services/extensions.py clock_key) to `new_due`, later than its deadline as it stands and
+    within the hall's horizon, with a reason. A duty manager decides (decide_extension); until
+    then nothing moves."""
+    text = _note(reason, "reason")
+    if not clock:
+        raise RuleViolation.single("clock", "error.extension.clock_unknown")
+    _new_due(desk, new_due, desk.clock.now())  # the field first, before the write lock
+    kind_text, detail = split_key(clock)
+    horizon = timedelta(days=desk.refdata.settings.followup.max_extension_days)
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        _open_for_extension(c)
+        running = [
+            k
+            for k in running_clocks(session, desk, c)
+            if k.kind.value == kind_text and k.detail == detail
+        ]
+        if not running or running[0].start is None:
+            raise RuleViolation.single("clock", "error.extension.clock_unknown")
+        current = running[0]
+        check_extendable(current.kind)
+        assert current.start is not None
+        if any(
+            e.status == ExtensionStatus.PENDING.value
+            and (e.clock, e.detail, e.clock_start) == (kind_text, detail, current.start)
+            for e in extensions_of(session, c.id)
+        ):
+            raise RuleViolation.single("clock", "error.extension.pending")
+        due = _new_due(desk, new_due, now)
+        check_new_due(due, current.deadline.at, now, horizon)
+        row = DeadlineExtension(
+            complaint_id=c.id, clock=kind_text, detail=detail, clock_start=current.start,
+            original_due_at=current.deadline.at, new_due_at=due, reason=text,
+            requested_by=actor.id, requested_at=now,
+        )  # fmt: skip
+        session.add(row)
+        return _event(c, "extension_requested", actor, now, text, extension_id=row.id,
+                      clock=kind_text, detail=detail or None,
+                      original_due=current.deadline.at.isoformat(),
+                      new_due=due.isoformat())  # fmt: skip
+
+    return _act(desk, actor, complaint_id, apply, late)
+
+
+def decide_extension(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    extension_id: str,
+    decision: str,
+    approver_work_no: str,
+    approver_pin: SecretStr | str,
+    note: str = "",
+    late: LateApproval | None = None,
+) -> ActionResult:
+    """A duty manager (or above) approves or refuses a pending 延期申请 with their own work
+    number and PIN: never a handler's PIN, never the person who asked (四眼), every attempt
+    audited (services/approvals.py, the refunds' machinery). Approved, the clock's deadline is
+    the new time; refused (with the reason), nothing moves but the ticket shows it."""
+    try:
+        verdict = Decision(decision)
+    except ValueError:
+        raise RuleViolation.single("decision", "error.required") from None
+    text = _note(note, required=verdict is Decision.REFUSE)
+    if error := check_text("approver", approver_work_no, required=True, max_len=16):
+        raise RuleViolation([error])
+    if not approver_pin:
+        raise RuleViolation.single("approver_pin", "error.required")
+    with desk.read() as session:  # the request first: no PIN is asked for nothing
+        ext = session.get(DeadlineExtension, extension_id) if extension_id else None
+        complaint = session.get(Complaint, complaint_id)
+        if ext is None or complaint is None or ext.complaint_id != complaint_id:
+            raise RuleViolation.single("extension", "error.extension.unknown")
+        check_decidable(ext.status)
+        _open_for_extension(complaint)
+        asked_by = ext.requested_by
+    terminal = desk.terminal()
+
+    def audit(approver_id: str, outcome: ApprovalOutcome) -> ExtensionApproval:
+        return ExtensionApproval(
+            at=desk.clock.now(), complaint_id=complaint_id, extension_id=extension_id,
+            asked_by=asked_by, decision=verdict.value,
+            approver_work_no=typed_work_no(approver_work_no), approver_id=approver_id,
+            outcome=outcome.value, hall_code=terminal.hall_code,
+            terminal_code=terminal.terminal_code,
+        )  # fmt: skip
+
+    approver, row = approve_by_manager(
+        desk, actor, asked_by, approver_work_no, approver_pin, audit, field="approver",
+        permission=Permission.APPROVE_EXTENSION, self_key="error.extension.self_approval",
+    )  # fmt: skip
+
+    def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
+        _open_for_extension(c)
+        e = session.get(DeadlineExtension, extension_id)
+        assert e is not None
+        check_decidable(e.status)  # another desk may have decided it meanwhile
+        e.decided_by, e.decided_at, e.decision_note = approver.id, now, text
+        row.at = now
+        session.add(row)
+        particulars = {"extension_id": e.id, "clock": e.clock, "detail": e.detail or None}
+        if verdict is Decision.REFUSE:
+            e.status = ExtensionStatus.REFUSED.value
+            return _event(c, "extension_refused", actor, now, text, refused_by=approver.id,
+                          **particulars)  # fmt: skip
+        e.status = ExtensionStatus.APPROVED.value
+        return _event(c, "extension_approved", actor, now, text or e.reason,
+                      approved_by=approver.id, start=e.clock_start.isoformat(),
+                      original_due=e.original_due_at.isoformat(),
+                      new_due=e.new_due_at.isoformat(), **particulars)  # fmt: skip
 
     return _act(desk, actor, complaint_id, apply, late)

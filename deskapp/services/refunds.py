@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NoReturn
 
 import sqlalchemy as sa
 from pydantic import SecretStr
@@ -20,20 +19,18 @@ from deskapp.domain.enums import RefundMethod
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.money import format_yuan, from_fen, parse_amount, to_fen
-from deskapp.domain.permissions import PermissionRefused
+from deskapp.domain.permissions import Permission
 from deskapp.domain.refund import (
     ApprovalOutcome,
     RefundLife,
     RefundQuote,
     check_ceiling,
-    check_four_eyes,
     refund_quote,
     refund_state,
 )
+from deskapp.services.approvals import approve_by_manager, typed_work_no
 from deskapp.services.desk import Actor, Desk
-from deskapp.services.pins import canonical_pin
-from deskapp.services.staff import LockedByWrongPin, verify_manager
-from deskapp.store.models import Refund, RefundApproval, Staff
+from deskapp.store.models import Refund, RefundApproval
 
 # What a refund recorded at intake is recorded under when the form does not say: the intake
 # form's refund section is the billing-error one (收费误差,双倍返还).
@@ -178,21 +175,6 @@ def earlier_of(refunds: Iterable[Refund]) -> list[tuple[str, Decimal]]:
 # ------------------------------------------------------------------- four eyes, audited
 
 
-def _outcome_of(violation: RuleViolation, approver_id: str) -> ApprovalOutcome:
-    if isinstance(violation, PermissionRefused):
-        return ApprovalOutcome.NOT_MANAGER
-    if not approver_id:  # no such staff member (sign-in says "wrong PIN" not to tell)
-        return ApprovalOutcome.UNKNOWN
-    if isinstance(violation, LockedByWrongPin):  # the wrong PIN that locked the number
-        return ApprovalOutcome.WRONG_PIN
-    keys = {e.key for e in violation.errors}
-    if "error.signin.locked" in keys:
-        return ApprovalOutcome.LOCKED
-    if "error.signin.wrong" in keys:
-        return ApprovalOutcome.WRONG_PIN
-    return ApprovalOutcome.UNKNOWN
-
-
 def _attempt(
     desk: Desk,
     actor: Actor,
@@ -207,7 +189,7 @@ def _attempt(
     terminal = desk.terminal()
     return RefundApproval(
         at=desk.clock.now(), complaint_id=complaint_id, refund_id=refund_id, asked_by=actor.id,
-        approver_work_no=canonical_pin(work_no).strip()[:16], approver_id=approver_id,
+        approver_work_no=typed_work_no(work_no), approver_id=approver_id,
         outcome=outcome.value, amount_fen=to_fen(checked.amount),
         rule_amount_fen=to_fen(checked.quote.rule_amount),
         hall_code=terminal.hall_code, terminal_code=terminal.terminal_code,
@@ -234,43 +216,21 @@ def approve_beyond_rule(
 ) -> Approval:
     """四眼: a manager other than `actor` confirms with their own PIN (a wrong one counts toward
     their lockout). A refused attempt is audited at once, in a transaction of its own, and
-    refused in words at the approver's field; nothing else is written."""
+    refused in words at the approver's field; nothing else is written (services/approvals.py)."""
     work_no = form.approver_work_no
 
-    def refuse(approver_id: str, outcome: ApprovalOutcome, violation: RuleViolation) -> NoReturn:
-        with desk.write(actor.id) as session:
-            session.add(_attempt(desk, actor, complaint_id=complaint_id, refund_id=refund_id,
-                                 work_no=work_no, approver_id=approver_id, outcome=outcome,
-                                 checked=checked))  # fmt: skip
-        raise RuleViolation(
-            [FieldError("refund_approver", e.key, e.params) for e in violation.errors]
-        ) from None
+    def audit(approver_id: str, outcome: ApprovalOutcome) -> RefundApproval:
+        return _attempt(desk, actor, complaint_id=complaint_id, refund_id=refund_id,
+                        work_no=work_no, approver_id=approver_id, outcome=outcome,
+                        checked=checked)  # fmt: skip
 
-    try:
-        approver = verify_manager(desk, work_no, form.approver_pin, field="refund_approver")
-    except PermissionRefused as refused:
-        refuse(refused.actor.id, ApprovalOutcome.NOT_MANAGER, refused)
-    except RuleViolation as violation:
-        approver_id = _staff_id(desk, work_no)
-        refuse(approver_id, _outcome_of(violation, approver_id), violation)
-    try:
-        check_four_eyes(actor.id, approver.id)
-    except RuleViolation as violation:
-        refuse(approver.id, ApprovalOutcome.SELF, violation)
-    row = _attempt(
-        desk, actor, complaint_id=complaint_id, refund_id=refund_id, work_no=work_no,
-        approver_id=approver.id, outcome=ApprovalOutcome.APPROVED, checked=checked,
+    approver, row = approve_by_manager(
+        desk, actor, actor.id, work_no, form.approver_pin, audit,
+        field="refund_approver", permission=Permission.APPROVE_REFUND_BEYOND_RULE,
+        self_key="error.refund.self_approval",
     )  # fmt: skip
+    assert isinstance(row, RefundApproval)
     return Approval(approver, row)
-
-
-def _staff_id(desk: Desk, work_no: str) -> str:
-    canonical = canonical_pin(work_no).strip()[:16]
-    with desk.read() as session:
-        found = session.scalars(
-            sa.select(col(Staff.id)).where(col(Staff.work_no) == canonical)
-        ).first()
-    return found or ""
 
 
 # ------------------------------------------------------------------------ reading

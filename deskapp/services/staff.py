@@ -447,12 +447,16 @@ def locked_work_numbers(desk: Desk) -> dict[str, datetime]:
 
 
 def verify_manager(
-    desk: Desk, work_no: str, pin: SecretStr | str, field: str = "approver"
+    desk: Desk,
+    work_no: str,
+    pin: SecretStr | str,
+    field: str = "approver",
+    permission: Permission = Permission.APPROVE_REFUND_BEYOND_RULE,
 ) -> Actor:
-    """A duty or hall manager confirming an action with their own PIN (counts toward the lock)."""
+    """A duty or hall manager confirming an action with their own PIN (counts toward the lock);
+    their role must hold `permission` (refused and audited otherwise)."""
     actor = sign_in(desk, work_no, pin)
     from deskapp.services.audit import enforce
 
-    enforce(desk, actor, Permission.APPROVE_REFUND_BEYOND_RULE, field,
-            key="error.approval.not_manager")  # fmt: skip
+    enforce(desk, actor, permission, field, key="error.approval.not_manager")
     return actor

@@ -19,7 +19,7 @@ from sqlmodel import Field, SQLModel
 
 from deskapp.ids import uuid7
 
-SCHEMA_VERSION = 10  # bump when a migration changes a record table's columns (additively)
+SCHEMA_VERSION = 11  # bump when a migration changes a record table's columns (additively)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -206,6 +206,50 @@ class RefundApproval(RecordTable, table=True):
     outcome: str = Field(max_length=16)  # domain.refund.ApprovalOutcome
     amount_fen: int
     rule_amount_fen: int
+    hall_code: str = Field(max_length=8)
+    terminal_code: str = Field(max_length=8)
+
+
+class DeadlineExtension(RecordTable, table=True):
+    """延期申请: a handler asks to move one of a ticket's clocks (the clock, its department for a
+    department's clock, the moment that clock started) to a later time with a reason; a duty
+    manager or above decides with their PIN. Approved, that clock's deadline is the new time
+    for as long as the same clock runs from the same start (services/extensions.py)."""
+
+    __tablename__ = "deadline_extension"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    complaint_id: str = Field(foreign_key="complaint.id", index=True)
+    clock: str = Field(max_length=32)  # domain.deadlines.ClockKind
+    detail: str = Field(default="", max_length=40)  # the department of a department's clock
+    clock_start: datetime = Field(sa_column=utc_column())
+    original_due_at: datetime = Field(sa_column=utc_column())
+    new_due_at: datetime = Field(sa_column=utc_column())
+    reason: str
+    requested_by: str = Field(foreign_key="staff.id")
+    requested_at: datetime = Field(sa_column=utc_column(index=True))
+    status: str = Field(default="pending", max_length=16)  # pending, approved, refused
+    decided_by: str | None = Field(default=None, foreign_key="staff.id")
+    decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    decision_note: str = ""
+
+
+class ExtensionApproval(RecordTable, table=True):
+    """One attempt to decide a deadline extension with a manager's PIN, allowed or refused (the
+    audit of every attempt, as `RefundApproval` for refunds). A refused attempt is written after
+    the refused transaction rolled back, so the extension is referred to by id, not a key."""
+
+    __tablename__ = "extension_approval"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    at: datetime = Field(sa_column=utc_column(index=True))
+    complaint_id: str = Field(max_length=40, index=True)
+    extension_id: str = Field(max_length=40)
+    asked_by: str = Field(max_length=40)  # who requested the extension
+    decision: str = Field(max_length=16)  # approve or refuse, as asked
+    approver_work_no: str = Field(max_length=16)  # as typed (canonical)
+    approver_id: str = Field(default="", max_length=40)  # "" when no such staff member
+    outcome: str = Field(max_length=16)  # domain.refund.ApprovalOutcome
     hall_code: str = Field(max_length=8)
     terminal_code: str = Field(max_length=8)
 
@@ -514,6 +558,8 @@ RECORD_TABLES: dict[str, type[RecordTable]] = {
         WatchEvent,
         BatchIncident,
         TeachingCase,
+        DeadlineExtension,
+        ExtensionApproval,
     )
 }
 

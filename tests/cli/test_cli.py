@@ -128,6 +128,11 @@ def _the_demo_queue_is_a_plausible_hall(db: Path) -> None:
             "SELECT COUNT(*) FROM complaint_event WHERE kind = 'report_opinion'"
         ).fetchone()[0]
     assert all(n >= 1 for n in flags) and opinions >= 1, (flags, opinions)
+    # issue 17: deadline extensions waiting, approved and refused
+    with sqlite3.connect(db) as conn:
+        sql = "SELECT status, COUNT(*) FROM deadline_extension GROUP BY status"
+        states = dict(conn.execute(sql).fetchall())
+    assert {"pending", "approved", "refused"} <= set(states), states
 
 
 def test_day_close_prints_the_checklist_and_exits_non_zero_while_incomplete(

@@ -30,6 +30,7 @@ from deskapp.services import day_close, followup, opinion_book
 from deskapp.services.batches import BatchForm, link_to_batch, open_batch
 from deskapp.services.day_lock import LateApproval, locked_for
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.extensions import pending_of
 from deskapp.services.intake import RefundForm, take_complaint
 from deskapp.services.refunds import ticket_refunds
 from deskapp.services.staff import actor_of, list_staff
@@ -39,9 +40,9 @@ from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, DayClose,
 # take a late approval.
 EXEMPT = {
     "audit.record_refusal": "the audit of a refusal: never a change to a day's record",
-    "refunds.approve_beyond_rule": "writes only the audit of a refused approval attempt "
-    "(refund_approval), never a change to a day's record; an approved one is written with "
-    "the refund, which takes the late approval",
+    "approvals.approve_by_manager": "writes only the audit of a refused approval attempt "
+    "(refund_approval, extension_approval), never a change to a day's record; an approved one "
+    "is written with the action approved, which takes the late approval",
     "deadlines.recompute_all": "recomputes derived deadlines only (next_due_at), no fact of a day",
     "day_close.sign_off": "makes the lock itself",
     "major_report.export_major_report": "records that the report form was printed, no fact "
@@ -318,6 +319,25 @@ def _link_to_batch(desk: Desk, actors: dict[str, Actor]) -> Call:
     return lambda late: link_to_batch(desk, actors["1001"], cid, batch.id, late=late)
 
 
+def _request_extension(desk: Desk, actors: dict[str, Actor]) -> Call:
+    cid = _take(desk, actors["1001"])
+    return lambda late: followup.request_extension(
+        desk, actors["1001"], cid, clock="resolution_general", new_due="2026-12-01 17:00",
+        reason="等待计费中心核查", late=late,
+    )  # fmt: skip
+
+
+def _decide_extension(desk: Desk, actors: dict[str, Actor]) -> Call:
+    cid = _take(desk, actors["1001"])
+    followup.request_extension(desk, actors["1001"], cid, clock="resolution_general",
+                               new_due="2026-12-01 17:00", reason="等待计费中心核查")  # fmt: skip
+    (ext,) = pending_of(desk, cid)
+    return lambda late: followup.decide_extension(
+        desk, actors["1001"], cid, extension_id=ext.id, decision="approve",
+        approver_work_no="3001", approver_pin=PINS["3001"], late=late,
+    )  # fmt: skip
+
+
 def _intake(desk: Desk, actors: dict[str, Actor]) -> Call:
     return lambda late: take_complaint(desk, actors["1001"], valid_form(desk), late=late)
 
@@ -375,6 +395,8 @@ RECIPES: dict[str, Callable[[Desk, dict[str, Actor]], Call]] = {
     "batches.link_to_batch": _link_to_batch,
     "repeats.set_repeat": _set_repeat,  # issue 18: the repeat changed after intake
     "repeats.unlink_repeat": _unlink_repeat,
+    "followup.request_extension": _request_extension,
+    "followup.decide_extension": _decide_extension,
 }
 
 

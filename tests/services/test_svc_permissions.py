@@ -443,8 +443,24 @@ def _probe_escalate(desk, actors, role):
     return actor, ticket.id, lambda: followup.escalate(desk, actor, ticket.id, note="上报")
 
 
+def _probe_extension(desk, actors, role):
+    """延期审批: the role's member decides a handler's request with their own PIN."""
+    from deskapp.services import followup
+    from deskapp.services.extensions import pending_of
+
+    ticket = _open_ticket(desk, actors["1001"])
+    followup.request_extension(desk, actors["1001"], ticket.id, clock="resolution_general",
+                               new_due="2026-12-01 17:00", reason="等待部门结果")  # fmt: skip
+    (pending,) = pending_of(desk, ticket.id)
+    w = _as_role(role)
+    return actors[w], "", lambda: followup.decide_extension(
+        desk, actors[w], ticket.id, extension_id=pending.id, decision="approve",
+        approver_work_no=w, approver_pin=PINS[w])  # fmt: skip
+
+
 PROBES = {
     Permission.APPROVE_REFUND_BEYOND_RULE: _probe_refund,
+    Permission.APPROVE_EXTENSION: _probe_extension,
     Permission.CLOSE_ANY: _probe_close_any,
     Permission.ESCALATE: _probe_escalate,
     Permission.FILE_HANDOVER: _probe_handover,

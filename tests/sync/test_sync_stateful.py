@@ -56,7 +56,9 @@ from deskapp.services.cases import mark_case
 from deskapp.services.customer import WatchForm, save_watch_entry
 from deskapp.services.day_lock import LateApproval
 from deskapp.services.deadlines import clock_values, events_of
+from deskapp.services.desk import Actor
 from deskapp.services.exports import export_as
+from deskapp.services.extensions import extension_choices
 from deskapp.services.intake import RefundForm
 from deskapp.services.opinion_book import EntryForm, add_entry, process_entry
 from deskapp.services.staff import add_staff, sign_in
@@ -66,6 +68,7 @@ from deskapp.store.models import (
     ChangeLog,
     Complaint,
     ComplaintEvent,
+    DeadlineExtension,
     OpinionEntry,
     Refund,
     Shift,
@@ -110,8 +113,12 @@ CHAIN_STEPS = [
 # told), 无责 set or cleared, closing with the responsible party, a dispatch's agreed interval.
 REFUND_STEPS = ["record", "record_beyond", "record_self", "pay", "tell", "no_fault",
                 "close_responsible", "dispatch_agreed"]  # fmt: skip
+# Issue 17: a deadline extension (延期申请) asked, approved or refused by the duty manager, and
+# refused when the requester (here the duty manager) approves their own (the attempt audited).
+EXTENSION_STEPS = ["request", "approve", "refuse", "request_self", "approve_self"]
 MORE_FOLLOWUP = {
     "escalate": {"t": T, "n": N},
+    "extension_life": {"t": T, "n": N, "step": st.sampled_from(EXTENSION_STEPS)},
     "refund_life": {"t": T, "n": N, "step": st.sampled_from(REFUND_STEPS)},
     "pause_clocks": {"t": T, "n": N, "days": st.integers(1, 3),
                      "reason": st.sampled_from(list(followup.PauseReason))},
@@ -400,6 +407,44 @@ class ThreeTerminals(RuleBasedStateMachine):
                 responsible_department="billing"),
             "dispatch_agreed": lambda: followup.dispatch(
                 desk, me, cid, department="billing", note="约定4小时", agreed_hours="4"),
+        }  # fmt: skip
+        self.act(term, calls[step])
+
+    def extension_life(self, t: int, n: int, step: str) -> None:
+        """One step of a deadline extension on a ticket; refused where it does not apply (a
+        closed ticket, a request already waiting or decided), as on a real desk."""
+        term = self.terms[t]
+        cid = self.pick(term, n)
+        if not cid:
+            return
+        desk, me, duty = term.desk, term.actors["1001"], term.actors["2001"]
+        choices = extension_choices(desk, cid)
+        clock = choices[n % len(choices)].key if choices else "resolution_general"
+        ext = self.pick(term, n, DeadlineExtension, col(DeadlineExtension.complaint_id) == cid)
+
+        def ask(who: Actor) -> object:
+            return followup.request_extension(
+                desk, who, cid, clock=clock, new_due="2026-12-15 17:00", reason="等待核查"
+            )
+
+        def decide(decision: str) -> object:
+            return followup.decide_extension(
+                desk,
+                me if decision != "self" else duty,
+                cid,
+                extension_id=ext or "",
+                decision="refuse" if decision == "refuse" else "approve",
+                approver_work_no=MANAGER[0],
+                approver_pin=MANAGER[1],
+                note="时限内可办结",
+            )
+
+        calls: dict[str, Callable[[], object]] = {
+            "request": lambda: ask(me),
+            "request_self": lambda: ask(duty),
+            "approve": lambda: decide("approve"),
+            "refuse": lambda: decide("refuse"),
+            "approve_self": lambda: decide("self"),
         }  # fmt: skip
         self.act(term, calls[step])
 
@@ -741,6 +786,11 @@ EVERY_RULE: list[tuple[str, dict]] = [
     ("care_or_investigate", dict(t=0, n=0, care=True)),
     ("care_or_investigate", dict(t=0, n=0, care=False)),
     *(("escalation_chain", dict(t=0, n=0, step=step)) for step in CHAIN_STEPS),
+    ("extension_life", dict(t=0, n=0, step="request")),
+    ("extension_life", dict(t=0, n=0, step="approve")),
+    ("extension_life", dict(t=0, n=2, step="request_self")),
+    ("extension_life", dict(t=0, n=2, step="approve_self")),
+    ("extension_life", dict(t=0, n=2, step="refuse")),
     *(("refund_life", dict(t=0, n=0, step=step)) for step in REFUND_STEPS),
     ("close", dict(t=0, n=1, outcome="已解决")),
     ("visit", dict(t=0, n=1, satisfaction="satisfied")),

@@ -1036,6 +1036,44 @@ FOLLOWUPS.update({
 })  # fmt: skip
 
 
+# Issue 17: a deadline extension asked, and decided by the duty manager's PIN.
+def _extension_asked(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
+    from deskapp.services import followup
+
+    cid = _open_ticket(desk, actors, clock)
+    followup.request_extension(desk, actors["1001"], cid, clock="resolution_general",
+                               new_due=_in_a_week(desk), reason="待审批")  # fmt: skip
+    return cid
+
+
+def _in_a_week(desk: Desk) -> str:
+    """Past the whole-resolution deadline (3 working days), wherever the clock has got to."""
+    from datetime import timedelta
+
+    from deskapp.domain.timefmt import format_local
+
+    return format_local(desk.clock.now() + timedelta(days=7), desk.tz)
+
+
+def _pending_extension(desk: Desk) -> str:
+    import sqlalchemy as sa
+
+    from deskapp.store.models import DeadlineExtension
+
+    with desk.read() as session:
+        return session.scalars(sa.select(DeadlineExtension.id).where(
+            DeadlineExtension.reason == "待审批")).one()  # fmt: skip
+
+
+FOLLOWUPS.update({
+    "extension": Followup(_open_ticket, lambda d, a: {
+        "clock": "resolution_general", "new_due": _in_a_week(d)}, "reason"),
+    "extension_decide": Followup(_extension_asked, lambda d, a: {
+        "extension": _pending_extension(d), "decision": "approve", "approver": "2001",
+        "approver_pin": "8888"}, "note"),
+})  # fmt: skip
+
+
 def test_every_followup_action_has_a_fault_recipe() -> None:
     from deskapp.screens.queue_actions import ACTIONS
 

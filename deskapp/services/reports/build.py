@@ -40,6 +40,7 @@ from deskapp.services.reports.model import (
     Trend,
 )
 from deskapp.services.reports.queries import (
+    _extended,
     _load_events,
     _load_refunds,
     _load_rows,
@@ -59,6 +60,7 @@ from deskapp.services.reports.tables import (
     _refunds_table,
     _reopens_table,
     _team_tables,
+    _timeliness_table,
     _trend_table,
 )
 
@@ -121,6 +123,8 @@ def build_report(
     report.tables.append(_refunds_table(desk, report, refunds, _paid_late(desk, refunds, now)))
     reopened = _reopen_causes(desk, [r.id for r in rows], start, end)
     report.tables.append(_reopens_table(report, reopened))
+    extended = _extended(desk, [r.id for r in closed])
+    report.tables.append(_timeliness_table(report, closed, histories, extended))
     _accountability(desk, request, report, rows, received, histories, overdue, staff, window_end,
                     events)  # fmt: skip
     return report

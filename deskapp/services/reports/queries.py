@@ -159,6 +159,19 @@ def _reopen_causes(desk: Desk, ids: Sequence[str], start: datetime, end: datetim
     return causes
 
 
+def _extended(desk: Desk, ids: Sequence[str]) -> set[str]:
+    """The tickets among `ids` whose deadline an approved 延期申请 moved (its event)."""
+    stmt = sa.select(col(ComplaintEvent.complaint_id)).where(
+        col(ComplaintEvent.kind) == "extension_approved"
+    )
+    found: set[str] = set()
+    with desk.read() as session:
+        for i in range(0, len(ids), _CHUNK):
+            chunk = ids[i : i + _CHUNK]
+            found.update(session.scalars(stmt.where(col(ComplaintEvent.complaint_id).in_(chunk))))
+    return found
+
+
 def _staff(desk: Desk) -> dict[str, tuple[str, str]]:
     with desk.read() as session:
         return {
