@@ -127,7 +127,7 @@ BATCH_BUDGET_MS = 5000.0
 def _batch_close(desk: object, manager: object, baseline: Stats) -> Result:
     import sqlalchemy as sa
 
-    from deskapp.services.batches import BatchForm, close_batch, open_batch
+    from deskapp.services.batches import BatchForm, Responsible, close_batch, open_batch
     from deskapp.store.models import Complaint
 
     batch = open_batch(desk, manager, BatchForm(title="bench outage", cause_code="NET"))  # type: ignore[arg-type]
@@ -140,7 +140,9 @@ def _batch_close(desk: object, manager: object, baseline: Stats) -> Result:
         for complaint in rows:
             complaint.batch_id, complaint.is_batch = batch.id, True
     started = time.perf_counter()
-    result = close_batch(desk, manager, batch.id, "故障已修复")  # type: ignore[arg-type]
+    result = close_batch(
+        desk, manager, batch.id, "故障已修复", Responsible("department", "network")
+    )  # type: ignore[arg-type]
     elapsed = (time.perf_counter() - started) * 1000
     return Result(
         bench="customer",

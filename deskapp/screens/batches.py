@@ -21,10 +21,18 @@ from deskapp.incidents import Fault
 from deskapp.screens.boundary import WorkBoundary, desk_work
 from deskapp.screens.desk_app import desk_app, signed_in_actor
 from deskapp.screens.keys import keyed
+from deskapp.screens.queue_actions import responsible_fields
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.status_line import StatusLine
-from deskapp.services.batches import BatchForm, BatchView, batches, close_batch, open_batch
+from deskapp.services.batches import (
+    BatchForm,
+    BatchView,
+    Responsible,
+    batches,
+    close_batch,
+    open_batch,
+)
 from deskapp.services.desk import Desk
 
 
@@ -122,7 +130,13 @@ class BatchScreen(WorkBoundary, Screen[None]):
         outcome: dict[str, Any] = {}
 
         def submit(values: dict[str, Any]) -> None:
-            outcome["result"] = close_batch(desk, actor, batch.id, values["outcome"])
+            party = Responsible(
+                values["responsible_kind"],
+                values["responsible_department"],
+                values["responsible_staff"],
+                values["responsible_note"],
+            )
+            outcome["result"] = close_batch(desk, actor, batch.id, values["outcome"], party)
 
         def done(closed: bool | None) -> None:
             result = outcome.get("result")
@@ -135,7 +149,8 @@ class BatchScreen(WorkBoundary, Screen[None]):
             self._after(closed)
 
         spec = DialogSpec(t("batch.close", title=printable(batch.title)),
-                          [FieldSpec("outcome", t("batch.field_outcome"), "area")],
+                          [FieldSpec("outcome", t("batch.field_outcome"), "area"),
+                           *responsible_fields(desk)],
                           intro=t("batch.close_intro"))  # fmt: skip
         self.app.push_screen(ActionDialog(spec, submit), done)
 

@@ -16,6 +16,7 @@ from deskapp.domain.batch import batch_matches
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission
+from deskapp.domain.responsibility import check_responsible
 from deskapp.domain.status import ACTIVE
 from deskapp.domain.timefmt import local_day, read_local
 from deskapp.services import followup
@@ -23,7 +24,7 @@ from deskapp.services.audit import enforce
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
-from deskapp.store.models import BatchIncident, Complaint
+from deskapp.store.models import BatchIncident, Complaint, Staff
 
 OPEN_STATUSES = tuple(sorted(s.value for s in ACTIVE))  # still being handled
 
@@ -127,11 +128,26 @@ class BatchClosed:
     kept: list[tuple[str, str]] = field(default_factory=list)  # (ticket number, why) to show
 
 
-def close_batch(desk: Desk, actor: Actor, batch_id: str, outcome: str) -> BatchClosed:
-    """Close the incident: every linked ticket still open is closed with the outcome through
-    followup.close, one transaction each (a ticket the rules keep open, e.g. a 重大 one whose
-    report is not filed, or one about the closing manager, is left open and said); then the
-    batch itself. Safe to run again: tickets already closed are not touched twice."""
+@dataclass(frozen=True)
+class Responsible:
+    """责任界定 for a whole incident: one party for every ticket the batch closes (the fields of
+    followup.close of the same names)."""
+
+    kind: str = ""
+    department: str = ""
+    staff: str = ""
+    note: str = ""
+
+
+def close_batch(
+    desk: Desk, actor: Actor, batch_id: str, outcome: str, responsible: Responsible
+) -> BatchClosed:
+    """Close the incident: every linked ticket still open is closed with the outcome and the
+    batch's one responsible party through followup.close, one transaction each (a ticket the
+    rules keep open, e.g. a 重大 one whose report is not filed, or one about the closing
+    manager, is left open and said); then the batch itself. The linked tickets' causes differ,
+    so no level-4 finding is asked here. Safe to run again: tickets already closed are not
+    touched twice, and the party is asked again for the ones left open."""
     enforce(desk, actor, Permission.MANAGE_BATCH, subject=batch_id)
     with desk.read() as session:
         batch = session.get(BatchIncident, batch_id)
@@ -142,9 +158,27 @@ def close_batch(desk: Desk, actor: Actor, batch_id: str, outcome: str) -> BatchC
             # Tickets kept open at the close, or linked later (offline on another terminal):
             # they are closed with the batch's own outcome.
             outcome = batch.outcome or outcome
-    error = check_text("outcome", outcome, required=True, max_len=4000, multiline=True)
-    if error:
-        raise RuleViolation([error])
+    errors = [e for e in [check_text("outcome", outcome, required=True, max_len=4000,
+                                     multiline=True)] if e]  # fmt: skip
+    # the party is checked before any ticket is closed: a refusal closes none
+    note_error = check_text(
+        "responsible_note",
+        responsible.note,
+        required=False,
+        max_len=followup.NOTE_LIMIT,
+        multiline=True,
+    )
+    if note_error:
+        errors.append(note_error)
+    with desk.read() as session:
+        staff_ids = {responsible.staff} if session.get(Staff, responsible.staff) else set()
+    try:
+        check_responsible(responsible.kind, responsible.department or responsible.staff,
+                          responsible.note, desk.refdata.departments, staff_ids)  # fmt: skip
+    except RuleViolation as refused:
+        errors += refused.errors
+    if errors:
+        raise RuleViolation(errors)
     with desk.read() as session:
         linked = list(
             session.scalars(
@@ -157,7 +191,11 @@ def close_batch(desk: Desk, actor: Actor, batch_id: str, outcome: str) -> BatchC
     result = BatchClosed()
     for complaint_id in linked:
         try:
-            followup.close(desk, actor, complaint_id, outcome=outcome)
+            followup.close(desk, actor, complaint_id, outcome=outcome,
+                           responsible_kind=responsible.kind,
+                           responsible_department=responsible.department,
+                           responsible_staff=responsible.staff,
+                           responsible_note=responsible.note, finding_required=False)  # fmt: skip
         except RuleViolation as refused:
             result.skipped[complaint_id] = refused.errors[0].key
         else:

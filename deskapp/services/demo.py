@@ -253,7 +253,7 @@ def _batch_and_case(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime
     """批量投诉 and 案例库 (issue 18): a complaint plan the duty manager opened with last
     week's marketing campaign and closed when it ended, and the ticket closed longest ago
     marked as a case for the morning meeting."""
-    from deskapp.services.batches import BatchForm, close_batch, open_batch
+    from deskapp.services.batches import BatchForm, Responsible, close_batch, open_batch
     from deskapp.services.cases import mark_case
 
     manager = chain[DEMO_STAFF[2].work_no]
@@ -264,7 +264,13 @@ def _batch_and_case(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime
         campaign=True, scripts="流量包次月1日生效,当月按原套餐计费",
     ))  # fmt: skip
     clock.set(now - timedelta(days=2))
-    close_batch(desk, manager, plan.id, "促销活动已结束,未收到相关投诉")
+    close_batch(
+        desk,
+        manager,
+        plan.id,
+        "促销活动已结束,未收到相关投诉",
+        Responsible("department", department="marketing"),
+    )
     with desk.read() as session:
         closed = session.scalars(
             sa.select(col(Complaint.id))
@@ -420,8 +426,33 @@ def _refund_cases(
                          note="已电话告知客户退费10元,客户认可")  # fmt: skip
     followup.log_contact(desk, handler, told, reached=True, note="告知处理结果")
     followup.close(desk, handler, told, outcome="已双倍退还多收信息服务费并告知客户",
-                   satisfaction=Satisfaction.SATISFIED.value)  # fmt: skip
+                   satisfaction=Satisfaction.SATISFIED.value,
+                   **closing_facts(desk, told))  # fmt: skip
     clock.set(now)
+
+
+# 责任界定 in the demo follows the cause's top level (no randomness: the seeded tickets stay)
+_DEMO_PARTY = {"NET": "network", "NEWBIZ": "new_business", "TARIFF": "billing",
+               "PROMO": "marketing", "PUBLICITY": "marketing", "BILLINFO": "billing",
+               "PAYMENT": "finance", "HANDLING": "channel"}  # fmt: skip
+
+
+def closing_facts(desk: Desk, complaint_id: str) -> dict[str, str]:
+    """The responsible party and the level-4 finding a demo ticket is closed with: the
+    department of its cause's top level, the customer for a no-fault ticket, and the first
+    finding the cause tree offers."""
+    with desk.read() as session:
+        c = session.get(Complaint, complaint_id)
+        assert c is not None
+        cause, no_fault = c.cause_code, c.no_fault
+    findings = desk.refdata.causes.children(cause)
+    department = _DEMO_PARTY.get(cause.split(".")[0], "")
+    party = (
+        {"responsible_kind": "customer"}
+        if no_fault or not department
+        else {"responsible_kind": "department", "responsible_department": department}
+    )
+    return {**party, "finding": findings[0].code if findings else ""}
 
 
 def _only_refund(desk: Desk, complaint_id: str) -> str:
@@ -529,6 +560,7 @@ def _follow_up(
         complaint_id,
         outcome="问题已解决,已向客户说明",
         satisfaction=rng.choice(["satisfied", "basically_satisfied", "declined"]),
+        **closing_facts(desk, complaint_id),
     )
     recent = start > now - timedelta(days=6)  # its return visit is not due yet
     # A hall is not perfect: now and then a return visit is forgotten past its 7 working days.
@@ -546,7 +578,7 @@ def _follow_up(
         if not at(timedelta(days=4, hours=5)):
             return
         followup.close(desk, actor, complaint_id, outcome="重新处理完毕,客户认可",
-                       satisfaction="satisfied")  # fmt: skip
+                       satisfaction="satisfied", **closing_facts(desk, complaint_id))  # fmt: skip
         if at(timedelta(days=6)):
             followup.record_visit(desk, actor, complaint_id, score=9, note="二次回访")
         return

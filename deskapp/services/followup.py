@@ -29,6 +29,7 @@ from deskapp.domain.refund import (
 )
 from deskapp.domain.responsibility import (
     ResponsibleKind,
+    check_finding,
     check_no_fault_change,
     check_responsible,
 )
@@ -358,12 +359,15 @@ def close(
     responsible_department: str = "",
     responsible_staff: str = "",
     responsible_note: str = "",
+    finding_required: bool = True,
     late: LateApproval | None = None,
 ) -> ActionResult:
     """结案 with the outcome and the customer's reaction when told (satisfaction, or 客户未表态);
-    the level-4 finding (the cause after checking the facts) if known; the responsible party
-    (责任界定: a department, a staff member, the customer, a third party) when recorded. The
-    day close asks for the reaction of every ticket closed that day."""
+    the level-4 finding (the cause after checking the facts) and the responsible party
+    (责任界定: a department, a staff member, the customer, a third party), both required; a
+    batch's close (`finding_required=False`) has one party for the incident and its tickets'
+    causes differ, so it asks no finding. The day close asks for the reaction of every ticket
+    closed that day."""
     check_outcome(desk, outcome, required=True)
     reaction = satisfaction_of(satisfaction) if satisfaction else None
 
@@ -373,28 +377,36 @@ def close(
         if actor.id not in (c.owner_id, c.first_responder_id):
             require(actor, Permission.CLOSE_ANY, "status", subject=c.id)  # not theirs
         _check_closable(desk, session, c)
+        _move(c, Move.CLOSE)  # a ticket that cannot be closed says so before what it lacks
         staff_ids = {responsible_staff} if session.get(Staff, responsible_staff) else set()
-        responsible = check_responsible(responsible_kind,
-                                        responsible_department or responsible_staff, note_text,
-                                        desk.refdata.departments, staff_ids)  # fmt: skip
-        if responsible is not None:
-            c.responsible_kind = responsible.value
-            c.responsible_ref = {
-                ResponsibleKind.DEPARTMENT: responsible_department,
-                ResponsibleKind.STAFF: responsible_staff,
-            }.get(responsible, "")
-            c.responsible_note = note_text
-        responsible_data = (
-            {"responsible": c.responsible_kind, "responsible_ref": c.responsible_ref or None}
-            if responsible is not None
-            else {}
-        )
-        if finding:
-            children = {p.code for p in desk.refdata.causes.children(c.cause_code)}
-            if finding not in children:
-                raise RuleViolation.single("finding", "error.cause.unknown")
-            c.cause_code_l4 = finding
-        _move(c, Move.CLOSE)
+        # 责任界定 and the level-4 cause are asked of every ticket not solved on the spot;
+        # a batch's close asks the party once for the whole incident (services/batches.py)
+        findings = [p.code for p in desk.refdata.causes.children(c.cause_code)]
+        responsible, found = None, ""
+        errors: list[FieldError] = []  # both at their fields at once
+        try:
+            responsible = check_responsible(
+                responsible_kind, responsible_department or responsible_staff, note_text,
+                desk.refdata.departments, staff_ids)  # fmt: skip
+        except RuleViolation as refused:
+            errors += refused.errors
+        try:
+            if finding or finding_required:
+                found = check_finding(finding, findings)
+        except RuleViolation as refused:
+            errors += refused.errors
+        if errors or responsible is None:
+            raise RuleViolation(errors)
+        c.responsible_kind = responsible.value
+        c.responsible_ref = {
+            ResponsibleKind.DEPARTMENT: responsible_department,
+            ResponsibleKind.STAFF: responsible_staff,
+        }.get(responsible, "")
+        c.responsible_note = note_text
+        responsible_data = {"responsible": c.responsible_kind,
+                            "responsible_ref": c.responsible_ref or None}  # fmt: skip
+        if found:
+            c.cause_code_l4 = found
         c.outcome = outcome.strip()
         c.closed_at = now
         if reaction is not None:

@@ -23,6 +23,7 @@ from deskapp.clock import FrozenClock
 from deskapp.domain.errors import RuleViolation
 from deskapp.services import followup as fu
 from deskapp.services.deadlines import events_of
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import take_complaint
 from deskapp.store.models import ChangeLog, Complaint, SigninEvent
@@ -39,7 +40,7 @@ def desk(db_path: Path, clock: FrozenClock) -> Iterator[Desk]:
 
 def closed(desk: Desk, clock: FrozenClock, actor: Actor) -> str:
     cid = take_complaint(desk, actor, valid_form(desk)).id
-    fu.close(desk, actor, cid, outcome="已调整基站天线")
+    fu.close(desk, actor, cid, outcome="已调整基站天线", **closing_facts(desk, cid))
     clock.advance(timedelta(hours=3))  # Tue 13:00
     return cid
 

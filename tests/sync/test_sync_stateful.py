@@ -56,6 +56,7 @@ from deskapp.services.cases import mark_case
 from deskapp.services.customer import WatchForm, save_watch_entry
 from deskapp.services.day_lock import LateApproval
 from deskapp.services.deadlines import clock_values, events_of
+from deskapp.services.demo import closing_facts
 from deskapp.services.exports import export_as
 from deskapp.services.intake import RefundForm
 from deskapp.services.opinion_book import EntryForm, add_entry, process_entry
@@ -287,7 +288,8 @@ class ThreeTerminals(RuleBasedStateMachine):
         cid = self.pick(term, n)
         if cid:
             self.act(term, lambda: followup.close(
-                term.desk, term.actors["1001"], cid, outcome=outcome))  # fmt: skip
+                term.desk, term.actors["1001"], cid, outcome=outcome,
+                **closing_facts(term.desk, cid)))  # fmt: skip
 
     @rule(t=st.integers(0, 2), n=st.integers(0, 50), severity=st.sampled_from(SEVERITIES))
     def change_severity(self, t: int, n: int, severity: str) -> None:
@@ -394,8 +396,8 @@ class ThreeTerminals(RuleBasedStateMachine):
             "no_fault": lambda: followup.set_no_fault(desk, me, cid, no_fault=n % 2 == 0,
                                                       reason="核实后认定"),
             "close_responsible": lambda: followup.close(
-                desk, me, cid, outcome="已解决", responsible_kind="department",
-                responsible_department="billing"),
+                desk, me, cid, outcome="已解决", **{**closing_facts(desk, cid),
+                "responsible_kind": "department", "responsible_department": "billing"}),
             "dispatch_agreed": lambda: followup.dispatch(
                 desk, me, cid, department="billing", note="约定4小时", agreed_hours="4"),
         }  # fmt: skip
@@ -535,7 +537,12 @@ class ThreeTerminals(RuleBasedStateMachine):
                 self.act(term, lambda: batches.link_to_batch(
                     term.desk, term.actors["1001"], cid, bid))  # fmt: skip
         else:
-            self.act(term, lambda: batches.close_batch(term.desk, manager, bid, "故障已修复"))
+            self.act(
+                term,
+                lambda: batches.close_batch(
+                    term.desk, manager, bid, "故障已修复", batches.Responsible("customer")
+                ),
+            )
 
     def teaching_case(self, t: int, n: int) -> None:
         """案例库: the duty manager marks a closed ticket as a teaching case."""

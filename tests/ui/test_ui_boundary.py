@@ -38,6 +38,7 @@ from deskapp.screens.app import SIGNED_IN_MODES, DeskApp, make_app
 from deskapp.screens.boundary import WorkBoundary
 from deskapp.screens.textual_private import fatal_error, notifications
 from deskapp.screens.widgets.action_dialog import ActionDialog
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.shifts import close_shift, open_shift
 from deskapp.store.models import ChangeLog, ComplaintEvent, OpinionEntry, Shift, Staff
@@ -864,7 +865,7 @@ def _closed(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
     from deskapp.services import followup
 
     cid = _open_ticket(desk, actors, clock)
-    followup.close(desk, actors["1001"], cid, outcome="已解决")
+    followup.close(desk, actors["1001"], cid, outcome="已解决", **closing_facts(desk, cid))
     return cid
 
 
@@ -876,7 +877,9 @@ def _care_due(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
     # Every customer's complaint gets its care follow-ups once solved (not only those that
     # reached an external body: docs/domain.md, Care)
     cid = take(desk, actors["1001"], "孙女士", "13700002222")
-    followup.close(desk, actors["1001"], cid, outcome="已退还费用并道歉")
+    followup.close(
+        desk, actors["1001"], cid, outcome="已退还费用并道歉", **closing_facts(desk, cid)
+    )
     followup.record_visit(desk, actors["1001"], cid, satisfaction="satisfied")
     clock.advance(timedelta(days=31))  # the first monthly care follow-up has come round
     return cid

@@ -34,6 +34,7 @@ from deskapp.clock import FrozenClock
 from deskapp.screens.app import DeskApp
 from deskapp.screens.queue import QueueScreen
 from deskapp.services import followup
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 
 pytestmark = pytest.mark.ui
@@ -131,7 +132,7 @@ async def test_investigation_and_care(
     internal = take(desk, me, "赵先生", "13500003333", cause_code="HALL.ATTITUDE.RUDE",
                     accused_staff_id=liu.id, channel="walk_in", internal=True)  # fmt: skip
     external = take(desk, me, "孙女士", "13700002222", channel="walk_in")
-    followup.close(desk, me, external, outcome="已退还费用并道歉")
+    followup.close(desk, me, external, outcome="已退还费用并道歉", **closing_facts(desk, external))
     followup.record_visit(desk, me, external, satisfaction="satisfied")
     clock.advance(timedelta(days=31))  # the first monthly care follow-up has come round
     assert complaint(desk, external).next_clock == "care_follow_up"

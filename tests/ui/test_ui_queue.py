@@ -17,6 +17,7 @@ from deskapp.screens.major_report import MajorReportScreen
 from deskapp.screens.textual_private import notifications
 from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.services import followup
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
 from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent
@@ -165,7 +166,7 @@ async def test_an_unsatisfied_visit_reopens_and_scope_toggles(
 ) -> None:
     mine = _ticket(desk, actors["1001"], "王先生", "13912345678")
     _ticket(desk, actors["1002"], "李女士", "13600001111")
-    followup.close(desk, actors["1001"], mine, outcome="已处理")
+    followup.close(desk, actors["1001"], mine, outcome="已处理", **closing_facts(desk, mine))
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await _queue(pilot)

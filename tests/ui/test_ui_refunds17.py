@@ -25,6 +25,7 @@ from ui_helpers import NARROW, WIDE, build_app, settle, type_text
 
 from deskapp.i18n import t
 from deskapp.screens.queue import QueueScreen
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.store.models import Refund, RefundApproval
 
@@ -172,7 +173,7 @@ async def test_a_return_visit_with_its_attempts_and_questions(
 
     me = actors["1001"]
     cid = take(desk, me, "赵女士", "13700003333")
-    followup.close(desk, me, cid, outcome="已调整基站天线")
+    followup.close(desk, me, cid, outcome="已调整基站天线", **closing_facts(desk, cid))
     app = make_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await open_queue(pilot)
