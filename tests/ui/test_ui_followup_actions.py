@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from followup_helpers import (
+    CLOSE_FACTS_KEYS,
     complaint,
     cursor_to,
     dialog,
@@ -105,6 +106,7 @@ async def test_close_then_an_unsatisfied_visit_reopens_the_ticket(
         await pilot.press("x")
         await settle(pilot)
         await type_text(pilot, "已调整基站天线,信号恢复")
+        await pilot.press(*CLOSE_FACTS_KEYS)
         await submit(pilot)
         assert complaint(desk, cid).status == "closed"
         row = queue_row(app, cid)  # closed, not done: the return visit is due

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from followup_helpers import CLOSE_FACTS_KEYS
 from textual.pilot import Pilot
 from ui_helpers import NARROW, WIDE, build_app, settle, sign_in, type_text
 
@@ -89,7 +90,7 @@ async def test_contact_dispatch_reply_close_and_visit_with_keys(desk: Desk, hand
         await pilot.press("x")
         await settle(pilot)
         await type_text(pilot, "基站已调整,信号恢复")
-        await pilot.press("ctrl+s")
+        await pilot.press(*CLOSE_FACTS_KEYS, "ctrl+s")
         await settle(pilot)
     with desk.read() as session:
         complaint = session.get(Complaint, cid)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from followup_helpers import (
+    CLOSE_FACTS_KEYS,
     complaint,
     dialog,
     error_under,
@@ -108,6 +109,7 @@ async def test_a_refund_from_the_queue_paid_told_then_closed(
         await pilot.press("x")
         await settle(pilot)
         await type_text(pilot, "已退费并告知客户")
+        await pilot.press(*CLOSE_FACTS_KEYS)
         await submit(pilot)
         assert complaint(desk, cid).status == "closed"
 
