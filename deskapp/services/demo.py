@@ -9,7 +9,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -437,7 +437,15 @@ _DEMO_PARTY = {"NET": "network", "NEWBIZ": "new_business", "TARIFF": "billing",
                "PAYMENT": "finance", "HANDLING": "channel"}  # fmt: skip
 
 
-def closing_facts(desk: Desk, complaint_id: str) -> dict[str, str]:
+class ClosingFacts(TypedDict, total=False):
+    """followup.close's 责任界定 and level-4 finding, as keywords."""
+
+    responsible_kind: str
+    responsible_department: str
+    finding: str
+
+
+def closing_facts(desk: Desk, complaint_id: str) -> ClosingFacts:
     """The responsible party and the level-4 finding a demo ticket is closed with: the
     department of its cause's top level, the customer for a no-fault ticket, and the first
     finding the cause tree offers."""
@@ -447,12 +455,12 @@ def closing_facts(desk: Desk, complaint_id: str) -> dict[str, str]:
         cause, no_fault = c.cause_code, c.no_fault
     findings = desk.refdata.causes.children(cause)
     department = _DEMO_PARTY.get(cause.split(".")[0], "")
-    party = (
-        {"responsible_kind": "customer"}
-        if no_fault or not department
-        else {"responsible_kind": "department", "responsible_department": department}
-    )
-    return {**party, "finding": findings[0].code if findings else ""}
+    facts = ClosingFacts(finding=findings[0].code if findings else "")
+    if no_fault or not department:
+        facts["responsible_kind"] = "customer"
+    else:
+        facts["responsible_kind"], facts["responsible_department"] = "department", department
+    return facts
 
 
 def _only_refund(desk: Desk, complaint_id: str) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NoReturn
 
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
@@ -18,9 +19,15 @@ from deskapp.domain.enums import Channel, ClaimedTo, RefundMethod, Satisfaction,
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_promised_at, check_text
 from deskapp.domain.money import format_yuan, from_fen, negative_amount, to_fen
-from deskapp.domain.permissions import Permission, check_escalation_by, require
+from deskapp.domain.permissions import (
+    Permission,
+    PermissionRefused,
+    check_escalation_by,
+    require,
+)
 from deskapp.domain.recusal import check_recusal
 from deskapp.domain.refund import (
+    ApprovalOutcome,
     check_ceiling,
     check_closable_with_refunds,
     check_four_eyes,
@@ -59,18 +66,21 @@ from deskapp.services.day_lock import LateApproval, approve_late, guard_complain
 from deskapp.services.deadlines import events_of, refresh_clocks, ticket_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
+from deskapp.services.pins import canonical_pin
 from deskapp.services.refunds import (
     RefundForm,
+    approval_outcome,
     approve_beyond_rule,
     check_refund,
     earlier_of,
     life_of,
     refunds_of,
     same_kind_total,
+    staff_id_of,
     total_of,
 )
 from deskapp.services.staff import verify_manager
-from deskapp.store.models import Complaint, ComplaintEvent, Refund, Staff
+from deskapp.store.models import Complaint, ComplaintEvent, Refund, Staff, VisitApproval
 
 NOTE_LIMIT = 2000
 
@@ -492,18 +502,14 @@ def record_visit(
     # What is typed as the approver is checked even where no approval is needed (never stored)
     if error := check_text("approver", approver_work_no, required=False, max_len=16):
         raise RuleViolation([error])
-    approver = None
+    approver, approval = None, None
     if exception_needs_approval(result, reason):
         if not (approver_work_no.strip() and approver_pin):
             raise RuleViolation.single("approver", "error.visit.exception_approval")
-        try:
-            approver = verify_manager(desk, approver_work_no, approver_pin, field="approver")
-        except RuleViolation as v:  # a wrong PIN is counted toward the approver's lockout
-            raise RuleViolation(
-                [FieldError("approver", e.key, e.params) for e in v.errors]
-            ) from None
-        # 四眼: the manager recording the visit cannot approve its exception themselves
-        check_four_eyes(actor.id, approver.id, field="approver", key="error.visit.self_approval")
+        assert reason is not None  # exception_needs_approval: only under an exception
+        approver, approval = _approve_exception(
+            desk, actor, complaint_id, approver_work_no, approver_pin, reason
+        )
 
     # issue 17's particulars, only when there are some (older events read as before)
     extra: dict[str, object] = {}
@@ -522,6 +528,8 @@ def record_visit(
         move = visit_move(result, reason)
         _move(c, move)
         c.satisfaction = result.value
+        if approval is not None:  # the granted attempt, with the visit it approved
+            session.add(approval)
         visit = _event(
             c,
             "visit",
@@ -548,6 +556,50 @@ def record_visit(
         return visit
 
     return _act(desk, actor, complaint_id, apply, late)
+
+
+def _approve_exception(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    work_no: str,
+    pin: SecretStr | str,
+    reason: ReopenException,
+) -> tuple[Actor, VisitApproval]:
+    """四眼 on an unsatisfied visit's exception: a manager other than `actor` confirms with their
+    own PIN (a wrong one counts toward their lockout). Every attempt is in the audit
+    (visit_approval), as a refund's are: a refused one at once, in a transaction of its own,
+    refused in words at the approver's field; a granted one is returned to be written with the
+    visit."""
+    terminal = desk.terminal()
+
+    def attempt(approver_id: str, outcome: ApprovalOutcome) -> VisitApproval:
+        return VisitApproval(
+            at=desk.clock.now(), complaint_id=complaint_id, asked_by=actor.id,
+            approver_work_no=canonical_pin(work_no).strip()[:16], approver_id=approver_id,
+            outcome=outcome.value, exception=reason.value,
+            hall_code=terminal.hall_code, terminal_code=terminal.terminal_code,
+        )  # fmt: skip
+
+    def refuse(approver_id: str, outcome: ApprovalOutcome, violation: RuleViolation) -> NoReturn:
+        with desk.write(actor.id) as session:
+            session.add(attempt(approver_id, outcome))
+        raise RuleViolation(
+            [FieldError("approver", e.key, e.params) for e in violation.errors]
+        ) from None
+
+    try:
+        approver = verify_manager(desk, work_no, pin, field="approver")
+    except PermissionRefused as refused:
+        refuse(refused.actor.id, ApprovalOutcome.NOT_MANAGER, refused)
+    except RuleViolation as violation:  # a wrong PIN is counted toward the approver's lockout
+        approver_id = staff_id_of(desk, work_no)
+        refuse(approver_id, approval_outcome(violation, approver_id), violation)
+    try:  # the manager recording the visit cannot approve its exception themselves
+        check_four_eyes(actor.id, approver.id, field="approver", key="error.visit.self_approval")
+    except RuleViolation as violation:
+        refuse(approver.id, ApprovalOutcome.SELF, violation)
+    return approver, attempt(approver.id, ApprovalOutcome.APPROVED)
 
 
 def _attempt_times(desk: Desk, text: str) -> list[datetime]:

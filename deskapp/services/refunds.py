@@ -178,7 +178,8 @@ def earlier_of(refunds: Iterable[Refund]) -> list[tuple[str, Decimal]]:
 # ------------------------------------------------------------------- four eyes, audited
 
 
-def _outcome_of(violation: RuleViolation, approver_id: str) -> ApprovalOutcome:
+def approval_outcome(violation: RuleViolation, approver_id: str) -> ApprovalOutcome:
+    """The audit's word for a refused approval (a refund's, or a visit exception's)."""
     if isinstance(violation, PermissionRefused):
         return ApprovalOutcome.NOT_MANAGER
     if not approver_id:  # no such staff member (sign-in says "wrong PIN" not to tell)
@@ -251,8 +252,8 @@ def approve_beyond_rule(
     except PermissionRefused as refused:
         refuse(refused.actor.id, ApprovalOutcome.NOT_MANAGER, refused)
     except RuleViolation as violation:
-        approver_id = _staff_id(desk, work_no)
-        refuse(approver_id, _outcome_of(violation, approver_id), violation)
+        approver_id = staff_id_of(desk, work_no)
+        refuse(approver_id, approval_outcome(violation, approver_id), violation)
     try:
         check_four_eyes(actor.id, approver.id)
     except RuleViolation as violation:
@@ -264,7 +265,7 @@ def approve_beyond_rule(
     return Approval(approver, row)
 
 
-def _staff_id(desk: Desk, work_no: str) -> str:
+def staff_id_of(desk: Desk, work_no: str) -> str:
     canonical = canonical_pin(work_no).strip()[:16]
     with desk.read() as session:
         found = session.scalars(

@@ -19,7 +19,7 @@ from sqlmodel import Field, SQLModel
 
 from deskapp.ids import uuid7
 
-SCHEMA_VERSION = 9  # bump when a migration changes a record table's columns (additively)
+SCHEMA_VERSION = 10  # bump when a migration changes a record table's columns (additively)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -206,6 +206,26 @@ class RefundApproval(RecordTable, table=True):
     outcome: str = Field(max_length=16)  # domain.refund.ApprovalOutcome
     amount_fen: int
     rule_amount_fen: int
+    hall_code: str = Field(max_length=8)
+    terminal_code: str = Field(max_length=8)
+
+
+class VisitApproval(RecordTable, table=True):
+    """One attempt to approve reporting an unsatisfied return visit under one of the two
+    exceptions (only the compensation is disputed; the handling followed company policy),
+    allowed or refused: who asked, who was to approve, the exception. Written like
+    `RefundApproval`: a refused attempt in a transaction of its own, so no foreign keys."""
+
+    __tablename__ = "visit_approval"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    at: datetime = Field(sa_column=utc_column(index=True))
+    complaint_id: str = Field(max_length=40, index=True)
+    asked_by: str = Field(max_length=40)  # the staff member recording the visit
+    approver_work_no: str = Field(max_length=16)  # as typed (canonical)
+    approver_id: str = Field(default="", max_length=40)  # "" when no such staff member
+    outcome: str = Field(max_length=16)  # domain.refund.ApprovalOutcome
+    exception: str = Field(max_length=24)  # domain.visits.ReopenException
     hall_code: str = Field(max_length=8)
     terminal_code: str = Field(max_length=8)
 
@@ -498,6 +518,7 @@ RECORD_TABLES: dict[str, type[RecordTable]] = {
         ComplaintEvent,
         Refund,
         RefundApproval,
+        VisitApproval,
         Shift,
         HandoverItem,
         ShiftEvent,

@@ -305,9 +305,14 @@ class ThreeTerminals(RuleBasedStateMachine):
         term = self.terms[t]
         cid = self.pick(term, n)
         if cid:
+            # unsatisfied on an odd pick: reported under an exception a manager approves
+            # (its attempt is in the visit_approval audit)
+            exception = ({"exception": "compensation_only", "approver_work_no": MANAGER[0],
+                          "approver_pin": MANAGER[1]}
+                         if satisfaction == "unsatisfied" and n % 2 else {})  # fmt: skip
             self.act(term, lambda: followup.record_visit(
                 term.desk, term.actors["1001"], cid, satisfaction=satisfaction,
-                note="回访"))  # fmt: skip
+                note="回访", **exception))  # fmt: skip
 
     def escalate(self, t: int, n: int) -> None:
         term = self.terms[t]
@@ -731,7 +736,7 @@ EVERY_RULE: list[tuple[str, dict]] = [
     *(("escalation_chain", dict(t=0, n=0, step=step)) for step in CHAIN_STEPS),
     *(("refund_life", dict(t=0, n=0, step=step)) for step in REFUND_STEPS),
     ("close", dict(t=0, n=1, outcome="已解决")),
-    ("visit", dict(t=0, n=1, satisfaction="satisfied")),
+    ("visit", dict(t=0, n=1, satisfaction="unsatisfied")),  # under an approved exception
     ("time_passes", dict(t=0, minutes=5)),
     ("book_entry", dict(t=0, closed_day=True, kind="opinion")),
     ("book_entry", dict(t=0, closed_day=False, kind="opinion")),
