@@ -6,16 +6,19 @@ what to do. SQLite and the real PostgreSQL hall (tests/sync/conftest.py)."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
 from sync_kit import assert_identical, take, tick
 from test_sync_convergence import joined, sync_all
 
+from deskapp.domain.indicators import month_of
 from deskapp.i18n import t
 from deskapp.services import followup
 from deskapp.services.refunds import RefundForm, ticket_refunds
+from deskapp.services.reports import ReportRequest, build_report
 from deskapp.store.models import ComplaintEvent
 from deskapp.sync import list_conflicts
 
@@ -32,6 +35,7 @@ def test_one_refund_paid_on_two_terminals_is_a_conflict_said_in_words(
 ) -> None:
     terms = joined(tmp_path, hall_url)
     a, b = terms
+    by_method = t("reports.refunds.by_method")
     try:
         cid = take(a)
         followup.record_refund(a.desk, a.actors["1001"], cid, RefundForm(
@@ -54,6 +58,12 @@ def test_one_refund_paid_on_two_terminals_is_a_conflict_said_in_words(
             assert views, "the double payment is not on record"
             assert {v.todo for v in views} == {"conflict_todo.refund_paid_twice"}
             assert "两台终端" in t(views[0].todo) and "Ctrl+K" in t(views[0].todo)
+            # the figures count what was actually paid: 20.00 by account credit and 20.00 in
+            # cash (2 × (30 − 20) each), though the refund row keeps one payment
+            report = build_report(term.desk, ReportRequest(month_of(date(2026, 11, 1))))
+            lines = {(row[0], row[1]): row[2:4] for row in report.table("refunds").rows}
+            assert lines[(by_method, t("refund_method.account_credit"))] == (1, Decimal("20.00"))
+            assert lines[(by_method, t("refund_method.cash"))] == (1, Decimal("20.00"))
     finally:
         for term in terms:
             term.close()
