@@ -428,13 +428,17 @@ def _refund_cases(
     followup.close(desk, handler, told, outcome="已双倍退还多收信息服务费并告知客户",
                    satisfaction=Satisfaction.SATISFIED.value,
                    **closing_facts(desk, told))  # fmt: skip
+    # The visit finds the customer still disputing only the amount: reported unsatisfied under
+    # that exception, the duty manager's approval of their own visit refused, the hall
+    # manager's granted (both attempts in the visit_approval audit).
+    clock.set(start + timedelta(hours=4, minutes=30))
+    note = "客户认可退费,但认为补偿金额偏少"
+    for approver, pin in ((duty.work_no, _pin(duty.work_no)), (hall.work_no, hall.pin)):
+        with suppress(RuleViolation):  # 四眼: the duty manager's own approval is refused
+            followup.record_visit(desk, duty, told, satisfaction=Satisfaction.UNSATISFIED.value,
+                                  exception="compensation_only", note=note,
+                                  approver_work_no=approver, approver_pin=pin)  # fmt: skip
     clock.set(now)
-
-
-# 责任界定 in the demo follows the cause's top level (no randomness: the seeded tickets stay)
-_DEMO_PARTY = {"NET": "network", "NEWBIZ": "new_business", "TARIFF": "billing",
-               "PROMO": "marketing", "PUBLICITY": "marketing", "BILLINFO": "billing",
-               "PAYMENT": "finance", "HANDLING": "channel"}  # fmt: skip
 
 
 class ClosingFacts(TypedDict, total=False):
@@ -454,7 +458,8 @@ def closing_facts(desk: Desk, complaint_id: str) -> ClosingFacts:
         assert c is not None
         cause, no_fault = c.cause_code, c.no_fault
     findings = desk.refdata.causes.children(cause)
-    department = _DEMO_PARTY.get(cause.split(".")[0], "")
+    # 责任界定 follows the cause's top level (no randomness: the seeded tickets stay as they were)
+    department = _DEPARTMENT_FOR.get(cause.split(".")[0], "")
     facts = ClosingFacts(finding=findings[0].code if findings else "")
     if no_fault or not department:
         facts["responsible_kind"] = "customer"
