@@ -32,7 +32,13 @@ def run(reps: int = 3, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
 
     from deskapp.domain.enums import Role
     from deskapp.services import followup
-    from deskapp.services.batches import OPEN_STATUSES, BatchForm, close_batch, open_batch
+    from deskapp.services.batches import (
+        OPEN_STATUSES,
+        BatchForm,
+        Responsible,
+        close_batch,
+        open_batch,
+    )
     from deskapp.services.desk import Desk
     from deskapp.services.staff import actor_of, list_staff
     from deskapp.store.models import Complaint
@@ -61,7 +67,14 @@ def run(reps: int = 3, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
             linked = pool[(2 * rep + 1) * TICKETS : (2 * rep + 2) * TICKETS]
             started = time.perf_counter()
             for complaint_id in one_by_one:
-                followup.close(desk, manager, complaint_id, outcome="故障已修复")
+                followup.close(
+                    desk,
+                    manager,
+                    complaint_id,
+                    outcome="故障已修复",
+                    responsible_kind="customer",
+                    finding_required=False,
+                )
             baseline_ms.append((time.perf_counter() - started) * 1000)
 
             batch = open_batch(desk, manager, BatchForm(title=f"bench outage {rep}",
@@ -72,7 +85,7 @@ def run(reps: int = 3, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
                 ):
                     complaint.batch_id, complaint.is_batch = batch.id, True
             started = time.perf_counter()
-            result = close_batch(desk, manager, batch.id, "故障已修复")
+            result = close_batch(desk, manager, batch.id, "故障已修复", Responsible("customer"))
             batch_ms.append((time.perf_counter() - started) * 1000)
             assert len(result.closed) + len(result.skipped) == TICKETS
             kept += len(result.skipped)

@@ -93,6 +93,7 @@ def work(desk, clock, changes: int, rng: random.Random, tag: int) -> int:
     from deskapp.domain.errors import RuleViolation
     from deskapp.domain.timefmt import format_local
     from deskapp.services import followup
+    from deskapp.services.demo import closing_facts
     from deskapp.services.intake import IntakeForm, take_complaint
 
     actors = _actors(desk)
@@ -130,7 +131,7 @@ def work(desk, clock, changes: int, rng: random.Random, tag: int) -> int:
                 severity = rng.choice(["general", "serious", "major"])
                 followup.change_severity(desk, manager, cid, severity=severity, reason="复核")
             else:
-                followup.close(desk, handler, cid, outcome="已解决")
+                followup.close(desk, handler, cid, outcome="已解决", **closing_facts(desk, cid))
                 open_ids.remove(cid)
         except RuleViolation:
             pass

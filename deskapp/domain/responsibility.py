@@ -4,7 +4,7 @@ or a third party), and 无责投诉 set or cleared after the facts were checked,
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Collection, Container
 from enum import StrEnum
 
 from deskapp.domain.errors import RuleViolation
@@ -25,10 +25,15 @@ def check_responsible(
     note: str,
     departments: Container[str],
     staff: Container[str],
+    *,
+    required: bool = True,
 ) -> ResponsibleKind | None:
     """The responsible party as recorded: `ref` names the department or staff member, `note`
-    the third party. None when nothing was chosen (closing without it, as before)."""
+    the third party. Every close of a ticket not solved on the spot records it (`required`);
+    None only where it is not asked (history rows imported as they came)."""
     if not kind:
+        if required:
+            raise RuleViolation.single("responsible_kind", "error.responsible.required")
         return None
     try:
         chosen = ResponsibleKind(kind)
@@ -41,6 +46,18 @@ def check_responsible(
     if chosen is ResponsibleKind.THIRD_PARTY and not note.strip():
         raise RuleViolation.single("responsible_note", "error.responsible.third_party")
     return chosen
+
+
+def check_finding(finding: str, findings: Collection[str]) -> str:
+    """The root cause at level 4 (核实后的原因), one of the ticket's cause's findings: required at
+    closing whenever the cause tree offers findings for the ticket's cause."""
+    if not finding:
+        if findings:
+            raise RuleViolation.single("finding", "error.finding.required")
+        return ""
+    if finding not in findings:
+        raise RuleViolation.single("finding", "error.cause.unknown")
+    return finding
 
 
 def check_no_fault_change(current: bool, wanted: bool, reason: str) -> None:

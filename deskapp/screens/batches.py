@@ -25,6 +25,7 @@ from deskapp.incidents import Fault
 from deskapp.screens.boundary import WorkBoundary, desk_work
 from deskapp.screens.desk_app import desk_app, signed_in_actor
 from deskapp.screens.keys import keyed
+from deskapp.screens.queue_actions import responsible_fields
 from deskapp.screens.search import fit
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.desk_footer import DeskFooter
@@ -33,6 +34,7 @@ from deskapp.services.batches import (
     BatchClosed,
     BatchForm,
     BatchView,
+    Responsible,
     batches,
     check_close,
     close_batch,
@@ -184,26 +186,37 @@ class BatchScreen(WorkBoundary, Screen[None]):
             return
         desk, actor = self.desk, signed_in_actor(self)
         checked: dict[str, str] = {}
+        party: dict[str, Responsible] = {}
 
         def submit(values: dict[str, Any]) -> None:
-            # Refusals (permission, outcome) are said in the dialog; the close itself runs
-            # after it, in the background, with its progress on this screen.
-            checked["outcome"] = check_close(desk, actor, batch.id, values["outcome"])
+            # Refusals (permission, outcome, the responsible party) are said in the dialog;
+            # the close itself runs after it, in the background, with its progress here.
+            party["party"] = Responsible(
+                values["responsible_kind"],
+                values["responsible_department"],
+                values["responsible_staff"],
+                values["responsible_note"],
+            )
+            checked["outcome"] = check_close(desk, actor, batch.id, values["outcome"],
+                                             party["party"])  # fmt: skip
 
         def done(confirmed: bool | None) -> None:
             if confirmed and "outcome" in checked:
                 self.closing = batch.id
                 self._progress(0, view.open_tickets, 0.0)
-                self.close_tickets(actor, batch.id, checked["outcome"])
+                self.close_tickets(actor, batch.id, checked["outcome"], party["party"])
             self.query_one("#batch-table", DataTable).focus()  # the list, while it runs
 
         spec = DialogSpec(t("batch.close", title=printable(batch.title)),
-                          [FieldSpec("outcome", t("batch.field_outcome"), "area")],
+                          [FieldSpec("outcome", t("batch.field_outcome"), "area"),
+                           *responsible_fields(desk)],
                           intro=t("batch.close_intro"))  # fmt: skip
         self.app.push_screen(ActionDialog(spec, submit), done)
 
     @desk_work(group="batch-close")
-    def close_tickets(self, actor: Actor, batch_id: str, outcome: str) -> None:
+    def close_tickets(
+        self, actor: Actor, batch_id: str, outcome: str, responsible: Responsible
+    ) -> None:
         """The close, off the screen's thread: the list and its keys answer meanwhile."""
         started = time.perf_counter()
 
@@ -211,7 +224,7 @@ class BatchScreen(WorkBoundary, Screen[None]):
             self.app.call_from_thread(self._progress, done, total or 0,
                                       time.perf_counter() - started)  # fmt: skip
 
-        result = close_batch(self.desk, actor, batch_id, outcome, progress=told)
+        result = close_batch(self.desk, actor, batch_id, outcome, responsible, progress=told)
         self.app.call_from_thread(self._tickets_closed, result)
 
     def _progress(self, done: int, total: int, elapsed: float) -> None:

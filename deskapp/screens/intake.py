@@ -25,7 +25,7 @@ from deskapp.domain.enums import Channel, ClaimedTo, RefundMethod, Satisfaction,
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.money import parse_amount
 from deskapp.domain.phone import parse_phone
-from deskapp.domain.refund import double_refund
+from deskapp.domain.refund import refund_quote
 from deskapp.domain.repeat import matter_of
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import error_text, t
@@ -68,6 +68,7 @@ from deskapp.services.intake import (
 )
 from deskapp.services.pins import secret_pin
 from deskapp.services.records import BatchIncident, Complaint, StoreUnavailable
+from deskapp.services.refunds import INTAKE_ERROR_TYPE
 from deskapp.services.search import ticket_no_of
 from deskapp.services.staff import list_staff
 
@@ -111,6 +112,7 @@ ERROR_FIELDS = {
     "refund_approver": "refund_approver",
     "refund_approval_reason": "refund_approval_reason",
     "refund_method": "refund_method",
+    "refund_error_type": "refund_error_type",
 }
 
 
@@ -180,8 +182,9 @@ def _choice(name: str, values: list[str], default: str | None = None, prompt: st
                      allow_blank=default is None)  # fmt: skip
 
 
-def form_layout() -> tuple[Part, ...]:
-    """The intake form, top to bottom: each field with its label, widget and limits."""
+def form_layout(error_types: list[tuple[str, str]] | None = None) -> tuple[Part, ...]:
+    """The intake form, top to bottom: each field with its label, widget and limits.
+    `error_types`: the refund's error types (data/refund_errors.toml) as (name, code)."""
     return (
         _row(
             _text("customer_name", 200),
@@ -248,6 +251,16 @@ def form_layout() -> tuple[Part, ...]:
         CheckSpec("refund_enabled", t("intake.refund_enabled")),
         Group(
             (
+                # the error type decides the rule (the six kinds double, others the difference)
+                FieldSpec(
+                    "refund_error_type",
+                    t("intake.refund_error_type"),
+                    kind="select",
+                    options=error_types or [],
+                    default=INTAKE_ERROR_TYPE,
+                    widget_id="refund-error_type",
+                    allow_blank=False,
+                ),
                 _row(
                     _text("refund_charged", 20, widget_id="refund-charged"),
                     _text("refund_should", 20, widget_id="refund-should_have_charged"),
@@ -361,7 +374,8 @@ class IntakeScreen(ModeScreen):
         yield Static("", id="form-summary", classes="notice -error")
         yield Static("", id="handoff-waiting", classes="notice")
         with VerticalScroll(id="intake-form", can_focus=False):
-            for part in form_layout():
+            types = [(e.name, e.code) for e in self.desk.refdata.refund_errors.values()]
+            for part in form_layout(types):
                 yield self._build(part)
             yield Button(f"{t('intake.save')} (Ctrl+S)", id="save", variant="primary", compact=True)
         yield DeskFooter()
@@ -482,6 +496,7 @@ class IntakeScreen(ModeScreen):
             refund = RefundForm(
                 verified=q("#refund-verified", Checkbox).value,
                 method=str(q("#refund-method", Select).value),
+                error_type=str(q("#refund-error_type", Select).value),
             )
             for name in REFUND_INPUTS:
                 setattr(refund, name, q(f"#refund-{name}", Input).value)
@@ -541,6 +556,10 @@ class IntakeScreen(ModeScreen):
         q("#refund_enabled", Checkbox).value = form.refund is not None
         q("#refund-verified", Checkbox).value = refund.verified
         q("#refund-method", Select).value = refund.method
+        types = self.desk.refdata.refund_errors  # a draft's type no longer in the list: default
+        q("#refund-error_type", Select).value = (
+            refund.error_type if refund.error_type in types else INTAKE_ERROR_TYPE
+        )
         for name in REFUND_INPUTS:
             # The approver's PIN is never kept in a draft: typed again each time.
             value = "" if name == "approver_pin" else getattr(refund, name)
@@ -653,14 +672,17 @@ class IntakeScreen(ModeScreen):
             _set_text(rule, "")
             approval.display = False
             return
-        quote = double_refund(charged, should)
+        chosen = self.desk.refdata.refund_errors.get(
+            str(self.query_one("#refund-error_type", Select).value)
+        )
+        double = chosen is None or chosen.double
+        quote = refund_quote(charged, should, double)
         if not quote.eligible:
             _set_text(rule, t("intake.refund_none"))
             approval.display = False
             return
-        _set_text(
-            rule, t("intake.refund_rule", amount=quote.rule_amount, charged=charged, should=should)
-        )
+        key = "intake.refund_rule" if double else "intake.refund_rule_single"
+        _set_text(rule, t(key, amount=quote.rule_amount, charged=charged, should=should))
         amount_text = self.query_one("#refund-amount", Input).value
         try:
             over = bool(amount_text.strip()) and quote.exceeds_rule(
@@ -1118,9 +1140,10 @@ class IntakeScreen(ModeScreen):
         self.call_after_refresh(lambda: self.query_one(target).focus())
 
     def action_refund(self) -> None:
-        """Ctrl+R: the refund part opened, the cursor in the amount charged."""
+        """Ctrl+R: the refund part opened, the cursor on its error type (it decides the rule;
+        Tab goes on to the amount charged)."""
         self.query_one("#refund_enabled", Checkbox).value = True
-        self.call_after_refresh(lambda: self.query_one("#refund-charged").focus())
+        self.call_after_refresh(lambda: self.query_one("#refund-error_type").focus())
 
     def action_new_form(self) -> None:
         self.action_discard()

@@ -115,8 +115,9 @@ def _note_only(name: str, key: str, service: Callable[..., object], *, show: boo
     )  # fmt: skip
 
 
-def _responsible_fields(desk: Desk, row: QueueRow) -> list[FieldSpec]:
-    """责任界定 at closing: who, then which department or staff member, or words."""
+def responsible_fields(desk: Desk) -> list[FieldSpec]:
+    """责任界定 at closing (a ticket, or a batch for all its tickets): who, then which
+    department or staff member, or words."""
     return [
         FieldSpec("responsible_kind", t("field.responsible_kind"), "select",
                   _options("responsible_kind", [k.value for k in ResponsibleKind])),
@@ -239,7 +240,7 @@ ACTIONS: tuple[QueueAction, ...] = (
                 (p.name, p.code) for p in desk.refdata.causes.children(row.cause_code)]),
             FieldSpec("satisfaction", t("field.satisfaction"), "select", _options(
                 "satisfaction", [s.value for s in Satisfaction])),
-            *_responsible_fields(desk, row),
+            *responsible_fields(desk),
         ],
         lambda desk, actor, cid, v: followup.close(
             desk, actor, cid, late=v.get("late"), outcome=v["outcome"], finding=v["finding"],

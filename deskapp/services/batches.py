@@ -16,6 +16,7 @@ from deskapp.domain.batch import batch_matches, check_start
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission
+from deskapp.domain.responsibility import check_responsible
 from deskapp.domain.status import ACTIVE
 from deskapp.domain.timefmt import local_day, read_local
 from deskapp.services import followup
@@ -24,7 +25,7 @@ from deskapp.services.day_lock import LateApproval, approve_late, guard_complain
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
 from deskapp.services.progress import Progress, no_progress
-from deskapp.store.models import BatchIncident, Complaint
+from deskapp.store.models import BatchIncident, Complaint, Staff
 
 OPEN_STATUSES = tuple(sorted(s.value for s in ACTIVE))  # still being handled
 
@@ -130,16 +131,35 @@ class BatchClosed:
     kept: list[tuple[str, str]] = field(default_factory=list)  # (ticket number, why) to show
 
 
+@dataclass(frozen=True)
+class Responsible:
+    """责任界定 for a whole incident: one party for every ticket the batch closes (the fields of
+    followup.close of the same names)."""
+
+    kind: str = ""
+    department: str = ""
+    staff: str = ""
+    note: str = ""
+
+
 def close_batch(
-    desk: Desk, actor: Actor, batch_id: str, outcome: str, *, progress: Progress = no_progress
+    desk: Desk,
+    actor: Actor,
+    batch_id: str,
+    outcome: str,
+    responsible: Responsible,
+    *,
+    progress: Progress = no_progress,
 ) -> BatchClosed:
-    """Close the incident: every linked ticket still open is closed with the outcome through
-    the ordinary close (followup.close_each: each ticket's own rules, event and clocks, many
-    tickets per transaction; a ticket the rules keep open, e.g. a 重大 one whose report is not
-    filed, or one about the closing manager, is left open and said); then the batch itself.
-    `progress("close", done, total)` as the tickets close. Safe to run again: tickets already
-    closed are not touched twice."""
-    outcome = check_close(desk, actor, batch_id, outcome)
+    """Close the incident: every linked ticket still open is closed with the outcome and the
+    batch's one responsible party through the ordinary close (followup.close_each: each ticket's
+    own rules, event and clocks, many tickets per transaction; a ticket the rules keep open,
+    e.g. a 重大 one whose report is not filed, or one about the closing manager, is left open
+    and said); then the batch itself. The linked tickets' causes differ, so no level-4 finding
+    is asked here. `progress("close", done, total)` as the tickets close. Safe to run again:
+    tickets already closed are not touched twice, and the party is asked again for the ones
+    left open."""
+    outcome = check_close(desk, actor, batch_id, outcome, responsible)
     with desk.read() as session:
         batch = session.get(BatchIncident, batch_id)
         already_closed = batch is None or batch.status != "open"
@@ -153,8 +173,10 @@ def close_batch(
         )  # fmt: skip
     result = BatchClosed()
     for complaint_id, refusal in followup.close_each(
-        desk, actor, linked, outcome=outcome, progress=progress
-    ).items():
+        desk, actor, linked, outcome=outcome, responsible_kind=responsible.kind,
+        responsible_department=responsible.department, responsible_staff=responsible.staff,
+        responsible_note=responsible.note, finding_required=False, progress=progress,
+    ).items():  # fmt: skip
         if refusal is None:
             result.closed.append(complaint_id)
         else:
@@ -180,11 +202,14 @@ def close_batch(
     return result
 
 
-def check_close(desk: Desk, actor: Actor, batch_id: str, outcome: str) -> str:
+def check_close(
+    desk: Desk, actor: Actor, batch_id: str, outcome: str, responsible: Responsible
+) -> str:
     """What closing the batch would be refused for, before any ticket is touched (the close
     dialog asks it, then the close runs in the background): the permission, the batch, the
-    outcome. The outcome to write: a batch already closed keeps its own (the tickets kept open
-    at the close, or linked later offline on another terminal, are closed with it)."""
+    outcome and the responsible party, each at its field at once (a refusal closes none). The
+    outcome to write: a batch already closed keeps its own (the tickets kept open at the close,
+    or linked later offline on another terminal, are closed with it)."""
     enforce(desk, actor, Permission.MANAGE_BATCH, subject=batch_id)
     with desk.read() as session:
         batch = session.get(BatchIncident, batch_id)
@@ -192,9 +217,19 @@ def check_close(desk: Desk, actor: Actor, batch_id: str, outcome: str) -> str:
             raise RuleViolation.single("batch", "error.batch.not_open")
         if batch.status != "open":
             outcome = batch.outcome or outcome
-    error = check_text("outcome", outcome, required=True, max_len=4000, multiline=True)
-    if error:
-        raise RuleViolation([error])
+        staff_ids = {responsible.staff} if session.get(Staff, responsible.staff) else set()
+    errors = [e for e in (
+        check_text("outcome", outcome, required=True, max_len=4000, multiline=True),
+        check_text("responsible_note", responsible.note, required=False,
+                   max_len=followup.NOTE_LIMIT, multiline=True),
+    ) if e]  # fmt: skip
+    try:
+        check_responsible(responsible.kind, responsible.department or responsible.staff,
+                          responsible.note, desk.refdata.departments, staff_ids)  # fmt: skip
+    except RuleViolation as refused:
+        errors += refused.errors
+    if errors:
+        raise RuleViolation(errors)
     return outcome
 
 

@@ -9,7 +9,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -262,7 +262,7 @@ def _batch_and_case(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime
     """批量投诉 and 案例库 (issue 18): a complaint plan the duty manager opened with last
     week's marketing campaign and closed when it ended, and the ticket closed longest ago
     and the next one marked as cases for the morning meeting."""
-    from deskapp.services.batches import BatchForm, close_batch, open_batch
+    from deskapp.services.batches import BatchForm, Responsible, close_batch, open_batch
     from deskapp.services.cases import mark_case
 
     manager = chain[DEMO_STAFF[2].work_no]
@@ -273,7 +273,13 @@ def _batch_and_case(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime
         campaign=True, scripts="流量包次月1日生效,当月按原套餐计费",
     ))  # fmt: skip
     clock.set(now - timedelta(days=2))
-    close_batch(desk, manager, plan.id, "促销活动已结束,未收到相关投诉")
+    close_batch(
+        desk,
+        manager,
+        plan.id,
+        "促销活动已结束,未收到相关投诉",
+        Responsible("department", department="marketing"),
+    )
     with desk.read() as session:
         closed = session.scalars(
             sa.select(col(Complaint.id))
@@ -452,7 +458,18 @@ def _refund_cases(
                          note="已电话告知客户退费10元,客户认可")  # fmt: skip
     followup.log_contact(desk, handler, told, reached=True, note="告知处理结果")
     followup.close(desk, handler, told, outcome="已双倍退还多收信息服务费并告知客户",
-                   satisfaction=Satisfaction.SATISFIED.value)  # fmt: skip
+                   satisfaction=Satisfaction.SATISFIED.value,
+                   **closing_facts(desk, told))  # fmt: skip
+    # The visit finds the customer still disputing only the amount: reported unsatisfied under
+    # that exception, the duty manager's approval of their own visit refused, the hall
+    # manager's granted (both attempts in the visit_approval audit).
+    clock.set(start + timedelta(hours=4, minutes=30))
+    note = "客户认可退费,但认为补偿金额偏少"
+    for approver, pin in ((duty.work_no, _pin(duty.work_no)), (hall.work_no, hall.pin)):
+        with suppress(RuleViolation):  # 四眼: the duty manager's own approval is refused
+            followup.record_visit(desk, duty, told, satisfaction=Satisfaction.UNSATISFIED.value,
+                                  exception="compensation_only", note=note,
+                                  approver_work_no=approver, approver_pin=pin)  # fmt: skip
     clock.set(now)
 
 
@@ -512,7 +529,8 @@ def _extension_cases(
             decide(kept, "approve", "同意,配件到货后立即安排")
             asked = True
     followup.close(desk, handler, kept, outcome="更换天线后室内信号恢复,客户确认",
-                   satisfaction=Satisfaction.SATISFIED.value)  # fmt: skip
+                   satisfaction=Satisfaction.SATISFIED.value,
+                   **closing_facts(desk, kept))  # fmt: skip
 
     # Refused, and waiting: on tickets of today.
     refused = ticket(now - timedelta(hours=4), "钱女士", "13500003002", "地下车库没有信号")
@@ -542,6 +560,33 @@ def _morning(desk: Desk, around: datetime) -> datetime:
     while not calendar.day(day).working:
         day += timedelta(days=1)
     return datetime(day.year, day.month, day.day, 9, 30, tzinfo=desk.tz)
+
+
+class ClosingFacts(TypedDict, total=False):
+    """followup.close's 责任界定 and level-4 finding, as keywords."""
+
+    responsible_kind: str
+    responsible_department: str
+    finding: str
+
+
+def closing_facts(desk: Desk, complaint_id: str) -> ClosingFacts:
+    """The responsible party and the level-4 finding a demo ticket is closed with: the
+    department of its cause's top level, the customer for a no-fault ticket, and the first
+    finding the cause tree offers."""
+    with desk.read() as session:
+        c = session.get(Complaint, complaint_id)
+        assert c is not None
+        cause, no_fault = c.cause_code, c.no_fault
+    findings = desk.refdata.causes.children(cause)
+    # 责任界定 follows the cause's top level (no randomness: the seeded tickets stay as they were)
+    department = _DEPARTMENT_FOR.get(cause.split(".")[0], "")
+    facts = ClosingFacts(finding=findings[0].code if findings else "")
+    if no_fault or not department:
+        facts["responsible_kind"] = "customer"
+    else:
+        facts["responsible_kind"], facts["responsible_department"] = "department", department
+    return facts
 
 
 def _only_refund(desk: Desk, complaint_id: str) -> str:
@@ -649,6 +694,7 @@ def _follow_up(
         complaint_id,
         outcome="问题已解决,已向客户说明",
         satisfaction=rng.choice(["satisfied", "basically_satisfied", "declined"]),
+        **closing_facts(desk, complaint_id),
     )
     recent = start > now - timedelta(days=6)  # its return visit is not due yet
     # A hall is not perfect: now and then a return visit is forgotten past its 7 working days.
@@ -666,7 +712,7 @@ def _follow_up(
         if not at(timedelta(days=4, hours=5)):
             return
         followup.close(desk, actor, complaint_id, outcome="重新处理完毕,客户认可",
-                       satisfaction="satisfied")  # fmt: skip
+                       satisfaction="satisfied", **closing_facts(desk, complaint_id))  # fmt: skip
         if at(timedelta(days=6)):
             followup.record_visit(desk, actor, complaint_id, score=9, note="二次回访")
         return

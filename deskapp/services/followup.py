@@ -36,12 +36,12 @@ from deskapp.domain.refund import (
     ApprovalOutcome,
     check_ceiling,
     check_closable_with_refunds,
-    check_four_eyes,
     check_payable,
     check_tellable,
 )
 from deskapp.domain.responsibility import (
     ResponsibleKind,
+    check_finding,
     check_no_fault_change,
     check_responsible,
 )
@@ -85,14 +85,15 @@ from deskapp.services.refunds import (
     same_kind_total,
     total_of,
 )
-from deskapp.services.staff import verify_manager
 from deskapp.store.models import (
     Complaint,
     ComplaintEvent,
     DeadlineExtension,
     ExtensionApproval,
+    RecordTable,
     Refund,
     Staff,
+    VisitApproval,
 )
 
 NOTE_LIMIT = 2000
@@ -401,12 +402,15 @@ def close(
     responsible_department: str = "",
     responsible_staff: str = "",
     responsible_note: str = "",
+    finding_required: bool = True,
     late: LateApproval | None = None,
 ) -> ActionResult:
     """结案 with the outcome and the customer's reaction when told (satisfaction, or 客户未表态);
-    the level-4 finding (the cause after checking the facts) if known; the responsible party
-    (责任界定: a department, a staff member, the customer, a third party) when recorded. The
-    day close asks for the reaction of every ticket closed that day."""
+    the level-4 finding (the cause after checking the facts) and the responsible party
+    (责任界定: a department, a staff member, the customer, a third party), both required; a
+    batch's close (`finding_required=False`) has one party for the incident and its tickets'
+    causes differ, so it asks no finding. The day close asks for the reaction of every ticket
+    closed that day."""
     check_outcome(desk, outcome, required=True)
     apply = _closing(
         desk,
@@ -418,6 +422,7 @@ def close(
         responsible_department=responsible_department,
         responsible_staff=responsible_staff,
         responsible_note=responsible_note,
+        finding_required=finding_required,
     )
     return _act(desk, actor, complaint_id, apply, late)
 
@@ -428,6 +433,11 @@ def close_each(
     complaint_ids: Sequence[str],
     *,
     outcome: str,
+    responsible_kind: str = "",
+    responsible_department: str = "",
+    responsible_staff: str = "",
+    responsible_note: str = "",
+    finding_required: bool = True,
     chunk: int = CLOSE_CHUNK,
     progress: Progress = no_progress,
 ) -> dict[str, RuleViolation | None]:
@@ -435,9 +445,19 @@ def close_each(
     `close` closes it (its recusal, day lock, severity chain, event and clocks), but `chunk`
     tickets per write transaction, each in a savepoint, so that a ticket the rules refuse
     is rolled back alone and the others close. What each ticket came to (None: closed), in
-    order; `progress("close", done, total)` after each transaction."""
+    order; `progress("close", done, total)` after each transaction. The responsible party and
+    `finding_required` as `close` takes them."""
     check_outcome(desk, outcome, required=True)
-    apply = _closing(desk, actor, outcome=outcome)
+    apply = _closing(
+        desk,
+        actor,
+        outcome=outcome,
+        responsible_kind=responsible_kind,
+        responsible_department=responsible_department,
+        responsible_staff=responsible_staff,
+        responsible_note=responsible_note,
+        finding_required=finding_required,
+    )
     told: dict[str, RuleViolation | None] = {}
     progress("close", 0, len(complaint_ids))
     for start in range(0, len(complaint_ids), chunk):
@@ -473,6 +493,7 @@ def _closing(
     responsible_department: str = "",
     responsible_staff: str = "",
     responsible_note: str = "",
+    finding_required: bool = True,
 ) -> Callable[[Session, Complaint, datetime], ComplaintEvent]:
     """What 结案 does to one ticket, inside `_act`'s transaction."""
     reaction = satisfaction_of(satisfaction) if satisfaction else None
@@ -483,28 +504,36 @@ def _closing(
         if actor.id not in (c.owner_id, c.first_responder_id):
             require(actor, Permission.CLOSE_ANY, "status", subject=c.id)  # not theirs
         _check_closable(desk, session, c)
+        _move(c, Move.CLOSE)  # a ticket that cannot be closed says so before what it lacks
         staff_ids = {responsible_staff} if session.get(Staff, responsible_staff) else set()
-        responsible = check_responsible(responsible_kind,
-                                        responsible_department or responsible_staff, note_text,
-                                        desk.refdata.departments, staff_ids)  # fmt: skip
-        if responsible is not None:
-            c.responsible_kind = responsible.value
-            c.responsible_ref = {
-                ResponsibleKind.DEPARTMENT: responsible_department,
-                ResponsibleKind.STAFF: responsible_staff,
-            }.get(responsible, "")
-            c.responsible_note = note_text
-        responsible_data = (
-            {"responsible": c.responsible_kind, "responsible_ref": c.responsible_ref or None}
-            if responsible is not None
-            else {}
-        )
-        if finding:
-            children = {p.code for p in desk.refdata.causes.children(c.cause_code)}
-            if finding not in children:
-                raise RuleViolation.single("finding", "error.cause.unknown")
-            c.cause_code_l4 = finding
-        _move(c, Move.CLOSE)
+        # 责任界定 and the level-4 cause are asked of every ticket not solved on the spot;
+        # a batch's close asks the party once for the whole incident (services/batches.py)
+        findings = [p.code for p in desk.refdata.causes.children(c.cause_code)]
+        responsible, found = None, ""
+        errors: list[FieldError] = []  # both at their fields at once
+        try:
+            responsible = check_responsible(
+                responsible_kind, responsible_department or responsible_staff, note_text,
+                desk.refdata.departments, staff_ids)  # fmt: skip
+        except RuleViolation as refused:
+            errors += refused.errors
+        try:
+            if finding or finding_required:
+                found = check_finding(finding, findings)
+        except RuleViolation as refused:
+            errors += refused.errors
+        if errors or responsible is None:
+            raise RuleViolation(errors)
+        c.responsible_kind = responsible.value
+        c.responsible_ref = {
+            ResponsibleKind.DEPARTMENT: responsible_department,
+            ResponsibleKind.STAFF: responsible_staff,
+        }.get(responsible, "")
+        c.responsible_note = note_text
+        responsible_data = {"responsible": c.responsible_kind,
+                            "responsible_ref": c.responsible_ref or None}  # fmt: skip
+        if found:
+            c.cause_code_l4 = found
         c.outcome = outcome.strip()
         c.closed_at = now
         if reaction is not None:
@@ -590,18 +619,14 @@ def record_visit(
     # What is typed as the approver is checked even where no approval is needed (never stored)
     if error := check_text("approver", approver_work_no, required=False, max_len=16):
         raise RuleViolation([error])
-    approver = None
+    approver, approval = None, None
     if exception_needs_approval(result, reason):
         if not (approver_work_no.strip() and approver_pin):
             raise RuleViolation.single("approver", "error.visit.exception_approval")
-        try:
-            approver = verify_manager(desk, approver_work_no, approver_pin, field="approver")
-        except RuleViolation as v:  # a wrong PIN is counted toward the approver's lockout
-            raise RuleViolation(
-                [FieldError("approver", e.key, e.params) for e in v.errors]
-            ) from None
-        # 四眼: the manager recording the visit cannot approve its exception themselves
-        check_four_eyes(actor.id, approver.id, field="approver", key="error.visit.self_approval")
+        assert reason is not None  # exception_needs_approval: only under an exception
+        approver, approval = _approve_exception(
+            desk, actor, complaint_id, approver_work_no, approver_pin, reason
+        )
 
     # issue 17's particulars, only when there are some (older events read as before)
     extra: dict[str, object] = {}
@@ -620,6 +645,8 @@ def record_visit(
         move = visit_move(result, reason)
         _move(c, move)
         c.satisfaction = result.value
+        if approval is not None:  # the granted attempt, with the visit it approved
+            session.add(approval)
         visit = _event(
             c,
             "visit",
@@ -646,6 +673,33 @@ def record_visit(
         return visit
 
     return _act(desk, actor, complaint_id, apply, late)
+
+
+def _approve_exception(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    work_no: str,
+    pin: SecretStr | str,
+    reason: ReopenException,
+) -> tuple[Actor, RecordTable]:
+    """四眼 on an unsatisfied visit's exception: a manager other than `actor` confirms with their
+    own PIN (services/approvals.py). Every attempt is in the audit (visit_approval), as a
+    refund's are; a granted one is returned to be written with the visit."""
+    terminal = desk.terminal()
+
+    def attempt(approver_id: str, outcome: ApprovalOutcome) -> VisitApproval:
+        return VisitApproval(
+            at=desk.clock.now(), complaint_id=complaint_id, asked_by=actor.id,
+            approver_work_no=typed_work_no(work_no), approver_id=approver_id,
+            outcome=outcome.value, exception=reason.value,
+            hall_code=terminal.hall_code, terminal_code=terminal.terminal_code,
+        )  # fmt: skip
+
+    return approve_by_manager(
+        desk, actor, actor.id, work_no, pin, attempt, field="approver",
+        permission=Permission.APPROVE_REFUND_BEYOND_RULE, self_key="error.visit.self_approval",
+    )  # fmt: skip
 
 
 def _attempt_times(desk: Desk, text: str) -> list[datetime]:

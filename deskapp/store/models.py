@@ -19,7 +19,7 @@ from sqlmodel import Field, SQLModel
 
 from deskapp.ids import uuid7
 
-SCHEMA_VERSION = 11  # bump when a migration changes a record table's columns (additively)
+SCHEMA_VERSION = 12  # bump when a migration changes a record table's columns (additively)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -250,6 +250,26 @@ class ExtensionApproval(RecordTable, table=True):
     approver_work_no: str = Field(max_length=16)  # as typed (canonical)
     approver_id: str = Field(default="", max_length=40)  # "" when no such staff member
     outcome: str = Field(max_length=16)  # domain.refund.ApprovalOutcome
+    hall_code: str = Field(max_length=8)
+    terminal_code: str = Field(max_length=8)
+
+
+class VisitApproval(RecordTable, table=True):
+    """One attempt to approve reporting an unsatisfied return visit under one of the two
+    exceptions (only the compensation is disputed; the handling followed company policy),
+    allowed or refused: who asked, who was to approve, the exception. Written like
+    `RefundApproval`: a refused attempt in a transaction of its own, so no foreign keys."""
+
+    __tablename__ = "visit_approval"
+
+    id: str = Field(default_factory=uuid7, primary_key=True)
+    at: datetime = Field(sa_column=utc_column(index=True))
+    complaint_id: str = Field(max_length=40, index=True)
+    asked_by: str = Field(max_length=40)  # the staff member recording the visit
+    approver_work_no: str = Field(max_length=16)  # as typed (canonical)
+    approver_id: str = Field(default="", max_length=40)  # "" when no such staff member
+    outcome: str = Field(max_length=16)  # domain.refund.ApprovalOutcome
+    exception: str = Field(max_length=24)  # domain.visits.ReopenException
     hall_code: str = Field(max_length=8)
     terminal_code: str = Field(max_length=8)
 
@@ -546,6 +566,7 @@ RECORD_TABLES: dict[str, type[RecordTable]] = {
         ComplaintEvent,
         Refund,
         RefundApproval,
+        VisitApproval,
         Shift,
         HandoverItem,
         ShiftEvent,

@@ -20,6 +20,9 @@ from deskapp.sync.hall import HallRow
 from deskapp.sync.local import LocalStore
 from deskapp.sync.unique import ALIAS_MARK, todo_key
 
+# A refund's payment: two terminals recording it concurrently paid the customer twice (issue 17)
+REFUND_PAYMENT_FIELDS = frozenset({"paid_at", "paid_by", "method", "paid_ref"})
+
 
 class Choice(StrEnum):
     A = "a"  # the edit that was in the hall first
@@ -62,6 +65,8 @@ class ConflictView:
         """The catalogue key of what the duty manager does about it (docs/unique-values.md)."""
         if (self.entity, self.field) == ("opinion_entry", "complaint_id"):
             return "conflict_todo.opinion_link"
+        if self.entity == "refund" and self.field in REFUND_PAYMENT_FIELDS:
+            return "conflict_todo.refund_paid_twice"
         key = todo_key(self.entity, self.field)
         if key is None:
             return "conflict_todo.value"

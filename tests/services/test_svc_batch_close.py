@@ -16,7 +16,13 @@ from deskapp.clock import FrozenClock
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.permissions import PermissionRefused
 from deskapp.services import followup
-from deskapp.services.batches import BatchForm, close_batch, link_to_batch, open_batch
+from deskapp.services.batches import (
+    BatchForm,
+    Responsible,
+    close_batch,
+    link_to_batch,
+    open_batch,
+)
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import take_complaint
 from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, Refusal
@@ -29,6 +35,10 @@ def desk(db_path: Path, clock: FrozenClock) -> Iterator[Desk]:
     desk = staffed_desk(db_path, clock)
     yield desk
     desk.close()
+
+
+# One responsible party for every ticket, as a batch close gives it (no level-4 finding asked).
+PARTY: dict = {"responsible_kind": "customer", "finding_required": False}
 
 
 def _tickets(desk: Desk, actor: Actor, count: int, **extra: object) -> list[str]:
@@ -54,10 +64,10 @@ def test_many_tickets_close_as_each_would_alone_in_chunks_with_progress(
                                                      accused_staff_id=manager.id)).id  # fmt: skip
     order = [*tickets[:2], about, *tickets[2:]]
     clock.advance(timedelta(hours=2))
-    followup.close(desk, manager, alone, outcome="已修复")
+    followup.close(desk, manager, alone, outcome="已修复", **PARTY)
     before = _log(desk)
     told: list[tuple[str, int, int | None]] = []
-    result = followup.close_each(desk, manager, order, outcome="已修复", chunk=2,
+    result = followup.close_each(desk, manager, order, outcome="已修复", chunk=2, **PARTY,
                                  progress=lambda *a: told.append(a))  # fmt: skip
     assert [cid for cid, why in result.items() if why is None] == tickets
     assert isinstance(result[about], RuleViolation)
@@ -93,7 +103,7 @@ def test_a_permission_refusal_in_the_middle_is_audited_and_writes_nothing_else(
     theirs = take_complaint(desk, actors["1002"], valid_form(desk, contact_phone="13911113333")).id
     before = _log(desk)
     result = followup.close_each(desk, actors["1001"], [mine[0], theirs, mine[1]],
-                                 outcome="已修复", chunk=10)  # fmt: skip
+                                 outcome="已修复", chunk=10, **PARTY)  # fmt: skip
     assert result[mine[0]] is None and result[mine[1]] is None
     assert isinstance(result[theirs], PermissionRefused)
     with desk.read() as s:
@@ -110,7 +120,7 @@ def test_an_empty_outcome_is_refused_before_any_ticket_is_touched(
     tickets = _tickets(desk, actors["1001"], 2)
     before = _log(desk)
     with pytest.raises(RuleViolation) as refused:
-        followup.close_each(desk, actors["2001"], tickets, outcome="  ")
+        followup.close_each(desk, actors["2001"], tickets, outcome="  ", **PARTY)
     assert refused.value.errors[0].field == "outcome"
     assert _log(desk) == before
 
@@ -125,7 +135,8 @@ def test_the_batch_close_tells_its_progress_and_closes_through_close_each(
         link_to_batch(desk, actors["1001"], cid, batch.id)
     clock.advance(timedelta(hours=1))
     told: list[tuple[str, int, int | None]] = []
-    result = close_batch(desk, manager, batch.id, "光缆已修复", progress=lambda *a: told.append(a))
+    result = close_batch(desk, manager, batch.id, "光缆已修复", Responsible("customer"),
+                         progress=lambda *a: told.append(a))  # fmt: skip
     assert sorted(result.closed) == sorted(tickets) and not result.skipped
     assert told[0] == ("close", 0, 3) and told[-1] == ("close", 3, 3)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from svc_forms import PINS, staffed_desk, valid_form
+from svc_forms import CAUSE, PINS, staffed_desk, valid_form
 
 import deskapp.services
 from deskapp.clock import FrozenClock
@@ -29,6 +29,7 @@ from deskapp.domain.timefmt import format_local, local_day
 from deskapp.services import day_close, followup, opinion_book
 from deskapp.services.batches import BatchForm, link_to_batch, open_batch
 from deskapp.services.day_lock import LateApproval, locked_for
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.extensions import pending_of
 from deskapp.services.intake import RefundForm, take_complaint
@@ -142,7 +143,9 @@ def _take(desk: Desk, actor: Actor, **overrides: Any) -> str:
 
 def _closed(desk: Desk, actor: Actor, **overrides: Any) -> str:
     cid = _take(desk, actor, **overrides)
-    followup.close(desk, actor, cid, outcome="已解决", satisfaction="satisfied")
+    followup.close(
+        desk, actor, cid, outcome="已解决", satisfaction="satisfied", **closing_facts(desk, cid)
+    )
     return cid
 
 
@@ -257,7 +260,9 @@ def _file_report(desk: Desk, actors: dict[str, Actor]) -> Call:
 
 def _complete(desk: Desk, actors: dict[str, Actor]) -> Call:
     cid = _take(desk, actors["1001"])
-    followup.close(desk, actors["1001"], cid, outcome="已解决")  # satisfaction left out
+    followup.close(
+        desk, actors["1001"], cid, outcome="已解决", **closing_facts(desk, cid)
+    )  # satisfaction left out
     return lambda late: day_close.complete_record(
         desk, actors["1001"], cid, satisfaction="satisfied", late=late
     )
@@ -364,7 +369,13 @@ RECIPES: dict[str, Callable[[Desk, dict[str, Actor]], Call]] = {
     "followup.department_reply": _reply,
     "followup.escalate": _on_ticket(followup.escalate, note="上报"),
     "followup.change_severity": _on_ticket(followup.change_severity, severity="serious", reason=""),
-    "followup.close": _on_ticket(followup.close, outcome="已解决", satisfaction="satisfied"),
+    "followup.close": _on_ticket(
+        followup.close,
+        outcome="已解决",
+        satisfaction="satisfied",
+        responsible_kind="customer",
+        finding=f"{CAUSE}.BTS_FAULT",
+    ),
     "followup.record_visit": _on_ticket(followup.record_visit, _closed, satisfaction="satisfied"),
     "followup.pause_clocks": _pause,
     "followup.reassign": _reassign,
@@ -478,7 +489,14 @@ def test_following_up_a_ticket_of_an_earlier_signed_off_day_needs_no_approval(
     sign_off_today(desk, actors["2001"])
     clock.advance(timedelta(days=1))
     followup.log_contact(desk, actors["1001"], cid, reached=True, note="已联系")
-    followup.close(desk, actors["1001"], cid, outcome="已解决", satisfaction="satisfied")
+    followup.close(
+        desk,
+        actors["1001"],
+        cid,
+        outcome="已解决",
+        satisfaction="satisfied",
+        **closing_facts(desk, cid),
+    )
     assert not _late_changes(desk)
 
 

@@ -13,6 +13,7 @@ from deskapp.domain.enums import Role
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.permissions import MATRIX, Permission, allowed, require
 from deskapp.i18n import error_text
+from deskapp.services.demo import closing_facts
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
 ROLES = list(Role)
@@ -423,7 +424,9 @@ def _probe_case(desk, actors, role):
 
     actor = actors[_as_role(role)]
     ticket = _open_ticket(desk, actors["1001"])
-    followup.close(desk, actors["1001"], ticket.id, outcome="已解决")
+    followup.close(
+        desk, actors["1001"], ticket.id, outcome="已解决", **closing_facts(desk, ticket.id)
+    )
     return actor, ticket.id, lambda: mark_case(desk, actor, ticket.id, "先听完再解释")
 
 
@@ -432,7 +435,13 @@ def _probe_close_any(desk, actors, role):
 
     ticket = _open_ticket(desk, actors["1001"])
     actor = actors[_as_role(role)]
-    return actor, ticket.id, lambda: followup.close(desk, actor, ticket.id, outcome="已解决")
+    return (
+        actor,
+        ticket.id,
+        lambda: followup.close(
+            desk, actor, ticket.id, outcome="已解决", **closing_facts(desk, ticket.id)
+        ),
+    )
 
 
 def _probe_escalate(desk, actors, role):
@@ -540,6 +549,10 @@ def test_a_supervisor_does_not_close_a_handlers_ticket(desk, actors) -> None:
     ticket = _open_ticket(desk, actors["1001"])
     for work_no in ("4001", "4002"):
         with pytest.raises(PermissionRefused) as refused:
-            followup.close(desk, actors[work_no], ticket.id, outcome="已解决")
+            followup.close(
+                desk, actors[work_no], ticket.id, outcome="已解决", **closing_facts(desk, ticket.id)
+            )
         assert "无权" in error_text(refused.value.errors[0])
-    assert followup.close(desk, actors["1001"], ticket.id, outcome="已解决").complaint.closed_at
+    assert followup.close(
+        desk, actors["1001"], ticket.id, outcome="已解决", **closing_facts(desk, ticket.id)
+    ).complaint.closed_at

@@ -17,6 +17,7 @@ from deskapp.clock import FrozenClock
 from deskapp.domain.enums import Channel, Satisfaction
 from deskapp.services import followup as fu
 from deskapp.services.deadlines import recompute_all
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import take_complaint
 from deskapp.services.queue import PAGE_SIZE, Scope, coming_due, queue_counts, queue_page
@@ -66,7 +67,7 @@ def hall(desk: Desk, clock: FrozenClock, actors: dict[str, Actor]) -> dict[str, 
     c = take(desk, colleague, contact_phone="13900000002", channel=Channel.HOTLINE.value)
     clock.advance(timedelta(minutes=5))
     d = take(desk, me, contact_phone="13900000003")
-    fu.close(desk, me, d, outcome="已解决")
+    fu.close(desk, me, d, outcome="已解决", **closing_facts(desk, d))
     clock.advance(timedelta(minutes=5))
     e = take(
         desk,

@@ -27,6 +27,7 @@ from deskapp.domain.errors import RuleViolation
 from deskapp.domain.refund import ApprovalOutcome, RefundState, refund_quote, refund_state
 from deskapp.services import followup as fu
 from deskapp.services.deadlines import clocks_for, events_of, ticket_facts
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import RefundForm, take_complaint
 from deskapp.store.models import (
@@ -172,7 +173,7 @@ def test_no_refund_without_the_verified_step_and_who_verified_it(
 def test_no_refund_on_a_closed_ticket(desk: Desk, actors: dict[str, Actor]) -> None:
     me = actors["1001"]
     cid = take(desk, me)
-    fu.close(desk, me, cid, outcome="已解决")
+    fu.close(desk, me, cid, outcome="已解决", **closing_facts(desk, cid))
     assert refused(desk, fu.record_refund, me, cid, form()) == {
         "status": "error.refund.closed_ticket"}  # fmt: skip
 
@@ -335,7 +336,7 @@ def test_no_close_while_a_refund_is_approved_but_unpaid(
     assert refund_state(refund.paid_at, refund.told_at) is RefundState.TOLD
     assert refused(desk, fu.tell_refund, me, cid, refund_id=refund.id, note="再次告知") == {
         "refund": "error.refund.already_told"}  # fmt: skip
-    fu.close(desk, me, cid, outcome="已退费并告知客户")
+    fu.close(desk, me, cid, outcome="已退费并告知客户", **closing_facts(desk, cid))
 
 
 def test_a_refund_of_another_ticket_is_refused(desk: Desk, actors: dict[str, Actor]) -> None:
@@ -404,3 +405,23 @@ def test_a_refund_at_intake_beyond_the_rule_needs_another_manager(
     assert exc.value.keys() == {"error.refund.self_approval"}
     assert rows(desk, Complaint) == [] and rows(desk, Refund) == []
     assert [a.outcome for a in rows(desk, RefundApproval)] == ["self"]
+
+
+def test_a_refund_at_intake_follows_its_error_type(desk: Desk, actors: dict[str, Actor]) -> None:
+    """Ctrl+R on the intake form chooses the error type too (issue 17): the same rule as the
+    queue's refund. promotion_not_applied is not one of the six double kinds: the rule is the
+    difference 30.00 − 20.00 = 10.00; more needs a manager; call_record doubles: 20.00."""
+    me = actors["1001"]
+    single = form(error_type="promotion_not_applied", verification="")
+    errors = refused(desk, take_complaint, me, valid_form(desk, refund=form(
+        error_type="promotion_not_applied", amount="20.00")))  # fmt: skip
+    assert errors == {
+        "refund_approver": "error.refund.over_rule",
+        "refund_approval_reason": "error.refund.reason_required",
+    }
+    assert refused(desk, take_complaint, me, valid_form(desk, refund=form(error_type="nope"))) == {
+        "refund_error_type": "error.refund.error_type"}  # fmt: skip
+    take_complaint(desk, me, valid_form(desk, refund=single))
+    take_complaint(desk, me, valid_form(desk, refund=form(), contact_phone="13900001111"))
+    found = sorted((r.error_type, r.amount_fen, r.rule_amount_fen) for r in rows(desk, Refund))
+    assert found == [("call_record", 2000, 2000), ("promotion_not_applied", 1000, 1000)]

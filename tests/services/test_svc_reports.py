@@ -42,6 +42,7 @@ from deskapp.domain.errors import RuleViolation
 from deskapp.domain.indicators import PeriodKind, month_of, period_of, week_of
 from deskapp.refdata import default_data_dir
 from deskapp.services import followup
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.importer import import_file
 from deskapp.services.intake import IntakeForm, take_complaint
@@ -193,14 +194,21 @@ def dataset(desk: Desk, clock: FrozenClock, actors: dict[str, Actor], tmp_path: 
         at(clock, f"2026-11-04 {when}")
         followup.escalate(desk, actors[holder], t3, note="严重投诉逐级上报")
     at(clock, "2026-11-04 10:20")
-    followup.close(desk, liu, t3, outcome="已核实通话时长并解释", satisfaction="declined")
+    followup.close(
+        desk,
+        liu,
+        t3,
+        outcome="已核实通话时长并解释",
+        satisfaction="declined",
+        **closing_facts(desk, t3),
+    )
     t4 = ids["T4"] = take(desk, clock, zhang, "2026-11-05 10:00", contact_phone="13800000004").id
     at(clock, "2026-11-05 10:20")
     followup.dispatch(desk, zhang, t4, department="network", note="请测试")
     at(clock, "2026-11-05 11:00")
     followup.department_reply(desk, zhang, t4, department="network", content="已修复", final=True)
     at(clock, "2026-11-05 11:30")
-    followup.close(desk, zhang, t4, outcome="基站已修复")
+    followup.close(desk, zhang, t4, outcome="基站已修复", **closing_facts(desk, t4))
     at(clock, "2026-11-06 10:00")
     followup.record_visit(desk, zhang, t4, satisfaction="satisfied")
     t5 = ids["T5"] = take(
@@ -213,7 +221,7 @@ def dataset(desk: Desk, clock: FrozenClock, actors: dict[str, Actor], tmp_path: 
         cause_code="TARIFF.PLAN.UNCLEAR",
     ).id
     at(clock, "2026-11-09 15:00")
-    followup.close(desk, liu, t5, outcome="已解释")
+    followup.close(desk, liu, t5, outcome="已解释", **closing_facts(desk, t5))
     at(clock, "2026-11-10 10:00")
     followup.record_visit(desk, liu, t5, satisfaction="unsatisfied")
     at(clock, "2026-11-11 10:00")
@@ -229,7 +237,7 @@ def dataset(desk: Desk, clock: FrozenClock, actors: dict[str, Actor], tmp_path: 
     at(clock, "2026-11-17 10:10")
     followup.dispatch(desk, zhang, t6, department="network", note="请查")
     at(clock, "2026-11-17 16:00")
-    followup.close(desk, zhang, t6, outcome="已优化")
+    followup.close(desk, zhang, t6, outcome="已优化", **closing_facts(desk, t6))
     at(clock, "2026-11-18 10:00")
     followup.record_visit(
         desk,

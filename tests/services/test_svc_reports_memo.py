@@ -15,6 +15,7 @@ from test_svc_reports import NOW, take
 from deskapp.clock import FrozenClock
 from deskapp.domain.indicators import month_of, week_of
 from deskapp.services import followup
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.reports import Report, ReportRequest, build_report
 from deskapp.services.reports import build as build_module
@@ -84,7 +85,9 @@ def test_later_moment_and_changed_tickets_agree_with_the_full_computation(
     assert _replays(desk, monkeypatch) == 1  # only the changed ticket is replayed
     clock.set(NOW + timedelta(days=3, hours=6))
     # T0 is 刘洋's: only its owner (or a manager) closes it
-    followup.close(desk, actors["1002"], dataset["T0"], outcome="已处理")
+    followup.close(
+        desk, actors["1002"], dataset["T0"], outcome="已处理", **closing_facts(desk, dataset["T0"])
+    )
     _same_as_full(desk)
     take(desk, clock, zhang, "2026-11-27 10:00", contact_phone="13800000099")
     clock.set(NOW + timedelta(days=4))

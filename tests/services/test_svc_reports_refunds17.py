@@ -34,6 +34,7 @@ from deskapp.clock import FrozenClock
 from deskapp.domain.indicators import month_of
 from deskapp.services import exports
 from deskapp.services import followup as fu
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import RefundForm, take_complaint
 from deskapp.services.reports import Report, ReportRequest, build_report
@@ -142,11 +143,11 @@ def test_reopens_are_counted_by_cause(
     first = take_complaint(desk, me, valid_form(desk, contact_phone="13800000011")).id
     second = take_complaint(desk, me, valid_form(desk, contact_phone="13800000012")).id
     for round_no, cause in enumerate(["overdue", "overdue"]):
-        fu.close(desk, me, first, outcome="已处理")
+        fu.close(desk, me, first, outcome="已处理", **closing_facts(desk, first))
         at(clock, 11 + round_no)
         fu.record_visit(desk, me, first, satisfaction="unsatisfied", reopen_cause=cause,
                         note="超时未处理")  # fmt: skip
-    fu.close(desk, me, second, outcome="已处理")
+    fu.close(desk, me, second, outcome="已处理", **closing_facts(desk, second))
     fu.record_visit(desk, me, second, satisfaction="unsatisfied", note="不满意")
     clock.set(now)
     report = build_report(desk, ReportRequest(month_of(date(2026, 11, 1))))

@@ -23,9 +23,10 @@ from deskapp.clock import FrozenClock
 from deskapp.domain.errors import RuleViolation
 from deskapp.services import followup as fu
 from deskapp.services.deadlines import events_of
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import take_complaint
-from deskapp.store.models import ChangeLog, Complaint, SigninEvent
+from deskapp.store.models import ChangeLog, Complaint, SigninEvent, VisitApproval
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -39,7 +40,7 @@ def desk(db_path: Path, clock: FrozenClock) -> Iterator[Desk]:
 
 def closed(desk: Desk, clock: FrozenClock, actor: Actor) -> str:
     cid = take_complaint(desk, actor, valid_form(desk)).id
-    fu.close(desk, actor, cid, outcome="已调整基站天线")
+    fu.close(desk, actor, cid, outcome="已调整基站天线", **closing_facts(desk, cid))
     clock.advance(timedelta(hours=3))  # Tue 13:00
     return cid
 
@@ -51,10 +52,11 @@ def log(desk: Desk, *excluding: str) -> int:
 
 
 def refused(desk: Desk, *args: Any, **kwargs: Any) -> dict[str, str]:
-    before = log(desk, "signin_event", "refusal")  # a wrong PIN counted, a refusal audited
+    audit = ("signin_event", "refusal", "visit_approval")  # a wrong PIN counted, the audit
+    before = log(desk, *audit)
     with pytest.raises(RuleViolation) as exc:
         fu.record_visit(desk, *args, **kwargs)
-    assert log(desk, "signin_event", "refusal") == before, "a refused visit wrote something"
+    assert log(desk, *audit) == before, "a refused visit wrote something"
     return {e.field: e.key for e in exc.value.errors}
 
 
@@ -146,3 +148,58 @@ def test_a_duty_manager_cannot_approve_their_own_unsatisfied_exception(
         assert c is not None and c.satisfaction != "unsatisfied"
     result = fu.record_visit(desk, duty, cid, approver_work_no="3001", approver_pin="9999", **ask)
     assert json.loads(result.event.data)["approved_by"] == hall.id
+
+
+def attempts(desk: Desk) -> list[tuple[str, str, str, str, str]]:
+    """The audit of the visit approvals: (asked by, work number typed, approver, outcome,
+    exception), oldest first."""
+    with desk.read() as s:
+        rows = s.scalars(sa.select(VisitApproval).order_by(VisitApproval.at, VisitApproval.id))
+        return [(r.asked_by, r.approver_work_no, r.approver_id, r.outcome, r.exception)
+                for r in rows]  # fmt: skip
+
+
+def test_every_approval_attempt_is_audited_allowed_or_refused(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
+) -> None:
+    """As a refund's: who asked, who was to approve, what became of it; the refused visit
+    itself writes nothing (refused() checks), its audit row stays."""
+    me, colleague, duty, hall = actors["1001"], actors["1002"], actors["2001"], actors["3001"]
+    cid = closed(desk, clock, me)
+    ask = {"satisfaction": "unsatisfied", "exception": "compensation_only",
+           "note": "只对补偿金额有异议"}  # fmt: skip
+    refused(desk, me, cid, **ask)  # no approver typed: no attempt, nothing audited
+    assert attempts(desk) == []
+    refused(desk, me, cid, approver_work_no="1002", approver_pin="2222", **ask)
+    refused(desk, me, cid, approver_work_no="2001", approver_pin="0000", **ask)
+    refused(desk, me, cid, approver_work_no="9999", approver_pin="0000", **ask)
+    fu.record_visit(desk, me, cid, approver_work_no="2001", approver_pin="8888", **ask)
+    assert attempts(desk) == [
+        (me.id, "1002", colleague.id, "not_manager", "compensation_only"),
+        (me.id, "2001", duty.id, "wrong_pin", "compensation_only"),
+        (me.id, "9999", "", "unknown", "compensation_only"),
+        (me.id, "2001", duty.id, "approved", "compensation_only"),
+    ]
+    # a duty manager approving their own: refused, audited as such
+    other = closed(desk, clock, duty)
+    policy = {**ask, "exception": "company_policy", "note": "处理符合公司规定"}
+    refused(desk, duty, other, approver_work_no="2001", approver_pin="8888", **policy)
+    fu.record_visit(desk, duty, other, approver_work_no="3001", approver_pin="9999", **policy)
+    assert attempts(desk)[-2:] == [
+        (duty.id, "2001", duty.id, "self", "company_policy"),
+        (duty.id, "3001", hall.id, "approved", "company_policy"),
+    ]
+
+
+def test_an_approval_whose_visit_was_refused_is_not_one(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
+) -> None:
+    """The granted attempt is written with its visit: a visit the rules refuse after the
+    approval (a ticket solved on the spot gets no visit) leaves no approved row."""
+    me = actors["1001"]
+    form = valid_form(desk, solved_on_spot=True, outcome="当场解释清楚", satisfaction="satisfied")
+    on_spot = take_complaint(desk, me, form).id
+    ask = {"satisfaction": "unsatisfied", "exception": "compensation_only", "note": "补偿异议"}
+    assert refused(desk, me, on_spot, approver_work_no="2001", approver_pin="8888", **ask) == {
+        "status": "error.visit.on_spot"}  # fmt: skip
+    assert attempts(desk) == []

@@ -26,6 +26,7 @@ from sync_kit import (
 from deskapp.domain.errors import RuleViolation
 from deskapp.services import followup
 from deskapp.services.conflicts import settle_conflict
+from deskapp.services.demo import closing_facts
 from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, SyncRun
 from deskapp.sync import HallStore, list_conflicts, sync, sync_status
 from deskapp.sync.hall import hall_change, hall_conflict, hall_terminal
@@ -80,7 +81,9 @@ def test_offline_work_converges_everywhere(tmp_path: Path, hall_url: str, codes)
                 followup.dispatch(term.desk, actor, cid, department="network", note="请核查信号")
                 tick(terms)
                 if round_ == 2:
-                    followup.close(term.desk, actor, cid, outcome="已优化基站")
+                    followup.close(
+                        term.desk, actor, cid, outcome="已优化基站", **closing_facts(term.desk, cid)
+                    )
         with terms[0].desk.read() as s:
             before = s.scalar(sa.select(sa.func.count()).select_from(ComplaintEvent))
         assert before > 0
@@ -251,7 +254,9 @@ def test_status_merges_along_its_state_machine(tmp_path: Path, hall_url: str) ->
         sync_all(terms, hall_url)
         tick(terms)
         # a closes the ticket; b, later by its clock and not knowing, dispatches it
-        followup.close(a.desk, a.actors["1001"], cid, outcome="现场已解释")
+        followup.close(
+            a.desk, a.actors["1001"], cid, outcome="现场已解释", **closing_facts(a.desk, cid)
+        )
         b.clock.advance(timedelta(minutes=2))
         followup.dispatch(b.desk, b.actors["1002"], cid, department="network", note="请核查")
         sync_all(terms, hall_url)

@@ -22,6 +22,7 @@ from sync_kit import (
 
 from deskapp.cli import main
 from deskapp.services import followup
+from deskapp.services.demo import closing_facts
 from deskapp.store.models import SCHEMA_VERSION, Complaint, ComplaintEvent, Staff, SyncRun
 from deskapp.sync import HallStore, SyncOutcome, hall_engines, sync, sync_status
 from deskapp.sync import hall as hall_module
@@ -43,11 +44,15 @@ def test_a_new_terminal_takes_open_tickets_a_window_and_all_staff(
         # Work from half a year ago: one ticket closed then, one still open
         a.clock.advance(-timedelta(days=180))
         old_closed = take(a, contact_phone="13911110001")
-        followup.close(a.desk, handler, old_closed, outcome="当时已解决")
+        followup.close(
+            a.desk, handler, old_closed, outcome="当时已解决", **closing_facts(a.desk, old_closed)
+        )
         old_open = take(a, contact_phone="13911110002")
         a.clock.advance(timedelta(days=180))
         recent_closed = take(a, contact_phone="13911110003")
-        followup.close(a.desk, handler, recent_closed, outcome="已解决")
+        followup.close(
+            a.desk, handler, recent_closed, outcome="已解决", **closing_facts(a.desk, recent_closed)
+        )
         fresh = take(a, contact_phone="13911110004")
         assert sync(a.desk, hall_url).ok
 
@@ -514,7 +519,9 @@ def test_a_new_terminal_hides_the_watch_entry_from_the_staff_an_old_complaint_ac
     try:
         accused = a.actors["1002"].id
         old = take(a, contact_phone="13900000001", accused_staff_id=accused)
-        followup.close(a.desk, a.actors["1001"], old, outcome="当场解决")
+        followup.close(
+            a.desk, a.actors["1001"], old, outcome="当场解决", **closing_facts(a.desk, old)
+        )
         form = WatchForm(customer="13900000001", advice="先听完再解释", review_on="2027-12-31")
         save_watch_entry(a.desk, a.actors["2001"], form)
         assert sync(a.desk, hall_url).ok
@@ -533,7 +540,8 @@ def test_a_new_terminal_hides_the_watch_entry_from_the_staff_an_old_complaint_ac
 def test_an_open_batch_older_than_the_window_comes_whole_with_its_linked_tickets(
     tmp_path: Path, hall_url: str
 ) -> None:
-    from deskapp.services.batches import BatchForm, close_batch, open_batch
+    from deskapp.services.batches import BatchForm, Responsible, close_batch, open_batch
+    from deskapp.services.demo import closing_facts
     from deskapp.store.models import BatchIncident
 
     a = first_terminal(tmp_path)
@@ -544,11 +552,12 @@ def test_an_open_batch_older_than_the_window_comes_whole_with_its_linked_tickets
         outage = open_batch(a.desk, manager, BatchForm(title="城东基站故障", cause_code="NET"))
         done = open_batch(a.desk, manager, BatchForm(title="旧故障", cause_code="NET"))
         linked_closed = take(a, contact_phone="13911110011", batch_id=outage.id)
-        followup.close(a.desk, handler, linked_closed, outcome="临时恢复")
+        followup.close(a.desk, handler, linked_closed, outcome="临时恢复",
+                       **closing_facts(a.desk, linked_closed))  # fmt: skip
         linked_open = take(a, contact_phone="13911110012", batch_id=outage.id)
         of_done = take(a, contact_phone="13911110013", batch_id=done.id)
         a.clock.advance(timedelta(hours=2))
-        close_batch(a.desk, manager, done.id, "已修复")
+        close_batch(a.desk, manager, done.id, "已修复", Responsible("customer"))
         a.clock.advance(timedelta(days=180) - timedelta(hours=2))
         assert sync(a.desk, hall_url).ok
 
@@ -561,9 +570,9 @@ def test_an_open_batch_older_than_the_window_comes_whole_with_its_linked_tickets
             here = s.get(BatchIncident, outage.id)
             assert here is not None and here.status == "open" and here.title == "城东基站故障"
         # Closed on the new terminal, the batch reaches what it needs to.
-        assert close_batch(c.desk, c.actors["2001"], outage.id, "光缆已修复").closed == [
-            linked_open
-        ]
+        assert close_batch(
+            c.desk, c.actors["2001"], outage.id, "光缆已修复", Responsible("customer")
+        ).closed == [linked_open]
     finally:
         a.close()
         if c is not None:

@@ -56,6 +56,7 @@ from deskapp.services.cases import mark_case
 from deskapp.services.customer import WatchForm, save_watch_entry
 from deskapp.services.day_lock import LateApproval
 from deskapp.services.deadlines import clock_values, events_of
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor
 from deskapp.services.exports import export_as
 from deskapp.services.extensions import extension_choices
@@ -296,7 +297,8 @@ class ThreeTerminals(RuleBasedStateMachine):
         cid = self.pick(term, n)
         if cid:
             self.act(term, lambda: followup.close(
-                term.desk, term.actors["1001"], cid, outcome=outcome))  # fmt: skip
+                term.desk, term.actors["1001"], cid, outcome=outcome,
+                **closing_facts(term.desk, cid)))  # fmt: skip
 
     @rule(t=st.integers(0, 2), n=st.integers(0, 50), severity=st.sampled_from(SEVERITIES))
     def change_severity(self, t: int, n: int, severity: str) -> None:
@@ -312,9 +314,14 @@ class ThreeTerminals(RuleBasedStateMachine):
         term = self.terms[t]
         cid = self.pick(term, n)
         if cid:
+            # unsatisfied on an odd pick: reported under an exception a manager approves
+            # (its attempt is in the visit_approval audit)
+            exception = ({"exception": "compensation_only", "approver_work_no": MANAGER[0],
+                          "approver_pin": MANAGER[1]}
+                         if satisfaction == "unsatisfied" and n % 2 else {})  # fmt: skip
             self.act(term, lambda: followup.record_visit(
                 term.desk, term.actors["1001"], cid, satisfaction=satisfaction,
-                note="回访"))  # fmt: skip
+                note="回访", **exception))  # fmt: skip
 
     def escalate(self, t: int, n: int) -> None:
         term = self.terms[t]
@@ -403,8 +410,8 @@ class ThreeTerminals(RuleBasedStateMachine):
             "no_fault": lambda: followup.set_no_fault(desk, me, cid, no_fault=n % 2 == 0,
                                                       reason="核实后认定"),
             "close_responsible": lambda: followup.close(
-                desk, me, cid, outcome="已解决", responsible_kind="department",
-                responsible_department="billing"),
+                desk, me, cid, outcome="已解决", **{**closing_facts(desk, cid),
+                "responsible_kind": "department", "responsible_department": "billing"}),
             "dispatch_agreed": lambda: followup.dispatch(
                 desk, me, cid, department="billing", note="约定4小时", agreed_hours="4"),
         }  # fmt: skip
@@ -582,7 +589,12 @@ class ThreeTerminals(RuleBasedStateMachine):
                 self.act(term, lambda: batches.link_to_batch(
                     term.desk, term.actors["1001"], cid, bid))  # fmt: skip
         else:
-            self.act(term, lambda: batches.close_batch(term.desk, manager, bid, "故障已修复"))
+            self.act(
+                term,
+                lambda: batches.close_batch(
+                    term.desk, manager, bid, "故障已修复", batches.Responsible("customer")
+                ),
+            )
 
     def teaching_case(self, t: int, n: int) -> None:
         """案例库: the duty manager marks a closed ticket as a teaching case."""
@@ -793,7 +805,7 @@ EVERY_RULE: list[tuple[str, dict]] = [
     ("extension_life", dict(t=0, n=2, step="refuse")),
     *(("refund_life", dict(t=0, n=0, step=step)) for step in REFUND_STEPS),
     ("close", dict(t=0, n=1, outcome="已解决")),
-    ("visit", dict(t=0, n=1, satisfaction="satisfied")),
+    ("visit", dict(t=0, n=1, satisfaction="unsatisfied")),  # under an approved exception
     ("time_passes", dict(t=0, minutes=5)),
     ("book_entry", dict(t=0, closed_day=True, kind="opinion")),
     ("book_entry", dict(t=0, closed_day=False, kind="opinion")),

@@ -138,3 +138,9 @@ def errors_shown(app: DeskApp) -> dict[str, str]:
 def general_error(app: DeskApp) -> str:
     """The dialog's error line for what belongs to no field (the status, the level)."""
     return str(dialog(app).query_one("#dialog-error").render())
+
+
+# After the close dialog's outcome: the first level-4 finding, past the satisfaction, and the
+# customer as the responsible party (ResponsibleKind's order: department, staff, customer, …).
+CLOSE_FACTS_KEYS = ("tab", "enter", "down", "enter", "tab", "tab",
+                    "enter", "down", "down", "down", "enter")  # fmt: skip

@@ -373,9 +373,9 @@ async def test_ctrl_o_and_ctrl_r_go_straight_to_the_outcome_and_the_refund(desk:
         await settle(pilot)
         assert app.screen.query_one("#solved_on_spot").value  # type: ignore[attr-defined]
         assert app.focused is not None and app.focused.id == "outcome"
-        await pilot.press("ctrl+r")
+        await pilot.press("ctrl+r")  # on the error type: it decides the rule
         await settle(pilot)
-        assert app.focused is not None and app.focused.id == "refund-charged"
+        assert app.focused is not None and app.focused.id == "refund-error_type"
         await pilot.press("ctrl+o")  # not solved after all: the promised reply time
         await settle(pilot)
         assert app.focused is not None and app.focused.id == "promised_reply_at"

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from followup_helpers import error_under
 from textual.pilot import Pilot
 from textual.widgets import Select, Static
 from ui_helpers import (
@@ -370,6 +371,12 @@ async def test_f11_opens_and_closes_a_batch_and_the_detail_links_and_marks(
         await pilot.press("enter")  # close it
         await settle(pilot)
         app.screen.query_one("#f-outcome", TextArea).load_text("光缆已修复,信号恢复")
+        await pilot.press("ctrl+s")  # no responsible party: refused at its field, none closed
+        await settle(pilot)
+        assert "结案须界定责任方" in error_under(app, "responsible_kind")
+        assert s_status(desk, ticket.id) == "open"
+        await pilot.press("enter", "down", "enter")  # the field said: focused; a department
+        await pilot.press("tab", "enter", "down", "enter")  # the first department
         await pilot.press("ctrl+s")
         await settle(pilot)
         await app.workers.wait_for_complete()  # the close runs in the background
@@ -389,6 +396,43 @@ async def test_f11_opens_and_closes_a_batch_and_the_detail_links_and_marks(
         case = s.scalars(sa.select(TeachingCase)).one()
     assert batch.status == "closed" and closed.status == "closed" and closed.batch_id == batch.id
     assert closed.outcome == "光缆已修复,信号恢复" and case.category == "NET"
+    assert (closed.responsible_kind, closed.responsible_ref) == ("department", "network")
+
+
+def s_status(desk: Desk, cid: str) -> str:
+    with desk.read() as s:
+        found = s.get(Complaint, cid)
+    assert found is not None
+    return found.status
+
+
+@SIZES
+def test_snapshot_batch_close_dialog_asks_the_responsible_party(
+    snap_compare, desk: Desk, actors: dict[str, Actor], size: tuple[int, int]
+) -> None:
+    """The batch's close dialog with one responsible party for all its tickets, refused
+    without it (the error in words under the field)."""
+    from deskapp.services.batches import BatchForm, link_to_batch, open_batch
+
+    batch = open_batch(desk, actors["2001"], BatchForm(
+        title="城东基站故障", cause_code="NET.OUTAGE", area="城东片区"))  # fmt: skip
+    link_to_batch(desk, actors["1002"], _take(desk, actors["1002"], cause="NET.OUTAGE.AREA").id,
+                  batch.id)  # fmt: skip
+
+    async def refused(pilot: Pilot) -> None:
+        from textual.widgets import DataTable, TextArea
+
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press("f11")
+        await settle(pilot)
+        pilot.app.screen.query_one("#batch-table", DataTable).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        pilot.app.screen.query_one("#f-outcome", TextArea).load_text("光缆已修复,信号恢复")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+    assert snap_compare(build_app(desk), terminal_size=size, run_before=refused)
 
 
 @SIZES

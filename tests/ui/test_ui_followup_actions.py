@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from followup_helpers import (
+    CLOSE_FACTS_KEYS,
     complaint,
     cursor_to,
     dialog,
@@ -34,6 +35,7 @@ from deskapp.clock import FrozenClock
 from deskapp.screens.app import DeskApp
 from deskapp.screens.queue import QueueScreen
 from deskapp.services import followup
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 
 pytestmark = pytest.mark.ui
@@ -104,6 +106,7 @@ async def test_close_then_an_unsatisfied_visit_reopens_the_ticket(
         await pilot.press("x")
         await settle(pilot)
         await type_text(pilot, "已调整基站天线,信号恢复")
+        await pilot.press(*CLOSE_FACTS_KEYS)
         await submit(pilot)
         assert complaint(desk, cid).status == "closed"
         row = queue_row(app, cid)  # closed, not done: the return visit is due
@@ -131,7 +134,7 @@ async def test_investigation_and_care(
     internal = take(desk, me, "赵先生", "13500003333", cause_code="HALL.ATTITUDE.RUDE",
                     accused_staff_id=liu.id, channel="walk_in", internal=True)  # fmt: skip
     external = take(desk, me, "孙女士", "13700002222", channel="walk_in")
-    followup.close(desk, me, external, outcome="已退还费用并道歉")
+    followup.close(desk, me, external, outcome="已退还费用并道歉", **closing_facts(desk, external))
     followup.record_visit(desk, me, external, satisfaction="satisfied")
     clock.advance(timedelta(days=31))  # the first monthly care follow-up has come round
     assert complaint(desk, external).next_clock == "care_follow_up"

@@ -54,6 +54,7 @@ from deskapp.screens.textual_private import select_options
 from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.screens.widgets.cause_picker import CausePicker
 from deskapp.screens.widgets.field import Field
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.followup import request_explanation
 from deskapp.services.intake import IntakeForm, RefundForm
@@ -840,7 +841,7 @@ async def batch_case(desk: Desk, actors: dict[str, Actor], text: str) -> None:
 
     open_batch(desk, actors["2001"], BatchForm(title="城西停电", cause_code="NET.OUTAGE"))
     closed = take(desk, actors["1001"], "王先生", "13812341234")
-    followup.close(desk, actors["1001"], closed, outcome="已解决")
+    followup.close(desk, actors["1001"], closed, outcome="已解决", **closing_facts(desk, closed))
     linked = take(desk, actors["1001"], "王先生", "13812341234")  # the rule links it
     app = make_app(desk)
     async with app.run_test(size=WIDE) as pilot:

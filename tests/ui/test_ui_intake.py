@@ -287,6 +287,8 @@ async def test_ctrl_t_does_nothing_without_recusal(app: DeskApp) -> None:
 async def fill_refund(pilot, charged: str, should: str, amount: str = "") -> None:
     await focus_by_tab(pilot, "refund_enabled")
     await pilot.press("space")
+    await pilot.press("tab")  # the error type first (kept: 计费不准确, a double kind)
+    assert pilot.app.focused.id == "refund-error_type"
     await pilot.press("tab")
     assert pilot.app.focused.id == "refund-charged"
     await type_text(pilot, charged)
@@ -515,3 +517,64 @@ async def test_a_major_complaint_solved_on_the_spot_is_refused_in_words(
         assert_error_next_to(app, "outcome", "outcome", "不能现场结案")
         assert app.screen.query_one("#outcome", Input).value == "已当场解释"
     assert nothing_written(desk)
+
+
+async def choose_refund_type(pilot, app: DeskApp, code: str) -> None:
+    """Ctrl+R, then the error type chosen with the arrows from the default (keyboard only)."""
+    from textual.widgets import Select
+
+    from deskapp.services.refunds import INTAKE_ERROR_TYPE
+
+    await pilot.press("ctrl+r")
+    await settle(pilot)
+    assert app.focused is not None and app.focused.id == "refund-error_type"
+    codes = list(app.desk.refdata.refund_errors)
+    steps = codes.index(code) - codes.index(INTAKE_ERROR_TYPE)
+    await pilot.press("enter", *(["down"] * steps if steps > 0 else ["up"] * -steps), "enter")
+    await settle(pilot)
+    assert app.screen.query_one("#refund-error_type", Select).value == code
+
+
+async def test_the_refund_at_intake_takes_its_error_type_and_shows_the_amount(
+    app: DeskApp, desk: Desk
+) -> None:
+    """Issue 17: Ctrl+R opens the refund on its error type; a kind that is not one of the six
+    refunds the difference (30 − 20 = 10.00), shown before saving, and that is what is stored."""
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await type_complaint(pilot, content="优惠未生效多扣费", demand="退还", cause="myf")
+        await choose_refund_type(pilot, app, "promotion_not_applied")
+        await pilot.press("tab")
+        await type_text(pilot, "30")
+        await pilot.press("tab")
+        await type_text(pilot, "20")
+        await settle(pilot)
+        rule = str(app.screen.query_one("#refund-rule").render())
+        assert "10.00" in rule and "差额" in rule  # the difference, not 2 × it
+        await focus_by_tab(pilot, "refund-verified")
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot)
+    [refund] = refunds_in(desk)
+    assert (refund.error_type, refund.amount_fen, refund.rule_amount_fen) == (
+        "promotion_not_applied", 1000, 1000)  # fmt: skip
+
+
+async def test_more_than_the_difference_at_intake_asks_a_manager(app: DeskApp, desk: Desk) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await type_complaint(pilot, content="优惠未生效多扣费", demand="退还", cause="myf")
+        await choose_refund_type(pilot, app, "other")
+        await pilot.press("tab")
+        await type_text(pilot, "30")
+        await pilot.press("tab")
+        await type_text(pilot, "20")
+        await pilot.press("tab")
+        await type_text(pilot, "20")  # the rule gives 10.00 for this kind
+        await focus_by_tab(pilot, "refund-verified")
+        await pilot.press("space")
+        await settle(pilot)
+        assert app.screen.query_one("#approval-row").display
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert_error_next_to(app, "refund_approver", "refund-approver_work_no", "不允许过度赔付")
+        assert nothing_written(desk)

@@ -15,6 +15,7 @@ from deskapp.clock import FrozenClock
 from deskapp.screens.textual_private import notifications
 from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.services import followup, opinion_book
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
 from deskapp.services.opinion_book import EntryForm
@@ -40,7 +41,7 @@ def _closed_without_reaction(desk: Desk, actor: Actor) -> str:
         customer_name="王先生", contact_phone="13912345678", content="话费多扣",
         demand="退费", cause_code="NET.COVER.INDOOR", channel="hotline",
         promised_reply_at="2026-11-25 10:00"))  .id  # fmt: skip
-    followup.close(desk, actor, cid, outcome="已核实并退费")
+    followup.close(desk, actor, cid, outcome="已核实并退费", **closing_facts(desk, cid))
     return cid
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from followup_helpers import CLOSE_FACTS_KEYS
 from textual.pilot import Pilot
 from ui_helpers import NARROW, WIDE, build_app, settle, sign_in, type_text
 
@@ -17,6 +18,7 @@ from deskapp.screens.major_report import MajorReportScreen
 from deskapp.screens.textual_private import notifications
 from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.services import followup
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
 from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent
@@ -88,7 +90,7 @@ async def test_contact_dispatch_reply_close_and_visit_with_keys(desk: Desk, hand
         await pilot.press("x")
         await settle(pilot)
         await type_text(pilot, "基站已调整,信号恢复")
-        await pilot.press("ctrl+s")
+        await pilot.press(*CLOSE_FACTS_KEYS, "ctrl+s")
         await settle(pilot)
     with desk.read() as session:
         complaint = session.get(Complaint, cid)
@@ -165,7 +167,7 @@ async def test_an_unsatisfied_visit_reopens_and_scope_toggles(
 ) -> None:
     mine = _ticket(desk, actors["1001"], "王先生", "13912345678")
     _ticket(desk, actors["1002"], "李女士", "13600001111")
-    followup.close(desk, actors["1001"], mine, outcome="已处理")
+    followup.close(desk, actors["1001"], mine, outcome="已处理", **closing_facts(desk, mine))
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await _queue(pilot)

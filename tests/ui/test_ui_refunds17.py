@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from followup_helpers import (
+    CLOSE_FACTS_KEYS,
     complaint,
     dialog,
     error_under,
@@ -25,6 +26,7 @@ from ui_helpers import NARROW, WIDE, build_app, settle, type_text
 
 from deskapp.i18n import t
 from deskapp.screens.queue import QueueScreen
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.store.models import Refund, RefundApproval
 
@@ -107,6 +109,7 @@ async def test_a_refund_from_the_queue_paid_told_then_closed(
         await pilot.press("x")
         await settle(pilot)
         await type_text(pilot, "已退费并告知客户")
+        await pilot.press(*CLOSE_FACTS_KEYS)
         await submit(pilot)
         assert complaint(desk, cid).status == "closed"
 
@@ -172,7 +175,7 @@ async def test_a_return_visit_with_its_attempts_and_questions(
 
     me = actors["1001"]
     cid = take(desk, me, "赵女士", "13700003333")
-    followup.close(desk, me, cid, outcome="已调整基站天线")
+    followup.close(desk, me, cid, outcome="已调整基站天线", **closing_facts(desk, cid))
     app = make_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await open_queue(pilot)

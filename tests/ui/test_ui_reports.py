@@ -16,6 +16,7 @@ from deskapp.screens.app import DeskApp
 from deskapp.screens.reports import ReportsScreen
 from deskapp.screens.textual_private import notifications
 from deskapp.services import followup
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
 
@@ -52,7 +53,9 @@ def month_data(desk: Desk, clock: FrozenClock, actors: dict[str, Actor]) -> None
         complaint = take_complaint(desk, liu, form)
         if closed_after:
             clock.set(at + timedelta(hours=closed_after))
-            followup.close(desk, liu, complaint.id, outcome="已处理")
+            followup.close(
+                desk, liu, complaint.id, outcome="已处理", **closing_facts(desk, complaint.id)
+            )
     clock.set(FROZEN)
 
 

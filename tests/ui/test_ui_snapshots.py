@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from textual.pilot import Pilot
-from ui_helpers import NARROW, WIDE, settle, sign_in
+from ui_helpers import NARROW, WIDE, settle, sign_in, type_text
 
 from deskapp.clock import FrozenClock
 from deskapp.screens.app import DeskApp
@@ -95,6 +95,20 @@ async def detail(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def refund_of_another_kind(pilot: Pilot) -> None:
+    """Issue 17: the intake's refund on an error type that refunds the difference, the amount
+    shown as computed (30 − 20 = 10.00)."""
+    await filled(pilot)
+    await pilot.press("ctrl+r")
+    await settle(pilot)
+    await pilot.press("enter", "down", "down", "down", "down", "enter")  # 优惠未生效
+    await pilot.press("tab")
+    await type_text(pilot, "30")
+    await pilot.press("tab")
+    await type_text(pilot, "20")
+    await settle(pilot)
+
+
 class TestSignInSnapshots:
     @SIZES
     def test_sign_in(self, snap_compare, app: DeskApp, size: tuple[int, int]) -> None:
@@ -115,6 +129,10 @@ class TestIntakeSnapshots:
     @SIZES
     def test_filled(self, snap_compare, app: DeskApp, size: tuple[int, int]) -> None:
         assert snap_compare(app, terminal_size=size, run_before=filled)
+
+    @SIZES
+    def test_refund_error_type(self, snap_compare, app: DeskApp, size: tuple[int, int]) -> None:
+        assert snap_compare(app, terminal_size=size, run_before=refund_of_another_kind)
 
 
 class TestSearchSnapshots:

@@ -42,6 +42,7 @@ from deskapp.services.reports.model import (
 from deskapp.services.reports.queries import (
     _extended,
     _load_events,
+    _load_payments,
     _load_refunds,
     _load_rows,
     _load_rows_with,
@@ -120,7 +121,8 @@ def build_report(
         *_team_tables(desk, report, closed, histories, staff, base),
     ]
     refunds = _load_refunds(desk, scope, start, end)
-    report.tables.append(_refunds_table(desk, report, refunds, _paid_late(desk, refunds, now)))
+    report.tables.append(_refunds_table(desk, report, refunds, _paid_late(desk, refunds, now),
+                                        _load_payments(desk, refunds)))  # fmt: skip
     reopened = _reopen_causes(desk, [r.id for r in rows], start, end)
     report.tables.append(_reopens_table(report, reopened))
     extended = _extended(desk, [r.id for r in closed])

@@ -3,6 +3,7 @@ staff's names. Plain rows, read in one pass each."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -217,3 +218,36 @@ def _load_refunds(desk: Desk, scope: Scope, start: datetime, end: datetime) -> l
         stmt = stmt.where(col(Complaint.terminal_code) == scope.terminal)
     with desk.read() as session:
         return [_RefundRow(*r) for r in session.execute(stmt)]
+
+
+def _load_payments(desk: Desk, refunds: list[_RefundRow]) -> list[_RefundRow]:
+    """What was actually paid, one row per payment: each refund's `refund_paid` events (a
+    refund paid on two terminals before they synchronized keeps both events though its row
+    keeps one payment: sync/conflicts.py), or its row's payment where no event says it (paid
+    at the counter at intake)."""
+    by_id = {r.id: r for r in refunds}
+    paid: dict[str, list[_RefundRow]] = {}
+    with desk.read() as session:
+        for ids in _chunks(sorted(by_id)):
+            events = session.execute(
+                sa.select(col(ComplaintEvent.data), col(ComplaintEvent.at)).where(
+                    col(ComplaintEvent.kind) == "refund_paid",
+                    col(ComplaintEvent.complaint_id).in_(
+                        sa.select(col(Refund.complaint_id)).where(col(Refund.id).in_(ids))
+                    ),
+                )
+            )
+            for data, at in events:
+                event = json.loads(data)
+                row = by_id.get(event.get("refund_id", ""))
+                if row is not None:
+                    paid.setdefault(row.id, []).append(dataclasses.replace(
+                        row, amount_fen=int(event.get("amount_fen", row.amount_fen)),
+                        method=str(event.get("method", row.method)), paid_at=at))  # fmt: skip
+    return [
+        payment for r in refunds for payment in paid.get(r.id, [r] if r.paid_at is not None else [])
+    ]
+
+
+def _chunks(ids: list[str], size: int = 500) -> list[list[str]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]

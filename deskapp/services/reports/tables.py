@@ -311,10 +311,17 @@ def _team_tables(
 
 
 def _refunds_table(
-    desk: Desk, report: Report, refunds: list[_RefundRow], late: dict[str, bool]
+    desk: Desk,
+    report: Report,
+    refunds: list[_RefundRow],
+    late: dict[str, bool],
+    payments: list[_RefundRow] | None = None,
 ) -> Table:
     """退费: count, total, paid late (after the pay clock, or unpaid past it), in all, by error
-    type (data/refund_errors.toml) and by how it was paid (unpaid ones apart)."""
+    type (data/refund_errors.toml) and by how it was paid (unpaid ones apart). By how it was
+    paid counts the payments actually made (`payments`, queries._load_payments): a refund paid
+    twice on two terminals counts twice there."""
+    payments = [r for r in refunds if r.paid_at is not None] if payments is None else payments
     columns = _cols("ref_col", [
         ("group", Kind.TEXT), ("item", Kind.TEXT), ("count", Kind.INT), ("total", Kind.DECIMAL),
         ("late", Kind.INT),
@@ -336,7 +343,7 @@ def _refunds_table(
         table.rows.append(line(by_type, t("reports.refunds.untyped"), untyped))
     by_method = t("reports.refunds.by_method")
     for method in RefundMethod:
-        paid = [r for r in refunds if r.paid_at is not None and r.method == method.value]
+        paid = [r for r in payments if r.method == method.value]
         table.rows.append(line(by_method, t(f"refund_method.{method.value}"), paid))
     unpaid = [r for r in refunds if r.paid_at is None]
     table.rows.append(line(by_method, t("reports.refunds.unpaid"), unpaid))
