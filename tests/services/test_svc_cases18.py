@@ -25,6 +25,7 @@ from deskapp.services.cases import (
     mark_case,
     write_case_page,
 )
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import take_complaint
 from deskapp.store.models import Refusal
@@ -43,7 +44,7 @@ def desk(db_path: Path, clock: FrozenClock) -> Iterator[Desk]:
 def _case(desk: Desk, actors: dict[str, Actor], cause: str, lesson: str, phone: str) -> str:
     handler = actors["1001"]
     ticket = take_complaint(desk, handler, valid_form(desk, cause_code=cause, contact_phone=phone))
-    followup.close(desk, handler, ticket.id, outcome="已处理")
+    followup.close(desk, handler, ticket.id, outcome="已处理", **closing_facts(desk, ticket.id))
     mark_case(desk, actors["2001"], ticket.id, lesson)
     return ticket.ticket_no
 

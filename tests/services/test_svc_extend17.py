@@ -28,6 +28,7 @@ from deskapp.domain.deadlines import ClockKind
 from deskapp.domain.errors import RuleViolation
 from deskapp.services import followup as fu
 from deskapp.services.deadlines import clocks_for, events_of, ticket_facts
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.extensions import (
     extension_choices,
@@ -209,7 +210,8 @@ def test_no_extension_on_a_closed_ticket(desk: Desk, actors: dict[str, Actor]) -
     me = actors["1001"]
     cid = take(desk, me)
     ext = ask(desk, me, cid)
-    fu.close(desk, me, cid, outcome="已恢复信号", satisfaction="satisfied")
+    fu.close(desk, me, cid, outcome="已恢复信号", satisfaction="satisfied",
+             **closing_facts(desk, cid))  # fmt: skip
     assert refused(desk, fu.request_extension, me, cid, clock=RESOLUTION,
                    new_due="2026-11-30 17:00", reason="等待") == {
         "status": "error.extension.closed_ticket"}  # fmt: skip

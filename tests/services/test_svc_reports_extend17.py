@@ -36,6 +36,7 @@ from deskapp.clock import FrozenClock
 from deskapp.domain.indicators import month_of, timeliness_split
 from deskapp.services import exports
 from deskapp.services import followup as fu
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.extensions import pending_of
 from deskapp.services.intake import take_complaint
@@ -67,7 +68,8 @@ def report(desk: Desk, clock: FrozenClock, actors: dict[str, Actor]) -> Report:
 
     def close(cid: str, day: int, hour: int) -> None:
         at(clock, day, hour)
-        fu.close(desk, me, cid, outcome="已处理", satisfaction="satisfied")
+        fu.close(desk, me, cid, outcome="已处理", satisfaction="satisfied",
+                 **closing_facts(desk, cid))  # fmt: skip
 
     def extend(cid: str, day: int, until: str, decision: str = "approve") -> None:
         at(clock, day, 10, 30)

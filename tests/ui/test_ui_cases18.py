@@ -15,6 +15,7 @@ from ui_helpers import NARROW, WIDE, build_app, screen_text, settle, sign_in, ty
 from deskapp.screens.cases import CasesScreen
 from deskapp.services import followup
 from deskapp.services.cases import mark_case
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
 
@@ -33,7 +34,7 @@ def _case(desk: Desk, actors: dict[str, Actor], cause: str, lesson: str, phone: 
         demand="尽快处理", cause_code=cause,
         promised_reply_at=format_local(desk.clock.now() + timedelta(days=1), desk.tz),
     ))  # fmt: skip
-    followup.close(desk, handler, ticket.id, outcome="已当场处理")
+    followup.close(desk, handler, ticket.id, outcome="已当场处理", **closing_facts(desk, ticket.id))
     mark_case(desk, actors["2001"], ticket.id, lesson)
 
 
