@@ -61,6 +61,7 @@ from deskapp.domain.indicators import month_of
 from deskapp.services import exports
 from deskapp.services import followup as fu
 from deskapp.services.batches import BatchForm, open_batch
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import take_complaint
 from deskapp.services.reports import (
@@ -113,6 +114,8 @@ def month(desk: Desk, clock: FrozenClock, actors: dict[str, Actor]) -> dict[str,
 
     def contacted_and_closed(cid: str, who: Actor, **close: Any) -> None:
         fu.log_contact(desk, who, cid, reached=True, note="已联系客户")
+        close.setdefault("responsible_kind", "customer")  # 责任界定, required at closing
+        close.setdefault("finding", closing_facts(desk, cid).get("finding", ""))
         fu.close(desk, who, cid, outcome="已解决", **close)
 
     at(clock, 1)

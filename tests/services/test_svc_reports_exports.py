@@ -21,8 +21,8 @@ from deskapp.services.desk import Desk
 from deskapp.services.reports import Report, ReportRequest, build_report
 
 TABLE_TITLES = ["指标", "控制量", "原因TOP10", "服务过程", "趋势", "已结案投诉级别统计表",
-                "班组结案汇总", "班组结案清单", "退费", "重启工单原因", "重复投诉分级",
-                "批量投诉"]  # fmt: skip
+                "班组结案汇总", "班组结案清单", "退费", "重启工单原因", "及时率",
+                "重复投诉分级", "批量投诉"]  # fmt: skip
 
 
 @pytest.fixture
