@@ -45,6 +45,11 @@ _COMPLAINT_DEFAULTS = {
 }
 
 
+# The kinds of the import's events that change a ticket's facts (domain/ticket_facts.py): the
+# registration, the repeat link and the imported closing do not.
+_FACT_EVENTS = frozenset({"promise"})
+
+
 def _registered_at(row: ParsedRow, now: datetime) -> datetime:
     # A closed record keeps its own past; an open one reaches the desk now (module docstring).
     return row.received_at if row.status in (Status.CLOSED, Status.VISITED) else now
@@ -130,9 +135,11 @@ def _record(
             )
         )
     # The clocks, as services/deadlines.py `refresh_clocks` keeps them, computed before the row
-    # is written (so its one insert in the change log already carries them).
-    ordered = sorted((SimpleNamespace(**e) for e in events), key=lambda e: (e.at, e.id))
-    facts = ticket_facts(complaint, ordered)
+    # is written (so its one insert in the change log already carries them). Of the events an
+    # import writes, the facts read only the promise: the others are not replayed (the same
+    # facts, tests/services/test_svc_import_clocks.py).
+    facts = ticket_facts(complaint, [SimpleNamespace(**e) for e in events if e["kind"] in
+                                     _FACT_EVENTS])  # fmt: skip
     clocks = clocks_for(desk, facts)
     first = clocks[0] if clocks else None
     complaint.next_due_at = first.deadline.at if first else None
