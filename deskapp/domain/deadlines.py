@@ -193,6 +193,17 @@ def schedule(
     )
 
 
+def nth_deadline(
+    kind: ClockKind, start: datetime, nth: int, calendar: DeadlineCalendar, limits: TimeLimits
+) -> Deadline:
+    """`schedule(kind, start, ...)[nth]` without computing the others: a ticket waits on one
+    care follow-up at a time, and a large import asks for the first of each closed ticket."""
+    if kind is ClockKind.PROMISE or not 0 <= nth < limits[kind].times:
+        raise IndexError(f"{kind} has no deadline number {nth}")
+    limit = limits[kind]
+    return _after(_aware_utc(start), limit.amount * (nth + 1), limit.unit, calendar)
+
+
 def due(
     kind: ClockKind, start: datetime, calendar: DeadlineCalendar, limits: TimeLimits
 ) -> Deadline:

@@ -19,8 +19,8 @@ from deskapp.domain.deadlines import (
     Pause,
     TimeLimits,
     TimeUnit,
-    care_follow_ups,
     due,
+    nth_deadline,
     paused_deadline,
 )
 from deskapp.domain.enums import Severity, Status
@@ -237,11 +237,13 @@ def _care(facts: TicketFacts, calendar: DeadlineCalendar, limits: TimeLimits) ->
         return []
     if facts.status not in (Status.CLOSED, Status.VISITED):
         return []
-    dates: Sequence[Deadline] = care_follow_ups(facts.closed_at, calendar, limits)
-    if facts.care_done >= len(dates):
-        return []
+    # Only the follow-up waited on is computed (the same as care_follow_ups(...)[nth]).
+    times = limits[ClockKind.CARE_FOLLOW_UP].times
     nth = facts.care_done
-    return [ActiveClock(dates[nth], ClockKind.CARE_FOLLOW_UP, f"{nth + 1}/{len(dates)}")]
+    if nth >= times:
+        return []
+    deadline = nth_deadline(ClockKind.CARE_FOLLOW_UP, facts.closed_at, nth, calendar, limits)
+    return [ActiveClock(deadline, ClockKind.CARE_FOLLOW_UP, f"{nth + 1}/{times}")]
 
 
 def care_due(facts: TicketFacts, limits: TimeLimits) -> bool:

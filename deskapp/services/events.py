@@ -11,6 +11,11 @@ from typing import Any
 from deskapp.domain.actor import Actor
 from deskapp.store.models import ComplaintEvent
 
+# One encoder for every event's data: json.dumps with options builds a new one per call (a large
+# import writes two events a row, issue 22); the text is json.dumps(..., ensure_ascii=False,
+# default=str)'s.
+_DATA_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+
 
 def complaint_event(
     complaint_id: str,
@@ -42,6 +47,6 @@ def complaint_event_row(
         at=at,
         actor_id=actor.id,
         note=note,
-        data=json.dumps(dict(data or {}), ensure_ascii=False, default=str),
+        data=_DATA_JSON.encode(dict(data or {})),
     )
     return row

@@ -102,7 +102,7 @@ class Complaint(RecordTable, table=True):
     service_number: str = Field(default="", max_length=40)
     content: str
     demand: str
-    cause_code: str = Field(max_length=80, index=True)  # level 3 at intake
+    cause_code: str = Field(max_length=80)  # level 3 at intake (no index: no query reads by it)
     cause_code_l4: str | None = Field(default=None, max_length=100)  # set after checking facts
     severity: str = Field(max_length=16)
     severity_reason: str = ""

@@ -25,6 +25,7 @@ from deskapp.domain.deadlines import (
     add_months,
     care_follow_ups,
     due,
+    nth_deadline,
     paused_deadline,
     schedule,
     state,
@@ -376,3 +377,23 @@ def test_no_pause_changes_nothing_and_deadlines_never_precede_their_start(
     deadline = due(kind, start, CAL, LIMITS)
     assert deadline.at >= start
     assert paused_deadline(kind, deadline, [], CAL, LIMITS) == deadline
+
+
+_STARTS = st.datetimes(datetime(2023, 1, 1), datetime(2028, 12, 31), timezones=st.just(UTC))
+
+
+@given(start=_STARTS, kind=st.sampled_from([k for k in ClockKind if k is not ClockKind.PROMISE]),
+       months=st.integers(1, 3), times=st.integers(1, 4))  # fmt: skip
+def test_the_nth_deadline_is_the_schedules(
+    start: datetime, kind: ClockKind, months: int, times: int
+) -> None:
+    """`nth_deadline` (one care follow-up, not all three: issue 22's import) is the schedule's
+    deadline of that number, whatever the clock's kind of time and however many it repeats."""
+    care = Limit(Fraction(months), TimeUnit.MONTHS, times)
+    visit = Limit(Fraction(2), TimeUnit.WORKING_DAYS, times)
+    limits = TimeLimits({**LIMITS.clocks, ClockKind.CARE_FOLLOW_UP: care,
+                         ClockKind.RETURN_VISIT: visit})  # fmt: skip
+    every = schedule(kind, start, CAL, limits)
+    assert [nth_deadline(kind, start, n, CAL, limits) for n in range(len(every))] == list(every)
+    with pytest.raises(IndexError):
+        nth_deadline(kind, start, len(every), CAL, limits)

@@ -95,3 +95,21 @@ def test_the_bulk_path_leaves_no_write_door_open(tmp_path: Path, clock: FrozenCl
 
 
 assert HEADER  # the layout of the file above
+
+
+def test_an_events_data_is_the_text_json_dumps_gave() -> None:
+    """services/events.py encodes every event's data with one encoder (issue 22): the text is
+    what `json.dumps(..., ensure_ascii=False, default=str)` wrote before, byte for byte."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from deskapp.domain.actor import Actor
+    from deskapp.domain.enums import Role
+    from deskapp.services.events import complaint_event_row
+
+    at = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+    data = {"note": "已退订 \"引号\"", "at": at, "amount": Decimal("12.50"), "n": 3,
+            "ok": True, "none": None, "list": [1, "二"]}  # fmt: skip
+    actor = Actor("a", "1001", "张敏", Role.HANDLER)
+    row = complaint_event_row("e", "c", "refund", actor, at, "", data)
+    assert row["data"] == json.dumps(data, ensure_ascii=False, default=str)

@@ -45,6 +45,11 @@ _COMPLAINT_DEFAULTS = {
 }
 
 
+# The kinds of the import's events that change a ticket's facts (domain/ticket_facts.py): the
+# registration, the repeat link and the imported closing do not.
+_FACT_EVENTS = frozenset({"promise"})
+
+
 def _registered_at(row: ParsedRow, now: datetime) -> datetime:
     # A closed record keeps its own past; an open one reaches the desk now (module docstring).
     return row.received_at if row.status in (Status.CLOSED, Status.VISITED) else now
@@ -52,13 +57,13 @@ def _registered_at(row: ParsedRow, now: datetime) -> datetime:
 
 def _record(
     numbers: TicketNumbers, desk: Desk, actor: Actor, row: ParsedRow, now: datetime,
-    file_name: str, repeat_of: tuple[str, str] | None,
+    file_name: str, repeat_of: tuple[str, str] | None, now_text: str,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:  # fmt: skip
     """The complaint's whole row (every column) and its events' rows."""
     terminal = desk.terminal()
     registered_at = _registered_at(row, now)
-    complaint = SimpleNamespace(**_COMPLAINT_DEFAULTS)
-    complaint.__dict__.update(
+    values = dict(_COMPLAINT_DEFAULTS)  # every column: the row is written whole
+    values.update(
         id=row.id,
         ticket_no=numbers.next(registered_at),
         hall_code=row.hall,
@@ -90,11 +95,12 @@ def _record(
         created_by=actor.id,
         updated_at=now,
     )
+    complaint = SimpleNamespace(**values)  # read as a record by the facts (ComplaintLike)
     note = t("import.event_note", source=row.source or "—", external=row.external_no or "—",
              file=file_name, line=row.line)  # fmt: skip
     events = [
         _event(row.id, "registered", registered_at, actor, note, channel=row.channel.value,
-               severity=row.severity.value, imported=True, imported_at=now.isoformat(),
+               severity=row.severity.value, imported=True, imported_at=now_text,
                imported_status=row.status.value, source=row.source,
                imported_closed_at=row.closed_at.isoformat() if row.closed_at else None,
                imported_outcome=row.outcome,
@@ -130,15 +136,17 @@ def _record(
             )
         )
     # The clocks, as services/deadlines.py `refresh_clocks` keeps them, computed before the row
-    # is written (so its one insert in the change log already carries them).
-    ordered = sorted((SimpleNamespace(**e) for e in events), key=lambda e: (e.at, e.id))
-    facts = ticket_facts(complaint, ordered)
+    # is written (so its one insert in the change log already carries them). Of the events an
+    # import writes, the facts read only the promise: the others are not replayed (the same
+    # facts, tests/services/test_svc_import_clocks.py).
+    facts = ticket_facts(complaint, [SimpleNamespace(**e) for e in events if e["kind"] in
+                                     _FACT_EVENTS])  # fmt: skip
     clocks = clocks_for(desk, facts)
     first = clocks[0] if clocks else None
-    complaint.next_due_at = first.deadline.at if first else None
-    complaint.next_clock = first.kind.value if first else ""
-    complaint.next_due_provisional = bool(first and first.deadline.provisional)
-    return {key: getattr(complaint, key) for key in _COMPLAINT_KEYS}, events
+    values["next_due_at"] = first.deadline.at if first else None
+    values["next_clock"] = first.kind.value if first else ""
+    values["next_due_provisional"] = bool(first and first.deadline.provisional)
+    return values, events
 
 
 def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[ParsedRow]],
@@ -154,6 +162,7 @@ def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[Pars
         progress("write", done, total)
     for chunk in chunks:
         now = desk.clock.now()
+        now_text = now.isoformat()  # the chunk's moment, in every registration event
         with desk.write(actor.id) as session, session.no_autoflush:
             if CACHE_KIB:  # the store's indexes stay in memory while it grows by a file's rows
                 session.connection().exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
@@ -177,7 +186,7 @@ def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[Pars
                                                            ticket=ticket_no)))  # fmt: skip
                     continue
                 complaint, evs = _record(numbers, desk, actor, row, now, path.name,
-                                         repeats.earlier(row))  # fmt: skip
+                                         repeats.earlier(row), now_text)  # fmt: skip
                 repeats.add(row, complaint["ticket_no"])
                 complaints.append(complaint)
                 events.extend(evs)
