@@ -6,17 +6,17 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from store_templates import FROZEN_AT, copy_store, seed
+from store_templates import STAFF as KNOWN
 
 from deskapp.clock import FrozenClock
 from deskapp.domain.enums import Role
 from deskapp.services.desk import Actor, Desk
-from deskapp.services.staff import actor_of, list_staff, seed_staff
-from deskapp.services.terminal import init_terminal
+from deskapp.services.staff import actor_of, list_staff
 
 # The desk's log (deskapp/logs.py) of a test run goes to a folder of its own, never the user's.
 os.environ.setdefault("DESKAPP_LOG_DIR", tempfile.mkdtemp(prefix="deskapp-test-log-"))
@@ -24,9 +24,6 @@ os.environ.setdefault("DESKAPP_LOG_DIR", tempfile.mkdtemp(prefix="deskapp-test-l
 settings.register_profile("ci", deadline=None, max_examples=200)
 settings.register_profile("dev", deadline=None, max_examples=100)
 settings.load_profile("ci")
-
-# Tuesday 2026-11-24 10:00 in Asia/Shanghai: a working morning, fixed for every test.
-FROZEN_AT = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -37,12 +34,7 @@ class KnownStaff:
     pin: str
 
 
-STAFF = (
-    KnownStaff("1001", "张敏", Role.HANDLER, "1111"),
-    KnownStaff("1002", "刘洋", Role.HANDLER, "2222"),
-    KnownStaff("2001", "王芳", Role.DUTY_MANAGER, "8888"),
-    KnownStaff("3001", "陈静", Role.HALL_MANAGER, "9999"),
-)
+STAFF = tuple(KnownStaff(*known) for known in KNOWN)
 
 
 @pytest.fixture
@@ -56,8 +48,15 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def bare_desk(db_path: Path, clock: FrozenClock) -> Iterator[Desk]:
-    """A migrated store with no terminal identity and no staff."""
+def bare_desk(
+    db_path: Path,
+    clock: FrozenClock,
+    request: pytest.FixtureRequest,
+) -> Iterator[Desk]:
+    """A migrated store with no terminal identity and no staff (with both when the test also
+    asks for `desk`)."""
+    if not db_path.exists() and clock.now() == FROZEN_AT:
+        copy_store(db_path, seeded="desk" in request.fixturenames)
     desk = Desk.open(db_path, clock=clock)
     yield desk
     desk.close()
@@ -66,8 +65,8 @@ def bare_desk(db_path: Path, clock: FrozenClock) -> Iterator[Desk]:
 @pytest.fixture
 def desk(bare_desk: Desk) -> Desk:
     """Terminal GZ01-T01 in Asia/Shanghai with the four known staff."""
-    init_terminal(bare_desk, "GZ01", "T01", "Asia/Shanghai")
-    seed_staff(bare_desk, "system:test", [(s.work_no, s.name, s.role, s.pin) for s in STAFF])
+    if not list_staff(bare_desk):  # not copied from the seeded template
+        seed(bare_desk)
     return bare_desk
 
 
