@@ -36,12 +36,20 @@ BUDGET_FAST_MS = 100.0
 PY = sys.executable
 CLI = "from deskapp.cli import main; main()"
 EAGER = "import deskapp.sync, deskapp.sync.run, deskapp.sync.conflicts, tomlkit, chinese_calendar; "
+# Before startup22, the same code otherwise: a staff command loaded and checked every reference
+# file (the deadline, cause and accountability rules behind them) when it opened the store.
+EAGER_REFDATA = (
+    "import deskapp.refdata.clocks, deskapp.domain.accountability, deskapp.domain.categories; "
+    "from deskapp.services import desk as _d; _open = _d.Desk.open.__func__; "
+    "_d.Desk.open = classmethod(lambda c, *a, **k: _open(c, *a, **{**k, 'check_reference': True})); "
+)
 NEEDED = "import click, sqlalchemy, sqlmodel, pydantic_settings"
 ISSUE_BASE = "import click, sqlalchemy"
 
 
-def _cli(*args: str, before: bool = False) -> list[str]:
-    code = "import sys; sys.argv[0] = 'deskapp'; " + (EAGER if before else "") + CLI
+def _cli(*args: str, before: bool = False, eager_refdata: bool = False) -> list[str]:
+    code = "import sys; sys.argv[0] = 'deskapp'; " + (EAGER if before else "")
+    code += (EAGER_REFDATA if eager_refdata else "") + CLI
     return [PY, "-c", code, *args]
 
 
@@ -62,6 +70,7 @@ def run(reps: int = 15, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
         "usage before": _cli("staff", "lis", before=True),
         "list": _cli("--db", str(db), "staff", "list"),
         "list before": _cli("--db", str(db), "staff", "list", before=True),
+        "list refdata": _cli("--db", str(db), "staff", "list", eager_refdata=True),
         "needed": [PY, "-c", NEEDED],
         "issue": [PY, "-c", ISSUE_BASE],
     }
@@ -90,6 +99,9 @@ def run(reps: int = 15, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
             budget_kind="ratio_p50", budget=BUDGET_RATIO,
             notes={
                 "before issue 22 (eager imports)": stats["list before"].brief(),
+                "before startup22 (every reference file loaded and checked)":
+                    f"{stats['list refdata'].brief()} "
+                    f"({stats['list refdata'].p50 / stats['needed'].p50:.2f}×)",
                 "against import click, sqlalchemy (the issue's yardstick)":
                     f"{issue.p50:.1f} ms p50: {stats['list'].p50 / issue.p50:.2f}× "
                     f"(before: {stats['list before'].p50 / issue.p50:.2f}×)",
