@@ -41,7 +41,8 @@ EAGER = "import deskapp.sync, deskapp.sync.run, deskapp.sync.conflicts, tomlkit,
 EAGER_REFDATA = (
     "import deskapp.refdata.clocks, deskapp.domain.accountability, deskapp.domain.categories; "
     "from deskapp.services import desk as _d; _open = _d.Desk.open.__func__; "
-    "_d.Desk.open = classmethod(lambda c, *a, **k: _open(c, *a, **{**k, 'check_reference': True})); "
+    "_d.Desk.open = classmethod("
+    "lambda c, *a, **k: _open(c, *a, **{**k, 'check_reference': True})); "
 )
 NEEDED = "import click, sqlalchemy, sqlmodel, pydantic_settings"
 ISSUE_BASE = "import click, sqlalchemy"
