@@ -23,6 +23,7 @@ chinese_calendar), the code otherwise the same.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -55,13 +56,21 @@ def _cli(*args: str, before: bool = False, eager_refdata: bool = False) -> list[
 
 
 def _time(cmd: list[str]) -> float:
+    env = None
+    if cmd and cmd[0].startswith("PYTHONPATH="):  # a checkout of the code before a change
+        env = {**os.environ, "PYTHONPATH": cmd[0].split("=", 1)[1]}
+        cmd = cmd[1:]
     started = time.perf_counter()
     subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, cwd=OUT, check=False)  # fmt: skip
+                   stderr=subprocess.DEVNULL, cwd=OUT, check=False, env=env)  # fmt: skip
     return (time.perf_counter() - started) * 1000
 
 
-def run(reps: int = 15, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
+def run(
+    reps: int = 15, rows: int = make_db.DEFAULT_ROWS, before_root: Path | None = None
+) -> list[Result]:
+    """`before_root`: a checkout of the code before a change (a git worktree), whose commands
+    run in turn with the others, its package first on PYTHONPATH (the before/after of a run)."""
     make_db.ensure_db(rows)
     db: Path = working_copy(make_db.db_path(rows), "cli")
     commands = {
@@ -72,6 +81,18 @@ def run(reps: int = 15, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
         "list": _cli("--db", str(db), "staff", "list"),
         "list before": _cli("--db", str(db), "staff", "list", before=True),
         "list refdata": _cli("--db", str(db), "staff", "list", eager_refdata=True),
+        **(
+            {
+                f"{name} base": [f"PYTHONPATH={before_root}", *cmd]
+                for name, cmd in (
+                    ("help", _cli("--help")),
+                    ("usage", _cli("staff", "lis")),
+                    ("list", _cli("--db", str(db), "staff", "list")),
+                )
+            }
+            if before_root
+            else {}
+        ),
         "needed": [PY, "-c", NEEDED],
         "issue": [PY, "-c", ISSUE_BASE],
     }
@@ -93,6 +114,13 @@ def run(reps: int = 15, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
     needed = "python -c 'import click, sqlalchemy, sqlmodel, pydantic_settings'"
     issue = stats["issue"]
     load = f"{load_before} / {loadavg()}"
+
+    def base(name: str) -> dict[str, str]:
+        if f"{name} base" not in stats:
+            return {}
+        was = stats[f"{name} base"]
+        return {f"before ({before_root})": f"{was.brief()} ({was.p50 / stats['needed'].p50:.2f}×)"}
+
     return [
         Result(
             bench="cli", name="deskapp --db <100k store> staff list",
@@ -107,19 +135,21 @@ def run(reps: int = 15, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
                     f"{issue.p50:.1f} ms p50: {stats['list'].p50 / issue.p50:.2f}× "
                     f"(before: {stats['list before'].p50 / issue.p50:.2f}×)",
                 "load average before / after": load,
+                **base("list"),
             },
         ),
         Result(
             bench="cli", name="deskapp --help", stats=stats["help"],
             baseline_name=needed, baseline=stats["needed"],
             budget_kind="p95_ms", budget=BUDGET_FAST_MS,
-            notes={"before issue 22 (eager imports)": stats["help before"].brief()},
+            notes={"before issue 22 (eager imports)": stats["help before"].brief(), **base("help")},
         ),
         Result(
             bench="cli", name="deskapp staff lis (usage error, exit 2)", stats=stats["usage"],
             baseline_name=needed, baseline=stats["needed"],
             budget_kind="p95_ms", budget=BUDGET_FAST_MS,
-            notes={"before issue 22 (eager imports)": stats["usage before"].brief()},
+            notes={"before issue 22 (eager imports)": stats["usage before"].brief(),
+                   **base("usage")},
         ),
     ]  # fmt: skip
 
@@ -128,8 +158,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=15)
     parser.add_argument("--rows", type=int, default=make_db.DEFAULT_ROWS)
+    parser.add_argument(
+        "--before-root", type=Path, default=None, help="a checkout of the code before a change"
+    )
     args = parser.parse_args()
-    for result in run(args.reps, args.rows):
+    for result in run(args.reps, args.rows, args.before_root):
         print_result(result)
 
 
