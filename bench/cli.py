@@ -40,7 +40,7 @@ EAGER = "import deskapp.sync, deskapp.sync.run, deskapp.sync.conflicts, tomlkit,
 # Before startup22, the same code otherwise: a staff command loaded and checked every reference
 # file (the deadline, cause and accountability rules behind them) when it opened the store.
 EAGER_REFDATA = (
-    "import deskapp.refdata.clocks, deskapp.domain.accountability, deskapp.domain.categories; "
+    "import deskapp.refdata.deadlines, deskapp.domain.accountability, deskapp.domain.categories; "
     "from deskapp.services import desk as _d; _open = _d.Desk.open.__func__; "
     "_d.Desk.open = classmethod("
     "lambda c, *a, **k: _open(c, *a, **{**k, 'check_reference': True})); "

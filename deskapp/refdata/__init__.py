@@ -24,7 +24,7 @@ from pydantic import (
 from deskapp.domain.enums import Channel, ClaimedTo, Severity
 from deskapp.domain.worktime import ChineseCalendarLibrary, OpeningHours, WorkCalendar, parse_period
 
-# The files read by the clocks (deskapp/refdata/clocks.py), the causes and the accountability
+# The files the deadlines read (deskapp/refdata/deadlines.py), the causes and the accountability
 # rules are imported when first read: a command that reads only hall.toml (the staff commands)
 # does not load the deadline, cause and indicator rules behind them (issue 22).
 if TYPE_CHECKING:
@@ -291,7 +291,7 @@ class RefData:
         """data/time_limits.toml; the docs/domain.md defaults when a data directory has no
         such file."""
         from deskapp.domain.deadlines import DEFAULT_LIMITS
-        from deskapp.refdata.clocks import TimeLimitsFile
+        from deskapp.refdata.deadlines import TimeLimitsFile
 
         raw = self._optional_toml("time_limits.toml")
         if raw is None:
@@ -301,7 +301,7 @@ class RefData:
     @cached_property
     def holiday_overrides(self) -> HolidayOverrides:
         """data/holidays.toml; none when a data directory has no such file."""
-        from deskapp.refdata.clocks import HolidaysFile
+        from deskapp.refdata.deadlines import HolidaysFile
 
         raw = self._optional_toml("holidays.toml")
         return HolidaysFile.model_validate(raw or {}).to_domain()

@@ -31,7 +31,7 @@ from deskapp.domain.deadlines import (
 )
 from deskapp.domain.worktime import WEEKDAYS, ChineseCalendarLibrary, OpeningHours, WorkCalendar
 from deskapp.refdata import RefData
-from deskapp.refdata.clocks import TimeLimitsFile
+from deskapp.refdata.deadlines import TimeLimitsFile
 
 REPO = Path(__file__).parents[2]
 TZ = ZoneInfo("Asia/Shanghai")

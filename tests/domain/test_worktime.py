@@ -30,7 +30,7 @@ from deskapp.domain.worktime import (
     parse_period,
 )
 from deskapp.refdata import RefData
-from deskapp.refdata.clocks import HolidaysFile
+from deskapp.refdata.deadlines import HolidaysFile
 
 REPO = Path(__file__).parents[2]
 TZ = ZoneInfo("Asia/Shanghai")

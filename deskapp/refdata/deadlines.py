@@ -1,5 +1,5 @@
-"""The reference files the clocks read: data/time_limits.toml and data/holidays.toml, loaded
-with the deadline rules behind them only when a clock is first computed (deskapp/refdata)."""
+"""The reference files the deadlines read: data/time_limits.toml and data/holidays.toml, loaded
+with the deadline rules behind them only when a deadline is first computed (deskapp/refdata)."""
 
 from __future__ import annotations
 
