@@ -23,6 +23,7 @@ chinese_calendar), the code otherwise the same.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -36,23 +37,40 @@ BUDGET_FAST_MS = 100.0
 PY = sys.executable
 CLI = "from deskapp.cli import main; main()"
 EAGER = "import deskapp.sync, deskapp.sync.run, deskapp.sync.conflicts, tomlkit, chinese_calendar; "
+# Before startup22, the same code otherwise: a staff command loaded and checked every reference
+# file (the deadline, cause and accountability rules behind them) when it opened the store.
+EAGER_REFDATA = (
+    "import deskapp.refdata.deadlines, deskapp.domain.accountability, deskapp.domain.categories; "
+    "from deskapp.services import desk as _d; _open = _d.Desk.open.__func__; "
+    "_d.Desk.open = classmethod("
+    "lambda c, *a, **k: _open(c, *a, **{**k, 'check_reference': True})); "
+)
 NEEDED = "import click, sqlalchemy, sqlmodel, pydantic_settings"
 ISSUE_BASE = "import click, sqlalchemy"
 
 
-def _cli(*args: str, before: bool = False) -> list[str]:
-    code = "import sys; sys.argv[0] = 'deskapp'; " + (EAGER if before else "") + CLI
+def _cli(*args: str, before: bool = False, eager_refdata: bool = False) -> list[str]:
+    code = "import sys; sys.argv[0] = 'deskapp'; " + (EAGER if before else "")
+    code += (EAGER_REFDATA if eager_refdata else "") + CLI
     return [PY, "-c", code, *args]
 
 
 def _time(cmd: list[str]) -> float:
+    env = None
+    if cmd and cmd[0].startswith("PYTHONPATH="):  # a checkout of the code before a change
+        env = {**os.environ, "PYTHONPATH": cmd[0].split("=", 1)[1]}
+        cmd = cmd[1:]
     started = time.perf_counter()
     subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, cwd=OUT, check=False)  # fmt: skip
+                   stderr=subprocess.DEVNULL, cwd=OUT, check=False, env=env)  # fmt: skip
     return (time.perf_counter() - started) * 1000
 
 
-def run(reps: int = 15, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
+def run(
+    reps: int = 15, rows: int = make_db.DEFAULT_ROWS, before_root: Path | None = None
+) -> list[Result]:
+    """`before_root`: a checkout of the code before a change (a git worktree), whose commands
+    run in turn with the others, its package first on PYTHONPATH (the before/after of a run)."""
     make_db.ensure_db(rows)
     db: Path = working_copy(make_db.db_path(rows), "cli")
     commands = {
@@ -62,6 +80,19 @@ def run(reps: int = 15, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
         "usage before": _cli("staff", "lis", before=True),
         "list": _cli("--db", str(db), "staff", "list"),
         "list before": _cli("--db", str(db), "staff", "list", before=True),
+        "list refdata": _cli("--db", str(db), "staff", "list", eager_refdata=True),
+        **(
+            {
+                f"{name} base": [f"PYTHONPATH={before_root}", *cmd]
+                for name, cmd in (
+                    ("help", _cli("--help")),
+                    ("usage", _cli("staff", "lis")),
+                    ("list", _cli("--db", str(db), "staff", "list")),
+                )
+            }
+            if before_root
+            else {}
+        ),
         "needed": [PY, "-c", NEEDED],
         "issue": [PY, "-c", ISSUE_BASE],
     }
@@ -83,6 +114,13 @@ def run(reps: int = 15, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
     needed = "python -c 'import click, sqlalchemy, sqlmodel, pydantic_settings'"
     issue = stats["issue"]
     load = f"{load_before} / {loadavg()}"
+
+    def base(name: str) -> dict[str, str]:
+        if f"{name} base" not in stats:
+            return {}
+        was = stats[f"{name} base"]
+        return {f"before ({before_root})": f"{was.brief()} ({was.p50 / stats['needed'].p50:.2f}×)"}
+
     return [
         Result(
             bench="cli", name="deskapp --db <100k store> staff list",
@@ -90,23 +128,28 @@ def run(reps: int = 15, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
             budget_kind="ratio_p50", budget=BUDGET_RATIO,
             notes={
                 "before issue 22 (eager imports)": stats["list before"].brief(),
+                "before startup22 (every reference file loaded and checked)":
+                    f"{stats['list refdata'].brief()} "
+                    f"({stats['list refdata'].p50 / stats['needed'].p50:.2f}×)",
                 "against import click, sqlalchemy (the issue's yardstick)":
                     f"{issue.p50:.1f} ms p50: {stats['list'].p50 / issue.p50:.2f}× "
                     f"(before: {stats['list before'].p50 / issue.p50:.2f}×)",
                 "load average before / after": load,
+                **base("list"),
             },
         ),
         Result(
             bench="cli", name="deskapp --help", stats=stats["help"],
             baseline_name=needed, baseline=stats["needed"],
             budget_kind="p95_ms", budget=BUDGET_FAST_MS,
-            notes={"before issue 22 (eager imports)": stats["help before"].brief()},
+            notes={"before issue 22 (eager imports)": stats["help before"].brief(), **base("help")},
         ),
         Result(
             bench="cli", name="deskapp staff lis (usage error, exit 2)", stats=stats["usage"],
             baseline_name=needed, baseline=stats["needed"],
             budget_kind="p95_ms", budget=BUDGET_FAST_MS,
-            notes={"before issue 22 (eager imports)": stats["usage before"].brief()},
+            notes={"before issue 22 (eager imports)": stats["usage before"].brief(),
+                   **base("usage")},
         ),
     ]  # fmt: skip
 
@@ -115,8 +158,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=15)
     parser.add_argument("--rows", type=int, default=make_db.DEFAULT_ROWS)
+    parser.add_argument(
+        "--before-root", type=Path, default=None, help="a checkout of the code before a change"
+    )
     args = parser.parse_args()
-    for result in run(args.reps, args.rows):
+    for result in run(args.reps, args.rows, args.before_root):
         print_result(result)
 
 

@@ -31,6 +31,7 @@ import sys
 import termios
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench import make_db
 from bench.common import (
@@ -91,7 +92,9 @@ class Screen:
         self.text += _ESCAPES.sub("", complete)
 
 
-def launch(cmd: list[str], markers: tuple[str, ...]) -> Launch:
+def launch(
+    cmd: list[str], markers: tuple[str, ...], extra_env: dict[str, str] | None = None
+) -> Launch:
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
     env = {
@@ -99,7 +102,7 @@ def launch(cmd: list[str], markers: tuple[str, ...]) -> Launch:
         for k, v in os.environ.items()
         if not k.startswith(("DESKAPP_", "TEXTUAL", "COLUMNS", "LINES"))
     }
-    env.update(TERM="xterm-256color", COLORTERM="", PYTHONUNBUFFERED="1")
+    env.update(TERM="xterm-256color", COLORTERM="", PYTHONUNBUFFERED="1", **(extra_env or {}))
     screen = Screen()
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -164,7 +167,12 @@ def launch(cmd: list[str], markers: tuple[str, ...]) -> Launch:
     )
 
 
-def run(reps: int = 7, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
+def run(
+    reps: int = 7, rows: int = make_db.DEFAULT_ROWS, before_root: Path | None = None
+) -> list[Result]:
+    """`before_root`: a checkout of the code before a change (a git worktree), whose desk is
+    launched too, in turn with the others, by the same interpreter and libraries (its
+    package first on PYTHONPATH): the before/after of one run."""
     manifest = make_db.ensure_db(rows)
     db = working_copy(make_db.db_path(rows), "startup")
     desk_cmd = [str(VENV_BIN / "deskapp"), "--db", str(db)]
@@ -176,12 +184,20 @@ def run(reps: int = 7, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
         launch(minimal_cmd, MINIMAL_MARKERS)
         desk: list[Launch] = []
         minimal: list[Launch] = []
+        before: list[Launch] = []
+        before_env = {"PYTHONPATH": str(before_root)} if before_root else None
+        if before_root:
+            launch(desk_cmd, DESK_MARKERS, before_env)
         for i in range(reps):
             # Alternate which goes first, so drift in the machine's load hits both alike.
             pair = [("desk", desk_cmd), ("minimal", minimal_cmd)]
+            if before_root:
+                pair.append(("before", desk_cmd))
             for name, cmd in pair if i % 2 == 0 else reversed(pair):
                 if name == "desk":
                     desk.append(launch(cmd, DESK_MARKERS))
+                elif name == "before":
+                    before.append(launch(cmd, DESK_MARKERS, before_env))
                 else:
                     minimal.append(launch(cmd, MINIMAL_MARKERS))
             print(
@@ -191,6 +207,16 @@ def run(reps: int = 7, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
             )
     finally:
         drop_copy(db)
+    if before:
+        was = Stats.of([x.ready_ms for x in before])
+        base = Stats.of([x.ready_ms for x in minimal]).p50
+        exits = Stats.of([x.exit_ms for x in before]).p50
+        before_note = {
+            f"before ({before_root})": f"ready {was.brief()} ({was.p50 / base:.2f}×); "
+            f"Ctrl+Q → exit p50 {exits:.0f} ms"
+        }
+    else:
+        before_note = {}
     notes = {
         "store": f"{manifest['tables']['complaint']:,} complaints",
         "terminal": f"{COLUMNS}×{LINES} pty, TERM=xterm-256color",
@@ -206,6 +232,7 @@ def run(reps: int = 7, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
             budget_kind="ratio_p50",
             budget=BUDGET_RATIO,
             notes=notes
+            | before_note
             | {
                 "retypes (desk / minimal)": f"{sum(x.retypes for x in desk)} / "
                 f"{sum(x.retypes for x in minimal)}"
@@ -231,9 +258,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--rows", type=int, default=make_db.DEFAULT_ROWS)
+    parser.add_argument(
+        "--before-root", type=Path, default=None, help="a checkout of the code before a change"
+    )
     args = parser.parse_args()
     print("startup: desk vs minimal app, whole processes in a pseudo-terminal")
-    for result in run(args.reps, args.rows):
+    for result in run(args.reps, args.rows, args.before_root):
         print_result(result)
 
 

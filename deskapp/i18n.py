@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import marshal
 import os
-import tomllib
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,40 @@ def set_language(lang: str) -> None:
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    with (LOCALES / f"{lang}.toml").open("rb") as fh:
+    return _cached_catalogue(LOCALES / f"{lang}.toml")
+
+
+def _cached_catalogue(path: Path) -> dict[str, str]:
+    """The flat catalogue of `path`, from a marshal copy beside it in __pycache__ (as Python
+    keeps its byte-code) while the file is unchanged: parsing the TOML took longer than any
+    other step of `deskapp --help`'s errors and of the sign-in's first frame (issue 22).
+    A copy that cannot be read or written is only a slower start, never an error."""
+    stat = path.stat()
+    tag = sys.implementation.cache_tag or "py"
+    cached = path.parent / "__pycache__" / f"{path.stem}.{tag}.{stat.st_mtime_ns}.{stat.st_size}"
+    try:
+        flat = marshal.loads(cached.read_bytes())
+        if isinstance(flat, dict):
+            return flat
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    flat = parse_catalogue(path)
+    try:
+        cached.parent.mkdir(exist_ok=True)
+        for old in cached.parent.glob(f"{path.stem}.{tag}.*"):
+            old.unlink(missing_ok=True)  # the copies of earlier versions of the file
+        part = cached.with_name(f"{cached.name}.{os.getpid()}.part")
+        part.write_bytes(marshal.dumps(flat))
+        os.replace(part, cached)  # whole or not at all: another desk may be reading it
+    except OSError:
+        pass
+    return flat
+
+
+def parse_catalogue(path: Path) -> dict[str, str]:
+    import tomllib
+
+    with path.open("rb") as fh:
         nested = tomllib.load(fh)
     flat: dict[str, str] = {}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -727,9 +728,14 @@ class DeskApp(LastResort, App[None]):
 
     def _intake_screens(self) -> list[IntakeScreen]:
         """Intake screens of every mode (the handler may sign out from the search screen)."""
-        from deskapp.screens.intake import IntakeScreen
-
-        return [screen for screen in screen_stacks(self) if isinstance(screen, IntakeScreen)]
+        # Not imported here: Ctrl+Q on the sign-in screen, before the form was ever built,
+        # would import the whole form (and wait for the warming thread importing it) only to
+        # find none; a module not loaded yet, or still loading, has no screen (issue 22).
+        intake = sys.modules.get("deskapp.screens.intake")
+        screen_type = getattr(intake, "IntakeScreen", None)
+        if screen_type is None:
+            return []
+        return [screen for screen in screen_stacks(self) if isinstance(screen, screen_type)]
 
     # ------------------------------------------------------------ preferences
 

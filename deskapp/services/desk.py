@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -18,12 +19,14 @@ from sqlmodel import col
 from deskapp.clock import Clock, SystemClock
 from deskapp.domain.actor import Actor as Actor  # re-exported: services take an Actor
 from deskapp.domain.permissions import PermissionRefused
-from deskapp.refdata import RefData
 from deskapp.store import migrate
 from deskapp.store.changelog import ACTOR_KEY, CLOCK_KEY
 from deskapp.store.engine import WRITE, make_engine, make_session_factory
 from deskapp.store.failures import store_failures
 from deskapp.store.models import Terminal
+
+if TYPE_CHECKING:
+    from deskapp.refdata import RefData
 
 CLI_ACTOR_ID = "system:cli"
 
@@ -40,7 +43,8 @@ class TerminalNotInitialised(RuntimeError):
 class Desk:
     engine: sa.Engine
     clock: Clock = field(default_factory=SystemClock)
-    refdata: RefData = field(default_factory=RefData)
+    # The reference data's folder (None: the one shipped); its files are read on first use.
+    data_dir: Path | None = None
     _terminal: Terminal | None = field(default=None, init=False, repr=False)
     _local: threading.local = field(default_factory=threading.local, init=False, repr=False)
     _in_use: int | None = field(default=None, init=False, repr=False)
@@ -50,12 +54,20 @@ class Desk:
 
     @classmethod
     def open(
-        cls, db_path: Path, *, clock: Clock | None = None, data_dir: Path | None = None
+        cls,
+        db_path: Path,
+        *,
+        clock: Clock | None = None,
+        data_dir: Path | None = None,
+        check_reference: bool = True,
     ) -> Desk:
+        """`check_reference=False`: a command that never reads the reference data (the
+        staff commands of the CLI) neither imports nor checks it (issue 22)."""
         engine = make_engine(db_path)
         before = migrate.upgrade(engine)
-        desk = cls(engine=engine, clock=clock or SystemClock(), refdata=RefData(data_dir))
-        desk.refdata.check()
+        desk = cls(engine=engine, clock=clock or SystemClock(), data_dir=data_dir)
+        if check_reference:
+            desk.refdata.check()
         if before is not None and before != migrate.HEAD_REVISION:
             # An upgraded store: its tickets get the clocks of today's rules (0011: the
             # dispatch clock only where a ticket must go to someone else, care after every
@@ -65,6 +77,12 @@ class Desk:
             if desk.is_initialised():
                 recompute_all(desk, UPGRADE_ACTOR)
         return desk
+
+    @cached_property
+    def refdata(self) -> RefData:
+        from deskapp.refdata import RefData  # its pydantic models: only for who reads it
+
+        return RefData(self.data_dir)
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:

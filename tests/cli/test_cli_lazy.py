@@ -60,3 +60,53 @@ def test_the_lazy_sync_names_are_the_modules_own() -> None:
     assert hall_sync.sync is run.sync and sync_package.sync_status is run.sync_status
     with pytest.raises(AttributeError):
         _ = hall_sync.nothing_here  # type: ignore[attr-defined]
+
+
+# The rules behind the reference files other than hall.toml (startup22): a staff command reads
+# only hall.toml's sign-in rules, so it neither loads nor checks the others.
+NOT_FOR_STAFF = (
+    "deskapp.refdata.deadlines",
+    "deskapp.domain.deadlines",
+    "deskapp.domain.accountability",
+    "deskapp.domain.categories",
+)
+
+
+def test_staff_list_loads_no_rule_of_the_other_reference_files(tmp_path: Path) -> None:
+    db = tmp_path / "d.db"
+    _probe(["--db", str(db), "init", "--hall", "GZ01", "--terminal", "T01"], tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=["--db", str(db), "staff", "list"],
+                                            heavy=NOT_FOR_STAFF)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )  # fmt: skip
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found == {"code": None, "loaded": []}, (found, done.stderr)
+
+
+def test_a_usage_error_reads_the_catalogue_without_parsing_its_toml(tmp_path: Path) -> None:
+    _probe(["staff", "lis"], tmp_path)  # the catalogue's copy is written, if it was not
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=["staff", "lis"], heavy=("tomllib",))],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )  # fmt: skip
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found == {"code": 2, "loaded": []}, (found, done.stderr)
+    assert "✗" in done.stderr
+
+
+def test_quitting_from_the_sign_in_does_not_import_the_intake_form() -> None:
+    """Ctrl+Q looks for intake forms' drafts: with the form's module not loaded there is none,
+    and the quit does not import it to find out (the sign-in's quit, issue 22)."""
+    code = (
+        "import sys\n"
+        "from deskapp.screens.app import DeskApp\n"
+        "app = DeskApp(lambda: None)\n"
+        "assert app._intake_screens() == []\n"
+        "print('deskapp.screens.intake' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.stdout.strip() == "False", done.stderr

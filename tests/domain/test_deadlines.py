@@ -31,7 +31,8 @@ from deskapp.domain.deadlines import (
     state,
 )
 from deskapp.domain.worktime import WEEKDAYS, ChineseCalendarLibrary, OpeningHours, WorkCalendar
-from deskapp.refdata import RefData, TimeLimitsFile
+from deskapp.refdata import RefData
+from deskapp.refdata.deadlines import TimeLimitsFile
 
 REPO = Path(__file__).parents[2]
 TZ = ZoneInfo("Asia/Shanghai")

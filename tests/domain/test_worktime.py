@@ -29,7 +29,8 @@ from deskapp.domain.worktime import (
     hours_delta,
     parse_period,
 )
-from deskapp.refdata import HolidaysFile, RefData
+from deskapp.refdata import RefData
+from deskapp.refdata.deadlines import HolidaysFile
 
 REPO = Path(__file__).parents[2]
 TZ = ZoneInfo("Asia/Shanghai")

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, Static
 
 from deskapp.i18n import t
-from deskapp.screens.widgets.desk_text_area import DeskTextArea
+
+if TYPE_CHECKING:  # the sign-in's fields are Inputs: the rest is imported by the forms' first use
+    from textual.widgets import Checkbox, Select, TextArea
 
 # "cause": the cause picker, which the form builds itself (it needs the cause tree).
 FieldKind = Literal["text", "area", "select", "check", "time", "cause"]
@@ -49,9 +51,13 @@ class FieldSpec:
 
 
 def field_widget(
-    spec: FieldSpec, check: type[Checkbox] = Checkbox
+    spec: FieldSpec, check: type[Checkbox] | None = None
 ) -> Input | TextArea | Select[str] | Checkbox:
     """The widget a spec asks for (`check`: the check box class of the form)."""
+    from textual.widgets import Checkbox, Select
+
+    from deskapp.screens.widgets.desk_text_area import DeskTextArea
+
     if spec.kind == "area":
         return DeskTextArea(
             spec.default or "", id=spec.id, tab_behavior="focus", soft_wrap=True, compact=True
@@ -66,7 +72,7 @@ def field_widget(
             allow_blank=spec.allow_blank,
         )
     if spec.kind == "check":
-        return check(spec.label, bool(spec.default), id=spec.id, compact=True)
+        return (check or Checkbox)(spec.label, bool(spec.default), id=spec.id, compact=True)
     return Input(
         spec.default or "",
         id=spec.id,

@@ -5,12 +5,11 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -22,23 +21,22 @@ from pydantic import (
     model_validator,
 )
 
-from deskapp.domain.accountability import Penalties
-from deskapp.domain.categories import CauseTree
-from deskapp.domain.deadlines import DEFAULT_LIMITS, ClockKind, Limit, TimeLimits, TimeUnit
 from deskapp.domain.enums import Channel, ClaimedTo, Severity
-from deskapp.domain.worktime import (
-    ChineseCalendarLibrary,
-    HolidayOverrides,
-    OpeningHours,
-    WorkCalendar,
-    YearSchedule,
-    parse_period,
-)
+from deskapp.domain.worktime import ChineseCalendarLibrary, OpeningHours, WorkCalendar, parse_period
+
+# The files the deadlines read (deskapp/refdata/deadlines.py), the causes and the accountability
+# rules are imported when first read: a command that reads only hall.toml (the staff commands)
+# does not load the deadline, cause and indicator rules behind them (issue 22).
+if TYPE_CHECKING:
+    from deskapp.domain.accountability import Penalties
+    from deskapp.domain.categories import CauseTree
+    from deskapp.domain.deadlines import TimeLimits
+    from deskapp.domain.worktime import HolidayOverrides
 
 
 def default_data_dir() -> Path:
     """`data/` beside the package in a checkout or editable install; `_data` in a wheel."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # deskapp/
     for candidate in (here / "_data", here.parent / "data"):
         if (candidate / "hall.toml").is_file():
             return candidate
@@ -151,72 +149,6 @@ class HallSettings(StrictModel):
     severity_floor: dict[Channel, Severity] = {}
 
 
-class ClockLimit(StrictModel):
-    amount: Decimal = Field(gt=0)
-    unit: TimeUnit
-    times: int = Field(1, ge=1)
-
-    def to_domain(self) -> Limit:
-        return Limit(Fraction(self.amount), self.unit, self.times)
-
-
-class WarningSection(StrictModel):
-    due_soon_minutes: int = Field(15, gt=0)
-    highlight_minutes: int = Field(60, gt=0)
-
-
-class CareSection(StrictModel):
-    # 后续服务 after every external (customer) complaint once solved (the rulebook); false
-    # leaves out the complaints solved on the spot.
-    after_on_spot: bool = True
-
-
-class TimeLimitsFile(StrictModel):
-    """data/time_limits.toml. A missing clock is an error: every limit is stated in the file."""
-
-    clock: dict[ClockKind, ClockLimit]  # every kind but `promise`
-    warning: WarningSection = WarningSection()
-    care: CareSection = CareSection()
-
-    @model_validator(mode="after")
-    def _complete(self) -> TimeLimitsFile:
-        self.to_domain()  # every clock present, whole numbers where the unit needs them
-        return self
-
-    def to_domain(self) -> TimeLimits:
-        return TimeLimits(
-            clocks={k: v.to_domain() for k, v in self.clock.items()},
-            due_soon=timedelta(minutes=self.warning.due_soon_minutes),
-            highlight=timedelta(minutes=self.warning.highlight_minutes),
-            care_after_on_spot=self.care.after_on_spot,
-        )
-
-
-class YearScheduleEntry(StrictModel):
-    source: str = ""
-    holidays: list[date] = []
-    makeup_workdays: list[date] = []
-
-
-class HolidaysFile(StrictModel):
-    """data/holidays.toml: [year.2027] tables of published schedules the library lacks."""
-
-    year: dict[int, YearScheduleEntry] = {}
-
-    @model_validator(mode="after")
-    def _consistent(self) -> HolidaysFile:
-        self.to_domain()  # dates in their year, make-up days on weekends, no date twice
-        return self
-
-    def to_domain(self) -> HolidayOverrides:
-        return HolidayOverrides(
-            years={
-                y: YearSchedule(y, frozenset(e.holidays), frozenset(e.makeup_workdays), e.source)
-                for y, e in self.year.items()
-            }
-        )
-
-
 class Department(StrictModel):
     code: str
     name: str
@@ -325,6 +257,8 @@ class RefData:
 
     @cached_property
     def causes(self) -> CauseTree:
+        from deskapp.domain.categories import CauseTree
+
         return CauseTree.from_mapping(self._toml("categories.toml"))
 
     @cached_property
@@ -356,6 +290,9 @@ class RefData:
     def time_limits(self) -> TimeLimits:
         """data/time_limits.toml; the docs/domain.md defaults when a data directory has no
         such file."""
+        from deskapp.domain.deadlines import DEFAULT_LIMITS
+        from deskapp.refdata.deadlines import TimeLimitsFile
+
         raw = self._optional_toml("time_limits.toml")
         if raw is None:
             return DEFAULT_LIMITS
@@ -364,6 +301,8 @@ class RefData:
     @cached_property
     def holiday_overrides(self) -> HolidayOverrides:
         """data/holidays.toml; none when a data directory has no such file."""
+        from deskapp.refdata.deadlines import HolidaysFile
+
         raw = self._optional_toml("holidays.toml")
         return HolidaysFile.model_validate(raw or {}).to_domain()
 
@@ -399,6 +338,8 @@ class RefData:
     def accountability(self) -> Penalties:
         """data/accountability.toml: 压单 amounts and the repeat grade; the rulebook's defaults
         when a data directory has no such file."""
+        from deskapp.domain.accountability import Penalties
+
         raw = self._optional_toml("accountability.toml") or {}
         parsed = _AccountabilityFile.model_validate(raw)
         return Penalties(parsed.overdue.per_ticket, parsed.overdue.per_further_day,
