@@ -91,14 +91,18 @@ class CasesScreen(ModeScreen):
         for key, width in (("col_received", 10), ("col_category", 10), ("col_cause", 22),
                            ("col_lesson", None)):  # fmt: skip
             table.add_column(t(f"cases.{key}"), width=width, key=key)
-        self.query_one("#cases-category", Select).set_options(case_categories(self.desk))
-        self.load(0)
+        self.load(0, with_categories=True)
 
     def reload_on_return(self) -> None:
         self.load(self.current.offset if self.current else 0)  # a case may have been marked
 
     @desk_work(exclusive=True, group="cases")
-    def load(self, offset: int) -> None:
+    def load(self, offset: int, *, with_categories: bool = False) -> None:
+        if with_categories:  # the cause tree (reference data), read off the screen's thread
+            categories = case_categories(self.desk)
+            self.app.call_from_thread(
+                self.query_one("#cases-category", Select).set_options, categories
+            )
         try:
             page = case_page(self.desk, self.category, self.words, offset, CASE_PAGE)
         except RuleViolation as refused:  # words no stored text could hold: say why
