@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from svc_forms import FROZEN_AT, staffed_desk, valid_form
+from store_templates import FROZEN_AT
+from svc_forms import staffed_desk, valid_form
 
 from deskapp.clock import FrozenClock
 from deskapp.domain.clean_input import text_problem

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
-from svc_forms import FROZEN_AT, staffed_desk
+from store_templates import FROZEN_AT
+from svc_forms import staffed_desk
 from test_svc_import import GOOD_AND_BAD, HEADER
 
 from deskapp.clock import FrozenClock

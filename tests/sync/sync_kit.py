@@ -26,7 +26,8 @@ from deskapp.services.terminal import init_terminal
 from deskapp.store.models import RECORD_TABLES, ChangeLog, SyncConflict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "services"))
-from svc_forms import FROZEN_AT, staffed_desk, valid_form
+from store_templates import FROZEN_AT
+from svc_forms import staffed_desk, valid_form
 
 PG_ENV = "DESKAPP_TEST_PG_URL"
 
