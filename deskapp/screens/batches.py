@@ -219,11 +219,16 @@ class BatchScreen(WorkBoundary, Screen[None]):
             # Closed before, or a close interrupted: its outcome is the batch's, shown and
             # written onto the tickets left open, not asked again.
             fields = responsible_fields(desk)
-            intro = t("batch.close_intro") + "\n" + t(
-                "batch.outcome_kept", text=printable(batch.outcome).replace("\n", " "))
+            intro = (
+                t("batch.close_intro")
+                + "\n"
+                + t("batch.outcome_kept", text=printable(batch.outcome).replace("\n", " "))
+            )
         else:
-            fields = [FieldSpec("outcome", t("batch.field_outcome"), "area"),
-                      *responsible_fields(desk)]
+            fields = [
+                FieldSpec("outcome", t("batch.field_outcome"), "area"),
+                *responsible_fields(desk),
+            ]
             intro = t("batch.close_intro")
         spec = DialogSpec(t("batch.close", title=printable(batch.title)), fields,
                           intro=intro)  # fmt: skip

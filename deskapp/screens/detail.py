@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from deskapp.domain.clean_input import printable  # a stored control or direction mark
 from deskapp.domain.money import format_yuan, from_fen
+from deskapp.domain.permissions import Permission, allowed
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.screens.boundary import WorkBoundary, desk_work
@@ -166,8 +167,12 @@ class DetailScreen(WorkBoundary, Screen[None]):
         self.app.call_from_thread(self.app.push_screen, ActionDialog(spec, submit), self._reload)
 
     def action_mark_case(self) -> None:
-        """K: a manager marks the (closed) ticket as a teaching case with its lesson."""
+        """K: a manager marks the (closed) ticket as a teaching case with its lesson; anyone
+        else is told at once, before typing a lesson the service would refuse."""
         desk, actor = self.desk, signed_in_actor(self)
+        if not allowed(actor, Permission.MARK_CASE):
+            self.notify(t("detail.case_not_allowed"), severity="warning", timeout=6)
+            return
         spec = DialogSpec(t("detail.case_key"), [FieldSpec("lesson", t("detail.case_lesson"),
                                                            "area")])  # fmt: skip
 

@@ -310,4 +310,3 @@ def batches(desk: Desk, *, status: str | None = None) -> list[BatchView]:
             )
         }
     return [BatchView(b, *counts.get(b.id, (0, 0))) for b in found]
-

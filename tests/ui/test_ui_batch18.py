@@ -120,7 +120,8 @@ async def test_the_close_shows_count_and_time_left_and_a_second_close_is_refused
                 await pilot.pause(0.05)
             assert again is not screen
             again.query_one("#batch-table", DataTable).move_cursor(
-                row=[v.batch.id for v in again.views].index(batch.id))
+                row=[v.batch.id for v in again.views].index(batch.id)
+            )
             await pilot.press("enter")
             await pilot.pause(0.2)
             assert app.screen is again  # no second dialog
@@ -249,3 +250,26 @@ def test_snapshot_new_batch_dialog(
         await settle(pilot)
 
     assert snap_compare(build_app(desk), terminal_size=size, run_before=dialog)
+
+
+async def test_open_batches_are_listed_first_then_by_opened_time(
+    desk: Desk, actors: dict[str, Actor], clock: Any
+) -> None:
+    """An old batch still open above a newer one already closed (F11 is what is still
+    being handled)."""
+    from deskapp.screens.batches import BatchScreen
+    from deskapp.services.batches import Responsible, close_batch
+
+    manager = actors["2001"]
+    old = open_batch(desk, manager, BatchForm(title="旧的仍在处理", cause_code="NET.OUTAGE"))
+    clock.advance(timedelta(hours=2))
+    done = open_batch(desk, manager, BatchForm(title="新的已结束", cause_code="NET.OUTAGE"))
+    close_batch(desk, manager, done.id, "已恢复", Responsible("department", "network"))
+    clock.advance(timedelta(hours=1))
+    newer = open_batch(desk, manager, BatchForm(title="最新仍在处理", cause_code="NET.OUTAGE"))
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _opened(pilot)
+        screen = app.screen
+        assert isinstance(screen, BatchScreen)
+        assert [v.batch.id for v in screen.views] == [newer.id, old.id, done.id]

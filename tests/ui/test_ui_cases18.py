@@ -182,3 +182,37 @@ async def test_the_library_shows_no_account_email_or_address_and_its_search_cann
             await pilot.press("enter")
             await settle(pilot)
             assert _rows(app) == rows, words
+
+
+async def test_k_for_a_handler_is_refused_at_once_in_words_with_no_dialog(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from deskapp.domain.timefmt import format_local
+    from deskapp.screens.detail import DetailScreen
+    from deskapp.screens.textual_private import notifications
+    from deskapp.store.models import TeachingCase
+
+    handler = actors["1001"]
+    ticket = take_complaint(desk, handler, IntakeForm(
+        customer_name="王秀英", contact_phone="13700000009", content="等了很久", demand="道歉",
+        cause_code="HALL.WAITING.LONG",
+        promised_reply_at=format_local(desk.clock.now() + timedelta(days=1), desk.tz),
+    ))  # fmt: skip
+    followup.close(desk, handler, ticket.id, outcome="已致歉", **closing_facts(desk, ticket.id))
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)  # a handler
+        app.push_screen(DetailScreen(ticket.id))
+        await settle(pilot)
+        detail = app.screen
+        await pilot.press("k")
+        await settle(pilot)
+        assert app.screen is detail  # no lesson to type in vain
+        told = " ".join(str(n.message) for n in notifications(app))
+        assert "只有值班经理和营业厅经理可以把工单列为案例" in told
+    with desk.read() as s:
+        assert s.scalars(sa.select(TeachingCase)).first() is None
