@@ -57,7 +57,8 @@ def open_batch(desk: Desk, actor: Actor, form: BatchForm) -> BatchIncident:
         if error:
             errors.append(error)
     if form.cause_code not in desk.refdata.causes:
-        errors.append(FieldError("cause_code", "error.cause.unknown"))
+        # Empty or words not picked from the list: the dialog's field is a search box.
+        errors.append(FieldError("cause_code", "error.batch.pick_cause"))
     started = now
     if form.started_at.strip():
         parsed, time_error = read_local("started_at", form.started_at, desk.tz, now)

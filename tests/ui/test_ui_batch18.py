@@ -219,6 +219,28 @@ async def test_the_new_batch_picks_the_cause_by_words_and_refuses_2099_at_the_fi
     assert (saved.title, saved.cause_code) == ("城东基站故障", "NET.OUTAGE.AREA")
 
 
+async def test_the_new_batch_asks_to_pick_the_cause_and_says_a_day_that_does_not_exist(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """No cause picked (empty, or words not chosen from the list): "pick from the list", not
+    "no such code"; 2026-02-30 is said as no such day, not as a format error. Nothing written."""
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _opened(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await type_text(pilot, "城东基站故障")
+        app.screen.query_one("#f-started_at", Input).value = "2026-02-30 10:00"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "请从列表中选择原因" in error_of(app, "cause_code")
+        assert "原因代码不存在" not in error_of(app, "cause_code")
+        assert "没有 2026-02-30 这一天" in error_of(app, "started_at")
+        assert "时间格式" not in error_of(app, "started_at")
+    with desk.read() as s:
+        assert s.scalars(sa.select(BatchIncident)).all() == []
+
+
 async def test_the_list_fits_80_columns_and_shows_the_batch_under_the_cursor(
     desk: Desk, actors: dict[str, Actor]
 ) -> None:
