@@ -20,6 +20,7 @@ from deskapp.domain.permissions import Permission
 from deskapp.domain.repeat import matter_of
 from deskapp.domain.status import ACTIVE
 from deskapp.domain.timefmt import format_local, local_day
+from deskapp.paths import write_export
 from deskapp.services.audit import enforce
 from deskapp.services.desk import Actor, Desk
 from deskapp.store.models import Complaint, TeachingCase
@@ -202,15 +203,8 @@ def write_case_page(desk: Desk, folder: Path, category: str = "", words: str = "
     cases = find_cases(desk, category, words)
     today = local_day(desk.clock.now(), desk.tz)
     text = morning_page(desk, cases)
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"早班会案例分析_{today.isoformat()}.txt"
-    part = path.with_name(path.name + ".part")  # renamed when whole: no half-written page
-    try:
-        part.write_text(text, encoding="utf-8")
-        part.replace(path)
-    finally:
-        part.unlink(missing_ok=True)
-    return path
+    return write_export(path, lambda temp: temp.write_text(text, encoding="utf-8"))
 
 
 def export_cases(

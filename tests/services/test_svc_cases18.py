@@ -172,3 +172,13 @@ def test_the_page_leaves_out_contact_numbers_emails_addresses_and_accounts_and_s
     # The rest is still found by its words.
     assert [c.ticket_no for c in find_cases(desk, words="报障")] == [ticket_no]
     assert [c.ticket_no for c in case_page(desk, words="详单").rows] == [ticket_no]
+
+
+def test_the_morning_page_is_private_and_a_second_export_is_kept_beside_the_first(
+    desk: Desk, actors: dict[str, Actor], tmp_path: Path
+) -> None:
+    _case(desk, actors, BILLING, "先查通话详单", "13700000001")
+    first = export_cases(desk, actors["2001"], tmp_path)
+    second = export_cases(desk, actors["2001"], tmp_path)
+    assert first != second and first.exists() and second.exists()
+    assert {p.stat().st_mode & 0o777 for p in (first, second)} == {0o600}

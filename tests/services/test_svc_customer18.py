@@ -269,6 +269,12 @@ def test_the_managers_list_flags_entries_due_for_review_and_exports(
         rows = list(csv.reader(f))
     assert rows[0][0] == "号码" and rows[1][0] == "13812345678" and rows[1][-1] == "是"
     assert rows[2][4].startswith("'=")  # a formula is not one in the spreadsheet
+    # Private to its owner (customers' data), and a second export the same day is kept beside
+    # the first, not over it.
+    again = export_watch_list(desk, manager, tmp_path)
+    assert again != path and path.exists()
+    assert {p.stat().st_mode & 0o777 for p in (path, again)} == {0o600}
+    assert not list(tmp_path.glob("*.part"))
 
 
 # ---------------------------------------------------------------------- history
