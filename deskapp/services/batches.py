@@ -125,6 +125,54 @@ def link_to_batch(
     return complaint
 
 
+UNLINK_REASON_LIMIT = 200
+
+
+def linked_batch(desk: Desk, complaint_id: str) -> BatchIncident | None:
+    """The batch the ticket is linked to, if any (B on the ticket offers to undo the link)."""
+    with desk.read() as session:
+        complaint = session.get(Complaint, complaint_id)
+        if complaint is None or not complaint.batch_id:
+            return None
+        return session.get(BatchIncident, complaint.batch_id)
+
+
+def unlink_from_batch(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    reason: str,
+    *,
+    late: LateApproval | None = None,
+) -> Complaint:
+    """Undo a link to a batch (made by mistake at intake or with B) while the batch is open,
+    with a reason said by the ticket's event: the ticket is no longer a batch complaint, so
+    the day it was registered counts one fewer (its lock holds, as for link_to_batch). A
+    batch already closed keeps its tickets: its close wrote their outcome."""
+    error = check_text("reason", reason, required=True, max_len=UNLINK_REASON_LIMIT,
+                       multiline=False)  # fmt: skip
+    if error:
+        raise RuleViolation([error])
+    manager = approve_late(desk, late)
+    with desk.write(actor.id) as session:
+        complaint = session.get(Complaint, complaint_id)
+        if complaint is None:
+            raise RuleViolation.single("complaint", "error.complaint.unknown")
+        if not complaint.batch_id:
+            raise RuleViolation.single("batch", "error.batch.not_linked")
+        batch = session.get(BatchIncident, complaint.batch_id)
+        if batch is None or batch.status != "open" or closing_now(desk, batch.id):
+            raise RuleViolation.single("batch", "error.batch.not_open")
+        now = desk.clock.now()
+        data = {"batch": batch.id, "title": batch.title}
+        complaint.batch_id, complaint.is_batch, complaint.updated_at = None, False, now
+        guard_complaint(session, desk, actor, complaint, late, manager,
+                        rewrites=(local_day(complaint.registered_at, desk.tz),))  # fmt: skip
+        session.add(complaint_event(complaint.id, "batch_unlinked", actor, now,
+                                    note=reason.strip(), data=data))  # fmt: skip
+    return complaint
+
+
 @dataclass
 class BatchClosed:
     closed: list[str] = field(default_factory=list)  # complaint ids closed now

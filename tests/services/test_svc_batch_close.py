@@ -24,6 +24,7 @@ from deskapp.services.batches import (
     closing_now,
     link_to_batch,
     open_batch,
+    unlink_from_batch,
 )
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import take_complaint
@@ -220,3 +221,38 @@ def test_a_close_interrupted_half_way_is_finished_with_its_first_outcome(
     with desk.read() as s:
         outcomes = {s.get(Complaint, cid).outcome for cid in ids}  # type: ignore[union-attr]
     assert outcomes == {"光缆已修复"}
+
+
+def test_a_link_is_undone_with_a_reason_while_the_batch_is_open_and_said_by_an_event(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    batch_id, (cid, other) = _linked_batch(desk, actors, 2)
+    handler = actors["1001"]
+    before = len(_log(desk))
+    with pytest.raises(RuleViolation) as no_reason:
+        unlink_from_batch(desk, handler, cid, "  ")
+    assert [(e.field, e.key) for e in no_reason.value.errors] == [("reason", "error.required")]
+    assert len(_log(desk)) == before  # refused: nothing written
+    unlink_from_batch(desk, handler, cid, "误关联,客户是欠费停机")
+    with desk.read() as s:
+        row = s.get(Complaint, cid)
+        event = s.scalars(
+            sa.select(ComplaintEvent).where(
+                ComplaintEvent.complaint_id == cid, ComplaintEvent.kind == "batch_unlinked"
+            )
+        ).one()
+    assert row is not None and row.batch_id is None and not row.is_batch
+    assert event.note == "误关联,客户是欠费停机"
+    with pytest.raises(RuleViolation) as not_linked:  # once undone, there is nothing to undo
+        unlink_from_batch(desk, handler, cid, "再来一次")
+    assert not_linked.value.errors[0].key == "error.batch.not_linked"
+    # The batch's close leaves the unlinked ticket alone; a closed batch keeps its tickets.
+    result = close_batch(
+        desk, actors["2001"], batch_id, "已恢复", Responsible("department", "network")
+    )
+    assert result.closed == [other]
+    before = len(_log(desk))
+    with pytest.raises(RuleViolation) as closed:
+        unlink_from_batch(desk, handler, other, "事后取消")
+    assert closed.value.errors[0].key == "error.batch.not_open"
+    assert len(_log(desk)) == before

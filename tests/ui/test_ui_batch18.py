@@ -295,3 +295,34 @@ async def test_open_batches_are_listed_first_then_by_opened_time(
         screen = app.screen
         assert isinstance(screen, BatchScreen)
         assert [v.batch.id for v in screen.views] == [newer.id, old.id, done.id]
+
+
+async def test_b_on_a_linked_ticket_undoes_the_link_with_a_reason(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    from deskapp.screens.detail import DetailScreen
+
+    batch = _batches(desk, actors)
+    with desk.read() as s:
+        ticket = s.scalars(sa.select(Complaint).where(Complaint.batch_id == batch.id)).one()
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)  # the handler who linked it
+        app.push_screen(DetailScreen(ticket.id))
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        reason = app.screen.query_one("#f-reason", Input)
+        assert "城东基站故障" in " ".join(str(w.render()) for w in app.screen.query(Static))
+        await pilot.press("ctrl+s")  # no reason: said at the field, the link kept
+        await settle(pilot)
+        assert error_of(app, "reason")
+        with desk.read() as s:
+            assert s.get(Complaint, ticket.id).batch_id == batch.id  # type: ignore[union-attr]
+        reason.focus()
+        await type_text(pilot, "误关联,客户是欠费停机")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    with desk.read() as s:
+        row = s.get(Complaint, ticket.id)
+    assert row is not None and row.batch_id is None and not row.is_batch
