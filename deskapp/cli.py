@@ -716,8 +716,8 @@ def report(
         }[fmt](built, only)
         click.echo(text, nl=False)
         return
-    exports.write(built, fmt, out, only)
-    click.echo(t("reports.exported", path=out))
+    written = exports.write(built, fmt, out, only)  # beside an earlier export, never over it
+    click.echo(t("reports.exported", path=written))
 
 
 IMPORT_PIN_ENV = "DESKAPP_IMPORT_PIN"  # for scripts: the environment, never an argument

@@ -47,13 +47,23 @@ def parse_local(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
 def read_local(
     field: str, text: str, tz: ZoneInfo, now: datetime
 ) -> tuple[datetime | None, FieldError | None]:
-    """A typed time for a field: the moment, or the error in words (format or year)."""
+    """A typed time for a field: the moment, or the error in words (format, year, or a date
+    or time of day that does not exist: 2026-02-30, 25:00)."""
     moment = parse_local(text, tz, now)
     if moment is not None:
         return moment, None
     fields = _fields(text.strip(), now.astimezone(tz).date())
     if fields is not None and not year_in_range(fields[0]):
         return None, year_error(field)
+    if fields is not None:  # the form is right: the date or the time does not exist
+        y, mo, d, h, mi = fields
+        try:
+            date(y, mo, d)
+        except ValueError:
+            return None, FieldError(
+                field, "error.time.no_such_date", {"date": f"{y}-{mo:02d}-{d:02d}"}
+            )
+        return None, FieldError(field, "error.time.no_such_time", {"time": f"{h:02d}:{mi:02d}"})
     return None, time_format_error(field, tz, now)
 
 

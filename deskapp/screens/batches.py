@@ -12,13 +12,14 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
 from deskapp.domain.clean_input import printable
+from deskapp.domain.errors import RuleViolation
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.incidents import Fault
@@ -37,7 +38,9 @@ from deskapp.services.batches import (
     Responsible,
     batches,
     check_close,
+    claim_close,
     close_batch,
+    closing_now,
     open_batch,
 )
 from deskapp.services.desk import Actor, Desk
@@ -66,7 +69,6 @@ class BatchScreen(WorkBoundary, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.views: list[BatchView] = []
-        self.closing: str | None = None  # the batch whose tickets are being closed now
 
     @property
     def desk(self) -> Desk:
@@ -181,10 +183,12 @@ class BatchScreen(WorkBoundary, Screen[None]):
         batch = view.batch
         if batch.status != "open" and not view.open_tickets:
             return  # a closed batch is opened again only for the tickets it left open
-        if self.closing is not None:
+        desk, actor = self.desk, signed_in_actor(self)
+        # Desk-wide, not this screen's: Esc and F11 again make a new screen while the close
+        # runs on, and a second close would write the tickets with a second outcome.
+        if closing_now(desk, batch.id):
             self.notify(t("batch.busy"), timeout=6)
             return
-        desk, actor = self.desk, signed_in_actor(self)
         checked: dict[str, str] = {}
         party: dict[str, Responsible] = {}
 
@@ -197,20 +201,37 @@ class BatchScreen(WorkBoundary, Screen[None]):
                 values["responsible_staff"],
                 values["responsible_note"],
             )
-            checked["outcome"] = check_close(desk, actor, batch.id, values["outcome"],
+            checked["outcome"] = check_close(desk, actor, batch.id, values.get("outcome", ""),
                                              party["party"])  # fmt: skip
 
         def done(confirmed: bool | None) -> None:
             if confirmed and "outcome" in checked:
-                self.closing = batch.id
-                self._progress(0, view.open_tickets, 0.0)
-                self.close_tickets(actor, batch.id, checked["outcome"], party["party"])
+                try:
+                    claim_close(desk, batch.id)
+                except RuleViolation:
+                    self.notify(t("batch.busy"), timeout=6)
+                else:
+                    self._progress(0, view.open_tickets, 0.0)
+                    self.close_tickets(actor, batch.id, checked["outcome"], party["party"])
             self.query_one("#batch-table", DataTable).focus()  # the list, while it runs
 
-        spec = DialogSpec(t("batch.close", title=printable(batch.title)),
-                          [FieldSpec("outcome", t("batch.field_outcome"), "area"),
-                           *responsible_fields(desk)],
-                          intro=t("batch.close_intro"))  # fmt: skip
+        if batch.outcome:
+            # Closed before, or a close interrupted: its outcome is the batch's, shown and
+            # written onto the tickets left open, not asked again.
+            fields = responsible_fields(desk)
+            intro = (
+                t("batch.close_intro")
+                + "\n"
+                + t("batch.outcome_kept", text=printable(batch.outcome).replace("\n", " "))
+            )
+        else:
+            fields = [
+                FieldSpec("outcome", t("batch.field_outcome"), "area"),
+                *responsible_fields(desk),
+            ]
+            intro = t("batch.close_intro")
+        spec = DialogSpec(t("batch.close", title=printable(batch.title)), fields,
+                          intro=intro)  # fmt: skip
         self.app.push_screen(ActionDialog(spec, submit), done)
 
     @desk_work(group="batch-close")
@@ -219,15 +240,21 @@ class BatchScreen(WorkBoundary, Screen[None]):
     ) -> None:
         """The close, off the screen's thread: the list and its keys answer meanwhile."""
         started = time.perf_counter()
+        # The app, not self.app: Esc leaves this screen while the close goes on, and a screen
+        # no longer shown has no app to reach.
+        app, desk = self.app, self.desk
 
         def told(step: str, done: int, total: int | None) -> None:
-            self.app.call_from_thread(self._progress, done, total or 0,
-                                      time.perf_counter() - started)  # fmt: skip
+            app.call_from_thread(self._progress, done, total or 0,
+                                 time.perf_counter() - started)  # fmt: skip
 
-        result = close_batch(self.desk, actor, batch_id, outcome, responsible, progress=told)
-        self.app.call_from_thread(self._tickets_closed, result)
+        result = close_batch(desk, actor, batch_id, outcome, responsible, progress=told,
+                             claimed=True)  # fmt: skip
+        app.call_from_thread(self._tickets_closed, app, result)
 
     def _progress(self, done: int, total: int, elapsed: float) -> None:
+        if not self.is_attached:  # left with Esc: the close goes on, its count is not shown
+            return
         line = self.query_one("#batch-progress", Static)
         line.display = True
         if done and total > done:
@@ -236,15 +263,15 @@ class BatchScreen(WorkBoundary, Screen[None]):
             left = t("batch.left_unknown") if total > done else ""
         line.update(t("batch.progress", done=done, total=total, left=left))
 
-    def _tickets_closed(self, result: BatchClosed) -> None:
-        self.closing = None
-        self.query_one("#batch-progress", Static).display = False
+    def _tickets_closed(self, app: App[Any], result: BatchClosed) -> None:
         text = t("batch.closed", closed=len(result.closed), kept=len(result.skipped))
         if result.kept:
             text += t("batch.kept", tickets="、".join(
-                f"{no}({t(key)})" for no, key in result.kept))  # fmt: skip
-        self.notify(text, timeout=15)
-        self.load()
+                f"{no}({t(why.key, **why.params)})" for no, why in result.kept))  # fmt: skip
+        app.notify(text, timeout=15)  # said on whichever screen is shown now
+        if self.is_attached:
+            self.query_one("#batch-progress", Static).display = False
+            self.load()
 
     def _after(self, done: bool | None) -> None:
         if done:
@@ -254,7 +281,6 @@ class BatchScreen(WorkBoundary, Screen[None]):
         if worker.group == "batch-close":
             # Not closed, or only in part (the tickets closed so far stay closed): said, and
             # Enter on the batch again closes the rest.
-            self.closing = None
             self.query_one("#batch-progress", Static).update(fault.message)
             self.load()
             return True

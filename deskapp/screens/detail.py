@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from deskapp.domain.clean_input import printable  # a stored control or direction mark
 from deskapp.domain.money import format_yuan, from_fen
+from deskapp.domain.permissions import Permission, allowed
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.screens.boundary import WorkBoundary, desk_work
@@ -23,7 +24,13 @@ from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, Fiel
 from deskapp.screens.widgets.deadline_text import clock_text
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.status_line import StatusLine
-from deskapp.services.batches import link_to_batch, open_batches_for
+from deskapp.services.batches import (
+    UNLINK_REASON_LIMIT,
+    link_to_batch,
+    linked_batch,
+    open_batches_for,
+    unlink_from_batch,
+)
 from deskapp.services.cases import mark_case
 from deskapp.services.deadlines import clock_mark
 from deskapp.services.desk import Desk
@@ -146,12 +153,17 @@ class DetailScreen(WorkBoundary, Screen[None]):
         return detail.staff_names.get(staff_id, staff_id)
 
     def action_link_batch(self) -> None:
-        """B: link the ticket to an open batch incident (批量投诉), later than at intake."""
+        """B: link the ticket to an open batch incident (批量投诉), later than at intake; on a
+        ticket already linked, undo the link with a reason while the batch is open."""
         self._link_batch_dialog()
 
     @desk_work(group="batch-dialog")
     def _link_batch_dialog(self) -> None:
         desk, actor = self.desk, signed_in_actor(self)
+        linked = linked_batch(desk, self.complaint_id)
+        if linked is not None:
+            self._unlink_batch_dialog(linked.title)
+            return
         options = [(f"{b.title}", b.id) for b in open_batches_for(desk, self._cause)]
         if not options:
             self.app.call_from_thread(self.notify, t("intake.batch_none_found"), timeout=6)
@@ -165,9 +177,25 @@ class DetailScreen(WorkBoundary, Screen[None]):
 
         self.app.call_from_thread(self.app.push_screen, ActionDialog(spec, submit), self._reload)
 
-    def action_mark_case(self) -> None:
-        """K: a manager marks the (closed) ticket as a teaching case with its lesson."""
+    def _unlink_batch_dialog(self, title: str) -> None:
+        """In the worker: the dialog undoing the link (the service refuses a closed batch)."""
         desk, actor = self.desk, signed_in_actor(self)
+        spec = DialogSpec(t("detail.batch_unlink_key"), [FieldSpec(
+            "reason", t("detail.batch_unlink_reason"), max_length=UNLINK_REASON_LIMIT)],
+            intro=t("detail.batch_unlink_intro", title=printable(title)))  # fmt: skip
+
+        def submit(values: dict[str, Any]) -> None:
+            unlink_from_batch(desk, actor, self.complaint_id, values["reason"])
+
+        self.app.call_from_thread(self.app.push_screen, ActionDialog(spec, submit), self._reload)
+
+    def action_mark_case(self) -> None:
+        """K: a manager marks the (closed) ticket as a teaching case with its lesson; anyone
+        else is told at once, before typing a lesson the service would refuse."""
+        desk, actor = self.desk, signed_in_actor(self)
+        if not allowed(actor, Permission.MARK_CASE):
+            self.notify(t("detail.case_not_allowed"), severity="warning", timeout=6)
+            return
         spec = DialogSpec(t("detail.case_key"), [FieldSpec("lesson", t("detail.case_lesson"),
                                                            "area")])  # fmt: skip
 

@@ -57,7 +57,8 @@ def open_batch(desk: Desk, actor: Actor, form: BatchForm) -> BatchIncident:
         if error:
             errors.append(error)
     if form.cause_code not in desk.refdata.causes:
-        errors.append(FieldError("cause_code", "error.cause.unknown"))
+        # Empty or words not picked from the list: the dialog's field is a search box.
+        errors.append(FieldError("cause_code", "error.batch.pick_cause"))
     started = now
     if form.started_at.strip():
         parsed, time_error = read_local("started_at", form.started_at, desk.tz, now)
@@ -124,11 +125,82 @@ def link_to_batch(
     return complaint
 
 
+UNLINK_REASON_LIMIT = 200
+
+
+def linked_batch(desk: Desk, complaint_id: str) -> BatchIncident | None:
+    """The batch the ticket is linked to, if any (B on the ticket offers to undo the link)."""
+    with desk.read() as session:
+        complaint = session.get(Complaint, complaint_id)
+        if complaint is None or not complaint.batch_id:
+            return None
+        return session.get(BatchIncident, complaint.batch_id)
+
+
+def unlink_from_batch(
+    desk: Desk,
+    actor: Actor,
+    complaint_id: str,
+    reason: str,
+    *,
+    late: LateApproval | None = None,
+) -> Complaint:
+    """Undo a link to a batch (made by mistake at intake or with B) while the batch is open,
+    with a reason said by the ticket's event: the ticket is no longer a batch complaint, so
+    the day it was registered counts one fewer (its lock holds, as for link_to_batch). A
+    batch already closed keeps its tickets: its close wrote their outcome."""
+    error = check_text("reason", reason, required=True, max_len=UNLINK_REASON_LIMIT,
+                       multiline=False)  # fmt: skip
+    if error:
+        raise RuleViolation([error])
+    manager = approve_late(desk, late)
+    with desk.write(actor.id) as session:
+        complaint = session.get(Complaint, complaint_id)
+        if complaint is None:
+            raise RuleViolation.single("complaint", "error.complaint.unknown")
+        if not complaint.batch_id:
+            raise RuleViolation.single("batch", "error.batch.not_linked")
+        batch = session.get(BatchIncident, complaint.batch_id)
+        if batch is None or batch.status != "open" or closing_now(desk, batch.id):
+            raise RuleViolation.single("batch", "error.batch.not_open")
+        now = desk.clock.now()
+        data = {"batch": batch.id, "title": batch.title}
+        complaint.batch_id, complaint.is_batch, complaint.updated_at = None, False, now
+        guard_complaint(session, desk, actor, complaint, late, manager,
+                        rewrites=(local_day(complaint.registered_at, desk.tz),))  # fmt: skip
+        session.add(complaint_event(complaint.id, "batch_unlinked", actor, now,
+                                    note=reason.strip(), data=data))  # fmt: skip
+    return complaint
+
+
 @dataclass
 class BatchClosed:
     closed: list[str] = field(default_factory=list)  # complaint ids closed now
-    skipped: dict[str, str] = field(default_factory=dict)  # complaint id -> why (catalogue key)
-    kept: list[tuple[str, str]] = field(default_factory=list)  # (ticket number, why) to show
+    skipped: dict[str, FieldError] = field(default_factory=dict)  # complaint id -> why
+    kept: list[tuple[str, FieldError]] = field(default_factory=list)  # (ticket number, why)
+
+
+def _claim_name(batch_id: str) -> str:
+    return f"batch-close:{batch_id}"
+
+
+def closing_now(desk: Desk, batch_id: str) -> bool:
+    """Whether this batch's close is running now on this desk (from any screen)."""
+    return _claim_name(batch_id) in desk.running
+
+
+def claim_close(desk: Desk, batch_id: str) -> None:
+    """Take the batch's close for this desk: a second close of the same batch while one runs
+    is refused in words (both would write the tickets, with two outcomes)."""
+    with desk.running_lock:
+        if _claim_name(batch_id) in desk.running:
+            raise RuleViolation.single("batch", "error.batch.closing")
+        desk.running.add(_claim_name(batch_id))
+
+
+def release_close(desk: Desk, batch_id: str) -> None:
+    with desk.running_lock:
+        desk.running.discard(_claim_name(batch_id))
 
 
 @dataclass(frozen=True)
@@ -150,6 +222,7 @@ def close_batch(
     responsible: Responsible,
     *,
     progress: Progress = no_progress,
+    claimed: bool = False,
 ) -> BatchClosed:
     """Close the incident: every linked ticket still open is closed with the outcome and the
     batch's one responsible party through the ordinary close (followup.close_each: each ticket's
@@ -160,9 +233,30 @@ def close_batch(
     tickets already closed are not touched twice, and the party is asked again for the ones
     left open."""
     outcome = check_close(desk, actor, batch_id, outcome, responsible)
-    with desk.read() as session:
+    if not claimed:  # the screen claims it when the dialog is confirmed
+        claim_close(desk, batch_id)
+    try:
+        return _close_batch(desk, actor, batch_id, outcome, responsible, progress)
+    finally:
+        release_close(desk, batch_id)
+
+
+def _close_batch(
+    desk: Desk,
+    actor: Actor,
+    batch_id: str,
+    outcome: str,
+    responsible: Responsible,
+    progress: Progress,
+) -> BatchClosed:
+    with desk.write(actor.id) as session:
         batch = session.get(BatchIncident, batch_id)
         already_closed = batch is None or batch.status != "open"
+        if batch is not None and not batch.outcome:
+            # Kept before any ticket is closed: a close interrupted half-way (the desk
+            # killed) is finished with this same outcome, never a second one.
+            batch.outcome = outcome.strip()
+    with desk.read() as session:
         linked = list(
             session.scalars(
                 sa.select(col(Complaint.id))
@@ -180,7 +274,7 @@ def close_batch(
         if refusal is None:
             result.closed.append(complaint_id)
         else:
-            result.skipped[complaint_id] = refusal.errors[0].key
+            result.skipped[complaint_id] = refusal.errors[0]
     if result.skipped:
         with desk.read() as session:
             numbers: dict[str, str] = {
@@ -191,7 +285,7 @@ def close_batch(
                     )
                 )
             }
-        result.kept = [(numbers.get(cid, cid), key) for cid, key in result.skipped.items()]
+        result.kept = [(numbers.get(cid, cid), why) for cid, why in result.skipped.items()]
     if already_closed:
         return result
     with desk.write(actor.id) as session:
@@ -215,8 +309,9 @@ def check_close(
         batch = session.get(BatchIncident, batch_id)
         if batch is None:
             raise RuleViolation.single("batch", "error.batch.not_open")
-        if batch.status != "open":
-            outcome = batch.outcome or outcome
+        # A batch closed, or whose close was interrupted, keeps its own outcome (the tickets
+        # it left open are closed with it): the dialog shows it and does not ask again.
+        outcome = batch.outcome or outcome
         staff_ids = {responsible.staff} if session.get(Staff, responsible.staff) else set()
     errors = [e for e in (
         check_text("outcome", outcome, required=True, max_len=4000, multiline=True),
@@ -243,7 +338,11 @@ class BatchView:
 def batches(desk: Desk, *, status: str | None = None) -> list[BatchView]:
     """The batches with their ticket counts (reports list batch complaints by batch)."""
     with desk.read() as session:
-        query = sa.select(BatchIncident).order_by(col(BatchIncident.opened_at).desc())
+        # Open ones first (what the desk still handles), then newest opened first.
+        query = sa.select(BatchIncident).order_by(
+            sa.case((col(BatchIncident.status) == "open", 0), else_=1),
+            col(BatchIncident.opened_at).desc(),
+        )
         if status:
             query = query.where(col(BatchIncident.status) == status)
         found = list(session.scalars(query))

@@ -20,6 +20,7 @@ from deskapp.domain.permissions import Permission
 from deskapp.domain.repeat import matter_of
 from deskapp.domain.status import ACTIVE
 from deskapp.domain.timefmt import format_local, local_day
+from deskapp.paths import write_export
 from deskapp.services.audit import enforce
 from deskapp.services.desk import Actor, Desk
 from deskapp.store.models import Complaint, TeachingCase
@@ -99,8 +100,9 @@ def _cases_query(
     desk: Desk, category: str, words: str
 ) -> sa.Select[tuple[TeachingCase, Complaint]]:
     """The cases, newest first: of a category of any level of the cause tree (its code: NET,
-    NET.COVER...) and/or with `words` in the lesson, the complaint or its outcome. An unknown
-    category is refused in words (a typo on the command line must not look like "no cases")."""
+    NET.COVER...); `words` are checked here and matched by `_matching` on the texts as the page
+    shows them. An unknown category is refused in words (a typo on the command line must not
+    look like "no cases")."""
     query = (
         sa.select(TeachingCase, Complaint)
         .join(Complaint, col(Complaint.id) == TeachingCase.complaint_id)
@@ -119,24 +121,32 @@ def _cases_query(
             ))  # fmt: skip
     if error := check_clean("words", words):  # a lone surrogate no stored text could hold
         raise RuleViolation([error])
-    if words.strip():
-        like = f"%{_like(words.strip())}%"
-        query = query.where(sa.or_(col(TeachingCase.lesson).like(like, escape="\\"),
-                                   col(Complaint.content).like(like, escape="\\"),
-                                   col(Complaint.outcome).like(like, escape="\\")))  # fmt: skip
     return query
+
+
+def _matching(views: list[CaseView], words: str) -> list[CaseView]:
+    """The cases with `words` in the lesson, the complaint, the demand or the outcome as the
+    page shows them, personal data left out: searching the raw texts would tell anyone whether
+    a given phone, account, e-mail or address is a case's customer."""
+    needle = words.strip().casefold()
+    if not needle:
+        return views
+    return [v for v in views
+            if any(needle in text.casefold()
+                   for text in (v.lesson, v.content, v.demand, v.outcome))]  # fmt: skip
 
 
 def _view(desk: Desk, case: TeachingCase, c: Complaint) -> CaseView:
     causes = desk.refdata.causes
     names = (c.customer_name,)
+    numbers = (c.contact_phone, c.service_number)
     return CaseView(
         id=case.id, ticket_no=c.ticket_no,
         category=causes.path(case.category).name if case.category in causes else case.category,
         cause=causes.path(c.cause_code).label if c.cause_code in causes else c.cause_code,
         channel=c.channel, severity=c.severity, received_at=c.received_at,
-        content=redact(c.content, names), demand=redact(c.demand, names),
-        outcome=redact(c.outcome, names), lesson=redact(case.lesson, names),
+        content=redact(c.content, names, numbers), demand=redact(c.demand, names, numbers),
+        outcome=redact(c.outcome, names, numbers), lesson=redact(case.lesson, names, numbers),
     )  # fmt: skip
 
 
@@ -144,19 +154,26 @@ def find_cases(desk: Desk, category: str = "", words: str = "") -> list[CaseView
     """Every case matching (newest first): for the morning meeting's page, which is short."""
     with desk.read() as session:
         rows = session.execute(_cases_query(desk, category, words)).all()
-    return [_view(desk, case, c) for case, c in rows]
+    return _matching([_view(desk, case, c) for case, c in rows], words)
 
 
 def case_page(
     desk: Desk, category: str = "", words: str = "", offset: int = 0, limit: int = CASE_PAGE
 ) -> CasePage:
-    """A page of the matching cases, read from SQL (one row more tells whether more follow).
-    Every signed-in role reads the cases: handlers learn from them (docs/permissions.md)."""
-    query = _cases_query(desk, category, words).offset(max(0, offset)).limit(limit + 1)
+    """A page of the matching cases, read from SQL (one row more tells whether more follow);
+    with `words`, the category's cases are read and matched on their shown texts (a case
+    library is a few hundred teaching cases, not the complaints). Every signed-in role reads
+    the cases: handlers learn from them (docs/permissions.md)."""
+    offset = max(0, offset)
+    if words.strip():
+        found = find_cases(desk, category, words)
+        return CasePage(rows=found[offset : offset + limit], offset=offset,
+                        has_more=len(found) > offset + limit)  # fmt: skip
+    query = _cases_query(desk, category, words).offset(offset).limit(limit + 1)
     with desk.read() as session:
         rows = session.execute(query).all()
     views = [_view(desk, case, c) for case, c in rows[:limit]]
-    return CasePage(rows=views, offset=max(0, offset), has_more=len(rows) > limit)
+    return CasePage(rows=views, offset=offset, has_more=len(rows) > limit)
 
 
 def morning_page(desk: Desk, cases: list[CaseView]) -> str:
@@ -186,15 +203,8 @@ def write_case_page(desk: Desk, folder: Path, category: str = "", words: str = "
     cases = find_cases(desk, category, words)
     today = local_day(desk.clock.now(), desk.tz)
     text = morning_page(desk, cases)
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"早班会案例分析_{today.isoformat()}.txt"
-    part = path.with_name(path.name + ".part")  # renamed when whole: no half-written page
-    try:
-        part.write_text(text, encoding="utf-8")
-        part.replace(path)
-    finally:
-        part.unlink(missing_ok=True)
-    return path
+    return write_export(path, lambda temp: temp.write_text(text, encoding="utf-8"))
 
 
 def export_cases(

@@ -23,6 +23,7 @@ from deskapp.domain.permissions import Permission
 from deskapp.domain.phone import parse_phone, parse_service_number
 from deskapp.domain.timefmt import local_day
 from deskapp.domain.watch import WatchKind, review_due, watch_hidden_from
+from deskapp.paths import write_export
 from deskapp.services.audit import enforce
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.exports import neutralize
@@ -348,18 +349,23 @@ def export_watch_list(desk: Desk, actor: Actor, folder: Path) -> Path:
     every cell made inert (exports.neutralize)."""
     views = watch_list(desk, actor)
     today = local_day(desk.clock.now(), desk.tz)
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"重点客户名单_{today.isoformat()}.csv"
-    with path.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(WATCH_COLUMNS)
-        for v in views:
-            writer.writerow([neutralize(x) for x in (
-                v.customer_key, KIND_WORDS.get(v.kind, v.kind), v.customer_name,
-                v.designated_handler, v.advice, v.solved, v.refused, v.review_on,
-                "是" if v.review_due else "",
-            )])  # fmt: skip
-    return path
+
+    def write(temp: Path) -> None:
+        with temp.open("w", encoding="utf-8-sig", newline="") as out:
+            _write_watch_rows(csv.writer(out), views)
+
+    return write_export(path, write)
+
+
+def _write_watch_rows(writer: Any, views: list[WatchView]) -> None:
+    writer.writerow(WATCH_COLUMNS)
+    for v in views:
+        writer.writerow([neutralize(x) for x in (
+            v.customer_key, KIND_WORDS.get(v.kind, v.kind), v.customer_name,
+            v.designated_handler, v.advice, v.solved, v.refused, v.review_on,
+            "是" if v.review_due else "",
+        )])  # fmt: skip
 
 
 # --------------------------------------------------------------------- the history

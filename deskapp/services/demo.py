@@ -260,15 +260,17 @@ _CASE_LESSONS = (
 
 def _batch_and_case(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime) -> None:
     """批量投诉 and 案例库 (issue 18): a complaint plan the duty manager opened with last
-    week's marketing campaign and closed when it ended, and the ticket closed longest ago
-    and the next one marked as cases for the morning meeting."""
+    week's marketing campaign (a data-package promotion: a 流量包 cause) and closed when it
+    ended; this morning's outage, still open, with the complaints linked to it (at intake
+    and later from the ticket); and the ticket closed longest ago and the next one marked as
+    cases for the morning meeting."""
     from deskapp.services.batches import BatchForm, Responsible, close_batch, open_batch
     from deskapp.services.cases import mark_case
 
     manager = chain[DEMO_STAFF[2].work_no]
     clock.set(now - timedelta(days=9))
     plan = open_batch(desk, manager, BatchForm(
-        title="流量包促销活动投诉预案", cause_code=desk.refdata.causes.intake_paths()[0].code,
+        title="流量包促销活动投诉预案", cause_code="TARIFF.DATA.PACK",
         area="本厅", description="促销期间办理流量包的客户可能对生效时间有疑问",
         campaign=True, scripts="流量包次月1日生效,当月按原套餐计费",
     ))  # fmt: skip
@@ -280,6 +282,7 @@ def _batch_and_case(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime
         "促销活动已结束,未收到相关投诉",
         Responsible("department", department="marketing"),
     )
+    _open_outage(desk, clock, chain, now)
     with desk.read() as session:
         closed = session.scalars(
             sa.select(col(Complaint.id))
@@ -292,6 +295,38 @@ def _batch_and_case(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime
         clock.set(now - timedelta(hours=hours))
         mark_case(desk, manager, complaint_id, lesson)
     clock.set(now)
+
+
+_OUTAGE_COMPLAINTS = (
+    ("蒋先生", "13500004001", "家里手机从早上开始完全没有信号"),
+    ("沈女士", "13500004002", "小区里打不了电话,影响上班联系客户"),
+    ("韩先生", "13500004003", "早上起就没信号,家里老人联系不上"),
+)
+
+
+def _open_outage(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime) -> None:
+    """The outage of this morning, open on F11 with its tickets: two linked at intake, one
+    linked later from the ticket (B), so intake suggests it and closing it has work to do."""
+    from deskapp.services.batches import BatchForm, link_to_batch, open_batch
+
+    manager, taker = chain[DEMO_STAFF[2].work_no], chain[DEMO_STAFF[0].work_no]
+    clock.set(now - timedelta(hours=5))
+    outage = open_batch(desk, manager, BatchForm(
+        title="城东基站停电", cause_code="NET.OUTAGE.AREA", area="城东片区三个小区",
+        description="供电局检修线路,城东基站停电,三个小区无信号", started_at="",
+        scripts="基站停电抢修中,预计今天18:00前恢复,恢复后短信通知",
+    ))  # fmt: skip
+    for i, (name, phone, content) in enumerate(_OUTAGE_COMPLAINTS):
+        received = now - timedelta(hours=4 - i)
+        clock.set(received)
+        ticket = take_complaint(desk, taker, IntakeForm(
+            customer_name=name, contact_phone=phone, content=content, demand="尽快恢复信号",
+            cause_code="NET.OUTAGE.AREA", received_at=format_local(received, desk.tz),
+            promised_reply_at=format_local(received + timedelta(hours=20), desk.tz),
+            batch_id=outage.id if i < 2 else "",
+        ))  # fmt: skip
+        if i == 2:
+            link_to_batch(desk, taker, ticket.id, outage.id)
 
 
 def _accountability_cases(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime) -> None:

@@ -51,6 +51,10 @@ class Desk:
     # Called (in the writing thread) after each committed write: the desk's top line counts
     # the changes waiting to be synchronized, and must not wait for the next screen change.
     after_write: list[Callable[[], object]] = field(default_factory=list, init=False, repr=False)
+    # Long work running now on this desk, by name (a batch's close): one at a time per name,
+    # whichever screen started it (services/batches.py claim_close).
+    running: set[str] = field(default_factory=set, init=False, repr=False)
+    running_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def open(

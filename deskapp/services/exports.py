@@ -24,7 +24,7 @@ from deskapp.domain.clean_input import printable
 from deskapp.domain.permissions import Permission
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
-from deskapp.paths import write_atomically
+from deskapp.paths import write_export
 from deskapp.services.audit import enforce
 from deskapp.services.desk import Desk
 from deskapp.services.reports import OVER_MARK, Kind, Report, Table, format_cell
@@ -184,7 +184,7 @@ def write_xlsx(report: Report, path: Path, only: str | None = None) -> Path:
             book.save(buffer)
             target.write_bytes(buffer.getvalue())
 
-        return write_atomically(path, save)
+        return write_export(path, save)
     except BaseException as error:
         # A build or save that failed (an unwritable folder, a full disk) leaves the
         # write-only sheets open: closed now, or their finalizers print tracebacks to the
@@ -243,9 +243,7 @@ def csv_text(report: Report, only: str | None = None) -> str:
 
 def write_csv(report: Report, path: Path, only: str | None = None) -> Path:
     text = csv_text(report, only)
-    return write_atomically(
-        path, lambda temp: temp.write_text(text, encoding="utf-8-sig", newline="")
-    )
+    return write_export(path, lambda temp: temp.write_text(text, encoding="utf-8-sig", newline=""))
 
 
 # ------------------------------------------------------------------------------------- json
@@ -347,7 +345,7 @@ def json_text(report: Report, only: str | None = None) -> str:
 
 def write_json(report: Report, path: Path, only: str | None = None) -> Path:
     text = json_text(report, only) + "\n"
-    return write_atomically(path, lambda temp: temp.write_text(text, encoding="utf-8"))
+    return write_export(path, lambda temp: temp.write_text(text, encoding="utf-8"))
 
 
 # ------------------------------------------------------------------------------------- text
@@ -386,7 +384,7 @@ def write(report: Report, fmt: str, path: Path, only: str | None = None) -> Path
     if fmt == ExportFormat.JSON:
         return write_json(report, path, only)
     text = text_report(report, only)
-    return write_atomically(path, lambda temp: temp.write_text(text, encoding="utf-8"))
+    return write_export(path, lambda temp: temp.write_text(text, encoding="utf-8"))
 
 
 def export_as(desk: Desk, actor: Actor, report: Report, fmt: str, directory: Path) -> Path:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deskapp.domain.clean_input import printable
-from deskapp.paths import write_atomically
+from deskapp.paths import write_export
 
 
 @dataclass(frozen=True)
@@ -83,4 +83,4 @@ def write_printable(
 ) -> Path:
     text = render(title, sections)
     path = directory / f"{safe_name(filename)}.html"
-    return write_atomically(path, lambda temp: temp.write_text(text, encoding="utf-8"))
+    return write_export(path, lambda temp: temp.write_text(text, encoding="utf-8"))

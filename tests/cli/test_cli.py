@@ -95,9 +95,27 @@ def test_demo_builds_a_realistic_store_once_and_prints_logins(tmp_path: Path) ->
     assert {"open", "closed"} <= statuses
     assert count >= 30 and channels >= 4 and severities >= 2
     _the_demo_queue_is_a_plausible_hall(db)
+    _the_demo_has_what_issue_18_asks(db)
 
     again = run("--db", str(db), "demo", "--no-open")
     assert "正在生成" not in again.output  # built on first run only
+
+
+def _the_demo_has_what_issue_18_asks(db: Path) -> None:
+    """Issue 18's "Must show": an open batch with linked tickets still open (F11 has one to
+    close), the campaign plan under a package cause (a 流量包 promotion, not 室内无信号), a
+    watch-list customer and two cases."""
+    with sqlite3.connect(db) as conn:
+        open_batches = conn.execute(
+            "SELECT b.id, COUNT(c.id) FROM batch_incident b JOIN complaint c ON c.batch_id = b.id"
+            " WHERE b.status = 'open' AND c.status NOT IN ('closed', 'visited') GROUP BY b.id"
+        ).fetchall()
+        plans = conn.execute("SELECT cause_code FROM batch_incident WHERE campaign").fetchall()
+        watched = conn.execute("SELECT COUNT(*) FROM watch_entry").fetchone()[0]
+        cases = conn.execute("SELECT COUNT(*) FROM teaching_case").fetchone()[0]
+    assert open_batches and open_batches[0][1] >= 2
+    assert plans and all(code.startswith(("TARIFF.DATA", "PROMO")) for (code,) in plans)
+    assert watched >= 1 and cases == 2
 
 
 def _the_demo_queue_is_a_plausible_hall(db: Path) -> None:

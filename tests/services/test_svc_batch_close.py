@@ -19,9 +19,12 @@ from deskapp.services import followup
 from deskapp.services.batches import (
     BatchForm,
     Responsible,
+    claim_close,
     close_batch,
+    closing_now,
     link_to_batch,
     open_batch,
+    unlink_from_batch,
 )
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import take_complaint
@@ -169,3 +172,87 @@ def test_a_start_far_ahead_or_far_back_is_refused_at_the_field_and_nothing_is_wr
         open_batch(desk, manager, BatchForm(title="预案", cause_code="PROMO", started_at=typed))
     with desk.read() as s:
         assert len(s.scalars(sa.select(BatchIncident)).all()) == 2
+
+
+def _linked_batch(desk: Desk, actors: dict[str, Actor], count: int) -> tuple[str, list[str]]:
+    manager = actors["2001"]
+    batch = open_batch(desk, manager, BatchForm(title="城东基站故障", cause_code="NET.OUTAGE"))
+    ids = _tickets(desk, actors["1001"], count, cause_code="NET.OUTAGE.AREA")
+    for cid in ids:
+        link_to_batch(desk, actors["1001"], cid, batch.id)
+    return batch.id, ids
+
+
+def test_a_second_close_of_a_batch_while_one_runs_is_refused_in_words_and_writes_nothing(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    batch_id, ids = _linked_batch(desk, actors, 2)
+    party = Responsible("department", "network")
+    claim_close(desk, batch_id)  # a close running now (another screen of this desk)
+    assert closing_now(desk, batch_id)
+    before = len(_log(desk))
+    with pytest.raises(RuleViolation) as refused:
+        close_batch(desk, actors["2001"], batch_id, "第二次的结果", party)
+    assert [e.key for e in refused.value.errors] == ["error.batch.closing"]
+    assert len(_log(desk)) == before  # nothing written
+    with desk.read() as s:
+        assert {s.get(Complaint, cid).status for cid in ids} == {"open"}  # type: ignore[union-attr]
+
+
+def test_a_close_interrupted_half_way_is_finished_with_its_first_outcome(
+    desk: Desk, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desk killed mid-close: the batch keeps the outcome it was closing with, the claim is
+    let go, and the next close writes that outcome, not the one typed again."""
+    batch_id, ids = _linked_batch(desk, actors, 3)
+    party = Responsible("department", "network")
+    real = followup.close_each
+
+    def half(desk: Desk, actor: Actor, cids: list[str], **kw: object) -> object:
+        real(desk, actor, cids[:1], **kw)  # type: ignore[arg-type]
+        raise KeyboardInterrupt  # killed after the first ticket
+
+    monkeypatch.setattr(followup, "close_each", half)
+    with pytest.raises(KeyboardInterrupt):
+        close_batch(desk, actors["2001"], batch_id, "光缆已修复", party)
+    assert not closing_now(desk, batch_id)
+    monkeypatch.setattr(followup, "close_each", real)
+    close_batch(desk, actors["2001"], batch_id, "另一个结果", party)
+    with desk.read() as s:
+        outcomes = {s.get(Complaint, cid).outcome for cid in ids}  # type: ignore[union-attr]
+    assert outcomes == {"光缆已修复"}
+
+
+def test_a_link_is_undone_with_a_reason_while_the_batch_is_open_and_said_by_an_event(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    batch_id, (cid, other) = _linked_batch(desk, actors, 2)
+    handler = actors["1001"]
+    before = len(_log(desk))
+    with pytest.raises(RuleViolation) as no_reason:
+        unlink_from_batch(desk, handler, cid, "  ")
+    assert [(e.field, e.key) for e in no_reason.value.errors] == [("reason", "error.required")]
+    assert len(_log(desk)) == before  # refused: nothing written
+    unlink_from_batch(desk, handler, cid, "误关联,客户是欠费停机")
+    with desk.read() as s:
+        row = s.get(Complaint, cid)
+        event = s.scalars(
+            sa.select(ComplaintEvent).where(
+                ComplaintEvent.complaint_id == cid, ComplaintEvent.kind == "batch_unlinked"
+            )
+        ).one()
+    assert row is not None and row.batch_id is None and not row.is_batch
+    assert event.note == "误关联,客户是欠费停机"
+    with pytest.raises(RuleViolation) as not_linked:  # once undone, there is nothing to undo
+        unlink_from_batch(desk, handler, cid, "再来一次")
+    assert not_linked.value.errors[0].key == "error.batch.not_linked"
+    # The batch's close leaves the unlinked ticket alone; a closed batch keeps its tickets.
+    result = close_batch(
+        desk, actors["2001"], batch_id, "已恢复", Responsible("department", "network")
+    )
+    assert result.closed == [other]
+    before = len(_log(desk))
+    with pytest.raises(RuleViolation) as closed:
+        unlink_from_batch(desk, handler, other, "事后取消")
+    assert closed.value.errors[0].key == "error.batch.not_open"
+    assert len(_log(desk)) == before

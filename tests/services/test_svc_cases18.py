@@ -136,3 +136,49 @@ def test_the_demo_has_two_cases_the_library_lists(tmp_path: Path) -> None:
         assert case_page(desk).rows == cases
     finally:
         desk.close()
+
+
+PRIVATE = ("顾先生宽带账号GZKD8812ab报障,邮箱gu.xiansheng@example.com,住天河路88号,"
+           "也可联系 138-1234-5678 或幸福小区5栋2单元301室")  # fmt: skip
+
+
+def _private_case(desk: Desk, actors: dict[str, Actor]) -> str:
+    handler = actors["1001"]
+    ticket = take_complaint(desk, handler, valid_form(
+        desk, cause_code=BILLING, contact_phone="13812345678", service_number="gzkd8812AB",
+        customer_name="顾先生", content=PRIVATE, demand="回电 13812345678"))  # fmt: skip
+    followup.close(desk, handler, ticket.id, outcome="已向GZKD8812AB退费",
+                   **closing_facts(desk, ticket.id))  # fmt: skip
+    mark_case(desk, actors["2001"], ticket.id, "先查详单")
+    return ticket.ticket_no
+
+
+@pytest.mark.parametrize("value", ["GZKD8812ab", "gzkd8812", "8812AB", "gu.xiansheng",
+                                   "example.com", "天河路88号", "天河路", "13812345678",
+                                   "5678", "幸福小区", "301室"])  # fmt: skip
+def test_the_page_leaves_out_contact_numbers_emails_addresses_and_accounts_and_search_cannot_find_them(  # noqa: E501
+    desk: Desk, actors: dict[str, Actor], tmp_path: Path, value: str
+) -> None:
+    """Nobody can check whether a given customer is a case: the words are searched in the texts
+    as the page shows them, never the raw ones."""
+    ticket_no = _private_case(desk, actors)
+    [view] = find_cases(desk)
+    shown = " ".join((view.content, view.demand, view.outcome, view.lesson))
+    page = write_case_page(desk, tmp_path).read_text(encoding="utf-8")
+    for text in (shown, page):
+        assert value.casefold() not in text.casefold()
+    assert find_cases(desk, words=value) == []
+    assert case_page(desk, words=value).rows == []
+    # The rest is still found by its words.
+    assert [c.ticket_no for c in find_cases(desk, words="报障")] == [ticket_no]
+    assert [c.ticket_no for c in case_page(desk, words="详单").rows] == [ticket_no]
+
+
+def test_the_morning_page_is_private_and_a_second_export_is_kept_beside_the_first(
+    desk: Desk, actors: dict[str, Actor], tmp_path: Path
+) -> None:
+    _case(desk, actors, BILLING, "先查通话详单", "13700000001")
+    first = export_cases(desk, actors["2001"], tmp_path)
+    second = export_cases(desk, actors["2001"], tmp_path)
+    assert first != second and first.exists() and second.exists()
+    assert {p.stat().st_mode & 0o777 for p in (first, second)} == {0o600}

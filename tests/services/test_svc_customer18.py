@@ -19,6 +19,7 @@ from deskapp.clock import FrozenClock
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.permissions import PermissionRefused
 from deskapp.domain.repeat import Earlier, matter_of, repeat_of, same_matter
+from deskapp.i18n import t
 from deskapp.services import followup
 from deskapp.services.customer import (
     WatchForm,
@@ -268,6 +269,12 @@ def test_the_managers_list_flags_entries_due_for_review_and_exports(
         rows = list(csv.reader(f))
     assert rows[0][0] == "号码" and rows[1][0] == "13812345678" and rows[1][-1] == "是"
     assert rows[2][4].startswith("'=")  # a formula is not one in the spreadsheet
+    # Private to its owner (customers' data), and a second export the same day is kept beside
+    # the first, not over it.
+    again = export_watch_list(desk, manager, tmp_path)
+    assert again != path and path.exists()
+    assert {p.stat().st_mode & 0o777 for p in (path, again)} == {0o600}
+    assert not list(tmp_path.glob("*.part"))
 
 
 # ---------------------------------------------------------------------- history
@@ -386,8 +393,12 @@ def test_closing_a_batch_closes_every_open_ticket_through_the_ordinary_close(
         desk, manager, batch.id, "光缆已修复,信号恢复", Responsible("department", "network")
     )
     assert sorted(result.closed) == sorted([at_intake.id, later.id])
-    assert result.skipped == {major.id: "error.close.needs_level"}
-    assert result.kept == [(major.ticket_no, "error.close.needs_level")]
+    assert {k: v.key for k, v in result.skipped.items()} == {major.id: "error.close.needs_level"}
+    assert [no for no, _ in result.kept] == [major.ticket_no]
+    # The reason keeps its params: said in words, no {severity} or {level} left in it.
+    why = result.kept[0][1]
+    said = t(why.key, **why.params)
+    assert "{" not in said and "重大" in said and "后才能结案" in said
     for cid in (at_intake.id, later.id):
         row = stored(desk, cid)
         assert row.status == "closed" and row.outcome == "光缆已修复,信号恢复" and row.is_batch
@@ -416,7 +427,7 @@ def test_a_closed_batch_lists_the_tickets_kept_open_and_closes_them_later_with_i
         desk, manager, batch.id, "光缆已修复,信号恢复", Responsible("department", "network")
     )
     assert result.closed == [] and [no for no, _ in result.kept] == [about.ticket_no]
-    assert all(key.startswith("error.") for _, key in result.kept)
+    assert all(why.key.startswith("error.") for _, why in result.kept)
     assert batches(desk)[0].batch.status == "closed"
     # Another manager closes what the batch left open, with the batch's own outcome.
     again = close_batch(desk, actors["3001"], batch.id, "", Responsible("customer"))

@@ -27,7 +27,7 @@ from deskapp.domain.errors import RuleViolation
 from deskapp.domain.permissions import PermissionRefused
 from deskapp.domain.timefmt import format_local, local_day
 from deskapp.services import day_close, followup, opinion_book
-from deskapp.services.batches import BatchForm, link_to_batch, open_batch
+from deskapp.services.batches import BatchForm, link_to_batch, open_batch, unlink_from_batch
 from deskapp.services.day_lock import LateApproval, locked_for
 from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
@@ -324,6 +324,13 @@ def _link_to_batch(desk: Desk, actors: dict[str, Actor]) -> Call:
     return lambda late: link_to_batch(desk, actors["1001"], cid, batch.id, late=late)
 
 
+def _unlink_from_batch(desk: Desk, actors: dict[str, Actor]) -> Call:
+    cid = _take(desk, actors["1001"])
+    batch = open_batch(desk, actors["2001"], BatchForm(title="区域断网", cause_code="NET"))
+    link_to_batch(desk, actors["1001"], cid, batch.id)
+    return lambda late: unlink_from_batch(desk, actors["1001"], cid, "误关联", late=late)
+
+
 def _request_extension(desk: Desk, actors: dict[str, Actor]) -> Call:
     cid = _take(desk, actors["1001"])
     return lambda late: followup.request_extension(
@@ -404,6 +411,7 @@ RECIPES: dict[str, Callable[[Desk, dict[str, Actor]], Call]] = {
         followup.set_no_fault, no_fault=True, reason="核实为客户误解资费规则"
     ),
     "batches.link_to_batch": _link_to_batch,
+    "batches.unlink_from_batch": _unlink_from_batch,  # undone while the batch is open
     "repeats.set_repeat": _set_repeat,  # issue 18: the repeat changed after intake
     "repeats.unlink_repeat": _unlink_repeat,
     "followup.request_extension": _request_extension,

@@ -232,7 +232,9 @@ def test_outcome_limit_when_solved_on_spot(desk: Desk, handler: Actor, make_form
         ("2025-11-24 09:30", "error.time.too_old"),  # wrong year, behind
         ("2026-10-24 09:59", "error.time.too_old"),
         ("昨天上午", "error.time.format"),
-        ("25:00", "error.time.format"),
+        ("25:00", "error.time.no_such_time"),  # the form is right: the time does not exist
+        ("2026-02-30 10:00", "error.time.no_such_date"),
+        ("11-31 10:00", "error.time.no_such_date"),
     ],
 )
 def test_received_time_refused(desk: Desk, handler: Actor, make_form: Form, text: str, key: str):

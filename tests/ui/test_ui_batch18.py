@@ -18,10 +18,10 @@ from ui_helpers import NARROW, WIDE, build_app, error_of, settle, sign_in, type_
 
 from deskapp.domain.timefmt import format_local
 from deskapp.screens.textual_private import notifications
-from deskapp.services.batches import BatchClosed, BatchForm, link_to_batch, open_batch
+from deskapp.services.batches import BatchForm, closing_now, link_to_batch, open_batch
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
-from deskapp.store.models import BatchIncident
+from deskapp.store.models import BatchIncident, Complaint
 
 pytestmark = pytest.mark.ui
 SIZES = pytest.mark.parametrize("size", [WIDE, NARROW], ids=["100x30", "80x24"])
@@ -53,26 +53,39 @@ def _text(app: Any, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
 
-async def test_the_close_shows_count_and_time_left_while_the_list_answers(
+async def _fill_close(app: Any, pilot: Pilot, outcome: str | None) -> None:
+    """The close dialog filled: the outcome (when asked) and a department responsible."""
+    if outcome is not None:
+        app.screen.query_one("#f-outcome", TextArea).load_text(outcome)
+    app.screen.query_one("#f-responsible_kind").focus()
+    await pilot.press("enter", "down", "enter")  # a department
+    await pilot.press("tab", "enter", "down", "enter")  # the first department
+    await pilot.press("ctrl+s")
+
+
+async def test_the_close_shows_count_and_time_left_and_a_second_close_is_refused_desk_wide(
     desk: Desk, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """F11 → Enter → close → Esc → F11 → Enter: the new screen says the batch is being closed
+    (the guard is the desk's, not one screen's); one close ran, with one outcome."""
     from deskapp.screens import batches as screen_module
+    from deskapp.services import followup
 
     batch = _batches(desk, actors)
     release, reached = threading.Event(), threading.Event()
-    calls: list[tuple[str, str]] = []
+    calls: list[tuple[int, str]] = []
 
-    def slow_close(desk: Desk, actor: Actor, batch_id: str, outcome: str, *, progress) -> Any:
-        calls.append((batch_id, outcome))
+    def slow_close(desk: Desk, actor: Actor, ids: Any, *, outcome: str, progress: Any,
+                   **_: Any) -> Any:  # fmt: skip
+        calls.append((len(ids), outcome))
         progress("close", 0, 500)
         progress("close", 100, 500)
         reached.set()
         assert release.wait(30)
         progress("close", 500, 500)
-        kept = [("GZ01-T01-20261124-0009", "error.close.needs_level")]
-        return BatchClosed(["x"] * 499, {"y": "error.close.needs_level"}, kept)
+        return {cid: None for cid in ids}
 
-    monkeypatch.setattr(screen_module, "close_batch", slow_close)
+    monkeypatch.setattr(followup, "close_each", slow_close)
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         try:
@@ -83,8 +96,7 @@ async def test_the_close_shows_count_and_time_left_while_the_list_answers(
             table.move_cursor(row=[v.batch.id for v in screen.views].index(batch.id))
             await pilot.press("enter")
             await settle(pilot)
-            app.screen.query_one("#f-outcome", TextArea).load_text("光缆已修复,信号恢复")
-            await pilot.press("ctrl+s")
+            await _fill_close(app, pilot, "光缆已修复,信号恢复")
             # Not `settle`: it waits for every worker, and the close is held open on purpose.
             for _ in range(200):
                 if reached.is_set() and screen.query_one("#batch-progress").display:
@@ -93,24 +105,82 @@ async def test_the_close_shows_count_and_time_left_while_the_list_answers(
             await pilot.pause()
             line = _text(app, "#batch-progress")
             assert "正在结案 100/500 张" in line and "预计还需约" in line and "秒" in line
-            # The screen answers meanwhile: the cursor moves, and a second close is said busy.
+            # The screen answers meanwhile: the cursor moves.
             await pilot.press("down")
             await pilot.pause()
             assert table.cursor_row == 1
-            await pilot.press("up", "enter")
-            await pilot.pause()
-            assert app.screen is screen  # no second dialog
+            # Away and back: a new screen, the same desk; the second close is said busy.
+            await pilot.press("escape")
+            await pilot.pause(0.2)
+            await pilot.press("f11")
+            for _ in range(100):
+                again = app.screen
+                if isinstance(again, screen_module.BatchScreen) and again.views:
+                    break
+                await pilot.pause(0.05)
+            assert again is not screen
+            again.query_one("#batch-table", DataTable).move_cursor(
+                row=[v.batch.id for v in again.views].index(batch.id)
+            )
+            await pilot.press("enter")
+            await pilot.pause(0.2)
+            assert app.screen is again  # no second dialog
             told = " ".join(str(n.message) for n in notifications(app))
-            assert "正在为上一个事件的工单结案" in told
+            assert "正在为此事件的工单结案" in told
         finally:
             release.set()
+        # The close goes on whichever screen is shown: the desk's claim says when it ended.
+        for _ in range(200):
+            if not closing_now(desk, batch.id):
+                break
+            await pilot.pause(0.05)
         await app.workers.wait_for_complete()
         await settle(pilot)
-        assert not screen.query_one("#batch-progress").display
-        messages = " ".join(str(n.message) for n in notifications(app))
-        assert "已结案 499 张;1 张按规则保持未结" in messages
-        assert "GZ01-T01-20261124-0009" in messages
-    assert calls == [(batch.id, "光缆已修复,信号恢复")]
+    assert calls == [(1, "光缆已修复,信号恢复")]
+    with desk.read() as s:
+        found = s.get(BatchIncident, batch.id)
+    assert found is not None and found.status == "closed"
+
+
+async def test_a_close_after_an_interrupted_one_shows_and_keeps_the_batch_outcome(
+    desk: Desk, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desk killed mid-close (the batch keeps its outcome, still open): Enter again shows
+    that outcome in the dialog and does not ask for another; the tickets get the first one."""
+    from deskapp.services import batches as service
+    from deskapp.services import followup
+
+    batch = _batches(desk, actors)
+    real = followup.close_each
+
+    def killed(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt  # the desk stopped half-way
+
+    monkeypatch.setattr(followup, "close_each", killed)
+    with pytest.raises(KeyboardInterrupt):
+        service.close_batch(desk, actors["2001"], batch.id, "光缆已修复(第一次)",
+                            service.Responsible("department", "network"))  # fmt: skip
+    monkeypatch.setattr(followup, "close_each", real)
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _opened(pilot)
+        screen = app.screen
+        table = screen.query_one("#batch-table", DataTable)
+        table.move_cursor(row=[v.batch.id for v in screen.views].index(batch.id))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not app.screen.query("#f-outcome")  # not asked again
+        dialog_text = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "处理结果已定" in dialog_text and "光缆已修复(第一次)" in dialog_text
+        await _fill_close(app, pilot, None)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+    with desk.read() as s:
+        found = s.get(BatchIncident, batch.id)
+        outcomes = set(s.scalars(sa.select(Complaint.outcome).where(
+            Complaint.batch_id == batch.id)))  # fmt: skip
+    assert found is not None and found.status == "closed"
+    assert outcomes == {"光缆已修复(第一次)"}
 
 
 async def test_the_new_batch_picks_the_cause_by_words_and_refuses_2099_at_the_field(
@@ -149,6 +219,28 @@ async def test_the_new_batch_picks_the_cause_by_words_and_refuses_2099_at_the_fi
     assert (saved.title, saved.cause_code) == ("城东基站故障", "NET.OUTAGE.AREA")
 
 
+async def test_the_new_batch_asks_to_pick_the_cause_and_says_a_day_that_does_not_exist(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """No cause picked (empty, or words not chosen from the list): "pick from the list", not
+    "no such code"; 2026-02-30 is said as no such day, not as a format error. Nothing written."""
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _opened(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await type_text(pilot, "城东基站故障")
+        app.screen.query_one("#f-started_at", Input).value = "2026-02-30 10:00"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "请从列表中选择原因" in error_of(app, "cause_code")
+        assert "原因代码不存在" not in error_of(app, "cause_code")
+        assert "没有 2026-02-30 这一天" in error_of(app, "started_at")
+        assert "时间格式" not in error_of(app, "started_at")
+    with desk.read() as s:
+        assert s.scalars(sa.select(BatchIncident)).all() == []
+
+
 async def test_the_list_fits_80_columns_and_shows_the_batch_under_the_cursor(
     desk: Desk, actors: dict[str, Actor]
 ) -> None:
@@ -180,3 +272,57 @@ def test_snapshot_new_batch_dialog(
         await settle(pilot)
 
     assert snap_compare(build_app(desk), terminal_size=size, run_before=dialog)
+
+
+async def test_open_batches_are_listed_first_then_by_opened_time(
+    desk: Desk, actors: dict[str, Actor], clock: Any
+) -> None:
+    """An old batch still open above a newer one already closed (F11 is what is still
+    being handled)."""
+    from deskapp.screens.batches import BatchScreen
+    from deskapp.services.batches import Responsible, close_batch
+
+    manager = actors["2001"]
+    old = open_batch(desk, manager, BatchForm(title="旧的仍在处理", cause_code="NET.OUTAGE"))
+    clock.advance(timedelta(hours=2))
+    done = open_batch(desk, manager, BatchForm(title="新的已结束", cause_code="NET.OUTAGE"))
+    close_batch(desk, manager, done.id, "已恢复", Responsible("department", "network"))
+    clock.advance(timedelta(hours=1))
+    newer = open_batch(desk, manager, BatchForm(title="最新仍在处理", cause_code="NET.OUTAGE"))
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _opened(pilot)
+        screen = app.screen
+        assert isinstance(screen, BatchScreen)
+        assert [v.batch.id for v in screen.views] == [newer.id, old.id, done.id]
+
+
+async def test_b_on_a_linked_ticket_undoes_the_link_with_a_reason(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    from deskapp.screens.detail import DetailScreen
+
+    batch = _batches(desk, actors)
+    with desk.read() as s:
+        ticket = s.scalars(sa.select(Complaint).where(Complaint.batch_id == batch.id)).one()
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)  # the handler who linked it
+        app.push_screen(DetailScreen(ticket.id))
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        reason = app.screen.query_one("#f-reason", Input)
+        assert "城东基站故障" in " ".join(str(w.render()) for w in app.screen.query(Static))
+        await pilot.press("ctrl+s")  # no reason: said at the field, the link kept
+        await settle(pilot)
+        assert error_of(app, "reason")
+        with desk.read() as s:
+            assert s.get(Complaint, ticket.id).batch_id == batch.id  # type: ignore[union-attr]
+        reason.focus()
+        await type_text(pilot, "误关联,客户是欠费停机")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    with desk.read() as s:
+        row = s.get(Complaint, ticket.id)
+    assert row is not None and row.batch_id is None and not row.is_batch

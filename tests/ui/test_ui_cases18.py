@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 from ui_helpers import NARROW, WIDE, build_app, screen_text, settle, sign_in, type_text
 
 from deskapp.screens.cases import CasesScreen
@@ -146,3 +146,73 @@ def test_snapshot_case_library(snap_compare, two_cases: Desk, size: tuple[int, i
         await settle(pilot)
 
     assert snap_compare(build_app(two_cases), terminal_size=size, run_before=opened)
+
+
+async def test_the_library_shows_no_account_email_or_address_and_its_search_cannot_find_them(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    from datetime import timedelta
+
+    from deskapp.domain.timefmt import format_local
+
+    handler = actors["1001"]
+    ticket = take_complaint(desk, handler, IntakeForm(
+        customer_name="顾先生", contact_phone="13812345678", service_number="GZKD8812AB",
+        content="宽带账号GZKD8812ab经常掉线,邮箱gu.xiansheng@example.com,住天河路88号",
+        demand="尽快修好", cause_code="HALL.WAITING.LONG",
+        promised_reply_at=format_local(desk.clock.now() + timedelta(days=1), desk.tz),
+    ))  # fmt: skip
+    followup.close(desk, handler, ticket.id, outcome="已修复", **closing_facts(desk, ticket.id))
+    mark_case(desk, actors["2001"], ticket.id, "掉线先查光猫")
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("ctrl+backslash")
+        await settle(pilot)
+        assert _rows(app) == 1
+        shown = screen_text(app)
+        assert "经常掉线" in shown
+        for private in ("GZKD8812", "gu.xiansheng", "天河路88号"):
+            assert private not in shown
+        field = app.screen.query_one("#cases-words", Input)
+        for words, rows in (("gzkd8812ab", 0), ("天河路", 0), ("example.com", 0), ("掉线", 1)):
+            field.focus()
+            field.value = ""
+            await type_text(pilot, words)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert _rows(app) == rows, words
+
+
+async def test_k_for_a_handler_is_refused_at_once_in_words_with_no_dialog(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from deskapp.domain.timefmt import format_local
+    from deskapp.screens.detail import DetailScreen
+    from deskapp.screens.textual_private import notifications
+    from deskapp.store.models import TeachingCase
+
+    handler = actors["1001"]
+    ticket = take_complaint(desk, handler, IntakeForm(
+        customer_name="王秀英", contact_phone="13700000009", content="等了很久", demand="道歉",
+        cause_code="HALL.WAITING.LONG",
+        promised_reply_at=format_local(desk.clock.now() + timedelta(days=1), desk.tz),
+    ))  # fmt: skip
+    followup.close(desk, handler, ticket.id, outcome="已致歉", **closing_facts(desk, ticket.id))
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)  # a handler
+        app.push_screen(DetailScreen(ticket.id))
+        await settle(pilot)
+        detail = app.screen
+        await pilot.press("k")
+        await settle(pilot)
+        assert app.screen is detail  # no lesson to type in vain
+        told = " ".join(str(n.message) for n in notifications(app))
+        assert "只有值班经理和营业厅经理可以把工单列为案例" in told
+    with desk.read() as s:
+        assert s.scalars(sa.select(TeachingCase)).first() is None

@@ -715,6 +715,7 @@ OTHER_VALID.update({"f-title": "城东基站故障", "f-cause_code": "NET.OUTAGE
                     "f-started_at": "", "f-description": "光缆被挖断", "f-scripts": "抢修中",
                     "f-outcome": "已修复", "f-lesson": "先查证后退费"})  # fmt: skip
 OTHER_VALID["f-repeat_unlink_reason"] = "客户说是另一件事"  # 18: the repeat undone (R)
+OTHER_VALID["f-responsible_note"] = ""  # 17: the batch close's responsible party (optional note)
 
 
 async def try_dialog(pilot: Pilot, desk: Desk, text: str, name: str) -> None:
