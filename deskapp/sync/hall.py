@@ -550,18 +550,27 @@ class HallStore:
                     sa.select(hall_change.c.fields).where(hall_change.c.entity == "watch_entry")
                 ).scalars()
             }
-            keys = {k for k in keys if isinstance(k, str) and k and not set(k) & set("%_\\")}
-            found: set[str] = set()
+        return self.complaints_of_numbers({k for k in keys if isinstance(k, str) and k})
+
+    def complaints_of_numbers(self, numbers: Iterable[str]) -> set[str]:
+        """The ids of the complaints whose contact phone or service number is one of these
+        (however old): a terminal that pulls a watch entry takes them with it (当事人回避)."""
+        # Any letter case: a service number stored before numbers were lower-cased
+        # (migration 0018) is the same number.
+        keys = {k.lower() for k in numbers if k and not set(k) & set("%_\\")}
+        found: set[str] = set()
+        with self.read() as conn:
             for chunk in chunks(sorted(keys)):
                 rows = conn.execute(
                     sa.select(hall_change.c.root_id, hall_change.c.fields).where(
                         hall_change.c.entity == "complaint",
-                        sa.or_(*(hall_change.c.fields.like(f'%"{k}"%') for k in chunk)),
+                        sa.or_(*(hall_change.c.fields.ilike(f'%"{k}"%') for k in chunk)),
                     )
                 )
                 for root_id, fields in rows:
                     values = json.loads(fields)
-                    if {values.get("contact_phone"), values.get("service_number")} & keys:
+                    held = {values.get("contact_phone"), values.get("service_number")}
+                    if {v.lower() for v in held if isinstance(v, str)} & keys:
                         found.add(root_id)
         return found
 
