@@ -618,3 +618,31 @@ def test_a_watch_entry_listed_after_the_join_stays_hidden_from_the_manager_an_ol
         a.close()
         if c is not None:
             c.close()
+
+
+def test_a_new_terminal_takes_the_whole_case_library_however_old(
+    tmp_path: Path, hall_url: str
+) -> None:
+    """fix18a: a case marked 120 days ago (its ticket older still) is in the library of a
+    terminal that joins with a 90-day window, shown masked as everywhere."""
+    from deskapp.services.cases import case_page, mark_case
+
+    a = first_terminal(tmp_path)
+    c = None
+    try:
+        old = take(a, contact_phone="13900000003", content="客户13900000003反映网速慢")
+        followup.close(
+            a.desk, a.actors["1001"], old, outcome="当场解决", **closing_facts(a.desk, old)
+        )
+        case = mark_case(a.desk, a.actors["2001"], old, "先测速再解释").id
+        a.clock.advance(timedelta(days=120))
+        assert sync(a.desk, hall_url).ok
+        c = new_terminal(tmp_path, "T03", offset=timedelta(days=120))
+        assert sync(c.desk, hall_url, window_days=90).ok
+        (shown,) = case_page(c.desk).rows
+        assert shown.id == case and "13900000003" not in shown.content
+        assert old in ids(c.desk, Complaint)
+    finally:
+        a.close()
+        if c is not None:
+            c.close()
