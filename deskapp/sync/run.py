@@ -710,7 +710,9 @@ def _bootstrap(
     for start in range(0, len(roots), BOOTSTRAP_ROOTS):
         raw, conflicts = store.rows_of_roots(roots[start : start + BOOTSTRAP_ROOTS], upto)
         rows = check_rows(raw, conflicts)
-        _apply(desk, store, hall_id, rows, conflicts, cursor, upto, behind, result)
+        # (the bootstrap's roots hold every complaint of a watched number already)
+        _apply(desk, store, hall_id, rows, conflicts, cursor, upto, behind, result,
+               watched_complaints=False)  # fmt: skip
     with _local_write(desk) as conn:
         last_seq = conn.execute(sa.select(col(Terminal.last_seq))).scalar_one()
         conn.execute(
@@ -742,8 +744,11 @@ def _apply(
     upto: int,
     behind: int,
     result: SyncResult,
+    *,
+    watched_complaints: bool = True,
 ) -> None:
-    """Apply one pulled batch and advance the cursor to `new_cursor`: one local transaction."""
+    """Apply one pulled batch and advance the cursor to `new_cursor`: one local transaction.
+    `watched_complaints`: fetch the complaints of the numbers of the watch entries pulled."""
     node_id = desk.terminal().node_id
     now = desk.clock.now()
     now_ms = _now_ms(desk) + behind
@@ -758,7 +763,9 @@ def _apply(
                                             col(SyncQuarantine.row)))
         }  # fmt: skip
         rows = _merge_rows(rows, held.values())
-        rows, watched_conflicts = _with_watched_complaints(conn, store, rows, upto, node_id)
+        watched_conflicts: list[HallConflict] = []
+        if watched_complaints:
+            rows, watched_conflicts = _with_watched_complaints(conn, store, rows, upto, node_id)
         rows, extra_conflicts, missing = _with_parents(conn, store, rows, upto, node_id)
         extra_conflicts = [*watched_conflicts, *extra_conflicts]
         # A stamp too far ahead of this clock: keep its whole transaction aside.
