@@ -138,3 +138,27 @@ def test_a_manager_retires_a_case_and_a_handler_cannot(
     # The ticket may be marked again with a better lesson.
     new = mark_case(desk, actors["2001"], ticket, "先测速再解释").id
     assert [r.id for r in case_page(desk).rows] == [new]
+
+
+def test_an_import_keeps_the_row_ids_it_derived_before_numbers_were_lower_cased(
+    desk: Desk, actors: dict[str, Actor], tmp_path: Path
+) -> None:
+    """A row without an external number is identified by its content, the service number
+    among it: as typed, as imports before fix18a read it, so a file imported then and again
+    now is the same records; what is stored is lower-cased."""
+    from deskapp.services.importer import import_file
+    from deskapp.store.models import Complaint
+
+    header = "受理时间,渠道,客户姓名,联系电话,业务号码,投诉内容,客户诉求,投诉类别,投诉级别"
+    ids = []
+    for n, typed in enumerate(("GZKD7777AB", "gzkd7777ab")):
+        path = tmp_path / f"in{n}.csv"
+        path.write_text(f"{header}\n2026-10-03 09:15:30,10086,王芳,13900001111,{typed},"
+                        "被开通彩铃,退订,NEWBIZ.SUBSCRIBE.UNCONSENTED,一般\n",
+                        encoding="utf-8")  # fmt: skip
+        import_file(desk, actors["1001"], path)
+        with desk.read() as s:
+            found = list(s.scalars(sa.select(Complaint).order_by(Complaint.id)))
+        ids = [c.id for c in found]
+        assert {c.service_number for c in found} == {"gzkd7777ab"}
+    assert len(ids) == 2  # the ids differ as they did before: derived from the typed number
