@@ -62,12 +62,20 @@ def parse_phone(text: str) -> PhoneNumber | None:
 
 
 def parse_service_number(text: str) -> str | None:
-    """The service concerned: a phone number, or a broadband/account id."""
+    """The service concerned: a phone number, or a broadband/account id in lower case (one
+    account typed GZKD7777AB or gzkd7777ab is one customer: the repeat rule, the watch list and
+    the history match it whatever the case)."""
     phone = parse_phone(text)
     if phone is not None:
         return phone.normalized
-    raw = text.strip()
-    return raw if _ACCOUNT.fullmatch(raw) else None
+    raw = unicodedata.normalize("NFKC", text).strip()
+    return number_case(raw) if _ACCOUNT.fullmatch(raw) else None
+
+
+def number_case(value: str) -> str:
+    """The one letter case a stored number (service number, watch-list key) is kept in; the
+    sync applies it to changes made before it, so every replica stores the same."""
+    return value.lower()
 
 
 def mask_phone(normalized: str) -> str:

@@ -37,6 +37,7 @@ from deskapp.services.cases import (
     case_categories,
     case_page,
     export_cases,
+    retire_case,
 )
 from deskapp.services.desk import Desk
 
@@ -54,6 +55,10 @@ class CasesScreen(ModeScreen):
             Binding("ctrl+e", "export", t("cases.export"), priority=True),
             Binding("ctrl+n", "page(1)", t("cases.next")),
             Binding("ctrl+b", "page(-1)", t("cases.previous")),
+            # A manager takes the case under the cursor out of the library (kept, never
+            # deleted; the ticket may be marked again): the second of two cases of one ticket
+            # marked on two terminals apart, which the conflicts tab points here for.
+            Binding("ctrl+d", "retire", t("cases.retire")),
         ],
     )
     DEFAULT_CSS = """
@@ -123,7 +128,8 @@ class CasesScreen(ModeScreen):
             below = case.cause.partition(SEPARATOR)[2] or case.cause
             table.add_row(
                 format_local(case.received_at, self.desk.tz)[:10], fit(case.category, 10),
-                fit(below, 22), printable(case.lesson).replace("\n", " "), key=str(i),
+                fit(below, 22), ("" if case.in_force else t("cases.not_in_force"))
+                + printable(case.lesson).replace("\n", " "), key=str(i),
             )  # fmt: skip
         line = self.query_one("#cases-line", Static)
         if page.rows:
@@ -172,7 +178,7 @@ class CasesScreen(ModeScreen):
             self.load(max(0, page.offset - CASE_PAGE))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "export":  # the meeting's page: the managers' (the service says so too)
+        if action in ("export", "retire"):  # the managers' (the service says so too)
             actor = desk_app(self).actor
             return actor is not None and allowed(actor, Permission.MARK_CASE)
         return True
@@ -185,6 +191,18 @@ class CasesScreen(ModeScreen):
         path = export_cases(self.desk, signed_in_actor(self), desk_app(self).export_dir,
                             self.category, self.words)  # fmt: skip
         self.app.call_from_thread(self.notify, t("cases.exported", path=str(path)), timeout=10)
+
+    def action_retire(self) -> None:
+        page = self.current
+        row = self.query_one("#cases-table", DataTable).cursor_row
+        if page is not None and 0 <= row < len(page.rows):
+            self._retire(page.rows[row].id)
+
+    @desk_work(group="cases")
+    def _retire(self, case_id: str) -> None:
+        retire_case(self.desk, signed_in_actor(self), case_id)
+        self.app.call_from_thread(self.notify, t("cases.retired"))
+        self.app.call_from_thread(self.reload_on_return)
 
     def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
         if worker.group == "cases":

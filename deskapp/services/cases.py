@@ -42,15 +42,33 @@ def mark_case(desk: Desk, actor: Actor, complaint_id: str, lesson: str) -> Teach
         if Status(complaint.status) in ACTIVE:
             raise RuleViolation.single("status", "error.case.not_closed")
         already = session.scalars(
-            sa.select(col(TeachingCase.id)).where(col(TeachingCase.complaint_id) == complaint.id)
+            sa.select(col(TeachingCase.id)).where(
+                col(TeachingCase.complaint_id) == complaint.id,
+                col(TeachingCase.case_key).is_not(None),  # a retired case may be marked again
+            )
         ).first()
         if already is not None:  # a ticket is a case once (one page at the morning meeting)
             raise RuleViolation.single("complaint", "error.case.already_marked")
+        # Unique while in the library: the one merge rule of unique values settles two
+        # terminals that marked the same ticket apart (deskapp/sync/unique.py).
         case = TeachingCase(complaint_id=complaint.id, category=matter_of(complaint.cause_code),
                             lesson=lesson.strip(), marked_by=actor.id,
-                            marked_at=desk.clock.now())  # fmt: skip
+                            marked_at=desk.clock.now(), case_key=complaint.id)  # fmt: skip
         session.add(case)
     return case
+
+
+def retire_case(desk: Desk, actor: Actor, case_id: str) -> None:
+    """A duty or hall manager takes a case out of the library (refused and audited for anyone
+    else); the row stays (never deleted), with who retired it and when: the second of two
+    cases of one ticket marked on two terminals apart, or a lesson no longer taught."""
+    enforce(desk, actor, Permission.MARK_CASE, subject=case_id)
+    with desk.write(actor.id) as session:
+        case = session.get(TeachingCase, case_id)
+        if case is None or case.case_key is None:
+            raise RuleViolation.single("case", "error.case.unknown")
+        case.case_key = None
+        case.retired_by, case.retired_at = actor.id, desk.clock.now()
 
 
 @dataclass(frozen=True)
@@ -66,6 +84,9 @@ class CaseView:
     demand: str
     outcome: str
     lesson: str
+    # False for the second of two cases of one ticket marked on two terminals apart (a sync
+    # conflict): the morning page leaves it out until a manager retires it or the other.
+    in_force: bool = True
 
 
 CASE_PAGE = 50  # rows on the cases screen at a time, read from SQL
@@ -106,6 +127,7 @@ def _cases_query(
     query = (
         sa.select(TeachingCase, Complaint)
         .join(Complaint, col(Complaint.id) == TeachingCase.complaint_id)
+        .where(col(TeachingCase.case_key).is_not(None))  # retired cases are out
         .order_by(col(TeachingCase.marked_at).desc(), col(TeachingCase.id).desc())
     )
     category = category.strip()
@@ -147,6 +169,7 @@ def _view(desk: Desk, case: TeachingCase, c: Complaint) -> CaseView:
         channel=c.channel, severity=c.severity, received_at=c.received_at,
         content=redact(c.content, names, numbers), demand=redact(c.demand, names, numbers),
         outcome=redact(c.outcome, names, numbers), lesson=redact(case.lesson, names, numbers),
+        in_force=case.case_key == case.complaint_id,
     )  # fmt: skip
 
 
@@ -200,7 +223,7 @@ def morning_page(desk: Desk, cases: list[CaseView]) -> str:
 def write_case_page(desk: Desk, folder: Path, category: str = "", words: str = "") -> Path:
     """The morning meeting's page of the matching cases, written to `folder` (made if
     missing; a folder that cannot be written raises OSError, said in words by the caller)."""
-    cases = find_cases(desk, category, words)
+    cases = [c for c in find_cases(desk, category, words) if c.in_force]
     today = local_day(desk.clock.now(), desk.tz)
     text = morning_page(desk, cases)
     path = folder / f"早班会案例分析_{today.isoformat()}.txt"

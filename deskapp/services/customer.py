@@ -20,7 +20,7 @@ from sqlmodel import col
 from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission
-from deskapp.domain.phone import parse_phone, parse_service_number
+from deskapp.domain.phone import number_case, parse_phone, parse_service_number
 from deskapp.domain.timefmt import local_day
 from deskapp.domain.watch import WatchKind, review_due, watch_hidden_from
 from deskapp.paths import write_export
@@ -170,6 +170,11 @@ def save_watch_entry(
         handler_id = values["designated_handler_id"]
         if handler_id is not None and session.get(Staff, handler_id) is None:
             raise RuleViolation.single("designated_handler", "error.staff.unknown")
+        # 当事人回避: a manager this customer's complaints accuse does not list the customer
+        # (nor learn from the answer whether someone else already has: this refusal comes
+        # first, whatever the list holds).
+        if watch_hidden_from(actor.id, _accused_of(session, values["customer_key"])):
+            raise RuleViolation.single("customer", "error.watch.recused")
         others = sa.select(col(WatchEntry.id)).where(
             col(WatchEntry.customer_key) == values["customer_key"],
             col(WatchEntry.active).is_(True),
@@ -201,13 +206,40 @@ def save_watch_entry(
                 return entry
             for name, (_, new) in changes.items():
                 setattr(entry, name, new)
+            held_number = entry.active_key is not None and entry.active_key == entry.customer_key
             entry.active_key = active_key
             entry.updated_by, entry.updated_at = actor.id, now
             kind = "retired" if changes.get("active") == [True, False] else "changed"
+            if held_number and active_key != entry.customer_key:
+                _hand_on_number(session, entry, actor.id, now)
         session.flush()
         session.add(WatchEvent(entry_id=entry.id, kind=kind, actor_id=actor.id, at=now,
                                changes=json.dumps(changes, ensure_ascii=False)))  # fmt: skip
     return entry
+
+
+def _hand_on_number(session: Any, entry: WatchEntry, actor_id: str, now: datetime) -> None:
+    """The entry in force gave up its number (retired, or moved to another number): another
+    active entry of that number, flagged not in force by a sync conflict, takes it, so intake
+    shows it (the one listed first of them, as the merge of unique values chooses)."""
+    session.flush()  # the number is free before another entry takes it (a unique index)
+    waiting = session.scalars(
+        sa.select(WatchEntry)
+        .where(
+            col(WatchEntry.customer_key) == entry.customer_key,
+            col(WatchEntry.active).is_(True),
+            col(WatchEntry.id) != entry.id,
+        )
+        .order_by(col(WatchEntry.created_at), col(WatchEntry.id))
+        .limit(1)
+    ).first()
+    if waiting is None:
+        return
+    waiting.active_key = waiting.customer_key
+    waiting.updated_by, waiting.updated_at = actor_id, now
+    session.add(WatchEvent(entry_id=waiting.id, kind="in_force", actor_id=actor_id, at=now,
+                           changes=json.dumps({"active_key": [None, waiting.customer_key]},
+                                              ensure_ascii=False)))  # fmt: skip
 
 
 def _views(session: Any, entries: list[WatchEntry], today: date) -> list[WatchView]:
@@ -230,7 +262,7 @@ def _views(session: Any, entries: list[WatchEntry], today: date) -> list[WatchVi
             review_on=e.review_on,
             active=e.active,
             review_due=review_due(date.fromisoformat(e.review_on), today),
-            in_force=not e.active or e.active_key == e.customer_key,
+            in_force=not e.active or number_case(e.active_key or "") == e.customer_key,
         )
         for e in entries
     ]
@@ -265,7 +297,9 @@ def watch_for_customer(desk: Desk, actor: Actor, text: str, *also: str) -> Watch
     with desk.read() as session:
         entry = session.scalars(
             sa.select(WatchEntry)
-            .where(col(WatchEntry.active_key).in_(keys))  # active and in force
+            # active and in force; in one case: a change made before numbers had one case
+            # keeps its key as it was typed (sync/merge.py NUMBER_FIELDS)
+            .where(sa.func.lower(col(WatchEntry.active_key)).in_(keys))
             .order_by(col(WatchEntry.updated_at).desc())
             .limit(1)
         ).first()
@@ -340,7 +374,10 @@ def watch_audit(desk: Desk, actor: Actor, entry_id: str) -> list[WatchChange]:
 
 
 WATCH_COLUMNS = ("号码", "类型", "客户", "指定处理人", "处理建议", "两解(已解决)",
-                 "两不理(已拒绝)", "复核日期", "待复核")  # fmt: skip
+                 "两不理(已拒绝)", "复核日期", "待复核", "生效")  # fmt: skip
+# 生效: 否 for an entry that lost its number to one listed first on another terminal (a sync
+# conflict a manager settles on F10): intake shows the one in force only.
+IN_FORCE_WORDS = {True: "是", False: "否(同步冲突)"}
 KIND_WORDS = {"b_class": "B类客户", "difficult": "疑难客户", "sensitive": "敏感客户"}
 
 
@@ -364,7 +401,7 @@ def _write_watch_rows(writer: Any, views: list[WatchView]) -> None:
         writer.writerow([neutralize(x) for x in (
             v.customer_key, KIND_WORDS.get(v.kind, v.kind), v.customer_name,
             v.designated_handler, v.advice, v.solved, v.refused, v.review_on,
-            "是" if v.review_due else "",
+            "是" if v.review_due else "", IN_FORCE_WORDS[v.in_force],
         )])  # fmt: skip
 
 

@@ -19,7 +19,7 @@ from sqlmodel import Field, SQLModel
 
 from deskapp.ids import uuid7
 
-SCHEMA_VERSION = 12  # bump when a migration changes a record table's columns (additively)
+SCHEMA_VERSION = 13  # bump when a migration changes a record table's columns (additively)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -443,6 +443,13 @@ class TeachingCase(RecordTable, table=True):
     lesson: str
     marked_by: str = Field(max_length=40)
     marked_at: datetime = Field(sa_column=utc_column())
+    # 0018 (fix18a): the ticket's id while the case is in the library (None once a manager
+    # retired it): unique, so one ticket marked on two terminals apart is merged like any
+    # unique value (deskapp/sync/unique.py): the case marked first keeps it, the other holds
+    # `complaint_id~id` (shown as a conflict for a manager to retire) until it is retired.
+    case_key: str | None = Field(default=None, max_length=90, unique=True, index=True)
+    retired_by: str | None = Field(default=None, max_length=40)
+    retired_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class WatchEntry(RecordTable, table=True):
@@ -480,7 +487,7 @@ class WatchEvent(RecordTable, table=True):
 
     id: str = Field(default_factory=uuid7, primary_key=True)
     entry_id: str = Field(foreign_key="watch_entry.id", index=True)
-    kind: str = Field(max_length=16)  # added, changed, retired
+    kind: str = Field(max_length=16)  # added, changed, retired, in_force (took the number)
     actor_id: str = Field(max_length=40)
     at: datetime = Field(sa_column=utc_column())
     changes: str = "{}"  # JSON: field -> [old, new]

@@ -487,12 +487,17 @@ class HallStore:
         """What a new terminal needs: all staff, every open complaint, the whole watch list
         (intake shows it whatever its age) with every complaint of its customers, every open
         batch incident with every ticket linked to it (intake suggests the batch and its close
-        reaches them, however long the outage has lasted), and every root touched since
-        `since` (staff first, so that references resolve)."""
+        reaches them, however long the outage has lasted), every case of the case library with
+        its ticket, and every root touched since `since` (staff first, so that references
+        resolve)."""
         # The complaints of every watch-listed customer (by contact phone or service number),
         # however old: the entry is hidden from the staff member they accuse (当事人回避), and a
         # new terminal can only know that from the complaints themselves.
-        watched = sorted(self._complaints_of_watched() | self._open_batches_and_tickets())
+        watched = sorted(
+            self._complaints_of_watched()
+            | self._open_batches_and_tickets()
+            | self._tickets_of_cases()
+        )
         with self.read() as conn:
             return list(
                 conn.execute(
@@ -510,6 +515,19 @@ class HallStore:
                         )
                     )
                     .order_by((hall_root.c.entity != "staff"), hall_root.c.root_id)
+                ).scalars()
+            )
+
+    def _tickets_of_cases(self) -> set[str]:
+        """The tickets marked as cases, however long ago: the case library (and the morning
+        meeting's page) is the hall's whole, not a window of it. A case's changes belong to
+        its ticket (ROOT_FIELD), so they come with it."""
+        with self.read() as conn:
+            return set(
+                conn.execute(
+                    sa.select(hall_change.c.root_id)
+                    .where(hall_change.c.entity == "teaching_case")
+                    .distinct()
                 ).scalars()
             )
 
@@ -550,18 +568,27 @@ class HallStore:
                     sa.select(hall_change.c.fields).where(hall_change.c.entity == "watch_entry")
                 ).scalars()
             }
-            keys = {k for k in keys if isinstance(k, str) and k and not set(k) & set("%_\\")}
-            found: set[str] = set()
+        return self.complaints_of_numbers({k for k in keys if isinstance(k, str) and k})
+
+    def complaints_of_numbers(self, numbers: Iterable[str]) -> set[str]:
+        """The ids of the complaints whose contact phone or service number is one of these
+        (however old): a terminal that pulls a watch entry takes them with it (当事人回避)."""
+        # Any letter case: a service number stored before numbers were lower-cased
+        # (migration 0018) is the same number.
+        keys = {k.lower() for k in numbers if k and not set(k) & set("%_\\")}
+        found: set[str] = set()
+        with self.read() as conn:
             for chunk in chunks(sorted(keys)):
                 rows = conn.execute(
                     sa.select(hall_change.c.root_id, hall_change.c.fields).where(
                         hall_change.c.entity == "complaint",
-                        sa.or_(*(hall_change.c.fields.like(f'%"{k}"%') for k in chunk)),
+                        sa.or_(*(hall_change.c.fields.ilike(f'%"{k}"%') for k in chunk)),
                     )
                 )
                 for root_id, fields in rows:
                     values = json.loads(fields)
-                    if {values.get("contact_phone"), values.get("service_number")} & keys:
+                    held = {values.get("contact_phone"), values.get("service_number")}
+                    if {v.lower() for v in held if isinstance(v, str)} & keys:
                         found.add(root_id)
         return found
 

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel, col
 
 from deskapp.domain.enums import Status
+from deskapp.domain.phone import number_case
 from deskapp.domain.status import TRANSITIONS
 from deskapp.domain.ticket_facts import DERIVED_COLUMNS, derived_columns, ticket_facts
 from deskapp.store.bulk import converters, insert_dicts, insert_tuples
@@ -50,6 +51,10 @@ from deskapp.sync.hall_rows import CHUNK, HallConflict, HallRow
 from deskapp.sync.unique import UNIQUE_RULES, settle_unique
 
 SETTLED_EVENT = "conflict_settled"  # a complaint event: a person settled a conflict
+# Numbers stored in one letter case (domain/phone.number_case), also when a change made before
+# that rule says otherwise. Not watch_entry.active_key: a unique value, settled as its changes
+# say (the watch-list queries compare it in one case instead).
+NUMBER_FIELDS = {"complaint": ("service_number",), "watch_entry": ("customer_key",)}
 
 
 def _complaint_move(before: Any, after: Any) -> bool:
@@ -264,6 +269,10 @@ def _rebuild(
     folded = {entity_id: fold(name, history[entity_id]) for entity_id in ids}
     rows_of = {i: {k: v for k, v in values.items() if k in columns}  # times still ISO text
                for i, values in folded.items()}  # fmt: skip
+    for field_name in NUMBER_FIELDS.get(name, ()):  # changes made before numbers had one case
+        for row in rows_of.values():
+            if isinstance(row.get(field_name), str):
+                row[field_name] = number_case(row[field_name])
     if name in UNIQUE_RULES:  # a value two records claim: settled before anything is written
         settle_unique(conn, name, rows_of, {i: [(v.hlc, v.fields) for v in history[i]]
                                             for i in ids})  # fmt: skip

@@ -63,6 +63,7 @@ from deskapp.sync.hall import (
     root_of,
 )
 from deskapp.sync.hall_errors import change_stamp, check_same_identity
+from deskapp.sync.hall_rows import chunks
 from deskapp.sync.local import LocalStore
 from deskapp.sync.merge import Applied, apply_rows, applying, store_conflicts
 from deskapp.sync.validate import check_pull, check_rows
@@ -709,7 +710,9 @@ def _bootstrap(
     for start in range(0, len(roots), BOOTSTRAP_ROOTS):
         raw, conflicts = store.rows_of_roots(roots[start : start + BOOTSTRAP_ROOTS], upto)
         rows = check_rows(raw, conflicts)
-        _apply(desk, store, hall_id, rows, conflicts, cursor, upto, behind, result)
+        # (the bootstrap's roots hold every complaint of a watched number already)
+        _apply(desk, store, hall_id, rows, conflicts, cursor, upto, behind, result,
+               watched_complaints=False)  # fmt: skip
     with _local_write(desk) as conn:
         last_seq = conn.execute(sa.select(col(Terminal.last_seq))).scalar_one()
         conn.execute(
@@ -741,8 +744,11 @@ def _apply(
     upto: int,
     behind: int,
     result: SyncResult,
+    *,
+    watched_complaints: bool = True,
 ) -> None:
-    """Apply one pulled batch and advance the cursor to `new_cursor`: one local transaction."""
+    """Apply one pulled batch and advance the cursor to `new_cursor`: one local transaction.
+    `watched_complaints`: fetch the complaints of the numbers of the watch entries pulled."""
     node_id = desk.terminal().node_id
     now = desk.clock.now()
     now_ms = _now_ms(desk) + behind
@@ -757,7 +763,11 @@ def _apply(
                                             col(SyncQuarantine.row)))
         }  # fmt: skip
         rows = _merge_rows(rows, held.values())
+        watched_conflicts: list[HallConflict] = []
+        if watched_complaints:
+            rows, watched_conflicts = _with_watched_complaints(conn, store, rows, upto, node_id)
         rows, extra_conflicts, missing = _with_parents(conn, store, rows, upto, node_id)
+        extra_conflicts = [*watched_conflicts, *extra_conflicts]
         # A stamp too far ahead of this clock: keep its whole transaction aside.
         wall, counter = conn.execute(
             sa.select(col(Terminal.hlc_wall_ms), col(Terminal.hlc_counter))
@@ -930,6 +940,33 @@ def _merge_rows(rows: list[HallRow], more: Iterable[HallRow]) -> list[HallRow]:
     merged = list(rows) + [r for r in more if (r.node_id, r.seq) not in seen]
     merged.sort(key=lambda r: r.hall_seq)
     return merged
+
+
+def _with_watched_complaints(
+    conn: sa.Connection, store: HallStore, rows: list[HallRow], upto: int, node_id: str
+) -> tuple[list[HallRow], list[HallConflict]]:
+    """A watch entry pulled here brings every complaint of its number that this terminal does
+    not hold (however old, outside the join's window): the entry is hidden from the staff a
+    complaint accuses (当事人回避), which the terminal can only know from the complaints."""
+    numbers = {
+        str(r.data["customer_key"])
+        for r in rows
+        if r.entity == "watch_entry" and r.data.get("customer_key")
+    }
+    if not numbers:
+        return rows, []
+    wanted = sorted(store.complaints_of_numbers(numbers))
+    table = RECORD_TABLES["complaint"].__table__
+    have: set[str] = set()
+    for chunk in chunks(wanted):
+        have |= set(conn.execute(sa.select(table.c.id).where(table.c.id.in_(chunk))).scalars())
+    have |= {r.entity_id for r in rows if r.entity == "complaint"}
+    missing = [i for i in wanted if i not in have]
+    if not missing:
+        return rows, []
+    raw, conflicts = store.rows_of_roots(missing, upto)
+    extra = check_rows(raw, conflicts)  # from the hall like any batch: checked like one
+    return _merge_rows(rows, [r for r in extra if r.node_id != node_id]), conflicts
 
 
 def _with_parents(

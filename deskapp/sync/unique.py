@@ -50,6 +50,7 @@ _TODO = {
     ("staff", "work_no"): "conflict_todo.work_no",
     ("complaint", "ticket_no"): "conflict_todo.ticket_no",
     ("watch_entry", "active_key"): "conflict_todo.active_key",
+    ("teaching_case", "case_key"): "conflict_todo.case_key",
 }
 
 

@@ -577,3 +577,72 @@ def test_an_open_batch_older_than_the_window_comes_whole_with_its_linked_tickets
         a.close()
         if c is not None:
             c.close()
+
+
+def test_a_watch_entry_listed_after_the_join_stays_hidden_from_the_manager_an_old_complaint_accuses(
+    tmp_path: Path, hall_url: str
+) -> None:
+    """fix18a: the number is listed only after a new terminal joined; its accused complaint is
+    150 days old, outside the join's window. The terminal that pulls the entry fetches the
+    number's complaints from the hall with it, so the accused manager never sees the entry."""
+    from deskapp.services.customer import (
+        WatchForm,
+        save_watch_entry,
+        watch_for_customer,
+        watch_list,
+    )
+
+    a = first_terminal(tmp_path)
+    c = None
+    try:
+        accused = a.actors["2001"].id
+        old = take(a, contact_phone="13900000002", accused_staff_id=accused)
+        followup.close(
+            a.desk, a.actors["1001"], old, outcome="当场解决", **closing_facts(a.desk, old)
+        )
+        a.clock.advance(timedelta(days=150))
+        assert sync(a.desk, hall_url).ok
+        c = new_terminal(tmp_path, "T03", offset=timedelta(days=150))
+        assert sync(c.desk, hall_url, window_days=90).ok
+        assert old not in ids(c.desk, Complaint)  # nothing watched yet: outside the window
+        form = WatchForm(customer="13900000002", advice="先听完再解释", review_on="2099-12-31")
+        entry = save_watch_entry(a.desk, a.actors["3001"], form)
+        assert sync(a.desk, hall_url).ok
+        assert sync(c.desk, hall_url).ok
+        assert old in ids(c.desk, Complaint)  # fetched with the entry
+        assert watch_for_customer(c.desk, c.actors["2001"], "13900000002") is None
+        assert entry.id not in {v.id for v in watch_list(c.desk, c.actors["2001"])}
+        seen = watch_for_customer(c.desk, c.actors["1001"], "13900000002")
+        assert seen is not None and seen.id == entry.id
+    finally:
+        a.close()
+        if c is not None:
+            c.close()
+
+
+def test_a_new_terminal_takes_the_whole_case_library_however_old(
+    tmp_path: Path, hall_url: str
+) -> None:
+    """fix18a: a case marked 120 days ago (its ticket older still) is in the library of a
+    terminal that joins with a 90-day window, shown masked as everywhere."""
+    from deskapp.services.cases import case_page, mark_case
+
+    a = first_terminal(tmp_path)
+    c = None
+    try:
+        old = take(a, contact_phone="13900000003", content="客户13900000003反映网速慢")
+        followup.close(
+            a.desk, a.actors["1001"], old, outcome="当场解决", **closing_facts(a.desk, old)
+        )
+        case = mark_case(a.desk, a.actors["2001"], old, "先测速再解释").id
+        a.clock.advance(timedelta(days=120))
+        assert sync(a.desk, hall_url).ok
+        c = new_terminal(tmp_path, "T03", offset=timedelta(days=120))
+        assert sync(c.desk, hall_url, window_days=90).ok
+        (shown,) = case_page(c.desk).rows
+        assert shown.id == case and "13900000003" not in shown.content
+        assert old in ids(c.desk, Complaint)
+    finally:
+        a.close()
+        if c is not None:
+            c.close()

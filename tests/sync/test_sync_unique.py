@@ -41,6 +41,9 @@ class Maker:
     second_code: str  # the second terminal's code (the same as T01's for a ticket number)
     make: Callable[[Term, str], str]  # (terminal, tag) -> the id of the record it made
     found_by: Callable[[Term, str], set[str]]  # (terminal, value) -> ids the value finds
+    # What every terminal must hold before they part (the same closed ticket), if anything:
+    # (terminals, hall) -> None, run after their first sync.
+    prepare: Callable[[list[Term], str], None] | None = None
 
 
 def _add_1004(term: Term, tag: str) -> str:
@@ -84,6 +87,37 @@ def _watch_found(term: Term, value: str) -> set[str]:
         return set(s.scalars(sa.select(WatchEntry.id).where(WatchEntry.customer_key == value)))
 
 
+CASE_PHONE = "13911112222"
+
+
+def _closed_ticket_everywhere(terms: list[Term], hall_url: str) -> None:
+    from deskapp.services import followup
+    from deskapp.services.demo import closing_facts
+
+    first = terms[0]
+    ticket = take(first, contact_phone=CASE_PHONE)
+    followup.close(first.desk, first.actors["1001"], ticket, outcome="当场解决",
+                   **closing_facts(first.desk, ticket))  # fmt: skip
+    for term in terms:
+        _synced(term, hall_url)
+
+
+def _mark_case(term: Term, tag: str) -> str:
+    from deskapp.services.cases import mark_case
+
+    with term.desk.read() as s:
+        ticket = s.scalars(sa.select(Complaint.id).where(Complaint.contact_phone == CASE_PHONE))
+        (complaint_id,) = list(ticket)
+    return mark_case(term.desk, term.actors["2001"], complaint_id, f"终端{tag}的经验教训").id
+
+
+def _case_found(term: Term, value: str) -> set[str]:
+    from deskapp.store.models import TeachingCase
+
+    with term.desk.read() as s:
+        return set(s.scalars(sa.select(TeachingCase.id).where(TeachingCase.complaint_id == value)))
+
+
 MAKERS: dict[tuple[str, tuple[str, ...]], Maker] = {
     # Two hall managers at two terminals add the same work number (issue 23).
     ("staff", ("work_no",)): Maker("T02", _add_1004, _staff_found),
@@ -93,6 +127,11 @@ MAKERS: dict[tuple[str, tuple[str, ...]], Maker] = {
     # Two managers at two terminals put the same customer on the watch list (issue 18): one
     # active entry after the sync, the other waiting for a manager (F10 shows it not in force).
     ("watch_entry", ("active_key",)): Maker("T02", _watch, _watch_found),
+    # Two managers at two terminals mark the same closed ticket as a case (fix18a): one case
+    # in force after the sync (the morning page's), the other for a manager to retire.
+    ("teaching_case", ("case_key",)): Maker(
+        "T02", _mark_case, _case_found, prepare=_closed_ticket_everywhere
+    ),
 }
 
 
@@ -174,6 +213,8 @@ def test_a_value_made_on_two_terminals_apart_merges_the_same_everywhere(
         _synced(a, hall_url)
         b = new_terminal(tmp_path / "b", maker.second_code)
         _synced(b, hall_url)
+        if maker.prepare is not None:
+            maker.prepare([a, b], hall_url)
         # Apart: T01 makes the value first, the other terminal a minute later.
         first = maker.make(a, "a")
         tick([a, b])
@@ -523,6 +564,8 @@ def test_three_claims_of_one_value_settle_the_same_whatever_arrives_first(
             terms.append(new_terminal(tmp_path / folder, code))
             _synced(terms[-1], hall_url)
         a, b, c = terms
+        if maker.prepare is not None:
+            maker.prepare(terms, hall_url)
         made = []
         for n, term in enumerate(terms):
             made.append(maker.make(term, "abc"[n]))

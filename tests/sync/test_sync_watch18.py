@@ -61,3 +61,52 @@ def test_two_terminals_listing_one_customer_end_with_one_entry_in_force(
     finally:
         a.close()
         b.close()
+
+
+def test_retiring_the_entry_in_force_hands_the_number_to_the_other_and_the_export_says_which(
+    tmp_path: Path, hall_url: str
+) -> None:
+    """fix18a: the manager retires the entry in force instead of the flagged one: the other
+    active entry takes the number on every replica, and intake shows it. Before, the export
+    says which entry is in force."""
+    import csv
+
+    from deskapp.services.customer import export_watch_list
+
+    a = first_terminal(tmp_path / "a")
+    b = new_terminal(tmp_path / "b", "T02")
+    try:
+        _synced(a, hall_url)
+        _synced(b, hall_url)
+        first = save_watch_entry(a.desk, a.actors["2001"], _form("先听完再解释")).id
+        tick([a, b])
+        second = save_watch_entry(b.desk, b.actors["3001"], _form("请值班经理出面")).id
+        for term in (a, b, a):
+            _synced(term, hall_url)
+        rows = list(csv.reader(export_watch_list(a.desk, a.actors["3001"], tmp_path / "x")
+                               .open(encoding="utf-8-sig", newline="")))  # fmt: skip
+        assert rows[0][-1] == "生效"
+        assert sorted(r[-1] for r in rows[1:]) == ["否(同步冲突)", "是"]
+        # The manager keeps the later entry's notes and retires the one in force.
+        save_watch_entry(a.desk, a.actors["3001"], _form("先听完再解释", active=False), first)
+        seen = watch_for_customer(a.desk, a.actors["1001"], NUMBER)
+        assert seen is not None and seen.id == second and seen.in_force
+        for term in (a, b):
+            _synced(term, hall_url)
+        for term in (a, b):
+            seen = watch_for_customer(term.desk, term.actors["1001"], NUMBER)
+            assert seen is not None and seen.id == second  # intake shows the alert again
+            listed = watch_list(term.desk, term.actors["2001"])
+            assert [(v.id, v.in_force) for v in listed] == [(second, True)]
+        assert_identical([a, b])
+        c = new_terminal(tmp_path / "c", "T03")  # joins afterwards: the same
+        try:
+            _synced(c, hall_url)
+            seen = watch_for_customer(c.desk, c.actors["1001"], NUMBER)
+            assert seen is not None and seen.id == second
+            assert_identical([a, b, c])
+        finally:
+            c.close()
+    finally:
+        a.close()
+        b.close()

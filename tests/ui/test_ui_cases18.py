@@ -113,6 +113,28 @@ async def test_a_manager_exports_the_morning_meeting_page(two_cases: Desk, tmp_p
         assert "王秀英" not in text and "13700000001" not in text
 
 
+async def test_a_manager_retires_the_case_under_the_cursor(two_cases: Desk) -> None:
+    """fix18a: Ctrl+D takes the highlighted case out of the library (a manager's key; a
+    handler is not offered it)."""
+    app = build_app(two_cases)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press("ctrl+backslash")
+        await settle(pilot)
+        assert _rows(app) == 2
+        await pilot.press("ctrl+d")
+        await settle(pilot)
+        assert _rows(app) == 1 and "第 1–1 例" in screen_text(app)
+    app = build_app(two_cases)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("ctrl+backslash")
+        await settle(pilot)
+        await pilot.press("ctrl+d")
+        await settle(pilot)
+        assert _rows(app) == 1  # a handler: nothing retired
+
+
 async def test_the_list_is_paged(
     desk: Desk, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -195,10 +195,15 @@ class _Parser:
             errors.append(FieldError("contact_phone", "error.phone.invalid"))
         service_text = get(cells.get("service_number"))
         service_number = phone.normalized if phone else ""
+        # The row's derived id takes the number as imports before fix18a read it (an account
+        # id as typed, not lower-cased): the same file imported again is the same records.
+        service_for_id = service_number
         if service_text:
             service_number = parse_service_number(service_text) or ""
             if not service_number:
                 errors.append(FieldError("service_number", "error.service_number.invalid"))
+            as_phone = parse_phone(service_text)
+            service_for_id = as_phone.normalized if as_phone else service_text.strip()
         content = get(cells.get("content"))
         add(check_text("content", content, required=True, max_len=limits.content, multiline=True))
         demand = get(cells.get("demand"))
@@ -307,7 +312,7 @@ class _Parser:
         assert received_at is not None and phone is not None and path is not None
         level3 = path if path.level == 3 else self.paths[".".join(path.codes[:3])]
         row_id = import_id(source, external_no, (
-            received_at.isoformat(), channel.value, phone.normalized, service_number,
+            received_at.isoformat(), channel.value, phone.normalized, service_for_id,
             content, level3.code,
         ))  # fmt: skip
         return ParsedRow(
