@@ -19,6 +19,7 @@ from deskapp.domain.enums import Channel, Role, Satisfaction, Severity
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.severity import requires_major_report
 from deskapp.domain.timefmt import format_local
+from deskapp.domain.visits import ReopenCause
 from deskapp.services import followup, opinion_book, shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.extensions import pending_of, running_clocks
@@ -28,6 +29,8 @@ from deskapp.services.refunds import ticket_refunds
 from deskapp.services.staff import actor_of, list_staff, seed_staff
 from deskapp.services.terminal import init_terminal
 from deskapp.store.models import Complaint
+
+_REOPEN_CAUSES = [c.value for c in ReopenCause]
 
 DEMO_ACTOR_ID = "system:demo"
 
@@ -701,7 +704,11 @@ def _follow_up(
     if not at(timedelta(days=4)) or (recent and rng.random() < 0.5) or rng.random() < 0.1:
         return  # closed, return visit pending (or overdue)
     score = rng.choice([10, 9, 9, 8, 7, 5])
-    followup.record_visit(desk, actor, complaint_id, score=score, note="电话回访")
+    # A reopening says why (重启原因): the causes taken in turn by the day, so the demo's
+    # reopens show several (without another draw, which would change the rest of the data).
+    cause = _REOPEN_CAUSES[start.toordinal() % len(_REOPEN_CAUSES)] if score <= 6 else ""
+    note = "电话回访" if cause != "other" else "电话回访,客户认为解释前后不一致"
+    followup.record_visit(desk, actor, complaint_id, score=score, note=note, reopen_cause=cause)
     if score <= 6:  # unsatisfied: reopened (重启工单), handled again
         if not at(timedelta(days=4, minutes=30)):
             return

@@ -335,7 +335,6 @@ def test_the_demo_has_a_graded_repeat_and_an_own_staff_complaint(tmp_path: Path)
         desk.close()
 
 
-
 def test_a_ticket_typed_in_late_is_overdue_from_its_intake_time(
     desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
 ) -> None:
