@@ -316,6 +316,14 @@ def _accountability_cases(desk: Desk, clock: FrozenClock, chain: _Chain, now: da
         demand="道歉", cause_code=cause, solved_on_spot=True, outcome="当面致歉",
         satisfaction=Satisfaction.SATISFIED.value, accused_staff_id=liu.id,
     ))  # fmt: skip
+    # 压单 over several working days (续超天数, +50 a further day on F6 `a`): a ticket taken
+    # eight days ago, its promised call never made.
+    clock.set(now - timedelta(days=8))
+    take_complaint(desk, liu, IntakeForm(
+        customer_name="蒋先生", contact_phone="13500003003", content="宽带经常掉线",
+        demand="上门检修", cause_code=cause,
+        promised_reply_at=format_local(now - timedelta(days=7), desk.tz),
+    ))  # fmt: skip
     clock.set(now)
 
 
