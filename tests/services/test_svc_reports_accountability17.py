@@ -357,3 +357,25 @@ def test_a_ticket_typed_in_late_is_overdue_from_its_intake_time(
         got = rows(add_accountability(desk, None, build_report(desk, ReportRequest(month))),
                    "accountability")  # fmt: skip
         assert got[("合计", "")] == (1, days, further, yuan), month
+
+
+def test_a_third_party_held_responsible_is_not_the_halls_own(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
+) -> None:
+    """Taken Fri 11-20 10:00, contacted and closed 16:00 on a third party (a bank): overdue
+    15:15–16:00 (the progress contact, as B above) = 1 day → 50 yuan, under 第三方, not under
+    本厅自行处理."""
+    liu = actors["1002"]
+    at(clock, 20)
+    cid = take_complaint(desk, liu, valid_form(desk)).id
+    at(clock, 20, 16)
+    fu.log_contact(desk, liu, cid, reached=True, note="已联系客户")
+    fu.close(desk, liu, cid, outcome="已解决", responsible_kind="third_party",
+             responsible_note="银行代扣重复扣款",
+             finding=closing_facts(desk, cid).get("finding", ""))  # fmt: skip
+    clock.set(datetime(2026, 11, 24, 10, 0, tzinfo=TZ))
+    report = full(desk)
+    got = rows(report, "accountability")
+    assert got[("按部门", "第三方")] == (1, 1, 0, Decimal("50.00"))
+    assert ("按部门", "本厅自行处理") not in got
+    assert report.table("overdue_list").rows[0][2] == "第三方"
