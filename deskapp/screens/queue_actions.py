@@ -178,7 +178,7 @@ def _extension_fields(desk: Desk, row: QueueRow) -> list[FieldSpec]:
     return [
         FieldSpec("clock", t("field.clock"), "select", choices,
                   default=choices[0][1] if choices else None, allow_blank=not choices),
-        FieldSpec("new_due", t("field.new_due"), "time", placeholder=t("intake.promised_hint")),
+        FieldSpec("new_due", t("field.new_due"), "time", placeholder=t("intake.new_due_hint")),
         FieldSpec("reason", t("field.reason"), max_length=500),
     ]  # fmt: skip
 

@@ -78,6 +78,8 @@ async def test_a_request_from_the_queue_with_keys(desk: Desk, actors: dict[str, 
         assert extensions(desk) == []
         box = dialog(app)
         assert box.values()["reason"] == "等待网络部更换天线"  # nothing typed is lost
+        # the new time's own hint, not the reply promise's
+        assert box.query_one("#f-new_due").placeholder.startswith("延至")  # type: ignore[attr-defined]
         box.query_one("#f-new_due").value = "11-30 17:00"  # type: ignore[attr-defined]
         await submit(pilot)
         assert isinstance(app.screen, QueueScreen), "the dialog stayed open"
