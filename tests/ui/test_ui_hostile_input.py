@@ -99,7 +99,7 @@ KINDS: dict[str, str] = {
     "refund-approval_reason": "text",
     # follow-up dialogs (F4) and the opinion book's (F7): f-<field>
     "f-note": "text", "f-content": "text", "f-outcome": "text", "f-reason": "text",
-    "f-promise": "parsed", "f-until": "parsed", "f-score": "parsed", "f-reply": "text",
+    "f-promise": "parsed", "f-new_due": "parsed", "f-until": "parsed", "f-score": "parsed", "f-reply": "text",
     "f-written_on": "parsed", "f-page": "parsed", "f-line": "parsed",
     "f-customer_name": "text", "f-contact": "parsed",
     # the internal complaint's investigation record (its four parts) and the head asked to
@@ -333,7 +333,7 @@ def test_intake_form_refuses_or_stores_cleanly(
 
 # A valid value for each dialog input, so the one under test is the only thing wrong.
 VALID = {"f-note": "已联系客户", "f-content": "已处理", "f-outcome": "已解决,客户认可",
-         "f-reason": "客户要求", "f-promise": "", "f-until": "2026-11-26 10:00", "f-score": "8",
+         "f-reason": "客户要求", "f-promise": "", "f-until": "2026-11-26 10:00", "f-new_due": "2026-11-30 17:00", "f-score": "8",
          "f-reply": "已回复客户", "f-written_on": "", "f-page": "3", "f-line": "7",
          "f-customer_name": "", "f-contact": "", "f-facts": "柜台人员接待时态度生硬",
          "f-responsible": "刘洋", "f-result": "已当面道歉",
