@@ -99,7 +99,7 @@ KINDS: dict[str, str] = {
     "refund-approval_reason": "text",
     # follow-up dialogs (F4) and the opinion book's (F7): f-<field>
     "f-note": "text", "f-content": "text", "f-outcome": "text", "f-reason": "text",
-    "f-promise": "parsed", "f-new_due": "parsed", "f-until": "parsed", "f-score": "parsed", "f-reply": "text",
+    "f-promise": "parsed", "f-until": "parsed", "f-score": "parsed", "f-reply": "text",
     "f-written_on": "parsed", "f-page": "parsed", "f-line": "parsed",
     "f-customer_name": "text", "f-contact": "parsed",
     # the internal complaint's investigation record (its four parts) and the head asked to
@@ -135,6 +135,7 @@ KINDS.update({"f-title": "text", "f-cause_code": "parsed", "f-area": "text",
 # Issue 18: the case library's words (Ctrl+\\).
 KINDS["cases-words"] = "filter"
 KINDS["f-repeat_unlink_reason"] = "text"  # the repeat undone from a ticket's detail (R)
+KINDS["f-new_due"] = "parsed"  # the extension's 延至 (F4 q): a time
 
 
 def run(coroutine: Awaitable[None]) -> None:
@@ -333,12 +334,13 @@ def test_intake_form_refuses_or_stores_cleanly(
 
 # A valid value for each dialog input, so the one under test is the only thing wrong.
 VALID = {"f-note": "已联系客户", "f-content": "已处理", "f-outcome": "已解决,客户认可",
-         "f-reason": "客户要求", "f-promise": "", "f-until": "2026-11-26 10:00", "f-new_due": "2026-11-30 17:00", "f-score": "8",
+         "f-reason": "客户要求", "f-promise": "", "f-until": "2026-11-26 10:00", "f-score": "8",
          "f-reply": "已回复客户", "f-written_on": "", "f-page": "3", "f-line": "7",
          "f-customer_name": "", "f-contact": "", "f-facts": "柜台人员接待时态度生硬",
          "f-responsible": "刘洋", "f-result": "已当面道歉",
          "f-improvement": "班前会重申服务规范", "f-head": "网络部 李经理",
          "f-opinion": "同意按规定处理", "f-compensation": ""}  # fmt: skip
+VALID["f-new_due"] = "2026-11-30 17:00"  # the extension's 延至: after the running deadline
 VALID.update({  # issue 17: within the rule, so no approver is needed
     "f-refund_charged": "30", "f-refund_should": "20", "f-refund_amount": "",
     "f-refund_verification": "计费中心核实", "f-refund_approver": "", "f-refund_approver_pin": "",
