@@ -5,11 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from deskapp.minutes import MINUTE_SETTINGS, check_minutes
 from deskapp.paths import default_db_path, default_export_dir
 from deskapp.preferences import default_config_path
+
+
+class _PrefixedEnv(EnvSettingsSource):
+    """The environment, only its DESKAPP_ variables: an alias meant for the CLI and init
+    keywords (`hall`) must not let a stray `HALL` in the shell pick the hall store."""
+
+    def _load_env_vars(self) -> dict[str, str | None]:
+        prefix = "DESKAPP_" if self.case_sensitive else "deskapp_"
+        return {k: v for k, v in super()._load_env_vars().items() if k.startswith(prefix)}
 
 
 class DeskSettings(BaseSettings):
@@ -35,6 +49,17 @@ class DeskSettings(BaseSettings):
     idle_signout_minutes: float = Field(
         15, description="sign out after this long without a key or click (0: never)"
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, _PrefixedEnv(settings_cls), dotenv_settings, file_secret_settings)
 
     @field_validator(*MINUTE_SETTINGS, mode="before")
     @classmethod

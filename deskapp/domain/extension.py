@@ -24,6 +24,7 @@ class ExtensionStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REFUSED = "refused"
+    WITHDRAWN = "withdrawn"  # the ticket was closed while it waited: nothing left to extend
 
 
 class Decision(StrEnum):

@@ -159,6 +159,7 @@ def ticket_history(
                   row.accused_staff_id, None, row.received_at, row.severity, row.internal,
                   row.hidden_risk, row.claimed_to)  # fmt: skip
     stretches: list[Stretch] = []
+    first = True  # the first moment the ticket is handled
     i, n = 0, len(events)
     while i < n:
         at = events[i].at
@@ -176,9 +177,18 @@ def ticket_history(
                     state.closed_at = None
             i += 1
         until = events[i].at if i < n else now
-        if Status(state.status) not in ACTIVE or until <= at:
+        if Status(state.status) not in ACTIVE:
             continue
-        start = at if arrived_at is None else max(at, arrived_at)
+        if arrived_at is not None:
+            start = max(at, arrived_at)
+        elif first:
+            # Handled since the customer complained (受理时间), not since the form was saved:
+            # a ticket typed in later with a past intake time is overdue from its deadline,
+            # as the follow-up queue (F4) shows it.
+            start = min(at, row.received_at)
+        else:
+            start = at
+        first = False
         if start < until:
             facts = ticket_facts(state, events[:i])
             stretches.append(Stretch(start, until, earliest_deadline(facts, calendar, limits,

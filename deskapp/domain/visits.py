@@ -60,14 +60,15 @@ def check_answers(answers: dict[str, str]) -> dict[str, str]:
 
 
 def check_reopen_cause(move: Move, cause: str, note: str) -> ReopenCause | None:
-    """A visit that reopens the ticket says why, from the list (other: in words). Not
-    required (imports and older callers reopen without one: counted as unrecorded)."""
-    if move is not Move.REOPEN or not cause:
+    """A visit that reopens the ticket (重启工单) says why, from the list (other: in words):
+    required, reports count reopens by cause (events written before this rule read as
+    unrecorded)."""
+    if move is not Move.REOPEN:
         return None
     try:
         chosen = ReopenCause(cause)
     except ValueError:
-        raise RuleViolation.single("reopen_cause", "error.required") from None
+        raise RuleViolation.single("reopen_cause", "error.visit.reopen_cause") from None
     if chosen is ReopenCause.OTHER and not note.strip():
         raise RuleViolation.single("note", "error.visit.reopen_other")
     return chosen

@@ -68,7 +68,6 @@ from deskapp.services.intake import (
 )
 from deskapp.services.pins import secret_pin
 from deskapp.services.records import BatchIncident, Complaint, StoreUnavailable
-from deskapp.services.refunds import INTAKE_ERROR_TYPE
 from deskapp.services.search import ticket_no_of
 from deskapp.services.staff import list_staff
 
@@ -182,6 +181,12 @@ def _choice(name: str, values: list[str], default: str | None = None, prompt: st
                      allow_blank=default is None)  # fmt: skip
 
 
+def _chosen(select: Select[str]) -> str:
+    """A select's value, "" while it holds its empty choice (never the blank's repr)."""
+    value = select.value
+    return "" if value is Select.NULL else str(value)
+
+
 def form_layout(error_types: list[tuple[str, str]] | None = None) -> tuple[Part, ...]:
     """The intake form, top to bottom: each field with its label, widget and limits.
     `error_types`: the refund's error types (data/refund_errors.toml) as (name, code)."""
@@ -257,9 +262,8 @@ def form_layout(error_types: list[tuple[str, str]] | None = None) -> tuple[Part,
                     t("intake.refund_error_type"),
                     kind="select",
                     options=error_types or [],
-                    default=INTAKE_ERROR_TYPE,
-                    widget_id="refund-error_type",
-                    allow_blank=False,
+                    widget_id="refund-error_type",  # starts at (无): the type is chosen, as
+                    allow_blank=True,  # F4's `y` asks (a default would double by mistake)
                 ),
                 _row(
                     _text("refund_charged", 20, widget_id="refund-charged"),
@@ -496,7 +500,7 @@ class IntakeScreen(ModeScreen):
             refund = RefundForm(
                 verified=q("#refund-verified", Checkbox).value,
                 method=str(q("#refund-method", Select).value),
-                error_type=str(q("#refund-error_type", Select).value),
+                error_type=_chosen(q("#refund-error_type", Select)),
             )
             for name in REFUND_INPUTS:
                 setattr(refund, name, q(f"#refund-{name}", Input).value)
@@ -557,9 +561,10 @@ class IntakeScreen(ModeScreen):
         q("#refund-verified", Checkbox).value = refund.verified
         q("#refund-method", Select).value = refund.method
         types = self.desk.refdata.refund_errors  # a draft's type no longer in the list: default
-        q("#refund-error_type", Select).value = (
-            refund.error_type if refund.error_type in types else INTAKE_ERROR_TYPE
-        )
+        if form.refund is not None and refund.error_type in types:
+            q("#refund-error_type", Select).value = refund.error_type
+        else:
+            q("#refund-error_type", Select).clear()
         for name in REFUND_INPUTS:
             # The approver's PIN is never kept in a draft: typed again each time.
             value = "" if name == "approver_pin" else getattr(refund, name)
@@ -673,9 +678,13 @@ class IntakeScreen(ModeScreen):
             approval.display = False
             return
         chosen = self.desk.refdata.refund_errors.get(
-            str(self.query_one("#refund-error_type", Select).value)
+            _chosen(self.query_one("#refund-error_type", Select))
         )
-        double = chosen is None or chosen.double
+        if chosen is None:  # no type yet: no rule to quote
+            _set_text(rule, "")
+            approval.display = False
+            return
+        double = chosen.double
         quote = refund_quote(charged, should, double)
         if not quote.eligible:
             _set_text(rule, t("intake.refund_none"))

@@ -354,6 +354,9 @@ class QueueScreen(SignedIn, ModeScreen):
             return
         action = ACTIONS_BY_NAME[name]
         desk, actor = self.desk, self.actor
+        if action.refused is not None and (key := action.refused(desk, row)):
+            self.notify(t(key), severity="warning")
+            return
         intro = self._intro(name, row)
         late = locked_for(
             desk,

@@ -33,6 +33,8 @@ class QueueAction:
     fields: Fields
     call: Call
     show: bool = True  # in the Footer (all are in the help and the command palette)
+    # What refuses the action before its dialog opens: an error key, or None to open it
+    refused: Callable[[Desk, QueueRow], str | None] | None = None
 
     @property
     def label(self) -> str:
@@ -176,9 +178,15 @@ def _extension_fields(desk: Desk, row: QueueRow) -> list[FieldSpec]:
     return [
         FieldSpec("clock", t("field.clock"), "select", choices,
                   default=choices[0][1] if choices else None, allow_blank=not choices),
-        FieldSpec("new_due", t("field.new_due"), "time", placeholder=t("intake.promised_hint")),
+        FieldSpec("new_due", t("field.new_due"), "time", placeholder=t("intake.new_due_hint")),
         FieldSpec("reason", t("field.reason"), max_length=500),
     ]  # fmt: skip
+
+
+def _nothing_to_extend(desk: Desk, row: QueueRow) -> str | None:
+    """No running clock may be extended (none runs, or only a promise or a care date): said at
+    once rather than a dialog with an empty choice."""
+    return None if extension_choices(desk, row.id) else "error.extension.nothing_to_extend"
 
 
 def _decision_fields(desk: Desk, row: QueueRow) -> list[FieldSpec]:
@@ -417,6 +425,7 @@ ACTIONS: tuple[QueueAction, ...] = (
             desk, actor, cid, late=v.get("late"), clock=v["clock"], new_due=v["new_due"],
             reason=v["reason"]),
         show=False,
+        refused=_nothing_to_extend,
     ),
     QueueAction(
         "extension_decide", "s",

@@ -19,6 +19,7 @@ from deskapp.domain.enums import Channel, Role, Satisfaction, Severity
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.severity import requires_major_report
 from deskapp.domain.timefmt import format_local
+from deskapp.domain.visits import ReopenCause
 from deskapp.services import followup, opinion_book, shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.extensions import pending_of, running_clocks
@@ -28,6 +29,8 @@ from deskapp.services.refunds import ticket_refunds
 from deskapp.services.staff import actor_of, list_staff, seed_staff
 from deskapp.services.terminal import init_terminal
 from deskapp.store.models import Complaint
+
+_REOPEN_CAUSES = [c.value for c in ReopenCause]
 
 DEMO_ACTOR_ID = "system:demo"
 
@@ -347,6 +350,14 @@ def _accountability_cases(desk: Desk, clock: FrozenClock, chain: _Chain, now: da
         customer_name="褚女士", contact_phone="13500003002", content="营业员办理业务时不耐烦",
         demand="道歉", cause_code=cause, solved_on_spot=True, outcome="当面致歉",
         satisfaction=Satisfaction.SATISFIED.value, accused_staff_id=liu.id,
+    ))  # fmt: skip
+    # 压单 over several working days (续超天数, +50 a further day on F6 `a`): a ticket taken
+    # eight days ago, its promised call never made.
+    clock.set(now - timedelta(days=8))
+    take_complaint(desk, liu, IntakeForm(
+        customer_name="蒋先生", contact_phone="13500003003", content="宽带经常掉线",
+        demand="上门检修", cause_code=cause,
+        promised_reply_at=format_local(now - timedelta(days=7), desk.tz),
     ))  # fmt: skip
     clock.set(now)
 
@@ -736,7 +747,11 @@ def _follow_up(
     if not at(timedelta(days=4)) or (recent and rng.random() < 0.5) or rng.random() < 0.1:
         return  # closed, return visit pending (or overdue)
     score = rng.choice([10, 9, 9, 8, 7, 5])
-    followup.record_visit(desk, actor, complaint_id, score=score, note="电话回访")
+    # A reopening says why (重启原因): the causes taken in turn by the day, so the demo's
+    # reopens show several (without another draw, which would change the rest of the data).
+    cause = _REOPEN_CAUSES[start.toordinal() % len(_REOPEN_CAUSES)] if score <= 6 else ""
+    note = "电话回访" if cause != "other" else "电话回访,客户认为解释前后不一致"
+    followup.record_visit(desk, actor, complaint_id, score=score, note=note, reopen_cause=cause)
     if score <= 6:  # unsatisfied: reopened (重启工单), handled again
         if not at(timedelta(days=4, minutes=30)):
             return

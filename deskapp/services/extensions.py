@@ -181,7 +181,8 @@ def extension_marks(desk: Desk, complaint_ids: Iterable[str]) -> dict[str, Exten
             sa.select(col(DeadlineExtension.complaint_id), col(DeadlineExtension.status),
                       col(DeadlineExtension.new_due_at))
             .where(col(DeadlineExtension.complaint_id).in_(ids))
-            .where(col(DeadlineExtension.status) != ExtensionStatus.REFUSED.value)
+            .where(col(DeadlineExtension.status).in_(
+                (ExtensionStatus.PENDING.value, ExtensionStatus.APPROVED.value)))
         ).tuples().all()  # fmt: skip
     pending: set[str] = set()
     dues: dict[str, set[datetime]] = {}

@@ -538,6 +538,7 @@ def _closing(
         c.closed_at = now
         if reaction is not None:
             c.satisfaction = reaction.value
+        withdrawn = _withdraw_extensions(session, c, actor, now)
         return _event(
             c,
             "closed",
@@ -548,9 +549,24 @@ def _closing(
             finding=finding or None,
             satisfaction=reaction.value if reaction else None,
             **responsible_data,
+            **({"withdrawn_extensions": withdrawn} if withdrawn else {}),
         )
 
     return apply
+
+
+def _withdraw_extensions(session: Session, c: Complaint, actor: Actor, now: datetime) -> list[str]:
+    """Closing withdraws the ticket's pending 延期申请 (its clocks stop: nothing is left to
+    extend, and a request no one can decide would wait at every duty manager's sign-in);
+    shown on the ticket as withdrawn, by whom and when. Their ids, for the closing event."""
+    withdrawn = []
+    for e in extensions_of(session, c.id):
+        if e.status == ExtensionStatus.PENDING.value:
+            e.status = ExtensionStatus.WITHDRAWN.value
+            e.decided_by, e.decided_at = actor.id, now
+            session.add(e)
+            withdrawn.append(e.id)
+    return withdrawn
 
 
 def _check_closable(desk: Desk, session: Session, c: Complaint) -> None:

@@ -228,7 +228,7 @@ class DeadlineExtension(RecordTable, table=True):
     reason: str
     requested_by: str = Field(foreign_key="staff.id")
     requested_at: datetime = Field(sa_column=utc_column(index=True))
-    status: str = Field(default="pending", max_length=16)  # pending, approved, refused
+    status: str = Field(default="pending", max_length=16)  # pending, approved, refused, withdrawn
     decided_by: str | None = Field(default=None, foreign_key="staff.id")
     decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     decision_note: str = ""

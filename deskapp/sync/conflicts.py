@@ -14,8 +14,16 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from deskapp.domain.hlc import Stamp
+from deskapp.domain.money import format_yuan, from_fen
 from deskapp.i18n import t
-from deskapp.store.models import RECORD_TABLES, Complaint, Staff, SyncConflict, SyncQuarantine
+from deskapp.store.models import (
+    RECORD_TABLES,
+    Complaint,
+    Refund,
+    Staff,
+    SyncConflict,
+    SyncQuarantine,
+)
 from deskapp.sync.hall import HallRow
 from deskapp.sync.local import LocalStore
 from deskapp.sync.unique import ALIAS_MARK, todo_key
@@ -44,7 +52,8 @@ class ConflictView:
     id: str
     entity: str
     entity_id: str
-    label: str  # a complaint's ticket number, a person's name and work number, else the id
+    label: str  # a complaint's ticket number, a person's name and work number, a refund's
+    # ticket, customer and amount, else the id
     field: str
     a: Side
     b: Side
@@ -174,6 +183,16 @@ def list_conflicts(desk: LocalStore, *, include_settled: bool = False) -> list[C
                 ).first()
                 if person is not None:
                     label = f"{person.name} {person.work_no.split(ALIAS_MARK, 1)[0]}"
+            if c.entity == "refund":  # a refund by its ticket, customer and amount, not its id
+                paid = session.execute(
+                    sa.select(col(Complaint.ticket_no), col(Complaint.customer_name),
+                              col(Refund.amount_fen))
+                    .join(Complaint, col(Complaint.id) == col(Refund.complaint_id))
+                    .where(col(Refund.id) == c.entity_id)
+                ).first()  # fmt: skip
+                if paid is not None:
+                    label = t("conflict.refund_label", ticket=paid[0], customer=paid[1],
+                              amount=format_yuan(from_fen(paid[2])))  # fmt: skip
             tickets: dict[str, str] = {}
             if c.field == "complaint_id":  # an opinion-book entry's ticket: shown by number
                 ids = [v for v in (json.loads(c.a_value), json.loads(c.b_value)) if v]

@@ -151,6 +151,33 @@ def _the_demo_queue_is_a_plausible_hall(db: Path) -> None:
         sql = "SELECT status, COUNT(*) FROM deadline_extension GROUP BY status"
         states = dict(conn.execute(sql).fetchall())
     assert {"pending", "approved", "refused"} <= set(states), states
+    # issue 17 (attacker): reopens with their causes, several of them
+    with sqlite3.connect(db) as conn:
+        causes = [
+            c
+            for (c,) in conn.execute(
+                "SELECT json_extract(data, '$.cause') FROM complaint_event WHERE kind = 'reopened'"
+            )
+        ]
+    assert causes and None not in causes and len(set(causes)) >= 2, causes
+    _a_ticket_overdue_several_working_days(db)
+
+
+def _a_ticket_overdue_several_working_days(db: Path) -> None:
+    """F6 `a` shows 续超天数 and the +50 a further day: some ticket of the demo's month was
+    overdue on more than one working day."""
+    from deskapp.domain.indicators import month_of
+    from deskapp.services.desk import Desk
+    from deskapp.services.reports import ReportRequest, add_accountability, build_report
+
+    desk = Desk.open(db)
+    try:
+        month = month_of(desk.clock.now().astimezone(desk.tz).date())
+        report = add_accountability(desk, None, build_report(desk, ReportRequest(month)))
+        days = [row[6] for row in report.table("overdue_list").rows]
+    finally:
+        desk.close()
+    assert max(days, default=0) >= 3, days
 
 
 def test_day_close_prints_the_checklist_and_exits_non_zero_while_incomplete(

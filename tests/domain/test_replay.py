@@ -45,7 +45,7 @@ def test_a_ticket_handled_within_every_limit_is_timely() -> None:
     row, events = _ticket(closed_after=50, contact_after=40)
     history = ticket_history(row, events, RECEIVED + timedelta(days=1), CALENDAR, LIMITS)
     assert history.timely is True
-    assert history.stretches[0].start == row.registered_at
+    assert history.stretches[0].start == row.received_at  # handled since the intake time
 
 
 def test_a_first_contact_made_late_makes_the_ticket_untimely() -> None:

@@ -546,9 +546,11 @@ def test_a_return_visit_the_next_day_rewrites_the_signed_off_closing_day(
     cid = _closed(desk, actors["1001"])  # closed today, satisfied
     day = sign_off_today(desk, actors["2001"])
     clock.advance(timedelta(days=1))  # today is open, the closing day is not
+    cause = "overdue" if satisfaction == "unsatisfied" else ""  # a reopening says why
     before = _log_size(desk)
     with pytest.raises(RuleViolation) as locked:
-        followup.record_visit(desk, actors["1001"], cid, satisfaction=satisfaction)
+        followup.record_visit(desk, actors["1001"], cid, satisfaction=satisfaction,
+                              reopen_cause=cause)  # fmt: skip
     assert locked.value.keys() == {"error.day.locked"}
     assert locked.value.errors[0].params == {"day": day}
     assert _log_size(desk) == before
@@ -559,7 +561,7 @@ def test_a_return_visit_the_next_day_rewrites_the_signed_off_closing_day(
     assert locked_for(desk, cid, rewrites_closed_day=True)
     assert not locked_for(desk, cid)
     followup.record_visit(
-        desk, actors["1001"], cid, satisfaction=satisfaction,
+        desk, actors["1001"], cid, satisfaction=satisfaction, reopen_cause=cause,
         late=LateApproval("2001", PINS["2001"], "客户回访不满意"),
     )  # fmt: skip
     assert [(lc.day, lc.entity_id) for lc in _late_changes(desk)] == [(day, cid)]

@@ -215,9 +215,16 @@ def test_no_extension_on_a_closed_ticket(desk: Desk, actors: dict[str, Actor]) -
     assert refused(desk, fu.request_extension, me, cid, clock=RESOLUTION,
                    new_due="2026-11-30 17:00", reason="等待") == {
         "status": "error.extension.closed_ticket"}  # fmt: skip
-    # nor is a request still pending decided once the ticket is closed (no PIN is asked)
+    # the closing withdrew the request still pending: shown on the ticket, no longer waiting
+    # for a duty manager (no sign-in notice), never decided afterwards (no PIN is asked)
+    (view,) = ticket_extensions(desk, cid)
+    assert (view.status, view.decided_by, view.pending) == ("withdrawn", "张敏", False)
+    assert pending_extensions(desk) == [] and extension_marks(desk, [cid]) == {}
+    with desk.read() as s:
+        closed = [e for e in events_of(s, cid) if e.kind == "closed"]
+    assert json.loads(closed[-1].data)["withdrawn_extensions"] == [ext]
     assert refused(desk, decide, me, cid, ext, "2001", "8888") == {
-        "status": "error.extension.closed_ticket"}  # fmt: skip
+        "extension": "error.extension.decided"}  # fmt: skip
     assert attempts(desk) == [] and rows(desk, SigninEvent) == []
 
 

@@ -556,14 +556,14 @@ def test_an_unsatisfied_visit_reopens_the_ticket_and_restarts_its_clocks(
     clock.set(local(11, 26, 15, 0))  # Thursday
     before = history(desk, cid)
 
-    fu.record_visit(desk, handler, cid, score=5, note="信号依旧差")
+    fu.record_visit(desk, handler, cid, score=5, note="信号依旧差", reopen_cause="overdue")
 
     new = history(desk, cid)[len(before) :]
     assert [e.kind for e in new] == ["visit", "reopened"]
     visit, reopened = new
     assert data(visit)["satisfaction"] == "unsatisfied"
     assert data(visit)["move"] == "reopen"
-    assert data(reopened) == {"round": 2}
+    assert data(reopened) == {"round": 2, "cause": "overdue"}
     assert {e.actor_id for e in new} == {handler.id}
     assert visit.at == reopened.at == clock.now()
     c = stored(desk, cid)
@@ -832,7 +832,7 @@ def test_an_action_in_the_same_instant_as_a_reopening_belongs_to_the_new_round(
     # A frozen clock (tests, demo, snapshots) or a coarse system clock gives the next action
     # the very timestamp of the reopening: it must still count in the new round.
     cid = closed_ticket(desk, handler, channel=Channel.HOTLINE.value)
-    fu.record_visit(desk, handler, cid, satisfaction="unsatisfied")
+    fu.record_visit(desk, handler, cid, satisfaction="unsatisfied", reopen_cause="overdue")
     assert due(desk, cid)[0] == "dispatch"
     fu.dispatch(desk, handler, cid, department="network", note="重新派单")
     assert stored(desk, cid).status == Status.DISPATCHED
@@ -860,7 +860,7 @@ def test_a_reopened_round_only_hears_from_departments_dispatched_in_it(
     fu.dispatch(desk, handler, cid, department="billing", note="派单")
     fu.department_reply(desk, handler, cid, department="billing", content="已退费", final=True)
     fu.close(desk, handler, cid, outcome="已退费", **closing_facts(desk, cid))
-    fu.record_visit(desk, handler, cid, satisfaction="unsatisfied")
+    fu.record_visit(desk, handler, cid, satisfaction="unsatisfied", reopen_cause="overdue")
     fu.dispatch(desk, handler, cid, department="network", note="这次是信号问题")
     reply = {"content": "迟到的回复", "final": False}
     # billing was dispatched in the first round only: it owes nothing in this one.
@@ -878,7 +878,8 @@ def test_a_return_visit_reached_the_customer_so_unreached_attempts_count_afresh(
     fu.log_contact(desk, handler, cid, reached=False, note="未接")
     fu.log_contact(desk, handler, cid, reached=False, note="未接")
     fu.close(desk, handler, cid, outcome="已解决", **closing_facts(desk, cid))
-    fu.record_visit(desk, handler, cid, satisfaction="unsatisfied", note="客户电话里表示不满")
+    fu.record_visit(desk, handler, cid, satisfaction="unsatisfied", note="客户电话里表示不满",
+                    reopen_cause="broken_promise")  # fmt: skip
     pause = {"until": "2026-11-26 10:00", "reason": "unreachable", "note": "无人接听"}
     assert refused(desk, fu.pause_clocks, handler, cid, **pause) == {"error.pause.attempts"}
     fu.log_contact(desk, handler, cid, reached=False, note="未接")

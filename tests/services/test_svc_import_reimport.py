@@ -89,7 +89,7 @@ def test_what_the_desk_changed_since_the_import_is_not_a_difference(
     with desk.read() as s:
         cid = s.scalar(sa.select(Complaint.id).where(Complaint.ticket_no == ticket_no))
     followup.change_severity(desk, handler, cid, severity="serious", reason="")
-    followup.record_visit(desk, handler, cid, satisfaction="unsatisfied")
+    followup.record_visit(desk, handler, cid, satisfaction="unsatisfied", reopen_cause="overdue")
     again = import_file(desk, handler, path)
     assert again.problems == [] and again.skipped == [(2, f"已导入过({ticket_no}),跳过")]
 

@@ -223,7 +223,7 @@ def dataset(desk: Desk, clock: FrozenClock, actors: dict[str, Actor], tmp_path: 
     at(clock, "2026-11-09 15:00")
     followup.close(desk, liu, t5, outcome="已解释", **closing_facts(desk, t5))
     at(clock, "2026-11-10 10:00")
-    followup.record_visit(desk, liu, t5, satisfaction="unsatisfied")
+    followup.record_visit(desk, liu, t5, satisfaction="unsatisfied", reopen_cause="overdue")
     at(clock, "2026-11-11 10:00")
     followup.escalate(desk, liu, t5, note="客户坚持")
     t6 = ids["T6"] = take(

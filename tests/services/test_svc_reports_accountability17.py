@@ -333,3 +333,49 @@ def test_the_demo_has_a_graded_repeat_and_an_own_staff_complaint(tmp_path: Path)
         assert rows(report, "accountability")[("合计", "")][0] >= 0
     finally:
         desk.close()
+
+
+def test_a_ticket_typed_in_late_is_overdue_from_its_intake_time(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
+) -> None:
+    """A complaint received Wed 11-25 09:30 but typed in only on Sun 12-06 10:00 (受理时间 in
+    the past): its resolution clock (a normal complaint: 3 working days from the intake time,
+    as F4 counts it) was due Mon 11-30 09:30, so it was overdue from then, not from its saving.
+      November: 11-30 (working) → 1 day → 50 yuan.
+      December, reported Sun 12-06 11:00: 12-01, 12-02, 12-03, 12-04 (Tue–Fri) working; 12-05,
+      12-06 weekend → 4 days → 50 + 50 × 3 = 200 yuan.
+    (Before the fix the replay started at the saving: nothing in November, 1 day / 50 in
+    December.)"""
+    clock.set(datetime(2026, 12, 6, 10, 0, tzinfo=TZ))
+    form = valid_form(desk, received_at="2026-11-25 09:30", promised_reply_at="2026-12-07 10:00")
+    take_complaint(desk, actors["1001"], form)
+    clock.set(datetime(2026, 12, 6, 11, 0, tzinfo=TZ))
+    for month, days, further, yuan in (
+        (NOVEMBER, 1, 0, Decimal("50.00")),
+        (month_of(date(2026, 12, 1)), 4, 3, Decimal("200.00")),
+    ):
+        got = rows(add_accountability(desk, None, build_report(desk, ReportRequest(month))),
+                   "accountability")  # fmt: skip
+        assert got[("合计", "")] == (1, days, further, yuan), month
+
+
+def test_a_third_party_held_responsible_is_not_the_halls_own(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
+) -> None:
+    """Taken Fri 11-20 10:00, contacted and closed 16:00 on a third party (a bank): overdue
+    15:15–16:00 (the progress contact, as B above) = 1 day → 50 yuan, under 第三方, not under
+    本厅自行处理."""
+    liu = actors["1002"]
+    at(clock, 20)
+    cid = take_complaint(desk, liu, valid_form(desk)).id
+    at(clock, 20, 16)
+    fu.log_contact(desk, liu, cid, reached=True, note="已联系客户")
+    fu.close(desk, liu, cid, outcome="已解决", responsible_kind="third_party",
+             responsible_note="银行代扣重复扣款",
+             finding=closing_facts(desk, cid).get("finding", ""))  # fmt: skip
+    clock.set(datetime(2026, 11, 24, 10, 0, tzinfo=TZ))
+    report = full(desk)
+    got = rows(report, "accountability")
+    assert got[("按部门", "第三方")] == (1, 1, 0, Decimal("50.00"))
+    assert ("按部门", "本厅自行处理") not in got
+    assert report.table("overdue_list").rows[0][2] == "第三方"

@@ -126,7 +126,11 @@ def test_a_reopening_records_its_cause(
     assert refused(desk, me, cid, satisfaction="unsatisfied", reopen_cause="other") == {
         "note": "error.visit.reopen_other"}  # fmt: skip
     assert refused(desk, me, cid, satisfaction="unsatisfied", reopen_cause="weather") == {
-        "reopen_cause": "error.required"}  # fmt: skip
+        "reopen_cause": "error.visit.reopen_cause"}  # fmt: skip
+    # no cause at all: a reopening is refused without one, nothing written
+    assert refused(desk, me, cid, satisfaction="unsatisfied", note="客户不满意") == {
+        "reopen_cause": "error.visit.reopen_cause"}  # fmt: skip
+    assert refused(desk, me, cid, score=3) == {"reopen_cause": "error.visit.reopen_cause"}
     fu.record_visit(desk, me, cid, satisfaction="unsatisfied", reopen_cause="broken_promise",
                     note="承诺周一回电未回")  # fmt: skip
     reopened = [d for k, d in kinds(desk, cid) if k == "reopened"]

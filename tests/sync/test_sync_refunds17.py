@@ -19,7 +19,7 @@ from deskapp.i18n import t
 from deskapp.services import followup
 from deskapp.services.refunds import RefundForm, ticket_refunds
 from deskapp.services.reports import ReportRequest, build_report
-from deskapp.store.models import ComplaintEvent
+from deskapp.store.models import Complaint, ComplaintEvent
 from deskapp.sync import list_conflicts
 
 
@@ -58,6 +58,10 @@ def test_one_refund_paid_on_two_terminals_is_a_conflict_said_in_words(
             assert views, "the double payment is not on record"
             assert {v.todo for v in views} == {"conflict_todo.refund_paid_twice"}
             assert "两台终端" in t(views[0].todo) and "Ctrl+K" in t(views[0].todo)
+            # named by its ticket, customer and amount, never the refund's internal id
+            with term.desk.read() as s:
+                ticket = s.get(Complaint, cid).ticket_no
+            assert {v.label for v in views} == {f"{ticket} 李女士 退费 20.00 元"}
             # the figures count what was actually paid: 20.00 by account credit and 20.00 in
             # cash (2 × (30 − 20) each), though the refund row keeps one payment
             report = build_report(term.desk, ReportRequest(month_of(date(2026, 11, 1))))

@@ -318,7 +318,9 @@ class ThreeTerminals(RuleBasedStateMachine):
             # (its attempt is in the visit_approval audit)
             exception = ({"exception": "compensation_only", "approver_work_no": MANAGER[0],
                           "approver_pin": MANAGER[1]}
-                         if satisfaction == "unsatisfied" and n % 2 else {})  # fmt: skip
+                         if satisfaction == "unsatisfied" and n % 2 else
+                         {"reopen_cause": "overdue"} if satisfaction == "unsatisfied"
+                         else {})  # fmt: skip
             self.act(term, lambda: followup.record_visit(
                 term.desk, term.actors["1001"], cid, satisfaction=satisfaction,
                 note="回访", **exception))  # fmt: skip

@@ -21,7 +21,9 @@ from ui_helpers import NARROW, WIDE, build_app, settle, type_text
 
 from deskapp.i18n import t
 from deskapp.screens.queue import QueueScreen
+from deskapp.screens.textual_private import notifications
 from deskapp.services import followup
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.extensions import extension_choices
 from deskapp.store.models import DeadlineExtension, ExtensionApproval
@@ -76,6 +78,8 @@ async def test_a_request_from_the_queue_with_keys(desk: Desk, actors: dict[str, 
         assert extensions(desk) == []
         box = dialog(app)
         assert box.values()["reason"] == "等待网络部更换天线"  # nothing typed is lost
+        # the new time's own hint, not the reply promise's
+        assert box.query_one("#f-new_due").placeholder.startswith("延至")  # type: ignore[attr-defined]
         box.query_one("#f-new_due").value = "11-30 17:00"  # type: ignore[attr-defined]
         await submit(pilot)
         assert isinstance(app.screen, QueueScreen), "the dialog stayed open"
@@ -86,6 +90,27 @@ async def test_a_request_from_the_queue_with_keys(desk: Desk, actors: dict[str, 
         line = str(app.screen.query_one("#queue-row", Static).render())
         assert t("extension.queue_pending") in line
         assert complaint(desk, cid).status == "open"
+
+
+async def test_a_ticket_with_nothing_to_extend_is_refused_at_once(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """A closed ticket (in the queue for its return visit) runs no clock that may be extended:
+    q says so in words at once, no dialog with an empty choice, nothing written."""
+    me = actors["1001"]
+    cid = take(desk, me, "郑先生", "13500003001")
+    followup.close(desk, me, cid, outcome="已恢复信号", satisfaction="satisfied",
+                   **closing_facts(desk, cid))  # fmt: skip
+    assert extension_choices(desk, cid) == []
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_queue(pilot)
+        await pilot.press("q")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen), "a dialog opened"
+        said = [n.message for n in notifications(app)]
+        assert "这张工单没有可以延期的时限" in said
+    assert extensions(desk) == []
 
 
 async def test_the_decision_refuses_a_handlers_pin_then_a_manager_approves(

@@ -118,6 +118,15 @@ async def test_close_then_an_unsatisfied_visit_reopens_the_ticket(
         await pilot.press("enter", "down", "down", "down", "enter")  # 不满意
         await pilot.press("tab", "tab", "tab")  # no score, no exception, to the note
         await type_text(pilot, "客户表示信号仍然不稳定")
+        written = log_count(desk)
+        await submit(pilot)  # a reopening without its cause: refused at the field
+        dialog(app)  # still open, the note kept
+        assert "重启原因" in error_under(app, "reopen_cause"), errors_shown(app)
+        assert set(errors_shown(app)) == {"reopen_cause"}
+        assert dialog(app).values()["note"] == "客户表示信号仍然不稳定"
+        assert log_count(desk) == written and complaint(desk, cid).status == "closed"
+        assert app.focused is not None and app.focused.id == "f-reopen_cause"  # on the error
+        await pilot.press("enter", "down", "enter")  # 超时处理
         await submit(pilot)
         c = complaint(desk, cid)
         assert (c.status, c.reopen_count, c.closed_at) == ("open", 1, None)

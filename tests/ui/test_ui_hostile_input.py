@@ -135,6 +135,7 @@ KINDS.update({"f-title": "text", "f-cause_code": "parsed", "f-area": "text",
 # Issue 18: the case library's words (Ctrl+\\).
 KINDS["cases-words"] = "filter"
 KINDS["f-repeat_unlink_reason"] = "text"  # the repeat undone from a ticket's detail (R)
+KINDS["f-new_due"] = "parsed"  # the extension's 延至 (F4 q): a time
 
 
 def run(coroutine: Awaitable[None]) -> None:
@@ -339,6 +340,7 @@ VALID = {"f-note": "已联系客户", "f-content": "已处理", "f-outcome": "�
          "f-responsible": "刘洋", "f-result": "已当面道歉",
          "f-improvement": "班前会重申服务规范", "f-head": "网络部 李经理",
          "f-opinion": "同意按规定处理", "f-compensation": ""}  # fmt: skip
+VALID["f-new_due"] = "2026-11-30 17:00"  # the extension's 延至: after the running deadline
 VALID.update({  # issue 17: within the rule, so no approver is needed
     "f-refund_charged": "30", "f-refund_should": "20", "f-refund_amount": "",
     "f-refund_verification": "计费中心核实", "f-refund_approver": "", "f-refund_approver_pin": "",

@@ -287,8 +287,11 @@ async def test_ctrl_t_does_nothing_without_recusal(app: DeskApp) -> None:
 async def fill_refund(pilot, charged: str, should: str, amount: str = "") -> None:
     await focus_by_tab(pilot, "refund_enabled")
     await pilot.press("space")
-    await pilot.press("tab")  # the error type first (kept: 计费不准确, a double kind)
+    await pilot.press("tab")  # the error type first, from (无): 计费不准确, a double kind
     assert pilot.app.focused.id == "refund-error_type"
+    codes = list(pilot.app.desk.refdata.refund_errors)
+    await pilot.press("enter", *["down"] * (codes.index("billing_inaccurate") + 1), "enter")
+    await settle(pilot)
     await pilot.press("tab")
     assert pilot.app.focused.id == "refund-charged"
     await type_text(pilot, charged)
@@ -520,17 +523,15 @@ async def test_a_major_complaint_solved_on_the_spot_is_refused_in_words(
 
 
 async def choose_refund_type(pilot, app: DeskApp, code: str) -> None:
-    """Ctrl+R, then the error type chosen with the arrows from the default (keyboard only)."""
+    """Ctrl+R, then the error type chosen with the arrows from (无) (keyboard only)."""
     from textual.widgets import Select
-
-    from deskapp.services.refunds import INTAKE_ERROR_TYPE
 
     await pilot.press("ctrl+r")
     await settle(pilot)
     assert app.focused is not None and app.focused.id == "refund-error_type"
+    assert app.screen.query_one("#refund-error_type", Select).value is Select.NULL  # (无)
     codes = list(app.desk.refdata.refund_errors)
-    steps = codes.index(code) - codes.index(INTAKE_ERROR_TYPE)
-    await pilot.press("enter", *(["down"] * steps if steps > 0 else ["up"] * -steps), "enter")
+    await pilot.press("enter", *["down"] * (codes.index(code) + 1), "enter")
     await settle(pilot)
     assert app.screen.query_one("#refund-error_type", Select).value == code
 
@@ -557,6 +558,29 @@ async def test_the_refund_at_intake_takes_its_error_type_and_shows_the_amount(
     [refund] = refunds_in(desk)
     assert (refund.error_type, refund.amount_fen, refund.rule_amount_fen) == (
         "promotion_not_applied", 1000, 1000)  # fmt: skip
+
+
+async def test_the_refund_at_intake_needs_its_error_type_chosen(app: DeskApp, desk: Desk) -> None:
+    """Issue 17 (attacker): no default type (it doubled by mistake): Ctrl+R starts at (无) and
+    saving without a choice is refused at the field, nothing written, the amounts kept."""
+    from textual.widgets import Select
+
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await type_complaint(pilot, content="优惠未生效多扣费", demand="退还", cause="myf")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert app.screen.query_one("#refund-error_type", Select).value is Select.NULL
+        await pilot.press("tab")
+        await type_text(pilot, "30")
+        await pilot.press("tab")
+        await type_text(pilot, "20")
+        await focus_by_tab(pilot, "refund-verified")
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot)
+        assert_error_next_to(app, "refund_error_type", "refund-error_type", "差错类型")
+        assert app.screen.query_one("#refund-charged", Input).value == "30"
+    assert nothing_written(desk)
 
 
 async def test_more_than_the_difference_at_intake_asks_a_manager(app: DeskApp, desk: Desk) -> None:

@@ -181,6 +181,8 @@ async def test_an_unsatisfied_visit_reopens_and_scope_toggles(
         await type_text(pilot, "5")
         await pilot.press("tab", "tab")
         await type_text(pilot, "客户仍不满意")
+        # attempts, the three questions, the suggestion, then 重启原因 (required to reopen)
+        await pilot.press(*["tab"] * 6, "enter", "down", "enter")
         await pilot.press("ctrl+s")
         await settle(pilot)
     with desk.read() as session:

@@ -92,6 +92,9 @@ async def test_a_refund_from_the_queue_paid_told_then_closed(
 
         await pilot.press("n")  # paid: the one refund, by account credit, its number
         await settle(pilot)
+        # the refund is named as what it is: 话单错误 here, whatever its rule (not 双倍返还)
+        labels = [str(w.render()) for w in app.screen.query("Field > Label")]
+        assert "退费" in labels and not [x for x in labels if "双倍" in x], labels
         await pilot.press("enter", "down", "enter", "tab", "tab")
         await type_text(pilot, "CZ20261124001")
         await submit(pilot)

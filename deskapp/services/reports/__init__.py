@@ -13,7 +13,9 @@ Which tickets each figure counts (also stated beside every figure, on screen and
   again). Timeliness, satisfaction, the 已结案投诉级别统计表, the team tables and the closed line
   of the trend count C.
 * **处理中 being handled**: any time of the period during which a ticket was open, dispatched
-  or replied (not yet closed). Overdue tickets and ticket-days count those stretches.
+  or replied (not yet closed), from its intake time (受理时间, not the moment the form was
+  saved: a complaint typed in later is overdue from its deadline, as F4 shows it). Overdue
+  tickets and ticket-days count those stretches.
 
 **Timeliness (及时率: closed within all limits)**, computed from each ticket's events: the
 ticket was registered within the registration limit (10 minutes after receiving, clock time)

@@ -39,6 +39,9 @@ from deskapp.store.models import BatchIncident, Complaint, ComplaintEvent
 
 _CHUNK = 500
 
+# The "department" of a ticket a third party was held responsible for at its closing
+THIRD_PARTY = "@third_party"
+
 # The tables only the hall's managers see (see_accountability); their figures are the people's.
 RESTRICTED_TABLES = ("accountability", "overdue_list", "own_staff")
 
@@ -117,8 +120,12 @@ def _departments(
                 if department:
                     found[cid] = department
     unread = [cid for cid in ids if cid not in events]
-    responsible = sa.select(col(Complaint.id), col(Complaint.responsible_ref)).where(
-        col(Complaint.responsible_kind) == ResponsibleKind.DEPARTMENT.value
+    responsible = sa.select(
+        col(Complaint.id), col(Complaint.responsible_kind), col(Complaint.responsible_ref)
+    ).where(
+        col(Complaint.responsible_kind).in_(
+            (ResponsibleKind.DEPARTMENT.value, ResponsibleKind.THIRD_PARTY.value)
+        )
     )
     # (the department read by SQLite from the event's JSON: thousands of tickets in a month)
     dispatches = sa.select(
@@ -135,10 +142,18 @@ def _departments(
                 if department:
                     found[cid] = department
         for chunk in _chunks(closed):
-            for cid, ref in session.execute(responsible.where(col(Complaint.id).in_(chunk))):
-                if ref:
+            for cid, kind, ref in session.execute(responsible.where(col(Complaint.id).in_(chunk))):
+                if kind == ResponsibleKind.THIRD_PARTY.value:
+                    found[cid] = THIRD_PARTY  # outside the company: not the hall's own
+                elif ref:
                     found[cid] = ref
     return found
+
+
+def _department_name(departments: Mapping[str, Any], code: str) -> str:
+    if code == THIRD_PARTY:
+        return t("reports.acc.third_party")
+    return departments[code].name if code in departments else (code or t("reports.acc.own"))
 
 
 def accountability_tables(
@@ -170,9 +185,8 @@ def accountability_tables(
     departments = desk.refdata.departments
     grouped(t("reports.acc.by_handler"), lambda o: o.row.owner_id,
             lambda i: " ".join(staff.get(i, (i, ""))).strip())  # fmt: skip
-    own_name = t("reports.acc.own")
     grouped(t("reports.acc.by_department"), lambda o: o.department,
-            lambda c: departments[c].name if c in departments else (c or own_name))  # fmt: skip
+            lambda c: _department_name(departments, c))  # fmt: skip
     grouped(t("reports.acc.by_hall"), lambda o: o.row.hall_code, lambda h: h)
     summary.total_rows.add(len(summary.rows))
     summary.rows.append(line(t("reports.total"), "", overdue))
@@ -184,12 +198,11 @@ def accountability_tables(
                          ("received", Kind.TEXT), ("batch", Kind.TEXT), ("days", Kind.INT),
                          ("amount", Kind.DECIMAL)]),
     )  # fmt: skip
-    own, yes, no = t("reports.acc.own"), t("reports.yes"), t("reports.no")
+    yes, no = t("reports.yes"), t("reports.no")
     for o in sorted(overdue, key=lambda o: (-o.days, o.row.ticket_no)):
         listing.rows.append((
             o.row.ticket_no, staff.get(o.row.owner_id, ("", o.row.owner_id))[1],
-            departments[o.department].name if o.department in departments
-            else (o.department or own),
+            _department_name(departments, o.department),
             o.row.hall_code, format_local(o.row.received_at, report.tz),
             yes if o.row.is_batch else no, o.days, o.amount,
         ))  # fmt: skip

@@ -38,7 +38,7 @@ from deskapp.services.records import StoreUnavailable
 from deskapp.store.failures import store_failures
 from deskapp.store.models import Complaint, ComplaintEvent, ReportMemo
 
-MEMO_VERSION = 1  # raise when deskapp/domain/replay.py judges a ticket differently
+MEMO_VERSION = 2  # raise when deskapp/domain/replay.py judges a ticket differently
 _CHUNK = 500
 
 
