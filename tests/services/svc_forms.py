@@ -7,8 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-# FROZEN_AT re-exported: tests/sync/sync_kit.py and the hostile forms import it from here
-from store_templates import FROZEN_AT as FROZEN_AT
 from store_templates import STAFF, copy_store
 
 from deskapp.clock import Clock
