@@ -299,7 +299,10 @@ def watch_for_customer(desk: Desk, actor: Actor, text: str, *also: str) -> Watch
             sa.select(WatchEntry)
             # active and in force; in one case: a change made before numbers had one case
             # keeps its key as it was typed (sync/merge.py NUMBER_FIELDS)
-            .where(sa.func.lower(col(WatchEntry.active_key)).in_(keys))
+            .where(
+                sa.func.lower(col(WatchEntry.active_key)).in_(keys),
+                col(WatchEntry.active).is_(True),  # a retired entry never alerts, whatever it holds
+            )
             .order_by(col(WatchEntry.updated_at).desc())
             .limit(1)
         ).first()

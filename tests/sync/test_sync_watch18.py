@@ -110,3 +110,30 @@ def test_retiring_the_entry_in_force_hands_the_number_to_the_other_and_the_expor
     finally:
         a.close()
         b.close()
+
+
+def test_both_entries_retired_apart_leave_no_alert_anywhere(tmp_path: Path, hall_url: str) -> None:
+    """Found by the re-check of issue 18: the flagged entry retired on one terminal, the one in
+    force on the other (which hands it the number): once synchronized no terminal alerts."""
+    a = first_terminal(tmp_path / "a")
+    b = new_terminal(tmp_path / "b", "T02")
+    try:
+        for term in (a, b):
+            _synced(term, hall_url)
+        first = save_watch_entry(a.desk, a.actors["2001"], _form("一")).id
+        tick([a, b])
+        second = save_watch_entry(b.desk, b.actors["3001"], _form("二")).id
+        for term in (a, b, a):
+            _synced(term, hall_url)
+        tick([a, b])
+        save_watch_entry(b.desk, b.actors["3001"], _form("二", active=False), second)
+        tick([a, b])
+        save_watch_entry(a.desk, a.actors["3001"], _form("一", active=False), first)
+        for term in (a, b, a, b):
+            _synced(term, hall_url)
+        for term in (a, b):
+            assert watch_for_customer(term.desk, term.actors["1001"], NUMBER) is None
+        assert_identical([a, b])
+    finally:
+        a.close()
+        b.close()
