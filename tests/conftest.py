@@ -21,7 +21,7 @@ from deskapp.services.staff import actor_of, list_staff
 # The desk's log (deskapp/logs.py) of a test run goes to a folder of its own, never the user's.
 os.environ.setdefault("DESKAPP_LOG_DIR", tempfile.mkdtemp(prefix="deskapp-test-log-"))
 
-settings.register_profile("ci", deadline=None, max_examples=200)
+settings.register_profile("ci", deadline=None, max_examples=100)
 settings.register_profile("dev", deadline=None, max_examples=100)
 settings.load_profile("ci")
 

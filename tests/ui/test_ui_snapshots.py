@@ -101,7 +101,7 @@ async def refund_of_another_kind(pilot: Pilot) -> None:
     await filled(pilot)
     await pilot.press("ctrl+r")
     await settle(pilot)
-    await pilot.press("enter", "down", "down", "down", "down", "enter")  # 优惠未生效
+    await pilot.press("enter", *["down"] * 7, "enter")  # 优惠未兑现, below (无) and the six doubled
     await pilot.press("tab")
     await type_text(pilot, "30")
     await pilot.press("tab")
