@@ -62,6 +62,12 @@ def bare_desk(
     desk.close()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The heavy tests first: pytest-xdist hands out tests in this order, and one heavy test
+    handed out last keeps one worker busy while the other has nothing left to do."""
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)  # (a stable sort)
+
+
 @pytest.fixture
 def desk(bare_desk: Desk) -> Desk:
     """Terminal GZ01-T01 in Asia/Shanghai with the four known staff."""

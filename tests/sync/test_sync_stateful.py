@@ -27,6 +27,7 @@ from contextlib import ExitStack, suppress
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
@@ -769,6 +770,7 @@ ThreeTerminals.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 test_three_terminals_converge_sqlite = ThreeTerminals.TestCase
+test_three_terminals_converge_sqlite.pytestmark = [pytest.mark.heavy]
 
 
 class ThreeTerminalsPostgres(ThreeTerminals):
@@ -782,6 +784,7 @@ ThreeTerminalsPostgres.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 test_three_terminals_converge_postgresql = ThreeTerminalsPostgres.TestCase
+test_three_terminals_converge_postgresql.pytestmark = [pytest.mark.heavy]
 
 
 # One run of every rule, in an order that lets each write: the record tables written must be

@@ -1142,6 +1142,7 @@ async def _followup_under(
     assert app.screen is not box and _events(desk) > before, (name, _shown(app))
 
 
+@pytest.mark.heavy
 @pytest.mark.parametrize("fault", sorted(STORE_FAULTS))
 async def test_each_followup_dialog_under_each_store_fault(
     desk: Desk, actors: dict[str, Actor], clock: Any, fault: str

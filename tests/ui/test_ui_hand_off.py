@@ -60,6 +60,7 @@ def customer(app: DeskApp) -> str:
     return app.screen.query_one("#customer_name", Input).value
 
 
+@pytest.mark.heavy
 async def test_two_hand_offs_both_wait_and_none_pops_up_over_the_next_typing(
     app: DeskApp, desk: Desk, actors: dict[str, Actor]
 ) -> None:

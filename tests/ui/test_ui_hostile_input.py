@@ -319,6 +319,7 @@ async def intake_case(desk: Desk, text: str, variant: str) -> None:
             await valid_intake(pilot, variant)  # the whole form valid again (setup)
 
 
+@pytest.mark.heavy
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW)
 @given(text=hostile, variant=st.sampled_from(["promise", "on_spot"]))
 @example(text=CURATED[0], variant="promise")
@@ -424,6 +425,7 @@ async def dialog_case(desk: Desk, actor: Actor, text: str) -> None:
             assert app.is_running
 
 
+@pytest.mark.heavy
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW)
 @given(text=hostile)
 @example(text=CURATED[0])
@@ -479,6 +481,7 @@ async def opinion_case(desk: Desk, text: str) -> None:
                 await paste(pilot, widget, valid[target])
 
 
+@pytest.mark.heavy
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW)
 @given(text=hostile)
 @example(text=CURATED[0])
@@ -808,6 +811,7 @@ async def others_case(desk: Desk, actors: dict[str, Actor], text: str) -> None:
         assert app.is_running
 
 
+@pytest.mark.heavy
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW)
 @given(text=hostile)
 @example(text=CURATED[0])  # (one curated text: the generated one varies between runs)
@@ -882,6 +886,7 @@ async def batch_case(desk: Desk, actors: dict[str, Actor], text: str) -> None:
         assert app.is_running
 
 
+@pytest.mark.heavy
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW)
 @given(text=hostile)
 @example(text=CURATED[1])

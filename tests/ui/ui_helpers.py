@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app_kit import settings_for
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.worker import WorkerCancelled, WorkerFailed
+from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
 
 from deskapp.screens.app import DeskApp, make_app
 from deskapp.services.desk import Desk
@@ -34,11 +34,16 @@ def build_app(desk: Desk) -> DeskApp:
     return app
 
 
+_UNFINISHED = (WorkerState.PENDING, WorkerState.RUNNING)
+
+
 async def settle(pilot: Pilot, delay: float | None = None) -> None:
     """Let workers finish and the screen catch up: call before any assertion or snapshot."""
     app = pilot.app
     await pilot.pause(delay)
     for _ in range(3):  # a worker's callback may start another worker (save -> reset -> ...)
+        if not any(w.state in _UNFINISHED for w in app.workers):
+            break  # (nothing to wait for: a pause more would only cost time)
         # A failed worker has been reported by the desk's boundary (deskapp/screens/boundary.py): an
         # unexpected one fails the test there (DeskApp.raise_incidents); waiting is all here.
         # A worker cancelled by a newer one of its exclusive group is normal work, not a fault.
