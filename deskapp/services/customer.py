@@ -22,7 +22,13 @@ from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission
 from deskapp.domain.phone import number_case, parse_phone, parse_service_number
 from deskapp.domain.timefmt import local_day
-from deskapp.domain.watch import WatchKind, review_due, watch_hidden_from
+from deskapp.domain.watch import (
+    LINK_LIMIT,
+    LINK_ROUNDS,
+    WatchKind,
+    review_due,
+    watch_hidden_from,
+)
 from deskapp.paths import write_export
 from deskapp.services.audit import enforce
 from deskapp.services.desk import Actor, Desk
@@ -268,19 +274,10 @@ def _views(session: Any, entries: list[WatchEntry], today: date) -> list[WatchVi
     ]
 
 
-# 当事人回避 follows the customer, not the number typed: a complaint names a contact phone and
-# a service number, and the customer's other complaints link the two, so an accusation filed
-# under the other number still hides the entry. A few hops (the phone, its service number,
-# that number's other contact phone); a number shared by many customers (a hall's phone typed
-# for walk-ins) would otherwise join them all, so the walk stops after LINK_LIMIT numbers.
-LINK_ROUNDS = 3
-LINK_LIMIT = 100
-
-
 def _accused_of_customers(session: Any, groups: dict[str, list[str]]) -> dict[str, set[str]]:
     """For each customer of `groups` (an id and the numbers known to be theirs), the staff the
     complaints of any of the customer's numbers accuse, their numbers linked through the
-    complaints that name two of them (contact phone and service number)."""
+    complaints that name two of them (contact phone and service number; domain/watch.py)."""
     parent: dict[str, str] = {}
 
     def root(number: str) -> str:

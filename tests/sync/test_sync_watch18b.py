@@ -7,12 +7,14 @@ customer; a colleague still sees it. On a SQLite hall and the PostgreSQL hall.""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sync_kit import Term, first_terminal, new_terminal, take, tick
 
 from deskapp.domain.errors import RuleViolation
+from deskapp.services import followup
 from deskapp.services.customer import (
     WatchForm,
     customer_history,
@@ -20,6 +22,8 @@ from deskapp.services.customer import (
     watch_for_customer,
     watch_list,
 )
+from deskapp.services.demo import closing_facts
+from deskapp.store.models import Complaint
 from deskapp.sync import sync
 
 PHONE, ACCOUNT, OTHER_PHONE = "13912340000", "GZKD8812AB", "13700003333"
@@ -30,7 +34,7 @@ def _synced(term: Term, hall_url: str) -> None:
     assert result.ok and result.quarantined == 0 and result.refused == 0, result.message
 
 
-@pytest.mark.parametrize(
+CASES = pytest.mark.parametrize(
     ("listed", "accusing"),
     [
         # The entry under the phone; the accusation under the account (another contact phone).
@@ -40,6 +44,9 @@ def _synced(term: Term, hall_url: str) -> None:
     ],
     ids=["entry-phone-accused-account", "entry-account-accused-phone"],
 )
+
+
+@CASES
 def test_the_accused_manager_never_sees_the_entry_whichever_number_accuses(
     tmp_path: Path, hall_url: str, listed: str, accusing: dict[str, str]
 ) -> None:
@@ -75,3 +82,43 @@ def test_the_accused_manager_never_sees_the_entry_whichever_number_accuses(
             b.close()
     finally:
         a.close()
+
+
+@CASES
+@pytest.mark.parametrize("listed_when", ["before-the-join", "after-the-join"])
+def test_old_complaints_of_the_other_number_come_with_the_entry_to_a_new_terminal(
+    tmp_path: Path, hall_url: str, listed: str, accusing: dict[str, str], listed_when: str
+) -> None:
+    """Both complaints closed 150 days ago, outside a new terminal's 90-day window: the hall
+    sends the complaints of the entry's number, and of the numbers those complaints name
+    beside it, with the entry (at the join, or when the entry is pulled later)."""
+    a = first_terminal(tmp_path / "a")
+    c = None
+    try:
+        linking = take(a, contact_phone=PHONE, service_number=ACCOUNT)
+        accusation = take(a, accused_staff_id=a.actors["2001"].id, **accusing)
+        for old in (linking, accusation):
+            followup.close(a.desk, a.actors["1001"], old, outcome="当场解决",
+                           **closing_facts(a.desk, old))  # fmt: skip
+        a.clock.advance(timedelta(days=150))
+        form = WatchForm(customer=listed, kind="difficult", advice="先听完再解释",
+                         review_on="2099-12-31")  # fmt: skip
+        if listed_when == "before-the-join":
+            save_watch_entry(a.desk, a.actors["3001"], form)
+        _synced(a, hall_url)
+        c = new_terminal(tmp_path / "c", "T03", offset=timedelta(days=150))
+        assert sync(c.desk, hall_url, window_days=90).ok
+        if listed_when == "after-the-join":
+            save_watch_entry(a.desk, a.actors["3001"], form)
+            _synced(a, hall_url)
+            _synced(c, hall_url)
+        with c.desk.read() as session:
+            held = {x.id for x in session.query(Complaint)}
+        assert {linking, accusation} <= held
+        assert watch_for_customer(c.desk, c.actors["2001"], listed) is None
+        assert watch_list(c.desk, c.actors["2001"]) == []
+        assert watch_for_customer(c.desk, c.actors["1001"], listed) is not None
+    finally:
+        a.close()
+        if c is not None:
+            c.close()
