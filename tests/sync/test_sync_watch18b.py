@@ -122,3 +122,40 @@ def test_old_complaints_of_the_other_number_come_with_the_entry_to_a_new_termina
         a.close()
         if c is not None:
             c.close()
+
+
+def test_a_later_complaint_linking_the_numbers_brings_the_old_accusation_with_it(
+    tmp_path: Path, hall_url: str
+) -> None:
+    """The old accusation names the account only (and another phone); nothing links it to the
+    watched phone until the customer complains again naming both. The terminal that pulls
+    that complaint fetches the account's old complaints with it: the accused manager no longer
+    sees the entry there, as on the terminal that holds the whole history."""
+    a = first_terminal(tmp_path / "a")
+    c = None
+    try:
+        accusation = take(a, accused_staff_id=a.actors["2001"].id, contact_phone=OTHER_PHONE,
+                          service_number=ACCOUNT)  # fmt: skip
+        followup.close(a.desk, a.actors["1001"], accusation, outcome="当场解决",
+                       **closing_facts(a.desk, accusation))  # fmt: skip
+        a.clock.advance(timedelta(days=150))
+        save_watch_entry(a.desk, a.actors["3001"], WatchForm(
+            customer=PHONE, kind="difficult", advice="先听完再解释",
+            review_on="2099-12-31"))  # fmt: skip
+        _synced(a, hall_url)
+        c = new_terminal(tmp_path / "c", "T03", offset=timedelta(days=150))
+        assert sync(c.desk, hall_url, window_days=90).ok
+        # Nothing links the account to the phone yet: the entry is shown to everyone.
+        assert watch_for_customer(c.desk, c.actors["2001"], PHONE) is not None
+        take(a, contact_phone=PHONE, service_number=ACCOUNT)
+        _synced(a, hall_url)
+        _synced(c, hall_url)
+        with c.desk.read() as session:
+            assert session.get(Complaint, accusation) is not None
+        for term in (a, c):
+            assert watch_for_customer(term.desk, term.actors["2001"], PHONE) is None
+            assert watch_for_customer(term.desk, term.actors["1001"], PHONE) is not None
+    finally:
+        a.close()
+        if c is not None:
+            c.close()
