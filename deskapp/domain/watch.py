@@ -28,8 +28,9 @@ def review_due(review_on: date, today: date) -> bool:
 # accusation filed under the customer's other number still hides the entry. A few hops (the
 # phone, its service number, that number's other contact phone...); a number shared by many
 # customers (a hall's phone typed for walk-ins) would join them all, so the walk stops once
-# LINK_LIMIT numbers more than it started with are found. The terminal (services/customer.py)
-# and the hall store's fetch of a watched customer's complaints (sync/hall.py) walk the same.
+# LINK_LIMIT numbers more than it started with are found (per customer or number it starts
+# from). The terminal (services/customer.py) and the hall store's fetch of a watched
+# customer's complaints (sync/hall.py) walk the same.
 LINK_ROUNDS = 3
 LINK_LIMIT = 100
 

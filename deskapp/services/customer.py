@@ -294,7 +294,8 @@ def _accused_of_customers(session: Any, groups: dict[str, list[str]]) -> dict[st
         for key in keys[1:]:
             join(keys[0], key)
     seen = {key for keys in groups.values() for key in keys}
-    frontier, limit = set(seen), len(seen) + LINK_LIMIT
+    # (per customer: a long managers' list walks as far as each entry would alone)
+    frontier, limit = set(seen), len(seen) + LINK_LIMIT * len(groups)
     phone, service = col(Complaint.contact_phone), col(Complaint.service_number)
     for _ in range(LINK_ROUNDS):
         if not frontier or len(seen) > limit:

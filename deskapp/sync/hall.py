@@ -580,7 +580,8 @@ class HallStore:
         # (migration 0018) is the same number.
         keys = {k.lower() for k in numbers if k and not set(k) & set("%_\\")}
         found: set[str] = set()
-        seen, frontier, limit = set(keys), set(keys), len(keys) + LINK_LIMIT
+        # (per number: the whole watch list at a join walks as far as each entry alone)
+        seen, frontier, limit = set(keys), set(keys), len(keys) * (1 + LINK_LIMIT)
         rounds = LINK_ROUNDS + 1  # the numbers LINK_ROUNDS hops away, and their complaints
         while frontier and rounds > 0:
             rounds -= 1
