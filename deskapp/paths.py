@@ -8,6 +8,8 @@ from pathlib import Path
 
 import platformdirs
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # (not on Windows, which has no planted links)
+
 
 def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("deskapp", appauthor=False)) / "desk.db"
@@ -23,21 +25,13 @@ def write_export(path: Path, write: Callable[[Path], object]) -> Path:
     like `write_atomically` through a `.part` file, readable by its owner only (0600, like the
     stores: exports hold customers' data), and never over an earlier export: when `path` is
     taken, the next free `name-2.ext`, `name-3.ext`... The path written is returned."""
-
-    def private(temp: Path) -> None:
-        # Made 0600 before a byte is written: the writers open it again and keep its mode.
-        os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
-        os.chmod(temp, 0o600)
-        write(temp)
-        os.chmod(temp, 0o600)
-
     path.parent.mkdir(parents=True, exist_ok=True)
     for n in range(1, 10_000):
         candidate = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
-        if candidate.exists():
+        if os.path.lexists(candidate):  # a link planted there (even dangling) is taken too
             continue
         try:
-            return write_atomically(candidate, private, replace=False)
+            return write_atomically(candidate, write, replace=False)
         except FileExistsError:  # taken meanwhile (another desk on the folder): the next
             continue
     raise FileExistsError(path)
@@ -47,32 +41,43 @@ def write_atomically(path: Path, write: Callable[[Path], object], *, replace: bo
     """`write(temp)` fills a hidden file beside `path`, which is then renamed over it: a full
     disk, a killed process or a failing writer never leaves a half-written file, and an
     existing file at `path` is kept until the new one is complete. `replace=False`: a file
-    already at `path` is kept and FileExistsError raised instead."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.part")
+    already at `path` is kept and FileExistsError raised instead. The file is 0600.
+
+    The `.part` file lives in a folder of its own made for this write (mkdtemp: a fresh name,
+    0700) and is made there with O_CREAT|O_EXCL|O_NOFOLLOW: in an export folder others can
+    write, a `.part` name planted as a link to another file is never followed (the writers
+    open the temp file again by its name, so the name must be one nobody else can replace)."""
+    import shutil
+    import tempfile  # (here: this module is read before the first frame)
+
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    hidden = str(folder / f".{path.name}.")  # the temp folder's and file's names start so
+    workdir: Path | None = None
     try:
+        workdir = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=folder))
+        temp = workdir / f".{path.name}.part"
+        os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600))
         write(temp)
-        if replace:
+        os.chmod(temp, 0o600)  # (a writer that made the file anew: private again)
+        if replace:  # a link at `path` is replaced itself, its target untouched
             os.replace(temp, path)
-        else:  # a hard link fails when `path` exists: an earlier file is never overwritten
+        else:  # a hard link fails when `path` exists (a link too): never over an earlier file
             try:
-                os.link(temp, path)
+                os.link(temp, path, follow_symlinks=False)
             except FileExistsError:
                 raise
             except OSError:  # a folder without hard links (a network share): checked
-                if path.exists():
+                if os.path.lexists(path):
                     raise FileExistsError(path) from None
                 os.replace(temp, path)
-            temp.unlink(missing_ok=True)
     except FileExistsError:
-        temp.unlink(missing_ok=True)
         raise
     except OSError as error:
-        temp.unlink(missing_ok=True)
-        if error.filename in (None, str(temp)):  # (a full disk's write names no file)
+        if error.filename is None or str(error.filename).startswith(hidden):
             error.filename = str(path)  # the file the user asked for, not the hidden one
         raise
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    finally:
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
     return path

@@ -23,6 +23,18 @@ def review_due(review_on: date, today: date) -> bool:
     return review_on <= today
 
 
+# 当事人回避 follows the customer, not the number typed: a complaint names a contact phone and
+# a service number, and the customer's complaints that name two numbers link them, so an
+# accusation filed under the customer's other number still hides the entry. A few hops (the
+# phone, its service number, that number's other contact phone...); a number shared by many
+# customers (a hall's phone typed for walk-ins) would join them all, so the walk stops once
+# LINK_LIMIT numbers more than it started with are found (per customer or number it starts
+# from). The terminal (services/customer.py) and the hall store's fetch of a watched
+# customer's complaints (sync/hall.py) walk the same.
+LINK_ROUNDS = 3
+LINK_LIMIT = 100
+
+
 def watch_hidden_from(actor_id: str, accused_staff_ids: Iterable[str | None]) -> bool:
     """当事人回避 on the watch list: hidden from the staff member any of this customer's
     complaints accuses (the entry's notes are about the customer's dispute with them)."""

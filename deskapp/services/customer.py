@@ -22,7 +22,13 @@ from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission
 from deskapp.domain.phone import number_case, parse_phone, parse_service_number
 from deskapp.domain.timefmt import local_day
-from deskapp.domain.watch import WatchKind, review_due, watch_hidden_from
+from deskapp.domain.watch import (
+    LINK_LIMIT,
+    LINK_ROUNDS,
+    WatchKind,
+    review_due,
+    watch_hidden_from,
+)
 from deskapp.paths import write_export
 from deskapp.services.audit import enforce
 from deskapp.services.desk import Actor, Desk
@@ -173,7 +179,7 @@ def save_watch_entry(
         # 当事人回避: a manager this customer's complaints accuse does not list the customer
         # (nor learn from the answer whether someone else already has: this refusal comes
         # first, whatever the list holds).
-        if watch_hidden_from(actor.id, _accused_of(session, values["customer_key"])):
+        if _hidden_from(session, actor, [values["customer_key"]]):
             raise RuleViolation.single("customer", "error.watch.recused")
         others = sa.select(col(WatchEntry.id)).where(
             col(WatchEntry.customer_key) == values["customer_key"],
@@ -268,22 +274,61 @@ def _views(session: Any, entries: list[WatchEntry], today: date) -> list[WatchVi
     ]
 
 
-def _accused_of(session: Any, key: str | list[str]) -> list[str | None]:
-    """The staff this customer's complaints accuse (当事人回避)."""
-    keys = [key] if isinstance(key, str) else key
-    return list(
-        session.scalars(
-            sa.select(col(Complaint.accused_staff_id))
-            .where(
-                sa.or_(
-                    col(Complaint.contact_phone).in_(keys),
-                    col(Complaint.service_number).in_(keys),
-                ),
-                col(Complaint.accused_staff_id).is_not(None),
-            )
+def _accused_of_customers(session: Any, groups: dict[str, list[str]]) -> dict[str, set[str]]:
+    """For each customer of `groups` (an id and the numbers known to be theirs), the staff the
+    complaints of any of the customer's numbers accuse, their numbers linked through the
+    complaints that name two of them (contact phone and service number; domain/watch.py)."""
+    parent: dict[str, str] = {}
+
+    def root(number: str) -> str:
+        parent.setdefault(number, number)
+        while parent[number] != number:
+            parent[number] = parent[parent[number]]
+            number = parent[number]
+        return number
+
+    def join(a: str, b: str) -> None:
+        parent[root(b)] = root(a)
+
+    for keys in groups.values():
+        for key in keys[1:]:
+            join(keys[0], key)
+    seen = {key for keys in groups.values() for key in keys}
+    # (per customer: a long managers' list walks as far as each entry would alone)
+    frontier, limit = set(seen), len(seen) + LINK_LIMIT * len(groups)
+    phone, service = col(Complaint.contact_phone), col(Complaint.service_number)
+    for _ in range(LINK_ROUNDS):
+        if not frontier or len(seen) > limit:
+            break
+        pairs = session.execute(
+            sa.select(phone, service)
+            .where(sa.or_(phone.in_(sorted(frontier)), service.in_(sorted(frontier))))
             .distinct()
-        )
-    )
+        ).all()
+        frontier = set()
+        for a, b in pairs:
+            numbers = [n for n in (a or "", number_case(b or "")) if n]
+            if len(numbers) == 2:
+                join(*numbers)
+            frontier |= set(numbers) - seen
+            seen |= set(numbers)
+    rows = session.execute(
+        sa.select(phone, service, col(Complaint.accused_staff_id))
+        .where(col(Complaint.accused_staff_id).is_not(None),
+               sa.or_(phone.in_(sorted(seen)), service.in_(sorted(seen))))
+        .distinct()
+    ).all()  # fmt: skip
+    accused: dict[str, set[str]] = {}
+    for a, b, staff_id in rows:
+        for number in {a or "", number_case(b or "")} & seen:
+            accused.setdefault(root(number), set()).add(staff_id)
+    return {gid: accused.get(root(keys[0]), set()) if keys else set()
+            for gid, keys in groups.items()}  # fmt: skip
+
+
+def _hidden_from(session: Any, actor: Actor, keys: list[str]) -> bool:
+    """The customer of these numbers accuses `actor` under any of their numbers."""
+    return watch_hidden_from(actor.id, _accused_of_customers(session, {"": keys})[""])
 
 
 def watch_for_customer(desk: Desk, actor: Actor, text: str, *also: str) -> WatchView | None:
@@ -306,7 +351,7 @@ def watch_for_customer(desk: Desk, actor: Actor, text: str, *also: str) -> Watch
             .order_by(col(WatchEntry.updated_at).desc())
             .limit(1)
         ).first()
-        if entry is None or watch_hidden_from(actor.id, _accused_of(session, keys)):
+        if entry is None or _hidden_from(session, actor, keys):
             return None
         return _views(session, [entry], local_day(desk.clock.now(), desk.tz))[0]
 
@@ -323,31 +368,9 @@ def watch_list(desk: Desk, actor: Actor, *, retired: bool = False) -> list[Watch
         entries = list(session.scalars(query))
         # 当事人回避 here too (and so in the export): a manager one of the customer's
         # complaints accuses does not see the entry, as intake does not show it to them.
-        accused = _accused_by_key(session, [e.customer_key for e in entries])
-        entries = [e for e in entries
-                   if not watch_hidden_from(actor.id, accused.get(e.customer_key, []))]  # fmt: skip
+        accused = _accused_of_customers(session, {e.id: [e.customer_key] for e in entries})
+        entries = [e for e in entries if not watch_hidden_from(actor.id, accused[e.id])]
         return _views(session, entries, local_day(desk.clock.now(), desk.tz))
-
-
-def _accused_by_key(session: Any, keys: list[str]) -> dict[str, list[str | None]]:
-    """For each number, the staff its complaints accuse (by contact phone or service number),
-    read in one query for the whole list."""
-    found: dict[str, list[str | None]] = {}
-    if not keys:
-        return found
-    rows = session.execute(
-        sa.select(col(Complaint.contact_phone), col(Complaint.service_number),
-                  col(Complaint.accused_staff_id))
-        .where(col(Complaint.accused_staff_id).is_not(None),
-               sa.or_(col(Complaint.contact_phone).in_(keys),
-                      col(Complaint.service_number).in_(keys)))
-        .distinct()
-    ).all()  # fmt: skip
-    wanted = set(keys)
-    for phone, service_number, accused in rows:
-        for key in {phone, service_number} & wanted:
-            found.setdefault(key, []).append(accused)
-    return found
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from deskapp.clock import Clock
+from deskapp.domain.watch import LINK_LIMIT, LINK_ROUNDS
 from deskapp.ids import uuid7
 from deskapp.store.bulk import insert_tuples, upsert_tuples
 from deskapp.sync import hall_migrate
@@ -572,24 +573,39 @@ class HallStore:
 
     def complaints_of_numbers(self, numbers: Iterable[str]) -> set[str]:
         """The ids of the complaints whose contact phone or service number is one of these
-        (however old): a terminal that pulls a watch entry takes them with it (当事人回避)."""
+        (however old), and of the customer's other numbers that those complaints name beside
+        them (LINK_ROUNDS hops, as the terminal walks them: domain/watch.py): a terminal that
+        pulls a watch entry takes them with it (当事人回避 whichever number a complaint names)."""
         # Any letter case: a service number stored before numbers were lower-cased
         # (migration 0018) is the same number.
         keys = {k.lower() for k in numbers if k and not set(k) & set("%_\\")}
         found: set[str] = set()
-        with self.read() as conn:
-            for chunk in chunks(sorted(keys)):
-                rows = conn.execute(
-                    sa.select(hall_change.c.root_id, hall_change.c.fields).where(
-                        hall_change.c.entity == "complaint",
-                        sa.or_(*(hall_change.c.fields.ilike(f'%"{k}"%') for k in chunk)),
+        # (per number: the whole watch list at a join walks as far as each entry alone)
+        seen, frontier, limit = set(keys), set(keys), len(keys) * (1 + LINK_LIMIT)
+        rounds = LINK_ROUNDS + 1  # the numbers LINK_ROUNDS hops away, and their complaints
+        while frontier and rounds > 0:
+            rounds -= 1
+            linked: set[str] = set()
+            with self.read() as conn:
+                for chunk in chunks(sorted(frontier)):
+                    rows = conn.execute(
+                        sa.select(hall_change.c.root_id, hall_change.c.fields).where(
+                            hall_change.c.entity == "complaint",
+                            sa.or_(*(hall_change.c.fields.ilike(f'%"{k}"%') for k in chunk)),
+                        )
                     )
-                )
-                for root_id, fields in rows:
-                    values = json.loads(fields)
-                    held = {values.get("contact_phone"), values.get("service_number")}
-                    if {v.lower() for v in held if isinstance(v, str)} & keys:
-                        found.add(root_id)
+                    for root_id, fields in rows:
+                        values = json.loads(fields)
+                        held = {v.lower() for v in (values.get("contact_phone"),
+                                                    values.get("service_number"))
+                                if isinstance(v, str) and v}  # fmt: skip
+                        if held & frontier:
+                            found.add(root_id)
+                            linked |= held
+            frontier = {k for k in linked - seen if not set(k) & set("%_\\")}
+            seen |= frontier
+            if len(seen) > limit:  # the terminal walks no further: the complaints of these
+                rounds = min(rounds, 1)  # numbers are the last it reads
         return found
 
     def rows_of_roots(

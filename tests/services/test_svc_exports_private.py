@@ -49,3 +49,32 @@ def test_the_printable_forms_handover_work_record_major_report_go_through_it(
     one = write_printable(tmp_path, "交接班记录", "交接班记录", sections)
     two = write_printable(tmp_path, "交接班记录", "交接班记录", sections)
     assert one != two and set(_modes(tmp_path).values()) == {0o600}
+
+
+def test_a_planted_part_link_is_never_followed(tmp_path: Path) -> None:
+    """A writable export folder with `.part` names planted as links to someone's file (and one
+    dangling, and one at the export's own name): the export is written beside them, and no
+    target is changed or made."""
+    folder, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    victim = elsewhere / "desk.db"
+    victim.write_bytes(b"the store")
+    victim.chmod(0o644)
+    target = folder / "早班会案例分析_2026-11-24.txt"
+    for name in (f".{target.name}.part", f".{target.stem}-2{target.suffix}.part"):
+        (folder / name).symlink_to(victim)
+    (folder / f".{target.stem}-3{target.suffix}.part").symlink_to(elsewhere / "made.txt")
+    (folder / target.name).symlink_to(elsewhere / "dangling.txt")  # the export's own name
+
+    first = write_export(target, lambda temp: temp.write_text("一", encoding="utf-8"))
+    second = write_export(target, lambda temp: temp.write_text("二", encoding="utf-8"))
+    assert [first.name, second.name] == ["早班会案例分析_2026-11-24-2.txt",
+                                         "早班会案例分析_2026-11-24-3.txt"]  # fmt: skip
+    assert not first.is_symlink() and first.read_text(encoding="utf-8") == "一"
+    assert second.read_text(encoding="utf-8") == "二"
+    assert victim.read_bytes() == b"the store" and victim.stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["desk.db"]  # nothing made there
+    assert {first.stat().st_mode & 0o777, second.stat().st_mode & 0o777} == {0o600}
+    # Only the planted links and the two exports: no temp file or folder left.
+    assert len(list(folder.iterdir())) == 4 + 2
