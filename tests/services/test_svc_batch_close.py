@@ -18,7 +18,6 @@ from deskapp.domain.permissions import PermissionRefused
 from deskapp.services import followup
 from deskapp.services.batches import (
     BatchForm,
-    Responsible,
     claim_close,
     close_batch,
     closing_now,
@@ -27,6 +26,7 @@ from deskapp.services.batches import (
     unlink_from_batch,
 )
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.followup import ClosingFacts
 from deskapp.services.intake import take_complaint
 from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, Refusal
 
@@ -41,7 +41,7 @@ def desk(db_path: Path, clock: FrozenClock) -> Iterator[Desk]:
 
 
 # One responsible party for every ticket, as a batch close gives it (no level-4 finding asked).
-PARTY: dict = {"responsible_kind": "customer", "finding_required": False}
+PARTY: dict = {"facts": ClosingFacts("customer"), "finding_required": False}
 
 
 def _tickets(desk: Desk, actor: Actor, count: int, **extra: object) -> list[str]:
@@ -138,7 +138,7 @@ def test_the_batch_close_tells_its_progress_and_closes_through_close_each(
         link_to_batch(desk, actors["1001"], cid, batch.id)
     clock.advance(timedelta(hours=1))
     told: list[tuple[str, int, int | None]] = []
-    result = close_batch(desk, manager, batch.id, "光缆已修复", Responsible("customer"),
+    result = close_batch(desk, manager, batch.id, "光缆已修复", ClosingFacts("customer"),
                          progress=lambda *a: told.append(a))  # fmt: skip
     assert sorted(result.closed) == sorted(tickets) and not result.skipped
     assert told[0] == ("close", 0, 3) and told[-1] == ("close", 3, 3)
@@ -187,7 +187,7 @@ def test_a_second_close_of_a_batch_while_one_runs_is_refused_in_words_and_writes
     desk: Desk, actors: dict[str, Actor]
 ) -> None:
     batch_id, ids = _linked_batch(desk, actors, 2)
-    party = Responsible("department", "network")
+    party = ClosingFacts("department", "network")
     claim_close(desk, batch_id)  # a close running now (another screen of this desk)
     assert closing_now(desk, batch_id)
     before = len(_log(desk))
@@ -205,7 +205,7 @@ def test_a_close_interrupted_half_way_is_finished_with_its_first_outcome(
     """The desk killed mid-close: the batch keeps the outcome it was closing with, the claim is
     let go, and the next close writes that outcome, not the one typed again."""
     batch_id, ids = _linked_batch(desk, actors, 3)
-    party = Responsible("department", "network")
+    party = ClosingFacts("department", "network")
     real = followup.close_each
 
     def half(desk: Desk, actor: Actor, cids: list[str], **kw: object) -> object:
@@ -248,7 +248,7 @@ def test_a_link_is_undone_with_a_reason_while_the_batch_is_open_and_said_by_an_e
     assert not_linked.value.errors[0].key == "error.batch.not_linked"
     # The batch's close leaves the unlinked ticket alone; a closed batch keeps its tickets.
     result = close_batch(
-        desk, actors["2001"], batch_id, "已恢复", Responsible("department", "network")
+        desk, actors["2001"], batch_id, "已恢复", ClosingFacts("department", "network")
     )
     assert result.closed == [other]
     before = len(_log(desk))

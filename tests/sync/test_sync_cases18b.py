@@ -33,7 +33,7 @@ def _two_cases(a: Term, b: Term, hall_url: str) -> tuple[str, str, str]:
         _synced(term, hall_url)
     ticket = take(a, contact_phone="13911112222")
     followup.close(a.desk, a.actors["1001"], ticket, outcome="当场解决",
-                   **closing_facts(a.desk, ticket))  # fmt: skip
+                   facts=closing_facts(a.desk, ticket))  # fmt: skip
     for term in (a, b):
         _synced(term, hall_url)
     first = mark_case(a.desk, a.actors["2001"], ticket, "先听完再解释").id

@@ -847,7 +847,9 @@ async def batch_case(desk: Desk, actors: dict[str, Actor], text: str) -> None:
 
     open_batch(desk, actors["2001"], BatchForm(title="城西停电", cause_code="NET.OUTAGE"))
     closed = take(desk, actors["1001"], "王先生", "13812341234")
-    followup.close(desk, actors["1001"], closed, outcome="已解决", **closing_facts(desk, closed))
+    followup.close(
+        desk, actors["1001"], closed, outcome="已解决", facts=closing_facts(desk, closed)
+    )
     linked = take(desk, actors["1001"], "王先生", "13812341234")  # the rule links it
     app = make_app(desk)
     async with app.run_test(size=WIDE) as pilot:
