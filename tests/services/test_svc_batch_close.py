@@ -256,3 +256,65 @@ def test_a_link_is_undone_with_a_reason_while_the_batch_is_open_and_said_by_an_e
         unlink_from_batch(desk, handler, other, "事后取消")
     assert closed.value.errors[0].key == "error.batch.not_open"
     assert len(_log(desk)) == before
+
+
+OTHER_WRITER = Path(__file__).with_name("other_writer.py")
+
+
+def test_another_process_saves_while_a_long_batch_close_runs(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 18: a long batch close held the store so long that another terminal's save timed
+    out (store busy). The close commits in short transactions and pauses between them, so a
+    save from another process, started while the close runs, gets the store in its turn. Not
+    timed: the other process's busy timeout (1 s, shorter than the close) is what it must meet
+    without failing; each ticket's close is slowed here to make the close long."""
+    import subprocess
+    import sys
+    import time
+
+    manager = actors["2001"]
+    batch = open_batch(desk, manager, BatchForm(title="城东基站故障", cause_code="NET.OUTAGE"))
+    tickets = _tickets(desk, actors["1001"], 50, cause_code="NET.OUTAGE.AREA",
+                       batch_id=batch.id)  # fmt: skip
+    other = take_complaint(desk, actors["1002"], valid_form(desk, contact_phone="13911114444")).id
+    clock.advance(timedelta(hours=1))
+    real_clocks = followup._ChunkReads.clocks
+    child = subprocess.Popen(
+        [sys.executable, str(OTHER_WRITER), str(desk.path), clock.now().isoformat(), other,
+         "1000"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    committed, asked = [], []
+
+    def slow_clocks(self: followup._ChunkReads, *args: object) -> None:
+        if committed and not asked:
+            # In the second transaction, while it holds the store: the other save starts
+            # waiting for the lock now (not in the moment between two transactions).
+            asked.append(len(committed))
+            assert child.stdin is not None
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        time.sleep(0.05)  # 50 tickets: a close of 2.5 s, in transactions of 0.4 s
+        real_clocks(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(followup._ChunkReads, "clocks", slow_clocks)
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready"
+        result = close_batch(
+            desk, manager, batch.id, "光缆已修复", ClosingFacts("customer"),
+            progress=lambda step, done, total: committed.append(done) if done else None,
+        )  # fmt: skip
+        assert asked  # asked while the close ran
+        out = child.stdout.read()
+        child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert out.strip() == "saved"
+    assert sorted(result.closed) == sorted(tickets)
+    with desk.read() as s:
+        kinds = s.scalars(sa.select(ComplaintEvent.kind).where(
+            ComplaintEvent.complaint_id == other)).all()  # fmt: skip
+    assert "contact" in kinds
