@@ -318,3 +318,38 @@ def test_another_process_saves_while_a_long_batch_close_runs(
         kinds = s.scalars(sa.select(ComplaintEvent.kind).where(
             ComplaintEvent.complaint_id == other)).all()  # fmt: skip
     assert "contact" in kinds
+
+
+def test_a_ticket_refused_after_its_status_moved_is_undone_alone_in_its_transaction(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
+) -> None:
+    """close_each flushes a transaction's tickets once, at its commit: a ticket refused after
+    the close had moved its status (here its cause has no such level-4 finding) is put back
+    as stored, while the tickets before and after it in the same transaction close, one of
+    them withdrawing its pending extension as `close` would."""
+    from deskapp.store.models import DeadlineExtension
+
+    handler = actors["1001"]
+    first, last = _tickets(desk, handler, 2)  # NET.COVER.INDOOR
+    other = take_complaint(desk, handler, valid_form(
+        desk, contact_phone="13911115555", cause_code="NET.OUTAGE.AREA")).id  # fmt: skip
+    followup.request_extension(desk, handler, first, clock="resolution_general",
+                               new_due="2026-11-30 17:00", reason="等待核查话单")  # fmt: skip
+    clock.advance(timedelta(hours=1))
+    before = _log(desk)
+    facts = ClosingFacts("customer", finding="NET.COVER.INDOOR.BTS_FAULT")
+    result = followup.close_each(desk, handler, [first, other, last], outcome="已修复",
+                                 facts=facts, chunk=10)  # fmt: skip
+    assert result[first] is None and result[last] is None
+    refusal = result[other]
+    assert refusal is not None and refusal.errors[0].key == "error.cause.unknown"
+    with desk.read() as s:
+        stored = {c.id: c for c in s.scalars(sa.select(Complaint))}
+        (extension,) = s.scalars(sa.select(DeadlineExtension)).all()
+    assert (stored[other].status, stored[other].outcome, stored[other].closed_at) == (
+        "open", "", None)  # fmt: skip
+    assert stored[first].status == stored[last].status == "closed"
+    assert extension.status == "withdrawn"
+    new = _log(desk)[len(before) :]
+    assert other not in {r.entity_id for r in new}
+    assert len({r.txn_id for r in new}) == 1
