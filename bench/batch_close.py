@@ -35,11 +35,11 @@ def run(reps: int = 3, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
     from deskapp.services.batches import (
         OPEN_STATUSES,
         BatchForm,
-        Responsible,
         close_batch,
         open_batch,
     )
     from deskapp.services.desk import Desk
+    from deskapp.services.followup import ClosingFacts
     from deskapp.services.staff import actor_of, list_staff
     from deskapp.store.models import Complaint
 
@@ -72,7 +72,7 @@ def run(reps: int = 3, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
                     manager,
                     complaint_id,
                     outcome="故障已修复",
-                    responsible_kind="customer",
+                    facts=ClosingFacts("customer"),
                     finding_required=False,
                 )
             baseline_ms.append((time.perf_counter() - started) * 1000)
@@ -85,7 +85,7 @@ def run(reps: int = 3, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
                 ):
                     complaint.batch_id, complaint.is_batch = batch.id, True
             started = time.perf_counter()
-            result = close_batch(desk, manager, batch.id, "故障已修复", Responsible("customer"))
+            result = close_batch(desk, manager, batch.id, "故障已修复", ClosingFacts("customer"))
             batch_ms.append((time.perf_counter() - started) * 1000)
             assert len(result.closed) + len(result.skipped) == TICKETS
             kept += len(result.skipped)

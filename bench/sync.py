@@ -131,7 +131,7 @@ def work(desk, clock, changes: int, rng: random.Random, tag: int) -> int:
                 severity = rng.choice(["general", "serious", "major"])
                 followup.change_severity(desk, manager, cid, severity=severity, reason="复核")
             else:
-                followup.close(desk, handler, cid, outcome="已解决", **closing_facts(desk, cid))
+                followup.close(desk, handler, cid, outcome="已解决", facts=closing_facts(desk, cid))
                 open_ids.remove(cid)
         except RuleViolation:
             pass

@@ -35,7 +35,6 @@ from deskapp.services.batches import (
     BatchClosed,
     BatchForm,
     BatchView,
-    Responsible,
     batches,
     check_close,
     claim_close,
@@ -44,6 +43,7 @@ from deskapp.services.batches import (
     open_batch,
 )
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.followup import ClosingFacts
 
 
 class BatchScreen(WorkBoundary, Screen[None]):
@@ -190,17 +190,12 @@ class BatchScreen(WorkBoundary, Screen[None]):
             self.notify(t("batch.busy"), timeout=6)
             return
         checked: dict[str, str] = {}
-        party: dict[str, Responsible] = {}
+        party: dict[str, ClosingFacts] = {}
 
         def submit(values: dict[str, Any]) -> None:
             # Refusals (permission, outcome, the responsible party) are said in the dialog;
             # the close itself runs after it, in the background, with its progress here.
-            party["party"] = Responsible(
-                values["responsible_kind"],
-                values["responsible_department"],
-                values["responsible_staff"],
-                values["responsible_note"],
-            )
+            party["party"] = ClosingFacts.of_fields(values)
             checked["outcome"] = check_close(desk, actor, batch.id, values.get("outcome", ""),
                                              party["party"])  # fmt: skip
 
@@ -236,7 +231,7 @@ class BatchScreen(WorkBoundary, Screen[None]):
 
     @desk_work(group="batch-close")
     def close_tickets(
-        self, actor: Actor, batch_id: str, outcome: str, responsible: Responsible
+        self, actor: Actor, batch_id: str, outcome: str, responsible: ClosingFacts
     ) -> None:
         """The close, off the screen's thread: the list and its keys answer meanwhile."""
         started = time.perf_counter()

@@ -251,10 +251,8 @@ ACTIONS: tuple[QueueAction, ...] = (
             *responsible_fields(desk),
         ],
         lambda desk, actor, cid, v: followup.close(
-            desk, actor, cid, late=v.get("late"), outcome=v["outcome"], finding=v["finding"],
-            satisfaction=v["satisfaction"], responsible_kind=v["responsible_kind"],
-            responsible_department=v["responsible_department"],
-            responsible_staff=v["responsible_staff"], responsible_note=v["responsible_note"]),
+            desk, actor, cid, late=v.get("late"), outcome=v["outcome"],
+            facts=followup.ClosingFacts.of_fields(v), satisfaction=v["satisfaction"]),
     ),
     QueueAction(
         "visit", "b",

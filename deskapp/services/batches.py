@@ -7,7 +7,7 @@ the severity chain all hold), which starts their return-visit clocks."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -24,6 +24,7 @@ from deskapp.services.audit import enforce
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
+from deskapp.services.followup import ClosingFacts
 from deskapp.services.progress import Progress, no_progress
 from deskapp.store.models import BatchIncident, Complaint, Staff
 
@@ -203,23 +204,12 @@ def release_close(desk: Desk, batch_id: str) -> None:
         desk.running.discard(_claim_name(batch_id))
 
 
-@dataclass(frozen=True)
-class Responsible:
-    """责任界定 for a whole incident: one party for every ticket the batch closes (the fields of
-    followup.close of the same names)."""
-
-    kind: str = ""
-    department: str = ""
-    staff: str = ""
-    note: str = ""
-
-
 def close_batch(
     desk: Desk,
     actor: Actor,
     batch_id: str,
     outcome: str,
-    responsible: Responsible,
+    responsible: ClosingFacts,
     *,
     progress: Progress = no_progress,
     claimed: bool = False,
@@ -246,7 +236,7 @@ def _close_batch(
     actor: Actor,
     batch_id: str,
     outcome: str,
-    responsible: Responsible,
+    responsible: ClosingFacts,
     progress: Progress,
 ) -> BatchClosed:
     with desk.write(actor.id) as session:
@@ -266,10 +256,11 @@ def _close_batch(
             )
         )  # fmt: skip
     result = BatchClosed()
+    # One party for the incident; the linked tickets' causes differ, so no finding.
+    party = replace(responsible, finding="")
     for complaint_id, refusal in followup.close_each(
-        desk, actor, linked, outcome=outcome, responsible_kind=responsible.kind,
-        responsible_department=responsible.department, responsible_staff=responsible.staff,
-        responsible_note=responsible.note, finding_required=False, progress=progress,
+        desk, actor, linked, outcome=outcome, facts=party, finding_required=False,
+        progress=progress,
     ).items():  # fmt: skip
         if refusal is None:
             result.closed.append(complaint_id)
@@ -297,7 +288,7 @@ def _close_batch(
 
 
 def check_close(
-    desk: Desk, actor: Actor, batch_id: str, outcome: str, responsible: Responsible
+    desk: Desk, actor: Actor, batch_id: str, outcome: str, responsible: ClosingFacts
 ) -> str:
     """What closing the batch would be refused for, before any ticket is touched (the close
     dialog asks it, then the close runs in the background): the permission, the batch, the
@@ -319,7 +310,7 @@ def check_close(
                    max_len=followup.NOTE_LIMIT, multiline=True),
     ) if e]  # fmt: skip
     try:
-        check_responsible(responsible.kind, responsible.department or responsible.staff,
+        check_responsible(responsible.responsible, responsible.department or responsible.staff,
                           responsible.note, desk.refdata.departments, staff_ids)  # fmt: skip
     except RuleViolation as refused:
         errors += refused.errors

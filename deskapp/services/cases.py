@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from deskapp.domain.cases import redact
@@ -41,14 +42,22 @@ def mark_case(desk: Desk, actor: Actor, complaint_id: str, lesson: str) -> Teach
             raise RuleViolation.single("complaint", "error.complaint.unknown")
         if Status(complaint.status) in ACTIVE:
             raise RuleViolation.single("status", "error.case.not_closed")
-        already = session.scalars(
-            sa.select(col(TeachingCase.id)).where(
-                col(TeachingCase.complaint_id) == complaint.id,
-                col(TeachingCase.case_key).is_not(None),  # a retired case may be marked again
+        holding = list(
+            session.scalars(
+                sa.select(TeachingCase).where(
+                    col(TeachingCase.complaint_id) == complaint.id,
+                    col(TeachingCase.case_key).is_not(None),  # a retired case may be marked again
+                )
             )
-        ).first()
-        if already is not None:  # a ticket is a case once (one page at the morning meeting)
+        )
+        if any(c.retired_at is None for c in holding):  # a ticket is a case once (one page)
             raise RuleViolation.single("complaint", "error.case.already_marked")
+        for stale in holding:
+            # Retired, yet holding the key: the flagged case retired on one terminal and the
+            # one in force on another, which handed it the key (`_hand_on`); the later of the
+            # two changes won the key at the sync. Out of the library either way.
+            stale.case_key = None
+        session.flush()
         # Unique while in the library: the one merge rule of unique values settles two
         # terminals that marked the same ticket apart (deskapp/sync/unique.py).
         case = TeachingCase(complaint_id=complaint.id, category=matter_of(complaint.cause_code),
@@ -61,14 +70,40 @@ def mark_case(desk: Desk, actor: Actor, complaint_id: str, lesson: str) -> Teach
 def retire_case(desk: Desk, actor: Actor, case_id: str) -> None:
     """A duty or hall manager takes a case out of the library (refused and audited for anyone
     else); the row stays (never deleted), with who retired it and when: the second of two
-    cases of one ticket marked on two terminals apart, or a lesson no longer taught."""
+    cases of one ticket marked on two terminals apart, or a lesson no longer taught. Retiring
+    the case in force hands the ticket to the other one, flagged by the sync (`_hand_on`)."""
     enforce(desk, actor, Permission.MARK_CASE, subject=case_id)
     with desk.write(actor.id) as session:
         case = session.get(TeachingCase, case_id)
-        if case is None or case.case_key is None:
+        if case is None or case.case_key is None or case.retired_at is not None:
             raise RuleViolation.single("case", "error.case.unknown")
+        in_force = case.case_key == case.complaint_id
+        now = desk.clock.now()
         case.case_key = None
-        case.retired_by, case.retired_at = actor.id, desk.clock.now()
+        case.retired_by, case.retired_at = actor.id, now
+        if in_force:
+            _hand_on(session, case)
+
+
+def _hand_on(session: Session, case: TeachingCase) -> None:
+    """The case in force was retired: the ticket's other case still in the library (flagged
+    `complaint_id~id` by the merge of unique values) takes the ticket's key, so the morning
+    page shows it and no new case is refused as already marked while a case waits (the one
+    marked first of them, as that merge chooses)."""
+    session.flush()  # the key is free before another case takes it (a unique index)
+    waiting = session.scalars(
+        sa.select(TeachingCase)
+        .where(
+            col(TeachingCase.complaint_id) == case.complaint_id,
+            col(TeachingCase.case_key).is_not(None),
+            col(TeachingCase.retired_at).is_(None),
+            col(TeachingCase.id) != case.id,
+        )
+        .order_by(col(TeachingCase.marked_at), col(TeachingCase.id))
+        .limit(1)
+    ).first()
+    if waiting is not None:
+        waiting.case_key = case.complaint_id
 
 
 @dataclass(frozen=True)
@@ -127,7 +162,8 @@ def _cases_query(
     query = (
         sa.select(TeachingCase, Complaint)
         .join(Complaint, col(Complaint.id) == TeachingCase.complaint_id)
-        .where(col(TeachingCase.case_key).is_not(None))  # retired cases are out
+        # Retired cases are out (one retired apart may still hold a key: mark_case)
+        .where(col(TeachingCase.case_key).is_not(None), col(TeachingCase.retired_at).is_(None))
         .order_by(col(TeachingCase.marked_at).desc(), col(TeachingCase.id).desc())
     )
     category = category.strip()

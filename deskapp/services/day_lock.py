@@ -38,11 +38,22 @@ class LateApproval:
     reason: str
 
 
-def is_locked(session: Session, desk: Desk, day: date, terminal_code: str = "") -> bool:
+Known = dict[tuple[date, str], bool]  # (day, terminal code) -> locked, within one transaction
+
+
+def is_locked(
+    session: Session, desk: Desk, day: date, terminal_code: str = "", known: Known | None = None
+) -> bool:
     """Whether `day` is signed off for `terminal_code` (this terminal by default): the day
-    close is one terminal's, and a ticket belongs to the terminal that registered it."""
+    close is one terminal's, and a ticket belongs to the terminal that registered it. `known`:
+    the answers already read in this transaction, for a caller that signs off no day in it
+    (followup.close_each asks the same day for each of its tickets)."""
     code = terminal_code or desk.terminal().terminal_code
-    return day_close_of(session, day, code) is not None
+    if known is None:
+        return day_close_of(session, day, code) is not None
+    if (day, code) not in known:
+        known[(day, code)] = day_close_of(session, day, code) is not None
+    return known[(day, code)]
 
 
 def day_close_of(session: Session, day: date, terminal_code: str) -> DayClose | None:
@@ -82,10 +93,11 @@ def guard_day(
     late: LateApproval | None,
     manager: Actor | None,
     terminal_code: str = "",
+    known: Known | None = None,
 ) -> bool:
     """Let a change to a record of `day` through, recording a late change when the day is
     locked (then True); refuse it without a manager's approval (`approve_late`)."""
-    if not is_locked(session, desk, day, terminal_code):
+    if not is_locked(session, desk, day, terminal_code, known):
         return False
     if late is None or manager is None:
         raise RuleViolation.single("late", "error.day.locked", day=day.isoformat())
@@ -112,22 +124,24 @@ def guard_complaint(
     manager: Actor | None,
     *,
     rewrites: tuple[date, ...] = (),
+    locked: Known | None = None,
 ) -> None:
     """The lock for a change to `complaint` made now, which also rewrites what the days in
     `rewrites` counted (module docstring). On a locked day: refused without an approval, else
-    a late-change row per locked day and a `late_change` event in the ticket's history."""
+    a late-change row per locked day and a `late_change` event in the ticket's history.
+    `locked`: is_locked's `known` answers of this transaction."""
     now = desk.clock.now()
     days = sorted({local_day(now, desk.tz), *rewrites})
-    locked = [
+    late_days = [
         day for day in days
         if guard_day(session, desk, actor, day, "complaint", complaint.id, late, manager,
-                     complaint.terminal_code)
+                     complaint.terminal_code, locked)
     ]  # fmt: skip
-    if locked and late is not None and manager is not None:
+    if late_days and late is not None and manager is not None:
         session.add(ComplaintEvent(
             complaint_id=complaint.id, kind="late_change", at=now, actor_id=actor.id,
             note=late.reason.strip(), data=json.dumps(
-                {"days": [d.isoformat() for d in locked], "approved_by": manager.id}),
+                {"days": [d.isoformat() for d in late_days], "approved_by": manager.id}),
         ))  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -23,6 +23,7 @@ from deskapp.domain.visits import ReopenCause
 from deskapp.services import followup, opinion_book, shifts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.extensions import pending_of, running_clocks
+from deskapp.services.followup import ClosingFacts
 from deskapp.services.intake import IntakeForm, RefundForm, take_complaint
 from deskapp.services.progress import Progress, no_progress
 from deskapp.services.refunds import ticket_refunds
@@ -267,8 +268,9 @@ def _batch_and_case(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime
     ended; this morning's outage, still open, with the complaints linked to it (at intake
     and later from the ticket); and the ticket closed longest ago and the next one marked as
     cases for the morning meeting."""
-    from deskapp.services.batches import BatchForm, Responsible, close_batch, open_batch
+    from deskapp.services.batches import BatchForm, close_batch, open_batch
     from deskapp.services.cases import mark_case
+    from deskapp.services.followup import ClosingFacts
 
     manager = chain[DEMO_STAFF[2].work_no]
     clock.set(now - timedelta(days=9))
@@ -283,7 +285,7 @@ def _batch_and_case(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime
         manager,
         plan.id,
         "促销活动已结束,未收到相关投诉",
-        Responsible("department", department="marketing"),
+        ClosingFacts("department", department="marketing"),
     )
     _open_outage(desk, clock, chain, now)
     with desk.read() as session:
@@ -505,7 +507,7 @@ def _refund_cases(
     followup.log_contact(desk, handler, told, reached=True, note="告知处理结果")
     followup.close(desk, handler, told, outcome="已双倍退还多收信息服务费并告知客户",
                    satisfaction=Satisfaction.SATISFIED.value,
-                   **closing_facts(desk, told))  # fmt: skip
+                   facts=closing_facts(desk, told))  # fmt: skip
     # The visit finds the customer still disputing only the amount: reported unsatisfied under
     # that exception, the duty manager's approval of their own visit refused, the hall
     # manager's granted (both attempts in the visit_approval audit).
@@ -576,7 +578,7 @@ def _extension_cases(
             asked = True
     followup.close(desk, handler, kept, outcome="更换天线后室内信号恢复,客户确认",
                    satisfaction=Satisfaction.SATISFIED.value,
-                   **closing_facts(desk, kept))  # fmt: skip
+                   facts=closing_facts(desk, kept))  # fmt: skip
 
     # Refused, and waiting: on tickets of today.
     refused = ticket(now - timedelta(hours=4), "钱女士", "13500003002", "地下车库没有信号")
@@ -608,14 +610,6 @@ def _morning(desk: Desk, around: datetime) -> datetime:
     return datetime(day.year, day.month, day.day, 9, 30, tzinfo=desk.tz)
 
 
-class ClosingFacts(TypedDict, total=False):
-    """followup.close's 责任界定 and level-4 finding, as keywords."""
-
-    responsible_kind: str
-    responsible_department: str
-    finding: str
-
-
 def closing_facts(desk: Desk, complaint_id: str) -> ClosingFacts:
     """The responsible party and the level-4 finding a demo ticket is closed with: the
     department of its cause's top level, the customer for a no-fault ticket, and the first
@@ -627,12 +621,10 @@ def closing_facts(desk: Desk, complaint_id: str) -> ClosingFacts:
     findings = desk.refdata.causes.children(cause)
     # 责任界定 follows the cause's top level (no randomness: the seeded tickets stay as they were)
     department = _DEPARTMENT_FOR.get(cause.split(".")[0], "")
-    facts = ClosingFacts(finding=findings[0].code if findings else "")
+    finding = findings[0].code if findings else ""
     if no_fault or not department:
-        facts["responsible_kind"] = "customer"
-    else:
-        facts["responsible_kind"], facts["responsible_department"] = "department", department
-    return facts
+        return ClosingFacts("customer", finding=finding)
+    return ClosingFacts("department", department, finding=finding)
 
 
 def _only_refund(desk: Desk, complaint_id: str) -> str:
@@ -740,7 +732,7 @@ def _follow_up(
         complaint_id,
         outcome="问题已解决,已向客户说明",
         satisfaction=rng.choice(["satisfied", "basically_satisfied", "declined"]),
-        **closing_facts(desk, complaint_id),
+        facts=closing_facts(desk, complaint_id),
     )
     recent = start > now - timedelta(days=6)  # its return visit is not due yet
     # A hall is not perfect: now and then a return visit is forgotten past its 7 working days.
@@ -762,7 +754,8 @@ def _follow_up(
         if not at(timedelta(days=4, hours=5)):
             return
         followup.close(desk, actor, complaint_id, outcome="重新处理完毕,客户认可",
-                       satisfaction="satisfied", **closing_facts(desk, complaint_id))  # fmt: skip
+                       satisfaction="satisfied",
+                       facts=closing_facts(desk, complaint_id))  # fmt: skip
         if at(timedelta(days=6)):
             followup.record_visit(desk, actor, complaint_id, score=9, note="二次回访")
         return

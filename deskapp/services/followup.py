@@ -5,13 +5,17 @@ machine, and brings the complaint's clocks up to date."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
+import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskapp.domain.deadlines import ClockKind
 from deskapp.domain.enums import Channel, ClaimedTo, RefundMethod, Satisfaction, Severity, Status
@@ -70,7 +74,7 @@ from deskapp.ids import uuid7
 from deskapp.services.approvals import approve_by_manager, typed_work_no
 from deskapp.services.audit import record_refusal
 from deskapp.services.day_lock import LateApproval, approve_late, guard_complaint
-from deskapp.services.deadlines import events_of, refresh_clocks, ticket_facts
+from deskapp.services.deadlines import clock_values, events_of, refresh_clocks, ticket_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
 from deskapp.services.extensions import extensions_of, running_clocks, split_key
@@ -97,9 +101,14 @@ from deskapp.store.models import (
 )
 
 NOTE_LIMIT = 2000
-# Tickets per write transaction when many are closed at once (close_each): a batch of 500 in
-# ten commits, each short enough that the other terminals' writes and a sync wait little.
-CLOSE_CHUNK = 50
+# When many tickets are closed at once (close_each): at most this many per write transaction,
+# and a transaction ends sooner once it has held the store's write lock CLOSE_HOLD_S, then
+# the other writers have WRITERS_GAP_S (longer than SQLite's longest wait between two tries
+# of the lock, 100 ms) to take it: a save on another terminal waits for one transaction, not
+# for the whole close (docs/benchmarks.md: 1.2 s at most beside a close of 2,500 at load 7).
+CLOSE_CHUNK = 250
+CLOSE_HOLD_S = 0.4
+WRITERS_GAP_S = 0.11
 
 
 class PauseReason(StrEnum):
@@ -172,8 +181,10 @@ def _act_in(
     manager: Actor | None,
     *,
     rewrites_registered_day: bool = False,
+    reads: _ChunkReads | None = None,
 ) -> ActionResult:
-    """`_act`'s work inside a write transaction it is given (close_each: many tickets in one)."""
+    """`_act`'s work inside a write transaction it is given (close_each: many tickets in one,
+    read for the chunk at once through `reads`, without an approval for a locked day)."""
     complaint = session.get(Complaint, complaint_id)
     if complaint is None:
         raise RuleViolation.single("complaint", "error.complaint.unknown")
@@ -189,10 +200,15 @@ def _act_in(
         rewrites.append(local_day(closed_at, desk.tz))
     # Checked after `apply` (which only changed this transaction: a refusal rolls it back)
     # so that what the action changed decides the days it rewrites.
-    guard_complaint(session, desk, actor, complaint, late, manager, rewrites=tuple(rewrites))
+    guard_complaint(session, desk, actor, complaint, late, manager, rewrites=tuple(rewrites),
+                    locked=None if reads is None else reads.locked)  # fmt: skip
     session.add(event)
     complaint.updated_at = now
-    refresh_clocks(session, desk, complaint)
+    if reads is None:
+        refresh_clocks(session, desk, complaint)
+    else:  # no approval, so no late_change event besides this one (guard_complaint)
+        assert late is None
+        reads.clocks(session, desk, complaint, event)
     return ActionResult(complaint, event)
 
 
@@ -390,18 +406,47 @@ def change_severity(
     return _act(desk, actor, complaint_id, apply, late, rewrites_registered_day=True)
 
 
+@dataclass(frozen=True)
+class ClosingFacts:
+    """What a close finds besides its outcome: 责任界定, the responsible party (its kind, a
+    ResponsibleKind value, with the department or staff member it names and a note), and the
+    level-4 finding (定责: the cause after checking the facts). One value for `close`,
+    `close_each` and a batch's close (services/batches.py: one party for every ticket)."""
+
+    responsible: str = ""
+    department: str = ""
+    staff: str = ""
+    note: str = ""
+    finding: str = ""
+
+    @classmethod
+    def of_fields(cls, values: Mapping[str, Any]) -> ClosingFacts:
+        """As the close dialogs' fields hold them (screens/queue_actions.responsible_fields,
+        and the finding where one is asked); a field not shown is empty."""
+
+        def text(name: str) -> str:
+            return str(values.get(name) or "")
+
+        return cls(
+            text("responsible_kind"),
+            text("responsible_department"),
+            text("responsible_staff"),
+            text("responsible_note"),
+            text("finding"),
+        )
+
+
+NO_FACTS = ClosingFacts()
+
+
 def close(
     desk: Desk,
     actor: Actor,
     complaint_id: str,
     *,
     outcome: str,
-    finding: str = "",
+    facts: ClosingFacts = NO_FACTS,
     satisfaction: str = "",
-    responsible_kind: str = "",
-    responsible_department: str = "",
-    responsible_staff: str = "",
-    responsible_note: str = "",
     finding_required: bool = True,
     late: LateApproval | None = None,
 ) -> ActionResult:
@@ -412,18 +457,8 @@ def close(
     causes differ, so it asks no finding. The day close asks for the reaction of every ticket
     closed that day."""
     check_outcome(desk, outcome, required=True)
-    apply = _closing(
-        desk,
-        actor,
-        outcome=outcome,
-        finding=finding,
-        satisfaction=satisfaction,
-        responsible_kind=responsible_kind,
-        responsible_department=responsible_department,
-        responsible_staff=responsible_staff,
-        responsible_note=responsible_note,
-        finding_required=finding_required,
-    )
+    apply = _closing(desk, actor, outcome, facts, satisfaction=satisfaction,
+                     finding_required=finding_required)  # fmt: skip
     return _act(desk, actor, complaint_id, apply, late)
 
 
@@ -433,79 +468,158 @@ def close_each(
     complaint_ids: Sequence[str],
     *,
     outcome: str,
-    responsible_kind: str = "",
-    responsible_department: str = "",
-    responsible_staff: str = "",
-    responsible_note: str = "",
+    facts: ClosingFacts = NO_FACTS,
     finding_required: bool = True,
     chunk: int = CLOSE_CHUNK,
+    hold: float = CLOSE_HOLD_S,
     progress: Progress = no_progress,
 ) -> dict[str, RuleViolation | None]:
     """结案 of many tickets with one outcome (a batch incident's close): each ticket exactly as
-    `close` closes it (its recusal, day lock, severity chain, event and clocks), but `chunk`
-    tickets per write transaction, each in a savepoint, so that a ticket the rules refuse
-    is rolled back alone and the others close. What each ticket came to (None: closed), in
-    order; `progress("close", done, total)` after each transaction. The responsible party and
-    `finding_required` as `close` takes them."""
+    `close` closes it (its recusal, day lock, severity chain, event and clocks, through the
+    same `_closing`), but up to `chunk` tickets per write transaction (fewer once it has held
+    the store `hold` seconds), with a pause between two for the other writers
+    (`_let_others_write`). What a close reads of each ticket (the ticket, its events, refunds
+    and extensions, the locked days) is read for the whole chunk at once (`_ChunkReads`), and
+    the chunk's changes are flushed once, at its commit; a ticket the rules refuse has its
+    changes undone alone (`_undo`) and the others close. What each ticket came to (None:
+    closed), in order; `progress("close", done, total)` after each transaction."""
     check_outcome(desk, outcome, required=True)
-    apply = _closing(
-        desk,
-        actor,
-        outcome=outcome,
-        responsible_kind=responsible_kind,
-        responsible_department=responsible_department,
-        responsible_staff=responsible_staff,
-        responsible_note=responsible_note,
-        finding_required=finding_required,
-    )
+    reads = _ChunkReads()
+    apply = _closing(desk, actor, outcome, facts, finding_required=finding_required,
+                     reads=reads)  # fmt: skip
     told: dict[str, RuleViolation | None] = {}
     progress("close", 0, len(complaint_ids))
-    for start in range(0, len(complaint_ids), chunk):
+    done = 0
+    while done < len(complaint_ids):
+        if done:
+            _let_others_write()
         refused: list[PermissionRefused] = []
-        with desk.write(actor.id) as session:
-            for complaint_id in complaint_ids[start : start + chunk]:
+        ids = complaint_ids[done : done + chunk]
+        with desk.write(actor.id) as session, session.no_autoflush:
+            started = time.perf_counter()
+            reads.load(session, ids, facts.staff)
+            for complaint_id in ids:
+                new = {id(o) for o in session.new}
+                dirty = {id(o) for o in session.dirty}
                 try:
-                    # Flushed where the close needs it (refresh_clocks) and at the savepoint's
-                    # end, not before each of the day lock's reads: a flush per ticket less.
-                    with session.begin_nested(), session.no_autoflush:
-                        _act_in(session, desk, actor, complaint_id, apply, None, None)
+                    _act_in(session, desk, actor, complaint_id, apply, None, None, reads=reads)
                 except RuleViolation as refusal:
+                    _undo(session, new, dirty)
                     told[complaint_id] = refusal
                     if isinstance(refusal, PermissionRefused):
                         refused.append(refusal)
                 else:
                     told[complaint_id] = None
+                done += 1
+                if time.perf_counter() - started >= hold:
+                    break  # short transactions: the rest in the next, after the others' turn
         # Audited like `close`'s own refusal, once what it refused is rolled back.
         for audited in refused:
             record_refusal(desk, audited)
-        progress("close", len(told), len(complaint_ids))
+        progress("close", done, len(complaint_ids))
     return told
+
+
+def _let_others_write() -> None:
+    """Between two of close_each's transactions, the other writers' turn: SQLite's busy
+    handler (sqliteDefaultBusyCallback) polls the write lock at most 100 ms apart, so a save
+    waiting on another terminal's connection takes the lock within this pause instead of
+    timing out (store busy) behind a long batch close that would take it again at once."""
+    time.sleep(WRITERS_GAP_S)
+
+
+def _undo(session: Session, new: set[int], dirty: set[int]) -> None:
+    """Undo what a refused ticket changed in close_each's unflushed transaction: the objects
+    it added are dropped and those it changed are expired (read again as stored: nothing of
+    this ticket was flushed), the other tickets' changes left as they are."""
+    for obj in list(session.new):
+        if id(obj) not in new:
+            session.expunge(obj)
+    for obj in list(session.dirty):
+        if id(obj) not in dirty:
+            session.expire(obj)
+
+
+@dataclass
+class _ChunkReads:
+    """What closing a ticket reads besides the ticket, for a chunk of tickets at once
+    (close_each): a few queries per chunk instead of a few per ticket. The tickets themselves
+    are read into the session (its identity map answers `session.get`)."""
+
+    events: dict[str, list[ComplaintEvent]] = field(default_factory=dict)
+    refunds: dict[str, list[Refund]] = field(default_factory=dict)
+    extensions: dict[str, list[DeadlineExtension]] = field(default_factory=dict)
+    staff_known: bool = False  # whether the responsible staff member is one of the store's
+    locked: dict[tuple[date, str], bool] = field(default_factory=dict)  # (day, terminal)
+
+    complaints: list[Complaint] = field(default_factory=list)  # held: the identity map is weak
+
+    def load(self, session: Session, ids: Sequence[str], staff_id: str) -> None:
+        chosen = list(ids)
+        self.complaints = list(
+            session.scalars(sa.select(Complaint).where(col(Complaint.id).in_(chosen)))
+        )
+        self.events, self.refunds, self.extensions = {i: [] for i in chosen}, {}, {}
+        for event in session.scalars(
+            sa.select(ComplaintEvent)
+            .where(col(ComplaintEvent.complaint_id).in_(chosen))
+            .order_by(col(ComplaintEvent.at), col(ComplaintEvent.id))  # as events_of
+        ):
+            self.events[event.complaint_id].append(event)
+        for refund in session.scalars(
+            sa.select(Refund)
+            .where(col(Refund.complaint_id).in_(chosen))
+            .order_by(col(Refund.verified_at), col(Refund.id))  # as refunds_of
+        ):
+            self.refunds.setdefault(refund.complaint_id, []).append(refund)
+        for extension in session.scalars(
+            sa.select(DeadlineExtension)
+            .where(col(DeadlineExtension.complaint_id).in_(chosen))
+            .order_by(col(DeadlineExtension.requested_at), col(DeadlineExtension.id))
+        ):
+            self.extensions.setdefault(extension.complaint_id, []).append(extension)
+        self.staff_known = bool(staff_id) and session.get(Staff, staff_id) is not None
+        # No day is signed off inside this transaction (it holds the write lock).
+        self.locked = {}
+
+    def clocks(self, session: Session, desk: Desk, c: Complaint, event: ComplaintEvent) -> None:
+        """refresh_clocks without its flush and its read: the events as read, and this one."""
+        events = sorted([*self.events[c.id], event], key=lambda e: (e.at, e.id))
+        values, _ = clock_values(session, desk, c, events)
+        for name, value in values.items():
+            if getattr(c, name) != value:
+                setattr(c, name, value)
 
 
 def _closing(
     desk: Desk,
     actor: Actor,
-    *,
     outcome: str,
-    finding: str = "",
+    facts: ClosingFacts,
+    *,
     satisfaction: str = "",
-    responsible_kind: str = "",
-    responsible_department: str = "",
-    responsible_staff: str = "",
-    responsible_note: str = "",
     finding_required: bool = True,
+    reads: _ChunkReads | None = None,
 ) -> Callable[[Session, Complaint, datetime], ComplaintEvent]:
-    """What 结案 does to one ticket, inside `_act`'s transaction."""
+    """What 结案 does to one ticket, inside `_act`'s transaction (or close_each's, reading
+    through `reads`)."""
     reaction = satisfaction_of(satisfaction) if satisfaction else None
+    finding = facts.finding
 
-    note_text = _note(responsible_note, "responsible_note", required=False)
+    note_text = _note(facts.note, "responsible_note", required=False)
 
     def apply(session: Session, c: Complaint, now: datetime) -> ComplaintEvent:
         if actor.id not in (c.owner_id, c.first_responder_id):
             require(actor, Permission.CLOSE_ANY, "status", subject=c.id)  # not theirs
-        _check_closable(desk, session, c)
+        if reads is None:
+            events, refunds = events_of(session, c.id), refunds_of(session, c.id)
+            staff_known = session.get(Staff, facts.staff) is not None
+        else:
+            events, refunds = reads.events[c.id], reads.refunds.get(c.id, [])
+            staff_known = reads.staff_known
+        _check_closable(desk, c, events, refunds)
         _move(c, Move.CLOSE)  # a ticket that cannot be closed says so before what it lacks
-        staff_ids = {responsible_staff} if session.get(Staff, responsible_staff) else set()
+        staff_ids = {facts.staff} if staff_known else set()
         # 责任界定 and the level-4 cause are asked of every ticket not solved on the spot;
         # a batch's close asks the party once for the whole incident (services/batches.py)
         findings = [p.code for p in desk.refdata.causes.children(c.cause_code)]
@@ -513,7 +627,7 @@ def _closing(
         errors: list[FieldError] = []  # both at their fields at once
         try:
             responsible = check_responsible(
-                responsible_kind, responsible_department or responsible_staff, note_text,
+                facts.responsible, facts.department or facts.staff, note_text,
                 desk.refdata.departments, staff_ids)  # fmt: skip
         except RuleViolation as refused:
             errors += refused.errors
@@ -526,8 +640,8 @@ def _closing(
             raise RuleViolation(errors)
         c.responsible_kind = responsible.value
         c.responsible_ref = {
-            ResponsibleKind.DEPARTMENT: responsible_department,
-            ResponsibleKind.STAFF: responsible_staff,
+            ResponsibleKind.DEPARTMENT: facts.department,
+            ResponsibleKind.STAFF: facts.staff,
         }.get(responsible, "")
         c.responsible_note = note_text
         responsible_data = {"responsible": c.responsible_kind,
@@ -538,7 +652,8 @@ def _closing(
         c.closed_at = now
         if reaction is not None:
             c.satisfaction = reaction.value
-        withdrawn = _withdraw_extensions(session, c, actor, now)
+        pending = extensions_of(session, c.id) if reads is None else reads.extensions.get(c.id, [])
+        withdrawn = _withdraw_extensions(session, pending, actor, now)
         return _event(
             c,
             "closed",
@@ -555,12 +670,14 @@ def _closing(
     return apply
 
 
-def _withdraw_extensions(session: Session, c: Complaint, actor: Actor, now: datetime) -> list[str]:
+def _withdraw_extensions(
+    session: Session, extensions: list[DeadlineExtension], actor: Actor, now: datetime
+) -> list[str]:
     """Closing withdraws the ticket's pending 延期申请 (its clocks stop: nothing is left to
     extend, and a request no one can decide would wait at every duty manager's sign-in);
     shown on the ticket as withdrawn, by whom and when. Their ids, for the closing event."""
     withdrawn = []
-    for e in extensions_of(session, c.id):
+    for e in extensions:
         if e.status == ExtensionStatus.PENDING.value:
             e.status = ExtensionStatus.WITHDRAWN.value
             e.decided_by, e.decided_at = actor.id, now
@@ -569,12 +686,13 @@ def _withdraw_extensions(session: Session, c: Complaint, actor: Actor, now: date
     return withdrawn
 
 
-def _check_closable(desk: Desk, session: Session, c: Complaint) -> None:
+def _check_closable(
+    desk: Desk, c: Complaint, events: list[ComplaintEvent], refunds: list[Refund]
+) -> None:
     """A 严重/重大 complaint is closed only once escalated to its level; 重大 only with its
     report form filed (DOMAIN.md, Escalation and supervision); no ticket while a refund is
     approved but not paid. Refused in words."""
-    check_closable_with_refunds(life_of(r) for r in refunds_of(session, c.id))
-    events = events_of(session, c.id)
+    check_closable_with_refunds(life_of(r) for r in refunds)
     if needs_investigation(c.internal, any(e.kind == "investigation" for e in events)):
         raise RuleViolation.single("status", "error.close.needs_investigation")
     chain = desk.refdata.escalation

@@ -162,6 +162,13 @@ def _settle(conn: sa.Connection, rule: UniqueRule, rows: Rows, stamps: Stamps) -
             winner = min(claimants, key=lambda i: (first[i], i))
         if winner in aliased[value]:  # it lost this value once; now it holds it
             _drop_alias(conn, rule, value, winner)
+        for holder in sorted(held[value] & rows.keys()):
+            # A stored holder this batch makes give the value up (a case retired on another
+            # terminal after the key was handed to it): freed first, or the merge's insert of
+            # the new claimant (inserts are written before updates) fails on the key.
+            if rows[holder].get(rule.column) != value:
+                conn.execute(sa.update(table).where(table.c.id == holder, column == value)
+                             .values({rule.column: rows[holder].get(rule.column)}))  # fmt: skip
         losers = sorted(claimants - {winner})
         for loser in losers:  # rename stored losers first: then every write below succeeds
             renamed = alias_value(value, loser)

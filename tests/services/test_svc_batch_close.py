@@ -18,7 +18,6 @@ from deskapp.domain.permissions import PermissionRefused
 from deskapp.services import followup
 from deskapp.services.batches import (
     BatchForm,
-    Responsible,
     claim_close,
     close_batch,
     closing_now,
@@ -27,6 +26,7 @@ from deskapp.services.batches import (
     unlink_from_batch,
 )
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.followup import ClosingFacts
 from deskapp.services.intake import take_complaint
 from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, Refusal
 
@@ -41,7 +41,7 @@ def desk(db_path: Path, clock: FrozenClock) -> Iterator[Desk]:
 
 
 # One responsible party for every ticket, as a batch close gives it (no level-4 finding asked).
-PARTY: dict = {"responsible_kind": "customer", "finding_required": False}
+PARTY: dict = {"facts": ClosingFacts("customer"), "finding_required": False}
 
 
 def _tickets(desk: Desk, actor: Actor, count: int, **extra: object) -> list[str]:
@@ -138,7 +138,7 @@ def test_the_batch_close_tells_its_progress_and_closes_through_close_each(
         link_to_batch(desk, actors["1001"], cid, batch.id)
     clock.advance(timedelta(hours=1))
     told: list[tuple[str, int, int | None]] = []
-    result = close_batch(desk, manager, batch.id, "光缆已修复", Responsible("customer"),
+    result = close_batch(desk, manager, batch.id, "光缆已修复", ClosingFacts("customer"),
                          progress=lambda *a: told.append(a))  # fmt: skip
     assert sorted(result.closed) == sorted(tickets) and not result.skipped
     assert told[0] == ("close", 0, 3) and told[-1] == ("close", 3, 3)
@@ -187,7 +187,7 @@ def test_a_second_close_of_a_batch_while_one_runs_is_refused_in_words_and_writes
     desk: Desk, actors: dict[str, Actor]
 ) -> None:
     batch_id, ids = _linked_batch(desk, actors, 2)
-    party = Responsible("department", "network")
+    party = ClosingFacts("department", "network")
     claim_close(desk, batch_id)  # a close running now (another screen of this desk)
     assert closing_now(desk, batch_id)
     before = len(_log(desk))
@@ -205,7 +205,7 @@ def test_a_close_interrupted_half_way_is_finished_with_its_first_outcome(
     """The desk killed mid-close: the batch keeps the outcome it was closing with, the claim is
     let go, and the next close writes that outcome, not the one typed again."""
     batch_id, ids = _linked_batch(desk, actors, 3)
-    party = Responsible("department", "network")
+    party = ClosingFacts("department", "network")
     real = followup.close_each
 
     def half(desk: Desk, actor: Actor, cids: list[str], **kw: object) -> object:
@@ -248,7 +248,7 @@ def test_a_link_is_undone_with_a_reason_while_the_batch_is_open_and_said_by_an_e
     assert not_linked.value.errors[0].key == "error.batch.not_linked"
     # The batch's close leaves the unlinked ticket alone; a closed batch keeps its tickets.
     result = close_batch(
-        desk, actors["2001"], batch_id, "已恢复", Responsible("department", "network")
+        desk, actors["2001"], batch_id, "已恢复", ClosingFacts("department", "network")
     )
     assert result.closed == [other]
     before = len(_log(desk))
@@ -256,3 +256,100 @@ def test_a_link_is_undone_with_a_reason_while_the_batch_is_open_and_said_by_an_e
         unlink_from_batch(desk, handler, other, "事后取消")
     assert closed.value.errors[0].key == "error.batch.not_open"
     assert len(_log(desk)) == before
+
+
+OTHER_WRITER = Path(__file__).with_name("other_writer.py")
+
+
+def test_another_process_saves_while_a_long_batch_close_runs(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 18: a long batch close held the store so long that another terminal's save timed
+    out (store busy). The close commits in short transactions and pauses between them, so a
+    save from another process, started while the close runs, gets the store in its turn. Not
+    timed: the other process's busy timeout (1 s, shorter than the close) is what it must meet
+    without failing; each ticket's close is slowed here to make the close long."""
+    import subprocess
+    import sys
+    import time
+
+    manager = actors["2001"]
+    batch = open_batch(desk, manager, BatchForm(title="城东基站故障", cause_code="NET.OUTAGE"))
+    tickets = _tickets(desk, actors["1001"], 50, cause_code="NET.OUTAGE.AREA",
+                       batch_id=batch.id)  # fmt: skip
+    other = take_complaint(desk, actors["1002"], valid_form(desk, contact_phone="13911114444")).id
+    clock.advance(timedelta(hours=1))
+    real_clocks = followup._ChunkReads.clocks
+    child = subprocess.Popen(
+        [sys.executable, str(OTHER_WRITER), str(desk.path), clock.now().isoformat(), other,
+         "1000"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    committed, asked = [], []
+
+    def slow_clocks(self: followup._ChunkReads, *args: object) -> None:
+        if committed and not asked:
+            # In the second transaction, while it holds the store: the other save starts
+            # waiting for the lock now (not in the moment between two transactions).
+            asked.append(len(committed))
+            assert child.stdin is not None
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        time.sleep(0.05)  # 50 tickets: a close of 2.5 s, in transactions of 0.4 s
+        real_clocks(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(followup._ChunkReads, "clocks", slow_clocks)
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready"
+        result = close_batch(
+            desk, manager, batch.id, "光缆已修复", ClosingFacts("customer"),
+            progress=lambda step, done, total: committed.append(done) if done else None,
+        )  # fmt: skip
+        assert asked  # asked while the close ran
+        out = child.stdout.read()
+        child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert out.strip() == "saved"
+    assert sorted(result.closed) == sorted(tickets)
+    with desk.read() as s:
+        kinds = s.scalars(sa.select(ComplaintEvent.kind).where(
+            ComplaintEvent.complaint_id == other)).all()  # fmt: skip
+    assert "contact" in kinds
+
+
+def test_a_ticket_refused_after_its_status_moved_is_undone_alone_in_its_transaction(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
+) -> None:
+    """close_each flushes a transaction's tickets once, at its commit: a ticket refused after
+    the close had moved its status (here its cause has no such level-4 finding) is put back
+    as stored, while the tickets before and after it in the same transaction close, one of
+    them withdrawing its pending extension as `close` would."""
+    from deskapp.store.models import DeadlineExtension
+
+    handler = actors["1001"]
+    first, last = _tickets(desk, handler, 2)  # NET.COVER.INDOOR
+    other = take_complaint(desk, handler, valid_form(
+        desk, contact_phone="13911115555", cause_code="NET.OUTAGE.AREA")).id  # fmt: skip
+    followup.request_extension(desk, handler, first, clock="resolution_general",
+                               new_due="2026-11-30 17:00", reason="等待核查话单")  # fmt: skip
+    clock.advance(timedelta(hours=1))
+    before = _log(desk)
+    facts = ClosingFacts("customer", finding="NET.COVER.INDOOR.BTS_FAULT")
+    result = followup.close_each(desk, handler, [first, other, last], outcome="已修复",
+                                 facts=facts, chunk=10)  # fmt: skip
+    assert result[first] is None and result[last] is None
+    refusal = result[other]
+    assert refusal is not None and refusal.errors[0].key == "error.cause.unknown"
+    with desk.read() as s:
+        stored = {c.id: c for c in s.scalars(sa.select(Complaint))}
+        (extension,) = s.scalars(sa.select(DeadlineExtension)).all()
+    assert (stored[other].status, stored[other].outcome, stored[other].closed_at) == (
+        "open", "", None)  # fmt: skip
+    assert stored[first].status == stored[last].status == "closed"
+    assert extension.status == "withdrawn"
+    new = _log(desk)[len(before) :]
+    assert other not in {r.entity_id for r in new}
+    assert len({r.txn_id for r in new}) == 1

@@ -44,7 +44,7 @@ def desk(db_path: Path, clock: FrozenClock) -> Iterator[Desk]:
 def _case(desk: Desk, actors: dict[str, Actor], cause: str, lesson: str, phone: str) -> str:
     handler = actors["1001"]
     ticket = take_complaint(desk, handler, valid_form(desk, cause_code=cause, contact_phone=phone))
-    followup.close(desk, handler, ticket.id, outcome="已处理", **closing_facts(desk, ticket.id))
+    followup.close(desk, handler, ticket.id, outcome="已处理", facts=closing_facts(desk, ticket.id))
     mark_case(desk, actors["2001"], ticket.id, lesson)
     return ticket.ticket_no
 
@@ -148,7 +148,7 @@ def _private_case(desk: Desk, actors: dict[str, Actor]) -> str:
         desk, cause_code=BILLING, contact_phone="13812345678", service_number="gzkd8812AB",
         customer_name="顾先生", content=PRIVATE, demand="回电 13812345678"))  # fmt: skip
     followup.close(desk, handler, ticket.id, outcome="已向GZKD8812AB退费",
-                   **closing_facts(desk, ticket.id))  # fmt: skip
+                   facts=closing_facts(desk, ticket.id))  # fmt: skip
     mark_case(desk, actors["2001"], ticket.id, "先查详单")
     return ticket.ticket_no
 

@@ -299,7 +299,7 @@ def test_the_history_lists_everything_newest_first_a_page_at_a_time(
         first.id,
         outcome="已退费",
         satisfaction="satisfied",
-        **closing_facts(desk, first.id),
+        facts=closing_facts(desk, first.id),
     )
     clock.advance(timedelta(days=1))
     followup.record_visit(desk, handler, first.id, satisfaction="satisfied", note="满意")
@@ -371,7 +371,8 @@ def test_only_managers_open_a_batch_and_intake_finds_it_by_cause(
 def test_closing_a_batch_closes_every_open_ticket_through_the_ordinary_close(
     desk: Desk, clock: FrozenClock, actors: dict[str, Actor], make_form: Form
 ) -> None:
-    from deskapp.services.batches import Responsible, batches, close_batch, link_to_batch
+    from deskapp.services.batches import batches, close_batch, link_to_batch
+    from deskapp.services.followup import ClosingFacts
 
     manager, handler = actors["2001"], actors["1001"]
     batch = outage(desk, manager)
@@ -386,11 +387,13 @@ def test_closing_a_batch_closes_every_open_ticket_through_the_ordinary_close(
         severity="major", batch_id=batch.id))  # fmt: skip
     done = take_complaint(desk, handler, make_form(contact_phone="13900003333",
                           cause_code="NET.OUTAGE.AREA", batch_id=batch.id))  # fmt: skip
-    followup.close(desk, handler, done.id, outcome="客户自行恢复", **closing_facts(desk, done.id))
+    followup.close(
+        desk, handler, done.id, outcome="客户自行恢复", facts=closing_facts(desk, done.id)
+    )
     assert [(v.tickets, v.open_tickets) for v in batches(desk)] == [(4, 3)]
     clock.advance(timedelta(hours=3))
     result = close_batch(
-        desk, manager, batch.id, "光缆已修复,信号恢复", Responsible("department", "network")
+        desk, manager, batch.id, "光缆已修复,信号恢复", ClosingFacts("department", "network")
     )
     assert sorted(result.closed) == sorted([at_intake.id, later.id])
     assert {k: v.key for k, v in result.skipped.items()} == {major.id: "error.close.needs_level"}
@@ -415,7 +418,8 @@ def test_closing_a_batch_closes_every_open_ticket_through_the_ordinary_close(
 def test_a_closed_batch_lists_the_tickets_kept_open_and_closes_them_later_with_its_outcome(
     desk: Desk, clock: FrozenClock, actors: dict[str, Actor], make_form: Form
 ) -> None:
-    from deskapp.services.batches import Responsible, batches, close_batch
+    from deskapp.services.batches import batches, close_batch
+    from deskapp.services.followup import ClosingFacts
 
     manager, handler = actors["2001"], actors["1001"]
     batch = outage(desk, manager)
@@ -424,13 +428,13 @@ def test_a_closed_batch_lists_the_tickets_kept_open_and_closes_them_later_with_i
         cause_code="NET.OUTAGE.AREA", batch_id=batch.id, accused_staff_id=manager.id))  # fmt: skip
     clock.advance(timedelta(hours=3))
     result = close_batch(
-        desk, manager, batch.id, "光缆已修复,信号恢复", Responsible("department", "network")
+        desk, manager, batch.id, "光缆已修复,信号恢复", ClosingFacts("department", "network")
     )
     assert result.closed == [] and [no for no, _ in result.kept] == [about.ticket_no]
     assert all(why.key.startswith("error.") for _, why in result.kept)
     assert batches(desk)[0].batch.status == "closed"
     # Another manager closes what the batch left open, with the batch's own outcome.
-    again = close_batch(desk, actors["3001"], batch.id, "", Responsible("customer"))
+    again = close_batch(desk, actors["3001"], batch.id, "", ClosingFacts("customer"))
     assert again.closed == [about.id] and again.kept == []
     assert stored(desk, about.id).outcome == "光缆已修复,信号恢复"
     assert batches(desk)[0].open_tickets == 0
@@ -471,7 +475,7 @@ def test_a_manager_marks_a_closed_ticket_and_the_page_leaves_the_customer_out(
         mark_case(desk, manager, ticket.id, "先查证后退费")
     assert still_open.value.errors[0].key == "error.case.not_closed"
     followup.close(
-        desk, handler, ticket.id, outcome="已双倍返还 60 元", **closing_facts(desk, ticket.id)
+        desk, handler, ticket.id, outcome="已双倍返还 60 元", facts=closing_facts(desk, ticket.id)
     )
     with pytest.raises(PermissionRefused):
         mark_case(desk, handler, ticket.id, "先查证后退费")
@@ -479,7 +483,9 @@ def test_a_manager_marks_a_closed_ticket_and_the_page_leaves_the_customer_out(
     other = take_complaint(
         desk, handler, make_form(contact_phone="13700001111", cause_code=WAITING)
     )
-    followup.close(desk, handler, other.id, outcome="已增开窗口", **closing_facts(desk, other.id))
+    followup.close(
+        desk, handler, other.id, outcome="已增开窗口", facts=closing_facts(desk, other.id)
+    )
     mark_case(desk, manager, other.id, "高峰期提前增开窗口")
     assert [c.ticket_no for c in find_cases(desk, "BILLINFO")] == [ticket.ticket_no]
     assert [c.ticket_no for c in find_cases(desk, words="窗口")] == [other.ticket_no]

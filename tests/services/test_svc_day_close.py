@@ -111,7 +111,7 @@ def test_each_checklist_rule(desk: Desk, actors: dict[str, Actor], clock: Frozen
     shifts.open_shift(desk, handler)
     open_id = _open(desk, handler)
     closed_id = _open(desk, handler, contact_phone="13600001111")
-    followup.close(desk, handler, closed_id, outcome="已解决", **closing_facts(desk, closed_id))
+    followup.close(desk, handler, closed_id, outcome="已解决", facts=closing_facts(desk, closed_id))
     opinion_book.add_entry(desk, handler, EntryForm(page="1", line="1", content="意见"))
     rules = _rules(desk)
     assert rules == {
@@ -140,7 +140,7 @@ def test_sign_off_is_refused_with_the_gaps_then_locks_the_day(
 ) -> None:
     handler = actors["1001"]
     closed_id = _open(desk, handler)
-    followup.close(desk, handler, closed_id, outcome="已解决", **closing_facts(desk, closed_id))
+    followup.close(desk, handler, closed_id, outcome="已解决", facts=closing_facts(desk, closed_id))
     with pytest.raises(RuleViolation) as refused:
         day_close.sign_off(desk, DAY, "2001", "8888")
     assert "error.day.gap_satisfaction" in set(refused.value.keys())

@@ -145,7 +145,7 @@ def _take(desk: Desk, actor: Actor, **overrides: Any) -> str:
 def _closed(desk: Desk, actor: Actor, **overrides: Any) -> str:
     cid = _take(desk, actor, **overrides)
     followup.close(
-        desk, actor, cid, outcome="已解决", satisfaction="satisfied", **closing_facts(desk, cid)
+        desk, actor, cid, outcome="已解决", satisfaction="satisfied", facts=closing_facts(desk, cid)
     )
     return cid
 
@@ -262,7 +262,7 @@ def _file_report(desk: Desk, actors: dict[str, Actor]) -> Call:
 def _complete(desk: Desk, actors: dict[str, Actor]) -> Call:
     cid = _take(desk, actors["1001"])
     followup.close(
-        desk, actors["1001"], cid, outcome="已解决", **closing_facts(desk, cid)
+        desk, actors["1001"], cid, outcome="已解决", facts=closing_facts(desk, cid)
     )  # satisfaction left out
     return lambda late: day_close.complete_record(
         desk, actors["1001"], cid, satisfaction="satisfied", late=late
@@ -381,8 +381,7 @@ RECIPES: dict[str, Callable[[Desk, dict[str, Actor]], Call]] = {
         followup.close,
         outcome="已解决",
         satisfaction="satisfied",
-        responsible_kind="customer",
-        finding=f"{CAUSE}.BTS_FAULT",
+        facts=followup.ClosingFacts("customer", finding=f"{CAUSE}.BTS_FAULT"),
     ),
     "followup.record_visit": _on_ticket(followup.record_visit, _closed, satisfaction="satisfied"),
     "followup.pause_clocks": _pause,
@@ -504,7 +503,7 @@ def test_following_up_a_ticket_of_an_earlier_signed_off_day_needs_no_approval(
         cid,
         outcome="已解决",
         satisfaction="satisfied",
-        **closing_facts(desk, cid),
+        facts=closing_facts(desk, cid),
     )
     assert not _late_changes(desk)
 

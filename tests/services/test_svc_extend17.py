@@ -211,7 +211,7 @@ def test_no_extension_on_a_closed_ticket(desk: Desk, actors: dict[str, Actor]) -
     cid = take(desk, me)
     ext = ask(desk, me, cid)
     fu.close(desk, me, cid, outcome="已恢复信号", satisfaction="satisfied",
-             **closing_facts(desk, cid))  # fmt: skip
+             facts=closing_facts(desk, cid))  # fmt: skip
     assert refused(desk, fu.request_extension, me, cid, clock=RESOLUTION,
                    new_due="2026-11-30 17:00", reason="等待") == {
         "status": "error.extension.closed_ticket"}  # fmt: skip

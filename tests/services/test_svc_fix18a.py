@@ -110,7 +110,7 @@ def test_the_accused_manager_adding_the_hidden_number_is_refused_without_learnin
 def _closed(desk: Desk, actors: dict[str, Actor]) -> str:
     handler = actors["1001"]
     ticket = take_complaint(desk, handler, valid_form(desk))
-    followup.close(desk, handler, ticket.id, outcome="已处理", **closing_facts(desk, ticket.id))
+    followup.close(desk, handler, ticket.id, outcome="已处理", facts=closing_facts(desk, ticket.id))
     return ticket.id
 
 

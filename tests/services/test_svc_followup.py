@@ -188,9 +188,7 @@ def test_a_ticket_followed_from_intake_to_return_visit(
         me,
         cid,
         outcome="已退还多收费用",
-        finding="NET.COVER.INDOOR.BTS_FAULT",
-        responsible_kind="department",
-        responsible_department="network",
+        facts=fu.ClosingFacts("department", "network", finding="NET.COVER.INDOOR.BTS_FAULT"),
     )
     assert (e.kind, e.note) == ("closed", "已退还多收费用")
     assert data(e) == {
@@ -232,8 +230,7 @@ ANY_ACTION: list[tuple[Callable[..., Any], dict[str, Any]]] = [
         fu.close,
         {
             "outcome": "处理完毕",
-            "responsible_kind": "customer",
-            "finding": "NET.COVER.INDOOR.BTS_FAULT",
+            "facts": fu.ClosingFacts("customer", finding="NET.COVER.INDOOR.BTS_FAULT"),
         },
     ),
     (fu.pause_clocks, {"until": "2026-11-25 10:00", "reason": "customer_request", "note": "x"}),
@@ -330,7 +327,7 @@ def test_a_second_department_returns_the_ticket_to_dispatched(
 
 def test_dispatching_a_closed_ticket_is_impossible(desk: Desk, handler: Actor) -> None:
     cid = take(desk, handler).id
-    fu.close(desk, handler, cid, outcome="已解决", **closing_facts(desk, cid))
+    fu.close(desk, handler, cid, outcome="已解决", facts=closing_facts(desk, cid))
     assert refused(desk, fu.dispatch, handler, cid, department="network", note="派单") == {
         "error.status.impossible"
     }
@@ -375,7 +372,7 @@ def test_escalation_goes_one_level_at_a_time_to_the_top(
 
 def test_a_closed_ticket_is_not_escalated(desk: Desk, handler: Actor) -> None:
     cid = take(desk, handler).id
-    fu.close(desk, handler, cid, outcome="已解决", **closing_facts(desk, cid))
+    fu.close(desk, handler, cid, outcome="已解决", facts=closing_facts(desk, cid))
     assert refused(desk, fu.escalate, handler, cid, note="上报") == {"error.escalate.closed"}
     assert stored(desk, cid).escalation_level == 0
 
@@ -474,7 +471,12 @@ def test_the_finding_must_be_a_level_4_child_of_the_cause(
 ) -> None:
     cid = take(desk, handler).id
     assert refused(
-        desk, fu.close, handler, cid, outcome="已解决", finding=finding, responsible_kind="customer"
+        desk,
+        fu.close,
+        handler,
+        cid,
+        outcome="已解决",
+        facts=fu.ClosingFacts("customer", finding=finding),
     ) == {"error.cause.unknown"}
 
 
@@ -483,13 +485,18 @@ def test_a_level_4_cause_under_another_parent_is_not_a_finding(desk: Desk, handl
     finding = "NET.COVER.OUTDOOR.RURAL"
     assert desk.refdata.causes.path(finding).level == 4
     assert refused(
-        desk, fu.close, handler, cid, outcome="已解决", finding=finding, responsible_kind="customer"
+        desk,
+        fu.close,
+        handler,
+        cid,
+        outcome="已解决",
+        facts=fu.ClosingFacts("customer", finding=finding),
     ) == {"error.cause.unknown"}
 
 
 def test_closing_a_closed_ticket_is_impossible(desk: Desk, handler: Actor) -> None:
     cid = take(desk, handler).id
-    fu.close(desk, handler, cid, outcome="已解决", **closing_facts(desk, cid))
+    fu.close(desk, handler, cid, outcome="已解决", facts=closing_facts(desk, cid))
     assert refused(desk, fu.close, handler, cid, outcome="再结案") == {"error.status.impossible"}
 
 
@@ -498,7 +505,7 @@ def test_closing_a_closed_ticket_is_impossible(desk: Desk, handler: Actor) -> No
 
 def closed_ticket(desk: Desk, actor: Actor, **overrides: Any) -> str:
     cid = take(desk, actor, **overrides).id
-    fu.close(desk, actor, cid, outcome="已解决", **closing_facts(desk, cid))
+    fu.close(desk, actor, cid, outcome="已解决", facts=closing_facts(desk, cid))
     return cid
 
 
@@ -552,7 +559,7 @@ def test_an_unsatisfied_visit_reopens_the_ticket_and_restarts_its_clocks(
     cid = take(desk, handler, channel=Channel.HOTLINE.value).id
     fu.dispatch(desk, handler, cid, department="network", note="派单")
     fu.log_contact(desk, handler, cid, reached=True, note="已联系")
-    fu.close(desk, handler, cid, outcome="已优化基站", **closing_facts(desk, cid))
+    fu.close(desk, handler, cid, outcome="已优化基站", facts=closing_facts(desk, cid))
     clock.set(local(11, 26, 15, 0))  # Thursday
     before = history(desk, cid)
 
@@ -579,7 +586,7 @@ def test_an_unsatisfied_visit_reopens_the_ticket_and_restarts_its_clocks(
     ]
 
     # The second round ends with a satisfied customer.
-    fu.close(desk, handler, cid, outcome="新建室分系统", **closing_facts(desk, cid))
+    fu.close(desk, handler, cid, outcome="新建室分系统", facts=closing_facts(desk, cid))
     assert due(desk, cid) == ("return_visit", local(12, 7, 17, 30))
     fu.record_visit(desk, handler, cid, satisfaction="satisfied")
     c = stored(desk, cid)
@@ -755,7 +762,7 @@ def test_care_follow_ups_only_for_external_complaints(desk: Desk, handler: Actor
     cid = take(desk, handler, internal=True).id  # staff about staff
     fu.record_investigation(desk, handler, cid, facts="还原的事实", responsible="刘洋",
                             result="致歉", improvement="培训")  # fmt: skip
-    fu.close(desk, handler, cid, outcome="已解决", **closing_facts(desk, cid))
+    fu.close(desk, handler, cid, outcome="已解决", facts=closing_facts(desk, cid))
     assert refused(desk, fu.record_care, handler, cid, note="关怀") == {"error.care.not_due"}
     walk_in = closed_ticket(desk, handler)  # a customer's: external, whatever the channel
     assert once(desk, fu.record_care, handler, walk_in, note="关怀").kind == "care"
@@ -769,7 +776,7 @@ def test_care_follow_ups_wait_for_the_complaint_to_be_solved(desk: Desk, handler
 def test_three_care_follow_ups_then_no_more(desk: Desk, clock: FrozenClock, handler: Actor) -> None:
     cid = take(desk, handler).id  # a walk-in customer's complaint
     fu.close(
-        desk, handler, cid, outcome="已赔礼道歉并解决", **closing_facts(desk, cid)
+        desk, handler, cid, outcome="已赔礼道歉并解决", facts=closing_facts(desk, cid)
     )  # Tue 10:00
     assert due(desk, cid) == ("return_visit", local(12, 3, 17, 30))
     clock.set(local(11, 27, 11, 0))
@@ -859,7 +866,7 @@ def test_a_reopened_round_only_hears_from_departments_dispatched_in_it(
     cid = take(desk, handler).id
     fu.dispatch(desk, handler, cid, department="billing", note="派单")
     fu.department_reply(desk, handler, cid, department="billing", content="已退费", final=True)
-    fu.close(desk, handler, cid, outcome="已退费", **closing_facts(desk, cid))
+    fu.close(desk, handler, cid, outcome="已退费", facts=closing_facts(desk, cid))
     fu.record_visit(desk, handler, cid, satisfaction="unsatisfied", reopen_cause="overdue")
     fu.dispatch(desk, handler, cid, department="network", note="这次是信号问题")
     reply = {"content": "迟到的回复", "final": False}
@@ -877,7 +884,7 @@ def test_a_return_visit_reached_the_customer_so_unreached_attempts_count_afresh(
     cid = take(desk, handler).id
     fu.log_contact(desk, handler, cid, reached=False, note="未接")
     fu.log_contact(desk, handler, cid, reached=False, note="未接")
-    fu.close(desk, handler, cid, outcome="已解决", **closing_facts(desk, cid))
+    fu.close(desk, handler, cid, outcome="已解决", facts=closing_facts(desk, cid))
     fu.record_visit(desk, handler, cid, satisfaction="unsatisfied", note="客户电话里表示不满",
                     reopen_cause="broken_promise")  # fmt: skip
     pause = {"until": "2026-11-26 10:00", "reason": "unreachable", "note": "无人接听"}

@@ -425,7 +425,7 @@ def _probe_case(desk, actors, role):
     actor = actors[_as_role(role)]
     ticket = _open_ticket(desk, actors["1001"])
     followup.close(
-        desk, actors["1001"], ticket.id, outcome="已解决", **closing_facts(desk, ticket.id)
+        desk, actors["1001"], ticket.id, outcome="已解决", facts=closing_facts(desk, ticket.id)
     )
     return actor, ticket.id, lambda: mark_case(desk, actor, ticket.id, "先听完再解释")
 
@@ -439,7 +439,7 @@ def _probe_close_any(desk, actors, role):
         actor,
         ticket.id,
         lambda: followup.close(
-            desk, actor, ticket.id, outcome="已解决", **closing_facts(desk, ticket.id)
+            desk, actor, ticket.id, outcome="已解决", facts=closing_facts(desk, ticket.id)
         ),
     )
 
@@ -550,9 +550,13 @@ def test_a_supervisor_does_not_close_a_handlers_ticket(desk, actors) -> None:
     for work_no in ("4001", "4002"):
         with pytest.raises(PermissionRefused) as refused:
             followup.close(
-                desk, actors[work_no], ticket.id, outcome="已解决", **closing_facts(desk, ticket.id)
+                desk,
+                actors[work_no],
+                ticket.id,
+                outcome="已解决",
+                facts=closing_facts(desk, ticket.id),
             )
         assert "无权" in error_text(refused.value.errors[0])
     assert followup.close(
-        desk, actors["1001"], ticket.id, outcome="已解决", **closing_facts(desk, ticket.id)
+        desk, actors["1001"], ticket.id, outcome="已解决", facts=closing_facts(desk, ticket.id)
     ).complaint.closed_at

@@ -67,7 +67,7 @@ def hall(desk: Desk, clock: FrozenClock, actors: dict[str, Actor]) -> dict[str, 
     c = take(desk, colleague, contact_phone="13900000002", channel=Channel.HOTLINE.value)
     clock.advance(timedelta(minutes=5))
     d = take(desk, me, contact_phone="13900000003")
-    fu.close(desk, me, d, outcome="已解决", **closing_facts(desk, d))
+    fu.close(desk, me, d, outcome="已解决", facts=closing_facts(desk, d))
     clock.advance(timedelta(minutes=5))
     e = take(
         desk,

@@ -173,7 +173,7 @@ def test_no_refund_without_the_verified_step_and_who_verified_it(
 def test_no_refund_on_a_closed_ticket(desk: Desk, actors: dict[str, Actor]) -> None:
     me = actors["1001"]
     cid = take(desk, me)
-    fu.close(desk, me, cid, outcome="已解决", **closing_facts(desk, cid))
+    fu.close(desk, me, cid, outcome="已解决", facts=closing_facts(desk, cid))
     assert refused(desk, fu.record_refund, me, cid, form()) == {
         "status": "error.refund.closed_ticket"}  # fmt: skip
 
@@ -336,7 +336,7 @@ def test_no_close_while_a_refund_is_approved_but_unpaid(
     assert refund_state(refund.paid_at, refund.told_at) is RefundState.TOLD
     assert refused(desk, fu.tell_refund, me, cid, refund_id=refund.id, note="再次告知") == {
         "refund": "error.refund.already_told"}  # fmt: skip
-    fu.close(desk, me, cid, outcome="已退费并告知客户", **closing_facts(desk, cid))
+    fu.close(desk, me, cid, outcome="已退费并告知客户", facts=closing_facts(desk, cid))
 
 
 def test_a_refund_of_another_ticket_is_refused(desk: Desk, actors: dict[str, Actor]) -> None:

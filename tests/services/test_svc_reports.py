@@ -200,7 +200,7 @@ def dataset(desk: Desk, clock: FrozenClock, actors: dict[str, Actor], tmp_path: 
         t3,
         outcome="已核实通话时长并解释",
         satisfaction="declined",
-        **closing_facts(desk, t3),
+        facts=closing_facts(desk, t3),
     )
     t4 = ids["T4"] = take(desk, clock, zhang, "2026-11-05 10:00", contact_phone="13800000004").id
     at(clock, "2026-11-05 10:20")
@@ -208,7 +208,7 @@ def dataset(desk: Desk, clock: FrozenClock, actors: dict[str, Actor], tmp_path: 
     at(clock, "2026-11-05 11:00")
     followup.department_reply(desk, zhang, t4, department="network", content="已修复", final=True)
     at(clock, "2026-11-05 11:30")
-    followup.close(desk, zhang, t4, outcome="基站已修复", **closing_facts(desk, t4))
+    followup.close(desk, zhang, t4, outcome="基站已修复", facts=closing_facts(desk, t4))
     at(clock, "2026-11-06 10:00")
     followup.record_visit(desk, zhang, t4, satisfaction="satisfied")
     t5 = ids["T5"] = take(
@@ -221,7 +221,7 @@ def dataset(desk: Desk, clock: FrozenClock, actors: dict[str, Actor], tmp_path: 
         cause_code="TARIFF.PLAN.UNCLEAR",
     ).id
     at(clock, "2026-11-09 15:00")
-    followup.close(desk, liu, t5, outcome="已解释", **closing_facts(desk, t5))
+    followup.close(desk, liu, t5, outcome="已解释", facts=closing_facts(desk, t5))
     at(clock, "2026-11-10 10:00")
     followup.record_visit(desk, liu, t5, satisfaction="unsatisfied", reopen_cause="overdue")
     at(clock, "2026-11-11 10:00")
@@ -237,7 +237,7 @@ def dataset(desk: Desk, clock: FrozenClock, actors: dict[str, Actor], tmp_path: 
     at(clock, "2026-11-17 10:10")
     followup.dispatch(desk, zhang, t6, department="network", note="请查")
     at(clock, "2026-11-17 16:00")
-    followup.close(desk, zhang, t6, outcome="已优化", **closing_facts(desk, t6))
+    followup.close(desk, zhang, t6, outcome="已优化", facts=closing_facts(desk, t6))
     at(clock, "2026-11-18 10:00")
     followup.record_visit(
         desk,

@@ -44,6 +44,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -112,11 +113,11 @@ def month(desk: Desk, clock: FrozenClock, actors: dict[str, Actor]) -> dict[str,
         return taken(name, who, day, solved_on_spot=True, outcome="当场解决",
                      satisfaction="satisfied", promised_reply_at="", **form)  # fmt: skip
 
-    def contacted_and_closed(cid: str, who: Actor, **close: Any) -> None:
+    def contacted_and_closed(cid: str, who: Actor, **party: str) -> None:
         fu.log_contact(desk, who, cid, reached=True, note="已联系客户")
-        close.setdefault("responsible_kind", "customer")  # 责任界定, required at closing
-        close.setdefault("finding", closing_facts(desk, cid).get("finding", ""))
-        fu.close(desk, who, cid, outcome="已解决", **close)
+        # 责任界定 (the customer unless said), required at closing
+        facts = replace(closing_facts(desk, cid), responsible="customer", department="")
+        fu.close(desk, who, cid, outcome="已解决", facts=replace(facts, **party))
 
     at(clock, 1)
     batch = open_batch(
@@ -129,8 +130,7 @@ def month(desk: Desk, clock: FrozenClock, actors: dict[str, Actor]) -> dict[str,
     # B: Fri 11-20, one hour late, closed on the billing centre
     b = taken("B", liu, 20)
     at(clock, 20, 16)
-    contacted_and_closed(b, liu, responsible_kind="department",
-                         responsible_department="billing")  # fmt: skip
+    contacted_and_closed(b, liu, responsible="department", department="billing")
     # C: over the weekend
     c = taken("C", zhang, 21)
     at(clock, 22, 12)
@@ -370,9 +370,9 @@ def test_a_third_party_held_responsible_is_not_the_halls_own(
     cid = take_complaint(desk, liu, valid_form(desk)).id
     at(clock, 20, 16)
     fu.log_contact(desk, liu, cid, reached=True, note="已联系客户")
-    fu.close(desk, liu, cid, outcome="已解决", responsible_kind="third_party",
-             responsible_note="银行代扣重复扣款",
-             finding=closing_facts(desk, cid).get("finding", ""))  # fmt: skip
+    fu.close(desk, liu, cid, outcome="已解决", facts=replace(
+        closing_facts(desk, cid), responsible="third_party", department="",
+        note="银行代扣重复扣款"))  # fmt: skip
     clock.set(datetime(2026, 11, 24, 10, 0, tzinfo=TZ))
     report = full(desk)
     got = rows(report, "accountability")

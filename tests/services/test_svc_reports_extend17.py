@@ -69,7 +69,7 @@ def report(desk: Desk, clock: FrozenClock, actors: dict[str, Actor]) -> Report:
     def close(cid: str, day: int, hour: int) -> None:
         at(clock, day, hour)
         fu.close(desk, me, cid, outcome="已处理", satisfaction="satisfied",
-                 **closing_facts(desk, cid))  # fmt: skip
+                 facts=closing_facts(desk, cid))  # fmt: skip
 
     def extend(cid: str, day: int, until: str, decision: str = "approve") -> None:
         at(clock, day, 10, 30)

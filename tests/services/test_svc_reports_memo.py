@@ -86,7 +86,11 @@ def test_later_moment_and_changed_tickets_agree_with_the_full_computation(
     clock.set(NOW + timedelta(days=3, hours=6))
     # T0 is 刘洋's: only its owner (or a manager) closes it
     followup.close(
-        desk, actors["1002"], dataset["T0"], outcome="已处理", **closing_facts(desk, dataset["T0"])
+        desk,
+        actors["1002"],
+        dataset["T0"],
+        outcome="已处理",
+        facts=closing_facts(desk, dataset["T0"]),
     )
     _same_as_full(desk)
     take(desk, clock, zhang, "2026-11-27 10:00", contact_phone="13800000099")

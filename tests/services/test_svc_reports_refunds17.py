@@ -143,11 +143,11 @@ def test_reopens_are_counted_by_cause(
     first = take_complaint(desk, me, valid_form(desk, contact_phone="13800000011")).id
     second = take_complaint(desk, me, valid_form(desk, contact_phone="13800000012")).id
     for round_no, cause in enumerate(["overdue", "overdue"]):
-        fu.close(desk, me, first, outcome="已处理", **closing_facts(desk, first))
+        fu.close(desk, me, first, outcome="已处理", facts=closing_facts(desk, first))
         at(clock, 11 + round_no)
         fu.record_visit(desk, me, first, satisfaction="unsatisfied", reopen_cause=cause,
                         note="超时未处理")  # fmt: skip
-    fu.close(desk, me, second, outcome="已处理", **closing_facts(desk, second))
+    fu.close(desk, me, second, outcome="已处理", facts=closing_facts(desk, second))
     fu.record_visit(desk, me, second, satisfaction="unsatisfied", note="不满意",
                     reopen_cause="passing_buck")  # fmt: skip
     clock.set(now)

@@ -23,9 +23,10 @@ from deskapp.clock import FrozenClock
 from deskapp.domain.deadlines import ClockKind
 from deskapp.domain.errors import RuleViolation
 from deskapp.services import followup as fu
-from deskapp.services.batches import BatchForm, Responsible, close_batch, open_batch
+from deskapp.services.batches import BatchForm, close_batch, open_batch
 from deskapp.services.deadlines import clocks_for, events_of, ticket_facts
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.followup import ClosingFacts
 from deskapp.services.importer import import_file
 from deskapp.services.intake import take_complaint
 from deskapp.store.models import ChangeLog, Complaint
@@ -76,8 +77,8 @@ def test_the_responsible_department_is_recorded_at_closing(
 ) -> None:
     me = actors["1001"]
     cid = take(desk, me)
-    result = fu.close(desk, me, cid, outcome="基站故障已修复", finding=FINDING,
-                      responsible_kind="department", responsible_department="network")  # fmt: skip
+    result = fu.close(desk, me, cid, outcome="基站故障已修复",
+                      facts=ClosingFacts("department", "network", finding=FINDING))  # fmt: skip
     c = stored(desk, cid)
     assert (c.responsible_kind, c.responsible_ref) == ("department", "network")
     data = json.loads(result.event.data)
@@ -94,12 +95,14 @@ def test_closing_needs_the_responsible_party_and_the_level_4_cause(
     assert refused(desk, fu.close, me, cid, outcome="已解决") == {
         "responsible_kind": "error.responsible.required",
         "finding": "error.finding.required"}  # fmt: skip
-    assert refused(desk, fu.close, me, cid, outcome="已解决", finding=FINDING) == {
+    assert refused(desk, fu.close, me, cid, outcome="已解决",
+                   facts=ClosingFacts(finding=FINDING)) == {
         "responsible_kind": "error.responsible.required"}  # fmt: skip
-    assert refused(desk, fu.close, me, cid, outcome="已解决", responsible_kind="customer") == {
+    assert refused(desk, fu.close, me, cid, outcome="已解决",
+                   facts=ClosingFacts("customer")) == {
         "finding": "error.finding.required"}  # fmt: skip
     assert stored(desk, cid).status == "open"
-    fu.close(desk, me, cid, outcome="已解释", finding=FINDING, responsible_kind="customer")
+    fu.close(desk, me, cid, outcome="已解释", facts=ClosingFacts("customer", finding=FINDING))
     c = stored(desk, cid)
     assert (c.status, c.responsible_kind, c.cause_code_l4) == ("closed", "customer", FINDING)
 
@@ -107,29 +110,29 @@ def test_closing_needs_the_responsible_party_and_the_level_4_cause(
 def test_a_staff_member_or_a_named_third_party(desk: Desk, actors: dict[str, Actor]) -> None:
     me, colleague = actors["1001"], actors["1002"]
     first, second = take(desk, me), take(desk, me, contact_phone="13900001111")
-    fu.close(desk, me, first, outcome="营业员解释有误,已致歉", finding=FINDING,
-             responsible_kind="staff", responsible_staff=colleague.id)  # fmt: skip
+    fu.close(desk, me, first, outcome="营业员解释有误,已致歉",
+             facts=ClosingFacts("staff", staff=colleague.id, finding=FINDING))  # fmt: skip
     assert (stored(desk, first).responsible_kind, stored(desk, first).responsible_ref) == (
         "staff", colleague.id)  # fmt: skip
-    assert refused(desk, fu.close, me, second, outcome="银行扣款延迟", finding=FINDING,
-                   responsible_kind="third_party") == {
+    assert refused(desk, fu.close, me, second, outcome="银行扣款延迟",
+                   facts=ClosingFacts("third_party", finding=FINDING)) == {
         "responsible_note": "error.responsible.third_party"}  # fmt: skip
-    fu.close(desk, me, second, outcome="银行扣款延迟", finding=FINDING,
-             responsible_kind="third_party", responsible_note="代扣银行系统延迟")  # fmt: skip
+    fu.close(desk, me, second, outcome="银行扣款延迟", facts=ClosingFacts(
+        "third_party", note="代扣银行系统延迟", finding=FINDING))  # fmt: skip
     assert stored(desk, second).responsible_note == "代扣银行系统延迟"
 
 
 def test_an_unknown_responsible_party_is_refused(desk: Desk, actors: dict[str, Actor]) -> None:
     me = actors["1001"]
     cid = take(desk, me)
-    common = {"outcome": "已解决", "finding": FINDING}
-    assert refused(desk, fu.close, me, cid, **common, responsible_kind="department",
-                   responsible_department="nope") == {
+    assert refused(desk, fu.close, me, cid, outcome="已解决",
+                   facts=ClosingFacts("department", "nope", finding=FINDING)) == {
         "responsible_department": "error.department.unknown"}  # fmt: skip
-    assert refused(desk, fu.close, me, cid, **common, responsible_kind="staff",
-                   responsible_staff="nobody") == {
+    assert refused(desk, fu.close, me, cid, outcome="已解决",
+                   facts=ClosingFacts("staff", staff="nobody", finding=FINDING)) == {
         "responsible_staff": "error.staff.unknown"}  # fmt: skip
-    assert refused(desk, fu.close, me, cid, **common, responsible_kind="boss") == {
+    assert refused(desk, fu.close, me, cid, outcome="已解决",
+                   facts=ClosingFacts("boss", finding=FINDING)) == {
         "responsible_kind": "error.responsible.kind"}  # fmt: skip
 
 
@@ -152,15 +155,15 @@ def test_a_batch_close_asks_one_responsible_party_for_its_tickets(
     linked = [take(desk, me, contact_phone=f"1390000{n:04d}", batch_id=batch.id)
               for n in range(2)]  # fmt: skip
     # no party: refused before any ticket is closed
-    assert refused(desk, close_batch, manager, batch.id, "光缆已修复", Responsible()) == {
+    assert refused(desk, close_batch, manager, batch.id, "光缆已修复", ClosingFacts()) == {
         "responsible_kind": "error.responsible.required"}  # fmt: skip
     assert refused(desk, close_batch, manager, batch.id, "光缆已修复",
-                   Responsible("third_party")) == {
+                   ClosingFacts("third_party")) == {
         "responsible_note": "error.responsible.third_party"}  # fmt: skip
     assert {stored(desk, cid).status for cid in linked} == {"open"}
     # the tickets' causes differ in a real incident: no level-4 finding is asked here
     result = close_batch(desk, manager, batch.id, "光缆已修复",
-                         Responsible("third_party", note="市政施工挖断光缆"))  # fmt: skip
+                         ClosingFacts("third_party", note="市政施工挖断光缆"))  # fmt: skip
     assert sorted(result.closed) == sorted(linked)
     for cid in linked:
         c = stored(desk, cid)

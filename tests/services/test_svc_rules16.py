@@ -106,7 +106,7 @@ def test_a_handler_who_solves_his_own_ticket_in_45_minutes_is_on_time(
     assert ClockKind.DISPATCH not in running(desk, cid)
     assert stored(desk, cid).next_clock == "progress_contact"  # 10:00 + 3h45 → 15:15
     clock.advance(timedelta(minutes=45))
-    fu.close(desk, me, cid, outcome="当场查明并处理", **closing_facts(desk, cid))
+    fu.close(desk, me, cid, outcome="当场查明并处理", facts=closing_facts(desk, cid))
     report = build_report(desk, ReportRequest(day_of(local(11, 24, 0).date())))
     timely = report.figures.timely
     assert (timely.num, timely.den) == (1, 1)  # 1 closed, kept every limit: 100.00%
@@ -189,7 +189,7 @@ def test_a_hall_may_leave_the_complaints_solved_on_the_spot_out_of_care(
         assert _care_times(desk, on_spot.id) == ("", None)
         assert refused(fu.record_care, desk, me, on_spot.id, note="关怀") == {"error.care.not_due"}
         kept = take(desk, me, contact_phone="13900000001").id
-        fu.close(desk, me, kept, outcome="已解决", **closing_facts(desk, kept))
+        fu.close(desk, me, kept, outcome="已解决", facts=closing_facts(desk, kept))
         assert ClockKind.CARE_FOLLOW_UP in running(desk, kept)
     finally:
         desk.close()
@@ -235,7 +235,7 @@ def test_a_customers_complaint_about_staff_is_external_and_an_internal_one_has_i
     assert {ClockKind.INTERNAL_FIRST, ClockKind.INTERNAL_WHOLE} <= set(running(desk, internal))
     fu.record_investigation(desk, staff["2001"], internal, facts="还原的事实", responsible="刘洋",
                             result="致歉", improvement="培训")  # fmt: skip
-    fu.close(desk, me, internal, outcome="已处理", **closing_facts(desk, internal))
+    fu.close(desk, me, internal, outcome="已处理", facts=closing_facts(desk, internal))
     assert ClockKind.CARE_FOLLOW_UP not in running(desk, internal)  # staff are not customers
 
 
@@ -260,13 +260,13 @@ def test_an_internal_complaint_closes_only_with_its_four_part_record(
     me = staff["1001"]
     cid = take(desk, me, internal=True).id
     with pytest.raises(RuleViolation) as exc:
-        fu.close(desk, me, cid, outcome="已处理", **closing_facts(desk, cid))
+        fu.close(desk, me, cid, outcome="已处理", facts=closing_facts(desk, cid))
     assert exc.value.keys() == {"error.close.needs_investigation"}
     assert "调查记录" in error_text(exc.value.errors[0])
     fu.record_investigation(desk, staff["2001"], cid, facts="还原的事实", responsible="刘洋",
                             result="致歉", improvement="培训")  # fmt: skip
     assert (
-        fu.close(desk, me, cid, outcome="已处理", **closing_facts(desk, cid)).complaint.status
+        fu.close(desk, me, cid, outcome="已处理", facts=closing_facts(desk, cid)).complaint.status
         == Status.CLOSED
     )
     on_spot = {"solved_on_spot": True, "outcome": "已处理", "satisfaction": "satisfied",
@@ -425,7 +425,7 @@ def test_a_major_complaint_is_closed_only_escalated_to_its_level_with_its_form_f
     cid = take(desk, me, channel=Channel.MEDIA.value, severity="major").id
     assert refused(fu.close, desk, me, cid, outcome="已解决") == {"error.close.needs_level"}
     with pytest.raises(RuleViolation) as exc:
-        fu.close(desk, me, cid, outcome="已解决", **closing_facts(desk, cid))
+        fu.close(desk, me, cid, outcome="已解决", facts=closing_facts(desk, cid))
     assert exc.value.errors[0].params["level"] == "客户服务部负责人"
     assert refused(fu.give_opinion, desk, staff["4001"], cid, opinion="x") == {
         "error.report.not_reached"
@@ -444,7 +444,7 @@ def test_a_major_complaint_is_closed_only_escalated_to_its_level_with_its_form_f
         fu.give_opinion(desk, staff[by], cid, opinion=f"{by} 同意")
     fu.file_report(desk, me, cid, outcome="已道歉并补偿", compensation="话费 50 元")
     assert (
-        fu.close(desk, me, cid, outcome="已解决", **closing_facts(desk, cid)).complaint.status
+        fu.close(desk, me, cid, outcome="已解决", facts=closing_facts(desk, cid)).complaint.status
         == Status.CLOSED
     )
 
@@ -504,7 +504,7 @@ def test_a_serious_complaint_needs_the_qa_managers_level(desk: Desk, staff: dict
     assert refused(fu.close, desk, me, cid, outcome="已解决") == {"error.close.needs_level"}
     fu.escalate(desk, staff["3001"], cid, note="上报质量监控")
     assert (
-        fu.close(desk, me, cid, outcome="已解决", **closing_facts(desk, cid)).complaint.status
+        fu.close(desk, me, cid, outcome="已解决", facts=closing_facts(desk, cid)).complaint.status
         == Status.CLOSED
     )
 

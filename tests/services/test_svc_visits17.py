@@ -40,7 +40,7 @@ def desk(db_path: Path, clock: FrozenClock) -> Iterator[Desk]:
 
 def closed(desk: Desk, clock: FrozenClock, actor: Actor) -> str:
     cid = take_complaint(desk, actor, valid_form(desk)).id
-    fu.close(desk, actor, cid, outcome="已调整基站天线", **closing_facts(desk, cid))
+    fu.close(desk, actor, cid, outcome="已调整基站天线", facts=closing_facts(desk, cid))
     clock.advance(timedelta(hours=3))  # Tue 13:00
     return cid
 

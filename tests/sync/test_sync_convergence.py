@@ -82,7 +82,11 @@ def test_offline_work_converges_everywhere(tmp_path: Path, hall_url: str, codes)
                 tick(terms)
                 if round_ == 2:
                     followup.close(
-                        term.desk, actor, cid, outcome="已优化基站", **closing_facts(term.desk, cid)
+                        term.desk,
+                        actor,
+                        cid,
+                        outcome="已优化基站",
+                        facts=closing_facts(term.desk, cid),
                     )
         with terms[0].desk.read() as s:
             before = s.scalar(sa.select(sa.func.count()).select_from(ComplaintEvent))
@@ -255,7 +259,7 @@ def test_status_merges_along_its_state_machine(tmp_path: Path, hall_url: str) ->
         tick(terms)
         # a closes the ticket; b, later by its clock and not knowing, dispatches it
         followup.close(
-            a.desk, a.actors["1001"], cid, outcome="现场已解释", **closing_facts(a.desk, cid)
+            a.desk, a.actors["1001"], cid, outcome="现场已解释", facts=closing_facts(a.desk, cid)
         )
         b.clock.advance(timedelta(minutes=2))
         followup.dispatch(b.desk, b.actors["1002"], cid, department="network", note="请核查")

@@ -45,13 +45,21 @@ def test_a_new_terminal_takes_open_tickets_a_window_and_all_staff(
         a.clock.advance(-timedelta(days=180))
         old_closed = take(a, contact_phone="13911110001")
         followup.close(
-            a.desk, handler, old_closed, outcome="当时已解决", **closing_facts(a.desk, old_closed)
+            a.desk,
+            handler,
+            old_closed,
+            outcome="当时已解决",
+            facts=closing_facts(a.desk, old_closed),
         )
         old_open = take(a, contact_phone="13911110002")
         a.clock.advance(timedelta(days=180))
         recent_closed = take(a, contact_phone="13911110003")
         followup.close(
-            a.desk, handler, recent_closed, outcome="已解决", **closing_facts(a.desk, recent_closed)
+            a.desk,
+            handler,
+            recent_closed,
+            outcome="已解决",
+            facts=closing_facts(a.desk, recent_closed),
         )
         fresh = take(a, contact_phone="13911110004")
         assert sync(a.desk, hall_url).ok
@@ -520,7 +528,7 @@ def test_a_new_terminal_hides_the_watch_entry_from_the_staff_an_old_complaint_ac
         accused = a.actors["1002"].id
         old = take(a, contact_phone="13900000001", accused_staff_id=accused)
         followup.close(
-            a.desk, a.actors["1001"], old, outcome="当场解决", **closing_facts(a.desk, old)
+            a.desk, a.actors["1001"], old, outcome="当场解决", facts=closing_facts(a.desk, old)
         )
         form = WatchForm(customer="13900000001", advice="先听完再解释", review_on="2027-12-31")
         save_watch_entry(a.desk, a.actors["2001"], form)
@@ -540,8 +548,9 @@ def test_a_new_terminal_hides_the_watch_entry_from_the_staff_an_old_complaint_ac
 def test_an_open_batch_older_than_the_window_comes_whole_with_its_linked_tickets(
     tmp_path: Path, hall_url: str
 ) -> None:
-    from deskapp.services.batches import BatchForm, Responsible, close_batch, open_batch
+    from deskapp.services.batches import BatchForm, close_batch, open_batch
     from deskapp.services.demo import closing_facts
+    from deskapp.services.followup import ClosingFacts
     from deskapp.store.models import BatchIncident
 
     a = first_terminal(tmp_path)
@@ -553,11 +562,11 @@ def test_an_open_batch_older_than_the_window_comes_whole_with_its_linked_tickets
         done = open_batch(a.desk, manager, BatchForm(title="旧故障", cause_code="NET"))
         linked_closed = take(a, contact_phone="13911110011", batch_id=outage.id)
         followup.close(a.desk, handler, linked_closed, outcome="临时恢复",
-                       **closing_facts(a.desk, linked_closed))  # fmt: skip
+                       facts=closing_facts(a.desk, linked_closed))  # fmt: skip
         linked_open = take(a, contact_phone="13911110012", batch_id=outage.id)
         of_done = take(a, contact_phone="13911110013", batch_id=done.id)
         a.clock.advance(timedelta(hours=2))
-        close_batch(a.desk, manager, done.id, "已修复", Responsible("customer"))
+        close_batch(a.desk, manager, done.id, "已修复", ClosingFacts("customer"))
         a.clock.advance(timedelta(days=180) - timedelta(hours=2))
         assert sync(a.desk, hall_url).ok
 
@@ -571,7 +580,7 @@ def test_an_open_batch_older_than_the_window_comes_whole_with_its_linked_tickets
             assert here is not None and here.status == "open" and here.title == "城东基站故障"
         # Closed on the new terminal, the batch reaches what it needs to.
         assert close_batch(
-            c.desk, c.actors["2001"], outage.id, "光缆已修复", Responsible("customer")
+            c.desk, c.actors["2001"], outage.id, "光缆已修复", ClosingFacts("customer")
         ).closed == [linked_open]
     finally:
         a.close()
@@ -598,7 +607,7 @@ def test_a_watch_entry_listed_after_the_join_stays_hidden_from_the_manager_an_ol
         accused = a.actors["2001"].id
         old = take(a, contact_phone="13900000002", accused_staff_id=accused)
         followup.close(
-            a.desk, a.actors["1001"], old, outcome="当场解决", **closing_facts(a.desk, old)
+            a.desk, a.actors["1001"], old, outcome="当场解决", facts=closing_facts(a.desk, old)
         )
         a.clock.advance(timedelta(days=150))
         assert sync(a.desk, hall_url).ok
@@ -632,7 +641,7 @@ def test_a_new_terminal_takes_the_whole_case_library_however_old(
     try:
         old = take(a, contact_phone="13900000003", content="客户13900000003反映网速慢")
         followup.close(
-            a.desk, a.actors["1001"], old, outcome="当场解决", **closing_facts(a.desk, old)
+            a.desk, a.actors["1001"], old, outcome="当场解决", facts=closing_facts(a.desk, old)
         )
         case = mark_case(a.desk, a.actors["2001"], old, "先测速再解释").id
         a.clock.advance(timedelta(days=120))

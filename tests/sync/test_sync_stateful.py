@@ -24,6 +24,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack, suppress
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -299,7 +300,7 @@ class ThreeTerminals(RuleBasedStateMachine):
         if cid:
             self.act(term, lambda: followup.close(
                 term.desk, term.actors["1001"], cid, outcome=outcome,
-                **closing_facts(term.desk, cid)))  # fmt: skip
+                facts=closing_facts(term.desk, cid)))  # fmt: skip
 
     @rule(t=st.integers(0, 2), n=st.integers(0, 50), severity=st.sampled_from(SEVERITIES))
     def change_severity(self, t: int, n: int, severity: str) -> None:
@@ -413,8 +414,8 @@ class ThreeTerminals(RuleBasedStateMachine):
             "no_fault": lambda: followup.set_no_fault(desk, me, cid, no_fault=n % 2 == 0,
                                                       reason="核实后认定"),
             "close_responsible": lambda: followup.close(
-                desk, me, cid, outcome="已解决", **{**closing_facts(desk, cid),
-                "responsible_kind": "department", "responsible_department": "billing"}),
+                desk, me, cid, outcome="已解决", facts=replace(
+                    closing_facts(desk, cid), responsible="department", department="billing")),
             "dispatch_agreed": lambda: followup.dispatch(
                 desk, me, cid, department="billing", note="约定4小时", agreed_hours="4"),
         }  # fmt: skip
@@ -595,7 +596,7 @@ class ThreeTerminals(RuleBasedStateMachine):
             self.act(
                 term,
                 lambda: batches.close_batch(
-                    term.desk, manager, bid, "故障已修复", batches.Responsible("customer")
+                    term.desk, manager, bid, "故障已修复", followup.ClosingFacts("customer")
                 ),
             )
 

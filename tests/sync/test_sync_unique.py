@@ -97,7 +97,7 @@ def _closed_ticket_everywhere(terms: list[Term], hall_url: str) -> None:
     first = terms[0]
     ticket = take(first, contact_phone=CASE_PHONE)
     followup.close(first.desk, first.actors["1001"], ticket, outcome="当场解决",
-                   **closing_facts(first.desk, ticket))  # fmt: skip
+                   facts=closing_facts(first.desk, ticket))  # fmt: skip
     for term in terms:
         _synced(term, hall_url)
 

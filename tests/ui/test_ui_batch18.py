@@ -159,7 +159,7 @@ async def test_a_close_after_an_interrupted_one_shows_and_keeps_the_batch_outcom
     monkeypatch.setattr(followup, "close_each", killed)
     with pytest.raises(KeyboardInterrupt):
         service.close_batch(desk, actors["2001"], batch.id, "光缆已修复(第一次)",
-                            service.Responsible("department", "network"))  # fmt: skip
+                            followup.ClosingFacts("department", "network"))  # fmt: skip
     monkeypatch.setattr(followup, "close_each", real)
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
@@ -280,13 +280,14 @@ async def test_open_batches_are_listed_first_then_by_opened_time(
     """An old batch still open above a newer one already closed (F11 is what is still
     being handled)."""
     from deskapp.screens.batches import BatchScreen
-    from deskapp.services.batches import Responsible, close_batch
+    from deskapp.services.batches import close_batch
+    from deskapp.services.followup import ClosingFacts
 
     manager = actors["2001"]
     old = open_batch(desk, manager, BatchForm(title="旧的仍在处理", cause_code="NET.OUTAGE"))
     clock.advance(timedelta(hours=2))
     done = open_batch(desk, manager, BatchForm(title="新的已结束", cause_code="NET.OUTAGE"))
-    close_batch(desk, manager, done.id, "已恢复", Responsible("department", "network"))
+    close_batch(desk, manager, done.id, "已恢复", ClosingFacts("department", "network"))
     clock.advance(timedelta(hours=1))
     newer = open_batch(desk, manager, BatchForm(title="最新仍在处理", cause_code="NET.OUTAGE"))
     app = build_app(desk)

@@ -40,6 +40,7 @@ from deskapp.screens.textual_private import fatal_error, notifications
 from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
+from deskapp.services.followup import ClosingFacts
 from deskapp.services.shifts import close_shift, open_shift
 from deskapp.store.models import ChangeLog, ComplaintEvent, OpinionEntry, Shift, Staff
 
@@ -878,7 +879,7 @@ def _closed(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
     from deskapp.services import followup
 
     cid = _open_ticket(desk, actors, clock)
-    followup.close(desk, actors["1001"], cid, outcome="已解决", **closing_facts(desk, cid))
+    followup.close(desk, actors["1001"], cid, outcome="已解决", facts=closing_facts(desk, cid))
     return cid
 
 
@@ -891,7 +892,7 @@ def _care_due(desk: Desk, actors: dict[str, Actor], clock: Any) -> str:
     # reached an external body: docs/domain.md, Care)
     cid = take(desk, actors["1001"], "孙女士", "13700002222")
     followup.close(
-        desk, actors["1001"], cid, outcome="已退还费用并道歉", **closing_facts(desk, cid)
+        desk, actors["1001"], cid, outcome="已退还费用并道歉", facts=closing_facts(desk, cid)
     )
     followup.record_visit(desk, actors["1001"], cid, satisfaction="satisfied")
     clock.advance(timedelta(days=31))  # the first monthly care follow-up has come round
@@ -965,8 +966,9 @@ FOLLOWUPS: dict[str, Followup] = {
     "department_reply": Followup(_dispatched, lambda d, a: {"department": _department(d)},
                                  "content"),
     "close": Followup(_open_ticket, lambda d, a: {"satisfaction": "satisfied",
-                                                  "responsible_kind": "customer",
-                                                  "finding": "NET.COVER.INDOOR.BTS_FAULT"},
+                                                  "facts": ClosingFacts(
+                                                      "customer",
+                                                      finding="NET.COVER.INDOOR.BTS_FAULT")},
                       "outcome"),
     "visit": Followup(_closed, lambda d, a: {"satisfaction": "satisfied"}, "note"),
     "escalate": Followup(_open_ticket, lambda d, a: {}, "note"),

@@ -34,7 +34,9 @@ def _case(desk: Desk, actors: dict[str, Actor], cause: str, lesson: str, phone: 
         demand="尽快处理", cause_code=cause,
         promised_reply_at=format_local(desk.clock.now() + timedelta(days=1), desk.tz),
     ))  # fmt: skip
-    followup.close(desk, handler, ticket.id, outcome="已当场处理", **closing_facts(desk, ticket.id))
+    followup.close(
+        desk, handler, ticket.id, outcome="已当场处理", facts=closing_facts(desk, ticket.id)
+    )
     mark_case(desk, actors["2001"], ticket.id, lesson)
 
 
@@ -184,7 +186,7 @@ async def test_the_library_shows_no_account_email_or_address_and_its_search_cann
         demand="尽快修好", cause_code="HALL.WAITING.LONG",
         promised_reply_at=format_local(desk.clock.now() + timedelta(days=1), desk.tz),
     ))  # fmt: skip
-    followup.close(desk, handler, ticket.id, outcome="已修复", **closing_facts(desk, ticket.id))
+    followup.close(desk, handler, ticket.id, outcome="已修复", facts=closing_facts(desk, ticket.id))
     mark_case(desk, actors["2001"], ticket.id, "掉线先查光猫")
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
@@ -224,7 +226,7 @@ async def test_k_for_a_handler_is_refused_at_once_in_words_with_no_dialog(
         cause_code="HALL.WAITING.LONG",
         promised_reply_at=format_local(desk.clock.now() + timedelta(days=1), desk.tz),
     ))  # fmt: skip
-    followup.close(desk, handler, ticket.id, outcome="已致歉", **closing_facts(desk, ticket.id))
+    followup.close(desk, handler, ticket.id, outcome="已致歉", facts=closing_facts(desk, ticket.id))
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await sign_in(pilot)  # a handler

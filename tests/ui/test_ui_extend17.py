@@ -100,7 +100,7 @@ async def test_a_ticket_with_nothing_to_extend_is_refused_at_once(
     me = actors["1001"]
     cid = take(desk, me, "郑先生", "13500003001")
     followup.close(desk, me, cid, outcome="已恢复信号", satisfaction="satisfied",
-                   **closing_facts(desk, cid))  # fmt: skip
+                   facts=closing_facts(desk, cid))  # fmt: skip
     assert extension_choices(desk, cid) == []
     app = make_app(desk)
     async with app.run_test(size=WIDE) as pilot:

@@ -143,7 +143,9 @@ async def test_investigation_and_care(
     internal = take(desk, me, "赵先生", "13500003333", cause_code="HALL.ATTITUDE.RUDE",
                     accused_staff_id=liu.id, channel="walk_in", internal=True)  # fmt: skip
     external = take(desk, me, "孙女士", "13700002222", channel="walk_in")
-    followup.close(desk, me, external, outcome="已退还费用并道歉", **closing_facts(desk, external))
+    followup.close(
+        desk, me, external, outcome="已退还费用并道歉", facts=closing_facts(desk, external)
+    )
     followup.record_visit(desk, me, external, satisfaction="satisfied")
     clock.advance(timedelta(days=31))  # the first monthly care follow-up has come round
     assert complaint(desk, external).next_clock == "care_follow_up"

@@ -665,6 +665,9 @@ TRIES["test_the_batch_and_case_dialogs_refuse_or_store_cleanly"] = (  # issue 18
     "detail.DetailScreen.action_mark_case",
     "detail.DetailScreen._repeat_dialog",
 )
+TRIES["test_the_batch_unlink_dialog_refuses_or_stores_cleanly"] = (  # issue 18 (batch18b)
+    "detail.DetailScreen._unlink_batch_dialog",
+)
 TRIES["test_the_case_library_words_say_why_or_search"] = (  # issue 18
     "cases.CasesScreen.compose",
 )
@@ -678,9 +681,6 @@ NOT_TRIED: dict[str, str] = {
     "shift.ShiftScreen.action_settle": "needs a sync conflict between two terminals",
     "detail.DetailScreen._link_batch_dialog": "issue 18: a select of the open batch incidents "
     "only, no text input",
-    "detail.DetailScreen._unlink_batch_dialog": "issue 18, added last: not tried on its own yet; "
-    "its one field, the reason, is the ActionDialog's bounded text field the repeat dialog's "
-    "reason is tried through",
     "queue.QueueScreen.compose": "F4's jump box: what is typed is only matched against the rows "
     "on screen (services.queue.jump_target); it reads and writes nothing",
 }
@@ -724,6 +724,7 @@ OTHER_VALID.update({"f-title": "城东基站故障", "f-cause_code": "NET.OUTAGE
                     "f-outcome": "已修复", "f-lesson": "先查证后退费"})  # fmt: skip
 OTHER_VALID["f-repeat_unlink_reason"] = "客户说是另一件事"  # 18: the repeat undone (R)
 OTHER_VALID["f-responsible_note"] = ""  # 17: the batch close's responsible party (optional note)
+OTHER_VALID["f-reason"] = "误关联到本批次"  # 18: the batch link undone (B on a linked ticket)
 
 
 async def try_dialog(pilot: Pilot, desk: Desk, text: str, name: str) -> None:
@@ -851,7 +852,9 @@ async def batch_case(desk: Desk, actors: dict[str, Actor], text: str) -> None:
 
     open_batch(desk, actors["2001"], BatchForm(title="城西停电", cause_code="NET.OUTAGE"))
     closed = take(desk, actors["1001"], "王先生", "13812341234")
-    followup.close(desk, actors["1001"], closed, outcome="已解决", **closing_facts(desk, closed))
+    followup.close(
+        desk, actors["1001"], closed, outcome="已解决", facts=closing_facts(desk, closed)
+    )
     linked = take(desk, actors["1001"], "王先生", "13812341234")  # the rule links it
     app = make_app(desk)
     async with app.run_test(size=WIDE) as pilot:
@@ -894,6 +897,44 @@ def test_the_batch_and_case_dialogs_refuse_or_store_cleanly(
     fresh: Callable[[], Desk], actors: dict[str, Actor], text: str
 ) -> None:
     run(batch_case(fresh(), actors, text))
+
+
+async def unlink_case(desk: Desk, actors: dict[str, Actor], texts: list[str]) -> None:
+    """Issue 18: B on a ticket linked to an open batch, the link undone with a reason typed,
+    as the duty manager: each text in turn in the one app (the ticket linked again after a
+    text that was written)."""
+    from deskapp.screens.detail import DetailScreen
+    from deskapp.services.batches import BatchForm, link_to_batch, linked_batch, open_batch
+
+    manager = actors["2001"]
+    batch = open_batch(desk, manager, BatchForm(title="城东断网", cause_code="NET.OUTAGE"))
+    ticket = take(desk, actors["1001"], "赵先生", "13812340000")
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        for text in texts:
+            if linked_batch(desk, ticket) is None:
+                link_to_batch(desk, manager, ticket, batch.id)
+            detail = DetailScreen(ticket)
+            app.push_screen(detail)
+            await settle(pilot)
+            await pilot.press("b")
+            await settle(pilot)
+            await try_dialog(pilot, desk, text, "batch_unlink")
+            assert app.is_running and app.screen is detail
+            app.pop_screen()
+            await settle(pilot)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW)
+@given(text=hostile)
+def test_the_batch_unlink_dialog_refuses_or_stores_cleanly(
+    fresh: Callable[[], Desk], actors: dict[str, Actor], text: str
+) -> None:
+    """The reason empty, with control characters, a 10,000-character paste (the field keeps
+    its 200), then the generated text: refused at the field with nothing written, or the
+    link undone with the reason stored cleanly."""
+    run(unlink_case(fresh(), actors, ["", CURATED[1], CURATED[-1], text]))
 
 
 def test_every_kind_is_one_the_property_knows() -> None:

@@ -41,7 +41,7 @@ def _closed_without_reaction(desk: Desk, actor: Actor) -> str:
         customer_name="王先生", contact_phone="13912345678", content="话费多扣",
         demand="退费", cause_code="NET.COVER.INDOOR", channel="hotline",
         promised_reply_at="2026-11-25 10:00"))  .id  # fmt: skip
-    followup.close(desk, actor, cid, outcome="已核实并退费", **closing_facts(desk, cid))
+    followup.close(desk, actor, cid, outcome="已核实并退费", facts=closing_facts(desk, cid))
     return cid
 
 

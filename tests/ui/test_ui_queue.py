@@ -167,7 +167,7 @@ async def test_an_unsatisfied_visit_reopens_and_scope_toggles(
 ) -> None:
     mine = _ticket(desk, actors["1001"], "王先生", "13912345678")
     _ticket(desk, actors["1002"], "李女士", "13600001111")
-    followup.close(desk, actors["1001"], mine, outcome="已处理", **closing_facts(desk, mine))
+    followup.close(desk, actors["1001"], mine, outcome="已处理", facts=closing_facts(desk, mine))
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await _queue(pilot)

@@ -178,7 +178,7 @@ async def test_a_return_visit_with_its_attempts_and_questions(
 
     me = actors["1001"]
     cid = take(desk, me, "赵女士", "13700003333")
-    followup.close(desk, me, cid, outcome="已调整基站天线", **closing_facts(desk, cid))
+    followup.close(desk, me, cid, outcome="已调整基站天线", facts=closing_facts(desk, cid))
     app = make_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await open_queue(pilot)

@@ -54,7 +54,7 @@ def month_data(desk: Desk, clock: FrozenClock, actors: dict[str, Actor]) -> None
         if closed_after:
             clock.set(at + timedelta(hours=closed_after))
             followup.close(
-                desk, liu, complaint.id, outcome="已处理", **closing_facts(desk, complaint.id)
+                desk, liu, complaint.id, outcome="已处理", facts=closing_facts(desk, complaint.id)
             )
     clock.set(FROZEN)
 
