@@ -8,8 +8,8 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -21,8 +21,10 @@ from deskapp.store.models import Complaint, ComplaintEvent, Refund, Staff, UTCDa
 _CHUNK = 500  # ids per IN (...) when reading events
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):
+    """One ticket as a report reads it (a named tuple: a month's 5,000 rows are made in a
+    blink, where a frozen dataclass of 25 fields was a third of reading them, issue 22)."""
+
     id: str
     ticket_no: str
     hall_code: str
@@ -47,7 +49,6 @@ class _Row:
     internal: bool
     hidden_risk: bool
     claimed_to: str
-    updated_at: datetime
 
 
 _COLUMNS = (
@@ -59,7 +60,7 @@ _COLUMNS = (
     col(Complaint.channel), col(Complaint.accused_staff_id), col(Complaint.owner_id),
     col(Complaint.customer_name), sa.func.substr(col(Complaint.outcome), 1, 80),
     col(Complaint.contact_phone), col(Complaint.internal), col(Complaint.hidden_risk),
-    col(Complaint.claimed_to), col(Complaint.updated_at),
+    col(Complaint.claimed_to),
 )  # fmt: skip
 # The UTC times among them, read as their stored text and made aware here in one step: through
 # the column type's two processors they were a third of reading a month's rows (issue 22).
@@ -70,15 +71,16 @@ _SELECTED = tuple(sa.type_coerce(c, sa.String()) if i in _TIMES else c
 
 
 def _utc(text: str | None) -> datetime | None:
-    """A stored UTC time ("YYYY-MM-DD HH:MM:SS.ffffff") as an aware datetime."""
-    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
+    """A stored UTC time ("YYYY-MM-DD HH:MM:SS.ffffff") as an aware datetime (parsed with its
+    offset: a tenth of the time of parsing it naive and replacing its tzinfo)."""
+    return None if text is None else datetime.fromisoformat(text + "+00:00")
+
+
+_PARSE = tuple(_utc if i in _TIMES else None for i in range(len(_COLUMNS)))
 
 
 def _row(values: Sequence[Any]) -> _Row:
-    found = list(values)
-    for i in _TIMES:
-        found[i] = _utc(found[i])
-    return _Row(*found)
+    return _Row._make([v if f is None else f(v) for f, v in zip(_PARSE, values, strict=True)])
 
 
 def _load_rows(desk: Desk, scope: Scope, start: datetime, end: datetime) -> list[_Row]:
