@@ -40,14 +40,13 @@ from deskapp.services.reports.model import (
     Trend,
 )
 from deskapp.services.reports.queries import (
-    _extended,
     _load_events,
+    _load_marks,
     _load_payments,
     _load_refunds,
     _load_rows,
     _load_rows_with,
     _RefundRow,
-    _reopen_causes,
     _Row,
     _staff,
 )
@@ -95,7 +94,8 @@ def build_report(
     overdue = {r.id: overdue_within(histories[r.id].stretches, start, window_end) for r in rows}
     floors = {channel.value: s for channel, s in desk.refdata.settings.severity_floor.items()}
     figures = _figures(scope, period, received, closed, histories, overdue, floors)
-    visits = acc.visit_figures(desk, closed, now)
+    marks = _load_marks(desk, scope, start, end)
+    visits = acc.visit_figures(desk, closed, now, marks.visits)
     by_id = {r.id: r for r in rows}
     figures = replace(
         figures, visits_due=visits.due, visited=visits.visited, visits_overdue=visits.overdue,
@@ -123,10 +123,8 @@ def build_report(
     refunds = _load_refunds(desk, scope, start, end)
     report.tables.append(_refunds_table(desk, report, refunds, _paid_late(desk, refunds, now),
                                         _load_payments(desk, refunds)))  # fmt: skip
-    reopened = _reopen_causes(desk, [r.id for r in rows], start, end)
-    report.tables.append(_reopens_table(report, reopened))
-    extended = _extended(desk, [r.id for r in closed])
-    report.tables.append(_timeliness_table(report, closed, histories, extended))
+    report.tables.append(_reopens_table(report, marks.reopen_causes))
+    report.tables.append(_timeliness_table(report, closed, histories, marks.extended))
     _accountability(desk, request, report, rows, received, histories, overdue, staff, window_end,
                     events)  # fmt: skip
     return report
