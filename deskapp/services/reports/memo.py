@@ -170,9 +170,12 @@ def _stretches(text: str, now: datetime) -> tuple[Stretch, ...] | None:
     try:
         if text == "[]":
             return ()
+        rows = None
         if text.startswith('[["') and text.endswith('"]]'):
             rows = [part.split('", "') for part in text[3:-3].split('"], ["')]
-        else:
+            if any(len(row) != 3 for row in rows):
+                rows = None  # (written otherwise)
+        if rows is None:
             rows = json.loads(text)
         out = []
         for start, end, deadline in rows:
