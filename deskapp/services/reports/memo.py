@@ -6,7 +6,7 @@ ticket still being handled is so from its last event until now, with the deadlin
 left running. So that stretch is kept open-ended (its end written as "") and ends at the
 report's `now` when read back; a closed ticket's stretches all end at its own events. A history
 is kept with a stamp of everything the replay read: the ticket's row
-(its last change, status and closing time), its events (how many, the last one's id: events are
+(its last change, status and closing time), its events (how many, the latest one's time: events are
 only ever added) and the rules (the reference data's files, the holiday package's version and
 MEMO_VERSION, raised when the replay itself changes). A report uses a kept history only while
 its stamp is the same; anything else (a ticket reopened, an event pulled from the hall, an
