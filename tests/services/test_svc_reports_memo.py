@@ -6,10 +6,11 @@ closed again, a ticket taken), as well as when the memo holds a stale or broken 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import test_svc_reports as hand_built
+from hypothesis import given
 from test_svc_reports import NOW, take
 
 from deskapp.clock import FrozenClock
@@ -151,3 +152,32 @@ def test_kept_stretches_read_back_as_they_were_written() -> None:
     text = _dump(open_ended, True, now)
     assert text is not None
     assert _stretches(text, at(3, 12)) == closed
+
+
+def _stretch_lists():  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from hypothesis import strategies as st
+
+    from deskapp.domain.indicators import Stretch
+
+    moments = st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    )
+    one = st.builds(Stretch, moments, moments, st.none() | moments)
+    return st.lists(one, max_size=6), moments
+
+
+_LISTS, _MOMENTS = _stretch_lists()
+
+
+@given(_LISTS, _MOMENTS)
+def test_any_kept_stretches_read_back_as_written(stretches: list, now: datetime) -> None:
+    """Any stretches a closed ticket keeps read back as they were (the separators split, not
+    JSON, issue 22), whatever their times' microseconds."""
+    from deskapp.services.reports.memo import _dump, _stretches
+
+    # (a closed stretch never ends before it starts; one that did would read back as it is)
+    text = _dump(stretches, False, now)
+    assert text is not None
+    assert _stretches(text, now) == tuple(stretches)
