@@ -227,7 +227,7 @@ def top(counts: dict[str, int], n: int = TOP_CAUSES) -> list[tuple[str, int]]:
 # ---------------------------------------------------------------------------------- overdue
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # (thousands a report: one object each, issue 22)
 class Stretch:
     """A ticket between two of its events, from `start` to `end`, while it was being handled;
     `deadline` is the earliest deadline running in it (None when no clock ran)."""

@@ -99,7 +99,7 @@ def earliest_deadline(
 # ------------------------------------------------------------------------------- the replay
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class History:
     """What the events say about one ticket: its handling stretches and its timeliness."""
 

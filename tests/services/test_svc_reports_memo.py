@@ -6,10 +6,11 @@ closed again, a ticket taken), as well as when the memo holds a stale or broken 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import test_svc_reports as hand_built
+from hypothesis import given
 from test_svc_reports import NOW, take
 
 from deskapp.clock import FrozenClock
@@ -114,3 +115,73 @@ def test_a_changed_time_limit_is_a_new_stamp(desk: Desk, dataset: dict, monkeypa
     _same_as_full(desk)
     monkeypatch.setattr(memo, "rules_stamp", lambda desk: "other rules")
     assert _replays(desk, monkeypatch) > 0
+
+
+def test_a_current_stamp_with_stretches_that_do_not_read_is_replayed(
+    desk: Desk, dataset: dict, monkeypatch
+) -> None:
+    """The kept stretches are read by splitting the text `json.dumps` wrote (issue 22): a text
+    that does not read (a time that is none, not JSON at all) is replayed, never a failed
+    report, and the report is still the full computation's."""
+    _same_as_full(desk)
+    for broken in ('[["not a time", "", ""]]', '{"stretches'):
+        with desk.engine.begin() as conn:
+            conn.execute(sa.update(ReportMemo).values(stretches=broken))
+        assert _replays(desk, monkeypatch) > 0
+        _same_as_full(desk)
+
+
+def test_kept_stretches_read_back_as_they_were_written() -> None:
+    """Closed and open-ended stretches, with and without a deadline or microseconds, read back
+    from `_dump`'s text; the same list written by another JSON writer reads the same."""
+    import json
+    from datetime import UTC, datetime
+
+    from deskapp.domain.indicators import Stretch
+    from deskapp.services.reports.memo import _dump, _stretches
+
+    def at(day: int, hour: int, micro: int = 0) -> datetime:
+        return datetime(2026, 11, day, hour, 0, 0, micro, tzinfo=UTC)
+
+    now = at(30, 8)
+    closed = (Stretch(at(1, 1), at(1, 5), None), Stretch(at(2, 1, 500), at(3, 2), at(2, 3)))
+    open_ended = (*closed, Stretch(at(4, 1), now, at(4, 2)))
+    for stretches, handled in ((closed, False), (open_ended, True), ((), False)):
+        text = _dump(stretches, handled, now)
+        assert text is not None
+        assert _stretches(text, now) == stretches
+        compact = json.dumps(json.loads(text), separators=(",", ":"))
+        assert _stretches(compact, now) == stretches
+    # an open-ended stretch read back at a moment before it starts is dropped, as replayed
+    text = _dump(open_ended, True, now)
+    assert text is not None
+    assert _stretches(text, at(3, 12)) == closed
+
+
+def _stretch_lists():  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from hypothesis import strategies as st
+
+    from deskapp.domain.indicators import Stretch
+
+    moments = st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    )
+    one = st.builds(Stretch, moments, moments, st.none() | moments)
+    return st.lists(one, max_size=6), moments
+
+
+_LISTS, _MOMENTS = _stretch_lists()
+
+
+@given(_LISTS, _MOMENTS)
+def test_any_kept_stretches_read_back_as_written(stretches: list, now: datetime) -> None:
+    """Any stretches a closed ticket keeps read back as they were (the separators split, not
+    JSON, issue 22), whatever their times' microseconds."""
+    from deskapp.services.reports.memo import _dump, _stretches
+
+    # (a closed stretch never ends before it starts; one that did would read back as it is)
+    text = _dump(stretches, False, now)
+    assert text is not None
+    assert _stretches(text, now) == tuple(stretches)

@@ -303,19 +303,16 @@ class Visits:
     overdue: int  # of those, visited after the deadline, or not and the deadline passed
 
 
-def visit_figures(desk: Desk, closed: list[_Row], now: datetime) -> Visits:
+def visit_figures(
+    desk: Desk, closed: list[_Row], now: datetime, read: Mapping[str, list[datetime]] | None = None
+) -> Visits:
     """回访率 and overdue visits over the tickets closed in the period (still closed), not
     solved on the spot: the visit owed after the ticket's (last) closing, 7 working days by
-    default (data/time_limits.toml `return_visit`)."""
+    default (data/time_limits.toml `return_visit`). `read`: the visits of (at least) these
+    tickets, already read (queries._load_marks)."""
     owed = [r for r in closed if not r.solved_on_spot and r.closed_at is not None]
-    visits: dict[str, list[datetime]] = defaultdict(list)
-    stmt = sa.select(col(ComplaintEvent.complaint_id), col(ComplaintEvent.at)).where(
-        col(ComplaintEvent.kind) == "visit"
-    )
-    with desk.read() as session:
-        for chunk in _chunks([r.id for r in owed]):
-            for cid, at in session.execute(stmt.where(col(ComplaintEvent.complaint_id).in_(chunk))):
-                visits[cid].append(at)
+    visits: Mapping[str, list[datetime]]
+    visits = _visits(desk, [r.id for r in owed]) if read is None else read
     calendar = desk.refdata.work_calendar_for(desk.tz)
     limits = desk.refdata.time_limits
     # "By the close of the N-th working day after the day the clock starts, whatever the
@@ -336,6 +333,18 @@ def visit_figures(desk: Desk, closed: list[_Row], now: datetime) -> Visits:
                                             limits).at  # fmt: skip
         overdue += acc.visit_overdue(visited_at, deadline, now)
     return Visits(len(owed), sum(r.status == Status.VISITED.value for r in owed), overdue)
+
+
+def _visits(desk: Desk, ids: Sequence[str]) -> dict[str, list[datetime]]:
+    visits: dict[str, list[datetime]] = defaultdict(list)
+    stmt = sa.select(col(ComplaintEvent.complaint_id), col(ComplaintEvent.at)).where(
+        col(ComplaintEvent.kind) == "visit"
+    )
+    with desk.read() as session:
+        for chunk in _chunks(ids):
+            for cid, at in session.execute(stmt.where(col(ComplaintEvent.complaint_id).in_(chunk))):
+                visits[cid].append(at)
+    return visits
 
 
 # ------------------------------------------------------------------------------------ batches

@@ -290,6 +290,17 @@ def _team_tables(
                            ("timely", Kind.TEXT)]),
     )  # fmt: skip
     tz = report.tz
+    # The words of the list, looked up once a report, not once a row (issue 22)
+    timely_word = {None: t("reports.unknown"), True: t("reports.yes"), False: t("reports.no")}
+    words: dict[str, str] = {}
+
+    def word(key: str) -> str:
+        found = words.get(key)
+        if found is None:
+            found = words[key] = t(key)
+        return found
+
+    causes: dict[str, str] = {}
     for name in names:
         rows = sorted(teams[name], key=lambda r: (r.closed_at, r.ticket_no))
         judged, good, rated = _timely_and_rated(rows, histories)
@@ -297,15 +308,15 @@ def _team_tables(
                              Ratio(sum(judged), len(judged)).value, rated,
                              Ratio(good, rated).value))  # fmt: skip
         for r in rows:
-            timely = histories[r.id].timely
+            cause = causes.get(r.cause_code)
+            if cause is None:
+                cause = causes[r.cause_code] = _cause_label(desk, r.cause_code)
             listing.rows.append((
                 name, staff.get(r.owner_id, ("", r.owner_id))[1], r.ticket_no,
                 format_local(r.received_at, tz), format_local(r.closed_at, tz), r.customer_name,
-                mask_phone(r.contact_phone), t(f"severity.{r.severity}"),
-                _cause_label(desk, r.cause_code), r.outcome,
-                t(f"satisfaction.{r.satisfaction}") if r.satisfaction else "",
-                t("reports.unknown") if timely is None
-                else (t("reports.yes") if timely else t("reports.no")),
+                mask_phone(r.contact_phone), word(f"severity.{r.severity}"), cause, r.outcome,
+                word(f"satisfaction.{r.satisfaction}") if r.satisfaction else "",
+                timely_word[histories[r.id].timely],
             ))  # fmt: skip
     return [summary, listing]
 
