@@ -41,7 +41,7 @@ def test_the_page_and_the_search_leave_out_what_the_recheck_found(
         content="伟说宽带网速慢,家住幸福路十八号三号楼二单元五〇一,扣款卡6222 0210 0112 3456",
         demand="退还多扣的费用,结果发到zhangwei at qq dot com"))  # fmt: skip
     followup.close(desk, handler, ticket.id, outcome="已退款到卡6222-0210-0112-3456,小伟满意",
-                   **closing_facts(desk, ticket.id))  # fmt: skip
+                   facts=closing_facts(desk, ticket.id))  # fmt: skip
     lesson = "伟先生的邮箱zhangwei＠qq．com、zhangwei#qq.com 不该写进工单;先核实网速"
     mark_case(desk, manager, ticket.id, lesson)
     page = export_cases(desk, manager, tmp_path / "out").read_text(encoding="utf-8")

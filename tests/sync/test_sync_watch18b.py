@@ -99,7 +99,7 @@ def test_old_complaints_of_the_other_number_come_with_the_entry_to_a_new_termina
         accusation = take(a, accused_staff_id=a.actors["2001"].id, **accusing)
         for old in (linking, accusation):
             followup.close(a.desk, a.actors["1001"], old, outcome="当场解决",
-                           **closing_facts(a.desk, old))  # fmt: skip
+                           facts=closing_facts(a.desk, old))  # fmt: skip
         a.clock.advance(timedelta(days=150))
         form = WatchForm(customer=listed, kind="difficult", advice="先听完再解释",
                          review_on="2099-12-31")  # fmt: skip
@@ -137,7 +137,7 @@ def test_a_later_complaint_linking_the_numbers_brings_the_old_accusation_with_it
         accusation = take(a, accused_staff_id=a.actors["2001"].id, contact_phone=OTHER_PHONE,
                           service_number=ACCOUNT)  # fmt: skip
         followup.close(a.desk, a.actors["1001"], accusation, outcome="当场解决",
-                       **closing_facts(a.desk, accusation))  # fmt: skip
+                       facts=closing_facts(a.desk, accusation))  # fmt: skip
         a.clock.advance(timedelta(days=150))
         save_watch_entry(a.desk, a.actors["3001"], WatchForm(
             customer=PHONE, kind="difficult", advice="先听完再解释",
