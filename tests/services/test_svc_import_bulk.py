@@ -6,7 +6,9 @@ that synchronizes it reads the same records."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +75,44 @@ def test_the_bulk_path_leaves_the_store_and_change_log_the_orm_path_left(
             query = "SELECT count(*) FROM complaint_fts WHERE complaint_fts MATCH '信号'"
             found = session.execute(sa.text(query)).scalar()
         assert found == 2
+    finally:
+        orm.close()
+        bulk.close()
+
+
+def _search_index(desk: Desk) -> list[tuple]:
+    """Every entry of the search index (term, column, position) by its complaint's id."""
+    with contextlib.closing(sqlite3.connect(str(desk.engine.url.database))) as conn:
+        conn.execute("CREATE VIRTUAL TABLE temp.entries USING fts5vocab(main, complaint_fts, "
+                     "instance)")  # fmt: skip
+        return conn.execute(
+            "SELECT c.id, e.term, e.col, e.offset FROM temp.entries e"
+            " JOIN complaint c ON c.rowid = e.doc ORDER BY 1, 2, 3, 4"
+        ).fetchall()
+
+
+def _triggers(desk: Desk) -> list[tuple]:
+    with desk.read() as session:
+        query = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+        return [tuple(r) for r in session.execute(sa.text(query))]
+
+
+def test_the_search_index_of_a_bulk_import_is_the_one_its_trigger_makes_row_by_row(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    """The bulk path indexes each chunk's complaints with one statement after its rows
+    (store/search_index.py), the ORM path through the insert trigger, row by row: the same
+    entries for every complaint, and the trigger is there again, as the migrations made it."""
+    orm, _ = _import(tmp_path, clock, "orm", orm=True)
+    bulk, by_bulk = _import(tmp_path, clock, "bulk", orm=False)
+    try:
+        entries = _search_index(bulk)
+        assert entries == _search_index(orm)
+        assert {e[0] for e in entries} == {r["id"] for r in _rows(bulk, Complaint)}
+        assert len(by_bulk.imported) == 6  # in chunks of 3: two chunks indexed after their rows
+        assert _triggers(bulk) == _triggers(orm)
+        assert [name for name, _ in _triggers(bulk)] == [
+            "complaint_fts_insert", "complaint_fts_update"]  # fmt: skip
     finally:
         orm.close()
         bulk.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from deskapp.domain.enums import Channel, Satisfaction, Severity, Status
 from deskapp.i18n import catalogue
@@ -47,8 +48,10 @@ COLUMNS: tuple[ImportColumn, ...] = (
 BY_FIELD = {c.field: c for c in COLUMNS}
 
 
+@lru_cache(maxsize=4096, typed=True)  # a file's channels, statuses... are a few words
 def _fold(text: str) -> str:
-    """Header and value matching: NFKC (full-width → ASCII), no spaces or * marks, lower."""
+    """Header and value matching: NFKC (full-width → ASCII), no spaces or * marks, lower.
+    Remembered: every row of a large import asks it of the same few words (issue 22)."""
     return re.sub(r"[\s*＊\ufeff]+", "", unicodedata.normalize("NFKC", str(text))).lower()
 
 

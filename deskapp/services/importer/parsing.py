@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,6 +38,10 @@ from deskapp.store.models import DayClose, Staff
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 GRACE = timedelta(minutes=1)  # clock drift between the source system and this terminal
+# A time cell as exports write it: ASCII, no spaces around, seconds optional (issue 22).
+_PLAIN_TIME = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?", re.ASCII
+)
 
 
 class _Parser:
@@ -88,6 +93,18 @@ class _Parser:
             )
             moment = stamp if stamp.tzinfo else stamp.replace(tzinfo=self.tz)
             return moment.astimezone(UTC)
+        if isinstance(value, str) and (m := _PLAIN_TIME.fullmatch(value)):
+            # The usual cell, "2026-11-24 09:30" (seconds dropped): read at once. The same
+            # moment the general path below reads (tests/services/test_svc_import_parsing.py);
+            # a year or a date or time it would refuse goes there, for its own words.
+            y, mo, d, h, mi = map(int, m.groups())
+            if year_in_range(y):
+                try:
+                    local = datetime.combine(date(y, mo, d), dtime(h, mi), tzinfo=self.tz)
+                except ValueError:
+                    pass
+                else:
+                    return local.astimezone(UTC)
         text = unicodedata.normalize("NFKC", str(value)).strip().replace("T", " ")
         text = re.sub(r"(\d{1,2}:\d{2}):\d{2}(\.\d+)?$", r"\1", text)  # seconds: dropped
         text = re.sub(r"\s+", " ", text)

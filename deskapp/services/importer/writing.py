@@ -22,6 +22,7 @@ from deskapp.services.importer.rows import NAMESPACE, ImportResult, ParsedRow, R
 from deskapp.services.ticket_numbers import TicketNumbers
 from deskapp.store.changelog import logged_inserts
 from deskapp.store.models import Complaint, ComplaintEvent
+from deskapp.store.search_index import deferred_search_index
 
 # The page cache of the connection that writes an import (SQLite's default is 2 MiB): a fixed
 # bound, whatever the file's size, that keeps the indexes' pages at hand as the store grows.
@@ -195,9 +196,11 @@ def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[Pars
                 session.add_all([Complaint(**c) for c in complaints])
                 session.flush()  # the complaints exist before the events that point at them
                 session.add_all([ComplaintEvent(**e) for e in events])
-            else:  # the same rows and log rows, without the objects (issue 22)
-                logged_inserts(session, [(Complaint.__table__, complaints),
-                                         (ComplaintEvent.__table__, events)])  # fmt: skip
+            else:  # the same rows and log rows, without the objects (issue 22), and the
+                # search index filled for the chunk at once, not by its trigger row by row
+                with deferred_search_index(session.connection()):
+                    logged_inserts(session, [(Complaint.__table__, complaints),
+                                             (ComplaintEvent.__table__, events)])  # fmt: skip
         done += len(chunk)
         if progress:
             progress("write", done, max(total, done))
