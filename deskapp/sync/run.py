@@ -15,7 +15,6 @@ Synchronization):
 from __future__ import annotations
 
 import bisect
-import gc
 import json
 import logging
 import os
@@ -34,6 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 
+from deskapp.collector import collector_paused
 from deskapp.domain.hlc import MAX_FORWARD_DRIFT_MS, ClockDriftError, Stamp, receive
 from deskapp.domain.phone import number_case
 from deskapp.i18n import t
@@ -170,26 +170,6 @@ class SyncResult:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection during a run. A batch makes tens of thousands of
-    short-lived rows, dicts and stamps, freed by reference counting; the collector, counting
-    them as they are made, walked the whole heap of the desk again and again mid-batch
-    (measured: single pauses of 40–50 ms in a 2,000-change pull, bench/sync.py). What a run
-    leaves in cycles does not grow with its size: ≈ 4,900 objects, SQLAlchemy's statement
-    compiling, for a pull of 18,010 changes. Textual pauses the collector the same way while
-    it scrolls (App.PAUSE_GC_ON_SCROLL); whichever of the two finds it already paused leaves
-    it to the other, and at worst it runs again early."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-@contextmanager
 def _local_txn(desk: LocalStore) -> Iterator[sa.Connection]:
     """One local transaction of a sync that writes: it takes the write lock up front (BEGIN
     IMMEDIATE). A deferred one that reads first and writes after fails at once with
@@ -293,7 +273,7 @@ def sync(
             create = new_hall and (join or _joined_hall(desk) is None)
             store = HallStore.open(str(hall), create=create)
             where = store.url
-        with _collector_paused():
+        with collector_paused():
             hall_id = _run(desk, store, result, batch_size, window_days, join)
     except MustUpdate:
         result.outcome = SyncOutcome.MUST_UPDATE

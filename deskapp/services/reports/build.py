@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from deskapp.collector import collector_paused
 from deskapp.domain.actor import Actor
 from deskapp.domain.deadlines import ClockKind, due
 from deskapp.domain.enums import Satisfaction, Severity
@@ -74,26 +72,8 @@ def build_report(
     """The report. With `memo` (always, but for the test and the benchmark that compare them
     with the full computation) closed tickets' histories are read from the memo where it is
     still valid (services/reports/memo.py) instead of being replayed from their events."""
-    with _collector_paused():
+    with collector_paused():
         return _build_report(desk, request, now, memo_on)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a report is built. A month's report makes tens of
-    thousands of short-lived rows, tuples and stretches, freed by reference counting; the
-    collector, counting them as they are made, walked the whole heap of the desk a few times
-    a report (measured on the 100k store: 10–70 ms of a report's 130 ms of CPU, issue 22). As
-    deskapp/sync/run.py pauses it for a sync run: whoever finds it already paused leaves it
-    to the one who paused it, and at worst it runs again early."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _build_report(
@@ -197,7 +177,7 @@ def add_accountability(desk: Desk, actor: Actor | None, report: Report) -> Repor
     if pending is None:
         return report
     assert isinstance(pending, acc.Pending)
-    with _collector_paused():  # (thousands of overdue tickets: as build_report)
+    with collector_paused():  # (thousands of overdue tickets: as build_report)
         found = acc.overdue_tickets(desk, pending.late, pending.stretches, report.start,
                                     pending.window_end, pending.events)  # fmt: skip
         report.tables.extend(acc.accountability_tables(desk, report, found, pending.staff))
