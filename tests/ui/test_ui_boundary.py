@@ -40,7 +40,6 @@ from deskapp.screens.textual_private import fatal_error, notifications
 from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
-from deskapp.services.followup import ClosingFacts
 from deskapp.services.shifts import close_shift, open_shift
 from deskapp.store.models import ChangeLog, ComplaintEvent, OpinionEntry, Shift, Staff
 
@@ -966,9 +965,8 @@ FOLLOWUPS: dict[str, Followup] = {
     "department_reply": Followup(_dispatched, lambda d, a: {"department": _department(d)},
                                  "content"),
     "close": Followup(_open_ticket, lambda d, a: {"satisfaction": "satisfied",
-                                                  "facts": ClosingFacts(
-                                                      "customer",
-                                                      finding="NET.COVER.INDOOR.BTS_FAULT")},
+                                                  "responsible_kind": "customer",
+                                                  "finding": "NET.COVER.INDOOR.BTS_FAULT"},
                       "outcome"),
     "visit": Followup(_closed, lambda d, a: {"satisfaction": "satisfied"}, "note"),
     "escalate": Followup(_open_ticket, lambda d, a: {}, "note"),
