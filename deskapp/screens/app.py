@@ -722,6 +722,10 @@ class DeskApp(LastResort, App[None]):
             if has_mode_stack(self, mode):
                 await self.remove_mode(mode)
                 self.add_mode(mode, screen_type)
+        if "deskapp.screens.customer" in sys.modules:  # (not imported for this alone)
+            from deskapp.screens.customer import forget_history
+
+            await forget_history(self)
         self.refresh_bindings()
         # A fresh blank form for the next handler, built once the sign-in screen is drawn.
         self.call_after_refresh(self.prepare_intake)

@@ -28,6 +28,7 @@ from deskapp.screens.desk_app import desk_app, signed_in_actor
 from deskapp.screens.keys import keyed
 from deskapp.screens.queue_actions import responsible_fields
 from deskapp.screens.search import fit
+from deskapp.screens.textual_private import screen_stacks
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.status_line import StatusLine
@@ -266,7 +267,11 @@ class BatchScreen(WorkBoundary, Screen[None]):
         app.notify(text, timeout=15)  # said on whichever screen is shown now
         if self.is_attached:
             self.query_one("#batch-progress", Static).display = False
-            self.load()
+        # Every batch list open now, not only this one: Esc and F11 while the close ran made
+        # a new list, read before the close ended, which showed the batch open until revisited.
+        for screen in screen_stacks(app):
+            if isinstance(screen, BatchScreen) and screen.is_attached:
+                screen.load()
 
     def _after(self, done: bool | None) -> None:
         if done:

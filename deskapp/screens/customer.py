@@ -5,10 +5,11 @@ customer's complaints accuse (the service decides: deskapp/services/customer.py)
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from textual import on
-from textual.app import ComposeResult
+from rich.text import Text
+from textual import events, on
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
@@ -22,10 +23,11 @@ from deskapp.incidents import Fault
 from deskapp.screens.boundary import WorkBoundary, desk_work
 from deskapp.screens.desk_app import desk_app
 from deskapp.screens.keys import keyed
+from deskapp.screens.textual_private import screen_stacks, styles_are_current, styles_current
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.customer import HISTORY_PAGE, HistoryPage, WatchView, customer_history
-from deskapp.services.desk import Desk
+from deskapp.services.desk import Actor, Desk
 
 
 def watch_lines(watch: WatchView, *, full: bool) -> list[str]:
@@ -63,16 +65,25 @@ class CustomerHistoryScreen(WorkBoundary, Screen[None]):
     CustomerHistoryScreen #history-more { padding: 0 1; color: $text-muted; }
     """
 
-    def __init__(self, key_text: str, *also: str) -> None:
+    def __init__(self, key_text: str = "", *also: str) -> None:
         super().__init__()
         self.key_text = key_text
         self.also = tuple(also)  # the customer's other numbers (the service number)
         self.start = 0
         self.current: HistoryPage | None = None
+        self._ready: HistoryPage | None = None  # read before the screen was mounted
 
     @property
     def desk(self) -> Desk:
         return desk_app(self).desk
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Shown again (open_history): restyled only if the app's styles changed meanwhile
+        # (a theme chosen); otherwise Textual restyles every widget of it on each show.
+        if styles_are_current(self, self.app):
+            event.refresh_styles = False
+        else:
+            styles_current(self, self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
@@ -88,19 +99,46 @@ class CustomerHistoryScreen(WorkBoundary, Screen[None]):
         for key in ("col_at", "col_kind", "col_ticket", "col_text"):
             table.add_column(t(f"customer.{key}"), key=key)
         self.query_one("#history-watch").display = False
-        self.load(0)
+        self._first()
+
+    def show_customer(self, key_text: str, *also: str, page: HistoryPage | None = None) -> None:
+        """This screen kept (open_history) and shown for another customer: the last one's
+        page never shown under the new number. `page`: the first page read already (intake
+        reads it as the phone is typed), shown at once, before the screen is drawn."""
+        self.key_text, self.also = key_text, tuple(also)
+        self.start, self.current, self._ready = 0, None, page
+        if self.is_mounted:
+            self._first()
+
+    def _first(self) -> None:
+        page, self._ready = self._ready, None
+        if page is None:
+            self.query_one("#history-head", Static).update(t("app.loading"))
+            self.query_one("#history-watch").display = False
+            self.query_one("#history-table", DataTable).clear()
+            self.query_one("#history-more", Static).update("")
+            self.load(0)
+            return
+        self._show(page)
+        # Read again once it is drawn (not competing with the drawing): shown again only if
+        # something changed since the phone was typed (_show compares).
+        self.call_after_refresh(self._read_again, page)
+
+    def _read_again(self, page: HistoryPage) -> None:
+        if self.current is page:  # not paged or shown for another customer meanwhile
+            self.load(0)
 
     @desk_work(exclusive=True, group="history")
     def load(self, offset: int) -> None:
         actor = desk_app(self).actor
         if actor is None:
             return
-        page = customer_history(
-            self.desk, actor, self.key_text, offset, HISTORY_PAGE, also=self.also
-        )
+        page = read_page(self.desk, actor, (self.key_text, *self.also), offset)
         self.app.call_from_thread(self._show, page)
 
     def _show(self, page: HistoryPage | None) -> None:
+        if page is not None and page == self.current:
+            return  # read again, unchanged: nothing to draw
         self.current = page
         head = self.query_one("#history-head", Static)
         table = self.query_one("#history-table", DataTable)
@@ -118,11 +156,15 @@ class CustomerHistoryScreen(WorkBoundary, Screen[None]):
         if page.watch is not None:
             watch.update("\n".join(watch_lines(page.watch, full=True)))
         tz = self.desk.tz
-        for i, item in enumerate(page.items):
-            table.add_row(
-                format_local(item.at, tz), t(f"customer.kind_{item.kind}"), item.ticket_no or "—",
-                printable(item.text).replace("\n", " "), key=str(i),
-            )  # fmt: skip
+        kinds = {kind: t(f"customer.kind_{kind}") for kind in {item.kind for item in page.items}}
+        # In one go: the table measures and lays out once, not once a row.
+        # Text, not str: a str cell is read as markup (a complaint typed "[/b]" stopped the
+        # table drawing), and parsing it was part of the time to the first page.
+        table.add_rows(
+            (Text(format_local(item.at, tz)), Text(kinds[item.kind]), Text(item.ticket_no or "—"),
+             Text(printable(item.text).replace("\n", " ")))
+            for item in page.items
+        )  # fmt: skip
         more = self.query_one("#history-more", Static)
         if page.items:
             more.update(t("customer.more", first=page.offset + 1,
@@ -156,3 +198,40 @@ class CustomerHistoryScreen(WorkBoundary, Screen[None]):
     def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
         self.query_one("#history-more", Static).update(fault.message)
         return True
+
+
+def read_page(
+    desk: Desk, actor: Actor, numbers: tuple[str, ...], offset: int = 0
+) -> HistoryPage | None:
+    """A page as the history screen shows it (intake reads the first one ahead, in a worker,
+    as the phone is typed): `numbers`, the customer's (the phone first)."""
+    return customer_history(desk, actor, numbers[0], offset, HISTORY_PAGE, also=numbers[1:])
+
+
+HISTORY_SCREEN = "customer-history"
+
+
+def open_history(app: App[Any], key_text: str, *also: str, page: HistoryPage | None = None) -> None:
+    """Ctrl+Y at intake, H on a ticket: the customer's history. One screen is kept for the
+    app (installed) and shown again for each customer: building it anew each time (its
+    widgets, their styles, the table) was most of the time from the key to the first page
+    (bench/customer.py). A second one only while the kept one is already in a stack (the
+    history → a ticket → H again)."""
+    if not app.is_screen_installed(HISTORY_SCREEN):
+        app.install_screen(CustomerHistoryScreen(), HISTORY_SCREEN)
+    screen = app.get_screen(HISTORY_SCREEN)
+    if any(screen is shown for shown in screen_stacks(app)):
+        screen = CustomerHistoryScreen()
+    assert isinstance(screen, CustomerHistoryScreen)
+    screen.show_customer(key_text, *also, page=page)
+    app.push_screen(screen)
+
+
+async def forget_history(app: App[Any]) -> None:
+    """Signed out: the kept screen, with the last customer it showed, goes with the handler
+    (called once no stack holds it)."""
+    if app.is_screen_installed(HISTORY_SCREEN):
+        screen = app.get_screen(HISTORY_SCREEN)
+        app.uninstall_screen(HISTORY_SCREEN)
+        if screen.is_running:
+            await screen.remove()

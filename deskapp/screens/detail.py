@@ -245,10 +245,10 @@ class DetailScreen(WorkBoundary, Screen[None]):
 
     def action_history(self) -> None:
         """H: the customer's history (客户历史), from any ticket."""
-        from deskapp.screens.customer import CustomerHistoryScreen
+        from deskapp.screens.customer import open_history
 
         if self._customer:
-            self.app.push_screen(CustomerHistoryScreen(self._customer, self._service_number))
+            open_history(self.app, self._customer, self._service_number)
 
     def _show(self, detail: ComplaintDetail) -> None:
         c = detail.complaint

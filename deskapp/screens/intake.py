@@ -44,7 +44,7 @@ from deskapp.screens.widgets.hand_off import HandOffScreen
 from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.batches import open_batches_for
-from deskapp.services.customer import WatchView, customer_key, watch_for_customer
+from deskapp.services.customer import HistoryPage, WatchView, customer_key, watch_for_customer
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.drafts import (
     HandOff,
@@ -352,6 +352,9 @@ class IntakeScreen(ModeScreen):
         # 重复投诉 as offered for the number typed: the candidates, the one the rule links,
         # whether the handler changed the choice, and a draft's choice waiting for them.
         self._candidates: list[RepeatCandidate] = []
+        # The customer's first history page, read as the phone was typed, for Ctrl+Y: the
+        # numbers it is of, and the page.
+        self._history: tuple[tuple[str, ...], HistoryPage] | None = None
         self._repeat_rule = ""
         self._repeat_touched = False
         self._pending_repeat: tuple[bool, str] | None = None
@@ -763,6 +766,22 @@ class IntakeScreen(ModeScreen):
             watch_for_customer(self.desk, self.actor, phone_text, service_text) if phone else None
         )
         self.app.call_from_thread(self._customer_found, phone_text, candidates, watch)
+        known = tuple(text for text in (phone_text, service_text) if customer_key(text))
+        held = self._history
+        if phone and (held is None or held[0] != known):
+            # After the alert, while the handler listens: Ctrl+Y then shows the first page at
+            # once (issue 18's budget runs from the phone typed); the history screen reads
+            # it again behind it and shows what changed since, if anything.
+            from deskapp.screens.customer import read_page
+
+            page = read_page(self.desk, self.actor, known)
+            self.app.call_from_thread(self._history_read, known, page)
+
+    def _history_read(self, known: tuple[str, ...], page: HistoryPage | None) -> None:
+        q = self.query_one
+        texts = (q("#contact_phone", Input).value, q("#service_number", Input).value)
+        if page is not None and known == tuple(text for text in texts if customer_key(text)):
+            self._history = (known, page)
 
     def _customer_found(
         self, phone_text: str, candidates: list[RepeatCandidate], watch: WatchView | None
@@ -883,13 +902,14 @@ class IntakeScreen(ModeScreen):
 
     def action_history(self) -> None:
         """Ctrl+Y: the customer's history (the phone typed, else the service number)."""
-        from deskapp.screens.customer import CustomerHistoryScreen
+        from deskapp.screens.customer import open_history
 
         q = self.query_one
         texts = [q("#contact_phone", Input).value, q("#service_number", Input).value]
-        known = [text for text in texts if customer_key(text)]
+        known = tuple(text for text in texts if customer_key(text))
         if known:
-            self.app.push_screen(CustomerHistoryScreen(*known))
+            held = self._history
+            open_history(self.app, *known, page=held[1] if held and held[0] == known else None)
             return
         self.notify(t("intake.history_needs_number"), timeout=6)
 
@@ -1125,6 +1145,7 @@ class IntakeScreen(ModeScreen):
         self.show_all_errors = False
         self._show_repeat("")
         self.query_one("#watch-notice", Static).display = False
+        self._history = None
         self.write_form(IntakeForm())
         self.query_one("#customer_name", Input).focus()
         self.query_one("#intake-form", VerticalScroll).scroll_home(animate=False)

@@ -4,7 +4,9 @@ what broke, by name) and that no other module of the desk or its tests reaches o
 
 Why each is used, in one line:
 - `Screen._css_update_count`: a new mode screen says its styles are current, sparing Textual a
-  restyle of every mode on the first `switch_mode` (deskapp/screens/widgets/mode_screen.py).
+  restyle of every mode on the first `switch_mode` (deskapp/screens/widgets/mode_screen.py);
+  the kept customer history is not restyled each time it is shown again unless the app's
+  styles changed meanwhile (deskapp/screens/customer.py).
 - `Footer._bindings_ready`: the desk's footer is composed with its keys, not filled after the
   first frame (deskapp/screens/widgets/desk_footer.py); `textual.widgets._footer.FooterKey` is the
   widget of one key there.
@@ -83,6 +85,7 @@ __all__ = [
     "print_at_exit",
     "screen_stacks",
     "select_options",
+    "styles_are_current",
     "styles_current",
     "withdraw_notifications",
 ]
@@ -122,6 +125,11 @@ PRIVATE_MODULES = ("textual._loop", "textual._parser", "textual._xterm_parser",
 def styles_current(screen: Screen[Any], app: App[Any]) -> None:
     """Say that a new screen's styles match the app's stylesheet (no restyle on first show)."""
     screen._css_update_count = app._css_update_count
+
+
+def styles_are_current(screen: Screen[Any], app: App[Any]) -> bool:
+    """Whether a screen's styles match the app's stylesheet (nothing app-wide changed since)."""
+    return bool(screen._css_update_count == app._css_update_count)
 
 
 def footer_born_ready(footer: Footer) -> None:

@@ -5,6 +5,7 @@ cursor, E exports the list. The service refuses anyone else, and audits each cha
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from textual import on
@@ -15,6 +16,7 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
 from deskapp.domain.clean_input import printable
+from deskapp.domain.timefmt import local_day
 from deskapp.domain.watch import WatchKind
 from deskapp.i18n import t
 from deskapp.incidents import Fault
@@ -33,6 +35,10 @@ from deskapp.services.customer import (
 )
 from deskapp.services.desk import Desk
 from deskapp.services.staff import list_staff
+
+# The review date's example: a quarter ahead (the entries are reviewed before each 3·15 and
+# at the quarter's meeting).
+REVIEW_EXAMPLE = timedelta(days=90)
 
 
 class WatchListScreen(WorkBoundary, Screen[None]):
@@ -101,7 +107,8 @@ class WatchListScreen(WorkBoundary, Screen[None]):
     def _dialog(self, entry: WatchView | None) -> ActionDialog:
         kinds = [(t(f"watch_kind.{k.value}"), k.value) for k in WatchKind]
         fields = [
-            FieldSpec("customer", t("watch.customer"), default=entry.customer_key if entry else ""),
+            FieldSpec("customer", t("watch.customer"), placeholder=t("watch.customer_example"),
+                      default=entry.customer_key if entry else ""),
             FieldSpec("kind", t("watch.kind"), "select", kinds, allow_blank=False,
                       default=entry.kind if entry else WatchKind.DIFFICULT.value),
             FieldSpec("customer_name", t("watch.customer_name"), max_length=80,
@@ -112,8 +119,8 @@ class WatchListScreen(WorkBoundary, Screen[None]):
             FieldSpec("solved", t("watch.solved"), "area", default=entry.solved if entry else ""),
             FieldSpec("refused", t("watch.refused"), "area",
                       default=entry.refused if entry else ""),
-            FieldSpec("review_on", t("watch.review_on"), placeholder="2026-12-31", max_length=10,
-                      default=entry.review_on if entry else ""),
+            FieldSpec("review_on", t("watch.review_on"), placeholder=self._review_example(),
+                      max_length=10, default=entry.review_on if entry else ""),
             FieldSpec("active", t("watch.active"), "check", default=True),
         ]  # fmt: skip
         desk, actor = self.desk, signed_in_actor(self)
@@ -130,7 +137,14 @@ class WatchListScreen(WorkBoundary, Screen[None]):
             save_watch_entry(desk, actor, form, entry_id)
 
         title = t("watch.change" if entry else "watch.add")
-        return ActionDialog(DialogSpec(title, fields, intro=t("watch.intro")), submit)
+        spec = DialogSpec(title, fields, intro=t("watch.intro"), ask_before_discard=True)
+        return ActionDialog(spec, submit)
+
+    def _review_example(self) -> str:
+        """Today-relative, like every date field: a fixed date read as a value already filled
+        in, and became one the service refuses once it had passed."""
+        today = local_day(self.desk.clock.now(), self.desk.tz)
+        return t("watch.review_example", example=(today + REVIEW_EXAMPLE).isoformat())
 
     def _after(self, done: bool | None) -> None:
         if done:

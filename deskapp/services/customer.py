@@ -43,7 +43,9 @@ from deskapp.store.models import (
     WatchEvent,
 )
 
-HISTORY_PAGE = 50
+# A page is what the history screen shows at 100×30 (the table's rows below the watch entry):
+# nothing read that is not shown; N and P page on.
+HISTORY_PAGE = 20
 SUMMARY_CHARS = 60
 NOTE_LIMIT = 1000
 # What the history lists of a complaint's events: return visits and care follow-ups.

@@ -327,3 +327,86 @@ async def test_b_on_a_linked_ticket_undoes_the_link_with_a_reason(
     with desk.read() as s:
         row = s.get(Complaint, ticket.id)
     assert row is not None and row.batch_id is None and not row.is_batch
+
+
+async def test_f11_shows_the_batch_closed_as_soon_as_its_close_ends(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """F11 → Enter → close: the list says 已结束 and no ticket left open, without leaving F11."""
+    from deskapp.screens.batches import BatchScreen
+
+    batch = _batches(desk, actors)
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _opened(pilot)
+        screen = app.screen
+        assert isinstance(screen, BatchScreen)
+        table = screen.query_one("#batch-table", DataTable)
+        row = [v.batch.id for v in screen.views].index(batch.id)
+        table.move_cursor(row=row)
+        await pilot.press("enter")
+        await settle(pilot)
+        await _fill_close(app, pilot, "光缆已修复,信号恢复")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert app.screen is screen
+        shown = next(v for v in screen.views if v.batch.id == batch.id)
+        assert shown.batch.status == "closed" and shown.open_tickets == 0
+        cells = " ".join(str(c) for c in table.get_row_at([v.batch.id for v in screen.views]
+                                                          .index(batch.id)))  # fmt: skip
+        assert "已结束" in cells and "未结 0" in cells
+
+
+async def test_f11_opened_again_while_a_close_runs_shows_it_closed_when_it_ends(
+    desk: Desk, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F11 → Enter → close → Esc → F11 while the close runs: the new list says 已结束 when the
+    close ends, without being left and opened again (it was the screen left that reloaded)."""
+    from deskapp.screens.batches import BatchScreen
+    from deskapp.services import followup
+
+    batch = _batches(desk, actors)
+    release = threading.Event()
+    real = followup.close_each
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        assert release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(followup, "close_each", held)
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        try:
+            await _opened(pilot)
+            screen = app.screen
+            assert isinstance(screen, BatchScreen)
+            screen.query_one("#batch-table", DataTable).move_cursor(
+                row=[v.batch.id for v in screen.views].index(batch.id)
+            )
+            await pilot.press("enter")
+            await settle(pilot)
+            await _fill_close(app, pilot, "光缆已修复,信号恢复")
+            await pilot.pause(0.2)
+            await pilot.press("escape")
+            await pilot.pause(0.2)
+            await pilot.press("f11")
+            for _ in range(100):
+                again = app.screen
+                if isinstance(again, BatchScreen) and again is not screen and again.views:
+                    break
+                await pilot.pause(0.05)
+            assert isinstance(again, BatchScreen) and again is not screen
+            before = next(v for v in again.views if v.batch.id == batch.id)
+            assert before.batch.status == "open"  # still being closed
+        finally:
+            release.set()
+        for _ in range(200):
+            if not closing_now(desk, batch.id):
+                break
+            await pilot.pause(0.05)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert app.screen is again
+        after = next(v for v in again.views if v.batch.id == batch.id)
+        assert after.batch.status == "closed" and after.open_tickets == 0
+        assert not again.query_one("#batch-progress").display

@@ -1,18 +1,35 @@
 """Issue 18: F10's list hides an entry from the manager the customer's complaint accuses
-(当事人回避, as intake does), the real app driven by keys."""
+(当事人回避, as intake does); its add dialog says what to type (a review date from today, not
+a fixed one) and asks before Esc drops what was typed. The real app driven by keys; snapshots
+at 100×30 and 80×24."""
 
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable
-from ui_helpers import WIDE, build_app, settle, sign_in
+import sqlalchemy as sa
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, TextArea
+from ui_helpers import (
+    NARROW,
+    WIDE,
+    build_app,
+    focus_by_tab,
+    screen_text,
+    settle,
+    sign_in,
+    type_text,
+)
 
 from deskapp.screens.watch_list import WatchListScreen
+from deskapp.screens.widgets.action_dialog import ActionDialog
+from deskapp.screens.widgets.confirm import ConfirmScreen
 from deskapp.services.customer import WatchForm, save_watch_entry
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
+from deskapp.store.models import WatchEntry
 
 pytestmark = pytest.mark.ui
+SIZES = pytest.mark.parametrize("size", [WIDE, NARROW], ids=["100x30", "80x24"])
 
 
 async def test_f10_hides_the_entry_from_the_accused_manager(
@@ -42,3 +59,95 @@ async def test_f10_hides_the_entry_from_the_accused_manager(
             assert table.row_count == rows, work_no
             if work_no == "2001":
                 assert table.get_row_at(0)[1] == "13900002222"
+
+
+# ------------------------------------------------------------- F10's add dialog
+
+
+async def _add_dialog(pilot: Pilot) -> None:
+    await sign_in(pilot, "2001", "8888")
+    await pilot.press("f10")
+    await settle(pilot)
+    await pilot.press("a")
+    await settle(pilot)
+
+
+async def test_f10_add_dialog_says_what_to_type_with_a_review_date_from_today(
+    desk: Desk,
+) -> None:
+    """The number's placeholder shows the forms a number takes; the review date's is an
+    example a quarter from today, never a fixed date (which read as a value filled in, and
+    became one the service refuses once it had passed)."""
+    from datetime import timedelta
+
+    from deskapp.domain.timefmt import local_day
+
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _add_dialog(pilot)
+        assert isinstance(app.screen, ActionDialog)
+        number = app.screen.query_one("#f-customer", Input)
+        assert app.focused is number
+        assert "13812345678" in number.placeholder and "0755-12345678" in number.placeholder
+        review = app.screen.query_one("#f-review_on", Input).placeholder
+        ahead = local_day(desk.clock.now(), desk.tz) + timedelta(days=90)
+        assert ahead.isoformat() in review and "不早于今天" in review
+        assert "2026-12-31" not in review
+
+
+async def test_f10_add_dialog_asks_before_esc_drops_what_was_typed(desk: Desk) -> None:
+    """Esc with a number typed asks; Esc (or N) on the question goes back with it kept; Y
+    drops it, nothing written. Esc on a dialog left as opened closes it at once."""
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _add_dialog(pilot)
+        await pilot.press("escape")  # nothing typed: closed, not asked
+        await settle(pilot)
+        assert isinstance(app.screen, WatchListScreen)
+        await pilot.press("a")
+        await settle(pilot)
+        dialog = app.screen
+        await type_text(pilot, "13812345678")
+        await focus_by_tab(pilot, "f-advice")
+        await type_text(pilot, "先听完再解释")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "放弃填写" in screen_text(app)
+        await pilot.press("escape")  # not the answer yes: back to the dialog as typed
+        await settle(pilot)
+        assert app.screen is dialog
+        assert dialog.query_one("#f-customer", Input).value == "13812345678"
+        assert dialog.query_one("#f-advice", TextArea).text == "先听完再解释"
+        assert app.focused is dialog.query_one("#f-advice")
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is dialog
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, WatchListScreen)
+        assert app.screen.query_one("#watch-table", DataTable).row_count == 0
+    with desk.read() as s:
+        assert s.scalars(sa.select(WatchEntry)).first() is None
+
+
+@SIZES
+def test_snapshot_f10_add_dialog(snap_compare, desk: Desk, size: tuple[int, int]) -> None:
+    assert snap_compare(build_app(desk), terminal_size=size, run_before=_add_dialog)
+
+
+@SIZES
+def test_snapshot_f10_add_dialog_asks_before_discarding(
+    snap_compare, desk: Desk, size: tuple[int, int]
+) -> None:
+    async def asked(pilot: Pilot) -> None:
+        await _add_dialog(pilot)
+        await type_text(pilot, "13812345678")
+        await pilot.press("escape")
+        await settle(pilot)
+
+    assert snap_compare(build_app(desk), terminal_size=size, run_before=asked)

@@ -35,6 +35,9 @@ class DialogSpec:
     fields: Sequence[FieldSpec] = field(default_factory=tuple)
     intro: str = ""
     causes: CauseTree | None = None  # the tree a "cause" field picks from
+    # Esc (or Cancel) with something typed asks before dropping it: for the dialogs whose
+    # notes take a while to write (the watch list's 两解、两不理).
+    ask_before_discard: bool = False
 
 
 class ActionDialog(WorkBoundary, ModalScreen[bool]):
@@ -78,6 +81,7 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
         self.spec = spec
         self._submit = submit
         self._busy = False
+        self._opened_with: dict[str, Any] = {}  # the values as opened (ask_before_discard)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -131,6 +135,8 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
             self._focus_field(self.spec.fields[0].id)
         # Opened at its top: the title and what the PIN confirms are read first.
         self.call_after_refresh(self._to_top)
+        if self.spec.ask_before_discard:
+            self._opened_with = self.values()
 
     def _to_top(self) -> None:
         for box in self.query(VerticalScroll):
@@ -204,4 +210,18 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
 
     @on(Button.Pressed, "#dialog-cancel")
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        if not self.spec.ask_before_discard or self.values() == self._opened_with:
+            self.dismiss(False)
+            return
+        from deskapp.screens.widgets.confirm import ConfirmScreen
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(False)
+
+        # Esc again (or N) goes back to the dialog as typed; only Y drops it.
+        self.app.push_screen(
+            ConfirmScreen(t("action.discard_title"), t("action.discard_body"),
+                          yes=t("action.discard_yes"), no=t("action.discard_no")),
+            answer,
+        )  # fmt: skip
