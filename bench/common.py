@@ -139,6 +139,18 @@ class Result:
         return data
 
 
+def time_calls(count: int, call: Callable[[], object], warmup: int = 5) -> list[float]:
+    """`count` timings of `call` in ms, after `warmup` untimed calls."""
+    for _ in range(warmup):
+        call()
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
 def print_result(result: Result) -> None:
     print(f"  {result.name}")
     print(f"    figure    {result.stats.brief()}")

@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import random
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from bench import make_db
@@ -38,6 +37,7 @@ from bench.common import (
     drop_copy,
     loadavg,
     print_result,
+    time_calls,
     until,
     working_copy,
 )
@@ -46,17 +46,6 @@ BUDGET_P95_MS = 100.0
 WARMUP = 5
 PHONE = "13800009999"
 TICKETS = 200
-
-
-def _measure(count: int, call: Callable[[], object]) -> list[float]:
-    for _ in range(WARMUP):
-        call()
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
 
 
 def run(queries: int = 200, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
@@ -98,7 +87,7 @@ def run(queries: int = 200, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
             with desk.read() as session:
                 return session.get(Complaint, rng.choice(ids))
 
-        baseline = Stats.of(_measure(queries, by_id))
+        baseline = Stats.of(time_calls(queries, by_id))
         pages: list[int] = []
 
         def history() -> object:
@@ -119,7 +108,7 @@ def run(queries: int = 200, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
                 Result(
                     bench="customer",
                     name=name,
-                    stats=Stats.of(_measure(queries, call)),
+                    stats=Stats.of(time_calls(queries, call)),
                     baseline_name="primary-key look-up of one complaint, same session path",
                     baseline=baseline,
                     budget_kind="p95_ms",

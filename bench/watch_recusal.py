@@ -20,28 +20,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import random
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from bench import make_db
-from bench.common import Result, Stats, drop_copy, loadavg, print_result, working_copy
+from bench.common import Result, Stats, drop_copy, loadavg, print_result, time_calls, working_copy
 
 BUDGET_P95_MS = 100.0
-WARMUP = 5
 ONE, MANY = "13800009999", "13800008888"
 TICKETS = 200
-
-
-def _measure(count: int, call: Callable[[], object]) -> list[float]:
-    for _ in range(WARMUP):
-        call()
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
 
 
 def run(queries: int = 200, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
@@ -102,8 +88,10 @@ def run(queries: int = 200, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
 
         for label, number in (("one number", ONE), ("200 accounts", MANY)):
             assert watch_for_customer(desk, handler, number) is not None
-            baseline = Stats.of(_measure(queries, lambda n=number: before(n)))
-            now = Stats.of(_measure(queries, lambda n=number: watch_for_customer(desk, handler, n)))
+            baseline = Stats.of(time_calls(queries, lambda n=number: before(n)))
+            now = Stats.of(
+                time_calls(queries, lambda n=number: watch_for_customer(desk, handler, n))
+            )
             results.append(Result(
                 bench="watch_recusal", name=f"intake's watch-list check, {label}", stats=now,
                 baseline_name="the check before: the typed number's accusations only",
