@@ -155,7 +155,8 @@ class StoreWritten(Message):
 
 
 class DeskApp(LastResort, App[None]):
-    CSS_PATH = "app.tcss"
+    # The sign-in screen's styles too: parsed at start with the app's, once (SignInScreen).
+    CSS_PATH: ClassVar = ["app.tcss", "signin.tcss"]
     TITLE = t("app.title")
     MODES: ClassVar = {"signin": SignInScreen, **SIGNED_IN_MODES}
     DEFAULT_MODE = "signin"
@@ -242,6 +243,9 @@ class DeskApp(LastResort, App[None]):
 
     def run(self, *args: Any, **kwargs: Any) -> Any:
         """The desk as a program (the CLI): when it returns, the process ends."""
+        from deskapp.screens.collector import start_program
+
+        start_program()  # what start-up imported, out of the cycle collector's walks
         try:
             return super().run(*args, **kwargs)
         finally:
@@ -743,7 +747,7 @@ class DeskApp(LastResort, App[None]):
         from deskapp.logs import configure_logging
 
         configure_logging()  # once per process (the CLI has done it already when it started us)
-        self.load_preferences()
+        self.call_after_refresh(self.call_after_refresh, self.load_preferences)
 
     def _preferences_path(self) -> Path | None:
         if self._config_path is None:

@@ -18,6 +18,7 @@ from deskapp.domain.work_no import WORK_NO_LENGTH, WORK_NO_TYPING
 from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
 from deskapp.screens.boundary import WorkBoundary, desk_work
+from deskapp.screens.collector import long_lived_imports
 from deskapp.screens.desk_app import desk_app
 from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.desk_footer import DeskFooter
@@ -42,7 +43,9 @@ def signin_words(fault: Fault) -> str:
 
 
 class SignInScreen(WorkBoundary, Screen[None]):
-    CSS_PATH = "signin.tcss"
+    # Its styles (signin.tcss) are in the app's CSS_PATH, read with the app's at start: a
+    # screen's own CSS_PATH would make Textual parse the whole stylesheet again as the first
+    # screen is shown (issue 22, bench/startup.py).
     AUTO_FOCUS = "#work_no"
     # Priority: Tab and Enter move the focus as they arrive. Otherwise Textual hands every key
     # of a fast burst (typed while the desk starts) to the field focused on arrival, and the
@@ -94,13 +97,15 @@ class SignInScreen(WorkBoundary, Screen[None]):
     @desk_work(exclusive=True, group="open-store")
     def open_store(self) -> None:
         """Open (and if needed migrate) the store while the handler types."""
-        from deskapp.services.staff import has_staff
+        with long_lived_imports():  # SQLAlchemy, pydantic, the store's models and settings
+            from deskapp.services.staff import has_staff
 
-        desk = desk_app(self).desk
-        if desk.is_initialised():
-            desk.terminal()  # cached for the status line
+            desk = desk_app(self).desk
+            if desk.is_initialised():
+                desk.terminal()  # cached for the status line
+            no_staff = not has_staff(desk)
         # never synchronized: say so, and how to join
-        self.app.call_from_thread(self._show_no_staff, not has_staff(desk))
+        self.app.call_from_thread(self._show_no_staff, no_staff)
         self.app.call_from_thread(desk_app(self).store_opened)
         self.app.call_from_thread(self.warm_intake)
 
@@ -110,9 +115,10 @@ class SignInScreen(WorkBoundary, Screen[None]):
         layout) and build the cause picker's pinyin index; then the app builds the blank form
         in its own mode, not drawn beneath this screen (DeskApp.prepare_intake), so that after
         sign-in the form is only switched to, never shown half-built (issue 22)."""
-        from deskapp.screens import intake
+        with long_lived_imports():  # the form's code and the causes' pinyin index
+            from deskapp.screens import intake
 
-        intake.warm(desk_app(self).desk)
+            intake.warm(desk_app(self).desk)
         self.app.call_from_thread(desk_app(self).prepare_intake)
 
     def synchronized(self) -> None:

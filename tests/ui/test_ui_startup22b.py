@@ -1,0 +1,85 @@
+"""What the desk spares itself between launch and the sign-in screen (issue 22; the speed is in
+bench/startup.py, not here): a second parse of its stylesheet, and the cycle collector's walks
+over what start-up imported."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from textual.css.stylesheet import Stylesheet
+from ui_helpers import settle
+
+from deskapp.screens.app import DeskApp
+from deskapp.screens.signin import SignInScreen
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def test_the_sign_in_screen_is_shown_without_parsing_the_stylesheet_again(
+    app: DeskApp, monkeypatch
+) -> None:
+    """Its styles are read with the app's: a screen's own CSS_PATH would have Textual parse
+    every rule again as it is first shown (Textual's restyle of a new mode is the one left)."""
+    reparsed: list[list[str]] = []
+    reparse = Stylesheet.reparse
+
+    def counted(self: Stylesheet) -> None:
+        reparsed.append([Path(path).name for path, _ in self.source])
+        reparse(self)
+
+    monkeypatch.setattr(Stylesheet, "reparse", counted)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        # (the intake form built beneath the sign-in adds its own file later: not counted)
+        before_the_form = [files for files in reparsed if "intake.tcss" not in files]
+        assert len(before_the_form) == 1, reparsed
+        # and the sign-in's own rules are in force (signin.tcss: the box 50 cells wide)
+        assert app.screen.query_one("#signin-box").outer_size.width == 50
+
+
+def _run(code: str) -> str:
+    """In a process of its own: freezing objects would outlive a test in pytest's."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_the_desk_as_a_program_freezes_what_start_up_imported() -> None:
+    code = (
+        "import gc, textual.app\n"
+        "from deskapp.screens.app import DeskApp\n"
+        "seen = []\n"
+        "textual.app.App.run = lambda self, *a, **k: seen.append(gc.get_freeze_count())\n"
+        "before = gc.get_freeze_count()\n"
+        "DeskApp(lambda: None).run()\n"
+        "print(before, seen[0] > 10_000)\n"
+    )
+    assert _run(code) == "0 True"
+
+
+def test_heavy_imports_of_a_worker_run_without_the_collector_then_are_frozen() -> None:
+    code = (
+        "import gc\n"
+        "from deskapp.screens import collector\n"
+        "with collector.long_lived_imports():\n"  # not the program: nothing changes
+        "    assert gc.isenabled()\n"
+        "assert gc.get_freeze_count() == 0\n"
+        "collector.start_program()\n"
+        "frozen = gc.get_freeze_count()\n"
+        "with collector.long_lived_imports():\n"
+        "    assert not gc.isenabled()\n"
+        "    with collector.long_lived_imports():\n"  # two workers at once
+        "        kept = [[] for _ in range(1000)]\n"
+        "    assert not gc.isenabled()\n"  # the other is still importing
+        "try:\n"
+        "    with collector.long_lived_imports():\n"
+        "        raise ValueError\n"
+        "except ValueError:\n"
+        "    pass\n"
+        "print(gc.isenabled(), gc.get_freeze_count() >= frozen + 1000)\n"
+    )
+    assert _run(code) == "True True"
