@@ -243,9 +243,9 @@ class DeskApp(LastResort, App[None]):
 
     def run(self, *args: Any, **kwargs: Any) -> Any:
         """The desk as a program (the CLI): when it returns, the process ends."""
-        from deskapp.screens.collector import start_program
+        from deskapp.collector import start_program
 
-        start_program()  # what start-up imported, out of the cycle collector's walks
+        start_program(freeze=True)  # what start-up imported, out of the cycle collector's walks
         try:
             return super().run(*args, **kwargs)
         finally:

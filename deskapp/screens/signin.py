@@ -12,13 +12,13 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import Worker
 
+from deskapp.collector import long_lived_imports
 from deskapp.domain.actor import Actor
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.work_no import WORK_NO_LENGTH, WORK_NO_TYPING
 from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
 from deskapp.screens.boundary import WorkBoundary, desk_work
-from deskapp.screens.collector import long_lived_imports
 from deskapp.screens.desk_app import desk_app
 from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.desk_footer import DeskFooter

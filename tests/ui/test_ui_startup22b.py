@@ -64,11 +64,11 @@ def test_the_desk_as_a_program_freezes_what_start_up_imported() -> None:
 def test_heavy_imports_of_a_worker_run_without_the_collector_then_are_frozen() -> None:
     code = (
         "import gc\n"
-        "from deskapp.screens import collector\n"
+        "from deskapp import collector\n"
         "with collector.long_lived_imports():\n"  # not the program: nothing changes
         "    assert gc.isenabled()\n"
         "assert gc.get_freeze_count() == 0\n"
-        "collector.start_program()\n"
+        "collector.start_program(freeze=True)\n"
         "frozen = gc.get_freeze_count()\n"
         "with collector.long_lived_imports():\n"
         "    assert not gc.isenabled()\n"
