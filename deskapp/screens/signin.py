@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import Button, Input, Static
 from textual.worker import Worker
 
 from deskapp.collector import long_lived_imports
@@ -80,6 +80,8 @@ class SignInScreen(WorkBoundary, Screen[None]):
             yield Static("", id="signin-fault", classes="field-error")
             if desk_app(self).demo_logins:
                 yield Static(t("app.demo_hint"), id="demo-hint")
+                from textual.widgets import DataTable  # the demo's only: not at every start
+
                 table: DataTable[str] = DataTable(id="demo-logins", cursor_type="none")
                 yield table
         yield DeskFooter()
@@ -89,6 +91,8 @@ class SignInScreen(WorkBoundary, Screen[None]):
         # otherwise compete with drawing the screen for the interpreter.
         self.call_after_refresh(self.open_store)
         if desk_app(self).demo_logins:
+            from textual.widgets import DataTable
+
             table = self.query_one("#demo-logins", DataTable)
             table.add_columns(t("signin.work_no"), "姓名", "角色", t("signin.pin"))
             for login in desk_app(self).demo_logins:

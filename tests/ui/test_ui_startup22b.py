@@ -83,3 +83,13 @@ def test_heavy_imports_of_a_worker_run_without_the_collector_then_are_frozen() -
         "print(gc.isenabled(), gc.get_freeze_count() >= frozen + 1000)\n"
     )
     assert _run(code) == "True True"
+
+
+def test_the_sign_in_loads_the_demo_logins_table_only_for_the_demo() -> None:
+    """DataTable (Textual's largest widget module) is the demo's list of logins alone."""
+    code = (
+        "import sys\n"
+        "import deskapp.launch, deskapp.screens.app\n"
+        "print([m for m in sys.modules if m.endswith('_data_table')])\n"
+    )
+    assert _run(code) == "[]"
