@@ -38,6 +38,7 @@ from deskapp.screens.signin import SignInScreen
 from deskapp.screens.textual_private import (
     LastResort,
     close_messages_now,
+    css_parsed_for,
     handle_exception,
     has_mode_stack,
     keep_handlers_running,
@@ -254,6 +255,13 @@ class DeskApp(LastResort, App[None]):
             # imported or built (≈ 1.5 s under load, 4× the minimal app's whole exit);
             # frozen objects are skipped, and freed by their reference counts as before.
             gc.freeze()
+
+    def refresh_css(self, animate: bool = True) -> None:
+        """Textual's, without parsing every rule again when the theme's variables have not
+        changed: the first mode's screen asks for it as it is shown (its CSS generation is
+        new), and that parse, on the path to the first frame, gave nothing new (issue 22)."""
+        with css_parsed_for(self.stylesheet, self.get_css_variables()):
+            super().refresh_css(animate)
 
     @property
     def settings(self) -> DeskSettings:

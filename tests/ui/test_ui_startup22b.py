@@ -21,7 +21,8 @@ async def test_the_sign_in_screen_is_shown_without_parsing_the_stylesheet_again(
     app: DeskApp, monkeypatch
 ) -> None:
     """Its styles are read with the app's: a screen's own CSS_PATH would have Textual parse
-    every rule again as it is first shown (Textual's restyle of a new mode is the one left)."""
+    every rule again as it is first shown, and so would Textual's restyle of a new mode's
+    screen, whose variables (the theme's) have not changed (DeskApp.refresh_css)."""
     reparsed: list[list[str]] = []
     reparse = Stylesheet.reparse
 
@@ -35,9 +36,16 @@ async def test_the_sign_in_screen_is_shown_without_parsing_the_stylesheet_again(
         assert isinstance(app.screen, SignInScreen)
         # (the intake form built beneath the sign-in adds its own file later: not counted)
         before_the_form = [files for files in reparsed if "intake.tcss" not in files]
-        assert len(before_the_form) == 1, reparsed
+        assert before_the_form == [], reparsed
         # and the sign-in's own rules are in force (signin.tcss: the box 50 cells wide)
         assert app.screen.query_one("#signin-box").outer_size.width == 50
+        # A theme of other colours is parsed with its variables, as Textual does.
+        reparsed.clear()
+        app.theme = "desk-high-contrast"
+        await settle(pilot)
+        assert len(reparsed) == 1, reparsed
+        border = app.screen.query_one("#signin-box").styles.border_top[1]
+        assert (border.r, border.g, border.b) >= (250, 250, 0) and border.b < 10  # $primary: yellow
 
 
 def _run(code: str) -> str:
