@@ -50,6 +50,7 @@ def _passing_settings(command: Callable[..., Any], *, store: bool) -> Callable[.
     def with_settings(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
         from deskapp.collector import long_lived_imports
 
+        _start_log(bool(ctx.find_root().params.get("debug")))
         with long_lived_imports():  # pydantic-settings, SQLAlchemy, the table classes
             settings = _settings(ctx)
             if store:
@@ -128,11 +129,22 @@ def _say(message: str, code: int, usage: click.ClickException | None = None) -> 
     return code
 
 
+def _start_log(debug: bool) -> None:
+    """The desk, every command and `serve`: one rotating log (deskapp/logs.py). Attached when
+    the desk or a command's work starts, or a fault is to be logged: `--help` and a usage
+    error neither import the logging handlers nor open the file (issue 22)."""
+    from deskapp.logs import configure_logging
+
+    configure_logging(debug=debug)
+
+
 def _fault(error: Exception, argv: list[str]) -> int:
     """Log the traceback (never the arguments: `staff add --pin` holds a PIN), say one line."""
     import logging
 
     from deskapp.cli_faults import fault_of
+
+    _start_log("--debug" in argv)
 
     fault = fault_of(error)
     command = next((a for a in argv if not a.startswith("-") and a in main.commands), "")
@@ -175,13 +187,12 @@ def main(
     ctx: click.Context, db: Path | None, data_dir: Path | None, lang: str | None, debug: bool
 ) -> None:
     """营业厅投诉处理台. Without a command: open the desk."""
-    from deskapp.logs import configure_logging
+    if ctx.invoked_subcommand is None:
+        _start_log(debug)  # the desk; a command, as it starts its work (_passing_settings)
+        if "WebDriver" in os.environ.get("TEXTUAL_DRIVER", ""):
+            from deskapp.logs import stderr_to_log
 
-    configure_logging(debug=debug)  # the desk, every command and `serve`: one rotating log
-    if ctx.invoked_subcommand is None and "WebDriver" in os.environ.get("TEXTUAL_DRIVER", ""):
-        from deskapp.logs import stderr_to_log
-
-        stderr_to_log()  # a browser session of `deskapp serve`: its stderr is the server's log
+            stderr_to_log()  # a browser session of `deskapp serve`: its stderr is the server's log
     if lang:
         set_language(lang)  # before any screen is imported: they read their labels then
     from deskapp.minutes import MIN_MINUTES, bad_setting
