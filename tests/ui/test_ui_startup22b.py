@@ -101,3 +101,14 @@ def test_the_sign_in_loads_the_demo_logins_table_only_for_the_demo() -> None:
         "print([m for m in sys.modules if m.endswith('_data_table')])\n"
     )
     assert _run(code) == "[]"
+
+
+async def test_the_preferences_are_read_after_the_first_frame(app: DeskApp, monkeypatch) -> None:
+    """config.toml's worker (it builds the settings: pydantic-settings) starts once the first
+    screen has been laid out and drawn (Textual's Ready), not beside the first frame."""
+    seen: list[str] = []
+    monkeypatch.setattr(DeskApp, "on_ready", lambda self: seen.append("ready"), raising=False)
+    monkeypatch.setattr(DeskApp, "load_preferences", lambda self: seen.append("preferences"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+    assert seen == ["ready", "preferences"]
