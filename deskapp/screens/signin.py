@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Center, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 from textual.worker import Worker
@@ -64,7 +64,7 @@ class SignInScreen(WorkBoundary, Screen[None]):
     def compose(self) -> ComposeResult:
         # The box scrolls in the space above the footer: at 80x24 with the demo's logins it is
         # taller than the screen, and was drawn over the footer's keys (Ctrl+Q's words cut).
-        with VerticalScroll(id="signin-area"), Center(), Vertical(id="signin-box"):
+        with VerticalScroll(id="signin-area"), Vertical(id="signin-box"):
             yield Static(t("app.title"), id="signin-title")
             yield Field(
                 t("signin.work_no"),
