@@ -100,7 +100,9 @@ def launch(
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DESKAPP_", "TEXTUAL", "COLUMNS", "LINES"))
+        # (PYTHONDONTWRITEBYTECODE: the unmeasured first start writes the byte-code caches
+        # an installed desk has, for the desk, the checkout before a change and the baseline)
+        if not k.startswith(("DESKAPP_", "TEXTUAL", "COLUMNS", "LINES", "PYTHONDONTWRITEBYTECODE"))
     }
     env.update(TERM="xterm-256color", COLORTERM="", PYTHONUNBUFFERED="1", **(extra_env or {}))
     screen = Screen()

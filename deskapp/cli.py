@@ -35,9 +35,27 @@ def _settings(ctx: click.Context) -> DeskSettings:
 
 
 def pass_settings(command: Callable[..., Any]) -> Callable[..., Any]:
+    """A command that opens the store: its settings, and the store's libraries and tables
+    loaded before it runs, with the cycle collector paused (deskapp/collector.py)."""
+    return _passing_settings(command, store=True)
+
+
+def pass_settings_only(command: Callable[..., Any]) -> Callable[..., Any]:
+    """A command given the settings that opens no store through the services' Desk."""
+    return _passing_settings(command, store=False)
+
+
+def _passing_settings(command: Callable[..., Any], *, store: bool) -> Callable[..., Any]:
     @click.pass_context
     def with_settings(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
-        return ctx.invoke(command, _settings(ctx), *args, **kwargs)
+        from deskapp.collector import long_lived_imports
+
+        _start_log(bool(ctx.find_root().params.get("debug")))
+        with long_lived_imports():  # pydantic-settings, SQLAlchemy, the table classes
+            settings = _settings(ctx)
+            if store:
+                import deskapp.services.desk  # noqa: F401
+        return ctx.invoke(command, settings, *args, **kwargs)
 
     return functools.update_wrapper(with_settings, command)
 
@@ -53,6 +71,10 @@ class DeskGroup(click.Group):
 
     def main(self, args: Any = None, *rest: Any, standalone_mode: bool = True, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
+        if args is None:  # the process's own command line: the program (not a test's call)
+            from deskapp.collector import start_program
+
+            start_program()
         if sys.stdin is sys.__stdin__ and sys.stdin is not None and not sys.stdin.isatty():
             # A PIN read from a pipe (a script): getpass would warn, and print "Warning:
             # Password input may be echoed.", about a terminal there is not. Read the line.
@@ -107,11 +129,22 @@ def _say(message: str, code: int, usage: click.ClickException | None = None) -> 
     return code
 
 
+def _start_log(debug: bool) -> None:
+    """The desk, every command and `serve`: one rotating log (deskapp/logs.py). Attached when
+    the desk or a command's work starts, or a fault is to be logged: `--help` and a usage
+    error neither import the logging handlers nor open the file (issue 22)."""
+    from deskapp.logs import configure_logging
+
+    configure_logging(debug=debug)
+
+
 def _fault(error: Exception, argv: list[str]) -> int:
     """Log the traceback (never the arguments: `staff add --pin` holds a PIN), say one line."""
     import logging
 
     from deskapp.cli_faults import fault_of
+
+    _start_log("--debug" in argv)
 
     fault = fault_of(error)
     command = next((a for a in argv if not a.startswith("-") and a in main.commands), "")
@@ -154,13 +187,12 @@ def main(
     ctx: click.Context, db: Path | None, data_dir: Path | None, lang: str | None, debug: bool
 ) -> None:
     """营业厅投诉处理台. Without a command: open the desk."""
-    from deskapp.logs import configure_logging
+    if ctx.invoked_subcommand is None:
+        _start_log(debug)  # the desk; a command, as it starts its work (_passing_settings)
+        if "WebDriver" in os.environ.get("TEXTUAL_DRIVER", ""):
+            from deskapp.logs import stderr_to_log
 
-    configure_logging(debug=debug)  # the desk, every command and `serve`: one rotating log
-    if ctx.invoked_subcommand is None and "WebDriver" in os.environ.get("TEXTUAL_DRIVER", ""):
-        from deskapp.logs import stderr_to_log
-
-        stderr_to_log()  # a browser session of `deskapp serve`: its stderr is the server's log
+            stderr_to_log()  # a browser session of `deskapp serve`: its stderr is the server's log
     if lang:
         set_language(lang)  # before any screen is imported: they read their labels then
     from deskapp.minutes import MIN_MINUTES, bad_setting
@@ -476,7 +508,7 @@ def staff_signins(settings: DeskSettings, days: int) -> None:
 @click.option("--signin-window", type=click.IntRange(1, 86_400), default=300,
               show_default=True, envvar="DESKAPP_SERVE_SIGNIN_WINDOW",
               help="seconds")  # fmt: skip
-@pass_settings
+@pass_settings_only
 def serve_command(
     settings: DeskSettings,
     host: str,
@@ -874,7 +906,7 @@ def sync_command(
 
 @main.command("backup")
 @click.argument("dest", type=click.Path())
-@pass_settings
+@pass_settings_only
 def backup_command(settings: DeskSettings, dest: str) -> None:
     """备份: a consistent copy of the live store (safe while the desk is in use)."""
     import os
@@ -902,7 +934,7 @@ def backup_command(settings: DeskSettings, dest: str) -> None:
     "--terminal",
     help="本机终端号 (如 T01),仅当本机数据库损坏、读不出终端号时需要;须与备份的终端相同",
 )
-@pass_settings
+@pass_settings_only
 def restore_command(settings: DeskSettings, source: Path, yes: bool, terminal: str | None) -> None:
     """恢复: check a backup, keep the current store beside it, and put the backup in its place."""
     from deskapp.cli_faults import ExitCode

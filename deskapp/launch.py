@@ -14,9 +14,13 @@ if TYPE_CHECKING:
 
 def run_desk(settings: DeskSettings | Callable[[], DeskSettings], *, demo: bool = False) -> None:
     """Open the desk in this terminal (built by deskapp/screens/app.py's `make_app`)."""
-    from deskapp.screens.app import make_app
+    from deskapp.collector import long_lived_imports
 
-    make_app(settings, demo=demo).run()
+    with long_lived_imports():  # the UI's modules: no collection walks them as they load
+        from deskapp.screens.app import make_app
+
+        app = make_app(settings, demo=demo)
+    app.run()
 
 
 def serve(command: str, **options: Any) -> None:

@@ -38,6 +38,7 @@ from deskapp.screens.signin import SignInScreen
 from deskapp.screens.textual_private import (
     LastResort,
     close_messages_now,
+    css_parsed_for,
     handle_exception,
     has_mode_stack,
     keep_handlers_running,
@@ -155,7 +156,8 @@ class StoreWritten(Message):
 
 
 class DeskApp(LastResort, App[None]):
-    CSS_PATH = "app.tcss"
+    # The sign-in screen's styles too: parsed at start with the app's, once (SignInScreen).
+    CSS_PATH: ClassVar = ["app.tcss", "signin.tcss"]
     TITLE = t("app.title")
     MODES: ClassVar = {"signin": SignInScreen, **SIGNED_IN_MODES}
     DEFAULT_MODE = "signin"
@@ -242,6 +244,9 @@ class DeskApp(LastResort, App[None]):
 
     def run(self, *args: Any, **kwargs: Any) -> Any:
         """The desk as a program (the CLI): when it returns, the process ends."""
+        from deskapp.collector import start_program
+
+        start_program(freeze=True)  # what start-up imported, out of the cycle collector's walks
         try:
             return super().run(*args, **kwargs)
         finally:
@@ -250,6 +255,13 @@ class DeskApp(LastResort, App[None]):
             # imported or built (≈ 1.5 s under load, 4× the minimal app's whole exit);
             # frozen objects are skipped, and freed by their reference counts as before.
             gc.freeze()
+
+    def refresh_css(self, animate: bool = True) -> None:
+        """Textual's, without parsing every rule again when the theme's variables have not
+        changed: the first mode's screen asks for it as it is shown (its CSS generation is
+        new), and that parse, on the path to the first frame, gave nothing new (issue 22)."""
+        with css_parsed_for(self.stylesheet, self.get_css_variables()):
+            super().refresh_css(animate)
 
     @property
     def settings(self) -> DeskSettings:
@@ -747,7 +759,7 @@ class DeskApp(LastResort, App[None]):
         from deskapp.logs import configure_logging
 
         configure_logging()  # once per process (the CLI has done it already when it started us)
-        self.load_preferences()
+        self.call_after_refresh(self.call_after_refresh, self.load_preferences)
 
     def _preferences_path(self) -> Path | None:
         if self._config_path is None:

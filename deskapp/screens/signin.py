@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Center, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import Button, Input, Static
 from textual.worker import Worker
 
+from deskapp.collector import long_lived_imports
 from deskapp.domain.actor import Actor
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.work_no import WORK_NO_LENGTH, WORK_NO_TYPING
@@ -42,7 +43,9 @@ def signin_words(fault: Fault) -> str:
 
 
 class SignInScreen(WorkBoundary, Screen[None]):
-    CSS_PATH = "signin.tcss"
+    # Its styles (signin.tcss) are in the app's CSS_PATH, read with the app's at start: a
+    # screen's own CSS_PATH would make Textual parse the whole stylesheet again as the first
+    # screen is shown (issue 22, bench/startup.py).
     AUTO_FOCUS = "#work_no"
     # Priority: Tab and Enter move the focus as they arrive. Otherwise Textual hands every key
     # of a fast burst (typed while the desk starts) to the field focused on arrival, and the
@@ -61,7 +64,7 @@ class SignInScreen(WorkBoundary, Screen[None]):
     def compose(self) -> ComposeResult:
         # The box scrolls in the space above the footer: at 80x24 with the demo's logins it is
         # taller than the screen, and was drawn over the footer's keys (Ctrl+Q's words cut).
-        with VerticalScroll(id="signin-area"), Center(), Vertical(id="signin-box"):
+        with VerticalScroll(id="signin-area"), Vertical(id="signin-box"):
             yield Static(t("app.title"), id="signin-title")
             yield Field(
                 t("signin.work_no"),
@@ -77,6 +80,8 @@ class SignInScreen(WorkBoundary, Screen[None]):
             yield Static("", id="signin-fault", classes="field-error")
             if desk_app(self).demo_logins:
                 yield Static(t("app.demo_hint"), id="demo-hint")
+                from textual.widgets import DataTable  # the demo's only: not at every start
+
                 table: DataTable[str] = DataTable(id="demo-logins", cursor_type="none")
                 yield table
         yield DeskFooter()
@@ -86,6 +91,8 @@ class SignInScreen(WorkBoundary, Screen[None]):
         # otherwise compete with drawing the screen for the interpreter.
         self.call_after_refresh(self.open_store)
         if desk_app(self).demo_logins:
+            from textual.widgets import DataTable
+
             table = self.query_one("#demo-logins", DataTable)
             table.add_columns(t("signin.work_no"), "姓名", "角色", t("signin.pin"))
             for login in desk_app(self).demo_logins:
@@ -94,13 +101,15 @@ class SignInScreen(WorkBoundary, Screen[None]):
     @desk_work(exclusive=True, group="open-store")
     def open_store(self) -> None:
         """Open (and if needed migrate) the store while the handler types."""
-        from deskapp.services.staff import has_staff
+        with long_lived_imports():  # SQLAlchemy, pydantic, the store's models and settings
+            from deskapp.services.staff import has_staff
 
-        desk = desk_app(self).desk
-        if desk.is_initialised():
-            desk.terminal()  # cached for the status line
+            desk = desk_app(self).desk
+            if desk.is_initialised():
+                desk.terminal()  # cached for the status line
+            no_staff = not has_staff(desk)
         # never synchronized: say so, and how to join
-        self.app.call_from_thread(self._show_no_staff, not has_staff(desk))
+        self.app.call_from_thread(self._show_no_staff, no_staff)
         self.app.call_from_thread(desk_app(self).store_opened)
         self.app.call_from_thread(self.warm_intake)
 
@@ -110,9 +119,10 @@ class SignInScreen(WorkBoundary, Screen[None]):
         layout) and build the cause picker's pinyin index; then the app builds the blank form
         in its own mode, not drawn beneath this screen (DeskApp.prepare_intake), so that after
         sign-in the form is only switched to, never shown half-built (issue 22)."""
-        from deskapp.screens import intake
+        with long_lived_imports():  # the form's code and the causes' pinyin index
+            from deskapp.screens import intake
 
-        intake.warm(desk_app(self).desk)
+            intake.warm(desk_app(self).desk)
         self.app.call_from_thread(desk_app(self).prepare_intake)
 
     def synchronized(self) -> None:

@@ -7,6 +7,8 @@ Why each is used, in one line:
   restyle of every mode on the first `switch_mode` (deskapp/screens/widgets/mode_screen.py);
   the kept customer history is not restyled each time it is shown again unless the app's
   styles changed meanwhile (deskapp/screens/customer.py).
+- `Stylesheet._variables`: the desk's `refresh_css` skips parsing every rule again when the
+  theme's variables are those already parsed with (deskapp/screens/app.py).
 - `Footer._bindings_ready`: the desk's footer is composed with its keys, not filled after the
   first frame (deskapp/screens/widgets/desk_footer.py); `textual.widgets._footer.FooterKey` is the
   widget of one key there.
@@ -34,6 +36,7 @@ Why each is used, in one line:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from rich.align import Align
@@ -43,6 +46,7 @@ from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
 from textual.app import App
 from textual.command import CommandList, CommandPalette
+from textual.css.stylesheet import Stylesheet
 from textual.driver import Driver
 from textual.message_pump import MessagePump
 from textual.screen import Screen
@@ -70,6 +74,7 @@ __all__ = [
     "XTermParser",
     "action_state",
     "close_messages_now",
+    "css_parsed_for",
     "driver_debug",
     "fatal_error",
     "footer_born_ready",
@@ -94,6 +99,7 @@ __all__ = [
 PRIVATE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
     (Screen, "_css_update_count"),
     (App, "_css_update_count"),
+    (Stylesheet, "_variables"),
     (Footer, "_bindings_ready"),
     (Screen, "_modal_binding_chain"),
     (App, "_check_action_state"),
@@ -120,6 +126,22 @@ PRIVATE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
 )
 PRIVATE_MODULES = ("textual._loop", "textual._parser", "textual._xterm_parser",
                    "textual.widgets._footer", "textual.widgets._select")  # fmt: skip
+
+
+@contextmanager
+def css_parsed_for(stylesheet: Stylesheet, variables: dict[str, str]) -> Iterator[None]:
+    """While in the block, setting the stylesheet's variables to those it already has and
+    parsing it again are skipped: the rules are the same (they depend on the sources, which
+    add_source parses as they come, and on the variables alone)."""
+    if stylesheet._variables != variables:
+        yield
+        return
+    stylesheet.set_variables = lambda variables: None  # type: ignore[method-assign]
+    stylesheet.reparse = lambda: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del stylesheet.set_variables, stylesheet.reparse
 
 
 def styles_current(screen: Screen[Any], app: App[Any]) -> None:

@@ -110,3 +110,32 @@ def test_quitting_from_the_sign_in_does_not_import_the_intake_form() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)  # fmt: skip
     assert done.stdout.strip() == "False", done.stderr
+
+
+# The desk's log (startup22b): attached when the desk or a command's work starts, or when a
+# fault is to be logged; help and usage errors neither import the handlers nor open the file.
+LOG_SET_UP = ("logging.handlers", "platformdirs")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["staff", "--help"], ["staff", "lis"]])
+def test_help_and_usage_errors_set_up_no_log_file(args: list[str], tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args, heavy=LOG_SET_UP)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DESKAPP_LOG_DIR": str(log)},
+    )  # fmt: skip
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["loaded"] == [], (found, done.stderr)
+    assert not log.exists()
+
+
+def test_a_command_that_works_still_writes_the_log(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    done = subprocess.run(
+        [sys.executable, "-m", "deskapp", "--db", str(tmp_path / "d.db"), "sync"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DESKAPP_LOG_DIR": str(log)},
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr  # no hall given: said, not logged
+    assert (log / "deskapp.log").exists()  # attached as the command's work started
