@@ -12,9 +12,10 @@ both, so the page keeps the text's own punctuation."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 # A digit however written: ASCII (full-width ones are read as ASCII), a Chinese numeral or a
 # formal one (壹叁柒, as on a cheque).
@@ -186,6 +187,7 @@ def _folded(name: str) -> str:
     return "".join(_read(ch) for ch in _INVISIBLE.sub("", name))
 
 
+@functools.lru_cache(maxsize=256)  # a case search redacts every case's texts
 def _pinyin(han: str) -> str | None:
     """A pattern of `han` in pinyin, any case, with or without spaces between the syllables
     (Zhang Wei, ZHANGWEI, zhangwei); each reading of a character that has several (单: dan,
@@ -252,6 +254,27 @@ def _mask_name(text: _Text, name: str) -> None:
     text.sub(re.compile(g), lambda _: OTHER_USE_MARK)
 
 
+def names_called(texts: Iterable[str], names: tuple[str, ...]) -> tuple[str, ...]:
+    """The full names `texts` give where a name stands (客户李红反映, 李红说, 叫李红) for a
+    surname of `names`: the ticket may have only 李女士, yet 李红 is then hers wherever it is
+    written (李红的号码…, in another field of the same case too)."""
+    found: dict[str, None] = {}
+    for name in names:
+        surname = split_name(name)[0]
+        if not surname:
+            continue
+        s = _spaced(surname)
+        placed = re.compile(rf"({s}{_HAN}{{1,2}})(?={_AFTER_NAME})"
+                            rf"|{_BEFORE_NAME}({s}{_HAN}{{1,2}})(?!{_HAN})")  # fmt: skip
+        for text in texts:
+            for match in placed.finditer(_Text(text).norm):
+                called = re.sub(r"[\s·.]", "", match.group(1) or match.group(2))
+                called = re.sub(rf"(?:{_AFTER_NAME}|{_SURNAME_TITLE})$", "", called)
+                if len(called) > len(surname):
+                    found[called] = None
+    return tuple(found)
+
+
 def _address_mark(match: re.Match[str]) -> str:
     """[地址], after what stood before the place and is no part of it (家在, 住在)."""
     lead = match.group("road") or match.group("estate") or match.group("place") or ""
@@ -278,7 +301,7 @@ def redact(text: str, names: tuple[str, ...] = (), numbers: tuple[str, ...] = ()
     page.sub(_SPACED_ACCOUNT, lambda _: ACCOUNT_MARK)
     page.sub(_TAIL, lambda m: m.group(1) + m.group(2) + "*" * len(re.findall(_DIGIT, m.group(3))))
     page.sub(_NUMBER, _masked)
-    for name in names:
+    for name in (*names, *names_called([text], names)):
         _mask_name(page, name)
     page.sub(_ANY_TITLED, lambda _: NAME_MARK)
     return page.text
