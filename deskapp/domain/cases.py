@@ -146,6 +146,7 @@ class _Text:
             self.norm = "".join([*norm, self.norm[at:]])
 
 
+@functools.lru_cache(maxsize=8192)  # called for every character of every case's texts
 def _read(ch: str) -> str:
     """One character as read: a full-width letter, digit or sign as ASCII (ＡＢ１２＠．), a
     dash as "-"; anything NFKC would make longer (㎡) is kept as it is."""
@@ -254,10 +255,13 @@ def _mask_name(text: _Text, name: str) -> None:
     text.sub(re.compile(g), lambda _: OTHER_USE_MARK)
 
 
-def names_called(texts: Iterable[str], names: tuple[str, ...]) -> tuple[str, ...]:
+def names_called(
+    texts: Iterable[str], names: tuple[str, ...], *, read: bool = False
+) -> tuple[str, ...]:
     """The full names `texts` give where a name stands (客户李红反映, 李红说, 叫李红) for a
     surname of `names`: the ticket may have only 李女士, yet 李红 is then hers wherever it is
-    written (李红的号码…, in another field of the same case too)."""
+    written (李红的号码…, in another field of the same case too). `read`: the texts are
+    already as read (`_Text.norm`)."""
     found: dict[str, None] = {}
     for name in names:
         surname = split_name(name)[0]
@@ -267,7 +271,7 @@ def names_called(texts: Iterable[str], names: tuple[str, ...]) -> tuple[str, ...
         placed = re.compile(rf"({s}{_HAN}{{1,2}})(?={_AFTER_NAME})"
                             rf"|{_BEFORE_NAME}({s}{_HAN}{{1,2}})(?!{_HAN})")  # fmt: skip
         for text in texts:
-            for match in placed.finditer(_Text(text).norm):
+            for match in placed.finditer(text if read else _Text(text).norm):
                 called = re.sub(r"[\s·.]", "", match.group(1) or match.group(2))
                 called = re.sub(rf"(?:{_AFTER_NAME}|{_SURNAME_TITLE})$", "", called)
                 if len(called) > len(surname):
@@ -301,7 +305,7 @@ def redact(text: str, names: tuple[str, ...] = (), numbers: tuple[str, ...] = ()
     page.sub(_SPACED_ACCOUNT, lambda _: ACCOUNT_MARK)
     page.sub(_TAIL, lambda m: m.group(1) + m.group(2) + "*" * len(re.findall(_DIGIT, m.group(3))))
     page.sub(_NUMBER, _masked)
-    for name in (*names, *names_called([text], names)):
+    for name in (*names, *names_called([page.norm], names, read=True)):
         _mask_name(page, name)
     page.sub(_ANY_TITLED, lambda _: NAME_MARK)
     return page.text
