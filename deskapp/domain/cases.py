@@ -28,6 +28,10 @@ _DIGIT = rf"(?:\d|[{''.join(_ZH_DIGITS.values())}])"
 _GAP = r"(?:[^\w]|_)"
 _GAPS = rf"{_GAP}{{0,3}}"
 _NUMBER = re.compile(rf"{_DIGIT}(?:{_GAPS}{_DIGIT}){{6,}}")
+# 10:30-11:45, 9:05~12:00: a span of the day, which complaints give all the time, is no number
+# (the ticket's own numbers are masked before, however written).
+_HOUR = r"(?:[01]?[0-9]|2[0-3]):[0-5][0-9]"
+_TIME_SPAN = re.compile(rf"{_HOUR}\s*[-~至到]\s*{_HOUR}")
 # 尾号5678, 尾数 5678, 后四位是5678, 尾号是:5678, 后4位5678, 末四位, 身份证后六位123456: the
 # tail of a number is personal data too.
 _TAIL = re.compile(
@@ -304,7 +308,7 @@ def redact(text: str, names: tuple[str, ...] = (), numbers: tuple[str, ...] = ()
     page.sub(_ACCOUNT, lambda _: ACCOUNT_MARK)
     page.sub(_SPACED_ACCOUNT, lambda _: ACCOUNT_MARK)
     page.sub(_TAIL, lambda m: m.group(1) + m.group(2) + "*" * len(re.findall(_DIGIT, m.group(3))))
-    page.sub(_NUMBER, _masked)
+    page.sub(_NUMBER, lambda m: m.group() if _TIME_SPAN.fullmatch(m.group()) else _masked(m))
     for name in (*names, *names_called([page.norm], names, read=True)):
         _mask_name(page, name)
     page.sub(_ANY_TITLED, lambda _: NAME_MARK)

@@ -35,6 +35,13 @@ def test_a_number_with_any_separator_or_in_formal_numerals_is_masked(written: st
     assert not re.search(r"[0-9一二三四五六七八九壹贰叁肆伍陆柒捌玖]", page), page
 
 
+@pytest.mark.parametrize("span", ["10:30-11:45", "9:05~12:00", "10:30 - 11:45", "8:00至17:30"])
+def test_a_span_of_the_day_is_kept(span: str) -> None:
+    """Any sign may be a gap, yet 10:30-11:45 is a time, not an 8-digit number."""
+    assert _page(f"排队时间{span},等了75分钟") == f"排队时间{span},等了75分钟"
+    assert "*" in _page("电话13:81:23:45:67:8"), "not a span: masked"
+
+
 def test_four_signs_in_a_row_are_not_a_way_of_typing_a_number() -> None:
     """The gap is at most 3 signs: 2026 ---- 11 is two numbers, not a run of six digits."""
     assert _page("1234 ---- 567") == "1234 ---- 567"
