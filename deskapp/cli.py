@@ -1032,17 +1032,31 @@ def cases_list(settings: DeskSettings, category: str, words: str) -> None:
 @_case_filters
 @click.option("--out", "folder", type=click.Path(path_type=Path, file_okay=False),
               help="输出文件夹 (默认: 导出文件夹)")  # fmt: skip
+@click.option("--as", "manager_work_no", default=None,
+              help=f"值班经理或厅经理工号; PIN 不回显输入, 或取自 {MANAGER_PIN_ENV}")  # fmt: skip
 @pass_settings
-def cases_export(settings: DeskSettings, category: str, words: str, folder: Path | None) -> None:
+def cases_export(
+    settings: DeskSettings, category: str, words: str, folder: Path | None,
+    manager_work_no: str | None,
+) -> None:  # fmt: skip
     """早班会案例分析: the page of the cases, without the customers' personal data, written
-    to the export folder (runs as the machine's administrator, like `report`)."""
+    to the export folder. Like Ctrl+E in the desk, for a duty or hall manager only: their
+    work number (--as) and PIN (asked unechoed, or DESKAPP_MANAGER_PIN), refused and audited
+    for anyone else (the page holds the customers' complaints)."""
     from deskapp.domain.errors import RuleViolation
     from deskapp.i18n import t
-    from deskapp.services.cases import write_case_page
+    from deskapp.services.cases import export_cases
+    from deskapp.services.staff import sign_in
 
+    if not manager_work_no:
+        raise click.UsageError(t("cases.cli_needs_manager"))
     desk = _set_up_desk(settings)
+    pin = os.environ.get(MANAGER_PIN_ENV) or click.prompt(
+        t("cases.cli_manager_pin", work_no=manager_work_no), hide_input=True, err=True
+    )
     try:
-        path = write_case_page(desk, folder or settings.export_dir, category, words)
+        actor = sign_in(desk, manager_work_no, pin)
+        path = export_cases(desk, actor, folder or settings.export_dir, category, words)
     except RuleViolation as violation:
         _fail(violation)
         return

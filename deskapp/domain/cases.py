@@ -12,20 +12,42 @@ both, so the page keeps the text's own punctuation."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-# A digit however written: ASCII (full-width ones are read as ASCII) or a Chinese numeral.
-_DIGIT = r"(?:\d|[〇零一二三四五六七八九两幺])"
-# Between digits: spaces, dashes, dots, slashes, brackets (139.1234.5678, 139/1234/5678).
-_GAP = r"[\s\-.。/\\·、,，()（）_]"
-_NUMBER = re.compile(rf"{_DIGIT}(?:{_GAP}*{_DIGIT}){{6,}}")
-# 尾号5678, 尾数 5678, 后四位是5678: the tail of a number is personal data too.
-_TAIL = re.compile(rf"(尾号|尾数|后四位)(\s*[是为:：]?\s*)({_DIGIT}(?:{_GAP}?{_DIGIT})*)")
+# A digit however written: ASCII (full-width ones are read as ASCII), a Chinese numeral or a
+# formal one (壹叁柒, as on a cheque).
+_ZH_DIGITS = {"0": "〇零", "1": "一壹幺", "2": "二贰貳两", "3": "三叁參", "4": "四肆", "5": "五伍",
+              "6": "六陆陸", "7": "七柒", "8": "八捌", "9": "九玖"}  # fmt: skip
+_DIGIT = rf"(?:\d|[{''.join(_ZH_DIGITS.values())}])"
+# Between digits: any sign that is neither a letter, a digit nor a Han character (139.1234.5678,
+# 138~1234~5678, 138|1234|5678, 138；1234；5678), at most 3 in a row (" - "): a run of signs
+# that long is not a way of typing a number.
+_GAP = r"(?:[^\w]|_)"
+_GAPS = rf"{_GAP}{{0,3}}"
+_NUMBER = re.compile(rf"{_DIGIT}(?:{_GAPS}{_DIGIT}){{6,}}")
+# 10:30-11:45, 9:05~12:00: a span of the day, which complaints give all the time, is no number
+# (the ticket's own numbers are masked before, however written).
+_HOUR = r"(?:[01]?[0-9]|2[0-3]):[0-5][0-9]"
+_TIME_SPAN = re.compile(rf"{_HOUR}\s*[-~至到]\s*{_HOUR}")
+# 尾号5678, 尾数 5678, 后四位是5678, 尾号是:5678, 后4位5678, 末四位, 身份证后六位123456: the
+# tail of a number is personal data too.
+_TAIL = re.compile(
+    rf"(尾号|尾数|[后末][0-9一二三四五六七八九十两]位(?:数字|号码|数)?)([\s是为:]{{0,3}})"
+    rf"({_DIGIT}(?:{_GAP}?{_DIGIT})*)"
+)
 _HONORIFIC = "先生|女士|小姐|太太|老师"
 # What a customer is called by besides the name: 李先生, 伟哥, 张阿姨.
 _TITLE = rf"(?:{_HONORIFIC}|同志|师傅|阿姨|大爷|大妈|大姐|大哥|叔叔|哥|姐|生)"
+# What the customer is called by with the surname alone: 张总, 张经理, 张工 (the title first:
+# 张老师 is not 张老 + 师).
+_SURNAME_TITLE = rf"(?:{_TITLE}|总|经理|工|主任|老板|师傅|老师)"
+# The name's place in a sentence: 客户李红反映, 李红说, 是李红: a surname and one or two more
+# characters there are a full name even when the ticket only has 李女士.
+_BEFORE_NAME = "(?:客户|用户|顾客|机主|叫|是|名叫|姓名)"
+_AFTER_NAME = "(?:说|反映|表示|称|投诉|来电|女士|先生|小姐|本人)"
 # 李先生, 王女士 (any surname): not 这位先生, 那个女士.
 _ANY_TITLED = re.compile(rf"(?<![这那位个名的该])[\u4e00-\u9fff]\s*(?:{_HONORIFIC})")
 # Surnames of two characters (the given name is what follows them).
@@ -42,27 +64,51 @@ OTHER_USE_MARK = "某"  # a one-character given name inside another word (说明
 # Letters and digits (full-width ones are read as ASCII).
 _ALNUM = "A-Za-z0-9"
 # user@qq.com, and as people write it to get past filters: "zhangwei at qq dot com",
-# zhangwei(at)qq(dot)com, zhangwei#qq.com, zhangwei艾特qq点com.
-_AT = r"(?:\s*[@#]\s*|\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+|\s*艾特\s*)"
-_DOT = r"(?:\s*[.。]\s*|\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+|\s*点\s*)"
+# zhangwei(at)qq(dot)com, zhangwei(a)qq.com, zhangwei【at】qq【dot】com, zhangwei#qq.com,
+# zhangwei艾特qq点com, zhangwei 圈 qq 点 com.
+_OPEN, _CLOSE = r"[(\[{<【〔「『]", r"[)\]}>】〕」』]"
+_AT = (rf"(?:\s*[@#]\s*|\s*{_OPEN}\s*(?:at|a|@)\s*{_CLOSE}\s*|\s+at\s+"
+       rf"|\s*(?:艾特|爱特|圈)\s*)")  # fmt: skip
+_DOT = rf"(?:\s*[.。]\s*|\s*{_OPEN}\s*(?:dot|\.)\s*{_CLOSE}\s*|\s+dot\s+|\s*点\s*)"
 _EMAIL = re.compile(rf"[A-Za-z0-9][\w.+\-]*{_AT}[A-Za-z0-9\-]+(?:{_DOT}[A-Za-z0-9\-]+)+",
                     re.IGNORECASE | re.ASCII)  # fmt: skip
-# 宽带账号GZKD8812ab, gz123456, GZKD-8812-AB: letters and digits together, 6 or more.
+# zhangwei@qq: an "@" is an e-mail's even without the domain's end.
+_BARE_EMAIL = re.compile(r"[A-Za-z0-9][\w.+\-]*\s*@\s*[A-Za-z0-9\-]+", re.ASCII)
+# 宽带账号GZKD8812ab, gz123456, GZKD-8812-AB, GZKD_9912_AB, GZKD.9912.AB, zhangwei_1990 (a
+# WeChat id): letters and digits together, 6 or more, one sign between them at most.
 _ACCOUNT = re.compile(
-    rf"(?<![{_ALNUM}\-])(?=[{_ALNUM}\-]*[A-Za-z])(?=[{_ALNUM}\-]*[0-9])"
-    rf"[{_ALNUM}](?:-?[{_ALNUM}]){{5,}}(?![{_ALNUM}])"
+    rf"(?<![{_ALNUM}\-_.])(?=[{_ALNUM}\-_.]*[A-Za-z])(?=[{_ALNUM}\-_.]*[0-9])"
+    rf"[{_ALNUM}](?:[\-_.]?[{_ALNUM}]){{5,}}(?![{_ALNUM}])"
+)
+# GZKD 9912 AB, gz 123456: letters and a group of 4 or more digits with spaces between (not
+# iPhone 15 Pro, 5G 1000M: the digits are too few, or nothing but letters stands before them).
+_SPACED_ACCOUNT = re.compile(
+    rf"(?<![{_ALNUM}])(?:[A-Za-z]+[ \t]+[0-9]{{4,}}[{_ALNUM}]*(?:[ \t]+[A-Za-z]+)?"
+    rf"|[{_ALNUM}]*[0-9]{{4,}}[ \t]+[A-Za-z]+)(?![{_ALNUM}])"
+)
+# QQ 12345, qq号:123456789, 微信 zhangwei2024: the id after the word that names it.
+_IM_ID = re.compile(
+    r"((?:QQ|qq|Qq|微信|VX|vx|WX|wx|wechat|WeChat)(?:号码|号)?[\s是为:]{0,3})"
+    r"([0-9]{5,10}(?![0-9])|[A-Za-z][\w\-]{5,19}(?![\w\-]))",
+    re.ASCII,
 )
 _HAN = r"[\u4e00-\u9fff]"
 # A house or room number however written: 18, 十八, 一百二十三, 五〇一, A, B1.
 _NUM = r"[0-9A-Za-z〇零一二三四五六七八九十百千两幺]+"
 _UNIT = r"(?:号楼|栋|幢|座|单元|室|层|楼|号|户)"
-_ROAD = r"(?:路|街|道|巷|弄|大道|胡同)"
+_ROAD = r"(?:路|街|道|巷|弄|大道|胡同|村|坊|社区)"
+# What may stand before an address and is no part of it: 家在, 住在, 位于 (家在广州大道中一千二百号
+# keeps 家在). The place's words up to the last of these stay.
+_ADDRESS_LEAD = "在住于是到去址为从"
 _ESTATE = r"(?:小区|花园|新村|公寓|大厦|家园|苑)"
 # 天河路88号, 幸福路十八号, 中山大道西 1号 3栋 2单元 501室, 幸福小区5栋301, 三号楼二单元五〇一.
 _ADDRESS = re.compile(
-    rf"{_HAN}{{0,8}}{_ROAD}{_HAN}{{0,2}}\s*{_NUM}\s*(?:号|弄)(?:\s*{_NUM}\s*{_UNIT})*"
-    rf"(?:\s*[0-9〇零一二三四五六七八九]+)?"
-    rf"|{_HAN}{{0,8}}{_ESTATE}\s*{_NUM}\s*{_UNIT}(?:\s*{_NUM}\s*{_UNIT}?)*"
+    rf"(?P<road>{_HAN}{{0,8}}){_ROAD}{_HAN}{{0,2}}\s*{_NUM}\s*(?:号|弄)"
+    rf"(?:\s*{_NUM}\s*{_UNIT})*(?:\s*[0-9〇零一二三四五六七八九]+)?"
+    rf"|(?P<estate>{_HAN}{{0,8}}){_ESTATE}\s*{_NUM}\s*{_UNIT}(?:\s*{_NUM}\s*{_UNIT}?)*"
+    # 大沙地东 123 号: a place and a house number in digits (not 11月15号, 第12号, 3号线).
+    rf"|(?P<place>{_HAN}{{1,8}})(?<![月日第周年期批次窗台厅号楼层])\s*[0-9]{{2,5}}\s*号(?![码线段])"
+    rf"(?:\s*{_NUM}\s*{_UNIT})*"
     rf"|{_NUM}\s*(?:号楼|栋|幢|座)(?:\s*{_NUM}\s*(?:单元|室|层|楼|号|户)?)*"
     rf"|{_NUM}\s*单元(?:\s*{_NUM}\s*(?:室|号|户)?)?"
     rf"|{_NUM}\s*室"
@@ -71,14 +117,25 @@ ADDRESS_MARK = "[地址]"
 EMAIL_MARK = "[邮箱]"
 ACCOUNT_MARK = "[账号]"
 _DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−﹣－"), "-")
+# Characters that show nothing: typed inside a name (张\u200b伟) to get past a filter. The page
+# leaves them out.
+_INVISIBLE = re.compile("[\u200b-\u200f\u00ad\u2060\ufeff]")
+# Traditional forms of common surnames and given-name characters, read as the simplified
+# ones (張偉 is 张伟); one character for one, so a place found is the place in the text.
+_TRADITIONAL = str.maketrans(
+    "張劉陳楊黃趙吳孫馬鄭謝韓馮鄧許蘇盧蔣葉閻錢湯羅鍾歐陽顧賴蕭莊葉鄒龔譚嚴陸喬賈蘭"
+    "偉華麗強軍艷豔傑濤紅東國龍鳳穎靜雲飛鵬輝倫峯貴樂寧誠廣權勝義興愛玲達順麗潔婭璣",
+    "张刘陈杨黄赵吴孙马郑谢韩冯邓许苏卢蒋叶阎钱汤罗钟欧阳顾赖萧庄叶邹龚谭严陆乔贾兰"
+    "伟华丽强军艳艳杰涛红东国龙凤颖静云飞鹏辉伦峰贵乐宁诚广权胜义兴爱玲达顺丽洁娅玑",
+)
 
 
 class _Text:
     """The text as written and as read (`norm`), of the same length, changed together."""
 
     def __init__(self, text: str) -> None:
-        self.text = text
-        self.norm = "".join(_read(ch) for ch in text)
+        self.text = _INVISIBLE.sub("", text)
+        self.norm = "".join(_read(ch) for ch in self.text)
 
     def sub(self, pattern: re.Pattern[str], mark: Callable[[re.Match[str]], str]) -> None:
         text, norm, at = [], [], 0
@@ -93,21 +150,26 @@ class _Text:
             self.norm = "".join([*norm, self.norm[at:]])
 
 
+@functools.lru_cache(maxsize=8192)  # called for every character of every case's texts
 def _read(ch: str) -> str:
     """One character as read: a full-width letter, digit or sign as ASCII (ＡＢ１２＠．), a
     dash as "-"; anything NFKC would make longer (㎡) is kept as it is."""
-    ch = ch.translate(_DASHES)
+    ch = ch.translate(_DASHES).translate(_TRADITIONAL)
     wide = unicodedata.normalize("NFKC", ch)
     return wide if len(wide) == 1 else ch
 
 
 def _own_number(number: str) -> re.Pattern[str] | None:
     """The ticket's own phone or service number however typed in the text: any case, full-width,
-    anything of `_GAP` between its characters."""
+    up to 3 signs between its characters, its digits also as Chinese numerals."""
     chars = [_read(ch) for ch in number if ch.isalnum()]
     if len(chars) < 4:  # too short to be told from other words
         return None
-    return re.compile(f"{_GAP}*".join(re.escape(ch) for ch in chars), re.IGNORECASE)
+    return re.compile(
+        _GAPS.join(f"[{ch}{_ZH_DIGITS[ch]}]" if ch in _ZH_DIGITS else re.escape(ch)
+                   for ch in chars),
+        re.IGNORECASE,
+    )  # fmt: skip
 
 
 def _masked(match: re.Match[str]) -> str:
@@ -117,7 +179,7 @@ def _masked(match: re.Match[str]) -> str:
 def split_name(name: str) -> tuple[str, str]:
     """(surname, given name) of the name on the ticket: 张伟 → (张, 伟), 欧阳娜娜 → (欧阳,
     娜娜), 李女士 → (李, ""), a name that names nobody (匿名) → ("", "")."""
-    name = re.sub(r"[\s·.]+", "", name)
+    name = re.sub(r"[\s·.•・]+", "", _folded(name))
     name = re.sub(rf"{_TITLE}$", "", name) or name
     if not name or name in _NO_NAME or not re.fullmatch(rf"{_HAN}+", name):
         return "", ""
@@ -125,22 +187,65 @@ def split_name(name: str) -> tuple[str, str]:
     return name[:cut], name[cut:]
 
 
+def _folded(name: str) -> str:
+    """The name as the text is read (`_Text.norm`): 張偉 as 张伟, nothing invisible in it."""
+    return "".join(_read(ch) for ch in _INVISIBLE.sub("", name))
+
+
+@functools.lru_cache(maxsize=256)  # a case search redacts every case's texts
+def _pinyin(han: str) -> str | None:
+    """A pattern of `han` in pinyin, any case, with or without spaces between the syllables
+    (Zhang Wei, ZHANGWEI, zhangwei); each reading of a character that has several (单: dan,
+    shan), ü also as v or u (吕: lv, lu)."""
+    try:
+        from pypinyin import Style, pinyin
+    except ImportError:  # pragma: no cover - a dependency (pyproject.toml)
+        return None
+    syllables = []
+    for readings in pinyin(han, style=Style.NORMAL, heteronym=True):
+        spelled = {r.replace("ü", "v") for r in readings if r.isascii() and r.isalpha()}
+        spelled |= {r.replace("v", "u") for r in spelled}
+        if not spelled:
+            return None
+        syllables.append("(?:" + "|".join(sorted(spelled, key=len, reverse=True)) + ")")
+    return r"[\s·.\-_]*".join(syllables)
+
+
 def _spaced(word: str) -> str:
     return r"[\s·.]*".join(re.escape(ch) for ch in word)
 
 
 def _mask_name(text: _Text, name: str) -> None:
-    """The customer's name however spaced (张 伟), the surname with a title (张先生, 张生), the
-    given name with or without one (小伟, 阿伟, 伟哥, 伟伟, 伟 on its own): 客户. A
-    one-character given name left inside other words is 某 (伟说 → 某说, 说明 → 说某 when the
-    customer is 张明): the page never holds it."""
-    surname, given = split_name(name)
-    whole = re.sub(r"\s+", "", name)
+    """The customer's name however spaced (张 伟), in traditional characters (張偉), in pinyin
+    (Zhang Wei, ZHANGWEI, Wei Zhang), the surname with a title (张先生, 张生, 张总, 张经理,
+    张工, 老张), a full name where a name stands (客户李红反映, 李红说: also when the ticket has
+    only 李女士), the given name with or without one (小伟, 阿伟, 伟哥, 伟伟, 伟 on its own):
+    客户. A one-character given name left inside other words is 某 (伟说 → 某说, 说明 → 说某
+    when the customer is 张明): the page never holds it. A Latin name on the ticket (Lily
+    Wang) is masked word by word, a name with · (买买提·艾力) part by part."""
+    folded = _folded(name)
+    for word in re.findall(r"[A-Za-z]{2,}", folded):
+        text.sub(re.compile(rf"(?<![A-Za-z]){word}(?![A-Za-z])", re.I), lambda _: NAME_MARK)
+    parts = [p for p in re.split(r"[\s·.•・]+", folded) if re.fullmatch(rf"{_HAN}{{2,}}", p)]
+    if len(parts) > 1:
+        for part in parts:
+            text.sub(re.compile(_spaced(part)), lambda _: NAME_MARK)
+    surname, given = split_name(folded)
+    whole = re.sub(r"[\s·.•・]+", "", folded)
     if whole and re.fullmatch(rf"{_HAN}+", whole):  # (also a name split_name cannot read)
         text.sub(re.compile(rf"{_spaced(whole)}\s*{_TITLE}?"), lambda _: NAME_MARK)
+        if surname and given and (spelled := _pinyin(surname + given)):
+            reverse = _pinyin(given + surname) or spelled  # Wei Zhang, as on a passport
+            text.sub(re.compile(rf"(?<![A-Za-z])(?:{spelled}|{reverse})(?![A-Za-z])", re.I),
+                     lambda _: NAME_MARK)  # fmt: skip
     if not surname:
         return
-    text.sub(re.compile(rf"{_spaced(surname)}\s*{_TITLE}"), lambda _: NAME_MARK)
+    s = _spaced(surname)
+    text.sub(re.compile(rf"{s}\s*{_SURNAME_TITLE}|[老小]{s}"), lambda _: NAME_MARK)
+    # 李红说, 客户李红反映: a surname and one or two characters where a name stands.
+    text.sub(re.compile(rf"{s}{_HAN}{{1,2}}(?={_AFTER_NAME})"), lambda _: NAME_MARK)
+    text.sub(re.compile(rf"({_BEFORE_NAME}){s}{_HAN}{{1,2}}(?!{_HAN})"),
+             lambda m: m.group(1) + NAME_MARK)  # fmt: skip
     if not given:
         return
     g = _spaced(given)
@@ -152,6 +257,37 @@ def _mask_name(text: _Text, name: str) -> None:
     text.sub(re.compile(rf"[小阿老]{g}+\s*{_TITLE}?|{g}{{2,}}\s*{_TITLE}?|{g}\s*{_TITLE}"
                         rf"|(?<!{_HAN}){g}(?!{_HAN})"), lambda _: NAME_MARK)  # fmt: skip
     text.sub(re.compile(g), lambda _: OTHER_USE_MARK)
+
+
+def names_called(
+    texts: Iterable[str], names: tuple[str, ...], *, read: bool = False
+) -> tuple[str, ...]:
+    """The full names `texts` give where a name stands (客户李红反映, 李红说, 叫李红) for a
+    surname of `names`: the ticket may have only 李女士, yet 李红 is then hers wherever it is
+    written (李红的号码…, in another field of the same case too). `read`: the texts are
+    already as read (`_Text.norm`)."""
+    found: dict[str, None] = {}
+    for name in names:
+        surname = split_name(name)[0]
+        if not surname:
+            continue
+        s = _spaced(surname)
+        placed = re.compile(rf"({s}{_HAN}{{1,2}})(?={_AFTER_NAME})"
+                            rf"|{_BEFORE_NAME}({s}{_HAN}{{1,2}})(?!{_HAN})")  # fmt: skip
+        for text in texts:
+            for match in placed.finditer(text if read else _Text(text).norm):
+                called = re.sub(r"[\s·.]", "", match.group(1) or match.group(2))
+                called = re.sub(rf"(?:{_AFTER_NAME}|{_SURNAME_TITLE})$", "", called)
+                if len(called) > len(surname):
+                    found[called] = None
+    return tuple(found)
+
+
+def _address_mark(match: re.Match[str]) -> str:
+    """[地址], after what stood before the place and is no part of it (家在, 住在)."""
+    lead = match.group("road") or match.group("estate") or match.group("place") or ""
+    cut = max(lead.rfind(ch) for ch in _ADDRESS_LEAD) + 1
+    return lead[:cut] + ADDRESS_MARK
 
 
 def redact(text: str, names: tuple[str, ...] = (), numbers: tuple[str, ...] = ()) -> str:
@@ -166,11 +302,14 @@ def redact(text: str, names: tuple[str, ...] = (), numbers: tuple[str, ...] = ()
         if own := _own_number(number):
             page.sub(own, lambda m: "*" * len(re.sub(_GAP, "", m.group())))
     page.sub(_EMAIL, lambda _: EMAIL_MARK)
-    page.sub(_ADDRESS, lambda _: ADDRESS_MARK)
+    page.sub(_BARE_EMAIL, lambda _: EMAIL_MARK)
+    page.sub(_IM_ID, lambda m: m.group(1) + "*" * len(m.group(2)))
+    page.sub(_ADDRESS, _address_mark)
     page.sub(_ACCOUNT, lambda _: ACCOUNT_MARK)
-    page.sub(_TAIL, lambda m: m.group(1) + m.group(2) + _masked(m))
-    page.sub(_NUMBER, _masked)
-    for name in names:
+    page.sub(_SPACED_ACCOUNT, lambda _: ACCOUNT_MARK)
+    page.sub(_TAIL, lambda m: m.group(1) + m.group(2) + "*" * len(re.findall(_DIGIT, m.group(3))))
+    page.sub(_NUMBER, lambda m: m.group() if _TIME_SPAN.fullmatch(m.group()) else _masked(m))
+    for name in (*names, *names_called([page.norm], names, read=True)):
         _mask_name(page, name)
     page.sub(_ANY_TITLED, lambda _: NAME_MARK)
     return page.text

@@ -15,6 +15,7 @@ _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _THREE_DIGIT_AREA = re.compile(r"0(10|2[0-9])")
 _LOCAL = re.compile(r"[2-9][0-9]{6,7}")
 _ACCOUNT = re.compile(r"[A-Za-z0-9_.@]{6,32}")
+_END_SIGNS = re.compile(r"^[\W_]+|[\W_]+$")
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,9 @@ def parse_service_number(text: str) -> str | None:
     phone = parse_phone(text)
     if phone is not None:
         return phone.normalized
-    raw = unicodedata.normalize("NFKC", text).strip()
+    # GZKD7777AB. or _GZKD7777AB typed with a stray sign is the same account, not another
+    # customer: signs at either end are no part of a number.
+    raw = _END_SIGNS.sub("", unicodedata.normalize("NFKC", text).strip())
     return number_case(raw) if _ACCOUNT.fullmatch(raw) else None
 
 

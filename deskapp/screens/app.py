@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import re
 import sys
 import threading
 import time
@@ -386,12 +387,32 @@ class DeskApp(LastResort, App[None]):
     def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
                            time_format: str | None = None) -> str | None:  # fmt: skip
         """截图 (the palette): saved in the export folder, beside the printable files, rather
-        than a Downloads folder a counter terminal may not have; said in the desk's words
-        (on_delivery_complete, on_delivery_failed)."""
+        than a Downloads folder a counter terminal may not have; written like every export
+        (paths.write_export: 0600, never over an earlier file, never through a link planted
+        there: a screenshot shows customers' data), where Textual would write it with the
+        umask's 0644; said in the desk's words. In a browser it is the browser's download."""
+        if self._driver is not None and self._driver.is_web:
+            return super().deliver_screenshot(filename, path, time_format)
+        from datetime import datetime
+
+        from deskapp.paths import write_export
+
         folder = Path(path) if path else self.export_dir
-        with contextlib.suppress(OSError):  # a folder that cannot be made is said on delivery
-            folder.mkdir(parents=True, exist_ok=True)
-        return super().deliver_screenshot(filename, str(folder), time_format)
+        stamp = datetime.now().strftime(time_format or "%Y-%m-%dT%H_%M_%S")
+        name = filename or re.sub(r"[^\w.-]+", "_", f"{self.title}_{stamp}") + ".svg"
+        svg = self.export_screenshot()
+        try:
+            written = write_export(folder / name, lambda temp: temp.write_text(svg, "utf-8"))
+        except OSError as error:  # a folder that cannot be made or written: said, no exit
+            self._screenshot_failed(error)
+            return None
+        self.notify(t("palette.screenshot_saved", path=str(written)), markup=False)
+        return str(written)
+
+    def _screenshot_failed(self, error: BaseException) -> None:
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        self.notify(t("palette.screenshot_failed", folder=str(self.export_dir), reason=reason),
+                    severity="error", markup=False)  # fmt: skip
 
     def on_delivery_complete(self, event: events.DeliveryComplete) -> None:
         if event.name == "screenshot":
@@ -402,9 +423,7 @@ class DeskApp(LastResort, App[None]):
     def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
         if event.name == "screenshot":
             event.prevent_default()  # not Textual's English "Failed to save screenshot"
-            reason = getattr(event.exception, "strerror", None) or type(event.exception).__name__
-            self.notify(t("palette.screenshot_failed", folder=str(self.export_dir), reason=reason),
-                        severity="error", markup=False)  # fmt: skip
+            self._screenshot_failed(event.exception)
 
     def action_command_palette(self) -> None:
         """Ctrl+P: Textual's palette, in the desk's words (deskapp/screens/palette.py)."""

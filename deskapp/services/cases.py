@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from deskapp.domain.cases import redact
+from deskapp.domain.cases import names_called, redact
 from deskapp.domain.clean_input import check_clean
 from deskapp.domain.enums import Status
 from deskapp.domain.errors import RuleViolation
@@ -196,7 +196,9 @@ def _matching(views: list[CaseView], words: str) -> list[CaseView]:
 
 def _view(desk: Desk, case: TeachingCase, c: Complaint) -> CaseView:
     causes = desk.refdata.causes
-    names = (c.customer_name,)
+    # 李女士's case: the full name her texts give (客户李红反映) is masked in every field.
+    texts = (c.content, c.demand, c.outcome, case.lesson)
+    names = (c.customer_name, *names_called(texts, (c.customer_name,)))
     numbers = (c.contact_phone, c.service_number)
     return CaseView(
         id=case.id, ticket_no=c.ticket_no,

@@ -57,6 +57,10 @@ class Recipe:
     # the file exists) refuses only a write that must grow the store. Either outcome passes:
     # done as on a healthy store, or the full disk's one line.
     fits_when_full: bool = False
+    # A manager signs in (cases export --as): the sign-in opens a write, for a wrong PIN is
+    # counted, so a busy or failing store refuses it in one line like a write; a store on a
+    # read-only mount is opened read-only and a right PIN, which writes nothing, passes.
+    signs_in: bool = False
 
 
 RECIPES: dict[str, Recipe] = {
@@ -109,10 +113,11 @@ RECIPES: dict[str, Recipe] = {
                         bad=["day-close", "--date", "0001-01-01"]),
     # 案例库 (issue 18): an unknown category is a bad argument, said in words
     "cases list": Recipe(["cases", "list"], bad=["cases", "list", "--category", "NOPE"]),
-    "cases export": Recipe(["cases", "export", "--out", "{dir}/cases"],
-                           bad=["cases", "export", "--category", "NOPE"],
-                           missing=["cases", "export", "--out", "{dir}/plain/cases"],
-                           outputs=("cases/*.txt",)),
+    "cases export": Recipe(["cases", "export", "--out", "{dir}/cases", "--as", "3001"],
+                           bad=["cases", "export", "--category", "NOPE", "--as", "3001"],
+                           missing=["cases", "export", "--out", "{dir}/plain/cases",
+                                    "--as", "3001"],
+                           outputs=("cases/*.txt",), signs_in=True, fits_when_full=True),
 }  # fmt: skip
 
 
@@ -335,7 +340,9 @@ def test_each_command_under_each_store_fault(
     finally:
         if release:
             release()
-    affected = recipe.uses_store and (recipe.writes_store or fault == "corrupted")
+    affected = recipe.uses_store and (
+        recipe.writes_store or recipe.signs_in or fault == "corrupted"
+    )
     if command in ("demo", "restore"):
         affected = False  # demo does not open a store that exists; restore replaces the file
     if fault == "full" and recipe.fits_when_full and result.exit_code == healthy:

@@ -104,7 +104,11 @@ _AROUND = st.text(
     max_size=30,
 )
 _WORDS = st.text(alphabet=st.sampled_from(list("客户反映网速慢请尽快处理,。 ")), max_size=20)
-_SEPARATORS = st.sampled_from(["", " ", "-", "—", "　", ".", "－", " - "])
+# (from "~" on: issue 18, the attacker's; any sign, up to 3 in a row)
+_SEPARATORS = st.sampled_from(["", " ", "-", "—", "　", ".", "－", " - ", "~", ":", "*", "|",
+                               "+", "；", "_", "/", "#", " ~ ", "=>"])  # fmt: skip
+_NUMERALS = {"ascii": "0123456789", "chinese": "〇一二三四五六七八九",
+             "formal": "零壹贰叁肆伍陆柒捌玖"}  # fmt: skip
 
 
 def _wide(text: str) -> str:
@@ -112,8 +116,12 @@ def _wide(text: str) -> str:
 
 
 @st.composite
-def _written_number(draw: st.DrawFn, digits: str) -> str:
-    """A number as a person may type it: in groups with a separator, maybe full-width."""
+def _written_number(draw: st.DrawFn, digits: str, numerals: bool = False) -> str:
+    """A number as a person may type it: in groups with a separator, maybe full-width, and
+    (`numerals`, a number of digits only) maybe in Chinese or formal numerals."""
+    if numerals:
+        style = _NUMERALS[draw(st.sampled_from(sorted(_NUMERALS)))]
+        digits = digits.translate(str.maketrans("0123456789", style))
     cuts = sorted(draw(st.sets(st.integers(1, len(digits) - 1), max_size=4)))
     sep = draw(_SEPARATORS)
     parts = [digits[i:j] for i, j in zip([0, *cuts], [*cuts, len(digits)], strict=True)]
@@ -121,9 +129,14 @@ def _written_number(draw: st.DrawFn, digits: str) -> str:
     return _wide(written) if draw(st.booleans()) else written
 
 
+_AS_DIGITS = str.maketrans("〇一二三四五六七八九零壹贰叁肆伍陆柒捌玖", "01234567890123456789")
+
+
 def _bare(text: str) -> str:
-    """The page as read for a number: full-width as ASCII, the separators gone."""
-    return re.sub(r"[\s\-—.]", "", unicodedata.normalize("NFKC", text)).lower()
+    """The page as read for a number: full-width as ASCII, numerals as digits, the signs
+    gone."""
+    text = unicodedata.normalize("NFKC", text).translate(_AS_DIGITS)
+    return re.sub(r"[^\w]|_", "", text).lower()
 
 
 @given(
@@ -135,7 +148,7 @@ def _bare(text: str) -> str:
 def test_the_ticket_s_phone_however_written_is_never_on_the_page(
     phone: str, before: str, after: str, data: st.DataObject
 ) -> None:
-    written = data.draw(_written_number(phone))
+    written = data.draw(_written_number(phone, numerals=True))
     page = redact(before + written + after, (NAME,), (phone, ACCOUNT))
     assert phone not in _bare(page)
     assert phone[-7:] not in _bare(page)
@@ -166,7 +179,7 @@ def test_any_run_of_seven_digits_however_separated_is_masked(
     digits: str, before: str, after: str, data: st.DataObject
 ) -> None:
     """A bank card or an ID that is not the ticket's own number: masked all the same."""
-    written = data.draw(_written_number(digits))
+    written = data.draw(_written_number(digits, numerals=True))
     page = redact(before + written + after, (NAME,), (PHONE, ACCOUNT))
     assert not re.search(r"[0-9]{7}", _bare(page)), page
 
@@ -175,7 +188,10 @@ def test_any_run_of_seven_digits_however_separated_is_masked(
     surname=st.sampled_from([*_SURNAMES, "欧阳", "司马"]),
     given_name=st.text(alphabet=st.sampled_from(list(_GIVEN)), min_size=1, max_size=2),
     form=st.sampled_from(["{n}", "{s}{g}", "{s} {g}", "{g}", "小{g}", "阿{g}", "{g}先生", "{g}女士",
-                          "{s}先生", "{s}女士", "{s}小姐", "{g}哥", "{s}生", "{g}{g}"]),
+                          "{s}先生", "{s}女士", "{s}小姐", "{g}哥", "{s}生", "{g}{g}",
+                          # issue 18, the attacker's
+                          "老{s}", "{s}总", "{s}经理", "{s}工", "{s}\u200b{g}", "{s}\u00ad{g}",
+                          "\ufeff{n}", "{s}\u2060{g}"]),
     before=_AROUND,
     after=_AROUND,
 )  # fmt: skip
@@ -187,14 +203,67 @@ def test_the_customer_s_name_however_called_is_never_on_the_page(
     page = redact(before + called + after, (name,), (PHONE, ACCOUNT))
     bare = re.sub(r"\s", "", page)
     assert name not in bare and given_name not in bare, page
-    assert not re.search(f"{re.escape(surname)}(?:先生|女士|小姐|生)", bare), page
+    assert not re.search(f"{re.escape(surname)}(?:先生|女士|小姐|生|总|经理|工)|老{surname}", bare)
+
+
+_TRADITIONAL = str.maketrans(
+    "张刘陈杨黄赵吴孙马伟丽强军艳杰涛华", "張劉陳楊黃趙吳孫馬偉麗強軍艷傑濤華"
+)
+
+
+@given(
+    surname=st.sampled_from(list(_SURNAMES)),
+    given_name=st.text(alphabet=st.sampled_from(list(_GIVEN)), min_size=1, max_size=2),
+    form=st.sampled_from(["traditional", "pinyin", "PINYIN", "Pin Yin", "yin pin", "position"]),
+    on_ticket=st.sampled_from(["name", "traditional", "title"]),
+    before=_WORDS,
+    after=_WORDS,
+)
+def test_the_name_in_traditional_characters_pinyin_or_a_name_s_place_is_never_on_the_page(
+    surname: str, given_name: str, form: str, on_ticket: str, before: str, after: str
+) -> None:
+    """张伟 as 張偉, Zhang Wei, ZHANGWEI, Wei Zhang; 客户李红反映 when the ticket has only
+    李女士 (issue 18)."""
+    from pypinyin import lazy_pinyin
+
+    name = surname + given_name
+    ticket = {"name": name, "traditional": name.translate(_TRADITIONAL), "title": surname + "女士"}
+    s, g = "".join(lazy_pinyin(surname)), "".join(lazy_pinyin(given_name))
+    called = {"traditional": name.translate(_TRADITIONAL), "pinyin": s + g,
+              "PINYIN": (s + g).upper(), "Pin Yin": f"{s.title()} {g.title()}",
+              "yin pin": f"{g} {s}", "position": f"客户{name}反映"}[form]  # fmt: skip
+    if on_ticket == "title" and form != "position":
+        return  # the ticket has no given name to look for
+    page = redact(f"{before}{called}。{after}", (ticket[on_ticket],), (PHONE, ACCOUNT))
+    bare = re.sub(r"\s", "", page).translate(
+        str.maketrans("張劉陳楊黃趙吳孫馬偉麗強軍艷傑濤華", "张刘陈杨黄赵吴孙马伟丽强军艳杰涛华")
+    )
+    assert name not in bare and given_name not in bare, page
+    assert (s + g).lower() not in bare.lower() and f"{g}{s}" not in bare.lower(), page
 
 
 @given(
     local=st.from_regex(r"[a-z][a-z0-9]{3,10}", fullmatch=True),
     domain=st.sampled_from(["qq", "163", "126", "gmail", "sina", "example"]),
-    at=st.sampled_from(["@", "＠", " at ", " AT ", "(at)", "[at]", "#", "艾特", " @ "]),
-    dot=st.sampled_from([".", "．", " dot ", "(dot)", "[dot]", "点", " . "]),
+    at=st.sampled_from(
+        [
+            "@",
+            "＠",
+            " at ",
+            " AT ",
+            "(at)",
+            "[at]",
+            "#",
+            "艾特",
+            " @ ",
+            "(a)",
+            "【at】",
+            "（at）",
+            " 圈 ",
+            "圈",
+        ]
+    ),
+    dot=st.sampled_from([".", "．", " dot ", "(dot)", "[dot]", "点", " . ", "【dot】", " 点 "]),
     before=_AROUND,
     after=_AROUND,
 )
@@ -234,3 +303,52 @@ def test_an_address_whatever_its_numerals_is_never_on_the_page(
     page = redact(f"{before}家住{written},", (NAME,), (PHONE, ACCOUNT))
     assert "[地址]" in page and road not in page, page
     assert not re.search(r"[0-9〇一二三四五六七八九十]", page), page
+
+
+# --------------------------------------------- issue 18, what the independent attacker found
+
+
+@given(
+    letters=st.from_regex(r"[A-Za-z]{2,4}", fullmatch=True),
+    digits=st.from_regex(r"[0-9]{4,8}", fullmatch=True),
+    end=st.from_regex(r"[A-Za-z]{0,2}", fullmatch=True),
+    sep=st.sampled_from([" ", "_", ".", "-", "　"]),
+    before=_WORDS,
+    after=_WORDS,
+)
+def test_an_account_with_spaces_underscores_or_dots_is_never_on_the_page(
+    letters: str, digits: str, end: str, sep: str, before: str, after: str
+) -> None:
+    """GZKD 9912 AB, GZKD_9912_AB, GZKD.9912.AB, gz 123456: not the ticket's own, masked."""
+    written = sep.join(p for p in (letters, digits, end) if p)
+    page = redact(f"{before}账号{written}。{after}", (NAME,), (PHONE, ACCOUNT))
+    assert digits not in unicodedata.normalize("NFKC", page), page
+
+
+@given(
+    word=st.sampled_from(["QQ", "qq", "qq号", "QQ号是", "微信", "微信号:", "VX"]),
+    space=st.sampled_from(["", " ", "：", ": "]),
+    number=st.from_regex(r"[1-9][0-9]{4,9}", fullmatch=True),
+    before=_WORDS,
+    after=_WORDS,
+)
+def test_a_qq_number_is_never_on_the_page(
+    word: str, space: str, number: str, before: str, after: str
+) -> None:
+    page = redact(f"{before}{word}{space}{number}{after}", (NAME,), (PHONE, ACCOUNT))
+    assert number not in page, page
+
+
+@given(
+    lead=st.sampled_from(["家在", "住在", "家住", "位于", "地址是"]),
+    road=st.sampled_from(["广州大道中", "幸福路", "石牌村", "中山大道西", "人民北路"]),
+    number=st.integers(1, 2000),
+    style=st.sampled_from(["digits", "each"]),
+    before=st.text(alphabet=st.sampled_from(list(",。 ")), max_size=3),
+)
+def test_what_stands_before_an_address_is_kept(
+    lead: str, road: str, number: int, style: str, before: str
+) -> None:
+    """家在广州大道中一千二百号 keeps 家在: the address is masked, not the sentence."""
+    page = redact(f"{before}{lead}{road}{_zh(number, style)}号", (NAME,), (PHONE, ACCOUNT))
+    assert page == f"{before}{lead}[地址]", page

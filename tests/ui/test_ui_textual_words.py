@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import inspect
 import re
+import stat
 from pathlib import Path
 
 import pytest
@@ -196,7 +197,10 @@ async def test_textuals_words_never_show_in_english(desk: Desk, tmp_path: Path) 
         await settle(pilot, 0.5)  # Textual takes it a moment later, then writes in a thread
         await settle(pilot, 0.5)
         assert "截图已保存" in seen.take("screenshot")
-        assert list((tmp_path / "exports").glob("*.svg"))
+        shots = list((tmp_path / "exports").glob("*.svg"))
+        assert shots
+        # Written like every export (issue 18): the owner's only, whatever the umask.
+        assert all(stat.S_IMODE(shot.stat().st_mode) == 0o600 for shot in shots), shots
         app.clear_notifications()
         # … and one that cannot be written: the export "folder" is a file.
         (tmp_path / "not-a-folder").write_text("")
