@@ -506,6 +506,9 @@ class DeskApp(LastResort, App[None]):
         with nobody signed in, so nothing of a previous handler is in it; the handler who
         signs in gets their own status line, rules and draft (IntakeScreen.begin)."""
         if self.actor is None and isinstance(self.screen, SignInScreen):
+            from deskapp.screens.palette import translate_select_overlay
+
+            translate_select_overlay()  # before the form's Selects are made
             prepare_mode(self, "intake")
 
     def _prepared_intake(self) -> IntakeScreen | None:
