@@ -446,7 +446,8 @@ class TeachingCase(RecordTable, table=True):
     # 0018 (fix18a): the ticket's id while the case is in the library (None once a manager
     # retired it): unique, so one ticket marked on two terminals apart is merged like any
     # unique value (deskapp/sync/unique.py): the case marked first keeps it, the other holds
-    # `complaint_id~id` (shown as a conflict for a manager to retire) until it is retired.
+    # `complaint_id~id` (a conflict for a manager) until it is retired. Which case is in
+    # force is not this key but the order of marking (services/cases.py, rules18c).
     case_key: str | None = Field(default=None, max_length=90, unique=True, index=True)
     retired_by: str | None = Field(default=None, max_length=40)
     retired_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
