@@ -416,3 +416,43 @@ async def test_f11_opened_again_while_a_close_runs_shows_it_closed_when_it_ends(
         after = next(v for v in again.views if v.batch.id == batch.id)
         assert after.batch.status == "closed" and after.open_tickets == 0
         assert not again.query_one("#batch-progress").display
+
+
+async def _close_dialog(pilot: Pilot) -> None:
+    await _opened(pilot)
+    await pilot.press("enter")  # the batch under the cursor: its close dialog
+    await settle(pilot)
+
+
+def test_snapshot_close_dialog_party_list_at_80x24(
+    snap_compare, desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """rules18c: the 责任方 list at 80×24 showed `客户(无  错)`, wrapped with a double space."""
+    _batches(desk, actors)
+
+    async def listed(pilot: Pilot) -> None:
+        await _close_dialog(pilot)
+        pilot.app.screen.query_one("#f-responsible_kind").focus()
+        await pilot.press("enter", "down", "down", "down", "enter")  # 客户(无过错)
+        await pilot.press("ctrl+s")  # refused elsewhere: the list's choice stays shown
+        await settle(pilot)
+        pilot.app.screen.query_one("#f-responsible_kind").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(build_app(desk), terminal_size=NARROW, run_before=listed)
+
+
+def test_snapshot_close_dialog_refused_at_80x24_keeps_its_buttons(
+    snap_compare, desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """rules18c: after a refusal at 80×24 the close dialog's buttons had scrolled out of view;
+    the body scrolls, the buttons stay."""
+    _batches(desk, actors)
+
+    async def refused(pilot: Pilot) -> None:
+        await _close_dialog(pilot)
+        await pilot.press("ctrl+s")  # nothing filled in: refused at the fields
+        await settle(pilot)
+
+    assert snap_compare(build_app(desk), terminal_size=NARROW, run_before=refused)
