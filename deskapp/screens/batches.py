@@ -41,10 +41,12 @@ from deskapp.services.batches import (
     claim_close,
     close_batch,
     closing_now,
+    kept_party,
     open_batch,
 )
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.followup import ClosingFacts
+from deskapp.services.staff import list_staff
 
 
 class BatchScreen(WorkBoundary, Screen[None]):
@@ -213,13 +215,17 @@ class BatchScreen(WorkBoundary, Screen[None]):
 
         if batch.outcome:
             # Closed before, or a close interrupted: its outcome is the batch's, shown and
-            # written onto the tickets left open, not asked again.
-            fields = responsible_fields(desk)
+            # written onto the tickets left open, not asked again; its party too (rules18c:
+            # one incident, one party), asked only of a batch closed before it was kept.
+            kept = kept_party(batch)
+            fields = [] if kept else responsible_fields(desk)
             intro = (
                 t("batch.close_intro")
                 + "\n"
                 + t("batch.outcome_kept", text=printable(batch.outcome).replace("\n", " "))
             )
+            if kept:
+                intro += "\n" + t("batch.party_kept", text=_party_words(desk, kept))
         else:
             fields = [
                 FieldSpec("outcome", t("batch.field_outcome"), "area"),
@@ -288,3 +294,17 @@ class BatchScreen(WorkBoundary, Screen[None]):
             self.query_one("#batch-line", Static).update(fault.message)
             return True
         return False
+
+
+def _party_words(desk: Desk, party: ClosingFacts) -> str:
+    """The responsible party as the close dialog's fields would have named it."""
+    words = [t(f"responsible_kind.{party.responsible}")] if party.responsible else []
+    if party.department:
+        found = desk.refdata.departments.get(party.department)
+        words.append(found.name if found else party.department)
+    if party.staff:
+        words.append(next((f"{s.work_no} {s.name}" for s in list_staff(desk)
+                           if s.id == party.staff), party.staff))  # fmt: skip
+    if party.note:
+        words.append(printable(party.note).replace("\n", " "))
+    return " ".join(words)

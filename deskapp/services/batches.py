@@ -7,7 +7,12 @@ the severity chain all hold), which starts their return-visit clocks."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import json
+import os
+import socket
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -26,7 +31,9 @@ from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
 from deskapp.services.followup import ClosingFacts
 from deskapp.services.progress import Progress, no_progress
-from deskapp.store.models import BatchIncident, Complaint, Staff
+from deskapp.store.engine import WRITE
+from deskapp.store.failures import StoreUnavailable, store_failures
+from deskapp.store.models import BatchCloseClaim, BatchIncident, Complaint, Staff
 
 OPEN_STATUSES = tuple(sorted(s.value for s in ACTIVE))  # still being handled
 
@@ -155,6 +162,9 @@ def unlink_from_batch(
     if error:
         raise RuleViolation([error])
     manager = approve_late(desk, late)
+    found = linked_batch(desk, complaint_id)
+    if found is not None and closing_now(desk, found.id):  # read outside the write: the claim
+        raise RuleViolation.single("batch", "error.batch.not_open")
     with desk.write(actor.id) as session:
         complaint = session.get(Complaint, complaint_id)
         if complaint is None:
@@ -162,7 +172,7 @@ def unlink_from_batch(
         if not complaint.batch_id:
             raise RuleViolation.single("batch", "error.batch.not_linked")
         batch = session.get(BatchIncident, complaint.batch_id)
-        if batch is None or batch.status != "open" or closing_now(desk, batch.id):
+        if batch is None or batch.status != "open":
             raise RuleViolation.single("batch", "error.batch.not_open")
         now = desk.clock.now()
         data = {"batch": batch.id, "title": batch.title}
@@ -185,23 +195,106 @@ def _claim_name(batch_id: str) -> str:
     return f"batch-close:{batch_id}"
 
 
+# A close beats its claim in the store as its tickets close; a claim whose process is gone
+# from this host, or that has not beaten for CLAIM_STALE (the close killed on another host
+# sharing the file), is stale: the next close takes it over and resumes.
+CLAIM_BEAT = timedelta(seconds=20)
+CLAIM_STALE = timedelta(minutes=5)
+_HOST = socket.gethostname()[:120]
+
+
+def _holder(desk: Desk) -> str:
+    return f"{_HOST}:{os.getpid()}:{id(desk)}"
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process of this host is running (read from /proc; no signal is sent: the
+    desk sends none, tests/test_layers.py). Without /proc it counts as alive, and only
+    CLAIM_STALE lets its claim go."""
+    proc = Path("/proc")
+    return not proc.is_dir() or (proc / str(pid)).exists()
+
+
+def _live(claim: BatchCloseClaim | None, now: datetime) -> bool:
+    if claim is None:
+        return False
+    if claim.host == _HOST and not _alive(claim.pid):
+        return False
+    return now - claim.beat_at <= CLAIM_STALE
+
+
+def _now() -> datetime:
+    # Wall time, not the desk's clock: a claim is between processes, which share no clock.
+    return datetime.now(UTC)
+
+
 def closing_now(desk: Desk, batch_id: str) -> bool:
-    """Whether this batch's close is running now on this desk (from any screen)."""
-    return _claim_name(batch_id) in desk.running
+    """Whether this batch's close is running now on this store (from any screen, or another
+    desk on the same store file)."""
+    if _claim_name(batch_id) in desk.running:
+        return True
+    with desk.read() as session:
+        return _live(session.get(BatchCloseClaim, batch_id), _now())
 
 
 def claim_close(desk: Desk, batch_id: str) -> None:
-    """Take the batch's close for this desk: a second close of the same batch while one runs
-    is refused in words (both would write the tickets, with two outcomes)."""
+    """Take the batch's close for this desk: a second close of the same batch while one runs,
+    in this process or another on the same store, is refused in words (both would write the
+    tickets). The claim is a row written in a BEGIN IMMEDIATE transaction: two processes
+    taking it at once are serialized by the store's write lock."""
     with desk.running_lock:
         if _claim_name(batch_id) in desk.running:
             raise RuleViolation.single("batch", "error.batch.closing")
+        with store_failures(), desk.sessions() as session:
+            session.connection(execution_options=WRITE)
+            claim = session.get(BatchCloseClaim, batch_id)
+            now = _now()
+            if _live(claim, now):
+                raise RuleViolation.single("batch", "error.batch.closing")
+            if claim is None:
+                claim = BatchCloseClaim(batch_id=batch_id, holder="", host="", pid=0, beat_at=now)
+                session.add(claim)
+            claim.holder, claim.host, claim.pid, claim.beat_at = (
+                _holder(desk), _HOST, os.getpid(), now)  # fmt: skip
+            session.commit()
         desk.running.add(_claim_name(batch_id))
+
+
+def _beat(desk: Desk, batch_id: str) -> None:
+    with store_failures(), desk.sessions() as session:
+        session.connection(execution_options=WRITE)
+        session.execute(
+            sa.update(BatchCloseClaim)
+            .where(col(BatchCloseClaim.batch_id) == batch_id,
+                   col(BatchCloseClaim.holder) == _holder(desk))
+            .values(beat_at=_now())
+        )  # fmt: skip
+        session.commit()
 
 
 def release_close(desk: Desk, batch_id: str) -> None:
     with desk.running_lock:
         desk.running.discard(_claim_name(batch_id))
+        try:
+            with store_failures(), desk.sessions() as session:
+                session.connection(execution_options=WRITE)
+                session.execute(
+                    sa.delete(BatchCloseClaim).where(
+                        col(BatchCloseClaim.batch_id) == batch_id,
+                        col(BatchCloseClaim.holder) == _holder(desk),
+                    )
+                )
+                session.commit()
+        except StoreUnavailable:  # a claim left behind goes stale with this process
+            pass
+
+
+def kept_party(batch: BatchIncident) -> ClosingFacts | None:
+    """The responsible party a batch's close keeps with its outcome (None before its first
+    close, or for a batch closed before it was kept)."""
+    if not batch.party:
+        return None
+    return ClosingFacts(**json.loads(batch.party))
 
 
 def close_batch(
@@ -220,13 +313,21 @@ def close_batch(
     e.g. a 重大 one whose report is not filed, or one about the closing manager, is left open
     and said); then the batch itself. The linked tickets' causes differ, so no level-4 finding
     is asked here. `progress("close", done, total)` as the tickets close. Safe to run again:
-    tickets already closed are not touched twice, and the party is asked again for the ones
-    left open."""
+    tickets already closed are not touched twice, and the ones left open are closed with the
+    outcome and the party kept at the first close (one incident, one party)."""
     outcome = check_close(desk, actor, batch_id, outcome, responsible)
     if not claimed:  # the screen claims it when the dialog is confirmed
         claim_close(desk, batch_id)
+    beaten = [_now()]
+
+    def beating(step: str, done: int, total: int | None) -> None:
+        if _now() - beaten[0] >= CLAIM_BEAT:  # the claim stays live while tickets close
+            beaten[0] = _now()
+            _beat(desk, batch_id)
+        progress(step, done, total)
+
     try:
-        return _close_batch(desk, actor, batch_id, outcome, responsible, progress)
+        return _close_batch(desk, actor, batch_id, outcome, responsible, beating)
     finally:
         release_close(desk, batch_id)
 
@@ -246,6 +347,14 @@ def _close_batch(
             # Kept before any ticket is closed: a close interrupted half-way (the desk
             # killed) is finished with this same outcome, never a second one.
             batch.outcome = outcome.strip()
+        if batch is not None:
+            # The party likewise (rules18c): one incident ends with one responsible party.
+            kept = kept_party(batch)
+            if kept is None:
+                batch.party = json.dumps(asdict(replace(responsible, finding="")),
+                                         ensure_ascii=False)  # fmt: skip
+            else:
+                responsible = kept
     with desk.read() as session:
         linked = list(
             session.scalars(
@@ -300,9 +409,10 @@ def check_close(
         batch = session.get(BatchIncident, batch_id)
         if batch is None:
             raise RuleViolation.single("batch", "error.batch.not_open")
-        # A batch closed, or whose close was interrupted, keeps its own outcome (the tickets
-        # it left open are closed with it): the dialog shows it and does not ask again.
+        # A batch closed, or whose close was interrupted, keeps its own outcome and party (the
+        # tickets it left open are closed with them): the dialog shows them, not asked again.
         outcome = batch.outcome or outcome
+        responsible = kept_party(batch) or responsible
         staff_ids = {responsible.staff} if session.get(Staff, responsible.staff) else set()
     errors = [e for e in (
         check_text("outcome", outcome, required=True, max_len=4000, multiline=True),

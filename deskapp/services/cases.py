@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from deskapp.domain.cases import names_called, redact
@@ -42,21 +42,20 @@ def mark_case(desk: Desk, actor: Actor, complaint_id: str, lesson: str) -> Teach
             raise RuleViolation.single("complaint", "error.complaint.unknown")
         if Status(complaint.status) in ACTIVE:
             raise RuleViolation.single("status", "error.case.not_closed")
-        holding = list(
+        cases = list(
             session.scalars(
-                sa.select(TeachingCase).where(
-                    col(TeachingCase.complaint_id) == complaint.id,
-                    col(TeachingCase.case_key).is_not(None),  # a retired case may be marked again
-                )
+                sa.select(TeachingCase).where(col(TeachingCase.complaint_id) == complaint.id)
             )
         )
-        if any(c.retired_at is None for c in holding):  # a ticket is a case once (one page)
+        # A ticket is a case once (one page) while any of its cases is unretired, whatever
+        # key the merge left it; with none left it may be marked again.
+        if any(c.retired_at is None for c in cases):
             raise RuleViolation.single("complaint", "error.case.already_marked")
-        for stale in holding:
-            # Retired, yet holding the key: the flagged case retired on one terminal and the
-            # one in force on another, which handed it the key (`_hand_on`); the later of the
-            # two changes won the key at the sync. Out of the library either way.
-            stale.case_key = None
+        for stale in cases:
+            # Retired, yet holding the key (retired on one terminal while the merge gave it
+            # the key on another): the key only names a collision now, so it is freed.
+            if stale.case_key is not None:
+                stale.case_key = None
         session.flush()
         # Unique while in the library: the one merge rule of unique values settles two
         # terminals that marked the same ticket apart (deskapp/sync/unique.py).
@@ -71,39 +70,29 @@ def retire_case(desk: Desk, actor: Actor, case_id: str) -> None:
     """A duty or hall manager takes a case out of the library (refused and audited for anyone
     else); the row stays (never deleted), with who retired it and when: the second of two
     cases of one ticket marked on two terminals apart, or a lesson no longer taught. Retiring
-    the case in force hands the ticket to the other one, flagged by the sync (`_hand_on`)."""
+    the case in force leaves the other one in force (`_earlier_unretired`)."""
     enforce(desk, actor, Permission.MARK_CASE, subject=case_id)
     with desk.write(actor.id) as session:
         case = session.get(TeachingCase, case_id)
-        if case is None or case.case_key is None or case.retired_at is not None:
+        if case is None or case.retired_at is not None:
             raise RuleViolation.single("case", "error.case.unknown")
-        in_force = case.case_key == case.complaint_id
-        now = desk.clock.now()
         case.case_key = None
-        case.retired_by, case.retired_at = actor.id, now
-        if in_force:
-            _hand_on(session, case)
+        case.retired_by, case.retired_at = actor.id, desk.clock.now()
 
 
-def _hand_on(session: Session, case: TeachingCase) -> None:
-    """The case in force was retired: the ticket's other case still in the library (flagged
-    `complaint_id~id` by the merge of unique values) takes the ticket's key, so the morning
-    page shows it and no new case is refused as already marked while a case waits (the one
-    marked first of them, as that merge chooses)."""
-    session.flush()  # the key is free before another case takes it (a unique index)
-    waiting = session.scalars(
-        sa.select(TeachingCase)
-        .where(
-            col(TeachingCase.complaint_id) == case.complaint_id,
-            col(TeachingCase.case_key).is_not(None),
-            col(TeachingCase.retired_at).is_(None),
-            col(TeachingCase.id) != case.id,
-        )
-        .order_by(col(TeachingCase.marked_at), col(TeachingCase.id))
-        .limit(1)
-    ).first()
-    if waiting is not None:
-        waiting.case_key = case.complaint_id
+def _earlier_unretired() -> sa.ColumnElement[bool]:
+    """Whether the listed case has an unretired case of its ticket marked before it: then it
+    is not in force. Derived from replicated fields only (marked_at, then the id), never from
+    the key the merge of unique values left, so every replica agrees whatever order the marks
+    and retirements came in, and retiring any case leaves the earliest remaining one in force
+    (issue 18: the one marked first is in force)."""
+    other = aliased(TeachingCase)
+    marked, mine = col(other.marked_at), col(TeachingCase.marked_at)
+    return sa.exists().where(
+        col(other.complaint_id) == col(TeachingCase.complaint_id),
+        col(other.retired_at).is_(None),
+        sa.or_(marked < mine, sa.and_(marked == mine, col(other.id) < col(TeachingCase.id))),
+    )
 
 
 @dataclass(frozen=True)
@@ -119,8 +108,9 @@ class CaseView:
     demand: str
     outcome: str
     lesson: str
-    # False for the second of two cases of one ticket marked on two terminals apart (a sync
-    # conflict): the morning page leaves it out until a manager retires it or the other.
+    # False for a case of a ticket with an unretired case marked before it (two marked on two
+    # terminals apart, a sync conflict): the morning page leaves it out until a manager
+    # retires it or the earlier one.
     in_force: bool = True
 
 
@@ -154,16 +144,16 @@ def _like(text: str) -> str:
 
 def _cases_query(
     desk: Desk, category: str, words: str
-) -> sa.Select[tuple[TeachingCase, Complaint]]:
+) -> sa.Select[tuple[TeachingCase, Complaint, bool]]:
     """The cases, newest first: of a category of any level of the cause tree (its code: NET,
     NET.COVER...); `words` are checked here and matched by `_matching` on the texts as the page
     shows them. An unknown category is refused in words (a typo on the command line must not
     look like "no cases")."""
     query = (
-        sa.select(TeachingCase, Complaint)
+        sa.select(TeachingCase, Complaint, sa.not_(_earlier_unretired()))
         .join(Complaint, col(Complaint.id) == TeachingCase.complaint_id)
-        # Retired cases are out (one retired apart may still hold a key: mark_case)
-        .where(col(TeachingCase.case_key).is_not(None), col(TeachingCase.retired_at).is_(None))
+        # Retired cases are out, whatever key a merge left them (mark_case)
+        .where(col(TeachingCase.retired_at).is_(None))
         .order_by(col(TeachingCase.marked_at).desc(), col(TeachingCase.id).desc())
     )
     category = category.strip()
@@ -194,7 +184,7 @@ def _matching(views: list[CaseView], words: str) -> list[CaseView]:
                    for text in (v.lesson, v.content, v.demand, v.outcome))]  # fmt: skip
 
 
-def _view(desk: Desk, case: TeachingCase, c: Complaint) -> CaseView:
+def _view(desk: Desk, case: TeachingCase, c: Complaint, in_force: bool) -> CaseView:
     causes = desk.refdata.causes
     # 李女士's case: the full name her texts give (客户李红反映) is masked in every field.
     texts = (c.content, c.demand, c.outcome, case.lesson)
@@ -207,7 +197,7 @@ def _view(desk: Desk, case: TeachingCase, c: Complaint) -> CaseView:
         channel=c.channel, severity=c.severity, received_at=c.received_at,
         content=redact(c.content, names, numbers), demand=redact(c.demand, names, numbers),
         outcome=redact(c.outcome, names, numbers), lesson=redact(case.lesson, names, numbers),
-        in_force=case.case_key == case.complaint_id,
+        in_force=bool(in_force),
     )  # fmt: skip
 
 
@@ -215,7 +205,7 @@ def find_cases(desk: Desk, category: str = "", words: str = "") -> list[CaseView
     """Every case matching (newest first): for the morning meeting's page, which is short."""
     with desk.read() as session:
         rows = session.execute(_cases_query(desk, category, words)).all()
-    return _matching([_view(desk, case, c) for case, c in rows], words)
+    return _matching([_view(desk, case, c, force) for case, c, force in rows], words)
 
 
 def case_page(
@@ -233,7 +223,7 @@ def case_page(
     query = _cases_query(desk, category, words).offset(offset).limit(limit + 1)
     with desk.read() as session:
         rows = session.execute(query).all()
-    views = [_view(desk, case, c) for case, c in rows[:limit]]
+    views = [_view(desk, case, c, force) for case, c, force in rows[:limit]]
     return CasePage(rows=views, offset=offset, has_more=len(rows) > limit)
 
 

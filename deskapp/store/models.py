@@ -19,7 +19,7 @@ from sqlmodel import Field, SQLModel
 
 from deskapp.ids import uuid7
 
-SCHEMA_VERSION = 13  # bump when a migration changes a record table's columns (additively)
+SCHEMA_VERSION = 14  # bump when a migration changes a record table's columns (additively)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -427,8 +427,26 @@ class BatchIncident(RecordTable, table=True):
     opened_by: str = Field(max_length=40)
     opened_at: datetime = Field(sa_column=utc_column())
     outcome: str = ""
+    # 0020 (rules18c): the responsible party (ClosingFacts as JSON, no finding), kept with the
+    # outcome before any ticket closes: a close interrupted and resumed ends with one party.
+    party: str = ""
     closed_by: str | None = Field(default=None, max_length=40)
     closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class BatchCloseClaim(StoreTable, table=True):
+    """A batch's close running now on this store (not synced: the claim is the store's, so two
+    desks on one store file cannot close one batch at once). Taken in a BEGIN IMMEDIATE
+    transaction; stale once its process is gone from this host or it has not beaten for
+    `services/batches.CLAIM_STALE`, so a killed close can be resumed."""
+
+    __tablename__ = "batch_close_claim"
+
+    batch_id: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=200)  # host:pid:token of the close
+    host: str = Field(max_length=120)
+    pid: int
+    beat_at: datetime = Field(sa_column=utc_column())
 
 
 class TeachingCase(RecordTable, table=True):
@@ -446,7 +464,8 @@ class TeachingCase(RecordTable, table=True):
     # 0018 (fix18a): the ticket's id while the case is in the library (None once a manager
     # retired it): unique, so one ticket marked on two terminals apart is merged like any
     # unique value (deskapp/sync/unique.py): the case marked first keeps it, the other holds
-    # `complaint_id~id` (shown as a conflict for a manager to retire) until it is retired.
+    # `complaint_id~id` (a conflict for a manager) until it is retired. Which case is in
+    # force is not this key but the order of marking (services/cases.py, rules18c).
     case_key: str | None = Field(default=None, max_length=90, unique=True, index=True)
     retired_by: str | None = Field(default=None, max_length=40)
     retired_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

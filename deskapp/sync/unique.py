@@ -142,16 +142,22 @@ def _settle(conn: sa.Connection, rule: UniqueRule, rows: Rows, stamps: Stamps) -
             sa.select(table.c.id, column).where(column.in_(chunk))
         ):
             held[value].add(entity_id)
-        for entity_id, value in conn.execute(
-            sa.select(col(RecordAlias.entity_id), col(RecordAlias.value)).where(
+        for entity_id, value, current in conn.execute(
+            sa.select(col(RecordAlias.entity_id), col(RecordAlias.value), column)
+            .join(table, table.c.id == col(RecordAlias.entity_id))
+            .where(
                 col(RecordAlias.entity) == rule.table,
                 col(RecordAlias.field) == rule.column,
                 col(RecordAlias.value).in_(chunk),
                 col(RecordAlias.reason) == "collision",
             )
         ):
-            held[value].add(entity_id)
             aliased[value].add(entity_id)
+            # An earlier loser claims the value only while it holds `<value>~<id>`: one that
+            # gave it up since (a case or watch entry retired) must not win it back from a
+            # later claimant on the replicas that saw the retirement (rules18c).
+            if current == alias_value(value, entity_id):
+                held[value].add(entity_id)
     for value, mine in claims.items():
         # A record of this batch claims what its folded row says, not what it held before.
         claimants = mine | {o for o in held[value] if o not in rows}
@@ -178,6 +184,12 @@ def _settle(conn: sa.Connection, rule: UniqueRule, rows: Rows, stamps: Stamps) -
                 rows[loser][rule.column] = renamed
             _alias(conn, rule, value, loser, "collision")
             _conflict(conn, rule, loser, value, value, winner=winner)
+        if winner not in rows:
+            # A stored earlier loser that wins now (the record that beat it gave the value up)
+            # takes the value itself, as a replica merging all these changes at once would.
+            conn.execute(sa.update(table)
+                         .where(table.c.id == winner, column == alias_value(value, winner))
+                         .values({rule.column: value}))  # fmt: skip
 
 
 def _first_stamp(conn: sa.Connection, name: str, entity_id: str, stamps: Stamps) -> str:

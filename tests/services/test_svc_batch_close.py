@@ -4,6 +4,8 @@ ordinary close closes it, many per transaction, a ticket the rules refuse rolled
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +23,7 @@ from deskapp.services.batches import (
     claim_close,
     close_batch,
     closing_now,
+    kept_party,
     link_to_batch,
     open_batch,
     unlink_from_batch,
@@ -28,7 +31,7 @@ from deskapp.services.batches import (
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.followup import ClosingFacts
 from deskapp.services.intake import take_complaint
-from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent, Refusal
+from deskapp.store.models import BatchIncident, ChangeLog, Complaint, ComplaintEvent, Refusal
 
 CLOSED_FIELDS = ("status", "outcome", "next_clock", "next_due_at", "closed_at", "satisfaction")
 
@@ -353,3 +356,97 @@ def test_a_ticket_refused_after_its_status_moved_is_undone_alone_in_its_transact
     new = _log(desk)[len(before) :]
     assert other not in {r.entity_id for r in new}
     assert len({r.txn_id for r in new}) == 1
+
+
+def test_a_close_interrupted_half_way_is_finished_with_its_first_party(
+    desk: Desk, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rules18c: the re-close of a killed close kept the outcome but took the party typed again,
+    so one incident ended with two parties. The party is kept with the outcome."""
+    batch_id, ids = _linked_batch(desk, actors, 3)
+    real = followup.close_each
+
+    def half(desk: Desk, actor: Actor, cids: list[str], **kw: object) -> object:
+        real(desk, actor, cids[:1], **kw)  # type: ignore[arg-type]
+        raise KeyboardInterrupt  # killed after the first ticket
+
+    monkeypatch.setattr(followup, "close_each", half)
+    with pytest.raises(KeyboardInterrupt):
+        close_batch(desk, actors["2001"], batch_id, "光缆已修复",
+                    ClosingFacts("department", "network", note="城东光缆"))  # fmt: skip
+    monkeypatch.setattr(followup, "close_each", real)
+    with desk.read() as s:
+        batch = s.get(BatchIncident, batch_id)
+        assert batch is not None
+        assert kept_party(batch) == ClosingFacts("department", "network", note="城东光缆")
+    result = close_batch(desk, actors["2001"], batch_id, "另一个结果", ClosingFacts("customer"))
+    assert len(result.closed) == 2
+    with desk.read() as s:
+        parties = {(c.responsible_kind, c.responsible_ref, c.responsible_note)
+                   for c in s.scalars(sa.select(Complaint).where(Complaint.id.in_(ids)))}  # type: ignore[attr-defined]  # fmt: skip
+    assert parties == {("department", "network", "城东光缆")}
+
+
+BATCH_CLOSER = Path(__file__).with_name("batch_closer.py")
+
+
+def _closer(desk: Desk, clock: FrozenClock, batch_id: str, outcome: str) -> subprocess.Popen[str]:
+    """Another desk's close of the batch, in a process of its own, stopped at its start."""
+    child = subprocess.Popen(
+        [sys.executable, str(BATCH_CLOSER), str(desk.path), clock.now().isoformat(), batch_id,
+         outcome],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "closing"
+    return child
+
+
+def test_a_second_process_closing_the_same_batch_is_refused_in_words(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
+) -> None:
+    """rules18c: the claim was held in one process's memory, so a second desk on the same
+    store closed the same batch at once. It is a row of the store now."""
+    batch_id, ids = _linked_batch(desk, actors, 3)
+    child = _closer(desk, clock, batch_id, "光缆已修复")
+    try:
+        assert closing_now(desk, batch_id)
+        before = len(_log(desk))
+        with pytest.raises(RuleViolation) as refused:
+            close_batch(desk, actors["2001"], batch_id, "第二个结果", ClosingFacts("customer"))
+        assert [e.key for e in refused.value.errors] == ["error.batch.closing"]
+        with pytest.raises(RuleViolation) as unlink:  # its tickets stay while it closes
+            unlink_from_batch(desk, actors["1001"], ids[0], "误关联")
+        assert [e.key for e in unlink.value.errors] == ["error.batch.not_open"]
+        assert len(_log(desk)) == before  # nothing written
+        assert child.stdin is not None and child.stdout is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        assert child.stdout.read().strip() == "closed 3"
+        child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert not closing_now(desk, batch_id)  # let go at its end
+    with desk.read() as s:
+        assert {s.get(Complaint, c).outcome for c in ids} == {"光缆已修复"}  # type: ignore[union-attr]
+
+
+def test_a_close_killed_in_another_process_is_resumed_with_its_outcome_and_party(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
+) -> None:
+    """The other desk's close killed (SIGKILL) after it kept its outcome and party: its claim
+    is stale (its process is gone), so this desk resumes the close, with that outcome and
+    that party, not the ones given now."""
+    batch_id, ids = _linked_batch(desk, actors, 3)
+    child = _closer(desk, clock, batch_id, "光缆已修复")
+    child.kill()
+    child.wait(timeout=60)
+    assert not closing_now(desk, batch_id)
+    result = close_batch(desk, actors["2001"], batch_id, "另一个结果", ClosingFacts("customer"))
+    assert sorted(result.closed) == sorted(ids)
+    with desk.read() as s:
+        rows = list(s.scalars(sa.select(Complaint).where(Complaint.id.in_(ids))))  # type: ignore[attr-defined]
+    assert {(c.outcome, c.responsible_kind, c.responsible_ref) for c in rows} == {
+        ("光缆已修复", "department", "network")
+    }

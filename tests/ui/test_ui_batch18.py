@@ -142,11 +142,11 @@ async def test_the_close_shows_count_and_time_left_and_a_second_close_is_refused
     assert found is not None and found.status == "closed"
 
 
-async def test_a_close_after_an_interrupted_one_shows_and_keeps_the_batch_outcome(
+async def test_a_close_after_an_interrupted_one_shows_and_keeps_the_batch_outcome_and_party(
     desk: Desk, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The desk killed mid-close (the batch keeps its outcome, still open): Enter again shows
-    that outcome in the dialog and does not ask for another; the tickets get the first one."""
+    """The desk killed mid-close (the batch keeps its outcome and party, still open): Enter
+    again shows them in the dialog and asks for neither; the tickets get the first ones."""
     from deskapp.services import batches as service
     from deskapp.services import followup
 
@@ -170,9 +170,11 @@ async def test_a_close_after_an_interrupted_one_shows_and_keeps_the_batch_outcom
         await pilot.press("enter")
         await settle(pilot)
         assert not app.screen.query("#f-outcome")  # not asked again
+        assert not app.screen.query("#f-responsible_kind")  # nor the party (rules18c)
         dialog_text = " ".join(str(w.render()) for w in app.screen.query(Static))
         assert "处理结果已定" in dialog_text and "光缆已修复(第一次)" in dialog_text
-        await _fill_close(app, pilot, None)
+        assert "责任方已定" in dialog_text and "部门 网络部" in dialog_text
+        await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await settle(pilot)
     with desk.read() as s:
@@ -181,6 +183,10 @@ async def test_a_close_after_an_interrupted_one_shows_and_keeps_the_batch_outcom
             Complaint.batch_id == batch.id)))  # fmt: skip
     assert found is not None and found.status == "closed"
     assert outcomes == {"光缆已修复(第一次)"}
+    with desk.read() as s:
+        parties = set(s.execute(sa.select(Complaint.responsible_kind, Complaint.responsible_ref)
+                                .where(Complaint.batch_id == batch.id)))  # fmt: skip
+    assert parties == {("department", "network")}
 
 
 async def test_the_new_batch_picks_the_cause_by_words_and_refuses_2099_at_the_field(
@@ -410,3 +416,43 @@ async def test_f11_opened_again_while_a_close_runs_shows_it_closed_when_it_ends(
         after = next(v for v in again.views if v.batch.id == batch.id)
         assert after.batch.status == "closed" and after.open_tickets == 0
         assert not again.query_one("#batch-progress").display
+
+
+async def _close_dialog(pilot: Pilot) -> None:
+    await _opened(pilot)
+    await pilot.press("enter")  # the batch under the cursor: its close dialog
+    await settle(pilot)
+
+
+def test_snapshot_close_dialog_party_list_at_80x24(
+    snap_compare, desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """rules18c: the 责任方 list at 80×24 showed `客户(无  错)`, wrapped with a double space."""
+    _batches(desk, actors)
+
+    async def listed(pilot: Pilot) -> None:
+        await _close_dialog(pilot)
+        pilot.app.screen.query_one("#f-responsible_kind").focus()
+        await pilot.press("enter", "down", "down", "down", "enter")  # 客户(无过错)
+        await pilot.press("ctrl+s")  # refused elsewhere: the list's choice stays shown
+        await settle(pilot)
+        pilot.app.screen.query_one("#f-responsible_kind").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(build_app(desk), terminal_size=NARROW, run_before=listed)
+
+
+def test_snapshot_close_dialog_refused_at_80x24_keeps_its_buttons(
+    snap_compare, desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """rules18c: after a refusal at 80×24 the close dialog's buttons had scrolled out of view;
+    the body scrolls, the buttons stay."""
+    _batches(desk, actors)
+
+    async def refused(pilot: Pilot) -> None:
+        await _close_dialog(pilot)
+        await pilot.press("ctrl+s")  # nothing filled in: refused at the fields
+        await settle(pilot)
+
+    assert snap_compare(build_app(desk), terminal_size=NARROW, run_before=refused)

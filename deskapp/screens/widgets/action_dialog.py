@@ -64,6 +64,9 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
     ActionDialog Input, ActionDialog Select { width: 100%; }
     ActionDialog #dialog-error { color: $error; padding: 0; height: auto; }
     ActionDialog Horizontal { height: auto; align: right middle; padding: 1 0; }
+    /* Docked: the body scrolls under them, so a refusal's lines at 80×24 never push the
+       buttons out of view (rules18c). */
+    ActionDialog #dialog-buttons { dock: bottom; }
     ActionDialog Button { width: auto; min-width: 12; margin: 0 0 0 2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = keyed(
@@ -100,7 +103,7 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
                     classes="-check" if spec.kind == "check" else "",
                 )
             yield Static("", id="dialog-error")
-            with Horizontal():
+            with Horizontal(id="dialog-buttons"):
                 yield Button(f"{t('action.cancel')} (Esc)", id="dialog-cancel", compact=True)
                 yield Button(
                     f"{t('action.submit')} (Ctrl+S)",
