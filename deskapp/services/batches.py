@@ -12,7 +12,6 @@ import os
 import socket
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -30,6 +29,7 @@ from deskapp.services.day_lock import LateApproval, approve_late, guard_complain
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.events import complaint_event
 from deskapp.services.followup import ClosingFacts
+from deskapp.services.processes import running
 from deskapp.services.progress import Progress, no_progress
 from deskapp.store.engine import WRITE
 from deskapp.store.failures import StoreUnavailable, store_failures
@@ -207,18 +207,10 @@ def _holder(desk: Desk) -> str:
     return f"{_HOST}:{os.getpid()}:{id(desk)}"
 
 
-def _alive(pid: int) -> bool:
-    """Whether a process of this host is running (read from /proc; no signal is sent: the
-    desk sends none, tests/test_layers.py). Without /proc it counts as alive, and only
-    CLAIM_STALE lets its claim go."""
-    proc = Path("/proc")
-    return not proc.is_dir() or (proc / str(pid)).exists()
-
-
 def _live(claim: BatchCloseClaim | None, now: datetime) -> bool:
     if claim is None:
         return False
-    if claim.host == _HOST and not _alive(claim.pid):
+    if claim.host == _HOST and not running(claim.pid):
         return False
     return now - claim.beat_at <= CLAIM_STALE
 

@@ -5,6 +5,7 @@ the change log, and the follow-up clocks of what arrives open."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -458,3 +459,23 @@ def test_the_checked_rows_wait_on_disk_owner_only_and_are_gone_after(
     with pytest.raises(OSError):
         import_file(desk, handler, write(tmp_path, GOOD_AND_BAD, name="again.csv"))
     assert len(calls) == 3 and not list(folder.glob(".import-*"))
+
+
+def test_a_spool_left_by_a_killed_import_is_deleted_by_the_next(
+    desk: Desk, handler: Actor, tmp_path: Path
+) -> None:
+    """An import killed mid-way never deletes its spool (customer data): the next import deletes
+    the spools of processes that are gone, and keeps one of a process still running."""
+    import subprocess
+    import sys
+
+    folder = Path(str(desk.engine.url.database)).parent
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    left = folder / f".import-{gone}-abc123.tmp"
+    left.write_bytes(b"rows of a killed import")
+    running = folder / f".import-{os.getpid()}-def456.tmp"  # (this process: still running)
+    running.write_bytes(b"rows of an import under way")
+    result = import_file(desk, handler, write(tmp_path, GOOD_AND_BAD))
+    assert len(result.imported) == 4
+    assert not left.exists() and running.exists()

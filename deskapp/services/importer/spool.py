@@ -13,11 +13,24 @@ from pathlib import Path
 
 from deskapp.domain.categories import CausePath
 from deskapp.services.importer.rows import ParsedRow
+from deskapp.services.processes import running
 
 _NAMES = tuple(f.name for f in fields(ParsedRow))
 _CAUSE = _NAMES.index("cause")
 PENDING = 1000  # rows kept in memory before one executemany writes them to the spool
 CACHE_KIB = 16_384  # the spool's page cache: its id index stays in memory, a fixed bound
+
+
+_PREFIX = ".import-"
+
+
+def _clear_left_behind(folder: Path) -> None:
+    """The spools of imports whose process is gone (killed mid-import: __exit__ never ran)
+    are deleted: they hold customer data. A spool is named by its process."""
+    for path in folder.glob(f"{_PREFIX}*.tmp"):
+        pid = path.name.removeprefix(_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not running(int(pid)):
+            path.unlink(missing_ok=True)
 
 
 class _Spool:
@@ -31,7 +44,8 @@ class _Spool:
     and read back (issue 22). Rows reach the file a thousand at a time."""
 
     def __init__(self, folder: Path) -> None:
-        fd, name = tempfile.mkstemp(prefix=".import-", suffix=".tmp", dir=folder)
+        _clear_left_behind(folder)
+        fd, name = tempfile.mkstemp(prefix=f"{_PREFIX}{os.getpid()}-", suffix=".tmp", dir=folder)
         os.close(fd)  # mkstemp makes it 0600
         self.path = Path(name)
         self.conn = sqlite3.connect(self.path)
