@@ -391,7 +391,7 @@ class DeskApp(LastResort, App[None]):
         (paths.write_export: 0600, never over an earlier file, never through a link planted
         there: a screenshot shows customers' data), where Textual would write it with the
         umask's 0644; said in the desk's words. In a browser it is the browser's download."""
-        if self._driver is not None and self._driver.is_web:
+        if self.is_web:
             return super().deliver_screenshot(filename, path, time_format)
         from datetime import datetime
 
