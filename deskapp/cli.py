@@ -213,7 +213,11 @@ def _desk(settings: DeskSettings, *, staff_only: bool = False):
     rules; the others are not loaded or checked (issue 22: `staff list` starts quicker)."""
     from deskapp.services.desk import Desk
 
-    return Desk.open(settings.db, data_dir=settings.data_dir, check_reference=not staff_only)
+    desk = Desk.open(settings.db, data_dir=settings.data_dir, check_reference=not staff_only)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:  # closed when the command ends, not whenever it is collected
+        ctx.find_root().call_on_close(desk.close)
+    return desk
 
 
 def _set_up_desk(settings: DeskSettings, *, staff_only: bool = False):

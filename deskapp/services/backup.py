@@ -176,6 +176,8 @@ class _Unreadable:
 
 
 UNREADABLE = _Unreadable()
+# What SQLite says opening a store on a full disk (its -shm file cannot be sized).
+_NO_ROOM = frozenset({"SQLITE_FULL", "SQLITE_IOERR_SHMSIZE"})
 
 
 def _identity(path: Path) -> tuple[str, str] | _Unreadable | None:
@@ -183,6 +185,8 @@ def _identity(path: Path) -> tuple[str, str] | _Unreadable | None:
     empty file, a store never given an identity); UNREADABLE when it cannot be read."""
     if not path.exists() or path.stat().st_size == 0:
         return None
+    sidecars = [Path(f"{path}{end}") for end in ("-wal", "-shm")]
+    made = [side for side in sidecars if not side.exists()]
     try:
         # Read-write (it only reads): a read-only connection, last to close, would leave the
         # live store's -wal and -shm files behind.
@@ -192,7 +196,11 @@ def _identity(path: Path) -> tuple[str, str] | _Unreadable | None:
             return None if row is None else (row[0], row[1])
         finally:
             conn.close()
-    except sqlite3.Error:
+    except sqlite3.Error as error:
+        if error.sqlite_errorname in _NO_ROOM:  # not damaged: no room for its -shm file
+            for side in made:  # (what the failed opening began: nothing is left behind)
+                side.unlink(missing_ok=True)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from error
         return UNREADABLE
 
 
