@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Static
 
 from deskapp.domain.clean_input import printable  # a stored control or direction mark
 from deskapp.domain.money import format_yuan, from_fen
@@ -23,6 +21,7 @@ from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.deadline_text import clock_text
 from deskapp.screens.widgets.desk_footer import DeskFooter
+from deskapp.screens.widgets.plain import PlainGrid, Static
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.batches import (
     UNLINK_REASON_LIMIT,
@@ -258,7 +257,7 @@ class DetailScreen(WorkBoundary, Screen[None]):
         tz = self.desk.tz
         causes = self.desk.refdata.causes
         cause = causes.path(c.cause_code).label if c.cause_code in causes else c.cause_code
-        record = Table.grid(padding=(0, 2))
+        record = PlainGrid.grid(padding=(0, 2))
         record.add_column(style="bold", no_wrap=True)
         record.add_column()
         rows: list[tuple[str, str | Text]] = [
@@ -328,7 +327,7 @@ class DetailScreen(WorkBoundary, Screen[None]):
                 lines.append(line)
             refunds.update("\n".join(lines))
 
-        events = Table.grid(padding=(0, 2))
+        events = PlainGrid.grid(padding=(0, 2))
         for e in detail.events:
             events.add_row(
                 format_local(e.at, tz),
@@ -338,7 +337,7 @@ class DetailScreen(WorkBoundary, Screen[None]):
             )
         self.query_one("#events", Static).update(events)
 
-        history = Table.grid(padding=(0, 2))
+        history = PlainGrid.grid(padding=(0, 2))
         history.add_column(no_wrap=True)
         history.add_column(no_wrap=True)
         history.add_column()

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import Button, DataTable, Input
 from textual.worker import Worker
 
 from deskapp.domain.actor import Actor
@@ -22,6 +22,7 @@ from deskapp.screens.desk_app import desk_app
 from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.field import Field
+from deskapp.screens.widgets.plain import PlainTable, Static
 from deskapp.services.pins import secret_pin
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class SignInScreen(WorkBoundary, Screen[None]):
             yield Static("", id="signin-fault", classes="field-error")
             if desk_app(self).demo_logins:
                 yield Static(t("app.demo_hint"), id="demo-hint")
-                table: DataTable[str] = DataTable(id="demo-logins", cursor_type="none")
+                table: DataTable[str] = PlainTable(id="demo-logins", cursor_type="none")
                 yield table
         yield DeskFooter()
 

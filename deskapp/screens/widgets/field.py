@@ -11,9 +11,10 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input
 
 from deskapp.i18n import t
+from deskapp.screens.widgets.plain import Label, Static
 
 if TYPE_CHECKING:  # the sign-in's fields are Inputs: the rest is imported by the forms' first use
     from textual.widgets import Checkbox, Select, TextArea
