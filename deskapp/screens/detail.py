@@ -31,6 +31,7 @@ from deskapp.services.batches import (
     unlink_from_batch,
 )
 from deskapp.services.cases import mark_case
+from deskapp.services.customer import HistoryPage
 from deskapp.services.deadlines import clock_mark
 from deskapp.services.desk import Desk
 from deskapp.services.extensions import ExtensionView, ticket_extensions
@@ -97,6 +98,9 @@ class DetailScreen(WorkBoundary, Screen[None]):
         self._customer = ""  # the ticket's contact phone, once loaded
         self._service_number = ""  # and its service number (业务号码)
         self._cause = ""  # and its cause (the batches it may join)
+        # The customer's first history page, read after the detail is shown (as intake reads
+        # it as the phone is typed): H shows it at once, the history reads it again behind.
+        self._history: tuple[tuple[str, ...], HistoryPage] | None = None
 
     @property
     def desk(self) -> Desk:
@@ -126,6 +130,17 @@ class DetailScreen(WorkBoundary, Screen[None]):
             extensions = ticket_extensions(self.desk, self.complaint_id)
             self.app.call_from_thread(self._show, detail)
             self.app.call_from_thread(self._show_extensions, extensions)
+            c, actor = detail.complaint, desk_app(self).actor
+            numbers = (c.contact_phone, c.service_number or "")  # as H opens the history
+            if actor is not None and c.contact_phone:
+                from deskapp.screens.customer import read_page
+
+                page = read_page(self.desk, actor, numbers)
+                if page is not None:
+                    self.app.call_from_thread(self._history_read, numbers, page)
+
+    def _history_read(self, numbers: tuple[str, ...], page: HistoryPage) -> None:
+        self._history = (numbers, page)
 
     def _show_extensions(self, extensions: list[ExtensionView]) -> None:
         """延期申请: each with the original deadline, the new one, who asked and why, and who
@@ -247,7 +262,9 @@ class DetailScreen(WorkBoundary, Screen[None]):
         from deskapp.screens.customer import open_history
 
         if self._customer:
-            open_history(self.app, self._customer, self._service_number)
+            numbers = (self._customer, self._service_number)
+            held = self._history
+            open_history(self.app, *numbers, page=held[1] if held and held[0] == numbers else None)
 
     def _show(self, detail: ComplaintDetail) -> None:
         c = detail.complaint
