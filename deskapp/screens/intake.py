@@ -336,6 +336,26 @@ class IntakeScreen(ModeScreen):
             # Straight to the part of the form a solved case or a refund needs: fewer Tabs.
             Binding("ctrl+o", "on_spot", t("intake.key_on_spot"), show=False, priority=True),
             Binding("ctrl+r", "refund", t("intake.key_refund"), show=False, priority=True),
+            # Tab moves the cursor as the app receives it, before the keys after it are handed
+            # on: unbound, it waited in the field's own queue behind the keys sent with it,
+            # and a burst (a fast typist, a scanner, one terminal write "zw<Tab>139") put
+            # those keys in the field being left (tests/ui/test_ui_intake_burst18.py).
+            Binding(
+                "tab",
+                "app.focus_next",
+                t("intake.key_next_field"),
+                show=False,
+                priority=True,
+                id="intake.next_field",
+            ),
+            Binding(
+                "shift+tab",
+                "app.focus_previous",
+                t("intake.key_previous_field"),
+                show=False,
+                priority=True,
+                id="intake.previous_field",
+            ),
         ],
     )
 
