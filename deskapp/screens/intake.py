@@ -343,7 +343,7 @@ class IntakeScreen(ModeScreen):
             Binding(
                 "tab",
                 "app.focus_next",
-                t("intake.key_next_field"),
+                "",  # (no words: the help's hint line says Tab, as for every screen)
                 show=False,
                 priority=True,
                 id="intake.next_field",
@@ -351,7 +351,7 @@ class IntakeScreen(ModeScreen):
             Binding(
                 "shift+tab",
                 "app.focus_previous",
-                t("intake.key_previous_field"),
+                "",
                 show=False,
                 priority=True,
                 id="intake.previous_field",
