@@ -72,8 +72,9 @@ def _screen_classes() -> set[str]:
     return found
 
 
-def _seed(desk: Desk, actors: dict[str, Actor]) -> tuple[str, str]:
-    """Markup in every text a handler or manager types; returns (ticket id, shift id)."""
+def _seed(desk: Desk, actors: dict[str, Actor]) -> tuple[str, str, str]:
+    """Markup in every text a handler or manager types; returns (ticket id, shift id, a
+    ticket the batch's cause takes, not linked)."""
     handler, duty, hall = actors["1001"], actors["2001"], actors["3001"]
     tomorrow = format_local(desk.clock.now() + timedelta(days=1), desk.tz)
     shift = shifts.open_shift(desk, handler)
@@ -93,6 +94,10 @@ def _seed(desk: Desk, actors: dict[str, Actor]) -> tuple[str, str]:
         title=f"断网{MARKUP}", cause_code="NET.OUTAGE", area=f"城东{MARKUP}",
         description=f"光缆{MARKUP}", scripts=f"抢修中{MARKUP}"))  # fmt: skip
     link_to_batch(desk, handler, open_one.id, batch.id)
+    unlinked = take_complaint(desk, handler, IntakeForm(
+        customer_name="王", contact_phone="13900003333", content="断网", demand="修",
+        cause_code="NET.OUTAGE.AREA", promised_reply_at=tomorrow,
+    ))  # fmt: skip
     save_watch_entry(desk, hall, WatchForm(
         customer=PHONE, kind="difficult", advice=f"先听{MARKUP}", solved=f"已解{MARKUP}",
         refused=f"不理{MARKUP}", review_on="2026-12-31"))  # fmt: skip
@@ -103,7 +108,7 @@ def _seed(desk: Desk, actors: dict[str, Actor]) -> tuple[str, str]:
     notes = {i.complaint_id: f"交接{MARKUP}" for i in shifts.open_items(desk, handler)}
     closed = shifts.close_shift(desk, handler, notes, f"班次{MARKUP}")
     assert shift.id == closed.id
-    return open_one.id, closed.id
+    return open_one.id, closed.id, unlinked.id
 
 
 async def _shows(pilot: Pilot, app: DeskApp, what: str) -> None:
@@ -125,7 +130,7 @@ def test_every_screen_is_opened() -> None:
 async def test_markup_typed_anywhere_shows_as_typed_on_every_screen(
     desk: Desk, actors: dict[str, Actor]
 ) -> None:
-    ticket_id, shift_id = _seed(desk, actors)
+    ticket_id, shift_id, unlinked_id = _seed(desk, actors)
     app = build_app(desk)
     # Modes that list no stored text of the kinds above (the day close counts, the staff list
     # names staff) are opened and must keep running; the others must show the text.
@@ -152,6 +157,15 @@ async def test_markup_typed_anywhere_shows_as_typed_on_every_screen(
             await _shows(pilot, app, type(screen).__name__)
             app.pop_screen()
             await settle(pilot)
+        # A dialog's choices: B on a ticket offers the open batches by title.
+        await app.push_screen(DetailScreen(unlinked_id))
+        await settle(pilot)
+        await pilot.press("b")
+        await _shows(pilot, app, "link-batch dialog")
+        await pilot.press("escape")
+        await settle(pilot)
+        app.pop_screen()
+        await settle(pilot)
         app.action_command_palette()
         await settle(pilot)
         await pilot.press(*PHONE)

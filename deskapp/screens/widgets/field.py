@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -65,7 +66,8 @@ def field_widget(
         )
     if spec.kind == "select":
         return Select(
-            list(spec.options),
+            # (a choice may be what someone typed: a batch's title, a staff member's name)
+            [(Text(label), value) for label, value in spec.options],
             id=spec.id,
             compact=True,
             prompt=t("field.none") if spec.prompt is None else spec.prompt,
