@@ -1,13 +1,15 @@
 """Text the desk shows is never markup (issue 18).
 
 What a handler or a customer typed (a complaint "[/b]…", a batch title "[@click=app.quit]…")
-reaches tables, lines and toasts. Textual and Rich read a plain str there as markup: a stray
-closing tag stopped the table drawing (MarkupError) and a click tag ran an action. The desk
-uses no markup of its own (styles are given as `Text` styles), so every str shown is taken
-literally: the screens build their lines with `Static`/`Label` from here (markup off),
-their tables with `PlainTable` and `PlainGrid`, and the app's
-`notify` turns markup off (deskapp/screens/app.py).
-tests/ui/test_ui_markup18.py stores such text in every field and opens every screen."""
+reaches tables, lines, choices and toasts. Textual and Rich read a plain str there as markup:
+a stray closing tag stopped the table drawing (MarkupError), and a click tag would make the
+text a button for an app action. The desk uses no markup of its own (styles are given as
+`Text` styles), so every str shown is taken literally: the screens build their lines with
+`Static`/`Label` from here (markup off), their tables with `PlainTable`, Rich grids with
+`PlainGrid`; a Select's choices are `Text` (widgets/field.py, intake), the app's `notify`
+turns markup off (deskapp/screens/app.py) and the palette escapes its complaint hits
+(Textual reads those as markup with no switch). tests/ui/test_ui_markup18.py stores such
+text in every field and opens every screen."""
 
 from __future__ import annotations
 
