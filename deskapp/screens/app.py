@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.driver import Driver
 from textual.message import Message
 from textual.message_pump import MessagePump
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -372,6 +373,20 @@ class DeskApp(LastResort, App[None]):
         from deskapp.screens.palette import DeskCommandPalette
 
         self.push_screen(DeskCommandPalette([ThemeProvider], t("palette.theme_placeholder")))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast as literal text: its words may hold what a handler typed (a batch's
+        title, a store fault naming a field), and the desk writes no markup of its own
+        (deskapp/screens/widgets/plain.py). `markup` is taken and ignored (Textual passes it)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def action_show_help_panel(self) -> None:
         """按键说明 in the palette: the desk's help (F1), every key in the desk's words, instead

@@ -15,7 +15,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 from textual.worker import Worker
 
 from deskapp.domain.clean_input import printable
@@ -31,6 +31,8 @@ from deskapp.screens.search import fit
 from deskapp.screens.textual_private import screen_stacks
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.desk_footer import DeskFooter
+from deskapp.screens.widgets.plain import Static
+from deskapp.screens.widgets.plain_table import PlainTable
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.batches import (
     BatchClosed,
@@ -79,7 +81,7 @@ class BatchScreen(WorkBoundary, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
-        table: DataTable[str] = DataTable(id="batch-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = PlainTable(id="batch-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("", id="batch-detail")
         progress = Static("", id="batch-progress")

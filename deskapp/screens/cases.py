@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Select
 from textual.worker import Worker
 
 from deskapp.domain.categories import SEPARATOR
@@ -29,6 +29,8 @@ from deskapp.screens.keys import keyed
 from deskapp.screens.search import fit
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.mode_screen import ModeScreen
+from deskapp.screens.widgets.plain import Static
+from deskapp.screens.widgets.plain_table import PlainTable
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.cases import (
     CASE_PAGE,
@@ -85,7 +87,7 @@ class CasesScreen(ModeScreen):
         with Horizontal(id="cases-filters"):
             yield Select[str]([], prompt=t("cases.all_categories"), id="cases-category")
             yield Input(placeholder=t("cases.words"), id="cases-words", max_length=WORDS_LIMIT)
-        table: DataTable[str] = DataTable(id="cases-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = PlainTable(id="cases-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("", id="cases-detail")
         yield Static("", id="cases-line")

@@ -12,7 +12,7 @@ from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 from textual.worker import Worker
 
 from deskapp.domain.clean_input import printable
@@ -25,6 +25,8 @@ from deskapp.screens.desk_app import desk_app
 from deskapp.screens.keys import keyed
 from deskapp.screens.textual_private import screen_stacks, styles_are_current, styles_current
 from deskapp.screens.widgets.desk_footer import DeskFooter
+from deskapp.screens.widgets.plain import Static
+from deskapp.screens.widgets.plain_table import PlainTable
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.customer import HISTORY_PAGE, HistoryPage, WatchView, customer_history
 from deskapp.services.desk import Actor, Desk
@@ -89,7 +91,9 @@ class CustomerHistoryScreen(WorkBoundary, Screen[None]):
         yield StatusLine()
         yield Static("", id="history-head")
         yield Static("", id="history-watch")
-        table: DataTable[str] = DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = PlainTable(
+            id="history-table", cursor_type="row", zebra_stripes=True
+        )
         yield table
         yield Static("", id="history-more")
         yield DeskFooter()

@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 from textual.worker import Worker
 
 from deskapp.domain.enums import Satisfaction
@@ -25,6 +25,8 @@ from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.mode_screen import ModeScreen
+from deskapp.screens.widgets.plain import Static
+from deskapp.screens.widgets.plain_table import PlainTable
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services import day_close
 from deskapp.services.day_close import Checklist, Gap, WorkRecord
@@ -64,7 +66,7 @@ class DayCloseScreen(SignedIn, ModeScreen):
         with VerticalScroll(id="day", can_focus=False):
             yield Static(id="day-rules")
             yield Static("", id="day-state")
-            yield DataTable(id="gaps", cursor_type="row", show_header=False)
+            yield PlainTable(id="gaps", cursor_type="row", show_header=False)
             yield Static(id="day-record")
         yield DeskFooter()
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Static
 
 from deskapp.domain.clean_input import printable  # a stored control or direction mark
 from deskapp.domain.money import format_yuan, from_fen
@@ -23,6 +21,7 @@ from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.deadline_text import clock_text
 from deskapp.screens.widgets.desk_footer import DeskFooter
+from deskapp.screens.widgets.plain import PlainGrid, Static
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.batches import (
     UNLINK_REASON_LIMIT,
@@ -32,6 +31,7 @@ from deskapp.services.batches import (
     unlink_from_batch,
 )
 from deskapp.services.cases import mark_case
+from deskapp.services.customer import HistoryPage
 from deskapp.services.deadlines import clock_mark
 from deskapp.services.desk import Desk
 from deskapp.services.extensions import ExtensionView, ticket_extensions
@@ -98,6 +98,9 @@ class DetailScreen(WorkBoundary, Screen[None]):
         self._customer = ""  # the ticket's contact phone, once loaded
         self._service_number = ""  # and its service number (业务号码)
         self._cause = ""  # and its cause (the batches it may join)
+        # The customer's first history page, read after the detail is shown (as intake reads
+        # it as the phone is typed): H shows it at once, the history reads it again behind.
+        self._history: tuple[tuple[str, ...], HistoryPage] | None = None
 
     @property
     def desk(self) -> Desk:
@@ -127,6 +130,17 @@ class DetailScreen(WorkBoundary, Screen[None]):
             extensions = ticket_extensions(self.desk, self.complaint_id)
             self.app.call_from_thread(self._show, detail)
             self.app.call_from_thread(self._show_extensions, extensions)
+            c, actor = detail.complaint, desk_app(self).actor
+            numbers = (c.contact_phone, c.service_number or "")  # as H opens the history
+            if actor is not None and c.contact_phone:
+                from deskapp.screens.customer import read_page
+
+                page = read_page(self.desk, actor, numbers)
+                if page is not None:
+                    self.app.call_from_thread(self._history_read, numbers, page)
+
+    def _history_read(self, numbers: tuple[str, ...], page: HistoryPage) -> None:
+        self._history = (numbers, page)
 
     def _show_extensions(self, extensions: list[ExtensionView]) -> None:
         """延期申请: each with the original deadline, the new one, who asked and why, and who
@@ -248,7 +262,9 @@ class DetailScreen(WorkBoundary, Screen[None]):
         from deskapp.screens.customer import open_history
 
         if self._customer:
-            open_history(self.app, self._customer, self._service_number)
+            numbers = (self._customer, self._service_number)
+            held = self._history
+            open_history(self.app, *numbers, page=held[1] if held and held[0] == numbers else None)
 
     def _show(self, detail: ComplaintDetail) -> None:
         c = detail.complaint
@@ -258,7 +274,7 @@ class DetailScreen(WorkBoundary, Screen[None]):
         tz = self.desk.tz
         causes = self.desk.refdata.causes
         cause = causes.path(c.cause_code).label if c.cause_code in causes else c.cause_code
-        record = Table.grid(padding=(0, 2))
+        record = PlainGrid.grid(padding=(0, 2))
         record.add_column(style="bold", no_wrap=True)
         record.add_column()
         rows: list[tuple[str, str | Text]] = [
@@ -328,7 +344,7 @@ class DetailScreen(WorkBoundary, Screen[None]):
                 lines.append(line)
             refunds.update("\n".join(lines))
 
-        events = Table.grid(padding=(0, 2))
+        events = PlainGrid.grid(padding=(0, 2))
         for e in detail.events:
             events.add_row(
                 format_local(e.at, tz),
@@ -338,7 +354,7 @@ class DetailScreen(WorkBoundary, Screen[None]):
             )
         self.query_one("#events", Static).update(events)
 
-        history = Table.grid(padding=(0, 2))
+        history = PlainGrid.grid(padding=(0, 2))
         history.add_column(no_wrap=True)
         history.add_column(no_wrap=True)
         history.add_column()

@@ -6,13 +6,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Static
 
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
@@ -22,6 +20,7 @@ from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.deadline_text import handover_item_line
 from deskapp.screens.widgets.desk_footer import DeskFooter
+from deskapp.screens.widgets.plain import PlainGrid, Static
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services import shifts
 from deskapp.services.desk import Desk
@@ -70,7 +69,7 @@ class HandoverScreen(WorkBoundary, Screen[None]):
 
     def _show(self, view: shifts.HandoverView) -> None:
         tz, names, shift = self.desk.tz, view.staff_names, view.shift
-        head = Table.grid(padding=(0, 2))
+        head = PlainGrid.grid(padding=(0, 2))
         head.add_column(style="bold", no_wrap=True)
         head.add_column()
         for label, value in (
@@ -97,7 +96,7 @@ class HandoverScreen(WorkBoundary, Screen[None]):
             lines.append(handover_item_line(self.desk, item, ticket, customer, phone, clock, now))
             lines.append(Text(f"  → {item.note}"))
         self.query_one("#handover-items", Static).update(Group(*lines))
-        events = Table.grid(padding=(0, 2))
+        events = PlainGrid.grid(padding=(0, 2))
         for event in view.events:
             events.add_row(
                 format_local(event.at, tz),

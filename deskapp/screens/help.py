@@ -12,11 +12,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
 
 from deskapp.i18n import t
 from deskapp.screens.keys import keyed
 from deskapp.screens.textual_private import action_state, modal_binding_chain
+from deskapp.screens.widgets.plain import Static
 
 
 @dataclass(frozen=True)

@@ -5,18 +5,17 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich import box
-from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Static
 
 from deskapp.i18n import t
 from deskapp.screens.boundary import WorkBoundary, desk_work
 from deskapp.screens.desk_app import desk_app, signed_in_actor
 from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.desk_footer import DeskFooter
+from deskapp.screens.widgets.plain import PlainGrid, Static
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.major_report import MajorReport, build_major_report, export_major_report
 
@@ -65,7 +64,7 @@ class MajorReportScreen(WorkBoundary, Screen[None]):
     def _show(self, report: MajorReport) -> None:
         self.report = report
         # No edge lines: at 80×24 the whole form and the start of its history fit on screen.
-        fields = Table(show_header=False, expand=True, box=box.SIMPLE, show_edge=False)
+        fields = PlainGrid(show_header=False, expand=True, box=box.SIMPLE, show_edge=False)
         fields.add_column(style="bold", width=14)
         fields.add_column(ratio=1)
         for label, value in report.fields:
@@ -73,7 +72,7 @@ class MajorReportScreen(WorkBoundary, Screen[None]):
         fields.add_row(t("report.filled_by"), report.filled_by)
         fields.add_row(t("report.filled_at"), report.filled_at)
         self.query_one("#report-fields", Static).update(fields)
-        opinions = Table(expand=True, box=box.SIMPLE, show_edge=False)
+        opinions = PlainGrid(expand=True, box=box.SIMPLE, show_edge=False)
         for key in ("level_col", "signed_by", "signed_at", "opinion"):
             opinions.add_column(t(f"report.{key}"), ratio=2 if key == "opinion" else None)
         for row in report.opinions:
@@ -83,7 +82,7 @@ class MajorReportScreen(WorkBoundary, Screen[None]):
         if report.compensation:
             opinions.add_row(t("report.compensation"), "", "", report.compensation)
         self.query_one("#report-opinions", Static).update(opinions)
-        history = Table.grid(padding=(0, 2))
+        history = PlainGrid.grid(padding=(0, 2))
         for row in report.history:
             history.add_row(*row)
         self.query_one("#report-history", Static).update(history)

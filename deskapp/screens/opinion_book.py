@@ -11,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Select
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.domain.timefmt import local_day
@@ -22,6 +22,8 @@ from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.mode_screen import ModeScreen
+from deskapp.screens.widgets.plain import Static
+from deskapp.screens.widgets.plain_table import PlainTable
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services import opinion_book
 from deskapp.services.intake import IntakeForm
@@ -79,7 +81,7 @@ class OpinionBookScreen(SignedIn, ModeScreen):
                 max_length=10,
             )
         yield Static("", id="opinion-info")
-        yield DataTable(id="entries", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="entries", cursor_type="row", zebra_stripes=True)
         yield DeskFooter()
 
     def on_mount(self) -> None:

@@ -8,6 +8,7 @@ from functools import partial
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider, ProviderSource
+from textual.markup import escape
 
 from deskapp.domain.phone import mask_phone
 from deskapp.i18n import t
@@ -59,12 +60,15 @@ class Complaints(Provider):
         matcher = self.matcher(query)
         for n, row in enumerate(page.rows):
             text = f"{row.ticket_no}  {row.customer_name} {mask_phone(row.contact_phone)}"
+            # Textual reads both the hit and its help as markup: what was typed is escaped
+            # (a name "[/b]" stopped the palette). The match is marked on the escaped text, so a
+            # name with brackets may have its marks a few characters off; the words are right.
             yield Hit(
                 1.0 - n / (COMPLAINT_HITS + 1),  # newest first, as the search lists them
-                matcher.highlight(text),
+                matcher.highlight(escape(text)),
                 partial(self._open, row.id),
                 text=text,
-                help=t("palette.open_complaint", content=row.content[:30]),
+                help=escape(t("palette.open_complaint", content=row.content[:30])),
             )
 
     def _open(self, complaint_id: str) -> None:

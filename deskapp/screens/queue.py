@@ -18,7 +18,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input
 
 from deskapp.domain.enums import Severity
 from deskapp.domain.phone import mask_phone
@@ -37,6 +37,8 @@ from deskapp.screens.widgets.deadline_text import clock_text
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.filter_dialog import ask_filter, filter_words
 from deskapp.screens.widgets.mode_screen import ModeScreen
+from deskapp.screens.widgets.plain import Static
+from deskapp.screens.widgets.plain_table import PlainTable
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.day_lock import locked_for
 from deskapp.services.deadlines import clock_mark
@@ -144,7 +146,7 @@ class QueueScreen(SignedIn, ModeScreen):
         yield StatusLine()
         yield Static("", id="queue-info")
         yield Static("", id="queue-provisional")
-        table: DataTable[Any] = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Any] = PlainTable(id="queue", cursor_type="row", zebra_stripes=True)
         yield table
         # Typing a digit or a name on the table opens this box and jumps as it is typed.
         # (Not selected on focus: the key that opened it is its first character.)

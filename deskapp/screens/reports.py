@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, TabbedContent, TabPane
 from textual.worker import Worker
 from textual_plotext import PlotextPlot
 
@@ -27,6 +27,8 @@ from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.mode_screen import ModeScreen
+from deskapp.screens.widgets.plain import Static
+from deskapp.screens.widgets.plain_table import PlainTable
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services import exports
 from deskapp.services.desk import Desk
@@ -111,7 +113,7 @@ class ReportsScreen(ModeScreen):
                         yield Static("", id="chart-legend")
                         yield PlotextPlot(id="chart")
                     else:
-                        table: DataTable[Any] = DataTable(
+                        table: DataTable[Any] = PlainTable(
                             id=f"table-{key}", cursor_type="row", zebra_stripes=True
                         )
                         yield table

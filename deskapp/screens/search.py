@@ -12,7 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input
 
 from deskapp.domain.enums import Status
 from deskapp.domain.errors import RuleViolation
@@ -25,6 +25,8 @@ from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.filter_dialog import ask_filter, filter_words
 from deskapp.screens.widgets.mode_screen import ModeScreen
+from deskapp.screens.widgets.plain import Static
+from deskapp.screens.widgets.plain_table import PlainTable
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.desk import Desk
 from deskapp.services.search import PAGE_SIZE, SearchPage, search
@@ -87,7 +89,7 @@ class SearchScreen(ModeScreen):
         yield StatusLine()
         yield Input(placeholder=t("search.placeholder"), id="query", max_length=100)
         yield Static("", id="search-info")
-        table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = PlainTable(id="results", cursor_type="row", zebra_stripes=True)
         yield table
         yield DeskFooter()
 

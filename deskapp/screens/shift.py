@@ -16,7 +16,6 @@ from textual.widgets import (
     Button,
     DataTable,
     Input,
-    Static,
     TabbedContent,
     TabPane,
     TextArea,
@@ -40,6 +39,8 @@ from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.desk_text_area import DeskTextArea
 from deskapp.screens.widgets.draft_keeper import DraftKeeper
 from deskapp.screens.widgets.mode_screen import ModeScreen
+from deskapp.screens.widgets.plain import Static
+from deskapp.screens.widgets.plain_table import PlainTable
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services import shifts
 from deskapp.services.deadlines import clock_mark
@@ -111,7 +112,7 @@ class ShiftScreen(SignedIn, ModeScreen):
                 )
             with TabPane(t("shift.tab_waiting"), id="tab-waiting"):
                 yield Static("", id="waiting-info")
-                yield DataTable(id="waiting", cursor_type="row")
+                yield PlainTable(id="waiting", cursor_type="row")
             with TabPane(t("shift.tab_history"), id="tab-history"):
                 with Horizontal(id="history-filter"):
                     yield Input(placeholder=t("shift.search_staff"), id="h-staff", compact=True)
@@ -128,10 +129,10 @@ class ShiftScreen(SignedIn, ModeScreen):
                         max_length=10,
                     )
                 yield Static("", id="history-error", classes="field-error")
-                yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+                yield PlainTable(id="history", cursor_type="row", zebra_stripes=True)
             with TabPane(t("shift.tab_conflicts"), id="tab-conflicts"):
                 yield Static("", id="conflicts-info")
-                yield DataTable(id="conflicts", cursor_type="row")
+                yield PlainTable(id="conflicts", cursor_type="row")
                 # the highlighted row's reason and what the duty manager does about it
                 yield Static("", id="conflict-detail")
         yield DeskFooter()

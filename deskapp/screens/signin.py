@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input
 from textual.worker import Worker
 
 from deskapp.collector import long_lived_imports
@@ -23,6 +23,7 @@ from deskapp.screens.desk_app import desk_app
 from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.field import Field
+from deskapp.screens.widgets.plain import Static
 from deskapp.services.pins import secret_pin
 
 if TYPE_CHECKING:
@@ -80,9 +81,9 @@ class SignInScreen(WorkBoundary, Screen[None]):
             yield Static("", id="signin-fault", classes="field-error")
             if desk_app(self).demo_logins:
                 yield Static(t("app.demo_hint"), id="demo-hint")
-                from textual.widgets import DataTable  # the demo's only: not at every start
+                from deskapp.screens.widgets.plain_table import PlainTable  # (the demo's only)
 
-                table: DataTable[str] = DataTable(id="demo-logins", cursor_type="none")
+                table: PlainTable[str] = PlainTable(id="demo-logins", cursor_type="none")
                 yield table
         yield DeskFooter()
 

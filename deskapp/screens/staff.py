@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from deskapp.domain.enums import Role
 from deskapp.domain.errors import RuleViolation
@@ -25,6 +25,8 @@ from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, Fiel
 from deskapp.screens.widgets.confirm import ConfirmScreen
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.mode_screen import ModeScreen
+from deskapp.screens.widgets.plain import Static
+from deskapp.screens.widgets.plain_table import PlainTable
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services import staff as staff_service
 from deskapp.services.records import Staff
@@ -67,9 +69,9 @@ class StaffScreen(SignedIn, ModeScreen):
         yield StatusLine()
         with Vertical(id="staff-body"):
             yield Static(t("staff.list_title"), classes="staff-heading")
-            yield DataTable(id="staff-table", cursor_type="row", zebra_stripes=True)
+            yield PlainTable(id="staff-table", cursor_type="row", zebra_stripes=True)
             yield Static(t("staff.events_title"), classes="staff-heading")
-            yield DataTable(id="signins", cursor_type="row", show_cursor=False)
+            yield PlainTable(id="signins", cursor_type="row", show_cursor=False)
         yield DeskFooter()
 
     def on_mount(self) -> None:

@@ -12,7 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 from textual.worker import Worker
 
 from deskapp.domain.clean_input import printable
@@ -25,6 +25,8 @@ from deskapp.screens.desk_app import desk_app, signed_in_actor
 from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.desk_footer import DeskFooter
+from deskapp.screens.widgets.plain import Static
+from deskapp.screens.widgets.plain_table import PlainTable
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.customer import (
     WatchForm,
@@ -67,7 +69,7 @@ class WatchListScreen(WorkBoundary, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
-        table: DataTable[str] = DataTable(id="watch-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = PlainTable(id="watch-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static(t("watch.hint"), id="watch-line")
         yield DeskFooter()

@@ -105,6 +105,30 @@ async def test_ctrl_y_shows_the_page_read_as_the_phone_was_typed_before_reading_
         assert screen.query_one("#history-table", DataTable).row_count == 3
 
 
+async def test_h_on_a_ticket_shows_the_page_read_when_the_detail_opened(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor], held: Any
+) -> None:
+    """H reads nothing before its first frame: the detail read the first page in its worker,
+    after what it shows (as intake does as the phone is typed); the history reads it again."""
+    tickets = _tickets(desk, clock, actors["1002"], 3)
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        app.push_screen(DetailScreen(tickets[0].id))
+        await settle(pilot)
+        release = held()
+        await pilot.press("h")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CustomerHistoryScreen)
+        # On screen while the screen's own read is still held.
+        assert screen.query_one("#history-table", DataTable).row_count == 3
+        assert "共 3 张投诉" in _head(screen)
+        release.set()
+        await settle(pilot)
+        assert screen.query_one("#history-table", DataTable).row_count == 3
+
+
 async def test_a_ticket_taken_since_the_phone_was_typed_shows_after_the_read_again(
     desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
 ) -> None:
@@ -158,10 +182,13 @@ async def test_the_kept_screen_never_shows_the_last_customer_under_a_new_number(
         assert "138****5678" in _head(kept)
         await pilot.press("escape")
         await settle(pilot)
-        # Another customer's ticket, H: the same screen, cleared before its read returns.
-        app.push_screen(DetailScreen(theirs.id))
-        await settle(pilot)
+        # Another customer's ticket, H before the detail's own read ahead of their first page
+        # has returned: the same screen, cleared before its read returns.
         release = held()
+        detail = DetailScreen(theirs.id)
+        app.push_screen(detail)
+        while not detail._customer:  # (the detail shown; its read of the page held)
+            await pilot.pause(0.01)
         await pilot.press("h")
         await pilot.pause()
         assert app.screen is kept

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Select, TextArea
 from textual.worker import Worker
 
 from deskapp.domain.categories import CauseTree
@@ -24,6 +24,7 @@ from deskapp.screens.boundary import WorkBoundary, desk_work
 from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.cause_picker import CausePicker
 from deskapp.screens.widgets.field import Field, FieldSpec, field_widget
+from deskapp.screens.widgets.plain import Static
 from deskapp.services.pins import secret_pin
 
 __all__ = ["ActionDialog", "DialogSpec", "FieldSpec"]  # FieldSpec: deskapp/screens/widgets/field.py

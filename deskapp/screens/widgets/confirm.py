@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from deskapp.i18n import t
 from deskapp.screens.keys import keyed
+from deskapp.screens.widgets.plain import Static
 
 
 class YesOrNo(ModalScreen[bool]):

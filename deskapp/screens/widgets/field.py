@@ -7,13 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input
 
 from deskapp.i18n import t
+from deskapp.screens.widgets.plain import Label, Static
 
 if TYPE_CHECKING:  # the sign-in's fields are Inputs: the rest is imported by the forms' first use
     from textual.widgets import Checkbox, Select, TextArea
@@ -64,7 +66,8 @@ def field_widget(
         )
     if spec.kind == "select":
         return Select(
-            list(spec.options),
+            # (a choice may be what someone typed: a batch's title, a staff member's name)
+            [(Text(label), value) for label, value in spec.options],
             id=spec.id,
             compact=True,
             prompt=t("field.none") if spec.prompt is None else spec.prompt,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from textual import events
-from textual.widgets import Static
 
 from deskapp.i18n import t
 from deskapp.screens.desk_app import desk_app
+from deskapp.screens.widgets.plain import Static
 
 
 class StatusLine(Static):
