@@ -28,10 +28,22 @@ _DIGIT = rf"(?:\d|[{''.join(_ZH_DIGITS.values())}])"
 _GAP = r"(?:[^\w]|_)"
 _GAPS = rf"{_GAP}{{0,3}}"
 _NUMBER = re.compile(rf"{_DIGIT}(?:{_GAPS}{_DIGIT}){{6,}}")
-# 10:30-11:45, 9:05~12:00: a span of the day, which complaints give all the time, is no number
-# (the ticket's own numbers are masked before, however written).
+# Dates, times of the day, spans and amounts, which complaints give all the time, are no
+# number: 2026-11-15, 2026.11.15, 11-15, 10:30, 10:30-11:45, 9:05~12:00, 12,800.00元, ¥1280.
+# A run of 7+ digits is kept as written only when these cover all its digits, at most 2 of
+# them (2026-11-15 10:30, 20:00-21:00 21:00-22:00) and a Chinese numeral besides (两次): any
+# other digit in the run, and it is masked whole (1 3-8 12:34 5678). The ticket's own
+# numbers are masked before, however written. (The cost: a number typed as a date and a time,
+# 1991-2-3 12:34, is kept.)
 _HOUR = r"(?:[01]?[0-9]|2[0-3]):[0-5][0-9]"
-_TIME_SPAN = re.compile(rf"{_HOUR}\s*[-~至到]\s*{_HOUR}")
+_MONTH_DAY = r"(?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12][0-9]|3[01])"
+_KEPT = re.compile(
+    rf"(?<![0-9])(?:{_HOUR}\s*[-~至到]\s*{_HOUR}|{_HOUR}(?![:.][0-9])"
+    rf"|(?:19|20)[0-9]{{2}}[-./]{_MONTH_DAY}(?![-./:][0-9])"
+    rf"|{_MONTH_DAY}(?![-./:][0-9])"
+    rf"|(?:[0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]{{1,7}})(?:\.[0-9]{{1,2}})?(?=\s*(?:元|块|圆|RMB))"
+    rf"|(?<=¥)\s*(?:[0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]{{1,7}})(?:\.[0-9]{{1,2}})?)(?![0-9])"
+)
 # 尾号5678, 尾数 5678, 后四位是5678, 尾号是:5678, 后4位5678, 末四位, 身份证后六位123456: the
 # tail of a number is personal data too.
 _TAIL = re.compile(
@@ -150,7 +162,14 @@ class _Text:
         for match in pattern.finditer(self.norm):
             start, end = match.span()
             new = mark(match)
-            text += [self.text[at:start], new]
+            # What the mark keeps of the match (a lead, the whole of a date) is written as
+            # in the text: the page keeps the text's own punctuation (10：30－11：45).
+            same = 0
+            for ch, read in zip(new, self.norm[start:end], strict=False):
+                if ch != read:
+                    break
+                same += 1
+            text += [self.text[at:start], self.text[start : start + same], new[same:]]
             norm += [self.norm[at:start], new]
             at = end
         if at:
@@ -182,6 +201,25 @@ def _own_number(number: str) -> re.Pattern[str] | None:
 
 def _masked(match: re.Match[str]) -> str:
     return "*" * len(re.findall(_DIGIT, match.group()))
+
+
+def _number_mark(match: re.Match[str]) -> str:
+    """A run of 7+ digits masked, unless dates, times and amounts are all it holds (`_KEPT`):
+    then as it is (`_Text.sub` writes it as written)."""
+    text, at, end, kept, digits = match.string, match.start(), match.end(), 0, 0
+    while at < end:
+        found = _KEPT.match(text, at)
+        if found is None or found.end() > end:  # 10:30到11:45: the run ends at 到
+            found = _KEPT.match(text, at, end)
+        if found:
+            kept += 1
+            at = found.end()
+            continue
+        if re.match(r"[0-9]", text[at]):
+            return _masked(match)
+        digits += bool(re.match(_DIGIT, text[at]))
+        at += 1
+    return match.group() if kept <= 2 and digits <= 1 else _masked(match)
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -316,7 +354,7 @@ def redact(text: str, names: tuple[str, ...] = (), numbers: tuple[str, ...] = ()
     page.sub(_ACCOUNT, lambda _: ACCOUNT_MARK)
     page.sub(_SPACED_ACCOUNT, lambda _: ACCOUNT_MARK)
     page.sub(_TAIL, lambda m: m.group(1) + m.group(2) + "*" * len(re.findall(_DIGIT, m.group(3))))
-    page.sub(_NUMBER, lambda m: m.group() if _TIME_SPAN.fullmatch(m.group()) else _masked(m))
+    page.sub(_NUMBER, _number_mark)
     for name in (*names, *names_called([page.norm], names, read=True)):
         _mask_name(page, name)
     page.sub(_ANY_TITLED, lambda _: NAME_MARK)
