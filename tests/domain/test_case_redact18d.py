@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import unicodedata
 
 import pytest
 
@@ -63,3 +64,62 @@ def test_the_page_keeps_the_texts_own_punctuation(written: str) -> None:
     page = _page(f"客户说{written}。")
     assert all(ch in page for ch in "：－／" if ch in written), page
     assert ":" not in page and "-" not in page and "/" not in page, page
+
+
+def test_the_tickets_own_number_with_a_long_run_of_signs_between_its_groups_is_masked() -> None:
+    """Up to 8 signs for the ticket's own number (any run of 7+ digits allows 3)."""
+    assert _page("电话138 ---- 1234 ---- 5678。") == "电话***********。"
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [("后四码5678", "后四码"), ("末尾5678", "末尾"), ("最后4个数字5678", "最后4个数字"),
+     ("后几位5678", "后几位"), ("号码最后是5678", "号码最后是")],
+)  # fmt: skip
+def test_the_tail_announced_in_other_words_is_masked(written: str, kept: str) -> None:
+    assert _page(written) == kept + "****"
+
+
+def test_last_once_is_no_tail() -> None:
+    assert _page("最后一次来") == "最后一次来"
+
+
+@pytest.mark.parametrize(
+    ("ticket_name", "written"),
+    [("张伟", "Zhāng Wěi来了"), ("张伟", "Zha\u0304ng We\u030ci来了"), ("张伟", "z h a n g w e i"),
+     ("张伟", "张\u2061伟"), ("张伟", "张\u034f伟"), ("张伟", "张\u180e伟"), ("张伟", "张-伟说"),
+     ("张伟", "张_伟"), ("李女士", "李红讲"), ("李女士", "李红打电话"), ("李女士", "李红来了"),
+     ("李女士", "李红的手机"), ("李女士", "李红同志"), ("李女士", "她叫 李 红。")],
+)  # fmt: skip
+def test_the_name_in_other_disguises_is_masked(ticket_name: str, written: str) -> None:
+    page = redact(written, (ticket_name,), (PHONE,))
+    shown = unicodedata.normalize("NFKD", page).casefold()
+    assert not re.search(r"伟|红|zhang|wei|z h a|\u2061|\u034f|\u180e", shown), page
+    assert "客户" in page, page
+
+
+@pytest.mark.parametrize(
+    "written", ["zw88 at qq", "zw88 在 qq 点 com", "zw88 小老鼠 163.com", "zw88%163.com"]
+)
+def test_an_email_in_yet_another_disguise_is_masked(written: str) -> None:
+    assert _page(f"邮箱{written}。") == "邮箱[邮箱]。"
+
+
+@pytest.mark.parametrize("plain", ["look at this", "我在qq上说", "走路10分钟", "说明情况"])
+def test_words_like_those_are_kept(plain: str) -> None:
+    assert _page(plain) == plain
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [("企鹅号12345678", "企鹅号"), ("微信ID zw_abcdef", "微信ID "), ("微 信 zw_abcdef", "微 信 "),
+     ("v x zw_abcdef", "v x "), ("抖音号dy_abcdef", "抖音号")],
+)  # fmt: skip
+def test_an_im_id_after_other_words_is_masked(written: str, kept: str) -> None:
+    page = _page(written)
+    assert page.startswith(kept) and set(page[len(kept) :]) == {"*"}, page
+
+
+@pytest.mark.parametrize("written", ["住石牌村45-2", "住石牌村45之2", "住石牌村第45"])
+def test_an_address_without_a_house_word_is_masked(written: str) -> None:
+    assert _page(written) == "住[地址]"
