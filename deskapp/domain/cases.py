@@ -140,7 +140,7 @@ _ADDRESS = re.compile(
     rf"(?:\s*{_NUM}\s*{_UNIT})*"
     # (From where a run of numerals starts: from each of its characters it is quadratic.)
     # 石牌村45-2, 石牌村45之2, 石牌村第45: a road and a house number without 号 (not 路3公里).
-    rf"|(?P<village>{_HAN}{{0,8}}){_ROAD}\s*(?:第\s*{_NUM}|[0-9]+(?:\s*[-之]\s*[0-9]+)+"
+    rf"|(?P<village>{_HAN}{{0,8}}){_ROAD}\s*(?:第\s*[0-9]+|[0-9]+(?:\s*[-之]\s*[0-9]+)+"
     rf"|[0-9]{{2,}}(?![0-9.]|\s*[个次天元块分秒米公里年月日点号GMgm%]))"
     rf"|{_AT_NUM}\s*(?:号楼|栋|幢|座)(?:\s*{_NUM}\s*(?:单元|室|层|楼|号|户)?)*"
     rf"|{_AT_NUM}\s*单元(?:\s*{_NUM}\s*(?:室|号|户)?)?"

@@ -105,7 +105,10 @@ def test_an_email_in_yet_another_disguise_is_masked(written: str) -> None:
     assert _page(f"邮箱{written}。") == "邮箱[邮箱]。"
 
 
-@pytest.mark.parametrize("plain", ["look at this", "我在qq上说", "走路10分钟", "说明情况"])
+@pytest.mark.parametrize(
+    "plain",
+    ["look at this", "我在qq上说", "走路10分钟", "说明情况", "这条路第一次修", "最后一次来"],
+)
 def test_words_like_those_are_kept(plain: str) -> None:
     assert _page(plain) == plain
 
