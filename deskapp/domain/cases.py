@@ -3,7 +3,8 @@
 the given name alone, the surname with a title), no phone or service number (the ticket's
 own, however written), no e-mail (also written "at"/"dot" or with # for @), street address
 (whatever the numerals: 幸福路十八号, 三号楼二单元五〇一) or account-like token, and every run
-of 7 or more digits is masked, whatever separates them.
+of 7 or more digits is masked, whatever separates them, unless dates, times of the day, spans
+and amounts are all it holds (2026-11-15 10:30, 10:30-11:45, 12,800.00元: `_KEPT`).
 
 How: the text is first read in one form (`_Text`: full-width letters, digits and signs as
 ASCII, every dash as "-", character for character, so that a place found in it is the same
@@ -28,15 +29,30 @@ _DIGIT = rf"(?:\d|[{''.join(_ZH_DIGITS.values())}])"
 _GAP = r"(?:[^\w]|_)"
 _GAPS = rf"{_GAP}{{0,3}}"
 _NUMBER = re.compile(rf"{_DIGIT}(?:{_GAPS}{_DIGIT}){{6,}}")
-# 10:30-11:45, 9:05~12:00: a span of the day, which complaints give all the time, is no number
-# (the ticket's own numbers are masked before, however written).
+# Dates, times of the day, spans and amounts, which complaints give all the time, are no
+# number: 2026-11-15, 2026.11.15, 11-15, 10:30, 10:30-11:45, 9:05~12:00, 12,800.00元, ¥1280.
+# A run of 7+ digits is kept as written only when these cover all its digits, at most 2 of
+# them (2026-11-15 10:30, 20:00-21:00 21:00-22:00) and a Chinese numeral besides (两次): any
+# other digit in the run, and it is masked whole (1 3-8 12:34 5678). The ticket's own
+# numbers are masked before, however written. (The cost: a number typed as a date and a time,
+# 1991-2-3 12:34, is kept.)
 _HOUR = r"(?:[01]?[0-9]|2[0-3]):[0-5][0-9]"
-_TIME_SPAN = re.compile(rf"{_HOUR}\s*[-~至到]\s*{_HOUR}")
+_MONTH_DAY = r"(?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12][0-9]|3[01])"
+_KEPT = re.compile(
+    rf"(?<![0-9])(?:{_HOUR}\s*[-~至到]\s*{_HOUR}|{_HOUR}(?![:.][0-9])"
+    rf"|(?:19|20)[0-9]{{2}}[-./]{_MONTH_DAY}(?![-./:][0-9])"
+    rf"|{_MONTH_DAY}(?![-./:][0-9])"
+    rf"|(?:[0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]{{1,7}})(?:\.[0-9]{{1,2}})?(?=\s*(?:元|块|圆|RMB))"
+    rf"|(?<=¥)\s*(?:[0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]{{1,7}})(?:\.[0-9]{{1,2}})?)(?![0-9])"
+)
 # 尾号5678, 尾数 5678, 后四位是5678, 尾号是:5678, 后4位5678, 末四位, 身份证后六位123456: the
 # tail of a number is personal data too.
+# Also 后四码, 最后4个数字, 后几位; and 末尾5678, 号码最后是5678 (4 digits at least there:
+# 最后一次 stays).
 _TAIL = re.compile(
-    rf"(尾号|尾数|[后末][0-9一二三四五六七八九十两]位(?:数字|号码|数)?)([\s是为:]{{0,3}})"
-    rf"({_DIGIT}(?:{_GAP}?{_DIGIT})*)"
+    rf"(尾号|尾数|(?:最后|[后末])[0-9一二三四五六七八九十两几]\s*(?:位|码|个)(?:数字|号码|数|号)?)"
+    rf"([\s是为:]{{0,3}})({_DIGIT}(?:{_GAP}?{_DIGIT})*)"
+    rf"|(末尾|最后)([\s是为:]{{0,3}})({_DIGIT}(?:{_GAP}?{_DIGIT}){{3,}})"
 )
 _HONORIFIC = "先生|女士|小姐|太太|老师"
 # What a customer is called by besides the name: 李先生, 伟哥, 张阿姨.
@@ -47,7 +63,7 @@ _SURNAME_TITLE = rf"(?:{_TITLE}|总|经理|工|主任|老板|师傅|老师)"
 # The name's place in a sentence: 客户李红反映, 李红说, 是李红: a surname and one or two more
 # characters there are a full name even when the ticket only has 李女士.
 _BEFORE_NAME = "(?:客户|用户|顾客|机主|叫|是|名叫|姓名)"
-_AFTER_NAME = "(?:说|反映|表示|称|投诉|来电|女士|先生|小姐|本人)"
+_AFTER_NAME = "(?:说|讲|反映|表示|称|投诉|来电|打电话|来|的|同志|女士|先生|小姐|本人)"
 # 李先生, 王女士 (any surname): not 这位先生, 那个女士.
 _ANY_TITLED = re.compile(rf"(?<![这那位个名的该])[\u4e00-\u9fff]\s*(?:{_HONORIFIC})")
 # Surnames of two characters (the given name is what follows them).
@@ -67,13 +83,22 @@ _ALNUM = "A-Za-z0-9"
 # zhangwei(at)qq(dot)com, zhangwei(a)qq.com, zhangwei【at】qq【dot】com, zhangwei#qq.com,
 # zhangwei艾特qq点com, zhangwei 圈 qq 点 com.
 _OPEN, _CLOSE = r"[(\[{<【〔「『]", r"[)\]}>】〕」』]"
-_AT = (rf"(?:\s*[@#]\s*|\s*{_OPEN}\s*(?:at|a|@)\s*{_CLOSE}\s*|\s+at\s+"
-       rf"|\s*(?:艾特|爱特|圈)\s*)")  # fmt: skip
+_AT = (rf"(?:\s*[@#%]\s*|\s*{_OPEN}\s*(?:at|a|@)\s*{_CLOSE}\s*|\s+at\s+"
+       rf"|\s*(?:艾特|爱特|圈|在|小老鼠)\s*)")  # fmt: skip
 _DOT = rf"(?:\s*[.。]\s*|\s*{_OPEN}\s*(?:dot|\.)\s*{_CLOSE}\s*|\s+dot\s+|\s*点\s*)"
-_EMAIL = re.compile(rf"[A-Za-z0-9][\w.+\-]*{_AT}[A-Za-z0-9\-]+(?:{_DOT}[A-Za-z0-9\-]+)+",
+# Each pattern starts only where a run of the local part's characters starts (the signs
+# before its first letter or digit are kept, `lead`): tried from every character of a long
+# run, each try reading to the run's end, redact took seconds on 10,000 digits.
+_LOCAL = r"(?<![\w.+\-])(?P<lead>[_.+\-]*)[A-Za-z0-9][\w.+\-]*"
+_EMAIL = re.compile(rf"{_LOCAL}{_AT}[A-Za-z0-9\-]+(?:{_DOT}[A-Za-z0-9\-]+)+",
                     re.IGNORECASE | re.ASCII)  # fmt: skip
 # zhangwei@qq: an "@" is an e-mail's even without the domain's end.
-_BARE_EMAIL = re.compile(r"[A-Za-z0-9][\w.+\-]*\s*@\s*[A-Za-z0-9\-]+", re.ASCII)
+# zw88 at qq, zw88 在 qq: any way of writing "at" before a mail provider's name.
+_MAILERS = "qq|163|126|139|gmail|foxmail|outlook|hotmail|sina|sohu|yahoo|yeah|aliyun|icloud"
+_BARE_EMAIL = re.compile(
+    rf"{_LOCAL}(?:\s*@\s*[A-Za-z0-9\-]+|{_AT}(?:{_MAILERS})(?![A-Za-z0-9]))",
+    re.ASCII | re.IGNORECASE,
+)
 # 宽带账号GZKD8812ab, gz123456, GZKD-8812-AB, GZKD_9912_AB, GZKD.9912.AB, zhangwei_1990 (a
 # WeChat id): letters and digits together, 6 or more, one sign between them at most.
 _ACCOUNT = re.compile(
@@ -82,19 +107,23 @@ _ACCOUNT = re.compile(
 )
 # GZKD 9912 AB, gz 123456: letters and a group of 4 or more digits with spaces between (not
 # iPhone 15 Pro, 5G 1000M: the digits are too few, or nothing but letters stands before them).
+# The 4 digits are looked for behind the run, not matched in it: [A-Za-z0-9]*[0-9]{4,} is
+# quadratic in a long run of digits.
 _SPACED_ACCOUNT = re.compile(
     rf"(?<![{_ALNUM}])(?:[A-Za-z]+[ \t]+[0-9]{{4,}}[{_ALNUM}]*(?:[ \t]+[A-Za-z]+)?"
-    rf"|[{_ALNUM}]*[0-9]{{4,}}[ \t]+[A-Za-z]+)(?![{_ALNUM}])"
+    rf"|[{_ALNUM}]+(?<=[0-9]{{4}})[ \t]+[A-Za-z]+)(?![{_ALNUM}])"
 )
 # QQ 12345, qq号:123456789, 微信 zhangwei2024: the id after the word that names it.
 _IM_ID = re.compile(
-    r"((?:QQ|qq|Qq|微信|VX|vx|WX|wx|wechat|WeChat)(?:号码|号)?[\s是为:]{0,3})"
+    r"((?:QQ|qq|Qq|企鹅|微\s*信|[Vv]\s*[Xx]|WX|wx|wechat|WeChat|抖音)(?:号码|号|ID|id|Id)?"
+    r"[\s是为:]{0,3})"
     r"([0-9]{5,10}(?![0-9])|[A-Za-z][\w\-]{5,19}(?![\w\-]))",
     re.ASCII,
 )
 _HAN = r"[\u4e00-\u9fff]"
 # A house or room number however written: 18, 十八, 一百二十三, 五〇一, A, B1.
 _NUM = r"[0-9A-Za-z〇零一二三四五六七八九十百千两幺]+"
+_AT_NUM = rf"(?<![0-9A-Za-z〇零一二三四五六七八九十百千两幺]){_NUM}"
 _UNIT = r"(?:号楼|栋|幢|座|单元|室|层|楼|号|户)"
 _ROAD = r"(?:路|街|道|巷|弄|大道|胡同|村|坊|社区)"
 # What may stand before an address and is no part of it: 家在, 住在, 位于 (家在广州大道中一千二百号
@@ -109,17 +138,32 @@ _ADDRESS = re.compile(
     # 大沙地东 123 号: a place and a house number in digits (not 11月15号, 第12号, 3号线).
     rf"|(?P<place>{_HAN}{{1,8}})(?<![月日第周年期批次窗台厅号楼层])\s*[0-9]{{2,5}}\s*号(?![码线段])"
     rf"(?:\s*{_NUM}\s*{_UNIT})*"
-    rf"|{_NUM}\s*(?:号楼|栋|幢|座)(?:\s*{_NUM}\s*(?:单元|室|层|楼|号|户)?)*"
-    rf"|{_NUM}\s*单元(?:\s*{_NUM}\s*(?:室|号|户)?)?"
-    rf"|{_NUM}\s*室"
+    # (From where a run of numerals starts: from each of its characters it is quadratic.)
+    # 石牌村45-2, 石牌村45之2, 石牌村第45: a road and a house number without 号 (not 路3公里).
+    rf"|(?P<village>{_HAN}{{0,8}}){_ROAD}\s*(?:第\s*[0-9]+|[0-9]+(?:\s*[-之]\s*[0-9]+)+"
+    rf"|[0-9]{{2,}}(?![0-9.]|\s*[个次天元块分秒米公里年月日点号GMgm%]))"
+    rf"|{_AT_NUM}\s*(?:号楼|栋|幢|座)(?:\s*{_NUM}\s*(?:单元|室|层|楼|号|户)?)*"
+    rf"|{_AT_NUM}\s*单元(?:\s*{_NUM}\s*(?:室|号|户)?)?"
+    rf"|{_AT_NUM}\s*室"
 )
 ADDRESS_MARK = "[地址]"
 EMAIL_MARK = "[邮箱]"
 ACCOUNT_MARK = "[账号]"
 _DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−﹣－"), "-")
-# Characters that show nothing: typed inside a name (张\u200b伟) to get past a filter. The page
-# leaves them out.
-_INVISIBLE = re.compile("[\u200b-\u200f\u00ad\u2060\ufeff]")
+# Characters that show nothing: typed inside a name (张\u200b伟, 张\u2061伟, 张\u034f伟) to get
+# past a filter: every format character (Cf) and non-spacing mark (Mn). The page leaves them out.
+_INVISIBLE_KINDS = frozenset({"Cf", "Mn"})
+
+
+@functools.lru_cache(maxsize=8192)
+def _invisible(ch: str) -> bool:
+    return unicodedata.category(ch) in _INVISIBLE_KINDS
+
+
+def _shown(text: str) -> str:
+    return "".join(ch for ch in text if not _invisible(ch))
+
+
 # Traditional forms of common surnames and given-name characters, read as the simplified
 # ones (張偉 is 张伟); one character for one, so a place found is the place in the text.
 _TRADITIONAL = str.maketrans(
@@ -134,7 +178,7 @@ class _Text:
     """The text as written and as read (`norm`), of the same length, changed together."""
 
     def __init__(self, text: str) -> None:
-        self.text = _INVISIBLE.sub("", text)
+        self.text = _shown(text)
         self.norm = "".join(_read(ch) for ch in self.text)
 
     def sub(self, pattern: re.Pattern[str], mark: Callable[[re.Match[str]], str]) -> None:
@@ -142,7 +186,14 @@ class _Text:
         for match in pattern.finditer(self.norm):
             start, end = match.span()
             new = mark(match)
-            text += [self.text[at:start], new]
+            # What the mark keeps of the match (a lead, the whole of a date) is written as
+            # in the text: the page keeps the text's own punctuation (10：30－11：45).
+            same = 0
+            for ch, read in zip(new, self.norm[start:end], strict=False):
+                if ch != read:
+                    break
+                same += 1
+            text += [self.text[at:start], self.text[start : start + same], new[same:]]
             norm += [self.norm[at:start], new]
             at = end
         if at:
@@ -156,24 +207,53 @@ def _read(ch: str) -> str:
     dash as "-"; anything NFKC would make longer (㎡) is kept as it is."""
     ch = ch.translate(_DASHES).translate(_TRADITIONAL)
     wide = unicodedata.normalize("NFKC", ch)
-    return wide if len(wide) == 1 else ch
+    if len(wide) != 1:
+        return ch
+    # Zhāng Wěi: a letter with a tone mark read without it.
+    bare = "".join(c for c in unicodedata.normalize("NFKD", wide) if not unicodedata.combining(c))
+    return bare if len(bare) == 1 and bare.isascii() else wide
 
 
 def _own_number(number: str) -> re.Pattern[str] | None:
     """The ticket's own phone or service number however typed in the text: any case, full-width,
-    up to 3 signs between its characters, its digits also as Chinese numerals."""
+    up to 8 signs between its characters (138 ---- 1234 ---- 5678: it is known to be personal
+    data, unlike any run of digits), its digits also as Chinese numerals."""
     chars = [_read(ch) for ch in number if ch.isalnum()]
     if len(chars) < 4:  # too short to be told from other words
         return None
     return re.compile(
-        _GAPS.join(f"[{ch}{_ZH_DIGITS[ch]}]" if ch in _ZH_DIGITS else re.escape(ch)
+        f"{_GAP}{{0,8}}".join(f"[{ch}{_ZH_DIGITS[ch]}]" if ch in _ZH_DIGITS else re.escape(ch)
                    for ch in chars),
         re.IGNORECASE,
     )  # fmt: skip
 
 
+def _tail_mark(match: re.Match[str]) -> str:
+    word, sep, digits = match.groups()[:3] if match.group(1) else match.groups()[3:]
+    return word + sep + "*" * len(re.findall(_DIGIT, digits))
+
+
 def _masked(match: re.Match[str]) -> str:
     return "*" * len(re.findall(_DIGIT, match.group()))
+
+
+def _number_mark(match: re.Match[str]) -> str:
+    """A run of 7+ digits masked, unless dates, times and amounts are all it holds (`_KEPT`):
+    then as it is (`_Text.sub` writes it as written)."""
+    text, at, end, kept, digits = match.string, match.start(), match.end(), 0, 0
+    while at < end:
+        found = _KEPT.match(text, at)
+        if found is None or found.end() > end:  # 10:30到11:45: the run ends at 到
+            found = _KEPT.match(text, at, end)
+        if found:
+            kept += 1
+            at = found.end()
+            continue
+        if re.match(r"[0-9]", text[at]):
+            return _masked(match)
+        digits += bool(re.match(_DIGIT, text[at]))
+        at += 1
+    return match.group() if kept <= 2 and digits <= 1 else _masked(match)
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -189,7 +269,7 @@ def split_name(name: str) -> tuple[str, str]:
 
 def _folded(name: str) -> str:
     """The name as the text is read (`_Text.norm`): 張偉 as 张伟, nothing invisible in it."""
-    return "".join(_read(ch) for ch in _INVISIBLE.sub("", name))
+    return "".join(_read(ch) for ch in _shown(name))
 
 
 @functools.lru_cache(maxsize=256)  # a case search redacts every case's texts
@@ -207,12 +287,14 @@ def _pinyin(han: str) -> str | None:
         spelled |= {r.replace("v", "u") for r in spelled}
         if not spelled:
             return None
-        syllables.append("(?:" + "|".join(sorted(spelled, key=len, reverse=True)) + ")")
+        # z h a n g w e i: the letters of a syllable spaced too.
+        spaced = ("[\\s·.\\-_]*".join(r) for r in sorted(spelled, key=len, reverse=True))
+        syllables.append("(?:" + "|".join(spaced) + ")")
     return r"[\s·.\-_]*".join(syllables)
 
 
 def _spaced(word: str) -> str:
-    return r"[\s·.]*".join(re.escape(ch) for ch in word)
+    return r"[\s·.\-_]*".join(re.escape(ch) for ch in word)
 
 
 def _mask_name(text: _Text, name: str) -> None:
@@ -244,7 +326,7 @@ def _mask_name(text: _Text, name: str) -> None:
     text.sub(re.compile(rf"{s}\s*{_SURNAME_TITLE}|[老小]{s}"), lambda _: NAME_MARK)
     # 李红说, 客户李红反映: a surname and one or two characters where a name stands.
     text.sub(re.compile(rf"{s}{_HAN}{{1,2}}(?={_AFTER_NAME})"), lambda _: NAME_MARK)
-    text.sub(re.compile(rf"({_BEFORE_NAME}){s}{_HAN}{{1,2}}(?!{_HAN})"),
+    text.sub(re.compile(rf"({_BEFORE_NAME}\s*){s}(?:\s*{_HAN}){{1,2}}(?!{_HAN})"),
              lambda m: m.group(1) + NAME_MARK)  # fmt: skip
     if not given:
         return
@@ -273,7 +355,7 @@ def names_called(
             continue
         s = _spaced(surname)
         placed = re.compile(rf"({s}{_HAN}{{1,2}})(?={_AFTER_NAME})"
-                            rf"|{_BEFORE_NAME}({s}{_HAN}{{1,2}})(?!{_HAN})")  # fmt: skip
+                            rf"|{_BEFORE_NAME}\s*({s}(?:\s*{_HAN}){{1,2}})(?!{_HAN})")  # fmt: skip
         for text in texts:
             for match in placed.finditer(text if read else _Text(text).norm):
                 called = re.sub(r"[\s·.]", "", match.group(1) or match.group(2))
@@ -285,7 +367,8 @@ def names_called(
 
 def _address_mark(match: re.Match[str]) -> str:
     """[地址], after what stood before the place and is no part of it (家在, 住在)."""
-    lead = match.group("road") or match.group("estate") or match.group("place") or ""
+    lead = (match.group("road") or match.group("estate") or match.group("place")
+            or match.group("village") or "")  # fmt: skip
     cut = max(lead.rfind(ch) for ch in _ADDRESS_LEAD) + 1
     return lead[:cut] + ADDRESS_MARK
 
@@ -301,14 +384,14 @@ def redact(text: str, names: tuple[str, ...] = (), numbers: tuple[str, ...] = ()
     for number in numbers:
         if own := _own_number(number):
             page.sub(own, lambda m: "*" * len(re.sub(_GAP, "", m.group())))
-    page.sub(_EMAIL, lambda _: EMAIL_MARK)
-    page.sub(_BARE_EMAIL, lambda _: EMAIL_MARK)
+    page.sub(_EMAIL, lambda m: m.group("lead") + EMAIL_MARK)
+    page.sub(_BARE_EMAIL, lambda m: m.group("lead") + EMAIL_MARK)
     page.sub(_IM_ID, lambda m: m.group(1) + "*" * len(m.group(2)))
     page.sub(_ADDRESS, _address_mark)
     page.sub(_ACCOUNT, lambda _: ACCOUNT_MARK)
     page.sub(_SPACED_ACCOUNT, lambda _: ACCOUNT_MARK)
-    page.sub(_TAIL, lambda m: m.group(1) + m.group(2) + "*" * len(re.findall(_DIGIT, m.group(3))))
-    page.sub(_NUMBER, lambda m: m.group() if _TIME_SPAN.fullmatch(m.group()) else _masked(m))
+    page.sub(_TAIL, _tail_mark)
+    page.sub(_NUMBER, _number_mark)
     for name in (*names, *names_called([page.norm], names, read=True)):
         _mask_name(page, name)
     page.sub(_ANY_TITLED, lambda _: NAME_MARK)
