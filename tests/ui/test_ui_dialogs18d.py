@@ -108,3 +108,29 @@ async def test_k_asks_before_esc_drops_the_lesson(desk: Desk, actors: dict[str, 
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
         assert app.is_running
+
+
+async def test_the_batch_open_dialog_asks_before_esc_drops_what_was_typed(desk: Desk) -> None:
+    """F11's open dialog (a description and scripts to write) asks as K's does."""
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press("f11")
+        await settle(pilot)
+        batches = app.screen
+        await pilot.press("a")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ActionDialog)
+        await type_text(pilot, "城东基站故障")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")  # not yes: back with the title kept
+        await settle(pilot)
+        assert app.screen is dialog and dialog.values()["title"] == "城东基站故障"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is batches
