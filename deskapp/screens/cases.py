@@ -27,6 +27,7 @@ from deskapp.screens.boundary import desk_work
 from deskapp.screens.desk_app import desk_app, signed_in_actor
 from deskapp.screens.keys import keyed
 from deskapp.screens.search import fit
+from deskapp.screens.widgets.confirm import ConfirmScreen
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.plain import Static
@@ -197,17 +198,28 @@ class CasesScreen(ModeScreen):
     def action_retire(self) -> None:
         page = self.current
         row = self.query_one("#cases-table", DataTable).cursor_row
-        if page is not None and 0 <= row < len(page.rows):
-            self._retire(page.rows[row].id)
+        if page is None or not 0 <= row < len(page.rows):
+            return
+        case = page.rows[row]
 
-    @desk_work(group="cases")
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._retire(case.id)
+
+        # Asked first (issue 18): one key used to take the case out of the library at once.
+        body = t("cases.confirm_retire", ticket_no=case.ticket_no, lesson=printable(case.lesson))
+        self.app.push_screen(ConfirmScreen(t("cases.retire"), body), answer)
+
+    # Its own group: the screen's read on coming back from the question is exclusive in
+    # "cases" and would cancel a retirement started in that group before it ran.
+    @desk_work(group="retire")
     def _retire(self, case_id: str) -> None:
         retire_case(self.desk, signed_in_actor(self), case_id)
         self.app.call_from_thread(self.notify, t("cases.retired"))
         self.app.call_from_thread(self.reload_on_return)
 
     def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
-        if worker.group == "cases":
+        if worker.group in ("cases", "retire"):
             self.query_one("#cases-line", Static).update(fault.message)
             return True
         return False

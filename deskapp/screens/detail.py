@@ -210,8 +210,9 @@ class DetailScreen(WorkBoundary, Screen[None]):
         if not allowed(actor, Permission.MARK_CASE):
             self.notify(t("detail.case_not_allowed"), severity="warning", timeout=6)
             return
-        spec = DialogSpec(t("detail.case_key"), [FieldSpec("lesson", t("detail.case_lesson"),
-                                                           "area")])  # fmt: skip
+        # A lesson takes a while to write: Esc asks before dropping it (issue 18).
+        lesson = FieldSpec("lesson", t("detail.case_lesson"), "area")
+        spec = DialogSpec(t("detail.case_key"), [lesson], ask_before_discard=True)
 
         def submit(values: dict[str, Any]) -> None:
             mark_case(desk, actor, self.complaint_id, values["lesson"])

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input, Static
 from ui_helpers import NARROW, WIDE, build_app, screen_text, settle, sign_in, type_text
 
 from deskapp.screens.cases import CasesScreen
+from deskapp.screens.widgets.confirm import ConfirmScreen
 from deskapp.services import followup
 from deskapp.services.cases import mark_case
 from deskapp.services.demo import closing_facts
@@ -117,14 +118,25 @@ async def test_a_manager_exports_the_morning_meeting_page(two_cases: Desk, tmp_p
 
 async def test_a_manager_retires_the_case_under_the_cursor(two_cases: Desk) -> None:
     """fix18a: Ctrl+D takes the highlighted case out of the library (a manager's key; a
-    handler is not offered it)."""
+    handler is not offered it), once the manager has said Y to the question (ui18d)."""
     app = build_app(two_cases)
     async with app.run_test(size=WIDE) as pilot:
         await sign_in(pilot, "2001", "8888")
         await pilot.press("ctrl+backslash")
         await settle(pilot)
         assert _rows(app) == 2
+        # Asked first (issue 18): N or Esc retires nothing.
+        for no in ("n", "escape"):
+            await pilot.press("ctrl+d")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmScreen)
+            assert "撤销工单" in screen_text(app) and "经验教训" in screen_text(app)
+            await pilot.press(no)
+            await settle(pilot)
+            assert isinstance(app.screen, CasesScreen) and _rows(app) == 2
         await pilot.press("ctrl+d")
+        await settle(pilot)
+        await pilot.press("y")
         await settle(pilot)
         assert _rows(app) == 1 and "第 1–1 例" in screen_text(app)
     app = build_app(two_cases)

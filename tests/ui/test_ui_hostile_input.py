@@ -53,6 +53,7 @@ from deskapp.screens.queue_actions import ACTIONS
 from deskapp.screens.textual_private import select_options
 from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.screens.widgets.cause_picker import CausePicker
+from deskapp.screens.widgets.confirm import ConfirmScreen
 from deskapp.screens.widgets.field import Field
 from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
@@ -420,8 +421,7 @@ async def dialog_case(desk: Desk, actor: Actor, text: str) -> None:
                     assert typed.strip() in stored_texts(rows), action.name
                 break
             while app.screen is not queue:  # the dialog, or what a saved action opened
-                await pilot.press("escape")
-                await settle(pilot)
+                await leave(pilot)
             assert app.is_running
 
 
@@ -759,8 +759,16 @@ async def try_dialog(pilot: Pilot, desk: Desk, text: str, name: str) -> None:
                 assert typed.strip() in texts, (name, widget.id)
             return
         judge(app, desk, widget, typed, before)
+    await leave(pilot)
+
+
+async def leave(pilot: Pilot) -> None:
+    """Esc, and Y if the dialog asks before dropping what was typed (ask_before_discard)."""
     await pilot.press("escape")
     await settle(pilot)
+    if isinstance(pilot.app.screen, ConfirmScreen):
+        await pilot.press("y")
+        await settle(pilot)
 
 
 async def others_case(desk: Desk, actors: dict[str, Actor], text: str) -> None:
@@ -871,8 +879,7 @@ async def batch_case(desk: Desk, actors: dict[str, Actor], text: str) -> None:
         await pilot.press("enter")
         await settle(pilot)
         await try_dialog(pilot, desk, text, "batch_close")
-        await pilot.press("escape")
-        await settle(pilot)
+        await leave(pilot)
         app.push_screen(DetailScreen(closed))
         await settle(pilot)
         await pilot.press("k")

@@ -77,6 +77,19 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
             Binding("escape", "cancel", t("action.cancel")),
             Binding("pageup", "scroll_intro(-1)", t("action.intro_up"), show=False),
             Binding("pagedown", "scroll_intro(1)", t("action.intro_down"), show=False),
+            # Tab moves the cursor as the app receives it (as at intake): unbound, it waited
+            # in the field's queue behind the keys sent with it, and a burst (one terminal
+            # write "138…<Tab><Tab>text") put everything in the first field. No words: the
+            # footer and the help are unchanged (tests/ui/test_ui_dialogs18d.py).
+            Binding("tab", "app.focus_next", "", show=False, priority=True, id="dialog.next_field"),
+            Binding(
+                "shift+tab",
+                "app.focus_previous",
+                "",
+                show=False,
+                priority=True,
+                id="dialog.previous_field",
+            ),
         ],
     )
 

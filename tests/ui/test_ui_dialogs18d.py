@@ -1,0 +1,136 @@
+"""Issue 18, dialog findings (ui18d): keys arriving in one burst land in the field focused
+when they arrive in every ActionDialog (Tab a priority binding, as at intake), and K's
+lesson is not dropped by Esc without asking. The real app driven by keys."""
+
+from __future__ import annotations
+
+import pytest
+from textual import events
+from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
+from ui_helpers import WIDE, build_app, screen_text, settle, sign_in, type_text
+
+from deskapp.screens.detail import DetailScreen
+from deskapp.screens.widgets.action_dialog import ActionDialog
+from deskapp.screens.widgets.confirm import ConfirmScreen
+from deskapp.services import followup
+from deskapp.services.demo import closing_facts
+from deskapp.services.desk import Actor, Desk
+from deskapp.services.intake import IntakeForm, take_complaint
+
+pytestmark = pytest.mark.ui
+
+
+def _key(char: str) -> events.Key:
+    if char == "\t":
+        return events.Key("tab", None)
+    if char == "\x19":  # (shift+tab, as the terminal names it)
+        return events.Key("shift+tab", None)
+    return events.Key(char, char)
+
+
+async def _burst(pilot: Pilot, keys: str) -> None:
+    """Posted as the terminal driver posts keys: one after another, no pause between."""
+    for char in keys:
+        pilot.app.post_message(_key(char))
+    await settle(pilot)
+
+
+async def test_a_burst_with_tabs_fills_each_field_of_the_f10_dialog(desk: Desk) -> None:
+    """`13812345678<Tab><Tab>text` in one write: the number, the kind passed over, the
+    customer's name typed in its own field (was all in the number's field)."""
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ActionDialog)
+        await _burst(pilot, "13812345678\t\tabc")
+        assert dialog.query_one("#f-customer", Input).value == "13812345678"
+        assert dialog.query_one("#f-customer_name", Input).value == "abc"
+        await _burst(pilot, "\t\t先听完\x19\x19")  # on to the advice, a text area
+        assert dialog.query_one("#f-advice", TextArea).text == "先听完"
+        assert dialog.query_one("#f-customer_name", Input).value == "abc"
+        await _burst(pilot, "\x19\x19")  # back to the number, as shift+tab twice
+        assert app.focused is dialog.query_one("#f-customer")
+        assert app.is_running
+
+
+def _closed_ticket(desk: Desk, actors: dict[str, Actor]) -> str:
+    from datetime import timedelta
+
+    from deskapp.domain.timefmt import format_local
+
+    handler = actors["1001"]
+    ticket = take_complaint(desk, handler, IntakeForm(
+        customer_name="王秀英", contact_phone="13700000001", content="套餐说明不清,很不满",
+        demand="尽快处理", cause_code="TARIFF.PLAN.UNCLEAR",
+        promised_reply_at=format_local(desk.clock.now() + timedelta(days=1), desk.tz),
+    ))  # fmt: skip
+    followup.close(
+        desk, handler, ticket.id, outcome="已当场处理", facts=closing_facts(desk, ticket.id)
+    )
+    return ticket.id
+
+
+async def test_k_asks_before_esc_drops_the_lesson(desk: Desk, actors: dict[str, Actor]) -> None:
+    """Esc with a lesson typed asks; N goes back with it kept; Y drops it. Left as opened,
+    Esc closes at once."""
+    ticket_id = _closed_ticket(desk, actors)
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        app.push_screen(DetailScreen(ticket_id))
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        assert isinstance(app.screen, ActionDialog)
+        await pilot.press("escape")  # nothing typed: closed, not asked
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        await pilot.press("k")
+        await settle(pilot)
+        dialog = app.screen
+        await type_text(pilot, "先复述客户诉求")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen) and "放弃填写" in screen_text(app)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is dialog
+        assert dialog.query_one("#f-lesson", TextArea).text == "先复述客户诉求"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert app.is_running
+
+
+async def test_the_batch_open_dialog_asks_before_esc_drops_what_was_typed(desk: Desk) -> None:
+    """F11's open dialog (a description and scripts to write) asks as K's does."""
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press("f11")
+        await settle(pilot)
+        batches = app.screen
+        await pilot.press("a")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ActionDialog)
+        await type_text(pilot, "城东基站故障")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")  # not yes: back with the title kept
+        await settle(pilot)
+        assert app.screen is dialog and dialog.values()["title"] == "城东基站故障"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is batches
