@@ -5,10 +5,8 @@ lesson is not dropped by Esc without asking. The real app driven by keys."""
 from __future__ import annotations
 
 import pytest
-from textual import events
-from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
-from ui_helpers import WIDE, build_app, screen_text, settle, sign_in, type_text
+from ui_helpers import WIDE, build_app, burst, screen_text, settle, sign_in, type_text
 
 from deskapp.screens.detail import DetailScreen
 from deskapp.screens.widgets.action_dialog import ActionDialog
@@ -19,21 +17,6 @@ from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
 
 pytestmark = pytest.mark.ui
-
-
-def _key(char: str) -> events.Key:
-    if char == "\t":
-        return events.Key("tab", None)
-    if char == "\x19":  # (shift+tab, as the terminal names it)
-        return events.Key("shift+tab", None)
-    return events.Key(char, char)
-
-
-async def _burst(pilot: Pilot, keys: str) -> None:
-    """Posted as the terminal driver posts keys: one after another, no pause between."""
-    for char in keys:
-        pilot.app.post_message(_key(char))
-    await settle(pilot)
 
 
 async def test_a_burst_with_tabs_fills_each_field_of_the_f10_dialog(desk: Desk) -> None:
@@ -48,13 +31,13 @@ async def test_a_burst_with_tabs_fills_each_field_of_the_f10_dialog(desk: Desk) 
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, ActionDialog)
-        await _burst(pilot, "13812345678\t\tabc")
+        await burst(pilot, "13812345678\t\tabc")
         assert dialog.query_one("#f-customer", Input).value == "13812345678"
         assert dialog.query_one("#f-customer_name", Input).value == "abc"
-        await _burst(pilot, "\t\t先听完\x19\x19")  # on to the advice, a text area
+        await burst(pilot, "\t\t先听完\x19\x19")  # on to the advice, a text area
         assert dialog.query_one("#f-advice", TextArea).text == "先听完"
         assert dialog.query_one("#f-customer_name", Input).value == "abc"
-        await _burst(pilot, "\x19\x19")  # back to the number, as shift+tab twice
+        await burst(pilot, "\x19\x19")  # back to the number, as shift+tab twice
         assert app.focused is dialog.query_one("#f-customer")
         assert app.is_running
 

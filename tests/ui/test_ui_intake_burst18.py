@@ -9,29 +9,14 @@ pause between them), then the app settles."""
 from __future__ import annotations
 
 import pytest
-from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
-from ui_helpers import WIDE, build_app, settle, sign_in
+from ui_helpers import WIDE, build_app, burst, sign_in
 
 from deskapp.screens.intake import IntakeScreen
 from deskapp.services.desk import Desk
 
 pytestmark = pytest.mark.ui
-
-
-def _key(char: str) -> events.Key:
-    if char == "\t":
-        return events.Key("tab", None)
-    if char == "\x19":  # (shift+tab, as the terminal names it)
-        return events.Key("shift+tab", None)
-    return events.Key(char, char)
-
-
-async def _burst(pilot: Pilot, keys: str) -> None:
-    for char in keys:
-        pilot.app.post_message(_key(char))
-    await settle(pilot)
 
 
 def _value(pilot: Pilot, field: str) -> str:
@@ -46,20 +31,20 @@ async def test_a_burst_of_keys_with_tabs_fills_each_field(desk: Desk, repeat: in
         assert isinstance(app.screen, IntakeScreen)
         assert app.focused is not None and app.focused.id == "customer_name"
         for _ in range(repeat):  # (a field entered again is selected whole: typed over)
-            await _burst(pilot, "zw\t13918302\t983")
+            await burst(pilot, "zw\t13918302\t983")
             assert _value(pilot, "customer_name") == "zw"
             assert _value(pilot, "contact_phone") == "13918302"
             assert _value(pilot, "service_number") == "983"
-            await _burst(pilot, "\x19\x19")  # back to the name, as shift+tab twice
+            await burst(pilot, "\x19\x19")  # back to the name, as shift+tab twice
             assert app.focused is not None and app.focused.id == "customer_name"
         assert app.is_running
 
 
-async def test_chinese_characters_and_tabs_in_one_burst(desk: Desk) -> None:
+async def test_chinese_characters_and_tabs_in_oneburst(desk: Desk) -> None:
     """A name of Chinese characters (as an input method commits them) then the phone."""
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await sign_in(pilot)
-        await _burst(pilot, "张伟\t13918302983")
+        await burst(pilot, "张伟\t13918302983")
         assert _value(pilot, "customer_name") == "张伟"
         assert _value(pilot, "contact_phone") == "13918302983"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from app_kit import settings_for
+from textual import events
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
@@ -51,6 +52,21 @@ async def settle(pilot: Pilot, delay: float | None = None) -> None:
             await app.workers.wait_for_complete()
         await pilot.pause()
     await pilot.wait_for_scheduled_animations()
+
+
+def _key_of(char: str) -> events.Key:
+    if char == "\t":
+        return events.Key("tab", None)
+    if char == "\x19":  # (shift+tab, as the terminal names it)
+        return events.Key("shift+tab", None)
+    return events.Key(char, char)
+
+
+async def burst(pilot: Pilot, keys: str) -> None:
+    """Keys posted as the terminal driver posts them: one after another, no pause between."""
+    for char in keys:
+        pilot.app.post_message(_key_of(char))
+    await settle(pilot)
 
 
 def key_for(char: str) -> str:
