@@ -1,12 +1,13 @@
 """案例库 (issue 18): what a case's page may print. The page for the morning meeting
-(早班会案例分析) never prints what the customer or the handler typed on the ticket; it prints
-the ticket's structured facts and two texts a manager wrote for it (案情概述, 经验教训). Those two are checked
-here when saved, and again when the page is made: `find_personal_data` returns where the text
-holds something personal (the ticket's own name, phone or service number however written, a
-name after a label or a relation word, a surname with a title, a run of digits that is a phone,
-an ID or an account, the tail of a number, an e-mail, an IM id, an address, a room number, a
-date of birth). A finding refuses the save: it is never rewritten, so no ordinary word is
-masked. What it cannot know: a name written with no label, no title and no link to the ticket.
+(早班会案例分析) never prints what the customer or the handler typed on the ticket: it prints
+the ticket's structured facts and two texts a manager wrote for it (案情概述, 经验教训). Those
+two are checked here when saved, and again when the page is made: `find_personal_data` says
+where a text holds something personal (the ticket's own name, phone or service number however
+written, a name after a label or a relation word, a surname with a title, a run of digits that
+is a phone, an ID or an account, the tail of a number, an e-mail, an IM id, an address, a room
+number, a date of birth). A finding refuses the save and is never rewritten, so no ordinary
+word is masked. What it cannot know: a name written with no label, no title and no link to the
+ticket (the manager's responsibility; the dialog says so).
 
 How: the text is read in one form (`_Reading`: full-width letters, digits and signs as ASCII,
 every dash as "-", traditional surnames as simplified ones, invisible characters left out,
