@@ -102,5 +102,7 @@ def error_text(error: FieldError) -> str:
         params["part_label"] = t(f"cases.part_{params['part']}")
         params["kind_label"] = t(f"cases.kind_{params['data_kind']}")
         params["instead"] = t(f"cases.instead_{params['data_kind']}")
-        params["others_text"] = t("cases.others", count=params["others"]) if params["others"] else ""
+        params["others_text"] = (
+            t("cases.others", count=params["others"]) if params["others"] else ""
+        )
     return t(f"error.{error.key.removeprefix('error.')}", **params)

@@ -260,6 +260,14 @@ _CASE_LESSONS = (
     "先复述客户诉求再解释规则,客户情绪明显缓和",
     "当场查清原因并逐项说明,客户接受处理结果,未再升级",
 )
+# What the page prints of each case besides the ticket's facts: written for the meeting, with
+# no name, number or address (the service refuses those).
+_CASE_SUMMARIES = (
+    "客户来厅反映所用套餐的资费与办理时的介绍不一致,要求按当时的承诺执行。处理人调出办理记录逐项核对,"
+    "当场说明差异并按承诺处理",
+    "客户反映上月账单多出一笔国际漫游费,称本人没有出境。处理人当场调取详单核实,逐项说明,"
+    "按规定处理多收的费用",
+)
 
 
 def _batch_and_case(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime) -> None:
@@ -296,9 +304,10 @@ def _batch_and_case(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime
             .limit(2)
         ).all()
     # Two cases (the demo), so the case library (Ctrl+\) has a list to search.
-    for hours, complaint_id, lesson in zip((2, 1), closed, _CASE_LESSONS, strict=False):
+    marked = zip((2, 1), closed, _CASE_LESSONS, _CASE_SUMMARIES, strict=False)
+    for hours, complaint_id, lesson, summary in marked:
         clock.set(now - timedelta(hours=hours))
-        mark_case(desk, manager, complaint_id, lesson)
+        mark_case(desk, manager, complaint_id, lesson, summary)
     clock.set(now)
 
 
