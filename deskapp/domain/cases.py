@@ -289,7 +289,7 @@ def _name_patterns(name: str) -> list[tuple[re.Pattern[str], int, bool]]:
     s = _spaced(surname)
     found.append((re.compile(rf"{s}\s*{_SURNAME_TITLE}|[老小]{s}"), 0, False))
     # 李红说, 客户李红反映: a surname and one or two characters where a name stands.
-    found.append((re.compile(rf"{s}{_HAN}{{1,2}}(?={_AFTER_NAME})"), 0, True))
+    found.append((re.compile(rf"{s}(?:(?![{_NOT_GIVEN}]){_HAN}){{1,2}}(?={_AFTER_NAME})"), 0, True))
     found.append((re.compile(rf"{_BEFORE_NAME}\s*({s}(?:\s*(?![{_NOT_GIVEN}]){_HAN}){{1,2}})"),
                   1, True))  # fmt: skip
     if not given:
@@ -318,7 +318,7 @@ def names_called(
         if not surname:
             continue
         s = _spaced(surname)
-        placed = re.compile(rf"({s}{_HAN}{{1,2}})(?={_AFTER_NAME})"
+        placed = re.compile(rf"({s}(?:(?![{_NOT_GIVEN}]){_HAN}){{1,2}})(?={_AFTER_NAME})"
                             rf"|{_BEFORE_NAME}\s*({s}(?:\s*{_HAN}){{1,2}})(?!{_HAN})")  # fmt: skip
         for text in texts:
             for match in placed.finditer(text if read else _Reading(text).norm):
@@ -358,7 +358,10 @@ _LABELS = (
     "父亲|母亲|爸爸|妈妈|哥哥|姐姐|弟弟|妹妹|朋友|邻居|同事|亲戚|代办人|经办人|联系人为|名叫|叫做"
 )
 # Characters that end a name read after a label (客户王芳再次来电: 王芳, not 王芳再).
-_NOT_GIVEN = "再又也已在于和与等对向从到今昨去还都就才曾却便把被给让跟同及们说讲称来的了是要想因"
+_NOT_GIVEN = (
+    "再又也已在于和与等对向从到今昨去还都就才曾却便把被给让跟同"
+    "及们说讲称来的了是要想因后先很不没仍非"
+)
 _LABELLED = re.compile(
     rf"(?:{_LABELS})\s*[:]?\s*([{_SURNAMES}](?:(?![{_NOT_GIVEN}]){_HAN}){{1,2}})"
 )

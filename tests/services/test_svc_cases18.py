@@ -45,7 +45,7 @@ def _case(desk: Desk, actors: dict[str, Actor], cause: str, lesson: str, phone: 
     handler = actors["1001"]
     ticket = take_complaint(desk, handler, valid_form(desk, cause_code=cause, contact_phone=phone))
     followup.close(desk, handler, ticket.id, outcome="已处理", facts=closing_facts(desk, ticket.id))
-    mark_case(desk, actors["2001"], ticket.id, lesson)
+    mark_case(desk, actors["2001"], ticket.id, lesson, "营业厅核实后当场处理")
     return ticket.ticket_no
 
 
@@ -149,7 +149,7 @@ def _private_case(desk: Desk, actors: dict[str, Actor]) -> str:
         customer_name="顾先生", content=PRIVATE, demand="回电 13812345678"))  # fmt: skip
     followup.close(desk, handler, ticket.id, outcome="已向GZKD8812AB退费",
                    facts=closing_facts(desk, ticket.id))  # fmt: skip
-    mark_case(desk, actors["2001"], ticket.id, "先查详单")
+    mark_case(desk, actors["2001"], ticket.id, "先查详单", "营业厅核实后当场处理")
     return ticket.ticket_no
 
 

@@ -43,7 +43,7 @@ def test_the_page_and_the_search_leave_out_what_the_recheck_found(
     followup.close(desk, handler, ticket.id, outcome="已退款到卡6222-0210-0112-3456,小伟满意",
                    facts=closing_facts(desk, ticket.id))  # fmt: skip
     lesson = "伟先生的邮箱zhangwei＠qq．com、zhangwei#qq.com 不该写进工单;先核实网速"
-    mark_case(desk, manager, ticket.id, lesson)
+    mark_case(desk, manager, ticket.id, lesson, "营业厅核实后当场处理")
     page = export_cases(desk, manager, tmp_path / "out").read_text(encoding="utf-8")
     assert "先核实网速" in page and "网速慢" in page and "[地址]" in page and "[邮箱]" in page
     for personal in PERSONAL:

@@ -40,7 +40,7 @@ def test_the_page_and_the_search_leave_out_what_the_attacker_found(
         demand="退费,结果发到zhangwei(a)qq.com,宽带账号GZKD 9912 AB"))  # fmt: skip
     followup.close(desk, handler, ticket.id, outcome="已回电尾号是：4321,Li Hong 满意",
                    facts=closing_facts(desk, ticket.id))  # fmt: skip
-    mark_case(desk, manager, ticket.id, "李红的号码139|8765|4321不该写进工单;先核实网速")
+    mark_case(desk, manager, ticket.id, "李红的号码139|8765|4321不该写进工单;先核实网速", "营业厅核实后当场处理")
     page = export_cases(desk, manager, tmp_path / "out").read_text(encoding="utf-8")
     assert "先核实网速" in page and "网速慢" in page and "[地址]" in page and "[邮箱]" in page
     for personal in PERSONAL:

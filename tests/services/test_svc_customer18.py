@@ -472,26 +472,26 @@ def test_a_manager_marks_a_closed_ticket_and_the_page_leaves_the_customer_out(
         customer_name="王秀英", cause_code=BILLING,
         content="王秀英说上月账单多扣了 30 元,她的另一个号码 139 1234 5678 也被扣"))  # fmt: skip
     with pytest.raises(RuleViolation) as still_open:
-        mark_case(desk, manager, ticket.id, "先查证后退费")
+        mark_case(desk, manager, ticket.id, "先查证后退费", "营业厅核实后当场处理")
     assert still_open.value.errors[0].key == "error.case.not_closed"
     followup.close(
         desk, handler, ticket.id, outcome="已双倍返还 60 元", facts=closing_facts(desk, ticket.id)
     )
     with pytest.raises(PermissionRefused):
-        mark_case(desk, handler, ticket.id, "先查证后退费")
-    mark_case(desk, manager, ticket.id, "先查证后退费,王秀英很满意")
+        mark_case(desk, handler, ticket.id, "先查证后退费", "营业厅核实后当场处理")
+    mark_case(desk, manager, ticket.id, "先查证后退费,王秀英很满意", "营业厅核实后当场处理")
     other = take_complaint(
         desk, handler, make_form(contact_phone="13700001111", cause_code=WAITING)
     )
     followup.close(
         desk, handler, other.id, outcome="已增开窗口", facts=closing_facts(desk, other.id)
     )
-    mark_case(desk, manager, other.id, "高峰期提前增开窗口")
+    mark_case(desk, manager, other.id, "高峰期提前增开窗口", "营业厅核实后当场处理")
     assert [c.ticket_no for c in find_cases(desk, "BILLINFO")] == [ticket.ticket_no]
     assert [c.ticket_no for c in find_cases(desk, words="窗口")] == [other.ticket_no]
     # A ticket is a case once; % and _ in the search are letters, not wildcards.
     with pytest.raises(RuleViolation) as twice:
-        mark_case(desk, manager, other.id, "再列一次")
+        mark_case(desk, manager, other.id, "再列一次", "营业厅核实后当场处理")
     assert twice.value.errors[0].key == "error.case.already_marked"
     assert len(find_cases(desk)) == 2
     assert find_cases(desk, words="%") == [] and find_cases(desk, words="_") == []

@@ -38,7 +38,7 @@ def _case(desk: Desk, actors: dict[str, Actor], cause: str, lesson: str, phone: 
     followup.close(
         desk, handler, ticket.id, outcome="已当场处理", facts=closing_facts(desk, ticket.id)
     )
-    mark_case(desk, actors["2001"], ticket.id, lesson)
+    mark_case(desk, actors["2001"], ticket.id, lesson, "营业厅核实后当场处理")
 
 
 @pytest.fixture
@@ -199,7 +199,7 @@ async def test_the_library_shows_no_account_email_or_address_and_its_search_cann
         promised_reply_at=format_local(desk.clock.now() + timedelta(days=1), desk.tz),
     ))  # fmt: skip
     followup.close(desk, handler, ticket.id, outcome="已修复", facts=closing_facts(desk, ticket.id))
-    mark_case(desk, actors["2001"], ticket.id, "掉线先查光猫")
+    mark_case(desk, actors["2001"], ticket.id, "掉线先查光猫", "营业厅核实后当场处理")
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await sign_in(pilot)
