@@ -38,9 +38,13 @@ def _closed_ticket(a: Term, b: Term, hall_url: str) -> str:
 def _mark_apart(a: Term, b: Term, ticket: str, lesson: str, b_first: bool) -> tuple[str, str]:
     """The ticket marked on both terminals apart: (the one marked first, the other)."""
     terms = (b, a) if b_first else (a, b)
-    first = mark_case(terms[0].desk, terms[0].actors["2001"], ticket, f"{lesson}甲", "营业厅核实后当场处理").id
+    first = mark_case(
+        terms[0].desk, terms[0].actors["2001"], ticket, f"{lesson}甲", "营业厅核实后当场处理"
+    ).id
     tick([a, b])
-    second = mark_case(terms[1].desk, terms[1].actors["3001"], ticket, f"{lesson}乙", "营业厅核实后当场处理").id
+    second = mark_case(
+        terms[1].desk, terms[1].actors["3001"], ticket, f"{lesson}乙", "营业厅核实后当场处理"
+    ).id
     tick([a, b])
     return first, second
 
