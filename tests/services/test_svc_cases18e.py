@@ -54,7 +54,8 @@ def desk(db_path: Path, clock: FrozenClock) -> Iterator[Desk]:
 def _closed(desk: Desk, actors: dict[str, Actor], **form: str) -> str:
     handler = actors["1001"]
     values = {"customer_name": "王女士", "contact_phone": "13812345678",
-              "service_number": "GZKD8812AB", "content": CONTENT, "demand": DEMAND, **form}  # fmt: skip
+              "service_number": "GZKD8812AB", "content": CONTENT, "demand": DEMAND,
+              **form}  # fmt: skip
     ticket = take_complaint(desk, handler, valid_form(desk, **values))
     followup.close(desk, handler, ticket.id, outcome=OUTCOME, facts=closing_facts(desk, ticket.id))
     return ticket.id
