@@ -103,9 +103,9 @@ def test_the_refusal_names_what_and_where_in_chinese(desk: Desk, actors: dict[st
         mark_case(desk, actors["2001"], ticket, "联系尾号4321的客户", "客户王芳再次来电")
     words = {e.field: error_text(e) for e in refused.value.errors}
     assert words["summary"] == (
-        "案情概述第 3 字起的“王芳”像是客户的姓名：案例页会给全厅看，请改写（如写“客户”）"
+        "案情概述第3字起的“王芳”像是客户的姓名：\n案例页会给全厅看，请改写（如写“客户”）"
     )
-    assert words["lesson"].startswith("经验教训第 5 字起的“4321”像是客户的号码尾数")
+    assert words["lesson"].startswith("经验教训第5字起的“4321”像是客户的号码尾数")
 
 
 def test_both_texts_are_required(desk: Desk, actors: dict[str, Actor]) -> None:
