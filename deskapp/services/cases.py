@@ -114,12 +114,9 @@ def edit_case(desk: Desk, actor: Actor, case_id: str, summary: str, lesson: str)
         if complaint is None:
             raise RuleViolation.single("complaint", "error.complaint.unknown")
         _check_texts(complaint, summary, lesson)
-        # Only what changed: a field untouched keeps its stamp, so an edit of the lesson on
+        # The change log holds only the fields whose value changed: an edit of the lesson on
         # one terminal and of the summary on another both stand after the merge.
-        if case.summary != summary.strip():
-            case.summary = summary.strip()
-        if case.lesson != lesson.strip():
-            case.lesson = lesson.strip()
+        case.summary, case.lesson = summary.strip(), lesson.strip()
 
 
 def retire_case(desk: Desk, actor: Actor, case_id: str) -> None:
