@@ -132,7 +132,7 @@ KINDS.update({"repeat_unlink_reason": "text", "f-customer": "parsed", "f-advice"
 # Issue 18: the batch incident's dialogs (F11) and the teaching case's (the detail's K).
 KINDS.update({"f-title": "text", "f-cause_code": "parsed", "f-area": "text",
               "f-started_at": "parsed", "f-description": "text", "f-scripts": "text",
-              "f-lesson": "text"})  # fmt: skip
+              "f-lesson": "text", "f-summary": "text"})  # fmt: skip
 # Issue 18: the case library's words (Ctrl+\\).
 KINDS["cases-words"] = "filter"
 KINDS["f-repeat_unlink_reason"] = "text"  # the repeat undone from a ticket's detail (R)
