@@ -478,7 +478,6 @@ def find_personal_data(
         for pattern, group, guessed in _name_patterns(name):
             add(pattern, "name", group, _not_a_word(group) if guessed else _any)
     add(_SURNAME_TITLED, "name")
-    add(_LABELLED, "name", 1, _not_a_word(1))
     # Overlapping spans (an e-mail whose local part reads as an account too) are one finding,
     # of the kind found first.
     spans.sort(key=lambda s: (s[0], -s[1]))
