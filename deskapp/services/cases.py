@@ -289,7 +289,8 @@ def _view(
     if c.closed_at is not None:
         span = desk.refdata.work_calendar_for(desk.tz).working_days_between(
             c.received_at, c.closed_at)  # fmt: skip
-        days = f"{max(0.0, float(span.days)):.1f}"
+        taken = max(0.0, float(span.days))
+        days = f"{taken:.1f}" if taken >= 0.1 else "<0.1"  # closed at once: not "0.0"
     return CaseView(
         id=case.id, ticket_no=c.ticket_no,
         category=causes.path(case.category).name if case.category in causes else case.category,

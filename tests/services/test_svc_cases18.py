@@ -134,6 +134,10 @@ def test_the_demo_has_two_cases_the_library_lists(tmp_path: Path) -> None:
         cases = find_cases(desk)
         assert len(cases) == 2 and all(c.lesson for c in cases)
         assert case_page(desk).rows == cases
+        # case18e: each with a summary written for the page, and the ticket's facts in words
+        assert all(c.summary and not c.withheld for c in cases)
+        page = write_case_page(desk, tmp_path / "page").read_text(encoding="utf-8")
+        assert "案情概述:客户" in page and "标志:" in page and "用时:" in page
     finally:
         desk.close()
 
