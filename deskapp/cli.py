@@ -1013,11 +1013,12 @@ def _case_filters(command: Callable[..., Any]) -> Callable[..., Any]:
 @_case_filters
 @pass_settings
 def cases_list(settings: DeskSettings, category: str, words: str) -> None:
-    """The cases, newest first: date, category, cause, lesson (no personal data)."""
+    """The cases, newest first: date, category, cause, lesson (withheld if it holds personal
+    data, as on the page)."""
     from deskapp.domain.errors import RuleViolation
     from deskapp.domain.timefmt import format_local
     from deskapp.i18n import t
-    from deskapp.services.cases import find_cases
+    from deskapp.services.cases import find_cases, shown_text
 
     desk = _set_up_desk(settings)
     try:
@@ -1029,7 +1030,7 @@ def cases_list(settings: DeskSettings, category: str, words: str) -> None:
         click.echo(t("cases.cli_none"))
     for case in listed:
         click.echo("\t".join((format_local(case.received_at, desk.tz)[:10], case.category,
-                              case.cause, _one_line(case.lesson))))  # fmt: skip
+                              case.cause, _one_line(shown_text(case, "lesson")))))  # fmt: skip
 
 
 @cases_group.command("export")
