@@ -19,6 +19,7 @@ from deskapp.domain.cases import find_personal_data
 from deskapp.domain.clean_input import check_clean
 from deskapp.domain.enums import Status
 from deskapp.domain.errors import FieldError, RuleViolation
+from deskapp.domain.indicators import escalated_by_customer
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.money import format_yuan, from_fen
 from deskapp.domain.permissions import Permission
@@ -258,10 +259,12 @@ _FLAGS = (("is_repeat", "repeat"), ("is_batch", "batch"), ("hidden_risk", "hidde
           ("internal", "internal"))  # fmt: skip
 
 
-def _flags(c: Complaint) -> tuple[str, ...]:
+def case_flags(desk: Desk, c: Complaint) -> tuple[str, ...]:
+    """The ticket's flags as the page words them (keys of case.flag_*)."""
     flags = [key for field, key in _FLAGS if getattr(c, field)]
-    if c.severity != "general":
-        flags.append("escalated")  # 升级投诉: the customer went over the first level
+    floors = {channel.value: s for channel, s in desk.refdata.settings.severity_floor.items()}
+    if escalated_by_customer(c.severity, c.claimed_to, c.channel, floors):
+        flags.append("escalated")  # 升级投诉 as the indicator counts it
     if c.claimed_to:
         flags.append("claimed")
     return tuple(flags)
@@ -296,7 +299,7 @@ def _view(
         category=causes.path(case.category).name if case.category in causes else case.category,
         cause=causes.path(code).label if code in causes else code,
         channel=c.channel, severity=c.severity, received_at=c.received_at,
-        closed_at=c.closed_at, working_days=days, flags=_flags(c), party=_party(desk, c),
+        closed_at=c.closed_at, working_days=days, flags=case_flags(desk, c), party=_party(desk, c),
         refund=format_yuan(from_fen(refund_fen)) if refund_fen else "",
         satisfaction=c.satisfaction or "", reopen_count=c.reopen_count,
         summary=case.summary, lesson=case.lesson,

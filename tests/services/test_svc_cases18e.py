@@ -20,6 +20,7 @@ from deskapp.domain.permissions import PermissionRefused
 from deskapp.i18n import error_text
 from deskapp.services import followup
 from deskapp.services.cases import (
+    case_flags,
     case_page,
     edit_case,
     export_cases,
@@ -30,7 +31,7 @@ from deskapp.services.cases import (
 from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import take_complaint
-from deskapp.store.models import Refusal, TeachingCase
+from deskapp.store.models import Complaint, Refusal, TeachingCase
 
 # What the attacks found on the old page, all typed on one ticket of 王女士.
 CONTENT = ("联系人王芳,姓名：王芳,户主王芳,客户王芳再次来电,他老婆李梅也来了,出生于1985年3月2日,"
@@ -170,3 +171,24 @@ def test_the_search_matches_labels_summary_and_lesson_never_the_ticket(
         assert case_page(desk, words=personal).rows == [], personal
     for words in ("光猫", "装维上门测速", "室内无信号", "网络质量"):  # summary, lesson, labels
         assert len(find_cases(desk, words=words)) == 1, words
+
+
+@pytest.mark.parametrize(
+    ("severity", "claimed_to", "escalated"),
+    [("general", "", False), ("serious", "", True), ("major", "", True),
+     ("general", "media", True)],
+)  # fmt: skip
+def test_the_page_says_escalated_as_the_indicator_counts_it(
+    desk: Desk, actors: dict[str, Actor], severity: str, claimed_to: str, escalated: bool
+) -> None:
+    """升级投诉 on the page is the indicator's (domain/indicators.py `escalated_by_customer`):
+    the customer took it higher (严重 or 重大) or says they will (声称升级); not any ticket
+    above 一般. (The ticket's facts set on a copy: closing a 严重 one needs the branch's levels.)"""
+    ticket = _closed(desk, actors)
+    with desk.read() as session:
+        complaint = session.get(Complaint, ticket)
+        assert complaint is not None
+        session.expunge(complaint)
+    complaint.severity, complaint.claimed_to = severity, claimed_to
+    assert ("escalated" in case_flags(desk, complaint)) is escalated
+    assert ("claimed" in case_flags(desk, complaint)) is bool(claimed_to)
