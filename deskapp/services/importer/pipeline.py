@@ -3,6 +3,7 @@ order (unless a dry run), and say what happened to every line."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TypeVar
 
@@ -11,11 +12,12 @@ from deskapp.i18n import error_text, t
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.importer.columns import _HEADERS, BY_FIELD, COLUMNS, _fold
 from deskapp.services.importer.compare import _differences
-from deskapp.services.importer.files import read_rows
+from deskapp.services.importer.files import DataRows, read_rows
 from deskapp.services.importer.parsing import _Parser
 from deskapp.services.importer.rows import ImportResult, RowProblem
 from deskapp.services.importer.spool import _Spool
-from deskapp.services.importer.writing import _write_rows
+from deskapp.services.importer.worker import Worker
+from deskapp.services.importer.writing import RecordSpec, _write_rows
 from deskapp.services.progress import Progress, no_progress
 from deskapp.store.engine import is_read_only
 from deskapp.store.failures import StoreUnavailable
@@ -23,6 +25,9 @@ from deskapp.store.failures import StoreUnavailable
 T = TypeVar("T")
 BATCH = 1000  # rows per transaction: a crash loses at most one batch, and re-running resumes
 TICK = 500  # rows between two progress reports while checking
+# A file this large (about 4,000 rows) has its records made in a second process (worker.py):
+# below it, starting the process would cost more than it saves.
+WORKER_BYTES = 1_000_000
 
 # progress(phase, done, total) (services/progress.py): phase "check" (rows read and checked;
 # total estimated from the file's lines, 0 when unknown) then "write" (checked rows written).
@@ -61,11 +66,14 @@ def import_file(
     max_bytes: int | None = None,
     progress: Progress | None = None,
     orm: bool = False,
+    worker: bool | None = None,
 ) -> ImportResult:
     """Check every row, import the good ones (unless `dry_run`), report the rest. A file
     larger than `max_bytes` (hall.toml [imports] max_file_mb) is refused before reading.
     `progress` is told how far the checking, then the writing, has come. `orm` writes through
-    ORM objects as before issue 22 (for the test and the benchmark that compare the two)."""
+    ORM objects as before issue 22 (for the test and the benchmark that compare the two).
+    `worker`: the records are made in a second process (worker.py) while this one writes;
+    None: for a file of `WORKER_BYTES` or more."""
     report = progress or no_progress
     if max_bytes is None:
         max_bytes = desk.refdata.settings.imports.max_file_mb * 1_000_000
@@ -93,6 +101,23 @@ def import_file(
     if is_read_only(desk.engine):  # (its spool, beside the store, could not be made either)
         raise StoreUnavailable("error.store.readonly", "import into a read-only store")
     expected = estimate_rows(path) if progress else 0
+    if worker is None:
+        worker = size >= WORKER_BYTES
+    with contextlib.ExitStack() as stack:
+        # Started first: the worker process loads while the rows are checked.
+        helper = (stack.enter_context(Worker(RecordSpec.of(desk, actor, path.name)))
+                  if worker and not dry_run and not orm else None)  # fmt: skip
+        _check_and_write(desk, actor, path, data, fields, parser, result, report, expected,
+                         dry_run=dry_run, batch=batch, orm=orm, worker=helper)  # fmt: skip
+    result.skipped.sort()
+    result.problems.sort(key=lambda p: p.line)
+    return result
+
+
+def _check_and_write(desk: Desk, actor: Actor, path: Path, data: DataRows,
+                     fields: dict[int, str], parser: _Parser, result: ImportResult,
+                     report: Progress, expected: int, *, dry_run: bool, batch: int, orm: bool,
+                     worker: Worker | None) -> None:  # fmt: skip
     report("check", 0, expected)
     with _Spool(Path(str(desk.engine.url.database)).parent) as good:
         for line, cells in data:
@@ -124,12 +149,8 @@ def import_file(
             good.add(parsed)
         report("check", result.rows, result.rows)
         if not dry_run:
-            _write_rows(
-                desk, actor, path, good.in_time_order(batch), result, report, len(good), orm=orm
-            )
-    result.skipped.sort()
-    result.problems.sort(key=lambda p: p.line)
-    return result
+            _write_rows(desk, actor, path, good.in_time_order(batch), good.causes, result,
+                        report, len(good), orm=orm, worker=worker)  # fmt: skip
 
 
 def _megabytes(size: int) -> str:

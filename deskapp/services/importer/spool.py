@@ -91,12 +91,19 @@ class _Spool:
             self.pending.clear()
 
     def _load(self, data: bytes) -> ParsedRow:
-        values = list(pickle.loads(data))
-        values[_CAUSE] = self.causes[values[_CAUSE]]
-        return ParsedRow(*values)
+        return load_row(data, self.causes)
 
-    def in_time_order(self, batch: int) -> Iterator[list[ParsedRow]]:
+    def in_time_order(self, batch: int) -> Iterator[list[tuple[ParsedRow, bytes]]]:
+        """The rows in chunks of `batch`, each with its data as kept here (what `load_row`
+        reads: the worker process is sent that, not the row, issue 22)."""
         self._flush()
         cursor = self.conn.execute("SELECT data FROM row ORDER BY at, line")
         while chunk := cursor.fetchmany(batch):
-            yield [self._load(data) for (data,) in chunk]
+            yield [(self._load(data), data) for (data,) in chunk]
+
+
+def load_row(data: bytes, causes: dict[str, CausePath]) -> ParsedRow:
+    """A row as `_Spool.add` kept it, its cause's code looked up in `causes`."""
+    values = list(pickle.loads(data))
+    values[_CAUSE] = causes[values[_CAUSE]]
+    return ParsedRow(*values)
