@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from enum import Enum, IntEnum
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -204,12 +205,19 @@ def logged_insert_rows(session: Session, tables: Sequence[NewRows]) -> None:
     ]
     if not changes:
         return
-    from deskapp.store.bulk import insert_dicts, insert_tuples
+    from deskapp.store.bulk import insert_tuples, row_values
 
     connection = _log(session, changes)
     log = _log_rows(session, changes)
+    keys = list(log[0])
+    # The log's rows share their moment, stamp and actor: their values taken as they are,
+    # the moment converted once (a large import logs three rows a record, issue 22).
+    (at,) = row_values(connection, ChangeLog.__table__, ["at"])({"at": log[0]["at"]})
+    assert keys[-1] == "at"
+    take = itemgetter(*keys[:-1])
+    rows = [(*take(row), at) for row in log]
     with write_mode(connection, WriteMode.LOGGED):
-        insert_dicts(connection, ChangeLog.__table__, log)
+        insert_tuples(connection, ChangeLog.__table__, keys, rows)
         for table, keys, rows, _ in tables:
             if table.name not in RECORD_TABLES:
                 raise UnloggedWriteError(f"{table.name} is not a record table")

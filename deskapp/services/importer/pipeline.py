@@ -4,8 +4,10 @@ order (unless a dry run), and say what happened to every line."""
 from __future__ import annotations
 
 import contextlib
+from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.i18n import error_text, t
@@ -14,10 +16,10 @@ from deskapp.services.importer.columns import _HEADERS, BY_FIELD, COLUMNS, _fold
 from deskapp.services.importer.compare import _differences
 from deskapp.services.importer.files import DataRows, read_rows
 from deskapp.services.importer.parsing import _Parser
-from deskapp.services.importer.rows import ImportResult, RowProblem
-from deskapp.services.importer.spool import _Spool
-from deskapp.services.importer.worker import Worker
-from deskapp.services.importer.writing import RecordSpec, _write_rows
+from deskapp.services.importer.rows import ImportResult, ParsedRow, RowProblem
+from deskapp.services.importer.spool import _Spool, load_row
+from deskapp.services.importer.worker import Checked, Worker
+from deskapp.services.importer.writing import AHEAD, RecordSpec, _write_rows
 from deskapp.services.progress import Progress, no_progress
 from deskapp.store.engine import is_read_only
 from deskapp.store.failures import StoreUnavailable
@@ -104,9 +106,10 @@ def import_file(
     if worker is None:
         worker = size >= WORKER_BYTES
     with contextlib.ExitStack() as stack:
-        # Started first: the worker process loads while the rows are checked.
-        helper = (stack.enter_context(Worker(RecordSpec.of(desk, actor, path.name)))
-                  if worker and not dry_run and not orm else None)  # fmt: skip
+        helper = None
+        if worker and not orm:
+            spec = None if dry_run else RecordSpec.of(desk, actor, path.name)
+            helper = stack.enter_context(Worker(spec, parser))
         _check_and_write(desk, actor, path, data, fields, parser, result, report, expected,
                          dry_run=dry_run, batch=batch, orm=orm, worker=helper)  # fmt: skip
     result.skipped.sort()
@@ -120,37 +123,97 @@ def _check_and_write(desk: Desk, actor: Actor, path: Path, data: DataRows,
                      worker: Worker | None) -> None:  # fmt: skip
     report("check", 0, expected)
     with _Spool(Path(str(desk.engine.url.database)).parent) as good:
-        for line, cells in data:
-            if result.rows % TICK == 0 and result.rows:
-                report("check", result.rows, max(expected, result.rows))
-            if not any(c not in (None, "") and str(c).strip() for c in cells):
-                continue
-            result.rows += 1
-            values = {fields[i]: v for i, v in enumerate(cells) if i in fields}
-            parsed = parser.parse(line, values)
-            if isinstance(parsed, list):
-                for error in parsed:
-                    result.problems.append(
-                        RowProblem(line, BY_FIELD[error.field].header if error.field in BY_FIELD
-                                   else error.field, error_text(error))
-                    )  # fmt: skip
-                continue
-            earlier = good.get(parsed.id)
-            if earlier is not None:
-                differs = _differences(earlier, parsed)
-                if differs:
-                    for column in differs:
-                        result.problems.append(RowProblem(line, column, t(
-                            "import.conflict_in_file", external=parsed.external_no,
-                            line=earlier.line)))  # fmt: skip
+        causes = parser.paths  # (every cause a row can have, by its code)
+        done = 0
+        for rows in _checked(data, fields, parser, result, worker):
+            done += len(rows)
+            for line, checked in rows:
+                if isinstance(checked, list):
+                    for error in checked:
+                        result.problems.append(
+                            RowProblem(line, BY_FIELD[error.field].header
+                                       if error.field in BY_FIELD else error.field,
+                                       error_text(error))
+                        )  # fmt: skip
+                    continue
+                entry = checked[0] if isinstance(checked, tuple) else None
+                row_id = entry[0] if entry is not None else checked.id  # type: ignore[union-attr]
+                earlier = good.get(row_id)
+                if earlier is not None:
+                    parsed = (load_row(entry[3], causes) if entry is not None
+                              else checked)  # fmt: skip
+                    assert isinstance(parsed, ParsedRow)
+                    differs = _differences(earlier, parsed)
+                    if differs:
+                        for column in differs:
+                            result.problems.append(RowProblem(line, column, t(
+                                "import.conflict_in_file", external=parsed.external_no,
+                                line=earlier.line)))  # fmt: skip
+                    else:
+                        result.skipped.append((line, t("import.same_as_line",
+                                                       line=earlier.line)))  # fmt: skip
+                    continue
+                if entry is not None:
+                    cause = checked[1]  # type: ignore[index]
+                    good.causes.setdefault(cause, causes[cause])
+                    good.add_spooled(entry)
                 else:
-                    result.skipped.append((line, t("import.same_as_line", line=earlier.line)))
-                continue
-            good.add(parsed)
+                    assert isinstance(checked, ParsedRow)
+                    good.add(checked)
+            report("check", done, max(expected, result.rows))
         report("check", result.rows, result.rows)
         if not dry_run:
             _write_rows(desk, actor, path, good.in_time_order(batch), good.causes, result,
                         report, len(good), orm=orm, worker=worker)  # fmt: skip
+
+
+def _checked(data: DataRows, fields: dict[int, str], parser: _Parser, result: ImportResult,
+             worker: Worker | None) -> Iterator[list[tuple[int, Checked]]]:  # fmt: skip
+    """The file's rows checked, a batch at a time, in the file's order: by the worker while
+    this process reads on, or here when the worker is behind (or gone)."""
+    ahead: deque[tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, Checked]] | None]]
+    ahead = deque()
+    for batch in _batches(data, fields, result):
+        if worker is not None and worker.waiting < AHEAD and worker.send(("check", batch)):
+            ahead.append((batch, None))
+        else:
+            ahead.append((batch, [(line, parser.parse(line, cells)) for line, cells in batch]))
+        while ahead and (ahead[0][1] is not None or (worker is not None and worker.ready())):
+            yield _taken(ahead.popleft(), parser, worker)
+    while ahead:  # the file read: what the worker has not yet done is done here
+        batch, here = ahead.popleft()
+        if here is None and worker is not None and not worker.ready():
+            worker.drop()
+            here = [(line, parser.parse(line, cells)) for line, cells in batch]
+        yield _taken((batch, here), parser, worker)
+
+
+def _taken(sent: tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, Checked]] | None],
+           parser: _Parser, worker: Worker | None) -> list[tuple[int, Checked]]:  # fmt: skip
+    batch, here = sent
+    if here is not None:
+        return here
+    assert worker is not None
+    checked = worker.take()
+    if checked is None:  # the worker is gone: checked here
+        return [(line, parser.parse(line, cells)) for line, cells in batch]
+    return checked  # type: ignore[no-any-return]
+
+
+def _batches(data: DataRows, fields: dict[int, str], result: ImportResult
+             ) -> Iterator[list[tuple[int, dict[str, Any]]]]:  # fmt: skip
+    """The file's rows that are not blank, as cells by field, a batch at a time (`TICK`)."""
+    batch: list[tuple[int, dict[str, Any]]] = []
+    for line, cells in data:
+        if not any(c not in (None, "") and str(c).strip() for c in cells):
+            continue
+        result.rows += 1
+        batch.append((line, {fields[i]: v for i, v in enumerate(cells) if i in fields}))
+        if len(batch) == TICK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _megabytes(size: int) -> str:

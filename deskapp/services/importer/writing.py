@@ -279,7 +279,7 @@ def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[tupl
             # chunk's transaction reads them again, and a row stored since is not written.
             stored = _stored(desk, rows)
             data = [(row.id, blob) for row, blob in chunk if row.id not in stored]
-            if worker.make([blob for _, blob in data], causes, now):
+            if data and worker.send(("make", [blob for _, blob in data], causes, now)):
                 sent = [row_id for row_id, _ in data]
         ahead.append((rows, now, sent))
 
@@ -291,7 +291,7 @@ def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[tupl
     while ahead:
         rows, now, sent = ahead.popleft()
         send()  # the worker makes the next chunk while this one is written
-        made = worker.result() if worker is not None and sent is not None else None
+        made = worker.take() if worker is not None and sent is not None else None
         ready = dict(zip(sent, made, strict=True)) if sent is not None and made is not None else {}
         _write_chunk(desk, actor, records, repeats, rows, now, ready, result, orm)
         done += len(rows)
