@@ -40,6 +40,12 @@ if TYPE_CHECKING:
 # The page cache of the connection that writes an import (SQLite's default is 2 MiB): a fixed
 # bound, whatever the file's size, that keeps the indexes' pages at hand as the store grows.
 CACHE_KIB = 65_536
+# The write-ahead log's pages before a commit copies them into the store (SQLite's default is
+# 1,000: a chunk of an import writes more, so every commit copied it, with the index pages a
+# later chunk writes again). Every commit is as durable either way: the log is synced at each
+# (docs/reliability.md); the log file grows to this bound (64 MiB) during an import. Issue 22.
+WAL_PAGES = 16_000
+DEFAULT_WAL_PAGES = 1_000  # put back after the import, for the desk's own writes
 
 
 def _event(complaint_id: str, kind: str, at: datetime, actor: Actor, note: str = "",
@@ -288,15 +294,20 @@ def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[tupl
         progress("write", done, total)
     for _ in range(AHEAD if worker is not None else 1):
         send()
-    while ahead:
-        rows, now, sent = ahead.popleft()
-        send()  # the worker makes the next chunk while this one is written
-        made = worker.take() if worker is not None and sent is not None else None
-        ready = dict(zip(sent, made, strict=True)) if sent is not None and made is not None else {}
-        _write_chunk(desk, actor, records, repeats, rows, now, ready, result, orm)
-        done += len(rows)
-        if progress:
-            progress("write", done, max(total, done))
+    try:
+        while ahead:
+            rows, now, sent = ahead.popleft()
+            send()  # the worker makes the next chunk while this one is written
+            made = worker.take() if worker is not None and sent is not None else None
+            ready = (dict(zip(sent, made, strict=True)) if sent is not None and made is not None
+                     else {})  # fmt: skip
+            _write_chunk(desk, actor, records, repeats, rows, now, ready, result, orm)
+            done += len(rows)
+            if progress:
+                progress("write", done, max(total, done))
+    finally:
+        with desk.engine.connect() as connection:  # (the pool's one connection, in practice)
+            connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {DEFAULT_WAL_PAGES}")
 
 
 def _stored(desk: Desk, rows: list[ParsedRow]) -> set[str]:
@@ -314,6 +325,7 @@ def _write_chunk(desk: Desk, actor: Actor, records: Records, repeats: _Repeats,
     with desk.write(actor.id) as session, session.no_autoflush:
         if CACHE_KIB:  # the store's indexes stay in memory while it grows by a file's rows
             session.connection().exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
+        session.connection().exec_driver_sql(f"PRAGMA wal_autocheckpoint = {WAL_PAGES}")
         present = _as_imported(session, [r.id for r in chunk])
         repeats.load(session, chunk)
         numbers = TicketNumbers(session, desk)
