@@ -218,10 +218,10 @@ def logged_insert_rows(session: Session, tables: Sequence[NewRows]) -> None:
     rows = [(*take(row), at) for row in log]
     with write_mode(connection, WriteMode.LOGGED):
         insert_tuples(connection, ChangeLog.__table__, keys, rows)
-        for table, keys, rows, _ in tables:
+        for table, columns, values, _ in tables:
             if table.name not in RECORD_TABLES:
                 raise UnloggedWriteError(f"{table.name} is not a record table")
-            insert_tuples(connection, table, keys, rows)
+            insert_tuples(connection, table, columns, values)
 
 
 @event.listens_for(Session, "after_flush_postexec")

@@ -22,7 +22,7 @@ from test_svc_import_clocks import _file
 
 from deskapp.clock import FrozenClock
 from deskapp.services.desk import Desk
-from deskapp.services.importer import import_file, pipeline, worker
+from deskapp.services.importer import import_file, pipeline, worker, writing
 from deskapp.services.staff import actor_of, list_staff
 from deskapp.store.models import Complaint, ComplaintEvent
 
@@ -76,8 +76,12 @@ def test_the_worker_checks_and_makes_what_this_process_would(
         extra.write("\n".join(GOOD_AND_BAD.splitlines()[1:]) + "\n" + MORE + TRICKY)
     alone, alone_actor = _desk(tmp_path, clock, "alone")
     helped, helped_actor = _desk(tmp_path, clock, "helped")
+    objects, objects_actor = _desk(tmp_path, clock, "objects")
     try:
         by_alone = import_file(alone, alone_actor, source, batch=batch, worker=False)
+        # ... which writes what the ORM path writes (test_svc_import_bulk.py)
+        by_objects = import_file(objects, objects_actor, source, batch=batch, orm=True)
+        assert by_objects.imported == by_alone.imported and _store(objects) == _store(alone)
         assert watched["workers"] == 0
         by_helped = import_file(helped, helped_actor, source, batch=batch, worker=True)
         assert watched["workers"] == 1
@@ -99,6 +103,7 @@ def test_the_worker_checks_and_makes_what_this_process_would(
     finally:
         alone.close()
         helped.close()
+        objects.close()
 
 
 def test_a_dry_run_checked_by_the_worker_says_what_one_checked_here_says(
@@ -158,8 +163,6 @@ def test_the_worker_ends_with_the_import_and_with_one_that_fails(
     tmp_path: Path, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch,
     watched: dict[str, int],
 ) -> None:  # fmt: skip
-    import deskapp.services.importer.writing as writing
-
     started: list[worker.Worker] = []
     real_init = worker.Worker.__init__
 
@@ -242,3 +245,29 @@ def test_a_killed_import_takes_its_worker_with_it(tmp_path: Path, clock: FrozenC
     finally:
         child.kill()
         child.wait()
+
+
+def test_the_import_leaves_the_stores_connection_as_durable_as_it_found_it(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    """During an import the write-ahead log is copied into the store less often (writing.py
+    `WAL_PAGES`): every commit is still synced (synchronous=FULL), and afterwards the desk's
+    own writes copy it as often as before."""
+    desk, actor = _desk(tmp_path, clock, "pragmas")
+    seen: list[tuple[int, int]] = []
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == "write" and done:
+            with desk.engine.connect() as connection:
+                seen.append(tuple(connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                                  for name in ("synchronous", "wal_autocheckpoint")))  # fmt: skip
+
+    try:
+        import_file(desk, actor, _file(tmp_path, 30), batch=10, worker=False, progress=progress)
+        assert seen and all(synchronous == 2 for synchronous, _ in seen)  # FULL
+        assert all(pages == writing.WAL_PAGES for _, pages in seen)
+        with desk.engine.connect() as connection:
+            after = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+        assert after == writing.DEFAULT_WAL_PAGES == 1000  # SQLite's default
+    finally:
+        desk.close()
