@@ -4,6 +4,7 @@ order (unless a dry run), and say what happened to every line."""
 from __future__ import annotations
 
 import contextlib
+import os
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,8 +75,9 @@ def import_file(
     larger than `max_bytes` (hall.toml [imports] max_file_mb) is refused before reading.
     `progress` is told how far the checking, then the writing, has come. `orm` writes through
     ORM objects as before issue 22 (for the test and the benchmark that compare the two).
-    `worker`: the records are made in a second process (worker.py) while this one writes;
-    None: for a file of `WORKER_BYTES` or more."""
+    `worker`: rows are checked and records made in a second process too (worker.py) while
+    this one reads and writes; None: for a file of `WORKER_BYTES` or more, on a machine with
+    more than one processor."""
     report = progress or no_progress
     if max_bytes is None:
         max_bytes = desk.refdata.settings.imports.max_file_mb * 1_000_000
@@ -103,8 +105,8 @@ def import_file(
     if is_read_only(desk.engine):  # (its spool, beside the store, could not be made either)
         raise StoreUnavailable("error.store.readonly", "import into a read-only store")
     expected = estimate_rows(path) if progress else 0
-    if worker is None:
-        worker = size >= WORKER_BYTES
+    if worker is None:  # (on one core, a second process would only add its own work)
+        worker = size >= WORKER_BYTES and _cores() > 1
     with contextlib.ExitStack() as stack:
         helper = None
         if worker and not orm:
@@ -214,6 +216,13 @@ def _batches(data: DataRows, fields: dict[int, str], result: ImportResult
             batch = []
     if batch:
         yield batch
+
+
+def _cores() -> int:
+    """The processors this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _megabytes(size: int) -> str:
