@@ -112,61 +112,60 @@ def import_file(
         if worker and not orm:
             spec = None if dry_run else RecordSpec.of(desk, actor, path.name)
             helper = stack.enter_context(Worker(spec, parser))
-        _check_and_write(desk, actor, path, data, fields, parser, result, report, expected,
-                         dry_run=dry_run, batch=batch, orm=orm, worker=helper)  # fmt: skip
+        good = stack.enter_context(_Spool(Path(str(desk.engine.url.database)).parent))
+        _check(data, fields, parser, result, report, expected, good, helper)
+        if not dry_run:
+            _write_rows(desk, actor, path, good.in_time_order(batch), good.causes, result,
+                        report, len(good), orm=orm, worker=helper)  # fmt: skip
     result.skipped.sort()
     result.problems.sort(key=lambda p: p.line)
     return result
 
 
-def _check_and_write(desk: Desk, actor: Actor, path: Path, data: DataRows,
-                     fields: dict[int, str], parser: _Parser, result: ImportResult,
-                     report: Progress, expected: int, *, dry_run: bool, batch: int, orm: bool,
-                     worker: Worker | None) -> None:  # fmt: skip
+def _check(data: DataRows, fields: dict[int, str], parser: _Parser, result: ImportResult,
+           report: Progress, expected: int, good: _Spool,
+           worker: Worker | None) -> None:  # fmt: skip
+    """Every row checked; the good ones kept in `good`, the others reported."""
     report("check", 0, expected)
-    with _Spool(Path(str(desk.engine.url.database)).parent) as good:
-        causes = parser.paths  # (every cause a row can have, by its code)
-        done = 0
-        for rows in _checked(data, fields, parser, result, worker):
-            done += len(rows)
-            for line, checked in rows:
-                if isinstance(checked, list):
-                    for error in checked:
-                        result.problems.append(
-                            RowProblem(line, BY_FIELD[error.field].header
-                                       if error.field in BY_FIELD else error.field,
-                                       error_text(error))
-                        )  # fmt: skip
-                    continue
-                entry = checked[0] if isinstance(checked, tuple) else None
-                row_id = entry[0] if entry is not None else checked.id  # type: ignore[union-attr]
-                earlier = good.get(row_id)
-                if earlier is not None:
-                    parsed = (load_row(entry[3], causes) if entry is not None
-                              else checked)  # fmt: skip
-                    assert isinstance(parsed, ParsedRow)
-                    differs = _differences(earlier, parsed)
-                    if differs:
-                        for column in differs:
-                            result.problems.append(RowProblem(line, column, t(
-                                "import.conflict_in_file", external=parsed.external_no,
-                                line=earlier.line)))  # fmt: skip
-                    else:
-                        result.skipped.append((line, t("import.same_as_line",
-                                                       line=earlier.line)))  # fmt: skip
-                    continue
-                if entry is not None:
-                    cause = checked[1]  # type: ignore[index]
-                    good.causes.setdefault(cause, causes[cause])
-                    good.add_spooled(entry)
+    causes = parser.paths  # (every cause a row can have, by its code)
+    done = 0
+    for rows in _checked(data, fields, parser, result, worker):
+        done += len(rows)
+        for line, checked in rows:
+            if isinstance(checked, list):
+                for error in checked:
+                    result.problems.append(
+                        RowProblem(line, BY_FIELD[error.field].header
+                                   if error.field in BY_FIELD else error.field,
+                                   error_text(error))
+                    )  # fmt: skip
+                continue
+            entry = checked[0] if isinstance(checked, tuple) else None
+            row_id = entry[0] if entry is not None else checked.id  # type: ignore[union-attr]
+            earlier = good.get(row_id)
+            if earlier is not None:
+                parsed = (load_row(entry[3], causes) if entry is not None
+                          else checked)  # fmt: skip
+                assert isinstance(parsed, ParsedRow)
+                differs = _differences(earlier, parsed)
+                if differs:
+                    for column in differs:
+                        result.problems.append(RowProblem(line, column, t(
+                            "import.conflict_in_file", external=parsed.external_no,
+                            line=earlier.line)))  # fmt: skip
                 else:
-                    assert isinstance(checked, ParsedRow)
-                    good.add(checked)
-            report("check", done, max(expected, result.rows))
-        report("check", result.rows, result.rows)
-        if not dry_run:
-            _write_rows(desk, actor, path, good.in_time_order(batch), good.causes, result,
-                        report, len(good), orm=orm, worker=worker)  # fmt: skip
+                    result.skipped.append((line, t("import.same_as_line",
+                                                   line=earlier.line)))  # fmt: skip
+                continue
+            if entry is not None:
+                cause = checked[1]  # type: ignore[index]
+                good.causes.setdefault(cause, causes[cause])
+                good.add_spooled(entry)
+            else:
+                assert isinstance(checked, ParsedRow)
+                good.add(checked)
+        report("check", done, max(expected, result.rows))
+    report("check", result.rows, result.rows)
 
 
 def _checked(data: DataRows, fields: dict[int, str], parser: _Parser, result: ImportResult,

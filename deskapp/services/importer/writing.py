@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from deskapp.domain.categories import CausePath
@@ -301,7 +302,8 @@ def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[tupl
             made = worker.take() if worker is not None and sent is not None else None
             ready = (dict(zip(sent, made, strict=True)) if sent is not None and made is not None
                      else {})  # fmt: skip
-            _write_chunk(desk, actor, records, repeats, rows, now, ready, result, orm)
+            with desk.write(actor.id) as session, session.no_autoflush:
+                _write_chunk(session, desk, records, repeats, rows, now, ready, result, orm)
             done += len(rows)
             if progress:
                 progress("write", done, max(total, done))
@@ -316,66 +318,65 @@ def _stored(desk: Desk, rows: list[ParsedRow]) -> set[str]:
         return set(session.scalars(found))
 
 
-def _write_chunk(desk: Desk, actor: Actor, records: Records, repeats: _Repeats,
+def _write_chunk(session: Session, desk: Desk, records: Records, repeats: _Repeats,
                  chunk: list[ParsedRow], now: datetime, ready: dict[str, Made],
                  result: ImportResult, orm: bool) -> None:  # fmt: skip
-    """One chunk in one transaction: each row numbered and linked here, its records as made
-    (`ready`: by the worker) or made now."""
+    """One chunk in its transaction (`session`): each row numbered and linked here, its
+    records as made (`ready`: by the worker) or made now."""
     now_text = now.isoformat()  # the chunk's moment, in every registration event
-    with desk.write(actor.id) as session, session.no_autoflush:
-        if CACHE_KIB:  # the store's indexes stay in memory while it grows by a file's rows
-            session.connection().exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
-        session.connection().exec_driver_sql(f"PRAGMA wal_autocheckpoint = {WAL_PAGES}")
-        present = _as_imported(session, [r.id for r in chunk])
-        repeats.load(session, chunk)
-        numbers = TicketNumbers(session, desk)
-        numbers.prepare(_registered_at(r, now) for r in chunk if r.id not in present)
-        complaints: list[dict[str, Any]] = []
-        events: list[dict[str, Any]] = []
-        complaint_rows: list[tuple[Any, ...]] = []
-        complaint_log: list[tuple[str, str]] = []
-        event_rows: list[tuple[Any, ...]] = []
-        event_log: list[tuple[str, str]] = []
-        for row in chunk:
-            stored = present.get(row.id)
-            if stored is not None:
-                differs = _differences(stored, row)
-                ticket_no = stored["ticket_no"]
-                for column in differs:  # same external number, other content: reported
-                    result.problems.append(RowProblem(row.line, column, t(
-                        "import.conflict", external=row.external_no,
-                        ticket=ticket_no)))  # fmt: skip
-                if not differs:
-                    result.skipped.append((row.line, t("import.already",
-                                                       ticket=ticket_no)))  # fmt: skip
-                continue
-            repeat_of = repeats.earlier(row)
-            if orm:
-                complaint, evs = _record(records, numbers, row, now, repeat_of, now_text)
-                ticket_no = complaint["ticket_no"]
-                complaints.append(complaint)
-                events.extend(evs)
-            else:
-                registered_at = _registered_at(row, now)
-                ticket_no = numbers.next(registered_at)
-                made = ready.get(row.id) or records.made(row, now, now_text)
-                values, text, made_events = _finish(records, made, ticket_no, repeat_of, row,
-                                                    registered_at)  # fmt: skip
-                complaint_rows.append(values)
-                complaint_log.append((row.id, text))
-                for event_id, event_values, event_text in made_events:
-                    event_rows.append(event_values)
-                    event_log.append((event_id, event_text))
-            repeats.add(row, ticket_no)
-            result.imported.append((row.line, ticket_no))
-        if orm:  # as every other write: ORM objects, the flush hook logs them
-            session.add_all([Complaint(**c) for c in complaints])
-            session.flush()  # the complaints exist before the events that point at them
-            session.add_all([ComplaintEvent(**e) for e in events])
-        else:  # the same rows and log rows, without the objects (issue 22), and the
-            # search index filled for the chunk at once, not by its trigger row by row
-            with deferred_search_index(session.connection()):
-                logged_insert_rows(session, [
-                    (Complaint.__table__, _COMPLAINT_KEYS, complaint_rows, complaint_log),
-                    (ComplaintEvent.__table__, _EVENT_KEYS, event_rows, event_log),
-                ])  # fmt: skip
+    if CACHE_KIB:  # the store's indexes stay in memory while it grows by a file's rows
+        session.connection().exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
+    session.connection().exec_driver_sql(f"PRAGMA wal_autocheckpoint = {WAL_PAGES}")
+    present = _as_imported(session, [r.id for r in chunk])
+    repeats.load(session, chunk)
+    numbers = TicketNumbers(session, desk)
+    numbers.prepare(_registered_at(r, now) for r in chunk if r.id not in present)
+    complaints: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    complaint_rows: list[tuple[Any, ...]] = []
+    complaint_log: list[tuple[str, str]] = []
+    event_rows: list[tuple[Any, ...]] = []
+    event_log: list[tuple[str, str]] = []
+    for row in chunk:
+        stored = present.get(row.id)
+        if stored is not None:
+            differs = _differences(stored, row)
+            ticket_no = stored["ticket_no"]
+            for column in differs:  # same external number, other content: reported
+                result.problems.append(RowProblem(row.line, column, t(
+                    "import.conflict", external=row.external_no,
+                    ticket=ticket_no)))  # fmt: skip
+            if not differs:
+                result.skipped.append((row.line, t("import.already",
+                                                   ticket=ticket_no)))  # fmt: skip
+            continue
+        repeat_of = repeats.earlier(row)
+        if orm:
+            complaint, evs = _record(records, numbers, row, now, repeat_of, now_text)
+            ticket_no = complaint["ticket_no"]
+            complaints.append(complaint)
+            events.extend(evs)
+        else:
+            registered_at = _registered_at(row, now)
+            ticket_no = numbers.next(registered_at)
+            made = ready.get(row.id) or records.made(row, now, now_text)
+            values, text, made_events = _finish(records, made, ticket_no, repeat_of, row,
+                                                registered_at)  # fmt: skip
+            complaint_rows.append(values)
+            complaint_log.append((row.id, text))
+            for event_id, event_values, event_text in made_events:
+                event_rows.append(event_values)
+                event_log.append((event_id, event_text))
+        repeats.add(row, ticket_no)
+        result.imported.append((row.line, ticket_no))
+    if orm:  # as every other write: ORM objects, the flush hook logs them
+        session.add_all([Complaint(**c) for c in complaints])
+        session.flush()  # the complaints exist before the events that point at them
+        session.add_all([ComplaintEvent(**e) for e in events])
+    else:  # the same rows and log rows, without the objects (issue 22), and the
+        # search index filled for the chunk at once, not by its trigger row by row
+        with deferred_search_index(session.connection()):
+            logged_insert_rows(session, [
+                (Complaint.__table__, _COMPLAINT_KEYS, complaint_rows, complaint_log),
+                (ComplaintEvent.__table__, _EVENT_KEYS, event_rows, event_log),
+            ])  # fmt: skip
