@@ -124,6 +124,39 @@ def test_a_dry_run_checked_by_the_worker_says_what_one_checked_here_says(
         desk.close()
 
 
+def test_rows_the_worker_is_behind_on_are_checked_here_and_its_late_answers_dropped(
+    tmp_path: Path, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import checks a batch itself while the worker is two behind, and, the file read,
+    every batch the worker has not answered yet; what the worker answers late is thrown away,
+    and the records it then makes are taken in their order."""
+    taken: list[str] = []
+    real_take = worker.Worker.take
+
+    def take(self: worker.Worker) -> Any:
+        made = real_take(self)
+        taken.append("none" if made is None else "check" if isinstance(made[0][0], int)
+                     else "make")  # fmt: skip
+        return made
+
+    monkeypatch.setattr(worker.Worker, "ready", lambda self: False)  # never in time
+    monkeypatch.setattr(worker.Worker, "take", take)
+    monkeypatch.setattr(pipeline, "TICK", 20)
+    source = _file(tmp_path, 90)
+    alone, alone_actor = _desk(tmp_path, clock, "alone")
+    helped, helped_actor = _desk(tmp_path, clock, "helped")
+    try:
+        by_alone = import_file(alone, alone_actor, source, batch=20, worker=False)
+        by_helped = import_file(helped, helped_actor, source, batch=20, worker=True)
+        assert taken and set(taken) == {"make"}  # every batch checked here, none taken
+        assert by_helped.imported == by_alone.imported and len(by_helped.imported) == 90
+        assert by_helped.problems == by_alone.problems
+        assert _store(helped) == _store(alone)
+    finally:
+        alone.close()
+        helped.close()
+
+
 @pytest.mark.parametrize("when", ["check", "make"])
 def test_an_import_whose_worker_dies_writes_every_row_all_the_same(
     tmp_path: Path, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch,
