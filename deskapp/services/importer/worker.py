@@ -18,6 +18,7 @@ records, more slowly."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import pickle
 import queue
@@ -38,6 +39,7 @@ from deskapp.services.importer.writing import Records, RecordSpec
 # its cause's code (checked by the worker).
 Checked = list[FieldError] | ParsedRow | tuple[Spooled, str]
 
+_log = logging.getLogger("deskapp.import")
 _BOOT = f"import sys; sys.path[:] = sys.argv[1:]; from {__name__} import serve; serve()"
 _GONE = object()  # the worker ended (or failed): what is still to come is made here
 
@@ -55,6 +57,9 @@ class Worker:
         self.results: queue.Queue[Any] = queue.Queue()
         self.outbox: queue.Queue[bytes | None] = queue.Queue()
         self.process: subprocess.Popen[bytes] | None = None
+        if not sys.executable:  # (an embedded interpreter: no program to start)
+            self.alive = False
+            return
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", _BOOT, *sys.path], stdin=subprocess.PIPE,
@@ -135,6 +140,9 @@ class Worker:
     def _get(self) -> Any:
         made = self.results.get()  # (its reader puts _GONE last, whatever becomes of it)
         if made is _GONE or isinstance(made, str):  # (a str: the worker's error, in its words)
+            if self.alive:  # said once: the import goes on, more slowly, without it
+                _log.info("the import's worker stopped (%s): the rest is done in one process",
+                             made if isinstance(made, str) else "it ended")  # fmt: skip
             self.alive = False
             self.results.put(_GONE)  # every later work is done here too
             return None
