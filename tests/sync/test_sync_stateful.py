@@ -13,7 +13,9 @@ The conflict oracle is the test's own: for each change a terminal makes, the tes
 that terminal had seen of the others at that moment (read from its store before the action).
 Two edits of one field are concurrent when neither terminal had seen the other's; walking the
 edits in the order the hall received them, an edit concurrent with the field's previous edit
-and of a different value must have a conflict record naming both."""
+and of a different value must have a conflict record naming both. A unique value (a ticket's
+case_key...) claimed by two records made apart must have one record on the record made later,
+as the merge of unique values settles it (`unique_collisions`), and no other record is found."""
 
 from __future__ import annotations
 
