@@ -796,7 +796,8 @@ class ThreeTerminals(RuleBasedStateMachine):
                 ):
                     expected.add((row.entity_id, name, before[2], row.hlc))
                 last[field] = (row.node_id, row.seq, row.hlc, text)
-        expected |= self.unique_collisions(rows)
+        collisions = self.unique_collisions(rows)
+        expected |= collisions
         for term in self.terms:
             with term.desk.read() as s:
                 found = {
@@ -806,6 +807,7 @@ class ThreeTerminals(RuleBasedStateMachine):
             assert found == expected, term.code
         with suppress(InvalidArgument):  # (outside Hypothesis: test_every_record_table...)
             event("conflict records expected" if expected else "no conflicting edits")
+            event("unique value claimed apart" if collisions else "no unique value claimed apart")
             for name in sorted(set(RECORD_TABLES)):
                 event(f"{name} {'written' if name in self.written else 'not written'}")
 
