@@ -13,7 +13,9 @@ The conflict oracle is the test's own: for each change a terminal makes, the tes
 that terminal had seen of the others at that moment (read from its store before the action).
 Two edits of one field are concurrent when neither terminal had seen the other's; walking the
 edits in the order the hall received them, an edit concurrent with the field's previous edit
-and of a different value must have a conflict record naming both."""
+and of a different value must have a conflict record naming both. A unique value (a ticket's
+case_key...) claimed by two records made apart must have one record on the record made later,
+as the merge of unique values settles it (`unique_collisions`), and no other record is found."""
 
 from __future__ import annotations
 
@@ -76,10 +78,12 @@ from deskapp.store.models import (
     Refund,
     Shift,
     SyncConflict,
+    TeachingCase,
     WatchEntry,
 )
 from deskapp.sync import HallStore, SyncOutcome, sync
 from deskapp.sync.hall import UNREVIEWED_FIELDS, fault_hook, hall_change
+from deskapp.sync.unique import UNIQUE_RULES
 
 POINTS = ["mid_batch", "after_hall_commit", "after_ack", "mid_pull", "after_pull"]
 SEVERITIES = ["general", "serious", "major"]
@@ -731,6 +735,42 @@ class ThreeTerminals(RuleBasedStateMachine):
                             if word in f"{c.content}\n{c.demand}\n{c.customer_name}"}  # fmt: skip
                 assert found == expected, (term.code, word)
 
+    def unique_collisions(self, rows: dict[tuple[str, int], ChangeLog]) -> set[tuple]:
+        """The conflict records the merge of unique values owes (docs/unique-values.md): not a
+        field edited twice but two records claiming one unique value, e.g. one ticket marked
+        as a case on two terminals apart (case_key, its todo `conflict_todo.case_key`). Of
+        the records whose own changes leave them claiming a value, the one made first (first
+        stamp, then id) keeps it; each other one is renamed and has a record naming the first
+        change that gave each of them the value. The services refuse a claim of a value the
+        terminal has seen claimed, so the claims must have been made apart."""
+        history: dict[str, dict[str, list[tuple[str, tuple[str, int], dict]]]] = {}
+        for key, row in rows.items():
+            if row.entity in UNIQUE_RULES:
+                history.setdefault(row.entity, {}).setdefault(row.entity_id, []).append(
+                    (row.hlc, key, json.loads(row.fields))
+                )
+        expected: set[tuple] = set()
+        for entity, records in history.items():
+            for column in (r.column for r in UNIQUE_RULES[entity]):
+                claims: dict[str, list[tuple]] = {}  # value -> its claimants
+                for entity_id, changes in records.items():
+                    setting = sorted(c for c in changes if column in c[2])
+                    if not setting or (value := setting[-1][2][column]) is None:
+                        continue
+                    gave = next(h for h, _, f in setting if f[column] == value)
+                    # (its first stamp, id, the first change giving the value, its last claim)
+                    first = min(h for h, _, _ in changes)
+                    claims.setdefault(value, []).append((first, entity_id, gave, setting[-1][1]))
+                for claimants in claims.values():
+                    winner, *losers = sorted(claimants)
+                    for loser in losers:
+                        for one, other in ((winner, loser), (loser, winner)):
+                            node, seq = other[3]
+                            seen = self.seen_at.get(one[3], {}).get(node, 0)
+                            assert seen < seq, f"{entity}.{column} claimed after seen claimed"
+                        expected.add((loser[1], column, winner[2], loser[2]))
+        return expected
+
     def check_conflicts(self, hall_order: list[tuple[str, int]]) -> None:
         rows: dict[tuple[str, int], ChangeLog] = {}
         for term in self.terms:
@@ -756,6 +796,8 @@ class ThreeTerminals(RuleBasedStateMachine):
                 ):
                     expected.add((row.entity_id, name, before[2], row.hlc))
                 last[field] = (row.node_id, row.seq, row.hlc, text)
+        collisions = self.unique_collisions(rows)
+        expected |= collisions
         for term in self.terms:
             with term.desk.read() as s:
                 found = {
@@ -765,6 +807,7 @@ class ThreeTerminals(RuleBasedStateMachine):
             assert found == expected, term.code
         with suppress(InvalidArgument):  # (outside Hypothesis: test_every_record_table...)
             event("conflict records expected" if expected else "no conflicting edits")
+            event("unique value claimed apart" if collisions else "no unique value claimed apart")
             for name in sorted(set(RECORD_TABLES)):
                 event(f"{name} {'written' if name in self.written else 'not written'}")
 
@@ -873,3 +916,31 @@ def test_every_record_table_has_a_rule() -> None:
         assert actions and actions <= called, f"follow-up actions no rule takes: {actions - called}"
     finally:
         machine.teardown()  # the final check too: everything converged
+
+
+@pytest.mark.parametrize("machine", [ThreeTerminals, ThreeTerminalsPostgres],
+                         ids=["sqlite", "postgresql"])  # fmt: skip
+def test_one_ticket_marked_a_case_on_two_terminals_apart(machine: type[ThreeTerminals]) -> None:
+    """The example Hypothesis found (sync18f), shrunk: the shared ticket closed and synced,
+    then marked as a case on T03 and on T02 before either saw the other's mark, each sync cut
+    short (mid-pull, after the hall's commit). The merge of unique values owes exactly one
+    conflict record (the case marked later, case_key), the same on every replica: the final
+    check counts it (`unique_collisions`) besides the concurrent field edits."""
+    state = machine()
+    try:
+        state.join()
+        state.close(t=0, n=0, outcome="已解释")
+        state.everyone_syncs()
+        state.teaching_case(t=2, n=0)
+        state.sync_crashes(t=2, point="mid_pull", batch=3)
+        state.teaching_case(t=1, n=0)
+        state.sync_crashes(t=1, point="after_hall_commit", batch=5)
+        state.sync_crashes(t=0, point="mid_pull", batch=1)
+        assert state.count(state.terms[1], TeachingCase) == 1  # T02 had not seen T03's mark
+        state.settle_and_check()  # every conflict record expected, and only those
+        for term in state.terms:
+            with term.desk.read() as s:
+                found = [(c.entity, c.field) for c in s.scalars(sa.select(SyncConflict))]
+            assert found == [("teaching_case", "case_key")], term.code
+    finally:
+        state.teardown()
