@@ -170,7 +170,7 @@ class BatchScreen(WorkBoundary, Screen[None]):
                 campaign=bool(values["campaign"])))  # fmt: skip
 
         spec = DialogSpec(t("batch.open"), fields, intro=t("batch.open_intro"),
-                          causes=desk.refdata.causes, ask_before_discard=True)  # fmt: skip
+                          causes=desk.refdata.causes)  # fmt: skip
         self.app.push_screen(ActionDialog(spec, submit), self._after)
 
     def _start_example(self) -> str:
@@ -235,7 +235,7 @@ class BatchScreen(WorkBoundary, Screen[None]):
             ]
             intro = t("batch.close_intro")
         spec = DialogSpec(t("batch.close", title=printable(batch.title)), fields,
-                          intro=intro, ask_before_discard=True)  # fmt: skip
+                          intro=intro)  # fmt: skip
         self.app.push_screen(ActionDialog(spec, submit), done)
 
     @desk_work(group="batch-close")

@@ -212,7 +212,7 @@ class DetailScreen(WorkBoundary, Screen[None]):
             return
         # A lesson takes a while to write: Esc asks before dropping it (issue 18).
         lesson = FieldSpec("lesson", t("detail.case_lesson"), "area")
-        spec = DialogSpec(t("detail.case_key"), [lesson], ask_before_discard=True)
+        spec = DialogSpec(t("detail.case_key"), [lesson])
 
         def submit(values: dict[str, Any]) -> None:
             mark_case(desk, actor, self.complaint_id, values["lesson"])
