@@ -512,3 +512,47 @@ async def test_f11_follows_a_batch_closed_by_another_desk_on_the_same_store(
         at = table.cursor_row  # on the same batch (closed ones are listed after the open)
         assert app.screen is screen and screen.views[at].batch.id == batch.id
         assert str(table.get_row_at(at)[0]).startswith("已结束")
+
+
+async def test_the_tickets_b_and_r_dialogs_ask_before_esc_drops_what_was_typed(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """On a ticket: B (undoing the batch link, its reason) and R (the repeat link, its
+    reason) ask as every dialog does (ActionDialog); N goes back as typed, Y drops it."""
+    from textual.widgets import TextArea
+
+    from deskapp.screens.detail import DetailScreen
+    from deskapp.screens.widgets.action_dialog import ActionDialog
+    from deskapp.screens.widgets.confirm import ConfirmScreen
+
+    batch = _batches(desk, actors)
+    with desk.read() as s:
+        ticket = s.scalars(sa.select(Complaint).where(Complaint.batch_id == batch.id)).one()
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        detail = DetailScreen(ticket.id)
+        app.push_screen(detail)
+        await settle(pilot)
+        for key, field in (("b", "#f-reason"), ("r", "#f-repeat_unlink_reason")):
+            await pilot.press(key)
+            await settle(pilot)
+            box = app.screen
+            assert isinstance(box, ActionDialog), key
+            box.query_one(field).focus()
+            await type_text(pilot, "客户说是另一处")
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmScreen), key
+            await pilot.press("n")
+            await settle(pilot)
+            typed = box.query_one(field)
+            text = typed.text if isinstance(typed, TextArea) else typed.value  # type: ignore[attr-defined]
+            assert app.screen is box and text == "客户说是另一处", key
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("y")
+            await settle(pilot)
+            assert app.screen is detail, key
+    with desk.read() as s:
+        assert s.get(Complaint, ticket.id).batch_id == batch.id  # type: ignore[union-attr]
