@@ -748,8 +748,8 @@ class IntakeScreen(ModeScreen):
             words = t("intake.recusal_field") if recused else error_text(error)
             by_field.setdefault(target, words)
         shown = 0
-        if self._fields is None:  # (composed once: a query of the whole form on every key was
-            self._fields = list(self.query(Field))  # ~1/4 of a key's check)
+        if self._fields is None:  # composed once; a query of the whole form on every key
+            self._fields = list(self.query(Field))  # was most of this check's time
         for field in self._fields:
             name = field.field_name
             visible = self.show_all_errors or name in self.touched or name == "accused_staff"
