@@ -646,9 +646,11 @@ class DeskApp(LastResort, App[None]):
         """A sync brought other terminals' changes, or another desk wrote to this store
         (`_watch_store`): the screen on show reads again what they may have changed (its
         `synchronized`), leaving what is being typed as it is. A screen under another one
-        reads again when it is shown (ModeScreen.reload_on_return)."""
-        hook = getattr(self.screen, "synchronized", None)
-        if callable(hook):
+        reads again when it is shown (ModeScreen.reload_on_return); one still being mounted
+        reads as it mounts (its tables have no columns before that)."""
+        screen = self.screen
+        hook = getattr(screen, "synchronized", None)
+        if callable(hook) and screen.is_mounted:
             hook()
 
     def _window_days(self) -> int:
