@@ -1,7 +1,9 @@
 """Importing a large file: peak Python memory (tracemalloc) while `import_file` reads and
 checks every row of a generated CSV, against the file's size; with `--rss`, instead of
 tracemalloc (which sees neither SQLite's memory nor the interpreter's own), the process's peak
-resident memory (ru_maxrss) over what it held just before the import.
+resident memory (ru_maxrss) over what it held just before the import, and the peak resident
+memory of the import's worker process (a second process for a large file, issue 22: the
+largest child process waited for; 0 when there was none).
 
 The file has N rows in the layout of docs/import.md (distinct external ticket numbers and
 phones, contents of some 60 characters). `--dry-run` (the default) checks every row and writes
@@ -65,7 +67,8 @@ def main() -> None:
         import resource
 
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - rss_before
-        what = "peak resident over the start"
+        worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+        what = f"worker's peak resident {worker / 1e6:.1f} MB; peak resident over the start"
     else:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()

@@ -1006,18 +1006,20 @@ def cases_group() -> None:
 def _case_filters(command: Callable[..., Any]) -> Callable[..., Any]:
     command = click.option("--category", default="",
                            help="类别代码 (原因树第一或第二级, 如 NET)")(command)  # fmt: skip
-    return click.option("--words", default="", help="经验教训、投诉内容或处理结果中的字词")(command)
+    return click.option("--words", default="",
+                        help="类别、原因、案情概述或经验教训中的字词")(command)  # fmt: skip
 
 
 @cases_group.command("list")
 @_case_filters
 @pass_settings
 def cases_list(settings: DeskSettings, category: str, words: str) -> None:
-    """The cases, newest first: date, category, cause, lesson (no personal data)."""
+    """The cases, newest first: date, category, cause, lesson (withheld if it holds personal
+    data, as on the page)."""
     from deskapp.domain.errors import RuleViolation
     from deskapp.domain.timefmt import format_local
     from deskapp.i18n import t
-    from deskapp.services.cases import find_cases
+    from deskapp.services.cases import find_cases, shown_text
 
     desk = _set_up_desk(settings)
     try:
@@ -1029,7 +1031,7 @@ def cases_list(settings: DeskSettings, category: str, words: str) -> None:
         click.echo(t("cases.cli_none"))
     for case in listed:
         click.echo("\t".join((format_local(case.received_at, desk.tz)[:10], case.category,
-                              case.cause, _one_line(case.lesson))))  # fmt: skip
+                              case.cause, _one_line(shown_text(case, "lesson")))))  # fmt: skip
 
 
 @cases_group.command("export")
@@ -1043,10 +1045,11 @@ def cases_export(
     settings: DeskSettings, category: str, words: str, folder: Path | None,
     manager_work_no: str | None,
 ) -> None:  # fmt: skip
-    """早班会案例分析: the page of the cases, without the customers' personal data, written
-    to the export folder. Like Ctrl+E in the desk, for a duty or hall manager only: their
-    work number (--as) and PIN (asked unechoed, or DESKAPP_MANAGER_PIN), refused and audited
-    for anyone else (the page holds the customers' complaints)."""
+    """早班会案例分析: the page of the cases (the tickets' facts and the managers' checked
+    summaries and lessons, never what was typed on a ticket), written to the export folder.
+    Like Ctrl+E in the desk, for a duty or hall manager only: their work number (--as) and
+    PIN (asked unechoed, or DESKAPP_MANAGER_PIN), refused and audited for anyone else (the
+    page leads the morning meeting)."""
     from deskapp.domain.errors import RuleViolation
     from deskapp.i18n import t
     from deskapp.services.cases import export_cases

@@ -98,4 +98,11 @@ def error_text(error: FieldError) -> str:
         params["role_label"] = t(f"role.{params['role']}")
     if "status" in params:
         params["status_label"] = t(f"status.{params['status']}")
+    if "data_kind" in params:  # a case's text holding personal data (services/cases.py)
+        params["part_label"] = t(f"cases.part_{params['part']}")
+        params["kind_label"] = t(f"cases.kind_{params['data_kind']}")
+        params["instead"] = t(f"cases.instead_{params['data_kind']}")
+        params["others_text"] = (
+            t("cases.others", count=params["others"]) if params["others"] else ""
+        )
     return t(f"error.{error.key.removeprefix('error.')}", **params)

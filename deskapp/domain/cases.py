@@ -1,15 +1,17 @@
-"""案例库: closed tickets a manager marked as teaching cases, for the morning meeting
-(早班会案例分析). The page leaves the customer's personal data out: no name (the full name,
-the given name alone, the surname with a title), no phone or service number (the ticket's
-own, however written), no e-mail (also written "at"/"dot" or with # for @), street address
-(whatever the numerals: 幸福路十八号, 三号楼二单元五〇一) or account-like token, and every run
-of 7 or more digits is masked, whatever separates them, unless dates, times of the day, spans
-and amounts are all it holds (2026-11-15 10:30, 10:30-11:45, 12,800.00元: `_KEPT`).
+"""案例库 (issue 18): what a case's page may print. The page for the morning meeting
+(早班会案例分析) never prints what the customer or the handler typed on the ticket: it prints
+the ticket's structured facts and two texts a manager wrote for it (案情概述, 经验教训). Those
+two are checked here when saved, and again when the page is made: `find_personal_data` says
+where a text holds something personal (the ticket's own name, phone or service number however
+written, a name after a label or a relation word, a surname with a title, a run of digits that
+is a phone, an ID or an account, the tail of a number, an e-mail, an IM id, an address, a room
+number, a date of birth). A finding refuses the save and is never rewritten, so no ordinary
+word is masked. What it cannot know: a name written with no label, no title and no link to the
+ticket (the manager's responsibility; the dialog says so).
 
-How: the text is first read in one form (`_Text`: full-width letters, digits and signs as
-ASCII, every dash as "-", character for character, so that a place found in it is the same
-place in the text as written); each kind of personal data is found there and replaced in
-both, so the page keeps the text's own punctuation."""
+How: the text is read in one form (`_Reading`: full-width letters, digits and signs as ASCII,
+every dash as "-", traditional surnames as simplified ones, invisible characters left out,
+character for character), and each place found there is mapped back to the text as written."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 # A digit however written: ASCII (full-width ones are read as ASCII), a Chinese numeral or a
 # formal one (壹叁柒, as on a cheque).
@@ -74,8 +77,6 @@ _COMPOUND = (
 _COMPOUND_SURNAMES = frozenset(_COMPOUND[i : i + 2] for i in range(0, len(_COMPOUND), 2))
 # A name field that names nobody.
 _NO_NAME = frozenset({"匿名", "客户", "用户", "未知", "不详", "无", "未提供", "某"})
-NAME_MARK = "客户"
-OTHER_USE_MARK = "某"  # a one-character given name inside another word (说明 → 说某)
 
 # Letters and digits (full-width ones are read as ASCII).
 _ALNUM = "A-Za-z0-9"
@@ -146,9 +147,6 @@ _ADDRESS = re.compile(
     rf"|{_AT_NUM}\s*单元(?:\s*{_NUM}\s*(?:室|号|户)?)?"
     rf"|{_AT_NUM}\s*室"
 )
-ADDRESS_MARK = "[地址]"
-EMAIL_MARK = "[邮箱]"
-ACCOUNT_MARK = "[账号]"
 _DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−﹣－"), "-")
 # Characters that show nothing: typed inside a name (张\u200b伟, 张\u2061伟, 张\u034f伟) to get
 # past a filter: every format character (Cf) and non-spacing mark (Mn). The page leaves them out.
@@ -172,33 +170,6 @@ _TRADITIONAL = str.maketrans(
     "张刘陈杨黄赵吴孙马郑谢韩冯邓许苏卢蒋叶阎钱汤罗钟欧阳顾赖萧庄叶邹龚谭严陆乔贾兰"
     "伟华丽强军艳艳杰涛红东国龙凤颖静云飞鹏辉伦峰贵乐宁诚广权胜义兴爱玲达顺丽洁娅玑",
 )
-
-
-class _Text:
-    """The text as written and as read (`norm`), of the same length, changed together."""
-
-    def __init__(self, text: str) -> None:
-        self.text = _shown(text)
-        self.norm = "".join(_read(ch) for ch in self.text)
-
-    def sub(self, pattern: re.Pattern[str], mark: Callable[[re.Match[str]], str]) -> None:
-        text, norm, at = [], [], 0
-        for match in pattern.finditer(self.norm):
-            start, end = match.span()
-            new = mark(match)
-            # What the mark keeps of the match (a lead, the whole of a date) is written as
-            # in the text: the page keeps the text's own punctuation (10：30－11：45).
-            same = 0
-            for ch, read in zip(new, self.norm[start:end], strict=False):
-                if ch != read:
-                    break
-                same += 1
-            text += [self.text[at:start], self.text[start : start + same], new[same:]]
-            norm += [self.norm[at:start], new]
-            at = end
-        if at:
-            self.text = "".join([*text, self.text[at:]])
-            self.norm = "".join([*norm, self.norm[at:]])
 
 
 @functools.lru_cache(maxsize=8192)  # called for every character of every case's texts
@@ -228,18 +199,9 @@ def _own_number(number: str) -> re.Pattern[str] | None:
     )  # fmt: skip
 
 
-def _tail_mark(match: re.Match[str]) -> str:
-    word, sep, digits = match.groups()[:3] if match.group(1) else match.groups()[3:]
-    return word + sep + "*" * len(re.findall(_DIGIT, digits))
-
-
-def _masked(match: re.Match[str]) -> str:
-    return "*" * len(re.findall(_DIGIT, match.group()))
-
-
-def _number_mark(match: re.Match[str]) -> str:
-    """A run of 7+ digits masked, unless dates, times and amounts are all it holds (`_KEPT`):
-    then as it is (`_Text.sub` writes it as written)."""
+def _is_number(match: re.Match[str]) -> bool:
+    """A run of 7+ digits is a number (a phone, an ID, an account) unless dates, times and
+    amounts are all it holds (`_KEPT`)."""
     text, at, end, kept, digits = match.string, match.start(), match.end(), 0, 0
     while at < end:
         found = _KEPT.match(text, at)
@@ -250,10 +212,10 @@ def _number_mark(match: re.Match[str]) -> str:
             at = found.end()
             continue
         if re.match(r"[0-9]", text[at]):
-            return _masked(match)
+            return True
         digits += bool(re.match(_DIGIT, text[at]))
         at += 1
-    return match.group() if kept <= 2 and digits <= 1 else _masked(match)
+    return not (kept <= 2 and digits <= 1)
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -268,7 +230,7 @@ def split_name(name: str) -> tuple[str, str]:
 
 
 def _folded(name: str) -> str:
-    """The name as the text is read (`_Text.norm`): 張偉 as 张伟, nothing invisible in it."""
+    """The name as the text is read (`_Reading.norm`): 張偉 as 张伟, nothing invisible in it."""
     return "".join(_read(ch) for ch in _shown(name))
 
 
@@ -297,48 +259,50 @@ def _spaced(word: str) -> str:
     return r"[\s·.\-_]*".join(re.escape(ch) for ch in word)
 
 
-def _mask_name(text: _Text, name: str) -> None:
-    """The customer's name however spaced (张 伟), in traditional characters (張偉), in pinyin
-    (Zhang Wei, ZHANGWEI, Wei Zhang), the surname with a title (张先生, 张生, 张总, 张经理,
-    张工, 老张), a full name where a name stands (客户李红反映, 李红说: also when the ticket has
-    only 李女士), the given name with or without one (小伟, 阿伟, 伟哥, 伟伟, 伟 on its own):
-    客户. A one-character given name left inside other words is 某 (伟说 → 某说, 说明 → 说某
-    when the customer is 张明): the page never holds it. A Latin name on the ticket (Lily
-    Wang) is masked word by word, a name with · (买买提·艾力) part by part."""
+def _name_patterns(name: str) -> list[tuple[re.Pattern[str], int, bool]]:
+    """Where the customer's `name` stands in a text, as (pattern, group of the name, guessed):
+    the name however spaced (张 伟), in traditional characters (張偉), in pinyin (Zhang Wei,
+    ZHANGWEI, Wei Zhang), the surname with a title (张先生, 张生, 张总, 张经理, 张工, 老张), a
+    full name where a name stands (客户李红反映, 李红说: also when the ticket has only 李女士),
+    the given name with or without one (小伟, 阿伟, 伟哥, 伟伟, 伟 on its own). A one-character
+    given name inside other words (说明 for 张明) is no finding. A Latin name on the ticket
+    (Lily Wang) word by word, a name with · (买买提·艾力) part by part. `guessed`: the name is
+    read from the text (a surname and what follows it), so a common word is no name (马上 on
+    a 马女士 ticket, `_NOT_NAMES`)."""
+    found: list[tuple[re.Pattern[str], int, bool]] = []
     folded = _folded(name)
     for word in re.findall(r"[A-Za-z]{2,}", folded):
-        text.sub(re.compile(rf"(?<![A-Za-z]){word}(?![A-Za-z])", re.I), lambda _: NAME_MARK)
+        found.append((re.compile(rf"(?<![A-Za-z]){word}(?![A-Za-z])", re.I), 0, False))
     parts = [p for p in re.split(r"[\s·.•・]+", folded) if re.fullmatch(rf"{_HAN}{{2,}}", p)]
     if len(parts) > 1:
-        for part in parts:
-            text.sub(re.compile(_spaced(part)), lambda _: NAME_MARK)
+        found += [(re.compile(_spaced(part)), 0, False) for part in parts]
     surname, given = split_name(folded)
     whole = re.sub(r"[\s·.•・]+", "", folded)
     if whole and re.fullmatch(rf"{_HAN}+", whole):  # (also a name split_name cannot read)
-        text.sub(re.compile(rf"{_spaced(whole)}\s*{_TITLE}?"), lambda _: NAME_MARK)
+        found.append((re.compile(rf"{_spaced(whole)}\s*{_TITLE}?"), 0, False))
         if surname and given and (spelled := _pinyin(surname + given)):
             reverse = _pinyin(given + surname) or spelled  # Wei Zhang, as on a passport
-            text.sub(re.compile(rf"(?<![A-Za-z])(?:{spelled}|{reverse})(?![A-Za-z])", re.I),
-                     lambda _: NAME_MARK)  # fmt: skip
+            found.append((re.compile(rf"(?<![A-Za-z])(?:{spelled}|{reverse})(?![A-Za-z])", re.I),
+                          0, False))  # fmt: skip
     if not surname:
-        return
+        return found
     s = _spaced(surname)
-    text.sub(re.compile(rf"{s}\s*{_SURNAME_TITLE}|[老小]{s}"), lambda _: NAME_MARK)
+    found.append((re.compile(rf"{s}\s*{_SURNAME_TITLE}|[老小]{s}"), 0, False))
     # 李红说, 客户李红反映: a surname and one or two characters where a name stands.
-    text.sub(re.compile(rf"{s}{_HAN}{{1,2}}(?={_AFTER_NAME})"), lambda _: NAME_MARK)
-    text.sub(re.compile(rf"({_BEFORE_NAME}\s*){s}(?:\s*{_HAN}){{1,2}}(?!{_HAN})"),
-             lambda m: m.group(1) + NAME_MARK)  # fmt: skip
+    found.append((re.compile(rf"{s}(?:(?![{_NOT_GIVEN}]){_HAN}){{1,2}}(?={_AFTER_NAME})"), 0, True))
+    found.append((re.compile(rf"{_BEFORE_NAME}\s*({s}(?:\s*(?![{_NOT_GIVEN}]){_HAN}){{1,2}})"),
+                  1, True))  # fmt: skip
     if not given:
-        return
+        return found
     g = _spaced(given)
     if len(given) > 1:
-        text.sub(re.compile(rf"(?:[小阿老])?(?:{g})+\s*{_TITLE}?"), lambda _: NAME_MARK)
+        found.append((re.compile(rf"(?:[小阿老])?(?:{g})+\s*{_TITLE}?"), 0, False))
         # 小娜, 阿娜 for 娜娜; 小强 for 伟强: a pet name from one of its characters.
-        text.sub(re.compile(rf"[小阿][{re.escape(given)}]"), lambda _: NAME_MARK)
-        return
-    text.sub(re.compile(rf"[小阿老]{g}+\s*{_TITLE}?|{g}{{2,}}\s*{_TITLE}?|{g}\s*{_TITLE}"
-                        rf"|(?<!{_HAN}){g}(?!{_HAN})"), lambda _: NAME_MARK)  # fmt: skip
-    text.sub(re.compile(g), lambda _: OTHER_USE_MARK)
+        found.append((re.compile(rf"[小阿][{re.escape(given)}]"), 0, False))
+        return found
+    found.append((re.compile(rf"[小阿老]{g}+\s*{_TITLE}?|{g}{{2,}}\s*{_TITLE}?|{g}\s*{_TITLE}"
+                             rf"|(?<!{_HAN}){g}(?!{_HAN})"), 0, False))  # fmt: skip
+    return found
 
 
 def names_called(
@@ -347,52 +311,180 @@ def names_called(
     """The full names `texts` give where a name stands (客户李红反映, 李红说, 叫李红) for a
     surname of `names`: the ticket may have only 李女士, yet 李红 is then hers wherever it is
     written (李红的号码…, in another field of the same case too). `read`: the texts are
-    already as read (`_Text.norm`)."""
+    already as read (`_Reading.norm`)."""
     found: dict[str, None] = {}
     for name in names:
         surname = split_name(name)[0]
         if not surname:
             continue
         s = _spaced(surname)
-        placed = re.compile(rf"({s}{_HAN}{{1,2}})(?={_AFTER_NAME})"
+        placed = re.compile(rf"({s}(?:(?![{_NOT_GIVEN}]){_HAN}){{1,2}})(?={_AFTER_NAME})"
                             rf"|{_BEFORE_NAME}\s*({s}(?:\s*{_HAN}){{1,2}})(?!{_HAN})")  # fmt: skip
         for text in texts:
-            for match in placed.finditer(text if read else _Text(text).norm):
+            for match in placed.finditer(text if read else _Reading(text).norm):
                 called = re.sub(r"[\s·.]", "", match.group(1) or match.group(2))
                 called = re.sub(rf"(?:{_AFTER_NAME}|{_SURNAME_TITLE})$", "", called)
-                if len(called) > len(surname):
+                if len(called) > len(surname) and called[:2] not in _NOT_NAMES:
                     found[called] = None
     return tuple(found)
 
 
-def _address_mark(match: re.Match[str]) -> str:
-    """[地址], after what stood before the place and is no part of it (家在, 住在)."""
-    lead = (match.group("road") or match.group("estate") or match.group("place")
-            or match.group("village") or "")  # fmt: skip
-    cut = max(lead.rfind(ch) for ch in _ADDRESS_LEAD) + 1
-    return lead[:cut] + ADDRESS_MARK
+# The most common surnames (about 150, by frequency): a name after a label or a relation word,
+# or before a title, is one of these and one or two characters more.
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
+    "叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎"
+    "贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申"
+    "欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛"
+)
+# Common words that begin with a surname: never read as a name (马上 on a 马女士 ticket, 客户高兴,
+# 用户方便时). Only a guessed name is checked against them, never the ticket's own.
+_STOP_WORDS = """
+马上 马路 高兴 高度 高峰 高速 高额 高于 方便 方面 方式 方案 方法 方向 周末 周一 周二 周三
+周四 周五 周六 周日 周边 周期 周围 周到 黄金 白天 白白 江湖 常常 常用 常规 常见 金额 许多
+许可 李子 于是 于本 于当 于次 于昨 于今 于前 于上 于下 于近 于同 向营 向我 向他 向她 向本
+向客 向工 向上 向厅 向值 向经 向领 程序 程度 安装 安排 安全 安心 安抚 安置 成功 成本 成为
+成员 关于 关注 关闭 关机 关心 关系 关联 包月 包括 包年 单位 单独 单方 万一 明确 明天 明白
+明显 文件 文字 曾经 曾多 曾于 曾在 曾向 曾表 曾来 曾因 曾致 曾打 曾投 曾办 任何 任务 余额
+余下 付费 付款 严重 严格 温度 温馨 康复 施工 齐全 申请 申报 申诉 左右 甘心 宁可 尚未 符合
+舒服 舒适 纪律 凌晨 毕竟 季度 罗列 钱款 范围 夏天 叶子 杜绝 何时 何况 何必 石头 顾及 黎明
+莫名 雷同 龙头 毛病 陆续 章程 焦急 谢谢 宋体 成都 武汉 朱红 孙子 戴上 史上 高兴地 邓白
+"""
+_NOT_NAMES = frozenset(_STOP_WORDS.split())
+# Where a name stands by what stands before it: a label (联系人, 姓名, 户主) or a relation word
+# (他老婆, 其母亲). Then an optional colon and a common surname with one or two characters.
+_LABELS = (
+    "联系人|姓名|名字|户主|机主|客户|用户|顾客|本人|家属|家人|老婆|妻子|丈夫|老公|爱人|儿子|女儿|"
+    "父亲|母亲|爸爸|妈妈|哥哥|姐姐|弟弟|妹妹|朋友|邻居|同事|亲戚|代办人|经办人|联系人为|名叫|叫做"
+)
+# Characters that end a name read after a label (客户王芳再次来电: 王芳, not 王芳再).
+_NOT_GIVEN = (
+    "再又也已在于和与等对向从到今昨去还都就才曾却便把被给让跟同"
+    "及们说讲称来的了是要想因后先很不没仍非"
+)
+_LABELLED = re.compile(
+    rf"(?:{_LABELS})\s*[:]?\s*([{_SURNAMES}](?:(?![{_NOT_GIVEN}]){_HAN}){{1,2}})"
+)
+# 王女士, 李先生: a common surname with a title (not 这位先生, 某女士, 装维老师).
+_SURNAME_TITLED = re.compile(rf"(?<![这那位个名的该])[{_SURNAMES}]\s*(?:{_HONORIFIC})")
+# A date of birth: 出生于1985年3月2日, 生日是3月2号, 出生日期:1985-03-02, 生于一九八五年.
+_DAY_DIGIT = rf"(?:{_DIGIT}|十)"
+_BIRTH = re.compile(
+    r"(?:出生日期|出生年月|出生于|出生在|出生|生日|生于)\s*[是为:]?\s*"
+    rf"({_DIGIT}{{2,4}}\s*(?:年|[-./])\s*(?:{_DAY_DIGIT}{{1,2}}\s*(?:月|[-./]|$)"
+    rf"\s*(?:{_DAY_DIGIT}{{1,3}}\s*[日号]?)?)?|{_DAY_DIGIT}{{1,2}}\s*月\s*{_DAY_DIGIT}{{1,3}}\s*[日号]?)"
+)
+# A room or house number: 富力中心2301房, 1201室, 502户, 1502号房 (not 约300户, 共120户: counted).
+_ROOM = re.compile(r"(?<![0-9])[0-9]{3,5}\s*(?:号房|房|室|户)")
+_COUNTED = re.compile(r"(?:约|共|近|超过|超|达|涉及|影响|有|计|余|多|计有)\s*$")
 
 
-def redact(text: str, names: tuple[str, ...] = (), numbers: tuple[str, ...] = ()) -> str:
-    """`text` without the customer's `names` (see `_mask_name`), the ticket's own `numbers`
-    (its contact phone and service number, in any case, width or spacing), e-mails (also
-    obfuscated), street addresses (any numerals) and account-like tokens (letters and digits,
-    6 or more, dashes between them), and with every run of 7+ digits (a phone, a bank
-    account, an ID; in any separators or in Chinese numerals) and the tail of a number
-    (尾号5678) masked; anyone called 某先生/某女士 is 客户."""
-    page = _Text(text)
+@dataclass(frozen=True)
+class Finding:
+    """Personal data at [start, end) of the text as written: `kind` names what (name, phone,
+    number, tail, email, im, address, account, birth, room) and `found` is it as shown."""
+
+    start: int
+    end: int
+    kind: str
+    found: str
+
+
+class _Reading:
+    """The text as read (`norm`) and, for each of its characters, where it is in the text as
+    written (invisible characters are left out of the reading)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.where = [i for i, ch in enumerate(text) if not _invisible(ch)]
+        self.norm = "".join(_read(text[i]) for i in self.where)
+
+    def finding(self, start: int, end: int, kind: str) -> Finding:
+        first, last = self.where[start], self.where[end - 1] + 1
+        return Finding(first, last, kind, _shown(self.text[first:last]).strip())
+
+
+def _guessed_no_name(norm: str) -> bool:
+    return re.sub(r"\s", "", norm)[:2] in _NOT_NAMES
+
+
+def _any(_: re.Match[str]) -> bool:
+    return True
+
+
+def _not_a_word(group: int) -> Callable[[re.Match[str]], bool]:
+    """A guessed name is a finding unless it begins with a common word (马上, 高兴)."""
+    return lambda match: not _guessed_no_name(match.group(group))
+
+
+def labelled_names(texts: Iterable[str]) -> tuple[str, ...]:
+    """The names `texts` give after a label or a relation word (联系人王芳, 姓名:王芳, 他老婆
+    李梅): the ticket's texts teach the check what its customer is called."""
+    found: dict[str, None] = {}
+    for text in texts:
+        for match in _LABELLED.finditer(_Reading(text).norm):
+            if not _guessed_no_name(match.group(1)):
+                found[re.sub(r"\s", "", match.group(1))] = None
+    return tuple(found)
+
+
+def find_personal_data(
+    text: str,
+    names: tuple[str, ...] = (),
+    numbers: tuple[str, ...] = (),
+    known: Iterable[str] = (),
+) -> list[Finding]:
+    """Where `text` holds personal data, in order, none inside another: the customer's `names`
+    (see `_name_patterns`, and the full names the ticket's texts `known` give where a name
+    stands: 客户李红反映, 联系人李红), the ticket's own `numbers` (its contact phone and
+    service number, in any case, width, spacing or numerals), e-mails (also obfuscated), IM
+    ids, street addresses (any numerals), room numbers, account-like tokens, any run of 7+
+    digits (in any separators or Chinese numerals) that is not a date, time or amount, the
+    tail of a number (尾号5678), a date of birth, a common surname with a title (王女士) and
+    a name after a label or a relation word (联系人王芳, 他老婆李梅)."""
+    page = _Reading(text)
+    norm = page.norm
+    spans: list[tuple[int, int, str]] = []
+
+    def add(pattern: re.Pattern[str], kind: str, group: int = 0,
+            keep: Callable[[re.Match[str]], bool] = _any) -> None:  # fmt: skip
+        for match in pattern.finditer(norm):
+            start, end = match.span(group)
+            if end > start and keep(match):
+                spans.append((start, end, kind))
+
     for number in numbers:
         if own := _own_number(number):
-            page.sub(own, lambda m: "*" * len(re.sub(_GAP, "", m.group())))
-    page.sub(_EMAIL, lambda m: m.group("lead") + EMAIL_MARK)
-    page.sub(_BARE_EMAIL, lambda m: m.group("lead") + EMAIL_MARK)
-    page.sub(_IM_ID, lambda m: m.group(1) + "*" * len(m.group(2)))
-    page.sub(_ADDRESS, _address_mark)
-    page.sub(_ACCOUNT, lambda _: ACCOUNT_MARK)
-    page.sub(_SPACED_ACCOUNT, lambda _: ACCOUNT_MARK)
-    page.sub(_TAIL, _tail_mark)
-    page.sub(_NUMBER, _number_mark)
-    for name in (*names, *names_called([page.norm], names, read=True)):
-        _mask_name(page, name)
-    page.sub(_ANY_TITLED, lambda _: NAME_MARK)
-    return page.text
+            add(own, "phone")
+    add(_EMAIL, "email")
+    add(_BARE_EMAIL, "email")
+    add(_IM_ID, "im", 2)
+    for match in _ADDRESS.finditer(norm):
+        lead = (match.group("road") or match.group("estate") or match.group("place")
+                or match.group("village") or "")  # fmt: skip
+        cut = max(lead.rfind(ch) for ch in _ADDRESS_LEAD) + 1
+        spans.append((match.start() + cut, match.end(), "address"))
+    add(_ACCOUNT, "account")
+    add(_SPACED_ACCOUNT, "account")
+    for match in _TAIL.finditer(norm):
+        group = 3 if match.group(1) else 6
+        spans.append((*match.span(group), "tail"))
+    add(_NUMBER, "number", keep=_is_number)
+    add(_BIRTH, "birth", 1)
+    add(_ROOM, "room", keep=lambda m: not _COUNTED.search(norm[max(0, m.start() - 6) : m.start()]))
+    every = (*names, *names_called([norm, *known], names, read=False), *labelled_names([text]),
+             *labelled_names(known))  # fmt: skip
+    for name in dict.fromkeys(every):
+        for pattern, group, guessed in _name_patterns(name):
+            add(pattern, "name", group, _not_a_word(group) if guessed else _any)
+    add(_SURNAME_TITLED, "name")
+    # Overlapping spans (an e-mail whose local part reads as an account too) are one finding,
+    # of the kind found first.
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    merged: list[list[int | str]] = []
+    for start, end, kind in spans:
+        if merged and start < int(merged[-1][1]):
+            merged[-1][1] = max(int(merged[-1][1]), end)
+        else:
+            merged.append([start, end, kind])
+    return [page.finding(int(start), int(end), str(kind)) for start, end, kind in merged]

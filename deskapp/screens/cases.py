@@ -1,9 +1,10 @@
 """案例库: the cases managers marked (K in a closed ticket's detail), for everyone to learn
 from and for the morning meeting (早班会案例分析). Found by category (the cause tree's first
 two levels) and words, a page at a time read from SQL; the case under the cursor shows its
-lesson, what the customer said and the outcome, with the customer's personal data left out
-(the service redacts it). Ctrl+E writes the meeting's page to the export folder (a duty or
-hall manager's: the service refuses and audits anyone else)."""
+summary, its lesson and the ticket's facts, as the page prints them (never what was typed on
+the ticket). A case whose stored text holds personal data is marked (⚠) and its text withheld
+until a manager edits it (E). Ctrl+E writes the meeting's page to the export folder (a duty
+or hall manager's: the service refuses and audits anyone else)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,11 @@ from deskapp.domain.timefmt import format_local
 from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
 from deskapp.screens.boundary import desk_work
+from deskapp.screens.case_dialog import case_dialog
 from deskapp.screens.desk_app import desk_app, signed_in_actor
 from deskapp.screens.keys import keyed
 from deskapp.screens.search import fit
+from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.screens.widgets.confirm import ConfirmScreen
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.mode_screen import ModeScreen
@@ -38,9 +41,12 @@ from deskapp.services.cases import (
     CasePage,
     CaseView,
     case_categories,
+    case_facts,
     case_page,
+    edit_case,
     export_cases,
     retire_case,
+    shown_text,
 )
 from deskapp.services.desk import Desk
 
@@ -62,6 +68,9 @@ class CasesScreen(ModeScreen):
             # deleted; the ticket may be marked again): the second of two cases of one ticket
             # marked on two terminals apart, which the conflicts tab points here for.
             Binding("ctrl+d", "retire", t("cases.retire")),
+            # A manager rewrites the summary and lesson of the case under the cursor (a case
+            # marked before the summary existed, or one whose text the page withholds).
+            Binding("e", "edit", t("cases.edit")),
         ],
     )
     DEFAULT_CSS = """
@@ -69,7 +78,7 @@ class CasesScreen(ModeScreen):
     CasesScreen #cases-category { width: 30; }
     CasesScreen #cases-words { width: 1fr; }
     CasesScreen #cases-table { height: 1fr; }
-    CasesScreen #cases-detail { height: auto; max-height: 8; padding: 0 1; }
+    CasesScreen #cases-detail { height: auto; max-height: 9; padding: 0 1; }
     CasesScreen #cases-line { padding: 0 1; color: $text-muted; }
     """
 
@@ -132,7 +141,8 @@ class CasesScreen(ModeScreen):
             table.add_row(
                 format_local(case.received_at, self.desk.tz)[:10], fit(case.category, 10),
                 fit(below, 22), ("" if case.in_force else t("cases.not_in_force"))
-                + printable(case.lesson).replace("\n", " "), key=str(i),
+                + (t("cases.withheld_mark") if case.withheld else "")
+                + printable(shown_text(case, "lesson")).replace("\n", " "), key=str(i),
             )  # fmt: skip
         line = self.query_one("#cases-line", Static)
         if page.rows:
@@ -148,9 +158,9 @@ class CasesScreen(ModeScreen):
         detail.display = case is not None
         if case is not None:
             detail.update("\n".join((
-                t("cases.lesson", text=printable(case.lesson)),
-                t("cases.said", text=printable(case.content)),
-                t("cases.outcome", text=printable(case.outcome)),
+                t("cases.summary", text=printable(shown_text(case, "summary"))),
+                t("cases.lesson", text=printable(shown_text(case, "lesson"))),
+                *case_facts(self.desk, case),
             )))  # fmt: skip
 
     @on(DataTable.RowHighlighted, "#cases-table")
@@ -181,7 +191,7 @@ class CasesScreen(ModeScreen):
             self.load(max(0, page.offset - CASE_PAGE))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("export", "retire"):  # the managers' (the service says so too)
+        if action in ("export", "retire", "edit"):  # the managers' (the service says so too)
             actor = desk_app(self).actor
             return actor is not None and allowed(actor, Permission.MARK_CASE)
         return True
@@ -209,6 +219,27 @@ class CasesScreen(ModeScreen):
         # Asked first (issue 18): one key used to take the case out of the library at once.
         body = t("cases.confirm_retire", ticket_no=case.ticket_no, lesson=printable(case.lesson))
         self.app.push_screen(ConfirmScreen(t("cases.retire"), body), answer)
+
+    def action_edit(self) -> None:
+        """E: the summary and the lesson of the case under the cursor, in the dialog K marks
+        with (checked when saved; Esc asks before dropping what was typed)."""
+        page = self.current
+        row = self.query_one("#cases-table", DataTable).cursor_row
+        if page is None or not 0 <= row < len(page.rows):
+            return
+        case = page.rows[row]
+        desk, actor = self.desk, signed_in_actor(self)
+        spec = case_dialog(t("cases.edit"), case.summary, case.lesson)
+
+        def submit(values: dict[str, str]) -> None:
+            edit_case(desk, actor, case.id, values["summary"], values["lesson"])
+
+        def done(saved: bool | None) -> None:
+            if saved:
+                self.notify(t("cases.edited"))
+                self.reload_on_return()
+
+        self.app.push_screen(ActionDialog(spec, submit), done)
 
     # Its own group: the screen's read on coming back from the question is exclusive in
     # "cases" and would cancel a retirement started in that group before it ran.

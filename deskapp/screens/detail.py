@@ -16,6 +16,7 @@ from deskapp.domain.permissions import Permission, allowed
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.screens.boundary import WorkBoundary, desk_work
+from deskapp.screens.case_dialog import case_dialog
 from deskapp.screens.desk_app import desk_app, signed_in_actor
 from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
@@ -210,12 +211,11 @@ class DetailScreen(WorkBoundary, Screen[None]):
         if not allowed(actor, Permission.MARK_CASE):
             self.notify(t("detail.case_not_allowed"), severity="warning", timeout=6)
             return
-        # A lesson takes a while to write: Esc asks before dropping it (issue 18).
-        lesson = FieldSpec("lesson", t("detail.case_lesson"), "area")
-        spec = DialogSpec(t("detail.case_key"), [lesson])
+        # The texts take a while to write: Esc asks before dropping them (issue 18).
+        spec = case_dialog(t("detail.case_key"))
 
         def submit(values: dict[str, Any]) -> None:
-            mark_case(desk, actor, self.complaint_id, values["lesson"])
+            mark_case(desk, actor, self.complaint_id, values["lesson"], values["summary"])
 
         self.app.push_screen(ActionDialog(spec, submit), self._reload)
 

@@ -1,6 +1,9 @@
-"""案例库 (issue 18): a manager marks a closed ticket as a teaching case with a short lesson;
-cases are found by category (and words of the lesson) and exported as a page for the morning
-meeting (早班会案例分析) with the customer's personal data left out (domain/cases.py)."""
+"""案例库 (issue 18): a manager marks a closed ticket as a teaching case with a summary (案情概述)
+and a short lesson (经验教训), both written for the page and refused when they hold personal
+data (deskapp/domain/cases.py); cases are found by category and by words of their labels,
+summary and lesson, and exported as a page for the morning meeting (早班会案例分析). The page
+leaves personal data out by construction: it never prints what was typed on the ticket, only
+its structured facts and the manager's two texts, checked again when the page is made."""
 
 from __future__ import annotations
 
@@ -12,11 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from deskapp.domain.cases import names_called, redact
+from deskapp.domain.cases import find_personal_data
 from deskapp.domain.clean_input import check_clean
 from deskapp.domain.enums import Status
-from deskapp.domain.errors import RuleViolation
+from deskapp.domain.errors import FieldError, RuleViolation
+from deskapp.domain.indicators import escalated_by_customer
 from deskapp.domain.intake_rules import check_text
+from deskapp.domain.money import format_yuan, from_fen
 from deskapp.domain.permissions import Permission
 from deskapp.domain.repeat import matter_of
 from deskapp.domain.status import ACTIVE
@@ -24,24 +29,55 @@ from deskapp.domain.timefmt import format_local, local_day
 from deskapp.paths import write_export
 from deskapp.services.audit import enforce
 from deskapp.services.desk import Actor, Desk
-from deskapp.store.models import Complaint, TeachingCase
+from deskapp.store.models import Complaint, Refund, TeachingCase
 
 LESSON_LIMIT = 1000
+SUMMARY_LIMIT = 1000
 
 
-def mark_case(desk: Desk, actor: Actor, complaint_id: str, lesson: str) -> TeachingCase:
-    """A duty or hall manager marks a closed ticket as a case (refused and audited for
-    anyone else; a ticket still open is refused in words)."""
+def _personal_data(c: Complaint, text: str) -> list[tuple[int, str, str]]:
+    """Where `text` (a summary or a lesson of a case of `c`) holds personal data, as (place
+    counted from 1, what, kind): the ticket's name, phone and service number, and the names
+    its own texts give (客户李红反映, 联系人李红), are looked for besides any personal data."""
+    known = (c.content, c.demand, c.outcome, c.severity_reason, c.responsible_note)
+    found = find_personal_data(text, (c.customer_name,), (c.contact_phone, c.service_number),
+                               known)  # fmt: skip
+    return [(f.start + 1, f.found, f.kind) for f in found]
+
+
+def _check_texts(c: Complaint, summary: str, lesson: str) -> None:
+    """Both written, within their length, storable, and without personal data: the page is
+    shown to the whole hall. A finding refuses in words at its field (what, where); nothing is
+    rewritten."""
+    errors: list[FieldError] = []
+    for field, text, limit in (("summary", summary, SUMMARY_LIMIT),
+                               ("lesson", lesson, LESSON_LIMIT)):  # fmt: skip
+        error = check_text(field, text, required=True, max_len=limit, multiline=True)
+        if error is None and (found := _personal_data(c, text)):
+            at, what, kind = found[0]
+            error = FieldError(field, "error.case.personal_data",
+                               {"part": field, "at": at, "found": what, "data_kind": kind,
+                                "others": len(found) - 1})  # fmt: skip
+        if error is not None:
+            errors.append(error)
+    if errors:
+        raise RuleViolation(errors)
+
+
+def mark_case(
+    desk: Desk, actor: Actor, complaint_id: str, lesson: str, summary: str
+) -> TeachingCase:
+    """A duty or hall manager marks a closed ticket as a case with the summary and the lesson
+    written for the page (refused and audited for anyone else; a ticket still open, a text
+    missing or holding personal data refused in words at its field)."""
     enforce(desk, actor, Permission.MARK_CASE, subject=complaint_id)
-    error = check_text("lesson", lesson, required=True, max_len=LESSON_LIMIT, multiline=True)
-    if error:
-        raise RuleViolation([error])
     with desk.write(actor.id) as session:
         complaint = session.get(Complaint, complaint_id)
         if complaint is None:
             raise RuleViolation.single("complaint", "error.complaint.unknown")
         if Status(complaint.status) in ACTIVE:
             raise RuleViolation.single("status", "error.case.not_closed")
+        _check_texts(complaint, summary, lesson)
         cases = list(
             session.scalars(
                 sa.select(TeachingCase).where(col(TeachingCase.complaint_id) == complaint.id)
@@ -60,10 +96,28 @@ def mark_case(desk: Desk, actor: Actor, complaint_id: str, lesson: str) -> Teach
         # Unique while in the library: the one merge rule of unique values settles two
         # terminals that marked the same ticket apart (deskapp/sync/unique.py).
         case = TeachingCase(complaint_id=complaint.id, category=matter_of(complaint.cause_code),
-                            lesson=lesson.strip(), marked_by=actor.id,
+                            lesson=lesson.strip(), summary=summary.strip(), marked_by=actor.id,
                             marked_at=desk.clock.now(), case_key=complaint.id)  # fmt: skip
         session.add(case)
     return case
+
+
+def edit_case(desk: Desk, actor: Actor, case_id: str, summary: str, lesson: str) -> None:
+    """A duty or hall manager rewrites an unretired case's summary and lesson (refused and
+    audited for anyone else), checked as when marked: how a case marked before the summary
+    existed, or one whose text the page withholds, is put right."""
+    enforce(desk, actor, Permission.MARK_CASE, subject=case_id)
+    with desk.write(actor.id) as session:
+        case = session.get(TeachingCase, case_id)
+        if case is None or case.retired_at is not None:
+            raise RuleViolation.single("case", "error.case.unknown")
+        complaint = session.get(Complaint, case.complaint_id)
+        if complaint is None:
+            raise RuleViolation.single("complaint", "error.complaint.unknown")
+        _check_texts(complaint, summary, lesson)
+        # The change log holds only the fields whose value changed: an edit of the lesson on
+        # one terminal and of the summary on another both stand after the merge.
+        case.summary, case.lesson = summary.strip(), lesson.strip()
 
 
 def retire_case(desk: Desk, actor: Actor, case_id: str) -> None:
@@ -97,21 +151,36 @@ def _earlier_unretired() -> sa.ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class CaseView:
+    """A case as the library and the page show it: the ticket's structured facts and the
+    manager's two texts; never what was typed on the ticket, never a name or a number."""
+
     id: str
-    ticket_no: str
+    ticket_no: str  # for the manager retiring it on the screen; never on the page
     category: str  # the category's name
-    cause: str  # the cause path's label
+    cause: str  # the cause path's label (level 4 when set at close)
     channel: str
     severity: str
     received_at: datetime
-    content: str  # personal data left out
-    demand: str
-    outcome: str
+    closed_at: datetime | None
+    working_days: str  # receipt to close, in working days ("2.5"); "" if not closed
+    flags: tuple[str, ...]  # keys of the case.flag_* words (重复投诉, 批量投诉…)
+    party: str  # the responsible party as a kind or a department's name; "" if none
+    refund: str  # the refunds' total in yuan ("40.00"); "" if none
+    satisfaction: str  # the satisfaction key; "" if none
+    reopen_count: int
+    summary: str  # as stored; printed only when `summary_ok`
     lesson: str
+    summary_ok: bool = True  # False: the stored text has a finding (marked before the check)
+    lesson_ok: bool = True
     # False for a case of a ticket with an unretired case marked before it (two marked on two
     # terminals apart, a sync conflict): the morning page leaves it out until a manager
     # retires it or the earlier one.
     in_force: bool = True
+
+    @property
+    def withheld(self) -> bool:
+        """A text the page leaves out: the library marks the case for a manager to edit."""
+        return not (self.summary_ok and self.lesson_ok)
 
 
 CASE_PAGE = 50  # rows on the cases screen at a time, read from SQL
@@ -173,39 +242,98 @@ def _cases_query(
 
 
 def _matching(views: list[CaseView], words: str) -> list[CaseView]:
-    """The cases with `words` in the lesson, the complaint, the demand or the outcome as the
-    page shows them, personal data left out: searching the raw texts would tell anyone whether
-    a given phone, account, e-mail or address is a case's customer."""
+    """The cases with `words` in the category, the cause, the summary or the lesson as the
+    page shows them: never the ticket's texts or names, so searching a customer's name, phone
+    or address finds nothing."""
     needle = words.strip().casefold()
     if not needle:
         return views
     return [v for v in views
             if any(needle in text.casefold()
-                   for text in (v.lesson, v.content, v.demand, v.outcome))]  # fmt: skip
+                   for text in (v.category, v.cause, v.summary if v.summary_ok else "",
+                                v.lesson if v.lesson_ok else ""))]  # fmt: skip
 
 
-def _view(desk: Desk, case: TeachingCase, c: Complaint, in_force: bool) -> CaseView:
+_FLAGS = (("is_repeat", "repeat"), ("is_batch", "batch"), ("hidden_risk", "hidden_risk"),
+          ("no_fault", "no_fault"), ("solved_on_spot", "on_spot"),
+          ("internal", "internal"))  # fmt: skip
+
+
+def case_flags(desk: Desk, c: Complaint) -> tuple[str, ...]:
+    """The ticket's flags as the page words them (keys of case.flag_*)."""
+    flags = [key for field, key in _FLAGS if getattr(c, field)]
+    floors = {channel.value: s for channel, s in desk.refdata.settings.severity_floor.items()}
+    if escalated_by_customer(c.severity, c.claimed_to, c.channel, floors):
+        flags.append("escalated")  # 升级投诉 as the indicator counts it
+    if c.claimed_to:
+        flags.append("claimed")
+    return tuple(flags)
+
+
+def _party(desk: Desk, c: Complaint) -> str:
+    """The responsible party as a kind, a department by its name; never a staff member's
+    name nor the words on a third party (typed)."""
+    from deskapp.i18n import t
+
+    if not c.responsible_kind:
+        return ""
+    if c.responsible_kind == "department" and (dept := desk.refdata.departments.get(
+            c.responsible_ref)):  # fmt: skip
+        return dept.name
+    return t(f"responsible_kind.{c.responsible_kind}")
+
+
+def _view(
+    desk: Desk, case: TeachingCase, c: Complaint, in_force: bool, refund_fen: int = 0
+) -> CaseView:
     causes = desk.refdata.causes
-    # 李女士's case: the full name her texts give (客户李红反映) is masked in every field.
-    texts = (c.content, c.demand, c.outcome, case.lesson)
-    names = (c.customer_name, *names_called(texts, (c.customer_name,)))
-    numbers = (c.contact_phone, c.service_number)
+    code = c.cause_code_l4 or c.cause_code
+    days = ""
+    if c.closed_at is not None:
+        span = desk.refdata.work_calendar_for(desk.tz).working_days_between(
+            c.received_at, c.closed_at)  # fmt: skip
+        taken = max(0.0, float(span.days))
+        days = f"{taken:.1f}" if taken >= 0.1 else "<0.1"  # closed at once: not "0.0"
     return CaseView(
         id=case.id, ticket_no=c.ticket_no,
         category=causes.path(case.category).name if case.category in causes else case.category,
-        cause=causes.path(c.cause_code).label if c.cause_code in causes else c.cause_code,
+        cause=causes.path(code).label if code in causes else code,
         channel=c.channel, severity=c.severity, received_at=c.received_at,
-        content=redact(c.content, names, numbers), demand=redact(c.demand, names, numbers),
-        outcome=redact(c.outcome, names, numbers), lesson=redact(case.lesson, names, numbers),
+        closed_at=c.closed_at, working_days=days, flags=case_flags(desk, c), party=_party(desk, c),
+        refund=format_yuan(from_fen(refund_fen)) if refund_fen else "",
+        satisfaction=c.satisfaction or "", reopen_count=c.reopen_count,
+        summary=case.summary, lesson=case.lesson,
+        # Checked again at render: a case marked before the check, or synced from an older
+        # terminal, is not printed as it is.
+        summary_ok=not _personal_data(c, case.summary),
+        lesson_ok=not _personal_data(c, case.lesson),
         in_force=bool(in_force),
     )  # fmt: skip
+
+
+def _refunds(desk: Desk, complaint_ids: list[str]) -> dict[str, int]:
+    """The refunds' total (fen) of each ticket of a page, in one read."""
+    if not complaint_ids:
+        return {}
+    with desk.read() as session:
+        rows = session.execute(
+            sa.select(col(Refund.complaint_id), sa.func.sum(col(Refund.amount_fen)))
+            .where(col(Refund.complaint_id).in_(complaint_ids))
+            .group_by(col(Refund.complaint_id))
+        ).all()
+    return {cid: int(total or 0) for cid, total in rows}
+
+
+def _views(desk: Desk, rows: list[tuple[TeachingCase, Complaint, bool]]) -> list[CaseView]:
+    refunds = _refunds(desk, [c.id for _case, c, _force in rows])
+    return [_view(desk, case, c, force, refunds.get(c.id, 0)) for case, c, force in rows]
 
 
 def find_cases(desk: Desk, category: str = "", words: str = "") -> list[CaseView]:
     """Every case matching (newest first): for the morning meeting's page, which is short."""
     with desk.read() as session:
         rows = session.execute(_cases_query(desk, category, words)).all()
-    return _matching([_view(desk, case, c, force) for case, c, force in rows], words)
+    return _matching(_views(desk, [(case, c, force) for case, c, force in rows]), words)
 
 
 def case_page(
@@ -223,26 +351,64 @@ def case_page(
     query = _cases_query(desk, category, words).offset(offset).limit(limit + 1)
     with desk.read() as session:
         rows = session.execute(query).all()
-    views = [_view(desk, case, c, force) for case, c, force in rows[:limit]]
+    views = _views(desk, [(case, c, force) for case, c, force in rows[:limit]])
     return CasePage(rows=views, offset=offset, has_more=len(rows) > limit)
 
 
+def case_facts(desk: Desk, case: CaseView) -> list[str]:
+    """The ticket's structured facts in words, for the page and the library: dates and time
+    taken, channel, severity, flags, responsible party, refund, satisfaction, reopenings."""
+    from deskapp.i18n import t
+
+    received = format_local(case.received_at, desk.tz)[:10]
+    closed = format_local(case.closed_at, desk.tz)[:10] if case.closed_at else ""
+    lines = [t("cases.facts_dates", received=received, closed=closed or "-",
+               days=case.working_days or "-"),
+             t("cases.facts_kind", channel=t(f"channel.{case.channel}"),
+               severity=t(f"severity.{case.severity}"),
+               flags="、".join(t(f"cases.flag_{f}") for f in case.flags) or "-")]  # fmt: skip
+    closing = []
+    if case.party:
+        closing.append(t("cases.facts_party", party=case.party))
+    if case.refund:
+        closing.append(t("cases.facts_refund", amount=case.refund))
+    if case.satisfaction:
+        closing.append(t("cases.facts_satisfaction",
+                         satisfaction=t(f"satisfaction.{case.satisfaction}")))  # fmt: skip
+    if case.reopen_count:
+        closing.append(t("cases.facts_reopened", count=case.reopen_count))
+    if closing:
+        lines.append("  ".join(closing))
+    return lines
+
+
+def shown_text(case: CaseView, part: str) -> str:
+    """The summary or the lesson as the page prints it: withheld when it holds personal data,
+    said to be missing when empty (a case marked before the summary existed)."""
+    from deskapp.i18n import t
+
+    text, ok = (
+        (case.summary, case.summary_ok) if part == "summary" else (case.lesson, case.lesson_ok)
+    )
+    if not ok:
+        return t("cases.withheld")
+    return text if text.strip() else t(f"cases.missing_{part}")
+
+
 def morning_page(desk: Desk, cases: list[CaseView]) -> str:
-    """The page for the morning meeting (早班会案例分析): each case with its cause, what the
-    customer said and wanted, the outcome and the lesson; no name, no number, no ticket."""
+    """The page for the morning meeting (早班会案例分析): each case with its category and cause,
+    its facts from the ticket's fields, and the manager's summary and lesson. Nothing typed
+    on the ticket, no name, no number, no ticket number, no staff member."""
     from deskapp.i18n import t
 
     today = local_day(desk.clock.now(), desk.tz)
     lines = [f"早班会案例分析 {today.isoformat()}(共 {len(cases)} 例)", ""]
     for i, case in enumerate(cases, start=1):
+        lines += [f"案例 {i}  {case.category} · {case.cause}"]
+        lines += [f"  {line}" for line in case_facts(desk, case)]
         lines += [
-            f"案例 {i}  {case.category} · {case.cause}",
-            f"  受理:{format_local(case.received_at, desk.tz)[:10]}  渠道:"
-            f"{t(f'channel.{case.channel}')}  级别:{t(f'severity.{case.severity}')}",
-            f"  客户反映:{case.content}",
-            f"  客户诉求:{case.demand}",
-            f"  处理结果:{case.outcome}",
-            f"  经验教训:{case.lesson}",
+            f"  {t('cases.summary', text=shown_text(case, 'summary'))}",
+            f"  {t('cases.lesson', text=shown_text(case, 'lesson'))}",
             "",
         ]
     return "\n".join(lines)

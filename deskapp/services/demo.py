@@ -260,6 +260,23 @@ _CASE_LESSONS = (
     "先复述客户诉求再解释规则,客户情绪明显缓和",
     "当场查清原因并逐项说明,客户接受处理结果,未再升级",
 )
+# What the page prints of each case besides the ticket's facts, by the ticket's cause (the
+# tickets marked depend on the demo's size): written for the meeting, with no name, number or
+# address (the service refuses those). Any other cause: a summary from its label.
+_CASE_SUMMARIES = {
+    "TARIFF.PLAN.UNCLEAR": "客户来厅反映所用套餐的资费与办理时的介绍不一致,要求按当时的承诺执行。"
+    "处理人调出办理记录逐项核对,当场说明差异并按承诺处理",
+    "BILLINFO.BILL.UNCLEAR": "客户反映上月账单多出一笔国际漫游费,称本人没有出境。"
+    "处理人当场调取详单核实,逐项说明,按规定处理多收的费用",
+}
+
+
+def _case_summary(desk: Desk, cause_code: str) -> str:
+    if found := _CASE_SUMMARIES.get(cause_code):
+        return found
+    causes = desk.refdata.causes
+    what = causes.path(cause_code).names[-1] if cause_code in causes else "业务"
+    return f"客户来厅反映“{what}”的问题。处理人当场核实原因,逐项说明,按规定处理"
 
 
 def _batch_and_case(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime) -> None:
@@ -289,16 +306,16 @@ def _batch_and_case(desk: Desk, clock: FrozenClock, chain: _Chain, now: datetime
     )
     _open_outage(desk, clock, chain, now)
     with desk.read() as session:
-        closed = session.scalars(
-            sa.select(col(Complaint.id))
+        closed = session.execute(
+            sa.select(col(Complaint.id), col(Complaint.cause_code))
             .where(col(Complaint.status).in_(("closed", "visited")))
             .order_by(col(Complaint.closed_at))
             .limit(2)
         ).all()
     # Two cases (the demo), so the case library (Ctrl+\) has a list to search.
-    for hours, complaint_id, lesson in zip((2, 1), closed, _CASE_LESSONS, strict=False):
+    for hours, (complaint_id, cause), lesson in zip((2, 1), closed, _CASE_LESSONS, strict=False):
         clock.set(now - timedelta(hours=hours))
-        mark_case(desk, manager, complaint_id, lesson)
+        mark_case(desk, manager, complaint_id, lesson, _case_summary(desk, cause))
     clock.set(now)
 
 

@@ -112,12 +112,17 @@ def upsert_tuples(
 
 
 def converters(
-    conn: sa.Connection, table: sa.Table, keys: Iterable[str], *, iso_times: bool = False
+    conn: sa.Connection | sa.Dialect,
+    table: sa.Table,
+    keys: Iterable[str],
+    *,
+    iso_times: bool = False,
 ) -> list[Callable[[Any], Any] | None]:
-    """Each column's own conversion to what the DB-API stores (None: stored as given).
+    """Each column's own conversion to what the DB-API stores (None: stored as given), for a
+    connection or its dialect (an import's worker process has no connection, issue 22).
     `iso_times`: the UTC date-time columns are given as ISO 8601 text (a change's fields)
     rather than datetimes; on SQLite they are rewritten to the stored form directly."""
-    dialect = conn.dialect
+    dialect = conn if isinstance(conn, sa.Dialect) else conn.dialect
 
     def convert(key: str) -> Callable[[Any], Any] | None:
         column_type = table.c[key].type
@@ -147,23 +152,47 @@ def insert_dicts(
     if not rows:
         return 0
     keys = list(rows[0])
+    params = dict_tuples(conn, table, keys, rows, iso_times=iso_times)
+    return insert_tuples(conn, table, keys, params, or_ignore=or_ignore)
+
+
+def dict_tuples(
+    conn: sa.Connection | sa.Dialect,
+    table: sa.Table,
+    keys: Sequence[str],
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    iso_times: bool = False,
+) -> list[Sequence[Any]]:
+    """Rows given as dicts, as the tuples in `keys` order that `insert_tuples` writes (each
+    column's own conversion)."""
+    values_of = row_values(conn, table, keys, iso_times=iso_times)
+    return [tuple(values_of(row)) for row in rows]
+
+
+def row_values(
+    conn: sa.Connection | sa.Dialect,
+    table: sa.Table,
+    keys: Sequence[str],
+    *,
+    iso_times: bool = False,
+) -> Callable[[Mapping[str, Any]], list[Any]]:
+    """A row given as a dict -> its values in `keys` order, as `insert_tuples` writes them
+    (each column's own conversion): the conversions looked up once, for many rows."""
     # Only the columns that have a conversion are touched, each row's values taken in one
     # call: per value, a generator step cost more than the conversions (issue 22's import).
     converted = [(i, p) for i, p in enumerate(converters(conn, table, keys, iso_times=iso_times))
                  if p is not None]  # fmt: skip
     take = itemgetter(*keys)
-    params: list[Sequence[Any]] = []
-    for row in rows:
-        values = take(row)
-        if len(keys) == 1:
-            values = (values,)
-        if converted:
-            changed = list(values)
-            for i, process in converted:
-                changed[i] = process(changed[i])
-            values = tuple(changed)
-        params.append(values)
-    return insert_tuples(conn, table, keys, params, or_ignore=or_ignore)
+    one = len(keys) == 1
+
+    def values_of(row: Mapping[str, Any]) -> list[Any]:
+        values = [take(row)] if one else list(take(row))
+        for i, process in converted:
+            values[i] = process(values[i])
+        return values
+
+    return values_of
 
 
 def _sqlite_utc(moment: datetime | None) -> str | None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from enum import Enum, IntEnum
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -121,7 +122,8 @@ def _capture_changes(session: Session, flush_context: Any, instances: Any) -> No
     if not changes:
         return
     logged = [
-        (str(type(obj).__tablename__), str(obj.id), op, fields) for obj, op, fields in changes
+        (str(type(obj).__tablename__), str(obj.id), op, encode_fields(fields))
+        for obj, op, fields in changes
     ]
     connection = _log(session, logged)
     # Open the store's write gate for this flush only (closed again after it, or on error).
@@ -129,17 +131,16 @@ def _capture_changes(session: Session, flush_context: Any, instances: Any) -> No
     connection.execute(sa.insert(ChangeLog), _log_rows(session, logged))
 
 
-def _log(session: Session, changes: list[tuple[str, str, str, dict[str, Any]]]) -> sa.Connection:
+def _log(session: Session, changes: list[tuple[str, str, str, str]]) -> sa.Connection:
     if not session.info.get(ACTOR_KEY) or session.info.get(CLOCK_KEY) is None:
         raise UnloggedWriteError("a record write needs a unit of work with an actor and a clock")
     return session.connection()
 
 
-def _log_rows(
-    session: Session, changes: list[tuple[str, str, str, dict[str, Any]]]
-) -> list[dict[str, Any]]:
-    """The change log's rows for (entity, entity id, op, fields) changes of this unit of work:
-    one stamp, consecutive sequence numbers, the actor and the clock of `Desk.write`."""
+def _log_rows(session: Session, changes: list[tuple[str, str, str, str]]) -> list[dict[str, Any]]:
+    """The change log's rows for (entity, entity id, op, fields as JSON text) changes of this
+    unit of work: one stamp, consecutive sequence numbers, the actor and the clock of
+    `Desk.write`."""
     actor = session.info[ACTOR_KEY]
     now = session.info[CLOCK_KEY].now()
     connection = session.connection()
@@ -153,7 +154,7 @@ def _log_rows(
             "entity": entity,
             "entity_id": entity_id,
             "op": op,
-            "fields": _FIELDS_JSON.encode(fields),
+            "fields": fields,
             "hlc": hlc,
             "schema_version": SCHEMA_VERSION,
             "actor_id": actor,
@@ -163,27 +164,64 @@ def _log_rows(
     ]
 
 
+def log_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A whole new row's fields as the change log keeps them (before `encode_fields`)."""
+    return _json_fields(row)
+
+
+def encode_fields(fields: Any) -> str:
+    """The change log's text of a change's fields (one encoder, keys sorted), or of one of
+    their values."""
+    return _FIELDS_JSON.encode(fields)
+
+
+# New rows of one table for `logged_insert_rows`: the table, its columns, each row's values as
+# the DB-API takes them (store/bulk.py `converters`), and each row's (id, `encode_fields` text).
+NewRows = tuple[sa.Table, Sequence[str], Sequence[Sequence[Any]], Sequence[tuple[str, str]]]
+
+
 def logged_inserts(session: Session, tables: list[tuple[sa.Table, list[dict[str, Any]]]]) -> None:
     """INSERT new record rows given as whole rows (every column), tables in the order given,
     with the change log rows a flush of the same objects would write (store/bulk.py writes
     them without building ORM objects: the import of a large file, issue 22)."""
+    from deskapp.store.bulk import dict_tuples
+
+    connection = session.connection()
+    logged_insert_rows(session, [
+        (table, list(rows[0]), dict_tuples(connection, table, list(rows[0]), rows),
+         [(str(r["id"]), encode_fields(_json_fields(r))) for r in rows])
+        for table, rows in tables if rows
+    ])  # fmt: skip
+
+
+def logged_insert_rows(session: Session, tables: Sequence[NewRows]) -> None:
+    """INSERT new record rows already in the DB-API's values, with their change log rows
+    (fields already encoded), tables in the order given: what `logged_inserts` writes, for
+    rows made elsewhere (an import's worker process, issue 22)."""
     changes = [
-        (table.name, str(row["id"]), "insert", _json_fields(row))
-        for table, rows in tables
-        for row in rows
+        (table.name, entity_id, "insert", fields)
+        for table, _, _, logged in tables
+        for entity_id, fields in logged
     ]
     if not changes:
         return
-    from deskapp.store.bulk import insert_dicts
+    from deskapp.store.bulk import insert_tuples, row_values
 
     connection = _log(session, changes)
     log = _log_rows(session, changes)
+    keys = list(log[0])
+    # The log's rows share their moment, stamp and actor: their values taken as they are,
+    # the moment converted once (a large import logs three rows a record, issue 22).
+    (at,) = row_values(connection, ChangeLog.__table__, ["at"])({"at": log[0]["at"]})
+    assert keys[-1] == "at"
+    take = itemgetter(*keys[:-1])
+    rows = [(*take(row), at) for row in log]
     with write_mode(connection, WriteMode.LOGGED):
-        insert_dicts(connection, ChangeLog.__table__, log)
-        for table, rows in tables:
+        insert_tuples(connection, ChangeLog.__table__, keys, rows)
+        for table, columns, values, _ in tables:
             if table.name not in RECORD_TABLES:
                 raise UnloggedWriteError(f"{table.name} is not a record table")
-            insert_dicts(connection, table, rows)
+            insert_tuples(connection, table, columns, values)
 
 
 @event.listens_for(Session, "after_flush_postexec")

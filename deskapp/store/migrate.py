@@ -13,7 +13,7 @@ from deskapp.store.changelog import GATE_KEY, WriteMode, migrating
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest revision; tests check it equals Alembic's head so the fast path cannot drift.
-HEAD_REVISION = "0020_rules18c"
+HEAD_REVISION = "0021_case18e"
 
 
 def current_revision(engine: sa.Engine) -> str | None:

@@ -19,7 +19,7 @@ from sqlmodel import Field, SQLModel
 
 from deskapp.ids import uuid7
 
-SCHEMA_VERSION = 14  # bump when a migration changes a record table's columns (additively)
+SCHEMA_VERSION = 15  # bump when a migration changes a record table's columns (additively)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -459,6 +459,9 @@ class TeachingCase(RecordTable, table=True):
     complaint_id: str = Field(foreign_key="complaint.id", index=True)
     category: str = Field(max_length=40, index=True)
     lesson: str
+    # 0021 (case18e): 案情概述, written by the manager for the page (which never prints the
+    # ticket's own texts); "" on a case marked before it (the page says it is missing).
+    summary: str = ""
     marked_by: str = Field(max_length=40)
     marked_at: datetime = Field(sa_column=utc_column())
     # 0018 (fix18a): the ticket's id while the case is in the library (None once a manager

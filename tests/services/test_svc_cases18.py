@@ -45,7 +45,7 @@ def _case(desk: Desk, actors: dict[str, Actor], cause: str, lesson: str, phone: 
     handler = actors["1001"]
     ticket = take_complaint(desk, handler, valid_form(desk, cause_code=cause, contact_phone=phone))
     followup.close(desk, handler, ticket.id, outcome="已处理", facts=closing_facts(desk, ticket.id))
-    mark_case(desk, actors["2001"], ticket.id, lesson)
+    mark_case(desk, actors["2001"], ticket.id, lesson, "营业厅核实后当场处理")
     return ticket.ticket_no
 
 
@@ -134,6 +134,10 @@ def test_the_demo_has_two_cases_the_library_lists(tmp_path: Path) -> None:
         cases = find_cases(desk)
         assert len(cases) == 2 and all(c.lesson for c in cases)
         assert case_page(desk).rows == cases
+        # case18e: each with a summary written for the page, and the ticket's facts in words
+        assert all(c.summary and not c.withheld for c in cases)
+        page = write_case_page(desk, tmp_path / "page").read_text(encoding="utf-8")
+        assert "案情概述:客户" in page and "标志:" in page and "用时:" in page
     finally:
         desk.close()
 
@@ -149,7 +153,7 @@ def _private_case(desk: Desk, actors: dict[str, Actor]) -> str:
         customer_name="顾先生", content=PRIVATE, demand="回电 13812345678"))  # fmt: skip
     followup.close(desk, handler, ticket.id, outcome="已向GZKD8812AB退费",
                    facts=closing_facts(desk, ticket.id))  # fmt: skip
-    mark_case(desk, actors["2001"], ticket.id, "先查详单")
+    mark_case(desk, actors["2001"], ticket.id, "先查详单", "宽带报障,核实后退费")
     return ticket.ticket_no
 
 
@@ -159,11 +163,11 @@ def _private_case(desk: Desk, actors: dict[str, Actor]) -> str:
 def test_the_page_leaves_out_contact_numbers_emails_addresses_and_accounts_and_search_cannot_find_them(  # noqa: E501
     desk: Desk, actors: dict[str, Actor], tmp_path: Path, value: str
 ) -> None:
-    """Nobody can check whether a given customer is a case: the words are searched in the texts
-    as the page shows them, never the raw ones."""
+    """Nobody can check whether a given customer is a case: the words are searched in the
+    labels, the summary and the lesson, never the ticket's texts (case18e)."""
     ticket_no = _private_case(desk, actors)
     [view] = find_cases(desk)
-    shown = " ".join((view.content, view.demand, view.outcome, view.lesson))
+    shown = " ".join((view.summary, view.lesson))
     page = write_case_page(desk, tmp_path).read_text(encoding="utf-8")
     for text in (shown, page):
         assert value.casefold() not in text.casefold()

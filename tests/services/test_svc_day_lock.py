@@ -68,6 +68,7 @@ EXEMPT = {
     "(each change audited by its watch_event)",
     "cases.mark_case": "a teaching case for the morning meeting, not a day's record",
     "cases.retire_case": "retiring a teaching case, not a day's record",
+    "cases.edit_case": "rewriting a teaching case's summary and lesson, not a day's record",
     "batches.open_batch": "the incident itself, not a ticket: a day's record counts tickets",
     "batches.close_batch": "closes each linked ticket through followup.close_each, which meets "
     "the day lock (a ticket refused by it is left open and said: error.day.locked); the batch "

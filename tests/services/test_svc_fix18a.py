@@ -118,7 +118,7 @@ def test_a_manager_retires_a_case_and_a_handler_cannot(
     desk: Desk, actors: dict[str, Actor]
 ) -> None:
     ticket = _closed(desk, actors)
-    case = mark_case(desk, actors["2001"], ticket, "先听完再解释").id
+    case = mark_case(desk, actors["2001"], ticket, "先听完再解释", "营业厅核实后当场处理").id
     with pytest.raises(PermissionRefused):  # refused and audited (a refusal row), no change
         retire_case(desk, actors["1001"], case)
     with desk.read() as s:
@@ -136,7 +136,7 @@ def test_a_manager_retires_a_case_and_a_handler_cannot(
         retire_case(desk, actors["3001"], case)
     assert again.value.keys() == {"error.case.unknown"} and _changes(desk) == before
     # The ticket may be marked again with a better lesson.
-    new = mark_case(desk, actors["2001"], ticket, "先测速再解释").id
+    new = mark_case(desk, actors["2001"], ticket, "先测速再解释", "营业厅核实后当场处理").id
     assert [r.id for r in case_page(desk).rows] == [new]
 
 

@@ -51,7 +51,7 @@ def test_service_numbers_stored_as_typed_are_lower_cased_and_one_entry_stays_in_
             accused_staff_id=duty.id))  # fmt: skip
         followup.close(desk, handler, ticket.id, outcome="已处理",
                        facts=closing_facts(desk, ticket.id))  # fmt: skip
-        case = mark_case(desk, duty, ticket.id, "先听完再解释").id
+        case = mark_case(desk, duty, ticket.id, "先听完再解释", "营业厅核实后当场处理").id
         form = WatchForm(customer="gzkd7777ab", advice="先听完再解释", review_on="2026-12-31")
         upper = save_watch_entry(desk, hall, form).id
         lower = save_watch_entry(desk, hall, WatchForm(

@@ -427,7 +427,11 @@ def _probe_case(desk, actors, role):
     followup.close(
         desk, actors["1001"], ticket.id, outcome="已解决", facts=closing_facts(desk, ticket.id)
     )
-    return actor, ticket.id, lambda: mark_case(desk, actor, ticket.id, "先听完再解释")
+    return (
+        actor,
+        ticket.id,
+        lambda: mark_case(desk, actor, ticket.id, "先听完再解释", "营业厅核实后当场处理"),
+    )
 
 
 def _probe_close_any(desk, actors, role):

@@ -34,9 +34,9 @@ def _two_cases(a: Term, b: Term, hall_url: str) -> tuple[str, str, str]:
                    facts=closing_facts(a.desk, ticket))  # fmt: skip
     for term in (a, b):
         _synced(term, hall_url)
-    first = mark_case(a.desk, a.actors["2001"], ticket, "先听完再解释").id
+    first = mark_case(a.desk, a.actors["2001"], ticket, "先听完再解释", "营业厅核实后当场处理").id
     tick([a, b])
-    second = mark_case(b.desk, b.actors["3001"], ticket, "先测速再解释").id
+    second = mark_case(b.desk, b.actors["3001"], ticket, "先测速再解释", "营业厅核实后当场处理").id
     for term in (a, b, a):
         _synced(term, hall_url)
     for term in (a, b):
@@ -62,7 +62,9 @@ def test_retiring_the_case_in_force_hands_the_ticket_to_the_flagged_case(
             page = write_case_page(term.desk, tmp_path / f"page-{term.code}")
             assert "先测速再解释" in page.read_text(encoding="utf-8")
             with pytest.raises(RuleViolation) as again:  # the ticket is a case once
-                mark_case(term.desk, term.actors["2001"], ticket, "第三条经验")
+                mark_case(
+                    term.desk, term.actors["2001"], ticket, "第三条经验", "营业厅核实后当场处理"
+                )
             assert again.value.keys() == {"error.case.already_marked"}
         assert_identical([a, b])
     finally:
@@ -86,14 +88,16 @@ def test_both_cases_retired_apart_leave_none_and_the_ticket_can_be_marked_again(
         for term in (a, b):
             assert case_page(term.desk).rows == []
         assert_identical([a, b])
-        new = mark_case(b.desk, b.actors["2001"], ticket, "第三条经验").id
+        new = mark_case(b.desk, b.actors["2001"], ticket, "第三条经验", "营业厅核实后当场处理").id
         for term in (b, a):
             _synced(term, hall_url)
         for term in (a, b):
             assert [(v.id, v.in_force) for v in case_page(term.desk).rows] == [(new, True)]
             # In force by the order of marking, whatever key the merge left it (rules18c).
             with pytest.raises(RuleViolation) as again:
-                mark_case(term.desk, term.actors["2001"], ticket, "第四条经验")
+                mark_case(
+                    term.desk, term.actors["2001"], ticket, "第四条经验", "营业厅核实后当场处理"
+                )
             assert again.value.keys() == {"error.case.already_marked"}
         assert_identical([a, b])
     finally:

@@ -38,9 +38,13 @@ def _closed_ticket(a: Term, b: Term, hall_url: str) -> str:
 def _mark_apart(a: Term, b: Term, ticket: str, lesson: str, b_first: bool) -> tuple[str, str]:
     """The ticket marked on both terminals apart: (the one marked first, the other)."""
     terms = (b, a) if b_first else (a, b)
-    first = mark_case(terms[0].desk, terms[0].actors["2001"], ticket, f"{lesson}甲").id
+    first = mark_case(
+        terms[0].desk, terms[0].actors["2001"], ticket, f"{lesson}甲", "营业厅核实后当场处理"
+    ).id
     tick([a, b])
-    second = mark_case(terms[1].desk, terms[1].actors["3001"], ticket, f"{lesson}乙").id
+    second = mark_case(
+        terms[1].desk, terms[1].actors["3001"], ticket, f"{lesson}乙", "营业厅核实后当场处理"
+    ).id
     tick([a, b])
     return first, second
 
@@ -59,7 +63,7 @@ def _holds_the_rule(term: Term, ticket: str, tmp_path: Path) -> list[str]:
         assert (r.lesson in page) == (i == 0)
     if unretired:
         with pytest.raises(RuleViolation) as again:
-            mark_case(term.desk, term.actors["2001"], ticket, "第三条经验")
+            mark_case(term.desk, term.actors["2001"], ticket, "第三条经验", "营业厅核实后当场处理")
         assert again.value.keys() == {"error.case.already_marked"}
     return [r.id for r in unretired]
 

@@ -643,7 +643,7 @@ def test_a_new_terminal_takes_the_whole_case_library_however_old(
         followup.close(
             a.desk, a.actors["1001"], old, outcome="当场解决", facts=closing_facts(a.desk, old)
         )
-        case = mark_case(a.desk, a.actors["2001"], old, "先测速再解释").id
+        case = mark_case(a.desk, a.actors["2001"], old, "先测速再解释", "营业厅核实后当场处理").id
         a.clock.advance(timedelta(days=120))
         assert sync(a.desk, hall_url).ok
         c = new_terminal(tmp_path, "T03", offset=timedelta(days=120))

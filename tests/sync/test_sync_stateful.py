@@ -605,7 +605,12 @@ class ThreeTerminals(RuleBasedStateMachine):
         term = self.terms[t]
         cid = self.pick(term, n, Complaint, Complaint.status.in_(["closed", "visited"]))
         if cid:
-            self.act(term, lambda: mark_case(term.desk, term.actors["2001"], cid, "先听完再解释"))
+            self.act(
+                term,
+                lambda: mark_case(
+                    term.desk, term.actors["2001"], cid, "先听完再解释", "营业厅核实后当场处理"
+                ),
+            )
 
     def repeat_change(self, t: int, n: int, unlink: bool) -> None:
         """A repeat changed after intake (services/repeats.py): a ticket linked to an earlier

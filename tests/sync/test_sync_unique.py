@@ -108,7 +108,9 @@ def _mark_case(term: Term, tag: str) -> str:
     with term.desk.read() as s:
         ticket = s.scalars(sa.select(Complaint.id).where(Complaint.contact_phone == CASE_PHONE))
         (complaint_id,) = list(ticket)
-    return mark_case(term.desk, term.actors["2001"], complaint_id, f"终端{tag}的经验教训").id
+    return mark_case(
+        term.desk, term.actors["2001"], complaint_id, f"终端{tag}的经验教训", "营业厅核实后当场处理"
+    ).id
 
 
 def _case_found(term: Term, value: str) -> set[str]:

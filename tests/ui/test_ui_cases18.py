@@ -38,7 +38,7 @@ def _case(desk: Desk, actors: dict[str, Actor], cause: str, lesson: str, phone: 
     followup.close(
         desk, handler, ticket.id, outcome="已当场处理", facts=closing_facts(desk, ticket.id)
     )
-    mark_case(desk, actors["2001"], ticket.id, lesson)
+    mark_case(desk, actors["2001"], ticket.id, lesson, "营业厅核实后当场处理")
 
 
 @pytest.fixture
@@ -63,10 +63,12 @@ async def test_a_handler_opens_the_library_searches_and_reads_the_lesson(two_cas
         assert (
             "高峰期提前增开窗口" in shown and "王秀英" not in shown and "13700000002" not in shown
         )
-        await pilot.press("down")  # the second case's lesson under the list
+        await pilot.press("down")  # the second case's summary and lesson under the list
         await settle(pilot)
         detail = str(app.screen.query_one("#cases-detail", Static).render())
         assert "先复述客户诉求再解释规则" in detail and "王秀英" not in detail
+        assert "案情概述" in detail and "渠道" in detail  # the facts, never the ticket's texts
+        assert "相关的问题" not in detail
         # By category: Shift+Tab twice to the category, the list of the tree's levels.
         await pilot.press("shift+tab", "shift+tab")
         assert app.focused is not None and app.focused.id == "cases-category"
@@ -199,7 +201,7 @@ async def test_the_library_shows_no_account_email_or_address_and_its_search_cann
         promised_reply_at=format_local(desk.clock.now() + timedelta(days=1), desk.tz),
     ))  # fmt: skip
     followup.close(desk, handler, ticket.id, outcome="已修复", facts=closing_facts(desk, ticket.id))
-    mark_case(desk, actors["2001"], ticket.id, "掉线先查光猫")
+    mark_case(desk, actors["2001"], ticket.id, "掉线先查光猫", "宽带经常掉线,上门换光猫后恢复")
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await sign_in(pilot)

@@ -388,6 +388,7 @@ async def test_f11_opens_and_closes_a_batch_and_the_detail_links_and_marks(
         await pilot.press("k")
         await settle(pilot)
         app.screen.query_one("#f-lesson", TextArea).load_text("故障时先说明抢修进度")
+        app.screen.query_one("#f-summary", TextArea).load_text("基站故障,多位客户来厅")
         await pilot.press("ctrl+s")
         await settle(pilot)
     with desk.read() as s:

@@ -84,7 +84,8 @@ async def test_k_asks_before_esc_drops_the_lesson(desk: Desk, actors: dict[str, 
         await pilot.press("n")
         await settle(pilot)
         assert app.screen is dialog
-        assert dialog.query_one("#f-lesson", TextArea).text == "先复述客户诉求"
+        # (the summary is K's first field since case18e)
+        assert dialog.query_one("#f-summary", TextArea).text == "先复述客户诉求"
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("y")

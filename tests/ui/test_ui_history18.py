@@ -82,16 +82,30 @@ def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     release.set()
 
 
-async def test_ctrl_y_shows_the_page_read_as_the_phone_was_typed_before_reading_again(
-    desk: Desk, clock: FrozenClock, actors: dict[str, Actor], held: Any
+async def _by_ctrl_y_at_intake(pilot: Pilot, tickets: list[Complaint]) -> str:
+    await _phone_typed(pilot)  # the page read here, as the alert is checked
+    return "ctrl+y"
+
+
+async def _by_h_on_a_ticket(pilot: Pilot, tickets: list[Complaint]) -> str:
+    """H reads nothing before its first frame: the detail read the first page in its worker,
+    after what it shows (as intake does as the phone is typed)."""
+    pilot.app.push_screen(DetailScreen(tickets[0].id))
+    await settle(pilot)
+    return "h"
+
+
+@pytest.mark.parametrize("opened", [_by_ctrl_y_at_intake, _by_h_on_a_ticket])
+async def test_the_history_shows_the_page_read_ahead_before_reading_it_again(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor], held: Any, opened: Any
 ) -> None:
     tickets = _tickets(desk, clock, actors["1002"], 3)
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await sign_in(pilot)
-        await _phone_typed(pilot)  # the page read here, as the alert is checked
+        key = await opened(pilot, tickets)
         release = held()
-        await pilot.press("ctrl+y")
+        await pilot.press(key)
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, CustomerHistoryScreen)
@@ -100,30 +114,6 @@ async def test_ctrl_y_shows_the_page_read_as_the_phone_was_typed_before_reading_
         assert "共 3 张投诉" in _head(screen)
         assert screen.current is not None
         assert screen.current.items[0].ticket_no == tickets[-1].ticket_no
-        release.set()
-        await settle(pilot)
-        assert screen.query_one("#history-table", DataTable).row_count == 3
-
-
-async def test_h_on_a_ticket_shows_the_page_read_when_the_detail_opened(
-    desk: Desk, clock: FrozenClock, actors: dict[str, Actor], held: Any
-) -> None:
-    """H reads nothing before its first frame: the detail read the first page in its worker,
-    after what it shows (as intake does as the phone is typed); the history reads it again."""
-    tickets = _tickets(desk, clock, actors["1002"], 3)
-    app = build_app(desk)
-    async with app.run_test(size=WIDE) as pilot:
-        await sign_in(pilot)
-        app.push_screen(DetailScreen(tickets[0].id))
-        await settle(pilot)
-        release = held()
-        await pilot.press("h")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, CustomerHistoryScreen)
-        # On screen while the screen's own read is still held.
-        assert screen.query_one("#history-table", DataTable).row_count == 3
-        assert "共 3 张投诉" in _head(screen)
         release.set()
         await settle(pilot)
         assert screen.query_one("#history-table", DataTable).row_count == 3

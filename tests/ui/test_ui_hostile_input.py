@@ -132,7 +132,7 @@ KINDS.update({"repeat_unlink_reason": "text", "f-customer": "parsed", "f-advice"
 # Issue 18: the batch incident's dialogs (F11) and the teaching case's (the detail's K).
 KINDS.update({"f-title": "text", "f-cause_code": "parsed", "f-area": "text",
               "f-started_at": "parsed", "f-description": "text", "f-scripts": "text",
-              "f-lesson": "text"})  # fmt: skip
+              "f-lesson": "text", "f-summary": "text"})  # fmt: skip
 # Issue 18: the case library's words (Ctrl+\\).
 KINDS["cases-words"] = "filter"
 KINDS["f-repeat_unlink_reason"] = "text"  # the repeat undone from a ticket's detail (R)
@@ -721,7 +721,8 @@ VALID_CAUSE = "NET.OUTAGE.AREA"  # the batch dialog's cause picker: picked (its 
 OTHER_VALID.update({"cause-query": ""})
 OTHER_VALID.update({"f-title": "城东基站故障", "f-cause_code": "NET.OUTAGE", "f-area": "城东",  # 18
                     "f-started_at": "", "f-description": "光缆被挖断", "f-scripts": "抢修中",
-                    "f-outcome": "已修复", "f-lesson": "先查证后退费"})  # fmt: skip
+                    "f-outcome": "已修复", "f-lesson": "先查证后退费",
+                    "f-summary": "客户来厅反映账单有疑问"})  # fmt: skip
 OTHER_VALID["f-repeat_unlink_reason"] = "客户说是另一件事"  # 18: the repeat undone (R)
 OTHER_VALID["f-responsible_note"] = ""  # 17: the batch close's responsible party (optional note)
 OTHER_VALID["f-reason"] = "误关联到本批次"  # 18: the batch link undone (B on a linked ticket)

@@ -89,7 +89,9 @@ def _seed(desk: Desk, actors: dict[str, Actor]) -> tuple[str, str, str]:
     ))  # fmt: skip
     followup.close(desk, handler, ticket.id, outcome=f"已处理{MARKUP}",
                    facts=closing_facts(desk, ticket.id))  # fmt: skip
-    mark_case(desk, duty, ticket.id, f"教训{MARKUP}")
+    # (not MARKUP itself: its words click, app, quit are in this customer's name, and a case's
+    # texts naming the customer are refused, case18e)
+    mark_case(desk, duty, ticket.id, "教训[/b][@link=x]y", "营业厅核实后当场处理")
     batch = open_batch(desk, duty, BatchForm(
         title=f"断网{MARKUP}", cause_code="NET.OUTAGE", area=f"城东{MARKUP}",
         description=f"光缆{MARKUP}", scripts=f"抢修中{MARKUP}"))  # fmt: skip

@@ -32,7 +32,8 @@ The package, a module a job: `files` (reading, encodings), `columns` (the column
 `rows` (what a row becomes, its record id), `parsing` (a row checked), `repeats` (repeat
 linking), `compare` (a row already imported), `spool` (the checked rows on disk), `writing`
 (the records and events; numbers from deskapp/services/ticket_numbers.py), `pipeline`
-(`import_file`), `actor` (who the import is recorded under)."""
+(`import_file`), `actor` (who the import is recorded under), `worker` (the second process
+that checks rows and makes records for a large file)."""
 
 from deskapp.services.importer.actor import importing_actor
 from deskapp.services.importer.columns import (

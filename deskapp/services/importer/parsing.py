@@ -45,8 +45,10 @@ _PLAIN_TIME = re.compile(
 
 
 class _Parser:
+    """Holds no handle on the desk: what it read there is sent with it to the import's worker
+    process (worker.py), which checks rows with it."""
+
     def __init__(self, desk: Desk, actor: Actor, source: str) -> None:
-        self.desk = desk
         self.actor = actor
         self.source = source
         self.now = desk.clock.now()

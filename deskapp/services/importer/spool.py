@@ -55,7 +55,7 @@ class _Spool:
         self.conn.execute(
             "CREATE TABLE row (id TEXT PRIMARY KEY, at TEXT, line INTEGER, data BLOB)"
         )
-        self.pending: dict[str, tuple[str, str, int, bytes]] = {}
+        self.pending: dict[str, Spooled] = {}
         self.causes: dict[str, CausePath] = {}
 
     def __enter__(self) -> _Spool:
@@ -77,11 +77,12 @@ class _Spool:
         return None if found is None else self._load(found[0])
 
     def add(self, row: ParsedRow) -> None:
-        at = row.received_at.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
         self.causes.setdefault(row.cause.code, row.cause)
-        values = [getattr(row, name) for name in _NAMES]
-        values[_CAUSE] = row.cause.code
-        self.pending[row.id] = (row.id, at, row.line, pickle.dumps(tuple(values), protocol=5))
+        self.add_spooled(spooled(row))
+
+    def add_spooled(self, entry: Spooled) -> None:
+        """A row as `spooled` made it (in the worker process), its cause in `causes`."""
+        self.pending[entry[0]] = entry
         if len(self.pending) >= PENDING:
             self._flush()
 
@@ -91,12 +92,31 @@ class _Spool:
             self.pending.clear()
 
     def _load(self, data: bytes) -> ParsedRow:
-        values = list(pickle.loads(data))
-        values[_CAUSE] = self.causes[values[_CAUSE]]
-        return ParsedRow(*values)
+        return load_row(data, self.causes)
 
-    def in_time_order(self, batch: int) -> Iterator[list[ParsedRow]]:
+    def in_time_order(self, batch: int) -> Iterator[list[tuple[ParsedRow, bytes]]]:
+        """The rows in chunks of `batch`, each with its data as kept here (what `load_row`
+        reads: the worker process is sent that, not the row, issue 22)."""
         self._flush()
         cursor = self.conn.execute("SELECT data FROM row ORDER BY at, line")
         while chunk := cursor.fetchmany(batch):
-            yield [self._load(data) for (data,) in chunk]
+            yield [(self._load(data), data) for (data,) in chunk]
+
+
+# A row as the spool keeps it: (id, when received as UTC digits, line, data).
+Spooled = tuple[str, str, int, bytes]
+
+
+def spooled(row: ParsedRow) -> Spooled:
+    """A row as the spool keeps it: its values with its cause as a code (`load_row`)."""
+    at = row.received_at.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
+    values = [getattr(row, name) for name in _NAMES]
+    values[_CAUSE] = row.cause.code
+    return row.id, at, row.line, pickle.dumps(tuple(values), protocol=5)
+
+
+def load_row(data: bytes, causes: dict[str, CausePath]) -> ParsedRow:
+    """A row as `_Spool.add` kept it, its cause's code looked up in `causes`."""
+    values = list(pickle.loads(data))
+    values[_CAUSE] = causes[values[_CAUSE]]
+    return ParsedRow(*values)
