@@ -7,10 +7,12 @@ tickets (with their events and refunds), on the watch list.
   the watch entry shown, and the screen refreshed once after that), the key sent as the
   terminal sends it. Escape and Ctrl+Y again for each sample; each sample also once through
   Pilot.press, as the figures before 2026-12-06 14:40 were taken (it waits for the process to
-  idle 2 × 20 ms, which that figure holds). Intake reads the first page as the phone is
-  typed (the budget runs from the phone typed); so also: from H on one of the customer's
-  tickets, where nothing is read before the key. And: from the phone's last digit to intake's
-  watch-list alert on screen.
+  idle 2 × 20 ms, which that figure holds; printed without the budget). Intake reads the first
+  page as the phone is typed (the budget runs from the phone typed); so also: from H on one of
+  the customer's tickets, where nothing is read before the key. And: from the phone's last
+  digit to intake's watch-list alert on screen, the digits sent as the terminal sends them
+  (the budget's figure; 5 warm-up samples, as the others), and the same last digit through
+  Pilot.press (its waits included, no budget: the figures before 2026-12-06 18:00).
 * the store's part of it: `customer_history` (the history screen worker's read) and intake's
   check as the phone is typed (`find_repeat_candidates` + `watch_for_customer`).
 
@@ -118,6 +120,9 @@ def run(queries: int = 200, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
             )
         screen = asyncio.run(_on_screen(desk, db, max(20, queries // 5), mine[0]))
         for at, (name, samples) in enumerate(screen.items()):
+            # Through Pilot.press: the Pilot's own idle waits (≥ 2 × 20 ms, and until every
+            # worker is done) are in the figure, so it is shown beside, without the budget.
+            budgeted = "Pilot.press" not in name
             results.insert(
                 at,
                 Result(
@@ -126,8 +131,8 @@ def run(queries: int = 200, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
                     stats=Stats.of(samples),
                     baseline_name="primary-key look-up of one complaint, same session path",
                     baseline=baseline,
-                    budget_kind="p95_ms",
-                    budget=BUDGET_P95_MS,
+                    budget_kind="p95_ms" if budgeted else None,
+                    budget=BUDGET_P95_MS if budgeted else None,
                 ),
             )
     finally:
@@ -151,6 +156,7 @@ async def _on_screen(desk: object, db: Path, samples: int, ticket: str) -> dict[
 
     app = make_app(settings_for(db), desk=desk)
     alert: list[float] = []
+    alert_pressed: list[float] = []
     shown: list[float] = []
     pressed: list[float] = []
     from_ticket: list[float] = []
@@ -170,17 +176,31 @@ async def _on_screen(desk: object, db: Path, samples: int, ticket: str) -> dict[
         intake = app.screen
         phone = intake.query_one("#contact_phone", Input)
         notice = intake.query_one("#watch-notice", Static)
-        for _ in range(5):
-            phone.value = ""
-            phone.focus()
-            await app.workers.wait_for_complete()
+
+        async def idle() -> None:
+            await until(lambda: not any(w.is_running for w in app.workers))
             await pilot.pause()
-            for key in PHONE[:-1]:
-                await pilot.press(key)
-            started = time.perf_counter()
-            await pilot.press(PHONE[-1])
-            await until(lambda: bool(notice.display) and phone.value == PHONE)
-            alert.append((await after_refresh(app) - started) * 1000)
+
+        # The phone typed digit by digit; the time from its last digit to the alert drawn.
+        # Each sample twice: the key as the terminal sends it (the budget's figure), and the
+        # same through Pilot.press (the way of the figures before 2026-12-06 18:00: it returns
+        # only after two 20 ms slices of an idle process, the alert's worker and the history
+        # read ahead after it included, so its figure holds those waits).
+        for _ in range(WARMUP + max(10, samples // 2)):
+            for sent, into in ((send_key, alert), (pilot.press, alert_pressed)):
+                phone.value = ""
+                phone.focus()
+                await until(lambda: not notice.display)
+                await idle()
+                for key in PHONE[:-1]:
+                    await send_key(key)
+                await until(lambda: phone.value == PHONE[:-1])
+                await idle()
+                started = time.perf_counter()
+                await sent(PHONE[-1])
+                await until(lambda: bool(notice.display) and phone.value == PHONE)
+                into.append((await after_refresh(app) - started) * 1000)
+        await idle()
 
         def ready() -> bool:
             screen = app.screen
@@ -220,7 +240,8 @@ async def _on_screen(desk: object, db: Path, samples: int, ticket: str) -> dict[
             pressed[WARMUP:],
         f"history on screen from a ticket, H to first page ({TICKETS} tickets, real app)":
             from_ticket[WARMUP:],
-        "phone's last digit to the watch-list alert at intake (real app)": alert,
+        "phone's last digit to the watch-list alert at intake (real app)": alert[WARMUP:],
+        "phone's last digit to the watch-list alert, through Pilot.press": alert_pressed[WARMUP:],
     }  # fmt: skip
 
 

@@ -140,6 +140,8 @@ _OPEN_LOCK = threading.Lock()
 # After a failed sync (hall unreachable, this store busy, anything else) the desk tries again
 # by itself, waiting longer each time up to the last step; a good sync starts over.
 SYNC_RETRY_SECONDS = (15, 30, 60, 120, 300)
+# How soon a change made by another desk on the same store shows (`_watch_store`).
+STORE_WATCH_SECONDS = 1.0
 # What counts as someone at the counter: a key, a click, a scroll, a paste (not a mouse drift).
 ACTIVITY_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp,
                    events.Paste)  # fmt: skip
@@ -510,9 +512,29 @@ class DeskApp(LastResort, App[None]):
         self.refresh_sync_line()
         self._start_idle_watch()
         self._watch_writes()
+        self._watch_store()
         self._start_background_sync()
 
     _deadline_timer: Timer | None = None
+    _store_timer: Timer | None = None
+    _store_version: int | None = None
+
+    def _watch_store(self) -> None:
+        """Another desk on the same store (a second terminal window, a script) writes
+        without telling this one: the store's data version, read every STORE_WATCH_SECONDS
+        (microseconds, no lock waited for), says when anything was committed, and the screen
+        on show reads again as after a sync (`_brought_changes`). This desk's own writes
+        change it too: the screen then reads once more what it has just shown."""
+        if self._store_timer is None:
+            self._store_version = self.desk.data_version()
+            self._store_timer = self.set_interval(STORE_WATCH_SECONDS, self._store_changed)
+
+    def _store_changed(self) -> None:
+        version = self.desk.data_version()
+        if version is None or version == self._store_version:
+            return
+        self._store_version = version
+        self._brought_changes()
 
     def prepare_intake(self) -> None:
         """While the PIN is typed (and again after each sign-out): the intake form is
@@ -621,11 +643,14 @@ class DeskApp(LastResort, App[None]):
             self.call_from_thread(self._brought_changes)
 
     def _brought_changes(self) -> None:
-        """A sync brought other terminals' changes: the screen on show reads again what they
-        may have changed (its `synchronized`), leaving what is being typed as it is. A screen
-        under another one reads again when it is shown (ModeScreen.reload_on_return)."""
-        hook = getattr(self.screen, "synchronized", None)
-        if callable(hook):
+        """A sync brought other terminals' changes, or another desk wrote to this store
+        (`_watch_store`): the screen on show reads again what they may have changed (its
+        `synchronized`), leaving what is being typed as it is. A screen under another one
+        reads again when it is shown (ModeScreen.reload_on_return); one still being mounted
+        reads as it mounts (its tables have no columns before that)."""
+        screen = self.screen
+        hook = getattr(screen, "synchronized", None)
+        if callable(hook) and screen.is_mounted:
             hook()
 
     def _window_days(self) -> int:

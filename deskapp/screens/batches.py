@@ -96,14 +96,31 @@ class BatchScreen(WorkBoundary, Screen[None]):
             table.add_column(t(f"batch.{key}"), key=key)
         self.load()
 
+    def synchronized(self) -> None:
+        """Another desk on this store (or a sync) opened or closed a batch, or linked
+        tickets: read again (DeskApp._brought_changes, as every screen that follows them)."""
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if self._covered:  # a dialog was on top: what others did meanwhile was not followed
+            self._covered = False
+            self.load()
+
+    def on_screen_suspend(self) -> None:
+        self._covered = True
+
+    _covered = False
+
     @desk_work(exclusive=True, group="batches")
     def load(self) -> None:
         views = batches(self.desk)
         self.app.call_from_thread(self._show, views)
 
     def _show(self, views: list[BatchView]) -> None:
-        self.views = views
         table = self.query_one("#batch-table", DataTable)
+        at = table.cursor_row
+        current = self.views[at].batch.id if 0 <= at < len(self.views) else None
+        self.views = views
         table.clear()
         for i, v in enumerate(views):
             b = v.batch
@@ -114,6 +131,9 @@ class BatchScreen(WorkBoundary, Screen[None]):
                           fit(self._cause(b.cause_code, full=False), self.CAUSE_WIDTH),
                           format_local(b.started_at, self.desk.tz)[5:],
                           key=str(i))  # fmt: skip
+        ids = [v.batch.id for v in views]
+        if current in ids:  # read again: the cursor stays on its batch
+            table.move_cursor(row=ids.index(current))
         self._detail()
         table.focus()
 
@@ -170,7 +190,7 @@ class BatchScreen(WorkBoundary, Screen[None]):
                 campaign=bool(values["campaign"])))  # fmt: skip
 
         spec = DialogSpec(t("batch.open"), fields, intro=t("batch.open_intro"),
-                          causes=desk.refdata.causes, ask_before_discard=True)  # fmt: skip
+                          causes=desk.refdata.causes)  # fmt: skip
         self.app.push_screen(ActionDialog(spec, submit), self._after)
 
     def _start_example(self) -> str:
@@ -235,7 +255,7 @@ class BatchScreen(WorkBoundary, Screen[None]):
             ]
             intro = t("batch.close_intro")
         spec = DialogSpec(t("batch.close", title=printable(batch.title)), fields,
-                          intro=intro, ask_before_discard=True)  # fmt: skip
+                          intro=intro)  # fmt: skip
         self.app.push_screen(ActionDialog(spec, submit), done)
 
     @desk_work(group="batch-close")

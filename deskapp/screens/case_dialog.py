@@ -16,4 +16,4 @@ def case_dialog(title: str, summary: str = "", lesson: str = "") -> DialogSpec:
         FieldSpec("summary", t("cases.summary_label"), "area", default=summary),
         FieldSpec("lesson", t("cases.lesson_label"), "area", default=lesson),
     ]
-    return DialogSpec(title, fields, intro=t("cases.dialog_intro"), ask_before_discard=True)
+    return DialogSpec(title, fields, intro=t("cases.dialog_intro"))

@@ -377,6 +377,7 @@ class IntakeScreen(ModeScreen):
         # The customer's first history page, read as the phone was typed, for Ctrl+Y: the
         # numbers it is of, and the page.
         self._history: tuple[tuple[str, ...], HistoryPage] | None = None
+        self._fields: list[Field] | None = None
         self._repeat_rule = ""
         self._repeat_touched = False
         self._pending_repeat: tuple[bool, str] | None = None
@@ -555,7 +556,7 @@ class IntakeScreen(ModeScreen):
         if form.cause_code:
             self.check_batches(form.cause_code)
         if form.contact_phone:
-            self.check_repeat(form.contact_phone, form.service_number, form.cause_code)
+            self.check_repeat(*self._asked_now())  # as the widgets hold them (what is compared)
         self._sync_visibility()
         self.validate()
         self.refresh_bindings()
@@ -632,9 +633,7 @@ class IntakeScreen(ModeScreen):
             self._pending_batch = ""
             self._show_batch_notice()
         if name in ("contact_phone", "service_number", "cause", "cause-query"):
-            q = self.query_one
-            self.check_repeat(q("#contact_phone", Input).value, q("#service_number", Input).value,
-                              q("#cause", CausePicker).code)  # fmt: skip
+            self._check_as_typed(name)
         self._sync_visibility()
         self.validate()
         self._schedule_draft()
@@ -749,7 +748,9 @@ class IntakeScreen(ModeScreen):
             words = t("intake.recusal_field") if recused else error_text(error)
             by_field.setdefault(target, words)
         shown = 0
-        for field in self.query(Field):
+        if self._fields is None:  # composed once; a query of the whole form on every key
+            self._fields = list(self.query(Field))  # was most of this check's time
+        for field in self._fields:
             name = field.field_name
             visible = self.show_all_errors or name in self.touched or name == "accused_staff"
             message = by_field.get(name) if visible else None
@@ -773,43 +774,83 @@ class IntakeScreen(ModeScreen):
 
     # --------------------------------------------------------------- repeat check
 
-    @desk_work(exclusive=True, group="repeat")
-    def check_repeat(self, phone_text: str, service_text: str = "", cause_code: str = "") -> None:
+    def _check_customer(
+        self, asked: tuple[str, str, str]
+    ) -> tuple[list[RepeatCandidate], WatchView | None]:
         """The customer as soon as the phone is typed: the earlier complaints the rule would
         link (or the handler may), and the watch-list entry (重点客户), if this handler may
-        see it."""
-        phone = parse_phone(phone_text)
-        candidates = (
-            find_repeat_candidates(self.desk, phone_text, service_number=service_text,
-                                   cause_code=cause_code)
-            if phone else []
-        )  # fmt: skip
-        watch = (
-            watch_for_customer(self.desk, self.actor, phone_text, service_text) if phone else None
-        )
-        self.app.call_from_thread(self._customer_found, phone_text, candidates, watch)
-        known = tuple(text for text in (phone_text, service_text) if customer_key(text))
-        held = self._history
-        if phone and (held is None or held[0] != known):
-            # After the alert, while the handler listens: Ctrl+Y then shows the first page at
-            # once (issue 18's budget runs from the phone typed); the history screen reads
-            # it again behind it and shows what changed since, if anything.
-            from deskapp.screens.customer import read_page
+        see it (the store's part: ~1-2 ms, bench/customer.py)."""
+        phone_text, service_text, cause_code = asked
+        if not parse_phone(phone_text):
+            return [], None
+        candidates = find_repeat_candidates(self.desk, phone_text, service_number=service_text,
+                                            cause_code=cause_code)  # fmt: skip
+        return candidates, watch_for_customer(self.desk, self.actor, phone_text, service_text)
 
-            page = read_page(self.desk, self.actor, known)
-            self.app.call_from_thread(self._history_read, known, page)
+    def _check_as_typed(self, name: str) -> None:
+        """The phone's last digit: checked here, before the next frame, so the alert is drawn
+        with the key (one layout, no thread to wait for: from a worker it came 40-60 ms
+        after the key, more under load; bench/customer.py). The rest (each key of the
+        service number, the cause) in the worker; and here too, if the read fails, where its
+        failure reaches the desk's boundary."""
+        asked = self._asked_now()
+        if name == "contact_phone" and parse_phone(asked[0]):
+            try:
+                found = self._check_customer(asked)
+            except Exception:  # sorted and shown by the boundary, from the worker's attempt
+                self.check_repeat(*asked)
+                return
+            self._customer_found(asked, *found)
+            return
+        self.check_repeat(*asked)
 
-    def _history_read(self, known: tuple[str, ...], page: HistoryPage | None) -> None:
+    @desk_work(exclusive=True, group="repeat")
+    def check_repeat(self, phone_text: str, service_text: str = "", cause_code: str = "") -> None:
+        asked = (phone_text, service_text, cause_code)
+        self.app.call_from_thread(self._customer_found, asked, *self._check_customer(asked))
+
+    def _asked_now(self) -> tuple[str, str, str]:
+        """What a check is asked with: the phone, the service number and the cause as typed."""
+        q = self.query_one
+        return (q("#contact_phone", Input).value, q("#service_number", Input).value,
+                q("#cause", CausePicker).code)  # fmt: skip
+
+    @desk_work(exclusive=True, group="history-ahead")
+    def read_ahead(self, known: tuple[str, ...]) -> None:
+        """The customer's first page, once the alert is drawn, while the handler listens:
+        Ctrl+Y then shows it at once (issue 18's budget runs from the phone typed); the
+        history screen reads it again behind it and shows what changed since, if anything.
+        (In the check's own worker, it fought the alert's drawing for the interpreter.)"""
+        from deskapp.screens.customer import read_page
+
+        page = read_page(self.desk, self.actor, known)
+        self.app.call_from_thread(self._history_read, known, page)
+
+    def _known(self) -> tuple[str, ...]:
         q = self.query_one
         texts = (q("#contact_phone", Input).value, q("#service_number", Input).value)
-        if page is not None and known == tuple(text for text in texts if customer_key(text)):
+        return tuple(text for text in texts if customer_key(text))
+
+    def _read_ahead_if_current(self, known: tuple[str, ...]) -> None:
+        held = self._history
+        if known == self._known() and (held is None or held[0] != known):
+            self.read_ahead(known)
+
+    def _history_read(self, known: tuple[str, ...], page: HistoryPage | None) -> None:
+        if page is not None and known == self._known():
             self._history = (known, page)
 
     def _customer_found(
-        self, phone_text: str, candidates: list[RepeatCandidate], watch: WatchView | None
+        self,
+        asked: tuple[str, str, str],
+        candidates: list[RepeatCandidate],
+        watch: WatchView | None,
     ) -> None:
-        if phone_text != self.query_one("#contact_phone", Input).value:
-            return  # typed on since: a newer check is on its way
+        # The answer for what is typed now, or none: typed on since (even the service number
+        # alone, the watch entry may be another's), a newer check is on its way, and an
+        # older one still running in its thread may come after a newer one.
+        if asked != self._asked_now():
+            return
         self._candidates = candidates
         same = [c for c in candidates if c.same_matter]
         self._repeat_rule = same[0].id if same else ""
@@ -841,6 +882,9 @@ class IntakeScreen(ModeScreen):
             notice.update(line)
         self._sync_visibility()
         self.validate()
+        known = self._known()
+        if parse_phone(asked[0]) and known:
+            self.call_after_refresh(self._read_ahead_if_current, known)
 
     def _show_candidates(self) -> None:
         """The choice of the repeat link: the rule's candidate chosen unless the handler

@@ -139,7 +139,7 @@ class WatchListScreen(WorkBoundary, Screen[None]):
             save_watch_entry(desk, actor, form, entry_id)
 
         title = t("watch.change" if entry else "watch.add")
-        spec = DialogSpec(title, fields, intro=t("watch.intro"), ask_before_discard=True)
+        spec = DialogSpec(title, fields, intro=t("watch.intro"))
         return ActionDialog(spec, submit)
 
     def _review_example(self) -> str:

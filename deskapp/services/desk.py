@@ -21,7 +21,7 @@ from deskapp.domain.actor import Actor as Actor  # re-exported: services take an
 from deskapp.domain.permissions import PermissionRefused
 from deskapp.store import migrate
 from deskapp.store.changelog import ACTOR_KEY, CLOCK_KEY
-from deskapp.store.engine import WRITE, make_engine, make_session_factory
+from deskapp.store.engine import WRITE, DataVersion, make_engine, make_session_factory
 from deskapp.store.failures import store_failures
 from deskapp.store.models import Terminal
 
@@ -87,6 +87,16 @@ class Desk:
         from deskapp.refdata import RefData  # its pydantic models: only for who reads it
 
         return RefData(self.data_dir)
+
+    @cached_property
+    def _data_version(self) -> DataVersion:
+        return DataVersion(Path(self.path))
+
+    def data_version(self) -> int | None:
+        """A number that changes with every commit to the store, from whichever process or
+        connection (store/engine.py DataVersion): the desk's screens follow another desk's
+        changes on the same file by it. None when it cannot be read now."""
+        return self._data_version.read()
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
@@ -177,6 +187,8 @@ class Desk:
     def close(self) -> None:
         from deskapp.store import in_use
 
+        if "_data_version" in self.__dict__:
+            self._data_version.close()
         self.engine.dispose()
         # After the connections are gone: closing any descriptor of the file drops SQLite's
         # own (POSIX) locks held through others in this process.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,6 +107,37 @@ def connect_plain(db_path: Path, timeout: float = 30) -> sqlite3.Connection:
     if cannot_be_written(db_path):
         return sqlite3.connect(read_only_uri(db_path), uri=True, timeout=timeout)
     return sqlite3.connect(db_path, timeout=timeout)
+
+
+class DataVersion:
+    """`PRAGMA data_version` on a connection of its own: a number that changes whenever
+    another connection commits to the store, another process's (a second desk on the same
+    file, a one-off script) or this process's own (its sessions, a sync). Read in
+    microseconds from the shared memory of the write-ahead log, without waiting for any
+    lock (timeout 0); None when it cannot be read now (the next read tries again)."""
+
+    def __init__(self, db_path: Path) -> None:
+        self._path = db_path
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def read(self) -> int | None:
+        with self._lock:
+            try:
+                if self._conn is None:
+                    uri = read_only_uri(self._path) if cannot_be_written(self._path) else None
+                    self._conn = sqlite3.connect(uri or self._path, uri=uri is not None,
+                                                 timeout=0, check_same_thread=False)  # fmt: skip
+                row = self._conn.execute("PRAGMA data_version").fetchone()
+            except sqlite3.Error:
+                return None
+            return int(row[0])
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
 
 def make_engine(db_path: Path) -> sa.Engine:

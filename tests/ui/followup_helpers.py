@@ -144,3 +144,15 @@ def general_error(app: DeskApp) -> str:
 # customer as the responsible party (ResponsibleKind's order: department, staff, customer, …).
 CLOSE_FACTS_KEYS = ("tab", "enter", "down", "enter", "tab", "tab",
                     "enter", "down", "down", "down", "enter")  # fmt: skip
+
+
+async def drop_dialog(pilot: Pilot) -> None:
+    """Esc on a dialog with something typed: it asks (every dialog, ActionDialog) and Y
+    drops what was typed."""
+    from deskapp.screens.widgets.confirm import ConfirmScreen
+
+    await pilot.press("escape")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ConfirmScreen), "Esc did not ask before dropping"
+    await pilot.press("y")
+    await settle(pilot)

@@ -6,8 +6,11 @@ the batch under the cursor shown in full below it. Snapshots at 100×30 and 80×
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -456,3 +459,100 @@ def test_snapshot_close_dialog_refused_at_80x24_keeps_its_buttons(
         await settle(pilot)
 
     assert snap_compare(build_app(desk), terminal_size=NARROW, run_before=refused)
+
+
+BATCH_CLOSER = Path(__file__).parents[1] / "services" / "batch_closer.py"
+
+
+async def _until(pilot: Pilot, done: Any, seconds: float = 15) -> bool:
+    """Real time passes (the store is watched every second): at most `seconds`."""
+    for _ in range(int(seconds / 0.1)):
+        if done():
+            return True
+        await pilot.pause(0.1)
+    return bool(done())
+
+
+async def test_f11_follows_a_batch_closed_by_another_desk_on_the_same_store(
+    desk: Desk, actors: dict[str, Actor], clock: Any
+) -> None:
+    """Two desks on one store, in two processes: F11 open on this one, the other closes the
+    batch (tests/services/batch_closer.py). The list here shows it closed, its ticket
+    closed, without a key pressed, the cursor where it was (DeskApp._watch_store)."""
+    batch = _batches(desk, actors)
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _opened(pilot)
+        screen = app.screen
+        table = screen.query_one("#batch-table", DataTable)
+        ours = [v.batch.id for v in screen.views].index(batch.id)
+        table.move_cursor(row=ours)
+        await settle(pilot)
+        child = subprocess.Popen(
+            [sys.executable, str(BATCH_CLOSER), str(desk.path), clock.now().isoformat(),
+             batch.id, "光缆已修复"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert child.stdout is not None and child.stdin is not None
+            assert child.stdout.readline().strip() == "closing"
+            child.stdin.write("go\n")
+            child.stdin.flush()
+            assert child.stdout.readline().strip() == "closed 1"
+            child.wait(timeout=60)
+        finally:
+            if child.poll() is None:
+                child.kill()
+
+        def closed_here() -> bool:
+            view = next(v for v in screen.views if v.batch.id == batch.id)
+            return view.batch.status == "closed" and view.open_tickets == 0
+
+        assert await _until(pilot, closed_here), "F11 still shows the batch open"
+        at = table.cursor_row  # on the same batch (closed ones are listed after the open)
+        assert app.screen is screen and screen.views[at].batch.id == batch.id
+        assert str(table.get_row_at(at)[0]).startswith("已结束")
+
+
+async def test_the_tickets_b_and_r_dialogs_ask_before_esc_drops_what_was_typed(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """On a ticket: B (undoing the batch link, its reason) and R (the repeat link, its
+    reason) ask as every dialog does (ActionDialog); N goes back as typed, Y drops it."""
+    from textual.widgets import TextArea
+
+    from deskapp.screens.detail import DetailScreen
+    from deskapp.screens.widgets.action_dialog import ActionDialog
+    from deskapp.screens.widgets.confirm import ConfirmScreen
+
+    batch = _batches(desk, actors)
+    with desk.read() as s:
+        ticket = s.scalars(sa.select(Complaint).where(Complaint.batch_id == batch.id)).one()
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        detail = DetailScreen(ticket.id)
+        app.push_screen(detail)
+        await settle(pilot)
+        for key, field in (("b", "#f-reason"), ("r", "#f-repeat_unlink_reason")):
+            await pilot.press(key)
+            await settle(pilot)
+            box = app.screen
+            assert isinstance(box, ActionDialog), key
+            box.query_one(field).focus()
+            await type_text(pilot, "客户说是另一处")
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmScreen), key
+            await pilot.press("n")
+            await settle(pilot)
+            typed = box.query_one(field)
+            text = typed.text if isinstance(typed, TextArea) else typed.value  # type: ignore[attr-defined]
+            assert app.screen is box and text == "客户说是另一处", key
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("y")
+            await settle(pilot)
+            assert app.screen is detail, key
+    with desk.read() as s:
+        assert s.get(Complaint, ticket.id).batch_id == batch.id  # type: ignore[union-attr]

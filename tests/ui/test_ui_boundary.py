@@ -26,7 +26,7 @@ import pytest
 import sqlalchemy as sa
 from app_kit import settings_for
 from faults import READ_ONLY, store_limited
-from followup_helpers import cursor_to, take
+from followup_helpers import cursor_to, drop_dialog, take
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
 from ui_helpers import WIDE, all_complaints, build_app, settle, sign_in, type_complaint, type_text
@@ -613,7 +613,7 @@ async def test_nothing_printed_or_logged_holds_a_pin_or_a_full_phone(
         with store_locked(desk):
             await pilot.press("ctrl+s")
             await settle(pilot)
-        await pilot.press("escape")
+        await drop_dialog(pilot)  # typed: Esc asks, Y drops it
 
         def broken(*args: Any, **kwargs: Any) -> Any:
             raise ValueError("customer 13812341234 broke the search")
@@ -1207,3 +1207,53 @@ async def test_the_day_sign_off_under_each_store_fault(
         await settle(pilot)
         assert app.screen is not box, _shown(app)
         assert count(desk, DayClose) == 1
+
+
+@pytest.mark.heavy
+async def test_every_followup_dialog_asks_before_esc_drops_what_was_typed(
+    desk: Desk, actors: dict[str, Actor], clock: Any
+) -> None:
+    """Every follow-up dialog (the list is the code's own, ACTIONS, as the fault test's):
+    something typed, Esc asks; N goes back to it as typed; Esc and Y drop it, nothing written.
+    Opened and left as it is, Esc closes at once (issue 18: one rule, ActionDialog's)."""
+    from deskapp.screens.queue_actions import ACTIONS_BY_NAME
+    from deskapp.screens.widgets.confirm import ConfirmScreen
+
+    moves = [*MOVES_CLOCK, None]
+    order = sorted(FOLLOWUPS, key=lambda name: moves.index(
+        FOLLOWUPS[name].ticket if FOLLOWUPS[name].ticket in MOVES_CLOCK else None))  # fmt: skip
+    tickets = {name: FOLLOWUPS[name].ticket(desk, actors, clock) for name in order}
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        queue = app.screen
+        for name in order:
+            await _on_ticket(pilot, queue, tickets[name])
+            key, typed = ACTIONS_BY_NAME[name].key, FOLLOWUPS[name].typed
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, ActionDialog), name
+            await pilot.press("escape")  # nothing typed: closed at once
+            await settle(pilot)
+            assert app.screen is queue, name
+            await pilot.press(key)
+            await settle(pilot)
+            box = app.screen
+            assert isinstance(box, ActionDialog), name
+            box.query_one(f"#f-{typed}").focus()
+            await type_text(pilot, "已与客户沟通")
+            before = _events(desk)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmScreen), name
+            await pilot.press("n")
+            await settle(pilot)
+            assert app.screen is box and box.values()[typed] == "已与客户沟通", name
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("y")
+            await settle(pilot)
+            assert app.screen is queue and _events(desk) == before, name
+        assert app.is_running

@@ -16,6 +16,7 @@ from followup_helpers import (
     complaint,
     cursor_to,
     dialog,
+    drop_dialog,
     error_under,
     errors_shown,
     events,
@@ -218,21 +219,21 @@ async def test_refusals_in_words_under_their_field_nothing_written_nothing_lost(
         await type_text(pilot, "2026-11-25 09:00")
         await refused("note", "必填")
         assert dialog(app).values()["promise"] == "2026-11-25 09:00"
-        await pilot.press("escape")
+        await drop_dialog(pilot)  # typed: Esc asks, Y drops it
 
         await pilot.press("x")  # closing without the outcome
         await settle(pilot)
         await pilot.press("tab", "tab", "enter", "down", "enter")  # satisfaction: 满意
         await refused("outcome", "必填")
         assert dialog(app).values()["satisfaction"] == "satisfied"
-        await pilot.press("escape")
+        await drop_dialog(pilot)  # typed: Esc asks, Y drops it
 
         await pilot.press("v")  # lowering 严重 → 一般 without a reason
         await settle(pilot)
         await pilot.press("enter", "down", "enter")
         await refused("reason", "降低级别须写明理由")
         assert dialog(app).values()["severity"] == "general"
-        await pilot.press("escape")
+        await drop_dialog(pilot)  # typed: Esc asks, Y drops it
 
         await pilot.press("p")  # "unreachable" before any unanswered call is recorded
         await settle(pilot)
@@ -245,7 +246,7 @@ async def test_refusals_in_words_under_their_field_nothing_written_nothing_lost(
             "reason": "unreachable",
             "note": "电话一直无人接听",
         }
-        await pilot.press("escape")
+        await drop_dialog(pilot)  # typed: Esc asks, Y drops it
 
         await cursor_to(pilot, internal)
         await pilot.press("a")  # reassigning a complaint about 刘洋 to 刘洋
@@ -254,7 +255,7 @@ async def test_refusals_in_words_under_their_field_nothing_written_nothing_lost(
         await type_text(pilot, "请刘洋处理")
         await refused("to_staff", "当事人回避")
         assert dialog(app).values()["note"] == "请刘洋处理"
-        await pilot.press("escape")
+        await drop_dialog(pilot)  # typed: Esc asks, Y drops it
 
         await cursor_to(pilot, top)
         await pilot.press("e")  # escalating past the branch, the top of the chain
@@ -262,8 +263,7 @@ async def test_refusals_in_words_under_their_field_nothing_written_nothing_lost(
         await type_text(pilot, "再次上报")
         await refused("", "已上报至最高层级“客户服务部负责人”")
         assert dialog(app).values()["note"] == "再次上报"
-        await pilot.press("escape")
-        await settle(pilot)
+        await drop_dialog(pilot)  # typed: Esc asks, Y drops it
         assert isinstance(app.screen, QueueScreen)
     assert complaint(desk, serious).severity == "serious"
     assert complaint(desk, internal).owner_id == me.id

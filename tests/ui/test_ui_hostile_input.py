@@ -764,7 +764,7 @@ async def try_dialog(pilot: Pilot, desk: Desk, text: str, name: str) -> None:
 
 
 async def leave(pilot: Pilot) -> None:
-    """Esc, and Y if the dialog asks before dropping what was typed (ask_before_discard)."""
+    """Esc, and Y if the dialog asks before dropping what was typed (every dialog does)."""
     await pilot.press("escape")
     await settle(pilot)
     if isinstance(pilot.app.screen, ConfirmScreen):

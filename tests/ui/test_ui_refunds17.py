@@ -14,6 +14,7 @@ from followup_helpers import (
     CLOSE_FACTS_KEYS,
     complaint,
     dialog,
+    drop_dialog,
     error_under,
     general_error,
     last_event,
@@ -87,8 +88,7 @@ async def test_a_refund_from_the_queue_paid_told_then_closed(
         await submit(pilot)
         assert t("error.refund.unpaid", count=1) in general_error(app)
         assert complaint(desk, cid).status == "open"
-        await pilot.press("escape")
-        await settle(pilot)
+        await drop_dialog(pilot)  # typed: Esc asks, Y drops it
 
         await pilot.press("n")  # paid: the one refund, by account credit, its number
         await settle(pilot)

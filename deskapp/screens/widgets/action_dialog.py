@@ -36,14 +36,12 @@ class DialogSpec:
     fields: Sequence[FieldSpec] = field(default_factory=tuple)
     intro: str = ""
     causes: CauseTree | None = None  # the tree a "cause" field picks from
-    # Esc (or Cancel) with something typed asks before dropping it: for the dialogs whose
-    # notes take a while to write (the watch list's 两解、两不理).
-    ask_before_discard: bool = False
 
 
 class ActionDialog(WorkBoundary, ModalScreen[bool]):
-    """Ctrl+S (or the button) submits; Esc cancels. `submit(values)` runs in a thread and
-    raises RuleViolation to refuse; the dialog then stays open with the errors shown."""
+    """Ctrl+S (or the button) submits; Esc cancels, asking first when anything was typed.
+    `submit(values)` runs in a thread and raises RuleViolation to refuse; the dialog then
+    stays open with the errors shown."""
 
     # Every control starts in the same column as its label (compact controls, no label
     # padding); the buttons are compact so a three-field dialog fits 80×24 without scrolling.
@@ -98,7 +96,7 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
         self.spec = spec
         self._submit = submit
         self._busy = False
-        self._opened_with: dict[str, Any] = {}  # the values as opened (ask_before_discard)
+        self._opened_with: dict[str, Any] = {}  # the values as opened (Esc asks if changed)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -152,8 +150,7 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
             self._focus_field(self.spec.fields[0].id)
         # Opened at its top: the title and what the PIN confirms are read first.
         self.call_after_refresh(self._to_top)
-        if self.spec.ask_before_discard:
-            self._opened_with = self.values()
+        self._opened_with = self.values()
 
     def _to_top(self) -> None:
         for box in self.query(VerticalScroll):
@@ -227,7 +224,10 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
 
     @on(Button.Pressed, "#dialog-cancel")
     def action_cancel(self) -> None:
-        if not self.spec.ask_before_discard or self.values() == self._opened_with:
+        # Every dialog, not one spec at a time (issue 18: the follow-up's notes, a refund's
+        # figures, the watch list's 两解、两不理 take a while to write): with something typed or
+        # chosen since it opened, Esc asks before dropping it; left as opened, it closes.
+        if self.values() == self._opened_with:
             self.dismiss(False)
             return
         from deskapp.screens.widgets.confirm import ConfirmScreen
