@@ -715,21 +715,34 @@ class DeskApp(LastResort, App[None]):
         self.call_from_thread(self.refresh_sync_line)  # changes waiting grow as work is done
 
     async def action_quit(self) -> None:
-        """Ctrl+Q: the intake forms' drafts are written first; when a form's draft could not be
-        written (a full, read-only or busy store), the desk asks before what was typed is lost."""
+        """Ctrl+Q: what is typed in the forms (受理, 交接班) is written as their drafts first,
+        within a second even when another process holds the store (a draft the store holds
+        as typed already is not written again; any other waits QUIT_WAIT_MS at most); when a
+        draft could not be written (a full, read-only or busy store), the desk asks before
+        what was typed is lost (tests/ui/test_ui_quit_locked.py)."""
         from deskapp.screens.widgets.confirm import ConfirmScreen
         from deskapp.screens.widgets.draft_keeper import DraftKeeper
 
-        for screen in self._intake_screens():
-            worker = screen.save_draft_now(leaving=True)
-            if worker is not None:
-                with contextlib.suppress(WorkerFailed):  # said by the boundary; asked below
-                    await worker.wait()
         keepers = [
             keeper
             for screen in screen_stacks(self)
             if isinstance(keeper := getattr(screen, "drafts", None), DraftKeeper)
         ]
+        for keeper in keepers:
+            keeper.quitting = True
+            keeper.last_write = None
+        try:
+            for screen in self._intake_screens():
+                screen.save_draft_now(leaving=True)
+            for keeper in keepers:
+                keeper.flush()  # another form's typing not written yet (交接班)
+            for keeper in keepers:
+                if keeper.last_write is not None:
+                    with contextlib.suppress(WorkerFailed):  # said by the boundary; asked below
+                        await keeper.last_write.wait()
+        finally:
+            for keeper in keepers:
+                keeper.quitting = False
         if not any(keeper.unwritten for keeper in keepers):
             self.exit()
             return
