@@ -58,7 +58,7 @@ INTAKE_MARKERS = ("客户姓名", "联系电话", "投诉内容")
 
 
 class _Pty:
-    def __init__(self, cmd: list[str]) -> None:
+    def __init__(self, cmd: list[str], extra_env: dict[str, str] | None = None) -> None:
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
         env = {
@@ -66,7 +66,7 @@ class _Pty:
             for k, v in os.environ.items()
             if not k.startswith(("DESKAPP_", "TEXTUAL", "COLUMNS", "LINES"))
         }
-        env.update(TERM="xterm-256color", COLORTERM="", PYTHONUNBUFFERED="1")
+        env.update(TERM="xterm-256color", COLORTERM="", PYTHONUNBUFFERED="1", **(extra_env or {}))
         self.screen = Screen()
         self.proc = subprocess.Popen(
             cmd,

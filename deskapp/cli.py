@@ -208,11 +208,19 @@ def main(
         run_desk(lambda: _settings(ctx))
 
 
-def _desk(settings: DeskSettings, *, staff_only: bool = False):
-    """`staff_only`: a staff command, which reads no reference file but hall.toml's sign-in
+def _desk(settings: DeskSettings, *, staff_only: bool = False, create: bool = False):
+    """The terminal's store, for a command. Only `init` makes one (`create`, the first-run
+    path; `demo` builds its own, `restore` writes one from a backup and the desk opens its
+    own): any other command on a path with no store says so in one line with the command that
+    makes one (exit 2) and creates nothing there, neither the file nor its folder (a `--db`
+    typed wrong must not leave an empty store behind: tests/cli/test_cli_no_store.py).
+
+    `staff_only`: a staff command, which reads no reference file but hall.toml's sign-in
     rules; the others are not loaded or checked (issue 22: `staff list` starts quicker)."""
     from deskapp.services.desk import Desk
 
+    if not create:
+        _store_there(settings)
     desk = Desk.open(settings.db, data_dir=settings.data_dir, check_reference=not staff_only)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:  # closed when the command ends, not whenever it is collected
@@ -220,22 +228,28 @@ def _desk(settings: DeskSettings, *, staff_only: bool = False):
     return desk
 
 
-def _set_up_desk(settings: DeskSettings, *, staff_only: bool = False):
-    """The desk of a command that reads or writes the terminal's records (not `staff list`,
-    which also makes a bare store to set up): a store never set up is said in words with the
-    command that sets it up (exit 2), and no empty store file is left in the data folder."""
-    import shlex
-
-    db = shlex.quote(str(settings.db))
-    # (A folder on the way that is a file is the store's file error, said as such below.)
+def _store_there(settings: DeskSettings) -> None:
+    """Exit 2 with the words and the command that makes one when there is no store at
+    `settings.db`."""
+    # (A folder on the way that is a file is the store's file error, said as such when opened.)
     in_a_file = any(p.exists() and not p.is_dir() for p in settings.db.parents)
     if not settings.db.exists() and not in_a_file:
-        click.echo(f"✗ {_t('cli.no_store', db=db)}", err=True)
+        import shlex
+
+        click.echo(f"✗ {_t('cli.no_store', db=shlex.quote(str(settings.db)))}", err=True)
         sys.exit(2)  # a bad input (ExitCode.BAD_INPUT)
+
+
+def _set_up_desk(settings: DeskSettings, *, staff_only: bool = False):
+    """The desk of a command that reads or writes the terminal's records (not the staff
+    commands, which work on a store not given its terminal identity yet): a store never set
+    up is said in words with the command that sets it up (exit 2)."""
+    import shlex
+
     desk = _desk(settings, staff_only=staff_only)
     if not desk.is_initialised():
         desk.close()
-        click.echo(f"✗ {_t('cli.not_initialised', db=db)}", err=True)
+        click.echo(f"✗ {_t('cli.not_initialised', db=shlex.quote(str(settings.db)))}", err=True)
         sys.exit(2)  # a bad input (ExitCode.BAD_INPUT)
     return desk
 
@@ -259,7 +273,7 @@ def init(settings: DeskSettings, hall_code: str, terminal_code: str, timezone: s
     from deskapp.services.terminal import init_terminal
 
     try:
-        terminal = init_terminal(_desk(settings), hall_code, terminal_code, timezone)
+        terminal = init_terminal(_desk(settings, create=True), hall_code, terminal_code, timezone)
     except RuleViolation as violation:
         _fail(violation)
         return
@@ -918,6 +932,7 @@ def backup_command(settings: DeskSettings, dest: str) -> None:
     from deskapp.i18n import t
     from deskapp.services.backup import BackupError, backup
 
+    _store_there(settings)  # in the words of every command, with the command that makes one
     try:
         # (a Path drops the trailing slash that says "a folder": read it from the text)
         folder = dest.endswith(("/", os.sep))

@@ -8,8 +8,6 @@ Textual here."""
 from __future__ import annotations
 
 import logging
-import secrets
-import sqlite3
 from dataclasses import dataclass
 from typing import Literal
 
@@ -49,11 +47,15 @@ class Fault:
 
 def new_incident() -> str:
     """Six characters a handler can read out over the phone (no 0/O, 1/I)."""
+    import secrets  # (here: this module is read before the first frame, issue 22)
+
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     return "".join(secrets.choice(alphabet) for _ in range(6))
 
 
 def _damaged(error: BaseException) -> bool:
+    import sqlite3
+
     import sqlalchemy as sa
 
     text = str(getattr(error, "orig", None) or error).lower()

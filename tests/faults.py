@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import event
 
@@ -54,3 +55,23 @@ def write_lock_held(desk: Desk, busy_timeout_ms: int = 300) -> Iterator[None]:
         holder.close()
         engine_module.BUSY_TIMEOUT_MS = saved
         desk.engine.dispose()
+
+
+@contextmanager
+def write_lock_held_elsewhere(db: str | Path, mode: str = "IMMEDIATE") -> Iterator[None]:
+    """Another process (tests/lock_holder.py) holds the store's write lock while the block runs;
+    the desk's own busy timeout (10 s) is left as it is."""
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("lock_holder.py")), str(db), mode],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        if holder.stdin is not None:
+            holder.stdin.close()  # the end of its input: it lets go
+        holder.wait(timeout=30)

@@ -21,10 +21,10 @@ from deskapp.incidents import Fault
 from deskapp.screens.boundary import WorkBoundary, desk_work
 from deskapp.screens.desk_app import desk_app
 from deskapp.screens.keys import keyed
+from deskapp.screens.textual_private import NoFrameInBatch
 from deskapp.screens.widgets.desk_footer import DeskFooter
 from deskapp.screens.widgets.field import Field
 from deskapp.screens.widgets.plain import Static
-from deskapp.services.pins import secret_pin
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -43,7 +43,7 @@ def signin_words(fault: Fault) -> str:
     return words if key and not words.startswith("signin.") else fault.message
 
 
-class SignInScreen(WorkBoundary, Screen[None]):
+class SignInScreen(NoFrameInBatch, WorkBoundary, Screen[None]):
     # Its styles (signin.tcss) are in the app's CSS_PATH, read with the app's at start: a
     # screen's own CSS_PATH would make Textual parse the whole stylesheet again as the first
     # screen is shown (issue 22, bench/startup.py).
@@ -169,6 +169,8 @@ class SignInScreen(WorkBoundary, Screen[None]):
             self._show("work_no", t("error.required"))
             self.query_one("#work_no", Input).focus()
             return
+        from deskapp.services.pins import secret_pin  # (hashlib: not before the first frame)
+
         self.query_one("#submit", Button).disabled = True
         self._fault("")
         self.attempt(work_no, secret_pin(self.query_one("#pin", Input).value))

@@ -31,7 +31,12 @@ Why each is used, in one line:
 - `App._unnotify`: the sign-in's "a handover waits, press F5" notice is taken off once F5 is
   there, not left over the acknowledge dialog's PIN at 80x24 (deskapp/screens/shift.py).
 - `App._init_mode`: the intake form is composed, mounted and laid out in its own mode while
-  the sign-in screen is shown, so signing in only switches to it (deskapp/screens/app.py)."""
+  the sign-in screen is shown, so signing in only switches to it (deskapp/screens/app.py).
+- `Screen._on_timer_update`: the desk's first frame is drawn whole as soon as the app is ready,
+  not at the screen's next update tick (`draw_now`, deskapp/screens/app.py).
+- `App._batch_count`, `Screen._compositor_refresh`: the sign-in screen renders no frame that
+  Textual's start-up batch would drop (`NoFrameInBatch`, deskapp/screens/signin.py); the
+  tests count renders through `textual._compositor.Compositor`."""
 
 from __future__ import annotations
 
@@ -41,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.align import Align
 from rich.text import Text
+from textual._compositor import Compositor
 from textual._loop import loop_last
 from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
@@ -66,15 +72,19 @@ if TYPE_CHECKING:
 __all__ = [
     "PRIVATE_ATTRIBUTES",
     "PRIVATE_MODULES",
+    "Compositor",
     "FooterKey",
     "LastResort",
+    "NoFrameInBatch",
     "PaletteWithOwnWords",
     "ParseError",
     "SelectOverlay",
     "XTermParser",
     "action_state",
+    "batch_open",
     "close_messages_now",
     "css_parsed_for",
+    "draw_now",
     "driver_debug",
     "fatal_error",
     "footer_born_ready",
@@ -105,6 +115,9 @@ PRIVATE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
     (App, "_check_action_state"),
     (App, "_screen_stacks"),
     (App, "_init_mode"),
+    (Screen, "_on_timer_update"),
+    (Screen, "_compositor_refresh"),
+    (App, "_batch_count"),
     (App, "_fatal_error"),
     (App, "_exception"),
     (App, "_exit_renderables"),
@@ -124,8 +137,9 @@ PRIVATE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
     (SelectOverlay, "_merge_bindings"),
     (Select, "_options"),
 )
-PRIVATE_MODULES = ("textual._loop", "textual._parser", "textual._xterm_parser",
-                   "textual.widgets._footer", "textual.widgets._select")  # fmt: skip
+PRIVATE_MODULES = ("textual._compositor", "textual._loop", "textual._parser",
+                   "textual._xterm_parser", "textual.widgets._footer",
+                   "textual.widgets._select")  # fmt: skip
 
 
 @contextmanager
@@ -185,6 +199,20 @@ def prepare_mode(app: App[Any], mode: str) -> None:
     not current is never drawn, and `switch_mode` later shows the screen as it stands."""
     if mode not in app._screen_stacks:
         app._init_mode(mode)
+
+
+def batch_open(app: App[Any]) -> bool:
+    """Whether the app holds a batch update now (what is rendered is not drawn)."""
+    return bool(app._batch_count)
+
+
+def draw_now(screen: Screen[Any]) -> None:
+    """The whole screen drawn now. Textual lays out and renders the first screen of an app
+    whose DEFAULT_MODE is a screen of its own inside its start-up batch, which drops that
+    frame; what it draws next are the parts that change, and the whole screen comes only at
+    the screen's next update tick (1/60 s after the app is idle, later under load)."""
+    screen.refresh()  # all of it
+    screen._on_timer_update()  # the tick's work, done now
 
 
 def notifications(app: App[Any]) -> list[Notification]:
@@ -261,6 +289,19 @@ class PaletteWithOwnWords(CommandPalette):
                 self._list_visible = False
 
         self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)
+
+
+class NoFrameInBatch:
+    """A screen that renders no frame while the app holds a batch update: Textual would render
+    it whole and then drop it (App._display draws nothing in a batch), and its compositor,
+    taking the frame as drawn, would draw next only what changed since. Skipped, the screen
+    stays dirty and its next refresh after the batch draws all of it (the sign-in screen is
+    laid out in Textual's start-up batch: issue 22, bench/startup.py)."""
+
+    def _compositor_refresh(self) -> None:
+        if batch_open(self.app):  # type: ignore[attr-defined]
+            return
+        super()._compositor_refresh()  # type: ignore[misc]
 
 
 class LastResort:

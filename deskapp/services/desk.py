@@ -185,8 +185,12 @@ class Desk:
             self._in_use = in_use.hold(Path(self.engine.url.database or ""))
 
     def close(self) -> None:
+        """The store closed: a write of another thread still waiting for another process's
+        lock gives up now (nothing written), so that the desk's process ends at once."""
         from deskapp.store import in_use
+        from deskapp.store.engine import stop_waiting
 
+        stop_waiting(self.engine)
         if "_data_version" in self.__dict__:
             self._data_version.close()
         self.engine.dispose()

@@ -24,13 +24,24 @@ from deskapp.store.models import Complaint, Draft
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def save_draft(desk: Desk, staff_id: str, form: str, data: str) -> None:
+def _writing(wait_ms: int | None) -> dict[str, object]:
+    """The execution options of a draft's write: the write lock up front, waited for as long
+    as every write waits, or `wait_ms` at most (the drafts written as the desk quits)."""
+    if wait_ms is None:
+        return {"sqlite_begin": "IMMEDIATE"}
+    return {"sqlite_begin": "IMMEDIATE", "sqlite_wait_ms": wait_ms}
+
+
+def save_draft(desk: Desk, staff_id: str, form: str, data: str, *,
+               wait_ms: int | None = None) -> None:  # fmt: skip
     """`data` is JSON. A lone surrogate typed or pasted (a broken paste the form then refuses
     at its field) cannot be written as UTF-8: it is kept as a JSON escape, which json reads
-    back as the same character, so the draft still holds exactly what is on screen."""
-    data = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", data)
+    back as the same character, so the draft still holds exactly what is on screen.
+    `wait_ms`: another process's write lock is waited for that long at most (then
+    StoreUnavailable "busy", nothing written)."""
+    data = _escape(data)
     with store_failures(), desk.sessions() as session:
-        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        session.connection(execution_options=_writing(wait_ms))
         session.merge(Draft(staff_id=staff_id, form=form, data=data, updated_at=desk.clock.now()))
         session.commit()
 
@@ -38,6 +49,13 @@ def save_draft(desk: Desk, staff_id: str, form: str, data: str) -> None:
 def load_draft(desk: Desk, staff_id: str, form: str) -> Draft | None:
     with desk.read() as session:
         return session.get(Draft, (staff_id, form))
+
+
+def draft_holds(desk: Desk, staff_id: str, form: str, data: str) -> bool:
+    """Whether the store's draft is exactly `data` already (read without the write lock: a
+    desk quitting while another process holds the store need not write it again)."""
+    draft = load_draft(desk, staff_id, form)
+    return draft is not None and draft.data == _escape(data)
 
 
 def discard_draft(desk: Desk, staff_id: str, form: str) -> None:
@@ -231,7 +249,14 @@ def take_hand_off(desk: Desk, form: str, key: str, taker: Actor, holder: str) ->
 
 
 def keep_hand_off(
-    desk: Desk, form: str, taken: HandOff, data: str, *, release: bool, fallback_staff: str
+    desk: Desk,
+    form: str,
+    taken: HandOff,
+    data: str,
+    *,
+    release: bool,
+    fallback_staff: str,
+    wait_ms: int | None = None,
 ) -> None:
     """The taken hand-off's form as now typed (the autosave), still claimed by this desk, or
     given back for the next colleague (`release`, at sign-out). A hand-off that is no longer
@@ -240,7 +265,7 @@ def keep_hand_off(
     saved complaint comes back as a hand-off."""
     now = desk.clock.now()
     with store_failures(), desk.sessions() as session:
-        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        session.connection(execution_options=_writing(wait_ms))
         draft = session.get(Draft, (taken.key, form))
         current = _read(draft) if draft is not None else None
         ours = (

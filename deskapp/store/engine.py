@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,10 +47,60 @@ def _on_connect_read_only(dbapi_connection: sqlite3.Connection, record: Any) -> 
     dbapi_connection.create_function("bigrams", 1, bigrams, deterministic=True)
 
 
+# A writer waits for the write lock in slices of this length, so that a desk that is closing
+# (or a write that may wait only briefly: the drafts written as the desk quits) stops waiting
+# between two slices instead of at the end of the connection's whole busy timeout.
+WAIT_SLICE_MS = 100
+_STOPPED: weakref.WeakKeyDictionary[sa.Engine, float] = weakref.WeakKeyDictionary()
+
+
+def stop_waiting(engine: sa.Engine) -> None:
+    """The writes of `engine` waiting now for another process's lock give up (each its
+    StoreUnavailable "busy", nothing written): the desk is closing, and a wait of up to
+    BUSY_TIMEOUT_MS in a worker would hold the process open after Ctrl+Q (issue 22). A write
+    begun later waits as usual (a test's store is used again after its desk closed)."""
+    _STOPPED[engine] = time.monotonic()
+
+
 def _on_begin(connection: sa.Connection) -> None:
     # Writers take the write lock up front so two writers never deadlock on a lock upgrade.
-    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    options = connection.get_execution_options()
+    mode = options.get("sqlite_begin", "DEFERRED")
+    if mode == "DEFERRED":
+        connection.exec_driver_sql("BEGIN DEFERRED")
+    else:
+        _begin_writing(connection, mode, options.get("sqlite_wait_ms"))
+
+
+def _begin_writing(connection: sa.Connection, mode: str, wait_ms: int | None) -> None:
+    """BEGIN IMMEDIATE (or EXCLUSIVE), waiting for another process's write lock as SQLite's
+    busy timeout would, up to the connection's own timeout or `wait_ms` (execution option
+    `sqlite_wait_ms`) if shorter, in slices between which a desk that is closing stops. When
+    the wait is over, the last try fails as it always did ("database is locked", through
+    SQLAlchemy: StoreUnavailable "busy" for the caller)."""
+    raw: Any = connection.connection.dbapi_connection
+    own = int(raw.execute("PRAGMA busy_timeout").fetchone()[0])
+    wait = own if wait_ms is None else min(own, int(wait_ms))
+    started = time.monotonic()
+    deadline = started + wait / 1000
+    try:
+        raw.execute(f"PRAGMA busy_timeout = {min(WAIT_SLICE_MS, wait)}")
+        while _STOPPED.get(connection.engine, started - 1) < started:
+            try:
+                raw.execute(f"BEGIN {mode}")
+                return
+            except sqlite3.OperationalError as error:
+                if not _busy(error) or time.monotonic() >= deadline:
+                    break
+        raw.execute("PRAGMA busy_timeout = 0")  # the last try, at once
+        connection.exec_driver_sql(f"BEGIN {mode}")
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {own}")
+
+
+def _busy(error: sqlite3.Error) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    return (code & 0xFF) == sqlite3.SQLITE_BUSY if code is not None else "locked" in str(error)
 
 
 def on_read_only_filesystem(path: Path) -> bool:

@@ -23,6 +23,7 @@ from sync_kit import (
 from deskapp.cli import main
 from deskapp.services import followup
 from deskapp.services.demo import closing_facts
+from deskapp.services.desk import Desk
 from deskapp.store.models import SCHEMA_VERSION, Complaint, ComplaintEvent, Staff, SyncRun
 from deskapp.sync import HallStore, SyncOutcome, hall_engines, sync, sync_status
 from deskapp.sync import hall as hall_module
@@ -295,6 +296,7 @@ def test_a_file_that_is_not_a_hall_store_is_refused_and_left_as_it_was(
 def test_sync_of_a_store_without_a_terminal_identity_says_how_to_init(tmp_path: Path) -> None:
     """Attack 6: in words, with the `deskapp init` command for this very store (exit 2)."""
     db = tmp_path / "fresh.db"
+    Desk.open(db).close()  # a store, never given its identity (none at all: test_cli_no_store)
     done = CliRunner().invoke(main, ["--db", str(db), "sync", "--hall", str(tmp_path / "hall.db")])
     assert done.exit_code == 2, done.output
     assert f"deskapp --db {db} init --hall" in done.output and "终端身份" in done.output

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 DRAFT_DELAY = 0.8  # seconds of quiet typing before the draft is written
 GROUP = "draft"  # the workers' group: the screen's work_failed hands their faults to `failed`
+# As the desk quits: how long a draft's write waits for another process's lock on the store,
+# and for this keeper's own write still running, before the handler is asked instead (Ctrl+Q
+# answers within a second either way: issue 22).
+QUIT_WAIT_MS = 400
 
 
 class DraftKeeper:
@@ -38,56 +42,105 @@ class DraftKeeper:
         self._told = ""  # the failure last said for a draft write
         # The last draft write failed (a full or read-only store): quitting asks first.
         self.unwritten = False
+        self._pending: Callable[[], object] | None = None  # the write the timer will make
+        # Set while the desk quits: a write waits QUIT_WAIT_MS at most, and none is made
+        # when the store holds the draft as typed already.
+        self.quitting = False
+        self.last_write: Worker[None] | None = None
 
     def schedule(self, write: Callable[[], object]) -> None:
         """Call `write` (which calls `save`) once typing has paused for DRAFT_DELAY."""
         self.stop()
-        self._timer = self.screen.set_timer(DRAFT_DELAY, write)  # type: ignore[attr-defined]
+        self._pending = write
+        self._timer = self.screen.set_timer(DRAFT_DELAY, self._due)  # type: ignore[attr-defined]
+
+    def _due(self) -> None:
+        write, self._pending, self._timer = self._pending, None, None
+        if write is not None:
+            write()
 
     def stop(self) -> None:
+        self._pending = None
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
 
+    def flush(self) -> None:
+        """What was typed since the last write and is waiting for the pause: written now
+        (the desk quits; `last_write` is the write)."""
+        if self._pending is not None:
+            self._due()
+
     def save(self, staff_id: str, data: str) -> Worker[None]:
         self.stop()
+        quitting = self.quitting
 
         def write() -> None:
             from deskapp.services import drafts
 
             try:
-                with self.lock:
-                    drafts.save_draft(self._desk(), staff_id, self.form, data)
+                if quitting:
+                    self._write_quitting(staff_id, data)
+                else:
+                    with self.lock:
+                        drafts.save_draft(self._desk(), staff_id, self.form, data)
             except Exception:
                 self.unwritten = True  # set before the worker ends: a quit awaiting it sees it
                 raise  # to the boundary, which says it (`failed`)
             self.unwritten = False
             self._told = ""
 
-        return run_desk_work(self.screen, write, GROUP)
+        return self._started(run_desk_work(self.screen, write, GROUP))
+
+    def _write_quitting(self, staff_id: str, data: str) -> None:
+        """As the desk quits, within about QUIT_WAIT_MS: nothing to write when the store holds
+        this draft as typed (it is read without the lock another process may hold); else it
+        is written, waiting that long at most for the lock, and for this keeper's write
+        still running (a store held by another process keeps that one waiting)."""
+        from deskapp.services import drafts
+        from deskapp.services.records import StoreUnavailable
+
+        if not self.lock.acquire(timeout=QUIT_WAIT_MS / 1000):
+            raise StoreUnavailable("error.store.busy", "an earlier draft write is still waiting")
+        try:
+            desk = self._desk()
+            if not drafts.draft_holds(desk, staff_id, self.form, data):
+                drafts.save_draft(desk, staff_id, self.form, data, wait_ms=QUIT_WAIT_MS)
+        finally:
+            self.lock.release()
+
+    def _started(self, worker: Worker[None]) -> Worker[None]:
+        self.last_write = worker
+        return worker
 
     def save_hand_off(self, taken: HandOff, data: str, fallback_staff: str, *,
                       release: bool = False) -> Worker[None]:  # fmt: skip
         """A taken hand-off's form written back to it (given back when `release`), or to the
         handler's own draft once it is no longer this desk's (services.drafts.keep_hand_off)."""
         self.stop()
+        wait_ms = QUIT_WAIT_MS if self.quitting else None
 
         def write() -> None:
             from deskapp.services import drafts
+            from deskapp.services.records import StoreUnavailable
 
             try:
-                with self.lock:
+                if not self.lock.acquire(timeout=-1 if wait_ms is None else wait_ms / 1000):
+                    raise StoreUnavailable("error.store.busy", "an earlier write is still waiting")
+                try:
                     drafts.keep_hand_off(
                         self._desk(), self.form, taken, data,
-                        release=release, fallback_staff=fallback_staff,
+                        release=release, fallback_staff=fallback_staff, wait_ms=wait_ms,
                     )  # fmt: skip
+                finally:
+                    self.lock.release()
             except Exception:
                 self.unwritten = True
                 raise
             self.unwritten = False
             self._told = ""
 
-        return run_desk_work(self.screen, write, GROUP)
+        return self._started(run_desk_work(self.screen, write, GROUP))
 
     def discard(self, staff_id: str) -> Worker[None]:
         def delete() -> None:
