@@ -7,15 +7,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from cli_kit import run
 from click.testing import CliRunner
 
 from deskapp.cli import main
 from deskapp.domain.enums import Role
 from deskapp.services.demo import DEMO_STAFF
-
-
-def run(*args: str, input: str | None = None, env: dict[str, str] | None = None):
-    return CliRunner().invoke(main, list(args), input=input, env=env, catch_exceptions=False)
 
 
 def test_init_then_staff_add_asks_pin_twice_and_lists(tmp_path: Path) -> None:

@@ -8,27 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from deskapp.cli import main
-
-
-def run(*args: str, input: str | None = None, env: dict[str, str] | None = None):
-    return CliRunner().invoke(main, list(args), input=input, env=env, catch_exceptions=False)
+from cli_kit import run, staffed_store
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> str:
-    """A terminal with its hall manager (3001 / 9999) and a handler (1002 / 2222)."""
-    path = str(tmp_path / "t.db")
-    assert run("--db", path, "init", "--hall", "GZ01", "--terminal", "T01").exit_code == 0
-    first = run("--db", path, "staff", "add", "--work-no", "3001", "--name", "陈静",
-                "--role", "hall_manager", "--pin", "9999")  # fmt: skip
-    assert first.exit_code == 0, first.output
-    added = run("--db", path, "staff", "add", "--work-no", "1002", "--name", "刘洋",
-                "--pin", "2222", "--as", "3001", input="9999\n")  # fmt: skip
-    assert added.exit_code == 0, added.output
-    return path
+    return staffed_store(tmp_path / "t.db")
 
 
 def _pages(folder: Path) -> list[Path]:

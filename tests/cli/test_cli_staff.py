@@ -8,31 +8,16 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_kit import run, staffed_store
 
-from deskapp.cli import main
 from deskapp.domain.errors import RuleViolation
 from deskapp.services.desk import Desk
 from deskapp.services.staff import sign_in
 
 
-def run(*args: str, input: str | None = None, env: dict[str, str] | None = None):
-    return CliRunner().invoke(main, list(args), input=input, env=env, catch_exceptions=False)
-
-
 @pytest.fixture
 def db(tmp_path: Path) -> str:
-    """A terminal with its first hall manager (3001 / 9999) and a handler (1002 / 2222)."""
-    path = str(tmp_path / "t.db")
-    assert run("--db", path, "init", "--hall", "GZ01", "--terminal", "T01").exit_code == 0
-    first = run("--db", path, "staff", "add", "--work-no", "3001", "--name", "陈静",
-                "--role", "hall_manager", "--pin", "9999")  # fmt: skip
-    assert first.exit_code == 0, first.output
-    added = run("--db", path, "staff", "add", "--work-no", "1002", "--name", "刘洋",
-                "--pin", "2222", "--as", "3001", input="9999\n")  # fmt: skip
-    assert added.exit_code == 0, added.output
-    assert "9999" not in added.output  # the manager's PIN is not echoed
-    return path
+    return staffed_store(tmp_path / "t.db")
 
 
 def staff_rows(db: str) -> list[tuple]:

@@ -11,17 +11,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from click.testing import CliRunner
+from cli_kit import run
 
-from deskapp.cli import main
 from deskapp.i18n import t
 
 TZ = ZoneInfo("Asia/Shanghai")
 HEADER = "受理时间,渠道,客户姓名,联系电话,投诉内容,客户诉求,投诉类别\n"
-
-
-def run(*args: str, input: str | None = None, env: dict[str, str] | None = None):
-    return CliRunner().invoke(main, list(args), input=input, env=env, catch_exceptions=False)
 
 
 def _rows(path: Path, name: str, phone: str) -> Path:
