@@ -156,8 +156,8 @@ _ESTATE = r"(?:小区|花园|新村|公寓|大厦|家园|苑)"
 _ADDRESS = re.compile(
     rf"(?P<road>{_HAN}{{0,8}}){_ROAD}{_HAN}{{0,2}}\s*{_NUM}\s*(?:号|弄)"
     rf"(?:\s*{_NUM}\s*{_UNIT})*(?:\s*[0-9〇零一二三四五六七八九]+)?"
-    # (A building alone, 小区5栋, 2号楼营业厅, is a place, not a home: a second part is needed.)
-    rf"|(?P<estate>{_HAN}{{0,8}}){_ESTATE}\s*{_NUM}\s*{_UNIT}(?:\s*{_NUM}\s*{_UNIT}?)+"
+    # (A building alone of no named estate, 小区5栋, is a place, not a home: `_one_building`.)
+    rf"|(?P<estate>{_HAN}{{0,8}}){_ESTATE}\s*{_NUM}\s*{_UNIT}(?P<more>(?:\s*{_NUM}\s*{_UNIT}?)*)"
     # 大沙地东 123 号: a place and a house number in digits (not 11月15号, 第12号, 3号线).
     rf"|(?P<place>{_HAN}{{1,8}})(?<![月日第周年期批次窗台厅号楼层])\s*[0-9]{{2,5}}\s*号(?![码线段])"
     rf"(?:\s*{_NUM}\s*{_UNIT})*"
@@ -165,6 +165,7 @@ _ADDRESS = re.compile(
     # 石牌村45-2, 石牌村45之2, 石牌村第45: a road and a house number without 号 (not 路3公里).
     rf"|(?P<village>{_HAN}{{0,8}}){_ROAD}\s*(?:第\s*[0-9]+|[0-9]+(?:\s*[-之]\s*[0-9]+)+"
     rf"|[0-9]{{2,}}(?![0-9.]|\s*[个次天元块分秒米公里年月日点号GMgm%]))"
+    # (2号楼营业厅: a building alone is a place; with a unit or a room it is a home.)
     rf"|{_AT_NUM}\s*(?:号楼|栋|幢|座)(?:\s*{_NUM}\s*(?:单元|室|层|楼|号|户)?)+"
     rf"|{_AT_NUM}\s*单元(?:\s*{_NUM}\s*(?:室|号|户)?)?"
     rf"|{_AT_NUM}\s*室"
@@ -326,6 +327,7 @@ def _name_patterns(name: str) -> list[tuple[re.Pattern[str], int, bool]]:
     s = _spaced(surname)
     found.append((re.compile(rf"{s}\s*{_SPACED_TITLE}"), 0, False))
     # 小王, 老张: guessed (小区 on a 区女士 ticket, 小时 on a 时先生 one are words).
+    found.append((re.compile(rf"[老小]{s}(?={_PERSON_ACTS.pattern})"), 0, False))
     found.append((re.compile(rf"[老小]{s}"), 0, True))
     if spelled_surname := _pinyin(surname):
         # ZHANG先生, Mr Zhang: the surname in pinyin with a title.
@@ -417,8 +419,14 @@ _NOT_GIVEN = (
     "再又也已在于和与等对向从到今昨去还都就才曾却便把被给让跟同"
     "及们说讲称来的了是要想因后先很不没仍非"
 )
-_LABELLED = re.compile(
-    rf"(?:{_LABELS})\s*[:]?\s*([{_SURNAMES}](?:(?![{_NOT_GIVEN}]){_HAN}){{1,2}})"
+_LABELLED = re.compile(rf"({_LABELS})\s*[:]?\s*([{_SURNAMES}](?:(?![{_NOT_GIVEN}]){_HAN}){{1,2}})")
+# Labels that stand before ordinary words too (客户王卡套餐: a product): a name after them only
+# where jieba reads one.
+_WEAK_LABELS = frozenset({"客户", "用户", "顾客", "本人", "家属", "家人"})
+# 老张说, 小王来厅: 老/小 and the surname is a name where jieba reads one, or before what a
+# person does (not 小区信号差, 两个小时, 老年客户, 小米手机: words).
+_PERSON_ACTS = re.compile(
+    r"\s*(?:说|讲|反映|表示|称|投诉|来电|打电话|来厅|来了|又|再次|也|一直|认为|觉得|要求|当场|态度)"
 )
 # 王女士, 李先生: a common surname with a title (not 这位先生, 某女士, 装维老师).
 _SURNAME_TITLED = re.compile(rf"(?<![这那位个名的该])[{_SURNAMES}]\s*(?:{_HONORIFIC})")
@@ -505,10 +513,13 @@ def labelled_names(texts: Iterable[str]) -> tuple[str, ...]:
     for text in texts:
         norm = _Reading(text).norm
         for match in _LABELLED.finditer(norm):
-            if not _guessed_no_name(match.group(1)) and names_agree(norm, *match.span(1)):
-                found[re.sub(r"\s", "", match.group(1))] = None
+            if _guessed_no_name(match.group(2)):
+                continue
+            if match.group(1) not in _WEAK_LABELS or names_agree(norm, *match.span(2)):
+                found[re.sub(r"\s", "", match.group(2))] = None
         for name in name_words(norm):
-            found[re.sub(r"\s", "", name)] = None
+            if not _guessed_no_name(name):
+                found[re.sub(r"\s", "", name)] = None
     return tuple(found)
 
 
@@ -567,20 +578,11 @@ def find_personal_data(
         if surname:
             s = _spaced(surname)
             add(re.compile(rf"{s}\s*(?:经理|主任|店长|主管|组长|师傅|老师|工)"), "staff")
+            add(re.compile(rf"[老小]{s}(?={_PERSON_ACTS.pattern})"), "staff")
             add(re.compile(rf"[老小]{s}"), "staff", keep=agreed(0))
     for number in numbers:
         if own := _own_number(number):
             add(own, "phone")
-        digits = _own_parts(number)
-        if len(digits) >= 4:
-            for run in _DIGIT_RUN.finditer(norm):
-                if run.group() in digits and not _YEAR.match(norm, run.start()):
-                    start, end = run.span()
-                    while start > 0 and (norm[start - 1] in _MASKED or norm[start - 1].isdigit()):
-                        start -= 1
-                    while end < len(norm) and (norm[end] in _MASKED or norm[end].isdigit()):
-                        end += 1
-                    spans.append((start, end, "phone"))
     add(_EMAIL, "email")
     add(_BARE_EMAIL, "email")
     add(_IM_ID, "im", 2)
@@ -588,20 +590,40 @@ def find_personal_data(
         lead = (match.group("road") or match.group("estate") or match.group("place")
                 or match.group("village") or "")  # fmt: skip
         cut = max(lead.rfind(ch) for ch in _ADDRESS_LEAD) + 1
+        if (
+            match.group("estate") is not None
+            and not match.group("more")
+            and (not lead[cut:].strip("该本这那个此同一整的"))
+        ):  # 小区5栋: no estate named, no room
+            continue
         spans.append((match.start() + cut, match.end(), "address"))
 
     def account(match: re.Match[str]) -> bool:
         """An account: 6+ digits, or after an account's label (a device model, HG8145V5,
         iPhone15Pro, AX3000, is none; the ticket's own service number is found above)."""
         digits = sum(ch.isdigit() for ch in match.group())
-        return digits >= 6 or bool(_ACCOUNT_LABEL.search(norm[max(0, match.start() - 8) :
-                                                              match.start()]))  # fmt: skip
+        # (GZKD_9912_AB, zhangwei_1990: no model is written with "_".)
+        before = norm[max(0, match.start() - 8) : match.start()]
+        return digits >= 6 or "_" in match.group() or bool(_ACCOUNT_LABEL.search(before))
 
     add(_ACCOUNT, "account", keep=account)
     add(_SPACED_ACCOUNT, "account", keep=account)
     for match in _TAIL.finditer(norm):
         group = 3 if match.group(1) else 6
         spans.append((*match.span(group), "tail"))
+    # Parts of the ticket's own numbers (after the tail: 尾号5678 is said to be a tail).
+    for number in numbers:
+        digits = _own_parts(number)
+        if len(digits) < 4:
+            continue
+        for run in _DIGIT_RUN.finditer(norm):
+            if run.group() in digits and not _YEAR.match(norm, run.start()):
+                start, end = run.span()
+                while start > 0 and (norm[start - 1] in _MASKED or norm[start - 1].isdigit()):
+                    start -= 1
+                while end < len(norm) and (norm[end] in _MASKED or norm[end].isdigit()):
+                    end += 1
+                spans.append((start, end, "phone"))
     add(_NUMBER, "number", keep=_is_number)
     add(_BIRTH, "birth", 1)
     add(_BORN, "birth", 1)
@@ -617,7 +639,8 @@ def find_personal_data(
         for pattern, group, guessed in _name_patterns(name):
             add(pattern, "name", group, agreed(group) if guessed else _any)
     for start, end in person_names(norm):
-        spans.append((start, end, "name"))
+        if not _guessed_no_name(norm[start:end]):  # 高峰 (时段), 李子: the stop list
+            spans.append((start, end, "name"))
     add(_ANY_TITLED, "name")
     add(_SURNAME_TITLED, "name")
     # Overlapping spans (an e-mail whose local part reads as an account too) are one finding,

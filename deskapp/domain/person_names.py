@@ -12,10 +12,10 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-# Words jieba tags as a name that are none (高峰 in 高峰时段), and titles it tags as names on
-# their own (李红小姐: 小姐). Kept small: every word here is a name the check lets through.
+# Titles and kin words jieba tags as names on their own (李红小姐: 小姐, 老伯). Common words it
+# mistakes for names (高峰, 李子) are in deskapp/domain/cases.py's one stop list.
 _NOT_NAMES = """
-高峰 小姐 老伯 先生 女士 太太 阿姨 大爷 大妈 大姐 大哥 师傅 老师 同志 经理 主任
+小姐 老伯 先生 女士 太太 阿姨 大爷 大妈 大姐 大哥 师傅 老师 同志 经理 主任
 保姆 老伴 公公 婆婆 岳父 岳母 舅舅 姑姑 叔叔 伯伯 爷爷 奶奶 外婆 外公 姥姥 姥爷 孙子 孙女
 """
 NOT_PERSON_NAMES = frozenset(_NOT_NAMES.split())
