@@ -628,10 +628,9 @@ def find_personal_data(
     add(_BIRTH, "birth", 1)
     add(_BORN, "birth", 1)
     add(_ROOM, "room", keep=lambda m: not _COUNTED.search(norm[max(0, m.start() - 6) : m.start()]))
-    for match in _PLACE_ROOM.finditer(norm):
-        run = re.search(r"[0-9][0-9\-]*$", match.group())
-        if run is not None:
-            spans.append((match.start() + run.start(), match.end(), "room"))
+    for place in _PLACE_ROOM.finditer(norm):
+        if room := re.search(r"[0-9][0-9\-]*$", place.group()):
+            spans.append((place.start() + room.start(), place.end(), "room"))
     add(_CERTIFICATE, "number", 1)
     every = (*names, *names_called([norm, *known], names, read=False), *labelled_names([text]),
              *labelled_names(known))  # fmt: skip
