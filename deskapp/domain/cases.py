@@ -392,7 +392,8 @@ _SURNAMES = (
     "欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛"
 )
 # Common words that begin with a surname: never read as a name (马上 on a 马女士 ticket, 客户高兴,
-# 用户方便时). Only a guessed name is checked against them, never the ticket's own.
+# 用户方便时), and words jieba tags as a name (高峰, 关怀, 查清: the last line, seen on the demo's
+# and the docs' texts). Only a guessed name is checked against them, never the ticket's own.
 _STOP_WORDS = """
 马上 马路 高兴 高度 高峰 高速 高额 高于 方便 方面 方式 方案 方法 方向 周末 周一 周二 周三
 周四 周五 周六 周日 周边 周期 周围 周到 黄金 白天 白白 江湖 常常 常用 常规 常见 金额 许多
@@ -403,6 +404,7 @@ _STOP_WORDS = """
 余下 付费 付款 严重 严格 温度 温馨 康复 施工 齐全 申请 申报 申诉 左右 甘心 宁可 尚未 符合
 舒服 舒适 纪律 凌晨 毕竟 季度 罗列 钱款 范围 夏天 叶子 杜绝 何时 何况 何必 石头 顾及 黎明
 莫名 雷同 龙头 毛病 陆续 章程 焦急 谢谢 宋体 成都 武汉 朱红 孙子 戴上 史上 高兴地 邓白
+关怀 须先 宣传 安抚 包未 查清 查明 延后 续超 高清 简体 向后 艾特 楼二
 """
 _NOT_NAMES = frozenset(_STOP_WORDS.split())
 # Where a name stands by what stands before it: a label (联系人, 姓名, 户主) or a relation word
@@ -567,19 +569,6 @@ def find_personal_data(
         """A guessed name: not a common word, and read as a name by jieba."""
         return lambda m: not _guessed_no_name(m.group(group)) and names_agree(norm, *m.span(group))
 
-    # The staff first: a name found both ways is said to be a staff member's (the post, not
-    # "客户", is what to write instead).
-    for person in dict.fromkeys(_folded(p) for p in staff):
-        whole = re.sub(r"[\s·.•・]+", "", person)
-        if len(whole) >= 2 and re.fullmatch(rf"{_HAN}+", whole):
-            add(re.compile(_spaced(whole)), "staff")
-    for person in dict.fromkeys(involved):
-        surname = split_name(person)[0]
-        if surname:
-            s = _spaced(surname)
-            add(re.compile(rf"{s}\s*(?:经理|主任|店长|主管|组长|师傅|老师|工)"), "staff")
-            add(re.compile(rf"[老小]{s}(?={_PERSON_ACTS.pattern})"), "staff")
-            add(re.compile(rf"[老小]{s}"), "staff", keep=agreed(0))
     for number in numbers:
         if own := _own_number(number):
             add(own, "phone")
@@ -637,6 +626,19 @@ def find_personal_data(
     for name in dict.fromkeys(every):
         for pattern, group, guessed in _name_patterns(name):
             add(pattern, "name", group, agreed(group) if guessed else _any)
+    # The staff after the ticket's names (a customer who shares a staff member's name is the
+    # customer there), before any other name: then the post, not "客户", is what to write.
+    for person in dict.fromkeys(_folded(p) for p in staff):
+        whole = re.sub(r"[\s·.•・]+", "", person)
+        if len(whole) >= 2 and re.fullmatch(rf"{_HAN}+", whole):
+            add(re.compile(_spaced(whole)), "staff")
+    for person in dict.fromkeys(involved):
+        surname = split_name(person)[0]
+        if surname:
+            s = _spaced(surname)
+            add(re.compile(rf"{s}\s*(?:经理|主任|店长|主管|组长|师傅|老师|工)"), "staff")
+            add(re.compile(rf"[老小]{s}(?={_PERSON_ACTS.pattern})"), "staff")
+            add(re.compile(rf"[老小]{s}"), "staff", keep=agreed(0))
     for start, end in person_names(norm):
         if not _guessed_no_name(norm[start:end]):  # 高峰 (时段), 李子: the stop list
             spans.append((start, end, "name"))

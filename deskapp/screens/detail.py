@@ -207,8 +207,7 @@ class DetailScreen(WorkBoundary, Screen[None]):
     def action_mark_case(self) -> None:
         """K: a manager marks the (closed) ticket as a teaching case with its lesson; anyone
         else is told at once, before typing a lesson the service would refuse."""
-        desk, actor = self.desk, signed_in_actor(self)
-        if not allowed(actor, Permission.MARK_CASE):
+        if not allowed(signed_in_actor(self), Permission.MARK_CASE):
             self.notify(t("detail.case_not_allowed"), severity="warning", timeout=6)
             return
         self._case_dialog()
