@@ -621,8 +621,12 @@ def find_personal_data(
         if room := re.search(r"[0-9][0-9\-]*$", place.group()):
             spans.append((place.start() + room.start(), place.end(), "room"))
     add(_CERTIFICATE, "number", 1)
-    every = (*names, *names_called([norm, *known], names, read=False), *labelled_names([text]),
-             *labelled_names(known))  # fmt: skip
+    staff = tuple(staff)
+    colleagues = {re.sub(r"[\s·.•・]+", "", _folded(p)) for p in staff}
+    learned = (*names_called([norm, *known], names, read=False), *labelled_names([text]),
+               *labelled_names(known))  # fmt: skip
+    # A name learned that is a staff member's is found as the staff's (below), not a customer's.
+    every = (*names, *(n for n in learned if n not in colleagues))
     for name in dict.fromkeys(every):
         for pattern, group, guessed in _name_patterns(name):
             add(pattern, "name", group, agreed(group) if guessed else _any)
