@@ -623,10 +623,11 @@ def find_personal_data(
     add(_CERTIFICATE, "number", 1)
     staff = tuple(staff)
     colleagues = {re.sub(r"[\s·.•・]+", "", _folded(p)) for p in staff}
-    learned = (*names_called([norm, *known], names, read=False), *labelled_names([text]),
-               *labelled_names(known))  # fmt: skip
-    # A name learned that is a staff member's is found as the staff's (below), not a customer's.
-    every = (*names, *(n for n in learned if n not in colleagues))
+    # A name read in the text that is a staff member's is found as the staff's (below); one
+    # the ticket's texts give (联系人王芳) is the customer's there, whoever else bears it.
+    read_here = (n for n in labelled_names([text]) if n not in colleagues)
+    every = (*names, *names_called([norm, *known], names, read=False), *read_here,
+             *labelled_names(known))  # fmt: skip
     for name in dict.fromkeys(every):
         for pattern, group, guessed in _name_patterns(name):
             add(pattern, "name", group, agreed(group) if guessed else _any)
