@@ -39,8 +39,9 @@ def _load() -> Any:
             import jieba
             import jieba.posseg
 
-            jieba.setLogLevel(logging.WARNING)
-            logging.getLogger("jieba").setLevel(logging.WARNING)
+            # Its log goes to stderr (the desk's terminal): silenced, also the failure to write
+            # its dictionary's cache in a read-only temp folder (it then loads a little slower).
+            jieba.setLogLevel(logging.CRITICAL + 1)
             jieba.initialize()
             _tagger = jieba.posseg
     return _tagger
