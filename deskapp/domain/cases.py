@@ -392,8 +392,8 @@ _SURNAMES = (
     "欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛"
 )
 # Common words that begin with a surname: never read as a name (马上 on a 马女士 ticket, 客户高兴,
-# 用户方便时), and words jieba tags as a name (高峰, 关怀, 查清: the last line, seen on the demo's
-# and the docs' texts). Only a guessed name is checked against them, never the ticket's own.
+# 用户方便时), and words jieba tags as a name (高峰, 关怀, 查清, and brands: 华为, 荣耀: the last
+# two lines, seen on the demo's and the docs' texts and on summaries written to try it). Only a guessed name is checked against them, never the ticket's own.
 _STOP_WORDS = """
 马上 马路 高兴 高度 高峰 高速 高额 高于 方便 方面 方式 方案 方法 方向 周末 周一 周二 周三
 周四 周五 周六 周日 周边 周期 周围 周到 黄金 白天 白白 江湖 常常 常用 常规 常见 金额 许多
@@ -404,7 +404,8 @@ _STOP_WORDS = """
 余下 付费 付款 严重 严格 温度 温馨 康复 施工 齐全 申请 申报 申诉 左右 甘心 宁可 尚未 符合
 舒服 舒适 纪律 凌晨 毕竟 季度 罗列 钱款 范围 夏天 叶子 杜绝 何时 何况 何必 石头 顾及 黎明
 莫名 雷同 龙头 毛病 陆续 章程 焦急 谢谢 宋体 成都 武汉 朱红 孙子 戴上 史上 高兴地 邓白
-关怀 须先 宣传 安抚 包未 查清 查明 延后 续超 高清 简体 向后 艾特 楼二
+关怀 须先 宣传 安抚 包未 查清 查明 延后 续超 高清 简体 向后 艾特 楼二 张贴 周转
+华为 荣耀 美的 沃派 贝尔 支付 高德 方正 康佳 金立 雷鸟 鸿蒙 安卓
 """
 _NOT_NAMES = frozenset(_STOP_WORDS.split())
 # Where a name stands by what stands before it: a label (联系人, 姓名, 户主) or a relation word
