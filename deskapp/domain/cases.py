@@ -393,7 +393,8 @@ _SURNAMES = (
 )
 # Common words that begin with a surname: never read as a name (马上 on a 马女士 ticket, 客户高兴,
 # 用户方便时), and words jieba tags as a name (高峰, 关怀, 查清, and brands: 华为, 荣耀: the last
-# two lines, seen on the demo's and the docs' texts and on summaries written to try it). Only a guessed name is checked against them, never the ticket's own.
+# two lines, seen on the demo's and the docs' texts and on summaries written to try it). Only
+# a guessed name is checked against them, never the ticket's own.
 _STOP_WORDS = """
 马上 马路 高兴 高度 高峰 高速 高额 高于 方便 方面 方式 方案 方法 方向 周末 周一 周二 周三
 周四 周五 周六 周日 周边 周期 周围 周到 黄金 白天 白白 江湖 常常 常用 常规 常见 金额 许多
