@@ -21,6 +21,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from deskapp.domain.person_names import name_words, names_agree, person_names
+
 # A digit however written: ASCII (full-width ones are read as ASCII), a Chinese numeral or a
 # formal one (壹叁柒, as on a cheque).
 _ZH_DIGITS = {"0": "〇零", "1": "一壹幺", "2": "二贰貳两", "3": "三叁參", "4": "四肆", "5": "五伍",
@@ -62,13 +64,32 @@ _HONORIFIC = "先生|女士|小姐|太太|老师"
 _TITLE = rf"(?:{_HONORIFIC}|同志|师傅|阿姨|大爷|大妈|大姐|大哥|叔叔|哥|姐|生)"
 # What the customer is called by with the surname alone: 张总, 张经理, 张工 (the title first:
 # 张老师 is not 张老 + 师).
-_SURNAME_TITLE = rf"(?:{_TITLE}|总|经理|工|主任|老板|师傅|老师)"
+_SURNAME_TITLE = (
+    rf"(?:{_TITLE}|总|经理|工|主任|老板|师傅|老师|科长|处长|局长|所长|院长|教授|医生"
+    rf"|护士|董|同学|老伯|老爷子|老太太|老太|婆婆|奶奶|爷爷|伯伯|叔|伯|姨|嫂)"
+)
+# The same titles spaced (张 先 生): each title's characters with spaces between.
+_SPACED_TITLE = (
+    "(?:"
+    + "|".join(
+        r"\s*".join(word)
+        for word in sorted(
+            re.findall(r"[\u4e00-\u9fff]+", _SURNAME_TITLE + _TITLE), key=len, reverse=True
+        )
+    )
+    + ")"
+)
+# Mr Zhang, Mrs. Zhang, Ms Zhang: a title in English before the surname in pinyin.
+_LATIN_TITLE = r"(?:Mr|Mrs|Ms|Miss|Madam|Sir)\.?\s*"
 # The name's place in a sentence: 客户李红反映, 李红说, 是李红: a surname and one or two more
 # characters there are a full name even when the ticket only has 李女士.
 _BEFORE_NAME = "(?:客户|用户|顾客|机主|叫|是|名叫|姓名)"
 _AFTER_NAME = "(?:说|讲|反映|表示|称|投诉|来电|打电话|来|的|同志|女士|先生|小姐|本人)"
-# 李先生, 王女士 (any surname): not 这位先生, 那个女士.
-_ANY_TITLED = re.compile(rf"(?<![这那位个名的该])[\u4e00-\u9fff]\s*(?:{_HONORIFIC})")
+# 冼女士, 区先生, 上官女士: any character before 先生/女士/小姐 is a surname (not 这位先生,
+# 那个女士, 老先生); jieba misses some (区, 车).
+_ANY_TITLED = re.compile(
+    r"(?<![这那位个名的该老男女此某其各本两员])[\u4e00-\u9fff]\s*(?:先\s*生|女\s*士|小\s*姐)"
+)
 # Surnames of two characters (the given name is what follows them).
 _COMPOUND = (
     "欧阳司马上官诸葛东方皇甫尉迟公孙慕容长孙夏侯令狐宇文司徒轩辕端木独孤南宫西门百里"
@@ -135,7 +156,8 @@ _ESTATE = r"(?:小区|花园|新村|公寓|大厦|家园|苑)"
 _ADDRESS = re.compile(
     rf"(?P<road>{_HAN}{{0,8}}){_ROAD}{_HAN}{{0,2}}\s*{_NUM}\s*(?:号|弄)"
     rf"(?:\s*{_NUM}\s*{_UNIT})*(?:\s*[0-9〇零一二三四五六七八九]+)?"
-    rf"|(?P<estate>{_HAN}{{0,8}}){_ESTATE}\s*{_NUM}\s*{_UNIT}(?:\s*{_NUM}\s*{_UNIT}?)*"
+    # (A building alone of no named estate, 小区5栋, is a place, not a home: `_one_building`.)
+    rf"|(?P<estate>{_HAN}{{0,8}}){_ESTATE}\s*{_NUM}\s*{_UNIT}(?P<more>(?:\s*{_NUM}\s*{_UNIT}?)*)"
     # 大沙地东 123 号: a place and a house number in digits (not 11月15号, 第12号, 3号线).
     rf"|(?P<place>{_HAN}{{1,8}})(?<![月日第周年期批次窗台厅号楼层])\s*[0-9]{{2,5}}\s*号(?![码线段])"
     rf"(?:\s*{_NUM}\s*{_UNIT})*"
@@ -143,7 +165,8 @@ _ADDRESS = re.compile(
     # 石牌村45-2, 石牌村45之2, 石牌村第45: a road and a house number without 号 (not 路3公里).
     rf"|(?P<village>{_HAN}{{0,8}}){_ROAD}\s*(?:第\s*[0-9]+|[0-9]+(?:\s*[-之]\s*[0-9]+)+"
     rf"|[0-9]{{2,}}(?![0-9.]|\s*[个次天元块分秒米公里年月日点号GMgm%]))"
-    rf"|{_AT_NUM}\s*(?:号楼|栋|幢|座)(?:\s*{_NUM}\s*(?:单元|室|层|楼|号|户)?)*"
+    # (2号楼营业厅: a building alone is a place; with a unit or a room it is a home.)
+    rf"|{_AT_NUM}\s*(?:号楼|栋|幢|座)(?:\s*{_NUM}\s*(?:单元|室|层|楼|号|户)?)+"
     rf"|{_AT_NUM}\s*单元(?:\s*{_NUM}\s*(?:室|号|户)?)?"
     rf"|{_AT_NUM}\s*室"
 )
@@ -255,8 +278,18 @@ def _pinyin(han: str) -> str | None:
     return r"[\s·.\-_]*".join(syllables)
 
 
+def _letters(han: str) -> int:
+    """How many letters `han` has in pinyin (its first reading)."""
+    try:
+        from pypinyin import lazy_pinyin
+    except ImportError:  # pragma: no cover - a dependency (pyproject.toml)
+        return 0
+    return len("".join(lazy_pinyin(han)))
+
+
 def _spaced(word: str) -> str:
-    return r"[\s·.\-_]*".join(re.escape(ch) for ch in word)
+    # 张 伟, 张·伟, 张*伟 (a name masked by hand keeps its surname and given name).
+    return r"[\s·.\-_*]*".join(re.escape(ch) for ch in word)
 
 
 def _name_patterns(name: str) -> list[tuple[re.Pattern[str], int, bool]]:
@@ -276,6 +309,11 @@ def _name_patterns(name: str) -> list[tuple[re.Pattern[str], int, bool]]:
     parts = [p for p in re.split(r"[\s·.•・]+", folded) if re.fullmatch(rf"{_HAN}{{2,}}", p)]
     if len(parts) > 1:
         found += [(re.compile(_spaced(part)), 0, False) for part in parts]
+        # Maimaiti for 买买提·艾力: each part in pinyin too.
+        for part in parts:
+            if spelled_part := _pinyin(part):
+                found.append((re.compile(rf"(?<![A-Za-z]){spelled_part}(?![A-Za-z])", re.I),
+                              0, False))  # fmt: skip
     surname, given = split_name(folded)
     whole = re.sub(r"[\s·.•・]+", "", folded)
     if whole and re.fullmatch(rf"{_HAN}+", whole):  # (also a name split_name cannot read)
@@ -287,13 +325,25 @@ def _name_patterns(name: str) -> list[tuple[re.Pattern[str], int, bool]]:
     if not surname:
         return found
     s = _spaced(surname)
-    found.append((re.compile(rf"{s}\s*{_SURNAME_TITLE}|[老小]{s}"), 0, False))
+    found.append((re.compile(rf"{s}\s*{_SPACED_TITLE}"), 0, False))
+    # 小王, 老张: guessed (小区 on a 区女士 ticket, 小时 on a 时先生 one are words).
+    found.append((re.compile(rf"[老小]{s}(?={_PERSON_ACTS.pattern})"), 0, False))
+    found.append((re.compile(rf"[老小]{s}"), 0, True))
+    if spelled_surname := _pinyin(surname):
+        # ZHANG先生, Mr Zhang: the surname in pinyin with a title.
+        found.append((re.compile(
+            rf"(?<![A-Za-z])(?:{spelled_surname})\s*{_SPACED_TITLE}"
+            rf"|{_LATIN_TITLE}(?:{spelled_surname})(?![A-Za-z])", re.I), 0, False))  # fmt: skip
     # 李红说, 客户李红反映: a surname and one or two characters where a name stands.
     found.append((re.compile(rf"{s}(?:(?![{_NOT_GIVEN}]){_HAN}){{1,2}}(?={_AFTER_NAME})"), 0, True))
     found.append((re.compile(rf"{_BEFORE_NAME}\s*({s}(?:\s*(?![{_NOT_GIVEN}]){_HAN}){{1,2}})"),
                   1, True))  # fmt: skip
     if not given:
         return found
+    # Wei来厅: the given name in pinyin on its own (3 letters at least: an, li are words).
+    if (spelled_given := _pinyin(given)) and _letters(given) >= 3:
+        found.append((re.compile(rf"(?<![A-Za-z])(?:{spelled_given})(?![A-Za-z])", re.I),
+                      0, False))  # fmt: skip
     g = _spaced(given)
     if len(given) > 1:
         found.append((re.compile(rf"(?:[小阿老])?(?:{g})+\s*{_TITLE}?"), 0, False))
@@ -321,8 +371,12 @@ def names_called(
         placed = re.compile(rf"({s}(?:(?![{_NOT_GIVEN}]){_HAN}){{1,2}})(?={_AFTER_NAME})"
                             rf"|{_BEFORE_NAME}\s*({s}(?:\s*{_HAN}){{1,2}})(?!{_HAN})")  # fmt: skip
         for text in texts:
-            for match in placed.finditer(text if read else _Reading(text).norm):
-                called = re.sub(r"[\s·.]", "", match.group(1) or match.group(2))
+            norm = text if read else _Reading(text).norm
+            for match in placed.finditer(norm):
+                group = 1 if match.group(1) else 2
+                if not names_agree(norm, *match.span(group)):  # 时间的, 解释说: words
+                    continue
+                called = re.sub(r"[\s·.]", "", match.group(group))
                 called = re.sub(rf"(?:{_AFTER_NAME}|{_SURNAME_TITLE})$", "", called)
                 if len(called) > len(surname) and called[:2] not in _NOT_NAMES:
                     found[called] = None
@@ -338,7 +392,9 @@ _SURNAMES = (
     "欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛"
 )
 # Common words that begin with a surname: never read as a name (马上 on a 马女士 ticket, 客户高兴,
-# 用户方便时). Only a guessed name is checked against them, never the ticket's own.
+# 用户方便时), and words jieba tags as a name (高峰, 关怀, 查清, and brands: 华为, 荣耀: the last
+# two lines, seen on the demo's and the docs' texts and on summaries written to try it). Only
+# a guessed name is checked against them, never the ticket's own.
 _STOP_WORDS = """
 马上 马路 高兴 高度 高峰 高速 高额 高于 方便 方面 方式 方案 方法 方向 周末 周一 周二 周三
 周四 周五 周六 周日 周边 周期 周围 周到 黄金 白天 白白 江湖 常常 常用 常规 常见 金额 许多
@@ -349,33 +405,74 @@ _STOP_WORDS = """
 余下 付费 付款 严重 严格 温度 温馨 康复 施工 齐全 申请 申报 申诉 左右 甘心 宁可 尚未 符合
 舒服 舒适 纪律 凌晨 毕竟 季度 罗列 钱款 范围 夏天 叶子 杜绝 何时 何况 何必 石头 顾及 黎明
 莫名 雷同 龙头 毛病 陆续 章程 焦急 谢谢 宋体 成都 武汉 朱红 孙子 戴上 史上 高兴地 邓白
+关怀 须先 宣传 安抚 包未 查清 查明 延后 续超 高清 简体 向后 艾特 楼二 张贴 周转
+华为 荣耀 美的 沃派 贝尔 支付 高德 方正 康佳 金立 雷鸟 鸿蒙 安卓
 """
 _NOT_NAMES = frozenset(_STOP_WORDS.split())
 # Where a name stands by what stands before it: a label (联系人, 姓名, 户主) or a relation word
 # (他老婆, 其母亲). Then an optional colon and a common surname with one or two characters.
 _LABELS = (
     "联系人|姓名|名字|户主|机主|客户|用户|顾客|本人|家属|家人|老婆|妻子|丈夫|老公|爱人|儿子|女儿|"
-    "父亲|母亲|爸爸|妈妈|哥哥|姐姐|弟弟|妹妹|朋友|邻居|同事|亲戚|代办人|经办人|联系人为|名叫|叫做"
+    "父亲|母亲|爸爸|妈妈|哥哥|姐姐|弟弟|妹妹|朋友|邻居|同事|亲戚|代办人|经办人|联系人为|名叫|叫做|"
+    "老伴|媳妇|儿媳|女婿|孙子|孙女|外孙|岳父|岳母|公公|婆婆|舅舅|舅妈|姑姑|叔叔|阿姨|伯伯|侄子|"
+    "保姆|房东|租客|租户|代理人|监护人|委托人|受托人|户名|开户人|持卡人|实名登记人|登记人|收件人|"
+    "收货人|签收人|申请人|使用人|法人|负责人"
 )
 # Characters that end a name read after a label (客户王芳再次来电: 王芳, not 王芳再).
 _NOT_GIVEN = (
     "再又也已在于和与等对向从到今昨去还都就才曾却便把被给让跟同"
     "及们说讲称来的了是要想因后先很不没仍非"
 )
-_LABELLED = re.compile(
-    rf"(?:{_LABELS})\s*[:]?\s*([{_SURNAMES}](?:(?![{_NOT_GIVEN}]){_HAN}){{1,2}})"
+_LABELLED = re.compile(rf"({_LABELS})\s*[:]?\s*([{_SURNAMES}](?:(?![{_NOT_GIVEN}]){_HAN}){{1,2}})")
+# Labels that stand before ordinary words too (客户王卡套餐: a product): a name after them only
+# where jieba reads one.
+_WEAK_LABELS = frozenset({"客户", "用户", "顾客", "本人", "家属", "家人"})
+# 老张说, 小王来厅: 老/小 and the surname is a name where jieba reads one, or before what a
+# person does (not 小区信号差, 两个小时, 老年客户, 小米手机: words).
+_PERSON_ACTS = re.compile(
+    r"\s*(?:说|讲|反映|表示|称|投诉|来电|打电话|来厅|来了|又|再次|也|一直|认为|觉得|要求|当场|态度)"
 )
 # 王女士, 李先生: a common surname with a title (not 这位先生, 某女士, 装维老师).
 _SURNAME_TITLED = re.compile(rf"(?<![这那位个名的该])[{_SURNAMES}]\s*(?:{_HONORIFIC})")
 # A date of birth: 出生于1985年3月2日, 生日是3月2号, 出生日期:1985-03-02, 生于一九八五年.
 _DAY_DIGIT = rf"(?:{_DIGIT}|十)"
 _BIRTH = re.compile(
-    r"(?:出生日期|出生年月|出生于|出生在|出生|生日|生于)\s*[是为:]?\s*"
+    r"(?:出生日期|出生年月日|出生年月|出生年份|出生年|出生于|出生在|出生|生日|生于)\s*[是为:]?\s*"
     rf"({_DIGIT}{{2,4}}\s*(?:年|[-./])\s*(?:{_DAY_DIGIT}{{1,2}}\s*(?:月|[-./]|$)"
     rf"\s*(?:{_DAY_DIGIT}{{1,3}}\s*[日号]?)?)?|{_DAY_DIGIT}{{1,2}}\s*月\s*{_DAY_DIGIT}{{1,3}}\s*[日号]?)"
 )
 # A room or house number: 富力中心2301房, 1201室, 502户, 1502号房 (not 约300户, 共120户: counted).
 _ROOM = re.compile(r"(?<![0-9])[0-9]{3,5}\s*(?:号房|房|室|户)")
+# 1975年3月2日出生, 90年1月1日生, 1990-01-01出生: a date before 出生 or 生 (not 生活, 生效).
+_BORN = re.compile(
+    rf"({_DIGIT}{{2,4}}\s*(?:年|[-./])\s*{_DAY_DIGIT}{{1,2}}\s*(?:月|[-./])\s*{_DAY_DIGIT}{{1,3}}"
+    rf"\s*[日号]?|{_DIGIT}{{4}}\s*年)\s*(?:出生|生人|生(?![活效产意成病气长存日]))"
+)
+# 住在富力中心2301, 富力中心2301的租户: a building's name and a room number without 房 or 室 (not
+# 套餐199元, 100M, 营业厅3001号: an amount, a speed, a counted thing).
+_PLACE_ROOM = re.compile(
+    r"(?:住在|住|家在|家住|位于)[\u4e00-\u9fff]{0,10}?[0-9]{3,5}(?![0-9])"
+    r"|[\u4e00-\u9fff]{1,8}(?:中心|大厦|广场|花园|小区|公寓|苑|城|府|庭|阁|轩|居|园|里|公馆|家园"
+    r"|新村|大楼)\s*[0-9]{3,5}(?![0-9]|\s*(?:元|块|次|个|天|分|秒|米|年|月|日|号|[MGKmgk%]))"
+    # 1-2-301: building, unit, room (a date is 2026-1-2, its first part 4 digits).
+    r"|(?<![0-9\-])[0-9]{1,3}-[0-9]{1,2}-[0-9]{3,4}(?![0-9\-])"
+)
+# 军官证号码：南字第123456号, 护照号E1234567: a certificate's number after its name.
+_CERTIFICATE = re.compile(
+    r"(?:证|护照|通行证|证件)(?:号码|号|编号)?\s*[:是为]?\s*[\u4e00-\u9fff]{0,3}第?\s*"
+    r"([A-Za-z]{0,2}[0-9]{5,}[A-Za-z0-9]*)"
+)
+# A word after which a letters+digits token is an account (宽带账号AB12, 号码:gz1234).
+_ACCOUNT_LABEL = re.compile(
+    r"(?:账号|帐号|账户|帐户|宽带账号|宽带号|号码|用户名|ID|id)\s*[:是为]?\s*$"
+)
+# Where a name stands for a staff member: after a post (营业员刘洋, 装维师傅小王), or a name
+# ending in a manager's title (王经理).
+_POSTS = re.compile(
+    r"(?:营业员|店员|装维人员|装维师傅|装维|客服|客服代表|工作人员|员工|值班经理|经理|主管|组长|店长"
+    r"|同事|专员|柜员|话务员|受理员|网格员|师傅|人员)\s*$"
+)
+_STAFF_TITLE = re.compile(r"(?:经理|主任|店长|主管|组长)$")
 _COUNTED = re.compile(r"(?:约|共|近|超过|超|达|涉及|影响|有|计|余|多|计有)\s*$")
 
 
@@ -412,20 +509,33 @@ def _any(_: re.Match[str]) -> bool:
     return True
 
 
-def _not_a_word(group: int) -> Callable[[re.Match[str]], bool]:
-    """A guessed name is a finding unless it begins with a common word (马上, 高兴)."""
-    return lambda match: not _guessed_no_name(match.group(group))
-
-
 def labelled_names(texts: Iterable[str]) -> tuple[str, ...]:
     """The names `texts` give after a label or a relation word (联系人王芳, 姓名:王芳, 他老婆
-    李梅): the ticket's texts teach the check what its customer is called."""
+    李梅, 委托人：李秀兰) where jieba reads a name too (客户王卡 is a product), and every name
+    jieba reads in them: the ticket's texts teach the check what its people are called."""
     found: dict[str, None] = {}
     for text in texts:
-        for match in _LABELLED.finditer(_Reading(text).norm):
-            if not _guessed_no_name(match.group(1)):
-                found[re.sub(r"\s", "", match.group(1))] = None
+        norm = _Reading(text).norm
+        for match in _LABELLED.finditer(norm):
+            if _guessed_no_name(match.group(2)):
+                continue
+            if match.group(1) not in _WEAK_LABELS or names_agree(norm, *match.span(2)):
+                found[re.sub(r"\s", "", match.group(2))] = None
+        for name in name_words(norm):
+            if not _guessed_no_name(name):
+                found[re.sub(r"\s", "", name)] = None
     return tuple(found)
+
+
+def _own_parts(number: str) -> str:
+    """The digits of the ticket's phone or service number (the parts of 4+ of them are looked
+    for in the text: 号码以3002结尾, 138****5678, 中间四位1234)."""
+    return "".join(ch for ch in (_read(c) for c in number) if ch.isascii() and ch.isdigit())
+
+
+_DIGIT_RUN = re.compile(r"(?<![0-9])[0-9]{4,}(?![0-9])")
+_YEAR = re.compile(r"(?:19|20)[0-9]{2}(?=\s*(?:年|[-./][0-9]))")
+_MASKED = "*＊×xX#"
 
 
 def find_personal_data(
@@ -433,15 +543,19 @@ def find_personal_data(
     names: tuple[str, ...] = (),
     numbers: tuple[str, ...] = (),
     known: Iterable[str] = (),
+    staff: Iterable[str] = (),
+    involved: Iterable[str] = (),
 ) -> list[Finding]:
     """Where `text` holds personal data, in order, none inside another: the customer's `names`
-    (see `_name_patterns`, and the full names the ticket's texts `known` give where a name
-    stands: 客户李红反映, 联系人李红), the ticket's own `numbers` (its contact phone and
-    service number, in any case, width, spacing or numerals), e-mails (also obfuscated), IM
-    ids, street addresses (any numerals), room numbers, account-like tokens, any run of 7+
-    digits (in any separators or Chinese numerals) that is not a date, time or amount, the
-    tail of a number (尾号5678), a date of birth, a common surname with a title (王女士) and
-    a name after a label or a relation word (联系人王芳, 他老婆李梅)."""
+    (see `_name_patterns`, and the names the ticket's texts `known` give: 客户李红反映,
+    联系人李红, any name jieba reads in them), the ticket's own `numbers` (its contact phone and
+    service number, in any case, width, spacing or numerals, and any part of 4+ of their
+    digits however masked: 138****5678), the hall's `staff` by full name and the `involved`
+    staff by surname and title (王经理, 小王: kind "staff"), any person's name jieba reads
+    (陈建国先生, 冼女士, 营业员刘洋), e-mails (also obfuscated), IM ids, street addresses (any
+    numerals), room numbers, accounts (6+ digits, or after 账号), any run of 7+ digits that is
+    not a date, time or amount, the tail of a number (尾号5678), a date of birth, any
+    character before 先生/女士/小姐 and a name after a label or a relation word."""
     page = _Reading(text)
     norm = page.norm
     spans: list[tuple[int, int, str]] = []
@@ -453,6 +567,10 @@ def find_personal_data(
             if end > start and keep(match):
                 spans.append((start, end, kind))
 
+    def agreed(group: int) -> Callable[[re.Match[str]], bool]:
+        """A guessed name: not a common word, and read as a name by jieba."""
+        return lambda m: not _guessed_no_name(m.group(group)) and names_agree(norm, *m.span(group))
+
     for number in numbers:
         if own := _own_number(number):
             add(own, "phone")
@@ -463,20 +581,75 @@ def find_personal_data(
         lead = (match.group("road") or match.group("estate") or match.group("place")
                 or match.group("village") or "")  # fmt: skip
         cut = max(lead.rfind(ch) for ch in _ADDRESS_LEAD) + 1
+        if (
+            match.group("estate") is not None
+            and not match.group("more")
+            and (not lead[cut:].strip("该本这那个此同一整的"))
+        ):  # 小区5栋: no estate named, no room
+            continue
         spans.append((match.start() + cut, match.end(), "address"))
-    add(_ACCOUNT, "account")
-    add(_SPACED_ACCOUNT, "account")
+
+    def account(match: re.Match[str]) -> bool:
+        """An account: 6+ digits, or after an account's label (a device model, HG8145V5,
+        iPhone15Pro, AX3000, is none; the ticket's own service number is found above)."""
+        digits = sum(ch.isdigit() for ch in match.group())
+        # (GZKD_9912_AB, zhangwei_1990: no model is written with "_".)
+        before = norm[max(0, match.start() - 8) : match.start()]
+        return digits >= 6 or "_" in match.group() or bool(_ACCOUNT_LABEL.search(before))
+
+    add(_ACCOUNT, "account", keep=account)
+    add(_SPACED_ACCOUNT, "account", keep=account)
     for match in _TAIL.finditer(norm):
         group = 3 if match.group(1) else 6
         spans.append((*match.span(group), "tail"))
+    # Parts of the ticket's own numbers (after the tail: 尾号5678 is said to be a tail).
+    for number in numbers:
+        digits = _own_parts(number)
+        if len(digits) < 4:
+            continue
+        for run in _DIGIT_RUN.finditer(norm):
+            if run.group() in digits and not _YEAR.match(norm, run.start()):
+                start, end = run.span()
+                while start > 0 and (norm[start - 1] in _MASKED or norm[start - 1].isdigit()):
+                    start -= 1
+                while end < len(norm) and (norm[end] in _MASKED or norm[end].isdigit()):
+                    end += 1
+                spans.append((start, end, "phone"))
     add(_NUMBER, "number", keep=_is_number)
     add(_BIRTH, "birth", 1)
+    add(_BORN, "birth", 1)
     add(_ROOM, "room", keep=lambda m: not _COUNTED.search(norm[max(0, m.start() - 6) : m.start()]))
-    every = (*names, *names_called([norm, *known], names, read=False), *labelled_names([text]),
+    for place in _PLACE_ROOM.finditer(norm):
+        if room := re.search(r"[0-9][0-9\-]*$", place.group()):
+            spans.append((place.start() + room.start(), place.end(), "room"))
+    add(_CERTIFICATE, "number", 1)
+    staff = tuple(staff)
+    colleagues = {re.sub(r"[\s·.•・]+", "", _folded(p)) for p in staff}
+    # A name read in the text that is a staff member's is found as the staff's (below); one
+    # the ticket's texts give (联系人王芳) is the customer's there, whoever else bears it.
+    read_here = (n for n in labelled_names([text]) if n not in colleagues)
+    every = (*names, *names_called([norm, *known], names, read=False), *read_here,
              *labelled_names(known))  # fmt: skip
     for name in dict.fromkeys(every):
         for pattern, group, guessed in _name_patterns(name):
-            add(pattern, "name", group, _not_a_word(group) if guessed else _any)
+            add(pattern, "name", group, agreed(group) if guessed else _any)
+    # The staff after the ticket's names (a customer who shares a staff member's name is the
+    # customer there), before any other name: then the post, not "客户", is what to write.
+    for person in dict.fromkeys(_folded(p) for p in staff):
+        whole = re.sub(r"[\s·.•・]+", "", person)
+        if len(whole) >= 2 and re.fullmatch(rf"{_HAN}+", whole):
+            add(re.compile(_spaced(whole)), "staff")
+    for person in dict.fromkeys(involved):
+        surname = split_name(person)[0]
+        if surname:
+            s = _spaced(surname)
+            add(re.compile(rf"{s}\s*(?:经理|主任|店长|主管|组长|师傅|老师|工)"), "staff")
+            add(re.compile(rf"[老小]{s}(?={_PERSON_ACTS.pattern})"), "staff")
+            add(re.compile(rf"[老小]{s}"), "staff", keep=agreed(0))
+    for start, end in person_names(norm):
+        if not _guessed_no_name(norm[start:end]):  # 高峰 (时段), 李子: the stop list
+            spans.append((start, end, "name"))
+    add(_ANY_TITLED, "name")
     add(_SURNAME_TITLED, "name")
     # Overlapping spans (an e-mail whose local part reads as an account too) are one finding,
     # of the kind found first.
@@ -487,4 +660,11 @@ def find_personal_data(
             merged[-1][1] = max(int(merged[-1][1]), end)
         else:
             merged.append([start, end, kind])
+    for span in merged:
+        # 营业员刘洋, 王经理: a staff member's name, said so (write the post instead).
+        if span[2] == "name" and (
+            _POSTS.search(norm[max(0, int(span[0]) - 6) : int(span[0])])
+            or _STAFF_TITLE.search(norm[int(span[0]) : int(span[1])])
+        ):
+            span[2] = "staff"  # fmt: skip
     return [page.finding(int(start), int(end), str(kind)) for start, end, kind in merged]

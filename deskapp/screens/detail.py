@@ -31,7 +31,7 @@ from deskapp.services.batches import (
     open_batches_for,
     unlink_from_batch,
 )
-from deskapp.services.cases import mark_case
+from deskapp.services.cases import check_markable, mark_case
 from deskapp.services.customer import HistoryPage
 from deskapp.services.deadlines import clock_mark
 from deskapp.services.desk import Desk
@@ -207,17 +207,25 @@ class DetailScreen(WorkBoundary, Screen[None]):
     def action_mark_case(self) -> None:
         """K: a manager marks the (closed) ticket as a teaching case with its lesson; anyone
         else is told at once, before typing a lesson the service would refuse."""
-        desk, actor = self.desk, signed_in_actor(self)
-        if not allowed(actor, Permission.MARK_CASE):
+        if not allowed(signed_in_actor(self), Permission.MARK_CASE):
             self.notify(t("detail.case_not_allowed"), severity="warning", timeout=6)
             return
+        self._case_dialog()
+
+    @desk_work(group="case-dialog")
+    def _case_dialog(self) -> None:
+        """In the worker: a ticket still open or already a case is refused in words at once,
+        before the texts are typed (the refusal, a RuleViolation, is said by the boundary);
+        otherwise K's dialog opens."""
+        desk, actor = self.desk, signed_in_actor(self)
+        check_markable(desk, actor, self.complaint_id)
         # The texts take a while to write: Esc asks before dropping them (issue 18).
         spec = case_dialog(t("detail.case_key"))
 
         def submit(values: dict[str, Any]) -> None:
             mark_case(desk, actor, self.complaint_id, values["lesson"], values["summary"])
 
-        self.app.push_screen(ActionDialog(spec, submit), self._reload)
+        self.app.call_from_thread(self.app.push_screen, ActionDialog(spec, submit), self._reload)
 
     def action_repeat(self) -> None:
         """R: the repeat link changed after intake (重复投诉): the rule's candidate confirmed,

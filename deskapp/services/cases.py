@@ -7,6 +7,9 @@ its structured facts and the manager's two texts, checked again when the page is
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,23 +32,103 @@ from deskapp.domain.timefmt import format_local, local_day
 from deskapp.paths import write_export
 from deskapp.services.audit import enforce
 from deskapp.services.desk import Actor, Desk
-from deskapp.store.models import Complaint, Refund, TeachingCase
+from deskapp.store.models import (
+    Complaint,
+    ComplaintEvent,
+    DeadlineExtension,
+    HandoverItem,
+    Refund,
+    Staff,
+    TeachingCase,
+)
 
 LESSON_LIMIT = 1000
 SUMMARY_LIMIT = 1000
 
 
-def _personal_data(c: Complaint, text: str) -> list[tuple[int, str, str]]:
+@dataclass(frozen=True)
+class _Known:
+    """What the desk knows of a ticket's people besides its fields: the texts of its events
+    (follow-ups, return visits, notes), handover notes and extension reasons, whose names the
+    check learns, the names of the staff involved (by surname and title: 王经理), and of the
+    hall's staff (by full name)."""
+
+    texts: tuple[str, ...] = ()
+    involved: tuple[str, ...] = ()
+    staff: tuple[str, ...] = ()
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _strings(value: object) -> Iterator[str]:
+    """The texts in an event's data (JSON) that may name someone: those with Chinese in them."""
+    if isinstance(value, str):
+        if _HAN.search(value):
+            yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _known(session: sa.orm.Session, complaints: Iterable[Complaint]) -> dict[str, _Known]:
+    """`_Known` of each of `complaints`, in a few reads (the library's page of 50 at once)."""
+    by_id = {c.id: c for c in complaints}
+    if not by_id:
+        return {}
+    ids = list(by_id)
+    texts: dict[str, list[str]] = {cid: [] for cid in ids}
+    people: dict[str, set[str]] = {
+        cid: {x for x in (c.accused_staff_id, c.first_responder_id, c.owner_id) if x}
+        | ({c.responsible_ref} if c.responsible_kind == "staff" and c.responsible_ref else set())
+        for cid, c in by_id.items()
+    }
+    for cid, actor, note, data in session.execute(
+        sa.select(col(ComplaintEvent.complaint_id), col(ComplaintEvent.actor_id),
+                  col(ComplaintEvent.note), col(ComplaintEvent.data))
+        .where(col(ComplaintEvent.complaint_id).in_(ids))
+    ):  # fmt: skip
+        people[cid].add(actor)
+        if note:
+            texts[cid].append(note)
+        try:
+            texts[cid] += _strings(json.loads(data or "{}"))
+        except ValueError:  # a damaged row: its raw text is still read
+            texts[cid].append(data)
+    for cid, note in session.execute(
+        sa.select(col(HandoverItem.complaint_id), col(HandoverItem.note))
+        .where(col(HandoverItem.complaint_id).in_(ids))
+    ):  # fmt: skip
+        texts[cid].append(note)
+    for cid, reason, decided in session.execute(
+        sa.select(col(DeadlineExtension.complaint_id), col(DeadlineExtension.reason),
+                  col(DeadlineExtension.decision_note))
+        .where(col(DeadlineExtension.complaint_id).in_(ids))
+    ):  # fmt: skip
+        texts[cid] += [reason, decided]
+    staff = {sid: name for sid, name in session.execute(
+        sa.select(col(Staff.id), col(Staff.name)))}  # fmt: skip
+    everyone = tuple(sorted(set(staff.values())))
+    return {cid: _Known(tuple(t for t in texts[cid] if t),
+                        tuple(sorted(staff[p] for p in people[cid] if p in staff)), everyone)
+            for cid in ids}  # fmt: skip
+
+
+def _personal_data(c: Complaint, text: str, known: _Known) -> list[tuple[int, str, str]]:
     """Where `text` (a summary or a lesson of a case of `c`) holds personal data, as (place
-    counted from 1, what, kind): the ticket's name, phone and service number, and the names
-    its own texts give (客户李红反映, 联系人李红), are looked for besides any personal data."""
-    known = (c.content, c.demand, c.outcome, c.severity_reason, c.responsible_note)
+    counted from 1, what, kind): the ticket's name, phone and service number, the names its
+    own texts and its events' give (客户李红反映, 联系人李红, a return visit's note), and the
+    staff's names are looked for besides any personal data."""
+    texts = (c.content, c.demand, c.outcome, c.severity_reason, c.responsible_note, *known.texts)
     found = find_personal_data(text, (c.customer_name,), (c.contact_phone, c.service_number),
-                               known)  # fmt: skip
+                               texts, known.staff, known.involved)  # fmt: skip
     return [(f.start + 1, f.found, f.kind) for f in found]
 
 
-def _check_texts(c: Complaint, summary: str, lesson: str) -> None:
+def _check_texts(c: Complaint, summary: str, lesson: str, known: _Known) -> None:
     """Both written, within their length, storable, and without personal data: the page is
     shown to the whole hall. A finding refuses in words at its field (what, where); nothing is
     rewritten."""
@@ -53,15 +136,48 @@ def _check_texts(c: Complaint, summary: str, lesson: str) -> None:
     for field, text, limit in (("summary", summary, SUMMARY_LIMIT),
                                ("lesson", lesson, LESSON_LIMIT)):  # fmt: skip
         error = check_text(field, text, required=True, max_len=limit, multiline=True)
-        if error is None and (found := _personal_data(c, text)):
+        if error is None and (found := _personal_data(c, text, known)):
             at, what, kind = found[0]
-            error = FieldError(field, "error.case.personal_data",
+            key = "error.case.staff_name" if kind == "staff" else "error.case.personal_data"
+            error = FieldError(field, key,
                                {"part": field, "at": at, "found": what, "data_kind": kind,
                                 "others": len(found) - 1})  # fmt: skip
         if error is not None:
             errors.append(error)
     if errors:
         raise RuleViolation(errors)
+
+
+def _untabbed(text: str) -> str:
+    """A tab pasted from a spreadsheet is kept as spaces (not refused as a control character,
+    the page and the search read it as a space)."""
+    return text.replace("\t", "    ")
+
+
+def _unmarkable(session: sa.orm.Session, complaint: Complaint | None) -> RuleViolation | None:
+    """Why the ticket cannot be made a case now: unknown, still open, or a case already (an
+    unretired case of it in the library)."""
+    if complaint is None:
+        return RuleViolation.single("complaint", "error.complaint.unknown")
+    if Status(complaint.status) in ACTIVE:
+        return RuleViolation.single("status", "error.case.not_closed")
+    marked = session.scalar(
+        sa.select(sa.func.count()).select_from(TeachingCase).where(
+            col(TeachingCase.complaint_id) == complaint.id,
+            col(TeachingCase.retired_at).is_(None))
+    )  # fmt: skip
+    if marked:
+        return RuleViolation.single("complaint", "error.case.already_marked")
+    return None
+
+
+def check_markable(desk: Desk, actor: Actor, complaint_id: str) -> None:
+    """Refuses in words, before K's dialog opens, what `mark_case` would refuse whatever the
+    texts: anyone but a manager, a ticket still open, a ticket that is a case already."""
+    enforce(desk, actor, Permission.MARK_CASE, subject=complaint_id)
+    with desk.read() as session:
+        if refused := _unmarkable(session, session.get(Complaint, complaint_id)):
+            raise refused
 
 
 def mark_case(
@@ -71,13 +187,14 @@ def mark_case(
     written for the page (refused and audited for anyone else; a ticket still open, a text
     missing or holding personal data refused in words at its field)."""
     enforce(desk, actor, Permission.MARK_CASE, subject=complaint_id)
+    summary, lesson = _untabbed(summary), _untabbed(lesson)
     with desk.write(actor.id) as session:
         complaint = session.get(Complaint, complaint_id)
         if complaint is None:
             raise RuleViolation.single("complaint", "error.complaint.unknown")
         if Status(complaint.status) in ACTIVE:
             raise RuleViolation.single("status", "error.case.not_closed")
-        _check_texts(complaint, summary, lesson)
+        _check_texts(complaint, summary, lesson, _known(session, [complaint])[complaint.id])
         cases = list(
             session.scalars(
                 sa.select(TeachingCase).where(col(TeachingCase.complaint_id) == complaint.id)
@@ -107,6 +224,7 @@ def edit_case(desk: Desk, actor: Actor, case_id: str, summary: str, lesson: str)
     audited for anyone else), checked as when marked: how a case marked before the summary
     existed, or one whose text the page withholds, is put right."""
     enforce(desk, actor, Permission.MARK_CASE, subject=case_id)
+    summary, lesson = _untabbed(summary), _untabbed(lesson)
     with desk.write(actor.id) as session:
         case = session.get(TeachingCase, case_id)
         if case is None or case.retired_at is not None:
@@ -114,7 +232,7 @@ def edit_case(desk: Desk, actor: Actor, case_id: str, summary: str, lesson: str)
         complaint = session.get(Complaint, case.complaint_id)
         if complaint is None:
             raise RuleViolation.single("complaint", "error.complaint.unknown")
-        _check_texts(complaint, summary, lesson)
+        _check_texts(complaint, summary, lesson, _known(session, [complaint])[complaint.id])
         # The change log holds only the fields whose value changed: an edit of the lesson on
         # one terminal and of the summary on another both stand after the merge.
         case.summary, case.lesson = summary.strip(), lesson.strip()
@@ -284,7 +402,12 @@ def _party(desk: Desk, c: Complaint) -> str:
 
 
 def _view(
-    desk: Desk, case: TeachingCase, c: Complaint, in_force: bool, refund_fen: int = 0
+    desk: Desk,
+    case: TeachingCase,
+    c: Complaint,
+    in_force: bool,
+    known: _Known,
+    refund_fen: int = 0,
 ) -> CaseView:
     causes = desk.refdata.causes
     code = c.cause_code_l4 or c.cause_code
@@ -305,8 +428,8 @@ def _view(
         summary=case.summary, lesson=case.lesson,
         # Checked again at render: a case marked before the check, or synced from an older
         # terminal, is not printed as it is.
-        summary_ok=not _personal_data(c, case.summary),
-        lesson_ok=not _personal_data(c, case.lesson),
+        summary_ok=not _personal_data(c, case.summary, known),
+        lesson_ok=not _personal_data(c, case.lesson, known),
         in_force=bool(in_force),
     )  # fmt: skip
 
@@ -326,7 +449,10 @@ def _refunds(desk: Desk, complaint_ids: list[str]) -> dict[str, int]:
 
 def _views(desk: Desk, rows: list[tuple[TeachingCase, Complaint, bool]]) -> list[CaseView]:
     refunds = _refunds(desk, [c.id for _case, c, _force in rows])
-    return [_view(desk, case, c, force, refunds.get(c.id, 0)) for case, c, force in rows]
+    with desk.read() as session:
+        known = _known(session, [c for _case, c, _force in rows])
+    return [_view(desk, case, c, force, known[c.id], refunds.get(c.id, 0))
+            for case, c, force in rows]  # fmt: skip
 
 
 def find_cases(desk: Desk, category: str = "", words: str = "") -> list[CaseView]:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("sqlalchemy", "sqlmodel", "pydantic_settings", "deskapp.sync.run", "deskapp.store.models")
+HEAVY = ("sqlalchemy", "sqlmodel", "pydantic_settings", "deskapp.sync.run", "deskapp.store.models",
+         "jieba")  # fmt: skip
 
 PROBE = """
 import json, sys

@@ -177,7 +177,8 @@ def test_the_tail_of_a_number_however_announced_is_found(written: str) -> None:
 
 @pytest.mark.parametrize(
     "written",
-    ["GZKD 9912 AB", "GZKD_9912_AB", "GZKD.9912.AB", "gz 123456", "zhangwei_1990", "GZKD-9912-AB",
+    ["宽带账号GZKD 9912 AB", "GZKD_9912_AB", "账号GZKD.9912.AB", "gz 123456", "zhangwei_1990",
+     "账号:GZKD-9912-AB",
      "QQ 12345678", "qq号:123456", "微信号：lily_wang99", "企鹅号12345678", "微 信 zw_abcdef",
      "抖音号dy_abcdef"],
 )  # fmt: skip
@@ -192,7 +193,7 @@ def test_an_account_or_an_im_id_is_found(written: str) -> None:
      "1楼大厅排队40分钟", "11月15号来办理", "坐3号线过来", "5G 1000M 宽带", "排第12号",
      "8号窗口排队", "高峰期说明情况", "look at this", "我在qq上说", "走路10分钟", "这条路第一次修",
      "最后一次来", "2026-11-15 10:30到11:45", "2026-11-01至2026-11-30账单", "扣了12,800.00元",
-     "扣了 ¥12,800.00", "10:30-11:45、14:00-15:30两次", "排队时间8:00至17:30", "1234 ---- 567"],
+     "扣了 ¥12,800.00", "10:30-11:45、14:00-15:30两次", "排队时间8:00至17:30", "9876 ---- 543"],
 )  # fmt: skip
 def test_a_text_without_personal_data_has_no_finding(plain: str) -> None:
     assert _found(plain) == []
@@ -291,7 +292,7 @@ def test_any_run_of_seven_digits_however_separated_is_found(
     surname=st.sampled_from([*_SURNAMES, "欧阳", "司马"]),
     given_name=st.text(alphabet=st.sampled_from(list(_GIVEN)), min_size=1, max_size=2),
     form=st.sampled_from(["{n}", "{s}{g}", "{s} {g}", "小{g}", "阿{g}", "{g}先生", "{g}女士",
-                          "{s}先生", "{s}女士", "{s}小姐", "{g}哥", "{s}生", "{g}{g}", "老{s}",
+                          "{s}先生", "{s}女士", "{s}小姐", "{g}哥", "{s}生", "{g}{g}", "老{s}说",
                           "{s}总", "{s}经理", "{s}工", "{s}\u200b{g}", "{s}\u00ad{g}",
                           "\ufeff{n}", "{s}\u2060{g}"]),
     before=_AROUND,
@@ -300,7 +301,8 @@ def test_any_run_of_seven_digits_however_separated_is_found(
 def test_the_customer_s_name_however_called_is_found(
     surname: str, given_name: str, form: str, before: str, after: str
 ) -> None:
-    """(The given name alone inside other words is no finding: 说明 for 张明.)"""
+    """(The given name alone inside other words is no finding: 说明 for 张明. 老张 is found
+    before what a person does, 老张说, or where jieba reads a name: case18f.)"""
     name = surname + given_name
     called = form.format(n=name, s=surname, g=given_name)
     left = re.sub(r"[\s\u200b\u00ad\u2060\ufeff]", "", _left(before + called + after, name))
@@ -356,3 +358,93 @@ def test_a_text_of_twenty_thousand_characters_is_checked_at_once(unit: str) -> N
         " ('13812345678', 'gzkd8812ab'))\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=10)
+
+
+# ---------------------------------------- case18f: what the attack on case18e got past it
+# Each (ticket's customer name, text): a finding on a ticket of that customer (phone
+# 13812345678, service number gzkd8812ab). jieba's person names (deskapp/domain/person_names.py)
+# find the names no list holds; the ticket's own data is found in any form.
+_LEAKS_18F = {
+    # 1. a full name with a title
+    "full_name_titled": [("王女士", "陈建国先生已陪同来厅"), ("王女士", "王芳女士来厅"),
+                         ("王女士", "李红小姐来厅"), ("王女士", "刘德华先生")],
+    # 2. surnames outside the ~150 list
+    "rare_surname": [("王女士", t) for t in (
+        "冼女士", "麦先生", "邝小姐", "岑先生", "区女士", "闵先生", "洪女士", "车先生", "上官女士",
+        "联系人：诸葛亮", "家属上官婉儿陪同", "联系人闵慧")],
+    # 3. the customer's name in other forms
+    "customer_forms": [("褚女士", "当天褚秀英在窗口等了很久"), *[("张伟", t) for t in (
+        "张科长", "张处长", "张教授", "张董", "张同学", "张护士", "张老伯", "张婆婆", "张老爷子",
+        "张 先 生", "张*伟", "ZHANG先生", "Mr Zhang", "Wei来厅")],
+        ("买买提·艾力", "Maimaiti来厅")],
+    # 4. relatives, agents and labels
+    "relatives": [("王女士", f"客户的{r}李秀兰陪同来厅") for r in (
+        "老伴", "媳妇", "儿媳", "女婿", "孙子", "岳父", "公公", "婆婆", "舅舅", "保姆", "房东",
+        "租客", "代理人", "监护人")]
+        + [("王女士", f"{label}李秀兰") for label in (
+            "委托人：", "户名", "开户人", "持卡人", "实名登记人", "收件人")],
+    # 5. parts of the ticket's phone
+    "phone_parts": [("王女士", t) for t in (
+        "号码以5678结尾", "138****5678", "号码5678的客户", "后面是5678", "中间四位1234",
+        "138开头5678结尾")],
+    # 6. births, rooms, certificates
+    "birth_room": [("王女士", t) for t in (
+        "1975年3月2日出生", "1990年1月1日生", "90年1月1日出生", "出生年份是1950年",
+        "住在富力中心2301", "富力中心2301的租户", "住在1-2-301", "军官证号码：南字第765432号")],
+}  # fmt: skip
+_EXPECTED_PART = {"陈建国先生已陪同来厅": "陈建国", "王芳女士来厅": "王芳", "李红小姐来厅": "李红",
+                  "当天褚秀英在窗口等了很久": "褚秀英", "138****5678": "5678",
+                  "住在富力中心2301": "2301", "军官证号码：南字第765432号": "765432"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("ticket_name", "written"), [pair for pairs in _LEAKS_18F.values() for pair in pairs]
+)
+def test_what_the_attack_on_case18e_got_past_is_found(ticket_name: str, written: str) -> None:
+    found = _found(written, ticket_name)
+    assert found, written
+    if part := _EXPECTED_PART.get(written):
+        assert any(part in f.found for f in found), found
+
+
+# 7. staff names: the hall's staff by full name, the involved staff by surname and title, a
+# name after a post; each said to be a staff member's (the message suggests the post).
+@pytest.mark.parametrize(
+    ("written", "staff", "involved", "found"),
+    [("营业员刘洋态度生硬", ("刘洋", "张敏"), ("刘洋",), "刘洋"),
+     ("刘洋态度生硬", ("刘洋",), (), "刘洋"),
+     ("当时是刘经理接待", ("刘洋",), ("刘洋",), "刘经理"),
+     ("营业员小王当场道歉", (), (), "小王"), ("王经理当场核实", (), (), "王经理"),
+     ("营业员刘洋态度生硬", (), (), "刘洋")],
+)  # fmt: skip
+def test_a_staff_member_s_name_is_found_as_one(
+    written: str, staff: tuple[str, ...], involved: tuple[str, ...], found: str
+) -> None:
+    findings = find_personal_data(written, ("赵女士",), ("13812345678",), (), staff, involved)
+    assert [(f.kind, f.found) for f in findings] == [("staff", found)]
+
+
+# 8. ordinary text, on a ticket whose customer's surname is in it, is no finding.
+_PLAIN_18F = [("王女士", t) for t in (
+    "光猫型号HG8145V5", "手机是Mate60", "路由器WR842N", "换了AX3000", "用的iPhone15Pro",
+    "OPPO Reno11信号差", "2号楼营业厅", "小区5栋信号差", "客户王卡套餐到期", "高峰时段来厅",
+)] + [("于女士", "速率小于10M"), ("区女士", "小区信号差"), ("时先生", "等了两个小时"),
+      ("时先生", "等候时间的长短"), ("时先生", "高峰时段来厅"), ("年先生", "老年客户多"),
+      ("米女士", "用的小米手机"), ("解先生", "营业员解释说"), ("解先生", "解释的口径"),
+      ("连女士", "连续来电三次"), ("信先生", "信号弱的地方"), ("费先生", "不收小费"),
+      ("王女士", "当场查清原因并逐项说明"), ("王女士", "华为路由器与光猫不兼容"),
+      ("王女士", "荣耀手机收不到验证码"), ("王女士", "张贴的宣传单与实际资费不符")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("ticket_name", "plain"), _PLAIN_18F)
+def test_ordinary_text_the_attack_saw_refused_is_no_finding(ticket_name: str, plain: str) -> None:
+    assert _found(plain, ticket_name) == []
+
+
+def test_a_name_jieba_reads_in_the_ticket_s_texts_is_found_in_any_form() -> None:
+    """A follow-up's note gave 李秀兰: her given name alone is hers on the page too."""
+    known = ("回访时客户的老伴李秀兰接的电话",)
+    assert [f.found for f in find_personal_data("秀兰后来满意了", ("王女士",), (), known)] == [
+        "秀兰"
+    ]
+    assert find_personal_data("后来满意了", ("王女士",), (), known) == []

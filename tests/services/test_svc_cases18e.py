@@ -22,6 +22,7 @@ from deskapp.services import followup
 from deskapp.services.cases import (
     case_flags,
     case_page,
+    check_markable,
     edit_case,
     export_cases,
     find_cases,
@@ -192,3 +193,116 @@ def test_the_page_says_escalated_as_the_indicator_counts_it(
     complaint.severity, complaint.claimed_to = severity, claimed_to
     assert ("escalated" in case_flags(desk, complaint)) is escalated
     assert ("claimed" in case_flags(desk, complaint)) is bool(claimed_to)
+
+
+# ------------------------------------ case18f: what the attack on case18e got past the check
+
+
+def _plain_closed(desk: Desk, actors: dict[str, Actor], *, note: str = "", **form: str) -> str:
+    """A closed ticket of 褚女士 whose texts hold no name, with a contact logged (`note`)."""
+    handler = actors["1001"]
+    values = {"customer_name": "褚女士", "contact_phone": "13500003002",
+              "content": "宽带晚上经常掉线", "demand": "尽快修好", **form}  # fmt: skip
+    ticket = take_complaint(desk, handler, valid_form(desk, **values))
+    if note:
+        followup.log_contact(desk, handler, ticket.id, reached=True, note=note)
+    followup.close(desk, handler, ticket.id, outcome="已修复", facts=closing_facts(desk, ticket.id))
+    return ticket.id
+
+
+@pytest.mark.parametrize(
+    "summary",
+    ["当天褚秀英在窗口等了很久", "号码以3002结尾的客户", "135****3002", "号码3002的客户",
+     "冼女士陪同来厅", "客户的老伴李秀兰陪同来厅", "1975年3月2日出生", "住在富力中心2301"],
+)  # fmt: skip
+def test_the_attack_s_leaks_are_refused_at_the_field(
+    desk: Desk, actors: dict[str, Actor], summary: str
+) -> None:
+    ticket = _plain_closed(desk, actors)
+    with pytest.raises(RuleViolation) as refused:
+        mark_case(desk, actors["2001"], ticket, LESSON, summary)
+    assert [(e.field, e.key) for e in refused.value.errors] == [
+        ("summary", "error.case.personal_data")
+    ]
+
+
+def test_a_name_a_follow_up_gave_is_refused_in_any_form(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """The contact's note named 李秀兰: 秀兰 alone is refused (the events are read)."""
+    ticket = _plain_closed(desk, actors, note="客户不在,老伴李秀兰接的电话")
+    with pytest.raises(RuleViolation) as refused:
+        mark_case(desk, actors["2001"], ticket, LESSON, "秀兰后来转告客户,客户满意")
+    assert refused.value.errors[0].params["found"] == "秀兰"
+    other = _plain_closed(desk, actors, contact_phone="13500003003")
+    mark_case(desk, actors["2001"], other, LESSON, "秀兰后来转告客户,客户满意")
+
+
+@pytest.mark.parametrize(
+    ("summary", "found"),
+    [("营业员刘洋态度生硬", "刘洋"), ("刘洋态度生硬", "刘洋"), ("当时刘经理接待", "刘经理"),
+     ("营业员张敏当场道歉", "张敏")],
+)  # fmt: skip
+def test_a_staff_member_s_name_is_refused_with_the_post_suggested(
+    desk: Desk, actors: dict[str, Actor], summary: str, found: str
+) -> None:
+    """刘洋 is the accused, 张敏 a colleague of the hall's staff table."""
+    ticket = _plain_closed(desk, actors, accused_staff_id=actors["1002"].id)
+    with pytest.raises(RuleViolation) as refused:
+        mark_case(desk, actors["2001"], ticket, LESSON, summary)
+    [error] = refused.value.errors
+    assert (error.field, error.key, error.params["found"]) == (
+        "summary", "error.case.staff_name", found)  # fmt: skip
+    words = error_text(error)
+    assert "员工的姓名" in words and "请写岗位" in words and "“营业员”" in words
+    assert "客户" not in words  # not "营业员客户"
+
+
+def test_the_page_withholds_a_staff_member_s_name_stored_before_the_check(
+    desk: Desk, actors: dict[str, Actor], tmp_path: Path
+) -> None:
+    ticket = _plain_closed(desk, actors, accused_staff_id=actors["1002"].id)
+    case = mark_case(desk, actors["2001"], ticket, LESSON, SUMMARY).id
+    with desk.write(actors["2001"].id) as session:
+        stored = session.get(TeachingCase, case)
+        assert stored is not None
+        stored.lesson = "营业员刘洋态度生硬"
+    [view] = find_cases(desk)
+    assert not view.lesson_ok
+    assert "刘洋" not in export_cases(desk, actors["2001"], tmp_path).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "plain",
+    ["光猫HG8145V5老化,更换后恢复", "2号楼营业厅排队较长", "小区5栋信号差", "高峰时段来厅",
+     "客户王卡套餐到期", "营业员解释说规则"],
+)  # fmt: skip
+def test_ordinary_text_is_saved(desk: Desk, actors: dict[str, Actor], plain: str) -> None:
+    ticket = _plain_closed(desk, actors)
+    mark_case(desk, actors["2001"], ticket, LESSON, plain)
+    assert [v.summary for v in find_cases(desk)] == [plain]
+
+
+def test_a_tab_pasted_in_the_lesson_is_kept_as_spaces(desk: Desk, actors: dict[str, Actor]) -> None:
+    ticket = _plain_closed(desk, actors)
+    case = mark_case(desk, actors["2001"], ticket, "先测速\t再上门\n不要只电话解释", SUMMARY)
+    assert case.lesson == "先测速    再上门\n不要只电话解释"
+    edit_case(desk, actors["2001"], case.id, "网速慢\t已解决", "先测速")
+    assert [v.summary for v in find_cases(desk)] == ["网速慢    已解决"]
+
+
+def test_a_ticket_already_a_case_or_still_open_is_refused_before_the_texts(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    ticket = _plain_closed(desk, actors)
+    check_markable(desk, actors["2001"], ticket)  # closed, not a case: the dialog opens
+    mark_case(desk, actors["2001"], ticket, LESSON, SUMMARY)
+    with pytest.raises(RuleViolation) as refused:
+        check_markable(desk, actors["2001"], ticket)
+    assert refused.value.errors[0].key == "error.case.already_marked"
+    open_ticket = take_complaint(desk, actors["1001"], valid_form(desk)).id
+    with pytest.raises(RuleViolation) as refused:
+        check_markable(desk, actors["2001"], open_ticket)
+    assert refused.value.errors[0].key == "error.case.not_closed"
+    with pytest.raises(PermissionRefused):
+        check_markable(desk, actors["1001"], ticket)

@@ -651,7 +651,7 @@ def test_a_new_terminal_takes_the_whole_case_library_however_old(
         c = new_terminal(tmp_path, "T03", offset=timedelta(days=120))
         assert sync(c.desk, hall_url, window_days=90).ok
         (shown,) = case_page(c.desk).rows
-        assert shown.id == case and "13900000003" not in shown.content
+        assert shown.id == case and "13900000003" not in shown.summary + shown.lesson
         assert old in ids(c.desk, Complaint)
     finally:
         a.close()

@@ -19,6 +19,7 @@ from ui_helpers import NARROW, WIDE, build_app, screen_text, settle, sign_in, ty
 from deskapp.domain.timefmt import format_local
 from deskapp.screens.cases import CasesScreen
 from deskapp.screens.detail import DetailScreen
+from deskapp.screens.textual_private import notifications
 from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.screens.widgets.confirm import ConfirmScreen
 from deskapp.services import followup
@@ -174,3 +175,30 @@ def test_snapshot_k_refused_at_the_summary(
         await settle(pilot)
 
     assert snap_compare(build_app(desk), terminal_size=size, run_before=refused)
+
+
+@pytest.mark.parametrize("already", [True, False], ids=["a_case", "still_open"])
+async def test_k_refuses_a_ticket_already_a_case_or_still_open_at_once(
+    desk: Desk, actors: dict[str, Actor], already: bool
+) -> None:
+    """case18f: said in words at once, no dialog opened, nothing to type in vain."""
+    if already:
+        ticket_id = _closed(desk, actors)
+        mark_case(desk, actors["2001"], ticket_id, "先讲清资费再办理", "客户来厅反映套餐说明不清")
+    else:
+        ticket_id = take_complaint(desk, actors["1001"], IntakeForm(
+            customer_name="王女士", contact_phone="13700000002", content="套餐说明不清",
+            demand="尽快处理", cause_code="TARIFF.PLAN.UNCLEAR",
+            promised_reply_at=format_local(desk.clock.now() + timedelta(days=1), desk.tz),
+        )).id  # fmt: skip
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        app.push_screen(DetailScreen(ticket_id))
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)  # no dialog
+        told = " ".join(str(n.message) for n in notifications(app))
+        expected = "该投诉已列为案例" if already else "只有已结案的投诉可以列为案例"
+        assert expected in told, told

@@ -103,6 +103,18 @@ def test_the_sign_in_loads_the_demo_logins_table_only_for_the_demo() -> None:
     assert _run(code) == "[]"
 
 
+def test_the_desk_starts_without_the_word_segmenter() -> None:
+    """jieba (~1 s, ~65 MB: the case check's person names, case18f) is loaded by the worker
+    that checks a case's texts, never at start: not by the app, nor by the case modules."""
+    code = (
+        "import sys\n"
+        "import deskapp.launch, deskapp.screens.app, deskapp.services.cases\n"
+        "import deskapp.domain.cases, bench.startup\n"
+        "print([m for m in sys.modules if m.split('.')[0] == 'jieba'])\n"
+    )
+    assert _run(code) == "[]"
+
+
 async def test_the_preferences_are_read_after_the_first_frame(app: DeskApp, monkeypatch) -> None:
     """config.toml's worker (it builds the settings: pydantic-settings) starts once the first
     screen has been laid out and drawn (Textual's Ready), not beside the first frame."""
