@@ -217,8 +217,7 @@ def save_watch_entry(
                 setattr(entry, name, new)
             held_number = entry.active_key is not None and entry.active_key == entry.customer_key
             given_up = claimed(entry.active_key)
-            if given_up != active_key:  # an entry the merge renamed `NUMBER~id` keeps that
-                entry.active_key = active_key
+            entry.active_key = active_key
             entry.updated_by, entry.updated_at = actor.id, now
             kind = "retired" if changes.get("active") == [True, False] else "changed"
             if held_number and active_key != entry.customer_key:

@@ -13,8 +13,14 @@ the set of changes the replica holds, whatever order they came in:
   the value of its latest stamp like any field; every other value it was given stays its
   `replaced` alias, with a conflict record.
 
-The aliases and conflict records are derived here, not logged: they are the same on every
-replica because the change log is."""
+* a record that gives its value up (a case retired, a watch entry retired or moved) makes the
+  value settled again from the records still claiming it (`resettle`): the first made holds it,
+  the others `<value>~<id>`; the aliases and conflict records of a collision that is no more go.
+
+The renames, aliases and conflict records are derived here, not logged: a function of the
+records' changes (which claim what, and when each record was first made), never of the pulls
+that brought them, so every replica holding the same changes holds the same, whatever batches
+it pulled them in (unique18g)."""
 
 from __future__ import annotations
 

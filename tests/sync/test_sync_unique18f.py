@@ -20,6 +20,7 @@ from sync_kit import Term, assert_identical, conflicts, first_terminal, new_term
 
 from deskapp.services import followup
 from deskapp.services.cases import mark_case, retire_case
+from deskapp.services.conflicts import list_conflicts, settle_conflict
 from deskapp.services.customer import WatchForm, save_watch_entry, watch_for_customer
 from deskapp.services.demo import closing_facts
 from deskapp.store.models import RecordAlias, TeachingCase, WatchEntry
@@ -141,6 +142,9 @@ def test_a_collision_every_replica_met_dissolves_everywhere_when_one_claim_is_re
             _synced(term, hall_url)
         assert _keys(a, kind) == {first: value, second: f"{value}~{second}"}
         assert len(conflicts(a.desk)) == 1
+        # A manager reviews it on T02 first (recorded there only), then retires one claimant.
+        (review,) = list_conflicts(b.desk)
+        settle_conflict(b.desk, b.actors["2001"], review.id, "a")
         tick(terms)
         gone, kept = (first, second) if retired == "winner" else (second, first)
         retire(b, gone)
