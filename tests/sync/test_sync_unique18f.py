@@ -157,3 +157,33 @@ def test_a_collision_every_replica_met_dissolves_everywhere_when_one_claim_is_re
     finally:
         for term in [*terms, *([joiner] if joiner else [])]:
             term.close()
+
+
+@pytest.mark.xfail(strict=True, reason="unique18g found, not fixed: the merge takes a watch "
+                   "entry's earlier number for one record made twice (`replaced`)")  # fmt: skip
+def test_a_watch_entry_moved_to_another_number_leaves_the_same_conflicts_everywhere(
+    tmp_path: Path, hall_url: str
+) -> None:
+    """A manager moves an active entry to another number on T01: T02 merging the change sees
+    two values in the record's history and records a `replaced` conflict (and alias) that
+    T01, which wrote the change, never has."""
+    terms = [first_terminal(tmp_path / "a"), new_terminal(tmp_path / "b", "T02")]
+    a, b = terms
+    try:
+        for term in terms:
+            _synced(term, hall_url)
+        entry = save_watch_entry(a.desk, a.actors["2001"], _form("先听完再解释")).id
+        for term in terms:
+            _synced(term, hall_url)
+        tick(terms)
+        moved = _form("先听完再解释")
+        moved.customer = "13912340001"
+        save_watch_entry(a.desk, a.actors["2001"], moved, entry)
+        for term in (a, b, a):
+            _synced(term, hall_url)
+        assert_identical(terms)
+        assert conflicts(a.desk) == conflicts(b.desk)
+        assert _aliases(a) == _aliases(b)
+    finally:
+        for term in terms:
+            term.close()
