@@ -41,6 +41,7 @@ from deskapp.store.models import (
     Staff,
     TeachingCase,
 )
+from deskapp.sync.unique import claimed, settle_withdrawn
 
 LESSON_LIMIT = 1000
 SUMMARY_LIMIT = 1000
@@ -248,8 +249,15 @@ def retire_case(desk: Desk, actor: Actor, case_id: str) -> None:
         case = session.get(TeachingCase, case_id)
         if case is None or case.retired_at is not None:
             raise RuleViolation.single("case", "error.case.unknown")
+        given_up = claimed(case.case_key)
         case.case_key = None
         case.retired_by, case.retired_at = actor.id, desk.clock.now()
+        session.flush()
+        # The other claimant of the ticket takes its plain key here as on every replica that
+        # merges the retirement (deskapp/sync/unique.py `resettle`), and the collision's
+        # conflict record goes.
+        if given_up is not None:
+            settle_withdrawn(session.connection(), "teaching_case", "case_key", {given_up})
 
 
 def _earlier_unretired() -> sa.ColumnElement[bool]:

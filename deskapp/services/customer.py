@@ -42,6 +42,7 @@ from deskapp.store.models import (
     WatchEntry,
     WatchEvent,
 )
+from deskapp.sync.unique import claimed, settle_withdrawn
 
 # A page is what the history screen shows at 100×30 (the table's rows below the watch entry):
 # nothing read that is not shown; N and P page on.
@@ -215,11 +216,17 @@ def save_watch_entry(
             for name, (_, new) in changes.items():
                 setattr(entry, name, new)
             held_number = entry.active_key is not None and entry.active_key == entry.customer_key
+            given_up = claimed(entry.active_key)
             entry.active_key = active_key
             entry.updated_by, entry.updated_at = actor.id, now
             kind = "retired" if changes.get("active") == [True, False] else "changed"
             if held_number and active_key != entry.customer_key:
                 _hand_on_number(session, entry, actor.id, now)
+            session.flush()
+            # Settled again as every replica merging this change settles it (unique18g): the
+            # earliest other claimant holds the number, the collision's conflict record goes.
+            if given_up is not None and given_up != active_key:
+                settle_withdrawn(session.connection(), "watch_entry", "active_key", {given_up})
         session.flush()
         session.add(WatchEvent(entry_id=entry.id, kind=kind, actor_id=actor.id, at=now,
                                changes=json.dumps(changes, ensure_ascii=False)))  # fmt: skip

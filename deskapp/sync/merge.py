@@ -48,7 +48,7 @@ from deskapp.store.models import (
     UTCDateTime,
 )
 from deskapp.sync.hall_rows import CHUNK, HallConflict, HallRow
-from deskapp.sync.unique import UNIQUE_RULES, settle_unique
+from deskapp.sync.unique import UNIQUE_RULES, Stamps, Withdrawn, resettle, settle_unique
 
 SETTLED_EVENT = "conflict_settled"  # a complaint event: a person settled a conflict
 # Numbers stored in one letter case (domain/phone.number_case), also when a change made before
@@ -273,9 +273,11 @@ def _rebuild(
         for row in rows_of.values():
             if isinstance(row.get(field_name), str):
                 row[field_name] = number_case(row[field_name])
+    stamps: Stamps = {}
+    withdrawn: Withdrawn = {}
     if name in UNIQUE_RULES:  # a value two records claim: settled before anything is written
-        settle_unique(conn, name, rows_of, {i: [(v.hlc, v.fields) for v in history[i]]
-                                            for i in ids})  # fmt: skip
+        stamps = {i: [(v.hlc, v.fields) for v in history[i]] for i in ids}
+        withdrawn = settle_unique(conn, name, rows_of, stamps)
     for entity_id in ids:
         values, row = folded[entity_id], rows_of[entity_id]
         if entity_id in existing:
@@ -305,6 +307,8 @@ def _rebuild(
         )
         conn.execute(stmt, rows)
         applied.entities += len(rows)
+    if any(withdrawn.values()):  # values given up: settled again from what is stored now
+        resettle(conn, name, withdrawn, stamps)
 
 
 def refresh_derived(conn: sa.Connection, desk: Any, complaint_ids: Iterable[str]) -> None:

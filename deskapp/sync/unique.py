@@ -13,8 +13,14 @@ the set of changes the replica holds, whatever order they came in:
   the value of its latest stamp like any field; every other value it was given stays its
   `replaced` alias, with a conflict record.
 
-The aliases and conflict records are derived here, not logged: they are the same on every
-replica because the change log is."""
+* a record that gives its value up (a case retired, a watch entry retired or moved) makes the
+  value settled again from the records still claiming it (`resettle`): the first made holds it,
+  the others `<value>~<id>`; the aliases and conflict records of a collision that is no more go.
+
+The renames, aliases and conflict records are derived here, not logged: a function of the
+records' changes (which claim what, and when each record was first made), never of the pulls
+that brought them, so every replica holding the same changes holds the same, whatever batches
+it pulled them in (unique18g)."""
 
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 
+from deskapp.store.changelog import WriteMode, write_mode
 from deskapp.store.models import RECORD_TABLES, ChangeLog, RecordAlias, SyncConflict
 
 Rows = dict[str, dict[str, Any]]  # id -> folded row
@@ -104,30 +111,36 @@ def claimed(value: str | None) -> str | None:
     return None if value is None else value.split(ALIAS_MARK, 1)[0]
 
 
+Withdrawn = dict[str, set[str]]  # unique column -> values some record of a batch gave up
+
+
 def settle_unique(
     conn: sa.Connection,
     name: str,
     rows: Rows,
     stamps: Stamps,
-) -> None:
+) -> Withdrawn:
     """Before the merge writes `rows` (id -> folded row, about to be inserted or updated) of
     table `name`: give every claimed unique value to its winner, rename the losers (those
     already stored are renamed here, first, so no write of the merge can fail on the key),
-    and record aliases and conflicts. `stamps` holds each row's versions (hlc, fields)."""
-    for rule in UNIQUE_RULES.get(name, ()):
-        _settle(conn, rule, rows, stamps)
+    and record aliases and conflicts. `stamps` holds each row's versions (hlc, fields).
+    Returns the values a record of `rows` once claimed and claims no more: the merge settles
+    them again once its rows are written (`resettle`)."""
+    return {rule.column: _settle(conn, rule, rows, stamps) for rule in UNIQUE_RULES.get(name, ())}
 
 
-def _settle(conn: sa.Connection, rule: UniqueRule, rows: Rows, stamps: Stamps) -> None:
+def _settle(conn: sa.Connection, rule: UniqueRule, rows: Rows, stamps: Stamps) -> set[str]:
     table = RECORD_TABLES[rule.table].__table__
     column = table.c[rule.column]
     claims: dict[str, set[str]] = defaultdict(set)
+    withdrawn: set[str] = set()
     for entity_id, row in rows.items():
         value = row.get(rule.column)
+        history = {f[rule.column] for _, f in stamps[entity_id] if f.get(rule.column) is not None}
+        withdrawn |= history - {value}
         if value is None:
             continue
         claims[value].add(entity_id)
-        history = {f[rule.column] for _, f in stamps[entity_id] if f.get(rule.column) is not None}
         for old in sorted(history - {value}):  # one record made twice: its other values
             _alias(conn, rule, old, entity_id, "replaced")
             _conflict(conn, rule, entity_id, value, old, replaced=True)
@@ -190,6 +203,86 @@ def _settle(conn: sa.Connection, rule: UniqueRule, rows: Rows, stamps: Stamps) -
             conn.execute(sa.update(table)
                          .where(table.c.id == winner, column == alias_value(value, winner))
                          .values({rule.column: value}))  # fmt: skip
+    return withdrawn
+
+
+def resettle(conn: sa.Connection, name: str, withdrawn: Withdrawn, stamps: Stamps) -> None:
+    """Settle again, from what is stored now, every value a claimant gave up (a case retired,
+    a watch entry retired or moved to another number): of the records that still claim it
+    (holding `value` or their own `value~id`), the one made first holds `value`, every other
+    `value~id`; the aliases and conflict records of a collision that is no more (its claimant
+    gave the value up, or holds it now) are removed. So the settlement is a function of the
+    records' changes, not of the pulls that brought them: a replica that met the collision
+    and saw it dissolve ends as one that never met it (unique18g)."""
+    for rule in UNIQUE_RULES.get(name, ()):
+        values = sorted(withdrawn.get(rule.column, ()))
+        for start in range(0, len(values), _CHUNK):
+            _resettle(conn, rule, values[start : start + _CHUNK], stamps)
+
+
+def settle_withdrawn(conn: sa.Connection, name: str, column: str, values: set[str]) -> None:
+    """`resettle` after a local write that gave values up, in its transaction (the renames are
+    derived, like the merge's, so not logged)."""
+    with write_mode(conn, WriteMode.LOGGED):
+        resettle(conn, name, {column: {v for v in values if v is not None}}, {})
+
+
+def _resettle(conn: sa.Connection, rule: UniqueRule, values: list[str], stamps: Stamps) -> None:
+    table = RECORD_TABLES[rule.table].__table__
+    column = table.c[rule.column]
+    holders: dict[str, set[str]] = defaultdict(set)  # holding the value itself
+    renamed: dict[str, set[str]] = defaultdict(set)  # holding `value~id`
+    for entity_id, value in conn.execute(sa.select(table.c.id, column).where(column.in_(values))):
+        holders[value].add(entity_id)
+    for entity_id, value, current in conn.execute(
+        sa.select(col(RecordAlias.entity_id), col(RecordAlias.value), column)
+        .join(table, table.c.id == col(RecordAlias.entity_id))
+        .where(
+            col(RecordAlias.entity) == rule.table,
+            col(RecordAlias.field) == rule.column,
+            col(RecordAlias.value).in_(values),
+            col(RecordAlias.reason) == "collision",
+        )
+    ):
+        if current == alias_value(value, entity_id):
+            renamed[value].add(entity_id)
+    for value in values:
+        claimants = holders[value] | renamed[value]
+        losers: set[str] = set()
+        if claimants:
+            first = {i: _first_stamp(conn, rule.table, i, stamps) for i in claimants}
+            winner = min(claimants, key=lambda i: (first[i], i))
+            losers = claimants - {winner}
+            for loser in sorted(losers & holders[value]):  # the value is free before it moves
+                conn.execute(sa.update(table).where(table.c.id == loser)
+                             .values({rule.column: alias_value(value, loser)}))  # fmt: skip
+            if winner in renamed[value]:
+                conn.execute(sa.update(table).where(table.c.id == winner)
+                             .values({rule.column: value}))  # fmt: skip
+            for loser in sorted(losers):
+                _alias(conn, rule, value, loser, "collision")
+                _conflict(conn, rule, loser, value, value, winner=winner)
+        # What is left of a collision that is no more: derived, so removed (a manager's review
+        # of it too: every replica ends with the same conflict records, docs/unique-values.md).
+        conn.execute(
+            sa.delete(RecordAlias).where(
+                col(RecordAlias.entity) == rule.table,
+                col(RecordAlias.field) == rule.column,
+                col(RecordAlias.value) == value,
+                col(RecordAlias.reason) == "collision",
+                col(RecordAlias.entity_id).not_in(sorted(losers)),
+            )
+        )
+        text = json.dumps(value, ensure_ascii=False)
+        conn.execute(
+            sa.delete(SyncConflict).where(
+                col(SyncConflict.entity) == rule.table,
+                col(SyncConflict.field) == rule.column,
+                col(SyncConflict.a_value) == text,
+                col(SyncConflict.b_value) == text,
+                col(SyncConflict.entity_id).not_in(sorted(losers)),
+            )
+        )
 
 
 def _first_stamp(conn: sa.Connection, name: str, entity_id: str, stamps: Stamps) -> str:

@@ -56,7 +56,7 @@ from deskapp.domain.text_search import match_expression
 from deskapp.domain.timefmt import format_local
 from deskapp.services import batches, day_close, followup, shifts
 from deskapp.services.batches import BatchForm
-from deskapp.services.cases import mark_case
+from deskapp.services.cases import mark_case, retire_case
 from deskapp.services.customer import WatchForm, save_watch_entry
 from deskapp.services.day_lock import LateApproval
 from deskapp.services.deadlines import clock_values, events_of
@@ -158,6 +158,7 @@ CUSTOMER = {
     },
     "batch_incident": {"t": T, "n": N, "step": st.sampled_from(["open", "link", "close"])},
     "teaching_case": {"t": T, "n": N},
+    "retire_case": {"t": T, "n": N},
     # 重复投诉 changed after intake: linked to an earlier ticket of the customer, or undone
     "repeat_change": {"t": T, "n": N, "unlink": st.booleans()},
 }
@@ -567,12 +568,13 @@ class ThreeTerminals(RuleBasedStateMachine):
     # -------------------------------------------------------------- the customer
 
     def watch_entry(self, t: int, n: int, kind: str, retire: bool) -> None:
-        """The duty manager lists a customer (one number per terminal, so two terminals list
-        two) or changes an entry listed anywhere: its kind, or retires it. Each is a
-        watch_entry write and its watch_event."""
+        """The duty manager lists a customer or changes an entry listed anywhere: its kind, or
+        retires it. Each is a watch_entry write and its watch_event. The numbers are few and
+        shared by the terminals, so two may list one apart (a collision of active_key) and a
+        retirement may dissolve it (unique18g)."""
         term = self.terms[t]
         eid = self.pick(term, n, WatchEntry) if n % 2 else None
-        form = WatchForm(customer=f"1390000{t}{n % 10:03d}", kind=kind, advice="先听完再解释",
+        form = WatchForm(customer=f"13900000{(n // 2) % 3:03d}", kind=kind, advice="先听完再解释",
                          review_on="2027-03-01", active=not retire)  # fmt: skip
         if eid:
             with term.desk.read() as s:
@@ -615,6 +617,14 @@ class ThreeTerminals(RuleBasedStateMachine):
                     term.desk, term.actors["2001"], cid, "先听完再解释", "营业厅核实后当场处理"
                 ),
             )
+
+    def retire_case(self, t: int, n: int) -> None:
+        """The duty manager retires a case (unique18g): the ticket's other case, if another
+        terminal marked one apart, takes its key on every replica, the collision dissolves."""
+        term = self.terms[t]
+        case = self.pick(term, n, TeachingCase, TeachingCase.retired_at.is_(None))
+        if case:
+            self.act(term, lambda: retire_case(term.desk, term.actors["2001"], case))
 
     def repeat_change(self, t: int, n: int, unlink: bool) -> None:
         """A repeat changed after intake (services/repeats.py): a ticket linked to an earlier
@@ -884,6 +894,7 @@ EVERY_RULE: list[tuple[str, dict]] = [
     ("batch_incident", dict(t=0, n=0, step="link")),
     ("batch_incident", dict(t=0, n=0, step="close")),
     ("teaching_case", dict(t=0, n=0)),
+    ("retire_case", dict(t=0, n=0)),
     ("repeat_change", dict(t=0, n=0, unlink=False)),
     ("repeat_change", dict(t=0, n=0, unlink=True)),
     ("everyone_syncs", dict()),
@@ -942,5 +953,55 @@ def test_one_ticket_marked_a_case_on_two_terminals_apart(machine: type[ThreeTerm
             with term.desk.read() as s:
                 found = [(c.entity, c.field) for c in s.scalars(sa.select(SyncConflict))]
             assert found == [("teaching_case", "case_key")], term.code
+    finally:
+        state.teardown()
+
+
+@pytest.mark.parametrize("machine", [ThreeTerminals, ThreeTerminalsPostgres],
+                         ids=["sqlite", "postgresql"])  # fmt: skip
+@pytest.mark.parametrize("kind", ["case", "watch"])
+@pytest.mark.parametrize("which", [0, 1])
+def test_a_claim_retired_on_a_terminal_that_met_the_collision_dissolves_it_everywhere(
+    machine: type[ThreeTerminals], kind: str, which: int
+) -> None:
+    """unique18g: one value claimed on T03 and on T02 apart (a ticket marked as a case, a
+    number put on the watch list), their syncs cut short; T01 pulls one change a batch, meets
+    the collision and retires one claimant (`which`, in id order) before anyone else saw it.
+    The final check owes no conflict record (`unique_collisions`: the retired one claims
+    nothing) and finds none on any replica, whatever each replica met on the way."""
+    state = machine()
+    try:
+        state.join()
+        if kind == "case":
+            state.close(t=0, n=0, outcome="已解释")
+            state.everyone_syncs()
+        claim = state.teaching_case if kind == "case" else (
+            lambda t, n: state.watch_entry(t=t, n=n, kind="difficult", retire=False))  # fmt: skip
+        claim(t=2, n=0)
+        state.sync_crashes(t=2, point="mid_pull", batch=3)
+        state.time_passes(t=0, minutes=1)
+        claim(t=1, n=0)
+        state.sync_crashes(t=1, point="after_hall_commit", batch=5)
+        state.sync_one(t=0, batch=1)
+        model = TeachingCase if kind == "case" else WatchEntry
+        assert state.count(state.terms[0], model) == 2  # T01 met both claims
+        with state.terms[0].desk.read() as s:  # and the collision: one renamed
+            keys = s.scalars(sa.select(TeachingCase.case_key if kind == "case"
+                                       else WatchEntry.active_key)).all()  # fmt: skip
+        assert sorted("~" in k for k in keys) == [False, True]
+        if kind == "case":
+            state.retire_case(t=0, n=which)
+        else:  # (the rule's odd n picks the second of two entries only)
+            term = state.terms[0]
+            entry = state.pick(term, which, WatchEntry)
+            form = WatchForm(customer="13900000000", kind="difficult", advice="先听完再解释",
+                             review_on="2027-03-01", active=False)  # fmt: skip
+            state.act(term, lambda: save_watch_entry(term.desk, term.actors["2001"], form, entry))
+            with term.desk.read() as s:
+                assert not s.get(WatchEntry, entry).active
+        state.settle_and_check()  # every conflict record expected, and only those
+        for term in state.terms:
+            with term.desk.read() as s:
+                assert s.scalars(sa.select(SyncConflict)).all() == [], term.code
     finally:
         state.teardown()
