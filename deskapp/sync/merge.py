@@ -102,6 +102,7 @@ def legal_state_value(entity: str, name: str, before: Any, after: Any) -> bool:
 class Version:
     hlc: str
     fields: dict[str, Any]
+    op: str = "update"  # "insert": the record made (a record made twice has two)
 
 
 def fold(entity: str, versions: Iterable[Version]) -> dict[str, Any]:
@@ -191,7 +192,7 @@ def apply_rows(conn: sa.Connection, desk: Any, rows: list[HallRow]) -> Applied:
     # entity -> id -> its versions in this batch (dicts keep the pulled order)
     touched: dict[str, dict[str, list[Version]]] = defaultdict(dict)
     for r in rows:
-        touched[r.entity].setdefault(r.entity_id, []).append(Version(r.hlc, r.data))
+        touched[r.entity].setdefault(r.entity_id, []).append(Version(r.hlc, r.data, r.op))
     for name in touched.keys() - set(_TABLE_ORDER):
         raise ValueError(f"a change of unknown table {name!r}: this terminal must be updated")
     settled: list[tuple[dict[str, Any], dict[str, Any]]] = []
@@ -257,12 +258,12 @@ def _rebuild(
     history: dict[str, list[Version]] = {i: v for i, v in batch.items() if i not in existing}
     known = sorted(existing)
     for chunk in _chunks(known):
-        for hlc, fields_json, entity_id in conn.execute(
-            sa.select(col(ChangeLog.hlc), col(ChangeLog.fields), col(ChangeLog.entity_id)).where(
-                col(ChangeLog.entity) == name, col(ChangeLog.entity_id).in_(chunk)
-            )
-        ):
-            history.setdefault(entity_id, []).append(Version(hlc, json.loads(fields_json)))
+        for hlc, fields_json, entity_id, op in conn.execute(
+            sa.select(col(ChangeLog.hlc), col(ChangeLog.fields), col(ChangeLog.entity_id),
+                      col(ChangeLog.op))
+            .where(col(ChangeLog.entity) == name, col(ChangeLog.entity_id).in_(chunk))
+        ):  # fmt: skip
+            history.setdefault(entity_id, []).append(Version(hlc, json.loads(fields_json), op))
     inserts: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     updates: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     columns = table.c
@@ -277,7 +278,8 @@ def _rebuild(
     withdrawn: Withdrawn = {}
     if name in UNIQUE_RULES:  # a value two records claim: settled before anything is written
         stamps = {i: [(v.hlc, v.fields) for v in history[i]] for i in ids}
-        withdrawn = settle_unique(conn, name, rows_of, stamps)
+        made = {i: [v.fields for v in history[i] if v.op == "insert"] for i in ids}
+        withdrawn = settle_unique(conn, name, rows_of, stamps, made)
     for entity_id in ids:
         values, row = folded[entity_id], rows_of[entity_id]
         if entity_id in existing:

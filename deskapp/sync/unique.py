@@ -119,17 +119,28 @@ def settle_unique(
     name: str,
     rows: Rows,
     stamps: Stamps,
+    made: dict[str, list[dict[str, Any]]] | None = None,
 ) -> Withdrawn:
     """Before the merge writes `rows` (id -> folded row, about to be inserted or updated) of
     table `name`: give every claimed unique value to its winner, rename the losers (those
     already stored are renamed here, first, so no write of the merge can fail on the key),
     and record aliases and conflicts. `stamps` holds each row's versions (hlc, fields).
     Returns the values a record of `rows` once claimed and claims no more: the merge settles
-    them again once its rows are written (`resettle`)."""
-    return {rule.column: _settle(conn, rule, rows, stamps) for rule in UNIQUE_RULES.get(name, ())}
+    them again once its rows are written (`resettle`). `made`: the fields of each row's inserts;
+    a record inserted once is no record made twice, whatever its updates changed (a watch
+    entry moved to another number).
+    """
+    return {rule.column: _settle(conn, rule, rows, stamps, made)
+            for rule in UNIQUE_RULES.get(name, ())}  # fmt: skip
 
 
-def _settle(conn: sa.Connection, rule: UniqueRule, rows: Rows, stamps: Stamps) -> set[str]:
+def _settle(
+    conn: sa.Connection,
+    rule: UniqueRule,
+    rows: Rows,
+    stamps: Stamps,
+    made: dict[str, list[dict[str, Any]]] | None,
+) -> set[str]:
     table = RECORD_TABLES[rule.table].__table__
     column = table.c[rule.column]
     claims: dict[str, set[str]] = defaultdict(set)
@@ -141,7 +152,11 @@ def _settle(conn: sa.Connection, rule: UniqueRule, rows: Rows, stamps: Stamps) -
         if value is None:
             continue
         claims[value].add(entity_id)
-        for old in sorted(history - {value}):  # one record made twice: its other values
+        inserted = history if made is None else {
+            f[rule.column] for f in made[entity_id] if f.get(rule.column) is not None}  # fmt: skip
+        # Made twice: inserts (two terminals) that gave it different values.
+        made_twice = inserted if len(inserted) > 1 else set()
+        for old in sorted(made_twice - {value}):  # one record made twice: its other values
             _alias(conn, rule, old, entity_id, "replaced")
             _conflict(conn, rule, entity_id, value, old, replaced=True)
     # Who else claims these values: the records holding them, and earlier losers (two reads

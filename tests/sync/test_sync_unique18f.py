@@ -159,14 +159,12 @@ def test_a_collision_every_replica_met_dissolves_everywhere_when_one_claim_is_re
             term.close()
 
 
-@pytest.mark.xfail(strict=True, reason="unique18g found, not fixed: the merge takes a watch "
-                   "entry's earlier number for one record made twice (`replaced`)")  # fmt: skip
 def test_a_watch_entry_moved_to_another_number_leaves_the_same_conflicts_everywhere(
     tmp_path: Path, hall_url: str
 ) -> None:
     """A manager moves an active entry to another number on T01: T02 merging the change sees
-    two values in the record's history and records a `replaced` conflict (and alias) that
-    T01, which wrote the change, never has."""
+    two values in the record's history, yet only one insert: no record made twice, so no
+    `replaced` conflict or alias there either (T01, which wrote the change, never has one)."""
     terms = [first_terminal(tmp_path / "a"), new_terminal(tmp_path / "b", "T02")]
     a, b = terms
     try:
