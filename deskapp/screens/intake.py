@@ -813,6 +813,20 @@ class IntakeScreen(ModeScreen):
             return
         self.check_repeat(*asked)
 
+    def synchronized(self) -> None:
+        """Another desk on this store (or a sync) listed or retired a watch entry, took a
+        complaint of this customer, or opened or closed a batch: the alert, the repeat and
+        the batch suggestion read again for what is typed now (DeskApp._brought_changes);
+        nothing typed is touched. A batch closed since is no longer offered nor linked."""
+        if desk_app(self).actor is None:
+            return  # prepared behind the sign-in: nothing typed, nobody to check for
+        asked = self._asked_now()
+        self._history = None  # the page read ahead may be out of date
+        if customer_key(asked[0]) or customer_key(asked[1]):
+            self.check_repeat(*asked)
+        if asked[2]:
+            self.check_batches(asked[2])
+
     @desk_work(exclusive=True, group="repeat")
     def check_repeat(
         self, phone_text: str, service_text: str = "", cause_code: str = "", accused: str = ""

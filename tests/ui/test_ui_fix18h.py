@@ -1,0 +1,96 @@
+"""fix18h, what the attack on the alert / F11 / Esc found: intake follows another desk's
+changes on the same store (the watch alert comes and goes, a batch closed elsewhere is no
+longer offered), the typed text untouched."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static
+from ui_helpers import WIDE, build_app, settle, sign_in, type_text
+
+from deskapp.screens.widgets.cause_picker import CausePicker
+from deskapp.services.batches import BatchForm, close_batch, open_batch
+from deskapp.services.customer import WatchForm, save_watch_entry
+from deskapp.services.desk import Actor, Desk
+from deskapp.services.followup import ClosingFacts
+from deskapp.services.staff import actor_of, list_staff
+
+pytestmark = pytest.mark.ui
+PHONE = "13812345678"
+
+
+async def _until(pilot: Pilot, done: Any, seconds: float = 15) -> bool:
+    """Real time passes (the store is watched every second): at most `seconds`."""
+    for _ in range(int(seconds / 0.1)):
+        if done():
+            return True
+        await pilot.pause(0.1)
+    return bool(done())
+
+
+def _other_desk(desk: Desk, clock: Any) -> tuple[Desk, dict[str, Actor]]:
+    """A second desk on the same store file (another terminal window): its commits change
+    the store's data version, which this app's watch reads."""
+    other = Desk.open(Path(desk.path), clock=clock)
+    return other, {s.work_no: actor_of(s) for s in list_staff(other)}
+
+
+async def test_intake_follows_a_watch_entry_added_and_retired_on_another_desk(
+    desk: Desk, clock: Any
+) -> None:
+    app = build_app(desk)
+    other, actors = _other_desk(desk, clock)
+    try:
+        async with app.run_test(size=WIDE) as pilot:
+            await sign_in(pilot)
+            await type_text(pilot, "李女士")
+            await pilot.press("tab")
+            await type_text(pilot, PHONE)
+            await settle(pilot)
+            screen = app.screen
+            notice = screen.query_one("#watch-notice", Static)
+            assert not notice.display
+            form = WatchForm(customer=PHONE, kind="difficult", advice="先听完再解释",
+                             review_on="2026-12-31")  # fmt: skip
+            entry = save_watch_entry(other, actors["2001"], form)
+            assert await _until(pilot, lambda: notice.display), "no alert from the other desk"
+            assert "先听完再解释" in str(notice.content)
+            save_watch_entry(other, actors["2001"], replace(form, active=False), entry.id)
+            assert await _until(pilot, lambda: not notice.display), "the retired entry stays"
+            assert screen.query_one("#contact_phone", Input).value == PHONE
+            assert screen.query_one("#customer_name", Input).value == "李女士"
+    finally:
+        other.close()
+
+
+async def test_a_batch_closed_on_another_desk_is_no_longer_offered_nor_linked(
+    desk: Desk, clock: Any
+) -> None:
+    other, actors = _other_desk(desk, clock)
+    batch = open_batch(other, actors["2001"], BatchForm(
+        title="城东基站故障", cause_code="NET.OUTAGE", area="城东", description="光缆被挖断",
+        scripts="抢修中"))  # fmt: skip
+    app = build_app(desk)
+    try:
+        async with app.run_test(size=WIDE) as pilot:
+            await sign_in(pilot)
+            screen = app.screen
+            screen.query_one("#cause", CausePicker).set_code("NET.OUTAGE.AREA")
+            screen.check_batches("NET.OUTAGE.AREA")
+            await settle(pilot)
+            await pilot.press("ctrl+b")
+            await settle(pilot)
+            select = screen.query_one("#batch", Select)
+            assert select.value == batch.id
+            close_batch(other, actors["2001"], batch.id, "光缆已修复",
+                        ClosingFacts("department", "network"))  # fmt: skip
+            notice = screen.query_one("#batch-notice", Static)
+            assert await _until(pilot, lambda: select.value is Select.NULL), "still linked"
+            assert not notice.display
+    finally:
+        other.close()
