@@ -32,7 +32,7 @@ def _deskapp(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     keep = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL") if k in os.environ}
     code = NO_PASSWD + "from deskapp.cli import main\nsys.argv[0] = 'deskapp'\nmain()\n"
     return subprocess.run([sys.executable, "-c", code, *args], env={**keep, **env},
-                          capture_output=True, text=True, encoding="utf-8", timeout=120)  # fmt: skip
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="HOME and passwd are POSIX's")
