@@ -21,11 +21,7 @@ from deskapp.paths import NO_HOME, NoHomeFolder, write_export
 
 # The user's passwd entry made to fail in the child: os.path.expanduser reads it when HOME
 # is unset (as for a uid /etc/passwd does not list).
-NO_PASSWD = (
-    "import pwd, sys\n"
-    "def _none(uid): raise KeyError(uid)\n"
-    "pwd.getpwuid = _none\n"
-)
+NO_PASSWD = "import pwd, sys\ndef _none(uid): raise KeyError(uid)\npwd.getpwuid = _none\n"
 
 
 def _deskapp(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
