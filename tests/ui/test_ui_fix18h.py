@@ -10,15 +10,17 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Select, Static, TextArea
 from ui_helpers import WIDE, build_app, settle, sign_in, type_text
 
+from deskapp.screens.textual_private import notifications
 from deskapp.screens.widgets.cause_picker import CausePicker
 from deskapp.services.batches import BatchForm, close_batch, open_batch
 from deskapp.services.customer import WatchForm, save_watch_entry
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.followup import ClosingFacts
 from deskapp.services.staff import actor_of, list_staff
+from deskapp.store.models import BatchIncident
 
 pytestmark = pytest.mark.ui
 PHONE = "13812345678"
@@ -92,5 +94,42 @@ async def test_a_batch_closed_on_another_desk_is_no_longer_offered_nor_linked(
             notice = screen.query_one("#batch-notice", Static)
             assert await _until(pilot, lambda: select.value is Select.NULL), "still linked"
             assert not notice.display
+    finally:
+        other.close()
+
+
+async def test_a_close_after_another_desk_closed_the_batch_says_so(desk: Desk, clock: Any) -> None:
+    """F11 → Enter → the outcome typed; meanwhile another desk closes the same batch; Ctrl+S:
+    the desk says the batch was closed elsewhere and the words typed here were not applied
+    (it said only "已结案 0 张;0 张按规则保持未结"); the stored outcome is the other desk's."""
+    other, actors = _other_desk(desk, clock)
+    batch = open_batch(other, actors["2001"], BatchForm(
+        title="城东基站故障", cause_code="NET.OUTAGE", area="城东", description="光缆被挖断",
+        scripts="抢修中"))  # fmt: skip
+    app = build_app(desk)
+    try:
+        async with app.run_test(size=WIDE) as pilot:
+            await sign_in(pilot, "2001", "8888")
+            await pilot.press("f11")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            app.screen.query_one("#f-outcome", TextArea).load_text("这里写的结果")
+            app.screen.query_one("#f-responsible_kind").focus()
+            await pilot.press("enter", "down", "enter")  # a department
+            await pilot.press("tab", "enter", "down", "enter")  # the first department
+            close_batch(other, actors["2001"], batch.id, "另一终端写的结果",
+                        ClosingFacts("department", "network"))  # fmt: skip
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+
+            def said() -> str:
+                return " ".join(str(n.message) for n in notifications(app))
+
+            assert await _until(pilot, lambda: "已结案 0 张" in said()), said()
+            assert "已在其他终端结案" in said() and "另一终端写的结果" in said()
+            assert "未采用" in said()
+        with desk.read() as session:
+            assert session.get(BatchIncident, batch.id).outcome == "另一终端写的结果"
     finally:
         other.close()
