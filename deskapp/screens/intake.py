@@ -76,6 +76,9 @@ from deskapp.services.staff import list_staff
 FORM_KEY = "intake"
 # Check boxes whose value maps one-to-one onto IntakeForm fields.
 CHECKS = ("no_fault", "difficult_customer", "internal", "hidden_risk", "solved_on_spot")
+# The choices a blank form holds as IntakeForm's defaults (is_blank).
+CHOICES = ("channel", "severity", "satisfaction", "accused_staff_id", "claimed_to", "batch_id",
+           *CHECKS)  # fmt: skip
 # Inputs whose text maps one-to-one onto IntakeForm fields.
 TEXT_INPUTS = (
     "received_at",
@@ -598,9 +601,12 @@ class IntakeScreen(ModeScreen):
             q(f"#refund-{name}", Input).value = value
 
     def is_blank(self) -> bool:
-        form = self.read_form()
+        """Nothing typed and nothing chosen: a choice changed (the channel, the severity, a
+        box ticked) counts as typed (Esc asks before dropping it, the draft keeps it)."""
+        form, blank = self.read_form(), IntakeForm()
         return (
             not any(getattr(form, n) for n in (*TEXT_INPUTS, "content", "cause_code"))
+            and all(getattr(form, n) == getattr(blank, n) for n in CHOICES)
             and form.refund is None
         )
 

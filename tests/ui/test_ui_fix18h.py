@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static, TextArea
-from ui_helpers import WIDE, build_app, settle, sign_in, type_text
+from ui_helpers import WIDE, build_app, focus_by_tab, settle, sign_in, type_text
 
+from deskapp.screens.intake import IntakeScreen
 from deskapp.screens.textual_private import notifications
 from deskapp.screens.widgets.cause_picker import CausePicker
+from deskapp.screens.widgets.confirm import ConfirmScreen
 from deskapp.services.batches import BatchForm, close_batch, open_batch
 from deskapp.services.customer import WatchForm, save_watch_entry
 from deskapp.services.desk import Actor, Desk
@@ -133,3 +135,33 @@ async def test_a_close_after_another_desk_closed_the_batch_says_so(desk: Desk, c
             assert session.get(BatchIncident, batch.id).outcome == "另一终端写的结果"
     finally:
         other.close()
+
+
+async def test_esc_asks_when_only_a_choice_was_changed(desk: Desk) -> None:
+    """fix18h: the channel (or the severity) chosen and nothing typed: Esc asks before
+    clearing it, as for typed text (it cleared the form without a word); N keeps it."""
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        screen = app.screen
+        assert isinstance(screen, IntakeScreen)
+        await focus_by_tab(pilot, "channel")
+        channel = screen.query_one("#channel", Select)
+        first = channel.value
+        await pilot.press("enter", "down", "enter")
+        await settle(pilot)
+        assert channel.value != first
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is screen and channel.value != first
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is screen and channel.value == first
+        await pilot.press("escape")  # blank again: no question
+        await settle(pilot)
+        assert app.screen is screen
