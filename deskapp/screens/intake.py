@@ -496,7 +496,9 @@ class IntakeScreen(ModeScreen):
             # A draft restored before the list arrived keeps its accused staff member.
             if self._pending_accused in {value for _, value in options}:
                 accused.value = self._pending_accused
-        self._pending_accused = ""
+        pending, self._pending_accused = self._pending_accused, ""
+        if pending and self._accused_now() != pending:
+            self.synchronized()  # the draft's accused is gone: checked again without them
         self.validate()
 
     # ------------------------------------------------------------- form <-> widgets
@@ -848,8 +850,10 @@ class IntakeScreen(ModeScreen):
                 q("#cause", CausePicker).code, self._accused_now())  # fmt: skip
 
     def _accused_now(self) -> str:
+        """The accused chosen, or a restored draft's before the staff list arrived (its alert
+        is never drawn for the accused in the meantime)."""
         value = self.query_one("#accused_staff", Select).value
-        return "" if value is Select.NULL else str(value)
+        return self._pending_accused if value is Select.NULL else str(value)
 
     @desk_work(exclusive=True, group="history-ahead")
     def read_ahead(self, known: tuple[str, ...], accused: str = "") -> None:
