@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.i18n import error_text, t
+from deskapp.paths import NoHomeFolder
 from deskapp.refdata import ReferenceDataError
 from deskapp.services.records import StoreUnavailable, failure_key
 
@@ -74,6 +75,8 @@ def fault_of(error: BaseException) -> Fault:
         return Fault(
             ExitCode.BAD_INPUT, t("cli.bad_data", name=error.name, detail=one_line(error.detail))
         )
+    if isinstance(error, NoHomeFolder):
+        return Fault(ExitCode.FILE_ERROR, t("error.no_home", variable=error.variable))
     if isinstance(error, OSError):
         where = error.filename or ""
         reason = error.strerror or one_line(str(error))

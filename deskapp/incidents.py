@@ -13,6 +13,7 @@ from typing import Literal
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.i18n import error_text, t
+from deskapp.paths import NoHomeFolder
 
 log = logging.getLogger("deskapp.incidents")
 
@@ -81,6 +82,8 @@ def describe(error: BaseException, *, where: str = "") -> Fault:
     if _damaged(error):
         log.error("damaged store (%s): %s", where, str(error)[:200])
         return Fault("damaged", t("fault.damaged"), error)
+    if isinstance(error, NoHomeFolder):
+        return Fault("folder", t("error.no_home", variable=error.variable), error)
     if isinstance(error, OSError):
         path = error.filename or ""
         reason = error.strerror or type(error).__name__

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import platformdirs
 
+from deskapp.paths import placed, refuse_unplaced
+
 LOGGER_NAME = "deskapp"
 _MAX_BYTES = 2_000_000
 _BACKUPS = 5
@@ -81,9 +83,10 @@ class RedactingFilter(logging.Filter):
 
 
 def default_log_dir() -> Path:
-    return Path(
-        os.environ.get("DESKAPP_LOG_DIR") or platformdirs.user_log_dir("deskapp", appauthor=False)
-    )
+    if folder := os.environ.get("DESKAPP_LOG_DIR"):
+        return Path(folder)
+    return placed(lambda: platformdirs.user_log_dir("deskapp", appauthor=False),
+                  "DESKAPP_LOG_DIR")  # fmt: skip
 
 
 _PRIVATE_FILE = 0o600  # the log may hold customers' data (a name, a complaint's words)
@@ -144,6 +147,7 @@ def configure_logging(log_dir: Path | None = None, *, debug: bool | None = None)
             return Path(handler.baseFilename)
     folder = log_dir or default_log_dir()
     try:
+        refuse_unplaced(folder)  # no home folder: no log rather than one made under /
         _private_folder(folder)
         _private_file(folder / "deskapp.log")
         handler = logging.handlers.RotatingFileHandler(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -10,14 +11,47 @@ import platformdirs
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # (not on Windows, which has no planted links)
 
+# HOME unset and no passwd entry for the user (a service account, a container's uid):
+# platformdirs cannot place a default and raises. The default is then a path under NO_HOME,
+# never made: only what is written there fails, in words naming the variable that sets it
+# (the desk still signs in and the other commands run).
+NO_HOME = Path("/.deskapp-no-home")
+
+
+def placed(find: Callable[[], str], variable: str) -> Path:
+    """`find()`'s folder, or NO_HOME/`variable` when there is no home folder to find."""
+    try:
+        return Path(find())
+    except RuntimeError:
+        return NO_HOME / variable
+
+
+class NoHomeFolder(OSError):
+    """A default with no home folder to put it in was to be written: the boundary says so
+    in words naming `variable` (incidents.describe, cli_faults.fault_of)."""
+
+    def __init__(self, variable: str) -> None:
+        super().__init__(errno.ENOENT, f"no home folder: set {variable}", variable)
+        self.variable = variable
+
+
+def refuse_unplaced(path: Path) -> None:
+    """NoHomeFolder when `path` is such a default."""
+    try:
+        rest = path.relative_to(NO_HOME)
+    except ValueError:
+        return
+    raise NoHomeFolder(rest.parts[0] if rest.parts else "HOME")
+
 
 def default_db_path() -> Path:
-    return Path(platformdirs.user_data_dir("deskapp", appauthor=False)) / "desk.db"
+    folder = placed(lambda: platformdirs.user_data_dir("deskapp", appauthor=False), "DESKAPP_DB")
+    return folder / "desk.db"
 
 
 def default_export_dir() -> Path:
     """Where printable files (report forms, handovers, work records) are written."""
-    return Path(platformdirs.user_documents_dir()) / "deskapp"
+    return placed(platformdirs.user_documents_dir, "DESKAPP_EXPORT_DIR") / "deskapp"
 
 
 def write_export(path: Path, write: Callable[[Path], object]) -> Path:
@@ -25,6 +59,7 @@ def write_export(path: Path, write: Callable[[Path], object]) -> Path:
     like `write_atomically` through a `.part` file, readable by its owner only (0600, like the
     stores: exports hold customers' data), and never over an earlier export: when `path` is
     taken, the next free `name-2.ext`, `name-3.ext`... The path written is returned."""
+    refuse_unplaced(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     for n in range(1, 10_000):
         candidate = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
@@ -50,6 +85,7 @@ def write_atomically(path: Path, write: Callable[[Path], object], *, replace: bo
     import shutil
     import tempfile  # (here: this module is read before the first frame)
 
+    refuse_unplaced(path)
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
     hidden = str(folder / f".{path.name}.")  # the temp folder's and file's names start so

@@ -18,9 +18,13 @@ from pathlib import Path
 
 import platformdirs
 
+from deskapp.paths import placed, refuse_unplaced
+
 
 def default_config_path() -> Path:
-    return Path(platformdirs.user_config_dir("deskapp", appauthor=False)) / "config.toml"
+    folder = placed(lambda: platformdirs.user_config_dir("deskapp", appauthor=False),
+                    "DESKAPP_CONFIG")  # fmt: skip
+    return folder / "config.toml"
 
 
 @dataclass
@@ -91,6 +95,7 @@ def save_theme(path: Path, theme: str) -> None:
     result = tomlkit.dumps(document)
     if tomllib.loads(result).get("theme") != theme:  # never write what would not read back
         raise PreferencesNotWritten(path, None, "the theme would not read back")
+    refuse_unplaced(path)  # no home folder: said, naming DESKAPP_CONFIG
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_suffix(".tmp")
     temp.write_text(result, encoding="utf-8")

@@ -35,7 +35,11 @@ LINK_ROUNDS = 3
 LINK_LIMIT = 100
 
 
-def watch_hidden_from(actor_id: str, accused_staff_ids: Iterable[str | None]) -> bool:
+def watch_hidden_from(
+    actor_id: str, accused_staff_ids: Iterable[str | None], on_form: str | None = None
+) -> bool:
     """当事人回避 on the watch list: hidden from the staff member any of this customer's
-    complaints accuses (the entry's notes are about the customer's dispute with them)."""
-    return actor_id in set(accused_staff_ids)
+    complaints accuses (the entry's notes are about the customer's dispute with them).
+    `on_form`: the accused staff member of the complaint being taken (intake's form, not
+    stored yet): a handler who is the accused there does not see the entry either."""
+    return actor_id == on_form or actor_id in set(accused_staff_ids)

@@ -427,6 +427,12 @@ class DeskApp(LastResort, App[None]):
         return str(written)
 
     def _screenshot_failed(self, error: BaseException) -> None:
+        from deskapp.paths import NoHomeFolder
+
+        if isinstance(error, NoHomeFolder):
+            self.notify(t("error.no_home", variable=error.variable), severity="error",
+                        markup=False)  # fmt: skip
+            return
         reason = getattr(error, "strerror", None) or type(error).__name__
         self.notify(t("palette.screenshot_failed", folder=str(self.export_dir), reason=reason),
                     severity="error", markup=False)  # fmt: skip

@@ -221,6 +221,7 @@ class BatchScreen(WorkBoundary, Screen[None]):
             # Refusals (permission, outcome, the responsible party) are said in the dialog;
             # the close itself runs after it, in the background, with its progress here.
             party["party"] = ClosingFacts.of_fields(values)
+            checked["typed"] = values.get("outcome", "")
             checked["outcome"] = check_close(desk, actor, batch.id, values.get("outcome", ""),
                                              party["party"])  # fmt: skip
 
@@ -232,7 +233,8 @@ class BatchScreen(WorkBoundary, Screen[None]):
                     self.notify(t("batch.busy"), timeout=6)
                 else:
                     self._progress(0, view.open_tickets, 0.0)
-                    self.close_tickets(actor, batch.id, checked["outcome"], party["party"])
+                    self.close_tickets(actor, batch.id, checked["outcome"], party["party"],
+                                       typed=checked["typed"])  # fmt: skip
             self.query_one("#batch-table", DataTable).focus()  # the list, while it runs
 
         if batch.outcome:
@@ -260,7 +262,12 @@ class BatchScreen(WorkBoundary, Screen[None]):
 
     @desk_work(group="batch-close")
     def close_tickets(
-        self, actor: Actor, batch_id: str, outcome: str, responsible: ClosingFacts
+        self,
+        actor: Actor,
+        batch_id: str,
+        outcome: str,
+        responsible: ClosingFacts,
+        typed: str = "",
     ) -> None:
         """The close, off the screen's thread: the list and its keys answer meanwhile."""
         started = time.perf_counter()
@@ -274,7 +281,7 @@ class BatchScreen(WorkBoundary, Screen[None]):
 
         result = close_batch(desk, actor, batch_id, outcome, responsible, progress=told,
                              claimed=True)  # fmt: skip
-        app.call_from_thread(self._tickets_closed, app, result)
+        app.call_from_thread(self._tickets_closed, app, result, outcome if typed else "")
 
     def _progress(self, done: int, total: int, elapsed: float) -> None:
         if not self.is_attached:  # left with Esc: the close goes on, its count is not shown
@@ -287,8 +294,14 @@ class BatchScreen(WorkBoundary, Screen[None]):
             left = t("batch.left_unknown") if total > done else ""
         line.update(t("batch.progress", done=done, total=total, left=left))
 
-    def _tickets_closed(self, app: App[Any], result: BatchClosed) -> None:
-        text = t("batch.closed", closed=len(result.closed), kept=len(result.skipped))
+    def _tickets_closed(self, app: App[Any], result: BatchClosed, asked: str = "") -> None:
+        """`asked`: the batch's outcome, when the dialog asked for one (the batch was open
+        then): a close on another desk meanwhile is said, and that the words typed here
+        were not applied (the counts alone, 0 and 0, said nothing of it)."""
+        text = ""
+        if asked and result.closed_before:
+            text = t("batch.closed_elsewhere", outcome=printable(asked).replace("\n", " "))
+        text += t("batch.closed", closed=len(result.closed), kept=len(result.skipped))
         if result.kept:
             text += t("batch.kept", tickets="、".join(
                 f"{no}({t(why.key, **why.params)})" for no, why in result.kept))  # fmt: skip

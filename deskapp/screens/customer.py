@@ -71,6 +71,7 @@ class CustomerHistoryScreen(WorkBoundary, Screen[None]):
         super().__init__()
         self.key_text = key_text
         self.also = tuple(also)  # the customer's other numbers (the service number)
+        self.accused: str | None = None  # intake's form's accused staff member (当事人回避)
         self.start = 0
         self.current: HistoryPage | None = None
         self._ready: HistoryPage | None = None  # read before the screen was mounted
@@ -105,11 +106,17 @@ class CustomerHistoryScreen(WorkBoundary, Screen[None]):
         self.query_one("#history-watch").display = False
         self._first()
 
-    def show_customer(self, key_text: str, *also: str, page: HistoryPage | None = None) -> None:
+    def show_customer(
+        self,
+        key_text: str,
+        *also: str,
+        page: HistoryPage | None = None,
+        accused: str | None = None,
+    ) -> None:
         """This screen kept (open_history) and shown for another customer: the last one's
         page never shown under the new number. `page`: the first page read already (intake
         reads it as the phone is typed), shown at once, before the screen is drawn."""
-        self.key_text, self.also = key_text, tuple(also)
+        self.key_text, self.also, self.accused = key_text, tuple(also), accused
         self.start, self.current, self._ready = 0, None, page
         if self.is_mounted:
             self._first()
@@ -137,7 +144,8 @@ class CustomerHistoryScreen(WorkBoundary, Screen[None]):
         actor = desk_app(self).actor
         if actor is None:
             return
-        page = read_page(self.desk, actor, (self.key_text, *self.also), offset)
+        numbers = (self.key_text, *self.also)
+        page = read_page(self.desk, actor, numbers, offset, accused=self.accused)
         self.app.call_from_thread(self._show, page)
 
     def _show(self, page: HistoryPage | None) -> None:
@@ -205,17 +213,29 @@ class CustomerHistoryScreen(WorkBoundary, Screen[None]):
 
 
 def read_page(
-    desk: Desk, actor: Actor, numbers: tuple[str, ...], offset: int = 0
+    desk: Desk,
+    actor: Actor,
+    numbers: tuple[str, ...],
+    offset: int = 0,
+    accused: str | None = None,
 ) -> HistoryPage | None:
     """A page as the history screen shows it (intake reads the first one ahead, in a worker,
-    as the phone is typed): `numbers`, the customer's (the phone first)."""
-    return customer_history(desk, actor, numbers[0], offset, HISTORY_PAGE, also=numbers[1:])
+    as the phone is typed): `numbers`, the customer's (the phone first); `accused`, intake's
+    form's accused staff member."""
+    return customer_history(desk, actor, numbers[0], offset, HISTORY_PAGE, also=numbers[1:],
+                            accused=accused)  # fmt: skip
 
 
 HISTORY_SCREEN = "customer-history"
 
 
-def open_history(app: App[Any], key_text: str, *also: str, page: HistoryPage | None = None) -> None:
+def open_history(
+    app: App[Any],
+    key_text: str,
+    *also: str,
+    page: HistoryPage | None = None,
+    accused: str | None = None,
+) -> None:
     """Ctrl+Y at intake, H on a ticket: the customer's history. One screen is kept for the
     app (installed) and shown again for each customer: building it anew each time (its
     widgets, their styles, the table) was most of the time from the key to the first page
@@ -227,7 +247,7 @@ def open_history(app: App[Any], key_text: str, *also: str, page: HistoryPage | N
     if any(screen is shown for shown in screen_stacks(app)):
         screen = CustomerHistoryScreen()
     assert isinstance(screen, CustomerHistoryScreen)
-    screen.show_customer(key_text, *also, page=page)
+    screen.show_customer(key_text, *also, page=page, accused=accused)
     app.push_screen(screen)
 
 

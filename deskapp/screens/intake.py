@@ -76,6 +76,9 @@ from deskapp.services.staff import list_staff
 FORM_KEY = "intake"
 # Check boxes whose value maps one-to-one onto IntakeForm fields.
 CHECKS = ("no_fault", "difficult_customer", "internal", "hidden_risk", "solved_on_spot")
+# The choices a blank form holds as IntakeForm's defaults (is_blank).
+CHOICES = ("channel", "severity", "satisfaction", "accused_staff_id", "claimed_to", "batch_id",
+           *CHECKS)  # fmt: skip
 # Inputs whose text maps one-to-one onto IntakeForm fields.
 TEXT_INPUTS = (
     "received_at",
@@ -376,7 +379,8 @@ class IntakeScreen(ModeScreen):
         self._candidates: list[RepeatCandidate] = []
         # The customer's first history page, read as the phone was typed, for Ctrl+Y: the
         # numbers it is of, and the page.
-        self._history: tuple[tuple[str, ...], HistoryPage] | None = None
+        # the first page read ahead, for these numbers and this accused staff member
+        self._history: tuple[tuple[tuple[str, ...], str], HistoryPage] | None = None
         self._fields: list[Field] | None = None
         self._repeat_rule = ""
         self._repeat_touched = False
@@ -492,7 +496,9 @@ class IntakeScreen(ModeScreen):
             # A draft restored before the list arrived keeps its accused staff member.
             if self._pending_accused in {value for _, value in options}:
                 accused.value = self._pending_accused
-        self._pending_accused = ""
+        pending, self._pending_accused = self._pending_accused, ""
+        if pending and self._accused_now() != pending:
+            self.synchronized()  # the draft's accused is gone: checked again without them
         self.validate()
 
     # ------------------------------------------------------------- form <-> widgets
@@ -555,7 +561,7 @@ class IntakeScreen(ModeScreen):
         self._show_batches()
         if form.cause_code:
             self.check_batches(form.cause_code)
-        if form.contact_phone:
+        if form.contact_phone or form.service_number:
             self.check_repeat(*self._asked_now())  # as the widgets hold them (what is compared)
         self._sync_visibility()
         self.validate()
@@ -597,9 +603,12 @@ class IntakeScreen(ModeScreen):
             q(f"#refund-{name}", Input).value = value
 
     def is_blank(self) -> bool:
-        form = self.read_form()
+        """Nothing typed and nothing chosen: a choice changed (the channel, the severity, a
+        box ticked) counts as typed (Esc asks before dropping it, the draft keeps it)."""
+        form, blank = self.read_form(), IntakeForm()
         return (
             not any(getattr(form, n) for n in (*TEXT_INPUTS, "content", "cause_code"))
+            and all(getattr(form, n) == getattr(blank, n) for n in CHOICES)
             and form.refund is None
         )
 
@@ -632,8 +641,8 @@ class IntakeScreen(ModeScreen):
         if name == "batch":
             self._pending_batch = ""
             self._show_batch_notice()
-        if name in ("contact_phone", "service_number", "cause", "cause-query"):
-            self._check_as_typed(name)
+        if name in ("contact_phone", "service_number", "cause", "cause-query", "accused_staff"):
+            self._check_as_typed(name)  # the accused too: 当事人回避 hides the alert
         self._sync_visibility()
         self.validate()
         self._schedule_draft()
@@ -775,17 +784,24 @@ class IntakeScreen(ModeScreen):
     # --------------------------------------------------------------- repeat check
 
     def _check_customer(
-        self, asked: tuple[str, str, str]
+        self, asked: tuple[str, str, str, str]
     ) -> tuple[list[RepeatCandidate], WatchView | None]:
         """The customer as soon as the phone is typed: the earlier complaints the rule would
         link (or the handler may), and the watch-list entry (重点客户), if this handler may
-        see it (the store's part: ~1-2 ms, bench/customer.py)."""
-        phone_text, service_text, cause_code = asked
+        see it, the form's own accused staff member counting (当事人回避) (the store's part:
+        ~1-2 ms, bench/customer.py)."""
+        phone_text, service_text, cause_code, accused = asked
         if not parse_phone(phone_text):
-            return [], None
+            # A listed service number alerts alone, the phone not typed yet (or partly).
+            if not customer_key(service_text):
+                return [], None
+            return [], watch_for_customer(self.desk, self.actor, service_text,
+                                          accused=accused or None)  # fmt: skip
         candidates = find_repeat_candidates(self.desk, phone_text, service_number=service_text,
                                             cause_code=cause_code)  # fmt: skip
-        return candidates, watch_for_customer(self.desk, self.actor, phone_text, service_text)
+        watch = watch_for_customer(self.desk, self.actor, phone_text, service_text,
+                                   accused=accused or None)  # fmt: skip
+        return candidates, watch
 
     def _check_as_typed(self, name: str) -> None:
         """The phone's last digit: checked here, before the next frame, so the alert is drawn
@@ -794,7 +810,8 @@ class IntakeScreen(ModeScreen):
         service number, the cause) in the worker; and here too, if the read fails, where its
         failure reaches the desk's boundary."""
         asked = self._asked_now()
-        if name == "contact_phone" and parse_phone(asked[0]):
+        # The accused chosen: at once too, so the alert never stays drawn for the accused.
+        if name in ("contact_phone", "accused_staff") and parse_phone(asked[0]):
             try:
                 found = self._check_customer(asked)
             except Exception:  # sorted and shown by the boundary, from the worker's attempt
@@ -804,27 +821,50 @@ class IntakeScreen(ModeScreen):
             return
         self.check_repeat(*asked)
 
+    def synchronized(self) -> None:
+        """Another desk on this store (or a sync) listed or retired a watch entry, took a
+        complaint of this customer, or opened or closed a batch: the alert, the repeat and
+        the batch suggestion read again for what is typed now (DeskApp._brought_changes);
+        nothing typed is touched. A batch closed since is no longer offered nor linked."""
+        if desk_app(self).actor is None:
+            return  # prepared behind the sign-in: nothing typed, nobody to check for
+        asked = self._asked_now()
+        self._history = None  # the page read ahead may be out of date
+        if customer_key(asked[0]) or customer_key(asked[1]):
+            self.check_repeat(*asked)
+        if asked[2]:
+            self.check_batches(asked[2])
+
     @desk_work(exclusive=True, group="repeat")
-    def check_repeat(self, phone_text: str, service_text: str = "", cause_code: str = "") -> None:
-        asked = (phone_text, service_text, cause_code)
+    def check_repeat(
+        self, phone_text: str, service_text: str = "", cause_code: str = "", accused: str = ""
+    ) -> None:
+        asked = (phone_text, service_text, cause_code, accused)
         self.app.call_from_thread(self._customer_found, asked, *self._check_customer(asked))
 
-    def _asked_now(self) -> tuple[str, str, str]:
-        """What a check is asked with: the phone, the service number and the cause as typed."""
+    def _asked_now(self) -> tuple[str, str, str, str]:
+        """What a check is asked with: the phone, the service number and the cause as typed,
+        and the accused staff member chosen (当事人回避 counts the form's own)."""
         q = self.query_one
         return (q("#contact_phone", Input).value, q("#service_number", Input).value,
-                q("#cause", CausePicker).code)  # fmt: skip
+                q("#cause", CausePicker).code, self._accused_now())  # fmt: skip
+
+    def _accused_now(self) -> str:
+        """The accused chosen, or a restored draft's before the staff list arrived (its alert
+        is never drawn for the accused in the meantime)."""
+        value = self.query_one("#accused_staff", Select).value
+        return self._pending_accused if value is Select.NULL else str(value)
 
     @desk_work(exclusive=True, group="history-ahead")
-    def read_ahead(self, known: tuple[str, ...]) -> None:
+    def read_ahead(self, known: tuple[str, ...], accused: str = "") -> None:
         """The customer's first page, once the alert is drawn, while the handler listens:
         Ctrl+Y then shows it at once (issue 18's budget runs from the phone typed); the
         history screen reads it again behind it and shows what changed since, if anything.
         (In the check's own worker, it fought the alert's drawing for the interpreter.)"""
         from deskapp.screens.customer import read_page
 
-        page = read_page(self.desk, self.actor, known)
-        self.app.call_from_thread(self._history_read, known, page)
+        page = read_page(self.desk, self.actor, known, accused=accused or None)
+        self.app.call_from_thread(self._history_read, (known, accused), page)
 
     def _known(self) -> tuple[str, ...]:
         q = self.query_one
@@ -832,17 +872,17 @@ class IntakeScreen(ModeScreen):
         return tuple(text for text in texts if customer_key(text))
 
     def _read_ahead_if_current(self, known: tuple[str, ...]) -> None:
-        held = self._history
-        if known == self._known() and (held is None or held[0] != known):
-            self.read_ahead(known)
+        held, accused = self._history, self._accused_now()
+        if known == self._known() and (held is None or held[0] != (known, accused)):
+            self.read_ahead(known, accused)
 
-    def _history_read(self, known: tuple[str, ...], page: HistoryPage | None) -> None:
-        if page is not None and known == self._known():
-            self._history = (known, page)
+    def _history_read(self, asked: tuple[tuple[str, ...], str], page: HistoryPage | None) -> None:
+        if page is not None and asked == (self._known(), self._accused_now()):
+            self._history = (asked, page)
 
     def _customer_found(
         self,
-        asked: tuple[str, str, str],
+        asked: tuple[str, str, str, str],
         candidates: list[RepeatCandidate],
         watch: WatchView | None,
     ) -> None:
@@ -974,8 +1014,10 @@ class IntakeScreen(ModeScreen):
         texts = [q("#contact_phone", Input).value, q("#service_number", Input).value]
         known = tuple(text for text in texts if customer_key(text))
         if known:
-            held = self._history
-            open_history(self.app, *known, page=held[1] if held and held[0] == known else None)
+            held, accused = self._history, self._accused_now()
+            same = held is not None and held[0] == (known, accused)
+            open_history(self.app, *known, page=held[1] if held and same else None,
+                         accused=accused or None)  # fmt: skip
             return
         self.notify(t("intake.history_needs_number"), timeout=6)
 

@@ -550,6 +550,11 @@ class ShiftScreen(SignedIn, ModeScreen):
         self.quarantined = held or []
         self._staff_names = names
         table = self.query_one("#conflicts", DataTable)
+        # Read again after any desk's commit: the cursor stays on its conflict (Ctrl+K acts
+        # on the one under it), not back on the first row.
+        current = None
+        if table.row_count and 0 <= table.cursor_row < table.row_count:
+            current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         table.clear()
         tz = self.desk.tz
         for c in conflicts:
@@ -566,6 +571,9 @@ class ShiftScreen(SignedIn, ModeScreen):
             table.add_row(q.label, t("sync.quarantine_field"), q.reason_text, held_at, "",
                           key=f"q:{q.node_id}:{q.seq}")  # fmt: skip
         count = len(conflicts) + len(self.quarantined)
+        keys = [c.id for c in conflicts] + [f"q:{q.node_id}:{q.seq}" for q in self.quarantined]
+        if current in keys:
+            table.move_cursor(row=keys.index(current))
         self.query_one("#conflicts-info", Static).update(
             t("shift.conflicts_hint", count=count) if count else t("shift.no_conflicts")
         )

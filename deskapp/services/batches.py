@@ -189,6 +189,9 @@ class BatchClosed:
     closed: list[str] = field(default_factory=list)  # complaint ids closed now
     skipped: dict[str, FieldError] = field(default_factory=dict)  # complaint id -> why
     kept: list[tuple[str, FieldError]] = field(default_factory=list)  # (ticket number, why)
+    # The batch was closed already when this close began (another desk, or an earlier
+    # close): its own outcome stands, the one passed in was not written onto it.
+    closed_before: bool = False
 
 
 def _claim_name(batch_id: str) -> str:
@@ -356,7 +359,7 @@ def _close_batch(
                 .order_by(col(Complaint.received_at))
             )
         )  # fmt: skip
-    result = BatchClosed()
+    result = BatchClosed(closed_before=already_closed)
     # One party for the incident; the linked tickets' causes differ, so no finding.
     party = replace(responsible, finding="")
     for complaint_id, refusal in followup.close_each(

@@ -335,16 +335,23 @@ def _accused_of_customers(session: Any, groups: dict[str, list[str]]) -> dict[st
             for gid, keys in groups.items()}  # fmt: skip
 
 
-def _hidden_from(session: Any, actor: Actor, keys: list[str]) -> bool:
-    """The customer of these numbers accuses `actor` under any of their numbers."""
-    return watch_hidden_from(actor.id, _accused_of_customers(session, {"": keys})[""])
+def _hidden_from(session: Any, actor: Actor, keys: list[str], on_form: str | None = None) -> bool:
+    """The customer of these numbers accuses `actor` under any of their numbers, or the
+    complaint being typed (`on_form`) does."""
+    accused = _accused_of_customers(session, {"": keys})[""]
+    return watch_hidden_from(actor.id, accused, on_form)
 
 
-def watch_for_customer(desk: Desk, actor: Actor, text: str, *also: str) -> WatchView | None:
+def watch_for_customer(
+    desk: Desk, actor: Actor, text: str, *also: str, accused: str | None = None
+) -> WatchView | None:
     """The active entry of this customer, as intake and the history show it; None when there
-    is none, or when the actor is the staff member one of the customer's complaints accuses.
+    is none, or when the actor is the staff member one of the customer's complaints accuses,
+    or the one `accused` (intake's form, not stored yet) names.
     `also`: the customer's other numbers (the service number beside the contact phone): an
     entry under any of them is the customer's."""
+    if accused is not None and watch_hidden_from(actor.id, (), accused):
+        return None  # no read needed: the form itself recuses the handler
     keys = customer_keys(text, *also)
     if not keys:
         return None
@@ -360,7 +367,7 @@ def watch_for_customer(desk: Desk, actor: Actor, text: str, *also: str) -> Watch
             .order_by(col(WatchEntry.updated_at).desc())
             .limit(1)
         ).first()
-        if entry is None or _hidden_from(session, actor, keys):
+        if entry is None or _hidden_from(session, actor, keys, accused):
             return None
         return _views(session, [entry], local_day(desk.clock.now(), desk.tz))[0]
 
@@ -472,8 +479,10 @@ def customer_history(
     limit: int = HISTORY_PAGE,
     *,
     also: tuple[str, ...] = (),
+    accused: str | None = None,
 ) -> HistoryPage | None:
-    """The customer's past tickets, return visits, refunds, care follow-ups and opinion-book
+    """`accused`: the staff member intake's form (not stored yet) accuses (当事人回避).
+    The customer's past tickets, return visits, refunds, care follow-ups and opinion-book
     entries, newest first, one page read from SQL (UNION ALL, ORDER BY, LIMIT); with the
     watch-list entry the actor may see. None for text that is no phone or service number.
     `also`: the customer's other numbers (a ticket's service number beside its contact phone);
@@ -534,7 +543,7 @@ def customer_history(
     return HistoryPage(
         key=key, items=items, offset=offset, has_more=len(rows) > limit,
         tickets=int(counts[0]), repeats=int(counts[1]),
-        watch=watch_for_customer(desk, actor, *keys),
+        watch=watch_for_customer(desk, actor, *keys, accused=accused),
     )  # fmt: skip
 
 

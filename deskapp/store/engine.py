@@ -18,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from deskapp.domain.text_search import bigrams
+from deskapp.paths import refuse_unplaced
 from deskapp.store.changelog import guard_engine
 
 BUSY_TIMEOUT_MS = 10_000
@@ -219,6 +220,7 @@ def make_engine(db_path: Path) -> sa.Engine:
         from deskapp.store.failures import StoreUnavailable
 
         raise StoreUnavailable("error.store.full", f"no room for {db_path}-shm")
+    refuse_unplaced(db_path)  # no home folder and no DESKAPP_DB: said, nothing made under /
     db_path.parent.mkdir(parents=True, exist_ok=True)
     if not db_path.exists():
         # The store holds customers' phone numbers: readable by its owner only.

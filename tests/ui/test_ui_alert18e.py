@@ -57,5 +57,5 @@ async def test_an_answer_for_what_is_no_longer_typed_is_never_shown(
         await settle(pilot)
         notice = screen.query_one("#watch-notice", Static)
         assert notice.display
-        screen._customer_found((PHONE, "", ""), [], None)  # the answer before the service no.
+        screen._customer_found((PHONE, "", "", ""), [], None)  # the answer before the service no.
         assert notice.display and "先听完再解释" in str(notice.content)

@@ -456,3 +456,57 @@ def test_snapshot_batch_incidents(
         await settle(pilot)
 
     assert snap_compare(build_app(desk), terminal_size=size, run_before=opened)
+
+
+async def test_the_handler_accused_on_the_form_sees_no_alert_nor_history_entry(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """fix18h: 当事人回避 counts the form's own accused staff member, chosen after the phone
+    (the alert goes) or before it (it never comes), and Ctrl+Y's history hides it too."""
+    _watch(desk, actors)
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _phone_typed(pilot)  # 1001 signs in
+        screen = app.screen
+        notice = screen.query_one("#watch-notice", Static)
+        assert notice.display
+        accused = screen.query_one("#accused_staff", Select)
+        accused.value = actors["1001"].id  # the handler themselves
+        await settle(pilot)
+        assert not notice.display
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerHistoryScreen)
+        assert not app.screen.query_one("#history-watch").display
+        assert "先听完" not in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        accused.value = actors["1002"].id  # someone else: the alert is back
+        await settle(pilot)
+        assert notice.display
+        # Chosen first, then the phone typed: never drawn.
+        accused.value = actors["1001"].id
+        phone = screen.query_one("#contact_phone")
+        phone.value = ""
+        await settle(pilot)
+        phone.focus()
+        await type_text(pilot, PHONE)
+        await settle(pilot)
+        assert not notice.display
+
+
+async def test_a_listed_service_number_alerts_without_the_phone(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """fix18h: the service number on the watch list alerts alone, the phone empty."""
+    save_watch_entry(desk, actors["2001"], WatchForm(
+        customer="02012345678", kind="difficult", advice="先听完再解释",
+        review_on="2026-12-31"))  # fmt: skip
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await focus_by_tab(pilot, "service_number")
+        await type_text(pilot, "02012345678")
+        await settle(pilot)
+        notice = app.screen.query_one("#watch-notice", Static)
+        assert notice.display and "先听完" in str(notice.content)

@@ -355,3 +355,49 @@ async def test_acknowledge_and_file_with_pins(
         responders = set(session.scalars(sa.select(Complaint.first_responder_id)))
     assert shift.status == "filed"
     assert owners == {actors["1002"].id} and responders == {actors["1001"].id}
+
+
+@pytest.fixture
+def two_conflicts(
+    desk: Desk, actors: dict[str, Actor], clock: FrozenClock, hall: str, tmp_path: Path
+) -> list[str]:
+    """Two complaints whose severity was changed on T01 and T02 at the same time."""
+    ids = [_take(desk, actors["1001"], "王先生", "13912345678"),
+           _take(desk, actors["1001"], "李女士", "13912345679")]  # fmt: skip
+    assert sync(desk, hall).ok
+    other_clock = FrozenClock(clock.now())
+    other = Desk.open(tmp_path / "t02.db", clock=other_clock)
+    try:
+        init_terminal(other, "GZ01", "T02", "Asia/Shanghai")
+        assert sync(other, hall).ok
+        clock.advance(timedelta(minutes=1))
+        other_clock.advance(timedelta(minutes=1, seconds=20))
+        liu = actor_of(next(s for s in list_staff(other) if s.work_no == "1002"))
+        for cid in ids:
+            followup.change_severity(desk, actors["1001"], cid, severity="serious", reason="")
+            followup.change_severity(other, liu, cid, severity="major", reason="")
+        assert sync(desk, hall).ok and sync(other, hall).ok and sync(desk, hall).ok
+    finally:
+        other.close()
+    return ids
+
+
+@pytest.mark.ui
+async def test_the_conflicts_cursor_stays_on_its_conflict_when_read_again(
+    desk: Desk, two_conflicts: list[str]
+) -> None:
+    """fix18h: any desk's commit reads the tab again (DeskApp._brought_changes): the cursor
+    stays on the conflict it was on, so Ctrl+K opens that one, not the first."""
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _conflicts_tab(pilot)
+        screen = app.screen
+        table = screen.query_one("#conflicts")
+        assert table.row_count == 2
+        table.move_cursor(row=1)
+        await settle(pilot)
+        chosen = screen.conflicts[1].id
+        screen.synchronized()  # as a commit by any desk on this store brings it
+        await settle(pilot)
+        assert table.row_count == 2 and table.cursor_row == 1
+        assert screen.conflicts[table.cursor_row].id == chosen

@@ -151,3 +151,55 @@ def test_snapshot_f10_add_dialog_asks_before_discarding(
         await settle(pilot)
 
     assert snap_compare(build_app(desk), terminal_size=size, run_before=asked)
+
+
+@SIZES
+async def test_f10_add_dialog_tab_follows_the_fields_then_the_buttons(
+    desk: Desk, size: tuple[int, int]
+) -> None:
+    """fix18h: Textual orders focus by place on the screen, and the docked buttons came
+    before the fields scrolled below them; Tab now goes field by field, then the buttons,
+    and back to the first field; Shift+Tab the other way. Each field reached is in view,
+    above the buttons."""
+    order = ["f-customer", "f-kind", "f-customer_name", "f-designated_handler", "f-advice",
+             "f-solved", "f-refused", "f-review_on", "f-active", "dialog-cancel",
+             "dialog-submit", "f-customer"]  # fmt: skip
+    app = build_app(desk)
+    async with app.run_test(size=size) as pilot:
+        await _add_dialog(pilot)
+        buttons = app.screen.query_one("#dialog-buttons")
+        seen = [app.focused.id if app.focused else None]
+        for _ in order[1:]:
+            await pilot.press("tab")
+            await settle(pilot)
+            focused = app.focused
+            seen.append(focused.id if focused else None)
+            if focused is not None and focused.id and focused.id.startswith("f-"):
+                assert focused.region.bottom <= buttons.region.y, (focused.id, focused.region)
+        assert seen == order
+        await pilot.press("shift+tab")
+        assert app.focused is not None and app.focused.id == "dialog-submit"
+
+
+@SIZES
+async def test_f10_add_dialog_shows_the_refused_fields_error_above_the_buttons(
+    desk: Desk, size: tuple[int, int]
+) -> None:
+    """fix18h: Ctrl+S refused at the review date (the last field): its error line is
+    scrolled into view, not left under the docked buttons."""
+    app = build_app(desk)
+    async with app.run_test(size=size) as pilot:
+        await _add_dialog(pilot)
+        dialog = app.screen
+        dialog.query_one("#f-customer", Input).value = "13812345678"
+        dialog.query_one("#f-advice", TextArea).load_text("先听完再解释")
+        dialog.query_one("#f-review_on", Input).value = "2099-99-99"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ActionDialog)
+        assert app.focused is dialog.query_one("#f-review_on")
+        error = dialog.query_one("#field-review_on .field-error")
+        buttons = dialog.query_one("#dialog-buttons")
+        assert str(error.render()).strip(), "no error under the review date"
+        shown = error.region
+        assert shown.height > 0 and shown.bottom <= buttons.region.y, (shown, buttons.region)

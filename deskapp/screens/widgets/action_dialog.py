@@ -11,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.geometry import Spacing
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, TextArea
@@ -79,10 +80,10 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
             # in the field's queue behind the keys sent with it, and a burst (one terminal
             # write "138…<Tab><Tab>text") put everything in the first field. No words: the
             # footer and the help are unchanged (tests/ui/test_ui_dialogs18d.py).
-            Binding("tab", "app.focus_next", "", show=False, priority=True, id="dialog.next_field"),
+            Binding("tab", "next_field(1)", "", show=False, priority=True, id="dialog.next_field"),
             Binding(
                 "shift+tab",
-                "app.focus_previous",
+                "next_field(-1)",
                 "",
                 show=False,
                 priority=True,
@@ -156,6 +157,39 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
         for box in self.query(VerticalScroll):
             box.scroll_home(animate=False, immediate=True)
 
+    def action_next_field(self, step: int) -> None:
+        """Tab: the fields in their order, then the buttons. Textual orders focus by place on
+        the screen, and the docked buttons sit above the fields scrolled below them (the F10
+        entry's last fields at 100×30 and 80×24): the dialog's own order instead (its
+        widgets' order, as composed), the field reached scrolled into view."""
+        # (Not the body itself: a scroll container takes focus too, with nothing to type.)
+        chain = [w for w in self.focus_chain if not isinstance(w, VerticalScroll)]
+        if not chain:
+            return
+        order = {id(w): i for i, w in enumerate(self.walk_children(with_self=False))}
+        chain.sort(key=lambda w: order.get(id(w), len(order)))
+        focused = self.focused
+        at = chain.index(focused) if focused in chain else (-1 if step > 0 else 0)
+        widget = chain[(at + step) % len(chain)]
+        self.set_focus(widget)  # at once, as app.focus_next did (widget.focus() waits a turn)
+        self.call_after_refresh(self._into_view, widget)
+
+    def _into_view_laid_out(self, widget: Widget) -> None:
+        """Once the error lines just shown are laid out (the refresh after the next: at
+        the next one the field still has its old height)."""
+        self.call_after_refresh(self.call_after_refresh, self._into_view, widget)
+
+    def _into_view(self, widget: Widget) -> None:
+        """`widget`'s part of the body (its field with the field's error line) scrolled into
+        view above the docked buttons: Textual's own scroll counts them as visible room."""
+        body = self.query_one(VerticalScroll)
+        part = next((w for w in widget.ancestors_with_self if w.parent is body), None)
+        if not isinstance(part, Widget):
+            return
+        buttons = self.query_one("#dialog-buttons").outer_size.height
+        body.scroll_to_region(part.virtual_region_with_margin, spacing=Spacing(0, 0, buttons, 0),
+                              animate=False, immediate=True)  # fmt: skip
+
     def action_scroll_intro(self, pages: int) -> None:
         boxes = list(self.query("#dialog-intro-box").results(VerticalScroll))
         box = boxes[0] if boxes else self.query_one(VerticalScroll)
@@ -221,6 +255,10 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
         self.query_one("#dialog-error", Static).update("\n".join(f"✗ {m}" for m in lines))
         if first is not None:  # straight to what needs correcting; nothing typed is lost
             self._focus_field(ids[first])
+            # Its error line too, drawn below the field: not left under the docked buttons.
+            self._into_view_laid_out(self.query_one(f"#field-{first}", Field))
+        elif lines:
+            self._into_view_laid_out(self.query_one("#dialog-error", Static))
 
     @on(Button.Pressed, "#dialog-cancel")
     def action_cancel(self) -> None:
