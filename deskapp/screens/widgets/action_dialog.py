@@ -180,8 +180,18 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
                 out[spec.name] = widget.value  # type: ignore[attr-defined]
         return out
 
-    @on(Button.Pressed, "#dialog-submit")
     def action_submit(self) -> None:
+        """Ctrl+S, a priority binding: handled as the app receives it, while the keys typed
+        just before it may still wait in the focused field's queue. The save runs from that
+        queue, after them: it reads the text whole (issue 18, case18g)."""
+        focused = self.app.focused
+        if focused is not None:
+            focused.call_later(self._submit_now)
+        else:
+            self._submit_now()
+
+    @on(Button.Pressed, "#dialog-submit")
+    def _submit_now(self) -> None:
         if self._busy:
             return  # a second press while the first is being written
         self._busy = True
