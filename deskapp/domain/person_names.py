@@ -47,6 +47,18 @@ def _load() -> Any:
     return _tagger
 
 
+def warm() -> threading.Thread | None:
+    """Load the tagger in a background thread (K's first save waited 1.2–1.6 s on it, the
+    library's first page 2.3–2.7 s): started when a manager opens a ticket's detail or the
+    case library, never at start or sign-in (intake's first frame is not slowed). None when
+    already loaded."""
+    if _tagger is not None:
+        return None
+    thread = threading.Thread(target=_load, name="jieba-warm", daemon=True)
+    thread.start()
+    return thread
+
+
 @dataclass(frozen=True)
 class Token:
     start: int

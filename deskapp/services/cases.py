@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from deskapp.domain import person_names
 from deskapp.domain.cases import find_personal_data
 from deskapp.domain.clean_input import check_clean
 from deskapp.domain.enums import Status
@@ -60,6 +61,12 @@ class _Known:
 
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def warm_checker() -> None:
+    """The personal-data check's word segmenter loaded in the background, before the first
+    save or page needs it (deskapp/domain/person_names.py)."""
+    person_names.warm()
 
 
 def _strings(value: object) -> Iterator[str]:

@@ -196,6 +196,9 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
             return  # a second press while the first is being written
         self._busy = True
         self.query_one("#dialog-submit", Button).disabled = True
+        # The buttons covered while the work runs (K's first check loads jieba, ~1.5 s): the
+        # texts stay readable above it.
+        self.query_one("#dialog-buttons").loading = True
         # A PIN leaves the dialog as a SecretStr: no repr or traceback of the work shows it.
         secret = {spec.name for spec in self.spec.fields if spec.password}
         values = self.values()
@@ -216,6 +219,7 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
 
     def _refused(self, violation: RuleViolation, general: str = "") -> None:
         self._busy = False
+        self.query_one("#dialog-buttons").loading = False
         self.query_one("#dialog-submit", Button).disabled = False
         ids = {spec.name: spec.id for spec in self.spec.fields}
         for f in self.query(Field):
