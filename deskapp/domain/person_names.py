@@ -26,6 +26,7 @@ PERSON_TITLES = (
     "工", "董", "同学", "老伯", "婆婆", "伯", "叔", "姐", "哥", "老爷子",
 )  # fmt: skip
 _NAME_TAGS = frozenset({"nr", "nrfg"})
+_PLACE_ENDS = frozenset("区山洞村镇街路")
 
 _lock = threading.Lock()
 _tagger: Any = None
@@ -68,7 +69,8 @@ class Token:
 
     @property
     def is_name(self) -> bool:
-        return self.tag in _NAME_TAGS
+        # 白云区, 越秀区, 白云山, 龙洞: jieba tags some places `nr`; a place's ending says so.
+        return self.tag in _NAME_TAGS and not (len(self.word) > 1 and self.word[-1] in _PLACE_ENDS)
 
 
 @functools.lru_cache(maxsize=4096)  # the library re-reads the same cases page after page
@@ -117,6 +119,11 @@ def names_agree(text: str, start: int, end: int) -> bool:
     两个小时 on a 时先生 one, 客户王卡 on a 王女士 one are words, not names)."""
     return any(t.is_name and t.start < end and t.end > start and t.word not in NOT_PERSON_NAMES
                for t in tokens(text))  # fmt: skip
+
+
+def starts_word(text: str, at: int) -> bool:
+    """Whether jieba starts a word at `at` of `text` (方 of 方女士 does, of 对方先生 not)."""
+    return any(t.start == at for t in tokens(text))
 
 
 def name_words(text: str) -> tuple[str, ...]:
