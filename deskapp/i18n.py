@@ -103,6 +103,10 @@ def error_text(error: FieldError) -> str:
         params["kind_label"] = t(f"cases.kind_{params['data_kind']}")
         params["instead"] = t(f"cases.instead_{params['data_kind']}")
         params["others_text"] = (
-            t("cases.others", count=params["others"]) if params["others"] else ""
+            t("cases.others_named", count=params["others"], words=params["also"])
+            if params["others"] and params.get("also")
+            else t("cases.others", count=params["others"])
+            if params["others"]
+            else ""
         )
     return t(f"error.{error.key.removeprefix('error.')}", **params)

@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from deskapp.domain.person_names import name_words, names_agree, person_names
+from deskapp.domain.person_names import name_words, names_agree, person_names, starts_word
 
 # A digit however written: ASCII (full-width ones are read as ASCII), a Chinese numeral or a
 # formal one (壹叁柒, as on a cheque).
@@ -85,10 +85,11 @@ _LATIN_TITLE = r"(?:Mr|Mrs|Ms|Miss|Madam|Sir)\.?\s*"
 # characters there are a full name even when the ticket only has 李女士.
 _BEFORE_NAME = "(?:客户|用户|顾客|机主|叫|是|名叫|姓名)"
 _AFTER_NAME = "(?:说|讲|反映|表示|称|投诉|来电|打电话|来|的|同志|女士|先生|小姐|本人)"
-# 冼女士, 区先生, 上官女士: any character before 先生/女士/小姐 is a surname (not 这位先生,
-# 那个女士, 老先生); jieba misses some (区, 车).
+# 冼女士, 区先生, 上官女士: the character before 先生/女士/小姐 where it is a surname
+# (`_ALL_SURNAMES`, also where jieba misses it: 区, 车) starting a word (方女士, not 对方先生),
+# or where jieba reads a name (not 年长的女士, 外地女士, 客户先生: `_titled_surname`).
 _ANY_TITLED = re.compile(
-    r"(?<![这那位个名的该老男女此某其各本两员])[\u4e00-\u9fff]\s*(?:先\s*生|女\s*士|小\s*姐)"
+    r"(?<![这那位个名的该老男女此某其各本两员])([\u4e00-\u9fff])\s*(?:先\s*生|女\s*士|小\s*姐)"
 )
 # Surnames of two characters (the given name is what follows them).
 _COMPOUND = (
@@ -407,8 +408,41 @@ _STOP_WORDS = """
 莫名 雷同 龙头 毛病 陆续 章程 焦急 谢谢 宋体 成都 武汉 朱红 孙子 戴上 史上 高兴地 邓白
 关怀 须先 宣传 安抚 包未 查清 查明 延后 续超 高清 简体 向后 艾特 楼二 张贴 周转
 华为 荣耀 美的 沃派 贝尔 支付 高德 方正 康佳 金立 雷鸟 鸿蒙 安卓
+京溪 查话费 太久 陈述 陈列 陈旧 张口 老太太 老先生 戴眼镜
 """
 _NOT_NAMES = frozenset(_STOP_WORDS.split())
+# Every surname of one character in one place: the common ones above, the rest of the 百家姓
+# and those of the south (冼, 区, 麦, 邝): what may stand before 先生/女士 as a surname.
+_ALL_SURNAMES = frozenset(
+    _SURNAMES
+    + "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水窦章云苏"
+    "潘葛奚范彭郎鲁韦昌马苗凤花方俞任袁柳酆鲍史唐费廉岑薛雷贺倪汤滕殷罗毕郝邬安常乐于时傅"
+    "皮卞齐康伍余元卜顾孟平黄和穆萧尹姚邵湛汪祁毛禹狄米贝明臧计伏成戴谈宋茅庞熊纪舒屈项祝"
+    "董梁杜阮蓝闵席季麻强贾路娄危江童颜郭梅盛林刁钟徐邱骆高夏蔡田樊胡凌霍虞万支柯昝管卢莫"
+    "经房裘缪干解应宗丁宣贲邓郁单杭洪包诸左石崔吉钮龚程嵇邢滑裴陆荣翁荀羊於惠甄曲家封芮羿"
+    "储靳汲邴糜松井段富巫乌焦巴弓牧隗山谷车侯宓蓬全郗班仰秋仲伊宫宁仇栾暴甘钭厉戎祖武符刘"
+    "景詹束龙叶幸司韶郜黎蓟薄印宿白怀蒲邰从鄂索咸籍赖卓蔺屠蒙池乔阴郁胥能苍双闻莘党翟谭贡"
+    "劳逄姬申扶堵冉宰郦雍却璩桑桂濮牛寿通边扈燕冀郏浦尚农温别庄晏柴瞿阎充慕连茹习宦艾鱼容"
+    "向古易慎戈廖庾终暨居衡步都耿满弘匡国文寇广禄阙东欧殳沃利蔚越夔隆师巩厍聂晁勾敖融冷訾"
+    "辛阚那简饶空曾毋沙乜养鞠须丰巢关蒯相查后荆红游竺权逯盖益桓公"
+    "冼区麦邝植付闫佘揭练庹兰敬卿粟苟银凡覃岳楚谌蓝阳"
+)
+
+
+def _titled_surname(norm: str, match: re.Match[str]) -> tuple[int, int] | None:
+    """Where a surname stands before the title `match` found, with the title, or None: a
+    compound surname (欧阳女士), a surname starting a word (方女士, 区先生; not 对方先生), or a
+    name jieba reads there (the character alone is no surname: 的, 该, 地, 轻, 老, 户)."""
+    at = match.start(1)
+    if at >= 1 and norm[at - 1 : at + 1] in _COMPOUND_SURNAMES:
+        return at - 1, match.end()
+    if norm[at] in _ALL_SURNAMES and starts_word(norm, at):
+        return at, match.end()
+    if names_agree(norm, at, at + 1):
+        return at, match.end()
+    return None
+
+
 # Where a name stands by what stands before it: a label (联系人, 姓名, 户主) or a relation word
 # (他老婆, 其母亲). Then an optional colon and a common surname with one or two characters.
 _LABELS = (
@@ -502,7 +536,8 @@ class _Reading:
 
 
 def _guessed_no_name(norm: str) -> bool:
-    return re.sub(r"\s", "", norm)[:2] in _NOT_NAMES
+    word = re.sub(r"\s", "", norm)
+    return word in _NOT_NAMES or word[:2] in _NOT_NAMES
 
 
 def _any(_: re.Match[str]) -> bool:
@@ -649,8 +684,12 @@ def find_personal_data(
     for start, end in person_names(norm):
         if not _guessed_no_name(norm[start:end]):  # 高峰 (时段), 李子: the stop list
             spans.append((start, end, "name"))
-    add(_ANY_TITLED, "name")
-    add(_SURNAME_TITLED, "name")
+    for match in _ANY_TITLED.finditer(norm):
+        if titled := _titled_surname(norm, match):
+            spans.append((*titled, "name"))
+    # (对方先生: 方 ends a word there, it is no surname; 王先生 as jieba reads it is a name.)
+    add(_SURNAME_TITLED, "name", keep=lambda m: starts_word(norm, m.start())
+        or names_agree(norm, m.start(), m.start() + 1))  # fmt: skip
     # Overlapping spans (an e-mail whose local part reads as an account too) are one finding,
     # of the kind found first.
     spans.sort(key=lambda s: (s[0], -s[1]))

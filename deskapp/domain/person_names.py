@@ -16,7 +16,8 @@ from typing import Any
 # mistakes for names (高峰, 李子) are in deskapp/domain/cases.py's one stop list.
 _NOT_NAMES = """
 小姐 老伯 先生 女士 太太 阿姨 大爷 大妈 大姐 大哥 师傅 老师 同志 经理 主任
-保姆 老伴 公公 婆婆 岳父 岳母 舅舅 姑姑 叔叔 伯伯 爷爷 奶奶 外婆 外公 姥姥 姥爷 孙子 孙女
+宝宝 老公 老婆 保姆 老伴 公公 婆婆 岳父 岳母 舅舅 姑姑 叔叔
+伯伯 爷爷 奶奶 外婆 外公 姥姥 姥爷 孙子 孙女
 """
 NOT_PERSON_NAMES = frozenset(_NOT_NAMES.split())
 # A 1-character name (冼, 麦) is a name only before one of these (冼女士, 麦先生, 王经理).
@@ -26,6 +27,11 @@ PERSON_TITLES = (
     "工", "董", "同学", "老伯", "婆婆", "伯", "叔", "姐", "哥", "老爷子",
 )  # fmt: skip
 _NAME_TAGS = frozenset({"nr", "nrfg"})
+_PLACE_ENDS = frozenset("区山洞村镇街路")
+# How jieba tags a surname standing alone before a given name (林: ng, 宋: nr).
+_SURNAME_TAGS = frozenset({"nr", "ng", "nrfg"})
+# How it tags the last character of a given name read apart (强: a); never a verb or particle.
+_GIVEN_TAIL_TAGS = frozenset({"a", "ag", "ng", "nr", "zg"})
 
 _lock = threading.Lock()
 _tagger: Any = None
@@ -47,6 +53,18 @@ def _load() -> Any:
     return _tagger
 
 
+def warm() -> threading.Thread | None:
+    """Load the tagger in a background thread (K's first save waited 1.2–1.6 s on it, the
+    library's first page 2.3–2.7 s): started when a manager opens a ticket's detail or the
+    case library, never at start or sign-in (intake's first frame is not slowed). None when
+    already loaded."""
+    if _tagger is not None:
+        return None
+    thread = threading.Thread(target=_load, name="jieba-warm", daemon=True)
+    thread.start()
+    return thread
+
+
 @dataclass(frozen=True)
 class Token:
     start: int
@@ -56,7 +74,8 @@ class Token:
 
     @property
     def is_name(self) -> bool:
-        return self.tag in _NAME_TAGS
+        # 白云区, 越秀区, 白云山, 龙洞: jieba tags some places `nr`; a place's ending says so.
+        return self.tag in _NAME_TAGS and not (len(self.word) > 1 and self.word[-1] in _PLACE_ENDS)
 
 
 @functools.lru_cache(maxsize=4096)  # the library re-reads the same cases page after page
@@ -84,7 +103,28 @@ def person_names(text: str) -> list[tuple[int, int]]:
         if not token.is_name or token.word in NOT_PERSON_NAMES:
             continue
         if len(token.word) >= 2:
-            found.append((token.start, token.end))
+            # 林 + 志强: a given name jieba reads after a surname it tags apart; the whole name
+            # is what the message names (case18g).
+            before = words[i - 1] if i else None
+            whole = (
+                before is not None
+                and len(token.word) == 2
+                and len(before.word) == 1
+                and before.tag in _SURNAME_TAGS
+                and before.end == token.start
+            )
+            # 赵国 + 强 (a): a given name's last character jieba reads as a word of its own.
+            after = words[i + 1] if i + 1 < len(words) else None
+            tail = (
+                not whole
+                and after is not None
+                and len(token.word) == 2
+                and len(after.word) == 1
+                and after.tag in _GIVEN_TAIL_TAGS
+                and after.start == token.end
+            )
+            found.append((before.start if whole and before else token.start,
+                          after.end if tail and after else token.end))  # fmt: skip
             continue
         rest = text[token.end : token.end + 3]
         title = next((t for t in PERSON_TITLES if rest.startswith(t)), None)
@@ -92,9 +132,9 @@ def person_names(text: str) -> list[tuple[int, int]]:
             found.append((token.start, token.end + len(title)))
         elif (
             i + 1 < len(words)
-            and words[i + 1].is_name
+            and (words[i + 1].is_name or (words[i + 1].tag == "nz" and len(words[i + 1].word) <= 2))
             and words[i + 1].word not in (NOT_PERSON_NAMES)
-        ):  # 褚 + 秀英: a surname and a given name tagged apart
+        ):  # 褚 + 秀英, 宋 + 佳佳 (nz): a surname and a given name tagged apart
             found.append((token.start, words[i + 1].end))
     return found
 
@@ -105,6 +145,11 @@ def names_agree(text: str, start: int, end: int) -> bool:
     两个小时 on a 时先生 one, 客户王卡 on a 王女士 one are words, not names)."""
     return any(t.is_name and t.start < end and t.end > start and t.word not in NOT_PERSON_NAMES
                for t in tokens(text))  # fmt: skip
+
+
+def starts_word(text: str, at: int) -> bool:
+    """Whether jieba starts a word at `at` of `text` (方 of 方女士 does, of 对方先生 not)."""
+    return any(t.start == at for t in tokens(text))
 
 
 def name_words(text: str) -> tuple[str, ...]:

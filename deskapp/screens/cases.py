@@ -47,6 +47,7 @@ from deskapp.services.cases import (
     export_cases,
     retire_case,
     shown_text,
+    warm_checker,
 )
 from deskapp.services.desk import Desk
 
@@ -108,6 +109,7 @@ class CasesScreen(ModeScreen):
         for key, width in (("col_received", 10), ("col_category", 10), ("col_cause", 22),
                            ("col_lesson", None)):  # fmt: skip
             table.add_column(t(f"cases.{key}"), width=width, key=key)
+        warm_checker()  # the page's texts are checked with jieba (a first load takes ~2 s)
         self.load(0, with_categories=True)
 
     def reload_on_return(self) -> None:
@@ -115,6 +117,8 @@ class CasesScreen(ModeScreen):
 
     @desk_work(exclusive=True, group="cases")
     def load(self, offset: int, *, with_categories: bool = False) -> None:
+        # Shown while the page is read: the first one waits on jieba, the table was blank.
+        self.app.call_from_thread(self._loading, True)
         if with_categories:  # the cause tree (reference data), read off the screen's thread
             categories = case_categories(self.desk)
             self.app.call_from_thread(
@@ -127,11 +131,16 @@ class CasesScreen(ModeScreen):
             return
         self.app.call_from_thread(self._show, page)
 
+    def _loading(self, loading: bool) -> None:
+        self.query_one("#cases-table", DataTable).loading = loading
+
     def _refused(self, refused: RuleViolation) -> None:
         """Said under the list, the words kept in their box to be corrected."""
+        self._loading(False)
         self.query_one("#cases-line", Static).update(f"✗ {error_text(refused.errors[0])}")
 
     def _show(self, page: CasePage) -> None:
+        self._loading(False)
         self.current = page
         table = self.query_one("#cases-table", DataTable)
         table.clear()
@@ -251,6 +260,7 @@ class CasesScreen(ModeScreen):
 
     def work_failed(self, worker: Worker[object], fault: Fault) -> bool:
         if worker.group in ("cases", "retire"):
+            self._loading(False)
             self.query_one("#cases-line", Static).update(fault.message)
             return True
         return False

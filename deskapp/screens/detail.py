@@ -31,7 +31,7 @@ from deskapp.services.batches import (
     open_batches_for,
     unlink_from_batch,
 )
-from deskapp.services.cases import check_markable, mark_case
+from deskapp.services.cases import check_markable, mark_case, warm_checker
 from deskapp.services.customer import HistoryPage
 from deskapp.services.deadlines import clock_mark
 from deskapp.services.desk import Desk
@@ -123,6 +123,9 @@ class DetailScreen(WorkBoundary, Screen[None]):
 
     def on_mount(self) -> None:
         self.load()
+        actor = desk_app(self).actor
+        if actor is not None and allowed(actor, Permission.MARK_CASE):
+            warm_checker()  # K's save checks the texts with jieba: loaded while reading
 
     @desk_work()
     def load(self) -> None:

@@ -1157,6 +1157,15 @@ class IntakeScreen(ModeScreen):
     # -------------------------------------------------------------------- actions
 
     def action_save(self) -> None:
+        """Ctrl+S, a priority binding, arrives before the keys typed just before it reach the
+        focused field: the form is read from that field's queue, after them (case18g)."""
+        focused = self.app.focused
+        if focused is not None:
+            focused.call_later(self._save_now)
+        else:
+            self._save_now()
+
+    def _save_now(self) -> None:
         if self.saving:
             return  # the second press of Save while the first is still writing
         self.show_all_errors = True
@@ -1171,7 +1180,7 @@ class IntakeScreen(ModeScreen):
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:
-        self.action_save()
+        self._save_now()
 
     @desk_work(exclusive=True, group="save")
     def save(self, form: IntakeForm) -> None:

@@ -294,8 +294,17 @@ class ShiftScreen(SignedIn, ModeScreen):
         )
         self.drafts.save(self.actor.id, data)
 
-    @on(Button.Pressed, "#close")
     def action_close_shift(self) -> None:
+        """Ctrl+S, a priority binding, arrives before the keys typed just before it reach the
+        focused note: the notes are read from that note's queue, after them (case18g)."""
+        focused = self.app.focused
+        if focused is not None:
+            focused.call_later(self._close_now)
+        else:
+            self._close_now()
+
+    @on(Button.Pressed, "#close")
+    def _close_now(self) -> None:
         if self._handing_over:
             return
         self._handing_over = True

@@ -448,3 +448,44 @@ def test_a_name_jieba_reads_in_the_ticket_s_texts_is_found_in_any_form() -> None
         "秀兰"
     ]
     assert find_personal_data("后来满意了", ("王女士",), (), known) == []
+
+
+# ---------------------------------------- false refusals found by case18g's re-check (issue 18)
+
+_STAFF = ("陈明", "张敏", "王建")
+
+
+@pytest.mark.parametrize(
+    "plain",
+    ["一位年长的女士来厅", "带孩子的女士来办理", "一位外地女士来问", "年轻女士说套餐贵",
+     "这位老先生来厅", "一位老太太来厅", "该女士表示满意", "其先生也来了", "对方先生说不清楚",
+     "客户先生说不清楚", "戴眼镜的先生来了"],
+)  # fmt: skip
+def test_a_word_before_a_title_is_no_surname(plain: str) -> None:
+    """Only a surname (any of the 百家姓 and the south's: 区, 车, 冼) starting a word, or a
+    name jieba reads, counts before 先生/女士 (was: any character)."""
+    assert _found(plain) == []
+
+
+@pytest.mark.parametrize("written", ["区先生来厅", "冼女士来厅", "车女士来厅", "方女士来厅",
+                                     "欧阳女士来厅", "麦先生说", "该王女士来了"])  # fmt: skip
+def test_a_surname_before_a_title_is_still_found(written: str) -> None:
+    assert [f.kind for f in _found(written)] == ["name"]
+
+
+@pytest.mark.parametrize(
+    "plain",
+    ["营业员陈述了当时的情况", "值班经理陈述经过", "营业员陈列的样机", "营业员陈旧的说法",
+     "营业员张口就说不行"],
+)  # fmt: skip
+def test_a_word_after_a_post_starting_with_a_staff_surname_is_no_finding(plain: str) -> None:
+    assert find_personal_data(plain, (NAME,), (PHONE,), (), _STAFF, _STAFF) == []
+
+
+@pytest.mark.parametrize(
+    "plain",
+    ["家住白云区,信号差", "越秀区的客户都反映", "去白云山方向的路上", "龙洞营业厅排队",
+     "京溪营业厅排队", "查话费要排队", "排队太久了", "陈述经过"],
+)  # fmt: skip
+def test_places_and_words_jieba_tags_as_names_are_no_finding(plain: str) -> None:
+    assert _found(plain) == []

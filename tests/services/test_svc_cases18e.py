@@ -306,3 +306,39 @@ def test_a_ticket_already_a_case_or_still_open_is_refused_before_the_texts(
     assert refused.value.errors[0].key == "error.case.not_closed"
     with pytest.raises(PermissionRefused):
         check_markable(desk, actors["1001"], ticket)
+
+
+# ------------------------------------------- the message names jieba's whole name (case18g)
+
+
+@pytest.mark.parametrize(
+    ("summary", "found"),
+    [("宋佳佳带着宝宝来厅办理", "宋佳佳"), ("她老公陈志刚来厅办理", "陈志刚"),
+     ("赵国强多次来厅办理", "赵国强"), ("林志强来厅说网速慢", "林志强")],
+)  # fmt: skip
+def test_the_refusal_names_the_whole_name_jieba_reads(
+    desk: Desk, actors: dict[str, Actor], summary: str, found: str
+) -> None:
+    """Not 宝宝 or 老公 (kin words), not 赵国 or 志强 (part of the name): the manager rewrote
+    宝宝 as 孩子 and 宋佳佳 was saved."""
+    ticket = _closed(desk, actors)
+    with pytest.raises(RuleViolation) as refused:
+        mark_case(desk, actors["2001"], ticket, LESSON, summary)
+    [error] = refused.value.errors
+    assert error.params["found"] == found
+    assert error.params["others"] == 0
+
+
+def test_the_refusal_names_up_to_three_findings_and_refuses_while_any_is_left(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    ticket = _closed(desk, actors)
+    summary = "客户王芳再次来电,他老婆李梅也来了,尾号4321,住富力中心2301房"
+    with pytest.raises(RuleViolation) as refused:
+        mark_case(desk, actors["2001"], ticket, LESSON, summary)
+    [error] = refused.value.errors
+    words = error_text(error)
+    assert "“王芳”" in words and "另有 3 处：“李梅”“4321”" in words
+    with pytest.raises(RuleViolation):  # the first rewritten, the others still refuse
+        mark_case(desk, actors["2001"], ticket, LESSON, summary.replace("王芳", ""))
+    assert find_cases(desk) == []

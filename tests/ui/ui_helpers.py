@@ -59,6 +59,8 @@ def _key_of(char: str) -> events.Key:
         return events.Key("tab", None)
     if char == "\x19":  # (shift+tab, as the terminal names it)
         return events.Key("shift+tab", None)
+    if char == "\x13":  # (ctrl+s)
+        return events.Key("ctrl+s", None)
     return events.Key(char, char)
 
 

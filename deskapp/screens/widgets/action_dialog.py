@@ -214,12 +214,25 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
                 out[spec.name] = widget.value  # type: ignore[attr-defined]
         return out
 
-    @on(Button.Pressed, "#dialog-submit")
     def action_submit(self) -> None:
+        """Ctrl+S, a priority binding: handled as the app receives it, while the keys typed
+        just before it may still wait in the focused field's queue. The save runs from that
+        queue, after them: it reads the text whole (issue 18, case18g)."""
+        focused = self.app.focused
+        if focused is not None:
+            focused.call_later(self._submit_now)
+        else:
+            self._submit_now()
+
+    @on(Button.Pressed, "#dialog-submit")
+    def _submit_now(self) -> None:
         if self._busy:
             return  # a second press while the first is being written
         self._busy = True
         self.query_one("#dialog-submit", Button).disabled = True
+        # The buttons covered while the work runs (K's first check loads jieba, ~1.5 s): the
+        # texts stay readable above it.
+        self.query_one("#dialog-buttons").loading = True
         # A PIN leaves the dialog as a SecretStr: no repr or traceback of the work shows it.
         secret = {spec.name for spec in self.spec.fields if spec.password}
         values = self.values()
@@ -240,6 +253,7 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
 
     def _refused(self, violation: RuleViolation, general: str = "") -> None:
         self._busy = False
+        self.query_one("#dialog-buttons").loading = False
         self.query_one("#dialog-submit", Button).disabled = False
         ids = {spec.name: spec.id for spec in self.spec.fields}
         for f in self.query(Field):
