@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from deskapp import quiet_tty
+
+if quiet_tty.is_program():  # first: nothing typed before the desk draws is echoed (a PIN)
+    quiet_tty.hold()
+
 import contextlib
 import functools
 import os
@@ -81,6 +86,8 @@ class DeskGroup(click.Group):
             from click import termui
 
             termui.hidden_prompt_func = _piped_secret
+        if any(arg in self.commands for arg in argv):
+            quiet_tty.release()  # a command: its prompts echo as the user expects
         try:
             run: Callable[..., Any] = super().main  # (overloaded on standalone_mode)
             code = run(argv, *rest, standalone_mode=False, **extra)
@@ -97,6 +104,8 @@ class DeskGroup(click.Group):
             raise
         except Exception as error:
             code = _fault(error, argv)
+        finally:
+            quiet_tty.release()  # the user's terminal as it was (Textual put back the quiet one)
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
