@@ -810,6 +810,30 @@ def _import_progress(quiet: bool) -> Iterator[Progress | None]:
         yield report
 
 
+def _import_stopped(error: BaseException, written: int) -> None:
+    """An import stopped after some of its transactions were committed (Ctrl+C, a store held
+    by another program, a full disk): how many rows are stored, and that the same command run
+    again completes it (the rows stored are found and skipped), never "nothing changed"."""
+    import logging
+
+    from deskapp.cli_faults import ExitCode, fault_of
+
+    if isinstance(error, KeyboardInterrupt | click.exceptions.Abort):
+        code, why = int(ExitCode.NOT_DONE), _t("import.stopped_cancelled")
+    else:
+        fault = fault_of(error)
+        key = f"import.stopped_{fault.code.name.lower()}"  # busy, read-only, disk full
+        code, why = int(fault.code), _t(key)
+        if why == key:
+            why = _t("import.stopped_error")
+        _start_log("--debug" in sys.argv)
+        logging.getLogger("deskapp.cli").warning(
+            "deskapp import: stopped after %d rows, exit %d", written, code, exc_info=error
+        )
+    click.echo(f"✗ {_t('import.stopped', why=why, rows=written)}", err=True)
+    sys.exit(code)
+
+
 @main.command("import")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--as", "work_no", required=True,
@@ -847,14 +871,30 @@ def import_cmd(
         prompt, hide_input=True, default="", show_default=False
     )
 
+    written = 0  # rows whose transactions were committed (the "write" phase's count)
+
+    def counting(progress: Progress | None) -> Progress:
+        def report(phase: str, done: int, total: int | None) -> None:
+            nonlocal written
+            if phase == "write":
+                written = done
+            if progress is not None:
+                progress(phase, done, total)
+
+        return report
+
     try:
         actor = importing_actor(desk, work_no, pin, vouched_by=manager)
         with _import_progress(quiet) as progress:
             result = import_file(desk, actor, file, source=source, encoding=encoding,
-                                 dry_run=dry_run, progress=progress)  # fmt: skip
+                                 dry_run=dry_run, progress=counting(progress))  # fmt: skip
     except RuleViolation as violation:
         _fail(violation)
         return
+    except (Exception, KeyboardInterrupt) as error:
+        if dry_run or not written:
+            raise  # nothing was written: "nothing changed" is true
+        _import_stopped(error, written)
     click.echo(t("import.encoding", encoding=result.encoding))
     if result.ignored_columns:
         click.echo(t("import.ignored", columns="、".join(result.ignored_columns)))
