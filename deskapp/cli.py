@@ -361,13 +361,7 @@ def _change_member(
 @click.option("--work-no", required=True, help="工号")
 @click.option("--name", required=True, help="姓名")
 @click.option("--role", type=ROLE_CHOICE, default="handler", show_default=True)
-@click.option(
-    "--pin",
-    prompt="PIN",
-    hide_input=True,
-    confirmation_prompt="再次输入 PIN",
-    help="PIN (asked twice without echo when not given)",
-)
+@click.option("--pin", default=None, help="PIN (asked twice without echo when not given)")
 @_as_option
 @pass_settings
 def staff_add(
@@ -375,7 +369,7 @@ def staff_add(
     work_no: str,
     name: str,
     role: str,
-    pin: str,
+    pin: str | None,
     manager_work_no: str | None,
 ) -> None:
     """Add a member: a hall manager's work number (--as) and PIN authorize it. On an empty
@@ -386,7 +380,9 @@ def staff_add(
     from deskapp.services.desk import CLI_ACTOR_ID
     from deskapp.services.staff import add_first_hall_manager, add_staff, list_staff
 
-    desk = _desk(settings, staff_only=True)
+    desk = _desk(settings, staff_only=True)  # no store: said before any PIN is asked
+    if pin is None:
+        pin = click.prompt("PIN", hide_input=True, confirmation_prompt="再次输入 PIN")
     try:
         if not list_staff(desk, active_only=False) and not manager_work_no:
             if Role(role) is not Role.HALL_MANAGER:
