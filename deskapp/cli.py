@@ -212,6 +212,11 @@ def main(
         sys.exit(2)
     ctx.obj = {k: v for k, v in {"db": db, "data_dir": data_dir}.items() if v is not None}
     if ctx.invoked_subcommand is None:
+        from click.core import ParameterSource
+
+        if db is not None and ctx.get_parameter_source("db") is ParameterSource.COMMANDLINE:
+            # A `--db` typed wrong: said, not made (the default path keeps the first run)
+            _store_there(db)
         from deskapp.launch import run_desk
 
         run_desk(lambda: _settings(ctx))
@@ -229,7 +234,7 @@ def _desk(settings: DeskSettings, *, staff_only: bool = False, create: bool = Fa
     from deskapp.services.desk import Desk
 
     if not create:
-        _store_there(settings)
+        _store_there(settings.db)
     desk = Desk.open(settings.db, data_dir=settings.data_dir, check_reference=not staff_only)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:  # closed when the command ends, not whenever it is collected
@@ -237,15 +242,14 @@ def _desk(settings: DeskSettings, *, staff_only: bool = False, create: bool = Fa
     return desk
 
 
-def _store_there(settings: DeskSettings) -> None:
-    """Exit 2 with the words and the command that makes one when there is no store at
-    `settings.db`."""
+def _store_there(db: Path) -> None:
+    """Exit 2 with the words and the command that makes one when there is no store at `db`."""
     # (A folder on the way that is a file is the store's file error, said as such when opened.)
-    in_a_file = any(p.exists() and not p.is_dir() for p in settings.db.parents)
-    if not settings.db.exists() and not in_a_file:
+    in_a_file = any(p.exists() and not p.is_dir() for p in db.parents)
+    if not db.exists() and not in_a_file:
         import shlex
 
-        click.echo(f"✗ {_t('cli.no_store', db=shlex.quote(str(settings.db)))}", err=True)
+        click.echo(f"✗ {_t('cli.no_store', db=shlex.quote(str(db)))}", err=True)
         sys.exit(2)  # a bad input (ExitCode.BAD_INPUT)
 
 
@@ -977,7 +981,7 @@ def backup_command(settings: DeskSettings, dest: str) -> None:
     from deskapp.i18n import t
     from deskapp.services.backup import BackupError, backup
 
-    _store_there(settings)  # in the words of every command, with the command that makes one
+    _store_there(settings.db)  # in the words of every command, with the command that makes one
     try:
         # (a Path drops the trailing slash that says "a folder": read it from the text)
         folder = dest.endswith(("/", os.sep))
