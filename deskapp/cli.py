@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from deskapp import quiet_tty
+
+if quiet_tty.is_program():  # first: nothing typed before the desk draws is echoed (a PIN)
+    quiet_tty.hold()
+
 import contextlib
 import functools
 import os
@@ -81,6 +86,8 @@ class DeskGroup(click.Group):
             from click import termui
 
             termui.hidden_prompt_func = _piped_secret
+        if any(arg in self.commands for arg in argv):
+            quiet_tty.release()  # a command: its prompts echo as the user expects
         try:
             run: Callable[..., Any] = super().main  # (overloaded on standalone_mode)
             code = run(argv, *rest, standalone_mode=False, **extra)
@@ -97,6 +104,8 @@ class DeskGroup(click.Group):
             raise
         except Exception as error:
             code = _fault(error, argv)
+        finally:
+            quiet_tty.release()  # the user's terminal as it was (Textual put back the quiet one)
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
@@ -203,6 +212,11 @@ def main(
         sys.exit(2)
     ctx.obj = {k: v for k, v in {"db": db, "data_dir": data_dir}.items() if v is not None}
     if ctx.invoked_subcommand is None:
+        from click.core import ParameterSource
+
+        if db is not None and ctx.get_parameter_source("db") is ParameterSource.COMMANDLINE:
+            # A `--db` typed wrong: said, not made (the default path keeps the first run)
+            _store_there(db)
         from deskapp.launch import run_desk
 
         run_desk(lambda: _settings(ctx))
@@ -220,7 +234,7 @@ def _desk(settings: DeskSettings, *, staff_only: bool = False, create: bool = Fa
     from deskapp.services.desk import Desk
 
     if not create:
-        _store_there(settings)
+        _store_there(settings.db)
     desk = Desk.open(settings.db, data_dir=settings.data_dir, check_reference=not staff_only)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:  # closed when the command ends, not whenever it is collected
@@ -228,15 +242,14 @@ def _desk(settings: DeskSettings, *, staff_only: bool = False, create: bool = Fa
     return desk
 
 
-def _store_there(settings: DeskSettings) -> None:
-    """Exit 2 with the words and the command that makes one when there is no store at
-    `settings.db`."""
+def _store_there(db: Path) -> None:
+    """Exit 2 with the words and the command that makes one when there is no store at `db`."""
     # (A folder on the way that is a file is the store's file error, said as such when opened.)
-    in_a_file = any(p.exists() and not p.is_dir() for p in settings.db.parents)
-    if not settings.db.exists() and not in_a_file:
+    in_a_file = any(p.exists() and not p.is_dir() for p in db.parents)
+    if not db.exists() and not in_a_file:
         import shlex
 
-        click.echo(f"✗ {_t('cli.no_store', db=shlex.quote(str(settings.db)))}", err=True)
+        click.echo(f"✗ {_t('cli.no_store', db=shlex.quote(str(db)))}", err=True)
         sys.exit(2)  # a bad input (ExitCode.BAD_INPUT)
 
 
@@ -352,13 +365,7 @@ def _change_member(
 @click.option("--work-no", required=True, help="工号")
 @click.option("--name", required=True, help="姓名")
 @click.option("--role", type=ROLE_CHOICE, default="handler", show_default=True)
-@click.option(
-    "--pin",
-    prompt="PIN",
-    hide_input=True,
-    confirmation_prompt="再次输入 PIN",
-    help="PIN (asked twice without echo when not given)",
-)
+@click.option("--pin", default=None, help="PIN (asked twice without echo when not given)")
 @_as_option
 @pass_settings
 def staff_add(
@@ -366,7 +373,7 @@ def staff_add(
     work_no: str,
     name: str,
     role: str,
-    pin: str,
+    pin: str | None,
     manager_work_no: str | None,
 ) -> None:
     """Add a member: a hall manager's work number (--as) and PIN authorize it. On an empty
@@ -377,7 +384,9 @@ def staff_add(
     from deskapp.services.desk import CLI_ACTOR_ID
     from deskapp.services.staff import add_first_hall_manager, add_staff, list_staff
 
-    desk = _desk(settings, staff_only=True)
+    desk = _desk(settings, staff_only=True)  # no store: said before any PIN is asked
+    if pin is None:
+        pin = click.prompt("PIN", hide_input=True, confirmation_prompt="再次输入 PIN")
     try:
         if not list_staff(desk, active_only=False) and not manager_work_no:
             if Role(role) is not Role.HALL_MANAGER:
@@ -801,6 +810,30 @@ def _import_progress(quiet: bool) -> Iterator[Progress | None]:
         yield report
 
 
+def _import_stopped(error: BaseException, written: int) -> None:
+    """An import stopped after some of its transactions were committed (Ctrl+C, a store held
+    by another program, a full disk): how many rows are stored, and that the same command run
+    again completes it (the rows stored are found and skipped), never "nothing changed"."""
+    import logging
+
+    from deskapp.cli_faults import ExitCode, fault_of
+
+    if isinstance(error, KeyboardInterrupt | click.exceptions.Abort):
+        code, why = int(ExitCode.NOT_DONE), _t("import.stopped_cancelled")
+    else:
+        fault = fault_of(error)
+        key = f"import.stopped_{fault.code.name.lower()}"  # busy, read-only, disk full
+        code, why = int(fault.code), _t(key)
+        if why == key:
+            why = _t("import.stopped_error")
+        _start_log("--debug" in sys.argv)
+        logging.getLogger("deskapp.cli").warning(
+            "deskapp import: stopped after %d rows, exit %d", written, code, exc_info=error
+        )
+    click.echo(f"✗ {_t('import.stopped', why=why, rows=written)}", err=True)
+    sys.exit(code)
+
+
 @main.command("import")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--as", "work_no", required=True,
@@ -838,14 +871,30 @@ def import_cmd(
         prompt, hide_input=True, default="", show_default=False
     )
 
+    written = 0  # rows whose transactions were committed (the "write" phase's count)
+
+    def counting(progress: Progress | None) -> Progress:
+        def report(phase: str, done: int, total: int | None) -> None:
+            nonlocal written
+            if phase == "write":
+                written = done
+            if progress is not None:
+                progress(phase, done, total)
+
+        return report
+
     try:
         actor = importing_actor(desk, work_no, pin, vouched_by=manager)
         with _import_progress(quiet) as progress:
             result = import_file(desk, actor, file, source=source, encoding=encoding,
-                                 dry_run=dry_run, progress=progress)  # fmt: skip
+                                 dry_run=dry_run, progress=counting(progress))  # fmt: skip
     except RuleViolation as violation:
         _fail(violation)
         return
+    except (Exception, KeyboardInterrupt) as error:
+        if dry_run or not written:
+            raise  # nothing was written: "nothing changed" is true
+        _import_stopped(error, written)
     click.echo(t("import.encoding", encoding=result.encoding))
     if result.ignored_columns:
         click.echo(t("import.ignored", columns="、".join(result.ignored_columns)))
@@ -932,7 +981,7 @@ def backup_command(settings: DeskSettings, dest: str) -> None:
     from deskapp.i18n import t
     from deskapp.services.backup import BackupError, backup
 
-    _store_there(settings)  # in the words of every command, with the command that makes one
+    _store_there(settings.db)  # in the words of every command, with the command that makes one
     try:
         # (a Path drops the trailing slash that says "a folder": read it from the text)
         folder = dest.endswith(("/", os.sep))

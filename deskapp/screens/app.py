@@ -245,6 +245,7 @@ class DeskApp(LastResort, App[None]):
             self.register_theme(theme)
         self._last_activity = time.monotonic()
         self._idle_timer: Timer | None = None
+        self._idle_deferred_said = False
 
     def run(self, *args: Any, **kwargs: Any) -> Any:
         """The desk as a program (the CLI): when it returns, the process ends."""
@@ -361,7 +362,8 @@ class DeskApp(LastResort, App[None]):
         idle = time.monotonic() - self._last_activity
         if idle >= self.idle_limit_seconds():
             minutes = max(1, round(self.idle_limit_seconds() / 60))
-            await self.action_sign_out()
+            if not await self.idle_sign_out():
+                return
             self.notify(t("signin.idle_signed_out", minutes=minutes), severity="warning",
                         timeout=3600)  # fmt: skip
 
@@ -745,13 +747,10 @@ class DeskApp(LastResort, App[None]):
             self.call_from_thread(self.notify, message, severity="warning", timeout=30)
         self.call_from_thread(self.refresh_sync_line)  # changes waiting grow as work is done
 
-    async def action_quit(self) -> None:
-        """Ctrl+Q: what is typed in the forms (受理, 交接班) is written as their drafts first,
-        within a second even when another process holds the store (a draft the store holds
-        as typed already is not written again; any other waits QUIT_WAIT_MS at most); when a
-        draft could not be written (a full, read-only or busy store), the desk asks before
-        what was typed is lost (tests/ui/test_ui_quit_locked.py)."""
-        from deskapp.screens.widgets.confirm import ConfirmScreen
+    async def _write_drafts(self) -> bool:
+        """What is typed in the forms (受理, 交接班) written as their drafts now, waiting
+        QUIT_WAIT_MS at most for a store another process holds; False when some typing could
+        not be written (a full, read-only or busy store): Ctrl+Q and F8 ask before it is lost."""
         from deskapp.screens.widgets.draft_keeper import DraftKeeper
 
         keepers = [
@@ -769,12 +768,22 @@ class DeskApp(LastResort, App[None]):
                 keeper.flush()  # another form's typing not written yet (交接班)
             for keeper in keepers:
                 if keeper.last_write is not None:
-                    with contextlib.suppress(WorkerFailed):  # said by the boundary; asked below
+                    with contextlib.suppress(WorkerFailed):  # said by the boundary; asked after
                         await keeper.last_write.wait()
         finally:
             for keeper in keepers:
                 keeper.quitting = False
-        if not any(keeper.unwritten for keeper in keepers):
+        return not any(keeper.unwritten for keeper in keepers)
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: what is typed in the forms (受理, 交接班) is written as their drafts first,
+        within a second even when another process holds the store (a draft the store holds
+        as typed already is not written again; any other waits QUIT_WAIT_MS at most); when a
+        draft could not be written (a full, read-only or busy store), the desk asks before
+        what was typed is lost (tests/ui/test_ui_quit_locked.py)."""
+        from deskapp.screens.widgets.confirm import ConfirmScreen
+
+        if await self._write_drafts():
             self.exit()
             return
         if isinstance(self.screen, ConfirmScreen):
@@ -802,13 +811,48 @@ class DeskApp(LastResort, App[None]):
                 return
 
     async def action_sign_out(self) -> None:
+        """F8: the forms' typing written as drafts first, as Ctrl+Q does (within a second even
+        while another process holds the store); what could not be written is asked about
+        before it is lost (tests/ui/test_ui_sign_out_locked.py)."""
         if self.actor is None:
             return
-        # Screens save their drafts as they are typed; leaving them loses nothing.
-        for screen in self._intake_screens():
-            worker = screen.save_draft_now(leaving=True)
-            if worker is not None:
-                await worker.wait()  # written before the screen (and its workers) goes away
+        from deskapp.screens.widgets.confirm import ConfirmScreen
+
+        if await self._write_drafts():
+            await self._sign_out()
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return  # already asking
+
+        async def answered(sign_out_anyway: bool | None) -> None:
+            if sign_out_anyway and self.actor is not None:
+                await self._sign_out()
+
+        self.push_screen(
+            ConfirmScreen(
+                t("app.quit_unsaved_title"),
+                t("app.sign_out_unsaved_body"),
+                yes=t("app.sign_out_anyway"),
+            ),
+            answered,
+        )
+
+    async def idle_sign_out(self) -> bool:
+        """The idle sign-out, which has no one to ask: when typing could not be written as a
+        draft (the store busy, full or read-only), the handler stays signed in with their
+        typing on the screen, told so, and the next idle check tries again."""
+        if self.actor is None:
+            return False
+        if not await self._write_drafts():
+            if not self._idle_deferred_said:
+                self._idle_deferred_said = True
+                self.notify(t("signin.idle_sign_out_deferred"), severity="warning", timeout=3600)
+            return False
+        self._idle_deferred_said = False
+        await self._sign_out()
+        return True
+
+    async def _sign_out(self) -> None:
         self.actor = None
         self.clear_notifications()  # said to the one leaving, not to the next at the counter
         await self.switch_mode("signin")

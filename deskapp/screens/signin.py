@@ -61,6 +61,7 @@ class SignInScreen(NoFrameInBatch, WorkBoundary, Screen[None]):
         Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
     _no_staff_said = False  # the work number's error says "no staff yet" (goes with them)
+    _initialised = True  # the store has its terminal identity (else the notice says `init`)
 
     def compose(self) -> ComposeResult:
         # The box scrolls in the space above the footer: at 80x24 with the demo's logins it is
@@ -106,7 +107,8 @@ class SignInScreen(NoFrameInBatch, WorkBoundary, Screen[None]):
             from deskapp.services.staff import has_staff
 
             desk = desk_app(self).desk
-            if desk.is_initialised():
+            self._initialised = desk.is_initialised()
+            if self._initialised:
                 desk.terminal()  # cached for the status line
             no_staff = not has_staff(desk)
         # never synchronized: say so, and how to join
@@ -138,7 +140,9 @@ class SignInScreen(NoFrameInBatch, WorkBoundary, Screen[None]):
 
     def _show_no_staff(self, shown: bool) -> None:
         notice = self.query_one("#no-staff", Static)
-        if shown:
+        if shown and not self._initialised:
+            notice.update(t("signin.not_initialised", command=desk_app(self).desk.init_command()))
+        elif shown:
             notice.update(t("signin.no_staff", command=join_command(desk_app(self).desk)))
         notice.display = shown
         if not shown and self._no_staff_said:  # the staff came: that answer no longer holds
@@ -211,7 +215,10 @@ class SignInScreen(NoFrameInBatch, WorkBoundary, Screen[None]):
         self._show("pin", None)
         for error in violation.errors:
             self._show("work_no" if error.field == "work_no" else "pin", error_text(error))
-        self._no_staff_said = any(e.key == "error.signin.no_staff" for e in violation.errors)
+        self._no_staff_said = any(
+            e.key in ("error.signin.no_staff", "error.signin.not_initialised")
+            for e in violation.errors
+        )
         pin = self.query_one("#pin", Input)
         pin.value = ""
         pin.focus()

@@ -165,6 +165,14 @@ class Desk:
 
         return f"deskapp --db {shlex.quote(self.path)} sync --hall <HALL>"
 
+    def init_command(self) -> str:
+        """The command that gives this store its terminal identity, runnable once the two
+        codes are filled in (a store never set up cannot join a hall: sync refuses it)."""
+        import shlex
+
+        codes = "--hall <HALL_CODE> --terminal <TERMINAL_CODE>"
+        return f"deskapp --db {shlex.quote(self.path)} init {codes}"
+
     def is_initialised(self) -> bool:
         with self.read() as session:
             return session.scalars(sa.select(col(Terminal.node_id))).first() is not None

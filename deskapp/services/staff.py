@@ -349,6 +349,11 @@ def sign_in(desk: Desk, work_no: str, pin: SecretStr | str) -> Actor:
         verify_pin(pin, DUMMY_HASH)  # the same time as any other answer
         raise RuleViolation.single("pin", "error.signin.wrong", left=rules.max_failures)
     now = desk.clock.now()
+    if not has_staff(desk) and not desk.is_initialised():
+        # No terminal identity: `init` first (a join, sync, refuses such a store).
+        raise RuleViolation.single(
+            "work_no", "error.signin.not_initialised", command=desk.init_command()
+        )
     if not has_staff(desk):
         # A terminal that never synchronized: no PIN can be right yet, and counting the
         # attempt would lock the real owner of the work number out once the staff arrive.

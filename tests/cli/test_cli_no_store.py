@@ -75,3 +75,35 @@ def test_init_makes_the_store_and_its_folder_then_the_commands_read_it(tmp_path:
     assert first.exit_code == 0, first.output
     listed = runner.invoke(main, ["--db", str(db), "staff", "list"], env=env)
     assert listed.exit_code == 0 and "3001" in listed.output
+
+
+def test_staff_add_without_a_store_says_so_before_asking_for_a_pin(tmp_path: Path) -> None:
+    """`echo '' | deskapp --db /tmp/nope/x.db staff add …` asked for the PIN twice, then said
+    「已取消」 (fix22e): the store is checked first, as every other command does."""
+    db = tmp_path / "nope" / "x.db"
+    result = CliRunner().invoke(
+        main,
+        ["--db", str(db), "staff", "add", "--work-no", "3001", "--name", "陈静",
+         "--role", "hall_manager"],
+        input="\n", env={"DESKAPP_LOG_DIR": str(tmp_path / "log"), "DESKAPP_LANG": "zh"},
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "PIN" not in result.output, result.output
+    said = result.stderr.strip()
+    assert said.startswith("✗ 这里没有本终端的数据库") and len(said.splitlines()) == 1, said
+    assert not db.parent.exists()
+
+
+def test_the_desk_on_a_db_typed_wrong_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    """`deskapp --db <a path with no store>`: the desk opens none there (it made the file and
+    its folders, then told to `sync`); the default path keeps the README's first run."""
+    db = tmp_path / "typo" / "desk.db"
+    result = CliRunner().invoke(
+        main, ["--db", str(db)],
+        env={"DESKAPP_LOG_DIR": str(tmp_path / "log"), "DESKAPP_LANG": "zh"},
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    said = result.stderr.strip()
+    assert said.startswith("✗ 这里没有本终端的数据库") and len(said.splitlines()) == 1, said
+    assert "init" in said
+    assert not db.parent.exists()

@@ -311,7 +311,10 @@ def test_a_work_number_that_cannot_exist_is_answered_wrong_and_not_counted(desk:
 
 def test_a_terminal_without_staff_refuses_sign_in_without_counting(bare_desk: Desk) -> None:
     """Never synchronized: no PIN can be right yet, and the tries must not lock out the real
-    1001 before the staff arrive."""
+    1001 before the staff arrive (a store never set up is told `init` first: fix22e)."""
+    from deskapp.services.terminal import init_terminal
+
+    init_terminal(bare_desk, "GZ01", "T02", "Asia/Shanghai")
     for _ in range(7):
         with pytest.raises(RuleViolation) as refused:
             sign_in(bare_desk, "1001", "1111")

@@ -47,11 +47,12 @@ class DraftKeeper:
         # when the store holds the draft as typed already.
         self.quitting = False
         self.last_write: Worker[None] | None = None
+        self._last_writer: Callable[[], object] | None = None
 
     def schedule(self, write: Callable[[], object]) -> None:
         """Call `write` (which calls `save`) once typing has paused for DRAFT_DELAY."""
         self.stop()
-        self._pending = write
+        self._pending = self._last_writer = write
         self._timer = self.screen.set_timer(DRAFT_DELAY, self._due)  # type: ignore[attr-defined]
 
     def _due(self) -> None:
@@ -67,7 +68,10 @@ class DraftKeeper:
 
     def flush(self) -> None:
         """What was typed since the last write and is waiting for the pause: written now
-        (the desk quits; `last_write` is the write)."""
+        (the desk quits; `last_write` is the write). A write that failed (the store busy,
+        full, read-only) is tried again: the sign-out or quit asked, the handler stayed."""
+        if self._pending is None and self.unwritten:
+            self._pending = self._last_writer
         if self._pending is not None:
             self._due()
 
