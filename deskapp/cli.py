@@ -97,7 +97,9 @@ class DeskGroup(click.Group):
             click.echo(error.ctx.get_help() if error.ctx else error.format_message())
             code = error.exit_code
         except click.ClickException as error:
-            if "--debug" in argv:
+            # --debug shows a fault's traceback; a usage error (also a misplaced --debug:
+            # `staff list --debug`) is never a fault: one line, whatever the arguments.
+            if "--debug" in argv and not isinstance(error, click.UsageError):
                 raise
             code = _say(_one_line(error.format_message()), error.exit_code, usage=error)
         except (SystemExit, KeyboardInterrupt):

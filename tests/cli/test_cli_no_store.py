@@ -107,3 +107,15 @@ def test_the_desk_on_a_db_typed_wrong_says_so_and_creates_nothing(tmp_path: Path
     assert said.startswith("✗ 这里没有本终端的数据库") and len(said.splitlines()) == 1, said
     assert "init" in said
     assert not db.parent.exists()
+
+
+def test_a_misplaced_debug_is_a_usage_error_in_one_line(tmp_path: Path) -> None:
+    """attack22b: `deskapp staff list --debug` (the option after the command) printed
+    click's traceback; it is a usage error like any unknown option: one line, exit 2."""
+    db = tmp_path / "t.db"
+    assert CliRunner().invoke(main, ["--db", str(db), "init", "--hall", "GZ01",
+                                     "--terminal", "T01"]).exit_code == 0  # fmt: skip
+    result = CliRunner().invoke(main, ["--db", str(db), "staff", "list", "--debug"])
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback
+    assert len(result.output.strip().splitlines()) <= 2, result.output
