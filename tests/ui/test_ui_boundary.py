@@ -170,6 +170,7 @@ _STORE_MODULES = ("deskapp.services", "deskapp.sync", "deskapp.store")
 # Service functions that read no store (reference data only), so a mount may call them.
 _NO_STORE = {"severity_suggestion", "below_severity_floor", "clock_mark"}  # no store read
 _NO_STORE |= {"standard_script"}  # issue 18: data/scripts.toml (reference data only)
+_NO_STORE |= {"warm_checker"}  # case18g: loads the word segmenter in a thread of its own
 
 
 def _guarded(node: ast.Try) -> bool:

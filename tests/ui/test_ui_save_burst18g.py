@@ -123,7 +123,7 @@ async def test_the_handover_saves_the_whole_note_typed_in_the_burst_with_ctrl_s(
         await pilot.press("f5")
         await settle(pilot)
         assert isinstance(app.screen, ShiftScreen)
-        assert app.focused is not None and app.focused.id == f"note-{first}"
+        await focus_by_tab(pilot, f"note-{first}")  # (the first focus waits on a read)
         await burst(pilot, "明天10点前回复核查结果")
         await focus_by_tab(pilot, "shift-note")
         await burst(pilot, "今日客流较大\x13")
