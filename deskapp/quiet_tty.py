@@ -71,4 +71,4 @@ def release() -> None:
 def _release_and_die(signum: int, _frame: Any) -> None:
     release()
     signal.signal(signum, signal.SIG_DFL)
-    os.kill(os.getpid(), signum)
+    signal.raise_signal(signum)

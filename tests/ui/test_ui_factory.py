@@ -25,7 +25,8 @@ def test_the_command_opens_the_app_of_the_factory(
     built: list[DeskApp] = []
     monkeypatch.setattr(DeskApp, "run", lambda self, *a, **k: built.append(self))
     db = tmp_path / "desk.db"
-    result = CliRunner().invoke(main, ["--db", str(db)], catch_exceptions=False)
+    # A new store by DESKAPP_DB (the first run); a --db typed with no store there is refused.
+    result = CliRunner().invoke(main, [], env={"DESKAPP_DB": str(db)}, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     [app] = built
     assert app._desk is None and not db.exists()  # the store is opened after the first frame

@@ -99,8 +99,9 @@ def test_the_real_desk_under_a_terminal_survives_gbk_bytes(tmp_path: Path) -> No
     env["XDG_STATE_HOME"] = str(tmp_path / "state")
     env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
     proc = subprocess.Popen(
-        [str(ROOT / ".venv/bin/deskapp"), "--db", str(tmp_path / "desk.db")],
-        stdin=slave, stdout=slave, stderr=slave, env=env, cwd=tmp_path, close_fds=True,
+        [str(ROOT / ".venv/bin/deskapp")],  # a new store by DESKAPP_DB (the first run)
+        stdin=slave, stdout=slave, stderr=slave, cwd=tmp_path, close_fds=True,
+        env={**env, "DESKAPP_DB": str(tmp_path / "desk.db")},
     )  # fmt: skip
     os.close(slave)
     drawn = bytearray()
