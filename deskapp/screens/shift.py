@@ -12,6 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import (
     Button,
     DataTable,
@@ -220,7 +221,7 @@ class ShiftScreen(SignedIn, ModeScreen):
         saved = json.loads(draft.data) if draft else {}
         self.app.call_from_thread(self._show_current, shift, items, counts, saved)
 
-    def _show_current(
+    async def _show_current(
         self, shift: Any, items: list[shifts.OpenItem], counts: Any, saved: dict[str, Any]
     ) -> None:
         tz = self.desk.tz
@@ -241,9 +242,10 @@ class ShiftScreen(SignedIn, ModeScreen):
         notes = {**saved.get("items", {}), **{k: v for k, v in typed.items() if v}}
         self.items = items
         box = self.query_one("#items", Vertical)
-        box.remove_children()
+        await box.remove_children()
+        shown: list[Widget] = []
         if not items:
-            box.mount(Static(t("shift.no_items"), classes="hint"))
+            shown.append(Static(t("shift.no_items"), classes="hint"))
         now = self.desk.clock.now()
         for item in items:
             clock = t(f"clock.{item.next_clock}") if item.next_clock else ""
@@ -259,13 +261,16 @@ class ShiftScreen(SignedIn, ModeScreen):
                 f"{mask_phone(item.contact_phone)} · {clock} "
                 f"{format_local(item.next_due_at, tz)[5:]}"
             )
-            box.mount(Vertical(
+            shown.append(Vertical(
                 Static(line, classes="item-line"),
                 Input(notes.get(item.complaint_id, ""), id=f"note-{item.complaint_id}",
                       placeholder=t("shift.item_hint"), compact=True, max_length=1000),
                 Static("", id=f"error-{item.complaint_id}", classes="field-error"),
                 classes="item",
             ))  # fmt: skip
+        # Mounted before the worker ends, so the cursor is in the first note before any key
+        # typed after F5 is read (no key lands on the tab bar while the notes are on their way).
+        await box.mount_all(shown)
         note = self.query_one("#shift-note", TextArea)
         if not note.text and saved.get("shift_note"):
             note.text = saved["shift_note"]
@@ -274,7 +279,7 @@ class ShiftScreen(SignedIn, ModeScreen):
             # (With no shift in progress, a duty manager's, there is nothing to write.)
             self._cursor_placed = True
             if shift is not None and self.query_one(TabbedContent).active == "tab-current":
-                self.call_after_refresh(self._focus_in_tab, "tab-current")
+                self._focus_in_tab("tab-current")
 
     def _notes(self) -> dict[str, str]:
         return {
