@@ -655,10 +655,11 @@ class DeskApp(LastResort, App[None]):
         (`_watch_store`): the screen on show reads again what they may have changed (its
         `synchronized`), leaving what is being typed as it is. A screen under another one
         reads again when it is shown (ModeScreen.reload_on_return); one still being mounted
-        reads as it mounts (its tables have no columns before that)."""
+        reads as it mounts (its tables have no columns before that); one being taken down, or
+        the desk closing, reads nothing (its fields may be gone already)."""
         screen = self.screen
         hook = getattr(screen, "synchronized", None)
-        if callable(hook) and screen.is_mounted:
+        if callable(hook) and screen.is_mounted and screen.is_attached:
             hook()
 
     def _window_days(self) -> int:

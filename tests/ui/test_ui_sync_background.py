@@ -169,3 +169,21 @@ async def test_the_changes_waiting_stay_in_sight_on_an_80_column_line(app, tmp_p
         text = str(line.render())
         assert "GZ01-T01" in text and text.rstrip().endswith("条"), text
         assert cell_len(text) <= line.size.width, text  # all of it within the line
+
+
+async def test_a_commit_seen_while_the_desk_closes_reads_nothing_again(desk: Desk) -> None:
+    """CI: the store watch's tick came while the desk was closing, after the intake form's
+    fields had gone; the form read them and the desk ended with an incident. A screen that
+    is no longer attached reads nothing again (DeskApp._brought_changes)."""
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        await settle(pilot)
+        screen = app.screen
+        asked: list[str] = []
+        screen.synchronized = lambda: asked.append("read again")  # type: ignore[attr-defined]
+        app._brought_changes()
+        assert asked == ["read again"]  # attached: it reads again
+        app.exit()
+        app._brought_changes()
+        assert asked == ["read again"], "read again while the desk was closing"
