@@ -343,6 +343,7 @@ def _close_batch(
             # killed) is finished with this same outcome, never a second one.
             batch.outcome = outcome.strip()
         if batch is not None:
+            outcome = batch.outcome  # the kept one, whatever a caller passed
             # The party likewise (rules18c): one incident ends with one responsible party.
             kept = kept_party(batch)
             if kept is None:

@@ -450,3 +450,29 @@ def test_a_close_killed_in_another_process_is_resumed_with_its_outcome_and_party
     assert {(c.outcome, c.responsible_kind, c.responsible_ref) for c in rows} == {
         ("光缆已修复", "department", "network")
     }
+
+
+def test_a_close_finishing_an_interrupted_one_writes_the_kept_outcome_whatever_it_is_passed(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
+) -> None:
+    """The outcome kept at the first close is the incident's, also for a caller of the close
+    itself (`_close_batch`) that did not ask `check_close` for it first."""
+    from deskapp.services.batches import _close_batch
+
+    manager = actors["2001"]
+    batch = open_batch(desk, manager, BatchForm(title="城东基站故障", cause_code="NET.OUTAGE"))
+    tickets = _tickets(desk, actors["1001"], 2, cause_code="NET.OUTAGE.AREA")
+    for cid in tickets:
+        link_to_batch(desk, actors["1001"], cid, batch.id)
+    with desk.write(manager.id) as session:  # a first close killed after keeping its outcome
+        stored = session.get(BatchIncident, batch.id)
+        assert stored is not None
+        stored.outcome = "光缆已修复"
+    clock.advance(timedelta(hours=1))
+    _close_batch(desk, manager, batch.id, "另一个结果", ClosingFacts("customer"),
+                 lambda *_: None)  # fmt: skip
+    with desk.read() as s:
+        outcomes = {c.outcome for c in s.scalars(sa.select(Complaint))}
+        closed = s.get(BatchIncident, batch.id)
+    assert outcomes == {"光缆已修复"}
+    assert closed is not None and (closed.status, closed.outcome) == ("closed", "光缆已修复")
