@@ -219,7 +219,9 @@ class ShiftScreen(SignedIn, ModeScreen):
         )
         draft = self.drafts.load(actor.id)
         saved = json.loads(draft.data) if draft else {}
-        self.app.call_from_thread(self._show_current, shift, items, counts, saved)
+        # (awaited in the app's loop: the worker ends once the notes are mounted and focused;
+        # mypy reads Textual's `T | Awaitable[T]` callback type as Awaitable[Never])
+        self.app.call_from_thread(self._show_current, shift, items, counts, saved)  # type: ignore[arg-type]
 
     async def _show_current(
         self, shift: Any, items: list[shifts.OpenItem], counts: Any, saved: dict[str, Any]
