@@ -165,27 +165,10 @@ def _settle(
     aliased: dict[str, set[str]] = defaultdict(set)  # the earlier losers of each value
     values = sorted(claims)
     for start in range(0, len(values), _CHUNK):
-        chunk = values[start : start + _CHUNK]
-        for entity_id, value in conn.execute(
-            sa.select(table.c.id, column).where(column.in_(chunk))
-        ):
-            held[value].add(entity_id)
-        for entity_id, value, current in conn.execute(
-            sa.select(col(RecordAlias.entity_id), col(RecordAlias.value), column)
-            .join(table, table.c.id == col(RecordAlias.entity_id))
-            .where(
-                col(RecordAlias.entity) == rule.table,
-                col(RecordAlias.field) == rule.column,
-                col(RecordAlias.value).in_(chunk),
-                col(RecordAlias.reason) == "collision",
-            )
-        ):
-            aliased[value].add(entity_id)
-            # An earlier loser claims the value only while it holds `<value>~<id>`: one that
-            # gave it up since (a case or watch entry retired) must not win it back from a
-            # later claimant on the replicas that saw the retirement (rules18c).
-            if current == alias_value(value, entity_id):
-                held[value].add(entity_id)
+        stored = _stored_claims(conn, rule, values[start : start + _CHUNK])
+        for value in stored.values:
+            held[value] |= stored.holders[value] | stored.renamed[value]
+            aliased[value] |= stored.losers[value]
     for value, mine in claims.items():
         # A record of this batch claims what its folded row says, not what it held before.
         claimants = mine | {o for o in held[value] if o not in rows}
@@ -244,23 +227,8 @@ def settle_withdrawn(conn: sa.Connection, name: str, column: str, values: set[st
 
 def _resettle(conn: sa.Connection, rule: UniqueRule, values: list[str], stamps: Stamps) -> None:
     table = RECORD_TABLES[rule.table].__table__
-    column = table.c[rule.column]
-    holders: dict[str, set[str]] = defaultdict(set)  # holding the value itself
-    renamed: dict[str, set[str]] = defaultdict(set)  # holding `value~id`
-    for entity_id, value in conn.execute(sa.select(table.c.id, column).where(column.in_(values))):
-        holders[value].add(entity_id)
-    for entity_id, value, current in conn.execute(
-        sa.select(col(RecordAlias.entity_id), col(RecordAlias.value), column)
-        .join(table, table.c.id == col(RecordAlias.entity_id))
-        .where(
-            col(RecordAlias.entity) == rule.table,
-            col(RecordAlias.field) == rule.column,
-            col(RecordAlias.value).in_(values),
-            col(RecordAlias.reason) == "collision",
-        )
-    ):
-        if current == alias_value(value, entity_id):
-            renamed[value].add(entity_id)
+    stored = _stored_claims(conn, rule, values)
+    holders, renamed = stored.holders, stored.renamed
     for value in values:
         claimants = holders[value] | renamed[value]
         losers: set[str] = set()
@@ -298,6 +266,42 @@ def _resettle(conn: sa.Connection, rule: UniqueRule, values: list[str], stamps: 
                 col(SyncConflict.entity_id).not_in(sorted(losers)),
             )
         )
+
+
+@dataclass(frozen=True)
+class _StoredClaims:
+    """Who claims some values in the store, by value."""
+
+    values: list[str]
+    holders: dict[str, set[str]]  # holding the value itself
+    renamed: dict[str, set[str]]  # earlier losers still holding `value~id`
+    losers: dict[str, set[str]]  # every earlier loser (its alias recorded), renamed or not
+
+
+def _stored_claims(conn: sa.Connection, rule: UniqueRule, values: list[str]) -> _StoredClaims:
+    """Two reads: the records holding the values, and the earlier losers of each. An earlier
+    loser claims the value only while it holds `<value>~<id>`: one that gave it up since (a
+    case or watch entry retired) must not win it back from a later claimant on the replicas
+    that saw the retirement (rules18c)."""
+    table = RECORD_TABLES[rule.table].__table__
+    column = table.c[rule.column]
+    stored = _StoredClaims(values, defaultdict(set), defaultdict(set), defaultdict(set))
+    for entity_id, value in conn.execute(sa.select(table.c.id, column).where(column.in_(values))):
+        stored.holders[value].add(entity_id)
+    for entity_id, value, current in conn.execute(
+        sa.select(col(RecordAlias.entity_id), col(RecordAlias.value), column)
+        .join(table, table.c.id == col(RecordAlias.entity_id))
+        .where(
+            col(RecordAlias.entity) == rule.table,
+            col(RecordAlias.field) == rule.column,
+            col(RecordAlias.value).in_(values),
+            col(RecordAlias.reason) == "collision",
+        )
+    ):
+        stored.losers[value].add(entity_id)
+        if current == alias_value(value, entity_id):
+            stored.renamed[value].add(entity_id)
+    return stored
 
 
 def _first_stamp(conn: sa.Connection, name: str, entity_id: str, stamps: Stamps) -> str:
