@@ -16,6 +16,8 @@ from ui_helpers import build_app, settle, sign_in
 from deskapp.domain.timefmt import format_local
 from deskapp.screens.app import DeskApp
 from deskapp.screens.widgets.action_dialog import ActionDialog
+from deskapp.services import followup
+from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
 from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent
@@ -42,6 +44,14 @@ def take(desk: Desk, actor: Actor, name: str, phone: str, **fields: Any) -> str:
     }
     values.update(fields)
     return take_complaint(desk, actor, IntakeForm(**values)).id
+
+
+def closed_ticket(desk: Desk, handler: Actor) -> str:
+    """A tariff complaint closed on the spot: a ticket a manager can make a teaching case."""
+    cid = take(desk, handler, "王秀英", "13700000001", content="套餐说明不清,很不满",
+               demand="尽快处理", cause_code="TARIFF.PLAN.UNCLEAR", channel="walk_in")  # fmt: skip
+    followup.close(desk, handler, cid, outcome="已当场处理", facts=closing_facts(desk, cid))
+    return cid
 
 
 def log_count(desk: Desk, excluding: tuple[str, ...] = ()) -> int:

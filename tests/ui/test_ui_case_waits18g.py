@@ -7,45 +7,28 @@ ticket's detail as a manager, or the library, loads jieba in the background."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 from typing import Any
 
 import pytest
+from followup_helpers import closed_ticket
 from textual.widgets import DataTable
 from ui_helpers import WIDE, build_app, settle, sign_in, type_text
 
 from deskapp.domain import person_names
-from deskapp.domain.timefmt import format_local
 from deskapp.screens import cases as cases_screen
 from deskapp.screens import detail as detail_screen
 from deskapp.screens.cases import CasesScreen
 from deskapp.screens.detail import DetailScreen
 from deskapp.screens.widgets.action_dialog import ActionDialog
-from deskapp.services import followup
-from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
-from deskapp.services.intake import IntakeForm, take_complaint
 
 pytestmark = pytest.mark.ui
-
-
-def _closed(desk: Desk, actors: dict[str, Actor]) -> str:
-    handler = actors["1001"]
-    ticket = take_complaint(desk, handler, IntakeForm(
-        customer_name="王秀英", contact_phone="13700000001", content="套餐说明不清,很不满",
-        demand="尽快处理", cause_code="TARIFF.PLAN.UNCLEAR",
-        promised_reply_at=format_local(desk.clock.now() + timedelta(days=1), desk.tz),
-    ))  # fmt: skip
-    followup.close(
-        desk, handler, ticket.id, outcome="已当场处理", facts=closing_facts(desk, ticket.id)
-    )
-    return ticket.id
 
 
 async def test_k_shows_the_loading_indicator_while_the_save_runs(
     desk: Desk, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ticket_id = _closed(desk, actors)
+    ticket_id = closed_ticket(desk, actors["1001"])
     release = threading.Event()
     real = detail_screen.mark_case
 
@@ -78,7 +61,7 @@ async def test_k_shows_the_loading_indicator_while_the_save_runs(
 async def test_a_refused_save_takes_the_indicator_away(
     desk: Desk, actors: dict[str, Actor]
 ) -> None:
-    ticket_id = _closed(desk, actors)
+    ticket_id = closed_ticket(desk, actors["1001"])
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await sign_in(pilot, "2001", "8888")
@@ -121,7 +104,7 @@ async def test_the_library_shows_the_loading_indicator_while_a_page_is_read(
 async def test_a_manager_opening_the_detail_or_the_library_loads_jieba_in_the_background(
     desk: Desk, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch, opened: str
 ) -> None:
-    ticket_id = _closed(desk, actors)
+    ticket_id = closed_ticket(desk, actors["1001"])
     started: list[threading.Thread | None] = []
     real = person_names.warm
     monkeypatch.setattr(person_names, "_tagger", None)  # as in a desk just started

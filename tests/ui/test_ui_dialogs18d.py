@@ -5,16 +5,14 @@ lesson is not dropped by Esc without asking. The real app driven by keys."""
 from __future__ import annotations
 
 import pytest
+from followup_helpers import closed_ticket
 from textual.widgets import Input, TextArea
 from ui_helpers import WIDE, build_app, burst, screen_text, settle, sign_in, type_text
 
 from deskapp.screens.detail import DetailScreen
 from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.screens.widgets.confirm import ConfirmScreen
-from deskapp.services import followup
-from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
-from deskapp.services.intake import IntakeForm, take_complaint
 
 pytestmark = pytest.mark.ui
 
@@ -42,27 +40,10 @@ async def test_a_burst_with_tabs_fills_each_field_of_the_f10_dialog(desk: Desk) 
         assert app.is_running
 
 
-def _closed_ticket(desk: Desk, actors: dict[str, Actor]) -> str:
-    from datetime import timedelta
-
-    from deskapp.domain.timefmt import format_local
-
-    handler = actors["1001"]
-    ticket = take_complaint(desk, handler, IntakeForm(
-        customer_name="王秀英", contact_phone="13700000001", content="套餐说明不清,很不满",
-        demand="尽快处理", cause_code="TARIFF.PLAN.UNCLEAR",
-        promised_reply_at=format_local(desk.clock.now() + timedelta(days=1), desk.tz),
-    ))  # fmt: skip
-    followup.close(
-        desk, handler, ticket.id, outcome="已当场处理", facts=closing_facts(desk, ticket.id)
-    )
-    return ticket.id
-
-
 async def test_k_asks_before_esc_drops_the_lesson(desk: Desk, actors: dict[str, Actor]) -> None:
     """Esc with a lesson typed asks; N goes back with it kept; Y drops it. Left as opened,
     Esc closes at once."""
-    ticket_id = _closed_ticket(desk, actors)
+    ticket_id = closed_ticket(desk, actors["1001"])
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await sign_in(pilot, "2001", "8888")

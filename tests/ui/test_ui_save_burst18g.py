@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from followup_helpers import closed_ticket
 from ui_helpers import (
     WIDE,
     all_complaints,
@@ -25,10 +26,7 @@ from ui_helpers import (
 from deskapp.screens.detail import DetailScreen
 from deskapp.screens.intake import IntakeScreen
 from deskapp.screens.widgets.action_dialog import ActionDialog
-from deskapp.services import followup
-from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
-from deskapp.services.intake import IntakeForm, take_complaint
 from deskapp.store.models import TeachingCase, WatchEntry
 
 pytestmark = pytest.mark.ui
@@ -36,27 +34,10 @@ pytestmark = pytest.mark.ui
 SUMMARY = "营业员说明了当时的情况后，先道歉再解释"
 
 
-def _closed(desk: Desk, actors: dict[str, Actor]) -> str:
-    from datetime import timedelta
-
-    from deskapp.domain.timefmt import format_local
-
-    handler = actors["1001"]
-    ticket = take_complaint(desk, handler, IntakeForm(
-        customer_name="王秀英", contact_phone="13700000001", content="套餐说明不清,很不满",
-        demand="尽快处理", cause_code="TARIFF.PLAN.UNCLEAR",
-        promised_reply_at=format_local(desk.clock.now() + timedelta(days=1), desk.tz),
-    ))  # fmt: skip
-    followup.close(
-        desk, handler, ticket.id, outcome="已当场处理", facts=closing_facts(desk, ticket.id)
-    )
-    return ticket.id
-
-
 async def test_k_saves_the_whole_text_typed_in_the_burst_with_ctrl_s(
     desk: Desk, actors: dict[str, Actor]
 ) -> None:
-    ticket_id = _closed(desk, actors)
+    ticket_id = closed_ticket(desk, actors["1001"])
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await sign_in(pilot, "2001", "8888")
