@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.align import Align
 from rich.text import Text
+from textual import _wait
 from textual._compositor import Compositor
 from textual._loop import loop_last
 from textual._parser import ParseError
@@ -96,6 +97,7 @@ __all__ = [
     "modal_binding_chain",
     "notifications",
     "pending_exception",
+    "pilot_idle_check_every",
     "prepare_mode",
     "print_at_exit",
     "screen_stacks",
@@ -139,7 +141,7 @@ PRIVATE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
 )
 PRIVATE_MODULES = ("textual._compositor", "textual._loop", "textual._parser",
                    "textual._xterm_parser", "textual.widgets._footer",
-                   "textual.widgets._select")  # fmt: skip
+                   "textual.widgets._select", "textual._wait")  # fmt: skip
 
 
 @contextmanager
@@ -225,6 +227,16 @@ def withdraw_notifications(app: App[Any], messages: set[str]) -> None:
     for notification in list(app._notifications):
         if notification.message in messages:
             app._unnotify(notification)
+
+
+def pilot_idle_check_every(seconds: float) -> None:
+    """For tests: how often the Pilot looks whether the app has gone idle after a key
+    (Textual's 1/50 s). It waits until one such sleep used less than a twentieth of it in CPU:
+    the same question, asked more often."""
+    if not hasattr(_wait, "SLEEP_GRANULARITY"):  # renamed in a Textual upgrade: say so
+        raise AttributeError("textual._wait.SLEEP_GRANULARITY is gone")
+    _wait.SLEEP_GRANULARITY = seconds
+    _wait.SLEEP_IDLE = seconds / 20
 
 
 def driver_debug(driver: Driver) -> bool:

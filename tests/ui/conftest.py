@@ -12,13 +12,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import textual._wait
 from pytest_textual_snapshot import SVGImageExtension
 from ui_helpers import build_app
 
 from deskapp.clock import FrozenClock
 from deskapp.i18n import language, set_language
 from deskapp.screens.app import DeskApp
+from deskapp.screens.textual_private import pilot_idle_check_every
 from deskapp.services.desk import Desk
 
 # pytest-textual-snapshot 1.0 names its extension with syrupy's old private attribute
@@ -28,14 +28,12 @@ if getattr(SVGImageExtension, "file_extension", None) != "svg":
     SVGImageExtension.file_extension = "svg"
 
 
-# The Pilot waits after each key until the process looks idle: it sleeps SLEEP_GRANULARITY at a
-# time until one sleep used less than a twentieth of it in CPU. Textual's 1/50 s makes every
-# key cost at least two sleeps of 20 ms, about half of the UI tests' time; 1/200 s asks the
-# same question (the same ratio of CPU to wall time) four times as often. What a key does is
-# still waited for as before: the Pilot drains every widget's queue after each press, and
-# `settle` waits for the workers.
-textual._wait.SLEEP_GRANULARITY = 1 / 200
-textual._wait.SLEEP_IDLE = textual._wait.SLEEP_GRANULARITY / 20
+# The Pilot waits after each key until the process looks idle, in sleeps of 1/50 s: every key
+# costs at least two, and the UI tests type thousands. 1/200 s asks the same question (the same
+# ratio of CPU to wall time) four times as often. What a key does is still waited for as
+# before: the Pilot drains every widget's queue after each press, and `settle` waits for the
+# workers.
+pilot_idle_check_every(1 / 200)
 
 
 # The process's language, fixed for every test: screens read their key labels when imported,

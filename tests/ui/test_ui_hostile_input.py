@@ -699,7 +699,8 @@ def form_sites() -> set[str]:
         owners += [(f"{path.stem}.{n.name}", n.body) for n in ast.walk(tree)
                    if isinstance(n, ast.ClassDef)]  # fmt: skip
         for owner, body in owners:
-            for method in [m for m in body if isinstance(m, ast.FunctionDef)]:
+            functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+            for method in [m for m in body if isinstance(m, functions)]:
                 calls = {ast.unparse(n.func) for n in ast.walk(method) if isinstance(n, ast.Call)}
                 if calls & {"Input", "TextArea", "DeskTextArea", "DialogSpec", "field_widget"}:
                     found.add(f"{owner}.{method.name}")
