@@ -21,7 +21,13 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from deskapp.domain.person_names import name_words, names_agree, person_names, starts_word
+from deskapp.domain.person_names import (
+    in_dictionary,
+    name_words,
+    names_agree,
+    person_names,
+    starts_word,
+)
 
 # A digit however written: ASCII (full-width ones are read as ASCII), a Chinese numeral or a
 # formal one (壹叁柒, as on a cheque).
@@ -249,7 +255,7 @@ def split_name(name: str) -> tuple[str, str]:
     name = re.sub(rf"{_TITLE}$", "", name) or name
     if not name or name in _NO_NAME or not re.fullmatch(rf"{_HAN}+", name):
         return "", ""
-    cut = 2 if name[:2] in _COMPOUND_SURNAMES and len(name) > 2 else 1
+    cut = 2 if name[:2] in _COMPOUND_SURNAMES else 1  # (上官女士: 上官 alone)
     return name[:cut], name[cut:]
 
 
@@ -305,6 +311,8 @@ def _name_patterns(name: str) -> list[tuple[re.Pattern[str], int, bool]]:
     a 马女士 ticket, `_NOT_NAMES`)."""
     found: list[tuple[re.Pattern[str], int, bool]] = []
     folded = _folded(name)
+    if re.sub(r"[\s·.•・]+", "", folded) in _NO_NAME:  # 匿名, 客户: nobody's name
+        return found
     for word in re.findall(r"[A-Za-z]{2,}", folded):
         found.append((re.compile(rf"(?<![A-Za-z]){word}(?![A-Za-z])", re.I), 0, False))
     parts = [p for p in re.split(r"[\s·.•・]+", folded) if re.fullmatch(rf"{_HAN}{{2,}}", p)]
@@ -357,12 +365,15 @@ def _name_patterns(name: str) -> list[tuple[re.Pattern[str], int, bool]]:
 
 
 def names_called(
-    texts: Iterable[str], names: tuple[str, ...], *, read: bool = False
+    texts: Iterable[str], names: tuple[str, ...], *, read: bool = False, own: bool = False
 ) -> tuple[str, ...]:
     """The full names `texts` give where a name stands (客户李红反映, 李红说, 叫李红) for a
     surname of `names`: the ticket may have only 李女士, yet 李红 is then hers wherever it is
     written (李红的号码…, in another field of the same case too). `read`: the texts are
-    already as read (`_Reading.norm`)."""
+    already as read (`_Reading.norm`). `own`: the texts are the ticket's own, where the
+    customer's surname and what follows it in such a place is her name unless it is a word
+    of the dictionary (时间的, 解释说, 何时来); elsewhere only where jieba reads a name too
+    (jieba reads 何浩然 as 何 and 浩然: the attack on case18g)."""
     found: dict[str, None] = {}
     for name in names:
         surname = split_name(name)[0]
@@ -375,13 +386,23 @@ def names_called(
             norm = text if read else _Reading(text).norm
             for match in placed.finditer(norm):
                 group = 1 if match.group(1) else 2
-                if not names_agree(norm, *match.span(group)):  # 时间的, 解释说: words
+                start, end = match.span(group)
+                if not names_agree(norm, start, end) and not (
+                    own and not _word_at(norm, start, end, len(surname))
+                ):  # 时间的, 解释说: words
                     continue
                 called = re.sub(r"[\s·.]", "", match.group(group))
                 called = re.sub(rf"(?:{_AFTER_NAME}|{_SURNAME_TITLE})$", "", called)
                 if len(called) > len(surname) and called[:2] not in _NOT_NAMES:
                     found[called] = None
     return tuple(found)
+
+
+def _word_at(norm: str, start: int, end: int, surname: int) -> bool:
+    """Whether the surname and the next character or two, or the whole, of [start, end) is
+    a word of the dictionary (时间, 解释, 何时: not a name)."""
+    bare = re.sub(r"\s", "", norm[start:end])
+    return any(in_dictionary(bare[:n]) for n in range(surname + 1, len(bare) + 1))
 
 
 # The most common surnames (about 150, by frequency): a name after a label or a relation word,
@@ -409,6 +430,7 @@ _STOP_WORDS = """
 关怀 须先 宣传 安抚 包未 查清 查明 延后 续超 高清 简体 向后 艾特 楼二 张贴 周转
 华为 荣耀 美的 沃派 贝尔 支付 高德 方正 康佳 金立 雷鸟 鸿蒙 安卓
 京溪 查话费 太久 陈述 陈列 陈旧 张口 老太太 老先生 戴眼镜
+扬言 金卡 越秀 林和西
 """
 _NOT_NAMES = frozenset(_STOP_WORDS.split())
 # Every surname of one character in one place: the common ones above, the rest of the 百家姓
@@ -457,7 +479,10 @@ _NOT_GIVEN = (
     "再又也已在于和与等对向从到今昨去还都就才曾却便把被给让跟同"
     "及们说讲称来的了是要想因后先很不没仍非"
 )
-_LABELLED = re.compile(rf"({_LABELS})\s*[:]?\s*([{_SURNAMES}](?:(?![{_NOT_GIVEN}]){_HAN}){{1,2}})")
+_LABELLED = re.compile(
+    rf"({_LABELS})\s*[:]?\s*((?:{'|'.join(sorted(_COMPOUND_SURNAMES))}"
+    rf"|[{_SURNAMES}])(?:(?![{_NOT_GIVEN}]){_HAN}){{1,2}})"
+)
 # Labels that stand before ordinary words too (客户王卡套餐: a product): a name after them only
 # where jieba reads one.
 _WEAK_LABELS = frozenset({"客户", "用户", "顾客", "本人", "家属", "家人"})
@@ -663,8 +688,9 @@ def find_personal_data(
     # A name read in the text that is a staff member's is found as the staff's (below); one
     # the ticket's texts give (联系人王芳) is the customer's there, whoever else bears it.
     read_here = (n for n in labelled_names([text]) if n not in colleagues)
-    every = (*names, *names_called([norm, *known], names, read=False), *read_here,
-             *labelled_names(known))  # fmt: skip
+    known = tuple(known)
+    every = (*names, *names_called([norm], names), *names_called(known, names, own=True),
+             *read_here, *labelled_names(known))  # fmt: skip
     for name in dict.fromkeys(every):
         for pattern, group, guessed in _name_patterns(name):
             add(pattern, "name", group, agreed(group) if guessed else _any)

@@ -147,6 +147,15 @@ def names_agree(text: str, start: int, end: int) -> bool:
                for t in tokens(text))  # fmt: skip
 
 
+def in_dictionary(word: str) -> bool:
+    """Whether jieba's dictionary holds `word` as a word (时间, 解释, 马上, 何时), not only as
+    the start of a longer one."""
+    import jieba
+
+    _load()
+    return bool(jieba.dt.FREQ.get(word))
+
+
 def starts_word(text: str, at: int) -> bool:
     """Whether jieba starts a word at `at` of `text` (方 of 方女士 does, of 对方先生 not)."""
     return any(t.start == at for t in tokens(text))

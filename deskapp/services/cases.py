@@ -32,6 +32,7 @@ from deskapp.domain.status import ACTIVE
 from deskapp.domain.timefmt import format_local, local_day
 from deskapp.paths import write_export
 from deskapp.services.audit import enforce
+from deskapp.services.customer import customer_keys
 from deskapp.services.desk import Actor, Desk
 from deskapp.store.models import (
     Complaint,
@@ -41,6 +42,7 @@ from deskapp.store.models import (
     Refund,
     Staff,
     TeachingCase,
+    WatchEntry,
 )
 from deskapp.sync.unique import claimed, settle_withdrawn
 
@@ -58,6 +60,10 @@ class _Known:
     texts: tuple[str, ...] = ()
     involved: tuple[str, ...] = ()
     staff: tuple[str, ...] = ()
+    # The customer's names on the desk besides this ticket's: the same customer's other
+    # tickets (by phone or service number) and the watch list's entry (the attack on case18g
+    # wrote 何浩然 known only from there).
+    names: tuple[str, ...] = ()
 
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -117,12 +123,53 @@ def _known(session: sa.orm.Session, complaints: Iterable[Complaint]) -> dict[str
         .where(col(DeadlineExtension.complaint_id).in_(ids))
     ):  # fmt: skip
         texts[cid] += [reason, decided]
+    names = _customer_elsewhere(session, by_id, texts)
     staff = {sid: name for sid, name in session.execute(
         sa.select(col(Staff.id), col(Staff.name)))}  # fmt: skip
     everyone = tuple(sorted(set(staff.values())))
     return {cid: _Known(tuple(t for t in texts[cid] if t),
-                        tuple(sorted(staff[p] for p in people[cid] if p in staff)), everyone)
+                        tuple(sorted(staff[p] for p in people[cid] if p in staff)), everyone,
+                        tuple(sorted(names[cid])))
             for cid in ids}  # fmt: skip
+
+
+def _customer_elsewhere(
+    session: sa.orm.Session, by_id: dict[str, Complaint], texts: dict[str, list[str]]
+) -> dict[str, set[str]]:
+    """The names each ticket's customer goes by elsewhere on the desk: on the same customer's
+    other tickets (by contact phone or service number) and on the watch list (retired
+    entries too); their texts (what the customer said, the watch list's advice) are added to
+    `texts`, whose names the check learns. Two reads for the whole page."""
+    keys = {cid: set(customer_keys(c.contact_phone or "", c.service_number or ""))
+            for cid, c in by_id.items()}  # fmt: skip
+    every = sorted(set().union(*keys.values()))
+    names: dict[str, set[str]] = {cid: set() for cid in by_id}
+    if not every:
+        return names
+
+    def owners(*numbers: str | None) -> list[str]:
+        mine = {n for n in numbers if n}
+        return [cid for cid, k in keys.items() if k & mine]
+
+    for other_id, phone, service, name, content, demand in session.execute(
+        sa.select(col(Complaint.id), col(Complaint.contact_phone), col(Complaint.service_number),
+                  col(Complaint.customer_name), col(Complaint.content), col(Complaint.demand))
+        .where(sa.or_(col(Complaint.contact_phone).in_(every),
+                      col(Complaint.service_number).in_(every)))
+    ):  # fmt: skip
+        for cid in owners(phone, service):
+            if other_id != cid:
+                names[cid].add(name)
+                texts[cid] += [content, demand]
+    for key, name, advice, solved, refused in session.execute(
+        sa.select(col(WatchEntry.customer_key), col(WatchEntry.customer_name),
+                  col(WatchEntry.advice), col(WatchEntry.solved), col(WatchEntry.refused))
+        .where(col(WatchEntry.customer_key).in_(every))
+    ):  # fmt: skip
+        for cid in owners(key):
+            names[cid].add(name)
+            texts[cid] += [advice, solved, refused]
+    return {cid: {n for n in found if n} for cid, found in names.items()}
 
 
 def _personal_data(c: Complaint, text: str, known: _Known) -> list[tuple[int, str, str]]:
@@ -131,7 +178,8 @@ def _personal_data(c: Complaint, text: str, known: _Known) -> list[tuple[int, st
     own texts and its events' give (客户李红反映, 联系人李红, a return visit's note), and the
     staff's names are looked for besides any personal data."""
     texts = (c.content, c.demand, c.outcome, c.severity_reason, c.responsible_note, *known.texts)
-    found = find_personal_data(text, (c.customer_name,), (c.contact_phone, c.service_number),
+    found = find_personal_data(text, (c.customer_name, *known.names),
+                               (c.contact_phone, c.service_number),
                                texts, known.staff, known.involved)  # fmt: skip
     return [(f.start + 1, f.found, f.kind) for f in found]
 

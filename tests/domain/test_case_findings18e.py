@@ -428,6 +428,9 @@ def test_a_staff_member_s_name_is_found_as_one(
 _PLAIN_18F = [("王女士", t) for t in (
     "光猫型号HG8145V5", "手机是Mate60", "路由器WR842N", "换了AX3000", "用的iPhone15Pro",
     "OPPO Reno11信号差", "2号楼营业厅", "小区5栋信号差", "客户王卡套餐到期", "高峰时段来厅",
+    # the attack on case18g: 4 of its 120 ordinary sentences
+    "升级投诉的风险在于客户扬言要向工信部申诉", "金卡客户享有优先办理的服务",
+    "番禺营业厅的排队时间明显比越秀营业厅长", "林和西营业厅的叫号机周一上午坏了",
 )] + [("于女士", "速率小于10M"), ("区女士", "小区信号差"), ("时先生", "等了两个小时"),
       ("时先生", "等候时间的长短"), ("时先生", "高峰时段来厅"), ("年先生", "老年客户多"),
       ("米女士", "用的小米手机"), ("解先生", "营业员解释说"), ("解先生", "解释的口径"),
@@ -489,3 +492,15 @@ def test_a_word_after_a_post_starting_with_a_staff_surname_is_no_finding(plain: 
 )  # fmt: skip
 def test_places_and_words_jieba_tags_as_names_are_no_finding(plain: str) -> None:
     assert _found(plain) == []
+
+
+def test_the_ticket_s_own_text_teaches_a_name_jieba_splits_but_not_a_word() -> None:
+    """客户何浩然来电 on a 何女士 ticket: jieba reads 何 and 浩然, yet in the ticket's own text the
+    customer's surname and what follows it before 来电 is her name; 何时 is a word there."""
+    known = ("客户何浩然来电反映宽带网速很慢", "何时来电都没人接")
+    assert [f.found for f in find_personal_data("后来何浩然对处理结果表示满意",
+                                                ("何女士",), known=known)] == ["何浩然"]  # fmt: skip
+    assert find_personal_data("客户问何时能恢复", ("何女士",), known=known) == []
+    # A compound surname after a label, and on the ticket alone (上官女士).
+    assert find_personal_data("当天东方梓涵在窗口等了两个小时", known=("联系人东方梓涵",))
+    assert find_personal_data("上官洋第二次来厅", ("上官女士",), known=("客户上官洋来电",))

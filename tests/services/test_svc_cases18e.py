@@ -342,3 +342,34 @@ def test_the_refusal_names_up_to_three_findings_and_refuses_while_any_is_left(
     with pytest.raises(RuleViolation):  # the first rewritten, the others still refuse
         mark_case(desk, actors["2001"], ticket, LESSON, summary.replace("王芳", ""))
     assert find_cases(desk) == []
+
+
+def test_a_name_the_desk_knows_from_the_customer_s_other_records_is_refused(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """The attack on case18g: 何浩然 known only from the ticket's text where jieba does not
+    read a name (客户何浩然来电: 何 and 浩然), from the watch list's entry of the same number,
+    and from the same customer's other ticket: each is refused in the case's summary."""
+    from deskapp.services.customer import WatchForm, save_watch_entry
+
+    manager = actors["2001"]
+    said = _closed(desk, actors, customer_name="何女士", contact_phone="13700001234",
+                   content="客户何浩然来电反映宽带网速很慢", demand="尽快处理")  # fmt: skip
+    with pytest.raises(RuleViolation) as refused:
+        mark_case(desk, manager, said, LESSON, "后来何浩然对处理结果表示满意")
+    assert "何浩然" in error_text(refused.value.errors[0])
+    review = (desk.clock.now().date().replace(year=desk.clock.now().year + 1)).isoformat()
+    save_watch_entry(desk, manager, WatchForm(customer="13700005678", customer_name="蒋文静",
+                                              advice="先听完再解释", review_on=review))  # fmt: skip
+    _closed(desk, actors, customer_name="客户", contact_phone="13700009999",
+            content="客户上官洋来电说网速慢", demand="尽快处理")  # fmt: skip
+    listed = _closed(desk, actors, customer_name="蒋女士", contact_phone="13700005678",
+                     content="宽带又断线了", demand="尽快处理")  # fmt: skip
+    again = _closed(desk, actors, customer_name="上官女士", contact_phone="13700009999",
+                    content="宽带又断线了", demand="尽快处理")  # fmt: skip
+    for ticket, summary, name in ((listed, "装维上门后蒋文静表示满意", "蒋文静"),
+                                  (again, "当天上官洋在窗口等了两个小时", "上官洋")):  # fmt: skip
+        with pytest.raises(RuleViolation) as refused:
+            mark_case(desk, manager, ticket, LESSON, summary)
+        assert name in error_text(refused.value.errors[0]), ticket
+    mark_case(desk, manager, again, LESSON, SUMMARY)  # without the name: saved
