@@ -31,6 +31,8 @@ _PLACE_ENDS = frozenset("区山洞村镇街路")
 # How jieba tags a surname standing alone before a given name (林: ng, 宋: nr).
 _SURNAME_TAGS = frozenset({"nr", "ng", "nrfg"})
 # How it tags the last character of a given name read apart (强: a); never a verb or particle.
+# What jieba tags a given name it reads as a word after a surname it reads alone.
+_GIVEN_TAGS = frozenset({"nz", "ns", "i", "a", "an", "j", "l"})
 _GIVEN_TAIL_TAGS = frozenset({"a", "ag", "ng", "nr", "zg"})
 
 _lock = threading.Lock()
@@ -132,9 +134,13 @@ def person_names(text: str) -> list[tuple[int, int]]:
             found.append((token.start, token.end + len(title)))
         elif (
             i + 1 < len(words)
-            and (words[i + 1].is_name or (words[i + 1].tag == "nz" and len(words[i + 1].word) <= 2))
+            and (
+                words[i + 1].is_name
+                or (words[i + 1].tag in _GIVEN_TAGS and len(words[i + 1].word) <= 2)
+            )
             and words[i + 1].word not in (NOT_PERSON_NAMES)
-        ):  # 褚 + 秀英, 宋 + 佳佳 (nz): a surname and a given name tagged apart
+        ):  # 褚 + 秀英, 宋 + 佳佳 (nz), 郭 + 欣怡 (i), 蒋 + 建国 (ns): a surname and a given name
+            # tagged apart (jieba reads the surname alone as a name)
             found.append((token.start, words[i + 1].end))
     return found
 
