@@ -86,8 +86,7 @@ class DeskGroup(click.Group):
             from click import termui
 
             termui.hidden_prompt_func = _piped_secret
-        if any(arg in self.commands for arg in argv):
-            quiet_tty.release()  # a command: its prompts echo as the user expects
+        quiet_tty.commands_begin(command=any(arg in self.commands for arg in argv))
         try:
             run: Callable[..., Any] = super().main  # (overloaded on standalone_mode)
             code = run(argv, *rest, standalone_mode=False, **extra)
@@ -1019,6 +1018,7 @@ def restore_command(settings: DeskSettings, source: Path, yes: bool, terminal: s
         sys.exit(ExitCode.STORE_READONLY)
     try:
         check(source, settings.db, terminal)
+        quiet_tty.visible_prompt()
         if not yes and not click.confirm(t("backup.confirm", path=str(settings.db))):
             sys.exit(1)
         result = restore(settings.db, source, terminal)

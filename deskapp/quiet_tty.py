@@ -11,7 +11,11 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from typing import Any
+
+# No `typing` at run time: every import before `hold` is time in which a key typed is echoed.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _original: list[Any] | None = None
 _fd = -1
@@ -34,8 +38,8 @@ def hold() -> None:
         import termios
 
         fd = sys.stdin.fileno()
-        if not os.isatty(fd):
-            return
+        if not os.isatty(fd) or _in_background(fd):
+            return  # (a job started with & would be stopped by the system for changing it)
         original = termios.tcgetattr(fd)
         quiet = termios.tcgetattr(fd)
         quiet[0] &= ~(termios.IXON | termios.IXOFF)  # Ctrl+Q/Ctrl+S are keys, not XON/XOFF
@@ -51,6 +55,56 @@ def hold() -> None:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         if signal.getsignal(sig) is signal.SIG_DFL:
             signal.signal(sig, _release_and_die)
+    # Ctrl+C while the desk's modules are imported: cancelled, without a traceback of the
+    # import it interrupted (`commands_begin` gives Ctrl+C back to Python).
+    signal.signal(signal.SIGINT, _cancelled)
+
+
+def _in_background(fd: int) -> bool:
+    """Whether this process is a background job of its terminal (`deskapp … &`)."""
+    try:
+        return os.tcgetpgrp(fd) != os.getpgrp()
+    except OSError:  # not its controlling terminal: nobody to be in the background of
+        return False
+
+
+def _cancelled(_signum: int, _frame: object) -> None:
+    release()
+    os._exit(130)  # as a shell reports Ctrl+C; nothing was done yet
+
+
+def commands_begin(*, command: bool) -> None:
+    """The command line is parsed: Ctrl+C is Python's again (the commands say "cancelled"
+    themselves). A command (`staff add`, `import`) gets Enter and flow control back for its
+    prompts, but still no echo until it exits: a PIN typed before its prompt is shown is not
+    echoed; `visible_prompt` gives the echo back before a question answered in sight."""
+    if signal.getsignal(signal.SIGINT) is _cancelled:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if command and _original is not None:
+        try:
+            import termios
+
+            mild = list(_original)
+            mild[3] = mild[3] & ~termios.ECHO
+            _set(mild)
+        except (OSError, ValueError, ImportError):
+            pass
+
+
+def visible_prompt() -> None:
+    """The user's own settings back before a question whose answer is seen as typed."""
+    release()
+
+
+def _set(attributes: list[Any]) -> None:
+    import termios
+
+    # A job moved to the background (Ctrl+Z, bg) may still put the terminal back.
+    before = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    try:
+        termios.tcsetattr(_fd, termios.TCSANOW, attributes)
+    finally:
+        signal.signal(signal.SIGTTOU, before)
 
 
 def release() -> None:
@@ -61,14 +115,12 @@ def release() -> None:
         return
     original, _original = _original, None
     try:
-        import termios
-
-        termios.tcsetattr(_fd, termios.TCSANOW, original)
+        _set(original)
     except (OSError, ValueError):
-        pass  # the terminal is gone (hung up): nothing to put back
+        return  # the terminal is gone (hung up): nothing to put back
 
 
-def _release_and_die(signum: int, _frame: Any) -> None:
+def _release_and_die(signum: int, _frame: object) -> None:
     release()
     signal.signal(signum, signal.SIG_DFL)
     signal.raise_signal(signum)
