@@ -104,3 +104,40 @@ def test_an_external_number_is_trimmed_and_compared_whatever_its_case(
     changed = {**lower, "满意度": "不满意"}
     both = import_file(desk, handler, csv(tmp_path, CELLS, changed, name="c.csv"))
     assert {(p.line, p.column) for p in both.problems} == {(3, "满意度")}
+
+
+def test_a_ctrl_c_right_after_a_chunk_s_commit_stops_with_that_chunk_counted(
+    desk: Desk, handler: Actor, tmp_path: Path
+) -> None:
+    """The attack on fix22e: Ctrl+C between a chunk's commit and its count made `deskapp
+    import` say fewer rows stored than there were ("nothing changed" after the first chunk).
+    Here it comes in the commit's own hook: the import stops with every committed row
+    counted."""
+    import signal
+
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    rows = [
+        {**CELLS, "外部工单号": f"HL-1{i:02d}", "联系电话": f"1390000{i:04d}"} for i in range(3)
+    ]
+    path = csv(tmp_path, *rows)
+    counted: list[int] = []
+    commits: list[int] = []
+
+    def interrupt(_session: Session) -> None:
+        commits.append(1)
+        if len(commits) == 2:  # the first chunk's commit (the staff's read came before)
+            signal.raise_signal(signal.SIGINT)
+
+    before = store_rows(desk)[0]
+    event.listen(Session, "after_commit", interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            import_file(desk, handler, path, batch=1,
+                        progress=lambda phase, done, _total: counted.append(done)
+                        if phase == "write" else None)  # fmt: skip
+    finally:
+        event.remove(Session, "after_commit", interrupt)
+    stored = store_rows(desk)[0] - before
+    assert stored >= 1 and counted[-1] == stored, (counted, stored)

@@ -4,6 +4,9 @@ one transaction per chunk through `Desk.write` (the change log records the impor
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -302,14 +305,35 @@ def _write_rows(desk: Desk, actor: Actor, path: Path, chunks: Iterator[list[tupl
             made = worker.take() if worker is not None and sent is not None else None
             ready = (dict(zip(sent, made, strict=True)) if sent is not None and made is not None
                      else {})  # fmt: skip
-            with desk.write(actor.id) as session, session.no_autoflush:
-                _write_chunk(session, desk, records, repeats, rows, now, ready, result, orm)
-            done += len(rows)
-            if progress:
-                progress("write", done, max(total, done))
+            with _interrupt_after():  # a chunk committed is a chunk counted
+                with desk.write(actor.id) as session, session.no_autoflush:
+                    _write_chunk(session, desk, records, repeats, rows, now, ready, result, orm)
+                done += len(rows)
+                if progress:
+                    progress("write", done, max(total, done))
     finally:
         with desk.engine.connect() as connection:  # (the pool's one connection, in practice)
             connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {DEFAULT_WAL_PAGES}")
+
+
+@contextlib.contextmanager
+def _interrupt_after() -> Iterator[None]:
+    """Ctrl+C during the block stops the import when the block ends: a Ctrl+C between a
+    chunk's commit and its count made `deskapp import` say fewer rows stored than were, or
+    "nothing changed" after the first chunk (the attack on fix22e). Only where Python turns
+    Ctrl+C into KeyboardInterrupt (the command's main thread; the desk's F6 runs in a worker)."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):  # fmt: skip
+        yield
+        return
+    caught: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def _stored(desk: Desk, rows: list[ParsedRow]) -> set[str]:
