@@ -322,6 +322,7 @@ def _hall_manager(desk, manager_work_no: str | None, work_no: str):
 
     if not manager_work_no:
         raise click.UsageError(t("error.staff.not_empty"))
+    desk.check_writable()  # a store held or read-only: said before the PIN is asked
     pin = os.environ.get(MANAGER_PIN_ENV) or click.prompt(
         t("staff.manager_pin", work_no=manager_work_no), hide_input=True, err=True
     )
@@ -386,6 +387,7 @@ def staff_add(
     from deskapp.services.staff import add_first_hall_manager, add_staff, list_staff
 
     desk = _desk(settings, staff_only=True)  # no store: said before any PIN is asked
+    desk.check_writable()  # nor a store held by another program, or read-only
     if pin is None:
         pin = click.prompt("PIN", hide_input=True, confirmation_prompt="再次输入 PIN")
     try:
@@ -866,6 +868,8 @@ def import_cmd(
     from deskapp.services.importer import import_file, importing_actor
 
     desk = _set_up_desk(settings)
+    if not dry_run:
+        desk.check_writable()  # a store held or read-only: said before the PIN is asked
     prompt = (t("import.manager_pin_prompt", work_no=manager) if manager.strip()
               else t("import.pin_prompt", work_no=work_no))  # fmt: skip
     pin = os.environ.get(IMPORT_PIN_ENV) or click.prompt(

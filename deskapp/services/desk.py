@@ -138,6 +138,13 @@ class Desk:
             if outermost:
                 self._local.writing = False
 
+    def check_writable(self) -> None:
+        """A write begun and ended with nothing written: a store another program holds (after
+        the usual wait), a read-only or an unopenable one raises StoreUnavailable now, before
+        a command asks anyone for a PIN it could not use."""
+        with self.write(CLI_ACTOR_ID):
+            pass
+
     @property
     def writing(self) -> bool:
         """Whether this thread is inside a write transaction of this desk."""

@@ -125,3 +125,32 @@ def test_a_refused_staff_command_audits_the_work_number_it_was_for(db: str, comm
     target = args[args.index("--work-no") + 1]
     listing = run("--db", db, "refusals", "--days", "1").output
     assert listing.splitlines()[0].endswith(f"1002\t刘洋\t投诉处理员\t员工管理\t{target}")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("add", "--work-no", "1009", "--name", "王五", "--as", "3001"),
+     ("add", "--work-no", "1009", "--name", "王五", "--pin", "5555", "--as", "3001"),
+     ("role", "--work-no", "1002", "--role", "duty_manager", "--as", "3001")],
+)  # fmt: skip
+def test_a_store_another_program_holds_is_said_before_any_pin_is_asked(
+    db: str, command: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The attack on fix22e: `staff add` asked its PIN twice and the manager's, then waited and
+    said the store was busy. The store is tried first (here with a short wait)."""
+    from click.testing import CliRunner
+    from faults import write_lock_held_elsewhere
+
+    import deskapp.store.engine as engine
+    from deskapp.cli import main
+
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 300)
+    before = staff_rows(db)
+    with write_lock_held_elsewhere(db):
+        result = CliRunner().invoke(
+            main, ["--db", db, "staff", *command], input="5555\n5555\n9999\n"
+        )
+    assert result.exit_code == 5, result.output + result.stderr
+    assert "PIN" not in result.output + result.stderr
+    assert "占用" in result.stderr
+    assert staff_rows(db) == before
