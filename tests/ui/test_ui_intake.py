@@ -602,3 +602,32 @@ async def test_more_than_the_difference_at_intake_asks_a_manager(app: DeskApp, d
         await settle(pilot)
         assert_error_next_to(app, "refund_approver", "refund-approver_work_no", "不允许过度赔付")
         assert nothing_written(desk)
+
+
+async def test_a_draft_discarded_while_the_store_is_held_is_deleted_once_it_is_free(
+    app: DeskApp, desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """The attack on fix22e: N to the draft while another program held the store blanked the
+    form, said "the draft could not be saved" and kept the draft, offered again at the next
+    sign-in. The discard is said in its own words and made once the store is free."""
+    import json
+
+    from faults import write_lock_held
+
+    from deskapp.screens.widgets.draft_keeper import DISCARD_RETRY
+    from deskapp.services.drafts import save_draft
+
+    save_draft(desk, actors["1001"].id, "intake",
+               json.dumps({"customer_name": "王秀英"}, ensure_ascii=False))  # fmt: skip
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        with write_lock_held(desk):
+            await pilot.press("n")
+            await settle(pilot, 0.5)
+            said = [n.message for n in notifications(app)]
+            assert any("丢弃的草稿暂未删除" in m for m in said), said
+            assert not any("草稿未能自动保存" in m for m in said), said
+        await settle(pilot, DISCARD_RETRY + 0.5)
+        assert not drafts_in(desk)
+        assert app.is_running

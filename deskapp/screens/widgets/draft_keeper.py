@@ -28,6 +28,9 @@ GROUP = "draft"  # the workers' group: the screen's work_failed hands their faul
 # and for this keeper's own write still running, before the handler is asked instead (Ctrl+Q
 # answers within a second either way: issue 22).
 QUIT_WAIT_MS = 400
+# A draft the handler discarded while another program held the store: deleted again this
+# often until it is gone (or a newer draft replaces it), so it is never offered again.
+DISCARD_RETRY = 2.0
 
 
 class DraftKeeper:
@@ -77,6 +80,7 @@ class DraftKeeper:
 
     def save(self, staff_id: str, data: str) -> Worker[None]:
         self.stop()
+        self._discarding = None  # a newer draft replaces the one discarded
         quitting = self.quitting
 
         def write() -> None:
@@ -147,13 +151,23 @@ class DraftKeeper:
         return self._started(run_desk_work(self.screen, write, GROUP))
 
     def discard(self, staff_id: str) -> Worker[None]:
+        self._discarding = staff_id
+
         def delete() -> None:
             from deskapp.services import drafts
 
             with self.lock:
                 drafts.discard_draft(self._desk(), staff_id, self.form)
+            if self._discarding == staff_id:
+                self._discarding = None
 
         return run_desk_work(self.screen, delete, GROUP)
+
+    _discarding: str | None = None  # a discard not yet written (the store was held)
+
+    def _discard_again(self) -> None:
+        if self._discarding is not None and not self.quitting:
+            self.discard(self._discarding)
 
     def discard_now(self, staff_id: str) -> None:
         """Inside a worker that has just saved the form: the draft goes with it."""
@@ -172,6 +186,15 @@ class DraftKeeper:
         """The screen's work_failed asks this first: a draft write's fault, said once."""
         if worker.group != GROUP or fault.kind == "unexpected":
             return False
+        if worker.name == "delete" and self._discarding is not None:
+            # Not "could not be saved": nothing is to be saved; it is deleted by itself later.
+            if fault.message != self._told:
+                self._told = fault.message
+                reason = fault.message.split(",")[0]
+                self.screen.notify(t("error.store.draft_discard", reason=reason),  # type: ignore[attr-defined]
+                                   severity="warning", timeout=15)  # fmt: skip
+            self.screen.set_timer(DISCARD_RETRY, self._discard_again)  # type: ignore[attr-defined]
+            return True
         if fault.message != self._told:
             self._told = fault.message
             reason = fault.message.split(",")[0]
