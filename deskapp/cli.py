@@ -218,6 +218,8 @@ def main(
         if db is not None and ctx.get_parameter_source("db") is ParameterSource.COMMANDLINE:
             # A `--db` typed wrong: said, not made (the default path keeps the first run)
             _store_there(db)
+        elif db is not None and db.is_dir():  # DESKAPP_DB naming a folder: said at once
+            _store_there(db)
         from deskapp.launch import run_desk
 
         run_desk(lambda: _settings(ctx))
@@ -244,12 +246,17 @@ def _desk(settings: DeskSettings, *, staff_only: bool = False, create: bool = Fa
 
 
 def _store_there(db: Path) -> None:
-    """Exit 2 with the words and the command that makes one when there is no store at `db`."""
+    """Exit 2 with the words and the command that makes one when there is no store at `db`
+    (an empty file is none: SQLite would make one in it), or when `db` is a folder."""
+    import shlex
+
+    if db.is_dir():
+        click.echo(f"✗ {_t('cli.store_is_folder', db=shlex.quote(str(db)))}", err=True)
+        sys.exit(2)
     # (A folder on the way that is a file is the store's file error, said as such when opened.)
     in_a_file = any(p.exists() and not p.is_dir() for p in db.parents)
-    if not db.exists() and not in_a_file:
-        import shlex
-
+    empty = db.is_file() and db.stat().st_size == 0
+    if (not db.exists() and not in_a_file) or empty:
         click.echo(f"✗ {_t('cli.no_store', db=shlex.quote(str(db)))}", err=True)
         sys.exit(2)  # a bad input (ExitCode.BAD_INPUT)
 

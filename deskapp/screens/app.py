@@ -657,10 +657,11 @@ class DeskApp(LastResort, App[None]):
         reads again when it is shown (ModeScreen.reload_on_return); one still being mounted
         reads as it mounts (its tables have no columns before that); one being taken down, or
         the desk closing, reads nothing (its fields may be gone already)."""
+        if not self.is_running:  # closing: its screens may be gone already (a test's Pilot
+            return  # shuts the desk down without exit())
         screen = self.screen
         hook = getattr(screen, "synchronized", None)
-        closing = not self.is_running  # (a test's Pilot shuts the desk down without exit())
-        if callable(hook) and screen.is_mounted and screen.is_attached and not closing:
+        if callable(hook) and screen.is_mounted and screen.is_attached:
             hook()
 
     def _window_days(self) -> int:

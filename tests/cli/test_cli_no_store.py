@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_kit import run
 from click.testing import CliRunner
 from test_cli_faults import MANAGER_PIN, RECIPES
 
@@ -119,3 +120,24 @@ def test_a_misplaced_debug_is_a_usage_error_in_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback
     assert len(result.output.strip().splitlines()) <= 2, result.output
+
+
+@pytest.mark.parametrize("where", ["folder", "empty file"])
+def test_a_folder_or_an_empty_file_is_no_store_for_the_desk_or_a_command(
+    tmp_path: Path, where: str
+) -> None:
+    """The attack on fix22e: `staff add` on a 0-byte file wrote a whole schema into it, and
+    the desk on a folder showed its sign-in, failing only at the PIN. Both are said at once,
+    nothing is made."""
+    db = tmp_path / "given"
+    if where == "folder":
+        db.mkdir()
+    else:
+        db.write_bytes(b"")
+    for args in (["--db", str(db)], ["--db", str(db), "staff", "list"],
+                 ["--db", str(db), "staff", "add", "--work-no", "3001", "--name", "陈静",
+                  "--role", "hall_manager", "--pin", "9999"]):  # fmt: skip
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert ("文件夹" if where == "folder" else "init") in result.output, result.output
+    assert db.is_dir() if where == "folder" else db.stat().st_size == 0

@@ -132,11 +132,11 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
             return CausePicker(self.spec.causes, placeholder=spec.placeholder, id=spec.id)
         return field_widget(spec)
 
-    def _focus_field(self, widget_id: str) -> None:
+    def _focus_field(self, widget_id: str, *, scroll_visible: bool = True) -> None:
         widget = self.query_one(f"#{widget_id}")
         if isinstance(widget, CausePicker):
             widget = widget.query_one(Input)
-        widget.focus()
+        widget.focus(scroll_visible=scroll_visible)
 
     def on_mount(self) -> None:
         # Other screens' CSS files style fields by id (intake.tcss narrows #field-satisfaction,
@@ -268,7 +268,9 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
                 lines.append(error_text(error))
         self.query_one("#dialog-error", Static).update("\n".join(f"✗ {m}" for m in lines))
         if first is not None:  # straight to what needs correcting; nothing typed is lost
-            self._focus_field(ids[first])
+            # (Not scrolled by the focus as well: a second scroll, after or before this one
+            # as the frames fall, left the dialog at either place.)
+            self._focus_field(ids[first], scroll_visible=False)
             # Its error line too, drawn below the field: not left under the docked buttons.
             self._into_view_laid_out(self.query_one(f"#field-{first}", Field))
         elif lines:
