@@ -100,7 +100,6 @@ __all__ = [
     "pilot_idle_check_every",
     "prepare_mode",
     "print_at_exit",
-    "refresh_callbacks_pending",
     "screen_stacks",
     "select_options",
     "styles_are_current",
@@ -139,7 +138,6 @@ PRIVATE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
     (SelectOverlay, "_merged_bindings"),
     (SelectOverlay, "_merge_bindings"),
     (Select, "_options"),
-    (Screen, "_callbacks"),
 )
 PRIVATE_MODULES = ("textual._compositor", "textual._loop", "textual._parser",
                    "textual._xterm_parser", "textual.widgets._footer",
@@ -229,12 +227,6 @@ def withdraw_notifications(app: App[Any], messages: set[str]) -> None:
     for notification in list(app._notifications):
         if notification.message in messages:
             app._unnotify(notification)
-
-
-def refresh_callbacks_pending(screen: Screen[Any]) -> bool:
-    """For tests: whether callbacks wait for the screen's next refresh (`call_after_refresh`:
-    a dialog scrolls a refused field into view two refreshes after the refusal)."""
-    return bool(screen._callbacks)
 
 
 def pilot_idle_check_every(seconds: float) -> None:

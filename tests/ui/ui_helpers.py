@@ -17,7 +17,6 @@ from textual.widget import Widget
 from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
 
 from deskapp.screens.app import DeskApp, make_app
-from deskapp.screens.textual_private import refresh_callbacks_pending
 from deskapp.services.desk import Desk
 from deskapp.store.models import Complaint, Draft
 
@@ -51,12 +50,6 @@ async def settle(pilot: Pilot, delay: float | None = None) -> None:
         # A worker cancelled by a newer one of its exclusive group is normal work, not a fault.
         with contextlib.suppress(WorkerFailed, WorkerCancelled):
             await app.workers.wait_for_complete()
-        await pilot.pause()
-    # What waits for the screen's next refresh (a refused field scrolled into view): each
-    # pause refreshes once, and a callback may ask for the refresh after.
-    for _ in range(5):
-        if not refresh_callbacks_pending(app.screen):
-            break
         await pilot.pause()
     await pilot.wait_for_scheduled_animations()
 
