@@ -66,12 +66,21 @@ class Desk:
         check_reference: bool = True,
     ) -> Desk:
         """`check_reference=False`: a command that never reads the reference data (the
-        staff commands of the CLI) neither imports nor checks it (issue 22)."""
+        staff commands of the CLI) neither imports nor checks it (issue 22). Otherwise a
+        wrongly written file of data/ raises ReferenceDataError (said in words by the CLI and
+        the sign-in screen) before the store is touched, and nothing is left open."""
         engine = make_engine(db_path)
-        before = migrate.upgrade(engine)
         desk = cls(engine=engine, clock=clock or SystemClock(), data_dir=data_dir)
         if check_reference:
-            desk.refdata.check()
+            try:
+                desk.refdata.check()
+                from deskapp.services.customer_base import customer_base  # (the reports' file)
+
+                customer_base(desk.refdata.data_dir)
+            except BaseException:
+                engine.dispose()  # each sign-in attempt opens again: no engine left behind
+                raise
+        before = migrate.upgrade(engine)
         if before is not None and before != migrate.HEAD_REVISION:
             # An upgraded store: its tickets get the clocks of today's rules (0011: the
             # dispatch clock only where a ticket must go to someone else, care after every
