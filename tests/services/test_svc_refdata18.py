@@ -73,9 +73,10 @@ def test_a_wrong_scripts_file_is_refused_in_words_naming_the_file_and_the_place(
     for said in words:
         assert said in fault.message, fault.message
     assert "\x1b" not in fault.message and "\u202e" not in fault.message
-    # The command says the same, with the exit code of a bad input; the store is not opened.
+    # The command says the same, with the exit code of a bad input; no store is made.
     with pytest.raises(ReferenceDataError) as raised:
         Desk.open(tmp_path / "desk.db", data_dir=data)
+    assert not (tmp_path / "desk.db").exists()
     cli = fault_of(raised.value)
     assert cli.code == ExitCode.BAD_INPUT and cli.expected
     assert "data/scripts.toml" in cli.message and all(said in cli.message for said in words)
