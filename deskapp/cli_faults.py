@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.i18n import error_text, t
+from deskapp.incidents import data_words
 from deskapp.paths import NoHomeFolder
 from deskapp.refdata import ReferenceDataError
 from deskapp.services.records import StoreUnavailable, failure_key
@@ -73,7 +74,8 @@ def fault_of(error: BaseException) -> Fault:
             return Fault(ExitCode.STORE_DAMAGED, t("cli.store.damaged"))
     if isinstance(error, ReferenceDataError):
         return Fault(
-            ExitCode.BAD_INPUT, t("cli.bad_data", name=error.name, detail=one_line(error.detail))
+            ExitCode.BAD_INPUT,
+            t("cli.bad_data", name=error.name, detail=one_line(data_words(error))),
         )
     if isinstance(error, NoHomeFolder):
         return Fault(ExitCode.FILE_ERROR, t("error.no_home", variable=error.variable))

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.i18n import error_text, t
 from deskapp.paths import NoHomeFolder
 
+if TYPE_CHECKING:
+    from deskapp.refdata import ReferenceDataError
+
 log = logging.getLogger("deskapp.incidents")
 
-FaultKind = Literal["rule", "store", "folder", "damaged", "unexpected"]
+# "data": a reference file of data/ the hall edited wrongly (deskapp/refdata ReferenceDataError)
+FaultKind = Literal["rule", "store", "folder", "damaged", "data", "unexpected"]
 
 # SQLite's words for a file that is not (or no longer) a database: SQLITE_NOTADB, SQLITE_CORRUPT.
 _DAMAGED = ("file is not a database", "database disk image is malformed")
@@ -65,16 +69,31 @@ def _damaged(error: BaseException) -> bool:
     )
 
 
+def data_words(error: ReferenceDataError) -> str:
+    """What is wrong with a reference file, in the catalogue's words: the line of a TOML
+    syntax error, the [[table]] entry and key of a value refused (the file is named by the
+    sentence around these words: cli.bad_data, fault.bad_data)."""
+    said = []
+    for problem in error.problems:
+        where = t("data.entry", index=problem.entry, table=problem.table) if problem.entry else ""
+        said.append(t(problem.key, where=where, setting=problem.setting, **problem.params))
+    return t("data.separator").join(said)
+
+
 def describe(error: BaseException, *, where: str = "") -> Fault:
     """The fault `error` is. An unexpected one is logged here, once, with its traceback
     (phones masked by the log's filter; PINs travel as SecretStr and never print)."""
     # Here, not at the top: the sign-in screen starts before SQLAlchemy is imported.
     import sqlalchemy as sa
 
+    from deskapp.refdata import ReferenceDataError
     from deskapp.store.failures import StoreUnavailable, failure_key
 
     if isinstance(error, RuleViolation):
         return Fault("rule", "；".join(error_text(e) for e in error.errors), error)
+    if isinstance(error, ReferenceDataError):
+        log.warning("reference file refused (%s): %s", where, error)
+        return Fault("data", t("fault.bad_data", name=error.name, detail=data_words(error)), error)
     if isinstance(error, StoreUnavailable):
         return Fault("store", t(f"error.{error.key.removeprefix('error.')}"), error)
     if isinstance(error, sa.exc.OperationalError) and (key := failure_key(error)):

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -21,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from deskapp.domain.clean_input import text_problem
 from deskapp.domain.enums import Channel, ClaimedTo, Severity
 from deskapp.domain.worktime import ChineseCalendarLibrary, OpeningHours, WorkCalendar, parse_period
 
@@ -195,18 +197,96 @@ class _Script(StrictModel):
     text: str
 
 
-class _ScriptsFile(StrictModel):
-    script: list[_Script] = []
+@dataclass(frozen=True)
+class DataProblem:
+    """One thing wrong in a reference file, for the catalogue (deskapp.incidents.data_words):
+    `key` under [data] of deskapp/locales, `entry` the [[table]] entry it is in (1-based, 0:
+    none), `table` that entry's table, `setting` the key within it (or the dotted path)."""
+
+    key: str
+    table: str = ""
+    entry: int = 0
+    setting: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 class ReferenceDataError(ValueError):
     """A file under data/ the desk cannot use: its name and what is wrong, for the words the
-    command and the desk show (never an incident at intake)."""
+    command and the desk show (never an incident). `detail` is the parser's own words (the
+    log); `problems` what the catalogue says of it."""
 
-    def __init__(self, name: str, detail: str) -> None:
+    def __init__(self, name: str, detail: str, problems: list[DataProblem] | None = None) -> None:
         super().__init__(f"{name}: {detail}")
         self.name = name
         self.detail = detail
+        self.problems = problems or [DataProblem("data.detail", params={"detail": detail})]
+
+
+_TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+_T = TypeVar("_T")
+
+
+def _syntax_problem(error: tomllib.TOMLDecodeError, path: Path) -> DataProblem:
+    """The line and column tomllib names; "at end of document" is the file's last line."""
+    found = _TOML_AT.search(str(error))
+    if found is None:
+        try:
+            last = max(1, len(path.read_bytes().splitlines()))
+        except OSError:
+            last = 0
+        return DataProblem("data.syntax_end", params={"line": last})
+    return DataProblem("data.syntax", params={"line": int(found[1]), "column": int(found[2])})
+
+
+def _validation_problem(error: Mapping[str, Any]) -> DataProblem:
+    """A pydantic error by where it is: ("script", 2, "cause") is entry 3 of [[script]]."""
+    loc = list(error["loc"])
+    table, entry = "", 0
+    for i, part in enumerate(loc[:-1]):
+        if isinstance(part, str) and isinstance(loc[i + 1], int):
+            table, entry = part, loc[i + 1] + 1
+            loc = loc[i + 2 :]
+            break
+    field_path = ".".join(str(p) for p in loc)
+    kind = error["type"]
+    if kind == "missing":
+        return DataProblem("data.missing", table, entry, field_path)
+    if kind == "extra_forbidden":
+        return DataProblem("data.unknown_key", table, entry, field_path)
+    return DataProblem("data.bad_value", table, entry, field_path, {"detail": error["msg"]})
+
+
+def _read_problem(error: OSError) -> DataProblem:
+    return DataProblem("data.unreadable", params={"reason": error.strerror or str(error)})
+
+
+def read_reference(path: Path, parse: Callable[[], _T]) -> _T:
+    """`parse()`, which reads the reference file `path`; what is wrong with the file is raised
+    as a ReferenceDataError naming it and where in it (the line, the entry), never as the
+    parser's own exception: the desk and the commands say it in words (issue 18)."""
+    name = path.name
+    try:
+        return parse()
+    except ReferenceDataError:
+        raise
+    except tomllib.TOMLDecodeError as error:
+        raise ReferenceDataError(name, str(error), [_syntax_problem(error, path)]) from error
+    except ValidationError as error:
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        problems = [_validation_problem(e) for e in error.errors()]
+        raise ReferenceDataError(name, detail, problems) from error
+    except UnicodeDecodeError as error:
+        raise ReferenceDataError(name, str(error), [DataProblem("data.not_utf8")]) from error
+    except ValueError as error:  # the cause tree's and the calendar's own checks
+        raise ReferenceDataError(name, str(error)) from error
+    except OSError as error:
+        raise ReferenceDataError(name, str(error), [_read_problem(error)]) from error
+
+
+class _ScriptsFile(StrictModel):
+    script: list[_Script] = []
 
 
 class _DepartmentsFile(StrictModel):
@@ -251,36 +331,64 @@ class RefData:
     def _optional_toml(self, name: str) -> dict | None:
         return self._toml(name) if (self.data_dir / name).is_file() else None
 
+    def _read(self, name: str, parse: Callable[[], _T]) -> _T:
+        return read_reference(self.data_dir / name, parse)
+
     @cached_property
     def settings(self) -> HallSettings:
-        return HallSettings.model_validate(self._toml("hall.toml"))
+        name = "hall.toml"
+        return self._read(name, lambda: HallSettings.model_validate(self._toml(name)))
 
     @cached_property
     def causes(self) -> CauseTree:
         from deskapp.domain.categories import CauseTree
 
-        return CauseTree.from_mapping(self._toml("categories.toml"))
+        name = "categories.toml"
+        return self._read(name, lambda: CauseTree.from_mapping(self._toml(name)))
 
     @cached_property
     def scripts(self) -> dict[str, str]:
-        """data/scripts.toml: 标准话术 by cause code (none when the file is absent)."""
+        """data/scripts.toml: 标准话术 by cause code (none when the file is absent). Refused
+        (ReferenceDataError) for a cause that is not a code of data/categories.toml, a cause
+        written twice, or a text the desk cannot show cleanly (a control character: an ESC
+        would reach the terminal raw; domain/clean_input.py's rule, as for typed text)."""
         name = "scripts.toml"
-        try:
-            raw = self._optional_toml(name) or {}
-            parsed = _ScriptsFile.model_validate(raw)
-        except tomllib.TOMLDecodeError as error:
-            raise ReferenceDataError(name, str(error)) from error
-        except ValidationError as error:
-            detail = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
-            )
-            raise ReferenceDataError(name, detail) from error
+        parsed = self._read(
+            name, lambda: _ScriptsFile.model_validate(self._optional_toml(name) or {})
+        )
+        causes = self.causes
+        problems: list[DataProblem] = []
+        first: dict[str, int] = {}
+        for number, item in enumerate(parsed.script, start=1):
+            code = item.cause
+            if code not in causes:
+                problems.append(DataProblem("data.unknown_cause", "script", number, "cause",
+                                            {"code": code}))  # fmt: skip
+            elif code in first:
+                problems.append(DataProblem("data.duplicate_cause", "script", number, "cause",
+                                            {"code": code, "first": first[code]}))  # fmt: skip
+            else:
+                first[code] = number
+            if problem := text_problem(item.text, multiline=True):
+                key = "data." + problem.removeprefix("error.")  # data.text.control, ...
+                problems.append(DataProblem(key, "script", number, "text", {"code": code}))
+        if problems:
+            detail = "; ".join(f"script {p.entry}: {p.key} {dict(p.params)}" for p in problems)
+            raise ReferenceDataError(name, detail, problems)
         return {item.cause: item.text.strip() for item in parsed.script if item.text.strip()}
 
     def check(self) -> None:
-        """Load the files read at intake now, so a wrongly written one is refused in words
-        when the desk opens (ReferenceDataError), not at the first complaint."""
-        _ = self.scripts
+        """Load every file the desk reads now, so a wrongly written one is refused in words
+        (ReferenceDataError) when the desk opens, before anyone signs in, not at the first
+        complaint, report or sign-in that reads it (issue 18)."""
+        _ = self.settings
+        _ = self.scripts  # and the cause tree it is checked against
+        _ = self.time_limits
+        _ = self.holiday_overrides
+        _ = self.departments
+        _ = self.refund_errors
+        _ = self.accountability
+        _ = self.escalation_rules
 
     @cached_property
     def opening_hours(self) -> OpeningHours:
@@ -293,18 +401,25 @@ class RefData:
         from deskapp.domain.deadlines import DEFAULT_LIMITS
         from deskapp.refdata.deadlines import TimeLimitsFile
 
-        raw = self._optional_toml("time_limits.toml")
-        if raw is None:
-            return DEFAULT_LIMITS
-        return TimeLimitsFile.model_validate(raw).to_domain()
+        name = "time_limits.toml"
+
+        def parse() -> TimeLimits:
+            raw = self._optional_toml(name)
+            if raw is None:
+                return DEFAULT_LIMITS
+            return TimeLimitsFile.model_validate(raw).to_domain()
+
+        return self._read(name, parse)
 
     @cached_property
     def holiday_overrides(self) -> HolidayOverrides:
         """data/holidays.toml; none when a data directory has no such file."""
         from deskapp.refdata.deadlines import HolidaysFile
 
-        raw = self._optional_toml("holidays.toml")
-        return HolidaysFile.model_validate(raw or {}).to_domain()
+        name = "holidays.toml"
+        return self._read(
+            name, lambda: HolidaysFile.model_validate(self._optional_toml(name) or {}).to_domain()
+        )
 
     @cached_property
     def work_calendar(self) -> WorkCalendar:
@@ -325,13 +440,15 @@ class RefData:
     @cached_property
     def departments(self) -> dict[str, Department]:
         """data/departments.toml: the cooperating departments (协查部门), by code."""
-        parsed = _DepartmentsFile.model_validate(self._toml("departments.toml"))
+        name = "departments.toml"
+        parsed = self._read(name, lambda: _DepartmentsFile.model_validate(self._toml(name)))
         return {d.code: d for d in parsed.department}
 
     @cached_property
     def refund_errors(self) -> dict[str, RefundErrorType]:
         """data/refund_errors.toml: the error types a refund is recorded under, by code."""
-        parsed = _RefundErrorsFile.model_validate(self._toml("refund_errors.toml"))
+        name = "refund_errors.toml"
+        parsed = self._read(name, lambda: _RefundErrorsFile.model_validate(self._toml(name)))
         return {e.code: e for e in parsed.error_type}
 
     @cached_property
@@ -340,14 +457,17 @@ class RefData:
         when a data directory has no such file."""
         from deskapp.domain.accountability import Penalties
 
-        raw = self._optional_toml("accountability.toml") or {}
-        parsed = _AccountabilityFile.model_validate(raw)
+        name = "accountability.toml"
+        parsed = self._read(
+            name, lambda: _AccountabilityFile.model_validate(self._optional_toml(name) or {})
+        )
         return Penalties(parsed.overdue.per_ticket, parsed.overdue.per_further_day,
                          parsed.repeat.times)  # fmt: skip
 
     @cached_property
     def _escalation_file(self) -> _EscalationFile:
-        return _EscalationFile.model_validate(self._toml("escalation.toml"))
+        name = "escalation.toml"
+        return self._read(name, lambda: _EscalationFile.model_validate(self._toml(name)))
 
     @cached_property
     def escalation(self) -> list[EscalationLevel]:

@@ -13,7 +13,7 @@ from typing import TypeVar
 from pydantic import Field, model_validator
 
 from deskapp.domain.ticket_number import CODE
-from deskapp.refdata import StrictModel
+from deskapp.refdata import StrictModel, read_reference
 
 FILE = "customer_base.toml"
 
@@ -129,8 +129,11 @@ def _resolve(parsed: CustomerBaseFile) -> CustomerBase:
 
 @cache
 def _load(path: Path, mtime_ns: int) -> CustomerBase:
-    with path.open("rb") as fh:
-        return _resolve(CustomerBaseFile.model_validate(tomllib.load(fh)))
+    def parse() -> CustomerBase:
+        with path.open("rb") as fh:
+            return _resolve(CustomerBaseFile.model_validate(tomllib.load(fh)))
+
+    return read_reference(path, parse)  # a mistake: ReferenceDataError, said in words
 
 
 def customer_base(data_dir: Path) -> CustomerBase:

@@ -39,6 +39,18 @@ class TerminalNotInitialised(RuntimeError):
     pass
 
 
+def _checked_reference(data_dir: Path | None) -> RefData:
+    """The reference data under `data_dir`, every file read and checked (ReferenceDataError
+    names the first file wrongly written), the reports' customer_base.toml too."""
+    from deskapp.refdata import RefData
+    from deskapp.services.customer_base import customer_base
+
+    refdata = RefData(data_dir)
+    refdata.check()
+    customer_base(refdata.data_dir)
+    return refdata
+
+
 @dataclass
 class Desk:
     engine: sa.Engine
@@ -66,12 +78,16 @@ class Desk:
         check_reference: bool = True,
     ) -> Desk:
         """`check_reference=False`: a command that never reads the reference data (the
-        staff commands of the CLI) neither imports nor checks it (issue 22)."""
+        staff commands of the CLI) neither imports nor checks it (issue 22). Otherwise a
+        wrongly written file of data/ raises ReferenceDataError (said in words by the CLI and
+        the sign-in screen) before the store is opened: nothing is made or left open, and
+        each sign-in attempt reads the files again."""
+        checked = _checked_reference(data_dir) if check_reference else None
         engine = make_engine(db_path)
-        before = migrate.upgrade(engine)
         desk = cls(engine=engine, clock=clock or SystemClock(), data_dir=data_dir)
-        if check_reference:
-            desk.refdata.check()
+        if checked is not None:
+            desk.__dict__["refdata"] = checked  # (the cached property: the files read once)
+        before = migrate.upgrade(engine)
         if before is not None and before != migrate.HEAD_REVISION:
             # An upgraded store: its tickets get the clocks of today's rules (0011: the
             # dispatch clock only where a ticket must go to someone else, care after every
