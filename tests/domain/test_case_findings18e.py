@@ -498,16 +498,24 @@ def test_the_ticket_s_own_text_teaches_a_name_jieba_splits_but_not_a_word() -> N
     """客户何浩然来电 on a 何女士 ticket: jieba reads 何 and 浩然, yet in the ticket's own text the
     customer's surname and what follows it before 来电 is her name; 何时 is a word there."""
     known = ("客户何浩然来电反映宽带网速很慢", "何时来电都没人接")
-    assert [f.found for f in find_personal_data("后来何浩然对处理结果表示满意",
-                                                ("何女士",), known=known)] == ["何浩然"]  # fmt: skip
+    found = find_personal_data("后来何浩然对处理结果表示满意", ("何女士",), known=known)
+    assert [f.found for f in found] == ["何浩然"]
     assert find_personal_data("客户问何时能恢复", ("何女士",), known=known) == []
     # A compound surname after a label, and on the ticket alone (上官女士).
     assert find_personal_data("当天东方梓涵在窗口等了两个小时", known=("联系人东方梓涵",))
     assert find_personal_data("上官洋第二次来厅", ("上官女士",), known=("客户上官洋来电",))
 
 
-@pytest.mark.parametrize("text", ["值班经理当场向欧阳娜道歉", "上官洋第二次来厅", "公孙德华认为资费没讲清楚",
-                                  "当天郭欣怡在窗口等了两个小时", "蒋建国反映宽带经常断线"])  # fmt: skip
+_NO_TITLE_18G = [
+    "值班经理当场向欧阳娜道歉",
+    "上官洋第二次来厅",
+    "公孙德华认为资费没讲清楚",
+    "当天郭欣怡在窗口等了两个小时",
+    "蒋建国反映宽带经常断线",
+]
+
+
+@pytest.mark.parametrize("text", _NO_TITLE_18G)
 def test_a_name_of_the_attack_on_case18g_with_no_title_is_found(text: str) -> None:
     """A compound surname and what follows it (no word: 东方, 西门 are left out), and a surname
     jieba reads alone before a given name it tags as a word (郭 + 欣怡, 蒋 + 建国)."""
