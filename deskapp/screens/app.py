@@ -9,14 +9,17 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
+from textual.actions import ActionParseResult
+from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.message import Message
 from textual.message_pump import MessagePump
@@ -24,7 +27,7 @@ from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.worker import Worker, WorkerFailed, WorkerState
 
 from deskapp.clock import Clock
@@ -80,9 +83,22 @@ SIGNED_IN_MODES: dict[str, Callable[[], Screen]] = {
     "day_close": _lazy("deskapp.screens.day_close", "DayCloseScreen"),
     "staff": _lazy("deskapp.screens.staff", "StaffScreen"),
     "cases": _lazy("deskapp.screens.cases", "CasesScreen"),  # 案例库 (issue 18): every role
+    # 重点客户名单 and 批量投诉 (issue 18), the managers': modes like the others, so that F10
+    # and F11 always show their own screen and the other keys theirs. (Pushed onto whichever
+    # mode was open, they were shown by that mode's key until Esc, and keys typed there
+    # landed on them: tests/ui/test_ui_modes18.py.)
+    "watch": _lazy("deskapp.screens.watch_list", "WatchListScreen"),
+    "batches": _lazy("deskapp.screens.batches", "BatchScreen"),
 }
-# Modes only some roles may open (the services refuse the others whatever a screen shows).
-MODE_ROLES: dict[str, frozenset[Role]] = {"staff": frozenset({Role.HALL_MANAGER})}
+# Modes only some roles may open, by the permission they need (the services refuse the others
+# whatever a screen shows); the screen's title names it when someone else presses its key.
+MODE_PERMISSIONS: dict[str, tuple[Permission, str]] = {
+    "staff": (Permission.MANAGE_STAFF, "staff.title"),
+    "watch": (Permission.MANAGE_WATCH_LIST, "watch.title"),
+    "batches": (Permission.MANAGE_BATCH, "batch.title"),
+}
+# Modes a manager opens for an errand and leaves with Esc, back to the mode they came from.
+ERRAND_MODES = frozenset({"watch", "batches"})
 
 
 def _lazy_provider(name: str) -> Callable[[], type]:
@@ -182,9 +198,14 @@ class DeskApp(LastResort, App[None]):
             Binding("f8", "sign_out", t("key.signout")),
             Binding("f9", "switch_mode('day_close')", t("day.title")),
             Binding("f12", "switch_mode('staff')", t("staff.key_open")),
-            # 重点客户名单 (issue 18): duty and hall managers; not in the crowded footer
-            Binding("f10", "watch_list", t("watch.key_open"), show=False),
-            Binding("f11", "batches", t("batch.key_open"), show=False),  # 批量投诉, managers
+            # 重点客户名单 and 批量投诉 (issue 18): duty and hall managers; not in the crowded
+            # footer. Their ids are those they had before they were modes (users' keymaps).
+            Binding(
+                "f10", "switch_mode('watch')", t("watch.key_open"), show=False, id="app.watch_list"
+            ),
+            Binding(
+                "f11", "switch_mode('batches')", t("batch.key_open"), show=False, id="app.batches"
+            ),
             # 案例库: the function keys are all taken; Ctrl+\ is bound by no field, so it
             # opens the cases from anywhere like they do (also 案例库 in the palette).
             Binding("ctrl+backslash", "switch_mode('cases')", t("cases.key_open"), show=False),
@@ -240,6 +261,8 @@ class DeskApp(LastResort, App[None]):
         self._clock = clock
         self.demo_logins = demo_logins or []
         self._notified: set[tuple[str, str, str]] = set()
+        # Where each errand mode (F10, F11) was opened from: its Esc goes back there.
+        self._came_from: dict[str, str] = {}
         self._config_path: Path | None = None
         for theme in DESK_THEMES:
             self.register_theme(theme)
@@ -470,30 +493,62 @@ class DeskApp(LastResort, App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Nothing but signing in until someone has signed in.
-        if action in ("switch_mode", "sign_out") and self.actor is None:
+        if action in ("switch_mode", "sign_out", "leave_mode") and self.actor is None:
             return False
-        # A mode for some roles only: not shown (footer, help, palette), not opened by its key.
-        if action == "switch_mode" and parameters and parameters[0] in MODE_ROLES:
-            return self.actor is not None and self.actor.role in MODE_ROLES[str(parameters[0])]
-        if action == "watch_list":
-            return self.actor is not None and allowed(self.actor, Permission.MANAGE_WATCH_LIST)
-        if action == "batches":
-            return self.actor is not None and allowed(self.actor, Permission.MANAGE_BATCH)
+        # A mode for some roles only: not shown (footer, help, palette), not opened by its key
+        # (which says whose it is instead: run_action).
+        if action == "switch_mode" and parameters and parameters[0] in MODE_PERMISSIONS:
+            return self._may_open(str(parameters[0]))
         return True
 
-    def action_batches(self) -> None:
-        """F11: the batch incidents (批量投诉), for the managers."""
-        from deskapp.screens.batches import BatchScreen
+    def _may_open(self, mode: str) -> bool:
+        needed = MODE_PERMISSIONS.get(mode)
+        return self.actor is not None and (needed is None or allowed(self.actor, needed[0]))
 
-        if not isinstance(self.screen, BatchScreen):
-            self.push_screen(BatchScreen())
+    async def run_action(self, action: str | ActionParseResult,
+                         default_namespace: DOMNode | None = None,
+                         namespaces: Mapping[str, DOMNode] | None = None) -> bool:  # fmt: skip
+        """Textual's, except that the key of a mode some roles only may open (F10, F11, F12),
+        pressed by someone else signed in, says whose it is rather than nothing at all."""
+        if isinstance(action, str):
+            destination, name, params = parse_action(action)
+            ours = destination == "app" or (not destination and default_namespace in (None, self))
+            if ours and name == "switch_mode" and params and self.actor is not None:
+                mode = str(params[0])
+                if mode in MODE_PERMISSIONS and not self._may_open(mode):
+                    self._say_not_yours(mode)
+                    return True
+        return await super().run_action(action, default_namespace, namespaces)
 
-    def action_watch_list(self) -> None:
-        """F10: the watch list (重点客户名单), for the managers."""
-        from deskapp.screens.watch_list import WatchListScreen
+    def _say_not_yours(self, mode: str) -> None:
+        from deskapp.domain.permissions import MATRIX
 
-        if not isinstance(self.screen, WatchListScreen):
-            self.push_screen(WatchListScreen())
+        actor = self.actor
+        if actor is None:
+            return
+        permission, title = MODE_PERMISSIONS[mode]
+        roles = t("app.mode_roles_joiner").join(
+            t(f"role.{r.value}") for r in Role if permission in MATRIX[r]
+        )
+        role = t(f"role.{actor.role.value}")
+        said = t("app.mode_not_yours", screen=t(title), roles=roles, role=role)
+        self.notify(said, severity="warning", timeout=6)
+
+    def switch_mode(self, mode: str) -> AwaitMount:
+        """Textual's; an errand mode (F10, F11) remembers the job it was opened from (opened
+        from another errand, that one's), for its Esc (`action_leave_mode`)."""
+        current = self.current_mode
+        if mode in ERRAND_MODES and mode != current:
+            came = self._came_from
+            came[mode] = came.get(current, "intake") if current in ERRAND_MODES else current
+        return super().switch_mode(mode)
+
+    def action_leave_mode(self) -> None:
+        """Esc on the watch list or the batches: back to the mode they were opened from (the
+        form, the search, the queue… as it was left there)."""
+        back = self._came_from.get(self.current_mode, "intake")
+        if back in SIGNED_IN_MODES and back != self.current_mode:
+            self.switch_mode(back)
 
     def signed_in(self, actor: Actor) -> None:
         from deskapp.screens.palette import translate_select_overlay
@@ -857,6 +912,7 @@ class DeskApp(LastResort, App[None]):
 
     async def _sign_out(self) -> None:
         self.actor = None
+        self._came_from.clear()
         self.clear_notifications()  # said to the one leaving, not to the next at the counter
         await self.switch_mode("signin")
         for mode, screen_type in SIGNED_IN_MODES.items():

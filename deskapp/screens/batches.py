@@ -1,4 +1,5 @@
-"""批量投诉: the batch incidents, for the duty and hall managers (F11). A opens one (an outage,
+"""批量投诉: the batch incidents, for the duty and hall managers (F11's mode; Esc goes back to
+the screen it was opened from). A opens one (an outage,
 a bad promotion, or in advance with a marketing campaign and its scripts; the cause picked by
 its words, as at intake); Enter closes the one under the cursor with one outcome, written onto
 each of its tickets still being handled through the ordinary close, in the background with
@@ -14,7 +15,6 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import Worker
 
@@ -23,7 +23,7 @@ from deskapp.domain.errors import RuleViolation
 from deskapp.domain.timefmt import format_local
 from deskapp.i18n import t
 from deskapp.incidents import Fault
-from deskapp.screens.boundary import WorkBoundary, desk_work
+from deskapp.screens.boundary import desk_work
 from deskapp.screens.desk_app import desk_app, signed_in_actor
 from deskapp.screens.keys import keyed
 from deskapp.screens.queue_actions import responsible_fields
@@ -31,6 +31,7 @@ from deskapp.screens.search import fit
 from deskapp.screens.textual_private import screen_stacks
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.desk_footer import DeskFooter
+from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.plain import Static
 from deskapp.screens.widgets.plain_table import PlainTable
 from deskapp.screens.widgets.status_line import StatusLine
@@ -51,12 +52,13 @@ from deskapp.services.followup import ClosingFacts
 from deskapp.services.staff import list_staff
 
 
-class BatchScreen(WorkBoundary, Screen[None]):
+class BatchScreen(ModeScreen):
     TITLE_KEY = "batch.title"
     BINDINGS: ClassVar[list[BindingType]] = keyed(
         "batch",
         [
-            Binding("escape,q", "app.pop_screen", t("customer.close")),
+            # Its id from before F11 was a mode (users' keymaps name it).
+            Binding("escape,q", "app.leave_mode", t("customer.close"), id="batch.app_pop_screen"),
             Binding("a", "open_batch", t("batch.open")),
         ],
     )
@@ -101,15 +103,10 @@ class BatchScreen(WorkBoundary, Screen[None]):
         tickets: read again (DeskApp._brought_changes, as every screen that follows them)."""
         self.load()
 
-    def on_screen_resume(self) -> None:
-        if self._covered:  # a dialog was on top: what others did meanwhile was not followed
-            self._covered = False
-            self.load()
-
-    def on_screen_suspend(self) -> None:
-        self._covered = True
-
-    _covered = False
+    def reload_on_return(self) -> None:
+        """A dialog was on top, or another mode shown: what others did meanwhile was not
+        followed (ModeScreen calls it on each return)."""
+        self.load()
 
     @desk_work(exclusive=True, group="batches")
     def load(self) -> None:
@@ -209,8 +206,8 @@ class BatchScreen(WorkBoundary, Screen[None]):
         if batch.status != "open" and not view.open_tickets:
             return  # a closed batch is opened again only for the tickets it left open
         desk, actor = self.desk, signed_in_actor(self)
-        # Desk-wide, not this screen's: Esc and F11 again make a new screen while the close
-        # runs on, and a second close would write the tickets with a second outcome.
+        # Desk-wide, not this screen's: a second desk on the store, or a new screen after
+        # signing out and in while the close runs on, would write the tickets again.
         if closing_now(desk, batch.id):
             self.notify(t("batch.busy"), timeout=6)
             return
@@ -308,8 +305,8 @@ class BatchScreen(WorkBoundary, Screen[None]):
         app.notify(text, timeout=15)  # said on whichever screen is shown now
         if self.is_attached:
             self.query_one("#batch-progress", Static).display = False
-        # Every batch list open now, not only this one: Esc and F11 while the close ran made
-        # a new list, read before the close ended, which showed the batch open until revisited.
+        # Every batch list open now, not only this one (F11 is one mode's screen now, but a
+        # list read before the close ended must not show the batch open until revisited).
         for screen in screen_stacks(app):
             if isinstance(screen, BatchScreen) and screen.is_attached:
                 screen.load()

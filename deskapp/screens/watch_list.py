@@ -1,7 +1,9 @@
 """重点客户名单: the watch list of B-class, difficult and sensitive customers, for the duty and
-hall managers (e.g. before 3·15). Opened with F10 (managers only); entries past their review
-date first, flagged ⚠ with the word; A adds, Enter changes (or retires) the entry under the
-cursor, E exports the list. The service refuses anyone else, and audits each change."""
+hall managers (e.g. before 3·15). F10's mode (managers only; Esc goes back to the screen it
+was opened from); entries past their review date first, flagged ⚠ with the word; A adds,
+Enter changes (or retires) the entry under the cursor, E exports the list. The service refuses
+anyone else, and audits each change. Shown again (F10 after another key, a dialog closed),
+it reads the list again, the cursor kept on its entry."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import Worker
 
@@ -20,11 +21,12 @@ from deskapp.domain.timefmt import local_day
 from deskapp.domain.watch import WatchKind
 from deskapp.i18n import t
 from deskapp.incidents import Fault
-from deskapp.screens.boundary import WorkBoundary, desk_work
+from deskapp.screens.boundary import desk_work
 from deskapp.screens.desk_app import desk_app, signed_in_actor
 from deskapp.screens.keys import keyed
 from deskapp.screens.widgets.action_dialog import ActionDialog, DialogSpec, FieldSpec
 from deskapp.screens.widgets.desk_footer import DeskFooter
+from deskapp.screens.widgets.mode_screen import ModeScreen
 from deskapp.screens.widgets.plain import Static
 from deskapp.screens.widgets.plain_table import PlainTable
 from deskapp.screens.widgets.status_line import StatusLine
@@ -43,12 +45,13 @@ from deskapp.services.staff import list_staff
 REVIEW_EXAMPLE = timedelta(days=90)
 
 
-class WatchListScreen(WorkBoundary, Screen[None]):
+class WatchListScreen(ModeScreen):
     TITLE_KEY = "watch.title"
     BINDINGS: ClassVar[list[BindingType]] = keyed(
         "watch",
         [
-            Binding("escape,q", "app.pop_screen", t("customer.close")),
+            # Its id from before F10 was a mode (users' keymaps name it).
+            Binding("escape,q", "app.leave_mode", t("customer.close"), id="watch.app_pop_screen"),
             Binding("a", "add", t("watch.add")),
             Binding("e", "export", t("watch.export")),
         ],
@@ -81,6 +84,11 @@ class WatchListScreen(WorkBoundary, Screen[None]):
             table.add_column(t(f"watch.{key}"), key=key)
         self.load()
 
+    def reload_on_return(self) -> None:
+        """Back on F10 after another key, or a dialog closed: another desk or a sync may
+        have changed the list meanwhile (it was read afresh each time F10 made it)."""
+        self.load()
+
     @desk_work(exclusive=True, group="watch")
     def load(self) -> None:
         actor = signed_in_actor(self)
@@ -89,8 +97,10 @@ class WatchListScreen(WorkBoundary, Screen[None]):
         self.app.call_from_thread(self._show, entries, staff)
 
     def _show(self, entries: list[WatchView], staff: list[tuple[str, str]]) -> None:
-        self.entries, self.staff = entries, staff
         table = self.query_one("#watch-table", DataTable)
+        at = table.cursor_row
+        current = self.entries[at].id if 0 <= at < len(self.entries) else None
+        self.entries, self.staff = entries, staff
         table.clear()
         for i, v in enumerate(entries):
             review = f"⚠ {t('watch.due')} {v.review_on}" if v.review_due else v.review_on
@@ -102,6 +112,9 @@ class WatchListScreen(WorkBoundary, Screen[None]):
                 v.designated_handler or "—", printable(v.advice).replace("\n", " ")[:40],
                 key=str(i),
             )  # fmt: skip
+        ids = [v.id for v in entries]
+        if current in ids:  # read again: the cursor stays on its entry
+            table.move_cursor(row=ids.index(current))
         line = self.query_one("#watch-line", Static)
         line.update(t("watch.count", count=len(entries)) + "  " + t("watch.hint"))
         table.focus()

@@ -19,6 +19,7 @@ import subprocess
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from textual.widgets import Input, Static, TextArea
 from ui_helpers import WIDE, all_complaints, build_app, settle, sign_in, type_complaint, type_text
 
 import deskapp.store.engine as engine_module
+from deskapp.domain.timefmt import local_day
 from deskapp.i18n import t
 from deskapp.logs import configure_logging
 from deskapp.screens.app import SIGNED_IN_MODES, DeskApp, make_app
@@ -41,7 +43,15 @@ from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.shifts import close_shift, open_shift
-from deskapp.store.models import ChangeLog, ComplaintEvent, OpinionEntry, Shift, Staff
+from deskapp.store.models import (
+    BatchIncident,
+    ChangeLog,
+    ComplaintEvent,
+    OpinionEntry,
+    Shift,
+    Staff,
+    WatchEntry,
+)
 
 pytestmark = pytest.mark.ui
 SCREENS = Path(__file__).resolve().parents[2] / "deskapp" / "screens"
@@ -369,6 +379,34 @@ async def _cases(pilot: Pilot, desk: Desk) -> None:
     await pilot.press("enter")
 
 
+async def _watch(pilot: Pilot, desk: Desk) -> None:
+    # 重点客户名单 (issue 18, F10's mode): an entry added, its number and advice typed.
+    await pilot.press("f10")
+    await settle(pilot)
+    await pilot.press("a")
+    await settle(pilot)
+    await type_text(pilot, "13812345678")  # the first field: the number
+    dialog(pilot.app).query_one("#f-advice").focus()
+    await type_text(pilot, "先听完再解释")
+    dialog(pilot.app).query_one("#f-review_on").focus()
+    await type_text(pilot, (local_day(desk.clock.now(), desk.tz) + timedelta(days=90)).isoformat())
+    await pilot.press("ctrl+s")
+
+
+async def _batches(pilot: Pilot, desk: Desk) -> None:
+    # 批量投诉 (issue 18, F11's mode): a batch opened, its cause picked by its words.
+    await pilot.press("f11")
+    await settle(pilot)
+    await pilot.press("a")
+    await settle(pilot)
+    await type_text(pilot, "城东基站故障")
+    await pilot.press("tab")
+    await type_text(pilot, "txzd")  # pinyin initials of 通信中断
+    await settle(pilot)
+    await pilot.press("enter")
+    await pilot.press("ctrl+s")
+
+
 SCENARIOS: dict[str, Scenario] = {
     "intake": Scenario("1001", _intake, _intake_typed, lambda d: len(all_complaints(d))),
     "shift": Scenario("1001", _shift, lambda app: {
@@ -385,6 +423,8 @@ SCENARIOS: dict[str, Scenario] = {
     "cases": Scenario("1001", _cases, lambda app: {
         "words": app.screen.query_one("#cases-words", Input).value}, lambda d: 0,
         writes=False),
+    "watch": Scenario("2001", _watch, _dialog_typed, lambda d: count(d, WatchEntry)),
+    "batches": Scenario("2001", _batches, _dialog_typed, lambda d: count(d, BatchIncident)),
 }  # fmt: skip
 PINS = {"1001": "1111", "2001": "8888", "3001": "9999"}
 

@@ -153,23 +153,9 @@ def _customer_history(desk: Desk, actors: dict[str, Actor]) -> Screen[None]:
     return CustomerHistoryScreen("13912345678")
 
 
-def _batches(desk: Desk, actors: dict[str, Actor]) -> Screen[None]:
-    from deskapp.screens.batches import BatchScreen
-
-    return BatchScreen()
-
-
-def _watch_list(desk: Desk, actors: dict[str, Actor]) -> Screen[None]:
-    from deskapp.screens.watch_list import WatchListScreen
-
-    return WatchListScreen()
-
-
 # Screens opened over a mode (not a mode of their own): how each is opened for the test.
 PUSHED: dict[str, Callable[[Desk, dict[str, Actor]], Screen[None]]] = {
-    "BatchScreen": _batches,
     "CustomerHistoryScreen": _customer_history,
-    "WatchListScreen": _watch_list,
     "DetailScreen": _detail,
     "HandoverScreen": _handover,
     "MajorReportScreen": _major_report,

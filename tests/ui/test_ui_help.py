@@ -7,7 +7,7 @@ import pytest
 from textual.binding import Binding
 from ui_helpers import WIDE, build_app, settle, sign_in
 
-from deskapp.screens.app import MODE_ROLES, SIGNED_IN_MODES, DeskApp
+from deskapp.screens.app import MODE_PERMISSIONS, SIGNED_IN_MODES, DeskApp
 from deskapp.screens.help import HelpScreen
 from deskapp.screens.textual_private import action_state
 from deskapp.services.desk import Desk
@@ -52,7 +52,7 @@ async def test_the_help_lists_every_key_of_the_screen(desk: Desk, key: str) -> N
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         mode = next(m for m, k in SWITCHES.items() if k == key)
-        if mode in MODE_ROLES:  # a mode of some roles only (员工管理: the hall manager's)
+        if mode in MODE_PERMISSIONS:  # a mode of some roles only (员工管理: the hall manager's)
             await sign_in(pilot, "3001", "9999")
         else:
             await sign_in(pilot, "2001", "8888")

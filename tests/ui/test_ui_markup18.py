@@ -24,12 +24,10 @@ from ui_helpers import WIDE, build_app, screen_text, settle, sign_in
 import deskapp.screens
 from deskapp.domain.timefmt import format_local
 from deskapp.screens.app import SIGNED_IN_MODES, DeskApp
-from deskapp.screens.batches import BatchScreen
 from deskapp.screens.customer import CustomerHistoryScreen
 from deskapp.screens.detail import DetailScreen
 from deskapp.screens.handover import HandoverScreen
 from deskapp.screens.major_report import MajorReportScreen
-from deskapp.screens.watch_list import WatchListScreen
 from deskapp.services import followup, opinion_book, shifts
 from deskapp.services.batches import BatchForm, link_to_batch, open_batch
 from deskapp.services.cases import mark_case
@@ -46,8 +44,7 @@ PHONE = "13812345678"
 
 # Screens opened by their own class here (a ticket's, a shift's); the modes come from
 # SIGNED_IN_MODES. Those not opened say why.
-PUSHED = {DetailScreen, CustomerHistoryScreen, BatchScreen, WatchListScreen, HandoverScreen,
-          MajorReportScreen}  # fmt: skip
+PUSHED = {DetailScreen, CustomerHistoryScreen, HandoverScreen, MajorReportScreen}
 NOT_OPENED = {
     "SignInScreen": "shows no stored text but the demo logins' names (staff, F12's table)",
     "HelpScreen": "the keys' descriptions only (the catalogue's words)",
@@ -152,9 +149,8 @@ async def test_markup_typed_anywhere_shows_as_typed_on_every_screen(
             assert app.is_running, mode
         await app.switch_mode("queue")
         await settle(pilot)
-        for screen in (DetailScreen(ticket_id), CustomerHistoryScreen(PHONE), BatchScreen(),
-                       WatchListScreen(), HandoverScreen(shift_id),
-                       MajorReportScreen(ticket_id)):  # fmt: skip
+        for screen in (DetailScreen(ticket_id), CustomerHistoryScreen(PHONE),
+                       HandoverScreen(shift_id), MajorReportScreen(ticket_id)):  # fmt: skip
             await app.push_screen(screen)
             await _shows(pilot, app, type(screen).__name__)
             app.pop_screen()
