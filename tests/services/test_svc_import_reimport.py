@@ -131,6 +131,8 @@ def test_a_ctrl_c_right_after_a_chunk_s_commit_stops_with_that_chunk_counted(
             signal.raise_signal(signal.SIGINT)
 
     before = store_rows(desk)[0]
+    # Ctrl+C as Python has it in a command (a test worker of pytest-xdist ignores SIGINT).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     event.listen(Session, "after_commit", interrupt)
     try:
         with pytest.raises(KeyboardInterrupt):
@@ -139,5 +141,6 @@ def test_a_ctrl_c_right_after_a_chunk_s_commit_stops_with_that_chunk_counted(
                         if phase == "write" else None)  # fmt: skip
     finally:
         event.remove(Session, "after_commit", interrupt)
+        signal.signal(signal.SIGINT, previous)
     stored = store_rows(desk)[0] - before
     assert stored >= 1 and counted[-1] == stored, (counted, stored)
