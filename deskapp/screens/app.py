@@ -605,6 +605,8 @@ class DeskApp(LastResort, App[None]):
         screen is shown; signing in then only switches to it (issue 22). It is built blank
         with nobody signed in, so nothing of a previous handler is in it; the handler who
         signs in gets their own status line, rules and draft (IntakeScreen.begin)."""
+        if not self.is_running:  # closing: no new mode while the stacks are closed
+            return
         if self.actor is None and isinstance(self.screen, SignInScreen):
             from deskapp.screens.palette import translate_select_overlay
 

@@ -823,7 +823,7 @@ class ThreeTerminals(RuleBasedStateMachine):
 
 
 ThreeTerminals.TestCase.settings = settings(
-    max_examples=25,
+    max_examples=15,
     stateful_step_count=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
@@ -837,7 +837,7 @@ class ThreeTerminalsPostgres(ThreeTerminals):
 
 
 ThreeTerminalsPostgres.TestCase.settings = settings(
-    max_examples=5,
+    max_examples=4,
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

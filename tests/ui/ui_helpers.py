@@ -42,7 +42,11 @@ async def settle(pilot: Pilot, delay: float | None = None) -> None:
     """Let workers finish and the screen catch up: call before any assertion or snapshot."""
     app = pilot.app
     await pilot.pause(delay)
-    for _ in range(3):  # a worker's callback may start another worker (save -> reset -> ...)
+    for turn in range(3):  # a worker's callback may start another worker (save -> reset -> ...)
+        if turn == 0:
+            # Ctrl+S in a dialog runs from the focused field's queue, after the keys typed
+            # before it: its worker starts a turn later than the key.
+            await pilot.pause()
         if not any(w.state in _UNFINISHED for w in app.workers):
             break  # (nothing to wait for: a pause more would only cost time)
         # A failed worker has been reported by the desk's boundary (deskapp/screens/boundary.py): an
