@@ -24,10 +24,10 @@ from textual.pilot import Pilot  # noqa: E402
 from deskapp.clock import FrozenClock  # noqa: E402
 from deskapp.config import DeskSettings  # noqa: E402
 from deskapp.domain.enums import Role  # noqa: E402
+from deskapp.screens.app import make_app  # noqa: E402
 from deskapp.services.desk import Desk  # noqa: E402
 from deskapp.services.staff import seed_staff  # noqa: E402
 from deskapp.services.terminal import init_terminal  # noqa: E402
-from deskapp.screens.app import make_app  # noqa: E402
 
 SIZE = (100, 30)
 OUT = ROOT / "docs" / "intake.svg"

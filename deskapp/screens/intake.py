@@ -389,6 +389,10 @@ class IntakeScreen(ModeScreen):
         self._pending_batch = ""  # a draft's batch, its list still coming
         self._holder = uuid.uuid4().hex[:12]  # this form's claim on a hand-off it takes
         self._failures_told: set[str] = set()  # failures to save said as notices
+        # What the last save was refused for that only the write can know (an approver's PIN,
+        # a batch closed meanwhile): shown at its field until that field is changed, not
+        # wiped by the next key's check of the rest.
+        self._refused: list[FieldError] = []
 
     @property
     def desk(self) -> Desk:
@@ -625,11 +629,15 @@ class IntakeScreen(ModeScreen):
             return
         name = (control.id or "").replace("refund-", "refund_")
         if name:
-            self.touched.add("cause_code" if name in ("cause", "cause-query") else name)
+            changed = {"cause_code" if name in ("cause", "cause-query") else name}
             if name.startswith("refund_"):
-                self.touched.add(name.replace("should_have_charged", "should"))
+                changed.add(name.replace("should_have_charged", "should"))
             if name.startswith("refund_approver"):
-                self.touched.add("refund_approver")
+                changed.add("refund_approver")
+            self.touched |= changed
+            if name == "repeat_of":  # another choice: the reason's refusal may not hold
+                changed.add("repeat_unlink_reason")
+            self._refused = [e for e in self._refused if e.field not in changed]
         if name in ("channel", "claimed_to"):
             self._suggest_severity()
         if name == "claimed_to" and self._claimed() is not None:
@@ -740,12 +748,14 @@ class IntakeScreen(ModeScreen):
             return []
         form = self.read_form()
         try:
-            check_intake(self.desk, self.actor, form)
+            # The rule's repeat unlinked: its reason is asked for here, with the other fields.
+            check_intake(self.desk, self.actor, form, repeat_found=bool(self._repeat_rule))
             errors: list[FieldError] = []
         except RuleViolation as violation:
             errors = violation.errors
-        self.show_errors(errors)
-        return errors
+        checked = {e.field for e in errors}
+        self.show_errors(errors + [e for e in self._refused if e.field not in checked])
+        return errors  # (a refusal only the write knows is tried again by the next Save)
 
     def show_errors(self, errors: list[FieldError]) -> None:
         by_field: dict[str, str] = {}
@@ -1237,6 +1247,7 @@ class IntakeScreen(ModeScreen):
     def _save_refused(self, violation: RuleViolation) -> None:
         self.saving = False
         self.query_one("#save", Button).disabled = False
+        self._refused = list(violation.errors)
         self.show_errors(violation.errors)
         self._focus_first_error()
         self._schedule_draft()  # still unsaved: keep the draft
@@ -1259,6 +1270,7 @@ class IntakeScreen(ModeScreen):
         self.drafts.stop()
         self._hand_off = None
         self.touched.clear()
+        self._refused = []
         self.show_all_errors = False
         self._show_repeat("")
         self.query_one("#watch-notice", Static).display = False

@@ -36,7 +36,9 @@ Why each is used, in one line:
   not at the screen's next update tick (`draw_now`, deskapp/screens/app.py).
 - `App._batch_count`, `Screen._compositor_refresh`: the sign-in screen renders no frame that
   Textual's start-up batch would drop (`NoFrameInBatch`, deskapp/screens/signin.py); the
-  tests count renders through `textual._compositor.Compositor`."""
+  tests count renders through `textual._compositor.Compositor`.
+- `Screen._callbacks`: for tests, whether a screen still has work put off until after a
+  refresh (`after_refresh_pending`): a settled screen has none."""
 
 from __future__ import annotations
 
@@ -82,6 +84,7 @@ __all__ = [
     "SelectOverlay",
     "XTermParser",
     "action_state",
+    "after_refresh_pending",
     "batch_open",
     "close_messages_now",
     "css_parsed_for",
@@ -110,6 +113,7 @@ __all__ = [
 # What this module reaches, checked by the test: (class, attribute) and private modules.
 PRIVATE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
     (Screen, "_css_update_count"),
+    (Screen, "_callbacks"),
     (App, "_css_update_count"),
     (Stylesheet, "_variables"),
     (Footer, "_bindings_ready"),
@@ -227,6 +231,11 @@ def withdraw_notifications(app: App[Any], messages: set[str]) -> None:
     for notification in list(app._notifications):
         if notification.message in messages:
             app._unnotify(notification)
+
+
+def after_refresh_pending(screen: Screen[Any]) -> bool:
+    """Whether `screen` holds callbacks put off until after its next refresh."""
+    return bool(screen._callbacks)
 
 
 def pilot_idle_check_every(seconds: float) -> None:

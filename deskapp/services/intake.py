@@ -161,8 +161,12 @@ def below_severity_floor(
     return below(severity, severity_suggestion(desk, channel, claimed))
 
 
-def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
-    """Every rule of intake that does not need a write; raises RuleViolation with all errors."""
+def check_intake(
+    desk: Desk, actor: Actor, form: IntakeForm, *, repeat_found: bool = False
+) -> CheckedIntake:
+    """Every rule of intake that does not need a write; raises RuleViolation with all errors.
+    `repeat_found`: the form's own look-up found a complaint the rule would link (the save
+    looks again in `_repeat_link`), so unlinking it needs its reason now."""
     settings = desk.refdata.settings
     limits = settings.intake.text_limits
     now = desk.clock.now()
@@ -285,9 +289,10 @@ def check_intake(desk: Desk, actor: Actor, form: IntakeForm) -> CheckedIntake:
                 add(check_promised_at(promised_reply_at, now, settings.intake.max_promise_ahead))
 
     refund = check_refund(desk, form.refund, errors) if form.refund else None
-    if not form.link_repeat and not form.repeat_of_id and form.repeat_unlink_reason.strip():
+    unlinked = not form.link_repeat and not form.repeat_of_id
+    if unlinked and (repeat_found or form.repeat_unlink_reason.strip()):
         # Required only when the rule would link something (`_repeat_link`); checked here
-        # when typed, with the other fields.
+        # when found or typed, with the other fields.
         add(check_unlink_reason(form.repeat_unlink_reason))
 
     if errors:

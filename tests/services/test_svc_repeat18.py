@@ -18,7 +18,7 @@ from deskapp.clock import FrozenClock
 from deskapp.domain.errors import RuleViolation
 from deskapp.services.customer import repeat_links
 from deskapp.services.desk import Actor, Desk
-from deskapp.services.intake import take_complaint
+from deskapp.services.intake import check_intake, take_complaint
 from deskapp.services.repeats import repeat_choices, set_repeat, unlink_repeat
 from deskapp.store.models import ChangeLog, Complaint, ComplaintEvent
 
@@ -134,3 +134,20 @@ def test_the_link_is_undone_only_with_a_reason_and_recorded(
     with pytest.raises(RuleViolation) as nothing:
         unlink_repeat(desk, handler, again, "再解除一次")
     assert nothing.value.errors[0].key == "error.repeat.not_linked" and _log(desk) == before
+
+
+def test_unlinking_a_repeat_the_form_found_needs_its_reason_before_the_save(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """The form's own look-up found a repeat the rule would link and the handler unlinked
+    it: the check of the form asks for the reason with the other fields (shown at the field
+    as Save is pressed, not after the write's refusal); nothing found, nothing asked."""
+    form = valid_form(desk, cause_code=BILLING, link_repeat=False)
+    check_intake(desk, actors["1001"], form)  # nothing found: no reason needed
+    with pytest.raises(RuleViolation) as refused:
+        check_intake(desk, actors["1001"], form, repeat_found=True)
+    assert [(e.field, e.key) for e in refused.value.errors] == [
+        ("repeat_unlink_reason", "error.repeat.reason_required")
+    ]
+    linked = valid_form(desk, cause_code=BILLING)  # the rule's link kept: nothing asked
+    check_intake(desk, actors["1001"], linked, repeat_found=True)

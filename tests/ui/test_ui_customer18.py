@@ -129,7 +129,7 @@ async def test_the_repeat_is_confirmed_or_unlinked_with_a_reason(
         await focus_by_tab(pilot, "promised_reply_at")
         await type_text(pilot, "16:00")
         await pilot.press("ctrl+s")
-        await settle(pilot, 0.2)  # (failed twice in full runs under load with no delay)
+        await settle(pilot)
         assert t("error.repeat.reason_required") in error_of(app, "repeat_unlink_reason")
         await focus_by_tab(pilot, "repeat_unlink_reason")
         await type_text(pilot, "上次是家里,这次是公司")

@@ -351,6 +351,39 @@ async def test_over_compensation_needs_a_managers_approval(
     assert Decimal(refund.charged_fen) / 100 == Decimal("30")
 
 
+async def test_a_refusal_only_the_save_knows_stays_until_its_field_is_changed(
+    app: DeskApp, desk: Desk
+) -> None:
+    """A wrong approver PIN is known only when the save checks it: its words stay at the
+    approver's field while the handler types elsewhere (the check of every key used to wipe
+    them), and go once the PIN is typed again."""
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await type_complaint(pilot, content="多扣费", demand="退还", cause="myf")
+        await fill_refund(pilot, "30", "20", "50")
+        await focus_by_tab(pilot, "refund-verified")
+        await pilot.press("space")
+        await focus_by_tab(pilot, "refund-approver_work_no")
+        await type_text(pilot, "2001")
+        await pilot.press("tab")
+        await type_text(pilot, "0000")  # not her PIN
+        await pilot.press("tab")
+        await type_text(pilot, "多次往返")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        refused = str(app.screen.query_one("#error-refund_approver").render())
+        assert refused and "不允许过度赔付" not in refused
+        await focus_by_tab(pilot, "refund-approval_reason")
+        await type_text(pilot, "两次")  # the reason, typed on: the refusal still stands
+        await settle(pilot)
+        assert_error_next_to(app, "refund_approver", "refund-approver_work_no", refused)
+        await focus_by_tab(pilot, "refund-approver_pin")
+        await pilot.press("backspace")
+        await settle(pilot)
+        assert refused not in error_of(app, "refund_approver")
+        assert nothing_written(desk)
+
+
 async def test_second_ctrl_s_makes_no_second_ticket(app: DeskApp, desk: Desk) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot)

@@ -47,7 +47,7 @@ def approvals(desk: Desk) -> list[str]:
 
 async def submit(pilot: Pilot) -> None:
     await pilot.press("ctrl+s")
-    await settle(pilot, 0.2)  # (the 80×24 snapshot flaked in full runs under load)
+    await settle(pilot)
 
 
 async def fill_refund(pilot: Pilot, amount: str = "") -> None:

@@ -3,6 +3,7 @@ store holds. (A plain module, so test modules import it; fixtures live in confte
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import re
@@ -17,6 +18,7 @@ from textual.widget import Widget
 from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
 
 from deskapp.screens.app import DeskApp, make_app
+from deskapp.screens.textual_private import after_refresh_pending
 from deskapp.services.desk import Desk
 from deskapp.store.models import Complaint, Draft
 
@@ -55,7 +57,31 @@ async def settle(pilot: Pilot, delay: float | None = None) -> None:
         with contextlib.suppress(WorkerFailed, WorkerCancelled):
             await app.workers.wait_for_complete()
         await pilot.pause()
+    await _refreshed(pilot)
     await pilot.wait_for_scheduled_animations()
+
+
+async def _refreshed(pilot: Pilot, most: int = 20) -> None:
+    """Wait until the screen has run what it put off until after a refresh
+    (`call_after_refresh`), and a dialog has scrolled a refused field into view once its
+    error line is laid out (`ActionDialog.arranging`). The screen runs those callbacks in order, so
+    one queued behind them is a barrier. (The Pilot's own waits look for an idle process,
+    which a process starved of the CPU by other tests resembles.)"""
+    app = pilot.app
+    for _ in range(most):
+        if not app.is_running:
+            return
+        done = asyncio.Event()
+        if not app.screen.call_after_refresh(done.set):
+            return
+        # A screen closed meanwhile runs nothing more: its callbacks are moot then.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), timeout=5)
+        await pilot.pause()
+        if not app.is_running:
+            return
+        if not after_refresh_pending(app.screen) and not getattr(app.screen, "arranging", False):
+            return
 
 
 def _key_of(char: str) -> events.Key:

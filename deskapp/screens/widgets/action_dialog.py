@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.geometry import Spacing
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, TextArea
 from textual.worker import Worker
@@ -98,6 +98,8 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
         self._submit = submit
         self._busy = False
         self._opened_with: dict[str, Any] = {}  # the values as opened (Esc asks if changed)
+        # A refused field waiting for its error line's layout to be scrolled into view.
+        self._to_view: Widget | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -152,6 +154,7 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
         # Opened at its top: the title and what the PIN confirms are read first.
         self.call_after_refresh(self._to_top)
         self._opened_with = self.values()
+        self.screen_layout_refresh_signal.subscribe(self, self._laid_out)
 
     def _to_top(self) -> None:
         for box in self.query(VerticalScroll):
@@ -174,10 +177,28 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
         self.set_focus(widget)  # at once, as app.focus_next did (widget.focus() waits a turn)
         self.call_after_refresh(self._into_view, widget)
 
+    @property
+    def arranging(self) -> bool:
+        """A refused field is waiting for its error line's layout to be scrolled into view
+        (read by the tests' `settle` before a snapshot)."""
+        return self._to_view is not None
+
     def _into_view_laid_out(self, widget: Widget) -> None:
-        """Once the error lines just shown are laid out (the refresh after the next: at
-        the next one the field still has its old height)."""
-        self.call_after_refresh(self.call_after_refresh, self._into_view, widget)
+        """`widget` scrolled into view once its error lines just shown are laid out. Each
+        line asks for its layout from its own queue, some refreshes later (more or fewer as
+        the CPU is shared): scrolled before, the last line stays under the buttons."""
+        self._to_view = widget
+        self._laid_out(self)
+
+    def _laid_out(self, _screen: Screen[Any]) -> None:
+        widget = self._to_view
+        if widget is None:
+            return
+        lines = [widget, *widget.query(".field-error.-shown")]
+        if any(line.display and not line.size.height for line in lines):
+            return  # the next layout, which the line has asked for, calls again
+        self._to_view = None
+        self.call_after_refresh(self._into_view, widget)
 
     def _into_view(self, widget: Widget) -> None:
         """`widget`'s part of the body (its field with the field's error line) scrolled into
