@@ -6,6 +6,9 @@ and refuses ordinary text, on a fixed corpus (the attack on case18g wrote it):
   of nine sentences a manager writes about a case, with no title, label or relation word next
   to the name and nothing of the ticket known: 486 sentences. A sentence with no finding is a
   miss.
+- titled: the 20 most common surnames with each of six ways a customer or a staff member is
+  called besides 先生/女士 (阿姨, 大爷, 大姐, 师傅, 经理, 主任), each in three sentences: 360
+  sentences, nothing of the ticket known.
 - ordinary: bench/data/case_ordinary_lessons.txt, 120 lessons with no personal data (service
   language, places, devices, times, amounts, posts). A sentence with a finding is a false
   refusal, listed.
@@ -47,6 +50,7 @@ TEMPLATES = (
     "这次投诉中{X}要求退还多扣的话费",
     "装维人员上门时{X}不在家",
 )
+TITLES = ("阿姨", "大爷", "大姐", "师傅", "经理", "主任")
 ORDINARY = Path(__file__).parent / "data" / "case_ordinary_lessons.txt"
 
 
@@ -82,6 +86,19 @@ def main() -> None:
     for kind, (total, miss) in kinds.items():
         print(f"  {kind}: {miss} of {total} ({100 * miss / total:.1f}%)")
     print("  missed names:", " ".join(dict.fromkeys(name for name, _ in missed)))
+    titled = [
+        (title, template.format(X=surname + title))
+        for title in TITLES
+        for i, surname in enumerate(SURNAMES[:20])
+        for template in (TEMPLATES[i % 9], TEMPLATES[(i + 3) % 9], TEMPLATES[(i + 6) % 9])
+    ]
+    through = [(title, text) for title, text in titled if not find_personal_data(text)]
+    print(f"titled: {len(through)} of {len(titled)} sentences with no finding "
+          f"({100 * len(through) / len(titled):.1f}%)")  # fmt: skip
+    for title in TITLES:
+        missed_here = [text for t, text in through if t == title]
+        print(f"  {title}: {len(missed_here)} of {len(titled) // len(TITLES)}"
+              + (f"  ({'; '.join(missed_here[:3])})" if missed_here else ""))  # fmt: skip
     lessons = [line.strip() for line in ORDINARY.read_text(encoding="utf-8").splitlines()]
     lessons = [line for line in lessons if line]
     refused = [(text, [f.found for f in find_personal_data(text)]) for text in lessons]

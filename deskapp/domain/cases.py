@@ -499,6 +499,15 @@ _PERSON_ACTS = re.compile(
 )
 # 王女士, 李先生: a common surname with a title (not 这位先生, 某女士, 装维老师).
 _SURNAME_TITLED = re.compile(rf"(?<![这那位个名的该])[{_SURNAMES}]\s*(?:{_HONORIFIC})")
+# 王阿姨, 刘师傅, 赵经理: a common surname with how people are called besides 先生/女士, where
+# it ends no word (not 保洁阿姨, 出租车师傅, 值班经理) and is no preposition that
+# stands before a post as often (向经理反映, 于主任处, 对大爷解释: left out, 于 and 向 with them).
+_CALLED_BY = "阿姨|大爷|大妈|大姐|大哥|大叔|大婶|叔叔|婶婶|奶奶|爷爷|伯伯|师傅|经理|主任|老板"
+_PREPOSITIONS = "向于对给跟和与找问请叫让把被从到在为由同将替帮"
+_SURNAME_ADDRESSED = re.compile(
+    rf"(?<![这那位个名的该老男女此某其各本两员])"
+    rf"((?![{_PREPOSITIONS}])[{_SURNAMES}])\s*(?:{_CALLED_BY})"
+)
 # A date of birth: 出生于1985年3月2日, 生日是3月2号, 出生日期:1985-03-02, 生于一九八五年.
 _DAY_DIGIT = rf"(?:{_DIGIT}|十)"
 _BIRTH = re.compile(
@@ -725,6 +734,10 @@ def find_personal_data(
     for match in _ANY_TITLED.finditer(norm):
         if titled := _titled_surname(norm, match):
             spans.append((*titled, "name"))
+    for match in _SURNAME_ADDRESSED.finditer(norm):
+        at = match.start(1)  # (时张阿姨, 中何师傅: jieba joins the surname to what is before)
+        if starts_word(norm, at) or not (at and in_dictionary(norm[at - 1 : at + 1])):
+            spans.append((at, match.end(), "name"))
     # (对方先生: 方 ends a word there, it is no surname; 王先生 as jieba reads it is a name.)
     add(_SURNAME_TITLED, "name", keep=lambda m: starts_word(norm, m.start())
         or names_agree(norm, m.start(), m.start() + 1))  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -28,6 +29,7 @@ from deskapp.screens.widgets.plain import Static
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
+    from textual.timer import Timer
 
 
 def join_command(desk) -> str:
@@ -61,6 +63,8 @@ class SignInScreen(NoFrameInBatch, WorkBoundary, Screen[None]):
         Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
     _no_staff_said = False  # the work number's error says "no staff yet" (goes with them)
+    _waiting: Timer | None = None  # says the sign-in still waits for the store
+    _waiting_since = 0.0
     _initialised = True  # the store has its terminal identity (else the notice says `init`)
 
     def compose(self) -> ComposeResult:
@@ -80,6 +84,11 @@ class SignInScreen(NoFrameInBatch, WorkBoundary, Screen[None]):
             yield notice
             # A store that cannot be opened or written (busy, read-only, damaged), in words.
             yield Static("", id="signin-fault", classes="field-error")
+            # A sign-in that waits for a store another program holds (up to its busy timeout)
+            # says so after a second, not a still screen for ten.
+            waiting = Static("", id="signin-waiting")
+            waiting.display = False
+            yield waiting
             if desk_app(self).demo_logins:
                 yield Static(t("app.demo_hint"), id="demo-hint")
                 from deskapp.screens.widgets.plain_table import PlainTable  # (the demo's only)
@@ -177,7 +186,25 @@ class SignInScreen(NoFrameInBatch, WorkBoundary, Screen[None]):
 
         self.query_one("#submit", Button).disabled = True
         self._fault("")
+        self._waiting_since = time.monotonic()
+        self._waiting = self.set_interval(1.0, self._say_waiting)
         self.attempt(work_no, secret_pin(self.query_one("#pin", Input).value))
+
+    def _say_waiting(self) -> None:
+        """Still signing in after a second: the store is held (the sign-in is recorded, and
+        waits up to the store's busy timeout); said with the seconds left."""
+        from deskapp.services.desk import store_wait_seconds  # (loaded with the store)
+
+        left = store_wait_seconds() - (time.monotonic() - self._waiting_since)
+        line = self.query_one("#signin-waiting", Static)
+        line.update(t("signin.waiting", seconds=max(1, round(left))))
+        line.display = True
+
+    def _done_waiting(self) -> None:
+        if self._waiting is not None:
+            self._waiting.stop()
+            self._waiting = None
+        self.query_one("#signin-waiting", Static).display = False
 
     @desk_work(exclusive=True, group="signin")
     def attempt(self, work_no: str, pin: SecretStr) -> None:
@@ -194,6 +221,7 @@ class SignInScreen(NoFrameInBatch, WorkBoundary, Screen[None]):
             self._refused(fault.violation)
             return True
         # The store could not be opened or written: nothing typed is cleared; Enter retries.
+        self._done_waiting()
         self.query_one("#submit", Button).disabled = False
         self._show("work_no", None)  # an earlier attempt's words (attempts left) no longer hold
         self._show("pin", None)
@@ -209,6 +237,7 @@ class SignInScreen(NoFrameInBatch, WorkBoundary, Screen[None]):
         self.query_one(f"#field-{name}", Field).show_error(message)
 
     def _refused(self, violation: RuleViolation) -> None:
+        self._done_waiting()
         self.query_one("#submit", Button).disabled = False
         self._fault("")  # an earlier fault is over: this attempt reached the store
         self._show("work_no", None)
@@ -224,6 +253,7 @@ class SignInScreen(NoFrameInBatch, WorkBoundary, Screen[None]):
         pin.focus()
 
     def _accepted(self, actor: Actor) -> None:
+        self._done_waiting()
         self.query_one("#submit", Button).disabled = False
         for name in ("work_no", "pin"):
             self.query_one(f"#{name}", Input).value = ""

@@ -19,6 +19,7 @@ from sqlmodel import col
 from deskapp.clock import Clock, SystemClock
 from deskapp.domain.actor import Actor as Actor  # re-exported: services take an Actor
 from deskapp.domain.permissions import PermissionRefused
+from deskapp.store import engine as store_engine
 from deskapp.store import migrate
 from deskapp.store.changelog import ACTOR_KEY, CLOCK_KEY
 from deskapp.store.engine import WRITE, DataVersion, make_engine, make_session_factory
@@ -229,3 +230,9 @@ class Desk:
         # own (POSIX) locks held through others in this process.
         in_use.release(self._in_use)
         self._in_use = None
+
+
+def store_wait_seconds() -> float:
+    """How long a write waits for a store another program holds before it is refused as
+    busy (the store's busy timeout)."""
+    return store_engine.BUSY_TIMEOUT_MS / 1000

@@ -521,3 +521,27 @@ def test_a_name_of_the_attack_on_case18g_with_no_title_is_found(text: str) -> No
     jieba reads alone before a given name it tags as a word (郭 + 欣怡, 蒋 + 建国)."""
     found = find_personal_data(text)
     assert [f.kind for f in found] == ["name"], found
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["装维人员上门时张阿姨不在家", "这次投诉中何师傅要求退还多扣的话费", "罗大爷反映宽带经常断线",
+     "当天徐大姐在窗口等了两个小时", "后来陈经理对处理结果表示满意", "我们给孙主任回访了两次"],
+)  # fmt: skip
+def test_a_surname_called_by_a_title_other_than_mr_or_ms_is_found_with_nothing_known(
+    text: str,
+) -> None:
+    """The attack on case18g: 20 common surnames got through before 经理 (9 of 20), 阿姨 (8),
+    师傅 (6), nothing of the ticket known (bench/case_check_rates.py measures them now)."""
+    assert find_personal_data(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["向经理反映后当场处理", "对大爷解释了计费规则", "值班经理当场道歉", "出租车师傅送来了手机",
+     "保洁阿姨发现了遗落的钱包", "客户经理上门解释", "装维师傅两小时内到场", "班主任打电话来",
+     "邻居大爷陪同前来", "这位大姐情绪激动", "店老板投诉网速慢", "请经理过来一下",
+     "于是经理决定退费", "同时师傅检查了线路", "当时经理不在场", "后来阿姨表示满意"],
+)  # fmt: skip
+def test_a_post_or_a_word_before_a_title_is_no_name(text: str) -> None:
+    assert not find_personal_data(text), text

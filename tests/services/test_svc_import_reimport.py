@@ -106,6 +106,28 @@ def test_an_external_number_is_trimmed_and_compared_whatever_its_case(
     assert {(p.line, p.column) for p in both.problems} == {(3, "满意度")}
 
 
+def test_a_dry_run_says_of_stored_rows_what_the_import_would(
+    desk: Desk, handler: Actor, tmp_path: Path
+) -> None:
+    """A dry run after an import (or one stopped part way) counted the stored rows as new: it
+    now says what the import would, a row skipped or its differing column, and writes
+    nothing."""
+    [(_, ticket_no)] = import_file(desk, handler, csv(tmp_path, CELLS)).imported
+    before = store_rows(desk)
+    other = {**CELLS, "外部工单号": "HL-003"}
+    changed = {**CELLS, "外部工单号": "HL-002", "满意度": "不满意"}
+    dry = import_file(desk, handler, csv(tmp_path, CELLS, other, name="b.csv"), dry_run=True)
+    assert dry.skipped == [(2, f"已导入过({ticket_no}),跳过")] and dry.problems == []
+    real = import_file(desk, handler, csv(tmp_path, CELLS, other, name="b.csv"))
+    assert (real.skipped, len(real.imported)) == (dry.skipped, 1)
+    conflict = import_file(desk, handler, csv(tmp_path, changed, name="c.csv"), dry_run=True)
+    assert {(p.line, p.column) for p in conflict.problems} == {(2, "满意度")}
+    assert store_rows(desk) != before  # (the real import in between wrote HL-003)
+    after_real = store_rows(desk)
+    import_file(desk, handler, csv(tmp_path, changed, other, name="d.csv"), dry_run=True)
+    assert store_rows(desk) == after_real
+
+
 def test_a_ctrl_c_right_after_a_chunk_s_commit_stops_with_that_chunk_counted(
     desk: Desk, handler: Actor, tmp_path: Path
 ) -> None:

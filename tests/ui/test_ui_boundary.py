@@ -30,7 +30,16 @@ from faults import READ_ONLY, store_limited
 from followup_helpers import cursor_to, drop_dialog, take
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
-from ui_helpers import WIDE, all_complaints, build_app, settle, sign_in, type_complaint, type_text
+from ui_helpers import (
+    WIDE,
+    all_complaints,
+    build_app,
+    paste_text,
+    settle,
+    sign_in,
+    type_complaint,
+    type_text,
+)
 
 import deskapp.store.engine as engine_module
 from deskapp.domain.timefmt import local_day
@@ -560,6 +569,39 @@ async def test_sign_in_while_another_process_holds_the_write_lock(desk: Desk) ->
         await pilot.press("enter")
         await settle(pilot)
         assert app.actor is not None and app.actor.work_no == "1001"
+
+
+async def test_a_sign_in_waiting_for_a_held_store_says_so_and_goes_on_once_it_is_free(
+    desk: Desk,
+) -> None:
+    """The sign-in is recorded, so it waits for a store another program holds (up to the busy
+    timeout): after a second it says so with the seconds left, and signs in once the store
+    is free, the line gone (the attack on fix22e: ~10 s of a still screen)."""
+    saved = engine_module.BUSY_TIMEOUT_MS
+    engine_module.BUSY_TIMEOUT_MS = 4000
+    desk.engine.dispose()
+    holder = sqlite3.connect(str(desk.engine.url.database), timeout=0, isolation_level=None)
+    try:
+        app = build_app(desk)
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            holder.execute("BEGIN IMMEDIATE")
+            await type_text(pilot, "1001")
+            await pilot.press("enter")
+            await type_text(pilot, "1111")
+            await pilot.press("enter")
+            await pilot.pause(1.5)
+            line = app.screen.query_one("#signin-waiting", Static)
+            assert line.display and "秒" in str(line.render()), str(line.render())
+            assert app.actor is None
+            holder.execute("ROLLBACK")
+            await settle(pilot)
+            assert app.actor is not None and app.actor.work_no == "1001"
+            assert not line.display
+    finally:
+        holder.close()
+        engine_module.BUSY_TIMEOUT_MS = saved
+        desk.engine.dispose()
 
 
 async def test_a_damaged_store_file_is_said_in_words_at_sign_in(tmp_path: Path) -> None:
@@ -1169,7 +1211,7 @@ async def _followup_under(
     box = dialog(app)
     _fill(box, values)
     box.query_one(f"#f-{typed}").focus()
-    await type_text(pilot, "已按客户要求处理")
+    await paste_text(pilot, "已按客户要求处理")
     before = _events(desk)
     with limit(desk):
         await pilot.press("ctrl+s")
@@ -1284,7 +1326,7 @@ async def test_every_followup_dialog_asks_before_esc_drops_what_was_typed(
             box = app.screen
             assert isinstance(box, ActionDialog), name
             box.query_one(f"#f-{typed}").focus()
-            await type_text(pilot, "已与客户沟通")
+            await paste_text(pilot, "已与客户沟通")
             before = _events(desk)
             await pilot.press("escape")
             await settle(pilot)

@@ -8,6 +8,8 @@ editing this file."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from textual.binding import Binding
 from textual.pilot import Pilot
@@ -72,17 +74,37 @@ async def test_ctrl_backslash_f11_f2_ctrl_backslash_shows_the_cases(desk: Desk) 
             assert _shows(app, mode), (key, app.current_mode, type(app.screen).__name__)
 
 
-@pytest.mark.parametrize("first", sorted(KEYS))
-async def test_each_key_shows_its_own_screen_after_every_other_key(desk: Desk, first: str) -> None:
-    """Every ordered pair of mode keys: A, B, F2, A shows A's screen each time (and B's
-    screen after B)."""
+def every_ordered_pair(nodes: list[str]) -> list[str]:
+    """A walk through `nodes` in which every ordered pair of two different ones follows each
+    other once (an Eulerian circuit of the complete directed graph, Hierholzer's algorithm):
+    n·(n−1) steps where pressing A, B, F2, A for each pair took 4·n²."""
+    left = {node: [other for other in reversed(nodes) if other != node] for node in nodes}
+    stack, walk = [nodes[0]], []
+    while stack:
+        if left[stack[-1]]:
+            stack.append(left[stack[-1]].pop())
+        else:
+            walk.append(stack.pop())
+    return walk[::-1]
+
+
+def test_the_walk_holds_every_ordered_pair_once() -> None:
+    walk = every_ordered_pair(sorted(KEYS))
+    pairs = list(itertools.pairwise(walk))
+    expected = {(a, b) for a in KEYS for b in KEYS if a != b}
+    assert len(pairs) == len(expected) and set(pairs) == expected
+
+
+async def test_each_key_shows_its_own_screen_after_every_other_key(desk: Desk) -> None:
+    """Every ordered pair of mode keys, each key pressed after every other: its own screen
+    each time (the attack's sequences through F2: the two tests above)."""
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
         await sign_in(pilot, *HALL_MANAGER)
-        for second in sorted(KEYS):
-            for mode in (first, second, "intake", first):
-                await _press(pilot, KEYS[mode])
-                assert _shows(app, mode), (first, second, mode, type(app.screen).__name__)
+        walk = every_ordered_pair(sorted(KEYS))
+        for before, mode in zip(["intake", *walk], walk, strict=False):
+            await _press(pilot, KEYS[mode])
+            assert _shows(app, mode), (before, mode, type(app.screen).__name__)
 
 
 async def test_what_was_typed_under_f10_and_f11_is_where_it_was_left(desk: Desk) -> None:

@@ -117,6 +117,13 @@ async def type_text(pilot: Pilot, text: str) -> None:
     await pilot.press(*[key_for(ch) for ch in text])
 
 
+async def paste_text(pilot: Pilot, text: str) -> None:
+    """Paste into the focused field as a terminal's bracketed paste: one event, where typing
+    the same text costs a wait for every key."""
+    pilot.app.post_message(events.Paste(text))
+    await settle(pilot)
+
+
 async def sign_in(pilot: Pilot, work_no: str = "1001", pin: str = "1111") -> None:
     """Sign in with keys: work number, Enter, PIN, Enter."""
     await settle(pilot)

@@ -20,7 +20,7 @@ from deskapp.services.importer.parsing import _Parser
 from deskapp.services.importer.rows import ImportResult, ParsedRow, RowProblem
 from deskapp.services.importer.spool import _Spool, load_row
 from deskapp.services.importer.worker import Checked, Worker
-from deskapp.services.importer.writing import AHEAD, RecordSpec, _write_rows
+from deskapp.services.importer.writing import AHEAD, RecordSpec, _write_rows, compare_with_store
 from deskapp.services.progress import Progress, no_progress
 from deskapp.store.engine import is_read_only
 from deskapp.store.failures import StoreUnavailable
@@ -114,7 +114,9 @@ def import_file(
             helper = stack.enter_context(Worker(spec, parser))
         good = stack.enter_context(_Spool(Path(str(desk.engine.url.database)).parent))
         _check(data, fields, parser, result, report, expected, good, helper)
-        if not dry_run:
+        if dry_run:
+            compare_with_store(desk, good.in_time_order(batch), result)
+        else:
             _write_rows(desk, actor, path, good.in_time_order(batch), good.causes, result,
                         report, len(good), orm=orm, worker=helper)  # fmt: skip
     result.skipped.sort()

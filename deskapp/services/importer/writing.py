@@ -336,6 +336,32 @@ def _interrupt_after() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
+def _said_stored(stored: dict[str, Any], row: ParsedRow, result: ImportResult) -> None:
+    """A row whose ticket is already stored: each column that differs reported (the same
+    external number, other content), or the row skipped as imported before."""
+    differs = _differences(stored, row)
+    ticket_no = stored["ticket_no"]
+    for column in differs:
+        result.problems.append(RowProblem(row.line, column, t(
+            "import.conflict", external=row.external_no, ticket=ticket_no)))  # fmt: skip
+    if not differs:
+        result.skipped.append((row.line, t("import.already", ticket=ticket_no)))
+
+
+def compare_with_store(desk: Desk, chunks: Iterator[list[tuple[ParsedRow, bytes]]],
+                       result: ImportResult) -> None:  # fmt: skip
+    """A dry run says of the rows already stored what the import would (a file imported
+    before, or an import stopped part way): skipped, or each column that differs; a chunk at
+    a time, nothing written."""
+    for chunk in chunks:
+        rows = [row for row, _ in chunk]
+        with desk.read() as session:
+            present = _as_imported(session, [r.id for r in rows])
+        for row in rows:
+            if (stored := present.get(row.id)) is not None:
+                _said_stored(stored, row, result)
+
+
 def _stored(desk: Desk, rows: list[ParsedRow]) -> set[str]:
     with desk.read() as session:
         found = sa.select(col(Complaint.id)).where(col(Complaint.id).in_([r.id for r in rows]))
@@ -364,15 +390,7 @@ def _write_chunk(session: Session, desk: Desk, records: Records, repeats: _Repea
     for row in chunk:
         stored = present.get(row.id)
         if stored is not None:
-            differs = _differences(stored, row)
-            ticket_no = stored["ticket_no"]
-            for column in differs:  # same external number, other content: reported
-                result.problems.append(RowProblem(row.line, column, t(
-                    "import.conflict", external=row.external_no,
-                    ticket=ticket_no)))  # fmt: skip
-            if not differs:
-                result.skipped.append((row.line, t("import.already",
-                                                   ticket=ticket_no)))  # fmt: skip
+            _said_stored(stored, row, result)
             continue
         repeat_of = repeats.earlier(row)
         if orm:
