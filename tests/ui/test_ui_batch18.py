@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static, TextArea
-from ui_helpers import NARROW, WIDE, build_app, error_of, settle, sign_in, type_text
+from ui_helpers import NARROW, WIDE, build_app, error_of, pick_in_list, settle, sign_in, type_text
 
 from deskapp.domain.timefmt import format_local
 from deskapp.screens.textual_private import notifications
@@ -61,7 +61,7 @@ async def _fill_close(app: Any, pilot: Pilot, outcome: str | None) -> None:
     if outcome is not None:
         app.screen.query_one("#f-outcome", TextArea).load_text(outcome)
     app.screen.query_one("#f-responsible_kind").focus()
-    await pilot.press("enter", "down", "enter")  # a department
+    await pick_in_list(pilot, "down")  # a department
     await pilot.press("tab", "enter", "down", "enter")  # the first department
     await pilot.press("ctrl+s")
 
@@ -447,7 +447,7 @@ def test_snapshot_close_dialog_party_list_at_80x24(
     async def listed(pilot: Pilot) -> None:
         await _close_dialog(pilot)
         pilot.app.screen.query_one("#f-responsible_kind").focus()
-        await pilot.press("enter", "down", "down", "down", "enter")  # 客户(无过错)
+        await pick_in_list(pilot, "down", "down", "down")  # 客户(无过错)
         await pilot.press("ctrl+s")  # refused elsewhere: the list's choice stays shown
         await settle(pilot)
         pilot.app.screen.query_one("#f-responsible_kind").focus()

@@ -20,6 +20,7 @@ from ui_helpers import (
     build_app,
     error_of,
     focus_by_tab,
+    pick_in_list,
     screen_text,
     settle,
     sign_in,
@@ -122,7 +123,7 @@ async def test_the_repeat_is_confirmed_or_unlinked_with_a_reason(
         assert not screen.query_one("#field-repeat_unlink_reason").display
         # The handler unlinks: the reason is asked for, and saving without one is refused.
         await focus_by_tab(pilot, "repeat_of")
-        await pilot.press("enter", "home", "enter")  # the first choice: 不关联
+        await pick_in_list(pilot, "home")  # the first choice: 不关联
         await settle(pilot)
         assert select.value is Select.NULL
         assert screen.query_one("#field-repeat_unlink_reason").display
@@ -375,7 +376,7 @@ async def test_f11_opens_and_closes_a_batch_and_the_detail_links_and_marks(
         await settle(pilot)
         assert "结案须界定责任方" in error_under(app, "responsible_kind")
         assert s_status(desk, ticket.id) == "open"
-        await pilot.press("enter", "down", "enter")  # the field said: focused; a department
+        await pick_in_list(pilot, "down")  # the field said: focused; a department
         await pilot.press("tab", "enter", "down", "enter")  # the first department
         await pilot.press("ctrl+s")
         await settle(pilot)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static, TextArea
-from ui_helpers import WIDE, build_app, focus_by_tab, settle, sign_in, type_text
+from ui_helpers import WIDE, build_app, focus_by_tab, pick_in_list, settle, sign_in, type_text
 
 from deskapp.screens.intake import IntakeScreen
 from deskapp.screens.textual_private import notifications
@@ -118,7 +118,7 @@ async def test_a_close_after_another_desk_closed_the_batch_says_so(desk: Desk, c
             await settle(pilot)
             app.screen.query_one("#f-outcome", TextArea).load_text("这里写的结果")
             app.screen.query_one("#f-responsible_kind").focus()
-            await pilot.press("enter", "down", "enter")  # a department
+            await pick_in_list(pilot, "down")  # a department
             await pilot.press("tab", "enter", "down", "enter")  # the first department
             close_batch(other, actors["2001"], batch.id, "另一终端写的结果",
                         ClosingFacts("department", "network"))  # fmt: skip
@@ -148,7 +148,7 @@ async def test_esc_asks_when_only_a_choice_was_changed(desk: Desk) -> None:
         await focus_by_tab(pilot, "channel")
         channel = screen.query_one("#channel", Select)
         first = channel.value
-        await pilot.press("enter", "down", "enter")
+        await pick_in_list(pilot, "down")
         await settle(pilot)
         assert channel.value != first
         await pilot.press("escape")

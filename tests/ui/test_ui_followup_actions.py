@@ -30,7 +30,7 @@ from followup_helpers import (
 )
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
-from ui_helpers import NARROW, WIDE, settle, type_text
+from ui_helpers import NARROW, WIDE, pick_in_list, settle, type_text
 
 from deskapp.clock import FrozenClock
 from deskapp.screens.app import DeskApp
@@ -63,7 +63,7 @@ async def test_severity_pause_and_reassign(desk: Desk, actors: dict[str, Actor])
 
         await pilot.press("v")  # raise the severity: no reason needed
         await settle(pilot)
-        await pilot.press("enter", "down", "down", "enter")  # (无) → 一般 → 严重
+        await pick_in_list(pilot, "down", "down")  # (无) → 一般 → 严重
         await submit(pilot)
         assert isinstance(app.screen, QueueScreen), "the dialog stayed open"
         assert complaint(desk, cid).severity == "serious"
@@ -84,7 +84,8 @@ async def test_severity_pause_and_reassign(desk: Desk, actors: dict[str, Actor])
 
         await pilot.press("a")  # reassign to 刘洋: the first responder stays 张敏
         await settle(pilot)
-        await pilot.press("enter", "down", "enter", "tab")  # the first colleague: 1002 刘洋
+        await pick_in_list(pilot, "down")
+        await pilot.press("tab")  # the first colleague: 1002 刘洋
         await type_text(pilot, "刘洋熟悉该小区,转交跟进")
         await submit(pilot)
         c = complaint(desk, cid)
@@ -116,7 +117,7 @@ async def test_close_then_an_unsatisfied_visit_reopens_the_ticket(
 
         await pilot.press("b")
         await settle(pilot)
-        await pilot.press("enter", "down", "down", "down", "enter")  # 不满意
+        await pick_in_list(pilot, "down", "down", "down")  # 不满意
         await pilot.press("tab", "tab", "tab")  # no score, no exception, to the note
         await type_text(pilot, "客户表示信号仍然不稳定")
         written = log_count(desk)
@@ -127,7 +128,7 @@ async def test_close_then_an_unsatisfied_visit_reopens_the_ticket(
         assert dialog(app).values()["note"] == "客户表示信号仍然不稳定"
         assert log_count(desk) == written and complaint(desk, cid).status == "closed"
         assert app.focused is not None and app.focused.id == "f-reopen_cause"  # on the error
-        await pilot.press("enter", "down", "enter")  # 超时处理
+        await pick_in_list(pilot, "down")  # 超时处理
         await submit(pilot)
         c = complaint(desk, cid)
         assert (c.status, c.reopen_count, c.closed_at) == ("open", 1, None)
@@ -230,7 +231,7 @@ async def test_refusals_in_words_under_their_field_nothing_written_nothing_lost(
 
         await pilot.press("v")  # lowering 严重 → 一般 without a reason
         await settle(pilot)
-        await pilot.press("enter", "down", "enter")
+        await pick_in_list(pilot, "down")
         await refused("reason", "降低级别须写明理由")
         assert dialog(app).values()["severity"] == "general"
         await drop_dialog(pilot)  # typed: Esc asks, Y drops it
@@ -251,7 +252,8 @@ async def test_refusals_in_words_under_their_field_nothing_written_nothing_lost(
         await cursor_to(pilot, internal)
         await pilot.press("a")  # reassigning a complaint about 刘洋 to 刘洋
         await settle(pilot)
-        await pilot.press("enter", "down", "enter", "tab")
+        await pick_in_list(pilot, "down")
+        await pilot.press("tab")
         await type_text(pilot, "请刘洋处理")
         await refused("to_staff", "当事人回避")
         assert dialog(app).values()["note"] == "请刘洋处理"

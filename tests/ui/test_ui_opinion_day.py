@@ -9,7 +9,16 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from textual.pilot import Pilot
-from ui_helpers import NARROW, WIDE, build_app, screen_text, settle, sign_in, type_text
+from ui_helpers import (
+    NARROW,
+    WIDE,
+    build_app,
+    pick_in_list,
+    screen_text,
+    settle,
+    sign_in,
+    type_text,
+)
 
 from deskapp.clock import FrozenClock
 from deskapp.screens.textual_private import notifications
@@ -102,7 +111,8 @@ async def test_closing_a_day_with_gaps_is_refused_then_accepted(desk: Desk, hand
         app.screen.query_one("#gaps").move_cursor(row=gap_rules.index("satisfaction"))
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press("enter", "end", "enter", "ctrl+s")  # the last option: 客户未表态
+        await pick_in_list(pilot, "end")  # the last option: 客户未表态
+        await pilot.press("ctrl+s")
         await settle(pilot)
         with desk.engine.begin() as conn:  # the hall acknowledged everything
             conn.execute(sa.update(ChangeLog).values(acked_at=desk.clock.now()))

@@ -23,7 +23,7 @@ from followup_helpers import (
     take,
 )
 from textual.pilot import Pilot
-from ui_helpers import NARROW, WIDE, build_app, settle, type_text
+from ui_helpers import NARROW, WIDE, build_app, pick_in_list, settle, type_text
 
 from deskapp.i18n import t
 from deskapp.screens.queue import QueueScreen
@@ -55,7 +55,7 @@ async def fill_refund(pilot: Pilot, amount: str = "") -> None:
     verified it; `amount` typed when given (empty: by the rule)."""
     await pilot.press("y")
     await settle(pilot)
-    await pilot.press("enter", "down", "enter")  # (无) → the first error type: 话单错误
+    await pick_in_list(pilot, "down")  # (无) → the first error type: 话单错误
     await pilot.press("tab")
     await type_text(pilot, "30")
     await pilot.press("tab")
@@ -95,7 +95,8 @@ async def test_a_refund_from_the_queue_paid_told_then_closed(
         # the refund is named as what it is: 话单错误 here, whatever its rule (not 双倍返还)
         labels = [str(w.render()) for w in app.screen.query("Field > Label")]
         assert "退费" in labels and not [x for x in labels if "双倍" in x], labels
-        await pilot.press("enter", "down", "enter", "tab", "tab")
+        await pick_in_list(pilot, "down")
+        await pilot.press("tab", "tab")
         await type_text(pilot, "CZ20261124001")
         await submit(pilot)
         (refund,) = refunds(desk)
@@ -103,7 +104,8 @@ async def test_a_refund_from_the_queue_paid_told_then_closed(
 
         await pilot.press("l")  # the customer told
         await settle(pilot)
-        await pilot.press("enter", "down", "enter", "tab")
+        await pick_in_list(pilot, "down")
+        await pilot.press("tab")
         await type_text(pilot, "已电话告知客户退费20元到账")
         await submit(pilot)
         (refund,) = refunds(desk)
@@ -184,7 +186,7 @@ async def test_a_return_visit_with_its_attempts_and_questions(
         await open_queue(pilot)
         await pilot.press("b")
         await settle(pilot)
-        await pilot.press("enter", "down", "enter")  # (无) → 满意
+        await pick_in_list(pilot, "down")  # (无) → 满意
         await pilot.press("tab", "tab", "tab")  # no score, no exception, to the note
         await type_text(pilot, "客户认可处理结果")
         await pilot.press("tab")

@@ -8,7 +8,16 @@ from datetime import timedelta
 
 import pytest
 from textual.pilot import Pilot
-from ui_helpers import NARROW, WIDE, build_app, screen_text, settle, sign_in, type_text
+from ui_helpers import (
+    NARROW,
+    WIDE,
+    build_app,
+    pick_in_list,
+    screen_text,
+    settle,
+    sign_in,
+    type_text,
+)
 
 from deskapp.clock import FrozenClock
 from deskapp.domain.timefmt import format_local
@@ -66,7 +75,7 @@ async def test_r_confirms_the_candidate_then_undoes_it_with_a_reason(
         # Undone: 不是重复投诉 (the first choice), and the reason.
         await pilot.press("r")
         await settle(pilot)
-        await pilot.press("enter", "up", "enter")
+        await pick_in_list(pilot, "up")
         await pilot.press("ctrl+s")  # no reason yet: refused at the field, nothing written
         await settle(pilot)
         assert isinstance(app.screen, ActionDialog)

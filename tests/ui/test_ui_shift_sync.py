@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from textual.pilot import Pilot
-from ui_helpers import NARROW, WIDE, build_app, settle, sign_in, type_text
+from ui_helpers import NARROW, WIDE, build_app, pick_in_list, settle, sign_in, type_text
 
 from deskapp.clock import FrozenClock
 from deskapp.services import followup, shifts
@@ -162,7 +162,7 @@ async def test_the_duty_manager_settles_a_concurrent_edit(desk: Desk, conflicted
         assert table.row_count == 1
         await pilot.press("ctrl+k")
         await settle(pilot)
-        await pilot.press("enter", "down", "enter")  # open the select, take side a, close
+        await pick_in_list(pilot, "down")  # open the select, take side a, close
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen.query_one("#conflicts").row_count == 0
@@ -201,7 +201,8 @@ async def test_a_handler_cannot_settle_a_conflict(desk: Desk, conflicted: str) -
         await settle(pilot)
         await pilot.press("ctrl+k")
         await settle(pilot)
-        await pilot.press("enter", "down", "enter", "ctrl+s")
+        await pick_in_list(pilot, "down")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         text = str(app.screen.query_one("#dialog-error").render())
         assert "值班经理" in text  # refused in words, and the dialog stays open

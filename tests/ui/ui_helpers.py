@@ -117,6 +117,24 @@ async def type_text(pilot: Pilot, text: str) -> None:
     await pilot.press(*[key_for(ch) for ch in text])
 
 
+async def pick_in_list(pilot: Pilot, *moves: str) -> None:
+    """In the focused Select: Enter opens its list, `moves` (down, up, home, end) move in it,
+    Enter takes the option. The moves wait until the list has the focus: it takes it a turn
+    after the Enter, and a key that comes before goes to the closed Select and is lost."""
+    from textual.widgets import Select
+
+    app = pilot.app
+    await pilot.press("enter")
+    for _ in range(200):
+        select = getattr(app.focused, "parent", None)
+        if isinstance(select, Select) and select.expanded:
+            break
+        await pilot.pause()
+    else:
+        raise AssertionError(f"no Select's list opened; focus is on {app.focused!r}")
+    await pilot.press(*moves, "enter")
+
+
 async def paste_text(pilot: Pilot, text: str) -> None:
     """Paste into the focused field as a terminal's bracketed paste: one event, where typing
     the same text costs a wait for every key."""
