@@ -54,6 +54,17 @@ class StrictModel(BaseModel):
 class HallSection(StrictModel):
     timezone: str = "Asia/Shanghai"
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        """Every time the desk shows or reads is in this zone: an unknown one is refused
+        when the desk opens, not at the first time shown."""
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError):  # (ZoneInfoNotFoundError is a KeyError)
+            raise ValueError(f"不认识的时区 {value!r}(应如 Asia/Shanghai)") from None
+        return value
+
 
 class TextLimits(StrictModel):
     customer_name: int = Field(40, gt=0)

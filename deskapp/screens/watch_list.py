@@ -89,6 +89,11 @@ class WatchListScreen(ModeScreen):
         have changed the list meanwhile (it was read afresh each time F10 made it)."""
         self.load()
 
+    def synchronized(self) -> None:
+        """Another desk on this store (or a sync) listed, changed or retired an entry while
+        F10 is on screen: read again, the cursor on its entry (DeskApp._brought_changes)."""
+        self.load()
+
     @desk_work(exclusive=True, group="watch")
     def load(self) -> None:
         actor = signed_in_actor(self)

@@ -154,3 +154,34 @@ def test_a_store_another_program_holds_is_said_before_any_pin_is_asked(
     assert "PIN" not in result.output + result.stderr
     assert "占用" in result.stderr
     assert staff_rows(db) == before
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("add", "--work-no", "1009", "--name", "王五", "--as", "3001"),
+     ("role", "--work-no", "1002", "--role", "duty_manager", "--as", "3001")],
+)  # fmt: skip
+def test_a_read_only_store_is_said_before_any_pin_is_asked(
+    db: str, command: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same as a held store, for a store that cannot be written at all (`PRAGMA
+    query_only` on every connection the command opens): said, with no PIN asked."""
+    from click.testing import CliRunner
+
+    import deskapp.store.engine as engine
+    from deskapp.cli import main
+    from deskapp.cli_faults import ExitCode
+
+    before = staff_rows(db)
+    original = engine._on_connect
+
+    def read_only(dbapi_connection: sqlite3.Connection, record: object) -> None:
+        original(dbapi_connection, record)
+        dbapi_connection.execute("PRAGMA query_only = ON")
+
+    monkeypatch.setattr(engine, "_on_connect", read_only)
+    result = CliRunner().invoke(main, ["--db", db, "staff", *command], input="5555\n5555\n9999\n")
+    assert result.exit_code == ExitCode.STORE_READONLY, result.output + result.stderr
+    assert "PIN" not in result.output + result.stderr
+    assert "只读" in result.stderr, result.stderr
+    assert staff_rows(db) == before

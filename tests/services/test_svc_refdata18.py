@@ -129,3 +129,16 @@ def test_every_file_the_desk_reads_is_checked_when_it_opens(
     assert raised.value.name == name and fault.kind == "data"
     assert fault.message.startswith(t("fault.bad_data", name=name, detail="\0").partition("\0")[0])
     assert words in fault.message, fault.message
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shangai", "", "../etc/passwd", "UTC+8"])
+def test_an_unknown_time_zone_in_hall_toml_is_refused_when_the_desk_opens(
+    tmp_path: Path, zone: str
+) -> None:
+    shipped = (SHIPPED / "hall.toml").read_text(encoding="utf-8")
+    data = _data(tmp_path, "hall.toml", shipped.replace('"Asia/Shanghai"', f'"{zone}"', 1))
+    with pytest.raises(ReferenceDataError) as raised:
+        Desk.open(tmp_path / "desk.db", data_dir=data)
+    message = describe(raised.value).message
+    assert "不认识的时区" in message and "hall.timezone" in message, message
+    assert not (tmp_path / "desk.db").exists()  # nothing made by a refused open

@@ -5,6 +5,8 @@ at 100×30 and 80×24."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from textual.pilot import Pilot
@@ -59,6 +61,38 @@ async def test_f10_hides_the_entry_from_the_accused_manager(
             assert table.row_count == rows, work_no
             if work_no == "2001":
                 assert table.get_row_at(0)[1] == "13900002222"
+
+
+async def test_f10_follows_an_entry_another_desk_lists_on_the_same_store(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """F10 on screen, another desk on the same store lists a customer: the list shows it
+    without a key pressed (the store watch, DeskApp._watch_store), the cursor where it was
+    (the attack on 18: the list was read again only when shown again)."""
+    save_watch_entry(desk, actors["3001"], WatchForm(
+        customer="13900002222", kind="sensitive", advice="请值班经理接待",
+        review_on="2026-12-31"))  # fmt: skip
+    other = Desk.open(Path(desk.path), clock=desk.clock)
+    app = build_app(desk)
+    try:
+        async with app.run_test(size=WIDE) as pilot:
+            await sign_in(pilot, "3001", "9999")
+            await pilot.press("f10")
+            await settle(pilot)
+            table = app.screen.query_one("#watch-table", DataTable)
+            assert table.row_count == 1
+            save_watch_entry(other, actors["3001"], WatchForm(
+                customer="13812345678", kind="difficult", advice="先听完再解释",
+                review_on="2026-12-31"))  # fmt: skip
+            for _ in range(50):  # the store is looked at every second
+                if table.row_count == 2:
+                    break
+                await pilot.pause(0.1)
+            await settle(pilot)
+            assert table.row_count == 2
+            assert isinstance(app.screen, WatchListScreen)
+    finally:
+        other.close()
 
 
 # ------------------------------------------------------------- F10's add dialog

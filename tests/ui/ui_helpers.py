@@ -64,12 +64,17 @@ async def settle(pilot: Pilot, delay: float | None = None) -> None:
 async def _refreshed(pilot: Pilot, most: int = 20) -> None:
     """Wait until the screen has run what it put off until after a refresh
     (`call_after_refresh`), and a dialog has scrolled a refused field into view once its
-    error line is laid out (`ActionDialog.arranging`). The screen runs those callbacks in order, so
-    one queued behind them is a barrier. (The Pilot's own waits look for an idle process,
+    error line is laid out (`ActionDialog.arranging`). The screen runs those callbacks in
+    order, so one queued behind them is a barrier. (The Pilot's own waits look for an idle process,
     which a process starved of the CPU by other tests resembles.)"""
     app = pilot.app
+
+    def pending() -> bool:
+        screen = app.screen
+        return after_refresh_pending(screen) or bool(getattr(screen, "arranging", False))
+
     for _ in range(most):
-        if not app.is_running:
+        if not app.is_running or not pending():  # (most settles: nothing put off)
             return
         done = asyncio.Event()
         if not app.screen.call_after_refresh(done.set):
@@ -78,10 +83,6 @@ async def _refreshed(pilot: Pilot, most: int = 20) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done.wait(), timeout=5)
         await pilot.pause()
-        if not app.is_running:
-            return
-        if not after_refresh_pending(app.screen) and not getattr(app.screen, "arranging", False):
-            return
 
 
 def _key_of(char: str) -> events.Key:
