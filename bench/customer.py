@@ -82,6 +82,9 @@ def run(queries: int = 200, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
             for complaint in session.scalars(sa.select(Complaint).where(Complaint.id.in_(mine))):
                 complaint.contact_phone, complaint.phone_last4 = PHONE, PHONE[-4:]
                 complaint.service_number = PHONE
+                # Not about the handler who reads: the watch entry would be hidden (当事人回避).
+                if complaint.accused_staff_id == handler.id:
+                    complaint.accused_staff_id = None
         save_watch_entry(desk, manager, WatchForm(customer=PHONE, advice="先听完再解释",
                                                   review_on="2099-12-31"))  # fmt: skip
 
