@@ -3,7 +3,7 @@ limits give the same errors as a full disk and a read-only file (see test_store_
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -36,9 +36,10 @@ READ_ONLY = "PRAGMA query_only = ON"
 
 
 @contextmanager
-def write_lock_held(desk: Desk, busy_timeout_ms: int = 300) -> Iterator[None]:
+def write_lock_held(desk: Desk, busy_timeout_ms: int = 300) -> Iterator[Callable[[], None]]:
     """Another process holds the store's write lock (BEGIN IMMEDIATE) for longer than the
-    desk waits: the desk gives up after `busy_timeout_ms` instead of its 10 s."""
+    desk waits: the desk gives up after `busy_timeout_ms` instead of its 10 s. Yields the
+    release, for a test that lets go while the desk is still waiting."""
     import sqlite3
 
     import deskapp.store.engine as engine_module
@@ -48,10 +49,15 @@ def write_lock_held(desk: Desk, busy_timeout_ms: int = 300) -> Iterator[None]:
     desk.engine.dispose()
     holder = sqlite3.connect(str(desk.engine.url.database), timeout=0, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
+
+    def release() -> None:
+        if holder.in_transaction:
+            holder.execute("ROLLBACK")
+
     try:
-        yield
+        yield release
     finally:
-        holder.execute("ROLLBACK")
+        release()
         holder.close()
         engine_module.BUSY_TIMEOUT_MS = saved
         desk.engine.dispose()

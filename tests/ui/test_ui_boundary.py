@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from app_kit import settings_for
-from faults import READ_ONLY, store_limited
+from faults import READ_ONLY, store_limited, write_lock_held
 from followup_helpers import cursor_to, drop_dialog, take
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
@@ -41,7 +41,6 @@ from ui_helpers import (
     type_text,
 )
 
-import deskapp.store.engine as engine_module
 from deskapp.domain.timefmt import local_day
 from deskapp.i18n import t
 from deskapp.logs import configure_logging
@@ -71,23 +70,6 @@ PHONES = ("13912345678", "13812341234", "13700002222")
 
 
 # ----------------------------------------------------------------------------- faults
-
-
-@contextmanager
-def store_locked(desk: Desk) -> Iterator[None]:
-    """Another process holds the store's write lock for longer than the busy timeout."""
-    saved = engine_module.BUSY_TIMEOUT_MS
-    engine_module.BUSY_TIMEOUT_MS = 300  # the desk gives up after 0.3 s instead of 10 s
-    desk.engine.dispose()
-    holder = sqlite3.connect(str(desk.engine.url.database), timeout=0, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
-        engine_module.BUSY_TIMEOUT_MS = saved
-        desk.engine.dispose()
 
 
 @contextmanager
@@ -126,7 +108,7 @@ def db_path(tmp_path: Path) -> Iterator[Path]:
 STORE_FAULTS: dict[str, tuple[Callable[[Desk], Any], str]] = {
     "read_only": (lambda desk: store_limited(desk, READ_ONLY), "error.store.readonly"),
     "full": (disk_full, "error.store.full"),
-    "locked": (store_locked, "error.store.busy"),
+    "locked": (write_lock_held, "error.store.busy"),
 }
 
 
@@ -553,7 +535,7 @@ async def test_sign_in_while_another_process_holds_the_write_lock(desk: Desk) ->
         await settle(pilot)
         left = t("error.signin.wrong", left="\0").partition("\0")[0]  # its words, any count
         assert left in _shown(app), _shown(app)
-        with store_locked(desk):
+        with write_lock_held(desk):
             # A wrong PIN: the failure count must be written, and the lock refuses it.
             await type_text(pilot, "1234")
             await pilot.press("enter")
@@ -577,15 +559,10 @@ async def test_a_sign_in_waiting_for_a_held_store_says_so_and_goes_on_once_it_is
     """The sign-in is recorded, so it waits for a store another program holds (up to the busy
     timeout): after a second it says so with the seconds left, and signs in once the store
     is free, the line gone (the attack on fix22e: ~10 s of a still screen)."""
-    saved = engine_module.BUSY_TIMEOUT_MS
-    engine_module.BUSY_TIMEOUT_MS = 4000
-    desk.engine.dispose()
-    holder = sqlite3.connect(str(desk.engine.url.database), timeout=0, isolation_level=None)
-    try:
-        app = build_app(desk)
-        async with app.run_test(size=WIDE) as pilot:
-            await settle(pilot)
-            holder.execute("BEGIN IMMEDIATE")
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        with write_lock_held(desk, busy_timeout_ms=4000) as release:
             await type_text(pilot, "1001")
             await pilot.press("enter")
             await type_text(pilot, "1111")
@@ -594,14 +571,10 @@ async def test_a_sign_in_waiting_for_a_held_store_says_so_and_goes_on_once_it_is
             line = app.screen.query_one("#signin-waiting", Static)
             assert line.display and "秒" in str(line.render()), str(line.render())
             assert app.actor is None
-            holder.execute("ROLLBACK")
+            release()
             await settle(pilot)
             assert app.actor is not None and app.actor.work_no == "1001"
             assert not line.display
-    finally:
-        holder.close()
-        engine_module.BUSY_TIMEOUT_MS = saved
-        desk.engine.dispose()
 
 
 async def test_a_damaged_store_file_is_said_in_words_at_sign_in(tmp_path: Path) -> None:
@@ -670,7 +643,7 @@ async def test_nothing_printed_or_logged_holds_a_pin_or_a_full_phone(
     app.raise_incidents = False
     app.export_dir = Path(str(desk.engine.url.database)).parent / "exports"
     async with app.run_test(size=WIDE) as pilot:
-        with store_locked(desk):  # a sign-in refused by the lock, PIN typed
+        with write_lock_held(desk):  # a sign-in refused by the lock, PIN typed
             await sign_in(pilot, "2001", "8888")
         app.screen.query_one("#pin", Input).value = ""
         app.screen.query_one("#pin", Input).focus()
@@ -693,7 +666,7 @@ async def test_nothing_printed_or_logged_holds_a_pin_or_a_full_phone(
         await type_text(pilot, "2001")
         dialog(app).query_one("#f-pin").focus()
         await type_text(pilot, "8888")
-        with store_locked(desk):
+        with write_lock_held(desk):
             await pilot.press("ctrl+s")
             await settle(pilot)
         await drop_dialog(pilot)  # typed: Esc asks, Y drops it
