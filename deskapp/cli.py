@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from deskapp.cli_words import speak_the_desks_language
 from deskapp.i18n import LANGUAGES, set_language
 from deskapp.services.hall_sync import DEFAULT_BATCH
 
@@ -87,6 +88,7 @@ class DeskGroup(click.Group):
 
             termui.hidden_prompt_func = _piped_secret
         quiet_tty.commands_begin(command=any(arg in self.commands for arg in argv))
+        speak_the_desks_language()
         try:
             run: Callable[..., Any] = super().main  # (overloaded on standalone_mode)
             code = run(argv, *rest, standalone_mode=False, **extra)
