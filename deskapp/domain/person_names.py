@@ -17,15 +17,28 @@ from typing import Any
 _NOT_NAMES = """
 小姐 老伯 先生 女士 太太 阿姨 大爷 大妈 大姐 大哥 师傅 老师 同志 经理 主任
 宝宝 老公 老婆 保姆 老伴 公公 婆婆 岳父 岳母 舅舅 姑姑 叔叔
-伯伯 爷爷 奶奶 外婆 外公 姥姥 姥爷 孙子 孙女
+伯伯 爷爷 奶奶 外婆 外公 姥姥 姥爷 孙子 孙女 大娘 大叔 大婶 太爷
 """
 NOT_PERSON_NAMES = frozenset(_NOT_NAMES.split())
+
 # A 1-character name (冼, 麦) is a name only before one of these (冼女士, 麦先生, 王经理).
 PERSON_TITLES = (
     "先生", "女士", "小姐", "太太", "老师", "师傅", "阿姨", "大爷", "大妈", "大姐", "大哥",
     "同志", "经理", "主任", "科长", "处长", "局长", "教授", "医生", "护士", "老板", "总",
     "工", "董", "同学", "老伯", "婆婆", "伯", "叔", "姐", "哥", "老爷子",
 )  # fmt: skip
+
+
+def _addressed(word: str) -> bool:
+    """老大爷, 老大妈, 老师傅, 老爷爷: 老 before a title or a kin word is how an older person is
+    addressed, no surname in it (jieba tags them `nr`: issue 18, the customer at the counter).
+    老王 (老 before a surname) is not one of these: still a name."""
+    rest = word[1:]
+    return (
+        len(word) >= 3 and word[0] == "老" and (rest in NOT_PERSON_NAMES or rest in PERSON_TITLES)
+    )
+
+
 _NAME_TAGS = frozenset({"nr", "nrfg"})
 _PLACE_ENDS = frozenset("区山洞村镇街路")
 # How jieba tags a surname standing alone before a given name (林: ng, 宋: nr).
@@ -102,7 +115,7 @@ def person_names(text: str) -> list[tuple[int, int]]:
     words = tokens(text)
     found: list[tuple[int, int]] = []
     for i, token in enumerate(words):
-        if not token.is_name or token.word in NOT_PERSON_NAMES:
+        if not token.is_name or token.word in NOT_PERSON_NAMES or _addressed(token.word):
             continue
         if len(token.word) >= 2:
             # 林 + 志强: a given name jieba reads after a surname it tags apart; the whole name

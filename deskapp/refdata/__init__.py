@@ -264,7 +264,54 @@ def _validation_problem(error: Mapping[str, Any]) -> DataProblem:
         return DataProblem("data.missing", table, entry, field_path)
     if kind == "extra_forbidden":
         return DataProblem("data.unknown_key", table, entry, field_path)
-    return DataProblem("data.bad_value", table, entry, field_path, {"detail": error["msg"]})
+    # The words are the catalogue's, never pydantic's (English, "Value error, " before a
+    # validator's own words): a validator's words where they are the desk's language, the
+    # kind of value wanted for pydantic's own checks, else that the value cannot be used.
+    ctx = error.get("ctx") or {}
+    value = _shown_value(error.get("input"))
+    if kind in ("value_error", "assertion_error"):
+        words = str(ctx.get("error", ""))
+        if _CJK.search(words):
+            return DataProblem("data.bad_value", table, entry, field_path, {"detail": words})
+        return DataProblem("data.bad_value_plain", table, entry, field_path, {"value": value})
+    if kind in _PYDANTIC_WORDS:  # what is wanted, with the limit pydantic's context holds
+        limits = {name: str(ctx[name]) for name in _LIMITS if name in ctx}
+        if "expected" in limits:  # ("'a', 'b' or 'c'": pydantic's English "or")
+            quoted = re.findall(r"'[^']*'", limits["expected"])
+            limits["expected"] = "、".join(quoted) if quoted else limits["expected"]
+        return DataProblem(f"data.wanted.{_PYDANTIC_WORDS[kind]}", table, entry, field_path,
+                           limits)  # fmt: skip
+    return DataProblem("data.bad_value_plain", table, entry, field_path, {"value": value})
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# pydantic's error types the reference models can raise, said by the catalogue under
+# [data.wanted] (with the limit from pydantic's context: gt, ge, min_length…).
+_PYDANTIC_WORDS = {
+    "greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt",
+    "less_than_equal": "le", "too_short": "min_length", "too_long": "max_length",
+    "string_too_short": "min_length", "string_too_long": "max_length",
+    "int_parsing": "int", "int_type": "int", "int_from_float": "int",
+    "float_parsing": "number", "float_type": "number", "decimal_parsing": "number",
+    "decimal_type": "number", "string_type": "string", "bool_type": "bool",
+    "bool_parsing": "bool", "list_type": "list", "dict_type": "table", "model_type": "table",
+    "model_attributes_type": "table", "literal_error": "one_of", "enum": "one_of",
+    "date_parsing": "date", "date_type": "date", "date_from_datetime_parsing": "date",
+    "date_from_datetime_inexact": "date", "decimal_max_places": "decimal_places",
+}  # fmt: skip
+
+_LIMITS = ("gt", "ge", "lt", "le", "expected", "min_length", "max_length", "decimal_places")
+
+
+def _shown_value(value: object) -> str:
+    """The refused value as written, short (a table or a list: not repeated)."""
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int)) for v in value):
+        text = "、".join(str(v) for v in value)  # (an opening day's periods)
+    elif isinstance(value, (dict, list, tuple)) or value is None:
+        return ""
+    else:
+        text = str(value)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def _read_problem(error: OSError) -> DataProblem:

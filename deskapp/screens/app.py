@@ -342,7 +342,38 @@ class DeskApp(LastResort, App[None]):
             self._last_activity = time.monotonic()
         if isinstance(event, events.Paste) and not event.is_forwarded and self._fit_paste(event):
             return
+        if isinstance(event, events.Key) and not event.is_forwarded and self._in_turn(event):
+            return
         await super().on_event(event)
+
+    def _in_turn(self, event: events.Key) -> bool:
+        """A key the focused field binds itself (Backspace, Delete, the arrows, Home…) acts
+        in the field's turn, after the characters typed before it and before those after.
+        Textual handles a field's printable keys in the field, but finds its bindings only when
+        the key has bubbled back up to the app, behind every key of the same burst: "abc",
+        two Backspaces and "d" gave "ab", not "ad" (tests/ui/test_ui_burst_keys18g.py). Keys a
+        priority binding takes (Tab at intake, Ctrl+S), keys the field may consume itself,
+        and keys of the screen or the app are left to Textual."""
+        focused = self.focused
+        if focused is None or event.is_printable:
+            return False
+        if focused.check_consume_key(event.key, event.character):
+            return False
+        active = self.screen.active_bindings.get(event.key)
+        if active is None or active.node is not focused or not active.enabled:
+            return False
+        if active.binding.priority:
+            return False
+        focused.call_later(self._key_in_turn, focused, active.binding.action, event)
+        return True
+
+    async def _key_in_turn(self, widget: Widget, action: str, event: events.Key) -> None:
+        """In the field's turn: its own action for the key; one it does not take (Input's ↓
+        is a scroll it cannot make) goes on up the chain as Textual sends it."""
+        from deskapp.screens.textual_private import forward_event
+
+        if not await self.run_action(action, widget):
+            forward_event(widget, event)
 
     def _fit_paste(self, event: events.Paste) -> bool:
         """A paste a one-line input could not take whole: what fits is pasted, and the rest

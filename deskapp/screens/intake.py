@@ -107,6 +107,11 @@ FORM_MESSAGES = (
     Checkbox.Changed,
     CausePicker.Picked,
 )
+# Rows a look-up shows while the handler types (the customer's earlier complaints once the phone
+# is typed, the open batches once the cause is chosen): out of the Tab order, which stays the
+# same whatever a look-up finds, so keys typed through the form never land in a row that
+# appeared meanwhile. Each has its key (Ctrl+L, Ctrl+B); Tab moves within a row once in it.
+OFFERED = ("repeat-row", "batch-row")
 # Service error field -> the Field container that shows it.
 ERROR_FIELDS = {
     "refund_charged": "refund_charged",
@@ -343,9 +348,11 @@ class IntakeScreen(ModeScreen):
             # on: unbound, it waited in the field's own queue behind the keys sent with it,
             # and a burst (a fast typist, a scanner, one terminal write "zw<Tab>139") put
             # those keys in the field being left (tests/ui/test_ui_intake_burst18.py).
+            # 重复投诉's choice, out of the Tab order (`OFFERED`): the cursor put on it.
+            Binding("ctrl+l", "repeat_choice", t("intake.repeat_key"), show=False, priority=True),
             Binding(
                 "tab",
-                "app.focus_next",
+                "next_field(1)",
                 "",  # (no words: the help's hint line says Tab, as for every screen)
                 show=False,
                 priority=True,
@@ -353,7 +360,7 @@ class IntakeScreen(ModeScreen):
             ),
             Binding(
                 "shift+tab",
-                "app.focus_previous",
+                "next_field(-1)",
                 "",
                 show=False,
                 priority=True,
@@ -917,8 +924,8 @@ class IntakeScreen(ModeScreen):
                 text += t("intake.repeat_needs_cause")
             else:
                 text += t("intake.repeat_other_matter")
-        if candidates:
-            text += t("intake.history_hint")
+        if candidates:  # (the choice is out of the Tab order: its key said)
+            text += t("intake.repeat_key_hint") + t("intake.history_hint")
         self._show_repeat(text)
         self._show_candidates()
         notice = self.query_one("#watch-notice", Static)
@@ -1004,12 +1011,44 @@ class IntakeScreen(ModeScreen):
         notice.display = bool(text)
 
     def action_link_batch(self) -> None:
-        """Ctrl+B: link the ticket to the (first) open batch its cause matches."""
+        """Ctrl+B: link the ticket to the (first) open batch its cause matches, the cursor on
+        the choice (out of the Tab order: another batch, or none, chosen there)."""
         if not self._batches:
             self.notify(t("intake.batch_none_found"), timeout=6)
             return
         select = self.query_one("#batch", Select)
         select.value = self._batches[0].id  # (its Changed message updates the notice)
+        select.focus()
+
+    def action_repeat_choice(self) -> None:
+        """Ctrl+L: the cursor on the repeat link's choice (the rule's candidate, another, or
+        不关联 with a reason), which a look-up shows and Tab does not reach from outside."""
+        if not self._candidates:
+            self.notify(t("intake.repeat_none_found"), timeout=6)
+            return
+        select = self.query_one("#repeat_of", Select)
+        select.focus()
+        self.query_one("#intake-form", VerticalScroll).scroll_to_widget(select, animate=False)
+
+    def action_next_field(self, direction: int) -> None:
+        """Tab (1) and Shift+Tab (-1): the next field of the form's fixed order, the rows a
+        look-up shows (`OFFERED`) skipped unless the cursor is already in that row."""
+        focused = self.focused
+        row = next((a for a in focused.ancestors if a.id in OFFERED), None) if focused else None
+
+        def reachable(widget: Widget) -> bool:
+            offered = next((a for a in widget.ancestors if a.id in OFFERED), None)
+            return offered is None or offered is row
+
+        chain = [w for w in self.focus_chain if w is focused or reachable(w)]
+        if not chain:
+            return
+        if focused is None or focused not in chain:
+            target = chain[0 if direction > 0 else -1]
+        else:
+            target = chain[(chain.index(focused) + direction) % len(chain)]
+        # At once, as the key arrives (`Widget.focus` would wait behind the keys after it).
+        self.set_focus(target)
 
     def _show_repeat(self, text: str) -> None:
         notice = self.query_one("#repeat-notice", Static)

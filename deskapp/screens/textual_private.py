@@ -37,6 +37,8 @@ Why each is used, in one line:
 - `App._batch_count`, `Screen._compositor_refresh`: the sign-in screen renders no frame that
   Textual's start-up batch would drop (`NoFrameInBatch`, deskapp/screens/signin.py); the
   tests count renders through `textual._compositor.Compositor`.
+- `Widget._forward_event`: a key the focused field binds but does not take (Input's ↓, a
+  scroll it cannot make) goes on up the chain as Textual sends it (`DeskApp._in_turn`).
 - `Screen._callbacks`: for tests, whether a screen still has work put off until after a
   refresh (`after_refresh_pending`): a settled screen has none."""
 
@@ -48,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.align import Align
 from rich.text import Text
-from textual import _wait
+from textual import _wait, events
 from textual._compositor import Compositor
 from textual._loop import loop_last
 from textual._parser import ParseError
@@ -59,6 +61,7 @@ from textual.css.stylesheet import Stylesheet
 from textual.driver import Driver
 from textual.message_pump import MessagePump
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Select
 from textual.widgets._footer import FooterKey
 from textual.widgets._select import SelectOverlay
@@ -92,6 +95,7 @@ __all__ = [
     "driver_debug",
     "fatal_error",
     "footer_born_ready",
+    "forward_event",
     "handle_exception",
     "has_mode_stack",
     "keep_handlers_running",
@@ -142,6 +146,7 @@ PRIVATE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
     (SelectOverlay, "_merged_bindings"),
     (SelectOverlay, "_merge_bindings"),
     (Select, "_options"),
+    (Widget, "_forward_event"),
 )
 PRIVATE_MODULES = ("textual._compositor", "textual._loop", "textual._parser",
                    "textual._xterm_parser", "textual.widgets._footer",
@@ -182,6 +187,12 @@ def footer_born_ready(footer: Footer) -> None:
 def modal_binding_chain(screen: Screen[Any]) -> list[tuple[DOMNode, BindingsMap]]:
     """The screen's binding chain up to the app, shadowed bindings included."""
     return screen._modal_binding_chain
+
+
+def forward_event(widget: Widget, event: events.Event) -> None:
+    """Hand an input event to a widget as the app does (marked forwarded: it bubbles back up to
+    the app as any key the widget does not take, and is not taken for a new key there)."""
+    widget._forward_event(event)
 
 
 def action_state(app: App[Any], action: str, node: DOMNode) -> bool | None:

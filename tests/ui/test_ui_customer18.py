@@ -122,7 +122,8 @@ async def test_the_repeat_is_confirmed_or_unlinked_with_a_reason(
         assert select.value == first.id  # the same matter: the rule's candidate, chosen
         assert not screen.query_one("#field-repeat_unlink_reason").display
         # The handler unlinks: the reason is asked for, and saving without one is refused.
-        await focus_by_tab(pilot, "repeat_of")
+        await pilot.press("ctrl+l")  # (out of the Tab order: its own key)
+        assert app.focused is select
         await pick_in_list(pilot, "home")  # the first choice: 不关联
         await settle(pilot)
         assert select.value is Select.NULL
@@ -132,7 +133,8 @@ async def test_the_repeat_is_confirmed_or_unlinked_with_a_reason(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert t("error.repeat.reason_required") in error_of(app, "repeat_unlink_reason")
-        await focus_by_tab(pilot, "repeat_unlink_reason")
+        await pilot.press("ctrl+l", "tab")  # the choice, then the reason beside it
+        assert app.focused is not None and app.focused.id == "repeat_unlink_reason"
         await type_text(pilot, "上次是家里,这次是公司")
         await pilot.press("ctrl+s")
         await settle(pilot)

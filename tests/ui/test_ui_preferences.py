@@ -40,7 +40,7 @@ def _messages(app: DeskApp) -> list[str]:
 async def test_a_remapped_key_works_and_shows(desk: Desk, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     # Keys no binding of the desk has (F10, F11 and Ctrl+Y are taken since issue 18).
-    config.write_text('[keymap]\n"app.switch_mode_queue" = "f13"\n"intake.save" = "ctrl+l"\n')
+    config.write_text('[keymap]\n"app.switch_mode_queue" = "f13"\n"intake.save" = "f14"\n')
     app = _app(desk, config)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -49,7 +49,7 @@ async def test_a_remapped_key_works_and_shows(desk: Desk, tmp_path: Path) -> Non
         assert keys[t("key.save")] == app.get_key_display(
             next(b.binding for b in app.screen.active_bindings.values()
                  if b.binding.action == "save"))  # fmt: skip
-        assert "ctrl+l" in {b.binding.key for b in app.screen.active_bindings.values()}
+        assert "f14" in {b.binding.key for b in app.screen.active_bindings.values()}
         assert keys[t("queue.title")] == "f13"  # the help (and the footer) say the new key
         footer_keys = {b.binding.key for b in app.screen.active_bindings.values()}
         assert "f13" in footer_keys and "f4" not in footer_keys

@@ -92,6 +92,8 @@ def _key_of(char: str) -> events.Key:
         return events.Key("shift+tab", None)
     if char == "\x13":  # (ctrl+s)
         return events.Key("ctrl+s", None)
+    if char == "\x7f":  # (Backspace, as a terminal sends it)
+        return events.Key("backspace", char)
     return events.Key(char, char)
 
 
