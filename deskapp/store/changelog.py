@@ -13,7 +13,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from enum import Enum, IntEnum
-from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -137,29 +136,29 @@ def _log(session: Session, changes: list[tuple[str, str, str, str]]) -> sa.Conne
     return session.connection()
 
 
+# The change log's columns as a unit of work writes them, in the order `_log_tuples` gives.
+_LOG_KEYS = ("node_id", "seq", "txn_id", "entity", "entity_id", "op", "fields", "hlc",
+             "schema_version", "actor_id", "at")  # fmt: skip
+
+
 def _log_rows(session: Session, changes: list[tuple[str, str, str, str]]) -> list[dict[str, Any]]:
     """The change log's rows for (entity, entity id, op, fields as JSON text) changes of this
-    unit of work: one stamp, consecutive sequence numbers, the actor and the clock of
-    `Desk.write`."""
+    unit of work, as dicts (`_log_tuples`)."""
+    return [dict(zip(_LOG_KEYS, row, strict=True)) for row in _log_tuples(session, changes)]
+
+
+def _log_tuples(session: Session, changes: list[tuple[str, str, str, str]]
+                ) -> list[tuple[Any, ...]]:  # fmt: skip
+    """The change log's rows for (entity, entity id, op, fields as JSON text) changes of this
+    unit of work, in `_LOG_KEYS` order: one stamp, consecutive sequence numbers, the actor and
+    the clock of `Desk.write`."""
     actor = session.info[ACTOR_KEY]
     now = session.info[CLOCK_KEY].now()
     connection = session.connection()
     txn_id = session.info.setdefault(TXN_KEY, uuid7())
     node_id, seqs, hlc = _next_stamp_and_seqs(connection, len(changes), now)
     return [
-        {
-            "node_id": node_id,
-            "seq": seq,
-            "txn_id": txn_id,
-            "entity": entity,
-            "entity_id": entity_id,
-            "op": op,
-            "fields": fields,
-            "hlc": hlc,
-            "schema_version": SCHEMA_VERSION,
-            "actor_id": actor,
-            "at": now,
-        }
+        (node_id, seq, txn_id, entity, entity_id, op, fields, hlc, SCHEMA_VERSION, actor, now)
         for (entity, entity_id, op, fields), seq in zip(changes, seqs, strict=True)
     ]
 
@@ -208,16 +207,14 @@ def logged_insert_rows(session: Session, tables: Sequence[NewRows]) -> None:
     from deskapp.store.bulk import insert_tuples, row_values
 
     connection = _log(session, changes)
-    log = _log_rows(session, changes)
-    keys = list(log[0])
+    log = _log_tuples(session, changes)
     # The log's rows share their moment, stamp and actor: their values taken as they are,
     # the moment converted once (a large import logs three rows a record, issue 22).
-    (at,) = row_values(connection, ChangeLog.__table__, ["at"])({"at": log[0]["at"]})
-    assert keys[-1] == "at"
-    take = itemgetter(*keys[:-1])
-    rows = [(*take(row), at) for row in log]
+    (at,) = row_values(connection, ChangeLog.__table__, ["at"])({"at": log[0][-1]})
+    assert _LOG_KEYS[-1] == "at"
+    rows = [(*row[:-1], at) for row in log]
     with write_mode(connection, WriteMode.LOGGED):
-        insert_tuples(connection, ChangeLog.__table__, keys, rows)
+        insert_tuples(connection, ChangeLog.__table__, _LOG_KEYS, rows)
         for table, columns, values, _ in tables:
             if table.name not in RECORD_TABLES:
                 raise UnloggedWriteError(f"{table.name} is not a record table")

@@ -39,8 +39,10 @@ class _Repeats:
             )  # fmt: skip
             for phone, at, cid, ticket, cause in found:
                 self.seen[phone].append((at, cid, ticket, cause))
-        for entries in self.seen.values():
-            entries.sort()
+        # Only the phones loaded now: the others' entries are in order already (`add` keeps
+        # them so), and sorting every phone seen at each chunk grew with the file (issue 22).
+        for phone in phones:
+            self.seen[phone].sort()
 
     def earlier(self, row: ParsedRow) -> tuple[str, str] | None:
         entries = self.seen.get(row.contact_phone, [])
