@@ -39,9 +39,10 @@ Why each is used, in one line:
   tests count renders through `textual._compositor.Compositor`.
 - `Screen._callbacks`: for tests, whether a screen still has work put off until after a
   refresh (`after_refresh_pending`): a settled screen has none.
-- `App._refresh_notifications`, `App._notifications`: no toast lies over a question or a
-  dialog; the notices are held while one is open, said in a line beneath it, and shown whole
-  once it is answered (`NoticesBesideQuestions`, deskapp/screens/app.py)."""
+- `App._refresh_notifications`, `App._notifications`, `App._disable_notifications`: no toast
+  lies over a question or a dialog; the notices are held while one is open, said in a line
+  beneath it, and shown whole once it is answered (`NoticesBesideQuestions`,
+  deskapp/screens/app.py); not where toasts are never shown (`run_test` without them)."""
 
 from __future__ import annotations
 
@@ -139,6 +140,7 @@ PRIVATE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
     (App, "_notifications"),
     (App, "_unnotify"),
     (App, "_refresh_notifications"),
+    (App, "_disable_notifications"),
     (Driver, "_debug"),
     (CommandPalette, "_start_no_matches_countdown"),
     (CommandPalette, "_stop_no_matches_countdown"),
@@ -264,10 +266,11 @@ class NoticesBesideQuestions:
     """Textual's private `App._refresh_notifications` (run at every notice, every expiry and
     every screen shown, before the screen's toasts are put in line with the notices) calls
     the app's public `before_toasts()` first: the app may take notices off or give them back
-    there."""
+    there. Not where toasts are never shown (`run_test` without notifications: most tests)."""
 
     def _refresh_notifications(self) -> None:
-        self.before_toasts()  # type: ignore[attr-defined]
+        if not self._disable_notifications:  # type: ignore[attr-defined]
+            self.before_toasts()  # type: ignore[attr-defined]
         super()._refresh_notifications()  # type: ignore[misc]
 
 

@@ -82,7 +82,7 @@ async def test_a_notice_held_under_a_question_is_shown_its_time_after(
     desk: Desk, actors: dict[str, Actor], clock: FrozenClock
 ) -> None:
     """A notice's time does not run out beneath a question: shown after it for what it had
-    left when the question came (at least 8 s); a question inside a dialog holds them too."""
+    left when the question came (at least 8 s)."""
     app = make_app(desk)
     async with app.run_test(size=NARROW, notifications=True) as pilot:
         await sign_in(pilot)
