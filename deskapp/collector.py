@@ -82,3 +82,19 @@ def long_lived_imports() -> Iterator[None]:
                 gc.freeze()
                 if _was_enabled:
                     gc.enable()
+
+
+@contextmanager
+def as_the_program() -> Iterator[None]:
+    """For benchmarks that drive the desk under `run_test` in their own process: while in the
+    block, the collector is as the `deskapp` program has it (`start_program(freeze=True)`, as
+    DeskApp.run does, and imports frozen as they load); after it, as before (nothing frozen,
+    not the program), for whatever the process measures next."""
+    global _program
+    was = _program
+    start_program(freeze=True)
+    try:
+        yield
+    finally:
+        _program = was
+        gc.unfreeze()

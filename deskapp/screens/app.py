@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events
 from textual.actions import ActionParseResult
 from textual.actions import parse as parse_action
-from textual.app import App, SystemCommand
+from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.message import Message
 from textual.message_pump import MessagePump
-from textual.notifications import SeverityLevel
+from textual.notifications import Notification, SeverityLevel
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount, Widget
 from textual.worker import Worker, WorkerFailed, WorkerState
@@ -41,9 +41,11 @@ from deskapp.screens.keys import keyed
 from deskapp.screens.signin import SignInScreen
 from deskapp.screens.textual_private import (
     LastResort,
+    NoticesBesideQuestions,
     close_messages_now,
     css_parsed_for,
     draw_now,
+    give_back_notifications,
     handle_exception,
     has_mode_stack,
     keep_handlers_running,
@@ -51,6 +53,7 @@ from deskapp.screens.textual_private import (
     prepare_mode,
     print_at_exit,
     screen_stacks,
+    take_notifications,
 )
 from deskapp.screens.themes import DESK_THEMES, HIGH_CONTRAST
 
@@ -158,6 +161,8 @@ _OPEN_LOCK = threading.Lock()
 SYNC_RETRY_SECONDS = (15, 30, 60, 120, 300)
 # How soon a change made by another desk on the same store shows (`_watch_store`).
 STORE_WATCH_SECONDS = 1.0
+# A notice held beneath a question is shown at least this long once it is answered.
+HELD_SHOWN_AT_LEAST = 8.0
 # What counts as someone at the counter: a key, a click, a scroll, a paste (not a mouse drift).
 ACTIVITY_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp,
                    events.Paste)  # fmt: skip
@@ -175,7 +180,7 @@ class StoreWritten(Message):
     """A write of this desk was committed (posted from whichever thread wrote)."""
 
 
-class DeskApp(LastResort, App[None]):
+class DeskApp(NoticesBesideQuestions, LastResort, App[None]):
     # The sign-in screen's styles too: parsed at start with the app's, once (SignInScreen).
     CSS_PATH: ClassVar = ["app.tcss", "signin.tcss"]
     TITLE = t("app.title")
@@ -261,6 +266,8 @@ class DeskApp(LastResort, App[None]):
         self._clock = clock
         self.demo_logins = demo_logins or []
         self._notified: set[tuple[str, str, str]] = set()
+        # Notices that came while a question or dialog was open (`before_toasts`).
+        self.held_notifications: list[Notification] = []
         # Where each errand mode (F10, F11) was opened from: its Esc goes back there.
         self._came_from: dict[str, str] = {}
         self._config_path: Path | None = None
@@ -445,6 +452,57 @@ class DeskApp(LastResort, App[None]):
         title, a store fault naming a field), and the desk writes no markup of its own
         (deskapp/screens/widgets/plain.py). `markup` is taken and ignored (Textual passes it)."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def before_toasts(self) -> None:
+        """Before the shown screen's toasts follow the notices (each notice, each expiry, each
+        screen shown). Toasts lie bottom right over whatever is there: over a question or a
+        dialog they hid its body, its buttons or a field's error (the notices of the first
+        seconds after sign-in: a handover waiting, extensions, deadlines, the sync). So while
+        a question or dialog is open, the notices are held beneath it, each with the time it
+        had left, and a line docked at its foot (outside the dialog, which is laid out above
+        it) says how many and the newest; once no question is open they are shown whole,
+        their time counted from then (at least HELD_SHOWN_AT_LEAST seconds)."""
+        try:
+            screen = self.screen
+        except ScreenStackError:
+            return
+        if isinstance(screen, ModalScreen):
+            taken = take_notifications(self)
+            self.held_notifications += [
+                Notification(n.message, n.title, n.severity,
+                             max(n.time_left, HELD_SHOWN_AT_LEAST), markup=n.markup)
+                for n in taken
+            ]  # fmt: skip
+            self._say_held(screen)
+        elif self.held_notifications:
+            held, self.held_notifications = self.held_notifications, []
+            now = time.time()
+            for notification in held:
+                notification.raised_at = now
+            give_back_notifications(self, held)
+
+    def clear_notifications(self) -> None:
+        """Every notice gone, those held beneath a question too (signing in or out)."""
+        self.held_notifications.clear()
+        super().clear_notifications()
+
+    def _say_held(self, screen: Screen[Any]) -> None:
+        """The line at the question's foot: how many notices wait, and the newest."""
+        from deskapp.screens.widgets.held_notices import HeldNotices
+
+        held, lines = self.held_notifications, screen.query(HeldNotices)
+        if not held:
+            lines.remove()
+            return
+        newest = held[-1]
+        said = " ".join(part for part in (newest.title, newest.message) if part)
+        text = t("notices.held", count=len(held), newest=" ".join(said.split()))
+        line = lines.first() if lines else HeldNotices(id="held-notices")
+        line.update(text)
+        line.set_class(newest.severity == "warning", "-warning")
+        line.set_class(newest.severity == "error", "-error")
+        if not lines:
+            screen.mount(line)
 
     def action_show_help_panel(self) -> None:
         """按键说明 in the palette: the desk's help (F1), every key in the desk's words, instead

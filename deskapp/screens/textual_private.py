@@ -40,7 +40,11 @@ Why each is used, in one line:
 - `Widget._forward_event`: a key the focused field binds but does not take (Input's ↓, a
   scroll it cannot make) goes on up the chain as Textual sends it (`DeskApp._in_turn`).
 - `Screen._callbacks`: for tests, whether a screen still has work put off until after a
-  refresh (`after_refresh_pending`): a settled screen has none."""
+  refresh (`after_refresh_pending`): a settled screen has none.
+- `App._refresh_notifications`, `App._notifications`, `App._disable_notifications`: no toast
+  lies over a question or a dialog; the notices are held while one is open, said in a line
+  beneath it, and shown whole once it is answered (`NoticesBesideQuestions`,
+  deskapp/screens/app.py); not where toasts are never shown (`run_test` without them)."""
 
 from __future__ import annotations
 
@@ -82,6 +86,7 @@ __all__ = [
     "FooterKey",
     "LastResort",
     "NoFrameInBatch",
+    "NoticesBesideQuestions",
     "PaletteWithOwnWords",
     "ParseError",
     "SelectOverlay",
@@ -96,6 +101,7 @@ __all__ = [
     "fatal_error",
     "footer_born_ready",
     "forward_event",
+    "give_back_notifications",
     "handle_exception",
     "has_mode_stack",
     "keep_handlers_running",
@@ -111,6 +117,7 @@ __all__ = [
     "select_options",
     "styles_are_current",
     "styles_current",
+    "take_notifications",
     "withdraw_notifications",
 ]
 
@@ -136,6 +143,8 @@ PRIVATE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
     (MessagePump, "_dispatch_message"),
     (App, "_notifications"),
     (App, "_unnotify"),
+    (App, "_refresh_notifications"),
+    (App, "_disable_notifications"),
     (Driver, "_debug"),
     (CommandPalette, "_start_no_matches_countdown"),
     (CommandPalette, "_stop_no_matches_countdown"),
@@ -233,15 +242,47 @@ def draw_now(screen: Screen[Any]) -> None:
 
 
 def notifications(app: App[Any]) -> list[Notification]:
-    """The notifications shown now (for tests: what the desk said)."""
-    return list(app._notifications)
+    """The notifications shown now and those held beneath a question (for tests: what the
+    desk said)."""
+    return [*app._notifications, *getattr(app, "held_notifications", ())]
 
 
 def withdraw_notifications(app: App[Any], messages: set[str]) -> None:
-    """Take back notices that are no longer true (a failure to save, once a retry saved)."""
+    """Take back notices that are no longer true (a failure to save, once a retry saved), shown
+    or held beneath a question."""
+    held = getattr(app, "held_notifications", None)
+    if held:
+        held[:] = [n for n in held if n.message not in messages]
     for notification in list(app._notifications):
         if notification.message in messages:
             app._unnotify(notification)
+
+
+def take_notifications(app: App[Any]) -> list[Notification]:
+    """The notifications shown now, taken off (not expired, each with its time left); their
+    toasts go at the next refresh of notifications."""
+    taken = list(app._notifications)
+    app._notifications.clear()
+    return taken
+
+
+def give_back_notifications(app: App[Any], given: list[Notification]) -> None:
+    """Notifications shown again (added as new ones: a toast a screen kept from before is not
+    theirs, and goes); shown at the next refresh of notifications."""
+    for notification in given:
+        app._notifications.add(notification)
+
+
+class NoticesBesideQuestions:
+    """Textual's private `App._refresh_notifications` (run at every notice, every expiry and
+    every screen shown, before the screen's toasts are put in line with the notices) calls
+    the app's public `before_toasts()` first: the app may take notices off or give them back
+    there. Not where toasts are never shown (`run_test` without notifications: most tests)."""
+
+    def _refresh_notifications(self) -> None:
+        if not self._disable_notifications:  # type: ignore[attr-defined]
+            self.before_toasts()  # type: ignore[attr-defined]
+        super()._refresh_notifications()  # type: ignore[misc]
 
 
 def after_refresh_pending(screen: Screen[Any]) -> bool:
