@@ -98,6 +98,8 @@ def error_text(error: FieldError) -> str:
         params["role_label"] = t(f"role.{params['role']}")
     if "status" in params:
         params["status_label"] = t(f"status.{params['status']}")
+    if "value_key" in params:  # a value named by a key (a watch entry's kind, "empty")
+        params["value"] = t(params["value_key"])
     if "data_kind" in params:  # a case's text holding personal data (services/cases.py)
         params["part_label"] = t(f"cases.part_{params['part']}")
         params["kind_label"] = t(f"cases.kind_{params['data_kind']}")

@@ -31,6 +31,7 @@ from deskapp.screens.widgets.plain import Static
 from deskapp.screens.widgets.plain_table import PlainTable
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.customer import (
+    EditedMeanwhile,
     WatchForm,
     WatchView,
     export_watch_list,
@@ -145,6 +146,7 @@ class WatchListScreen(ModeScreen):
         ]  # fmt: skip
         desk, actor = self.desk, signed_in_actor(self)
         entry_id = entry.id if entry else None
+        seen = [entry]  # the version the change is made from (the service refuses a stale one)
 
         def submit(values: dict[str, Any]) -> None:
             form = WatchForm(
@@ -154,11 +156,20 @@ class WatchListScreen(ModeScreen):
                 solved=values["solved"], refused=values["refused"],
                 review_on=values["review_on"], active=bool(values["active"]),
             )  # fmt: skip
-            save_watch_entry(desk, actor, form, entry_id)
+            try:
+                save_watch_entry(desk, actor, form, entry_id, seen=seen[0])
+            except EditedMeanwhile as meanwhile:
+                # Changed at another desk since this dialog opened: what was typed stays, the
+                # fields left as they were take the other's values, the next Ctrl+S saves
+                # over the version now shown (the refusal's words say who, when and what).
+                seen[0] = meanwhile.current
+                self.app.call_from_thread(_take_theirs, dialog, meanwhile)
+                raise
 
         title = t("watch.change" if entry else "watch.add")
         spec = DialogSpec(title, fields, intro=t("watch.intro"))
-        return ActionDialog(spec, submit)
+        dialog = ActionDialog(spec, submit)
+        return dialog
 
     def _review_example(self) -> str:
         """Today-relative, like every date field: a fixed date read as a value already filled
@@ -192,3 +203,16 @@ class WatchListScreen(ModeScreen):
             self.query_one("#watch-line", Static).update(fault.message)
             return True
         return False
+
+
+def _take_theirs(dialog: ActionDialog, meanwhile: EditedMeanwhile) -> None:
+    """The fields only the other manager changed, put in the dialog as they are now."""
+    now = meanwhile.current
+    theirs = {
+        "customer": now.customer_key, "kind": now.kind, "customer_name": now.customer_name,
+        "designated_handler": now.designated_handler_id, "advice": now.advice,
+        "solved": now.solved, "refused": now.refused, "review_on": now.review_on,
+        "active": now.active,
+    }  # fmt: skip
+    for name in meanwhile.taken:
+        dialog.set_value(name, theirs[name])

@@ -21,7 +21,7 @@ from deskapp.domain.errors import FieldError, RuleViolation
 from deskapp.domain.intake_rules import check_text
 from deskapp.domain.permissions import Permission
 from deskapp.domain.phone import number_case, parse_phone, parse_service_number
-from deskapp.domain.timefmt import local_day
+from deskapp.domain.timefmt import format_local, local_day
 from deskapp.domain.watch import (
     LINK_LIMIT,
     LINK_ROUNDS,
@@ -107,6 +107,22 @@ class WatchView:
     # False for an active entry that lost its number to one listed first on another terminal
     # (a sync conflict for a manager to settle): intake does not show it.
     in_force: bool = True
+    # The entry's version as it was read (the time of its last change; with the values above,
+    # what a dialog opened with): a change made from it is refused once the entry has moved on.
+    updated_at: datetime | None = None
+
+
+class EditedMeanwhile(RuleViolation):
+    """The entry was changed (at another desk, or by a sync) after the dialog read it: nothing
+    written. The errors say who and when, and at each field what it holds now: a field both
+    changed keeps the text typed (to merge by hand); `taken` names the fields only the other
+    changed, which the dialog takes over as they stand now. `current`: the entry now, the
+    version the next save is made from."""
+
+    def __init__(self, errors: list[FieldError], current: WatchView, taken: tuple[str, ...]):
+        super().__init__(errors)
+        self.current = current
+        self.taken = taken
 
 
 _WATCH_FIELDS = (
@@ -162,11 +178,24 @@ def check_watch(desk: Desk, form: WatchForm, kept_review_on: str | None = None) 
     }
 
 
+# The dialog's field of each of the entry's fields.
+_DIALOG_FIELDS = {"customer_key": "customer", "designated_handler_id": "designated_handler"}
+
+
 def save_watch_entry(
-    desk: Desk, actor: Actor, form: WatchForm, entry_id: str | None = None
+    desk: Desk,
+    actor: Actor,
+    form: WatchForm,
+    entry_id: str | None = None,
+    seen: WatchView | None = None,
 ) -> WatchEntry:
     """Add an entry (`entry_id` None) or change one: duty and hall managers only, the refusal
-    audited; the change itself audited as a watch_event with the old and new values."""
+    audited; the change itself audited as a watch_event with the old and new values.
+
+    `seen`: the entry as the dialog read it. A change is refused (EditedMeanwhile, nothing
+    written) when the entry is no longer that version, checked in the write transaction
+    (BEGIN IMMEDIATE): two managers changing one entry at once, the second is told, never
+    silently overwrites the first."""
     enforce(desk, actor, Permission.MANAGE_WATCH_LIST, subject=entry_id or "watch_list")
     kept_review_on = None
     if entry_id is not None:
@@ -190,6 +219,9 @@ def save_watch_entry(
         )
         if entry_id is not None:
             others = others.where(col(WatchEntry.id) != entry_id)
+            stored = session.get(WatchEntry, entry_id)
+            if seen is not None and stored is not None and _moved_on(stored, seen):
+                raise _edited_meanwhile(desk, session, stored, seen, values)
         if values["active"] and session.scalars(others.limit(1)).first() is not None:
             raise RuleViolation.single("customer", "error.watch.already_listed")
         # Unique while active: the one merge rule of unique values settles two terminals that
@@ -231,6 +263,50 @@ def save_watch_entry(
         session.add(WatchEvent(entry_id=entry.id, kind=kind, actor_id=actor.id, at=now,
                                changes=json.dumps(changes, ensure_ascii=False)))  # fmt: skip
     return entry
+
+
+def _moved_on(stored: WatchEntry, seen: WatchView) -> bool:
+    """The entry is no longer the version read: its time of change moved, or (the same instant
+    on a frozen or coarse clock, a value merged by a sync) one of its values differs."""
+    if seen.updated_at is not None and stored.updated_at != seen.updated_at:
+        return True
+    return any(getattr(stored, name) != getattr(seen, name) for name in _WATCH_FIELDS)
+
+
+def _edited_meanwhile(
+    desk: Desk, session: Any, stored: WatchEntry, seen: WatchView, values: dict[str, Any]
+) -> EditedMeanwhile:
+    """Who changed the entry and when, and at each field it changed what it holds now."""
+    current = _views(session, [stored], local_day(desk.clock.now(), desk.tz))[0]
+    who = session.get(Staff, stored.updated_by)
+    name, work_no = (who.name, who.work_no) if who is not None else (stored.updated_by, "")
+    at = format_local(stored.updated_at, desk.tz)
+    params = {"name": name, "work_no": work_no, "at": at}
+    errors = [FieldError("entry", "error.watch.edited_meanwhile", params)]
+    taken: list[str] = []
+    for field_name in _WATCH_FIELDS:
+        theirs = getattr(stored, field_name)
+        if theirs == getattr(seen, field_name):
+            continue  # not changed meanwhile: what was typed stands
+        shown_at = _DIALOG_FIELDS.get(field_name, field_name)
+        shown = _shown_value(current, field_name)
+        if values[field_name] == getattr(seen, field_name):  # left as read: theirs taken
+            taken.append(shown_at)
+            errors.append(FieldError(shown_at, "error.watch.taken", {"name": name, **shown}))
+        else:  # changed by both: the text typed kept, theirs shown beside it to merge
+            errors.append(FieldError(shown_at, "error.watch.theirs", {"name": name, **shown}))
+    return EditedMeanwhile(errors, current, tuple(taken))
+
+
+def _shown_value(view: WatchView, field_name: str) -> dict[str, str]:
+    """A field's value in words (error_text translates `value_key`)."""
+    if field_name == "kind":
+        return {"value_key": f"watch_kind.{view.kind}"}
+    if field_name == "active":
+        return {"value_key": "watch.listed" if view.active else "watch.retired"}
+    value = view.designated_handler if field_name == "designated_handler_id" else None
+    value = getattr(view, field_name) if value is None else value
+    return {"value": str(value)} if value else {"value_key": "watch.empty"}
 
 
 def _hand_on_number(session: Any, entry: WatchEntry, actor_id: str, now: datetime) -> None:
@@ -278,6 +354,7 @@ def _views(session: Any, entries: list[WatchEntry], today: date) -> list[WatchVi
             active=e.active,
             review_due=review_due(date.fromisoformat(e.review_on), today),
             in_force=not e.active or number_case(e.active_key or "") == e.customer_key,
+            updated_at=e.updated_at,
         )
         for e in entries
     ]

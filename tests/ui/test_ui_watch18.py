@@ -237,3 +237,66 @@ async def test_f10_add_dialog_shows_the_refused_fields_error_above_the_buttons(
         assert str(error.render()).strip(), "no error under the review date"
         shown = error.region
         assert shown.height > 0 and shown.bottom <= buttons.region.y, (shown, buttons.region)
+
+
+# ------------------------------------------------ two managers changing one entry at once
+
+
+async def test_f10_change_made_meanwhile_at_another_desk_refuses_in_words_keeping_the_text(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """Desk B (3001) opens the entry and types in 处理建议; desk A (王芳 2001, another desk on
+    the same store) changes 处理建议 and the customer's name and saves first. B's Ctrl+S is
+    refused in words (who, when), A's advice shown at the field, B's text still in the box,
+    A's name (a field B left alone) taken into the dialog; nothing of A's overwritten. B's
+    next Ctrl+S, merged, saves (the attack on 18: B's save won silently)."""
+    from datetime import timedelta
+
+    from ui_helpers import error_of
+
+    from deskapp.domain.timefmt import format_local
+    from deskapp.services.customer import watch_list
+
+    save_watch_entry(desk, actors["3001"], WatchForm(
+        customer="13918302983", kind="difficult", customer_name="李女士",
+        advice="先听完再解释", review_on="2026-12-31"))  # fmt: skip
+    other = Desk.open(Path(desk.path), clock=desk.clock)
+    app = build_app(desk)
+    try:
+        async with app.run_test(size=WIDE) as pilot:
+            await sign_in(pilot, "3001", "9999")
+            await pilot.press("f10")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, ActionDialog)
+            await focus_by_tab(pilot, "f-advice")
+            await type_text(pilot, "B先")
+            typed = dialog.query_one("#f-advice", TextArea).text
+            assert "B先" in typed
+            seen = watch_list(other, actors["2001"])[0]
+            desk.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
+            save_watch_entry(other, actors["2001"], WatchForm(
+                customer="13918302983", kind="difficult", customer_name="李秀英",
+                advice="王芳:先安抚,再约回访", review_on="2026-12-31"),
+                seen.id, seen=seen)  # fmt: skip
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is dialog, "B's save went through over A's"
+            said = str(dialog.query_one("#dialog-error").render())
+            at = format_local(desk.clock.now(), desk.tz)
+            assert f"该条目在您打开后已由 王芳(2001) 于 {at} 修改" in said, said
+            assert "王芳:先安抚,再约回访" in error_of(app, "advice")
+            assert dialog.query_one("#f-advice", TextArea).text == typed
+            assert dialog.query_one("#f-customer_name", Input).value == "李秀英"
+            assert watch_list(desk, actors["3001"])[0].advice == "王芳:先安抚,再约回访"
+            # B merges and saves again: the version the refusal brought, so it stands.
+            dialog.query_one("#f-advice", TextArea).load_text("王芳:先安抚,再约回访;B先")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, WatchListScreen)
+            now = watch_list(desk, actors["3001"])[0]
+            assert (now.advice, now.customer_name) == ("王芳:先安抚,再约回访;B先", "李秀英")
+    finally:
+        other.close()

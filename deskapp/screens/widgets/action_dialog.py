@@ -235,6 +235,20 @@ class ActionDialog(WorkBoundary, ModalScreen[bool]):
                 out[spec.name] = widget.value  # type: ignore[attr-defined]
         return out
 
+    def set_value(self, name: str, value: Any) -> None:
+        """Put `value` in the field `name` (as `values()` reads it back): a refusal that
+        brings a newer value of a field left as it was (services/customer.EditedMeanwhile)."""
+        spec = next(spec for spec in self.spec.fields if spec.name == name)
+        widget = self.query_one(f"#{spec.id}")
+        if isinstance(widget, TextArea):
+            widget.load_text(value or "")
+        elif isinstance(widget, Select):
+            widget.value = value if value else Select.NULL
+        elif isinstance(widget, Checkbox):
+            widget.value = bool(value)
+        elif isinstance(widget, Input):
+            widget.value = value or ""
+
     def action_submit(self) -> None:
         """Ctrl+S, a priority binding: handled as the app receives it, while the keys typed
         just before it may still wait in the focused field's queue. The save runs from that
