@@ -38,6 +38,7 @@ from deskapp.screens.widgets.plain_table import PlainTable
 from deskapp.screens.widgets.status_line import StatusLine
 from deskapp.services.cases import (
     CASE_PAGE,
+    CaseEditedMeanwhile,
     CasePage,
     CaseView,
     case_categories,
@@ -239,16 +240,28 @@ class CasesScreen(ModeScreen):
         case = page.rows[row]
         desk, actor = self.desk, signed_in_actor(self)
         spec = case_dialog(t("cases.edit"), case.summary, case.lesson)
+        seen = [(case.summary, case.lesson)]  # the version the edit is made from
 
         def submit(values: dict[str, str]) -> None:
-            edit_case(desk, actor, case.id, values["summary"], values["lesson"])
+            try:
+                edit_case(desk, actor, case.id, values["summary"], values["lesson"],
+                          seen=seen[0])  # fmt: skip
+            except CaseEditedMeanwhile as meanwhile:
+                # Changed at another desk since the dialog opened: what was typed stays, a
+                # text left as read takes the other's, the next Ctrl+S saves over what is shown.
+                seen[0] = meanwhile.current
+                now = dict(zip(("summary", "lesson"), meanwhile.current, strict=True))
+                for part in meanwhile.taken:
+                    self.app.call_from_thread(dialog.set_value, part, now[part])
+                raise
 
         def done(saved: bool | None) -> None:
             if saved:
                 self.notify(t("cases.edited"))
                 self.reload_on_return()
 
-        self.app.push_screen(ActionDialog(spec, submit), done)
+        dialog = ActionDialog(spec, submit)
+        self.app.push_screen(dialog, done)
 
     # Its own group: the screen's read on coming back from the question is exclusive in
     # "cases" and would cancel a retirement started in that group before it ran.

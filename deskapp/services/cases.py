@@ -278,16 +278,52 @@ def mark_case(
     return case
 
 
-def edit_case(desk: Desk, actor: Actor, case_id: str, summary: str, lesson: str) -> None:
+class CaseEditedMeanwhile(RuleViolation):
+    """The case's texts were changed (at another desk, or by a sync) after the dialog read
+    them: nothing written. At a text both changed, the errors show what it holds now (the
+    typed text kept, to merge by hand); `taken` names the texts only the other changed, which
+    the dialog takes over. `current`: (summary, lesson) now, what the next save is made from."""
+
+    def __init__(self, errors: list[FieldError], current: tuple[str, str], taken: tuple[str, ...]):
+        super().__init__(errors)
+        self.current = current
+        self.taken = taken
+
+
+def _edited_meanwhile(
+    stored: tuple[str, str], seen: tuple[str, str], typed: tuple[str, str]
+) -> CaseEditedMeanwhile:
+    errors: list[FieldError] = []
+    taken: list[str] = []
+    for part, now, read, mine in zip(("summary", "lesson"), stored, seen, typed, strict=True):
+        if now == read:
+            continue  # not changed meanwhile: what was typed stands
+        if mine.strip() == read:  # left as read: theirs is taken over
+            taken.append(part)
+            errors.append(FieldError(part, "error.case.taken", {"value": now}))
+        else:
+            errors.append(FieldError(part, "error.case.theirs", {"value": now}))
+    return CaseEditedMeanwhile(errors, stored, tuple(taken))
+
+
+def edit_case(
+    desk: Desk, actor: Actor, case_id: str, summary: str, lesson: str,
+    seen: tuple[str, str] | None = None,
+) -> None:  # fmt: skip
     """A duty or hall manager rewrites an unretired case's summary and lesson (refused and
     audited for anyone else), checked as when marked: how a case marked before the summary
-    existed, or one whose text the page withholds, is put right."""
+    existed, or one whose text the page withholds, is put right. `seen`: the (summary, lesson)
+    the dialog read; texts changed since by another manager refuse the edit
+    (CaseEditedMeanwhile), so the second of two managers never writes over the first."""
     enforce(desk, actor, Permission.MARK_CASE, subject=case_id)
     summary, lesson = _untabbed(summary), _untabbed(lesson)
-    with desk.write(actor.id) as session:
+    with desk.write(actor.id) as session:  # BEGIN IMMEDIATE: the check and the write as one
         case = session.get(TeachingCase, case_id)
         if case is None or case.retired_at is not None:
             raise RuleViolation.single("case", "error.case.unknown")
+        stored = (case.summary or "", case.lesson or "")
+        if seen is not None and stored != seen:
+            raise _edited_meanwhile(stored, seen, (summary, lesson))
         complaint = session.get(Complaint, case.complaint_id)
         if complaint is None:
             raise RuleViolation.single("complaint", "error.complaint.unknown")

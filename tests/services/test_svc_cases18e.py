@@ -20,6 +20,7 @@ from deskapp.domain.permissions import PermissionRefused
 from deskapp.i18n import error_text
 from deskapp.services import followup
 from deskapp.services.cases import (
+    CaseEditedMeanwhile,
     case_flags,
     case_page,
     check_markable,
@@ -373,3 +374,25 @@ def test_a_name_the_desk_knows_from_the_customer_s_other_records_is_refused(
             mark_case(desk, manager, ticket, LESSON, summary)
         assert name in error_text(refused.value.errors[0]), ticket
     mark_case(desk, manager, again, LESSON, SUMMARY)  # without the name: saved
+
+
+def test_the_second_of_two_managers_editing_a_case_is_refused_and_overwrites_nothing(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """Attack on 18: two managers with E open on one case; the second save wrote over the first."""
+    case = mark_case(desk, actors["2001"], _closed(desk, actors), LESSON, SUMMARY).id
+    read = (SUMMARY, LESSON)  # what both dialogs opened with
+    edit_case(desk, actors["2001"], case, SUMMARY + "已道歉", LESSON, seen=read)
+    with pytest.raises(CaseEditedMeanwhile) as both:  # both changed the summary
+        edit_case(desk, actors["3001"], case, SUMMARY + "已退费", LESSON, seen=read)
+    assert [(e.field, e.key) for e in both.value.errors] == [("summary", "error.case.theirs")]
+    assert both.value.current == (SUMMARY + "已道歉", LESSON) and both.value.taken == ()
+    with pytest.raises(CaseEditedMeanwhile) as other:  # only the other changed the summary
+        edit_case(desk, actors["3001"], case, SUMMARY, "先上门测速", seen=read)
+    assert other.value.taken == ("summary",)
+    [view] = find_cases(desk)
+    assert (view.summary, view.lesson) == (SUMMARY + "已道歉", LESSON)  # nothing overwritten
+    edit_case(desk, actors["3001"], case, SUMMARY + "已道歉", "先上门测速",
+              seen=other.value.current)  # fmt: skip
+    [view] = find_cases(desk)
+    assert (view.summary, view.lesson) == (SUMMARY + "已道歉", "先上门测速")

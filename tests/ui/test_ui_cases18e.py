@@ -23,7 +23,7 @@ from deskapp.screens.textual_private import notifications
 from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.screens.widgets.confirm import ConfirmScreen
 from deskapp.services import followup
-from deskapp.services.cases import find_cases, mark_case
+from deskapp.services.cases import edit_case, find_cases, mark_case
 from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.intake import IntakeForm, take_complaint
@@ -202,3 +202,35 @@ async def test_k_refuses_a_ticket_already_a_case_or_still_open_at_once(
         told = " ".join(str(n.message) for n in notifications(app))
         expected = "该投诉已列为案例" if already else "只有已结案的投诉可以列为案例"
         assert expected in told, told
+
+
+async def test_e_after_another_manager_s_edit_is_refused_in_words_keeping_the_text(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """Attack on 18: the second of two managers editing one case wrote over the first."""
+    case = mark_case(desk, actors["2001"], _closed(desk, actors), "先讲清资费", "套餐说明不清")
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _library(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ActionDialog)
+        # Another manager, at another desk on this store, changes the summary meanwhile.
+        edit_case(desk, actors["3001"], case.id, "套餐说明不清,已退费", "先讲清资费")
+        await pilot.press("tab", "end")
+        await type_text(pilot, "再办理")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is dialog  # refused, nothing written
+        assert "已被另一位经理修改" in error_under(app, "summary")
+        summary = dialog.query_one("#f-summary", TextArea)
+        assert summary.text == "套餐说明不清,已退费"  # theirs taken: it was left as read
+        assert dialog.query_one("#f-lesson", TextArea).text == "先讲清资费再办理"  # mine kept
+        [view] = find_cases(desk)
+        assert view.lesson == "先讲清资费"
+        await pilot.press("ctrl+s")  # merged: saved over the version now shown
+        await settle(pilot)
+        assert isinstance(app.screen, CasesScreen)
+    [view] = find_cases(desk)
+    assert (view.summary, view.lesson) == ("套餐说明不清,已退费", "先讲清资费再办理")
