@@ -45,10 +45,12 @@ from deskapp.screens.textual_private import (
     close_messages_now,
     css_parsed_for,
     draw_now,
+    forward_event,
     give_back_notifications,
     handle_exception,
     has_mode_stack,
     keep_handlers_running,
+    modal_binding_chain,
     pending_exception,
     prepare_mode,
     print_at_exit,
@@ -349,38 +351,63 @@ class DeskApp(NoticesBesideQuestions, LastResort, App[None]):
             self._last_activity = time.monotonic()
         if isinstance(event, events.Paste) and not event.is_forwarded and self._fit_paste(event):
             return
-        if isinstance(event, events.Key) and not event.is_forwarded and self._in_turn(event):
+        if isinstance(event, events.Key) and not event.is_forwarded and await self._in_turn(event):
             return
         await super().on_event(event)
 
-    def _in_turn(self, event: events.Key) -> bool:
-        """A key the focused field binds itself (Backspace, Delete, the arrows, Home…) acts
-        in the field's turn, after the characters typed before it and before those after.
+    async def _in_turn(self, event: events.Key) -> bool:
+        """A key the focused field or a part of the form around it binds (Backspace, Delete,
+        the arrows, Home…; the cause picker's ↓ into its matches, Enter to pick) acts in its
+        turn: after the keys typed before it have been taken and what they set off has run
+        (the matches of the text typed), and before any key after it (a Tab).
         Textual handles a field's printable keys in the field, but finds its bindings only when
         the key has bubbled back up to the app, behind every key of the same burst: "abc",
-        two Backspaces and "d" gave "ab", not "ad" (tests/ui/test_ui_burst_keys18g.py). Keys a
-        priority binding takes (Tab at intake, Ctrl+S), keys the field may consume itself,
-        and keys of the screen or the app are left to Textual."""
+        two Backspaces and "d" gave "ab", not "ad" (tests/ui/test_ui_burst_keys18g.py); the
+        cause picker's ↓ came after the Tab and opened the 渠道 list
+        (tests/ui/test_ui_cause_burst18i.py). The app takes its next key only once this one
+        has acted: the keys after it wait in the app's queue, in order. Keys a priority
+        binding takes (Tab at intake, Ctrl+S), keys the field may consume itself, and keys of
+        the screen or the app are left to Textual."""
         focused = self.focused
         if focused is None or event.is_printable:
             return False
         if focused.check_consume_key(event.key, event.character):
             return False
         active = self.screen.active_bindings.get(event.key)
-        if active is None or active.node is not focused or not active.enabled:
+        if active is None or not active.enabled or active.binding.priority:
             return False
-        if active.binding.priority:
+        node = active.node
+        if isinstance(node, (App, Screen)) or node not in focused.ancestors_with_self:
             return False
-        focused.call_later(self._key_in_turn, focused, active.binding.action, event)
+        await self._until_taken(focused)
+        if self.focused is not focused or not focused.is_attached:
+            forward_event(self.focused or self.screen, event)  # (the field went meanwhile)
+            return True
+        for namespace, bindings in modal_binding_chain(self.screen):
+            if isinstance(namespace, (App, Screen)):
+                break
+            for binding in bindings.key_to_bindings.get(event.key, ()):
+                if not binding.priority and await self.run_action(binding.action, namespace):
+                    await self._until_taken(focused)
+                    return True
+        # Not taken by the field or the form around it (Input's ↓ is a scroll it cannot
+        # make): on up the chain to the screen and the app, as Textual sends it.
+        forward_event(focused, event)
         return True
 
-    async def _key_in_turn(self, widget: Widget, action: str, event: events.Key) -> None:
-        """In the field's turn: its own action for the key; one it does not take (Input's ↓
-        is a scroll it cannot make) goes on up the chain as Textual sends it."""
-        from deskapp.screens.textual_private import forward_event
+    async def _until_taken(self, widget: Widget, rounds: int = 200) -> None:
+        """Until the messages waiting in the widget and the parts of the screen around it
+        (the keys typed into it, what they posted, bubbling up) have been handled, or the
+        focused one's: the other parts of the desk run meanwhile, the app's queue waits."""
+        import asyncio
 
-        if not await self.run_action(action, widget):
-            forward_event(widget, event)
+        for _ in range(rounds):
+            nodes = [*widget.ancestors_with_self]
+            if self.focused is not None and self.focused is not widget:
+                nodes.extend(self.focused.ancestors_with_self)
+            if all(n.message_queue_size == 0 for n in nodes if not isinstance(n, App)):
+                return
+            await asyncio.sleep(0)
 
     def _fit_paste(self, event: events.Paste) -> bool:
         """A paste a one-line input could not take whole: what fits is pasted, and the rest

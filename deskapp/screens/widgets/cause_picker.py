@@ -129,7 +129,8 @@ class CausePicker(Vertical):
         if self.has_class("-open"):
             matches = self.query_one(OptionList)
             matches.can_focus = True
-            matches.focus()
+            # At once (`focus` would wait in the app's queue behind the keys typed after ↓).
+            self.screen.set_focus(matches)
         else:
             self.screen.focus_next()
 

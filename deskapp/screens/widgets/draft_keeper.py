@@ -6,6 +6,7 @@ not at every pause in typing; the form stays on screen either way."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
     from deskapp.services.records import Draft
 
 DRAFT_DELAY = 0.8  # seconds of quiet typing before the draft is written
+# ... and at most this many seconds after the first key not yet written, however steadily the
+# handler types (an input method committing a character every half second never pauses 0.8 s:
+# a kill -9 lost everything typed since the last pause).
+DRAFT_MAX_WAIT = 2.5
 GROUP = "draft"  # the workers' group: the screen's work_failed hands their faults to `failed`
 # As the desk quits: how long a draft's write waits for another process's lock on the store,
 # and for this keeper's own write still running, before the handler is asked instead (Ctrl+Q
@@ -39,6 +44,7 @@ class DraftKeeper:
         self.form = form
         self._desk = desk
         self._timer: Timer | None = None
+        self._waiting_since: float | None = None  # the first key the pending write holds
         # Draft writes one at a time: a delete racing a save of the same draft fails on
         # SQLite's lock upgrade ("database is locked").
         self.lock = threading.Lock()
@@ -53,10 +59,17 @@ class DraftKeeper:
         self._last_writer: Callable[[], object] | None = None
 
     def schedule(self, write: Callable[[], object]) -> None:
-        """Call `write` (which calls `save`) once typing has paused for DRAFT_DELAY."""
+        """Call `write` (which calls `save`) once typing has paused for DRAFT_DELAY, or
+        DRAFT_MAX_WAIT after the first key it holds if typing goes on (a debounce with a
+        ceiling: a write every 2.5 s at most while the handler types, not one a key)."""
+        now = time.monotonic()
+        since = self._waiting_since if self._pending is not None else None
         self.stop()
+        since = now if since is None else since
         self._pending = self._last_writer = write
-        self._timer = self.screen.set_timer(DRAFT_DELAY, self._due)  # type: ignore[attr-defined]
+        self._waiting_since = since
+        delay = max(0.0, min(DRAFT_DELAY, since + DRAFT_MAX_WAIT - now))
+        self._timer = self.screen.set_timer(delay, self._due)  # type: ignore[attr-defined]
 
     def _due(self) -> None:
         write, self._pending, self._timer = self._pending, None, None
@@ -65,6 +78,7 @@ class DraftKeeper:
 
     def stop(self) -> None:
         self._pending = None
+        self._waiting_since = None
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
