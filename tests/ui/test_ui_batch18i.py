@@ -119,3 +119,29 @@ async def test_a_stored_outcome_no_ticket_took_is_offered_in_its_field_to_be_cor
         await settle(pilot)
     stored, statuses = _stored(desk, batch.id)
     assert (stored.outcome, stored.status, statuses) == ("基站已恢复", "closed", {"closed"})
+
+
+async def test_a_dialog_check_box_shows_whether_it_is_ticked(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """batch18i C: the new-batch dialog's 营销案预案 showed ▐X▌ unticked (and was saved
+    campaign=0), as every dialog's check box did: Textual's draws X either way. Every form's
+    check box is field_widget's Check now: ▐ ▌ unticked, ▐✓▌ ticked, as at intake."""
+    from textual.widgets import Checkbox
+
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot, "2001", "8888")
+        await pilot.press("f11")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        box = app.screen.query_one("#f-campaign", Checkbox)
+        unticked = str(box.render())
+        assert "▐ ▌" in unticked and "X" not in unticked
+        box.focus()
+        await pilot.press("space")
+        await settle(pilot)
+        assert box.value is True
+        ticked = str(box.render())
+        assert "▐✓▌" in ticked and ticked != unticked
