@@ -145,3 +145,42 @@ async def test_a_dialog_check_box_shows_whether_it_is_ticked(
         assert box.value is True
         ticked = str(box.render())
         assert "▐✓▌" in ticked and ticked != unticked
+
+
+@pytest.mark.parametrize(("key", "action"), [("ctrl+e", "导出案例"), ("ctrl+d", "撤销案例"),
+                                             ("e", "修改案例")])  # fmt: skip
+async def test_a_handler_pressing_a_managers_key_in_the_case_library_is_told_whose_it_is(
+    desk: Desk, actors: dict[str, Actor], key: str, action: str
+) -> None:
+    """batch18i D: Ctrl+E, Ctrl+D and E in the case library (Ctrl+\\) did nothing for a
+    handler, where F10 and F11 say whose they are. Said the same way (DeskApp.run_action,
+    the screen's ROLE_ACTIONS); nothing opened, the case still in the library."""
+    from deskapp.screens.cases import CasesScreen
+    from deskapp.screens.textual_private import notifications
+    from deskapp.services import followup
+    from deskapp.services.cases import find_cases, mark_case
+    from deskapp.services.demo import closing_facts
+
+    ticket = take_complaint(desk, actors["1001"], IntakeForm(
+        customer_name="王女士", contact_phone="13700000001", content="套餐说明不清,很不满",
+        demand="尽快处理", cause_code="TARIFF.PLAN.UNCLEAR",
+        promised_reply_at=format_local(desk.clock.now() + timedelta(days=1), desk.tz)))  # fmt: skip
+    followup.close(desk, actors["1001"], ticket.id, outcome="已当场处理",
+                   facts=closing_facts(desk, ticket.id))  # fmt: skip
+    mark_case(desk, actors["2001"], ticket.id, "先讲清资费", "套餐说明不清")
+    app = build_app(desk)
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await sign_in(pilot)  # 1001, a handler
+        await pilot.press("ctrl+backslash")
+        await settle(pilot)
+        library = app.screen
+        assert isinstance(library, CasesScreen)
+        library.query_one("#cases-table").focus()
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+        assert app.screen is library  # no dialog, no question
+        told = " ".join(str(n.message) for n in notifications(app))
+        assert f"{action}只有值班经理、厅经理能操作" in told, told
+        assert "当前登录的是投诉处理员" in told, told
+    assert len(find_cases(desk)) == 1
