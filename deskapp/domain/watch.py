@@ -8,14 +8,54 @@ complaint, 当事人回避) never sees that customer's entry."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
+
+from deskapp.domain.errors import FieldError
 
 
 class WatchKind(StrEnum):
     B_CLASS = "b_class"  # B类客户
     DIFFICULT = "difficult"  # 疑难客户
     SENSITIVE = "sensitive"  # 敏感客户
+
+
+# A review date lies ahead, and at most a year: an entry is looked at again at least once a
+# year (a date far off, 9999-12-31, kept it from ever being flagged). The example the field
+# shows (and its format error) is a quarter ahead.
+REVIEW_EXAMPLE = timedelta(days=90)
+
+
+def review_latest(today: date) -> date:
+    """The latest review date that may be set today: the same day a year on (29 Feb: 28)."""
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:
+        return today.replace(year=today.year + 1, day=28)
+
+
+def review_example(today: date) -> str:
+    return (today + REVIEW_EXAMPLE).isoformat()
+
+
+def check_review_on(text: str, today: date, kept: str | None = None) -> date | FieldError:
+    """The review date typed (YYYY-MM-DD), or why not, said at its field: required, its format
+    (with the field's example), not before today unless it is the entry's stored date `kept`
+    (an entry past its review is retired or edited without a new one), at most a year ahead
+    (`review_latest`), a stored date beyond that included."""
+    if not text.strip():
+        return FieldError("review_on", "error.required")
+    try:
+        review = date.fromisoformat(text.strip())
+    except ValueError:
+        example = review_example(today)
+        return FieldError("review_on", "error.watch.review_date", {"example": example})
+    if review < today and review.isoformat() != kept:
+        return FieldError("review_on", "error.watch.review_past")
+    latest = review_latest(today)
+    if review > latest:
+        return FieldError("review_on", "error.watch.review_late", {"latest": latest.isoformat()})
+    return review
 
 
 def review_due(review_on: date, today: date) -> bool:

@@ -625,29 +625,39 @@ class DeskApp(NoticesBesideQuestions, LastResort, App[None]):
                          default_namespace: DOMNode | None = None,
                          namespaces: Mapping[str, DOMNode] | None = None) -> bool:  # fmt: skip
         """Textual's, except that the key of a mode some roles only may open (F10, F11, F12),
-        pressed by someone else signed in, says whose it is rather than nothing at all."""
-        if isinstance(action, str):
+        or of a screen's action some roles only may take (its ROLE_ACTIONS: the case
+        library's Ctrl+E, Ctrl+D, E), pressed by someone else signed in, says whose it is
+        rather than nothing at all."""
+        if isinstance(action, str) and self.actor is not None:
             destination, name, params = parse_action(action)
             ours = destination == "app" or (not destination and default_namespace in (None, self))
-            if ours and name == "switch_mode" and params and self.actor is not None:
+            if ours and name == "switch_mode" and params:
                 mode = str(params[0])
                 if mode in MODE_PERMISSIONS and not self._may_open(mode):
-                    self._say_not_yours(mode)
+                    permission, title = MODE_PERMISSIONS[mode]
+                    self._say_not_yours(permission, "app.mode_not_yours", t(title))
                     return True
+            role_actions: Mapping[str, tuple[Permission, str]] = getattr(
+                default_namespace, "ROLE_ACTIONS", {}
+            )
+            gated = role_actions.get(name) if not destination else None
+            if gated is not None and not allowed(self.actor, gated[0]):
+                self._say_not_yours(gated[0], "app.key_not_yours", t(gated[1]))
+                return True
         return await super().run_action(action, default_namespace, namespaces)
 
-    def _say_not_yours(self, mode: str) -> None:
+    def _say_not_yours(self, permission: Permission, key: str, what: str) -> None:
+        """Whose `what` (a mode's title, an action's name) is: the roles with `permission`."""
         from deskapp.domain.permissions import MATRIX
 
         actor = self.actor
         if actor is None:
             return
-        permission, title = MODE_PERMISSIONS[mode]
         roles = t("app.mode_roles_joiner").join(
             t(f"role.{r.value}") for r in Role if permission in MATRIX[r]
         )
         role = t(f"role.{actor.role.value}")
-        said = t("app.mode_not_yours", screen=t(title), roles=roles, role=role)
+        said = t(key, screen=what, roles=roles, role=role)
         self.notify(said, severity="warning", timeout=6)
 
     def switch_mode(self, mode: str) -> AwaitMount:

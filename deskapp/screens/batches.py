@@ -9,6 +9,7 @@ Below the list, the batch under the cursor in full (area, start, description, sc
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -43,6 +44,7 @@ from deskapp.services.batches import (
     check_close,
     claim_close,
     close_batch,
+    close_settled,
     closing_now,
     kept_party,
     open_batch,
@@ -213,6 +215,10 @@ class BatchScreen(ModeScreen):
             return
         checked: dict[str, str] = {}
         party: dict[str, ClosingFacts] = {}
+        # A stored outcome no ticket has taken (a close refused or killed before its first
+        # ticket) is asked again, offered in its fields: the manager may correct it.
+        settled = close_settled(desk, batch.id)
+        revise = bool(batch.outcome) and not settled
 
         def submit(values: dict[str, Any]) -> None:
             # Refusals (permission, outcome, the responsible party) are said in the dialog;
@@ -220,7 +226,7 @@ class BatchScreen(ModeScreen):
             party["party"] = ClosingFacts.of_fields(values)
             checked["typed"] = values.get("outcome", "")
             checked["outcome"] = check_close(desk, actor, batch.id, values.get("outcome", ""),
-                                             party["party"])  # fmt: skip
+                                             party["party"], revise=revise)  # fmt: skip
 
         def done(confirmed: bool | None) -> None:
             if confirmed and "outcome" in checked:
@@ -231,10 +237,17 @@ class BatchScreen(ModeScreen):
                 else:
                     self._progress(0, view.open_tickets, 0.0)
                     self.close_tickets(actor, batch.id, checked["outcome"], party["party"],
-                                       typed=checked["typed"])  # fmt: skip
+                                       typed=checked["typed"], revise=revise)  # fmt: skip
             self.query_one("#batch-table", DataTable).focus()  # the list, while it runs
 
-        if batch.outcome:
+        if revise:
+            kept = kept_party(batch)
+            fields = [
+                FieldSpec("outcome", t("batch.field_outcome"), "area", default=batch.outcome),
+                *_offered(responsible_fields(desk), kept),
+            ]
+            intro = t("batch.close_intro") + "\n" + t("batch.outcome_unsettled")
+        elif batch.outcome:
             # Closed before, or a close interrupted: its outcome is the batch's, shown and
             # written onto the tickets left open, not asked again; its party too (rules18c:
             # one incident, one party), asked only of a batch closed before it was kept.
@@ -265,6 +278,7 @@ class BatchScreen(ModeScreen):
         outcome: str,
         responsible: ClosingFacts,
         typed: str = "",
+        revise: bool = False,
     ) -> None:
         """The close, off the screen's thread: the list and its keys answer meanwhile."""
         started = time.perf_counter()
@@ -277,7 +291,7 @@ class BatchScreen(ModeScreen):
                                  time.perf_counter() - started)  # fmt: skip
 
         result = close_batch(desk, actor, batch_id, outcome, responsible, progress=told,
-                             claimed=True)  # fmt: skip
+                             claimed=True, revise=revise)  # fmt: skip
         app.call_from_thread(self._tickets_closed, app, result, outcome if typed else "")
 
     def _progress(self, done: int, total: int, elapsed: float) -> None:
@@ -340,3 +354,16 @@ def _party_words(desk: Desk, party: ClosingFacts) -> str:
     if party.note:
         words.append(printable(party.note).replace("\n", " "))
     return " ".join(words)
+
+
+def _offered(fields: list[FieldSpec], party: ClosingFacts | None) -> list[FieldSpec]:
+    """The responsible party's fields holding the stored party, offered to be corrected."""
+    if party is None:
+        return fields
+    stored = {
+        "responsible_kind": party.responsible,
+        "responsible_department": party.department,
+        "responsible_staff": party.staff,
+        "responsible_note": party.note,
+    }
+    return [replace(f, default=stored[f.name] or None) if f.name in stored else f for f in fields]

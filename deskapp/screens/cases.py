@@ -75,6 +75,13 @@ class CasesScreen(ModeScreen):
             Binding("e", "edit", t("cases.edit")),
         ],
     )
+    # The managers' keys: hidden from a handler (check_action), and said whose they are when
+    # a handler presses one (DeskApp.run_action), as F10 and F11 are.
+    ROLE_ACTIONS: ClassVar[dict[str, tuple[Permission, str]]] = {
+        "export": (Permission.MARK_CASE, "cases.export"),
+        "retire": (Permission.MARK_CASE, "cases.retire"),
+        "edit": (Permission.MARK_CASE, "cases.edit"),
+    }
     DEFAULT_CSS = """
     CasesScreen #cases-filters { height: 3; }
     CasesScreen #cases-category { width: 30; }
@@ -201,9 +208,9 @@ class CasesScreen(ModeScreen):
             self.load(max(0, page.offset - CASE_PAGE))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("export", "retire", "edit"):  # the managers' (the service says so too)
+        if action in self.ROLE_ACTIONS:  # the managers' (the service says so too)
             actor = desk_app(self).actor
-            return actor is not None and allowed(actor, Permission.MARK_CASE)
+            return actor is not None and allowed(actor, self.ROLE_ACTIONS[action][0])
         return True
 
     def action_export(self) -> None:

@@ -433,7 +433,7 @@ class IntakeScreen(ModeScreen):
             return Field(part.label, picker, name=part.name)
         if isinstance(part, FieldSpec):
             return Field("" if part.kind == "check" else part.label,
-                         field_widget(part, check=Check), name=part.name)  # fmt: skip
+                         field_widget(part), name=part.name)  # fmt: skip
         if isinstance(part, CheckSpec):
             return Check(part.label, id=part.widget_id, compact=True)
         if isinstance(part, Note):

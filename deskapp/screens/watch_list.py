@@ -7,7 +7,6 @@ it reads the list again, the cursor kept on its entry."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any, ClassVar
 
 from textual import on
@@ -18,7 +17,7 @@ from textual.worker import Worker
 
 from deskapp.domain.clean_input import printable
 from deskapp.domain.timefmt import local_day
-from deskapp.domain.watch import WatchKind
+from deskapp.domain.watch import WatchKind, review_example, review_latest
 from deskapp.i18n import t
 from deskapp.incidents import Fault
 from deskapp.screens.boundary import desk_work
@@ -43,7 +42,6 @@ from deskapp.services.staff import list_staff
 
 # The review date's example: a quarter ahead (the entries are reviewed before each 3·15 and
 # at the quarter's meeting).
-REVIEW_EXAMPLE = timedelta(days=90)
 
 
 class WatchListScreen(ModeScreen):
@@ -175,7 +173,8 @@ class WatchListScreen(ModeScreen):
         """Today-relative, like every date field: a fixed date read as a value already filled
         in, and became one the service refuses once it had passed."""
         today = local_day(self.desk.clock.now(), self.desk.tz)
-        return t("watch.review_example", example=(today + REVIEW_EXAMPLE).isoformat())
+        return t("watch.review_example", example=review_example(today),
+                 latest=review_latest(today).isoformat())  # fmt: skip
 
     def _after(self, done: bool | None) -> None:
         if done:

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from deskapp.domain.batch import batch_matches, check_start
@@ -284,6 +285,32 @@ def release_close(desk: Desk, batch_id: str) -> None:
             pass
 
 
+def _settled(session: Session, batch: BatchIncident) -> bool:
+    """Whether the batch's stored outcome (and party) are the incident's for good: the batch
+    is closed, or a linked ticket was closed with that outcome. Stored by a close that was
+    refused or killed before closing any ticket, they can still be corrected."""
+    if not batch.outcome:
+        return False
+    if batch.status != "open":
+        return True
+    taken = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Complaint)
+        .where(col(Complaint.batch_id) == batch.id,
+               col(Complaint.status).not_in(OPEN_STATUSES),
+               col(Complaint.outcome) == batch.outcome.strip())
+    )  # fmt: skip
+    return bool(taken)
+
+
+def close_settled(desk: Desk, batch_id: str) -> bool:
+    """Whether a close of the batch keeps its stored outcome and party (`_settled`): the close
+    dialog then shows them and asks for neither; otherwise it asks, offering the stored ones."""
+    with desk.read() as session:
+        batch = session.get(BatchIncident, batch_id)
+        return batch is not None and _settled(session, batch)
+
+
 def kept_party(batch: BatchIncident) -> ClosingFacts | None:
     """The responsible party a batch's close keeps with its outcome (None before its first
     close, or for a batch closed before it was kept)."""
@@ -301,6 +328,7 @@ def close_batch(
     *,
     progress: Progress = no_progress,
     claimed: bool = False,
+    revise: bool = False,
 ) -> BatchClosed:
     """Close the incident: every linked ticket still open is closed with the outcome and the
     batch's one responsible party through the ordinary close (followup.close_each: each ticket's
@@ -309,8 +337,10 @@ def close_batch(
     and said); then the batch itself. The linked tickets' causes differ, so no level-4 finding
     is asked here. `progress("close", done, total)` as the tickets close. Safe to run again:
     tickets already closed are not touched twice, and the ones left open are closed with the
-    outcome and the party kept at the first close (one incident, one party)."""
-    outcome = check_close(desk, actor, batch_id, outcome, responsible)
+    outcome and the party kept at the first close (one incident, one party). `revise`: the
+    outcome and party given replace the stored ones while no ticket has taken them yet (a
+    close refused or killed before its first ticket: the dialog asked for them again)."""
+    outcome = check_close(desk, actor, batch_id, outcome, responsible, revise=revise)
     if not claimed:  # the screen claims it when the dialog is confirmed
         claim_close(desk, batch_id)
     beaten = [_now()]
@@ -322,7 +352,8 @@ def close_batch(
         progress(step, done, total)
 
     try:
-        return _close_batch(desk, actor, batch_id, outcome, responsible, beating)
+        return _close_batch(desk, actor, batch_id, outcome, responsible, beating,
+                            revise=revise)  # fmt: skip
     finally:
         release_close(desk, batch_id)
 
@@ -334,10 +365,15 @@ def _close_batch(
     outcome: str,
     responsible: ClosingFacts,
     progress: Progress,
+    *,
+    revise: bool = False,
 ) -> BatchClosed:
     with desk.write(actor.id) as session:
         batch = session.get(BatchIncident, batch_id)
         already_closed = batch is None or batch.status != "open"
+        if batch is not None and revise and batch.outcome and not _settled(session, batch):
+            # Stored by a close refused or killed before any ticket took it: corrected.
+            batch.outcome, batch.party = "", ""
         if batch is not None and not batch.outcome:
             # Kept before any ticket is closed: a close interrupted half-way (the desk
             # killed) is finished with this same outcome, never a second one.
@@ -393,13 +429,22 @@ def _close_batch(
 
 
 def check_close(
-    desk: Desk, actor: Actor, batch_id: str, outcome: str, responsible: ClosingFacts
+    desk: Desk,
+    actor: Actor,
+    batch_id: str,
+    outcome: str,
+    responsible: ClosingFacts,
+    *,
+    revise: bool = False,
 ) -> str:
     """What closing the batch would be refused for, before any ticket is touched (the close
     dialog asks it, then the close runs in the background): the permission, the batch, the
     outcome and the responsible party, each at its field at once (a refusal closes none). The
     outcome to write: a batch already closed keeps its own (the tickets kept open at the close,
-    or linked later offline on another terminal, are closed with it)."""
+    or linked later offline on another terminal, are closed with it). `revise`: as for
+    `close_batch`, the ones given are checked while no ticket has taken the stored ones. The
+    outcome meets the ordinary close's rule (followup.check_outcome), so no close is refused
+    at its tickets for it after the dialog has gone."""
     enforce(desk, actor, Permission.MANAGE_BATCH, subject=batch_id)
     with desk.read() as session:
         batch = session.get(BatchIncident, batch_id)
@@ -407,14 +452,18 @@ def check_close(
             raise RuleViolation.single("batch", "error.batch.not_open")
         # A batch closed, or whose close was interrupted, keeps its own outcome and party (the
         # tickets it left open are closed with them): the dialog shows them, not asked again.
-        outcome = batch.outcome or outcome
-        responsible = kept_party(batch) or responsible
+        if not revise or _settled(session, batch):
+            outcome = batch.outcome or outcome
+            responsible = kept_party(batch) or responsible
         staff_ids = {responsible.staff} if session.get(Staff, responsible.staff) else set()
     errors = [e for e in (
-        check_text("outcome", outcome, required=True, max_len=4000, multiline=True),
         check_text("responsible_note", responsible.note, required=False,
                    max_len=followup.NOTE_LIMIT, multiline=True),
     ) if e]  # fmt: skip
+    try:
+        followup.check_outcome(desk, outcome, required=True)
+    except RuleViolation as refused:
+        errors = refused.errors + errors
     try:
         check_responsible(responsible.responsible, responsible.department or responsible.staff,
                           responsible.note, desk.refdata.departments, staff_ids)  # fmt: skip

@@ -26,6 +26,7 @@ from deskapp.domain.watch import (
     LINK_LIMIT,
     LINK_ROUNDS,
     WatchKind,
+    check_review_on,
     review_due,
     watch_hidden_from,
 )
@@ -154,17 +155,12 @@ def check_watch(desk: Desk, form: WatchForm, kept_review_on: str | None = None) 
     error = check_text("customer_name", form.customer_name, required=False, max_len=80)
     if error:
         errors.append(error)
-    review = None
-    try:
-        review = date.fromisoformat(form.review_on.strip())
-    except ValueError:
-        errors.append(FieldError("review_on", "error.watch.review_date"))
-    kept = review is not None and review.isoformat() == kept_review_on
-    if review is not None and not kept and review < local_day(desk.clock.now(), desk.tz):
-        errors.append(FieldError("review_on", "error.watch.review_past"))
+    review = check_review_on(form.review_on, local_day(desk.clock.now(), desk.tz), kept_review_on)
+    if isinstance(review, FieldError):
+        errors.append(review)
     if errors:
         raise RuleViolation(errors)
-    assert key is not None and review is not None
+    assert key is not None and isinstance(review, date)
     return {
         "customer_key": key,
         "kind": kind.value,

@@ -4,9 +4,11 @@ ordinary close closes it, many per transaction, a ticket the rules refuse rolled
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
 
@@ -476,3 +478,89 @@ def test_a_close_finishing_an_interrupted_one_writes_the_kept_outcome_whatever_i
         closed = s.get(BatchIncident, batch.id)
     assert outcomes == {"光缆已修复"}
     assert closed is not None and (closed.status, closed.outcome) == ("closed", "光缆已修复")
+
+
+def test_a_too_long_outcome_is_refused_by_check_close_at_the_ordinary_close_limit(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """batch18i: check_close allowed 4,000 characters where the ordinary close allows the
+    hall's limit (2,000): the dialog let 3,000 through, the close kept it on the batch, then
+    close_each refused it at every ticket. The same rule now, before anything is stored."""
+    batch_id, _ = _linked_batch(desk, actors, 2)
+    limit = desk.refdata.settings.intake.text_limits.outcome
+    before = len(_log(desk))
+    party = ClosingFacts("department", "network")
+    with pytest.raises(RuleViolation) as refused:
+        close_batch(desk, actors["2001"], batch_id, "基站已恢复" * 600, party)
+    assert [(e.field, e.key) for e in refused.value.errors] == [("outcome", "error.text.too_long")]
+    assert refused.value.errors[0].params["max"] == limit
+    assert len(_log(desk)) == before  # nothing stored: no outcome, no party on the batch
+    with desk.read() as s:
+        batch = s.get(BatchIncident, batch_id)
+        assert batch is not None and (batch.outcome, batch.party) == ("", "")
+
+
+def _stored_untaken(desk: Desk, manager: Actor, batch_id: str, outcome: str) -> None:
+    """A close that stored its outcome and party and then closed no ticket (refused at each,
+    or killed before its first)."""
+    with desk.write(manager.id) as session:
+        stored = session.get(BatchIncident, batch_id)
+        assert stored is not None
+        stored.outcome = outcome
+        stored.party = json.dumps(asdict(ClosingFacts("department", "network")))
+
+
+def test_a_stored_outcome_no_ticket_took_is_corrected_by_a_revised_close(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """batch18i: an outcome stored by a close that closed no ticket (3,000 characters, from
+    before the dialog checked it) was kept for good, and every close was refused for it. No
+    ticket has it, so the manager's close corrects it (and the party); a close not revising
+    (a resume) still keeps it, and is refused for it."""
+    from deskapp.services.batches import check_close, close_settled
+
+    manager = actors["2001"]
+    batch_id, ids = _linked_batch(desk, actors, 2)
+    _stored_untaken(desk, manager, batch_id, "基站已恢复" * 600)
+    assert not close_settled(desk, batch_id)
+    with pytest.raises(RuleViolation) as kept:  # not revised: the stored one, refused
+        check_close(desk, manager, batch_id, "基站已恢复", ClosingFacts("customer"))
+    assert kept.value.errors[0].key == "error.text.too_long"
+    result = close_batch(desk, manager, batch_id, "基站已恢复", ClosingFacts("customer"),
+                         revise=True)  # fmt: skip
+    assert sorted(result.closed) == sorted(ids)
+    with desk.read() as s:
+        rows = list(s.scalars(sa.select(Complaint).where(Complaint.id.in_(ids))))  # type: ignore[attr-defined]
+        batch = s.get(BatchIncident, batch_id)
+    assert {(c.outcome, c.responsible_kind) for c in rows} == {("基站已恢复", "customer")}
+    assert batch is not None and (batch.status, batch.outcome) == ("closed", "基站已恢复")
+    assert kept_party(batch) == ClosingFacts("customer")
+    assert close_settled(desk, batch_id)
+
+
+def test_a_revised_close_keeps_the_outcome_once_a_ticket_was_closed_with_it(
+    desk: Desk, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A close killed after its first ticket: that ticket has the outcome, so it is the
+    incident's for good, even for a close that asks to revise it (the dialog no longer
+    offers to; another desk may have closed a ticket since this one's dialog opened)."""
+    from deskapp.services.batches import close_settled
+
+    batch_id, ids = _linked_batch(desk, actors, 3)
+    real = followup.close_each
+
+    def half(desk: Desk, actor: Actor, cids: list[str], **kw: object) -> object:
+        real(desk, actor, cids[:1], **kw)  # type: ignore[arg-type]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(followup, "close_each", half)
+    with pytest.raises(KeyboardInterrupt):
+        close_batch(desk, actors["2001"], batch_id, "光缆已修复",
+                    ClosingFacts("department", "network"))  # fmt: skip
+    monkeypatch.setattr(followup, "close_each", real)
+    assert close_settled(desk, batch_id)
+    close_batch(desk, actors["2001"], batch_id, "另一个结果", ClosingFacts("customer"),
+                revise=True)  # fmt: skip
+    with desk.read() as s:
+        rows = list(s.scalars(sa.select(Complaint).where(Complaint.id.in_(ids))))  # type: ignore[attr-defined]
+    assert {(c.outcome, c.responsible_ref) for c in rows} == {("光缆已修复", "network")}

@@ -605,3 +605,32 @@ def test_the_case_check_finds_the_customer_however_written(written: str) -> None
     left = "".join(ch for i, ch in enumerate(written)
                    if not any(f.start <= i < f.end for f in found))  # fmt: skip
     assert not any(ch in left for ch in "李5678八"), left
+
+
+def test_a_review_date_is_required_and_at_most_a_year_ahead_said_at_its_field(
+    desk: Desk, clock: FrozenClock, actors: dict[str, Actor]
+) -> None:
+    """batch18i B: 9999-12-31 was taken, so the entry was never flagged for review; an empty
+    date was told its format. At most a year ahead (review_latest), said with the latest date;
+    empty is 必填; the format error's example is the hint's."""
+    from deskapp.domain.timefmt import local_day
+    from deskapp.domain.watch import review_example, review_latest
+
+    manager = actors["2001"]
+    today = local_day(clock.now(), desk.tz)
+    latest = review_latest(today)
+    for typed, key, params in (
+        ("9999-12-31", "error.watch.review_late", {"latest": latest.isoformat()}),
+        ((latest + timedelta(days=1)).isoformat(), "error.watch.review_late",
+         {"latest": latest.isoformat()}),
+        ("  ", "error.required", {}),
+        ("31/12/2026", "error.watch.review_date", {"example": review_example(today)}),
+    ):  # fmt: skip
+        with pytest.raises(RuleViolation) as refused:
+            save_watch_entry(desk, manager, watch_form(desk, review_on=typed))
+        assert [(e.field, e.key, e.params) for e in refused.value.errors] == [
+            ("review_on", key, params)
+        ]
+    assert "复核日期最晚为" in t("error.watch.review_late", latest=latest.isoformat())
+    saved = save_watch_entry(desk, manager, watch_form(desk, review_on=latest.isoformat()))
+    assert saved.review_on == latest.isoformat()

@@ -532,7 +532,7 @@ def test_a_new_terminal_hides_the_watch_entry_from_the_staff_an_old_complaint_ac
         followup.close(
             a.desk, a.actors["1001"], old, outcome="当场解决", facts=closing_facts(a.desk, old)
         )
-        form = WatchForm(customer="13900000001", advice="先听完再解释", review_on="2027-12-31")
+        form = WatchForm(customer="13900000001", advice="先听完再解释", review_on="2027-06-30")
         save_watch_entry(a.desk, a.actors["2001"], form)
         assert sync(a.desk, hall_url).ok
         # 100 days on, the complaint is outside a new terminal's window of history.
@@ -616,7 +616,7 @@ def test_a_watch_entry_listed_after_the_join_stays_hidden_from_the_manager_an_ol
         c = new_terminal(tmp_path, "T03", offset=timedelta(days=150))
         assert sync(c.desk, hall_url, window_days=90).ok
         assert old not in ids(c.desk, Complaint)  # nothing watched yet: outside the window
-        form = WatchForm(customer="13900000002", advice="先听完再解释", review_on="2099-12-31")
+        form = WatchForm(customer="13900000002", advice="先听完再解释", review_on="2027-06-30")
         entry = save_watch_entry(a.desk, a.actors["3001"], form)
         assert sync(a.desk, hall_url).ok
         assert sync(c.desk, hall_url).ok

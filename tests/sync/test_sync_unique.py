@@ -76,7 +76,7 @@ def _watch(term: Term, tag: str) -> str:
     from deskapp.services.customer import WatchForm, save_watch_entry
 
     form = WatchForm(customer="13912340000", kind="difficult", advice=f"终端{tag}的处理建议",
-                     review_on="2099-12-31")  # fmt: skip
+                     review_on="2027-06-30")  # fmt: skip
     return save_watch_entry(term.desk, term.actors["2001"], form).id
 
 

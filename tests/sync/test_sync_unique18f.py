@@ -48,7 +48,7 @@ def _keys(term: Term, kind: str) -> dict[str, str | None]:
 
 
 def _form(advice: str, active: bool = True) -> WatchForm:
-    return WatchForm(customer=NUMBER, kind="difficult", advice=advice, review_on="2099-12-31",
+    return WatchForm(customer=NUMBER, kind="difficult", advice=advice, review_on="2027-06-30",
                      active=active)  # fmt: skip
 
 

@@ -55,7 +55,7 @@ def test_the_accused_manager_never_sees_the_entry_whichever_number_accuses(
         _synced(a, hall_url)
         save_watch_entry(a.desk, a.actors["3001"], WatchForm(
             customer=listed, kind="difficult", advice="先听完再解释",
-            review_on="2099-12-31"))  # fmt: skip
+            review_on="2027-06-30"))  # fmt: skip
         take(a, contact_phone=PHONE, service_number=ACCOUNT)  # the customer's two numbers
         tick([a])
         take(a, accused_staff_id=a.actors["2001"].id, **accusing)
@@ -76,7 +76,7 @@ def test_the_accused_manager_never_sees_the_entry_whichever_number_accuses(
                 with pytest.raises(RuleViolation) as refused:
                     save_watch_entry(term.desk, duty, WatchForm(
                         customer=listed, kind="sensitive", advice="x",
-                        review_on="2099-12-31"))  # fmt: skip
+                        review_on="2027-06-30"))  # fmt: skip
                 assert [e.key for e in refused.value.errors] == ["error.watch.recused"]
         finally:
             b.close()
@@ -102,7 +102,7 @@ def test_old_complaints_of_the_other_number_come_with_the_entry_to_a_new_termina
                            facts=closing_facts(a.desk, old))  # fmt: skip
         a.clock.advance(timedelta(days=150))
         form = WatchForm(customer=listed, kind="difficult", advice="先听完再解释",
-                         review_on="2099-12-31")  # fmt: skip
+                         review_on="2027-06-30")  # fmt: skip
         if listed_when == "before-the-join":
             save_watch_entry(a.desk, a.actors["3001"], form)
         _synced(a, hall_url)
@@ -141,7 +141,7 @@ def test_a_later_complaint_linking_the_numbers_brings_the_old_accusation_with_it
         a.clock.advance(timedelta(days=150))
         save_watch_entry(a.desk, a.actors["3001"], WatchForm(
             customer=PHONE, kind="difficult", advice="先听完再解释",
-            review_on="2099-12-31"))  # fmt: skip
+            review_on="2027-06-30"))  # fmt: skip
         _synced(a, hall_url)
         c = new_terminal(tmp_path / "c", "T03", offset=timedelta(days=150))
         assert sync(c.desk, hall_url, window_days=90).ok

@@ -150,16 +150,23 @@ async def test_the_close_shows_count_and_time_left_and_a_second_close_is_refused
 async def test_a_close_after_an_interrupted_one_shows_and_keeps_the_batch_outcome_and_party(
     desk: Desk, actors: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The desk killed mid-close (the batch keeps its outcome and party, still open): Enter
-    again shows them in the dialog and asks for neither; the tickets get the first ones."""
+    """The desk killed mid-close, after its first ticket (the batch keeps its outcome and
+    party, still open): Enter again shows them in the dialog and asks for neither; the
+    tickets get the first ones."""
     from deskapp.services import batches as service
     from deskapp.services import followup
 
     batch = _batches(desk, actors)
+    second = take_complaint(desk, actors["1002"], IntakeForm(
+        customer_name="王先生", contact_phone="13812345679", content="手机没有信号",
+        demand="尽快恢复", cause_code="NET.OUTAGE.AREA",
+        promised_reply_at=format_local(desk.clock.now() + timedelta(days=1), desk.tz)))  # fmt: skip
+    link_to_batch(desk, actors["1002"], second.id, batch.id)
     real = followup.close_each
 
-    def killed(*args: Any, **kwargs: Any) -> Any:
-        raise KeyboardInterrupt  # the desk stopped half-way
+    def killed(desk: Desk, actor: Actor, cids: list[str], **kwargs: Any) -> Any:
+        real(desk, actor, cids[:1], **kwargs)
+        raise KeyboardInterrupt  # the desk stopped half-way, one ticket closed
 
     monkeypatch.setattr(followup, "close_each", killed)
     with pytest.raises(KeyboardInterrupt):

@@ -15,6 +15,7 @@ from ui_helpers import (
     NARROW,
     WIDE,
     build_app,
+    error_of,
     focus_by_tab,
     screen_text,
     settle,
@@ -127,6 +128,37 @@ async def test_f10_add_dialog_says_what_to_type_with_a_review_date_from_today(
         ahead = local_day(desk.clock.now(), desk.tz) + timedelta(days=90)
         assert ahead.isoformat() in review and "不早于今天" in review
         assert "2026-12-31" not in review
+
+
+async def test_f10_review_date_9999_empty_or_misformed_is_said_at_the_field(desk: Desk) -> None:
+    """batch18i B: 9999-12-31 was saved (never flagged for review); an empty date was told
+    its format, with another example than the hint's. The latest date, 必填, and the hint's
+    example, each at the field; nothing saved."""
+    from deskapp.domain.timefmt import local_day
+    from deskapp.domain.watch import review_example, review_latest
+
+    today = local_day(desk.clock.now(), desk.tz)
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _add_dialog(pilot)
+        dialog = app.screen
+        dialog.query_one("#f-customer", Input).value = "13812345678"
+        dialog.query_one("#f-advice", TextArea).load_text("先听完再解释")
+        box = dialog.query_one("#f-review_on", Input)
+        assert f"不晚于 {review_latest(today).isoformat()}" in box.placeholder
+        for typed, said in (
+            ("9999-12-31", f"复核日期最晚为 {review_latest(today).isoformat()}"),
+            ("", "必填"),
+            ("2026/12/31", f"如 {review_example(today)}"),
+        ):
+            box.value = typed
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is dialog
+            assert said in error_of(app, "review_on"), error_of(app, "review_on")
+        assert review_example(today) in box.placeholder
+    with desk.read() as s:
+        assert not list(s.scalars(sa.select(WatchEntry)))
 
 
 async def test_f10_add_dialog_asks_before_esc_drops_what_was_typed(desk: Desk) -> None:

@@ -52,12 +52,12 @@ class FieldSpec:
         return self.widget_id or f"f-{self.name}"
 
 
-def field_widget(
-    spec: FieldSpec, check: type[Checkbox] | None = None
-) -> Input | TextArea | Select[str] | Checkbox:
-    """The widget a spec asks for (`check`: the check box class of the form)."""
-    from textual.widgets import Checkbox, Select
+def field_widget(spec: FieldSpec) -> Input | TextArea | Select[str] | Checkbox:
+    """The widget a spec asks for; a check box is every form's `Check` (✓ or blank: Textual's
+    own draws X ticked or not, only its colour differs)."""
+    from textual.widgets import Select
 
+    from deskapp.screens.widgets.check import Check
     from deskapp.screens.widgets.desk_text_area import DeskTextArea
 
     if spec.kind == "area":
@@ -75,7 +75,7 @@ def field_widget(
             allow_blank=spec.allow_blank,
         )
     if spec.kind == "check":
-        return (check or Checkbox)(spec.label, bool(spec.default), id=spec.id, compact=True)
+        return Check(spec.label, bool(spec.default), id=spec.id, compact=True)
     return Input(
         spec.default or "",
         id=spec.id,
