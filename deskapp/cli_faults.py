@@ -75,7 +75,7 @@ def fault_of(error: BaseException) -> Fault:
     if isinstance(error, ReferenceDataError):
         return Fault(
             ExitCode.BAD_INPUT,
-            t("cli.bad_data", name=error.name, detail=one_line(data_words(error))),
+            t("cli.bad_data", name=error.name, path=error.path, detail=one_line(data_words(error))),
         )
     if isinstance(error, NoHomeFolder):
         return Fault(ExitCode.FILE_ERROR, t("error.no_home", variable=error.variable))

@@ -16,7 +16,7 @@ from deskapp.i18n import error_text, t
 from deskapp.paths import NoHomeFolder
 
 if TYPE_CHECKING:
-    from deskapp.refdata import ReferenceDataError
+    from deskapp.refdata import DataProblem, ReferenceDataError
 
 log = logging.getLogger("deskapp.incidents")
 
@@ -75,9 +75,23 @@ def data_words(error: ReferenceDataError) -> str:
     sentence around these words: cli.bad_data, fault.bad_data)."""
     said = []
     for problem in error.problems:
-        where = t("data.entry", index=problem.entry, table=problem.table) if problem.entry else ""
-        said.append(t(problem.key, where=where, setting=problem.setting, **problem.params))
+        said.append(t(problem.key, where=_where(problem), setting=problem.setting,
+                      **problem.params))  # fmt: skip
     return t("data.separator").join(said)
+
+
+def _where(problem: DataProblem) -> str:
+    """Where in the file: the [[table]] entry, or the place in the cause tree (第 2 条
+    [[category]], NET.OUTAGE 下第 1 个原因(NET.OUTAGE.AREA))."""
+    if not problem.entry:
+        return ""
+    if problem.under is None:
+        return t("data.entry", index=problem.entry, table=problem.table)
+    place = (t("data.tree.child", parent=problem.under, index=problem.entry) if problem.under
+             else t("data.tree.root", index=problem.entry))  # fmt: skip
+    if problem.code:
+        return t("data.tree.coded", place=place, code=problem.code)
+    return t("data.tree.at", place=place)
 
 
 def describe(error: BaseException, *, where: str = "") -> Fault:
@@ -93,7 +107,11 @@ def describe(error: BaseException, *, where: str = "") -> Fault:
         return Fault("rule", "；".join(error_text(e) for e in error.errors), error)
     if isinstance(error, ReferenceDataError):
         log.warning("reference file refused (%s): %s", where, error)
-        return Fault("data", t("fault.bad_data", name=error.name, detail=data_words(error)), error)
+        return Fault(
+            "data",
+            t("fault.bad_data", name=error.name, path=error.path, detail=data_words(error)),
+            error,
+        )
     if isinstance(error, StoreUnavailable):
         return Fault("store", t(f"error.{error.key.removeprefix('error.')}"), error)
     if isinstance(error, sa.exc.OperationalError) and (key := failure_key(error)):
