@@ -98,6 +98,9 @@ class _TextKey:
 
     all_names: str
     last_name: str
+    # The level-4 findings under the path, each folded, "|" between them (a query never
+    # holds "|", so none matches across two findings): 停电 finds 区域性通信中断 by 基站停电.
+    findings: str
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,8 @@ class _PinyinKey:
     all_full: str
     last_initials: str
     last_full: str
+    findings_initials: str  # (each finding's, "|" between them)
+    findings_full: str
 
 
 def _fold(text: str) -> str:
@@ -143,11 +148,18 @@ class CauseTree:
             p for p in self._paths.values() if p.level == INTAKE_LEVEL
         )
         self._text_keys: tuple[_TextKey, ...] = tuple(
-            _TextKey(all_names=_fold("".join(p.names)), last_name=_fold(p.names[-1]))
+            _TextKey(
+                all_names=_fold("".join(p.names)),
+                last_name=_fold(p.names[-1]),
+                findings="|".join(_fold(name) for name in self._finding_names(p.code)),
+            )
             for p in self._intake
         )
         self._pinyin_keys: tuple[_PinyinKey, ...] | None = None
         self._pinyin_lock = threading.Lock()
+
+    def _finding_names(self, code: str) -> list[str]:
+        return [self._paths[c].name for c in self._children.get(code, ())]
 
     # -- construction ---------------------------------------------------------------------
 
@@ -277,7 +289,8 @@ class CauseTree:
         pinyin (xinhao), ignoring case, spaces and '›'. An empty query lists every intake path.
         Ranks: exact level-3 name; level-3 name contains the text; level-3 initials start with
         the query; level-3 full pinyin starts with it; level-3 pinyin contains it; anything
-        else in the path; level-3 initials with letters skipped (swxh for snwxh).
+        else in the path; a level-4 finding under it (基站停电 for 停电, tingdian, jztd);
+        level-3 initials with letters skipped (swxh for snwxh).
         File order within a rank.
         """
         if limit <= 0:
@@ -304,7 +317,9 @@ class CauseTree:
             return keys
         with self._pinyin_lock:
             if self._pinyin_keys is None:
-                self._pinyin_keys = _build_pinyin_keys(self._intake)
+                self._pinyin_keys = _build_pinyin_keys(
+                    self._intake, [self._finding_names(p.code) for p in self._intake]
+                )
             return self._pinyin_keys
 
 
@@ -343,12 +358,16 @@ def _rank(text: str, key: _TextKey, spelled: str, pinyin: _PinyinKey | None) -> 
             return 4
         if spelled in pinyin.all_initials or spelled in pinyin.all_full:
             return 5
+        if spelled in pinyin.findings_initials or spelled in pinyin.findings_full:
+            return 6
     if text in key.all_names:
         return 5
+    if text in key.findings:  # a level-4 finding under the path (基站停电 for 停电)
+        return 6
     # Staff often skip a syllable when abbreviating ("swxh" for 室内无信号, initials snwxh); accept
     # the letters in order from the first one, last, so exact spellings always come first.
     if pinyin is not None and _is_abbreviation(spelled, pinyin.last_initials):
-        return 6
+        return 7
     return None
 
 
@@ -359,7 +378,9 @@ def _is_abbreviation(query: str, initials: str) -> bool:
     return all(ch in remaining for ch in query)
 
 
-def _build_pinyin_keys(paths: Sequence[CausePath]) -> tuple[_PinyinKey, ...]:
+def _build_pinyin_keys(
+    paths: Sequence[CausePath], findings: Sequence[Sequence[str]]
+) -> tuple[_PinyinKey, ...]:
     # Imported here: pypinyin loads large dictionaries, and the desk must start fast.
     from pypinyin import Style, lazy_pinyin
 
@@ -377,14 +398,17 @@ def _build_pinyin_keys(paths: Sequence[CausePath]) -> tuple[_PinyinKey, ...]:
         return cache[name]
 
     keys: list[_PinyinKey] = []
-    for path in paths:
+    for path, below in zip(paths, findings, strict=True):
         spelled = [spell(name) for name in path.names]
+        under = [spell(name) for name in below]
         keys.append(
             _PinyinKey(
                 all_initials="".join(i for i, _ in spelled),
                 all_full="".join(f for _, f in spelled),
                 last_initials=spelled[-1][0],
                 last_full=spelled[-1][1],
+                findings_initials="|".join(i for i, _ in under),
+                findings_full="|".join(f for _, f in under),
             )
         )
     return tuple(keys)
