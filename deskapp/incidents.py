@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from deskapp.domain.errors import RuleViolation
-from deskapp.i18n import error_text, t
+from deskapp.i18n import error_text, os_reason, t
 from deskapp.paths import NoHomeFolder
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ def describe(error: BaseException, *, where: str = "") -> Fault:
         return Fault("folder", t("error.no_home", variable=error.variable), error)
     if isinstance(error, OSError):
         path = error.filename or ""
-        reason = error.strerror or type(error).__name__
+        reason = os_reason(error)
         log.warning("folder refused (%s): %s %s", where, path, reason)
         return Fault("folder", t("fault.folder", path=path, reason=reason), error)
     incident = new_incident()
