@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from deskapp.cli_words import speak_the_desks_language
+from deskapp.cli_words import PathType, speak_the_desks_language
 from deskapp.i18n import LANGUAGES, set_language
 from deskapp.services.hall_sync import DEFAULT_BATCH
 
@@ -175,13 +175,13 @@ def _fault(error: Exception, argv: list[str]) -> int:
 @click.option(
     "--db",
     "db",
-    type=click.Path(path_type=Path),
+    type=PathType(path_type=Path),
     envvar="DESKAPP_DB",
     help="本终端数据库文件 (默认: 用户数据目录下 desk.db)",
 )
 @click.option(
     "--data-dir",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=PathType(path_type=Path, file_okay=False),
     envvar="DESKAPP_DATA_DIR",
     help="参考数据目录 (默认: 随程序的 data/)",
 )
@@ -278,9 +278,16 @@ def _set_up_desk(settings: DeskSettings, *, staff_only: bool = False):
 
 
 def _fail(violation) -> None:
-    from deskapp.i18n import error_text
+    from deskapp.i18n import error_text, t
 
-    words = "; ".join(f"{e.field}: {_one_line(error_text(e))}" for e in violation.errors)
+    def said(error) -> str:
+        # The field by its name on the desk where it has one (a form's), else only the words:
+        # the command line has no fields, and a key's English name (actor:) says nothing.
+        label = t(f"field.{error.field}")
+        words = _one_line(error_text(error))
+        return words if label == f"field.{error.field}" else f"{label}:{words}"
+
+    words = "; ".join(said(e) for e in violation.errors)
     click.echo(f"✗ {words}", err=True)  # one line, as every refusal of the command
     sys.exit(2)
 
@@ -734,7 +741,7 @@ def demo(settings: DeskSettings, reset: bool, no_open: bool) -> None:
     ),
     help="只输出一张表",
 )
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="输出文件")
+@click.option("--out", type=PathType(path_type=Path, dir_okay=False), help="输出文件")
 @pass_settings
 def report(
     settings: DeskSettings,
@@ -847,7 +854,7 @@ def _import_stopped(error: BaseException, written: int) -> None:
 
 
 @main.command("import")
-@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("file", type=PathType(path_type=Path, exists=True, dir_okay=False))
 @click.option("--as", "work_no", required=True,
               help="导入人工号 (记入变更日志; 默认处理人); PIN 提示时输入, 不显示")  # fmt: skip
 @click.option("--manager", "manager", default="",
@@ -986,7 +993,7 @@ def sync_command(
 
 
 @main.command("backup")
-@click.argument("dest", type=click.Path())
+@click.argument("dest", type=PathType())
 @pass_settings_only
 def backup_command(settings: DeskSettings, dest: str) -> None:
     """备份: a consistent copy of the live store (safe while the desk is in use)."""
@@ -1010,7 +1017,7 @@ def backup_command(settings: DeskSettings, dest: str) -> None:
 
 
 @main.command("restore")
-@click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("source", type=PathType(path_type=Path, exists=True, dir_okay=False))
 @click.option("--yes", is_flag=True, help="do not ask before replacing the store")
 @click.option(
     "--terminal",
@@ -1115,7 +1122,7 @@ def cases_list(settings: DeskSettings, category: str, words: str) -> None:
 
 @cases_group.command("export")
 @_case_filters
-@click.option("--out", "folder", type=click.Path(path_type=Path, file_okay=False),
+@click.option("--out", "folder", type=PathType(path_type=Path, file_okay=False),
               help="输出文件夹 (默认: 导出文件夹)")  # fmt: skip
 @click.option("--as", "manager_work_no", default=None,
               help=f"值班经理或厅经理工号; PIN 不回显输入, 或取自 {MANAGER_PIN_ENV}")  # fmt: skip

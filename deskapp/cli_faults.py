@@ -13,7 +13,7 @@ from enum import IntEnum
 import sqlalchemy as sa
 
 from deskapp.domain.errors import RuleViolation
-from deskapp.i18n import error_text, t
+from deskapp.i18n import error_text, os_reason, t
 from deskapp.incidents import data_words
 from deskapp.paths import NoHomeFolder
 from deskapp.refdata import ReferenceDataError
@@ -75,13 +75,13 @@ def fault_of(error: BaseException) -> Fault:
     if isinstance(error, ReferenceDataError):
         return Fault(
             ExitCode.BAD_INPUT,
-            t("cli.bad_data", name=error.name, detail=one_line(data_words(error))),
+            t("cli.bad_data", name=error.name, path=error.path, detail=one_line(data_words(error))),
         )
     if isinstance(error, NoHomeFolder):
         return Fault(ExitCode.FILE_ERROR, t("error.no_home", variable=error.variable))
     if isinstance(error, OSError):
         where = error.filename or ""
-        reason = error.strerror or one_line(str(error))
+        reason = os_reason(error) if error.errno is not None else one_line(str(error))
         if error.errno == errno.ENOSPC:
             return Fault(ExitCode.DISK_FULL, t("cli.file.full", path=where))
         return Fault(ExitCode.FILE_ERROR, t("cli.file.error", path=where, reason=reason))

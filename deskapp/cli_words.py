@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib
 
+import click
+
 from deskapp.i18n import catalogue, language
 
 # The modules whose messages reach a user of the command line (a usage error, a bad value).
@@ -24,6 +26,20 @@ def translated(message: str) -> str:
 
 def translated_plural(singular: str, plural: str, count: int) -> str:
     return translated(singular if count == 1 else plural)
+
+
+class PathType(click.Path):
+    """click.Path whose name (file, directory, path: "Directory '/etc/passwd' is a file.")
+    is said in the language chosen when the message is printed: click.Path takes it from
+    gettext when the option is made, at import, before the desk's language is known."""
+
+    @property
+    def name(self) -> str:
+        return translated(self._english_name)
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._english_name = value
 
 
 def speak_the_desks_language() -> None:

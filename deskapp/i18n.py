@@ -88,6 +88,17 @@ def t(key: str, **params: Any) -> str:
     return text.format(**params) if params else text
 
 
+def os_reason(error: BaseException) -> str:
+    """Why the system refused a file, in the desk's language ([oserror] of the catalogue by
+    the error's errno name: EROFS, EACCES…); the system's own words for one it lacks."""
+    import errno
+
+    code = getattr(error, "errno", None)
+    name = errno.errorcode.get(code, "") if isinstance(code, int) else ""
+    said = catalogue(_lang).get(f"oserror.{name}") if name else None
+    return said or getattr(error, "strerror", None) or type(error).__name__
+
+
 def error_text(error: FieldError) -> str:
     params = dict(error.params)
     if "floor" in params:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from deskapp.domain.errors import RuleViolation
-from deskapp.i18n import error_text, t
+from deskapp.i18n import error_text, os_reason, t
 from deskapp.paths import NoHomeFolder
 
 if TYPE_CHECKING:
-    from deskapp.refdata import ReferenceDataError
+    from deskapp.refdata import DataProblem, ReferenceDataError
 
 log = logging.getLogger("deskapp.incidents")
 
@@ -75,9 +75,23 @@ def data_words(error: ReferenceDataError) -> str:
     sentence around these words: cli.bad_data, fault.bad_data)."""
     said = []
     for problem in error.problems:
-        where = t("data.entry", index=problem.entry, table=problem.table) if problem.entry else ""
-        said.append(t(problem.key, where=where, setting=problem.setting, **problem.params))
+        said.append(t(problem.key, where=_where(problem), setting=problem.setting,
+                      **problem.params))  # fmt: skip
     return t("data.separator").join(said)
+
+
+def _where(problem: DataProblem) -> str:
+    """Where in the file: the [[table]] entry, or the place in the cause tree (第 2 条
+    [[category]], NET.OUTAGE 下第 1 个原因(NET.OUTAGE.AREA))."""
+    if not problem.entry:
+        return ""
+    if problem.under is None:
+        return t("data.entry", index=problem.entry, table=problem.table)
+    place = (t("data.tree.child", parent=problem.under, index=problem.entry) if problem.under
+             else t("data.tree.root", index=problem.entry))  # fmt: skip
+    if problem.code:
+        return t("data.tree.coded", place=place, code=problem.code)
+    return t("data.tree.at", place=place)
 
 
 def describe(error: BaseException, *, where: str = "") -> Fault:
@@ -93,7 +107,11 @@ def describe(error: BaseException, *, where: str = "") -> Fault:
         return Fault("rule", "；".join(error_text(e) for e in error.errors), error)
     if isinstance(error, ReferenceDataError):
         log.warning("reference file refused (%s): %s", where, error)
-        return Fault("data", t("fault.bad_data", name=error.name, detail=data_words(error)), error)
+        return Fault(
+            "data",
+            t("fault.bad_data", name=error.name, path=error.path, detail=data_words(error)),
+            error,
+        )
     if isinstance(error, StoreUnavailable):
         return Fault("store", t(f"error.{error.key.removeprefix('error.')}"), error)
     if isinstance(error, sa.exc.OperationalError) and (key := failure_key(error)):
@@ -105,7 +123,7 @@ def describe(error: BaseException, *, where: str = "") -> Fault:
         return Fault("folder", t("error.no_home", variable=error.variable), error)
     if isinstance(error, OSError):
         path = error.filename or ""
-        reason = error.strerror or type(error).__name__
+        reason = os_reason(error)
         log.warning("folder refused (%s): %s %s", where, path, reason)
         return Fault("folder", t("fault.folder", path=path, reason=reason), error)
     incident = new_incident()

@@ -149,6 +149,44 @@ _IM_ID = re.compile(
     r"([0-9]{5,10}(?![0-9])|[A-Za-z][\w\-]{5,19}(?![\w\-]))",
     re.ASCII,
 )
+# 客户QQ号五位数:12345, 微信是 一二三四五六: a QQ or WeChat number of 5+ digits (any numerals)
+# a few words after its label, up to the next punctuation (not 微信支付12800元: an amount).
+_IM_NUMBER = re.compile(
+    rf"(?:QQ|qq|Qq|企鹅|微\s*信|[Vv]\s*[Xx]|WX|wx|wechat|WeChat)[^\n,，。;；!！?？、0-9]{{0,8}}?"
+    rf"({_DIGIT}(?:{_GAP}?{_DIGIT}){{4,}})(?![0-9]|\s*(?:元|块|分|次|个|人|天|年|月|日|G|M))"
+)
+# A Chinese vehicle plate: the province's character, a letter, 5 letters and digits (6 for a
+# new-energy car), a sign or a space at most after the letter: 粤A12345, 京A·12345, 沪B 5X7Y8,
+# 粤B-D12345. One digit at least in it (新ABCDEF is no plate).
+_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_PLATE = re.compile(
+    rf"[{_PROVINCES}]\s*[A-Za-z]\s*[·•・.\-\s]?\s*(?=[A-Za-z]*[0-9])[A-Za-z0-9]{{5,6}}(?![A-Za-z0-9])"
+)
+# A MAC address: six pairs of hex digits joined by ":" or "-" (AA:BB:CC:DD:EE:FF), or
+# three groups of four joined by "." (aabb.ccdd.eeff).
+_MAC = re.compile(
+    r"(?<![0-9A-Fa-f:\-.])(?:[0-9A-Fa-f]{2}([:\-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}"
+    r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![0-9A-Fa-f:\-.])"
+)
+# Where the customer lives: a place after 住/住在/家在/家住, up to the next punctuation, as
+# place words each ending as a place does (幸福里, 天河区幸福里小区, 车陂路): the customer's
+# home is personal data even with no number. Not 住院, 住宅, 住户, 记住, 挡住 (住 is no "lives"
+# there), nor a place that names no one's home (住在这里, 家在农村, 住在同一个小区).
+_PLACE_END = (
+    "小区|花园|新村|公寓|大厦|家园|苑|山庄|大院|宿舍|公馆|大楼|广场|中心|社区"
+    "|里|村|区|街|路|巷|弄|胡同|道|城|府|庭|阁|轩|居|园|湾|庄|坊|镇|乡|县|市|屯|寨"
+)
+_HOME = re.compile(
+    r"(?:家住在|居住在|家住|家在|住在"
+    r"|(?<![记抓挡忍止稳留保顶撑困拦盯守卡压接揪扣罩框勒憋绊锁封])住(?![在院宿宅房户手口嘴持所处址得过着了满惯]))"
+    r"\s*(?P<place>(?:(?:(?!的)[\u4e00-\u9fffA-Za-z0-9·]){0,8}?(?:" + _PLACE_END + r"))+)"
+)
+_NO_HOME = re.compile(
+    r"(?:这|那|哪|该|本|同|一|个|所|附近|周边|本地|外地|当地|农村|乡下|乡村|郊区|市区|城区|城中村"
+    r"|城里|村里|县城|小区|老|新|里|街道|社区|楼上|楼下|隔壁|对面|市|区|县|镇|乡|村)+"
+    # 家住白云区: a district, a town or a city alone is where many live, no one's home.
+    r"|(?:[\u4e00-\u9fff]{1,4}?(?:省|市|(?<![小社园校营景])区|县|镇|乡))+"
+)
 _HAN = r"[\u4e00-\u9fff]"
 # A house or room number however written: 18, 十八, 一百二十三, 五〇一, A, B1.
 _NUM = r"[0-9A-Za-z〇零一二三四五六七八九十百千两幺]+"
@@ -553,7 +591,8 @@ _COUNTED = re.compile(r"(?:约|共|近|超过|超|达|涉及|影响|有|计|余|
 @dataclass(frozen=True)
 class Finding:
     """Personal data at [start, end) of the text as written: `kind` names what (name, phone,
-    number, tail, email, im, address, account, birth, room) and `found` is it as shown."""
+    number, tail, email, im, address, account, birth, room, plate, mac) and `found` is it as
+    shown."""
 
     start: int
     end: int
@@ -652,6 +691,10 @@ def find_personal_data(
     add(_EMAIL, "email")
     add(_BARE_EMAIL, "email")
     add(_IM_ID, "im", 2)
+    add(_IM_NUMBER, "im", 1)
+    add(_PLATE, "plate")
+    add(_MAC, "mac")
+    add(_HOME, "address", 1, keep=lambda m: not _NO_HOME.fullmatch(m.group("place")))
     for match in _ADDRESS.finditer(norm):
         lead = (match.group("road") or match.group("estate") or match.group("place")
                 or match.group("village") or "")  # fmt: skip

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["INTAKE_LEVEL", "MAX_LEVEL", "SEPARATOR", "CausePath", "CauseTree"]
+__all__ = ["INTAKE_LEVEL", "MAX_LEVEL", "SEPARATOR", "CausePath", "CauseTree", "CauseTreeError"]
 
 SEPARATOR = " › "
 INTAKE_LEVEL = 3
@@ -31,6 +31,33 @@ _IGNORED_IN_QUERY = re.compile(r"[\s›>]+")
 # Pinyin input methods insert apostrophes between syllables; anything non-alphanumeric in a
 # pinyin query is therefore noise.
 _NOT_PINYIN = re.compile(r"[^a-z0-9]+")
+
+
+class CauseTreeError(ValueError):
+    """A mistake in the cause tree. `str()` is for the log (English); the words shown are the
+    catalogue's: `key` under [data.tree] of deskapp/locales, the place in the tree (`parent`:
+    the parent's code, "" for a [[category]]; `index`: the entry among its siblings, from 1,
+    0 for the file as a whole; `code`: the entry's code once it has one), the key of the entry
+    (`setting`) and the rest of the sentence's values (`params`)."""
+
+    def __init__(
+        self,
+        message: str,
+        key: str,
+        *,
+        parent: str = "",
+        index: int = 0,
+        code: str = "",
+        setting: str = "",
+        **params: Any,
+    ) -> None:
+        super().__init__(message)
+        self.key = key
+        self.parent = parent
+        self.index = index
+        self.code = code
+        self.setting = setting
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -71,6 +98,9 @@ class _TextKey:
 
     all_names: str
     last_name: str
+    # The level-4 findings under the path, each folded, "|" between them (a query never
+    # holds "|", so none matches across two findings): 停电 finds 区域性通信中断 by 基站停电.
+    findings: str
 
 
 @dataclass(frozen=True)
@@ -81,6 +111,8 @@ class _PinyinKey:
     all_full: str
     last_initials: str
     last_full: str
+    findings_initials: str  # (each finding's, "|" between them)
+    findings_full: str
 
 
 def _fold(text: str) -> str:
@@ -116,11 +148,18 @@ class CauseTree:
             p for p in self._paths.values() if p.level == INTAKE_LEVEL
         )
         self._text_keys: tuple[_TextKey, ...] = tuple(
-            _TextKey(all_names=_fold("".join(p.names)), last_name=_fold(p.names[-1]))
+            _TextKey(
+                all_names=_fold("".join(p.names)),
+                last_name=_fold(p.names[-1]),
+                findings="|".join(_fold(name) for name in self._finding_names(p.code)),
+            )
             for p in self._intake
         )
         self._pinyin_keys: tuple[_PinyinKey, ...] | None = None
         self._pinyin_lock = threading.Lock()
+
+    def _finding_names(self, code: str) -> list[str]:
+        return [self._paths[c].name for c in self._children.get(code, ())]
 
     # -- construction ---------------------------------------------------------------------
 
@@ -132,52 +171,74 @@ class CauseTree:
         name, a code that is not its parent's code plus one segment, or a fifth level.
         """
         if not isinstance(data, Mapping):
-            raise ValueError("categories: expected a table with a [[category]] list")
+            raise CauseTreeError("categories: expected a table with a [[category]] list", "none")
         roots = data.get("category")
         if not isinstance(roots, list) or not roots:
-            raise ValueError("categories: no [[category]] entries found")
+            raise CauseTreeError("categories: no [[category]] entries found", "none")
 
         paths: list[CausePath] = []
         children: dict[str, list[str]] = {}
         seen: set[str] = set()
 
-        def walk(nodes: Any, parent: CausePath | None, where: str) -> list[str]:
-            if not isinstance(nodes, list):
-                raise ValueError(f"{where}: `cause` must be a list of tables")
+        def walk(nodes: list[Any], parent: CausePath | None) -> list[str]:
+            where = "[[category]]" if parent is None else f"under {parent.code}"
+            above = "" if parent is None else parent.code
             level = 1 if parent is None else parent.level + 1
             codes: list[str] = []
             names_here: set[str] = set()
             for index, node in enumerate(nodes, start=1):
                 here = f"{where} item {index}"
                 if not isinstance(node, Mapping):
-                    raise ValueError(f"{here}: expected a table with `code` and `name`")
+                    raise CauseTreeError(f"{here}: expected a table with `code` and `name`",
+                                         "not_table", parent=above, index=index)  # fmt: skip
                 code = node.get("code")
+                if code is not None and not isinstance(code, str):
+                    raise CauseTreeError(f"{here}: `code` must be text", "text", parent=above,
+                                         index=index, setting="code")  # fmt: skip
                 if not isinstance(code, str) or not code.strip():
-                    raise ValueError(f"{here}: missing `code`")
+                    raise CauseTreeError(f"{here}: missing `code`",
+                                         "missing" if code is None else "empty",
+                                         parent=above, index=index, setting="code")  # fmt: skip
                 here = f"{where} item {index} ({code})"
+                at: dict[str, Any] = {"parent": above, "index": index, "code": code}
                 unknown = set(node) - _NODE_KEYS
                 if unknown:
                     # A misspelt `cause` would otherwise silently drop a whole subtree.
-                    raise ValueError(
-                        f"{here}: unknown key(s) {', '.join(sorted(unknown))}; "
-                        "only code, name and cause are allowed"
-                    )
+                    words = ", ".join(sorted(map(str, unknown)))
+                    raise CauseTreeError(
+                        f"{here}: unknown key(s) {words}; only code, name and cause are allowed",
+                        "unknown_key", setting="、".join(sorted(map(str, unknown))), **at,
+                    )  # fmt: skip
                 if level > MAX_LEVEL:
-                    raise ValueError(
+                    raise CauseTreeError(
                         f"{here}: level {level} is too deep; the tree has at most "
-                        f"{MAX_LEVEL} levels"
-                    )
+                        f"{MAX_LEVEL} levels",
+                        "too_deep", level=level, max_level=MAX_LEVEL, **at,
+                    )  # fmt: skip
                 name = node.get("name")
+                if name is not None and not isinstance(name, str):
+                    raise CauseTreeError(f"{here}: `name` must be text", "text", setting="name",
+                                         **at)  # fmt: skip
                 if not isinstance(name, str) or not name.strip():
-                    raise ValueError(f"{here}: missing `name`")
+                    raise CauseTreeError(f"{here}: missing `name`",
+                                         "missing" if name is None else "empty",
+                                         setting="name", **at)  # fmt: skip
                 name = name.strip()
                 if "›" in name:
-                    raise ValueError(f"{here}: name must not contain '›' (it separates levels)")
-                _check_code(code, parent, here)
+                    raise CauseTreeError(f"{here}: name must not contain '›' (it separates "
+                                         "levels)", "separator", setting="name", **at)  # fmt: skip
+                _check_code(code, parent, here, at)
                 if code in seen:
-                    raise ValueError(f"{here}: duplicate code {code}")
+                    raise CauseTreeError(f"{here}: duplicate code {code}", "duplicate_code",
+                                         setting="code", **at)  # fmt: skip
                 if name in names_here:
-                    raise ValueError(f"{here}: duplicate name {name!r} among its siblings")
+                    raise CauseTreeError(f"{here}: duplicate name {name!r} among its siblings",
+                                         "duplicate_name", setting="name", value=name,
+                                         **at)  # fmt: skip
+                below = node.get("cause", [])
+                if not isinstance(below, list):
+                    raise CauseTreeError(f"under {code}: `cause` must be a list of tables",
+                                         "cause_list", setting="cause", **at)  # fmt: skip
                 seen.add(code)
                 names_here.add(name)
                 path = (
@@ -187,10 +248,10 @@ class CauseTree:
                 )
                 paths.append(path)
                 codes.append(code)
-                children[code] = walk(node.get("cause", []), path, f"under {code}")
+                children[code] = walk(below, path)
             return codes
 
-        walk(roots, None, "[[category]]")
+        walk(roots, None)
         return cls(paths, children)
 
     # -- lookup ---------------------------------------------------------------------------
@@ -228,7 +289,8 @@ class CauseTree:
         pinyin (xinhao), ignoring case, spaces and '›'. An empty query lists every intake path.
         Ranks: exact level-3 name; level-3 name contains the text; level-3 initials start with
         the query; level-3 full pinyin starts with it; level-3 pinyin contains it; anything
-        else in the path; level-3 initials with letters skipped (swxh for snwxh).
+        else in the path; a level-4 finding under it (基站停电 for 停电, tingdian, jztd);
+        level-3 initials with letters skipped (swxh for snwxh).
         File order within a rank.
         """
         if limit <= 0:
@@ -255,26 +317,31 @@ class CauseTree:
             return keys
         with self._pinyin_lock:
             if self._pinyin_keys is None:
-                self._pinyin_keys = _build_pinyin_keys(self._intake)
+                self._pinyin_keys = _build_pinyin_keys(
+                    self._intake, [self._finding_names(p.code) for p in self._intake]
+                )
             return self._pinyin_keys
 
 
-def _check_code(code: str, parent: CausePath | None, where: str) -> None:
+def _check_code(code: str, parent: CausePath | None, where: str, at: dict[str, Any]) -> None:
     if parent is None:
         if not _SEGMENT_RE.fullmatch(code):
-            raise ValueError(
+            raise CauseTreeError(
                 f"{where}: a category code is one segment of uppercase ASCII letters, digits "
-                "or _, starting with a letter"
-            )
+                "or _, starting with a letter",
+                "root_code", setting="code", **at,
+            )  # fmt: skip
         return
     prefix = parent.code + "."
     if not code.startswith(prefix):
-        raise ValueError(f"{where}: code must start with its parent's code {prefix}")
+        raise CauseTreeError(f"{where}: code must start with its parent's code {prefix}",
+                             "prefix", setting="code", prefix=prefix, **at)  # fmt: skip
     if not _SEGMENT_RE.fullmatch(code[len(prefix) :]):
-        raise ValueError(
+        raise CauseTreeError(
             f"{where}: code must be {prefix} plus one segment of uppercase ASCII letters, "
-            "digits or _, starting with a letter"
-        )
+            "digits or _, starting with a letter",
+            "segment", setting="code", prefix=prefix, **at,
+        )  # fmt: skip
 
 
 def _rank(text: str, key: _TextKey, spelled: str, pinyin: _PinyinKey | None) -> int | None:
@@ -291,12 +358,16 @@ def _rank(text: str, key: _TextKey, spelled: str, pinyin: _PinyinKey | None) -> 
             return 4
         if spelled in pinyin.all_initials or spelled in pinyin.all_full:
             return 5
+        if spelled in pinyin.findings_initials or spelled in pinyin.findings_full:
+            return 6
     if text in key.all_names:
         return 5
+    if text in key.findings:  # a level-4 finding under the path (基站停电 for 停电)
+        return 6
     # Staff often skip a syllable when abbreviating ("swxh" for 室内无信号, initials snwxh); accept
     # the letters in order from the first one, last, so exact spellings always come first.
     if pinyin is not None and _is_abbreviation(spelled, pinyin.last_initials):
-        return 6
+        return 7
     return None
 
 
@@ -307,7 +378,9 @@ def _is_abbreviation(query: str, initials: str) -> bool:
     return all(ch in remaining for ch in query)
 
 
-def _build_pinyin_keys(paths: Sequence[CausePath]) -> tuple[_PinyinKey, ...]:
+def _build_pinyin_keys(
+    paths: Sequence[CausePath], findings: Sequence[Sequence[str]]
+) -> tuple[_PinyinKey, ...]:
     # Imported here: pypinyin loads large dictionaries, and the desk must start fast.
     from pypinyin import Style, lazy_pinyin
 
@@ -325,14 +398,17 @@ def _build_pinyin_keys(paths: Sequence[CausePath]) -> tuple[_PinyinKey, ...]:
         return cache[name]
 
     keys: list[_PinyinKey] = []
-    for path in paths:
+    for path, below in zip(paths, findings, strict=True):
         spelled = [spell(name) for name in path.names]
+        under = [spell(name) for name in below]
         keys.append(
             _PinyinKey(
                 all_initials="".join(i for i, _ in spelled),
                 all_full="".join(f for _, f in spelled),
                 last_initials=spelled[-1][0],
                 last_full=spelled[-1][1],
+                findings_initials="|".join(i for i, _ in under),
+                findings_full="|".join(f for _, f in under),
             )
         )
     return tuple(keys)

@@ -219,16 +219,28 @@ class DataProblem:
     entry: int = 0
     setting: str = ""
     params: Mapping[str, Any] = field(default_factory=dict)
+    # In the cause tree (data/categories.toml): the parent's code of the entry (`entry` its
+    # place among its siblings), "" for a [[category]]; None elsewhere.
+    under: str | None = None
+    code: str = ""  # (the cause tree's entry's own code, once it has one)
 
 
 class ReferenceDataError(ValueError):
     """A file under data/ the desk cannot use: its name and what is wrong, for the words the
     command and the desk show (never an incident). `detail` is the parser's own words (the
-    log); `problems` what the catalogue says of it."""
+    log); `problems` what the catalogue says of it; `path` the file as the desk read it (in
+    the data directory given, `--data-dir`, or the one shipped)."""
 
-    def __init__(self, name: str, detail: str, problems: list[DataProblem] | None = None) -> None:
-        super().__init__(f"{name}: {detail}")
+    def __init__(
+        self,
+        name: str,
+        detail: str,
+        problems: list[DataProblem] | None = None,
+        path: Path | None = None,
+    ) -> None:
+        super().__init__(f"{path or name}: {detail}")
         self.name = name
+        self.path = str(path) if path is not None else f"data/{name}"
         self.detail = detail
         self.problems = problems or [DataProblem("data.detail", params={"detail": detail})]
 
@@ -328,19 +340,30 @@ def read_reference(path: Path, parse: Callable[[], _T]) -> _T:
     except ReferenceDataError:
         raise
     except tomllib.TOMLDecodeError as error:
-        raise ReferenceDataError(name, str(error), [_syntax_problem(error, path)]) from error
+        raise ReferenceDataError(name, str(error), [_syntax_problem(error, path)], path) from error
     except ValidationError as error:
         detail = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
         )
         problems = [_validation_problem(e) for e in error.errors()]
-        raise ReferenceDataError(name, detail, problems) from error
+        raise ReferenceDataError(name, detail, problems, path) from error
     except UnicodeDecodeError as error:
-        raise ReferenceDataError(name, str(error), [DataProblem("data.not_utf8")]) from error
+        raise ReferenceDataError(name, str(error), [DataProblem("data.not_utf8")], path) from error
     except ValueError as error:  # the cause tree's and the calendar's own checks
-        raise ReferenceDataError(name, str(error)) from error
+        raise ReferenceDataError(name, str(error), _tree_problems(error), path) from error
     except OSError as error:
-        raise ReferenceDataError(name, str(error), [_read_problem(error)]) from error
+        raise ReferenceDataError(name, str(error), [_read_problem(error)], path) from error
+
+
+def _tree_problems(error: ValueError) -> list[DataProblem] | None:
+    """The cause tree's mistake in the catalogue's words (the entry's place in the tree and
+    the key); None for another check's (its own words)."""
+    from deskapp.domain.categories import CauseTreeError
+
+    if not isinstance(error, CauseTreeError):
+        return None
+    return [DataProblem(f"data.tree.{error.key}", "cause", error.index, error.setting,
+                        error.params, under=error.parent, code=error.code)]  # fmt: skip
 
 
 class _ScriptsFile(StrictModel):
@@ -432,7 +455,7 @@ class RefData:
                 problems.append(DataProblem(key, "script", number, "text", {"code": code}))
         if problems:
             detail = "; ".join(f"script {p.entry}: {p.key} {dict(p.params)}" for p in problems)
-            raise ReferenceDataError(name, detail, problems)
+            raise ReferenceDataError(name, detail, problems, self.data_dir / name)
         return {item.cause: item.text.strip() for item in parsed.script if item.text.strip()}
 
     def check(self) -> None:

@@ -34,7 +34,7 @@ from deskapp.clock import Clock
 from deskapp.domain.actor import Actor
 from deskapp.domain.enums import Role
 from deskapp.domain.permissions import Permission, allowed
-from deskapp.i18n import t
+from deskapp.i18n import os_reason, t
 from deskapp.incidents import Fault, describe, new_incident
 from deskapp.screens.boundary import desk_work
 from deskapp.screens.keys import keyed
@@ -574,7 +574,7 @@ class DeskApp(NoticesBesideQuestions, LastResort, App[None]):
             self.notify(t("error.no_home", variable=error.variable), severity="error",
                         markup=False)  # fmt: skip
             return
-        reason = getattr(error, "strerror", None) or type(error).__name__
+        reason = os_reason(error)
         self.notify(t("palette.screenshot_failed", folder=str(self.export_dir), reason=reason),
                     severity="error", markup=False)  # fmt: skip
 

@@ -61,7 +61,7 @@ def test_a_name_the_ticket_gave_is_found_without_a_label() -> None:
     ("written", "kind", "what"),
     [("出生于1985年3月2日", "birth", "1985年3月2日"), ("生日是3月2号", "birth", "3月2号"),
      ("出生日期:1985-03-02", "birth", "1985-03-02"), ("生于一九八五年", "birth", "一九八五年"),
-     ("住富力中心2301房", "room", "2301房"), ("1502号房", "room", "1502号房"),
+     ("富力中心2301房", "room", "2301房"), ("1502号房", "room", "1502号房"),
      ("502户", "room", "502户"), ("王女士", "name", "王女士"), ("李先生来厅", "name", "李先生")],
 )  # fmt: skip
 def test_a_birth_date_a_room_number_and_a_surname_with_a_title_are_found(

@@ -127,7 +127,9 @@ def test_every_file_the_desk_reads_is_checked_when_it_opens(
         Desk.open(tmp_path / "desk.db", data_dir=data)
     fault = describe(raised.value)
     assert raised.value.name == name and fault.kind == "data"
-    assert fault.message.startswith(t("fault.bad_data", name=name, detail="\0").partition("\0")[0])
+    assert fault.message.startswith(
+        t("fault.bad_data", path=str(data / name), detail="\0").partition("\0")[0]
+    )
     assert words in fault.message, fault.message
 
 

@@ -37,7 +37,7 @@ async def test_a_wrong_scripts_file_is_said_at_sign_in_and_raises_no_incident(
     app.raise_incidents = True  # an incident fails the test: the file must be said in words
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)  # the store is opened while the sign-in screen waits
-        opening = t("fault.bad_data", name="scripts.toml", detail="\0").partition("\0")[0]
+        opening = t("fault.bad_data", path=str(scripts), detail="\0").partition("\0")[0]
         where = t("data.syntax_end", line=last)
         assert opening in _shown(app) and where in _shown(app), _shown(app)
         await type_text(pilot, "1001")
