@@ -152,7 +152,7 @@ _IM_ID = re.compile(
 # 客户QQ号五位数:12345, 微信是 一二三四五六: a QQ or WeChat number of 5+ digits (any numerals)
 # a few words after its label, up to the next punctuation (not 微信支付12800元: an amount).
 _IM_NUMBER = re.compile(
-    rf"(?:QQ|qq|Qq|企鹅|微\s*信|[Vv]\s*[Xx]|WX|wx|wechat|WeChat)[^\n,，。;；!！?？、0-9]{{0,8}}?"
+    rf"(?:QQ|qq|Qq|扣扣|企鹅|微\s*信|[Vv]\s*[Xx]|WX|wx|wechat|WeChat)[^\n,，。;；!！?？、0-9]{{0,8}}?"
     rf"({_DIGIT}(?:{_GAP}?{_DIGIT}){{4,}})(?![0-9]|\s*(?:元|块|分|次|个|人|天|年|月|日|G|M))"
 )
 # A Chinese vehicle plate: the province's character, a letter, 5 letters and digits (6 for a
@@ -160,7 +160,8 @@ _IM_NUMBER = re.compile(
 # 粤B-D12345. One digit at least in it (新ABCDEF is no plate).
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _PLATE = re.compile(
-    rf"[{_PROVINCES}]\s*[A-Za-z]\s*[·•・.\-\s]?\s*(?=[A-Za-z]*[0-9])[A-Za-z0-9]{{5,6}}(?![A-Za-z0-9])"
+    rf"[{_PROVINCES}]\s*[A-Za-z]\s*[·•・.\-\s]?\s*(?=(?:[A-Za-z]\s?)*[0-9])"
+    rf"[A-Za-z0-9](?:\s?[A-Za-z0-9]){{4,5}}(?![A-Za-z0-9])"
 )
 # A MAC address: six pairs of hex digits joined by ":" or "-" (AA:BB:CC:DD:EE:FF), or
 # three groups of four joined by "." (aabb.ccdd.eeff).
@@ -168,7 +169,10 @@ _MAC = re.compile(
     r"(?<![0-9A-Fa-f:\-.])(?:[0-9A-Fa-f]{2}([:\-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}"
     r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![0-9A-Fa-f:\-.])"
 )
-# Where the customer lives: a place after 住/住在/家在/家住, up to the next punctuation, as
+# Twelve hex digits written together are a MAC only after its label (mac:AABBCCDDEEFF).
+_LABELLED_MAC = re.compile(r"(?i:mac)\s*(?:地址)?\s*[:：是为]?\s*([0-9A-Fa-f]{12})(?![0-9A-Za-z])")
+# Where the customer lives: a place after 住/住在/家在/家住 or an address's label (住址, 地址:
+# not the hall's, 营业厅地址), up to the next punctuation, as
 # place words each ending as a place does (幸福里, 天河区幸福里小区, 车陂路): the customer's
 # home is personal data even with no number. Not 住院, 住宅, 住户, 记住, 挡住 (住 is no "lives"
 # there), nor a place that names no one's home (住在这里, 家在农村, 住在同一个小区).
@@ -177,7 +181,8 @@ _PLACE_END = (
     "|里|村|区|街|路|巷|弄|胡同|道|城|府|庭|阁|轩|居|园|湾|庄|坊|镇|乡|县|市|屯|寨"
 )
 _HOME = re.compile(
-    r"(?:家住在|居住在|家住|家在|住在"
+    r"(?:(?<![厅店司位校院局所])(?:家庭住址|现住址|住址|地址|居住地|住处)\s*[:：是为在]?\s*"
+    r"|家住在|居住在|家住|家就在|家位于|家在|住在|住的是|家是"
     r"|(?<![记抓挡忍止稳留保顶撑困拦盯守卡压接揪扣罩框勒憋绊锁封])住(?![在院宿宅房户手口嘴持所处址得过着了满惯]))"
     r"\s*(?P<place>(?:(?:(?!的)[\u4e00-\u9fffA-Za-z0-9·]){0,8}?(?:" + _PLACE_END + r"))+)"
 )
@@ -694,6 +699,7 @@ def find_personal_data(
     add(_IM_NUMBER, "im", 1)
     add(_PLATE, "plate")
     add(_MAC, "mac")
+    add(_LABELLED_MAC, "mac", 1)
     add(_HOME, "address", 1, keep=lambda m: not _NO_HOME.fullmatch(m.group("place")))
     for match in _ADDRESS.finditer(norm):
         lead = (match.group("road") or match.group("estate") or match.group("place")

@@ -43,3 +43,27 @@ def test_the_attack_s_sentence_is_refused_for_the_plate_and_the_estate() -> None
 )  # fmt: skip
 def test_ordinary_words_beside_them_are_no_finding(plain: str) -> None:
     assert find_personal_data(plain) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "found"),
+    [("客户住址:幸福里小区,反映基站停电后信号差", "address", "幸福里小区"),
+     ("地址是幸福里小区", "address", "幸福里小区"), ("家庭住址幸福里", "address", "幸福里"),
+     ("住的是幸福里小区", "address", "幸福里小区"),
+     ("客户家就在幸福里小区", "address", "幸福里小区"),
+     ("家位于幸福里小区", "address", "幸福里小区"),
+     ("客户的家是幸福里小区", "address", "幸福里小区"),
+     ("mac:AABBCCDDEEFF", "mac", "AABBCCDDEEFF"), ("车牌粤 A 1 2 3 4 5", "plate", "粤 A 1 2 3 4 5"),
+     ("扣扣12345", "im", "12345")],
+)  # fmt: skip
+def test_what_the_recheck_of_18i_got_past_is_found(text: str, kind: str, found: str) -> None:
+    """An address's label (住址, 地址), 家就在/家位于/家是, a MAC written together after its
+    label, a plate spaced letter by letter, QQ said aloud (扣扣)."""
+    assert [(f.kind, f.found) for f in find_personal_data(text)] == [(kind, found)]
+
+
+@pytest.mark.parametrize(
+    "plain", ["营业厅地址在天河路", "地址填写错误导致未送达", "住址变更后未同步", "家是温暖的港湾"]
+)
+def test_an_address_s_label_with_no_home_after_it_is_no_finding(plain: str) -> None:
+    assert find_personal_data(plain) == []

@@ -48,6 +48,7 @@ from deskapp.screens.app import SIGNED_IN_MODES, DeskApp, make_app
 from deskapp.screens.boundary import WorkBoundary
 from deskapp.screens.textual_private import fatal_error, notifications
 from deskapp.screens.widgets.action_dialog import ActionDialog
+from deskapp.screens.widgets.draft_keeper import DRAFT_DELAY
 from deskapp.services.demo import closing_facts
 from deskapp.services.desk import Actor, Desk
 from deskapp.services.shifts import close_shift, open_shift
@@ -822,6 +823,29 @@ async def test_ctrl_q_asks_before_losing_a_form_whose_draft_could_not_be_written
         assert not app.is_running
     with desk.read() as session:
         assert session.scalar(sa.text("SELECT count(*) FROM draft")) == 1
+
+
+async def test_a_form_saved_after_its_draft_could_not_be_written_quits_without_asking(
+    desk: Desk,
+) -> None:
+    """Recheck of 18i: a draft write refused (a full disk), then the form saved once the
+    fault was gone: Ctrl+Q asked at every press whether to lose a form that was saved."""
+    from deskapp.store.models import Complaint
+
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await sign_in(pilot)
+        with store_limited(desk, READ_ONLY):
+            await type_complaint(pilot, name="周红")
+            await pilot.pause(DRAFT_DELAY + 0.3)  # the draft's write is tried and refused
+            await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with desk.read() as session:
+            assert session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 1
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert not app.is_running  # nothing is owed a draft: no question
 
 
 async def test_ctrl_c_says_how_to_quit_in_the_desks_words(desk: Desk) -> None:

@@ -68,7 +68,10 @@ class DraftKeeper:
         since = now if since is None else since
         self._pending = self._last_writer = write
         self._waiting_since = since
-        delay = max(0.0, min(DRAFT_DELAY, since + DRAFT_MAX_WAIT - now))
+        delay = min(DRAFT_DELAY, since + DRAFT_MAX_WAIT - now)
+        if delay <= 0:  # the ceiling has passed: written now (Textual's timer divides by it)
+            self.screen.call_later(self._due)  # type: ignore[attr-defined]
+            return
         self._timer = self.screen.set_timer(delay, self._due)  # type: ignore[attr-defined]
 
     def _due(self) -> None:
@@ -189,6 +192,10 @@ class DraftKeeper:
 
         with self.lock:
             drafts.discard_draft(self._desk(), staff_id, self.form)
+        # Saved: no draft is owed any more, so quitting has nothing to ask about (a draft
+        # write that failed before, on a full disk, asked at every Ctrl+Q after the save).
+        self.unwritten = False
+        self._told = ""
 
     def load(self, staff_id: str) -> Draft | None:
         """Inside a worker: the draft kept for `staff_id`, if any."""
