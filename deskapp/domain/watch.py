@@ -20,6 +20,12 @@ class WatchKind(StrEnum):
     SENSITIVE = "sensitive"  # 敏感客户
 
 
+def marks_difficult(kind: str) -> bool:
+    """A complaint of a customer the list holds as B类 or 疑难 is a B类/疑难客户 complaint (the
+    intake box of that name, counted by the 疑难 filter and the figures); 敏感 is not."""
+    return kind in (WatchKind.B_CLASS, WatchKind.DIFFICULT)
+
+
 # A review date lies ahead, and at most a year: an entry is looked at again at least once a
 # year (a date far off, 9999-12-31, kept it from ever being flagged). The example the field
 # shows (and its format error) is a quarter ahead.

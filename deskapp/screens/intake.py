@@ -29,6 +29,7 @@ from deskapp.domain.phone import parse_phone
 from deskapp.domain.refund import refund_quote
 from deskapp.domain.repeat import matter_of
 from deskapp.domain.timefmt import format_local
+from deskapp.domain.watch import marks_difficult
 from deskapp.i18n import error_text, t
 from deskapp.incidents import Fault
 from deskapp.screens.boundary import desk_work
@@ -930,6 +931,7 @@ class IntakeScreen(ModeScreen):
         self._show_candidates()
         notice = self.query_one("#watch-notice", Static)
         notice.display = watch is not None
+        self._mark_difficult(watch is not None and marks_difficult(watch.kind))
         if watch is not None:
             line = t("intake.watch_alert", kind=t(f"watch_kind.{watch.kind}"),
                      advice=printable(watch.advice))  # fmt: skip
@@ -942,6 +944,17 @@ class IntakeScreen(ModeScreen):
         known = self._known()
         if parse_phone(asked[0]) and known:
             self.call_after_refresh(self._read_ahead_if_current, known)
+
+    def _mark_difficult(self, listed: bool) -> None:
+        """The B类/疑难客户 box follows the watch list as the phone is typed (ticked for a B类
+        or 疑难 entry, unticked again when the number changes) until the handler ticks or
+        unticks it: from then on it is theirs."""
+        if "difficult_customer" in self.touched:
+            return
+        box = self.query_one("#difficult_customer", Checkbox)
+        if box.value != listed:
+            with self.prevent(Checkbox.Changed):
+                box.value = listed
 
     def _show_candidates(self) -> None:
         """The choice of the repeat link: the rule's candidate chosen unless the handler

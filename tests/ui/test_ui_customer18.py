@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from followup_helpers import error_under
 from textual.pilot import Pilot
-from textual.widgets import Select, Static
+from textual.widgets import Checkbox, Select, Static
 from ui_helpers import (
     NARROW,
     WIDE,
@@ -84,6 +84,31 @@ async def test_the_watch_alert_shows_as_soon_as_the_phone_is_typed(
         assert "疑难客户" in _text(app, "#watch-notice")
         assert "先听完再解释" in _text(app, "#watch-notice")
         assert "2001 王芳" in _text(app, "#watch-notice")
+
+
+async def test_a_difficult_customer_s_complaint_is_ticked_b_class_or_difficult(
+    desk: Desk, actors: dict[str, Actor]
+) -> None:
+    """Recheck of 18i: the alert showed, the B类/疑难客户 box stayed empty, and the ticket was
+    missed by the 疑难 filter. The box follows the list until the handler touches it."""
+    _watch(desk, actors)
+    app = build_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await _phone_typed(pilot)
+        box = app.screen.query_one("#difficult_customer", Checkbox)
+        assert box.value  # ticked from the entry (疑难客户)
+        await pilot.press("backspace")  # another number: not listed, unticked again
+        await settle(pilot)
+        assert not box.value
+        await type_text(pilot, PHONE[-1])
+        await settle(pilot)
+        assert box.value
+        box.value = False  # the handler unticks it: theirs from now on
+        await settle(pilot)
+        await pilot.press("backspace")
+        await type_text(pilot, PHONE[-1])
+        await settle(pilot)
+        assert not box.value
 
 
 async def test_the_accused_staff_member_sees_no_watch_alert(
