@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from deskapp.domain.errors import RuleViolation
 from deskapp.i18n import error_text, os_reason, t
-from deskapp.incidents import data_words
+from deskapp.incidents import data_fault_key, data_words
 from deskapp.paths import NoHomeFolder
 from deskapp.refdata import ReferenceDataError
 from deskapp.services.records import StoreUnavailable, failure_key
@@ -75,7 +75,12 @@ def fault_of(error: BaseException) -> Fault:
     if isinstance(error, ReferenceDataError):
         return Fault(
             ExitCode.BAD_INPUT,
-            t("cli.bad_data", name=error.name, path=error.path, detail=one_line(data_words(error))),
+            t(
+                data_fault_key(error, "cli"),
+                name=error.name,
+                path=error.path,
+                detail=one_line(data_words(error)),
+            ),
         )
     if isinstance(error, NoHomeFolder):
         return Fault(ExitCode.FILE_ERROR, t("error.no_home", variable=error.variable))

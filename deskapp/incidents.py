@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from deskapp.domain.errors import RuleViolation
-from deskapp.i18n import error_text, os_reason, t
+from deskapp.i18n import catalogue, error_text, language, os_reason, t
 from deskapp.paths import NoHomeFolder
 
 if TYPE_CHECKING:
@@ -75,9 +75,19 @@ def data_words(error: ReferenceDataError) -> str:
     sentence around these words: cli.bad_data, fault.bad_data)."""
     said = []
     for problem in error.problems:
+        params = dict(problem.params)
+        if name := params.pop("errno", ""):  # the system's reason in the desk's words
+            params["reason"] = catalogue(language()).get(f"oserror.{name}", params["reason"])
         said.append(t(problem.key, where=_where(problem), setting=problem.setting,
-                      **problem.params))  # fmt: skip
+                      **params))  # fmt: skip
     return t("data.separator").join(said)
+
+
+def data_fault_key(error: ReferenceDataError, sentence: str) -> str:
+    """`<sentence>.bad_data` (the file is wrongly written), or `<sentence>.unreadable_data`
+    when it could not be read at all (missing, no permission): not "wrongly written"."""
+    unread = all(problem.key == "data.unreadable" for problem in error.problems)
+    return f"{sentence}.unreadable_data" if unread else f"{sentence}.bad_data"
 
 
 def _where(problem: DataProblem) -> str:
@@ -109,7 +119,12 @@ def describe(error: BaseException, *, where: str = "") -> Fault:
         log.warning("reference file refused (%s): %s", where, error)
         return Fault(
             "data",
-            t("fault.bad_data", name=error.name, path=error.path, detail=data_words(error)),
+            t(
+                data_fault_key(error, "fault"),
+                name=error.name,
+                path=error.path,
+                detail=data_words(error),
+            ),
             error,
         )
     if isinstance(error, StoreUnavailable):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -327,7 +328,10 @@ def _shown_value(value: object) -> str:
 
 
 def _read_problem(error: OSError) -> DataProblem:
-    return DataProblem("data.unreadable", params={"reason": error.strerror or str(error)})
+    """The system's reason, and its errno name for the catalogue's words ([oserror])."""
+    name = errno.errorcode.get(error.errno, "") if isinstance(error.errno, int) else ""
+    return DataProblem("data.unreadable",
+                       params={"reason": error.strerror or str(error), "errno": name})  # fmt: skip
 
 
 def read_reference(path: Path, parse: Callable[[], _T]) -> _T:

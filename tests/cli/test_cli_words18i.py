@@ -56,3 +56,16 @@ def test_a_failed_export_in_the_desk_says_nothing_was_written() -> None:
     set_language("zh")
     said = t("fault.folder", path="/x", reason="文件系统只读")
     assert "已填写的内容都还在" not in said and "没有写入任何文件" in said
+
+
+def test_a_reference_folder_that_is_not_there_is_said_unreadable_not_wrongly_written(
+    db: str, tmp_path: Path
+) -> None:
+    """Recheck of 18i: a missing --data-dir said 写法有误 (wrongly written) and the system's
+    reason in English (No such file or directory)."""
+    missing = tmp_path / "nonexist"
+    result = run("--db", db, "--data-dir", str(missing), "report")
+    assert result.exit_code != 0
+    assert f"读不到参考数据文件 {missing / 'hall.toml'}" in result.output, result.output
+    assert "写法有误" not in result.output and "No such file" not in result.output
+    assert t("oserror.ENOENT") in result.output
