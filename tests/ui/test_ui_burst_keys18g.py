@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from textual import events
 from textual.widgets import Input, TextArea
-from ui_helpers import WIDE, build_app, burst, focus_by_tab, settle, sign_in
+from ui_helpers import WIDE, build_app, burst, focus_by_tab, open_watch_add, settle, sign_in
 
 from deskapp.screens.widgets.action_dialog import ActionDialog
 from deskapp.services.desk import Desk
@@ -47,11 +47,7 @@ async def test_arrows_in_a_burst_at_intake(desk: Desk) -> None:
 async def test_backspace_in_a_burst_in_a_dialog(desk: Desk) -> None:
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
-        await sign_in(pilot, "2001", "8888")
-        await pilot.press("f10")
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
+        await open_watch_add(pilot)
         assert isinstance(app.screen, ActionDialog)
         focused = app.focused
         assert isinstance(focused, Input)

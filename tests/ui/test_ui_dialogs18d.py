@@ -7,7 +7,16 @@ from __future__ import annotations
 import pytest
 from followup_helpers import closed_ticket
 from textual.widgets import Input, TextArea
-from ui_helpers import WIDE, build_app, burst, screen_text, settle, sign_in, type_text
+from ui_helpers import (
+    WIDE,
+    build_app,
+    burst,
+    open_watch_add,
+    screen_text,
+    settle,
+    sign_in,
+    type_text,
+)
 
 from deskapp.screens.detail import DetailScreen
 from deskapp.screens.widgets.action_dialog import ActionDialog
@@ -22,11 +31,7 @@ async def test_a_burst_with_tabs_fills_each_field_of_the_f10_dialog(desk: Desk) 
     customer's name typed in its own field (was all in the number's field)."""
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
-        await sign_in(pilot, "2001", "8888")
-        await pilot.press("f10")
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
+        await open_watch_add(pilot)
         dialog = app.screen
         assert isinstance(dialog, ActionDialog)
         await burst(pilot, "13812345678\t\tabc")

@@ -45,7 +45,7 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 from textual.worker import WorkerCancelled
-from ui_helpers import WIDE, settle, sign_in, type_complaint
+from ui_helpers import WIDE, open_watch_add, settle, sign_in, type_complaint
 
 from deskapp.domain.clean_input import text_problem
 from deskapp.screens.app import DeskApp
@@ -840,11 +840,7 @@ async def watch_case(desk: Desk, text: str) -> None:
     """Issue 18: the watch-list entry dialog (F10, A), as the duty manager."""
     app = make_app(desk)
     async with app.run_test(size=WIDE) as pilot:
-        await sign_in(pilot, "2001", "8888")
-        await pilot.press("f10")
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
+        await open_watch_add(pilot)
         await try_dialog(pilot, desk, text, "watch")
         assert app.is_running
 

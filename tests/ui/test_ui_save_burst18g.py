@@ -16,6 +16,7 @@ from ui_helpers import (
     build_app,
     burst,
     focus_by_tab,
+    open_watch_add,
     screen_text,
     settle,
     shown_errors,
@@ -58,11 +59,7 @@ async def test_k_saves_the_whole_text_typed_in_the_burst_with_ctrl_s(
 async def test_f10_saves_the_whole_advice_typed_in_the_burst_with_ctrl_s(desk: Desk) -> None:
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
-        await sign_in(pilot, "2001", "8888")
-        await pilot.press("f10")
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
+        await open_watch_add(pilot)
         dialog = app.screen
         assert isinstance(dialog, ActionDialog)
         await burst(pilot, "13812345678")

@@ -17,6 +17,7 @@ from ui_helpers import (
     build_app,
     error_of,
     focus_by_tab,
+    open_watch_add,
     screen_text,
     settle,
     sign_in,
@@ -99,14 +100,6 @@ async def test_f10_follows_an_entry_another_desk_lists_on_the_same_store(
 # ------------------------------------------------------------- F10's add dialog
 
 
-async def _add_dialog(pilot: Pilot) -> None:
-    await sign_in(pilot, "2001", "8888")
-    await pilot.press("f10")
-    await settle(pilot)
-    await pilot.press("a")
-    await settle(pilot)
-
-
 async def test_f10_add_dialog_says_what_to_type_with_a_review_date_from_today(
     desk: Desk,
 ) -> None:
@@ -119,7 +112,7 @@ async def test_f10_add_dialog_says_what_to_type_with_a_review_date_from_today(
 
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
-        await _add_dialog(pilot)
+        await open_watch_add(pilot)
         assert isinstance(app.screen, ActionDialog)
         number = app.screen.query_one("#f-customer", Input)
         assert app.focused is number
@@ -140,7 +133,7 @@ async def test_f10_review_date_9999_empty_or_misformed_is_said_at_the_field(desk
     today = local_day(desk.clock.now(), desk.tz)
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
-        await _add_dialog(pilot)
+        await open_watch_add(pilot)
         dialog = app.screen
         dialog.query_one("#f-customer", Input).value = "13812345678"
         dialog.query_one("#f-advice", TextArea).load_text("先听完再解释")
@@ -166,7 +159,7 @@ async def test_f10_add_dialog_asks_before_esc_drops_what_was_typed(desk: Desk) -
     drops it, nothing written. Esc on a dialog left as opened closes it at once."""
     app = build_app(desk)
     async with app.run_test(size=WIDE) as pilot:
-        await _add_dialog(pilot)
+        await open_watch_add(pilot)
         await pilot.press("escape")  # nothing typed: closed, not asked
         await settle(pilot)
         assert isinstance(app.screen, WatchListScreen)
@@ -211,7 +204,7 @@ def test_snapshot_f10_add_dialog_asks_before_discarding(
     snap_compare, desk: Desk, size: tuple[int, int]
 ) -> None:
     async def asked(pilot: Pilot) -> None:
-        await _add_dialog(pilot)
+        await open_watch_add(pilot)
         await type_text(pilot, "13812345678")
         await pilot.press("escape")
         await settle(pilot)
@@ -232,7 +225,7 @@ async def test_f10_add_dialog_tab_follows_the_fields_then_the_buttons(
              "dialog-submit", "f-customer"]  # fmt: skip
     app = build_app(desk)
     async with app.run_test(size=size) as pilot:
-        await _add_dialog(pilot)
+        await open_watch_add(pilot)
         buttons = app.screen.query_one("#dialog-buttons")
         seen = [app.focused.id if app.focused else None]
         for _ in order[1:]:
@@ -255,7 +248,7 @@ async def test_f10_add_dialog_shows_the_refused_fields_error_above_the_buttons(
     scrolled into view, not left under the docked buttons."""
     app = build_app(desk)
     async with app.run_test(size=size) as pilot:
-        await _add_dialog(pilot)
+        await open_watch_add(pilot)
         dialog = app.screen
         dialog.query_one("#f-customer", Input).value = "13812345678"
         dialog.query_one("#f-advice", TextArea).load_text("先听完再解释")

@@ -257,3 +257,12 @@ async def choose(pilot: Pilot, select_id: str, typed: str) -> None:
     await type_text(pilot, typed)
     await pilot.press("enter")
     await settle(pilot)
+
+
+async def open_watch_add(pilot: Pilot) -> None:
+    """The duty manager 2001 signed in, on F10's watch list, with its add dialog (A) open."""
+    await sign_in(pilot, "2001", "8888")
+    await pilot.press("f10")
+    await settle(pilot)
+    await pilot.press("a")
+    await settle(pilot)
