@@ -196,7 +196,7 @@ async def test_f10_add_dialog_asks_before_esc_drops_what_was_typed(desk: Desk) -
 
 @SIZES
 def test_snapshot_f10_add_dialog(snap_compare, desk: Desk, size: tuple[int, int]) -> None:
-    assert snap_compare(build_app(desk), terminal_size=size, run_before=_add_dialog)
+    assert snap_compare(build_app(desk), terminal_size=size, run_before=open_watch_add)
 
 
 @SIZES
