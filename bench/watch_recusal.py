@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import random
+from datetime import timedelta
 from pathlib import Path
 
 from bench import make_db
@@ -70,9 +71,10 @@ def run(queries: int = 200, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
                 mine, other = rows_of[i], rows_of[j]
                 mine.contact_phone, mine.phone_last4, mine.service_number = MANY, MANY[-4:], account
                 other.service_number = account  # the account under someone's other phone
+        review_on = (desk.clock.now().date() + timedelta(days=180)).isoformat()  # ≤ a year
         for number in (ONE, MANY):
             save_watch_entry(desk, manager, WatchForm(customer=number, advice="先听完再解释",
-                                                      review_on="2099-12-31"))  # fmt: skip
+                                                      review_on=review_on))  # fmt: skip
 
         def before(number: str) -> object:
             """The check as it was: the entry, then the accusations of the typed number."""
