@@ -7,7 +7,9 @@ the search screen asks for it:
 * ticket number: a whole ticket number (different tickets in turn);
 * common word: a two-character word in about a third of all complaints (费用);
 * rare word: a two-character word in exactly 12 complaints (卫星);
-* last four digits of a phone (different ones in turn).
+* last four digits of a phone (different ones in turn);
+* a ticket's detail as its screen reads it (`complaint_detail`: the ticket, its events,
+  refunds and change log; different tickets in turn), no budget of its own.
 
 Baseline: a primary-key look-up of one complaint (the same columns, through the same Desk
 session and SQLAlchemy), so the ratio is what each kind of query costs beyond the fixed cost
@@ -46,7 +48,7 @@ def run(queries: int = 200, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
     import sqlalchemy as sa
 
     from deskapp.services.desk import Desk
-    from deskapp.services.search import QueryKind, search
+    from deskapp.services.search import QueryKind, complaint_detail, search
     from deskapp.store.models import Complaint
 
     manifest = make_db.ensure_db(rows)
@@ -126,6 +128,16 @@ def run(queries: int = 200, rows: int = make_db.DEFAULT_ROWS) -> list[Result]:
                     notes={"rows on the first page (mean)": f"{sum(pages) / len(pages):.1f}"},
                 )
             )
+        details = _measure(rng.sample(ids, queries), lambda q: complaint_detail(desk, q))
+        results.append(
+            Result(
+                bench="search",
+                name="a ticket's detail (events, refunds, change log)",
+                stats=Stats.of(details),
+                baseline_name="primary-key look-up of one complaint, same session path",
+                baseline=baseline,
+            )
+        )
     finally:
         desk.close()
         drop_copy(db)

@@ -256,10 +256,16 @@ def complaint_detail(desk: Desk, complaint_id: str) -> ComplaintDetail | None:
         refunds = list(
             session.scalars(sa.select(Refund).where(col(Refund.complaint_id) == complaint_id))
         )
-        entity_ids = [complaint_id, *(e.id for e in events), *(r.id for r in refunds)]
+        # Each record's changes by its table and id: the change log's index is on both, and
+        # by the id alone SQLite read the whole log (issue 22).
+        logged = [(Complaint, [complaint_id]), (ComplaintEvent, [e.id for e in events]),
+                  (Refund, [r.id for r in refunds])]  # fmt: skip
+        mine = [sa.and_(col(ChangeLog.entity) == table.__table__.name,  # type: ignore[attr-defined]
+                        col(ChangeLog.entity_id).in_(ids))
+                for table, ids in logged if ids]  # fmt: skip
         changes = session.scalars(
             sa.select(ChangeLog)
-            .where(col(ChangeLog.entity_id).in_(entity_ids))
+            .where(sa.or_(*mine))
             .order_by(col(ChangeLog.hlc), col(ChangeLog.seq))
         ).all()
         names = session.execute(sa.select(col(Staff.id), col(Staff.name)))
