@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 from collections.abc import Iterator
@@ -60,6 +61,29 @@ def bare_desk(
     desk = Desk.open(db_path, clock=clock)
     yield desk
     desk.close()
+
+
+# The test process's own cycle collector. A test process builds thousands of apps and stores,
+# and what outlives the tests grows to gigabytes by the end of a run; each automatic full
+# collection walks all of it again, a large share of a UI test's time. So full
+# collections run only between tests, every `_COLLECT_EVERY`, and what survives one is frozen:
+# the next walks only what came since. The desk's own program has its own policy
+# (deskapp/collector.py), tested in subprocesses.
+_COLLECT_EVERY = 20
+_tests_started = 0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, 1_000_000)  # (no automatic full collection)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    global _tests_started
+    _tests_started += 1
+    if _tests_started % _COLLECT_EVERY == 0:
+        gc.collect()
+        gc.freeze()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
