@@ -21,7 +21,8 @@ records made, no reads of the import's own (rows already there, repeats, ticket 
 ticket counter written.
 
 `--drop-index` (repeatable) drops that index from each fresh store first: what the index costs
-the import. Variants alternate over `--reps` so that the machine's load hits each alike."""
+the import. `--cache-mib`: another page cache than the import's. Variants alternate over
+`--reps` so that the machine's load hits each alike."""
 
 from __future__ import annotations
 
@@ -107,7 +108,8 @@ class Source:
         return rows
 
 
-def one(empty: Path, source: Source, variant: str, drop: list[str]) -> dict[str, Any]:
+def one(empty: Path, source: Source, variant: str, drop: list[str], cache_kib: int = CACHE_KIB
+        ) -> dict[str, Any]:  # fmt: skip
     from deskapp.domain.text_search import bigrams
     from deskapp.store.search_index import BODY
 
@@ -118,7 +120,7 @@ def one(empty: Path, source: Source, variant: str, drop: list[str]) -> dict[str,
     try:
         for statement in ("PRAGMA busy_timeout = 10000", "PRAGMA journal_mode = WAL",
                           "PRAGMA foreign_keys = ON", f"PRAGMA synchronous = {sync.upper()}",
-                          f"PRAGMA cache_size = -{CACHE_KIB}",
+                          f"PRAGMA cache_size = -{cache_kib}",
                           f"PRAGMA wal_autocheckpoint = {WAL_PAGES}"):  # fmt: skip
             con.execute(statement)
         con.create_function("bigrams", 1, bigrams, deterministic=True)
@@ -190,6 +192,7 @@ def main() -> None:
     parser.add_argument("--variants", default="full:1000,normal:1000,full:5000,normal:5000")
     parser.add_argument("--drop-index", action="append", default=[])
     parser.add_argument("--fresh-source", action="store_true")
+    parser.add_argument("--cache-mib", type=int, default=CACHE_KIB // 1024)
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     empty, db = make_source(args.rows, args.fresh_source)
@@ -198,7 +201,7 @@ def main() -> None:
     runs = []
     for rep in range(args.reps):
         for variant in variants if rep % 2 == 0 else reversed(variants):
-            runs.append(one(empty, source, variant, args.drop_index))
+            runs.append(one(empty, source, variant, args.drop_index, args.cache_mib * 1024))
             print(line(runs[-1]), flush=True)
     for variant in variants:
         mine = [r for r in runs if r["variant"] == variant]
