@@ -21,8 +21,11 @@ records made, no reads of the import's own (rows already there, repeats, ticket 
 ticket counter written.
 
 `--drop-index` (repeatable) drops that index from each fresh store first: what the index costs
-the import. `--cache-mib`: another page cache than the import's. Variants alternate over
-`--reps` so that the machine's load hits each alike."""
+the import. `--cache-mib`: another page cache than the import's. `--ordered-ids`: the ids the
+import derived (random: uuid5 of each row) replaced by ids that grow in the order the rows are
+written, consistently (a complaint's events, its log rows, a repeat's link): what ids derived in
+time order would cost. Variants alternate over `--reps` so that the machine's load hits each
+alike."""
 
 from __future__ import annotations
 
@@ -83,8 +86,11 @@ def _new_store(db: Path, hall: str, tz: str) -> Any:
 class Source:
     """The source store's rows, a transaction of its import at a time."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, ordered_ids: bool = False) -> None:
         self.con = sqlite3.connect(db)
+        # `--ordered-ids`: each id the import derived replaced by one that grows with the order
+        # the rows are written in (the time order), the same length, the same id everywhere
+        self.ordered: dict[str, str] | None = {} if ordered_ids else None
         self.txns = [t for (t,) in self.con.execute(
             "SELECT txn_id FROM change_log WHERE entity = 'complaint' GROUP BY txn_id"
             " ORDER BY min(seq)")]  # fmt: skip
@@ -105,7 +111,34 @@ class Source:
                 f"SELECT * FROM {table} WHERE id IN (SELECT entity_id FROM change_log"
                 f" WHERE txn_id IN ({marks}) AND entity = ?) ORDER BY rowid", (*txns, table),
             ).fetchall()  # fmt: skip
+        if self.ordered is not None:
+            self._reorder(rows)
         return rows
+
+    def _reorder(self, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+        ordered = self.ordered
+        assert ordered is not None
+
+        def new(old: str | None) -> str | None:
+            if old is None:
+                return None
+            if old not in ordered:
+                digits = f"{len(ordered) + 1:032x}"
+                ordered[old] = "-".join((digits[:8], digits[8:12], digits[12:16], digits[16:20],
+                                         digits[20:]))  # fmt: skip
+            return ordered[old]
+
+        for table, keys in (("complaint", ("id", "repeat_of_id")),
+                            ("complaint_event", ("id", "complaint_id")),
+                            ("change_log", ("entity_id",))):  # fmt: skip
+            at = [self.columns[table].index(key) for key in keys]
+            changed = []
+            for row in rows[table]:
+                values = list(row)
+                for i in at:
+                    values[i] = new(values[i])
+                changed.append(tuple(values))
+            rows[table] = changed
 
 
 def one(empty: Path, source: Source, variant: str, drop: list[str], cache_kib: int = CACHE_KIB
@@ -193,10 +226,11 @@ def main() -> None:
     parser.add_argument("--drop-index", action="append", default=[])
     parser.add_argument("--fresh-source", action="store_true")
     parser.add_argument("--cache-mib", type=int, default=CACHE_KIB // 1024)
+    parser.add_argument("--ordered-ids", action="store_true")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     empty, db = make_source(args.rows, args.fresh_source)
-    source = Source(db)
+    source = Source(db, args.ordered_ids)
     variants = args.variants.split(",")
     runs = []
     for rep in range(args.reps):
