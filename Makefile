@@ -19,12 +19,14 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/deskapp demo
 
+# Three test workers on CI's two cores: a UI test spends part of its time waiting on its app's
+# timers, and the third worker runs in those waits.
 test: $(STAMP)
 	$(BIN)/ruff check deskapp tests bench
 	$(BIN)/ruff format --check deskapp tests bench
 	$(BIN)/mypy  # the type checker: its settings are in pyproject.toml [tool.mypy]
 	$(BIN)/lint-imports --no-logo  # the layer contracts of pyproject.toml
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 3 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check deskapp tests bench
