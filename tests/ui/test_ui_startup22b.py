@@ -69,6 +69,23 @@ def test_the_desk_as_a_program_freezes_what_start_up_imported() -> None:
     assert _run(code) == "0 True"
 
 
+def test_the_desk_run_by_a_pilot_leaves_the_collector_as_it_was() -> None:
+    """A snapshot test runs the desk with an `auto_pilot` in pytest's process: as the program,
+    each later test's sign-in froze the heap with its garbage (attack22g)."""
+    code = (
+        "import gc\n"
+        "from deskapp import collector\n"
+        "from deskapp.screens.app import DeskApp\n"
+        "async def leave(pilot):\n"
+        "    pilot.app.exit()\n"
+        "DeskApp(lambda: None).run(headless=True, auto_pilot=leave)\n"
+        "with collector.long_lived_imports():\n"
+        "    enabled = gc.isenabled()\n"
+        "print(gc.get_freeze_count(), enabled)\n"
+    )
+    assert _run(code) == "0 True"
+
+
 def test_heavy_imports_of_a_worker_run_without_the_collector_then_are_frozen() -> None:
     code = (
         "import gc\n"
